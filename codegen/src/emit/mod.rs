@@ -1,0 +1,160 @@
+//! Emitting: the IR becomes one token stream per generated file.
+//!
+//! One module per kind of file. Shared here: names as tokens, Rust types of members, doc
+//! attributes, and the `use` lines each file needs.
+
+mod crate_root;
+mod operation;
+mod placeholder;
+mod tests;
+mod types;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Home, Service, Type};
+
+/// The crate the generated code calls at run time.
+pub const RUNTIME: &str = "cognito_idp_runtime";
+
+/// Every file of the generated `src/`, as (path relative to `src/`, tokens).
+pub fn files(service: &Service, crate_name: &str) -> Vec<(PathBuf, TokenStream)> {
+    let mut files = vec![
+        (PathBuf::from("lib.rs"), crate_root::lib(service)),
+        (PathBuf::from("types.rs"), types::types_file(service)),
+        (PathBuf::from("error.rs"), types::error_file(service)),
+        (PathBuf::from("operation.rs"), operation::index(service)),
+        (PathBuf::from("tests.rs"), tests::file(service)),
+    ];
+    for op in &service.operations {
+        files.push((PathBuf::from(format!("operation/{}.rs", op.module.trim_start_matches("r#"))), operation::file(service, op, crate_name)));
+    }
+    files
+}
+
+/// An identifier from a generated name; `r#type` becomes a raw identifier.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// One `#[doc]` attribute per line.
+pub fn docs<S: AsRef<str>>(lines: &[S]) -> TokenStream {
+    lines
+        .iter()
+        .map(|line| {
+            let line = line.as_ref();
+            let text = if line.is_empty() { String::new() } else { format!(" {line}") };
+            quote!(#[doc = #text])
+        })
+        .collect()
+}
+
+/// The `use` lines of one generated file, gathered while its items are emitted.
+#[derive(Debug, Default)]
+pub struct Imports {
+    paths: BTreeSet<(u8, String)>,
+}
+
+impl Imports {
+    pub fn std(&mut self, path: &str) {
+        self.paths.insert((0, path.to_owned()));
+    }
+
+    pub fn external(&mut self, path: &str) {
+        self.paths.insert((1, path.to_owned()));
+    }
+
+    pub fn runtime(&mut self, item: &str) {
+        self.paths.insert((1, format!("{RUNTIME}::{item}")));
+    }
+
+    pub fn local(&mut self, path: &str) {
+        self.paths.insert((2, path.to_owned()));
+    }
+
+    /// The `use` items, grouped std, external, crate, each group merged by parent path.
+    pub fn tokens(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut parents: Vec<(u8, String, Vec<String>)> = Vec::new();
+        for (group, path) in &self.paths {
+            let (parent, item) = path.rsplit_once("::").unwrap_or(("", path));
+            match parents.last_mut() {
+                Some((g, p, items)) if g == group && p == parent => items.push(item.to_owned()),
+                _ => parents.push((*group, parent.to_owned(), vec![item.to_owned()])),
+            }
+        }
+        for (_, parent, items) in parents {
+            let text = match items.as_slice() {
+                [one] => format!("use {parent}::{one};"),
+                many => format!("use {parent}::{{{}}};", many.join(", ")),
+            };
+            out.extend(text.parse::<TokenStream>().expect("paths are identifiers"));
+        }
+        out
+    }
+}
+
+/// The Rust type of a member's value, importing what it names into `imports`.
+pub fn rust_type(service: &Service, ty: &Type, home: &Home, imports: &mut Imports) -> TokenStream {
+    match ty {
+        Type::String => quote!(String),
+        Type::Bool => quote!(bool),
+        Type::I32 => quote!(i32),
+        Type::I64 => quote!(i64),
+        Type::F32 => quote!(f32),
+        Type::F64 => quote!(f64),
+        Type::Blob => {
+            imports.runtime("Blob");
+            quote!(Blob)
+        }
+        Type::Timestamp => {
+            imports.runtime("DateTime");
+            quote!(DateTime)
+        }
+        Type::Document => {
+            imports.runtime("Document");
+            quote!(Document)
+        }
+        Type::Enum(index) => {
+            let name = &service.enums[*index].name;
+            if *home != Home::Types {
+                imports.local(&format!("crate::types::{name}"));
+            }
+            let name = ident(name);
+            quote!(#name)
+        }
+        Type::Struct(index) => {
+            let target = &service.structures[*index];
+            if target.home != *home {
+                imports.local(&format!("crate::{}::{}", module_path(&target.home), target.name));
+            }
+            let name = ident(&target.name);
+            quote!(#name)
+        }
+        Type::List(item) => {
+            let item = rust_type(service, item, home, imports);
+            quote!(Vec<#item>)
+        }
+        Type::Map(key, value) => {
+            imports.std("std::collections::HashMap");
+            let key = rust_type(service, key, home, imports);
+            let value = rust_type(service, value, home, imports);
+            quote!(HashMap<#key, #value>)
+        }
+    }
+}
+
+/// The path of a structure's module below the crate root.
+pub fn module_path(home: &Home) -> String {
+    match home {
+        Home::Types => "types".to_owned(),
+        Home::Error => "error".to_owned(),
+        Home::Operation(module) => format!("operation::{module}"),
+    }
+}

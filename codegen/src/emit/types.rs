@@ -1,0 +1,423 @@
+//! Structures and enums: `types.rs`, `error.rs`, and the inputs and outputs of operations.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Imports, docs, ident, rust_type};
+use crate::ir::{Enum, Home, Member, Service, Structure, Type};
+
+/// `types.rs`: the structures and enums shared by operations.
+pub fn types_file(service: &Service) -> TokenStream {
+    let mut imports = Imports::default();
+    let structures: TokenStream = service
+        .structures
+        .iter()
+        .filter(|s| s.home == Home::Types)
+        .map(|s| structure(service, s, s.docs.clone(), &mut imports))
+        .collect();
+    let enums: TokenStream = service.enums.iter().map(|e| enumeration(e, &mut imports)).collect();
+    let imports = imports.tokens();
+    quote! {
+        //! Data types shared by the operations.
+        #imports
+        #structures
+        #enums
+    }
+}
+
+/// `error.rs`: the service's error shapes, and the builder error.
+pub fn error_file(service: &Service) -> TokenStream {
+    let mut imports = Imports::default();
+    let structures: TokenStream = service
+        .structures
+        .iter()
+        .filter(|s| s.home == Home::Error)
+        .map(|s| structure(service, s, s.docs.clone(), &mut imports))
+        .collect();
+    let imports = imports.tokens();
+    let runtime = ident(super::RUNTIME);
+    quote! {
+        //! The errors the service can return, and the error of an incomplete builder.
+        #imports
+        pub use #runtime::error::{ErrorMetadata, Unhandled};
+        #structures
+    }
+}
+
+/// A structure documented by `doc_lines`, its builder, and its `Debug` (written out when anything
+/// must be redacted).
+pub fn structure(service: &Service, s: &Structure, doc_lines: Vec<String>, imports: &mut Imports) -> TokenStream {
+    imports.external("serde::Deserialize");
+    imports.external("serde::Serialize");
+    let name = ident(&s.name);
+    let doc_attrs = docs(&doc_lines);
+    let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
+    let derive_debug = (!redacts).then(|| quote!(Debug,));
+    let fields: Vec<_> = s.members.iter().map(|m| field(service, s, m, imports)).collect();
+    let sensitive = s.members.iter().filter(|m| m.sensitive).map(|m| m.field.trim_start_matches("r#"));
+    let builder = builder(service, s, imports);
+    let debug = if redacts { debug_impl(&name, s, false, imports) } else { TokenStream::new() };
+    let error = match &s.error {
+        Some(e) => error_impls(s, &e.code, imports),
+        None => TokenStream::new(),
+    };
+    let builder_name = format_ident!("{}Builder", s.name);
+    quote! {
+        #doc_attrs
+        #[derive(Clone, PartialEq, #derive_debug Serialize, Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            /// Members redacted in `Debug`, in model order.
+            pub const SENSITIVE: &[&str] = &[#(#sensitive),*];
+
+            /// A builder, with every member unset.
+            pub fn builder() -> #builder_name {
+                #builder_name::default()
+            }
+        }
+
+        #debug
+        #error
+        #builder
+    }
+}
+
+fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
+    let mut lines = m.docs.clone();
+    let notes: Vec<&str> = [
+        m.required.then_some("Required."),
+        m.sensitive.then_some("Sensitive: redacted in `Debug`."),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(message) = &m.deprecated {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(format!("**Deprecated.** {}", crate::docs::markdown(message).join(" ")).trim_end().to_owned());
+    }
+    if !notes.is_empty() {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(notes.join(" "));
+    }
+    let doc_attrs = docs(&lines);
+    let name = ident(&m.field);
+    let ty = member_type(service, s, m, imports);
+    let mut serde = Vec::new();
+    if crate::names::serde_pascal(&m.field) != m.wire {
+        let wire = &m.wire;
+        serde.push(quote!(rename = #wire));
+    }
+    if m.ty.needs_wire_helper() {
+        let with = format!("{}::wire", super::RUNTIME);
+        serde.push(quote!(with = #with));
+        if !m.required {
+            serde.push(quote!(default));
+        }
+    }
+    if !m.required {
+        serde.push(quote!(skip_serializing_if = "Option::is_none"));
+    }
+    let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+    quote! {
+        #doc_attrs
+        #serde
+        pub #name: #ty,
+    }
+}
+
+/// The field's type: `Option` unless required, boxed when it closes a cycle.
+fn member_type(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
+    let ty = rust_type(service, &m.ty, &s.home, imports);
+    let ty = if m.boxed { quote!(Box<#ty>) } else { ty };
+    if m.required { ty } else { quote!(Option<#ty>) }
+}
+
+fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
+    let name = ident(&s.name);
+    let builder = format_ident!("{}Builder", s.name);
+    let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
+    let derive_debug = (!redacts).then(|| quote!(Debug,));
+    let debug = if redacts { debug_impl(&builder, s, true, imports) } else { TokenStream::new() };
+    let mut fields = Vec::new();
+    let mut setters = Vec::new();
+    let mut assigns = Vec::new();
+    for m in &s.members {
+        let field = ident(&m.field);
+        let ty = rust_type(service, &m.ty, &s.home, imports);
+        fields.push(quote!(#field: Option<#ty>,));
+        setters.push(setter(service, s, m, imports));
+        let plain = m.field.trim_start_matches("r#");
+        let value = if m.required {
+            imports.runtime("BuildError");
+            let shape = &s.name;
+            quote!(self.#field.ok_or_else(|| BuildError::missing(#shape, #plain))?)
+        } else {
+            quote!(self.#field)
+        };
+        let value = match (m.boxed, m.required) {
+            (true, true) => quote!(Box::new(#value)),
+            (true, false) => quote!(#value.map(Box::new)),
+            (false, _) => value,
+        };
+        assigns.push(quote!(#field: #value,));
+    }
+    let build = if s.has_required() {
+        quote! {
+            /// Builds the value, or names the first required member that is not set.
+            pub fn build(self) -> Result<#name, BuildError> {
+                Ok(#name { #(#assigns)* })
+            }
+        }
+    } else {
+        quote! {
+            /// Builds the value.
+            pub fn build(self) -> #name {
+                #name { #(#assigns)* }
+            }
+        }
+    };
+    let doc = format!(" A builder for [`{}`].", s.name);
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Default, #derive_debug)]
+        pub struct #builder {
+            #(#fields)*
+        }
+
+        #debug
+
+        impl #builder {
+            #(#setters)*
+            #build
+        }
+    }
+}
+
+/// The setter of one member, and its `set_` twin taking an `Option`. A list's setter appends one
+/// item and a map's inserts one entry, so calls chain naturally.
+fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
+    let field = ident(&m.field);
+    let plain = m.field.trim_start_matches("r#");
+    let set = format_ident!("set_{}", plain);
+    let ty = rust_type(service, &m.ty, &s.home, imports);
+    let target = format!("[`{}::{}`]", s.name, plain);
+    let add = match &m.ty {
+        Type::List(item) => {
+            let item = rust_type(service, item, &s.home, imports);
+            let doc = format!(" Appends an item to {target}.");
+            quote! {
+                #[doc = #doc]
+                pub fn #field(mut self, item: impl Into<#item>) -> Self {
+                    self.#field.get_or_insert_with(Vec::new).push(item.into());
+                    self
+                }
+            }
+        }
+        Type::Map(key, value) => {
+            let key = rust_type(service, key, &s.home, imports);
+            let value = rust_type(service, value, &s.home, imports);
+            let doc = format!(" Inserts an entry into {target}.");
+            quote! {
+                #[doc = #doc]
+                pub fn #field(mut self, key: impl Into<#key>, value: impl Into<#value>) -> Self {
+                    self.#field.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
+                    self
+                }
+            }
+        }
+        _ => {
+            let doc = format!(" Sets {target}.");
+            quote! {
+                #[doc = #doc]
+                pub fn #field(mut self, value: impl Into<#ty>) -> Self {
+                    self.#field = Some(value.into());
+                    self
+                }
+            }
+        }
+    };
+    let set_doc = format!(" Sets or clears {target}.");
+    quote! {
+        #add
+        #[doc = #set_doc]
+        pub fn #set(mut self, value: Option<#ty>) -> Self {
+            self.#field = value;
+            self
+        }
+    }
+}
+
+/// `Debug` that prints sensitive members as redacted; a wholly sensitive shape prints only its
+/// name. `optional` is for builders, whose every field is an `Option`.
+fn debug_impl(name: &proc_macro2::Ident, s: &Structure, optional: bool, imports: &mut Imports) -> TokenStream {
+    imports.std("std::fmt");
+    let label = name.to_string();
+    let body = if s.sensitive {
+        quote!(f.debug_struct(#label).finish_non_exhaustive())
+    } else {
+        let fields = s.members.iter().map(|m| {
+            let field = ident(&m.field);
+            let plain = m.field.trim_start_matches("r#");
+            if !m.sensitive {
+                quote!(.field(#plain, &self.#field))
+            } else if optional || !m.required {
+                imports.runtime("Redacted");
+                quote!(.field(#plain, &Redacted::option(&self.#field)))
+            } else {
+                imports.runtime("Redacted");
+                quote!(.field(#plain, &Redacted))
+            }
+        });
+        quote!(f.debug_struct(#label) #(#fields)* .finish())
+    };
+    quote! {
+        impl fmt::Debug for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                #body
+            }
+        }
+    }
+}
+
+/// `Display` and `Error` for an error shape: its code, then its message when it has one.
+fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream {
+    imports.std("std::fmt");
+    let name = ident(&s.name);
+    let message = s
+        .members
+        .iter()
+        .find(|m| m.wire.eq_ignore_ascii_case("message") && m.ty == Type::String && !m.sensitive);
+    let body = match message {
+        Some(m) if m.required => {
+            let field = ident(&m.field);
+            quote!(write!(f, "{}: {}", Self::CODE, self.#field))
+        }
+        Some(m) => {
+            let field = ident(&m.field);
+            quote! {
+                match &self.#field {
+                    Some(message) => write!(f, "{}: {}", Self::CODE, message),
+                    None => f.write_str(Self::CODE),
+                }
+            }
+        }
+        None => quote!(f.write_str(Self::CODE)),
+    };
+    quote! {
+        impl #name {
+            /// The error code the service sends for this error.
+            pub const CODE: &str = #code;
+        }
+
+        impl fmt::Display for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                #body
+            }
+        }
+
+        impl std::error::Error for #name {}
+    }
+}
+
+/// A string enum that keeps values it does not know.
+pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
+    imports.std("std::fmt");
+    imports.std("std::str::FromStr");
+    imports.std("std::convert::Infallible");
+    imports.external("serde::Deserialize");
+    imports.external("serde::Deserializer");
+    imports.external("serde::Serialize");
+    imports.external("serde::Serializer");
+    imports.runtime("UnknownValue");
+    imports.runtime("wire");
+    let name = ident(&e.name);
+    let doc_attrs = docs(&e.docs);
+    let derive_debug = (!e.sensitive).then(|| quote!(Debug,));
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<_> = e.variants.iter().map(|v| v.value.as_str()).collect();
+    let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    let debug = e.sensitive.then(|| {
+        let label = &e.name;
+        quote! {
+            impl fmt::Debug for #name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_tuple(#label).finish_non_exhaustive()
+                }
+            }
+        }
+    });
+    quote! {
+        #doc_attrs
+        #[derive(Clone, PartialEq, Eq, Hash, #derive_debug)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(
+                #[doc = #variant_docs]
+                #variants,
+            )*
+            /// A value this version of the crate does not know; it is sent back unchanged.
+            Unknown(UnknownValue),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// Every value the model lists, in model order.
+            pub fn values() -> &'static [&'static str] {
+                &[#(#values),*]
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::Unknown(UnknownValue::new(other)),
+                }
+            }
+        }
+
+        impl FromStr for #name {
+            type Err = Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Infallible> {
+                Ok(value.into())
+            }
+        }
+
+        impl fmt::Display for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                wire::deserialize_enum(deserializer)
+            }
+        }
+
+        #debug
+    }
+}

@@ -1,0 +1,153 @@
+//! The intermediate representation: the model resolved and named for Rust.
+//!
+//! Emitters read only these types. Every shape reference is resolved, every name is a Rust
+//! identifier, every documentation string is Markdown, and sensitivity is decided per member.
+
+/// A service, ready to emit.
+#[derive(Debug)]
+pub struct Service {
+    pub title: String,
+    pub api_version: String,
+    /// The `X-Amz-Target` prefix of every operation.
+    pub target_prefix: String,
+    /// The `application/x-amz-json-<version>` version.
+    pub json_version: String,
+    /// The endpoint prefix, which is also the SigV4 signing name unless the model says otherwise.
+    pub endpoint_prefix: String,
+    pub signing_name: String,
+    /// The id used in links to the AWS API reference.
+    pub uid: Option<String>,
+    pub docs: Vec<String>,
+    pub structures: Vec<Structure>,
+    pub enums: Vec<Enum>,
+    pub operations: Vec<Operation>,
+}
+
+/// Where a structure is emitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Home {
+    /// `types`: shared data types.
+    Types,
+    /// `error`: error shapes.
+    Error,
+    /// `operation::<module>`: an input or output that only one operation uses.
+    Operation(String),
+}
+
+/// The Rust type of a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    Blob,
+    Timestamp,
+    Document,
+    /// An index into [`Service::enums`].
+    Enum(usize),
+    /// An index into [`Service::structures`].
+    Struct(usize),
+    List(Box<Type>),
+    Map(Box<Type>, Box<Type>),
+}
+
+impl Type {
+    /// Whether the value needs the runtime's wire helpers (no serde impl of its own).
+    pub fn needs_wire_helper(&self) -> bool {
+        match self {
+            Type::Blob | Type::Timestamp => true,
+            Type::List(item) => item.needs_wire_helper(),
+            Type::Map(key, value) => key.needs_wire_helper() || value.needs_wire_helper(),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Structure {
+    /// The model's shape name (`None` for an input or output the model leaves out).
+    pub shape: Option<String>,
+    pub name: String,
+    pub home: Home,
+    pub docs: Vec<String>,
+    pub members: Vec<Member>,
+    /// The whole shape is sensitive: `Debug` prints only its name.
+    pub sensitive: bool,
+    pub error: Option<ErrorInfo>,
+}
+
+impl Structure {
+    pub fn has_required(&self) -> bool {
+        self.members.iter().any(|m| m.required)
+    }
+}
+
+#[derive(Debug)]
+pub struct ErrorInfo {
+    /// The code the service sends in `__type`.
+    pub code: String,
+    /// A server-side fault rather than a client error.
+    pub fault: bool,
+}
+
+#[derive(Debug)]
+pub struct Member {
+    /// The JSON name on the wire.
+    pub wire: String,
+    /// The Rust field (and builder method) name.
+    pub field: String,
+    pub ty: Type,
+    pub required: bool,
+    pub sensitive: bool,
+    /// Boxed to break a cycle of structures.
+    pub boxed: bool,
+    pub docs: Vec<String>,
+    pub deprecated: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub shape: String,
+    pub name: String,
+    pub docs: Vec<String>,
+    pub variants: Vec<Variant>,
+    pub sensitive: bool,
+}
+
+#[derive(Debug)]
+pub struct Variant {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    /// The operation's model name, as sent in `X-Amz-Target`.
+    pub name: String,
+    /// Its module and client method name.
+    pub module: String,
+    pub docs: Vec<String>,
+    /// An index into [`Service::structures`].
+    pub input: usize,
+    pub output: usize,
+    /// Indexes into [`Service::structures`] of the modelled errors.
+    pub errors: Vec<usize>,
+    /// Whether requests are signed with SigV4 (`authtype: none` operations are not).
+    pub signed: bool,
+    pub deprecated: bool,
+    pub paginator: Option<Paginator>,
+}
+
+/// Token-based pagination of an operation, as fields of its input and output.
+#[derive(Debug)]
+pub struct Paginator {
+    pub input_token: String,
+    pub output_token: String,
+    pub limit: Option<String>,
+    /// The output member holding the page's items, and its item type.
+    pub items: String,
+    pub item_type: Type,
+}

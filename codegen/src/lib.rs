@@ -1,0 +1,108 @@
+//! Generates the `cognito-idp` crate from a botocore JSON-protocol API model.
+//!
+//! The pipeline reads in one direction:
+//!
+//! 1. **load** ([`model`]): the model files, deserialized as they are;
+//! 2. **lower** ([`lower`]): shapes resolved, named for Rust, documented in Markdown ([`ir`]);
+//! 3. **emit** ([`emit`]): one token stream per output file, with `quote`;
+//! 4. **format** ([`format`]): `prettyplease`, behind an `@generated` header;
+//! 5. **write** ([`output`]): files rewritten only when their bytes change, or checked for drift.
+//!
+//! Nothing here knows about Cognito: service names, prefixes and ids come from the model.
+
+pub mod docs;
+pub mod emit;
+pub mod format;
+pub mod ir;
+pub mod lower;
+pub mod model;
+pub mod names;
+pub mod output;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use output::{GeneratedFile, check, write};
+
+/// The model files of one service API version, as botocore ships them.
+pub const SERVICE_FILE: &str = "service-2.json";
+pub const PAGINATORS_FILE: &str = "paginators-1.json";
+
+/// Generates every file of the crate's `src/` from the model in `model_dir`; `crate_name` is the
+/// generated crate's name as its users write it (in doc examples).
+pub fn generate(model_dir: &Path, crate_name: &str) -> Result<Vec<GeneratedFile>, Error> {
+    let service: model::ServiceModel = load(&model_dir.join(SERVICE_FILE))?;
+    let paginators_path = model_dir.join(PAGINATORS_FILE);
+    let paginators = if paginators_path.exists() { load(&paginators_path)? } else { model::PaginatorsModel::default() };
+    generate_from(&service, &paginators, &model_dir.display().to_string(), crate_name)
+}
+
+/// Generates from models already in memory; `source` names them in the header.
+pub fn generate_from(
+    service: &model::ServiceModel,
+    paginators: &model::PaginatorsModel,
+    source: &str,
+    crate_name: &str,
+) -> Result<Vec<GeneratedFile>, Error> {
+    let service = lower::lower(service, paginators)?;
+    emit::files(&service, crate_name)
+        .into_iter()
+        .map(|(path, tokens)| {
+            let contents = format::file(&path, tokens, source)?;
+            Ok(GeneratedFile { path, contents })
+        })
+        .collect()
+}
+
+/// Reads and deserializes a JSON model file, naming the JSON path of any mismatch.
+pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { file: path.to_owned(), source })?;
+    parse(&text).map_err(|(json_path, source)| Error::Json { file: path.to_owned(), path: json_path, source })
+}
+
+/// Deserializes model JSON; on failure gives the JSON path where it went wrong.
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, serde_json::Error)> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| (e.path().to_string(), e.into_inner()))
+}
+
+/// Why generation failed.
+#[derive(Debug)]
+pub enum Error {
+    /// A model file could not be read.
+    Read { file: PathBuf, source: std::io::Error },
+    /// A model file is not JSON of the expected form.
+    Json { file: PathBuf, path: String, source: serde_json::Error },
+    /// The model is inconsistent; `path` is the JSON path of the offending value.
+    Model { path: String, message: String },
+    /// The emitted code did not parse: a bug in an emitter.
+    Emit { file: PathBuf, source: syn::Error },
+}
+
+impl Error {
+    pub(crate) fn model(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Model { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { file, source } => write!(f, "{}: {source}", file.display()),
+            Error::Json { file, path, source } => write!(f, "{}: {path}: {source}", file.display()),
+            Error::Model { path, message } => write!(f, "{path}: {message}"),
+            Error::Emit { file, source } => write!(f, "emitted {} does not parse: {source}", file.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } => Some(source),
+            Error::Json { source, .. } => Some(source),
+            Error::Emit { source, .. } => Some(source),
+            Error::Model { .. } => None,
+        }
+    }
+}

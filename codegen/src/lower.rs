@@ -1,0 +1,460 @@
+//! Lowering: the serde mirror of the model becomes the IR, or an error naming the JSON path.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+
+use crate::Error;
+use crate::docs::markdown;
+use crate::ir::{self, ErrorInfo, Home, Service, Structure, Type, Variant};
+use crate::model::{self, PaginatorsModel, ServiceModel};
+use crate::names::{field_ident, pascal_case, snake_case, type_ident};
+
+pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Service, Error> {
+    let meta = &model.metadata;
+    if meta.protocol != "json" {
+        return Err(Error::model(
+            "metadata.protocol",
+            format!("unsupported protocol {:?}: only \"json\" models are supported", meta.protocol),
+        ));
+    }
+    let target_prefix = meta
+        .target_prefix
+        .clone()
+        .ok_or_else(|| Error::model("metadata.targetPrefix", "missing: a json model needs it"))?;
+
+    let mut lowering = Lowering::new(model)?;
+    lowering.place_operation_shapes()?;
+    let enums = lowering.enums()?;
+    let mut structures = lowering.structures()?;
+    box_cycles(&mut structures);
+    let operations = model
+        .operations
+        .iter()
+        .map(|(name, op)| lowering.operation(name, op, paginators, &structures))
+        .collect::<Result<Vec<_>, _>>()?;
+    for name in paginators.pagination.keys() {
+        if !model.operations.contains_key(name) {
+            return Err(Error::model(format!("paginators.{name}"), "no operation of that name"));
+        }
+    }
+    check_unique_names(&structures, &enums)?;
+
+    Ok(Service {
+        title: meta.service_full_name.clone(),
+        api_version: meta.api_version.clone(),
+        target_prefix,
+        json_version: meta.json_version.clone().unwrap_or_else(|| "1.0".to_owned()),
+        endpoint_prefix: meta.endpoint_prefix.clone(),
+        signing_name: meta.signing_name.clone().unwrap_or_else(|| meta.endpoint_prefix.clone()),
+        uid: meta.uid.clone(),
+        docs: model.documentation.as_deref().map(markdown).unwrap_or_default(),
+        structures,
+        enums,
+        operations,
+    })
+}
+
+/// Which IR item a model shape becomes.
+#[derive(Clone, Copy)]
+enum Slot {
+    Scalar,
+    Enum(usize),
+    Struct(usize),
+    Collection,
+}
+
+struct Lowering<'m> {
+    model: &'m ServiceModel,
+    slots: IndexMap<&'m str, Slot>,
+    /// Structures in emit order: model shapes first, then the inputs and outputs the model leaves
+    /// out, in operation order.
+    structs: Vec<StructSource<'m>>,
+    enum_shapes: Vec<&'m str>,
+}
+
+struct StructSource<'m> {
+    shape: Option<&'m str>,
+    name: String,
+    home: Home,
+    docs: Vec<String>,
+}
+
+const SCALARS: &[&str] =
+    &["string", "boolean", "integer", "long", "float", "double", "blob", "timestamp"];
+
+impl<'m> Lowering<'m> {
+    fn new(model: &'m ServiceModel) -> Result<Self, Error> {
+        let mut slots = IndexMap::new();
+        let mut structs = Vec::new();
+        let mut enum_shapes = Vec::new();
+        for (name, shape) in &model.shapes {
+            let slot = match shape.kind.as_str() {
+                "string" if shape.enum_values.is_some() => {
+                    enum_shapes.push(name.as_str());
+                    Slot::Enum(enum_shapes.len() - 1)
+                }
+                "structure" if shape.document => Slot::Scalar,
+                "structure" => {
+                    if shape.members.is_none() {
+                        return Err(Error::model(format!("shapes.{name}.members"), "missing"));
+                    }
+                    let home = if shape.exception || shape.error.is_some() { Home::Error } else { Home::Types };
+                    structs.push(StructSource {
+                        shape: Some(name.as_str()),
+                        name: type_ident(name),
+                        home,
+                        docs: doc_lines(shape.documentation.as_deref()),
+                    });
+                    Slot::Struct(structs.len() - 1)
+                }
+                "list" | "map" => Slot::Collection,
+                kind if SCALARS.contains(&kind) => Slot::Scalar,
+                kind => {
+                    return Err(Error::model(format!("shapes.{name}.type"), format!("unknown type {kind:?}")));
+                }
+            };
+            slots.insert(name.as_str(), slot);
+        }
+        Ok(Lowering { model, slots, structs, enum_shapes })
+    }
+
+    /// Gives each operation an input and output structure: its own when no other place uses the
+    /// shape (renamed `<Operation>Input` / `<Operation>Output`), the shared one otherwise, and an
+    /// empty one when the model has none.
+    fn place_operation_shapes(&mut self) -> Result<(), Error> {
+        let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+        for shape in self.model.shapes.values() {
+            let refs = shape.members.iter().flat_map(|m| m.values().map(|m| &m.shape));
+            let refs = refs.chain([&shape.member, &shape.key, &shape.value].into_iter().flatten().map(|r| &r.shape));
+            for target in refs {
+                *uses.entry(target.as_str()).or_default() += 1;
+            }
+        }
+        for op in self.model.operations.values() {
+            for r in [&op.input, &op.output].into_iter().flatten() {
+                *uses.entry(r.shape.as_str()).or_default() += 1;
+            }
+        }
+        for (op_name, op) in &self.model.operations {
+            let module = snake_case(op_name);
+            for (role, shape_ref, suffix) in [("input", &op.input, "Input"), ("output", &op.output, "Output")] {
+                let name = format!("{}{suffix}", pascal_case(op_name));
+                let Some(shape_ref) = shape_ref else {
+                    self.structs.push(StructSource {
+                        shape: None,
+                        name,
+                        home: Home::Operation(module.clone()),
+                        docs: Vec::new(),
+                    });
+                    continue;
+                };
+                let path = format!("operations.{op_name}.{role}.shape");
+                let index = self.struct_index(&shape_ref.shape, &path)?;
+                let source = &mut self.structs[index];
+                if uses.get(shape_ref.shape.as_str()) == Some(&1) && source.home == Home::Types {
+                    source.name = name;
+                    source.home = Home::Operation(module.clone());
+                }
+            }
+            for (i, error) in op.errors.iter().enumerate() {
+                self.struct_index(&error.shape, &format!("operations.{op_name}.errors[{i}].shape"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn struct_index(&self, shape: &str, path: &str) -> Result<usize, Error> {
+        match self.slot(shape, path)? {
+            Slot::Struct(index) => Ok(index),
+            _ => Err(Error::model(path, format!("{shape:?} is a {}, not a structure", self.model.shapes[shape].kind))),
+        }
+    }
+
+    fn slot(&self, shape: &str, path: &str) -> Result<Slot, Error> {
+        self.slots
+            .get(shape)
+            .copied()
+            .ok_or_else(|| Error::model(path, format!("unknown shape {shape:?}")))
+    }
+
+    fn enums(&self) -> Result<Vec<ir::Enum>, Error> {
+        self.enum_shapes
+            .iter()
+            .map(|&shape_name| {
+                let shape = &self.model.shapes[shape_name];
+                let mut by_name: BTreeMap<String, &str> = BTreeMap::new();
+                let mut variants = Vec::new();
+                for (i, value) in shape.enum_values.iter().flatten().enumerate() {
+                    // `Unknown` is the variant that keeps values the model does not list.
+                    let name = match type_ident(value) {
+                        name if name == "Unknown" => "UnknownValue".to_owned(),
+                        name => name,
+                    };
+                    if let Some(other) = by_name.insert(name.clone(), value) {
+                        return Err(Error::model(
+                            format!("shapes.{shape_name}.enum[{i}]"),
+                            format!("{value:?} and {other:?} would both be the variant {name}"),
+                        ));
+                    }
+                    variants.push(Variant { name, value: value.clone() });
+                }
+                Ok(ir::Enum {
+                    shape: shape_name.to_owned(),
+                    name: type_ident(shape_name),
+                    docs: doc_lines(shape.documentation.as_deref()),
+                    variants,
+                    sensitive: shape.sensitive,
+                })
+            })
+            .collect()
+    }
+
+    fn structures(&self) -> Result<Vec<Structure>, Error> {
+        self.structs
+            .iter()
+            .map(|source| {
+                let Some(shape_name) = source.shape else {
+                    return Ok(Structure {
+                        shape: None,
+                        name: source.name.clone(),
+                        home: source.home.clone(),
+                        docs: source.docs.clone(),
+                        members: Vec::new(),
+                        sensitive: false,
+                        error: None,
+                    });
+                };
+                let shape = &self.model.shapes[shape_name];
+                let empty = IndexMap::new();
+                let members = shape.members.as_ref().unwrap_or(&empty);
+                for (i, required) in shape.required.iter().enumerate() {
+                    if !members.contains_key(required) {
+                        return Err(Error::model(
+                            format!("shapes.{shape_name}.required[{i}]"),
+                            format!("{required:?} is not a member"),
+                        ));
+                    }
+                }
+                let mut fields: BTreeMap<String, &str> = BTreeMap::new();
+                let members = members
+                    .iter()
+                    .map(|(member_name, member)| {
+                        let path = format!("shapes.{shape_name}.members.{member_name}");
+                        let field = field_ident(member_name);
+                        if let Some(other) = fields.insert(field.clone(), member_name) {
+                            return Err(Error::model(
+                                &path,
+                                format!("{member_name:?} and {other:?} would both be the field {field}"),
+                            ));
+                        }
+                        self.member(member_name, member, shape.required.contains(member_name), field, &path)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let error = (source.home == Home::Error).then(|| ErrorInfo {
+                    code: shape.error.as_ref().and_then(|e| e.code.clone()).unwrap_or_else(|| shape_name.to_owned()),
+                    fault: shape.fault,
+                });
+                Ok(Structure {
+                    shape: Some(shape_name.to_owned()),
+                    name: source.name.clone(),
+                    home: source.home.clone(),
+                    docs: source.docs.clone(),
+                    members,
+                    sensitive: shape.sensitive,
+                    error,
+                })
+            })
+            .collect()
+    }
+
+    fn member(
+        &self,
+        wire: &str,
+        member: &model::Member,
+        required: bool,
+        field: String,
+        path: &str,
+    ) -> Result<ir::Member, Error> {
+        let ty = self.resolve(&member.shape, &format!("{path}.shape"), 0)?;
+        let target = &self.model.shapes[member.shape.as_str()];
+        let docs = member.documentation.as_deref().or(target.documentation.as_deref());
+        let deprecated = member
+            .deprecated
+            .then(|| member.deprecated_message.clone().unwrap_or_default());
+        Ok(ir::Member {
+            wire: member.location_name.clone().unwrap_or_else(|| wire.to_owned()),
+            field,
+            ty,
+            required,
+            sensitive: self.sensitive(&member.shape),
+            boxed: false,
+            docs: doc_lines(docs),
+            deprecated,
+        })
+    }
+
+    /// The Rust type of a shape; `depth` bounds lists and maps that contain themselves.
+    fn resolve(&self, shape_name: &str, path: &str, depth: usize) -> Result<Type, Error> {
+        let slot = self.slot(shape_name, path)?;
+        let shape = &self.model.shapes[shape_name];
+        let shape_path = format!("shapes.{shape_name}");
+        if depth > 16 {
+            return Err(Error::model(shape_path, "a list or map that contains itself"));
+        }
+        let element = |field: &Option<model::ShapeRef>, name: &str| -> Result<Type, Error> {
+            let path = format!("{shape_path}.{name}");
+            let target = field.as_ref().ok_or_else(|| Error::model(&path, "missing"))?;
+            self.resolve(&target.shape, &format!("{path}.shape"), depth + 1)
+        };
+        Ok(match slot {
+            Slot::Enum(index) => Type::Enum(index),
+            Slot::Struct(index) => Type::Struct(index),
+            Slot::Collection if shape.kind == "list" => Type::List(Box::new(element(&shape.member, "member")?)),
+            Slot::Collection => Type::Map(Box::new(element(&shape.key, "key")?), Box::new(element(&shape.value, "value")?)),
+            Slot::Scalar => match shape.kind.as_str() {
+                "string" => Type::String,
+                "boolean" => Type::Bool,
+                "integer" => Type::I32,
+                "long" => Type::I64,
+                "float" => Type::F32,
+                "double" => Type::F64,
+                "blob" => Type::Blob,
+                "timestamp" => Type::Timestamp,
+                _ => Type::Document,
+            },
+        })
+    }
+
+    /// A shape is sensitive when it is marked so, or holds sensitive list items, keys or values.
+    fn sensitive(&self, shape_name: &str) -> bool {
+        let shape = &self.model.shapes[shape_name];
+        let inner = [&shape.member, &shape.key, &shape.value];
+        shape.sensitive || inner.into_iter().flatten().any(|r| self.sensitive(&r.shape))
+    }
+
+    fn operation(
+        &self,
+        name: &str,
+        op: &model::Operation,
+        paginators: &PaginatorsModel,
+        structures: &[Structure],
+    ) -> Result<ir::Operation, Error> {
+        let module = field_ident(name);
+        let find = |role: &str, shape: &Option<model::ShapeRef>| -> usize {
+            let own = format!("{}{role}", pascal_case(name));
+            match shape {
+                Some(r) => structures.iter().position(|s| s.shape.as_deref() == Some(&r.shape)),
+                None => structures.iter().position(|s| s.shape.is_none() && s.name == own),
+            }
+            .expect("place_operation_shapes gave every operation its structures")
+        };
+        let input = find("Input", &op.input);
+        let output = find("Output", &op.output);
+        // Some models list an error twice; one variant is enough.
+        let mut errors = Vec::new();
+        for e in &op.errors {
+            let index = structures
+                .iter()
+                .position(|s| s.shape.as_deref() == Some(&e.shape))
+                .expect("place_operation_shapes checked every error");
+            if !errors.contains(&index) {
+                errors.push(index);
+            }
+        }
+        let paginator = paginators
+            .pagination
+            .get(name)
+            .map(|p| paginator(name, p, &structures[input], &structures[output]))
+            .transpose()?;
+        Ok(ir::Operation {
+            name: name.to_owned(),
+            module,
+            docs: doc_lines(op.documentation.as_deref()),
+            input,
+            output,
+            errors,
+            signed: op.authtype.as_deref() != Some("none"),
+            deprecated: op.deprecated,
+            paginator,
+        })
+    }
+}
+
+fn paginator(op: &str, p: &model::Paginator, input: &Structure, output: &Structure) -> Result<ir::Paginator, Error> {
+    let field = |s: &Structure, key: &str, wire: &str| -> Result<String, Error> {
+        s.members
+            .iter()
+            .find(|m| m.wire == wire)
+            .map(|m| m.field.clone())
+            .ok_or_else(|| Error::model(format!("paginators.{op}.{key}"), format!("{wire:?} is not a member of {}", s.name)))
+    };
+    let items = output.members.iter().find(|m| m.wire == p.result_key);
+    let item_type = match items.map(|m| &m.ty) {
+        Some(Type::List(item)) => (**item).clone(),
+        _ => {
+            return Err(Error::model(
+                format!("paginators.{op}.result_key"),
+                format!("{:?} is not a list member of {}", p.result_key, output.name),
+            ));
+        }
+    };
+    Ok(ir::Paginator {
+        input_token: field(input, "input_token", &p.input_token)?,
+        output_token: field(output, "output_token", &p.output_token)?,
+        limit: p.limit_key.as_deref().map(|k| field(input, "limit_key", k)).transpose()?,
+        items: field(output, "result_key", &p.result_key)?,
+        item_type,
+    })
+}
+
+fn doc_lines(html: Option<&str>) -> Vec<String> {
+    html.map(markdown).unwrap_or_default()
+}
+
+/// Boxes each member whose structure can lead back to the structure holding it without passing
+/// through a list or map (which already allocate).
+fn box_cycles(structures: &mut [Structure]) {
+    let edges: Vec<BTreeSet<usize>> = structures
+        .iter()
+        .map(|s| s.members.iter().filter_map(|m| if let Type::Struct(t) = m.ty { Some(t) } else { None }).collect())
+        .collect();
+    let reaches = |from: usize, to: usize| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(at) = stack.pop() {
+            if at == to {
+                return true;
+            }
+            if seen.insert(at) {
+                stack.extend(&edges[at]);
+            }
+        }
+        false
+    };
+    for index in 0..structures.len() {
+        let cyclic: Vec<bool> = structures[index]
+            .members
+            .iter()
+            .map(|m| matches!(m.ty, Type::Struct(t) if reaches(t, index)))
+            .collect();
+        for (member, boxed) in structures[index].members.iter_mut().zip(cyclic) {
+            member.boxed = boxed;
+        }
+    }
+}
+
+/// Every emitted type name is unique across the crate, so any module can import any type.
+fn check_unique_names(structures: &[Structure], enums: &[ir::Enum]) -> Result<(), Error> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let named = structures
+        .iter()
+        .map(|s| (s.name.as_str(), s.shape.as_deref().unwrap_or(&s.name)))
+        .chain(enums.iter().map(|e| (e.name.as_str(), e.shape.as_str())));
+    for (name, shape) in named {
+        if let Some(other) = seen.insert(name, shape) {
+            return Err(Error::model(format!("shapes.{shape}"), format!("its Rust name {name} is also that of {other:?}")));
+        }
+    }
+    Ok(())
+}

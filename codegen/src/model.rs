@@ -1,0 +1,130 @@
+//! A serde mirror of the botocore model files, and nothing more.
+//!
+//! Every map keeps the file's order, so the generated code follows the model's order and two runs
+//! over the same model give the same bytes. Meaning is given to these values only in `lower`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// `service-2.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceModel {
+    pub metadata: Metadata,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    pub operations: IndexMap<String, Operation>,
+    pub shapes: IndexMap<String, Shape>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub api_version: String,
+    pub endpoint_prefix: String,
+    #[serde(default)]
+    pub json_version: Option<String>,
+    pub protocol: String,
+    pub service_full_name: String,
+    #[serde(default)]
+    pub service_id: Option<String>,
+    #[serde(default)]
+    pub signature_version: Option<String>,
+    #[serde(default)]
+    pub signing_name: Option<String>,
+    #[serde(default)]
+    pub target_prefix: Option<String>,
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Operation {
+    pub name: String,
+    #[serde(default)]
+    pub input: Option<ShapeRef>,
+    #[serde(default)]
+    pub output: Option<ShapeRef>,
+    #[serde(default)]
+    pub errors: Vec<ShapeRef>,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    #[serde(default)]
+    pub authtype: Option<String>,
+    #[serde(default)]
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShapeRef {
+    pub shape: String,
+}
+
+/// One entry of `shapes`. The fields that only some types use are optional here; `lower`
+/// checks that each type has what it needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shape {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    #[serde(default)]
+    pub members: Option<IndexMap<String, Member>>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub member: Option<ShapeRef>,
+    #[serde(default)]
+    pub key: Option<ShapeRef>,
+    #[serde(default)]
+    pub value: Option<ShapeRef>,
+    #[serde(default, rename = "enum")]
+    pub enum_values: Option<Vec<String>>,
+    #[serde(default)]
+    pub sensitive: bool,
+    #[serde(default)]
+    pub exception: bool,
+    #[serde(default)]
+    pub fault: bool,
+    #[serde(default)]
+    pub document: bool,
+    #[serde(default)]
+    pub error: Option<ErrorTrait>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorTrait {
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub shape: String,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    #[serde(default)]
+    pub location_name: Option<String>,
+    #[serde(default)]
+    pub deprecated: bool,
+    #[serde(default)]
+    pub deprecated_message: Option<String>,
+}
+
+/// `paginators-1.json`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PaginatorsModel {
+    pub pagination: IndexMap<String, Paginator>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Paginator {
+    pub input_token: String,
+    pub output_token: String,
+    #[serde(default)]
+    pub limit_key: Option<String>,
+    pub result_key: String,
+}

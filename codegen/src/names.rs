@@ -1,0 +1,194 @@
+//! Rust names for model names: the only place that decides how a name is spelled.
+//!
+//! Words are split at case changes, keeping acronyms whole (`GetCSVHeader` -> `get`, `csv`,
+//! `header`) and digits with the word before them (`Sha256Hash` -> `sha256`, `hash`).
+
+/// Splits a model name into lowercase words.
+pub fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            let prev = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            // "fooBar" splits before B; "CSVHeader" splits before the H of "Header".
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_is_lower)
+            {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// `AdminSetUserMFAPreference` -> `admin_set_user_mfa_preference`.
+pub fn snake_case(name: &str) -> String {
+    words(name).join("_")
+}
+
+/// `SMSMfaSettingsType` -> `SmsMfaSettingsType`; `USER_SRP_AUTH` -> `UserSrpAuth`.
+pub fn pascal_case(name: &str) -> String {
+    words(name)
+        .iter()
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// A field, method or module name; keywords become raw identifiers (`type` -> `r#type`).
+pub fn field_ident(name: &str) -> String {
+    let snake = snake_case(name);
+    let snake = if snake.is_empty() { "value".to_owned() } else { snake };
+    if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{snake}")
+    } else if matches!(snake.as_str(), "self" | "super" | "crate") {
+        format!("{snake}_value")
+    } else if is_keyword(&snake) {
+        format!("r#{snake}")
+    } else {
+        snake
+    }
+}
+
+/// A type or variant name that cannot clash with the names generated code uses.
+pub fn type_ident(name: &str) -> String {
+    let pascal = pascal_case(name);
+    let pascal = if pascal.is_empty() { "Value".to_owned() } else { pascal };
+    if pascal.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{pascal}")
+    } else if RESERVED_TYPES.contains(&pascal.as_str()) {
+        format!("{pascal}Value")
+    } else {
+        pascal
+    }
+}
+
+/// Names the generated code uses unqualified, or that the language reserves.
+const RESERVED_TYPES: &[&str] = &[
+    "Blob", "Box", "BuildError", "DateTime", "HashMap", "Option", "Redacted", "Result", "Self",
+    "String", "Unhandled", "UnknownValue", "Vec",
+];
+
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "try"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+    )
+}
+
+/// The name serde's `rename_all = "PascalCase"` gives a snake_case field.
+pub fn serde_pascal(field: &str) -> String {
+    field
+        .trim_start_matches("r#")
+        .split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(snake_case("AdminSetUserMFAPreference"), "admin_set_user_mfa_preference");
+        assert_eq!(snake_case("GetCSVHeader"), "get_csv_header");
+        assert_eq!(snake_case("InitiateAuth"), "initiate_auth");
+        assert_eq!(snake_case("AllowedOAuthFlows"), "allowed_o_auth_flows");
+        assert_eq!(snake_case("Sha256Hash"), "sha256_hash");
+        assert_eq!(snake_case("SMSMfaSettings"), "sms_mfa_settings");
+        assert_eq!(snake_case("IdTokenValidity"), "id_token_validity");
+    }
+
+    #[test]
+    fn type_and_variant_names() {
+        assert_eq!(type_ident("SMSMfaSettingsType"), "SmsMfaSettingsType");
+        assert_eq!(type_ident("USER_SRP_AUTH"), "UserSrpAuth");
+        assert_eq!(type_ident("aws.cognito.signin.user.admin"), "AwsCognitoSigninUserAdmin");
+        assert_eq!(type_ident("phone_number"), "PhoneNumber");
+        assert_eq!(type_ident("3DES"), "V3des");
+        assert_eq!(type_ident("String"), "StringValue");
+    }
+
+    #[test]
+    fn keywords_become_raw_identifiers() {
+        assert_eq!(field_ident("Type"), "r#type");
+        assert_eq!(field_ident("Self"), "self_value");
+        assert_eq!(field_ident("Name"), "name");
+    }
+
+    #[test]
+    fn serde_pascal_matches_serde() {
+        assert_eq!(serde_pascal("user_pool_id"), "UserPoolId");
+        assert_eq!(serde_pascal("r#type"), "Type");
+        assert_ne!(serde_pascal("mfa_options"), "MFAOptions");
+    }
+}

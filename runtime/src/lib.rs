@@ -1,0 +1,22 @@
+//! The hand-written runtime of the `cognito-idp` crate.
+//!
+//! Generated code is data-shaped: types, their serde, their docs. Everything it needs at run time
+//! that is the same for every type or operation lives here, once: redaction ([`Redacted`]),
+//! values the model does not know ([`UnknownValue`]), builder errors ([`BuildError`]), the wire
+//! form of timestamps and blobs ([`wire`]), and the metadata of errors ([`error`]).
+
+mod build;
+pub mod error;
+mod redact;
+mod unknown;
+pub mod wire;
+
+pub use build::BuildError;
+pub use redact::{Redacted, RedactedOption};
+pub use unknown::UnknownValue;
+
+/// Re-exported so generated code and its users name one version of these types.
+pub use aws_smithy_types::{Blob, DateTime};
+
+/// An untyped JSON value, for `document` shapes.
+pub type Document = serde_json::Value;

@@ -1,0 +1,73 @@
+//! Project commands.
+//!
+//! - `cargo xtask codegen [--check]`: regenerate `generated/src` from `model/`; with `--check`,
+//!   write nothing and fail listing the stale files.
+//! - `cargo xtask model pull [--version X]`: fetch the `botocore` package with pip and refresh
+//!   `model/` from it.
+
+mod pull;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The service this workspace generates, as botocore names its data folder.
+const SERVICE: &str = "cognito-idp";
+/// The generated crate's name in Rust paths.
+const CRATE_NAME: &str = "cognito_idp";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen(false),
+        ["codegen", "--check"] => codegen(true),
+        ["model", "pull"] => pull::pull(&root(), SERVICE, None),
+        ["model", "pull", "--version", version] => pull::pull(&root(), SERVICE, Some(version)),
+        _ => Err("usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+fn codegen(check: bool) -> Result<(), String> {
+    // Relative paths, so the `@generated` header names the model the same on every machine.
+    let root = root();
+    std::env::set_current_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let model_dir = model_dir(Path::new("."))?;
+    let model_dir = model_dir.strip_prefix(".").unwrap_or(&model_dir);
+    let files = cognito_idp_codegen::generate(model_dir, CRATE_NAME).map_err(|e| e.to_string())?;
+    let out = Path::new("generated/src");
+    if check {
+        let stale = cognito_idp_codegen::check(&files, out).map_err(|e| e.to_string())?;
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = stale.iter().map(|p| format!("  generated/src/{}", p.display())).collect();
+        return Err(format!("generated/ is stale; run `cargo xtask codegen`:\n{}", list.join("\n")));
+    }
+    let changed = cognito_idp_codegen::write(&files, out).map_err(|e| e.to_string())?;
+    println!("{} of {} files changed", changed.len(), files.len());
+    Ok(())
+}
+
+/// `model/<service>/<api-version>/`: the newest API version present.
+fn model_dir(root: &Path) -> Result<PathBuf, String> {
+    let service_dir = root.join("model").join(SERVICE);
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&service_dir)
+        .map_err(|e| format!("{}: {e} (run `cargo xtask model pull`)", service_dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    versions.sort();
+    versions.pop().ok_or_else(|| format!("{}: no API version folder", service_dir.display()))
+}

@@ -1,0 +1,125 @@
+//! `cargo xtask model pull`: the service's model files from the `botocore` Python package.
+//!
+//! pip downloads the wheel (so no host name is written here), the service's files are read out
+//! of it, decompressed and pretty-printed, and `model/` is replaced in one rename at the end:
+//! any failure before that leaves `model/` as it was.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+/// The files taken from `botocore/data/<service>/<api-version>/`.
+const FILES: &[&str] = &["service-2.json.gz", "paginators-1.json", "endpoint-rule-set-1.json.gz"];
+
+pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), String> {
+    let work = root.join("target/xtask-model-pull");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+
+    let wheel = download(&work, version)?;
+    let wheel_bytes = fs::read(&wheel).map_err(|e| format!("{}: {e}", wheel.display()))?;
+    let package_version = wheel_version(&wheel)?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&wheel_bytes))
+        .map_err(|e| format!("{}: not a wheel: {e}", wheel.display()))?;
+
+    let prefix = format!("botocore/data/{service}/");
+    let api_version = archive
+        .file_names()
+        .filter_map(|name| Some(name.ok()?.strip_prefix(&prefix)?.split('/').next()?.to_owned()))
+        .max()
+        .ok_or_else(|| format!("botocore {package_version} has no {prefix}"))?;
+
+    let staging = work.join(service).join(&api_version);
+    fs::create_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
+    let mut hashes = Vec::new();
+    for file in FILES {
+        let name = format!("{prefix}{api_version}/{file}");
+        let mut entry = archive.by_name(&name).map_err(|e| format!("{name}: {e}"))?;
+        let mut raw = Vec::new();
+        entry.read_to_end(&mut raw).map_err(|e| format!("{name}: {e}"))?;
+        let json = match file.strip_suffix(".gz") {
+            Some(_) => {
+                let mut text = Vec::new();
+                flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).map_err(|e| format!("{name}: {e}"))?;
+                text
+            }
+            None => raw,
+        };
+        let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| format!("{name}: {e}"))?;
+        let pretty = serde_json::to_string_pretty(&value).map_err(|e| format!("{name}: {e}"))? + "\n";
+        let out_name = file.trim_end_matches(".gz");
+        fs::write(staging.join(out_name), &pretty).map_err(|e| format!("{out_name}: {e}"))?;
+        hashes.push((format!("{service}/{api_version}/{out_name}"), hex(&Sha256::digest(pretty.as_bytes()))));
+    }
+
+    let source = source_toml(&package_version, &hex(&Sha256::digest(&wheel_bytes)), &hashes);
+    fs::write(work.join("SOURCE.toml"), source).map_err(|e| format!("SOURCE.toml: {e}"))?;
+
+    // Everything is ready: swap it in.
+    let model = root.join("model");
+    fs::create_dir_all(&model).map_err(|e| format!("{}: {e}", model.display()))?;
+    let target = model.join(service);
+    let _ = fs::remove_dir_all(&target);
+    fs::rename(work.join(service), &target).map_err(|e| format!("{}: {e}", target.display()))?;
+    fs::rename(work.join("SOURCE.toml"), model.join("SOURCE.toml")).map_err(|e| format!("SOURCE.toml: {e}"))?;
+    let _ = fs::remove_dir_all(&work);
+    println!("model/{service}/{api_version} from botocore {package_version}");
+    Ok(())
+}
+
+/// Runs `pip download` for botocore (the newest, or `version`) and returns the wheel's path.
+fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
+    let requirement = match version {
+        Some(v) => format!("botocore=={v}"),
+        None => "botocore".to_owned(),
+    };
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let output = Command::new(&python)
+        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "--dest"])
+        .arg(dir)
+        .arg(&requirement)
+        .output()
+        .map_err(|e| format!("cannot run {python} -m pip (is Python with pip installed?): {e}"))?;
+    if !output.status.success() {
+        // pip lists every version it knows; the last line says what went wrong.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason: String = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(300).collect();
+        return Err(format!("pip could not download {requirement}: {}", reason.trim()));
+    }
+    fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .ok_or_else(|| format!("pip downloaded no wheel for {requirement}"))
+}
+
+/// `botocore-1.2.3-py3-none-any.whl` -> `1.2.3`.
+fn wheel_version(wheel: &Path) -> Result<String, String> {
+    let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.split('-').nth(1).map(str::to_owned).ok_or_else(|| format!("unexpected wheel name {name}"))
+}
+
+fn source_toml(version: &str, wheel_sha256: &str, files: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "# Written by `cargo xtask model pull`; do not edit.\n\
+         # The model files below are data from the botocore Python package, Apache-2.0 licensed,\n\
+         # copyright Amazon.com, Inc. or its affiliates; see that package's LICENSE.txt and NOTICE.\n\n",
+    );
+    let _ = writeln!(out, "package = \"botocore\"");
+    let _ = writeln!(out, "version = \"{version}\"");
+    let _ = writeln!(out, "license = \"Apache-2.0\"");
+    let _ = writeln!(out, "wheel-sha256 = \"{wheel_sha256}\"\n");
+    let _ = writeln!(out, "[files]");
+    for (path, sha) in files {
+        let _ = writeln!(out, "\"{path}\" = \"{sha}\"");
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
