@@ -62,7 +62,9 @@ fn parse(html: &str) -> Vec<Node> {
         } else if tag.self_closing || matches!(tag.name.as_str(), "br" | "hr" | "img") {
             let children = if tag.name == "br" { vec![Node::Text(" ".into())] } else { Vec::new() };
             let node = Node::Element { tag: tag.name, href: None, children };
-            stack.last_mut().map(|top| top.2.push(node));
+            if let Some(top) = stack.last_mut() {
+                top.2.push(node);
+            }
         } else {
             stack.push((tag.name, tag.href, Vec::new()));
         }
@@ -80,10 +82,9 @@ fn push_text(stack: &mut [(String, Option<String>, Vec<Node>)], text: &str) {
 }
 
 fn close(stack: &mut Vec<(String, Option<String>, Vec<Node>)>) {
-    if let Some((tag, href, children)) = stack.pop() {
-        if let Some(parent) = stack.last_mut() {
-            parent.2.push(Node::Element { tag, href, children });
-        }
+    if let (Some((tag, href, children)), true) = (stack.pop(), !stack.is_empty()) {
+        let parent = stack.len() - 1;
+        stack[parent].2.push(Node::Element { tag, href, children });
     }
 }
 
@@ -213,7 +214,11 @@ fn blocks(nodes: &[Node]) -> Vec<String> {
 }
 
 fn flush(inline: &mut String, out: &mut Vec<String>) {
-    let text = collapse(inline);
+    // `<i> <a>x</a> </i>,` leaves a space between the closing marker and the comma.
+    let mut text = collapse(inline);
+    for punct in [".", ",", ";", ":", ")"] {
+        text = text.replace(&format!("* {punct}"), &format!("*{punct}"));
+    }
     if !text.is_empty() {
         out.push(wrap(&text));
     }
@@ -462,7 +467,7 @@ mod tests {
     fn paragraphs_and_inline_markup() {
         assert_eq!(
             md("<p>Use <code>USER_SRP_AUTH</code> with <b>care</b>.</p> <p>See <i> <a href=\"https://x.test/a\">docs</a> </i>.</p>"),
-            "Use `USER_SRP_AUTH` with **care**.\n\nSee [docs](https://x.test/a) ."
+            "Use `USER_SRP_AUTH` with **care**.\n\nSee *[docs](https://x.test/a)*."
         );
     }
 

@@ -432,14 +432,9 @@ fn box_cycles(structures: &mut [Structure]) {
         }
         false
     };
-    for index in 0..structures.len() {
-        let cyclic: Vec<bool> = structures[index]
-            .members
-            .iter()
-            .map(|m| matches!(m.ty, Type::Struct(t) if reaches(t, index)))
-            .collect();
-        for (member, boxed) in structures[index].members.iter_mut().zip(cyclic) {
-            member.boxed = boxed;
+    for (index, structure) in structures.iter_mut().enumerate() {
+        for member in &mut structure.members {
+            member.boxed = matches!(member.ty, Type::Struct(t) if reaches(t, index));
         }
     }
 }

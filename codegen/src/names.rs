@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(type_ident("USER_SRP_AUTH"), "UserSrpAuth");
         assert_eq!(type_ident("aws.cognito.signin.user.admin"), "AwsCognitoSigninUserAdmin");
         assert_eq!(type_ident("phone_number"), "PhoneNumber");
-        assert_eq!(type_ident("3DES"), "V3des");
+        assert_eq!(type_ident("3DES"), "V3Des");
         assert_eq!(type_ident("String"), "StringValue");
     }
 

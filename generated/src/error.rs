@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub use cognito_idp_runtime::error::{ErrorMetadata, Unhandled};
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccessDeniedException {
@@ -61,7 +61,7 @@ impl AccessDeniedExceptionBuilder {
 /// phone number that has already been supplied as an alias for a different user profile. This
 /// exception indicates that an account with this email address or phone already exists in a
 /// user pool that you've configured to use email address or phone number as a sign-in alias.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AliasExistsException {
@@ -116,7 +116,7 @@ impl AliasExistsExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
 /// for the URL in the request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CachedCimdurlDoesNotExistException {
@@ -168,7 +168,7 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
     }
 }
 /// This exception is thrown when a verification code fails to deliver successfully.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeDeliveryFailureException {
@@ -221,7 +221,7 @@ impl CodeDeliveryFailureExceptionBuilder {
     }
 }
 /// This exception is thrown if the provided code doesn't match what the server was expecting.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeMismatchException {
@@ -274,7 +274,7 @@ impl CodeMismatchExceptionBuilder {
     }
 }
 /// This exception is thrown if two or more modifications are happening concurrently.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConcurrentModificationException {
@@ -328,7 +328,7 @@ impl ConcurrentModificationExceptionBuilder {
 }
 /// This exception is thrown when a user attempts to confirm a device with a device key that
 /// already exists.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceKeyExistsException {
@@ -380,7 +380,7 @@ impl DeviceKeyExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when the provider is already supported by the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DuplicateProviderException {
@@ -433,7 +433,7 @@ impl DuplicateProviderExceptionBuilder {
 }
 /// This exception is thrown when there is a code mismatch and the service fails to configure
 /// the software token TOTP multi-factor authentication (MFA).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EnableSoftwareTokenMfaException {
@@ -485,7 +485,7 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
     }
 }
 /// This exception is thrown if a code has expired.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ExpiredCodeException {
@@ -544,7 +544,7 @@ impl ExpiredCodeExceptionBuilder {
 /// - You make a request that uses a feature that requires a higher feature plan.
 ///
 /// To resolve this issue, upgrade your user pool to a feature plan that includes the feature.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FeatureUnavailableInTierException {
@@ -597,7 +597,7 @@ impl FeatureUnavailableInTierExceptionBuilder {
 }
 /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
 /// associated with your user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForbiddenException {
@@ -652,7 +652,7 @@ impl ForbiddenExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
 /// user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GroupExistsException {
@@ -704,7 +704,7 @@ impl GroupExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal error.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InternalErrorException {
@@ -757,7 +757,7 @@ impl InternalErrorExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal server error.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InternalServerException {
@@ -810,7 +810,7 @@ impl InternalServerExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP
 /// status code: 400.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidEmailRoleAccessPolicyException {
@@ -864,7 +864,7 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidLambdaResponseException {
@@ -917,7 +917,7 @@ impl InvalidLambdaResponseExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified OAuth flow is not valid.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidOAuthFlowException {
@@ -969,7 +969,7 @@ impl InvalidOAuthFlowExceptionBuilder {
     }
 }
 /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidParameterException {
@@ -1037,7 +1037,7 @@ impl InvalidParameterExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid password.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidPasswordException {
@@ -1091,7 +1091,7 @@ impl InvalidPasswordExceptionBuilder {
 }
 /// This exception is returned when the role provided for SMS configuration doesn't have
 /// permission to publish using Amazon SNS.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidSmsRoleAccessPolicyException {
@@ -1147,7 +1147,7 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
 /// SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the
 /// external ID provided in the role does not match what is provided in the SMS configuration
 /// for the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidSmsRoleTrustRelationshipException {
@@ -1200,7 +1200,7 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
     }
 }
 /// This exception is thrown when the user pool configuration is not valid.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidUserPoolConfigurationException {
@@ -1254,7 +1254,7 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
 }
 /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
 /// resource.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitExceededException {
@@ -1308,7 +1308,7 @@ impl LimitExceededExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
 /// method.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MfaMethodNotFoundException {
@@ -1362,7 +1362,7 @@ impl MfaMethodNotFoundExceptionBuilder {
 }
 /// This exception is thrown when you attempt to apply a managed login branding style to an app
 /// client that already has an assigned style.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingExistsException {
@@ -1414,7 +1414,7 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't authorized.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotAuthorizedException {
@@ -1469,7 +1469,7 @@ impl NotAuthorizedExceptionBuilder {
 /// This exception is thrown when an operation is not available in the current region or for the
 /// current user pool configuration. This can occur when attempting to perform operations that
 /// are not supported in secondary replica regions.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct OperationNotEnabledException {
@@ -1522,7 +1522,7 @@ impl OperationNotEnabledExceptionBuilder {
 }
 /// The message returned when a user's new password matches a previous password and doesn't
 /// comply with the password-history policy.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordHistoryPolicyViolationException {
@@ -1574,7 +1574,7 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
     }
 }
 /// This exception is thrown when a password reset is required.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordResetRequiredException {
@@ -1627,7 +1627,7 @@ impl PasswordResetRequiredExceptionBuilder {
     }
 }
 /// This exception is thrown when a precondition is not met.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PreconditionNotMetException {
@@ -1681,7 +1681,7 @@ impl PreconditionNotMetExceptionBuilder {
 }
 /// This exception is throw when your application requests token refresh with a refresh token
 /// that has been invalidated by refresh-token rotation.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RefreshTokenReuseException {
@@ -1733,7 +1733,7 @@ impl RefreshTokenReuseExceptionBuilder {
     }
 }
 /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
@@ -1786,7 +1786,7 @@ impl ResourceNotFoundExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified scope doesn't exist.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ScopeDoesNotExistException {
@@ -1839,7 +1839,7 @@ impl ScopeDoesNotExistExceptionBuilder {
 }
 /// The request exceeded your account's service quota. To increase your limit, use or submit a
 /// Service Quotas increase request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
@@ -1892,7 +1892,7 @@ impl ServiceQuotaExceededExceptionBuilder {
 }
 /// This exception is thrown when the software token time-based one-time password (TOTP)
 /// multi-factor authentication (MFA) isn't activated for the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaNotFoundException {
@@ -1945,7 +1945,7 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
 }
 /// Terms document names must be unique to the app client. This exception is thrown when you
 /// attempt to create terms documents with a duplicate `TermsName`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TermsExistsException {
@@ -1998,7 +1998,7 @@ impl TermsExistsExceptionBuilder {
 }
 /// This exception is thrown when you've attempted to change your feature plan but the operation
 /// isn't permitted.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TierChangeNotAllowedException {
@@ -2051,7 +2051,7 @@ impl TierChangeNotAllowedExceptionBuilder {
 }
 /// This exception is thrown when the user has made too many failed attempts for a given action,
 /// such as sign-in.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TooManyFailedAttemptsException {
@@ -2104,7 +2104,7 @@ impl TooManyFailedAttemptsExceptionBuilder {
     }
 }
 /// This exception is thrown when the user has made too many requests for a given operation.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TooManyRequestsException {
@@ -2158,7 +2158,7 @@ impl TooManyRequestsExceptionBuilder {
 }
 /// Exception that is thrown when the request isn't authorized. This can happen due to an
 /// invalid access token in the request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnauthorizedException {
@@ -2210,7 +2210,7 @@ impl UnauthorizedExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnexpectedLambdaException {
@@ -2263,7 +2263,7 @@ impl UnexpectedLambdaExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified identifier isn't supported.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedIdentityProviderException {
@@ -2316,7 +2316,7 @@ impl UnsupportedIdentityProviderExceptionBuilder {
 }
 /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
 /// user pool client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedOperationException {
@@ -2368,7 +2368,7 @@ impl UnsupportedOperationExceptionBuilder {
     }
 }
 /// Exception that is thrown when an unsupported token is passed to an operation.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedTokenTypeException {
@@ -2420,7 +2420,7 @@ impl UnsupportedTokenTypeExceptionBuilder {
     }
 }
 /// The request failed because the user is in an unsupported state.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedUserStateException {
@@ -2474,7 +2474,7 @@ impl UnsupportedUserStateExceptionBuilder {
 }
 /// This exception is thrown when you're trying to modify a user pool while a user import job is
 /// in progress for that pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserImportInProgressException {
@@ -2528,7 +2528,7 @@ impl UserImportInProgressExceptionBuilder {
 }
 /// This exception is thrown when the Amazon Cognito service encounters a user validation
 /// exception with the Lambda service.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserLambdaValidationException {
@@ -2582,7 +2582,7 @@ impl UserLambdaValidationExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't confirmed successfully.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserNotConfirmedException {
@@ -2635,7 +2635,7 @@ impl UserNotConfirmedExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't found.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserNotFoundException {
@@ -2688,7 +2688,7 @@ impl UserNotFoundExceptionBuilder {
     }
 }
 /// This exception is thrown when user pool add-ons aren't enabled.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolAddOnNotEnabledException {
@@ -2740,7 +2740,7 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
     }
 }
 /// This exception is thrown when a user pool tag can't be set or updated.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolTaggingException {
@@ -2793,7 +2793,7 @@ impl UserPoolTaggingExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
 /// the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UsernameExistsException {
@@ -2846,7 +2846,7 @@ impl UsernameExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnChallengeNotFoundException {
@@ -2899,7 +2899,7 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
 }
 /// This exception is thrown when the access token is for a different client than the one in the
 /// original `StartWebAuthnRegistration` request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnClientMismatchException {
@@ -2952,7 +2952,7 @@ impl WebAuthnClientMismatchExceptionBuilder {
 }
 /// This exception is thrown when a user pool doesn't have a configured relying party id or a
 /// user pool domain.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnConfigurationMissingException {
@@ -3005,7 +3005,7 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
 }
 /// This exception is thrown when a user presents passkey credentials from an unsupported device
 /// or provider.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnCredentialNotSupportedException {
@@ -3057,7 +3057,7 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
     }
 }
 /// This exception is thrown when the passkey feature isn't enabled for the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnNotEnabledException {
@@ -3110,7 +3110,7 @@ impl WebAuthnNotEnabledExceptionBuilder {
 }
 /// This exception is thrown when the passkey credential's registration origin does not align
 /// with the user pool relying party id.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnOriginNotAllowedException {
@@ -3163,7 +3163,7 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
 }
 /// This exception is thrown when the given passkey credential is associated with a different
 /// relying party ID than the user pool relying party ID.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnRelyingPartyMismatchException {

@@ -11,7 +11,7 @@ use cognito_idp_runtime::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The settings for user message delivery in forgot-password operations. Contains preference
 /// for email or SMS message delivery of password reset codes, or for admin-only password reset.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountRecoverySettingType {
@@ -59,7 +59,7 @@ impl AccountRecoverySettingTypeBuilder {
 /// The automated response to a risk level for adaptive authentication in full-function, or
 /// `ENFORCED`, mode. You can assign an action to each risk level that threat protection
 /// evaluates.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverActionType {
@@ -145,7 +145,7 @@ impl AccountTakeoverActionTypeBuilder {
 }
 /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
 /// with threat protection features.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverActionsType {
@@ -219,7 +219,7 @@ impl AccountTakeoverActionsTypeBuilder {
 }
 /// The settings for automated responses and notification templates for adaptive authentication
 /// with threat protection features.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverRiskConfigurationType {
@@ -293,7 +293,7 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
 /// pool. Each entry in an `AcrConfiguration` map associates a level (`Level1` through `Level4`)
 /// with this configuration, which provides the custom name that Amazon Cognito reports for that
 /// level in the `acr` token claim.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AcrLevelConfigType {
@@ -340,7 +340,7 @@ impl AcrLevelConfigTypeBuilder {
 /// The settings for administrator creation of users in a user pool. Contains settings for
 /// allowing user sign-up, customizing invitation messages to new users, and the amount of time
 /// before temporary passwords expire.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminCreateUserConfigType {
@@ -431,7 +431,7 @@ impl AdminCreateUserConfigTypeBuilder {
 }
 /// Threat protection configuration options for additional authentication types in your user
 /// pool, including custom authentication.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdvancedSecurityAdditionalFlowsType {
@@ -485,7 +485,7 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
 /// Amazon Pinpoint isn't available in all Amazon Web Services Regions. For a list of available
 /// Regions, see [Amazon Cognito and Amazon Pinpoint Region
 /// availability](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html#cognito-user-pools-find-region-mappings).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AnalyticsConfigurationType {
@@ -600,7 +600,7 @@ impl AnalyticsConfigurationTypeBuilder {
 /// Services Regions that can contain Amazon Pinpoint resources for use with Amazon Cognito user
 /// pools, see [Using Amazon Pinpoint analytics with Amazon Cognito user
 /// pools](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AnalyticsMetadataType {
@@ -641,7 +641,7 @@ impl AnalyticsMetadataTypeBuilder {
     }
 }
 /// An image file from a managed login branding style in a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AssetType {
@@ -840,7 +840,7 @@ impl AttributeTypeBuilder {
 }
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
 /// active. Contains user and device metadata and a risk assessment from your user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AuthEventType {
@@ -1604,7 +1604,7 @@ impl CimdPolicyTypeBuilder {
 /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
 /// For information about `DEVICE_KEY`, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ChallengeResponseType {
@@ -1752,7 +1752,7 @@ impl ClientAuthenticationResultTypeBuilder {
 }
 /// A client metadata document URL that Amazon Cognito has received for a Client ID Metadata
 /// Document (CIMD) policy, with its cache state.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientMetadataUrlType {
@@ -1834,7 +1834,7 @@ impl ClientMetadataUrlTypeBuilder {
     }
 }
 /// The SSO session settings for a user pool app client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientSsoSessionConfigType {
@@ -1985,7 +1985,7 @@ impl ClientSecretDescriptorTypeBuilder {
 }
 /// Configuration for the CloudWatch log group destination of user pool detailed activity
 /// logging, or of user activity log export with threat protection.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CloudWatchLogsConfigurationType {
@@ -2033,7 +2033,7 @@ impl CloudWatchLogsConfigurationTypeBuilder {
 }
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
 /// or verification.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeDeliveryDetailsType {
@@ -2104,7 +2104,7 @@ impl CodeDeliveryDetailsTypeBuilder {
 }
 /// Settings for user pool actions when Amazon Cognito detects compromised credentials with
 /// threat protection in full-function `ENFORCED` mode.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompromisedCredentialsActionsType {
@@ -2157,7 +2157,7 @@ impl CompromisedCredentialsActionsTypeBuilder {
 }
 /// Settings for compromised-credentials actions and authentication-event sources with threat
 /// protection in full-function `ENFORCED` mode.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompromisedCredentialsRiskConfigurationType {
@@ -2229,7 +2229,7 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
 }
 /// Contextual user data used for evaluating the risk of an authentication event by user pool
 /// threat protection.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ContextDataType {
@@ -2345,7 +2345,7 @@ impl ContextDataTypeBuilder {
 }
 /// The configuration for a custom domain, including the SSL certificate and TLS security
 /// policy.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomDomainConfigType {
@@ -2425,7 +2425,7 @@ impl CustomDomainConfigTypeBuilder {
     }
 }
 /// The properties of a custom email sender Lambda trigger.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomEmailLambdaVersionConfigType {
@@ -2502,7 +2502,7 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
     }
 }
 /// The properties of a custom SMS sender Lambda trigger.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomSmsLambdaVersionConfigType {
@@ -2592,7 +2592,7 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
 ///
 /// When you include this configuration in an `UpdateUserPool` request, Amazon Cognito replaces
 /// the existing configuration with the one that you provide.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DcrConfigurationType {
@@ -2730,7 +2730,7 @@ impl DcrConfigurationTypeBuilder {
 ///
 /// > **Note:** When you provide a value for any property of `DeviceConfiguration`, you activate
 /// > the device remembering for the user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceConfigurationType {
@@ -2805,7 +2805,7 @@ impl DeviceConfigurationTypeBuilder {
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceSecretVerifierConfigType {
@@ -2862,7 +2862,7 @@ impl DeviceSecretVerifierConfigTypeBuilder {
 /// Information about a user's device that they've registered for device SRP authentication in
 /// your application. For more information, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceType {
@@ -2982,7 +2982,7 @@ impl DeviceTypeBuilder {
 }
 /// A container for information about the user pool domain associated with the hosted UI and
 /// OAuth endpoints.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DomainDescriptionType {
@@ -3180,7 +3180,7 @@ impl DomainDescriptionTypeBuilder {
 /// > in some cases. For more information on the supported Regions, see [Email settings for Amazon
 /// > Cognito user
 /// > pools](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailConfigurationType {
@@ -3352,7 +3352,7 @@ impl EmailConfigurationTypeBuilder {
 /// and MFA messages. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailMfaConfigType {
@@ -3415,7 +3415,7 @@ impl EmailMfaConfigTypeBuilder {
 /// available. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailMfaSettingsType {
@@ -3475,7 +3475,7 @@ impl EmailMfaSettingsTypeBuilder {
 /// End User Messaging SMS. Provide this structure in the `EumsSms` member of
 /// `SmsConfigurationType` to use Amazon Web Services End User Messaging SMS instead of Amazon
 /// SNS.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EumsSmsConfigurationType {
@@ -3643,7 +3643,7 @@ impl EumsSmsConfigurationTypeBuilder {
 }
 /// The context data that your application submitted in an authentication request with threat
 /// protection, as displayed in an `AdminListUserAuthEvents` response.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventContextDataType {
@@ -3744,7 +3744,7 @@ impl EventContextDataTypeBuilder {
 }
 /// The feedback that your application submitted to a threat protection event log, as displayed
 /// in an `AdminListUserAuthEvents` response.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventFeedbackType {
@@ -3834,7 +3834,7 @@ impl EventFeedbackTypeBuilder {
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
 /// response. Contains evaluations of compromised-credentials detection and assessed risk level
 /// and action taken by adaptive authentication.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventRiskType {
@@ -3907,7 +3907,7 @@ impl EventRiskTypeBuilder {
 }
 /// Specifies failover configuration for multi-region user pool domains. Contains settings for
 /// the secondary region and health check configuration.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FailoverType {
@@ -3975,7 +3975,7 @@ impl FailoverTypeBuilder {
 }
 /// Configuration for the Amazon Data Firehose stream destination of user activity log export
 /// with threat protection.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FirehoseConfigurationType {
@@ -4019,7 +4019,7 @@ impl FirehoseConfigurationTypeBuilder {
 /// role decisions with identity pools. Identity pools can make decisions about the IAM role to
 /// assign based on groups: users get credentials for the role associated with their
 /// highest-priority group.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GroupType {
@@ -4176,7 +4176,7 @@ impl GroupTypeBuilder {
     }
 }
 /// The HTTP header in the `ContextData` parameter.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct HttpHeader {
@@ -4233,7 +4233,7 @@ impl HttpHeaderBuilder {
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
 /// pool, the attributes that it populates to user profiles, and the trust relationship between
 /// the IdP and your user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct IdentityProviderType {
@@ -4513,7 +4513,7 @@ impl IdentityProviderTypeBuilder {
     }
 }
 /// The properties of an inbound federation Lambda trigger.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InboundFederationLambdaType {
@@ -4591,7 +4591,7 @@ impl InboundFederationLambdaTypeBuilder {
 }
 /// Specifies the issuer configuration for a user pool. Contains settings that determine how
 /// tokens are issued and validated.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct IssuerConfigurationType {
@@ -4645,7 +4645,7 @@ impl IssuerConfigurationTypeBuilder {
 }
 /// Specifies the key configuration for a user pool. Contains settings for encryption keys used
 /// to secure user pool data.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct KeyConfigurationType {
@@ -4707,7 +4707,7 @@ impl KeyConfigurationTypeBuilder {
 /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
 /// possible stages of user pool operations. Triggers can modify the outcome of the operations
 /// that invoked them.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LambdaConfigType {
@@ -5023,7 +5023,7 @@ impl LambdaConfigTypeBuilder {
     }
 }
 /// The class and attributes that identify a specific limit at the account level.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitDefinitionType {
@@ -5094,7 +5094,7 @@ impl LimitDefinitionTypeBuilder {
     }
 }
 /// The limit definition and current limit values for a provisioned limit.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitType {
@@ -5179,7 +5179,7 @@ impl LimitTypeBuilder {
 }
 /// The configuration of user event logs to an external Amazon Web Services service like Amazon
 /// Data Firehose, Amazon S3, or Amazon CloudWatch Logs.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LogConfigurationType {
@@ -5317,7 +5317,7 @@ impl LogConfigurationTypeBuilder {
 }
 /// The logging parameters of a user pool, as returned in the response to a
 /// `GetLogDeliveryConfiguration` request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LogDeliveryConfigurationType {
@@ -5390,7 +5390,7 @@ impl LogDeliveryConfigurationTypeBuilder {
 /// *This data type is no longer supported.* Applies only to SMS multi-factor authentication
 /// (MFA) configurations. Does not apply to time-based one-time password (TOTP) software token
 /// MFA configurations.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MfaOptionType {
@@ -5446,7 +5446,7 @@ impl MfaOptionTypeBuilder {
     }
 }
 /// A managed login branding style that's assigned to a user pool app client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingType {
@@ -5604,7 +5604,7 @@ impl ManagedLoginBrandingTypeBuilder {
     }
 }
 /// The message template structure.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MessageTemplateType {
@@ -5682,7 +5682,7 @@ impl MessageTemplateTypeBuilder {
 /// a new device key that you can use to set up [device
 /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html)
 /// in a "Remember me on this device" authentication model.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NewDeviceMetadataType {
@@ -5740,7 +5740,7 @@ impl NewDeviceMetadataTypeBuilder {
 }
 /// The configuration for Amazon SES email messages that threat protection sends to a user when
 /// your adaptive authentication automated response has a *Notify* action.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotifyConfigurationType {
@@ -5870,7 +5870,7 @@ impl NotifyConfigurationTypeBuilder {
 }
 /// The template for email messages that threat protection sends to a user when your threat
 /// protection automated response has a *Notify* action.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotifyEmailType {
@@ -5946,7 +5946,7 @@ impl NotifyEmailTypeBuilder {
 }
 /// The minimum and maximum values of an attribute that is of the number type, for example
 /// `custom:age`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NumberAttributeConstraintsType {
@@ -6003,7 +6003,7 @@ impl NumberAttributeConstraintsTypeBuilder {
 }
 /// The password policy settings for a user pool, including complexity, history, and length
 /// requirements.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordPolicyType {
@@ -6146,7 +6146,7 @@ impl PasswordPolicyTypeBuilder {
     }
 }
 /// The properties of a pre token generation Lambda trigger.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PreTokenGenerationVersionConfigType {
@@ -6224,7 +6224,7 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
     }
 }
 /// The details of a user pool identity provider (IdP), including name and type.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ProviderDescription {
@@ -6324,7 +6324,7 @@ impl ProviderDescriptionBuilder {
 }
 /// The characteristics of a source or destination user for linking a federated user profile to
 /// a local user profile.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ProviderUserIdentifierType {
@@ -6401,7 +6401,7 @@ impl ProviderUserIdentifierTypeBuilder {
 /// priority of `2`, your user pool sends account-recovery messages to a verified email address
 /// but falls back to an SMS message if the user has a verified phone number. The `admin_only`
 /// option prevents self-service account recovery.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RecoveryOptionType {
@@ -6465,7 +6465,7 @@ impl RecoveryOptionTypeBuilder {
 /// The configuration of your app client for refresh token rotation. When enabled, your app
 /// client issues new ID, access, and refresh tokens when users renew their sessions with
 /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RefreshTokenRotationType {
@@ -6532,7 +6532,7 @@ impl RefreshTokenRotationTypeBuilder {
 /// `ResourceServerScopeType`. For more information, see [Scopes, M2M, and API authorization
 /// with resource
 /// servers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceServerScopeType {
@@ -6602,7 +6602,7 @@ impl ResourceServerScopeTypeBuilder {
     }
 }
 /// The details of a resource server configuration and associated custom scopes in a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceServerType {
@@ -6709,7 +6709,7 @@ impl ResourceServerTypeBuilder {
     }
 }
 /// A summary of a point-in-time recovery of a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorationDescriptionType {
@@ -6784,7 +6784,7 @@ impl RestorationDescriptionTypeBuilder {
     }
 }
 /// The details of a point-in-time recovery of a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorationType {
@@ -6923,7 +6923,7 @@ impl RestorationTypeBuilder {
 }
 /// The number of entities of one type that a point-in-time recovery creates, updates, and
 /// deletes.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorePreviewType {
@@ -7208,7 +7208,7 @@ impl RiskConfigurationTypeBuilder {
 }
 /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
 /// address ranges.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RiskExceptionConfigurationType {
@@ -7266,7 +7266,7 @@ impl RiskExceptionConfigurationTypeBuilder {
 }
 /// Specifies routing configuration for user pool domains. Contains failover settings for
 /// multi-region deployments.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RoutingType {
@@ -7307,7 +7307,7 @@ impl RoutingTypeBuilder {
 }
 /// Configuration for the Amazon S3 bucket destination of user activity log export with threat
 /// protection.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct S3ConfigurationType {
@@ -7350,7 +7350,7 @@ impl S3ConfigurationTypeBuilder {
 /// on and off, and can set SMS as preferred when other MFA options are available. You can't
 /// turn off SMS MFA for any of your users when MFA is required in your user pool; you can only
 /// set the type that your user prefers.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsMfaSettingsType {
@@ -7415,7 +7415,7 @@ impl SmsMfaSettingsTypeBuilder {
 /// Developer-only `dev:` attributes are a legacy feature of user pools, and are read-only to
 /// all app clients. You can create and update developer-only attributes only with
 /// IAM-authenticated API operations. Use app client read/write permissions instead.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SchemaAttributeType {
@@ -7816,7 +7816,7 @@ impl SessionDescriptionTypeBuilder {
 }
 /// The geographic location of the most recent activity on a session, derived from the IP
 /// address.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SessionLocationType {
@@ -7878,7 +7878,7 @@ impl SessionLocationTypeBuilder {
 /// your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SignInPolicyType {
@@ -7932,7 +7932,7 @@ impl SignInPolicyTypeBuilder {
 /// Service. To send SMS messages with Amazon SNS in the Amazon Web Services Region that you
 /// want, the Amazon Cognito user pool uses an Identity and Access Management (IAM) role in your
 /// Amazon Web Services account.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsConfigurationType {
@@ -8040,7 +8040,7 @@ impl SmsConfigurationTypeBuilder {
     }
 }
 /// The configuration of multi-factor authentication (MFA) with SMS messages in a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsMfaConfigType {
@@ -8105,7 +8105,7 @@ impl SmsMfaConfigTypeBuilder {
 }
 /// Settings for time-based one-time password (TOTP) multi-factor authentication (MFA) in a user
 /// pool. Enables and disables availability of this feature.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaConfigType {
@@ -8148,7 +8148,7 @@ impl SoftwareTokenMfaConfigTypeBuilder {
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
 /// MFA options are available. You can't turn off TOTP MFA for any of your users when MFA is
 /// required in your user pool; you can only set the type that your user prefers.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaSettingsType {
@@ -8206,7 +8206,7 @@ impl SoftwareTokenMfaSettingsTypeBuilder {
 }
 /// The minimum and maximum length values of an attribute that is of the string type, for
 /// example `custom:department`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StringAttributeConstraintsType {
@@ -8263,7 +8263,7 @@ impl StringAttributeConstraintsTypeBuilder {
 }
 /// The details of a set of terms documents. For more information, see [Terms
 /// documents](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-terms-documents).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TermsDescriptionType {
@@ -8625,7 +8625,7 @@ impl TermsTypeBuilder {
 /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
 /// `RefreshTokenValidity`, set and display the duration of ID, access, and refresh tokens for
 /// an app client. You can assign a separate token validity unit to each type of token.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TokenValidityUnitsType {
@@ -8876,7 +8876,7 @@ impl UiCustomizationTypeBuilder {
 /// how to handle changes to the value of your users' email address and phone number attributes.
 /// For more information, see [Verifying updates to email addresses and phone
 /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserAttributeUpdateSettingsType {
@@ -9007,7 +9007,7 @@ impl UserContextDataTypeBuilder {
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
 /// more information, see [Importing users into user pools from a CSV
 /// file](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserImportJobType {
@@ -9286,7 +9286,7 @@ impl UserImportJobTypeBuilder {
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
 /// To activate this setting, your user pool must be on the [Plus
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolAddOnsType {
@@ -10257,7 +10257,7 @@ impl UserPoolClientTypeBuilder {
     }
 }
 /// A short description of a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolDescriptionType {
@@ -10404,7 +10404,7 @@ impl UserPoolDescriptionTypeBuilder {
 }
 /// A list of user pool policies. Contains the policy that sets password-complexity
 /// requirements.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolPolicyType {
@@ -10460,7 +10460,7 @@ impl UserPoolPolicyTypeBuilder {
     }
 }
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolReplicaType {
@@ -10557,7 +10557,7 @@ impl UserPoolReplicaTypeBuilder {
     }
 }
 /// The pool-wide token session settings for a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolTokenSessionConfigType {
@@ -10608,7 +10608,7 @@ impl UserPoolTokenSessionConfigTypeBuilder {
     }
 }
 /// The configuration of a user pool.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolType {
@@ -11579,7 +11579,7 @@ impl UserTypeBuilder {
     }
 }
 /// The configuration of a user pool for username case sensitivity.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UsernameConfigurationType {
@@ -11640,7 +11640,7 @@ impl UsernameConfigurationTypeBuilder {
 }
 /// The template for the verification message that your user pool delivers to users who set an
 /// email address or phone number attribute.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerificationMessageTemplateType {
@@ -11791,7 +11791,7 @@ impl VerificationMessageTemplateTypeBuilder {
 /// - The user pool relying-party ID. This is the domain, typically your user pool domain, that
 ///   user's passkey providers should trust as a receiver of passkey authentication.
 /// - The providers that you want to allow as origins for passkey authentication.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnConfigurationType {
@@ -11884,7 +11884,7 @@ impl WebAuthnConfigurationTypeBuilder {
 }
 /// The details of a passkey, or webauthN, biometric or security-key authentication factor for a
 /// user.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnCredentialDescription {
@@ -12038,7 +12038,7 @@ impl WebAuthnCredentialDescriptionBuilder {
 /// passkey MFA on and off for the user. Unlike other MFA settings types, this type doesn't
 /// include a `PreferredMfa` option because passkey MFA applies only when passkey is the first
 /// authentication factor.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnMfaSettingsType {

@@ -4,6 +4,7 @@
 //!   write nothing and fail listing the stale files.
 //! - `cargo xtask model pull [--version X]`: fetch the `botocore` package with pip and refresh
 //!   `model/` from it.
+//! - `cargo xtask test`: the project's tests, with whatever they need started first.
 
 mod pull;
 
@@ -23,7 +24,8 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen(true),
         ["model", "pull"] => pull::pull(&root(), SERVICE, None),
         ["model", "pull", "--version", version] => pull::pull(&root(), SERVICE, Some(version)),
-        _ => Err("usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X]".into()),
+        ["test", rest @ ..] => test(rest),
+        _ => Err("usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X] | cargo xtask test [ARGS]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,6 +60,18 @@ fn codegen(check: bool) -> Result<(), String> {
     let changed = cognito_idp_codegen::write(&files, out).map_err(|e| e.to_string())?;
     println!("{} of {} files changed", changed.len(), files.len());
     Ok(())
+}
+
+/// `cargo test --workspace`, passing on any extra arguments.
+fn test(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(cargo)
+        .args(["test", "--workspace"])
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("tests failed ({status})")) }
 }
 
 /// `model/<service>/<api-version>/`: the newest API version present.

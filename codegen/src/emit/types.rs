@@ -64,7 +64,7 @@ pub fn structure(service: &Service, s: &Structure, doc_lines: Vec<String>, impor
     let builder_name = format_ident!("{}Builder", s.name);
     quote! {
         #doc_attrs
-        #[derive(Clone, PartialEq, #derive_debug Serialize, Deserialize)]
+        #[derive(Clone, #derive_debug PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "PascalCase")]
         #[non_exhaustive]
         pub struct #name {

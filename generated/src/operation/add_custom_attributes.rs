@@ -43,7 +43,7 @@ use crate::types::SchemaAttributeType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AddCustomAttributesInput {
@@ -129,7 +129,7 @@ impl AddCustomAttributesInputBuilder {
     }
 }
 /// Represents the response from the server for the request to add custom attributes.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AddCustomAttributesOutput {}

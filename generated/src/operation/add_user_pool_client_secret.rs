@@ -130,7 +130,7 @@ impl AddUserPoolClientSecretInputBuilder {
     }
 }
 /// The response from creating a new client secret.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AddUserPoolClientSecretOutput {

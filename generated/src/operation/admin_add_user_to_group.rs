@@ -147,7 +147,7 @@ impl AdminAddUserToGroupInputBuilder {
     }
 }
 /// The output of `AdminAddUserToGroup`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminAddUserToGroupOutput {}

@@ -182,7 +182,7 @@ impl AdminConfirmSignUpInputBuilder {
     }
 }
 /// Represents the response from the server for the request to confirm registration.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminConfirmSignUpOutput {}

@@ -126,7 +126,7 @@ impl AdminDeleteSoftwareTokenInputBuilder {
     }
 }
 /// The output of `AdminDeleteSoftwareToken`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDeleteSoftwareTokenOutput {}

@@ -119,7 +119,7 @@ impl AdminDeleteUserInputBuilder {
     }
 }
 /// The output of `AdminDeleteUser`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDeleteUserOutput {}

@@ -150,7 +150,7 @@ impl AdminDeleteUserAttributesInputBuilder {
     }
 }
 /// Represents the response received from the server for a request to delete user attributes.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDeleteUserAttributesOutput {}

@@ -60,7 +60,7 @@ use crate::types::ProviderUserIdentifierType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserInput {
@@ -127,7 +127,7 @@ impl AdminDisableProviderForUserInputBuilder {
     }
 }
 /// The output of `AdminDisableProviderForUser`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserOutput {}

@@ -120,7 +120,7 @@ impl AdminDisableUserInputBuilder {
     }
 }
 /// Represents the response received from the server to disable the user as an administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableUserOutput {}

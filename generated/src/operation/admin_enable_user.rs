@@ -120,7 +120,7 @@ impl AdminEnableUserInputBuilder {
 }
 /// Represents the response from the server for the request to enable a user as an
 /// administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminEnableUserOutput {}

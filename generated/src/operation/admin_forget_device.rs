@@ -150,7 +150,7 @@ impl AdminForgetDeviceInputBuilder {
     }
 }
 /// The output of `AdminForgetDevice`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminForgetDeviceOutput {}

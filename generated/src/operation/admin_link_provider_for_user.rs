@@ -54,7 +54,7 @@ use crate::types::ProviderUserIdentifierType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminLinkProviderForUserInput {
@@ -180,7 +180,7 @@ impl AdminLinkProviderForUserInputBuilder {
     }
 }
 /// The output of `AdminLinkProviderForUser`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminLinkProviderForUserOutput {}

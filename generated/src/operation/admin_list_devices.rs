@@ -167,7 +167,7 @@ impl AdminListDevicesInputBuilder {
     }
 }
 /// Lists the device's response, as an administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminListDevicesOutput {

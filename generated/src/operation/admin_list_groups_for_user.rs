@@ -166,7 +166,7 @@ impl AdminListGroupsForUserInputBuilder {
     }
 }
 /// The output of `AdminListGroupsForUser`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminListGroupsForUserOutput {

@@ -166,7 +166,7 @@ impl AdminListUserAuthEventsInputBuilder {
     }
 }
 /// The output of `AdminListUserAuthEvents`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminListUserAuthEventsOutput {

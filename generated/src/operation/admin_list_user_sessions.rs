@@ -132,7 +132,7 @@ impl AdminListUserSessionsInputBuilder {
     }
 }
 /// The output of `AdminListUserSessions`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminListUserSessionsOutput {

@@ -150,7 +150,7 @@ impl AdminRemoveUserFromGroupInputBuilder {
     }
 }
 /// The output of `AdminRemoveUserFromGroup`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminRemoveUserFromGroupOutput {}

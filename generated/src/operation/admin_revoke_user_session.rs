@@ -169,7 +169,7 @@ impl AdminRevokeUserSessionInputBuilder {
     }
 }
 /// The output of `AdminRevokeUserSession`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminRevokeUserSessionOutput {}

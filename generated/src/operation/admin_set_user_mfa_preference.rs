@@ -233,7 +233,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
     }
 }
 /// The output of `AdminSetUserMFAPreference`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserMfaPreferenceOutput {}

@@ -194,7 +194,7 @@ impl AdminSetUserPasswordInputBuilder {
     }
 }
 /// The output of `AdminSetUserPassword`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserPasswordOutput {}

@@ -150,7 +150,7 @@ impl AdminSetUserSettingsInputBuilder {
     }
 }
 /// Represents the response from the server to set user settings as an administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserSettingsOutput {}

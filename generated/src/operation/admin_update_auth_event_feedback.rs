@@ -186,7 +186,7 @@ impl AdminUpdateAuthEventFeedbackInputBuilder {
     }
 }
 /// The output of `AdminUpdateAuthEventFeedback`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateAuthEventFeedbackOutput {}

@@ -180,7 +180,7 @@ impl AdminUpdateDeviceStatusInputBuilder {
     }
 }
 /// The status response to the request to update the device, as an administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateDeviceStatusOutput {}

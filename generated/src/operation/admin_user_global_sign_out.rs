@@ -146,7 +146,7 @@ impl AdminUserGlobalSignOutInputBuilder {
     }
 }
 /// The global sign-out response, as an administrator.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUserGlobalSignOutOutput {}

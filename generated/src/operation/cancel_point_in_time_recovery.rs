@@ -43,7 +43,7 @@ use crate::types::RestorationType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CancelPointInTimeRecoveryInput {
@@ -111,7 +111,7 @@ impl CancelPointInTimeRecoveryInputBuilder {
     }
 }
 /// The output of `CancelPointInTimeRecovery`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CancelPointInTimeRecoveryOutput {

@@ -147,7 +147,7 @@ impl ChangePasswordInputBuilder {
     }
 }
 /// The response from the server to the change password request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ChangePasswordOutput {}

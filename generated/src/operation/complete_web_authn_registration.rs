@@ -118,7 +118,7 @@ impl CompleteWebAuthnRegistrationInputBuilder {
     }
 }
 /// The output of `CompleteWebAuthnRegistration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompleteWebAuthnRegistrationOutput {}

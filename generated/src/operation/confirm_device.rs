@@ -167,7 +167,7 @@ impl ConfirmDeviceInputBuilder {
     }
 }
 /// The confirm-device response.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmDeviceOutput {

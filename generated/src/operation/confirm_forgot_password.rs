@@ -309,7 +309,7 @@ impl ConfirmForgotPasswordInputBuilder {
 }
 /// The response from the server that results from a user's request to retrieve a forgotten
 /// password.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmForgotPasswordOutput {}

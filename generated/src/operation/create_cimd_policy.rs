@@ -194,7 +194,7 @@ impl CreateCimdPolicyInputBuilder {
     }
 }
 /// The output of `CreateCIMDPolicy`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateCimdPolicyOutput {

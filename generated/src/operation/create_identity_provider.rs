@@ -47,7 +47,7 @@ use crate::types::{IdentityProviderType, IdentityProviderTypeType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateIdentityProviderInput {
@@ -322,7 +322,7 @@ impl CreateIdentityProviderInputBuilder {
     }
 }
 /// The output of `CreateIdentityProvider`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateIdentityProviderOutput {

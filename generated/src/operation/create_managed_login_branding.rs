@@ -210,7 +210,7 @@ impl CreateManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `CreateManagedLoginBranding`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateManagedLoginBrandingOutput {

@@ -43,7 +43,7 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateResourceServerInput {
@@ -154,7 +154,7 @@ impl CreateResourceServerInputBuilder {
     }
 }
 /// The output of `CreateResourceServer`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateResourceServerOutput {

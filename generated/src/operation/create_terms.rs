@@ -221,7 +221,7 @@ impl CreateTermsInputBuilder {
     }
 }
 /// The output of `CreateTerms`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateTermsOutput {

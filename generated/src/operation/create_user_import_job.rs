@@ -41,7 +41,7 @@ use crate::types::{PasswordHashingAlgorithmType, UserImportJobType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserImportJobInput {
@@ -154,7 +154,7 @@ impl CreateUserImportJobInputBuilder {
     }
 }
 /// Represents the response from the server to the request to create the user import job.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserImportJobOutput {

@@ -848,7 +848,7 @@ impl CreateUserPoolClientInputBuilder {
     }
 }
 /// Represents the response from the server to create a user pool client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserPoolClientOutput {

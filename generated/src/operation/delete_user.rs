@@ -92,7 +92,7 @@ impl DeleteUserInputBuilder {
     }
 }
 /// The output of `DeleteUser`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserOutput {}

@@ -125,7 +125,7 @@ impl DeleteUserAttributesInputBuilder {
     }
 }
 /// Represents the response from the server to delete user attributes.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserAttributesOutput {}

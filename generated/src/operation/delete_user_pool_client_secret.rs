@@ -132,7 +132,7 @@ impl DeleteUserPoolClientSecretInputBuilder {
     }
 }
 /// The response from deleting a client secret.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserPoolClientSecretOutput {}

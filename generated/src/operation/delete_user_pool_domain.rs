@@ -25,7 +25,7 @@ use crate::error::{
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserPoolDomainInput {
@@ -94,7 +94,7 @@ impl DeleteUserPoolDomainInputBuilder {
     }
 }
 /// The output of `DeleteUserPoolDomain`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserPoolDomainOutput {}

@@ -36,7 +36,7 @@ use crate::types::CimdPolicyType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeCimdPolicyInput {
@@ -104,7 +104,7 @@ impl DescribeCimdPolicyInputBuilder {
     }
 }
 /// The output of `DescribeCIMDPolicy`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeCimdPolicyOutput {

@@ -25,7 +25,7 @@ use crate::types::IdentityProviderType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeIdentityProviderInput {
@@ -92,7 +92,7 @@ impl DescribeIdentityProviderInputBuilder {
     }
 }
 /// The output of `DescribeIdentityProvider`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeIdentityProviderOutput {

@@ -27,7 +27,7 @@ use crate::types::ManagedLoginBrandingType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingInput {
@@ -112,7 +112,7 @@ impl DescribeManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `DescribeManagedLoginBranding`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingOutput {

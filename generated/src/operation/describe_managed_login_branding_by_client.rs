@@ -130,7 +130,7 @@ impl DescribeManagedLoginBrandingByClientInputBuilder {
     }
 }
 /// The output of `DescribeManagedLoginBrandingByClient`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingByClientOutput {

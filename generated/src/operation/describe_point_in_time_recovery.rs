@@ -41,7 +41,7 @@ use crate::types::RestorationType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribePointInTimeRecoveryInput {
@@ -109,7 +109,7 @@ impl DescribePointInTimeRecoveryInputBuilder {
     }
 }
 /// The output of `DescribePointInTimeRecovery`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribePointInTimeRecoveryOutput {

@@ -115,7 +115,7 @@ impl DescribeRiskConfigurationInputBuilder {
     }
 }
 /// The output of `DescribeRiskConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeRiskConfigurationOutput {

@@ -149,7 +149,7 @@ impl DescribeTermsByClientInputBuilder {
     }
 }
 /// The output of `DescribeTermsByClient`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeTermsByClientOutput {

@@ -122,7 +122,7 @@ impl DescribeUserPoolClientInputBuilder {
     }
 }
 /// Represents the response from the server from a request to describe the user pool client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeUserPoolClientOutput {

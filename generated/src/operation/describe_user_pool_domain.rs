@@ -40,7 +40,7 @@ use crate::types::DomainDescriptionType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeUserPoolDomainInput {
@@ -88,7 +88,7 @@ impl DescribeUserPoolDomainInputBuilder {
     }
 }
 /// The output of `DescribeUserPoolDomain`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeUserPoolDomainOutput {

@@ -116,7 +116,7 @@ impl ForgetDeviceInputBuilder {
     }
 }
 /// The output of `ForgetDevice`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForgetDeviceOutput {}

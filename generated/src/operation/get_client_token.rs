@@ -190,7 +190,7 @@ impl GetClientTokenInputBuilder {
     }
 }
 /// The output of `GetClientToken`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetClientTokenOutput {

@@ -117,7 +117,7 @@ impl GetDeviceInputBuilder {
     }
 }
 /// Gets the device response.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetDeviceOutput {

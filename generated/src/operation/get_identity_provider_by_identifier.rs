@@ -28,7 +28,7 @@ use crate::types::IdentityProviderType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierInput {
@@ -97,7 +97,7 @@ impl GetIdentityProviderByIdentifierInputBuilder {
     }
 }
 /// The output of `GetIdentityProviderByIdentifier`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierOutput {

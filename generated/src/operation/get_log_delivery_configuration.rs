@@ -38,7 +38,7 @@ use crate::types::LogDeliveryConfigurationType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetLogDeliveryConfigurationInput {
@@ -84,7 +84,7 @@ impl GetLogDeliveryConfigurationInputBuilder {
     }
 }
 /// The output of `GetLogDeliveryConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetLogDeliveryConfigurationOutput {

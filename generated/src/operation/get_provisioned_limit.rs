@@ -37,7 +37,7 @@ use crate::types::{LimitDefinitionType, LimitType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetProvisionedLimitInput {
@@ -83,7 +83,7 @@ impl GetProvisionedLimitInputBuilder {
     }
 }
 /// The output of `GetProvisionedLimit`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetProvisionedLimitOutput {

@@ -109,7 +109,7 @@ impl GetUiCustomizationInputBuilder {
     }
 }
 /// The output of `GetUICustomization`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUiCustomizationOutput {

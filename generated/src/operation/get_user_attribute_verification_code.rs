@@ -39,10 +39,11 @@ use crate::types::CodeDeliveryDetailsType;
 /// >
 /// > If you have never used SMS text messages with Amazon Cognito or any other Amazon Web
 /// > Services service, Amazon Simple Notification Service might place your account in the SMS
-/// > sandbox. In *[sandbox mode](https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html)*
-/// > , you can send messages only to verified phone numbers. After you test your app while in the
-/// > sandbox environment, you can move out of the sandbox and into production. For more
-/// > information, see [SMS message settings for Amazon Cognito user
+/// > sandbox. In *[sandbox
+/// > mode](https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html)*, you can send
+/// > messages only to verified phone numbers. After you test your app while in the sandbox
+/// > environment, you can move out of the sandbox and into production. For more information, see
+/// > [SMS message settings for Amazon Cognito user
 /// > pools](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-sms-settings.html)
 /// > in the *Amazon Cognito Developer Guide*.
 ///
@@ -193,7 +194,7 @@ impl GetUserAttributeVerificationCodeInputBuilder {
 }
 /// The verification code response returned by the server response to get the user attribute
 /// verification code.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeOutput {

@@ -44,7 +44,7 @@ use crate::types::{
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolMfaConfigInput {
@@ -90,7 +90,7 @@ impl GetUserPoolMfaConfigInputBuilder {
     }
 }
 /// The output of `GetUserPoolMfaConfig`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolMfaConfigOutput {

@@ -28,7 +28,7 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationInput {
@@ -74,7 +74,7 @@ impl GetUserPoolSessionConfigurationInputBuilder {
     }
 }
 /// The output of `GetUserPoolSessionConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationOutput {

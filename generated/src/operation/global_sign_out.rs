@@ -117,7 +117,7 @@ impl GlobalSignOutInputBuilder {
     }
 }
 /// The response to the request to sign out all devices.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GlobalSignOutOutput {}

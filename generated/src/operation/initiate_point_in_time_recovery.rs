@@ -106,7 +106,7 @@ use crate::types::RestorationType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryInput {
@@ -178,7 +178,7 @@ impl InitiatePointInTimeRecoveryInputBuilder {
     }
 }
 /// The output of `InitiatePointInTimeRecovery`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryOutput {

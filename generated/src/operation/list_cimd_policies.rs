@@ -37,7 +37,7 @@ use crate::types::CimdPolicySummaryType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListCimdPoliciesInput {
@@ -117,7 +117,7 @@ impl ListCimdPoliciesInputBuilder {
     }
 }
 /// The output of `ListCIMDPolicies`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListCimdPoliciesOutput {

@@ -39,7 +39,7 @@ use crate::types::ClientMetadataUrlType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListClientMetadataUrLsInput {
@@ -141,7 +141,7 @@ impl ListClientMetadataUrLsInputBuilder {
     }
 }
 /// The output of `ListClientMetadataURLs`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListClientMetadataUrLsOutput {

@@ -137,7 +137,7 @@ impl ListDevicesInputBuilder {
     }
 }
 /// Represents the response to list devices.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListDevicesOutput {

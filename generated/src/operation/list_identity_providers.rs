@@ -39,7 +39,7 @@ use crate::types::ProviderDescription;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListIdentityProvidersInput {
@@ -119,7 +119,7 @@ impl ListIdentityProvidersInputBuilder {
     }
 }
 /// The output of `ListIdentityProviders`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListIdentityProvidersOutput {

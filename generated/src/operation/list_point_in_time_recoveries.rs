@@ -40,7 +40,7 @@ use crate::types::RestorationDescriptionType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListPointInTimeRecoveriesInput {
@@ -121,7 +121,7 @@ impl ListPointInTimeRecoveriesInputBuilder {
     }
 }
 /// The output of `ListPointInTimeRecoveries`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListPointInTimeRecoveriesOutput {

@@ -40,7 +40,7 @@ use crate::types::UserImportJobType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserImportJobsInput {
@@ -126,7 +126,7 @@ impl ListUserImportJobsInputBuilder {
     }
 }
 /// Represents the response from the server to the request to list the user import jobs.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserImportJobsOutput {

@@ -41,7 +41,7 @@ use crate::types::{ClientTypeType, UserPoolClientDescription};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserPoolClientsInput {
@@ -146,7 +146,7 @@ impl ListUserPoolClientsInputBuilder {
     }
 }
 /// Represents the response from the server that lists user pool clients.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserPoolClientsOutput {

@@ -111,7 +111,7 @@ impl ListUserSessionsInputBuilder {
     }
 }
 /// The output of `ListUserSessions`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserSessionsOutput {

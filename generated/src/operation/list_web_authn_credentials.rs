@@ -137,7 +137,7 @@ impl ListWebAuthnCredentialsInputBuilder {
     }
 }
 /// The output of `ListWebAuthnCredentials`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListWebAuthnCredentialsOutput {

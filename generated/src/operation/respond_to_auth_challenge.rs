@@ -49,10 +49,11 @@ use crate::types::{
 /// >
 /// > If you have never used SMS text messages with Amazon Cognito or any other Amazon Web
 /// > Services service, Amazon Simple Notification Service might place your account in the SMS
-/// > sandbox. In *[sandbox mode](https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html)*
-/// > , you can send messages only to verified phone numbers. After you test your app while in the
-/// > sandbox environment, you can move out of the sandbox and into production. For more
-/// > information, see [SMS message settings for Amazon Cognito user
+/// > sandbox. In *[sandbox
+/// > mode](https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html)*, you can send
+/// > messages only to verified phone numbers. After you test your app while in the sandbox
+/// > environment, you can move out of the sandbox and into production. For more information, see
+/// > [SMS message settings for Amazon Cognito user
 /// > pools](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-sms-settings.html)
 /// > in the *Amazon Cognito Developer Guide*.
 ///

@@ -162,7 +162,7 @@ impl RevokeTokenInputBuilder {
     }
 }
 /// The output of `RevokeToken`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeTokenOutput {}

@@ -147,7 +147,7 @@ impl RevokeUserSessionInputBuilder {
     }
 }
 /// The output of `RevokeUserSession`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeUserSessionOutput {}

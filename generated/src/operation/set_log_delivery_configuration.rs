@@ -34,7 +34,7 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationInput {
@@ -104,7 +104,7 @@ impl SetLogDeliveryConfigurationInputBuilder {
     }
 }
 /// The output of `SetLogDeliveryConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationOutput {

@@ -240,7 +240,7 @@ impl SetRiskConfigurationInputBuilder {
     }
 }
 /// The output of `SetRiskConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetRiskConfigurationOutput {

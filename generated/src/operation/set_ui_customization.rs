@@ -166,7 +166,7 @@ impl SetUiCustomizationInputBuilder {
     }
 }
 /// The output of `SetUICustomization`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUiCustomizationOutput {

@@ -211,7 +211,7 @@ impl SetUserMfaPreferenceInputBuilder {
     }
 }
 /// The output of `SetUserMFAPreference`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserMfaPreferenceOutput {}

@@ -33,7 +33,7 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationInput {
@@ -137,7 +137,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
     }
 }
 /// The output of `SetUserPoolSessionConfiguration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationOutput {

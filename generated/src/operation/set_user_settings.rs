@@ -124,7 +124,7 @@ impl SetUserSettingsInputBuilder {
     }
 }
 /// The response from the server for a set user settings request.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserSettingsOutput {}

@@ -47,7 +47,7 @@ use crate::types::RestorationType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryInput {
@@ -115,7 +115,7 @@ impl StartPointInTimeRecoveryInputBuilder {
     }
 }
 /// The output of `StartPointInTimeRecovery`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryOutput {

@@ -92,7 +92,7 @@ impl StartWebAuthnRegistrationInputBuilder {
     }
 }
 /// The output of `StartWebAuthnRegistration`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartWebAuthnRegistrationOutput {

@@ -29,7 +29,7 @@ use crate::types::UserImportJobType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StopUserImportJobInput {
@@ -93,7 +93,7 @@ impl StopUserImportJobInputBuilder {
     }
 }
 /// Represents the response from the server to the request to stop the user import job.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StopUserImportJobOutput {

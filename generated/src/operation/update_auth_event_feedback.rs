@@ -209,7 +209,7 @@ impl UpdateAuthEventFeedbackInputBuilder {
     }
 }
 /// The output of `UpdateAuthEventFeedback`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateAuthEventFeedbackOutput {}

@@ -42,7 +42,7 @@ use crate::types::CimdCacheActionType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateInput {
@@ -154,7 +154,7 @@ impl UpdateClientMetadataUrlStateInputBuilder {
     }
 }
 /// The output of `UpdateClientMetadataURLState`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateOutput {}

@@ -155,7 +155,7 @@ impl UpdateDeviceStatusInputBuilder {
     }
 }
 /// The response to the request to update the device status.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateDeviceStatusOutput {}

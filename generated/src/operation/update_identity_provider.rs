@@ -46,7 +46,7 @@ use crate::types::IdentityProviderType;
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderInput {
@@ -290,7 +290,7 @@ impl UpdateIdentityProviderInputBuilder {
     }
 }
 /// The output of `UpdateIdentityProvider`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderOutput {

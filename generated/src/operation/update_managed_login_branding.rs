@@ -56,7 +56,7 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 ///     .build();
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingInput {
@@ -173,7 +173,7 @@ impl UpdateManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `UpdateManagedLoginBranding`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingOutput {

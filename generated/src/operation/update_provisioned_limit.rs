@@ -43,7 +43,7 @@ use crate::types::{LimitDefinitionType, LimitType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateProvisionedLimitInput {
@@ -110,7 +110,7 @@ impl UpdateProvisionedLimitInputBuilder {
     }
 }
 /// The output of `UpdateProvisionedLimit`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateProvisionedLimitOutput {

@@ -44,7 +44,7 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateResourceServerInput {
@@ -154,7 +154,7 @@ impl UpdateResourceServerInputBuilder {
     }
 }
 /// The output of `UpdateResourceServer`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateResourceServerOutput {

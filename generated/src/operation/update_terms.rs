@@ -59,7 +59,7 @@ use crate::types::{TermsEnforcementType, TermsSourceType, TermsType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateTermsInput {
@@ -185,7 +185,7 @@ impl UpdateTermsInputBuilder {
     }
 }
 /// The output of `UpdateTerms`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateTermsOutput {

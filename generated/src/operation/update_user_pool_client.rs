@@ -828,7 +828,7 @@ impl UpdateUserPoolClientInputBuilder {
     }
 }
 /// Represents the response from the server to the request to update the user pool client.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolClientOutput {

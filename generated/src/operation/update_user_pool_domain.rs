@@ -66,7 +66,7 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolDomainInput {
@@ -197,7 +197,7 @@ impl UpdateUserPoolDomainInputBuilder {
     }
 }
 /// The UpdateUserPoolDomain response output.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolDomainOutput {

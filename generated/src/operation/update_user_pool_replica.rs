@@ -40,7 +40,7 @@ use crate::types::{UpdateReplicaStatusType, UserPoolReplicaType};
 ///     .build()?;
 /// # Ok::<(), cognito_idp::BuildError>(())
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaInput {
@@ -128,7 +128,7 @@ impl UpdateUserPoolReplicaInputBuilder {
     }
 }
 /// The output of `UpdateUserPoolReplica`.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaOutput {

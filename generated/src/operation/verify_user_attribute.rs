@@ -149,7 +149,7 @@ impl VerifyUserAttributeInputBuilder {
 }
 /// A container representing the response from the server from the request to verify user
 /// attributes.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerifyUserAttributeOutput {}
