@@ -3,9 +3,10 @@
 //! Generated code is data-shaped: types, their serde, their docs. Everything it needs at run time
 //! that is the same for every type or operation lives here, once: redaction ([`Redacted`]),
 //! values the model does not know ([`UnknownValue`]), builder errors ([`BuildError`]), the wire
-//! form of timestamps and blobs ([`wire`]), and the metadata of errors ([`error`]).
+//! form of timestamps and blobs ([`wire`]), the metadata of errors ([`error`]), and Cognito's SRP ([`srp`]).
 
 mod build;
+pub mod srp;
 pub mod error;
 mod redact;
 mod unknown;

@@ -1,0 +1,171 @@
+//! The numbers of Cognito's SRP: the group, the padding rule, and each derived value.
+//!
+//! Every number that is hashed or used as a key goes through [`pad`] (Java's `toByteArray`:
+//! minimal big-endian bytes, plus a zero byte when the top bit is set). Getting this exactly
+//! right everywhere is what separates a client that always works from one that fails one login
+//! in a few hundred.
+
+use std::sync::LazyLock;
+
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit, Mac};
+use num_bigint::BigUint;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The 3072-bit MODP prime of RFC 5054 appendix A (RFC 3526 group 15).
+const N_HEX: &str = "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf0598da48361c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3be39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa051015728e5a8aaac42dad33170d04507a33a85521abdf1cba64ecfb850458dbef0a8aea71575d060c7db3970f85a6e1e4c7abf5ae8cdb0933d71e8c94e04a25619dcee3d2261ad2ee6bf12ffa06d98a0864d87602733ec86a64521f2b18177b200cbbe117577a615d6c770988c0bad946e208e24fa074e5ab3143db5bfce0fd108e4b82d120a93ad2caffffffffffffffff";
+
+/// The HKDF `info` of the session key.
+const KEY_INFO: &[u8] = b"Caldera Derived Key";
+
+/// The group: the prime `N`, the generator `g = 2`, and `k = H(pad(N) || pad(g))`.
+pub struct Group {
+    pub n: BigUint,
+    pub g: BigUint,
+    pub k: BigUint,
+}
+
+pub static GROUP: LazyLock<Group> = LazyLock::new(|| {
+    let n = BigUint::parse_bytes(N_HEX.as_bytes(), 16).expect("N is valid hex");
+    let g = BigUint::from(2u32);
+    let k = BigUint::from_bytes_be(&hash(&[&pad(&n), &pad(&g)]));
+    Group { n, g, k }
+});
+
+/// `padHex` as bytes: the minimal big-endian bytes, with a leading zero when the top bit is set.
+pub fn pad(n: &BigUint) -> Vec<u8> {
+    let bytes = n.to_bytes_be();
+    if bytes[0] & 0x80 != 0 {
+        let mut padded = Vec::with_capacity(bytes.len() + 1);
+        padded.push(0);
+        padded.extend_from_slice(&bytes);
+        padded
+    } else {
+        bytes
+    }
+}
+
+/// SHA-256 of the concatenation of `parts`.
+pub fn hash(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// The scrambler `u = H(pad(A) || pad(B))`.
+pub fn scrambler(big_a: &BigUint, big_b: &BigUint) -> BigUint {
+    BigUint::from_bytes_be(&hash(&[&pad(big_a), &pad(big_b)]))
+}
+
+/// The private key `x = H(pad(salt) || H(realm || user || ":" || password))`; `realm` is the pool
+/// name for users and the device group key for devices.
+pub fn private_key(salt: &BigUint, realm: &str, user: &str, password: &str) -> Secret {
+    let identity = Zeroizing::new(identity_hash(realm, user, password));
+    Secret(BigUint::from_bytes_be(&hash(&[&pad(salt), identity.as_slice()])))
+}
+
+/// `H(realm || user || ":" || password)`, all 32 bytes (leading zeros kept).
+pub fn identity_hash(realm: &str, user: &str, password: &str) -> [u8; 32] {
+    hash(&[realm.as_bytes(), user.as_bytes(), b":", password.as_bytes()])
+}
+
+/// The premaster secret `S = (B - k·g^x)^(a + u·x) mod N`, with `B - k·g^x` reduced into
+/// `[0, N)` first and the exponent left unreduced.
+pub fn premaster_secret(big_b: &BigUint, a: &BigUint, u: &BigUint, x: &BigUint) -> Secret {
+    let group = &*GROUP;
+    let kgx = Secret((&group.k * group.g.modpow(x, &group.n)) % &group.n);
+    let base = Secret(((big_b % &group.n) + &group.n - &*kgx) % &group.n);
+    let exponent = Secret(a + u * x);
+    Secret(base.modpow(&exponent, &group.n))
+}
+
+/// The 16-byte session key: HKDF-SHA256 with `pad(S)` as input and `pad(u)` as salt.
+pub fn session_key(s: &BigUint, u: &BigUint) -> Zeroizing<[u8; 16]> {
+    let ikm = Zeroizing::new(pad(s));
+    let mut key = Zeroizing::new([0u8; 16]);
+    Hkdf::<Sha256>::new(Some(&pad(u)), &ikm)
+        .expand(KEY_INFO, key.as_mut_slice())
+        .expect("16 bytes is a valid HKDF-SHA256 length");
+    key
+}
+
+/// HMAC-SHA256 of the concatenation of `parts`.
+pub fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// A secret number, wiped when dropped.
+pub struct Secret(pub BigUint);
+
+impl std::ops::Deref for Secret {
+    type Target = BigUint;
+
+    fn deref(&self) -> &BigUint {
+        &self.0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+/// Overwrites a number's digits with zeros: `num-bigint` has no `Zeroize`, but assigning a
+/// slice of the same length writes over the same buffer. Temporaries inside `num-bigint`'s own
+/// arithmetic are out of reach.
+fn wipe(n: &mut BigUint) {
+    let digits = n.bits().div_ceil(32) as usize;
+    n.assign_from_slice(&vec![0u32; digits]);
+}
+
+/// Parses hex as the references do: any case, leading zeros allowed. `None` unless every
+/// character is a hex digit.
+pub fn parse_hex(hex: &str) -> Option<BigUint> {
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    BigUint::parse_bytes(hex.as_bytes(), 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn k_is_cognitos_not_rfc_5054s() {
+        assert_eq!(GROUP.k.to_str_radix(16), "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6");
+        assert_eq!(pad(&GROUP.n).len(), 385);
+        assert_eq!(pad(&GROUP.g), [2]);
+    }
+
+    #[test]
+    fn pad_adds_a_sign_byte_only_when_the_top_bit_is_set() {
+        assert_eq!(pad(&BigUint::from(0x7fu32)), [0x7f]);
+        assert_eq!(pad(&BigUint::from(0x80u32)), [0x00, 0x80]);
+        assert_eq!(pad(&BigUint::from(0x0fffu32)), [0x0f, 0xff]);
+        assert_eq!(pad(&BigUint::from(0u32)), [0]);
+    }
+
+    #[test]
+    fn wipe_zeroes_the_value() {
+        let mut n = BigUint::parse_bytes(b"80000000123456789abcdef0123456789", 16).unwrap();
+        wipe(&mut n);
+        assert_eq!(n, BigUint::ZERO);
+    }
+
+    #[test]
+    fn parse_hex_is_strict_about_characters_only() {
+        assert_eq!(parse_hex("00Ff"), Some(BigUint::from(255u32)));
+        assert_eq!(parse_hex("1_0"), None);
+        assert_eq!(parse_hex(""), None);
+        assert_eq!(parse_hex("+1"), None);
+    }
+}
