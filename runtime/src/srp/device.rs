@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::SrpError;
-use super::math::{self, GROUP};
+use super::math;
 
 /// What a remembered device must keep to sign in again: its key, its group key, and the random
 /// password this client made for it. Persist all three (serde), and keep them secret: `Debug`
@@ -53,7 +53,7 @@ impl DeviceSecrets {
         };
         let salt = BigUint::from_bytes_be(salt_bytes);
         let x = math::private_key(&salt, device_group_key, device_key, secrets.password());
-        let verifier = GROUP.g.modpow(&x, &GROUP.n);
+        let verifier = math::pow_g(&x);
         let config = DeviceVerifier {
             password_verifier: STANDARD.encode(math::pad(&verifier)),
             salt: STANDARD.encode(math::pad(&salt)),

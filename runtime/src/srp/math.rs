@@ -33,6 +33,45 @@ pub static GROUP: LazyLock<Group> = LazyLock::new(|| {
     Group { n, g, k }
 });
 
+/// Exponents up to this many bits take [`pow_g`]'s table; longer ones the generic path.
+const TABLE_BITS: u64 = 1024;
+
+/// `g^(d·16^i) mod N` for every 4-bit digit `d` and position `i` below [`TABLE_BITS`]: about
+/// 1.5 MiB, built once on first use, so that `g^e` needs one multiplication per non-zero digit
+/// of `e` instead of a square per bit.
+static G_POWERS: LazyLock<Vec<[BigUint; 16]>> = LazyLock::new(|| {
+    let n = &GROUP.n;
+    let mut rows = Vec::with_capacity((TABLE_BITS / 4) as usize);
+    let mut base = GROUP.g.clone();
+    for _ in 0..TABLE_BITS / 4 {
+        let mut row: [BigUint; 16] = Default::default();
+        row[0] = BigUint::from(1u32);
+        for digit in 1..16 {
+            row[digit] = (&row[digit - 1] * &base) % n;
+        }
+        base = (&row[15] * &base) % n;
+        rows.push(row);
+    }
+    rows
+});
+
+/// `g^e mod N`, through the fixed-base table when `e` fits it.
+pub fn pow_g(e: &BigUint) -> BigUint {
+    if e.bits() > TABLE_BITS {
+        return GROUP.g.modpow(e, &GROUP.n);
+    }
+    let digits = Zeroizing::new(e.to_bytes_le());
+    let mut power = BigUint::from(1u32);
+    for (i, byte) in digits.iter().enumerate() {
+        for (half, digit) in [byte & 0x0f, byte >> 4].into_iter().enumerate() {
+            if digit != 0 {
+                power = (power * &G_POWERS[2 * i + half][usize::from(digit)]) % &GROUP.n;
+            }
+        }
+    }
+    power
+}
+
 /// `padHex` as bytes: the minimal big-endian bytes, with a leading zero when the top bit is set.
 pub fn pad(n: &BigUint) -> Vec<u8> {
     let bytes = n.to_bytes_be();
@@ -76,7 +115,7 @@ pub fn identity_hash(realm: &str, user: &str, password: &str) -> [u8; 32] {
 /// `[0, N)` first and the exponent left unreduced.
 pub fn premaster_secret(big_b: &BigUint, a: &BigUint, u: &BigUint, x: &BigUint) -> Secret {
     let group = &*GROUP;
-    let kgx = Secret((&group.k * group.g.modpow(x, &group.n)) % &group.n);
+    let kgx = Secret((&group.k * pow_g(x)) % &group.n);
     let base = Secret(((big_b % &group.n) + &group.n - &*kgx) % &group.n);
     let exponent = Secret(a + u * x);
     Secret(base.modpow(&exponent, &group.n))
@@ -152,6 +191,14 @@ mod tests {
         assert_eq!(pad(&BigUint::from(0x80u32)), [0x00, 0x80]);
         assert_eq!(pad(&BigUint::from(0x0fffu32)), [0x0f, 0xff]);
         assert_eq!(pad(&BigUint::from(0u32)), [0]);
+    }
+
+    #[test]
+    fn pow_g_agrees_with_modpow() {
+        for hex in ["0", "1", "f", "10", "123456789abcdef", &"f".repeat(256), &"8".repeat(257), &"1".repeat(300)] {
+            let e = BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
+            assert_eq!(pow_g(&e), GROUP.g.modpow(&e, &GROUP.n), "{hex}");
+        }
     }
 
     #[test]

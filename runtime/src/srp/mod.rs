@@ -59,8 +59,7 @@ impl SrpSession {
         if *a == BigUint::ZERO {
             return Err(SrpError::ZeroPrivateEphemeral);
         }
-        let group = &*GROUP;
-        let big_a = group.g.modpow(&a, &group.n);
+        let big_a = math::pow_g(&a);
         if big_a == BigUint::ZERO {
             return Err(SrpError::ZeroPublicEphemeral);
         }
