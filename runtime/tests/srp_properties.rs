@@ -206,3 +206,12 @@ fn secrets_never_show_in_debug() {
     // Two sessions never share an ephemeral.
     assert_ne!(session.srp_a(), SrpSession::new().unwrap().srp_a());
 }
+
+#[test]
+fn device_secrets_persist_through_serde() {
+    let (secrets, _) = DeviceSecrets::generate_from("us-east-1_device", "group", &[5; 40], &[6; 16]);
+    let stored = serde_json::to_string(&secrets).unwrap();
+    let restored: DeviceSecrets = serde_json::from_str(&stored).unwrap();
+    assert_eq!(restored, secrets);
+    assert_eq!(restored.password(), secrets.password());
+}

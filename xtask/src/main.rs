@@ -62,16 +62,42 @@ fn codegen(check: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo test --workspace`, passing on any extra arguments.
+/// `cargo test --workspace`, passing on any extra arguments, then one line totalling every test
+/// binary's result (cargo prints one result per binary, the last often a doc-test run of none).
 fn test(args: &[&str]) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = std::process::Command::new(cargo)
+    let mut child = std::process::Command::new(cargo)
         .args(["test", "--workspace"])
         .args(args)
         .current_dir(root())
-        .status()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("reading cargo's output: {e}"))?;
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                passed += count(result, " passed");
+                failed += count(result, " failed");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+    println!("all: {passed} passed, {failed} failed");
     if status.success() { Ok(()) } else { Err(format!("tests failed ({status})")) }
+}
+
+/// The number before `label` in `ok. 12 passed; 0 failed; ...`.
+fn count(result: &str, label: &str) -> u64 {
+    result
+        .split(';')
+        .find_map(|part| part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label.trim()))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// `model/<service>/<api-version>/`: the newest API version present.
