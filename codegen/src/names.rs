@@ -18,10 +18,12 @@ pub fn words(name: &str) -> Vec<String> {
         if c.is_ascii_uppercase() && !current.is_empty() {
             let prev = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            // A plural acronym keeps its "s": "URLs" is one word, not "UR" and "Ls".
+            let plural = chars.get(i + 1) == Some(&'s') && !chars.get(i + 2).is_some_and(|n| n.is_ascii_lowercase());
             // "fooBar" splits before B; "CSVHeader" splits before the H of "Header".
             if prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_is_lower)
+                || (prev.is_ascii_uppercase() && next_is_lower && !plural)
             {
                 words.push(std::mem::take(&mut current));
             }
@@ -166,6 +168,9 @@ mod tests {
         assert_eq!(snake_case("Sha256Hash"), "sha256_hash");
         assert_eq!(snake_case("SMSMfaSettings"), "sms_mfa_settings");
         assert_eq!(snake_case("IdTokenValidity"), "id_token_validity");
+        assert_eq!(snake_case("ListClientMetadataURLs"), "list_client_metadata_urls");
+        assert_eq!(snake_case("CallbackURLs"), "callback_urls");
+        assert_eq!(snake_case("URLsList"), "urls_list");
     }
 
     #[test]

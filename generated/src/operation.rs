@@ -202,7 +202,7 @@ pub mod initiate_point_in_time_recovery;
 /// The `ListCIMDPolicies` operation.
 pub mod list_cimd_policies;
 /// The `ListClientMetadataURLs` operation.
-pub mod list_client_metadata_ur_ls;
+pub mod list_client_metadata_urls;
 /// The `ListDevices` operation.
 pub mod list_devices;
 /// The `ListGroups` operation.

@@ -261,8 +261,8 @@ use crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecove
 use crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryOutput;
 use crate::operation::list_cimd_policies::ListCimdPoliciesInput;
 use crate::operation::list_cimd_policies::ListCimdPoliciesOutput;
-use crate::operation::list_client_metadata_ur_ls::ListClientMetadataUrLsInput;
-use crate::operation::list_client_metadata_ur_ls::ListClientMetadataUrLsOutput;
+use crate::operation::list_client_metadata_urls::ListClientMetadataUrlsInput;
+use crate::operation::list_client_metadata_urls::ListClientMetadataUrlsOutput;
 use crate::operation::list_devices::ListDevicesInput;
 use crate::operation::list_devices::ListDevicesOutput;
 use crate::operation::list_groups::ListGroupsInput;
@@ -2731,12 +2731,12 @@ fn every_structure_round_trips_through_its_wire_form() {
         r#"{"NextToken":"text","CIMDPolicies":[{"CIMDPolicyId":"text","ClientId":"text","PolicyName":"text","CacheDuration":7,"CreationDate":1700000000,"LastModifiedDate":1700000000}]}"#,
     );
     round_trip::<
-        ListClientMetadataUrLsInput,
+        ListClientMetadataUrlsInput,
     >(
         r#"{"UserPoolId":"text","CIMDPolicyId":"text","NextToken":"text","MaxResults":7}"#,
     );
     round_trip::<
-        ListClientMetadataUrLsOutput,
+        ListClientMetadataUrlsOutput,
     >(
         r#"{"NextToken":"text","ClientMetadataURLs":[{"URL":"text","CachedDate":1700000000,"ExpirationDate":1700000000}]}"#,
     );

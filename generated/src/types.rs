@@ -9651,10 +9651,10 @@ pub struct UserPoolClientType {
     ///
     /// App callback URLs such as myapp://example are also supported.
     #[serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")]
-    pub callback_ur_ls: Option<Vec<String>>,
+    pub callback_urls: Option<Vec<String>>,
     /// A list of allowed logout URLs for the IdPs.
     #[serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")]
-    pub logout_ur_ls: Option<Vec<String>>,
+    pub logout_urls: Option<Vec<String>>,
     /// The default redirect URI. Must be in the `CallbackURLs` list.
     ///
     /// A redirect URI must:
@@ -9797,8 +9797,8 @@ impl fmt::Debug for UserPoolClientType {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -9837,8 +9837,8 @@ pub struct UserPoolClientTypeBuilder {
     write_attributes: Option<Vec<String>>,
     explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     supported_identity_providers: Option<Vec<String>>,
-    callback_ur_ls: Option<Vec<String>>,
-    logout_ur_ls: Option<Vec<String>>,
+    callback_urls: Option<Vec<String>>,
+    logout_urls: Option<Vec<String>>,
     default_redirect_uri: Option<String>,
     allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     allowed_o_auth_scopes: Option<Vec<String>>,
@@ -9869,8 +9869,8 @@ impl fmt::Debug for UserPoolClientTypeBuilder {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -10057,24 +10057,24 @@ impl UserPoolClientTypeBuilder {
         self.supported_identity_providers = value;
         self
     }
-    /// Appends an item to [`UserPoolClientType::callback_ur_ls`].
-    pub fn callback_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.callback_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`UserPoolClientType::callback_urls`].
+    pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
+        self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`UserPoolClientType::callback_ur_ls`].
-    pub fn set_callback_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.callback_ur_ls = value;
+    /// Sets or clears [`UserPoolClientType::callback_urls`].
+    pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.callback_urls = value;
         self
     }
-    /// Appends an item to [`UserPoolClientType::logout_ur_ls`].
-    pub fn logout_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.logout_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`UserPoolClientType::logout_urls`].
+    pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
+        self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`UserPoolClientType::logout_ur_ls`].
-    pub fn set_logout_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.logout_ur_ls = value;
+    /// Sets or clears [`UserPoolClientType::logout_urls`].
+    pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.logout_urls = value;
         self
     }
     /// Sets [`UserPoolClientType::default_redirect_uri`].
@@ -10238,8 +10238,8 @@ impl UserPoolClientTypeBuilder {
             write_attributes: self.write_attributes,
             explicit_auth_flows: self.explicit_auth_flows,
             supported_identity_providers: self.supported_identity_providers,
-            callback_ur_ls: self.callback_ur_ls,
-            logout_ur_ls: self.logout_ur_ls,
+            callback_urls: self.callback_urls,
+            logout_urls: self.logout_urls,
             default_redirect_uri: self.default_redirect_uri,
             allowed_o_auth_flows: self.allowed_o_auth_flows,
             allowed_o_auth_scopes: self.allowed_o_auth_scopes,

@@ -66,8 +66,8 @@ use crate::types::{
 ///     .write_attributes("WriteAttributes")
 ///     .explicit_auth_flows(ExplicitAuthFlowsType::AdminNoSrpAuth)
 ///     .supported_identity_providers("SupportedIdentityProviders")
-///     .callback_ur_ls("CallbackURLs")
-///     .logout_ur_ls("LogoutURLs")
+///     .callback_urls("CallbackURLs")
+///     .logout_urls("LogoutURLs")
 ///     .default_redirect_uri("DefaultRedirectURI")
 ///     .allowed_o_auth_flows(OAuthFlowType::Code)
 ///     .allowed_o_auth_scopes("AllowedOAuthScopes")
@@ -263,7 +263,7 @@ pub struct CreateUserPoolClientInput {
     ///
     /// App callback URLs such as `myapp://example` are also supported.
     #[serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")]
-    pub callback_ur_ls: Option<Vec<String>>,
+    pub callback_urls: Option<Vec<String>>,
     /// A list of allowed logout URLs for managed login authentication. When you pass `logout_uri`
     /// and `client_id` parameters to `/logout`, Amazon Cognito signs out your user and redirects
     /// them to the logout URL. This parameter describes the URLs that you want to be the permitted
@@ -271,7 +271,7 @@ pub struct CreateUserPoolClientInput {
     /// you redirect them to your public homepage. For more information, see [Logout
     /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html).
     #[serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")]
-    pub logout_ur_ls: Option<Vec<String>>,
+    pub logout_urls: Option<Vec<String>>,
     /// The default redirect URI. In app clients with one assigned IdP, replaces `redirect_uri` in
     /// authentication requests. Must be in the `CallbackURLs` list.
     #[serde(rename = "DefaultRedirectURI", skip_serializing_if = "Option::is_none")]
@@ -404,8 +404,8 @@ impl fmt::Debug for CreateUserPoolClientInput {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -444,8 +444,8 @@ pub struct CreateUserPoolClientInputBuilder {
     write_attributes: Option<Vec<String>>,
     explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     supported_identity_providers: Option<Vec<String>>,
-    callback_ur_ls: Option<Vec<String>>,
-    logout_ur_ls: Option<Vec<String>>,
+    callback_urls: Option<Vec<String>>,
+    logout_urls: Option<Vec<String>>,
     default_redirect_uri: Option<String>,
     allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     allowed_o_auth_scopes: Option<Vec<String>>,
@@ -473,8 +473,8 @@ impl fmt::Debug for CreateUserPoolClientInputBuilder {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -634,24 +634,24 @@ impl CreateUserPoolClientInputBuilder {
         self.supported_identity_providers = value;
         self
     }
-    /// Appends an item to [`CreateUserPoolClientInput::callback_ur_ls`].
-    pub fn callback_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.callback_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`CreateUserPoolClientInput::callback_urls`].
+    pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
+        self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`CreateUserPoolClientInput::callback_ur_ls`].
-    pub fn set_callback_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.callback_ur_ls = value;
+    /// Sets or clears [`CreateUserPoolClientInput::callback_urls`].
+    pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.callback_urls = value;
         self
     }
-    /// Appends an item to [`CreateUserPoolClientInput::logout_ur_ls`].
-    pub fn logout_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.logout_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`CreateUserPoolClientInput::logout_urls`].
+    pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
+        self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`CreateUserPoolClientInput::logout_ur_ls`].
-    pub fn set_logout_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.logout_ur_ls = value;
+    /// Sets or clears [`CreateUserPoolClientInput::logout_urls`].
+    pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.logout_urls = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::default_redirect_uri`].
@@ -828,8 +828,8 @@ impl CreateUserPoolClientInputBuilder {
             write_attributes: self.write_attributes,
             explicit_auth_flows: self.explicit_auth_flows,
             supported_identity_providers: self.supported_identity_providers,
-            callback_ur_ls: self.callback_ur_ls,
-            logout_ur_ls: self.logout_ur_ls,
+            callback_urls: self.callback_urls,
+            logout_urls: self.logout_urls,
             default_redirect_uri: self.default_redirect_uri,
             allowed_o_auth_flows: self.allowed_o_auth_flows,
             allowed_o_auth_scopes: self.allowed_o_auth_scopes,

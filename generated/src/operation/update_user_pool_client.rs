@@ -66,8 +66,8 @@ use crate::types::{
 ///     .write_attributes("WriteAttributes")
 ///     .explicit_auth_flows(ExplicitAuthFlowsType::AdminNoSrpAuth)
 ///     .supported_identity_providers("SupportedIdentityProviders")
-///     .callback_ur_ls("CallbackURLs")
-///     .logout_ur_ls("LogoutURLs")
+///     .callback_urls("CallbackURLs")
+///     .logout_urls("LogoutURLs")
 ///     .default_redirect_uri("DefaultRedirectURI")
 ///     .allowed_o_auth_flows(OAuthFlowType::Code)
 ///     .allowed_o_auth_scopes("AllowedOAuthScopes")
@@ -253,7 +253,7 @@ pub struct UpdateUserPoolClientInput {
     ///
     /// App callback URLs such as `myapp://example` are also supported.
     #[serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")]
-    pub callback_ur_ls: Option<Vec<String>>,
+    pub callback_urls: Option<Vec<String>>,
     /// A list of allowed logout URLs for managed login authentication. When you pass `logout_uri`
     /// and `client_id` parameters to `/logout`, Amazon Cognito signs out your user and redirects
     /// them to the logout URL. This parameter describes the URLs that you want to be the permitted
@@ -261,7 +261,7 @@ pub struct UpdateUserPoolClientInput {
     /// you redirect them to your public homepage. For more information, see [Logout
     /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html).
     #[serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")]
-    pub logout_ur_ls: Option<Vec<String>>,
+    pub logout_urls: Option<Vec<String>>,
     /// The default redirect URI. In app clients with one assigned IdP, replaces `redirect_uri` in
     /// authentication requests. Must be in the `CallbackURLs` list.
     #[serde(rename = "DefaultRedirectURI", skip_serializing_if = "Option::is_none")]
@@ -397,8 +397,8 @@ impl fmt::Debug for UpdateUserPoolClientInput {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -436,8 +436,8 @@ pub struct UpdateUserPoolClientInputBuilder {
     write_attributes: Option<Vec<String>>,
     explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     supported_identity_providers: Option<Vec<String>>,
-    callback_ur_ls: Option<Vec<String>>,
-    logout_ur_ls: Option<Vec<String>>,
+    callback_urls: Option<Vec<String>>,
+    logout_urls: Option<Vec<String>>,
     default_redirect_uri: Option<String>,
     allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     allowed_o_auth_scopes: Option<Vec<String>>,
@@ -464,8 +464,8 @@ impl fmt::Debug for UpdateUserPoolClientInputBuilder {
             .field("write_attributes", &self.write_attributes)
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("supported_identity_providers", &self.supported_identity_providers)
-            .field("callback_ur_ls", &self.callback_ur_ls)
-            .field("logout_ur_ls", &self.logout_ur_ls)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
             .field("default_redirect_uri", &self.default_redirect_uri)
             .field("allowed_o_auth_flows", &self.allowed_o_auth_flows)
             .field("allowed_o_auth_scopes", &self.allowed_o_auth_scopes)
@@ -615,24 +615,24 @@ impl UpdateUserPoolClientInputBuilder {
         self.supported_identity_providers = value;
         self
     }
-    /// Appends an item to [`UpdateUserPoolClientInput::callback_ur_ls`].
-    pub fn callback_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.callback_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`UpdateUserPoolClientInput::callback_urls`].
+    pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
+        self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`UpdateUserPoolClientInput::callback_ur_ls`].
-    pub fn set_callback_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.callback_ur_ls = value;
+    /// Sets or clears [`UpdateUserPoolClientInput::callback_urls`].
+    pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.callback_urls = value;
         self
     }
-    /// Appends an item to [`UpdateUserPoolClientInput::logout_ur_ls`].
-    pub fn logout_ur_ls(mut self, item: impl Into<String>) -> Self {
-        self.logout_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+    /// Appends an item to [`UpdateUserPoolClientInput::logout_urls`].
+    pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
+        self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`UpdateUserPoolClientInput::logout_ur_ls`].
-    pub fn set_logout_ur_ls(mut self, value: Option<Vec<String>>) -> Self {
-        self.logout_ur_ls = value;
+    /// Sets or clears [`UpdateUserPoolClientInput::logout_urls`].
+    pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.logout_urls = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::default_redirect_uri`].
@@ -808,8 +808,8 @@ impl UpdateUserPoolClientInputBuilder {
             write_attributes: self.write_attributes,
             explicit_auth_flows: self.explicit_auth_flows,
             supported_identity_providers: self.supported_identity_providers,
-            callback_ur_ls: self.callback_ur_ls,
-            logout_ur_ls: self.logout_ur_ls,
+            callback_urls: self.callback_urls,
+            logout_urls: self.logout_urls,
             default_redirect_uri: self.default_redirect_uri,
             allowed_o_auth_flows: self.allowed_o_auth_flows,
             allowed_o_auth_scopes: self.allowed_o_auth_scopes,

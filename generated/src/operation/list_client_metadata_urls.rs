@@ -29,9 +29,9 @@ use crate::types::ClientMetadataUrlType;
 /// # Example
 ///
 /// ```
-/// use cognito_idp::operation::list_client_metadata_ur_ls::ListClientMetadataUrLsInput;
+/// use cognito_idp::operation::list_client_metadata_urls::ListClientMetadataUrlsInput;
 ///
-/// let input = ListClientMetadataUrLsInput::builder()
+/// let input = ListClientMetadataUrlsInput::builder()
 ///     .user_pool_id("UserPoolId")
 ///     .cimd_policy_id("CIMDPolicyId")
 ///     .next_token("NextToken")
@@ -42,7 +42,7 @@ use crate::types::ClientMetadataUrlType;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
-pub struct ListClientMetadataUrLsInput {
+pub struct ListClientMetadataUrlsInput {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
@@ -63,76 +63,76 @@ pub struct ListClientMetadataUrLsInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
-impl ListClientMetadataUrLsInput {
+impl ListClientMetadataUrlsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
-    pub fn builder() -> ListClientMetadataUrLsInputBuilder {
-        ListClientMetadataUrLsInputBuilder::default()
+    pub fn builder() -> ListClientMetadataUrlsInputBuilder {
+        ListClientMetadataUrlsInputBuilder::default()
     }
 }
-/// A builder for [`ListClientMetadataUrLsInput`].
+/// A builder for [`ListClientMetadataUrlsInput`].
 #[derive(Clone, Default, Debug)]
-pub struct ListClientMetadataUrLsInputBuilder {
+pub struct ListClientMetadataUrlsInputBuilder {
     user_pool_id: Option<String>,
     cimd_policy_id: Option<String>,
     next_token: Option<String>,
     max_results: Option<i32>,
 }
-impl ListClientMetadataUrLsInputBuilder {
-    /// Sets [`ListClientMetadataUrLsInput::user_pool_id`].
+impl ListClientMetadataUrlsInputBuilder {
+    /// Sets [`ListClientMetadataUrlsInput::user_pool_id`].
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsInput::user_pool_id`].
+    /// Sets or clears [`ListClientMetadataUrlsInput::user_pool_id`].
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
-    /// Sets [`ListClientMetadataUrLsInput::cimd_policy_id`].
+    /// Sets [`ListClientMetadataUrlsInput::cimd_policy_id`].
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsInput::cimd_policy_id`].
+    /// Sets or clears [`ListClientMetadataUrlsInput::cimd_policy_id`].
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
-    /// Sets [`ListClientMetadataUrLsInput::next_token`].
+    /// Sets [`ListClientMetadataUrlsInput::next_token`].
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsInput::next_token`].
+    /// Sets or clears [`ListClientMetadataUrlsInput::next_token`].
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
-    /// Sets [`ListClientMetadataUrLsInput::max_results`].
+    /// Sets [`ListClientMetadataUrlsInput::max_results`].
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsInput::max_results`].
+    /// Sets or clears [`ListClientMetadataUrlsInput::max_results`].
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
-    pub fn build(self) -> Result<ListClientMetadataUrLsInput, BuildError> {
-        Ok(ListClientMetadataUrLsInput {
+    pub fn build(self) -> Result<ListClientMetadataUrlsInput, BuildError> {
+        Ok(ListClientMetadataUrlsInput {
             user_pool_id: self
                 .user_pool_id
                 .ok_or_else(|| BuildError::missing(
-                    "ListClientMetadataUrLsInput",
+                    "ListClientMetadataUrlsInput",
                     "user_pool_id",
                 ))?,
             cimd_policy_id: self
                 .cimd_policy_id
                 .ok_or_else(|| BuildError::missing(
-                    "ListClientMetadataUrLsInput",
+                    "ListClientMetadataUrlsInput",
                     "cimd_policy_id",
                 ))?,
             next_token: self.next_token,
@@ -144,7 +144,7 @@ impl ListClientMetadataUrLsInputBuilder {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
-pub struct ListClientMetadataUrLsOutput {
+pub struct ListClientMetadataUrlsOutput {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
@@ -154,58 +154,58 @@ pub struct ListClientMetadataUrLsOutput {
     ///
     /// Required.
     #[serde(rename = "ClientMetadataURLs")]
-    pub client_metadata_ur_ls: Vec<ClientMetadataUrlType>,
+    pub client_metadata_urls: Vec<ClientMetadataUrlType>,
 }
-impl ListClientMetadataUrLsOutput {
+impl ListClientMetadataUrlsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
-    pub fn builder() -> ListClientMetadataUrLsOutputBuilder {
-        ListClientMetadataUrLsOutputBuilder::default()
+    pub fn builder() -> ListClientMetadataUrlsOutputBuilder {
+        ListClientMetadataUrlsOutputBuilder::default()
     }
 }
-/// A builder for [`ListClientMetadataUrLsOutput`].
+/// A builder for [`ListClientMetadataUrlsOutput`].
 #[derive(Clone, Default, Debug)]
-pub struct ListClientMetadataUrLsOutputBuilder {
+pub struct ListClientMetadataUrlsOutputBuilder {
     next_token: Option<String>,
-    client_metadata_ur_ls: Option<Vec<ClientMetadataUrlType>>,
+    client_metadata_urls: Option<Vec<ClientMetadataUrlType>>,
 }
-impl ListClientMetadataUrLsOutputBuilder {
-    /// Sets [`ListClientMetadataUrLsOutput::next_token`].
+impl ListClientMetadataUrlsOutputBuilder {
+    /// Sets [`ListClientMetadataUrlsOutput::next_token`].
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsOutput::next_token`].
+    /// Sets or clears [`ListClientMetadataUrlsOutput::next_token`].
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
-    /// Appends an item to [`ListClientMetadataUrLsOutput::client_metadata_ur_ls`].
-    pub fn client_metadata_ur_ls(
+    /// Appends an item to [`ListClientMetadataUrlsOutput::client_metadata_urls`].
+    pub fn client_metadata_urls(
         mut self,
         item: impl Into<ClientMetadataUrlType>,
     ) -> Self {
-        self.client_metadata_ur_ls.get_or_insert_with(Vec::new).push(item.into());
+        self.client_metadata_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears [`ListClientMetadataUrLsOutput::client_metadata_ur_ls`].
-    pub fn set_client_metadata_ur_ls(
+    /// Sets or clears [`ListClientMetadataUrlsOutput::client_metadata_urls`].
+    pub fn set_client_metadata_urls(
         mut self,
         value: Option<Vec<ClientMetadataUrlType>>,
     ) -> Self {
-        self.client_metadata_ur_ls = value;
+        self.client_metadata_urls = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
-    pub fn build(self) -> Result<ListClientMetadataUrLsOutput, BuildError> {
-        Ok(ListClientMetadataUrLsOutput {
+    pub fn build(self) -> Result<ListClientMetadataUrlsOutput, BuildError> {
+        Ok(ListClientMetadataUrlsOutput {
             next_token: self.next_token,
-            client_metadata_ur_ls: self
-                .client_metadata_ur_ls
+            client_metadata_urls: self
+                .client_metadata_urls
                 .ok_or_else(|| BuildError::missing(
-                    "ListClientMetadataUrLsOutput",
-                    "client_metadata_ur_ls",
+                    "ListClientMetadataUrlsOutput",
+                    "client_metadata_urls",
                 ))?,
         })
     }
@@ -213,7 +213,7 @@ impl ListClientMetadataUrLsOutputBuilder {
 /// An error of `ListClientMetadataURLs`.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum ListClientMetadataUrLsError {
+pub enum ListClientMetadataUrlsError {
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
@@ -228,7 +228,7 @@ pub enum ListClientMetadataUrLsError {
     /// be read.
     Unhandled(Unhandled),
 }
-impl fmt::Display for ListClientMetadataUrLsError {
+impl fmt::Display for ListClientMetadataUrlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -240,7 +240,7 @@ impl fmt::Display for ListClientMetadataUrLsError {
         }
     }
 }
-impl std::error::Error for ListClientMetadataUrLsError {
+impl std::error::Error for ListClientMetadataUrlsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => Some(error),
