@@ -84,7 +84,8 @@ pub fn type_ident(name: &str) -> String {
 
 /// Names the generated code uses unqualified, or that the language reserves.
 const RESERVED_TYPES: &[&str] = &[
-    "Blob", "Box", "BuildError", "DateTime", "HashMap", "Option", "Redacted", "Result", "Self",
+    "Blob", "Box", "BuildError", "DateTime", "Deserialize", "Deserializer", "Document", "FromStr",
+    "HashMap", "Infallible", "Option", "Redacted", "Result", "Self", "Serialize", "Serializer",
     "String", "Unhandled", "UnknownValue", "Vec",
 ];
 
