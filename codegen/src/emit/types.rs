@@ -9,12 +9,7 @@ use crate::ir::{Enum, Home, Member, Service, Structure, Type};
 /// `types.rs`: the structures and enums shared by operations.
 pub fn types_file(service: &Service) -> TokenStream {
     let mut imports = Imports::default();
-    let structures: TokenStream = service
-        .structures
-        .iter()
-        .filter(|s| s.home == Home::Types)
-        .map(|s| structure(service, s, s.docs.clone(), &mut imports))
-        .collect();
+    let structures = structures_at(service, &Home::Types, &mut imports);
     let enums: TokenStream = service.enums.iter().map(|e| enumeration(e, &mut imports)).collect();
     let imports = imports.tokens();
     quote! {
@@ -28,12 +23,7 @@ pub fn types_file(service: &Service) -> TokenStream {
 /// `error.rs`: the service's error shapes, and the builder error.
 pub fn error_file(service: &Service) -> TokenStream {
     let mut imports = Imports::default();
-    let structures: TokenStream = service
-        .structures
-        .iter()
-        .filter(|s| s.home == Home::Error)
-        .map(|s| structure(service, s, s.docs.clone(), &mut imports))
-        .collect();
+    let structures = structures_at(service, &Home::Error, &mut imports);
     let imports = imports.tokens();
     let runtime = ident(super::RUNTIME);
     quote! {
@@ -42,6 +32,16 @@ pub fn error_file(service: &Service) -> TokenStream {
         pub use #runtime::error::{ErrorMetadata, Unhandled};
         #structures
     }
+}
+
+/// Every structure that lives in `home`, with its own documentation.
+fn structures_at(service: &Service, home: &Home, imports: &mut Imports) -> TokenStream {
+    service
+        .structures
+        .iter()
+        .filter(|s| s.home == *home)
+        .map(|s| structure(service, s, s.docs.clone(), imports))
+        .collect()
 }
 
 /// A structure documented by `doc_lines`, its builder, and its `Debug` (written out when anything
