@@ -21,12 +21,16 @@ pub fn markdown(html: &str) -> Vec<String> {
     lines
 }
 
-/// The first sentence of the documentation, as one line of Markdown.
-pub fn summary(html: &str) -> Option<String> {
-    let first = blocks(&parse(html)).into_iter().next()?;
-    let text = first.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+/// The first sentence of rendered documentation, wrapped, for a one-line mention; empty when the
+/// documentation does not open with a plain paragraph.
+pub fn summary(lines: &[String]) -> Vec<String> {
+    let paragraph: Vec<&str> = lines.iter().map(String::as_str).take_while(|l| !l.is_empty()).collect();
+    let text = paragraph.join(" ");
+    if text.is_empty() || starts_block_syntax(&text) {
+        return Vec::new();
+    }
     let end = text.find(". ").map_or(text.len(), |i| i + 1);
-    Some(text[..end].to_owned())
+    wrap(&text[..end]).lines().map(str::to_owned).collect()
 }
 
 #[derive(Debug, PartialEq)]
@@ -82,9 +86,10 @@ fn push_text(stack: &mut [(String, Option<String>, Vec<Node>)], text: &str) {
 }
 
 fn close(stack: &mut Vec<(String, Option<String>, Vec<Node>)>) {
-    if let (Some((tag, href, children)), true) = (stack.pop(), !stack.is_empty()) {
-        let parent = stack.len() - 1;
-        stack[parent].2.push(Node::Element { tag, href, children });
+    if let Some((tag, href, children)) = stack.pop()
+        && let Some(parent) = stack.last_mut()
+    {
+        parent.2.push(Node::Element { tag, href, children });
     }
 }
 
@@ -500,6 +505,6 @@ mod tests {
 
     #[test]
     fn summary_is_the_first_sentence() {
-        assert_eq!(summary("<p>Signs in. Then more.</p>").as_deref(), Some("Signs in."));
+        assert_eq!(summary(&markdown("<p>Signs in. Then more.</p>")), ["Signs in."]);
     }
 }

@@ -8,7 +8,7 @@ use crate::Error;
 use crate::docs::markdown;
 use crate::ir::{self, ErrorInfo, Home, Service, Structure, Type, Variant};
 use crate::model::{self, PaginatorsModel, ServiceModel};
-use crate::names::{field_ident, pascal_case, snake_case, type_ident};
+use crate::names::{field_ident, pascal_case, type_ident};
 
 pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Service, Error> {
     let meta = &model.metadata;
@@ -24,14 +24,15 @@ pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Servi
         .ok_or_else(|| Error::model("metadata.targetPrefix", "missing: a json model needs it"))?;
 
     let mut lowering = Lowering::new(model)?;
-    lowering.place_operation_shapes()?;
+    let placed = lowering.place_operation_shapes()?;
     let enums = lowering.enums()?;
     let mut structures = lowering.structures()?;
     box_cycles(&mut structures);
     let operations = model
         .operations
         .iter()
-        .map(|(name, op)| lowering.operation(name, op, paginators, &structures))
+        .zip(placed)
+        .map(|((name, op), placed)| operation(name, op, placed, paginators, &structures))
         .collect::<Result<Vec<_>, _>>()?;
     for name in paginators.pagination.keys() {
         if !model.operations.contains_key(name) {
@@ -71,6 +72,15 @@ struct Lowering<'m> {
     /// out, in operation order.
     structs: Vec<StructSource<'m>>,
     enum_shapes: Vec<&'m str>,
+}
+
+/// Where `place_operation_shapes` put an operation's module, input, output and errors (indexes
+/// into the structures).
+struct Placed {
+    module: String,
+    input: usize,
+    output: usize,
+    errors: Vec<usize>,
 }
 
 struct StructSource<'m> {
@@ -122,7 +132,7 @@ impl<'m> Lowering<'m> {
     /// Gives each operation an input and output structure: its own when no other place uses the
     /// shape (renamed `<Operation>Input` / `<Operation>Output`), the shared one otherwise, and an
     /// empty one when the model has none.
-    fn place_operation_shapes(&mut self) -> Result<(), Error> {
+    fn place_operation_shapes(&mut self) -> Result<Vec<Placed>, Error> {
         let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
         for shape in self.model.shapes.values() {
             let refs = shape.members.iter().flat_map(|m| m.values().map(|m| &m.shape));
@@ -136,9 +146,13 @@ impl<'m> Lowering<'m> {
                 *uses.entry(r.shape.as_str()).or_default() += 1;
             }
         }
+        let mut placed = Vec::with_capacity(self.model.operations.len());
         for (op_name, op) in &self.model.operations {
-            let module = snake_case(op_name);
-            for (role, shape_ref, suffix) in [("input", &op.input, "Input"), ("output", &op.output, "Output")] {
+            let module = field_ident(op_name);
+            let mut roles = [0; 2];
+            for (slot, (role, shape_ref, suffix)) in
+                roles.iter_mut().zip([("input", &op.input, "Input"), ("output", &op.output, "Output")])
+            {
                 let name = format!("{}{suffix}", pascal_case(op_name));
                 let Some(shape_ref) = shape_ref else {
                     self.structs.push(StructSource {
@@ -147,21 +161,29 @@ impl<'m> Lowering<'m> {
                         home: Home::Operation(module.clone()),
                         docs: Vec::new(),
                     });
+                    *slot = self.structs.len() - 1;
                     continue;
                 };
                 let path = format!("operations.{op_name}.{role}.shape");
-                let index = self.struct_index(&shape_ref.shape, &path)?;
-                let source = &mut self.structs[index];
+                *slot = self.struct_index(&shape_ref.shape, &path)?;
+                let source = &mut self.structs[*slot];
                 if uses.get(shape_ref.shape.as_str()) == Some(&1) && source.home == Home::Types {
                     source.name = name;
                     source.home = Home::Operation(module.clone());
                 }
             }
+            // Some models list an error twice; one variant is enough.
+            let mut errors = Vec::new();
             for (i, error) in op.errors.iter().enumerate() {
-                self.struct_index(&error.shape, &format!("operations.{op_name}.errors[{i}].shape"))?;
+                let index = self.struct_index(&error.shape, &format!("operations.{op_name}.errors[{i}].shape"))?;
+                if !errors.contains(&index) {
+                    errors.push(index);
+                }
             }
+            let [input, output] = roles;
+            placed.push(Placed { module, input, output, errors });
         }
-        Ok(())
+        Ok(placed)
     }
 
     fn struct_index(&self, shape: &str, path: &str) -> Result<usize, Error> {
@@ -332,53 +354,32 @@ impl<'m> Lowering<'m> {
         let inner = [&shape.member, &shape.key, &shape.value];
         shape.sensitive || inner.into_iter().flatten().any(|r| self.sensitive(&r.shape))
     }
+}
 
-    fn operation(
-        &self,
-        name: &str,
-        op: &model::Operation,
-        paginators: &PaginatorsModel,
-        structures: &[Structure],
-    ) -> Result<ir::Operation, Error> {
-        let module = field_ident(name);
-        let find = |role: &str, shape: &Option<model::ShapeRef>| -> usize {
-            let own = format!("{}{role}", pascal_case(name));
-            match shape {
-                Some(r) => structures.iter().position(|s| s.shape.as_deref() == Some(&r.shape)),
-                None => structures.iter().position(|s| s.shape.is_none() && s.name == own),
-            }
-            .expect("place_operation_shapes gave every operation its structures")
-        };
-        let input = find("Input", &op.input);
-        let output = find("Output", &op.output);
-        // Some models list an error twice; one variant is enough.
-        let mut errors = Vec::new();
-        for e in &op.errors {
-            let index = structures
-                .iter()
-                .position(|s| s.shape.as_deref() == Some(&e.shape))
-                .expect("place_operation_shapes checked every error");
-            if !errors.contains(&index) {
-                errors.push(index);
-            }
-        }
-        let paginator = paginators
-            .pagination
-            .get(name)
-            .map(|p| paginator(name, p, &structures[input], &structures[output]))
-            .transpose()?;
-        Ok(ir::Operation {
-            name: name.to_owned(),
-            module,
-            docs: doc_lines(op.documentation.as_deref()),
-            input,
-            output,
-            errors,
-            signed: op.authtype.as_deref() != Some("none"),
-            deprecated: op.deprecated,
-            paginator,
-        })
-    }
+fn operation(
+    name: &str,
+    op: &model::Operation,
+    placed: Placed,
+    paginators: &PaginatorsModel,
+    structures: &[Structure],
+) -> Result<ir::Operation, Error> {
+    let Placed { module, input, output, errors } = placed;
+    let paginator = paginators
+        .pagination
+        .get(name)
+        .map(|p| paginator(name, p, &structures[input], &structures[output]))
+        .transpose()?;
+    Ok(ir::Operation {
+        name: name.to_owned(),
+        module,
+        docs: doc_lines(op.documentation.as_deref()),
+        input,
+        output,
+        errors,
+        signed: op.authtype.as_deref() != Some("none"),
+        deprecated: op.deprecated,
+        paginator,
+    })
 }
 
 fn paginator(op: &str, p: &model::Paginator, input: &Structure, output: &Structure) -> Result<ir::Paginator, Error> {

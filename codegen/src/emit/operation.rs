@@ -84,11 +84,6 @@ fn output_docs(op: &Operation, output: &Structure) -> Vec<String> {
     if output.docs.is_empty() { vec![format!("The output of `{}`.", op.name)] } else { output.docs.clone() }
 }
 
-/// The first paragraph of some documentation, for a one-line mention.
-fn first_paragraph(lines: &[String]) -> String {
-    lines.iter().take_while(|l| !l.is_empty()).map(String::as_str).collect::<Vec<_>>().join(" ")
-}
-
 /// The operation's error: one variant per modelled error, and `Unhandled` for the rest.
 fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> TokenStream {
     imports.std("std::fmt");
@@ -100,8 +95,8 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
     }
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.name)).collect();
     let variant_docs = errors.iter().map(|e| {
-        let summary = first_paragraph(&e.docs);
-        docs(&[if summary.is_empty() { format!("`{}`", e.name) } else { summary }])
+        let summary = crate::docs::summary(&e.docs);
+        if summary.is_empty() { docs(&[format!("`{}`", e.name)]) } else { docs(&summary) }
     });
     let doc = format!(" An error of `{}`.", op.name);
     quote! {

@@ -162,9 +162,11 @@ pub enum AddCustomAttributesError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
-    /// This exception is thrown when you're trying to modify a user pool while a user import job is in progress for that pool.
+    /// This exception is thrown when you're trying to modify a user pool while a user import job is
+    /// in progress for that pool.
     UserImportInProgressException(UserImportInProgressException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

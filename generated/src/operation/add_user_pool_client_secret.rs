@@ -187,9 +187,11 @@ pub enum AddUserPoolClientSecretError {
     InternalServerException(InternalServerException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
-    /// This exception is thrown when you don't have sufficient permissions to perform the requested operation.
+    /// This exception is thrown when you don't have sufficient permissions to perform the requested
+    /// operation.
     AccessDeniedException(AccessDeniedException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),

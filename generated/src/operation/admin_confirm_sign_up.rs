@@ -213,21 +213,25 @@ pub enum AdminConfirmSignUpError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
     UnexpectedLambdaException(UnexpectedLambdaException),
-    /// This exception is thrown when the Amazon Cognito service encounters a user validation exception with the Lambda service.
+    /// This exception is thrown when the Amazon Cognito service encounters a user validation
+    /// exception with the Lambda service.
     UserLambdaValidationException(UserLambdaValidationException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when the user has made too many failed attempts for a given action, such as sign-in.
+    /// This exception is thrown when the user has made too many failed attempts for a given action,
+    /// such as sign-in.
     TooManyFailedAttemptsException(TooManyFailedAttemptsException),
     /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
     InvalidLambdaResponseException(InvalidLambdaResponseException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't found.
     UserNotFoundException(UserNotFoundException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

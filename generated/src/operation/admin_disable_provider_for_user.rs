@@ -163,9 +163,11 @@ pub enum AdminDisableProviderForUserError {
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when a user isn't found.
     UserNotFoundException(UserNotFoundException),
-    /// This exception is thrown when a user tries to confirm the account with an email address or phone number that has already been supplied as an alias for a different user profile. This exception indicates that an account with this email address or phone already exists in a user pool that you've configured to use email address or phone number as a sign-in alias.
+    /// This exception is thrown when a user tries to confirm the account with an email address or
+    /// phone number that has already been supplied as an alias for a different user profile.
     AliasExistsException(AliasExistsException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

@@ -185,7 +185,8 @@ pub enum AdminForgetDeviceError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when a user isn't found.
     UserNotFoundException(UserNotFoundException),

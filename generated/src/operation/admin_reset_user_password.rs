@@ -231,7 +231,8 @@ pub enum AdminResetUserPasswordError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
     UnexpectedLambdaException(UnexpectedLambdaException),
-    /// This exception is thrown when the Amazon Cognito service encounters a user validation exception with the Lambda service.
+    /// This exception is thrown when the Amazon Cognito service encounters a user validation
+    /// exception with the Lambda service.
     UserLambdaValidationException(UserLambdaValidationException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
@@ -239,17 +240,21 @@ pub enum AdminResetUserPasswordError {
     InvalidLambdaResponseException(InvalidLambdaResponseException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't found.
     UserNotFoundException(UserNotFoundException),
-    /// This exception is returned when the role provided for SMS configuration doesn't have permission to publish using Amazon SNS.
+    /// This exception is returned when the role provided for SMS configuration doesn't have
+    /// permission to publish using Amazon SNS.
     InvalidSmsRoleAccessPolicyException(InvalidSmsRoleAccessPolicyException),
-    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP status code: 400.
+    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity.
     InvalidEmailRoleAccessPolicyException(InvalidEmailRoleAccessPolicyException),
-    /// This exception is thrown when the trust relationship is not valid for the role provided for SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the external ID provided in the role does not match what is provided in the SMS configuration for the user pool.
+    /// This exception is thrown when the trust relationship is not valid for the role provided for
+    /// SMS configuration.
     InvalidSmsRoleTrustRelationshipException(InvalidSmsRoleTrustRelationshipException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

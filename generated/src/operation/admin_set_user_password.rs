@@ -233,9 +233,11 @@ pub enum AdminSetUserPasswordError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when Amazon Cognito encounters an invalid password.
     InvalidPasswordException(InvalidPasswordException),
-    /// The message returned when a user's new password matches a previous password and doesn't comply with the password-history policy.
+    /// The message returned when a user's new password matches a previous password and doesn't
+    /// comply with the password-history policy.
     PasswordHistoryPolicyViolationException(PasswordHistoryPolicyViolationException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

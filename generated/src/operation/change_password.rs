@@ -178,13 +178,15 @@ pub enum ChangePasswordError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when Amazon Cognito encounters an invalid password.
     InvalidPasswordException(InvalidPasswordException),
-    /// The message returned when a user's new password matches a previous password and doesn't comply with the password-history policy.
+    /// The message returned when a user's new password matches a previous password and doesn't
+    /// comply with the password-history policy.
     PasswordHistoryPolicyViolationException(PasswordHistoryPolicyViolationException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a password reset is required.
     PasswordResetRequiredException(PasswordResetRequiredException),
@@ -192,11 +194,13 @@ pub enum ChangePasswordError {
     UserNotFoundException(UserNotFoundException),
     /// This exception is thrown when a user isn't confirmed successfully.
     UserNotConfirmedException(UserNotConfirmedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -144,13 +144,15 @@ impl CompleteWebAuthnRegistrationOutputBuilder {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CompleteWebAuthnRegistrationError {
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
@@ -160,17 +162,22 @@ pub enum CompleteWebAuthnRegistrationError {
     WebAuthnNotEnabledException(WebAuthnNotEnabledException),
     /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
     WebAuthnChallengeNotFoundException(WebAuthnChallengeNotFoundException),
-    /// This exception is thrown when the given passkey credential is associated with a different relying party ID than the user pool relying party ID.
+    /// This exception is thrown when the given passkey credential is associated with a different
+    /// relying party ID than the user pool relying party ID.
     WebAuthnRelyingPartyMismatchException(WebAuthnRelyingPartyMismatchException),
-    /// This exception is thrown when the access token is for a different client than the one in the original `StartWebAuthnRegistration` request.
+    /// This exception is thrown when the access token is for a different client than the one in the
+    /// original `StartWebAuthnRegistration` request.
     WebAuthnClientMismatchException(WebAuthnClientMismatchException),
-    /// This exception is thrown when the passkey credential's registration origin does not align with the user pool relying party id.
+    /// This exception is thrown when the passkey credential's registration origin does not align
+    /// with the user pool relying party id.
     WebAuthnOriginNotAllowedException(WebAuthnOriginNotAllowedException),
     /// This exception is thrown when a password reset is required.
     PasswordResetRequiredException(PasswordResetRequiredException),
-    /// This exception is thrown when a user presents passkey credentials from an unsupported device or provider.
+    /// This exception is thrown when a user presents passkey credentials from an unsupported device
+    /// or provider.
     WebAuthnCredentialNotSupportedException(WebAuthnCredentialNotSupportedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

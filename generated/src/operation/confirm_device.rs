@@ -228,7 +228,8 @@ pub enum ConfirmDeviceError {
     InvalidPasswordException(InvalidPasswordException),
     /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
     InvalidLambdaResponseException(InvalidLambdaResponseException),
-    /// This exception is thrown when Amazon Cognito encounters a user name that already exists in the user pool.
+    /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
+    /// the user pool.
     UsernameExistsException(UsernameExistsException),
     /// This exception is thrown when the user pool configuration is not valid.
     InvalidUserPoolConfigurationException(InvalidUserPoolConfigurationException),
@@ -242,11 +243,14 @@ pub enum ConfirmDeviceError {
     UserNotConfirmedException(UserNotConfirmedException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
-    /// This exception is thrown when a user attempts to confirm a device with a device key that already exists.
+    /// This exception is thrown when a user attempts to confirm a device with a device key that
+    /// already exists.
     DeviceKeyExistsException(DeviceKeyExistsException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -400,11 +400,13 @@ pub enum ConfirmSignUpError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
     UnexpectedLambdaException(UnexpectedLambdaException),
-    /// This exception is thrown when the Amazon Cognito service encounters a user validation exception with the Lambda service.
+    /// This exception is thrown when the Amazon Cognito service encounters a user validation
+    /// exception with the Lambda service.
     UserLambdaValidationException(UserLambdaValidationException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when the user has made too many failed attempts for a given action, such as sign-in.
+    /// This exception is thrown when the user has made too many failed attempts for a given action,
+    /// such as sign-in.
     TooManyFailedAttemptsException(TooManyFailedAttemptsException),
     /// This exception is thrown if the provided code doesn't match what the server was expecting.
     CodeMismatchException(CodeMismatchException),
@@ -412,19 +414,23 @@ pub enum ConfirmSignUpError {
     ExpiredCodeException(ExpiredCodeException),
     /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
     InvalidLambdaResponseException(InvalidLambdaResponseException),
-    /// This exception is thrown when a user tries to confirm the account with an email address or phone number that has already been supplied as an alias for a different user profile. This exception indicates that an account with this email address or phone already exists in a user pool that you've configured to use email address or phone number as a sign-in alias.
+    /// This exception is thrown when a user tries to confirm the account with an email address or
+    /// phone number that has already been supplied as an alias for a different user profile.
     AliasExistsException(AliasExistsException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't found.
     UserNotFoundException(UserNotFoundException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -210,17 +210,20 @@ impl CreateGroupOutputBuilder {
 pub enum CreateGroupError {
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
-    /// This exception is thrown when Amazon Cognito encounters a group that already exists in the user pool.
+    /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
+    /// user pool.
     GroupExistsException(GroupExistsException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

@@ -263,7 +263,8 @@ pub enum CreateManagedLoginBrandingError {
     ResourceNotFoundException(ResourceNotFoundException),
     /// This exception is thrown if two or more modifications are happening concurrently.
     ConcurrentModificationException(ConcurrentModificationException),
-    /// This exception is thrown when you attempt to apply a managed login branding style to an app client that already has an assigned style.
+    /// This exception is thrown when you attempt to apply a managed login branding style to an app
+    /// client that already has an assigned style.
     ManagedLoginBrandingExistsException(ManagedLoginBrandingExistsException),
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
@@ -271,9 +272,11 @@ pub enum CreateManagedLoginBrandingError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

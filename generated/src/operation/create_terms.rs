@@ -269,7 +269,7 @@ pub enum CreateTermsError {
     ResourceNotFoundException(ResourceNotFoundException),
     /// This exception is thrown if two or more modifications are happening concurrently.
     ConcurrentModificationException(ConcurrentModificationException),
-    /// Terms document names must be unique to the app client. This exception is thrown when you attempt to create terms documents with a duplicate `TermsName`.
+    /// Terms document names must be unique to the app client.
     TermsExistsException(TermsExistsException),
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
@@ -277,9 +277,11 @@ pub enum CreateTermsError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

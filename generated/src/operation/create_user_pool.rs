@@ -843,13 +843,16 @@ pub enum CreateUserPoolError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
-    /// This exception is returned when the role provided for SMS configuration doesn't have permission to publish using Amazon SNS.
+    /// This exception is returned when the role provided for SMS configuration doesn't have
+    /// permission to publish using Amazon SNS.
     InvalidSmsRoleAccessPolicyException(InvalidSmsRoleAccessPolicyException),
-    /// This exception is thrown when the trust relationship is not valid for the role provided for SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the external ID provided in the role does not match what is provided in the SMS configuration for the user pool.
+    /// This exception is thrown when the trust relationship is not valid for the role provided for
+    /// SMS configuration.
     InvalidSmsRoleTrustRelationshipException(InvalidSmsRoleTrustRelationshipException),
-    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP status code: 400.
+    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity.
     InvalidEmailRoleAccessPolicyException(InvalidEmailRoleAccessPolicyException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
@@ -857,9 +860,11 @@ pub enum CreateUserPoolError {
     UserPoolTaggingException(UserPoolTaggingException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when you've attempted to change your feature plan but the operation isn't permitted.
+    /// This exception is thrown when you've attempted to change your feature plan but the operation
+    /// isn't permitted.
     TierChangeNotAllowedException(TierChangeNotAllowedException),
-    /// This exception is thrown when a feature that you attempted to use or configure isn't included in your user pool's current feature plan. This can occur when:
+    /// This exception is thrown when a feature that you attempted to use or configure isn't
+    /// included in your user pool's current feature plan.
     FeatureUnavailableInTierException(FeatureUnavailableInTierException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -164,7 +164,8 @@ pub enum DeleteUserPoolClientSecretError {
     InternalServerException(InternalServerException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),

@@ -157,7 +157,8 @@ pub enum DescribeResourceServerError {
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

@@ -215,7 +215,8 @@ pub enum GetUserPoolClientSessionConfigurationError {
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -627,7 +627,8 @@ impl InitiateAuthOutputBuilder {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum InitiateAuthError {
-    /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the user pool client.
+    /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
+    /// user pool client.
     UnsupportedOperationException(UnsupportedOperationException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),
@@ -641,7 +642,8 @@ pub enum InitiateAuthError {
     UnexpectedLambdaException(UnexpectedLambdaException),
     /// This exception is thrown when the user pool configuration is not valid.
     InvalidUserPoolConfigurationException(InvalidUserPoolConfigurationException),
-    /// This exception is thrown when the Amazon Cognito service encounters a user validation exception with the Lambda service.
+    /// This exception is thrown when the Amazon Cognito service encounters a user validation
+    /// exception with the Lambda service.
     UserLambdaValidationException(UserLambdaValidationException),
     /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
     InvalidLambdaResponseException(InvalidLambdaResponseException),
@@ -653,17 +655,22 @@ pub enum InitiateAuthError {
     UserNotConfirmedException(UserNotConfirmedException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is returned when the role provided for SMS configuration doesn't have permission to publish using Amazon SNS.
+    /// This exception is returned when the role provided for SMS configuration doesn't have
+    /// permission to publish using Amazon SNS.
     InvalidSmsRoleAccessPolicyException(InvalidSmsRoleAccessPolicyException),
-    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP status code: 400.
+    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity.
     InvalidEmailRoleAccessPolicyException(InvalidEmailRoleAccessPolicyException),
-    /// This exception is thrown when the trust relationship is not valid for the role provided for SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the external ID provided in the role does not match what is provided in the SMS configuration for the user pool.
+    /// This exception is thrown when the trust relationship is not valid for the role provided for
+    /// SMS configuration.
     InvalidSmsRoleTrustRelationshipException(InvalidSmsRoleTrustRelationshipException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
-    /// This exception is thrown when a feature that you attempted to use or configure isn't included in your user pool's current feature plan. This can occur when:
+    /// This exception is thrown when a feature that you attempted to use or configure isn't
+    /// included in your user pool's current feature plan.
     FeatureUnavailableInTierException(FeatureUnavailableInTierException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

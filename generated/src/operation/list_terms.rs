@@ -189,7 +189,8 @@ pub enum ListTermsError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

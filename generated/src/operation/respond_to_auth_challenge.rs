@@ -693,11 +693,13 @@ pub enum RespondToAuthChallengeError {
     ExpiredCodeException(ExpiredCodeException),
     /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
     UnexpectedLambdaException(UnexpectedLambdaException),
-    /// This exception is thrown when the Amazon Cognito service encounters a user validation exception with the Lambda service.
+    /// This exception is thrown when the Amazon Cognito service encounters a user validation
+    /// exception with the Lambda service.
     UserLambdaValidationException(UserLambdaValidationException),
     /// This exception is thrown when Amazon Cognito encounters an invalid password.
     InvalidPasswordException(InvalidPasswordException),
-    /// The message returned when a user's new password matches a previous password and doesn't comply with the password-history policy.
+    /// The message returned when a user's new password matches a previous password and doesn't
+    /// comply with the password-history policy.
     PasswordHistoryPolicyViolationException(PasswordHistoryPolicyViolationException),
     /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
     InvalidLambdaResponseException(InvalidLambdaResponseException),
@@ -705,7 +707,8 @@ pub enum RespondToAuthChallengeError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when the user pool configuration is not valid.
     InvalidUserPoolConfigurationException(InvalidUserPoolConfigurationException),
-    /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA) method.
+    /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
+    /// method.
     MfaMethodNotFoundException(MfaMethodNotFoundException),
     /// This exception is thrown when a password reset is required.
     PasswordResetRequiredException(PasswordResetRequiredException),
@@ -713,21 +716,27 @@ pub enum RespondToAuthChallengeError {
     UserNotFoundException(UserNotFoundException),
     /// This exception is thrown when a user isn't confirmed successfully.
     UserNotConfirmedException(UserNotConfirmedException),
-    /// This exception is returned when the role provided for SMS configuration doesn't have permission to publish using Amazon SNS.
+    /// This exception is returned when the role provided for SMS configuration doesn't have
+    /// permission to publish using Amazon SNS.
     InvalidSmsRoleAccessPolicyException(InvalidSmsRoleAccessPolicyException),
-    /// This exception is thrown when the trust relationship is not valid for the role provided for SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the external ID provided in the role does not match what is provided in the SMS configuration for the user pool.
+    /// This exception is thrown when the trust relationship is not valid for the role provided for
+    /// SMS configuration.
     InvalidSmsRoleTrustRelationshipException(InvalidSmsRoleTrustRelationshipException),
-    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP status code: 400.
+    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity.
     InvalidEmailRoleAccessPolicyException(InvalidEmailRoleAccessPolicyException),
-    /// This exception is thrown when a user tries to confirm the account with an email address or phone number that has already been supplied as an alias for a different user profile. This exception indicates that an account with this email address or phone already exists in a user pool that you've configured to use email address or phone number as a sign-in alias.
+    /// This exception is thrown when a user tries to confirm the account with an email address or
+    /// phone number that has already been supplied as an alias for a different user profile.
     AliasExistsException(AliasExistsException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when the software token time-based one-time password (TOTP) multi-factor authentication (MFA) isn't activated for the user pool.
+    /// This exception is thrown when the software token time-based one-time password (TOTP)
+    /// multi-factor authentication (MFA) isn't activated for the user pool.
     SoftwareTokenMfaNotFoundException(SoftwareTokenMfaNotFoundException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

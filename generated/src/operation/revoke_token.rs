@@ -191,17 +191,20 @@ pub enum RevokeTokenError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// Exception that is thrown when the request isn't authorized. This can happen due to an invalid access token in the request.
+    /// Exception that is thrown when the request isn't authorized.
     UnauthorizedException(UnauthorizedException),
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
-    /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the user pool client.
+    /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
+    /// user pool client.
     UnsupportedOperationException(UnsupportedOperationException),
     /// Exception that is thrown when an unsupported token is passed to an operation.
     UnsupportedTokenTypeException(UnsupportedTokenTypeException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -186,11 +186,13 @@ pub enum RevokeUserSessionError {
     UserNotFoundException(UserNotFoundException),
     /// This exception is thrown when a user isn't confirmed successfully.
     UserNotConfirmedException(UserNotConfirmedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -163,7 +163,8 @@ pub enum SetLogDeliveryConfigurationError {
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),
-    /// This exception is thrown when a feature that you attempted to use or configure isn't included in your user pool's current feature plan. This can occur when:
+    /// This exception is thrown when a feature that you attempted to use or configure isn't
+    /// included in your user pool's current feature plan.
     FeatureUnavailableInTierException(FeatureUnavailableInTierException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

@@ -308,9 +308,10 @@ pub enum SetRiskConfigurationError {
     UserPoolAddOnNotEnabledException(UserPoolAddOnNotEnabledException),
     /// This exception is thrown when a verification code fails to deliver successfully.
     CodeDeliveryFailureException(CodeDeliveryFailureException),
-    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP status code: 400.
+    /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity.
     InvalidEmailRoleAccessPolicyException(InvalidEmailRoleAccessPolicyException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

@@ -162,7 +162,8 @@ pub enum StartPointInTimeRecoveryError {
     InvalidParameterException(InvalidParameterException),
     /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
     ResourceNotFoundException(ResourceNotFoundException),
-    /// This exception is thrown when a feature that you attempted to use or configure isn't included in your user pool's current feature plan. This can occur when:
+    /// This exception is thrown when a feature that you attempted to use or configure isn't
+    /// included in your user pool's current feature plan.
     FeatureUnavailableInTierException(FeatureUnavailableInTierException),
     /// This exception is thrown if two or more modifications are happening concurrently.
     ConcurrentModificationException(ConcurrentModificationException),
@@ -170,7 +171,8 @@ pub enum StartPointInTimeRecoveryError {
     TooManyRequestsException(TooManyRequestsException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

@@ -142,13 +142,15 @@ impl StartWebAuthnRegistrationOutputBuilder {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StartWebAuthnRegistrationError {
-    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's associated with your user pool.
+    /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
+    /// associated with your user pool.
     ForbiddenException(ForbiddenException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
     /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
     InvalidParameterException(InvalidParameterException),
-    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services resource.
+    /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
+    /// resource.
     LimitExceededException(LimitExceededException),
     /// This exception is thrown when a user isn't authorized.
     NotAuthorizedException(NotAuthorizedException),
@@ -158,9 +160,11 @@ pub enum StartWebAuthnRegistrationError {
     WebAuthnNotEnabledException(WebAuthnNotEnabledException),
     /// This exception is thrown when a password reset is required.
     PasswordResetRequiredException(PasswordResetRequiredException),
-    /// This exception is thrown when a user pool doesn't have a configured relying party id or a user pool domain.
+    /// This exception is thrown when a user pool doesn't have a configured relying party id or a
+    /// user pool domain.
     WebAuthnConfigurationMissingException(WebAuthnConfigurationMissingException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.

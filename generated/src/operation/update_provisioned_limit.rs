@@ -167,7 +167,7 @@ pub enum UpdateProvisionedLimitError {
     NotAuthorizedException(NotAuthorizedException),
     /// This exception is thrown when the user has made too many requests for a given operation.
     TooManyRequestsException(TooManyRequestsException),
-    /// The request exceeded your account's service quota. To increase your limit, use or submit a Service Quotas increase request.
+    /// The request exceeded your account's service quota.
     ServiceQuotaExceededException(ServiceQuotaExceededException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),

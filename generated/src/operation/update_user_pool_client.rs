@@ -885,11 +885,13 @@ pub enum UpdateUserPoolClientError {
     ScopeDoesNotExistException(ScopeDoesNotExistException),
     /// This exception is thrown when the specified OAuth flow is not valid.
     InvalidOAuthFlowException(InvalidOAuthFlowException),
-    /// This exception is thrown when an operation is not available in the current region or for the current user pool configuration. This can occur when attempting to perform operations that are not supported in secondary replica regions.
+    /// This exception is thrown when an operation is not available in the current region or for the
+    /// current user pool configuration.
     OperationNotEnabledException(OperationNotEnabledException),
     /// This exception is thrown when Amazon Cognito encounters an internal error.
     InternalErrorException(InternalErrorException),
-    /// This exception is thrown when a feature that you attempted to use or configure isn't included in your user pool's current feature plan. This can occur when:
+    /// This exception is thrown when a feature that you attempted to use or configure isn't
+    /// included in your user pool's current feature plan.
     FeatureUnavailableInTierException(FeatureUnavailableInTierException),
     /// An error the model does not list for this operation, or a response that could not
     /// be read.
