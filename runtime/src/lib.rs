@@ -6,9 +6,9 @@
 //! form of timestamps and blobs ([`wire`]), the metadata of errors ([`error`]), and Cognito's SRP ([`srp`]).
 
 mod build;
-pub mod srp;
 pub mod error;
 mod redact;
+pub mod srp;
 mod unknown;
 pub mod wire;
 

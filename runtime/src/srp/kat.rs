@@ -176,7 +176,7 @@ fn device_login_vectors() {
         ]);
         let claim = session.device_password_verifier_at(&device, &params, instant(text(v, "timestamp"))).expect("answers");
         assert_eq!(claim.signature, signature);
-        assert_eq!(claim.device_key, key);
+        assert_eq!(claim.device_key.as_deref(), Some(key));
         assert_eq!(claim.username, text(v, "username"));
         checked += 1;
     }
@@ -206,7 +206,7 @@ fn published_vectors_including_the_real_pool_capture() {
         if let Some(key) = v["expected"]["hkdf_key_b64"].as_str() {
             let params = parameters(&[("SRP_B", text(v, "srp_b_hex")), ("SALT", text(v, "salt_hex")), ("SECRET_BLOCK", "")]);
             let challenge = Challenge::read(&params).expect("the challenge reads");
-            let derived = session.session_key(&challenge.big_b, &challenge.salt, realm, user, password).expect("a key");
+            let derived = session.session_key(&challenge, realm, user, password).expect("a key");
             assert_eq!(STANDARD.encode(derived.as_slice()), key, "{}", v["id"]);
         } else {
             let params = parameters(&[

@@ -99,6 +99,7 @@ impl SrpSession {
         let signature = self.sign(&challenge, pool_name, user_id, password, &timestamp)?;
         Ok(PasswordClaim {
             username: user_id.to_owned(),
+            device_key: None,
             secret_block: challenge.secret_block_text.to_owned(),
             signature,
             timestamp,
@@ -110,7 +111,7 @@ impl SrpSession {
         &self,
         device: &DeviceSecrets,
         parameters: &HashMap<String, String>,
-    ) -> Result<DeviceClaim, SrpError> {
+    ) -> Result<PasswordClaim, SrpError> {
         self.device_password_verifier_at(device, parameters, SystemTime::now())
     }
 
@@ -120,15 +121,15 @@ impl SrpSession {
         device: &DeviceSecrets,
         parameters: &HashMap<String, String>,
         now: SystemTime,
-    ) -> Result<DeviceClaim, SrpError> {
+    ) -> Result<PasswordClaim, SrpError> {
         let challenge = Challenge::read(parameters)?;
         let username = required(parameters, "USERNAME")?;
         let timestamp = timestamp::format(now);
         let signature =
             self.sign(&challenge, &device.device_group_key, &device.device_key, device.password(), &timestamp)?;
-        Ok(DeviceClaim {
+        Ok(PasswordClaim {
             username: username.to_owned(),
-            device_key: device.device_key.clone(),
+            device_key: Some(device.device_key.clone()),
             secret_block: challenge.secret_block_text.to_owned(),
             signature,
             timestamp,
@@ -144,7 +145,7 @@ impl SrpSession {
         password: &str,
         timestamp: &str,
     ) -> Result<String, SrpError> {
-        let key = self.session_key(&challenge.big_b, &challenge.salt, realm, user, password)?;
+        let key = self.session_key(challenge, realm, user, password)?;
         let mac = math::hmac(
             key.as_slice(),
             &[realm.as_bytes(), user.as_bytes(), &challenge.secret_block, timestamp.as_bytes()],
@@ -154,12 +155,12 @@ impl SrpSession {
 
     fn session_key(
         &self,
-        big_b: &BigUint,
-        salt: &BigUint,
+        challenge: &Challenge<'_>,
         realm: &str,
         user: &str,
         password: &str,
     ) -> Result<Zeroizing<[u8; 16]>, SrpError> {
+        let big_b = &challenge.big_b;
         if (big_b % &GROUP.n) == BigUint::ZERO {
             return Err(SrpError::ZeroServerEphemeral);
         }
@@ -167,7 +168,7 @@ impl SrpSession {
         if u == BigUint::ZERO {
             return Err(SrpError::ZeroScrambler);
         }
-        let x = math::private_key(salt, realm, user, password);
+        let x = math::private_key(&challenge.salt, realm, user, password);
         let s = math::premaster_secret(big_b, &self.a, &u, &x);
         Ok(math::session_key(&s, &u))
     }
@@ -197,49 +198,33 @@ impl<'p> Challenge<'p> {
     }
 }
 
-/// The challenge responses of a `PASSWORD_VERIFIER` answer.
+/// The challenge responses of a `PASSWORD_VERIFIER` or `DEVICE_PASSWORD_VERIFIER` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordClaim {
-    /// `USER_ID_FOR_SRP` from the challenge: the username every later request must carry.
+    /// The username every later request must carry: `USER_ID_FOR_SRP` for a user, the
+    /// challenge's `USERNAME` for a device.
     pub username: String,
+    /// The remembered device that answered, for a device claim.
+    pub device_key: Option<String>,
     pub secret_block: String,
     pub signature: String,
     pub timestamp: String,
 }
 
 impl PasswordClaim {
-    /// `USERNAME`, `PASSWORD_CLAIM_SECRET_BLOCK`, `PASSWORD_CLAIM_SIGNATURE` and `TIMESTAMP`.
+    /// `USERNAME`, `PASSWORD_CLAIM_SECRET_BLOCK`, `PASSWORD_CLAIM_SIGNATURE`, `TIMESTAMP`, and
+    /// `DEVICE_KEY` for a device claim.
     pub fn into_challenge_responses(self) -> HashMap<String, String> {
-        HashMap::from([
+        let mut responses = HashMap::from([
             ("USERNAME".to_owned(), self.username),
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), self.secret_block),
             ("PASSWORD_CLAIM_SIGNATURE".to_owned(), self.signature),
             ("TIMESTAMP".to_owned(), self.timestamp),
-        ])
-    }
-}
-
-/// The challenge responses of a `DEVICE_PASSWORD_VERIFIER` answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceClaim {
-    pub username: String,
-    pub device_key: String,
-    pub secret_block: String,
-    pub signature: String,
-    pub timestamp: String,
-}
-
-impl DeviceClaim {
-    /// `USERNAME`, `DEVICE_KEY`, `PASSWORD_CLAIM_SECRET_BLOCK`, `PASSWORD_CLAIM_SIGNATURE` and
-    /// `TIMESTAMP`.
-    pub fn into_challenge_responses(self) -> HashMap<String, String> {
-        HashMap::from([
-            ("USERNAME".to_owned(), self.username),
-            ("DEVICE_KEY".to_owned(), self.device_key),
-            ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), self.secret_block),
-            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), self.signature),
-            ("TIMESTAMP".to_owned(), self.timestamp),
-        ])
+        ]);
+        if let Some(device_key) = self.device_key {
+            responses.insert("DEVICE_KEY".to_owned(), device_key);
+        }
+        responses
     }
 }
 
