@@ -4,7 +4,7 @@
 //!   write nothing and fail listing the stale files.
 //! - `cargo xtask model pull [--version X]`: fetch the `botocore` package with pip and refresh
 //!   `model/` from it.
-//! - `cargo xtask test`: the project's tests, with whatever they need started first.
+//! - `cargo xtask test [ARGS]`: every test of the workspace, then one line totalling them.
 
 mod pull;
 
@@ -81,8 +81,8 @@ fn test(args: &[&str]) -> Result<(), String> {
             let line = line.map_err(|e| format!("reading cargo's output: {e}"))?;
             println!("{line}");
             if let Some(result) = line.strip_prefix("test result: ") {
-                passed += count(result, " passed");
-                failed += count(result, " failed");
+                passed += count(result, "passed");
+                failed += count(result, "failed");
             }
         }
     }
@@ -95,8 +95,13 @@ fn test(args: &[&str]) -> Result<(), String> {
 fn count(result: &str, label: &str) -> u64 {
     result
         .split(';')
-        .find_map(|part| part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label.trim()))
-        .and_then(|n| n.trim().parse().ok())
+        .find_map(|part| {
+            let mut words = part.split_whitespace().rev();
+            if words.next() != Some(label) {
+                return None;
+            }
+            words.next()?.parse().ok()
+        })
         .unwrap_or(0)
 }
 
