@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 
 /// The files taken from `botocore/data/<service>/<api-version>/`.
 const FILES: &[&str] = &["service-2.json.gz", "paginators-1.json", "endpoint-rule-set-1.json.gz"];
+/// Where the partition data goes, under `model/`.
+const PARTITIONS: &str = "partitions.json";
 
 pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), String> {
     let work = root.join("target/xtask-model-pull");
@@ -37,24 +39,15 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     fs::create_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
     let mut hashes = Vec::new();
     for file in FILES {
-        let name = format!("{prefix}{api_version}/{file}");
-        let mut entry = archive.by_name(&name).map_err(|e| format!("{name}: {e}"))?;
-        let mut raw = Vec::new();
-        entry.read_to_end(&mut raw).map_err(|e| format!("{name}: {e}"))?;
-        let json = match file.strip_suffix(".gz") {
-            Some(_) => {
-                let mut text = Vec::new();
-                flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).map_err(|e| format!("{name}: {e}"))?;
-                text
-            }
-            None => raw,
-        };
-        let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| format!("{name}: {e}"))?;
-        let pretty = serde_json::to_string_pretty(&value).map_err(|e| format!("{name}: {e}"))? + "\n";
+        let pretty = extract(&mut archive, &format!("{prefix}{api_version}/{file}"))?;
         let out_name = file.trim_end_matches(".gz");
         fs::write(staging.join(out_name), &pretty).map_err(|e| format!("{out_name}: {e}"))?;
         hashes.push((format!("{service}/{api_version}/{out_name}"), hex(&Sha256::digest(pretty.as_bytes()))));
     }
+    // The endpoint rules name partitions (`aws.partition`); their data is shared by all services.
+    let partitions = extract(&mut archive, "botocore/data/partitions.json")?;
+    fs::write(work.join(PARTITIONS), &partitions).map_err(|e| format!("{PARTITIONS}: {e}"))?;
+    hashes.push((PARTITIONS.to_owned(), hex(&Sha256::digest(partitions.as_bytes()))));
 
     let source = source_toml(&package_version, &hex(&Sha256::digest(&wheel_bytes)), &hashes);
     fs::write(work.join("SOURCE.toml"), source).map_err(|e| format!("SOURCE.toml: {e}"))?;
@@ -65,10 +58,28 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     let target = model.join(service);
     let _ = fs::remove_dir_all(&target);
     fs::rename(work.join(service), &target).map_err(|e| format!("{}: {e}", target.display()))?;
+    fs::rename(work.join(PARTITIONS), model.join(PARTITIONS)).map_err(|e| format!("{PARTITIONS}: {e}"))?;
     fs::rename(work.join("SOURCE.toml"), model.join("SOURCE.toml")).map_err(|e| format!("SOURCE.toml: {e}"))?;
     let _ = fs::remove_dir_all(&work);
     println!("model/{service}/{api_version} from botocore {package_version}");
     Ok(())
+}
+
+/// One JSON file of the wheel, gunzipped when its name ends in `.gz`, pretty-printed.
+fn extract(archive: &mut zip::ZipArchive<std::io::Cursor<&Vec<u8>>>, name: &str) -> Result<String, String> {
+    let mut entry = archive.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+    let mut raw = Vec::new();
+    entry.read_to_end(&mut raw).map_err(|e| format!("{name}: {e}"))?;
+    let json = match name.strip_suffix(".gz") {
+        Some(_) => {
+            let mut text = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).map_err(|e| format!("{name}: {e}"))?;
+            text
+        }
+        None => raw,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| format!("{name}: {e}"))?;
+    Ok(serde_json::to_string_pretty(&value).map_err(|e| format!("{name}: {e}"))? + "\n")
 }
 
 /// Runs `pip download` for botocore (the newest, or `version`) and returns the wheel's path.
