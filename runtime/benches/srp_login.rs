@@ -14,7 +14,10 @@ const A_HEX: &str = "50ae5abeb28b85a83de1258a4a28cfd61c88605e5124fdcf5d51cb19a48
 const B_HEX: &str = "169b48f02d2770062796dbdc67ffab8599d77c0e0024c14acf8eec9e38f63c70f02a888a0a1bf4c1554d4eedd788fb161e48a2b636550470d018826ff9e4d1d48e2dde499d75abae3961ea79b9b2e925b00129ccd04a84942c87009b802561a818d5251efd2747a8ccad2c2c2994afb1e4c975f0d63ff1e8904c8f5d053b7298586cd76507b0d9ee6dc4baf8374faac5b58d59d218b89a949e318b49817f4112cf50b1b664584057465516a197cebf4fe21e16c87772909c9d121239123210acc0d635ad391a789fd393bf64fa81d94ab75445c77b075e08b585eb7386f2579782024ad13fb6afec5edf0e8b857560107f60f65f3fd03492897a7ed5eb5e27a59d7e34f73388b3a450ebf216ce0b6c05d4cfe25350b885a9b51ff634c3fa0db4c5e54fee7a7067673736733cc161cae7b143ed772b5c05a8e55b220337ed33adafd65f5d8583b1e0b55c190ada2e6fd1785c3e04c9c7937fca31d36981aed552a52dd416950f40a7f46a6a24536d67fca8b895aaedbf7a367eea3d722797d45d";
 
 fn a_bytes() -> Vec<u8> {
-    (0..A_HEX.len()).step_by(2).map(|i| u8::from_str_radix(&A_HEX[i..i + 2], 16).unwrap()).collect()
+    (0..A_HEX.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&A_HEX[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn login(c: &mut Criterion) {
@@ -22,7 +25,10 @@ fn login(c: &mut Criterion) {
     let parameters: HashMap<String, String> = [
         ("SRP_B", B_HEX),
         ("SALT", "a9b35bd34f385b03628bcb9d235d9018"),
-        ("SECRET_BLOCK", "PQ5tTXrgGRBdRjr5TefknT1Hpab9CTKJRtJTI79QxuQ="),
+        (
+            "SECRET_BLOCK",
+            "PQ5tTXrgGRBdRjr5TefknT1Hpab9CTKJRtJTI79QxuQ=",
+        ),
         ("USER_ID_FOR_SRP", "9yt-f5hen1ymik662w8_h"),
     ]
     .into_iter()
@@ -32,7 +38,9 @@ fn login(c: &mut Criterion) {
         b.iter(|| {
             let session = SrpSession::with_private_ephemeral(black_box(&a)).unwrap();
             let srp_a = session.srp_a();
-            let claim = session.password_verifier_at("us-west-2_rAlrqNlND", &parameters, "password", UNIX_EPOCH).unwrap();
+            let claim = session
+                .password_verifier_at("us-west-2_rAlrqNlND", &parameters, "password", UNIX_EPOCH)
+                .unwrap();
             (srp_a, claim)
         })
     });

@@ -28,7 +28,11 @@ impl BuildError {
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot build {}: the required member `{}` is not set", self.shape, self.member)
+        write!(
+            f,
+            "cannot build {}: the required member `{}` is not set",
+            self.shape, self.member
+        )
     }
 }
 

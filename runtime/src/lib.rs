@@ -3,16 +3,27 @@
 //! Generated code is data-shaped: types, their serde, their docs. Everything it needs at run time
 //! that is the same for every type or operation lives here, once: redaction ([`Redacted`]),
 //! values the model does not know ([`UnknownValue`]), builder errors ([`BuildError`]), the wire
-//! form of timestamps and blobs ([`wire`]), the metadata of errors ([`error`]), and Cognito's SRP ([`srp`]).
+//! form of timestamps and blobs ([`wire`]), errors ([`error`]), the transport ([`transport`]:
+//! AWS JSON 1.1 over HTTP with SigV4, retries and timeouts, configured by [`Config`]), paginated
+//! results as streams ([`paginate`]), and Cognito's SRP ([`srp`]).
 
 mod build;
+pub mod config;
+pub mod credentials;
+pub mod endpoint;
 pub mod error;
+pub mod paginate;
+pub mod profile;
 mod redact;
 pub mod srp;
+pub mod transport;
 mod unknown;
 pub mod wire;
 
 pub use build::BuildError;
+pub use config::{Config, ConfigBuilder, RetryConfig, TimeoutConfig};
+pub use credentials::Credentials;
+pub use error::SdkError;
 pub use redact::{Redacted, RedactedOption};
 pub use unknown::UnknownValue;
 

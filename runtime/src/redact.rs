@@ -35,7 +35,11 @@ pub struct RedactedOption(bool);
 
 impl fmt::Debug for RedactedOption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 { f.debug_tuple("Some").field(&Redacted).finish() } else { f.write_str("None") }
+        if self.0 {
+            f.debug_tuple("Some").field(&Redacted).finish()
+        } else {
+            f.write_str("None")
+        }
     }
 }
 
@@ -46,7 +50,10 @@ mod tests {
     #[test]
     fn shows_presence_but_never_contents() {
         assert_eq!(format!("{:?}", Redacted), REDACTED);
-        assert_eq!(format!("{:?}", Redacted::option(&Some("hunter2"))), format!("Some({REDACTED})"));
+        assert_eq!(
+            format!("{:?}", Redacted::option(&Some("hunter2"))),
+            format!("Some({REDACTED})")
+        );
         assert_eq!(format!("{:?}", Redacted::option::<String>(&None)), "None");
     }
 }

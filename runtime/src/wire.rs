@@ -27,7 +27,9 @@ pub fn serialize<T: WireValue, S: Serializer>(value: &T, serializer: S) -> Resul
 }
 
 /// Deserializes a [`WireValue`]; the `deserialize` half of `#[serde(with = "wire")]`.
-pub fn deserialize<'de, T: WireValue, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: WireValue, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     T::deserialize_wire(deserializer)
 }
 
@@ -70,7 +72,9 @@ impl WireValue for DateTime {
                 Ok(DateTime::from_secs(secs))
             }
             fn visit_u64<E: de::Error>(self, secs: u64) -> Result<DateTime, E> {
-                i64::try_from(secs).map(DateTime::from_secs).map_err(|_| E::custom("timestamp out of range"))
+                i64::try_from(secs)
+                    .map(DateTime::from_secs)
+                    .map_err(|_| E::custom("timestamp out of range"))
             }
             fn visit_f64<E: de::Error>(self, secs: f64) -> Result<DateTime, E> {
                 // Far past any date a service sends; also keeps the conversion exact and finite.
@@ -98,7 +102,10 @@ impl WireValue for Blob {
                 f.write_str("a base64 string")
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Blob, E> {
-                STANDARD.decode(value).map(Blob::new).map_err(|_| E::custom("invalid base64"))
+                STANDARD
+                    .decode(value)
+                    .map(Blob::new)
+                    .map_err(|_| E::custom("invalid base64"))
             }
         }
         deserializer.deserialize_str(Base64)
@@ -142,7 +149,10 @@ impl<T: WireValue> WireValue for Vec<T> {
     }
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<De<T>>::deserialize(deserializer)?.into_iter().map(|De(value)| value).collect())
+        Ok(Vec::<De<T>>::deserialize(deserializer)?
+            .into_iter()
+            .map(|De(value)| value)
+            .collect())
     }
 }
 
@@ -157,7 +167,10 @@ where
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = HashMap::<K, De<V>>::deserialize(deserializer)?;
-        Ok(map.into_iter().map(|(key, De(value))| (key, value)).collect())
+        Ok(map
+            .into_iter()
+            .map(|(key, De(value))| (key, value))
+            .collect())
     }
 }
 
@@ -186,7 +199,11 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors_not_panics() {
-        for json in [r#"{"at":"x","many":[]}"#, r#"{"at":1e300,"many":[]}"#, r#"{"at":1,"data":"!!","many":[]}"#] {
+        for json in [
+            r#"{"at":"x","many":[]}"#,
+            r#"{"at":1e300,"many":[]}"#,
+            r#"{"at":1,"data":"!!","many":[]}"#,
+        ] {
             assert!(serde_json::from_str::<Sample>(json).is_err(), "{json}");
         }
     }

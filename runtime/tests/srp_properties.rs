@@ -174,24 +174,42 @@ proptest! {
 #[test]
 fn oversized_and_malformed_parameters_are_named() {
     let session = SrpSession::with_private_ephemeral(&[1; 128]).unwrap();
-    let base: HashMap<String, String> = [("SRP_B", "ab"), ("SALT", "cd"), ("SECRET_BLOCK", "aGk="), ("USER_ID_FOR_SRP", "u")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let base: HashMap<String, String> = [
+        ("SRP_B", "ab"),
+        ("SALT", "cd"),
+        ("SECRET_BLOCK", "aGk="),
+        ("USER_ID_FOR_SRP", "u"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
     let with = |key: &str, value: String| {
         let mut p = base.clone();
         p.insert(key.to_owned(), value);
-        session.password_verifier_at("us-east-1_pool", &p, "pw", UNIX_EPOCH).unwrap_err().to_string()
+        session
+            .password_verifier_at("us-east-1_pool", &p, "pw", UNIX_EPOCH)
+            .unwrap_err()
+            .to_string()
     };
     assert!(with("SRP_B", "f".repeat(5000)).contains("SRP_B is longer"));
     assert!(with("SALT", "xyz".into()).contains("SALT is not hexadecimal"));
     assert!(with("SECRET_BLOCK", "a-".into()).contains("SECRET_BLOCK is not base64"));
     let mut missing = base.clone();
     missing.remove("USER_ID_FOR_SRP");
-    let error = session.password_verifier_at("us-east-1_pool", &missing, "pw", UNIX_EPOCH).unwrap_err();
-    assert_eq!(error.to_string(), "the challenge has no USER_ID_FOR_SRP parameter");
-    let error = session.password_verifier_at("nounderscore", &base, "pw", UNIX_EPOCH).unwrap_err();
-    assert_eq!(error.to_string(), "the user pool id is not of the form <region>_<name>");
+    let error = session
+        .password_verifier_at("us-east-1_pool", &missing, "pw", UNIX_EPOCH)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the challenge has no USER_ID_FOR_SRP parameter"
+    );
+    let error = session
+        .password_verifier_at("nounderscore", &base, "pw", UNIX_EPOCH)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the user pool id is not of the form <region>_<name>"
+    );
     assert!(SrpSession::with_private_ephemeral(&[0; 128]).is_err());
 }
 
@@ -209,7 +227,8 @@ fn secrets_never_show_in_debug() {
 
 #[test]
 fn device_secrets_persist_through_serde() {
-    let (secrets, _) = DeviceSecrets::generate_from("us-east-1_device", "group", &[5; 40], &[6; 16]);
+    let (secrets, _) =
+        DeviceSecrets::generate_from("us-east-1_device", "group", &[5; 40], &[6; 16]);
     let stored = serde_json::to_string(&secrets).unwrap();
     let restored: DeviceSecrets = serde_json::from_str(&stored).unwrap();
     assert_eq!(restored, secrets);

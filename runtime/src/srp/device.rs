@@ -31,12 +31,20 @@ pub struct DeviceVerifier {
 impl DeviceSecrets {
     /// Secrets for a device Cognito just issued (`NewDeviceMetadata`), with a random password and
     /// salt from the operating system, and the verifier to register with `ConfirmDevice`.
-    pub fn generate(device_key: &str, device_group_key: &str) -> Result<(Self, DeviceVerifier), SrpError> {
+    pub fn generate(
+        device_key: &str,
+        device_group_key: &str,
+    ) -> Result<(Self, DeviceVerifier), SrpError> {
         let mut password = Zeroizing::new([0u8; 40]);
         let mut salt = [0u8; 16];
         getrandom::fill(password.as_mut_slice()).map_err(|_| SrpError::Randomness)?;
         getrandom::fill(&mut salt).map_err(|_| SrpError::Randomness)?;
-        Ok(Self::generate_from(device_key, device_group_key, &password, &salt))
+        Ok(Self::generate_from(
+            device_key,
+            device_group_key,
+            &password,
+            &salt,
+        ))
     }
 
     /// [`generate`](Self::generate) with given random bytes, for tests.
@@ -63,7 +71,11 @@ impl DeviceSecrets {
 
     /// Secrets persisted earlier.
     pub fn new(device_key: String, device_group_key: String, device_password: String) -> Self {
-        DeviceSecrets { device_key, device_group_key, device_password: Zeroizing::new(device_password) }
+        DeviceSecrets {
+            device_key,
+            device_group_key,
+            device_password: Zeroizing::new(device_password),
+        }
     }
 
     /// The device password: store it with the keys, never show it.

@@ -38,12 +38,22 @@ impl fmt::Display for SrpError {
             }
             SrpError::InvalidHex(name) => write!(f, "the challenge's {name} is not hexadecimal"),
             SrpError::InvalidBase64(name) => write!(f, "the challenge's {name} is not base64"),
-            SrpError::InvalidPoolId => f.write_str("the user pool id is not of the form <region>_<name>"),
-            SrpError::ZeroServerEphemeral => f.write_str("the server's SRP_B is zero modulo N; refusing it"),
-            SrpError::ZeroScrambler => f.write_str("the SRP scrambler u is zero; refusing the handshake"),
+            SrpError::InvalidPoolId => {
+                f.write_str("the user pool id is not of the form <region>_<name>")
+            }
+            SrpError::ZeroServerEphemeral => {
+                f.write_str("the server's SRP_B is zero modulo N; refusing it")
+            }
+            SrpError::ZeroScrambler => {
+                f.write_str("the SRP scrambler u is zero; refusing the handshake")
+            }
             SrpError::ZeroPrivateEphemeral => f.write_str("the private SRP ephemeral is zero"),
-            SrpError::ZeroPublicEphemeral => f.write_str("the public SRP ephemeral is zero modulo N"),
-            SrpError::Randomness => f.write_str("the operating system's random number generator failed"),
+            SrpError::ZeroPublicEphemeral => {
+                f.write_str("the public SRP ephemeral is zero modulo N")
+            }
+            SrpError::Randomness => {
+                f.write_str("the operating system's random number generator failed")
+            }
         }
     }
 }

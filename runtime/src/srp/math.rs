@@ -103,7 +103,10 @@ pub fn scrambler(big_a: &BigUint, big_b: &BigUint) -> BigUint {
 /// name for users and the device group key for devices.
 pub fn private_key(salt: &BigUint, realm: &str, user: &str, password: &str) -> Secret {
     let identity = Zeroizing::new(identity_hash(realm, user, password));
-    Secret(BigUint::from_bytes_be(&hash(&[&pad(salt), identity.as_slice()])))
+    Secret(BigUint::from_bytes_be(&hash(&[
+        &pad(salt),
+        identity.as_slice(),
+    ])))
 }
 
 /// `H(realm || user || ":" || password)`, all 32 bytes (leading zeros kept).
@@ -180,7 +183,10 @@ mod tests {
 
     #[test]
     fn k_is_cognitos_not_rfc_5054s() {
-        assert_eq!(GROUP.k.to_str_radix(16), "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6");
+        assert_eq!(
+            GROUP.k.to_str_radix(16),
+            "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6"
+        );
         assert_eq!(pad(&GROUP.n).len(), 385);
         assert_eq!(pad(&GROUP.g), [2]);
     }
@@ -195,7 +201,16 @@ mod tests {
 
     #[test]
     fn pow_g_agrees_with_modpow() {
-        for hex in ["0", "1", "f", "10", "123456789abcdef", &"f".repeat(256), &"8".repeat(257), &"1".repeat(300)] {
+        for hex in [
+            "0",
+            "1",
+            "f",
+            "10",
+            "123456789abcdef",
+            &"f".repeat(256),
+            &"8".repeat(257),
+            &"1".repeat(300),
+        ] {
             let e = BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
             assert_eq!(pow_g(&e), GROUP.g.modpow(&e, &GROUP.n), "{hex}");
         }

@@ -125,8 +125,13 @@ impl SrpSession {
         let challenge = Challenge::read(parameters)?;
         let username = required(parameters, "USERNAME")?;
         let timestamp = timestamp::format(now);
-        let signature =
-            self.sign(&challenge, &device.device_group_key, &device.device_key, device.password(), &timestamp)?;
+        let signature = self.sign(
+            &challenge,
+            &device.device_group_key,
+            &device.device_key,
+            device.password(),
+            &timestamp,
+        )?;
         Ok(PasswordClaim {
             username: username.to_owned(),
             device_key: Some(device.device_key.clone()),
@@ -148,7 +153,12 @@ impl SrpSession {
         let key = self.session_key(challenge, realm, user, password)?;
         let mac = math::hmac(
             key.as_slice(),
-            &[realm.as_bytes(), user.as_bytes(), &challenge.secret_block, timestamp.as_bytes()],
+            &[
+                realm.as_bytes(),
+                user.as_bytes(),
+                &challenge.secret_block,
+                timestamp.as_bytes(),
+            ],
         );
         Ok(STANDARD.encode(mac))
     }
@@ -176,7 +186,9 @@ impl SrpSession {
 
 impl fmt::Debug for SrpSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SrpSession").field("srp_a", &self.srp_a()).finish_non_exhaustive()
+        f.debug_struct("SrpSession")
+            .field("srp_a", &self.srp_a())
+            .finish_non_exhaustive()
     }
 }
 
@@ -193,8 +205,14 @@ impl<'p> Challenge<'p> {
         let big_b = hex_parameter(parameters, "SRP_B")?;
         let salt = hex_parameter(parameters, "SALT")?;
         let secret_block_text = bounded(parameters, "SECRET_BLOCK", MAX_SECRET_BLOCK)?;
-        let secret_block = decode_lenient(secret_block_text).ok_or(SrpError::InvalidBase64("SECRET_BLOCK"))?;
-        Ok(Challenge { big_b, salt, secret_block, secret_block_text })
+        let secret_block =
+            decode_lenient(secret_block_text).ok_or(SrpError::InvalidBase64("SECRET_BLOCK"))?;
+        Ok(Challenge {
+            big_b,
+            salt,
+            secret_block,
+            secret_block_text,
+        })
     }
 }
 
@@ -232,22 +250,37 @@ impl PasswordClaim {
 /// client_id))`. `username` must be the `USERNAME` of the same request: the typed name in
 /// `InitiateAuth`, the challenge's `USERNAME` in every later response.
 pub fn secret_hash(username: &str, client_id: &str, client_secret: &str) -> String {
-    STANDARD.encode(math::hmac(client_secret.as_bytes(), &[username.as_bytes(), client_id.as_bytes()]))
+    STANDARD.encode(math::hmac(
+        client_secret.as_bytes(),
+        &[username.as_bytes(), client_id.as_bytes()],
+    ))
 }
 
 /// The pool name: the part of the pool id after the underscore.
 fn pool_name(pool_id: &str) -> Result<&str, SrpError> {
     match pool_id.split_once('_') {
-        Some((region, name)) if !region.is_empty() && !name.is_empty() && !name.contains('_') => Ok(name),
+        Some((region, name)) if !region.is_empty() && !name.is_empty() && !name.contains('_') => {
+            Ok(name)
+        }
         _ => Err(SrpError::InvalidPoolId),
     }
 }
 
-fn required<'p>(parameters: &'p HashMap<String, String>, name: &'static str) -> Result<&'p str, SrpError> {
-    parameters.get(name).map(String::as_str).ok_or(SrpError::MissingParameter(name))
+fn required<'p>(
+    parameters: &'p HashMap<String, String>,
+    name: &'static str,
+) -> Result<&'p str, SrpError> {
+    parameters
+        .get(name)
+        .map(String::as_str)
+        .ok_or(SrpError::MissingParameter(name))
 }
 
-fn bounded<'p>(parameters: &'p HashMap<String, String>, name: &'static str, max: usize) -> Result<&'p str, SrpError> {
+fn bounded<'p>(
+    parameters: &'p HashMap<String, String>,
+    name: &'static str,
+    max: usize,
+) -> Result<&'p str, SrpError> {
     let value = required(parameters, name)?;
     if value.len() > max {
         return Err(SrpError::ParameterTooLong { name, max });
@@ -255,7 +288,10 @@ fn bounded<'p>(parameters: &'p HashMap<String, String>, name: &'static str, max:
     Ok(value)
 }
 
-fn hex_parameter(parameters: &HashMap<String, String>, name: &'static str) -> Result<BigUint, SrpError> {
+fn hex_parameter(
+    parameters: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<BigUint, SrpError> {
     math::parse_hex(bounded(parameters, name, MAX_HEX)?).ok_or(SrpError::InvalidHex(name))
 }
 
@@ -268,7 +304,10 @@ fn decode_lenient(text: &str) -> Option<Vec<u8>> {
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true),
     );
-    let kept: String = text.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/').collect();
+    let kept: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+        .collect();
     LENIENT.decode(kept).ok()
 }
 

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 use time::{OffsetDateTime, UtcOffset};
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// Formats an instant as Cognito expects it, never from the locale or the local time zone.
 pub fn format(at: SystemTime) -> String {
@@ -51,7 +53,10 @@ mod tests {
             for date in 1..=length {
                 let text = at(start + day * 86_400 + 86_399);
                 let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][(day % 7) as usize];
-                assert_eq!(text, format!("{weekday} {} {date} 23:59:59 UTC 2023", MONTHS[month]));
+                assert_eq!(
+                    text,
+                    format!("{weekday} {} {date} 23:59:59 UTC 2023", MONTHS[month])
+                );
                 day += 1;
             }
         }

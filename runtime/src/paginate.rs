@@ -1,0 +1,166 @@
+//! Paginated operations as streams: of pages, following the continuation token until the
+//! service stops returning one, and of the items on those pages.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::error::SdkError;
+
+type PageFuture<O, E> = Pin<Box<dyn Future<Output = Result<O, SdkError<E>>> + Send>>;
+type Fetch<O, E> = Box<dyn FnMut(Option<String>) -> PageFuture<O, E> + Send>;
+
+/// The pages of a paginated operation. Ends after the last page, after the first error, or
+/// when the service hands back the token it was just given (which would loop forever).
+pub struct PageStream<O, E> {
+    fetch: Fetch<O, E>,
+    next_token: fn(&O) -> Option<&str>,
+    state: State<O, E>,
+}
+
+enum State<O, E> {
+    /// Ready to ask for the page after this token (`None`: the first page).
+    Ready(Option<String>),
+    Waiting(PageFuture<O, E>, Option<String>),
+    Done,
+}
+
+impl<O, E> std::fmt::Debug for PageStream<O, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Ready(_) => "ready",
+            State::Waiting(..) => "waiting",
+            State::Done => "done",
+        };
+        f.debug_struct("PageStream")
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O, E> PageStream<O, E> {
+    /// `fetch` sends the request for the page after a token; `next_token` reads a page's token.
+    pub fn new(
+        fetch: impl FnMut(Option<String>) -> PageFuture<O, E> + Send + 'static,
+        next_token: fn(&O) -> Option<&str>,
+    ) -> Self {
+        PageStream {
+            fetch: Box::new(fetch),
+            next_token,
+            state: State::Ready(None),
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<O, SdkError<E>>> {
+        std::future::poll_fn(|cx| self.poll_page(cx)).await
+    }
+
+    /// Every item of every page, in order.
+    pub fn items<T>(self, items: fn(O) -> Vec<T>) -> ItemStream<T, O, E> {
+        ItemStream {
+            pages: self,
+            items,
+            buffer: VecDeque::new(),
+        }
+    }
+
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<O, SdkError<E>>>> {
+        loop {
+            match &mut self.state {
+                State::Done => return Poll::Ready(None),
+                State::Ready(token) => {
+                    let token = token.take();
+                    let future = (self.fetch)(token.clone());
+                    self.state = State::Waiting(future, token);
+                }
+                State::Waiting(future, sent) => {
+                    let result = match future.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(result) => result,
+                    };
+                    self.state = match &result {
+                        Ok(page) => match (self.next_token)(page) {
+                            Some(token) if !token.is_empty() && Some(token) != sent.as_deref() => {
+                                State::Ready(Some(token.to_owned()))
+                            }
+                            _ => State::Done,
+                        },
+                        Err(_) => State::Done,
+                    };
+                    return Poll::Ready(Some(result));
+                }
+            }
+        }
+    }
+}
+
+impl<O, E> Stream for PageStream<O, E> {
+    type Item = Result<O, SdkError<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_page(cx)
+    }
+}
+
+// Nothing in a `PageStream` is pinned in place: the future is boxed.
+impl<O, E> Unpin for PageStream<O, E> {}
+
+/// The items of every page of a paginated operation.
+pub struct ItemStream<T, O, E> {
+    pages: PageStream<O, E>,
+    items: fn(O) -> Vec<T>,
+    buffer: VecDeque<T>,
+}
+
+impl<T, O, E> std::fmt::Debug for ItemStream<T, O, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("pages", &self.pages)
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
+
+impl<T, O, E> ItemStream<T, O, E> {
+    /// The next item, or `None` after the last page's last item.
+    pub async fn next(&mut self) -> Option<Result<T, SdkError<E>>> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    /// Reads every item into a `Vec`, stopping at the first error.
+    pub async fn collect(mut self) -> Result<Vec<T>, SdkError<E>> {
+        let mut all = Vec::new();
+        while let Some(item) = self.next().await {
+            all.push(item?);
+        }
+        Ok(all)
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, SdkError<E>>>> {
+        loop {
+            if let Some(item) = self.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match self.pages.poll_page(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => self.buffer.extend((self.items)(page)),
+            }
+        }
+    }
+}
+
+impl<T, O, E> Stream for ItemStream<T, O, E> {
+    type Item = Result<T, SdkError<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
+impl<T, O, E> Unpin for ItemStream<T, O, E> {}
