@@ -7,8 +7,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn model_dir() -> PathBuf {
     let service = Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/cognito-idp");
-    let mut versions: Vec<PathBuf> =
-        std::fs::read_dir(&service).expect("model/ is committed").map(|e| e.expect("readable").path()).collect();
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&service)
+        .expect("model/ is committed")
+        .map(|e| e.expect("readable").path())
+        .collect();
     versions.sort();
     versions.pop().expect("an API version folder")
 }
@@ -16,7 +18,10 @@ fn model_dir() -> PathBuf {
 fn pipeline(c: &mut Criterion) {
     let dir = model_dir();
     c.bench_function("generate the full model", |b| {
-        b.iter(|| cognito_idp_codegen::generate(black_box(&dir), "cognito_idp").expect("the model generates"))
+        b.iter(|| {
+            cognito_idp_codegen::generate(black_box(&dir), "cognito_idp")
+                .expect("the model generates")
+        })
     });
 }
 

@@ -24,7 +24,11 @@ pub fn markdown(html: &str) -> Vec<String> {
 /// The first sentence of rendered documentation, wrapped, for a one-line mention; empty when the
 /// documentation does not open with a plain paragraph.
 pub fn summary(lines: &[String]) -> Vec<String> {
-    let paragraph: Vec<&str> = lines.iter().map(String::as_str).take_while(|l| !l.is_empty()).collect();
+    let paragraph: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .take_while(|l| !l.is_empty())
+        .collect();
     let text = paragraph.join(" ");
     if text.is_empty() || starts_block_syntax(&text) {
         return Vec::new();
@@ -36,12 +40,17 @@ pub fn summary(lines: &[String]) -> Vec<String> {
 #[derive(Debug, PartialEq)]
 enum Node {
     Text(String),
-    Element { tag: String, href: Option<String>, children: Vec<Node> },
+    Element {
+        tag: String,
+        href: Option<String>,
+        children: Vec<Node>,
+    },
 }
 
 fn parse(html: &str) -> Vec<Node> {
     // A stack of open elements; the bottom one is the document.
-    let mut stack: Vec<(String, Option<String>, Vec<Node>)> = vec![(String::new(), None, Vec::new())];
+    let mut stack: Vec<(String, Option<String>, Vec<Node>)> =
+        vec![(String::new(), None, Vec::new())];
     let mut rest = html;
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
@@ -64,8 +73,16 @@ fn parse(html: &str) -> Vec<Node> {
                 }
             }
         } else if tag.self_closing || matches!(tag.name.as_str(), "br" | "hr" | "img") {
-            let children = if tag.name == "br" { vec![Node::Text(" ".into())] } else { Vec::new() };
-            let node = Node::Element { tag: tag.name, href: None, children };
+            let children = if tag.name == "br" {
+                vec![Node::Text(" ".into())]
+            } else {
+                Vec::new()
+            };
+            let node = Node::Element {
+                tag: tag.name,
+                href: None,
+                children,
+            };
             if let Some(top) = stack.last_mut() {
                 top.2.push(node);
             }
@@ -76,7 +93,10 @@ fn parse(html: &str) -> Vec<Node> {
     while stack.len() > 1 {
         close(&mut stack);
     }
-    stack.pop().map(|(.., children)| children).unwrap_or_default()
+    stack
+        .pop()
+        .map(|(.., children)| children)
+        .unwrap_or_default()
 }
 
 fn push_text(stack: &mut [(String, Option<String>, Vec<Node>)], text: &str) {
@@ -89,7 +109,11 @@ fn close(stack: &mut Vec<(String, Option<String>, Vec<Node>)>) {
     if let Some((tag, href, children)) = stack.pop()
         && let Some(parent) = stack.last_mut()
     {
-        parent.2.push(Node::Element { tag, href, children });
+        parent.2.push(Node::Element {
+            tag,
+            href,
+            children,
+        });
     }
 }
 
@@ -114,7 +138,9 @@ impl Tag {
             Some(rest) => (true, rest),
             None => (false, inner),
         };
-        let name_len = inner.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(inner.len());
+        let name_len = inner
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(inner.len());
         let name = &inner[..name_len];
         if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return None;
@@ -186,8 +212,24 @@ fn decode_entities(text: &str) -> String {
 fn is_block(tag: &str) -> bool {
     matches!(
         tag,
-        "p" | "div" | "ul" | "ol" | "li" | "dl" | "dt" | "dd" | "note" | "important" | "h1" | "h2"
-            | "h3" | "h4" | "h5" | "h6" | "pre" | "para" | "fullname"
+        "p" | "div"
+            | "ul"
+            | "ol"
+            | "li"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "note"
+            | "important"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "pre"
+            | "para"
+            | "fullname"
     )
 }
 
@@ -304,7 +346,11 @@ fn definition(term: &[Node], defs: &[&Node]) -> String {
             text => body.extend(blocks(std::slice::from_ref(*text))),
         }
     }
-    let head = if term.is_empty() { String::new() } else { format!("**{term}**") };
+    let head = if term.is_empty() {
+        String::new()
+    } else {
+        format!("**{term}**")
+    };
     match body.first_mut() {
         Some(first) if !starts_block_syntax(first) => {
             *first = wrap(&format!("{head}: {}", first.replace('\n', " ")));
@@ -321,13 +367,21 @@ fn starts_block_syntax(block: &str) -> bool {
 fn quote(label: &str, children: &[Node]) -> String {
     let mut inner = blocks(children);
     match inner.first_mut() {
-        Some(first) if !starts_block_syntax(first) => *first = wrap(&format!("**{label}:** {}", first.replace('\n', " "))),
+        Some(first) if !starts_block_syntax(first) => {
+            *first = wrap(&format!("**{label}:** {}", first.replace('\n', " ")))
+        }
         _ => inner.insert(0, format!("**{label}:**")),
     }
     inner
         .join("\n\n")
         .lines()
-        .map(|line| if line.is_empty() { ">".to_owned() } else { format!("> {line}") })
+        .map(|line| {
+            if line.is_empty() {
+                ">".to_owned()
+            } else {
+                format!("> {line}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -335,7 +389,11 @@ fn quote(label: &str, children: &[Node]) -> String {
 fn render_inline(node: &Node) -> String {
     match node {
         Node::Text(text) => escape(text),
-        Node::Element { tag, href, children } => match tag.as_str() {
+        Node::Element {
+            tag,
+            href,
+            children,
+        } => match tag.as_str() {
             "code" => code_span(&text_of(children)),
             "a" => {
                 let label = collapse(&children.iter().map(render_inline).collect::<String>());
@@ -382,8 +440,16 @@ fn emphasis(marker: &str, children: &[Node]) -> String {
     if trimmed.is_empty() {
         return inner;
     }
-    let lead = if inner.starts_with(char::is_whitespace) { " " } else { "" };
-    let trail = if inner.ends_with(char::is_whitespace) { " " } else { "" };
+    let lead = if inner.starts_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
+    let trail = if inner.ends_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
     format!("{lead}{marker}{}{marker}{trail}", collapse(trimmed))
 }
 
@@ -391,7 +457,10 @@ fn emphasis(marker: &str, children: &[Node]) -> String {
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word_start = 0;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         if c.is_whitespace() {
             escape_word(&text[word_start..i], &mut out);
             if i < text.len() {
@@ -421,7 +490,9 @@ fn escape_word(word: &str, out: &mut String) {
                 let alnum = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
                 !(alnum(i.checked_sub(1).and_then(|p| chars.get(p))) && alnum(chars.get(i + 1)))
             }
-            '&' => chars.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
+            '&' => chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
             _ => false,
         };
         if escape {
@@ -471,7 +542,9 @@ mod tests {
     #[test]
     fn paragraphs_and_inline_markup() {
         assert_eq!(
-            md("<p>Use <code>USER_SRP_AUTH</code> with <b>care</b>.</p> <p>See <i> <a href=\"https://x.test/a\">docs</a> </i>.</p>"),
+            md(
+                "<p>Use <code>USER_SRP_AUTH</code> with <b>care</b>.</p> <p>See <i> <a href=\"https://x.test/a\">docs</a> </i>.</p>"
+            ),
             "Use `USER_SRP_AUTH` with **care**.\n\nSee *[docs](https://x.test/a)*."
         );
     }
@@ -499,12 +572,18 @@ mod tests {
         let words = "word ".repeat(30) + "- dash 1. one";
         for line in markdown(&format!("<p>{words}</p>")) {
             assert!(line.len() <= WRAP + 10, "{line}");
-            assert!(!line.starts_with("- ") && !line.starts_with("1. "), "{line}");
+            assert!(
+                !line.starts_with("- ") && !line.starts_with("1. "),
+                "{line}"
+            );
         }
     }
 
     #[test]
     fn summary_is_the_first_sentence() {
-        assert_eq!(summary(&markdown("<p>Signs in. Then more.</p>")), ["Signs in."]);
+        assert_eq!(
+            summary(&markdown("<p>Signs in. Then more.</p>")),
+            ["Signs in."]
+        );
     }
 }

@@ -33,8 +33,17 @@ pub const PAGINATORS_FILE: &str = "paginators-1.json";
 pub fn generate(model_dir: &Path, crate_name: &str) -> Result<Vec<GeneratedFile>, Error> {
     let service: model::ServiceModel = load(&model_dir.join(SERVICE_FILE))?;
     let paginators_path = model_dir.join(PAGINATORS_FILE);
-    let paginators = if paginators_path.exists() { load(&paginators_path)? } else { model::PaginatorsModel::default() };
-    generate_from(&service, &paginators, &model_dir.display().to_string(), crate_name)
+    let paginators = if paginators_path.exists() {
+        load(&paginators_path)?
+    } else {
+        model::PaginatorsModel::default()
+    };
+    generate_from(
+        &service,
+        &paginators,
+        &model_dir.display().to_string(),
+        crate_name,
+    )
 }
 
 /// Generates from models already in memory; `source` names them in the header.
@@ -56,23 +65,38 @@ pub fn generate_from(
 
 /// Reads and deserializes a JSON model file, naming the JSON path of any mismatch.
 pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { file: path.to_owned(), source })?;
-    parse(&text).map_err(|(json_path, source)| Error::Json { file: path.to_owned(), path: json_path, source })
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    parse(&text).map_err(|(json_path, source)| Error::Json {
+        file: path.to_owned(),
+        path: json_path,
+        source,
+    })
 }
 
 /// Deserializes model JSON; on failure gives the JSON path where it went wrong.
 pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, serde_json::Error)> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| (e.path().to_string(), e.into_inner()))
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
 }
 
 /// Why generation failed.
 #[derive(Debug)]
 pub enum Error {
     /// A model file could not be read.
-    Read { file: PathBuf, source: std::io::Error },
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
     /// A model file is not JSON of the expected form.
-    Json { file: PathBuf, path: String, source: serde_json::Error },
+    Json {
+        file: PathBuf,
+        path: String,
+        source: serde_json::Error,
+    },
     /// The model is inconsistent; `path` is the JSON path of the offending value.
     Model { path: String, message: String },
     /// The emitted code did not parse: a bug in an emitter.
@@ -81,7 +105,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn model(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Model { path: path.into(), message: message.into() }
+        Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -91,7 +118,9 @@ impl fmt::Display for Error {
             Error::Read { file, source } => write!(f, "{}: {source}", file.display()),
             Error::Json { file, path, source } => write!(f, "{}: {path}: {source}", file.display()),
             Error::Model { path, message } => write!(f, "{path}: {message}"),
-            Error::Emit { file, source } => write!(f, "emitted {} does not parse: {source}", file.display()),
+            Error::Emit { file, source } => {
+                write!(f, "emitted {} does not parse: {source}", file.display())
+            }
         }
     }
 }

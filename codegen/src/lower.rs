@@ -15,7 +15,10 @@ pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Servi
     if meta.protocol != "json" {
         return Err(Error::model(
             "metadata.protocol",
-            format!("unsupported protocol {:?}: only \"json\" models are supported", meta.protocol),
+            format!(
+                "unsupported protocol {:?}: only \"json\" models are supported",
+                meta.protocol
+            ),
         ));
     }
     let target_prefix = meta
@@ -36,7 +39,10 @@ pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Servi
         .collect::<Result<Vec<_>, _>>()?;
     for name in paginators.pagination.keys() {
         if !model.operations.contains_key(name) {
-            return Err(Error::model(format!("paginators.{name}"), "no operation of that name"));
+            return Err(Error::model(
+                format!("paginators.{name}"),
+                "no operation of that name",
+            ));
         }
     }
     check_unique_names(&structures, &enums)?;
@@ -45,11 +51,21 @@ pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Servi
         title: meta.service_full_name.clone(),
         api_version: meta.api_version.clone(),
         target_prefix,
-        json_version: meta.json_version.clone().unwrap_or_else(|| "1.0".to_owned()),
+        json_version: meta
+            .json_version
+            .clone()
+            .unwrap_or_else(|| "1.0".to_owned()),
         endpoint_prefix: meta.endpoint_prefix.clone(),
-        signing_name: meta.signing_name.clone().unwrap_or_else(|| meta.endpoint_prefix.clone()),
+        signing_name: meta
+            .signing_name
+            .clone()
+            .unwrap_or_else(|| meta.endpoint_prefix.clone()),
         uid: meta.uid.clone(),
-        docs: model.documentation.as_deref().map(markdown).unwrap_or_default(),
+        docs: model
+            .documentation
+            .as_deref()
+            .map(markdown)
+            .unwrap_or_default(),
         structures,
         enums,
         operations,
@@ -90,8 +106,16 @@ struct StructSource<'m> {
     docs: Vec<String>,
 }
 
-const SCALARS: &[&str] =
-    &["string", "boolean", "integer", "long", "float", "double", "blob", "timestamp"];
+const SCALARS: &[&str] = &[
+    "string",
+    "boolean",
+    "integer",
+    "long",
+    "float",
+    "double",
+    "blob",
+    "timestamp",
+];
 
 impl<'m> Lowering<'m> {
     fn new(model: &'m ServiceModel) -> Result<Self, Error> {
@@ -109,7 +133,11 @@ impl<'m> Lowering<'m> {
                     if shape.members.is_none() {
                         return Err(Error::model(format!("shapes.{name}.members"), "missing"));
                     }
-                    let home = if shape.exception || shape.error.is_some() { Home::Error } else { Home::Types };
+                    let home = if shape.exception || shape.error.is_some() {
+                        Home::Error
+                    } else {
+                        Home::Types
+                    };
                     structs.push(StructSource {
                         shape: Some(name.as_str()),
                         name: type_ident(name),
@@ -121,12 +149,20 @@ impl<'m> Lowering<'m> {
                 "list" | "map" => Slot::Collection,
                 kind if SCALARS.contains(&kind) => Slot::Scalar,
                 kind => {
-                    return Err(Error::model(format!("shapes.{name}.type"), format!("unknown type {kind:?}")));
+                    return Err(Error::model(
+                        format!("shapes.{name}.type"),
+                        format!("unknown type {kind:?}"),
+                    ));
                 }
             };
             slots.insert(name.as_str(), slot);
         }
-        Ok(Lowering { model, slots, structs, enum_shapes })
+        Ok(Lowering {
+            model,
+            slots,
+            structs,
+            enum_shapes,
+        })
     }
 
     /// Gives each operation an input and output structure: its own when no other place uses the
@@ -135,8 +171,16 @@ impl<'m> Lowering<'m> {
     fn place_operation_shapes(&mut self) -> Result<Vec<Placed>, Error> {
         let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
         for shape in self.model.shapes.values() {
-            let refs = shape.members.iter().flat_map(|m| m.values().map(|m| &m.shape));
-            let refs = refs.chain([&shape.member, &shape.key, &shape.value].into_iter().flatten().map(|r| &r.shape));
+            let refs = shape
+                .members
+                .iter()
+                .flat_map(|m| m.values().map(|m| &m.shape));
+            let refs = refs.chain(
+                [&shape.member, &shape.key, &shape.value]
+                    .into_iter()
+                    .flatten()
+                    .map(|r| &r.shape),
+            );
             for target in refs {
                 *uses.entry(target.as_str()).or_default() += 1;
             }
@@ -150,9 +194,10 @@ impl<'m> Lowering<'m> {
         for (op_name, op) in &self.model.operations {
             let module = field_ident(op_name);
             let mut roles = [0; 2];
-            for (slot, (role, shape_ref, suffix)) in
-                roles.iter_mut().zip([("input", &op.input, "Input"), ("output", &op.output, "Output")])
-            {
+            for (slot, (role, shape_ref, suffix)) in roles.iter_mut().zip([
+                ("input", &op.input, "Input"),
+                ("output", &op.output, "Output"),
+            ]) {
                 let name = format!("{}{suffix}", pascal_case(op_name));
                 let Some(shape_ref) = shape_ref else {
                     self.structs.push(StructSource {
@@ -175,13 +220,21 @@ impl<'m> Lowering<'m> {
             // Some models list an error twice; one variant is enough.
             let mut errors = Vec::new();
             for (i, error) in op.errors.iter().enumerate() {
-                let index = self.struct_index(&error.shape, &format!("operations.{op_name}.errors[{i}].shape"))?;
+                let index = self.struct_index(
+                    &error.shape,
+                    &format!("operations.{op_name}.errors[{i}].shape"),
+                )?;
                 if !errors.contains(&index) {
                     errors.push(index);
                 }
             }
             let [input, output] = roles;
-            placed.push(Placed { module, input, output, errors });
+            placed.push(Placed {
+                module,
+                input,
+                output,
+                errors,
+            });
         }
         Ok(placed)
     }
@@ -189,7 +242,13 @@ impl<'m> Lowering<'m> {
     fn struct_index(&self, shape: &str, path: &str) -> Result<usize, Error> {
         match self.slot(shape, path)? {
             Slot::Struct(index) => Ok(index),
-            _ => Err(Error::model(path, format!("{shape:?} is a {}, not a structure", self.model.shapes[shape].kind))),
+            _ => Err(Error::model(
+                path,
+                format!(
+                    "{shape:?} is a {}, not a structure",
+                    self.model.shapes[shape].kind
+                ),
+            )),
         }
     }
 
@@ -219,7 +278,10 @@ impl<'m> Lowering<'m> {
                             format!("{value:?} and {other:?} would both be the variant {name}"),
                         ));
                     }
-                    variants.push(Variant { name, value: value.clone() });
+                    variants.push(Variant {
+                        name,
+                        value: value.clone(),
+                    });
                 }
                 Ok(ir::Enum {
                     shape: shape_name.to_owned(),
@@ -267,14 +329,26 @@ impl<'m> Lowering<'m> {
                         if let Some(other) = fields.insert(field.clone(), member_name) {
                             return Err(Error::model(
                                 &path,
-                                format!("{member_name:?} and {other:?} would both be the field {field}"),
+                                format!(
+                                    "{member_name:?} and {other:?} would both be the field {field}"
+                                ),
                             ));
                         }
-                        self.member(member_name, member, shape.required.contains(member_name), field, &path)
+                        self.member(
+                            member_name,
+                            member,
+                            shape.required.contains(member_name),
+                            field,
+                            &path,
+                        )
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let error = (source.home == Home::Error).then(|| ErrorInfo {
-                    code: shape.error.as_ref().and_then(|e| e.code.clone()).unwrap_or_else(|| shape_name.to_owned()),
+                    code: shape
+                        .error
+                        .as_ref()
+                        .and_then(|e| e.code.clone())
+                        .unwrap_or_else(|| shape_name.to_owned()),
                     fault: shape.fault,
                 });
                 Ok(Structure {
@@ -300,12 +374,18 @@ impl<'m> Lowering<'m> {
     ) -> Result<ir::Member, Error> {
         let ty = self.resolve(&member.shape, &format!("{path}.shape"), 0)?;
         let target = &self.model.shapes[member.shape.as_str()];
-        let docs = member.documentation.as_deref().or(target.documentation.as_deref());
+        let docs = member
+            .documentation
+            .as_deref()
+            .or(target.documentation.as_deref());
         let deprecated = member
             .deprecated
             .then(|| member.deprecated_message.clone().unwrap_or_default());
         Ok(ir::Member {
-            wire: member.location_name.clone().unwrap_or_else(|| wire.to_owned()),
+            wire: member
+                .location_name
+                .clone()
+                .unwrap_or_else(|| wire.to_owned()),
             field,
             ty,
             required,
@@ -322,18 +402,28 @@ impl<'m> Lowering<'m> {
         let shape = &self.model.shapes[shape_name];
         let shape_path = format!("shapes.{shape_name}");
         if depth > 16 {
-            return Err(Error::model(shape_path, "a list or map that contains itself"));
+            return Err(Error::model(
+                shape_path,
+                "a list or map that contains itself",
+            ));
         }
         let element = |field: &Option<model::ShapeRef>, name: &str| -> Result<Type, Error> {
             let path = format!("{shape_path}.{name}");
-            let target = field.as_ref().ok_or_else(|| Error::model(&path, "missing"))?;
+            let target = field
+                .as_ref()
+                .ok_or_else(|| Error::model(&path, "missing"))?;
             self.resolve(&target.shape, &format!("{path}.shape"), depth + 1)
         };
         Ok(match slot {
             Slot::Enum(index) => Type::Enum(index),
             Slot::Struct(index) => Type::Struct(index),
-            Slot::Collection if shape.kind == "list" => Type::List(Box::new(element(&shape.member, "member")?)),
-            Slot::Collection => Type::Map(Box::new(element(&shape.key, "key")?), Box::new(element(&shape.value, "value")?)),
+            Slot::Collection if shape.kind == "list" => {
+                Type::List(Box::new(element(&shape.member, "member")?))
+            }
+            Slot::Collection => Type::Map(
+                Box::new(element(&shape.key, "key")?),
+                Box::new(element(&shape.value, "value")?),
+            ),
             Slot::Scalar => match shape.kind.as_str() {
                 "string" => Type::String,
                 "boolean" => Type::Bool,
@@ -352,7 +442,11 @@ impl<'m> Lowering<'m> {
     fn sensitive(&self, shape_name: &str) -> bool {
         let shape = &self.model.shapes[shape_name];
         let inner = [&shape.member, &shape.key, &shape.value];
-        shape.sensitive || inner.into_iter().flatten().any(|r| self.sensitive(&r.shape))
+        shape.sensitive
+            || inner
+                .into_iter()
+                .flatten()
+                .any(|r| self.sensitive(&r.shape))
     }
 }
 
@@ -363,7 +457,12 @@ fn operation(
     paginators: &PaginatorsModel,
     structures: &[Structure],
 ) -> Result<ir::Operation, Error> {
-    let Placed { module, input, output, errors } = placed;
+    let Placed {
+        module,
+        input,
+        output,
+        errors,
+    } = placed;
     let paginator = paginators
         .pagination
         .get(name)
@@ -382,13 +481,23 @@ fn operation(
     })
 }
 
-fn paginator(op: &str, p: &model::Paginator, input: &Structure, output: &Structure) -> Result<ir::Paginator, Error> {
+fn paginator(
+    op: &str,
+    p: &model::Paginator,
+    input: &Structure,
+    output: &Structure,
+) -> Result<ir::Paginator, Error> {
     let field = |s: &Structure, key: &str, wire: &str| -> Result<String, Error> {
         s.members
             .iter()
             .find(|m| m.wire == wire)
             .map(|m| m.field.clone())
-            .ok_or_else(|| Error::model(format!("paginators.{op}.{key}"), format!("{wire:?} is not a member of {}", s.name)))
+            .ok_or_else(|| {
+                Error::model(
+                    format!("paginators.{op}.{key}"),
+                    format!("{wire:?} is not a member of {}", s.name),
+                )
+            })
     };
     let items = output.members.iter().find(|m| m.wire == p.result_key);
     let item_type = match items.map(|m| &m.ty) {
@@ -403,7 +512,11 @@ fn paginator(op: &str, p: &model::Paginator, input: &Structure, output: &Structu
     Ok(ir::Paginator {
         input_token: field(input, "input_token", &p.input_token)?,
         output_token: field(output, "output_token", &p.output_token)?,
-        limit: p.limit_key.as_deref().map(|k| field(input, "limit_key", k)).transpose()?,
+        limit: p
+            .limit_key
+            .as_deref()
+            .map(|k| field(input, "limit_key", k))
+            .transpose()?,
         items: field(output, "result_key", &p.result_key)?,
         item_type,
     })
@@ -418,7 +531,18 @@ fn doc_lines(html: Option<&str>) -> Vec<String> {
 fn box_cycles(structures: &mut [Structure]) {
     let edges: Vec<BTreeSet<usize>> = structures
         .iter()
-        .map(|s| s.members.iter().filter_map(|m| if let Type::Struct(t) = m.ty { Some(t) } else { None }).collect())
+        .map(|s| {
+            s.members
+                .iter()
+                .filter_map(|m| {
+                    if let Type::Struct(t) = m.ty {
+                        Some(t)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
         .collect();
     let reaches = |from: usize, to: usize| {
         let mut seen = BTreeSet::new();
@@ -449,7 +573,10 @@ fn check_unique_names(structures: &[Structure], enums: &[ir::Enum]) -> Result<()
         .chain(enums.iter().map(|e| (e.name.as_str(), e.shape.as_str())));
     for (name, shape) in named {
         if let Some(other) = seen.insert(name, shape) {
-            return Err(Error::model(format!("shapes.{shape}"), format!("its Rust name {name} is also that of {other:?}")));
+            return Err(Error::model(
+                format!("shapes.{shape}"),
+                format!("its Rust name {name} is also that of {other:?}"),
+            ));
         }
     }
     Ok(())

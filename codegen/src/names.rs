@@ -19,7 +19,8 @@ pub fn words(name: &str) -> Vec<String> {
             let prev = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             // A plural acronym keeps its "s": "URLs" is one word, not "UR" and "Ls".
-            let plural = chars.get(i + 1) == Some(&'s') && !chars.get(i + 2).is_some_and(|n| n.is_ascii_lowercase());
+            let plural = chars.get(i + 1) == Some(&'s')
+                && !chars.get(i + 2).is_some_and(|n| n.is_ascii_lowercase());
             // "fooBar" splits before B; "CSVHeader" splits before the H of "Header".
             if prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
@@ -57,7 +58,11 @@ pub fn pascal_case(name: &str) -> String {
 /// A field, method or module name; keywords become raw identifiers (`type` -> `r#type`).
 pub fn field_ident(name: &str) -> String {
     let snake = snake_case(name);
-    let snake = if snake.is_empty() { "value".to_owned() } else { snake };
+    let snake = if snake.is_empty() {
+        "value".to_owned()
+    } else {
+        snake
+    };
     if snake.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{snake}")
     } else if matches!(snake.as_str(), "self" | "super" | "crate") {
@@ -72,7 +77,11 @@ pub fn field_ident(name: &str) -> String {
 /// A type or variant name that cannot clash with the names generated code uses.
 pub fn type_ident(name: &str) -> String {
     let pascal = pascal_case(name);
-    let pascal = if pascal.is_empty() { "Value".to_owned() } else { pascal };
+    let pascal = if pascal.is_empty() {
+        "Value".to_owned()
+    } else {
+        pascal
+    };
     if pascal.starts_with(|c: char| c.is_ascii_digit()) {
         format!("V{pascal}")
     } else if RESERVED_TYPES.contains(&pascal.as_str()) {
@@ -84,9 +93,26 @@ pub fn type_ident(name: &str) -> String {
 
 /// Names the generated code uses unqualified, or that the language reserves.
 const RESERVED_TYPES: &[&str] = &[
-    "Blob", "Box", "BuildError", "DateTime", "Deserialize", "Deserializer", "Document", "FromStr",
-    "HashMap", "Infallible", "Option", "Redacted", "Result", "Self", "Serialize", "Serializer",
-    "String", "Unhandled", "UnknownValue", "Vec",
+    "Blob",
+    "Box",
+    "BuildError",
+    "DateTime",
+    "Deserialize",
+    "Deserializer",
+    "Document",
+    "FromStr",
+    "HashMap",
+    "Infallible",
+    "Option",
+    "Redacted",
+    "Result",
+    "Self",
+    "Serialize",
+    "Serializer",
+    "String",
+    "Unhandled",
+    "UnknownValue",
+    "Vec",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -162,14 +188,20 @@ mod tests {
 
     #[test]
     fn operation_names() {
-        assert_eq!(snake_case("AdminSetUserMFAPreference"), "admin_set_user_mfa_preference");
+        assert_eq!(
+            snake_case("AdminSetUserMFAPreference"),
+            "admin_set_user_mfa_preference"
+        );
         assert_eq!(snake_case("GetCSVHeader"), "get_csv_header");
         assert_eq!(snake_case("InitiateAuth"), "initiate_auth");
         assert_eq!(snake_case("AllowedOAuthFlows"), "allowed_o_auth_flows");
         assert_eq!(snake_case("Sha256Hash"), "sha256_hash");
         assert_eq!(snake_case("SMSMfaSettings"), "sms_mfa_settings");
         assert_eq!(snake_case("IdTokenValidity"), "id_token_validity");
-        assert_eq!(snake_case("ListClientMetadataURLs"), "list_client_metadata_urls");
+        assert_eq!(
+            snake_case("ListClientMetadataURLs"),
+            "list_client_metadata_urls"
+        );
         assert_eq!(snake_case("CallbackURLs"), "callback_urls");
         assert_eq!(snake_case("URLsList"), "urls_list");
     }
@@ -178,7 +210,10 @@ mod tests {
     fn type_and_variant_names() {
         assert_eq!(type_ident("SMSMfaSettingsType"), "SmsMfaSettingsType");
         assert_eq!(type_ident("USER_SRP_AUTH"), "UserSrpAuth");
-        assert_eq!(type_ident("aws.cognito.signin.user.admin"), "AwsCognitoSigninUserAdmin");
+        assert_eq!(
+            type_ident("aws.cognito.signin.user.admin"),
+            "AwsCognitoSigninUserAdmin"
+        );
         assert_eq!(type_ident("phone_number"), "PhoneNumber");
         assert_eq!(type_ident("3DES"), "V3Des");
         assert_eq!(type_ident("String"), "StringValue");

@@ -67,7 +67,9 @@ fn orphans(files: &[GeneratedFile], dir: &Path) -> io::Result<Vec<PathBuf>> {
             let path = relative.join(entry.file_name());
             if entry.file_type()?.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") && !wanted.contains(path.as_path()) {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !wanted.contains(path.as_path())
+            {
                 found.push(path);
             }
         }

@@ -26,13 +26,22 @@ fn error_after(change: impl FnOnce(&mut Value, &mut Value)) -> String {
 }
 
 fn assert_starts(message: String, expected: &str) {
-    assert!(message.starts_with(expected), "got {message:?}, expected it to start with {expected:?}");
+    assert!(
+        message.starts_with(expected),
+        "got {message:?}, expected it to start with {expected:?}"
+    );
 }
 
 #[test]
 fn unknown_member_shape() {
-    let message = error_after(|s, _| s["shapes"]["AdminSetUserMFAPreferenceRequest"]["members"]["Type"]["shape"] = json!("KindTyp"));
-    assert_eq!(message, r#"shapes.AdminSetUserMFAPreferenceRequest.members.Type.shape: unknown shape "KindTyp""#);
+    let message = error_after(|s, _| {
+        s["shapes"]["AdminSetUserMFAPreferenceRequest"]["members"]["Type"]["shape"] =
+            json!("KindTyp")
+    });
+    assert_eq!(
+        message,
+        r#"shapes.AdminSetUserMFAPreferenceRequest.members.Type.shape: unknown shape "KindTyp""#
+    );
 }
 
 #[test]
@@ -44,13 +53,19 @@ fn unknown_shape_type() {
 #[test]
 fn required_member_that_does_not_exist() {
     let message = error_after(|s, _| s["shapes"]["TreeNode"]["required"] = json!(["Name", "Nmae"]));
-    assert_eq!(message, r#"shapes.TreeNode.required[1]: "Nmae" is not a member"#);
+    assert_eq!(
+        message,
+        r#"shapes.TreeNode.required[1]: "Nmae" is not a member"#
+    );
 }
 
 #[test]
 fn list_without_member() {
     let message = error_after(|s, _| {
-        s["shapes"]["PasswordListType"].as_object_mut().unwrap().remove("member");
+        s["shapes"]["PasswordListType"]
+            .as_object_mut()
+            .unwrap()
+            .remove("member");
     });
     assert_eq!(message, "shapes.PasswordListType.member: missing");
 }
@@ -58,27 +73,49 @@ fn list_without_member() {
 #[test]
 fn map_without_value() {
     let message = error_after(|s, _| {
-        s["shapes"]["SecretKeyMapType"].as_object_mut().unwrap().remove("value");
+        s["shapes"]["SecretKeyMapType"]
+            .as_object_mut()
+            .unwrap()
+            .remove("value");
     });
     assert_eq!(message, "shapes.SecretKeyMapType.value: missing");
 }
 
 #[test]
 fn operation_input_unknown_or_not_a_structure() {
-    let unknown = error_after(|s, _| s["operations"]["ListThings"]["input"]["shape"] = json!("Nope"));
-    assert_eq!(unknown, r#"operations.ListThings.input.shape: unknown shape "Nope""#);
-    let scalar = error_after(|s, _| s["operations"]["ListThings"]["output"]["shape"] = json!("StringType"));
-    assert_eq!(scalar, r#"operations.ListThings.output.shape: "StringType" is a string, not a structure"#);
-    let error = error_after(|s, _| s["operations"]["GetCSVHeader"]["errors"] = json!([{"shape": "KindType"}]));
-    assert_eq!(error, r#"operations.GetCSVHeader.errors[0].shape: "KindType" is a string, not a structure"#);
+    let unknown =
+        error_after(|s, _| s["operations"]["ListThings"]["input"]["shape"] = json!("Nope"));
+    assert_eq!(
+        unknown,
+        r#"operations.ListThings.input.shape: unknown shape "Nope""#
+    );
+    let scalar =
+        error_after(|s, _| s["operations"]["ListThings"]["output"]["shape"] = json!("StringType"));
+    assert_eq!(
+        scalar,
+        r#"operations.ListThings.output.shape: "StringType" is a string, not a structure"#
+    );
+    let error = error_after(|s, _| {
+        s["operations"]["GetCSVHeader"]["errors"] = json!([{"shape": "KindType"}])
+    });
+    assert_eq!(
+        error,
+        r#"operations.GetCSVHeader.errors[0].shape: "KindType" is a string, not a structure"#
+    );
 }
 
 #[test]
 fn unsupported_protocol_and_missing_target_prefix() {
     let protocol = error_after(|s, _| s["metadata"]["protocol"] = json!("rest-json"));
-    assert_starts(protocol, r#"metadata.protocol: unsupported protocol "rest-json""#);
+    assert_starts(
+        protocol,
+        r#"metadata.protocol: unsupported protocol "rest-json""#,
+    );
     let prefix = error_after(|s, _| {
-        s["metadata"].as_object_mut().unwrap().remove("targetPrefix");
+        s["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("targetPrefix");
     });
     assert_starts(prefix, "metadata.targetPrefix: missing");
 }
@@ -95,13 +132,19 @@ fn wrong_json_types_name_their_path() {
 
 #[test]
 fn enum_values_that_would_share_a_variant() {
-    let message = error_after(|s, _| s["shapes"]["KindType"]["enum"] = json!(["SMS_MFA", "SmsMfa"]));
-    assert_eq!(message, r#"shapes.KindType.enum[1]: "SmsMfa" and "SMS_MFA" would both be the variant SmsMfa"#);
+    let message =
+        error_after(|s, _| s["shapes"]["KindType"]["enum"] = json!(["SMS_MFA", "SmsMfa"]));
+    assert_eq!(
+        message,
+        r#"shapes.KindType.enum[1]: "SmsMfa" and "SMS_MFA" would both be the variant SmsMfa"#
+    );
 }
 
 #[test]
 fn members_that_would_share_a_field() {
-    let message = error_after(|s, _| s["shapes"]["ListThingsRequest"]["members"]["next_token"] = json!({"shape": "StringType"}));
+    let message = error_after(|s, _| {
+        s["shapes"]["ListThingsRequest"]["members"]["next_token"] = json!({"shape": "StringType"})
+    });
     assert_eq!(
         message,
         r#"shapes.ListThingsRequest.members.next_token: "next_token" and "NextToken" would both be the field next_token"#
@@ -110,22 +153,33 @@ fn members_that_would_share_a_field() {
 
 #[test]
 fn shapes_that_would_share_a_type_name() {
-    let message = error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
+    let message =
+        error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
     assert_starts(message, "shapes.");
-    let message = error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
+    let message =
+        error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
     assert!(message.contains("TreeNode"), "{message}");
 }
 
 #[test]
 fn a_list_that_contains_itself() {
-    let message = error_after(|s, _| s["shapes"]["PasswordListType"]["member"]["shape"] = json!("PasswordListType"));
-    assert_eq!(message, "shapes.PasswordListType: a list or map that contains itself");
+    let message = error_after(|s, _| {
+        s["shapes"]["PasswordListType"]["member"]["shape"] = json!("PasswordListType")
+    });
+    assert_eq!(
+        message,
+        "shapes.PasswordListType: a list or map that contains itself"
+    );
 }
 
 #[test]
 fn paginator_naming_a_missing_member() {
     let message = error_after(|_, p| p["pagination"]["ListThings"]["result_key"] = json!("Items"));
-    assert_eq!(message, r#"paginators.ListThings.result_key: "Items" is not a list member of ListThingsOutput"#);
-    let message = error_after(|_, p| p["pagination"]["Nope"] = p["pagination"]["ListThings"].clone());
+    assert_eq!(
+        message,
+        r#"paginators.ListThings.result_key: "Items" is not a list member of ListThingsOutput"#
+    );
+    let message =
+        error_after(|_, p| p["pagination"]["Nope"] = p["pagination"]["ListThings"].clone());
     assert_eq!(message, "paginators.Nope: no operation of that name");
 }

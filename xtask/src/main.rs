@@ -38,7 +38,10 @@ fn main() -> ExitCode {
 
 /// The workspace root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 fn codegen(check: bool) -> Result<(), String> {
@@ -54,8 +57,14 @@ fn codegen(check: bool) -> Result<(), String> {
         if stale.is_empty() {
             return Ok(());
         }
-        let list: Vec<String> = stale.iter().map(|p| format!("  generated/src/{}", p.display())).collect();
-        return Err(format!("generated/ is stale; run `cargo xtask codegen`:\n{}", list.join("\n")));
+        let list: Vec<String> = stale
+            .iter()
+            .map(|p| format!("  generated/src/{}", p.display()))
+            .collect();
+        return Err(format!(
+            "generated/ is stale; run `cargo xtask codegen`:\n{}",
+            list.join("\n")
+        ));
     }
     let changed = cognito_idp_codegen::write(&files, out).map_err(|e| e.to_string())?;
     println!("{} of {} files changed", changed.len(), files.len());
@@ -86,9 +95,15 @@ fn test(args: &[&str]) -> Result<(), String> {
             }
         }
     }
-    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo: {e}"))?;
     println!("all: {passed} passed, {failed} failed");
-    if status.success() { Ok(()) } else { Err(format!("tests failed ({status})")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("tests failed ({status})"))
+    }
 }
 
 /// The number before `label` in `ok. 12 passed; 0 failed; ...`.
@@ -109,10 +124,17 @@ fn count(result: &str, label: &str) -> u64 {
 fn model_dir(root: &Path) -> Result<PathBuf, String> {
     let service_dir = root.join("model").join(SERVICE);
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&service_dir)
-        .map_err(|e| format!("{}: {e} (run `cargo xtask model pull`)", service_dir.display()))?
+        .map_err(|e| {
+            format!(
+                "{}: {e} (run `cargo xtask model pull`)",
+                service_dir.display()
+            )
+        })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.is_dir())
         .collect();
     versions.sort();
-    versions.pop().ok_or_else(|| format!("{}: no API version folder", service_dir.display()))
+    versions
+        .pop()
+        .ok_or_else(|| format!("{}: no API version folder", service_dir.display()))
 }

@@ -13,7 +13,11 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 /// The files taken from `botocore/data/<service>/<api-version>/`.
-const FILES: &[&str] = &["service-2.json.gz", "paginators-1.json", "endpoint-rule-set-1.json.gz"];
+const FILES: &[&str] = &[
+    "service-2.json.gz",
+    "paginators-1.json",
+    "endpoint-rule-set-1.json.gz",
+];
 /// Where the partition data goes, under `model/`.
 const PARTITIONS: &str = "partitions.json";
 
@@ -31,7 +35,15 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     let prefix = format!("botocore/data/{service}/");
     let api_version = archive
         .file_names()
-        .filter_map(|name| Some(name.ok()?.strip_prefix(&prefix)?.split('/').next()?.to_owned()))
+        .filter_map(|name| {
+            Some(
+                name.ok()?
+                    .strip_prefix(&prefix)?
+                    .split('/')
+                    .next()?
+                    .to_owned(),
+            )
+        })
         .max()
         .ok_or_else(|| format!("botocore {package_version} has no {prefix}"))?;
 
@@ -42,14 +54,24 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
         let pretty = extract(&mut archive, &format!("{prefix}{api_version}/{file}"))?;
         let out_name = file.trim_end_matches(".gz");
         fs::write(staging.join(out_name), &pretty).map_err(|e| format!("{out_name}: {e}"))?;
-        hashes.push((format!("{service}/{api_version}/{out_name}"), hex(&Sha256::digest(pretty.as_bytes()))));
+        hashes.push((
+            format!("{service}/{api_version}/{out_name}"),
+            hex(&Sha256::digest(pretty.as_bytes())),
+        ));
     }
     // The endpoint rules name partitions (`aws.partition`); their data is shared by all services.
     let partitions = extract(&mut archive, "botocore/data/partitions.json")?;
     fs::write(work.join(PARTITIONS), &partitions).map_err(|e| format!("{PARTITIONS}: {e}"))?;
-    hashes.push((PARTITIONS.to_owned(), hex(&Sha256::digest(partitions.as_bytes()))));
+    hashes.push((
+        PARTITIONS.to_owned(),
+        hex(&Sha256::digest(partitions.as_bytes())),
+    ));
 
-    let source = source_toml(&package_version, &hex(&Sha256::digest(&wheel_bytes)), &hashes);
+    let source = source_toml(
+        &package_version,
+        &hex(&Sha256::digest(&wheel_bytes)),
+        &hashes,
+    );
     fs::write(work.join("SOURCE.toml"), source).map_err(|e| format!("SOURCE.toml: {e}"))?;
 
     // Everything is ready: swap it in.
@@ -58,27 +80,37 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     let target = model.join(service);
     let _ = fs::remove_dir_all(&target);
     fs::rename(work.join(service), &target).map_err(|e| format!("{}: {e}", target.display()))?;
-    fs::rename(work.join(PARTITIONS), model.join(PARTITIONS)).map_err(|e| format!("{PARTITIONS}: {e}"))?;
-    fs::rename(work.join("SOURCE.toml"), model.join("SOURCE.toml")).map_err(|e| format!("SOURCE.toml: {e}"))?;
+    fs::rename(work.join(PARTITIONS), model.join(PARTITIONS))
+        .map_err(|e| format!("{PARTITIONS}: {e}"))?;
+    fs::rename(work.join("SOURCE.toml"), model.join("SOURCE.toml"))
+        .map_err(|e| format!("SOURCE.toml: {e}"))?;
     let _ = fs::remove_dir_all(&work);
     println!("model/{service}/{api_version} from botocore {package_version}");
     Ok(())
 }
 
 /// One JSON file of the wheel, gunzipped when its name ends in `.gz`, pretty-printed.
-fn extract(archive: &mut zip::ZipArchive<std::io::Cursor<&Vec<u8>>>, name: &str) -> Result<String, String> {
+fn extract(
+    archive: &mut zip::ZipArchive<std::io::Cursor<&Vec<u8>>>,
+    name: &str,
+) -> Result<String, String> {
     let mut entry = archive.by_name(name).map_err(|e| format!("{name}: {e}"))?;
     let mut raw = Vec::new();
-    entry.read_to_end(&mut raw).map_err(|e| format!("{name}: {e}"))?;
+    entry
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("{name}: {e}"))?;
     let json = match name.strip_suffix(".gz") {
         Some(_) => {
             let mut text = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).map_err(|e| format!("{name}: {e}"))?;
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut text)
+                .map_err(|e| format!("{name}: {e}"))?;
             text
         }
         None => raw,
     };
-    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| format!("{name}: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|e| format!("{name}: {e}"))?;
     Ok(serde_json::to_string_pretty(&value).map_err(|e| format!("{name}: {e}"))? + "\n")
 }
 
@@ -90,7 +122,15 @@ fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
     };
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let output = Command::new(&python)
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "--dest"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "--dest",
+        ])
         .arg(dir)
         .arg(&requirement)
         .output()
@@ -98,8 +138,18 @@ fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
     if !output.status.success() {
         // pip lists every version it knows; the last line says what went wrong.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let reason: String = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(300).collect();
-        return Err(format!("pip could not download {requirement}: {}", reason.trim()));
+        let reason: String = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect();
+        return Err(format!(
+            "pip could not download {requirement}: {}",
+            reason.trim()
+        ));
     }
     fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
@@ -110,8 +160,14 @@ fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
 
 /// `botocore-1.2.3-py3-none-any.whl` -> `1.2.3`.
 fn wheel_version(wheel: &Path) -> Result<String, String> {
-    let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    name.split('-').nth(1).map(str::to_owned).ok_or_else(|| format!("unexpected wheel name {name}"))
+    let name = wheel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.split('-')
+        .nth(1)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("unexpected wheel name {name}"))
 }
 
 fn source_toml(version: &str, wheel_sha256: &str, files: &[(String, String)]) -> String {

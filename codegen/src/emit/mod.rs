@@ -30,7 +30,13 @@ pub fn files(service: &Service, crate_name: &str) -> Vec<(PathBuf, TokenStream)>
         (PathBuf::from("tests.rs"), tests::file(service)),
     ];
     for op in &service.operations {
-        files.push((PathBuf::from(format!("operation/{}.rs", op.module.trim_start_matches("r#"))), operation::file(service, op, crate_name)));
+        files.push((
+            PathBuf::from(format!(
+                "operation/{}.rs",
+                op.module.trim_start_matches("r#")
+            )),
+            operation::file(service, op, crate_name),
+        ));
     }
     files
 }
@@ -49,7 +55,11 @@ pub fn docs<S: AsRef<str>>(lines: &[S]) -> TokenStream {
         .iter()
         .map(|line| {
             let line = line.as_ref();
-            let text = if line.is_empty() { String::new() } else { format!(" {line}") };
+            let text = if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            };
             quote!(#[doc = #text])
         })
         .collect()
@@ -132,7 +142,11 @@ pub fn rust_type(service: &Service, ty: &Type, home: &Home, imports: &mut Import
         Type::Struct(index) => {
             let target = &service.structures[*index];
             if target.home != *home {
-                imports.local(&format!("crate::{}::{}", module_path(&target.home), target.name));
+                imports.local(&format!(
+                    "crate::{}::{}",
+                    module_path(&target.home),
+                    target.name
+                ));
             }
             let name = ident(&target.name);
             quote!(#name)

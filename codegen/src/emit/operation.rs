@@ -31,30 +31,43 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
     let input = &service.structures[op.input];
     let output = &service.structures[op.output];
 
-    let structures: TokenStream = [(input, input_docs(service, op, input, crate_name)), (output, output_docs(op, output))]
-        .into_iter()
-        .map(|(s, doc_lines)| {
-            if s.home == home {
-                structure(service, s, doc_lines, &mut imports)
-            } else {
-                // Shared with other places: imported under its own name and aliased below.
-                imports.local(&format!("crate::{}::{}", super::module_path(&s.home), s.name));
-                TokenStream::new()
-            }
-        })
-        .collect();
-    let aliases = [("Input", input), ("Output", output)].into_iter().filter(|(_, s)| s.home != home).map(|(role, s)| {
-        let alias = format_ident!("{}{role}", crate::names::pascal_case(&op.name));
-        let name = ident(&s.name);
-        let doc = format!(" The {} of `{}`.", role.to_lowercase(), op.name);
-        quote! {
-            #[doc = #doc]
-            pub type #alias = #name;
+    let structures: TokenStream = [
+        (input, input_docs(service, op, input, crate_name)),
+        (output, output_docs(op, output)),
+    ]
+    .into_iter()
+    .map(|(s, doc_lines)| {
+        if s.home == home {
+            structure(service, s, doc_lines, &mut imports)
+        } else {
+            // Shared with other places: imported under its own name and aliased below.
+            imports.local(&format!(
+                "crate::{}::{}",
+                super::module_path(&s.home),
+                s.name
+            ));
+            TokenStream::new()
         }
-    });
+    })
+    .collect();
+    let aliases = [("Input", input), ("Output", output)]
+        .into_iter()
+        .filter(|(_, s)| s.home != home)
+        .map(|(role, s)| {
+            let alias = format_ident!("{}{role}", crate::names::pascal_case(&op.name));
+            let name = ident(&s.name);
+            let doc = format!(" The {} of `{}`.", role.to_lowercase(), op.name);
+            quote! {
+                #[doc = #doc]
+                pub type #alias = #name;
+            }
+        });
     let error = error_enum(service, op, &mut imports);
     let imports = imports.tokens();
-    let summary = format!(" The `{}` operation: its input, output and errors.", op.name);
+    let summary = format!(
+        " The `{}` operation: its input, output and errors.",
+        op.name
+    );
     quote! {
         #![doc = #summary]
         #imports
@@ -65,13 +78,25 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
 }
 
 /// The operation's documentation, a link to the API reference, and an example.
-fn input_docs(service: &Service, op: &Operation, input: &Structure, crate_name: &str) -> Vec<String> {
-    let mut lines = if op.docs.is_empty() { input.docs.clone() } else { op.docs.clone() };
+fn input_docs(
+    service: &Service,
+    op: &Operation,
+    input: &Structure,
+    crate_name: &str,
+) -> Vec<String> {
+    let mut lines = if op.docs.is_empty() {
+        input.docs.clone()
+    } else {
+        op.docs.clone()
+    };
     if let Some(uid) = &service.uid {
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.push(format!("See also: [AWS API reference](https://docs.aws.amazon.com/goto/WebAPI/{uid}/{}).", op.name));
+        lines.push(format!(
+            "See also: [AWS API reference](https://docs.aws.amazon.com/goto/WebAPI/{uid}/{}).",
+            op.name
+        ));
     }
     if !lines.is_empty() {
         lines.push(String::new());
@@ -81,7 +106,11 @@ fn input_docs(service: &Service, op: &Operation, input: &Structure, crate_name: 
 }
 
 fn output_docs(op: &Operation, output: &Structure) -> Vec<String> {
-    if output.docs.is_empty() { vec![format!("The output of `{}`.", op.name)] } else { output.docs.clone() }
+    if output.docs.is_empty() {
+        vec![format!("The output of `{}`.", op.name)]
+    } else {
+        output.docs.clone()
+    }
 }
 
 /// The operation's error: one variant per modelled error, and `Unhandled` for the rest.
@@ -96,7 +125,11 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.name)).collect();
     let variant_docs = errors.iter().map(|e| {
         let summary = crate::docs::summary(&e.docs);
-        if summary.is_empty() { docs(&[format!("`{}`", e.name)]) } else { docs(&summary) }
+        if summary.is_empty() {
+            docs(&[format!("`{}`", e.name)])
+        } else {
+            docs(&summary)
+        }
     });
     let doc = format!(" An error of `{}`.", op.name);
     quote! {

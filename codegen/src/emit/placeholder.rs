@@ -32,17 +32,33 @@ pub struct Values<'a> {
 
 impl<'a> Values<'a> {
     pub fn new(service: &'a Service, root: &'a str) -> Self {
-        Values { service, root, uses: BTreeSet::new(), fallible: false }
+        Values {
+            service,
+            root,
+            uses: BTreeSet::new(),
+            fallible: false,
+        }
     }
 
     /// `Name::builder().a(..).b(..).build()`, with `?` when the build can fail.
     pub fn structure(&mut self, s: &Structure, fill: Fill<'_>, depth: usize) -> String {
-        self.uses.insert(format!("{}::{}::{}", self.root, module_path(&s.home), s.name));
+        self.uses.insert(format!(
+            "{}::{}::{}",
+            self.root,
+            module_path(&s.home),
+            s.name
+        ));
         let calls: String = s
             .members
             .iter()
             .filter(|m| m.required || depth < FULL_DEPTH)
-            .map(|m| format!(".{}({})", m.field, self.setter_args(&m.ty, &m.wire, fill, depth)))
+            .map(|m| {
+                format!(
+                    ".{}({})",
+                    m.field,
+                    self.setter_args(&m.ty, &m.wire, fill, depth)
+                )
+            })
             .collect();
         format!("{}::builder(){calls}.build(){}", s.name, self.try_mark(s))
     }
@@ -53,7 +69,11 @@ impl<'a> Values<'a> {
             Type::List(item) => self.value(item, label, fill, depth + 1),
             Type::Map(key, value) => {
                 let key_label = format!("{label}Key");
-                format!("{}, {}", self.value(key, &key_label, fill, depth + 1), self.value(value, label, fill, depth + 1))
+                format!(
+                    "{}, {}",
+                    self.value(key, &key_label, fill, depth + 1),
+                    self.value(value, label, fill, depth + 1)
+                )
             }
             _ => self.value(ty, label, fill, depth + 1),
         }
@@ -86,16 +106,19 @@ impl<'a> Values<'a> {
                 format!("Blob::new({text:?})")
             }
             Type::Timestamp => {
-                self.uses.insert(format!("{}::primitives::DateTime", self.root));
+                self.uses
+                    .insert(format!("{}::primitives::DateTime", self.root));
                 "DateTime::from_secs(1_700_000_000)".into()
             }
             Type::Document => {
-                self.uses.insert(format!("{}::primitives::Document", self.root));
+                self.uses
+                    .insert(format!("{}::primitives::Document", self.root));
                 "Document::Null".into()
             }
             Type::Enum(index) => {
                 let e = &self.service.enums[index.to_owned()];
-                self.uses.insert(format!("{}::types::{}", self.root, e.name));
+                self.uses
+                    .insert(format!("{}::types::{}", self.root, e.name));
                 match (e.variants.first(), fill) {
                     (Some(first), Fill::Label) => format!("{}::{}", e.name, first.name),
                     (_, Fill::Marker(marker)) => format!("{}::from({marker:?})", e.name),
@@ -111,14 +134,20 @@ impl<'a> Values<'a> {
                 self.uses.insert("std::collections::HashMap".into());
                 let key_label = format!("{label}Key");
                 let key = self.value(key, &key_label, fill, depth + 1);
-                format!("HashMap::from([({key}, {})])", self.value(value, label, fill, depth + 1))
+                format!(
+                    "HashMap::from([({key}, {})])",
+                    self.value(value, label, fill, depth + 1)
+                )
             }
         }
     }
 
     /// The `use` lines for what the values named.
     pub fn use_lines(&self) -> Vec<String> {
-        self.uses.iter().map(|path| format!("use {path};")).collect()
+        self.uses
+            .iter()
+            .map(|path| format!("use {path};"))
+            .collect()
     }
 }
 
@@ -140,7 +169,10 @@ pub fn example(service: &Service, op: &Operation, crate_name: &str) -> Vec<Strin
         ".build();"
     };
     body.push(format!("    {build}"));
-    values.uses.insert(format!("{crate_name}::operation::{}::{input_name}", op.module));
+    values.uses.insert(format!(
+        "{crate_name}::operation::{}::{input_name}",
+        op.module
+    ));
     let mut lines = vec!["# Example".to_owned(), String::new(), "```".to_owned()];
     lines.extend(values.use_lines());
     lines.push(String::new());
@@ -165,7 +197,10 @@ pub fn json(service: &Service, ty: &Type, depth: usize) -> String {
         Type::Timestamp => "1700000000".into(),
         Type::Document => r#"{"any":["json",1]}"#.into(),
         Type::Enum(index) => {
-            let value = service.enums[*index].variants.first().map_or("value", |v| v.value.as_str());
+            let value = service.enums[*index]
+                .variants
+                .first()
+                .map_or("value", |v| v.value.as_str());
             format!("{value:?}")
         }
         Type::List(item) => format!("[{}]", json(service, item, depth + 1)),

@@ -21,9 +21,17 @@ pub fn file(service: &Service) -> TokenStream {
     }
     let mut round_trips = Vec::new();
     for (index, s) in service.structures.iter().enumerate() {
-        values.uses.insert(format!("crate::{}::{}", super::module_path(&s.home), s.name));
+        values.uses.insert(format!(
+            "crate::{}::{}",
+            super::module_path(&s.home),
+            s.name
+        ));
         let document = json(service, &Type::Struct(index), 0);
-        round_trips.push(format!("    round_trip::<{}>({});", s.name, raw_string(&document)));
+        round_trips.push(format!(
+            "    round_trip::<{}>({});",
+            s.name,
+            raw_string(&document)
+        ));
     }
     values.uses.insert("std::fmt::Debug".into());
     values.uses.insert("serde::Serialize".into());
@@ -64,16 +72,28 @@ fn redaction_test(values: &mut Values<'_>, s: &Structure) -> String {
     let mut visible = Vec::new();
     for m in &s.members {
         if s.sensitive || m.sensitive {
-            calls.push_str(&format!("\n        .{}({})", m.field, values.setter_args(&m.ty, &m.wire, Fill::Marker(SECRET), 0)));
+            calls.push_str(&format!(
+                "\n        .{}({})",
+                m.field,
+                values.setter_args(&m.ty, &m.wire, Fill::Marker(SECRET), 0)
+            ));
         } else if m.ty == Type::String {
             let text = format!("visible-{}", m.wire);
             calls.push_str(&format!("\n        .{}({text:?})", m.field));
             visible.push(format!("{text:?}"));
         } else if m.required {
-            calls.push_str(&format!("\n        .{}({})", m.field, values.setter_args(&m.ty, &m.wire, Fill::Label, 0)));
+            calls.push_str(&format!(
+                "\n        .{}({})",
+                m.field,
+                values.setter_args(&m.ty, &m.wire, Fill::Label, 0)
+            ));
         }
     }
-    let build = if s.has_required() { ".build()?" } else { ".build()" };
+    let build = if s.has_required() {
+        ".build()?"
+    } else {
+        ".build()"
+    };
     let visible = visible.join(", ");
     let test_name = format!("redacts_{}", crate::names::snake_case(&s.name));
     format!(

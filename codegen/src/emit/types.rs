@@ -10,7 +10,11 @@ use crate::ir::{Enum, Home, Member, Service, Structure, Type};
 pub fn types_file(service: &Service) -> TokenStream {
     let mut imports = Imports::default();
     let structures = structures_at(service, &Home::Types, &mut imports);
-    let enums: TokenStream = service.enums.iter().map(|e| enumeration(e, &mut imports)).collect();
+    let enums: TokenStream = service
+        .enums
+        .iter()
+        .map(|e| enumeration(e, &mut imports))
+        .collect();
     let imports = imports.tokens();
     quote! {
         //! Data types shared by the operations.
@@ -46,17 +50,34 @@ fn structures_at(service: &Service, home: &Home, imports: &mut Imports) -> Token
 
 /// A structure documented by `doc_lines`, its builder, and its `Debug` (written out when anything
 /// must be redacted).
-pub fn structure(service: &Service, s: &Structure, doc_lines: Vec<String>, imports: &mut Imports) -> TokenStream {
+pub fn structure(
+    service: &Service,
+    s: &Structure,
+    doc_lines: Vec<String>,
+    imports: &mut Imports,
+) -> TokenStream {
     imports.external("serde::Deserialize");
     imports.external("serde::Serialize");
     let name = ident(&s.name);
     let doc_attrs = docs(&doc_lines);
     let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
     let derive_debug = (!redacts).then(|| quote!(Debug,));
-    let fields: Vec<_> = s.members.iter().map(|m| field(service, s, m, imports)).collect();
-    let sensitive = s.members.iter().filter(|m| m.sensitive).map(|m| m.field.trim_start_matches("r#"));
+    let fields: Vec<_> = s
+        .members
+        .iter()
+        .map(|m| field(service, s, m, imports))
+        .collect();
+    let sensitive = s
+        .members
+        .iter()
+        .filter(|m| m.sensitive)
+        .map(|m| m.field.trim_start_matches("r#"));
     let builder = builder(service, s, imports);
-    let debug = if redacts { debug_impl(&name, s, false, imports) } else { TokenStream::new() };
+    let debug = if redacts {
+        debug_impl(&name, s, false, imports)
+    } else {
+        TokenStream::new()
+    };
     let error = match &s.error {
         Some(e) => error_impls(s, &e.code, imports),
         None => TokenStream::new(),
@@ -100,7 +121,14 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.push(format!("**Deprecated.** {}", crate::docs::markdown(message).join(" ")).trim_end().to_owned());
+        lines.push(
+            format!(
+                "**Deprecated.** {}",
+                crate::docs::markdown(message).join(" ")
+            )
+            .trim_end()
+            .to_owned(),
+        );
     }
     if !notes.is_empty() {
         if !lines.is_empty() {
@@ -146,7 +174,11 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
     let builder = format_ident!("{}Builder", s.name);
     let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
     let derive_debug = (!redacts).then(|| quote!(Debug,));
-    let debug = if redacts { debug_impl(&builder, s, true, imports) } else { TokenStream::new() };
+    let debug = if redacts {
+        debug_impl(&builder, s, true, imports)
+    } else {
+        TokenStream::new()
+    };
     let mut fields = Vec::new();
     let mut setters = Vec::new();
     let mut assigns = Vec::new();
@@ -258,7 +290,12 @@ fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -
 
 /// `Debug` that prints sensitive members as redacted; a wholly sensitive shape prints only its
 /// name. `optional` is for builders, whose every field is an `Option`.
-fn debug_impl(name: &proc_macro2::Ident, s: &Structure, optional: bool, imports: &mut Imports) -> TokenStream {
+fn debug_impl(
+    name: &proc_macro2::Ident,
+    s: &Structure,
+    optional: bool,
+    imports: &mut Imports,
+) -> TokenStream {
     imports.std("std::fmt");
     let label = name.to_string();
     let body = if s.sensitive {
