@@ -17,9 +17,10 @@ fn model_dir() -> PathBuf {
 
 fn pipeline(c: &mut Criterion) {
     let dir = model_dir();
+    let partitions = dir.join("../../partitions.json");
     c.bench_function("generate the full model", |b| {
         b.iter(|| {
-            cognito_idp_codegen::generate(black_box(&dir), "cognito_idp")
+            cognito_idp_codegen::generate(black_box(&dir), &partitions, "cognito_idp")
                 .expect("the model generates")
         })
     });

@@ -21,6 +21,16 @@ pub struct Service {
     pub structures: Vec<Structure>,
     pub enums: Vec<Enum>,
     pub operations: Vec<Operation>,
+    pub endpoints: Endpoints,
+}
+
+/// The data endpoint resolution reads at run time, as minified JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    /// The model's endpoint rule set.
+    pub rules: String,
+    /// botocore's partition table, which the rules' `aws.partition` reads.
+    pub partitions: String,
 }
 
 /// Where a structure is emitted.

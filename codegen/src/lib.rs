@@ -27,10 +27,16 @@ pub use output::{GeneratedFile, check, write};
 /// The model files of one service API version, as botocore ships them.
 pub const SERVICE_FILE: &str = "service-2.json";
 pub const PAGINATORS_FILE: &str = "paginators-1.json";
+pub const ENDPOINT_RULES_FILE: &str = "endpoint-rule-set-1.json";
 
-/// Generates every file of the crate's `src/` from the model in `model_dir`; `crate_name` is the
-/// generated crate's name as its users write it (in doc examples).
-pub fn generate(model_dir: &Path, crate_name: &str) -> Result<Vec<GeneratedFile>, Error> {
+/// Generates every file of the crate's `src/` from the model in `model_dir` and botocore's
+/// partition data in `partitions_file`; `crate_name` is the generated crate's name as its users
+/// write it (in doc examples).
+pub fn generate(
+    model_dir: &Path,
+    partitions_file: &Path,
+    crate_name: &str,
+) -> Result<Vec<GeneratedFile>, Error> {
     let service: model::ServiceModel = load(&model_dir.join(SERVICE_FILE))?;
     let paginators_path = model_dir.join(PAGINATORS_FILE);
     let paginators = if paginators_path.exists() {
@@ -38,9 +44,14 @@ pub fn generate(model_dir: &Path, crate_name: &str) -> Result<Vec<GeneratedFile>
     } else {
         model::PaginatorsModel::default()
     };
+    let endpoints = ir::Endpoints {
+        rules: compact(&model_dir.join(ENDPOINT_RULES_FILE))?,
+        partitions: compact(partitions_file)?,
+    };
     generate_from(
         &service,
         &paginators,
+        endpoints,
         &model_dir.display().to_string(),
         crate_name,
     )
@@ -50,10 +61,11 @@ pub fn generate(model_dir: &Path, crate_name: &str) -> Result<Vec<GeneratedFile>
 pub fn generate_from(
     service: &model::ServiceModel,
     paginators: &model::PaginatorsModel,
+    endpoints: ir::Endpoints,
     source: &str,
     crate_name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
-    let service = lower::lower(service, paginators)?;
+    let service = lower::lower(service, paginators, endpoints)?;
     emit::files(&service, crate_name)
         .into_iter()
         .map(|(path, tokens)| {
@@ -61,6 +73,37 @@ pub fn generate_from(
             Ok(GeneratedFile { path, contents })
         })
         .collect()
+}
+
+/// A JSON file the runtime interprets (endpoint rules, partitions), checked and minified with
+/// its keys in file order (a `serde_json::Value` would reorder them depending on features).
+fn compact(path: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    let _: serde::de::IgnoredAny = parse(&text).map_err(|(json_path, source)| Error::Json {
+        file: path.to_owned(),
+        path: json_path,
+        source,
+    })?;
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !c.is_whitespace() {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads and deserializes a JSON model file, naming the JSON path of any mismatch.

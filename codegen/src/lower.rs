@@ -10,7 +10,11 @@ use crate::ir::{self, ErrorInfo, Home, Service, Structure, Type, Variant};
 use crate::model::{self, PaginatorsModel, ServiceModel};
 use crate::names::{field_ident, pascal_case, type_ident};
 
-pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Service, Error> {
+pub fn lower(
+    model: &ServiceModel,
+    paginators: &PaginatorsModel,
+    endpoints: ir::Endpoints,
+) -> Result<Service, Error> {
     let meta = &model.metadata;
     if meta.protocol != "json" {
         return Err(Error::model(
@@ -69,6 +73,7 @@ pub fn lower(model: &ServiceModel, paginators: &PaginatorsModel) -> Result<Servi
         structures,
         enums,
         operations,
+        endpoints,
     })
 }
 

@@ -1,5 +1,6 @@
 //! A malformed or inconsistent model is an error naming the JSON path, never a panic.
 
+use cognito_idp_codegen::ir::Endpoints;
 use cognito_idp_codegen::model::{PaginatorsModel, ServiceModel};
 use serde_json::{Value, json};
 
@@ -19,7 +20,13 @@ fn error_after(change: impl FnOnce(&mut Value, &mut Value)) -> String {
         Ok(model) => model,
         Err((path, e)) => return format!("paginators: {path}: {e}"),
     };
-    match cognito_idp_codegen::generate_from(&service, &paginators, "fixture", "sink") {
+    match cognito_idp_codegen::generate_from(
+        &service,
+        &paginators,
+        Endpoints::default(),
+        "fixture",
+        "sink",
+    ) {
         Ok(_) => panic!("the changed model generated without error"),
         Err(e) => e.to_string(),
     }

@@ -25,7 +25,12 @@ fn model_dir() -> PathBuf {
 
 fn generate() -> Vec<cognito_idp_codegen::GeneratedFile> {
     std::env::set_current_dir(workspace()).expect("workspace is reachable");
-    cognito_idp_codegen::generate(&model_dir(), "cognito_idp").expect("the real model generates")
+    cognito_idp_codegen::generate(
+        &model_dir(),
+        Path::new("model/partitions.json"),
+        "cognito_idp",
+    )
+    .expect("the real model generates")
 }
 
 #[test]

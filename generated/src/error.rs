@@ -3,7 +3,10 @@
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
 use serde::{Deserialize, Serialize};
-pub use cognito_idp_runtime::error::{ErrorMetadata, Unhandled};
+pub use cognito_idp_runtime::error::{
+    ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
+    ServiceError, TimeoutError, TimeoutKind, Unhandled,
+};
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -43,11 +43,19 @@
 //! [Code examples for Amazon Cognito Identity Provider using Amazon Web Services
 //! SDKs](https://docs.aws.amazon.com/cognito/latest/developerguide/service_code_examples_cognito-identity-provider.html).
 //!
-//! Generated from the service's API model (version 2016-04-18): one module per operation in [`operation`], shared types in [`types`], errors in [`error`].
+//! Generated from the service's API model (version 2016-04-18): a [`Client`] with one method per operation, each operation's input, output and error in [`operation`], shared types in [`types`], errors in [`error`].
+mod client;
 pub mod error;
 pub mod operation;
 pub mod types;
-pub use cognito_idp_runtime::BuildError;
+pub use client::Client;
+pub use cognito_idp_runtime::{
+    BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig,
+};
+/// Paginated results as streams of pages and of items.
+pub mod paginate {
+    pub use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+}
 /// The primitive types of the wire, shared with the runtime.
 pub mod primitives {
     pub use cognito_idp_runtime::{Blob, DateTime, Document, UnknownValue};

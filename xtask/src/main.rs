@@ -15,6 +15,8 @@ use std::process::ExitCode;
 const SERVICE: &str = "cognito-idp";
 /// The generated crate's name in Rust paths.
 const CRATE_NAME: &str = "cognito_idp";
+/// botocore's partition table, which `cargo xtask model pull` writes beside the service.
+const PARTITIONS: &str = "model/partitions.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,7 +52,8 @@ fn codegen(check: bool) -> Result<(), String> {
     std::env::set_current_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     let model_dir = model_dir(Path::new("."))?;
     let model_dir = model_dir.strip_prefix(".").unwrap_or(&model_dir);
-    let files = cognito_idp_codegen::generate(model_dir, CRATE_NAME).map_err(|e| e.to_string())?;
+    let files = cognito_idp_codegen::generate(model_dir, Path::new(PARTITIONS), CRATE_NAME)
+        .map_err(|e| e.to_string())?;
     let out = Path::new("generated/src");
     if check {
         let stale = cognito_idp_codegen::check(&files, out).map_err(|e| e.to_string())?;

@@ -12,8 +12,9 @@ pub fn lib(service: &Service) -> TokenStream {
     lines.extend(service.docs.iter().cloned());
     lines.push(String::new());
     lines.push(format!(
-        "Generated from the service's API model (version {}): one module per operation in \
-         [`operation`], shared types in [`types`], errors in [`error`].",
+        "Generated from the service's API model (version {}): a [`Client`] with one method per \
+         operation, each operation's input, output and error in [`operation`], shared types in \
+         [`types`], errors in [`error`].",
         service.api_version
     ));
     let crate_docs: TokenStream = docs(&lines)
@@ -35,11 +36,18 @@ pub fn lib(service: &Service) -> TokenStream {
         #![doc = #title]
         #crate_docs
 
+        mod client;
         pub mod error;
         pub mod operation;
         pub mod types;
 
-        pub use #runtime::BuildError;
+        pub use client::Client;
+        pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};
+
+        /// Paginated results as streams of pages and of items.
+        pub mod paginate {
+            pub use #runtime::paginate::{ItemStream, PageStream};
+        }
 
         /// The primitive types of the wire, shared with the runtime.
         pub mod primitives {

@@ -3,6 +3,7 @@
 //! One module per kind of file. Shared here: names as tokens, Rust types of members, doc
 //! attributes, and the `use` lines each file needs.
 
+mod client;
 mod crate_root;
 mod operation;
 mod placeholder;
@@ -24,6 +25,10 @@ pub const RUNTIME: &str = "cognito_idp_runtime";
 pub fn files(service: &Service, crate_name: &str) -> Vec<(PathBuf, TokenStream)> {
     let mut files = vec![
         (PathBuf::from("lib.rs"), crate_root::lib(service)),
+        (
+            PathBuf::from("client.rs"),
+            client::file(service, crate_name),
+        ),
         (PathBuf::from("types.rs"), types::types_file(service)),
         (PathBuf::from("error.rs"), types::error_file(service)),
         (PathBuf::from("operation.rs"), operation::index(service)),

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::placeholder::example;
-use super::types::structure;
+use super::types::{member_docs, setter_params, structure};
 use super::{Imports, docs, ident};
 use crate::ir::{Home, Operation, Service, Structure};
 
@@ -63,6 +63,7 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
             }
         });
     let error = error_enum(service, op, &mut imports);
+    let fluent = fluent_builder(service, op, &mut imports);
     let imports = imports.tokens();
     let summary = format!(
         " The `{}` operation: its input, output and errors.",
@@ -74,6 +75,7 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
         #(#aliases)*
         #structures
         #error
+        #fluent
     }
 }
 
@@ -117,6 +119,7 @@ fn output_docs(op: &Operation, output: &Structure) -> Vec<String> {
 fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> TokenStream {
     imports.std("std::fmt");
     imports.runtime("error::Unhandled");
+    imports.runtime("error::OperationError");
     let name = format_ident!("{}Error", crate::names::pascal_case(&op.name));
     let errors: Vec<_> = op.errors.iter().map(|&i| &service.structures[i]).collect();
     for e in &errors {
@@ -131,6 +134,22 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
             docs(&summary)
         }
     });
+    let modelled = if errors.is_empty() {
+        quote! {
+            fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+                None
+            }
+        }
+    } else {
+        quote! {
+            fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+                Some(match code {
+                    #(#variants::CODE => serde_json::from_slice(body).map(Self::#variants),)*
+                    _ => return None,
+                })
+            }
+        }
+    };
     let doc = format!(" An error of `{}`.", op.name);
     quote! {
         #[doc = #doc]
@@ -162,6 +181,179 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
                     Self::Unhandled(error) => Some(error),
                 }
             }
+        }
+
+        impl OperationError for #name {
+            #modelled
+
+            fn unhandled(error: Unhandled) -> Self {
+                Self::Unhandled(error)
+            }
+        }
+    }
+}
+
+/// The builder `Client` hands out for the operation: the input's setters, `send`, and for
+/// paginated operations, streams of pages and items.
+fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> TokenStream {
+    imports.runtime("transport::Handle");
+    imports.runtime("transport::Operation");
+    imports.runtime("error::SdkError");
+    let input = &service.structures[op.input];
+    let pascal = crate::names::pascal_case(&op.name);
+    let name = format_ident!("{pascal}FluentBuilder");
+    let input_alias = format_ident!("{pascal}Input");
+    let output_alias = format_ident!("{pascal}Output");
+    let error = format_ident!("{pascal}Error");
+    let input_builder = format_ident!("{}Builder", input.name);
+    let setters: Vec<TokenStream> = input
+        .members
+        .iter()
+        .map(|m| {
+            let field = ident(&m.field);
+            let set = format_ident!("set_{}", m.field.trim_start_matches("r#"));
+            let ty = super::rust_type(service, &m.ty, &input.home, imports);
+            let (params, args) = setter_params(service, input, m, imports);
+            let doc_attrs = docs(&member_docs(m));
+            let set_doc = format!(
+                " Sets or clears `{}`; see [`{}`](Self::{}).",
+                m.field.trim_start_matches("r#"),
+                m.field.trim_start_matches("r#"),
+                m.field.trim_start_matches("r#")
+            );
+            quote! {
+                #doc_attrs
+                pub fn #field(mut self, #params) -> Self {
+                    self.input = self.input.#field(#args);
+                    self
+                }
+                #[doc = #set_doc]
+                pub fn #set(mut self, value: Option<#ty>) -> Self {
+                    self.input = self.input.#set(value);
+                    self
+                }
+            }
+        })
+        .collect();
+    let build = if input.has_required() {
+        imports.runtime("error::ConstructionError");
+        quote!(
+            self.input
+                .build()
+                .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?
+        )
+    } else {
+        quote!(self.input.build())
+    };
+    let paginate = op
+        .paginator
+        .as_ref()
+        .map(|p| paginate(service, op, p, imports));
+    let op_name = &op.name;
+    let signed = op.signed;
+    let doc = format!(
+        " Sends `{op_name}`: set the input, then [`send`](Self::send). Made by \
+         [`Client::{}`](crate::Client::{}).",
+        op.module.trim_start_matches("r#"),
+        op.module.trim_start_matches("r#"),
+    );
+    quote! {
+        const OPERATION: Operation = Operation { name: #op_name, signed: #signed };
+
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #name {
+            handle: Handle,
+            input: #input_builder,
+        }
+
+        impl #name {
+            pub(crate) fn new(handle: Handle) -> Self {
+                #name { handle, input: #input_alias::builder() }
+            }
+
+            /// The input as set so far.
+            pub fn as_input(&self) -> &#input_builder {
+                &self.input
+            }
+
+            /// Sends the request, retrying as configured: the output, or the operation's error.
+            pub async fn send(self) -> Result<#output_alias, SdkError<#error>> {
+                let input = #build;
+                self.handle.invoke(&OPERATION, &input).await
+            }
+
+            #paginate
+
+            #(#setters)*
+        }
+    }
+}
+
+/// `pages()` and `items()`: the operation's pages as a stream, following the continuation token,
+/// and the items on them.
+fn paginate(
+    service: &Service,
+    op: &Operation,
+    p: &crate::ir::Paginator,
+    imports: &mut Imports,
+) -> TokenStream {
+    imports.runtime("paginate::PageStream");
+    imports.runtime("paginate::ItemStream");
+    let output = &service.structures[op.output];
+    let member = |field: &str| {
+        output
+            .members
+            .iter()
+            .find(|m| m.field == *field)
+            .expect("lowering checked")
+    };
+    let pascal = crate::names::pascal_case(&op.name);
+    let output_alias = format_ident!("{pascal}Output");
+    let error = format_ident!("{pascal}Error");
+    let set_token = format_ident!("set_{}", p.input_token.trim_start_matches("r#"));
+    let token = ident(&p.output_token);
+    let read_token = if member(&p.output_token).required {
+        quote!(Some(page.#token.as_str()))
+    } else {
+        quote!(page.#token.as_deref())
+    };
+    let items = ident(&p.items);
+    let take_items = if member(&p.items).required {
+        quote!(page.#items)
+    } else {
+        quote!(page.#items.unwrap_or_default())
+    };
+    let item = super::rust_type(
+        service,
+        &p.item_type,
+        &Home::Operation(op.module.clone()),
+        imports,
+    );
+    let pages_doc = format!(
+        " Every page, each request carrying the `{}` of the page before; ends after the last page or the first error.",
+        p.input_token.trim_start_matches("r#")
+    );
+    let items_doc = format!(
+        " Every item of `{}` on every page.",
+        p.items.trim_start_matches("r#")
+    );
+    quote! {
+        #[doc = #pages_doc]
+        pub fn pages(self) -> PageStream<#output_alias, #error> {
+            let Self { handle, input } = self;
+            PageStream::new(
+                move |token| {
+                    let request = Self { handle: handle.clone(), input: input.clone().#set_token(token) };
+                    Box::pin(request.send())
+                },
+                |page| #read_token,
+            )
+        }
+
+        #[doc = #items_doc]
+        pub fn items(self) -> ItemStream<#item, #output_alias, #error> {
+            self.pages().items(|page| #take_items)
         }
     }
 }

@@ -26,8 +26,6 @@ pub struct Values<'a> {
     /// `cognito_idp` in doc examples, `crate` inside the crate.
     root: &'a str,
     pub uses: BTreeSet<String>,
-    /// Whether any `?` was written, so the example must return a `Result`.
-    pub fallible: bool,
 }
 
 impl<'a> Values<'a> {
@@ -36,7 +34,6 @@ impl<'a> Values<'a> {
             service,
             root,
             uses: BTreeSet::new(),
-            fallible: false,
         }
     }
 
@@ -79,13 +76,8 @@ impl<'a> Values<'a> {
         }
     }
 
-    fn try_mark(&mut self, s: &Structure) -> &'static str {
-        if s.has_required() {
-            self.fallible = true;
-            "?"
-        } else {
-            ""
-        }
+    fn try_mark(&self, s: &Structure) -> &'static str {
+        if s.has_required() { "?" } else { "" }
     }
 
     fn value(&mut self, ty: &Type, label: &str, fill: Fill<'_>, depth: usize) -> String {
@@ -155,33 +147,32 @@ impl<'a> Values<'a> {
 pub fn example(service: &Service, op: &Operation, crate_name: &str) -> Vec<String> {
     let input = &service.structures[op.input];
     let mut values = Values::new(service, crate_name);
-    // The input itself is named by its alias in the operation's module.
-    let input_name = format!("{}Input", crate::names::pascal_case(&op.name));
-    let mut body = vec![format!("let input = {input_name}::builder()")];
+    let mut body = vec![
+        "let output = client".to_owned(),
+        format!("    .{}()", op.module),
+    ];
     for m in &input.members {
         let args = values.setter_args(&m.ty, &m.wire, Fill::Label, 0);
         body.push(format!("    .{}({args})", m.field));
     }
-    let build = if input.has_required() {
-        values.fallible = true;
-        ".build()?;"
-    } else {
-        ".build();"
-    };
-    body.push(format!("    {build}"));
-    values.uses.insert(format!(
-        "{crate_name}::operation::{}::{input_name}",
-        op.module
-    ));
-    let mut lines = vec!["# Example".to_owned(), String::new(), "```".to_owned()];
+    body.push("    .send()".to_owned());
+    body.push("    .await?;".to_owned());
+    let mut lines = vec![
+        "# Example".to_owned(),
+        String::new(),
+        "```no_run".to_owned(),
+    ];
     lines.extend(values.use_lines());
-    lines.push(String::new());
-    lines.extend(body);
-    if values.fallible {
-        lines.push(format!("# Ok::<(), {crate_name}::BuildError>(())"));
-    } else {
-        lines.push("# let _ = input;".to_owned());
+    if !values.uses.is_empty() {
+        lines.push(String::new());
     }
+    lines.push(format!(
+        "# async fn example(client: {crate_name}::Client) -> Result<(), Box<dyn std::error::Error>> {{"
+    ));
+    lines.extend(body);
+    lines.push("# let _ = output;".to_owned());
+    lines.push("# Ok(())".to_owned());
+    lines.push("# }".to_owned());
     lines.push("```".to_owned());
     lines
 }

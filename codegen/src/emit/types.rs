@@ -33,7 +33,10 @@ pub fn error_file(service: &Service) -> TokenStream {
     quote! {
         //! The errors the service can return, and the error of an incomplete builder.
         #imports
-        pub use #runtime::error::{ErrorMetadata, Unhandled};
+        pub use #runtime::error::{
+            ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError, ServiceError,
+            TimeoutError, TimeoutKind, Unhandled,
+        };
         #structures
     }
 }
@@ -108,7 +111,9 @@ pub fn structure(
     }
 }
 
-fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
+/// A member's documentation: the model's, any deprecation, and whether it is required or
+/// sensitive.
+pub fn member_docs(m: &Member) -> Vec<String> {
     let mut lines = m.docs.clone();
     let notes: Vec<&str> = [
         m.required.then_some("Required."),
@@ -136,6 +141,11 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         }
         lines.push(notes.join(" "));
     }
+    lines
+}
+
+fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
+    let lines = member_docs(m);
     let doc_attrs = docs(&lines);
     let name = ident(&m.field);
     let ty = member_type(service, s, m, imports);
@@ -234,6 +244,34 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
     }
 }
 
+/// The parameters of a member's setter, and the names they bind: one item for a list, a key and
+/// a value for a map, the value otherwise.
+pub fn setter_params(
+    service: &Service,
+    s: &Structure,
+    m: &Member,
+    imports: &mut Imports,
+) -> (TokenStream, TokenStream) {
+    match &m.ty {
+        Type::List(item) => {
+            let item = rust_type(service, item, &s.home, imports);
+            (quote!(item: impl Into<#item>), quote!(item))
+        }
+        Type::Map(key, value) => {
+            let key = rust_type(service, key, &s.home, imports);
+            let value = rust_type(service, value, &s.home, imports);
+            (
+                quote!(key: impl Into<#key>, value: impl Into<#value>),
+                quote!(key, value),
+            )
+        }
+        other => {
+            let ty = rust_type(service, other, &s.home, imports);
+            (quote!(value: impl Into<#ty>), quote!(value))
+        }
+    }
+}
+
 /// The setter of one member, and its `set_` twin taking an `Option`. A list's setter appends one
 /// item and a map's inserts one entry, so calls chain naturally.
 fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
@@ -242,44 +280,28 @@ fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -
     let set = format_ident!("set_{}", plain);
     let ty = rust_type(service, &m.ty, &s.home, imports);
     let target = format!("[`{}::{}`]", s.name, plain);
-    let add = match &m.ty {
-        Type::List(item) => {
-            let item = rust_type(service, item, &s.home, imports);
-            let doc = format!(" Appends an item to {target}.");
-            quote! {
-                #[doc = #doc]
-                pub fn #field(mut self, item: impl Into<#item>) -> Self {
-                    self.#field.get_or_insert_with(Vec::new).push(item.into());
-                    self
-                }
-            }
-        }
-        Type::Map(key, value) => {
-            let key = rust_type(service, key, &s.home, imports);
-            let value = rust_type(service, value, &s.home, imports);
-            let doc = format!(" Inserts an entry into {target}.");
-            quote! {
-                #[doc = #doc]
-                pub fn #field(mut self, key: impl Into<#key>, value: impl Into<#value>) -> Self {
-                    self.#field.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
-                    self
-                }
-            }
-        }
-        _ => {
-            let doc = format!(" Sets {target}.");
-            quote! {
-                #[doc = #doc]
-                pub fn #field(mut self, value: impl Into<#ty>) -> Self {
-                    self.#field = Some(value.into());
-                    self
-                }
-            }
-        }
+    let (params, _) = setter_params(service, s, m, imports);
+    let (doc, store) = match &m.ty {
+        Type::List(_) => (
+            format!(" Appends an item to {target}."),
+            quote!(self.#field.get_or_insert_with(Vec::new).push(item.into())),
+        ),
+        Type::Map(..) => (
+            format!(" Inserts an entry into {target}."),
+            quote!(self.#field.get_or_insert_with(HashMap::new).insert(key.into(), value.into())),
+        ),
+        _ => (
+            format!(" Sets {target}."),
+            quote!(self.#field = Some(value.into())),
+        ),
     };
     let set_doc = format!(" Sets or clears {target}.");
     quote! {
-        #add
+        #[doc = #doc]
+        pub fn #field(mut self, #params) -> Self {
+            #store;
+            self
+        }
         #[doc = #set_doc]
         pub fn #set(mut self, value: Option<#ty>) -> Self {
             self.#field = value;

@@ -3,7 +3,8 @@
 //! The `AddCustomAttributes` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -30,18 +31,22 @@ use crate::types::SchemaAttributeType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::add_custom_attributes::AddCustomAttributesInput;
+/// ```no_run
 /// use cognito_idp::types::AttributeDataType;
 /// use cognito_idp::types::NumberAttributeConstraintsType;
 /// use cognito_idp::types::SchemaAttributeType;
 /// use cognito_idp::types::StringAttributeConstraintsType;
 ///
-/// let input = AddCustomAttributesInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .add_custom_attributes()
 ///     .user_pool_id("UserPoolId")
 ///     .custom_attributes(SchemaAttributeType::builder().name("Name").attribute_data_type(AttributeDataType::StringValue).developer_only_attribute(true).mutable(true).required(true).number_attribute_constraints(NumberAttributeConstraintsType::builder().build()).string_attribute_constraints(StringAttributeConstraintsType::builder().build()).build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -200,5 +205,113 @@ impl std::error::Error for AddCustomAttributesError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AddCustomAttributesError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                UserImportInProgressException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserImportInProgressException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AddCustomAttributes",
+    signed: true,
+};
+/// Sends `AddCustomAttributes`: set the input, then [`send`](Self::send). Made by [`Client::add_custom_attributes`](crate::Client::add_custom_attributes).
+#[derive(Debug, Clone)]
+pub struct AddCustomAttributesFluentBuilder {
+    handle: Handle,
+    input: AddCustomAttributesInputBuilder,
+}
+impl AddCustomAttributesFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AddCustomAttributesFluentBuilder {
+            handle,
+            input: AddCustomAttributesInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AddCustomAttributesInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AddCustomAttributesOutput, SdkError<AddCustomAttributesError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to add custom attributes.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// An array of custom attribute names and other properties. Sets the following characteristics:
+    ///
+    /// - **AttributeDataType**: The expected data type. Can be a string, a number, a date and time,
+    ///   or a boolean.
+    /// - **Mutable**: If true, you can grant app clients write access to the attribute value. If
+    ///   false, the attribute value can only be set up on sign-up or administrator creation of users.
+    /// - **Name**: The attribute name. For an attribute like `custom:myAttribute`, enter
+    ///   `myAttribute` for this field.
+    /// - **Required**: When true, users who sign up or are created must set a value for the
+    ///   attribute.
+    /// - **NumberAttributeConstraints**: The minimum and maximum length of accepted values for a
+    ///   `Number`-type attribute.
+    /// - **StringAttributeConstraints**: The minimum and maximum length of accepted values for a
+    ///   `String`-type attribute.
+    /// - **DeveloperOnlyAttribute**: This legacy option creates an attribute with a `dev:` prefix.
+    ///   You can only set the value of a developer-only attribute with administrative IAM
+    ///   credentials.
+    ///
+    /// Required.
+    pub fn custom_attributes(mut self, item: impl Into<SchemaAttributeType>) -> Self {
+        self.input = self.input.custom_attributes(item);
+        self
+    }
+    /// Sets or clears `custom_attributes`; see [`custom_attributes`](Self::custom_attributes).
+    pub fn set_custom_attributes(
+        mut self,
+        value: Option<Vec<SchemaAttributeType>>,
+    ) -> Self {
+        self.input = self.input.set_custom_attributes(value);
+        self
     }
 }

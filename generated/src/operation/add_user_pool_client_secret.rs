@@ -3,7 +3,8 @@
 //! The `AddUserPoolClientSecret` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AccessDeniedException, InternalServerException, InvalidParameterException,
@@ -17,15 +18,18 @@ use crate::types::ClientSecretDescriptorType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::add_user_pool_client_secret::AddUserPoolClientSecretInput;
-///
-/// let input = AddUserPoolClientSecretInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .add_user_pool_client_secret()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .client_secret("ClientSecret")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -223,5 +227,104 @@ impl std::error::Error for AddUserPoolClientSecretError {
             Self::ResourceNotFoundException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AddUserPoolClientSecretError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InternalServerException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalServerException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                AccessDeniedException::CODE => {
+                    serde_json::from_slice(body).map(Self::AccessDeniedException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AddUserPoolClientSecret",
+    signed: true,
+};
+/// Sends `AddUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::add_user_pool_client_secret`](crate::Client::add_user_pool_client_secret).
+#[derive(Debug, Clone)]
+pub struct AddUserPoolClientSecretFluentBuilder {
+    handle: Handle,
+    input: AddUserPoolClientSecretInputBuilder,
+}
+impl AddUserPoolClientSecretFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AddUserPoolClientSecretFluentBuilder {
+            handle,
+            input: AddUserPoolClientSecretInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AddUserPoolClientSecretInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AddUserPoolClientSecretOutput, SdkError<AddUserPoolClientSecretError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the app client.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client for which you want to create a new secret.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The client secret value you want to use. If you don't provide this parameter, Amazon Cognito
+    /// generates a secure secret for you.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_secret(value);
+        self
+    }
+    /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    pub fn set_client_secret(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_secret(value);
+        self
     }
 }

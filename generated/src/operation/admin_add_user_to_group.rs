@@ -3,7 +3,8 @@
 //! The `AdminAddUserToGroup` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -28,15 +29,18 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_add_user_to_group::AdminAddUserToGroupInput;
-///
-/// let input = AdminAddUserToGroupInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_add_user_to_group()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .group_name("GroupName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -217,5 +221,109 @@ impl std::error::Error for AdminAddUserToGroupError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminAddUserToGroupError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminAddUserToGroup",
+    signed: true,
+};
+/// Sends `AdminAddUserToGroup`: set the input, then [`send`](Self::send). Made by [`Client::admin_add_user_to_group`](crate::Client::admin_add_user_to_group).
+#[derive(Debug, Clone)]
+pub struct AdminAddUserToGroupFluentBuilder {
+    handle: Handle,
+    input: AdminAddUserToGroupInputBuilder,
+}
+impl AdminAddUserToGroupFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminAddUserToGroupFluentBuilder {
+            handle,
+            input: AdminAddUserToGroupInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminAddUserToGroupInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminAddUserToGroupOutput, SdkError<AdminAddUserToGroupError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the group that you want to add the user to.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The name of the group that you want to add your user to.
+    ///
+    /// Required.
+    pub fn group_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.group_name(value);
+        self
+    }
+    /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    pub fn set_group_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_group_name(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     CodeDeliveryFailureException, InternalErrorException, InvalidLambdaResponseException,
@@ -68,13 +69,14 @@ use crate::types::{AttributeType, DeliveryMediumType, MessageActionType, UserTyp
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_create_user::AdminCreateUserInput;
+/// ```no_run
 /// use cognito_idp::types::AttributeType;
 /// use cognito_idp::types::DeliveryMediumType;
 /// use cognito_idp::types::MessageActionType;
 ///
-/// let input = AdminCreateUserInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_create_user()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .user_attributes(AttributeType::builder().name("Name").value("Value").build()?)
@@ -84,8 +86,11 @@ use crate::types::{AttributeType, DeliveryMediumType, MessageActionType, UserTyp
 ///     .message_action(MessageActionType::Resend)
 ///     .desired_delivery_mediums(DeliveryMediumType::Sms)
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -530,5 +535,307 @@ impl std::error::Error for AdminCreateUserError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminCreateUserError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UsernameExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::UsernameExistsException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                CodeDeliveryFailureException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                PreconditionNotMetException::CODE => {
+                    serde_json::from_slice(body).map(Self::PreconditionNotMetException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UnsupportedUserStateException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnsupportedUserStateException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminCreateUser",
+    signed: true,
+};
+/// Sends `AdminCreateUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_create_user`](crate::Client::admin_create_user).
+#[derive(Debug, Clone)]
+pub struct AdminCreateUserFluentBuilder {
+    handle: Handle,
+    input: AdminCreateUserInputBuilder,
+}
+impl AdminCreateUserFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminCreateUserFluentBuilder {
+            handle,
+            input: AdminCreateUserInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminCreateUserInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminCreateUserOutput, SdkError<AdminCreateUserError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to create a user.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The value that you want to set as the username sign-in attribute. The following conditions
+    /// apply to the username parameter.
+    ///
+    /// - The username can't be a duplicate of another username in the same user pool.
+    /// - You can't change the value of a username after you create it.
+    /// - You can only provide a value if usernames are a valid sign-in attribute for your user pool.
+    ///   If your user pool only supports phone numbers or email addresses as sign-in attributes,
+    ///   Amazon Cognito automatically generates a username value. For more information, see
+    ///   [Customizing sign-in
+    ///   attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-aliases).
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// An array of name-value pairs that contain user attributes and attribute values to be set for
+    /// the user to be created. You can create a user without specifying any attributes other than
+    /// `Username`. However, any attributes that you specify as required (when creating a user pool
+    /// or in the **Attributes** tab of the console) either you should supply (in your call to
+    /// `AdminCreateUser`) or the user should supply (when they sign up in response to your welcome
+    /// message).
+    ///
+    /// For custom attributes, you must prepend the `custom:` prefix to the attribute name.
+    ///
+    /// To send a message inviting the user to sign up, you must specify the user's email address or
+    /// phone number. You can do this in your call to AdminCreateUser or in the **Users** tab of the
+    /// Amazon Cognito console for managing your user pools.
+    ///
+    /// You must also provide an email address or phone number when you expect the user to do
+    /// passwordless sign-in with an email or SMS OTP. These attributes must be provided when
+    /// passwordless options are the only available, or when you don't submit a `TemporaryPassword`.
+    ///
+    /// In your `AdminCreateUser` request, you can set the `email_verified` and
+    /// `phone_number_verified` attributes to `true`. The following conditions apply:
+    ///
+    /// - **email**: The email address where you want the user to receive their confirmation code and
+    ///   username. You must provide a value for `email` when you want to set `email_verified` to
+    ///   `true`, or if you set `EMAIL` in the `DesiredDeliveryMediums` parameter.
+    /// - **phone_number**: The phone number where you want the user to receive their confirmation
+    ///   code and username. You must provide a value for `phone_number` when you want to set
+    ///   `phone_number_verified` to `true`, or if you set `SMS` in the `DesiredDeliveryMediums`
+    ///   parameter.
+    pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
+        self.input = self.input.user_attributes(item);
+        self
+    }
+    /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
+        self.input = self.input.set_user_attributes(value);
+        self
+    }
+    /// Temporary user attributes that contribute to the outcomes of your pre sign-up Lambda
+    /// trigger. This set of key-value pairs are for custom validation of information that you
+    /// collect from your users but don't need to retain.
+    ///
+    /// Your Lambda function can analyze this additional data and act on it. Your function can
+    /// automatically confirm and verify select users or perform external API operations like
+    /// logging user attributes and validation data to Amazon CloudWatch Logs.
+    ///
+    /// For more information about the pre sign-up Lambda trigger, see [Pre sign-up Lambda
+    /// trigger](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html).
+    pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
+        self.input = self.input.validation_data(item);
+        self
+    }
+    /// Sets or clears `validation_data`; see [`validation_data`](Self::validation_data).
+    pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
+        self.input = self.input.set_validation_data(value);
+        self
+    }
+    /// The user's temporary password. This password must conform to the password policy that you
+    /// specified when you created the user pool.
+    ///
+    /// The exception to the requirement for a password is when your user pool supports passwordless
+    /// sign-in with email or SMS OTPs. To create a user with no password, omit this parameter or
+    /// submit a blank value. You can only create a passwordless user when passwordless sign-in is
+    /// available.
+    ///
+    /// The temporary password is valid only once. To complete the Admin Create User flow, the user
+    /// must enter the temporary password in the sign-in page, along with a new password to be used
+    /// in all future sign-ins.
+    ///
+    /// If you don't specify a value, Amazon Cognito generates one for you unless you have
+    /// passwordless options active for your user pool.
+    ///
+    /// The temporary password can only be used until the user account expiration limit that you set
+    /// for your user pool. To reset the account after that time limit, you must call
+    /// `AdminCreateUser` again and specify `RESEND` for the `MessageAction` parameter.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn temporary_password(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.temporary_password(value);
+        self
+    }
+    /// Sets or clears `temporary_password`; see [`temporary_password`](Self::temporary_password).
+    pub fn set_temporary_password(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_temporary_password(value);
+        self
+    }
+    /// This parameter is used only if the `phone_number_verified` or `email_verified` attribute is
+    /// set to `True`. Otherwise, it is ignored.
+    ///
+    /// If this parameter is set to `True` and the phone number or email address specified in the
+    /// `UserAttributes` parameter already exists as an alias with a different user, this request
+    /// migrates the alias from the previous user to the newly-created user. The previous user will
+    /// no longer be able to log in using that alias.
+    ///
+    /// If this parameter is set to `False`, the API throws an `AliasExistsException` error if the
+    /// alias already exists. The default value is `False`.
+    pub fn force_alias_creation(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.force_alias_creation(value);
+        self
+    }
+    /// Sets or clears `force_alias_creation`; see [`force_alias_creation`](Self::force_alias_creation).
+    pub fn set_force_alias_creation(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_force_alias_creation(value);
+        self
+    }
+    /// Set to `RESEND` to resend the invitation message to a user that already exists, and to reset
+    /// the temporary-password duration with a new temporary password. Set to `SUPPRESS` to suppress
+    /// sending the message. You can specify only one value.
+    pub fn message_action(mut self, value: impl Into<MessageActionType>) -> Self {
+        self.input = self.input.message_action(value);
+        self
+    }
+    /// Sets or clears `message_action`; see [`message_action`](Self::message_action).
+    pub fn set_message_action(mut self, value: Option<MessageActionType>) -> Self {
+        self.input = self.input.set_message_action(value);
+        self
+    }
+    /// Specify `EMAIL` if email will be used to send the welcome message. Specify `SMS` if the
+    /// phone number will be used. The default value is `SMS`. You can specify more than one value.
+    pub fn desired_delivery_mediums(
+        mut self,
+        item: impl Into<DeliveryMediumType>,
+    ) -> Self {
+        self.input = self.input.desired_delivery_mediums(item);
+        self
+    }
+    /// Sets or clears `desired_delivery_mediums`; see [`desired_delivery_mediums`](Self::desired_delivery_mediums).
+    pub fn set_desired_delivery_mediums(
+        mut self,
+        value: Option<Vec<DeliveryMediumType>>,
+    ) -> Self {
+        self.input = self.input.set_desired_delivery_mediums(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminDeleteUser` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -27,14 +28,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_delete_user::AdminDeleteUserInput;
-///
-/// let input = AdminDeleteUserInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_delete_user()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -189,5 +193,97 @@ impl std::error::Error for AdminDeleteUserError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminDeleteUserError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminDeleteUser",
+    signed: true,
+};
+/// Sends `AdminDeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_user`](crate::Client::admin_delete_user).
+#[derive(Debug, Clone)]
+pub struct AdminDeleteUserFluentBuilder {
+    handle: Handle,
+    input: AdminDeleteUserInputBuilder,
+}
+impl AdminDeleteUserFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminDeleteUserFluentBuilder {
+            handle,
+            input: AdminDeleteUserInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminDeleteUserInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminDeleteUserOutput, SdkError<AdminDeleteUserError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to delete the user.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminDisableProviderForUser` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AliasExistsException, InternalErrorException, InvalidParameterException,
@@ -50,15 +51,19 @@ use crate::types::ProviderUserIdentifierType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_disable_provider_for_user::AdminDisableProviderForUserInput;
+/// ```no_run
 /// use cognito_idp::types::ProviderUserIdentifierType;
 ///
-/// let input = AdminDisableProviderForUserInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_disable_provider_for_user()
 ///     .user_pool_id("UserPoolId")
 ///     .user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -203,5 +208,100 @@ impl std::error::Error for AdminDisableProviderForUserError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminDisableProviderForUserError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                AliasExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::AliasExistsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminDisableProviderForUser",
+    signed: true,
+};
+/// Sends `AdminDisableProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_disable_provider_for_user`](crate::Client::admin_disable_provider_for_user).
+#[derive(Debug, Clone)]
+pub struct AdminDisableProviderForUserFluentBuilder {
+    handle: Handle,
+    input: AdminDisableProviderForUserInputBuilder,
+}
+impl AdminDisableProviderForUserFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminDisableProviderForUserFluentBuilder {
+            handle,
+            input: AdminDisableProviderForUserInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminDisableProviderForUserInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        AdminDisableProviderForUserOutput,
+        SdkError<AdminDisableProviderForUserError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to delete the user's linked identities.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The user profile that you want to delete a linked identity from.
+    ///
+    /// Required.
+    pub fn user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
+        self.input = self.input.user(value);
+        self
+    }
+    /// Sets or clears `user`; see [`user`](Self::user).
+    pub fn set_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
+        self.input = self.input.set_user(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminGetDevice` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException,
@@ -30,15 +31,18 @@ use crate::types::DeviceType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_get_device::AdminGetDeviceInput;
-///
-/// let input = AdminGetDeviceInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_get_device()
 ///     .device_key("DeviceKey")
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -238,5 +242,110 @@ impl std::error::Error for AdminGetDeviceError {
             Self::NotAuthorizedException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminGetDeviceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminGetDevice",
+    signed: true,
+};
+/// Sends `AdminGetDevice`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_device`](crate::Client::admin_get_device).
+#[derive(Debug, Clone)]
+pub struct AdminGetDeviceFluentBuilder {
+    handle: Handle,
+    input: AdminGetDeviceInputBuilder,
+}
+impl AdminGetDeviceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminGetDeviceFluentBuilder {
+            handle,
+            input: AdminGetDeviceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminGetDeviceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminGetDeviceOutput, SdkError<AdminGetDeviceError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The key of the device that you want to delete.
+    ///
+    /// Required.
+    pub fn device_key(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.device_key(value);
+        self
+    }
+    /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    pub fn set_device_key(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_device_key(value);
+        self
+    }
+    /// The ID of the user pool where the device owner is a user.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
     }
 }

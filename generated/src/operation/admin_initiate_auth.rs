@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException,
@@ -59,14 +60,15 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_initiate_auth::AdminInitiateAuthInput;
+/// ```no_run
 /// use cognito_idp::types::AnalyticsMetadataType;
 /// use cognito_idp::types::AuthFlowType;
 /// use cognito_idp::types::ContextDataType;
 /// use cognito_idp::types::HttpHeader;
 ///
-/// let input = AdminInitiateAuthInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_initiate_auth()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .auth_flow(AuthFlowType::UserSrpAuth)
@@ -75,8 +77,11 @@ use crate::types::{
 ///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
 ///     .context_data(ContextDataType::builder().ip_address("IpAddress").server_name("ServerName").server_path("ServerPath").http_headers(HttpHeader::builder().build()).encoded_data("EncodedData").build()?)
 ///     .session("Session")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -757,5 +762,355 @@ impl std::error::Error for AdminInitiateAuthError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminInitiateAuthError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                UnsupportedOperationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnsupportedOperationException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                MfaMethodNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::MfaMethodNotFoundException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminInitiateAuth",
+    signed: true,
+};
+/// Sends `AdminInitiateAuth`: set the input, then [`send`](Self::send). Made by [`Client::admin_initiate_auth`](crate::Client::admin_initiate_auth).
+#[derive(Debug, Clone)]
+pub struct AdminInitiateAuthFluentBuilder {
+    handle: Handle,
+    input: AdminInitiateAuthInputBuilder,
+}
+impl AdminInitiateAuthFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminInitiateAuthFluentBuilder {
+            handle,
+            input: AdminInitiateAuthInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminInitiateAuthInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminInitiateAuthOutput, SdkError<AdminInitiateAuthError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where the user wants to sign in.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client where the user wants to sign in.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The authentication flow that you want to initiate. Each `AuthFlow` has linked
+    /// `AuthParameters` that you must submit. The following are some example flows.
+    ///
+    /// - **USER_AUTH**: The entry point for [choice-based
+    ///   authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice)
+    ///   with passwords, one-time passwords, and WebAuthn authenticators. Request a preferred
+    ///   authentication type or review available authentication types. From the offered
+    ///   authentication types, select one in a challenge response and then authenticate with that
+    ///   method in an additional challenge response. To activate this setting, your user pool must be
+    ///   in the [Essentials
+    ///   tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    ///   or higher.
+    /// - **USER_SRP_AUTH**: Username-password authentication with the Secure Remote Password (SRP)
+    ///   protocol. For more information, see [Use SRP password verification in custom authentication
+    ///   flow](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow.html#Using-SRP-password-verification-in-custom-authentication-flow).
+    /// - **REFRESH_TOKEN_AUTH and REFRESH_TOKEN**: Receive new ID and access tokens when you pass a
+    ///   `REFRESH_TOKEN` parameter with a valid refresh token as the value. For more information, see
+    ///   [Using the refresh
+    ///   token](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html).
+    /// - **CUSTOM_AUTH**: Custom authentication with Lambda triggers. For more information, see
+    ///   [Custom authentication challenge Lambda
+    ///   triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-challenge.html).
+    /// - **ADMIN_USER_PASSWORD_AUTH**: Server-side username-password authentication with the password
+    ///   sent directly in the request. For more information about client-side and server-side
+    ///   authentication, see [SDK authorization
+    ///   models](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-public-server-side.html).
+    ///
+    /// Required.
+    pub fn auth_flow(mut self, value: impl Into<AuthFlowType>) -> Self {
+        self.input = self.input.auth_flow(value);
+        self
+    }
+    /// Sets or clears `auth_flow`; see [`auth_flow`](Self::auth_flow).
+    pub fn set_auth_flow(mut self, value: Option<AuthFlowType>) -> Self {
+        self.input = self.input.set_auth_flow(value);
+        self
+    }
+    /// The authentication parameters. These are inputs corresponding to the `AuthFlow` that you're
+    /// invoking.
+    ///
+    /// The following are some authentication flows and their parameters. Add a `SECRET_HASH`
+    /// parameter if your app client has a client secret. Add `DEVICE_KEY` if you want to bypass
+    /// multi-factor authentication with a remembered device.
+    ///
+    /// - **USER_AUTH**
+    ///
+    ///   - `USERNAME` (required)
+    ///   - `PREFERRED_CHALLENGE`. If you don't provide a value for `PREFERRED_CHALLENGE`, Amazon
+    ///     Cognito responds with the `AvailableChallenges` parameter that specifies the available
+    ///     sign-in methods.
+    ///   - `TARGET_ACR_VALUES`. An optional, space-separated list of the authentication context class
+    ///     reference (ACR) level URIs that you want the user to reach. List the levels in priority
+    ///     order, from highest to lowest. Amazon Cognito attempts the highest-priority level that the
+    ///     user can satisfy, and falls back through the list. Amazon Cognito ignores any value that it
+    ///     doesn't recognize. If none of the requested values are valid, Amazon Cognito returns an
+    ///     error.
+    ///
+    ///     Requesting step-up authentication with this parameter requires the Essentials or Plus
+    ///     feature plan. On a lower feature plan, AdminInitiateAuth returns a
+    ///     FeatureUnavailableInTierException. `USERNAME` is required. When you provide an
+    ///     `ACCESS_TOKEN`, you must also provide `TARGET_ACR_VALUES`. Amazon Cognito returns an error
+    ///     if you provide an `ACCESS_TOKEN` without `TARGET_ACR_VALUES`. The `USERNAME` that you
+    ///     provide must match the user that the `ACCESS_TOKEN` was issued for.
+    ///
+    ///     For more information about step-up authentication and how Amazon Cognito handles
+    ///     multi-factor authentication requirements, see [Step-up authentication with ACR and
+    ///     AMR](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-step-up-authentication.html)
+    ///     in the *Amazon Cognito Developer Guide*.
+    ///   - `MAX_AGE`. An optional integer that sets the maximum number of seconds allowed since the
+    ///     user last authenticated. If the user's most recent authentication is older than this value,
+    ///     Amazon Cognito discards the authentication-methods credit from any access token that you
+    ///     provide and processes the request as a fresh authentication toward the target level. The
+    ///     access token itself remains valid.
+    /// - **USER_SRP_AUTH**
+    ///
+    ///   - `USERNAME` (required)
+    ///   - `SRP_A` (required)
+    /// - **ADMIN_USER_PASSWORD_AUTH**
+    ///
+    ///   - `USERNAME` (required)
+    ///   - `PASSWORD` (required)
+    /// - **REFRESH_TOKEN_AUTH/REFRESH_TOKEN**
+    ///
+    ///   - `REFRESH_TOKEN`(required)
+    /// - **CUSTOM_AUTH**
+    ///
+    ///   - `USERNAME` (required)
+    ///   - `ChallengeName: SRP_A` (when preceding custom authentication with SRP authentication)
+    ///   - `SRP_A: (An SRP_A value)` (when preceding custom authentication with SRP authentication)
+    ///
+    /// For more information about `SECRET_HASH`, see [Computing secret hash
+    /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
+    /// For information about `DEVICE_KEY`, see [Working with user devices in your user
+    /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn auth_parameters(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.auth_parameters(key, value);
+        self
+    }
+    /// Sets or clears `auth_parameters`; see [`auth_parameters`](Self::auth_parameters).
+    pub fn set_auth_parameters(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_auth_parameters(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// The `ClientMetadata` value is passed as input to the functions for only the following
+    /// triggers:
+    ///
+    /// - Pre signup
+    /// - Pre authentication
+    /// - User migration
+    ///
+    /// This request also invokes the functions for the following triggers, but doesn't pass
+    /// `ClientMetadata`:
+    ///
+    /// - Post authentication
+    /// - Custom message
+    /// - Pre token generation
+    /// - Create auth challenge
+    /// - Define auth challenge
+    /// - Custom email sender
+    /// - Custom SMS sender
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
+    }
+    /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
+    /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
+    /// example a device identifier, email address, or phone number.
+    pub fn analytics_metadata(
+        mut self,
+        value: impl Into<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.analytics_metadata(value);
+        self
+    }
+    /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    pub fn set_analytics_metadata(
+        mut self,
+        value: Option<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.set_analytics_metadata(value);
+        self
+    }
+    /// Contextual data about your user session like the device fingerprint, IP address, or
+    /// location. Amazon Cognito threat protection evaluates the risk of an authentication event
+    /// based on the context that your app generates and passes to Amazon Cognito when it makes API
+    /// requests.
+    ///
+    /// For more information, see [Collecting data for threat protection in
+    /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
+    pub fn context_data(mut self, value: impl Into<ContextDataType>) -> Self {
+        self.input = self.input.context_data(value);
+        self
+    }
+    /// Sets or clears `context_data`; see [`context_data`](Self::context_data).
+    pub fn set_context_data(mut self, value: Option<ContextDataType>) -> Self {
+        self.input = self.input.set_context_data(value);
+        self
+    }
+    /// The optional session ID from a `ConfirmSignUp` API request. You can sign in a user directly
+    /// from the sign-up process with an `AuthFlow` of `USER_AUTH` and `AuthParameters` of
+    /// `EMAIL_OTP` or `SMS_OTP`, depending on how your user pool sent the confirmation-code
+    /// message.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn session(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session(value);
+        self
+    }
+    /// Sets or clears `session`; see [`session`](Self::session).
+    pub fn set_session(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session(value);
+        self
     }
 }

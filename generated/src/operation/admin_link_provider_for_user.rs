@@ -3,7 +3,8 @@
 //! The `AdminLinkProviderForUser` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AliasExistsException, InternalErrorException, InvalidParameterException,
@@ -43,16 +44,20 @@ use crate::types::ProviderUserIdentifierType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_link_provider_for_user::AdminLinkProviderForUserInput;
+/// ```no_run
 /// use cognito_idp::types::ProviderUserIdentifierType;
 ///
-/// let input = AdminLinkProviderForUserInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_link_provider_for_user()
 ///     .user_pool_id("UserPoolId")
 ///     .destination_user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
 ///     .source_user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -260,5 +265,153 @@ impl std::error::Error for AdminLinkProviderForUserError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminLinkProviderForUserError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                AliasExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::AliasExistsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminLinkProviderForUser",
+    signed: true,
+};
+/// Sends `AdminLinkProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_link_provider_for_user`](crate::Client::admin_link_provider_for_user).
+#[derive(Debug, Clone)]
+pub struct AdminLinkProviderForUserFluentBuilder {
+    handle: Handle,
+    input: AdminLinkProviderForUserInputBuilder,
+}
+impl AdminLinkProviderForUserFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminLinkProviderForUserFluentBuilder {
+            handle,
+            input: AdminLinkProviderForUserInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminLinkProviderForUserInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        AdminLinkProviderForUserOutput,
+        SdkError<AdminLinkProviderForUserError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to link a federated identity.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The existing user in the user pool that you want to assign to the external IdP user account.
+    /// This user can be a local (Username + Password) Amazon Cognito user pools user or a federated
+    /// user (for example, a SAML or Facebook user). If the user doesn't exist, Amazon Cognito
+    /// generates an exception. Amazon Cognito returns this user when the new user (with the linked
+    /// IdP attribute) signs in.
+    ///
+    /// For a native username + password user, the `ProviderAttributeValue` for the
+    /// `DestinationUser` should be the username in the user pool. For a federated user, it should
+    /// be the provider-specific `user_id`.
+    ///
+    /// The `ProviderAttributeName` of the `DestinationUser` is ignored.
+    ///
+    /// The `ProviderName` should be set to `Cognito` for users in Cognito user pools.
+    ///
+    /// Required.
+    pub fn destination_user(
+        mut self,
+        value: impl Into<ProviderUserIdentifierType>,
+    ) -> Self {
+        self.input = self.input.destination_user(value);
+        self
+    }
+    /// Sets or clears `destination_user`; see [`destination_user`](Self::destination_user).
+    pub fn set_destination_user(
+        mut self,
+        value: Option<ProviderUserIdentifierType>,
+    ) -> Self {
+        self.input = self.input.set_destination_user(value);
+        self
+    }
+    /// An external IdP account for a user who doesn't exist yet in the user pool. This user must be
+    /// a federated user (for example, a SAML or Facebook user), not another native user.
+    ///
+    /// If the `SourceUser` is using a federated social IdP, such as Facebook, Google, or Login with
+    /// Amazon, you must set the `ProviderAttributeName` to `Cognito_Subject`. For social IdPs, the
+    /// `ProviderName` will be `Facebook`, `Google`, or `LoginWithAmazon`, and Amazon Cognito will
+    /// automatically parse the Facebook, Google, and Login with Amazon tokens for `id`, `sub`, and
+    /// `user_id`, respectively. The `ProviderAttributeValue` for the user must be the same value as
+    /// the `id`, `sub`, or `user_id` value found in the social IdP token.
+    ///
+    /// For OIDC, the `ProviderAttributeName` can be any mapped value from a claim in the ID token,
+    /// or that your app retrieves from the `userInfo` endpoint. For SAML, the
+    /// `ProviderAttributeName` can be any mapped value from a claim in the SAML assertion.
+    ///
+    /// The following additional considerations apply to `SourceUser` for OIDC and SAML providers.
+    ///
+    /// - You must map the claim to a user pool attribute in your IdP configuration, and set the user
+    ///   pool attribute name as the value of `ProviderAttributeName` in your
+    ///   `AdminLinkProviderForUser` request. For example, `email`.
+    /// - When you set `ProviderAttributeName` to `Cognito_Subject`, Amazon Cognito will automatically
+    ///   parse the default unique identifier found in the subject from the IdP token.
+    ///
+    /// Required.
+    pub fn source_user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
+        self.input = self.input.source_user(value);
+        self
+    }
+    /// Sets or clears `source_user`; see [`source_user`](Self::source_user).
+    pub fn set_source_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
+        self.input = self.input.set_source_user(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminListDevices` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException,
@@ -32,16 +33,19 @@ use crate::types::DeviceType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_list_devices::AdminListDevicesInput;
-///
-/// let input = AdminListDevicesInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_list_devices()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .limit(1)
 ///     .pagination_token("PaginationToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -273,5 +277,122 @@ impl std::error::Error for AdminListDevicesError {
             Self::NotAuthorizedException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminListDevicesError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminListDevices",
+    signed: true,
+};
+/// Sends `AdminListDevices`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_devices`](crate::Client::admin_list_devices).
+#[derive(Debug, Clone)]
+pub struct AdminListDevicesFluentBuilder {
+    handle: Handle,
+    input: AdminListDevicesInputBuilder,
+}
+impl AdminListDevicesFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminListDevicesFluentBuilder {
+            handle,
+            input: AdminListDevicesInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminListDevicesInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminListDevicesOutput, SdkError<AdminListDevicesError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where the device owner is a user.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The maximum number of devices that you want Amazon Cognito to return in the response.
+    pub fn limit(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.limit(value);
+        self
+    }
+    /// Sets or clears `limit`; see [`limit`](Self::limit).
+    pub fn set_limit(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_limit(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.pagination_token(value);
+        self
+    }
+    /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_pagination_token(value);
+        self
     }
 }

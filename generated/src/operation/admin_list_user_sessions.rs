@@ -3,7 +3,8 @@
 //! The `AdminListUserSessions` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -21,15 +22,18 @@ use crate::types::SessionDescriptionType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_list_user_sessions::AdminListUserSessionsInput;
-///
-/// let input = AdminListUserSessionsInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_list_user_sessions()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .next_token("NextToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -236,5 +240,105 @@ impl std::error::Error for AdminListUserSessionsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminListUserSessionsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminListUserSessions",
+    signed: true,
+};
+/// Sends `AdminListUserSessions`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_user_sessions`](crate::Client::admin_list_user_sessions).
+#[derive(Debug, Clone)]
+pub struct AdminListUserSessionsFluentBuilder {
+    handle: Handle,
+    input: AdminListUserSessionsInputBuilder,
+}
+impl AdminListUserSessionsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminListUserSessionsFluentBuilder {
+            handle,
+            input: AdminListUserSessionsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminListUserSessionsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminListUserSessionsOutput, SdkError<AdminListUserSessionsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the user.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The username of the user whose sessions you want to list.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// A pagination token that Amazon Cognito returned in a previous response. Use this value to
+    /// retrieve the next page of results if a `NextToken` was included in a prior response.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminRevokeUserSession` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -20,17 +21,21 @@ use crate::types::RevokeAssociatedSessionsType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_revoke_user_session::AdminRevokeUserSessionInput;
+/// ```no_run
 /// use cognito_idp::types::RevokeAssociatedSessionsType;
 ///
-/// let input = AdminRevokeUserSessionInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_revoke_user_session()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .session_id("SessionId")
 ///     .revoke_associated_sessions(RevokeAssociatedSessionsType::None)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -239,5 +244,130 @@ impl std::error::Error for AdminRevokeUserSessionError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminRevokeUserSessionError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminRevokeUserSession",
+    signed: true,
+};
+/// Sends `AdminRevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::admin_revoke_user_session`](crate::Client::admin_revoke_user_session).
+#[derive(Debug, Clone)]
+pub struct AdminRevokeUserSessionFluentBuilder {
+    handle: Handle,
+    input: AdminRevokeUserSessionInputBuilder,
+}
+impl AdminRevokeUserSessionFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminRevokeUserSessionFluentBuilder {
+            handle,
+            input: AdminRevokeUserSessionInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminRevokeUserSessionInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminRevokeUserSessionOutput, SdkError<AdminRevokeUserSessionError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the session.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The username of the user who owns the session. The username must match the user associated
+    /// with the `SessionId`, to confirm they are the intended target user.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The ID of the session to revoke. This is a 28-character string of lowercase letters and
+    /// digits, prefixed with `tkn` for a token session or `sso` for an SSO session.
+    ///
+    /// Required.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session_id(value);
+        self
+    }
+    /// Sets or clears `session_id`; see [`session_id`](Self::session_id).
+    pub fn set_session_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session_id(value);
+        self
+    }
+    /// Specifies whether to also revoke the sessions that are linked to the targeted session.
+    /// `NONE`, the default, revokes only the targeted session. `LINKED` also revokes the directly
+    /// linked session or sessions, interpreted relative to the type of the targeted session:
+    /// revoking a token session also revokes the parent SSO session it came through, and revoking
+    /// an SSO session also revokes the token sessions that came through it. The set of linked
+    /// sessions is eventually consistent, so associated sessions are typically revoked within a few
+    /// seconds.
+    pub fn revoke_associated_sessions(
+        mut self,
+        value: impl Into<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.revoke_associated_sessions(value);
+        self
+    }
+    /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    pub fn set_revoke_associated_sessions(
+        mut self,
+        value: Option<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.set_revoke_associated_sessions(value);
+        self
     }
 }

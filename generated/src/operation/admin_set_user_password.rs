@@ -3,7 +3,8 @@
 //! The `AdminSetUserPassword` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, InvalidPasswordException,
@@ -54,16 +55,19 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_set_user_password::AdminSetUserPasswordInput;
-///
-/// let input = AdminSetUserPasswordInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_set_user_password()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .password("Password")
 ///     .permanent(true)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -273,5 +277,129 @@ impl std::error::Error for AdminSetUserPasswordError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminSetUserPasswordError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                PasswordHistoryPolicyViolationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordHistoryPolicyViolationException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminSetUserPassword",
+    signed: true,
+};
+/// Sends `AdminSetUserPassword`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_password`](crate::Client::admin_set_user_password).
+#[derive(Debug, Clone)]
+pub struct AdminSetUserPasswordFluentBuilder {
+    handle: Handle,
+    input: AdminSetUserPasswordInputBuilder,
+}
+impl AdminSetUserPasswordFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminSetUserPasswordFluentBuilder {
+            handle,
+            input: AdminSetUserPasswordInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminSetUserPasswordInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AdminSetUserPasswordOutput, SdkError<AdminSetUserPasswordError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to set the user's password.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The new temporary or permanent password that you want to set for the user. You can't remove
+    /// the password for a user who already has a password so that they can only sign in with
+    /// passwordless methods. In this scenario, you must create a new user without a password.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn password(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.password(value);
+        self
+    }
+    /// Sets or clears `password`; see [`password`](Self::password).
+    pub fn set_password(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_password(value);
+        self
+    }
+    /// Set to `true` to set a password that the user can immediately sign in with. Set to `false`
+    /// to set a temporary password that the user must change on their next sign-in.
+    pub fn permanent(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.permanent(value);
+        self
+    }
+    /// Sets or clears `permanent`; see [`permanent`](Self::permanent).
+    pub fn set_permanent(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_permanent(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `AdminUpdateAuthEventFeedback` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -38,17 +39,21 @@ use crate::types::FeedbackValueType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackInput;
+/// ```no_run
 /// use cognito_idp::types::FeedbackValueType;
 ///
-/// let input = AdminUpdateAuthEventFeedbackInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_update_auth_event_feedback()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
 ///     .event_id("EventId")
 ///     .feedback_value(FeedbackValueType::Valid)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -261,5 +266,132 @@ impl std::error::Error for AdminUpdateAuthEventFeedbackError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminUpdateAuthEventFeedbackError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserPoolAddOnNotEnabledException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::UserPoolAddOnNotEnabledException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminUpdateAuthEventFeedback",
+    signed: true,
+};
+/// Sends `AdminUpdateAuthEventFeedback`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_auth_event_feedback`](crate::Client::admin_update_auth_event_feedback).
+#[derive(Debug, Clone)]
+pub struct AdminUpdateAuthEventFeedbackFluentBuilder {
+    handle: Handle,
+    input: AdminUpdateAuthEventFeedbackInputBuilder,
+}
+impl AdminUpdateAuthEventFeedbackFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminUpdateAuthEventFeedbackFluentBuilder {
+            handle,
+            input: AdminUpdateAuthEventFeedbackInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminUpdateAuthEventFeedbackInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        AdminUpdateAuthEventFeedbackOutput,
+        SdkError<AdminUpdateAuthEventFeedbackError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to submit authentication-event feedback.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the user that you want to query or modify. The value of this parameter is
+    /// typically your user's username, but it can be any of their alias attributes. If `username`
+    /// isn't an alias attribute in your user pool, this value must be the `sub` of a local user or
+    /// the username of a user from a third-party IdP.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The ID of the threat protection authentication event that you want to update.
+    ///
+    /// Required.
+    pub fn event_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.event_id(value);
+        self
+    }
+    /// Sets or clears `event_id`; see [`event_id`](Self::event_id).
+    pub fn set_event_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_event_id(value);
+        self
+    }
+    /// Your feedback to the authentication event. When you provide a `FeedbackValue` value of
+    /// `valid`, you tell Amazon Cognito that you trust a user session where Amazon Cognito has
+    /// evaluated some level of risk. When you provide a `FeedbackValue` value of `invalid`, you
+    /// tell Amazon Cognito that you don't trust a user session, or you don't believe that Amazon
+    /// Cognito evaluated a high-enough risk level.
+    ///
+    /// Required.
+    pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
+        self.input = self.input.feedback_value(value);
+        self
+    }
+    /// Sets or clears `feedback_value`; see [`feedback_value`](Self::feedback_value).
+    pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
+        self.input = self.input.set_feedback_value(value);
+        self
     }
 }

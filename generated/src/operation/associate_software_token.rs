@@ -3,7 +3,8 @@
 //! The `AssociateSoftwareToken` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::Redacted;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, ForbiddenException, InternalErrorException,
@@ -30,14 +31,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::associate_software_token::AssociateSoftwareTokenInput;
-///
-/// let input = AssociateSoftwareTokenInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .associate_software_token()
 ///     .access_token("AccessToken")
 ///     .session("Session")
-///     .build();
-/// # let _ = input;
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -250,5 +254,101 @@ impl std::error::Error for AssociateSoftwareTokenError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AssociateSoftwareTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                SoftwareTokenMfaNotFoundException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::SoftwareTokenMfaNotFoundException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AssociateSoftwareToken",
+    signed: false,
+};
+/// Sends `AssociateSoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::associate_software_token`](crate::Client::associate_software_token).
+#[derive(Debug, Clone)]
+pub struct AssociateSoftwareTokenFluentBuilder {
+    handle: Handle,
+    input: AssociateSoftwareTokenInputBuilder,
+}
+impl AssociateSoftwareTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AssociateSoftwareTokenFluentBuilder {
+            handle,
+            input: AssociateSoftwareTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AssociateSoftwareTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<AssociateSoftwareTokenOutput, SdkError<AssociateSoftwareTokenError>> {
+        let input = self.input.build();
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// You can provide either an access token or a session ID in the request.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The session identifier that maintains the state of authentication requests and challenge
+    /// responses. In `AssociateSoftwareToken`, this is the session ID from a successful sign-in.
+    /// You can provide either an access token or a session ID in the request.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn session(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session(value);
+        self
+    }
+    /// Sets or clears `session`; see [`session`](Self::session).
+    pub fn set_session(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session(value);
+        self
     }
 }

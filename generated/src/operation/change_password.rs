@@ -3,7 +3,8 @@
 //! The `ChangePassword` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -28,15 +29,18 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::change_password::ChangePasswordInput;
-///
-/// let input = ChangePasswordInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .change_password()
 ///     .previous_password("PreviousPassword")
 ///     .proposed_password("ProposedPassword")
 ///     .access_token("AccessToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -244,5 +248,129 @@ impl std::error::Error for ChangePasswordError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ChangePasswordError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                PasswordHistoryPolicyViolationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordHistoryPolicyViolationException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ChangePassword",
+    signed: false,
+};
+/// Sends `ChangePassword`: set the input, then [`send`](Self::send). Made by [`Client::change_password`](crate::Client::change_password).
+#[derive(Debug, Clone)]
+pub struct ChangePasswordFluentBuilder {
+    handle: Handle,
+    input: ChangePasswordInputBuilder,
+}
+impl ChangePasswordFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ChangePasswordFluentBuilder {
+            handle,
+            input: ChangePasswordInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ChangePasswordInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ChangePasswordOutput, SdkError<ChangePasswordError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The user's previous password. Required if the user has a password. If the user has no
+    /// password and only signs in with passwordless authentication options, you can omit this
+    /// parameter.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn previous_password(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.previous_password(value);
+        self
+    }
+    /// Sets or clears `previous_password`; see [`previous_password`](Self::previous_password).
+    pub fn set_previous_password(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_previous_password(value);
+        self
+    }
+    /// A new password that you prompted the user to enter in your application.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn proposed_password(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.proposed_password(value);
+        self
+    }
+    /// Sets or clears `proposed_password`; see [`proposed_password`](Self::proposed_password).
+    pub fn set_proposed_password(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_proposed_password(value);
+        self
+    }
+    /// A valid access token that Amazon Cognito issued to the user whose password you want to
+    /// change.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
     }
 }

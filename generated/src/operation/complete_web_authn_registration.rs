@@ -3,7 +3,8 @@
 //! The `CompleteWebAuthnRegistration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -22,15 +23,19 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationInput;
+/// ```no_run
 /// use cognito_idp::primitives::Document;
 ///
-/// let input = CompleteWebAuthnRegistrationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .complete_web_authn_registration()
 ///     .access_token("AccessToken")
 ///     .credential(Document::Null)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -223,5 +228,127 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CompleteWebAuthnRegistrationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                WebAuthnNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::WebAuthnNotEnabledException)
+                }
+                WebAuthnChallengeNotFoundException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnChallengeNotFoundException)
+                }
+                WebAuthnRelyingPartyMismatchException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnRelyingPartyMismatchException)
+                }
+                WebAuthnClientMismatchException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnClientMismatchException)
+                }
+                WebAuthnOriginNotAllowedException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnOriginNotAllowedException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                WebAuthnCredentialNotSupportedException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnCredentialNotSupportedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CompleteWebAuthnRegistration",
+    signed: false,
+};
+/// Sends `CompleteWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::complete_web_authn_registration`](crate::Client::complete_web_authn_registration).
+#[derive(Debug, Clone)]
+pub struct CompleteWebAuthnRegistrationFluentBuilder {
+    handle: Handle,
+    input: CompleteWebAuthnRegistrationInputBuilder,
+}
+impl CompleteWebAuthnRegistrationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CompleteWebAuthnRegistrationFluentBuilder {
+            handle,
+            input: CompleteWebAuthnRegistrationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CompleteWebAuthnRegistrationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        CompleteWebAuthnRegistrationOutput,
+        SdkError<CompleteWebAuthnRegistrationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// A
+    /// [RegistrationResponseJSON](https://www.w3.org/TR/WebAuthn-3/#dictdef-registrationresponsejson)
+    /// public-key credential response from the user's passkey provider.
+    ///
+    /// Required.
+    pub fn credential(mut self, value: impl Into<Document>) -> Self {
+        self.input = self.input.credential(value);
+        self
+    }
+    /// Sets or clears `credential`; see [`credential`](Self::credential).
+    pub fn set_credential(mut self, value: Option<Document>) -> Self {
+        self.input = self.input.set_credential(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `ConfirmDevice` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     DeviceKeyExistsException, ForbiddenException, InternalErrorException,
@@ -34,17 +35,21 @@ use crate::types::DeviceSecretVerifierConfigType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::confirm_device::ConfirmDeviceInput;
+/// ```no_run
 /// use cognito_idp::types::DeviceSecretVerifierConfigType;
 ///
-/// let input = ConfirmDeviceInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .confirm_device()
 ///     .access_token("AccessToken")
 ///     .device_key("DeviceKey")
 ///     .device_secret_verifier_config(DeviceSecretVerifierConfigType::builder().password_verifier("PasswordVerifier").salt("Salt").build())
 ///     .device_name("DeviceName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -298,5 +303,148 @@ impl std::error::Error for ConfirmDeviceError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ConfirmDeviceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                UsernameExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::UsernameExistsException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                DeviceKeyExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::DeviceKeyExistsException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ConfirmDevice",
+    signed: false,
+};
+/// Sends `ConfirmDevice`: set the input, then [`send`](Self::send). Made by [`Client::confirm_device`](crate::Client::confirm_device).
+#[derive(Debug, Clone)]
+pub struct ConfirmDeviceFluentBuilder {
+    handle: Handle,
+    input: ConfirmDeviceInputBuilder,
+}
+impl ConfirmDeviceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ConfirmDeviceFluentBuilder {
+            handle,
+            input: ConfirmDeviceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ConfirmDeviceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ConfirmDeviceOutput, SdkError<ConfirmDeviceError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The unique identifier, or device key, of the device that you want to update the status for.
+    ///
+    /// Required.
+    pub fn device_key(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.device_key(value);
+        self
+    }
+    /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    pub fn set_device_key(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_device_key(value);
+        self
+    }
+    /// The configuration of the device secret verifier.
+    pub fn device_secret_verifier_config(
+        mut self,
+        value: impl Into<DeviceSecretVerifierConfigType>,
+    ) -> Self {
+        self.input = self.input.device_secret_verifier_config(value);
+        self
+    }
+    /// Sets or clears `device_secret_verifier_config`; see [`device_secret_verifier_config`](Self::device_secret_verifier_config).
+    pub fn set_device_secret_verifier_config(
+        mut self,
+        value: Option<DeviceSecretVerifierConfigType>,
+    ) -> Self {
+        self.input = self.input.set_device_secret_verifier_config(value);
+        self
+    }
+    /// A friendly name for the device, for example `MyMobilePhone`.
+    pub fn device_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.device_name(value);
+        self
+    }
+    /// Sets or clears `device_name`; see [`device_name`](Self::device_name).
+    pub fn set_device_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_device_name(value);
+        self
     }
 }

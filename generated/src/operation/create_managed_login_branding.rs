@@ -3,7 +3,8 @@
 //! The `CreateManagedLoginBranding` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
@@ -42,8 +43,7 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::create_managed_login_branding::CreateManagedLoginBrandingInput;
+/// ```no_run
 /// use cognito_idp::primitives::Blob;
 /// use cognito_idp::primitives::Document;
 /// use cognito_idp::types::AssetCategoryType;
@@ -51,14 +51,19 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// use cognito_idp::types::AssetType;
 /// use cognito_idp::types::ColorSchemeModeType;
 ///
-/// let input = CreateManagedLoginBrandingInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .create_managed_login_branding()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .use_cognito_provided_values(true)
 ///     .settings(Document::Null)
 ///     .assets(AssetType::builder().category(AssetCategoryType::FaviconIco).color_mode(ColorSchemeModeType::Light).extension(AssetExtensionType::Ico).bytes(Blob::new("Bytes")).resource_id("ResourceId").build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -314,5 +319,151 @@ impl std::error::Error for CreateManagedLoginBrandingError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CreateManagedLoginBrandingError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ManagedLoginBrandingExistsException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ManagedLoginBrandingExistsException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CreateManagedLoginBranding",
+    signed: true,
+};
+/// Sends `CreateManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::create_managed_login_branding`](crate::Client::create_managed_login_branding).
+#[derive(Debug, Clone)]
+pub struct CreateManagedLoginBrandingFluentBuilder {
+    handle: Handle,
+    input: CreateManagedLoginBrandingInputBuilder,
+}
+impl CreateManagedLoginBrandingFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CreateManagedLoginBrandingFluentBuilder {
+            handle,
+            input: CreateManagedLoginBrandingInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CreateManagedLoginBrandingInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        CreateManagedLoginBrandingOutput,
+        SdkError<CreateManagedLoginBrandingError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to create a new branding style.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The app client that you want to create the branding style for. Each style is linked to an
+    /// app client until you delete it.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// When true, applies the default branding style options. These default options are managed by
+    /// Amazon Cognito. You can modify them later in the branding editor.
+    ///
+    /// When you specify `true` for this option, you must also omit values for `Settings` and
+    /// `Assets` in the request.
+    pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.use_cognito_provided_values(value);
+        self
+    }
+    /// Sets or clears `use_cognito_provided_values`; see [`use_cognito_provided_values`](Self::use_cognito_provided_values).
+    pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_use_cognito_provided_values(value);
+        self
+    }
+    /// A JSON file, encoded as a `Document` type, with the the settings that you want to apply to
+    /// your style.
+    ///
+    /// The following components are not currently implemented and reserved for future use:
+    ///
+    /// - `signUp`
+    /// - `instructions`
+    /// - `sessionTimerDisplay`
+    /// - `languageSelector` (for localization, see [Managed login
+    ///   localization)](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-localization)
+    pub fn settings(mut self, value: impl Into<Document>) -> Self {
+        self.input = self.input.settings(value);
+        self
+    }
+    /// Sets or clears `settings`; see [`settings`](Self::settings).
+    pub fn set_settings(mut self, value: Option<Document>) -> Self {
+        self.input = self.input.set_settings(value);
+        self
+    }
+    /// An array of image files that you want to apply to functions like backgrounds, logos, and
+    /// icons. Each object must also indicate whether it is for dark mode, light mode, or
+    /// browser-adaptive mode.
+    pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
+        self.input = self.input.assets(item);
+        self
+    }
+    /// Sets or clears `assets`; see [`assets`](Self::assets).
+    pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
+        self.input = self.input.set_assets(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `CreateResourceServer` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -31,17 +32,21 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::create_resource_server::CreateResourceServerInput;
+/// ```no_run
 /// use cognito_idp::types::ResourceServerScopeType;
 ///
-/// let input = CreateResourceServerInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .create_resource_server()
 ///     .user_pool_id("UserPoolId")
 ///     .identifier("Identifier")
 ///     .name("Name")
 ///     .scopes(ResourceServerScopeType::builder().scope_name("ScopeName").scope_description("ScopeDescription").build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -249,5 +254,124 @@ impl std::error::Error for CreateResourceServerError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CreateResourceServerError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CreateResourceServer",
+    signed: true,
+};
+/// Sends `CreateResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::create_resource_server`](crate::Client::create_resource_server).
+#[derive(Debug, Clone)]
+pub struct CreateResourceServerFluentBuilder {
+    handle: Handle,
+    input: CreateResourceServerInputBuilder,
+}
+impl CreateResourceServerFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CreateResourceServerFluentBuilder {
+            handle,
+            input: CreateResourceServerInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CreateResourceServerInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<CreateResourceServerOutput, SdkError<CreateResourceServerError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to create a resource server.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A unique resource server identifier for the resource server. The identifier can be an API
+    /// friendly name like `solar-system-data`. You can also set an API URL like
+    /// `https://solar-system-data-api.example.com` as your identifier.
+    ///
+    /// Amazon Cognito represents scopes in the access token in the format
+    /// `$resource-server-identifier/$scope`. Longer scope-identifier strings increase the size of
+    /// your access tokens.
+    ///
+    /// Required.
+    pub fn identifier(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.identifier(value);
+        self
+    }
+    /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    pub fn set_identifier(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_identifier(value);
+        self
+    }
+    /// A friendly name for the resource server.
+    ///
+    /// Required.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.name(value);
+        self
+    }
+    /// Sets or clears `name`; see [`name`](Self::name).
+    pub fn set_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_name(value);
+        self
+    }
+    /// A list of custom scopes. Each scope is a key-value map with the keys `ScopeName` and
+    /// `ScopeDescription`. The name of a custom scope is a combination of `ScopeName` and the
+    /// resource server `Name` in this request, for example `MyResourceServerName/MyScopeName`.
+    pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
+        self.input = self.input.scopes(item);
+        self
+    }
+    /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
+        self.input = self.input.set_scopes(value);
+        self
     }
 }

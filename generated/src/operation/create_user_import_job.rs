@@ -3,7 +3,8 @@
 //! The `CreateUserImportJob` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -29,17 +30,21 @@ use crate::types::{PasswordHashingAlgorithmType, UserImportJobType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::create_user_import_job::CreateUserImportJobInput;
+/// ```no_run
 /// use cognito_idp::types::PasswordHashingAlgorithmType;
 ///
-/// let input = CreateUserImportJobInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .create_user_import_job()
 ///     .job_name("JobName")
 ///     .user_pool_id("UserPoolId")
 ///     .cloud_watch_logs_role_arn("CloudWatchLogsRoleArn")
 ///     .password_hashing_algorithm(PasswordHashingAlgorithmType::Bcrypt)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -248,5 +253,129 @@ impl std::error::Error for CreateUserImportJobError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CreateUserImportJobError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                PreconditionNotMetException::CODE => {
+                    serde_json::from_slice(body).map(Self::PreconditionNotMetException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CreateUserImportJob",
+    signed: true,
+};
+/// Sends `CreateUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::create_user_import_job`](crate::Client::create_user_import_job).
+#[derive(Debug, Clone)]
+pub struct CreateUserImportJobFluentBuilder {
+    handle: Handle,
+    input: CreateUserImportJobInputBuilder,
+}
+impl CreateUserImportJobFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CreateUserImportJobFluentBuilder {
+            handle,
+            input: CreateUserImportJobInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CreateUserImportJobInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<CreateUserImportJobOutput, SdkError<CreateUserImportJobError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A friendly name for the user import job.
+    ///
+    /// Required.
+    pub fn job_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.job_name(value);
+        self
+    }
+    /// Sets or clears `job_name`; see [`job_name`](Self::job_name).
+    pub fn set_job_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_job_name(value);
+        self
+    }
+    /// The ID of the user pool that you want to import users into.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// You must specify an IAM role that has permission to log import-job results to Amazon
+    /// CloudWatch Logs. This parameter is the ARN of that role.
+    ///
+    /// Required.
+    pub fn cloud_watch_logs_role_arn(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.cloud_watch_logs_role_arn(value);
+        self
+    }
+    /// Sets or clears `cloud_watch_logs_role_arn`; see [`cloud_watch_logs_role_arn`](Self::cloud_watch_logs_role_arn).
+    pub fn set_cloud_watch_logs_role_arn(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_cloud_watch_logs_role_arn(value);
+        self
+    }
+    /// The password hashing algorithm used to generate the hashes in the CSV file for this import
+    /// job.
+    ///
+    /// Valid values: `BCRYPT` \| `SCRYPT` \| `ARGON2ID` \| `PBKDF2_SHA256`
+    pub fn password_hashing_algorithm(
+        mut self,
+        value: impl Into<PasswordHashingAlgorithmType>,
+    ) -> Self {
+        self.input = self.input.password_hashing_algorithm(value);
+        self
+    }
+    /// Sets or clears `password_hashing_algorithm`; see [`password_hashing_algorithm`](Self::password_hashing_algorithm).
+    pub fn set_password_hashing_algorithm(
+        mut self,
+        value: Option<PasswordHashingAlgorithmType>,
+    ) -> Self {
+        self.input = self.input.set_password_hashing_algorithm(value);
+        self
     }
 }

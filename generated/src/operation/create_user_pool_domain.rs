@@ -3,7 +3,8 @@
 //! The `CreateUserPoolDomain` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -40,21 +41,25 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::create_user_pool_domain::CreateUserPoolDomainInput;
+/// ```no_run
 /// use cognito_idp::types::CustomDomainConfigType;
 /// use cognito_idp::types::FailoverType;
 /// use cognito_idp::types::RoutingType;
 /// use cognito_idp::types::SecurityPolicyType;
 ///
-/// let input = CreateUserPoolDomainInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .create_user_pool_domain()
 ///     .domain("Domain")
 ///     .user_pool_id("UserPoolId")
 ///     .managed_login_version(1)
 ///     .custom_domain_config(CustomDomainConfigType::builder().certificate_arn("CertificateArn").security_policy(SecurityPolicyType::TlsV1).build()?)
 ///     .routing(RoutingType::builder().failover(FailoverType::builder().secondary_region("SecondaryRegion").primary_route53_health_check_id("PrimaryRoute53HealthCheckId").build()?).build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -331,5 +336,163 @@ impl std::error::Error for CreateUserPoolDomainError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CreateUserPoolDomainError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CreateUserPoolDomain",
+    signed: true,
+};
+/// Sends `CreateUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_domain`](crate::Client::create_user_pool_domain).
+#[derive(Debug, Clone)]
+pub struct CreateUserPoolDomainFluentBuilder {
+    handle: Handle,
+    input: CreateUserPoolDomainInputBuilder,
+}
+impl CreateUserPoolDomainFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CreateUserPoolDomainFluentBuilder {
+            handle,
+            input: CreateUserPoolDomainInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CreateUserPoolDomainInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<CreateUserPoolDomainOutput, SdkError<CreateUserPoolDomainError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The domain string. For custom domains, this is the fully-qualified domain name, such as
+    /// `auth.example.com`. For prefix domains, this is the prefix alone, such as `myprefix`. A
+    /// prefix value of `myprefix` for a user pool in the `us-east-1` Region results in a domain of
+    /// `myprefix.auth.us-east-1.amazoncognito.com`.
+    ///
+    /// Required.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.domain(value);
+        self
+    }
+    /// Sets or clears `domain`; see [`domain`](Self::domain).
+    pub fn set_domain(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_domain(value);
+        self
+    }
+    /// The ID of the user pool where you want to add a domain.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The version of managed login branding that you want to apply to your domain. A value of `1`
+    /// indicates hosted UI (classic) and a version of `2` indicates managed login.
+    ///
+    /// Managed login requires that your user pool be configured for any [feature
+    /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html)
+    /// other than `Lite`.
+    ///
+    /// A `ManagedLoginVersion` value of `2` does not activate managed login pages for your app
+    /// client. When you create an app client programmatically, your app client has no branding
+    /// style. To use managed login, create a branding style using the
+    /// [CreateManagedLoginBranding](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateManagedLoginBranding.html)
+    /// operation. When you use the console, Amazon Cognito assigns a default branding style
+    /// automatically. When you use the API or an SDK, you must create a branding style yourself.
+    pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.managed_login_version(value);
+        self
+    }
+    /// Sets or clears `managed_login_version`; see [`managed_login_version`](Self::managed_login_version).
+    pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_managed_login_version(value);
+        self
+    }
+    /// The configuration for a custom domain. Configures your domain with an Certificate Manager
+    /// certificate in the `us-east-1` Region.
+    ///
+    /// Provide this parameter only if you want to use a [custom
+    /// domain](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-add-custom-domain.html)
+    /// for your user pool. Otherwise, you can omit this parameter and use a [prefix
+    /// domain](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html)
+    /// instead.
+    ///
+    /// When you create a custom domain, the passkey RP ID defaults to the custom domain. If you had
+    /// a prefix domain active, this will cause passkey integration for your prefix domain to stop
+    /// working due to a mismatch in RP ID. To keep the prefix domain passkey integration working,
+    /// you can explicitly set RP ID to the prefix domain.
+    pub fn custom_domain_config(
+        mut self,
+        value: impl Into<CustomDomainConfigType>,
+    ) -> Self {
+        self.input = self.input.custom_domain_config(value);
+        self
+    }
+    /// Sets or clears `custom_domain_config`; see [`custom_domain_config`](Self::custom_domain_config).
+    pub fn set_custom_domain_config(
+        mut self,
+        value: Option<CustomDomainConfigType>,
+    ) -> Self {
+        self.input = self.input.set_custom_domain_config(value);
+        self
+    }
+    /// The configuration of routing for requests to the domain for replicas of a replicated user
+    /// pool. The routing configuration is currently only supported for custom domains.
+    pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
+        self.input = self.input.routing(value);
+        self
+    }
+    /// Sets or clears `routing`; see [`routing`](Self::routing).
+    pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
+        self.input = self.input.set_routing(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException, InvalidParameterException,
@@ -31,15 +32,18 @@ use crate::types::UserPoolReplicaType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::create_user_pool_replica::CreateUserPoolReplicaInput;
-///
-/// let input = CreateUserPoolReplicaInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .create_user_pool_replica()
 ///     .user_pool_id("UserPoolId")
 ///     .region_name("RegionName")
 ///     .user_pool_tags("UserPoolTagsKey", "UserPoolTags")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -228,5 +232,116 @@ impl std::error::Error for CreateUserPoolReplicaError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for CreateUserPoolReplicaError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserPoolTaggingException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserPoolTaggingException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "CreateUserPoolReplica",
+    signed: true,
+};
+/// Sends `CreateUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_replica`](crate::Client::create_user_pool_replica).
+#[derive(Debug, Clone)]
+pub struct CreateUserPoolReplicaFluentBuilder {
+    handle: Handle,
+    input: CreateUserPoolReplicaInputBuilder,
+}
+impl CreateUserPoolReplicaFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        CreateUserPoolReplicaFluentBuilder {
+            handle,
+            input: CreateUserPoolReplicaInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &CreateUserPoolReplicaInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<CreateUserPoolReplicaOutput, SdkError<CreateUserPoolReplicaError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool to replicate.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The Amazon Web Services Region where you want to create the replica user pool.
+    ///
+    /// Required.
+    pub fn region_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.region_name(value);
+        self
+    }
+    /// Sets or clears `region_name`; see [`region_name`](Self::region_name).
+    pub fn set_region_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_region_name(value);
+        self
+    }
+    /// A map of tags to assign to the replica user pool. Each tag consists of a key and an optional
+    /// value, both of which you define. You can maintain tags independently on replica user pools.
+    pub fn user_pool_tags(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.user_pool_tags(key, value);
+        self
+    }
+    /// Sets or clears `user_pool_tags`; see [`user_pool_tags`](Self::user_pool_tags).
+    pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_user_pool_tags(value);
+        self
     }
 }

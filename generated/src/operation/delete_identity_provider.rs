@@ -3,7 +3,8 @@
 //! The `DeleteIdentityProvider` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
@@ -30,14 +31,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_identity_provider::DeleteIdentityProviderInput;
-///
-/// let input = DeleteIdentityProviderInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_identity_provider()
 ///     .user_pool_id("UserPoolId")
 ///     .provider_name("ProviderName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -175,5 +179,96 @@ impl std::error::Error for DeleteIdentityProviderError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteIdentityProviderError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                UnsupportedIdentityProviderException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::UnsupportedIdentityProviderException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteIdentityProvider",
+    signed: true,
+};
+/// Sends `DeleteIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::delete_identity_provider`](crate::Client::delete_identity_provider).
+#[derive(Debug, Clone)]
+pub struct DeleteIdentityProviderFluentBuilder {
+    handle: Handle,
+    input: DeleteIdentityProviderInputBuilder,
+}
+impl DeleteIdentityProviderFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteIdentityProviderFluentBuilder {
+            handle,
+            input: DeleteIdentityProviderInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteIdentityProviderInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DeleteIdentityProviderOutput, SdkError<DeleteIdentityProviderError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to delete the identity provider.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the IdP that you want to delete.
+    ///
+    /// Required.
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.provider_name(value);
+        self
+    }
+    /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    pub fn set_provider_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_provider_name(value);
+        self
     }
 }

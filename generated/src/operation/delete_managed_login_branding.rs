@@ -3,7 +3,8 @@
 //! The `DeleteManagedLoginBranding` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
@@ -30,14 +31,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_managed_login_branding::DeleteManagedLoginBrandingInput;
-///
-/// let input = DeleteManagedLoginBrandingInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_managed_login_branding()
 ///     .managed_login_branding_id("ManagedLoginBrandingId")
 ///     .user_pool_id("UserPoolId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -178,5 +182,99 @@ impl std::error::Error for DeleteManagedLoginBrandingError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteManagedLoginBrandingError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteManagedLoginBranding",
+    signed: true,
+};
+/// Sends `DeleteManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::delete_managed_login_branding`](crate::Client::delete_managed_login_branding).
+#[derive(Debug, Clone)]
+pub struct DeleteManagedLoginBrandingFluentBuilder {
+    handle: Handle,
+    input: DeleteManagedLoginBrandingInputBuilder,
+}
+impl DeleteManagedLoginBrandingFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteManagedLoginBrandingFluentBuilder {
+            handle,
+            input: DeleteManagedLoginBrandingInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteManagedLoginBrandingInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DeleteManagedLoginBrandingOutput,
+        SdkError<DeleteManagedLoginBrandingError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the managed login branding style that you want to delete.
+    ///
+    /// Required.
+    pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.managed_login_branding_id(value);
+        self
+    }
+    /// Sets or clears `managed_login_branding_id`; see [`managed_login_branding_id`](Self::managed_login_branding_id).
+    pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_managed_login_branding_id(value);
+        self
+    }
+    /// The ID of the user pool that contains the managed login branding style that you want to
+    /// delete.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DeleteResourceServer` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -31,14 +32,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_resource_server::DeleteResourceServerInput;
-///
-/// let input = DeleteResourceServerInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_resource_server()
 ///     .user_pool_id("UserPoolId")
 ///     .identifier("Identifier")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -173,5 +177,91 @@ impl std::error::Error for DeleteResourceServerError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteResourceServerError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteResourceServer",
+    signed: true,
+};
+/// Sends `DeleteResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::delete_resource_server`](crate::Client::delete_resource_server).
+#[derive(Debug, Clone)]
+pub struct DeleteResourceServerFluentBuilder {
+    handle: Handle,
+    input: DeleteResourceServerInputBuilder,
+}
+impl DeleteResourceServerFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteResourceServerFluentBuilder {
+            handle,
+            input: DeleteResourceServerInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteResourceServerInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DeleteResourceServerOutput, SdkError<DeleteResourceServerError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to delete the resource server.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The identifier of the resource server that you want to delete.
+    ///
+    /// Required.
+    pub fn identifier(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.identifier(value);
+        self
+    }
+    /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    pub fn set_identifier(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_identifier(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DeleteUser` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -28,13 +29,16 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_user::DeleteUserInput;
-///
-/// let input = DeleteUserInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_user()
 ///     .access_token("AccessToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -175,5 +179,91 @@ impl std::error::Error for DeleteUserError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteUserError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteUser",
+    signed: false,
+};
+/// Sends `DeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::delete_user`](crate::Client::delete_user).
+#[derive(Debug, Clone)]
+pub struct DeleteUserFluentBuilder {
+    handle: Handle,
+    input: DeleteUserInputBuilder,
+}
+impl DeleteUserFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteUserFluentBuilder {
+            handle,
+            input: DeleteUserInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteUserInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<DeleteUserOutput, SdkError<DeleteUserError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
     }
 }

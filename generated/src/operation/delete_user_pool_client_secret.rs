@@ -3,7 +3,8 @@
 //! The `DeleteUserPoolClientSecret` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalServerException, InvalidParameterException, LimitExceededException,
@@ -16,15 +17,18 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretInput;
-///
-/// let input = DeleteUserPoolClientSecretInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_user_pool_client_secret()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .client_secret_id("ClientSecretId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -195,5 +199,103 @@ impl std::error::Error for DeleteUserPoolClientSecretError {
             Self::ResourceNotFoundException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteUserPoolClientSecretError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InternalServerException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalServerException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteUserPoolClientSecret",
+    signed: true,
+};
+/// Sends `DeleteUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_client_secret`](crate::Client::delete_user_pool_client_secret).
+#[derive(Debug, Clone)]
+pub struct DeleteUserPoolClientSecretFluentBuilder {
+    handle: Handle,
+    input: DeleteUserPoolClientSecretInputBuilder,
+}
+impl DeleteUserPoolClientSecretFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteUserPoolClientSecretFluentBuilder {
+            handle,
+            input: DeleteUserPoolClientSecretInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteUserPoolClientSecretInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DeleteUserPoolClientSecretOutput,
+        SdkError<DeleteUserPoolClientSecretError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the app client.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client from which you want to delete the secret.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The unique identifier of the client secret you want to delete.
+    ///
+    /// Required.
+    pub fn client_secret_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_secret_id(value);
+        self
+    }
+    /// Sets or clears `client_secret_id`; see [`client_secret_id`](Self::client_secret_id).
+    pub fn set_client_secret_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_secret_id(value);
+        self
     }
 }

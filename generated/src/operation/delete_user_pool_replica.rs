@@ -3,7 +3,8 @@
 //! The `DeleteUserPoolReplica` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -28,14 +29,17 @@ use crate::types::UserPoolReplicaType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_user_pool_replica::DeleteUserPoolReplicaInput;
-///
-/// let input = DeleteUserPoolReplicaInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_user_pool_replica()
 ///     .user_pool_id("UserPoolId")
 ///     .region_name("RegionName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -188,5 +192,91 @@ impl std::error::Error for DeleteUserPoolReplicaError {
             Self::ResourceNotFoundException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteUserPoolReplicaError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteUserPoolReplica",
+    signed: true,
+};
+/// Sends `DeleteUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_replica`](crate::Client::delete_user_pool_replica).
+#[derive(Debug, Clone)]
+pub struct DeleteUserPoolReplicaFluentBuilder {
+    handle: Handle,
+    input: DeleteUserPoolReplicaInputBuilder,
+}
+impl DeleteUserPoolReplicaFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteUserPoolReplicaFluentBuilder {
+            handle,
+            input: DeleteUserPoolReplicaInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteUserPoolReplicaInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DeleteUserPoolReplicaOutput, SdkError<DeleteUserPoolReplicaError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the replica to delete.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The Amazon Web Services Region of the replica to delete.
+    ///
+    /// Required.
+    pub fn region_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.region_name(value);
+        self
+    }
+    /// Sets or clears `region_name`; see [`region_name`](Self::region_name).
+    pub fn set_region_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_region_name(value);
+        self
     }
 }

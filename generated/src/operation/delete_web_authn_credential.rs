@@ -3,7 +3,8 @@
 //! The `DeleteWebAuthnCredential` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -26,14 +27,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::delete_web_authn_credential::DeleteWebAuthnCredentialInput;
-///
-/// let input = DeleteWebAuthnCredentialInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .delete_web_authn_credential()
 ///     .access_token("AccessToken")
 ///     .credential_id("CredentialId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -199,5 +203,105 @@ impl std::error::Error for DeleteWebAuthnCredentialError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DeleteWebAuthnCredentialError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DeleteWebAuthnCredential",
+    signed: false,
+};
+/// Sends `DeleteWebAuthnCredential`: set the input, then [`send`](Self::send). Made by [`Client::delete_web_authn_credential`](crate::Client::delete_web_authn_credential).
+#[derive(Debug, Clone)]
+pub struct DeleteWebAuthnCredentialFluentBuilder {
+    handle: Handle,
+    input: DeleteWebAuthnCredentialInputBuilder,
+}
+impl DeleteWebAuthnCredentialFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DeleteWebAuthnCredentialFluentBuilder {
+            handle,
+            input: DeleteWebAuthnCredentialInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DeleteWebAuthnCredentialInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DeleteWebAuthnCredentialOutput,
+        SdkError<DeleteWebAuthnCredentialError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The unique identifier of the passkey that you want to delete.
+    ///
+    /// Required.
+    pub fn credential_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.credential_id(value);
+        self
+    }
+    /// Sets or clears `credential_id`; see [`credential_id`](Self::credential_id).
+    pub fn set_credential_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_credential_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeCIMDPolicy` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -27,14 +28,17 @@ use crate::types::CimdPolicyType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_cimd_policy::DescribeCimdPolicyInput;
-///
-/// let input = DescribeCimdPolicyInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_cimd_policy()
 ///     .user_pool_id("UserPoolId")
 ///     .cimd_policy_id("CIMDPolicyId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -190,5 +194,88 @@ impl std::error::Error for DescribeCimdPolicyError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeCimdPolicyError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeCIMDPolicy",
+    signed: true,
+};
+/// Sends `DescribeCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::describe_cimd_policy`](crate::Client::describe_cimd_policy).
+#[derive(Debug, Clone)]
+pub struct DescribeCimdPolicyFluentBuilder {
+    handle: Handle,
+    input: DescribeCimdPolicyInputBuilder,
+}
+impl DescribeCimdPolicyFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeCimdPolicyFluentBuilder {
+            handle,
+            input: DescribeCimdPolicyInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeCimdPolicyInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeCimdPolicyOutput, SdkError<DescribeCimdPolicyError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the CIMD policy.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the CIMD policy that you want to describe.
+    ///
+    /// Required.
+    pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.cimd_policy_id(value);
+        self
+    }
+    /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_cimd_policy_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeIdentityProvider` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -16,14 +17,17 @@ use crate::types::IdentityProviderType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_identity_provider::DescribeIdentityProviderInput;
-///
-/// let input = DescribeIdentityProviderInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_identity_provider()
 ///     .user_pool_id("UserPoolId")
 ///     .provider_name("ProviderName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -177,5 +181,91 @@ impl std::error::Error for DescribeIdentityProviderError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeIdentityProviderError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeIdentityProvider",
+    signed: true,
+};
+/// Sends `DescribeIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::describe_identity_provider`](crate::Client::describe_identity_provider).
+#[derive(Debug, Clone)]
+pub struct DescribeIdentityProviderFluentBuilder {
+    handle: Handle,
+    input: DescribeIdentityProviderInputBuilder,
+}
+impl DescribeIdentityProviderFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeIdentityProviderFluentBuilder {
+            handle,
+            input: DescribeIdentityProviderInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeIdentityProviderInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DescribeIdentityProviderOutput,
+        SdkError<DescribeIdentityProviderError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that has the IdP that you want to describe..
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the IdP that you want to describe.
+    ///
+    /// Required.
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.provider_name(value);
+        self
+    }
+    /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    pub fn set_provider_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_provider_name(value);
+        self
     }
 }

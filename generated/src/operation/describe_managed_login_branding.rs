@@ -3,7 +3,8 @@
 //! The `DescribeManagedLoginBranding` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -17,15 +18,18 @@ use crate::types::ManagedLoginBrandingType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_managed_login_branding::DescribeManagedLoginBrandingInput;
-///
-/// let input = DescribeManagedLoginBrandingInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_managed_login_branding()
 ///     .user_pool_id("UserPoolId")
 ///     .managed_login_branding_id("ManagedLoginBrandingId")
 ///     .return_merged_resources(true)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -202,5 +206,107 @@ impl std::error::Error for DescribeManagedLoginBrandingError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeManagedLoginBrandingError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeManagedLoginBranding",
+    signed: true,
+};
+/// Sends `DescribeManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding`](crate::Client::describe_managed_login_branding).
+#[derive(Debug, Clone)]
+pub struct DescribeManagedLoginBrandingFluentBuilder {
+    handle: Handle,
+    input: DescribeManagedLoginBrandingInputBuilder,
+}
+impl DescribeManagedLoginBrandingFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeManagedLoginBrandingFluentBuilder {
+            handle,
+            input: DescribeManagedLoginBrandingInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeManagedLoginBrandingInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DescribeManagedLoginBrandingOutput,
+        SdkError<DescribeManagedLoginBrandingError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the managed login branding style that you want to get
+    /// information about.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the managed login branding style that you want to get more information about.
+    ///
+    /// Required.
+    pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.managed_login_branding_id(value);
+        self
+    }
+    /// Sets or clears `managed_login_branding_id`; see [`managed_login_branding_id`](Self::managed_login_branding_id).
+    pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_managed_login_branding_id(value);
+        self
+    }
+    /// When `true`, returns values for branding options that are unchanged from Amazon Cognito
+    /// defaults. When `false` or when you omit this parameter, returns only values that you
+    /// customized in your branding style.
+    pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.return_merged_resources(value);
+        self
+    }
+    /// Sets or clears `return_merged_resources`; see [`return_merged_resources`](Self::return_merged_resources).
+    pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_return_merged_resources(value);
+        self
     }
 }

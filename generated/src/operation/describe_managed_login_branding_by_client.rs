@@ -3,7 +3,8 @@
 //! The `DescribeManagedLoginBrandingByClient` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -17,15 +18,18 @@ use crate::types::ManagedLoginBrandingType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientInput;
-///
-/// let input = DescribeManagedLoginBrandingByClientInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_managed_login_branding_by_client()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .return_merged_resources(true)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -220,5 +224,107 @@ impl std::error::Error for DescribeManagedLoginBrandingByClientError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeManagedLoginBrandingByClientError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeManagedLoginBrandingByClient",
+    signed: true,
+};
+/// Sends `DescribeManagedLoginBrandingByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding_by_client`](crate::Client::describe_managed_login_branding_by_client).
+#[derive(Debug, Clone)]
+pub struct DescribeManagedLoginBrandingByClientFluentBuilder {
+    handle: Handle,
+    input: DescribeManagedLoginBrandingByClientInputBuilder,
+}
+impl DescribeManagedLoginBrandingByClientFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeManagedLoginBrandingByClientFluentBuilder {
+            handle,
+            input: DescribeManagedLoginBrandingByClientInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeManagedLoginBrandingByClientInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DescribeManagedLoginBrandingByClientOutput,
+        SdkError<DescribeManagedLoginBrandingByClientError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the app client where you want more information about
+    /// the managed login branding style.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The app client that's assigned to the branding style that you want more information about.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// When `true`, returns values for branding options that are unchanged from Amazon Cognito
+    /// defaults. When `false` or when you omit this parameter, returns only values that you
+    /// customized in your branding style.
+    pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.return_merged_resources(value);
+        self
+    }
+    /// Sets or clears `return_merged_resources`; see [`return_merged_resources`](Self::return_merged_resources).
+    pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_return_merged_resources(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeResourceServer` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -18,14 +19,17 @@ use crate::types::ResourceServerType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_resource_server::DescribeResourceServerInput;
-///
-/// let input = DescribeResourceServerInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_resource_server()
 ///     .user_pool_id("UserPoolId")
 ///     .identifier("Identifier")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -190,5 +194,97 @@ impl std::error::Error for DescribeResourceServerError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeResourceServerError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeResourceServer",
+    signed: true,
+};
+/// Sends `DescribeResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::describe_resource_server`](crate::Client::describe_resource_server).
+#[derive(Debug, Clone)]
+pub struct DescribeResourceServerFluentBuilder {
+    handle: Handle,
+    input: DescribeResourceServerInputBuilder,
+}
+impl DescribeResourceServerFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeResourceServerFluentBuilder {
+            handle,
+            input: DescribeResourceServerInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeResourceServerInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeResourceServerOutput, SdkError<DescribeResourceServerError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that hosts the resource server.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A unique resource server identifier for the resource server. The identifier can be an API
+    /// friendly name like `solar-system-data`. You can also set an API URL like
+    /// `https://solar-system-data-api.example.com` as your identifier.
+    ///
+    /// Amazon Cognito represents scopes in the access token in the format
+    /// `$resource-server-identifier/$scope`. Longer scope-identifier strings increase the size of
+    /// your access tokens.
+    ///
+    /// Required.
+    pub fn identifier(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.identifier(value);
+        self
+    }
+    /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    pub fn set_identifier(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_identifier(value);
+        self
     }
 }

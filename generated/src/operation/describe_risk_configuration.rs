@@ -3,7 +3,8 @@
 //! The `DescribeRiskConfiguration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -21,14 +22,17 @@ use crate::types::RiskConfigurationType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_risk_configuration::DescribeRiskConfigurationInput;
-///
-/// let input = DescribeRiskConfigurationInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_risk_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -215,5 +219,104 @@ impl std::error::Error for DescribeRiskConfigurationError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeRiskConfigurationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserPoolAddOnNotEnabledException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::UserPoolAddOnNotEnabledException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeRiskConfiguration",
+    signed: true,
+};
+/// Sends `DescribeRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::describe_risk_configuration`](crate::Client::describe_risk_configuration).
+#[derive(Debug, Clone)]
+pub struct DescribeRiskConfigurationFluentBuilder {
+    handle: Handle,
+    input: DescribeRiskConfigurationInputBuilder,
+}
+impl DescribeRiskConfigurationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeRiskConfigurationFluentBuilder {
+            handle,
+            input: DescribeRiskConfigurationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeRiskConfigurationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        DescribeRiskConfigurationOutput,
+        SdkError<DescribeRiskConfigurationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool with the risk configuration that you want to inspect. You can apply
+    /// default risk configuration at the user pool level and further customize it from user pool
+    /// defaults at the app-client level. Specify `ClientId` to inspect client-level configuration,
+    /// or `UserPoolId` to inspect pool-level configuration.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client with the risk configuration that you want to inspect. You can apply
+    /// default risk configuration at the user pool level and further customize it from user pool
+    /// defaults at the app-client level. Specify `ClientId` to inspect client-level configuration,
+    /// or `UserPoolId` to inspect pool-level configuration.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeTerms` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -28,14 +29,17 @@ use crate::types::TermsType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_terms::DescribeTermsInput;
-///
-/// let input = DescribeTermsInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_terms()
 ///     .terms_id("TermsId")
 ///     .user_pool_id("UserPoolId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -186,5 +190,91 @@ impl std::error::Error for DescribeTermsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeTermsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeTerms",
+    signed: true,
+};
+/// Sends `DescribeTerms`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms`](crate::Client::describe_terms).
+#[derive(Debug, Clone)]
+pub struct DescribeTermsFluentBuilder {
+    handle: Handle,
+    input: DescribeTermsInputBuilder,
+}
+impl DescribeTermsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeTermsFluentBuilder {
+            handle,
+            input: DescribeTermsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeTermsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeTermsOutput, SdkError<DescribeTermsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the terms documents that you want to describe.
+    ///
+    /// Required.
+    pub fn terms_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.terms_id(value);
+        self
+    }
+    /// Sets or clears `terms_id`; see [`terms_id`](Self::terms_id).
+    pub fn set_terms_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_terms_id(value);
+        self
+    }
+    /// The ID of the user pool that contains the terms documents that you want to describe.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeTermsByClient` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -33,15 +34,18 @@ use crate::types::TermsType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_terms_by_client::DescribeTermsByClientInput;
-///
-/// let input = DescribeTermsByClientInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_terms_by_client()
 ///     .client_id("ClientId")
 ///     .user_pool_id("UserPoolId")
 ///     .terms_name("TermsName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -234,5 +238,103 @@ impl std::error::Error for DescribeTermsByClientError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeTermsByClientError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeTermsByClient",
+    signed: true,
+};
+/// Sends `DescribeTermsByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms_by_client`](crate::Client::describe_terms_by_client).
+#[derive(Debug, Clone)]
+pub struct DescribeTermsByClientFluentBuilder {
+    handle: Handle,
+    input: DescribeTermsByClientInputBuilder,
+}
+impl DescribeTermsByClientFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeTermsByClientFluentBuilder {
+            handle,
+            input: DescribeTermsByClientInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeTermsByClientInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeTermsByClientOutput, SdkError<DescribeTermsByClientError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the app client that the terms documents are associated with.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The ID of the user pool that contains the terms documents that you want to describe.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the terms documents that you want to describe.
+    ///
+    /// Required.
+    pub fn terms_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.terms_name(value);
+        self
+    }
+    /// Sets or clears `terms_name`; see [`terms_name`](Self::terms_name).
+    pub fn set_terms_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_terms_name(value);
+        self
     }
 }

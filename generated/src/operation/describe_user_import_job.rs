@@ -3,7 +3,8 @@
 //! The `DescribeUserImportJob` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -18,14 +19,17 @@ use crate::types::UserImportJobType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_user_import_job::DescribeUserImportJobInput;
-///
-/// let input = DescribeUserImportJobInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_user_import_job()
 ///     .user_pool_id("UserPoolId")
 ///     .job_id("JobId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -179,5 +183,91 @@ impl std::error::Error for DescribeUserImportJobError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeUserImportJobError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeUserImportJob",
+    signed: true,
+};
+/// Sends `DescribeUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_import_job`](crate::Client::describe_user_import_job).
+#[derive(Debug, Clone)]
+pub struct DescribeUserImportJobFluentBuilder {
+    handle: Handle,
+    input: DescribeUserImportJobInputBuilder,
+}
+impl DescribeUserImportJobFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeUserImportJobFluentBuilder {
+            handle,
+            input: DescribeUserImportJobInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeUserImportJobInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeUserImportJobOutput, SdkError<DescribeUserImportJobError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that's associated with the import job.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The Id of the user import job that you want to describe.
+    ///
+    /// Required.
+    pub fn job_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.job_id(value);
+        self
+    }
+    /// Sets or clears `job_id`; see [`job_id`](Self::job_id).
+    pub fn set_job_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_job_id(value);
+        self
     }
 }

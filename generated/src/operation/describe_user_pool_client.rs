@@ -3,7 +3,8 @@
 //! The `DescribeUserPoolClient` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -30,14 +31,17 @@ use crate::types::UserPoolClientType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_user_pool_client::DescribeUserPoolClientInput;
-///
-/// let input = DescribeUserPoolClientInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_user_pool_client()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -206,5 +210,91 @@ impl std::error::Error for DescribeUserPoolClientError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeUserPoolClientError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeUserPoolClient",
+    signed: true,
+};
+/// Sends `DescribeUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_client`](crate::Client::describe_user_pool_client).
+#[derive(Debug, Clone)]
+pub struct DescribeUserPoolClientFluentBuilder {
+    handle: Handle,
+    input: DescribeUserPoolClientInputBuilder,
+}
+impl DescribeUserPoolClientFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeUserPoolClientFluentBuilder {
+            handle,
+            input: DescribeUserPoolClientInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeUserPoolClientInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeUserPoolClientOutput, SdkError<DescribeUserPoolClientError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the app client you want to describe.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client that you want to describe.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `DescribeUserPoolDomain` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -32,13 +33,16 @@ use crate::types::DomainDescriptionType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::describe_user_pool_domain::DescribeUserPoolDomainInput;
-///
-/// let input = DescribeUserPoolDomainInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .describe_user_pool_domain()
 ///     .domain("Domain")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -174,5 +178,78 @@ impl std::error::Error for DescribeUserPoolDomainError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for DescribeUserPoolDomainError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "DescribeUserPoolDomain",
+    signed: true,
+};
+/// Sends `DescribeUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_domain`](crate::Client::describe_user_pool_domain).
+#[derive(Debug, Clone)]
+pub struct DescribeUserPoolDomainFluentBuilder {
+    handle: Handle,
+    input: DescribeUserPoolDomainInputBuilder,
+}
+impl DescribeUserPoolDomainFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        DescribeUserPoolDomainFluentBuilder {
+            handle,
+            input: DescribeUserPoolDomainInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &DescribeUserPoolDomainInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<DescribeUserPoolDomainOutput, SdkError<DescribeUserPoolDomainError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The domain that you want to describe. For custom domains, this is the fully-qualified domain
+    /// name, such as `auth.example.com`. For Amazon Cognito prefix domains, this is the prefix
+    /// alone, such as `auth`.
+    ///
+    /// Required.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.domain(value);
+        self
+    }
+    /// Sets or clears `domain`; see [`domain`](Self::domain).
+    pub fn set_domain(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_domain(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -33,16 +34,19 @@ use crate::types::ClientAuthenticationResultType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_client_token::GetClientTokenInput;
-///
-/// let input = GetClientTokenInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_client_token()
 ///     .client_id("ClientId")
 ///     .secret("Secret")
 ///     .scopes("Scopes")
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -285,5 +289,147 @@ impl std::error::Error for GetClientTokenError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetClientTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetClientToken",
+    signed: true,
+};
+/// Sends `GetClientToken`: set the input, then [`send`](Self::send). Made by [`Client::get_client_token`](crate::Client::get_client_token).
+#[derive(Debug, Clone)]
+pub struct GetClientTokenFluentBuilder {
+    handle: Handle,
+    input: GetClientTokenInputBuilder,
+}
+impl GetClientTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetClientTokenFluentBuilder {
+            handle,
+            input: GetClientTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetClientTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<GetClientTokenOutput, SdkError<GetClientTokenError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the app client that requests the access token. The app client must have a client
+    /// secret and the `ALLOW_CLIENT_TOKEN_AUTH` authentication flow.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// An active secret for the app client.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.secret(value);
+        self
+    }
+    /// Sets or clears `secret`; see [`secret`](Self::secret).
+    pub fn set_secret(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_secret(value);
+        self
+    }
+    /// The custom scopes to authorize in the access token, in the format
+    /// `resource-server-identifier/scope-name`. Each scope must belong to a resource server in your
+    /// user pool. If you don't specify any scopes, Amazon Cognito authorizes the scopes that are
+    /// configured for the app client.
+    pub fn scopes(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.scopes(item);
+        self
+    }
+    /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_scopes(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

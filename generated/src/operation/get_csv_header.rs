@@ -3,7 +3,8 @@
 //! The `GetCSVHeader` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -31,13 +32,16 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_csv_header::GetCsvHeaderInput;
-///
-/// let input = GetCsvHeaderInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_csv_header()
 ///     .user_pool_id("UserPoolId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -183,5 +187,77 @@ impl std::error::Error for GetCsvHeaderError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetCsvHeaderError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetCSVHeader",
+    signed: true,
+};
+/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send). Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
+#[derive(Debug, Clone)]
+pub struct GetCsvHeaderFluentBuilder {
+    handle: Handle,
+    input: GetCsvHeaderInputBuilder,
+}
+impl GetCsvHeaderFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetCsvHeaderFluentBuilder {
+            handle,
+            input: GetCsvHeaderInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetCsvHeaderInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<GetCsvHeaderOutput, SdkError<GetCsvHeaderError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that you want to import users into.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `GetDerivedToken` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidLambdaResponseException,
@@ -37,12 +38,13 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_derived_token::GetDerivedTokenInput;
+/// ```no_run
 /// use cognito_idp::types::IssuedTokenTypeIdentifierType;
 /// use cognito_idp::types::TokenTypeIdentifierType;
 ///
-/// let input = GetDerivedTokenInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_derived_token()
 ///     .client_id("ClientId")
 ///     .client_secret("ClientSecret")
 ///     .subject_token("SubjectToken")
@@ -55,8 +57,11 @@ use crate::types::{
 ///     .audiences("Audiences")
 ///     .resources("Resources")
 ///     .requested_token_type(IssuedTokenTypeIdentifierType::AccessToken)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -588,5 +593,260 @@ impl std::error::Error for GetDerivedTokenError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetDerivedTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetDerivedToken",
+    signed: true,
+};
+/// Sends `GetDerivedToken`: set the input, then [`send`](Self::send). Made by [`Client::get_derived_token`](crate::Client::get_derived_token).
+#[derive(Debug, Clone)]
+pub struct GetDerivedTokenFluentBuilder {
+    handle: Handle,
+    input: GetDerivedTokenInputBuilder,
+}
+impl GetDerivedTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetDerivedTokenFluentBuilder {
+            handle,
+            input: GetDerivedTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetDerivedTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<GetDerivedTokenOutput, SdkError<GetDerivedTokenError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the app client that requests the token exchange.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The client secret of the requested app client, if the client has a secret.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_secret(value);
+        self
+    }
+    /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    pub fn set_client_secret(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_secret(value);
+        self
+    }
+    /// The token that you want to exchange for a new token. This is the credential that represents
+    /// the identity of the party on behalf of whom the request is being made.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn subject_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.subject_token(value);
+        self
+    }
+    /// Sets or clears `subject_token`; see [`subject_token`](Self::subject_token).
+    pub fn set_subject_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_subject_token(value);
+        self
+    }
+    /// The type of the `SubjectToken` that you want to exchange. Valid values:
+    ///
+    /// - `ACCESS_TOKEN` – The subject token is an access token.
+    /// - `ID_TOKEN` – The subject token is an ID token.
+    /// - `SAML2` – The subject token is a SAML 2.0 assertion.
+    ///
+    /// Required.
+    pub fn subject_token_type(
+        mut self,
+        value: impl Into<TokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.subject_token_type(value);
+        self
+    }
+    /// Sets or clears `subject_token_type`; see [`subject_token_type`](Self::subject_token_type).
+    pub fn set_subject_token_type(
+        mut self,
+        value: Option<TokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.set_subject_token_type(value);
+        self
+    }
+    /// The name of the third-party identity provider that issued the `SubjectToken`, if the subject
+    /// token isn't a Amazon Cognito token. Provide this value when your `SubjectToken` came from a
+    /// SAML or OIDC provider that you registered with your user pool, so that Amazon Cognito can
+    /// validate it against that provider's configuration. Omit this parameter for a Amazon Cognito
+    /// ID or access token.
+    pub fn subject_token_provider_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.subject_token_provider_name(value);
+        self
+    }
+    /// Sets or clears `subject_token_provider_name`; see [`subject_token_provider_name`](Self::subject_token_provider_name).
+    pub fn set_subject_token_provider_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_subject_token_provider_name(value);
+        self
+    }
+    /// A token that identifies the intermediary service that is exchanging the token on behalf of
+    /// the user. When you provide an `ActorToken`, the token that Amazon Cognito issues carries an
+    /// `act` claim that identifies the intermediary, so that downstream services can distinguish a
+    /// user acting directly from an intermediary acting on the user's behalf.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn actor_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.actor_token(value);
+        self
+    }
+    /// Sets or clears `actor_token`; see [`actor_token`](Self::actor_token).
+    pub fn set_actor_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_actor_token(value);
+        self
+    }
+    /// The type of the `ActorToken` that you provide. Required when you provide an `ActorToken`.
+    /// Valid values:
+    ///
+    /// - `ACCESS_TOKEN` – The actor token is an access token.
+    /// - `ID_TOKEN` – The actor token is an ID token.
+    /// - `SAML2` – The actor token is a SAML 2.0 assertion.
+    pub fn actor_token_type(
+        mut self,
+        value: impl Into<TokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.actor_token_type(value);
+        self
+    }
+    /// Sets or clears `actor_token_type`; see [`actor_token_type`](Self::actor_token_type).
+    pub fn set_actor_token_type(
+        mut self,
+        value: Option<TokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.set_actor_token_type(value);
+        self
+    }
+    /// The name of the third-party identity provider that issued the `ActorToken`, if the actor
+    /// token isn't a Amazon Cognito token.
+    pub fn actor_token_provider_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.actor_token_provider_name(value);
+        self
+    }
+    /// Sets or clears `actor_token_provider_name`; see [`actor_token_provider_name`](Self::actor_token_provider_name).
+    pub fn set_actor_token_provider_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_actor_token_provider_name(value);
+        self
+    }
+    /// The scopes that you want the new token to have. Amazon Cognito issues a token with the
+    /// intersection of these requested scopes, the scopes of your `SubjectToken`, and the scopes
+    /// that are allowed for the requesting app client. If you don't specify any scopes, Amazon
+    /// Cognito issues a token with the same scopes as your `SubjectToken`.
+    pub fn scopes(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.scopes(item);
+        self
+    }
+    /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_scopes(value);
+        self
+    }
+    /// The logical name of the target service where you intend to use the issued token. You can't
+    /// request both `Audiences` and `Resources` in the same request.
+    pub fn audiences(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.audiences(item);
+        self
+    }
+    /// Sets or clears `audiences`; see [`audiences`](Self::audiences).
+    pub fn set_audiences(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_audiences(value);
+        self
+    }
+    /// The identifier of a resource server in your user pool where you intend to use the issued
+    /// token. You can't request both `Resources` and `Audiences` in the same request.
+    pub fn resources(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.resources(item);
+        self
+    }
+    /// Sets or clears `resources`; see [`resources`](Self::resources).
+    pub fn set_resources(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_resources(value);
+        self
+    }
+    /// The type of token that you want Amazon Cognito to issue. Valid values:
+    ///
+    /// - `ACCESS_TOKEN` – Issues an access token.
+    /// - `ID_TOKEN` – Issues an ID token.
+    ///
+    /// Amazon Cognito can't issue a SAML assertion, so `SAML2` isn't a valid value for this
+    /// parameter.
+    pub fn requested_token_type(
+        mut self,
+        value: impl Into<IssuedTokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.requested_token_type(value);
+        self
+    }
+    /// Sets or clears `requested_token_type`; see [`requested_token_type`](Self::requested_token_type).
+    pub fn set_requested_token_type(
+        mut self,
+        value: Option<IssuedTokenTypeIdentifierType>,
+    ) -> Self {
+        self.input = self.input.set_requested_token_type(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `GetGroup` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -30,14 +31,17 @@ use crate::types::GroupType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_group::GetGroupInput;
-///
-/// let input = GetGroupInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_group()
 ///     .group_name("GroupName")
 ///     .user_pool_id("UserPoolId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -184,5 +188,89 @@ impl std::error::Error for GetGroupError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetGroupError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetGroup",
+    signed: true,
+};
+/// Sends `GetGroup`: set the input, then [`send`](Self::send). Made by [`Client::get_group`](crate::Client::get_group).
+#[derive(Debug, Clone)]
+pub struct GetGroupFluentBuilder {
+    handle: Handle,
+    input: GetGroupInputBuilder,
+}
+impl GetGroupFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetGroupFluentBuilder {
+            handle,
+            input: GetGroupInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetGroupInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<GetGroupOutput, SdkError<GetGroupError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The name of the group that you want to get information about.
+    ///
+    /// Required.
+    pub fn group_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.group_name(value);
+        self
+    }
+    /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    pub fn set_group_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_group_name(value);
+        self
+    }
+    /// The ID of the user pool that contains the group that you want to query.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

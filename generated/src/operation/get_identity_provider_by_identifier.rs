@@ -3,7 +3,8 @@
 //! The `GetIdentityProviderByIdentifier` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -19,14 +20,17 @@ use crate::types::IdentityProviderType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierInput;
-///
-/// let input = GetIdentityProviderByIdentifierInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_identity_provider_by_identifier()
 ///     .user_pool_id("UserPoolId")
 ///     .idp_identifier("IdpIdentifier")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -183,5 +187,93 @@ impl std::error::Error for GetIdentityProviderByIdentifierError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetIdentityProviderByIdentifierError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetIdentityProviderByIdentifier",
+    signed: true,
+};
+/// Sends `GetIdentityProviderByIdentifier`: set the input, then [`send`](Self::send). Made by [`Client::get_identity_provider_by_identifier`](crate::Client::get_identity_provider_by_identifier).
+#[derive(Debug, Clone)]
+pub struct GetIdentityProviderByIdentifierFluentBuilder {
+    handle: Handle,
+    input: GetIdentityProviderByIdentifierInputBuilder,
+}
+impl GetIdentityProviderByIdentifierFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetIdentityProviderByIdentifierFluentBuilder {
+            handle,
+            input: GetIdentityProviderByIdentifierInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetIdentityProviderByIdentifierInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        GetIdentityProviderByIdentifierOutput,
+        SdkError<GetIdentityProviderByIdentifierError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to get information about the IdP.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The identifier that you assigned to your user pool. The identifier is an alternative name
+    /// for an IdP that is distinct from the IdP name. For example, an IdP with a name of `MyIdP`
+    /// might have an identifier of the email domain `example.com`.
+    ///
+    /// Required.
+    pub fn idp_identifier(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.idp_identifier(value);
+        self
+    }
+    /// Sets or clears `idp_identifier`; see [`idp_identifier`](Self::idp_identifier).
+    pub fn set_idp_identifier(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_idp_identifier(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `GetProvisionedLimit` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -27,15 +28,19 @@ use crate::types::{LimitDefinitionType, LimitType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_provisioned_limit::GetProvisionedLimitInput;
+/// ```no_run
 /// use cognito_idp::types::LimitClass;
 /// use cognito_idp::types::LimitDefinitionType;
 ///
-/// let input = GetProvisionedLimitInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_provisioned_limit()
 ///     .limit_definition(LimitDefinitionType::builder().limit_class(LimitClass::ApiCategory).attributes("AttributesKey", "Attributes").build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -168,5 +173,76 @@ impl std::error::Error for GetProvisionedLimitError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetProvisionedLimitError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetProvisionedLimit",
+    signed: true,
+};
+/// Sends `GetProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::get_provisioned_limit`](crate::Client::get_provisioned_limit).
+#[derive(Debug, Clone)]
+pub struct GetProvisionedLimitFluentBuilder {
+    handle: Handle,
+    input: GetProvisionedLimitInputBuilder,
+}
+impl GetProvisionedLimitFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetProvisionedLimitFluentBuilder {
+            handle,
+            input: GetProvisionedLimitInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetProvisionedLimitInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<GetProvisionedLimitOutput, SdkError<GetProvisionedLimitError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The limit to retrieve. Specify the limit class and the attributes that identify the limit.
+    ///
+    /// Required.
+    pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
+        self.input = self.input.limit_definition(value);
+        self
+    }
+    /// Sets or clears `limit_definition`; see [`limit_definition`](Self::limit_definition).
+    pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
+        self.input = self.input.set_limit_definition(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidLambdaResponseException,
@@ -22,17 +23,20 @@ use crate::types::AuthenticationResultType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenInput;
-///
-/// let input = GetTokensFromRefreshTokenInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_tokens_from_refresh_token()
 ///     .refresh_token("RefreshToken")
 ///     .client_id("ClientId")
 ///     .client_secret("ClientSecret")
 ///     .device_key("DeviceKey")
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -329,5 +333,184 @@ impl std::error::Error for GetTokensFromRefreshTokenError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetTokensFromRefreshTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                RefreshTokenReuseException::CODE => {
+                    serde_json::from_slice(body).map(Self::RefreshTokenReuseException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetTokensFromRefreshToken",
+    signed: false,
+};
+/// Sends `GetTokensFromRefreshToken`: set the input, then [`send`](Self::send). Made by [`Client::get_tokens_from_refresh_token`](crate::Client::get_tokens_from_refresh_token).
+#[derive(Debug, Clone)]
+pub struct GetTokensFromRefreshTokenFluentBuilder {
+    handle: Handle,
+    input: GetTokensFromRefreshTokenInputBuilder,
+}
+impl GetTokensFromRefreshTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetTokensFromRefreshTokenFluentBuilder {
+            handle,
+            input: GetTokensFromRefreshTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetTokensFromRefreshTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        GetTokensFromRefreshTokenOutput,
+        SdkError<GetTokensFromRefreshTokenError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid refresh token that can authorize the request for new tokens. When refresh token
+    /// rotation is active in the requested app client, this token is invalidated after the request
+    /// is complete and after an optional grace period.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.refresh_token(value);
+        self
+    }
+    /// Sets or clears `refresh_token`; see [`refresh_token`](Self::refresh_token).
+    pub fn set_refresh_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_refresh_token(value);
+        self
+    }
+    /// The app client that issued the refresh token to the user who wants to request new tokens.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The client secret of the requested app client, if the client has a secret.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_secret(value);
+        self
+    }
+    /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    pub fn set_client_secret(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_secret(value);
+        self
+    }
+    /// When you enable device remembering, Amazon Cognito issues a device key that you can use for
+    /// device authentication that bypasses multi-factor authentication (MFA). To implement
+    /// `GetTokensFromRefreshToken` in a user pool with device remembering, you must capture the
+    /// device key from the initial authentication request. If your application doesn't provide the
+    /// key of a registered device, Amazon Cognito issues a new one. You must provide the confirmed
+    /// device key in this request if device remembering is enabled in your user pool.
+    ///
+    /// For more information about device remembering, see [Working with
+    /// devices](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    pub fn device_key(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.device_key(value);
+        self
+    }
+    /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    pub fn set_device_key(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_device_key(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `GetUserPoolMfaConfig` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -36,13 +37,16 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigInput;
-///
-/// let input = GetUserPoolMfaConfigInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_user_pool_mfa_config()
 ///     .user_pool_id("UserPoolId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -262,5 +266,76 @@ impl std::error::Error for GetUserPoolMfaConfigError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetUserPoolMfaConfigError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetUserPoolMfaConfig",
+    signed: true,
+};
+/// Sends `GetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_mfa_config`](crate::Client::get_user_pool_mfa_config).
+#[derive(Debug, Clone)]
+pub struct GetUserPoolMfaConfigFluentBuilder {
+    handle: Handle,
+    input: GetUserPoolMfaConfigInputBuilder,
+}
+impl GetUserPoolMfaConfigFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetUserPoolMfaConfigFluentBuilder {
+            handle,
+            input: GetUserPoolMfaConfigInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetUserPoolMfaConfigInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<GetUserPoolMfaConfigOutput, SdkError<GetUserPoolMfaConfigError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to query WebAuthn and MFA configuration.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

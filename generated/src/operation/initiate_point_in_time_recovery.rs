@@ -3,7 +3,8 @@
 //! The `InitiatePointInTimeRecovery` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, DateTime};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -96,15 +97,19 @@ use crate::types::RestorationType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryInput;
+/// ```no_run
 /// use cognito_idp::primitives::DateTime;
 ///
-/// let input = InitiatePointInTimeRecoveryInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .initiate_point_in_time_recovery()
 ///     .user_pool_id("UserPoolId")
 ///     .restore_timestamp(DateTime::from_secs(1_700_000_000))
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -277,5 +282,109 @@ impl std::error::Error for InitiatePointInTimeRecoveryError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for InitiatePointInTimeRecoveryError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "InitiatePointInTimeRecovery",
+    signed: true,
+};
+/// Sends `InitiatePointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::initiate_point_in_time_recovery`](crate::Client::initiate_point_in_time_recovery).
+#[derive(Debug, Clone)]
+pub struct InitiatePointInTimeRecoveryFluentBuilder {
+    handle: Handle,
+    input: InitiatePointInTimeRecoveryInputBuilder,
+}
+impl InitiatePointInTimeRecoveryFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        InitiatePointInTimeRecoveryFluentBuilder {
+            handle,
+            input: InitiatePointInTimeRecoveryInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &InitiatePointInTimeRecoveryInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        InitiatePointInTimeRecoveryOutput,
+        SdkError<InitiatePointInTimeRecoveryError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that you want to recover.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The point in time that you want to recover your user pool to. Amazon Cognito reverts changes
+    /// to user data that occurred after this time. The recovery point must be at least 15 minutes
+    /// in the past and within the recovery period of your user pool feature plan: up to 1 day in
+    /// the past with the Essentials feature plan, or up to 14 days in the past with the Plus
+    /// feature plan.
+    ///
+    /// Required.
+    pub fn restore_timestamp(mut self, value: impl Into<DateTime>) -> Self {
+        self.input = self.input.restore_timestamp(value);
+        self
+    }
+    /// Sets or clears `restore_timestamp`; see [`restore_timestamp`](Self::restore_timestamp).
+    pub fn set_restore_timestamp(mut self, value: Option<DateTime>) -> Self {
+        self.input = self.input.set_restore_timestamp(value);
+        self
     }
 }

@@ -3,7 +3,9 @@
 //! The `ListClientMetadataURLs` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -28,16 +30,19 @@ use crate::types::ClientMetadataUrlType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_client_metadata_urls::ListClientMetadataUrlsInput;
-///
-/// let input = ListClientMetadataUrlsInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_client_metadata_urls()
 ///     .user_pool_id("UserPoolId")
 ///     .cimd_policy_id("CIMDPolicyId")
 ///     .next_token("NextToken")
 ///     .max_results(1)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -250,5 +255,138 @@ impl std::error::Error for ListClientMetadataUrlsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListClientMetadataUrlsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListClientMetadataURLs",
+    signed: true,
+};
+/// Sends `ListClientMetadataURLs`: set the input, then [`send`](Self::send). Made by [`Client::list_client_metadata_urls`](crate::Client::list_client_metadata_urls).
+#[derive(Debug, Clone)]
+pub struct ListClientMetadataUrlsFluentBuilder {
+    handle: Handle,
+    input: ListClientMetadataUrlsInputBuilder,
+}
+impl ListClientMetadataUrlsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListClientMetadataUrlsFluentBuilder {
+            handle,
+            input: ListClientMetadataUrlsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListClientMetadataUrlsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListClientMetadataUrlsOutput, SdkError<ListClientMetadataUrlsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    pub fn pages(
+        self,
+    ) -> PageStream<ListClientMetadataUrlsOutput, ListClientMetadataUrlsError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_next_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.next_token.as_deref(),
+        )
+    }
+    /// Every item of `client_metadata_urls` on every page.
+    pub fn items(
+        self,
+    ) -> ItemStream<
+        ClientMetadataUrlType,
+        ListClientMetadataUrlsOutput,
+        ListClientMetadataUrlsError,
+    > {
+        self.pages().items(|page| page.client_metadata_urls)
+    }
+    /// The ID of the user pool that contains the CIMD policy.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the CIMD policy whose client metadata document URLs you want to list.
+    ///
+    /// Required.
+    pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.cimd_policy_id(value);
+        self
+    }
+    /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_cimd_policy_id(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
+    }
+    /// The maximum number of URLs that you want Amazon Cognito to return in the response.
+    pub fn max_results(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.max_results(value);
+        self
+    }
+    /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    pub fn set_max_results(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_max_results(value);
+        self
     }
 }

@@ -3,7 +3,9 @@
 //! The `ListUserPoolClients` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -29,17 +31,21 @@ use crate::types::{ClientTypeType, UserPoolClientDescription};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_user_pool_clients::ListUserPoolClientsInput;
+/// ```no_run
 /// use cognito_idp::types::ClientTypeType;
 ///
-/// let input = ListUserPoolClientsInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_user_pool_clients()
 ///     .user_pool_id("UserPoolId")
 ///     .max_results(1)
 ///     .next_token("NextToken")
 ///     .client_type(ClientTypeType::Regular)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -253,5 +259,149 @@ impl std::error::Error for ListUserPoolClientsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListUserPoolClientsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListUserPoolClients",
+    signed: true,
+};
+/// Sends `ListUserPoolClients`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_clients`](crate::Client::list_user_pool_clients).
+#[derive(Debug, Clone)]
+pub struct ListUserPoolClientsFluentBuilder {
+    handle: Handle,
+    input: ListUserPoolClientsInputBuilder,
+}
+impl ListUserPoolClientsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListUserPoolClientsFluentBuilder {
+            handle,
+            input: ListUserPoolClientsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListUserPoolClientsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListUserPoolClientsOutput, SdkError<ListUserPoolClientsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    pub fn pages(
+        self,
+    ) -> PageStream<ListUserPoolClientsOutput, ListUserPoolClientsError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_next_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.next_token.as_deref(),
+        )
+    }
+    /// Every item of `user_pool_clients` on every page.
+    pub fn items(
+        self,
+    ) -> ItemStream<
+        UserPoolClientDescription,
+        ListUserPoolClientsOutput,
+        ListUserPoolClientsError,
+    > {
+        self.pages().items(|page| page.user_pool_clients.unwrap_or_default())
+    }
+    /// The ID of the user pool where you want to list user pool clients.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The maximum number of app clients that you want Amazon Cognito to return in the response.
+    pub fn max_results(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.max_results(value);
+        self
+    }
+    /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    pub fn set_max_results(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_max_results(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
+    }
+    /// Returns only app clients of this type. For dynamic client registration (`DCR`) and other app
+    /// clients, the following values are valid.
+    ///
+    /// - **REGULAR**: An app client not created through dynamic client registration.
+    /// - **DCR**: An app client created through dynamic client registration.
+    ///
+    /// If you omit `ClientType`, the response includes app clients of all types. When you set this
+    /// filter, a page of results can contain fewer app clients than `MaxResults`, or none, while
+    /// the response still includes a `NextToken`. Continue to request pages until the response has
+    /// no `NextToken`. The app clients in the response don't include their type. To get the type of
+    /// an app client, call `DescribeUserPoolClient`.
+    pub fn client_type(mut self, value: impl Into<ClientTypeType>) -> Self {
+        self.input = self.input.client_type(value);
+        self
+    }
+    /// Sets or clears `client_type`; see [`client_type`](Self::client_type).
+    pub fn set_client_type(mut self, value: Option<ClientTypeType>) -> Self {
+        self.input = self.input.set_client_type(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `ListUserPoolReplicas` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -28,14 +29,17 @@ use crate::types::UserPoolReplicaType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_user_pool_replicas::ListUserPoolReplicasInput;
-///
-/// let input = ListUserPoolReplicasInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_user_pool_replicas()
 ///     .user_pool_id("UserPoolId")
 ///     .next_token("NextToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -202,5 +206,90 @@ impl std::error::Error for ListUserPoolReplicasError {
             Self::ResourceNotFoundException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListUserPoolReplicasError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListUserPoolReplicas",
+    signed: true,
+};
+/// Sends `ListUserPoolReplicas`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_replicas`](crate::Client::list_user_pool_replicas).
+#[derive(Debug, Clone)]
+pub struct ListUserPoolReplicasFluentBuilder {
+    handle: Handle,
+    input: ListUserPoolReplicasInputBuilder,
+}
+impl ListUserPoolReplicasFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListUserPoolReplicasFluentBuilder {
+            handle,
+            input: ListUserPoolReplicasInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListUserPoolReplicasInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListUserPoolReplicasOutput, SdkError<ListUserPoolReplicasError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool for which to list replicas.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A pagination token for retrieving the next page of results. If this parameter is omitted,
+    /// the operation returns the first page of results.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
     }
 }

@@ -3,7 +3,9 @@
 //! The `ListUserPools` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -27,14 +29,17 @@ use crate::types::UserPoolDescriptionType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_user_pools::ListUserPoolsInput;
-///
-/// let input = ListUserPoolsInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_user_pools()
 ///     .next_token("NextToken")
 ///     .max_results(1)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -193,5 +198,107 @@ impl std::error::Error for ListUserPoolsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListUserPoolsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListUserPools",
+    signed: true,
+};
+/// Sends `ListUserPools`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pools`](crate::Client::list_user_pools).
+#[derive(Debug, Clone)]
+pub struct ListUserPoolsFluentBuilder {
+    handle: Handle,
+    input: ListUserPoolsInputBuilder,
+}
+impl ListUserPoolsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListUserPoolsFluentBuilder {
+            handle,
+            input: ListUserPoolsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListUserPoolsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListUserPoolsOutput, SdkError<ListUserPoolsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    pub fn pages(self) -> PageStream<ListUserPoolsOutput, ListUserPoolsError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_next_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.next_token.as_deref(),
+        )
+    }
+    /// Every item of `user_pools` on every page.
+    pub fn items(
+        self,
+    ) -> ItemStream<UserPoolDescriptionType, ListUserPoolsOutput, ListUserPoolsError> {
+        self.pages().items(|page| page.user_pools.unwrap_or_default())
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
+    }
+    /// The maximum number of user pools that you want Amazon Cognito to return in the response.
+    ///
+    /// Required.
+    pub fn max_results(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.max_results(value);
+        self
+    }
+    /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    pub fn set_max_results(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_max_results(value);
+        self
     }
 }

@@ -3,7 +3,9 @@
 //! The `ListUsers` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -31,17 +33,20 @@ use crate::types::UserType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_users::ListUsersInput;
-///
-/// let input = ListUsersInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_users()
 ///     .user_pool_id("UserPoolId")
 ///     .attributes_to_get("AttributesToGet")
 ///     .limit(1)
 ///     .pagination_token("PaginationToken")
 ///     .filter("Filter")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -309,5 +314,194 @@ impl std::error::Error for ListUsersError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListUsersError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListUsers",
+    signed: true,
+};
+/// Sends `ListUsers`: set the input, then [`send`](Self::send). Made by [`Client::list_users`](crate::Client::list_users).
+#[derive(Debug, Clone)]
+pub struct ListUsersFluentBuilder {
+    handle: Handle,
+    input: ListUsersInputBuilder,
+}
+impl ListUsersFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListUsersFluentBuilder {
+            handle,
+            input: ListUsersInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListUsersInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<ListUsersOutput, SdkError<ListUsersError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `pagination_token` of the page before; ends after the last page or the first error.
+    pub fn pages(self) -> PageStream<ListUsersOutput, ListUsersError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_pagination_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.pagination_token.as_deref(),
+        )
+    }
+    /// Every item of `users` on every page.
+    pub fn items(self) -> ItemStream<UserType, ListUsersOutput, ListUsersError> {
+        self.pages().items(|page| page.users.unwrap_or_default())
+    }
+    /// The ID of the user pool where you want to display or search for users.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A JSON array of user attribute names, for example `given_name`, that you want Amazon Cognito
+    /// to include in the response for each user. When you don't provide an `AttributesToGet`
+    /// parameter, Amazon Cognito returns all attributes for each user.
+    ///
+    /// Use `AttributesToGet` with required attributes in your user pool, or in conjunction with
+    /// `Filter`. Amazon Cognito returns an error if not all users in the results have set a value
+    /// for the attribute you request. Attributes that you can't filter on, including custom
+    /// attributes, must have a value set in every user profile before an `AttributesToGet`
+    /// parameter returns results.
+    pub fn attributes_to_get(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.attributes_to_get(item);
+        self
+    }
+    /// Sets or clears `attributes_to_get`; see [`attributes_to_get`](Self::attributes_to_get).
+    pub fn set_attributes_to_get(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_attributes_to_get(value);
+        self
+    }
+    /// The maximum number of users that you want Amazon Cognito to return in the response. In some
+    /// SDK contexts, this operation might return fewer items than you specify in the `Limit`
+    /// parameter without having reached the end of the full list. If the response contains a
+    /// `PaginationToken`, then there are more results.
+    pub fn limit(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.limit(value);
+        self
+    }
+    /// Sets or clears `limit`; see [`limit`](Self::limit).
+    pub fn set_limit(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_limit(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.pagination_token(value);
+        self
+    }
+    /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_pagination_token(value);
+        self
+    }
+    /// A filter string of the form `"AttributeName Filter-Type "AttributeValue"`. Quotation marks
+    /// within the filter string must be escaped using the backslash (`\`) character. For example,
+    /// `"family_name = \"Reddy\""`.
+    ///
+    /// - *AttributeName*: The name of the attribute to search for. You can only search for one
+    ///   attribute at a time.
+    /// - *Filter-Type*: For an exact match, use `=`, for example, "`given_name = \"Jon\"`". For a
+    ///   prefix ("starts with") match, use `^=`, for example, "`given_name ^= \"Jon\"`".
+    /// - *AttributeValue*: The attribute value that must be matched for each user.
+    ///
+    /// If the filter string is empty, `ListUsers` returns all users in the user pool.
+    ///
+    /// You can only search for the following standard attributes:
+    ///
+    /// - `username` (case-sensitive)
+    /// - `email`
+    /// - `phone_number`
+    /// - `name`
+    /// - `given_name`
+    /// - `family_name`
+    /// - `preferred_username`
+    /// - `cognito:user_status` (called **Status** in the Console) (case-insensitive)
+    /// - `status (called Enabled in the Console) (case-sensitive)`
+    /// - `sub`
+    ///
+    /// Custom attributes aren't searchable.
+    ///
+    /// > **Note:** You can also list users with a client-side filter. The server-side filter matches
+    /// > no more than one attribute. For an advanced search, use a client-side filter with the
+    /// > `--query` parameter of the `list-users` action in the CLI. When you use a client-side
+    /// > filter, ListUsers returns a paginated list of zero or more users. You can receive multiple
+    /// > pages in a row with zero results. Repeat the query with each pagination token that is
+    /// > returned until you receive a null pagination token value, and then review the combined
+    /// > result.
+    /// >
+    /// > For more information about server-side and client-side filtering, see [FilteringCLI
+    /// > output](https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-filter.html) in the
+    /// > [Command Line Interface User
+    /// > Guide](https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-filter.html).
+    ///
+    /// For more information, see [Searching for Users Using the ListUsers
+    /// API](https://docs.aws.amazon.com/cognito/latest/developerguide/how-to-manage-user-accounts.html#cognito-user-pools-searching-for-users-using-listusers-api)
+    /// and [Examples of Using the ListUsers
+    /// API](https://docs.aws.amazon.com/cognito/latest/developerguide/how-to-manage-user-accounts.html#cognito-user-pools-searching-for-users-listusers-api-examples)
+    /// in the *Amazon Cognito Developer Guide*.
+    pub fn filter(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.filter(value);
+        self
+    }
+    /// Sets or clears `filter`; see [`filter`](Self::filter).
+    pub fn set_filter(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_filter(value);
+        self
     }
 }

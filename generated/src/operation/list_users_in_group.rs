@@ -3,7 +3,9 @@
 //! The `ListUsersInGroup` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -29,16 +31,19 @@ use crate::types::UserType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_users_in_group::ListUsersInGroupInput;
-///
-/// let input = ListUsersInGroupInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_users_in_group()
 ///     .user_pool_id("UserPoolId")
 ///     .group_name("GroupName")
 ///     .limit(1)
 ///     .next_token("NextToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -245,5 +250,138 @@ impl std::error::Error for ListUsersInGroupError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListUsersInGroupError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListUsersInGroup",
+    signed: true,
+};
+/// Sends `ListUsersInGroup`: set the input, then [`send`](Self::send). Made by [`Client::list_users_in_group`](crate::Client::list_users_in_group).
+#[derive(Debug, Clone)]
+pub struct ListUsersInGroupFluentBuilder {
+    handle: Handle,
+    input: ListUsersInGroupInputBuilder,
+}
+impl ListUsersInGroupFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListUsersInGroupFluentBuilder {
+            handle,
+            input: ListUsersInGroupInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListUsersInGroupInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListUsersInGroupOutput, SdkError<ListUsersInGroupError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    pub fn pages(self) -> PageStream<ListUsersInGroupOutput, ListUsersInGroupError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_next_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.next_token.as_deref(),
+        )
+    }
+    /// Every item of `users` on every page.
+    pub fn items(
+        self,
+    ) -> ItemStream<UserType, ListUsersInGroupOutput, ListUsersInGroupError> {
+        self.pages().items(|page| page.users.unwrap_or_default())
+    }
+    /// The ID of the user pool where you want to view the membership of the requested group.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the group that you want to query for user membership.
+    ///
+    /// Required.
+    pub fn group_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.group_name(value);
+        self
+    }
+    /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    pub fn set_group_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_group_name(value);
+        self
+    }
+    /// The maximum number of groups that you want Amazon Cognito to return in the response. In some
+    /// SDK contexts, this operation might return fewer items than you specify in the `Limit`
+    /// parameter without having reached the end of the full list. If the response contains a
+    /// `PaginationToken`, then there are more results.
+    pub fn limit(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.limit(value);
+        self
+    }
+    /// Sets or clears `limit`; see [`limit`](Self::limit).
+    pub fn set_limit(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_limit(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `ListWebAuthnCredentials` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -28,15 +29,18 @@ use crate::types::WebAuthnCredentialDescription;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::list_web_authn_credentials::ListWebAuthnCredentialsInput;
-///
-/// let input = ListWebAuthnCredentialsInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_web_authn_credentials()
 ///     .access_token("AccessToken")
 ///     .next_token("NextToken")
 ///     .max_results(1)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -260,5 +264,111 @@ impl std::error::Error for ListWebAuthnCredentialsError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListWebAuthnCredentialsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListWebAuthnCredentials",
+    signed: false,
+};
+/// Sends `ListWebAuthnCredentials`: set the input, then [`send`](Self::send). Made by [`Client::list_web_authn_credentials`](crate::Client::list_web_authn_credentials).
+#[derive(Debug, Clone)]
+pub struct ListWebAuthnCredentialsFluentBuilder {
+    handle: Handle,
+    input: ListWebAuthnCredentialsInputBuilder,
+}
+impl ListWebAuthnCredentialsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListWebAuthnCredentialsFluentBuilder {
+            handle,
+            input: ListWebAuthnCredentialsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListWebAuthnCredentialsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<ListWebAuthnCredentialsOutput, SdkError<ListWebAuthnCredentialsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
+    }
+    /// The maximum number of the user's passkey credentials that you want to return.
+    pub fn max_results(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.max_results(value);
+        self
+    }
+    /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    pub fn set_max_results(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_max_results(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AliasExistsException, CodeMismatchException, ExpiredCodeException,
@@ -61,13 +62,14 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::respond_to_auth_challenge::RespondToAuthChallengeInput;
+/// ```no_run
 /// use cognito_idp::types::AnalyticsMetadataType;
 /// use cognito_idp::types::ChallengeNameType;
 /// use cognito_idp::types::UserContextDataType;
 ///
-/// let input = RespondToAuthChallengeInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .respond_to_auth_challenge()
 ///     .client_id("ClientId")
 ///     .challenge_name(ChallengeNameType::SmsMfa)
 ///     .session("Session")
@@ -75,8 +77,11 @@ use crate::types::{
 ///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
 ///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -802,5 +807,412 @@ impl std::error::Error for RespondToAuthChallengeError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for RespondToAuthChallengeError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                CodeMismatchException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                }
+                ExpiredCodeException::CODE => {
+                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                PasswordHistoryPolicyViolationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordHistoryPolicyViolationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                MfaMethodNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::MfaMethodNotFoundException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                AliasExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::AliasExistsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                SoftwareTokenMfaNotFoundException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::SoftwareTokenMfaNotFoundException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "RespondToAuthChallenge",
+    signed: false,
+};
+/// Sends `RespondToAuthChallenge`: set the input, then [`send`](Self::send). Made by [`Client::respond_to_auth_challenge`](crate::Client::respond_to_auth_challenge).
+#[derive(Debug, Clone)]
+pub struct RespondToAuthChallengeFluentBuilder {
+    handle: Handle,
+    input: RespondToAuthChallengeInputBuilder,
+}
+impl RespondToAuthChallengeFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        RespondToAuthChallengeFluentBuilder {
+            handle,
+            input: RespondToAuthChallengeInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &RespondToAuthChallengeInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<RespondToAuthChallengeOutput, SdkError<RespondToAuthChallengeError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the app client where the user is signing in.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The name of the challenge that you are responding to.
+    ///
+    /// > **Note:** You can't respond to an `ADMIN_NO_SRP_AUTH` challenge with this operation.
+    ///
+    /// Possible challenges include the following:
+    ///
+    /// > **Note:** All of the following challenges require `USERNAME` and, when the app client has a
+    /// > client secret, `SECRET_HASH` in the parameters. Include a `DEVICE_KEY` for device
+    /// > authentication.
+    ///
+    /// - `WEB_AUTHN`: Respond to the challenge with the results of a successful authentication with a
+    ///   WebAuthn authenticator, or passkey, as `CREDENTIAL`. Examples of WebAuthn authenticators
+    ///   include biometric devices and security keys.
+    /// - `PASSWORD`: Respond with the user's password as `PASSWORD`.
+    /// - `PASSWORD_SRP`: Respond with the initial SRP secret as `SRP_A`.
+    /// - `SELECT_CHALLENGE`: Respond with a challenge selection as `ANSWER`. It must be one of the
+    ///   challenge types in the `AvailableChallenges` response parameter. Add the parameters of the
+    ///   selected challenge, for example `USERNAME` and `SMS_OTP`.
+    /// - `SMS_MFA`: Respond with the code that your user pool delivered in an SMS message, as
+    ///   `SMS_MFA_CODE`
+    /// - `EMAIL_MFA`: Respond with the code that your user pool delivered in an email message, as
+    ///   `EMAIL_MFA_CODE`
+    /// - `EMAIL_OTP`: Respond with the code that your user pool delivered in an email message, as
+    ///   `EMAIL_OTP_CODE` .
+    /// - `SMS_OTP`: Respond with the code that your user pool delivered in an SMS message, as
+    ///   `SMS_OTP_CODE`.
+    /// - `PASSWORD_VERIFIER`: Respond with the second stage of SRP secrets as
+    ///   `PASSWORD_CLAIM_SIGNATURE`, `PASSWORD_CLAIM_SECRET_BLOCK`, and `TIMESTAMP`.
+    /// - `CUSTOM_CHALLENGE`: This is returned if your custom authentication flow determines that the
+    ///   user should pass another challenge before tokens are issued. The parameters of the challenge
+    ///   are determined by your Lambda function and issued in the `ChallengeParameters` of a
+    ///   challenge response.
+    /// - `DEVICE_SRP_AUTH`: Respond with the initial parameters of device SRP authentication. For
+    ///   more information, see [Signing in with a
+    ///   device](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-signing-in-with-a-device).
+    /// - `DEVICE_PASSWORD_VERIFIER`: Respond with `PASSWORD_CLAIM_SIGNATURE`,
+    ///   `PASSWORD_CLAIM_SECRET_BLOCK`, and `TIMESTAMP` after client-side SRP calculations. For more
+    ///   information, see [Signing in with a
+    ///   device](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-signing-in-with-a-device).
+    /// - `NEW_PASSWORD_REQUIRED`: For users who are required to change their passwords after
+    ///   successful first login. Respond to this challenge with `NEW_PASSWORD` and any required
+    ///   attributes that Amazon Cognito returned in the `requiredAttributes` parameter. You can also
+    ///   set values for attributes that aren't required by your user pool and that your app client
+    ///   can write.
+    ///
+    ///   Amazon Cognito only returns this challenge for users who have temporary passwords. When you
+    ///   create passwordless users, you must provide values for all required attributes.
+    ///
+    ///   > **Note:** In a `NEW_PASSWORD_REQUIRED` challenge response, you can't modify a required
+    ///   > attribute that already has a value. In `AdminRespondToAuthChallenge` or
+    ///   > `RespondToAuthChallenge`, set a value for any keys that Amazon Cognito returned in the
+    ///   > `requiredAttributes` parameter, then use the `AdminUpdateUserAttributes` or
+    ///   > `UpdateUserAttributes` API operation to modify the value of any additional attributes.
+    /// - `MFA_SETUP`: For users who are required to setup an MFA factor before they can sign in. The
+    ///   MFA types activated for the user pool will be listed in the challenge parameters
+    ///   `MFAS_CAN_SETUP` value.
+    ///
+    ///   To set up time-based one-time password (TOTP) MFA, use the session returned in this
+    ///   challenge from `InitiateAuth` or `AdminInitiateAuth` as an input to
+    ///   `AssociateSoftwareToken`. Then, use the session returned by `VerifySoftwareToken` as an
+    ///   input to `RespondToAuthChallenge` or `AdminRespondToAuthChallenge` with challenge name
+    ///   `MFA_SETUP` to complete sign-in.
+    ///
+    ///   To set up SMS or email MFA, collect a `phone_number` or `email` attribute for the user. Then
+    ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
+    ///
+    /// Required.
+    pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
+        self.input = self.input.challenge_name(value);
+        self
+    }
+    /// Sets or clears `challenge_name`; see [`challenge_name`](Self::challenge_name).
+    pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
+        self.input = self.input.set_challenge_name(value);
+        self
+    }
+    /// The session identifier that maintains the state of authentication requests and challenge
+    /// responses. If an `AdminInitiateAuth` or `AdminRespondToAuthChallenge` API request results in
+    /// a determination that your application must pass another challenge, Amazon Cognito returns a
+    /// session with other challenge parameters. Send this session identifier, unmodified, to the
+    /// next `AdminRespondToAuthChallenge` request.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn session(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session(value);
+        self
+    }
+    /// Sets or clears `session`; see [`session`](Self::session).
+    pub fn set_session(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session(value);
+        self
+    }
+    /// The responses to the challenge that you received in the previous request. Each challenge has
+    /// its own required response parameters. The following examples are partial JSON request bodies
+    /// that highlight challenge-response parameters.
+    ///
+    /// > **Important:** You must provide a SECRET_HASH parameter in all challenge responses to an app
+    /// > client that has a client secret. Include a `DEVICE_KEY` for device authentication.
+    ///
+    /// - **SELECT_CHALLENGE**: `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": {
+    ///   "USERNAME": "[username]", "ANSWER": "[Challenge name]"}`
+    ///
+    ///   Available challenges are `PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, and
+    ///   `WEB_AUTHN`.
+    ///
+    ///   Complete authentication in the `SELECT_CHALLENGE` response for `PASSWORD`, `PASSWORD_SRP`,
+    ///   and `WEB_AUTHN`:
+    ///
+    ///   - `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": { "ANSWER": "WEB_AUTHN",
+    ///     "USERNAME": "[username]", "CREDENTIAL": "[AuthenticationResponseJSON]"}`
+    ///
+    ///     See
+    ///     [AuthenticationResponseJSON](https://www.w3.org/TR/WebAuthn-3/#dictdef-authenticationresponsejson).
+    ///   - `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": { "ANSWER": "PASSWORD",
+    ///     "USERNAME": "[username]", "PASSWORD": "[password]"}`
+    ///   - `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": { "ANSWER": "PASSWORD_SRP",
+    ///     "USERNAME": "[username]", "SRP_A": "[SRP_A]"}`
+    ///
+    ///   For `SMS_OTP` and `EMAIL_OTP`, respond with the username and answer. Your user pool will
+    ///   send a code for the user to submit in the next challenge response.
+    ///
+    ///   - `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": { "ANSWER": "SMS_OTP",
+    ///     "USERNAME": "[username]"}`
+    ///   - `"ChallengeName": "SELECT_CHALLENGE", "ChallengeResponses": { "ANSWER": "EMAIL_OTP",
+    ///     "USERNAME": "[username]"}`
+    /// - **WEB_AUTHN**: `"ChallengeName": "WEB_AUTHN", "ChallengeResponses": { "USERNAME":
+    ///   "[username]", "CREDENTIAL": "[AuthenticationResponseJSON]"}`
+    ///
+    ///   See
+    ///   [AuthenticationResponseJSON](https://www.w3.org/TR/WebAuthn-3/#dictdef-authenticationresponsejson).
+    /// - **PASSWORD**: `"ChallengeName": "PASSWORD", "ChallengeResponses": { "USERNAME":
+    ///   "[username]", "PASSWORD": "[password]"}`
+    /// - **PASSWORD_SRP**: `"ChallengeName": "PASSWORD_SRP", "ChallengeResponses": { "USERNAME":
+    ///   "[username]", "SRP_A": "[SRP_A]"}`
+    /// - **SMS_OTP**: `"ChallengeName": "SMS_OTP", "ChallengeResponses": {"SMS_OTP_CODE": "[code]",
+    ///   "USERNAME": "[username]"}`
+    /// - **EMAIL_OTP**: `"ChallengeName": "EMAIL_OTP", "ChallengeResponses": {"EMAIL_OTP_CODE":
+    ///   "[code]", "USERNAME": "[username]"}`
+    /// - **SMS_MFA**: `"ChallengeName": "SMS_MFA", "ChallengeResponses": {"SMS_MFA_CODE": "[code]",
+    ///   "USERNAME": "[username]"}`
+    /// - **PASSWORD_VERIFIER**: This challenge response is part of the SRP flow. Amazon Cognito
+    ///   requires that your application respond to this challenge within a few seconds. When the
+    ///   response time exceeds this period, your user pool returns a `NotAuthorizedException` error.
+    ///
+    ///   `"ChallengeName": "PASSWORD_VERIFIER", "ChallengeResponses": {"PASSWORD_CLAIM_SIGNATURE":
+    ///   "[claim_signature]", "PASSWORD_CLAIM_SECRET_BLOCK": "[secret_block]", "TIMESTAMP":
+    ///   [timestamp], "USERNAME": "[username]"}`
+    /// - **CUSTOM_CHALLENGE**: `"ChallengeName": "CUSTOM_CHALLENGE", "ChallengeResponses":
+    ///   {"USERNAME": "[username]", "ANSWER": "[challenge_answer]"}`
+    /// - **NEW_PASSWORD_REQUIRED**: `"ChallengeName": "NEW_PASSWORD_REQUIRED", "ChallengeResponses":
+    ///   {"NEW_PASSWORD": "[new_password]", "USERNAME": "[username]"}`
+    ///
+    ///   To set any required attributes that `InitiateAuth` returned in an `requiredAttributes`
+    ///   parameter, add `"userAttributes.[attribute_name]": "[attribute_value]"`. This parameter can
+    ///   also set values for writable attributes that aren't required by your user pool.
+    ///
+    ///   > **Note:** In a `NEW_PASSWORD_REQUIRED` challenge response, you can't modify a required
+    ///   > attribute that already has a value. In `AdminRespondToAuthChallenge` or
+    ///   > `RespondToAuthChallenge`, set a value for any keys that Amazon Cognito returned in the
+    ///   > `requiredAttributes` parameter, then use the `AdminUpdateUserAttributes` or
+    ///   > `UpdateUserAttributes` API operation to modify the value of any additional attributes.
+    /// - **SOFTWARE_TOKEN_MFA**: `"ChallengeName": "SOFTWARE_TOKEN_MFA", "ChallengeResponses":
+    ///   {"USERNAME": "[username]", "SOFTWARE_TOKEN_MFA_CODE": [authenticator_code]}`
+    /// - **DEVICE_SRP_AUTH**: `"ChallengeName": "DEVICE_SRP_AUTH", "ChallengeResponses": {"USERNAME":
+    ///   "[username]", "DEVICE_KEY": "[device_key]", "SRP_A": "[srp_a]"}`
+    /// - **DEVICE_PASSWORD_VERIFIER**: `"ChallengeName": "DEVICE_PASSWORD_VERIFIER",
+    ///   "ChallengeResponses": {"DEVICE_KEY": "[device_key]", "PASSWORD_CLAIM_SIGNATURE":
+    ///   "[claim_signature]", "PASSWORD_CLAIM_SECRET_BLOCK": "[secret_block]", "TIMESTAMP":
+    ///   [timestamp], "USERNAME": "[username]"}`
+    /// - **MFA_SETUP**: `"ChallengeName": "MFA_SETUP", "ChallengeResponses": {"USERNAME":
+    ///   "[username]"}, "SESSION": "[Session ID from VerifySoftwareToken]"`
+    /// - **SELECT_MFA_TYPE**: `"ChallengeName": "SELECT_MFA_TYPE", "ChallengeResponses": {"USERNAME":
+    ///   "[username]", "ANSWER": "[SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA]"}`
+    ///
+    /// For more information about `SECRET_HASH`, see [Computing secret hash
+    /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
+    /// For information about `DEVICE_KEY`, see [Working with user devices in your user
+    /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn challenge_responses(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.challenge_responses(key, value);
+        self
+    }
+    /// Sets or clears `challenge_responses`; see [`challenge_responses`](Self::challenge_responses).
+    pub fn set_challenge_responses(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_challenge_responses(value);
+        self
+    }
+    /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
+    /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
+    /// example a device identifier, email address, or phone number.
+    pub fn analytics_metadata(
+        mut self,
+        value: impl Into<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.analytics_metadata(value);
+        self
+    }
+    /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    pub fn set_analytics_metadata(
+        mut self,
+        value: Option<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.set_analytics_metadata(value);
+        self
+    }
+    /// Contextual data about your user session like the device fingerprint, IP address, or
+    /// location. Amazon Cognito threat protection evaluates the risk of an authentication event
+    /// based on the context that your app generates and passes to Amazon Cognito when it makes API
+    /// requests.
+    ///
+    /// For more information, see [Collecting data for threat protection in
+    /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
+        self.input = self.input.user_context_data(value);
+        self
+    }
+    /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
+        self.input = self.input.set_user_context_data(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

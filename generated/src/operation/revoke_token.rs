@@ -3,7 +3,8 @@
 //! The `RevokeToken` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -26,17 +27,21 @@ use crate::types::RevokeAssociatedSessionsType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::revoke_token::RevokeTokenInput;
+/// ```no_run
 /// use cognito_idp::types::RevokeAssociatedSessionsType;
 ///
-/// let input = RevokeTokenInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .revoke_token()
 ///     .token("Token")
 ///     .client_id("ClientId")
 ///     .client_secret("ClientSecret")
 ///     .revoke_associated_sessions(RevokeAssociatedSessionsType::None)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -238,5 +243,128 @@ impl std::error::Error for RevokeTokenError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for RevokeTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                UnauthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnauthorizedException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                UnsupportedOperationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnsupportedOperationException)
+                }
+                UnsupportedTokenTypeException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnsupportedTokenTypeException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "RevokeToken",
+    signed: false,
+};
+/// Sends `RevokeToken`: set the input, then [`send`](Self::send). Made by [`Client::revoke_token`](crate::Client::revoke_token).
+#[derive(Debug, Clone)]
+pub struct RevokeTokenFluentBuilder {
+    handle: Handle,
+    input: RevokeTokenInputBuilder,
+}
+impl RevokeTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        RevokeTokenFluentBuilder {
+            handle,
+            input: RevokeTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &RevokeTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<RevokeTokenOutput, SdkError<RevokeTokenError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The refresh token that you want to revoke.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.token(value);
+        self
+    }
+    /// Sets or clears `token`; see [`token`](Self::token).
+    pub fn set_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_token(value);
+        self
+    }
+    /// The ID of the app client where the token that you want to revoke was issued.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The client secret of the requested app client, if the client has a secret.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_secret(value);
+        self
+    }
+    /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    pub fn set_client_secret(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_secret(value);
+        self
+    }
+    /// Specifies whether to also revoke the SSO session that is linked to the token session being
+    /// revoked. `NONE`, the default, revokes only the token session that is associated with the
+    /// refresh token. `LINKED` also revokes the parent SSO session that the token session came
+    /// through; the other token sessions that came through that SSO session aren't revoked.
+    /// `LINKED` has no effect when session tracking is disabled or when the token session has no
+    /// parent SSO session.
+    pub fn revoke_associated_sessions(
+        mut self,
+        value: impl Into<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.revoke_associated_sessions(value);
+        self
+    }
+    /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    pub fn set_revoke_associated_sessions(
+        mut self,
+        value: Option<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.set_revoke_associated_sessions(value);
+        self
     }
 }

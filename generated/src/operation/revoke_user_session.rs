@@ -3,7 +3,8 @@
 //! The `RevokeUserSession` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -21,16 +22,20 @@ use crate::types::RevokeAssociatedSessionsType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::revoke_user_session::RevokeUserSessionInput;
+/// ```no_run
 /// use cognito_idp::types::RevokeAssociatedSessionsType;
 ///
-/// let input = RevokeUserSessionInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .revoke_user_session()
 ///     .access_token("AccessToken")
 ///     .session_id("SessionId")
 ///     .revoke_associated_sessions(RevokeAssociatedSessionsType::None)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -230,5 +235,129 @@ impl std::error::Error for RevokeUserSessionError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for RevokeUserSessionError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "RevokeUserSession",
+    signed: false,
+};
+/// Sends `RevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::revoke_user_session`](crate::Client::revoke_user_session).
+#[derive(Debug, Clone)]
+pub struct RevokeUserSessionFluentBuilder {
+    handle: Handle,
+    input: RevokeUserSessionInputBuilder,
+}
+impl RevokeUserSessionFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        RevokeUserSessionFluentBuilder {
+            handle,
+            input: RevokeUserSessionInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &RevokeUserSessionInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<RevokeUserSessionOutput, SdkError<RevokeUserSessionError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the user. Amazon Cognito uses this token
+    /// to authorize the request and to identify the user.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The ID of the session to revoke. This is a 28-character string of lowercase letters and
+    /// digits, prefixed with `tkn` for a token session or `sso` for an SSO session. This value
+    /// can't identify the caller's own current session.
+    ///
+    /// Required.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session_id(value);
+        self
+    }
+    /// Sets or clears `session_id`; see [`session_id`](Self::session_id).
+    pub fn set_session_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session_id(value);
+        self
+    }
+    /// Specifies whether to also revoke the sessions that are linked to the targeted session.
+    /// `NONE`, the default, revokes only the targeted session. `LINKED` also revokes the directly
+    /// linked session or sessions, interpreted relative to the type of the targeted session:
+    /// revoking a token session also revokes the parent SSO session it came through, and revoking
+    /// an SSO session also revokes the token sessions that came through it. The set of linked
+    /// sessions is eventually consistent, so associated sessions are typically revoked within a few
+    /// seconds.
+    pub fn revoke_associated_sessions(
+        mut self,
+        value: impl Into<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.revoke_associated_sessions(value);
+        self
+    }
+    /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    pub fn set_revoke_associated_sessions(
+        mut self,
+        value: Option<RevokeAssociatedSessionsType>,
+    ) -> Self {
+        self.input = self.input.set_revoke_associated_sessions(value);
+        self
     }
 }

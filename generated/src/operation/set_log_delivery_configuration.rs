@@ -3,7 +3,8 @@
 //! The `SetLogDeliveryConfiguration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException, InvalidParameterException,
@@ -19,8 +20,7 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationInput;
+/// ```no_run
 /// use cognito_idp::types::CloudWatchLogsConfigurationType;
 /// use cognito_idp::types::EventSourceName;
 /// use cognito_idp::types::FirehoseConfigurationType;
@@ -28,11 +28,16 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 /// use cognito_idp::types::LogLevel;
 /// use cognito_idp::types::S3ConfigurationType;
 ///
-/// let input = SetLogDeliveryConfigurationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_log_delivery_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .log_configurations(LogConfigurationType::builder().log_level(LogLevel::Error).event_source(EventSourceName::UserNotification).cloud_watch_logs_configuration(CloudWatchLogsConfigurationType::builder().build()).s3_configuration(S3ConfigurationType::builder().build()).firehose_configuration(FirehoseConfigurationType::builder().build()).build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -194,5 +199,98 @@ impl std::error::Error for SetLogDeliveryConfigurationError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetLogDeliveryConfigurationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetLogDeliveryConfiguration",
+    signed: true,
+};
+/// Sends `SetLogDeliveryConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_log_delivery_configuration`](crate::Client::set_log_delivery_configuration).
+#[derive(Debug, Clone)]
+pub struct SetLogDeliveryConfigurationFluentBuilder {
+    handle: Handle,
+    input: SetLogDeliveryConfigurationInputBuilder,
+}
+impl SetLogDeliveryConfigurationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetLogDeliveryConfigurationFluentBuilder {
+            handle,
+            input: SetLogDeliveryConfigurationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetLogDeliveryConfigurationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        SetLogDeliveryConfigurationOutput,
+        SdkError<SetLogDeliveryConfigurationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to configure logging.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A collection of the logging configurations for a user pool.
+    ///
+    /// Required.
+    pub fn log_configurations(mut self, item: impl Into<LogConfigurationType>) -> Self {
+        self.input = self.input.log_configurations(item);
+        self
+    }
+    /// Sets or clears `log_configurations`; see [`log_configurations`](Self::log_configurations).
+    pub fn set_log_configurations(
+        mut self,
+        value: Option<Vec<LogConfigurationType>>,
+    ) -> Self {
+        self.input = self.input.set_log_configurations(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `SetRiskConfiguration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     CodeDeliveryFailureException, InternalErrorException,
@@ -39,8 +40,7 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_risk_configuration::SetRiskConfigurationInput;
+/// ```no_run
 /// use cognito_idp::types::AccountTakeoverActionsType;
 /// use cognito_idp::types::AccountTakeoverRiskConfigurationType;
 /// use cognito_idp::types::CompromisedCredentialsActionsType;
@@ -50,14 +50,19 @@ use crate::types::{
 /// use cognito_idp::types::NotifyConfigurationType;
 /// use cognito_idp::types::RiskExceptionConfigurationType;
 ///
-/// let input = SetRiskConfigurationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_risk_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .compromised_credentials_risk_configuration(CompromisedCredentialsRiskConfigurationType::builder().event_filter(EventFilterType::SignIn).actions(CompromisedCredentialsActionsType::builder().event_action(CompromisedCredentialsEventActionType::Block).build()?).build()?)
 ///     .account_takeover_risk_configuration(AccountTakeoverRiskConfigurationType::builder().notify_configuration(NotifyConfigurationType::builder().source_arn("SourceArn").build()?).actions(AccountTakeoverActionsType::builder().build()).build()?)
 ///     .risk_exception_configuration(RiskExceptionConfigurationType::builder().blocked_ip_range_list("BlockedIPRangeList").skipped_ip_range_list("SkippedIPRangeList").build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -349,5 +354,163 @@ impl std::error::Error for SetRiskConfigurationError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetRiskConfigurationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserPoolAddOnNotEnabledException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::UserPoolAddOnNotEnabledException)
+                }
+                CodeDeliveryFailureException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetRiskConfiguration",
+    signed: true,
+};
+/// Sends `SetRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_risk_configuration`](crate::Client::set_risk_configuration).
+#[derive(Debug, Clone)]
+pub struct SetRiskConfigurationFluentBuilder {
+    handle: Handle,
+    input: SetRiskConfigurationInputBuilder,
+}
+impl SetRiskConfigurationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetRiskConfigurationFluentBuilder {
+            handle,
+            input: SetRiskConfigurationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetRiskConfigurationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<SetRiskConfigurationOutput, SdkError<SetRiskConfigurationError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to set a risk configuration. If you include
+    /// `UserPoolId` in your request, don't include `ClientId`. When the client ID is null, the same
+    /// risk configuration is applied to all the clients in the userPool. When you include both
+    /// `ClientId` and `UserPoolId`, Amazon Cognito maps the configuration to the app client only.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client where you want to set a risk configuration. If `ClientId` is null,
+    /// then the risk configuration is mapped to `UserPoolId`. When the client ID is null, the same
+    /// risk configuration is applied to all the clients in the userPool.
+    ///
+    /// When you include a `ClientId` parameter, Amazon Cognito maps the configuration to the app
+    /// client. When you include both `ClientId` and `UserPoolId`, Amazon Cognito maps the
+    /// configuration to the app client only.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The configuration of automated reactions to detected compromised credentials. Includes
+    /// settings for blocking future sign-in requests and for the types of password-submission
+    /// events you want to monitor.
+    pub fn compromised_credentials_risk_configuration(
+        mut self,
+        value: impl Into<CompromisedCredentialsRiskConfigurationType>,
+    ) -> Self {
+        self.input = self.input.compromised_credentials_risk_configuration(value);
+        self
+    }
+    /// Sets or clears `compromised_credentials_risk_configuration`; see [`compromised_credentials_risk_configuration`](Self::compromised_credentials_risk_configuration).
+    pub fn set_compromised_credentials_risk_configuration(
+        mut self,
+        value: Option<CompromisedCredentialsRiskConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_compromised_credentials_risk_configuration(value);
+        self
+    }
+    /// The settings for automated responses and notification templates for adaptive authentication
+    /// with threat protection.
+    pub fn account_takeover_risk_configuration(
+        mut self,
+        value: impl Into<AccountTakeoverRiskConfigurationType>,
+    ) -> Self {
+        self.input = self.input.account_takeover_risk_configuration(value);
+        self
+    }
+    /// Sets or clears `account_takeover_risk_configuration`; see [`account_takeover_risk_configuration`](Self::account_takeover_risk_configuration).
+    pub fn set_account_takeover_risk_configuration(
+        mut self,
+        value: Option<AccountTakeoverRiskConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_account_takeover_risk_configuration(value);
+        self
+    }
+    /// A set of IP-address overrides to threat protection. You can set up IP-address always-block
+    /// and always-allow lists.
+    pub fn risk_exception_configuration(
+        mut self,
+        value: impl Into<RiskExceptionConfigurationType>,
+    ) -> Self {
+        self.input = self.input.risk_exception_configuration(value);
+        self
+    }
+    /// Sets or clears `risk_exception_configuration`; see [`risk_exception_configuration`](Self::risk_exception_configuration).
+    pub fn set_risk_exception_configuration(
+        mut self,
+        value: Option<RiskExceptionConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_risk_exception_configuration(value);
+        self
     }
 }

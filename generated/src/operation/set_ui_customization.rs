@@ -3,7 +3,8 @@
 //! The `SetUICustomization` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{Blob, BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -32,17 +33,21 @@ use crate::types::UiCustomizationType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_ui_customization::SetUiCustomizationInput;
+/// ```no_run
 /// use cognito_idp::primitives::Blob;
 ///
-/// let input = SetUiCustomizationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_ui_customization()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .css("CSS")
 ///     .image_file(Blob::new("ImageFile"))
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -257,5 +262,116 @@ impl std::error::Error for SetUiCustomizationError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUiCustomizationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUICustomization",
+    signed: true,
+};
+/// Sends `SetUICustomization`: set the input, then [`send`](Self::send). Made by [`Client::set_ui_customization`](crate::Client::set_ui_customization).
+#[derive(Debug, Clone)]
+pub struct SetUiCustomizationFluentBuilder {
+    handle: Handle,
+    input: SetUiCustomizationInputBuilder,
+}
+impl SetUiCustomizationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUiCustomizationFluentBuilder {
+            handle,
+            input: SetUiCustomizationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUiCustomizationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<SetUiCustomizationOutput, SdkError<SetUiCustomizationError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to apply branding to the classic hosted UI.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client that you want to customize. To apply a default style to all app
+    /// clients not configured with client-level branding, set this parameter value to `ALL`.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// A plaintext CSS file that contains the custom fields that you want to apply to your user
+    /// pool or app client. To download a template, go to the Amazon Cognito console. Navigate to
+    /// your user pool *App clients* tab, select *Login pages*, edit *Hosted UI (classic) style*,
+    /// and select the link to `CSS template.css`.
+    pub fn css(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.css(value);
+        self
+    }
+    /// Sets or clears `css`; see [`css`](Self::css).
+    pub fn set_css(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_css(value);
+        self
+    }
+    /// The image that you want to set as your login in the classic hosted UI, as a Base64-formatted
+    /// binary object.
+    pub fn image_file(mut self, value: impl Into<Blob>) -> Self {
+        self.input = self.input.image_file(value);
+        self
+    }
+    /// Sets or clears `image_file`; see [`image_file`](Self::image_file).
+    pub fn set_image_file(mut self, value: Option<Blob>) -> Self {
+        self.input = self.input.set_image_file(value);
+        self
     }
 }

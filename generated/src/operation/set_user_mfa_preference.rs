@@ -3,7 +3,8 @@
 //! The `SetUserMFAPreference` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -38,21 +39,25 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_user_mfa_preference::SetUserMfaPreferenceInput;
+/// ```no_run
 /// use cognito_idp::types::EmailMfaSettingsType;
 /// use cognito_idp::types::SmsMfaSettingsType;
 /// use cognito_idp::types::SoftwareTokenMfaSettingsType;
 /// use cognito_idp::types::WebAuthnMfaSettingsType;
 ///
-/// let input = SetUserMfaPreferenceInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_user_mfa_preference()
 ///     .sms_mfa_settings(SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
 ///     .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
 ///     .email_mfa_settings(EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
 ///     .web_authn_mfa_settings(WebAuthnMfaSettingsType::builder().enabled(true).build())
 ///     .access_token("AccessToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -290,5 +295,158 @@ impl std::error::Error for SetUserMfaPreferenceError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUserMfaPreferenceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUserMFAPreference",
+    signed: false,
+};
+/// Sends `SetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::set_user_mfa_preference`](crate::Client::set_user_mfa_preference).
+#[derive(Debug, Clone)]
+pub struct SetUserMfaPreferenceFluentBuilder {
+    handle: Handle,
+    input: SetUserMfaPreferenceInputBuilder,
+}
+impl SetUserMfaPreferenceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUserMfaPreferenceFluentBuilder {
+            handle,
+            input: SetUserMfaPreferenceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUserMfaPreferenceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<SetUserMfaPreferenceOutput, SdkError<SetUserMfaPreferenceError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// User preferences for SMS message MFA. Activates or deactivates SMS MFA and sets it as the
+    /// preferred MFA method when multiple methods are available.
+    pub fn sms_mfa_settings(mut self, value: impl Into<SmsMfaSettingsType>) -> Self {
+        self.input = self.input.sms_mfa_settings(value);
+        self
+    }
+    /// Sets or clears `sms_mfa_settings`; see [`sms_mfa_settings`](Self::sms_mfa_settings).
+    pub fn set_sms_mfa_settings(mut self, value: Option<SmsMfaSettingsType>) -> Self {
+        self.input = self.input.set_sms_mfa_settings(value);
+        self
+    }
+    /// User preferences for time-based one-time password (TOTP) MFA. Activates or deactivates TOTP
+    /// MFA and sets it as the preferred MFA method when multiple methods are available. Users must
+    /// register a TOTP authenticator before they set this as their preferred MFA method.
+    pub fn software_token_mfa_settings(
+        mut self,
+        value: impl Into<SoftwareTokenMfaSettingsType>,
+    ) -> Self {
+        self.input = self.input.software_token_mfa_settings(value);
+        self
+    }
+    /// Sets or clears `software_token_mfa_settings`; see [`software_token_mfa_settings`](Self::software_token_mfa_settings).
+    pub fn set_software_token_mfa_settings(
+        mut self,
+        value: Option<SoftwareTokenMfaSettingsType>,
+    ) -> Self {
+        self.input = self.input.set_software_token_mfa_settings(value);
+        self
+    }
+    /// User preferences for email message MFA. Activates or deactivates email MFA and sets it as
+    /// the preferred MFA method when multiple methods are available. To activate this setting, your
+    /// user pool must be in the [Essentials
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    /// or higher.
+    pub fn email_mfa_settings(mut self, value: impl Into<EmailMfaSettingsType>) -> Self {
+        self.input = self.input.email_mfa_settings(value);
+        self
+    }
+    /// Sets or clears `email_mfa_settings`; see [`email_mfa_settings`](Self::email_mfa_settings).
+    pub fn set_email_mfa_settings(
+        mut self,
+        value: Option<EmailMfaSettingsType>,
+    ) -> Self {
+        self.input = self.input.set_email_mfa_settings(value);
+        self
+    }
+    /// User preferences for passkey MFA. Activates or deactivates passkey MFA for the user. When
+    /// activated, passkey authentication requires user verification, and passkey sign-in is
+    /// available when MFA is required. To activate this setting, the `FactorConfiguration` of your
+    /// user pool `WebAuthnConfiguration` must be `MULTI_FACTOR_WITH_USER_VERIFICATION`. To activate
+    /// this setting, your user pool must be in the [Essentials
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    /// or higher.
+    pub fn web_authn_mfa_settings(
+        mut self,
+        value: impl Into<WebAuthnMfaSettingsType>,
+    ) -> Self {
+        self.input = self.input.web_authn_mfa_settings(value);
+        self
+    }
+    /// Sets or clears `web_authn_mfa_settings`; see [`web_authn_mfa_settings`](Self::web_authn_mfa_settings).
+    pub fn set_web_authn_mfa_settings(
+        mut self,
+        value: Option<WebAuthnMfaSettingsType>,
+    ) -> Self {
+        self.input = self.input.set_web_authn_mfa_settings(value);
+        self
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `SetUserPoolClientSessionConfiguration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -22,16 +23,20 @@ use crate::types::ClientSsoSessionConfigType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationInput;
+/// ```no_run
 /// use cognito_idp::types::ClientSsoSessionConfigType;
 ///
-/// let input = SetUserPoolClientSessionConfigurationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_user_pool_client_session_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .sso_session(ClientSsoSessionConfigType::builder().max_validity_minutes(1).build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -285,5 +290,114 @@ impl std::error::Error for SetUserPoolClientSessionConfigurationError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUserPoolClientSessionConfigurationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUserPoolClientSessionConfiguration",
+    signed: true,
+};
+/// Sends `SetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_client_session_configuration`](crate::Client::set_user_pool_client_session_configuration).
+#[derive(Debug, Clone)]
+pub struct SetUserPoolClientSessionConfigurationFluentBuilder {
+    handle: Handle,
+    input: SetUserPoolClientSessionConfigurationInputBuilder,
+}
+impl SetUserPoolClientSessionConfigurationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUserPoolClientSessionConfigurationFluentBuilder {
+            handle,
+            input: SetUserPoolClientSessionConfigurationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUserPoolClientSessionConfigurationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        SetUserPoolClientSessionConfigurationOutput,
+        SdkError<SetUserPoolClientSessionConfigurationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the app client.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client that you want to configure.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// The SSO session settings for the app client.
+    ///
+    /// Required.
+    pub fn sso_session(mut self, value: impl Into<ClientSsoSessionConfigType>) -> Self {
+        self.input = self.input.sso_session(value);
+        self
+    }
+    /// Sets or clears `sso_session`; see [`sso_session`](Self::sso_session).
+    pub fn set_sso_session(mut self, value: Option<ClientSsoSessionConfigType>) -> Self {
+        self.input = self.input.set_sso_session(value);
+        self
     }
 }

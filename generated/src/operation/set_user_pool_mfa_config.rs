@@ -3,7 +3,8 @@
 //! The `SetUserPoolMfaConfig` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -44,8 +45,7 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigInput;
+/// ```no_run
 /// use cognito_idp::types::EmailMfaConfigType;
 /// use cognito_idp::types::SmsConfigurationType;
 /// use cognito_idp::types::SmsMfaConfigType;
@@ -55,15 +55,20 @@ use crate::types::{
 /// use cognito_idp::types::WebAuthnConfigurationType;
 /// use cognito_idp::types::WebAuthnFactorConfigurationType;
 ///
-/// let input = SetUserPoolMfaConfigInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_user_pool_mfa_config()
 ///     .user_pool_id("UserPoolId")
 ///     .sms_mfa_configuration(SmsMfaConfigType::builder().sms_authentication_message("SmsAuthenticationMessage").sms_configuration(SmsConfigurationType::builder().build()).build())
 ///     .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
 ///     .email_mfa_configuration(EmailMfaConfigType::builder().message("Message").subject("Subject").build())
 ///     .mfa_configuration(UserPoolMfaType::Off)
 ///     .web_authn_configuration(WebAuthnConfigurationType::builder().relying_party_id("RelyingPartyId").user_verification(UserVerificationType::Required).factor_configuration(WebAuthnFactorConfigurationType::SingleFactor).build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -415,5 +420,178 @@ impl std::error::Error for SetUserPoolMfaConfigError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUserPoolMfaConfigError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUserPoolMfaConfig",
+    signed: true,
+};
+/// Sends `SetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_mfa_config`](crate::Client::set_user_pool_mfa_config).
+#[derive(Debug, Clone)]
+pub struct SetUserPoolMfaConfigFluentBuilder {
+    handle: Handle,
+    input: SetUserPoolMfaConfigInputBuilder,
+}
+impl SetUserPoolMfaConfigFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUserPoolMfaConfigFluentBuilder {
+            handle,
+            input: SetUserPoolMfaConfigInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUserPoolMfaConfigInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<SetUserPoolMfaConfigOutput, SdkError<SetUserPoolMfaConfigError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The user pool ID.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// Configures user pool SMS messages for MFA. Sets the message template and the SMS message
+    /// sending configuration for Amazon SNS.
+    pub fn sms_mfa_configuration(mut self, value: impl Into<SmsMfaConfigType>) -> Self {
+        self.input = self.input.sms_mfa_configuration(value);
+        self
+    }
+    /// Sets or clears `sms_mfa_configuration`; see [`sms_mfa_configuration`](Self::sms_mfa_configuration).
+    pub fn set_sms_mfa_configuration(mut self, value: Option<SmsMfaConfigType>) -> Self {
+        self.input = self.input.set_sms_mfa_configuration(value);
+        self
+    }
+    /// Configures a user pool for time-based one-time password (TOTP) MFA. Enables or disables
+    /// TOTP.
+    pub fn software_token_mfa_configuration(
+        mut self,
+        value: impl Into<SoftwareTokenMfaConfigType>,
+    ) -> Self {
+        self.input = self.input.software_token_mfa_configuration(value);
+        self
+    }
+    /// Sets or clears `software_token_mfa_configuration`; see [`software_token_mfa_configuration`](Self::software_token_mfa_configuration).
+    pub fn set_software_token_mfa_configuration(
+        mut self,
+        value: Option<SoftwareTokenMfaConfigType>,
+    ) -> Self {
+        self.input = self.input.set_software_token_mfa_configuration(value);
+        self
+    }
+    /// Sets configuration for user pool email message MFA and sign-in with one-time passwords
+    /// (OTPs). Includes the subject and body of the email message template for sign-in and MFA
+    /// messages. To activate this setting, your user pool must be in the [Essentials
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    /// or higher.
+    pub fn email_mfa_configuration(
+        mut self,
+        value: impl Into<EmailMfaConfigType>,
+    ) -> Self {
+        self.input = self.input.email_mfa_configuration(value);
+        self
+    }
+    /// Sets or clears `email_mfa_configuration`; see [`email_mfa_configuration`](Self::email_mfa_configuration).
+    pub fn set_email_mfa_configuration(
+        mut self,
+        value: Option<EmailMfaConfigType>,
+    ) -> Self {
+        self.input = self.input.set_email_mfa_configuration(value);
+        self
+    }
+    /// Sets multi-factor authentication (MFA) to be on, off, or optional. When `ON`, all users must
+    /// set up MFA before they can sign in. When `OPTIONAL`, your application must make a
+    /// client-side determination of whether a user wants to register an MFA device. For user pools
+    /// with adaptive authentication with threat protection, choose `OPTIONAL`.
+    ///
+    /// When `MfaConfiguration` is `OPTIONAL`, managed login doesn't automatically prompt users to
+    /// set up MFA. Amazon Cognito generates MFA prompts in API responses and in managed login for
+    /// users who have chosen and configured a preferred MFA factor.
+    pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
+        self.input = self.input.mfa_configuration(value);
+        self
+    }
+    /// Sets or clears `mfa_configuration`; see [`mfa_configuration`](Self::mfa_configuration).
+    pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
+        self.input = self.input.set_mfa_configuration(value);
+        self
+    }
+    /// The configuration of your user pool for passkey, or WebAuthn, authentication and
+    /// registration. Includes relying-party configuration, user-verification requirements, and
+    /// whether passkeys can satisfy MFA requirements.
+    pub fn web_authn_configuration(
+        mut self,
+        value: impl Into<WebAuthnConfigurationType>,
+    ) -> Self {
+        self.input = self.input.web_authn_configuration(value);
+        self
+    }
+    /// Sets or clears `web_authn_configuration`; see [`web_authn_configuration`](Self::web_authn_configuration).
+    pub fn set_web_authn_configuration(
+        mut self,
+        value: Option<WebAuthnConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_web_authn_configuration(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `SetUserPoolSessionConfiguration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -21,17 +22,21 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationInput;
+/// ```no_run
 /// use cognito_idp::types::UserPoolTokenSessionConfigType;
 /// use cognito_idp::types::UserSessionTrackingType;
 ///
-/// let input = SetUserPoolSessionConfigurationInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_user_pool_session_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .user_session_tracking(UserSessionTrackingType::Enabled)
 ///     .token_session(UserPoolTokenSessionConfigType::builder().max_per_user(1).build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -272,5 +277,130 @@ impl std::error::Error for SetUserPoolSessionConfigurationError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUserPoolSessionConfigurationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUserPoolSessionConfiguration",
+    signed: true,
+};
+/// Sends `SetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_session_configuration`](crate::Client::set_user_pool_session_configuration).
+#[derive(Debug, Clone)]
+pub struct SetUserPoolSessionConfigurationFluentBuilder {
+    handle: Handle,
+    input: SetUserPoolSessionConfigurationInputBuilder,
+}
+impl SetUserPoolSessionConfigurationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUserPoolSessionConfigurationFluentBuilder {
+            handle,
+            input: SetUserPoolSessionConfigurationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUserPoolSessionConfigurationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        SetUserPoolSessionConfigurationOutput,
+        SdkError<SetUserPoolSessionConfigurationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to configure session tracking.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// Specifies whether Amazon Cognito tracks sessions for users in the user pool. Set this value
+    /// to `ENABLED` to turn on server-side session tracking, or `DISABLED` to turn it off. When you
+    /// set this value to `DISABLED` while the user pool remains active, existing client-level
+    /// session configurations are retained but dormant, and are reactivated when you enable
+    /// tracking again.
+    ///
+    /// Required.
+    pub fn user_session_tracking(
+        mut self,
+        value: impl Into<UserSessionTrackingType>,
+    ) -> Self {
+        self.input = self.input.user_session_tracking(value);
+        self
+    }
+    /// Sets or clears `user_session_tracking`; see [`user_session_tracking`](Self::user_session_tracking).
+    pub fn set_user_session_tracking(
+        mut self,
+        value: Option<UserSessionTrackingType>,
+    ) -> Self {
+        self.input = self.input.set_user_session_tracking(value);
+        self
+    }
+    /// The pool-wide token session settings to apply.
+    ///
+    /// Required.
+    pub fn token_session(
+        mut self,
+        value: impl Into<UserPoolTokenSessionConfigType>,
+    ) -> Self {
+        self.input = self.input.token_session(value);
+        self
+    }
+    /// Sets or clears `token_session`; see [`token_session`](Self::token_session).
+    pub fn set_token_session(
+        mut self,
+        value: Option<UserPoolTokenSessionConfigType>,
+    ) -> Self {
+        self.input = self.input.set_token_session(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `SetUserSettings` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -28,16 +29,20 @@ use crate::types::MfaOptionType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::set_user_settings::SetUserSettingsInput;
+/// ```no_run
 /// use cognito_idp::types::DeliveryMediumType;
 /// use cognito_idp::types::MfaOptionType;
 ///
-/// let input = SetUserSettingsInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .set_user_settings()
 ///     .access_token("AccessToken")
 ///     .mfa_options(MfaOptionType::builder().delivery_medium(DeliveryMediumType::Sms).attribute_name("AttributeName").build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -203,5 +208,102 @@ impl std::error::Error for SetUserSettingsError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SetUserSettingsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SetUserSettings",
+    signed: false,
+};
+/// Sends `SetUserSettings`: set the input, then [`send`](Self::send). Made by [`Client::set_user_settings`](crate::Client::set_user_settings).
+#[derive(Debug, Clone)]
+pub struct SetUserSettingsFluentBuilder {
+    handle: Handle,
+    input: SetUserSettingsInputBuilder,
+}
+impl SetUserSettingsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SetUserSettingsFluentBuilder {
+            handle,
+            input: SetUserSettingsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SetUserSettingsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<SetUserSettingsOutput, SdkError<SetUserSettingsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// You can use this parameter only to set an SMS configuration that uses SMS for delivery.
+    ///
+    /// Required.
+    pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
+        self.input = self.input.mfa_options(item);
+        self
+    }
+    /// Sets or clears `mfa_options`; see [`mfa_options`](Self::mfa_options).
+    pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
+        self.input = self.input.set_mfa_options(value);
+        self
     }
 }

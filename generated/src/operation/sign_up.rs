@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     CodeDeliveryFailureException, ForbiddenException, InternalErrorException,
@@ -55,13 +56,14 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::sign_up::SignUpInput;
+/// ```no_run
 /// use cognito_idp::types::AnalyticsMetadataType;
 /// use cognito_idp::types::AttributeType;
 /// use cognito_idp::types::UserContextDataType;
 ///
-/// let input = SignUpInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .sign_up()
 ///     .client_id("ClientId")
 ///     .secret_hash("SecretHash")
 ///     .username("Username")
@@ -71,8 +73,11 @@ use crate::types::{
 ///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
 ///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -568,5 +573,267 @@ impl std::error::Error for SignUpError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for SignUpError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InvalidPasswordException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                UsernameExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::UsernameExistsException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                CodeDeliveryFailureException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "SignUp",
+    signed: false,
+};
+/// Sends `SignUp`: set the input, then [`send`](Self::send). Made by [`Client::sign_up`](crate::Client::sign_up).
+#[derive(Debug, Clone)]
+pub struct SignUpFluentBuilder {
+    handle: Handle,
+    input: SignUpInputBuilder,
+}
+impl SignUpFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        SignUpFluentBuilder {
+            handle,
+            input: SignUpInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &SignUpInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<SignUpOutput, SdkError<SignUpError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the app client where the user wants to sign up.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// A keyed-hash message authentication code (HMAC) calculated using the secret key of a user
+    /// pool client and username plus the client ID in the message. For more information about
+    /// `SecretHash`, see [Computing secret hash
+    /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.secret_hash(value);
+        self
+    }
+    /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_secret_hash(value);
+        self
+    }
+    /// The username of the user that you want to sign up. The value of this parameter is typically
+    /// a username, but can be any alias attribute in your user pool.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// The user's proposed password. The password must comply with the [password
+    /// requirements](https://docs.aws.amazon.com/cognito/latest/developerguide/managing-users-passwords.html)
+    /// of your user pool.
+    ///
+    /// Users can sign up without a password when your user pool supports passwordless sign-in with
+    /// email or SMS OTPs. To create a user with no password, omit this parameter or submit a blank
+    /// value. You can only create a passwordless user when passwordless sign-in is available.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn password(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.password(value);
+        self
+    }
+    /// Sets or clears `password`; see [`password`](Self::password).
+    pub fn set_password(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_password(value);
+        self
+    }
+    /// An array of name-value pairs representing user attributes.
+    ///
+    /// For custom attributes, include a `custom:` prefix in the attribute name, for example
+    /// `custom:department`.
+    pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
+        self.input = self.input.user_attributes(item);
+        self
+    }
+    /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
+        self.input = self.input.set_user_attributes(value);
+        self
+    }
+    /// Temporary user attributes that contribute to the outcomes of your pre sign-up Lambda
+    /// trigger. This set of key-value pairs are for custom validation of information that you
+    /// collect from your users but don't need to retain.
+    ///
+    /// Your Lambda function can analyze this additional data and act on it. Your function can
+    /// automatically confirm and verify select users or perform external API operations like
+    /// logging user attributes and validation data to Amazon CloudWatch Logs.
+    ///
+    /// For more information about the pre sign-up Lambda trigger, see [Pre sign-up Lambda
+    /// trigger](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html).
+    pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
+        self.input = self.input.validation_data(item);
+        self
+    }
+    /// Sets or clears `validation_data`; see [`validation_data`](Self::validation_data).
+    pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
+        self.input = self.input.set_validation_data(value);
+        self
+    }
+    /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
+    /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
+    /// example a device identifier, email address, or phone number.
+    pub fn analytics_metadata(
+        mut self,
+        value: impl Into<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.analytics_metadata(value);
+        self
+    }
+    /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    pub fn set_analytics_metadata(
+        mut self,
+        value: Option<AnalyticsMetadataType>,
+    ) -> Self {
+        self.input = self.input.set_analytics_metadata(value);
+        self
+    }
+    /// Contextual data about your user session like the device fingerprint, IP address, or
+    /// location. Amazon Cognito threat protection evaluates the risk of an authentication event
+    /// based on the context that your app generates and passes to Amazon Cognito when it makes API
+    /// requests.
+    ///
+    /// For more information, see [Collecting data for threat protection in
+    /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
+        self.input = self.input.user_context_data(value);
+        self
+    }
+    /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
+        self.input = self.input.set_user_context_data(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `StartPointInTimeRecovery` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -38,14 +39,17 @@ use crate::types::RestorationType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::start_point_in_time_recovery::StartPointInTimeRecoveryInput;
-///
-/// let input = StartPointInTimeRecoveryInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .start_point_in_time_recovery()
 ///     .user_pool_id("UserPoolId")
 ///     .restore_id("RestoreId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -208,5 +212,103 @@ impl std::error::Error for StartPointInTimeRecoveryError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for StartPointInTimeRecoveryError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "StartPointInTimeRecovery",
+    signed: true,
+};
+/// Sends `StartPointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::start_point_in_time_recovery`](crate::Client::start_point_in_time_recovery).
+#[derive(Debug, Clone)]
+pub struct StartPointInTimeRecoveryFluentBuilder {
+    handle: Handle,
+    input: StartPointInTimeRecoveryInputBuilder,
+}
+impl StartPointInTimeRecoveryFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        StartPointInTimeRecoveryFluentBuilder {
+            handle,
+            input: StartPointInTimeRecoveryInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &StartPointInTimeRecoveryInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        StartPointInTimeRecoveryOutput,
+        SdkError<StartPointInTimeRecoveryError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the recovery that you want to start.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the recovery that you want to start. Amazon Cognito returns this ID in the
+    /// response to an `InitiatePointInTimeRecovery` request.
+    ///
+    /// Required.
+    pub fn restore_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.restore_id(value);
+        self
+    }
+    /// Sets or clears `restore_id`; see [`restore_id`](Self::restore_id).
+    pub fn set_restore_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_restore_id(value);
+        self
     }
 }

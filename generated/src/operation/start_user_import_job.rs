@@ -3,7 +3,8 @@
 //! The `StartUserImportJob` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -20,14 +21,17 @@ use crate::types::UserImportJobType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::start_user_import_job::StartUserImportJobInput;
-///
-/// let input = StartUserImportJobInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .start_user_import_job()
 ///     .user_pool_id("UserPoolId")
 ///     .job_id("JobId")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -182,5 +186,94 @@ impl std::error::Error for StartUserImportJobError {
             Self::NotAuthorizedException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for StartUserImportJobError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                PreconditionNotMetException::CODE => {
+                    serde_json::from_slice(body).map(Self::PreconditionNotMetException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "StartUserImportJob",
+    signed: true,
+};
+/// Sends `StartUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::start_user_import_job`](crate::Client::start_user_import_job).
+#[derive(Debug, Clone)]
+pub struct StartUserImportJobFluentBuilder {
+    handle: Handle,
+    input: StartUserImportJobInputBuilder,
+}
+impl StartUserImportJobFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        StartUserImportJobFluentBuilder {
+            handle,
+            input: StartUserImportJobInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &StartUserImportJobInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<StartUserImportJobOutput, SdkError<StartUserImportJobError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that you want to start importing users into.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of a user import job that you previously created.
+    ///
+    /// Required.
+    pub fn job_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.job_id(value);
+        self
+    }
+    /// Sets or clears `job_id`; see [`job_id`](Self::job_id).
+    pub fn set_job_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_job_id(value);
+        self
     }
 }

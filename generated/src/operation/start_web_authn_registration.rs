@@ -3,7 +3,8 @@
 //! The `StartWebAuthnRegistration` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -23,13 +24,16 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::start_web_authn_registration::StartWebAuthnRegistrationInput;
-///
-/// let input = StartWebAuthnRegistrationInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .start_web_authn_registration()
 ///     .access_token("AccessToken")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -202,5 +206,97 @@ impl std::error::Error for StartWebAuthnRegistrationError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for StartWebAuthnRegistrationError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                WebAuthnNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::WebAuthnNotEnabledException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                WebAuthnConfigurationMissingException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::WebAuthnConfigurationMissingException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "StartWebAuthnRegistration",
+    signed: false,
+};
+/// Sends `StartWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::start_web_authn_registration`](crate::Client::start_web_authn_registration).
+#[derive(Debug, Clone)]
+pub struct StartWebAuthnRegistrationFluentBuilder {
+    handle: Handle,
+    input: StartWebAuthnRegistrationInputBuilder,
+}
+impl StartWebAuthnRegistrationFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        StartWebAuthnRegistrationFluentBuilder {
+            handle,
+            input: StartWebAuthnRegistrationInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &StartWebAuthnRegistrationInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        StartWebAuthnRegistrationOutput,
+        SdkError<StartWebAuthnRegistrationError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
     }
 }

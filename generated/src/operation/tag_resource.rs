@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -32,14 +33,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::tag_resource::TagResourceInput;
-///
-/// let input = TagResourceInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .tag_resource()
 ///     .resource_arn("ResourceArn")
 ///     .tags("TagsKey", "Tags")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -168,5 +172,89 @@ impl std::error::Error for TagResourceError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for TagResourceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "TagResource",
+    signed: true,
+};
+/// Sends `TagResource`: set the input, then [`send`](Self::send). Made by [`Client::tag_resource`](crate::Client::tag_resource).
+#[derive(Debug, Clone)]
+pub struct TagResourceFluentBuilder {
+    handle: Handle,
+    input: TagResourceInputBuilder,
+}
+impl TagResourceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        TagResourceFluentBuilder {
+            handle,
+            input: TagResourceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &TagResourceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<TagResourceOutput, SdkError<TagResourceError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The Amazon Resource Name (ARN) of the user pool to assign the tags to.
+    ///
+    /// Required.
+    pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.resource_arn(value);
+        self
+    }
+    /// Sets or clears `resource_arn`; see [`resource_arn`](Self::resource_arn).
+    pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_resource_arn(value);
+        self
+    }
+    /// An array of tag keys and values that you want to assign to the user pool.
+    ///
+    /// Required.
+    pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.input = self.input.tags(key, value);
+        self
+    }
+    /// Sets or clears `tags`; see [`tags`](Self::tags).
+    pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_tags(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `UntagResource` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -15,14 +16,17 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::untag_resource::UntagResourceInput;
-///
-/// let input = UntagResourceInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .untag_resource()
 ///     .resource_arn("ResourceArn")
 ///     .tag_keys("TagKeys")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -154,5 +158,91 @@ impl std::error::Error for UntagResourceError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UntagResourceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UntagResource",
+    signed: true,
+};
+/// Sends `UntagResource`: set the input, then [`send`](Self::send). Made by [`Client::untag_resource`](crate::Client::untag_resource).
+#[derive(Debug, Clone)]
+pub struct UntagResourceFluentBuilder {
+    handle: Handle,
+    input: UntagResourceInputBuilder,
+}
+impl UntagResourceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UntagResourceFluentBuilder {
+            handle,
+            input: UntagResourceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UntagResourceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UntagResourceOutput, SdkError<UntagResourceError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The Amazon Resource Name (ARN) of the user pool that the tags are assigned to.
+    ///
+    /// Required.
+    pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.resource_arn(value);
+        self
+    }
+    /// Sets or clears `resource_arn`; see [`resource_arn`](Self::resource_arn).
+    pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_resource_arn(value);
+        self
+    }
+    /// An array of tag keys that you want to remove from the user pool.
+    ///
+    /// Required.
+    pub fn tag_keys(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.tag_keys(item);
+        self
+    }
+    /// Sets or clears `tag_keys`; see [`tag_keys`](Self::tag_keys).
+    pub fn set_tag_keys(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_tag_keys(value);
+        self
     }
 }

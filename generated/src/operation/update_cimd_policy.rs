@@ -3,7 +3,8 @@
 //! The `UpdateCIMDPolicy` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -29,18 +30,21 @@ use crate::types::CimdPolicyType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_cimd_policy::UpdateCimdPolicyInput;
-///
-/// let input = UpdateCimdPolicyInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_cimd_policy()
 ///     .user_pool_id("UserPoolId")
 ///     .cimd_policy_id("CIMDPolicyId")
 ///     .client_id("ClientId")
 ///     .policy_name("PolicyName")
 ///     .cache_duration(1)
 ///     .url_patterns("URLPatterns")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -315,5 +319,149 @@ impl std::error::Error for UpdateCimdPolicyError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateCimdPolicyError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateCIMDPolicy",
+    signed: true,
+};
+/// Sends `UpdateCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::update_cimd_policy`](crate::Client::update_cimd_policy).
+#[derive(Debug, Clone)]
+pub struct UpdateCimdPolicyFluentBuilder {
+    handle: Handle,
+    input: UpdateCimdPolicyInputBuilder,
+}
+impl UpdateCimdPolicyFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateCimdPolicyFluentBuilder {
+            handle,
+            input: UpdateCimdPolicyInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateCimdPolicyInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateCimdPolicyOutput, SdkError<UpdateCimdPolicyError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the CIMD policy.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the CIMD policy that you want to update.
+    ///
+    /// Required.
+    pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.cimd_policy_id(value);
+        self
+    }
+    /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_cimd_policy_id(value);
+        self
+    }
+    /// The ID of the app client that you want to associate with the CIMD policy.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// A friendly name for the CIMD policy.
+    pub fn policy_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.policy_name(value);
+        self
+    }
+    /// Sets or clears `policy_name`; see [`policy_name`](Self::policy_name).
+    pub fn set_policy_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_policy_name(value);
+        self
+    }
+    /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
+    /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
+    /// (one day) and 31,556,952 seconds (one year).
+    pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.cache_duration(value);
+        self
+    }
+    /// Sets or clears `cache_duration`; see [`cache_duration`](Self::cache_duration).
+    pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_cache_duration(value);
+        self
+    }
+    /// One to five HTTPS URL patterns. Amazon Cognito accepts a client ID metadata document URL
+    /// only when it matches one of these patterns. Patterns can contain the `*` wildcard character.
+    ///
+    /// Required.
+    pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.url_patterns(item);
+        self
+    }
+    /// Sets or clears `url_patterns`; see [`url_patterns`](Self::url_patterns).
+    pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_url_patterns(value);
+        self
     }
 }

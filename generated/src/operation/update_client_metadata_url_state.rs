@@ -3,7 +3,8 @@
 //! The `UpdateClientMetadataURLState` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     CachedCimdurlDoesNotExistException, FeatureUnavailableInTierException,
@@ -30,17 +31,21 @@ use crate::types::CimdCacheActionType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateInput;
+/// ```no_run
 /// use cognito_idp::types::CimdCacheActionType;
 ///
-/// let input = UpdateClientMetadataUrlStateInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_client_metadata_url_state()
 ///     .user_pool_id("UserPoolId")
 ///     .cimd_policy_id("CIMDPolicyId")
 ///     .url("URL")
 ///     .action(CimdCacheActionType::Refresh)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -231,5 +236,127 @@ impl std::error::Error for UpdateClientMetadataUrlStateError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateClientMetadataUrlStateError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                CachedCimdurlDoesNotExistException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::CachedCimdurlDoesNotExistException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateClientMetadataURLState",
+    signed: true,
+};
+/// Sends `UpdateClientMetadataURLState`: set the input, then [`send`](Self::send). Made by [`Client::update_client_metadata_url_state`](crate::Client::update_client_metadata_url_state).
+#[derive(Debug, Clone)]
+pub struct UpdateClientMetadataUrlStateFluentBuilder {
+    handle: Handle,
+    input: UpdateClientMetadataUrlStateInputBuilder,
+}
+impl UpdateClientMetadataUrlStateFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateClientMetadataUrlStateFluentBuilder {
+            handle,
+            input: UpdateClientMetadataUrlStateInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateClientMetadataUrlStateInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        UpdateClientMetadataUrlStateOutput,
+        SdkError<UpdateClientMetadataUrlStateError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool that contains the CIMD policy.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the CIMD policy that the URL belongs to.
+    ///
+    /// Required.
+    pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.cimd_policy_id(value);
+        self
+    }
+    /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_cimd_policy_id(value);
+        self
+    }
+    /// The client metadata document URL whose cache state you want to change.
+    ///
+    /// Required.
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.url(value);
+        self
+    }
+    /// Sets or clears `url`; see [`url`](Self::url).
+    pub fn set_url(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_url(value);
+        self
+    }
+    /// The action to take on the cached client metadata document. `REFRESH` retrieves the document
+    /// from the URL again. `INVALIDATE` removes the cached document.
+    ///
+    /// Required.
+    pub fn action(mut self, value: impl Into<CimdCacheActionType>) -> Self {
+        self.input = self.input.action(value);
+        self
+    }
+    /// Sets or clears `action`; see [`action`](Self::action).
+    pub fn set_action(mut self, value: Option<CimdCacheActionType>) -> Self {
+        self.input = self.input.set_action(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `UpdateDeviceStatus` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -35,16 +36,20 @@ use crate::types::DeviceRememberedStatusType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_device_status::UpdateDeviceStatusInput;
+/// ```no_run
 /// use cognito_idp::types::DeviceRememberedStatusType;
 ///
-/// let input = UpdateDeviceStatusInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_device_status()
 ///     .access_token("AccessToken")
 ///     .device_key("DeviceKey")
 ///     .device_remembered_status(DeviceRememberedStatusType::Remembered)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -242,5 +247,127 @@ impl std::error::Error for UpdateDeviceStatusError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateDeviceStatusError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateDeviceStatus",
+    signed: false,
+};
+/// Sends `UpdateDeviceStatus`: set the input, then [`send`](Self::send). Made by [`Client::update_device_status`](crate::Client::update_device_status).
+#[derive(Debug, Clone)]
+pub struct UpdateDeviceStatusFluentBuilder {
+    handle: Handle,
+    input: UpdateDeviceStatusInputBuilder,
+}
+impl UpdateDeviceStatusFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateDeviceStatusFluentBuilder {
+            handle,
+            input: UpdateDeviceStatusInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateDeviceStatusInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateDeviceStatusOutput, SdkError<UpdateDeviceStatusError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The device key of the device you want to update, for example
+    /// `us-west-2_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`.
+    ///
+    /// Required.
+    pub fn device_key(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.device_key(value);
+        self
+    }
+    /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    pub fn set_device_key(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_device_key(value);
+        self
+    }
+    /// To enable device authentication with the specified device, set to `remembered`.To disable,
+    /// set to `not_remembered`.
+    pub fn device_remembered_status(
+        mut self,
+        value: impl Into<DeviceRememberedStatusType>,
+    ) -> Self {
+        self.input = self.input.device_remembered_status(value);
+        self
+    }
+    /// Sets or clears `device_remembered_status`; see [`device_remembered_status`](Self::device_remembered_status).
+    pub fn set_device_remembered_status(
+        mut self,
+        value: Option<DeviceRememberedStatusType>,
+    ) -> Self {
+        self.input = self.input.set_device_remembered_status(value);
+        self
     }
 }

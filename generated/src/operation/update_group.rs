@@ -3,7 +3,8 @@
 //! The `UpdateGroup` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -29,17 +30,20 @@ use crate::types::GroupType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_group::UpdateGroupInput;
-///
-/// let input = UpdateGroupInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_group()
 ///     .group_name("GroupName")
 ///     .user_pool_id("UserPoolId")
 ///     .description("Description")
 ///     .role_arn("RoleArn")
 ///     .precedence(1)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -246,5 +250,134 @@ impl std::error::Error for UpdateGroupError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateGroupError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateGroup",
+    signed: true,
+};
+/// Sends `UpdateGroup`: set the input, then [`send`](Self::send). Made by [`Client::update_group`](crate::Client::update_group).
+#[derive(Debug, Clone)]
+pub struct UpdateGroupFluentBuilder {
+    handle: Handle,
+    input: UpdateGroupInputBuilder,
+}
+impl UpdateGroupFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateGroupFluentBuilder {
+            handle,
+            input: UpdateGroupInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateGroupInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<UpdateGroupOutput, SdkError<UpdateGroupError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The name of the group that you want to update.
+    ///
+    /// Required.
+    pub fn group_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.group_name(value);
+        self
+    }
+    /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    pub fn set_group_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_group_name(value);
+        self
+    }
+    /// The ID of the user pool that contains the group you want to update.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A new description of the existing group.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.description(value);
+        self
+    }
+    /// Sets or clears `description`; see [`description`](Self::description).
+    pub fn set_description(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_description(value);
+        self
+    }
+    /// The Amazon Resource Name (ARN) of an IAM role that you want to associate with the group. The
+    /// role assignment contributes to the `cognito:roles` and `cognito:preferred_role` claims in
+    /// group members' tokens.
+    pub fn role_arn(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.role_arn(value);
+        self
+    }
+    /// Sets or clears `role_arn`; see [`role_arn`](Self::role_arn).
+    pub fn set_role_arn(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_role_arn(value);
+        self
+    }
+    /// A non-negative integer value that specifies the precedence of this group relative to the
+    /// other groups that a user can belong to in the user pool. Zero is the highest precedence
+    /// value. Groups with lower `Precedence` values take precedence over groups with higher or null
+    /// `Precedence` values. If a user belongs to two or more groups, it is the group with the
+    /// lowest precedence value whose role ARN is given in the user's tokens for the `cognito:roles`
+    /// and `cognito:preferred_role` claims.
+    ///
+    /// Two groups can have the same `Precedence` value. If this happens, neither group takes
+    /// precedence over the other. If two groups with the same `Precedence` have the same role ARN,
+    /// that role is used in the `cognito:preferred_role` claim in tokens for users in each group.
+    /// If the two groups have different role ARNs, the `cognito:preferred_role` claim isn't set in
+    /// users' tokens.
+    ///
+    /// The default `Precedence` value is null. The maximum `Precedence` value is `2^31-1`.
+    pub fn precedence(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.precedence(value);
+        self
+    }
+    /// Sets or clears `precedence`; see [`precedence`](Self::precedence).
+    pub fn set_precedence(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_precedence(value);
+        self
     }
 }

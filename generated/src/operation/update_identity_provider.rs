@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
@@ -33,18 +34,21 @@ use crate::types::IdentityProviderType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_identity_provider::UpdateIdentityProviderInput;
-///
-/// let input = UpdateIdentityProviderInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_identity_provider()
 ///     .user_pool_id("UserPoolId")
 ///     .provider_name("ProviderName")
 ///     .provider_details("ProviderDetailsKey", "ProviderDetails")
 ///     .attribute_mapping("AttributeMappingKey", "AttributeMapping")
 ///     .idp_identifiers("IdpIdentifiers")
 ///     .acr_mapping("AcrMappingKey", "AcrMapping")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -383,5 +387,247 @@ impl std::error::Error for UpdateIdentityProviderError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateIdentityProviderError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                UnsupportedIdentityProviderException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::UnsupportedIdentityProviderException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateIdentityProvider",
+    signed: true,
+};
+/// Sends `UpdateIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::update_identity_provider`](crate::Client::update_identity_provider).
+#[derive(Debug, Clone)]
+pub struct UpdateIdentityProviderFluentBuilder {
+    handle: Handle,
+    input: UpdateIdentityProviderInputBuilder,
+}
+impl UpdateIdentityProviderFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateIdentityProviderFluentBuilder {
+            handle,
+            input: UpdateIdentityProviderInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateIdentityProviderInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateIdentityProviderOutput, SdkError<UpdateIdentityProviderError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The Id of the user pool where you want to update your IdP.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The name of the IdP that you want to update. You can pass the identity provider name in the
+    /// `identity_provider` query parameter of requests to the [Authorize
+    /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html)
+    /// to silently redirect to sign-in with the associated IdP.
+    ///
+    /// Required.
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.provider_name(value);
+        self
+    }
+    /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    pub fn set_provider_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_provider_name(value);
+        self
+    }
+    /// The scopes, URLs, and identifiers for your external identity provider. The following
+    /// examples describe the provider detail keys for each IdP type. These values and their schema
+    /// are subject to change. Social IdP `authorize_scopes` values must match the values listed
+    /// here.
+    ///
+    /// - **OpenID Connect (OIDC)**: Amazon Cognito accepts the following elements when it can't
+    ///   discover endpoint URLs from `oidc_issuer`: `attributes_url`, `authorize_url`, `jwks_uri`,
+    ///   `token_url`.
+    ///
+    ///   Create or update request: `"ProviderDetails": { "attributes_request_method": "GET",
+    ///   "attributes_url": "https://auth.example.com/userInfo", "authorize_scopes": "openid profile
+    ///   email", "authorize_url": "https://auth.example.com/authorize", "client_id":
+    ///   "1example23456789", "client_secret": "provider-app-client-secret", "jwks_uri":
+    ///   "https://auth.example.com/.well-known/jwks.json", "oidc_issuer": "https://auth.example.com",
+    ///   "token_url": "https://example.com/token" }`
+    ///
+    ///   Describe response: `"ProviderDetails": { "attributes_request_method": "GET",
+    ///   "attributes_url": "https://auth.example.com/userInfo", "attributes_url_add_attributes":
+    ///   "false", "authorize_scopes": "openid profile email", "authorize_url":
+    ///   "https://auth.example.com/authorize", "client_id": "1example23456789", "client_secret":
+    ///   "provider-app-client-secret", "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+    ///   "oidc_issuer": "https://auth.example.com", "token_url": "https://example.com/token" }`
+    /// - **SAML**: Create or update request with Metadata URL: `"ProviderDetails": { "IDPInit":
+    ///   "true", "IDPSignout": "true", "EncryptedResponses" : "true", "MetadataURL":
+    ///   "https://auth.example.com/sso/saml/metadata", "RequestSigningAlgorithm": "rsa-sha256" }`
+    ///
+    ///   Create or update request with Metadata file: `"ProviderDetails": { "IDPInit": "true",
+    ///   "IDPSignout": "true", "EncryptedResponses" : "true", "MetadataFile": "[metadata XML]",
+    ///   "RequestSigningAlgorithm": "rsa-sha256" }`
+    ///
+    ///   The value of `MetadataFile` must be the plaintext metadata document with all quote (")
+    ///   characters escaped by backslashes.
+    ///
+    ///   Describe response: `"ProviderDetails": { "IDPInit": "true", "IDPSignout": "true",
+    ///   "EncryptedResponses" : "true", "ActiveEncryptionCertificate": "[certificate]",
+    ///   "MetadataURL": "https://auth.example.com/sso/saml/metadata", "RequestSigningAlgorithm":
+    ///   "rsa-sha256", "SLORedirectBindingURI": "https://auth.example.com/slo/saml",
+    ///   "SSORedirectBindingURI": "https://auth.example.com/sso/saml" }`
+    /// - **LoginWithAmazon**: Create or update request: `"ProviderDetails": { "authorize_scopes":
+    ///   "profile postal_code", "client_id": "amzn1.application-oa2-client.1example23456789",
+    ///   "client_secret": "provider-app-client-secret"`
+    ///
+    ///   Describe response: `"ProviderDetails": { "attributes_url":
+    ///   "https://api.amazon.com/user/profile", "attributes_url_add_attributes": "false",
+    ///   "authorize_scopes": "profile postal_code", "authorize_url": "https://www.amazon.com/ap/oa",
+    ///   "client_id": "amzn1.application-oa2-client.1example23456789", "client_secret":
+    ///   "provider-app-client-secret", "token_request_method": "POST", "token_url":
+    ///   "https://api.amazon.com/auth/o2/token" }`
+    /// - **Google**: Create or update request: `"ProviderDetails": { "authorize_scopes": "email
+    ///   profile openid", "client_id": "1example23456789.apps.googleusercontent.com",
+    ///   "client_secret": "provider-app-client-secret" }`
+    ///
+    ///   Describe response: `"ProviderDetails": { "attributes_url":
+    ///   "https://people.googleapis.com/v1/people/me?personFields=", "attributes_url_add_attributes":
+    ///   "true", "authorize_scopes": "email profile openid", "authorize_url":
+    ///   "https://accounts.google.com/o/oauth2/v2/auth", "client_id":
+    ///   "1example23456789.apps.googleusercontent.com", "client_secret":
+    ///   "provider-app-client-secret", "oidc_issuer": "https://accounts.google.com",
+    ///   "token_request_method": "POST", "token_url": "https://www.googleapis.com/oauth2/v4/token" }`
+    /// - **SignInWithApple**: Create or update request: `"ProviderDetails": { "authorize_scopes":
+    ///   "email name", "client_id": "com.example.cognito", "private_key": "1EXAMPLE", "key_id":
+    ///   "2EXAMPLE", "team_id": "3EXAMPLE" }`
+    ///
+    ///   Describe response: `"ProviderDetails": { "attributes_url_add_attributes": "false",
+    ///   "authorize_scopes": "email name", "authorize_url":
+    ///   "https://appleid.apple.com/auth/authorize", "client_id": "com.example.cognito", "key_id":
+    ///   "1EXAMPLE", "oidc_issuer": "https://appleid.apple.com", "team_id": "2EXAMPLE",
+    ///   "token_request_method": "POST", "token_url": "https://appleid.apple.com/auth/token" }`
+    /// - **Facebook**: Create or update request: `"ProviderDetails": { "api_version": "v17.0",
+    ///   "authorize_scopes": "public_profile, email", "client_id": "1example23456789",
+    ///   "client_secret": "provider-app-client-secret" }`
+    ///
+    ///   Describe response: `"ProviderDetails": { "api_version": "v17.0", "attributes_url":
+    ///   "https://graph.facebook.com/v17.0/me?fields=", "attributes_url_add_attributes": "true",
+    ///   "authorize_scopes": "public_profile, email", "authorize_url":
+    ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
+    ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
+    ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
+    pub fn provider_details(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.provider_details(key, value);
+        self
+    }
+    /// Sets or clears `provider_details`; see [`provider_details`](Self::provider_details).
+    pub fn set_provider_details(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_provider_details(value);
+        self
+    }
+    /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
+    /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
+    pub fn attribute_mapping(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.attribute_mapping(key, value);
+        self
+    }
+    /// Sets or clears `attribute_mapping`; see [`attribute_mapping`](Self::attribute_mapping).
+    pub fn set_attribute_mapping(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_attribute_mapping(value);
+        self
+    }
+    /// An array of IdP identifiers, for example `"IdPIdentifiers": [ "MyIdP", "MyIdP2" ]`.
+    /// Identifiers are friendly names that you can pass in the `idp_identifier` query parameter of
+    /// requests to the [Authorize
+    /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html)
+    /// to silently redirect to sign-in with the associated IdP. Identifiers in a domain format also
+    /// enable the use of [email-address matching with SAML
+    /// providers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managing-saml-idp-naming.html).
+    pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.idp_identifiers(item);
+        self
+    }
+    /// Sets or clears `idp_identifiers`; see [`idp_identifiers`](Self::idp_identifiers).
+    pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_idp_identifiers(value);
+        self
+    }
+    /// A mapping between the authentication context class reference (ACR) levels of your user pool
+    /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP). This
+    /// mapping has the same behavior as it does when you create an identity provider. Only OIDC
+    /// IdPs support ACR mapping.
+    ///
+    /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
+    /// Essentials or Plus feature plan.
+    pub fn acr_mapping(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.acr_mapping(key, value);
+        self
+    }
+    /// Sets or clears `acr_mapping`; see [`acr_mapping`](Self::acr_mapping).
+    pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_acr_mapping(value);
+        self
     }
 }

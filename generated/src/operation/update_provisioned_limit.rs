@@ -3,7 +3,8 @@
 //! The `UpdateProvisionedLimit` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -32,16 +33,20 @@ use crate::types::{LimitDefinitionType, LimitType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_provisioned_limit::UpdateProvisionedLimitInput;
+/// ```no_run
 /// use cognito_idp::types::LimitClass;
 /// use cognito_idp::types::LimitDefinitionType;
 ///
-/// let input = UpdateProvisionedLimitInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_provisioned_limit()
 ///     .limit_definition(LimitDefinitionType::builder().limit_class(LimitClass::ApiCategory).attributes("AttributesKey", "Attributes").build()?)
 ///     .requested_limit_value(1)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -199,5 +204,91 @@ impl std::error::Error for UpdateProvisionedLimitError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateProvisionedLimitError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                ServiceQuotaExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::ServiceQuotaExceededException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateProvisionedLimit",
+    signed: true,
+};
+/// Sends `UpdateProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::update_provisioned_limit`](crate::Client::update_provisioned_limit).
+#[derive(Debug, Clone)]
+pub struct UpdateProvisionedLimitFluentBuilder {
+    handle: Handle,
+    input: UpdateProvisionedLimitInputBuilder,
+}
+impl UpdateProvisionedLimitFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateProvisionedLimitFluentBuilder {
+            handle,
+            input: UpdateProvisionedLimitInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateProvisionedLimitInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateProvisionedLimitOutput, SdkError<UpdateProvisionedLimitError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The limit to update. Specify the limit class and the attributes that identify the limit.
+    ///
+    /// Required.
+    pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
+        self.input = self.input.limit_definition(value);
+        self
+    }
+    /// Sets or clears `limit_definition`; see [`limit_definition`](Self::limit_definition).
+    pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
+        self.input = self.input.set_limit_definition(value);
+        self
+    }
+    /// The provisioned rate to set, in requests per second (RPS).
+    ///
+    /// Required.
+    pub fn requested_limit_value(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.requested_limit_value(value);
+        self
+    }
+    /// Sets or clears `requested_limit_value`; see [`requested_limit_value`](Self::requested_limit_value).
+    pub fn set_requested_limit_value(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_requested_limit_value(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
@@ -44,20 +45,24 @@ use crate::types::{TermsEnforcementType, TermsSourceType, TermsType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_terms::UpdateTermsInput;
+/// ```no_run
 /// use cognito_idp::types::TermsEnforcementType;
 /// use cognito_idp::types::TermsSourceType;
 ///
-/// let input = UpdateTermsInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_terms()
 ///     .terms_id("TermsId")
 ///     .user_pool_id("UserPoolId")
 ///     .terms_name("TermsName")
 ///     .terms_source(TermsSourceType::Link)
 ///     .enforcement(TermsEnforcementType::None)
 ///     .links("LinksKey", "Links")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -277,5 +282,141 @@ impl std::error::Error for UpdateTermsError {
             Self::InternalErrorException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateTermsError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                TermsExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TermsExistsException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateTerms",
+    signed: true,
+};
+/// Sends `UpdateTerms`: set the input, then [`send`](Self::send). Made by [`Client::update_terms`](crate::Client::update_terms).
+#[derive(Debug, Clone)]
+pub struct UpdateTermsFluentBuilder {
+    handle: Handle,
+    input: UpdateTermsInputBuilder,
+}
+impl UpdateTermsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateTermsFluentBuilder {
+            handle,
+            input: UpdateTermsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateTermsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<UpdateTermsOutput, SdkError<UpdateTermsError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the terms document that you want to update.
+    ///
+    /// Required.
+    pub fn terms_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.terms_id(value);
+        self
+    }
+    /// Sets or clears `terms_id`; see [`terms_id`](Self::terms_id).
+    pub fn set_terms_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_terms_id(value);
+        self
+    }
+    /// The ID of the user pool that contains the terms that you want to update.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The new name that you want to apply to the requested terms documents.
+    pub fn terms_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.terms_name(value);
+        self
+    }
+    /// Sets or clears `terms_name`; see [`terms_name`](Self::terms_name).
+    pub fn set_terms_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_terms_name(value);
+        self
+    }
+    /// This parameter is reserved for future use and currently accepts only one value.
+    pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
+        self.input = self.input.terms_source(value);
+        self
+    }
+    /// Sets or clears `terms_source`; see [`terms_source`](Self::terms_source).
+    pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
+        self.input = self.input.set_terms_source(value);
+        self
+    }
+    /// This parameter is reserved for future use and currently accepts only one value.
+    pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
+        self.input = self.input.enforcement(value);
+        self
+    }
+    /// Sets or clears `enforcement`; see [`enforcement`](Self::enforcement).
+    pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
+        self.input = self.input.set_enforcement(value);
+        self
+    }
+    /// A map of URLs to languages. For each localized language that will view the requested
+    /// `TermsName`, assign a URL. A selection of `cognito:default` displays for all languages that
+    /// don't have a language-specific URL.
+    ///
+    /// For example, `"cognito:default": "https://terms.example.com", "cognito:spanish":
+    /// "https://terms.example.com/es"`.
+    pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.input = self.input.links(key, value);
+        self
+    }
+    /// Sets or clears `links`; see [`links`](Self::links).
+    pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_links(value);
+        self
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AliasExistsException, CodeDeliveryFailureException, CodeMismatchException,
@@ -55,16 +56,20 @@ use crate::types::{AttributeType, CodeDeliveryDetailsType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_user_attributes::UpdateUserAttributesInput;
+/// ```no_run
 /// use cognito_idp::types::AttributeType;
 ///
-/// let input = UpdateUserAttributesInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_user_attributes()
 ///     .user_attributes(AttributeType::builder().name("Name").value("Value").build()?)
 ///     .access_token("AccessToken")
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -363,5 +368,186 @@ impl std::error::Error for UpdateUserAttributesError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateUserAttributesError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                CodeMismatchException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                }
+                ExpiredCodeException::CODE => {
+                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UnexpectedLambdaException::CODE => {
+                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                }
+                UserLambdaValidationException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                }
+                InvalidLambdaResponseException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidLambdaResponseException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                AliasExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::AliasExistsException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                CodeDeliveryFailureException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateUserAttributes",
+    signed: false,
+};
+/// Sends `UpdateUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::update_user_attributes`](crate::Client::update_user_attributes).
+#[derive(Debug, Clone)]
+pub struct UpdateUserAttributesFluentBuilder {
+    handle: Handle,
+    input: UpdateUserAttributesInputBuilder,
+}
+impl UpdateUserAttributesFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateUserAttributesFluentBuilder {
+            handle,
+            input: UpdateUserAttributesInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateUserAttributesInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateUserAttributesOutput, SdkError<UpdateUserAttributesError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// An array of name-value pairs representing user attributes.
+    ///
+    /// For custom attributes, you must add a `custom:` prefix to the attribute name.
+    ///
+    /// If you have set an attribute to require verification before Amazon Cognito updates its
+    /// value, this request doesn’t immediately update the value of that attribute. After your user
+    /// receives and responds to a verification message to verify the new value, Amazon Cognito
+    /// updates the attribute value. Your user can sign in and receive messages with the original
+    /// attribute value until they verify the new value.
+    ///
+    /// Required.
+    pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
+        self.input = self.input.user_attributes(item);
+        self
+    }
+    /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
+        self.input = self.input.set_user_attributes(value);
+        self
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// A map of custom key-value pairs that you can provide as input for any custom workflows that
+    /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
+    /// triggers.
+    ///
+    /// When Amazon Cognito invokes any of these functions, it passes a JSON payload, which the
+    /// function receives as input. This payload contains a `clientMetadata` attribute that provides
+    /// the data that you assigned to the ClientMetadata parameter in your request. In your function
+    /// code, you can process the `clientMetadata` value to enhance your workflow for your specific
+    /// needs.
+    ///
+    /// To review the Lambda trigger types that Amazon Cognito invokes at runtime with API requests,
+    /// see [Connecting API actions to Lambda
+    /// triggers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#lambda-triggers-by-event)
+    /// in the *Amazon Cognito Developer Guide*.
+    ///
+    /// > **Note:** When you use the `ClientMetadata` parameter, note that Amazon Cognito won't do the
+    /// > following:
+    /// >
+    /// > - Store the `ClientMetadata` value. This data is available only to Lambda triggers that are
+    /// >   assigned to a user pool to support custom workflows. If your user pool configuration doesn't
+    /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
+    /// > - Validate the `ClientMetadata` value.
+    /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    pub fn client_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.client_metadata(key, value);
+        self
+    }
+    /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    pub fn set_client_metadata(
+        mut self,
+        value: Option<HashMap<String, String>>,
+    ) -> Self {
+        self.input = self.input.set_client_metadata(value);
+        self
     }
 }

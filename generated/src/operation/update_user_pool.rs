@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -68,8 +69,7 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_user_pool::UpdateUserPoolInput;
+/// ```no_run
 /// use cognito_idp::types::AccountRecoverySettingType;
 /// use cognito_idp::types::AcrLevelConfigType;
 /// use cognito_idp::types::AdminCreateUserConfigType;
@@ -111,7 +111,9 @@ use crate::types::{
 /// use cognito_idp::types::VerificationMessageTemplateType;
 /// use cognito_idp::types::VerifiedAttributeType;
 ///
-/// let input = UpdateUserPoolInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_user_pool()
 ///     .user_pool_id("UserPoolId")
 ///     .policies(UserPoolPolicyType::builder().password_policy(PasswordPolicyType::builder().build()).sign_in_policy(SignInPolicyType::builder().build()).build())
 ///     .deletion_protection(DeletionProtectionType::Active)
@@ -137,8 +139,11 @@ use crate::types::{
 ///     .key_configuration(KeyConfigurationType::builder().key_type(EncryptionKeyType::AwsOwnedKey).kms_key_arn("KmsKeyArn").build())
 ///     .issuer_configuration(IssuerConfigurationType::builder().r#type(IssuerType::Original).build())
 ///     .acr_configuration("AcrConfigurationKey", AcrLevelConfigType::builder().acr_value("AcrValue").build()?)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -809,5 +814,504 @@ impl std::error::Error for UpdateUserPoolError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateUserPoolError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                UserImportInProgressException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserImportInProgressException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                InvalidSmsRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                }
+                InvalidSmsRoleTrustRelationshipException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                }
+                UserPoolTaggingException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserPoolTaggingException)
+                }
+                InvalidEmailRoleAccessPolicyException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                TierChangeNotAllowedException::CODE => {
+                    serde_json::from_slice(body).map(Self::TierChangeNotAllowedException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateUserPool",
+    signed: true,
+};
+/// Sends `UpdateUserPool`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool`](crate::Client::update_user_pool).
+#[derive(Debug, Clone)]
+pub struct UpdateUserPoolFluentBuilder {
+    handle: Handle,
+    input: UpdateUserPoolInputBuilder,
+}
+impl UpdateUserPoolFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateUserPoolFluentBuilder {
+            handle,
+            input: UpdateUserPoolInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateUserPoolInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateUserPoolOutput, SdkError<UpdateUserPoolError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool you want to update.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The password policy and sign-in policy in the user pool. The password policy sets options
+    /// like password complexity requirements and password history. The sign-in policy sets the
+    /// options available to applications in [choice-based
+    /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
+    pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
+        self.input = self.input.policies(value);
+        self
+    }
+    /// Sets or clears `policies`; see [`policies`](Self::policies).
+    pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
+        self.input = self.input.set_policies(value);
+        self
+    }
+    /// When active, `DeletionProtection` prevents accidental deletion of your user pool. Before you
+    /// can delete a user pool that you have protected against deletion, you must deactivate this
+    /// feature.
+    ///
+    /// When you try to delete a protected user pool in a `DeleteUserPool` API request, Amazon
+    /// Cognito returns an `InvalidParameterException` error. To delete a protected user pool, send
+    /// a new `DeleteUserPool` request after you deactivate deletion protection in an
+    /// `UpdateUserPool` API request.
+    pub fn deletion_protection(
+        mut self,
+        value: impl Into<DeletionProtectionType>,
+    ) -> Self {
+        self.input = self.input.deletion_protection(value);
+        self
+    }
+    /// Sets or clears `deletion_protection`; see [`deletion_protection`](Self::deletion_protection).
+    pub fn set_deletion_protection(
+        mut self,
+        value: Option<DeletionProtectionType>,
+    ) -> Self {
+        self.input = self.input.set_deletion_protection(value);
+        self
+    }
+    /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
+    /// possible stages of authentication operations. Triggers can modify the outcome of the
+    /// operations that invoked them.
+    pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
+        self.input = self.input.lambda_config(value);
+        self
+    }
+    /// Sets or clears `lambda_config`; see [`lambda_config`](Self::lambda_config).
+    pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
+        self.input = self.input.set_lambda_config(value);
+        self
+    }
+    /// The attributes that you want your user pool to automatically verify. Possible values:
+    /// **email**, **phone_number**. For more information see [Verifying contact information at
+    /// sign-up](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#allowing-users-to-sign-up-and-confirm-themselves).
+    pub fn auto_verified_attributes(
+        mut self,
+        item: impl Into<VerifiedAttributeType>,
+    ) -> Self {
+        self.input = self.input.auto_verified_attributes(item);
+        self
+    }
+    /// Sets or clears `auto_verified_attributes`; see [`auto_verified_attributes`](Self::auto_verified_attributes).
+    pub fn set_auto_verified_attributes(
+        mut self,
+        value: Option<Vec<VerifiedAttributeType>>,
+    ) -> Self {
+        self.input = self.input.set_auto_verified_attributes(value);
+        self
+    }
+    /// This parameter is no longer used.
+    pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.sms_verification_message(value);
+        self
+    }
+    /// Sets or clears `sms_verification_message`; see [`sms_verification_message`](Self::sms_verification_message).
+    pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_sms_verification_message(value);
+        self
+    }
+    /// This parameter is no longer used.
+    pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.email_verification_message(value);
+        self
+    }
+    /// Sets or clears `email_verification_message`; see [`email_verification_message`](Self::email_verification_message).
+    pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_email_verification_message(value);
+        self
+    }
+    /// This parameter is no longer used.
+    pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.email_verification_subject(value);
+        self
+    }
+    /// Sets or clears `email_verification_subject`; see [`email_verification_subject`](Self::email_verification_subject).
+    pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_email_verification_subject(value);
+        self
+    }
+    /// The template for the verification message that your user pool delivers to users who set an
+    /// email address or phone number attribute.
+    ///
+    /// Set the email message type that corresponds to your `DefaultEmailOption` selection. For
+    /// `CONFIRM_WITH_LINK`, specify an `EmailMessageByLink` and leave `EmailMessage` blank. For
+    /// `CONFIRM_WITH_CODE`, specify an `EmailMessage` and leave `EmailMessageByLink` blank. When
+    /// you supply both parameters with either choice, Amazon Cognito returns an error.
+    pub fn verification_message_template(
+        mut self,
+        value: impl Into<VerificationMessageTemplateType>,
+    ) -> Self {
+        self.input = self.input.verification_message_template(value);
+        self
+    }
+    /// Sets or clears `verification_message_template`; see [`verification_message_template`](Self::verification_message_template).
+    pub fn set_verification_message_template(
+        mut self,
+        value: Option<VerificationMessageTemplateType>,
+    ) -> Self {
+        self.input = self.input.set_verification_message_template(value);
+        self
+    }
+    /// The contents of the SMS message that your user pool sends to users in SMS authentication.
+    pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.sms_authentication_message(value);
+        self
+    }
+    /// Sets or clears `sms_authentication_message`; see [`sms_authentication_message`](Self::sms_authentication_message).
+    pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_sms_authentication_message(value);
+        self
+    }
+    /// The settings for updates to user attributes. These settings include the property
+    /// `AttributesRequireVerificationBeforeUpdate`, a user-pool setting that tells Amazon Cognito
+    /// how to handle changes to the value of your users' email address and phone number attributes.
+    /// For more information, see [Verifying updates to email addresses and phone
+    /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
+    pub fn user_attribute_update_settings(
+        mut self,
+        value: impl Into<UserAttributeUpdateSettingsType>,
+    ) -> Self {
+        self.input = self.input.user_attribute_update_settings(value);
+        self
+    }
+    /// Sets or clears `user_attribute_update_settings`; see [`user_attribute_update_settings`](Self::user_attribute_update_settings).
+    pub fn set_user_attribute_update_settings(
+        mut self,
+        value: Option<UserAttributeUpdateSettingsType>,
+    ) -> Self {
+        self.input = self.input.set_user_attribute_update_settings(value);
+        self
+    }
+    /// Sets multi-factor authentication (MFA) to be on, off, or optional. When `ON`, all users must
+    /// set up MFA before they can sign in. When `OPTIONAL`, your application must make a
+    /// client-side determination of whether a user wants to register an MFA device. For user pools
+    /// with adaptive authentication with threat protection, choose `OPTIONAL`.
+    ///
+    /// When `MfaConfiguration` is `OPTIONAL`, managed login doesn't automatically prompt users to
+    /// set up MFA. Amazon Cognito generates MFA prompts in API responses and in managed login for
+    /// users who have chosen and configured a preferred MFA factor.
+    pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
+        self.input = self.input.mfa_configuration(value);
+        self
+    }
+    /// Sets or clears `mfa_configuration`; see [`mfa_configuration`](Self::mfa_configuration).
+    pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
+        self.input = self.input.set_mfa_configuration(value);
+        self
+    }
+    /// The device-remembering configuration for a user pool. Device remembering or device tracking
+    /// is a "Remember me on this device" option for user pools that perform authentication with the
+    /// device key of a trusted device in the back end, instead of a user-provided MFA code. For
+    /// more information about device authentication, see [Working with user devices in your user
+    /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    /// A null value indicates that you have deactivated device remembering in your user pool.
+    ///
+    /// > **Note:** When you provide a value for any `DeviceConfiguration` field, you activate the
+    /// > Amazon Cognito device-remembering feature. For more information, see [Working with
+    /// > devices](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    pub fn device_configuration(
+        mut self,
+        value: impl Into<DeviceConfigurationType>,
+    ) -> Self {
+        self.input = self.input.device_configuration(value);
+        self
+    }
+    /// Sets or clears `device_configuration`; see [`device_configuration`](Self::device_configuration).
+    pub fn set_device_configuration(
+        mut self,
+        value: Option<DeviceConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_device_configuration(value);
+        self
+    }
+    /// The email configuration of your user pool. The email configuration type sets your preferred
+    /// sending method, Amazon Web Services Region, and sender for email invitation and verification
+    /// messages from your user pool.
+    pub fn email_configuration(
+        mut self,
+        value: impl Into<EmailConfigurationType>,
+    ) -> Self {
+        self.input = self.input.email_configuration(value);
+        self
+    }
+    /// Sets or clears `email_configuration`; see [`email_configuration`](Self::email_configuration).
+    pub fn set_email_configuration(
+        mut self,
+        value: Option<EmailConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_email_configuration(value);
+        self
+    }
+    /// The SMS configuration with the settings for your Amazon Cognito user pool to send SMS
+    /// message with Amazon Simple Notification Service. To send SMS messages with Amazon SNS in the
+    /// Amazon Web Services Region that you want, the Amazon Cognito user pool uses an Identity and
+    /// Access Management (IAM) role in your Amazon Web Services account. For more information see
+    /// [SMS message
+    /// settings](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-sms-settings.html).
+    pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
+        self.input = self.input.sms_configuration(value);
+        self
+    }
+    /// Sets or clears `sms_configuration`; see [`sms_configuration`](Self::sms_configuration).
+    pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
+        self.input = self.input.set_sms_configuration(value);
+        self
+    }
+    /// The tag keys and values to assign to the user pool. A tag is a label that you can use to
+    /// categorize and manage user pools in different ways, such as by purpose, owner, environment,
+    /// or other criteria.
+    pub fn user_pool_tags(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.user_pool_tags(key, value);
+        self
+    }
+    /// Sets or clears `user_pool_tags`; see [`user_pool_tags`](Self::user_pool_tags).
+    pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_user_pool_tags(value);
+        self
+    }
+    /// The configuration for administrative creation of users. Includes the template for the
+    /// invitation message for new users, the duration of temporary passwords, and permitting
+    /// self-service sign-up.
+    pub fn admin_create_user_config(
+        mut self,
+        value: impl Into<AdminCreateUserConfigType>,
+    ) -> Self {
+        self.input = self.input.admin_create_user_config(value);
+        self
+    }
+    /// Sets or clears `admin_create_user_config`; see [`admin_create_user_config`](Self::admin_create_user_config).
+    pub fn set_admin_create_user_config(
+        mut self,
+        value: Option<AdminCreateUserConfigType>,
+    ) -> Self {
+        self.input = self.input.set_admin_create_user_config(value);
+        self
+    }
+    /// Contains settings for activation of threat protection, including the operating mode and
+    /// additional authentication types. To log user security information but take no action, set to
+    /// `AUDIT`. To configure automatic security responses to potentially unwanted traffic to your
+    /// user pool, set to `ENFORCED`.
+    ///
+    /// For more information, see [Adding advanced security to a user
+    /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
+    /// To activate this setting, your user pool must be on the [Plus
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
+    pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
+        self.input = self.input.user_pool_add_ons(value);
+        self
+    }
+    /// Sets or clears `user_pool_add_ons`; see [`user_pool_add_ons`](Self::user_pool_add_ons).
+    pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
+        self.input = self.input.set_user_pool_add_ons(value);
+        self
+    }
+    /// The dynamic client registration configuration for the user pool. With dynamic client
+    /// registration, applications can register their own app clients at runtime through the
+    /// registration endpoint of your user pool domain. To activate this setting, your user pool
+    /// must be in the [Essentials
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    /// or higher.
+    ///
+    /// If you omit this parameter, Amazon Cognito keeps the existing configuration. If you include
+    /// it, Amazon Cognito replaces the existing configuration with the one that you provide.
+    /// Members that you omit revert to their default values, and an omitted `EnableStatus` turns
+    /// dynamic client registration on.
+    ///
+    /// To change the feature plan of the user pool to Lite, you must also set `EnableStatus` to
+    /// `Disabled`.
+    pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
+        self.input = self.input.dcr_configuration(value);
+        self
+    }
+    /// Sets or clears `dcr_configuration`; see [`dcr_configuration`](Self::dcr_configuration).
+    pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
+        self.input = self.input.set_dcr_configuration(value);
+        self
+    }
+    /// The available verified method a user can use to recover their password when they call
+    /// `ForgotPassword`. You can use this setting to define a preferred method when a user has more
+    /// than one method available. With this setting, SMS doesn't qualify for a valid password
+    /// recovery mechanism if the user also has SMS multi-factor authentication (MFA) activated. In
+    /// the absence of this setting, Amazon Cognito uses the legacy behavior to determine the
+    /// recovery method where SMS is preferred through email.
+    pub fn account_recovery_setting(
+        mut self,
+        value: impl Into<AccountRecoverySettingType>,
+    ) -> Self {
+        self.input = self.input.account_recovery_setting(value);
+        self
+    }
+    /// Sets or clears `account_recovery_setting`; see [`account_recovery_setting`](Self::account_recovery_setting).
+    pub fn set_account_recovery_setting(
+        mut self,
+        value: Option<AccountRecoverySettingType>,
+    ) -> Self {
+        self.input = self.input.set_account_recovery_setting(value);
+        self
+    }
+    /// The updated name of your user pool.
+    pub fn pool_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.pool_name(value);
+        self
+    }
+    /// Sets or clears `pool_name`; see [`pool_name`](Self::pool_name).
+    pub fn set_pool_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_pool_name(value);
+        self
+    }
+    /// The user pool [feature
+    /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html),
+    /// or tier. This parameter determines the eligibility of the user pool for features like
+    /// managed login, access-token customization, and threat protection. Defaults to `ESSENTIALS`.
+    pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
+        self.input = self.input.user_pool_tier(value);
+        self
+    }
+    /// Sets or clears `user_pool_tier`; see [`user_pool_tier`](Self::user_pool_tier).
+    pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
+        self.input = self.input.set_user_pool_tier(value);
+        self
+    }
+    /// The key configuration for the user pool. In secondary regions, this parameter must match the
+    /// existing configuration and cannot be modified.
+    pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
+        self.input = self.input.key_configuration(value);
+        self
+    }
+    /// Sets or clears `key_configuration`; see [`key_configuration`](Self::key_configuration).
+    pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
+        self.input = self.input.set_key_configuration(value);
+        self
+    }
+    /// The issuer configuration for the user pool. In secondary regions, this parameter must match
+    /// the existing configuration and cannot be modified.
+    pub fn issuer_configuration(
+        mut self,
+        value: impl Into<IssuerConfigurationType>,
+    ) -> Self {
+        self.input = self.input.issuer_configuration(value);
+        self
+    }
+    /// Sets or clears `issuer_configuration`; see [`issuer_configuration`](Self::issuer_configuration).
+    pub fn set_issuer_configuration(
+        mut self,
+        value: Option<IssuerConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_issuer_configuration(value);
+        self
+    }
+    /// The custom names for the authentication context class reference (ACR) levels in your user
+    /// pool. This configuration has the same behavior as it does when you create a user pool: you
+    /// customize only the URI name that Amazon Cognito reports for each of the four fixed ACR
+    /// levels, and any level that you don't specify keeps its default name. Each name must be
+    /// unique across all four levels, including default names.
+    ///
+    /// Configuring custom ACR level names requires the Essentials or Plus feature plan. To activate
+    /// this setting, your user pool must be in the [Essentials
+    /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    /// or higher.
+    pub fn acr_configuration(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<AcrLevelConfigType>,
+    ) -> Self {
+        self.input = self.input.acr_configuration(key, value);
+        self
+    }
+    /// Sets or clears `acr_configuration`; see [`acr_configuration`](Self::acr_configuration).
+    pub fn set_acr_configuration(
+        mut self,
+        value: Option<HashMap<String, AcrLevelConfigType>>,
+    ) -> Self {
+        self.input = self.input.set_acr_configuration(value);
+        self
     }
 }

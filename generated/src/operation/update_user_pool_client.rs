@@ -3,7 +3,8 @@
 //! The `UpdateUserPoolClient` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -43,8 +44,7 @@ use crate::types::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_user_pool_client::UpdateUserPoolClientInput;
+/// ```no_run
 /// use cognito_idp::types::AnalyticsConfigurationType;
 /// use cognito_idp::types::ExplicitAuthFlowsType;
 /// use cognito_idp::types::FeatureType;
@@ -54,7 +54,9 @@ use crate::types::{
 /// use cognito_idp::types::TimeUnitsType;
 /// use cognito_idp::types::TokenValidityUnitsType;
 ///
-/// let input = UpdateUserPoolClientInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_user_pool_client()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
 ///     .client_name("ClientName")
@@ -79,8 +81,11 @@ use crate::types::{
 ///     .auth_session_validity(1)
 ///     .refresh_token_rotation(RefreshTokenRotationType::builder().feature(FeatureType::Enabled).retry_grace_period_seconds(1).build()?)
 ///     .publish_secrets_in_aws_secrets_manager(true)
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -929,5 +934,590 @@ impl std::error::Error for UpdateUserPoolClientError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateUserPoolClientError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ScopeDoesNotExistException::CODE => {
+                    serde_json::from_slice(body).map(Self::ScopeDoesNotExistException)
+                }
+                InvalidOAuthFlowException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidOAuthFlowException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateUserPoolClient",
+    signed: true,
+};
+/// Sends `UpdateUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_client`](crate::Client::update_user_pool_client).
+#[derive(Debug, Clone)]
+pub struct UpdateUserPoolClientFluentBuilder {
+    handle: Handle,
+    input: UpdateUserPoolClientInputBuilder,
+}
+impl UpdateUserPoolClientFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateUserPoolClientFluentBuilder {
+            handle,
+            input: UpdateUserPoolClientInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateUserPoolClientInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateUserPoolClientOutput, SdkError<UpdateUserPoolClientError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The ID of the user pool where you want to update the app client.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// The ID of the app client that you want to update.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_id(value);
+        self
+    }
+    /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    pub fn set_client_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_id(value);
+        self
+    }
+    /// A friendly name for the app client.
+    pub fn client_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_name(value);
+        self
+    }
+    /// Sets or clears `client_name`; see [`client_name`](Self::client_name).
+    pub fn set_client_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_name(value);
+        self
+    }
+    /// The refresh token time limit. After this limit expires, your user can't use their refresh
+    /// token. To specify the time unit for `RefreshTokenValidity` as `seconds`, `minutes`, `hours`,
+    /// or `days`, set a `TokenValidityUnits` value in your API request.
+    ///
+    /// For example, when you set `RefreshTokenValidity` as `10` and `TokenValidityUnits` as `days`,
+    /// your user can refresh their session and retrieve new access and ID tokens for 10 days.
+    ///
+    /// The default time unit for `RefreshTokenValidity` in an API request is days. You can't set
+    /// `RefreshTokenValidity` to 0. If you do, Amazon Cognito overrides the value with the default
+    /// value of 30 days. *Valid range* is displayed below in seconds.
+    ///
+    /// If you don't specify otherwise in the configuration of your app client, your refresh tokens
+    /// are valid for 30 days.
+    pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.refresh_token_validity(value);
+        self
+    }
+    /// Sets or clears `refresh_token_validity`; see [`refresh_token_validity`](Self::refresh_token_validity).
+    pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_refresh_token_validity(value);
+        self
+    }
+    /// The access token time limit. After this limit expires, your user can't use their access
+    /// token. To specify the time unit for `AccessTokenValidity` as `seconds`, `minutes`, `hours`,
+    /// or `days`, set a `TokenValidityUnits` value in your API request.
+    ///
+    /// For example, when you set `AccessTokenValidity` to `10` and `TokenValidityUnits` to `hours`,
+    /// your user can authorize access with their access token for 10 hours.
+    ///
+    /// The default time unit for `AccessTokenValidity` in an API request is hours. *Valid range* is
+    /// displayed below in seconds.
+    ///
+    /// If you don't specify otherwise in the configuration of your app client, your access tokens
+    /// are valid for one hour.
+    pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.access_token_validity(value);
+        self
+    }
+    /// Sets or clears `access_token_validity`; see [`access_token_validity`](Self::access_token_validity).
+    pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_access_token_validity(value);
+        self
+    }
+    /// The ID token time limit. After this limit expires, your user can't use their ID token. To
+    /// specify the time unit for `IdTokenValidity` as `seconds`, `minutes`, `hours`, or `days`, set
+    /// a `TokenValidityUnits` value in your API request.
+    ///
+    /// For example, when you set `IdTokenValidity` as `10` and `TokenValidityUnits` as `hours`,
+    /// your user can authenticate their session with their ID token for 10 hours.
+    ///
+    /// The default time unit for `IdTokenValidity` in an API request is hours. *Valid range* is
+    /// displayed below in seconds.
+    ///
+    /// If you don't specify otherwise in the configuration of your app client, your ID tokens are
+    /// valid for one hour.
+    pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.id_token_validity(value);
+        self
+    }
+    /// Sets or clears `id_token_validity`; see [`id_token_validity`](Self::id_token_validity).
+    pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_id_token_validity(value);
+        self
+    }
+    /// The units that validity times are represented in. The default unit for refresh tokens is
+    /// days, and the default for ID and access tokens are hours.
+    pub fn token_validity_units(
+        mut self,
+        value: impl Into<TokenValidityUnitsType>,
+    ) -> Self {
+        self.input = self.input.token_validity_units(value);
+        self
+    }
+    /// Sets or clears `token_validity_units`; see [`token_validity_units`](Self::token_validity_units).
+    pub fn set_token_validity_units(
+        mut self,
+        value: Option<TokenValidityUnitsType>,
+    ) -> Self {
+        self.input = self.input.set_token_validity_units(value);
+        self
+    }
+    /// The list of user attributes that you want your app client to have read access to. After your
+    /// user authenticates in your app, their access token authorizes them to read their own
+    /// attribute value for any attribute in this list.
+    ///
+    /// When you don't specify the `ReadAttributes` for your app client, your app can read the
+    /// values of `email_verified`, `phone_number_verified`, and the standard attributes of your
+    /// user pool. When your user pool app client has read access to these default attributes,
+    /// `ReadAttributes` doesn't return any information. Amazon Cognito only populates
+    /// `ReadAttributes` in the API response if you have specified your own custom set of read
+    /// attributes.
+    pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.read_attributes(item);
+        self
+    }
+    /// Sets or clears `read_attributes`; see [`read_attributes`](Self::read_attributes).
+    pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_read_attributes(value);
+        self
+    }
+    /// The list of user attributes that you want your app client to have write access to. After
+    /// your user authenticates in your app, their access token authorizes them to set or modify
+    /// their own attribute value for any attribute in this list.
+    ///
+    /// When you don't specify the `WriteAttributes` for your app client, your app can write the
+    /// values of the Standard attributes of your user pool. When your user pool has write access to
+    /// these default attributes, `WriteAttributes` doesn't return any information. Amazon Cognito
+    /// only populates `WriteAttributes` in the API response if you have specified your own custom
+    /// set of write attributes.
+    ///
+    /// If your app client allows users to sign in through an IdP, this array must include all
+    /// attributes that you have mapped to IdP attributes. Amazon Cognito updates mapped attributes
+    /// when users sign in to your application through an IdP. If your app client does not have
+    /// write access to a mapped attribute, Amazon Cognito throws an error when it tries to update
+    /// the attribute. For more information, see [Specifying IdP Attribute Mappings for Your user
+    /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html).
+    pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.write_attributes(item);
+        self
+    }
+    /// Sets or clears `write_attributes`; see [`write_attributes`](Self::write_attributes).
+    pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_write_attributes(value);
+        self
+    }
+    /// The [authentication
+    /// flows](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html)
+    /// that you want your user pool client to support. For each app client in your user pool, you
+    /// can sign in your users with any combination of one or more flows, including with a user name
+    /// and Secure Remote Password (SRP), a user name and password, or a custom authentication
+    /// process that you define with Lambda functions.
+    ///
+    /// > **Note:** If you don't specify a value for `ExplicitAuthFlows`, your app client supports
+    /// > `ALLOW_REFRESH_TOKEN_AUTH`, `ALLOW_USER_SRP_AUTH`, and `ALLOW_CUSTOM_AUTH`.
+    ///
+    /// The values for authentication flow options include the following.
+    ///
+    /// - `ALLOW_USER_AUTH`: Enable selection-based sign-in with `USER_AUTH`. This setting covers
+    ///   username-password, secure remote password (SRP), passwordless, and passkey authentication.
+    ///   This authentiation flow can do username-password and SRP authentication without other
+    ///   `ExplicitAuthFlows` permitting them. For example users can complete an SRP challenge through
+    ///   `USER_AUTH` without the flow `USER_SRP_AUTH` being active for the app client. This flow
+    ///   doesn't include `CUSTOM_AUTH`.
+    ///
+    ///   To activate this setting, your user pool must be in the [Essentials
+    ///   tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
+    ///   or higher.
+    /// - `ALLOW_ADMIN_USER_PASSWORD_AUTH`: Enable admin based user password authentication flow
+    ///   `ADMIN_USER_PASSWORD_AUTH`. This setting replaces the `ADMIN_NO_SRP_AUTH` setting. With this
+    ///   authentication flow, your app passes a user name and password to Amazon Cognito in the
+    ///   request, instead of using the Secure Remote Password (SRP) protocol to securely transmit the
+    ///   password.
+    /// - `ALLOW_CUSTOM_AUTH`: Enable Lambda trigger based authentication.
+    /// - `ALLOW_USER_PASSWORD_AUTH`: Enable user password-based authentication. In this flow, Amazon
+    ///   Cognito receives the password in the request instead of using the SRP protocol to verify
+    ///   passwords.
+    /// - `ALLOW_USER_SRP_AUTH`: Enable SRP-based authentication.
+    /// - `ALLOW_REFRESH_TOKEN_AUTH`: Enable authflow to refresh tokens.
+    /// - `ALLOW_TOKEN_EXCHANGE_IMPERSONATION` – Use this flow to request `GetDerivedToken` token
+    ///   exchanges without an `ActorToken`. The issued token represents the subject user directly.
+    /// - `ALLOW_TOKEN_EXCHANGE_DELEGATION` – Use this flow to request `GetDerivedToken` token
+    ///   exchanges that include an `ActorToken`. The issued token carries an `act` claim that
+    ///   identifies the intermediary acting on the behalf of the subject.
+    ///
+    /// In some environments, you will see the values `ADMIN_NO_SRP_AUTH`, `CUSTOM_AUTH_FLOW_ONLY`,
+    /// or `USER_PASSWORD_AUTH`. You can't assign these legacy `ExplicitAuthFlows` values to user
+    /// pool clients at the same time as values that begin with `ALLOW_`, like
+    /// `ALLOW_USER_SRP_AUTH`.
+    pub fn explicit_auth_flows(
+        mut self,
+        item: impl Into<ExplicitAuthFlowsType>,
+    ) -> Self {
+        self.input = self.input.explicit_auth_flows(item);
+        self
+    }
+    /// Sets or clears `explicit_auth_flows`; see [`explicit_auth_flows`](Self::explicit_auth_flows).
+    pub fn set_explicit_auth_flows(
+        mut self,
+        value: Option<Vec<ExplicitAuthFlowsType>>,
+    ) -> Self {
+        self.input = self.input.set_explicit_auth_flows(value);
+        self
+    }
+    /// A list of provider names for the identity providers (IdPs) that are supported on this
+    /// client. The following are supported: `COGNITO`, `Facebook`, `Google`, `SignInWithApple`, and
+    /// `LoginWithAmazon`. You can also specify the names that you configured for the SAML and OIDC
+    /// IdPs in your user pool, for example `MySAMLIdP` or `MyOIDCIdP`.
+    ///
+    /// This parameter sets the IdPs that [managed
+    /// login](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html)
+    /// will display on the login page for your app client. The removal of `COGNITO` from this list
+    /// doesn't prevent authentication operations for local users with the user pools API in an
+    /// Amazon Web Services SDK. The only way to prevent SDK-based authentication is to block access
+    /// with a [WAF
+    /// rule](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-waf.html).
+    pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.supported_identity_providers(item);
+        self
+    }
+    /// Sets or clears `supported_identity_providers`; see [`supported_identity_providers`](Self::supported_identity_providers).
+    pub fn set_supported_identity_providers(
+        mut self,
+        value: Option<Vec<String>>,
+    ) -> Self {
+        self.input = self.input.set_supported_identity_providers(value);
+        self
+    }
+    /// A list of allowed redirect, or callback, URLs for managed login authentication. These URLs
+    /// are the paths where you want to send your users' browsers after they complete authentication
+    /// with managed login or a third-party IdP. Typically, callback URLs are the home of an
+    /// application that uses OAuth or OIDC libraries to process authentication outcomes.
+    ///
+    /// A redirect URI must meet the following requirements:
+    ///
+    /// - Be an absolute URI.
+    /// - Be registered with the authorization server. Amazon Cognito doesn't accept authorization
+    ///   requests with `redirect_uri` values that aren't in the list of `CallbackURLs` that you
+    ///   provide in this parameter.
+    /// - Not include a fragment component.
+    ///
+    /// See [OAuth 2.0 - Redirection Endpoint](https://tools.ietf.org/html/rfc6749#section-3.1.2).
+    ///
+    /// Amazon Cognito requires HTTPS over HTTP except for <http://localhost> for testing purposes
+    /// only.
+    ///
+    /// App callback URLs such as `myapp://example` are also supported.
+    pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.callback_urls(item);
+        self
+    }
+    /// Sets or clears `callback_urls`; see [`callback_urls`](Self::callback_urls).
+    pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_callback_urls(value);
+        self
+    }
+    /// A list of allowed logout URLs for managed login authentication. When you pass `logout_uri`
+    /// and `client_id` parameters to `/logout`, Amazon Cognito signs out your user and redirects
+    /// them to the logout URL. This parameter describes the URLs that you want to be the permitted
+    /// targets of `logout_uri`. A typical use of these URLs is when a user selects "Sign out" and
+    /// you redirect them to your public homepage. For more information, see [Logout
+    /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html).
+    pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.logout_urls(item);
+        self
+    }
+    /// Sets or clears `logout_urls`; see [`logout_urls`](Self::logout_urls).
+    pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_logout_urls(value);
+        self
+    }
+    /// The default redirect URI. In app clients with one assigned IdP, replaces `redirect_uri` in
+    /// authentication requests. Must be in the `CallbackURLs` list.
+    pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.default_redirect_uri(value);
+        self
+    }
+    /// Sets or clears `default_redirect_uri`; see [`default_redirect_uri`](Self::default_redirect_uri).
+    pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_default_redirect_uri(value);
+        self
+    }
+    /// The OAuth grant types that you want your app client to generate. To create an app client
+    /// that generates client credentials grants, you must add `client_credentials` as the only
+    /// allowed OAuth flow.
+    ///
+    /// - **code**: Use a code grant flow, which provides an authorization code as the response. This
+    ///   code can be exchanged for access tokens with the `/oauth2/token` endpoint.
+    /// - **implicit**: Issue the access token (and, optionally, ID token, based on scopes) directly
+    ///   to your user.
+    /// - **client_credentials**: Issue the access token from the `/oauth2/token` endpoint directly to
+    ///   a non-person user using a combination of the client ID and client secret.
+    pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
+        self.input = self.input.allowed_o_auth_flows(item);
+        self
+    }
+    /// Sets or clears `allowed_o_auth_flows`; see [`allowed_o_auth_flows`](Self::allowed_o_auth_flows).
+    pub fn set_allowed_o_auth_flows(
+        mut self,
+        value: Option<Vec<OAuthFlowType>>,
+    ) -> Self {
+        self.input = self.input.set_allowed_o_auth_flows(value);
+        self
+    }
+    /// The OAuth, OpenID Connect (OIDC), and custom scopes that you want to permit your app client
+    /// to authorize access with. Scopes govern access control to user pool self-service API
+    /// operations, user data from the `userInfo` endpoint, and third-party APIs. Scope values
+    /// include `phone`, `email`, `openid`, and `profile`. The `aws.cognito.signin.user.admin` scope
+    /// authorizes user self-service operations. Custom scopes with resource servers authorize
+    /// access to external APIs.
+    pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.allowed_o_auth_scopes(item);
+        self
+    }
+    /// Sets or clears `allowed_o_auth_scopes`; see [`allowed_o_auth_scopes`](Self::allowed_o_auth_scopes).
+    pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_allowed_o_auth_scopes(value);
+        self
+    }
+    /// Set to `true` to use OAuth 2.0 authorization server features in your app client.
+    ///
+    /// This parameter must have a value of `true` before you can configure the following features
+    /// in your app client.
+    ///
+    /// - `CallBackURLs`: Callback URLs.
+    /// - `LogoutURLs`: Sign-out redirect URLs.
+    /// - `AllowedOAuthScopes`: OAuth 2.0 scopes.
+    /// - `AllowedOAuthFlows`: Support for authorization code, implicit, and client credentials OAuth 2.0
+    ///   grants.
+    ///
+    /// To use authorization server features, configure one of these features in the Amazon Cognito
+    /// console or set `AllowedOAuthFlowsUserPoolClient` to `true` in a `CreateUserPoolClient` or
+    /// `UpdateUserPoolClient` API request. If you don't set a value for
+    /// `AllowedOAuthFlowsUserPoolClient` in a request with the CLI or SDKs, it defaults to `false`.
+    /// When `false`, only SDK-based API sign-in is permitted.
+    pub fn allowed_o_auth_flows_user_pool_client(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.input = self.input.allowed_o_auth_flows_user_pool_client(value);
+        self
+    }
+    /// Sets or clears `allowed_o_auth_flows_user_pool_client`; see [`allowed_o_auth_flows_user_pool_client`](Self::allowed_o_auth_flows_user_pool_client).
+    pub fn set_allowed_o_auth_flows_user_pool_client(
+        mut self,
+        value: Option<bool>,
+    ) -> Self {
+        self.input = self.input.set_allowed_o_auth_flows_user_pool_client(value);
+        self
+    }
+    /// The user pool analytics configuration for collecting metrics and sending them to your Amazon
+    /// Pinpoint campaign.
+    ///
+    /// In Amazon Web Services Regions where Amazon Pinpoint isn't available, user pools might not
+    /// have access to analytics or might be configurable with campaigns in the US East (N.
+    /// Virginia) Region. For more information, see [Using Amazon Pinpoint
+    /// analytics](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
+    pub fn analytics_configuration(
+        mut self,
+        value: impl Into<AnalyticsConfigurationType>,
+    ) -> Self {
+        self.input = self.input.analytics_configuration(value);
+        self
+    }
+    /// Sets or clears `analytics_configuration`; see [`analytics_configuration`](Self::analytics_configuration).
+    pub fn set_analytics_configuration(
+        mut self,
+        value: Option<AnalyticsConfigurationType>,
+    ) -> Self {
+        self.input = self.input.set_analytics_configuration(value);
+        self
+    }
+    /// When `ENABLED`, suppresses messages that might indicate a valid user exists when someone
+    /// attempts sign-in. This parameters sets your preference for the errors and responses that you
+    /// want Amazon Cognito APIs to return during authentication, account confirmation, and password
+    /// recovery when the user doesn't exist in the user pool. When set to `ENABLED` and the user
+    /// doesn't exist, authentication returns an error indicating either the username or password
+    /// was incorrect. Account confirmation and password recovery return a response indicating a
+    /// code was sent to a simulated destination. When set to `LEGACY`, those APIs return a
+    /// `UserNotFoundException` exception if the user doesn't exist in the user pool.
+    ///
+    /// Defaults to `LEGACY`.
+    pub fn prevent_user_existence_errors(
+        mut self,
+        value: impl Into<PreventUserExistenceErrorTypes>,
+    ) -> Self {
+        self.input = self.input.prevent_user_existence_errors(value);
+        self
+    }
+    /// Sets or clears `prevent_user_existence_errors`; see [`prevent_user_existence_errors`](Self::prevent_user_existence_errors).
+    pub fn set_prevent_user_existence_errors(
+        mut self,
+        value: Option<PreventUserExistenceErrorTypes>,
+    ) -> Self {
+        self.input = self.input.set_prevent_user_existence_errors(value);
+        self
+    }
+    /// Activates or deactivates [token
+    /// revocation](https://docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html)
+    /// in the target app client.
+    pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.enable_token_revocation(value);
+        self
+    }
+    /// Sets or clears `enable_token_revocation`; see [`enable_token_revocation`](Self::enable_token_revocation).
+    pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
+        self.input = self.input.set_enable_token_revocation(value);
+        self
+    }
+    /// When `true`, your application can include additional `UserContextData` in authentication
+    /// requests. This data includes the IP address, and contributes to analysis by threat
+    /// protection features. For more information about propagation of user context data, see
+    /// [Adding session data to API
+    /// requests](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-adaptive-authentication.html#user-pool-settings-adaptive-authentication-device-fingerprint).
+    /// If you don’t include this parameter, you can't send the source IP address to Amazon Cognito
+    /// threat protection features. You can only activate `EnablePropagateAdditionalUserContextData`
+    /// in an app client that has a client secret.
+    pub fn enable_propagate_additional_user_context_data(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.input = self.input.enable_propagate_additional_user_context_data(value);
+        self
+    }
+    /// Sets or clears `enable_propagate_additional_user_context_data`; see [`enable_propagate_additional_user_context_data`](Self::enable_propagate_additional_user_context_data).
+    pub fn set_enable_propagate_additional_user_context_data(
+        mut self,
+        value: Option<bool>,
+    ) -> Self {
+        self.input = self.input.set_enable_propagate_additional_user_context_data(value);
+        self
+    }
+    /// Amazon Cognito creates a session token for each API request in an authentication flow.
+    /// `AuthSessionValidity` is the duration, in minutes, of that session token. Your user pool
+    /// native user must respond to each authentication challenge before the session expires.
+    pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.auth_session_validity(value);
+        self
+    }
+    /// Sets or clears `auth_session_validity`; see [`auth_session_validity`](Self::auth_session_validity).
+    pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_auth_session_validity(value);
+        self
+    }
+    /// The configuration of your app client for refresh token rotation. When enabled, your app
+    /// client issues new ID, access, and refresh tokens when users renew their sessions with
+    /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
+    pub fn refresh_token_rotation(
+        mut self,
+        value: impl Into<RefreshTokenRotationType>,
+    ) -> Self {
+        self.input = self.input.refresh_token_rotation(value);
+        self
+    }
+    /// Sets or clears `refresh_token_rotation`; see [`refresh_token_rotation`](Self::refresh_token_rotation).
+    pub fn set_refresh_token_rotation(
+        mut self,
+        value: Option<RefreshTokenRotationType>,
+    ) -> Self {
+        self.input = self.input.set_refresh_token_rotation(value);
+        self
+    }
+    /// Specifies whether Amazon Cognito stores and manages this app client's secret in [Amazon Web
+    /// Services Secrets
+    /// Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html) instead of
+    /// returning the plaintext value. When you set this parameter to `true`, the response returns
+    /// `ClientSecretArn` instead of `ClientSecret`. By default, Amazon Cognito rotates the secret
+    /// every 7 days. You can change the rotation schedule in Secrets Manager.
+    ///
+    /// Set to `true` to migrate an existing generated secret into Secrets Manager, or `false` to
+    /// move it back to Amazon Cognito and delete the Secrets Manager secret. If you omit this
+    /// parameter, Amazon Cognito doesn't change how it manages the existing secret. Applies only to
+    /// app clients that already have a generated secret.
+    ///
+    /// When you set it to `true`, Amazon Cognito starts managing the app client's secret in Secrets
+    /// Manager and rotates it right away. If the app client has two secrets, that first rotation
+    /// deletes the older one.
+    ///
+    /// > **Important:** When you set this parameter to `false`, Amazon Cognito immediately and
+    /// > permanently deletes the Secrets Manager secret. There's no recovery window. Applications
+    /// > that read the secret from Secrets Manager can no longer get it.
+    pub fn publish_secrets_in_aws_secrets_manager(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.input = self.input.publish_secrets_in_aws_secrets_manager(value);
+        self
+    }
+    /// Sets or clears `publish_secrets_in_aws_secrets_manager`; see [`publish_secrets_in_aws_secrets_manager`](Self::publish_secrets_in_aws_secrets_manager).
+    pub fn set_publish_secrets_in_aws_secrets_manager(
+        mut self,
+        value: Option<bool>,
+    ) -> Self {
+        self.input = self.input.set_publish_secrets_in_aws_secrets_manager(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `UpdateUserPoolDomain` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
@@ -50,21 +51,25 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::update_user_pool_domain::UpdateUserPoolDomainInput;
+/// ```no_run
 /// use cognito_idp::types::CustomDomainConfigType;
 /// use cognito_idp::types::FailoverType;
 /// use cognito_idp::types::RoutingType;
 /// use cognito_idp::types::SecurityPolicyType;
 ///
-/// let input = UpdateUserPoolDomainInput::builder()
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .update_user_pool_domain()
 ///     .domain("Domain")
 ///     .user_pool_id("UserPoolId")
 ///     .managed_login_version(1)
 ///     .custom_domain_config(CustomDomainConfigType::builder().certificate_arn("CertificateArn").security_policy(SecurityPolicyType::TlsV1).build()?)
 ///     .routing(RoutingType::builder().failover(FailoverType::builder().secondary_region("SecondaryRegion").primary_route53_health_check_id("PrimaryRoute53HealthCheckId").build()?).build())
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -327,5 +332,148 @@ impl std::error::Error for UpdateUserPoolDomainError {
             Self::FeatureUnavailableInTierException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for UpdateUserPoolDomainError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                ConcurrentModificationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::ConcurrentModificationException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                FeatureUnavailableInTierException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::FeatureUnavailableInTierException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "UpdateUserPoolDomain",
+    signed: true,
+};
+/// Sends `UpdateUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_domain`](crate::Client::update_user_pool_domain).
+#[derive(Debug, Clone)]
+pub struct UpdateUserPoolDomainFluentBuilder {
+    handle: Handle,
+    input: UpdateUserPoolDomainInputBuilder,
+}
+impl UpdateUserPoolDomainFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        UpdateUserPoolDomainFluentBuilder {
+            handle,
+            input: UpdateUserPoolDomainInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &UpdateUserPoolDomainInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<UpdateUserPoolDomainOutput, SdkError<UpdateUserPoolDomainError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The name of the domain that you want to update. For custom domains, this is the
+    /// fully-qualified domain name, for example `auth.example.com`. For prefix domains, this is the
+    /// prefix alone, such as `myprefix`.
+    ///
+    /// Required.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.domain(value);
+        self
+    }
+    /// Sets or clears `domain`; see [`domain`](Self::domain).
+    pub fn set_domain(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_domain(value);
+        self
+    }
+    /// The ID of the user pool that is associated with the domain you're updating.
+    ///
+    /// Required.
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
+    }
+    /// A version number that indicates the state of managed login for your domain. Version `1` is
+    /// hosted UI (classic). Version `2` is the newer managed login with the branding editor. For
+    /// more information, see [Managed
+    /// login](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html).
+    pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.managed_login_version(value);
+        self
+    }
+    /// Sets or clears `managed_login_version`; see [`managed_login_version`](Self::managed_login_version).
+    pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_managed_login_version(value);
+        self
+    }
+    /// The configuration for a custom domain that hosts managed login for your application. In an
+    /// `UpdateUserPoolDomain` request, this parameter specifies an SSL certificate for the managed
+    /// login hosted webserver. The certificate must be an ACM ARN in `us-east-1`.
+    ///
+    /// When you create a custom domain, the passkey RP ID defaults to the custom domain. If you had
+    /// a prefix domain active, this will cause passkey integration for your prefix domain to stop
+    /// working due to a mismatch in RP ID. To keep the prefix domain passkey integration working,
+    /// you can explicitly set RP ID to the prefix domain.
+    pub fn custom_domain_config(
+        mut self,
+        value: impl Into<CustomDomainConfigType>,
+    ) -> Self {
+        self.input = self.input.custom_domain_config(value);
+        self
+    }
+    /// Sets or clears `custom_domain_config`; see [`custom_domain_config`](Self::custom_domain_config).
+    pub fn set_custom_domain_config(
+        mut self,
+        value: Option<CustomDomainConfigType>,
+    ) -> Self {
+        self.input = self.input.set_custom_domain_config(value);
+        self
+    }
+    /// The routing configuration for the user pool domain. Specifies failover settings for
+    /// multi-region deployments.
+    pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
+        self.input = self.input.routing(value);
+        self
+    }
+    /// Sets or clears `routing`; see [`routing`](Self::routing).
+    pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
+        self.input = self.input.set_routing(value);
+        self
     }
 }

@@ -3,7 +3,8 @@
 //! The `VerifySoftwareToken` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     CodeMismatchException, EnableSoftwareTokenMfaException, ForbiddenException,
@@ -30,16 +31,19 @@ use crate::types::VerifySoftwareTokenResponseType;
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::verify_software_token::VerifySoftwareTokenInput;
-///
-/// let input = VerifySoftwareTokenInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .verify_software_token()
 ///     .access_token("AccessToken")
 ///     .session("Session")
 ///     .user_code("UserCode")
 ///     .friendly_device_name("FriendlyDeviceName")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -312,5 +316,142 @@ impl std::error::Error for VerifySoftwareTokenError {
             Self::OperationNotEnabledException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for VerifySoftwareTokenError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidUserPoolConfigurationException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                EnableSoftwareTokenMfaException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::EnableSoftwareTokenMfaException)
+                }
+                SoftwareTokenMfaNotFoundException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::SoftwareTokenMfaNotFoundException)
+                }
+                CodeMismatchException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "VerifySoftwareToken",
+    signed: false,
+};
+/// Sends `VerifySoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::verify_software_token`](crate::Client::verify_software_token).
+#[derive(Debug, Clone)]
+pub struct VerifySoftwareTokenFluentBuilder {
+    handle: Handle,
+    input: VerifySoftwareTokenInputBuilder,
+}
+impl VerifySoftwareTokenFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        VerifySoftwareTokenFluentBuilder {
+            handle,
+            input: VerifySoftwareTokenInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &VerifySoftwareTokenInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<VerifySoftwareTokenOutput, SdkError<VerifySoftwareTokenError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The session ID from an `AssociateSoftwareToken` request.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn session(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.session(value);
+        self
+    }
+    /// Sets or clears `session`; see [`session`](Self::session).
+    pub fn set_session(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_session(value);
+        self
+    }
+    /// A TOTP that the user generated in their configured authenticator app.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn user_code(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_code(value);
+        self
+    }
+    /// Sets or clears `user_code`; see [`user_code`](Self::user_code).
+    pub fn set_user_code(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_code(value);
+        self
+    }
+    /// A friendly name for the device that's running the TOTP authenticator.
+    pub fn friendly_device_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.friendly_device_name(value);
+        self
+    }
+    /// Sets or clears `friendly_device_name`; see [`friendly_device_name`](Self::friendly_device_name).
+    pub fn set_friendly_device_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_friendly_device_name(value);
+        self
     }
 }

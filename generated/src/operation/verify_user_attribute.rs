@@ -3,7 +3,8 @@
 //! The `VerifyUserAttribute` operation: its input, output and errors.
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{
     AliasExistsException, CodeMismatchException, ExpiredCodeException,
@@ -33,15 +34,18 @@ use crate::error::{
 ///
 /// # Example
 ///
-/// ```
-/// use cognito_idp::operation::verify_user_attribute::VerifyUserAttributeInput;
-///
-/// let input = VerifyUserAttributeInput::builder()
+/// ```no_run
+/// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .verify_user_attribute()
 ///     .access_token("AccessToken")
 ///     .attribute_name("AttributeName")
 ///     .code("Code")
-///     .build()?;
-/// # Ok::<(), cognito_idp::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -250,5 +254,130 @@ impl std::error::Error for VerifyUserAttributeError {
             Self::ForbiddenException(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for VerifyUserAttributeError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                ResourceNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                }
+                InvalidParameterException::CODE => {
+                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                }
+                CodeMismatchException::CODE => {
+                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                }
+                ExpiredCodeException::CODE => {
+                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
+                }
+                NotAuthorizedException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                }
+                TooManyRequestsException::CODE => {
+                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                }
+                LimitExceededException::CODE => {
+                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                }
+                PasswordResetRequiredException::CODE => {
+                    serde_json::from_slice(body)
+                        .map(Self::PasswordResetRequiredException)
+                }
+                UserNotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                }
+                UserNotConfirmedException::CODE => {
+                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                }
+                OperationNotEnabledException::CODE => {
+                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                }
+                InternalErrorException::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                }
+                AliasExistsException::CODE => {
+                    serde_json::from_slice(body).map(Self::AliasExistsException)
+                }
+                ForbiddenException::CODE => {
+                    serde_json::from_slice(body).map(Self::ForbiddenException)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "VerifyUserAttribute",
+    signed: false,
+};
+/// Sends `VerifyUserAttribute`: set the input, then [`send`](Self::send). Made by [`Client::verify_user_attribute`](crate::Client::verify_user_attribute).
+#[derive(Debug, Clone)]
+pub struct VerifyUserAttributeFluentBuilder {
+    handle: Handle,
+    input: VerifyUserAttributeInputBuilder,
+}
+impl VerifyUserAttributeFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        VerifyUserAttributeFluentBuilder {
+            handle,
+            input: VerifyUserAttributeInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &VerifyUserAttributeInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<VerifyUserAttributeOutput, SdkError<VerifyUserAttributeError>> {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
+    /// include a scope claim for `aws.cognito.signin.user.admin`.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn access_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.access_token(value);
+        self
+    }
+    /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    pub fn set_access_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_access_token(value);
+        self
+    }
+    /// The name of the attribute that you want to verify.
+    ///
+    /// Required.
+    pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.attribute_name(value);
+        self
+    }
+    /// Sets or clears `attribute_name`; see [`attribute_name`](Self::attribute_name).
+    pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_attribute_name(value);
+        self
+    }
+    /// The verification code that your user pool sent to the added or changed attribute, for
+    /// example the user's email address.
+    ///
+    /// Required.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.code(value);
+        self
+    }
+    /// Sets or clears `code`; see [`code`](Self::code).
+    pub fn set_code(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_code(value);
+        self
     }
 }

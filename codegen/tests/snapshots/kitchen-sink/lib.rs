@@ -4,11 +4,19 @@
 //!
 //! A service that uses **every** shape kind.
 //!
-//! Generated from the service's API model (version 2024-01-01): one module per operation in [`operation`], shared types in [`types`], errors in [`error`].
+//! Generated from the service's API model (version 2024-01-01): a [`Client`] with one method per operation, each operation's input, output and error in [`operation`], shared types in [`types`], errors in [`error`].
+mod client;
 pub mod error;
 pub mod operation;
 pub mod types;
-pub use cognito_idp_runtime::BuildError;
+pub use client::Client;
+pub use cognito_idp_runtime::{
+    BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig,
+};
+/// Paginated results as streams of pages and of items.
+pub mod paginate {
+    pub use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+}
 /// The primitive types of the wire, shared with the runtime.
 pub mod primitives {
     pub use cognito_idp_runtime::{Blob, DateTime, Document, UnknownValue};

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{Blob, BuildError, DateTime, Document, Redacted};
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::error::{InternalFault, NotFoundException};
 use crate::types::{ContextType, KindType, TreeNode};
@@ -18,13 +19,14 @@ use crate::types::{ContextType, KindType, TreeNode};
 ///
 /// # Example
 ///
-/// ```
-/// use sink::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput;
+/// ```no_run
 /// use sink::types::ContextType;
 /// use sink::types::KindType;
 /// use sink::types::TreeNode;
 ///
-/// let input = AdminSetUserMfaPreferenceInput::builder()
+/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .admin_set_user_mfa_preference()
 ///     .username("Username")
 ///     .r#type(KindType::SmsMfa)
 ///     .passwords("Passwords")
@@ -32,8 +34,11 @@ use crate::types::{ContextType, KindType, TreeNode};
 ///     .secret_values(KindType::SmsMfa, "SecretValues")
 ///     .context(ContextType::builder().ip_address("IpAddress").build())
 ///     .tree(TreeNode::builder().name("Name").parent(TreeNode::builder().name("Name").build()?).children(TreeNode::builder().name("Name").build()?).build()?)
-///     .build()?;
-/// # Ok::<(), sink::BuildError>(())
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -415,5 +420,147 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
             Self::InternalFault(error) => Some(error),
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for AdminSetUserMfaPreferenceError {
+    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+        Some(
+            match code {
+                NotFoundException::CODE => {
+                    serde_json::from_slice(body).map(Self::NotFoundException)
+                }
+                InternalFault::CODE => {
+                    serde_json::from_slice(body).map(Self::InternalFault)
+                }
+                _ => return None,
+            },
+        )
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "AdminSetUserMFAPreference",
+    signed: true,
+};
+/// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
+#[derive(Debug, Clone)]
+pub struct AdminSetUserMfaPreferenceFluentBuilder {
+    handle: Handle,
+    input: AdminSetUserMfaPreferenceInputBuilder,
+}
+impl AdminSetUserMfaPreferenceFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        AdminSetUserMfaPreferenceFluentBuilder {
+            handle,
+            input: AdminSetUserMfaPreferenceInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &AdminSetUserMfaPreferenceInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(
+        self,
+    ) -> Result<
+        AdminSetUserMfaPreferenceOutput,
+        SdkError<AdminSetUserMfaPreferenceError>,
+    > {
+        let input = self
+            .input
+            .build()
+            .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// The user.
+    ///
+    /// Required. Sensitive: redacted in `Debug`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.username(value);
+        self
+    }
+    /// Sets or clears `username`; see [`username`](Self::username).
+    pub fn set_username(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_username(value);
+        self
+    }
+    /// An enum.
+    ///
+    /// Required.
+    pub fn r#type(mut self, value: impl Into<KindType>) -> Self {
+        self.input = self.input.r#type(value);
+        self
+    }
+    /// Sets or clears `type`; see [`type`](Self::type).
+    pub fn set_type(mut self, value: Option<KindType>) -> Self {
+        self.input = self.input.set_type(value);
+        self
+    }
+    /// A list of secrets.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn passwords(mut self, item: impl Into<String>) -> Self {
+        self.input = self.input.passwords(item);
+        self
+    }
+    /// Sets or clears `passwords`; see [`passwords`](Self::passwords).
+    pub fn set_passwords(mut self, value: Option<Vec<String>>) -> Self {
+        self.input = self.input.set_passwords(value);
+        self
+    }
+    /// Sensitive: redacted in `Debug`.
+    pub fn secret_keys(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.secret_keys(key, value);
+        self
+    }
+    /// Sets or clears `secret_keys`; see [`secret_keys`](Self::secret_keys).
+    pub fn set_secret_keys(mut self, value: Option<HashMap<String, String>>) -> Self {
+        self.input = self.input.set_secret_keys(value);
+        self
+    }
+    /// Sensitive: redacted in `Debug`.
+    pub fn secret_values(
+        mut self,
+        key: impl Into<KindType>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input = self.input.secret_values(key, value);
+        self
+    }
+    /// Sets or clears `secret_values`; see [`secret_values`](Self::secret_values).
+    pub fn set_secret_values(
+        mut self,
+        value: Option<HashMap<KindType, String>>,
+    ) -> Self {
+        self.input = self.input.set_secret_values(value);
+        self
+    }
+    /// Wholly sensitive.
+    ///
+    /// Sensitive: redacted in `Debug`.
+    pub fn context(mut self, value: impl Into<ContextType>) -> Self {
+        self.input = self.input.context(value);
+        self
+    }
+    /// Sets or clears `context`; see [`context`](Self::context).
+    pub fn set_context(mut self, value: Option<ContextType>) -> Self {
+        self.input = self.input.set_context(value);
+        self
+    }
+    /// A recursive shape.
+    pub fn tree(mut self, value: impl Into<TreeNode>) -> Self {
+        self.input = self.input.tree(value);
+        self
+    }
+    /// Sets or clears `tree`; see [`tree`](Self::tree).
+    pub fn set_tree(mut self, value: Option<TreeNode>) -> Self {
+        self.input = self.input.set_tree(value);
+        self
     }
 }

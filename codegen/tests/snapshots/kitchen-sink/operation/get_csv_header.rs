@@ -2,7 +2,8 @@
 
 //! The `GetCSVHeader` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 /// Lists:
 ///
@@ -17,13 +18,16 @@ use serde::{Deserialize, Serialize};
 ///
 /// # Example
 ///
-/// ```
-/// use sink::operation::get_csv_header::GetCsvHeaderInput;
-///
-/// let input = GetCsvHeaderInput::builder()
+/// ```no_run
+/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .get_csv_header()
 ///     .user_pool_id("UserPoolId")
-///     .build();
-/// # let _ = input;
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -105,5 +109,49 @@ impl std::error::Error for GetCsvHeaderError {
         match self {
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for GetCsvHeaderError {
+    fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+        None
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "GetCSVHeader",
+    signed: false,
+};
+/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send). Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
+#[derive(Debug, Clone)]
+pub struct GetCsvHeaderFluentBuilder {
+    handle: Handle,
+    input: GetCsvHeaderInputBuilder,
+}
+impl GetCsvHeaderFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        GetCsvHeaderFluentBuilder {
+            handle,
+            input: GetCsvHeaderInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &GetCsvHeaderInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<GetCsvHeaderOutput, SdkError<GetCsvHeaderError>> {
+        let input = self.input.build();
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.user_pool_id(value);
+        self
+    }
+    /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_user_pool_id(value);
+        self
     }
 }

@@ -2,7 +2,9 @@
 
 //! The `ListThings` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::error::Unhandled;
+use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::{Deserialize, Serialize};
 use crate::types::TreeNode;
 /// Pages through \[things\] with_underscores \* stars <https://example.com/bare>.
@@ -11,14 +13,17 @@ use crate::types::TreeNode;
 ///
 /// # Example
 ///
-/// ```
-/// use sink::operation::list_things::ListThingsInput;
-///
-/// let input = ListThingsInput::builder()
+/// ```no_run
+/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let output = client
+///     .list_things()
 ///     .next_token("NextToken")
 ///     .max_results(1)
-///     .build();
-/// # let _ = input;
+///     .send()
+///     .await?;
+/// # let _ = output;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -145,5 +150,76 @@ impl std::error::Error for ListThingsError {
         match self {
             Self::Unhandled(error) => Some(error),
         }
+    }
+}
+impl OperationError for ListThingsError {
+    fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+        None
+    }
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
+}
+const OPERATION: Operation = Operation {
+    name: "ListThings",
+    signed: true,
+};
+/// Sends `ListThings`: set the input, then [`send`](Self::send). Made by [`Client::list_things`](crate::Client::list_things).
+#[derive(Debug, Clone)]
+pub struct ListThingsFluentBuilder {
+    handle: Handle,
+    input: ListThingsInputBuilder,
+}
+impl ListThingsFluentBuilder {
+    pub(crate) fn new(handle: Handle) -> Self {
+        ListThingsFluentBuilder {
+            handle,
+            input: ListThingsInput::builder(),
+        }
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &ListThingsInputBuilder {
+        &self.input
+    }
+    /// Sends the request, retrying as configured: the output, or the operation's error.
+    pub async fn send(self) -> Result<ListThingsOutput, SdkError<ListThingsError>> {
+        let input = self.input.build();
+        self.handle.invoke(&OPERATION, &input).await
+    }
+    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    pub fn pages(self) -> PageStream<ListThingsOutput, ListThingsError> {
+        let Self { handle, input } = self;
+        PageStream::new(
+            move |token| {
+                let request = Self {
+                    handle: handle.clone(),
+                    input: input.clone().set_next_token(token),
+                };
+                Box::pin(request.send())
+            },
+            |page| page.next_token.as_deref(),
+        )
+    }
+    /// Every item of `things` on every page.
+    pub fn items(self) -> ItemStream<TreeNode, ListThingsOutput, ListThingsError> {
+        self.pages().items(|page| page.things.unwrap_or_default())
+    }
+    pub fn next_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.next_token(value);
+        self
+    }
+    /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    pub fn set_next_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_next_token(value);
+        self
+    }
+    pub fn max_results(mut self, value: impl Into<i32>) -> Self {
+        self.input = self.input.max_results(value);
+        self
+    }
+    /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    pub fn set_max_results(mut self, value: Option<i32>) -> Self {
+        self.input = self.input.set_max_results(value);
+        self
     }
 }
