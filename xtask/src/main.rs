@@ -4,8 +4,10 @@
 //!   write nothing and fail listing the stale files.
 //! - `cargo xtask model pull [--version X]`: fetch the `botocore` package with pip and refresh
 //!   `model/` from it.
-//! - `cargo xtask test [ARGS]`: every test of the workspace, then one line totalling them.
+//! - `cargo xtask test [ARGS]`: installs and starts the local Cognito server (moto), runs every
+//!   test of the workspace against it, stops it, and prints one line totalling the tests.
 
+mod moto;
 mod pull;
 
 use std::path::{Path, PathBuf};
@@ -74,16 +76,43 @@ fn codegen(check: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo test --workspace`, passing on any extra arguments, then one line totalling every test
-/// binary's result (cargo prints one result per binary, the last often a doc-test run of none).
+/// `cargo test --workspace` with two moto servers running, passing on any extra arguments, then
+/// one line totalling every test binary's result (cargo prints one result per binary, the last
+/// often a doc-test run of none).
+///
+/// The tests find the servers through `COGNITO_IDP_TEST_MOTO_URL` (TOTP checking on) and
+/// `COGNITO_IDP_TEST_SIGV4_URL` with `COGNITO_IDP_TEST_SIGV4_KEY` (a moto that checks SigV4, and
+/// an access key `id:secret` it accepts).
 fn test(args: &[&str]) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
+
+    let root = root();
+    let bin = moto::install(&root)?;
+    let logs = root.join("target");
+    let moto = moto::Moto::start(
+        &bin,
+        &logs.join("moto.log"),
+        &[("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")],
+    )?;
+    let signing = moto::Moto::start(
+        &bin,
+        &logs.join("moto-sigv4.log"),
+        &[("INITIAL_NO_AUTH_ACTION_COUNT", moto::FREE_REQUESTS)],
+    )?;
+    let (key_id, secret) = moto::make_signing_user(&bin, &signing.url)?;
+    eprintln!(
+        "xtask: moto at {} and, checking signatures, at {}",
+        moto.url, signing.url
+    );
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut child = std::process::Command::new(cargo)
         .args(["test", "--workspace"])
         .args(args)
-        .current_dir(root())
+        .current_dir(&root)
+        .env("COGNITO_IDP_TEST_MOTO_URL", &moto.url)
+        .env("COGNITO_IDP_TEST_SIGV4_URL", &signing.url)
+        .env("COGNITO_IDP_TEST_SIGV4_KEY", format!("{key_id}:{secret}"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
