@@ -32,7 +32,12 @@ fn client() -> Client {
 
 /// A fresh pool, and an app client with the user-password, SRP and refresh flows.
 async fn pool(client: &Client, with_secret: bool) -> (String, String, Option<String>) {
-    let pool = client.create_user_pool().pool_name("tests").send().await.expect("CreateUserPool");
+    let pool = client
+        .create_user_pool()
+        .pool_name("tests")
+        .send()
+        .await
+        .expect("CreateUserPool");
     let pool_id = pool.user_pool.and_then(|p| p.id).expect("a pool id");
     let app = client
         .create_user_pool_client()
@@ -102,7 +107,13 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
         .send()
         .await
         .expect("SignUp");
-    client.admin_confirm_sign_up().user_pool_id(&pool_id).username("alice").send().await.expect("AdminConfirmSignUp");
+    client
+        .admin_confirm_sign_up()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .send()
+        .await
+        .expect("AdminConfirmSignUp");
 
     let tokens = password_sign_in(&client, &client_id, "alice", PASSWORD)
         .await
@@ -127,10 +138,29 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
         .authentication_result
         .expect("new tokens");
     let new_access = refreshed.access_token.expect("a new access token");
-    assert_eq!(client.get_user().access_token(&new_access).send().await.expect("GetUser").username, "alice");
+    assert_eq!(
+        client
+            .get_user()
+            .access_token(&new_access)
+            .send()
+            .await
+            .expect("GetUser")
+            .username,
+        "alice"
+    );
 
-    client.global_sign_out().access_token(&new_access).send().await.expect("GlobalSignOut");
-    let after = client.get_user().access_token(&new_access).send().await.expect_err("signed out");
+    client
+        .global_sign_out()
+        .access_token(&new_access)
+        .send()
+        .await
+        .expect("GlobalSignOut");
+    let after = client
+        .get_user()
+        .access_token(&new_access)
+        .send()
+        .await
+        .expect_err("signed out");
     assert!(
         matches!(after.as_service_error(), Some(GetUserError::NotAuthorizedException(_))),
         "expected NotAuthorizedException after sign-out, got {after:?}"
@@ -193,19 +223,32 @@ async fn modelled_errors_are_typed() {
     let (pool_id, client_id, _) = pool(&client, false).await;
     admin_user(&client, &pool_id, "carol").await;
 
-    let wrong = password_sign_in(&client, &client_id, "carol", "Wr0ng-password!").await.expect_err("wrong password");
+    let wrong = password_sign_in(&client, &client_id, "carol", "Wr0ng-password!")
+        .await
+        .expect_err("wrong password");
     assert!(
-        matches!(wrong.as_service_error(), Some(InitiateAuthError::NotAuthorizedException(_))),
+        matches!(
+            wrong.as_service_error(),
+            Some(InitiateAuthError::NotAuthorizedException(_))
+        ),
         "{wrong:?}"
     );
     let meta = wrong.meta().expect("service error metadata");
     assert_eq!(meta.code.as_deref(), Some("NotAuthorizedException"));
     assert_eq!(meta.status, Some(400));
-    assert!(!format!("{wrong} {wrong:?}").contains("Wr0ng-password!"), "the password leaked into the error");
-
-    let unknown = password_sign_in(&client, &client_id, "nobody", PASSWORD).await.expect_err("unknown user");
     assert!(
-        matches!(unknown.as_service_error(), Some(InitiateAuthError::UserNotFoundException(_))),
+        !format!("{wrong} {wrong:?}").contains("Wr0ng-password!"),
+        "the password leaked into the error"
+    );
+
+    let unknown = password_sign_in(&client, &client_id, "nobody", PASSWORD)
+        .await
+        .expect_err("unknown user");
+    assert!(
+        matches!(
+            unknown.as_service_error(),
+            Some(InitiateAuthError::UserNotFoundException(_))
+        ),
         "{unknown:?}"
     );
 }
@@ -215,13 +258,20 @@ async fn unimplemented_operation_is_unhandled_with_its_status() {
     let client = client();
     let (pool_id, _, _) = pool(&client, false).await;
     // moto has no GetCSVHeader: it answers with an HTML 500 page.
-    let error = client.get_csv_header().user_pool_id(&pool_id).send().await.expect_err("not implemented");
+    let error = client
+        .get_csv_header()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect_err("not implemented");
     let Some(GetCsvHeaderError::Unhandled(unhandled)) = error.as_service_error() else {
         panic!("expected an unhandled error, got {error:?}");
     };
     assert_eq!(unhandled.meta().status, Some(500));
     assert_eq!(error.attempts(), 1);
-    let source = std::error::Error::source(unhandled).expect("the body snippet").to_string();
+    let source = std::error::Error::source(unhandled)
+        .expect("the body snippet")
+        .to_string();
     assert!(source.contains("begins"), "{source}");
     assert!(source.chars().count() < 300, "the snippet is bounded: {source}");
 }
@@ -241,7 +291,12 @@ async fn signatures_are_checked_by_a_strict_server() {
                 .build(),
         )
     };
-    let pool = signed(secret).create_user_pool().pool_name("signed").send().await.expect("a well-signed call");
+    let pool = signed(secret)
+        .create_user_pool()
+        .pool_name("signed")
+        .send()
+        .await
+        .expect("a well-signed call");
     let pool_id = pool.user_pool.and_then(|p| p.id).expect("a pool id");
     signed(secret)
         .admin_create_user()
