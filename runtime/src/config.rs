@@ -122,7 +122,8 @@ impl ConfigBuilder {
     }
 
     /// Shares an HTTP client (connection pool, proxies, TLS settings) with the rest of the
-    /// program. Its own timeouts apply on top of [`TimeoutConfig`].
+    /// program; start from [`http_client_builder`](crate::transport::http_client_builder). Its
+    /// own timeouts apply on top of [`TimeoutConfig`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -363,24 +363,32 @@ fn copy_construction(error: &ConstructionError) -> ConstructionError {
     }
 }
 
-/// An HTTP/1.1 client with rustls (ring) and the platform's certificate verifier.
+/// The HTTP client this crate makes: HTTP/1.1, rustls with the `ring` provider and the
+/// platform's certificate verifier, and the configured connect timeout.
 fn http_client(config: &Config) -> Result<reqwest::Client, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-        .map_err(|e| format!("TLS: {e}"))?;
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    let mut builder = reqwest::Client::builder().tls_backend_preconfigured(tls);
+    let mut builder = http_client_builder().map_err(|e| format!("TLS: {e}"))?;
     if let Some(timeout) = config.timeouts.connect() {
         builder = builder.connect_timeout(timeout);
     }
     builder
         .build()
         .map_err(|e| format!("cannot make the HTTP client: {e}"))
+}
+
+/// A `reqwest` client builder with this crate's TLS set up (rustls, `ring`, the platform's
+/// verifier), for programs that share one client through [`ConfigBuilder::http_client`]
+/// (a plain `reqwest::Client::new()` has no TLS provider in this build and panics).
+///
+/// [`ConfigBuilder::http_client`]: crate::ConfigBuilder::http_client
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
 }
 
 /// Error codes that mean "slow down" (the AWS SDKs' list).
