@@ -15,6 +15,7 @@ pub mod error;
 pub mod paginate;
 pub mod profile;
 mod redact;
+pub mod signin;
 pub mod srp;
 pub mod transport;
 mod unknown;

@@ -1,0 +1,788 @@
+//! The sign-in state machine.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use super::error::SignInError;
+use super::message::{Answer, AuthResult, MfaKind, Question, Reply, Request, Tokens};
+use crate::redact::Redacted;
+use crate::srp::{DeviceSecrets, SrpSession, secret_hash};
+
+/// Replies accepted before giving up; real sign-ins take at most about eight.
+const MAX_STEPS: usize = 24;
+
+/// How to sign in (the `AuthFlow`).
+#[derive(Clone)]
+pub enum Flow {
+    /// `USER_SRP_AUTH`: the password never leaves the client.
+    UserSrp,
+    /// `USER_PASSWORD_AUTH`: the password is sent (over TLS).
+    UserPassword,
+    /// `ADMIN_USER_PASSWORD_AUTH` through `AdminInitiateAuth` (needs AWS credentials).
+    AdminUserPassword,
+    /// `REFRESH_TOKEN_AUTH`: new tokens for a refresh token.
+    RefreshToken { refresh_token: Zeroizing<String> },
+    /// `CUSTOM_AUTH`, optionally starting with SRP (`CHALLENGE_NAME=SRP_A`).
+    CustomAuth { srp: bool },
+    /// `USER_AUTH` (choice-based), optionally with a `PREFERRED_CHALLENGE` such as `PASSWORD`,
+    /// `PASSWORD_SRP`, `EMAIL_OTP` or `SMS_OTP`.
+    UserAuth { preferred: Option<String> },
+}
+
+impl Flow {
+    /// The `AuthFlow` value, and whether the flow goes through the admin operations.
+    fn wire(&self) -> (&'static str, bool) {
+        match self {
+            Flow::UserSrp => ("USER_SRP_AUTH", false),
+            Flow::UserPassword => ("USER_PASSWORD_AUTH", false),
+            Flow::AdminUserPassword => ("ADMIN_USER_PASSWORD_AUTH", true),
+            Flow::RefreshToken { .. } => ("REFRESH_TOKEN_AUTH", false),
+            Flow::CustomAuth { .. } => ("CUSTOM_AUTH", false),
+            Flow::UserAuth { .. } => ("USER_AUTH", false),
+        }
+    }
+
+    /// Whether the first request needs the password.
+    fn needs_password(&self) -> bool {
+        match self {
+            Flow::UserSrp
+            | Flow::UserPassword
+            | Flow::AdminUserPassword
+            | Flow::CustomAuth { srp: true } => true,
+            Flow::UserAuth { preferred } => {
+                matches!(preferred.as_deref(), Some("PASSWORD" | "PASSWORD_SRP"))
+            }
+            Flow::RefreshToken { .. } | Flow::CustomAuth { srp: false } => false,
+        }
+    }
+}
+
+impl fmt::Debug for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Flow::RefreshToken { .. } => f.write_str("RefreshToken"),
+            Flow::CustomAuth { srp } => f.debug_struct("CustomAuth").field("srp", srp).finish(),
+            Flow::UserAuth { preferred } => f
+                .debug_struct("UserAuth")
+                .field("preferred", preferred)
+                .finish(),
+            other => f.write_str(other.wire().0),
+        }
+    }
+}
+
+/// What stays the same across sign-ins to one app client.
+#[derive(Clone)]
+pub struct SignInConfig {
+    /// `<region>_<name>`: SRP needs the name part.
+    pub pool_id: String,
+    pub client_id: String,
+    /// The app client's secret, when it has one: every request then carries `SECRET_HASH`.
+    pub client_secret: Option<Zeroizing<String>>,
+    /// A device remembered earlier: sent as `DEVICE_KEY`, and answers `DEVICE_SRP_AUTH`.
+    pub device: Option<DeviceSecrets>,
+    /// The name `ConfirmDevice` gives a newly remembered device.
+    pub device_name: String,
+}
+
+impl SignInConfig {
+    pub fn new(pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
+        SignInConfig {
+            pool_id: pool_id.into(),
+            client_id: client_id.into(),
+            client_secret: None,
+            device: None,
+            device_name: concat!("cognito-idp-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(Zeroizing::new(secret.into()));
+        self
+    }
+
+    pub fn with_device(mut self, device: DeviceSecrets) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    pub fn with_device_name(mut self, name: impl Into<String>) -> Self {
+        self.device_name = name.into();
+        self
+    }
+}
+
+impl fmt::Debug for SignInConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInConfig")
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted::option(&self.client_secret))
+            .field("device", &self.device)
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+/// What to do next.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this request and feed its reply to [`SignIn::receive`].
+    Send(Request),
+    /// Ask the user and feed the answer to [`SignIn::answer`].
+    Ask(Question),
+    /// Signed in.
+    Done(Tokens),
+}
+
+/// One sign-in, from the first request to the tokens. See the [module](super) docs.
+pub struct SignIn {
+    config: SignInConfig,
+    flow: Flow,
+    /// The name as typed, which a fresh start sends again.
+    typed_username: String,
+    /// The `USERNAME` of the next request: typed at first, then as the challenges name the user.
+    username: String,
+    password: Option<Zeroizing<String>>,
+    srp: Option<SrpSession>,
+    device_srp: Option<SrpSession>,
+    state: State,
+    replies: usize,
+    /// Tokens held back while a new device is confirmed.
+    pending_tokens: Option<Tokens>,
+}
+
+/// Where the conversation is.
+enum State {
+    Start,
+    /// Waiting for the reply to a request of this kind.
+    Waiting(Expect),
+    /// Waiting for the user, in the middle of `challenge`.
+    Asking {
+        pending: Pending,
+        challenge: String,
+        session: Option<String>,
+    },
+    Ended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Auth,
+    Associate,
+    Verify,
+    Confirm,
+    Remember,
+}
+
+/// The question asked, with what answering it needs.
+enum Pending {
+    /// The password, before the first request.
+    PasswordToStart,
+    /// The password, for a challenge chosen in `SELECT_CHALLENGE`.
+    PasswordForChoice(String),
+    NewPassword(Vec<String>),
+    /// A code, sent under this response key.
+    Code(&'static str),
+    SelectMfa(Vec<String>),
+    SoftwareTokenSetup,
+    Custom,
+    SelectChallenge(Vec<String>),
+}
+
+impl SignIn {
+    /// A sign-in of `username` by `flow`. The password may come later, as an answer.
+    pub fn new(
+        config: SignInConfig,
+        flow: Flow,
+        username: impl Into<String>,
+        password: Option<Zeroizing<String>>,
+    ) -> Self {
+        let username = username.into();
+        SignIn {
+            config,
+            flow,
+            typed_username: username.clone(),
+            username,
+            password,
+            srp: None,
+            device_srp: None,
+            state: State::Start,
+            replies: 0,
+            pending_tokens: None,
+        }
+    }
+
+    /// The remembered device, if one is (still) in use.
+    pub fn device(&self) -> Option<&DeviceSecrets> {
+        self.config.device.as_ref()
+    }
+
+    /// The first step: the `InitiateAuth` request, or a question for the password.
+    pub fn start(&mut self) -> Result<Step, SignInError> {
+        if !matches!(self.state, State::Start) {
+            return Err(SignInError::Finished);
+        }
+        if self.flow.needs_password() && self.password.is_none() {
+            return Ok(self.ask(
+                Pending::PasswordToStart,
+                Question::Password,
+                String::new(),
+                None,
+            ));
+        }
+        let (auth_flow, admin) = self.flow.wire();
+        let mut parameters = HashMap::new();
+        if !matches!(self.flow, Flow::RefreshToken { .. }) {
+            parameters.insert("USERNAME".to_owned(), self.username.clone());
+        }
+        match &self.flow {
+            Flow::UserSrp => {
+                parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+            }
+            Flow::UserPassword | Flow::AdminUserPassword => {
+                parameters.insert("PASSWORD".to_owned(), self.password_text().to_owned());
+            }
+            Flow::RefreshToken { refresh_token } => {
+                parameters.insert("REFRESH_TOKEN".to_owned(), refresh_token.to_string());
+            }
+            Flow::CustomAuth { srp: true } => {
+                parameters.insert("CHALLENGE_NAME".to_owned(), "SRP_A".to_owned());
+                parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+            }
+            Flow::CustomAuth { srp: false } => {}
+            Flow::UserAuth { preferred } => {
+                if let Some(preferred) = preferred.clone() {
+                    match preferred.as_str() {
+                        "PASSWORD" => {
+                            parameters
+                                .insert("PASSWORD".to_owned(), self.password_text().to_owned());
+                        }
+                        "PASSWORD_SRP" => {
+                            parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+                        }
+                        _ => {}
+                    }
+                    parameters.insert("PREFERRED_CHALLENGE".to_owned(), preferred);
+                }
+            }
+        }
+        if let Some(device) = &self.config.device {
+            parameters.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+        }
+        self.add_secret_hash(&mut parameters);
+        Ok(self.send(
+            Expect::Auth,
+            Request::InitiateAuth {
+                admin,
+                auth_flow,
+                parameters,
+            },
+        ))
+    }
+
+    /// Feeds the reply to the last [`Step::Send`].
+    pub fn receive(&mut self, reply: Reply) -> Result<Step, SignInError> {
+        let State::Waiting(expect) = std::mem::replace(&mut self.state, State::Ended) else {
+            return Err(SignInError::Finished);
+        };
+        self.replies += 1;
+        if self.replies > MAX_STEPS {
+            return Err(SignInError::TooManySteps(MAX_STEPS));
+        }
+        match (expect, reply) {
+            (
+                Expect::Auth,
+                Reply::Challenge {
+                    name,
+                    parameters,
+                    session,
+                    available,
+                },
+            ) => self.challenge(name, parameters, session, available),
+            (Expect::Auth, Reply::Authenticated(result)) => self.authenticated(result),
+            (
+                Expect::Associate,
+                Reply::SoftwareTokenAssociated {
+                    secret_code,
+                    session,
+                },
+            ) => {
+                let question = Question::SetUpSoftwareToken {
+                    secret_code: Zeroizing::new(secret_code),
+                };
+                Ok(self.ask(
+                    Pending::SoftwareTokenSetup,
+                    question,
+                    "MFA_SETUP".to_owned(),
+                    session,
+                ))
+            }
+            (Expect::Verify, Reply::SoftwareTokenVerified { session }) => {
+                let mut responses = self.responses();
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond("MFA_SETUP".to_owned(), responses, session))
+            }
+            (
+                Expect::Confirm,
+                Reply::DeviceConfirmed {
+                    user_confirmation_necessary,
+                },
+            ) => {
+                let tokens = self
+                    .pending_tokens
+                    .take()
+                    .ok_or(SignInError::UnexpectedReply("no tokens to finish"))?;
+                if user_confirmation_necessary {
+                    let device_key = tokens
+                        .device
+                        .as_ref()
+                        .map(|d| d.device_key.clone())
+                        .unwrap_or_default();
+                    let request = Request::RememberDevice {
+                        access_token: tokens.access_token.to_string(),
+                        device_key,
+                    };
+                    self.pending_tokens = Some(tokens);
+                    return Ok(self.send(Expect::Remember, request));
+                }
+                Ok(Step::Done(tokens))
+            }
+            (Expect::Remember, Reply::DeviceRemembered) => {
+                let tokens = self
+                    .pending_tokens
+                    .take()
+                    .ok_or(SignInError::UnexpectedReply("no tokens to finish"))?;
+                Ok(Step::Done(tokens))
+            }
+            (expect, _) => Err(SignInError::UnexpectedReply(match expect {
+                Expect::Auth => "expected a challenge or tokens",
+                Expect::Associate => "expected AssociateSoftwareToken's secret",
+                Expect::Verify => "expected VerifySoftwareToken's result",
+                Expect::Confirm => "expected ConfirmDevice's result",
+                Expect::Remember => "expected UpdateDeviceStatus's result",
+            })),
+        }
+    }
+
+    /// Feeds the user's answer to the last [`Step::Ask`].
+    pub fn answer(&mut self, answer: Answer) -> Result<Step, SignInError> {
+        let State::Asking {
+            pending,
+            challenge,
+            session,
+        } = std::mem::replace(&mut self.state, State::Ended)
+        else {
+            return Err(SignInError::Finished);
+        };
+        match (pending, answer) {
+            (Pending::PasswordToStart, Answer::Password(password)) => {
+                self.password = Some(password);
+                self.state = State::Start;
+                self.start()
+            }
+            (Pending::PasswordForChoice(choice), Answer::Password(password)) => {
+                self.password = Some(password);
+                self.choose_challenge(choice, challenge, session)
+            }
+            (
+                Pending::NewPassword(required),
+                Answer::NewPassword {
+                    password,
+                    attributes,
+                },
+            ) => {
+                if let Some(missing) = required.iter().find(|name| !attributes.contains_key(*name))
+                {
+                    return Err(SignInError::MissingAttribute(missing.clone()));
+                }
+                let mut responses = self.responses();
+                responses.insert("NEW_PASSWORD".to_owned(), password.to_string());
+                for (name, value) in attributes {
+                    responses.insert(format!("userAttributes.{name}"), value);
+                }
+                self.add_secret_hash(&mut responses);
+                self.password = Some(password);
+                Ok(self.respond(challenge, responses, session))
+            }
+            (Pending::Code(key), Answer::Code(code)) => {
+                let mut responses = self.responses();
+                responses.insert(key.to_owned(), code.to_string());
+                if let Some(device) = &self.config.device {
+                    responses.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+                }
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(challenge, responses, session))
+            }
+            (Pending::SelectMfa(options), Answer::Choice(choice)) => {
+                if !options.contains(&choice) {
+                    return Err(SignInError::WrongAnswer {
+                        expected: "one of the offered MFA types",
+                    });
+                }
+                let mut responses = self.responses();
+                responses.insert("ANSWER".to_owned(), choice);
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(challenge, responses, session))
+            }
+            (
+                Pending::SoftwareTokenSetup,
+                Answer::SoftwareToken {
+                    code,
+                    friendly_device_name,
+                },
+            ) => {
+                let request = Request::VerifySoftwareToken {
+                    session,
+                    user_code: code.to_string(),
+                    friendly_device_name,
+                };
+                Ok(self.send(Expect::Verify, request))
+            }
+            (Pending::Custom, Answer::Custom(answers)) => {
+                let mut responses = self.responses();
+                responses.extend(answers);
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(challenge, responses, session))
+            }
+            (Pending::SelectChallenge(available), Answer::Choice(choice)) => {
+                if !available.contains(&choice) {
+                    return Err(SignInError::WrongAnswer {
+                        expected: "one of the available challenges",
+                    });
+                }
+                self.choose_challenge(choice, challenge, session)
+            }
+            (pending, _) => Err(SignInError::WrongAnswer {
+                expected: match pending {
+                    Pending::PasswordToStart | Pending::PasswordForChoice(_) => "Answer::Password",
+                    Pending::NewPassword(_) => "Answer::NewPassword",
+                    Pending::Code(_) => "Answer::Code",
+                    Pending::SelectMfa(_) | Pending::SelectChallenge(_) => "Answer::Choice",
+                    Pending::SoftwareTokenSetup => "Answer::SoftwareToken",
+                    Pending::Custom => "Answer::Custom",
+                },
+            }),
+        }
+    }
+
+    /// Called with a service error: when it says the remembered device is unknown, the device is
+    /// dropped and the sign-in starts over without it (the returned step). Otherwise `None`: the
+    /// error ends the sign-in.
+    pub fn retry_without_device(
+        &mut self,
+        code: &str,
+        message: Option<&str>,
+    ) -> Result<Option<Step>, SignInError> {
+        let about_device = message.is_some_and(|m| m.to_ascii_lowercase().contains("device"));
+        if self.config.device.is_none() || code != "ResourceNotFoundException" || !about_device {
+            self.state = State::Ended;
+            return Ok(None);
+        }
+        self.config.device = None;
+        self.username = self.typed_username.clone();
+        self.srp = None;
+        self.device_srp = None;
+        self.state = State::Start;
+        self.start().map(Some)
+    }
+
+    /// Answers a challenge by itself where it can, else asks the user.
+    fn challenge(
+        &mut self,
+        name: String,
+        parameters: HashMap<String, String>,
+        session: Option<String>,
+        available: Vec<String>,
+    ) -> Result<Step, SignInError> {
+        if let Some(username) = parameters.get("USERNAME") {
+            self.username = username.clone();
+        }
+        let bad = |parameter| SignInError::BadParameter {
+            challenge: name.clone(),
+            parameter,
+        };
+        match name.as_str() {
+            "PASSWORD_VERIFIER" => {
+                let srp = self.srp.as_ref().ok_or(SignInError::UnexpectedReply(
+                    "PASSWORD_VERIFIER before SRP_A was sent",
+                ))?;
+                let password = self
+                    .password
+                    .as_deref()
+                    .ok_or(SignInError::UnexpectedReply(
+                        "PASSWORD_VERIFIER without a password",
+                    ))?;
+                let claim = srp.password_verifier(&self.config.pool_id, &parameters, password)?;
+                self.username = claim.username.clone();
+                let mut responses = claim.into_challenge_responses();
+                if let Some(device) = &self.config.device {
+                    responses.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+                }
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(name, responses, session))
+            }
+            "DEVICE_SRP_AUTH" => {
+                let device = self
+                    .config
+                    .device
+                    .as_ref()
+                    .ok_or(SignInError::UnexpectedReply(
+                        "DEVICE_SRP_AUTH without a device",
+                    ))?;
+                let device_key = device.device_key.clone();
+                let srp = SrpSession::new()?;
+                let mut responses = self.responses();
+                responses.insert("DEVICE_KEY".to_owned(), device_key);
+                responses.insert("SRP_A".to_owned(), srp.srp_a());
+                self.device_srp = Some(srp);
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(name, responses, session))
+            }
+            "DEVICE_PASSWORD_VERIFIER" => {
+                let device = self
+                    .config
+                    .device
+                    .as_ref()
+                    .ok_or(SignInError::UnexpectedReply(
+                        "DEVICE_PASSWORD_VERIFIER without a device",
+                    ))?;
+                let srp = self
+                    .device_srp
+                    .as_ref()
+                    .ok_or(SignInError::UnexpectedReply(
+                        "DEVICE_PASSWORD_VERIFIER before DEVICE_SRP_AUTH",
+                    ))?;
+                let claim = srp.device_password_verifier(device, &parameters)?;
+                self.username = claim.username.clone();
+                let mut responses = claim.into_challenge_responses();
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(name, responses, session))
+            }
+            "NEW_PASSWORD_REQUIRED" => {
+                let required = match parameters.get("requiredAttributes") {
+                    Some(text) => json_list(text).ok_or_else(|| bad("requiredAttributes"))?,
+                    None => Vec::new(),
+                };
+                let required: Vec<String> = required
+                    .into_iter()
+                    .map(|n| {
+                        n.strip_prefix("userAttributes.")
+                            .map(str::to_owned)
+                            .unwrap_or(n)
+                    })
+                    .collect();
+                let question = Question::NewPassword {
+                    required_attributes: required.clone(),
+                };
+                Ok(self.ask(Pending::NewPassword(required), question, name, session))
+            }
+            "SMS_MFA" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" => {
+                let (kind, key) = match name.as_str() {
+                    "SMS_MFA" => (MfaKind::Sms, "SMS_MFA_CODE"),
+                    "SMS_OTP" => (MfaKind::Sms, "SMS_OTP_CODE"),
+                    "SOFTWARE_TOKEN_MFA" => (MfaKind::SoftwareToken, "SOFTWARE_TOKEN_MFA_CODE"),
+                    _ => (MfaKind::Email, "EMAIL_OTP_CODE"),
+                };
+                let destination = parameters.get("CODE_DELIVERY_DESTINATION").cloned();
+                Ok(self.ask(
+                    Pending::Code(key),
+                    Question::Code { kind, destination },
+                    name,
+                    session,
+                ))
+            }
+            "SELECT_MFA_TYPE" => {
+                let options = parameters
+                    .get("MFAS_CAN_CHOOSE")
+                    .and_then(|t| json_list(t))
+                    .ok_or_else(|| bad("MFAS_CAN_CHOOSE"))?;
+                Ok(self.ask(
+                    Pending::SelectMfa(options.clone()),
+                    Question::SelectMfa { options },
+                    name,
+                    session,
+                ))
+            }
+            "MFA_SETUP" => {
+                let options = parameters
+                    .get("MFAS_CAN_SETUP")
+                    .and_then(|t| json_list(t))
+                    .ok_or_else(|| bad("MFAS_CAN_SETUP"))?;
+                if !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
+                    return Err(SignInError::UnsupportedChallenge(format!(
+                        "MFA_SETUP offering {options:?}"
+                    )));
+                }
+                Ok(self.send(
+                    Expect::Associate,
+                    Request::AssociateSoftwareToken { session },
+                ))
+            }
+            "CUSTOM_CHALLENGE" => {
+                let question = Question::Custom { parameters };
+                Ok(self.ask(Pending::Custom, question, name, session))
+            }
+            "SELECT_CHALLENGE" => {
+                let question = Question::SelectChallenge {
+                    available: available.clone(),
+                };
+                Ok(self.ask(Pending::SelectChallenge(available), question, name, session))
+            }
+            "WEB_AUTHN" => Err(SignInError::UnsupportedChallenge(name)),
+            _ => Err(SignInError::UnknownChallenge(name)),
+        }
+    }
+
+    /// The answer to `SELECT_CHALLENGE`.
+    fn choose_challenge(
+        &mut self,
+        choice: String,
+        challenge: String,
+        session: Option<String>,
+    ) -> Result<Step, SignInError> {
+        let mut responses = self.responses();
+        match choice.as_str() {
+            "PASSWORD" | "PASSWORD_SRP" if self.password.is_none() => {
+                return Ok(self.ask(
+                    Pending::PasswordForChoice(choice),
+                    Question::Password,
+                    challenge,
+                    session,
+                ));
+            }
+            "PASSWORD" => {
+                responses.insert("PASSWORD".to_owned(), self.password_text().to_owned());
+            }
+            "PASSWORD_SRP" => {
+                responses.insert("SRP_A".to_owned(), self.new_srp()?);
+            }
+            "EMAIL_OTP" | "SMS_OTP" => {}
+            _ => return Err(SignInError::UnsupportedChallenge(choice)),
+        }
+        responses.insert("ANSWER".to_owned(), choice);
+        self.add_secret_hash(&mut responses);
+        Ok(self.respond(challenge, responses, session))
+    }
+
+    /// Tokens: done, unless Cognito issued a device to remember first.
+    fn authenticated(&mut self, result: AuthResult) -> Result<Step, SignInError> {
+        let access_token = result.access_token.ok_or(SignInError::UnexpectedReply(
+            "tokens without an access token",
+        ))?;
+        let mut tokens = Tokens {
+            access_token: Zeroizing::new(access_token),
+            id_token: result.id_token.map(Zeroizing::new),
+            refresh_token: result.refresh_token.map(Zeroizing::new),
+            expires_in: result.expires_in,
+            token_type: result.token_type,
+            username: self.username.clone(),
+            device: self.config.device.clone(),
+        };
+        let Some((device_key, device_group_key)) = result.new_device else {
+            self.state = State::Ended;
+            return Ok(Step::Done(tokens));
+        };
+        let (secrets, verifier) = DeviceSecrets::generate(&device_key, &device_group_key)?;
+        tokens.device = Some(secrets);
+        let request = Request::ConfirmDevice {
+            access_token: tokens.access_token.to_string(),
+            device_key,
+            device_name: self.config.device_name.clone(),
+            verifier,
+        };
+        self.pending_tokens = Some(tokens);
+        Ok(self.send(Expect::Confirm, request))
+    }
+
+    fn send(&mut self, expect: Expect, request: Request) -> Step {
+        self.state = State::Waiting(expect);
+        Step::Send(request)
+    }
+
+    fn respond(
+        &mut self,
+        challenge_name: String,
+        responses: HashMap<String, String>,
+        session: Option<String>,
+    ) -> Step {
+        let (_, admin) = self.flow.wire();
+        self.send(
+            Expect::Auth,
+            Request::RespondToAuthChallenge {
+                admin,
+                challenge_name,
+                responses,
+                session,
+            },
+        )
+    }
+
+    fn ask(
+        &mut self,
+        pending: Pending,
+        question: Question,
+        challenge: String,
+        session: Option<String>,
+    ) -> Step {
+        self.state = State::Asking {
+            pending,
+            challenge,
+            session,
+        };
+        Step::Ask(question)
+    }
+
+    /// Responses start with the current `USERNAME`.
+    fn responses(&self) -> HashMap<String, String> {
+        HashMap::from([("USERNAME".to_owned(), self.username.clone())])
+    }
+
+    /// `SECRET_HASH` over the `USERNAME` of the same request (or the user's name for a refresh).
+    fn add_secret_hash(&self, parameters: &mut HashMap<String, String>) {
+        if let Some(secret) = &self.config.client_secret {
+            let username = parameters.get("USERNAME").unwrap_or(&self.username);
+            let hash = secret_hash(username, &self.config.client_id, secret);
+            parameters.insert("SECRET_HASH".to_owned(), hash);
+        }
+    }
+
+    fn new_srp(&mut self) -> Result<String, SignInError> {
+        let srp = SrpSession::new()?;
+        let a = srp.srp_a();
+        self.srp = Some(srp);
+        Ok(a)
+    }
+
+    fn password_text(&self) -> &str {
+        self.password
+            .as_deref()
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Start => "start",
+            State::Waiting(_) => "waiting for a reply",
+            State::Asking { .. } => "waiting for an answer",
+            State::Ended => "ended",
+        };
+        f.debug_struct("SignIn")
+            .field("flow", &self.flow)
+            .field("username", &self.username)
+            .field("password", &Redacted::option(&self.password))
+            .field("state", &state)
+            .field("replies", &self.replies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A JSON list of strings, as Cognito puts lists into challenge parameters.
+fn json_list(text: &str) -> Option<Vec<String>> {
+    serde_json::from_str(text).ok()
+}

@@ -1,0 +1,337 @@
+//! What the sign-in machine sends, receives, asks and answers.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::redact::Redacted;
+use crate::srp::{DeviceSecrets, DeviceVerifier};
+
+/// A request for the caller to send. Parameter maps are exactly what goes on the wire.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Request {
+    /// `InitiateAuth`, or `AdminInitiateAuth` (which needs credentials) when `admin`.
+    InitiateAuth {
+        admin: bool,
+        auth_flow: &'static str,
+        parameters: HashMap<String, String>,
+    },
+    /// `RespondToAuthChallenge`, or `AdminRespondToAuthChallenge` when `admin`.
+    RespondToAuthChallenge {
+        admin: bool,
+        challenge_name: String,
+        responses: HashMap<String, String>,
+        session: Option<String>,
+    },
+    /// `AssociateSoftwareToken` during `MFA_SETUP`.
+    AssociateSoftwareToken { session: Option<String> },
+    /// `VerifySoftwareToken` during `MFA_SETUP`.
+    VerifySoftwareToken {
+        session: Option<String>,
+        user_code: String,
+        friendly_device_name: Option<String>,
+    },
+    /// `ConfirmDevice` for a device Cognito just issued.
+    ConfirmDevice {
+        access_token: String,
+        device_key: String,
+        device_name: String,
+        verifier: DeviceVerifier,
+    },
+    /// `UpdateDeviceStatus` to `remembered`, when `ConfirmDevice` says the user must confirm.
+    RememberDevice {
+        access_token: String,
+        device_key: String,
+    },
+}
+
+impl Request {
+    /// The operation's name, as the model spells it.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Request::InitiateAuth { admin: false, .. } => "InitiateAuth",
+            Request::InitiateAuth { admin: true, .. } => "AdminInitiateAuth",
+            Request::RespondToAuthChallenge { admin: false, .. } => "RespondToAuthChallenge",
+            Request::RespondToAuthChallenge { admin: true, .. } => "AdminRespondToAuthChallenge",
+            Request::AssociateSoftwareToken { .. } => "AssociateSoftwareToken",
+            Request::VerifySoftwareToken { .. } => "VerifySoftwareToken",
+            Request::ConfirmDevice { .. } => "ConfirmDevice",
+            Request::RememberDevice { .. } => "UpdateDeviceStatus",
+        }
+    }
+}
+
+/// Names every parameter but shows none of the values: they are passwords, tokens and proofs.
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = |map: &HashMap<String, String>| {
+            let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            keys.join(",")
+        };
+        let mut out = f.debug_struct(self.operation());
+        match self {
+            Request::InitiateAuth {
+                auth_flow,
+                parameters,
+                ..
+            } => out
+                .field("auth_flow", auth_flow)
+                .field("parameters", &keys(parameters)),
+            Request::RespondToAuthChallenge {
+                challenge_name,
+                responses,
+                session,
+                ..
+            } => out
+                .field("challenge_name", challenge_name)
+                .field("responses", &keys(responses))
+                .field("session", &Redacted::option(session)),
+            Request::AssociateSoftwareToken { session } => {
+                out.field("session", &Redacted::option(session))
+            }
+            Request::VerifySoftwareToken { session, .. } => out
+                .field("session", &Redacted::option(session))
+                .field("user_code", &Redacted),
+            Request::ConfirmDevice {
+                device_key,
+                device_name,
+                ..
+            } => out
+                .field("device_key", device_key)
+                .field("device_name", device_name),
+            Request::RememberDevice { device_key, .. } => out.field("device_key", device_key),
+        }
+        .finish_non_exhaustive()
+    }
+}
+
+/// What came back from a [`Request`].
+#[derive(Clone)]
+pub enum Reply {
+    /// `InitiateAuth` or `RespondToAuthChallenge` asked for more.
+    Challenge {
+        name: String,
+        parameters: HashMap<String, String>,
+        session: Option<String>,
+        /// `AvailableChallenges` (choice-based sign-in).
+        available: Vec<String>,
+    },
+    /// `InitiateAuth` or `RespondToAuthChallenge` returned tokens.
+    Authenticated(AuthResult),
+    /// `AssociateSoftwareToken`: the TOTP secret to put into an authenticator app.
+    SoftwareTokenAssociated {
+        secret_code: String,
+        session: Option<String>,
+    },
+    /// `VerifySoftwareToken` succeeded.
+    SoftwareTokenVerified { session: Option<String> },
+    /// `ConfirmDevice`.
+    DeviceConfirmed { user_confirmation_necessary: bool },
+    /// `UpdateDeviceStatus`.
+    DeviceRemembered,
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::Challenge {
+                name,
+                parameters,
+                available,
+                ..
+            } => {
+                let mut keys: Vec<&str> = parameters.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                f.debug_struct("Challenge")
+                    .field("name", name)
+                    .field("parameters", &keys)
+                    .field("available", available)
+                    .finish_non_exhaustive()
+            }
+            Reply::Authenticated(result) => f.debug_tuple("Authenticated").field(result).finish(),
+            Reply::SoftwareTokenAssociated { .. } => f.write_str("SoftwareTokenAssociated"),
+            Reply::SoftwareTokenVerified { .. } => f.write_str("SoftwareTokenVerified"),
+            Reply::DeviceConfirmed {
+                user_confirmation_necessary,
+            } => f
+                .debug_struct("DeviceConfirmed")
+                .field("user_confirmation_necessary", user_confirmation_necessary)
+                .finish(),
+            Reply::DeviceRemembered => f.write_str("DeviceRemembered"),
+        }
+    }
+}
+
+/// `AuthenticationResult`.
+#[derive(Clone, Default)]
+pub struct AuthResult {
+    pub access_token: Option<String>,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub expires_in: Option<i32>,
+    pub token_type: Option<String>,
+    /// `NewDeviceMetadata`: (`DeviceKey`, `DeviceGroupKey`).
+    pub new_device: Option<(String, String)>,
+}
+
+impl fmt::Debug for AuthResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthResult")
+            .field("access_token", &Redacted::option(&self.access_token))
+            .field("id_token", &Redacted::option(&self.id_token))
+            .field("refresh_token", &Redacted::option(&self.refresh_token))
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .field("new_device", &self.new_device.as_ref().map(|(key, _)| key))
+            .finish()
+    }
+}
+
+/// The end of a sign-in: the tokens, and the secrets of a device remembered on the way, which
+/// the caller should store to skip MFA next time.
+pub struct Tokens {
+    pub access_token: Zeroizing<String>,
+    pub id_token: Option<Zeroizing<String>>,
+    /// Absent after `REFRESH_TOKEN_AUTH`, which keeps the refresh token it was given.
+    pub refresh_token: Option<Zeroizing<String>>,
+    pub expires_in: Option<i32>,
+    pub token_type: Option<String>,
+    /// The user's name as Cognito knows it (for a later `SECRET_HASH`).
+    pub username: String,
+    pub device: Option<DeviceSecrets>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &Redacted)
+            .field("id_token", &Redacted::option(&self.id_token))
+            .field("refresh_token", &Redacted::option(&self.refresh_token))
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .field("username", &self.username)
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+/// Which kind of one-time code a challenge wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaKind {
+    /// `SMS_MFA`, or `SMS_OTP` in choice-based sign-in.
+    Sms,
+    /// `SOFTWARE_TOKEN_MFA`: an authenticator app's TOTP.
+    SoftwareToken,
+    /// `EMAIL_OTP`.
+    Email,
+}
+
+/// Something only the user can answer.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `NEW_PASSWORD_REQUIRED`: a new password, and values for the attributes the pool requires
+    /// (names as Cognito sends them, without the `userAttributes.` prefix).
+    NewPassword { required_attributes: Vec<String> },
+    /// A one-time code, sent to `destination` when Cognito says where.
+    Code {
+        kind: MfaKind,
+        destination: Option<String>,
+    },
+    /// `SELECT_MFA_TYPE`: which second factor to use now.
+    SelectMfa { options: Vec<String> },
+    /// `MFA_SETUP`: add this TOTP secret to an authenticator app, then answer with a code from it.
+    SetUpSoftwareToken { secret_code: Zeroizing<String> },
+    /// `CUSTOM_CHALLENGE`: the Lambda-defined challenge's public parameters.
+    Custom { parameters: HashMap<String, String> },
+    /// `SELECT_CHALLENGE` in choice-based sign-in: one of `available`.
+    SelectChallenge { available: Vec<String> },
+    /// The chosen challenge needs the password, and none was given.
+    Password,
+}
+
+impl fmt::Debug for Question {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Question::NewPassword {
+                required_attributes,
+            } => f
+                .debug_struct("NewPassword")
+                .field("required_attributes", required_attributes)
+                .finish(),
+            Question::Code { kind, destination } => f
+                .debug_struct("Code")
+                .field("kind", kind)
+                .field("destination", destination)
+                .finish(),
+            Question::SelectMfa { options } => f
+                .debug_struct("SelectMfa")
+                .field("options", options)
+                .finish(),
+            Question::SetUpSoftwareToken { .. } => f
+                .debug_struct("SetUpSoftwareToken")
+                .field("secret_code", &Redacted)
+                .finish(),
+            Question::Custom { parameters } => {
+                let mut keys: Vec<&str> = parameters.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                f.debug_struct("Custom").field("parameters", &keys).finish()
+            }
+            Question::SelectChallenge { available } => f
+                .debug_struct("SelectChallenge")
+                .field("available", available)
+                .finish(),
+            Question::Password => f.write_str("Password"),
+        }
+    }
+}
+
+/// The user's answer to a [`Question`].
+#[derive(Clone)]
+pub enum Answer {
+    NewPassword {
+        password: Zeroizing<String>,
+        attributes: HashMap<String, String>,
+    },
+    Code(Zeroizing<String>),
+    /// The chosen MFA type or challenge.
+    Choice(String),
+    /// A code from the authenticator app just set up, and optionally a name for it.
+    SoftwareToken {
+        code: Zeroizing<String>,
+        friendly_device_name: Option<String>,
+    },
+    /// The challenge responses of a custom challenge (usually `ANSWER`).
+    Custom(HashMap<String, String>),
+    Password(Zeroizing<String>),
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::NewPassword { attributes, .. } => {
+                let keys: Vec<&String> = attributes.keys().collect();
+                f.debug_struct("NewPassword")
+                    .field("password", &Redacted)
+                    .field("attributes", &keys)
+                    .finish()
+            }
+            Answer::Code(_) => f.write_str("Code(*** Sensitive Data Redacted ***)"),
+            Answer::Choice(choice) => f.debug_tuple("Choice").field(choice).finish(),
+            Answer::SoftwareToken {
+                friendly_device_name,
+                ..
+            } => f
+                .debug_struct("SoftwareToken")
+                .field("code", &Redacted)
+                .field("friendly_device_name", friendly_device_name)
+                .finish(),
+            Answer::Custom(responses) => {
+                let keys: Vec<&String> = responses.keys().collect();
+                f.debug_tuple("Custom").field(&keys).finish()
+            }
+            Answer::Password(_) => f.write_str("Password(*** Sensitive Data Redacted ***)"),
+        }
+    }
+}

@@ -1,0 +1,890 @@
+//! The machine alone, step by step: the exact parameters it sends for each flow and challenge.
+
+use std::collections::HashMap;
+
+use zeroize::Zeroizing;
+
+use super::*;
+use crate::srp::{DeviceSecrets, secret_hash};
+
+const POOL: &str = "us-east-1_Pool";
+const CLIENT: &str = "client-1";
+const SECRET: &str = "client-secret";
+
+fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn config() -> SignInConfig {
+    SignInConfig::new(POOL, CLIENT)
+}
+
+fn password(p: &str) -> Option<Zeroizing<String>> {
+    Some(Zeroizing::new(p.to_owned()))
+}
+
+fn device() -> DeviceSecrets {
+    DeviceSecrets::generate_from("us-east-1_dev", "group", &[3; 40], &[4; 16]).0
+}
+
+fn sent(step: Step) -> Request {
+    match step {
+        Step::Send(request) => request,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn asked(step: Step) -> Question {
+    match step {
+        Step::Ask(question) => question,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+fn done(step: Step) -> Tokens {
+    match step {
+        Step::Done(tokens) => tokens,
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
+fn initiate(request: Request) -> (bool, &'static str, HashMap<String, String>) {
+    match request {
+        Request::InitiateAuth {
+            admin,
+            auth_flow,
+            parameters,
+        } => (admin, auth_flow, parameters),
+        other => panic!("expected InitiateAuth, got {other:?}"),
+    }
+}
+
+fn respond(request: Request) -> (bool, String, HashMap<String, String>, Option<String>) {
+    match request {
+        Request::RespondToAuthChallenge {
+            admin,
+            challenge_name,
+            responses,
+            session,
+        } => (admin, challenge_name, responses, session),
+        other => panic!("expected RespondToAuthChallenge, got {other:?}"),
+    }
+}
+
+fn challenge(name: &str, parameters: &[(&str, &str)], session: &str) -> Reply {
+    Reply::Challenge {
+        name: name.to_owned(),
+        parameters: map(parameters),
+        session: Some(session.to_owned()),
+        available: Vec::new(),
+    }
+}
+
+fn tokens() -> Reply {
+    Reply::Authenticated(AuthResult {
+        access_token: Some("access".into()),
+        id_token: Some("id".into()),
+        refresh_token: Some("refresh".into()),
+        expires_in: Some(3600),
+        token_type: Some("Bearer".into()),
+        new_device: None,
+    })
+}
+
+/// A valid-looking PASSWORD_VERIFIER challenge for user id `sub`.
+fn verifier_challenge(sub: &str) -> Reply {
+    challenge(
+        "PASSWORD_VERIFIER",
+        &[
+            ("USER_ID_FOR_SRP", sub),
+            ("USERNAME", sub),
+            ("SALT", "abcdef"),
+            ("SRP_B", "123456789abcdef"),
+            ("SECRET_BLOCK", "c2VjcmV0"),
+        ],
+        "s1",
+    )
+}
+
+#[test]
+fn user_srp_with_a_secret_hashes_the_right_username_at_each_step() {
+    let config = config().with_client_secret(SECRET);
+    let mut machine = SignIn::new(config, Flow::UserSrp, "alice@example.com", password("pw"));
+    let (admin, flow, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!((admin, flow), (false, "USER_SRP_AUTH"));
+    let mut keys: Vec<&str> = parameters.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["SECRET_HASH", "SRP_A", "USERNAME"]);
+    assert_eq!(parameters["USERNAME"], "alice@example.com");
+    assert_eq!(
+        parameters["SECRET_HASH"],
+        secret_hash("alice@example.com", CLIENT, SECRET)
+    );
+    assert!(
+        parameters["SRP_A"].chars().all(|c| c.is_ascii_hexdigit())
+            && parameters["SRP_A"].len() > 700
+    );
+
+    let (_, name, responses, session) = respond(sent(
+        machine.receive(verifier_challenge("sub-123")).unwrap(),
+    ));
+    assert_eq!(name, "PASSWORD_VERIFIER");
+    assert_eq!(session.as_deref(), Some("s1"));
+    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "PASSWORD_CLAIM_SECRET_BLOCK",
+            "PASSWORD_CLAIM_SIGNATURE",
+            "SECRET_HASH",
+            "TIMESTAMP",
+            "USERNAME"
+        ]
+    );
+    assert_eq!(responses["USERNAME"], "sub-123");
+    assert_eq!(responses["PASSWORD_CLAIM_SECRET_BLOCK"], "c2VjcmV0");
+    assert_eq!(
+        responses["SECRET_HASH"],
+        secret_hash("sub-123", CLIENT, SECRET)
+    );
+
+    let tokens = done(machine.receive(tokens()).unwrap());
+    assert_eq!(tokens.access_token.as_str(), "access");
+    assert_eq!(tokens.username, "sub-123");
+    assert!(matches!(
+        machine.receive(self::tokens()),
+        Err(SignInError::Finished)
+    ));
+}
+
+#[test]
+fn user_password_and_admin_flows() {
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "bob", password("pw"));
+    let (admin, flow, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(
+        (admin, flow, parameters),
+        (
+            false,
+            "USER_PASSWORD_AUTH",
+            map(&[("USERNAME", "bob"), ("PASSWORD", "pw")])
+        )
+    );
+    done(machine.receive(tokens()).unwrap());
+
+    let mut admin = SignIn::new(config(), Flow::AdminUserPassword, "bob", password("pw"));
+    let (is_admin, flow, parameters) = initiate(sent(admin.start().unwrap()));
+    assert_eq!(
+        (is_admin, flow, parameters),
+        (
+            true,
+            "ADMIN_USER_PASSWORD_AUTH",
+            map(&[("USERNAME", "bob"), ("PASSWORD", "pw")])
+        )
+    );
+    // Challenges of an admin flow are answered through the admin operation too.
+    let question = asked(
+        admin
+            .receive(challenge("SOFTWARE_TOKEN_MFA", &[("USERNAME", "bob")], "s"))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::Code {
+            kind: MfaKind::SoftwareToken,
+            destination: None
+        }
+    );
+    let (is_admin, name, responses, _) = respond(sent(
+        admin
+            .answer(Answer::Code(Zeroizing::new("123456".into())))
+            .unwrap(),
+    ));
+    assert!(is_admin);
+    assert_eq!(
+        (name.as_str(), responses),
+        (
+            "SOFTWARE_TOKEN_MFA",
+            map(&[("USERNAME", "bob"), ("SOFTWARE_TOKEN_MFA_CODE", "123456")])
+        )
+    );
+}
+
+#[test]
+fn password_is_asked_for_when_missing() {
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "bob", None);
+    assert_eq!(asked(machine.start().unwrap()), Question::Password);
+    assert!(matches!(
+        machine.answer(Answer::Choice("x".into())),
+        Err(SignInError::WrongAnswer { .. })
+    ));
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "bob", None);
+    machine.start().unwrap();
+    let (_, _, parameters) = initiate(sent(
+        machine
+            .answer(Answer::Password(Zeroizing::new("late".into())))
+            .unwrap(),
+    ));
+    assert_eq!(parameters["PASSWORD"], "late");
+}
+
+#[test]
+fn refresh_token_flow_with_a_device_and_a_secret() {
+    let config = config().with_client_secret(SECRET).with_device(device());
+    let flow = Flow::RefreshToken {
+        refresh_token: Zeroizing::new("r-token".into()),
+    };
+    let mut machine = SignIn::new(config, flow, "sub-9", None);
+    let (_, flow, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(flow, "REFRESH_TOKEN_AUTH");
+    assert_eq!(
+        parameters,
+        map(&[
+            ("REFRESH_TOKEN", "r-token"),
+            ("DEVICE_KEY", "us-east-1_dev"),
+            ("SECRET_HASH", &secret_hash("sub-9", CLIENT, SECRET))
+        ])
+    );
+    let refreshed = Reply::Authenticated(AuthResult {
+        access_token: Some("new".into()),
+        ..AuthResult::default()
+    });
+    let tokens = done(machine.receive(refreshed).unwrap());
+    assert!(tokens.refresh_token.is_none());
+    assert_eq!(
+        tokens.device.as_ref().map(|d| d.device_key.as_str()),
+        Some("us-east-1_dev")
+    );
+}
+
+#[test]
+fn custom_auth_with_and_without_srp() {
+    let mut plain = SignIn::new(config(), Flow::CustomAuth { srp: false }, "carol", None);
+    let (_, flow, parameters) = initiate(sent(plain.start().unwrap()));
+    assert_eq!(
+        (flow, parameters),
+        ("CUSTOM_AUTH", map(&[("USERNAME", "carol")]))
+    );
+    let question = asked(
+        plain
+            .receive(challenge(
+                "CUSTOM_CHALLENGE",
+                &[("USERNAME", "carol"), ("captcha", "2+2")],
+                "s",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::Custom {
+            parameters: map(&[("USERNAME", "carol"), ("captcha", "2+2")])
+        }
+    );
+    let (_, name, responses, _) = respond(sent(
+        plain
+            .answer(Answer::Custom(map(&[("ANSWER", "4")])))
+            .unwrap(),
+    ));
+    assert_eq!(
+        (name.as_str(), responses),
+        (
+            "CUSTOM_CHALLENGE",
+            map(&[("USERNAME", "carol"), ("ANSWER", "4")])
+        )
+    );
+
+    let mut srp = SignIn::new(
+        config(),
+        Flow::CustomAuth { srp: true },
+        "carol",
+        password("pw"),
+    );
+    let (_, _, parameters) = initiate(sent(srp.start().unwrap()));
+    assert_eq!(parameters["CHALLENGE_NAME"], "SRP_A");
+    assert!(parameters.contains_key("SRP_A"));
+    let (_, name, _, _) = respond(sent(srp.receive(verifier_challenge("carol")).unwrap()));
+    assert_eq!(name, "PASSWORD_VERIFIER");
+    asked(
+        srp.receive(challenge(
+            "CUSTOM_CHALLENGE",
+            &[("USERNAME", "carol")],
+            "s2",
+        ))
+        .unwrap(),
+    );
+}
+
+#[test]
+fn user_auth_with_a_preference_or_a_choice() {
+    let preferred = |p: &str| Flow::UserAuth {
+        preferred: Some(p.to_owned()),
+    };
+    let mut machine = SignIn::new(config(), preferred("PASSWORD"), "dan", password("pw"));
+    let (_, flow, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(flow, "USER_AUTH");
+    assert_eq!(
+        parameters,
+        map(&[
+            ("USERNAME", "dan"),
+            ("PREFERRED_CHALLENGE", "PASSWORD"),
+            ("PASSWORD", "pw")
+        ])
+    );
+
+    let mut machine = SignIn::new(config(), preferred("PASSWORD_SRP"), "dan", password("pw"));
+    let (_, _, parameters) = initiate(sent(machine.start().unwrap()));
+    assert!(parameters.contains_key("SRP_A") && !parameters.contains_key("PASSWORD"));
+
+    let mut machine = SignIn::new(config(), preferred("EMAIL_OTP"), "dan", None);
+    let (_, _, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(
+        parameters,
+        map(&[("USERNAME", "dan"), ("PREFERRED_CHALLENGE", "EMAIL_OTP")])
+    );
+    let question = asked(
+        machine
+            .receive(challenge(
+                "EMAIL_OTP",
+                &[("CODE_DELIVERY_DESTINATION", "d***@e***")],
+                "s",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::Code {
+            kind: MfaKind::Email,
+            destination: Some("d***@e***".into())
+        }
+    );
+    let (_, _, responses, _) = respond(sent(
+        machine
+            .answer(Answer::Code(Zeroizing::new("99".into())))
+            .unwrap(),
+    ));
+    assert_eq!(
+        responses,
+        map(&[("USERNAME", "dan"), ("EMAIL_OTP_CODE", "99")])
+    );
+
+    // No preference: Cognito offers a choice.
+    let offered = || Reply::Challenge {
+        name: "SELECT_CHALLENGE".into(),
+        parameters: HashMap::new(),
+        session: Some("s".into()),
+        available: vec!["PASSWORD_SRP".into(), "PASSWORD".into(), "SMS_OTP".into()],
+    };
+    let mut machine = SignIn::new(config(), Flow::UserAuth { preferred: None }, "dan", None);
+    assert_eq!(
+        initiate(sent(machine.start().unwrap())).2,
+        map(&[("USERNAME", "dan")])
+    );
+    let question = asked(machine.receive(offered()).unwrap());
+    assert_eq!(
+        question,
+        Question::SelectChallenge {
+            available: vec!["PASSWORD_SRP".into(), "PASSWORD".into(), "SMS_OTP".into()]
+        }
+    );
+    assert!(matches!(
+        machine.answer(Answer::Choice("WEB_AUTHN".into())),
+        Err(SignInError::WrongAnswer { .. })
+    ));
+
+    let mut machine = SignIn::new(config(), Flow::UserAuth { preferred: None }, "dan", None);
+    machine.start().unwrap();
+    machine.receive(offered()).unwrap();
+    // PASSWORD_SRP needs the password, which was not given: asked for, then answered.
+    assert_eq!(
+        asked(
+            machine
+                .answer(Answer::Choice("PASSWORD_SRP".into()))
+                .unwrap()
+        ),
+        Question::Password
+    );
+    let (_, name, responses, _) = respond(sent(
+        machine
+            .answer(Answer::Password(Zeroizing::new("pw".into())))
+            .unwrap(),
+    ));
+    assert_eq!(name, "SELECT_CHALLENGE");
+    assert_eq!(responses["ANSWER"], "PASSWORD_SRP");
+    assert!(responses.contains_key("SRP_A"));
+    let (_, name, _, _) = respond(sent(machine.receive(verifier_challenge("dan")).unwrap()));
+    assert_eq!(name, "PASSWORD_VERIFIER");
+
+    let mut machine = SignIn::new(config(), Flow::UserAuth { preferred: None }, "dan", None);
+    machine.start().unwrap();
+    machine.receive(offered()).unwrap();
+    let (_, _, responses, _) = respond(sent(
+        machine.answer(Answer::Choice("SMS_OTP".into())).unwrap(),
+    ));
+    assert_eq!(
+        responses,
+        map(&[("USERNAME", "dan"), ("ANSWER", "SMS_OTP")])
+    );
+    let question = asked(machine.receive(challenge("SMS_OTP", &[], "s3")).unwrap());
+    assert_eq!(
+        question,
+        Question::Code {
+            kind: MfaKind::Sms,
+            destination: None
+        }
+    );
+    let (_, _, responses, _) = respond(sent(
+        machine
+            .answer(Answer::Code(Zeroizing::new("42".into())))
+            .unwrap(),
+    ));
+    assert_eq!(
+        responses,
+        map(&[("USERNAME", "dan"), ("SMS_OTP_CODE", "42")])
+    );
+}
+
+#[test]
+fn new_password_required_with_attributes() {
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "erin", password("temporary"));
+    machine.start().unwrap();
+    let required = r#"["userAttributes.given_name","userAttributes.custom:team"]"#;
+    let question = asked(
+        machine
+            .receive(challenge(
+                "NEW_PASSWORD_REQUIRED",
+                &[
+                    ("USER_ID_FOR_SRP", "erin"),
+                    ("requiredAttributes", required),
+                    ("userAttributes", "{}"),
+                ],
+                "s",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::NewPassword {
+            required_attributes: vec!["given_name".into(), "custom:team".into()]
+        }
+    );
+    let partial = Answer::NewPassword {
+        password: Zeroizing::new("N3w!".into()),
+        attributes: map(&[("given_name", "Erin")]),
+    };
+    assert_eq!(
+        machine.answer(partial).unwrap_err(),
+        SignInError::MissingAttribute("custom:team".into())
+    );
+
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "erin", password("temporary"));
+    machine.start().unwrap();
+    machine
+        .receive(challenge(
+            "NEW_PASSWORD_REQUIRED",
+            &[("requiredAttributes", required)],
+            "s",
+        ))
+        .unwrap();
+    let full = Answer::NewPassword {
+        password: Zeroizing::new("N3w!".into()),
+        attributes: map(&[("given_name", "Erin"), ("custom:team", "blue")]),
+    };
+    let (_, name, responses, session) = respond(sent(machine.answer(full).unwrap()));
+    assert_eq!(
+        (name.as_str(), session.as_deref()),
+        ("NEW_PASSWORD_REQUIRED", Some("s"))
+    );
+    assert_eq!(
+        responses,
+        map(&[
+            ("USERNAME", "erin"),
+            ("NEW_PASSWORD", "N3w!"),
+            ("userAttributes.given_name", "Erin"),
+            ("userAttributes.custom:team", "blue")
+        ])
+    );
+}
+
+#[test]
+fn sms_mfa_and_mfa_selection() {
+    let mut machine = SignIn::new(
+        config().with_device(device()),
+        Flow::UserPassword,
+        "fay",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    let question = asked(
+        machine
+            .receive(challenge(
+                "SELECT_MFA_TYPE",
+                &[
+                    ("USERNAME", "fay"),
+                    ("MFAS_CAN_CHOOSE", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#),
+                ],
+                "s",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::SelectMfa {
+            options: vec!["SMS_MFA".into(), "SOFTWARE_TOKEN_MFA".into()]
+        }
+    );
+    let (_, _, responses, _) = respond(sent(
+        machine.answer(Answer::Choice("SMS_MFA".into())).unwrap(),
+    ));
+    assert_eq!(
+        responses,
+        map(&[("USERNAME", "fay"), ("ANSWER", "SMS_MFA")])
+    );
+    let question = asked(
+        machine
+            .receive(challenge(
+                "SMS_MFA",
+                &[
+                    ("CODE_DELIVERY_DESTINATION", "+*******1234"),
+                    ("USERNAME", "fay"),
+                ],
+                "s2",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::Code {
+            kind: MfaKind::Sms,
+            destination: Some("+*******1234".into())
+        }
+    );
+    let (_, _, responses, _) = respond(sent(
+        machine
+            .answer(Answer::Code(Zeroizing::new("777".into())))
+            .unwrap(),
+    ));
+    assert_eq!(
+        responses,
+        map(&[
+            ("USERNAME", "fay"),
+            ("SMS_MFA_CODE", "777"),
+            ("DEVICE_KEY", "us-east-1_dev")
+        ])
+    );
+}
+
+#[test]
+fn mfa_setup_associates_and_verifies_a_software_token() {
+    let mut machine = SignIn::new(
+        config().with_client_secret(SECRET),
+        Flow::UserPassword,
+        "gus",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    let step = machine.receive(challenge(
+        "MFA_SETUP",
+        &[
+            ("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA"]"#),
+            ("USERNAME", "gus"),
+        ],
+        "s1",
+    ));
+    assert_eq!(
+        sent(step.unwrap()),
+        Request::AssociateSoftwareToken {
+            session: Some("s1".into())
+        }
+    );
+    let question = asked(
+        machine
+            .receive(Reply::SoftwareTokenAssociated {
+                secret_code: "JBSWY3DP".into(),
+                session: Some("s2".into()),
+            })
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::SetUpSoftwareToken {
+            secret_code: Zeroizing::new("JBSWY3DP".into())
+        }
+    );
+    let answer = Answer::SoftwareToken {
+        code: Zeroizing::new("123456".into()),
+        friendly_device_name: Some("phone".into()),
+    };
+    let request = sent(machine.answer(answer).unwrap());
+    assert_eq!(
+        request,
+        Request::VerifySoftwareToken {
+            session: Some("s2".into()),
+            user_code: "123456".into(),
+            friendly_device_name: Some("phone".into())
+        }
+    );
+    let (_, name, responses, session) = respond(sent(
+        machine
+            .receive(Reply::SoftwareTokenVerified {
+                session: Some("s3".into()),
+            })
+            .unwrap(),
+    ));
+    assert_eq!(
+        (name.as_str(), session.as_deref()),
+        ("MFA_SETUP", Some("s3"))
+    );
+    assert_eq!(
+        responses,
+        map(&[
+            ("USERNAME", "gus"),
+            ("SECRET_HASH", &secret_hash("gus", CLIENT, SECRET))
+        ])
+    );
+
+    let mut other = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
+    other.start().unwrap();
+    let only_email = other.receive(challenge(
+        "MFA_SETUP",
+        &[("MFAS_CAN_SETUP", r#"["EMAIL_OTP"]"#)],
+        "s",
+    ));
+    assert!(matches!(
+        only_email,
+        Err(SignInError::UnsupportedChallenge(_))
+    ));
+}
+
+#[test]
+fn device_challenges_are_answered_with_the_device_secrets() {
+    let mut machine = SignIn::new(
+        config().with_device(device()),
+        Flow::UserSrp,
+        "hal",
+        password("pw"),
+    );
+    let (_, _, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(parameters["DEVICE_KEY"], "us-east-1_dev");
+    let (_, _, responses, _) = respond(sent(
+        machine.receive(verifier_challenge("sub-hal")).unwrap(),
+    ));
+    assert_eq!(responses["DEVICE_KEY"], "us-east-1_dev");
+
+    let (_, name, responses, _) = respond(sent(
+        machine
+            .receive(challenge(
+                "DEVICE_SRP_AUTH",
+                &[("USERNAME", "sub-hal")],
+                "s2",
+            ))
+            .unwrap(),
+    ));
+    assert_eq!(name, "DEVICE_SRP_AUTH");
+    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["DEVICE_KEY", "SRP_A", "USERNAME"]);
+    let device_challenge = challenge(
+        "DEVICE_PASSWORD_VERIFIER",
+        &[
+            ("USERNAME", "sub-hal"),
+            ("SALT", "0a"),
+            ("SRP_B", "fedcba987654321"),
+            ("SECRET_BLOCK", "YmxvY2s="),
+        ],
+        "s3",
+    );
+    let (_, name, responses, _) = respond(sent(machine.receive(device_challenge).unwrap()));
+    assert_eq!(name, "DEVICE_PASSWORD_VERIFIER");
+    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "DEVICE_KEY",
+            "PASSWORD_CLAIM_SECRET_BLOCK",
+            "PASSWORD_CLAIM_SIGNATURE",
+            "TIMESTAMP",
+            "USERNAME"
+        ]
+    );
+    done(machine.receive(tokens()).unwrap());
+}
+
+#[test]
+fn a_new_device_is_confirmed_and_remembered() {
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "ivy", password("pw"));
+    machine.start().unwrap();
+    let issued = Reply::Authenticated(AuthResult {
+        access_token: Some("access".into()),
+        new_device: Some(("us-east-1_new".into(), "group-key".into())),
+        ..AuthResult::default()
+    });
+    let Request::ConfirmDevice {
+        access_token,
+        device_key,
+        device_name,
+        verifier,
+    } = sent(machine.receive(issued).unwrap())
+    else {
+        panic!("expected ConfirmDevice");
+    };
+    assert_eq!(
+        (access_token.as_str(), device_key.as_str()),
+        ("access", "us-east-1_new")
+    );
+    assert!(device_name.starts_with("cognito-idp-runtime/"));
+    assert!(!verifier.password_verifier.is_empty() && !verifier.salt.is_empty());
+    let request = sent(
+        machine
+            .receive(Reply::DeviceConfirmed {
+                user_confirmation_necessary: true,
+            })
+            .unwrap(),
+    );
+    assert_eq!(
+        request,
+        Request::RememberDevice {
+            access_token: "access".into(),
+            device_key: "us-east-1_new".into()
+        }
+    );
+    let tokens = done(machine.receive(Reply::DeviceRemembered).unwrap());
+    let device = tokens.device.expect("the new device's secrets");
+    assert_eq!(
+        (device.device_key.as_str(), device.device_group_key.as_str()),
+        ("us-east-1_new", "group-key")
+    );
+    assert_eq!(device.password().len(), 56);
+}
+
+#[test]
+fn a_forgotten_device_is_dropped_and_the_sign_in_restarts() {
+    let mut machine = SignIn::new(
+        config().with_device(device()),
+        Flow::UserSrp,
+        "jay",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    let restart = machine
+        .retry_without_device("ResourceNotFoundException", Some("Device does not exist."))
+        .unwrap();
+    let (_, _, parameters) = initiate(sent(restart.expect("a fresh start")));
+    assert!(!parameters.contains_key("DEVICE_KEY"));
+    assert!(machine.device().is_none());
+    // Other errors end the sign-in.
+    let mut machine = SignIn::new(
+        config().with_device(device()),
+        Flow::UserSrp,
+        "jay",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    assert!(
+        machine
+            .retry_without_device(
+                "NotAuthorizedException",
+                Some("Incorrect username or password.")
+            )
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        machine.receive(tokens()),
+        Err(SignInError::Finished)
+    ));
+}
+
+#[test]
+fn hostile_replies_are_typed_errors() {
+    let start = |flow| {
+        let mut machine = SignIn::new(config(), flow, "kim", password("hunter2-password"));
+        machine.start().unwrap();
+        machine
+    };
+    let unknown = start(Flow::UserSrp).receive(challenge("TELEPATHY", &[], "s"));
+    assert_eq!(
+        unknown.unwrap_err(),
+        SignInError::UnknownChallenge("TELEPATHY".into())
+    );
+    let missing =
+        start(Flow::UserSrp).receive(challenge("PASSWORD_VERIFIER", &[("SALT", "ab")], "s"));
+    assert!(matches!(missing, Err(SignInError::Srp(_))));
+    let unreadable = start(Flow::UserPassword).receive(challenge(
+        "SELECT_MFA_TYPE",
+        &[("MFAS_CAN_CHOOSE", "not json")],
+        "s",
+    ));
+    assert!(matches!(
+        unreadable,
+        Err(SignInError::BadParameter {
+            parameter: "MFAS_CAN_CHOOSE",
+            ..
+        })
+    ));
+    let no_srp = start(Flow::UserPassword).receive(verifier_challenge("kim"));
+    assert!(matches!(no_srp, Err(SignInError::UnexpectedReply(_))));
+    let no_device = start(Flow::UserSrp).receive(challenge("DEVICE_SRP_AUTH", &[], "s"));
+    assert!(matches!(no_device, Err(SignInError::UnexpectedReply(_))));
+    let no_access = start(Flow::UserPassword).receive(Reply::Authenticated(AuthResult::default()));
+    assert!(matches!(no_access, Err(SignInError::UnexpectedReply(_))));
+    let wrong_reply = start(Flow::UserPassword).receive(Reply::DeviceRemembered);
+    assert!(matches!(wrong_reply, Err(SignInError::UnexpectedReply(_))));
+
+    // A server that never stops asking.
+    let mut looping = start(Flow::CustomAuth { srp: false });
+    let mut outcome = Ok(());
+    for _ in 0..100 {
+        match looping.receive(challenge("CUSTOM_CHALLENGE", &[], "s")) {
+            Ok(_) => {}
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+        looping
+            .answer(Answer::Custom(map(&[("ANSWER", "x")])))
+            .unwrap();
+    }
+    assert!(
+        matches!(outcome, Err(SignInError::TooManySteps(_))),
+        "{outcome:?}"
+    );
+
+    // Nothing secret in any of it.
+    for error in [
+        SignInError::UnknownChallenge("X".into()),
+        SignInError::TooManySteps(24),
+    ] {
+        assert!(!format!("{error} {error:?}").contains("hunter2"));
+    }
+    assert!(!format!("{:?}", start(Flow::UserPassword)).contains("hunter2"));
+}
+
+#[test]
+fn debug_output_redacts_secrets() {
+    let mut machine = SignIn::new(
+        config().with_client_secret(SECRET),
+        Flow::UserPassword,
+        "lee",
+        password("pa55word"),
+    );
+    let request = sent(machine.start().unwrap());
+    let shown = format!("{request:?} {machine:?}");
+    assert!(
+        !shown.contains("pa55word") && !shown.contains(SECRET),
+        "{shown}"
+    );
+    assert!(shown.contains("PASSWORD") && shown.contains("USERNAME"));
+    let tokens = done(machine.receive(tokens()).unwrap());
+    let shown = format!("{tokens:?}");
+    assert!(
+        !shown.contains("access\"") && !shown.contains("refresh\""),
+        "{shown}"
+    );
+    let answer = format!("{:?}", Answer::Code(Zeroizing::new("987654".into())));
+    assert!(!answer.contains("987654"));
+}
