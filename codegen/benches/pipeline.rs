@@ -20,7 +20,7 @@ fn pipeline(c: &mut Criterion) {
     let partitions = dir.join("../../partitions.json");
     c.bench_function("generate the full model", |b| {
         b.iter(|| {
-            cognito_idp_codegen::generate(black_box(&dir), &partitions, "cognito_idp")
+            cognito_idp_codegen::generate(black_box(&dir), &partitions, &[], "cognito_idp")
                 .expect("the model generates")
         })
     });

@@ -29,12 +29,55 @@ pub const SERVICE_FILE: &str = "service-2.json";
 pub const PAGINATORS_FILE: &str = "paginators-1.json";
 pub const ENDPOINT_RULES_FILE: &str = "endpoint-rule-set-1.json";
 
-/// Generates every file of the crate's `src/` from the model in `model_dir` and botocore's
-/// partition data in `partitions_file`; `crate_name` is the generated crate's name as its users
-/// write it (in doc examples).
+/// A hand-written module the generated crate includes verbatim, as `<name>.rs`: code a model
+/// cannot describe (the sign-in glue between the runtime and the generated client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    pub name: String,
+    pub source: String,
+    /// Where it was read from, for the header.
+    pub origin: String,
+}
+
+/// Every `*.rs` file of `dir`, by name; none when `dir` does not exist.
+pub fn load_extras(dir: &Path) -> Result<Vec<Extra>, Error> {
+    let read_error = |source| Error::Read {
+        file: dir.to_owned(),
+        source,
+    };
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut extras = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        let path = entry.map_err(read_error)?.path();
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            file: path.clone(),
+            source,
+        })?;
+        extras.push(Extra {
+            name: name.to_owned(),
+            source,
+            origin: path.display().to_string(),
+        });
+    }
+    extras.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(extras)
+}
+
+/// Generates every file of the crate's `src/` from the model in `model_dir`, botocore's
+/// partition data in `partitions_file`, and the hand-written modules in `extras`;
+/// `crate_name` is the generated crate's name as its users write it (in doc examples).
 pub fn generate(
     model_dir: &Path,
     partitions_file: &Path,
+    extras: &[Extra],
     crate_name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let service: model::ServiceModel = load(&model_dir.join(SERVICE_FILE))?;
@@ -52,6 +95,7 @@ pub fn generate(
         &service,
         &paginators,
         endpoints,
+        extras,
         &model_dir.display().to_string(),
         crate_name,
     )
@@ -62,17 +106,24 @@ pub fn generate_from(
     service: &model::ServiceModel,
     paginators: &model::PaginatorsModel,
     endpoints: ir::Endpoints,
+    extras: &[Extra],
     source: &str,
     crate_name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let service = lower::lower(service, paginators, endpoints)?;
-    emit::files(&service, crate_name)
+    let modules: Vec<&str> = extras.iter().map(|e| e.name.as_str()).collect();
+    let mut files = emit::files(&service, crate_name, &modules)
         .into_iter()
         .map(|(path, tokens)| {
             let contents = format::file(&path, tokens, source)?;
             Ok(GeneratedFile { path, contents })
         })
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    files.extend(extras.iter().map(|extra| GeneratedFile {
+        path: PathBuf::from(format!("{}.rs", extra.name)),
+        contents: format::verbatim(extra),
+    }));
+    Ok(files)
 }
 
 /// A JSON file the runtime interprets (endpoint rules, partitions), checked and minified with

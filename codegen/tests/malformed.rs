@@ -24,6 +24,7 @@ fn error_after(change: impl FnOnce(&mut Value, &mut Value)) -> String {
         &service,
         &paginators,
         Endpoints::default(),
+        &[],
         "fixture",
         "sink",
     ) {

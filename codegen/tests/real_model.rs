@@ -25,9 +25,12 @@ fn model_dir() -> PathBuf {
 
 fn generate() -> Vec<cognito_idp_codegen::GeneratedFile> {
     std::env::set_current_dir(workspace()).expect("workspace is reachable");
+    let extras = cognito_idp_codegen::load_extras(Path::new("codegen/extras/cognito-idp"))
+        .expect("the extras are readable");
     cognito_idp_codegen::generate(
         &model_dir(),
         Path::new("model/partitions.json"),
+        &extras,
         "cognito_idp",
     )
     .expect("the real model generates")

@@ -10,7 +10,7 @@ fn snapshot(fixture: &str) {
     let root = Path::new("tests");
     let model = root.join("fixtures").join(fixture);
     let files =
-        cognito_idp_codegen::generate(&model, &root.join("fixtures/partitions.json"), "sink")
+        cognito_idp_codegen::generate(&model, &root.join("fixtures/partitions.json"), &[], "sink")
             .unwrap_or_else(|e| panic!("{fixture}: {e}"));
     let expected = root.join("snapshots").join(fixture);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

@@ -4324,10 +4324,18 @@ pub struct IdentityProviderType {
     ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
     ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub provider_details: Option<HashMap<String, String>>,
     /// A mapping of IdP attributes to standard and custom user pool attributes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attribute_mapping: Option<HashMap<String, String>>,
     /// A list of IdP identifiers. IdP identifiers are strings that represent friendly names or
     /// domain names of IdPs, for example `MyIdP` or `auth.example.com`. You can choose to route
@@ -4340,7 +4348,11 @@ pub struct IdentityProviderType {
     /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP), so that
     /// your application gets a consistent step-up experience regardless of which IdP authenticated
     /// the user. The map is keyed by level, from `Level1` through `Level4`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub acr_mapping: Option<HashMap<String, String>>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -5035,6 +5047,7 @@ pub struct LimitDefinitionType {
     /// key with a value like `UserAuthentication` or `UserCreation`.
     ///
     /// Required.
+    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub attributes: HashMap<String, String>,
 }
 impl LimitDefinitionType {
@@ -8433,6 +8446,7 @@ pub struct TermsType {
     /// "https://terms.example.com/es"`.
     ///
     /// Required.
+    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub links: HashMap<String, String>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -10736,7 +10750,11 @@ pub struct UserPoolType {
     /// The tags that are assigned to the user pool. A tag is a label that you can apply to user
     /// pools to categorize and manage them in different ways, such as by purpose, owner,
     /// environment, or other criteria.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_pool_tags: Option<HashMap<String, String>>,
     /// The reason why the SMS configuration can't send the messages to your users.
     ///

@@ -174,6 +174,37 @@ where
     }
 }
 
+/// A string, or any other JSON value kept as its JSON text.
+struct LenientString(String);
+
+impl<'de> Deserialize<'de> for LenientString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(LenientString(
+            match serde_json::Value::deserialize(deserializer)? {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            },
+        ))
+    }
+}
+
+/// Deserializes a map of strings, keeping a value that is not a string as its JSON text: what
+/// Cognito sends JSON-encoded (`"[\"SOFTWARE_TOKEN_MFA\"]"`), emulators sometimes send as JSON.
+pub fn string_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<HashMap<String, String>, D::Error> {
+    let map = HashMap::<String, LenientString>::deserialize(deserializer)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// [`string_map`] for an optional member.
+pub fn optional_string_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<HashMap<String, String>>, D::Error> {
+    let map = Option::<HashMap<String, LenientString>>::deserialize(deserializer)?;
+    Ok(map.map(|map| map.into_iter().map(|(k, v)| (k, v.0)).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +237,20 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<Sample>(json).is_err(), "{json}");
         }
+    }
+
+    #[test]
+    fn string_maps_keep_non_string_values_as_json_text() {
+        #[derive(serde::Deserialize)]
+        struct Holder {
+            #[serde(deserialize_with = "super::string_map")]
+            map: HashMap<String, String>,
+        }
+        let held: Holder =
+            serde_json::from_str(r#"{"map":{"A":"plain","B":["SOFTWARE_TOKEN_MFA"],"C":7}}"#)
+                .unwrap();
+        assert_eq!(held.map["A"], "plain");
+        assert_eq!(held.map["B"], r#"["SOFTWARE_TOKEN_MFA"]"#);
+        assert_eq!(held.map["C"], "7");
     }
 }

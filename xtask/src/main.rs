@@ -19,6 +19,8 @@ const SERVICE: &str = "cognito-idp";
 const CRATE_NAME: &str = "cognito_idp";
 /// botocore's partition table, which `cargo xtask model pull` writes beside the service.
 const PARTITIONS: &str = "model/partitions.json";
+/// Hand-written modules the generated crate includes verbatim.
+const EXTRAS: &str = "codegen/extras/cognito-idp";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,7 +56,10 @@ fn codegen(check: bool) -> Result<(), String> {
     std::env::set_current_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     let model_dir = model_dir(Path::new("."))?;
     let model_dir = model_dir.strip_prefix(".").unwrap_or(&model_dir);
-    let files = cognito_idp_codegen::generate(model_dir, Path::new(PARTITIONS), CRATE_NAME)
+    let files = cognito_idp_codegen::load_extras(Path::new(EXTRAS))
+        .and_then(|extras| {
+            cognito_idp_codegen::generate(model_dir, Path::new(PARTITIONS), &extras, CRATE_NAME)
+        })
         .map_err(|e| e.to_string())?;
     let out = Path::new("generated/src");
     if check {

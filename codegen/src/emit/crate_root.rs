@@ -6,7 +6,8 @@ use quote::quote;
 use super::{RUNTIME, docs, ident};
 use crate::ir::Service;
 
-pub fn lib(service: &Service) -> TokenStream {
+/// `extras` are the hand-written modules included beside the generated ones.
+pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
     let title = format!(" # {}", service.title);
     let mut lines = vec![String::new()];
     lines.extend(service.docs.iter().cloned());
@@ -26,6 +27,7 @@ pub fn lib(service: &Service) -> TokenStream {
         })
         .collect();
     let runtime = ident(RUNTIME);
+    let extras = extras.iter().map(|name| ident(name));
     let target_prefix = &service.target_prefix;
     let json_version = &service.json_version;
     let signing_name = &service.signing_name;
@@ -40,6 +42,7 @@ pub fn lib(service: &Service) -> TokenStream {
         pub mod error;
         pub mod operation;
         pub mod types;
+        #(pub mod #extras;)*
 
         pub use client::Client;
         pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};

@@ -22,9 +22,9 @@ use crate::ir::{Home, Service, Type};
 pub const RUNTIME: &str = "cognito_idp_runtime";
 
 /// Every file of the generated `src/`, as (path relative to `src/`, tokens).
-pub fn files(service: &Service, crate_name: &str) -> Vec<(PathBuf, TokenStream)> {
+pub fn files(service: &Service, crate_name: &str, extras: &[&str]) -> Vec<(PathBuf, TokenStream)> {
     let mut files = vec![
-        (PathBuf::from("lib.rs"), crate_root::lib(service)),
+        (PathBuf::from("lib.rs"), crate_root::lib(service, extras)),
         (
             PathBuf::from("client.rs"),
             client::file(service, crate_name),

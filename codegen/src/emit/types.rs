@@ -160,6 +160,18 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         if !m.required {
             serde.push(quote!(default));
         }
+    } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
+        // Lenient: a value that is not a string is kept as its JSON text.
+        let helper = if m.required {
+            "string_map"
+        } else {
+            "optional_string_map"
+        };
+        let with = format!("{}::wire::{helper}", super::RUNTIME);
+        serde.push(quote!(deserialize_with = #with));
+        if !m.required {
+            serde.push(quote!(default));
+        }
     }
     if !m.required {
         serde.push(quote!(skip_serializing_if = "Option::is_none"));

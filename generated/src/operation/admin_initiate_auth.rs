@@ -183,7 +183,11 @@ pub struct AdminInitiateAuthInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_parameters: Option<HashMap<String, String>>,
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -226,7 +230,11 @@ pub struct AdminInitiateAuthInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_metadata: Option<HashMap<String, String>>,
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -524,7 +532,11 @@ pub struct AdminInitiateAuthOutput {
     /// instead of any email address, preferred username, or phone number alias that you might have
     /// specified in your `AdminInitiateAuth` request. You must use the username and not an alias in
     /// the `ChallengeResponses` of your challenge response.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The outcome of successful authentication. This is only returned if the user pool has no
     /// additional challenges to return. If Amazon Cognito returns another challenge, the response

@@ -97,7 +97,11 @@ pub struct CreateTermsInput {
     ///
     /// For example, `"cognito:default": "https://terms.example.com", "cognito:spanish":
     /// "https://terms.example.com/es"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub links: Option<HashMap<String, String>>,
 }
 impl CreateTermsInput {

@@ -59,7 +59,11 @@ pub struct CreateUserPoolReplicaInput {
     pub region_name: String,
     /// A map of tags to assign to the replica user pool. Each tag consists of a key and an optional
     /// value, both of which you define. You can maintain tags independently on replica user pools.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_pool_tags: Option<HashMap<String, String>>,
 }
 impl CreateUserPoolReplicaInput {

@@ -173,7 +173,11 @@ pub struct InitiateAuthInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_parameters: Option<HashMap<String, String>>,
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -216,7 +220,11 @@ pub struct InitiateAuthInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_metadata: Option<HashMap<String, String>>,
     /// The ID of the app client that your user wants to sign in to.
     ///
@@ -493,7 +501,11 @@ pub struct InitiateAuthOutput {
     ///
     /// All challenges require `USERNAME`. They also require `SECRET_HASH` if your app client has a
     /// client secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The result of a successful and complete authentication request. This result is only returned
     /// if the user doesn't need to pass another challenge. If they must pass another challenge

@@ -80,7 +80,11 @@ impl ListTagsForResourceInputBuilder {
 #[non_exhaustive]
 pub struct ListTagsForResourceOutput {
     /// The tags that are assigned to the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tags: Option<HashMap<String, String>>,
 }
 impl ListTagsForResourceOutput {

@@ -256,7 +256,11 @@ pub struct RespondToAuthChallengeInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub challenge_responses: Option<HashMap<String, String>>,
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -297,7 +301,11 @@ pub struct RespondToAuthChallengeInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl RespondToAuthChallengeInput {
@@ -548,7 +556,11 @@ pub struct RespondToAuthChallengeOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     /// The parameters that define your response to the next challenge.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The outcome of a successful authentication process. After your application has passed all
     /// challenges, Amazon Cognito returns an `AuthenticationResult` with the JSON web tokens (JWTs)

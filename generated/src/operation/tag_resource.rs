@@ -56,6 +56,7 @@ pub struct TagResourceInput {
     /// An array of tag keys and values that you want to assign to the user pool.
     ///
     /// Required.
+    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub tags: HashMap<String, String>,
 }
 impl TagResourceInput {

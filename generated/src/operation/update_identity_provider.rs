@@ -143,11 +143,19 @@ pub struct UpdateIdentityProviderInput {
     ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
     ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub provider_details: Option<HashMap<String, String>>,
     /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
     /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attribute_mapping: Option<HashMap<String, String>>,
     /// An array of IdP identifiers, for example `"IdPIdentifiers": [ "MyIdP", "MyIdP2" ]`.
     /// Identifiers are friendly names that you can pass in the `idp_identifier` query parameter of
@@ -165,7 +173,11 @@ pub struct UpdateIdentityProviderInput {
     ///
     /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
     /// Essentials or Plus feature plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub acr_mapping: Option<HashMap<String, String>>,
 }
 impl UpdateIdentityProviderInput {

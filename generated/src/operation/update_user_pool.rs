@@ -245,7 +245,11 @@ pub struct UpdateUserPoolInput {
     /// The tag keys and values to assign to the user pool. A tag is a label that you can use to
     /// categorize and manage user pools in different ways, such as by purpose, owner, environment,
     /// or other criteria.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_pool_tags: Option<HashMap<String, String>>,
     /// The configuration for administrative creation of users. Includes the template for the
     /// invitation message for new users, the duration of temporary passwords, and permitting

@@ -782,7 +782,23 @@ impl fmt::Debug for SignIn {
     }
 }
 
-/// A JSON list of strings, as Cognito puts lists into challenge parameters.
+/// A list of names in a challenge parameter: JSON as Cognito writes it (`["SMS_MFA"]`), or with
+/// single quotes as moto does (`['SMS_MFA']`). Anything else is unreadable.
 fn json_list(text: &str) -> Option<Vec<String>> {
-    serde_json::from_str(text).ok()
+    if let Ok(list) = serde_json::from_str(text) {
+        return Some(list);
+    }
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let name = item.strip_prefix('\'')?.strip_suffix('\'')?;
+            let plain = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c));
+            plain.then(|| name.to_owned())
+        })
+        .collect()
 }

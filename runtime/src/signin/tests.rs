@@ -645,6 +645,29 @@ fn mfa_setup_associates_and_verifies_a_software_token() {
         ])
     );
 
+    // moto writes the list with single quotes.
+    let mut quoted = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
+    quoted.start().unwrap();
+    let step = quoted.receive(challenge(
+        "MFA_SETUP",
+        &[("MFAS_CAN_SETUP", "['SOFTWARE_TOKEN_MFA', 'SMS_MFA']")],
+        "s1",
+    ));
+    assert_eq!(
+        sent(step.unwrap()),
+        Request::AssociateSoftwareToken {
+            session: Some("s1".into())
+        }
+    );
+    let mut garbled = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
+    garbled.start().unwrap();
+    let step = garbled.receive(challenge(
+        "MFA_SETUP",
+        &[("MFAS_CAN_SETUP", "['SOFTWARE\"]")],
+        "s1",
+    ));
+    assert!(matches!(step, Err(SignInError::BadParameter { .. })));
+
     let mut other = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
     other.start().unwrap();
     let only_email = other.receive(challenge(

@@ -149,19 +149,19 @@ fn user_vectors_through_every_intermediate_and_the_public_api() {
     {
         let pool_id = text(v, "pool_id");
         let (_, pool_name) = pool_id.split_once('_').expect("a pool id");
-        // `username` is USER_ID_FOR_SRP; `login_username`, when present, is what the user typed.
+        // `username` is USER_ID_FOR_SRP, which Cognito also sends as USERNAME; `login_username`,
+        // when present, is what the user typed, which the answer must not use.
         let user_id = text(v, "username");
         let signature = check_login(v, pool_name, user_id, text(v, "password"));
 
         let session = SrpSession::with_private_ephemeral(&number(v, "a_hex").to_bytes_be())
             .expect("a is valid");
-        let typed = v["login_username"].as_str().unwrap_or(user_id);
         let params = parameters(&[
             ("SRP_B", text(v, "srp_b_hex")),
             ("SALT", text(v, "salt_hex")),
             ("SECRET_BLOCK", text(v, "secret_block_b64")),
             ("USER_ID_FOR_SRP", user_id),
-            ("USERNAME", typed),
+            ("USERNAME", user_id),
         ]);
         let at = instant(text(v, "timestamp"));
         let claim = session
@@ -180,7 +180,7 @@ fn user_vectors_through_every_intermediate_and_the_public_api() {
         );
         assert_eq!(
             claim.username, user_id,
-            "{}: answers as USER_ID_FOR_SRP",
+            "{}: answers as the challenge's USERNAME",
             v["id"]
         );
         assert_eq!(
@@ -191,6 +191,7 @@ fn user_vectors_through_every_intermediate_and_the_public_api() {
         );
 
         if let Some(secret) = v["client_secret"].as_str() {
+            let typed = v["login_username"].as_str().unwrap_or(user_id);
             let client_id = text(v, "client_id");
             assert_eq!(
                 secret_hash(typed, client_id, secret),
@@ -204,6 +205,38 @@ fn user_vectors_through_every_intermediate_and_the_public_api() {
         checked += 1;
     }
     assert_eq!(checked, 21);
+}
+
+#[test]
+fn the_proof_is_over_user_id_for_srp_whatever_the_challenge_calls_the_user() {
+    let v = &vectors(KAT)[0];
+    let user_id = text(v, "username");
+    let session =
+        SrpSession::with_private_ephemeral(&number(v, "a_hex").to_bytes_be()).expect("a is valid");
+    let answer = |username: Option<&str>| {
+        let mut pairs = vec![
+            ("SRP_B", text(v, "srp_b_hex")),
+            ("SALT", text(v, "salt_hex")),
+            ("SECRET_BLOCK", text(v, "secret_block_b64")),
+            ("USER_ID_FOR_SRP", user_id),
+        ];
+        pairs.extend(username.map(|u| ("USERNAME", u)));
+        let at = instant(text(v, "timestamp"));
+        session
+            .password_verifier_at(
+                text(v, "pool_id"),
+                &parameters(&pairs),
+                text(v, "password"),
+                at,
+            )
+            .expect("answers")
+    };
+    // moto names the user by username and sends the sub as USER_ID_FOR_SRP.
+    let named = answer(Some("alice"));
+    let unnamed = answer(None);
+    assert_eq!(named.username, "alice");
+    assert_eq!(unnamed.username, user_id);
+    assert_eq!(named.signature, unnamed.signature);
 }
 
 #[test]

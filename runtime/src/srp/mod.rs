@@ -95,10 +95,12 @@ impl SrpSession {
         let pool_name = pool_name(pool_id)?;
         let challenge = Challenge::read(parameters)?;
         let user_id = required(parameters, "USER_ID_FOR_SRP")?;
+        // The proof is over USER_ID_FOR_SRP; the answer names the user as the challenge does.
+        let username = parameters.get("USERNAME").map_or(user_id, String::as_str);
         let timestamp = timestamp::format(now);
         let signature = self.sign(&challenge, pool_name, user_id, password, &timestamp)?;
         Ok(PasswordClaim {
-            username: user_id.to_owned(),
+            username: username.to_owned(),
             device_key: None,
             secret_block: challenge.secret_block_text.to_owned(),
             signature,
@@ -219,8 +221,8 @@ impl<'p> Challenge<'p> {
 /// The challenge responses of a `PASSWORD_VERIFIER` or `DEVICE_PASSWORD_VERIFIER` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordClaim {
-    /// The username every later request must carry: `USER_ID_FOR_SRP` for a user, the
-    /// challenge's `USERNAME` for a device.
+    /// The username every later request must carry: the challenge's `USERNAME` (Cognito's name
+    /// for the user, whatever alias was typed), else `USER_ID_FOR_SRP`.
     pub username: String,
     /// The remembered device that answered, for a device claim.
     pub device_key: Option<String>,

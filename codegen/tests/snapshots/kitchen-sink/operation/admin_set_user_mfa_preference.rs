@@ -58,7 +58,11 @@ pub struct AdminSetUserMfaPreferenceInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passwords: Option<Vec<String>>,
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secret_keys: Option<HashMap<String, String>>,
     /// Sensitive: redacted in `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]

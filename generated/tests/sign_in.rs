@@ -1,0 +1,372 @@
+//! Whole sign-ins through the generated client against moto (started by `cargo xtask test`):
+//! SRP with and without a client secret, a new password for an invited user, TOTP MFA with real
+//! RFC 6238 codes, MFA setup, and refresh.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cognito_idp::sign_in::{Answer, Flow, MfaKind, PromptError, Prompter, Question, SignInConfig};
+use cognito_idp::types::{
+    ExplicitAuthFlowsType, MessageActionType, SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType,
+};
+use cognito_idp::{Client, Config, Credentials, RetryConfig};
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+
+fn client() -> Client {
+    let url = std::env::var("COGNITO_IDP_TEST_MOTO_URL").unwrap_or_else(|_| {
+        panic!("COGNITO_IDP_TEST_MOTO_URL is not set: run the tests with `cargo xtask test`, which starts moto")
+    });
+    Client::new(
+        Config::builder()
+            .endpoint_url(url)
+            .region("us-east-1")
+            .credentials(Credentials::new("AKIDMOTO", "moto-does-not-check"))
+            .retry(RetryConfig::disabled())
+            .build(),
+    )
+}
+
+/// A pool with `mfa` and an app client allowing SRP, passwords and refresh.
+async fn pool(client: &Client, with_secret: bool, mfa: Option<UserPoolMfaType>) -> SignInConfig {
+    let pool = client
+        .create_user_pool()
+        .pool_name("sign-in")
+        .send()
+        .await
+        .expect("CreateUserPool");
+    let pool_id = pool.user_pool.and_then(|p| p.id).expect("a pool id");
+    if let Some(mfa) = mfa {
+        client
+            .set_user_pool_mfa_config()
+            .user_pool_id(&pool_id)
+            .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .mfa_configuration(mfa)
+            .send()
+            .await
+            .expect("SetUserPoolMfaConfig");
+    }
+    let app = client
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .generate_secret(with_secret)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("CreateUserPoolClient")
+        .user_pool_client
+        .expect("an app client");
+    let config = SignInConfig::new(pool_id, app.client_id.expect("a client id"));
+    match app.client_secret {
+        Some(secret) => config.with_client_secret(secret),
+        None => config,
+    }
+}
+
+/// A user made by an administrator; with `permanent`, ready to sign in, else invited with a
+/// temporary password.
+async fn user(client: &Client, config: &SignInConfig, username: &str, permanent: bool) {
+    client
+        .admin_create_user()
+        .user_pool_id(&config.pool_id)
+        .username(username)
+        .temporary_password("Temp0rary!pass")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    if permanent {
+        client
+            .admin_set_user_password()
+            .user_pool_id(&config.pool_id)
+            .username(username)
+            .password(PASSWORD)
+            .permanent(true)
+            .send()
+            .await
+            .expect("AdminSetUserPassword");
+    }
+}
+
+/// RFC 6238 (SHA-1, 30 s, 6 digits) for a base32 secret, as authenticator apps compute it.
+fn totp(secret: &str, at: SystemTime) -> String {
+    let mut key = Vec::new();
+    let (mut bits, mut value) = (0u32, 0u64);
+    for c in secret.chars().filter(|c| *c != '=') {
+        let digit = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .find(c.to_ascii_uppercase())
+            .expect("base32") as u64;
+        value = (value << 5) | digit;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((value >> bits) as u8);
+            value &= (1 << bits) - 1;
+        }
+    }
+    let counter = at.duration_since(UNIX_EPOCH).unwrap().as_secs() / 30;
+    let mut mac = Hmac::<Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&counter.to_be_bytes());
+    let hash = mac.finalize().into_bytes();
+    let offset = (hash[19] & 0x0f) as usize;
+    let code = u32::from_be_bytes([
+        hash[offset] & 0x7f,
+        hash[offset + 1],
+        hash[offset + 2],
+        hash[offset + 3],
+    ]);
+    format!("{:06}", code % 1_000_000)
+}
+
+/// A code for now, waiting out the last seconds of a step so the server checks the same step.
+async fn fresh_totp(secret: &str) -> String {
+    let into_step = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 30;
+    if into_step >= 27 {
+        tokio::time::sleep(Duration::from_secs(30 - into_step)).await;
+    }
+    totp(secret, SystemTime::now())
+}
+
+#[test]
+fn totp_matches_the_rfc_6238_vector() {
+    // RFC 6238 appendix B, SHA-1, T = 59 s: 94287082, of which an app shows the last 6 digits.
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // base32 of "12345678901234567890"
+    assert_eq!(totp(secret, UNIX_EPOCH + Duration::from_secs(59)), "287082");
+}
+
+/// Answers from a script, recording every question.
+#[derive(Default)]
+struct Script {
+    /// The TOTP secret to answer code questions with, once known.
+    totp_secret: Option<String>,
+    new_password: Option<(String, HashMap<String, String>)>,
+    asked: Vec<Question>,
+}
+
+impl Prompter for Script {
+    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
+        self.asked.push(question.clone());
+        match question {
+            Question::NewPassword { .. } => {
+                let (password, attributes) = self.new_password.clone().ok_or(PromptError("no new password".into()))?;
+                Ok(Answer::NewPassword {
+                    password: Zeroizing::new(password),
+                    attributes,
+                })
+            }
+            Question::Code {
+                kind: MfaKind::SoftwareToken,
+                ..
+            } => {
+                let secret = self.totp_secret.clone().ok_or(PromptError("no TOTP secret".into()))?;
+                Ok(Answer::Code(Zeroizing::new(fresh_totp(&secret).await)))
+            }
+            Question::SetUpSoftwareToken { secret_code } => {
+                self.totp_secret = Some(secret_code.to_string());
+                let code = Zeroizing::new(fresh_totp(secret_code).await);
+                Ok(Answer::SoftwareToken {
+                    code,
+                    friendly_device_name: Some("test phone".into()),
+                })
+            }
+            other => Err(PromptError(format!("unexpected question {other:?}"))),
+        }
+    }
+}
+
+#[tokio::test]
+async fn srp_sign_in_without_and_with_a_client_secret() {
+    let client = client();
+    for with_secret in [false, true] {
+        let config = pool(&client, with_secret, None).await;
+        user(&client, &config, "alice", true).await;
+        let auth = client.authenticator(config);
+        let tokens = auth
+            .sign_in("alice", PASSWORD, &mut Script::default())
+            .await
+            .expect("SRP sign-in");
+        // moto's USER_ID_FOR_SRP is the user's sub, not the typed name: the proof used it.
+        assert_eq!(tokens.username, "alice");
+        assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
+        let me = client
+            .get_user()
+            .access_token(tokens.access_token.as_str())
+            .send()
+            .await
+            .expect("GetUser");
+        assert_eq!(me.username, "alice", "with_secret = {with_secret}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_secrets_are_refused() {
+    let client = client();
+    let config = pool(&client, true, None).await;
+    user(&client, &config, "bob", true).await;
+    let unknown = client
+        .authenticator(config.clone())
+        .sign_in("nobody", PASSWORD, &mut Script::default())
+        .await;
+    assert_eq!(unknown.unwrap_err().code(), Some("UserNotFoundException"));
+    let wrong_secret = config.with_client_secret("not-the-secret");
+    let refused = client
+        .authenticator(wrong_secret)
+        .sign_in("bob", PASSWORD, &mut Script::default())
+        .await;
+    let error = refused.unwrap_err();
+    assert_eq!(error.code(), Some("NotAuthorizedException"), "{error:?}");
+    assert!(!format!("{error} {error:?}").contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn an_invited_user_sets_a_new_password() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "carol", false).await;
+    let auth = client.authenticator(config);
+    let mut script = Script {
+        new_password: Some(("N3w-Passw0rd!".into(), HashMap::new())),
+        ..Script::default()
+    };
+    let tokens = auth
+        .sign_in("carol", "Temp0rary!pass", &mut script)
+        .await
+        .expect("signed in with a new password");
+    assert!(
+        matches!(script.asked.as_slice(), [Question::NewPassword { .. }]),
+        "{:?}",
+        script.asked
+    );
+    assert!(!tokens.access_token.is_empty());
+    // The new password is now the password.
+    auth.sign_in("carol", "N3w-Passw0rd!", &mut Script::default())
+        .await
+        .expect("the new password works");
+}
+
+#[tokio::test]
+async fn software_token_mfa_with_real_codes() {
+    let client = client();
+    let config = pool(&client, false, Some(UserPoolMfaType::Optional)).await;
+    user(&client, &config, "dave", true).await;
+    let auth = client.authenticator(config);
+    let first = auth
+        .sign_in("dave", PASSWORD, &mut Script::default())
+        .await
+        .expect("no MFA yet");
+    let access = first.access_token.as_str();
+
+    let secret = client
+        .associate_software_token()
+        .access_token(access)
+        .send()
+        .await
+        .expect("AssociateSoftwareToken")
+        .secret_code
+        .expect("a TOTP secret");
+    let verified = client
+        .verify_software_token()
+        .access_token(access)
+        .user_code(fresh_totp(&secret).await)
+        .send()
+        .await
+        .expect("VerifySoftwareToken");
+    assert_eq!(
+        verified.status.map(|s| s.as_str().to_owned()).as_deref(),
+        Some("SUCCESS")
+    );
+    client
+        .set_user_mfa_preference()
+        .access_token(access)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetUserMFAPreference");
+
+    let mut script = Script {
+        totp_secret: Some(secret.clone()),
+        ..Script::default()
+    };
+    let tokens = auth
+        .sign_in("dave", PASSWORD, &mut script)
+        .await
+        .expect("signed in with a TOTP code");
+    assert!(matches!(
+        script.asked.as_slice(),
+        [Question::Code {
+            kind: MfaKind::SoftwareToken,
+            ..
+        }]
+    ));
+    assert!(!tokens.access_token.is_empty());
+
+    // A wrong code is refused by the server (moto checks codes with TOTP switched on).
+    let wrong = totp(&secret, SystemTime::now() - Duration::from_secs(3600));
+    struct Wrong(String);
+    impl Prompter for Wrong {
+        async fn answer(&mut self, _: &Question) -> Result<Answer, PromptError> {
+            Ok(Answer::Code(Zeroizing::new(self.0.clone())))
+        }
+    }
+    let refused = auth.sign_in("dave", PASSWORD, &mut Wrong(wrong)).await.unwrap_err();
+    assert_eq!(refused.code(), Some("CodeMismatchException"), "{refused:?}");
+}
+
+#[tokio::test]
+async fn mfa_setup_on_first_sign_in() {
+    let client = client();
+    let config = pool(&client, false, Some(UserPoolMfaType::On)).await;
+    user(&client, &config, "erin", true).await;
+    let auth = client.authenticator(config);
+    let mut script = Script::default();
+    let tokens = auth
+        .sign_in("erin", PASSWORD, &mut script)
+        .await
+        .expect("MFA set up, then signed in");
+    assert!(
+        matches!(script.asked.as_slice(), [Question::SetUpSoftwareToken { .. }]),
+        "{:?}",
+        script.asked
+    );
+    assert!(!tokens.access_token.is_empty());
+}
+
+#[tokio::test]
+async fn refresh_token_sign_in() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "fay", true).await;
+    let auth = client.authenticator(config);
+    let first = auth
+        .sign_in("fay", PASSWORD, &mut Script::default())
+        .await
+        .expect("signed in");
+    let refresh_token = first.refresh_token.clone().expect("a refresh token");
+    let flow = Flow::RefreshToken { refresh_token };
+    let refreshed = auth
+        .run(flow, &first.username, None, &mut Script::default())
+        .await
+        .expect("refreshed");
+    assert!(
+        refreshed.refresh_token.is_none(),
+        "a refresh keeps the refresh token it was given"
+    );
+    let me = client
+        .get_user()
+        .access_token(refreshed.access_token.as_str())
+        .send()
+        .await
+        .expect("GetUser");
+    assert_eq!(me.username, "fay");
+}
