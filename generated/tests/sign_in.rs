@@ -370,3 +370,48 @@ async fn refresh_token_sign_in() {
         .expect("GetUser");
     assert_eq!(me.username, "fay");
 }
+
+#[tokio::test]
+async fn the_example_signs_in_without_showing_tokens() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "gina", true).await;
+    // `cargo test` builds the examples beside the test binaries: target/<profile>/examples.
+    let test_binary = std::env::current_exe().unwrap();
+    let example = test_binary
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples/sign_in");
+    assert!(
+        example.exists(),
+        "{} is not built: run the tests with `cargo xtask test`",
+        example.display()
+    );
+    let mut child = std::process::Command::new(example)
+        .args(["--endpoint", &std::env::var("COGNITO_IDP_TEST_MOTO_URL").unwrap()])
+        .args([
+            "--pool-id",
+            &config.pool_id,
+            "--client-id",
+            &config.client_id,
+            "--username",
+            "gina",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    use std::io::Write as _;
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("Signed in as gina."), "{stdout}");
+    assert!(stdout.contains("The tokens expire at"), "{stdout}");
+    // JWTs start with `eyJ`; none may be printed, nor the password.
+    assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "{stdout}{stderr}");
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+}

@@ -230,6 +230,7 @@ pub enum MfaKind {
 
 /// Something only the user can answer.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Question {
     /// `NEW_PASSWORD_REQUIRED`: a new password, and values for the attributes the pool requires
     /// (names as Cognito sends them, without the `userAttributes.` prefix).
