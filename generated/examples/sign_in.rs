@@ -48,7 +48,7 @@ async fn run() -> Result<(), String> {
     if let Some(secret) = &args.client_secret {
         sign_in = sign_in.with_client_secret(secret);
     }
-    let mut terminal = Terminal::default();
+    let mut terminal = Terminal;
     let password = terminal.secret(&format!("Password for {}: ", args.username))?;
     let flow = match args.flow.as_str() {
         "srp" => Flow::UserSrp,
@@ -117,7 +117,6 @@ impl Args {
 }
 
 /// Questions on standard error, answers from the terminal (or standard input when piped).
-#[derive(Default)]
 struct Terminal;
 
 impl Terminal {
