@@ -87,6 +87,16 @@ pub struct Structure {
     /// The whole shape is sensitive: `Debug` prints only its name.
     pub sensitive: bool,
     pub error: Option<ErrorInfo>,
+    /// Which ways it crosses the wire: sent in a request, read from a response.
+    pub wire: Wire,
+}
+
+/// The directions a structure travels. Only the needed serde impls are compiled (the other
+/// one only for tests), which is most of the generated crate's build time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wire {
+    pub sent: bool,
+    pub received: bool,
 }
 
 impl Structure {

@@ -50,6 +50,7 @@ pub fn lower(
         }
     }
     check_unique_names(&structures, &enums)?;
+    mark_wire_directions(&mut structures, &operations);
 
     Ok(Service {
         title: meta.service_full_name.clone(),
@@ -312,6 +313,7 @@ impl<'m> Lowering<'m> {
                         members: Vec::new(),
                         sensitive: false,
                         error: None,
+                        wire: ir::Wire::default(),
                     });
                 };
                 let shape = &self.model.shapes[shape_name];
@@ -364,6 +366,7 @@ impl<'m> Lowering<'m> {
                     members,
                     sensitive: shape.sensitive,
                     error,
+                    wire: ir::Wire::default(),
                 })
             })
             .collect()
@@ -529,6 +532,42 @@ fn paginator(
 
 fn doc_lines(html: Option<&str>) -> Vec<String> {
     html.map(markdown).unwrap_or_default()
+}
+
+/// Marks what inputs reach as sent, and what outputs and errors reach as received.
+fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operation]) {
+    fn visit(structures: &mut [Structure], index: usize, received: bool) {
+        let wire = &mut structures[index].wire;
+        let seen = if received { &mut wire.received } else { &mut wire.sent };
+        if std::mem::replace(seen, true) {
+            return;
+        }
+        let mut nested = Vec::new();
+        for m in &structures[index].members {
+            collect_structs(&m.ty, &mut nested);
+        }
+        for next in nested {
+            visit(structures, next, received);
+        }
+    }
+    fn collect_structs(ty: &Type, out: &mut Vec<usize>) {
+        match ty {
+            Type::Struct(index) => out.push(*index),
+            Type::List(item) => collect_structs(item, out),
+            Type::Map(key, value) => {
+                collect_structs(key, out);
+                collect_structs(value, out);
+            }
+            _ => {}
+        }
+    }
+    for op in operations {
+        visit(structures, op.input, false);
+        visit(structures, op.output, true);
+        for &error in &op.errors {
+            visit(structures, error, true);
+        }
+    }
 }
 
 /// Boxes each member whose structure can lead back to the structure holding it without passing

@@ -2,14 +2,15 @@
 
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 pub use cognito_idp_runtime::error::{
     ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
     ServiceError, TimeoutError, TimeoutKind, Unhandled,
 };
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccessDeniedException {
@@ -64,7 +65,8 @@ impl AccessDeniedExceptionBuilder {
 /// phone number that has already been supplied as an alias for a different user profile. This
 /// exception indicates that an account with this email address or phone already exists in a
 /// user pool that you've configured to use email address or phone number as a sign-in alias.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AliasExistsException {
@@ -119,7 +121,8 @@ impl AliasExistsExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
 /// for the URL in the request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CachedCimdurlDoesNotExistException {
@@ -171,7 +174,8 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
     }
 }
 /// This exception is thrown when a verification code fails to deliver successfully.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeDeliveryFailureException {
@@ -224,7 +228,8 @@ impl CodeDeliveryFailureExceptionBuilder {
     }
 }
 /// This exception is thrown if the provided code doesn't match what the server was expecting.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeMismatchException {
@@ -277,7 +282,8 @@ impl CodeMismatchExceptionBuilder {
     }
 }
 /// This exception is thrown if two or more modifications are happening concurrently.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConcurrentModificationException {
@@ -331,7 +337,8 @@ impl ConcurrentModificationExceptionBuilder {
 }
 /// This exception is thrown when a user attempts to confirm a device with a device key that
 /// already exists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceKeyExistsException {
@@ -383,7 +390,8 @@ impl DeviceKeyExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when the provider is already supported by the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DuplicateProviderException {
@@ -436,7 +444,8 @@ impl DuplicateProviderExceptionBuilder {
 }
 /// This exception is thrown when there is a code mismatch and the service fails to configure
 /// the software token TOTP multi-factor authentication (MFA).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EnableSoftwareTokenMfaException {
@@ -488,7 +497,8 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
     }
 }
 /// This exception is thrown if a code has expired.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ExpiredCodeException {
@@ -547,7 +557,8 @@ impl ExpiredCodeExceptionBuilder {
 /// - You make a request that uses a feature that requires a higher feature plan.
 ///
 /// To resolve this issue, upgrade your user pool to a feature plan that includes the feature.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FeatureUnavailableInTierException {
@@ -600,7 +611,8 @@ impl FeatureUnavailableInTierExceptionBuilder {
 }
 /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
 /// associated with your user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForbiddenException {
@@ -655,7 +667,8 @@ impl ForbiddenExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
 /// user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GroupExistsException {
@@ -707,7 +720,8 @@ impl GroupExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal error.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InternalErrorException {
@@ -760,7 +774,8 @@ impl InternalErrorExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal server error.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InternalServerException {
@@ -813,7 +828,8 @@ impl InternalServerExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP
 /// status code: 400.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidEmailRoleAccessPolicyException {
@@ -867,7 +883,8 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidLambdaResponseException {
@@ -920,7 +937,8 @@ impl InvalidLambdaResponseExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified OAuth flow is not valid.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidOAuthFlowException {
@@ -972,7 +990,8 @@ impl InvalidOAuthFlowExceptionBuilder {
     }
 }
 /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidParameterException {
@@ -1040,7 +1059,8 @@ impl InvalidParameterExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid password.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidPasswordException {
@@ -1094,7 +1114,8 @@ impl InvalidPasswordExceptionBuilder {
 }
 /// This exception is returned when the role provided for SMS configuration doesn't have
 /// permission to publish using Amazon SNS.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidSmsRoleAccessPolicyException {
@@ -1150,7 +1171,8 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
 /// SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the
 /// external ID provided in the role does not match what is provided in the SMS configuration
 /// for the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidSmsRoleTrustRelationshipException {
@@ -1203,7 +1225,8 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
     }
 }
 /// This exception is thrown when the user pool configuration is not valid.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InvalidUserPoolConfigurationException {
@@ -1257,7 +1280,8 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
 }
 /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
 /// resource.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitExceededException {
@@ -1311,7 +1335,8 @@ impl LimitExceededExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
 /// method.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MfaMethodNotFoundException {
@@ -1365,7 +1390,8 @@ impl MfaMethodNotFoundExceptionBuilder {
 }
 /// This exception is thrown when you attempt to apply a managed login branding style to an app
 /// client that already has an assigned style.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingExistsException {
@@ -1417,7 +1443,8 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't authorized.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotAuthorizedException {
@@ -1472,7 +1499,8 @@ impl NotAuthorizedExceptionBuilder {
 /// This exception is thrown when an operation is not available in the current region or for the
 /// current user pool configuration. This can occur when attempting to perform operations that
 /// are not supported in secondary replica regions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct OperationNotEnabledException {
@@ -1525,7 +1553,8 @@ impl OperationNotEnabledExceptionBuilder {
 }
 /// The message returned when a user's new password matches a previous password and doesn't
 /// comply with the password-history policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordHistoryPolicyViolationException {
@@ -1577,7 +1606,8 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
     }
 }
 /// This exception is thrown when a password reset is required.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordResetRequiredException {
@@ -1630,7 +1660,8 @@ impl PasswordResetRequiredExceptionBuilder {
     }
 }
 /// This exception is thrown when a precondition is not met.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PreconditionNotMetException {
@@ -1684,7 +1715,8 @@ impl PreconditionNotMetExceptionBuilder {
 }
 /// This exception is throw when your application requests token refresh with a refresh token
 /// that has been invalidated by refresh-token rotation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RefreshTokenReuseException {
@@ -1736,7 +1768,8 @@ impl RefreshTokenReuseExceptionBuilder {
     }
 }
 /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
@@ -1789,7 +1822,8 @@ impl ResourceNotFoundExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified scope doesn't exist.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ScopeDoesNotExistException {
@@ -1842,7 +1876,8 @@ impl ScopeDoesNotExistExceptionBuilder {
 }
 /// The request exceeded your account's service quota. To increase your limit, use or submit a
 /// Service Quotas increase request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
@@ -1895,7 +1930,8 @@ impl ServiceQuotaExceededExceptionBuilder {
 }
 /// This exception is thrown when the software token time-based one-time password (TOTP)
 /// multi-factor authentication (MFA) isn't activated for the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaNotFoundException {
@@ -1948,7 +1984,8 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
 }
 /// Terms document names must be unique to the app client. This exception is thrown when you
 /// attempt to create terms documents with a duplicate `TermsName`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TermsExistsException {
@@ -2001,7 +2038,8 @@ impl TermsExistsExceptionBuilder {
 }
 /// This exception is thrown when you've attempted to change your feature plan but the operation
 /// isn't permitted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TierChangeNotAllowedException {
@@ -2054,7 +2092,8 @@ impl TierChangeNotAllowedExceptionBuilder {
 }
 /// This exception is thrown when the user has made too many failed attempts for a given action,
 /// such as sign-in.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TooManyFailedAttemptsException {
@@ -2107,7 +2146,8 @@ impl TooManyFailedAttemptsExceptionBuilder {
     }
 }
 /// This exception is thrown when the user has made too many requests for a given operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TooManyRequestsException {
@@ -2161,7 +2201,8 @@ impl TooManyRequestsExceptionBuilder {
 }
 /// Exception that is thrown when the request isn't authorized. This can happen due to an
 /// invalid access token in the request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnauthorizedException {
@@ -2213,7 +2254,8 @@ impl UnauthorizedExceptionBuilder {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnexpectedLambdaException {
@@ -2266,7 +2308,8 @@ impl UnexpectedLambdaExceptionBuilder {
     }
 }
 /// This exception is thrown when the specified identifier isn't supported.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedIdentityProviderException {
@@ -2319,7 +2362,8 @@ impl UnsupportedIdentityProviderExceptionBuilder {
 }
 /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
 /// user pool client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedOperationException {
@@ -2371,7 +2415,8 @@ impl UnsupportedOperationExceptionBuilder {
     }
 }
 /// Exception that is thrown when an unsupported token is passed to an operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedTokenTypeException {
@@ -2423,7 +2468,8 @@ impl UnsupportedTokenTypeExceptionBuilder {
     }
 }
 /// The request failed because the user is in an unsupported state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UnsupportedUserStateException {
@@ -2477,7 +2523,8 @@ impl UnsupportedUserStateExceptionBuilder {
 }
 /// This exception is thrown when you're trying to modify a user pool while a user import job is
 /// in progress for that pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserImportInProgressException {
@@ -2531,7 +2578,8 @@ impl UserImportInProgressExceptionBuilder {
 }
 /// This exception is thrown when the Amazon Cognito service encounters a user validation
 /// exception with the Lambda service.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserLambdaValidationException {
@@ -2585,7 +2633,8 @@ impl UserLambdaValidationExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't confirmed successfully.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserNotConfirmedException {
@@ -2638,7 +2687,8 @@ impl UserNotConfirmedExceptionBuilder {
     }
 }
 /// This exception is thrown when a user isn't found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserNotFoundException {
@@ -2691,7 +2741,8 @@ impl UserNotFoundExceptionBuilder {
     }
 }
 /// This exception is thrown when user pool add-ons aren't enabled.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolAddOnNotEnabledException {
@@ -2743,7 +2794,8 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
     }
 }
 /// This exception is thrown when a user pool tag can't be set or updated.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolTaggingException {
@@ -2796,7 +2848,8 @@ impl UserPoolTaggingExceptionBuilder {
 }
 /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
 /// the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UsernameExistsException {
@@ -2849,7 +2902,8 @@ impl UsernameExistsExceptionBuilder {
     }
 }
 /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnChallengeNotFoundException {
@@ -2902,7 +2956,8 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
 }
 /// This exception is thrown when the access token is for a different client than the one in the
 /// original `StartWebAuthnRegistration` request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnClientMismatchException {
@@ -2955,7 +3010,8 @@ impl WebAuthnClientMismatchExceptionBuilder {
 }
 /// This exception is thrown when a user pool doesn't have a configured relying party id or a
 /// user pool domain.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnConfigurationMissingException {
@@ -3008,7 +3064,8 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
 }
 /// This exception is thrown when a user presents passkey credentials from an unsupported device
 /// or provider.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnCredentialNotSupportedException {
@@ -3060,7 +3117,8 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
     }
 }
 /// This exception is thrown when the passkey feature isn't enabled for the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnNotEnabledException {
@@ -3113,7 +3171,8 @@ impl WebAuthnNotEnabledExceptionBuilder {
 }
 /// This exception is thrown when the passkey credential's registration origin does not align
 /// with the user pool relying party id.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnOriginNotAllowedException {
@@ -3166,7 +3225,8 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
 }
 /// This exception is thrown when the given passkey credential is associated with a different
 /// relying party ID than the user pool relying party ID.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnRelyingPartyMismatchException {

@@ -600,7 +600,8 @@ impl AnalyticsConfigurationTypeBuilder {
 /// Services Regions that can contain Amazon Pinpoint resources for use with Amazon Cognito user
 /// pools, see [Using Amazon Pinpoint analytics with Amazon Cognito user
 /// pools](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AnalyticsMetadataType {
@@ -840,7 +841,8 @@ impl AttributeTypeBuilder {
 }
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
 /// active. Contains user and device metadata and a risk assessment from your user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AuthEventType {
@@ -1009,7 +1011,8 @@ impl AuthEventTypeBuilder {
 }
 /// The object that your application receives after authentication. Contains tokens and
 /// information for device authentication.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AuthenticationResultType {
@@ -1160,7 +1163,8 @@ impl AuthenticationResultTypeBuilder {
     }
 }
 /// A summary of a Client ID Metadata Document (CIMD) policy, returned by .
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CimdPolicySummaryType {
@@ -1324,7 +1328,8 @@ impl CimdPolicySummaryTypeBuilder {
     }
 }
 /// The configuration of a Client ID Metadata Document (CIMD) policy.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CimdPolicyType {
@@ -1604,7 +1609,8 @@ impl CimdPolicyTypeBuilder {
 /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
 /// For information about `DEVICE_KEY`, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ChallengeResponseType {
@@ -1660,7 +1666,8 @@ impl ChallengeResponseTypeBuilder {
     }
 }
 /// The access token and its metadata from a machine-to-machine (M2M) client credentials grant.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientAuthenticationResultType {
@@ -1752,7 +1759,8 @@ impl ClientAuthenticationResultTypeBuilder {
 }
 /// A client metadata document URL that Amazon Cognito has received for a Client ID Metadata
 /// Document (CIMD) policy, with its cache state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientMetadataUrlType {
@@ -1887,7 +1895,8 @@ impl ClientSsoSessionConfigTypeBuilder {
 }
 /// Contains information about a client secret, including its unique identifier, value, and
 /// creation timestamp.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientSecretDescriptorType {
@@ -2033,7 +2042,8 @@ impl CloudWatchLogsConfigurationTypeBuilder {
 }
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
 /// or verification.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CodeDeliveryDetailsType {
@@ -2229,7 +2239,8 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
 }
 /// Contextual user data used for evaluating the risk of an authentication event by user pool
 /// threat protection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ContextDataType {
@@ -2805,7 +2816,8 @@ impl DeviceConfigurationTypeBuilder {
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceSecretVerifierConfigType {
@@ -2862,7 +2874,8 @@ impl DeviceSecretVerifierConfigTypeBuilder {
 /// Information about a user's device that they've registered for device SRP authentication in
 /// your application. For more information, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceType {
@@ -2982,7 +2995,8 @@ impl DeviceTypeBuilder {
 }
 /// A container for information about the user pool domain associated with the hosted UI and
 /// OAuth endpoints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DomainDescriptionType {
@@ -3415,7 +3429,8 @@ impl EmailMfaConfigTypeBuilder {
 /// available. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailMfaSettingsType {
@@ -3643,7 +3658,8 @@ impl EumsSmsConfigurationTypeBuilder {
 }
 /// The context data that your application submitted in an authentication request with threat
 /// protection, as displayed in an `AdminListUserAuthEvents` response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventContextDataType {
@@ -3744,7 +3760,8 @@ impl EventContextDataTypeBuilder {
 }
 /// The feedback that your application submitted to a threat protection event log, as displayed
 /// in an `AdminListUserAuthEvents` response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventFeedbackType {
@@ -3834,7 +3851,8 @@ impl EventFeedbackTypeBuilder {
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
 /// response. Contains evaluations of compromised-credentials detection and assessed risk level
 /// and action taken by adaptive authentication.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EventRiskType {
@@ -4019,7 +4037,8 @@ impl FirehoseConfigurationTypeBuilder {
 /// role decisions with identity pools. Identity pools can make decisions about the IAM role to
 /// assign based on groups: users get credentials for the role associated with their
 /// highest-priority group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GroupType {
@@ -4176,7 +4195,8 @@ impl GroupTypeBuilder {
     }
 }
 /// The HTTP header in the `ContextData` parameter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct HttpHeader {
@@ -4233,7 +4253,8 @@ impl HttpHeaderBuilder {
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
 /// pool, the attributes that it populates to user profiles, and the trust relationship between
 /// the IdP and your user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct IdentityProviderType {
@@ -5107,7 +5128,8 @@ impl LimitDefinitionTypeBuilder {
     }
 }
 /// The limit definition and current limit values for a provisioned limit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitType {
@@ -5330,7 +5352,8 @@ impl LogConfigurationTypeBuilder {
 }
 /// The logging parameters of a user pool, as returned in the response to a
 /// `GetLogDeliveryConfiguration` request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LogDeliveryConfigurationType {
@@ -5459,7 +5482,8 @@ impl MfaOptionTypeBuilder {
     }
 }
 /// A managed login branding style that's assigned to a user pool app client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingType {
@@ -5695,7 +5719,8 @@ impl MessageTemplateTypeBuilder {
 /// a new device key that you can use to set up [device
 /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html)
 /// in a "Remember me on this device" authentication model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NewDeviceMetadataType {
@@ -6237,7 +6262,8 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
     }
 }
 /// The details of a user pool identity provider (IdP), including name and type.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ProviderDescription {
@@ -6337,7 +6363,8 @@ impl ProviderDescriptionBuilder {
 }
 /// The characteristics of a source or destination user for linking a federated user profile to
 /// a local user profile.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ProviderUserIdentifierType {
@@ -6615,7 +6642,8 @@ impl ResourceServerScopeTypeBuilder {
     }
 }
 /// The details of a resource server configuration and associated custom scopes in a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceServerType {
@@ -6722,7 +6750,8 @@ impl ResourceServerTypeBuilder {
     }
 }
 /// A summary of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorationDescriptionType {
@@ -6797,7 +6826,8 @@ impl RestorationDescriptionTypeBuilder {
     }
 }
 /// The details of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorationType {
@@ -6936,7 +6966,8 @@ impl RestorationTypeBuilder {
 }
 /// The number of entities of one type that a point-in-time recovery creates, updates, and
 /// deletes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RestorePreviewType {
@@ -7030,7 +7061,8 @@ impl RestorePreviewTypeBuilder {
 }
 /// The settings of risk configuration for threat protection with threat protection in a user
 /// pool.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RiskConfigurationType {
@@ -7363,7 +7395,8 @@ impl S3ConfigurationTypeBuilder {
 /// on and off, and can set SMS as preferred when other MFA options are available. You can't
 /// turn off SMS MFA for any of your users when MFA is required in your user pool; you can only
 /// set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsMfaSettingsType {
@@ -7596,7 +7629,8 @@ impl SchemaAttributeTypeBuilder {
 }
 /// Describes an active user session. Amazon Cognito returns this type in the responses of
 /// `ListUserSessions` and `AdminListUserSessions`, for both token sessions and SSO sessions.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SessionDescriptionType {
@@ -7829,7 +7863,8 @@ impl SessionDescriptionTypeBuilder {
 }
 /// The geographic location of the most recent activity on a session, derived from the IP
 /// address.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SessionLocationType {
@@ -8161,7 +8196,8 @@ impl SoftwareTokenMfaConfigTypeBuilder {
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
 /// MFA options are available. You can't turn off TOTP MFA for any of your users when MFA is
 /// required in your user pool; you can only set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaSettingsType {
@@ -8276,7 +8312,8 @@ impl StringAttributeConstraintsTypeBuilder {
 }
 /// The details of a set of terms documents. For more information, see [Terms
 /// documents](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-terms-documents).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TermsDescriptionType {
@@ -8410,7 +8447,8 @@ impl TermsDescriptionTypeBuilder {
 }
 /// The details of a set of terms documents. For more information, see [Terms
 /// documents](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-terms-documents).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TermsType {
@@ -8715,7 +8753,8 @@ impl TokenValidityUnitsTypeBuilder {
     }
 }
 /// A container for the UI customization information for the hosted UI in a user pool.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UiCustomizationType {
@@ -8951,7 +8990,8 @@ impl UserAttributeUpdateSettingsTypeBuilder {
 }
 /// Contextual data, such as the user's device fingerprint, IP address, or location, used for
 /// evaluating the risk of an unexpected event by Amazon Cognito threat protection.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserContextDataType {
@@ -9021,7 +9061,8 @@ impl UserContextDataTypeBuilder {
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
 /// more information, see [Importing users into user pools from a CSV
 /// file](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserImportJobType {
@@ -9375,7 +9416,8 @@ impl UserPoolAddOnsTypeBuilder {
     }
 }
 /// A short description of a user pool app client.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolClientDescription {
@@ -9465,7 +9507,8 @@ impl UserPoolClientDescriptionBuilder {
     }
 }
 /// The configuration of a user pool client.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolClientType {
@@ -10271,7 +10314,8 @@ impl UserPoolClientTypeBuilder {
     }
 }
 /// A short description of a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolDescriptionType {
@@ -10474,7 +10518,8 @@ impl UserPoolPolicyTypeBuilder {
     }
 }
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolReplicaType {
@@ -10622,7 +10667,8 @@ impl UserPoolTokenSessionConfigTypeBuilder {
     }
 }
 /// The configuration of a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolType {
@@ -11416,7 +11462,8 @@ impl UserPoolTypeBuilder {
     }
 }
 /// A user profile in a Amazon Cognito user pool.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserType {
@@ -11902,7 +11949,8 @@ impl WebAuthnConfigurationTypeBuilder {
 }
 /// The details of a passkey, or webauthN, biometric or security-key authentication factor for a
 /// user.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnCredentialDescription {
@@ -12056,7 +12104,8 @@ impl WebAuthnCredentialDescriptionBuilder {
 /// passkey MFA on and off for the user. Unlike other MFA settings types, this type doesn't
 /// include a `PreferredMfa` option because passkey MFA applies only when passkey is the first
 /// authentication factor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnMfaSettingsType {

@@ -116,15 +116,28 @@ impl Handle {
     }
 
     /// Calls `operation` with `input`: the output, or why not.
+    ///
+    /// Only serialising and reading back are generic; the exchange itself (signing, retries,
+    /// timeouts) is compiled once, not once per operation.
     pub async fn invoke<I, O, E>(&self, operation: &Operation, input: &I) -> Result<O, SdkError<E>>
     where
         I: Serialize,
         O: DeserializeOwned,
         E: OperationError,
     {
+        let body = serde_json::to_vec(input)
+            .map_err(|e| SdkError::Construction(ConstructionError::Request(e.to_string())))?;
+        match self.exchange(operation, body).await {
+            Ok(response) => finish(response),
+            Err(failure) => Err(widen(failure)),
+        }
+    }
+
+    /// Sends `body` until a response worth reading arrives, or the call fails.
+    async fn exchange(&self, operation: &Operation, body: Vec<u8>) -> Result<Response, Failure> {
         let attempts = AtomicU32::new(0);
         let span = tracing::debug_span!("cognito_idp", operation = operation.name);
-        let call = self.call(operation, input, &attempts).instrument(span);
+        let call = self.call(operation, body, &attempts).instrument(span);
         match self.inner.config.timeouts.operation() {
             Some(limit) => match tokio::time::timeout(limit, call).await {
                 Ok(result) => result,
@@ -142,17 +155,12 @@ impl Handle {
         }
     }
 
-    async fn call<I, O, E>(
+    async fn call(
         &self,
         operation: &Operation,
-        input: &I,
+        body: Vec<u8>,
         attempts: &AtomicU32,
-    ) -> Result<O, SdkError<E>>
-    where
-        I: Serialize,
-        O: DeserializeOwned,
-        E: OperationError,
-    {
+    ) -> Result<Response, Failure> {
         let inner = &*self.inner;
         let construction = |e| SdkError::Construction(e);
         let endpoint = inner
@@ -163,8 +171,6 @@ impl Handle {
             .http
             .as_ref()
             .map_err(|e| construction(ConstructionError::Request(e.clone())))?;
-        let body = serde_json::to_vec(input)
-            .map_err(|e| construction(ConstructionError::Request(e.to_string())))?;
         let signer = match operation.signed {
             true => Some(self.signer().map_err(construction)?),
             false => None,
@@ -206,7 +212,7 @@ impl Handle {
                 tokio::time::sleep(delay).await;
                 continue;
             }
-            return finish(outcome, attempt);
+            return settle(outcome, attempt);
         }
     }
 
@@ -438,34 +444,68 @@ fn retryable(outcome: &Attempt) -> Option<&'static str> {
     }
 }
 
-fn finish<O, E>(outcome: Attempt, attempts: u32) -> Result<O, SdkError<E>>
-where
-    O: DeserializeOwned,
-    E: OperationError,
-{
-    let (status, headers, body) = match outcome {
+/// A response read in full, after `attempts` attempts.
+struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    attempts: u32,
+}
+
+/// Everything that can go wrong before a response is read: the same for every operation.
+type Failure = SdkError<std::convert::Infallible>;
+
+/// A failure as any operation's error.
+fn widen<E>(failure: Failure) -> SdkError<E> {
+    match failure {
+        SdkError::Construction(e) => SdkError::Construction(e),
+        SdkError::Timeout(e) => SdkError::Timeout(e),
+        SdkError::Dispatch(e) => SdkError::Dispatch(e),
+        SdkError::Response(e) => SdkError::Response(e),
+        SdkError::Service(e) => match e.error {},
+    }
+}
+
+/// The last attempt's outcome: a response to read, or the failure.
+fn settle(outcome: Attempt, attempts: u32) -> Result<Response, Failure> {
+    match outcome {
         Attempt::Response {
             status,
             headers,
             body,
-        } => (status, headers, body),
-        Attempt::TooLarge { status, headers } => {
-            return Err(SdkError::Response(ResponseError {
-                status,
-                request_id: request_id(&headers),
-                attempts,
-                reason: "the body is larger than the configured limit".to_owned(),
-            }));
-        }
-        Attempt::Failed(e) => return Err(SdkError::Dispatch(DispatchError::new(e, attempts))),
-        Attempt::TimedOut(limit) => {
-            return Err(SdkError::Timeout(TimeoutError {
-                kind: TimeoutKind::Attempt,
-                limit,
-                attempts,
-            }));
-        }
-    };
+        } => Ok(Response {
+            status,
+            headers,
+            body,
+            attempts,
+        }),
+        Attempt::TooLarge { status, headers } => Err(SdkError::Response(ResponseError {
+            status,
+            request_id: request_id(&headers),
+            attempts,
+            reason: "the body is larger than the configured limit".to_owned(),
+        })),
+        Attempt::Failed(e) => Err(SdkError::Dispatch(DispatchError::new(e, attempts))),
+        Attempt::TimedOut(limit) => Err(SdkError::Timeout(TimeoutError {
+            kind: TimeoutKind::Attempt,
+            limit,
+            attempts,
+        })),
+    }
+}
+
+/// Reads a response as the output or the operation's error.
+fn finish<O, E>(response: Response) -> Result<O, SdkError<E>>
+where
+    O: DeserializeOwned,
+    E: OperationError,
+{
+    let Response {
+        status,
+        headers,
+        body,
+        attempts,
+    } = response;
     if (200..300).contains(&status) {
         let unreadable = |reason: String| {
             SdkError::Response(ResponseError {

@@ -59,8 +59,6 @@ pub fn structure(
     doc_lines: Vec<String>,
     imports: &mut Imports,
 ) -> TokenStream {
-    imports.external("serde::Deserialize");
-    imports.external("serde::Serialize");
     let name = ident(&s.name);
     let doc_attrs = docs(&doc_lines);
     let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
@@ -86,9 +84,11 @@ pub fn structure(
         None => TokenStream::new(),
     };
     let builder_name = format_ident!("{}Builder", s.name);
+    let (serde_derives, test_derives) = serde_derives(s, imports);
     quote! {
         #doc_attrs
-        #[derive(Clone, #derive_debug PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, #derive_debug PartialEq, #serde_derives)]
+        #test_derives
         #[serde(rename_all = "PascalCase")]
         #[non_exhaustive]
         pub struct #name {
@@ -142,6 +142,26 @@ pub fn member_docs(m: &Member) -> Vec<String> {
         lines.push(notes.join(" "));
     }
     lines
+}
+
+/// `Serialize` for what is sent, `Deserialize` for what is received; the other direction only
+/// for the crate's own round-trip tests.
+fn serde_derives(s: &Structure, imports: &mut Imports) -> (TokenStream, TokenStream) {
+    let unreachable = !s.wire.sent && !s.wire.received;
+    let mut derives = TokenStream::new();
+    let mut test_only = Vec::new();
+    for (needed, name) in [(s.wire.sent, "Serialize"), (s.wire.received, "Deserialize")] {
+        if needed || unreachable {
+            imports.external(&format!("serde::{name}"));
+            let name = format_ident!("{name}");
+            derives.extend(quote!(#name,));
+        } else {
+            let name = format_ident!("{name}");
+            test_only.push(quote!(serde::#name));
+        }
+    }
+    let test_only = (!test_only.is_empty()).then(|| quote!(#[cfg_attr(test, derive(#(#test_only),*))]));
+    (derives, test_only.unwrap_or_default())
 }
 
 fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {

@@ -92,7 +92,8 @@ use crate::types::{AttributeType, DeliveryMediumType, MessageActionType, UserTyp
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminCreateUserInput {
@@ -407,7 +408,8 @@ impl AdminCreateUserInputBuilder {
     }
 }
 /// Represents the response from the server to the request to create the user.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminCreateUserOutput {

@@ -65,7 +65,8 @@ use crate::types::ProviderUserIdentifierType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserInput {
@@ -132,7 +133,8 @@ impl AdminDisableProviderForUserInputBuilder {
     }
 }
 /// The output of `AdminDisableProviderForUser`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserOutput {}

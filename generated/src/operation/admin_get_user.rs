@@ -45,7 +45,8 @@ use crate::types::{AttributeType, MfaOptionType, UserStatusType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserInput {
@@ -129,7 +130,8 @@ impl AdminGetUserInputBuilder {
 }
 /// Represents the response from the server from the request to get the specified user as an
 /// administrator.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserOutput {

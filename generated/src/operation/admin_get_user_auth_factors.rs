@@ -44,7 +44,8 @@ use crate::types::AuthFactorType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserAuthFactorsInput {
@@ -131,7 +132,8 @@ impl AdminGetUserAuthFactorsInputBuilder {
     }
 }
 /// The output of `AdminGetUserAuthFactors`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserAuthFactorsOutput {

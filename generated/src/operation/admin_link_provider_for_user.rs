@@ -59,7 +59,8 @@ use crate::types::ProviderUserIdentifierType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminLinkProviderForUserInput {
@@ -185,7 +186,8 @@ impl AdminLinkProviderForUserInputBuilder {
     }
 }
 /// The output of `AdminLinkProviderForUser`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminLinkProviderForUserOutput {}

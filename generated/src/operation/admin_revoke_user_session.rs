@@ -37,7 +37,8 @@ use crate::types::RevokeAssociatedSessionsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminRevokeUserSessionInput {
@@ -174,7 +175,8 @@ impl AdminRevokeUserSessionInputBuilder {
     }
 }
 /// The output of `AdminRevokeUserSession`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminRevokeUserSessionOutput {}

@@ -55,7 +55,8 @@ use crate::types::FeedbackValueType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateAuthEventFeedbackInput {
@@ -191,7 +192,8 @@ impl AdminUpdateAuthEventFeedbackInputBuilder {
     }
 }
 /// The output of `AdminUpdateAuthEventFeedback`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateAuthEventFeedbackOutput {}

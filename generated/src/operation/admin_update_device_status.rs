@@ -52,7 +52,8 @@ use crate::types::DeviceRememberedStatusType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateDeviceStatusInput {
@@ -185,7 +186,8 @@ impl AdminUpdateDeviceStatusInputBuilder {
     }
 }
 /// The status response to the request to update the device, as an administrator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateDeviceStatusOutput {}

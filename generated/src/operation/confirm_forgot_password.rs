@@ -52,7 +52,8 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmForgotPasswordInput {
@@ -318,7 +319,8 @@ impl ConfirmForgotPasswordInputBuilder {
 }
 /// The response from the server that results from a user's request to retrieve a forgotten
 /// password.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmForgotPasswordOutput {}

@@ -59,7 +59,8 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmSignUpInput {
@@ -342,7 +343,8 @@ impl ConfirmSignUpInputBuilder {
     }
 }
 /// Represents the response from the server for the registration confirmation.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmSignUpOutput {

@@ -52,7 +52,8 @@ use crate::types::{IdentityProviderType, IdentityProviderTypeType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateIdentityProviderInput {
@@ -336,7 +337,8 @@ impl CreateIdentityProviderInputBuilder {
     }
 }
 /// The output of `CreateIdentityProvider`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateIdentityProviderOutput {

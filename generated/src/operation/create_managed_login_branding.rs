@@ -65,7 +65,8 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateManagedLoginBrandingInput {
@@ -215,7 +216,8 @@ impl CreateManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `CreateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateManagedLoginBrandingOutput {

@@ -46,7 +46,8 @@ use crate::types::{PasswordHashingAlgorithmType, UserImportJobType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserImportJobInput {
@@ -159,7 +160,8 @@ impl CreateUserImportJobInputBuilder {
     }
 }
 /// Represents the response from the server to the request to create the user import job.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserImportJobOutput {

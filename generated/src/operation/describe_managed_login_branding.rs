@@ -31,7 +31,8 @@ use crate::types::ManagedLoginBrandingType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingInput {
@@ -116,7 +117,8 @@ impl DescribeManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `DescribeManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingOutput {

@@ -76,7 +76,8 @@ use crate::types::{AnalyticsMetadataType, CodeDeliveryDetailsType, UserContextDa
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForgotPasswordInput {
@@ -285,7 +286,8 @@ impl ForgotPasswordInputBuilder {
     }
 }
 /// The response from Amazon Cognito to a request to reset a password.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForgotPasswordOutput {

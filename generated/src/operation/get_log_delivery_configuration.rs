@@ -42,7 +42,8 @@ use crate::types::LogDeliveryConfigurationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetLogDeliveryConfigurationInput {
@@ -88,7 +89,8 @@ impl GetLogDeliveryConfigurationInputBuilder {
     }
 }
 /// The output of `GetLogDeliveryConfiguration`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetLogDeliveryConfigurationOutput {

@@ -38,7 +38,8 @@ use crate::types::AuthenticationResultType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetTokensFromRefreshTokenInput {
@@ -219,7 +220,8 @@ impl GetTokensFromRefreshTokenInputBuilder {
     }
 }
 /// The output of `GetTokensFromRefreshToken`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetTokensFromRefreshTokenOutput {

@@ -65,7 +65,8 @@ use crate::types::CodeDeliveryDetailsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeInput {
@@ -202,7 +203,8 @@ impl GetUserAttributeVerificationCodeInputBuilder {
 }
 /// The verification code response returned by the server response to get the user attribute
 /// verification code.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeOutput {

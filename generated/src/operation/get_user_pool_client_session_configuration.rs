@@ -31,7 +31,8 @@ use crate::types::ClientSsoSessionConfigType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolClientSessionConfigurationInput {
@@ -116,7 +117,8 @@ impl GetUserPoolClientSessionConfigurationInputBuilder {
     }
 }
 /// The output of `GetUserPoolClientSessionConfiguration`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolClientSessionConfigurationOutput {

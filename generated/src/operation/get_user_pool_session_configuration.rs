@@ -32,7 +32,8 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationInput {
@@ -78,7 +79,8 @@ impl GetUserPoolSessionConfigurationInputBuilder {
     }
 }
 /// The output of `GetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationOutput {

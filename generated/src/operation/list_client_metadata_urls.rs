@@ -44,7 +44,8 @@ use crate::types::ClientMetadataUrlType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListClientMetadataUrlsInput {
@@ -146,7 +147,8 @@ impl ListClientMetadataUrlsInputBuilder {
     }
 }
 /// The output of `ListClientMetadataURLs`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListClientMetadataUrlsOutput {

@@ -44,7 +44,8 @@ use crate::types::RestorationDescriptionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListPointInTimeRecoveriesInput {
@@ -125,7 +126,8 @@ impl ListPointInTimeRecoveriesInputBuilder {
     }
 }
 /// The output of `ListPointInTimeRecoveries`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListPointInTimeRecoveriesOutput {

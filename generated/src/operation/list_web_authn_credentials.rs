@@ -42,7 +42,8 @@ use crate::types::WebAuthnCredentialDescription;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListWebAuthnCredentialsInput {
@@ -141,7 +142,8 @@ impl ListWebAuthnCredentialsInputBuilder {
     }
 }
 /// The output of `ListWebAuthnCredentials`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListWebAuthnCredentialsOutput {

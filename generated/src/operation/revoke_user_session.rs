@@ -37,7 +37,8 @@ use crate::types::RevokeAssociatedSessionsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeUserSessionInput {
@@ -152,7 +153,8 @@ impl RevokeUserSessionInputBuilder {
     }
 }
 /// The output of `RevokeUserSession`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeUserSessionOutput {}

@@ -39,7 +39,8 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationInput {
@@ -109,7 +110,8 @@ impl SetLogDeliveryConfigurationInputBuilder {
     }
 }
 /// The output of `SetLogDeliveryConfiguration`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationOutput {

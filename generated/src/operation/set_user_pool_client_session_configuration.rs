@@ -38,7 +38,8 @@ use crate::types::ClientSsoSessionConfigType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolClientSessionConfigurationInput {
@@ -147,7 +148,8 @@ impl SetUserPoolClientSessionConfigurationInputBuilder {
     }
 }
 /// The output of `SetUserPoolClientSessionConfiguration`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolClientSessionConfigurationOutput {

@@ -38,7 +38,8 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationInput {
@@ -142,7 +143,8 @@ impl SetUserPoolSessionConfigurationInputBuilder {
     }
 }
 /// The output of `SetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationOutput {

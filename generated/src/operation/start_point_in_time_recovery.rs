@@ -51,7 +51,8 @@ use crate::types::RestorationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryInput {
@@ -119,7 +120,8 @@ impl StartPointInTimeRecoveryInputBuilder {
     }
 }
 /// The output of `StartPointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryOutput {

@@ -54,7 +54,8 @@ use crate::types::FeedbackValueType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateAuthEventFeedbackInput {
@@ -214,7 +215,8 @@ impl UpdateAuthEventFeedbackInputBuilder {
     }
 }
 /// The output of `UpdateAuthEventFeedback`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateAuthEventFeedbackOutput {}

@@ -47,7 +47,8 @@ use crate::types::CimdCacheActionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateInput {
@@ -159,7 +160,8 @@ impl UpdateClientMetadataUrlStateInputBuilder {
     }
 }
 /// The output of `UpdateClientMetadataURLState`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateOutput {}

@@ -61,7 +61,8 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingInput {
@@ -178,7 +179,8 @@ impl UpdateManagedLoginBrandingInputBuilder {
     }
 }
 /// The output of `UpdateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingOutput {

@@ -48,7 +48,8 @@ use crate::types::{LimitDefinitionType, LimitType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateProvisionedLimitInput {
@@ -115,7 +116,8 @@ impl UpdateProvisionedLimitInputBuilder {
     }
 }
 /// The output of `UpdateProvisionedLimit`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateProvisionedLimitOutput {

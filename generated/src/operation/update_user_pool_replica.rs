@@ -45,7 +45,8 @@ use crate::types::{UpdateReplicaStatusType, UserPoolReplicaType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaInput {
@@ -133,7 +134,8 @@ impl UpdateUserPoolReplicaInputBuilder {
     }
 }
 /// The output of `UpdateUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaOutput {

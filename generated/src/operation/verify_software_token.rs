@@ -45,7 +45,8 @@ use crate::types::VerifySoftwareTokenResponseType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerifySoftwareTokenInput {
@@ -161,7 +162,8 @@ impl VerifySoftwareTokenInputBuilder {
     }
 }
 /// The output of `VerifySoftwareToken`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerifySoftwareTokenOutput {
