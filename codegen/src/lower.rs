@@ -538,7 +538,11 @@ fn doc_lines(html: Option<&str>) -> Vec<String> {
 fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operation]) {
     fn visit(structures: &mut [Structure], index: usize, received: bool) {
         let wire = &mut structures[index].wire;
-        let seen = if received { &mut wire.received } else { &mut wire.sent };
+        let seen = if received {
+            &mut wire.received
+        } else {
+            &mut wire.sent
+        };
         if std::mem::replace(seen, true) {
             return;
         }

@@ -2,19 +2,18 @@
 
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
-use serde::Deserialize;
 pub use cognito_idp_runtime::error::{
     ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
     ServiceError, TimeoutError, TimeoutKind, Unhandled,
 };
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AccessDeniedException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl AccessDeniedException {
@@ -61,18 +60,47 @@ impl AccessDeniedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AccessDeniedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
+    type Builder = AccessDeniedExceptionBuilder;
+    const NAME: &'static str = "AccessDeniedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AccessDeniedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AccessDeniedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user tries to confirm the account with an email address or
 /// phone number that has already been supplied as an alias for a different user profile. This
 /// exception indicates that an account with this email address or phone already exists in a
 /// user pool that you've configured to use email address or phone number as a sign-in alias.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AliasExistsException {
     /// The message that Amazon Cognito sends to the user when the value of an alias attribute is
     /// already linked to another user profile.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl AliasExistsException {
@@ -119,14 +147,43 @@ impl AliasExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AliasExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
+    type Builder = AliasExistsExceptionBuilder;
+    const NAME: &'static str = "AliasExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AliasExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AliasExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
 /// for the URL in the request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CachedCimdurlDoesNotExistException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl CachedCimdurlDoesNotExistException {
@@ -173,14 +230,43 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
+    type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
+    const NAME: &'static str = "CachedCimdurlDoesNotExistException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CachedCimdurlDoesNotExistExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CachedCimdurlDoesNotExistExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a verification code fails to deliver successfully.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CodeDeliveryFailureException {
     /// The message sent when a verification code fails to deliver successfully.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl CodeDeliveryFailureException {
@@ -227,14 +313,43 @@ impl CodeDeliveryFailureExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
+    type Builder = CodeDeliveryFailureExceptionBuilder;
+    const NAME: &'static str = "CodeDeliveryFailureException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CodeDeliveryFailureExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CodeDeliveryFailureExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown if the provided code doesn't match what the server was expecting.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CodeMismatchException {
     /// The message provided when the code mismatch exception is thrown.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl CodeMismatchException {
@@ -281,14 +396,43 @@ impl CodeMismatchExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for CodeMismatchException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
+    type Builder = CodeMismatchExceptionBuilder;
+    const NAME: &'static str = "CodeMismatchException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CodeMismatchExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CodeMismatchExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown if two or more modifications are happening concurrently.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ConcurrentModificationException {
     /// The message provided when the concurrent exception is thrown.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ConcurrentModificationException {
@@ -335,14 +479,43 @@ impl ConcurrentModificationExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
+    type Builder = ConcurrentModificationExceptionBuilder;
+    const NAME: &'static str = "ConcurrentModificationException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConcurrentModificationExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConcurrentModificationExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user attempts to confirm a device with a device key that
 /// already exists.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeviceKeyExistsException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl DeviceKeyExistsException {
@@ -389,13 +562,42 @@ impl DeviceKeyExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
+    type Builder = DeviceKeyExistsExceptionBuilder;
+    const NAME: &'static str = "DeviceKeyExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeviceKeyExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeviceKeyExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the provider is already supported by the user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DuplicateProviderException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl DuplicateProviderException {
@@ -442,14 +644,43 @@ impl DuplicateProviderExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
+    type Builder = DuplicateProviderExceptionBuilder;
+    const NAME: &'static str = "DuplicateProviderException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DuplicateProviderExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DuplicateProviderExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when there is a code mismatch and the service fails to configure
 /// the software token TOTP multi-factor authentication (MFA).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct EnableSoftwareTokenMfaException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl EnableSoftwareTokenMfaException {
@@ -496,14 +727,43 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
+    type Builder = EnableSoftwareTokenMfaExceptionBuilder;
+    const NAME: &'static str = "EnableSoftwareTokenMfaException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EnableSoftwareTokenMfaExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EnableSoftwareTokenMfaExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown if a code has expired.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ExpiredCodeException {
     /// The message returned when the expired code exception is thrown.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ExpiredCodeException {
@@ -550,6 +810,35 @@ impl ExpiredCodeExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
+    type Builder = ExpiredCodeExceptionBuilder;
+    const NAME: &'static str = "ExpiredCodeException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ExpiredCodeExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ExpiredCodeExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a feature that you attempted to use or configure isn't
 /// included in your user pool's current feature plan. This can occur when:
 ///
@@ -557,12 +846,12 @@ impl ExpiredCodeExceptionBuilder {
 /// - You make a request that uses a feature that requires a higher feature plan.
 ///
 /// To resolve this issue, upgrade your user pool to a feature plan that includes the feature.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct FeatureUnavailableInTierException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl FeatureUnavailableInTierException {
@@ -609,16 +898,45 @@ impl FeatureUnavailableInTierExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
+    type Builder = FeatureUnavailableInTierExceptionBuilder;
+    const NAME: &'static str = "FeatureUnavailableInTierException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut FeatureUnavailableInTierExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: FeatureUnavailableInTierExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
 /// associated with your user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ForbiddenException {
     /// The message returned when WAF doesn't allow your request based on a web ACL that's
     /// associated with your user pool.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ForbiddenException {
@@ -665,14 +983,43 @@ impl ForbiddenExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ForbiddenException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
+    type Builder = ForbiddenExceptionBuilder;
+    const NAME: &'static str = "ForbiddenException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ForbiddenExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ForbiddenExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
 /// user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GroupExistsException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl GroupExistsException {
@@ -719,14 +1066,43 @@ impl GroupExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for GroupExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
+    type Builder = GroupExistsExceptionBuilder;
+    const NAME: &'static str = "GroupExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GroupExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GroupExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters an internal error.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InternalErrorException {
     /// The message returned when Amazon Cognito throws an internal error exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InternalErrorException {
@@ -773,13 +1149,42 @@ impl InternalErrorExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InternalErrorException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
+    type Builder = InternalErrorExceptionBuilder;
+    const NAME: &'static str = "InternalErrorException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InternalErrorExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InternalErrorExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters an internal server error.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InternalServerException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InternalServerException {
@@ -826,16 +1231,45 @@ impl InternalServerExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InternalServerException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
+    type Builder = InternalServerExceptionBuilder;
+    const NAME: &'static str = "InternalServerException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InternalServerExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InternalServerExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP
 /// status code: 400.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidEmailRoleAccessPolicyException {
     /// The message returned when you have an unverified email address or the identity policy isn't
     /// set on an email address that Amazon Cognito can access.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidEmailRoleAccessPolicyException {
@@ -882,14 +1316,43 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyException {
+    type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
+    const NAME: &'static str = "InvalidEmailRoleAccessPolicyException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidEmailRoleAccessPolicyExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidEmailRoleAccessPolicyExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidLambdaResponseException {
     /// The message returned when Amazon Cognito throws an invalid Lambda response exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidLambdaResponseException {
@@ -936,13 +1399,42 @@ impl InvalidLambdaResponseExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
+    type Builder = InvalidLambdaResponseExceptionBuilder;
+    const NAME: &'static str = "InvalidLambdaResponseException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidLambdaResponseExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidLambdaResponseExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the specified OAuth flow is not valid.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidOAuthFlowException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidOAuthFlowException {
@@ -989,17 +1481,49 @@ impl InvalidOAuthFlowExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
+    type Builder = InvalidOAuthFlowExceptionBuilder;
+    const NAME: &'static str = "InvalidOAuthFlowException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidOAuthFlowExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidOAuthFlowExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidParameterException {
     /// The message returned when the Amazon Cognito service throws an invalid parameter exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
     /// The reason code of the exception.
-    #[serde(rename = "reasonCode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "reasonCode", skip_serializing_if = "Option::is_none")
+    )]
     pub reason_code: Option<String>,
 }
 impl InvalidParameterException {
@@ -1058,14 +1582,44 @@ impl InvalidParameterExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidParameterException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
+    type Builder = InvalidParameterExceptionBuilder;
+    const NAME: &'static str = "InvalidParameterException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidParameterExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            "reasonCode" => builder.reason_code = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidParameterExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters an invalid password.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidPasswordException {
     /// The message returned when Amazon Cognito throws an invalid user password exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidPasswordException {
@@ -1112,15 +1666,44 @@ impl InvalidPasswordExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
+    type Builder = InvalidPasswordExceptionBuilder;
+    const NAME: &'static str = "InvalidPasswordException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidPasswordExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidPasswordExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is returned when the role provided for SMS configuration doesn't have
 /// permission to publish using Amazon SNS.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidSmsRoleAccessPolicyException {
     /// The message returned when the invalid SMS role access policy exception is thrown.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidSmsRoleAccessPolicyException {
@@ -1167,17 +1750,46 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
+    type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
+    const NAME: &'static str = "InvalidSmsRoleAccessPolicyException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidSmsRoleAccessPolicyExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidSmsRoleAccessPolicyExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the trust relationship is not valid for the role provided for
 /// SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the
 /// external ID provided in the role does not match what is provided in the SMS configuration
 /// for the user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidSmsRoleTrustRelationshipException {
     /// The message returned when the role trust relationship for the SMS message is not valid.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidSmsRoleTrustRelationshipException {
@@ -1224,14 +1836,43 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipException {
+    type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
+    const NAME: &'static str = "InvalidSmsRoleTrustRelationshipException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidSmsRoleTrustRelationshipExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidSmsRoleTrustRelationshipExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the user pool configuration is not valid.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InvalidUserPoolConfigurationException {
     /// The message returned when the user pool configuration is not valid.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl InvalidUserPoolConfigurationException {
@@ -1278,15 +1919,44 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationException {
+    type Builder = InvalidUserPoolConfigurationExceptionBuilder;
+    const NAME: &'static str = "InvalidUserPoolConfigurationException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InvalidUserPoolConfigurationExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InvalidUserPoolConfigurationExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
 /// resource.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LimitExceededException {
     /// The message returned when Amazon Cognito throws a limit exceeded exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl LimitExceededException {
@@ -1333,15 +2003,44 @@ impl LimitExceededExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for LimitExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
+    type Builder = LimitExceededExceptionBuilder;
+    const NAME: &'static str = "LimitExceededException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LimitExceededExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LimitExceededExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
 /// method.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct MfaMethodNotFoundException {
     /// The message returned when Amazon Cognito throws an MFA method not found exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl MfaMethodNotFoundException {
@@ -1388,14 +2087,43 @@ impl MfaMethodNotFoundExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
+    type Builder = MfaMethodNotFoundExceptionBuilder;
+    const NAME: &'static str = "MfaMethodNotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut MfaMethodNotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: MfaMethodNotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when you attempt to apply a managed login branding style to an app
 /// client that already has an assigned style.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingExistsException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ManagedLoginBrandingExistsException {
@@ -1442,14 +2170,43 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
+    type Builder = ManagedLoginBrandingExistsExceptionBuilder;
+    const NAME: &'static str = "ManagedLoginBrandingExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ManagedLoginBrandingExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ManagedLoginBrandingExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user isn't authorized.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct NotAuthorizedException {
     /// The message returned when the Amazon Cognito service returns a not authorized exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl NotAuthorizedException {
@@ -1496,15 +2253,44 @@ impl NotAuthorizedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
+    type Builder = NotAuthorizedExceptionBuilder;
+    const NAME: &'static str = "NotAuthorizedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NotAuthorizedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NotAuthorizedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when an operation is not available in the current region or for the
 /// current user pool configuration. This can occur when attempting to perform operations that
 /// are not supported in secondary replica regions.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct OperationNotEnabledException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl OperationNotEnabledException {
@@ -1551,14 +2337,43 @@ impl OperationNotEnabledExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
+    type Builder = OperationNotEnabledExceptionBuilder;
+    const NAME: &'static str = "OperationNotEnabledException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut OperationNotEnabledExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: OperationNotEnabledExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The message returned when a user's new password matches a previous password and doesn't
 /// comply with the password-history policy.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PasswordHistoryPolicyViolationException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl PasswordHistoryPolicyViolationException {
@@ -1605,14 +2420,43 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationException {
+    type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
+    const NAME: &'static str = "PasswordHistoryPolicyViolationException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut PasswordHistoryPolicyViolationExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: PasswordHistoryPolicyViolationExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a password reset is required.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PasswordResetRequiredException {
     /// The message returned when a password reset is required.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl PasswordResetRequiredException {
@@ -1659,14 +2503,43 @@ impl PasswordResetRequiredExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
+    type Builder = PasswordResetRequiredExceptionBuilder;
+    const NAME: &'static str = "PasswordResetRequiredException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut PasswordResetRequiredExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: PasswordResetRequiredExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a precondition is not met.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PreconditionNotMetException {
     /// The message returned when a precondition is not met.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl PreconditionNotMetException {
@@ -1713,14 +2586,43 @@ impl PreconditionNotMetExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
+    type Builder = PreconditionNotMetExceptionBuilder;
+    const NAME: &'static str = "PreconditionNotMetException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut PreconditionNotMetExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: PreconditionNotMetExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is throw when your application requests token refresh with a refresh token
 /// that has been invalidated by refresh-token rotation.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RefreshTokenReuseException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl RefreshTokenReuseException {
@@ -1767,14 +2669,43 @@ impl RefreshTokenReuseExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
+    type Builder = RefreshTokenReuseExceptionBuilder;
+    const NAME: &'static str = "RefreshTokenReuseException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RefreshTokenReuseExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RefreshTokenReuseExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The message returned when the Amazon Cognito service returns a resource not found exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ResourceNotFoundException {
@@ -1821,13 +2752,42 @@ impl ResourceNotFoundExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
+    type Builder = ResourceNotFoundExceptionBuilder;
+    const NAME: &'static str = "ResourceNotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ResourceNotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ResourceNotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the specified scope doesn't exist.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ScopeDoesNotExistException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ScopeDoesNotExistException {
@@ -1874,14 +2834,43 @@ impl ScopeDoesNotExistExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
+    type Builder = ScopeDoesNotExistExceptionBuilder;
+    const NAME: &'static str = "ScopeDoesNotExistException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ScopeDoesNotExistExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ScopeDoesNotExistExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The request exceeded your account's service quota. To increase your limit, use or submit a
 /// Service Quotas increase request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl ServiceQuotaExceededException {
@@ -1928,14 +2917,43 @@ impl ServiceQuotaExceededExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
+    type Builder = ServiceQuotaExceededExceptionBuilder;
+    const NAME: &'static str = "ServiceQuotaExceededException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ServiceQuotaExceededExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ServiceQuotaExceededExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the software token time-based one-time password (TOTP)
 /// multi-factor authentication (MFA) isn't activated for the user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaNotFoundException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl SoftwareTokenMfaNotFoundException {
@@ -1982,14 +3000,43 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
+    type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
+    const NAME: &'static str = "SoftwareTokenMfaNotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SoftwareTokenMfaNotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SoftwareTokenMfaNotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Terms document names must be unique to the app client. This exception is thrown when you
 /// attempt to create terms documents with a duplicate `TermsName`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TermsExistsException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl TermsExistsException {
@@ -2036,14 +3083,43 @@ impl TermsExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for TermsExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
+    type Builder = TermsExistsExceptionBuilder;
+    const NAME: &'static str = "TermsExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TermsExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TermsExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when you've attempted to change your feature plan but the operation
 /// isn't permitted.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TierChangeNotAllowedException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl TierChangeNotAllowedException {
@@ -2090,15 +3166,44 @@ impl TierChangeNotAllowedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
+    type Builder = TierChangeNotAllowedExceptionBuilder;
+    const NAME: &'static str = "TierChangeNotAllowedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TierChangeNotAllowedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TierChangeNotAllowedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the user has made too many failed attempts for a given action,
 /// such as sign-in.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TooManyFailedAttemptsException {
     /// The message returned when Amazon Cognito returns a `TooManyFailedAttempts` exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl TooManyFailedAttemptsException {
@@ -2145,14 +3250,43 @@ impl TooManyFailedAttemptsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
+    type Builder = TooManyFailedAttemptsExceptionBuilder;
+    const NAME: &'static str = "TooManyFailedAttemptsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TooManyFailedAttemptsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TooManyFailedAttemptsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the user has made too many requests for a given operation.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TooManyRequestsException {
     /// The message returned when the Amazon Cognito service returns a too many requests exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl TooManyRequestsException {
@@ -2199,14 +3333,43 @@ impl TooManyRequestsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
+    type Builder = TooManyRequestsExceptionBuilder;
+    const NAME: &'static str = "TooManyRequestsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TooManyRequestsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TooManyRequestsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Exception that is thrown when the request isn't authorized. This can happen due to an
 /// invalid access token in the request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnauthorizedException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnauthorizedException {
@@ -2253,14 +3416,43 @@ impl UnauthorizedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnauthorizedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
+    type Builder = UnauthorizedExceptionBuilder;
+    const NAME: &'static str = "UnauthorizedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnauthorizedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnauthorizedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnexpectedLambdaException {
     /// The message returned when Amazon Cognito returns an unexpected Lambda exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnexpectedLambdaException {
@@ -2307,13 +3499,42 @@ impl UnexpectedLambdaExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
+    type Builder = UnexpectedLambdaExceptionBuilder;
+    const NAME: &'static str = "UnexpectedLambdaException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnexpectedLambdaExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnexpectedLambdaExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the specified identifier isn't supported.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnsupportedIdentityProviderException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnsupportedIdentityProviderException {
@@ -2360,14 +3581,43 @@ impl UnsupportedIdentityProviderExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
+    type Builder = UnsupportedIdentityProviderExceptionBuilder;
+    const NAME: &'static str = "UnsupportedIdentityProviderException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnsupportedIdentityProviderExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnsupportedIdentityProviderExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
 /// user pool client.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnsupportedOperationException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnsupportedOperationException {
@@ -2414,13 +3664,42 @@ impl UnsupportedOperationExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
+    type Builder = UnsupportedOperationExceptionBuilder;
+    const NAME: &'static str = "UnsupportedOperationException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnsupportedOperationExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnsupportedOperationExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Exception that is thrown when an unsupported token is passed to an operation.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnsupportedTokenTypeException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnsupportedTokenTypeException {
@@ -2467,14 +3746,43 @@ impl UnsupportedTokenTypeExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
+    type Builder = UnsupportedTokenTypeExceptionBuilder;
+    const NAME: &'static str = "UnsupportedTokenTypeException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnsupportedTokenTypeExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnsupportedTokenTypeExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The request failed because the user is in an unsupported state.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UnsupportedUserStateException {
     /// The message returned when the user is in an unsupported state.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UnsupportedUserStateException {
@@ -2521,15 +3829,44 @@ impl UnsupportedUserStateExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
+    type Builder = UnsupportedUserStateExceptionBuilder;
+    const NAME: &'static str = "UnsupportedUserStateException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UnsupportedUserStateExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UnsupportedUserStateExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when you're trying to modify a user pool while a user import job is
 /// in progress for that pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserImportInProgressException {
     /// The message returned when the user pool has an import job running.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserImportInProgressException {
@@ -2576,16 +3913,45 @@ impl UserImportInProgressExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
+    type Builder = UserImportInProgressExceptionBuilder;
+    const NAME: &'static str = "UserImportInProgressException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserImportInProgressExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserImportInProgressExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the Amazon Cognito service encounters a user validation
 /// exception with the Lambda service.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserLambdaValidationException {
     /// The message returned when the Amazon Cognito service returns a user validation exception
     /// with the Lambda service.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserLambdaValidationException {
@@ -2632,14 +3998,43 @@ impl UserLambdaValidationExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
+    type Builder = UserLambdaValidationExceptionBuilder;
+    const NAME: &'static str = "UserLambdaValidationException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserLambdaValidationExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserLambdaValidationExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user isn't confirmed successfully.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserNotConfirmedException {
     /// The message returned when a user isn't confirmed successfully.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserNotConfirmedException {
@@ -2686,14 +4081,43 @@ impl UserNotConfirmedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
+    type Builder = UserNotConfirmedExceptionBuilder;
+    const NAME: &'static str = "UserNotConfirmedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserNotConfirmedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserNotConfirmedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user isn't found.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserNotFoundException {
     /// The message returned when a user isn't found.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserNotFoundException {
@@ -2740,13 +4164,42 @@ impl UserNotFoundExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
+    type Builder = UserNotFoundExceptionBuilder;
+    const NAME: &'static str = "UserNotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserNotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserNotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when user pool add-ons aren't enabled.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolAddOnNotEnabledException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserPoolAddOnNotEnabledException {
@@ -2793,13 +4246,42 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
+    type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
+    const NAME: &'static str = "UserPoolAddOnNotEnabledException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolAddOnNotEnabledExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolAddOnNotEnabledExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user pool tag can't be set or updated.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolTaggingException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UserPoolTaggingException {
@@ -2846,15 +4328,44 @@ impl UserPoolTaggingExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
+    type Builder = UserPoolTaggingExceptionBuilder;
+    const NAME: &'static str = "UserPoolTaggingException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolTaggingExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolTaggingExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
 /// the user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UsernameExistsException {
     /// The message returned when Amazon Cognito throws a user name exists exception.
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl UsernameExistsException {
@@ -2901,13 +4412,42 @@ impl UsernameExistsExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UsernameExistsException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
+    type Builder = UsernameExistsExceptionBuilder;
+    const NAME: &'static str = "UsernameExistsException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UsernameExistsExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UsernameExistsExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnChallengeNotFoundException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnChallengeNotFoundException {
@@ -2954,14 +4494,43 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
+    type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
+    const NAME: &'static str = "WebAuthnChallengeNotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnChallengeNotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnChallengeNotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the access token is for a different client than the one in the
 /// original `StartWebAuthnRegistration` request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnClientMismatchException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnClientMismatchException {
@@ -3008,14 +4577,43 @@ impl WebAuthnClientMismatchExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
+    type Builder = WebAuthnClientMismatchExceptionBuilder;
+    const NAME: &'static str = "WebAuthnClientMismatchException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnClientMismatchExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnClientMismatchExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user pool doesn't have a configured relying party id or a
 /// user pool domain.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnConfigurationMissingException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnConfigurationMissingException {
@@ -3062,14 +4660,43 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingException {
+    type Builder = WebAuthnConfigurationMissingExceptionBuilder;
+    const NAME: &'static str = "WebAuthnConfigurationMissingException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnConfigurationMissingExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnConfigurationMissingExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when a user presents passkey credentials from an unsupported device
 /// or provider.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnCredentialNotSupportedException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnCredentialNotSupportedException {
@@ -3116,13 +4743,42 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedException {
+    type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
+    const NAME: &'static str = "WebAuthnCredentialNotSupportedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnCredentialNotSupportedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnCredentialNotSupportedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the passkey feature isn't enabled for the user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnNotEnabledException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnNotEnabledException {
@@ -3169,14 +4825,43 @@ impl WebAuthnNotEnabledExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
+    type Builder = WebAuthnNotEnabledExceptionBuilder;
+    const NAME: &'static str = "WebAuthnNotEnabledException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnNotEnabledExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnNotEnabledExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the passkey credential's registration origin does not align
 /// with the user pool relying party id.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnOriginNotAllowedException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnOriginNotAllowedException {
@@ -3223,14 +4908,43 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
+    type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
+    const NAME: &'static str = "WebAuthnOriginNotAllowedException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnOriginNotAllowedExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnOriginNotAllowedExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// This exception is thrown when the given passkey credential is associated with a different
 /// relying party ID than the user pool relying party ID.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnRelyingPartyMismatchException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl WebAuthnRelyingPartyMismatchException {
@@ -3275,5 +4989,34 @@ impl WebAuthnRelyingPartyMismatchExceptionBuilder {
         WebAuthnRelyingPartyMismatchException {
             message: self.message,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchException {
+    type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;
+    const NAME: &'static str = "WebAuthnRelyingPartyMismatchException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnRelyingPartyMismatchExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnRelyingPartyMismatchExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }

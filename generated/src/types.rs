@@ -11,7 +11,8 @@ use cognito_idp_runtime::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The settings for user message delivery in forgot-password operations. Contains preference
 /// for email or SMS message delivery of password reset codes, or for admin-only password reset.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountRecoverySettingType {
@@ -56,10 +57,40 @@ impl AccountRecoverySettingTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
+    type Builder = AccountRecoverySettingTypeBuilder;
+    const NAME: &'static str = "AccountRecoverySettingType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AccountRecoverySettingTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RecoveryMechanisms" => builder.recovery_mechanisms = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AccountRecoverySettingTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The automated response to a risk level for adaptive authentication in full-function, or
 /// `ENFORCED`, mode. You can assign an action to each risk level that threat protection
 /// evaluates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverActionType {
@@ -143,9 +174,40 @@ impl AccountTakeoverActionTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
+    type Builder = AccountTakeoverActionTypeBuilder;
+    const NAME: &'static str = "AccountTakeoverActionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AccountTakeoverActionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Notify" => builder.notify = map.next_value()?,
+            "EventAction" => builder.event_action = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AccountTakeoverActionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
 /// with threat protection features.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverActionsType {
@@ -217,9 +279,41 @@ impl AccountTakeoverActionsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
+    type Builder = AccountTakeoverActionsTypeBuilder;
+    const NAME: &'static str = "AccountTakeoverActionsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AccountTakeoverActionsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LowAction" => builder.low_action = map.next_value()?,
+            "MediumAction" => builder.medium_action = map.next_value()?,
+            "HighAction" => builder.high_action = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AccountTakeoverActionsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The settings for automated responses and notification templates for adaptive authentication
 /// with threat protection features.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AccountTakeoverRiskConfigurationType {
@@ -289,11 +383,42 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationType {
+    type Builder = AccountTakeoverRiskConfigurationTypeBuilder;
+    const NAME: &'static str = "AccountTakeoverRiskConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AccountTakeoverRiskConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "NotifyConfiguration" => builder.notify_configuration = map.next_value()?,
+            "Actions" => builder.actions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AccountTakeoverRiskConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration for a single authentication context class reference (ACR) level in a user
 /// pool. Each entry in an `AcrConfiguration` map associates a level (`Level1` through `Level4`)
 /// with this configuration, which provides the custom name that Amazon Cognito reports for that
 /// level in the `acr` token claim.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AcrLevelConfigType {
@@ -337,10 +462,40 @@ impl AcrLevelConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
+    type Builder = AcrLevelConfigTypeBuilder;
+    const NAME: &'static str = "AcrLevelConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AcrLevelConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AcrValue" => builder.acr_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AcrLevelConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The settings for administrator creation of users in a user pool. Contains settings for
 /// allowing user sign-up, customizing invitation messages to new users, and the amount of time
 /// before temporary passwords expire.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminCreateUserConfigType {
@@ -429,9 +584,47 @@ impl AdminCreateUserConfigTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
+    type Builder = AdminCreateUserConfigTypeBuilder;
+    const NAME: &'static str = "AdminCreateUserConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminCreateUserConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AllowAdminCreateUserOnly" => {
+                builder.allow_admin_create_user_only = map.next_value()?;
+            }
+            "UnusedAccountValidityDays" => {
+                builder.unused_account_validity_days = map.next_value()?;
+            }
+            "InviteMessageTemplate" => {
+                builder.invite_message_template = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminCreateUserConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Threat protection configuration options for additional authentication types in your user
 /// pool, including custom authentication.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdvancedSecurityAdditionalFlowsType {
@@ -478,6 +671,35 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsType {
+    type Builder = AdvancedSecurityAdditionalFlowsTypeBuilder;
+    const NAME: &'static str = "AdvancedSecurityAdditionalFlowsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdvancedSecurityAdditionalFlowsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CustomAuthMode" => builder.custom_auth_mode = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdvancedSecurityAdditionalFlowsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The settings for Amazon Pinpoint analytics configuration. With an analytics configuration,
 /// your application can collect user-activity metrics for user notifications with a Amazon
 /// Pinpoint campaign.
@@ -485,7 +707,8 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
 /// Amazon Pinpoint isn't available in all Amazon Web Services Regions. For a list of available
 /// Regions, see [Amazon Cognito and Amazon Pinpoint Region
 /// availability](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html#cognito-user-pools-find-region-mappings).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AnalyticsConfigurationType {
@@ -592,6 +815,39 @@ impl AnalyticsConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
+    type Builder = AnalyticsConfigurationTypeBuilder;
+    const NAME: &'static str = "AnalyticsConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AnalyticsConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ApplicationId" => builder.application_id = map.next_value()?,
+            "ApplicationArn" => builder.application_arn = map.next_value()?,
+            "RoleArn" => builder.role_arn = map.next_value()?,
+            "ExternalId" => builder.external_id = map.next_value()?,
+            "UserDataShared" => builder.user_data_shared = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AnalyticsConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Information that your application adds to authentication requests. Applies an endpoint ID to
 /// the analytics data that your user pool sends to Amazon Pinpoint.
 ///
@@ -600,8 +856,8 @@ impl AnalyticsConfigurationTypeBuilder {
 /// Services Regions that can contain Amazon Pinpoint resources for use with Amazon Cognito user
 /// pools, see [Using Amazon Pinpoint analytics with Amazon Cognito user
 /// pools](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AnalyticsMetadataType {
@@ -641,8 +897,40 @@ impl AnalyticsMetadataTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
+    type Builder = AnalyticsMetadataTypeBuilder;
+    const NAME: &'static str = "AnalyticsMetadataType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AnalyticsMetadataTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AnalyticsEndpointId" => builder.analytics_endpoint_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AnalyticsMetadataTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// An image file from a managed login branding style in a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AssetType {
@@ -663,8 +951,7 @@ pub struct AssetType {
     pub extension: AssetExtensionType,
     /// The image file, in Base64-encoded binary.
     #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
+        serialize_with = "cognito_idp_runtime::wire::serialize",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes: Option<Blob>,
@@ -757,8 +1044,46 @@ impl AssetTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for AssetType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AssetType {
+    type Builder = AssetTypeBuilder;
+    const NAME: &'static str = "AssetType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AssetTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Category" => builder.category = map.next_value()?,
+            "ColorMode" => builder.color_mode = map.next_value()?,
+            "Extension" => builder.extension = map.next_value()?,
+            "Bytes" => {
+                builder.bytes = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
+                    .map(|value| value.0);
+            }
+            "ResourceId" => builder.resource_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AssetTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The name and value of a user attribute.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AttributeType {
@@ -839,50 +1164,82 @@ impl AttributeTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for AttributeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AttributeType {
+    type Builder = AttributeTypeBuilder;
+    const NAME: &'static str = "AttributeType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AttributeTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Name" => builder.name = map.next_value()?,
+            "Value" => builder.value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AttributeTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
 /// active. Contains user and device metadata and a risk assessment from your user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AuthEventType {
     /// The event ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_id: Option<String>,
     /// The type of authentication event.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_type: Option<EventType>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The event response.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_response: Option<EventResponseType>,
     /// The threat evaluation from your user pool about an event. Contains information about whether
     /// your user pool detected compromised credentials, whether the event triggered an automated
     /// response, and the level of risk.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_risk: Option<EventRiskType>,
     /// A list of the challenges that the user was requested to answer, for example `Password`, and
     /// the result, for example `Success`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_responses: Option<Vec<ChallengeResponseType>>,
     /// The user context data captured at the time of an event request. This value provides
     /// additional information about the client from which event the request is received.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_context_data: Option<EventContextDataType>,
     /// The `UpdateAuthEventFeedback` or `AdminUpdateAuthEventFeedback` feedback that you or your
     /// user provided in response to the event. A value of `Valid` indicates that you disagreed with
     /// the level of risk that your user pool assigned, and evaluated a session to be valid, or
     /// likely safe. A value of `Invalid` indicates that you agreed with the user pool risk level
     /// and evaluated a session to be invalid, or likely malicious.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub event_feedback: Option<EventFeedbackType>,
 }
 impl AuthEventType {
@@ -1009,36 +1366,76 @@ impl AuthEventTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AuthEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
+    type Builder = AuthEventTypeBuilder;
+    const NAME: &'static str = "AuthEventType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AuthEventTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "EventId" => builder.event_id = map.next_value()?,
+            "EventType" => builder.event_type = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "EventResponse" => builder.event_response = map.next_value()?,
+            "EventRisk" => builder.event_risk = map.next_value()?,
+            "ChallengeResponses" => builder.challenge_responses = map.next_value()?,
+            "EventContextData" => builder.event_context_data = map.next_value()?,
+            "EventFeedback" => builder.event_feedback = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AuthEventTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The object that your application receives after authentication. Contains tokens and
 /// information for device authentication.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AuthenticationResultType {
     /// Your user's access token.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub access_token: Option<String>,
     /// The expiration period of the authentication result in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub expires_in: Option<i32>,
     /// The intended use of the token, for example `Bearer`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_type: Option<String>,
     /// Your user's refresh token.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub refresh_token: Option<String>,
     /// Your user's ID token.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub id_token: Option<String>,
     /// The new device metadata from an authentication result.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub new_device_metadata: Option<NewDeviceMetadataType>,
 }
 impl AuthenticationResultType {
@@ -1162,22 +1559,56 @@ impl AuthenticationResultTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
+    type Builder = AuthenticationResultTypeBuilder;
+    const NAME: &'static str = "AuthenticationResultType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AuthenticationResultTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "ExpiresIn" => builder.expires_in = map.next_value()?,
+            "TokenType" => builder.token_type = map.next_value()?,
+            "RefreshToken" => builder.refresh_token = map.next_value()?,
+            "IdToken" => builder.id_token = map.next_value()?,
+            "NewDeviceMetadata" => builder.new_device_metadata = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AuthenticationResultTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A summary of a Client ID Metadata Document (CIMD) policy, returned by .
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CimdPolicySummaryType {
     /// The ID of the CIMD policy.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicyId")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicyId"))]
     pub cimd_policy_id: String,
     /// The ID of the app client that the CIMD policy is associated with. Amazon Cognito omits this
     /// value when the app client no longer exists.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// The friendly name of the CIMD policy.
     ///
@@ -1185,20 +1616,24 @@ pub struct CimdPolicySummaryType {
     pub policy_name: String,
     /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
     /// it retrieved from a URL that matches the policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cache_duration: Option<i32>,
     /// The date and time when the CIMD policy was created.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The date and time when the CIMD policy was last modified.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
 }
@@ -1327,10 +1762,52 @@ impl CimdPolicySummaryTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
+    type Builder = CimdPolicySummaryTypeBuilder;
+    const NAME: &'static str = "CimdPolicySummaryType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CimdPolicySummaryTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "PolicyName" => builder.policy_name = map.next_value()?,
+            "CacheDuration" => builder.cache_duration = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CimdPolicySummaryTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration of a Client ID Metadata Document (CIMD) policy.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CimdPolicyType {
     /// The ID of the user pool that contains the CIMD policy.
@@ -1340,13 +1817,13 @@ pub struct CimdPolicyType {
     /// The ID of the CIMD policy.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicyId")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicyId"))]
     pub cimd_policy_id: String,
     /// The ID of the app client that the CIMD policy is associated with. Amazon Cognito omits this
     /// value when the app client no longer exists.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// The friendly name of the CIMD policy.
     ///
@@ -1354,23 +1831,30 @@ pub struct CimdPolicyType {
     pub policy_name: String,
     /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
     /// it retrieved from a URL that matches the policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cache_duration: Option<i32>,
     /// The HTTPS URL patterns that a client ID metadata document URL must match.
-    #[serde(rename = "URLPatterns", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "URLPatterns", skip_serializing_if = "Option::is_none")
+    )]
     pub url_patterns: Option<Vec<String>>,
     /// The date and time when the CIMD policy was created.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The date and time when the CIMD policy was last modified.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
 }
@@ -1523,6 +2007,50 @@ impl CimdPolicyTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CimdPolicyType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
+    type Builder = CimdPolicyTypeBuilder;
+    const NAME: &'static str = "CimdPolicyType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CimdPolicyTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "PolicyName" => builder.policy_name = map.next_value()?,
+            "CacheDuration" => builder.cache_duration = map.next_value()?,
+            "URLPatterns" => builder.url_patterns = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CimdPolicyTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The responses to the challenge that you received in the previous request. Each challenge has
 /// its own required response parameters. The following examples are partial JSON request bodies
 /// that highlight challenge-response parameters.
@@ -1609,17 +2137,17 @@ impl CimdPolicyTypeBuilder {
 /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
 /// For information about `DEVICE_KEY`, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ChallengeResponseType {
     /// The type of challenge that your previous authentication request returned in the parameter
     /// `ChallengeName`, for example `SMS_MFA`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_name: Option<ChallengeName>,
     /// The set of key-value pairs that provides a response to the requested challenge.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_response: Option<ChallengeResponse>,
 }
 impl ChallengeResponseType {
@@ -1665,23 +2193,53 @@ impl ChallengeResponseTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
+    type Builder = ChallengeResponseTypeBuilder;
+    const NAME: &'static str = "ChallengeResponseType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ChallengeResponseTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ChallengeName" => builder.challenge_name = map.next_value()?,
+            "ChallengeResponse" => builder.challenge_response = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ChallengeResponseTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The access token and its metadata from a machine-to-machine (M2M) client credentials grant.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ClientAuthenticationResultType {
     /// The access token for the requested app client. Present this token to a resource server to
     /// authorize a request, using the scopes granted in the token.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub access_token: Option<String>,
     /// The number of seconds until the access token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub expires_in: Option<i32>,
     /// The type of the token. For example, `Bearer`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_type: Option<String>,
 }
 impl ClientAuthenticationResultType {
@@ -1757,30 +2315,65 @@ impl ClientAuthenticationResultTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
+    type Builder = ClientAuthenticationResultTypeBuilder;
+    const NAME: &'static str = "ClientAuthenticationResultType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ClientAuthenticationResultTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "ExpiresIn" => builder.expires_in = map.next_value()?,
+            "TokenType" => builder.token_type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ClientAuthenticationResultTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A client metadata document URL that Amazon Cognito has received for a Client ID Metadata
 /// Document (CIMD) policy, with its cache state.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ClientMetadataUrlType {
     /// The client metadata document URL.
     ///
     /// Required.
-    #[serde(rename = "URL")]
+    #[cfg_attr(test, serde(rename = "URL"))]
     pub url: String,
     /// The date and time when Amazon Cognito cached the client metadata document from this URL.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub cached_date: Option<DateTime>,
     /// The date and time when the cached client metadata document expires.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub expiration_date: Option<DateTime>,
 }
@@ -1841,8 +2434,48 @@ impl ClientMetadataUrlTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
+    type Builder = ClientMetadataUrlTypeBuilder;
+    const NAME: &'static str = "ClientMetadataUrlType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ClientMetadataUrlTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "URL" => builder.url = map.next_value()?,
+            "CachedDate" => {
+                builder.cached_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "ExpirationDate" => {
+                builder.expiration_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ClientMetadataUrlTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The SSO session settings for a user pool app client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ClientSsoSessionConfigType {
@@ -1893,29 +2526,60 @@ impl ClientSsoSessionConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
+    type Builder = ClientSsoSessionConfigTypeBuilder;
+    const NAME: &'static str = "ClientSsoSessionConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ClientSsoSessionConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "MaxValidityMinutes" => builder.max_validity_minutes = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ClientSsoSessionConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Contains information about a client secret, including its unique identifier, value, and
 /// creation timestamp.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ClientSecretDescriptorType {
     /// The unique identifier for the client secret. This identifier follows the format
     /// \<client-id\>--\<epoch-create-time\>.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret_id: Option<String>,
     /// The actual secret value. This is only returned when creating a new secret and only if Amazon
     /// Cognito generated the secret. For custom secrets that you provide, this field is not
     /// included in the response.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret_value: Option<String>,
     /// The date and time when the client secret was created.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub client_secret_create_date: Option<DateTime>,
 }
@@ -1992,9 +2656,45 @@ impl ClientSecretDescriptorTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
+    type Builder = ClientSecretDescriptorTypeBuilder;
+    const NAME: &'static str = "ClientSecretDescriptorType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ClientSecretDescriptorTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientSecretId" => builder.client_secret_id = map.next_value()?,
+            "ClientSecretValue" => builder.client_secret_value = map.next_value()?,
+            "ClientSecretCreateDate" => {
+                builder.client_secret_create_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ClientSecretDescriptorTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Configuration for the CloudWatch log group destination of user pool detailed activity
 /// logging, or of user activity log export with threat protection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CloudWatchLogsConfigurationType {
@@ -2040,21 +2740,50 @@ impl CloudWatchLogsConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
+    type Builder = CloudWatchLogsConfigurationTypeBuilder;
+    const NAME: &'static str = "CloudWatchLogsConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CloudWatchLogsConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LogGroupArn" => builder.log_group_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CloudWatchLogsConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
 /// or verification.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CodeDeliveryDetailsType {
     /// The email address or phone number destination where Amazon Cognito sent the code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub destination: Option<String>,
     /// The method that Amazon Cognito used to send the code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub delivery_medium: Option<DeliveryMediumType>,
     /// The name of the attribute that Amazon Cognito verifies with the code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub attribute_name: Option<String>,
 }
 impl CodeDeliveryDetailsType {
@@ -2112,9 +2841,41 @@ impl CodeDeliveryDetailsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
+    type Builder = CodeDeliveryDetailsTypeBuilder;
+    const NAME: &'static str = "CodeDeliveryDetailsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CodeDeliveryDetailsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Destination" => builder.destination = map.next_value()?,
+            "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
+            "AttributeName" => builder.attribute_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CodeDeliveryDetailsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Settings for user pool actions when Amazon Cognito detects compromised credentials with
 /// threat protection in full-function `ENFORCED` mode.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompromisedCredentialsActionsType {
@@ -2165,9 +2926,39 @@ impl CompromisedCredentialsActionsTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType {
+    type Builder = CompromisedCredentialsActionsTypeBuilder;
+    const NAME: &'static str = "CompromisedCredentialsActionsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CompromisedCredentialsActionsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "EventAction" => builder.event_action = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CompromisedCredentialsActionsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Settings for compromised-credentials actions and authentication-event sources with threat
 /// protection in full-function `ENFORCED` mode.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompromisedCredentialsRiskConfigurationType {
@@ -2237,10 +3028,41 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CompromisedCredentialsRiskConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields
+for CompromisedCredentialsRiskConfigurationType {
+    type Builder = CompromisedCredentialsRiskConfigurationTypeBuilder;
+    const NAME: &'static str = "CompromisedCredentialsRiskConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CompromisedCredentialsRiskConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "EventFilter" => builder.event_filter = map.next_value()?,
+            "Actions" => builder.actions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CompromisedCredentialsRiskConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Contextual user data used for evaluating the risk of an authentication event by user pool
 /// threat protection.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ContextDataType {
@@ -2354,9 +3176,45 @@ impl ContextDataTypeBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ContextDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
+    type Builder = ContextDataTypeBuilder;
+    const NAME: &'static str = "ContextDataType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ContextDataTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IpAddress" => builder.ip_address = map.next_value()?,
+            "ServerName" => builder.server_name = map.next_value()?,
+            "ServerPath" => builder.server_path = map.next_value()?,
+            "HttpHeaders" => builder.http_headers = map.next_value()?,
+            "EncodedData" => builder.encoded_data = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ContextDataTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration for a custom domain, including the SSL certificate and TLS security
 /// policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomDomainConfigType {
@@ -2435,8 +3293,39 @@ impl CustomDomainConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
+    type Builder = CustomDomainConfigTypeBuilder;
+    const NAME: &'static str = "CustomDomainConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CustomDomainConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CertificateArn" => builder.certificate_arn = map.next_value()?,
+            "SecurityPolicy" => builder.security_policy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CustomDomainConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The properties of a custom email sender Lambda trigger.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomEmailLambdaVersionConfigType {
@@ -2512,8 +3401,39 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigType {
+    type Builder = CustomEmailLambdaVersionConfigTypeBuilder;
+    const NAME: &'static str = "CustomEmailLambdaVersionConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CustomEmailLambdaVersionConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LambdaVersion" => builder.lambda_version = map.next_value()?,
+            "LambdaArn" => builder.lambda_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CustomEmailLambdaVersionConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The properties of a custom SMS sender Lambda trigger.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CustomSmsLambdaVersionConfigType {
@@ -2589,6 +3509,36 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType {
+    type Builder = CustomSmsLambdaVersionConfigTypeBuilder;
+    const NAME: &'static str = "CustomSmsLambdaVersionConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CustomSmsLambdaVersionConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LambdaVersion" => builder.lambda_version = map.next_value()?,
+            "LambdaArn" => builder.lambda_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CustomSmsLambdaVersionConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The dynamic client registration configuration for a user pool. Dynamic client registration
 /// lets applications register their own app clients at runtime through the registration
 /// endpoint of your user pool domain. To activate this setting, your user pool must be in the
@@ -2603,7 +3553,8 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
 ///
 /// When you include this configuration in an `UpdateUserPool` request, Amazon Cognito replaces
 /// the existing configuration with the one that you provide.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DcrConfigurationType {
@@ -2737,11 +3688,47 @@ impl DcrConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
+    type Builder = DcrConfigurationTypeBuilder;
+    const NAME: &'static str = "DcrConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DcrConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "EnableStatus" => builder.enable_status = map.next_value()?,
+            "OpenDcrEnabled" => builder.open_dcr_enabled = map.next_value()?,
+            "AuthenticatedGrantTypes" => {
+                builder.authenticated_grant_types = map.next_value()?;
+            }
+            "OpenDcrGrantTypes" => builder.open_dcr_grant_types = map.next_value()?,
+            "AllowedScopes" => builder.allowed_scopes = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DcrConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The device-remembering configuration for a user pool.
 ///
 /// > **Note:** When you provide a value for any property of `DeviceConfiguration`, you activate
 /// > the device remembering for the user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceConfigurationType {
@@ -2813,11 +3800,45 @@ impl DeviceConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
+    type Builder = DeviceConfigurationTypeBuilder;
+    const NAME: &'static str = "DeviceConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeviceConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ChallengeRequiredOnNewDevice" => {
+                builder.challenge_required_on_new_device = map.next_value()?;
+            }
+            "DeviceOnlyRememberedOnUserPrompt" => {
+                builder.device_only_remembered_on_user_prompt = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeviceConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeviceSecretVerifierConfigType {
@@ -2871,43 +3892,81 @@ impl DeviceSecretVerifierConfigTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
+    type Builder = DeviceSecretVerifierConfigTypeBuilder;
+    const NAME: &'static str = "DeviceSecretVerifierConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeviceSecretVerifierConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "PasswordVerifier" => builder.password_verifier = map.next_value()?,
+            "Salt" => builder.salt = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeviceSecretVerifierConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Information about a user's device that they've registered for device SRP authentication in
 /// your application. For more information, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeviceType {
     /// The device key, for example `us-west-2_EXAMPLE-a1b2c3d4-5678-90ab-cdef-EXAMPLE22222`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_key: Option<String>,
     /// Metadata about a user's device, like name and last-access source IP.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_attributes: Option<Vec<AttributeType>>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub device_create_date: Option<DateTime>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub device_last_modified_date: Option<DateTime>,
     /// The date when the user last signed in with the device.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub device_last_authenticated_date: Option<DateTime>,
 }
@@ -2993,39 +4052,87 @@ impl DeviceTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DeviceType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeviceType {
+    type Builder = DeviceTypeBuilder;
+    const NAME: &'static str = "DeviceType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeviceTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "DeviceAttributes" => builder.device_attributes = map.next_value()?,
+            "DeviceCreateDate" => {
+                builder.device_create_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "DeviceLastModifiedDate" => {
+                builder.device_last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "DeviceLastAuthenticatedDate" => {
+                builder.device_last_authenticated_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeviceTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A container for information about the user pool domain associated with the hosted UI and
 /// OAuth endpoints.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DomainDescriptionType {
     /// The ID of the user pool that the domain is attached to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The Amazon Web Services account that you created the user pool in.
-    #[serde(rename = "AWSAccountId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "AWSAccountId", skip_serializing_if = "Option::is_none")
+    )]
     pub aws_account_id: Option<String>,
     /// The domain string. For custom domains, this is the fully-qualified domain name, such as
     /// `auth.example.com`. For Amazon Cognito prefix domains, this is the prefix alone, such as
     /// `auth`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub domain: Option<String>,
     /// The Amazon S3 bucket where the static files for this domain are stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub s3_bucket: Option<String>,
     /// The Amazon CloudFront endpoint that hosts your custom domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cloud_front_distribution: Option<String>,
     /// The app version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub version: Option<String>,
     /// The domain status.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<DomainStatusType>,
     /// The configuration for a custom domain that hosts the sign-up and sign-in webpages for your
     /// application.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub custom_domain_config: Option<CustomDomainConfigType>,
     /// The version of managed login branding that you want to apply to your domain. A value of `1`
     /// indicates hosted UI (classic) branding and a version of `2` indicates managed login
@@ -3034,11 +4141,11 @@ pub struct DomainDescriptionType {
     /// Managed login requires that your user pool be configured for any [feature
     /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html)
     /// other than `Lite`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_version: Option<i32>,
     /// The routing configuration for the domain, including failover settings for multi-region
     /// deployments. Currently only `Failover` configurations are allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub routing: Option<RoutingType>,
 }
 impl DomainDescriptionType {
@@ -3186,6 +4293,46 @@ impl DomainDescriptionTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
+    type Builder = DomainDescriptionTypeBuilder;
+    const NAME: &'static str = "DomainDescriptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DomainDescriptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "AWSAccountId" => builder.aws_account_id = map.next_value()?,
+            "Domain" => builder.domain = map.next_value()?,
+            "S3Bucket" => builder.s3_bucket = map.next_value()?,
+            "CloudFrontDistribution" => {
+                builder.cloud_front_distribution = map.next_value()?;
+            }
+            "Version" => builder.version = map.next_value()?,
+            "Status" => builder.status = map.next_value()?,
+            "CustomDomainConfig" => builder.custom_domain_config = map.next_value()?,
+            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
+            "Routing" => builder.routing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DomainDescriptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The email configuration of your user pool. The email configuration type sets your preferred
 /// sending method, Amazon Web Services Region, and sender for messages from your user pool.
 ///
@@ -3194,7 +4341,8 @@ impl DomainDescriptionTypeBuilder {
 /// > in some cases. For more information on the supported Regions, see [Email settings for Amazon
 /// > Cognito user
 /// > pools](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailConfigurationType {
@@ -3361,12 +4509,46 @@ impl EmailConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
+    type Builder = EmailConfigurationTypeBuilder;
+    const NAME: &'static str = "EmailConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EmailConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SourceArn" => builder.source_arn = map.next_value()?,
+            "ReplyToEmailAddress" => builder.reply_to_email_address = map.next_value()?,
+            "EmailSendingAccount" => builder.email_sending_account = map.next_value()?,
+            "From" => builder.from = map.next_value()?,
+            "ConfigurationSet" => builder.configuration_set = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EmailConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Sets or shows configuration for user pool email message MFA and sign-in with one-time
 /// passwords (OTPs). Includes the subject and body of the email message template for sign-in
 /// and MFA messages. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailMfaConfigType {
@@ -3424,13 +4606,43 @@ impl EmailMfaConfigTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
+    type Builder = EmailMfaConfigTypeBuilder;
+    const NAME: &'static str = "EmailMfaConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EmailMfaConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Message" => builder.message = map.next_value()?,
+            "Subject" => builder.subject = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EmailMfaConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// User preferences for multi-factor authentication with email messages. Activates or
 /// deactivates email MFA and sets it as the preferred MFA method when multiple methods are
 /// available. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EmailMfaSettingsType {
@@ -3486,11 +4698,44 @@ impl EmailMfaSettingsTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
+    type Builder = EmailMfaSettingsTypeBuilder;
+    const NAME: &'static str = "EmailMfaSettingsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EmailMfaSettingsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Enabled" => builder.enabled = map.next_value()?,
+            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EmailMfaSettingsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The configuration that Amazon Cognito uses to send SMS messages through Amazon Web Services
 /// End User Messaging SMS. Provide this structure in the `EumsSms` member of
 /// `SmsConfigurationType` to use Amazon Web Services End User Messaging SMS instead of Amazon
 /// SNS.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EumsSmsConfigurationType {
@@ -3656,27 +4901,62 @@ impl EumsSmsConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
+    type Builder = EumsSmsConfigurationTypeBuilder;
+    const NAME: &'static str = "EumsSmsConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EumsSmsConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CallerArn" => builder.caller_arn = map.next_value()?,
+            "ExternalId" => builder.external_id = map.next_value()?,
+            "OriginationIdentity" => builder.origination_identity = map.next_value()?,
+            "ConfigurationSetName" => builder.configuration_set_name = map.next_value()?,
+            "InEntityId" => builder.in_entity_id = map.next_value()?,
+            "InTemplateId" => builder.in_template_id = map.next_value()?,
+            "Region" => builder.region = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EumsSmsConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The context data that your application submitted in an authentication request with threat
 /// protection, as displayed in an `AdminListUserAuthEvents` response.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct EventContextDataType {
     /// The source IP address of your user's device.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub ip_address: Option<String>,
     /// The user's device name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_name: Option<String>,
     /// The user's time zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub timezone: Option<String>,
     /// The user's city.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub city: Option<String>,
     /// The user's country.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub country: Option<String>,
 }
 impl EventContextDataType {
@@ -3758,11 +5038,44 @@ impl EventContextDataTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for EventContextDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
+    type Builder = EventContextDataTypeBuilder;
+    const NAME: &'static str = "EventContextDataType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EventContextDataTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IpAddress" => builder.ip_address = map.next_value()?,
+            "DeviceName" => builder.device_name = map.next_value()?,
+            "Timezone" => builder.timezone = map.next_value()?,
+            "City" => builder.city = map.next_value()?,
+            "Country" => builder.country = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EventContextDataTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The feedback that your application submitted to a threat protection event log, as displayed
 /// in an `AdminListUserAuthEvents` response.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct EventFeedbackType {
     /// Your feedback to the authentication event. When you provide a `FeedbackValue` value of
@@ -3779,10 +5092,12 @@ pub struct EventFeedbackType {
     /// Required.
     pub provider: String,
     /// The date that you or your user submitted the feedback.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub feedback_date: Option<DateTime>,
 }
@@ -3848,24 +5163,59 @@ impl EventFeedbackTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for EventFeedbackType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
+    type Builder = EventFeedbackTypeBuilder;
+    const NAME: &'static str = "EventFeedbackType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EventFeedbackTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "FeedbackValue" => builder.feedback_value = map.next_value()?,
+            "Provider" => builder.provider = map.next_value()?,
+            "FeedbackDate" => {
+                builder.feedback_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EventFeedbackTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
 /// response. Contains evaluations of compromised-credentials detection and assessed risk level
 /// and action taken by adaptive authentication.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct EventRiskType {
     /// The action taken by adaptive authentication. If `NoRisk`, your user pool took no action. If
     /// `AccountTakeover`, your user pool applied the adaptive authentication automated response
     /// that you configured. If `Block`, your user pool prevented the attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub risk_decision: Option<RiskDecisionType>,
     /// The risk level that adaptive authentication assessed for the authentication event.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub risk_level: Option<RiskLevelType>,
     /// Indicates whether compromised credentials were detected during an authentication event.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub compromised_credentials_detected: Option<bool>,
 }
 impl EventRiskType {
@@ -3923,9 +5273,43 @@ impl EventRiskTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for EventRiskType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
+    type Builder = EventRiskTypeBuilder;
+    const NAME: &'static str = "EventRiskType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut EventRiskTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RiskDecision" => builder.risk_decision = map.next_value()?,
+            "RiskLevel" => builder.risk_level = map.next_value()?,
+            "CompromisedCredentialsDetected" => {
+                builder.compromised_credentials_detected = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: EventRiskTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Specifies failover configuration for multi-region user pool domains. Contains settings for
 /// the secondary region and health check configuration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FailoverType {
@@ -3991,9 +5375,42 @@ impl FailoverTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for FailoverType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for FailoverType {
+    type Builder = FailoverTypeBuilder;
+    const NAME: &'static str = "FailoverType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut FailoverTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SecondaryRegion" => builder.secondary_region = map.next_value()?,
+            "PrimaryRoute53HealthCheckId" => {
+                builder.primary_route53_health_check_id = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: FailoverTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Configuration for the Amazon Data Firehose stream destination of user activity log export
 /// with threat protection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct FirehoseConfigurationType {
@@ -4033,28 +5450,57 @@ impl FirehoseConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
+    type Builder = FirehoseConfigurationTypeBuilder;
+    const NAME: &'static str = "FirehoseConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut FirehoseConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "StreamArn" => builder.stream_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: FirehoseConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user pool group. Contains details about the group and the way that it contributes to IAM
 /// role decisions with identity pools. Identity pools can make decisions about the IAM role to
 /// assign based on groups: users get credentials for the role associated with their
 /// highest-priority group.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GroupType {
     /// The name of the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub group_name: Option<String>,
     /// The ID of the user pool that contains the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// A friendly description of the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
     /// The ARN of the IAM role associated with the group. If a group has the highest priority of a
     /// user's groups, users who authenticate with an identity pool get credentials for the
     /// `RoleArn` that's associated with the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub role_arn: Option<String>,
     /// A non-negative integer value that specifies the precedence of this group relative to the
     /// other groups that a user can belong to in the user pool. Zero is the highest precedence
@@ -4070,24 +5516,28 @@ pub struct GroupType {
     /// users' tokens.
     ///
     /// The default `Precedence` value is `null`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub precedence: Option<i32>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
 }
@@ -4194,9 +5644,52 @@ impl GroupTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for GroupType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GroupType {
+    type Builder = GroupTypeBuilder;
+    const NAME: &'static str = "GroupType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GroupTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "GroupName" => builder.group_name = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Description" => builder.description = map.next_value()?,
+            "RoleArn" => builder.role_arn = map.next_value()?,
+            "Precedence" => builder.precedence = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GroupTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The HTTP header in the `ContextData` parameter.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct HttpHeader {
@@ -4250,22 +5743,54 @@ impl HttpHeaderBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for HttpHeader {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
+    type Builder = HttpHeaderBuilder;
+    const NAME: &'static str = "HttpHeader";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut HttpHeaderBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "headerName" => builder.header_name = map.next_value()?,
+            "headerValue" => builder.header_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: HttpHeaderBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
 /// pool, the attributes that it populates to user profiles, and the trust relationship between
 /// the IdP and your user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct IdentityProviderType {
     /// The ID of the user pool associated with the IdP.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// A friendly name for the IdP.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub provider_name: Option<String>,
     /// The type of IdP. Either SAML, OIDC, or a named social identity provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub provider_type: Option<IdentityProviderTypeType>,
     /// The scopes, URLs, and identifiers for your external identity provider. The following
     /// examples describe the provider detail keys for each IdP type. These values and their schema
@@ -4345,52 +5870,44 @@ pub struct IdentityProviderType {
     ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
     ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub provider_details: Option<HashMap<String, String>>,
     /// A mapping of IdP attributes to standard and custom user pool attributes.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub attribute_mapping: Option<HashMap<String, String>>,
     /// A list of IdP identifiers. IdP identifiers are strings that represent friendly names or
     /// domain names of IdPs, for example `MyIdP` or `auth.example.com`. You can choose to route
     /// user authorization requests to the right IdP with either IdP identifiers or IdP names. For
     /// more information, see `identity_provider` and `idp_identifier` at [Authorize
     /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html#get-authorize-request-parameters).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub idp_identifiers: Option<Vec<String>>,
     /// A mapping between the authentication context class reference (ACR) levels of your user pool
     /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP), so that
     /// your application gets a consistent step-up experience regardless of which IdP authenticated
     /// the user. The map is keyed by level, from `Level1` through `Level4`.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub acr_mapping: Option<HashMap<String, String>>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
 }
@@ -4545,8 +6062,66 @@ impl IdentityProviderTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for IdentityProviderType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
+    type Builder = IdentityProviderTypeBuilder;
+    const NAME: &'static str = "IdentityProviderType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut IdentityProviderTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            "ProviderType" => builder.provider_type = map.next_value()?,
+            "ProviderDetails" => {
+                builder.provider_details = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AttributeMapping" => {
+                builder.attribute_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
+            "AcrMapping" => {
+                builder.acr_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: IdentityProviderTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The properties of an inbound federation Lambda trigger.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InboundFederationLambdaType {
@@ -4622,9 +6197,40 @@ impl InboundFederationLambdaTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
+    type Builder = InboundFederationLambdaTypeBuilder;
+    const NAME: &'static str = "InboundFederationLambdaType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InboundFederationLambdaTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LambdaVersion" => builder.lambda_version = map.next_value()?,
+            "LambdaArn" => builder.lambda_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InboundFederationLambdaTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Specifies the issuer configuration for a user pool. Contains settings that determine how
 /// tokens are issued and validated.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct IssuerConfigurationType {
@@ -4676,9 +6282,39 @@ impl IssuerConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
+    type Builder = IssuerConfigurationTypeBuilder;
+    const NAME: &'static str = "IssuerConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut IssuerConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Type" => builder.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: IssuerConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Specifies the key configuration for a user pool. Contains settings for encryption keys used
 /// to secure user pool data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct KeyConfigurationType {
@@ -4737,10 +6373,41 @@ impl KeyConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
+    type Builder = KeyConfigurationTypeBuilder;
+    const NAME: &'static str = "KeyConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut KeyConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "KeyType" => builder.key_type = map.next_value()?,
+            "KmsKeyArn" => builder.kms_key_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: KeyConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
 /// possible stages of user pool operations. Triggers can modify the outcome of the operations
 /// that invoked them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LambdaConfigType {
@@ -5055,8 +6722,56 @@ impl LambdaConfigTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for LambdaConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
+    type Builder = LambdaConfigTypeBuilder;
+    const NAME: &'static str = "LambdaConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LambdaConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "PreSignUp" => builder.pre_sign_up = map.next_value()?,
+            "CustomMessage" => builder.custom_message = map.next_value()?,
+            "PostConfirmation" => builder.post_confirmation = map.next_value()?,
+            "PreAuthentication" => builder.pre_authentication = map.next_value()?,
+            "PostAuthentication" => builder.post_authentication = map.next_value()?,
+            "DefineAuthChallenge" => builder.define_auth_challenge = map.next_value()?,
+            "CreateAuthChallenge" => builder.create_auth_challenge = map.next_value()?,
+            "VerifyAuthChallengeResponse" => {
+                builder.verify_auth_challenge_response = map.next_value()?;
+            }
+            "PreTokenGeneration" => builder.pre_token_generation = map.next_value()?,
+            "UserMigration" => builder.user_migration = map.next_value()?,
+            "PreTokenGenerationConfig" => {
+                builder.pre_token_generation_config = map.next_value()?;
+            }
+            "CustomSMSSender" => builder.custom_sms_sender = map.next_value()?,
+            "CustomEmailSender" => builder.custom_email_sender = map.next_value()?,
+            "KMSKeyID" => builder.kms_key_id = map.next_value()?,
+            "InboundFederation" => builder.inbound_federation = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LambdaConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The class and attributes that identify a specific limit at the account level.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LimitDefinitionType {
@@ -5068,7 +6783,6 @@ pub struct LimitDefinitionType {
     /// key with a value like `UserAuthentication` or `UserCreation`.
     ///
     /// Required.
-    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub attributes: HashMap<String, String>,
 }
 impl LimitDefinitionType {
@@ -5127,10 +6841,44 @@ impl LimitDefinitionTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
+    type Builder = LimitDefinitionTypeBuilder;
+    const NAME: &'static str = "LimitDefinitionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LimitDefinitionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LimitClass" => builder.limit_class = map.next_value()?,
+            "Attributes" => {
+                builder.attributes = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LimitDefinitionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The limit definition and current limit values for a provisioned limit.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LimitType {
     /// The definition that identifies this limit, including the class and attributes.
@@ -5212,9 +6960,43 @@ impl LimitTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for LimitType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LimitType {
+    type Builder = LimitTypeBuilder;
+    const NAME: &'static str = "LimitType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LimitTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LimitDefinition" => builder.limit_definition = map.next_value()?,
+            "ProvisionedLimitValue" => {
+                builder.provisioned_limit_value = map.next_value()?;
+            }
+            "FreeLimitValue" => builder.free_limit_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LimitTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration of user event logs to an external Amazon Web Services service like Amazon
 /// Data Firehose, Amazon S3, or Amazon CloudWatch Logs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct LogConfigurationType {
@@ -5350,11 +7132,46 @@ impl LogConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for LogConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
+    type Builder = LogConfigurationTypeBuilder;
+    const NAME: &'static str = "LogConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LogConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LogLevel" => builder.log_level = map.next_value()?,
+            "EventSource" => builder.event_source = map.next_value()?,
+            "CloudWatchLogsConfiguration" => {
+                builder.cloud_watch_logs_configuration = map.next_value()?;
+            }
+            "S3Configuration" => builder.s3_configuration = map.next_value()?,
+            "FirehoseConfiguration" => builder.firehose_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LogConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The logging parameters of a user pool, as returned in the response to a
 /// `GetLogDeliveryConfiguration` request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LogDeliveryConfigurationType {
     /// The ID of the user pool where you configured logging.
@@ -5423,10 +7240,41 @@ impl LogDeliveryConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
+    type Builder = LogDeliveryConfigurationTypeBuilder;
+    const NAME: &'static str = "LogDeliveryConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut LogDeliveryConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "LogConfigurations" => builder.log_configurations = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: LogDeliveryConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// *This data type is no longer supported.* Applies only to SMS multi-factor authentication
 /// (MFA) configurations. Does not apply to time-based one-time password (TOTP) software token
 /// MFA configurations.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MfaOptionType {
@@ -5481,17 +7329,47 @@ impl MfaOptionTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for MfaOptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
+    type Builder = MfaOptionTypeBuilder;
+    const NAME: &'static str = "MfaOptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut MfaOptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
+            "AttributeName" => builder.attribute_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: MfaOptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A managed login branding style that's assigned to a user pool app client.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ManagedLoginBrandingType {
     /// The ID of the managed login branding style.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_branding_id: Option<String>,
     /// The user pool where the branding style is assigned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// When true, applies the default branding style options. This option reverts to default style
     /// options that are managed by Amazon Cognito. You can modify them later in the branding
@@ -5499,7 +7377,7 @@ pub struct ManagedLoginBrandingType {
     ///
     /// When you specify `true` for this option, you must also omit values for `Settings` and
     /// `Assets` in the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub use_cognito_provided_values: Option<bool>,
     /// A JSON file, encoded as a `Document` type, with the the settings that you want to apply to
     /// your style.
@@ -5511,29 +7389,33 @@ pub struct ManagedLoginBrandingType {
     /// - `sessionTimerDisplay`
     /// - `languageSelector` (for localization, see [Managed login
     ///   localization)](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-localization)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub settings: Option<Document>,
     /// An array of image files that you want to apply to roles like backgrounds, logos, and icons.
     /// Each object must also indicate whether it is for dark mode, light mode, or browser-adaptive
     /// mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub assets: Option<Vec<AssetType>>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
 }
@@ -5640,8 +7522,56 @@ impl ManagedLoginBrandingTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
+    type Builder = ManagedLoginBrandingTypeBuilder;
+    const NAME: &'static str = "ManagedLoginBrandingType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ManagedLoginBrandingTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginBrandingId" => {
+                builder.managed_login_branding_id = map.next_value()?;
+            }
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "UseCognitoProvidedValues" => {
+                builder.use_cognito_provided_values = map.next_value()?;
+            }
+            "Settings" => builder.settings = map.next_value()?,
+            "Assets" => builder.assets = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ManagedLoginBrandingTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The message template structure.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct MessageTemplateType {
@@ -5714,23 +7644,54 @@ impl MessageTemplateTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for MessageTemplateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
+    type Builder = MessageTemplateTypeBuilder;
+    const NAME: &'static str = "MessageTemplateType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut MessageTemplateTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SMSMessage" => builder.sms_message = map.next_value()?,
+            "EmailMessage" => builder.email_message = map.next_value()?,
+            "EmailSubject" => builder.email_subject = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: MessageTemplateTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Information that your user pool responds with in `AuthenticationResult`when you configure it
 /// to remember devices and a user signs in with an unrecognized device. Amazon Cognito presents
 /// a new device key that you can use to set up [device
 /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html)
 /// in a "Remember me on this device" authentication model.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct NewDeviceMetadataType {
     /// The device key, an identifier used in generating the `DEVICE_PASSWORD_VERIFIER` for device
     /// SRP authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_key: Option<String>,
     /// The device group key, an identifier used in generating the `DEVICE_PASSWORD_VERIFIER` for
     /// device SRP authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_group_key: Option<String>,
 }
 impl NewDeviceMetadataType {
@@ -5776,9 +7737,40 @@ impl NewDeviceMetadataTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
+    type Builder = NewDeviceMetadataTypeBuilder;
+    const NAME: &'static str = "NewDeviceMetadataType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NewDeviceMetadataTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "DeviceGroupKey" => builder.device_group_key = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NewDeviceMetadataTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The configuration for Amazon SES email messages that threat protection sends to a user when
 /// your adaptive authentication automated response has a *Notify* action.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotifyConfigurationType {
@@ -5906,9 +7898,44 @@ impl NotifyConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
+    type Builder = NotifyConfigurationTypeBuilder;
+    const NAME: &'static str = "NotifyConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NotifyConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "From" => builder.from = map.next_value()?,
+            "ReplyTo" => builder.reply_to = map.next_value()?,
+            "SourceArn" => builder.source_arn = map.next_value()?,
+            "BlockEmail" => builder.block_email = map.next_value()?,
+            "NoActionEmail" => builder.no_action_email = map.next_value()?,
+            "MfaEmail" => builder.mfa_email = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NotifyConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The template for email messages that threat protection sends to a user when your threat
 /// protection automated response has a *Notify* action.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NotifyEmailType {
@@ -5982,9 +8009,41 @@ impl NotifyEmailTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for NotifyEmailType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
+    type Builder = NotifyEmailTypeBuilder;
+    const NAME: &'static str = "NotifyEmailType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NotifyEmailTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Subject" => builder.subject = map.next_value()?,
+            "HtmlBody" => builder.html_body = map.next_value()?,
+            "TextBody" => builder.text_body = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NotifyEmailTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The minimum and maximum values of an attribute that is of the number type, for example
 /// `custom:age`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct NumberAttributeConstraintsType {
@@ -6039,9 +8098,40 @@ impl NumberAttributeConstraintsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
+    type Builder = NumberAttributeConstraintsTypeBuilder;
+    const NAME: &'static str = "NumberAttributeConstraintsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NumberAttributeConstraintsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "MinValue" => builder.min_value = map.next_value()?,
+            "MaxValue" => builder.max_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NumberAttributeConstraintsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The password policy settings for a user pool, including complexity, history, and length
 /// requirements.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PasswordPolicyType {
@@ -6183,8 +8273,46 @@ impl PasswordPolicyTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
+    type Builder = PasswordPolicyTypeBuilder;
+    const NAME: &'static str = "PasswordPolicyType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut PasswordPolicyTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "MinimumLength" => builder.minimum_length = map.next_value()?,
+            "RequireUppercase" => builder.require_uppercase = map.next_value()?,
+            "RequireLowercase" => builder.require_lowercase = map.next_value()?,
+            "RequireNumbers" => builder.require_numbers = map.next_value()?,
+            "RequireSymbols" => builder.require_symbols = map.next_value()?,
+            "PasswordHistorySize" => builder.password_history_size = map.next_value()?,
+            "TemporaryPasswordValidityDays" => {
+                builder.temporary_password_validity_days = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: PasswordPolicyTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The properties of a pre token generation Lambda trigger.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PreTokenGenerationVersionConfigType {
@@ -6261,36 +8389,70 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigType {
+    type Builder = PreTokenGenerationVersionConfigTypeBuilder;
+    const NAME: &'static str = "PreTokenGenerationVersionConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut PreTokenGenerationVersionConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LambdaVersion" => builder.lambda_version = map.next_value()?,
+            "LambdaArn" => builder.lambda_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: PreTokenGenerationVersionConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The details of a user pool identity provider (IdP), including name and type.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ProviderDescription {
     /// The name of the IdP, for example `MySAMLProvider`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub provider_name: Option<String>,
     /// The type of the provider, for example `SAML`. Amazon Cognito supports SAML 2.0, OIDC, and
     /// social IdPs. User pools list supported social IdPs by name in this response parameter:
     /// Facebook, Google, Login with Amazon, and Sign in with Apple.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub provider_type: Option<IdentityProviderTypeType>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
 }
@@ -6361,10 +8523,50 @@ impl ProviderDescriptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ProviderDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
+    type Builder = ProviderDescriptionBuilder;
+    const NAME: &'static str = "ProviderDescription";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ProviderDescriptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            "ProviderType" => builder.provider_type = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ProviderDescriptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The characteristics of a source or destination user for linking a federated user profile to
 /// a local user profile.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ProviderUserIdentifierType {
@@ -6433,6 +8635,43 @@ impl ProviderUserIdentifierTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
+    type Builder = ProviderUserIdentifierTypeBuilder;
+    const NAME: &'static str = "ProviderUserIdentifierType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ProviderUserIdentifierTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            "ProviderAttributeName" => {
+                builder.provider_attribute_name = map.next_value()?;
+            }
+            "ProviderAttributeValue" => {
+                builder.provider_attribute_value = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ProviderUserIdentifierTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A recovery option for a user. The `AccountRecoverySettingType` data type is an array of this
 /// object. Each `RecoveryOptionType` has a priority property that determines whether it is a
 /// primary or secondary option.
@@ -6441,7 +8680,8 @@ impl ProviderUserIdentifierTypeBuilder {
 /// priority of `2`, your user pool sends account-recovery messages to a verified email address
 /// but falls back to an SMS message if the user has a verified phone number. The `admin_only`
 /// option prevents self-service account recovery.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RecoveryOptionType {
@@ -6502,10 +8742,41 @@ impl RecoveryOptionTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
+    type Builder = RecoveryOptionTypeBuilder;
+    const NAME: &'static str = "RecoveryOptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RecoveryOptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Priority" => builder.priority = map.next_value()?,
+            "Name" => builder.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RecoveryOptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration of your app client for refresh token rotation. When enabled, your app
 /// client issues new ID, access, and refresh tokens when users renew their sessions with
 /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RefreshTokenRotationType {
@@ -6568,11 +8839,44 @@ impl RefreshTokenRotationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
+    type Builder = RefreshTokenRotationTypeBuilder;
+    const NAME: &'static str = "RefreshTokenRotationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RefreshTokenRotationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Feature" => builder.feature = map.next_value()?,
+            "RetryGracePeriodSeconds" => {
+                builder.retry_grace_period_seconds = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RefreshTokenRotationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// One custom scope associated with a user pool resource server. This data type is a member of
 /// `ResourceServerScopeType`. For more information, see [Scopes, M2M, and API authorization
 /// with resource
 /// servers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResourceServerScopeType {
@@ -6641,14 +8945,44 @@ impl ResourceServerScopeTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
+    type Builder = ResourceServerScopeTypeBuilder;
+    const NAME: &'static str = "ResourceServerScopeType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ResourceServerScopeTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ScopeName" => builder.scope_name = map.next_value()?,
+            "ScopeDescription" => builder.scope_description = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ResourceServerScopeTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The details of a resource server configuration and associated custom scopes in a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ResourceServerType {
     /// The ID of the user pool that contains the resource server configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// A unique resource server identifier for the resource server. The identifier can be an API
     /// friendly name like `solar-system-data`. You can also set an API URL like
@@ -6657,17 +8991,17 @@ pub struct ResourceServerType {
     /// Amazon Cognito represents scopes in the access token in the format
     /// `$resource-server-identifier/$scope`. Longer scope-identifier strings increase the size of
     /// your access tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub identifier: Option<String>,
     /// The name of the resource server.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// A list of scopes that are defined for the resource server.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub scopes: Option<Vec<ResourceServerScopeType>>,
     /// This value is reserved for resource servers that Amazon Cognito manages. Resource servers
     /// that you create don't have this value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_by: Option<ResourceServerManagedByType>,
 }
 impl ResourceServerType {
@@ -6749,24 +9083,59 @@ impl ResourceServerTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for ResourceServerType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
+    type Builder = ResourceServerTypeBuilder;
+    const NAME: &'static str = "ResourceServerType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ResourceServerTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Identifier" => builder.identifier = map.next_value()?,
+            "Name" => builder.name = map.next_value()?,
+            "Scopes" => builder.scopes = map.next_value()?,
+            "ManagedBy" => builder.managed_by = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ResourceServerTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A summary of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestorationDescriptionType {
     /// The ID of the recovery.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restore_id: Option<String>,
     /// The status of the recovery. For a description of each status, see the `RestoreStatus`
     /// parameter of `RestorationType`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restore_status: Option<RestoreStatusType>,
     /// The point in time that the recovery restores the user pool to.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub restore_timestamp: Option<DateTime>,
 }
@@ -6825,14 +9194,49 @@ impl RestorationDescriptionTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
+    type Builder = RestorationDescriptionTypeBuilder;
+    const NAME: &'static str = "RestorationDescriptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RestorationDescriptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RestoreId" => builder.restore_id = map.next_value()?,
+            "RestoreStatus" => builder.restore_status = map.next_value()?,
+            "RestoreTimestamp" => {
+                builder.restore_timestamp = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RestorationDescriptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The details of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestorationType {
     /// The ID of the recovery. Use this ID in requests to describe, start, or cancel the recovery.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restore_id: Option<String>,
     /// The status of the recovery. Can be one of the following values.
     ///
@@ -6858,28 +9262,32 @@ pub struct RestorationType {
     /// - **AWS_ABORTED**: Amazon Cognito stopped the recovery because of an internal failure. Write
     ///   operations in the user pool remain paused, and you can't cancel or retry the recovery.
     ///   Amazon Web Services Support contacts you through a support case to resolve the issue.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restore_status: Option<RestoreStatusType>,
     /// The point in time that the recovery restores the user pool to.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub restore_timestamp: Option<DateTime>,
     /// The end of the period of changes that the recovery reverts. This time is shortly after the
     /// time that you initiated the recovery. The recovery reverts changes to user data that
     /// occurred between `RestoreTimestamp` and `TriggerTimestamp`.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub trigger_timestamp: Option<DateTime>,
     /// The recovery preview. For each type of entity, the preview shows the number of entities that
     /// the recovery creates, updates, and deletes. The preview doesn't include user data. Amazon
     /// Cognito returns the preview when it's available.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restore_preview: Option<Vec<RestorePreviewType>>,
 }
 impl RestorationType {
@@ -6964,11 +9372,52 @@ impl RestorationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RestorationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RestorationType {
+    type Builder = RestorationTypeBuilder;
+    const NAME: &'static str = "RestorationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RestorationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RestoreId" => builder.restore_id = map.next_value()?,
+            "RestoreStatus" => builder.restore_status = map.next_value()?,
+            "RestoreTimestamp" => {
+                builder.restore_timestamp = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "TriggerTimestamp" => {
+                builder.trigger_timestamp = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "RestorePreview" => builder.restore_preview = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RestorationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The number of entities of one type that a point-in-time recovery creates, updates, and
 /// deletes.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestorePreviewType {
     /// The type of user pool entity that the recovery changes. Can be one of the following values.
@@ -6977,19 +9426,19 @@ pub struct RestorePreviewType {
     /// - **Groups**: User pool groups.
     /// - **User MFAs**: The MFA settings of users.
     /// - **Passkeys**: The passkeys that users registered.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub entity: Option<String>,
     /// The number of entities of this type that the recovery creates. These entities existed at the
     /// recovery point and were deleted after it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub create_count: Option<i64>,
     /// The number of entities of this type that the recovery reverts to their state at the recovery
     /// point. These entities were modified after the recovery point.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub update_count: Option<i64>,
     /// The number of entities of this type that the recovery deletes. These entities were created
     /// after the recovery point.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub delete_count: Option<i64>,
 }
 impl RestorePreviewType {
@@ -7059,46 +9508,80 @@ impl RestorePreviewTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RestorePreviewType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
+    type Builder = RestorePreviewTypeBuilder;
+    const NAME: &'static str = "RestorePreviewType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RestorePreviewTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Entity" => builder.entity = map.next_value()?,
+            "CreateCount" => builder.create_count = map.next_value()?,
+            "UpdateCount" => builder.update_count = map.next_value()?,
+            "DeleteCount" => builder.delete_count = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RestorePreviewTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The settings of risk configuration for threat protection with threat protection in a user
 /// pool.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RiskConfigurationType {
     /// The ID of the user pool that has the risk configuration applied.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The app client where this configuration is applied. When this parameter isn't present, the
     /// risk configuration applies to all user pool app clients that don't have client-level
     /// settings.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// Settings for compromised-credentials actions and authentication types with threat protection
     /// in full-function `ENFORCED` mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub compromised_credentials_risk_configuration: Option<
         CompromisedCredentialsRiskConfigurationType,
     >,
     /// The settings for automated responses and notification templates for adaptive authentication
     /// with threat protection.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub account_takeover_risk_configuration: Option<
         AccountTakeoverRiskConfigurationType,
     >,
     /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
     /// address ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub risk_exception_configuration: Option<RiskExceptionConfigurationType>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
 }
@@ -7251,9 +9734,54 @@ impl RiskConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
+    type Builder = RiskConfigurationTypeBuilder;
+    const NAME: &'static str = "RiskConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RiskConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "CompromisedCredentialsRiskConfiguration" => {
+                builder.compromised_credentials_risk_configuration = map.next_value()?;
+            }
+            "AccountTakeoverRiskConfiguration" => {
+                builder.account_takeover_risk_configuration = map.next_value()?;
+            }
+            "RiskExceptionConfiguration" => {
+                builder.risk_exception_configuration = map.next_value()?;
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RiskConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
 /// address ranges.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RiskExceptionConfigurationType {
@@ -7309,9 +9837,40 @@ impl RiskExceptionConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
+    type Builder = RiskExceptionConfigurationTypeBuilder;
+    const NAME: &'static str = "RiskExceptionConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RiskExceptionConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "BlockedIPRangeList" => builder.blocked_ip_range_list = map.next_value()?,
+            "SkippedIPRangeList" => builder.skipped_ip_range_list = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RiskExceptionConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Specifies routing configuration for user pool domains. Contains failover settings for
 /// multi-region deployments.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RoutingType {
@@ -7350,9 +9909,39 @@ impl RoutingTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for RoutingType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RoutingType {
+    type Builder = RoutingTypeBuilder;
+    const NAME: &'static str = "RoutingType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RoutingTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Failover" => builder.failover = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RoutingTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Configuration for the Amazon S3 bucket destination of user activity log export with threat
 /// protection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct S3ConfigurationType {
@@ -7391,12 +9980,41 @@ impl S3ConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
+    type Builder = S3ConfigurationTypeBuilder;
+    const NAME: &'static str = "S3ConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut S3ConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "BucketArn" => builder.bucket_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: S3ConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user's preference for using SMS message multi-factor authentication (MFA). Turns SMS MFA
 /// on and off, and can set SMS as preferred when other MFA options are available. You can't
 /// turn off SMS MFA for any of your users when MFA is required in your user pool; you can only
 /// set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsMfaSettingsType {
@@ -7453,6 +10071,38 @@ impl SmsMfaSettingsTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
+    type Builder = SmsMfaSettingsTypeBuilder;
+    const NAME: &'static str = "SmsMfaSettingsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SmsMfaSettingsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Enabled" => builder.enabled = map.next_value()?,
+            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SmsMfaSettingsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A list of the user attributes and their properties in your user pool. The attribute schema
 /// contains standard attributes, custom attributes with a `custom:` prefix, and developer
 /// attributes with a `dev:` prefix. For more information, see [User pool
@@ -7461,7 +10111,8 @@ impl SmsMfaSettingsTypeBuilder {
 /// Developer-only `dev:` attributes are a legacy feature of user pools, and are read-only to
 /// all app clients. You can create and update developer-only attributes only with
 /// IAM-authenticated API operations. Use app client read/write permissions instead.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SchemaAttributeType {
@@ -7627,67 +10278,115 @@ impl SchemaAttributeTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
+    type Builder = SchemaAttributeTypeBuilder;
+    const NAME: &'static str = "SchemaAttributeType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SchemaAttributeTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Name" => builder.name = map.next_value()?,
+            "AttributeDataType" => builder.attribute_data_type = map.next_value()?,
+            "DeveloperOnlyAttribute" => {
+                builder.developer_only_attribute = map.next_value()?;
+            }
+            "Mutable" => builder.mutable = map.next_value()?,
+            "Required" => builder.required = map.next_value()?,
+            "NumberAttributeConstraints" => {
+                builder.number_attribute_constraints = map.next_value()?;
+            }
+            "StringAttributeConstraints" => {
+                builder.string_attribute_constraints = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SchemaAttributeTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Describes an active user session. Amazon Cognito returns this type in the responses of
 /// `ListUserSessions` and `AdminListUserSessions`, for both token sessions and SSO sessions.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SessionDescriptionType {
     /// The unique identifier for the session. This is a 28-character string of lowercase letters
     /// and digits, prefixed with `tkn` for a token session or `sso` for an SSO session.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session_id: Option<String>,
     /// The type of the session. Valid values are `TOKEN` and `SSO`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session_type: Option<SessionTypeType>,
     /// The ID of the app client that the session belongs to.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// The date and time when the session was created.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub create_date: Option<DateTime>,
     /// The date and time of the most recent activity on the session. For a token session, this is
     /// the most recent token refresh or rotation; a new authentication creates a new token session
     /// rather than updating an existing one. For an SSO session, this is the most recent
     /// authentication, token grant, or token rotation.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_active_date: Option<DateTime>,
     /// A description of the device associated with the most recent activity on the session, derived
     /// from the parsed user agent (operating system and browser or app). Amazon Cognito overwrites
     /// this value on each sign-in, refresh, and rotation. The value can be `unknown`. The maximum
     /// length is 1,024 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_type: Option<String>,
     /// The IP address associated with the most recent activity on the session. Amazon Cognito
     /// overwrites this value on each refresh and rotation. The maximum length is 128 characters.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(rename = "LastIPAddress", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "LastIPAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub last_ip_address: Option<String>,
     /// The geographic location of the most recent activity on the session, derived from the IP
     /// address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub last_location: Option<SessionLocationType>,
     /// For a token session, the ID of the SSO session that the token session originated from. This
     /// value is null for sessions that were initiated through the API and didn't come through an
     /// SSO session. Amazon Cognito returns this value for token sessions only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub origin_session_id: Option<String>,
     /// Specifies whether this session matches the access token supplied in the request. This value
     /// is always `false` for the `AdminListUserSessions` operation, which doesn't take an access
     /// token.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub is_current_session: Option<bool>,
 }
 impl SessionDescriptionType {
@@ -7861,22 +10560,68 @@ impl SessionDescriptionTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
+    type Builder = SessionDescriptionTypeBuilder;
+    const NAME: &'static str = "SessionDescriptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SessionDescriptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SessionId" => builder.session_id = map.next_value()?,
+            "SessionType" => builder.session_type = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "CreateDate" => {
+                builder.create_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastActiveDate" => {
+                builder.last_active_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "DeviceType" => builder.device_type = map.next_value()?,
+            "LastIPAddress" => builder.last_ip_address = map.next_value()?,
+            "LastLocation" => builder.last_location = map.next_value()?,
+            "OriginSessionId" => builder.origin_session_id = map.next_value()?,
+            "IsCurrentSession" => builder.is_current_session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SessionDescriptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The geographic location of the most recent activity on a session, derived from the IP
 /// address.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SessionLocationType {
     /// The city of the most recent activity on the session, derived from the IP address. This value
     /// can be null if geo-IP resolution fails. The maximum length is 256 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub city: Option<String>,
     /// The country of the most recent activity on the session, derived from the IP address and
     /// returned in English (for example, `United States`). This is a country name as returned by
     /// the geo-IP database, not an ISO country code, and can be `unknown` if geo-IP resolution
     /// fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub country: Option<String>,
 }
 impl SessionLocationType {
@@ -7922,11 +10667,42 @@ impl SessionLocationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SessionLocationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
+    type Builder = SessionLocationTypeBuilder;
+    const NAME: &'static str = "SessionLocationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SessionLocationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "City" => builder.city = map.next_value()?,
+            "Country" => builder.country = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SessionLocationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The policy for allowed types of authentication in a user pool. To activate this setting,
 /// your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SignInPolicyType {
@@ -7976,11 +10752,43 @@ impl SignInPolicyTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SignInPolicyType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
+    type Builder = SignInPolicyTypeBuilder;
+    const NAME: &'static str = "SignInPolicyType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SignInPolicyTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AllowedFirstAuthFactors" => {
+                builder.allowed_first_auth_factors = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SignInPolicyTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// User pool configuration for delivery of SMS messages with Amazon Simple Notification
 /// Service. To send SMS messages with Amazon SNS in the Amazon Web Services Region that you
 /// want, the Amazon Cognito user pool uses an Identity and Access Management (IAM) role in your
 /// Amazon Web Services account.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsConfigurationType {
@@ -8087,8 +10895,41 @@ impl SmsConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
+    type Builder = SmsConfigurationTypeBuilder;
+    const NAME: &'static str = "SmsConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SmsConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SnsCallerArn" => builder.sns_caller_arn = map.next_value()?,
+            "ExternalId" => builder.external_id = map.next_value()?,
+            "SnsRegion" => builder.sns_region = map.next_value()?,
+            "EumsSms" => builder.eums_sms = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SmsConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The configuration of multi-factor authentication (MFA) with SMS messages in a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SmsMfaConfigType {
@@ -8151,9 +10992,42 @@ impl SmsMfaConfigTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
+    type Builder = SmsMfaConfigTypeBuilder;
+    const NAME: &'static str = "SmsMfaConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SmsMfaConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SmsAuthenticationMessage" => {
+                builder.sms_authentication_message = map.next_value()?;
+            }
+            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SmsMfaConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Settings for time-based one-time password (TOTP) multi-factor authentication (MFA) in a user
 /// pool. Enables and disables availability of this feature.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaConfigType {
@@ -8192,12 +11066,41 @@ impl SoftwareTokenMfaConfigTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
+    type Builder = SoftwareTokenMfaConfigTypeBuilder;
+    const NAME: &'static str = "SoftwareTokenMfaConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SoftwareTokenMfaConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Enabled" => builder.enabled = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SoftwareTokenMfaConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user's preference for using time-based one-time password (TOTP) multi-factor
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
 /// MFA options are available. You can't turn off TOTP MFA for any of your users when MFA is
 /// required in your user pool; you can only set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SoftwareTokenMfaSettingsType {
@@ -8253,9 +11156,42 @@ impl SoftwareTokenMfaSettingsTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
+    type Builder = SoftwareTokenMfaSettingsTypeBuilder;
+    const NAME: &'static str = "SoftwareTokenMfaSettingsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SoftwareTokenMfaSettingsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Enabled" => builder.enabled = map.next_value()?,
+            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SoftwareTokenMfaSettingsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The minimum and maximum length values of an attribute that is of the string type, for
 /// example `custom:department`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StringAttributeConstraintsType {
@@ -8310,11 +11246,41 @@ impl StringAttributeConstraintsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
+    type Builder = StringAttributeConstraintsTypeBuilder;
+    const NAME: &'static str = "StringAttributeConstraintsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StringAttributeConstraintsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "MinLength" => builder.min_length = map.next_value()?,
+            "MaxLength" => builder.max_length = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StringAttributeConstraintsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The details of a set of terms documents. For more information, see [Terms
 /// documents](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-terms-documents).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TermsDescriptionType {
     /// The ID of the requested terms documents.
@@ -8334,14 +11300,14 @@ pub struct TermsDescriptionType {
     /// or a Java `Date` object.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[cfg_attr(test, serde(serialize_with = "cognito_idp_runtime::wire::serialize"))]
     pub creation_date: DateTime,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[cfg_attr(test, serde(serialize_with = "cognito_idp_runtime::wire::serialize"))]
     pub last_modified_date: DateTime,
 }
 impl TermsDescriptionType {
@@ -8445,11 +11411,52 @@ impl TermsDescriptionTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
+    type Builder = TermsDescriptionTypeBuilder;
+    const NAME: &'static str = "TermsDescriptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TermsDescriptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "TermsId" => builder.terms_id = map.next_value()?,
+            "TermsName" => builder.terms_name = map.next_value()?,
+            "Enforcement" => builder.enforcement = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TermsDescriptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The details of a set of terms documents. For more information, see [Terms
 /// documents](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-terms-documents).
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TermsType {
     /// The ID of the terms documents.
@@ -8484,21 +11491,20 @@ pub struct TermsType {
     /// "https://terms.example.com/es"`.
     ///
     /// Required.
-    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub links: HashMap<String, String>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[cfg_attr(test, serde(serialize_with = "cognito_idp_runtime::wire::serialize"))]
     pub creation_date: DateTime,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[cfg_attr(test, serde(serialize_with = "cognito_idp_runtime::wire::serialize"))]
     pub last_modified_date: DateTime,
 }
 impl TermsType {
@@ -8674,10 +11680,60 @@ impl TermsTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for TermsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TermsType {
+    type Builder = TermsTypeBuilder;
+    const NAME: &'static str = "TermsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TermsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "TermsId" => builder.terms_id = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "TermsName" => builder.terms_name = map.next_value()?,
+            "TermsSource" => builder.terms_source = map.next_value()?,
+            "Enforcement" => builder.enforcement = map.next_value()?,
+            "Links" => {
+                builder.links = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TermsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
 /// `RefreshTokenValidity`, set and display the duration of ID, access, and refresh tokens for
 /// an app client. You can assign a separate token validity unit to each type of token.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TokenValidityUnitsType {
@@ -8752,46 +11808,84 @@ impl TokenValidityUnitsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
+    type Builder = TokenValidityUnitsTypeBuilder;
+    const NAME: &'static str = "TokenValidityUnitsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TokenValidityUnitsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "IdToken" => builder.id_token = map.next_value()?,
+            "RefreshToken" => builder.refresh_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TokenValidityUnitsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A container for the UI customization information for the hosted UI in a user pool.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UiCustomizationType {
     /// The ID of the user pool with hosted UI customizations.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The app client ID for your UI customization. When this value isn't present, the
     /// customization applies to all user pool app clients that don't have client-level settings..
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// A URL path to the hosted logo image of your UI customization.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub image_url: Option<String>,
     /// The CSS values in the UI customization.
-    #[serde(rename = "CSS", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "CSS", skip_serializing_if = "Option::is_none"))]
     pub css: Option<String>,
     /// The CSS version number.
-    #[serde(rename = "CSSVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "CSSVersion", skip_serializing_if = "Option::is_none")
+    )]
     pub css_version: Option<String>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
 }
@@ -8924,12 +12018,56 @@ impl UiCustomizationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UiCustomizationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
+    type Builder = UiCustomizationTypeBuilder;
+    const NAME: &'static str = "UiCustomizationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UiCustomizationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ImageUrl" => builder.image_url = map.next_value()?,
+            "CSS" => builder.css = map.next_value()?,
+            "CSSVersion" => builder.css_version = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UiCustomizationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The settings for updates to user attributes. These settings include the property
 /// `AttributesRequireVerificationBeforeUpdate`, a user-pool setting that tells Amazon Cognito
 /// how to handle changes to the value of your users' email address and phone number attributes.
 /// For more information, see [Verifying updates to email addresses and phone
 /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserAttributeUpdateSettingsType {
@@ -8988,10 +12126,41 @@ impl UserAttributeUpdateSettingsTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
+    type Builder = UserAttributeUpdateSettingsTypeBuilder;
+    const NAME: &'static str = "UserAttributeUpdateSettingsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserAttributeUpdateSettingsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AttributesRequireVerificationBeforeUpdate" => {
+                builder.attributes_require_verification_before_update = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserAttributeUpdateSettingsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Contextual data, such as the user's device fingerprint, IP address, or location, used for
 /// evaluating the risk of an unexpected event by Amazon Cognito threat protection.
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserContextDataType {
@@ -9058,47 +12227,85 @@ impl UserContextDataTypeBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UserContextDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
+    type Builder = UserContextDataTypeBuilder;
+    const NAME: &'static str = "UserContextDataType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserContextDataTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IpAddress" => builder.ip_address = map.next_value()?,
+            "EncodedData" => builder.encoded_data = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserContextDataTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
 /// more information, see [Importing users into user pools from a CSV
 /// file](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserImportJobType {
     /// The friendly name of the user import job.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub job_name: Option<String>,
     /// The ID of the user import job.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub job_id: Option<String>,
     /// The ID of the user pool that the users are being imported into.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The pre-signed URL target for uploading the CSV file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub pre_signed_url: Option<String>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The date when the user import job was started.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub start_date: Option<DateTime>,
     /// The date when the user import job was completed.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub completion_date: Option<DateTime>,
     /// The status of the user import job. One of the following:
@@ -9113,30 +12320,30 @@ pub struct UserImportJobType {
     /// - `Failed` - The job has stopped due to an error.
     /// - `Expired` - You created a job, but did not start the job within 24-48 hours. All data
     ///   associated with the job was deleted, and the job can't be started.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<UserImportJobStatusType>,
     /// The role Amazon Resource Name (ARN) for the Amazon CloudWatch Logging role for the user
     /// import job. For more information, see "Creating the CloudWatch Logs IAM Role" in the Amazon
     /// Cognito Developer Guide.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cloud_watch_logs_role_arn: Option<String>,
     /// The number of users that were successfully imported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub imported_users: Option<i64>,
     /// The number of users that were skipped.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub skipped_users: Option<i64>,
     /// The number of users that couldn't be imported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub failed_users: Option<i64>,
     /// The message returned when the user import job is completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub completion_message: Option<String>,
     /// The password hashing algorithm used to generate the hashes in the CSV file for this import
     /// job.
     ///
     /// Valid values: `BCRYPT` \| `SCRYPT` \| `ARGON2ID` \| `PBKDF2_SHA256`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub password_hashing_algorithm: Option<PasswordHashingAlgorithmType>,
 }
 impl UserImportJobType {
@@ -9332,6 +12539,64 @@ impl UserImportJobTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserImportJobType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
+    type Builder = UserImportJobTypeBuilder;
+    const NAME: &'static str = "UserImportJobType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserImportJobTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "JobName" => builder.job_name = map.next_value()?,
+            "JobId" => builder.job_id = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "PreSignedUrl" => builder.pre_signed_url = map.next_value()?,
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "StartDate" => {
+                builder.start_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CompletionDate" => {
+                builder.completion_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "Status" => builder.status = map.next_value()?,
+            "CloudWatchLogsRoleArn" => {
+                builder.cloud_watch_logs_role_arn = map.next_value()?;
+            }
+            "ImportedUsers" => builder.imported_users = map.next_value()?,
+            "SkippedUsers" => builder.skipped_users = map.next_value()?,
+            "FailedUsers" => builder.failed_users = map.next_value()?,
+            "CompletionMessage" => builder.completion_message = map.next_value()?,
+            "PasswordHashingAlgorithm" => {
+                builder.password_hashing_algorithm = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserImportJobTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Contains settings for activation of threat protection, including the operating mode and
 /// additional authentication types. To log user security information but take no action, set to
 /// `AUDIT`. To configure automatic security responses to potentially unwanted traffic to your
@@ -9341,7 +12606,8 @@ impl UserImportJobTypeBuilder {
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
 /// To activate this setting, your user pool must be on the [Plus
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolAddOnsType {
@@ -9415,22 +12681,54 @@ impl UserPoolAddOnsTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
+    type Builder = UserPoolAddOnsTypeBuilder;
+    const NAME: &'static str = "UserPoolAddOnsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolAddOnsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AdvancedSecurityMode" => builder.advanced_security_mode = map.next_value()?,
+            "AdvancedSecurityAdditionalFlows" => {
+                builder.advanced_security_additional_flows = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolAddOnsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// A short description of a user pool app client.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolClientDescription {
     /// The app client ID.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// The ID of the user pool that's associated with the app client.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The app client name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_name: Option<String>,
 }
 impl UserPoolClientDescription {
@@ -9506,27 +12804,58 @@ impl UserPoolClientDescriptionBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
+    type Builder = UserPoolClientDescriptionBuilder;
+    const NAME: &'static str = "UserPoolClientDescription";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolClientDescriptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientName" => builder.client_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolClientDescriptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The configuration of a user pool client.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolClientType {
     /// The ID of the user pool associated with the app client.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The name of the app client.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_name: Option<String>,
     /// The ID of the app client.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_id: Option<String>,
     /// The app client secret.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret: Option<String>,
     /// The Amazon Resource Name (ARN) of the [Amazon Web Services Secrets
     /// Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html) secret that
@@ -9535,24 +12864,28 @@ pub struct UserPoolClientType {
     /// object with `userPoolId`, `userPoolClientId`, and `clientSecretValue` fields. Use
     /// `clientSecretValue` as the app client secret. Amazon Cognito returns this ARN instead of
     /// `ClientSecret` for app clients whose secret it manages in Secrets Manager.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret_arn: Option<String>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// The refresh token time limit. After this limit expires, your user can't use their refresh
@@ -9568,7 +12901,7 @@ pub struct UserPoolClientType {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your refresh tokens
     /// are valid for 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub refresh_token_validity: Option<i32>,
     /// The access token time limit. After this limit expires, your user can't use their access
     /// token. To specify the time unit for `AccessTokenValidity` as `seconds`, `minutes`, `hours`,
@@ -9582,7 +12915,7 @@ pub struct UserPoolClientType {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your access tokens
     /// are valid for one hour.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub access_token_validity: Option<i32>,
     /// The ID token time limit. After this limit expires, your user can't use their ID token. To
     /// specify the time unit for `IdTokenValidity` as `seconds`, `minutes`, `hours`, or `days`, set
@@ -9596,12 +12929,12 @@ pub struct UserPoolClientType {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your ID tokens are
     /// valid for one hour.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub id_token_validity: Option<i32>,
     /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
     /// `RefreshTokenValidity`, set and display the duration of ID, access, and refresh tokens for
     /// an app client. You can assign a separate token validity unit to each type of token.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_validity_units: Option<TokenValidityUnitsType>,
     /// The list of user attributes that you want your app client to have read access to. After your
     /// user authenticates in your app, their access token authorizes them to read their own
@@ -9613,7 +12946,7 @@ pub struct UserPoolClientType {
     /// `ReadAttributes` doesn't return any information. Amazon Cognito only populates
     /// `ReadAttributes` in the API response if you have specified your own custom set of read
     /// attributes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub read_attributes: Option<Vec<String>>,
     /// The list of user attributes that you want your app client to have write access to. After
     /// your user authenticates in your app, their access token authorizes them to set or modify
@@ -9631,7 +12964,7 @@ pub struct UserPoolClientType {
     /// write access to a mapped attribute, Amazon Cognito throws an error when it tries to update
     /// the attribute. For more information, see [Specifying IdP Attribute Mappings for Your user
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub write_attributes: Option<Vec<String>>,
     /// The [authentication
     /// flows](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html)
@@ -9676,7 +13009,7 @@ pub struct UserPoolClientType {
     /// or `USER_PASSWORD_AUTH`. You can't assign these legacy `ExplicitAuthFlows` values to user
     /// pool clients at the same time as values that begin with `ALLOW_`, like
     /// `ALLOW_USER_SRP_AUTH`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     /// A list of provider names for the identity providers (IdPs) that are supported on this
     /// client. The following are supported: `COGNITO`, `Facebook`, `Google`, `SignInWithApple`, and
@@ -9690,7 +13023,7 @@ pub struct UserPoolClientType {
     /// Amazon Web Services SDK. The only way to prevent SDK-based authentication is to block access
     /// with a [WAF
     /// rule](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-waf.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub supported_identity_providers: Option<Vec<String>>,
     /// A list of allowed redirect (callback) URLs for the IdPs.
     ///
@@ -9707,10 +13040,16 @@ pub struct UserPoolClientType {
     /// You can specify custom TCP ports for your callback URLs.
     ///
     /// App callback URLs such as myapp://example are also supported.
-    #[serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")
+    )]
     pub callback_urls: Option<Vec<String>>,
     /// A list of allowed logout URLs for the IdPs.
-    #[serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")
+    )]
     pub logout_urls: Option<Vec<String>>,
     /// The default redirect URI. Must be in the `CallbackURLs` list.
     ///
@@ -9727,7 +13066,10 @@ pub struct UserPoolClientType {
     /// You can specify custom TCP ports for your callback URLs.
     ///
     /// App callback URLs such as myapp://example are also supported.
-    #[serde(rename = "DefaultRedirectURI", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "DefaultRedirectURI", skip_serializing_if = "Option::is_none")
+    )]
     pub default_redirect_uri: Option<String>,
     /// The OAuth grant types that you want your app client to generate. To create an app client
     /// that generates client credentials grants, you must add `client_credentials` as the only
@@ -9739,13 +13081,13 @@ pub struct UserPoolClientType {
     ///   to your user.
     /// - **client_credentials**: Issue the access token from the `/oauth2/token` endpoint directly to
     ///   a non-person user using a combination of the client ID and client secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     /// The OAuth 2.0 scopes that you want your app client to support. Can include standard OAuth
     /// scopes like `phone`, `email`, `openid`, and `profile`. Can also include the
     /// `aws.cognito.signin.user.admin` scope that authorizes user profile self-service operations
     /// and custom scopes from resource servers.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub allowed_o_auth_scopes: Option<Vec<String>>,
     /// Set to `true` to use OAuth 2.0 authorization server features in your app client.
     ///
@@ -9763,7 +13105,7 @@ pub struct UserPoolClientType {
     /// `UpdateUserPoolClient` API request. If you don't set a value for
     /// `AllowedOAuthFlowsUserPoolClient` in a request with the CLI or SDKs, it defaults to `false`.
     /// When `false`, only SDK-based API sign-in is permitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub allowed_o_auth_flows_user_pool_client: Option<bool>,
     /// The user pool analytics configuration for collecting metrics and sending them to your Amazon
     /// Pinpoint campaign.
@@ -9772,7 +13114,7 @@ pub struct UserPoolClientType {
     /// > only support sending events to Amazon Pinpoint projects in Amazon Web Services Region
     /// > us-east-1. In Regions where Amazon Pinpoint is available, user pools support sending events
     /// > to Amazon Pinpoint projects within that same Region.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub analytics_configuration: Option<AnalyticsConfigurationType>,
     /// When `ENABLED`, suppresses messages that might indicate a valid user exists when someone
     /// attempts sign-in. This parameters sets your preference for the errors and responses that you
@@ -9784,11 +13126,11 @@ pub struct UserPoolClientType {
     /// `UserNotFoundException` exception if the user doesn't exist in the user pool.
     ///
     /// Defaults to `LEGACY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
     /// Indicates whether token revocation is activated for the user pool client. When you create a
     /// new user pool client, token revocation is activated by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub enable_token_revocation: Option<bool>,
     /// When `EnablePropagateAdditionalUserContextData` is true, Amazon Cognito accepts an
     /// `IpAddress` value that you send in the `UserContextData` parameter. The `UserContextData`
@@ -9806,17 +13148,17 @@ pub struct UserPoolClientType {
     /// client secret. For more information about propagation of user context data, see [Adding user
     /// device and session data to API
     /// requests](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-adaptive-authentication.html#user-pool-settings-adaptive-authentication-device-fingerprint).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub enable_propagate_additional_user_context_data: Option<bool>,
     /// Amazon Cognito creates a session token for each API request in an authentication flow.
     /// `AuthSessionValidity` is the duration, in minutes, of that session token. Your user pool
     /// native user must respond to each authentication challenge before the session expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub auth_session_validity: Option<i32>,
     /// The configuration of your app client for refresh token rotation. When enabled, your app
     /// client issues new ID, access, and refresh tokens when users renew their sessions with
     /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub refresh_token_rotation: Option<RefreshTokenRotationType>,
     /// How the app client was created.
     ///
@@ -9825,7 +13167,7 @@ pub struct UserPoolClientType {
     /// - **DCR**: An application registered the app client through dynamic client registration. These
     ///   app clients don't support client secret operations such as `AddUserPoolClientSecret`, and
     ///   they can't hold the `aws.cognito/dcr/register` scope.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_type: Option<ClientTypeType>,
 }
 impl UserPoolClientType {
@@ -10313,48 +13655,128 @@ impl UserPoolClientTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolClientType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
+    type Builder = UserPoolClientTypeBuilder;
+    const NAME: &'static str = "UserPoolClientType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolClientTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientName" => builder.client_name = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            "ClientSecretArn" => builder.client_secret_arn = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "RefreshTokenValidity" => builder.refresh_token_validity = map.next_value()?,
+            "AccessTokenValidity" => builder.access_token_validity = map.next_value()?,
+            "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
+            "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
+            "ReadAttributes" => builder.read_attributes = map.next_value()?,
+            "WriteAttributes" => builder.write_attributes = map.next_value()?,
+            "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
+            "SupportedIdentityProviders" => {
+                builder.supported_identity_providers = map.next_value()?;
+            }
+            "CallbackURLs" => builder.callback_urls = map.next_value()?,
+            "LogoutURLs" => builder.logout_urls = map.next_value()?,
+            "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
+            "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
+            "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
+            "AllowedOAuthFlowsUserPoolClient" => {
+                builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
+            }
+            "AnalyticsConfiguration" => {
+                builder.analytics_configuration = map.next_value()?;
+            }
+            "PreventUserExistenceErrors" => {
+                builder.prevent_user_existence_errors = map.next_value()?;
+            }
+            "EnableTokenRevocation" => {
+                builder.enable_token_revocation = map.next_value()?;
+            }
+            "EnablePropagateAdditionalUserContextData" => {
+                builder.enable_propagate_additional_user_context_data = map.next_value()?;
+            }
+            "AuthSessionValidity" => builder.auth_session_validity = map.next_value()?,
+            "RefreshTokenRotation" => builder.refresh_token_rotation = map.next_value()?,
+            "ClientType" => builder.client_type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolClientTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A short description of a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolDescriptionType {
     /// The user pool ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// The user pool name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
     /// possible stages of user pool operations. Triggers can modify the outcome of the operations
     /// that invoked them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub lambda_config: Option<LambdaConfigType>,
     /// The user pool status.
     ///
     /// **Deprecated.** This property is no longer available.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<StatusType>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// A list of Amazon Web Services Regions where replicas of this user pool exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub replica_regions: Option<Vec<String>>,
 }
 impl UserPoolDescriptionType {
@@ -10460,9 +13882,53 @@ impl UserPoolDescriptionTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
+    type Builder = UserPoolDescriptionTypeBuilder;
+    const NAME: &'static str = "UserPoolDescriptionType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolDescriptionTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Id" => builder.id = map.next_value()?,
+            "Name" => builder.name = map.next_value()?,
+            "LambdaConfig" => builder.lambda_config = map.next_value()?,
+            "Status" => builder.status = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "ReplicaRegions" => builder.replica_regions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolDescriptionTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A list of user pool policies. Contains the policy that sets password-complexity
 /// requirements.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolPolicyType {
@@ -10517,14 +13983,44 @@ impl UserPoolPolicyTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
+    type Builder = UserPoolPolicyTypeBuilder;
+    const NAME: &'static str = "UserPoolPolicyType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolPolicyTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "PasswordPolicy" => builder.password_policy = map.next_value()?,
+            "SignInPolicy" => builder.sign_in_policy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolPolicyTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolReplicaType {
     /// The Amazon Web Services Region where the replica is located.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub region_name: Option<String>,
     /// The current status of the replica.
     ///
@@ -10533,7 +14029,7 @@ pub struct UserPoolReplicaType {
     ///   Administrator configuration operations are supported.
     /// - **ACTIVE**: The replica is available for both end-user and administrator operations.
     /// - **DELETING**: The replica is being deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<ReplicaStatusType>,
     /// The role of the user pool replica that determines which API operations are enabled.
     ///
@@ -10542,10 +14038,10 @@ pub struct UserPoolReplicaType {
     ///   operations. Generally, only administrator operations that set configurations specific to the
     ///   replica, and only end-user operations that do not create or change attributes of a user are
     ///   supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub role: Option<ReplicaRoleType>,
     /// The Amazon Resource Name (ARN) of the replica user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_arn: Option<String>,
 }
 impl UserPoolReplicaType {
@@ -10615,8 +14111,41 @@ impl UserPoolReplicaTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
+    type Builder = UserPoolReplicaTypeBuilder;
+    const NAME: &'static str = "UserPoolReplicaType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolReplicaTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RegionName" => builder.region_name = map.next_value()?,
+            "Status" => builder.status = map.next_value()?,
+            "Role" => builder.role = map.next_value()?,
+            "UserPoolArn" => builder.user_pool_arn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolReplicaTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The pool-wide token session settings for a user pool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UserPoolTokenSessionConfigType {
@@ -10666,21 +14195,50 @@ impl UserPoolTokenSessionConfigTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
+    type Builder = UserPoolTokenSessionConfigTypeBuilder;
+    const NAME: &'static str = "UserPoolTokenSessionConfigType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolTokenSessionConfigTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "MaxPerUser" => builder.max_per_user = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolTokenSessionConfigTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The configuration of a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserPoolType {
     /// The ID of the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// The name of the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// A list of user pool policies. Contains the policy that sets password-complexity
     /// requirements.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub policies: Option<UserPoolPolicyType>,
     /// When active, `DeletionProtection` prevents accidental deletion of your user pool. Before you
     /// can delete a user pool that you have protected against deletion, you must deactivate this
@@ -10690,34 +14248,38 @@ pub struct UserPoolType {
     /// Cognito returns an `InvalidParameterException` error. To delete a protected user pool, send
     /// a new `DeleteUserPool` request after you deactivate deletion protection in an
     /// `UpdateUserPool` API request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub deletion_protection: Option<DeletionProtectionType>,
     /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
     /// possible stages of user pool operations. Triggers can modify the outcome of the operations
     /// that invoked them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub lambda_config: Option<LambdaConfigType>,
     /// This parameter is no longer used.
     ///
     /// **Deprecated.** This property is no longer available.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<StatusType>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub last_modified_date: Option<DateTime>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub creation_date: Option<DateTime>,
     /// A list of the user attributes and their properties in your user pool. The attribute schema
@@ -10728,42 +14290,42 @@ pub struct UserPoolType {
     /// Developer-only attributes are a legacy feature of user pools, and are read-only to all app
     /// clients. You can create and update developer-only attributes only with IAM-authenticated API
     /// operations. Use app client read/write permissions instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub schema_attributes: Option<Vec<SchemaAttributeType>>,
     /// The attributes that are auto-verified in a user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub auto_verified_attributes: Option<Vec<VerifiedAttributeType>>,
     /// Attributes supported as an alias for this user pool. An alias is an attribute that users can
     /// enter as an alternative username. Possible values: **phone_number**, **email**, or
     /// **preferred_username**.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub alias_attributes: Option<Vec<AliasAttributeType>>,
     /// Specifies whether a user can use an email address or phone number as a username when they
     /// sign up.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub username_attributes: Option<Vec<UsernameAttributeType>>,
     /// This parameter is no longer used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub sms_verification_message: Option<String>,
     /// This parameter is no longer used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email_verification_message: Option<String>,
     /// This parameter is no longer used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email_verification_subject: Option<String>,
     /// The template for the verification message that your user pool delivers to users who set an
     /// email address or phone number attribute.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub verification_message_template: Option<VerificationMessageTemplateType>,
     /// The contents of the SMS authentication message.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub sms_authentication_message: Option<String>,
     /// The settings for updates to user attributes. These settings include the property
     /// `AttributesRequireVerificationBeforeUpdate`, a user-pool setting that tells Amazon Cognito
     /// how to handle changes to the value of your users' email address and phone number attributes.
     /// For more information, see [Verifying updates to email addresses and phone
     /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettingsType>,
     /// Can be one of the following values:
     ///
@@ -10771,36 +14333,32 @@ pub struct UserPoolType {
     /// - `ON` - MFA tokens are required for all user registrations. You can only specify required
     ///   when you're initially creating a user pool.
     /// - `OPTIONAL` - Users have the option when registering to create an MFA token.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub mfa_configuration: Option<UserPoolMfaType>,
     /// The device-remembering configuration for a user pool. A null value indicates that you have
     /// deactivated device remembering in your user pool.
     ///
     /// > **Note:** When you provide a value for any `DeviceConfiguration` field, you activate the
     /// > Amazon Cognito device-remembering feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub device_configuration: Option<DeviceConfigurationType>,
     /// A number estimating the size of the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_number_of_users: Option<i32>,
     /// The email configuration of your user pool. The email configuration type sets your preferred
     /// sending method, Amazon Web Services Region, and sender for messages from your user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email_configuration: Option<EmailConfigurationType>,
     /// User pool configuration for delivery of SMS messages with Amazon Simple Notification
     /// Service. To send SMS messages with Amazon SNS in the Amazon Web Services Region that you
     /// want, the Amazon Cognito user pool uses an Identity and Access Management (IAM) role in your
     /// Amazon Web Services account.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub sms_configuration: Option<SmsConfigurationType>,
     /// The tags that are assigned to the user pool. A tag is a label that you can apply to user
     /// pools to categorize and manage them in different ways, such as by purpose, owner,
     /// environment, or other criteria.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_tags: Option<HashMap<String, String>>,
     /// The reason why the SMS configuration can't send the messages to your users.
     ///
@@ -10815,15 +14373,15 @@ pub struct UserPoolType {
     ///   user creating the user pool doesn’t have SNS permissions. To learn how to move your Amazon
     ///   Web Services account out of the sandbox, see [Moving out of the SMS
     ///   sandbox](https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox-moving-to-production.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub sms_configuration_failure: Option<String>,
     /// Deprecated. Review error codes from API requests with
     /// `EventSource:cognito-idp.amazonaws.com` in CloudTrail for information about problems with
     /// user pool email configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email_configuration_failure: Option<String>,
     /// The domain prefix, if the user pool has a domain associated with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub domain: Option<String>,
     /// A custom domain name that you provide to Amazon Cognito. This parameter applies only if you
     /// use a custom domain to host the sign-up and sign-in pages for your application. An example
@@ -10832,10 +14390,10 @@ pub struct UserPoolType {
     /// For more information about adding a custom domain to your user pool, see [Using Your Own
     /// Domain for the Hosted
     /// UI](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-add-custom-domain.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub custom_domain: Option<String>,
     /// The configuration for `AdminCreateUser` requests.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub admin_create_user_config: Option<AdminCreateUserConfigType>,
     /// Contains settings for activation of threat protection, including the operating mode and
     /// additional authentication types. To log user security information but take no action, set to
@@ -10846,7 +14404,7 @@ pub struct UserPoolType {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
     /// To activate this setting, your user pool must be on the [Plus
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_add_ons: Option<UserPoolAddOnsType>,
     /// The dynamic client registration configuration for the user pool. With dynamic client
     /// registration, applications can register their own app clients at runtime through the
@@ -10854,7 +14412,7 @@ pub struct UserPoolType {
     /// must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub dcr_configuration: Option<DcrConfigurationType>,
     /// Case sensitivity of the username input for the selected sign-in option. When case
     /// sensitivity is set to `False` (case insensitive), users can sign in with any combination of
@@ -10863,10 +14421,10 @@ pub struct UserPoolType {
     /// to `False` (case insensitive) as a best practice. When usernames and email addresses are
     /// case insensitive, Amazon Cognito treats any variation in case as the same user, and prevents
     /// a case variation from being assigned to the same attribute for a different user.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub username_configuration: Option<UsernameConfigurationType>,
     /// The Amazon Resource Name (ARN) of the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub arn: Option<String>,
     /// The available verified method a user can use to recover their password when they call
     /// `ForgotPassword`. You can use this setting to define a preferred method when a user has more
@@ -10874,19 +14432,19 @@ pub struct UserPoolType {
     /// recovery mechanism if the user also has SMS multi-factor authentication (MFA) activated. In
     /// the absence of this setting, Amazon Cognito uses the legacy behavior to determine the
     /// recovery method where SMS is preferred through email.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub account_recovery_setting: Option<AccountRecoverySettingType>,
     /// The user pool [feature
     /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html),
     /// or tier. This parameter determines the eligibility of the user pool for features like
     /// managed login, access-token customization, and threat protection. Defaults to `ESSENTIALS`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_tier: Option<UserPoolTierType>,
     /// The key configuration for the user pool, including encryption settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub key_configuration: Option<KeyConfigurationType>,
     /// The issuer configuration for the user pool, including token issuing settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub issuer_configuration: Option<IssuerConfigurationType>,
     /// The names of the authentication context class reference (ACR) levels for the user pool.
     /// Amazon Cognito always returns the effective configuration, with default names merged in for
@@ -10896,7 +14454,7 @@ pub struct UserPoolType {
     /// this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub acr_configuration: Option<HashMap<String, AcrLevelConfigType>>,
 }
 impl UserPoolType {
@@ -11461,40 +15019,146 @@ impl UserPoolTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserPoolType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
+    type Builder = UserPoolTypeBuilder;
+    const NAME: &'static str = "UserPoolType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserPoolTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Id" => builder.id = map.next_value()?,
+            "Name" => builder.name = map.next_value()?,
+            "Policies" => builder.policies = map.next_value()?,
+            "DeletionProtection" => builder.deletion_protection = map.next_value()?,
+            "LambdaConfig" => builder.lambda_config = map.next_value()?,
+            "Status" => builder.status = map.next_value()?,
+            "LastModifiedDate" => {
+                builder.last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "CreationDate" => {
+                builder.creation_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "SchemaAttributes" => builder.schema_attributes = map.next_value()?,
+            "AutoVerifiedAttributes" => {
+                builder.auto_verified_attributes = map.next_value()?;
+            }
+            "AliasAttributes" => builder.alias_attributes = map.next_value()?,
+            "UsernameAttributes" => builder.username_attributes = map.next_value()?,
+            "SmsVerificationMessage" => {
+                builder.sms_verification_message = map.next_value()?;
+            }
+            "EmailVerificationMessage" => {
+                builder.email_verification_message = map.next_value()?;
+            }
+            "EmailVerificationSubject" => {
+                builder.email_verification_subject = map.next_value()?;
+            }
+            "VerificationMessageTemplate" => {
+                builder.verification_message_template = map.next_value()?;
+            }
+            "SmsAuthenticationMessage" => {
+                builder.sms_authentication_message = map.next_value()?;
+            }
+            "UserAttributeUpdateSettings" => {
+                builder.user_attribute_update_settings = map.next_value()?;
+            }
+            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+            "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
+            "EstimatedNumberOfUsers" => {
+                builder.estimated_number_of_users = map.next_value()?;
+            }
+            "EmailConfiguration" => builder.email_configuration = map.next_value()?,
+            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+            "UserPoolTags" => {
+                builder.user_pool_tags = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "SmsConfigurationFailure" => {
+                builder.sms_configuration_failure = map.next_value()?;
+            }
+            "EmailConfigurationFailure" => {
+                builder.email_configuration_failure = map.next_value()?;
+            }
+            "Domain" => builder.domain = map.next_value()?,
+            "CustomDomain" => builder.custom_domain = map.next_value()?,
+            "AdminCreateUserConfig" => {
+                builder.admin_create_user_config = map.next_value()?;
+            }
+            "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
+            "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
+            "UsernameConfiguration" => builder.username_configuration = map.next_value()?,
+            "Arn" => builder.arn = map.next_value()?,
+            "AccountRecoverySetting" => {
+                builder.account_recovery_setting = map.next_value()?;
+            }
+            "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
+            "KeyConfiguration" => builder.key_configuration = map.next_value()?,
+            "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
+            "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserPoolTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// A user profile in a Amazon Cognito user pool.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UserType {
     /// The user's username.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub username: Option<String>,
     /// Names and values of a user's attributes, for example `email`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub attributes: Option<Vec<AttributeType>>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub user_create_date: Option<DateTime>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub user_last_modified_date: Option<DateTime>,
     /// Indicates whether the user's account is enabled or disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub enabled: Option<bool>,
     /// The user status. This can be one of the following:
     ///
@@ -11508,10 +15172,13 @@ pub struct UserType {
     ///   doing anything else.
     ///
     /// The statuses `ARCHIVED`, `UNKNOWN`, and `COMPROMISED` are no longer used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_status: Option<UserStatusType>,
     /// The user's MFA configuration.
-    #[serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")
+    )]
     pub mfa_options: Option<Vec<MfaOptionType>>,
 }
 impl UserType {
@@ -11643,8 +15310,52 @@ impl UserTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for UserType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UserType {
+    type Builder = UserTypeBuilder;
+    const NAME: &'static str = "UserType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UserTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "Attributes" => builder.attributes = map.next_value()?,
+            "UserCreateDate" => {
+                builder.user_create_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "UserLastModifiedDate" => {
+                builder.user_last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "Enabled" => builder.enabled = map.next_value()?,
+            "UserStatus" => builder.user_status = map.next_value()?,
+            "MFAOptions" => builder.mfa_options = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UserTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The configuration of a user pool for username case sensitivity.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UsernameConfigurationType {
@@ -11703,9 +15414,39 @@ impl UsernameConfigurationTypeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
+    type Builder = UsernameConfigurationTypeBuilder;
+    const NAME: &'static str = "UsernameConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UsernameConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CaseSensitive" => builder.case_sensitive = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UsernameConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The template for the verification message that your user pool delivers to users who set an
 /// email address or phone number attribute.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerificationMessageTemplateType {
@@ -11849,6 +15590,40 @@ impl VerificationMessageTemplateTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
+    type Builder = VerificationMessageTemplateTypeBuilder;
+    const NAME: &'static str = "VerificationMessageTemplateType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut VerificationMessageTemplateTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SmsMessage" => builder.sms_message = map.next_value()?,
+            "EmailMessage" => builder.email_message = map.next_value()?,
+            "EmailSubject" => builder.email_subject = map.next_value()?,
+            "EmailMessageByLink" => builder.email_message_by_link = map.next_value()?,
+            "EmailSubjectByLink" => builder.email_subject_by_link = map.next_value()?,
+            "DefaultEmailOption" => builder.default_email_option = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: VerificationMessageTemplateTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// Settings for authentication (MFA) with passkey, or webauthN, biometric and security-key
 /// devices in a user pool. Configures the following:
 ///
@@ -11856,7 +15631,8 @@ impl VerificationMessageTemplateTypeBuilder {
 /// - The user pool relying-party ID. This is the domain, typically your user pool domain, that
 ///   user's passkey providers should trust as a receiver of passkey authentication.
 /// - The providers that you want to allow as origins for passkey authentication.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnConfigurationType {
@@ -11947,11 +15723,42 @@ impl WebAuthnConfigurationTypeBuilder {
         }
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
+    type Builder = WebAuthnConfigurationTypeBuilder;
+    const NAME: &'static str = "WebAuthnConfigurationType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnConfigurationTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
+            "UserVerification" => builder.user_verification = map.next_value()?,
+            "FactorConfiguration" => builder.factor_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnConfigurationTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The details of a passkey, or webauthN, biometric or security-key authentication factor for a
 /// user.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct WebAuthnCredentialDescription {
     /// The unique identifier of the passkey credential.
@@ -11969,7 +15776,7 @@ pub struct WebAuthnCredentialDescription {
     /// The general category of the passkey authenticator. Can be a platform, or on-device
     /// authenticator like a built-in fingerprint scanner, or a cross-platform device that's not
     /// attached to the device like a Bluetooth security key.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub authenticator_attachment: Option<String>,
     /// Information about the transport methods of the passkey credential, for example USB or
     /// Bluetooth Low Energy.
@@ -11981,7 +15788,7 @@ pub struct WebAuthnCredentialDescription {
     /// or a Java `Date` object.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[cfg_attr(test, serde(serialize_with = "cognito_idp_runtime::wire::serialize"))]
     pub created_at: DateTime,
 }
 impl WebAuthnCredentialDescription {
@@ -12100,12 +15907,56 @@ impl WebAuthnCredentialDescriptionBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
+    type Builder = WebAuthnCredentialDescriptionBuilder;
+    const NAME: &'static str = "WebAuthnCredentialDescription";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnCredentialDescriptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CredentialId" => builder.credential_id = map.next_value()?,
+            "FriendlyCredentialName" => {
+                builder.friendly_credential_name = map.next_value()?;
+            }
+            "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
+            "AuthenticatorAttachment" => {
+                builder.authenticator_attachment = map.next_value()?;
+            }
+            "AuthenticatorTransports" => {
+                builder.authenticator_transports = map.next_value()?;
+            }
+            "CreatedAt" => {
+                builder.created_at = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnCredentialDescriptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// A user's preference for using passkey, or WebAuthn, multi-factor authentication (MFA). Turns
 /// passkey MFA on and off for the user. Unlike other MFA settings types, this type doesn't
 /// include a `PreferredMfa` option because passkey MFA applies only when passkey is the first
 /// authentication factor.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebAuthnMfaSettingsType {
@@ -12145,6 +15996,37 @@ impl WebAuthnMfaSettingsTypeBuilder {
         WebAuthnMfaSettingsType {
             enabled: self.enabled,
         }
+    }
+}
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
+    type Builder = WebAuthnMfaSettingsTypeBuilder;
+    const NAME: &'static str = "WebAuthnMfaSettingsType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut WebAuthnMfaSettingsTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Enabled" => builder.enabled = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: WebAuthnMfaSettingsTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]

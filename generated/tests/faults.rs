@@ -475,3 +475,59 @@ async fn construction_errors_send_nothing() {
     ));
     assert!(stub.seen().is_empty());
 }
+
+/// Every span and event field, as text.
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a Mutex<String>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.lock().unwrap().push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        self.0.lock().unwrap().push_str(&format!("[{}] ", span.metadata().name()));
+        span.record(&mut Fields(&self.0));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Fields(&self.0));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        event.record(&mut Fields(&self.0));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn tracing_names_calls_but_never_secrets() {
+    let tokens = r#"{"AuthenticationResult":{"AccessToken":"eyJ-secret-access","RefreshToken":"eyJ-secret-refresh"}}"#;
+    let stub = Stub::start(vec![error(400, "NotAuthorizedException"), json(200, tokens)]).await;
+    let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
+    let log = Arc::new(Mutex::new(String::new()));
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(Capture(log.clone())));
+    for _ in 0..2 {
+        let _ = client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .client_id("app")
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("PASSWORD", "hunter2-tracing")
+            .send()
+            .await;
+    }
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("operation=\"InitiateAuth\""), "{log}");
+    assert!(log.contains("status=400") && log.contains("NotAuthorizedException"), "{log}");
+    for secret in ["hunter2-tracing", "eyJ-secret", "stub-secret-key"] {
+        assert!(!log.contains(secret), "{secret} shows in the trace: {log}");
+    }
+}

@@ -84,12 +84,19 @@ pub fn structure(
         None => TokenStream::new(),
     };
     let builder_name = format_ident!("{}Builder", s.name);
-    let (serde_derives, test_derives) = serde_derives(s, imports);
+    let serialize = if serialized(s) {
+        imports.external("serde::Serialize");
+        quote!(#[derive(Serialize)])
+    } else {
+        quote!(#[cfg_attr(test, derive(serde::Serialize))])
+    };
+    let rename_all = serde_attr(serialized(s), quote!(rename_all = "PascalCase"));
+    let read_fields = read_fields(service, s, imports);
     quote! {
         #doc_attrs
-        #[derive(Clone, #derive_debug PartialEq, #serde_derives)]
-        #test_derives
-        #[serde(rename_all = "PascalCase")]
+        #[derive(Clone, #derive_debug PartialEq)]
+        #serialize
+        #rename_all
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -108,6 +115,7 @@ pub fn structure(
         #debug
         #error
         #builder
+        #read_fields
     }
 }
 
@@ -144,24 +152,90 @@ pub fn member_docs(m: &Member) -> Vec<String> {
     lines
 }
 
-/// `Serialize` for what is sent, `Deserialize` for what is received; the other direction only
-/// for the crate's own round-trip tests.
-fn serde_derives(s: &Structure, imports: &mut Imports) -> (TokenStream, TokenStream) {
-    let unreachable = !s.wire.sent && !s.wire.received;
-    let mut derives = TokenStream::new();
-    let mut test_only = Vec::new();
-    for (needed, name) in [(s.wire.sent, "Serialize"), (s.wire.received, "Deserialize")] {
-        if needed || unreachable {
-            imports.external(&format!("serde::{name}"));
-            let name = format_ident!("{name}");
-            derives.extend(quote!(#name,));
+/// Whether the structure is sent, so derives `Serialize` in every build (else only in tests).
+fn serialized(s: &Structure) -> bool {
+    s.wire.sent || !s.wire.received
+}
+
+/// Whether the structure is received, so reads itself in every build (else only in tests).
+fn deserialized(s: &Structure) -> bool {
+    s.wire.received || !s.wire.sent
+}
+
+/// A serde attribute, applied in every build or only under `cfg(test)`.
+fn serde_attr(always: bool, inner: TokenStream) -> TokenStream {
+    if always {
+        quote!(#[serde(#inner)])
+    } else {
+        quote!(#[cfg_attr(test, serde(#inner))])
+    }
+}
+
+/// `Deserialize` through the runtime's member-by-member reader: a `match` on the wire names
+/// into the builder, far less code than the derive.
+fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
+    let name = ident(&s.name);
+    let builder = format_ident!("{}Builder", s.name);
+    let label = &s.name;
+    let runtime = ident(super::RUNTIME);
+    let arms = s.members.iter().map(|m| {
+        let wire = &m.wire;
+        let field = ident(&m.field);
+        let read = if m.ty.needs_wire_helper() {
+            let ty = rust_type(service, &m.ty, &s.home, imports);
+            quote!(map.next_value::<Option<#runtime::wire::Wire<#ty>>>()?.map(|value| value.0))
+        } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
+            // Lenient: a value that is not a string is kept as its JSON text.
+            quote!(map.next_value::<Option<#runtime::wire::LenientStrings>>()?.map(|map| map.0))
         } else {
-            let name = format_ident!("{name}");
-            test_only.push(quote!(serde::#name));
+            quote!(map.next_value()?)
+        };
+        quote!(#wire => builder.#field = #read,)
+    });
+    let finish = if s.has_required() {
+        quote!(builder.build())
+    } else {
+        quote!(Ok(builder.build()))
+    };
+    let gate = (!deserialized(s)).then(|| quote!(#[cfg(test)]));
+    // An empty structure reads nothing into its builder.
+    let param = if s.members.is_empty() {
+        format_ident!("_builder")
+    } else {
+        format_ident!("builder")
+    };
+    quote! {
+        #gate
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #runtime::wire::deserialize_struct(deserializer)
+            }
+        }
+
+        #gate
+        impl #runtime::wire::ReadFields for #name {
+            type Builder = #builder;
+            const NAME: &'static str = #label;
+
+            fn read_field<'de, A: serde::de::MapAccess<'de>>(
+                #param: &mut #builder,
+                key: &str,
+                map: &mut A,
+            ) -> Result<(), A::Error> {
+                match key {
+                    #(#arms)*
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            }
+
+            fn finish(builder: #builder) -> Result<Self, #runtime::BuildError> {
+                #finish
+            }
         }
     }
-    let test_only = (!test_only.is_empty()).then(|| quote!(#[cfg_attr(test, derive(#(#test_only),*))]));
-    (derives, test_only.unwrap_or_default())
 }
 
 fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
@@ -175,28 +249,13 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         serde.push(quote!(rename = #wire));
     }
     if m.ty.needs_wire_helper() {
-        let with = format!("{}::wire", super::RUNTIME);
-        serde.push(quote!(with = #with));
-        if !m.required {
-            serde.push(quote!(default));
-        }
-    } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
-        // Lenient: a value that is not a string is kept as its JSON text.
-        let helper = if m.required {
-            "string_map"
-        } else {
-            "optional_string_map"
-        };
-        let with = format!("{}::wire::{helper}", super::RUNTIME);
-        serde.push(quote!(deserialize_with = #with));
-        if !m.required {
-            serde.push(quote!(default));
-        }
+        let with = format!("{}::wire::serialize", super::RUNTIME);
+        serde.push(quote!(serialize_with = #with));
     }
     if !m.required {
         serde.push(quote!(skip_serializing_if = "Option::is_none"));
     }
-    let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+    let serde = (!serde.is_empty()).then(|| serde_attr(serialized(s), quote!(#(#serde),*)));
     quote! {
         #doc_attrs
         #serde

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AccessDeniedException, InternalServerException, InvalidParameterException,
     LimitExceededException, ResourceNotFoundException, TooManyRequestsException,
@@ -31,8 +31,8 @@ use crate::types::ClientSecretDescriptorType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AddUserPoolClientSecretInput {
@@ -134,16 +134,49 @@ impl AddUserPoolClientSecretInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
+    type Builder = AddUserPoolClientSecretInputBuilder;
+    const NAME: &'static str = "AddUserPoolClientSecretInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AddUserPoolClientSecretInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AddUserPoolClientSecretInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from creating a new client secret.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AddUserPoolClientSecretOutput {
     /// The details of the newly created client secret, including its unique identifier and creation
     /// timestamp. The ClientSecretValue is only returned when Amazon Cognito generates the secret.
     /// For custom secrets that you provide, the ClientSecretValue is not included in the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret_descriptor: Option<ClientSecretDescriptorType>,
 }
 impl AddUserPoolClientSecretOutput {
@@ -181,6 +214,37 @@ impl AddUserPoolClientSecretOutputBuilder {
         AddUserPoolClientSecretOutput {
             client_secret_descriptor: self.client_secret_descriptor,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretOutput {
+    type Builder = AddUserPoolClientSecretOutputBuilder;
+    const NAME: &'static str = "AddUserPoolClientSecretOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AddUserPoolClientSecretOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientSecretDescriptor" => {
+                builder.client_secret_descriptor = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AddUserPoolClientSecretOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AddUserPoolClientSecret`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidLambdaResponseException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, OperationNotEnabledException,
@@ -52,8 +52,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminConfirmSignUpInput {
@@ -91,11 +91,7 @@ pub struct AdminConfirmSignUpInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl AdminConfirmSignUpInput {
@@ -190,10 +186,47 @@ impl AdminConfirmSignUpInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
+    type Builder = AdminConfirmSignUpInputBuilder;
+    const NAME: &'static str = "AdminConfirmSignUpInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminConfirmSignUpInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminConfirmSignUpInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server for the request to confirm registration.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminConfirmSignUpOutput {}
 impl AdminConfirmSignUpOutput {
@@ -211,6 +244,34 @@ impl AdminConfirmSignUpOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminConfirmSignUpOutput {
         AdminConfirmSignUpOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpOutput {
+    type Builder = AdminConfirmSignUpOutputBuilder;
+    const NAME: &'static str = "AdminConfirmSignUpOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminConfirmSignUpOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminConfirmSignUpOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminConfirmSignUp`.

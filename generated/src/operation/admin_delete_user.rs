@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -40,8 +40,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDeleteUserInput {
@@ -123,10 +123,42 @@ impl AdminDeleteUserInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminDeleteUserInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserInput {
+    type Builder = AdminDeleteUserInputBuilder;
+    const NAME: &'static str = "AdminDeleteUserInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminDeleteUserInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminDeleteUserInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminDeleteUser`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminDeleteUserOutput {}
 impl AdminDeleteUserOutput {
@@ -144,6 +176,34 @@ impl AdminDeleteUserOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminDeleteUserOutput {
         AdminDeleteUserOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminDeleteUserOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserOutput {
+    type Builder = AdminDeleteUserOutputBuilder;
+    const NAME: &'static str = "AdminDeleteUserOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminDeleteUserOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminDeleteUserOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminDeleteUser`.

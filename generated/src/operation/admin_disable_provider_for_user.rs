@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, ResourceNotFoundException,
@@ -65,8 +65,8 @@ use crate::types::ProviderUserIdentifierType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserInput {
@@ -132,10 +132,42 @@ impl AdminDisableProviderForUserInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserInput {
+    type Builder = AdminDisableProviderForUserInputBuilder;
+    const NAME: &'static str = "AdminDisableProviderForUserInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminDisableProviderForUserInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "User" => builder.user = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminDisableProviderForUserInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminDisableProviderForUser`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminDisableProviderForUserOutput {}
 impl AdminDisableProviderForUserOutput {
@@ -154,6 +186,34 @@ impl AdminDisableProviderForUserOutputBuilder {
     pub fn build(self) -> AdminDisableProviderForUserOutput {
         AdminDisableProviderForUserOutput {
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserOutput {
+    type Builder = AdminDisableProviderForUserOutputBuilder;
+    const NAME: &'static str = "AdminDisableProviderForUserOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminDisableProviderForUserOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminDisableProviderForUserOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminDisableProviderForUser`.

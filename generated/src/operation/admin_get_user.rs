@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, DateTime, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -45,8 +45,8 @@ use crate::types::{AttributeType, MfaOptionType, UserStatusType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserInput {
@@ -128,11 +128,43 @@ impl AdminGetUserInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
+    type Builder = AdminGetUserInputBuilder;
+    const NAME: &'static str = "AdminGetUserInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminGetUserInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminGetUserInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server from the request to get the specified user as an
 /// administrator.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminGetUserOutput {
     /// The username of the user that you requested.
@@ -141,28 +173,32 @@ pub struct AdminGetUserOutput {
     pub username: String,
     /// An array of name-value pairs of user attributes and their values, for example `"email":
     /// "testuser@example.com"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_attributes: Option<Vec<AttributeType>>,
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub user_create_date: Option<DateTime>,
     /// The date and time when the item was modified. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
     /// or a Java `Date` object.
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub user_last_modified_date: Option<DateTime>,
     /// Indicates whether the user is activated for sign-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub enabled: Option<bool>,
     /// The user's status. Can be one of the following:
     ///
@@ -175,20 +211,26 @@ pub struct AdminGetUserOutput {
     ///   password, but on first sign-in, the user must change their password to a new value before
     ///   doing anything else.
     /// - EXTERNAL_PROVIDER - The user signed in with a third-party identity provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_status: Option<UserStatusType>,
     /// *This response parameter is no longer supported.* It provides information only about SMS MFA
     /// configurations. It doesn't provide information about time-based one-time password (TOTP)
     /// software token MFA configurations. To look up information about either type of MFA
     /// configuration, use UserMFASettingList instead.
-    #[serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")
+    )]
     pub mfa_options: Option<Vec<MfaOptionType>>,
     /// The user's preferred MFA. Users can prefer SMS message, email message, or TOTP MFA.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub preferred_mfa_setting: Option<String>,
     /// The MFA options that are activated for the user. The possible values in this list are
     /// `SMS_MFA`, `EMAIL_OTP`, and `SOFTWARE_TOKEN_MFA`.
-    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")
+    )]
     pub user_mfa_setting_list: Option<Vec<String>>,
 }
 impl AdminGetUserOutput {
@@ -348,6 +390,51 @@ impl AdminGetUserOutputBuilder {
             preferred_mfa_setting: self.preferred_mfa_setting,
             user_mfa_setting_list: self.user_mfa_setting_list,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
+    type Builder = AdminGetUserOutputBuilder;
+    const NAME: &'static str = "AdminGetUserOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminGetUserOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "UserAttributes" => builder.user_attributes = map.next_value()?,
+            "UserCreateDate" => {
+                builder.user_create_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "UserLastModifiedDate" => {
+                builder.user_last_modified_date = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "Enabled" => builder.enabled = map.next_value()?,
+            "UserStatus" => builder.user_status = map.next_value()?,
+            "MFAOptions" => builder.mfa_options = map.next_value()?,
+            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
+            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminGetUserOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `AdminGetUser`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -44,8 +44,8 @@ use crate::types::AuthFactorType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminGetUserAuthFactorsInput {
@@ -131,10 +131,42 @@ impl AdminGetUserAuthFactorsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
+    type Builder = AdminGetUserAuthFactorsInputBuilder;
+    const NAME: &'static str = "AdminGetUserAuthFactorsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminGetUserAuthFactorsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminGetUserAuthFactorsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminGetUserAuthFactors`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminGetUserAuthFactorsOutput {
     /// The name of the user who is eligible for the authentication factors in the response.
@@ -143,11 +175,14 @@ pub struct AdminGetUserAuthFactorsOutput {
     pub username: String,
     /// The challenge method that Amazon Cognito returns to the user in response to sign-in
     /// requests. Users can prefer SMS message, email message, or TOTP MFA.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub preferred_mfa_setting: Option<String>,
     /// The MFA options that are activated for the user. The possible values in this list are
     /// `SMS_MFA`, `EMAIL_OTP`, and `SOFTWARE_TOKEN_MFA`.
-    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")
+    )]
     pub user_mfa_setting_list: Option<Vec<String>>,
     /// The authentication types that are available to the user with `USER_AUTH` sign-in, for
     /// example `["PASSWORD", "WEB_AUTHN"]`.
@@ -156,7 +191,7 @@ pub struct AdminGetUserAuthFactorsOutput {
     /// used as an MFA factor. `EMAIL_OTP`, `SMS_OTP`, and `WEB_AUTHN` can be used as either a first
     /// authentication factor or an MFA factor. `WEB_AUTHN` is available as an MFA factor only when
     /// passkey MFA is enabled at the user pool level.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 impl AdminGetUserAuthFactorsOutput {
@@ -255,6 +290,40 @@ impl AdminGetUserAuthFactorsOutputBuilder {
             user_mfa_setting_list: self.user_mfa_setting_list,
             configured_user_auth_factors: self.configured_user_auth_factors,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsOutput {
+    type Builder = AdminGetUserAuthFactorsOutputBuilder;
+    const NAME: &'static str = "AdminGetUserAuthFactorsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminGetUserAuthFactorsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
+            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+            "ConfiguredUserAuthFactors" => {
+                builder.configured_user_auth_factors = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminGetUserAuthFactorsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `AdminGetUserAuthFactors`.

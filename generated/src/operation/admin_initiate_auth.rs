@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -83,8 +83,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminInitiateAuthInput {
@@ -184,11 +184,7 @@ pub struct AdminInitiateAuthInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_parameters: Option<HashMap<String, String>>,
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -231,11 +227,7 @@ pub struct AdminInitiateAuthInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -442,10 +434,56 @@ impl AdminInitiateAuthInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminInitiateAuthInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
+    type Builder = AdminInitiateAuthInputBuilder;
+    const NAME: &'static str = "AdminInitiateAuthInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminInitiateAuthInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "AuthFlow" => builder.auth_flow = map.next_value()?,
+            "AuthParameters" => {
+                builder.auth_parameters = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "ContextData" => builder.context_data = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminInitiateAuthInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Initiates the authentication response, as an administrator.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminInitiateAuthOutput {
     /// The name of the challenge that you're responding to with this call. This is returned in the
@@ -512,7 +550,7 @@ pub struct AdminInitiateAuthOutput {
     ///
     ///   To set up SMS or email MFA, collect a `phone_number` or `email` attribute for the user. Then
     ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_name: Option<ChallengeNameType>,
     /// The session that must be passed to challenge-response requests. If an `AdminInitiateAuth` or
     /// `AdminRespondToAuthChallenge` API request results in another authentication challenge,
@@ -520,7 +558,7 @@ pub struct AdminInitiateAuthOutput {
     /// session ID in the `Session` parameter of `AdminRespondToAuthChallenge`.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
     /// The parameters of an authentication challenge. Amazon Cognito returns challenge parameters
     /// as a guide to the responses your user or application must provide for the returned
@@ -534,24 +572,20 @@ pub struct AdminInitiateAuthOutput {
     /// instead of any email address, preferred username, or phone number alias that you might have
     /// specified in your `AdminInitiateAuth` request. You must use the username and not an alias in
     /// the `ChallengeResponses` of your challenge response.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The outcome of successful authentication. This is only returned if the user pool has no
     /// additional challenges to return. If Amazon Cognito returns another challenge, the response
     /// includes `ChallengeName`, `ChallengeParameters`, and `Session` so that your user can answer
     /// the challenge.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub authentication_result: Option<AuthenticationResultType>,
     /// This response parameter lists the available authentication challenges that users can select
     /// from in [choice-based
     /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
     /// For example, they might be able to choose between passkey authentication, a one-time
     /// password from an SMS message, and a traditional password.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl AdminInitiateAuthOutput {
@@ -671,6 +705,43 @@ impl AdminInitiateAuthOutputBuilder {
             authentication_result: self.authentication_result,
             available_challenges: self.available_challenges,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminInitiateAuthOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthOutput {
+    type Builder = AdminInitiateAuthOutputBuilder;
+    const NAME: &'static str = "AdminInitiateAuthOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminInitiateAuthOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ChallengeName" => builder.challenge_name = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            "ChallengeParameters" => {
+                builder.challenge_parameters = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AuthenticationResult" => builder.authentication_result = map.next_value()?,
+            "AvailableChallenges" => builder.available_challenges = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminInitiateAuthOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminInitiateAuth`.

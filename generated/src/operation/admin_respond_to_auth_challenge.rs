@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, CodeMismatchException, ExpiredCodeException,
     InternalErrorException, InvalidEmailRoleAccessPolicyException,
@@ -88,8 +88,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminRespondToAuthChallengeInput {
@@ -255,11 +255,7 @@ pub struct AdminRespondToAuthChallengeInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_responses: Option<HashMap<String, String>>,
     /// The session identifier that maintains the state of authentication requests and challenge
     /// responses. If an `AdminInitiateAuth` or `AdminRespondToAuthChallenge` API request results in
@@ -307,11 +303,7 @@ pub struct AdminRespondToAuthChallengeInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl AdminRespondToAuthChallengeInput {
@@ -496,10 +488,56 @@ impl AdminRespondToAuthChallengeInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput {
+    type Builder = AdminRespondToAuthChallengeInputBuilder;
+    const NAME: &'static str = "AdminRespondToAuthChallengeInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminRespondToAuthChallengeInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ChallengeName" => builder.challenge_name = map.next_value()?,
+            "ChallengeResponses" => {
+                builder.challenge_responses = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "Session" => builder.session = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "ContextData" => builder.context_data = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminRespondToAuthChallengeInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Responds to the authentication challenge, as an administrator.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminRespondToAuthChallengeOutput {
     /// The name of the next challenge that you must respond to.
@@ -565,7 +603,7 @@ pub struct AdminRespondToAuthChallengeOutput {
     ///
     ///   To set up SMS or email MFA, collect a `phone_number` or `email` attribute for the user. Then
     ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_name: Option<ChallengeNameType>,
     /// The session identifier that maintains the state of authentication requests and challenge
     /// responses. If an `AdminInitiateAuth` or `AdminRespondToAuthChallenge` API request results in
@@ -574,26 +612,22 @@ pub struct AdminRespondToAuthChallengeOutput {
     /// next `AdminRespondToAuthChallenge` request.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
     /// The parameters that define your response to the next challenge.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The outcome of a successful authentication process. After your application has passed all
     /// challenges, Amazon Cognito returns an `AuthenticationResult` with the JSON web tokens (JWTs)
     /// that indicate successful sign-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub authentication_result: Option<AuthenticationResultType>,
     /// This response parameter lists the available authentication challenges that users can select
     /// from in [choice-based
     /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
     /// For example, they might be able to choose between passkey authentication, a one-time
     /// password from an SMS message, and a traditional password.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl AdminRespondToAuthChallengeOutput {
@@ -713,6 +747,43 @@ impl AdminRespondToAuthChallengeOutputBuilder {
             authentication_result: self.authentication_result,
             available_challenges: self.available_challenges,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeOutput {
+    type Builder = AdminRespondToAuthChallengeOutputBuilder;
+    const NAME: &'static str = "AdminRespondToAuthChallengeOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminRespondToAuthChallengeOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ChallengeName" => builder.challenge_name = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            "ChallengeParameters" => {
+                builder.challenge_parameters = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AuthenticationResult" => builder.authentication_result = map.next_value()?,
+            "AvailableChallenges" => builder.available_challenges = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminRespondToAuthChallengeOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminRespondToAuthChallenge`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, PasswordResetRequiredException,
@@ -57,8 +57,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserMfaPreferenceInput {
@@ -238,10 +238,48 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
+    type Builder = AdminSetUserMfaPreferenceInputBuilder;
+    const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminSetUserMfaPreferenceInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SMSMfaSettings" => builder.sms_mfa_settings = map.next_value()?,
+            "SoftwareTokenMfaSettings" => {
+                builder.software_token_mfa_settings = map.next_value()?;
+            }
+            "EmailMfaSettings" => builder.email_mfa_settings = map.next_value()?,
+            "WebAuthnMfaSettings" => builder.web_authn_mfa_settings = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserMfaPreferenceInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminSetUserMFAPreference`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminSetUserMfaPreferenceOutput {}
 impl AdminSetUserMfaPreferenceOutput {
@@ -259,6 +297,34 @@ impl AdminSetUserMfaPreferenceOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminSetUserMfaPreferenceOutput {
         AdminSetUserMfaPreferenceOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
+    type Builder = AdminSetUserMfaPreferenceOutputBuilder;
+    const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserMfaPreferenceOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminSetUserMFAPreference`.

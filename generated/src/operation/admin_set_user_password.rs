@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, InvalidPasswordException,
     NotAuthorizedException, OperationNotEnabledException,
@@ -69,8 +69,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserPasswordInput {
@@ -198,10 +198,44 @@ impl AdminSetUserPasswordInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordInput {
+    type Builder = AdminSetUserPasswordInputBuilder;
+    const NAME: &'static str = "AdminSetUserPasswordInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminSetUserPasswordInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "Password" => builder.password = map.next_value()?,
+            "Permanent" => builder.permanent = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserPasswordInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminSetUserPassword`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminSetUserPasswordOutput {}
 impl AdminSetUserPasswordOutput {
@@ -219,6 +253,34 @@ impl AdminSetUserPasswordOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminSetUserPasswordOutput {
         AdminSetUserPasswordOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordOutput {
+    type Builder = AdminSetUserPasswordOutputBuilder;
+    const NAME: &'static str = "AdminSetUserPasswordOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminSetUserPasswordOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserPasswordOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminSetUserPassword`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException,
     InvalidUserPoolConfigurationException, NotAuthorizedException,
@@ -52,8 +52,8 @@ use crate::types::DeviceRememberedStatusType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateDeviceStatusInput {
@@ -185,10 +185,46 @@ impl AdminUpdateDeviceStatusInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusInput {
+    type Builder = AdminUpdateDeviceStatusInputBuilder;
+    const NAME: &'static str = "AdminUpdateDeviceStatusInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminUpdateDeviceStatusInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "DeviceRememberedStatus" => {
+                builder.device_remembered_status = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminUpdateDeviceStatusInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The status response to the request to update the device, as an administrator.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminUpdateDeviceStatusOutput {}
 impl AdminUpdateDeviceStatusOutput {
@@ -206,6 +242,34 @@ impl AdminUpdateDeviceStatusOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminUpdateDeviceStatusOutput {
         AdminUpdateDeviceStatusOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusOutput {
+    type Builder = AdminUpdateDeviceStatusOutputBuilder;
+    const NAME: &'static str = "AdminUpdateDeviceStatusOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminUpdateDeviceStatusOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminUpdateDeviceStatusOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminUpdateDeviceStatus`.

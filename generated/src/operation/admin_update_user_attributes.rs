@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, InternalErrorException, InvalidEmailRoleAccessPolicyException,
     InvalidLambdaResponseException, InvalidParameterException,
@@ -75,8 +75,8 @@ use crate::types::AttributeType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminUpdateUserAttributesInput {
@@ -132,11 +132,7 @@ pub struct AdminUpdateUserAttributesInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl AdminUpdateUserAttributesInput {
@@ -250,11 +246,49 @@ impl AdminUpdateUserAttributesInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
+    type Builder = AdminUpdateUserAttributesInputBuilder;
+    const NAME: &'static str = "AdminUpdateUserAttributesInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminUpdateUserAttributesInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "UserAttributes" => builder.user_attributes = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminUpdateUserAttributesInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server for the request to update user attributes as an
 /// administrator.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminUpdateUserAttributesOutput {}
 impl AdminUpdateUserAttributesOutput {
@@ -272,6 +306,34 @@ impl AdminUpdateUserAttributesOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> AdminUpdateUserAttributesOutput {
         AdminUpdateUserAttributesOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
+    type Builder = AdminUpdateUserAttributesOutputBuilder;
+    const NAME: &'static str = "AdminUpdateUserAttributesOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut AdminUpdateUserAttributesOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminUpdateUserAttributesOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminUpdateUserAttributes`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::Redacted;
 use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, ForbiddenException, InternalErrorException,
     InvalidParameterException, NotAuthorizedException, OperationNotEnabledException,
@@ -43,8 +43,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AssociateSoftwareTokenInput {
@@ -123,23 +123,55 @@ impl AssociateSoftwareTokenInputBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
+    type Builder = AssociateSoftwareTokenInputBuilder;
+    const NAME: &'static str = "AssociateSoftwareTokenInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AssociateSoftwareTokenInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AssociateSoftwareTokenInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The output of `AssociateSoftwareToken`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AssociateSoftwareTokenOutput {
     /// A unique generated shared secret code that is used by the TOTP algorithm to generate a
     /// one-time code.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub secret_code: Option<String>,
     /// The session identifier that maintains the state of authentication requests and challenge
     /// responses.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
 }
 impl AssociateSoftwareTokenOutput {
@@ -199,6 +231,36 @@ impl AssociateSoftwareTokenOutputBuilder {
             secret_code: self.secret_code,
             session: self.session,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenOutput {
+    type Builder = AssociateSoftwareTokenOutputBuilder;
+    const NAME: &'static str = "AssociateSoftwareTokenOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AssociateSoftwareTokenOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SecretCode" => builder.secret_code = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AssociateSoftwareTokenOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AssociateSoftwareToken`.

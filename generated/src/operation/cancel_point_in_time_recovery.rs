@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -47,8 +47,8 @@ use crate::types::RestorationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CancelPointInTimeRecoveryInput {
@@ -115,14 +115,46 @@ impl CancelPointInTimeRecoveryInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryInput {
+    type Builder = CancelPointInTimeRecoveryInputBuilder;
+    const NAME: &'static str = "CancelPointInTimeRecoveryInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CancelPointInTimeRecoveryInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RestoreId" => builder.restore_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CancelPointInTimeRecoveryInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CancelPointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CancelPointInTimeRecoveryOutput {
     /// The details of the canceled recovery, including its status.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restoration: Option<RestorationType>,
 }
 impl CancelPointInTimeRecoveryOutput {
@@ -154,6 +186,35 @@ impl CancelPointInTimeRecoveryOutputBuilder {
         CancelPointInTimeRecoveryOutput {
             restoration: self.restoration,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryOutput {
+    type Builder = CancelPointInTimeRecoveryOutputBuilder;
+    const NAME: &'static str = "CancelPointInTimeRecoveryOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CancelPointInTimeRecoveryOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Restoration" => builder.restoration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CancelPointInTimeRecoveryOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CancelPointInTimeRecovery`.

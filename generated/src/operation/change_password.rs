@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     InvalidPasswordException, LimitExceededException, NotAuthorizedException,
@@ -42,8 +42,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ChangePasswordInput {
@@ -151,10 +151,43 @@ impl ChangePasswordInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ChangePasswordInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
+    type Builder = ChangePasswordInputBuilder;
+    const NAME: &'static str = "ChangePasswordInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ChangePasswordInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "PreviousPassword" => builder.previous_password = map.next_value()?,
+            "ProposedPassword" => builder.proposed_password = map.next_value()?,
+            "AccessToken" => builder.access_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ChangePasswordInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from the server to the change password request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ChangePasswordOutput {}
 impl ChangePasswordOutput {
@@ -172,6 +205,34 @@ impl ChangePasswordOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> ChangePasswordOutput {
         ChangePasswordOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChangePasswordOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ChangePasswordOutput {
+    type Builder = ChangePasswordOutputBuilder;
+    const NAME: &'static str = "ChangePasswordOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut ChangePasswordOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ChangePasswordOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ChangePassword`.

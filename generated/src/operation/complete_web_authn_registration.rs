@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, OperationNotEnabledException,
@@ -37,8 +37,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CompleteWebAuthnRegistrationInput {
@@ -123,10 +123,42 @@ impl CompleteWebAuthnRegistrationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput {
+    type Builder = CompleteWebAuthnRegistrationInputBuilder;
+    const NAME: &'static str = "CompleteWebAuthnRegistrationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CompleteWebAuthnRegistrationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "Credential" => builder.credential = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CompleteWebAuthnRegistrationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CompleteWebAuthnRegistration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CompleteWebAuthnRegistrationOutput {}
 impl CompleteWebAuthnRegistrationOutput {
@@ -145,6 +177,34 @@ impl CompleteWebAuthnRegistrationOutputBuilder {
     pub fn build(self) -> CompleteWebAuthnRegistrationOutput {
         CompleteWebAuthnRegistrationOutput {
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutput {
+    type Builder = CompleteWebAuthnRegistrationOutputBuilder;
+    const NAME: &'static str = "CompleteWebAuthnRegistrationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut CompleteWebAuthnRegistrationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CompleteWebAuthnRegistrationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CompleteWebAuthnRegistration`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     DeviceKeyExistsException, ForbiddenException, InternalErrorException,
     InvalidLambdaResponseException, InvalidParameterException, InvalidPasswordException,
@@ -51,8 +51,8 @@ use crate::types::DeviceSecretVerifierConfigType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmDeviceInput {
@@ -172,10 +172,46 @@ impl ConfirmDeviceInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ConfirmDeviceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceInput {
+    type Builder = ConfirmDeviceInputBuilder;
+    const NAME: &'static str = "ConfirmDeviceInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConfirmDeviceInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "DeviceSecretVerifierConfig" => {
+                builder.device_secret_verifier_config = map.next_value()?;
+            }
+            "DeviceName" => builder.device_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmDeviceInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The confirm-device response.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ConfirmDeviceOutput {
     /// When `true`, your user must confirm that they want to remember the device. Prompt the user
@@ -187,7 +223,7 @@ pub struct ConfirmDeviceOutput {
     /// You can configure your user pool to always remember devices, in which case this response is
     /// `false`, or to allow users to opt in, in which case this response is `true`. Configure this
     /// option under *Device tracking* in the *Sign-in* menu of your user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_confirmation_necessary: Option<bool>,
 }
 impl ConfirmDeviceOutput {
@@ -219,6 +255,37 @@ impl ConfirmDeviceOutputBuilder {
         ConfirmDeviceOutput {
             user_confirmation_necessary: self.user_confirmation_necessary,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConfirmDeviceOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceOutput {
+    type Builder = ConfirmDeviceOutputBuilder;
+    const NAME: &'static str = "ConfirmDeviceOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConfirmDeviceOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserConfirmationNecessary" => {
+                builder.user_confirmation_necessary = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmDeviceOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ConfirmDevice`.

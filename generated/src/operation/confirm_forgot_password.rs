@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeMismatchException, ExpiredCodeException, ForbiddenException,
     InternalErrorException, InvalidLambdaResponseException, InvalidParameterException,
@@ -52,8 +52,8 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmForgotPasswordInput {
@@ -126,11 +126,7 @@ pub struct ConfirmForgotPasswordInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl ConfirmForgotPasswordInput {
@@ -317,11 +313,53 @@ impl ConfirmForgotPasswordInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
+    type Builder = ConfirmForgotPasswordInputBuilder;
+    const NAME: &'static str = "ConfirmForgotPasswordInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConfirmForgotPasswordInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "SecretHash" => builder.secret_hash = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "ConfirmationCode" => builder.confirmation_code = map.next_value()?,
+            "Password" => builder.password = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmForgotPasswordInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from the server that results from a user's request to retrieve a forgotten
 /// password.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ConfirmForgotPasswordOutput {}
 impl ConfirmForgotPasswordOutput {
@@ -339,6 +377,34 @@ impl ConfirmForgotPasswordOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> ConfirmForgotPasswordOutput {
         ConfirmForgotPasswordOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
+    type Builder = ConfirmForgotPasswordOutputBuilder;
+    const NAME: &'static str = "ConfirmForgotPasswordOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut ConfirmForgotPasswordOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmForgotPasswordOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ConfirmForgotPassword`.

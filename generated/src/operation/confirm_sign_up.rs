@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, CodeMismatchException, ExpiredCodeException,
     ForbiddenException, InternalErrorException, InvalidLambdaResponseException,
@@ -59,8 +59,8 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ConfirmSignUpInput {
@@ -142,11 +142,7 @@ pub struct ConfirmSignUpInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
     /// The optional session ID from a `SignUp` API request. You can sign in a user directly from
     /// the sign-up process with the `USER_AUTH` authentication flow.
@@ -342,10 +338,53 @@ impl ConfirmSignUpInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ConfirmSignUpInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpInput {
+    type Builder = ConfirmSignUpInputBuilder;
+    const NAME: &'static str = "ConfirmSignUpInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConfirmSignUpInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "SecretHash" => builder.secret_hash = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "ConfirmationCode" => builder.confirmation_code = map.next_value()?,
+            "ForceAliasCreation" => builder.force_alias_creation = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmSignUpInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server for the registration confirmation.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ConfirmSignUpOutput {
     /// A session identifier that you can use to immediately sign in the confirmed user. You can
@@ -353,7 +392,7 @@ pub struct ConfirmSignUpOutput {
     /// `ConfirmSignUp` request.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
 }
 impl ConfirmSignUpOutput {
@@ -399,6 +438,35 @@ impl ConfirmSignUpOutputBuilder {
         ConfirmSignUpOutput {
             session: self.session,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConfirmSignUpOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpOutput {
+    type Builder = ConfirmSignUpOutputBuilder;
+    const NAME: &'static str = "ConfirmSignUpOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ConfirmSignUpOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ConfirmSignUpOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ConfirmSignUp`.

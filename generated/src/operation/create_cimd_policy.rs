@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -48,8 +48,8 @@ use crate::types::CimdPolicyType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateCimdPolicyInput {
@@ -198,16 +198,51 @@ impl CreateCimdPolicyInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateCimdPolicyInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
+    type Builder = CreateCimdPolicyInputBuilder;
+    const NAME: &'static str = "CreateCimdPolicyInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateCimdPolicyInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "PolicyName" => builder.policy_name = map.next_value()?,
+            "CacheDuration" => builder.cache_duration = map.next_value()?,
+            "URLPatterns" => builder.url_patterns = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateCimdPolicyInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CreateCIMDPolicy`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateCimdPolicyOutput {
     /// The CIMD policy that you created.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicy")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicy"))]
     pub cimd_policy: CimdPolicyType,
 }
 impl CreateCimdPolicyOutput {
@@ -244,6 +279,35 @@ impl CreateCimdPolicyOutputBuilder {
                     "cimd_policy",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateCimdPolicyOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyOutput {
+    type Builder = CreateCimdPolicyOutputBuilder;
+    const NAME: &'static str = "CreateCimdPolicyOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateCimdPolicyOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CIMDPolicy" => builder.cimd_policy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateCimdPolicyOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `CreateCIMDPolicy`.

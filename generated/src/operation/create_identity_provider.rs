@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     DuplicateProviderException, InternalErrorException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, ResourceNotFoundException,
@@ -52,8 +52,8 @@ use crate::types::{IdentityProviderType, IdentityProviderTypeType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateIdentityProviderInput {
@@ -153,15 +153,10 @@ pub struct CreateIdentityProviderInput {
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
     ///
     /// Required.
-    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub provider_details: HashMap<String, String>,
     /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
     /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<HashMap<String, String>>,
     /// An array of IdP identifiers, for example `"IdPIdentifiers": [ "MyIdP", "MyIdP2" ]`.
     /// Identifiers are friendly names that you can pass in the `idp_identifier` query parameter of
@@ -182,11 +177,7 @@ pub struct CreateIdentityProviderInput {
     ///
     /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
     /// Essentials or Plus feature plan.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acr_mapping: Option<HashMap<String, String>>,
 }
 impl CreateIdentityProviderInput {
@@ -336,10 +327,59 @@ impl CreateIdentityProviderInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateIdentityProviderInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderInput {
+    type Builder = CreateIdentityProviderInputBuilder;
+    const NAME: &'static str = "CreateIdentityProviderInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateIdentityProviderInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            "ProviderType" => builder.provider_type = map.next_value()?,
+            "ProviderDetails" => {
+                builder.provider_details = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AttributeMapping" => {
+                builder.attribute_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
+            "AcrMapping" => {
+                builder.acr_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateIdentityProviderInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CreateIdentityProvider`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateIdentityProviderOutput {
     /// The details of the new user pool IdP.
@@ -381,6 +421,35 @@ impl CreateIdentityProviderOutputBuilder {
                     "identity_provider",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateIdentityProviderOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderOutput {
+    type Builder = CreateIdentityProviderOutputBuilder;
+    const NAME: &'static str = "CreateIdentityProviderOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateIdentityProviderOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IdentityProvider" => builder.identity_provider = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateIdentityProviderOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `CreateIdentityProvider`.

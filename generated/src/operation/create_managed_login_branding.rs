@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
     LimitExceededException, ManagedLoginBrandingExistsException, NotAuthorizedException,
@@ -65,8 +65,8 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateManagedLoginBrandingInput {
@@ -215,14 +215,51 @@ impl CreateManagedLoginBrandingInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
+    type Builder = CreateManagedLoginBrandingInputBuilder;
+    const NAME: &'static str = "CreateManagedLoginBrandingInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateManagedLoginBrandingInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "UseCognitoProvidedValues" => {
+                builder.use_cognito_provided_values = map.next_value()?;
+            }
+            "Settings" => builder.settings = map.next_value()?,
+            "Assets" => builder.assets = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateManagedLoginBrandingInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CreateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateManagedLoginBrandingOutput {
     /// The details of the branding style that you created.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_branding: Option<ManagedLoginBrandingType>,
 }
 impl CreateManagedLoginBrandingOutput {
@@ -260,6 +297,35 @@ impl CreateManagedLoginBrandingOutputBuilder {
         CreateManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput {
+    type Builder = CreateManagedLoginBrandingOutputBuilder;
+    const NAME: &'static str = "CreateManagedLoginBrandingOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateManagedLoginBrandingOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginBranding" => builder.managed_login_branding = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateManagedLoginBrandingOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateManagedLoginBranding`.

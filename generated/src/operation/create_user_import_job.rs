@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, LimitExceededException,
     NotAuthorizedException, OperationNotEnabledException, PreconditionNotMetException,
@@ -46,8 +46,8 @@ use crate::types::{PasswordHashingAlgorithmType, UserImportJobType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserImportJobInput {
@@ -159,15 +159,53 @@ impl CreateUserImportJobInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateUserImportJobInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobInput {
+    type Builder = CreateUserImportJobInputBuilder;
+    const NAME: &'static str = "CreateUserImportJobInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserImportJobInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "JobName" => builder.job_name = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CloudWatchLogsRoleArn" => {
+                builder.cloud_watch_logs_role_arn = map.next_value()?;
+            }
+            "PasswordHashingAlgorithm" => {
+                builder.password_hashing_algorithm = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserImportJobInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server to the request to create the user import job.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateUserImportJobOutput {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_import_job: Option<UserImportJobType>,
 }
 impl CreateUserImportJobOutput {
@@ -199,6 +237,35 @@ impl CreateUserImportJobOutputBuilder {
         CreateUserImportJobOutput {
             user_import_job: self.user_import_job,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateUserImportJobOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobOutput {
+    type Builder = CreateUserImportJobOutputBuilder;
+    const NAME: &'static str = "CreateUserImportJobOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserImportJobOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserImportJob" => builder.user_import_job = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserImportJobOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateUserImportJob`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidParameterException,
@@ -148,8 +148,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserPoolInput {
@@ -270,11 +270,7 @@ pub struct CreateUserPoolInput {
     /// The tag keys and values to assign to the user pool. A tag is a label that you can use to
     /// categorize and manage user pools in different ways, such as by purpose, owner, environment,
     /// or other criteria.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_pool_tags: Option<HashMap<String, String>>,
     /// The configuration for administrative creation of users. Includes the template for the
     /// invitation message for new users, the duration of temporary passwords, and permitting
@@ -805,14 +801,94 @@ impl CreateUserPoolInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
+    type Builder = CreateUserPoolInputBuilder;
+    const NAME: &'static str = "CreateUserPoolInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "PoolName" => builder.pool_name = map.next_value()?,
+            "Policies" => builder.policies = map.next_value()?,
+            "DeletionProtection" => builder.deletion_protection = map.next_value()?,
+            "LambdaConfig" => builder.lambda_config = map.next_value()?,
+            "AutoVerifiedAttributes" => {
+                builder.auto_verified_attributes = map.next_value()?;
+            }
+            "AliasAttributes" => builder.alias_attributes = map.next_value()?,
+            "UsernameAttributes" => builder.username_attributes = map.next_value()?,
+            "SmsVerificationMessage" => {
+                builder.sms_verification_message = map.next_value()?;
+            }
+            "EmailVerificationMessage" => {
+                builder.email_verification_message = map.next_value()?;
+            }
+            "EmailVerificationSubject" => {
+                builder.email_verification_subject = map.next_value()?;
+            }
+            "VerificationMessageTemplate" => {
+                builder.verification_message_template = map.next_value()?;
+            }
+            "SmsAuthenticationMessage" => {
+                builder.sms_authentication_message = map.next_value()?;
+            }
+            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+            "UserAttributeUpdateSettings" => {
+                builder.user_attribute_update_settings = map.next_value()?;
+            }
+            "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
+            "EmailConfiguration" => builder.email_configuration = map.next_value()?,
+            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+            "UserPoolTags" => {
+                builder.user_pool_tags = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AdminCreateUserConfig" => {
+                builder.admin_create_user_config = map.next_value()?;
+            }
+            "Schema" => builder.schema = map.next_value()?,
+            "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
+            "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
+            "UsernameConfiguration" => builder.username_configuration = map.next_value()?,
+            "AccountRecoverySetting" => {
+                builder.account_recovery_setting = map.next_value()?;
+            }
+            "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
+            "KeyConfiguration" => builder.key_configuration = map.next_value()?,
+            "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
+            "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server for the request to create a user pool.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateUserPoolOutput {
     /// The details of the created user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool: Option<UserPoolType>,
 }
 impl CreateUserPoolOutput {
@@ -844,6 +920,35 @@ impl CreateUserPoolOutputBuilder {
         CreateUserPoolOutput {
             user_pool: self.user_pool,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
+    type Builder = CreateUserPoolOutputBuilder;
+    const NAME: &'static str = "CreateUserPoolOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPool" => builder.user_pool = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateUserPool`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException, InvalidOAuthFlowException,
     InvalidParameterException, LimitExceededException, NotAuthorizedException,
@@ -87,8 +87,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserPoolClientInput {
@@ -853,14 +853,83 @@ impl CreateUserPoolClientInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateUserPoolClientInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
+    type Builder = CreateUserPoolClientInputBuilder;
+    const NAME: &'static str = "CreateUserPoolClientInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolClientInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientName" => builder.client_name = map.next_value()?,
+            "GenerateSecret" => builder.generate_secret = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            "RefreshTokenValidity" => builder.refresh_token_validity = map.next_value()?,
+            "AccessTokenValidity" => builder.access_token_validity = map.next_value()?,
+            "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
+            "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
+            "ReadAttributes" => builder.read_attributes = map.next_value()?,
+            "WriteAttributes" => builder.write_attributes = map.next_value()?,
+            "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
+            "SupportedIdentityProviders" => {
+                builder.supported_identity_providers = map.next_value()?;
+            }
+            "CallbackURLs" => builder.callback_urls = map.next_value()?,
+            "LogoutURLs" => builder.logout_urls = map.next_value()?,
+            "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
+            "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
+            "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
+            "AllowedOAuthFlowsUserPoolClient" => {
+                builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
+            }
+            "AnalyticsConfiguration" => {
+                builder.analytics_configuration = map.next_value()?;
+            }
+            "PreventUserExistenceErrors" => {
+                builder.prevent_user_existence_errors = map.next_value()?;
+            }
+            "EnableTokenRevocation" => {
+                builder.enable_token_revocation = map.next_value()?;
+            }
+            "EnablePropagateAdditionalUserContextData" => {
+                builder.enable_propagate_additional_user_context_data = map.next_value()?;
+            }
+            "AuthSessionValidity" => builder.auth_session_validity = map.next_value()?,
+            "RefreshTokenRotation" => builder.refresh_token_rotation = map.next_value()?,
+            "PublishSecretsInAWSSecretsManager" => {
+                builder.publish_secrets_in_aws_secrets_manager = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolClientInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server to create a user pool client.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateUserPoolClientOutput {
     /// The details of the new app client.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_client: Option<UserPoolClientType>,
 }
 impl CreateUserPoolClientOutput {
@@ -892,6 +961,35 @@ impl CreateUserPoolClientOutputBuilder {
         CreateUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateUserPoolClientOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientOutput {
+    type Builder = CreateUserPoolClientOutputBuilder;
+    const NAME: &'static str = "CreateUserPoolClientOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolClientOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolClient" => builder.user_pool_client = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolClientOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateUserPoolClient`.

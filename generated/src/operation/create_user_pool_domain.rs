@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -61,8 +61,8 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserPoolDomainInput {
@@ -207,25 +207,60 @@ impl CreateUserPoolDomainInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainInput {
+    type Builder = CreateUserPoolDomainInputBuilder;
+    const NAME: &'static str = "CreateUserPoolDomainInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolDomainInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Domain" => builder.domain = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
+            "CustomDomainConfig" => builder.custom_domain_config = map.next_value()?,
+            "Routing" => builder.routing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolDomainInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CreateUserPoolDomain`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateUserPoolDomainOutput {
     /// The version of managed login branding applied your domain. A value of `1` indicates hosted
     /// UI (classic) and a version of `2` indicates managed login.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_version: Option<i32>,
     /// The fully-qualified domain name (FQDN) of the Amazon CloudFront distribution that hosts your
     /// managed login or classic hosted UI pages. Your domain-name authority must have an alias
     /// record that points requests for your custom domain to this FQDN. Amazon Cognito returns this
     /// value if you set a custom domain with `CustomDomainConfig`. If you set an Amazon Cognito
     /// prefix domain, this parameter returns null.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cloud_front_domain: Option<String>,
     /// The routing configuration that was applied to the user pool domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub routing: Option<RoutingType>,
 }
 impl CreateUserPoolDomainOutput {
@@ -281,6 +316,37 @@ impl CreateUserPoolDomainOutputBuilder {
             cloud_front_domain: self.cloud_front_domain,
             routing: self.routing,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainOutput {
+    type Builder = CreateUserPoolDomainOutputBuilder;
+    const NAME: &'static str = "CreateUserPoolDomainOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolDomainOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
+            "CloudFrontDomain" => builder.cloud_front_domain = map.next_value()?,
+            "Routing" => builder.routing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolDomainOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateUserPoolDomain`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, OperationNotEnabledException,
@@ -45,8 +45,8 @@ use crate::types::UserPoolReplicaType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct CreateUserPoolReplicaInput {
@@ -60,11 +60,7 @@ pub struct CreateUserPoolReplicaInput {
     pub region_name: String,
     /// A map of tags to assign to the replica user pool. Each tag consists of a key and an optional
     /// value, both of which you define. You can maintain tags independently on replica user pools.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_pool_tags: Option<HashMap<String, String>>,
 }
 impl CreateUserPoolReplicaInput {
@@ -138,14 +134,51 @@ impl CreateUserPoolReplicaInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaInput {
+    type Builder = CreateUserPoolReplicaInputBuilder;
+    const NAME: &'static str = "CreateUserPoolReplicaInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolReplicaInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RegionName" => builder.region_name = map.next_value()?,
+            "UserPoolTags" => {
+                builder.user_pool_tags = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolReplicaInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `CreateUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateUserPoolReplicaOutput {
     /// Information about the created user pool replica, including its status and role.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_replica: Option<UserPoolReplicaType>,
 }
 impl CreateUserPoolReplicaOutput {
@@ -177,6 +210,35 @@ impl CreateUserPoolReplicaOutputBuilder {
         CreateUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaOutput {
+    type Builder = CreateUserPoolReplicaOutputBuilder;
+    const NAME: &'static str = "CreateUserPoolReplicaOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut CreateUserPoolReplicaOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolReplica" => builder.user_pool_replica = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: CreateUserPoolReplicaOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `CreateUserPoolReplica`.

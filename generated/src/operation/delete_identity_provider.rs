@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, ResourceNotFoundException, TooManyRequestsException,
@@ -43,8 +43,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteIdentityProviderInput {
@@ -110,10 +110,42 @@ impl DeleteIdentityProviderInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderInput {
+    type Builder = DeleteIdentityProviderInputBuilder;
+    const NAME: &'static str = "DeleteIdentityProviderInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteIdentityProviderInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteIdentityProviderInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DeleteIdentityProvider`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteIdentityProviderOutput {}
 impl DeleteIdentityProviderOutput {
@@ -131,6 +163,34 @@ impl DeleteIdentityProviderOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> DeleteIdentityProviderOutput {
         DeleteIdentityProviderOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderOutput {
+    type Builder = DeleteIdentityProviderOutputBuilder;
+    const NAME: &'static str = "DeleteIdentityProviderOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut DeleteIdentityProviderOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteIdentityProviderOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DeleteIdentityProvider`.

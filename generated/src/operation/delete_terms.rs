@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, ResourceNotFoundException,
@@ -40,8 +40,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteTermsInput {
@@ -101,10 +101,42 @@ impl DeleteTermsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeleteTermsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeleteTermsInput {
+    type Builder = DeleteTermsInputBuilder;
+    const NAME: &'static str = "DeleteTermsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteTermsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "TermsId" => builder.terms_id = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteTermsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DeleteTerms`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteTermsOutput {}
 impl DeleteTermsOutput {
@@ -122,6 +154,34 @@ impl DeleteTermsOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> DeleteTermsOutput {
         DeleteTermsOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteTermsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeleteTermsOutput {
+    type Builder = DeleteTermsOutputBuilder;
+    const NAME: &'static str = "DeleteTermsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut DeleteTermsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteTermsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DeleteTerms`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalServerException, InvalidParameterException, LimitExceededException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -30,8 +30,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserPoolClientSecretInput {
@@ -136,10 +136,43 @@ impl DeleteUserPoolClientSecretInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretInput {
+    type Builder = DeleteUserPoolClientSecretInputBuilder;
+    const NAME: &'static str = "DeleteUserPoolClientSecretInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteUserPoolClientSecretInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecretId" => builder.client_secret_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteUserPoolClientSecretInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from deleting a client secret.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteUserPoolClientSecretOutput {}
 impl DeleteUserPoolClientSecretOutput {
@@ -158,6 +191,34 @@ impl DeleteUserPoolClientSecretOutputBuilder {
     pub fn build(self) -> DeleteUserPoolClientSecretOutput {
         DeleteUserPoolClientSecretOutput {
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretOutput {
+    type Builder = DeleteUserPoolClientSecretOutputBuilder;
+    const NAME: &'static str = "DeleteUserPoolClientSecretOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut DeleteUserPoolClientSecretOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteUserPoolClientSecretOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DeleteUserPoolClientSecret`.

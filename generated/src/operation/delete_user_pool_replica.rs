@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -41,8 +41,8 @@ use crate::types::UserPoolReplicaType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteUserPoolReplicaInput {
@@ -108,14 +108,46 @@ impl DeleteUserPoolReplicaInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaInput {
+    type Builder = DeleteUserPoolReplicaInputBuilder;
+    const NAME: &'static str = "DeleteUserPoolReplicaInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteUserPoolReplicaInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RegionName" => builder.region_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteUserPoolReplicaInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DeleteUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteUserPoolReplicaOutput {
     /// Information about the deleted user pool replica.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_replica: Option<UserPoolReplicaType>,
 }
 impl DeleteUserPoolReplicaOutput {
@@ -147,6 +179,35 @@ impl DeleteUserPoolReplicaOutputBuilder {
         DeleteUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaOutput {
+    type Builder = DeleteUserPoolReplicaOutputBuilder;
+    const NAME: &'static str = "DeleteUserPoolReplicaOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteUserPoolReplicaOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolReplica" => builder.user_pool_replica = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteUserPoolReplicaOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DeleteUserPoolReplica`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, OperationNotEnabledException,
@@ -39,8 +39,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DeleteWebAuthnCredentialInput {
@@ -123,10 +123,42 @@ impl DeleteWebAuthnCredentialInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialInput {
+    type Builder = DeleteWebAuthnCredentialInputBuilder;
+    const NAME: &'static str = "DeleteWebAuthnCredentialInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DeleteWebAuthnCredentialInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "CredentialId" => builder.credential_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteWebAuthnCredentialInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DeleteWebAuthnCredential`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteWebAuthnCredentialOutput {}
 impl DeleteWebAuthnCredentialOutput {
@@ -144,6 +176,34 @@ impl DeleteWebAuthnCredentialOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> DeleteWebAuthnCredentialOutput {
         DeleteWebAuthnCredentialOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialOutput {
+    type Builder = DeleteWebAuthnCredentialOutputBuilder;
+    const NAME: &'static str = "DeleteWebAuthnCredentialOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut DeleteWebAuthnCredentialOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DeleteWebAuthnCredentialOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DeleteWebAuthnCredential`.

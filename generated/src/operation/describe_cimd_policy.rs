@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -40,8 +40,8 @@ use crate::types::CimdPolicyType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeCimdPolicyInput {
@@ -108,16 +108,48 @@ impl DescribeCimdPolicyInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyInput {
+    type Builder = DescribeCimdPolicyInputBuilder;
+    const NAME: &'static str = "DescribeCimdPolicyInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeCimdPolicyInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeCimdPolicyInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DescribeCIMDPolicy`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DescribeCimdPolicyOutput {
     /// The configuration of the requested CIMD policy.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicy")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicy"))]
     pub cimd_policy: CimdPolicyType,
 }
 impl DescribeCimdPolicyOutput {
@@ -154,6 +186,35 @@ impl DescribeCimdPolicyOutputBuilder {
                     "cimd_policy",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyOutput {
+    type Builder = DescribeCimdPolicyOutputBuilder;
+    const NAME: &'static str = "DescribeCimdPolicyOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeCimdPolicyOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CIMDPolicy" => builder.cimd_policy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeCimdPolicyOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `DescribeCIMDPolicy`.

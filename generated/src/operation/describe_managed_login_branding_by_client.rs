@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -31,8 +31,8 @@ use crate::types::ManagedLoginBrandingType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingByClientInput {
@@ -134,14 +134,50 @@ impl DescribeManagedLoginBrandingByClientInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields
+for DescribeManagedLoginBrandingByClientInput {
+    type Builder = DescribeManagedLoginBrandingByClientInputBuilder;
+    const NAME: &'static str = "DescribeManagedLoginBrandingByClientInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeManagedLoginBrandingByClientInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ReturnMergedResources" => {
+                builder.return_merged_resources = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeManagedLoginBrandingByClientInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DescribeManagedLoginBrandingByClient`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DescribeManagedLoginBrandingByClientOutput {
     /// The details of the requested branding style.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_branding: Option<ManagedLoginBrandingType>,
 }
 impl DescribeManagedLoginBrandingByClientOutput {
@@ -179,6 +215,36 @@ impl DescribeManagedLoginBrandingByClientOutputBuilder {
         DescribeManagedLoginBrandingByClientOutput {
             managed_login_branding: self.managed_login_branding,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields
+for DescribeManagedLoginBrandingByClientOutput {
+    type Builder = DescribeManagedLoginBrandingByClientOutputBuilder;
+    const NAME: &'static str = "DescribeManagedLoginBrandingByClientOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeManagedLoginBrandingByClientOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginBranding" => builder.managed_login_branding = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeManagedLoginBrandingByClientOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DescribeManagedLoginBrandingByClient`.

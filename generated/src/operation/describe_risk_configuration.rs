@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -34,8 +34,8 @@ use crate::types::RiskConfigurationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeRiskConfigurationInput {
@@ -119,10 +119,42 @@ impl DescribeRiskConfigurationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
+    type Builder = DescribeRiskConfigurationInputBuilder;
+    const NAME: &'static str = "DescribeRiskConfigurationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeRiskConfigurationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeRiskConfigurationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DescribeRiskConfiguration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DescribeRiskConfigurationOutput {
     /// The details of the requested risk configuration.
@@ -170,6 +202,35 @@ impl DescribeRiskConfigurationOutputBuilder {
                     "risk_configuration",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationOutput {
+    type Builder = DescribeRiskConfigurationOutputBuilder;
+    const NAME: &'static str = "DescribeRiskConfigurationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeRiskConfigurationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RiskConfiguration" => builder.risk_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeRiskConfigurationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `DescribeRiskConfiguration`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException,
@@ -44,8 +44,8 @@ use crate::types::DomainDescriptionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DescribeUserPoolDomainInput {
@@ -92,14 +92,45 @@ impl DescribeUserPoolDomainInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainInput {
+    type Builder = DescribeUserPoolDomainInputBuilder;
+    const NAME: &'static str = "DescribeUserPoolDomainInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeUserPoolDomainInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Domain" => builder.domain = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeUserPoolDomainInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `DescribeUserPoolDomain`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DescribeUserPoolDomainOutput {
     /// The details of the requested user pool domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub domain_description: Option<DomainDescriptionType>,
 }
 impl DescribeUserPoolDomainOutput {
@@ -137,6 +168,35 @@ impl DescribeUserPoolDomainOutputBuilder {
         DescribeUserPoolDomainOutput {
             domain_description: self.domain_description,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainOutput {
+    type Builder = DescribeUserPoolDomainOutputBuilder;
+    const NAME: &'static str = "DescribeUserPoolDomainOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut DescribeUserPoolDomainOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "DomainDescription" => builder.domain_description = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: DescribeUserPoolDomainOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `DescribeUserPoolDomain`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeDeliveryFailureException, ForbiddenException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -76,8 +76,8 @@ use crate::types::{AnalyticsMetadataType, CodeDeliveryDetailsType, UserContextDa
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ForgotPasswordInput {
@@ -139,11 +139,7 @@ pub struct ForgotPasswordInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl ForgotPasswordInput {
@@ -285,15 +281,55 @@ impl ForgotPasswordInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ForgotPasswordInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordInput {
+    type Builder = ForgotPasswordInputBuilder;
+    const NAME: &'static str = "ForgotPasswordInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ForgotPasswordInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "SecretHash" => builder.secret_hash = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ForgotPasswordInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from Amazon Cognito to a request to reset a password.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ForgotPasswordOutput {
     /// Information about the phone number or email address that Amazon Cognito sent the
     /// password-recovery code to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub code_delivery_details: Option<CodeDeliveryDetailsType>,
 }
 impl ForgotPasswordOutput {
@@ -331,6 +367,35 @@ impl ForgotPasswordOutputBuilder {
         ForgotPasswordOutput {
             code_delivery_details: self.code_delivery_details,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ForgotPasswordOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordOutput {
+    type Builder = ForgotPasswordOutputBuilder;
+    const NAME: &'static str = "ForgotPasswordOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ForgotPasswordOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CodeDeliveryDetails" => builder.code_delivery_details = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ForgotPasswordOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ForgotPassword`.

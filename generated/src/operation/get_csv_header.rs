@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -43,8 +43,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetCsvHeaderInput {
@@ -86,19 +86,53 @@ impl GetCsvHeaderInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
+    type Builder = GetCsvHeaderInputBuilder;
+    const NAME: &'static str = "GetCsvHeaderInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetCsvHeaderInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetCsvHeaderInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server to the request to get the header information of the
 /// CSV file for the user import job.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetCsvHeaderOutput {
     /// The ID of the requested user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// A comma-separated list of attributes from your user pool. Save this output to a `.csv` file
     /// and populate it with the attributes of the users that you want to import.
-    #[serde(rename = "CSVHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "CSVHeader", skip_serializing_if = "Option::is_none")
+    )]
     pub csv_header: Option<Vec<String>>,
 }
 impl GetCsvHeaderOutput {
@@ -142,6 +176,36 @@ impl GetCsvHeaderOutputBuilder {
             user_pool_id: self.user_pool_id,
             csv_header: self.csv_header,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
+    type Builder = GetCsvHeaderOutputBuilder;
+    const NAME: &'static str = "GetCsvHeaderOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetCsvHeaderOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CSVHeader" => builder.csv_header = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetCsvHeaderOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetCSVHeader`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidLambdaResponseException,
     InvalidParameterException, NotAuthorizedException, OperationNotEnabledException,
@@ -63,8 +63,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetDerivedTokenInput {
@@ -378,10 +378,56 @@ impl GetDerivedTokenInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
+    type Builder = GetDerivedTokenInputBuilder;
+    const NAME: &'static str = "GetDerivedTokenInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetDerivedTokenInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            "SubjectToken" => builder.subject_token = map.next_value()?,
+            "SubjectTokenType" => builder.subject_token_type = map.next_value()?,
+            "SubjectTokenProviderName" => {
+                builder.subject_token_provider_name = map.next_value()?;
+            }
+            "ActorToken" => builder.actor_token = map.next_value()?,
+            "ActorTokenType" => builder.actor_token_type = map.next_value()?,
+            "ActorTokenProviderName" => {
+                builder.actor_token_provider_name = map.next_value()?;
+            }
+            "Scopes" => builder.scopes = map.next_value()?,
+            "Audiences" => builder.audiences = map.next_value()?,
+            "Resources" => builder.resources = map.next_value()?,
+            "RequestedTokenType" => builder.requested_token_type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetDerivedTokenInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response to a token exchange request.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetDerivedTokenOutput {
     /// The token that Amazon Cognito issued in response to the token exchange request.
@@ -400,10 +446,10 @@ pub struct GetDerivedTokenOutput {
     /// Required.
     pub token_type: OAuthTokenTypeType,
     /// The number of seconds until the issued token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub expires_in: Option<i32>,
     /// The scopes that Amazon Cognito granted in the issued token.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub scopes: Option<Vec<String>>,
 }
 impl GetDerivedTokenOutput {
@@ -526,6 +572,39 @@ impl GetDerivedTokenOutputBuilder {
             expires_in: self.expires_in,
             scopes: self.scopes,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
+    type Builder = GetDerivedTokenOutputBuilder;
+    const NAME: &'static str = "GetDerivedTokenOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetDerivedTokenOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IssuedToken" => builder.issued_token = map.next_value()?,
+            "IssuedTokenType" => builder.issued_token_type = map.next_value()?,
+            "TokenType" => builder.token_type = map.next_value()?,
+            "ExpiresIn" => builder.expires_in = map.next_value()?,
+            "Scopes" => builder.scopes = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetDerivedTokenOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `GetDerivedToken`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -43,8 +43,8 @@ use crate::types::GroupType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetGroupInput {
@@ -104,14 +104,46 @@ impl GetGroupInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetGroupInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetGroupInput {
+    type Builder = GetGroupInputBuilder;
+    const NAME: &'static str = "GetGroupInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetGroupInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "GroupName" => builder.group_name = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetGroupInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetGroup`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetGroupOutput {
     /// A container for the requested group. Includes description, precedence, and IAM role values.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub group: Option<GroupType>,
 }
 impl GetGroupOutput {
@@ -143,6 +175,35 @@ impl GetGroupOutputBuilder {
         GetGroupOutput {
             group: self.group,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetGroupOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetGroupOutput {
+    type Builder = GetGroupOutputBuilder;
+    const NAME: &'static str = "GetGroupOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetGroupOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Group" => builder.group = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetGroupOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetGroup`.

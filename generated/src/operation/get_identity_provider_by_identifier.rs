@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -32,8 +32,8 @@ use crate::types::IdentityProviderType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierInput {
@@ -101,10 +101,42 @@ impl GetIdentityProviderByIdentifierInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierInput {
+    type Builder = GetIdentityProviderByIdentifierInputBuilder;
+    const NAME: &'static str = "GetIdentityProviderByIdentifierInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetIdentityProviderByIdentifierInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "IdpIdentifier" => builder.idp_identifier = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetIdentityProviderByIdentifierInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetIdentityProviderByIdentifier`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierOutput {
     /// The configuration of the IdP in your user pool. Includes additional identifiers, the IdP
@@ -147,6 +179,35 @@ impl GetIdentityProviderByIdentifierOutputBuilder {
                     "identity_provider",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierOutput {
+    type Builder = GetIdentityProviderByIdentifierOutputBuilder;
+    const NAME: &'static str = "GetIdentityProviderByIdentifierOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetIdentityProviderByIdentifierOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IdentityProvider" => builder.identity_provider = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetIdentityProviderByIdentifierOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `GetIdentityProviderByIdentifier`.

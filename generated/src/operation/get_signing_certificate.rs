@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, OperationNotEnabledException,
     ResourceNotFoundException,
@@ -45,8 +45,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetSigningCertificateInput {
@@ -91,14 +91,45 @@ impl GetSigningCertificateInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetSigningCertificateInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
+    type Builder = GetSigningCertificateInputBuilder;
+    const NAME: &'static str = "GetSigningCertificateInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetSigningCertificateInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetSigningCertificateInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Response from Amazon Cognito for a signing certificate request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetSigningCertificateOutput {
     /// The x.509 certificate that signs SAML 2.0 authentication requests for your user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub certificate: Option<String>,
 }
 impl GetSigningCertificateOutput {
@@ -130,6 +161,35 @@ impl GetSigningCertificateOutputBuilder {
         GetSigningCertificateOutput {
             certificate: self.certificate,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetSigningCertificateOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateOutput {
+    type Builder = GetSigningCertificateOutputBuilder;
+    const NAME: &'static str = "GetSigningCertificateOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetSigningCertificateOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Certificate" => builder.certificate = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetSigningCertificateOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetSigningCertificate`.

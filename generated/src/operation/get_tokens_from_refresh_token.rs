@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidLambdaResponseException,
     InvalidParameterException, NotAuthorizedException, OperationNotEnabledException,
@@ -38,8 +38,8 @@ use crate::types::AuthenticationResultType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetTokensFromRefreshTokenInput {
@@ -92,11 +92,7 @@ pub struct GetTokensFromRefreshTokenInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl GetTokensFromRefreshTokenInput {
@@ -219,15 +215,54 @@ impl GetTokensFromRefreshTokenInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenInput {
+    type Builder = GetTokensFromRefreshTokenInputBuilder;
+    const NAME: &'static str = "GetTokensFromRefreshTokenInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetTokensFromRefreshTokenInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RefreshToken" => builder.refresh_token = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetTokensFromRefreshTokenInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetTokensFromRefreshToken`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetTokensFromRefreshTokenOutput {
     /// The object that your application receives after authentication. Contains tokens and
     /// information for device authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub authentication_result: Option<AuthenticationResultType>,
 }
 impl GetTokensFromRefreshTokenOutput {
@@ -265,6 +300,35 @@ impl GetTokensFromRefreshTokenOutputBuilder {
         GetTokensFromRefreshTokenOutput {
             authentication_result: self.authentication_result,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenOutput {
+    type Builder = GetTokensFromRefreshTokenOutputBuilder;
+    const NAME: &'static str = "GetTokensFromRefreshTokenOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetTokensFromRefreshTokenOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AuthenticationResult" => builder.authentication_result = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetTokensFromRefreshTokenOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetTokensFromRefreshToken`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, PasswordResetRequiredException,
@@ -40,8 +40,8 @@ use crate::types::{AttributeType, MfaOptionType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserInput {
@@ -96,10 +96,41 @@ impl GetUserInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetUserInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetUserInput {
+    type Builder = GetUserInputBuilder;
+    const NAME: &'static str = "GetUserInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server from the request to get information about the user.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetUserOutput {
     /// The name of the user that you requested.
@@ -116,14 +147,20 @@ pub struct GetUserOutput {
     /// configurations. It doesn't provide information about time-based one-time password (TOTP)
     /// software token MFA configurations. To look up information about either type of MFA
     /// configuration, use UserMFASettingList instead.
-    #[serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "MFAOptions", skip_serializing_if = "Option::is_none")
+    )]
     pub mfa_options: Option<Vec<MfaOptionType>>,
     /// The user's preferred MFA. Users can prefer SMS message, email message, or TOTP MFA.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub preferred_mfa_setting: Option<String>,
     /// The MFA options that are activated for the user. The possible values in this list are
     /// `SMS_MFA`, `EMAIL_OTP`, and `SOFTWARE_TOKEN_MFA`.
-    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")
+    )]
     pub user_mfa_setting_list: Option<Vec<String>>,
 }
 impl GetUserOutput {
@@ -229,6 +266,39 @@ impl GetUserOutputBuilder {
             preferred_mfa_setting: self.preferred_mfa_setting,
             user_mfa_setting_list: self.user_mfa_setting_list,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetUserOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetUserOutput {
+    type Builder = GetUserOutputBuilder;
+    const NAME: &'static str = "GetUserOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "UserAttributes" => builder.user_attributes = map.next_value()?,
+            "MFAOptions" => builder.mfa_options = map.next_value()?,
+            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
+            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `GetUser`.

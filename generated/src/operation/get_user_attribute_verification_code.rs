@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeDeliveryFailureException, ForbiddenException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -65,8 +65,8 @@ use crate::types::CodeDeliveryDetailsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeInput {
@@ -102,11 +102,7 @@ pub struct GetUserAttributeVerificationCodeInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl GetUserAttributeVerificationCodeInput {
@@ -201,15 +197,52 @@ impl GetUserAttributeVerificationCodeInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeInput {
+    type Builder = GetUserAttributeVerificationCodeInputBuilder;
+    const NAME: &'static str = "GetUserAttributeVerificationCodeInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserAttributeVerificationCodeInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "AttributeName" => builder.attribute_name = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserAttributeVerificationCodeInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The verification code response returned by the server response to get the user attribute
 /// verification code.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeOutput {
     /// Information about the delivery destination of the user attribute verification code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub code_delivery_details: Option<CodeDeliveryDetailsType>,
 }
 impl GetUserAttributeVerificationCodeOutput {
@@ -247,6 +280,35 @@ impl GetUserAttributeVerificationCodeOutputBuilder {
         GetUserAttributeVerificationCodeOutput {
             code_delivery_details: self.code_delivery_details,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeOutput {
+    type Builder = GetUserAttributeVerificationCodeOutputBuilder;
+    const NAME: &'static str = "GetUserAttributeVerificationCodeOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserAttributeVerificationCodeOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CodeDeliveryDetails" => builder.code_delivery_details = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserAttributeVerificationCodeOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetUserAttributeVerificationCode`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, PasswordResetRequiredException,
@@ -43,8 +43,8 @@ use crate::types::AuthFactorType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserAuthFactorsInput {
@@ -104,10 +104,41 @@ impl GetUserAuthFactorsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
+    type Builder = GetUserAuthFactorsInputBuilder;
+    const NAME: &'static str = "GetUserAuthFactorsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserAuthFactorsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserAuthFactorsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetUserAuthFactors`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetUserAuthFactorsOutput {
     /// The name of the user who is eligible for the authentication factors in the response.
@@ -116,11 +147,14 @@ pub struct GetUserAuthFactorsOutput {
     pub username: String,
     /// The challenge method that Amazon Cognito returns to the user in response to sign-in
     /// requests. Users can prefer SMS message, email message, or TOTP MFA.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub preferred_mfa_setting: Option<String>,
     /// The MFA options that are activated for the user. The possible values in this list are
     /// `SMS_MFA`, `EMAIL_OTP`, and `SOFTWARE_TOKEN_MFA`.
-    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")
+    )]
     pub user_mfa_setting_list: Option<Vec<String>>,
     /// The authentication types that are available to the user with `USER_AUTH` sign-in, for
     /// example `["PASSWORD", "WEB_AUTHN"]`.
@@ -129,7 +163,7 @@ pub struct GetUserAuthFactorsOutput {
     /// used as an MFA factor. `EMAIL_OTP`, `SMS_OTP`, and `WEB_AUTHN` can be used as either a first
     /// authentication factor or an MFA factor. `WEB_AUTHN` is available as an MFA factor only when
     /// passkey MFA is enabled at the user pool level.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 impl GetUserAuthFactorsOutput {
@@ -228,6 +262,40 @@ impl GetUserAuthFactorsOutputBuilder {
             user_mfa_setting_list: self.user_mfa_setting_list,
             configured_user_auth_factors: self.configured_user_auth_factors,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
+    type Builder = GetUserAuthFactorsOutputBuilder;
+    const NAME: &'static str = "GetUserAuthFactorsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserAuthFactorsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
+            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+            "ConfiguredUserAuthFactors" => {
+                builder.configured_user_auth_factors = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserAuthFactorsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `GetUserAuthFactors`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -48,8 +48,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolMfaConfigInput {
@@ -94,26 +94,57 @@ impl GetUserPoolMfaConfigInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigInput {
+    type Builder = GetUserPoolMfaConfigInputBuilder;
+    const NAME: &'static str = "GetUserPoolMfaConfigInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserPoolMfaConfigInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserPoolMfaConfigInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetUserPoolMfaConfig`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetUserPoolMfaConfigOutput {
     /// Shows user pool configuration for SMS message MFA. Includes the message template and the SMS
     /// message sending configuration for Amazon SNS.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub sms_mfa_configuration: Option<SmsMfaConfigType>,
     /// Shows user pool configuration for time-based one-time password (TOTP) MFA. Includes TOTP
     /// enabled or disabled state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub software_token_mfa_configuration: Option<SoftwareTokenMfaConfigType>,
     /// Shows configuration for user pool email message MFA and sign-in with one-time passwords
     /// (OTPs). Includes the subject and body of the email message template for sign-in and MFA
     /// messages. To activate this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email_mfa_configuration: Option<EmailMfaConfigType>,
     /// Displays the state of multi-factor authentication (MFA) as on, off, or optional. When `ON`,
     /// all users must set up MFA before they can sign in. When `OPTIONAL`, your application must
@@ -123,12 +154,12 @@ pub struct GetUserPoolMfaConfigOutput {
     /// When `MfaConfiguration` is `OPTIONAL`, managed login doesn't automatically prompt users to
     /// set up MFA. Amazon Cognito generates MFA prompts in API responses and in managed login for
     /// users who have chosen and configured a preferred MFA factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub mfa_configuration: Option<UserPoolMfaType>,
     /// Shows user pool configuration for sign-in with passkey authenticators such as biometric
     /// devices and security keys. Includes relying-party configuration, user-verification
     /// requirements, and whether passkeys can satisfy MFA requirements.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub web_authn_configuration: Option<WebAuthnConfigurationType>,
 }
 impl GetUserPoolMfaConfigOutput {
@@ -226,6 +257,45 @@ impl GetUserPoolMfaConfigOutputBuilder {
             mfa_configuration: self.mfa_configuration,
             web_authn_configuration: self.web_authn_configuration,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigOutput {
+    type Builder = GetUserPoolMfaConfigOutputBuilder;
+    const NAME: &'static str = "GetUserPoolMfaConfigOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserPoolMfaConfigOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SmsMfaConfiguration" => builder.sms_mfa_configuration = map.next_value()?,
+            "SoftwareTokenMfaConfiguration" => {
+                builder.software_token_mfa_configuration = map.next_value()?;
+            }
+            "EmailMfaConfiguration" => {
+                builder.email_mfa_configuration = map.next_value()?;
+            }
+            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+            "WebAuthnConfiguration" => {
+                builder.web_authn_configuration = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserPoolMfaConfigOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetUserPoolMfaConfig`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -32,8 +32,8 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationInput {
@@ -78,20 +78,51 @@ impl GetUserPoolSessionConfigurationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationInput {
+    type Builder = GetUserPoolSessionConfigurationInputBuilder;
+    const NAME: &'static str = "GetUserPoolSessionConfigurationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserPoolSessionConfigurationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserPoolSessionConfigurationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `GetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationOutput {
     /// The ID of the user pool that the session configuration applies to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// Indicates whether session tracking is enabled for the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_session_tracking: Option<UserSessionTrackingType>,
     /// The pool-wide token session settings for the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 impl GetUserPoolSessionConfigurationOutput {
@@ -159,6 +190,37 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
             user_session_tracking: self.user_session_tracking,
             token_session: self.token_session,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationOutput {
+    type Builder = GetUserPoolSessionConfigurationOutputBuilder;
+    const NAME: &'static str = "GetUserPoolSessionConfigurationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetUserPoolSessionConfigurationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "UserSessionTracking" => builder.user_session_tracking = map.next_value()?,
+            "TokenSession" => builder.token_session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetUserPoolSessionConfigurationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetUserPoolSessionConfiguration`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, ForbiddenException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -77,8 +77,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InitiateAuthInput {
@@ -174,11 +174,7 @@ pub struct InitiateAuthInput {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_parameters: Option<HashMap<String, String>>,
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -221,11 +217,7 @@ pub struct InitiateAuthInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
     /// The ID of the app client that your user wants to sign in to.
     ///
@@ -421,10 +413,55 @@ impl InitiateAuthInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
+    type Builder = InitiateAuthInputBuilder;
+    const NAME: &'static str = "InitiateAuthInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InitiateAuthInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AuthFlow" => builder.auth_flow = map.next_value()?,
+            "AuthParameters" => {
+                builder.auth_parameters = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "ClientId" => builder.client_id = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InitiateAuthInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Initiates the authentication response.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InitiateAuthOutput {
     /// The name of an additional authentication challenge that you must respond to.
@@ -490,37 +527,33 @@ pub struct InitiateAuthOutput {
     ///
     ///   To set up SMS or email MFA, collect a `phone_number` or `email` attribute for the user. Then
     ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_name: Option<ChallengeNameType>,
     /// The session identifier that links a challenge response to the initial authentication
     /// request. If the user must pass another challenge, Amazon Cognito returns a session ID and
     /// challenge parameters.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
     /// The required parameters of the `ChallengeName` challenge.
     ///
     /// All challenges require `USERNAME`. They also require `SECRET_HASH` if your app client has a
     /// client secret.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub challenge_parameters: Option<HashMap<String, String>>,
     /// The result of a successful and complete authentication request. This result is only returned
     /// if the user doesn't need to pass another challenge. If they must pass another challenge
     /// before they get tokens, Amazon Cognito returns a challenge in `ChallengeName`,
     /// `ChallengeParameters`, and `Session` response parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub authentication_result: Option<AuthenticationResultType>,
     /// This response parameter lists the available authentication challenges that users can select
     /// from in [choice-based
     /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
     /// For example, they might be able to choose between passkey authentication, a one-time
     /// password from an SMS message, and a traditional password.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl InitiateAuthOutput {
@@ -640,6 +673,43 @@ impl InitiateAuthOutputBuilder {
             authentication_result: self.authentication_result,
             available_challenges: self.available_challenges,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
+    type Builder = InitiateAuthOutputBuilder;
+    const NAME: &'static str = "InitiateAuthOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InitiateAuthOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ChallengeName" => builder.challenge_name = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            "ChallengeParameters" => {
+                builder.challenge_parameters = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AuthenticationResult" => builder.authentication_result = map.next_value()?,
+            "AvailableChallenges" => builder.available_challenges = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InitiateAuthOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `InitiateAuth`.

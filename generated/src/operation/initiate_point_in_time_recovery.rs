@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, DateTime};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -111,8 +111,8 @@ use crate::types::RestorationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryInput {
@@ -127,7 +127,7 @@ pub struct InitiatePointInTimeRecoveryInput {
     /// feature plan.
     ///
     /// Required.
-    #[serde(with = "cognito_idp_runtime::wire")]
+    #[serde(serialize_with = "cognito_idp_runtime::wire::serialize")]
     pub restore_timestamp: DateTime,
 }
 impl InitiatePointInTimeRecoveryInput {
@@ -183,15 +183,51 @@ impl InitiatePointInTimeRecoveryInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryInput {
+    type Builder = InitiatePointInTimeRecoveryInputBuilder;
+    const NAME: &'static str = "InitiatePointInTimeRecoveryInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InitiatePointInTimeRecoveryInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RestoreTimestamp" => {
+                builder.restore_timestamp = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InitiatePointInTimeRecoveryInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `InitiatePointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryOutput {
     /// The details of the recovery that you initiated. Includes the recovery ID that you can use in
     /// later requests to describe, start, or cancel the recovery.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restoration: Option<RestorationType>,
 }
 impl InitiatePointInTimeRecoveryOutput {
@@ -223,6 +259,35 @@ impl InitiatePointInTimeRecoveryOutputBuilder {
         InitiatePointInTimeRecoveryOutput {
             restoration: self.restoration,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryOutput {
+    type Builder = InitiatePointInTimeRecoveryOutputBuilder;
+    const NAME: &'static str = "InitiatePointInTimeRecoveryOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut InitiatePointInTimeRecoveryOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Restoration" => builder.restoration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InitiatePointInTimeRecoveryOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `InitiatePointInTimeRecovery`.

@@ -6,7 +6,7 @@ use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -42,8 +42,8 @@ use crate::types::CimdPolicySummaryType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListCimdPoliciesInput {
@@ -122,21 +122,54 @@ impl ListCimdPoliciesInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListCimdPoliciesInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
+    type Builder = ListCimdPoliciesInputBuilder;
+    const NAME: &'static str = "ListCimdPoliciesInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListCimdPoliciesInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            "MaxResults" => builder.max_results = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListCimdPoliciesInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `ListCIMDPolicies`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListCimdPoliciesOutput {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub next_token: Option<String>,
     /// A summary of each CIMD policy in the user pool.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicies")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicies"))]
     pub cimd_policies: Vec<CimdPolicySummaryType>,
 }
 impl ListCimdPoliciesOutput {
@@ -188,6 +221,36 @@ impl ListCimdPoliciesOutputBuilder {
                     "cimd_policies",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListCimdPoliciesOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesOutput {
+    type Builder = ListCimdPoliciesOutputBuilder;
+    const NAME: &'static str = "ListCimdPoliciesOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListCimdPoliciesOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "NextToken" => builder.next_token = map.next_value()?,
+            "CIMDPolicies" => builder.cimd_policies = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListCimdPoliciesOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `ListCIMDPolicies`.

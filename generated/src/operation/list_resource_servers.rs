@@ -6,7 +6,7 @@ use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -44,8 +44,8 @@ use crate::types::ResourceServerType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListResourceServersInput {
@@ -125,10 +125,43 @@ impl ListResourceServersInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListResourceServersInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListResourceServersInput {
+    type Builder = ListResourceServersInputBuilder;
+    const NAME: &'static str = "ListResourceServersInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListResourceServersInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "MaxResults" => builder.max_results = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListResourceServersInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `ListResourceServers`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListResourceServersOutput {
     /// An array of resource servers and the details of their configuration. For each, the response
@@ -139,7 +172,7 @@ pub struct ListResourceServersOutput {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub next_token: Option<String>,
 }
 impl ListResourceServersOutput {
@@ -191,6 +224,36 @@ impl ListResourceServersOutputBuilder {
                 ))?,
             next_token: self.next_token,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListResourceServersOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListResourceServersOutput {
+    type Builder = ListResourceServersOutputBuilder;
+    const NAME: &'static str = "ListResourceServersOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListResourceServersOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ResourceServers" => builder.resource_servers = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListResourceServersOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `ListResourceServers`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -44,8 +44,8 @@ use crate::types::UserImportJobType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserImportJobsInput {
@@ -130,20 +130,53 @@ impl ListUserImportJobsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListUserImportJobsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsInput {
+    type Builder = ListUserImportJobsInputBuilder;
+    const NAME: &'static str = "ListUserImportJobsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserImportJobsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "MaxResults" => builder.max_results = map.next_value()?,
+            "PaginationToken" => builder.pagination_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserImportJobsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server to the request to list the user import jobs.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListUserImportJobsOutput {
     /// An array of user import jobs from the requested user pool. For each, the response includes
     /// logging destination, status, and the Amazon S3 pre-signed URL for CSV upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_import_jobs: Option<Vec<UserImportJobType>>,
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub pagination_token: Option<String>,
 }
 impl ListUserImportJobsOutput {
@@ -190,6 +223,36 @@ impl ListUserImportJobsOutputBuilder {
             user_import_jobs: self.user_import_jobs,
             pagination_token: self.pagination_token,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListUserImportJobsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsOutput {
+    type Builder = ListUserImportJobsOutputBuilder;
+    const NAME: &'static str = "ListUserImportJobsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserImportJobsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserImportJobs" => builder.user_import_jobs = map.next_value()?,
+            "PaginationToken" => builder.pagination_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserImportJobsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ListUserImportJobs`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalServerException, InvalidParameterException, LimitExceededException,
     ResourceNotFoundException, TooManyRequestsException,
@@ -33,8 +33,8 @@ use crate::types::ClientSecretDescriptorType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserPoolClientSecretsInput {
@@ -137,22 +137,55 @@ impl ListUserPoolClientSecretsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
+    type Builder = ListUserPoolClientSecretsInputBuilder;
+    const NAME: &'static str = "ListUserPoolClientSecretsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserPoolClientSecretsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserPoolClientSecretsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response containing the list of client secret metadata. This response does not include a
 /// NextToken field as all secrets are returned in a single response.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListUserPoolClientSecretsOutput {
     /// A list of client secret descriptors containing the identifier and creation date for each
     /// secret. For security reasons, the response never reveals the actual secret value in
     /// ClientSecretValue.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub client_secrets: Option<Vec<ClientSecretDescriptorType>>,
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub next_token: Option<String>,
 }
 impl ListUserPoolClientSecretsOutput {
@@ -202,6 +235,36 @@ impl ListUserPoolClientSecretsOutputBuilder {
             client_secrets: self.client_secrets,
             next_token: self.next_token,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsOutput {
+    type Builder = ListUserPoolClientSecretsOutputBuilder;
+    const NAME: &'static str = "ListUserPoolClientSecretsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserPoolClientSecretsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientSecrets" => builder.client_secrets = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserPoolClientSecretsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ListUserPoolClientSecrets`.

@@ -6,7 +6,7 @@ use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     TooManyRequestsException,
@@ -41,8 +41,8 @@ use crate::types::UserPoolDescriptionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListUserPoolsInput {
@@ -103,19 +103,51 @@ impl ListUserPoolsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListUserPoolsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsInput {
+    type Builder = ListUserPoolsInputBuilder;
+    const NAME: &'static str = "ListUserPoolsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserPoolsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "NextToken" => builder.next_token = map.next_value()?,
+            "MaxResults" => builder.max_results = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserPoolsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response to list user pools.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListUserPoolsOutput {
     /// An array of user pools and their configuration details.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pools: Option<Vec<UserPoolDescriptionType>>,
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
     /// items in the list. By use of this token, you can paginate through the full list of items.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub next_token: Option<String>,
 }
 impl ListUserPoolsOutput {
@@ -162,6 +194,36 @@ impl ListUserPoolsOutputBuilder {
             user_pools: self.user_pools,
             next_token: self.next_token,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListUserPoolsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsOutput {
+    type Builder = ListUserPoolsOutputBuilder;
+    const NAME: &'static str = "ListUserPoolsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListUserPoolsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPools" => builder.user_pools = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListUserPoolsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ListUserPools`.

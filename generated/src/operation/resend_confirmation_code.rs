@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeDeliveryFailureException, ForbiddenException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -71,8 +71,8 @@ use crate::types::{AnalyticsMetadataType, CodeDeliveryDetailsType, UserContextDa
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ResendConfirmationCodeInput {
@@ -134,11 +134,7 @@ pub struct ResendConfirmationCodeInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl ResendConfirmationCodeInput {
@@ -286,16 +282,56 @@ impl ResendConfirmationCodeInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
+    type Builder = ResendConfirmationCodeInputBuilder;
+    const NAME: &'static str = "ResendConfirmationCodeInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ResendConfirmationCodeInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "SecretHash" => builder.secret_hash = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ResendConfirmationCodeInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from the server when Amazon Cognito makes the request to resend a confirmation
 /// code.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ResendConfirmationCodeOutput {
     /// Information about the phone number or email address that Amazon Cognito sent the
     /// confirmation code to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub code_delivery_details: Option<CodeDeliveryDetailsType>,
 }
 impl ResendConfirmationCodeOutput {
@@ -333,6 +369,35 @@ impl ResendConfirmationCodeOutputBuilder {
         ResendConfirmationCodeOutput {
             code_delivery_details: self.code_delivery_details,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
+    type Builder = ResendConfirmationCodeOutputBuilder;
+    const NAME: &'static str = "ResendConfirmationCodeOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ResendConfirmationCodeOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CodeDeliveryDetails" => builder.code_delivery_details = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ResendConfirmationCodeOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ResendConfirmationCode`.

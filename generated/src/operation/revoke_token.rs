@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     OperationNotEnabledException, TooManyRequestsException, UnauthorizedException,
@@ -43,8 +43,8 @@ use crate::types::RevokeAssociatedSessionsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeTokenInput {
@@ -167,10 +167,46 @@ impl RevokeTokenInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for RevokeTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
+    type Builder = RevokeTokenInputBuilder;
+    const NAME: &'static str = "RevokeTokenInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RevokeTokenInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Token" => builder.token = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "ClientSecret" => builder.client_secret = map.next_value()?,
+            "RevokeAssociatedSessions" => {
+                builder.revoke_associated_sessions = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RevokeTokenInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `RevokeToken`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RevokeTokenOutput {}
 impl RevokeTokenOutput {
@@ -188,6 +224,34 @@ impl RevokeTokenOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> RevokeTokenOutput {
         RevokeTokenOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for RevokeTokenOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RevokeTokenOutput {
+    type Builder = RevokeTokenOutputBuilder;
+    const NAME: &'static str = "RevokeTokenOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut RevokeTokenOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RevokeTokenOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `RevokeToken`.

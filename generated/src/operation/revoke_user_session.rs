@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, PasswordResetRequiredException,
@@ -37,8 +37,8 @@ use crate::types::RevokeAssociatedSessionsType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct RevokeUserSessionInput {
@@ -152,10 +152,45 @@ impl RevokeUserSessionInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for RevokeUserSessionInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionInput {
+    type Builder = RevokeUserSessionInputBuilder;
+    const NAME: &'static str = "RevokeUserSessionInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut RevokeUserSessionInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "SessionId" => builder.session_id = map.next_value()?,
+            "RevokeAssociatedSessions" => {
+                builder.revoke_associated_sessions = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RevokeUserSessionInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `RevokeUserSession`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RevokeUserSessionOutput {}
 impl RevokeUserSessionOutput {
@@ -173,6 +208,34 @@ impl RevokeUserSessionOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> RevokeUserSessionOutput {
         RevokeUserSessionOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for RevokeUserSessionOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionOutput {
+    type Builder = RevokeUserSessionOutputBuilder;
+    const NAME: &'static str = "RevokeUserSessionOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut RevokeUserSessionOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: RevokeUserSessionOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `RevokeUserSession`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     FeatureUnavailableInTierException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, ResourceNotFoundException, TooManyRequestsException,
@@ -39,8 +39,8 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationInput {
@@ -109,14 +109,46 @@ impl SetLogDeliveryConfigurationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationInput {
+    type Builder = SetLogDeliveryConfigurationInputBuilder;
+    const NAME: &'static str = "SetLogDeliveryConfigurationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetLogDeliveryConfigurationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "LogConfigurations" => builder.log_configurations = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetLogDeliveryConfigurationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `SetLogDeliveryConfiguration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetLogDeliveryConfigurationOutput {
     /// The logging configuration that you applied to the requested user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub log_delivery_configuration: Option<LogDeliveryConfigurationType>,
 }
 impl SetLogDeliveryConfigurationOutput {
@@ -154,6 +186,37 @@ impl SetLogDeliveryConfigurationOutputBuilder {
         SetLogDeliveryConfigurationOutput {
             log_delivery_configuration: self.log_delivery_configuration,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationOutput {
+    type Builder = SetLogDeliveryConfigurationOutputBuilder;
+    const NAME: &'static str = "SetLogDeliveryConfigurationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetLogDeliveryConfigurationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "LogDeliveryConfiguration" => {
+                builder.log_delivery_configuration = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetLogDeliveryConfigurationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `SetLogDeliveryConfiguration`.

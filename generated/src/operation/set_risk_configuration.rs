@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeDeliveryFailureException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidParameterException,
@@ -64,8 +64,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetRiskConfigurationInput {
@@ -245,10 +245,51 @@ impl SetRiskConfigurationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
+    type Builder = SetRiskConfigurationInputBuilder;
+    const NAME: &'static str = "SetRiskConfigurationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetRiskConfigurationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "CompromisedCredentialsRiskConfiguration" => {
+                builder.compromised_credentials_risk_configuration = map.next_value()?;
+            }
+            "AccountTakeoverRiskConfiguration" => {
+                builder.account_takeover_risk_configuration = map.next_value()?;
+            }
+            "RiskExceptionConfiguration" => {
+                builder.risk_exception_configuration = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetRiskConfigurationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `SetRiskConfiguration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetRiskConfigurationOutput {
     /// The API response that contains the risk configuration that you set and the timestamp of the
@@ -297,6 +338,35 @@ impl SetRiskConfigurationOutputBuilder {
                     "risk_configuration",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
+    type Builder = SetRiskConfigurationOutputBuilder;
+    const NAME: &'static str = "SetRiskConfigurationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetRiskConfigurationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "RiskConfiguration" => builder.risk_configuration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetRiskConfigurationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `SetRiskConfiguration`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{Blob, BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -49,8 +49,8 @@ use crate::types::UiCustomizationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUiCustomizationInput {
@@ -73,8 +73,7 @@ pub struct SetUiCustomizationInput {
     /// The image that you want to set as your login in the classic hosted UI, as a Base64-formatted
     /// binary object.
     #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
+        serialize_with = "cognito_idp_runtime::wire::serialize",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_file: Option<Blob>,
@@ -171,16 +170,54 @@ impl SetUiCustomizationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetUiCustomizationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
+    type Builder = SetUiCustomizationInputBuilder;
+    const NAME: &'static str = "SetUiCustomizationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUiCustomizationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "CSS" => builder.css = map.next_value()?,
+            "ImageFile" => {
+                builder.image_file = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
+                    .map(|value| value.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUiCustomizationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `SetUICustomization`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetUiCustomizationOutput {
     /// Information about the hosted UI branding that you applied.
     ///
     /// Required.
-    #[serde(rename = "UICustomization")]
+    #[cfg_attr(test, serde(rename = "UICustomization"))]
     pub ui_customization: UiCustomizationType,
 }
 impl SetUiCustomizationOutput {
@@ -217,6 +254,35 @@ impl SetUiCustomizationOutputBuilder {
                     "ui_customization",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetUiCustomizationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationOutput {
+    type Builder = SetUiCustomizationOutputBuilder;
+    const NAME: &'static str = "SetUiCustomizationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUiCustomizationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UICustomization" => builder.ui_customization = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUiCustomizationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `SetUICustomization`.

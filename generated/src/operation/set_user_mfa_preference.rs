@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, PasswordResetRequiredException,
@@ -59,8 +59,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserMfaPreferenceInput {
@@ -216,10 +216,47 @@ impl SetUserMfaPreferenceInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceInput {
+    type Builder = SetUserMfaPreferenceInputBuilder;
+    const NAME: &'static str = "SetUserMfaPreferenceInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUserMfaPreferenceInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "SMSMfaSettings" => builder.sms_mfa_settings = map.next_value()?,
+            "SoftwareTokenMfaSettings" => {
+                builder.software_token_mfa_settings = map.next_value()?;
+            }
+            "EmailMfaSettings" => builder.email_mfa_settings = map.next_value()?,
+            "WebAuthnMfaSettings" => builder.web_authn_mfa_settings = map.next_value()?,
+            "AccessToken" => builder.access_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserMfaPreferenceInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `SetUserMFAPreference`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetUserMfaPreferenceOutput {}
 impl SetUserMfaPreferenceOutput {
@@ -237,6 +274,34 @@ impl SetUserMfaPreferenceOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> SetUserMfaPreferenceOutput {
         SetUserMfaPreferenceOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceOutput {
+    type Builder = SetUserMfaPreferenceOutputBuilder;
+    const NAME: &'static str = "SetUserMfaPreferenceOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut SetUserMfaPreferenceOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserMfaPreferenceOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `SetUserMFAPreference`.

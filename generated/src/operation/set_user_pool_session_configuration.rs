@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -38,8 +38,8 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationInput {
@@ -142,20 +142,53 @@ impl SetUserPoolSessionConfigurationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationInput {
+    type Builder = SetUserPoolSessionConfigurationInputBuilder;
+    const NAME: &'static str = "SetUserPoolSessionConfigurationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUserPoolSessionConfigurationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "UserSessionTracking" => builder.user_session_tracking = map.next_value()?,
+            "TokenSession" => builder.token_session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserPoolSessionConfigurationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `SetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationOutput {
     /// The ID of the user pool that the session configuration was applied to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_id: Option<String>,
     /// The session tracking setting that was applied to the user pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_session_tracking: Option<UserSessionTrackingType>,
     /// The pool-wide token session settings that were applied.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 impl SetUserPoolSessionConfigurationOutput {
@@ -223,6 +256,37 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
             user_session_tracking: self.user_session_tracking,
             token_session: self.token_session,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationOutput {
+    type Builder = SetUserPoolSessionConfigurationOutputBuilder;
+    const NAME: &'static str = "SetUserPoolSessionConfigurationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUserPoolSessionConfigurationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "UserSessionTracking" => builder.user_session_tracking = map.next_value()?,
+            "TokenSession" => builder.token_session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserPoolSessionConfigurationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `SetUserPoolSessionConfiguration`.

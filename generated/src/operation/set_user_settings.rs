@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, PasswordResetRequiredException,
@@ -44,8 +44,8 @@ use crate::types::MfaOptionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SetUserSettingsInput {
@@ -129,10 +129,42 @@ impl SetUserSettingsInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SetUserSettingsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsInput {
+    type Builder = SetUserSettingsInputBuilder;
+    const NAME: &'static str = "SetUserSettingsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SetUserSettingsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "MFAOptions" => builder.mfa_options = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserSettingsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from the server for a set user settings request.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SetUserSettingsOutput {}
 impl SetUserSettingsOutput {
@@ -150,6 +182,34 @@ impl SetUserSettingsOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> SetUserSettingsOutput {
         SetUserSettingsOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetUserSettingsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsOutput {
+    type Builder = SetUserSettingsOutputBuilder;
+    const NAME: &'static str = "SetUserSettingsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut SetUserSettingsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SetUserSettingsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `SetUserSettings`.

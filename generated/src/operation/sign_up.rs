@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeDeliveryFailureException, ForbiddenException, InternalErrorException,
     InvalidEmailRoleAccessPolicyException, InvalidLambdaResponseException,
@@ -79,8 +79,8 @@ use crate::types::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SignUpInput {
@@ -169,11 +169,7 @@ pub struct SignUpInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl SignUpInput {
@@ -358,10 +354,53 @@ impl SignUpInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for SignUpInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for SignUpInput {
+    type Builder = SignUpInputBuilder;
+    const NAME: &'static str = "SignUpInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SignUpInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ClientId" => builder.client_id = map.next_value()?,
+            "SecretHash" => builder.secret_hash = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "Password" => builder.password = map.next_value()?,
+            "UserAttributes" => builder.user_attributes = map.next_value()?,
+            "ValidationData" => builder.validation_data = map.next_value()?,
+            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+            "UserContextData" => builder.user_context_data = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SignUpInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response from the server for a registration request.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct SignUpOutput {
     /// Indicates whether the user was automatically confirmed. You can auto-confirm users with a
@@ -374,7 +413,7 @@ pub struct SignUpOutput {
     /// message with a code or link that confirms ownership of the phone number or email address
     /// that they entered. The `CodeDeliveryDetails` object is information about the delivery
     /// destination for that link or code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub code_delivery_details: Option<CodeDeliveryDetailsType>,
     /// The unique identifier of the new user, for example `a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`.
     ///
@@ -384,7 +423,7 @@ pub struct SignUpOutput {
     /// user with the `USER_AUTH` flow after they complete sign-up.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
 }
 impl SignUpOutput {
@@ -482,6 +521,38 @@ impl SignUpOutputBuilder {
                 .ok_or_else(|| BuildError::missing("SignUpOutput", "user_sub"))?,
             session: self.session,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for SignUpOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for SignUpOutput {
+    type Builder = SignUpOutputBuilder;
+    const NAME: &'static str = "SignUpOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut SignUpOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserConfirmed" => builder.user_confirmed = map.next_value()?,
+            "CodeDeliveryDetails" => builder.code_delivery_details = map.next_value()?,
+            "UserSub" => builder.user_sub = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: SignUpOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `SignUp`.

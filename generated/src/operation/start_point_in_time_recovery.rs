@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -51,8 +51,8 @@ use crate::types::RestorationType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryInput {
@@ -119,14 +119,46 @@ impl StartPointInTimeRecoveryInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryInput {
+    type Builder = StartPointInTimeRecoveryInputBuilder;
+    const NAME: &'static str = "StartPointInTimeRecoveryInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StartPointInTimeRecoveryInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RestoreId" => builder.restore_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StartPointInTimeRecoveryInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `StartPointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct StartPointInTimeRecoveryOutput {
     /// The details of the recovery that you started, including its status.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub restoration: Option<RestorationType>,
 }
 impl StartPointInTimeRecoveryOutput {
@@ -158,6 +190,35 @@ impl StartPointInTimeRecoveryOutputBuilder {
         StartPointInTimeRecoveryOutput {
             restoration: self.restoration,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryOutput {
+    type Builder = StartPointInTimeRecoveryOutputBuilder;
+    const NAME: &'static str = "StartPointInTimeRecoveryOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StartPointInTimeRecoveryOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Restoration" => builder.restoration = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StartPointInTimeRecoveryOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `StartPointInTimeRecovery`.

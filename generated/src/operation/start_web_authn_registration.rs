@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     LimitExceededException, NotAuthorizedException, OperationNotEnabledException,
@@ -35,8 +35,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StartWebAuthnRegistrationInput {
@@ -96,10 +96,41 @@ impl StartWebAuthnRegistrationInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
+    type Builder = StartWebAuthnRegistrationInputBuilder;
+    const NAME: &'static str = "StartWebAuthnRegistrationInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StartWebAuthnRegistrationInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StartWebAuthnRegistrationInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `StartWebAuthnRegistration`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct StartWebAuthnRegistrationOutput {
     /// The information that a user can provide in their request to register with their passkey
@@ -142,6 +173,37 @@ impl StartWebAuthnRegistrationOutputBuilder {
                     "credential_creation_options",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationOutput {
+    type Builder = StartWebAuthnRegistrationOutputBuilder;
+    const NAME: &'static str = "StartWebAuthnRegistrationOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StartWebAuthnRegistrationOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CredentialCreationOptions" => {
+                builder.credential_creation_options = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StartWebAuthnRegistrationOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `StartWebAuthnRegistration`.

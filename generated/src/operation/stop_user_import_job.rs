@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, PreconditionNotMetException, ResourceNotFoundException,
@@ -33,8 +33,8 @@ use crate::types::UserImportJobType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StopUserImportJobInput {
@@ -97,15 +97,47 @@ impl StopUserImportJobInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for StopUserImportJobInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobInput {
+    type Builder = StopUserImportJobInputBuilder;
+    const NAME: &'static str = "StopUserImportJobInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StopUserImportJobInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "JobId" => builder.job_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StopUserImportJobInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server to the request to stop the user import job.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct StopUserImportJobOutput {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_import_job: Option<UserImportJobType>,
 }
 impl StopUserImportJobOutput {
@@ -137,6 +169,35 @@ impl StopUserImportJobOutputBuilder {
         StopUserImportJobOutput {
             user_import_job: self.user_import_job,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for StopUserImportJobOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobOutput {
+    type Builder = StopUserImportJobOutputBuilder;
+    const NAME: &'static str = "StopUserImportJobOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut StopUserImportJobOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserImportJob" => builder.user_import_job = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: StopUserImportJobOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `StopUserImportJob`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -45,8 +45,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TagResourceInput {
@@ -57,7 +57,6 @@ pub struct TagResourceInput {
     /// An array of tag keys and values that you want to assign to the user pool.
     ///
     /// Required.
-    #[serde(deserialize_with = "cognito_idp_runtime::wire::string_map")]
     pub tags: HashMap<String, String>,
 }
 impl TagResourceInput {
@@ -107,10 +106,46 @@ impl TagResourceInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for TagResourceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for TagResourceInput {
+    type Builder = TagResourceInputBuilder;
+    const NAME: &'static str = "TagResourceInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TagResourceInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ResourceArn" => builder.resource_arn = map.next_value()?,
+            "Tags" => {
+                builder.tags = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TagResourceInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `TagResource`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct TagResourceOutput {}
 impl TagResourceOutput {
@@ -128,6 +163,34 @@ impl TagResourceOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> TagResourceOutput {
         TagResourceOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for TagResourceOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TagResourceOutput {
+    type Builder = TagResourceOutputBuilder;
+    const NAME: &'static str = "TagResourceOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut TagResourceOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TagResourceOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `TagResource`.

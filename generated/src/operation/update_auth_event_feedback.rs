@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -54,8 +54,8 @@ use crate::types::FeedbackValueType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateAuthEventFeedbackInput {
@@ -214,10 +214,45 @@ impl UpdateAuthEventFeedbackInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackInput {
+    type Builder = UpdateAuthEventFeedbackInputBuilder;
+    const NAME: &'static str = "UpdateAuthEventFeedbackInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateAuthEventFeedbackInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Username" => builder.username = map.next_value()?,
+            "EventId" => builder.event_id = map.next_value()?,
+            "FeedbackToken" => builder.feedback_token = map.next_value()?,
+            "FeedbackValue" => builder.feedback_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateAuthEventFeedbackInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateAuthEventFeedback`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateAuthEventFeedbackOutput {}
 impl UpdateAuthEventFeedbackOutput {
@@ -235,6 +270,34 @@ impl UpdateAuthEventFeedbackOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> UpdateAuthEventFeedbackOutput {
         UpdateAuthEventFeedbackOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackOutput {
+    type Builder = UpdateAuthEventFeedbackOutputBuilder;
+    const NAME: &'static str = "UpdateAuthEventFeedbackOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut UpdateAuthEventFeedbackOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateAuthEventFeedbackOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateAuthEventFeedback`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, LimitExceededException,
@@ -46,8 +46,8 @@ use crate::types::CimdPolicyType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateCimdPolicyInput {
@@ -214,16 +214,52 @@ impl UpdateCimdPolicyInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyInput {
+    type Builder = UpdateCimdPolicyInputBuilder;
+    const NAME: &'static str = "UpdateCimdPolicyInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateCimdPolicyInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+            "ClientId" => builder.client_id = map.next_value()?,
+            "PolicyName" => builder.policy_name = map.next_value()?,
+            "CacheDuration" => builder.cache_duration = map.next_value()?,
+            "URLPatterns" => builder.url_patterns = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateCimdPolicyInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateCIMDPolicy`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateCimdPolicyOutput {
     /// The updated CIMD policy.
     ///
     /// Required.
-    #[serde(rename = "CIMDPolicy")]
+    #[cfg_attr(test, serde(rename = "CIMDPolicy"))]
     pub cimd_policy: CimdPolicyType,
 }
 impl UpdateCimdPolicyOutput {
@@ -260,6 +296,35 @@ impl UpdateCimdPolicyOutputBuilder {
                     "cimd_policy",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyOutput {
+    type Builder = UpdateCimdPolicyOutputBuilder;
+    const NAME: &'static str = "UpdateCimdPolicyOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateCimdPolicyOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CIMDPolicy" => builder.cimd_policy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateCimdPolicyOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `UpdateCIMDPolicy`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CachedCimdurlDoesNotExistException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -47,8 +47,8 @@ use crate::types::CimdCacheActionType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateInput {
@@ -159,10 +159,44 @@ impl UpdateClientMetadataUrlStateInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateInput {
+    type Builder = UpdateClientMetadataUrlStateInputBuilder;
+    const NAME: &'static str = "UpdateClientMetadataUrlStateInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateClientMetadataUrlStateInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+            "URL" => builder.url = map.next_value()?,
+            "Action" => builder.action = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateClientMetadataUrlStateInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateClientMetadataURLState`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateClientMetadataUrlStateOutput {}
 impl UpdateClientMetadataUrlStateOutput {
@@ -181,6 +215,34 @@ impl UpdateClientMetadataUrlStateOutputBuilder {
     pub fn build(self) -> UpdateClientMetadataUrlStateOutput {
         UpdateClientMetadataUrlStateOutput {
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateOutput {
+    type Builder = UpdateClientMetadataUrlStateOutputBuilder;
+    const NAME: &'static str = "UpdateClientMetadataUrlStateOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut UpdateClientMetadataUrlStateOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateClientMetadataUrlStateOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateClientMetadataURLState`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ForbiddenException, InternalErrorException, InvalidParameterException,
     InvalidUserPoolConfigurationException, NotAuthorizedException,
@@ -51,8 +51,8 @@ use crate::types::DeviceRememberedStatusType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateDeviceStatusInput {
@@ -160,10 +160,45 @@ impl UpdateDeviceStatusInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusInput {
+    type Builder = UpdateDeviceStatusInputBuilder;
+    const NAME: &'static str = "UpdateDeviceStatusInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateDeviceStatusInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "DeviceKey" => builder.device_key = map.next_value()?,
+            "DeviceRememberedStatus" => {
+                builder.device_remembered_status = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateDeviceStatusInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The response to the request to update the device status.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateDeviceStatusOutput {}
 impl UpdateDeviceStatusOutput {
@@ -181,6 +216,34 @@ impl UpdateDeviceStatusOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> UpdateDeviceStatusOutput {
         UpdateDeviceStatusOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusOutput {
+    type Builder = UpdateDeviceStatusOutputBuilder;
+    const NAME: &'static str = "UpdateDeviceStatusOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut UpdateDeviceStatusOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateDeviceStatusOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateDeviceStatus`.

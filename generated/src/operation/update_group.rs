@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -45,8 +45,8 @@ use crate::types::GroupType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateGroupInput {
@@ -166,14 +166,49 @@ impl UpdateGroupInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateGroupInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateGroupInput {
+    type Builder = UpdateGroupInputBuilder;
+    const NAME: &'static str = "UpdateGroupInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateGroupInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "GroupName" => builder.group_name = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Description" => builder.description = map.next_value()?,
+            "RoleArn" => builder.role_arn = map.next_value()?,
+            "Precedence" => builder.precedence = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateGroupInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateGroup`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateGroupOutput {
     /// Contains the updated details of the group, including precedence, IAM role, and description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub group: Option<GroupType>,
 }
 impl UpdateGroupOutput {
@@ -205,6 +240,35 @@ impl UpdateGroupOutputBuilder {
         UpdateGroupOutput {
             group: self.group,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateGroupOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateGroupOutput {
+    type Builder = UpdateGroupOutputBuilder;
+    const NAME: &'static str = "UpdateGroupOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateGroupOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Group" => builder.group = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateGroupOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateGroup`.

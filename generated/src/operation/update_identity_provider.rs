@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, ResourceNotFoundException, TooManyRequestsException,
@@ -50,8 +50,8 @@ use crate::types::IdentityProviderType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderInput {
@@ -144,19 +144,11 @@ pub struct UpdateIdentityProviderInput {
     ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
     ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_details: Option<HashMap<String, String>>,
     /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
     /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<HashMap<String, String>>,
     /// An array of IdP identifiers, for example `"IdPIdentifiers": [ "MyIdP", "MyIdP2" ]`.
     /// Identifiers are friendly names that you can pass in the `idp_identifier` query parameter of
@@ -174,11 +166,7 @@ pub struct UpdateIdentityProviderInput {
     ///
     /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
     /// Essentials or Plus feature plan.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acr_mapping: Option<HashMap<String, String>>,
 }
 impl UpdateIdentityProviderInput {
@@ -306,10 +294,58 @@ impl UpdateIdentityProviderInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
+    type Builder = UpdateIdentityProviderInputBuilder;
+    const NAME: &'static str = "UpdateIdentityProviderInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateIdentityProviderInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ProviderName" => builder.provider_name = map.next_value()?,
+            "ProviderDetails" => {
+                builder.provider_details = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "AttributeMapping" => {
+                builder.attribute_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
+            "AcrMapping" => {
+                builder.acr_mapping = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateIdentityProviderInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateIdentityProvider`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderOutput {
     /// The identity provider details.
@@ -351,6 +387,35 @@ impl UpdateIdentityProviderOutputBuilder {
                     "identity_provider",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
+    type Builder = UpdateIdentityProviderOutputBuilder;
+    const NAME: &'static str = "UpdateIdentityProviderOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateIdentityProviderOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IdentityProvider" => builder.identity_provider = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateIdentityProviderOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `UpdateIdentityProvider`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::Document;
 use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, InternalErrorException, InvalidParameterException,
     NotAuthorizedException, OperationNotEnabledException, ResourceNotFoundException,
@@ -61,8 +61,8 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingInput {
@@ -178,14 +178,53 @@ impl UpdateManagedLoginBrandingInputBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
+    type Builder = UpdateManagedLoginBrandingInputBuilder;
+    const NAME: &'static str = "UpdateManagedLoginBrandingInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateManagedLoginBrandingInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ManagedLoginBrandingId" => {
+                builder.managed_login_branding_id = map.next_value()?;
+            }
+            "UseCognitoProvidedValues" => {
+                builder.use_cognito_provided_values = map.next_value()?;
+            }
+            "Settings" => builder.settings = map.next_value()?,
+            "Assets" => builder.assets = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateManagedLoginBrandingInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The output of `UpdateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateManagedLoginBrandingOutput {
     /// The details of the branding style that you updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_branding: Option<ManagedLoginBrandingType>,
 }
 impl UpdateManagedLoginBrandingOutput {
@@ -223,6 +262,35 @@ impl UpdateManagedLoginBrandingOutputBuilder {
         UpdateManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingOutput {
+    type Builder = UpdateManagedLoginBrandingOutputBuilder;
+    const NAME: &'static str = "UpdateManagedLoginBrandingOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateManagedLoginBrandingOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginBranding" => builder.managed_login_branding = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateManagedLoginBrandingOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateManagedLoginBranding`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -49,8 +49,8 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateResourceServerInput {
@@ -159,10 +159,44 @@ impl UpdateResourceServerInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateResourceServerInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
+    type Builder = UpdateResourceServerInputBuilder;
+    const NAME: &'static str = "UpdateResourceServerInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateResourceServerInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "Identifier" => builder.identifier = map.next_value()?,
+            "Name" => builder.name = map.next_value()?,
+            "Scopes" => builder.scopes = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateResourceServerInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateResourceServer`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateResourceServerOutput {
     /// The updated details of the requested resource server.
@@ -204,6 +238,35 @@ impl UpdateResourceServerOutputBuilder {
                     "resource_server",
                 ))?,
         })
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateResourceServerOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerOutput {
+    type Builder = UpdateResourceServerOutputBuilder;
+    const NAME: &'static str = "UpdateResourceServerOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateResourceServerOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ResourceServer" => builder.resource_server = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateResourceServerOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
     }
 }
 /// An error of `UpdateResourceServer`.

@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, CodeDeliveryFailureException, CodeMismatchException,
     ExpiredCodeException, ForbiddenException, InternalErrorException,
@@ -71,8 +71,8 @@ use crate::types::{AttributeType, CodeDeliveryDetailsType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserAttributesInput {
@@ -116,11 +116,7 @@ pub struct UpdateUserAttributesInput {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<HashMap<String, String>>,
 }
 impl UpdateUserAttributesInput {
@@ -215,10 +211,47 @@ impl UpdateUserAttributesInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateUserAttributesInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesInput {
+    type Builder = UpdateUserAttributesInputBuilder;
+    const NAME: &'static str = "UpdateUserAttributesInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserAttributesInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserAttributes" => builder.user_attributes = map.next_value()?,
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "ClientMetadata" => {
+                builder.client_metadata = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserAttributesInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Represents the response from the server for the request to update user attributes.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateUserAttributesOutput {
     /// When the attribute-update request includes an email address or phone number attribute,
@@ -228,7 +261,7 @@ pub struct UpdateUserAttributesOutput {
     /// automatically verify changes to those attributes. For more information, see [Verifying when
     /// users change their email or phone
     /// number](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#verifying-when-users-change-their-email-or-phone-number).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub code_delivery_details_list: Option<Vec<CodeDeliveryDetailsType>>,
 }
 impl UpdateUserAttributesOutput {
@@ -266,6 +299,37 @@ impl UpdateUserAttributesOutputBuilder {
         UpdateUserAttributesOutput {
             code_delivery_details_list: self.code_delivery_details_list,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateUserAttributesOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesOutput {
+    type Builder = UpdateUserAttributesOutputBuilder;
+    const NAME: &'static str = "UpdateUserAttributesOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserAttributesOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "CodeDeliveryDetailsList" => {
+                builder.code_delivery_details_list = map.next_value()?;
+            }
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserAttributesOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateUserAttributes`.

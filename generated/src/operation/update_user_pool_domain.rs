@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     ConcurrentModificationException, FeatureUnavailableInTierException,
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
@@ -71,8 +71,8 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolDomainInput {
@@ -202,27 +202,62 @@ impl UpdateUserPoolDomainInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainInput {
+    type Builder = UpdateUserPoolDomainInputBuilder;
+    const NAME: &'static str = "UpdateUserPoolDomainInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserPoolDomainInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Domain" => builder.domain = map.next_value()?,
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
+            "CustomDomainConfig" => builder.custom_domain_config = map.next_value()?,
+            "Routing" => builder.routing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserPoolDomainInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The UpdateUserPoolDomain response output.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateUserPoolDomainOutput {
     /// A version number that indicates the state of managed login for your domain. Version `1` is
     /// hosted UI (classic). Version `2` is the newer managed login with the branding editor. For
     /// more information, see [Managed
     /// login](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub managed_login_version: Option<i32>,
     /// The fully-qualified domain name (FQDN) of the Amazon CloudFront distribution that hosts your
     /// managed login or classic hosted UI pages. You domain-name authority must have an alias
     /// record that points requests for your custom domain to this FQDN. Amazon Cognito returns this
     /// value if you set a custom domain with `CustomDomainConfig`. If you set an Amazon Cognito
     /// prefix domain, this operation returns a blank response.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub cloud_front_domain: Option<String>,
     /// The updated routing configuration for the user pool domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub routing: Option<RoutingType>,
 }
 impl UpdateUserPoolDomainOutput {
@@ -278,6 +313,37 @@ impl UpdateUserPoolDomainOutputBuilder {
             cloud_front_domain: self.cloud_front_domain,
             routing: self.routing,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainOutput {
+    type Builder = UpdateUserPoolDomainOutputBuilder;
+    const NAME: &'static str = "UpdateUserPoolDomainOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserPoolDomainOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
+            "CloudFrontDomain" => builder.cloud_front_domain = map.next_value()?,
+            "Routing" => builder.routing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserPoolDomainOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateUserPoolDomain`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::BuildError;
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     InternalErrorException, InvalidParameterException, NotAuthorizedException,
     OperationNotEnabledException, ResourceNotFoundException, TooManyRequestsException,
@@ -45,8 +45,8 @@ use crate::types::{UpdateReplicaStatusType, UserPoolReplicaType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaInput {
@@ -133,14 +133,47 @@ impl UpdateUserPoolReplicaInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaInput {
+    type Builder = UpdateUserPoolReplicaInputBuilder;
+    const NAME: &'static str = "UpdateUserPoolReplicaInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserPoolReplicaInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            "RegionName" => builder.region_name = map.next_value()?,
+            "Status" => builder.status = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserPoolReplicaInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `UpdateUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UpdateUserPoolReplicaOutput {
     /// Information about the updated user pool replica.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub user_pool_replica: Option<UserPoolReplicaType>,
 }
 impl UpdateUserPoolReplicaOutput {
@@ -172,6 +205,35 @@ impl UpdateUserPoolReplicaOutputBuilder {
         UpdateUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaOutput {
+    type Builder = UpdateUserPoolReplicaOutputBuilder;
+    const NAME: &'static str = "UpdateUserPoolReplicaOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut UpdateUserPoolReplicaOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolReplica" => builder.user_pool_replica = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: UpdateUserPoolReplicaOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `UpdateUserPoolReplica`.

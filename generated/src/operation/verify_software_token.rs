@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     CodeMismatchException, EnableSoftwareTokenMfaException, ForbiddenException,
     InternalErrorException, InvalidParameterException,
@@ -45,8 +45,8 @@ use crate::types::VerifySoftwareTokenResponseType;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerifySoftwareTokenInput {
@@ -161,22 +161,56 @@ impl VerifySoftwareTokenInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenInput {
+    type Builder = VerifySoftwareTokenInputBuilder;
+    const NAME: &'static str = "VerifySoftwareTokenInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut VerifySoftwareTokenInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            "UserCode" => builder.user_code = map.next_value()?,
+            "FriendlyDeviceName" => builder.friendly_device_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: VerifySoftwareTokenInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `VerifySoftwareToken`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct VerifySoftwareTokenOutput {
     /// Amazon Cognito can accept or reject the code that you provide. This response parameter
     /// indicates the success of TOTP verification. Some reasons that this operation might return an
     /// error are clock skew on the user's device and excessive retries.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<VerifySoftwareTokenResponseType>,
     /// This session ID satisfies an `MFA_SETUP` challenge. Supply the session ID in your challenge
     /// response.
     ///
     /// Sensitive: redacted in `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub session: Option<String>,
 }
 impl VerifySoftwareTokenOutput {
@@ -236,6 +270,36 @@ impl VerifySoftwareTokenOutputBuilder {
             status: self.status,
             session: self.session,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenOutput {
+    type Builder = VerifySoftwareTokenOutputBuilder;
+    const NAME: &'static str = "VerifySoftwareTokenOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut VerifySoftwareTokenOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Status" => builder.status = map.next_value()?,
+            "Session" => builder.session = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: VerifySoftwareTokenOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `VerifySoftwareToken`.

@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{
     AliasExistsException, CodeMismatchException, ExpiredCodeException,
     ForbiddenException, InternalErrorException, InvalidParameterException,
@@ -47,8 +47,8 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct VerifyUserAttributeInput {
@@ -152,11 +152,44 @@ impl VerifyUserAttributeInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for VerifyUserAttributeInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeInput {
+    type Builder = VerifyUserAttributeInputBuilder;
+    const NAME: &'static str = "VerifyUserAttributeInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut VerifyUserAttributeInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "AccessToken" => builder.access_token = map.next_value()?,
+            "AttributeName" => builder.attribute_name = map.next_value()?,
+            "Code" => builder.code = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: VerifyUserAttributeInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// A container representing the response from the server from the request to verify user
 /// attributes.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "PascalCase")]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct VerifyUserAttributeOutput {}
 impl VerifyUserAttributeOutput {
@@ -174,6 +207,34 @@ impl VerifyUserAttributeOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> VerifyUserAttributeOutput {
         VerifyUserAttributeOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for VerifyUserAttributeOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeOutput {
+    type Builder = VerifyUserAttributeOutputBuilder;
+    const NAME: &'static str = "VerifyUserAttributeOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut VerifyUserAttributeOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: VerifyUserAttributeOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `VerifyUserAttribute`.

@@ -2,17 +2,17 @@
 
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
-use serde::{Deserialize, Serialize};
 pub use cognito_idp_runtime::error::{
     ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
     ServiceError, TimeoutError, TimeoutKind, Unhandled,
 };
 /// Not found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct NotFoundException {
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
 impl NotFoundException {
@@ -59,8 +59,38 @@ impl NotFoundExceptionBuilder {
         }
     }
 }
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+impl<'de> serde::Deserialize<'de> for NotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
+    type Builder = NotFoundExceptionBuilder;
+    const NAME: &'static str = "NotFoundException";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut NotFoundExceptionBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "message" => builder.message = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: NotFoundExceptionBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct InternalFault {}
 impl InternalFault {
@@ -88,5 +118,33 @@ impl InternalFaultBuilder {
     /// Builds the value.
     pub fn build(self) -> InternalFault {
         InternalFault {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for InternalFault {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for InternalFault {
+    type Builder = InternalFaultBuilder;
+    const NAME: &'static str = "InternalFault";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut InternalFaultBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: InternalFaultBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }

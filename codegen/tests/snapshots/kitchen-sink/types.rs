@@ -7,7 +7,8 @@ use std::str::FromStr;
 use cognito_idp_runtime::{BuildError, UnknownValue, wire};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A recursive shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct TreeNode {
@@ -75,8 +76,40 @@ impl TreeNodeBuilder {
         })
     }
 }
+impl<'de> serde::Deserialize<'de> for TreeNode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for TreeNode {
+    type Builder = TreeNodeBuilder;
+    const NAME: &'static str = "TreeNode";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut TreeNodeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Name" => builder.name = map.next_value()?,
+            "Parent" => builder.parent = map.next_value()?,
+            "Children" => builder.children = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: TreeNodeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// Wholly sensitive.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ContextType {
@@ -122,6 +155,37 @@ impl ContextTypeBuilder {
         ContextType {
             ip_address: self.ip_address,
         }
+    }
+}
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ContextType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ContextType {
+    type Builder = ContextTypeBuilder;
+    const NAME: &'static str = "ContextType";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ContextTypeBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "IpAddress" => builder.ip_address = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ContextTypeBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An enum.

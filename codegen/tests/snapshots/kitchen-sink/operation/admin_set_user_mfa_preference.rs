@@ -6,7 +6,7 @@ use std::fmt;
 use cognito_idp_runtime::{Blob, BuildError, DateTime, Document, Redacted};
 use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::error::{InternalFault, NotFoundException};
 use crate::types::{ContextType, KindType, TreeNode};
 /// Sets a preference. See [MFA](https://example.com/mfa).
@@ -40,7 +40,8 @@ use crate::types::{ContextType, KindType, TreeNode};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AdminSetUserMfaPreferenceInput {
@@ -58,11 +59,7 @@ pub struct AdminSetUserMfaPreferenceInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passwords: Option<Vec<String>>,
     /// Sensitive: redacted in `Debug`.
-    #[serde(
-        deserialize_with = "cognito_idp_runtime::wire::optional_string_map",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_keys: Option<HashMap<String, String>>,
     /// Sensitive: redacted in `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,37 +233,83 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         })
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
+    type Builder = AdminSetUserMfaPreferenceInputBuilder;
+    const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminSetUserMfaPreferenceInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Username" => builder.username = map.next_value()?,
+            "Type" => builder.r#type = map.next_value()?,
+            "Passwords" => builder.passwords = map.next_value()?,
+            "SecretKeys" => {
+                builder.secret_keys = map
+                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .map(|map| map.0);
+            }
+            "SecretValues" => builder.secret_values = map.next_value()?,
+            "Context" => builder.context = map.next_value()?,
+            "Tree" => builder.tree = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserMfaPreferenceInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        builder.build()
+    }
+}
 /// The output of `AdminSetUserMFAPreference`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AdminSetUserMfaPreferenceOutput {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub count: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub ratio: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub enabled: Option<bool>,
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub data: Option<Blob>,
-    #[serde(
-        with = "cognito_idp_runtime::wire",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        test,
+        serde(
+            serialize_with = "cognito_idp_runtime::wire::serialize",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub when: Option<DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub extra: Option<Document>,
     /// **Deprecated.** Use `New`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub old: Option<String>,
 }
 impl AdminSetUserMfaPreferenceOutput {
@@ -394,6 +437,51 @@ impl AdminSetUserMfaPreferenceOutputBuilder {
             extra: self.extra,
             old: self.old,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
+    type Builder = AdminSetUserMfaPreferenceOutputBuilder;
+    const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Count" => builder.count = map.next_value()?,
+            "Total" => builder.total = map.next_value()?,
+            "Ratio" => builder.ratio = map.next_value()?,
+            "Score" => builder.score = map.next_value()?,
+            "Enabled" => builder.enabled = map.next_value()?,
+            "Data" => {
+                builder.data = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
+                    .map(|value| value.0);
+            }
+            "When" => {
+                builder.when = map
+                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
+                    .map(|value| value.0);
+            }
+            "Extra" => builder.extra = map.next_value()?,
+            "Old" => builder.old = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: AdminSetUserMfaPreferenceOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `AdminSetUserMFAPreference`.

@@ -4,7 +4,7 @@
 use std::fmt;
 use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 /// Lists:
 ///
 /// - one *emphasis*
@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct GetCsvHeaderInput {
@@ -67,9 +68,41 @@ impl GetCsvHeaderInputBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
+    type Builder = GetCsvHeaderInputBuilder;
+    const NAME: &'static str = "GetCsvHeaderInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut GetCsvHeaderInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "UserPoolId" => builder.user_pool_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetCsvHeaderInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The output of `GetCSVHeader`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetCsvHeaderOutput {}
 impl GetCsvHeaderOutput {
@@ -87,6 +120,34 @@ impl GetCsvHeaderOutputBuilder {
     /// Builds the value.
     pub fn build(self) -> GetCsvHeaderOutput {
         GetCsvHeaderOutput {}
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
+    type Builder = GetCsvHeaderOutputBuilder;
+    const NAME: &'static str = "GetCsvHeaderOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        _builder: &mut GetCsvHeaderOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: GetCsvHeaderOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `GetCSVHeader`.

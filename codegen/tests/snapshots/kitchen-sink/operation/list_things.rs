@@ -5,7 +5,7 @@ use std::fmt;
 use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::types::TreeNode;
 /// Pages through \[things\] with_underscores \* stars <https://example.com/bare>.
 ///
@@ -25,7 +25,8 @@ use crate::types::TreeNode;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListThingsInput {
@@ -77,14 +78,47 @@ impl ListThingsInputBuilder {
         }
     }
 }
+#[cfg(test)]
+impl<'de> serde::Deserialize<'de> for ListThingsInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+#[cfg(test)]
+impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
+    type Builder = ListThingsInputBuilder;
+    const NAME: &'static str = "ListThingsInput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListThingsInputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "NextToken" => builder.next_token = map.next_value()?,
+            "MaxResults" => builder.max_results = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListThingsInputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
+    }
+}
 /// The output of `ListThings`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListThingsOutput {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub things: Option<Vec<TreeNode>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub next_token: Option<String>,
 }
 impl ListThingsOutput {
@@ -128,6 +162,36 @@ impl ListThingsOutputBuilder {
             things: self.things,
             next_token: self.next_token,
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListThingsOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        cognito_idp_runtime::wire::deserialize_struct(deserializer)
+    }
+}
+impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
+    type Builder = ListThingsOutputBuilder;
+    const NAME: &'static str = "ListThingsOutput";
+    fn read_field<'de, A: serde::de::MapAccess<'de>>(
+        builder: &mut ListThingsOutputBuilder,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "Things" => builder.things = map.next_value()?,
+            "NextToken" => builder.next_token = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(
+        builder: ListThingsOutputBuilder,
+    ) -> Result<Self, cognito_idp_runtime::BuildError> {
+        Ok(builder.build())
     }
 }
 /// An error of `ListThings`.
