@@ -178,31 +178,47 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
     let builder = format_ident!("{}Builder", s.name);
     let label = &s.name;
     let runtime = ident(super::RUNTIME);
-    let arms = s.members.iter().map(|m| {
-        let wire = &m.wire;
-        let field = ident(&m.field);
-        let read = if m.ty.needs_wire_helper() {
-            let ty = rust_type(service, &m.ty, &s.home, imports);
-            quote!(map.next_value::<Option<#runtime::wire::Wire<#ty>>>()?.map(|value| value.0))
-        } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
-            // Lenient: a value that is not a string is kept as its JSON text.
-            quote!(map.next_value::<Option<#runtime::wire::LenientStrings>>()?.map(|map| map.0))
-        } else {
-            quote!(map.next_value()?)
-        };
-        quote!(#wire => builder.#field = #read,)
-    });
+    let arms: Vec<TokenStream> = s
+        .members
+        .iter()
+        .map(|m| {
+            let wire = &m.wire;
+            let field = ident(&m.field);
+            let read = if m.ty.needs_wire_helper() {
+                let ty = rust_type(service, &m.ty, &s.home, imports);
+                quote!(map.next_value::<Option<#runtime::wire::Wire<#ty>>>()?.map(|value| value.0))
+            } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
+                // Lenient: a value that is not a string is kept as its JSON text.
+                quote!(map.next_value::<Option<#runtime::wire::LenientStrings>>()?.map(|map| map.0))
+            } else {
+                quote!(map.next_value()?)
+            };
+            quote!(#wire => builder.#field = #read,)
+        })
+        .collect();
     let finish = if s.has_required() {
         quote!(builder.build())
     } else {
         quote!(Ok(builder.build()))
     };
     let gate = (!deserialized(s)).then(|| quote!(#[cfg(test)]));
-    // An empty structure reads nothing into its builder.
-    let param = if s.members.is_empty() {
-        format_ident!("_builder")
+    // An empty structure skips every member.
+    let (param, key) = if s.members.is_empty() {
+        (format_ident!("_builder"), format_ident!("_key"))
     } else {
-        format_ident!("builder")
+        (format_ident!("builder"), format_ident!("key"))
+    };
+    let body = if s.members.is_empty() {
+        quote!(map.next_value::<serde::de::IgnoredAny>()?;)
+    } else {
+        quote! {
+            match key {
+                #(#arms)*
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
     };
     quote! {
         #gate
@@ -219,15 +235,10 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
 
             fn read_field<'de, A: serde::de::MapAccess<'de>>(
                 #param: &mut #builder,
-                key: &str,
+                #key: &str,
                 map: &mut A,
             ) -> Result<(), A::Error> {
-                match key {
-                    #(#arms)*
-                    _ => {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    }
-                }
+                #body
                 Ok(())
             }
 

@@ -253,14 +253,10 @@ impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
     const NAME: &'static str = "AdminLinkProviderForUserOutput";
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminLinkProviderForUserOutputBuilder,
-        key: &str,
+        _key: &str,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        match key {
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
+        map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
     fn finish(

@@ -245,14 +245,10 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionOutput {
     const NAME: &'static str = "AdminRevokeUserSessionOutput";
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminRevokeUserSessionOutputBuilder,
-        key: &str,
+        _key: &str,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        match key {
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
+        map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
     fn finish(

@@ -181,14 +181,10 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingOutput 
     const NAME: &'static str = "DeleteManagedLoginBrandingOutput";
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteManagedLoginBrandingOutputBuilder,
-        key: &str,
+        _key: &str,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        match key {
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
+        map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
     fn finish(

@@ -177,14 +177,10 @@ impl cognito_idp_runtime::wire::ReadFields for TagResourceOutput {
     const NAME: &'static str = "TagResourceOutput";
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut TagResourceOutputBuilder,
-        key: &str,
+        _key: &str,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        match key {
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
+        map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
     fn finish(
