@@ -57,6 +57,7 @@ async fn pool(client: &Client, with_secret: bool, mfa: Option<UserPoolMfaType>) 
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
         .send()
         .await
         .expect("CreateUserPoolClient")
@@ -340,6 +341,32 @@ async fn mfa_setup_on_first_sign_in() {
         script.asked
     );
     assert!(!tokens.access_token.is_empty());
+}
+
+#[tokio::test]
+async fn admin_user_password_sign_in_goes_through_the_admin_operations() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "hank", true).await;
+    let password = Some(Zeroizing::new(PASSWORD.to_owned()));
+    let auth = client.authenticator(config);
+    let tokens = auth
+        .run(Flow::AdminUserPassword, "hank", password, &mut Script::default())
+        .await
+        .expect("signed in");
+    let me = client
+        .get_user()
+        .access_token(tokens.access_token.as_str())
+        .send()
+        .await
+        .expect("GetUser");
+    assert_eq!(me.username, "hank");
+    let wrong = Some(Zeroizing::new("Wr0ng-password!".to_owned()));
+    let refused = auth
+        .run(Flow::AdminUserPassword, "hank", wrong, &mut Script::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("NotAuthorizedException"));
 }
 
 #[tokio::test]
