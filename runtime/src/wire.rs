@@ -58,6 +58,28 @@ pub trait ReadFields: Sized {
     fn finish(builder: Self::Builder) -> Result<Self, crate::BuildError>;
 }
 
+/// A member name, borrowed from the input when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(name.into()))
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Key<'de>, E> {
+                Ok(Key(name.to_owned().into()))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 /// `Deserialize::deserialize` for a [`ReadFields`] structure.
 pub fn deserialize_struct<'de, T: ReadFields, D: Deserializer<'de>>(
     deserializer: D,
@@ -70,7 +92,7 @@ pub fn deserialize_struct<'de, T: ReadFields, D: Deserializer<'de>>(
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let mut builder = T::Builder::default();
-            while let Some(key) = map.next_key::<String>()? {
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                 T::read_field(&mut builder, &key, &mut map)?;
             }
             T::finish(builder).map_err(de::Error::custom)
