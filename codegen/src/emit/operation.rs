@@ -330,16 +330,19 @@ fn paginate(
         &Home::Operation(op.module.clone()),
         imports,
     );
-    let pages_doc = format!(
-        " Every page, each request carrying the `{}` of the page before; ends after the last page or the first error.",
-        p.input_token.trim_start_matches("r#")
-    );
+    let pages_doc = docs(&[
+        format!(
+            "Every page, each request carrying the `{}` of the page before.",
+            p.input_token.trim_start_matches("r#")
+        ),
+        "Ends after the last page or the first error.".to_owned(),
+    ]);
     let items_doc = format!(
         " Every item of `{}` on every page.",
         p.items.trim_start_matches("r#")
     );
     quote! {
-        #[doc = #pages_doc]
+        #pages_doc
         pub fn pages(self) -> PageStream<#output_alias, #error> {
             let Self { handle, input } = self;
             PageStream::new(

@@ -347,7 +347,8 @@ impl ListGroupsFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    /// Every page, each request carrying the `next_token` of the page before.
+    /// Ends after the last page or the first error.
     pub fn pages(self) -> PageStream<ListGroupsOutput, ListGroupsError> {
         let Self { handle, input } = self;
         PageStream::new(

@@ -364,7 +364,8 @@ impl ListResourceServersFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    /// Every page, each request carrying the `next_token` of the page before.
+    /// Ends after the last page or the first error.
     pub fn pages(
         self,
     ) -> PageStream<ListResourceServersOutput, ListResourceServersError> {

@@ -442,7 +442,8 @@ impl ListUsersFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `pagination_token` of the page before; ends after the last page or the first error.
+    /// Every page, each request carrying the `pagination_token` of the page before.
+    /// Ends after the last page or the first error.
     pub fn pages(self) -> PageStream<ListUsersOutput, ListUsersError> {
         let Self { handle, input } = self;
         PageStream::new(

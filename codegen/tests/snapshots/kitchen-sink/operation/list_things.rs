@@ -250,7 +250,8 @@ impl ListThingsFluentBuilder {
         let input = self.input.build();
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before; ends after the last page or the first error.
+    /// Every page, each request carrying the `next_token` of the page before.
+    /// Ends after the last page or the first error.
     pub fn pages(self) -> PageStream<ListThingsOutput, ListThingsError> {
         let Self { handle, input } = self;
         PageStream::new(
