@@ -54,6 +54,20 @@ impl Client {
     }
 }
 
+/// The reply of any of the four sign-in operations, whose outputs have the same members.
+macro_rules! auth_reply {
+    ($output:expr) => {{
+        let output = $output;
+        auth_reply(
+            output.challenge_name,
+            output.challenge_parameters,
+            output.session,
+            output.available_challenges,
+            output.authentication_result,
+        )
+    }};
+}
+
 impl AuthTransport for Client {
     async fn send(&self, pool_id: &str, client_id: &str, request: Request) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
@@ -67,13 +81,7 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(auth_reply(
-                    output.challenge_name,
-                    output.challenge_parameters,
-                    output.session,
-                    output.available_challenges,
-                    output.authentication_result,
-                ))
+                Ok(auth_reply!(output))
             }
             Request::InitiateAuth { admin: true, auth_flow, parameters } => {
                 let output = self
@@ -85,13 +93,7 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(auth_reply(
-                    output.challenge_name,
-                    output.challenge_parameters,
-                    output.session,
-                    output.available_challenges,
-                    output.authentication_result,
-                ))
+                Ok(auth_reply!(output))
             }
             Request::RespondToAuthChallenge { admin: false, challenge_name, responses, session } => {
                 let output = self
@@ -103,13 +105,7 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(auth_reply(
-                    output.challenge_name,
-                    output.challenge_parameters,
-                    output.session,
-                    output.available_challenges,
-                    output.authentication_result,
-                ))
+                Ok(auth_reply!(output))
             }
             Request::RespondToAuthChallenge { admin: true, challenge_name, responses, session } => {
                 let output = self
@@ -122,13 +118,7 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(auth_reply(
-                    output.challenge_name,
-                    output.challenge_parameters,
-                    output.session,
-                    output.available_challenges,
-                    output.authentication_result,
-                ))
+                Ok(auth_reply!(output))
             }
             Request::AssociateSoftwareToken { session } => {
                 let output = self.associate_software_token().set_session(session).send().await.map_err(|e| failure(operation, e))?;
@@ -179,7 +169,7 @@ impl AuthTransport for Client {
     }
 }
 
-/// The reply of any of the four sign-in operations, which share their output's shape.
+/// A challenge, or the tokens.
 fn auth_reply(
     challenge: Option<ChallengeNameType>,
     parameters: Option<HashMap<String, String>>,

@@ -18,6 +18,12 @@ fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
+fn sorted_keys(map: &HashMap<String, String>) -> Vec<&str> {
+    let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
 fn config() -> SignInConfig {
     SignInConfig::new(POOL, CLIENT)
 }
@@ -115,8 +121,7 @@ fn user_srp_with_a_secret_hashes_the_right_username_at_each_step() {
     let mut machine = SignIn::new(config, Flow::UserSrp, "alice@example.com", password("pw"));
     let (admin, flow, parameters) = initiate(sent(machine.start().unwrap()));
     assert_eq!((admin, flow), (false, "USER_SRP_AUTH"));
-    let mut keys: Vec<&str> = parameters.keys().map(String::as_str).collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&parameters);
     assert_eq!(keys, ["SECRET_HASH", "SRP_A", "USERNAME"]);
     assert_eq!(parameters["USERNAME"], "alice@example.com");
     assert_eq!(
@@ -133,8 +138,7 @@ fn user_srp_with_a_secret_hashes_the_right_username_at_each_step() {
     ));
     assert_eq!(name, "PASSWORD_VERIFIER");
     assert_eq!(session.as_deref(), Some("s1"));
-    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&responses);
     assert_eq!(
         keys,
         [
@@ -706,8 +710,7 @@ fn device_challenges_are_answered_with_the_device_secrets() {
             .unwrap(),
     ));
     assert_eq!(name, "DEVICE_SRP_AUTH");
-    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&responses);
     assert_eq!(keys, ["DEVICE_KEY", "SRP_A", "USERNAME"]);
     let device_challenge = challenge(
         "DEVICE_PASSWORD_VERIFIER",
@@ -721,8 +724,7 @@ fn device_challenges_are_answered_with_the_device_secrets() {
     );
     let (_, name, responses, _) = respond(sent(machine.receive(device_challenge).unwrap()));
     assert_eq!(name, "DEVICE_PASSWORD_VERIFIER");
-    let mut keys: Vec<&str> = responses.keys().map(String::as_str).collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&responses);
     assert_eq!(
         keys,
         [
