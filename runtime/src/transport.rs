@@ -327,7 +327,8 @@ impl Signer<'_> {
             .into_parts();
         let (headers, _params) = instructions.into_parts();
         for header in headers {
-            let name = HeaderName::from_static(header.name());
+            let name =
+                HeaderName::from_bytes(header.name().as_bytes()).map_err(|e| e.to_string())?;
             let mut value = HeaderValue::from_str(header.value()).map_err(|e| e.to_string())?;
             value.set_sensitive(header.sensitive());
             request.headers_mut().insert(name, value);
