@@ -182,7 +182,7 @@ impl<E: std::error::Error + 'static> std::error::Error for SdkError<E> {
 }
 
 /// Why a request could not be made.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConstructionError {
     /// A required input member is not set.

@@ -166,7 +166,7 @@ impl Handle {
         let endpoint = inner
             .endpoint
             .as_ref()
-            .map_err(|e| construction(copy_construction(e)))?;
+            .map_err(|e| construction(e.clone()))?;
         let http = inner
             .http
             .as_ref()
@@ -358,16 +358,6 @@ fn resolve_endpoint(service: &Service, config: &Config) -> Result<reqwest::Url, 
         ))));
     }
     Ok(parsed)
-}
-
-/// Construction errors are kept with the client; each failed call gets its own copy.
-fn copy_construction(error: &ConstructionError) -> ConstructionError {
-    match error {
-        ConstructionError::Endpoint(e) => ConstructionError::Endpoint(e.clone()),
-        ConstructionError::Credentials(e) => ConstructionError::Credentials(e.clone()),
-        ConstructionError::Build(e) => ConstructionError::Build(e.clone()),
-        ConstructionError::Request(e) => ConstructionError::Request(e.clone()),
-    }
 }
 
 /// The HTTP client this crate makes: HTTP/1.1, rustls with the `ring` provider and the
