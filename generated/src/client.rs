@@ -52,7 +52,8 @@ impl Client {
     }
     /// Adds additional user attributes to the user pool schema.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AddCustomAttributesInput`](crate::operation::add_custom_attributes::AddCustomAttributesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AddCustomAttributesInput`](crate::operation::add_custom_attributes::AddCustomAttributesInput).
     pub fn add_custom_attributes(
         &self,
     ) -> crate::operation::add_custom_attributes::AddCustomAttributesFluentBuilder {
@@ -62,7 +63,8 @@ impl Client {
     }
     /// Creates a new client secret for an existing confidential user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AddUserPoolClientSecretInput`](crate::operation::add_user_pool_client_secret::AddUserPoolClientSecretInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AddUserPoolClientSecretInput`](crate::operation::add_user_pool_client_secret::AddUserPoolClientSecretInput).
     pub fn add_user_pool_client_secret(
         &self,
     ) -> crate::operation::add_user_pool_client_secret::AddUserPoolClientSecretFluentBuilder {
@@ -72,7 +74,8 @@ impl Client {
     }
     /// Adds a user to a group.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminAddUserToGroupInput`](crate::operation::admin_add_user_to_group::AdminAddUserToGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminAddUserToGroupInput`](crate::operation::admin_add_user_to_group::AdminAddUserToGroupInput).
     pub fn admin_add_user_to_group(
         &self,
     ) -> crate::operation::admin_add_user_to_group::AdminAddUserToGroupFluentBuilder {
@@ -82,7 +85,8 @@ impl Client {
     }
     /// Confirms user sign-up as an administrator.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminConfirmSignUpInput`](crate::operation::admin_confirm_sign_up::AdminConfirmSignUpInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminConfirmSignUpInput`](crate::operation::admin_confirm_sign_up::AdminConfirmSignUpInput).
     pub fn admin_confirm_sign_up(
         &self,
     ) -> crate::operation::admin_confirm_sign_up::AdminConfirmSignUpFluentBuilder {
@@ -92,7 +96,8 @@ impl Client {
     }
     /// Creates a new user in the specified user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminCreateUserInput`](crate::operation::admin_create_user::AdminCreateUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminCreateUserInput`](crate::operation::admin_create_user::AdminCreateUserInput).
     pub fn admin_create_user(
         &self,
     ) -> crate::operation::admin_create_user::AdminCreateUserFluentBuilder {
@@ -103,7 +108,8 @@ impl Client {
     /// Deletes a user's registered time-based one-time password (TOTP) multi-factor authentication
     /// (MFA) factor, also known as a software token.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminDeleteSoftwareTokenInput`](crate::operation::admin_delete_software_token::AdminDeleteSoftwareTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminDeleteSoftwareTokenInput`](crate::operation::admin_delete_software_token::AdminDeleteSoftwareTokenInput).
     pub fn admin_delete_software_token(
         &self,
     ) -> crate::operation::admin_delete_software_token::AdminDeleteSoftwareTokenFluentBuilder {
@@ -113,7 +119,8 @@ impl Client {
     }
     /// Deletes a user profile in your user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminDeleteUserInput`](crate::operation::admin_delete_user::AdminDeleteUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminDeleteUserInput`](crate::operation::admin_delete_user::AdminDeleteUserInput).
     pub fn admin_delete_user(
         &self,
     ) -> crate::operation::admin_delete_user::AdminDeleteUserFluentBuilder {
@@ -123,7 +130,8 @@ impl Client {
     }
     /// Deletes attribute values from a user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminDeleteUserAttributesInput`](crate::operation::admin_delete_user_attributes::AdminDeleteUserAttributesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminDeleteUserAttributesInput`](crate::operation::admin_delete_user_attributes::AdminDeleteUserAttributesInput).
     pub fn admin_delete_user_attributes(
         &self,
     ) -> crate::operation::admin_delete_user_attributes::AdminDeleteUserAttributesFluentBuilder {
@@ -134,7 +142,8 @@ impl Client {
     /// Prevents the user from signing in with the specified external (SAML or social) identity
     /// provider (IdP).
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminDisableProviderForUserInput`](crate::operation::admin_disable_provider_for_user::AdminDisableProviderForUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminDisableProviderForUserInput`](crate::operation::admin_disable_provider_for_user::AdminDisableProviderForUserInput).
     pub fn admin_disable_provider_for_user(
         &self,
     ) -> crate::operation::admin_disable_provider_for_user::AdminDisableProviderForUserFluentBuilder {
@@ -144,7 +153,8 @@ impl Client {
     }
     /// Deactivates a user profile and revokes all access tokens for the user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminDisableUserInput`](crate::operation::admin_disable_user::AdminDisableUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminDisableUserInput`](crate::operation::admin_disable_user::AdminDisableUserInput).
     pub fn admin_disable_user(
         &self,
     ) -> crate::operation::admin_disable_user::AdminDisableUserFluentBuilder {
@@ -154,7 +164,8 @@ impl Client {
     }
     /// Activates sign-in for a user profile that previously had sign-in access disabled.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminEnableUserInput`](crate::operation::admin_enable_user::AdminEnableUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminEnableUserInput`](crate::operation::admin_enable_user::AdminEnableUserInput).
     pub fn admin_enable_user(
         &self,
     ) -> crate::operation::admin_enable_user::AdminEnableUserFluentBuilder {
@@ -164,7 +175,8 @@ impl Client {
     }
     /// Forgets, or deletes, a remembered device from a user's profile.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminForgetDeviceInput`](crate::operation::admin_forget_device::AdminForgetDeviceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminForgetDeviceInput`](crate::operation::admin_forget_device::AdminForgetDeviceInput).
     pub fn admin_forget_device(
         &self,
     ) -> crate::operation::admin_forget_device::AdminForgetDeviceFluentBuilder {
@@ -174,7 +186,8 @@ impl Client {
     }
     /// Given the device key, returns details for a user's device.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminGetDeviceInput`](crate::operation::admin_get_device::AdminGetDeviceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminGetDeviceInput`](crate::operation::admin_get_device::AdminGetDeviceInput).
     pub fn admin_get_device(
         &self,
     ) -> crate::operation::admin_get_device::AdminGetDeviceFluentBuilder {
@@ -184,7 +197,8 @@ impl Client {
     }
     /// Given a username, returns details about a user profile in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminGetUserInput`](crate::operation::admin_get_user::AdminGetUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminGetUserInput`](crate::operation::admin_get_user::AdminGetUserInput).
     pub fn admin_get_user(
         &self,
     ) -> crate::operation::admin_get_user::AdminGetUserFluentBuilder {
@@ -194,7 +208,8 @@ impl Client {
     }
     /// Lists the authentication options for a user in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminGetUserAuthFactorsInput`](crate::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminGetUserAuthFactorsInput`](crate::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsInput).
     pub fn admin_get_user_auth_factors(
         &self,
     ) -> crate::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsFluentBuilder {
@@ -205,7 +220,8 @@ impl Client {
     /// Starts sign-in for applications with a server-side component, for example a traditional web
     /// application.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminInitiateAuthInput`](crate::operation::admin_initiate_auth::AdminInitiateAuthInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminInitiateAuthInput`](crate::operation::admin_initiate_auth::AdminInitiateAuthInput).
     pub fn admin_initiate_auth(
         &self,
     ) -> crate::operation::admin_initiate_auth::AdminInitiateAuthFluentBuilder {
@@ -217,7 +233,8 @@ impl Client {
     /// external IdP, or `SourceUser`, based on a specified attribute name and value from the
     /// external IdP.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminLinkProviderForUserInput`](crate::operation::admin_link_provider_for_user::AdminLinkProviderForUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminLinkProviderForUserInput`](crate::operation::admin_link_provider_for_user::AdminLinkProviderForUserInput).
     pub fn admin_link_provider_for_user(
         &self,
     ) -> crate::operation::admin_link_provider_for_user::AdminLinkProviderForUserFluentBuilder {
@@ -227,7 +244,8 @@ impl Client {
     }
     /// Lists a user's registered devices.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminListDevicesInput`](crate::operation::admin_list_devices::AdminListDevicesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminListDevicesInput`](crate::operation::admin_list_devices::AdminListDevicesInput).
     pub fn admin_list_devices(
         &self,
     ) -> crate::operation::admin_list_devices::AdminListDevicesFluentBuilder {
@@ -237,7 +255,8 @@ impl Client {
     }
     /// Lists the groups that a user belongs to.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminListGroupsForUserInput`](crate::operation::admin_list_groups_for_user::AdminListGroupsForUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminListGroupsForUserInput`](crate::operation::admin_list_groups_for_user::AdminListGroupsForUserInput).
     pub fn admin_list_groups_for_user(
         &self,
     ) -> crate::operation::admin_list_groups_for_user::AdminListGroupsForUserFluentBuilder {
@@ -248,7 +267,8 @@ impl Client {
     /// Requests a history of user activity and any risks detected as part of Amazon Cognito threat
     /// protection.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminListUserAuthEventsInput`](crate::operation::admin_list_user_auth_events::AdminListUserAuthEventsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminListUserAuthEventsInput`](crate::operation::admin_list_user_auth_events::AdminListUserAuthEventsInput).
     pub fn admin_list_user_auth_events(
         &self,
     ) -> crate::operation::admin_list_user_auth_events::AdminListUserAuthEventsFluentBuilder {
@@ -258,7 +278,8 @@ impl Client {
     }
     /// Lists the active sessions for a specified user as an administrator.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminListUserSessionsInput`](crate::operation::admin_list_user_sessions::AdminListUserSessionsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminListUserSessionsInput`](crate::operation::admin_list_user_sessions::AdminListUserSessionsInput).
     pub fn admin_list_user_sessions(
         &self,
     ) -> crate::operation::admin_list_user_sessions::AdminListUserSessionsFluentBuilder {
@@ -268,7 +289,8 @@ impl Client {
     }
     /// Given a username and a group name, removes them from the group.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminRemoveUserFromGroupInput`](crate::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminRemoveUserFromGroupInput`](crate::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupInput).
     pub fn admin_remove_user_from_group(
         &self,
     ) -> crate::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupFluentBuilder {
@@ -278,7 +300,8 @@ impl Client {
     }
     /// Begins the password reset process.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminResetUserPasswordInput`](crate::operation::admin_reset_user_password::AdminResetUserPasswordInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminResetUserPasswordInput`](crate::operation::admin_reset_user_password::AdminResetUserPasswordInput).
     pub fn admin_reset_user_password(
         &self,
     ) -> crate::operation::admin_reset_user_password::AdminResetUserPasswordFluentBuilder {
@@ -289,7 +312,8 @@ impl Client {
     /// Some API operations in a user pool generate a challenge, like a prompt for an MFA code, for
     /// device authentication that bypasses MFA, or for a custom authentication challenge.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminRespondToAuthChallengeInput`](crate::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminRespondToAuthChallengeInput`](crate::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeInput).
     pub fn admin_respond_to_auth_challenge(
         &self,
     ) -> crate::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeFluentBuilder {
@@ -299,7 +323,8 @@ impl Client {
     }
     /// Revokes a specific user session as an administrator.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminRevokeUserSessionInput`](crate::operation::admin_revoke_user_session::AdminRevokeUserSessionInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminRevokeUserSessionInput`](crate::operation::admin_revoke_user_session::AdminRevokeUserSessionInput).
     pub fn admin_revoke_user_session(
         &self,
     ) -> crate::operation::admin_revoke_user_session::AdminRevokeUserSessionFluentBuilder {
@@ -310,7 +335,8 @@ impl Client {
     /// Sets the user's multi-factor authentication (MFA) preference, including which MFA options
     /// are activated, and if any are preferred.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
     pub fn admin_set_user_mfa_preference(
         &self,
     ) -> crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceFluentBuilder {
@@ -320,7 +346,8 @@ impl Client {
     }
     /// Sets the specified user's password in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminSetUserPasswordInput`](crate::operation::admin_set_user_password::AdminSetUserPasswordInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminSetUserPasswordInput`](crate::operation::admin_set_user_password::AdminSetUserPasswordInput).
     pub fn admin_set_user_password(
         &self,
     ) -> crate::operation::admin_set_user_password::AdminSetUserPasswordFluentBuilder {
@@ -330,7 +357,8 @@ impl Client {
     }
     /// *This action is no longer supported.* You can use it to configure only SMS MFA.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminSetUserSettingsInput`](crate::operation::admin_set_user_settings::AdminSetUserSettingsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminSetUserSettingsInput`](crate::operation::admin_set_user_settings::AdminSetUserSettingsInput).
     pub fn admin_set_user_settings(
         &self,
     ) -> crate::operation::admin_set_user_settings::AdminSetUserSettingsFluentBuilder {
@@ -340,7 +368,8 @@ impl Client {
     }
     /// Provides the feedback for an authentication event generated by threat protection features.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminUpdateAuthEventFeedbackInput`](crate::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminUpdateAuthEventFeedbackInput`](crate::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackInput).
     pub fn admin_update_auth_event_feedback(
         &self,
     ) -> crate::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackFluentBuilder {
@@ -351,7 +380,8 @@ impl Client {
     /// Updates the status of a user's device so that it is marked as remembered or not remembered
     /// for the purpose of device authentication.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminUpdateDeviceStatusInput`](crate::operation::admin_update_device_status::AdminUpdateDeviceStatusInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminUpdateDeviceStatusInput`](crate::operation::admin_update_device_status::AdminUpdateDeviceStatusInput).
     pub fn admin_update_device_status(
         &self,
     ) -> crate::operation::admin_update_device_status::AdminUpdateDeviceStatusFluentBuilder {
@@ -361,7 +391,8 @@ impl Client {
     }
     /// Updates the specified user's attributes.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminUpdateUserAttributesInput`](crate::operation::admin_update_user_attributes::AdminUpdateUserAttributesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminUpdateUserAttributesInput`](crate::operation::admin_update_user_attributes::AdminUpdateUserAttributesInput).
     pub fn admin_update_user_attributes(
         &self,
     ) -> crate::operation::admin_update_user_attributes::AdminUpdateUserAttributesFluentBuilder {
@@ -371,7 +402,8 @@ impl Client {
     }
     /// Invalidates the identity, access, and refresh tokens that Amazon Cognito issued to a user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminUserGlobalSignOutInput`](crate::operation::admin_user_global_sign_out::AdminUserGlobalSignOutInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminUserGlobalSignOutInput`](crate::operation::admin_user_global_sign_out::AdminUserGlobalSignOutInput).
     pub fn admin_user_global_sign_out(
         &self,
     ) -> crate::operation::admin_user_global_sign_out::AdminUserGlobalSignOutFluentBuilder {
@@ -383,7 +415,8 @@ impl Client {
     /// user, with a unique private key that Amazon Cognito generates and returns in the API
     /// response.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AssociateSoftwareTokenInput`](crate::operation::associate_software_token::AssociateSoftwareTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AssociateSoftwareTokenInput`](crate::operation::associate_software_token::AssociateSoftwareTokenInput).
     pub fn associate_software_token(
         &self,
     ) -> crate::operation::associate_software_token::AssociateSoftwareTokenFluentBuilder {
@@ -393,7 +426,8 @@ impl Client {
     }
     /// Cancels a point-in-time recovery of a user pool before Amazon Cognito applies any changes.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CancelPointInTimeRecoveryInput`](crate::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CancelPointInTimeRecoveryInput`](crate::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryInput).
     pub fn cancel_point_in_time_recovery(
         &self,
     ) -> crate::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryFluentBuilder {
@@ -403,7 +437,8 @@ impl Client {
     }
     /// Changes the password for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ChangePasswordInput`](crate::operation::change_password::ChangePasswordInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ChangePasswordInput`](crate::operation::change_password::ChangePasswordInput).
     pub fn change_password(
         &self,
     ) -> crate::operation::change_password::ChangePasswordFluentBuilder {
@@ -413,7 +448,8 @@ impl Client {
     }
     /// Completes registration of a passkey authenticator for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CompleteWebAuthnRegistrationInput`](crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CompleteWebAuthnRegistrationInput`](crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationInput).
     pub fn complete_web_authn_registration(
         &self,
     ) -> crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationFluentBuilder {
@@ -423,7 +459,8 @@ impl Client {
     }
     /// Confirms a device that a user wants to remember.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ConfirmDeviceInput`](crate::operation::confirm_device::ConfirmDeviceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ConfirmDeviceInput`](crate::operation::confirm_device::ConfirmDeviceInput).
     pub fn confirm_device(
         &self,
     ) -> crate::operation::confirm_device::ConfirmDeviceFluentBuilder {
@@ -434,7 +471,8 @@ impl Client {
     /// This public API operation accepts a confirmation code that Amazon Cognito sent to a user and
     /// accepts a new password for that user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ConfirmForgotPasswordInput`](crate::operation::confirm_forgot_password::ConfirmForgotPasswordInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ConfirmForgotPasswordInput`](crate::operation::confirm_forgot_password::ConfirmForgotPasswordInput).
     pub fn confirm_forgot_password(
         &self,
     ) -> crate::operation::confirm_forgot_password::ConfirmForgotPasswordFluentBuilder {
@@ -444,7 +482,8 @@ impl Client {
     }
     /// Confirms the account of a new user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ConfirmSignUpInput`](crate::operation::confirm_sign_up::ConfirmSignUpInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ConfirmSignUpInput`](crate::operation::confirm_sign_up::ConfirmSignUpInput).
     pub fn confirm_sign_up(
         &self,
     ) -> crate::operation::confirm_sign_up::ConfirmSignUpFluentBuilder {
@@ -454,7 +493,8 @@ impl Client {
     }
     /// Creates a Client ID Metadata Document (CIMD) policy for an app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateCimdPolicyInput`](crate::operation::create_cimd_policy::CreateCimdPolicyInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateCimdPolicyInput`](crate::operation::create_cimd_policy::CreateCimdPolicyInput).
     pub fn create_cimd_policy(
         &self,
     ) -> crate::operation::create_cimd_policy::CreateCimdPolicyFluentBuilder {
@@ -464,7 +504,8 @@ impl Client {
     }
     /// Creates a new group in the specified user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateGroupInput`](crate::operation::create_group::CreateGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateGroupInput`](crate::operation::create_group::CreateGroupInput).
     pub fn create_group(
         &self,
     ) -> crate::operation::create_group::CreateGroupFluentBuilder {
@@ -475,7 +516,8 @@ impl Client {
     /// Adds a configuration and trust relationship between a third-party identity provider (IdP)
     /// and a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateIdentityProviderInput`](crate::operation::create_identity_provider::CreateIdentityProviderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateIdentityProviderInput`](crate::operation::create_identity_provider::CreateIdentityProviderInput).
     pub fn create_identity_provider(
         &self,
     ) -> crate::operation::create_identity_provider::CreateIdentityProviderFluentBuilder {
@@ -486,7 +528,8 @@ impl Client {
     /// Creates a new set of branding settings for a user pool style and associates it with an app
     /// client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateManagedLoginBrandingInput`](crate::operation::create_managed_login_branding::CreateManagedLoginBrandingInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateManagedLoginBrandingInput`](crate::operation::create_managed_login_branding::CreateManagedLoginBrandingInput).
     pub fn create_managed_login_branding(
         &self,
     ) -> crate::operation::create_managed_login_branding::CreateManagedLoginBrandingFluentBuilder {
@@ -496,7 +539,8 @@ impl Client {
     }
     /// Creates a new OAuth2.0 resource server and defines custom scopes within it.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateResourceServerInput`](crate::operation::create_resource_server::CreateResourceServerInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateResourceServerInput`](crate::operation::create_resource_server::CreateResourceServerInput).
     pub fn create_resource_server(
         &self,
     ) -> crate::operation::create_resource_server::CreateResourceServerFluentBuilder {
@@ -506,7 +550,8 @@ impl Client {
     }
     /// Creates terms documents for the requested app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateTermsInput`](crate::operation::create_terms::CreateTermsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateTermsInput`](crate::operation::create_terms::CreateTermsInput).
     pub fn create_terms(
         &self,
     ) -> crate::operation::create_terms::CreateTermsFluentBuilder {
@@ -516,7 +561,8 @@ impl Client {
     }
     /// Creates a user import job.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateUserImportJobInput`](crate::operation::create_user_import_job::CreateUserImportJobInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateUserImportJobInput`](crate::operation::create_user_import_job::CreateUserImportJobInput).
     pub fn create_user_import_job(
         &self,
     ) -> crate::operation::create_user_import_job::CreateUserImportJobFluentBuilder {
@@ -526,7 +572,8 @@ impl Client {
     }
     /// Creates a new Amazon Cognito user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateUserPoolInput`](crate::operation::create_user_pool::CreateUserPoolInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateUserPoolInput`](crate::operation::create_user_pool::CreateUserPoolInput).
     pub fn create_user_pool(
         &self,
     ) -> crate::operation::create_user_pool::CreateUserPoolFluentBuilder {
@@ -536,7 +583,8 @@ impl Client {
     }
     /// Creates an app client in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateUserPoolClientInput`](crate::operation::create_user_pool_client::CreateUserPoolClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateUserPoolClientInput`](crate::operation::create_user_pool_client::CreateUserPoolClientInput).
     pub fn create_user_pool_client(
         &self,
     ) -> crate::operation::create_user_pool_client::CreateUserPoolClientFluentBuilder {
@@ -547,7 +595,8 @@ impl Client {
     /// A user pool domain hosts managed login, an authorization server and web server for
     /// authentication in your application.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateUserPoolDomainInput`](crate::operation::create_user_pool_domain::CreateUserPoolDomainInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateUserPoolDomainInput`](crate::operation::create_user_pool_domain::CreateUserPoolDomainInput).
     pub fn create_user_pool_domain(
         &self,
     ) -> crate::operation::create_user_pool_domain::CreateUserPoolDomainFluentBuilder {
@@ -557,7 +606,8 @@ impl Client {
     }
     /// Creates a replica of an existing user pool in a specified Amazon Web Services Region.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`CreateUserPoolReplicaInput`](crate::operation::create_user_pool_replica::CreateUserPoolReplicaInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`CreateUserPoolReplicaInput`](crate::operation::create_user_pool_replica::CreateUserPoolReplicaInput).
     pub fn create_user_pool_replica(
         &self,
     ) -> crate::operation::create_user_pool_replica::CreateUserPoolReplicaFluentBuilder {
@@ -567,7 +617,8 @@ impl Client {
     }
     /// Deletes a Client ID Metadata Document (CIMD) policy.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteCimdPolicyInput`](crate::operation::delete_cimd_policy::DeleteCimdPolicyInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteCimdPolicyInput`](crate::operation::delete_cimd_policy::DeleteCimdPolicyInput).
     pub fn delete_cimd_policy(
         &self,
     ) -> crate::operation::delete_cimd_policy::DeleteCimdPolicyFluentBuilder {
@@ -577,7 +628,8 @@ impl Client {
     }
     /// Deletes a group from the specified user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteGroupInput`](crate::operation::delete_group::DeleteGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteGroupInput`](crate::operation::delete_group::DeleteGroupInput).
     pub fn delete_group(
         &self,
     ) -> crate::operation::delete_group::DeleteGroupFluentBuilder {
@@ -587,7 +639,8 @@ impl Client {
     }
     /// Deletes a user pool identity provider (IdP).
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteIdentityProviderInput`](crate::operation::delete_identity_provider::DeleteIdentityProviderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteIdentityProviderInput`](crate::operation::delete_identity_provider::DeleteIdentityProviderInput).
     pub fn delete_identity_provider(
         &self,
     ) -> crate::operation::delete_identity_provider::DeleteIdentityProviderFluentBuilder {
@@ -597,7 +650,8 @@ impl Client {
     }
     /// Deletes a managed login branding style.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteManagedLoginBrandingInput`](crate::operation::delete_managed_login_branding::DeleteManagedLoginBrandingInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteManagedLoginBrandingInput`](crate::operation::delete_managed_login_branding::DeleteManagedLoginBrandingInput).
     pub fn delete_managed_login_branding(
         &self,
     ) -> crate::operation::delete_managed_login_branding::DeleteManagedLoginBrandingFluentBuilder {
@@ -607,7 +661,8 @@ impl Client {
     }
     /// Deletes a resource server.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteResourceServerInput`](crate::operation::delete_resource_server::DeleteResourceServerInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteResourceServerInput`](crate::operation::delete_resource_server::DeleteResourceServerInput).
     pub fn delete_resource_server(
         &self,
     ) -> crate::operation::delete_resource_server::DeleteResourceServerFluentBuilder {
@@ -617,7 +672,8 @@ impl Client {
     }
     /// Deletes the terms documents with the requested ID from your app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteTermsInput`](crate::operation::delete_terms::DeleteTermsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteTermsInput`](crate::operation::delete_terms::DeleteTermsInput).
     pub fn delete_terms(
         &self,
     ) -> crate::operation::delete_terms::DeleteTermsFluentBuilder {
@@ -627,13 +683,15 @@ impl Client {
     }
     /// Deletes the profile of the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserInput`](crate::operation::delete_user::DeleteUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserInput`](crate::operation::delete_user::DeleteUserInput).
     pub fn delete_user(&self) -> crate::operation::delete_user::DeleteUserFluentBuilder {
         crate::operation::delete_user::DeleteUserFluentBuilder::new(self.handle.clone())
     }
     /// Deletes attributes from the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserAttributesInput`](crate::operation::delete_user_attributes::DeleteUserAttributesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserAttributesInput`](crate::operation::delete_user_attributes::DeleteUserAttributesInput).
     pub fn delete_user_attributes(
         &self,
     ) -> crate::operation::delete_user_attributes::DeleteUserAttributesFluentBuilder {
@@ -643,7 +701,8 @@ impl Client {
     }
     /// Deletes a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserPoolInput`](crate::operation::delete_user_pool::DeleteUserPoolInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserPoolInput`](crate::operation::delete_user_pool::DeleteUserPoolInput).
     pub fn delete_user_pool(
         &self,
     ) -> crate::operation::delete_user_pool::DeleteUserPoolFluentBuilder {
@@ -653,7 +712,8 @@ impl Client {
     }
     /// Deletes a user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserPoolClientInput`](crate::operation::delete_user_pool_client::DeleteUserPoolClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserPoolClientInput`](crate::operation::delete_user_pool_client::DeleteUserPoolClientInput).
     pub fn delete_user_pool_client(
         &self,
     ) -> crate::operation::delete_user_pool_client::DeleteUserPoolClientFluentBuilder {
@@ -663,7 +723,8 @@ impl Client {
     }
     /// Deletes a specific client secret from a user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserPoolClientSecretInput`](crate::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserPoolClientSecretInput`](crate::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretInput).
     pub fn delete_user_pool_client_secret(
         &self,
     ) -> crate::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretFluentBuilder {
@@ -673,7 +734,8 @@ impl Client {
     }
     /// Given a user pool ID and domain identifier, deletes a user pool domain.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserPoolDomainInput`](crate::operation::delete_user_pool_domain::DeleteUserPoolDomainInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserPoolDomainInput`](crate::operation::delete_user_pool_domain::DeleteUserPoolDomainInput).
     pub fn delete_user_pool_domain(
         &self,
     ) -> crate::operation::delete_user_pool_domain::DeleteUserPoolDomainFluentBuilder {
@@ -683,7 +745,8 @@ impl Client {
     }
     /// Deletes a secondary replica user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteUserPoolReplicaInput`](crate::operation::delete_user_pool_replica::DeleteUserPoolReplicaInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteUserPoolReplicaInput`](crate::operation::delete_user_pool_replica::DeleteUserPoolReplicaInput).
     pub fn delete_user_pool_replica(
         &self,
     ) -> crate::operation::delete_user_pool_replica::DeleteUserPoolReplicaFluentBuilder {
@@ -693,7 +756,8 @@ impl Client {
     }
     /// Deletes a registered passkey, or WebAuthn, authenticator for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DeleteWebAuthnCredentialInput`](crate::operation::delete_web_authn_credential::DeleteWebAuthnCredentialInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DeleteWebAuthnCredentialInput`](crate::operation::delete_web_authn_credential::DeleteWebAuthnCredentialInput).
     pub fn delete_web_authn_credential(
         &self,
     ) -> crate::operation::delete_web_authn_credential::DeleteWebAuthnCredentialFluentBuilder {
@@ -703,7 +767,8 @@ impl Client {
     }
     /// Returns the configuration of a Client ID Metadata Document (CIMD) policy.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeCimdPolicyInput`](crate::operation::describe_cimd_policy::DescribeCimdPolicyInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeCimdPolicyInput`](crate::operation::describe_cimd_policy::DescribeCimdPolicyInput).
     pub fn describe_cimd_policy(
         &self,
     ) -> crate::operation::describe_cimd_policy::DescribeCimdPolicyFluentBuilder {
@@ -713,7 +778,8 @@ impl Client {
     }
     /// Given a user pool ID and identity provider (IdP) name, returns details about the IdP.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeIdentityProviderInput`](crate::operation::describe_identity_provider::DescribeIdentityProviderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeIdentityProviderInput`](crate::operation::describe_identity_provider::DescribeIdentityProviderInput).
     pub fn describe_identity_provider(
         &self,
     ) -> crate::operation::describe_identity_provider::DescribeIdentityProviderFluentBuilder {
@@ -724,7 +790,8 @@ impl Client {
     /// Given the ID of a managed login branding style, returns detailed information about the
     /// style.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeManagedLoginBrandingInput`](crate::operation::describe_managed_login_branding::DescribeManagedLoginBrandingInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeManagedLoginBrandingInput`](crate::operation::describe_managed_login_branding::DescribeManagedLoginBrandingInput).
     pub fn describe_managed_login_branding(
         &self,
     ) -> crate::operation::describe_managed_login_branding::DescribeManagedLoginBrandingFluentBuilder {
@@ -735,7 +802,8 @@ impl Client {
     /// Given the ID of a user pool app client, returns detailed information about the style
     /// assigned to the app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeManagedLoginBrandingByClientInput`](crate::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeManagedLoginBrandingByClientInput`](crate::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientInput).
     pub fn describe_managed_login_branding_by_client(
         &self,
     ) -> crate::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientFluentBuilder {
@@ -746,7 +814,8 @@ impl Client {
     /// Returns details about a point-in-time recovery of a user pool, including its status and the
     /// point in time that it restores the user pool to.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribePointInTimeRecoveryInput`](crate::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribePointInTimeRecoveryInput`](crate::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryInput).
     pub fn describe_point_in_time_recovery(
         &self,
     ) -> crate::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryFluentBuilder {
@@ -756,7 +825,8 @@ impl Client {
     }
     /// Describes a resource server.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeResourceServerInput`](crate::operation::describe_resource_server::DescribeResourceServerInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeResourceServerInput`](crate::operation::describe_resource_server::DescribeResourceServerInput).
     pub fn describe_resource_server(
         &self,
     ) -> crate::operation::describe_resource_server::DescribeResourceServerFluentBuilder {
@@ -767,7 +837,8 @@ impl Client {
     /// Given an app client or user pool ID where threat protection is configured, describes the
     /// risk configuration.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeRiskConfigurationInput`](crate::operation::describe_risk_configuration::DescribeRiskConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeRiskConfigurationInput`](crate::operation::describe_risk_configuration::DescribeRiskConfigurationInput).
     pub fn describe_risk_configuration(
         &self,
     ) -> crate::operation::describe_risk_configuration::DescribeRiskConfigurationFluentBuilder {
@@ -777,7 +848,8 @@ impl Client {
     }
     /// Returns details for the requested terms documents ID.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeTermsInput`](crate::operation::describe_terms::DescribeTermsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeTermsInput`](crate::operation::describe_terms::DescribeTermsInput).
     pub fn describe_terms(
         &self,
     ) -> crate::operation::describe_terms::DescribeTermsFluentBuilder {
@@ -788,7 +860,8 @@ impl Client {
     /// Returns details for the terms documents that are associated with an app client, identified
     /// by the app client ID, user pool ID, and terms name.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeTermsByClientInput`](crate::operation::describe_terms_by_client::DescribeTermsByClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeTermsByClientInput`](crate::operation::describe_terms_by_client::DescribeTermsByClientInput).
     pub fn describe_terms_by_client(
         &self,
     ) -> crate::operation::describe_terms_by_client::DescribeTermsByClientFluentBuilder {
@@ -798,7 +871,8 @@ impl Client {
     }
     /// Describes a user import job.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeUserImportJobInput`](crate::operation::describe_user_import_job::DescribeUserImportJobInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeUserImportJobInput`](crate::operation::describe_user_import_job::DescribeUserImportJobInput).
     pub fn describe_user_import_job(
         &self,
     ) -> crate::operation::describe_user_import_job::DescribeUserImportJobFluentBuilder {
@@ -808,7 +882,8 @@ impl Client {
     }
     /// Given a user pool ID, returns configuration information.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeUserPoolInput`](crate::operation::describe_user_pool::DescribeUserPoolInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeUserPoolInput`](crate::operation::describe_user_pool::DescribeUserPoolInput).
     pub fn describe_user_pool(
         &self,
     ) -> crate::operation::describe_user_pool::DescribeUserPoolFluentBuilder {
@@ -818,7 +893,8 @@ impl Client {
     }
     /// Given an app client ID, returns configuration information.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeUserPoolClientInput`](crate::operation::describe_user_pool_client::DescribeUserPoolClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeUserPoolClientInput`](crate::operation::describe_user_pool_client::DescribeUserPoolClientInput).
     pub fn describe_user_pool_client(
         &self,
     ) -> crate::operation::describe_user_pool_client::DescribeUserPoolClientFluentBuilder {
@@ -828,7 +904,8 @@ impl Client {
     }
     /// Given a user pool domain name, returns information about the domain configuration.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`DescribeUserPoolDomainInput`](crate::operation::describe_user_pool_domain::DescribeUserPoolDomainInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`DescribeUserPoolDomainInput`](crate::operation::describe_user_pool_domain::DescribeUserPoolDomainInput).
     pub fn describe_user_pool_domain(
         &self,
     ) -> crate::operation::describe_user_pool_domain::DescribeUserPoolDomainFluentBuilder {
@@ -838,7 +915,8 @@ impl Client {
     }
     /// Given a device key, deletes a remembered device as the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ForgetDeviceInput`](crate::operation::forget_device::ForgetDeviceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ForgetDeviceInput`](crate::operation::forget_device::ForgetDeviceInput).
     pub fn forget_device(
         &self,
     ) -> crate::operation::forget_device::ForgetDeviceFluentBuilder {
@@ -849,7 +927,8 @@ impl Client {
     /// Sends a password-reset confirmation code to the email address or phone number of the
     /// requested username.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ForgotPasswordInput`](crate::operation::forgot_password::ForgotPasswordInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ForgotPasswordInput`](crate::operation::forgot_password::ForgotPasswordInput).
     pub fn forgot_password(
         &self,
     ) -> crate::operation::forgot_password::ForgotPasswordFluentBuilder {
@@ -860,7 +939,8 @@ impl Client {
     /// Given a user pool ID, generates a comma-separated value (CSV) list populated with available
     /// user attributes in the user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
     pub fn get_csv_header(
         &self,
     ) -> crate::operation::get_csv_header::GetCsvHeaderFluentBuilder {
@@ -870,7 +950,8 @@ impl Client {
     }
     /// Issues an access token for machine-to-machine (M2M) authorization.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetClientTokenInput`](crate::operation::get_client_token::GetClientTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetClientTokenInput`](crate::operation::get_client_token::GetClientTokenInput).
     pub fn get_client_token(
         &self,
     ) -> crate::operation::get_client_token::GetClientTokenFluentBuilder {
@@ -881,7 +962,8 @@ impl Client {
     /// Exchanges an existing token for a new token that is scoped and audience-bound for a specific
     /// downstream service, following the OAuth 2.0 Token Exchange grant type.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetDerivedTokenInput`](crate::operation::get_derived_token::GetDerivedTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetDerivedTokenInput`](crate::operation::get_derived_token::GetDerivedTokenInput).
     pub fn get_derived_token(
         &self,
     ) -> crate::operation::get_derived_token::GetDerivedTokenFluentBuilder {
@@ -891,20 +973,23 @@ impl Client {
     }
     /// Given a device key, returns information about a remembered device for the current user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetDeviceInput`](crate::operation::get_device::GetDeviceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetDeviceInput`](crate::operation::get_device::GetDeviceInput).
     pub fn get_device(&self) -> crate::operation::get_device::GetDeviceFluentBuilder {
         crate::operation::get_device::GetDeviceFluentBuilder::new(self.handle.clone())
     }
     /// Given a user pool ID and a group name, returns information about the user group.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetGroupInput`](crate::operation::get_group::GetGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetGroupInput`](crate::operation::get_group::GetGroupInput).
     pub fn get_group(&self) -> crate::operation::get_group::GetGroupFluentBuilder {
         crate::operation::get_group::GetGroupFluentBuilder::new(self.handle.clone())
     }
     /// Given the identifier of an identity provider (IdP), for example `examplecorp`, returns
     /// information about the user pool configuration for that IdP.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetIdentityProviderByIdentifierInput`](crate::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetIdentityProviderByIdentifierInput`](crate::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierInput).
     pub fn get_identity_provider_by_identifier(
         &self,
     ) -> crate::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierFluentBuilder {
@@ -914,7 +999,8 @@ impl Client {
     }
     /// Given a user pool ID, returns the logging configuration.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetLogDeliveryConfigurationInput`](crate::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetLogDeliveryConfigurationInput`](crate::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationInput).
     pub fn get_log_delivery_configuration(
         &self,
     ) -> crate::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationFluentBuilder {
@@ -924,7 +1010,8 @@ impl Client {
     }
     /// Returns the current provisioned limit for a specific API category.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetProvisionedLimitInput`](crate::operation::get_provisioned_limit::GetProvisionedLimitInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetProvisionedLimitInput`](crate::operation::get_provisioned_limit::GetProvisionedLimitInput).
     pub fn get_provisioned_limit(
         &self,
     ) -> crate::operation::get_provisioned_limit::GetProvisionedLimitFluentBuilder {
@@ -934,7 +1021,8 @@ impl Client {
     }
     /// Given a user pool ID, returns the signing certificate for SAML 2.0 federation.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetSigningCertificateInput`](crate::operation::get_signing_certificate::GetSigningCertificateInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetSigningCertificateInput`](crate::operation::get_signing_certificate::GetSigningCertificateInput).
     pub fn get_signing_certificate(
         &self,
     ) -> crate::operation::get_signing_certificate::GetSigningCertificateFluentBuilder {
@@ -945,7 +1033,8 @@ impl Client {
     /// Given a refresh token, issues new ID, access, and optionally refresh tokens for the user who
     /// owns the submitted token.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetTokensFromRefreshTokenInput`](crate::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetTokensFromRefreshTokenInput`](crate::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenInput).
     pub fn get_tokens_from_refresh_token(
         &self,
     ) -> crate::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenFluentBuilder {
@@ -956,7 +1045,8 @@ impl Client {
     /// Given a user pool ID or app client, returns information about classic hosted UI branding
     /// that you applied, if any.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUiCustomizationInput`](crate::operation::get_ui_customization::GetUiCustomizationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUiCustomizationInput`](crate::operation::get_ui_customization::GetUiCustomizationInput).
     pub fn get_ui_customization(
         &self,
     ) -> crate::operation::get_ui_customization::GetUiCustomizationFluentBuilder {
@@ -966,14 +1056,16 @@ impl Client {
     }
     /// Gets user attributes and and MFA settings for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserInput`](crate::operation::get_user::GetUserInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserInput`](crate::operation::get_user::GetUserInput).
     pub fn get_user(&self) -> crate::operation::get_user::GetUserFluentBuilder {
         crate::operation::get_user::GetUserFluentBuilder::new(self.handle.clone())
     }
     /// Given an attribute name, sends a user attribute verification code for the specified
     /// attribute name to the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserAttributeVerificationCodeInput`](crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserAttributeVerificationCodeInput`](crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeInput).
     pub fn get_user_attribute_verification_code(
         &self,
     ) -> crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeFluentBuilder {
@@ -983,7 +1075,8 @@ impl Client {
     }
     /// Lists the authentication options for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserAuthFactorsInput`](crate::operation::get_user_auth_factors::GetUserAuthFactorsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserAuthFactorsInput`](crate::operation::get_user_auth_factors::GetUserAuthFactorsInput).
     pub fn get_user_auth_factors(
         &self,
     ) -> crate::operation::get_user_auth_factors::GetUserAuthFactorsFluentBuilder {
@@ -993,7 +1086,8 @@ impl Client {
     }
     /// Retrieves the session configuration for a user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserPoolClientSessionConfigurationInput`](crate::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserPoolClientSessionConfigurationInput`](crate::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationInput).
     pub fn get_user_pool_client_session_configuration(
         &self,
     ) -> crate::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationFluentBuilder {
@@ -1004,7 +1098,8 @@ impl Client {
     /// Given a user pool ID, returns configuration for sign-in with WebAuthn authenticators and for
     /// multi-factor authentication (MFA).
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserPoolMfaConfigInput`](crate::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserPoolMfaConfigInput`](crate::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigInput).
     pub fn get_user_pool_mfa_config(
         &self,
     ) -> crate::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigFluentBuilder {
@@ -1015,7 +1110,8 @@ impl Client {
     /// Retrieves the session tracking configuration for a user pool, including whether session
     /// tracking is enabled and the pool-wide maximum number of active token sessions for each user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetUserPoolSessionConfigurationInput`](crate::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetUserPoolSessionConfigurationInput`](crate::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationInput).
     pub fn get_user_pool_session_configuration(
         &self,
     ) -> crate::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationFluentBuilder {
@@ -1025,7 +1121,8 @@ impl Client {
     }
     /// Invalidates the identity, access, and refresh tokens that Amazon Cognito issued to a user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GlobalSignOutInput`](crate::operation::global_sign_out::GlobalSignOutInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GlobalSignOutInput`](crate::operation::global_sign_out::GlobalSignOutInput).
     pub fn global_sign_out(
         &self,
     ) -> crate::operation::global_sign_out::GlobalSignOutFluentBuilder {
@@ -1036,7 +1133,8 @@ impl Client {
     /// Declares an authentication flow and initiates sign-in for a user in the Amazon Cognito user
     /// directory.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`InitiateAuthInput`](crate::operation::initiate_auth::InitiateAuthInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`InitiateAuthInput`](crate::operation::initiate_auth::InitiateAuthInput).
     pub fn initiate_auth(
         &self,
     ) -> crate::operation::initiate_auth::InitiateAuthFluentBuilder {
@@ -1046,7 +1144,8 @@ impl Client {
     }
     /// Initiates a point-in-time recovery of a user pool to a time in the past that you specify.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`InitiatePointInTimeRecoveryInput`](crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`InitiatePointInTimeRecoveryInput`](crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryInput).
     pub fn initiate_point_in_time_recovery(
         &self,
     ) -> crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryFluentBuilder {
@@ -1056,7 +1155,8 @@ impl Client {
     }
     /// Lists the Client ID Metadata Document (CIMD) policies in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListCimdPoliciesInput`](crate::operation::list_cimd_policies::ListCimdPoliciesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListCimdPoliciesInput`](crate::operation::list_cimd_policies::ListCimdPoliciesInput).
     pub fn list_cimd_policies(
         &self,
     ) -> crate::operation::list_cimd_policies::ListCimdPoliciesFluentBuilder {
@@ -1067,7 +1167,8 @@ impl Client {
     /// Lists the client ID metadata document URLs that Amazon Cognito has received for a Client ID
     /// Metadata Document (CIMD) policy, with the cache state of each URL.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListClientMetadataUrlsInput`](crate::operation::list_client_metadata_urls::ListClientMetadataUrlsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListClientMetadataUrlsInput`](crate::operation::list_client_metadata_urls::ListClientMetadataUrlsInput).
     pub fn list_client_metadata_urls(
         &self,
     ) -> crate::operation::list_client_metadata_urls::ListClientMetadataUrlsFluentBuilder {
@@ -1077,7 +1178,8 @@ impl Client {
     }
     /// Lists the devices that Amazon Cognito has registered to the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListDevicesInput`](crate::operation::list_devices::ListDevicesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListDevicesInput`](crate::operation::list_devices::ListDevicesInput).
     pub fn list_devices(
         &self,
     ) -> crate::operation::list_devices::ListDevicesFluentBuilder {
@@ -1087,13 +1189,15 @@ impl Client {
     }
     /// Given a user pool ID, returns user pool groups and their details.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListGroupsInput`](crate::operation::list_groups::ListGroupsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListGroupsInput`](crate::operation::list_groups::ListGroupsInput).
     pub fn list_groups(&self) -> crate::operation::list_groups::ListGroupsFluentBuilder {
         crate::operation::list_groups::ListGroupsFluentBuilder::new(self.handle.clone())
     }
     /// Given a user pool ID, returns information about configured identity providers (IdPs).
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListIdentityProvidersInput`](crate::operation::list_identity_providers::ListIdentityProvidersInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListIdentityProvidersInput`](crate::operation::list_identity_providers::ListIdentityProvidersInput).
     pub fn list_identity_providers(
         &self,
     ) -> crate::operation::list_identity_providers::ListIdentityProvidersFluentBuilder {
@@ -1104,7 +1208,8 @@ impl Client {
     /// Lists the point-in-time recoveries of a user pool, including the active recovery and past
     /// recoveries.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListPointInTimeRecoveriesInput`](crate::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListPointInTimeRecoveriesInput`](crate::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesInput).
     pub fn list_point_in_time_recoveries(
         &self,
     ) -> crate::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesFluentBuilder {
@@ -1114,7 +1219,8 @@ impl Client {
     }
     /// Given a user pool ID, returns all resource servers and their details.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListResourceServersInput`](crate::operation::list_resource_servers::ListResourceServersInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListResourceServersInput`](crate::operation::list_resource_servers::ListResourceServersInput).
     pub fn list_resource_servers(
         &self,
     ) -> crate::operation::list_resource_servers::ListResourceServersFluentBuilder {
@@ -1124,7 +1230,8 @@ impl Client {
     }
     /// Lists the tags that are assigned to an Amazon Cognito user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListTagsForResourceInput`](crate::operation::list_tags_for_resource::ListTagsForResourceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListTagsForResourceInput`](crate::operation::list_tags_for_resource::ListTagsForResourceInput).
     pub fn list_tags_for_resource(
         &self,
     ) -> crate::operation::list_tags_for_resource::ListTagsForResourceFluentBuilder {
@@ -1134,13 +1241,15 @@ impl Client {
     }
     /// Returns details about all terms documents for the requested user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListTermsInput`](crate::operation::list_terms::ListTermsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListTermsInput`](crate::operation::list_terms::ListTermsInput).
     pub fn list_terms(&self) -> crate::operation::list_terms::ListTermsFluentBuilder {
         crate::operation::list_terms::ListTermsFluentBuilder::new(self.handle.clone())
     }
     /// Given a user pool ID, returns user import jobs and their details.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserImportJobsInput`](crate::operation::list_user_import_jobs::ListUserImportJobsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserImportJobsInput`](crate::operation::list_user_import_jobs::ListUserImportJobsInput).
     pub fn list_user_import_jobs(
         &self,
     ) -> crate::operation::list_user_import_jobs::ListUserImportJobsFluentBuilder {
@@ -1150,7 +1259,8 @@ impl Client {
     }
     /// Lists all client secrets associated with a user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserPoolClientSecretsInput`](crate::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserPoolClientSecretsInput`](crate::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsInput).
     pub fn list_user_pool_client_secrets(
         &self,
     ) -> crate::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsFluentBuilder {
@@ -1160,7 +1270,8 @@ impl Client {
     }
     /// Given a user pool ID, lists app clients.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserPoolClientsInput`](crate::operation::list_user_pool_clients::ListUserPoolClientsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserPoolClientsInput`](crate::operation::list_user_pool_clients::ListUserPoolClientsInput).
     pub fn list_user_pool_clients(
         &self,
     ) -> crate::operation::list_user_pool_clients::ListUserPoolClientsFluentBuilder {
@@ -1170,7 +1281,8 @@ impl Client {
     }
     /// Lists all replicas for a user pool, including both primary and secondary replicas.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserPoolReplicasInput`](crate::operation::list_user_pool_replicas::ListUserPoolReplicasInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserPoolReplicasInput`](crate::operation::list_user_pool_replicas::ListUserPoolReplicasInput).
     pub fn list_user_pool_replicas(
         &self,
     ) -> crate::operation::list_user_pool_replicas::ListUserPoolReplicasFluentBuilder {
@@ -1180,7 +1292,8 @@ impl Client {
     }
     /// Lists user pools and their details in the current Amazon Web Services account.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserPoolsInput`](crate::operation::list_user_pools::ListUserPoolsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserPoolsInput`](crate::operation::list_user_pools::ListUserPoolsInput).
     pub fn list_user_pools(
         &self,
     ) -> crate::operation::list_user_pools::ListUserPoolsFluentBuilder {
@@ -1190,7 +1303,8 @@ impl Client {
     }
     /// Lists the active sessions for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUserSessionsInput`](crate::operation::list_user_sessions::ListUserSessionsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUserSessionsInput`](crate::operation::list_user_sessions::ListUserSessionsInput).
     pub fn list_user_sessions(
         &self,
     ) -> crate::operation::list_user_sessions::ListUserSessionsFluentBuilder {
@@ -1200,13 +1314,15 @@ impl Client {
     }
     /// Given a user pool ID, returns a list of users and their basic details in a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUsersInput`](crate::operation::list_users::ListUsersInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUsersInput`](crate::operation::list_users::ListUsersInput).
     pub fn list_users(&self) -> crate::operation::list_users::ListUsersFluentBuilder {
         crate::operation::list_users::ListUsersFluentBuilder::new(self.handle.clone())
     }
     /// Given a user pool ID and a group name, returns a list of users in the group.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListUsersInGroupInput`](crate::operation::list_users_in_group::ListUsersInGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListUsersInGroupInput`](crate::operation::list_users_in_group::ListUsersInGroupInput).
     pub fn list_users_in_group(
         &self,
     ) -> crate::operation::list_users_in_group::ListUsersInGroupFluentBuilder {
@@ -1217,7 +1333,8 @@ impl Client {
     /// Generates a list of the currently signed-in user's registered passkey, or WebAuthn,
     /// credentials.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListWebAuthnCredentialsInput`](crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListWebAuthnCredentialsInput`](crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsInput).
     pub fn list_web_authn_credentials(
         &self,
     ) -> crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsFluentBuilder {
@@ -1227,7 +1344,8 @@ impl Client {
     }
     /// Resends the code that confirms a new account for a user who has signed up in your user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ResendConfirmationCodeInput`](crate::operation::resend_confirmation_code::ResendConfirmationCodeInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ResendConfirmationCodeInput`](crate::operation::resend_confirmation_code::ResendConfirmationCodeInput).
     pub fn resend_confirmation_code(
         &self,
     ) -> crate::operation::resend_confirmation_code::ResendConfirmationCodeFluentBuilder {
@@ -1238,7 +1356,8 @@ impl Client {
     /// Some API operations in a user pool generate a challenge, like a prompt for an MFA code, for
     /// device authentication that bypasses MFA, or for a custom authentication challenge.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`RespondToAuthChallengeInput`](crate::operation::respond_to_auth_challenge::RespondToAuthChallengeInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`RespondToAuthChallengeInput`](crate::operation::respond_to_auth_challenge::RespondToAuthChallengeInput).
     pub fn respond_to_auth_challenge(
         &self,
     ) -> crate::operation::respond_to_auth_challenge::RespondToAuthChallengeFluentBuilder {
@@ -1249,7 +1368,8 @@ impl Client {
     /// Revokes all of the access tokens generated by, and at the same time as, the specified
     /// refresh token.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`RevokeTokenInput`](crate::operation::revoke_token::RevokeTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`RevokeTokenInput`](crate::operation::revoke_token::RevokeTokenInput).
     pub fn revoke_token(
         &self,
     ) -> crate::operation::revoke_token::RevokeTokenFluentBuilder {
@@ -1259,7 +1379,8 @@ impl Client {
     }
     /// Revokes a specific session for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`RevokeUserSessionInput`](crate::operation::revoke_user_session::RevokeUserSessionInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`RevokeUserSessionInput`](crate::operation::revoke_user_session::RevokeUserSessionInput).
     pub fn revoke_user_session(
         &self,
     ) -> crate::operation::revoke_user_session::RevokeUserSessionFluentBuilder {
@@ -1269,7 +1390,8 @@ impl Client {
     }
     /// Sets up or modifies the logging configuration of a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetLogDeliveryConfigurationInput`](crate::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetLogDeliveryConfigurationInput`](crate::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationInput).
     pub fn set_log_delivery_configuration(
         &self,
     ) -> crate::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationFluentBuilder {
@@ -1279,7 +1401,8 @@ impl Client {
     }
     /// Configures threat protection for a user pool or app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetRiskConfigurationInput`](crate::operation::set_risk_configuration::SetRiskConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetRiskConfigurationInput`](crate::operation::set_risk_configuration::SetRiskConfigurationInput).
     pub fn set_risk_configuration(
         &self,
     ) -> crate::operation::set_risk_configuration::SetRiskConfigurationFluentBuilder {
@@ -1289,7 +1412,8 @@ impl Client {
     }
     /// Configures UI branding settings for domains with the hosted UI (classic) branding version.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUiCustomizationInput`](crate::operation::set_ui_customization::SetUiCustomizationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUiCustomizationInput`](crate::operation::set_ui_customization::SetUiCustomizationInput).
     pub fn set_ui_customization(
         &self,
     ) -> crate::operation::set_ui_customization::SetUiCustomizationFluentBuilder {
@@ -1300,7 +1424,8 @@ impl Client {
     /// Set the user's multi-factor authentication (MFA) method preference, including which MFA
     /// factors are activated and if any are preferred.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUserMfaPreferenceInput`](crate::operation::set_user_mfa_preference::SetUserMfaPreferenceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUserMfaPreferenceInput`](crate::operation::set_user_mfa_preference::SetUserMfaPreferenceInput).
     pub fn set_user_mfa_preference(
         &self,
     ) -> crate::operation::set_user_mfa_preference::SetUserMfaPreferenceFluentBuilder {
@@ -1310,7 +1435,8 @@ impl Client {
     }
     /// Sets the session configuration for a user pool app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUserPoolClientSessionConfigurationInput`](crate::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUserPoolClientSessionConfigurationInput`](crate::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationInput).
     pub fn set_user_pool_client_session_configuration(
         &self,
     ) -> crate::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationFluentBuilder {
@@ -1320,7 +1446,8 @@ impl Client {
     }
     /// Sets user pool multi-factor authentication (MFA) and passkey configuration.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUserPoolMfaConfigInput`](crate::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUserPoolMfaConfigInput`](crate::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigInput).
     pub fn set_user_pool_mfa_config(
         &self,
     ) -> crate::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigFluentBuilder {
@@ -1331,7 +1458,8 @@ impl Client {
     /// Enables or disables session tracking for a user pool, and sets the pool-wide maximum number
     /// of active token sessions that each user can have.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUserPoolSessionConfigurationInput`](crate::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUserPoolSessionConfigurationInput`](crate::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationInput).
     pub fn set_user_pool_session_configuration(
         &self,
     ) -> crate::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationFluentBuilder {
@@ -1341,7 +1469,8 @@ impl Client {
     }
     /// *This action is no longer supported.* You can use it to configure only SMS MFA.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SetUserSettingsInput`](crate::operation::set_user_settings::SetUserSettingsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SetUserSettingsInput`](crate::operation::set_user_settings::SetUserSettingsInput).
     pub fn set_user_settings(
         &self,
     ) -> crate::operation::set_user_settings::SetUserSettingsFluentBuilder {
@@ -1352,13 +1481,15 @@ impl Client {
     /// Registers a user with an app client and requests a user name, password, and user attributes
     /// in the user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`SignUpInput`](crate::operation::sign_up::SignUpInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`SignUpInput`](crate::operation::sign_up::SignUpInput).
     pub fn sign_up(&self) -> crate::operation::sign_up::SignUpFluentBuilder {
         crate::operation::sign_up::SignUpFluentBuilder::new(self.handle.clone())
     }
     /// Applies a point-in-time recovery to a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`StartPointInTimeRecoveryInput`](crate::operation::start_point_in_time_recovery::StartPointInTimeRecoveryInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`StartPointInTimeRecoveryInput`](crate::operation::start_point_in_time_recovery::StartPointInTimeRecoveryInput).
     pub fn start_point_in_time_recovery(
         &self,
     ) -> crate::operation::start_point_in_time_recovery::StartPointInTimeRecoveryFluentBuilder {
@@ -1369,7 +1500,8 @@ impl Client {
     /// Instructs your user pool to start importing users from a CSV file that contains their
     /// usernames and attributes.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`StartUserImportJobInput`](crate::operation::start_user_import_job::StartUserImportJobInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`StartUserImportJobInput`](crate::operation::start_user_import_job::StartUserImportJobInput).
     pub fn start_user_import_job(
         &self,
     ) -> crate::operation::start_user_import_job::StartUserImportJobFluentBuilder {
@@ -1379,7 +1511,8 @@ impl Client {
     }
     /// Requests credential creation options from your user pool for the currently signed-in user.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`StartWebAuthnRegistrationInput`](crate::operation::start_web_authn_registration::StartWebAuthnRegistrationInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`StartWebAuthnRegistrationInput`](crate::operation::start_web_authn_registration::StartWebAuthnRegistrationInput).
     pub fn start_web_authn_registration(
         &self,
     ) -> crate::operation::start_web_authn_registration::StartWebAuthnRegistrationFluentBuilder {
@@ -1390,7 +1523,8 @@ impl Client {
     /// Instructs your user pool to stop a running job that's importing users from a CSV file that
     /// contains their usernames and attributes.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`StopUserImportJobInput`](crate::operation::stop_user_import_job::StopUserImportJobInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`StopUserImportJobInput`](crate::operation::stop_user_import_job::StopUserImportJobInput).
     pub fn stop_user_import_job(
         &self,
     ) -> crate::operation::stop_user_import_job::StopUserImportJobFluentBuilder {
@@ -1400,7 +1534,8 @@ impl Client {
     }
     /// Assigns a set of tags to an Amazon Cognito user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`TagResourceInput`](crate::operation::tag_resource::TagResourceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`TagResourceInput`](crate::operation::tag_resource::TagResourceInput).
     pub fn tag_resource(
         &self,
     ) -> crate::operation::tag_resource::TagResourceFluentBuilder {
@@ -1410,7 +1545,8 @@ impl Client {
     }
     /// Given tag IDs that you previously assigned to a user pool, removes them.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UntagResourceInput`](crate::operation::untag_resource::UntagResourceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UntagResourceInput`](crate::operation::untag_resource::UntagResourceInput).
     pub fn untag_resource(
         &self,
     ) -> crate::operation::untag_resource::UntagResourceFluentBuilder {
@@ -1420,7 +1556,8 @@ impl Client {
     }
     /// Provides the feedback for an authentication event generated by threat protection features.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateAuthEventFeedbackInput`](crate::operation::update_auth_event_feedback::UpdateAuthEventFeedbackInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateAuthEventFeedbackInput`](crate::operation::update_auth_event_feedback::UpdateAuthEventFeedbackInput).
     pub fn update_auth_event_feedback(
         &self,
     ) -> crate::operation::update_auth_event_feedback::UpdateAuthEventFeedbackFluentBuilder {
@@ -1430,7 +1567,8 @@ impl Client {
     }
     /// Updates the configuration of a Client ID Metadata Document (CIMD) policy.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateCimdPolicyInput`](crate::operation::update_cimd_policy::UpdateCimdPolicyInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateCimdPolicyInput`](crate::operation::update_cimd_policy::UpdateCimdPolicyInput).
     pub fn update_cimd_policy(
         &self,
     ) -> crate::operation::update_cimd_policy::UpdateCimdPolicyFluentBuilder {
@@ -1441,7 +1579,8 @@ impl Client {
     /// Changes the cache state of a client metadata document URL for a client ID metadata document
     /// (CIMD) policy.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateClientMetadataUrlStateInput`](crate::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateClientMetadataUrlStateInput`](crate::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateInput).
     pub fn update_client_metadata_url_state(
         &self,
     ) -> crate::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateFluentBuilder {
@@ -1452,7 +1591,8 @@ impl Client {
     /// Updates the status of a the currently signed-in user's device so that it is marked as
     /// remembered or not remembered for the purpose of device authentication.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateDeviceStatusInput`](crate::operation::update_device_status::UpdateDeviceStatusInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateDeviceStatusInput`](crate::operation::update_device_status::UpdateDeviceStatusInput).
     pub fn update_device_status(
         &self,
     ) -> crate::operation::update_device_status::UpdateDeviceStatusFluentBuilder {
@@ -1463,7 +1603,8 @@ impl Client {
     /// Given the name of a user pool group, updates any of the properties for precedence, IAM role,
     /// or description.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateGroupInput`](crate::operation::update_group::UpdateGroupInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateGroupInput`](crate::operation::update_group::UpdateGroupInput).
     pub fn update_group(
         &self,
     ) -> crate::operation::update_group::UpdateGroupFluentBuilder {
@@ -1474,7 +1615,8 @@ impl Client {
     /// Modifies the configuration and trust relationship between a third-party identity provider
     /// (IdP) and a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateIdentityProviderInput`](crate::operation::update_identity_provider::UpdateIdentityProviderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateIdentityProviderInput`](crate::operation::update_identity_provider::UpdateIdentityProviderInput).
     pub fn update_identity_provider(
         &self,
     ) -> crate::operation::update_identity_provider::UpdateIdentityProviderFluentBuilder {
@@ -1484,7 +1626,8 @@ impl Client {
     }
     /// Configures the branding settings for a user pool style.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateManagedLoginBrandingInput`](crate::operation::update_managed_login_branding::UpdateManagedLoginBrandingInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateManagedLoginBrandingInput`](crate::operation::update_managed_login_branding::UpdateManagedLoginBrandingInput).
     pub fn update_managed_login_branding(
         &self,
     ) -> crate::operation::update_managed_login_branding::UpdateManagedLoginBrandingFluentBuilder {
@@ -1494,7 +1637,8 @@ impl Client {
     }
     /// Sets the provisioned limit for a specific API category.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateProvisionedLimitInput`](crate::operation::update_provisioned_limit::UpdateProvisionedLimitInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateProvisionedLimitInput`](crate::operation::update_provisioned_limit::UpdateProvisionedLimitInput).
     pub fn update_provisioned_limit(
         &self,
     ) -> crate::operation::update_provisioned_limit::UpdateProvisionedLimitFluentBuilder {
@@ -1504,7 +1648,8 @@ impl Client {
     }
     /// Updates the name and scopes of a resource server.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateResourceServerInput`](crate::operation::update_resource_server::UpdateResourceServerInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateResourceServerInput`](crate::operation::update_resource_server::UpdateResourceServerInput).
     pub fn update_resource_server(
         &self,
     ) -> crate::operation::update_resource_server::UpdateResourceServerFluentBuilder {
@@ -1514,7 +1659,8 @@ impl Client {
     }
     /// Modifies existing terms documents for the requested app client.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateTermsInput`](crate::operation::update_terms::UpdateTermsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateTermsInput`](crate::operation::update_terms::UpdateTermsInput).
     pub fn update_terms(
         &self,
     ) -> crate::operation::update_terms::UpdateTermsFluentBuilder {
@@ -1524,7 +1670,8 @@ impl Client {
     }
     /// Updates the currently signed-in user's attributes.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateUserAttributesInput`](crate::operation::update_user_attributes::UpdateUserAttributesInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateUserAttributesInput`](crate::operation::update_user_attributes::UpdateUserAttributesInput).
     pub fn update_user_attributes(
         &self,
     ) -> crate::operation::update_user_attributes::UpdateUserAttributesFluentBuilder {
@@ -1534,7 +1681,8 @@ impl Client {
     }
     /// Updates the configuration of a user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateUserPoolInput`](crate::operation::update_user_pool::UpdateUserPoolInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateUserPoolInput`](crate::operation::update_user_pool::UpdateUserPoolInput).
     pub fn update_user_pool(
         &self,
     ) -> crate::operation::update_user_pool::UpdateUserPoolFluentBuilder {
@@ -1544,7 +1692,8 @@ impl Client {
     }
     /// Given a user pool app client ID, updates the configuration.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateUserPoolClientInput`](crate::operation::update_user_pool_client::UpdateUserPoolClientInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateUserPoolClientInput`](crate::operation::update_user_pool_client::UpdateUserPoolClientInput).
     pub fn update_user_pool_client(
         &self,
     ) -> crate::operation::update_user_pool_client::UpdateUserPoolClientFluentBuilder {
@@ -1555,7 +1704,8 @@ impl Client {
     /// A user pool domain hosts managed login, an authorization server and web server for
     /// authentication in your application.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateUserPoolDomainInput`](crate::operation::update_user_pool_domain::UpdateUserPoolDomainInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateUserPoolDomainInput`](crate::operation::update_user_pool_domain::UpdateUserPoolDomainInput).
     pub fn update_user_pool_domain(
         &self,
     ) -> crate::operation::update_user_pool_domain::UpdateUserPoolDomainFluentBuilder {
@@ -1565,7 +1715,8 @@ impl Client {
     }
     /// Updates replica-specific settings for a user pool replica.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`UpdateUserPoolReplicaInput`](crate::operation::update_user_pool_replica::UpdateUserPoolReplicaInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`UpdateUserPoolReplicaInput`](crate::operation::update_user_pool_replica::UpdateUserPoolReplicaInput).
     pub fn update_user_pool_replica(
         &self,
     ) -> crate::operation::update_user_pool_replica::UpdateUserPoolReplicaFluentBuilder {
@@ -1576,7 +1727,8 @@ impl Client {
     /// Registers the current user's time-based one-time password (TOTP) authenticator with a code
     /// generated in their authenticator app from a private key that's supplied by your user pool.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`VerifySoftwareTokenInput`](crate::operation::verify_software_token::VerifySoftwareTokenInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`VerifySoftwareTokenInput`](crate::operation::verify_software_token::VerifySoftwareTokenInput).
     pub fn verify_software_token(
         &self,
     ) -> crate::operation::verify_software_token::VerifySoftwareTokenFluentBuilder {
@@ -1587,7 +1739,8 @@ impl Client {
     /// Submits a verification code for a signed-in user who has added or changed a value of an
     /// auto-verified attribute.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`VerifyUserAttributeInput`](crate::operation::verify_user_attribute::VerifyUserAttributeInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`VerifyUserAttributeInput`](crate::operation::verify_user_attribute::VerifyUserAttributeInput).
     pub fn verify_user_attribute(
         &self,
     ) -> crate::operation::verify_user_attribute::VerifyUserAttributeFluentBuilder {

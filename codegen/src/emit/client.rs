@@ -21,9 +21,9 @@ pub fn file(service: &Service, crate_name: &str) -> TokenStream {
             lines.push(format!("Calls `{}`.", op.name));
         }
         lines.push(String::new());
+        lines.push("Set the input on the returned builder, then `send()` it. The whole documentation is on".to_owned());
         lines.push(format!(
-            "Set the input on the returned builder, then `send()` it; the whole documentation is \
-             on [`{input}`](crate::operation::{}::{input}).",
+            "[`{input}`](crate::operation::{}::{input}).",
             op.module.trim_start_matches("r#")
         ));
         let doc_attrs = docs(&lines);

@@ -52,7 +52,8 @@ impl Client {
     }
     /// Sets a preference.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
     pub fn admin_set_user_mfa_preference(
         &self,
     ) -> crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceFluentBuilder {
@@ -62,7 +63,8 @@ impl Client {
     }
     /// Lists:
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
     pub fn get_csv_header(
         &self,
     ) -> crate::operation::get_csv_header::GetCsvHeaderFluentBuilder {
@@ -72,7 +74,8 @@ impl Client {
     }
     /// Pages through \[things\] with_underscores \* stars <https://example.com/bare>.
     ///
-    /// Set the input on the returned builder, then `send()` it; the whole documentation is on [`ListThingsInput`](crate::operation::list_things::ListThingsInput).
+    /// Set the input on the returned builder, then `send()` it. The whole documentation is on
+    /// [`ListThingsInput`](crate::operation::list_things::ListThingsInput).
     pub fn list_things(&self) -> crate::operation::list_things::ListThingsFluentBuilder {
         crate::operation::list_things::ListThingsFluentBuilder::new(self.handle.clone())
     }
