@@ -180,25 +180,35 @@ impl Handle {
             inner.service.target_prefix, operation.name
         ))
         .map_err(|e| construction(ConstructionError::Request(e.to_string())))?;
+        // Built once; each attempt signs a cheap clone (the body is shared, not copied).
+        let mut prepared = reqwest::Request::new(reqwest::Method::POST, endpoint.clone());
+        let headers = prepared.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(inner.service.content_type),
+        );
+        headers.insert(HeaderName::from_static("x-amz-target"), target);
+        headers.insert(USER_AGENT, inner.user_agent.clone());
+        *prepared.body_mut() = Some(body.into());
         let retry = &inner.config.retry;
         let mut attempt = 0;
         loop {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
-            let mut request = reqwest::Request::new(reqwest::Method::POST, endpoint.clone());
-            let headers = request.headers_mut();
-            headers.insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static(inner.service.content_type),
-            );
-            headers.insert(HeaderName::from_static("x-amz-target"), target.clone());
-            headers.insert(USER_AGENT, inner.user_agent.clone());
+            let mut request = prepared.try_clone().ok_or_else(|| {
+                construction(ConstructionError::Request(
+                    "the request body cannot be resent".to_owned(),
+                ))
+            })?;
             if let Some(signer) = &signer {
+                let body = prepared
+                    .body()
+                    .and_then(|b| b.as_bytes())
+                    .unwrap_or_default();
                 signer
-                    .sign(&mut request, &body)
+                    .sign(&mut request, body)
                     .map_err(|e| construction(ConstructionError::Request(e)))?;
             }
-            *request.body_mut() = Some(body.clone().into());
 
             let outcome = self
                 .attempt(http, request)
