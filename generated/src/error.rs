@@ -67,6 +67,7 @@ impl<'de> serde::Deserialize<'de> for AccessDeniedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
     type Builder = AccessDeniedExceptionBuilder;
     const NAME: &'static str = "AccessDeniedException";
@@ -154,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for AliasExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
     type Builder = AliasExistsExceptionBuilder;
     const NAME: &'static str = "AliasExistsException";
@@ -237,6 +239,7 @@ impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
     type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
     const NAME: &'static str = "CachedCimdurlDoesNotExistException";
@@ -320,6 +323,7 @@ impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
     type Builder = CodeDeliveryFailureExceptionBuilder;
     const NAME: &'static str = "CodeDeliveryFailureException";
@@ -403,6 +407,7 @@ impl<'de> serde::Deserialize<'de> for CodeMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
     type Builder = CodeMismatchExceptionBuilder;
     const NAME: &'static str = "CodeMismatchException";
@@ -486,6 +491,7 @@ impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
     type Builder = ConcurrentModificationExceptionBuilder;
     const NAME: &'static str = "ConcurrentModificationException";
@@ -569,6 +575,7 @@ impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
     type Builder = DeviceKeyExistsExceptionBuilder;
     const NAME: &'static str = "DeviceKeyExistsException";
@@ -651,6 +658,7 @@ impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
     type Builder = DuplicateProviderExceptionBuilder;
     const NAME: &'static str = "DuplicateProviderException";
@@ -734,6 +742,7 @@ impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
     type Builder = EnableSoftwareTokenMfaExceptionBuilder;
     const NAME: &'static str = "EnableSoftwareTokenMfaException";
@@ -817,6 +826,7 @@ impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
     type Builder = ExpiredCodeExceptionBuilder;
     const NAME: &'static str = "ExpiredCodeException";
@@ -905,6 +915,7 @@ impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
     type Builder = FeatureUnavailableInTierExceptionBuilder;
     const NAME: &'static str = "FeatureUnavailableInTierException";
@@ -990,6 +1001,7 @@ impl<'de> serde::Deserialize<'de> for ForbiddenException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
     type Builder = ForbiddenExceptionBuilder;
     const NAME: &'static str = "ForbiddenException";
@@ -1073,6 +1085,7 @@ impl<'de> serde::Deserialize<'de> for GroupExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
     type Builder = GroupExistsExceptionBuilder;
     const NAME: &'static str = "GroupExistsException";
@@ -1156,6 +1169,7 @@ impl<'de> serde::Deserialize<'de> for InternalErrorException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
     type Builder = InternalErrorExceptionBuilder;
     const NAME: &'static str = "InternalErrorException";
@@ -1238,6 +1252,7 @@ impl<'de> serde::Deserialize<'de> for InternalServerException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
     type Builder = InternalServerExceptionBuilder;
     const NAME: &'static str = "InternalServerException";
@@ -1323,6 +1338,7 @@ impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyException {
     type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
     const NAME: &'static str = "InvalidEmailRoleAccessPolicyException";
@@ -1406,6 +1422,7 @@ impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
     type Builder = InvalidLambdaResponseExceptionBuilder;
     const NAME: &'static str = "InvalidLambdaResponseException";
@@ -1488,6 +1505,7 @@ impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
     type Builder = InvalidOAuthFlowExceptionBuilder;
     const NAME: &'static str = "InvalidOAuthFlowException";
@@ -1589,6 +1607,7 @@ impl<'de> serde::Deserialize<'de> for InvalidParameterException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
     type Builder = InvalidParameterExceptionBuilder;
     const NAME: &'static str = "InvalidParameterException";
@@ -1673,6 +1692,7 @@ impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
     type Builder = InvalidPasswordExceptionBuilder;
     const NAME: &'static str = "InvalidPasswordException";
@@ -1757,6 +1777,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
     type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
     const NAME: &'static str = "InvalidSmsRoleAccessPolicyException";
@@ -1843,6 +1864,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipException {
     type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
     const NAME: &'static str = "InvalidSmsRoleTrustRelationshipException";
@@ -1926,6 +1948,7 @@ impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationException {
     type Builder = InvalidUserPoolConfigurationExceptionBuilder;
     const NAME: &'static str = "InvalidUserPoolConfigurationException";
@@ -2010,6 +2033,7 @@ impl<'de> serde::Deserialize<'de> for LimitExceededException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
     type Builder = LimitExceededExceptionBuilder;
     const NAME: &'static str = "LimitExceededException";
@@ -2094,6 +2118,7 @@ impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
     type Builder = MfaMethodNotFoundExceptionBuilder;
     const NAME: &'static str = "MfaMethodNotFoundException";
@@ -2177,6 +2202,7 @@ impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
     type Builder = ManagedLoginBrandingExistsExceptionBuilder;
     const NAME: &'static str = "ManagedLoginBrandingExistsException";
@@ -2260,6 +2286,7 @@ impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
     type Builder = NotAuthorizedExceptionBuilder;
     const NAME: &'static str = "NotAuthorizedException";
@@ -2344,6 +2371,7 @@ impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
     type Builder = OperationNotEnabledExceptionBuilder;
     const NAME: &'static str = "OperationNotEnabledException";
@@ -2427,6 +2455,7 @@ impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationException {
     type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
     const NAME: &'static str = "PasswordHistoryPolicyViolationException";
@@ -2510,6 +2539,7 @@ impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
     type Builder = PasswordResetRequiredExceptionBuilder;
     const NAME: &'static str = "PasswordResetRequiredException";
@@ -2593,6 +2623,7 @@ impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
     type Builder = PreconditionNotMetExceptionBuilder;
     const NAME: &'static str = "PreconditionNotMetException";
@@ -2676,6 +2707,7 @@ impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
     type Builder = RefreshTokenReuseExceptionBuilder;
     const NAME: &'static str = "RefreshTokenReuseException";
@@ -2759,6 +2791,7 @@ impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
     type Builder = ResourceNotFoundExceptionBuilder;
     const NAME: &'static str = "ResourceNotFoundException";
@@ -2841,6 +2874,7 @@ impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
     type Builder = ScopeDoesNotExistExceptionBuilder;
     const NAME: &'static str = "ScopeDoesNotExistException";
@@ -2924,6 +2958,7 @@ impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
     type Builder = ServiceQuotaExceededExceptionBuilder;
     const NAME: &'static str = "ServiceQuotaExceededException";
@@ -3007,6 +3042,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
     type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
     const NAME: &'static str = "SoftwareTokenMfaNotFoundException";
@@ -3090,6 +3126,7 @@ impl<'de> serde::Deserialize<'de> for TermsExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
     type Builder = TermsExistsExceptionBuilder;
     const NAME: &'static str = "TermsExistsException";
@@ -3173,6 +3210,7 @@ impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
     type Builder = TierChangeNotAllowedExceptionBuilder;
     const NAME: &'static str = "TierChangeNotAllowedException";
@@ -3257,6 +3295,7 @@ impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
     type Builder = TooManyFailedAttemptsExceptionBuilder;
     const NAME: &'static str = "TooManyFailedAttemptsException";
@@ -3340,6 +3379,7 @@ impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
     type Builder = TooManyRequestsExceptionBuilder;
     const NAME: &'static str = "TooManyRequestsException";
@@ -3423,6 +3463,7 @@ impl<'de> serde::Deserialize<'de> for UnauthorizedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
     type Builder = UnauthorizedExceptionBuilder;
     const NAME: &'static str = "UnauthorizedException";
@@ -3506,6 +3547,7 @@ impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
     type Builder = UnexpectedLambdaExceptionBuilder;
     const NAME: &'static str = "UnexpectedLambdaException";
@@ -3588,6 +3630,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
     type Builder = UnsupportedIdentityProviderExceptionBuilder;
     const NAME: &'static str = "UnsupportedIdentityProviderException";
@@ -3671,6 +3714,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
     type Builder = UnsupportedOperationExceptionBuilder;
     const NAME: &'static str = "UnsupportedOperationException";
@@ -3753,6 +3797,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
     type Builder = UnsupportedTokenTypeExceptionBuilder;
     const NAME: &'static str = "UnsupportedTokenTypeException";
@@ -3836,6 +3881,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
     type Builder = UnsupportedUserStateExceptionBuilder;
     const NAME: &'static str = "UnsupportedUserStateException";
@@ -3920,6 +3966,7 @@ impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
     type Builder = UserImportInProgressExceptionBuilder;
     const NAME: &'static str = "UserImportInProgressException";
@@ -4005,6 +4052,7 @@ impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
     type Builder = UserLambdaValidationExceptionBuilder;
     const NAME: &'static str = "UserLambdaValidationException";
@@ -4088,6 +4136,7 @@ impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
     type Builder = UserNotConfirmedExceptionBuilder;
     const NAME: &'static str = "UserNotConfirmedException";
@@ -4171,6 +4220,7 @@ impl<'de> serde::Deserialize<'de> for UserNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
     type Builder = UserNotFoundExceptionBuilder;
     const NAME: &'static str = "UserNotFoundException";
@@ -4253,6 +4303,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
     type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
     const NAME: &'static str = "UserPoolAddOnNotEnabledException";
@@ -4335,6 +4386,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
     type Builder = UserPoolTaggingExceptionBuilder;
     const NAME: &'static str = "UserPoolTaggingException";
@@ -4419,6 +4471,7 @@ impl<'de> serde::Deserialize<'de> for UsernameExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
     type Builder = UsernameExistsExceptionBuilder;
     const NAME: &'static str = "UsernameExistsException";
@@ -4501,6 +4554,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
     type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
     const NAME: &'static str = "WebAuthnChallengeNotFoundException";
@@ -4584,6 +4638,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
     type Builder = WebAuthnClientMismatchExceptionBuilder;
     const NAME: &'static str = "WebAuthnClientMismatchException";
@@ -4667,6 +4722,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingException {
     type Builder = WebAuthnConfigurationMissingExceptionBuilder;
     const NAME: &'static str = "WebAuthnConfigurationMissingException";
@@ -4750,6 +4806,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedException {
     type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
     const NAME: &'static str = "WebAuthnCredentialNotSupportedException";
@@ -4832,6 +4889,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
     type Builder = WebAuthnNotEnabledExceptionBuilder;
     const NAME: &'static str = "WebAuthnNotEnabledException";
@@ -4915,6 +4973,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
     type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
     const NAME: &'static str = "WebAuthnOriginNotAllowedException";
@@ -4998,6 +5057,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchException {
     type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;
     const NAME: &'static str = "WebAuthnRelyingPartyMismatchException";

@@ -64,6 +64,7 @@ impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
     type Builder = AccountRecoverySettingTypeBuilder;
     const NAME: &'static str = "AccountRecoverySettingType";
@@ -181,6 +182,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
     type Builder = AccountTakeoverActionTypeBuilder;
     const NAME: &'static str = "AccountTakeoverActionType";
@@ -286,6 +288,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
     type Builder = AccountTakeoverActionsTypeBuilder;
     const NAME: &'static str = "AccountTakeoverActionsType";
@@ -390,6 +393,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationType {
     type Builder = AccountTakeoverRiskConfigurationTypeBuilder;
     const NAME: &'static str = "AccountTakeoverRiskConfigurationType";
@@ -469,6 +473,7 @@ impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
     type Builder = AcrLevelConfigTypeBuilder;
     const NAME: &'static str = "AcrLevelConfigType";
@@ -591,6 +596,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
     type Builder = AdminCreateUserConfigTypeBuilder;
     const NAME: &'static str = "AdminCreateUserConfigType";
@@ -678,6 +684,7 @@ impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsType {
     type Builder = AdvancedSecurityAdditionalFlowsTypeBuilder;
     const NAME: &'static str = "AdvancedSecurityAdditionalFlowsType";
@@ -822,6 +829,7 @@ impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
     type Builder = AnalyticsConfigurationTypeBuilder;
     const NAME: &'static str = "AnalyticsConfigurationType";
@@ -906,6 +914,7 @@ impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
     type Builder = AnalyticsMetadataTypeBuilder;
     const NAME: &'static str = "AnalyticsMetadataType";
@@ -1051,6 +1060,7 @@ impl<'de> serde::Deserialize<'de> for AssetType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AssetType {
     type Builder = AssetTypeBuilder;
     const NAME: &'static str = "AssetType";
@@ -1171,6 +1181,7 @@ impl<'de> serde::Deserialize<'de> for AttributeType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AttributeType {
     type Builder = AttributeTypeBuilder;
     const NAME: &'static str = "AttributeType";
@@ -1373,6 +1384,7 @@ impl<'de> serde::Deserialize<'de> for AuthEventType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
     type Builder = AuthEventTypeBuilder;
     const NAME: &'static str = "AuthEventType";
@@ -1566,6 +1578,7 @@ impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
     type Builder = AuthenticationResultTypeBuilder;
     const NAME: &'static str = "AuthenticationResultType";
@@ -1769,6 +1782,7 @@ impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
     type Builder = CimdPolicySummaryTypeBuilder;
     const NAME: &'static str = "CimdPolicySummaryType";
@@ -2014,6 +2028,7 @@ impl<'de> serde::Deserialize<'de> for CimdPolicyType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
     type Builder = CimdPolicyTypeBuilder;
     const NAME: &'static str = "CimdPolicyType";
@@ -2200,6 +2215,7 @@ impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
     type Builder = ChallengeResponseTypeBuilder;
     const NAME: &'static str = "ChallengeResponseType";
@@ -2322,6 +2338,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
     type Builder = ClientAuthenticationResultTypeBuilder;
     const NAME: &'static str = "ClientAuthenticationResultType";
@@ -2441,6 +2458,7 @@ impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
     type Builder = ClientMetadataUrlTypeBuilder;
     const NAME: &'static str = "ClientMetadataUrlType";
@@ -2533,6 +2551,7 @@ impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
     type Builder = ClientSsoSessionConfigTypeBuilder;
     const NAME: &'static str = "ClientSsoSessionConfigType";
@@ -2663,6 +2682,7 @@ impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
     type Builder = ClientSecretDescriptorTypeBuilder;
     const NAME: &'static str = "ClientSecretDescriptorType";
@@ -2747,6 +2767,7 @@ impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
     type Builder = CloudWatchLogsConfigurationTypeBuilder;
     const NAME: &'static str = "CloudWatchLogsConfigurationType";
@@ -2848,6 +2869,7 @@ impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
     type Builder = CodeDeliveryDetailsTypeBuilder;
     const NAME: &'static str = "CodeDeliveryDetailsType";
@@ -2933,6 +2955,7 @@ impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType {
     type Builder = CompromisedCredentialsActionsTypeBuilder;
     const NAME: &'static str = "CompromisedCredentialsActionsType";
@@ -3035,6 +3058,7 @@ impl<'de> serde::Deserialize<'de> for CompromisedCredentialsRiskConfigurationTyp
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for CompromisedCredentialsRiskConfigurationType {
     type Builder = CompromisedCredentialsRiskConfigurationTypeBuilder;
@@ -3185,6 +3209,7 @@ impl<'de> serde::Deserialize<'de> for ContextDataType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
     type Builder = ContextDataTypeBuilder;
     const NAME: &'static str = "ContextDataType";
@@ -3300,6 +3325,7 @@ impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
     type Builder = CustomDomainConfigTypeBuilder;
     const NAME: &'static str = "CustomDomainConfigType";
@@ -3408,6 +3434,7 @@ impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigType {
     type Builder = CustomEmailLambdaVersionConfigTypeBuilder;
     const NAME: &'static str = "CustomEmailLambdaVersionConfigType";
@@ -3516,6 +3543,7 @@ impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType {
     type Builder = CustomSmsLambdaVersionConfigTypeBuilder;
     const NAME: &'static str = "CustomSmsLambdaVersionConfigType";
@@ -3695,6 +3723,7 @@ impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
     type Builder = DcrConfigurationTypeBuilder;
     const NAME: &'static str = "DcrConfigurationType";
@@ -3807,6 +3836,7 @@ impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
     type Builder = DeviceConfigurationTypeBuilder;
     const NAME: &'static str = "DeviceConfigurationType";
@@ -3901,6 +3931,7 @@ impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
     type Builder = DeviceSecretVerifierConfigTypeBuilder;
     const NAME: &'static str = "DeviceSecretVerifierConfigType";
@@ -4059,6 +4090,7 @@ impl<'de> serde::Deserialize<'de> for DeviceType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeviceType {
     type Builder = DeviceTypeBuilder;
     const NAME: &'static str = "DeviceType";
@@ -4300,6 +4332,7 @@ impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
     type Builder = DomainDescriptionTypeBuilder;
     const NAME: &'static str = "DomainDescriptionType";
@@ -4516,6 +4549,7 @@ impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
     type Builder = EmailConfigurationTypeBuilder;
     const NAME: &'static str = "EmailConfigurationType";
@@ -4613,6 +4647,7 @@ impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
     type Builder = EmailMfaConfigTypeBuilder;
     const NAME: &'static str = "EmailMfaConfigType";
@@ -4707,6 +4742,7 @@ impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
     type Builder = EmailMfaSettingsTypeBuilder;
     const NAME: &'static str = "EmailMfaSettingsType";
@@ -4908,6 +4944,7 @@ impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
     type Builder = EumsSmsConfigurationTypeBuilder;
     const NAME: &'static str = "EumsSmsConfigurationType";
@@ -5045,6 +5082,7 @@ impl<'de> serde::Deserialize<'de> for EventContextDataType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
     type Builder = EventContextDataTypeBuilder;
     const NAME: &'static str = "EventContextDataType";
@@ -5170,6 +5208,7 @@ impl<'de> serde::Deserialize<'de> for EventFeedbackType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
     type Builder = EventFeedbackTypeBuilder;
     const NAME: &'static str = "EventFeedbackType";
@@ -5280,6 +5319,7 @@ impl<'de> serde::Deserialize<'de> for EventRiskType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
     type Builder = EventRiskTypeBuilder;
     const NAME: &'static str = "EventRiskType";
@@ -5382,6 +5422,7 @@ impl<'de> serde::Deserialize<'de> for FailoverType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for FailoverType {
     type Builder = FailoverTypeBuilder;
     const NAME: &'static str = "FailoverType";
@@ -5457,6 +5498,7 @@ impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
     type Builder = FirehoseConfigurationTypeBuilder;
     const NAME: &'static str = "FirehoseConfigurationType";
@@ -5651,6 +5693,7 @@ impl<'de> serde::Deserialize<'de> for GroupType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GroupType {
     type Builder = GroupTypeBuilder;
     const NAME: &'static str = "GroupType";
@@ -5752,6 +5795,7 @@ impl<'de> serde::Deserialize<'de> for HttpHeader {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
     type Builder = HttpHeaderBuilder;
     const NAME: &'static str = "HttpHeader";
@@ -6069,6 +6113,7 @@ impl<'de> serde::Deserialize<'de> for IdentityProviderType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
     type Builder = IdentityProviderTypeBuilder;
     const NAME: &'static str = "IdentityProviderType";
@@ -6204,6 +6249,7 @@ impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
     type Builder = InboundFederationLambdaTypeBuilder;
     const NAME: &'static str = "InboundFederationLambdaType";
@@ -6289,6 +6335,7 @@ impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
     type Builder = IssuerConfigurationTypeBuilder;
     const NAME: &'static str = "IssuerConfigurationType";
@@ -6380,6 +6427,7 @@ impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
     type Builder = KeyConfigurationTypeBuilder;
     const NAME: &'static str = "KeyConfigurationType";
@@ -6729,6 +6777,7 @@ impl<'de> serde::Deserialize<'de> for LambdaConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
     type Builder = LambdaConfigTypeBuilder;
     const NAME: &'static str = "LambdaConfigType";
@@ -6848,6 +6897,7 @@ impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
     type Builder = LimitDefinitionTypeBuilder;
     const NAME: &'static str = "LimitDefinitionType";
@@ -6967,6 +7017,7 @@ impl<'de> serde::Deserialize<'de> for LimitType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LimitType {
     type Builder = LimitTypeBuilder;
     const NAME: &'static str = "LimitType";
@@ -7139,6 +7190,7 @@ impl<'de> serde::Deserialize<'de> for LogConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
     type Builder = LogConfigurationTypeBuilder;
     const NAME: &'static str = "LogConfigurationType";
@@ -7247,6 +7299,7 @@ impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
     type Builder = LogDeliveryConfigurationTypeBuilder;
     const NAME: &'static str = "LogDeliveryConfigurationType";
@@ -7336,6 +7389,7 @@ impl<'de> serde::Deserialize<'de> for MfaOptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
     type Builder = MfaOptionTypeBuilder;
     const NAME: &'static str = "MfaOptionType";
@@ -7529,6 +7583,7 @@ impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
     type Builder = ManagedLoginBrandingTypeBuilder;
     const NAME: &'static str = "ManagedLoginBrandingType";
@@ -7651,6 +7706,7 @@ impl<'de> serde::Deserialize<'de> for MessageTemplateType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
     type Builder = MessageTemplateTypeBuilder;
     const NAME: &'static str = "MessageTemplateType";
@@ -7744,6 +7800,7 @@ impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
     type Builder = NewDeviceMetadataTypeBuilder;
     const NAME: &'static str = "NewDeviceMetadataType";
@@ -7905,6 +7962,7 @@ impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
     type Builder = NotifyConfigurationTypeBuilder;
     const NAME: &'static str = "NotifyConfigurationType";
@@ -8016,6 +8074,7 @@ impl<'de> serde::Deserialize<'de> for NotifyEmailType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
     type Builder = NotifyEmailTypeBuilder;
     const NAME: &'static str = "NotifyEmailType";
@@ -8105,6 +8164,7 @@ impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
     type Builder = NumberAttributeConstraintsTypeBuilder;
     const NAME: &'static str = "NumberAttributeConstraintsType";
@@ -8280,6 +8340,7 @@ impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
     type Builder = PasswordPolicyTypeBuilder;
     const NAME: &'static str = "PasswordPolicyType";
@@ -8396,6 +8457,7 @@ impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigType {
     type Builder = PreTokenGenerationVersionConfigTypeBuilder;
     const NAME: &'static str = "PreTokenGenerationVersionConfigType";
@@ -8530,6 +8592,7 @@ impl<'de> serde::Deserialize<'de> for ProviderDescription {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
     type Builder = ProviderDescriptionBuilder;
     const NAME: &'static str = "ProviderDescription";
@@ -8644,6 +8707,7 @@ impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
     type Builder = ProviderUserIdentifierTypeBuilder;
     const NAME: &'static str = "ProviderUserIdentifierType";
@@ -8749,6 +8813,7 @@ impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
     type Builder = RecoveryOptionTypeBuilder;
     const NAME: &'static str = "RecoveryOptionType";
@@ -8846,6 +8911,7 @@ impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
     type Builder = RefreshTokenRotationTypeBuilder;
     const NAME: &'static str = "RefreshTokenRotationType";
@@ -8952,6 +9018,7 @@ impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
     type Builder = ResourceServerScopeTypeBuilder;
     const NAME: &'static str = "ResourceServerScopeType";
@@ -9090,6 +9157,7 @@ impl<'de> serde::Deserialize<'de> for ResourceServerType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
     type Builder = ResourceServerTypeBuilder;
     const NAME: &'static str = "ResourceServerType";
@@ -9201,6 +9269,7 @@ impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
     type Builder = RestorationDescriptionTypeBuilder;
     const NAME: &'static str = "RestorationDescriptionType";
@@ -9379,6 +9448,7 @@ impl<'de> serde::Deserialize<'de> for RestorationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RestorationType {
     type Builder = RestorationTypeBuilder;
     const NAME: &'static str = "RestorationType";
@@ -9515,6 +9585,7 @@ impl<'de> serde::Deserialize<'de> for RestorePreviewType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
     type Builder = RestorePreviewTypeBuilder;
     const NAME: &'static str = "RestorePreviewType";
@@ -9741,6 +9812,7 @@ impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
     type Builder = RiskConfigurationTypeBuilder;
     const NAME: &'static str = "RiskConfigurationType";
@@ -9844,6 +9916,7 @@ impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
     type Builder = RiskExceptionConfigurationTypeBuilder;
     const NAME: &'static str = "RiskExceptionConfigurationType";
@@ -9916,6 +9989,7 @@ impl<'de> serde::Deserialize<'de> for RoutingType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RoutingType {
     type Builder = RoutingTypeBuilder;
     const NAME: &'static str = "RoutingType";
@@ -9987,6 +10061,7 @@ impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
     type Builder = S3ConfigurationTypeBuilder;
     const NAME: &'static str = "S3ConfigurationType";
@@ -10080,6 +10155,7 @@ impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
     type Builder = SmsMfaSettingsTypeBuilder;
     const NAME: &'static str = "SmsMfaSettingsType";
@@ -10285,6 +10361,7 @@ impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
     type Builder = SchemaAttributeTypeBuilder;
     const NAME: &'static str = "SchemaAttributeType";
@@ -10567,6 +10644,7 @@ impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
     type Builder = SessionDescriptionTypeBuilder;
     const NAME: &'static str = "SessionDescriptionType";
@@ -10674,6 +10752,7 @@ impl<'de> serde::Deserialize<'de> for SessionLocationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
     type Builder = SessionLocationTypeBuilder;
     const NAME: &'static str = "SessionLocationType";
@@ -10759,6 +10838,7 @@ impl<'de> serde::Deserialize<'de> for SignInPolicyType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
     type Builder = SignInPolicyTypeBuilder;
     const NAME: &'static str = "SignInPolicyType";
@@ -10902,6 +10982,7 @@ impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
     type Builder = SmsConfigurationTypeBuilder;
     const NAME: &'static str = "SmsConfigurationType";
@@ -10999,6 +11080,7 @@ impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
     type Builder = SmsMfaConfigTypeBuilder;
     const NAME: &'static str = "SmsMfaConfigType";
@@ -11073,6 +11155,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
     type Builder = SoftwareTokenMfaConfigTypeBuilder;
     const NAME: &'static str = "SoftwareTokenMfaConfigType";
@@ -11165,6 +11248,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
     type Builder = SoftwareTokenMfaSettingsTypeBuilder;
     const NAME: &'static str = "SoftwareTokenMfaSettingsType";
@@ -11253,6 +11337,7 @@ impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
     type Builder = StringAttributeConstraintsTypeBuilder;
     const NAME: &'static str = "StringAttributeConstraintsType";
@@ -11418,6 +11503,7 @@ impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
     type Builder = TermsDescriptionTypeBuilder;
     const NAME: &'static str = "TermsDescriptionType";
@@ -11687,6 +11773,7 @@ impl<'de> serde::Deserialize<'de> for TermsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TermsType {
     type Builder = TermsTypeBuilder;
     const NAME: &'static str = "TermsType";
@@ -11815,6 +11902,7 @@ impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
     type Builder = TokenValidityUnitsTypeBuilder;
     const NAME: &'static str = "TokenValidityUnitsType";
@@ -12025,6 +12113,7 @@ impl<'de> serde::Deserialize<'de> for UiCustomizationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
     type Builder = UiCustomizationTypeBuilder;
     const NAME: &'static str = "UiCustomizationType";
@@ -12133,6 +12222,7 @@ impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
     type Builder = UserAttributeUpdateSettingsTypeBuilder;
     const NAME: &'static str = "UserAttributeUpdateSettingsType";
@@ -12236,6 +12326,7 @@ impl<'de> serde::Deserialize<'de> for UserContextDataType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
     type Builder = UserContextDataTypeBuilder;
     const NAME: &'static str = "UserContextDataType";
@@ -12546,6 +12637,7 @@ impl<'de> serde::Deserialize<'de> for UserImportJobType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
     type Builder = UserImportJobTypeBuilder;
     const NAME: &'static str = "UserImportJobType";
@@ -12688,6 +12780,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
     type Builder = UserPoolAddOnsTypeBuilder;
     const NAME: &'static str = "UserPoolAddOnsType";
@@ -12811,6 +12904,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
     type Builder = UserPoolClientDescriptionBuilder;
     const NAME: &'static str = "UserPoolClientDescription";
@@ -13662,6 +13756,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolClientType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
     type Builder = UserPoolClientTypeBuilder;
     const NAME: &'static str = "UserPoolClientType";
@@ -13889,6 +13984,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
     type Builder = UserPoolDescriptionTypeBuilder;
     const NAME: &'static str = "UserPoolDescriptionType";
@@ -13990,6 +14086,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
     type Builder = UserPoolPolicyTypeBuilder;
     const NAME: &'static str = "UserPoolPolicyType";
@@ -14118,6 +14215,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
     type Builder = UserPoolReplicaTypeBuilder;
     const NAME: &'static str = "UserPoolReplicaType";
@@ -14202,6 +14300,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
     type Builder = UserPoolTokenSessionConfigTypeBuilder;
     const NAME: &'static str = "UserPoolTokenSessionConfigType";
@@ -15026,6 +15125,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
     type Builder = UserPoolTypeBuilder;
     const NAME: &'static str = "UserPoolType";
@@ -15317,6 +15417,7 @@ impl<'de> serde::Deserialize<'de> for UserType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserType {
     type Builder = UserTypeBuilder;
     const NAME: &'static str = "UserType";
@@ -15421,6 +15522,7 @@ impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
     type Builder = UsernameConfigurationTypeBuilder;
     const NAME: &'static str = "UsernameConfigurationType";
@@ -15597,6 +15699,7 @@ impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
     type Builder = VerificationMessageTemplateTypeBuilder;
     const NAME: &'static str = "VerificationMessageTemplateType";
@@ -15730,6 +15833,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
     type Builder = WebAuthnConfigurationTypeBuilder;
     const NAME: &'static str = "WebAuthnConfigurationType";
@@ -15914,6 +16018,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
     type Builder = WebAuthnCredentialDescriptionBuilder;
     const NAME: &'static str = "WebAuthnCredentialDescription";
@@ -16007,6 +16112,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
     type Builder = WebAuthnMfaSettingsTypeBuilder;
     const NAME: &'static str = "WebAuthnMfaSettingsType";

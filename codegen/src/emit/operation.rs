@@ -211,16 +211,12 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         .iter()
         .map(|m| {
             let field = ident(&m.field);
-            let set = format_ident!("set_{}", m.field.trim_start_matches("r#"));
+            let plain = m.field.trim_start_matches("r#");
+            let set = format_ident!("set_{plain}");
             let ty = super::rust_type(service, &m.ty, &input.home, imports);
             let (params, args) = setter_params(service, input, m, imports);
             let doc_attrs = docs(&member_docs(m));
-            let set_doc = format!(
-                " Sets or clears `{}`; see [`{}`](Self::{}).",
-                m.field.trim_start_matches("r#"),
-                m.field.trim_start_matches("r#"),
-                m.field.trim_start_matches("r#")
-            );
+            let set_doc = format!(" Sets or clears `{plain}`; see [`{plain}`](Self::{plain}).");
             quote! {
                 #doc_attrs
                 pub fn #field(mut self, #params) -> Self {

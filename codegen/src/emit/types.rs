@@ -229,6 +229,7 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
         }
 
         #gate
+        #[doc(hidden)]
         impl #runtime::wire::ReadFields for #name {
             type Builder = #builder;
             const NAME: &'static str = #label;

@@ -143,6 +143,7 @@ impl<'de> serde::Deserialize<'de> for AddCustomAttributesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesInput {
     type Builder = AddCustomAttributesInputBuilder;
     const NAME: &'static str = "AddCustomAttributesInput";
@@ -196,6 +197,7 @@ impl<'de> serde::Deserialize<'de> for AddCustomAttributesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesOutput {
     type Builder = AddCustomAttributesOutputBuilder;
     const NAME: &'static str = "AddCustomAttributesOutput";

@@ -143,6 +143,7 @@ impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
     type Builder = AddUserPoolClientSecretInputBuilder;
     const NAME: &'static str = "AddUserPoolClientSecretInput";
@@ -223,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretOutput {
     type Builder = AddUserPoolClientSecretOutputBuilder;
     const NAME: &'static str = "AddUserPoolClientSecretOutput";

@@ -160,6 +160,7 @@ impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupInput {
     type Builder = AdminAddUserToGroupInputBuilder;
     const NAME: &'static str = "AdminAddUserToGroupInput";
@@ -214,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupOutput {
     type Builder = AdminAddUserToGroupOutputBuilder;
     const NAME: &'static str = "AdminAddUserToGroupOutput";

@@ -195,6 +195,7 @@ impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
     type Builder = AdminConfirmSignUpInputBuilder;
     const NAME: &'static str = "AdminConfirmSignUpInput";
@@ -253,6 +254,7 @@ impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpOutput {
     type Builder = AdminConfirmSignUpOutputBuilder;
     const NAME: &'static str = "AdminConfirmSignUpOutput";

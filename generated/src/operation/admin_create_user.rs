@@ -412,6 +412,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
     type Builder = AdminCreateUserInputBuilder;
     const NAME: &'static str = "AdminCreateUserInput";
@@ -496,6 +497,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserOutput {
     type Builder = AdminCreateUserOutputBuilder;
     const NAME: &'static str = "AdminCreateUserOutput";

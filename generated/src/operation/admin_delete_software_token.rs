@@ -139,6 +139,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenInput {
     type Builder = AdminDeleteSoftwareTokenInputBuilder;
     const NAME: &'static str = "AdminDeleteSoftwareTokenInput";
@@ -192,6 +193,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenOutput {
     type Builder = AdminDeleteSoftwareTokenOutputBuilder;
     const NAME: &'static str = "AdminDeleteSoftwareTokenOutput";

@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserInput {
     type Builder = AdminDeleteUserInputBuilder;
     const NAME: &'static str = "AdminDeleteUserInput";
@@ -185,6 +186,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserOutput {
     type Builder = AdminDeleteUserOutputBuilder;
     const NAME: &'static str = "AdminDeleteUserOutput";

@@ -163,6 +163,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesInput {
     type Builder = AdminDeleteUserAttributesInputBuilder;
     const NAME: &'static str = "AdminDeleteUserAttributesInput";
@@ -217,6 +218,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesOutput {
     type Builder = AdminDeleteUserAttributesOutputBuilder;
     const NAME: &'static str = "AdminDeleteUserAttributesOutput";

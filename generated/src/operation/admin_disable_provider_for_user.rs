@@ -141,6 +141,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserInput {
     type Builder = AdminDisableProviderForUserInputBuilder;
     const NAME: &'static str = "AdminDisableProviderForUserInput";
@@ -195,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserOutput {
     type Builder = AdminDisableProviderForUserOutputBuilder;
     const NAME: &'static str = "AdminDisableProviderForUserOutput";

@@ -133,6 +133,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserInput {
     type Builder = AdminDisableUserInputBuilder;
     const NAME: &'static str = "AdminDisableUserInput";
@@ -186,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserOutput {
     type Builder = AdminDisableUserOutputBuilder;
     const NAME: &'static str = "AdminDisableUserOutput";

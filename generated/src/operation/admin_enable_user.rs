@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for AdminEnableUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserInput {
     type Builder = AdminEnableUserInputBuilder;
     const NAME: &'static str = "AdminEnableUserInput";
@@ -186,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for AdminEnableUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserOutput {
     type Builder = AdminEnableUserOutputBuilder;
     const NAME: &'static str = "AdminEnableUserOutput";

@@ -163,6 +163,7 @@ impl<'de> serde::Deserialize<'de> for AdminForgetDeviceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceInput {
     type Builder = AdminForgetDeviceInputBuilder;
     const NAME: &'static str = "AdminForgetDeviceInput";
@@ -217,6 +218,7 @@ impl<'de> serde::Deserialize<'de> for AdminForgetDeviceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceOutput {
     type Builder = AdminForgetDeviceOutputBuilder;
     const NAME: &'static str = "AdminForgetDeviceOutput";

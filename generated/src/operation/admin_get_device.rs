@@ -159,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetDeviceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceInput {
     type Builder = AdminGetDeviceInputBuilder;
     const NAME: &'static str = "AdminGetDeviceInput";
@@ -235,6 +236,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetDeviceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceOutput {
     type Builder = AdminGetDeviceOutputBuilder;
     const NAME: &'static str = "AdminGetDeviceOutput";

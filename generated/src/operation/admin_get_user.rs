@@ -137,6 +137,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
     type Builder = AdminGetUserInputBuilder;
     const NAME: &'static str = "AdminGetUserInput";
@@ -399,6 +400,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
     type Builder = AdminGetUserOutputBuilder;
     const NAME: &'static str = "AdminGetUserOutput";

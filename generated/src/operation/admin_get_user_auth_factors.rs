@@ -140,6 +140,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
     type Builder = AdminGetUserAuthFactorsInputBuilder;
     const NAME: &'static str = "AdminGetUserAuthFactorsInput";
@@ -299,6 +300,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsOutput {
     type Builder = AdminGetUserAuthFactorsOutputBuilder;
     const NAME: &'static str = "AdminGetUserAuthFactorsOutput";

@@ -443,6 +443,7 @@ impl<'de> serde::Deserialize<'de> for AdminInitiateAuthInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
     type Builder = AdminInitiateAuthInputBuilder;
     const NAME: &'static str = "AdminInitiateAuthInput";
@@ -714,6 +715,7 @@ impl<'de> serde::Deserialize<'de> for AdminInitiateAuthOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthOutput {
     type Builder = AdminInitiateAuthOutputBuilder;
     const NAME: &'static str = "AdminInitiateAuthOutput";

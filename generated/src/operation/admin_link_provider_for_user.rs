@@ -194,6 +194,7 @@ impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
     type Builder = AdminLinkProviderForUserInputBuilder;
     const NAME: &'static str = "AdminLinkProviderForUserInput";
@@ -248,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
     type Builder = AdminLinkProviderForUserOutputBuilder;
     const NAME: &'static str = "AdminLinkProviderForUserOutput";

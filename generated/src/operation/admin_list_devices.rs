@@ -180,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for AdminListDevicesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesInput {
     type Builder = AdminListDevicesInputBuilder;
     const NAME: &'static str = "AdminListDevicesInput";
@@ -271,6 +272,7 @@ impl<'de> serde::Deserialize<'de> for AdminListDevicesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesOutput {
     type Builder = AdminListDevicesOutputBuilder;
     const NAME: &'static str = "AdminListDevicesOutput";

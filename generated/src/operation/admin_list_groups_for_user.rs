@@ -180,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserInput {
     type Builder = AdminListGroupsForUserInputBuilder;
     const NAME: &'static str = "AdminListGroupsForUserInput";
@@ -270,6 +271,7 @@ impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserOutput {
     type Builder = AdminListGroupsForUserOutputBuilder;
     const NAME: &'static str = "AdminListGroupsForUserOutput";

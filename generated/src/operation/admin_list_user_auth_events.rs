@@ -180,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsInput {
     type Builder = AdminListUserAuthEventsInputBuilder;
     const NAME: &'static str = "AdminListUserAuthEventsInput";
@@ -271,6 +272,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsOutput {
     type Builder = AdminListUserAuthEventsOutputBuilder;
     const NAME: &'static str = "AdminListUserAuthEventsOutput";

@@ -145,6 +145,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserSessionsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsInput {
     type Builder = AdminListUserSessionsInputBuilder;
     const NAME: &'static str = "AdminListUserSessionsInput";
@@ -233,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserSessionsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsOutput {
     type Builder = AdminListUserSessionsOutputBuilder;
     const NAME: &'static str = "AdminListUserSessionsOutput";

@@ -163,6 +163,7 @@ impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupInput {
     type Builder = AdminRemoveUserFromGroupInputBuilder;
     const NAME: &'static str = "AdminRemoveUserFromGroupInput";
@@ -217,6 +218,7 @@ impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupOutput {
     type Builder = AdminRemoveUserFromGroupOutputBuilder;
     const NAME: &'static str = "AdminRemoveUserFromGroupOutput";

@@ -213,6 +213,7 @@ impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordInput {
     type Builder = AdminResetUserPasswordInputBuilder;
     const NAME: &'static str = "AdminResetUserPasswordInput";
@@ -271,6 +272,7 @@ impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordOutput {
     type Builder = AdminResetUserPasswordOutputBuilder;
     const NAME: &'static str = "AdminResetUserPasswordOutput";

@@ -497,6 +497,7 @@ impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput {
     type Builder = AdminRespondToAuthChallengeInputBuilder;
     const NAME: &'static str = "AdminRespondToAuthChallengeInput";
@@ -756,6 +757,7 @@ impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeOutput {
     type Builder = AdminRespondToAuthChallengeOutputBuilder;
     const NAME: &'static str = "AdminRespondToAuthChallengeOutput";

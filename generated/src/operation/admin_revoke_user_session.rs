@@ -183,6 +183,7 @@ impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionInput {
     type Builder = AdminRevokeUserSessionInputBuilder;
     const NAME: &'static str = "AdminRevokeUserSessionInput";
@@ -240,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionOutput {
     type Builder = AdminRevokeUserSessionOutputBuilder;
     const NAME: &'static str = "AdminRevokeUserSessionOutput";

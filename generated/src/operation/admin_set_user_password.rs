@@ -207,6 +207,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordInput {
     type Builder = AdminSetUserPasswordInputBuilder;
     const NAME: &'static str = "AdminSetUserPasswordInput";
@@ -262,6 +263,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordOutput {
     type Builder = AdminSetUserPasswordOutputBuilder;
     const NAME: &'static str = "AdminSetUserPasswordOutput";

@@ -164,6 +164,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsInput {
     type Builder = AdminSetUserSettingsInputBuilder;
     const NAME: &'static str = "AdminSetUserSettingsInput";
@@ -218,6 +219,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsOutput {
     type Builder = AdminSetUserSettingsOutputBuilder;
     const NAME: &'static str = "AdminSetUserSettingsOutput";

@@ -200,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackInput {
     type Builder = AdminUpdateAuthEventFeedbackInputBuilder;
     const NAME: &'static str = "AdminUpdateAuthEventFeedbackInput";
@@ -256,6 +257,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackOutput {
     type Builder = AdminUpdateAuthEventFeedbackOutputBuilder;
     const NAME: &'static str = "AdminUpdateAuthEventFeedbackOutput";

@@ -194,6 +194,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusInput {
     type Builder = AdminUpdateDeviceStatusInputBuilder;
     const NAME: &'static str = "AdminUpdateDeviceStatusInput";
@@ -251,6 +252,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusOutput {
     type Builder = AdminUpdateDeviceStatusOutputBuilder;
     const NAME: &'static str = "AdminUpdateDeviceStatusOutput";

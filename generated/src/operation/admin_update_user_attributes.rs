@@ -255,6 +255,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
     type Builder = AdminUpdateUserAttributesInputBuilder;
     const NAME: &'static str = "AdminUpdateUserAttributesInput";
@@ -315,6 +316,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
     type Builder = AdminUpdateUserAttributesOutputBuilder;
     const NAME: &'static str = "AdminUpdateUserAttributesOutput";

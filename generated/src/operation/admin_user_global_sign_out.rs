@@ -159,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutInput {
     type Builder = AdminUserGlobalSignOutInputBuilder;
     const NAME: &'static str = "AdminUserGlobalSignOutInput";
@@ -212,6 +213,7 @@ impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutOutput {
     type Builder = AdminUserGlobalSignOutOutputBuilder;
     const NAME: &'static str = "AdminUserGlobalSignOutOutput";

@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
     type Builder = AssociateSoftwareTokenInputBuilder;
     const NAME: &'static str = "AssociateSoftwareTokenInput";
@@ -240,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenOutput {
     type Builder = AssociateSoftwareTokenOutputBuilder;
     const NAME: &'static str = "AssociateSoftwareTokenOutput";

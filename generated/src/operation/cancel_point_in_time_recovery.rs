@@ -124,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryInput {
     type Builder = CancelPointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "CancelPointInTimeRecoveryInput";
@@ -195,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryOutput {
     type Builder = CancelPointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "CancelPointInTimeRecoveryOutput";

@@ -160,6 +160,7 @@ impl<'de> serde::Deserialize<'de> for ChangePasswordInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
     type Builder = ChangePasswordInputBuilder;
     const NAME: &'static str = "ChangePasswordInput";
@@ -214,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for ChangePasswordOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ChangePasswordOutput {
     type Builder = ChangePasswordOutputBuilder;
     const NAME: &'static str = "ChangePasswordOutput";

@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput {
     type Builder = CompleteWebAuthnRegistrationInputBuilder;
     const NAME: &'static str = "CompleteWebAuthnRegistrationInput";
@@ -186,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutput {
     type Builder = CompleteWebAuthnRegistrationOutputBuilder;
     const NAME: &'static str = "CompleteWebAuthnRegistrationOutput";

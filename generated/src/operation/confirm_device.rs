@@ -181,6 +181,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmDeviceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceInput {
     type Builder = ConfirmDeviceInputBuilder;
     const NAME: &'static str = "ConfirmDeviceInput";
@@ -264,6 +265,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmDeviceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceOutput {
     type Builder = ConfirmDeviceOutputBuilder;
     const NAME: &'static str = "ConfirmDeviceOutput";

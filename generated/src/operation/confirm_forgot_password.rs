@@ -322,6 +322,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
     type Builder = ConfirmForgotPasswordInputBuilder;
     const NAME: &'static str = "ConfirmForgotPasswordInput";
@@ -386,6 +387,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
     type Builder = ConfirmForgotPasswordOutputBuilder;
     const NAME: &'static str = "ConfirmForgotPasswordOutput";

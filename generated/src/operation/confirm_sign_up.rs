@@ -347,6 +347,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmSignUpInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpInput {
     type Builder = ConfirmSignUpInputBuilder;
     const NAME: &'static str = "ConfirmSignUpInput";
@@ -447,6 +448,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmSignUpOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpOutput {
     type Builder = ConfirmSignUpOutputBuilder;
     const NAME: &'static str = "ConfirmSignUpOutput";

@@ -207,6 +207,7 @@ impl<'de> serde::Deserialize<'de> for CreateCimdPolicyInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
     type Builder = CreateCimdPolicyInputBuilder;
     const NAME: &'static str = "CreateCimdPolicyInput";
@@ -288,6 +289,7 @@ impl<'de> serde::Deserialize<'de> for CreateCimdPolicyOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyOutput {
     type Builder = CreateCimdPolicyOutputBuilder;
     const NAME: &'static str = "CreateCimdPolicyOutput";

@@ -178,6 +178,7 @@ impl<'de> serde::Deserialize<'de> for CreateGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateGroupInput {
     type Builder = CreateGroupInputBuilder;
     const NAME: &'static str = "CreateGroupInput";
@@ -252,6 +253,7 @@ impl<'de> serde::Deserialize<'de> for CreateGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateGroupOutput {
     type Builder = CreateGroupOutputBuilder;
     const NAME: &'static str = "CreateGroupOutput";

@@ -336,6 +336,7 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityProviderInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderInput {
     type Builder = CreateIdentityProviderInputBuilder;
     const NAME: &'static str = "CreateIdentityProviderInput";
@@ -430,6 +431,7 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityProviderOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderOutput {
     type Builder = CreateIdentityProviderOutputBuilder;
     const NAME: &'static str = "CreateIdentityProviderOutput";

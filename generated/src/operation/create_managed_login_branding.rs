@@ -224,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
     type Builder = CreateManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "CreateManagedLoginBrandingInput";
@@ -306,6 +307,7 @@ impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput {
     type Builder = CreateManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "CreateManagedLoginBrandingOutput";

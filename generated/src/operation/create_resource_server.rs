@@ -168,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for CreateResourceServerInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerInput {
     type Builder = CreateResourceServerInputBuilder;
     const NAME: &'static str = "CreateResourceServerInput";
@@ -247,6 +248,7 @@ impl<'de> serde::Deserialize<'de> for CreateResourceServerOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerOutput {
     type Builder = CreateResourceServerOutputBuilder;
     const NAME: &'static str = "CreateResourceServerOutput";

@@ -235,6 +235,7 @@ impl<'de> serde::Deserialize<'de> for CreateTermsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
     type Builder = CreateTermsInputBuilder;
     const NAME: &'static str = "CreateTermsInput";
@@ -315,6 +316,7 @@ impl<'de> serde::Deserialize<'de> for CreateTermsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateTermsOutput {
     type Builder = CreateTermsOutputBuilder;
     const NAME: &'static str = "CreateTermsOutput";

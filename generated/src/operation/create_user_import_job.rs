@@ -168,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserImportJobInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobInput {
     type Builder = CreateUserImportJobInputBuilder;
     const NAME: &'static str = "CreateUserImportJobInput";
@@ -246,6 +247,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserImportJobOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobOutput {
     type Builder = CreateUserImportJobOutputBuilder;
     const NAME: &'static str = "CreateUserImportJobOutput";

@@ -810,6 +810,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
     type Builder = CreateUserPoolInputBuilder;
     const NAME: &'static str = "CreateUserPoolInput";
@@ -929,6 +930,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
     type Builder = CreateUserPoolOutputBuilder;
     const NAME: &'static str = "CreateUserPoolOutput";

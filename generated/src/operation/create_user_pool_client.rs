@@ -862,6 +862,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolClientInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
     type Builder = CreateUserPoolClientInputBuilder;
     const NAME: &'static str = "CreateUserPoolClientInput";
@@ -970,6 +971,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolClientOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientOutput {
     type Builder = CreateUserPoolClientOutputBuilder;
     const NAME: &'static str = "CreateUserPoolClientOutput";

@@ -216,6 +216,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainInput {
     type Builder = CreateUserPoolDomainInputBuilder;
     const NAME: &'static str = "CreateUserPoolDomainInput";
@@ -325,6 +326,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainOutput {
     type Builder = CreateUserPoolDomainOutputBuilder;
     const NAME: &'static str = "CreateUserPoolDomainOutput";

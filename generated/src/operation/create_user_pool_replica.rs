@@ -143,6 +143,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaInput {
     type Builder = CreateUserPoolReplicaInputBuilder;
     const NAME: &'static str = "CreateUserPoolReplicaInput";
@@ -219,6 +220,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaOutput {
     type Builder = CreateUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "CreateUserPoolReplicaOutput";

@@ -117,6 +117,7 @@ impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyInput {
     type Builder = DeleteCimdPolicyInputBuilder;
     const NAME: &'static str = "DeleteCimdPolicyInput";
@@ -170,6 +171,7 @@ impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyOutput {
     type Builder = DeleteCimdPolicyOutputBuilder;
     const NAME: &'static str = "DeleteCimdPolicyOutput";

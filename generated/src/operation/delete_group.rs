@@ -113,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for DeleteGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteGroupInput {
     type Builder = DeleteGroupInputBuilder;
     const NAME: &'static str = "DeleteGroupInput";
@@ -166,6 +167,7 @@ impl<'de> serde::Deserialize<'de> for DeleteGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteGroupOutput {
     type Builder = DeleteGroupOutputBuilder;
     const NAME: &'static str = "DeleteGroupOutput";

@@ -119,6 +119,7 @@ impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderInput {
     type Builder = DeleteIdentityProviderInputBuilder;
     const NAME: &'static str = "DeleteIdentityProviderInput";
@@ -172,6 +173,7 @@ impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderOutput {
     type Builder = DeleteIdentityProviderOutputBuilder;
     const NAME: &'static str = "DeleteIdentityProviderOutput";

@@ -120,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingInput {
     type Builder = DeleteManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "DeleteManagedLoginBrandingInput";
@@ -176,6 +177,7 @@ impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingOutput {
     type Builder = DeleteManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "DeleteManagedLoginBrandingOutput";

@@ -120,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for DeleteResourceServerInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerInput {
     type Builder = DeleteResourceServerInputBuilder;
     const NAME: &'static str = "DeleteResourceServerInput";
@@ -173,6 +174,7 @@ impl<'de> serde::Deserialize<'de> for DeleteResourceServerOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerOutput {
     type Builder = DeleteResourceServerOutputBuilder;
     const NAME: &'static str = "DeleteResourceServerOutput";

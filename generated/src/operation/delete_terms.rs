@@ -110,6 +110,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTermsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteTermsInput {
     type Builder = DeleteTermsInputBuilder;
     const NAME: &'static str = "DeleteTermsInput";
@@ -163,6 +164,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTermsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteTermsOutput {
     type Builder = DeleteTermsOutputBuilder;
     const NAME: &'static str = "DeleteTermsOutput";

@@ -105,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserInput {
     type Builder = DeleteUserInputBuilder;
     const NAME: &'static str = "DeleteUserInput";
@@ -157,6 +158,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserOutput {
     type Builder = DeleteUserOutputBuilder;
     const NAME: &'static str = "DeleteUserOutput";

@@ -138,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserAttributesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesInput {
     type Builder = DeleteUserAttributesInputBuilder;
     const NAME: &'static str = "DeleteUserAttributesInput";
@@ -191,6 +192,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserAttributesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesOutput {
     type Builder = DeleteUserAttributesOutputBuilder;
     const NAME: &'static str = "DeleteUserAttributesOutput";

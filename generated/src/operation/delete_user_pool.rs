@@ -94,6 +94,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
     type Builder = DeleteUserPoolInputBuilder;
     const NAME: &'static str = "DeleteUserPoolInput";
@@ -146,6 +147,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolOutput {
     type Builder = DeleteUserPoolOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolOutput";

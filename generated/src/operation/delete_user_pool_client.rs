@@ -122,6 +122,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientInput {
     type Builder = DeleteUserPoolClientInputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientInput";
@@ -175,6 +176,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientOutput {
     type Builder = DeleteUserPoolClientOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientOutput";

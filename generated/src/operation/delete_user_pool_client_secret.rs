@@ -145,6 +145,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretInput {
     type Builder = DeleteUserPoolClientSecretInputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientSecretInput";
@@ -200,6 +201,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretOutput {
     type Builder = DeleteUserPoolClientSecretOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientSecretOutput";

@@ -107,6 +107,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainInput {
     type Builder = DeleteUserPoolDomainInputBuilder;
     const NAME: &'static str = "DeleteUserPoolDomainInput";
@@ -160,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainOutput {
     type Builder = DeleteUserPoolDomainOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolDomainOutput";

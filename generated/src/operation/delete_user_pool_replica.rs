@@ -117,6 +117,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaInput {
     type Builder = DeleteUserPoolReplicaInputBuilder;
     const NAME: &'static str = "DeleteUserPoolReplicaInput";
@@ -188,6 +189,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaOutput {
     type Builder = DeleteUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolReplicaOutput";

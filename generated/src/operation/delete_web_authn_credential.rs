@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialInput {
     type Builder = DeleteWebAuthnCredentialInputBuilder;
     const NAME: &'static str = "DeleteWebAuthnCredentialInput";
@@ -185,6 +186,7 @@ impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialOutput {
     type Builder = DeleteWebAuthnCredentialOutputBuilder;
     const NAME: &'static str = "DeleteWebAuthnCredentialOutput";

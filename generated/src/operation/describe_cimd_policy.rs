@@ -117,6 +117,7 @@ impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyInput {
     type Builder = DescribeCimdPolicyInputBuilder;
     const NAME: &'static str = "DescribeCimdPolicyInput";
@@ -195,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyOutput {
     type Builder = DescribeCimdPolicyOutputBuilder;
     const NAME: &'static str = "DescribeCimdPolicyOutput";

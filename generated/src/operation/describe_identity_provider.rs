@@ -105,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderInput {
     type Builder = DescribeIdentityProviderInputBuilder;
     const NAME: &'static str = "DescribeIdentityProviderInput";
@@ -182,6 +183,7 @@ impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderOutput {
     type Builder = DescribeIdentityProviderOutputBuilder;
     const NAME: &'static str = "DescribeIdentityProviderOutput";

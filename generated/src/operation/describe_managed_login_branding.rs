@@ -125,6 +125,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingInput {
     type Builder = DescribeManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingInput";
@@ -207,6 +208,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingOutput {
     type Builder = DescribeManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingOutput";

@@ -143,6 +143,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientInput 
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for DescribeManagedLoginBrandingByClientInput {
     type Builder = DescribeManagedLoginBrandingByClientInputBuilder;
@@ -224,6 +225,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientOutput
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for DescribeManagedLoginBrandingByClientOutput {
     type Builder = DescribeManagedLoginBrandingByClientOutputBuilder;

@@ -122,6 +122,7 @@ impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryInput {
     type Builder = DescribePointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "DescribePointInTimeRecoveryInput";
@@ -194,6 +195,7 @@ impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryOutput {
     type Builder = DescribePointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "DescribePointInTimeRecoveryOutput";

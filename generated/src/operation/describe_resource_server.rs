@@ -113,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for DescribeResourceServerInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerInput {
     type Builder = DescribeResourceServerInputBuilder;
     const NAME: &'static str = "DescribeResourceServerInput";
@@ -190,6 +191,7 @@ impl<'de> serde::Deserialize<'de> for DescribeResourceServerOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerOutput {
     type Builder = DescribeResourceServerOutputBuilder;
     const NAME: &'static str = "DescribeResourceServerOutput";

@@ -128,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
     type Builder = DescribeRiskConfigurationInputBuilder;
     const NAME: &'static str = "DescribeRiskConfigurationInput";
@@ -211,6 +212,7 @@ impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationOutput {
     type Builder = DescribeRiskConfigurationOutputBuilder;
     const NAME: &'static str = "DescribeRiskConfigurationOutput";

@@ -114,6 +114,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsInput {
     type Builder = DescribeTermsInputBuilder;
     const NAME: &'static str = "DescribeTermsInput";
@@ -186,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsOutput {
     type Builder = DescribeTermsOutputBuilder;
     const NAME: &'static str = "DescribeTermsOutput";

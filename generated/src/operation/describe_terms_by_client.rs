@@ -162,6 +162,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsByClientInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientInput {
     type Builder = DescribeTermsByClientInputBuilder;
     const NAME: &'static str = "DescribeTermsByClientInput";
@@ -235,6 +236,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsByClientOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientOutput {
     type Builder = DescribeTermsByClientOutputBuilder;
     const NAME: &'static str = "DescribeTermsByClientOutput";

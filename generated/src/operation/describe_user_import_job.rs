@@ -107,6 +107,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserImportJobInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobInput {
     type Builder = DescribeUserImportJobInputBuilder;
     const NAME: &'static str = "DescribeUserImportJobInput";
@@ -179,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserImportJobOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobOutput {
     type Builder = DescribeUserImportJobOutputBuilder;
     const NAME: &'static str = "DescribeUserImportJobOutput";

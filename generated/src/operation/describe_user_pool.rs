@@ -97,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolInput {
     type Builder = DescribeUserPoolInputBuilder;
     const NAME: &'static str = "DescribeUserPoolInput";
@@ -167,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolOutput {
     type Builder = DescribeUserPoolOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolOutput";

@@ -135,6 +135,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
     type Builder = DescribeUserPoolClientInputBuilder;
     const NAME: &'static str = "DescribeUserPoolClientInput";
@@ -206,6 +207,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientOutput {
     type Builder = DescribeUserPoolClientOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolClientOutput";

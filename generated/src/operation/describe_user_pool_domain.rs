@@ -101,6 +101,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainInput {
     type Builder = DescribeUserPoolDomainInputBuilder;
     const NAME: &'static str = "DescribeUserPoolDomainInput";
@@ -177,6 +178,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainOutput {
     type Builder = DescribeUserPoolDomainOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolDomainOutput";

@@ -129,6 +129,7 @@ impl<'de> serde::Deserialize<'de> for ForgetDeviceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
     type Builder = ForgetDeviceInputBuilder;
     const NAME: &'static str = "ForgetDeviceInput";
@@ -182,6 +183,7 @@ impl<'de> serde::Deserialize<'de> for ForgetDeviceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceOutput {
     type Builder = ForgetDeviceOutputBuilder;
     const NAME: &'static str = "ForgetDeviceOutput";

@@ -290,6 +290,7 @@ impl<'de> serde::Deserialize<'de> for ForgotPasswordInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordInput {
     type Builder = ForgotPasswordInputBuilder;
     const NAME: &'static str = "ForgotPasswordInput";
@@ -376,6 +377,7 @@ impl<'de> serde::Deserialize<'de> for ForgotPasswordOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordOutput {
     type Builder = ForgotPasswordOutputBuilder;
     const NAME: &'static str = "ForgotPasswordOutput";

@@ -203,6 +203,7 @@ impl<'de> serde::Deserialize<'de> for GetClientTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
     type Builder = GetClientTokenInputBuilder;
     const NAME: &'static str = "GetClientTokenInput";
@@ -286,6 +287,7 @@ impl<'de> serde::Deserialize<'de> for GetClientTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetClientTokenOutput {
     type Builder = GetClientTokenOutputBuilder;
     const NAME: &'static str = "GetClientTokenOutput";

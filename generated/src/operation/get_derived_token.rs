@@ -387,6 +387,7 @@ impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
     type Builder = GetDerivedTokenInputBuilder;
     const NAME: &'static str = "GetDerivedTokenInput";
@@ -581,6 +582,7 @@ impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
     type Builder = GetDerivedTokenOutputBuilder;
     const NAME: &'static str = "GetDerivedTokenOutput";

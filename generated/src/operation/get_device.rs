@@ -130,6 +130,7 @@ impl<'de> serde::Deserialize<'de> for GetDeviceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetDeviceInput {
     type Builder = GetDeviceInputBuilder;
     const NAME: &'static str = "GetDeviceInput";
@@ -205,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for GetDeviceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetDeviceOutput {
     type Builder = GetDeviceOutputBuilder;
     const NAME: &'static str = "GetDeviceOutput";

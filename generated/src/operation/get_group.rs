@@ -113,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for GetGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetGroupInput {
     type Builder = GetGroupInputBuilder;
     const NAME: &'static str = "GetGroupInput";
@@ -184,6 +185,7 @@ impl<'de> serde::Deserialize<'de> for GetGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetGroupOutput {
     type Builder = GetGroupOutputBuilder;
     const NAME: &'static str = "GetGroupOutput";

@@ -110,6 +110,7 @@ impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierInput {
     type Builder = GetIdentityProviderByIdentifierInputBuilder;
     const NAME: &'static str = "GetIdentityProviderByIdentifierInput";
@@ -188,6 +189,7 @@ impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierOutput {
     type Builder = GetIdentityProviderByIdentifierOutputBuilder;
     const NAME: &'static str = "GetIdentityProviderByIdentifierOutput";

@@ -97,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationInput {
     type Builder = GetLogDeliveryConfigurationInputBuilder;
     const NAME: &'static str = "GetLogDeliveryConfigurationInput";
@@ -174,6 +175,7 @@ impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationOutput {
     type Builder = GetLogDeliveryConfigurationOutputBuilder;
     const NAME: &'static str = "GetLogDeliveryConfigurationOutput";

@@ -97,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for GetProvisionedLimitInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitInput {
     type Builder = GetProvisionedLimitInputBuilder;
     const NAME: &'static str = "GetProvisionedLimitInput";
@@ -173,6 +174,7 @@ impl<'de> serde::Deserialize<'de> for GetProvisionedLimitOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitOutput {
     type Builder = GetProvisionedLimitOutputBuilder;
     const NAME: &'static str = "GetProvisionedLimitOutput";

@@ -100,6 +100,7 @@ impl<'de> serde::Deserialize<'de> for GetSigningCertificateInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
     type Builder = GetSigningCertificateInputBuilder;
     const NAME: &'static str = "GetSigningCertificateInput";
@@ -170,6 +171,7 @@ impl<'de> serde::Deserialize<'de> for GetSigningCertificateOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateOutput {
     type Builder = GetSigningCertificateOutputBuilder;
     const NAME: &'static str = "GetSigningCertificateOutput";

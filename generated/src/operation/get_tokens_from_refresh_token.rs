@@ -224,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenInput {
     type Builder = GetTokensFromRefreshTokenInputBuilder;
     const NAME: &'static str = "GetTokensFromRefreshTokenInput";
@@ -309,6 +310,7 @@ impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenOutput {
     type Builder = GetTokensFromRefreshTokenOutputBuilder;
     const NAME: &'static str = "GetTokensFromRefreshTokenOutput";

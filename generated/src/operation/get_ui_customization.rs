@@ -122,6 +122,7 @@ impl<'de> serde::Deserialize<'de> for GetUiCustomizationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationInput {
     type Builder = GetUiCustomizationInputBuilder;
     const NAME: &'static str = "GetUiCustomizationInput";
@@ -201,6 +202,7 @@ impl<'de> serde::Deserialize<'de> for GetUiCustomizationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationOutput {
     type Builder = GetUiCustomizationOutputBuilder;
     const NAME: &'static str = "GetUiCustomizationOutput";

@@ -105,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for GetUserInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserInput {
     type Builder = GetUserInputBuilder;
     const NAME: &'static str = "GetUserInput";
@@ -275,6 +276,7 @@ impl<'de> serde::Deserialize<'de> for GetUserOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserOutput {
     type Builder = GetUserOutputBuilder;
     const NAME: &'static str = "GetUserOutput";

@@ -206,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeInput {
     type Builder = GetUserAttributeVerificationCodeInputBuilder;
     const NAME: &'static str = "GetUserAttributeVerificationCodeInput";
@@ -289,6 +290,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeOutput {
     type Builder = GetUserAttributeVerificationCodeOutputBuilder;
     const NAME: &'static str = "GetUserAttributeVerificationCodeOutput";

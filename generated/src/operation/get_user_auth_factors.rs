@@ -113,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
     type Builder = GetUserAuthFactorsInputBuilder;
     const NAME: &'static str = "GetUserAuthFactorsInput";
@@ -271,6 +272,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
     type Builder = GetUserAuthFactorsOutputBuilder;
     const NAME: &'static str = "GetUserAuthFactorsOutput";

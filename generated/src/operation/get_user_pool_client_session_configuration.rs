@@ -125,6 +125,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolClientSessionConfigurationInput
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for GetUserPoolClientSessionConfigurationInput {
     type Builder = GetUserPoolClientSessionConfigurationInputBuilder;
@@ -250,6 +251,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolClientSessionConfigurationOutpu
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for GetUserPoolClientSessionConfigurationOutput {
     type Builder = GetUserPoolClientSessionConfigurationOutputBuilder;

@@ -103,6 +103,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigInput {
     type Builder = GetUserPoolMfaConfigInputBuilder;
     const NAME: &'static str = "GetUserPoolMfaConfigInput";
@@ -266,6 +267,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigOutput {
     type Builder = GetUserPoolMfaConfigOutputBuilder;
     const NAME: &'static str = "GetUserPoolMfaConfigOutput";

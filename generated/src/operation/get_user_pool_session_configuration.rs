@@ -87,6 +87,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationInput {
     type Builder = GetUserPoolSessionConfigurationInputBuilder;
     const NAME: &'static str = "GetUserPoolSessionConfigurationInput";
@@ -199,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationOutput {
     type Builder = GetUserPoolSessionConfigurationOutputBuilder;
     const NAME: &'static str = "GetUserPoolSessionConfigurationOutput";

@@ -130,6 +130,7 @@ impl<'de> serde::Deserialize<'de> for GlobalSignOutInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutInput {
     type Builder = GlobalSignOutInputBuilder;
     const NAME: &'static str = "GlobalSignOutInput";
@@ -182,6 +183,7 @@ impl<'de> serde::Deserialize<'de> for GlobalSignOutOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutOutput {
     type Builder = GlobalSignOutOutputBuilder;
     const NAME: &'static str = "GlobalSignOutOutput";

@@ -422,6 +422,7 @@ impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
     type Builder = InitiateAuthInputBuilder;
     const NAME: &'static str = "InitiateAuthInput";
@@ -682,6 +683,7 @@ impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
     type Builder = InitiateAuthOutputBuilder;
     const NAME: &'static str = "InitiateAuthOutput";

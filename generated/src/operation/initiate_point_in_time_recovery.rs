@@ -192,6 +192,7 @@ impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryInput {
     type Builder = InitiatePointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "InitiatePointInTimeRecoveryInput";
@@ -268,6 +269,7 @@ impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryOutput {
     type Builder = InitiatePointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "InitiatePointInTimeRecoveryOutput";

@@ -131,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for ListCimdPoliciesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
     type Builder = ListCimdPoliciesInputBuilder;
     const NAME: &'static str = "ListCimdPoliciesInput";
@@ -230,6 +231,7 @@ impl<'de> serde::Deserialize<'de> for ListCimdPoliciesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesOutput {
     type Builder = ListCimdPoliciesOutputBuilder;
     const NAME: &'static str = "ListCimdPoliciesOutput";

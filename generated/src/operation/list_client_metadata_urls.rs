@@ -155,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsInput {
     type Builder = ListClientMetadataUrlsInputBuilder;
     const NAME: &'static str = "ListClientMetadataUrlsInput";
@@ -258,6 +259,7 @@ impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsOutput {
     type Builder = ListClientMetadataUrlsOutputBuilder;
     const NAME: &'static str = "ListClientMetadataUrlsOutput";

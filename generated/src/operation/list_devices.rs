@@ -150,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for ListDevicesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListDevicesInput {
     type Builder = ListDevicesInputBuilder;
     const NAME: &'static str = "ListDevicesInput";
@@ -240,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for ListDevicesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListDevicesOutput {
     type Builder = ListDevicesOutputBuilder;
     const NAME: &'static str = "ListDevicesOutput";

@@ -128,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for ListGroupsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListGroupsInput {
     type Builder = ListGroupsInputBuilder;
     const NAME: &'static str = "ListGroupsInput";
@@ -218,6 +219,7 @@ impl<'de> serde::Deserialize<'de> for ListGroupsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListGroupsOutput {
     type Builder = ListGroupsOutputBuilder;
     const NAME: &'static str = "ListGroupsOutput";

@@ -133,6 +133,7 @@ impl<'de> serde::Deserialize<'de> for ListIdentityProvidersInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersInput {
     type Builder = ListIdentityProvidersInputBuilder;
     const NAME: &'static str = "ListIdentityProvidersInput";
@@ -229,6 +230,7 @@ impl<'de> serde::Deserialize<'de> for ListIdentityProvidersOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersOutput {
     type Builder = ListIdentityProvidersOutputBuilder;
     const NAME: &'static str = "ListIdentityProvidersOutput";

@@ -134,6 +134,7 @@ impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesInput {
     type Builder = ListPointInTimeRecoveriesInputBuilder;
     const NAME: &'static str = "ListPointInTimeRecoveriesInput";
@@ -227,6 +228,7 @@ impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesOutput {
     type Builder = ListPointInTimeRecoveriesOutputBuilder;
     const NAME: &'static str = "ListPointInTimeRecoveriesOutput";

@@ -134,6 +134,7 @@ impl<'de> serde::Deserialize<'de> for ListResourceServersInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListResourceServersInput {
     type Builder = ListResourceServersInputBuilder;
     const NAME: &'static str = "ListResourceServersInput";
@@ -233,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for ListResourceServersOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListResourceServersOutput {
     type Builder = ListResourceServersOutputBuilder;
     const NAME: &'static str = "ListResourceServersOutput";

@@ -84,6 +84,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsForResourceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceInput {
     type Builder = ListTagsForResourceInputBuilder;
     const NAME: &'static str = "ListTagsForResourceInput";
@@ -154,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsForResourceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceOutput {
     type Builder = ListTagsForResourceOutputBuilder;
     const NAME: &'static str = "ListTagsForResourceOutput";

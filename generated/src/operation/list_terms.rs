@@ -128,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for ListTermsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListTermsInput {
     type Builder = ListTermsInputBuilder;
     const NAME: &'static str = "ListTermsInput";
@@ -223,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for ListTermsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListTermsOutput {
     type Builder = ListTermsOutputBuilder;
     const NAME: &'static str = "ListTermsOutput";

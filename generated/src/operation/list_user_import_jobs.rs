@@ -139,6 +139,7 @@ impl<'de> serde::Deserialize<'de> for ListUserImportJobsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsInput {
     type Builder = ListUserImportJobsInputBuilder;
     const NAME: &'static str = "ListUserImportJobsInput";
@@ -232,6 +233,7 @@ impl<'de> serde::Deserialize<'de> for ListUserImportJobsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsOutput {
     type Builder = ListUserImportJobsOutputBuilder;
     const NAME: &'static str = "ListUserImportJobsOutput";

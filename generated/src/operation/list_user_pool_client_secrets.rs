@@ -146,6 +146,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
     type Builder = ListUserPoolClientSecretsInputBuilder;
     const NAME: &'static str = "ListUserPoolClientSecretsInput";
@@ -244,6 +245,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsOutput {
     type Builder = ListUserPoolClientSecretsOutputBuilder;
     const NAME: &'static str = "ListUserPoolClientSecretsOutput";

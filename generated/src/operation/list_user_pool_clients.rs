@@ -161,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsInput {
     type Builder = ListUserPoolClientsInputBuilder;
     const NAME: &'static str = "ListUserPoolClientsInput";
@@ -257,6 +258,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsOutput {
     type Builder = ListUserPoolClientsOutputBuilder;
     const NAME: &'static str = "ListUserPoolClientsOutput";

@@ -112,6 +112,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasInput {
     type Builder = ListUserPoolReplicasInputBuilder;
     const NAME: &'static str = "ListUserPoolReplicasInput";
@@ -202,6 +203,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasOutput {
     type Builder = ListUserPoolReplicasOutputBuilder;
     const NAME: &'static str = "ListUserPoolReplicasOutput";

@@ -112,6 +112,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsInput {
     type Builder = ListUserPoolsInputBuilder;
     const NAME: &'static str = "ListUserPoolsInput";
@@ -203,6 +204,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsOutput {
     type Builder = ListUserPoolsOutputBuilder;
     const NAME: &'static str = "ListUserPoolsOutput";

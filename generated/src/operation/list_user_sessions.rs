@@ -124,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for ListUserSessionsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsInput {
     type Builder = ListUserSessionsInputBuilder;
     const NAME: &'static str = "ListUserSessionsInput";
@@ -211,6 +212,7 @@ impl<'de> serde::Deserialize<'de> for ListUserSessionsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsOutput {
     type Builder = ListUserSessionsOutputBuilder;
     const NAME: &'static str = "ListUserSessionsOutput";

@@ -219,6 +219,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInput {
     type Builder = ListUsersInputBuilder;
     const NAME: &'static str = "ListUsersInput";
@@ -313,6 +314,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUsersOutput {
     type Builder = ListUsersOutputBuilder;
     const NAME: &'static str = "ListUsersOutput";

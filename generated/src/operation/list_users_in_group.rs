@@ -158,6 +158,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupInput {
     type Builder = ListUsersInGroupInputBuilder;
     const NAME: &'static str = "ListUsersInGroupInput";
@@ -248,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupOutput {
     type Builder = ListUsersInGroupOutputBuilder;
     const NAME: &'static str = "ListUsersInGroupOutput";

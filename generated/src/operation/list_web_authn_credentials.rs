@@ -150,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
     type Builder = ListWebAuthnCredentialsInputBuilder;
     const NAME: &'static str = "ListWebAuthnCredentialsInput";
@@ -251,6 +252,7 @@ impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsOutput {
     type Builder = ListWebAuthnCredentialsOutputBuilder;
     const NAME: &'static str = "ListWebAuthnCredentialsOutput";

@@ -291,6 +291,7 @@ impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
     type Builder = ResendConfirmationCodeInputBuilder;
     const NAME: &'static str = "ResendConfirmationCodeInput";
@@ -378,6 +379,7 @@ impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
     type Builder = ResendConfirmationCodeOutputBuilder;
     const NAME: &'static str = "ResendConfirmationCodeOutput";

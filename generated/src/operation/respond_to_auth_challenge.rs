@@ -478,6 +478,7 @@ impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
     type Builder = RespondToAuthChallengeInputBuilder;
     const NAME: &'static str = "RespondToAuthChallengeInput";
@@ -736,6 +737,7 @@ impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeOutput {
     type Builder = RespondToAuthChallengeOutputBuilder;
     const NAME: &'static str = "RespondToAuthChallengeOutput";

@@ -176,6 +176,7 @@ impl<'de> serde::Deserialize<'de> for RevokeTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
     type Builder = RevokeTokenInputBuilder;
     const NAME: &'static str = "RevokeTokenInput";
@@ -233,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for RevokeTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RevokeTokenOutput {
     type Builder = RevokeTokenOutputBuilder;
     const NAME: &'static str = "RevokeTokenOutput";

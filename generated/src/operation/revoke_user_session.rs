@@ -161,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for RevokeUserSessionInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionInput {
     type Builder = RevokeUserSessionInputBuilder;
     const NAME: &'static str = "RevokeUserSessionInput";
@@ -217,6 +218,7 @@ impl<'de> serde::Deserialize<'de> for RevokeUserSessionOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionOutput {
     type Builder = RevokeUserSessionOutputBuilder;
     const NAME: &'static str = "RevokeUserSessionOutput";

@@ -118,6 +118,7 @@ impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationInput {
     type Builder = SetLogDeliveryConfigurationInputBuilder;
     const NAME: &'static str = "SetLogDeliveryConfigurationInput";
@@ -195,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationOutput {
     type Builder = SetLogDeliveryConfigurationOutputBuilder;
     const NAME: &'static str = "SetLogDeliveryConfigurationOutput";

@@ -254,6 +254,7 @@ impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
     type Builder = SetRiskConfigurationInputBuilder;
     const NAME: &'static str = "SetRiskConfigurationInput";
@@ -347,6 +348,7 @@ impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
     type Builder = SetRiskConfigurationOutputBuilder;
     const NAME: &'static str = "SetRiskConfigurationOutput";

@@ -179,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for SetUiCustomizationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
     type Builder = SetUiCustomizationInputBuilder;
     const NAME: &'static str = "SetUiCustomizationInput";
@@ -263,6 +264,7 @@ impl<'de> serde::Deserialize<'de> for SetUiCustomizationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationOutput {
     type Builder = SetUiCustomizationOutputBuilder;
     const NAME: &'static str = "SetUiCustomizationOutput";

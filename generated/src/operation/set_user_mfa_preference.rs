@@ -225,6 +225,7 @@ impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceInput {
     type Builder = SetUserMfaPreferenceInputBuilder;
     const NAME: &'static str = "SetUserMfaPreferenceInput";
@@ -283,6 +284,7 @@ impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceOutput {
     type Builder = SetUserMfaPreferenceOutputBuilder;
     const NAME: &'static str = "SetUserMfaPreferenceOutput";

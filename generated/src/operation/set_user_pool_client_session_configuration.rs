@@ -156,6 +156,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolClientSessionConfigurationInput
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for SetUserPoolClientSessionConfigurationInput {
     type Builder = SetUserPoolClientSessionConfigurationInputBuilder;
@@ -282,6 +283,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolClientSessionConfigurationOutpu
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields
 for SetUserPoolClientSessionConfigurationOutput {
     type Builder = SetUserPoolClientSessionConfigurationOutputBuilder;

@@ -233,6 +233,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
     type Builder = SetUserPoolMfaConfigInputBuilder;
     const NAME: &'static str = "SetUserPoolMfaConfigInput";
@@ -407,6 +408,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigOutput {
     type Builder = SetUserPoolMfaConfigOutputBuilder;
     const NAME: &'static str = "SetUserPoolMfaConfigOutput";

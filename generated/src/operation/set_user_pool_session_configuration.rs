@@ -151,6 +151,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationInput {
     type Builder = SetUserPoolSessionConfigurationInputBuilder;
     const NAME: &'static str = "SetUserPoolSessionConfigurationInput";
@@ -265,6 +266,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationOutput {
     type Builder = SetUserPoolSessionConfigurationOutputBuilder;
     const NAME: &'static str = "SetUserPoolSessionConfigurationOutput";

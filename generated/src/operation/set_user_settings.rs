@@ -138,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for SetUserSettingsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsInput {
     type Builder = SetUserSettingsInputBuilder;
     const NAME: &'static str = "SetUserSettingsInput";
@@ -191,6 +192,7 @@ impl<'de> serde::Deserialize<'de> for SetUserSettingsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsOutput {
     type Builder = SetUserSettingsOutputBuilder;
     const NAME: &'static str = "SetUserSettingsOutput";

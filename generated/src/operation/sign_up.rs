@@ -363,6 +363,7 @@ impl<'de> serde::Deserialize<'de> for SignUpInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SignUpInput {
     type Builder = SignUpInputBuilder;
     const NAME: &'static str = "SignUpInput";
@@ -530,6 +531,7 @@ impl<'de> serde::Deserialize<'de> for SignUpOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SignUpOutput {
     type Builder = SignUpOutputBuilder;
     const NAME: &'static str = "SignUpOutput";

@@ -128,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryInput {
     type Builder = StartPointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "StartPointInTimeRecoveryInput";
@@ -199,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryOutput {
     type Builder = StartPointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "StartPointInTimeRecoveryOutput";

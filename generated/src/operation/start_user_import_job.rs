@@ -106,6 +106,7 @@ impl<'de> serde::Deserialize<'de> for StartUserImportJobInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartUserImportJobInput {
     type Builder = StartUserImportJobInputBuilder;
     const NAME: &'static str = "StartUserImportJobInput";
@@ -178,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for StartUserImportJobOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartUserImportJobOutput {
     type Builder = StartUserImportJobOutputBuilder;
     const NAME: &'static str = "StartUserImportJobOutput";

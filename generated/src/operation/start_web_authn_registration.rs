@@ -105,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
     type Builder = StartWebAuthnRegistrationInputBuilder;
     const NAME: &'static str = "StartWebAuthnRegistrationInput";
@@ -182,6 +183,7 @@ impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationOutput {
     type Builder = StartWebAuthnRegistrationOutputBuilder;
     const NAME: &'static str = "StartWebAuthnRegistrationOutput";

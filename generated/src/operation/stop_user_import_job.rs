@@ -106,6 +106,7 @@ impl<'de> serde::Deserialize<'de> for StopUserImportJobInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobInput {
     type Builder = StopUserImportJobInputBuilder;
     const NAME: &'static str = "StopUserImportJobInput";
@@ -178,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for StopUserImportJobOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobOutput {
     type Builder = StopUserImportJobOutputBuilder;
     const NAME: &'static str = "StopUserImportJobOutput";

@@ -115,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for TagResourceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TagResourceInput {
     type Builder = TagResourceInputBuilder;
     const NAME: &'static str = "TagResourceInput";
@@ -172,6 +173,7 @@ impl<'de> serde::Deserialize<'de> for TagResourceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TagResourceOutput {
     type Builder = TagResourceOutputBuilder;
     const NAME: &'static str = "TagResourceOutput";

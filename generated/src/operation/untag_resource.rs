@@ -101,6 +101,7 @@ impl<'de> serde::Deserialize<'de> for UntagResourceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UntagResourceInput {
     type Builder = UntagResourceInputBuilder;
     const NAME: &'static str = "UntagResourceInput";
@@ -154,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for UntagResourceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UntagResourceOutput {
     type Builder = UntagResourceOutputBuilder;
     const NAME: &'static str = "UntagResourceOutput";

@@ -223,6 +223,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackInput {
     type Builder = UpdateAuthEventFeedbackInputBuilder;
     const NAME: &'static str = "UpdateAuthEventFeedbackInput";
@@ -279,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackOutput {
     type Builder = UpdateAuthEventFeedbackOutputBuilder;
     const NAME: &'static str = "UpdateAuthEventFeedbackOutput";

@@ -223,6 +223,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyInput {
     type Builder = UpdateCimdPolicyInputBuilder;
     const NAME: &'static str = "UpdateCimdPolicyInput";
@@ -305,6 +306,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyOutput {
     type Builder = UpdateCimdPolicyOutputBuilder;
     const NAME: &'static str = "UpdateCimdPolicyOutput";

@@ -168,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateInput {
     type Builder = UpdateClientMetadataUrlStateInputBuilder;
     const NAME: &'static str = "UpdateClientMetadataUrlStateInput";
@@ -224,6 +225,7 @@ impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateOutput {
     type Builder = UpdateClientMetadataUrlStateOutputBuilder;
     const NAME: &'static str = "UpdateClientMetadataUrlStateOutput";

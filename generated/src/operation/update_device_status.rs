@@ -169,6 +169,7 @@ impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusInput {
     type Builder = UpdateDeviceStatusInputBuilder;
     const NAME: &'static str = "UpdateDeviceStatusInput";
@@ -225,6 +226,7 @@ impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusOutput {
     type Builder = UpdateDeviceStatusOutputBuilder;
     const NAME: &'static str = "UpdateDeviceStatusOutput";

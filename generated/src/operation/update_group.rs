@@ -175,6 +175,7 @@ impl<'de> serde::Deserialize<'de> for UpdateGroupInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateGroupInput {
     type Builder = UpdateGroupInputBuilder;
     const NAME: &'static str = "UpdateGroupInput";
@@ -249,6 +250,7 @@ impl<'de> serde::Deserialize<'de> for UpdateGroupOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateGroupOutput {
     type Builder = UpdateGroupOutputBuilder;
     const NAME: &'static str = "UpdateGroupOutput";

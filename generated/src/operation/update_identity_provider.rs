@@ -303,6 +303,7 @@ impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
     type Builder = UpdateIdentityProviderInputBuilder;
     const NAME: &'static str = "UpdateIdentityProviderInput";
@@ -396,6 +397,7 @@ impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
     type Builder = UpdateIdentityProviderOutputBuilder;
     const NAME: &'static str = "UpdateIdentityProviderOutput";

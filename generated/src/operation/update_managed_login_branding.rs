@@ -187,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
     type Builder = UpdateManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "UpdateManagedLoginBrandingInput";
@@ -271,6 +272,7 @@ impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingOutput {
     type Builder = UpdateManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "UpdateManagedLoginBrandingOutput";

@@ -124,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitInput {
     type Builder = UpdateProvisionedLimitInputBuilder;
     const NAME: &'static str = "UpdateProvisionedLimitInput";
@@ -201,6 +202,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitOutput {
     type Builder = UpdateProvisionedLimitOutputBuilder;
     const NAME: &'static str = "UpdateProvisionedLimitOutput";

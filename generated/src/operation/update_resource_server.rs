@@ -168,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for UpdateResourceServerInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
     type Builder = UpdateResourceServerInputBuilder;
     const NAME: &'static str = "UpdateResourceServerInput";
@@ -247,6 +248,7 @@ impl<'de> serde::Deserialize<'de> for UpdateResourceServerOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerOutput {
     type Builder = UpdateResourceServerOutputBuilder;
     const NAME: &'static str = "UpdateResourceServerOutput";

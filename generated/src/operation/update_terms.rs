@@ -199,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTermsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
     type Builder = UpdateTermsInputBuilder;
     const NAME: &'static str = "UpdateTermsInput";
@@ -278,6 +279,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTermsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateTermsOutput {
     type Builder = UpdateTermsOutputBuilder;
     const NAME: &'static str = "UpdateTermsOutput";

@@ -220,6 +220,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserAttributesInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesInput {
     type Builder = UpdateUserAttributesInputBuilder;
     const NAME: &'static str = "UpdateUserAttributesInput";
@@ -308,6 +309,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserAttributesOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesOutput {
     type Builder = UpdateUserAttributesOutputBuilder;
     const NAME: &'static str = "UpdateUserAttributesOutput";

@@ -720,6 +720,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
     type Builder = UpdateUserPoolInputBuilder;
     const NAME: &'static str = "UpdateUserPoolInput";
@@ -818,6 +819,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolOutput {
     type Builder = UpdateUserPoolOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolOutput";

@@ -842,6 +842,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
     type Builder = UpdateUserPoolClientInputBuilder;
     const NAME: &'static str = "UpdateUserPoolClientInput";
@@ -949,6 +950,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientOutput {
     type Builder = UpdateUserPoolClientOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolClientOutput";

@@ -211,6 +211,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainInput {
     type Builder = UpdateUserPoolDomainInputBuilder;
     const NAME: &'static str = "UpdateUserPoolDomainInput";
@@ -322,6 +323,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainOutput {
     type Builder = UpdateUserPoolDomainOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolDomainOutput";

@@ -142,6 +142,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaInput {
     type Builder = UpdateUserPoolReplicaInputBuilder;
     const NAME: &'static str = "UpdateUserPoolReplicaInput";
@@ -214,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaOutput {
     type Builder = UpdateUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolReplicaOutput";

@@ -170,6 +170,7 @@ impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenInput {
     type Builder = VerifySoftwareTokenInputBuilder;
     const NAME: &'static str = "VerifySoftwareTokenInput";
@@ -279,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenOutput {
     type Builder = VerifySoftwareTokenOutputBuilder;
     const NAME: &'static str = "VerifySoftwareTokenOutput";

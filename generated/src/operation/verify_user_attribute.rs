@@ -161,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for VerifyUserAttributeInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeInput {
     type Builder = VerifyUserAttributeInputBuilder;
     const NAME: &'static str = "VerifyUserAttributeInput";
@@ -216,6 +217,7 @@ impl<'de> serde::Deserialize<'de> for VerifyUserAttributeOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeOutput {
     type Builder = VerifyUserAttributeOutputBuilder;
     const NAME: &'static str = "VerifyUserAttributeOutput";

@@ -66,6 +66,7 @@ impl<'de> serde::Deserialize<'de> for NotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
     type Builder = NotFoundExceptionBuilder;
     const NAME: &'static str = "NotFoundException";
@@ -127,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for InternalFault {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InternalFault {
     type Builder = InternalFaultBuilder;
     const NAME: &'static str = "InternalFault";

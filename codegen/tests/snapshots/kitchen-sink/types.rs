@@ -83,6 +83,7 @@ impl<'de> serde::Deserialize<'de> for TreeNode {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TreeNode {
     type Builder = TreeNodeBuilder;
     const NAME: &'static str = "TreeNode";
@@ -166,6 +167,7 @@ impl<'de> serde::Deserialize<'de> for ContextType {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ContextType {
     type Builder = ContextTypeBuilder;
     const NAME: &'static str = "ContextType";

@@ -242,6 +242,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
     type Builder = AdminSetUserMfaPreferenceInputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
@@ -446,6 +447,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
     type Builder = AdminSetUserMfaPreferenceOutputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";

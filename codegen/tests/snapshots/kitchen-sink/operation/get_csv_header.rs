@@ -77,6 +77,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
     type Builder = GetCsvHeaderInputBuilder;
     const NAME: &'static str = "GetCsvHeaderInput";
@@ -129,6 +130,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
     type Builder = GetCsvHeaderOutputBuilder;
     const NAME: &'static str = "GetCsvHeaderOutput";

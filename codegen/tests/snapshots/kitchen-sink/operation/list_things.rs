@@ -87,6 +87,7 @@ impl<'de> serde::Deserialize<'de> for ListThingsInput {
     }
 }
 #[cfg(test)]
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
     type Builder = ListThingsInputBuilder;
     const NAME: &'static str = "ListThingsInput";
@@ -171,6 +172,7 @@ impl<'de> serde::Deserialize<'de> for ListThingsOutput {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
     type Builder = ListThingsOutputBuilder;
     const NAME: &'static str = "ListThingsOutput";
