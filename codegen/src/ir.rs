@@ -65,6 +65,16 @@ pub enum Type {
 }
 
 impl Type {
+    /// Whether a value of the type can hold text (a secret, in a request).
+    pub fn holds_text(&self) -> bool {
+        match self {
+            Type::String | Type::Document | Type::Enum(_) | Type::Struct(_) => true,
+            Type::List(item) => item.holds_text(),
+            Type::Map(..) => true,
+            _ => false,
+        }
+    }
+
     /// Whether the value needs the runtime's wire helpers (no serde impl of its own).
     pub fn needs_wire_helper(&self) -> bool {
         match self {
@@ -89,6 +99,9 @@ pub struct Structure {
     pub error: Option<ErrorInfo>,
     /// Which ways it crosses the wire: sent in a request, read from a response.
     pub wire: Wire,
+    /// A required member of a received structure has this type, so it has an empty value for
+    /// when a response leaves that member out.
+    pub fills_missing: bool,
 }
 
 /// The directions a structure travels. Only the needed serde impls are compiled (the other
@@ -135,6 +148,8 @@ pub struct Enum {
     pub docs: Vec<String>,
     pub variants: Vec<Variant>,
     pub sensitive: bool,
+    /// As [`Structure::fills_missing`].
+    pub fills_missing: bool,
 }
 
 #[derive(Debug)]

@@ -32,7 +32,7 @@ pub fn lower(
 
     let mut lowering = Lowering::new(model)?;
     let placed = lowering.place_operation_shapes()?;
-    let enums = lowering.enums()?;
+    let mut enums = lowering.enums()?;
     let mut structures = lowering.structures()?;
     box_cycles(&mut structures);
     let operations = model
@@ -51,6 +51,7 @@ pub fn lower(
     }
     check_unique_names(&structures, &enums)?;
     mark_wire_directions(&mut structures, &operations);
+    mark_fills_missing(&mut structures, &mut enums);
 
     Ok(Service {
         title: meta.service_full_name.clone(),
@@ -295,6 +296,7 @@ impl<'m> Lowering<'m> {
                     docs: doc_lines(shape.documentation.as_deref()),
                     variants,
                     sensitive: shape.sensitive,
+                    fills_missing: false,
                 })
             })
             .collect()
@@ -314,6 +316,7 @@ impl<'m> Lowering<'m> {
                         sensitive: false,
                         error: None,
                         wire: ir::Wire::default(),
+                        fills_missing: false,
                     });
                 };
                 let shape = &self.model.shapes[shape_name];
@@ -367,6 +370,7 @@ impl<'m> Lowering<'m> {
                     sensitive: shape.sensitive,
                     error,
                     wire: ir::Wire::default(),
+                    fills_missing: false,
                 })
             })
             .collect()
@@ -570,6 +574,24 @@ fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operatio
         visit(structures, op.output, true);
         for &error in &op.errors {
             visit(structures, error, true);
+        }
+    }
+}
+
+/// Marks the types of required members of received structures: a response that leaves such a
+/// member out gets the type's empty value.
+fn mark_fills_missing(structures: &mut [Structure], enums: &mut [ir::Enum]) {
+    let targets: Vec<Type> = structures
+        .iter()
+        .filter(|s| s.wire.received)
+        .flat_map(|s| s.members.iter().filter(|m| m.required))
+        .map(|m| m.ty.clone())
+        .collect();
+    for ty in targets {
+        match ty {
+            Type::Struct(index) => structures[index].fills_missing = true,
+            Type::Enum(index) => enums[index].fills_missing = true,
+            _ => {}
         }
     }
 }

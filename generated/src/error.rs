@@ -3,8 +3,9 @@
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
 pub use cognito_idp_runtime::error::{
-    ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
-    ServiceError, TimeoutError, TimeoutKind, Unhandled,
+    ConstructionError, DecodeError, DispatchError, ErrorMetadata, PaginationError,
+    ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind,
+    Unhandled,
 };
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
@@ -77,7 +78,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -165,7 +166,7 @@ impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -249,7 +250,7 @@ impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistExceptio
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -333,7 +334,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -417,7 +418,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -501,7 +502,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -585,7 +586,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -668,7 +669,7 @@ impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -752,7 +753,7 @@ impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -836,7 +837,7 @@ impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -925,7 +926,7 @@ impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1011,7 +1012,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1095,7 +1096,7 @@ impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1179,7 +1180,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1262,7 +1263,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1348,7 +1349,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyExcep
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1432,7 +1433,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1515,7 +1516,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1617,7 +1618,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             "reasonCode" => builder.reason_code = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
@@ -1702,7 +1703,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1787,7 +1788,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyExcepti
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1874,7 +1875,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipEx
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -1958,7 +1959,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationExcep
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2043,7 +2044,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2128,7 +2129,7 @@ impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2212,7 +2213,7 @@ impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsExcepti
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2296,7 +2297,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2381,7 +2382,7 @@ impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2465,7 +2466,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationExc
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2549,7 +2550,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2633,7 +2634,7 @@ impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2717,7 +2718,7 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2801,7 +2802,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2884,7 +2885,7 @@ impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -2968,7 +2969,7 @@ impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3052,7 +3053,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3136,7 +3137,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3220,7 +3221,7 @@ impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3305,7 +3306,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3389,7 +3390,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3473,7 +3474,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3557,7 +3558,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3640,7 +3641,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderExcept
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3724,7 +3725,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3807,7 +3808,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3891,7 +3892,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -3976,7 +3977,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4062,7 +4063,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4146,7 +4147,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4230,7 +4231,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4313,7 +4314,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException 
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4396,7 +4397,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4481,7 +4482,7 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4564,7 +4565,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundExceptio
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4648,7 +4649,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4732,7 +4733,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingExcep
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4816,7 +4817,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedExc
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4899,7 +4900,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -4983,7 +4984,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -5067,7 +5068,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchExcep
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use cognito_idp_runtime::{
-    Blob, BuildError, DateTime, Document, Redacted, UnknownValue, wire,
+    Blob, BuildError, DateTime, Document, Redacted, Secrets, UnknownValue, wire,
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The settings for user message delivery in forgot-password operations. Contains preference
@@ -85,6 +85,11 @@ impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
         builder: AccountRecoverySettingTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for AccountRecoverySettingType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.recovery_mechanisms.secrets(all, found);
     }
 }
 /// The automated response to a risk level for adaptive authentication in full-function, or
@@ -203,7 +208,25 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
     fn finish(
         builder: AccountTakeoverActionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AccountTakeoverActionType {
+            notify: builder
+                .notify
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AccountTakeoverActionType",
+                    "Notify",
+                )),
+            event_action: builder
+                .event_action
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AccountTakeoverActionType",
+                    "EventAction",
+                )),
+        })
+    }
+}
+impl Secrets for AccountTakeoverActionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.event_action.secrets(all, found);
     }
 }
 /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
@@ -313,6 +336,23 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
         Ok(builder.build())
     }
 }
+impl Secrets for AccountTakeoverActionsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.low_action.secrets(all, found);
+        self.medium_action.secrets(all, found);
+        self.high_action.secrets(all, found);
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for AccountTakeoverActionsType {
+    fn empty() -> Self {
+        AccountTakeoverActionsType {
+            low_action: None,
+            medium_action: None,
+            high_action: None,
+        }
+    }
+}
 /// The settings for automated responses and notification templates for adaptive authentication
 /// with threat protection features.
 #[derive(Clone, Debug, PartialEq)]
@@ -414,7 +454,21 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationT
     fn finish(
         builder: AccountTakeoverRiskConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AccountTakeoverRiskConfigurationType {
+            notify_configuration: builder.notify_configuration,
+            actions: builder
+                .actions
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AccountTakeoverRiskConfigurationType",
+                    "Actions",
+                )),
+        })
+    }
+}
+impl Secrets for AccountTakeoverRiskConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.notify_configuration.secrets(all, found);
+        self.actions.secrets(all, found);
     }
 }
 /// The configuration for a single authentication context class reference (ACR) level in a user
@@ -493,7 +547,19 @@ impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
     fn finish(
         builder: AcrLevelConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AcrLevelConfigType {
+            acr_value: builder
+                .acr_value
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AcrLevelConfigType",
+                    "AcrValue",
+                )),
+        })
+    }
+}
+impl Secrets for AcrLevelConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.acr_value.secrets(all, found);
     }
 }
 /// The settings for administrator creation of users in a user pool. Contains settings for
@@ -627,6 +693,11 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
         Ok(builder.build())
     }
 }
+impl Secrets for AdminCreateUserConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.invite_message_template.secrets(all, found);
+    }
+}
 /// Threat protection configuration options for additional authentication types in your user
 /// pool, including custom authentication.
 #[derive(Clone, Debug, PartialEq)]
@@ -705,6 +776,11 @@ impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsTy
         builder: AdvancedSecurityAdditionalFlowsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for AdvancedSecurityAdditionalFlowsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.custom_auth_mode.secrets(all, found);
     }
 }
 /// The settings for Amazon Pinpoint analytics configuration. With an analytics configuration,
@@ -856,6 +932,14 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for AnalyticsConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.application_id.secrets(all, found);
+        self.application_arn.secrets(all, found);
+        self.role_arn.secrets(all, found);
+        self.external_id.secrets(all, found);
+    }
+}
 /// Information that your application adds to authentication requests. Applies an endpoint ID to
 /// the analytics data that your user pool sends to Amazon Pinpoint.
 ///
@@ -935,6 +1019,11 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
         builder: AnalyticsMetadataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for AnalyticsMetadataType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.analytics_endpoint_id.secrets(all, found);
     }
 }
 /// An image file from a managed login branding style in a user pool.
@@ -1088,7 +1177,36 @@ impl cognito_idp_runtime::wire::ReadFields for AssetType {
     fn finish(
         builder: AssetTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AssetType {
+            category: builder
+                .category
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AssetType",
+                    "Category",
+                )),
+            color_mode: builder
+                .color_mode
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AssetType",
+                    "ColorMode",
+                )),
+            extension: builder
+                .extension
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AssetType",
+                    "Extension",
+                )),
+            bytes: builder.bytes,
+            resource_id: builder.resource_id,
+        })
+    }
+}
+impl Secrets for AssetType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.category.secrets(all, found);
+        self.color_mode.secrets(all, found);
+        self.extension.secrets(all, found);
+        self.resource_id.secrets(all, found);
     }
 }
 /// The name and value of a user attribute.
@@ -1202,7 +1320,21 @@ impl cognito_idp_runtime::wire::ReadFields for AttributeType {
     fn finish(
         builder: AttributeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AttributeType {
+            name: builder
+                .name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AttributeType",
+                    "Name",
+                )),
+            value: builder.value,
+        })
+    }
+}
+impl Secrets for AttributeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.name.secrets(all, found);
+        self.value.secrets(true, found);
     }
 }
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
@@ -1815,7 +1947,24 @@ impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
     fn finish(
         builder: CimdPolicySummaryTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CimdPolicySummaryType {
+            cimd_policy_id: builder
+                .cimd_policy_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CimdPolicySummaryType",
+                    "CIMDPolicyId",
+                )),
+            client_id: builder.client_id,
+            policy_name: builder
+                .policy_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CimdPolicySummaryType",
+                    "PolicyName",
+                )),
+            cache_duration: builder.cache_duration,
+            creation_date: builder.creation_date,
+            last_modified_date: builder.last_modified_date,
+        })
     }
 }
 /// The configuration of a Client ID Metadata Document (CIMD) policy.
@@ -2063,7 +2212,46 @@ impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
     fn finish(
         builder: CimdPolicyTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CimdPolicyType {
+            user_pool_id: builder
+                .user_pool_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CimdPolicyType",
+                    "UserPoolId",
+                )),
+            cimd_policy_id: builder
+                .cimd_policy_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CimdPolicyType",
+                    "CIMDPolicyId",
+                )),
+            client_id: builder.client_id,
+            policy_name: builder
+                .policy_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CimdPolicyType",
+                    "PolicyName",
+                )),
+            cache_duration: builder.cache_duration,
+            url_patterns: builder.url_patterns,
+            creation_date: builder.creation_date,
+            last_modified_date: builder.last_modified_date,
+        })
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for CimdPolicyType {
+    fn empty() -> Self {
+        CimdPolicyType {
+            user_pool_id: cognito_idp_runtime::wire::Empty::empty(),
+            cimd_policy_id: cognito_idp_runtime::wire::Empty::empty(),
+            client_id: None,
+            policy_name: cognito_idp_runtime::wire::Empty::empty(),
+            cache_duration: None,
+            url_patterns: None,
+            creation_date: None,
+            last_modified_date: None,
+        }
     }
 }
 /// The responses to the challenge that you received in the previous request. Each challenge has
@@ -2488,7 +2676,16 @@ impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
     fn finish(
         builder: ClientMetadataUrlTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(ClientMetadataUrlType {
+            url: builder
+                .url
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "ClientMetadataUrlType",
+                    "URL",
+                )),
+            cached_date: builder.cached_date,
+            expiration_date: builder.expiration_date,
+        })
     }
 }
 /// The SSO session settings for a user pool app client.
@@ -2571,8 +2768,18 @@ impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
     fn finish(
         builder: ClientSsoSessionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(ClientSsoSessionConfigType {
+            max_validity_minutes: builder
+                .max_validity_minutes
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "ClientSsoSessionConfigType",
+                    "MaxValidityMinutes",
+                )),
+        })
     }
+}
+impl Secrets for ClientSsoSessionConfigType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// Contains information about a client secret, including its unique identifier, value, and
 /// creation timestamp.
@@ -2790,6 +2997,11 @@ impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for CloudWatchLogsConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.log_group_arn.secrets(all, found);
+    }
+}
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
 /// or verification.
 #[derive(Clone, Debug, PartialEq)]
@@ -2975,7 +3187,27 @@ impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType
     fn finish(
         builder: CompromisedCredentialsActionsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CompromisedCredentialsActionsType {
+            event_action: builder
+                .event_action
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CompromisedCredentialsActionsType",
+                    "EventAction",
+                )),
+        })
+    }
+}
+impl Secrets for CompromisedCredentialsActionsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.event_action.secrets(all, found);
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for CompromisedCredentialsActionsType {
+    fn empty() -> Self {
+        CompromisedCredentialsActionsType {
+            event_action: cognito_idp_runtime::wire::Empty::empty(),
+        }
     }
 }
 /// Settings for compromised-credentials actions and authentication-event sources with threat
@@ -3080,7 +3312,21 @@ for CompromisedCredentialsRiskConfigurationType {
     fn finish(
         builder: CompromisedCredentialsRiskConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CompromisedCredentialsRiskConfigurationType {
+            event_filter: builder.event_filter,
+            actions: builder
+                .actions
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CompromisedCredentialsRiskConfigurationType",
+                    "Actions",
+                )),
+        })
+    }
+}
+impl Secrets for CompromisedCredentialsRiskConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.event_filter.secrets(all, found);
+        self.actions.secrets(all, found);
     }
 }
 /// Contextual user data used for evaluating the risk of an authentication event by user pool
@@ -3236,6 +3482,15 @@ impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
         builder.build()
     }
 }
+impl Secrets for ContextDataType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.ip_address.secrets(all, found);
+        self.server_name.secrets(all, found);
+        self.server_path.secrets(all, found);
+        self.http_headers.secrets(all, found);
+        self.encoded_data.secrets(all, found);
+    }
+}
 /// The configuration for a custom domain, including the SSL certificate and TLS security
 /// policy.
 #[derive(Clone, Debug, PartialEq)]
@@ -3346,7 +3601,21 @@ impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
     fn finish(
         builder: CustomDomainConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CustomDomainConfigType {
+            certificate_arn: builder
+                .certificate_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CustomDomainConfigType",
+                    "CertificateArn",
+                )),
+            security_policy: builder.security_policy,
+        })
+    }
+}
+impl Secrets for CustomDomainConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.certificate_arn.secrets(all, found);
+        self.security_policy.secrets(all, found);
     }
 }
 /// The properties of a custom email sender Lambda trigger.
@@ -3455,7 +3724,26 @@ impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigTyp
     fn finish(
         builder: CustomEmailLambdaVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CustomEmailLambdaVersionConfigType {
+            lambda_version: builder
+                .lambda_version
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CustomEmailLambdaVersionConfigType",
+                    "LambdaVersion",
+                )),
+            lambda_arn: builder
+                .lambda_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CustomEmailLambdaVersionConfigType",
+                    "LambdaArn",
+                )),
+        })
+    }
+}
+impl Secrets for CustomEmailLambdaVersionConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.lambda_version.secrets(all, found);
+        self.lambda_arn.secrets(all, found);
     }
 }
 /// The properties of a custom SMS sender Lambda trigger.
@@ -3564,7 +3852,26 @@ impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType 
     fn finish(
         builder: CustomSmsLambdaVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CustomSmsLambdaVersionConfigType {
+            lambda_version: builder
+                .lambda_version
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CustomSmsLambdaVersionConfigType",
+                    "LambdaVersion",
+                )),
+            lambda_arn: builder
+                .lambda_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CustomSmsLambdaVersionConfigType",
+                    "LambdaArn",
+                )),
+        })
+    }
+}
+impl Secrets for CustomSmsLambdaVersionConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.lambda_version.secrets(all, found);
+        self.lambda_arn.secrets(all, found);
     }
 }
 /// The dynamic client registration configuration for a user pool. Dynamic client registration
@@ -3752,6 +4059,14 @@ impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for DcrConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.enable_status.secrets(all, found);
+        self.authenticated_grant_types.secrets(all, found);
+        self.open_dcr_grant_types.secrets(all, found);
+        self.allowed_scopes.secrets(all, found);
+    }
+}
 /// The device-remembering configuration for a user pool.
 ///
 /// > **Note:** When you provide a value for any property of `DeviceConfiguration`, you activate
@@ -3864,6 +4179,9 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for DeviceConfigurationType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+}
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
@@ -3953,6 +4271,12 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
         builder: DeviceSecretVerifierConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for DeviceSecretVerifierConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.password_verifier.secrets(all, found);
+        self.salt.secrets(all, found);
     }
 }
 /// Information about a user's device that they've registered for device SRP authentication in
@@ -4127,6 +4451,18 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceType {
         builder: DeviceTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for DeviceType {
+    fn empty() -> Self {
+        DeviceType {
+            device_key: None,
+            device_attributes: None,
+            device_create_date: None,
+            device_last_modified_date: None,
+            device_last_authenticated_date: None,
+        }
     }
 }
 /// A container for information about the user pool domain associated with the hosted UI and
@@ -4576,6 +4912,15 @@ impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for EmailConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.source_arn.secrets(all, found);
+        self.reply_to_email_address.secrets(all, found);
+        self.email_sending_account.secrets(all, found);
+        self.from.secrets(all, found);
+        self.configuration_set.secrets(all, found);
+    }
+}
 /// Sets or shows configuration for user pool email message MFA and sign-in with one-time
 /// passwords (OTPs). Includes the subject and body of the email message template for sign-in
 /// and MFA messages. To activate this setting, your user pool must be in the [Essentials
@@ -4669,6 +5014,12 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
         builder: EmailMfaConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for EmailMfaConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.message.secrets(all, found);
+        self.subject.secrets(all, found);
     }
 }
 /// User preferences for multi-factor authentication with email messages. Activates or
@@ -4765,6 +5116,9 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
     }
+}
+impl Secrets for EmailMfaSettingsType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration that Amazon Cognito uses to send SMS messages through Amazon Web Services
 /// End User Messaging SMS. Provide this structure in the `EumsSms` member of
@@ -4970,7 +5324,31 @@ impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
     fn finish(
         builder: EumsSmsConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(EumsSmsConfigurationType {
+            caller_arn: builder
+                .caller_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "EumsSmsConfigurationType",
+                    "CallerArn",
+                )),
+            external_id: builder.external_id,
+            origination_identity: builder.origination_identity,
+            configuration_set_name: builder.configuration_set_name,
+            in_entity_id: builder.in_entity_id,
+            in_template_id: builder.in_template_id,
+            region: builder.region,
+        })
+    }
+}
+impl Secrets for EumsSmsConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.caller_arn.secrets(all, found);
+        self.external_id.secrets(all, found);
+        self.origination_identity.secrets(all, found);
+        self.configuration_set_name.secrets(all, found);
+        self.in_entity_id.secrets(all, found);
+        self.in_template_id.secrets(all, found);
+        self.region.secrets(all, found);
     }
 }
 /// The context data that your application submitted in an authentication request with threat
@@ -5234,7 +5612,21 @@ impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
     fn finish(
         builder: EventFeedbackTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(EventFeedbackType {
+            feedback_value: builder
+                .feedback_value
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "EventFeedbackType",
+                    "FeedbackValue",
+                )),
+            provider: builder
+                .provider
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "EventFeedbackType",
+                    "Provider",
+                )),
+            feedback_date: builder.feedback_date,
+        })
     }
 }
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
@@ -5445,7 +5837,26 @@ impl cognito_idp_runtime::wire::ReadFields for FailoverType {
     fn finish(
         builder: FailoverTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(FailoverType {
+            secondary_region: builder
+                .secondary_region
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "FailoverType",
+                    "SecondaryRegion",
+                )),
+            primary_route53_health_check_id: builder
+                .primary_route53_health_check_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "FailoverType",
+                    "PrimaryRoute53HealthCheckId",
+                )),
+        })
+    }
+}
+impl Secrets for FailoverType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.secondary_region.secrets(all, found);
+        self.primary_route53_health_check_id.secrets(all, found);
     }
 }
 /// Configuration for the Amazon Data Firehose stream destination of user activity log export
@@ -5519,6 +5930,11 @@ impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
         builder: FirehoseConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for FirehoseConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.stream_arn.secrets(all, found);
     }
 }
 /// A user pool group. Contains details about the group and the way that it contributes to IAM
@@ -5817,6 +6233,12 @@ impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
         builder: HttpHeaderBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for HttpHeader {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.header_name.secrets(all, found);
+        self.header_value.secrets(all, found);
     }
 }
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
@@ -6128,18 +6550,18 @@ impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
             "ProviderType" => builder.provider_type = map.next_value()?,
             "ProviderDetails" => {
                 builder.provider_details = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AttributeMapping" => {
                 builder.attribute_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
             "AcrMapping" => {
                 builder.acr_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "LastModifiedDate" => {
@@ -6162,6 +6584,22 @@ impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
         builder: IdentityProviderTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for IdentityProviderType {
+    fn empty() -> Self {
+        IdentityProviderType {
+            user_pool_id: None,
+            provider_name: None,
+            provider_type: None,
+            provider_details: None,
+            attribute_mapping: None,
+            idp_identifiers: None,
+            acr_mapping: None,
+            last_modified_date: None,
+            creation_date: None,
+        }
     }
 }
 /// The properties of an inbound federation Lambda trigger.
@@ -6270,7 +6708,26 @@ impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
     fn finish(
         builder: InboundFederationLambdaTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(InboundFederationLambdaType {
+            lambda_version: builder
+                .lambda_version
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "InboundFederationLambdaType",
+                    "LambdaVersion",
+                )),
+            lambda_arn: builder
+                .lambda_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "InboundFederationLambdaType",
+                    "LambdaArn",
+                )),
+        })
+    }
+}
+impl Secrets for InboundFederationLambdaType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.lambda_version.secrets(all, found);
+        self.lambda_arn.secrets(all, found);
     }
 }
 /// Specifies the issuer configuration for a user pool. Contains settings that determine how
@@ -6356,6 +6813,11 @@ impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
         builder: IssuerConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for IssuerConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.r#type.secrets(all, found);
     }
 }
 /// Specifies the key configuration for a user pool. Contains settings for encryption keys used
@@ -6449,6 +6911,12 @@ impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
         builder: KeyConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for KeyConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.key_type.secrets(all, found);
+        self.kms_key_arn.secrets(all, found);
     }
 }
 /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
@@ -6818,6 +7286,25 @@ impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
         Ok(builder.build())
     }
 }
+impl Secrets for LambdaConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.pre_sign_up.secrets(all, found);
+        self.custom_message.secrets(all, found);
+        self.post_confirmation.secrets(all, found);
+        self.pre_authentication.secrets(all, found);
+        self.post_authentication.secrets(all, found);
+        self.define_auth_challenge.secrets(all, found);
+        self.create_auth_challenge.secrets(all, found);
+        self.verify_auth_challenge_response.secrets(all, found);
+        self.pre_token_generation.secrets(all, found);
+        self.user_migration.secrets(all, found);
+        self.pre_token_generation_config.secrets(all, found);
+        self.custom_sms_sender.secrets(all, found);
+        self.custom_email_sender.secrets(all, found);
+        self.kms_key_id.secrets(all, found);
+        self.inbound_federation.secrets(all, found);
+    }
+}
 /// The class and attributes that identify a specific limit at the account level.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -6910,7 +7397,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
             "LimitClass" => builder.limit_class = map.next_value()?,
             "Attributes" => {
                 builder.attributes = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -6922,7 +7409,35 @@ impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
     fn finish(
         builder: LimitDefinitionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(LimitDefinitionType {
+            limit_class: builder
+                .limit_class
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LimitDefinitionType",
+                    "LimitClass",
+                )),
+            attributes: builder
+                .attributes
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LimitDefinitionType",
+                    "Attributes",
+                )),
+        })
+    }
+}
+impl Secrets for LimitDefinitionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.limit_class.secrets(all, found);
+        self.attributes.secrets(all, found);
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for LimitDefinitionType {
+    fn empty() -> Self {
+        LimitDefinitionType {
+            limit_class: cognito_idp_runtime::wire::Empty::empty(),
+            attributes: cognito_idp_runtime::wire::Empty::empty(),
+        }
     }
 }
 /// The limit definition and current limit values for a provisioned limit.
@@ -7041,7 +7556,36 @@ impl cognito_idp_runtime::wire::ReadFields for LimitType {
     fn finish(
         builder: LimitTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(LimitType {
+            limit_definition: builder
+                .limit_definition
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LimitType",
+                    "LimitDefinition",
+                )),
+            provisioned_limit_value: builder
+                .provisioned_limit_value
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LimitType",
+                    "ProvisionedLimitValue",
+                )),
+            free_limit_value: builder
+                .free_limit_value
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LimitType",
+                    "FreeLimitValue",
+                )),
+        })
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for LimitType {
+    fn empty() -> Self {
+        LimitType {
+            limit_definition: cognito_idp_runtime::wire::Empty::empty(),
+            provisioned_limit_value: cognito_idp_runtime::wire::Empty::empty(),
+            free_limit_value: cognito_idp_runtime::wire::Empty::empty(),
+        }
     }
 }
 /// The configuration of user event logs to an external Amazon Web Services service like Amazon
@@ -7216,7 +7760,32 @@ impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
     fn finish(
         builder: LogConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(LogConfigurationType {
+            log_level: builder
+                .log_level
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LogConfigurationType",
+                    "LogLevel",
+                )),
+            event_source: builder
+                .event_source
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LogConfigurationType",
+                    "EventSource",
+                )),
+            cloud_watch_logs_configuration: builder.cloud_watch_logs_configuration,
+            s3_configuration: builder.s3_configuration,
+            firehose_configuration: builder.firehose_configuration,
+        })
+    }
+}
+impl Secrets for LogConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.log_level.secrets(all, found);
+        self.event_source.secrets(all, found);
+        self.cloud_watch_logs_configuration.secrets(all, found);
+        self.s3_configuration.secrets(all, found);
+        self.firehose_configuration.secrets(all, found);
     }
 }
 /// The logging parameters of a user pool, as returned in the response to a
@@ -7320,7 +7889,20 @@ impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
     fn finish(
         builder: LogDeliveryConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(LogDeliveryConfigurationType {
+            user_pool_id: builder
+                .user_pool_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LogDeliveryConfigurationType",
+                    "UserPoolId",
+                )),
+            log_configurations: builder
+                .log_configurations
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "LogDeliveryConfigurationType",
+                    "LogConfigurations",
+                )),
+        })
     }
 }
 /// *This data type is no longer supported.* Applies only to SMS multi-factor authentication
@@ -7411,6 +7993,12 @@ impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
         builder: MfaOptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for MfaOptionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.delivery_medium.secrets(all, found);
+        self.attribute_name.secrets(all, found);
     }
 }
 /// A managed login branding style that's assigned to a user pool app client.
@@ -7731,6 +8319,13 @@ impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
         Ok(builder.build())
     }
 }
+impl Secrets for MessageTemplateType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.sms_message.secrets(all, found);
+        self.email_message.secrets(all, found);
+        self.email_subject.secrets(all, found);
+    }
+}
 /// Information that your user pool responds with in `AuthenticationResult`when you configure it
 /// to remember devices and a user signs in with an unrecognized device. Amazon Cognito presents
 /// a new device key that you can use to set up [device
@@ -7987,7 +8582,29 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
     fn finish(
         builder: NotifyConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(NotifyConfigurationType {
+            from: builder.from,
+            reply_to: builder.reply_to,
+            source_arn: builder
+                .source_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "NotifyConfigurationType",
+                    "SourceArn",
+                )),
+            block_email: builder.block_email,
+            no_action_email: builder.no_action_email,
+            mfa_email: builder.mfa_email,
+        })
+    }
+}
+impl Secrets for NotifyConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.from.secrets(all, found);
+        self.reply_to.secrets(all, found);
+        self.source_arn.secrets(all, found);
+        self.block_email.secrets(all, found);
+        self.no_action_email.secrets(all, found);
+        self.mfa_email.secrets(all, found);
     }
 }
 /// The template for email messages that threat protection sends to a user when your threat
@@ -8096,7 +8713,23 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
     fn finish(
         builder: NotifyEmailTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(NotifyEmailType {
+            subject: builder
+                .subject
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "NotifyEmailType",
+                    "Subject",
+                )),
+            html_body: builder.html_body,
+            text_body: builder.text_body,
+        })
+    }
+}
+impl Secrets for NotifyEmailType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.subject.secrets(all, found);
+        self.html_body.secrets(all, found);
+        self.text_body.secrets(all, found);
     }
 }
 /// The minimum and maximum values of an attribute that is of the number type, for example
@@ -8186,6 +8819,12 @@ impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
         builder: NumberAttributeConstraintsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for NumberAttributeConstraintsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.min_value.secrets(all, found);
+        self.max_value.secrets(all, found);
     }
 }
 /// The password policy settings for a user pool, including complexity, history, and length
@@ -8371,6 +9010,9 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
         Ok(builder.build())
     }
 }
+impl Secrets for PasswordPolicyType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+}
 /// The properties of a pre token generation Lambda trigger.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -8478,7 +9120,26 @@ impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigTy
     fn finish(
         builder: PreTokenGenerationVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(PreTokenGenerationVersionConfigType {
+            lambda_version: builder
+                .lambda_version
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "PreTokenGenerationVersionConfigType",
+                    "LambdaVersion",
+                )),
+            lambda_arn: builder
+                .lambda_arn
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "PreTokenGenerationVersionConfigType",
+                    "LambdaArn",
+                )),
+        })
+    }
+}
+impl Secrets for PreTokenGenerationVersionConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.lambda_version.secrets(all, found);
+        self.lambda_arn.secrets(all, found);
     }
 }
 /// The details of a user pool identity provider (IdP), including name and type.
@@ -8736,6 +9397,13 @@ impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
         Ok(builder.build())
     }
 }
+impl Secrets for ProviderUserIdentifierType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.provider_name.secrets(all, found);
+        self.provider_attribute_name.secrets(all, found);
+        self.provider_attribute_value.secrets(all, found);
+    }
+}
 /// A recovery option for a user. The `AccountRecoverySettingType` data type is an array of this
 /// object. Each `RecoveryOptionType` has a priority property that determines whether it is a
 /// primary or secondary option.
@@ -8834,7 +9502,25 @@ impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
     fn finish(
         builder: RecoveryOptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(RecoveryOptionType {
+            priority: builder
+                .priority
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "RecoveryOptionType",
+                    "Priority",
+                )),
+            name: builder
+                .name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "RecoveryOptionType",
+                    "Name",
+                )),
+        })
+    }
+}
+impl Secrets for RecoveryOptionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.name.secrets(all, found);
     }
 }
 /// The configuration of your app client for refresh token rotation. When enabled, your app
@@ -8934,7 +9620,20 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
     fn finish(
         builder: RefreshTokenRotationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(RefreshTokenRotationType {
+            feature: builder
+                .feature
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "RefreshTokenRotationType",
+                    "Feature",
+                )),
+            retry_grace_period_seconds: builder.retry_grace_period_seconds,
+        })
+    }
+}
+impl Secrets for RefreshTokenRotationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.feature.secrets(all, found);
     }
 }
 /// One custom scope associated with a user pool resource server. This data type is a member of
@@ -9039,7 +9738,26 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
     fn finish(
         builder: ResourceServerScopeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(ResourceServerScopeType {
+            scope_name: builder
+                .scope_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "ResourceServerScopeType",
+                    "ScopeName",
+                )),
+            scope_description: builder
+                .scope_description
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "ResourceServerScopeType",
+                    "ScopeDescription",
+                )),
+        })
+    }
+}
+impl Secrets for ResourceServerScopeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.scope_name.secrets(all, found);
+        self.scope_description.secrets(all, found);
     }
 }
 /// The details of a resource server configuration and associated custom scopes in a user pool.
@@ -9182,6 +9900,18 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
         builder: ResourceServerTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for ResourceServerType {
+    fn empty() -> Self {
+        ResourceServerType {
+            user_pool_id: None,
+            identifier: None,
+            name: None,
+            scopes: None,
+            managed_by: None,
+        }
     }
 }
 /// A summary of a point-in-time recovery of a user pool.
@@ -9850,6 +10580,19 @@ impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
         Ok(builder.build())
     }
 }
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for RiskConfigurationType {
+    fn empty() -> Self {
+        RiskConfigurationType {
+            user_pool_id: None,
+            client_id: None,
+            compromised_credentials_risk_configuration: None,
+            account_takeover_risk_configuration: None,
+            risk_exception_configuration: None,
+            last_modified_date: None,
+        }
+    }
+}
 /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
 /// address ranges.
 #[derive(Clone, Debug, PartialEq)]
@@ -9940,6 +10683,12 @@ impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for RiskExceptionConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.blocked_ip_range_list.secrets(all, found);
+        self.skipped_ip_range_list.secrets(all, found);
+    }
+}
 /// Specifies routing configuration for user pool domains. Contains failover settings for
 /// multi-region deployments.
 #[derive(Clone, Debug, PartialEq)]
@@ -10012,6 +10761,11 @@ impl cognito_idp_runtime::wire::ReadFields for RoutingType {
         Ok(builder.build())
     }
 }
+impl Secrets for RoutingType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.failover.secrets(all, found);
+    }
+}
 /// Configuration for the Amazon S3 bucket destination of user activity log export with threat
 /// protection.
 #[derive(Clone, Debug, PartialEq)]
@@ -10082,6 +10836,11 @@ impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
         builder: S3ConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for S3ConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.bucket_arn.secrets(all, found);
     }
 }
 /// A user's preference for using SMS message multi-factor authentication (MFA). Turns SMS MFA
@@ -10178,6 +10937,9 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
     }
+}
+impl Secrets for SmsMfaSettingsType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A list of the user attributes and their properties in your user pool. The attribute schema
 /// contains standard attributes, custom attributes with a `custom:` prefix, and developer
@@ -10394,6 +11156,14 @@ impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
         builder: SchemaAttributeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for SchemaAttributeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.name.secrets(all, found);
+        self.attribute_data_type.secrets(all, found);
+        self.number_attribute_constraints.secrets(all, found);
+        self.string_attribute_constraints.secrets(all, found);
     }
 }
 /// Describes an active user session. Amazon Cognito returns this type in the responses of
@@ -10863,6 +11633,11 @@ impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
         Ok(builder.build())
     }
 }
+impl Secrets for SignInPolicyType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.allowed_first_auth_factors.secrets(all, found);
+    }
+}
 /// User pool configuration for delivery of SMS messages with Amazon Simple Notification
 /// Service. To send SMS messages with Amazon SNS in the Amazon Web Services Region that you
 /// want, the Amazon Cognito user pool uses an Identity and Access Management (IAM) role in your
@@ -11008,6 +11783,14 @@ impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
         Ok(builder.build())
     }
 }
+impl Secrets for SmsConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.sns_caller_arn.secrets(all, found);
+        self.external_id.secrets(all, found);
+        self.sns_region.secrets(all, found);
+        self.eums_sms.secrets(all, found);
+    }
+}
 /// The configuration of multi-factor authentication (MFA) with SMS messages in a user pool.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -11106,6 +11889,12 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
         Ok(builder.build())
     }
 }
+impl Secrets for SmsMfaConfigType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.sms_authentication_message.secrets(all, found);
+        self.sms_configuration.secrets(all, found);
+    }
+}
 /// Settings for time-based one-time password (TOTP) multi-factor authentication (MFA) in a user
 /// pool. Enables and disables availability of this feature.
 #[derive(Clone, Debug, PartialEq)]
@@ -11177,6 +11966,9 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
     }
+}
+impl Secrets for SoftwareTokenMfaConfigType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A user's preference for using time-based one-time password (TOTP) multi-factor
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
@@ -11272,6 +12064,9 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
         Ok(builder.build())
     }
 }
+impl Secrets for SoftwareTokenMfaSettingsType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+}
 /// The minimum and maximum length values of an attribute that is of the string type, for
 /// example `custom:department`.
 #[derive(Clone, Debug, PartialEq)]
@@ -11359,6 +12154,12 @@ impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
         builder: StringAttributeConstraintsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for StringAttributeConstraintsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.min_length.secrets(all, found);
+        self.max_length.secrets(all, found);
     }
 }
 /// The details of a set of terms documents. For more information, see [Terms
@@ -11535,7 +12336,38 @@ impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
     fn finish(
         builder: TermsDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(TermsDescriptionType {
+            terms_id: builder
+                .terms_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsDescriptionType",
+                    "TermsId",
+                )),
+            terms_name: builder
+                .terms_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsDescriptionType",
+                    "TermsName",
+                )),
+            enforcement: builder
+                .enforcement
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsDescriptionType",
+                    "Enforcement",
+                )),
+            creation_date: builder
+                .creation_date
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsDescriptionType",
+                    "CreationDate",
+                )),
+            last_modified_date: builder
+                .last_modified_date
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsDescriptionType",
+                    "LastModifiedDate",
+                )),
+        })
     }
 }
 /// The details of a set of terms documents. For more information, see [Terms
@@ -11791,7 +12623,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsType {
             "Enforcement" => builder.enforcement = map.next_value()?,
             "Links" => {
                 builder.links = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "CreationDate" => {
@@ -11813,7 +12645,62 @@ impl cognito_idp_runtime::wire::ReadFields for TermsType {
     fn finish(
         builder: TermsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(TermsType {
+            terms_id: builder
+                .terms_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "TermsId",
+                )),
+            user_pool_id: builder
+                .user_pool_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "UserPoolId",
+                )),
+            client_id: builder
+                .client_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "ClientId",
+                )),
+            terms_name: builder
+                .terms_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "TermsName",
+                )),
+            terms_source: builder
+                .terms_source
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "TermsSource",
+                )),
+            enforcement: builder
+                .enforcement
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "Enforcement",
+                )),
+            links: builder
+                .links
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "Links",
+                )),
+            creation_date: builder
+                .creation_date
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "CreationDate",
+                )),
+            last_modified_date: builder
+                .last_modified_date
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TermsType",
+                    "LastModifiedDate",
+                )),
+        })
     }
 }
 /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
@@ -11925,6 +12812,13 @@ impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
         builder: TokenValidityUnitsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for TokenValidityUnitsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.access_token.secrets(all, found);
+        self.id_token.secrets(all, found);
+        self.refresh_token.secrets(all, found);
     }
 }
 /// A container for the UI customization information for the hosted UI in a user pool.
@@ -12150,6 +13044,20 @@ impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
         Ok(builder.build())
     }
 }
+#[doc(hidden)]
+impl cognito_idp_runtime::wire::Empty for UiCustomizationType {
+    fn empty() -> Self {
+        UiCustomizationType {
+            user_pool_id: None,
+            client_id: None,
+            image_url: None,
+            css: None,
+            css_version: None,
+            last_modified_date: None,
+            creation_date: None,
+        }
+    }
+}
 /// The settings for updates to user attributes. These settings include the property
 /// `AttributesRequireVerificationBeforeUpdate`, a user-pool setting that tells Amazon Cognito
 /// how to handle changes to the value of your users' email address and phone number attributes.
@@ -12245,6 +13153,11 @@ impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
         builder: UserAttributeUpdateSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for UserAttributeUpdateSettingsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.attributes_require_verification_before_update.secrets(all, found);
     }
 }
 /// Contextual data, such as the user's device fingerprint, IP address, or location, used for
@@ -12348,6 +13261,12 @@ impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
         builder: UserContextDataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for UserContextDataType {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.ip_address.secrets(true, found);
+        self.encoded_data.secrets(true, found);
     }
 }
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
@@ -12803,7 +13722,22 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
     fn finish(
         builder: UserPoolAddOnsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UserPoolAddOnsType {
+            advanced_security_mode: builder
+                .advanced_security_mode
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UserPoolAddOnsType",
+                    "AdvancedSecurityMode",
+                )),
+            advanced_security_additional_flows: builder
+                .advanced_security_additional_flows,
+        })
+    }
+}
+impl Secrets for UserPoolAddOnsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.advanced_security_mode.secrets(all, found);
+        self.advanced_security_additional_flows.secrets(all, found);
     }
 }
 /// A short description of a user pool app client.
@@ -14110,6 +15044,12 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
         Ok(builder.build())
     }
 }
+impl Secrets for UserPoolPolicyType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.password_policy.secrets(all, found);
+        self.sign_in_policy.secrets(all, found);
+    }
+}
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -14320,8 +15260,18 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
     fn finish(
         builder: UserPoolTokenSessionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UserPoolTokenSessionConfigType {
+            max_per_user: builder
+                .max_per_user
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UserPoolTokenSessionConfigType",
+                    "MaxPerUser",
+                )),
+        })
     }
+}
+impl Secrets for UserPoolTokenSessionConfigType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration of a user pool.
 #[derive(Clone, Debug, PartialEq)]
@@ -15184,7 +16134,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
             "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
             "UserPoolTags" => {
                 builder.user_pool_tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "SmsConfigurationFailure" => {
@@ -15542,8 +16492,18 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
     fn finish(
         builder: UsernameConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UsernameConfigurationType {
+            case_sensitive: builder
+                .case_sensitive
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UsernameConfigurationType",
+                    "CaseSensitive",
+                )),
+        })
     }
+}
+impl Secrets for UsernameConfigurationType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The template for the verification message that your user pool delivers to users who set an
 /// email address or phone number attribute.
@@ -15727,6 +16687,16 @@ impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
         Ok(builder.build())
     }
 }
+impl Secrets for VerificationMessageTemplateType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.sms_message.secrets(all, found);
+        self.email_message.secrets(all, found);
+        self.email_subject.secrets(all, found);
+        self.email_message_by_link.secrets(all, found);
+        self.email_subject_by_link.secrets(all, found);
+        self.default_email_option.secrets(all, found);
+    }
+}
 /// Settings for authentication (MFA) with passkey, or webauthN, biometric and security-key
 /// devices in a user pool. Configures the following:
 ///
@@ -15856,6 +16826,13 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
         builder: WebAuthnConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for WebAuthnConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.relying_party_id.secrets(all, found);
+        self.user_verification.secrets(all, found);
+        self.factor_configuration.secrets(all, found);
     }
 }
 /// The details of a passkey, or webauthN, biometric or security-key authentication factor for a
@@ -16053,7 +17030,39 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
     fn finish(
         builder: WebAuthnCredentialDescriptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(WebAuthnCredentialDescription {
+            credential_id: builder
+                .credential_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "WebAuthnCredentialDescription",
+                    "CredentialId",
+                )),
+            friendly_credential_name: builder
+                .friendly_credential_name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "WebAuthnCredentialDescription",
+                    "FriendlyCredentialName",
+                )),
+            relying_party_id: builder
+                .relying_party_id
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "WebAuthnCredentialDescription",
+                    "RelyingPartyId",
+                )),
+            authenticator_attachment: builder.authenticator_attachment,
+            authenticator_transports: builder
+                .authenticator_transports
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "WebAuthnCredentialDescription",
+                    "AuthenticatorTransports",
+                )),
+            created_at: builder
+                .created_at
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "WebAuthnCredentialDescription",
+                    "CreatedAt",
+                )),
+        })
     }
 }
 /// A user's preference for using passkey, or WebAuthn, multi-factor authentication (MFA). Turns
@@ -16135,6 +17144,9 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
         Ok(builder.build())
     }
 }
+impl Secrets for WebAuthnMfaSettingsType {
+    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AccountTakeoverEventActionType {
@@ -16197,6 +17209,19 @@ impl<'de> Deserialize<'de> for AccountTakeoverEventActionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for AccountTakeoverEventActionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for AccountTakeoverEventActionType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AdvancedSecurityEnabledModeType {
@@ -16249,6 +17274,13 @@ impl Serialize for AdvancedSecurityEnabledModeType {
 impl<'de> Deserialize<'de> for AdvancedSecurityEnabledModeType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for AdvancedSecurityEnabledModeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -16309,6 +17341,19 @@ impl<'de> Deserialize<'de> for AdvancedSecurityModeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for AdvancedSecurityModeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for AdvancedSecurityModeType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AliasAttributeType {
@@ -16365,6 +17410,13 @@ impl Serialize for AliasAttributeType {
 impl<'de> Deserialize<'de> for AliasAttributeType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for AliasAttributeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -16489,6 +17541,19 @@ impl<'de> Deserialize<'de> for AssetCategoryType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for AssetCategoryType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for AssetCategoryType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AssetExtensionType {
@@ -16555,6 +17620,19 @@ impl<'de> Deserialize<'de> for AssetExtensionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for AssetExtensionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for AssetExtensionType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AttributeDataType {
@@ -16615,6 +17693,13 @@ impl Serialize for AttributeDataType {
 impl<'de> Deserialize<'de> for AttributeDataType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for AttributeDataType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -16681,6 +17766,13 @@ impl Serialize for AuthFactorType {
 impl<'de> Deserialize<'de> for AuthFactorType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for AuthFactorType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -16770,6 +17862,13 @@ impl<'de> Deserialize<'de> for AuthFlowType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for AuthFlowType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CimdCacheActionType {
@@ -16824,6 +17923,13 @@ impl<'de> Deserialize<'de> for CimdCacheActionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for CimdCacheActionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ChallengeName {
@@ -16876,6 +17982,13 @@ impl Serialize for ChallengeName {
 impl<'de> Deserialize<'de> for ChallengeName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for ChallengeName {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17005,6 +18118,13 @@ impl<'de> Deserialize<'de> for ChallengeNameType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for ChallengeNameType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ChallengeResponse {
@@ -17059,6 +18179,13 @@ impl<'de> Deserialize<'de> for ChallengeResponse {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for ChallengeResponse {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ClientTypeType {
@@ -17111,6 +18238,13 @@ impl Serialize for ClientTypeType {
 impl<'de> Deserialize<'de> for ClientTypeType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for ClientTypeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17171,6 +18305,19 @@ impl<'de> Deserialize<'de> for ColorSchemeModeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for ColorSchemeModeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for ColorSchemeModeType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CompromisedCredentialsEventActionType {
@@ -17225,6 +18372,19 @@ impl<'de> Deserialize<'de> for CompromisedCredentialsEventActionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for CompromisedCredentialsEventActionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for CompromisedCredentialsEventActionType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CustomEmailSenderLambdaVersionType {
@@ -17275,6 +18435,19 @@ impl<'de> Deserialize<'de> for CustomEmailSenderLambdaVersionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for CustomEmailSenderLambdaVersionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for CustomEmailSenderLambdaVersionType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CustomSmsSenderLambdaVersionType {
@@ -17323,6 +18496,19 @@ impl Serialize for CustomSmsSenderLambdaVersionType {
 impl<'de> Deserialize<'de> for CustomSmsSenderLambdaVersionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for CustomSmsSenderLambdaVersionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for CustomSmsSenderLambdaVersionType {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17379,6 +18565,13 @@ impl<'de> Deserialize<'de> for DefaultEmailOptionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for DefaultEmailOptionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum DeletionProtectionType {
@@ -17431,6 +18624,13 @@ impl Serialize for DeletionProtectionType {
 impl<'de> Deserialize<'de> for DeletionProtectionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for DeletionProtectionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17487,6 +18687,13 @@ impl<'de> Deserialize<'de> for DeliveryMediumType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for DeliveryMediumType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum DeviceRememberedStatusType {
@@ -17539,6 +18746,13 @@ impl Serialize for DeviceRememberedStatusType {
 impl<'de> Deserialize<'de> for DeviceRememberedStatusType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for DeviceRememberedStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17607,6 +18821,13 @@ impl<'de> Deserialize<'de> for DomainStatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for DomainStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EmailSendingAccountType {
@@ -17661,6 +18882,13 @@ impl<'de> Deserialize<'de> for EmailSendingAccountType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for EmailSendingAccountType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EncryptionKeyType {
@@ -17713,6 +18941,13 @@ impl Serialize for EncryptionKeyType {
 impl<'de> Deserialize<'de> for EncryptionKeyType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for EncryptionKeyType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17773,6 +19008,13 @@ impl<'de> Deserialize<'de> for EventFilterType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for EventFilterType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EventResponseType {
@@ -17831,6 +19073,13 @@ impl<'de> Deserialize<'de> for EventResponseType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for EventResponseType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EventSourceName {
@@ -17883,6 +19132,19 @@ impl Serialize for EventSourceName {
 impl<'de> Deserialize<'de> for EventSourceName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for EventSourceName {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for EventSourceName {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17949,6 +19211,13 @@ impl Serialize for EventType {
 impl<'de> Deserialize<'de> for EventType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for EventType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18053,6 +19322,13 @@ impl<'de> Deserialize<'de> for ExplicitAuthFlowsType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for ExplicitAuthFlowsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum FeatureType {
@@ -18107,6 +19383,19 @@ impl<'de> Deserialize<'de> for FeatureType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for FeatureType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for FeatureType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum FeedbackValueType {
@@ -18159,6 +19448,19 @@ impl Serialize for FeedbackValueType {
 impl<'de> Deserialize<'de> for FeedbackValueType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for FeedbackValueType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for FeedbackValueType {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18231,6 +19533,13 @@ impl<'de> Deserialize<'de> for IdentityProviderTypeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for IdentityProviderTypeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum InboundFederationLambdaVersionType {
@@ -18279,6 +19588,19 @@ impl Serialize for InboundFederationLambdaVersionType {
 impl<'de> Deserialize<'de> for InboundFederationLambdaVersionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for InboundFederationLambdaVersionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for InboundFederationLambdaVersionType {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18335,6 +19657,19 @@ impl<'de> Deserialize<'de> for IssuedTokenTypeIdentifierType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for IssuedTokenTypeIdentifierType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for IssuedTokenTypeIdentifierType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum IssuerType {
@@ -18389,6 +19724,13 @@ impl<'de> Deserialize<'de> for IssuerType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for IssuerType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum LimitClass {
@@ -18437,6 +19779,19 @@ impl Serialize for LimitClass {
 impl<'de> Deserialize<'de> for LimitClass {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for LimitClass {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for LimitClass {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18493,6 +19848,19 @@ impl<'de> Deserialize<'de> for LogLevel {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for LogLevel {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for LogLevel {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum MessageActionType {
@@ -18545,6 +19913,13 @@ impl Serialize for MessageActionType {
 impl<'de> Deserialize<'de> for MessageActionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for MessageActionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18605,6 +19980,13 @@ impl<'de> Deserialize<'de> for OAuthFlowType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for OAuthFlowType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum OAuthTokenTypeType {
@@ -18657,6 +20039,19 @@ impl Serialize for OAuthTokenTypeType {
 impl<'de> Deserialize<'de> for OAuthTokenTypeType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for OAuthTokenTypeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for OAuthTokenTypeType {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18721,6 +20116,13 @@ impl<'de> Deserialize<'de> for PasswordHashingAlgorithmType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for PasswordHashingAlgorithmType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum PreTokenGenerationLambdaVersionType {
@@ -18779,6 +20181,19 @@ impl<'de> Deserialize<'de> for PreTokenGenerationLambdaVersionType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for PreTokenGenerationLambdaVersionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for PreTokenGenerationLambdaVersionType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum PreventUserExistenceErrorTypes {
@@ -18831,6 +20246,13 @@ impl Serialize for PreventUserExistenceErrorTypes {
 impl<'de> Deserialize<'de> for PreventUserExistenceErrorTypes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for PreventUserExistenceErrorTypes {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18891,6 +20313,19 @@ impl<'de> Deserialize<'de> for RecoveryOptionNameType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for RecoveryOptionNameType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for RecoveryOptionNameType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ReplicaRoleType {
@@ -18943,6 +20378,13 @@ impl Serialize for ReplicaRoleType {
 impl<'de> Deserialize<'de> for ReplicaRoleType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for ReplicaRoleType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19007,6 +20449,13 @@ impl<'de> Deserialize<'de> for ReplicaStatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for ReplicaStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ResourceServerManagedByType {
@@ -19055,6 +20504,13 @@ impl Serialize for ResourceServerManagedByType {
 impl<'de> Deserialize<'de> for ResourceServerManagedByType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for ResourceServerManagedByType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19153,6 +20609,13 @@ impl<'de> Deserialize<'de> for RestoreStatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for RestoreStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 /// Controls whether revoking a session also revokes the sessions that are linked to it. `NONE`
 /// revokes only the targeted session. `LINKED` also revokes the directly linked session or
 /// sessions, interpreted relative to the type of the targeted session: revoking a token session
@@ -19213,6 +20676,13 @@ impl<'de> Deserialize<'de> for RevokeAssociatedSessionsType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for RevokeAssociatedSessionsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum RiskDecisionType {
@@ -19269,6 +20739,13 @@ impl Serialize for RiskDecisionType {
 impl<'de> Deserialize<'de> for RiskDecisionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for RiskDecisionType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19329,6 +20806,13 @@ impl<'de> Deserialize<'de> for RiskLevelType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for RiskLevelType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum SecurityPolicyType {
@@ -19385,6 +20869,13 @@ impl Serialize for SecurityPolicyType {
 impl<'de> Deserialize<'de> for SecurityPolicyType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for SecurityPolicyType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 /// The type of a user session. `TOKEN` identifies a token session, which represents an app's
@@ -19445,6 +20936,13 @@ impl<'de> Deserialize<'de> for SessionTypeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for SessionTypeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum StatusType {
@@ -19499,6 +20997,13 @@ impl<'de> Deserialize<'de> for StatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for StatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TermsEnforcementType {
@@ -19549,6 +21054,19 @@ impl<'de> Deserialize<'de> for TermsEnforcementType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for TermsEnforcementType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for TermsEnforcementType {
+    fn empty() -> Self {
+        Self::from("")
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TermsSourceType {
@@ -19597,6 +21115,19 @@ impl Serialize for TermsSourceType {
 impl<'de> Deserialize<'de> for TermsSourceType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for TermsSourceType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
+#[doc(hidden)]
+impl wire::Empty for TermsSourceType {
+    fn empty() -> Self {
+        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19661,6 +21192,13 @@ impl<'de> Deserialize<'de> for TimeUnitsType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for TimeUnitsType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TokenTypeIdentifierType {
@@ -19719,6 +21257,13 @@ impl<'de> Deserialize<'de> for TokenTypeIdentifierType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for TokenTypeIdentifierType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UpdateReplicaStatusType {
@@ -19771,6 +21316,13 @@ impl Serialize for UpdateReplicaStatusType {
 impl<'de> Deserialize<'de> for UpdateReplicaStatusType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for UpdateReplicaStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19860,6 +21412,13 @@ impl<'de> Deserialize<'de> for UserImportJobStatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for UserImportJobStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserPoolMfaType {
@@ -19916,6 +21475,13 @@ impl Serialize for UserPoolMfaType {
 impl<'de> Deserialize<'de> for UserPoolMfaType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for UserPoolMfaType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19976,6 +21542,13 @@ impl<'de> Deserialize<'de> for UserPoolTierType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for UserPoolTierType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserSessionTrackingType {
@@ -20028,6 +21601,13 @@ impl Serialize for UserSessionTrackingType {
 impl<'de> Deserialize<'de> for UserSessionTrackingType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for UserSessionTrackingType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20117,6 +21697,13 @@ impl<'de> Deserialize<'de> for UserStatusType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for UserStatusType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserVerificationType {
@@ -20169,6 +21756,13 @@ impl Serialize for UserVerificationType {
 impl<'de> Deserialize<'de> for UserVerificationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for UserVerificationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20225,6 +21819,13 @@ impl<'de> Deserialize<'de> for UsernameAttributeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for UsernameAttributeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum VerifiedAttributeType {
@@ -20279,6 +21880,13 @@ impl<'de> Deserialize<'de> for VerifiedAttributeType {
         wire::deserialize_enum(deserializer)
     }
 }
+impl Secrets for VerifiedAttributeType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum VerifySoftwareTokenResponseType {
@@ -20331,6 +21939,13 @@ impl Serialize for VerifySoftwareTokenResponseType {
 impl<'de> Deserialize<'de> for VerifySoftwareTokenResponseType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for VerifySoftwareTokenResponseType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }
 /// The configuration of passkey authentication as a single factor or a multi-factor
@@ -20395,5 +22010,12 @@ impl Serialize for WebAuthnFactorConfigurationType {
 impl<'de> Deserialize<'de> for WebAuthnFactorConfigurationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for WebAuthnFactorConfigurationType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }

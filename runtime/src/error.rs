@@ -61,21 +61,37 @@ impl std::error::Error for Unhandled {
 }
 
 impl Unhandled {
-    /// The first bytes of an unreadable body, as text, for the error message. Bounded, and only
-    /// ever taken from error responses, which carry no secrets.
+    /// The first bytes of an unreadable body, as text, for the error message: bounded, with
+    /// control characters escaped. Only taken when the request carried no secret, since a
+    /// server may echo the request in an error page.
     pub(crate) fn with_snippet(self, body: &[u8]) -> Self {
         const SNIPPET_CHARS: usize = 200;
         let text = String::from_utf8_lossy(&body[..body.len().min(4 * SNIPPET_CHARS)]);
-        let mut snippet: String = text
-            .chars()
-            .take(SNIPPET_CHARS)
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if text.chars().count() > SNIPPET_CHARS || body.len() > 4 * SNIPPET_CHARS {
-            snippet.push('…');
-        }
-        self.with_source(Snippet(snippet))
+        self.with_source(Snippet(printable(&text, SNIPPET_CHARS).into_owned()))
     }
+}
+
+/// `text` fit for an error message or a log line: control characters (terminal escapes, line
+/// breaks) escaped, and at most `max_chars` characters, cut with `…`.
+pub(crate) fn printable(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    let clean = text.chars().take(max_chars).all(|c| !c.is_control())
+        && text.chars().nth(max_chars).is_none();
+    if clean {
+        return text.into();
+    }
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// What an unreadable error response began with.
@@ -94,11 +110,35 @@ impl fmt::Display for Snippet {
 
 impl std::error::Error for Snippet {}
 
+/// An error response's body, for the operation's error enum to read its modelled error from.
+pub struct ErrorBody<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) scrub: crate::untrusted::Scrub<'a>,
+}
+
+impl ErrorBody<'_> {
+    /// Reads the body as `T`, within its memory budget, with the request's secrets scrubbed
+    /// from every string and control characters escaped.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        crate::untrusted::from_slice(self.bytes, self.scrub)
+    }
+}
+
+impl fmt::Debug for ErrorBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorBody")
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub use crate::untrusted::DecodeError;
+
 /// An operation's error enum, as generated: modelled errors by code, and the rest.
 pub trait OperationError: Sized {
     /// The modelled error with this code, read from the body; `None` when the operation does
     /// not list `code`.
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>>;
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>>;
 
     /// Wraps an error the model does not list.
     fn unhandled(error: Unhandled) -> Self;
@@ -118,6 +158,9 @@ pub enum SdkError<E> {
     Response(ResponseError),
     /// The service returned an error.
     Service(ServiceError<E>),
+    /// A paginated stream stopped: the service handed back a token already followed, or the
+    /// pages ran past the stream's cap.
+    Pagination(PaginationError),
 }
 
 impl<E> SdkError<E> {
@@ -153,6 +196,7 @@ impl<E> SdkError<E> {
             SdkError::Dispatch(e) => e.attempts,
             SdkError::Response(e) => e.attempts,
             SdkError::Service(e) => e.attempts,
+            SdkError::Pagination(_) => 0,
         }
     }
 }
@@ -165,6 +209,7 @@ impl<E: fmt::Display> fmt::Display for SdkError<E> {
             SdkError::Dispatch(e) => e.fmt(f),
             SdkError::Response(e) => e.fmt(f),
             SdkError::Service(e) => e.error.fmt(f),
+            SdkError::Pagination(e) => e.fmt(f),
         }
     }
 }
@@ -177,6 +222,7 @@ impl<E: std::error::Error + 'static> std::error::Error for SdkError<E> {
             SdkError::Dispatch(e) => Some(e),
             SdkError::Response(e) => Some(e),
             SdkError::Service(e) => Some(&e.error),
+            SdkError::Pagination(e) => Some(e),
         }
     }
 }
@@ -273,23 +319,59 @@ impl std::error::Error for DispatchError {
     }
 }
 
-/// A successful status with a body that is not the operation's output. The body is not quoted:
-/// it may hold tokens.
+/// A response that is not the operation's output nor one of its errors. The body is never
+/// quoted: it may hold tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResponseError {
     pub status: u16,
     pub request_id: Option<String>,
     pub attempts: u32,
-    pub reason: String,
+    pub kind: ResponseErrorKind,
+}
+
+/// What is wrong with a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseErrorKind {
+    /// The body is larger than the configured limit; it was not read.
+    TooLarge { limit: usize },
+    /// A redirect. None is followed: it would replay the request, its credentials and its
+    /// secrets to wherever the response points.
+    Redirect { location_host: Option<String> },
+    /// A shared HTTP client followed a redirect to another URL before this crate saw the
+    /// response (clients from `transport::http_client_builder` follow none).
+    Redirected { host: Option<String> },
+    /// The body is compressed or encoded (`Content-Encoding`), which was not asked for.
+    Encoded { encoding: String },
+    /// A successful status whose body is not the operation's output.
+    Undecodable(DecodeError),
 }
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unreadable response (HTTP {}): {}",
-            self.status, self.reason
-        )
+        write!(f, "unusable response (HTTP {}): ", self.status)?;
+        let host = |host: &Option<String>| host.clone().unwrap_or_else(|| "(no host)".into());
+        match &self.kind {
+            ResponseErrorKind::TooLarge { limit } => {
+                write!(f, "the body is larger than the limit of {limit} bytes")
+            }
+            ResponseErrorKind::Redirect { location_host } => {
+                write!(f, "a redirect to {}, not followed", host(location_host))
+            }
+            ResponseErrorKind::Redirected { host: to } => write!(
+                f,
+                "the HTTP client followed a redirect to {}; refused",
+                host(to)
+            ),
+            ResponseErrorKind::Encoded { encoding } => {
+                write!(
+                    f,
+                    "the body has a content encoding ({encoding}) that was not asked for"
+                )
+            }
+            ResponseErrorKind::Undecodable(e) => write!(f, "the body is {e}"),
+        }
     }
 }
 
@@ -302,3 +384,31 @@ pub struct ServiceError<E> {
     pub meta: ErrorMetadata,
     pub attempts: u32,
 }
+
+/// Why a paginated stream stopped before the service said it was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// Page `page` handed back a continuation token the stream had already followed: following
+    /// it again would loop.
+    RepeatedToken { page: u32 },
+    /// The stream fetched its maximum number of pages and the service still had more.
+    TooManyPages { max_pages: u32 },
+}
+
+impl fmt::Display for PaginationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PaginationError::RepeatedToken { page } => write!(
+                f,
+                "pagination stopped: page {page} repeats a continuation token already followed"
+            ),
+            PaginationError::TooManyPages { max_pages } => write!(
+                f,
+                "pagination stopped after {max_pages} pages, the stream's limit, with more to come"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PaginationError {}

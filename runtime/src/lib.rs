@@ -19,13 +19,14 @@ pub mod signin;
 pub mod srp;
 pub mod transport;
 mod unknown;
+mod untrusted;
 pub mod wire;
 
 pub use build::BuildError;
 pub use config::{Config, ConfigBuilder, RetryConfig, TimeoutConfig};
 pub use credentials::Credentials;
 pub use error::SdkError;
-pub use redact::{Redacted, RedactedOption};
+pub use redact::{Redacted, RedactedOption, Secrets};
 pub use unknown::UnknownValue;
 
 /// Re-exported so generated code and its users name one version of these types.

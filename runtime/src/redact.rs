@@ -43,6 +43,83 @@ impl fmt::Debug for RedactedOption {
     }
 }
 
+/// A request value that can list its sensitive strings, so that nothing read back from the
+/// service (an error message that echoes the request, say) can show them.
+///
+/// Generated structures implement it member by member from the model's sensitivity; here are
+/// the containers and scalars they are built from.
+pub trait Secrets {
+    /// Pushes the value's sensitive strings onto `found`; every string when `all` (the value
+    /// sits inside a sensitive member).
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>);
+}
+
+impl Secrets for String {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self);
+        }
+    }
+}
+
+impl<T: Secrets> Secrets for Option<T> {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if let Some(value) = self {
+            value.secrets(all, found);
+        }
+    }
+}
+
+impl<T: Secrets> Secrets for Box<T> {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        (**self).secrets(all, found);
+    }
+}
+
+impl<T: Secrets> Secrets for Vec<T> {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        for item in self {
+            item.secrets(all, found);
+        }
+    }
+}
+
+impl<K: Secrets, V: Secrets, S> Secrets for std::collections::HashMap<K, V, S> {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        for (key, value) in self {
+            key.secrets(all, found);
+            value.secrets(all, found);
+        }
+    }
+}
+
+impl Secrets for serde_json::Value {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        match self {
+            serde_json::Value::String(text) => text.secrets(all, found),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| v.secrets(all, found)),
+            serde_json::Value::Object(map) => map.iter().for_each(|(key, value)| {
+                key.secrets(all, found);
+                value.secrets(all, found);
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Values without text: nothing to hide in a message.
+macro_rules! no_secrets {
+    ($($ty:ty),*) => {
+        $(
+            impl Secrets for $ty {
+                fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+            }
+        )*
+    };
+}
+
+no_secrets!(bool, i32, i64, f32, f64, crate::Blob, crate::DateTime);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +132,22 @@ mod tests {
             format!("Some({REDACTED})")
         );
         assert_eq!(format!("{:?}", Redacted::option::<String>(&None)), "None");
+    }
+
+    #[test]
+    fn secrets_of_containers() {
+        let mut found = Vec::new();
+        let plain = vec![Some("a".to_owned())];
+        plain.secrets(false, &mut found);
+        assert!(found.is_empty());
+        plain.secrets(true, &mut found);
+        assert_eq!(found, ["a"]);
+        let map: std::collections::HashMap<String, String> =
+            [("k".to_owned(), "v".to_owned())].into();
+        let json = serde_json::json!({"j": ["w", 1]});
+        found.clear();
+        map.secrets(true, &mut found);
+        json.secrets(true, &mut found);
+        assert_eq!(found, ["k", "v", "j", "w"]);
     }
 }

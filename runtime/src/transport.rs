@@ -15,10 +15,12 @@ use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointError, EndpointParams, EndpointResolver};
 use crate::error::{
-    ConstructionError, DispatchError, ErrorMetadata, OperationError, ResponseError, SdkError,
-    ServiceError, TimeoutError, TimeoutKind, Unhandled,
+    ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, ResponseError,
+    ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind, Unhandled, printable,
 };
 use crate::profile::Environment;
+use crate::redact::Secrets;
+use crate::untrusted::{self, Scrub};
 
 /// What the transport needs to know about a service, from its model.
 #[derive(Debug)]
@@ -64,18 +66,37 @@ struct Inner {
 /// How one attempt ended.
 enum Attempt {
     /// A response was read in full.
-    Response {
-        status: u16,
-        headers: HeaderMap,
-        body: Vec<u8>,
-    },
+    Response(Received),
     /// The body is bigger than the configured limit.
     TooLarge {
         status: u16,
         headers: HeaderMap,
+        limit: usize,
+    },
+    /// The HTTP client followed a redirect (a shared client can be set up to).
+    Redirected {
+        status: u16,
+        headers: HeaderMap,
+        host: Option<String>,
     },
     Failed(reqwest::Error),
     TimedOut(Duration),
+}
+
+/// A response read in full.
+struct Received {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    /// For an error status, what the body says about the error: read once, for both the retry
+    /// decision and the error.
+    error: Option<ErrorReply>,
+}
+
+/// The metadata of an error response, and whether its body is a JSON object.
+struct ErrorReply {
+    meta: ErrorMetadata,
+    json: bool,
 }
 
 impl Handle {
@@ -119,25 +140,38 @@ impl Handle {
     ///
     /// Only serialising and reading back are generic; the exchange itself (signing, retries,
     /// timeouts) is compiled once, not once per operation.
+    ///
+    /// Nothing read back can show the input's sensitive values: they are cut out of every
+    /// string of an error response.
     pub async fn invoke<I, O, E>(&self, operation: &Operation, input: &I) -> Result<O, SdkError<E>>
     where
-        I: Serialize,
+        I: Serialize + Secrets,
         O: DeserializeOwned,
         E: OperationError,
     {
+        let mut secrets = Vec::new();
+        input.secrets(false, &mut secrets);
+        let scrub = Scrub::error_text(&secrets);
         let body = serde_json::to_vec(input)
             .map_err(|e| SdkError::Construction(ConstructionError::Request(e.to_string())))?;
-        match self.exchange(operation, body).await {
-            Ok(response) => finish(response),
+        match self.exchange(operation, body, scrub).await {
+            Ok(response) => finish(response, scrub),
             Err(failure) => Err(widen(failure)),
         }
     }
 
     /// Sends `body` until a response worth reading arrives, or the call fails.
-    async fn exchange(&self, operation: &Operation, body: Vec<u8>) -> Result<Response, Failure> {
+    async fn exchange(
+        &self,
+        operation: &Operation,
+        body: Vec<u8>,
+        scrub: Scrub<'_>,
+    ) -> Result<Response, Failure> {
         let attempts = AtomicU32::new(0);
         let span = tracing::debug_span!("cognito_idp", operation = operation.name);
-        let call = self.call(operation, body, &attempts).instrument(span);
+        let call = self
+            .call(operation, body, scrub, &attempts)
+            .instrument(span);
         match self.inner.config.timeouts.operation() {
             Some(limit) => match tokio::time::timeout(limit, call).await {
                 Ok(result) => result,
@@ -159,6 +193,7 @@ impl Handle {
         &self,
         operation: &Operation,
         body: Vec<u8>,
+        scrub: Scrub<'_>,
         attempts: &AtomicU32,
     ) -> Result<Response, Failure> {
         let inner = &*self.inner;
@@ -211,7 +246,7 @@ impl Handle {
             }
 
             let outcome = self
-                .attempt(http, request)
+                .attempt(http, request, scrub)
                 .instrument(tracing::debug_span!("attempt", attempt))
                 .await;
             if attempt < retry.max_attempts()
@@ -227,8 +262,14 @@ impl Handle {
     }
 
     /// Sends one request and reads the response, within the attempt timeout and size limit.
-    async fn attempt(&self, http: &reqwest::Client, request: reqwest::Request) -> Attempt {
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        scrub: Scrub<'_>,
+    ) -> Attempt {
         let limit = self.inner.config.max_response_bytes;
+        let sent_to = request.url().clone();
         let exchange = async {
             let mut response = match http.execute(request).await {
                 Ok(response) => response,
@@ -236,22 +277,47 @@ impl Handle {
             };
             let status = response.status().as_u16();
             let headers = std::mem::take(response.headers_mut());
-            if response.content_length().is_some_and(|n| n > limit as u64) {
-                return Attempt::TooLarge { status, headers };
+            if response.url() != &sent_to {
+                let host = response
+                    .url()
+                    .host_str()
+                    .map(|h| printable(h, 128).into_owned());
+                return Attempt::Redirected {
+                    status,
+                    headers,
+                    host,
+                };
             }
-            let mut body = Vec::new();
+            let length = response.content_length();
+            if length.is_some_and(|n| n > limit as u64) {
+                return Attempt::TooLarge {
+                    status,
+                    headers,
+                    limit,
+                };
+            }
+            // Sized from the stated length (already checked against the limit), grown past it
+            // only as far as the limit.
+            let mut body = Vec::with_capacity(length.unwrap_or(0) as usize);
             loop {
                 match response.chunk().await {
                     Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
-                        return Attempt::TooLarge { status, headers };
+                        return Attempt::TooLarge {
+                            status,
+                            headers,
+                            limit,
+                        };
                     }
                     Ok(Some(chunk)) => body.extend_from_slice(&chunk),
                     Ok(None) => {
-                        return Attempt::Response {
+                        let error =
+                            (status >= 300).then(|| error_reply(status, &headers, &body, scrub));
+                        return Attempt::Response(Received {
                             status,
                             headers,
                             body,
-                        };
+                            error,
+                        });
                     }
                     Err(e) => return Attempt::Failed(e),
                 }
@@ -264,9 +330,12 @@ impl Handle {
             None => exchange.await,
         };
         match &outcome {
-            Attempt::Response { status, .. } => tracing::debug!(status, "response"),
+            Attempt::Response(received) => tracing::debug!(status = received.status, "response"),
             Attempt::TooLarge { status, .. } => {
                 tracing::debug!(status, limit, "response too large")
+            }
+            Attempt::Redirected { status, .. } => {
+                tracing::debug!(status, "the HTTP client followed a redirect")
             }
             Attempt::Failed(e) => tracing::debug!(connect = e.is_connect(), "request failed"),
             Attempt::TimedOut(limit) => tracing::debug!(?limit, "attempt timed out"),
@@ -383,7 +452,7 @@ fn http_client(config: &Config) -> Result<reqwest::Client, String> {
 }
 
 /// A `reqwest` client builder with this crate's TLS set up (rustls, `ring`, the platform's
-/// verifier), for programs that share one client through [`ConfigBuilder::http_client`]
+/// verifier) and redirects turned off, for programs that share one client through [`ConfigBuilder::http_client`]
 /// (a plain `reqwest::Client::new()` has no TLS provider in this build and panics).
 ///
 /// [`ConfigBuilder::http_client`]: crate::ConfigBuilder::http_client
@@ -395,7 +464,11 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+    // No redirects: following one would replay the request (its credentials, and the password
+    // of a sign-in) to wherever the response points. No AWS SDK follows them either.
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none()))
 }
 
 /// Error codes that mean "slow down" (the AWS SDKs' list).
@@ -424,17 +497,11 @@ fn retryable(outcome: &Attempt) -> Option<&'static str> {
     match outcome {
         Attempt::Failed(_) => Some("connection failed"),
         Attempt::TimedOut(_) => Some("attempt timed out"),
-        Attempt::TooLarge { .. } => None,
-        Attempt::Response {
-            status,
-            headers,
-            body,
-        } => {
-            if *status < 300 {
-                return None;
-            }
-            let code = error_metadata(*status, headers, body).0.code;
-            match code.as_deref() {
+        Attempt::TooLarge { .. } | Attempt::Redirected { .. } => None,
+        Attempt::Response(Received { status, error, .. }) => {
+            // Successes are final, and redirects are refused, never repeated.
+            let reply = error.as_ref().filter(|_| *status >= 400)?;
+            match reply.meta.code.as_deref() {
                 Some(code) if THROTTLING_CODES.contains(&code) => Some("throttled"),
                 Some(code) if TRANSIENT_CODES.contains(&code) => Some("transient error"),
                 _ if *status == 429 => Some("throttled"),
@@ -447,9 +514,7 @@ fn retryable(outcome: &Attempt) -> Option<&'static str> {
 
 /// A response read in full, after `attempts` attempts.
 struct Response {
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    received: Received,
     attempts: u32,
 }
 
@@ -464,27 +529,33 @@ fn widen<E>(failure: Failure) -> SdkError<E> {
         SdkError::Dispatch(e) => SdkError::Dispatch(e),
         SdkError::Response(e) => SdkError::Response(e),
         SdkError::Service(e) => match e.error {},
+        SdkError::Pagination(e) => SdkError::Pagination(e),
     }
 }
 
 /// The last attempt's outcome: a response to read, or the failure.
 fn settle(outcome: Attempt, attempts: u32) -> Result<Response, Failure> {
     match outcome {
-        Attempt::Response {
+        Attempt::Response(received) => Ok(Response { received, attempts }),
+        Attempt::TooLarge {
             status,
             headers,
-            body,
-        } => Ok(Response {
-            status,
-            headers,
-            body,
-            attempts,
-        }),
-        Attempt::TooLarge { status, headers } => Err(SdkError::Response(ResponseError {
+            limit,
+        } => Err(SdkError::Response(ResponseError {
             status,
             request_id: request_id(&headers),
             attempts,
-            reason: "the body is larger than the configured limit".to_owned(),
+            kind: ResponseErrorKind::TooLarge { limit },
+        })),
+        Attempt::Redirected {
+            status,
+            headers,
+            host,
+        } => Err(SdkError::Response(ResponseError {
+            status,
+            request_id: request_id(&headers),
+            attempts,
+            kind: ResponseErrorKind::Redirected { host },
         })),
         Attempt::Failed(e) => Err(SdkError::Dispatch(DispatchError::new(e, attempts))),
         Attempt::TimedOut(limit) => Err(SdkError::Timeout(TimeoutError {
@@ -496,63 +567,67 @@ fn settle(outcome: Attempt, attempts: u32) -> Result<Response, Failure> {
 }
 
 /// Reads a response as the output or the operation's error.
-fn finish<O, E>(response: Response) -> Result<O, SdkError<E>>
+fn finish<O, E>(response: Response, scrub: Scrub<'_>) -> Result<O, SdkError<E>>
 where
     O: DeserializeOwned,
     E: OperationError,
 {
     let Response {
-        status,
-        headers,
-        body,
+        received:
+            Received {
+                status,
+                headers,
+                body,
+                error,
+            },
         attempts,
     } = response;
+    let refuse = |kind| {
+        SdkError::Response(ResponseError {
+            status,
+            request_id: request_id(&headers),
+            attempts,
+            kind,
+        })
+    };
+    if let Some(encoding) = content_encoding(&headers) {
+        return Err(refuse(ResponseErrorKind::Encoded { encoding }));
+    }
+    if (300..400).contains(&status) {
+        let location_host = location_host(&headers);
+        return Err(refuse(ResponseErrorKind::Redirect { location_host }));
+    }
     if (200..300).contains(&status) {
-        let unreadable = |reason: String| {
-            SdkError::Response(ResponseError {
-                status,
-                request_id: request_id(&headers),
-                attempts,
-                reason,
-            })
-        };
-        if !json_content_type(&headers) {
-            return Err(unreadable("the content type is not JSON".to_owned()));
-        }
+        // The body decides, whatever its label: an empty one is an output with nothing set.
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
             &body
         };
-        // serde_json's message can quote the offending value; the body may hold tokens, so only
-        // the kind of problem and its place are kept.
-        return serde_json::from_slice(body).map_err(|e| {
-            unreadable(format!(
-                "{:?} error at line {} column {}",
-                e.classify(),
-                e.line(),
-                e.column()
-            ))
-        });
+        return untrusted::from_slice(body, Scrub::default())
+            .map_err(|e| refuse(ResponseErrorKind::Undecodable(e)));
     }
-    let (meta, readable) = error_metadata(status, &headers, &body);
+    let ErrorReply { meta, json } =
+        error.unwrap_or_else(|| error_reply(status, &headers, &body, scrub));
     tracing::debug!(
         status,
         code = meta.code.as_deref(),
         request_id = meta.request_id.as_deref(),
         "service error"
     );
-    let error = match (&meta.code, readable) {
-        (Some(code), _) => {
-            let json: &[u8] = if readable { &body } else { b"{}" };
-            match E::modelled(code, json) {
+    let unhandled = || Unhandled::new(meta.clone());
+    let error = match &meta.code {
+        Some(code) => {
+            let bytes: &[u8] = if json { &body } else { b"{}" };
+            match E::modelled(code, &ErrorBody { bytes, scrub }) {
                 Some(Ok(error)) => error,
-                Some(Err(e)) => E::unhandled(Unhandled::new(meta.clone()).with_source(e)),
-                None => E::unhandled(Unhandled::new(meta.clone())),
+                Some(Err(e)) => E::unhandled(unhandled().with_source(e)),
+                None => E::unhandled(unhandled()),
             }
         }
-        (None, true) => E::unhandled(Unhandled::new(meta.clone())),
-        (None, false) => E::unhandled(Unhandled::new(meta.clone()).with_snippet(&body)),
+        // An error page may echo the request: quote it only when the request held no secret.
+        None if !json && !scrub.holds_secrets() => E::unhandled(unhandled().with_snippet(&body)),
+        None => E::unhandled(unhandled()),
     };
     Err(SdkError::Service(ServiceError {
         error,
@@ -561,33 +636,91 @@ where
     }))
 }
 
-/// The metadata of an error response, and whether its body was a JSON object.
-fn error_metadata(status: u16, headers: &HeaderMap, body: &[u8]) -> (ErrorMetadata, bool) {
-    let json = match json_content_type(headers) {
-        true => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).ok(),
+/// What an error response says about itself, read once: the code from `X-Amzn-ErrorType`
+/// (unless blank) or the body, the message, the request id, all printable and bounded.
+fn error_reply(status: u16, headers: &HeaderMap, body: &[u8], scrub: Scrub<'_>) -> ErrorReply {
+    let fields = match json_content_type(headers) {
+        true => untrusted::from_slice::<ErrorFields>(body, scrub).ok(),
         false => None,
-    };
-    let field = |names: &[&str]| {
-        let json = json.as_ref()?;
-        names
-            .iter()
-            .find_map(|name| json.get(*name)?.as_str())
-            .map(str::to_owned)
     };
     let header_code = headers
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(|code| scrub.text(sanitize_code(code)).into_owned());
+    let json = fields.is_some();
+    let fields = fields.unwrap_or_default();
+    let body_code = [fields.type_, fields.code, fields.code_upper]
+        .into_iter()
+        .flatten()
+        .map(|code| sanitize_code(&code).to_owned())
+        .find(|code| !code.is_empty());
     let code = header_code
-        .or_else(|| field(&["__type", "code", "Code"]))
-        .map(|code| sanitize_code(&code).to_owned());
+        .filter(|code| !code.is_empty())
+        .or(body_code)
+        .map(|code| printable(&code, MAX_CODE_CHARS).into_owned());
     let meta = ErrorMetadata {
-        code: code.filter(|c| !c.is_empty()),
-        message: field(&["message", "Message", "errorMessage"]),
+        code,
+        message: fields
+            .message
+            .or(fields.message_upper)
+            .or(fields.error_message),
         request_id: request_id(headers),
         status: Some(status),
     };
-    (meta, json.is_some())
+    ErrorReply { meta, json }
+}
+
+/// Error codes are identifiers; anything longer is cut.
+const MAX_CODE_CHARS: usize = 128;
+
+/// The members of a JSON error body that say what the error is. Other members are skipped
+/// unread; a member that is not a string counts as absent.
+#[derive(Default)]
+struct ErrorFields {
+    type_: Option<String>,
+    code: Option<String>,
+    code_upper: Option<String>,
+    message: Option<String>,
+    message_upper: Option<String>,
+    error_message: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ErrorFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON error object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorFields, A::Error> {
+                let mut fields = ErrorFields::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "__type" => &mut fields.type_,
+                        "code" => &mut fields.code,
+                        "Code" => &mut fields.code_upper,
+                        "message" => &mut fields.message,
+                        "Message" => &mut fields.message_upper,
+                        "errorMessage" => &mut fields.error_message,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    let value = map.next_value::<crate::wire::TextOrOther>()?.0;
+                    if slot.is_none() {
+                        *slot = value;
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// `aws.protocoltests#FooError:http://internal` -> `FooError`.
@@ -600,17 +733,46 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
     ["x-amzn-requestid", "x-amz-request-id"]
         .iter()
         .find_map(|name| headers.get(*name)?.to_str().ok())
-        .map(str::to_owned)
+        .map(|id| printable(id, MAX_CODE_CHARS).into_owned())
 }
 
-/// JSON or unstated (then the body decides).
+/// JSON, or unstated (then the body decides): `application/json`, `application/x-amz-json-1.x`
+/// or any `+json` type, parameters aside.
 fn json_content_type(headers: &HeaderMap) -> bool {
-    match headers.get(CONTENT_TYPE) {
-        Some(value) => value
-            .to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("json")),
-        None => true,
-    }
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application")
+        && (subtype == "json" || subtype.starts_with("x-amz-json-") || subtype.ends_with("+json"))
+}
+
+/// A `Content-Encoding` other than `identity`: the body is not the bytes to read.
+fn content_encoding(headers: &HeaderMap) -> Option<String> {
+    let encodings: Vec<&str> = headers
+        .get_all(reqwest::header::CONTENT_ENCODING)
+        .iter()
+        .map(|value| value.to_str().unwrap_or("(not text)"))
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+        .collect();
+    (!encodings.is_empty()).then(|| printable(&encodings.join(", "), MAX_CODE_CHARS).into_owned())
+}
+
+/// The host a redirect points to, when it names one.
+fn location_host(headers: &HeaderMap) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let url = reqwest::Url::parse(location).ok()?;
+    url.host_str()
+        .map(|host| printable(host, MAX_CODE_CHARS).into_owned())
 }
 
 /// Uniform in [0, 1) from the OS; without it the backoff is not shortened.
@@ -631,22 +793,28 @@ mod tests {
             .collect()
     }
 
+    fn reply(headers: &HeaderMap, body: &str) -> ErrorReply {
+        error_reply(400, headers, body.as_bytes(), Scrub::error_text(&[]))
+    }
+
     #[test]
     fn error_codes_from_header_or_body() {
         let json = headers(&[
             ("content-type", "application/x-amz-json-1.1"),
             ("x-amzn-requestid", "r-1"),
         ]);
-        let (meta, readable) = error_metadata(
-            400,
+        let ErrorReply {
+            meta,
+            json: readable,
+        } = reply(
             &json,
-            br#"{"__type":"com.amazon#NotAuthorizedException","message":"no"}"#,
+            r#"{"__type":"com.amazon#NotAuthorizedException","message":"no"}"#,
         );
         assert!(readable);
         assert_eq!(meta.code.as_deref(), Some("NotAuthorizedException"));
         assert_eq!(meta.message.as_deref(), Some("no"));
         assert_eq!(meta.request_id.as_deref(), Some("r-1"));
-        let (meta, _) = error_metadata(400, &json, br#"{"code":"Foo:http://x","Message":"m"}"#);
+        let meta = reply(&json, r#"{"code":"Foo:http://x","Message":"m"}"#).meta;
         assert_eq!(
             (meta.code.as_deref(), meta.message.as_deref()),
             (Some("Foo"), Some("m"))
@@ -655,20 +823,90 @@ mod tests {
             ("x-amzn-errortype", "ns#Bar:extra"),
             ("content-type", "text/html"),
         ]);
-        let (meta, readable) = error_metadata(500, &typed, b"<html>");
+        let ErrorReply {
+            meta,
+            json: readable,
+        } = reply(&typed, "<html>");
         assert_eq!(meta.code.as_deref(), Some("Bar"));
         assert!(!readable);
-        let (meta, readable) = error_metadata(500, &headers(&[]), b"");
+        let ErrorReply {
+            meta,
+            json: readable,
+        } = reply(&headers(&[]), "");
         assert_eq!((meta.code, readable), (None, false));
+    }
+
+    #[test]
+    fn blank_error_type_headers_defer_to_the_body() {
+        for blank in ["", "#", "  ", "ns#:x"] {
+            let mut headers = headers(&[("content-type", "application/json")]);
+            headers.insert("x-amzn-errortype", HeaderValue::from_str(blank).unwrap());
+            let meta = reply(&headers, r#"{"__type":"UserNotFoundException"}"#).meta;
+            assert_eq!(
+                meta.code.as_deref(),
+                Some("UserNotFoundException"),
+                "{blank:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_text_is_printable_and_bounded() {
+        let json = headers(&[("content-type", "application/json")]);
+        let long = "E".repeat(10_000);
+        let meta = reply(
+            &json,
+            &format!(r#"{{"__type":"{long}","message":"a\u001b[2Jb\r\nc","x":[0,0,0]}}"#),
+        )
+        .meta;
+        assert_eq!(meta.code.unwrap().chars().count(), MAX_CODE_CHARS + 1);
+        assert_eq!(meta.message.as_deref(), Some(r"a\u{1b}[2Jb\r\nc"));
+        // A member that is not a string is no message.
+        let meta = reply(&json, r#"{"__type":"X","message":{"a":1},"Message":"m"}"#).meta;
+        assert_eq!(meta.message.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn media_types_are_parsed_not_searched() {
+        let is_json = |value: &'static str| json_content_type(&headers(&[("content-type", value)]));
+        assert!(is_json("application/json"));
+        assert!(is_json("application/x-amz-json-1.1; charset=utf-8"));
+        assert!(is_json("Application/Problem+JSON"));
+        assert!(!is_json("text/plain; x=json"));
+        assert!(!is_json("text/json-ish"));
+        assert!(!is_json("application/jsonp"));
+        assert!(json_content_type(&headers(&[])));
+    }
+
+    #[test]
+    fn encodings_and_redirect_hosts() {
+        assert_eq!(content_encoding(&headers(&[])), None);
+        assert_eq!(
+            content_encoding(&headers(&[("content-encoding", "identity")])),
+            None
+        );
+        assert_eq!(
+            content_encoding(&headers(&[("content-encoding", "gzip")])).as_deref(),
+            Some("gzip")
+        );
+        assert_eq!(
+            location_host(&headers(&[("location", "https://evil.example/x")])).as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(location_host(&headers(&[("location", "/relative")])), None);
     }
 
     #[test]
     fn retry_classification() {
         let json = headers(&[("content-type", "application/json")]);
-        let response = |status, body: &str| Attempt::Response {
-            status,
-            headers: json.clone(),
-            body: body.as_bytes().to_vec(),
+        let response = |status, body: &str| {
+            Attempt::Response(Received {
+                status,
+                headers: json.clone(),
+                body: body.as_bytes().to_vec(),
+                error: (status >= 300)
+                    .then(|| error_reply(status, &json, body.as_bytes(), Scrub::default())),
+            })
         };
         assert_eq!(
             retryable(&response(400, r#"{"__type":"ThrottlingException"}"#)),
@@ -686,6 +924,10 @@ mod tests {
         );
         assert_eq!(retryable(&response(404, "")), None);
         assert_eq!(retryable(&response(200, "{}")), None);
+        assert_eq!(
+            retryable(&response(307, r#"{"__type":"ThrottlingException"}"#)),
+            None
+        );
         assert_eq!(
             retryable(&Attempt::TimedOut(Duration::from_secs(1))),
             Some("attempt timed out")

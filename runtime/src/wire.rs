@@ -98,7 +98,71 @@ pub fn deserialize_struct<'de, T: ReadFields, D: Deserializer<'de>>(
             T::finish(builder).map_err(de::Error::custom)
         }
     }
-    deserializer.deserialize_map(StructVisitor(std::marker::PhantomData))
+    // As a struct, not a map: its members live inline, so reading them allocates nothing
+    // beyond the structure itself (`untrusted` charges maps' entries, not these).
+    deserializer.deserialize_struct(T::NAME, &[], StructVisitor(std::marker::PhantomData))
+}
+
+/// The value a required member takes when a response leaves it out: its type's empty value.
+///
+/// The official SDKs do the same: one user attribute without its `Name` should not lose a
+/// whole page of users.
+pub trait Empty {
+    fn empty() -> Self;
+}
+
+/// A required member the response left out: logged, and filled with its empty value.
+pub fn missing<T: Empty>(structure: &'static str, member: &'static str) -> T {
+    tracing::warn!(
+        structure,
+        member,
+        "a required member is missing from the response; using its empty value"
+    );
+    T::empty()
+}
+
+macro_rules! empty_by_default {
+    ($($ty:ty),*) => {
+        $(
+            impl Empty for $ty {
+                fn empty() -> Self {
+                    Default::default()
+                }
+            }
+        )*
+    };
+}
+
+empty_by_default!(String, bool, i32, i64, f32, f64, crate::Document);
+
+impl<T> Empty for Vec<T> {
+    fn empty() -> Self {
+        Vec::new()
+    }
+}
+
+impl<K, V> Empty for HashMap<K, V> {
+    fn empty() -> Self {
+        HashMap::new()
+    }
+}
+
+impl<T: Empty> Empty for Box<T> {
+    fn empty() -> Self {
+        Box::new(T::empty())
+    }
+}
+
+impl Empty for DateTime {
+    fn empty() -> Self {
+        DateTime::from_secs(0)
+    }
+}
+
+impl Empty for Blob {
+    fn empty() -> Self {
+        Blob::new(Vec::new())
+    }
 }
 
 /// Deserializes a string enum through its `From<&str>`, which keeps unknown values.
@@ -242,30 +306,103 @@ where
     }
 }
 
-/// A string, or any other JSON value kept as its JSON text.
-struct LenientString(String);
+/// A string, or `None` for any other JSON value (which is skipped unread).
+pub(crate) struct TextOrOther(pub Option<String>);
 
-impl<'de> Deserialize<'de> for LenientString {
+impl<'de> Deserialize<'de> for TextOrOther {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(LenientString(
-            match serde_json::Value::deserialize(deserializer)? {
-                serde_json::Value::String(text) => text,
-                other => other.to_string(),
-            },
-        ))
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = TextOrOther;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(Some(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(Some(value)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TextOrOther, E> {
+                Ok(TextOrOther(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<TextOrOther, A::Error> {
+                de::IgnoredAny.visit_seq(seq).map(|_| TextOrOther(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<TextOrOther, A::Error> {
+                de::IgnoredAny.visit_map(map).map(|_| TextOrOther(None))
+            }
+        }
+        deserializer.deserialize_any(Text)
     }
 }
 
-/// A map of strings that keeps a value that is not a string as its JSON text: what Cognito sends
-/// JSON-encoded (`"[\"SOFTWARE_TOKEN_MFA\"]"`), emulators sometimes send as JSON.
-#[derive(Debug)]
-pub struct LenientStrings(pub HashMap<String, String>);
+/// One value of a string map: a string, `null` (an absent entry), or a list of strings.
+enum MapValue {
+    Text(String),
+    Absent,
+}
 
-impl<'de> Deserialize<'de> for LenientStrings {
+impl<'de> Deserialize<'de> for MapValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = HashMap::<String, LenientString>::deserialize(deserializer)?;
-        Ok(LenientStrings(
-            map.into_iter().map(|(k, v)| (k, v.0)).collect(),
+        struct Value;
+        impl<'de> Visitor<'de> for Value {
+            type Value = MapValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, null or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MapValue, E> {
+                Ok(MapValue::Text(value.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<MapValue, E> {
+                Ok(MapValue::Text(value))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<MapValue, E> {
+                Ok(MapValue::Absent)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<MapValue, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    items.push(item);
+                }
+                serde_json::to_string(&items)
+                    .map(MapValue::Text)
+                    .map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(Value)
+    }
+}
+
+/// A map of strings as a service sends it. `null` is an absent entry (never the text "null").
+/// A list of strings is kept as its JSON text, the form Cognito gives lists inside its string
+/// maps (`"[\"SOFTWARE_TOKEN_MFA\"]"`), which emulators send as real lists. Any other value
+/// (a number, a boolean, an object) is an error: nothing is coerced in silence.
+#[derive(Debug)]
+pub struct StringMap(pub HashMap<String, String>);
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = HashMap::<String, MapValue>::deserialize(deserializer)?;
+        Ok(StringMap(
+            map.into_iter()
+                .filter_map(|(key, value)| match value {
+                    MapValue::Text(text) => Some((key, text)),
+                    MapValue::Absent => None,
+                })
+                .collect(),
         ))
     }
 }
@@ -304,11 +441,19 @@ mod tests {
     }
 
     #[test]
-    fn string_maps_keep_non_string_values_as_json_text() {
-        let held: LenientStrings =
-            serde_json::from_str(r#"{"A":"plain","B":["SOFTWARE_TOKEN_MFA"],"C":7}"#).unwrap();
+    fn string_maps_drop_nulls_keep_lists_and_refuse_the_rest() {
+        let held: StringMap =
+            serde_json::from_str(r#"{"A":"plain","B":["SOFTWARE_TOKEN_MFA"],"C":null}"#).unwrap();
         assert_eq!(held.0["A"], "plain");
         assert_eq!(held.0["B"], r#"["SOFTWARE_TOKEN_MFA"]"#);
-        assert_eq!(held.0["C"], "7");
+        assert!(!held.0.contains_key("C"));
+        for bad in [
+            r#"{"SRP_B":2}"#,
+            r#"{"A":true}"#,
+            r#"{"A":{}}"#,
+            r#"{"A":[1]}"#,
+        ] {
+            assert!(serde_json::from_str::<StringMap>(bad).is_err(), "{bad}");
+        }
     }
 }

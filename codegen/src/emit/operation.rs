@@ -134,17 +134,19 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
             docs(&summary)
         }
     });
+    imports.runtime("error::ErrorBody");
+    imports.runtime("error::DecodeError");
     let modelled = if errors.is_empty() {
         quote! {
-            fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+            fn modelled(_code: &str, _body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
                 None
             }
         }
     } else {
         quote! {
-            fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+            fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
                 Some(match code {
-                    #(#variants::CODE => serde_json::from_slice(body).map(Self::#variants),)*
+                    #(#variants::CODE => body.read().map(Self::#variants),)*
                     _ => return None,
                 })
             }

@@ -34,8 +34,9 @@ pub fn error_file(service: &Service) -> TokenStream {
         //! The errors the service can return, and the error of an incomplete builder.
         #imports
         pub use #runtime::error::{
-            ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError, ServiceError,
-            TimeoutError, TimeoutKind, Unhandled,
+            ConstructionError, DecodeError, DispatchError, ErrorMetadata, PaginationError,
+            ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind,
+            Unhandled,
         };
         #structures
     }
@@ -92,6 +93,8 @@ pub fn structure(
     };
     let rename_all = serde_attr(serialized(s), quote!(rename_all = "PascalCase"));
     let read_fields = read_fields(service, s, imports);
+    let secrets = secrets_impl(s, imports);
+    let empty = s.fills_missing.then(|| empty_impl(s));
     quote! {
         #doc_attrs
         #[derive(Clone, #derive_debug PartialEq)]
@@ -116,6 +119,61 @@ pub fn structure(
         #error
         #builder
         #read_fields
+        #secrets
+        #empty
+    }
+}
+
+/// `Secrets` for a structure sent in requests: sensitive members give all their text, the rest
+/// only what is sensitive inside them.
+fn secrets_impl(s: &Structure, imports: &mut Imports) -> TokenStream {
+    if !s.wire.sent {
+        return TokenStream::new();
+    }
+    imports.runtime("Secrets");
+    let name = ident(&s.name);
+    let texts: Vec<&Member> = s.members.iter().filter(|m| m.ty.holds_text()).collect();
+    let calls = texts.iter().map(|m| {
+        let field = ident(&m.field);
+        let all = if s.sensitive || m.sensitive {
+            quote!(true)
+        } else {
+            quote!(all)
+        };
+        quote!(self.#field.secrets(#all, found);)
+    });
+    let passes_all = !s.sensitive && texts.iter().any(|m| !m.sensitive);
+    let all = format_ident!("{}all", if passes_all { "" } else { "_" });
+    let found = format_ident!("{}found", if texts.is_empty() { "_" } else { "" });
+    quote! {
+        impl Secrets for #name {
+            fn secrets<'a>(&'a self, #all: bool, #found: &mut Vec<&'a str>) {
+                #(#calls)*
+            }
+        }
+    }
+}
+
+/// The value a response that leaves out a required member of this type gets: required members
+/// empty, optional ones unset.
+fn empty_impl(s: &Structure) -> TokenStream {
+    let name = ident(&s.name);
+    let runtime = ident(super::RUNTIME);
+    let fields = s.members.iter().map(|m| {
+        let field = ident(&m.field);
+        if m.required {
+            quote!(#field: #runtime::wire::Empty::empty(),)
+        } else {
+            quote!(#field: None,)
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        impl #runtime::wire::Empty for #name {
+            fn empty() -> Self {
+                #name { #(#fields)* }
+            }
+        }
     }
 }
 
@@ -171,6 +229,30 @@ fn serde_attr(always: bool, inner: TokenStream) -> TokenStream {
     }
 }
 
+/// The end of reading a received structure: a required member the response left out is
+/// filled with its empty value (and logged) rather than failing the whole response.
+fn lenient_finish(s: &Structure) -> TokenStream {
+    let runtime = ident(super::RUNTIME);
+    let name = ident(&s.name);
+    let label = &s.name;
+    let fields = s.members.iter().map(|m| {
+        let field = ident(&m.field);
+        let value = if m.required {
+            let wire = &m.wire;
+            quote!(builder.#field.unwrap_or_else(|| #runtime::wire::missing(#label, #wire)))
+        } else {
+            quote!(builder.#field)
+        };
+        let value = match (m.boxed, m.required) {
+            (true, true) => quote!(Box::new(#value)),
+            (true, false) => quote!(#value.map(Box::new)),
+            (false, _) => value,
+        };
+        quote!(#field: #value,)
+    });
+    quote!(Ok(#name { #(#fields)* }))
+}
+
 /// `Deserialize` through the runtime's member-by-member reader: a `match` on the wire names
 /// into the builder, far less code than the derive.
 fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
@@ -188,15 +270,22 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
                 let ty = rust_type(service, &m.ty, &s.home, imports);
                 quote!(map.next_value::<Option<#runtime::wire::Wire<#ty>>>()?.map(|value| value.0))
             } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
-                // Lenient: a value that is not a string is kept as its JSON text.
-                quote!(map.next_value::<Option<#runtime::wire::LenientStrings>>()?.map(|map| map.0))
+                quote!(map.next_value::<Option<#runtime::wire::StringMap>>()?.map(|map| map.0))
             } else {
                 quote!(map.next_value()?)
             };
-            quote!(#wire => builder.#field = #read,)
+            // Services and proxies spell an error's message either way.
+            let pattern = match (s.error.is_some(), wire.as_str()) {
+                (true, "message") => quote!("message" | "Message"),
+                (true, "Message") => quote!("Message" | "message"),
+                _ => quote!(#wire),
+            };
+            quote!(#pattern => builder.#field = #read,)
         })
         .collect();
-    let finish = if s.has_required() {
+    let finish = if s.wire.received && s.has_required() {
+        lenient_finish(s)
+    } else if s.has_required() {
         quote!(builder.build())
     } else {
         quote!(Ok(builder.build()))
@@ -507,6 +596,18 @@ pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<_> = e.variants.iter().map(|v| v.value.as_str()).collect();
     let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    imports.runtime("Secrets");
+    // An unknown value, rather than a value the service did not send.
+    let empty = e.fills_missing.then(|| {
+        quote! {
+            #[doc(hidden)]
+            impl wire::Empty for #name {
+                fn empty() -> Self {
+                    Self::from("")
+                }
+            }
+        }
+    });
     let debug = e.sensitive.then(|| {
         let label = &e.name;
         quote! {
@@ -580,6 +681,15 @@ pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
             }
         }
 
+        impl Secrets for #name {
+            fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+                if all {
+                    found.push(self.as_str());
+                }
+            }
+        }
+
         #debug
+        #empty
     }
 }

@@ -2,8 +2,10 @@
 
 //! The `AddUserPoolClientSecret` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -168,6 +170,13 @@ impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
         builder.build()
     }
 }
+impl Secrets for AddUserPoolClientSecretInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.client_secret.secrets(true, found);
+    }
+}
 /// The response from creating a new client secret.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -298,26 +307,26 @@ impl std::error::Error for AddUserPoolClientSecretError {
     }
 }
 impl OperationError for AddUserPoolClientSecretError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InternalServerException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalServerException)
+                    body.read().map(Self::InternalServerException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 AccessDeniedException::CODE => {
-                    serde_json::from_slice(body).map(Self::AccessDeniedException)
+                    body.read().map(Self::AccessDeniedException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 _ => return None,
             },

@@ -3,8 +3,10 @@
 //! The `AdminConfirmSignUp` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -209,7 +211,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
             "Username" => builder.username = map.next_value()?,
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -222,6 +224,13 @@ impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
         builder: AdminConfirmSignUpInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminConfirmSignUpInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.username.secrets(true, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// Represents the response from the server for the request to confirm registration.
@@ -347,46 +356,44 @@ impl std::error::Error for AdminConfirmSignUpError {
     }
 }
 impl OperationError for AdminConfirmSignUpError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyFailedAttemptsException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::TooManyFailedAttemptsException)
+                    body.read().map(Self::TooManyFailedAttemptsException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

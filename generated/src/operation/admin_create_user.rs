@@ -3,8 +3,10 @@
 //! The `AdminCreateUser` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -434,7 +436,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
             }
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -447,6 +449,18 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
         builder: AdminCreateUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminCreateUserInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.username.secrets(true, found);
+        self.user_attributes.secrets(all, found);
+        self.validation_data.secrets(all, found);
+        self.temporary_password.secrets(true, found);
+        self.message_action.secrets(all, found);
+        self.desired_delivery_mediums.secrets(all, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// Represents the response from the server to the request to create the user.
@@ -616,62 +630,59 @@ impl std::error::Error for AdminCreateUserError {
     }
 }
 impl OperationError for AdminCreateUserError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UsernameExistsException::CODE => {
-                    serde_json::from_slice(body).map(Self::UsernameExistsException)
+                    body.read().map(Self::UsernameExistsException)
                 }
                 InvalidPasswordException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                    body.read().map(Self::InvalidPasswordException)
                 }
                 CodeDeliveryFailureException::CODE => {
-                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                    body.read().map(Self::CodeDeliveryFailureException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 PreconditionNotMetException::CODE => {
-                    serde_json::from_slice(body).map(Self::PreconditionNotMetException)
+                    body.read().map(Self::PreconditionNotMetException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 UnsupportedUserStateException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnsupportedUserStateException)
+                    body.read().map(Self::UnsupportedUserStateException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `AdminGetDevice` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -184,6 +186,13 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceInput {
         builder.build()
     }
 }
+impl Secrets for AdminGetDeviceInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.device_key.secrets(all, found);
+        self.user_pool_id.secrets(all, found);
+        self.username.secrets(true, found);
+    }
+}
 /// Gets the device response, as an administrator.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -256,7 +265,14 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceOutput {
     fn finish(
         builder: AdminGetDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AdminGetDeviceOutput {
+            device: builder
+                .device
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AdminGetDeviceOutput",
+                    "Device",
+                )),
+        })
     }
 }
 /// An error of `AdminGetDevice`.
@@ -311,30 +327,29 @@ impl std::error::Error for AdminGetDeviceError {
     }
 }
 impl OperationError for AdminGetDeviceError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
+                    body.read().map(Self::InvalidUserPoolConfigurationException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `AdminGetUser` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, DateTime, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, DateTime, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -159,6 +161,12 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
         builder: AdminGetUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminGetUserInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.username.secrets(true, found);
     }
 }
 /// Represents the response from the server from the request to get the specified user as an
@@ -436,7 +444,22 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
     fn finish(
         builder: AdminGetUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AdminGetUserOutput {
+            username: builder
+                .username
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AdminGetUserOutput",
+                    "Username",
+                )),
+            user_attributes: builder.user_attributes,
+            user_create_date: builder.user_create_date,
+            user_last_modified_date: builder.user_last_modified_date,
+            enabled: builder.enabled,
+            user_status: builder.user_status,
+            mfa_options: builder.mfa_options,
+            preferred_mfa_setting: builder.preferred_mfa_setting,
+            user_mfa_setting_list: builder.user_mfa_setting_list,
+        })
     }
 }
 /// An error of `AdminGetUser`.
@@ -491,29 +514,29 @@ impl std::error::Error for AdminGetUserError {
     }
 }
 impl OperationError for AdminGetUserError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

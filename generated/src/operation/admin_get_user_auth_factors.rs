@@ -2,8 +2,10 @@
 
 //! The `AdminGetUserAuthFactors` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -162,6 +164,12 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
         builder: AdminGetUserAuthFactorsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminGetUserAuthFactorsInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.username.secrets(true, found);
     }
 }
 /// The output of `AdminGetUserAuthFactors`.
@@ -325,7 +333,17 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsOutput {
     fn finish(
         builder: AdminGetUserAuthFactorsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(AdminGetUserAuthFactorsOutput {
+            username: builder
+                .username
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "AdminGetUserAuthFactorsOutput",
+                    "Username",
+                )),
+            preferred_mfa_setting: builder.preferred_mfa_setting,
+            user_mfa_setting_list: builder.user_mfa_setting_list,
+            configured_user_auth_factors: builder.configured_user_auth_factors,
+        })
     }
 }
 /// An error of `AdminGetUserAuthFactors`.
@@ -380,29 +398,29 @@ impl std::error::Error for AdminGetUserAuthFactorsError {
     }
 }
 impl OperationError for AdminGetUserAuthFactorsError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -3,8 +3,10 @@
 //! The `AdminInitiateAuth` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -458,12 +460,12 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
             "AuthFlow" => builder.auth_flow = map.next_value()?,
             "AuthParameters" => {
                 builder.auth_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
@@ -479,6 +481,18 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
         builder: AdminInitiateAuthInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminInitiateAuthInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.auth_flow.secrets(all, found);
+        self.auth_parameters.secrets(true, found);
+        self.client_metadata.secrets(all, found);
+        self.analytics_metadata.secrets(all, found);
+        self.context_data.secrets(all, found);
+        self.session.secrets(true, found);
     }
 }
 /// Initiates the authentication response, as an administrator.
@@ -729,7 +743,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthOutput {
             "Session" => builder.session = map.next_value()?,
             "ChallengeParameters" => {
                 builder.challenge_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AuthenticationResult" => builder.authentication_result = map.next_value()?,
@@ -852,72 +866,65 @@ impl std::error::Error for AdminInitiateAuthError {
     }
 }
 impl OperationError for AdminInitiateAuthError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 UnsupportedOperationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnsupportedOperationException)
+                    body.read().map(Self::UnsupportedOperationException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
+                    body.read().map(Self::InvalidUserPoolConfigurationException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 MfaMethodNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::MfaMethodNotFoundException)
+                    body.read().map(Self::MfaMethodNotFoundException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::FeatureUnavailableInTierException)
+                    body.read().map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

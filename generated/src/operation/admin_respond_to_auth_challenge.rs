@@ -3,8 +3,10 @@
 //! The `AdminRespondToAuthChallenge` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -512,7 +514,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput 
             "ChallengeName" => builder.challenge_name = map.next_value()?,
             "ChallengeResponses" => {
                 builder.challenge_responses = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "Session" => builder.session = map.next_value()?,
@@ -520,7 +522,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput 
             "ContextData" => builder.context_data = map.next_value()?,
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -533,6 +535,18 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput 
         builder: AdminRespondToAuthChallengeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminRespondToAuthChallengeInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.challenge_name.secrets(all, found);
+        self.challenge_responses.secrets(true, found);
+        self.session.secrets(true, found);
+        self.analytics_metadata.secrets(all, found);
+        self.context_data.secrets(all, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// Responds to the authentication challenge, as an administrator.
@@ -771,7 +785,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeOutput
             "Session" => builder.session = map.next_value()?,
             "ChallengeParameters" => {
                 builder.challenge_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AuthenticationResult" => builder.authentication_result = map.next_value()?,
@@ -911,85 +925,73 @@ impl std::error::Error for AdminRespondToAuthChallengeError {
     }
 }
 impl OperationError for AdminRespondToAuthChallengeError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 CodeMismatchException::CODE => {
-                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                    body.read().map(Self::CodeMismatchException)
                 }
-                ExpiredCodeException::CODE => {
-                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
-                }
+                ExpiredCodeException::CODE => body.read().map(Self::ExpiredCodeException),
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 InvalidPasswordException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                    body.read().map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordHistoryPolicyViolationException)
+                    body.read().map(Self::PasswordHistoryPolicyViolationException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
+                    body.read().map(Self::InvalidUserPoolConfigurationException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 MfaMethodNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::MfaMethodNotFoundException)
+                    body.read().map(Self::MfaMethodNotFoundException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
-                AliasExistsException::CODE => {
-                    serde_json::from_slice(body).map(Self::AliasExistsException)
-                }
+                AliasExistsException::CODE => body.read().map(Self::AliasExistsException),
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 SoftwareTokenMfaNotFoundException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::SoftwareTokenMfaNotFoundException)
+                    body.read().map(Self::SoftwareTokenMfaNotFoundException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `AdminSetUserMFAPreference` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -277,6 +279,16 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
         builder.build()
     }
 }
+impl Secrets for AdminSetUserMfaPreferenceInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.sms_mfa_settings.secrets(all, found);
+        self.software_token_mfa_settings.secrets(all, found);
+        self.email_mfa_settings.secrets(all, found);
+        self.web_authn_mfa_settings.secrets(all, found);
+        self.username.secrets(true, found);
+        self.user_pool_id.secrets(all, found);
+    }
+}
 /// The output of `AdminSetUserMFAPreference`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -381,33 +393,32 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `AssociateSoftwareToken` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::Redacted;
-use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -154,6 +156,12 @@ impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
         builder: AssociateSoftwareTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for AssociateSoftwareTokenInput {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.access_token.secrets(true, found);
+        self.session.secrets(true, found);
     }
 }
 /// The output of `AssociateSoftwareToken`.
@@ -323,34 +331,30 @@ impl std::error::Error for AssociateSoftwareTokenError {
     }
 }
 impl OperationError for AssociateSoftwareTokenError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 SoftwareTokenMfaNotFoundException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::SoftwareTokenMfaNotFoundException)
+                    body.read().map(Self::SoftwareTokenMfaNotFoundException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

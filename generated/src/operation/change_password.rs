@@ -2,8 +2,10 @@
 
 //! The `ChangePassword` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -185,6 +187,13 @@ impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
         builder.build()
     }
 }
+impl Secrets for ChangePasswordInput {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.previous_password.secrets(true, found);
+        self.proposed_password.secrets(true, found);
+        self.access_token.secrets(true, found);
+    }
+}
 /// The response from the server to the change password request.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -312,50 +321,46 @@ impl std::error::Error for ChangePasswordError {
     }
 }
 impl OperationError for ChangePasswordError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InvalidPasswordException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                    body.read().map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordHistoryPolicyViolationException)
+                    body.read().map(Self::PasswordHistoryPolicyViolationException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

@@ -2,8 +2,10 @@
 
 //! The `CompleteWebAuthnRegistration` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Document, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -156,6 +158,12 @@ impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput
         builder.build()
     }
 }
+impl Secrets for CompleteWebAuthnRegistrationInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.access_token.secrets(true, found);
+        self.credential.secrets(all, found);
+    }
+}
 /// The output of `CompleteWebAuthnRegistration`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -291,56 +299,48 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
     }
 }
 impl OperationError for CompleteWebAuthnRegistrationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 WebAuthnNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::WebAuthnNotEnabledException)
+                    body.read().map(Self::WebAuthnNotEnabledException)
                 }
                 WebAuthnChallengeNotFoundException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnChallengeNotFoundException)
+                    body.read().map(Self::WebAuthnChallengeNotFoundException)
                 }
                 WebAuthnRelyingPartyMismatchException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnRelyingPartyMismatchException)
+                    body.read().map(Self::WebAuthnRelyingPartyMismatchException)
                 }
                 WebAuthnClientMismatchException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnClientMismatchException)
+                    body.read().map(Self::WebAuthnClientMismatchException)
                 }
                 WebAuthnOriginNotAllowedException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnOriginNotAllowedException)
+                    body.read().map(Self::WebAuthnOriginNotAllowedException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 WebAuthnCredentialNotSupportedException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnCredentialNotSupportedException)
+                    body.read().map(Self::WebAuthnCredentialNotSupportedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

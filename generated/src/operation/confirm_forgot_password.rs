@@ -3,8 +3,10 @@
 //! The `ConfirmForgotPassword` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -341,7 +343,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
             "UserContextData" => builder.user_context_data = map.next_value()?,
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -354,6 +356,18 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
         builder: ConfirmForgotPasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for ConfirmForgotPasswordInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.client_id.secrets(true, found);
+        self.secret_hash.secrets(true, found);
+        self.username.secrets(true, found);
+        self.confirmation_code.secrets(all, found);
+        self.password.secrets(true, found);
+        self.analytics_metadata.secrets(all, found);
+        self.user_context_data.secrets(true, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// The response from the server that results from a user's request to retrieve a forgotten
@@ -506,66 +520,59 @@ impl std::error::Error for ConfirmForgotPasswordError {
     }
 }
 impl OperationError for ConfirmForgotPasswordError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InvalidPasswordException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                    body.read().map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordHistoryPolicyViolationException)
+                    body.read().map(Self::PasswordHistoryPolicyViolationException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 CodeMismatchException::CODE => {
-                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                    body.read().map(Self::CodeMismatchException)
                 }
-                ExpiredCodeException::CODE => {
-                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
-                }
+                ExpiredCodeException::CODE => body.read().map(Self::ExpiredCodeException),
                 TooManyFailedAttemptsException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::TooManyFailedAttemptsException)
+                    body.read().map(Self::TooManyFailedAttemptsException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

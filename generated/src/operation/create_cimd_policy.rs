@@ -2,8 +2,10 @@
 
 //! The `CreateCIMDPolicy` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -234,6 +236,14 @@ impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
         builder.build()
     }
 }
+impl Secrets for CreateCimdPolicyInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.policy_name.secrets(all, found);
+        self.url_patterns.secrets(all, found);
+    }
+}
 /// The output of `CreateCIMDPolicy`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -309,7 +319,14 @@ impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyOutput {
     fn finish(
         builder: CreateCimdPolicyOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(CreateCimdPolicyOutput {
+            cimd_policy: builder
+                .cimd_policy
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "CreateCimdPolicyOutput",
+                    "CIMDPolicy",
+                )),
+        })
     }
 }
 /// An error of `CreateCIMDPolicy`.
@@ -374,37 +391,35 @@ impl std::error::Error for CreateCimdPolicyError {
     }
 }
 impl OperationError for CreateCimdPolicyError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::FeatureUnavailableInTierException)
+                    body.read().map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `CreateManagedLoginBranding` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Document, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -253,6 +255,14 @@ impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
         builder.build()
     }
 }
+impl Secrets for CreateManagedLoginBrandingInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.settings.secrets(all, found);
+        self.assets.secrets(all, found);
+    }
+}
 /// The output of `CreateManagedLoginBranding`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -392,37 +402,35 @@ impl std::error::Error for CreateManagedLoginBrandingError {
     }
 }
 impl OperationError for CreateManagedLoginBrandingError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
                 ManagedLoginBrandingExistsException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ManagedLoginBrandingExistsException)
+                    body.read().map(Self::ManagedLoginBrandingExistsException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

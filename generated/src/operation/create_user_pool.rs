@@ -3,8 +3,10 @@
 //! The `CreateUserPool` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -853,7 +855,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
             "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
             "UserPoolTags" => {
                 builder.user_pool_tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AdminCreateUserConfig" => {
@@ -880,6 +882,38 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
         builder: CreateUserPoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for CreateUserPoolInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.pool_name.secrets(all, found);
+        self.policies.secrets(all, found);
+        self.deletion_protection.secrets(all, found);
+        self.lambda_config.secrets(all, found);
+        self.auto_verified_attributes.secrets(all, found);
+        self.alias_attributes.secrets(all, found);
+        self.username_attributes.secrets(all, found);
+        self.sms_verification_message.secrets(all, found);
+        self.email_verification_message.secrets(all, found);
+        self.email_verification_subject.secrets(all, found);
+        self.verification_message_template.secrets(all, found);
+        self.sms_authentication_message.secrets(all, found);
+        self.mfa_configuration.secrets(all, found);
+        self.user_attribute_update_settings.secrets(all, found);
+        self.device_configuration.secrets(all, found);
+        self.email_configuration.secrets(all, found);
+        self.sms_configuration.secrets(all, found);
+        self.user_pool_tags.secrets(all, found);
+        self.admin_create_user_config.secrets(all, found);
+        self.schema.secrets(all, found);
+        self.user_pool_add_ons.secrets(all, found);
+        self.dcr_configuration.secrets(all, found);
+        self.username_configuration.secrets(all, found);
+        self.account_recovery_setting.secrets(all, found);
+        self.user_pool_tier.secrets(all, found);
+        self.key_configuration.secrets(all, found);
+        self.issuer_configuration.secrets(all, found);
+        self.acr_configuration.secrets(all, found);
     }
 }
 /// Represents the response from the server for the request to create a user pool.
@@ -1025,45 +1059,41 @@ impl std::error::Error for CreateUserPoolError {
     }
 }
 impl OperationError for CreateUserPoolError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 UserPoolTaggingException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserPoolTaggingException)
+                    body.read().map(Self::UserPoolTaggingException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 TierChangeNotAllowedException::CODE => {
-                    serde_json::from_slice(body).map(Self::TierChangeNotAllowedException)
+                    body.read().map(Self::TierChangeNotAllowedException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::FeatureUnavailableInTierException)
+                    body.read().map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

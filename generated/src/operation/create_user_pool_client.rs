@@ -2,8 +2,10 @@
 
 //! The `CreateUserPoolClient` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -923,6 +925,26 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
         builder.build()
     }
 }
+impl Secrets for CreateUserPoolClientInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_name.secrets(all, found);
+        self.client_secret.secrets(true, found);
+        self.token_validity_units.secrets(all, found);
+        self.read_attributes.secrets(all, found);
+        self.write_attributes.secrets(all, found);
+        self.explicit_auth_flows.secrets(all, found);
+        self.supported_identity_providers.secrets(all, found);
+        self.callback_urls.secrets(all, found);
+        self.logout_urls.secrets(all, found);
+        self.default_redirect_uri.secrets(all, found);
+        self.allowed_o_auth_flows.secrets(all, found);
+        self.allowed_o_auth_scopes.secrets(all, found);
+        self.analytics_configuration.secrets(all, found);
+        self.prevent_user_existence_errors.secrets(all, found);
+        self.refresh_token_rotation.secrets(all, found);
+    }
+}
 /// Represents the response from the server to create a user pool client.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1060,39 +1082,38 @@ impl std::error::Error for CreateUserPoolClientError {
     }
 }
 impl OperationError for CreateUserPoolClientError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 ScopeDoesNotExistException::CODE => {
-                    serde_json::from_slice(body).map(Self::ScopeDoesNotExistException)
+                    body.read().map(Self::ScopeDoesNotExistException)
                 }
                 InvalidOAuthFlowException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidOAuthFlowException)
+                    body.read().map(Self::InvalidOAuthFlowException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::FeatureUnavailableInTierException)
+                    body.read().map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `DescribeResourceServer` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -137,6 +139,12 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerInput {
         builder.build()
     }
 }
+impl Secrets for DescribeResourceServerInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.identifier.secrets(all, found);
+    }
+}
 /// The output of `DescribeResourceServer`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -211,7 +219,14 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerOutput {
     fn finish(
         builder: DescribeResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(DescribeResourceServerOutput {
+            resource_server: builder
+                .resource_server
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "DescribeResourceServerOutput",
+                    "ResourceServer",
+                )),
+        })
     }
 }
 /// An error of `DescribeResourceServer`.
@@ -262,26 +277,26 @@ impl std::error::Error for DescribeResourceServerError {
     }
 }
 impl OperationError for DescribeResourceServerError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `DescribeRiskConfiguration` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -152,6 +154,12 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
         builder.build()
     }
 }
+impl Secrets for DescribeRiskConfigurationInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+    }
+}
 /// The output of `DescribeRiskConfiguration`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -232,7 +240,14 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationOutput {
     fn finish(
         builder: DescribeRiskConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(DescribeRiskConfigurationOutput {
+            risk_configuration: builder
+                .risk_configuration
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "DescribeRiskConfigurationOutput",
+                    "RiskConfiguration",
+                )),
+        })
     }
 }
 /// An error of `DescribeRiskConfiguration`.
@@ -287,30 +302,29 @@ impl std::error::Error for DescribeRiskConfigurationError {
     }
 }
 impl OperationError for DescribeRiskConfigurationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 UserPoolAddOnNotEnabledException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::UserPoolAddOnNotEnabledException)
+                    body.read().map(Self::UserPoolAddOnNotEnabledException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -3,8 +3,10 @@
 //! The `GetClientToken` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -218,7 +220,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
             "Scopes" => builder.scopes = map.next_value()?,
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -231,6 +233,14 @@ impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
         builder: GetClientTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for GetClientTokenInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.client_id.secrets(true, found);
+        self.secret.secrets(true, found);
+        self.scopes.secrets(all, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// The output of `GetClientToken`.
@@ -365,30 +375,28 @@ impl std::error::Error for GetClientTokenError {
     }
 }
 impl OperationError for GetClientTokenError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

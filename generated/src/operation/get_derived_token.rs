@@ -2,8 +2,10 @@
 
 //! The `GetDerivedToken` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -425,6 +427,22 @@ impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
         builder.build()
     }
 }
+impl Secrets for GetDerivedTokenInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.client_id.secrets(true, found);
+        self.client_secret.secrets(true, found);
+        self.subject_token.secrets(true, found);
+        self.subject_token_type.secrets(all, found);
+        self.subject_token_provider_name.secrets(all, found);
+        self.actor_token.secrets(true, found);
+        self.actor_token_type.secrets(all, found);
+        self.actor_token_provider_name.secrets(all, found);
+        self.scopes.secrets(all, found);
+        self.audiences.secrets(all, found);
+        self.resources.secrets(all, found);
+        self.requested_token_type.secrets(all, found);
+    }
+}
 /// Represents the response to a token exchange request.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -606,7 +624,28 @@ impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
     fn finish(
         builder: GetDerivedTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(GetDerivedTokenOutput {
+            issued_token: builder
+                .issued_token
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "GetDerivedTokenOutput",
+                    "IssuedToken",
+                )),
+            issued_token_type: builder
+                .issued_token_type
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "GetDerivedTokenOutput",
+                    "IssuedTokenType",
+                )),
+            token_type: builder
+                .token_type
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "GetDerivedTokenOutput",
+                    "TokenType",
+                )),
+            expires_in: builder.expires_in,
+            scopes: builder.scopes,
+        })
     }
 }
 /// An error of `GetDerivedToken`.
@@ -679,43 +718,40 @@ impl std::error::Error for GetDerivedTokenError {
     }
 }
 impl OperationError for GetDerivedTokenError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

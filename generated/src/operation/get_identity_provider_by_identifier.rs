@@ -2,8 +2,10 @@
 
 //! The `GetIdentityProviderByIdentifier` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -134,6 +136,12 @@ impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierIn
         builder.build()
     }
 }
+impl Secrets for GetIdentityProviderByIdentifierInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.idp_identifier.secrets(all, found);
+    }
+}
 /// The output of `GetIdentityProviderByIdentifier`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -209,7 +217,14 @@ impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierOu
     fn finish(
         builder: GetIdentityProviderByIdentifierOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(GetIdentityProviderByIdentifierOutput {
+            identity_provider: builder
+                .identity_provider
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "GetIdentityProviderByIdentifierOutput",
+                    "IdentityProvider",
+                )),
+        })
     }
 }
 /// An error of `GetIdentityProviderByIdentifier`.
@@ -255,23 +270,23 @@ impl std::error::Error for GetIdentityProviderByIdentifierError {
     }
 }
 impl OperationError for GetIdentityProviderByIdentifierError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `GetLogDeliveryConfiguration` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -118,6 +120,11 @@ impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationInput 
         builder: GetLogDeliveryConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for GetLogDeliveryConfigurationInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
     }
 }
 /// The output of `GetLogDeliveryConfiguration`.
@@ -243,23 +250,23 @@ impl std::error::Error for GetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for GetLogDeliveryConfigurationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `GetSigningCertificate` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -123,6 +125,11 @@ impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
         builder.build()
     }
 }
+impl Secrets for GetSigningCertificateInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+    }
+}
 /// Response from Amazon Cognito for a signing certificate request.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -234,20 +241,20 @@ impl std::error::Error for GetSigningCertificateError {
     }
 }
 impl OperationError for GetSigningCertificateError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

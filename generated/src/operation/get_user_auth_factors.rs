@@ -2,8 +2,10 @@
 
 //! The `GetUserAuthFactors` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -134,6 +136,11 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
         builder: GetUserAuthFactorsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for GetUserAuthFactorsInput {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.access_token.secrets(true, found);
     }
 }
 /// The output of `GetUserAuthFactors`.
@@ -297,7 +304,17 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
     fn finish(
         builder: GetUserAuthFactorsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(GetUserAuthFactorsOutput {
+            username: builder
+                .username
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "GetUserAuthFactorsOutput",
+                    "Username",
+                )),
+            preferred_mfa_setting: builder.preferred_mfa_setting,
+            user_mfa_setting_list: builder.user_mfa_setting_list,
+            configured_user_auth_factors: builder.configured_user_auth_factors,
+        })
     }
 }
 /// An error of `GetUserAuthFactors`.
@@ -365,40 +382,37 @@ impl std::error::Error for GetUserAuthFactorsError {
     }
 }
 impl OperationError for GetUserAuthFactorsError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

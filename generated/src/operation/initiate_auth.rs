@@ -3,8 +3,10 @@
 //! The `InitiateAuth` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -435,12 +437,12 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
             "AuthFlow" => builder.auth_flow = map.next_value()?,
             "AuthParameters" => {
                 builder.auth_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "ClientId" => builder.client_id = map.next_value()?,
@@ -457,6 +459,17 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
         builder: InitiateAuthInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for InitiateAuthInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.auth_flow.secrets(all, found);
+        self.auth_parameters.secrets(true, found);
+        self.client_metadata.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.analytics_metadata.secrets(all, found);
+        self.user_context_data.secrets(true, found);
+        self.session.secrets(true, found);
     }
 }
 /// Initiates the authentication response.
@@ -697,7 +710,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
             "Session" => builder.session = map.next_value()?,
             "ChallengeParameters" => {
                 builder.challenge_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AuthenticationResult" => builder.authentication_result = map.next_value()?,
@@ -820,73 +833,64 @@ impl std::error::Error for InitiateAuthError {
     }
 }
 impl OperationError for InitiateAuthError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 UnsupportedOperationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnsupportedOperationException)
+                    body.read().map(Self::UnsupportedOperationException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
+                    body.read().map(Self::InvalidUserPoolConfigurationException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::FeatureUnavailableInTierException)
+                    body.read().map(Self::FeatureUnavailableInTierException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 _ => return None,
             },
         )

@@ -2,8 +2,10 @@
 
 //! The `ListCIMDPolicies` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -156,6 +158,12 @@ impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
         builder.build()
     }
 }
+impl Secrets for ListCimdPoliciesInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.next_token.secrets(all, found);
+    }
+}
 /// The output of `ListCIMDPolicies`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -252,7 +260,15 @@ impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesOutput {
     fn finish(
         builder: ListCimdPoliciesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(ListCimdPoliciesOutput {
+            next_token: builder.next_token,
+            cimd_policies: builder
+                .cimd_policies
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "ListCimdPoliciesOutput",
+                    "CIMDPolicies",
+                )),
+        })
     }
 }
 /// An error of `ListCIMDPolicies`.
@@ -298,23 +314,23 @@ impl std::error::Error for ListCimdPoliciesError {
     }
 }
 impl OperationError for ListCimdPoliciesError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

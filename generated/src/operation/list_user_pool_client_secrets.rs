@@ -2,8 +2,10 @@
 
 //! The `ListUserPoolClientSecrets` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -171,6 +173,13 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
         builder.build()
     }
 }
+impl Secrets for ListUserPoolClientSecretsInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.next_token.secrets(all, found);
+    }
+}
 /// The response containing the list of client secret metadata. This response does not include a
 /// NextToken field as all secrets are returned in a single response.
 #[derive(Clone, Debug, PartialEq)]
@@ -313,23 +322,23 @@ impl std::error::Error for ListUserPoolClientSecretsError {
     }
 }
 impl OperationError for ListUserPoolClientSecretsError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 InternalServerException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalServerException)
+                    body.read().map(Self::InternalServerException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 _ => return None,
             },

@@ -3,8 +3,10 @@
 //! The `RespondToAuthChallenge` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -493,14 +495,14 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
             "Session" => builder.session = map.next_value()?,
             "ChallengeResponses" => {
                 builder.challenge_responses = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
             "UserContextData" => builder.user_context_data = map.next_value()?,
             "ClientMetadata" => {
                 builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -513,6 +515,17 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
         builder: RespondToAuthChallengeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for RespondToAuthChallengeInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.client_id.secrets(true, found);
+        self.challenge_name.secrets(all, found);
+        self.session.secrets(true, found);
+        self.challenge_responses.secrets(true, found);
+        self.analytics_metadata.secrets(all, found);
+        self.user_context_data.secrets(true, found);
+        self.client_metadata.secrets(all, found);
     }
 }
 /// The response to respond to the authentication challenge.
@@ -751,7 +764,7 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeOutput {
             "Session" => builder.session = map.next_value()?,
             "ChallengeParameters" => {
                 builder.challenge_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AuthenticationResult" => builder.authentication_result = map.next_value()?,
@@ -896,88 +909,74 @@ impl std::error::Error for RespondToAuthChallengeError {
     }
 }
 impl OperationError for RespondToAuthChallengeError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 CodeMismatchException::CODE => {
-                    serde_json::from_slice(body).map(Self::CodeMismatchException)
+                    body.read().map(Self::CodeMismatchException)
                 }
-                ExpiredCodeException::CODE => {
-                    serde_json::from_slice(body).map(Self::ExpiredCodeException)
-                }
+                ExpiredCodeException::CODE => body.read().map(Self::ExpiredCodeException),
                 UnexpectedLambdaException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnexpectedLambdaException)
+                    body.read().map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserLambdaValidationException)
+                    body.read().map(Self::UserLambdaValidationException)
                 }
                 InvalidPasswordException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidPasswordException)
+                    body.read().map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordHistoryPolicyViolationException)
+                    body.read().map(Self::PasswordHistoryPolicyViolationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidLambdaResponseException)
+                    body.read().map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
+                    body.read().map(Self::InvalidUserPoolConfigurationException)
                 }
                 MfaMethodNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::MfaMethodNotFoundException)
+                    body.read().map(Self::MfaMethodNotFoundException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotFoundException)
+                    body.read().map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UserNotConfirmedException)
+                    body.read().map(Self::UserNotConfirmedException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
+                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
-                AliasExistsException::CODE => {
-                    serde_json::from_slice(body).map(Self::AliasExistsException)
-                }
+                AliasExistsException::CODE => body.read().map(Self::AliasExistsException),
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 SoftwareTokenMfaNotFoundException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::SoftwareTokenMfaNotFoundException)
+                    body.read().map(Self::SoftwareTokenMfaNotFoundException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

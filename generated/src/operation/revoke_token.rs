@@ -2,8 +2,10 @@
 
 //! The `RevokeToken` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -204,6 +206,14 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
         builder.build()
     }
 }
+impl Secrets for RevokeTokenInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.token.secrets(true, found);
+        self.client_id.secrets(true, found);
+        self.client_secret.secrets(true, found);
+        self.revoke_associated_sessions.secrets(all, found);
+    }
+}
 /// The output of `RevokeToken`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -310,32 +320,30 @@ impl std::error::Error for RevokeTokenError {
     }
 }
 impl OperationError for RevokeTokenError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 UnauthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnauthorizedException)
+                    body.read().map(Self::UnauthorizedException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 UnsupportedOperationException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnsupportedOperationException)
+                    body.read().map(Self::UnsupportedOperationException)
                 }
                 UnsupportedTokenTypeException::CODE => {
-                    serde_json::from_slice(body).map(Self::UnsupportedTokenTypeException)
+                    body.read().map(Self::UnsupportedTokenTypeException)
                 }
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `SetRiskConfiguration` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -287,6 +289,15 @@ impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
         builder.build()
     }
 }
+impl Secrets for SetRiskConfigurationInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.compromised_credentials_risk_configuration.secrets(all, found);
+        self.account_takeover_risk_configuration.secrets(all, found);
+        self.risk_exception_configuration.secrets(all, found);
+    }
+}
 /// The output of `SetRiskConfiguration`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -368,7 +379,14 @@ impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
     fn finish(
         builder: SetRiskConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(SetRiskConfigurationOutput {
+            risk_configuration: builder
+                .risk_configuration
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "SetRiskConfigurationOutput",
+                    "RiskConfiguration",
+                )),
+        })
     }
 }
 /// An error of `SetRiskConfiguration`.
@@ -431,37 +449,35 @@ impl std::error::Error for SetRiskConfigurationError {
     }
 }
 impl OperationError for SetRiskConfigurationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 UserPoolAddOnNotEnabledException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::UserPoolAddOnNotEnabledException)
+                    body.read().map(Self::UserPoolAddOnNotEnabledException)
                 }
                 CodeDeliveryFailureException::CODE => {
-                    serde_json::from_slice(body).map(Self::CodeDeliveryFailureException)
+                    body.read().map(Self::CodeDeliveryFailureException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
+                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

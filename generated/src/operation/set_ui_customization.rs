@@ -2,8 +2,10 @@
 
 //! The `SetUICustomization` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{Blob, BuildError, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{Blob, BuildError, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -209,6 +211,13 @@ impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
         builder.build()
     }
 }
+impl Secrets for SetUiCustomizationInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.client_id.secrets(true, found);
+        self.css.secrets(all, found);
+    }
+}
 /// The output of `SetUICustomization`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -284,7 +293,14 @@ impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationOutput {
     fn finish(
         builder: SetUiCustomizationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(SetUiCustomizationOutput {
+            ui_customization: builder
+                .ui_customization
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "SetUiCustomizationOutput",
+                    "UICustomization",
+                )),
+        })
     }
 }
 /// An error of `SetUICustomization`.
@@ -335,26 +351,26 @@ impl std::error::Error for SetUiCustomizationError {
     }
 }
 impl OperationError for SetUiCustomizationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `StartWebAuthnRegistration` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::{BuildError, Document, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Document, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -128,6 +130,11 @@ impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
         builder.build()
     }
 }
+impl Secrets for StartWebAuthnRegistrationInput {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.access_token.secrets(true, found);
+    }
+}
 /// The output of `StartWebAuthnRegistration`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -205,7 +212,14 @@ impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationOutput {
     fn finish(
         builder: StartWebAuthnRegistrationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(StartWebAuthnRegistrationOutput {
+            credential_creation_options: builder
+                .credential_creation_options
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "StartWebAuthnRegistrationOutput",
+                    "CredentialCreationOptions",
+                )),
+        })
     }
 }
 /// An error of `StartWebAuthnRegistration`.
@@ -275,40 +289,36 @@ impl std::error::Error for StartWebAuthnRegistrationError {
     }
 }
 impl OperationError for StartWebAuthnRegistrationError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
-                ForbiddenException::CODE => {
-                    serde_json::from_slice(body).map(Self::ForbiddenException)
-                }
+                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 LimitExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::LimitExceededException)
+                    body.read().map(Self::LimitExceededException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 WebAuthnNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::WebAuthnNotEnabledException)
+                    body.read().map(Self::WebAuthnNotEnabledException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::PasswordResetRequiredException)
+                    body.read().map(Self::PasswordResetRequiredException)
                 }
                 WebAuthnConfigurationMissingException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::WebAuthnConfigurationMissingException)
+                    body.read().map(Self::WebAuthnConfigurationMissingException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

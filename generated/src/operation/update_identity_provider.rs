@@ -3,8 +3,10 @@
 //! The `UpdateIdentityProvider` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -317,18 +319,18 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
             "ProviderName" => builder.provider_name = map.next_value()?,
             "ProviderDetails" => {
                 builder.provider_details = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "AttributeMapping" => {
                 builder.attribute_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
             "AcrMapping" => {
                 builder.acr_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -341,6 +343,16 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
         builder: UpdateIdentityProviderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for UpdateIdentityProviderInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.provider_name.secrets(all, found);
+        self.provider_details.secrets(all, found);
+        self.attribute_mapping.secrets(all, found);
+        self.idp_identifiers.secrets(all, found);
+        self.acr_mapping.secrets(all, found);
     }
 }
 /// The output of `UpdateIdentityProvider`.
@@ -417,7 +429,14 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
     fn finish(
         builder: UpdateIdentityProviderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UpdateIdentityProviderOutput {
+            identity_provider: builder
+                .identity_provider
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UpdateIdentityProviderOutput",
+                    "IdentityProvider",
+                )),
+        })
     }
 }
 /// An error of `UpdateIdentityProvider`.
@@ -471,31 +490,29 @@ impl std::error::Error for UpdateIdentityProviderError {
     }
 }
 impl OperationError for UpdateIdentityProviderError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 UnsupportedIdentityProviderException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::UnsupportedIdentityProviderException)
+                    body.read().map(Self::UnsupportedIdentityProviderException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `UpdateManagedLoginBranding` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::Document;
-use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{Document, Secrets};
+use cognito_idp_runtime::error::{
+    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -218,6 +220,14 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
         Ok(builder.build())
     }
 }
+impl Secrets for UpdateManagedLoginBrandingInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.managed_login_branding_id.secrets(all, found);
+        self.settings.secrets(all, found);
+        self.assets.secrets(all, found);
+    }
+}
 /// The output of `UpdateManagedLoginBranding`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -347,30 +357,29 @@ impl std::error::Error for UpdateManagedLoginBrandingError {
     }
 }
 impl OperationError for UpdateManagedLoginBrandingError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `UpdateProvisionedLimit` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -148,6 +150,11 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitInput {
         builder.build()
     }
 }
+impl Secrets for UpdateProvisionedLimitInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.limit_definition.secrets(all, found);
+    }
+}
 /// The output of `UpdateProvisionedLimit`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -222,7 +229,14 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitOutput {
     fn finish(
         builder: UpdateProvisionedLimitOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UpdateProvisionedLimitOutput {
+            limit: builder
+                .limit
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UpdateProvisionedLimitOutput",
+                    "Limit",
+                )),
+        })
     }
 }
 /// An error of `UpdateProvisionedLimit`.
@@ -272,26 +286,26 @@ impl std::error::Error for UpdateProvisionedLimitError {
     }
 }
 impl OperationError for UpdateProvisionedLimitError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 ServiceQuotaExceededException::CODE => {
-                    serde_json::from_slice(body).map(Self::ServiceQuotaExceededException)
+                    body.read().map(Self::ServiceQuotaExceededException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -2,8 +2,10 @@
 
 //! The `UpdateResourceServer` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -194,6 +196,14 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
         builder.build()
     }
 }
+impl Secrets for UpdateResourceServerInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+        self.identifier.secrets(all, found);
+        self.name.secrets(all, found);
+        self.scopes.secrets(all, found);
+    }
+}
 /// The output of `UpdateResourceServer`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -268,7 +278,14 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerOutput {
     fn finish(
         builder: UpdateResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(UpdateResourceServerOutput {
+            resource_server: builder
+                .resource_server
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "UpdateResourceServerOutput",
+                    "ResourceServer",
+                )),
+        })
     }
 }
 /// An error of `UpdateResourceServer`.
@@ -319,26 +336,26 @@ impl std::error::Error for UpdateResourceServerError {
     }
 }
 impl OperationError for UpdateResourceServerError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

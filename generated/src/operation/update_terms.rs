@@ -3,8 +3,10 @@
 //! The `UpdateTerms` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::BuildError;
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{BuildError, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -216,7 +218,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
             "Enforcement" => builder.enforcement = map.next_value()?,
             "Links" => {
                 builder.links = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             _ => {
@@ -229,6 +231,16 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
         builder: UpdateTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for UpdateTermsInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.terms_id.secrets(all, found);
+        self.user_pool_id.secrets(all, found);
+        self.terms_name.secrets(all, found);
+        self.terms_source.secrets(all, found);
+        self.enforcement.secrets(all, found);
+        self.links.secrets(all, found);
     }
 }
 /// The output of `UpdateTerms`.
@@ -358,33 +370,30 @@ impl std::error::Error for UpdateTermsError {
     }
 }
 impl OperationError for UpdateTermsError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::ResourceNotFoundException)
+                    body.read().map(Self::ResourceNotFoundException)
                 }
                 ConcurrentModificationException::CODE => {
-                    serde_json::from_slice(body)
-                        .map(Self::ConcurrentModificationException)
+                    body.read().map(Self::ConcurrentModificationException)
                 }
-                TermsExistsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TermsExistsException)
-                }
+                TermsExistsException::CODE => body.read().map(Self::TermsExistsException),
                 InvalidParameterException::CODE => {
-                    serde_json::from_slice(body).map(Self::InvalidParameterException)
+                    body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    serde_json::from_slice(body).map(Self::TooManyRequestsException)
+                    body.read().map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotAuthorizedException)
+                    body.read().map(Self::NotAuthorizedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    serde_json::from_slice(body).map(Self::OperationNotEnabledException)
+                    body.read().map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalErrorException)
+                    body.read().map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::error::printable;
 use crate::srp::SrpError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,15 +36,20 @@ pub enum SignInError {
 impl fmt::Display for SignInError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SignInError::UnknownChallenge(name) => write!(f, "unknown challenge `{name}`"),
-            SignInError::UnsupportedChallenge(what) => write!(f, "unsupported challenge: {what}"),
+            SignInError::UnknownChallenge(name) => {
+                write!(f, "unknown challenge `{}`", printable(name, 128))
+            }
+            SignInError::UnsupportedChallenge(what) => {
+                write!(f, "unsupported challenge: {}", printable(what, 128))
+            }
             SignInError::BadParameter {
                 challenge,
                 parameter,
             } => {
                 write!(
                     f,
-                    "challenge `{challenge}` has a missing or unreadable `{parameter}`"
+                    "challenge `{}` has a missing or unreadable `{parameter}`",
+                    printable(challenge, 128)
                 )
             }
             SignInError::TooManySteps(n) => {

@@ -497,13 +497,21 @@ impl SignIn {
         session: Option<String>,
         available: Vec<String>,
     ) -> Result<Step, SignInError> {
-        if let Some(username) = parameters.get("USERNAME") {
-            self.username = username.clone();
-        }
         let bad = |parameter| SignInError::BadParameter {
             challenge: name.clone(),
             parameter,
         };
+        for key in ["USERNAME", "USER_ID_FOR_SRP"] {
+            if parameters
+                .get(key)
+                .is_some_and(|name| !plausible_name(name))
+            {
+                return Err(bad(key));
+            }
+        }
+        if let Some(username) = parameters.get("USERNAME") {
+            self.username = username.clone();
+        }
         match name.as_str() {
             "PASSWORD_VERIFIER" => {
                 let srp = self.srp.as_ref().ok_or(SignInError::UnexpectedReply(
@@ -672,6 +680,23 @@ impl SignIn {
         let access_token = result.access_token.ok_or(SignInError::UnexpectedReply(
             "tokens without an access token",
         ))?;
+        let tokens = [
+            Some(&access_token),
+            result.id_token.as_ref(),
+            result.refresh_token.as_ref(),
+        ];
+        if tokens
+            .into_iter()
+            .flatten()
+            .any(|token| token.trim().is_empty())
+        {
+            return Err(SignInError::UnexpectedReply("an empty token"));
+        }
+        if result.expires_in.is_some_and(|seconds| seconds <= 0) {
+            return Err(SignInError::UnexpectedReply(
+                "tokens whose lifetime is not positive",
+            ));
+        }
         let mut tokens = Tokens {
             access_token: Zeroizing::new(access_token),
             id_token: result.id_token.map(Zeroizing::new),
@@ -801,4 +826,12 @@ fn json_list(text: &str) -> Option<Vec<String>> {
             plain.then(|| name.to_owned())
         })
         .collect()
+}
+
+/// Whether a user name a challenge hands back can be one: not empty, no control characters, and
+/// not a list (the JSON text a string map keeps for a list an emulator sends).
+fn plausible_name(name: &str) -> bool {
+    !name.trim().is_empty()
+        && !name.chars().any(char::is_control)
+        && serde_json::from_str::<Vec<serde_json::Value>>(name).is_err()
 }

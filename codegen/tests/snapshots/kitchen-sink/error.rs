@@ -3,8 +3,9 @@
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
 pub use cognito_idp_runtime::error::{
-    ConstructionError, DispatchError, ErrorMetadata, ResponseError, SdkError,
-    ServiceError, TimeoutError, TimeoutKind, Unhandled,
+    ConstructionError, DecodeError, DispatchError, ErrorMetadata, PaginationError,
+    ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind,
+    Unhandled,
 };
 /// Not found.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,7 +77,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match key {
-            "message" => builder.message = map.next_value()?,
+            "message" | "Message" => builder.message = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
-use cognito_idp_runtime::{BuildError, UnknownValue, wire};
+use cognito_idp_runtime::{BuildError, Secrets, UnknownValue, wire};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A recursive shape.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,7 +105,23 @@ impl cognito_idp_runtime::wire::ReadFields for TreeNode {
     fn finish(
         builder: TreeNodeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
+        Ok(TreeNode {
+            name: builder
+                .name
+                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                    "TreeNode",
+                    "Name",
+                )),
+            parent: builder.parent.map(Box::new),
+            children: builder.children,
+        })
+    }
+}
+impl Secrets for TreeNode {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.name.secrets(all, found);
+        self.parent.secrets(all, found);
+        self.children.secrets(all, found);
     }
 }
 /// Wholly sensitive.
@@ -190,6 +206,11 @@ impl cognito_idp_runtime::wire::ReadFields for ContextType {
         Ok(builder.build())
     }
 }
+impl Secrets for ContextType {
+    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+        self.ip_address.secrets(true, found);
+    }
+}
 /// An enum.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
@@ -247,5 +268,12 @@ impl Serialize for KindType {
 impl<'de> Deserialize<'de> for KindType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
+    }
+}
+impl Secrets for KindType {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        if all {
+            found.push(self.as_str());
+        }
     }
 }

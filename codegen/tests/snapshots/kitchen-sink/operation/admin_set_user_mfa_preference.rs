@@ -3,8 +3,10 @@
 //! The `AdminSetUserMFAPreference` operation: its input, output and errors.
 use std::collections::HashMap;
 use std::fmt;
-use cognito_idp_runtime::{Blob, BuildError, DateTime, Document, Redacted};
-use cognito_idp_runtime::error::{ConstructionError, OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::{Blob, BuildError, DateTime, Document, Redacted, Secrets};
+use cognito_idp_runtime::error::{
+    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{InternalFault, NotFoundException};
@@ -257,7 +259,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
             "Passwords" => builder.passwords = map.next_value()?,
             "SecretKeys" => {
                 builder.secret_keys = map
-                    .next_value::<Option<cognito_idp_runtime::wire::LenientStrings>>()?
+                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
                     .map(|map| map.0);
             }
             "SecretValues" => builder.secret_values = map.next_value()?,
@@ -273,6 +275,17 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
         builder: AdminSetUserMfaPreferenceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         builder.build()
+    }
+}
+impl Secrets for AdminSetUserMfaPreferenceInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.username.secrets(true, found);
+        self.r#type.secrets(all, found);
+        self.passwords.secrets(true, found);
+        self.secret_keys.secrets(true, found);
+        self.secret_values.secrets(true, found);
+        self.context.secrets(true, found);
+        self.tree.secrets(all, found);
     }
 }
 /// The output of `AdminSetUserMFAPreference`.
@@ -517,15 +530,11 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
-    fn modelled(code: &str, body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
-                NotFoundException::CODE => {
-                    serde_json::from_slice(body).map(Self::NotFoundException)
-                }
-                InternalFault::CODE => {
-                    serde_json::from_slice(body).map(Self::InternalFault)
-                }
+                NotFoundException::CODE => body.read().map(Self::NotFoundException),
+                InternalFault::CODE => body.read().map(Self::InternalFault),
                 _ => return None,
             },
         )

@@ -2,7 +2,10 @@
 
 //! The `GetCSVHeader` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::Secrets;
+use cognito_idp_runtime::error::{
+    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 /// Lists:
@@ -100,6 +103,11 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
         Ok(builder.build())
     }
 }
+impl Secrets for GetCsvHeaderInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.user_pool_id.secrets(all, found);
+    }
+}
 /// The output of `GetCSVHeader`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -171,7 +179,10 @@ impl std::error::Error for GetCsvHeaderError {
     }
 }
 impl OperationError for GetCsvHeaderError {
-    fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(
+        _code: &str,
+        _body: &ErrorBody<'_>,
+    ) -> Option<Result<Self, DecodeError>> {
         None
     }
     fn unhandled(error: Unhandled) -> Self {

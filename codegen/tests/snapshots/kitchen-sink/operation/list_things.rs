@@ -2,7 +2,10 @@
 
 //! The `ListThings` operation: its input, output and errors.
 use std::fmt;
-use cognito_idp_runtime::error::{OperationError, SdkError, Unhandled};
+use cognito_idp_runtime::Secrets;
+use cognito_idp_runtime::error::{
+    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+};
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -109,6 +112,11 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
         builder: ListThingsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for ListThingsInput {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.next_token.secrets(all, found);
     }
 }
 /// The output of `ListThings`.
@@ -219,7 +227,10 @@ impl std::error::Error for ListThingsError {
     }
 }
 impl OperationError for ListThingsError {
-    fn modelled(_code: &str, _body: &[u8]) -> Option<serde_json::Result<Self>> {
+    fn modelled(
+        _code: &str,
+        _body: &ErrorBody<'_>,
+    ) -> Option<Result<Self, DecodeError>> {
         None
     }
     fn unhandled(error: Unhandled) -> Self {
