@@ -46,10 +46,11 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
 
         pub use client::Client;
         pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};
+        pub use #runtime::transport::http_client_builder;
 
         /// Paginated results as streams of pages and of items.
         pub mod paginate {
-            pub use #runtime::paginate::{ItemStream, PageStream};
+            pub use #runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, PageStream};
         }
 
         /// The primitive types of the wire, shared with the runtime.

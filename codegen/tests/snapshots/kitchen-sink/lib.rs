@@ -13,9 +13,10 @@ pub use client::Client;
 pub use cognito_idp_runtime::{
     BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig,
 };
+pub use cognito_idp_runtime::transport::http_client_builder;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {
-    pub use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+    pub use cognito_idp_runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, PageStream};
 }
 /// The primitive types of the wire, shared with the runtime.
 pub mod primitives {
