@@ -160,7 +160,7 @@ async fn echoed_passwords_never_reach_an_error() {
     );
     let unknown_echo = format!(r#"{{"__type":"Weird","message":"{PASSWORD}","Message":"x"}}"#);
     let header_echo = PASSWORD.to_owned();
-    let replies = vec![
+    let replies = [
         response(400, &[("Content-Type", "text/html")], html.as_bytes()),
         json(400, &json_echo),
         json(400, &unknown_echo),
