@@ -12,6 +12,9 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod paginate;
 pub mod profile;
 mod redact;

@@ -99,6 +99,12 @@ pub fn file(service: &Service, crate_name: &str) -> TokenStream {
                 self.handle.config()
             }
 
+            /// The transport, for the crate's tests to call operations with any input.
+            #[cfg(test)]
+            pub(crate) fn handle(&self) -> &Handle {
+                &self.handle
+            }
+
             #(#methods)*
         }
     }

@@ -3,11 +3,13 @@
 //! Redaction: each structure with a sensitive member is filled with a marker there, printed with
 //! `Debug`, and the marker must not appear while its other members do. Wire form: each structure
 //! is read from JSON written with the model's member names and must write back the same JSON.
+//! Responses: every operation is called through the transport against the runtime's response
+//! fuzzer, with samples of its input (sensitive members marked), output and errors.
 
 use proc_macro2::TokenStream;
 
 use super::placeholder::{Fill, Values, json};
-use crate::ir::{Service, Structure, Type};
+use crate::ir::{Operation, Service, Structure, Type};
 
 const SECRET: &str = "SECRET-MARKER";
 
@@ -57,10 +59,29 @@ pub fn file(service: &Service) -> TokenStream {
              assert_eq!(again, value, \"{{name}}\");\n\
          }}\n\
          #[test]\n\
-         fn every_structure_round_trips_through_its_wire_form() {{\n{round_trips}\n}}\n",
+         fn every_structure_round_trips_through_its_wire_form() {{\n{round_trips}\n}}\n\
+         /// Every operation's responses, fuzzed; in a process of its own, to measure memory.\n\
+         #[test]\n\
+         fn responses_to_every_operation_are_fuzzed() {{\n\
+             cognito_idp_runtime::fuzz::run_in_child(\n\
+                 \"tests::responses_to_every_operation_are_fuzzed\",\n\
+                 fuzz_cases,\n\
+                 |config| crate::Client::new(config).handle().clone(),\n\
+             );\n\
+         }}\n\
+         /// Each operation with samples of its input, output and errors, and a call of it.\n\
+         fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {{\n\
+             vec![{fuzz_cases}]\n\
+         }}\n",
         uses = values.use_lines().join("\n"),
         tests = tests.join("\n"),
         round_trips = round_trips.join("\n"),
+        fuzz_cases = service
+            .operations
+            .iter()
+            .map(|op| fuzz_case(service, op))
+            .collect::<Vec<_>>()
+            .join(",\n"),
     );
     source.parse().expect("generated tests are valid tokens")
 }
@@ -107,6 +128,99 @@ fn redaction_test(values: &mut Values<'_>, s: &Structure) -> String {
          }}",
         name = s.name,
     )
+}
+
+/// A fuzzer case: the samples, and a call of the operation with the input sample.
+fn fuzz_case(service: &Service, op: &Operation) -> String {
+    let path = |index: usize| {
+        let s = &service.structures[index];
+        format!("crate::{}::{}", super::module_path(&s.home), s.name)
+    };
+    let mut input: serde_json::Value =
+        serde_json::from_str(&json(service, &Type::Struct(op.input), 0)).expect("samples are JSON");
+    mark_secrets(service, &Type::Struct(op.input), &mut input, false);
+    // Written back in one order whatever serde_json's `preserve_order` (a dev-dependency may
+    // turn it on), so that the output does not depend on how the generator was built.
+    sort_keys(&mut input);
+    let errors: Vec<String> = op
+        .errors
+        .iter()
+        .map(|&index| {
+            let code = &service.structures[index]
+                .error
+                .as_ref()
+                .expect("an error shape")
+                .code;
+            let sample = json(service, &Type::Struct(index), 0);
+            format!("({code:?}, {})", raw_string(&sample))
+        })
+        .collect();
+    let error_enum = format!(
+        "crate::operation::{}::{}Error",
+        op.module,
+        crate::names::pascal_case(&op.name)
+    );
+    format!(
+        "cognito_idp_runtime::fuzz::Case {{\n\
+             operation: {name:?},\n\
+             input: {input},\n\
+             output: {output},\n\
+             errors: &[{errors}],\n\
+             call: |handle, input| Box::pin(async move {{\n\
+                 let input: {input_type} = serde_json::from_str(input).expect(\"the input sample reads\");\n\
+                 let operation = cognito_idp_runtime::transport::Operation {{ name: {name:?}, signed: {signed} }};\n\
+                 cognito_idp_runtime::fuzz::outcome(handle.invoke::<_, {output_type}, {error_enum}>(&operation, &input).await)\n\
+             }}),\n\
+         }}",
+        name = op.name,
+        input = raw_string(&input.to_string()),
+        output = raw_string(&json(service, &Type::Struct(op.output), 0)),
+        errors = errors.join(", "),
+        input_type = path(op.input),
+        output_type = path(op.output),
+        signed = op.signed,
+    )
+}
+
+/// Puts the fuzzer's secret marker in every string a sensitive member holds.
+fn mark_secrets(service: &Service, ty: &Type, value: &mut serde_json::Value, sensitive: bool) {
+    use serde_json::Value;
+    match (ty, value) {
+        (Type::String | Type::Enum(_), Value::String(text)) if sensitive => {
+            *text = SECRET.to_owned();
+        }
+        (Type::List(item), Value::Array(items)) => {
+            for value in items {
+                mark_secrets(service, item, value, sensitive);
+            }
+        }
+        // Keys name the entries (`PASSWORD`); the values are what is secret.
+        (Type::Map(_, item), Value::Object(map)) => {
+            for value in map.values_mut() {
+                mark_secrets(service, item, value, sensitive);
+            }
+        }
+        (Type::Struct(index), Value::Object(map)) => {
+            let s = &service.structures[*index];
+            for m in &s.members {
+                if let Some(v) = map.get_mut(&m.wire) {
+                    mark_secrets(service, &m.ty, v, sensitive || s.sensitive || m.sensitive);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn sort_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.sort_keys();
+            map.values_mut().for_each(sort_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
 }
 
 /// A raw string literal holding `text`.

@@ -50,6 +50,11 @@ impl Client {
     pub fn config(&self) -> &Config {
         self.handle.config()
     }
+    /// The transport, for the crate's tests to call operations with any input.
+    #[cfg(test)]
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
     /// Sets a preference.
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on

@@ -86,3 +86,49 @@ fn every_structure_round_trips_through_its_wire_form() {
     round_trip::<InternalFault>(r#"{}"#);
     round_trip::<GetCsvHeaderOutput>(r#"{}"#);
 }
+/// Every operation's responses, fuzzed; in a process of its own, to measure memory.
+#[test]
+fn responses_to_every_operation_are_fuzzed() {
+    cognito_idp_runtime::fuzz::run_in_child(
+        "tests::responses_to_every_operation_are_fuzzed",
+        fuzz_cases,
+        |config| crate::Client::new(config).handle().clone(),
+    );
+}
+/// Each operation with samples of its input, output and errors, and a call of it.
+fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
+    vec![
+        cognito_idp_runtime::fuzz::Case { operation : "AdminSetUserMFAPreference", input
+        :
+        r#"{"Context":{"IpAddress":"SECRET-MARKER"},"Passwords":["SECRET-MARKER"],"SecretKeys":{"key":"SECRET-MARKER"},"SecretValues":{"SMS_MFA":"SECRET-MARKER"},"Tree":{"Children":[{"Name":"text"}],"Name":"text","Parent":{"Children":[{"Name":"text"}],"Name":"text","Parent":{"Name":"text"}}},"Type":"SMS_MFA","Username":"SECRET-MARKER"}"#,
+        output :
+        r#"{"Count":7,"Total":7,"Ratio":1.5,"Score":1.5,"Enabled":true,"Data":"aGk=","When":1700000000,"Extra":{"any":["json",1]},"Old":"text"}"#,
+        errors : & [("NotFoundException", r#"{"message":"text"}"#), ("InternalFault",
+        r#"{}"#)], call : | handle, input | Box::pin(async move { let input : crate
+        ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput =
+        serde_json::from_str(input).expect("the input sample reads"); let operation =
+        cognito_idp_runtime::transport::Operation { name : "AdminSetUserMFAPreference",
+        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceOutput,
+        crate ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceError
+        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        operation : "GetCSVHeader", input : r#"{"UserPoolId":"text"}"#, output : r#"{}"#,
+        errors : & [], call : | handle, input | Box::pin(async move { let input : crate
+        ::operation::get_csv_header::GetCsvHeaderInput = serde_json::from_str(input)
+        .expect("the input sample reads"); let operation =
+        cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", signed : false
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        ::operation::get_csv_header::GetCsvHeaderOutput, crate
+        ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
+        }), }, cognito_idp_runtime::fuzz::Case { operation : "ListThings", input :
+        r#"{"MaxResults":7,"NextToken":"text"}"#, output :
+        r#"{"Things":[{"Name":"text","Parent":{"Name":"text"},"Children":[{"Name":"text"}]}],"NextToken":"text"}"#,
+        errors : & [], call : | handle, input | Box::pin(async move { let input : crate
+        ::operation::list_things::ListThingsInput = serde_json::from_str(input)
+        .expect("the input sample reads"); let operation =
+        cognito_idp_runtime::transport::Operation { name : "ListThings", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        ::operation::list_things::ListThingsOutput, crate
+        ::operation::list_things::ListThingsError > (& operation, & input). await) }), }
+    ]
+}
