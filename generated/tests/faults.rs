@@ -542,3 +542,17 @@ async fn tracing_names_calls_but_never_secrets() {
         assert!(!log.contains(secret), "{secret} shows in the trace: {log}");
     }
 }
+
+#[tokio::test]
+async fn a_required_member_filled_in_is_traced_by_name() {
+    let page = r#"{"Users":[{"Username":"a","Attributes":[{"Value":"v"}]}]}"#;
+    let stub = Stub::start(vec![json(200, page)]).await;
+    let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
+    let log = Arc::new(Mutex::new(String::new()));
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(Capture(log.clone())));
+    let users = client.list_users().user_pool_id("p").send().await.expect("a lenient read");
+    assert_eq!(users.users.unwrap()[0].attributes.as_ref().unwrap()[0].name, "");
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains(r#"structure="AttributeType""#), "{log}");
+    assert!(log.contains(r#"member="Name""#), "{log}");
+}
