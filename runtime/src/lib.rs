@@ -15,6 +15,7 @@ pub mod error;
 #[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
+pub mod jwt;
 pub mod paginate;
 pub mod profile;
 mod redact;

@@ -1,0 +1,325 @@
+//! Token verification: every check, on tokens signed here with throwaway keys, and the key set's
+//! fetching and rate-limited refetching against a loopback server.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_idp_runtime::jwt::{Checks, Claims, Jwks, TokenUse, Verifier, VerifyError, verify_at};
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use serde_json::{Value, json};
+
+const POOL: &str = "eu-west-1_Test";
+const CLIENT: &str = "app-client";
+const NOW: u64 = 1_800_000_000;
+
+fn key(name: &str) -> RsaKeyPair {
+    let der = std::fs::read(format!(
+        "{}/tests/data/test-rsa-{name}.pk8",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the test key");
+    RsaKeyPair::from_pkcs8(&der).expect("a PKCS#8 RSA key")
+}
+
+/// A key set holding `key` under `kid`.
+fn jwks(entries: &[(&str, &RsaKeyPair)]) -> String {
+    let keys: Vec<Value> = entries
+        .iter()
+        .map(|(kid, key)| {
+            let public: ring::rsa::PublicKeyComponents<Vec<u8>> = key.public().into();
+            json!({
+                "kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
+                "n": URL_SAFE_NO_PAD.encode(&public.n),
+                "e": URL_SAFE_NO_PAD.encode(&public.e),
+            })
+        })
+        .collect();
+    json!({ "keys": keys }).to_string()
+}
+
+fn sign(header: &Value, payload: &Value, key: &RsaKeyPair) -> String {
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .expect("signing works");
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+fn access_claims() -> Value {
+    json!({
+        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+        "sub": "0f1e2d3c", "username": "alice", "client_id": CLIENT, "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin orders/read", "cognito:groups": ["staff"],
+        "iat": NOW - 60, "exp": NOW + 3540,
+    })
+}
+
+fn id_claims() -> Value {
+    json!({
+        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+        "sub": "0f1e2d3c", "cognito:username": "alice", "aud": CLIENT, "token_use": "id",
+        "email": "alice@example.com", "iat": NOW - 60, "exp": NOW + 3540,
+    })
+}
+
+fn with(mut claims: Value, name: &str, value: Value) -> Value {
+    claims[name] = value;
+    claims
+}
+
+fn header(kid: &str) -> Value {
+    json!({ "alg": "RS256", "kid": kid })
+}
+
+fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+#[test]
+fn every_check_names_what_failed() {
+    let a = key("a");
+    let keys = Jwks::parse(jwks(&[("a", &a)]).as_bytes()).unwrap();
+    let checks = Checks::new(POOL, CLIENT);
+    let verify = |token: &str| verify_at(token, &keys, &checks, at(NOW));
+
+    let claims = verify(&sign(&header("a"), &access_claims(), &a)).expect("a good access token");
+    assert_eq!(
+        (claims.username(), claims.sub()),
+        (Some("alice"), Some("0f1e2d3c"))
+    );
+    assert_eq!(claims.expires_at(), Some(at(NOW + 3540)));
+    let claims = verify(&sign(&header("a"), &id_claims(), &a)).expect("a good ID token");
+    assert_eq!(claims.username(), Some("alice"));
+
+    let cases = [
+        (
+            sign(&header("a"), &access_claims(), &key("b")),
+            VerifyError::Signature,
+        ),
+        (
+            sign(&header("b"), &access_claims(), &a),
+            VerifyError::UnknownKey,
+        ),
+        (
+            sign(&json!({"alg":"HS256","kid":"a"}), &access_claims(), &a),
+            VerifyError::Algorithm("HS256".into()),
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "exp", json!(NOW - 61)),
+                &a,
+            ),
+            VerifyError::Expired,
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "iat", json!(NOW + 61)),
+                &a,
+            ),
+            VerifyError::NotYetValid,
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "client_id", json!("other")),
+                &a,
+            ),
+            VerifyError::Client,
+        ),
+        (
+            sign(&header("a"), &with(id_claims(), "aud", json!("other")), &a),
+            VerifyError::Client,
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "token_use", json!("refresh")),
+                &a,
+            ),
+            VerifyError::TokenUse,
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "iss", json!("https://evil.example/x")),
+                &a,
+            ),
+            VerifyError::Issuer,
+        ),
+        (
+            sign(
+                &header("a"),
+                &with(access_claims(), "exp", json!("soon")),
+                &a,
+            ),
+            VerifyError::Malformed("no numeric exp"),
+        ),
+        ("a.b".to_owned(), VerifyError::Malformed("not three parts")),
+        (
+            "!!.e30.AA".to_owned(),
+            VerifyError::Malformed("the header is not base64url JSON"),
+        ),
+    ];
+    for (token, expected) in cases {
+        let refused = verify(&token).unwrap_err();
+        assert_eq!(refused, expected);
+        // No part of the token in the message.
+        let shown = format!("{refused} {refused:?}");
+        for part in token.split('.').filter(|p| p.len() > 8) {
+            assert!(!shown.contains(part), "{shown}");
+        }
+    }
+    // Within the leeway, an expired token still passes; a token altered after signing does not.
+    verify(&sign(
+        &header("a"),
+        &with(access_claims(), "exp", json!(NOW - 30)),
+        &a,
+    ))
+    .expect("leeway");
+    let token = sign(&header("a"), &access_claims(), &a);
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] =
+        URL_SAFE_NO_PAD.encode(with(access_claims(), "username", json!("mallory")).to_string());
+    assert_eq!(verify(&parts.join(".")), Err(VerifyError::Signature));
+}
+
+#[test]
+fn kinds_groups_and_scopes_when_required() {
+    let a = key("a");
+    let keys = Jwks::parse(jwks(&[("a", &a)]).as_bytes()).unwrap();
+    let access = sign(&header("a"), &access_claims(), &a);
+    let id = sign(&header("a"), &id_claims(), &a);
+    let mut checks = Checks::new(POOL, CLIENT);
+    checks.token_use = vec![TokenUse::Access];
+    assert!(verify_at(&access, &keys, &checks, at(NOW)).is_ok());
+    assert_eq!(
+        verify_at(&id, &keys, &checks, at(NOW)),
+        Err(VerifyError::TokenUse)
+    );
+    checks.groups = vec!["admins".into()];
+    assert_eq!(
+        verify_at(&access, &keys, &checks, at(NOW)),
+        Err(VerifyError::Group)
+    );
+    checks.groups.push("staff".into());
+    checks.scopes = vec!["orders/write".into()];
+    assert_eq!(
+        verify_at(&access, &keys, &checks, at(NOW)),
+        Err(VerifyError::Scope)
+    );
+    checks.scopes.push("orders/read".into());
+    assert!(verify_at(&access, &keys, &checks, at(NOW)).is_ok());
+}
+
+#[test]
+fn claims_decode_without_verifying_and_debug_names_only() {
+    let token = sign(&header("a"), &id_claims(), &key("a"));
+    let claims = Claims::decode(&token).unwrap();
+    assert_eq!(claims.client_id(), Some(CLIENT));
+    let debug = format!("{claims:?}");
+    assert!(
+        debug.contains("email") && !debug.contains("alice@example.com"),
+        "{debug}"
+    );
+}
+
+/// Serves `body` as the key set, counting fetches.
+async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/{POOL}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let count = fetches.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            count.fetch_add(1, Ordering::SeqCst);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, fetches)
+}
+
+#[tokio::test]
+async fn the_key_set_is_fetched_once_and_refetched_at_most_once_per_interval() {
+    let a = key("a");
+    let (url, fetches) = jwks_server(jwks(&[("a", &a)])).await;
+    let verifier = Arc::new(
+        Verifier::new(Checks::new(POOL, CLIENT))
+            .unwrap()
+            .with_jwks_url(&url)
+            .unwrap(),
+    );
+    let good = sign(&header("a"), &access_claims(), &a);
+    for _ in 0..5 {
+        verifier.verify_at(&good, at(NOW)).await.expect("verifies");
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "cached");
+
+    // A flood of forged key ids, concurrently: they wait for one fetch, then are refused.
+    let forged: Vec<_> = (0..50)
+        .map(|i| {
+            let verifier = verifier.clone();
+            let token = sign(&header(&format!("forged-{i}")), &access_claims(), &a);
+            tokio::spawn(async move { verifier.verify_at(&token, at(NOW)).await })
+        })
+        .collect();
+    for task in forged {
+        assert_eq!(task.await.unwrap(), Err(VerifyError::UnknownKey));
+    }
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "the first fetch is within the interval"
+    );
+    assert_eq!(verifier.key_set_fetches().await, 1);
+
+    // Past the interval, an unknown key refetches once.
+    let eager = Verifier::new(Checks::new(POOL, CLIENT))
+        .unwrap()
+        .with_jwks_url(&url)
+        .unwrap()
+        .with_refetch_interval(Duration::ZERO);
+    eager.verify_at(&good, at(NOW)).await.unwrap();
+    let unknown = sign(&header("rotated"), &access_claims(), &a);
+    assert_eq!(
+        eager.verify_at(&unknown, at(NOW)).await,
+        Err(VerifyError::UnknownKey)
+    );
+    assert_eq!(eager.key_set_fetches().await, 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_key_set_is_a_typed_error() {
+    let verifier = Verifier::new(Checks::new(POOL, CLIENT))
+        .unwrap()
+        .with_jwks_url("http://127.0.0.1:9/nothing")
+        .unwrap();
+    let token = sign(&header("a"), &access_claims(), &key("a"));
+    assert!(matches!(
+        verifier.verify_at(&token, at(NOW)).await,
+        Err(VerifyError::Jwks(_))
+    ));
+}
