@@ -3,24 +3,31 @@
 //!
 //! ```text
 //! cargo run --example sign_in -- --endpoint URL --pool-id ID --client-id ID --username NAME \
-//!     [--region REGION] [--client-secret SECRET] [--flow srp|password|choice]
+//!     [--region REGION] [--client-secret SECRET] [--flow srp|password|choice] [--store FILE]
 //! ```
 //!
 //! The password is read without echo from the terminal, or as a line from standard input when
-//! that is not a terminal (scripts, tests).
+//! that is not a terminal (scripts, tests). With `--store FILE` the session is kept in `FILE`
+//! (readable by its owner only): a later run refreshes it instead of signing in, and when the
+//! refresh token is spent, signs in again with the device remembered there (no MFA asked).
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
 
-use cognito_idp::sign_in::{Answer, Flow, MfaKind, PromptError, Prompter, Question, SignInConfig};
+use cognito_idp::sign_in::{
+    Answer, Flow, MemoryStore, MfaKind, PromptError, Prompter, Question, Session, SessionOptions,
+    SignInConfig, StoreError, TokenStore, Tokens,
+};
 use cognito_idp::{Client, Config};
 use cognito_idp_runtime::srp::format_timestamp;
 use zeroize::Zeroizing;
 
 const USAGE: &str = "usage: sign_in --endpoint URL --pool-id ID --client-id ID --username NAME \
-                     [--region REGION] [--client-secret SECRET] [--flow srp|password|choice]";
+                     [--region REGION] [--client-secret SECRET] [--flow srp|password|choice] \
+                     [--store FILE]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -48,6 +55,30 @@ async fn run() -> Result<(), String> {
     if let Some(secret) = &args.client_secret {
         sign_in = sign_in.with_client_secret(secret);
     }
+    let store: Arc<dyn TokenStore> = match &args.store {
+        Some(path) => Arc::new(FileStore(path.clone())),
+        None => Arc::new(MemoryStore::default()),
+    };
+    let stored = store.load().map_err(|e| e.to_string())?;
+
+    // A stored session is refreshed rather than signed in again.
+    if let Some(tokens) = &stored {
+        let auth = client.authenticator(sign_in.clone());
+        let session = Session::new(auth, tokens.clone(), store.clone(), SessionOptions::default())
+            .map_err(|e| e.to_string())?;
+        match session.refresh().await {
+            Ok(tokens) => {
+                println!("Refreshed the stored session of {}.", tokens.username);
+                report(&tokens);
+                return Ok(());
+            }
+            Err(e) => eprintln!("The stored session cannot be refreshed ({e}); signing in."),
+        }
+    }
+    // Signing in, with the device a stored session remembered.
+    if let Some(device) = stored.and_then(|t| t.device) {
+        sign_in = sign_in.with_device(device);
+    }
     let mut terminal = Terminal;
     let password = terminal.secret(&format!("Password for {}: ", args.username))?;
     let flow = match args.flow.as_str() {
@@ -56,24 +87,58 @@ async fn run() -> Result<(), String> {
         "choice" => Flow::UserAuth { preferred: None },
         other => return Err(format!("unknown flow `{other}`\n{USAGE}")),
     };
-    let tokens = client
-        .authenticator(sign_in)
+    let auth = client.authenticator(sign_in);
+    let tokens = auth
         .run(flow, &args.username, Some(password), &mut terminal)
         .await
         .map_err(|e| e.to_string())?;
-
     println!("Signed in as {}.", tokens.username);
-    match tokens.expires_in {
-        Some(seconds) => {
-            let expiry = SystemTime::now() + Duration::from_secs(seconds.max(0) as u64);
-            println!("The tokens expire at {} (in {seconds} s).", format_timestamp(expiry));
-        }
-        None => println!("The service did not say when the tokens expire."),
-    }
+    report(&tokens);
+    Session::new(auth, tokens, store, SessionOptions::default()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// When the tokens expire, and the device they remember.
+fn report(tokens: &Tokens) {
+    println!("The tokens expire at {}.", format_timestamp(tokens.expires_at));
     if let Some(device) = &tokens.device {
         println!("This device is remembered as {}.", device.device_key);
     }
-    Ok(())
+    if let Some(outcome) = &tokens.new_device {
+        println!("New device: {outcome:?}.");
+    }
+}
+
+/// The session as JSON in a file only its owner can read.
+struct FileStore(PathBuf);
+
+impl TokenStore for FileStore {
+    fn load(&self) -> Result<Option<Tokens>, StoreError> {
+        match std::fs::read(&self.0) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError(e.into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError(e.into())),
+        }
+    }
+
+    fn save(&self, tokens: &Tokens) -> Result<(), StoreError> {
+        let json = Zeroizing::new(serde_json::to_vec(tokens).map_err(|e| StoreError(e.into()))?);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.0).map_err(|e| StoreError(e.into()))?;
+        file.write_all(&json).map_err(|e| StoreError(e.into()))
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        match std::fs::remove_file(&self.0) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError(e.into())),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -85,6 +150,7 @@ struct Args {
     region: Option<String>,
     client_secret: Option<String>,
     flow: String,
+    store: Option<PathBuf>,
 }
 
 impl Args {
@@ -108,6 +174,7 @@ impl Args {
             region: take("region"),
             client_secret: take("client-secret"),
             flow: take("flow").unwrap_or_else(|| "srp".to_owned()),
+            store: take("store").map(PathBuf::from),
         };
         match values.keys().next() {
             Some(unknown) => Err(format!("unknown option --{unknown}\n{USAGE}")),
@@ -174,6 +241,7 @@ impl Terminal {
                     MfaKind::Sms => "sent by SMS",
                     MfaKind::Email => "sent by email",
                     MfaKind::SoftwareToken => "from your authenticator app",
+                    _ => "",
                 };
                 let to = destination.as_deref().map(|d| format!(" to {d}")).unwrap_or_default();
                 Answer::Code(self.secret(&format!("Code {how}{to}: "))?)
@@ -194,7 +262,12 @@ impl Terminal {
                 eprintln!("Custom challenge with parameters {names:?}.");
                 Answer::Custom(HashMap::from([("ANSWER".to_owned(), self.line("Answer: ")?)]))
             }
-            other => return Err(format!("cannot answer {other:?}")),
+            Question::RememberDevice => {
+                let answer = self.line("Remember this device (skip MFA on it next time)? [y/n] ")?;
+                Answer::RememberDevice(answer.trim().eq_ignore_ascii_case("y"))
+            }
+            Question::EmailForMfa => Answer::Email(self.line("E-mail address for sign-in codes: ")?),
+            other => return Err(format!("cannot answer {other:?} in a terminal")),
         })
     }
 }

@@ -440,7 +440,11 @@ async fn a_device_is_remembered_then_signs_in_with_its_own_proof() {
     peer.issue_device = true;
     let auth = Authenticator::new(&peer, config());
     let first = auth
-        .sign_in("carol", "C4rol!password", &mut Script(vec![]))
+        .sign_in(
+            "carol",
+            "C4rol!password",
+            &mut Script(vec![Answer::RememberDevice(true)]),
+        )
         .await
         .expect("first sign-in");
     assert_eq!(

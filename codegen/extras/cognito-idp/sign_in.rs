@@ -31,18 +31,19 @@
 
 use std::collections::HashMap;
 
-use cognito_idp_runtime::signin::{AuthResult, AuthTransport, Reply, Request, TransportFailure};
+use cognito_idp_runtime::signin::{AuthResult, AuthTransport, Context, Reply, Request, TransportFailure};
 pub use cognito_idp_runtime::signin::{
-    Answer, AuthError, Authenticator, Flow, MfaKind, PromptError, Prompter, Question, SignIn, SignInConfig,
-    SignInError, Step, Tokens,
+    Answer, AuthError, Authenticator, Clock, EncodedDataProvider, Flow, MemoryStore, MfaKind, NewDevice,
+    PromptError, Prompter, Question, Refresh, RememberDevice, Session, SessionError, SessionOptions, SignIn,
+    SignInConfig, SignInError, SignOut, Step, StoreError, TokenStore, Tokens, Zeroizing,
 };
-pub use cognito_idp_runtime::srp::DeviceSecrets;
+pub use cognito_idp_runtime::srp::{DeviceSecrets, SrpError};
 
 use crate::Client;
 use crate::error::SdkError;
 use crate::types::{
     AuthenticationResultType, ChallengeNameType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
-    VerifySoftwareTokenResponseType,
+    UserContextDataType, VerifySoftwareTokenResponseType,
 };
 
 impl Client {
@@ -50,6 +51,17 @@ impl Client {
     pub fn authenticator(&self, config: SignInConfig) -> Authenticator<Client> {
         Authenticator::new(self.clone(), config)
     }
+}
+
+/// `ClientMetadata`, when there is any.
+fn metadata(map: HashMap<String, String>) -> Option<HashMap<String, String>> {
+    (!map.is_empty()).then_some(map)
+}
+
+/// `UserContextData`, when the configuration provides its encoded data.
+fn user_context(context: &mut Context) -> Option<UserContextDataType> {
+    let encoded = context.encoded_data.take()?;
+    Some(UserContextDataType::builder().encoded_data(encoded).build())
 }
 
 /// The reply of any of the four sign-in operations, whose outputs have the same members.
@@ -70,42 +82,47 @@ impl AuthTransport for Client {
     async fn send(&self, pool_id: &str, client_id: &str, request: Request) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
         match request {
-            Request::InitiateAuth { admin: false, auth_flow, parameters } => {
+            Request::InitiateAuth { admin: false, auth_flow, parameters, mut context } => {
                 let output = self
                     .initiate_auth()
                     .auth_flow(auth_flow)
                     .client_id(client_id)
                     .set_auth_parameters(Some(parameters))
+                    .set_user_context_data(user_context(&mut context))
+                    .set_client_metadata(metadata(context.client_metadata))
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::InitiateAuth { admin: true, auth_flow, parameters } => {
+            Request::InitiateAuth { admin: true, auth_flow, parameters, context } => {
                 let output = self
                     .admin_initiate_auth()
                     .user_pool_id(pool_id)
                     .auth_flow(auth_flow)
                     .client_id(client_id)
                     .set_auth_parameters(Some(parameters))
+                    .set_client_metadata(metadata(context.client_metadata))
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::RespondToAuthChallenge { admin: false, challenge_name, responses, session } => {
+            Request::RespondToAuthChallenge { admin: false, challenge_name, responses, session, mut context } => {
                 let output = self
                     .respond_to_auth_challenge()
                     .client_id(client_id)
                     .challenge_name(challenge_name.as_str())
                     .set_challenge_responses(Some(responses))
                     .set_session(session)
+                    .set_user_context_data(user_context(&mut context))
+                    .set_client_metadata(metadata(context.client_metadata))
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::RespondToAuthChallenge { admin: true, challenge_name, responses, session } => {
+            Request::RespondToAuthChallenge { admin: true, challenge_name, responses, session, context } => {
                 let output = self
                     .admin_respond_to_auth_challenge()
                     .user_pool_id(pool_id)
@@ -113,10 +130,38 @@ impl AuthTransport for Client {
                     .challenge_name(challenge_name.as_str())
                     .set_challenge_responses(Some(responses))
                     .set_session(session)
+                    .set_client_metadata(metadata(context.client_metadata))
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
+            }
+            Request::GetTokensFromRefreshToken { refresh_token, client_secret, device_key, client_metadata } => {
+                let output = self
+                    .get_tokens_from_refresh_token()
+                    .refresh_token(refresh_token)
+                    .client_id(client_id)
+                    .set_client_secret(client_secret)
+                    .set_device_key(device_key)
+                    .set_client_metadata(metadata(client_metadata))
+                    .send()
+                    .await
+                    .map_err(|e| failure(operation, e))?;
+                Ok(auth_reply(None, None, None, None, output.authentication_result))
+            }
+            Request::GlobalSignOut { access_token } => {
+                self.global_sign_out().access_token(access_token).send().await.map_err(|e| failure(operation, e))?;
+                Ok(Reply::SignedOut)
+            }
+            Request::RevokeToken { refresh_token, client_secret } => {
+                self.revoke_token()
+                    .token(refresh_token)
+                    .client_id(client_id)
+                    .set_client_secret(client_secret)
+                    .send()
+                    .await
+                    .map_err(|e| failure(operation, e))?;
+                Ok(Reply::SignedOut)
             }
             Request::AssociateSoftwareToken { session } => {
                 let output = self.associate_software_token().set_session(session).send().await.map_err(|e| failure(operation, e))?;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
@@ -117,9 +118,125 @@ pub struct Authenticator<T> {
     config: SignInConfig,
 }
 
+/// How to refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Refresh {
+    /// `REFRESH_TOKEN_AUTH`, switching to `GetTokensFromRefreshToken` for good when the app
+    /// client refuses it (as it does once refresh-token rotation is on).
+    #[default]
+    Auto,
+    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: the refresh token stays the same.
+    RefreshTokenAuth,
+    /// `GetTokensFromRefreshToken`: required with rotation, which replaces the refresh token
+    /// (and invalidates the old one) on every refresh.
+    GetTokensFromRefreshToken,
+}
+
+/// How to sign out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignOut {
+    /// `GlobalSignOut`: every token of the user, on every device, stops working.
+    Global,
+    /// `RevokeToken`: this session's refresh token, and the tokens issued from it.
+    Revoke,
+}
+
 impl<T: AuthTransport> Authenticator<T> {
     pub fn new(transport: T, config: SignInConfig) -> Self {
         Authenticator { transport, config }
+    }
+
+    pub fn config(&self) -> &SignInConfig {
+        &self.config
+    }
+
+    /// New tokens for `tokens`, by `how`: its refresh token, its user's name (for
+    /// `SECRET_HASH`) and its device (`DEVICE_KEY`). The result keeps the refresh token when the
+    /// service issues none, and the device. `Refresh::Auto` is resolved to what was used.
+    pub async fn refresh(&self, tokens: &Tokens, how: &mut Refresh) -> Result<Tokens, AuthError> {
+        let refresh_token =
+            tokens
+                .refresh_token
+                .clone()
+                .ok_or(AuthError::SignIn(SignInError::UnexpectedReply(
+                    "no refresh token to refresh with",
+                )))?;
+        let mut config = self.config.clone();
+        config.device = tokens.device.clone();
+        let auth = Quiet {
+            auth: self,
+            config: &config,
+        };
+        let rotate = |refresh_token| Flow::GetTokensFromRefreshToken { refresh_token };
+        let result = match *how {
+            Refresh::GetTokensFromRefreshToken => {
+                auth.run_quietly(rotate(refresh_token.clone()), &tokens.username)
+                    .await
+            }
+            Refresh::RefreshTokenAuth | Refresh::Auto => {
+                let flow = Flow::RefreshToken {
+                    refresh_token: refresh_token.clone(),
+                };
+                match auth.run_quietly(flow, &tokens.username).await {
+                    Err(e) if *how == Refresh::Auto && refuses_refresh_token_auth(&e) => {
+                        tracing::debug!(
+                            "REFRESH_TOKEN_AUTH refused; using GetTokensFromRefreshToken"
+                        );
+                        *how = Refresh::GetTokensFromRefreshToken;
+                        auth.run_quietly(rotate(refresh_token.clone()), &tokens.username)
+                            .await
+                    }
+                    Ok(fresh) => {
+                        if *how == Refresh::Auto {
+                            *how = Refresh::RefreshTokenAuth;
+                        }
+                        Ok(fresh)
+                    }
+                    other => other,
+                }
+            }
+        };
+        let mut fresh = result?;
+        if fresh.refresh_token.is_none() {
+            fresh.refresh_token = Some(refresh_token);
+        }
+        if fresh.device.is_none() {
+            fresh.device = tokens.device.clone();
+        }
+        Ok(fresh)
+    }
+
+    /// Ends the session of `tokens`: everywhere (`GlobalSignOut`, with the access token) or just
+    /// this one (`RevokeToken`, with the refresh token).
+    pub async fn sign_out(&self, tokens: &Tokens, how: SignOut) -> Result<(), AuthError> {
+        let request = match how {
+            SignOut::Global => Request::GlobalSignOut {
+                access_token: tokens.access_token.to_string(),
+            },
+            SignOut::Revoke => Request::RevokeToken {
+                refresh_token: tokens
+                    .refresh_token
+                    .as_ref()
+                    .ok_or(AuthError::SignIn(SignInError::UnexpectedReply(
+                        "no refresh token to revoke",
+                    )))?
+                    .to_string(),
+                client_secret: self.config.client_secret.as_ref().map(|s| s.to_string()),
+            },
+        };
+        match self
+            .transport
+            .send(&self.config.pool_id, &self.config.client_id, request)
+            .await
+        {
+            Ok(Reply::SignedOut) => Ok(()),
+            Ok(_) => Err(AuthError::SignIn(SignInError::UnexpectedReply(
+                "expected a sign-out",
+            ))),
+            Err(failure) => Err(AuthError::Transport(failure)),
+        }
     }
 
     /// `USER_SRP_AUTH` with `password`, through whatever challenges follow.
@@ -146,7 +263,19 @@ impl<T: AuthTransport> Authenticator<T> {
         password: Option<Zeroizing<String>>,
         prompter: &mut impl Prompter,
     ) -> Result<Tokens, AuthError> {
-        let mut machine = SignIn::new(self.config.clone(), flow, username, password);
+        self.run_with(&self.config, flow, username, password, prompter)
+            .await
+    }
+
+    async fn run_with(
+        &self,
+        config: &SignInConfig,
+        flow: Flow,
+        username: &str,
+        password: Option<Zeroizing<String>>,
+        prompter: &mut impl Prompter,
+    ) -> Result<Tokens, AuthError> {
+        let mut machine = SignIn::new(config.clone(), flow, username, password);
         let mut step = machine.start()?;
         loop {
             step = match step {
@@ -161,18 +290,20 @@ impl<T: AuthTransport> Authenticator<T> {
                 Step::Send(request) => {
                     let sent = self
                         .transport
-                        .send(&self.config.pool_id, &self.config.client_id, request)
+                        .send(&config.pool_id, &config.client_id, request)
                         .await;
                     match sent {
-                        Ok(reply) => machine.receive(reply)?,
+                        Ok(reply) => machine.receive_at(reply, SystemTime::now())?,
                         Err(failure) => {
-                            let code = failure.code.as_deref().unwrap_or_default();
-                            match machine.retry_without_device(code, failure.message.as_deref())? {
-                                Some(restart) => {
+                            let code = failure.code.as_deref().unwrap_or("(no code)");
+                            let message = failure.message.as_deref();
+                            match machine.failed(failure.operation, code, message)? {
+                                Some(next) => {
                                     tracing::debug!(
-                                        "the remembered device is unknown; signing in without it"
+                                        operation = failure.operation,
+                                        "a failure the sign-in goes on from"
                                     );
-                                    restart
+                                    next
                                 }
                                 None => return Err(AuthError::Transport(failure)),
                             }
@@ -181,5 +312,51 @@ impl<T: AuthTransport> Authenticator<T> {
                 }
             };
         }
+    }
+}
+
+/// An authenticator running flows that ask nothing (refreshes) with another configuration.
+struct Quiet<'a, T> {
+    auth: &'a Authenticator<T>,
+    config: &'a SignInConfig,
+}
+
+impl<T: AuthTransport> Quiet<'_, T> {
+    /// A question ends the flow.
+    async fn run_quietly(&self, flow: Flow, username: &str) -> Result<Tokens, AuthError> {
+        self.auth
+            .run_with(self.config, flow, username, None, &mut NoQuestions)
+            .await
+    }
+}
+
+/// Whether a refresh failed because the app client does not allow `REFRESH_TOKEN_AUTH` (as
+/// when refresh-token rotation is on), rather than because the token is bad.
+fn refuses_refresh_token_auth(error: &AuthError) -> bool {
+    let AuthError::Transport(failure) = error else {
+        return false;
+    };
+    let message = failure
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        failure.code.as_deref(),
+        Some("InvalidParameterException" | "NotAuthorizedException")
+    ) && (message.contains("rotation")
+        || message.contains("gettokensfromrefreshtoken")
+        || message.contains("flow not enabled")
+        || message.contains("flow is not enabled"))
+}
+
+/// The prompter of flows that must not ask anything.
+struct NoQuestions;
+
+impl Prompter for NoQuestions {
+    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
+        Err(PromptError(format!(
+            "a refresh asked a question ({question:?})"
+        )))
     }
 }

@@ -29,6 +29,9 @@ pub enum SignInError {
     UnexpectedReply(&'static str),
     /// The SRP computation refused the challenge.
     Srp(SrpError),
+    /// `MFA_SETUP` offers only SMS, which needs a verified phone number on the user first
+    /// (`UpdateUserAttributes`, then `VerifyUserAttribute`).
+    PhoneNumberRequired,
     /// The machine has already finished or failed.
     Finished,
 }
@@ -63,6 +66,9 @@ impl fmt::Display for SignInError {
             }
             SignInError::UnexpectedReply(what) => write!(f, "unexpected reply: {what}"),
             SignInError::Srp(e) => write!(f, "SRP: {e}"),
+            SignInError::PhoneNumberRequired => f.write_str(
+                "MFA setup offers only SMS: the user needs a verified phone number first",
+            ),
             SignInError::Finished => f.write_str("the sign-in has already ended"),
         }
     }

@@ -2,19 +2,24 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
 use super::error::SignInError;
-use super::message::{Answer, AuthResult, MfaKind, Question, Reply, Request, Tokens};
+use super::message::{
+    Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
+};
 use crate::redact::Redacted;
 use crate::srp::{DeviceSecrets, SrpSession, secret_hash};
 
 /// Replies accepted before giving up; real sign-ins take at most about eight.
 const MAX_STEPS: usize = 24;
 
-/// How to sign in (the `AuthFlow`).
+/// How to sign in (the `AuthFlow`), or to refresh.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Flow {
     /// `USER_SRP_AUTH`: the password never leaves the client.
     UserSrp,
@@ -24,6 +29,9 @@ pub enum Flow {
     AdminUserPassword,
     /// `REFRESH_TOKEN_AUTH`: new tokens for a refresh token.
     RefreshToken { refresh_token: Zeroizing<String> },
+    /// `GetTokensFromRefreshToken`: new tokens for a refresh token, and a new refresh token when
+    /// the app client rotates them (which `REFRESH_TOKEN_AUTH` then refuses).
+    GetTokensFromRefreshToken { refresh_token: Zeroizing<String> },
     /// `CUSTOM_AUTH`, optionally starting with SRP (`CHALLENGE_NAME=SRP_A`).
     CustomAuth { srp: bool },
     /// `USER_AUTH` (choice-based), optionally with a `PREFERRED_CHALLENGE` such as `PASSWORD`,
@@ -39,6 +47,8 @@ impl Flow {
             Flow::UserPassword => ("USER_PASSWORD_AUTH", false),
             Flow::AdminUserPassword => ("ADMIN_USER_PASSWORD_AUTH", true),
             Flow::RefreshToken { .. } => ("REFRESH_TOKEN_AUTH", false),
+            // Not an `AuthFlow`: an operation of its own.
+            Flow::GetTokensFromRefreshToken { .. } => ("GetTokensFromRefreshToken", false),
             Flow::CustomAuth { .. } => ("CUSTOM_AUTH", false),
             Flow::UserAuth { .. } => ("USER_AUTH", false),
         }
@@ -54,7 +64,9 @@ impl Flow {
             Flow::UserAuth { preferred } => {
                 matches!(preferred.as_deref(), Some("PASSWORD" | "PASSWORD_SRP"))
             }
-            Flow::RefreshToken { .. } | Flow::CustomAuth { srp: false } => false,
+            Flow::RefreshToken { .. }
+            | Flow::GetTokensFromRefreshToken { .. }
+            | Flow::CustomAuth { srp: false } => false,
         }
     }
 }
@@ -63,6 +75,7 @@ impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Flow::RefreshToken { .. } => f.write_str("RefreshToken"),
+            Flow::GetTokensFromRefreshToken { .. } => f.write_str("GetTokensFromRefreshToken"),
             Flow::CustomAuth { srp } => f.debug_struct("CustomAuth").field("srp", srp).finish(),
             Flow::UserAuth { preferred } => f
                 .debug_struct("UserAuth")
@@ -73,8 +86,25 @@ impl fmt::Debug for Flow {
     }
 }
 
+/// Gives `UserContextData.EncodedData` for a request naming this user: the device fingerprint
+/// of Cognito's threat protection, which the platform's script collects.
+pub type EncodedDataProvider = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Whether to remember a new device when the pool leaves it to the user
+/// (`DeviceOnlyRememberedOnUserPrompt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RememberDevice {
+    /// Ask through the prompter ([`Question::RememberDevice`]).
+    #[default]
+    Ask,
+    Always,
+    Never,
+}
+
 /// What stays the same across sign-ins to one app client.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct SignInConfig {
     /// `<region>_<name>`: SRP needs the name part.
     pub pool_id: String,
@@ -85,6 +115,12 @@ pub struct SignInConfig {
     pub device: Option<DeviceSecrets>,
     /// The name `ConfirmDevice` gives a newly remembered device.
     pub device_name: String,
+    /// Whether to remember a new device when the pool lets the user choose.
+    pub remember_device: RememberDevice,
+    /// `ClientMetadata` of every sign-in request, for the pool's Lambda triggers.
+    pub client_metadata: HashMap<String, String>,
+    /// `UserContextData.EncodedData` of every sign-in request, for threat protection.
+    pub encoded_data: Option<EncodedDataProvider>,
 }
 
 impl SignInConfig {
@@ -95,7 +131,28 @@ impl SignInConfig {
             client_secret: None,
             device: None,
             device_name: concat!("cognito-idp-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+            remember_device: RememberDevice::default(),
+            client_metadata: HashMap::new(),
+            encoded_data: None,
         }
+    }
+
+    pub fn with_remember_device(mut self, choice: RememberDevice) -> Self {
+        self.remember_device = choice;
+        self
+    }
+
+    pub fn with_client_metadata(mut self, metadata: HashMap<String, String>) -> Self {
+        self.client_metadata = metadata;
+        self
+    }
+
+    pub fn with_encoded_data(
+        mut self,
+        provider: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.encoded_data = Some(Arc::new(provider));
+        self
     }
 
     pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
@@ -122,6 +179,12 @@ impl fmt::Debug for SignInConfig {
             .field("client_secret", &Redacted::option(&self.client_secret))
             .field("device", &self.device)
             .field("device_name", &self.device_name)
+            .field("remember_device", &self.remember_device)
+            .field(
+                "client_metadata",
+                &self.client_metadata.keys().collect::<Vec<_>>(),
+            )
+            .field("encoded_data", &self.encoded_data.is_some())
             .finish()
     }
 }
@@ -150,8 +213,6 @@ pub struct SignIn {
     device_srp: Option<SrpSession>,
     state: State,
     replies: usize,
-    /// Tokens held back while a new device is confirmed.
-    pending_tokens: Option<Tokens>,
 }
 
 /// Where the conversation is.
@@ -168,13 +229,14 @@ enum State {
     Ended,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Auth,
     Associate,
     Verify,
-    Confirm,
-    Remember,
+    /// The tokens, held back while their new device is confirmed.
+    Confirm(Box<Tokens>),
+    /// The tokens, held back while their new device is remembered.
+    Remember(Box<Tokens>),
 }
 
 /// The question asked, with what answering it needs.
@@ -190,6 +252,10 @@ enum Pending {
     SoftwareTokenSetup,
     Custom,
     SelectChallenge(Vec<String>),
+    /// Whether to remember the new device of these tokens.
+    RememberDevice(Box<Tokens>),
+    WebAuthn,
+    EmailForMfa,
 }
 
 impl SignIn {
@@ -211,7 +277,6 @@ impl SignIn {
             device_srp: None,
             state: State::Start,
             replies: 0,
-            pending_tokens: None,
         }
     }
 
@@ -233,6 +298,15 @@ impl SignIn {
                 None,
             ));
         }
+        if let Flow::GetTokensFromRefreshToken { refresh_token } = &self.flow {
+            let request = Request::GetTokensFromRefreshToken {
+                refresh_token: refresh_token.to_string(),
+                client_secret: self.config.client_secret.as_ref().map(|s| s.to_string()),
+                device_key: self.config.device.as_ref().map(|d| d.device_key.clone()),
+                client_metadata: self.config.client_metadata.clone(),
+            };
+            return Ok(self.send(Expect::Auth, request));
+        }
         let (auth_flow, admin) = self.flow.wire();
         let mut parameters = HashMap::new();
         if !matches!(self.flow, Flow::RefreshToken { .. }) {
@@ -248,6 +322,7 @@ impl SignIn {
             Flow::RefreshToken { refresh_token } => {
                 parameters.insert("REFRESH_TOKEN".to_owned(), refresh_token.to_string());
             }
+            Flow::GetTokensFromRefreshToken { .. } => unreachable!("sent above"),
             Flow::CustomAuth { srp: true } => {
                 parameters.insert("CHALLENGE_NAME".to_owned(), "SRP_A".to_owned());
                 parameters.insert("SRP_A".to_owned(), self.new_srp()?);
@@ -273,18 +348,26 @@ impl SignIn {
             parameters.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
         }
         self.add_secret_hash(&mut parameters);
+        let context = self.context(admin);
         Ok(self.send(
             Expect::Auth,
             Request::InitiateAuth {
                 admin,
                 auth_flow,
                 parameters,
+                context,
             },
         ))
     }
 
-    /// Feeds the reply to the last [`Step::Send`].
+    /// Feeds the reply to the last [`Step::Send`], received now.
     pub fn receive(&mut self, reply: Reply) -> Result<Step, SignInError> {
+        self.receive_at(reply, SystemTime::now())
+    }
+
+    /// Feeds the reply to the last [`Step::Send`], received at `now` (which dates the tokens'
+    /// expiry when they do not state it).
+    pub fn receive_at(&mut self, reply: Reply, now: SystemTime) -> Result<Step, SignInError> {
         let State::Waiting(expect) = std::mem::replace(&mut self.state, State::Ended) else {
             return Err(SignInError::Finished);
         };
@@ -302,7 +385,7 @@ impl SignIn {
                     available,
                 },
             ) => self.challenge(name, parameters, session, available),
-            (Expect::Auth, Reply::Authenticated(result)) => self.authenticated(result),
+            (Expect::Auth, Reply::Authenticated(result)) => self.authenticated(result, now),
             (
                 Expect::Associate,
                 Reply::SoftwareTokenAssociated {
@@ -326,43 +409,39 @@ impl SignIn {
                 Ok(self.respond("MFA_SETUP".to_owned(), responses, session))
             }
             (
-                Expect::Confirm,
+                Expect::Confirm(mut tokens),
                 Reply::DeviceConfirmed {
                     user_confirmation_necessary,
                 },
             ) => {
-                let tokens = self
-                    .pending_tokens
-                    .take()
-                    .ok_or(SignInError::UnexpectedReply("no tokens to finish"))?;
-                if user_confirmation_necessary {
-                    let device_key = tokens
-                        .device
-                        .as_ref()
-                        .map(|d| d.device_key.clone())
-                        .unwrap_or_default();
-                    let request = Request::RememberDevice {
-                        access_token: tokens.access_token.to_string(),
-                        device_key,
-                    };
-                    self.pending_tokens = Some(tokens);
-                    return Ok(self.send(Expect::Remember, request));
+                if !user_confirmation_necessary {
+                    tokens.new_device = Some(NewDevice::Remembered);
+                    return Ok(Step::Done(*tokens));
                 }
-                Ok(Step::Done(tokens))
+                match self.config.remember_device {
+                    RememberDevice::Always => Ok(self.remember(tokens)),
+                    RememberDevice::Never => {
+                        tokens.new_device = Some(NewDevice::NotRemembered);
+                        Ok(Step::Done(*tokens))
+                    }
+                    RememberDevice::Ask => Ok(self.ask(
+                        Pending::RememberDevice(tokens),
+                        Question::RememberDevice,
+                        String::new(),
+                        None,
+                    )),
+                }
             }
-            (Expect::Remember, Reply::DeviceRemembered) => {
-                let tokens = self
-                    .pending_tokens
-                    .take()
-                    .ok_or(SignInError::UnexpectedReply("no tokens to finish"))?;
-                Ok(Step::Done(tokens))
+            (Expect::Remember(mut tokens), Reply::DeviceRemembered) => {
+                tokens.new_device = Some(NewDevice::Remembered);
+                Ok(Step::Done(*tokens))
             }
             (expect, _) => Err(SignInError::UnexpectedReply(match expect {
                 Expect::Auth => "expected a challenge or tokens",
                 Expect::Associate => "expected AssociateSoftwareToken's secret",
                 Expect::Verify => "expected VerifySoftwareToken's result",
-                Expect::Confirm => "expected ConfirmDevice's result",
-                Expect::Remember => "expected UpdateDeviceStatus's result",
+                Expect::Confirm(_) => "expected ConfirmDevice's result",
+                Expect::Remember(_) => "expected UpdateDeviceStatus's result",
             })),
         }
     }
@@ -455,6 +534,25 @@ impl SignIn {
                 }
                 self.choose_challenge(choice, challenge, session)
             }
+            (Pending::RememberDevice(tokens), Answer::RememberDevice(true)) => {
+                Ok(self.remember(tokens))
+            }
+            (Pending::RememberDevice(mut tokens), Answer::RememberDevice(false)) => {
+                tokens.new_device = Some(NewDevice::NotRemembered);
+                Ok(Step::Done(*tokens))
+            }
+            (Pending::WebAuthn, Answer::WebAuthn { credential }) => {
+                let mut responses = self.responses();
+                responses.insert("CREDENTIAL".to_owned(), credential.to_string());
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(challenge, responses, session))
+            }
+            (Pending::EmailForMfa, Answer::Email(address)) => {
+                let mut responses = self.responses();
+                responses.insert("EMAIL".to_owned(), address);
+                self.add_secret_hash(&mut responses);
+                Ok(self.respond(challenge, responses, session))
+            }
             (pending, _) => Err(SignInError::WrongAnswer {
                 expected: match pending {
                     Pending::PasswordToStart | Pending::PasswordForChoice(_) => "Answer::Password",
@@ -463,19 +561,47 @@ impl SignIn {
                     Pending::SelectMfa(_) | Pending::SelectChallenge(_) => "Answer::Choice",
                     Pending::SoftwareTokenSetup => "Answer::SoftwareToken",
                     Pending::Custom => "Answer::Custom",
+                    Pending::RememberDevice(_) => "Answer::RememberDevice",
+                    Pending::WebAuthn => "Answer::WebAuthn",
+                    Pending::EmailForMfa => "Answer::Email",
                 },
             }),
         }
     }
 
-    /// Called with a service error: when it says the remembered device is unknown, the device is
-    /// dropped and the sign-in starts over without it (the returned step). Otherwise `None`: the
-    /// error ends the sign-in.
-    pub fn retry_without_device(
+    /// Called when the last request failed. A failure to confirm or remember a new device is not
+    /// the sign-in's: it ends with the tokens, saying what failed ([`NewDevice::Failed`]). A
+    /// service error saying the remembered device is unknown drops the device and starts over
+    /// without it. Either way the returned step goes on; `None`: the failure ends the sign-in.
+    pub fn failed(
         &mut self,
+        operation: &'static str,
         code: &str,
         message: Option<&str>,
     ) -> Result<Option<Step>, SignInError> {
+        let reason = || match message {
+            Some(message) => format!("{code}: {message}"),
+            None => code.to_owned(),
+        };
+        match std::mem::replace(&mut self.state, State::Ended) {
+            State::Waiting(Expect::Confirm(mut tokens)) => {
+                // Never confirmed: its secrets are of no use.
+                tokens.device = self.config.device.clone();
+                tokens.new_device = Some(NewDevice::Failed {
+                    operation,
+                    reason: reason(),
+                });
+                return Ok(Some(Step::Done(*tokens)));
+            }
+            State::Waiting(Expect::Remember(mut tokens)) => {
+                tokens.new_device = Some(NewDevice::Failed {
+                    operation,
+                    reason: reason(),
+                });
+                return Ok(Some(Step::Done(*tokens)));
+            }
+            _ => {}
+        }
         let about_device = message.is_some_and(|m| m.to_ascii_lowercase().contains("device"));
         if self.config.device.is_none() || code != "ResourceNotFoundException" || !about_device {
             self.state = State::Ended;
@@ -619,15 +745,21 @@ impl SignIn {
                     .get("MFAS_CAN_SETUP")
                     .and_then(|t| json_list(t))
                     .ok_or_else(|| bad("MFAS_CAN_SETUP"))?;
-                if !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
-                    return Err(SignInError::UnsupportedChallenge(format!(
+                let offers = |kind: &str| options.iter().any(|o| o == kind);
+                if offers("SOFTWARE_TOKEN_MFA") {
+                    Ok(self.send(
+                        Expect::Associate,
+                        Request::AssociateSoftwareToken { session },
+                    ))
+                } else if offers("EMAIL_OTP") {
+                    Ok(self.ask(Pending::EmailForMfa, Question::EmailForMfa, name, session))
+                } else if offers("SMS_MFA") {
+                    Err(SignInError::PhoneNumberRequired)
+                } else {
+                    Err(SignInError::UnsupportedChallenge(format!(
                         "MFA_SETUP offering {options:?}"
-                    )));
+                    )))
                 }
-                Ok(self.send(
-                    Expect::Associate,
-                    Request::AssociateSoftwareToken { session },
-                ))
             }
             "CUSTOM_CHALLENGE" => {
                 let question = Question::Custom { parameters };
@@ -639,7 +771,16 @@ impl SignIn {
                 };
                 Ok(self.ask(Pending::SelectChallenge(available), question, name, session))
             }
-            "WEB_AUTHN" => Err(SignInError::UnsupportedChallenge(name)),
+            "WEB_AUTHN" => {
+                let options = parameters
+                    .get("CREDENTIAL_REQUEST_OPTIONS")
+                    .filter(|o| serde_json::from_str::<serde_json::Value>(o).is_ok())
+                    .ok_or_else(|| bad("CREDENTIAL_REQUEST_OPTIONS"))?;
+                let question = Question::WebAuthn {
+                    credential_request_options: options.clone(),
+                };
+                Ok(self.ask(Pending::WebAuthn, question, name, session))
+            }
             _ => Err(SignInError::UnknownChallenge(name)),
         }
     }
@@ -667,7 +808,7 @@ impl SignIn {
             "PASSWORD_SRP" => {
                 responses.insert("SRP_A".to_owned(), self.new_srp()?);
             }
-            "EMAIL_OTP" | "SMS_OTP" => {}
+            "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN" => {}
             _ => return Err(SignInError::UnsupportedChallenge(choice)),
         }
         responses.insert("ANSWER".to_owned(), choice);
@@ -676,10 +817,17 @@ impl SignIn {
     }
 
     /// Tokens: done, unless Cognito issued a device to remember first.
-    fn authenticated(&mut self, result: AuthResult) -> Result<Step, SignInError> {
-        let access_token = result.access_token.ok_or(SignInError::UnexpectedReply(
-            "tokens without an access token",
-        ))?;
+    fn authenticated(
+        &mut self,
+        mut result: AuthResult,
+        now: SystemTime,
+    ) -> Result<Step, SignInError> {
+        let access_token = result
+            .access_token
+            .take()
+            .ok_or(SignInError::UnexpectedReply(
+                "tokens without an access token",
+            ))?;
         let tokens = [
             Some(&access_token),
             result.id_token.as_ref(),
@@ -697,16 +845,10 @@ impl SignIn {
                 "tokens whose lifetime is not positive",
             ));
         }
-        let mut tokens = Tokens {
-            access_token: Zeroizing::new(access_token),
-            id_token: result.id_token.map(Zeroizing::new),
-            refresh_token: result.refresh_token.map(Zeroizing::new),
-            expires_in: result.expires_in,
-            token_type: result.token_type,
-            username: self.username.clone(),
-            device: self.config.device.clone(),
-        };
-        let Some((device_key, device_group_key)) = result.new_device else {
+        let new_device = result.new_device.clone();
+        let mut tokens = Tokens::from_result(access_token, result, self.username.clone(), now);
+        tokens.device = self.config.device.clone();
+        let Some((device_key, device_group_key)) = new_device else {
             self.state = State::Ended;
             return Ok(Step::Done(tokens));
         };
@@ -718,8 +860,33 @@ impl SignIn {
             device_name: self.config.device_name.clone(),
             verifier,
         };
-        self.pending_tokens = Some(tokens);
-        Ok(self.send(Expect::Confirm, request))
+        Ok(self.send(Expect::Confirm(Box::new(tokens)), request))
+    }
+
+    /// `UpdateDeviceStatus` to remembered for the new device of `tokens`.
+    fn remember(&mut self, tokens: Box<Tokens>) -> Step {
+        let device_key = tokens
+            .device
+            .as_ref()
+            .map(|d| d.device_key.clone())
+            .unwrap_or_default();
+        let request = Request::RememberDevice {
+            access_token: tokens.access_token.to_string(),
+            device_key,
+        };
+        self.send(Expect::Remember(tokens), request)
+    }
+
+    /// The configured metadata and context data of a sign-in request.
+    fn context(&self, admin: bool) -> Context {
+        let encoded_data = match (&self.config.encoded_data, admin) {
+            (Some(provider), false) => provider(&self.username),
+            _ => None,
+        };
+        Context {
+            client_metadata: self.config.client_metadata.clone(),
+            encoded_data,
+        }
     }
 
     fn send(&mut self, expect: Expect, request: Request) -> Step {
@@ -734,6 +901,7 @@ impl SignIn {
         session: Option<String>,
     ) -> Step {
         let (_, admin) = self.flow.wire();
+        let context = self.context(admin);
         self.send(
             Expect::Auth,
             Request::RespondToAuthChallenge {
@@ -741,6 +909,7 @@ impl SignIn {
                 challenge_name,
                 responses,
                 session,
+                context,
             },
         )
     }

@@ -2,11 +2,34 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::redact::Redacted;
 use crate::srp::{DeviceSecrets, DeviceVerifier};
+
+/// What every sign-in request carries besides its parameters, when configured.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// `ClientMetadata`, for the pool's Lambda triggers.
+    pub client_metadata: HashMap<String, String>,
+    /// `UserContextData.EncodedData`, for threat protection (not sent by the admin operations,
+    /// which take the request's context in another form).
+    pub encoded_data: Option<String>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&str> = self.client_metadata.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        f.debug_struct("Context")
+            .field("client_metadata", &keys)
+            .field("encoded_data", &Redacted::option(&self.encoded_data))
+            .finish()
+    }
+}
 
 /// A request for the caller to send. Parameter maps are exactly what goes on the wire.
 #[derive(Clone, PartialEq, Eq)]
@@ -16,6 +39,7 @@ pub enum Request {
         admin: bool,
         auth_flow: &'static str,
         parameters: HashMap<String, String>,
+        context: Context,
     },
     /// `RespondToAuthChallenge`, or `AdminRespondToAuthChallenge` when `admin`.
     RespondToAuthChallenge {
@@ -23,6 +47,23 @@ pub enum Request {
         challenge_name: String,
         responses: HashMap<String, String>,
         session: Option<String>,
+        context: Context,
+    },
+    /// `GetTokensFromRefreshToken`: new tokens, and a new refresh token when the app client
+    /// rotates them (the old one then stops working).
+    GetTokensFromRefreshToken {
+        refresh_token: String,
+        /// The app client's secret itself: this operation takes it instead of `SECRET_HASH`.
+        client_secret: Option<String>,
+        device_key: Option<String>,
+        client_metadata: HashMap<String, String>,
+    },
+    /// `GlobalSignOut`: every token of the user stops working.
+    GlobalSignOut { access_token: String },
+    /// `RevokeToken`: this refresh token, and the tokens issued from it, stop working.
+    RevokeToken {
+        refresh_token: String,
+        client_secret: Option<String>,
     },
     /// `AssociateSoftwareToken` during `MFA_SETUP`.
     AssociateSoftwareToken { session: Option<String> },
@@ -56,6 +97,9 @@ impl Request {
             Request::RespondToAuthChallenge { admin: true, .. } => "AdminRespondToAuthChallenge",
             Request::AssociateSoftwareToken { .. } => "AssociateSoftwareToken",
             Request::VerifySoftwareToken { .. } => "VerifySoftwareToken",
+            Request::GetTokensFromRefreshToken { .. } => "GetTokensFromRefreshToken",
+            Request::GlobalSignOut { .. } => "GlobalSignOut",
+            Request::RevokeToken { .. } => "RevokeToken",
             Request::ConfirmDevice { .. } => "ConfirmDevice",
             Request::RememberDevice { .. } => "UpdateDeviceStatus",
         }
@@ -75,19 +119,33 @@ impl fmt::Debug for Request {
             Request::InitiateAuth {
                 auth_flow,
                 parameters,
+                context,
                 ..
             } => out
                 .field("auth_flow", auth_flow)
-                .field("parameters", &keys(parameters)),
+                .field("parameters", &keys(parameters))
+                .field("context", context),
             Request::RespondToAuthChallenge {
                 challenge_name,
                 responses,
                 session,
+                context,
                 ..
             } => out
                 .field("challenge_name", challenge_name)
                 .field("responses", &keys(responses))
-                .field("session", &Redacted::option(session)),
+                .field("session", &Redacted::option(session))
+                .field("context", context),
+            Request::GetTokensFromRefreshToken {
+                device_key,
+                client_metadata,
+                ..
+            } => out
+                .field("refresh_token", &Redacted)
+                .field("device_key", device_key)
+                .field("client_metadata", &keys(client_metadata)),
+            Request::GlobalSignOut { .. } => out.field("access_token", &Redacted),
+            Request::RevokeToken { .. } => out.field("refresh_token", &Redacted),
             Request::AssociateSoftwareToken { session } => {
                 out.field("session", &Redacted::option(session))
             }
@@ -131,6 +189,8 @@ pub enum Reply {
     DeviceConfirmed { user_confirmation_necessary: bool },
     /// `UpdateDeviceStatus`.
     DeviceRemembered,
+    /// `GlobalSignOut` or `RevokeToken`.
+    SignedOut,
 }
 
 impl fmt::Debug for Reply {
@@ -160,6 +220,7 @@ impl fmt::Debug for Reply {
                 .field("user_confirmation_necessary", user_confirmation_necessary)
                 .finish(),
             Reply::DeviceRemembered => f.write_str("DeviceRemembered"),
+            Reply::SignedOut => f.write_str("SignedOut"),
         }
     }
 }
@@ -189,8 +250,12 @@ impl fmt::Debug for AuthResult {
     }
 }
 
-/// The end of a sign-in: the tokens, and the secrets of a device remembered on the way, which
-/// the caller should store to skip MFA next time.
+/// The end of a sign-in or a refresh: the tokens, who they belong to and until when, and the
+/// secrets of a device remembered on the way, which the caller should store to skip MFA next
+/// time. Serializable, to keep a session between runs (see `TokenStore`); `Debug` shows no
+/// secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Tokens {
     pub access_token: Zeroizing<String>,
     pub id_token: Option<Zeroizing<String>>,
@@ -198,9 +263,52 @@ pub struct Tokens {
     pub refresh_token: Option<Zeroizing<String>>,
     pub expires_in: Option<i32>,
     pub token_type: Option<String>,
-    /// The user's name as Cognito knows it (for a later `SECRET_HASH`).
+    /// The user's name as Cognito knows it, from the access token's `username` claim, whatever
+    /// alias was typed: what a later `SECRET_HASH` is computed over.
     pub username: String,
+    /// The user's unchanging id (`sub`), when the access token states it.
+    pub sub: Option<String>,
+    /// When the access token expires: its `exp`, or the receipt time plus `ExpiresIn`.
+    pub expires_at: SystemTime,
     pub device: Option<DeviceSecrets>,
+    /// What became of a device Cognito issued during this sign-in.
+    #[serde(skip)]
+    pub new_device: Option<NewDevice>,
+}
+
+impl Tokens {
+    /// Tokens read from `result`, received at `now`; `username` is the name the conversation
+    /// used, kept when the access token does not state one.
+    pub(crate) fn from_result(
+        access_token: String,
+        result: AuthResult,
+        username: String,
+        now: SystemTime,
+    ) -> Tokens {
+        let claims = crate::jwt::Claims::decode(&access_token).ok();
+        let claims = claims.as_ref();
+        let lifetime = result
+            .expires_in
+            .map(|s| Duration::from_secs(s.max(0) as u64))
+            .unwrap_or_default();
+        Tokens {
+            username: claims
+                .and_then(|c| c.username())
+                .map(str::to_owned)
+                .unwrap_or(username),
+            sub: claims.and_then(|c| c.sub()).map(str::to_owned),
+            expires_at: claims
+                .and_then(|c| c.expires_at())
+                .unwrap_or(now + lifetime),
+            access_token: Zeroizing::new(access_token),
+            id_token: result.id_token.map(Zeroizing::new),
+            refresh_token: result.refresh_token.map(Zeroizing::new),
+            expires_in: result.expires_in,
+            token_type: result.token_type,
+            device: None,
+            new_device: None,
+        }
+    }
 }
 
 impl fmt::Debug for Tokens {
@@ -212,13 +320,35 @@ impl fmt::Debug for Tokens {
             .field("expires_in", &self.expires_in)
             .field("token_type", &self.token_type)
             .field("username", &self.username)
+            .field("sub", &self.sub)
+            .field("expires_at", &self.expires_at)
             .field("device", &self.device)
+            .field("new_device", &self.new_device)
             .finish()
     }
 }
 
+/// What became of a device Cognito issued during a sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NewDevice {
+    /// Confirmed, and remembered (by the pool, or at the user's word): its secrets are in
+    /// [`Tokens::device`].
+    Remembered,
+    /// Confirmed but not remembered: the user or the configuration said no. Its secrets are in
+    /// [`Tokens::device`]; the device is tracked, but skips no MFA.
+    NotRemembered,
+    /// Confirming or remembering it failed. The sign-in succeeded all the same; the device is
+    /// not in [`Tokens::device`] when it was not confirmed.
+    Failed {
+        operation: &'static str,
+        reason: String,
+    },
+}
+
 /// Which kind of one-time code a challenge wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MfaKind {
     /// `SMS_MFA`, or `SMS_OTP` in choice-based sign-in.
     Sms,
@@ -250,6 +380,15 @@ pub enum Question {
     SelectChallenge { available: Vec<String> },
     /// The chosen challenge needs the password, and none was given.
     Password,
+    /// The pool lets the user decide whether to remember this device (skipping MFA on it next
+    /// time): answer [`Answer::RememberDevice`].
+    RememberDevice,
+    /// `WEB_AUTHN`: run the platform's passkey ceremony (`navigator.credentials.get`) with these
+    /// options (JSON) and answer [`Answer::WebAuthn`] with the credential it returns.
+    WebAuthn { credential_request_options: String },
+    /// `MFA_SETUP` by e-mail: the address to send codes to ([`Answer::Email`]); a code challenge
+    /// follows.
+    EmailForMfa,
 }
 
 impl fmt::Debug for Question {
@@ -284,12 +423,16 @@ impl fmt::Debug for Question {
                 .field("available", available)
                 .finish(),
             Question::Password => f.write_str("Password"),
+            Question::RememberDevice => f.write_str("RememberDevice"),
+            Question::WebAuthn { .. } => f.debug_struct("WebAuthn").finish_non_exhaustive(),
+            Question::EmailForMfa => f.write_str("EmailForMfa"),
         }
     }
 }
 
 /// The user's answer to a [`Question`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Answer {
     NewPassword {
         password: Zeroizing<String>,
@@ -306,6 +449,14 @@ pub enum Answer {
     /// The challenge responses of a custom challenge (usually `ANSWER`).
     Custom(HashMap<String, String>),
     Password(Zeroizing<String>),
+    /// Whether to remember this device.
+    RememberDevice(bool),
+    /// The passkey credential (the JSON of a `PublicKeyCredential`).
+    WebAuthn {
+        credential: Zeroizing<String>,
+    },
+    /// The e-mail address to set up MFA with.
+    Email(String),
 }
 
 impl fmt::Debug for Answer {
@@ -333,6 +484,9 @@ impl fmt::Debug for Answer {
                 f.debug_tuple("Custom").field(&keys).finish()
             }
             Answer::Password(_) => f.write_str("Password(*** Sensitive Data Redacted ***)"),
+            Answer::RememberDevice(yes) => f.debug_tuple("RememberDevice").field(yes).finish(),
+            Answer::WebAuthn { .. } => f.write_str("WebAuthn(*** Sensitive Data Redacted ***)"),
+            Answer::Email(_) => f.write_str("Email(*** Sensitive Data Redacted ***)"),
         }
     }
 }

@@ -4,19 +4,28 @@
 //! [`SignIn`] is a state machine that does no I/O. It says what to send next ([`Step::Send`]),
 //! what to ask the user ([`Step::Ask`]), or hands over the tokens ([`Step::Done`]); the caller
 //! does the sending and asking and feeds the answers back. [`Authenticator`] drives it over any
-//! [`AuthTransport`], such as the generated client.
+//! [`AuthTransport`], such as the generated client, and refreshes and signs out too; a
+//! [`Session`] keeps the tokens valid and persisted.
 
 mod driver;
 mod error;
 mod machine;
 mod message;
+mod session;
 
 pub use driver::{
-    AuthError, AuthTransport, Authenticator, PromptError, Prompter, TransportFailure,
+    AuthError, AuthTransport, Authenticator, PromptError, Prompter, Refresh, SignOut,
+    TransportFailure,
 };
 pub use error::SignInError;
-pub use machine::{Flow, SignIn, SignInConfig, Step};
-pub use message::{Answer, AuthResult, MfaKind, Question, Reply, Request, Tokens};
+pub use machine::{EncodedDataProvider, Flow, RememberDevice, SignIn, SignInConfig, Step};
+pub use message::{
+    Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
+};
+pub use session::{
+    Clock, MemoryStore, Session, SessionError, SessionOptions, StoreError, TokenStore,
+};
+pub use zeroize::Zeroizing;
 
 #[cfg(test)]
 mod tests;

@@ -63,6 +63,7 @@ fn initiate(request: Request) -> (bool, &'static str, HashMap<String, String>) {
             admin,
             auth_flow,
             parameters,
+            ..
         } => (admin, auth_flow, parameters),
         other => panic!("expected InitiateAuth, got {other:?}"),
     }
@@ -75,6 +76,7 @@ fn respond(request: Request) -> (bool, String, HashMap<String, String>, Option<S
             challenge_name,
             responses,
             session,
+            ..
         } => (admin, challenge_name, responses, session),
         other => panic!("expected RespondToAuthChallenge, got {other:?}"),
     }
@@ -679,10 +681,18 @@ fn mfa_setup_associates_and_verifies_a_software_token() {
         &[("MFAS_CAN_SETUP", r#"["EMAIL_OTP"]"#)],
         "s",
     ));
-    assert!(matches!(
-        only_email,
-        Err(SignInError::UnsupportedChallenge(_))
+    assert!(
+        matches!(only_email, Ok(Step::Ask(Question::EmailForMfa))),
+        "{only_email:?}"
+    );
+    let mut sms = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
+    sms.start().unwrap();
+    let only_sms = sms.receive(challenge(
+        "MFA_SETUP",
+        &[("MFAS_CAN_SETUP", r#"["SMS_MFA"]"#)],
+        "s",
     ));
+    assert!(matches!(only_sms, Err(SignInError::PhoneNumberRequired)));
 }
 
 #[test]
@@ -762,13 +772,17 @@ fn a_new_device_is_confirmed_and_remembered() {
     );
     assert!(device_name.starts_with("cognito-idp-runtime/"));
     assert!(!verifier.password_verifier.is_empty() && !verifier.salt.is_empty());
-    let request = sent(
-        machine
-            .receive(Reply::DeviceConfirmed {
-                user_confirmation_necessary: true,
-            })
-            .unwrap(),
+    // The pool leaves it to the user, who is asked.
+    let asked = machine
+        .receive(Reply::DeviceConfirmed {
+            user_confirmation_necessary: true,
+        })
+        .unwrap();
+    assert!(
+        matches!(asked, Step::Ask(Question::RememberDevice)),
+        "{asked:?}"
     );
+    let request = sent(machine.answer(Answer::RememberDevice(true)).unwrap());
     assert_eq!(
         request,
         Request::RememberDevice {
@@ -777,6 +791,7 @@ fn a_new_device_is_confirmed_and_remembered() {
         }
     );
     let tokens = done(machine.receive(Reply::DeviceRemembered).unwrap());
+    assert_eq!(tokens.new_device, Some(NewDevice::Remembered));
     let device = tokens.device.expect("the new device's secrets");
     assert_eq!(
         (device.device_key.as_str(), device.device_group_key.as_str()),
@@ -795,7 +810,11 @@ fn a_forgotten_device_is_dropped_and_the_sign_in_restarts() {
     );
     machine.start().unwrap();
     let restart = machine
-        .retry_without_device("ResourceNotFoundException", Some("Device does not exist."))
+        .failed(
+            "RespondToAuthChallenge",
+            "ResourceNotFoundException",
+            Some("Device does not exist."),
+        )
         .unwrap();
     let (_, _, parameters) = initiate(sent(restart.expect("a fresh start")));
     assert!(!parameters.contains_key("DEVICE_KEY"));
@@ -810,7 +829,8 @@ fn a_forgotten_device_is_dropped_and_the_sign_in_restarts() {
     machine.start().unwrap();
     assert!(
         machine
-            .retry_without_device(
+            .failed(
+                "RespondToAuthChallenge",
                 "NotAuthorizedException",
                 Some("Incorrect username or password.")
             )
@@ -912,4 +932,350 @@ fn debug_output_redacts_secrets() {
     );
     let answer = format!("{:?}", Answer::Code(Zeroizing::new("987654".into())));
     assert!(!answer.contains("987654"));
+}
+
+/// An unsigned token with these claims (the machine reads claims, it does not verify them).
+fn jwt(claims: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let part = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.c2ln",
+        part(&serde_json::json!({"alg": "RS256", "kid": "k"})),
+        part(&claims)
+    )
+}
+
+#[test]
+fn tokens_know_who_and_until_when() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    // Signed in with an alias: the access token names the user as Cognito knows them.
+    let mut machine = SignIn::new(
+        config(),
+        Flow::UserPassword,
+        "ann@example.com",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    let access = jwt(serde_json::json!({
+        "username": "6f1c-internal", "sub": "6f1c-sub", "exp": 1_700_003_000_u64,
+    }));
+    let reply = Reply::Authenticated(AuthResult {
+        access_token: Some(access.clone()),
+        expires_in: Some(3600),
+        ..AuthResult::default()
+    });
+    let issued = done(machine.receive_at(reply, now).unwrap());
+    assert!(!format!("{issued:?}").contains(&access));
+    assert_eq!(issued.username, "6f1c-internal");
+    assert_eq!(issued.sub.as_deref(), Some("6f1c-sub"));
+    assert_eq!(
+        issued.expires_at,
+        UNIX_EPOCH + Duration::from_secs(1_700_003_000)
+    );
+    // A token that is no JWT: the typed name, and receipt time plus ExpiresIn.
+    let mut machine = SignIn::new(config(), Flow::UserPassword, "bo", password("pw"));
+    machine.start().unwrap();
+    let tokens = done(machine.receive_at(tokens(), now).unwrap());
+    assert_eq!(
+        (tokens.username.as_str(), tokens.sub.as_deref()),
+        ("bo", None)
+    );
+    assert_eq!(tokens.expires_at, now + Duration::from_secs(3600));
+}
+
+#[test]
+fn get_tokens_from_refresh_token_sends_the_secret_device_and_metadata() {
+    let metadata = map(&[("app", "mobile")]);
+    let mut machine = SignIn::new(
+        config()
+            .with_client_secret(SECRET)
+            .with_device(device())
+            .with_client_metadata(metadata.clone()),
+        Flow::GetTokensFromRefreshToken {
+            refresh_token: Zeroizing::new("rt-1".into()),
+        },
+        "kim",
+        None,
+    );
+    let request = sent(machine.start().unwrap());
+    assert_eq!(
+        request,
+        Request::GetTokensFromRefreshToken {
+            refresh_token: "rt-1".into(),
+            client_secret: Some(SECRET.into()),
+            device_key: Some("us-east-1_dev".into()),
+            client_metadata: metadata,
+        }
+    );
+    assert!(!format!("{request:?}").contains("rt-1"));
+    let tokens = done(machine.receive(tokens()).unwrap());
+    assert_eq!(
+        tokens.refresh_token.as_deref().map(String::as_str),
+        Some("refresh")
+    );
+}
+
+#[test]
+fn requests_carry_client_metadata_and_encoded_data() {
+    let config = config()
+        .with_client_metadata(map(&[("k", "v")]))
+        .with_encoded_data(|user| Some(format!("fingerprint-of-{user}")));
+    let mut machine = SignIn::new(config.clone(), Flow::UserPassword, "lu", password("pw"));
+    let Request::InitiateAuth { context, .. } = sent(machine.start().unwrap()) else {
+        panic!("expected InitiateAuth")
+    };
+    assert_eq!(context.client_metadata, map(&[("k", "v")]));
+    assert_eq!(context.encoded_data.as_deref(), Some("fingerprint-of-lu"));
+    assert!(!format!("{context:?}").contains("fingerprint"));
+    let step = machine
+        .receive(challenge("SMS_MFA", &[("USERNAME", "lu-internal")], "s"))
+        .unwrap();
+    asked(step);
+    let Request::RespondToAuthChallenge { context, .. } = sent(
+        machine
+            .answer(Answer::Code(Zeroizing::new("123".into())))
+            .unwrap(),
+    ) else {
+        panic!("expected RespondToAuthChallenge")
+    };
+    assert_eq!(
+        context.encoded_data.as_deref(),
+        Some("fingerprint-of-lu-internal")
+    );
+    // The admin operations take context in another form: no encoded data.
+    let mut admin = SignIn::new(config, Flow::AdminUserPassword, "lu", password("pw"));
+    let Request::InitiateAuth { context, .. } = sent(admin.start().unwrap()) else {
+        panic!("expected InitiateAuth")
+    };
+    assert_eq!(
+        (context.encoded_data, context.client_metadata.len()),
+        (None, 1)
+    );
+}
+
+/// A sign-in that got tokens with a new device and sent ConfirmDevice.
+fn confirming(config: SignInConfig) -> SignIn {
+    let mut machine = SignIn::new(config, Flow::UserPassword, "ivy", password("pw"));
+    machine.start().unwrap();
+    let issued = Reply::Authenticated(AuthResult {
+        access_token: Some("access".into()),
+        new_device: Some(("us-east-1_new".into(), "group-key".into())),
+        ..AuthResult::default()
+    });
+    assert!(matches!(
+        sent(machine.receive(issued).unwrap()),
+        Request::ConfirmDevice { .. }
+    ));
+    machine
+}
+
+#[test]
+fn remembering_a_device_is_the_users_choice_when_the_pool_asks() {
+    let confirmed = || Reply::DeviceConfirmed {
+        user_confirmation_necessary: true,
+    };
+    // Declined when asked: tokens, the device tracked but not remembered.
+    let mut machine = confirming(config());
+    asked(machine.receive(confirmed()).unwrap());
+    let tokens = done(machine.answer(Answer::RememberDevice(false)).unwrap());
+    assert_eq!(tokens.new_device, Some(NewDevice::NotRemembered));
+    assert!(tokens.device.is_some());
+    // Configured never: nothing asked.
+    let mut machine = confirming(config().with_remember_device(RememberDevice::Never));
+    let tokens = done(machine.receive(confirmed()).unwrap());
+    assert_eq!(tokens.new_device, Some(NewDevice::NotRemembered));
+    // Configured always: remembered without asking.
+    let mut machine = confirming(config().with_remember_device(RememberDevice::Always));
+    assert!(matches!(
+        sent(machine.receive(confirmed()).unwrap()),
+        Request::RememberDevice { .. }
+    ));
+    // A pool that remembers devices itself asks nothing.
+    let mut machine = confirming(config());
+    let tokens = done(
+        machine
+            .receive(Reply::DeviceConfirmed {
+                user_confirmation_necessary: false,
+            })
+            .unwrap(),
+    );
+    assert_eq!(tokens.new_device, Some(NewDevice::Remembered));
+}
+
+#[test]
+fn a_failing_confirm_device_or_update_device_status_keeps_the_tokens() {
+    let mut machine = confirming(config());
+    let step = machine
+        .failed(
+            "ConfirmDevice",
+            "TooManyRequestsException",
+            Some("Rate exceeded"),
+        )
+        .unwrap()
+        .expect("the sign-in goes on");
+    let tokens = done(step);
+    assert_eq!(tokens.access_token.as_str(), "access");
+    assert!(
+        tokens.device.is_none(),
+        "an unconfirmed device is of no use"
+    );
+    assert_eq!(
+        tokens.new_device,
+        Some(NewDevice::Failed {
+            operation: "ConfirmDevice",
+            reason: "TooManyRequestsException: Rate exceeded".into()
+        })
+    );
+    let mut machine = confirming(config().with_remember_device(RememberDevice::Always));
+    sent(
+        machine
+            .receive(Reply::DeviceConfirmed {
+                user_confirmation_necessary: true,
+            })
+            .unwrap(),
+    );
+    let tokens = done(
+        machine
+            .failed("UpdateDeviceStatus", "InternalErrorException", None)
+            .unwrap()
+            .unwrap(),
+    );
+    assert!(tokens.device.is_some(), "confirmed, so kept");
+    assert!(matches!(
+        tokens.new_device,
+        Some(NewDevice::Failed {
+            operation: "UpdateDeviceStatus",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn web_authn_is_asked_and_answered_with_the_credential() {
+    let mut machine = SignIn::new(
+        config(),
+        Flow::UserAuth {
+            preferred: Some("WEB_AUTHN".into()),
+        },
+        "pat",
+        None,
+    );
+    let (_, flow, parameters) = initiate(sent(machine.start().unwrap()));
+    assert_eq!(
+        (flow, parameters["PREFERRED_CHALLENGE"].as_str()),
+        ("USER_AUTH", "WEB_AUTHN")
+    );
+    let options = r#"{"challenge":"abc","rpId":"example.com"}"#;
+    let question = asked(
+        machine
+            .receive(challenge(
+                "WEB_AUTHN",
+                &[("CREDENTIAL_REQUEST_OPTIONS", options)],
+                "s1",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        question,
+        Question::WebAuthn {
+            credential_request_options: options.into()
+        }
+    );
+    let credential = r#"{"id":"cred","response":{}}"#;
+    let (_, name, responses, session) = respond(sent(
+        machine
+            .answer(Answer::WebAuthn {
+                credential: Zeroizing::new(credential.into()),
+            })
+            .unwrap(),
+    ));
+    assert_eq!(
+        (name.as_str(), session.as_deref()),
+        ("WEB_AUTHN", Some("s1"))
+    );
+    assert_eq!(responses["CREDENTIAL"], credential);
+    assert_eq!(responses["USERNAME"], "pat");
+    // Options that are not JSON are refused.
+    let mut machine = SignIn::new(config(), Flow::UserAuth { preferred: None }, "pat", None);
+    machine.start().unwrap();
+    let bad = machine.receive(challenge(
+        "WEB_AUTHN",
+        &[("CREDENTIAL_REQUEST_OPTIONS", "{")],
+        "s",
+    ));
+    assert!(matches!(bad, Err(SignInError::BadParameter { .. })));
+    // Chosen from SELECT_CHALLENGE.
+    let mut machine = SignIn::new(config(), Flow::UserAuth { preferred: None }, "pat", None);
+    machine.start().unwrap();
+    let select = Reply::Challenge {
+        name: "SELECT_CHALLENGE".into(),
+        parameters: HashMap::new(),
+        session: Some("s".into()),
+        available: vec!["WEB_AUTHN".into(), "PASSWORD".into()],
+    };
+    asked(machine.receive(select).unwrap());
+    let (_, _, responses, _) = respond(sent(
+        machine.answer(Answer::Choice("WEB_AUTHN".into())).unwrap(),
+    ));
+    assert_eq!(responses["ANSWER"], "WEB_AUTHN");
+}
+
+#[test]
+fn email_mfa_setup_asks_the_address_then_the_code() {
+    let mut machine = SignIn::new(
+        config().with_client_secret(SECRET),
+        Flow::UserPassword,
+        "eve",
+        password("pw"),
+    );
+    machine.start().unwrap();
+    let question = asked(
+        machine
+            .receive(challenge(
+                "MFA_SETUP",
+                &[("MFAS_CAN_SETUP", r#"["EMAIL_OTP"]"#)],
+                "s1",
+            ))
+            .unwrap(),
+    );
+    assert_eq!(question, Question::EmailForMfa);
+    let (_, name, responses, session) = respond(sent(
+        machine
+            .answer(Answer::Email("eve@example.com".into()))
+            .unwrap(),
+    ));
+    assert_eq!(
+        (name.as_str(), session.as_deref()),
+        ("MFA_SETUP", Some("s1"))
+    );
+    assert_eq!(responses["EMAIL"], "eve@example.com");
+    assert_eq!(responses["SECRET_HASH"], secret_hash("eve", CLIENT, SECRET));
+    let question = asked(
+        machine
+            .receive(challenge(
+                "EMAIL_OTP",
+                &[("CODE_DELIVERY_DESTINATION", "e***@example.com")],
+                "s2",
+            ))
+            .unwrap(),
+    );
+    assert!(matches!(
+        question,
+        Question::Code {
+            kind: MfaKind::Email,
+            ..
+        }
+    ));
+    let (_, name, responses, _) = respond(sent(
+        machine
+            .answer(Answer::Code(Zeroizing::new("424242".into())))
+            .unwrap(),
+    ));
+    assert_eq!(
+        (name.as_str(), responses["EMAIL_OTP_CODE"].as_str()),
+        ("EMAIL_OTP", "424242")
+    );
 }
