@@ -398,11 +398,8 @@ async fn refresh_token_sign_in() {
     assert_eq!(me.username, "fay");
 }
 
-#[tokio::test]
-async fn the_example_signs_in_without_showing_tokens() {
-    let client = client();
-    let config = pool(&client, false, None).await;
-    user(&client, &config, "gina", true).await;
+/// Runs the built example against moto with `args`, piping `input`: (success, stdout, stderr).
+fn run_example(config: &SignInConfig, username: &str, args: &[&str], input: &str) -> (bool, String, String) {
     // `cargo test` builds the examples beside the test binaries: target/<profile>/examples.
     let test_binary = std::env::current_exe().unwrap();
     let example = test_binary
@@ -423,22 +420,69 @@ async fn the_example_signs_in_without_showing_tokens() {
             "--client-id",
             &config.client_id,
             "--username",
-            "gina",
+            username,
         ])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the example starts");
     use std::io::Write as _;
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    write!(child.stdin.take().unwrap(), "{input}").unwrap();
     let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), stdout, stderr)
+}
+
+#[tokio::test]
+async fn the_example_signs_in_without_showing_tokens() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "gina", true).await;
+    let (success, stdout, stderr) = run_example(&config, "gina", &[], &format!("{PASSWORD}\n"));
+    assert!(success, "{stdout}{stderr}");
     assert!(stdout.contains("Signed in as gina."), "{stdout}");
     assert!(stdout.contains("The tokens expire at"), "{stdout}");
     // JWTs start with `eyJ`; none may be printed, nor the password.
     assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "{stdout}{stderr}");
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn the_example_keeps_its_session_in_a_store() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "hana", true).await;
+    let store = std::env::temp_dir().join(format!("cognito-idp-example-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&store);
+    let store_arg = store.to_str().unwrap();
+    let (success, stdout, stderr) =
+        run_example(&config, "hana", &["--store", store_arg], &format!("{PASSWORD}\n"));
+    assert!(success && stdout.contains("Signed in as hana."), "{stdout}{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&store).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    // The second run asks nothing: it refreshes the stored session.
+    let (success, stdout, stderr) = run_example(&config, "hana", &["--store", store_arg], "");
+    assert!(success, "{stdout}{stderr}");
+    assert!(stdout.contains("Refreshed the stored session of hana."), "{stdout}{stderr}");
+    assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "{stdout}{stderr}");
+    // Once the refresh token is revoked, it signs in again.
+    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
+    client
+        .global_sign_out()
+        .access_token(stored["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect("GlobalSignOut");
+    let (success, stdout, stderr) =
+        run_example(&config, "hana", &["--store", store_arg], &format!("{PASSWORD}\n"));
+    assert!(success, "{stdout}{stderr}");
+    assert!(stderr.contains("cannot be refreshed") && stdout.contains("Signed in as hana."), "{stdout}{stderr}");
+    std::fs::remove_file(&store).unwrap();
 }

@@ -47,6 +47,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
         pub use client::Client;
         pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};
         pub use #runtime::transport::http_client_builder;
+        pub use #runtime::jwt;
 
         /// Paginated results as streams of pages and of items.
         pub mod paginate {
