@@ -12,10 +12,17 @@ use super::message::{
     Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
 };
 use crate::redact::Redacted;
-use crate::srp::{DeviceSecrets, SrpSession, secret_hash};
+use crate::srp::{DeviceSecrets, SrpError, SrpSession, secret_hash};
 
 /// Replies accepted before giving up; real sign-ins take at most about eight.
 const MAX_STEPS: usize = 24;
+
+/// Fills a buffer with secret random bytes: the operating system's CSPRNG, or a test's replay.
+pub type Random = Arc<dyn Fn(&mut [u8]) -> Result<(), SrpError> + Send + Sync>;
+
+fn os_random(bytes: &mut [u8]) -> Result<(), SrpError> {
+    getrandom::fill(bytes).map_err(|_| SrpError::Randomness)
+}
 
 /// How to sign in (the `AuthFlow`), or to refresh.
 #[derive(Clone)]
@@ -208,11 +215,12 @@ pub struct SignIn {
     typed_username: String,
     /// The `USERNAME` of the next request: typed at first, then as the challenges name the user.
     username: String,
+    /// Kept for the whole sign-in: a challenge chosen late, or a restart without a forgotten
+    /// device, needs it again.
     password: Option<Zeroizing<String>>,
-    srp: Option<SrpSession>,
-    device_srp: Option<SrpSession>,
     state: State,
     replies: usize,
+    random: Random,
 }
 
 /// Where the conversation is.
@@ -230,7 +238,9 @@ enum State {
 }
 
 enum Expect {
-    Auth,
+    /// A challenge or tokens; with the SRP handshake the request started, whose verifier
+    /// challenge the reply will be.
+    Auth(Option<SrpSession>),
     Associate,
     Verify,
     /// The tokens, held back while their new device is confirmed.
@@ -273,11 +283,21 @@ impl SignIn {
             typed_username: username.clone(),
             username,
             password,
-            srp: None,
-            device_srp: None,
             state: State::Start,
             replies: 0,
+            random: Arc::new(os_random),
         }
+    }
+
+    /// Draws secret randomness (SRP's `a`, a new device's password and salt) from `random`
+    /// instead of the operating system: with the reply times given to
+    /// [`receive_at`](Self::receive_at), a sign-in then replays exactly.
+    pub fn with_random(
+        mut self,
+        random: impl Fn(&mut [u8]) -> Result<(), SrpError> + Send + Sync + 'static,
+    ) -> Self {
+        self.random = Arc::new(random);
+        self
     }
 
     /// The remembered device, if one is (still) in use.
@@ -305,16 +325,17 @@ impl SignIn {
                 device_key: self.config.device.as_ref().map(|d| d.device_key.clone()),
                 client_metadata: self.config.client_metadata.clone(),
             };
-            return Ok(self.send(Expect::Auth, request));
+            return Ok(self.send(Expect::Auth(None), request));
         }
         let (auth_flow, admin) = self.flow.wire();
         let mut parameters = HashMap::new();
+        let mut srp = None;
         if !matches!(self.flow, Flow::RefreshToken { .. }) {
             parameters.insert("USERNAME".to_owned(), self.username.clone());
         }
         match &self.flow {
             Flow::UserSrp => {
-                parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+                parameters.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
             }
             Flow::UserPassword | Flow::AdminUserPassword => {
                 parameters.insert("PASSWORD".to_owned(), self.password_text().to_owned());
@@ -325,7 +346,7 @@ impl SignIn {
             Flow::GetTokensFromRefreshToken { .. } => unreachable!("sent above"),
             Flow::CustomAuth { srp: true } => {
                 parameters.insert("CHALLENGE_NAME".to_owned(), "SRP_A".to_owned());
-                parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+                parameters.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
             }
             Flow::CustomAuth { srp: false } => {}
             Flow::UserAuth { preferred } => {
@@ -336,7 +357,7 @@ impl SignIn {
                                 .insert("PASSWORD".to_owned(), self.password_text().to_owned());
                         }
                         "PASSWORD_SRP" => {
-                            parameters.insert("SRP_A".to_owned(), self.new_srp()?);
+                            parameters.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
                         }
                         _ => {}
                     }
@@ -350,7 +371,7 @@ impl SignIn {
         self.add_secret_hash(&mut parameters);
         let context = self.context(admin);
         Ok(self.send(
-            Expect::Auth,
+            Expect::Auth(srp),
             Request::InitiateAuth {
                 admin,
                 auth_flow,
@@ -377,15 +398,15 @@ impl SignIn {
         }
         match (expect, reply) {
             (
-                Expect::Auth,
+                Expect::Auth(srp),
                 Reply::Challenge {
                     name,
                     parameters,
                     session,
                     available,
                 },
-            ) => self.challenge(name, parameters, session, available),
-            (Expect::Auth, Reply::Authenticated(result)) => self.authenticated(result, now),
+            ) => self.challenge(name, parameters, session, available, srp, now),
+            (Expect::Auth(_), Reply::Authenticated(result)) => self.authenticated(result, now),
             (
                 Expect::Associate,
                 Reply::SoftwareTokenAssociated {
@@ -437,7 +458,7 @@ impl SignIn {
                 Ok(Step::Done(*tokens))
             }
             (expect, _) => Err(SignInError::UnexpectedReply(match expect {
-                Expect::Auth => "expected a challenge or tokens",
+                Expect::Auth(_) => "expected a challenge or tokens",
                 Expect::Associate => "expected AssociateSoftwareToken's secret",
                 Expect::Verify => "expected VerifySoftwareToken's result",
                 Expect::Confirm(_) => "expected ConfirmDevice's result",
@@ -609,19 +630,20 @@ impl SignIn {
         }
         self.config.device = None;
         self.username = self.typed_username.clone();
-        self.srp = None;
-        self.device_srp = None;
         self.state = State::Start;
         self.start().map(Some)
     }
 
-    /// Answers a challenge by itself where it can, else asks the user.
+    /// Answers a challenge by itself where it can, else asks the user. `srp` is the handshake
+    /// the last request started, for a verifier challenge.
     fn challenge(
         &mut self,
         name: String,
         parameters: HashMap<String, String>,
         session: Option<String>,
         available: Vec<String>,
+        srp: Option<SrpSession>,
+        now: SystemTime,
     ) -> Result<Step, SignInError> {
         let bad = |parameter| SignInError::BadParameter {
             challenge: name.clone(),
@@ -640,7 +662,7 @@ impl SignIn {
         }
         match name.as_str() {
             "PASSWORD_VERIFIER" => {
-                let srp = self.srp.as_ref().ok_or(SignInError::UnexpectedReply(
+                let srp = srp.ok_or(SignInError::UnexpectedReply(
                     "PASSWORD_VERIFIER before SRP_A was sent",
                 ))?;
                 let password = self
@@ -649,7 +671,8 @@ impl SignIn {
                     .ok_or(SignInError::UnexpectedReply(
                         "PASSWORD_VERIFIER without a password",
                     ))?;
-                let claim = srp.password_verifier(&self.config.pool_id, &parameters, password)?;
+                let claim =
+                    srp.password_verifier_at(&self.config.pool_id, &parameters, password, now)?;
                 self.username = claim.username.clone();
                 let mut responses = claim.into_challenge_responses();
                 if let Some(device) = &self.config.device {
@@ -667,13 +690,13 @@ impl SignIn {
                         "DEVICE_SRP_AUTH without a device",
                     ))?;
                 let device_key = device.device_key.clone();
-                let srp = SrpSession::new()?;
+                let mut device_srp = None;
+                let srp_a = self.new_srp(&mut device_srp)?;
                 let mut responses = self.responses();
                 responses.insert("DEVICE_KEY".to_owned(), device_key);
-                responses.insert("SRP_A".to_owned(), srp.srp_a());
-                self.device_srp = Some(srp);
+                responses.insert("SRP_A".to_owned(), srp_a);
                 self.add_secret_hash(&mut responses);
-                Ok(self.respond(name, responses, session))
+                Ok(self.respond_with(name, responses, session, device_srp))
             }
             "DEVICE_PASSWORD_VERIFIER" => {
                 let device = self
@@ -683,13 +706,10 @@ impl SignIn {
                     .ok_or(SignInError::UnexpectedReply(
                         "DEVICE_PASSWORD_VERIFIER without a device",
                     ))?;
-                let srp = self
-                    .device_srp
-                    .as_ref()
-                    .ok_or(SignInError::UnexpectedReply(
-                        "DEVICE_PASSWORD_VERIFIER before DEVICE_SRP_AUTH",
-                    ))?;
-                let claim = srp.device_password_verifier(device, &parameters)?;
+                let srp = srp.ok_or(SignInError::UnexpectedReply(
+                    "DEVICE_PASSWORD_VERIFIER before DEVICE_SRP_AUTH",
+                ))?;
+                let claim = srp.device_password_verifier_at(device, &parameters, now)?;
                 self.username = claim.username.clone();
                 let mut responses = claim.into_challenge_responses();
                 self.add_secret_hash(&mut responses);
@@ -793,6 +813,7 @@ impl SignIn {
         session: Option<String>,
     ) -> Result<Step, SignInError> {
         let mut responses = self.responses();
+        let mut srp = None;
         match choice.as_str() {
             "PASSWORD" | "PASSWORD_SRP" if self.password.is_none() => {
                 return Ok(self.ask(
@@ -806,14 +827,14 @@ impl SignIn {
                 responses.insert("PASSWORD".to_owned(), self.password_text().to_owned());
             }
             "PASSWORD_SRP" => {
-                responses.insert("SRP_A".to_owned(), self.new_srp()?);
+                responses.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
             }
             "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN" => {}
             _ => return Err(SignInError::UnsupportedChallenge(choice)),
         }
         responses.insert("ANSWER".to_owned(), choice);
         self.add_secret_hash(&mut responses);
-        Ok(self.respond(challenge, responses, session))
+        Ok(self.respond_with(challenge, responses, session, srp))
     }
 
     /// Tokens: done, unless Cognito issued a device to remember first.
@@ -852,7 +873,12 @@ impl SignIn {
             self.state = State::Ended;
             return Ok(Step::Done(tokens));
         };
-        let (secrets, verifier) = DeviceSecrets::generate(&device_key, &device_group_key)?;
+        let mut password = Zeroizing::new([0u8; 40]);
+        let mut salt = [0u8; 16];
+        (self.random)(password.as_mut_slice())?;
+        (self.random)(&mut salt)?;
+        let (secrets, verifier) =
+            DeviceSecrets::generate_from(&device_key, &device_group_key, &password, &salt);
         tokens.device = Some(secrets);
         let request = Request::ConfirmDevice {
             access_token: tokens.access_token.to_string(),
@@ -900,10 +926,21 @@ impl SignIn {
         responses: HashMap<String, String>,
         session: Option<String>,
     ) -> Step {
+        self.respond_with(challenge_name, responses, session, None)
+    }
+
+    /// [`respond`](Self::respond), with the SRP handshake the responses start.
+    fn respond_with(
+        &mut self,
+        challenge_name: String,
+        responses: HashMap<String, String>,
+        session: Option<String>,
+        srp: Option<SrpSession>,
+    ) -> Step {
         let (_, admin) = self.flow.wire();
         let context = self.context(admin);
         self.send(
-            Expect::Auth,
+            Expect::Auth(srp),
             Request::RespondToAuthChallenge {
                 admin,
                 challenge_name,
@@ -943,11 +980,14 @@ impl SignIn {
         }
     }
 
-    fn new_srp(&mut self) -> Result<String, SignInError> {
-        let srp = SrpSession::new()?;
-        let a = srp.srp_a();
-        self.srp = Some(srp);
-        Ok(a)
+    /// A new SRP handshake, into `slot`: its `SRP_A`.
+    fn new_srp(&self, slot: &mut Option<SrpSession>) -> Result<String, SignInError> {
+        let mut a = Zeroizing::new([0u8; 128]);
+        (self.random)(a.as_mut_slice())?;
+        let srp = SrpSession::with_private_ephemeral(a.as_slice())?;
+        let srp_a = srp.srp_a();
+        *slot = Some(srp);
+        Ok(srp_a)
     }
 
     fn password_text(&self) -> &str {

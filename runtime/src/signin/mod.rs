@@ -18,7 +18,7 @@ pub use driver::{
     TransportFailure,
 };
 pub use error::SignInError;
-pub use machine::{EncodedDataProvider, Flow, RememberDevice, SignIn, SignInConfig, Step};
+pub use machine::{EncodedDataProvider, Flow, Random, RememberDevice, SignIn, SignInConfig, Step};
 pub use message::{
     Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
 };

@@ -1279,3 +1279,39 @@ fn email_mfa_setup_asks_the_address_then_the_code() {
         ("EMAIL_OTP", "424242")
     );
 }
+
+#[test]
+fn a_sign_in_replays_exactly_from_its_randomness_and_reply_times() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let run = |seed: u8| {
+        let mut machine = SignIn::new(
+            config().with_device(device()),
+            Flow::UserSrp,
+            "rae",
+            password("pw"),
+        )
+        .with_random(move |bytes| {
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                *byte = (i as u8).wrapping_mul(31).wrapping_add(seed);
+            }
+            Ok(())
+        });
+        let start = sent(machine.start().unwrap());
+        let proof = sent(
+            machine
+                .receive_at(verifier_challenge("sub-rae"), at)
+                .unwrap(),
+        );
+        (start, proof)
+    };
+    assert_eq!(run(7), run(7), "same randomness and times, same requests");
+    assert_ne!(run(7).0, run(8).0, "SRP_A follows the randomness");
+    // A failing source of randomness is an error, not a weak key.
+    let mut broken = SignIn::new(config(), Flow::UserSrp, "rae", password("pw"))
+        .with_random(|_| Err(crate::srp::SrpError::Randomness));
+    assert!(matches!(
+        broken.start(),
+        Err(SignInError::Srp(crate::srp::SrpError::Randomness))
+    ));
+}
