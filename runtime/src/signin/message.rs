@@ -12,6 +12,7 @@ use crate::srp::{DeviceSecrets, DeviceVerifier};
 
 /// What every sign-in request carries besides its parameters, when configured.
 #[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Context {
     /// `ClientMetadata`, for the pool's Lambda triggers.
     pub client_metadata: HashMap<String, String>,
