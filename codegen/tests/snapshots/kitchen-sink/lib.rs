@@ -14,6 +14,7 @@ pub use cognito_idp_runtime::{
     BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig,
 };
 pub use cognito_idp_runtime::transport::http_client_builder;
+pub use cognito_idp_runtime::jwt;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {
     pub use cognito_idp_runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, PageStream};
