@@ -16,6 +16,8 @@ pub use cognito_idp_runtime::error::{
 pub struct AccessDeniedException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl AccessDeniedException {
     /// Members redacted in `Debug`, in model order.
@@ -28,6 +30,14 @@ impl AccessDeniedException {
 impl AccessDeniedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "AccessDeniedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for AccessDeniedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -58,6 +68,7 @@ impl AccessDeniedExceptionBuilder {
     pub fn build(self) -> AccessDeniedException {
         AccessDeniedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -104,6 +115,8 @@ pub struct AliasExistsException {
     /// already linked to another user profile.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl AliasExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -116,6 +129,14 @@ impl AliasExistsException {
 impl AliasExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "AliasExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for AliasExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -146,6 +167,7 @@ impl AliasExistsExceptionBuilder {
     pub fn build(self) -> AliasExistsException {
         AliasExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -188,6 +210,8 @@ impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
 pub struct CachedCimdurlDoesNotExistException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl CachedCimdurlDoesNotExistException {
     /// Members redacted in `Debug`, in model order.
@@ -200,6 +224,14 @@ impl CachedCimdurlDoesNotExistException {
 impl CachedCimdurlDoesNotExistException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CachedCIMDURLDoesNotExistException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for CachedCimdurlDoesNotExistException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -230,6 +262,7 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
     pub fn build(self) -> CachedCimdurlDoesNotExistException {
         CachedCimdurlDoesNotExistException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -272,6 +305,8 @@ pub struct CodeDeliveryFailureException {
     /// The message sent when a verification code fails to deliver successfully.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl CodeDeliveryFailureException {
     /// Members redacted in `Debug`, in model order.
@@ -284,6 +319,14 @@ impl CodeDeliveryFailureException {
 impl CodeDeliveryFailureException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CodeDeliveryFailureException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for CodeDeliveryFailureException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -314,6 +357,7 @@ impl CodeDeliveryFailureExceptionBuilder {
     pub fn build(self) -> CodeDeliveryFailureException {
         CodeDeliveryFailureException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -356,6 +400,8 @@ pub struct CodeMismatchException {
     /// The message provided when the code mismatch exception is thrown.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl CodeMismatchException {
     /// Members redacted in `Debug`, in model order.
@@ -368,6 +414,14 @@ impl CodeMismatchException {
 impl CodeMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CodeMismatchException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for CodeMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -398,6 +452,7 @@ impl CodeMismatchExceptionBuilder {
     pub fn build(self) -> CodeMismatchException {
         CodeMismatchException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -440,6 +495,8 @@ pub struct ConcurrentModificationException {
     /// The message provided when the concurrent exception is thrown.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ConcurrentModificationException {
     /// Members redacted in `Debug`, in model order.
@@ -452,6 +509,14 @@ impl ConcurrentModificationException {
 impl ConcurrentModificationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ConcurrentModificationException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ConcurrentModificationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -482,6 +547,7 @@ impl ConcurrentModificationExceptionBuilder {
     pub fn build(self) -> ConcurrentModificationException {
         ConcurrentModificationException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -524,6 +590,8 @@ impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
 pub struct DeviceKeyExistsException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl DeviceKeyExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -536,6 +604,14 @@ impl DeviceKeyExistsException {
 impl DeviceKeyExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "DeviceKeyExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for DeviceKeyExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -566,6 +642,7 @@ impl DeviceKeyExistsExceptionBuilder {
     pub fn build(self) -> DeviceKeyExistsException {
         DeviceKeyExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -607,6 +684,8 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
 pub struct DuplicateProviderException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl DuplicateProviderException {
     /// Members redacted in `Debug`, in model order.
@@ -619,6 +698,14 @@ impl DuplicateProviderException {
 impl DuplicateProviderException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "DuplicateProviderException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for DuplicateProviderException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -649,6 +736,7 @@ impl DuplicateProviderExceptionBuilder {
     pub fn build(self) -> DuplicateProviderException {
         DuplicateProviderException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -691,6 +779,8 @@ impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
 pub struct EnableSoftwareTokenMfaException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl EnableSoftwareTokenMfaException {
     /// Members redacted in `Debug`, in model order.
@@ -703,6 +793,14 @@ impl EnableSoftwareTokenMfaException {
 impl EnableSoftwareTokenMfaException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "EnableSoftwareTokenMFAException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for EnableSoftwareTokenMfaException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -733,6 +831,7 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
     pub fn build(self) -> EnableSoftwareTokenMfaException {
         EnableSoftwareTokenMfaException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -775,6 +874,8 @@ pub struct ExpiredCodeException {
     /// The message returned when the expired code exception is thrown.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ExpiredCodeException {
     /// Members redacted in `Debug`, in model order.
@@ -787,6 +888,14 @@ impl ExpiredCodeException {
 impl ExpiredCodeException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ExpiredCodeException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ExpiredCodeException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -817,6 +926,7 @@ impl ExpiredCodeExceptionBuilder {
     pub fn build(self) -> ExpiredCodeException {
         ExpiredCodeException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -864,6 +974,8 @@ impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
 pub struct FeatureUnavailableInTierException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl FeatureUnavailableInTierException {
     /// Members redacted in `Debug`, in model order.
@@ -876,6 +988,14 @@ impl FeatureUnavailableInTierException {
 impl FeatureUnavailableInTierException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "FeatureUnavailableInTierException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for FeatureUnavailableInTierException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -906,6 +1026,7 @@ impl FeatureUnavailableInTierExceptionBuilder {
     pub fn build(self) -> FeatureUnavailableInTierException {
         FeatureUnavailableInTierException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -950,6 +1071,8 @@ pub struct ForbiddenException {
     /// associated with your user pool.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ForbiddenException {
     /// Members redacted in `Debug`, in model order.
@@ -962,6 +1085,14 @@ impl ForbiddenException {
 impl ForbiddenException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ForbiddenException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ForbiddenException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -992,6 +1123,7 @@ impl ForbiddenExceptionBuilder {
     pub fn build(self) -> ForbiddenException {
         ForbiddenException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1034,6 +1166,8 @@ impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
 pub struct GroupExistsException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl GroupExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -1046,6 +1180,14 @@ impl GroupExistsException {
 impl GroupExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "GroupExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for GroupExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1076,6 +1218,7 @@ impl GroupExistsExceptionBuilder {
     pub fn build(self) -> GroupExistsException {
         GroupExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1118,6 +1261,8 @@ pub struct InternalErrorException {
     /// The message returned when Amazon Cognito throws an internal error exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InternalErrorException {
     /// Members redacted in `Debug`, in model order.
@@ -1130,6 +1275,14 @@ impl InternalErrorException {
 impl InternalErrorException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalErrorException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InternalErrorException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1160,6 +1313,7 @@ impl InternalErrorExceptionBuilder {
     pub fn build(self) -> InternalErrorException {
         InternalErrorException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1201,6 +1355,8 @@ impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
 pub struct InternalServerException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InternalServerException {
     /// Members redacted in `Debug`, in model order.
@@ -1213,6 +1369,14 @@ impl InternalServerException {
 impl InternalServerException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalServerException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InternalServerException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1243,6 +1407,7 @@ impl InternalServerExceptionBuilder {
     pub fn build(self) -> InternalServerException {
         InternalServerException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1287,6 +1452,8 @@ pub struct InvalidEmailRoleAccessPolicyException {
     /// set on an email address that Amazon Cognito can access.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidEmailRoleAccessPolicyException {
     /// Members redacted in `Debug`, in model order.
@@ -1299,6 +1466,14 @@ impl InvalidEmailRoleAccessPolicyException {
 impl InvalidEmailRoleAccessPolicyException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidEmailRoleAccessPolicyException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidEmailRoleAccessPolicyException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1329,6 +1504,7 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
     pub fn build(self) -> InvalidEmailRoleAccessPolicyException {
         InvalidEmailRoleAccessPolicyException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1371,6 +1547,8 @@ pub struct InvalidLambdaResponseException {
     /// The message returned when Amazon Cognito throws an invalid Lambda response exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidLambdaResponseException {
     /// Members redacted in `Debug`, in model order.
@@ -1383,6 +1561,14 @@ impl InvalidLambdaResponseException {
 impl InvalidLambdaResponseException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidLambdaResponseException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidLambdaResponseException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1413,6 +1599,7 @@ impl InvalidLambdaResponseExceptionBuilder {
     pub fn build(self) -> InvalidLambdaResponseException {
         InvalidLambdaResponseException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1454,6 +1641,8 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
 pub struct InvalidOAuthFlowException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidOAuthFlowException {
     /// Members redacted in `Debug`, in model order.
@@ -1466,6 +1655,14 @@ impl InvalidOAuthFlowException {
 impl InvalidOAuthFlowException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidOAuthFlowException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidOAuthFlowException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1496,6 +1693,7 @@ impl InvalidOAuthFlowExceptionBuilder {
     pub fn build(self) -> InvalidOAuthFlowException {
         InvalidOAuthFlowException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1544,6 +1742,8 @@ pub struct InvalidParameterException {
         serde(rename = "reasonCode", skip_serializing_if = "Option::is_none")
     )]
     pub reason_code: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidParameterException {
     /// Members redacted in `Debug`, in model order.
@@ -1556,6 +1756,14 @@ impl InvalidParameterException {
 impl InvalidParameterException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidParameterException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidParameterException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1598,6 +1806,7 @@ impl InvalidParameterExceptionBuilder {
         InvalidParameterException {
             message: self.message,
             reason_code: self.reason_code,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1641,6 +1850,8 @@ pub struct InvalidPasswordException {
     /// The message returned when Amazon Cognito throws an invalid user password exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidPasswordException {
     /// Members redacted in `Debug`, in model order.
@@ -1653,6 +1864,14 @@ impl InvalidPasswordException {
 impl InvalidPasswordException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidPasswordException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidPasswordException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1683,6 +1902,7 @@ impl InvalidPasswordExceptionBuilder {
     pub fn build(self) -> InvalidPasswordException {
         InvalidPasswordException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1726,6 +1946,8 @@ pub struct InvalidSmsRoleAccessPolicyException {
     /// The message returned when the invalid SMS role access policy exception is thrown.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidSmsRoleAccessPolicyException {
     /// Members redacted in `Debug`, in model order.
@@ -1738,6 +1960,14 @@ impl InvalidSmsRoleAccessPolicyException {
 impl InvalidSmsRoleAccessPolicyException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidSmsRoleAccessPolicyException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidSmsRoleAccessPolicyException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1768,6 +1998,7 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
     pub fn build(self) -> InvalidSmsRoleAccessPolicyException {
         InvalidSmsRoleAccessPolicyException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1813,6 +2044,8 @@ pub struct InvalidSmsRoleTrustRelationshipException {
     /// The message returned when the role trust relationship for the SMS message is not valid.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidSmsRoleTrustRelationshipException {
     /// Members redacted in `Debug`, in model order.
@@ -1825,6 +2058,14 @@ impl InvalidSmsRoleTrustRelationshipException {
 impl InvalidSmsRoleTrustRelationshipException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidSmsRoleTrustRelationshipException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidSmsRoleTrustRelationshipException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1855,6 +2096,7 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
     pub fn build(self) -> InvalidSmsRoleTrustRelationshipException {
         InvalidSmsRoleTrustRelationshipException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1897,6 +2139,8 @@ pub struct InvalidUserPoolConfigurationException {
     /// The message returned when the user pool configuration is not valid.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl InvalidUserPoolConfigurationException {
     /// Members redacted in `Debug`, in model order.
@@ -1909,6 +2153,14 @@ impl InvalidUserPoolConfigurationException {
 impl InvalidUserPoolConfigurationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidUserPoolConfigurationException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InvalidUserPoolConfigurationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1939,6 +2191,7 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
     pub fn build(self) -> InvalidUserPoolConfigurationException {
         InvalidUserPoolConfigurationException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -1982,6 +2235,8 @@ pub struct LimitExceededException {
     /// The message returned when Amazon Cognito throws a limit exceeded exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl LimitExceededException {
     /// Members redacted in `Debug`, in model order.
@@ -1994,6 +2249,14 @@ impl LimitExceededException {
 impl LimitExceededException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "LimitExceededException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for LimitExceededException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2024,6 +2287,7 @@ impl LimitExceededExceptionBuilder {
     pub fn build(self) -> LimitExceededException {
         LimitExceededException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2067,6 +2331,8 @@ pub struct MfaMethodNotFoundException {
     /// The message returned when Amazon Cognito throws an MFA method not found exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl MfaMethodNotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -2079,6 +2345,14 @@ impl MfaMethodNotFoundException {
 impl MfaMethodNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "MFAMethodNotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for MfaMethodNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2109,6 +2383,7 @@ impl MfaMethodNotFoundExceptionBuilder {
     pub fn build(self) -> MfaMethodNotFoundException {
         MfaMethodNotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2151,6 +2426,8 @@ impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
 pub struct ManagedLoginBrandingExistsException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ManagedLoginBrandingExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -2163,6 +2440,14 @@ impl ManagedLoginBrandingExistsException {
 impl ManagedLoginBrandingExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ManagedLoginBrandingExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ManagedLoginBrandingExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2193,6 +2478,7 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
     pub fn build(self) -> ManagedLoginBrandingExistsException {
         ManagedLoginBrandingExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2235,6 +2521,8 @@ pub struct NotAuthorizedException {
     /// The message returned when the Amazon Cognito service returns a not authorized exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl NotAuthorizedException {
     /// Members redacted in `Debug`, in model order.
@@ -2247,6 +2535,14 @@ impl NotAuthorizedException {
 impl NotAuthorizedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "NotAuthorizedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for NotAuthorizedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2277,6 +2573,7 @@ impl NotAuthorizedExceptionBuilder {
     pub fn build(self) -> NotAuthorizedException {
         NotAuthorizedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2320,6 +2617,8 @@ impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
 pub struct OperationNotEnabledException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl OperationNotEnabledException {
     /// Members redacted in `Debug`, in model order.
@@ -2332,6 +2631,14 @@ impl OperationNotEnabledException {
 impl OperationNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "OperationNotEnabledException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for OperationNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2362,6 +2669,7 @@ impl OperationNotEnabledExceptionBuilder {
     pub fn build(self) -> OperationNotEnabledException {
         OperationNotEnabledException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2404,6 +2712,8 @@ impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
 pub struct PasswordHistoryPolicyViolationException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl PasswordHistoryPolicyViolationException {
     /// Members redacted in `Debug`, in model order.
@@ -2416,6 +2726,14 @@ impl PasswordHistoryPolicyViolationException {
 impl PasswordHistoryPolicyViolationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PasswordHistoryPolicyViolationException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for PasswordHistoryPolicyViolationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2446,6 +2764,7 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
     pub fn build(self) -> PasswordHistoryPolicyViolationException {
         PasswordHistoryPolicyViolationException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2488,6 +2807,8 @@ pub struct PasswordResetRequiredException {
     /// The message returned when a password reset is required.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl PasswordResetRequiredException {
     /// Members redacted in `Debug`, in model order.
@@ -2500,6 +2821,14 @@ impl PasswordResetRequiredException {
 impl PasswordResetRequiredException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PasswordResetRequiredException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for PasswordResetRequiredException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2530,6 +2859,7 @@ impl PasswordResetRequiredExceptionBuilder {
     pub fn build(self) -> PasswordResetRequiredException {
         PasswordResetRequiredException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2572,6 +2902,8 @@ pub struct PreconditionNotMetException {
     /// The message returned when a precondition is not met.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl PreconditionNotMetException {
     /// Members redacted in `Debug`, in model order.
@@ -2584,6 +2916,14 @@ impl PreconditionNotMetException {
 impl PreconditionNotMetException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PreconditionNotMetException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for PreconditionNotMetException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2614,6 +2954,7 @@ impl PreconditionNotMetExceptionBuilder {
     pub fn build(self) -> PreconditionNotMetException {
         PreconditionNotMetException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2656,6 +2997,8 @@ impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
 pub struct RefreshTokenReuseException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl RefreshTokenReuseException {
     /// Members redacted in `Debug`, in model order.
@@ -2668,6 +3011,14 @@ impl RefreshTokenReuseException {
 impl RefreshTokenReuseException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "RefreshTokenReuseException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for RefreshTokenReuseException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2698,6 +3049,7 @@ impl RefreshTokenReuseExceptionBuilder {
     pub fn build(self) -> RefreshTokenReuseException {
         RefreshTokenReuseException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2740,6 +3092,8 @@ pub struct ResourceNotFoundException {
     /// The message returned when the Amazon Cognito service returns a resource not found exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ResourceNotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -2752,6 +3106,14 @@ impl ResourceNotFoundException {
 impl ResourceNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ResourceNotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ResourceNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2782,6 +3144,7 @@ impl ResourceNotFoundExceptionBuilder {
     pub fn build(self) -> ResourceNotFoundException {
         ResourceNotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2823,6 +3186,8 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
 pub struct ScopeDoesNotExistException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ScopeDoesNotExistException {
     /// Members redacted in `Debug`, in model order.
@@ -2835,6 +3200,14 @@ impl ScopeDoesNotExistException {
 impl ScopeDoesNotExistException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ScopeDoesNotExistException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ScopeDoesNotExistException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2865,6 +3238,7 @@ impl ScopeDoesNotExistExceptionBuilder {
     pub fn build(self) -> ScopeDoesNotExistException {
         ScopeDoesNotExistException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2907,6 +3281,8 @@ impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
 pub struct ServiceQuotaExceededException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl ServiceQuotaExceededException {
     /// Members redacted in `Debug`, in model order.
@@ -2919,6 +3295,14 @@ impl ServiceQuotaExceededException {
 impl ServiceQuotaExceededException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ServiceQuotaExceededException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for ServiceQuotaExceededException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2949,6 +3333,7 @@ impl ServiceQuotaExceededExceptionBuilder {
     pub fn build(self) -> ServiceQuotaExceededException {
         ServiceQuotaExceededException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -2991,6 +3376,8 @@ impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
 pub struct SoftwareTokenMfaNotFoundException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl SoftwareTokenMfaNotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -3003,6 +3390,14 @@ impl SoftwareTokenMfaNotFoundException {
 impl SoftwareTokenMfaNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "SoftwareTokenMFANotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for SoftwareTokenMfaNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3033,6 +3428,7 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
     pub fn build(self) -> SoftwareTokenMfaNotFoundException {
         SoftwareTokenMfaNotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3075,6 +3471,8 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException
 pub struct TermsExistsException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl TermsExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -3087,6 +3485,14 @@ impl TermsExistsException {
 impl TermsExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TermsExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for TermsExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3117,6 +3523,7 @@ impl TermsExistsExceptionBuilder {
     pub fn build(self) -> TermsExistsException {
         TermsExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3159,6 +3566,8 @@ impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
 pub struct TierChangeNotAllowedException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl TierChangeNotAllowedException {
     /// Members redacted in `Debug`, in model order.
@@ -3171,6 +3580,14 @@ impl TierChangeNotAllowedException {
 impl TierChangeNotAllowedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TierChangeNotAllowedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for TierChangeNotAllowedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3201,6 +3618,7 @@ impl TierChangeNotAllowedExceptionBuilder {
     pub fn build(self) -> TierChangeNotAllowedException {
         TierChangeNotAllowedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3244,6 +3662,8 @@ pub struct TooManyFailedAttemptsException {
     /// The message returned when Amazon Cognito returns a `TooManyFailedAttempts` exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl TooManyFailedAttemptsException {
     /// Members redacted in `Debug`, in model order.
@@ -3256,6 +3676,14 @@ impl TooManyFailedAttemptsException {
 impl TooManyFailedAttemptsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TooManyFailedAttemptsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for TooManyFailedAttemptsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3286,6 +3714,7 @@ impl TooManyFailedAttemptsExceptionBuilder {
     pub fn build(self) -> TooManyFailedAttemptsException {
         TooManyFailedAttemptsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3328,6 +3757,8 @@ pub struct TooManyRequestsException {
     /// The message returned when the Amazon Cognito service returns a too many requests exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl TooManyRequestsException {
     /// Members redacted in `Debug`, in model order.
@@ -3340,6 +3771,14 @@ impl TooManyRequestsException {
 impl TooManyRequestsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TooManyRequestsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for TooManyRequestsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3370,6 +3809,7 @@ impl TooManyRequestsExceptionBuilder {
     pub fn build(self) -> TooManyRequestsException {
         TooManyRequestsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3412,6 +3852,8 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
 pub struct UnauthorizedException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnauthorizedException {
     /// Members redacted in `Debug`, in model order.
@@ -3424,6 +3866,14 @@ impl UnauthorizedException {
 impl UnauthorizedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnauthorizedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnauthorizedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3454,6 +3904,7 @@ impl UnauthorizedExceptionBuilder {
     pub fn build(self) -> UnauthorizedException {
         UnauthorizedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3496,6 +3947,8 @@ pub struct UnexpectedLambdaException {
     /// The message returned when Amazon Cognito returns an unexpected Lambda exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnexpectedLambdaException {
     /// Members redacted in `Debug`, in model order.
@@ -3508,6 +3961,14 @@ impl UnexpectedLambdaException {
 impl UnexpectedLambdaException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnexpectedLambdaException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnexpectedLambdaException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3538,6 +3999,7 @@ impl UnexpectedLambdaExceptionBuilder {
     pub fn build(self) -> UnexpectedLambdaException {
         UnexpectedLambdaException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3579,6 +4041,8 @@ impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
 pub struct UnsupportedIdentityProviderException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnsupportedIdentityProviderException {
     /// Members redacted in `Debug`, in model order.
@@ -3591,6 +4055,14 @@ impl UnsupportedIdentityProviderException {
 impl UnsupportedIdentityProviderException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedIdentityProviderException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnsupportedIdentityProviderException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3621,6 +4093,7 @@ impl UnsupportedIdentityProviderExceptionBuilder {
     pub fn build(self) -> UnsupportedIdentityProviderException {
         UnsupportedIdentityProviderException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3663,6 +4136,8 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderExcept
 pub struct UnsupportedOperationException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnsupportedOperationException {
     /// Members redacted in `Debug`, in model order.
@@ -3675,6 +4150,14 @@ impl UnsupportedOperationException {
 impl UnsupportedOperationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedOperationException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnsupportedOperationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3705,6 +4188,7 @@ impl UnsupportedOperationExceptionBuilder {
     pub fn build(self) -> UnsupportedOperationException {
         UnsupportedOperationException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3746,6 +4230,8 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
 pub struct UnsupportedTokenTypeException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnsupportedTokenTypeException {
     /// Members redacted in `Debug`, in model order.
@@ -3758,6 +4244,14 @@ impl UnsupportedTokenTypeException {
 impl UnsupportedTokenTypeException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedTokenTypeException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnsupportedTokenTypeException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3788,6 +4282,7 @@ impl UnsupportedTokenTypeExceptionBuilder {
     pub fn build(self) -> UnsupportedTokenTypeException {
         UnsupportedTokenTypeException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3830,6 +4325,8 @@ pub struct UnsupportedUserStateException {
     /// The message returned when the user is in an unsupported state.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UnsupportedUserStateException {
     /// Members redacted in `Debug`, in model order.
@@ -3842,6 +4339,14 @@ impl UnsupportedUserStateException {
 impl UnsupportedUserStateException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedUserStateException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UnsupportedUserStateException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3872,6 +4377,7 @@ impl UnsupportedUserStateExceptionBuilder {
     pub fn build(self) -> UnsupportedUserStateException {
         UnsupportedUserStateException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -3915,6 +4421,8 @@ pub struct UserImportInProgressException {
     /// The message returned when the user pool has an import job running.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserImportInProgressException {
     /// Members redacted in `Debug`, in model order.
@@ -3927,6 +4435,14 @@ impl UserImportInProgressException {
 impl UserImportInProgressException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserImportInProgressException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserImportInProgressException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3957,6 +4473,7 @@ impl UserImportInProgressExceptionBuilder {
     pub fn build(self) -> UserImportInProgressException {
         UserImportInProgressException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4001,6 +4518,8 @@ pub struct UserLambdaValidationException {
     /// with the Lambda service.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserLambdaValidationException {
     /// Members redacted in `Debug`, in model order.
@@ -4013,6 +4532,14 @@ impl UserLambdaValidationException {
 impl UserLambdaValidationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserLambdaValidationException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserLambdaValidationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4043,6 +4570,7 @@ impl UserLambdaValidationExceptionBuilder {
     pub fn build(self) -> UserLambdaValidationException {
         UserLambdaValidationException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4085,6 +4613,8 @@ pub struct UserNotConfirmedException {
     /// The message returned when a user isn't confirmed successfully.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserNotConfirmedException {
     /// Members redacted in `Debug`, in model order.
@@ -4097,6 +4627,14 @@ impl UserNotConfirmedException {
 impl UserNotConfirmedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserNotConfirmedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserNotConfirmedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4127,6 +4665,7 @@ impl UserNotConfirmedExceptionBuilder {
     pub fn build(self) -> UserNotConfirmedException {
         UserNotConfirmedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4169,6 +4708,8 @@ pub struct UserNotFoundException {
     /// The message returned when a user isn't found.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserNotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -4181,6 +4722,14 @@ impl UserNotFoundException {
 impl UserNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserNotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4211,6 +4760,7 @@ impl UserNotFoundExceptionBuilder {
     pub fn build(self) -> UserNotFoundException {
         UserNotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4252,6 +4802,8 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
 pub struct UserPoolAddOnNotEnabledException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserPoolAddOnNotEnabledException {
     /// Members redacted in `Debug`, in model order.
@@ -4264,6 +4816,14 @@ impl UserPoolAddOnNotEnabledException {
 impl UserPoolAddOnNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserPoolAddOnNotEnabledException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserPoolAddOnNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4294,6 +4854,7 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
     pub fn build(self) -> UserPoolAddOnNotEnabledException {
         UserPoolAddOnNotEnabledException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4335,6 +4896,8 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException 
 pub struct UserPoolTaggingException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UserPoolTaggingException {
     /// Members redacted in `Debug`, in model order.
@@ -4347,6 +4910,14 @@ impl UserPoolTaggingException {
 impl UserPoolTaggingException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserPoolTaggingException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UserPoolTaggingException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4377,6 +4948,7 @@ impl UserPoolTaggingExceptionBuilder {
     pub fn build(self) -> UserPoolTaggingException {
         UserPoolTaggingException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4420,6 +4992,8 @@ pub struct UsernameExistsException {
     /// The message returned when Amazon Cognito throws a user name exists exception.
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl UsernameExistsException {
     /// Members redacted in `Debug`, in model order.
@@ -4432,6 +5006,14 @@ impl UsernameExistsException {
 impl UsernameExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UsernameExistsException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for UsernameExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4462,6 +5044,7 @@ impl UsernameExistsExceptionBuilder {
     pub fn build(self) -> UsernameExistsException {
         UsernameExistsException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4503,6 +5086,8 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
 pub struct WebAuthnChallengeNotFoundException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnChallengeNotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -4515,6 +5100,14 @@ impl WebAuthnChallengeNotFoundException {
 impl WebAuthnChallengeNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnChallengeNotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnChallengeNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4545,6 +5138,7 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
     pub fn build(self) -> WebAuthnChallengeNotFoundException {
         WebAuthnChallengeNotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4587,6 +5181,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundExceptio
 pub struct WebAuthnClientMismatchException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnClientMismatchException {
     /// Members redacted in `Debug`, in model order.
@@ -4599,6 +5195,14 @@ impl WebAuthnClientMismatchException {
 impl WebAuthnClientMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnClientMismatchException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnClientMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4629,6 +5233,7 @@ impl WebAuthnClientMismatchExceptionBuilder {
     pub fn build(self) -> WebAuthnClientMismatchException {
         WebAuthnClientMismatchException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4671,6 +5276,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
 pub struct WebAuthnConfigurationMissingException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnConfigurationMissingException {
     /// Members redacted in `Debug`, in model order.
@@ -4683,6 +5290,14 @@ impl WebAuthnConfigurationMissingException {
 impl WebAuthnConfigurationMissingException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnConfigurationMissingException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnConfigurationMissingException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4713,6 +5328,7 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
     pub fn build(self) -> WebAuthnConfigurationMissingException {
         WebAuthnConfigurationMissingException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4755,6 +5371,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingExcep
 pub struct WebAuthnCredentialNotSupportedException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnCredentialNotSupportedException {
     /// Members redacted in `Debug`, in model order.
@@ -4767,6 +5385,14 @@ impl WebAuthnCredentialNotSupportedException {
 impl WebAuthnCredentialNotSupportedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnCredentialNotSupportedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnCredentialNotSupportedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4797,6 +5423,7 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
     pub fn build(self) -> WebAuthnCredentialNotSupportedException {
         WebAuthnCredentialNotSupportedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4838,6 +5465,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedExc
 pub struct WebAuthnNotEnabledException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnNotEnabledException {
     /// Members redacted in `Debug`, in model order.
@@ -4850,6 +5479,14 @@ impl WebAuthnNotEnabledException {
 impl WebAuthnNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnNotEnabledException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4880,6 +5517,7 @@ impl WebAuthnNotEnabledExceptionBuilder {
     pub fn build(self) -> WebAuthnNotEnabledException {
         WebAuthnNotEnabledException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -4922,6 +5560,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
 pub struct WebAuthnOriginNotAllowedException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnOriginNotAllowedException {
     /// Members redacted in `Debug`, in model order.
@@ -4934,6 +5574,14 @@ impl WebAuthnOriginNotAllowedException {
 impl WebAuthnOriginNotAllowedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnOriginNotAllowedException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnOriginNotAllowedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4964,6 +5612,7 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
     pub fn build(self) -> WebAuthnOriginNotAllowedException {
         WebAuthnOriginNotAllowedException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -5006,6 +5655,8 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException
 pub struct WebAuthnRelyingPartyMismatchException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl WebAuthnRelyingPartyMismatchException {
     /// Members redacted in `Debug`, in model order.
@@ -5018,6 +5669,14 @@ impl WebAuthnRelyingPartyMismatchException {
 impl WebAuthnRelyingPartyMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnRelyingPartyMismatchException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for WebAuthnRelyingPartyMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5048,6 +5707,7 @@ impl WebAuthnRelyingPartyMismatchExceptionBuilder {
     pub fn build(self) -> WebAuthnRelyingPartyMismatchException {
         WebAuthnRelyingPartyMismatchException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }

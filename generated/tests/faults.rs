@@ -375,9 +375,9 @@ async fn invalid_json_is_a_response_error_that_quotes_nothing() {
         panic!("expected a response error, got {failed:?}")
     };
     assert_eq!((response.status, response.attempts), (200, 1));
-    let shown = format!("{failed} {failed:?}");
+    let shown = format!("{failed:?} {response}");
     assert!(!shown.contains("eyJsecret"), "the body leaked: {shown}");
-    assert!(shown.contains("line 1"), "{shown}");
+    assert!(response.to_string().contains("line 1"), "{response}");
 }
 
 #[tokio::test]
@@ -477,7 +477,8 @@ async fn construction_errors_send_nothing() {
     // A required member missing.
     let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
     let missing = client.initiate_auth().client_id("app").send().await.unwrap_err();
-    assert!(missing.to_string().contains("auth_flow"), "{missing}");
+    let cause = std::error::Error::source(&missing).expect("what is missing");
+    assert!(cause.to_string().contains("auth_flow"), "{cause}");
     // No region and no endpoint.
     let nowhere = Client::new(Config::builder().build());
     assert!(matches!(

@@ -389,7 +389,7 @@ async fn control_characters_and_long_codes_are_escaped_and_cut() {
         .send()
         .await
         .unwrap_err();
-    let shown = error.to_string();
+    let shown = error.as_service_error().unwrap().to_string();
     assert!(!shown.chars().any(char::is_control), "{shown:?}");
     assert!(shown.contains(r"line\r\nforged: \u{1b}[31mred"), "{shown}");
     assert!(shown.len() < 400, "{} characters", shown.len());

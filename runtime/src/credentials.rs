@@ -61,7 +61,7 @@ impl Credentials {
         let name = env.profile_name();
         let mut profile = env
             .profile(&name)
-            .map_err(|e| CredentialsError::Unreadable(e.to_string()))?;
+            .map_err(|e| CredentialsError::Unreadable(std::sync::Arc::new(e)))?;
         let id = profile.remove("aws_access_key_id");
         let secret = profile.remove("aws_secret_access_key").map(Zeroizing::new);
         let token = profile.remove("aws_session_token").map(Zeroizing::new);
@@ -88,7 +88,8 @@ impl fmt::Debug for Credentials {
 }
 
 /// Why no credentials could be found for a signed operation. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum CredentialsError {
     /// Neither the environment nor the shared files hold credentials.
     NotFound { profile: String },
@@ -97,7 +98,22 @@ pub enum CredentialsError {
     /// The profile has only one of `aws_access_key_id` and `aws_secret_access_key`.
     IncompleteProfile { profile: String },
     /// A shared file exists but cannot be read.
-    Unreadable(String),
+    Unreadable(std::sync::Arc<std::io::Error>),
+}
+
+/// Equal when of the same kind with the same details (an unreadable file: the same kind of
+/// I/O error).
+impl PartialEq for CredentialsError {
+    fn eq(&self, other: &Self) -> bool {
+        use CredentialsError::*;
+        match (self, other) {
+            (NotFound { profile: a }, NotFound { profile: b }) => a == b,
+            (IncompleteEnvironment, IncompleteEnvironment) => true,
+            (IncompleteProfile { profile: a }, IncompleteProfile { profile: b }) => a == b,
+            (Unreadable(a), Unreadable(b)) => a.kind() == b.kind(),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for CredentialsError {
@@ -115,14 +131,19 @@ impl fmt::Display for CredentialsError {
                 f,
                 "profile `{profile}` needs both aws_access_key_id and aws_secret_access_key"
             ),
-            CredentialsError::Unreadable(reason) => {
-                write!(f, "cannot read the AWS shared files: {reason}")
-            }
+            CredentialsError::Unreadable(_) => f.write_str("cannot read the AWS shared files"),
         }
     }
 }
 
-impl std::error::Error for CredentialsError {}
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CredentialsError::Unreadable(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,9 @@
 use std::fmt;
 
 /// What a service error response says about itself: the code, message and request id, and the
-/// HTTP status. Service messages are kept as sent; they are not secrets.
+/// HTTP status. Messages are kept as sent, less any secret of the request they repeat.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorMetadata {
     pub code: Option<String>,
     pub message: Option<String>,
@@ -17,6 +18,20 @@ pub struct ErrorMetadata {
 pub struct Unhandled {
     meta: ErrorMetadata,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ErrorMetadata {
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
 }
 
 impl Unhandled {
@@ -135,6 +150,7 @@ impl fmt::Debug for ErrorBody<'_> {
 pub use crate::untrusted::DecodeError;
 
 /// An operation's error enum, as generated: modelled errors by code, and the rest.
+#[doc(hidden)]
 pub trait OperationError: Sized {
     /// The modelled error with this code, read from the body; `None` when the operation does
     /// not list `code`.
@@ -142,6 +158,9 @@ pub trait OperationError: Sized {
 
     /// Wraps an error the model does not list.
     fn unhandled(error: Unhandled) -> Self;
+
+    /// Gives a modelled error the metadata of the response it came in.
+    fn set_meta(&mut self, meta: ErrorMetadata);
 }
 
 /// Everything that can go wrong with a call. `E` is the operation's own error enum.
@@ -188,6 +207,27 @@ impl<E> SdkError<E> {
         }
     }
 
+    /// The service's error code (`NotAuthorizedException`, ...), when the service answered with
+    /// an error.
+    pub fn code(&self) -> Option<&str> {
+        self.meta()?.code()
+    }
+
+    /// The service's error message, when it gave one.
+    pub fn message(&self) -> Option<&str> {
+        self.meta()?.message()
+    }
+
+    /// The id the service gave the request, for AWS support: of an error response, or of a
+    /// response that could not be used.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            SdkError::Service(e) => e.meta.request_id(),
+            SdkError::Response(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Attempts made before giving up (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match self {
@@ -201,16 +241,18 @@ impl<E> SdkError<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for SdkError<E> {
+/// Names the kind of failure only: the error itself is the [`source`](std::error::Error::source),
+/// so that a chain printer (`anyhow`'s `{:#}`) shows each message once.
+impl<E> fmt::Display for SdkError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SdkError::Construction(e) => e.fmt(f),
-            SdkError::Timeout(e) => e.fmt(f),
-            SdkError::Dispatch(e) => e.fmt(f),
-            SdkError::Response(e) => e.fmt(f),
-            SdkError::Service(e) => e.error.fmt(f),
-            SdkError::Pagination(e) => e.fmt(f),
-        }
+        f.write_str(match self {
+            SdkError::Construction(_) => "failed to construct the request",
+            SdkError::Timeout(_) => "timed out",
+            SdkError::Dispatch(_) => "dispatch failure",
+            SdkError::Response(_) => "unusable response",
+            SdkError::Service(_) => "service error",
+            SdkError::Pagination(_) => "pagination stopped",
+        })
     }
 }
 
@@ -227,8 +269,8 @@ impl<E: std::error::Error + 'static> std::error::Error for SdkError<E> {
     }
 }
 
-/// Why a request could not be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a request could not be made. Transparent: each variant's error says what and why.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ConstructionError {
     /// A required input member is not set.
@@ -237,8 +279,8 @@ pub enum ConstructionError {
     Credentials(crate::credentials::CredentialsError),
     /// No endpoint for this configuration (no region, FIPS with a custom endpoint, ...).
     Endpoint(crate::endpoint::EndpointError),
-    /// The endpoint URL, a credential or the signer refused the request.
-    Request(String),
+    /// The input, the HTTP client or the signer refused the request.
+    Request(RequestError),
 }
 
 impl fmt::Display for ConstructionError {
@@ -247,15 +289,59 @@ impl fmt::Display for ConstructionError {
             ConstructionError::Build(e) => e.fmt(f),
             ConstructionError::Credentials(e) => e.fmt(f),
             ConstructionError::Endpoint(e) => e.fmt(f),
-            ConstructionError::Request(reason) => write!(f, "cannot make the request: {reason}"),
+            ConstructionError::Request(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for ConstructionError {}
+impl std::error::Error for ConstructionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConstructionError::Credentials(e) => e.source(),
+            ConstructionError::Request(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+/// A request that could not be made: what failed, and the underlying error when there is one.
+#[derive(Debug, Clone)]
+pub struct RequestError {
+    what: &'static str,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl RequestError {
+    pub(crate) fn new(what: &'static str) -> Self {
+        RequestError { what, source: None }
+    }
+
+    pub(crate) fn caused_by(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        RequestError {
+            what,
+            source: Some(source.into().into()),
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.what)
+    }
+}
+
+impl std::error::Error for RequestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
 
 /// Which limit ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     Attempt,
     Operation,
@@ -263,6 +349,7 @@ pub enum TimeoutKind {
 
 /// No response within the configured time.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TimeoutError {
     pub kind: TimeoutKind,
     pub limit: std::time::Duration,
@@ -277,7 +364,7 @@ impl fmt::Display for TimeoutError {
         };
         write!(
             f,
-            "timed out: the {what} limit of {:?} passed ({} attempt(s))",
+            "the {what} limit of {:?} passed ({} attempt(s))",
             self.limit, self.attempts
         )
     }
@@ -287,6 +374,7 @@ impl std::error::Error for TimeoutError {}
 
 /// The service could not be reached, or the connection failed mid-way.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct DispatchError {
     pub attempts: u32,
     source: reqwest::Error,
@@ -350,7 +438,7 @@ pub enum ResponseErrorKind {
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unusable response (HTTP {}): ", self.status)?;
+        write!(f, "HTTP {}: ", self.status)?;
         let host = |host: &Option<String>| host.clone().unwrap_or_else(|| "(no host)".into());
         match &self.kind {
             ResponseErrorKind::TooLarge { limit } => {
@@ -379,6 +467,7 @@ impl std::error::Error for ResponseError {}
 
 /// An error response, as the operation's error enum, with its metadata.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ServiceError<E> {
     pub error: E,
     pub meta: ErrorMetadata,
@@ -401,11 +490,11 @@ impl fmt::Display for PaginationError {
         match self {
             PaginationError::RepeatedToken { page } => write!(
                 f,
-                "pagination stopped: page {page} repeats a continuation token already followed"
+                "page {page} repeats a continuation token already followed"
             ),
             PaginationError::TooManyPages { max_pages } => write!(
                 f,
-                "pagination stopped after {max_pages} pages, the stream's limit, with more to come"
+                "{max_pages} pages fetched, the stream's limit, and the service had more"
             ),
         }
     }

@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointError, EndpointParams, EndpointResolver};
 use crate::error::{
-    ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, ResponseError,
-    ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind, Unhandled, printable,
+    ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, RequestError,
+    ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind, Unhandled,
+    printable,
 };
 use crate::profile::Environment;
 use crate::redact::Secrets;
@@ -57,7 +58,7 @@ pub struct Handle {
 struct Inner {
     service: &'static Service,
     config: Config,
-    http: Result<reqwest::Client, String>,
+    http: Result<reqwest::Client, RequestError>,
     endpoint: Result<reqwest::Url, ConstructionError>,
     credentials: OnceLock<Credentials>,
     user_agent: HeaderValue,
@@ -152,8 +153,12 @@ impl Handle {
         let mut secrets = Vec::new();
         input.secrets(false, &mut secrets);
         let scrub = Scrub::error_text(&secrets);
-        let body = serde_json::to_vec(input)
-            .map_err(|e| SdkError::Construction(ConstructionError::Request(e.to_string())))?;
+        let body = serde_json::to_vec(input).map_err(|e| {
+            SdkError::Construction(ConstructionError::Request(RequestError::caused_by(
+                "the input cannot be written as JSON",
+                e,
+            )))
+        })?;
         match self.exchange(operation, body, scrub).await {
             Ok(response) => finish(response, scrub),
             Err(failure) => Err(widen(failure)),
@@ -214,7 +219,12 @@ impl Handle {
             "{}.{}",
             inner.service.target_prefix, operation.name
         ))
-        .map_err(|e| construction(ConstructionError::Request(e.to_string())))?;
+        .map_err(|e| {
+            construction(ConstructionError::Request(RequestError::caused_by(
+                "the operation name is no header value",
+                e,
+            )))
+        })?;
         // Built once; each attempt signs a cheap clone (the body is shared, not copied).
         let mut prepared = reqwest::Request::new(reqwest::Method::POST, endpoint.clone());
         let headers = prepared.headers_mut();
@@ -231,9 +241,9 @@ impl Handle {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
             let mut request = prepared.try_clone().ok_or_else(|| {
-                construction(ConstructionError::Request(
-                    "the request body cannot be resent".to_owned(),
-                ))
+                construction(ConstructionError::Request(RequestError::new(
+                    "the request body cannot be resent",
+                )))
             })?;
             if let Some(signer) = &signer {
                 let body = prepared
@@ -347,9 +357,9 @@ impl Handle {
     fn signer(&self) -> Result<Signer<'_>, ConstructionError> {
         let inner = &*self.inner;
         let region = inner.config.region.as_deref().ok_or_else(|| {
-            ConstructionError::Request(
-                "signed operations need a region to sign for; set one in the config".to_owned(),
-            )
+            ConstructionError::Request(RequestError::new(
+                "signed operations need a region to sign for; set one in the config",
+            ))
         })?;
         let credentials = match inner.credentials.get() {
             Some(found) => found,
@@ -375,7 +385,10 @@ struct Signer<'a> {
 }
 
 impl Signer<'_> {
-    fn sign(&self, request: &mut reqwest::Request, body: &[u8]) -> Result<(), String> {
+    fn sign(&self, request: &mut reqwest::Request, body: &[u8]) -> Result<(), RequestError> {
+        let failed = |e: &dyn std::fmt::Display| {
+            RequestError::caused_by("the request cannot be signed", e.to_string())
+        };
         use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
         use aws_sigv4::sign::v4::SigningParams;
 
@@ -387,7 +400,7 @@ impl Signer<'_> {
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| failed(&e))?
             .into();
         let headers: Vec<(&str, &str)> = request
             .headers()
@@ -400,15 +413,14 @@ impl Signer<'_> {
             headers.into_iter(),
             SignableBody::Bytes(body),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(&e))?;
         let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| failed(&e))?
             .into_parts();
         let (headers, _params) = instructions.into_parts();
         for header in headers {
-            let name =
-                HeaderName::from_bytes(header.name().as_bytes()).map_err(|e| e.to_string())?;
-            let mut value = HeaderValue::from_str(header.value()).map_err(|e| e.to_string())?;
+            let name = HeaderName::from_bytes(header.name().as_bytes()).map_err(|e| failed(&e))?;
+            let mut value = HeaderValue::from_str(header.value()).map_err(|e| failed(&e))?;
             value.set_sensitive(header.sensitive());
             request.headers_mut().insert(name, value);
         }
@@ -441,14 +453,15 @@ fn resolve_endpoint(service: &Service, config: &Config) -> Result<reqwest::Url, 
 
 /// The HTTP client this crate makes: HTTP/1.1, rustls with the `ring` provider and the
 /// platform's certificate verifier, and the configured connect timeout.
-fn http_client(config: &Config) -> Result<reqwest::Client, String> {
-    let mut builder = http_client_builder().map_err(|e| format!("TLS: {e}"))?;
+fn http_client(config: &Config) -> Result<reqwest::Client, RequestError> {
+    let mut builder =
+        http_client_builder().map_err(|e| RequestError::caused_by("TLS cannot be set up", e))?;
     if let Some(timeout) = config.timeouts.connect() {
         builder = builder.connect_timeout(timeout);
     }
     builder
         .build()
-        .map_err(|e| format!("cannot make the HTTP client: {e}"))
+        .map_err(|e| RequestError::caused_by("the HTTP client cannot be made", e))
 }
 
 /// A `reqwest` client builder with this crate's TLS set up (rustls, `ring`, the platform's
@@ -620,7 +633,10 @@ where
         Some(code) => {
             let bytes: &[u8] = if json { &body } else { b"{}" };
             match E::modelled(code, &ErrorBody { bytes, scrub }) {
-                Some(Ok(error)) => error,
+                Some(Ok(mut error)) => {
+                    error.set_meta(meta.clone());
+                    error
+                }
                 Some(Err(e)) => E::unhandled(unhandled().with_source(e)),
                 None => E::unhandled(unhandled()),
             }

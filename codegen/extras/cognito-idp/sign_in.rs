@@ -251,5 +251,5 @@ fn failure<E: std::error::Error + Send + Sync + 'static>(operation: &'static str
 }
 
 fn malformed(operation: &'static str, what: &str) -> TransportFailure {
-    TransportFailure { operation, code: None, message: None, source: format!("{operation}: {what}").into() }
+    TransportFailure { operation, code: None, message: None, source: what.to_owned().into() }
 }

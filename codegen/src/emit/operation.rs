@@ -126,6 +126,18 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
         imports.local(&format!("crate::error::{}", e.name));
     }
     let variants: Vec<_> = errors.iter().map(|e| ident(&e.name)).collect();
+    imports.runtime("error::ErrorMetadata");
+    let checks = errors.iter().map(|e| {
+        let variant = ident(&e.name);
+        let method = format_ident!("is_{}", crate::names::snake_case(&e.name));
+        let doc = format!(" Whether this is [`{}::{}`].", name, e.name);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> bool {
+                matches!(self, Self::#variant(_))
+            }
+        }
+    });
     let variant_docs = errors.iter().map(|e| {
         let summary = crate::docs::summary(&e.docs);
         if summary.is_empty() {
@@ -167,6 +179,34 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
             Unhandled(Unhandled),
         }
 
+        impl #name {
+            /// What the error response said: code, message, request id, HTTP status.
+            pub fn meta(&self) -> &ErrorMetadata {
+                match self {
+                    #(Self::#variants(error) => error.meta(),)*
+                    Self::Unhandled(error) => error.meta(),
+                }
+            }
+
+            /// The service's error code.
+            pub fn code(&self) -> Option<&str> {
+                self.meta().code()
+            }
+
+            /// The service's error message.
+            pub fn message(&self) -> Option<&str> {
+                self.meta().message()
+            }
+
+            /// The id the service gave the request, for AWS support.
+            pub fn request_id(&self) -> Option<&str> {
+                self.meta().request_id()
+            }
+
+            #(#checks)*
+        }
+
+        /// Transparent: the error it holds describes itself, and its source is this one's.
         impl fmt::Display for #name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self {
@@ -179,8 +219,8 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
         impl std::error::Error for #name {
             fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
                 match self {
-                    #(Self::#variants(error) => Some(error),)*
-                    Self::Unhandled(error) => Some(error),
+                    #(Self::#variants(error) => std::error::Error::source(error),)*
+                    Self::Unhandled(error) => std::error::Error::source(error),
                 }
             }
         }
@@ -190,6 +230,13 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
 
             fn unhandled(error: Unhandled) -> Self {
                 Self::Unhandled(error)
+            }
+
+            fn set_meta(&mut self, meta: ErrorMetadata) {
+                match self {
+                    #(Self::#variants(error) => error.set_meta(meta),)*
+                    Self::Unhandled(_) => {}
+                }
             }
         }
     }

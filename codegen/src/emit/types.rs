@@ -92,6 +92,12 @@ pub fn structure(
         quote!(#[cfg_attr(test, derive(serde::Serialize))])
     };
     let rename_all = serde_attr(serialized(s), quote!(rename_all = "PascalCase"));
+    let meta_field = s.error.is_some().then(|| {
+        quote! {
+            #[cfg_attr(test, serde(skip))]
+            meta: ErrorMetadata,
+        }
+    });
     let read_fields = read_fields(service, s, imports);
     let secrets = secrets_impl(s, imports);
     let empty = s.fills_missing.then(|| empty_impl(s));
@@ -103,6 +109,7 @@ pub fn structure(
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+            #meta_field
         }
 
         impl #name {
@@ -158,6 +165,7 @@ fn secrets_impl(s: &Structure, imports: &mut Imports) -> TokenStream {
 /// empty, optional ones unset.
 fn empty_impl(s: &Structure) -> TokenStream {
     let name = ident(&s.name);
+    let meta = meta_default(s);
     let runtime = ident(super::RUNTIME);
     let fields = s.members.iter().map(|m| {
         let field = ident(&m.field);
@@ -171,7 +179,7 @@ fn empty_impl(s: &Structure) -> TokenStream {
         #[doc(hidden)]
         impl #runtime::wire::Empty for #name {
             fn empty() -> Self {
-                #name { #(#fields)* }
+                #name { #(#fields)* #meta }
             }
         }
     }
@@ -250,7 +258,8 @@ fn lenient_finish(s: &Structure) -> TokenStream {
         };
         quote!(#field: #value,)
     });
-    quote!(Ok(#name { #(#fields)* }))
+    let meta = meta_default(s);
+    quote!(Ok(#name { #(#fields)* #meta }))
 }
 
 /// `Deserialize` through the runtime's member-by-member reader: a `match` on the wire names
@@ -404,18 +413,19 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
         };
         assigns.push(quote!(#field: #value,));
     }
+    let meta = meta_default(s);
     let build = if s.has_required() {
         quote! {
             /// Builds the value, or names the first required member that is not set.
             pub fn build(self) -> Result<#name, BuildError> {
-                Ok(#name { #(#assigns)* })
+                Ok(#name { #(#assigns)* #meta })
             }
         }
     } else {
         quote! {
             /// Builds the value.
             pub fn build(self) -> #name {
-                #name { #(#assigns)* }
+                #name { #(#assigns)* #meta }
             }
         }
     };
@@ -502,6 +512,13 @@ fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -
     }
 }
 
+/// The metadata field of an error structure, empty until the transport sets it.
+fn meta_default(s: &Structure) -> Option<TokenStream> {
+    s.error
+        .is_some()
+        .then(|| quote!(meta: ErrorMetadata::default(),))
+}
+
 /// `Debug` that prints sensitive members as redacted; a wholly sensitive shape prints only its
 /// name. `optional` is for builders, whose every field is an `Option`.
 fn debug_impl(
@@ -567,6 +584,16 @@ fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream 
         impl #name {
             /// The error code the service sends for this error.
             pub const CODE: &str = #code;
+
+            /// What the response carrying this error said: code, message, request id, status.
+            pub fn meta(&self) -> &ErrorMetadata {
+                &self.meta
+            }
+
+            #[doc(hidden)]
+            pub fn set_meta(&mut self, meta: ErrorMetadata) {
+                self.meta = meta;
+            }
         }
 
         impl fmt::Display for #name {

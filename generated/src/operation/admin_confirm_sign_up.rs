@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -317,6 +318,87 @@ pub enum AdminConfirmSignUpError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AdminConfirmSignUpError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::UnexpectedLambdaException(error) => error.meta(),
+            Self::UserLambdaValidationException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::TooManyFailedAttemptsException(error) => error.meta(),
+            Self::InvalidLambdaResponseException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::UserNotFoundException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AdminConfirmSignUpError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::UnexpectedLambdaException`].
+    pub fn is_unexpected_lambda_exception(&self) -> bool {
+        matches!(self, Self::UnexpectedLambdaException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::UserLambdaValidationException`].
+    pub fn is_user_lambda_validation_exception(&self) -> bool {
+        matches!(self, Self::UserLambdaValidationException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::TooManyFailedAttemptsException`].
+    pub fn is_too_many_failed_attempts_exception(&self) -> bool {
+        matches!(self, Self::TooManyFailedAttemptsException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::InvalidLambdaResponseException`].
+    pub fn is_invalid_lambda_response_exception(&self) -> bool {
+        matches!(self, Self::InvalidLambdaResponseException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::UserNotFoundException`].
+    pub fn is_user_not_found_exception(&self) -> bool {
+        matches!(self, Self::UserNotFoundException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`AdminConfirmSignUpError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminConfirmSignUpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -339,19 +421,25 @@ impl fmt::Display for AdminConfirmSignUpError {
 impl std::error::Error for AdminConfirmSignUpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::UnexpectedLambdaException(error) => Some(error),
-            Self::UserLambdaValidationException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::TooManyFailedAttemptsException(error) => Some(error),
-            Self::InvalidLambdaResponseException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::UserNotFoundException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::UnexpectedLambdaException(error) => std::error::Error::source(error),
+            Self::UserLambdaValidationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::TooManyFailedAttemptsException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidLambdaResponseException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::UserNotFoundException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -401,6 +489,23 @@ impl OperationError for AdminConfirmSignUpError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+            Self::UserLambdaValidationException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::TooManyFailedAttemptsException(error) => error.set_meta(meta),
+            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::UserNotFoundException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -581,6 +582,112 @@ pub enum AdminCreateUserError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AdminCreateUserError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::UserNotFoundException(error) => error.meta(),
+            Self::UsernameExistsException(error) => error.meta(),
+            Self::InvalidPasswordException(error) => error.meta(),
+            Self::CodeDeliveryFailureException(error) => error.meta(),
+            Self::UnexpectedLambdaException(error) => error.meta(),
+            Self::UserLambdaValidationException(error) => error.meta(),
+            Self::InvalidLambdaResponseException(error) => error.meta(),
+            Self::PreconditionNotMetException(error) => error.meta(),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.meta(),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::UnsupportedUserStateException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AdminCreateUserError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::UserNotFoundException`].
+    pub fn is_user_not_found_exception(&self) -> bool {
+        matches!(self, Self::UserNotFoundException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::UsernameExistsException`].
+    pub fn is_username_exists_exception(&self) -> bool {
+        matches!(self, Self::UsernameExistsException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InvalidPasswordException`].
+    pub fn is_invalid_password_exception(&self) -> bool {
+        matches!(self, Self::InvalidPasswordException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::CodeDeliveryFailureException`].
+    pub fn is_code_delivery_failure_exception(&self) -> bool {
+        matches!(self, Self::CodeDeliveryFailureException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::UnexpectedLambdaException`].
+    pub fn is_unexpected_lambda_exception(&self) -> bool {
+        matches!(self, Self::UnexpectedLambdaException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::UserLambdaValidationException`].
+    pub fn is_user_lambda_validation_exception(&self) -> bool {
+        matches!(self, Self::UserLambdaValidationException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InvalidLambdaResponseException`].
+    pub fn is_invalid_lambda_response_exception(&self) -> bool {
+        matches!(self, Self::InvalidLambdaResponseException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::PreconditionNotMetException`].
+    pub fn is_precondition_not_met_exception(&self) -> bool {
+        matches!(self, Self::PreconditionNotMetException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InvalidSmsRoleAccessPolicyException`].
+    pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InvalidSmsRoleTrustRelationshipException`].
+    pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::UnsupportedUserStateException`].
+    pub fn is_unsupported_user_state_exception(&self) -> bool {
+        matches!(self, Self::UnsupportedUserStateException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`AdminCreateUserError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminCreateUserError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -608,24 +715,34 @@ impl fmt::Display for AdminCreateUserError {
 impl std::error::Error for AdminCreateUserError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::UserNotFoundException(error) => Some(error),
-            Self::UsernameExistsException(error) => Some(error),
-            Self::InvalidPasswordException(error) => Some(error),
-            Self::CodeDeliveryFailureException(error) => Some(error),
-            Self::UnexpectedLambdaException(error) => Some(error),
-            Self::UserLambdaValidationException(error) => Some(error),
-            Self::InvalidLambdaResponseException(error) => Some(error),
-            Self::PreconditionNotMetException(error) => Some(error),
-            Self::InvalidSmsRoleAccessPolicyException(error) => Some(error),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::UnsupportedUserStateException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::UserNotFoundException(error) => std::error::Error::source(error),
+            Self::UsernameExistsException(error) => std::error::Error::source(error),
+            Self::InvalidPasswordException(error) => std::error::Error::source(error),
+            Self::CodeDeliveryFailureException(error) => std::error::Error::source(error),
+            Self::UnexpectedLambdaException(error) => std::error::Error::source(error),
+            Self::UserLambdaValidationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidLambdaResponseException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::PreconditionNotMetException(error) => std::error::Error::source(error),
+            Self::InvalidSmsRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::UnsupportedUserStateException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -690,6 +807,28 @@ impl OperationError for AdminCreateUserError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::UserNotFoundException(error) => error.set_meta(meta),
+            Self::UsernameExistsException(error) => error.set_meta(meta),
+            Self::InvalidPasswordException(error) => error.set_meta(meta),
+            Self::CodeDeliveryFailureException(error) => error.set_meta(meta),
+            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+            Self::UserLambdaValidationException(error) => error.set_meta(meta),
+            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+            Self::PreconditionNotMetException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::UnsupportedUserStateException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -864,6 +865,142 @@ pub enum AdminRespondToAuthChallengeError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AdminRespondToAuthChallengeError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::CodeMismatchException(error) => error.meta(),
+            Self::ExpiredCodeException(error) => error.meta(),
+            Self::UnexpectedLambdaException(error) => error.meta(),
+            Self::InvalidPasswordException(error) => error.meta(),
+            Self::PasswordHistoryPolicyViolationException(error) => error.meta(),
+            Self::UserLambdaValidationException(error) => error.meta(),
+            Self::InvalidLambdaResponseException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::InvalidUserPoolConfigurationException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::MfaMethodNotFoundException(error) => error.meta(),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.meta(),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.meta(),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.meta(),
+            Self::AliasExistsException(error) => error.meta(),
+            Self::PasswordResetRequiredException(error) => error.meta(),
+            Self::UserNotFoundException(error) => error.meta(),
+            Self::UserNotConfirmedException(error) => error.meta(),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::CodeMismatchException`].
+    pub fn is_code_mismatch_exception(&self) -> bool {
+        matches!(self, Self::CodeMismatchException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::ExpiredCodeException`].
+    pub fn is_expired_code_exception(&self) -> bool {
+        matches!(self, Self::ExpiredCodeException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::UnexpectedLambdaException`].
+    pub fn is_unexpected_lambda_exception(&self) -> bool {
+        matches!(self, Self::UnexpectedLambdaException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidPasswordException`].
+    pub fn is_invalid_password_exception(&self) -> bool {
+        matches!(self, Self::InvalidPasswordException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::PasswordHistoryPolicyViolationException`].
+    pub fn is_password_history_policy_violation_exception(&self) -> bool {
+        matches!(self, Self::PasswordHistoryPolicyViolationException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::UserLambdaValidationException`].
+    pub fn is_user_lambda_validation_exception(&self) -> bool {
+        matches!(self, Self::UserLambdaValidationException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidLambdaResponseException`].
+    pub fn is_invalid_lambda_response_exception(&self) -> bool {
+        matches!(self, Self::InvalidLambdaResponseException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidUserPoolConfigurationException`].
+    pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
+        matches!(self, Self::InvalidUserPoolConfigurationException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::MfaMethodNotFoundException`].
+    pub fn is_mfa_method_not_found_exception(&self) -> bool {
+        matches!(self, Self::MfaMethodNotFoundException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidEmailRoleAccessPolicyException`].
+    pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidSmsRoleAccessPolicyException`].
+    pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::InvalidSmsRoleTrustRelationshipException`].
+    pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::AliasExistsException`].
+    pub fn is_alias_exists_exception(&self) -> bool {
+        matches!(self, Self::AliasExistsException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::PasswordResetRequiredException`].
+    pub fn is_password_reset_required_exception(&self) -> bool {
+        matches!(self, Self::PasswordResetRequiredException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::UserNotFoundException`].
+    pub fn is_user_not_found_exception(&self) -> bool {
+        matches!(self, Self::UserNotFoundException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::UserNotConfirmedException`].
+    pub fn is_user_not_confirmed_exception(&self) -> bool {
+        matches!(self, Self::UserNotConfirmedException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::SoftwareTokenMfaNotFoundException`].
+    pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
+        matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
+    }
+    /// Whether this is [`AdminRespondToAuthChallengeError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminRespondToAuthChallengeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -897,30 +1034,48 @@ impl fmt::Display for AdminRespondToAuthChallengeError {
 impl std::error::Error for AdminRespondToAuthChallengeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::CodeMismatchException(error) => Some(error),
-            Self::ExpiredCodeException(error) => Some(error),
-            Self::UnexpectedLambdaException(error) => Some(error),
-            Self::InvalidPasswordException(error) => Some(error),
-            Self::PasswordHistoryPolicyViolationException(error) => Some(error),
-            Self::UserLambdaValidationException(error) => Some(error),
-            Self::InvalidLambdaResponseException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::InvalidUserPoolConfigurationException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::MfaMethodNotFoundException(error) => Some(error),
-            Self::InvalidEmailRoleAccessPolicyException(error) => Some(error),
-            Self::InvalidSmsRoleAccessPolicyException(error) => Some(error),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => Some(error),
-            Self::AliasExistsException(error) => Some(error),
-            Self::PasswordResetRequiredException(error) => Some(error),
-            Self::UserNotFoundException(error) => Some(error),
-            Self::UserNotConfirmedException(error) => Some(error),
-            Self::SoftwareTokenMfaNotFoundException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::CodeMismatchException(error) => std::error::Error::source(error),
+            Self::ExpiredCodeException(error) => std::error::Error::source(error),
+            Self::UnexpectedLambdaException(error) => std::error::Error::source(error),
+            Self::InvalidPasswordException(error) => std::error::Error::source(error),
+            Self::PasswordHistoryPolicyViolationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::UserLambdaValidationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidLambdaResponseException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::InvalidUserPoolConfigurationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::MfaMethodNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidEmailRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidSmsRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::AliasExistsException(error) => std::error::Error::source(error),
+            Self::PasswordResetRequiredException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::UserNotFoundException(error) => std::error::Error::source(error),
+            Self::UserNotConfirmedException(error) => std::error::Error::source(error),
+            Self::SoftwareTokenMfaNotFoundException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -999,6 +1154,34 @@ impl OperationError for AdminRespondToAuthChallengeError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::CodeMismatchException(error) => error.set_meta(meta),
+            Self::ExpiredCodeException(error) => error.set_meta(meta),
+            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+            Self::InvalidPasswordException(error) => error.set_meta(meta),
+            Self::PasswordHistoryPolicyViolationException(error) => error.set_meta(meta),
+            Self::UserLambdaValidationException(error) => error.set_meta(meta),
+            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::InvalidUserPoolConfigurationException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::MfaMethodNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
+            Self::AliasExistsException(error) => error.set_meta(meta),
+            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+            Self::UserNotFoundException(error) => error.set_meta(meta),
+            Self::UserNotConfirmedException(error) => error.set_meta(meta),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

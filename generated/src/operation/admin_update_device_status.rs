@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -305,6 +306,67 @@ pub enum AdminUpdateDeviceStatusError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AdminUpdateDeviceStatusError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidUserPoolConfigurationException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::UserNotFoundException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::InvalidUserPoolConfigurationException`].
+    pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
+        matches!(self, Self::InvalidUserPoolConfigurationException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::UserNotFoundException`].
+    pub fn is_user_not_found_exception(&self) -> bool {
+        matches!(self, Self::UserNotFoundException(_))
+    }
+    /// Whether this is [`AdminUpdateDeviceStatusError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminUpdateDeviceStatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -323,15 +385,17 @@ impl fmt::Display for AdminUpdateDeviceStatusError {
 impl std::error::Error for AdminUpdateDeviceStatusError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidUserPoolConfigurationException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::UserNotFoundException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidUserPoolConfigurationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::UserNotFoundException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -369,6 +433,19 @@ impl OperationError for AdminUpdateDeviceStatusError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidUserPoolConfigurationException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::UserNotFoundException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

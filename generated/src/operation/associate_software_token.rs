@@ -4,7 +4,7 @@
 use std::fmt;
 use cognito_idp_runtime::{Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError, Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -300,6 +300,67 @@ pub enum AssociateSoftwareTokenError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AssociateSoftwareTokenError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ConcurrentModificationException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.meta(),
+            Self::ForbiddenException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::ConcurrentModificationException`].
+    pub fn is_concurrent_modification_exception(&self) -> bool {
+        matches!(self, Self::ConcurrentModificationException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::SoftwareTokenMfaNotFoundException`].
+    pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
+        matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::ForbiddenException`].
+    pub fn is_forbidden_exception(&self) -> bool {
+        matches!(self, Self::ForbiddenException(_))
+    }
+    /// Whether this is [`AssociateSoftwareTokenError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AssociateSoftwareTokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -318,15 +379,19 @@ impl fmt::Display for AssociateSoftwareTokenError {
 impl std::error::Error for AssociateSoftwareTokenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ConcurrentModificationException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::SoftwareTokenMfaNotFoundException(error) => Some(error),
-            Self::ForbiddenException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ConcurrentModificationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::SoftwareTokenMfaNotFoundException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::ForbiddenException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -362,6 +427,19 @@ impl OperationError for AssociateSoftwareTokenError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ConcurrentModificationException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.set_meta(meta),
+            Self::ForbiddenException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

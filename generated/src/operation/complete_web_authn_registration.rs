@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -256,6 +257,97 @@ pub enum CompleteWebAuthnRegistrationError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl CompleteWebAuthnRegistrationError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ForbiddenException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::WebAuthnNotEnabledException(error) => error.meta(),
+            Self::WebAuthnChallengeNotFoundException(error) => error.meta(),
+            Self::WebAuthnRelyingPartyMismatchException(error) => error.meta(),
+            Self::WebAuthnClientMismatchException(error) => error.meta(),
+            Self::WebAuthnOriginNotAllowedException(error) => error.meta(),
+            Self::PasswordResetRequiredException(error) => error.meta(),
+            Self::WebAuthnCredentialNotSupportedException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::ForbiddenException`].
+    pub fn is_forbidden_exception(&self) -> bool {
+        matches!(self, Self::ForbiddenException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnNotEnabledException`].
+    pub fn is_web_authn_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnNotEnabledException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnChallengeNotFoundException`].
+    pub fn is_web_authn_challenge_not_found_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnChallengeNotFoundException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnRelyingPartyMismatchException`].
+    pub fn is_web_authn_relying_party_mismatch_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnRelyingPartyMismatchException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnClientMismatchException`].
+    pub fn is_web_authn_client_mismatch_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnClientMismatchException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnOriginNotAllowedException`].
+    pub fn is_web_authn_origin_not_allowed_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnOriginNotAllowedException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::PasswordResetRequiredException`].
+    pub fn is_password_reset_required_exception(&self) -> bool {
+        matches!(self, Self::PasswordResetRequiredException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnCredentialNotSupportedException`].
+    pub fn is_web_authn_credential_not_supported_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnCredentialNotSupportedException(_))
+    }
+    /// Whether this is [`CompleteWebAuthnRegistrationError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CompleteWebAuthnRegistrationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -280,21 +372,33 @@ impl fmt::Display for CompleteWebAuthnRegistrationError {
 impl std::error::Error for CompleteWebAuthnRegistrationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ForbiddenException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::WebAuthnNotEnabledException(error) => Some(error),
-            Self::WebAuthnChallengeNotFoundException(error) => Some(error),
-            Self::WebAuthnRelyingPartyMismatchException(error) => Some(error),
-            Self::WebAuthnClientMismatchException(error) => Some(error),
-            Self::WebAuthnOriginNotAllowedException(error) => Some(error),
-            Self::PasswordResetRequiredException(error) => Some(error),
-            Self::WebAuthnCredentialNotSupportedException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ForbiddenException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::WebAuthnNotEnabledException(error) => std::error::Error::source(error),
+            Self::WebAuthnChallengeNotFoundException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::WebAuthnRelyingPartyMismatchException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::WebAuthnClientMismatchException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::WebAuthnOriginNotAllowedException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::PasswordResetRequiredException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::WebAuthnCredentialNotSupportedException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -348,6 +452,25 @@ impl OperationError for CompleteWebAuthnRegistrationError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ForbiddenException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::WebAuthnNotEnabledException(error) => error.set_meta(meta),
+            Self::WebAuthnChallengeNotFoundException(error) => error.set_meta(meta),
+            Self::WebAuthnRelyingPartyMismatchException(error) => error.set_meta(meta),
+            Self::WebAuthnClientMismatchException(error) => error.set_meta(meta),
+            Self::WebAuthnOriginNotAllowedException(error) => error.set_meta(meta),
+            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+            Self::WebAuthnCredentialNotSupportedException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -1022,6 +1023,82 @@ pub enum CreateUserPoolError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl CreateUserPoolError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.meta(),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.meta(),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::UserPoolTaggingException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::TierChangeNotAllowedException(error) => error.meta(),
+            Self::FeatureUnavailableInTierException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`CreateUserPoolError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::InvalidSmsRoleAccessPolicyException`].
+    pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::InvalidSmsRoleTrustRelationshipException`].
+    pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::InvalidEmailRoleAccessPolicyException`].
+    pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::UserPoolTaggingException`].
+    pub fn is_user_pool_tagging_exception(&self) -> bool {
+        matches!(self, Self::UserPoolTaggingException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::TierChangeNotAllowedException`].
+    pub fn is_tier_change_not_allowed_exception(&self) -> bool {
+        matches!(self, Self::TierChangeNotAllowedException(_))
+    }
+    /// Whether this is [`CreateUserPoolError::FeatureUnavailableInTierException`].
+    pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
+        matches!(self, Self::FeatureUnavailableInTierException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1043,18 +1120,28 @@ impl fmt::Display for CreateUserPoolError {
 impl std::error::Error for CreateUserPoolError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::InvalidSmsRoleAccessPolicyException(error) => Some(error),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => Some(error),
-            Self::InvalidEmailRoleAccessPolicyException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::UserPoolTaggingException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::TierChangeNotAllowedException(error) => Some(error),
-            Self::FeatureUnavailableInTierException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::InvalidSmsRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidEmailRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::UserPoolTaggingException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::TierChangeNotAllowedException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::FeatureUnavailableInTierException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -1101,6 +1188,22 @@ impl OperationError for CreateUserPoolError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::UserPoolTaggingException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
+            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

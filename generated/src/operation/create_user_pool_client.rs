@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -1047,6 +1048,77 @@ pub enum CreateUserPoolClientError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl CreateUserPoolClientError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::ScopeDoesNotExistException(error) => error.meta(),
+            Self::InvalidOAuthFlowException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::FeatureUnavailableInTierException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`CreateUserPoolClientError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::ScopeDoesNotExistException`].
+    pub fn is_scope_does_not_exist_exception(&self) -> bool {
+        matches!(self, Self::ScopeDoesNotExistException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::InvalidOAuthFlowException`].
+    pub fn is_invalid_o_auth_flow_exception(&self) -> bool {
+        matches!(self, Self::InvalidOAuthFlowException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`CreateUserPoolClientError::FeatureUnavailableInTierException`].
+    pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
+        matches!(self, Self::FeatureUnavailableInTierException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1067,17 +1139,19 @@ impl fmt::Display for CreateUserPoolClientError {
 impl std::error::Error for CreateUserPoolClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::ScopeDoesNotExistException(error) => Some(error),
-            Self::InvalidOAuthFlowException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::FeatureUnavailableInTierException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::ScopeDoesNotExistException(error) => std::error::Error::source(error),
+            Self::InvalidOAuthFlowException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::FeatureUnavailableInTierException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -1121,6 +1195,21 @@ impl OperationError for CreateUserPoolClientError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::ScopeDoesNotExistException(error) => error.set_meta(meta),
+            Self::InvalidOAuthFlowException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -297,6 +298,52 @@ pub enum ListUserPoolClientSecretsError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl ListUserPoolClientSecretsError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::InternalServerException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`ListUserPoolClientSecretsError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`ListUserPoolClientSecretsError::InternalServerException`].
+    pub fn is_internal_server_exception(&self) -> bool {
+        matches!(self, Self::InternalServerException(_))
+    }
+    /// Whether this is [`ListUserPoolClientSecretsError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`ListUserPoolClientSecretsError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`ListUserPoolClientSecretsError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserPoolClientSecretsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -312,12 +359,12 @@ impl fmt::Display for ListUserPoolClientSecretsError {
 impl std::error::Error for ListUserPoolClientSecretsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::InternalServerException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::InternalServerException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -346,6 +393,16 @@ impl OperationError for ListUserPoolClientSecretsError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::InternalServerException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

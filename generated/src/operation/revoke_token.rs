@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -289,6 +290,67 @@ pub enum RevokeTokenError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl RevokeTokenError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::UnauthorizedException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::UnsupportedOperationException(error) => error.meta(),
+            Self::UnsupportedTokenTypeException(error) => error.meta(),
+            Self::ForbiddenException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`RevokeTokenError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`RevokeTokenError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`RevokeTokenError::UnauthorizedException`].
+    pub fn is_unauthorized_exception(&self) -> bool {
+        matches!(self, Self::UnauthorizedException(_))
+    }
+    /// Whether this is [`RevokeTokenError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`RevokeTokenError::UnsupportedOperationException`].
+    pub fn is_unsupported_operation_exception(&self) -> bool {
+        matches!(self, Self::UnsupportedOperationException(_))
+    }
+    /// Whether this is [`RevokeTokenError::UnsupportedTokenTypeException`].
+    pub fn is_unsupported_token_type_exception(&self) -> bool {
+        matches!(self, Self::UnsupportedTokenTypeException(_))
+    }
+    /// Whether this is [`RevokeTokenError::ForbiddenException`].
+    pub fn is_forbidden_exception(&self) -> bool {
+        matches!(self, Self::ForbiddenException(_))
+    }
+    /// Whether this is [`RevokeTokenError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for RevokeTokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -307,15 +369,19 @@ impl fmt::Display for RevokeTokenError {
 impl std::error::Error for RevokeTokenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::UnauthorizedException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::UnsupportedOperationException(error) => Some(error),
-            Self::UnsupportedTokenTypeException(error) => Some(error),
-            Self::ForbiddenException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::UnauthorizedException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::UnsupportedOperationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::UnsupportedTokenTypeException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::ForbiddenException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -351,6 +417,19 @@ impl OperationError for RevokeTokenError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::UnauthorizedException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::UnsupportedOperationException(error) => error.set_meta(meta),
+            Self::UnsupportedTokenTypeException(error) => error.set_meta(meta),
+            Self::ForbiddenException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

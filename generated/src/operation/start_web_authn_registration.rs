@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Document, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -254,6 +255,77 @@ pub enum StartWebAuthnRegistrationError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl StartWebAuthnRegistrationError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ForbiddenException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::WebAuthnNotEnabledException(error) => error.meta(),
+            Self::PasswordResetRequiredException(error) => error.meta(),
+            Self::WebAuthnConfigurationMissingException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::ForbiddenException`].
+    pub fn is_forbidden_exception(&self) -> bool {
+        matches!(self, Self::ForbiddenException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::WebAuthnNotEnabledException`].
+    pub fn is_web_authn_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnNotEnabledException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::PasswordResetRequiredException`].
+    pub fn is_password_reset_required_exception(&self) -> bool {
+        matches!(self, Self::PasswordResetRequiredException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::WebAuthnConfigurationMissingException`].
+    pub fn is_web_authn_configuration_missing_exception(&self) -> bool {
+        matches!(self, Self::WebAuthnConfigurationMissingException(_))
+    }
+    /// Whether this is [`StartWebAuthnRegistrationError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for StartWebAuthnRegistrationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -274,17 +346,21 @@ impl fmt::Display for StartWebAuthnRegistrationError {
 impl std::error::Error for StartWebAuthnRegistrationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ForbiddenException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::WebAuthnNotEnabledException(error) => Some(error),
-            Self::PasswordResetRequiredException(error) => Some(error),
-            Self::WebAuthnConfigurationMissingException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ForbiddenException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::WebAuthnNotEnabledException(error) => std::error::Error::source(error),
+            Self::PasswordResetRequiredException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::WebAuthnConfigurationMissingException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -326,6 +402,21 @@ impl OperationError for StartWebAuthnRegistrationError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ForbiddenException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::WebAuthnNotEnabledException(error) => error.set_meta(meta),
+            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+            Self::WebAuthnConfigurationMissingException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

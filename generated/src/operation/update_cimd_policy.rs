@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -376,6 +377,72 @@ pub enum UpdateCimdPolicyError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl UpdateCimdPolicyError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::ConcurrentModificationException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::LimitExceededException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::FeatureUnavailableInTierException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`UpdateCimdPolicyError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::ConcurrentModificationException`].
+    pub fn is_concurrent_modification_exception(&self) -> bool {
+        matches!(self, Self::ConcurrentModificationException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::LimitExceededException`].
+    pub fn is_limit_exceeded_exception(&self) -> bool {
+        matches!(self, Self::LimitExceededException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`UpdateCimdPolicyError::FeatureUnavailableInTierException`].
+    pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
+        matches!(self, Self::FeatureUnavailableInTierException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateCimdPolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -395,16 +462,20 @@ impl fmt::Display for UpdateCimdPolicyError {
 impl std::error::Error for UpdateCimdPolicyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::ConcurrentModificationException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::LimitExceededException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::FeatureUnavailableInTierException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::ConcurrentModificationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::LimitExceededException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::FeatureUnavailableInTierException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -445,6 +516,20 @@ impl OperationError for UpdateCimdPolicyError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::ConcurrentModificationException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::LimitExceededException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

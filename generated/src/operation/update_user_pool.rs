@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -910,6 +911,97 @@ pub enum UpdateUserPoolError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl UpdateUserPoolError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::ConcurrentModificationException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::UserImportInProgressException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.meta(),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.meta(),
+            Self::UserPoolTaggingException(error) => error.meta(),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::TierChangeNotAllowedException(error) => error.meta(),
+            Self::FeatureUnavailableInTierException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`UpdateUserPoolError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::ConcurrentModificationException`].
+    pub fn is_concurrent_modification_exception(&self) -> bool {
+        matches!(self, Self::ConcurrentModificationException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::UserImportInProgressException`].
+    pub fn is_user_import_in_progress_exception(&self) -> bool {
+        matches!(self, Self::UserImportInProgressException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::InvalidSmsRoleAccessPolicyException`].
+    pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::InvalidSmsRoleTrustRelationshipException`].
+    pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
+        matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::UserPoolTaggingException`].
+    pub fn is_user_pool_tagging_exception(&self) -> bool {
+        matches!(self, Self::UserPoolTaggingException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::InvalidEmailRoleAccessPolicyException`].
+    pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
+        matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::TierChangeNotAllowedException`].
+    pub fn is_tier_change_not_allowed_exception(&self) -> bool {
+        matches!(self, Self::TierChangeNotAllowedException(_))
+    }
+    /// Whether this is [`UpdateUserPoolError::FeatureUnavailableInTierException`].
+    pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
+        matches!(self, Self::FeatureUnavailableInTierException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserPoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -934,21 +1026,35 @@ impl fmt::Display for UpdateUserPoolError {
 impl std::error::Error for UpdateUserPoolError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidParameterException(error) => Some(error),
-            Self::ConcurrentModificationException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::UserImportInProgressException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::InvalidSmsRoleAccessPolicyException(error) => Some(error),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => Some(error),
-            Self::UserPoolTaggingException(error) => Some(error),
-            Self::InvalidEmailRoleAccessPolicyException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::TierChangeNotAllowedException(error) => Some(error),
-            Self::FeatureUnavailableInTierException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::ConcurrentModificationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::UserImportInProgressException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::InvalidSmsRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::UserPoolTaggingException(error) => std::error::Error::source(error),
+            Self::InvalidEmailRoleAccessPolicyException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::TierChangeNotAllowedException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::FeatureUnavailableInTierException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -1004,6 +1110,25 @@ impl OperationError for UpdateUserPoolError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::ConcurrentModificationException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::UserImportInProgressException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
+            Self::UserPoolTaggingException(error) => error.set_meta(meta),
+            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
+            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -4,7 +4,8 @@
 use std::fmt;
 use cognito_idp_runtime::{BuildError, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -354,6 +355,97 @@ pub enum VerifySoftwareTokenError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl VerifySoftwareTokenError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::InvalidParameterException(error) => error.meta(),
+            Self::ResourceNotFoundException(error) => error.meta(),
+            Self::InvalidUserPoolConfigurationException(error) => error.meta(),
+            Self::NotAuthorizedException(error) => error.meta(),
+            Self::TooManyRequestsException(error) => error.meta(),
+            Self::PasswordResetRequiredException(error) => error.meta(),
+            Self::UserNotFoundException(error) => error.meta(),
+            Self::UserNotConfirmedException(error) => error.meta(),
+            Self::InternalErrorException(error) => error.meta(),
+            Self::EnableSoftwareTokenMfaException(error) => error.meta(),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.meta(),
+            Self::CodeMismatchException(error) => error.meta(),
+            Self::ForbiddenException(error) => error.meta(),
+            Self::OperationNotEnabledException(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`VerifySoftwareTokenError::InvalidParameterException`].
+    pub fn is_invalid_parameter_exception(&self) -> bool {
+        matches!(self, Self::InvalidParameterException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::ResourceNotFoundException`].
+    pub fn is_resource_not_found_exception(&self) -> bool {
+        matches!(self, Self::ResourceNotFoundException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::InvalidUserPoolConfigurationException`].
+    pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
+        matches!(self, Self::InvalidUserPoolConfigurationException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::NotAuthorizedException`].
+    pub fn is_not_authorized_exception(&self) -> bool {
+        matches!(self, Self::NotAuthorizedException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::TooManyRequestsException`].
+    pub fn is_too_many_requests_exception(&self) -> bool {
+        matches!(self, Self::TooManyRequestsException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::PasswordResetRequiredException`].
+    pub fn is_password_reset_required_exception(&self) -> bool {
+        matches!(self, Self::PasswordResetRequiredException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::UserNotFoundException`].
+    pub fn is_user_not_found_exception(&self) -> bool {
+        matches!(self, Self::UserNotFoundException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::UserNotConfirmedException`].
+    pub fn is_user_not_confirmed_exception(&self) -> bool {
+        matches!(self, Self::UserNotConfirmedException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::InternalErrorException`].
+    pub fn is_internal_error_exception(&self) -> bool {
+        matches!(self, Self::InternalErrorException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::EnableSoftwareTokenMfaException`].
+    pub fn is_enable_software_token_mfa_exception(&self) -> bool {
+        matches!(self, Self::EnableSoftwareTokenMfaException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::SoftwareTokenMfaNotFoundException`].
+    pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
+        matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::CodeMismatchException`].
+    pub fn is_code_mismatch_exception(&self) -> bool {
+        matches!(self, Self::CodeMismatchException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::ForbiddenException`].
+    pub fn is_forbidden_exception(&self) -> bool {
+        matches!(self, Self::ForbiddenException(_))
+    }
+    /// Whether this is [`VerifySoftwareTokenError::OperationNotEnabledException`].
+    pub fn is_operation_not_enabled_exception(&self) -> bool {
+        matches!(self, Self::OperationNotEnabledException(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for VerifySoftwareTokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -378,21 +470,29 @@ impl fmt::Display for VerifySoftwareTokenError {
 impl std::error::Error for VerifySoftwareTokenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::InvalidParameterException(error) => Some(error),
-            Self::ResourceNotFoundException(error) => Some(error),
-            Self::InvalidUserPoolConfigurationException(error) => Some(error),
-            Self::NotAuthorizedException(error) => Some(error),
-            Self::TooManyRequestsException(error) => Some(error),
-            Self::PasswordResetRequiredException(error) => Some(error),
-            Self::UserNotFoundException(error) => Some(error),
-            Self::UserNotConfirmedException(error) => Some(error),
-            Self::InternalErrorException(error) => Some(error),
-            Self::EnableSoftwareTokenMfaException(error) => Some(error),
-            Self::SoftwareTokenMfaNotFoundException(error) => Some(error),
-            Self::CodeMismatchException(error) => Some(error),
-            Self::ForbiddenException(error) => Some(error),
-            Self::OperationNotEnabledException(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::InvalidParameterException(error) => std::error::Error::source(error),
+            Self::ResourceNotFoundException(error) => std::error::Error::source(error),
+            Self::InvalidUserPoolConfigurationException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::NotAuthorizedException(error) => std::error::Error::source(error),
+            Self::TooManyRequestsException(error) => std::error::Error::source(error),
+            Self::PasswordResetRequiredException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::UserNotFoundException(error) => std::error::Error::source(error),
+            Self::UserNotConfirmedException(error) => std::error::Error::source(error),
+            Self::InternalErrorException(error) => std::error::Error::source(error),
+            Self::EnableSoftwareTokenMfaException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::SoftwareTokenMfaNotFoundException(error) => {
+                std::error::Error::source(error)
+            }
+            Self::CodeMismatchException(error) => std::error::Error::source(error),
+            Self::ForbiddenException(error) => std::error::Error::source(error),
+            Self::OperationNotEnabledException(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -446,6 +546,25 @@ impl OperationError for VerifySoftwareTokenError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::InvalidParameterException(error) => error.set_meta(meta),
+            Self::ResourceNotFoundException(error) => error.set_meta(meta),
+            Self::InvalidUserPoolConfigurationException(error) => error.set_meta(meta),
+            Self::NotAuthorizedException(error) => error.set_meta(meta),
+            Self::TooManyRequestsException(error) => error.set_meta(meta),
+            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+            Self::UserNotFoundException(error) => error.set_meta(meta),
+            Self::UserNotConfirmedException(error) => error.set_meta(meta),
+            Self::InternalErrorException(error) => error.set_meta(meta),
+            Self::EnableSoftwareTokenMfaException(error) => error.set_meta(meta),
+            Self::SoftwareTokenMfaNotFoundException(error) => error.set_meta(meta),
+            Self::CodeMismatchException(error) => error.set_meta(meta),
+            Self::ForbiddenException(error) => error.set_meta(meta),
+            Self::OperationNotEnabledException(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -33,7 +33,7 @@ pub struct TransportFailure {
 
 impl fmt::Display for TransportFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.operation, self.source)
+        write!(f, "{} failed", self.operation)
     }
 }
 
@@ -88,9 +88,9 @@ impl AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthError::SignIn(e) => write!(f, "sign-in failed: {e}"),
-            AuthError::Transport(e) => e.fmt(f),
-            AuthError::Prompt(e) => e.fmt(f),
+            AuthError::SignIn(_) => f.write_str("sign-in failed"),
+            AuthError::Transport(_) => f.write_str("a sign-in request failed"),
+            AuthError::Prompt(_) => f.write_str("the sign-in needed an answer"),
         }
     }
 }

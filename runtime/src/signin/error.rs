@@ -65,7 +65,7 @@ impl fmt::Display for SignInError {
                 write!(f, "the required attribute `{name}` has no value")
             }
             SignInError::UnexpectedReply(what) => write!(f, "unexpected reply: {what}"),
-            SignInError::Srp(e) => write!(f, "SRP: {e}"),
+            SignInError::Srp(_) => f.write_str("the SRP computation refused the challenge"),
             SignInError::PhoneNumberRequired => f.write_str(
                 "MFA setup offers only SMS: the user needs a verified phone number first",
             ),

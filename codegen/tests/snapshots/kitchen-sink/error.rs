@@ -15,6 +15,8 @@ pub use cognito_idp_runtime::error::{
 pub struct NotFoundException {
     #[cfg_attr(test, serde(rename = "message", skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
 }
 impl NotFoundException {
     /// Members redacted in `Debug`, in model order.
@@ -27,6 +29,14 @@ impl NotFoundException {
 impl NotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "NotFoundException";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for NotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,6 +67,7 @@ impl NotFoundExceptionBuilder {
     pub fn build(self) -> NotFoundException {
         NotFoundException {
             message: self.message,
+            meta: ErrorMetadata::default(),
         }
     }
 }
@@ -94,7 +105,10 @@ impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
-pub struct InternalFault {}
+pub struct InternalFault {
+    #[cfg_attr(test, serde(skip))]
+    meta: ErrorMetadata,
+}
 impl InternalFault {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
@@ -106,6 +120,14 @@ impl InternalFault {
 impl InternalFault {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalFault";
+    /// What the response carrying this error said: code, message, request id, status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        &self.meta
+    }
+    #[doc(hidden)]
+    pub fn set_meta(&mut self, meta: ErrorMetadata) {
+        self.meta = meta;
+    }
 }
 impl fmt::Display for InternalFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,7 +141,9 @@ pub struct InternalFaultBuilder {}
 impl InternalFaultBuilder {
     /// Builds the value.
     pub fn build(self) -> InternalFault {
-        InternalFault {}
+        InternalFault {
+            meta: ErrorMetadata::default(),
+        }
     }
 }
 impl<'de> serde::Deserialize<'de> for InternalFault {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use cognito_idp_runtime::{Blob, BuildError, DateTime, Document, Redacted, Secrets};
 use cognito_idp_runtime::error::{
-    ConstructionError, DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
+    Unhandled,
 };
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
@@ -511,6 +512,37 @@ pub enum AdminSetUserMfaPreferenceError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl AdminSetUserMfaPreferenceError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::NotFoundException(error) => error.meta(),
+            Self::InternalFault(error) => error.meta(),
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+    /// Whether this is [`AdminSetUserMfaPreferenceError::NotFoundException`].
+    pub fn is_not_found_exception(&self) -> bool {
+        matches!(self, Self::NotFoundException(_))
+    }
+    /// Whether this is [`AdminSetUserMfaPreferenceError::InternalFault`].
+    pub fn is_internal_fault(&self) -> bool {
+        matches!(self, Self::InternalFault(_))
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminSetUserMfaPreferenceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -523,9 +555,9 @@ impl fmt::Display for AdminSetUserMfaPreferenceError {
 impl std::error::Error for AdminSetUserMfaPreferenceError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::NotFoundException(error) => Some(error),
-            Self::InternalFault(error) => Some(error),
-            Self::Unhandled(error) => Some(error),
+            Self::NotFoundException(error) => std::error::Error::source(error),
+            Self::InternalFault(error) => std::error::Error::source(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -541,6 +573,13 @@ impl OperationError for AdminSetUserMfaPreferenceError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::NotFoundException(error) => error.set_meta(meta),
+            Self::InternalFault(error) => error.set_meta(meta),
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -4,7 +4,7 @@
 use std::fmt;
 use cognito_idp_runtime::Secrets;
 use cognito_idp_runtime::error::{
-    DecodeError, ErrorBody, OperationError, SdkError, Unhandled,
+    DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError, Unhandled,
 };
 use cognito_idp_runtime::paginate::{ItemStream, PageStream};
 use cognito_idp_runtime::transport::{Handle, Operation};
@@ -212,6 +212,27 @@ pub enum ListThingsError {
     /// be read.
     Unhandled(Unhandled),
 }
+impl ListThingsError {
+    /// What the error response said: code, message, request id, HTTP status.
+    pub fn meta(&self) -> &ErrorMetadata {
+        match self {
+            Self::Unhandled(error) => error.meta(),
+        }
+    }
+    /// The service's error code.
+    pub fn code(&self) -> Option<&str> {
+        self.meta().code()
+    }
+    /// The service's error message.
+    pub fn message(&self) -> Option<&str> {
+        self.meta().message()
+    }
+    /// The id the service gave the request, for AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().request_id()
+    }
+}
+/// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListThingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -222,7 +243,7 @@ impl fmt::Display for ListThingsError {
 impl std::error::Error for ListThingsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Unhandled(error) => Some(error),
+            Self::Unhandled(error) => std::error::Error::source(error),
         }
     }
 }
@@ -235,6 +256,11 @@ impl OperationError for ListThingsError {
     }
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
+    }
+    fn set_meta(&mut self, meta: ErrorMetadata) {
+        match self {
+            Self::Unhandled(_) => {}
+        }
     }
 }
 const OPERATION: Operation = Operation {
