@@ -132,7 +132,7 @@ async fn every_other_kind_of_error_says_each_thing_once() {
         .await
         .unwrap_err();
     kinds.push(assert_each_said_once(&garbage));
-    let mut pages = client.list_users().user_pool_id("p").pages();
+    let mut pages = client.list_users().user_pool_id("p").into_paginator().send();
     let stopped = loop {
         match pages.next().await.expect("a stop, not an end") {
             Ok(_) => continue,

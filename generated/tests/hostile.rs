@@ -107,7 +107,7 @@ async fn pages_stop_on_a_repeated_token_or_the_page_cap() {
     // A, B, A, ...: only an immediately repeated token used to stop this.
     let alternating = RawStub::start(move |n| page(if n % 2 == 0 { "A" } else { "B" })).await;
     let client = alternating.client();
-    let mut pages = client.list_users().user_pool_id("p").pages();
+    let mut pages = client.list_users().user_pool_id("p").into_paginator().send();
     let mut seen = 0;
     let stop = loop {
         match pages
@@ -136,8 +136,10 @@ async fn pages_stop_on_a_repeated_token_or_the_page_cap() {
         .client()
         .list_users()
         .user_pool_id("p")
-        .items()
+        .into_paginator()
         .max_pages(25)
+        .items()
+        .send()
         .collect()
         .await;
     assert!(

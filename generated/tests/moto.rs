@@ -201,16 +201,30 @@ async fn list_users_follows_pages() {
             .await
             .expect("AdminCreateUser");
     }
-    let request = client.list_users().user_pool_id(&pool_id).limit(5);
+    let request = client.list_users().user_pool_id(&pool_id);
+    let sizes = |page_size| {
+        let request = request.clone();
+        async move {
+            let mut pages = request.into_paginator().page_size(page_size).send();
+            let mut sizes = Vec::new();
+            while let Some(page) = pages.next().await {
+                sizes.push(page.expect("ListUsers page").users.map_or(0, |u| u.len()));
+            }
+            sizes
+        }
+    };
+    assert_eq!(sizes(5).await, [5, 5, 2]);
+    assert_eq!(sizes(4).await, [4, 4, 4]);
+    assert_eq!(sizes(12).await, [12]);
 
-    let mut pages = request.clone().pages();
-    let mut sizes = Vec::new();
-    while let Some(page) = pages.next().await {
-        sizes.push(page.expect("ListUsers page").users.map_or(0, |u| u.len()));
-    }
-    assert_eq!(sizes, [5, 5, 2]);
-
-    let users = request.items().collect().await.expect("every user");
+    let users = request
+        .into_paginator()
+        .page_size(7)
+        .items()
+        .send()
+        .collect()
+        .await
+        .expect("every user");
     let mut names: Vec<String> = users.into_iter().filter_map(|u| u.username).collect();
     names.sort();
     expected.sort();

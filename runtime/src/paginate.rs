@@ -1,5 +1,9 @@
 //! Paginated operations as streams: of pages, following the continuation token until the
 //! service stops returning one, and of the items on those pages.
+//!
+//! An operation's fluent builder gives a [`Paginator`] (`into_paginator()`), set with a
+//! [`page_size`](Paginator::page_size), whose [`send`](Paginator::send) is the stream of pages
+//! and whose [`items`](Paginator::items)`.send()` the stream of items, as in the AWS SDK for Rust.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -15,7 +19,126 @@ use crate::error::{PaginationError, SdkError};
 /// at `ListUsers`' 60 a page), but an end to a service that never stops handing out tokens.
 pub const DEFAULT_MAX_PAGES: u32 = 100_000;
 
-type PageFuture<O, E> = Pin<Box<dyn Future<Output = Result<O, SdkError<E>>> + Send>>;
+/// A request for one page, in flight.
+pub type PageFuture<O, E> = Pin<Box<dyn Future<Output = Result<O, SdkError<E>>> + Send>>;
+
+/// How one operation paginates, as its generated code says: fn pointers over its fluent
+/// builder `B`, output `O` and item `T`.
+#[doc(hidden)]
+pub struct Pagination<B, O, E, T> {
+    /// The request carrying a continuation token (`None`: the first page).
+    pub set_token: fn(B, Option<String>) -> B,
+    /// The request asking for at most this many items, where the model has a limit member.
+    pub set_page_size: Option<fn(B, i32) -> B>,
+    pub send: fn(B) -> PageFuture<O, E>,
+    /// The page's continuation token.
+    pub next_token: fn(&O) -> Option<&str>,
+    /// The page's items.
+    pub items: fn(O) -> Vec<T>,
+}
+
+impl<B, O, E, T> std::fmt::Debug for Pagination<B, O, E, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pagination")
+            .field("page_size", &self.set_page_size.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The pages of a paginated operation, to be sent: set a page size and a page cap, then
+/// [`send`](Self::send) for the pages or [`items`](Self::items) for their items.
+pub struct Paginator<B, O, E, T> {
+    request: B,
+    how: Pagination<B, O, E, T>,
+    page_size: Option<i32>,
+    max_pages: u32,
+}
+
+impl<B, O, E, T> std::fmt::Debug for Paginator<B, O, E, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Paginator")
+            .field("page_size", &self.page_size)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B, O, E, T> Paginator<B, O, E, T>
+where
+    B: Clone + Send + 'static,
+    O: 'static,
+    E: 'static,
+{
+    #[doc(hidden)]
+    pub fn new(request: B, how: Pagination<B, O, E, T>) -> Self {
+        Paginator {
+            request,
+            how,
+            page_size: None,
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+
+    /// Asks for at most `items` items a page (the operation's limit member: `Limit`,
+    /// `MaxResults`, ...). Operations without one ignore it.
+    pub fn page_size(mut self, items: i32) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    /// Stops with [`PaginationError::TooManyPages`] rather than fetch more than `pages` pages.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// The stream of pages.
+    pub fn send(self) -> PageStream<O, E> {
+        let Paginator {
+            request,
+            how,
+            page_size,
+            max_pages,
+        } = self;
+        let first = match (how.set_page_size, page_size) {
+            (Some(set), Some(size)) => set(request, size),
+            _ => request,
+        };
+        let (set_token, send) = (how.set_token, how.send);
+        PageStream::new(
+            move |token| send(set_token(first.clone(), token)),
+            how.next_token,
+        )
+        .max_pages(max_pages)
+    }
+
+    /// The items of every page, to be sent.
+    pub fn items(self) -> Items<B, O, E, T> {
+        Items(self)
+    }
+}
+
+/// The items of every page of a paginated operation, to be [`send`](Self::send)t.
+pub struct Items<B, O, E, T>(Paginator<B, O, E, T>);
+
+impl<B, O, E, T> std::fmt::Debug for Items<B, O, E, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Items").field(&self.0).finish()
+    }
+}
+
+impl<B, O, E, T> Items<B, O, E, T>
+where
+    B: Clone + Send + 'static,
+    O: 'static,
+    E: 'static,
+{
+    /// The stream of items.
+    pub fn send(self) -> ItemStream<T, O, E> {
+        let items = self.0.how.items;
+        self.0.send().items(items)
+    }
+}
 type Fetch<O, E> = Box<dyn FnMut(Option<String>) -> PageFuture<O, E> + Send>;
 
 /// The pages of a paginated operation. Ends after the last page or the first error. A token

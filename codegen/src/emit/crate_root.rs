@@ -51,7 +51,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
 
         /// Paginated results as streams of pages and of items.
         pub mod paginate {
-            pub use #runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, PageStream};
+            pub use #runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, Items, PageStream, Paginator};
         }
 
         /// The primitive types of the wire, shared with the runtime.

@@ -335,16 +335,16 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     }
 }
 
-/// `pages()` and `items()`: the operation's pages as a stream, following the continuation token,
-/// and the items on them.
+/// `into_paginator()`: the operation's pages, or their items, as a stream following the
+/// continuation token, with the model's limit member as the page size.
 fn paginate(
     service: &Service,
     op: &Operation,
     p: &crate::ir::Paginator,
     imports: &mut Imports,
 ) -> TokenStream {
-    imports.runtime("paginate::PageStream");
-    imports.runtime("paginate::ItemStream");
+    imports.runtime("paginate::Paginator");
+    imports.runtime("paginate::Pagination");
     let output = &service.structures[op.output];
     let member = |field: &str| {
         output
@@ -375,33 +375,41 @@ fn paginate(
         &Home::Operation(op.module.clone()),
         imports,
     );
-    let pages_doc = docs(&[
+    let set_page_size = match &p.limit {
+        Some(limit) => {
+            let limit = ident(limit);
+            quote!(Some(|request: Self, size| Self { input: request.input.#limit(size), ..request }))
+        }
+        None => quote!(None),
+    };
+    let doc = docs(&[
         format!(
-            "Every page, each request carrying the `{}` of the page before.",
+            "The pages of `{}` ([`send`](Paginator::send)), or the `{}` on them",
+            op.name,
+            p.items.trim_start_matches("r#"),
+        ),
+        format!(
+            "([`items`](Paginator::items)), each request carrying the `{}` of the page before.",
             p.input_token.trim_start_matches("r#")
         ),
-        "Ends after the last page or the first error.".to_owned(),
+        match &p.limit {
+            Some(limit) => format!(
+                "[`page_size`](Paginator::page_size) sets `{}`.",
+                limit.trim_start_matches("r#")
+            ),
+            None => "The operation has no page size to set.".to_owned(),
+        },
     ]);
-    let items_doc = format!(
-        " Every item of `{}` on every page.",
-        p.items.trim_start_matches("r#")
-    );
     quote! {
-        #pages_doc
-        pub fn pages(self) -> PageStream<#output_alias, #error> {
-            let Self { handle, input } = self;
-            PageStream::new(
-                move |token| {
-                    let request = Self { handle: handle.clone(), input: input.clone().#set_token(token) };
-                    Box::pin(request.send())
-                },
-                |page| #read_token,
-            )
-        }
-
-        #[doc = #items_doc]
-        pub fn items(self) -> ItemStream<#item, #output_alias, #error> {
-            self.pages().items(|page| #take_items)
+        #doc
+        pub fn into_paginator(self) -> Paginator<Self, #output_alias, #error, #item> {
+            Paginator::new(self, Pagination {
+                set_token: |request, token| Self { input: request.input.#set_token(token), ..request },
+                set_page_size: #set_page_size,
+                send: |request| Box::pin(request.send()),
+                next_token: |page| #read_token,
+                items: |page| #take_items,
+            })
         }
     }
 }

@@ -7,7 +7,7 @@ use cognito_idp_runtime::error::{
     ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
     Unhandled,
 };
-use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::paginate::{Pagination, Paginator};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -488,32 +488,33 @@ impl AdminListGroupsForUserFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before.
-    /// Ends after the last page or the first error.
-    pub fn pages(
+    /// The pages of `AdminListGroupsForUser` ([`send`](Paginator::send)), or the `groups` on them
+    /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
+    /// [`page_size`](Paginator::page_size) sets `limit`.
+    pub fn into_paginator(
         self,
-    ) -> PageStream<AdminListGroupsForUserOutput, AdminListGroupsForUserError> {
-        let Self { handle, input } = self;
-        PageStream::new(
-            move |token| {
-                let request = Self {
-                    handle: handle.clone(),
-                    input: input.clone().set_next_token(token),
-                };
-                Box::pin(request.send())
-            },
-            |page| page.next_token.as_deref(),
-        )
-    }
-    /// Every item of `groups` on every page.
-    pub fn items(
-        self,
-    ) -> ItemStream<
-        GroupType,
+    ) -> Paginator<
+        Self,
         AdminListGroupsForUserOutput,
         AdminListGroupsForUserError,
+        GroupType,
     > {
-        self.pages().items(|page| page.groups.unwrap_or_default())
+        Paginator::new(
+            self,
+            Pagination {
+                set_token: |request, token| Self {
+                    input: request.input.set_next_token(token),
+                    ..request
+                },
+                set_page_size: Some(|request: Self, size| Self {
+                    input: request.input.limit(size),
+                    ..request
+                }),
+                send: |request| Box::pin(request.send()),
+                next_token: |page| page.next_token.as_deref(),
+                items: |page| page.groups.unwrap_or_default(),
+            },
+        )
     }
     /// The name of the user that you want to query or modify. The value of this parameter is
     /// typically your user's username, but it can be any of their alias attributes. If `username`

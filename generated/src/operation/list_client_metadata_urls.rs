@@ -7,7 +7,7 @@ use cognito_idp_runtime::error::{
     ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
     Unhandled,
 };
-use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::paginate::{Pagination, Paginator};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -457,32 +457,33 @@ impl ListClientMetadataUrlsFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before.
-    /// Ends after the last page or the first error.
-    pub fn pages(
+    /// The pages of `ListClientMetadataURLs` ([`send`](Paginator::send)), or the `client_metadata_urls` on them
+    /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
+    /// [`page_size`](Paginator::page_size) sets `max_results`.
+    pub fn into_paginator(
         self,
-    ) -> PageStream<ListClientMetadataUrlsOutput, ListClientMetadataUrlsError> {
-        let Self { handle, input } = self;
-        PageStream::new(
-            move |token| {
-                let request = Self {
-                    handle: handle.clone(),
-                    input: input.clone().set_next_token(token),
-                };
-                Box::pin(request.send())
-            },
-            |page| page.next_token.as_deref(),
-        )
-    }
-    /// Every item of `client_metadata_urls` on every page.
-    pub fn items(
-        self,
-    ) -> ItemStream<
-        ClientMetadataUrlType,
+    ) -> Paginator<
+        Self,
         ListClientMetadataUrlsOutput,
         ListClientMetadataUrlsError,
+        ClientMetadataUrlType,
     > {
-        self.pages().items(|page| page.client_metadata_urls)
+        Paginator::new(
+            self,
+            Pagination {
+                set_token: |request, token| Self {
+                    input: request.input.set_next_token(token),
+                    ..request
+                },
+                set_page_size: Some(|request: Self, size| Self {
+                    input: request.input.max_results(size),
+                    ..request
+                }),
+                send: |request| Box::pin(request.send()),
+                next_token: |page| page.next_token.as_deref(),
+                items: |page| page.client_metadata_urls,
+            },
+        )
     }
     /// The ID of the user pool that contains the CIMD policy.
     ///

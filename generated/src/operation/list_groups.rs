@@ -7,7 +7,7 @@ use cognito_idp_runtime::error::{
     ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
     Unhandled,
 };
-use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::paginate::{Pagination, Paginator};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -420,24 +420,28 @@ impl ListGroupsFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before.
-    /// Ends after the last page or the first error.
-    pub fn pages(self) -> PageStream<ListGroupsOutput, ListGroupsError> {
-        let Self { handle, input } = self;
-        PageStream::new(
-            move |token| {
-                let request = Self {
-                    handle: handle.clone(),
-                    input: input.clone().set_next_token(token),
-                };
-                Box::pin(request.send())
+    /// The pages of `ListGroups` ([`send`](Paginator::send)), or the `groups` on them
+    /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
+    /// [`page_size`](Paginator::page_size) sets `limit`.
+    pub fn into_paginator(
+        self,
+    ) -> Paginator<Self, ListGroupsOutput, ListGroupsError, GroupType> {
+        Paginator::new(
+            self,
+            Pagination {
+                set_token: |request, token| Self {
+                    input: request.input.set_next_token(token),
+                    ..request
+                },
+                set_page_size: Some(|request: Self, size| Self {
+                    input: request.input.limit(size),
+                    ..request
+                }),
+                send: |request| Box::pin(request.send()),
+                next_token: |page| page.next_token.as_deref(),
+                items: |page| page.groups.unwrap_or_default(),
             },
-            |page| page.next_token.as_deref(),
         )
-    }
-    /// Every item of `groups` on every page.
-    pub fn items(self) -> ItemStream<GroupType, ListGroupsOutput, ListGroupsError> {
-        self.pages().items(|page| page.groups.unwrap_or_default())
     }
     /// The ID of the user pool where you want to list user groups.
     ///

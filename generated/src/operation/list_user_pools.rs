@@ -7,7 +7,7 @@ use cognito_idp_runtime::error::{
     ConstructionError, DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError,
     Unhandled,
 };
-use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::paginate::{Pagination, Paginator};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::error::{
@@ -379,26 +379,33 @@ impl ListUserPoolsFluentBuilder {
             .map_err(|e| SdkError::Construction(ConstructionError::Build(e)))?;
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before.
-    /// Ends after the last page or the first error.
-    pub fn pages(self) -> PageStream<ListUserPoolsOutput, ListUserPoolsError> {
-        let Self { handle, input } = self;
-        PageStream::new(
-            move |token| {
-                let request = Self {
-                    handle: handle.clone(),
-                    input: input.clone().set_next_token(token),
-                };
-                Box::pin(request.send())
-            },
-            |page| page.next_token.as_deref(),
-        )
-    }
-    /// Every item of `user_pools` on every page.
-    pub fn items(
+    /// The pages of `ListUserPools` ([`send`](Paginator::send)), or the `user_pools` on them
+    /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
+    /// [`page_size`](Paginator::page_size) sets `max_results`.
+    pub fn into_paginator(
         self,
-    ) -> ItemStream<UserPoolDescriptionType, ListUserPoolsOutput, ListUserPoolsError> {
-        self.pages().items(|page| page.user_pools.unwrap_or_default())
+    ) -> Paginator<
+        Self,
+        ListUserPoolsOutput,
+        ListUserPoolsError,
+        UserPoolDescriptionType,
+    > {
+        Paginator::new(
+            self,
+            Pagination {
+                set_token: |request, token| Self {
+                    input: request.input.set_next_token(token),
+                    ..request
+                },
+                set_page_size: Some(|request: Self, size| Self {
+                    input: request.input.max_results(size),
+                    ..request
+                }),
+                send: |request| Box::pin(request.send()),
+                next_token: |page| page.next_token.as_deref(),
+                items: |page| page.user_pools.unwrap_or_default(),
+            },
+        )
     }
     /// This API operation returns a limited number of results. The pagination token is an
     /// identifier that you can present in an additional API request with the same parameters. When

@@ -17,7 +17,9 @@ pub use cognito_idp_runtime::transport::http_client_builder;
 pub use cognito_idp_runtime::jwt;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {
-    pub use cognito_idp_runtime::paginate::{DEFAULT_MAX_PAGES, ItemStream, PageStream};
+    pub use cognito_idp_runtime::paginate::{
+        DEFAULT_MAX_PAGES, ItemStream, Items, PageStream, Paginator,
+    };
 }
 /// The primitive types of the wire, shared with the runtime.
 pub mod primitives {

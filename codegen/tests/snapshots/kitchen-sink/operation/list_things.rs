@@ -6,7 +6,7 @@ use cognito_idp_runtime::Secrets;
 use cognito_idp_runtime::error::{
     DecodeError, ErrorBody, ErrorMetadata, OperationError, SdkError, Unhandled,
 };
-use cognito_idp_runtime::paginate::{ItemStream, PageStream};
+use cognito_idp_runtime::paginate::{Pagination, Paginator};
 use cognito_idp_runtime::transport::{Handle, Operation};
 use serde::Serialize;
 use crate::types::TreeNode;
@@ -289,24 +289,28 @@ impl ListThingsFluentBuilder {
         let input = self.input.build();
         self.handle.invoke(&OPERATION, &input).await
     }
-    /// Every page, each request carrying the `next_token` of the page before.
-    /// Ends after the last page or the first error.
-    pub fn pages(self) -> PageStream<ListThingsOutput, ListThingsError> {
-        let Self { handle, input } = self;
-        PageStream::new(
-            move |token| {
-                let request = Self {
-                    handle: handle.clone(),
-                    input: input.clone().set_next_token(token),
-                };
-                Box::pin(request.send())
+    /// The pages of `ListThings` ([`send`](Paginator::send)), or the `things` on them
+    /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
+    /// [`page_size`](Paginator::page_size) sets `max_results`.
+    pub fn into_paginator(
+        self,
+    ) -> Paginator<Self, ListThingsOutput, ListThingsError, TreeNode> {
+        Paginator::new(
+            self,
+            Pagination {
+                set_token: |request, token| Self {
+                    input: request.input.set_next_token(token),
+                    ..request
+                },
+                set_page_size: Some(|request: Self, size| Self {
+                    input: request.input.max_results(size),
+                    ..request
+                }),
+                send: |request| Box::pin(request.send()),
+                next_token: |page| page.next_token.as_deref(),
+                items: |page| page.things.unwrap_or_default(),
             },
-            |page| page.next_token.as_deref(),
         )
-    }
-    /// Every item of `things` on every page.
-    pub fn items(self) -> ItemStream<TreeNode, ListThingsOutput, ListThingsError> {
-        self.pages().items(|page| page.things.unwrap_or_default())
     }
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
