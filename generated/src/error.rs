@@ -9,7 +9,7 @@ pub use cognito_idp_runtime::error::{
 };
 /// This exception is thrown when you don't have sufficient permissions to perform the requested
 /// operation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -106,7 +106,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
 /// phone number that has already been supplied as an alias for a different user profile. This
 /// exception indicates that an account with this email address or phone already exists in a
 /// user pool that you've configured to use email address or phone number as a sign-in alias.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -203,7 +203,7 @@ impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
 }
 /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
 /// for the URL in the request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -297,7 +297,7 @@ impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistExceptio
     }
 }
 /// This exception is thrown when a verification code fails to deliver successfully.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -392,7 +392,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
     }
 }
 /// This exception is thrown if the provided code doesn't match what the server was expecting.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -487,7 +487,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
     }
 }
 /// This exception is thrown if two or more modifications are happening concurrently.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -583,7 +583,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
 }
 /// This exception is thrown when a user attempts to confirm a device with a device key that
 /// already exists.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -677,7 +677,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
     }
 }
 /// This exception is thrown when the provider is already supported by the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -772,7 +772,7 @@ impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
 }
 /// This exception is thrown when there is a code mismatch and the service fails to configure
 /// the software token TOTP multi-factor authentication (MFA).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -866,7 +866,7 @@ impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
     }
 }
 /// This exception is thrown if a code has expired.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -967,7 +967,7 @@ impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
 /// - You make a request that uses a feature that requires a higher feature plan.
 ///
 /// To resolve this issue, upgrade your user pool to a feature plan that includes the feature.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1062,7 +1062,7 @@ impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException
 }
 /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
 /// associated with your user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1159,7 +1159,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
 }
 /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
 /// user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1253,7 +1253,7 @@ impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal error.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1348,7 +1348,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal server error.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1443,7 +1443,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
 }
 /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP
 /// status code: 400.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1539,7 +1539,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyExcep
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1634,7 +1634,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
     }
 }
 /// This exception is thrown when the specified OAuth flow is not valid.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1728,7 +1728,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
     }
 }
 /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1842,7 +1842,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an invalid password.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1938,7 +1938,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
 }
 /// This exception is returned when the role provided for SMS configuration doesn't have
 /// permission to publish using Amazon SNS.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2036,7 +2036,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyExcepti
 /// SMS configuration. This can happen if you don't trust `cognito-idp.amazonaws.com` or the
 /// external ID provided in the role does not match what is provided in the SMS configuration
 /// for the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2131,7 +2131,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipEx
     }
 }
 /// This exception is thrown when the user pool configuration is not valid.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2227,7 +2227,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationExcep
 }
 /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
 /// resource.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2323,7 +2323,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
 }
 /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
 /// method.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2419,7 +2419,7 @@ impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
 }
 /// This exception is thrown when you attempt to apply a managed login branding style to an app
 /// client that already has an assigned style.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2513,7 +2513,7 @@ impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsExcepti
     }
 }
 /// This exception is thrown when a user isn't authorized.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2610,7 +2610,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
 /// This exception is thrown when an operation is not available in the current region or for the
 /// current user pool configuration. This can occur when attempting to perform operations that
 /// are not supported in secondary replica regions.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2705,7 +2705,7 @@ impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
 }
 /// The message returned when a user's new password matches a previous password and doesn't
 /// comply with the password-history policy.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2799,7 +2799,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationExc
     }
 }
 /// This exception is thrown when a password reset is required.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2894,7 +2894,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
     }
 }
 /// This exception is thrown when a precondition is not met.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2990,7 +2990,7 @@ impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
 }
 /// This exception is throw when your application requests token refresh with a refresh token
 /// that has been invalidated by refresh-token rotation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3084,7 +3084,7 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
     }
 }
 /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3179,7 +3179,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
     }
 }
 /// This exception is thrown when the specified scope doesn't exist.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3274,7 +3274,7 @@ impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
 }
 /// The request exceeded your account's service quota. To increase your limit, use or submit a
 /// Service Quotas increase request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3369,7 +3369,7 @@ impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
 }
 /// This exception is thrown when the software token time-based one-time password (TOTP)
 /// multi-factor authentication (MFA) isn't activated for the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3464,7 +3464,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException
 }
 /// Terms document names must be unique to the app client. This exception is thrown when you
 /// attempt to create terms documents with a duplicate `TermsName`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3559,7 +3559,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
 }
 /// This exception is thrown when you've attempted to change your feature plan but the operation
 /// isn't permitted.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3654,7 +3654,7 @@ impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
 }
 /// This exception is thrown when the user has made too many failed attempts for a given action,
 /// such as sign-in.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3749,7 +3749,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
     }
 }
 /// This exception is thrown when the user has made too many requests for a given operation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3845,7 +3845,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
 }
 /// Exception that is thrown when the request isn't authorized. This can happen due to an
 /// invalid access token in the request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3939,7 +3939,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4034,7 +4034,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
     }
 }
 /// This exception is thrown when the specified identifier isn't supported.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4129,7 +4129,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderExcept
 }
 /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
 /// user pool client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4223,7 +4223,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
     }
 }
 /// Exception that is thrown when an unsupported token is passed to an operation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4317,7 +4317,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
     }
 }
 /// The request failed because the user is in an unsupported state.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4413,7 +4413,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
 }
 /// This exception is thrown when you're trying to modify a user pool while a user import job is
 /// in progress for that pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4509,7 +4509,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
 }
 /// This exception is thrown when the Amazon Cognito service encounters a user validation
 /// exception with the Lambda service.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4605,7 +4605,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
     }
 }
 /// This exception is thrown when a user isn't confirmed successfully.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4700,7 +4700,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
     }
 }
 /// This exception is thrown when a user isn't found.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4795,7 +4795,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
     }
 }
 /// This exception is thrown when user pool add-ons aren't enabled.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4889,7 +4889,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException 
     }
 }
 /// This exception is thrown when a user pool tag can't be set or updated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4984,7 +4984,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
 }
 /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
 /// the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5079,7 +5079,7 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
     }
 }
 /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5174,7 +5174,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundExceptio
 }
 /// This exception is thrown when the access token is for a different client than the one in the
 /// original `StartWebAuthnRegistration` request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5269,7 +5269,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
 }
 /// This exception is thrown when a user pool doesn't have a configured relying party id or a
 /// user pool domain.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5364,7 +5364,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingExcep
 }
 /// This exception is thrown when a user presents passkey credentials from an unsupported device
 /// or provider.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5458,7 +5458,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedExc
     }
 }
 /// This exception is thrown when the passkey feature isn't enabled for the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5553,7 +5553,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
 }
 /// This exception is thrown when the passkey credential's registration origin does not align
 /// with the user pool relying party id.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5648,7 +5648,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException
 }
 /// This exception is thrown when the given passkey credential is associated with a different
 /// relying party ID than the user pool relying party ID.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]

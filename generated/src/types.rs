@@ -11,7 +11,7 @@ use cognito_idp_runtime::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The settings for user message delivery in forgot-password operations. Contains preference
 /// for email or SMS message delivery of password reset codes, or for admin-only password reset.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -231,7 +231,7 @@ impl Secrets for AccountTakeoverActionType {
 }
 /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
 /// with threat protection features.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -565,7 +565,7 @@ impl Secrets for AcrLevelConfigType {
 /// The settings for administrator creation of users in a user pool. Contains settings for
 /// allowing user sign-up, customizing invitation messages to new users, and the amount of time
 /// before temporary passwords expire.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -700,7 +700,7 @@ impl Secrets for AdminCreateUserConfigType {
 }
 /// Threat protection configuration options for additional authentication types in your user
 /// pool, including custom authentication.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -790,7 +790,7 @@ impl Secrets for AdvancedSecurityAdditionalFlowsType {
 /// Amazon Pinpoint isn't available in all Amazon Web Services Regions. For a list of available
 /// Regions, see [Amazon Cognito and Amazon Pinpoint Region
 /// availability](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html#cognito-user-pools-find-region-mappings).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -948,7 +948,7 @@ impl Secrets for AnalyticsConfigurationType {
 /// Services Regions that can contain Amazon Pinpoint resources for use with Amazon Cognito user
 /// pools, see [Using Amazon Pinpoint analytics with Amazon Cognito user
 /// pools](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -1339,7 +1339,7 @@ impl Secrets for AttributeType {
 }
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
 /// active. Contains user and device metadata and a risk assessment from your user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1552,7 +1552,7 @@ impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
 }
 /// The object that your application receives after authentication. Contains tokens and
 /// information for device authentication.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2340,7 +2340,7 @@ impl cognito_idp_runtime::wire::Empty for CimdPolicyType {
 /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
 /// For information about `DEVICE_KEY`, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2428,7 +2428,7 @@ impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
     }
 }
 /// The access token and its metadata from a machine-to-machine (M2M) client credentials grant.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2783,7 +2783,7 @@ impl Secrets for ClientSsoSessionConfigType {
 }
 /// Contains information about a client secret, including its unique identifier, value, and
 /// creation timestamp.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2920,7 +2920,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
 }
 /// Configuration for the CloudWatch log group destination of user pool detailed activity
 /// logging, or of user activity log export with threat protection.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -3004,7 +3004,7 @@ impl Secrets for CloudWatchLogsConfigurationType {
 }
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
 /// or verification.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3888,7 +3888,7 @@ impl Secrets for CustomSmsLambdaVersionConfigType {
 ///
 /// When you include this configuration in an `UpdateUserPool` request, Amazon Cognito replaces
 /// the existing configuration with the one that you provide.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -4071,7 +4071,7 @@ impl Secrets for DcrConfigurationType {
 ///
 /// > **Note:** When you provide a value for any property of `DeviceConfiguration`, you activate
 /// > the device remembering for the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -4185,7 +4185,7 @@ impl Secrets for DeviceConfigurationType {
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -4282,7 +4282,7 @@ impl Secrets for DeviceSecretVerifierConfigType {
 /// Information about a user's device that they've registered for device SRP authentication in
 /// your application. For more information, see [Working with user devices in your user
 /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4467,7 +4467,7 @@ impl cognito_idp_runtime::wire::Empty for DeviceType {
 }
 /// A container for information about the user pool domain associated with the hosted UI and
 /// OAuth endpoints.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4710,7 +4710,7 @@ impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
 /// > in some cases. For more information on the supported Regions, see [Email settings for Amazon
 /// > Cognito user
 /// > pools](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -4926,7 +4926,7 @@ impl Secrets for EmailConfigurationType {
 /// and MFA messages. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -5027,7 +5027,7 @@ impl Secrets for EmailMfaConfigType {
 /// available. To activate this setting, your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -5353,7 +5353,7 @@ impl Secrets for EumsSmsConfigurationType {
 }
 /// The context data that your application submitted in an authentication request with threat
 /// protection, as displayed in an `AdminListUserAuthEvents` response.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5632,7 +5632,7 @@ impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
 /// response. Contains evaluations of compromised-credentials detection and assessed risk level
 /// and action taken by adaptive authentication.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -5861,7 +5861,7 @@ impl Secrets for FailoverType {
 }
 /// Configuration for the Amazon Data Firehose stream destination of user activity log export
 /// with threat protection.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -5941,7 +5941,7 @@ impl Secrets for FirehoseConfigurationType {
 /// role decisions with identity pools. Identity pools can make decisions about the IAM role to
 /// assign based on groups: users get credentials for the role associated with their
 /// highest-priority group.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6147,7 +6147,7 @@ impl cognito_idp_runtime::wire::ReadFields for GroupType {
     }
 }
 /// The HTTP header in the `ContextData` parameter.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -6244,7 +6244,7 @@ impl Secrets for HttpHeader {
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
 /// pool, the attributes that it populates to user profiles, and the trust relationship between
 /// the IdP and your user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6732,7 +6732,7 @@ impl Secrets for InboundFederationLambdaType {
 }
 /// Specifies the issuer configuration for a user pool. Contains settings that determine how
 /// tokens are issued and validated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -6822,7 +6822,7 @@ impl Secrets for IssuerConfigurationType {
 }
 /// Specifies the key configuration for a user pool. Contains settings for encryption keys used
 /// to secure user pool data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -6922,7 +6922,7 @@ impl Secrets for KeyConfigurationType {
 /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
 /// possible stages of user pool operations. Triggers can modify the outcome of the operations
 /// that invoked them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -7908,7 +7908,7 @@ impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
 /// *This data type is no longer supported.* Applies only to SMS multi-factor authentication
 /// (MFA) configurations. Does not apply to time-based one-time password (TOTP) software token
 /// MFA configurations.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -8002,7 +8002,7 @@ impl Secrets for MfaOptionType {
     }
 }
 /// A managed login branding style that's assigned to a user pool app client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8213,7 +8213,7 @@ impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
     }
 }
 /// The message template structure.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -8331,7 +8331,7 @@ impl Secrets for MessageTemplateType {
 /// a new device key that you can use to set up [device
 /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html)
 /// in a "Remember me on this device" authentication model.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8734,7 +8734,7 @@ impl Secrets for NotifyEmailType {
 }
 /// The minimum and maximum values of an attribute that is of the number type, for example
 /// `custom:age`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -8829,7 +8829,7 @@ impl Secrets for NumberAttributeConstraintsType {
 }
 /// The password policy settings for a user pool, including complexity, history, and length
 /// requirements.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -9143,7 +9143,7 @@ impl Secrets for PreTokenGenerationVersionConfigType {
     }
 }
 /// The details of a user pool identity provider (IdP), including name and type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9289,7 +9289,7 @@ impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
 }
 /// The characteristics of a source or destination user for linking a federated user profile to
 /// a local user profile.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -9761,7 +9761,7 @@ impl Secrets for ResourceServerScopeType {
     }
 }
 /// The details of a resource server configuration and associated custom scopes in a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9915,7 +9915,7 @@ impl cognito_idp_runtime::wire::Empty for ResourceServerType {
     }
 }
 /// A summary of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10029,7 +10029,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
     }
 }
 /// The details of a point-in-time recovery of a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10215,7 +10215,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorationType {
 }
 /// The number of entities of one type that a point-in-time recovery creates, updates, and
 /// deletes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10343,7 +10343,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
 }
 /// The settings of risk configuration for threat protection with threat protection in a user
 /// pool.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10595,7 +10595,7 @@ impl cognito_idp_runtime::wire::Empty for RiskConfigurationType {
 }
 /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
 /// address ranges.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -10691,7 +10691,7 @@ impl Secrets for RiskExceptionConfigurationType {
 }
 /// Specifies routing configuration for user pool domains. Contains failover settings for
 /// multi-region deployments.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -10768,7 +10768,7 @@ impl Secrets for RoutingType {
 }
 /// Configuration for the Amazon S3 bucket destination of user activity log export with threat
 /// protection.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -10847,7 +10847,7 @@ impl Secrets for S3ConfigurationType {
 /// on and off, and can set SMS as preferred when other MFA options are available. You can't
 /// turn off SMS MFA for any of your users when MFA is required in your user pool; you can only
 /// set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -10949,7 +10949,7 @@ impl Secrets for SmsMfaSettingsType {
 /// Developer-only `dev:` attributes are a legacy feature of user pools, and are read-only to
 /// all app clients. You can create and update developer-only attributes only with
 /// IAM-authenticated API operations. Use app client read/write permissions instead.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -11168,7 +11168,7 @@ impl Secrets for SchemaAttributeType {
 }
 /// Describes an active user session. Amazon Cognito returns this type in the responses of
 /// `ListUserSessions` and `AdminListUserSessions`, for both token sessions and SSO sessions.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11456,7 +11456,7 @@ impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
 }
 /// The geographic location of the most recent activity on a session, derived from the IP
 /// address.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11550,7 +11550,7 @@ impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
 /// your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
 /// or higher.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -11642,7 +11642,7 @@ impl Secrets for SignInPolicyType {
 /// Service. To send SMS messages with Amazon SNS in the Amazon Web Services Region that you
 /// want, the Amazon Cognito user pool uses an Identity and Access Management (IAM) role in your
 /// Amazon Web Services account.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -11792,7 +11792,7 @@ impl Secrets for SmsConfigurationType {
     }
 }
 /// The configuration of multi-factor authentication (MFA) with SMS messages in a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -11897,7 +11897,7 @@ impl Secrets for SmsMfaConfigType {
 }
 /// Settings for time-based one-time password (TOTP) multi-factor authentication (MFA) in a user
 /// pool. Enables and disables availability of this feature.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -11974,7 +11974,7 @@ impl Secrets for SoftwareTokenMfaConfigType {
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
 /// MFA options are available. You can't turn off TOTP MFA for any of your users when MFA is
 /// required in your user pool; you can only set the type that your user prefers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -12069,7 +12069,7 @@ impl Secrets for SoftwareTokenMfaSettingsType {
 }
 /// The minimum and maximum length values of an attribute that is of the string type, for
 /// example `custom:department`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -12706,7 +12706,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsType {
 /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
 /// `RefreshTokenValidity`, set and display the duration of ID, access, and refresh tokens for
 /// an app client. You can assign a separate token validity unit to each type of token.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -12822,7 +12822,7 @@ impl Secrets for TokenValidityUnitsType {
     }
 }
 /// A container for the UI customization information for the hosted UI in a user pool.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13063,7 +13063,7 @@ impl cognito_idp_runtime::wire::Empty for UiCustomizationType {
 /// how to handle changes to the value of your users' email address and phone number attributes.
 /// For more information, see [Verifying updates to email addresses and phone
 /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -13162,7 +13162,7 @@ impl Secrets for UserAttributeUpdateSettingsType {
 }
 /// Contextual data, such as the user's device fingerprint, IP address, or location, used for
 /// evaluating the risk of an unexpected event by Amazon Cognito threat protection.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -13272,7 +13272,7 @@ impl Secrets for UserContextDataType {
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
 /// more information, see [Importing users into user pools from a CSV
 /// file](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13741,7 +13741,7 @@ impl Secrets for UserPoolAddOnsType {
     }
 }
 /// A short description of a user pool app client.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13864,7 +13864,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
     }
 }
 /// The configuration of a user pool client.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14761,7 +14761,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
     }
 }
 /// A short description of a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14957,7 +14957,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
 }
 /// A list of user pool policies. Contains the policy that sets password-complexity
 /// requirements.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -15051,7 +15051,7 @@ impl Secrets for UserPoolPolicyType {
     }
 }
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15274,7 +15274,7 @@ impl Secrets for UserPoolTokenSessionConfigType {
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration of a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16172,7 +16172,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
     }
 }
 /// A user profile in a Amazon Cognito user pool.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16507,7 +16507,7 @@ impl Secrets for UsernameConfigurationType {
 }
 /// The template for the verification message that your user pool delivers to users who set an
 /// email address or phone number attribute.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -16704,7 +16704,7 @@ impl Secrets for VerificationMessageTemplateType {
 /// - The user pool relying-party ID. This is the domain, typically your user pool domain, that
 ///   user's passkey providers should trust as a receiver of passkey authentication.
 /// - The providers that you want to allow as origins for passkey authentication.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -17069,7 +17069,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
 /// passkey MFA on and off for the user. Unlike other MFA settings types, this type doesn't
 /// include a `PreferredMfa` option because passkey MFA applies only when passkey is the first
 /// authentication factor.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]

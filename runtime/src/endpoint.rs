@@ -20,6 +20,7 @@ pub struct EndpointParams {
 
 /// Why no endpoint could be chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EndpointError {
     /// A rule of the rule set ended in an error, e.g. FIPS with a custom endpoint.
     Rule(String),

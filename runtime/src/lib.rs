@@ -24,6 +24,7 @@ pub mod srp;
 pub mod transport;
 mod unknown;
 mod untrusted;
+#[doc(hidden)]
 pub mod wire;
 
 pub use build::BuildError;

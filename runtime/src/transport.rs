@@ -23,7 +23,9 @@ use crate::profile::Environment;
 use crate::redact::Secrets;
 use crate::untrusted::{self, Scrub};
 
-/// What the transport needs to know about a service, from its model.
+/// What the transport needs to know about a service, from its model. Plumbing of the
+/// generated client.
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct Service {
     /// `X-Amz-Target` is `<target_prefix>.<operation>`.
@@ -40,7 +42,8 @@ pub struct Service {
     pub client_name: &'static str,
 }
 
-/// One operation of a service.
+/// One operation of a service. Plumbing of the generated client.
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct Operation {
     pub name: &'static str,
@@ -48,13 +51,31 @@ pub struct Operation {
     pub signed: bool,
 }
 
-/// A configured connection to a service: cheap to clone, shared between tasks.
-#[derive(Debug, Clone)]
+/// A configured connection to a service: cheap to clone, shared between tasks. Plumbing of the
+/// generated client.
+#[doc(hidden)]
+#[derive(Clone)]
 pub struct Handle {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+/// The service, the region and the endpoint: what tells clients apart (the rules and the
+/// partition table are the same for every client, and long).
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &*self.inner;
+        let endpoint = match &inner.endpoint {
+            Ok(url) => url.as_str().to_owned(),
+            Err(e) => format!("(none: {e})"),
+        };
+        f.debug_struct("Handle")
+            .field("service", &inner.service.target_prefix)
+            .field("region", &inner.config.region)
+            .field("endpoint", &endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     service: &'static Service,
     config: Config,

@@ -296,6 +296,8 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         .map(|p| paginate(service, op, p, imports));
     let op_name = &op.name;
     let signed = op.signed;
+    let label = name.to_string();
+    imports.std("std::fmt");
     let doc = format!(
         " Sends `{op_name}`: set the input, then [`send`](Self::send). Made by \
          [`Client::{}`](crate::Client::{}).",
@@ -306,10 +308,17 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         const OPERATION: Operation = Operation { name: #op_name, signed: #signed };
 
         #[doc = #doc]
-        #[derive(Debug, Clone)]
+        #[derive(Clone)]
         pub struct #name {
             handle: Handle,
             input: #input_builder,
+        }
+
+        /// The input only: the client is the same for every request.
+        impl fmt::Debug for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(#label).field("input", &self.input).finish_non_exhaustive()
+            }
         }
 
         impl #name {

@@ -64,6 +64,8 @@ pub fn structure(
     let doc_attrs = docs(&doc_lines);
     let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
     let derive_debug = (!redacts).then(|| quote!(Debug,));
+    // A structure with nothing required has an obvious empty value.
+    let derive_default = (!s.has_required()).then(|| quote!(Default,));
     let fields: Vec<_> = s
         .members
         .iter()
@@ -103,7 +105,7 @@ pub fn structure(
     let empty = s.fills_missing.then(|| empty_impl(s));
     quote! {
         #doc_attrs
-        #[derive(Clone, #derive_debug PartialEq)]
+        #[derive(Clone, #derive_debug #derive_default PartialEq)]
         #serialize
         #rename_all
         #[non_exhaustive]

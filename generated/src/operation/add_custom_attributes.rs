@@ -177,7 +177,7 @@ impl Secrets for AddCustomAttributesInput {
     }
 }
 /// Represents the response from the server for the request to add custom attributes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -384,10 +384,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AddCustomAttributes`: set the input, then [`send`](Self::send). Made by [`Client::add_custom_attributes`](crate::Client::add_custom_attributes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AddCustomAttributesFluentBuilder {
     handle: Handle,
     input: AddCustomAttributesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AddCustomAttributesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddCustomAttributesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AddCustomAttributesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

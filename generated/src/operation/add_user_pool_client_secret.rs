@@ -179,7 +179,7 @@ impl Secrets for AddUserPoolClientSecretInput {
     }
 }
 /// The response from creating a new client secret.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -404,10 +404,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AddUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::add_user_pool_client_secret`](crate::Client::add_user_pool_client_secret).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AddUserPoolClientSecretFluentBuilder {
     handle: Handle,
     input: AddUserPoolClientSecretInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AddUserPoolClientSecretFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddUserPoolClientSecretFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AddUserPoolClientSecretFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

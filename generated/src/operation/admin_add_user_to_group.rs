@@ -196,7 +196,7 @@ impl Secrets for AdminAddUserToGroupInput {
     }
 }
 /// The output of `AdminAddUserToGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -400,10 +400,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminAddUserToGroup`: set the input, then [`send`](Self::send). Made by [`Client::admin_add_user_to_group`](crate::Client::admin_add_user_to_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminAddUserToGroupFluentBuilder {
     handle: Handle,
     input: AdminAddUserToGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminAddUserToGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminAddUserToGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminAddUserToGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

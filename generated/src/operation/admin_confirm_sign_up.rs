@@ -235,7 +235,7 @@ impl Secrets for AdminConfirmSignUpInput {
     }
 }
 /// Represents the response from the server for the request to confirm registration.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -513,10 +513,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminConfirmSignUp`: set the input, then [`send`](Self::send). Made by [`Client::admin_confirm_sign_up`](crate::Client::admin_confirm_sign_up).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminConfirmSignUpFluentBuilder {
     handle: Handle,
     input: AdminConfirmSignUpInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminConfirmSignUpFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminConfirmSignUpFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminConfirmSignUpFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

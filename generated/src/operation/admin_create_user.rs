@@ -465,7 +465,7 @@ impl Secrets for AdminCreateUserInput {
     }
 }
 /// Represents the response from the server to the request to create the user.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -836,10 +836,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminCreateUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_create_user`](crate::Client::admin_create_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminCreateUserFluentBuilder {
     handle: Handle,
     input: AdminCreateUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminCreateUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminCreateUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminCreateUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

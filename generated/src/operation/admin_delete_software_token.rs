@@ -173,7 +173,7 @@ impl Secrets for AdminDeleteSoftwareTokenInput {
     }
 }
 /// The output of `AdminDeleteSoftwareToken`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -390,10 +390,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminDeleteSoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_software_token`](crate::Client::admin_delete_software_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminDeleteSoftwareTokenFluentBuilder {
     handle: Handle,
     input: AdminDeleteSoftwareTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminDeleteSoftwareTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminDeleteSoftwareTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminDeleteSoftwareTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -166,7 +166,7 @@ impl Secrets for AdminDeleteUserInput {
     }
 }
 /// The output of `AdminDeleteUser`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -370,10 +370,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminDeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_user`](crate::Client::admin_delete_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminDeleteUserFluentBuilder {
     handle: Handle,
     input: AdminDeleteUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminDeleteUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminDeleteUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminDeleteUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -199,7 +199,7 @@ impl Secrets for AdminDeleteUserAttributesInput {
     }
 }
 /// Represents the response received from the server for a request to delete user attributes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -403,10 +403,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminDeleteUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_user_attributes`](crate::Client::admin_delete_user_attributes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminDeleteUserAttributesFluentBuilder {
     handle: Handle,
     input: AdminDeleteUserAttributesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminDeleteUserAttributesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminDeleteUserAttributesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminDeleteUserAttributesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

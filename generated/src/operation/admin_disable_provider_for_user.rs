@@ -175,7 +175,7 @@ impl Secrets for AdminDisableProviderForUserInput {
     }
 }
 /// The output of `AdminDisableProviderForUser`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -392,10 +392,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminDisableProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_disable_provider_for_user`](crate::Client::admin_disable_provider_for_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminDisableProviderForUserFluentBuilder {
     handle: Handle,
     input: AdminDisableProviderForUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminDisableProviderForUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminDisableProviderForUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminDisableProviderForUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -167,7 +167,7 @@ impl Secrets for AdminDisableUserInput {
     }
 }
 /// Represents the response received from the server to disable the user as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -371,10 +371,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminDisableUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_disable_user`](crate::Client::admin_disable_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminDisableUserFluentBuilder {
     handle: Handle,
     input: AdminDisableUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminDisableUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminDisableUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminDisableUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -167,7 +167,7 @@ impl Secrets for AdminEnableUserInput {
 }
 /// Represents the response from the server for the request to enable a user as an
 /// administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -371,10 +371,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminEnableUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_enable_user`](crate::Client::admin_enable_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminEnableUserFluentBuilder {
     handle: Handle,
     input: AdminEnableUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminEnableUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminEnableUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminEnableUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -199,7 +199,7 @@ impl Secrets for AdminForgetDeviceInput {
     }
 }
 /// The output of `AdminForgetDevice`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -418,10 +418,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminForgetDevice`: set the input, then [`send`](Self::send). Made by [`Client::admin_forget_device`](crate::Client::admin_forget_device).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminForgetDeviceFluentBuilder {
     handle: Handle,
     input: AdminForgetDeviceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminForgetDeviceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminForgetDeviceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminForgetDeviceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -435,10 +435,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminGetDevice`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_device`](crate::Client::admin_get_device).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminGetDeviceFluentBuilder {
     handle: Handle,
     input: AdminGetDeviceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminGetDeviceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminGetDeviceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminGetDeviceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

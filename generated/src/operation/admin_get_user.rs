@@ -620,10 +620,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminGetUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_user`](crate::Client::admin_get_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminGetUserFluentBuilder {
     handle: Handle,
     input: AdminGetUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminGetUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminGetUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminGetUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -504,10 +504,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminGetUserAuthFactors`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_user_auth_factors`](crate::Client::admin_get_user_auth_factors).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminGetUserAuthFactorsFluentBuilder {
     handle: Handle,
     input: AdminGetUserAuthFactorsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminGetUserAuthFactorsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminGetUserAuthFactorsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminGetUserAuthFactorsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -497,7 +497,7 @@ impl Secrets for AdminInitiateAuthInput {
     }
 }
 /// Initiates the authentication response, as an administrator.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1098,10 +1098,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminInitiateAuth`: set the input, then [`send`](Self::send). Made by [`Client::admin_initiate_auth`](crate::Client::admin_initiate_auth).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminInitiateAuthFluentBuilder {
     handle: Handle,
     input: AdminInitiateAuthInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminInitiateAuthFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminInitiateAuthFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminInitiateAuthFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

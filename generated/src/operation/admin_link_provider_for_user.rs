@@ -230,7 +230,7 @@ impl Secrets for AdminLinkProviderForUserInput {
     }
 }
 /// The output of `AdminLinkProviderForUser`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -460,10 +460,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminLinkProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_link_provider_for_user`](crate::Client::admin_link_provider_for_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminLinkProviderForUserFluentBuilder {
     handle: Handle,
     input: AdminLinkProviderForUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminLinkProviderForUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminLinkProviderForUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminLinkProviderForUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -217,7 +217,7 @@ impl Secrets for AdminListDevicesInput {
     }
 }
 /// Lists the device's response, as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -465,10 +465,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminListDevices`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_devices`](crate::Client::admin_list_devices).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminListDevicesFluentBuilder {
     handle: Handle,
     input: AdminListDevicesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminListDevicesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminListDevicesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminListDevicesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

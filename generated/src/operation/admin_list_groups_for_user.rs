@@ -217,7 +217,7 @@ impl Secrets for AdminListGroupsForUserInput {
     }
 }
 /// The output of `AdminListGroupsForUser`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -462,10 +462,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminListGroupsForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_groups_for_user`](crate::Client::admin_list_groups_for_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminListGroupsForUserFluentBuilder {
     handle: Handle,
     input: AdminListGroupsForUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminListGroupsForUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminListGroupsForUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminListGroupsForUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -217,7 +217,7 @@ impl Secrets for AdminListUserAuthEventsInput {
     }
 }
 /// The output of `AdminListUserAuthEvents`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -478,10 +478,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminListUserAuthEvents`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_user_auth_events`](crate::Client::admin_list_user_auth_events).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminListUserAuthEventsFluentBuilder {
     handle: Handle,
     input: AdminListUserAuthEventsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminListUserAuthEventsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminListUserAuthEventsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminListUserAuthEventsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

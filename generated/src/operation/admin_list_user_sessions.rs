@@ -181,7 +181,7 @@ impl Secrets for AdminListUserSessionsInput {
     }
 }
 /// The output of `AdminListUserSessions`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -425,10 +425,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminListUserSessions`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_user_sessions`](crate::Client::admin_list_user_sessions).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminListUserSessionsFluentBuilder {
     handle: Handle,
     input: AdminListUserSessionsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminListUserSessionsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminListUserSessionsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminListUserSessionsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -199,7 +199,7 @@ impl Secrets for AdminRemoveUserFromGroupInput {
     }
 }
 /// The output of `AdminRemoveUserFromGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -403,10 +403,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminRemoveUserFromGroup`: set the input, then [`send`](Self::send). Made by [`Client::admin_remove_user_from_group`](crate::Client::admin_remove_user_from_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminRemoveUserFromGroupFluentBuilder {
     handle: Handle,
     input: AdminRemoveUserFromGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminRemoveUserFromGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminRemoveUserFromGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminRemoveUserFromGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

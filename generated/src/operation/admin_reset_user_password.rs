@@ -253,7 +253,7 @@ impl Secrets for AdminResetUserPasswordInput {
     }
 }
 /// Represents the response from the server to reset a user password as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -562,10 +562,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminResetUserPassword`: set the input, then [`send`](Self::send). Made by [`Client::admin_reset_user_password`](crate::Client::admin_reset_user_password).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminResetUserPasswordFluentBuilder {
     handle: Handle,
     input: AdminResetUserPasswordInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminResetUserPasswordFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminResetUserPasswordFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminResetUserPasswordFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

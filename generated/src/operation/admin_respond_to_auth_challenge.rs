@@ -551,7 +551,7 @@ impl Secrets for AdminRespondToAuthChallengeInput {
     }
 }
 /// Responds to the authentication challenge, as an administrator.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1189,10 +1189,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminRespondToAuthChallenge`: set the input, then [`send`](Self::send). Made by [`Client::admin_respond_to_auth_challenge`](crate::Client::admin_respond_to_auth_challenge).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminRespondToAuthChallengeFluentBuilder {
     handle: Handle,
     input: AdminRespondToAuthChallengeInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminRespondToAuthChallengeFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminRespondToAuthChallengeFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminRespondToAuthChallengeFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

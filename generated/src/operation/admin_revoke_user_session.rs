@@ -223,7 +223,7 @@ impl Secrets for AdminRevokeUserSessionInput {
     }
 }
 /// The output of `AdminRevokeUserSession`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -427,10 +427,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminRevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::admin_revoke_user_session`](crate::Client::admin_revoke_user_session).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminRevokeUserSessionFluentBuilder {
     handle: Handle,
     input: AdminRevokeUserSessionInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminRevokeUserSessionFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminRevokeUserSessionFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminRevokeUserSessionFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -291,7 +291,7 @@ impl Secrets for AdminSetUserMfaPreferenceInput {
     }
 }
 /// The output of `AdminSetUserMFAPreference`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -510,10 +510,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminSetUserMfaPreferenceFluentBuilder {
     handle: Handle,
     input: AdminSetUserMfaPreferenceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminSetUserMfaPreferenceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminSetUserMfaPreferenceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminSetUserMfaPreferenceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -244,7 +244,7 @@ impl Secrets for AdminSetUserPasswordInput {
     }
 }
 /// The output of `AdminSetUserPassword`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -477,10 +477,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminSetUserPassword`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_password`](crate::Client::admin_set_user_password).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminSetUserPasswordFluentBuilder {
     handle: Handle,
     input: AdminSetUserPasswordInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminSetUserPasswordFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminSetUserPasswordFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminSetUserPasswordFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -200,7 +200,7 @@ impl Secrets for AdminSetUserSettingsInput {
     }
 }
 /// Represents the response from the server to set user settings as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -391,10 +391,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminSetUserSettings`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_settings`](crate::Client::admin_set_user_settings).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminSetUserSettingsFluentBuilder {
     handle: Handle,
     input: AdminSetUserSettingsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminSetUserSettingsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminSetUserSettingsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminSetUserSettingsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

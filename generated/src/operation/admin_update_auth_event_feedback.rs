@@ -238,7 +238,7 @@ impl Secrets for AdminUpdateAuthEventFeedbackInput {
     }
 }
 /// The output of `AdminUpdateAuthEventFeedback`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -458,10 +458,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminUpdateAuthEventFeedback`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_auth_event_feedback`](crate::Client::admin_update_auth_event_feedback).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminUpdateAuthEventFeedbackFluentBuilder {
     handle: Handle,
     input: AdminUpdateAuthEventFeedbackInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminUpdateAuthEventFeedbackFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUpdateAuthEventFeedbackFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminUpdateAuthEventFeedbackFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

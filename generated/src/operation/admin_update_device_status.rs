@@ -234,7 +234,7 @@ impl Secrets for AdminUpdateDeviceStatusInput {
     }
 }
 /// The status response to the request to update the device, as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -453,10 +453,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminUpdateDeviceStatus`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_device_status`](crate::Client::admin_update_device_status).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminUpdateDeviceStatusFluentBuilder {
     handle: Handle,
     input: AdminUpdateDeviceStatusInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminUpdateDeviceStatusFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUpdateDeviceStatusFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminUpdateDeviceStatusFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -298,7 +298,7 @@ impl Secrets for AdminUpdateUserAttributesInput {
 }
 /// Represents the response from the server for the request to update user attributes as an
 /// administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -605,10 +605,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminUpdateUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_user_attributes`](crate::Client::admin_update_user_attributes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminUpdateUserAttributesFluentBuilder {
     handle: Handle,
     input: AdminUpdateUserAttributesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminUpdateUserAttributesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUpdateUserAttributesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminUpdateUserAttributesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -193,7 +193,7 @@ impl Secrets for AdminUserGlobalSignOutInput {
     }
 }
 /// The global sign-out response, as an administrator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -397,10 +397,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `AdminUserGlobalSignOut`: set the input, then [`send`](Self::send). Made by [`Client::admin_user_global_sign_out`](crate::Client::admin_user_global_sign_out).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminUserGlobalSignOutFluentBuilder {
     handle: Handle,
     input: AdminUserGlobalSignOutInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AdminUserGlobalSignOutFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUserGlobalSignOutFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AdminUserGlobalSignOutFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

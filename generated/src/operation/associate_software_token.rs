@@ -45,7 +45,7 @@ use crate::error::{
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -165,7 +165,7 @@ impl Secrets for AssociateSoftwareTokenInput {
     }
 }
 /// The output of `AssociateSoftwareToken`.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -447,10 +447,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `AssociateSoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::associate_software_token`](crate::Client::associate_software_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AssociateSoftwareTokenFluentBuilder {
     handle: Handle,
     input: AssociateSoftwareTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for AssociateSoftwareTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssociateSoftwareTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl AssociateSoftwareTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -158,7 +158,7 @@ impl Secrets for CancelPointInTimeRecoveryInput {
     }
 }
 /// The output of `CancelPointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -403,10 +403,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CancelPointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::cancel_point_in_time_recovery`](crate::Client::cancel_point_in_time_recovery).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CancelPointInTimeRecoveryFluentBuilder {
     handle: Handle,
     input: CancelPointInTimeRecoveryInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CancelPointInTimeRecoveryFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelPointInTimeRecoveryFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CancelPointInTimeRecoveryFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -196,7 +196,7 @@ impl Secrets for ChangePasswordInput {
     }
 }
 /// The response from the server to the change password request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -483,10 +483,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ChangePassword`: set the input, then [`send`](Self::send). Made by [`Client::change_password`](crate::Client::change_password).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChangePasswordFluentBuilder {
     handle: Handle,
     input: ChangePasswordInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ChangePasswordFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChangePasswordFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ChangePasswordFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -166,7 +166,7 @@ impl Secrets for CompleteWebAuthnRegistrationInput {
     }
 }
 /// The output of `CompleteWebAuthnRegistration`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -478,10 +478,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `CompleteWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::complete_web_authn_registration`](crate::Client::complete_web_authn_registration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CompleteWebAuthnRegistrationFluentBuilder {
     handle: Handle,
     input: CompleteWebAuthnRegistrationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CompleteWebAuthnRegistrationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompleteWebAuthnRegistrationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CompleteWebAuthnRegistrationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -221,7 +221,7 @@ impl Secrets for ConfirmDeviceInput {
     }
 }
 /// The confirm-device response.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -569,10 +569,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ConfirmDevice`: set the input, then [`send`](Self::send). Made by [`Client::confirm_device`](crate::Client::confirm_device).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConfirmDeviceFluentBuilder {
     handle: Handle,
     input: ConfirmDeviceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ConfirmDeviceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfirmDeviceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ConfirmDeviceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

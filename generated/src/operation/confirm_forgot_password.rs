@@ -373,7 +373,7 @@ impl Secrets for ConfirmForgotPasswordInput {
 }
 /// The response from the server that results from a user's request to retrieve a forgotten
 /// password.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -729,10 +729,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ConfirmForgotPassword`: set the input, then [`send`](Self::send). Made by [`Client::confirm_forgot_password`](crate::Client::confirm_forgot_password).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConfirmForgotPasswordFluentBuilder {
     handle: Handle,
     input: ConfirmForgotPasswordInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ConfirmForgotPasswordFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfirmForgotPasswordFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ConfirmForgotPasswordFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -398,7 +398,7 @@ impl Secrets for ConfirmSignUpInput {
     }
 }
 /// Represents the response from the server for the registration confirmation.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -765,10 +765,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ConfirmSignUp`: set the input, then [`send`](Self::send). Made by [`Client::confirm_sign_up`](crate::Client::confirm_sign_up).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConfirmSignUpFluentBuilder {
     handle: Handle,
     input: ConfirmSignUpInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ConfirmSignUpFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfirmSignUpFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ConfirmSignUpFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

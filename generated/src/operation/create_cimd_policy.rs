@@ -519,10 +519,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::create_cimd_policy`](crate::Client::create_cimd_policy).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateCimdPolicyFluentBuilder {
     handle: Handle,
     input: CreateCimdPolicyInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateCimdPolicyFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateCimdPolicyFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateCimdPolicyFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -217,7 +217,7 @@ impl Secrets for CreateGroupInput {
     }
 }
 /// The output of `CreateGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -457,10 +457,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateGroup`: set the input, then [`send`](Self::send). Made by [`Client::create_group`](crate::Client::create_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateGroupFluentBuilder {
     handle: Handle,
     input: CreateGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -632,10 +632,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::create_identity_provider`](crate::Client::create_identity_provider).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateIdentityProviderFluentBuilder {
     handle: Handle,
     input: CreateIdentityProviderInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateIdentityProviderFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateIdentityProviderFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateIdentityProviderFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

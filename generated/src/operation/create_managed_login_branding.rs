@@ -265,7 +265,7 @@ impl Secrets for CreateManagedLoginBrandingInput {
     }
 }
 /// The output of `CreateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -530,10 +530,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::create_managed_login_branding`](crate::Client::create_managed_login_branding).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateManagedLoginBrandingFluentBuilder {
     handle: Handle,
     input: CreateManagedLoginBrandingInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateManagedLoginBrandingFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateManagedLoginBrandingFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateManagedLoginBrandingFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -447,10 +447,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::create_resource_server`](crate::Client::create_resource_server).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateResourceServerFluentBuilder {
     handle: Handle,
     input: CreateResourceServerInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateResourceServerFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateResourceServerFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateResourceServerFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -281,7 +281,7 @@ impl Secrets for CreateTermsInput {
     }
 }
 /// The output of `CreateTerms`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -536,10 +536,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateTerms`: set the input, then [`send`](Self::send). Made by [`Client::create_terms`](crate::Client::create_terms).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateTermsFluentBuilder {
     handle: Handle,
     input: CreateTermsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateTermsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateTermsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateTermsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

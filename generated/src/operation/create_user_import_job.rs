@@ -210,7 +210,7 @@ impl Secrets for CreateUserImportJobInput {
     }
 }
 /// Represents the response from the server to the request to create the user import job.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -452,10 +452,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::create_user_import_job`](crate::Client::create_user_import_job).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateUserImportJobFluentBuilder {
     handle: Handle,
     input: CreateUserImportJobInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateUserImportJobFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUserImportJobFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateUserImportJobFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

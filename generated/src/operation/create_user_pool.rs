@@ -918,7 +918,7 @@ impl Secrets for CreateUserPoolInput {
     }
 }
 /// Represents the response from the server for the request to create a user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1211,10 +1211,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateUserPool`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool`](crate::Client::create_user_pool).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateUserPoolFluentBuilder {
     handle: Handle,
     input: CreateUserPoolInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateUserPoolFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUserPoolFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateUserPoolFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

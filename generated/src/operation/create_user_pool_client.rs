@@ -947,7 +947,7 @@ impl Secrets for CreateUserPoolClientInput {
     }
 }
 /// Represents the response from the server to create a user pool client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1217,10 +1217,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_client`](crate::Client::create_user_pool_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateUserPoolClientFluentBuilder {
     handle: Handle,
     input: CreateUserPoolClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateUserPoolClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUserPoolClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateUserPoolClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

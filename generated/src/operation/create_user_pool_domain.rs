@@ -255,7 +255,7 @@ impl Secrets for CreateUserPoolDomainInput {
     }
 }
 /// The output of `CreateUserPoolDomain`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -538,10 +538,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_domain`](crate::Client::create_user_pool_domain).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateUserPoolDomainFluentBuilder {
     handle: Handle,
     input: CreateUserPoolDomainInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateUserPoolDomainFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUserPoolDomainFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateUserPoolDomainFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

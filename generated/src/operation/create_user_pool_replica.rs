@@ -183,7 +183,7 @@ impl Secrets for CreateUserPoolReplicaInput {
     }
 }
 /// The output of `CreateUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -440,10 +440,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `CreateUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_replica`](crate::Client::create_user_pool_replica).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateUserPoolReplicaFluentBuilder {
     handle: Handle,
     input: CreateUserPoolReplicaInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for CreateUserPoolReplicaFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUserPoolReplicaFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl CreateUserPoolReplicaFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -151,7 +151,7 @@ impl Secrets for DeleteCimdPolicyInput {
     }
 }
 /// The output of `DeleteCIMDPolicy`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -357,10 +357,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::delete_cimd_policy`](crate::Client::delete_cimd_policy).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteCimdPolicyFluentBuilder {
     handle: Handle,
     input: DeleteCimdPolicyInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteCimdPolicyFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteCimdPolicyFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteCimdPolicyFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -147,7 +147,7 @@ impl Secrets for DeleteGroupInput {
     }
 }
 /// The output of `DeleteGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -338,10 +338,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteGroup`: set the input, then [`send`](Self::send). Made by [`Client::delete_group`](crate::Client::delete_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteGroupFluentBuilder {
     handle: Handle,
     input: DeleteGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

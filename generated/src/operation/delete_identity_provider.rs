@@ -153,7 +153,7 @@ impl Secrets for DeleteIdentityProviderInput {
     }
 }
 /// The output of `DeleteIdentityProvider`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -360,10 +360,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::delete_identity_provider`](crate::Client::delete_identity_provider).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteIdentityProviderFluentBuilder {
     handle: Handle,
     input: DeleteIdentityProviderInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteIdentityProviderFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteIdentityProviderFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteIdentityProviderFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -156,7 +156,7 @@ impl Secrets for DeleteManagedLoginBrandingInput {
     }
 }
 /// The output of `DeleteManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -363,10 +363,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::delete_managed_login_branding`](crate::Client::delete_managed_login_branding).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteManagedLoginBrandingFluentBuilder {
     handle: Handle,
     input: DeleteManagedLoginBrandingInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteManagedLoginBrandingFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteManagedLoginBrandingFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteManagedLoginBrandingFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

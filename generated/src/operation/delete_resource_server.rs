@@ -154,7 +154,7 @@ impl Secrets for DeleteResourceServerInput {
     }
 }
 /// The output of `DeleteResourceServer`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -345,10 +345,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::delete_resource_server`](crate::Client::delete_resource_server).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteResourceServerFluentBuilder {
     handle: Handle,
     input: DeleteResourceServerInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteResourceServerFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteResourceServerFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteResourceServerFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

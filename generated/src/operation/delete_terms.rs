@@ -144,7 +144,7 @@ impl Secrets for DeleteTermsInput {
     }
 }
 /// The output of `DeleteTerms`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -350,10 +350,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteTerms`: set the input, then [`send`](Self::send). Made by [`Client::delete_terms`](crate::Client::delete_terms).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteTermsFluentBuilder {
     handle: Handle,
     input: DeleteTermsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteTermsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteTermsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteTermsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

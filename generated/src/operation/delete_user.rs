@@ -137,7 +137,7 @@ impl Secrets for DeleteUserInput {
     }
 }
 /// The output of `DeleteUser`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -381,10 +381,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `DeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::delete_user`](crate::Client::delete_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserFluentBuilder {
     handle: Handle,
     input: DeleteUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

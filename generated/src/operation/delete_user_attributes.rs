@@ -172,7 +172,7 @@ impl Secrets for DeleteUserAttributesInput {
     }
 }
 /// Represents the response from the server to delete user attributes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -416,10 +416,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `DeleteUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_attributes`](crate::Client::delete_user_attributes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserAttributesFluentBuilder {
     handle: Handle,
     input: DeleteUserAttributesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserAttributesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserAttributesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserAttributesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

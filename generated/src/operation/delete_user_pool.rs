@@ -126,7 +126,7 @@ impl Secrets for DeleteUserPoolInput {
     }
 }
 /// The output of `DeleteUserPool`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -333,10 +333,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteUserPool`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool`](crate::Client::delete_user_pool).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserPoolFluentBuilder {
     handle: Handle,
     input: DeleteUserPoolInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserPoolFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserPoolFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserPoolFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -156,7 +156,7 @@ impl Secrets for DeleteUserPoolClientInput {
     }
 }
 /// The output of `DeleteUserPoolClient`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -362,10 +362,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_client`](crate::Client::delete_user_pool_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserPoolClientFluentBuilder {
     handle: Handle,
     input: DeleteUserPoolClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserPoolClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserPoolClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserPoolClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -181,7 +181,7 @@ impl Secrets for DeleteUserPoolClientSecretInput {
     }
 }
 /// The response from deleting a client secret.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -360,10 +360,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_client_secret`](crate::Client::delete_user_pool_client_secret).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserPoolClientSecretFluentBuilder {
     handle: Handle,
     input: DeleteUserPoolClientSecretInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserPoolClientSecretFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserPoolClientSecretFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserPoolClientSecretFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

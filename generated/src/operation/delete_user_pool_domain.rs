@@ -141,7 +141,7 @@ impl Secrets for DeleteUserPoolDomainInput {
     }
 }
 /// The output of `DeleteUserPoolDomain`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -334,10 +334,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_domain`](crate::Client::delete_user_pool_domain).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserPoolDomainFluentBuilder {
     handle: Handle,
     input: DeleteUserPoolDomainInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserPoolDomainFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserPoolDomainFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserPoolDomainFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -151,7 +151,7 @@ impl Secrets for DeleteUserPoolReplicaInput {
     }
 }
 /// The output of `DeleteUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -365,10 +365,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DeleteUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_replica`](crate::Client::delete_user_pool_replica).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteUserPoolReplicaFluentBuilder {
     handle: Handle,
     input: DeleteUserPoolReplicaInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteUserPoolReplicaFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteUserPoolReplicaFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteUserPoolReplicaFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -166,7 +166,7 @@ impl Secrets for DeleteWebAuthnCredentialInput {
     }
 }
 /// The output of `DeleteWebAuthnCredential`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -398,10 +398,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `DeleteWebAuthnCredential`: set the input, then [`send`](Self::send). Made by [`Client::delete_web_authn_credential`](crate::Client::delete_web_authn_credential).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteWebAuthnCredentialFluentBuilder {
     handle: Handle,
     input: DeleteWebAuthnCredentialInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DeleteWebAuthnCredentialFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteWebAuthnCredentialFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DeleteWebAuthnCredentialFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

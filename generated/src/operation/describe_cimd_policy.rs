@@ -365,10 +365,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::describe_cimd_policy`](crate::Client::describe_cimd_policy).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeCimdPolicyFluentBuilder {
     handle: Handle,
     input: DescribeCimdPolicyInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeCimdPolicyFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeCimdPolicyFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeCimdPolicyFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -352,10 +352,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::describe_identity_provider`](crate::Client::describe_identity_provider).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeIdentityProviderFluentBuilder {
     handle: Handle,
     input: DescribeIdentityProviderInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeIdentityProviderFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeIdentityProviderFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeIdentityProviderFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

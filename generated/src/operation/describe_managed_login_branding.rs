@@ -164,7 +164,7 @@ impl Secrets for DescribeManagedLoginBrandingInput {
     }
 }
 /// The output of `DescribeManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -384,10 +384,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding`](crate::Client::describe_managed_login_branding).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeManagedLoginBrandingFluentBuilder {
     handle: Handle,
     input: DescribeManagedLoginBrandingInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeManagedLoginBrandingFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeManagedLoginBrandingFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeManagedLoginBrandingFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -181,7 +181,7 @@ impl Secrets for DescribeManagedLoginBrandingByClientInput {
     }
 }
 /// The output of `DescribeManagedLoginBrandingByClient`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -402,10 +402,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeManagedLoginBrandingByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding_by_client`](crate::Client::describe_managed_login_branding_by_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeManagedLoginBrandingByClientFluentBuilder {
     handle: Handle,
     input: DescribeManagedLoginBrandingByClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeManagedLoginBrandingByClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeManagedLoginBrandingByClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeManagedLoginBrandingByClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -156,7 +156,7 @@ impl Secrets for DescribePointInTimeRecoveryInput {
     }
 }
 /// The output of `DescribePointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -387,10 +387,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribePointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::describe_point_in_time_recovery`](crate::Client::describe_point_in_time_recovery).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribePointInTimeRecoveryFluentBuilder {
     handle: Handle,
     input: DescribePointInTimeRecoveryInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribePointInTimeRecoveryFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribePointInTimeRecoveryFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribePointInTimeRecoveryFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

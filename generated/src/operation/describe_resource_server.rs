@@ -374,10 +374,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::describe_resource_server`](crate::Client::describe_resource_server).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeResourceServerFluentBuilder {
     handle: Handle,
     input: DescribeResourceServerInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeResourceServerFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeResourceServerFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeResourceServerFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

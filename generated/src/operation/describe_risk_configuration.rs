@@ -410,10 +410,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::describe_risk_configuration`](crate::Client::describe_risk_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeRiskConfigurationFluentBuilder {
     handle: Handle,
     input: DescribeRiskConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeRiskConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeRiskConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeRiskConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

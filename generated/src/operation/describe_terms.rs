@@ -148,7 +148,7 @@ impl Secrets for DescribeTermsInput {
     }
 }
 /// The output of `DescribeTerms`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -363,10 +363,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeTerms`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms`](crate::Client::describe_terms).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeTermsFluentBuilder {
     handle: Handle,
     input: DescribeTermsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeTermsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeTermsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeTermsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

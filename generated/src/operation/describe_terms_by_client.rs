@@ -198,7 +198,7 @@ impl Secrets for DescribeTermsByClientInput {
     }
 }
 /// The output of `DescribeTermsByClient`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -413,10 +413,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeTermsByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms_by_client`](crate::Client::describe_terms_by_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeTermsByClientFluentBuilder {
     handle: Handle,
     input: DescribeTermsByClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeTermsByClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeTermsByClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeTermsByClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

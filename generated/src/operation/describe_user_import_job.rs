@@ -141,7 +141,7 @@ impl Secrets for DescribeUserImportJobInput {
     }
 }
 /// Represents the response from the server to the request to describe the user import job.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -356,10 +356,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_import_job`](crate::Client::describe_user_import_job).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeUserImportJobFluentBuilder {
     handle: Handle,
     input: DescribeUserImportJobInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeUserImportJobFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeUserImportJobFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeUserImportJobFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

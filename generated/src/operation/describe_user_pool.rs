@@ -129,7 +129,7 @@ impl Secrets for DescribeUserPoolInput {
     }
 }
 /// Represents the response to describe the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -356,10 +356,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeUserPool`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool`](crate::Client::describe_user_pool).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeUserPoolFluentBuilder {
     handle: Handle,
     input: DescribeUserPoolInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeUserPoolFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeUserPoolFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeUserPoolFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

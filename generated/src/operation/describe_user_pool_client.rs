@@ -169,7 +169,7 @@ impl Secrets for DescribeUserPoolClientInput {
     }
 }
 /// Represents the response from the server from a request to describe the user pool client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -383,10 +383,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_client`](crate::Client::describe_user_pool_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeUserPoolClientFluentBuilder {
     handle: Handle,
     input: DescribeUserPoolClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeUserPoolClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeUserPoolClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeUserPoolClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -133,7 +133,7 @@ impl Secrets for DescribeUserPoolDomainInput {
     }
 }
 /// The output of `DescribeUserPoolDomain`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -340,10 +340,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `DescribeUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_domain`](crate::Client::describe_user_pool_domain).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DescribeUserPoolDomainFluentBuilder {
     handle: Handle,
     input: DescribeUserPoolDomainInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for DescribeUserPoolDomainFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DescribeUserPoolDomainFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl DescribeUserPoolDomainFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -163,7 +163,7 @@ impl Secrets for ForgetDeviceInput {
     }
 }
 /// The output of `ForgetDevice`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -422,10 +422,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ForgetDevice`: set the input, then [`send`](Self::send). Made by [`Client::forget_device`](crate::Client::forget_device).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ForgetDeviceFluentBuilder {
     handle: Handle,
     input: ForgetDeviceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ForgetDeviceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForgetDeviceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ForgetDeviceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -336,7 +336,7 @@ impl Secrets for ForgotPasswordInput {
     }
 }
 /// The response from Amazon Cognito to a request to reset a password.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -700,10 +700,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ForgotPassword`: set the input, then [`send`](Self::send). Made by [`Client::forgot_password`](crate::Client::forgot_password).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ForgotPasswordFluentBuilder {
     handle: Handle,
     input: ForgotPasswordInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ForgotPasswordFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForgotPasswordFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ForgotPasswordFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

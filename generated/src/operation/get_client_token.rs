@@ -245,7 +245,7 @@ impl Secrets for GetClientTokenInput {
     }
 }
 /// The output of `GetClientToken`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -479,10 +479,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetClientToken`: set the input, then [`send`](Self::send). Made by [`Client::get_client_token`](crate::Client::get_client_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetClientTokenFluentBuilder {
     handle: Handle,
     input: GetClientTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetClientTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetClientTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetClientTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

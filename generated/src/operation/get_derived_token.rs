@@ -862,10 +862,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetDerivedToken`: set the input, then [`send`](Self::send). Made by [`Client::get_derived_token`](crate::Client::get_derived_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetDerivedTokenFluentBuilder {
     handle: Handle,
     input: GetDerivedTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetDerivedTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetDerivedTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetDerivedTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

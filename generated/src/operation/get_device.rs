@@ -457,10 +457,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetDevice`: set the input, then [`send`](Self::send). Made by [`Client::get_device`](crate::Client::get_device).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetDeviceFluentBuilder {
     handle: Handle,
     input: GetDeviceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetDeviceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetDeviceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetDeviceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

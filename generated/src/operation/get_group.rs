@@ -147,7 +147,7 @@ impl Secrets for GetGroupInput {
     }
 }
 /// The output of `GetGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -361,10 +361,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetGroup`: set the input, then [`send`](Self::send). Made by [`Client::get_group`](crate::Client::get_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetGroupFluentBuilder {
     handle: Handle,
     input: GetGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -358,10 +358,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetIdentityProviderByIdentifier`: set the input, then [`send`](Self::send). Made by [`Client::get_identity_provider_by_identifier`](crate::Client::get_identity_provider_by_identifier).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetIdentityProviderByIdentifierFluentBuilder {
     handle: Handle,
     input: GetIdentityProviderByIdentifierInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetIdentityProviderByIdentifierFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetIdentityProviderByIdentifierFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetIdentityProviderByIdentifierFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -129,7 +129,7 @@ impl Secrets for GetLogDeliveryConfigurationInput {
     }
 }
 /// The output of `GetLogDeliveryConfiguration`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -338,10 +338,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetLogDeliveryConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_log_delivery_configuration`](crate::Client::get_log_delivery_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetLogDeliveryConfigurationFluentBuilder {
     handle: Handle,
     input: GetLogDeliveryConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetLogDeliveryConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetLogDeliveryConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetLogDeliveryConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

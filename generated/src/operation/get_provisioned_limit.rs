@@ -342,10 +342,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::get_provisioned_limit`](crate::Client::get_provisioned_limit).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetProvisionedLimitFluentBuilder {
     handle: Handle,
     input: GetProvisionedLimitInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetProvisionedLimitFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetProvisionedLimitFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetProvisionedLimitFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -132,7 +132,7 @@ impl Secrets for GetSigningCertificateInput {
     }
 }
 /// Response from Amazon Cognito for a signing certificate request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -320,10 +320,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetSigningCertificate`: set the input, then [`send`](Self::send). Made by [`Client::get_signing_certificate`](crate::Client::get_signing_certificate).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetSigningCertificateFluentBuilder {
     handle: Handle,
     input: GetSigningCertificateInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetSigningCertificateFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetSigningCertificateFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetSigningCertificateFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -268,7 +268,7 @@ impl Secrets for GetTokensFromRefreshTokenInput {
     }
 }
 /// The output of `GetTokensFromRefreshToken`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -572,10 +572,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetTokensFromRefreshToken`: set the input, then [`send`](Self::send). Made by [`Client::get_tokens_from_refresh_token`](crate::Client::get_tokens_from_refresh_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetTokensFromRefreshTokenFluentBuilder {
     handle: Handle,
     input: GetTokensFromRefreshTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetTokensFromRefreshTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetTokensFromRefreshTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetTokensFromRefreshTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

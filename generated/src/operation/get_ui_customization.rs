@@ -385,10 +385,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetUICustomization`: set the input, then [`send`](Self::send). Made by [`Client::get_ui_customization`](crate::Client::get_ui_customization).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUiCustomizationFluentBuilder {
     handle: Handle,
     input: GetUiCustomizationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUiCustomizationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUiCustomizationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUiCustomizationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -524,10 +524,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetUser`: set the input, then [`send`](Self::send). Made by [`Client::get_user`](crate::Client::get_user).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserFluentBuilder {
     handle: Handle,
     input: GetUserInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -247,7 +247,7 @@ impl Secrets for GetUserAttributeVerificationCodeInput {
 }
 /// The verification code response returned by the server response to get the user attribute
 /// verification code.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -638,10 +638,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetUserAttributeVerificationCode`: set the input, then [`send`](Self::send). Made by [`Client::get_user_attribute_verification_code`](crate::Client::get_user_attribute_verification_code).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserAttributeVerificationCodeFluentBuilder {
     handle: Handle,
     input: GetUserAttributeVerificationCodeInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserAttributeVerificationCodeFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserAttributeVerificationCodeFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserAttributeVerificationCodeFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

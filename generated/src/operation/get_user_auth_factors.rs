@@ -515,10 +515,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetUserAuthFactors`: set the input, then [`send`](Self::send). Made by [`Client::get_user_auth_factors`](crate::Client::get_user_auth_factors).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserAuthFactorsFluentBuilder {
     handle: Handle,
     input: GetUserAuthFactorsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserAuthFactorsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserAuthFactorsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserAuthFactorsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

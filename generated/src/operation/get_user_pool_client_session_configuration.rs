@@ -160,7 +160,7 @@ impl Secrets for GetUserPoolClientSessionConfigurationInput {
     }
 }
 /// The output of `GetUserPoolClientSessionConfiguration`.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -430,10 +430,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_client_session_configuration`](crate::Client::get_user_pool_client_session_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserPoolClientSessionConfigurationFluentBuilder {
     handle: Handle,
     input: GetUserPoolClientSessionConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserPoolClientSessionConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserPoolClientSessionConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserPoolClientSessionConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -135,7 +135,7 @@ impl Secrets for GetUserPoolMfaConfigInput {
     }
 }
 /// The output of `GetUserPoolMfaConfig`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -438,10 +438,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_mfa_config`](crate::Client::get_user_pool_mfa_config).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserPoolMfaConfigFluentBuilder {
     handle: Handle,
     input: GetUserPoolMfaConfigInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserPoolMfaConfigFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserPoolMfaConfigFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserPoolMfaConfigFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

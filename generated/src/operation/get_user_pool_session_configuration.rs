@@ -119,7 +119,7 @@ impl Secrets for GetUserPoolSessionConfigurationInput {
     }
 }
 /// The output of `GetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -377,10 +377,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `GetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_session_configuration`](crate::Client::get_user_pool_session_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetUserPoolSessionConfigurationFluentBuilder {
     handle: Handle,
     input: GetUserPoolSessionConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetUserPoolSessionConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetUserPoolSessionConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetUserPoolSessionConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -162,7 +162,7 @@ impl Secrets for GlobalSignOutInput {
     }
 }
 /// The response to the request to sign out all devices.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -393,10 +393,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GlobalSignOut`: set the input, then [`send`](Self::send). Made by [`Client::global_sign_out`](crate::Client::global_sign_out).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GlobalSignOutFluentBuilder {
     handle: Handle,
     input: GlobalSignOutInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GlobalSignOutFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalSignOutFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GlobalSignOutFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

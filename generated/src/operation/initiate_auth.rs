@@ -474,7 +474,7 @@ impl Secrets for InitiateAuthInput {
     }
 }
 /// Initiates the authentication response.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1063,10 +1063,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `InitiateAuth`: set the input, then [`send`](Self::send). Made by [`Client::initiate_auth`](crate::Client::initiate_auth).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InitiateAuthFluentBuilder {
     handle: Handle,
     input: InitiateAuthInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for InitiateAuthFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitiateAuthFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl InitiateAuthFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -229,7 +229,7 @@ impl Secrets for InitiatePointInTimeRecoveryInput {
     }
 }
 /// The output of `InitiatePointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -489,10 +489,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `InitiatePointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::initiate_point_in_time_recovery`](crate::Client::initiate_point_in_time_recovery).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InitiatePointInTimeRecoveryFluentBuilder {
     handle: Handle,
     input: InitiatePointInTimeRecoveryInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for InitiatePointInTimeRecoveryFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitiatePointInTimeRecoveryFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl InitiatePointInTimeRecoveryFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -402,10 +402,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListCIMDPolicies`: set the input, then [`send`](Self::send). Made by [`Client::list_cimd_policies`](crate::Client::list_cimd_policies).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListCimdPoliciesFluentBuilder {
     handle: Handle,
     input: ListCimdPoliciesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListCimdPoliciesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListCimdPoliciesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListCimdPoliciesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

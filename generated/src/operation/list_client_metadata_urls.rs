@@ -431,10 +431,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListClientMetadataURLs`: set the input, then [`send`](Self::send). Made by [`Client::list_client_metadata_urls`](crate::Client::list_client_metadata_urls).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListClientMetadataUrlsFluentBuilder {
     handle: Handle,
     input: ListClientMetadataUrlsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListClientMetadataUrlsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListClientMetadataUrlsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListClientMetadataUrlsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

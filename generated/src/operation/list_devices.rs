@@ -185,7 +185,7 @@ impl Secrets for ListDevicesInput {
     }
 }
 /// Represents the response to list devices.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -486,10 +486,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ListDevices`: set the input, then [`send`](Self::send). Made by [`Client::list_devices`](crate::Client::list_devices).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListDevicesFluentBuilder {
     handle: Handle,
     input: ListDevicesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListDevicesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListDevicesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListDevicesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

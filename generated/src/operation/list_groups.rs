@@ -163,7 +163,7 @@ impl Secrets for ListGroupsInput {
     }
 }
 /// The output of `ListGroups`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -396,10 +396,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListGroups`: set the input, then [`send`](Self::send). Made by [`Client::list_groups`](crate::Client::list_groups).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListGroupsFluentBuilder {
     handle: Handle,
     input: ListGroupsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListGroupsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListGroupsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListGroupsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

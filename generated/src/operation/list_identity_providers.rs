@@ -401,10 +401,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListIdentityProviders`: set the input, then [`send`](Self::send). Made by [`Client::list_identity_providers`](crate::Client::list_identity_providers).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListIdentityProvidersFluentBuilder {
     handle: Handle,
     input: ListIdentityProvidersInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListIdentityProvidersFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListIdentityProvidersFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListIdentityProvidersFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -169,7 +169,7 @@ impl Secrets for ListPointInTimeRecoveriesInput {
     }
 }
 /// The output of `ListPointInTimeRecoveries`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -421,10 +421,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListPointInTimeRecoveries`: set the input, then [`send`](Self::send). Made by [`Client::list_point_in_time_recoveries`](crate::Client::list_point_in_time_recoveries).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListPointInTimeRecoveriesFluentBuilder {
     handle: Handle,
     input: ListPointInTimeRecoveriesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListPointInTimeRecoveriesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListPointInTimeRecoveriesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListPointInTimeRecoveriesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

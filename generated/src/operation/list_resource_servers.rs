@@ -419,10 +419,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListResourceServers`: set the input, then [`send`](Self::send). Made by [`Client::list_resource_servers`](crate::Client::list_resource_servers).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListResourceServersFluentBuilder {
     handle: Handle,
     input: ListResourceServersInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListResourceServersFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListResourceServersFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListResourceServersFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

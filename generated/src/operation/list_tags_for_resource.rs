@@ -116,7 +116,7 @@ impl Secrets for ListTagsForResourceInput {
     }
 }
 /// The output of `ListTagsForResource`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -334,10 +334,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListTagsForResource`: set the input, then [`send`](Self::send). Made by [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListTagsForResourceFluentBuilder {
     handle: Handle,
     input: ListTagsForResourceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListTagsForResourceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListTagsForResourceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListTagsForResourceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

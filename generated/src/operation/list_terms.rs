@@ -409,10 +409,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListTerms`: set the input, then [`send`](Self::send). Made by [`Client::list_terms`](crate::Client::list_terms).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListTermsFluentBuilder {
     handle: Handle,
     input: ListTermsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListTermsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListTermsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListTermsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

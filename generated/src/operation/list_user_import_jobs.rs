@@ -174,7 +174,7 @@ impl Secrets for ListUserImportJobsInput {
     }
 }
 /// Represents the response from the server to the request to list the user import jobs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -410,10 +410,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUserImportJobs`: set the input, then [`send`](Self::send). Made by [`Client::list_user_import_jobs`](crate::Client::list_user_import_jobs).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserImportJobsFluentBuilder {
     handle: Handle,
     input: ListUserImportJobsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserImportJobsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserImportJobsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserImportJobsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

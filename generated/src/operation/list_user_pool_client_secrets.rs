@@ -183,7 +183,7 @@ impl Secrets for ListUserPoolClientSecretsInput {
 }
 /// The response containing the list of client secret metadata. This response does not include a
 /// NextToken field as all secrets are returned in a single response.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -410,10 +410,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUserPoolClientSecrets`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_client_secrets`](crate::Client::list_user_pool_client_secrets).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserPoolClientSecretsFluentBuilder {
     handle: Handle,
     input: ListUserPoolClientSecretsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserPoolClientSecretsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserPoolClientSecretsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserPoolClientSecretsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

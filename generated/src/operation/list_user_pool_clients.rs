@@ -198,7 +198,7 @@ impl Secrets for ListUserPoolClientsInput {
     }
 }
 /// Represents the response from the server that lists user pool clients.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -436,10 +436,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUserPoolClients`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_clients`](crate::Client::list_user_pool_clients).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserPoolClientsFluentBuilder {
     handle: Handle,
     input: ListUserPoolClientsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserPoolClientsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserPoolClientsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserPoolClientsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

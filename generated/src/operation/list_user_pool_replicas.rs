@@ -146,7 +146,7 @@ impl Secrets for ListUserPoolReplicasInput {
     }
 }
 /// The output of `ListUserPoolReplicas`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -380,10 +380,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUserPoolReplicas`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_replicas`](crate::Client::list_user_pool_replicas).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserPoolReplicasFluentBuilder {
     handle: Handle,
     input: ListUserPoolReplicasInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserPoolReplicasFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserPoolReplicasFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserPoolReplicasFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

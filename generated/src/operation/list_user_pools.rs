@@ -145,7 +145,7 @@ impl Secrets for ListUserPoolsInput {
     }
 }
 /// Represents the response to list user pools.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -353,10 +353,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUserPools`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pools`](crate::Client::list_user_pools).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserPoolsFluentBuilder {
     handle: Handle,
     input: ListUserPoolsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserPoolsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserPoolsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserPoolsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -158,7 +158,7 @@ impl Secrets for ListUserSessionsInput {
     }
 }
 /// The output of `ListUserSessions`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -442,10 +442,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ListUserSessions`: set the input, then [`send`](Self::send). Made by [`Client::list_user_sessions`](crate::Client::list_user_sessions).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUserSessionsFluentBuilder {
     handle: Handle,
     input: ListUserSessionsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUserSessionsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUserSessionsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUserSessionsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -258,7 +258,7 @@ impl Secrets for ListUsersInput {
     }
 }
 /// The response from the request to list users.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -493,10 +493,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUsers`: set the input, then [`send`](Self::send). Made by [`Client::list_users`](crate::Client::list_users).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUsersFluentBuilder {
     handle: Handle,
     input: ListUsersInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUsersFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUsersFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUsersFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

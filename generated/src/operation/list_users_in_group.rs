@@ -195,7 +195,7 @@ impl Secrets for ListUsersInGroupInput {
     }
 }
 /// The output of `ListUsersInGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -427,10 +427,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListUsersInGroup`: set the input, then [`send`](Self::send). Made by [`Client::list_users_in_group`](crate::Client::list_users_in_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListUsersInGroupFluentBuilder {
     handle: Handle,
     input: ListUsersInGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListUsersInGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUsersInGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListUsersInGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

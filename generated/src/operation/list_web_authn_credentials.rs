@@ -465,10 +465,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ListWebAuthnCredentials`: set the input, then [`send`](Self::send). Made by [`Client::list_web_authn_credentials`](crate::Client::list_web_authn_credentials).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListWebAuthnCredentialsFluentBuilder {
     handle: Handle,
     input: ListWebAuthnCredentialsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListWebAuthnCredentialsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListWebAuthnCredentialsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListWebAuthnCredentialsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

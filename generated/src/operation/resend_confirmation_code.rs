@@ -338,7 +338,7 @@ impl Secrets for ResendConfirmationCodeInput {
 }
 /// The response from the server when Amazon Cognito makes the request to resend a confirmation
 /// code.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -702,10 +702,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `ResendConfirmationCode`: set the input, then [`send`](Self::send). Made by [`Client::resend_confirmation_code`](crate::Client::resend_confirmation_code).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ResendConfirmationCodeFluentBuilder {
     handle: Handle,
     input: ResendConfirmationCodeInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ResendConfirmationCodeFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResendConfirmationCodeFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ResendConfirmationCodeFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -530,7 +530,7 @@ impl Secrets for RespondToAuthChallengeInput {
     }
 }
 /// The response to respond to the authentication challenge.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1180,10 +1180,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `RespondToAuthChallenge`: set the input, then [`send`](Self::send). Made by [`Client::respond_to_auth_challenge`](crate::Client::respond_to_auth_challenge).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RespondToAuthChallengeFluentBuilder {
     handle: Handle,
     input: RespondToAuthChallengeInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for RespondToAuthChallengeFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RespondToAuthChallengeFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl RespondToAuthChallengeFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -216,7 +216,7 @@ impl Secrets for RevokeTokenInput {
     }
 }
 /// The output of `RevokeToken`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -437,10 +437,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `RevokeToken`: set the input, then [`send`](Self::send). Made by [`Client::revoke_token`](crate::Client::revoke_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RevokeTokenFluentBuilder {
     handle: Handle,
     input: RevokeTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for RevokeTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevokeTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl RevokeTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -199,7 +199,7 @@ impl Secrets for RevokeUserSessionInput {
     }
 }
 /// The output of `RevokeUserSession`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -443,10 +443,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `RevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::revoke_user_session`](crate::Client::revoke_user_session).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RevokeUserSessionFluentBuilder {
     handle: Handle,
     input: RevokeUserSessionInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for RevokeUserSessionFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevokeUserSessionFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl RevokeUserSessionFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -152,7 +152,7 @@ impl Secrets for SetLogDeliveryConfigurationInput {
     }
 }
 /// The output of `SetLogDeliveryConfiguration`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -376,10 +376,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetLogDeliveryConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_log_delivery_configuration`](crate::Client::set_log_delivery_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetLogDeliveryConfigurationFluentBuilder {
     handle: Handle,
     input: SetLogDeliveryConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetLogDeliveryConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetLogDeliveryConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetLogDeliveryConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

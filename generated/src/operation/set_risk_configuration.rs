@@ -577,10 +577,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_risk_configuration`](crate::Client::set_risk_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetRiskConfigurationFluentBuilder {
     handle: Handle,
     input: SetRiskConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetRiskConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetRiskConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetRiskConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -448,10 +448,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetUICustomization`: set the input, then [`send`](Self::send). Made by [`Client::set_ui_customization`](crate::Client::set_ui_customization).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUiCustomizationFluentBuilder {
     handle: Handle,
     input: SetUiCustomizationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUiCustomizationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUiCustomizationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUiCustomizationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -267,7 +267,7 @@ impl Secrets for SetUserMfaPreferenceInput {
     }
 }
 /// The output of `SetUserMFAPreference`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -498,10 +498,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `SetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::set_user_mfa_preference`](crate::Client::set_user_mfa_preference).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserMfaPreferenceFluentBuilder {
     handle: Handle,
     input: SetUserMfaPreferenceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUserMfaPreferenceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUserMfaPreferenceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUserMfaPreferenceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

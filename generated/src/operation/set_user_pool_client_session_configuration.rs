@@ -193,7 +193,7 @@ impl Secrets for SetUserPoolClientSessionConfigurationInput {
     }
 }
 /// The output of `SetUserPoolClientSessionConfiguration`.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -494,10 +494,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_client_session_configuration`](crate::Client::set_user_pool_client_session_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserPoolClientSessionConfigurationFluentBuilder {
     handle: Handle,
     input: SetUserPoolClientSessionConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUserPoolClientSessionConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUserPoolClientSessionConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUserPoolClientSessionConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

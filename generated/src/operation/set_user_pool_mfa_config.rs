@@ -281,7 +281,7 @@ impl Secrets for SetUserPoolMfaConfigInput {
     }
 }
 /// The output of `SetUserPoolMfaConfig`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -661,10 +661,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_mfa_config`](crate::Client::set_user_pool_mfa_config).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserPoolMfaConfigFluentBuilder {
     handle: Handle,
     input: SetUserPoolMfaConfigInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUserPoolMfaConfigFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUserPoolMfaConfigFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUserPoolMfaConfigFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -187,7 +187,7 @@ impl Secrets for SetUserPoolSessionConfigurationInput {
     }
 }
 /// The output of `SetUserPoolSessionConfiguration`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -476,10 +476,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `SetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_session_configuration`](crate::Client::set_user_pool_session_configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserPoolSessionConfigurationFluentBuilder {
     handle: Handle,
     input: SetUserPoolSessionConfigurationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUserPoolSessionConfigurationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUserPoolSessionConfigurationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUserPoolSessionConfigurationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

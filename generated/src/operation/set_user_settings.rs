@@ -172,7 +172,7 @@ impl Secrets for SetUserSettingsInput {
     }
 }
 /// The response from the server for a set user settings request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -403,10 +403,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `SetUserSettings`: set the input, then [`send`](Self::send). Made by [`Client::set_user_settings`](crate::Client::set_user_settings).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserSettingsFluentBuilder {
     handle: Handle,
     input: SetUserSettingsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SetUserSettingsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetUserSettingsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SetUserSettingsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -889,10 +889,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `SignUp`: set the input, then [`send`](Self::send). Made by [`Client::sign_up`](crate::Client::sign_up).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignUpFluentBuilder {
     handle: Handle,
     input: SignUpInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for SignUpFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignUpFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl SignUpFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

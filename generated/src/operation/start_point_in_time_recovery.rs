@@ -162,7 +162,7 @@ impl Secrets for StartPointInTimeRecoveryInput {
     }
 }
 /// The output of `StartPointInTimeRecovery`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -407,10 +407,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `StartPointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::start_point_in_time_recovery`](crate::Client::start_point_in_time_recovery).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StartPointInTimeRecoveryFluentBuilder {
     handle: Handle,
     input: StartPointInTimeRecoveryInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for StartPointInTimeRecoveryFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartPointInTimeRecoveryFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl StartPointInTimeRecoveryFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -140,7 +140,7 @@ impl Secrets for StartUserImportJobInput {
     }
 }
 /// Represents the response from the server to the request to start the user import job.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -368,10 +368,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `StartUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::start_user_import_job`](crate::Client::start_user_import_job).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StartUserImportJobFluentBuilder {
     handle: Handle,
     input: StartUserImportJobInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for StartUserImportJobFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartUserImportJobFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl StartUserImportJobFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

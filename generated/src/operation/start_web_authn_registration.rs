@@ -424,10 +424,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `StartWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::start_web_authn_registration`](crate::Client::start_web_authn_registration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StartWebAuthnRegistrationFluentBuilder {
     handle: Handle,
     input: StartWebAuthnRegistrationInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for StartWebAuthnRegistrationFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartWebAuthnRegistrationFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl StartWebAuthnRegistrationFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -153,7 +153,7 @@ impl Secrets for TagResourceInput {
     }
 }
 /// The output of `TagResource`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -344,10 +344,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `TagResource`: set the input, then [`send`](Self::send). Made by [`Client::tag_resource`](crate::Client::tag_resource).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TagResourceFluentBuilder {
     handle: Handle,
     input: TagResourceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for TagResourceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TagResourceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl TagResourceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

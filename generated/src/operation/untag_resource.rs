@@ -135,7 +135,7 @@ impl Secrets for UntagResourceInput {
     }
 }
 /// The output of `UntagResource`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -326,10 +326,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UntagResource`: set the input, then [`send`](Self::send). Made by [`Client::untag_resource`](crate::Client::untag_resource).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UntagResourceFluentBuilder {
     handle: Handle,
     input: UntagResourceInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UntagResourceFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UntagResourceFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UntagResourceFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

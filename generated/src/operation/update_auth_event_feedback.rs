@@ -263,7 +263,7 @@ impl Secrets for UpdateAuthEventFeedbackInput {
     }
 }
 /// The output of `UpdateAuthEventFeedback`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -482,10 +482,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `UpdateAuthEventFeedback`: set the input, then [`send`](Self::send). Made by [`Client::update_auth_event_feedback`](crate::Client::update_auth_event_feedback).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateAuthEventFeedbackFluentBuilder {
     handle: Handle,
     input: UpdateAuthEventFeedbackInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateAuthEventFeedbackFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateAuthEventFeedbackFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateAuthEventFeedbackFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

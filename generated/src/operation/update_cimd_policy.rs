@@ -537,10 +537,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::update_cimd_policy`](crate::Client::update_cimd_policy).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateCimdPolicyFluentBuilder {
     handle: Handle,
     input: UpdateCimdPolicyInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateCimdPolicyFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateCimdPolicyFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateCimdPolicyFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

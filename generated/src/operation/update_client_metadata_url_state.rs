@@ -206,7 +206,7 @@ impl Secrets for UpdateClientMetadataUrlStateInput {
     }
 }
 /// The output of `UpdateClientMetadataURLState`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -430,10 +430,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateClientMetadataURLState`: set the input, then [`send`](Self::send). Made by [`Client::update_client_metadata_url_state`](crate::Client::update_client_metadata_url_state).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateClientMetadataUrlStateFluentBuilder {
     handle: Handle,
     input: UpdateClientMetadataUrlStateInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateClientMetadataUrlStateFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateClientMetadataUrlStateFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateClientMetadataUrlStateFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

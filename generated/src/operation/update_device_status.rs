@@ -207,7 +207,7 @@ impl Secrets for UpdateDeviceStatusInput {
     }
 }
 /// The response to the request to update the device status.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -466,10 +466,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `UpdateDeviceStatus`: set the input, then [`send`](Self::send). Made by [`Client::update_device_status`](crate::Client::update_device_status).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateDeviceStatusFluentBuilder {
     handle: Handle,
     input: UpdateDeviceStatusInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateDeviceStatusFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateDeviceStatusFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateDeviceStatusFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

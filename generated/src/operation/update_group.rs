@@ -214,7 +214,7 @@ impl Secrets for UpdateGroupInput {
     }
 }
 /// The output of `UpdateGroup`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -428,10 +428,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateGroup`: set the input, then [`send`](Self::send). Made by [`Client::update_group`](crate::Client::update_group).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateGroupFluentBuilder {
     handle: Handle,
     input: UpdateGroupInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateGroupFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateGroupFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateGroupFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -600,10 +600,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::update_identity_provider`](crate::Client::update_identity_provider).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateIdentityProviderFluentBuilder {
     handle: Handle,
     input: UpdateIdentityProviderInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateIdentityProviderFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateIdentityProviderFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateIdentityProviderFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

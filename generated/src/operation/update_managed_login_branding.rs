@@ -63,7 +63,7 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -229,7 +229,7 @@ impl Secrets for UpdateManagedLoginBrandingInput {
     }
 }
 /// The output of `UpdateManagedLoginBranding`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -464,10 +464,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::update_managed_login_branding`](crate::Client::update_managed_login_branding).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateManagedLoginBrandingFluentBuilder {
     handle: Handle,
     input: UpdateManagedLoginBrandingInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateManagedLoginBrandingFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateManagedLoginBrandingFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateManagedLoginBrandingFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

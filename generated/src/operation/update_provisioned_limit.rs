@@ -385,10 +385,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::update_provisioned_limit`](crate::Client::update_provisioned_limit).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateProvisionedLimitFluentBuilder {
     handle: Handle,
     input: UpdateProvisionedLimitInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateProvisionedLimitFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateProvisionedLimitFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateProvisionedLimitFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -433,10 +433,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::update_resource_server`](crate::Client::update_resource_server).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateResourceServerFluentBuilder {
     handle: Handle,
     input: UpdateResourceServerInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateResourceServerFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateResourceServerFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateResourceServerFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -245,7 +245,7 @@ impl Secrets for UpdateTermsInput {
     }
 }
 /// The output of `UpdateTerms`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -485,10 +485,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateTerms`: set the input, then [`send`](Self::send). Made by [`Client::update_terms`](crate::Client::update_terms).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateTermsFluentBuilder {
     handle: Handle,
     input: UpdateTermsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateTermsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateTermsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateTermsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -260,7 +260,7 @@ impl Secrets for UpdateUserAttributesInput {
     }
 }
 /// Represents the response from the server for the request to update user attributes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -681,10 +681,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `UpdateUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::update_user_attributes`](crate::Client::update_user_attributes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateUserAttributesFluentBuilder {
     handle: Handle,
     input: UpdateUserAttributesInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateUserAttributesFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUserAttributesFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateUserAttributesFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

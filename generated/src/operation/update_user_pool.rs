@@ -822,7 +822,7 @@ impl Secrets for UpdateUserPoolInput {
     }
 }
 /// Represents the response from the server when you make a request to update the user pool.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1136,10 +1136,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateUserPool`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool`](crate::Client::update_user_pool).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateUserPoolFluentBuilder {
     handle: Handle,
     input: UpdateUserPoolInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateUserPoolFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUserPoolFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateUserPoolFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

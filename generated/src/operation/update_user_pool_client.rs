@@ -926,7 +926,7 @@ impl Secrets for UpdateUserPoolClientInput {
     }
 }
 /// Represents the response from the server to the request to update the user pool client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1197,10 +1197,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_client`](crate::Client::update_user_pool_client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateUserPoolClientFluentBuilder {
     handle: Handle,
     input: UpdateUserPoolClientInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateUserPoolClientFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUserPoolClientFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateUserPoolClientFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

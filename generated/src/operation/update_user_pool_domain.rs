@@ -250,7 +250,7 @@ impl Secrets for UpdateUserPoolDomainInput {
     }
 }
 /// The UpdateUserPoolDomain response output.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -534,10 +534,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_domain`](crate::Client::update_user_pool_domain).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateUserPoolDomainFluentBuilder {
     handle: Handle,
     input: UpdateUserPoolDomainInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateUserPoolDomainFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUserPoolDomainFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateUserPoolDomainFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -178,7 +178,7 @@ impl Secrets for UpdateUserPoolReplicaInput {
     }
 }
 /// The output of `UpdateUserPoolReplica`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -392,10 +392,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `UpdateUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_replica`](crate::Client::update_user_pool_replica).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateUserPoolReplicaFluentBuilder {
     handle: Handle,
     input: UpdateUserPoolReplicaInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for UpdateUserPoolReplicaFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUserPoolReplicaFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl UpdateUserPoolReplicaFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

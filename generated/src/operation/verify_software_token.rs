@@ -208,7 +208,7 @@ impl Secrets for VerifySoftwareTokenInput {
     }
 }
 /// The output of `VerifySoftwareToken`.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -572,10 +572,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `VerifySoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::verify_software_token`](crate::Client::verify_software_token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VerifySoftwareTokenFluentBuilder {
     handle: Handle,
     input: VerifySoftwareTokenInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for VerifySoftwareTokenFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifySoftwareTokenFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl VerifySoftwareTokenFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

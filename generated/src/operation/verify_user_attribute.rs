@@ -198,7 +198,7 @@ impl Secrets for VerifyUserAttributeInput {
 }
 /// A container representing the response from the server from the request to verify user
 /// attributes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -492,10 +492,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `VerifyUserAttribute`: set the input, then [`send`](Self::send). Made by [`Client::verify_user_attribute`](crate::Client::verify_user_attribute).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VerifyUserAttributeFluentBuilder {
     handle: Handle,
     input: VerifyUserAttributeInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for VerifyUserAttributeFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyUserAttributeFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl VerifyUserAttributeFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -8,7 +8,7 @@ pub use cognito_idp_runtime::error::{
     Unhandled,
 };
 /// Not found.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -101,7 +101,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
         Ok(builder.build())
     }
 }
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]

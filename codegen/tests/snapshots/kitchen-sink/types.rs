@@ -125,7 +125,7 @@ impl Secrets for TreeNode {
     }
 }
 /// Wholly sensitive.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]

@@ -32,7 +32,7 @@ use serde::Serialize;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -109,7 +109,7 @@ impl Secrets for GetCsvHeaderInput {
     }
 }
 /// The output of `GetCSVHeader`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -220,10 +220,18 @@ const OPERATION: Operation = Operation {
     signed: false,
 };
 /// Sends `GetCSVHeader`: set the input, then [`send`](Self::send). Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GetCsvHeaderFluentBuilder {
     handle: Handle,
     input: GetCsvHeaderInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for GetCsvHeaderFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetCsvHeaderFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl GetCsvHeaderFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {

@@ -28,7 +28,7 @@ use crate::types::TreeNode;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -120,7 +120,7 @@ impl Secrets for ListThingsInput {
     }
 }
 /// The output of `ListThings`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -268,10 +268,18 @@ const OPERATION: Operation = Operation {
     signed: true,
 };
 /// Sends `ListThings`: set the input, then [`send`](Self::send). Made by [`Client::list_things`](crate::Client::list_things).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListThingsFluentBuilder {
     handle: Handle,
     input: ListThingsInputBuilder,
+}
+/// The input only: the client is the same for every request.
+impl fmt::Debug for ListThingsFluentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListThingsFluentBuilder")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
 }
 impl ListThingsFluentBuilder {
     pub(crate) fn new(handle: Handle) -> Self {
