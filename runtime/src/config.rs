@@ -152,14 +152,23 @@ impl ConfigBuilder {
 
 /// When and how often to try again: the AWS "standard" mode by default, which retries throttling,
 /// server errors, connection failures and timeouts, waiting a random time up to
-/// `min(initial_backoff * 2^n, max_backoff)` before retry `n`.
+/// `min(initial_backoff * 2^n, max_backoff)` before retry `n`, while its retry quota lasts: a
+/// bucket of 500 tokens shared by a client and its clones, from which each retry takes 5 (10
+/// after a timeout) and to which each success returns what its retries took, or 1. An empty
+/// bucket means a failing service is tried once per call, not three times by every task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryConfig {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
     jitter: bool,
+    quota: Option<u32>,
 }
+
+/// The standard mode's retry quota and costs.
+pub(crate) const RETRY_QUOTA: u32 = 500;
+pub(crate) const RETRY_COST: u32 = 5;
+pub(crate) const RETRY_TIMEOUT_COST: u32 = 10;
 
 impl Default for RetryConfig {
     fn default() -> Self {
@@ -168,6 +177,7 @@ impl Default for RetryConfig {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(20),
             jitter: true,
+            quota: Some(RETRY_QUOTA),
         }
     }
 }
@@ -203,8 +213,24 @@ impl RetryConfig {
         self
     }
 
+    /// A retry quota of `tokens` instead of 500.
+    pub fn with_retry_quota(mut self, tokens: u32) -> Self {
+        self.quota = Some(tokens);
+        self
+    }
+
+    /// No retry quota: every call retries up to its attempts, however the service fares.
+    pub fn without_retry_quota(mut self) -> Self {
+        self.quota = None;
+        self
+    }
+
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    pub(crate) fn quota(&self) -> Option<u32> {
+        self.quota
     }
 
     /// The wait before retry `retry` (0 for the first retry); `random` is uniform in [0, 1).

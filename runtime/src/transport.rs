@@ -3,6 +3,8 @@
 //! throttling and transient failures, and read back into the output or the operation's error.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::config::{RETRY_COST, RETRY_TIMEOUT_COST};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -83,6 +85,35 @@ struct Inner {
     endpoint: Result<reqwest::Url, ConstructionError>,
     credentials: OnceLock<Credentials>,
     user_agent: HeaderValue,
+    /// The retry quota's tokens left; `None` without a quota.
+    quota: Option<RetryQuota>,
+}
+
+/// The standard retry mode's token bucket, shared by a client's clones.
+#[derive(Debug)]
+struct RetryQuota {
+    capacity: u32,
+    left: AtomicU32,
+}
+
+impl RetryQuota {
+    /// Takes `cost` tokens, if that many are left.
+    fn acquire(&self, cost: u32) -> bool {
+        self.left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(cost)
+            })
+            .is_ok()
+    }
+
+    /// Returns `tokens`, up to the capacity.
+    fn release(&self, tokens: u32) {
+        let _ = self
+            .left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                Some(left.saturating_add(tokens).min(self.capacity))
+            });
+    }
 }
 
 /// How one attempt ended.
@@ -142,6 +173,10 @@ impl Handle {
         if let Some(given) = &config.credentials {
             let _ = credentials.set(given.clone());
         }
+        let quota = config.retry.quota().map(|capacity| RetryQuota {
+            capacity,
+            left: AtomicU32::new(capacity),
+        });
         Handle {
             inner: Arc::new(Inner {
                 service,
@@ -150,6 +185,7 @@ impl Handle {
                 endpoint,
                 credentials,
                 user_agent,
+                quota,
             }),
         }
     }
@@ -258,6 +294,8 @@ impl Handle {
         *prepared.body_mut() = Some(body.into());
         let retry = &inner.config.retry;
         let mut attempt = 0;
+        // Tokens this call's retries took from the quota.
+        let mut spent = 0;
         loop {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
@@ -283,10 +321,27 @@ impl Handle {
             if attempt < retry.max_attempts()
                 && let Some(reason) = retryable(&outcome)
             {
-                let delay = retry.backoff(attempt - 1, unit_random());
-                tracing::debug!(attempt, reason, ?delay, "retrying");
-                tokio::time::sleep(delay).await;
-                continue;
+                let cost = match outcome {
+                    Attempt::TimedOut(_) => RETRY_TIMEOUT_COST,
+                    _ => RETRY_COST,
+                };
+                if inner.quota.as_ref().is_none_or(|quota| quota.acquire(cost)) {
+                    spent += cost;
+                    let delay = retry.backoff(attempt - 1, unit_random());
+                    tracing::debug!(attempt, reason, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                tracing::debug!(attempt, reason, "not retrying: the retry quota is spent");
+            }
+            if let (
+                Some(quota),
+                Attempt::Response(Received {
+                    status: 200..=299, ..
+                }),
+            ) = (&inner.quota, &outcome)
+            {
+                quota.release(spent.max(1));
             }
             return settle(outcome, attempt);
         }

@@ -1,6 +1,6 @@
 //! A loopback HTTP server that answers with whatever bytes a test gives it, for responses no
-//! well-behaved server sends.
-
+//! well-behaved server sends. Shared by several test binaries, each using part of it.
+#![allow(dead_code)]
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
