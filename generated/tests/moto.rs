@@ -124,7 +124,12 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
     let refresh = tokens.refresh_token.expect("a refresh token");
     assert!(tokens.expires_in.is_some_and(|s| s > 0));
 
-    let me = client.get_user().access_token(&access).send().await.expect("GetUser");
+    let me = client
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .expect("GetUser");
     assert_eq!(me.username, "alice");
 
     let refreshed = client
@@ -162,7 +167,10 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
         .await
         .expect_err("signed out");
     assert!(
-        matches!(after.as_service_error(), Some(GetUserError::NotAuthorizedException(_))),
+        matches!(
+            after.as_service_error(),
+            Some(GetUserError::NotAuthorizedException(_))
+        ),
         "expected NotAuthorizedException after sign-out, got {after:?}"
     );
 }
@@ -183,7 +191,12 @@ async fn app_client_with_a_secret_needs_the_secret_hash() {
         .send()
         .await
         .expect("USER_PASSWORD_AUTH with SECRET_HASH");
-    assert!(signed_in.authentication_result.and_then(|r| r.access_token).is_some());
+    assert!(
+        signed_in
+            .authentication_result
+            .and_then(|r| r.access_token)
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -287,7 +300,10 @@ async fn unimplemented_operation_is_unhandled_with_its_status() {
         .expect("the body snippet")
         .to_string();
     assert!(source.contains("begins"), "{source}");
-    assert!(source.chars().count() < 300, "the snippet is bounded: {source}");
+    assert!(
+        source.chars().count() < 300,
+        "the snippet is bounded: {source}"
+    );
 }
 
 #[tokio::test]
@@ -331,4 +347,63 @@ async fn signatures_are_checked_by_a_strict_server() {
     let meta = refused.meta().expect("a service error");
     assert_eq!(meta.status, Some(403), "{refused:?}");
     assert!(!format!("{refused:?}").contains("not-the-secret"));
+}
+
+/// Serves `body` to every request, as a container credentials endpoint does.
+async fn credentials_endpoint(body: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v2/credentials/task",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn calls_are_signed_with_credentials_from_the_default_chain() {
+    use cognito_idp::credentials::DefaultChain;
+    let url = server("COGNITO_IDP_TEST_SIGV4_URL");
+    let key = server("COGNITO_IDP_TEST_SIGV4_KEY");
+    let (id, secret) = key.split_once(':').expect("id:secret");
+    let expiration = cognito_idp::primitives::DateTime::from(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    )
+    .fmt(cognito_idp::primitives::DateTimeFormat::DateTime)
+    .unwrap();
+    let endpoint = credentials_endpoint(format!(
+        r#"{{"AccessKeyId":"{id}","SecretAccessKey":"{secret}","Expiration":"{expiration}"}}"#
+    ))
+    .await;
+    let chain = DefaultChain::from_vars(move |name| match name {
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI" => Some(endpoint.clone()),
+        "AWS_EC2_METADATA_DISABLED" => Some("true".into()),
+        "HOME" => Some("/nonexistent".into()),
+        _ => None,
+    });
+    let client = Client::new(
+        Config::builder()
+            .endpoint_url(&url)
+            .region("us-east-1")
+            .credentials_provider(chain)
+            .retry(RetryConfig::disabled())
+            .build(),
+    );
+    client
+        .create_user_pool()
+        .pool_name("from-the-container")
+        .send()
+        .await
+        .expect("signed with the container's credentials");
 }

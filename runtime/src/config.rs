@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use crate::profile::Environment;
 
 /// Everything a client needs to know. Built with [`Config::builder`], or [`Config::from_env`] to
@@ -13,7 +13,8 @@ pub struct Config {
     pub(crate) endpoint_url: Option<String>,
     pub(crate) use_fips: bool,
     pub(crate) use_dual_stack: bool,
-    pub(crate) credentials: Option<Credentials>,
+    /// `None`: the default chain.
+    pub(crate) credentials: Option<SharedCredentialsProvider>,
     pub(crate) retry: RetryConfig,
     pub(crate) timeouts: TimeoutConfig,
     pub(crate) http_client: Option<reqwest::Client>,
@@ -56,7 +57,7 @@ pub struct ConfigBuilder {
     endpoint_url: Option<String>,
     use_fips: bool,
     use_dual_stack: bool,
-    credentials: Option<Credentials>,
+    credentials: Option<SharedCredentialsProvider>,
     retry: Option<RetryConfig>,
     timeouts: Option<TimeoutConfig>,
     http_client: Option<reqwest::Client>,
@@ -105,10 +106,29 @@ impl ConfigBuilder {
         self
     }
 
-    /// Signs with these credentials instead of looking them up in the environment.
+    /// Signs with these credentials instead of looking them up.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
+        self.credentials = Some(SharedCredentialsProvider::new(credentials));
         self
+    }
+
+    /// Signs with credentials from `provider` (any of `aws-config`'s, say) instead of the
+    /// [default chain](crate::credentials::DefaultChain). They are cached, and refreshed a few
+    /// minutes before they expire.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(SharedCredentialsProvider::new(provider));
+        self
+    }
+
+    /// Signs with `aws-config`'s default credentials chain: what
+    /// [`DefaultChain`](crate::credentials::DefaultChain) covers, plus web identity (EKS IRSA),
+    /// assume-role profiles and SSO, which call STS or SSO. Needs the `aws-config` feature.
+    #[cfg(feature = "aws-config")]
+    pub async fn aws_config_credentials(self) -> Self {
+        let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .build()
+            .await;
+        self.credentials_provider(chain)
     }
 
     pub fn retry(mut self, retry: RetryConfig) -> Self {

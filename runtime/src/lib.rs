@@ -35,7 +35,7 @@ pub use redact::{Redacted, RedactedOption, Secrets};
 pub use unknown::UnknownValue;
 
 /// Re-exported so generated code and its users name one version of these types.
-pub use aws_smithy_types::{Blob, DateTime};
+pub use aws_smithy_types::{Blob, DateTime, date_time::Format as DateTimeFormat};
 
 /// An untyped JSON value, for `document` shapes.
 pub type Document = serde_json::Value;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::config::{RETRY_COST, RETRY_TIMEOUT_COST};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -14,14 +14,15 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::credentials::Credentials;
+use crate::credentials::{
+    CredentialsCache, CredentialsError, DefaultChain, SharedCredentialsProvider,
+};
 use crate::endpoint::{EndpointError, EndpointParams, EndpointResolver};
 use crate::error::{
     ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, RequestError,
     ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind, Unhandled,
     printable,
 };
-use crate::profile::Environment;
 use crate::redact::Secrets;
 use crate::untrusted::{self, Scrub};
 
@@ -83,7 +84,7 @@ struct Inner {
     config: Config,
     http: Result<reqwest::Client, RequestError>,
     endpoint: Result<reqwest::Url, ConstructionError>,
-    credentials: OnceLock<Credentials>,
+    credentials: CredentialsCache,
     user_agent: HeaderValue,
     /// The retry quota's tokens left; `None` without a quota.
     quota: Option<RetryQuota>,
@@ -169,10 +170,11 @@ impl Handle {
         );
         let user_agent = HeaderValue::from_str(&user_agent)
             .unwrap_or(HeaderValue::from_static("cognito-idp-runtime"));
-        let credentials = OnceLock::new();
-        if let Some(given) = &config.credentials {
-            let _ = credentials.set(given.clone());
-        }
+        let provider = config
+            .credentials
+            .clone()
+            .unwrap_or_else(|| SharedCredentialsProvider::new(DefaultChain::new()));
+        let credentials = CredentialsCache::new(provider);
         let quota = config.retry.quota().map(|capacity| RetryQuota {
             capacity,
             left: AtomicU32::new(capacity),
@@ -269,7 +271,7 @@ impl Handle {
             .as_ref()
             .map_err(|e| construction(ConstructionError::Request(e.clone())))?;
         let signer = match operation.signed {
-            true => Some(self.signer().map_err(construction)?),
+            true => Some(self.signer().await.map_err(construction)?),
             false => None,
         };
         let target = HeaderValue::from_str(&format!(
@@ -429,24 +431,26 @@ impl Handle {
         outcome
     }
 
-    /// Credentials and region for signing: given, or looked up once.
-    fn signer(&self) -> Result<Signer<'_>, ConstructionError> {
+    /// Credentials and region for signing: from the cache, which asks the provider when it holds
+    /// none or they are about to expire.
+    async fn signer(&self) -> Result<Signer<'_>, ConstructionError> {
         let inner = &*self.inner;
         let region = inner.config.region.as_deref().ok_or_else(|| {
             ConstructionError::Request(RequestError::new(
                 "signed operations need a region to sign for; set one in the config",
             ))
         })?;
-        let credentials = match inner.credentials.get() {
-            Some(found) => found,
-            None => {
-                let found = Credentials::from_environment(Environment::process())
-                    .map_err(ConstructionError::Credentials)?;
-                inner.credentials.get_or_init(|| found)
-            }
-        };
+        let credentials = inner.credentials.credentials().await.map_err(|e| {
+            // This crate's own chain says exactly what is wrong; another provider, in its words.
+            let ours = std::error::Error::source(&e)
+                .and_then(|source| source.downcast_ref::<CredentialsError>())
+                .cloned();
+            ConstructionError::Credentials(
+                ours.unwrap_or_else(|| CredentialsError::Provider(Arc::new(e))),
+            )
+        })?;
         Ok(Signer {
-            credentials: credentials.to_sigv4(),
+            credentials,
             region,
             name: inner.service.signing_name,
         })

@@ -118,6 +118,8 @@ fn test(args: &[&str]) -> Result<(), String> {
         .env("COGNITO_IDP_TEST_MOTO_URL", &moto.url)
         .env("COGNITO_IDP_TEST_SIGV4_URL", &signing.url)
         .env("COGNITO_IDP_TEST_SIGV4_KEY", format!("{key_id}:{secret}"))
+        // No test may reach for real instance metadata (169.254.169.254).
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

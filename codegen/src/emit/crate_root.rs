@@ -48,6 +48,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
         pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};
         pub use #runtime::transport::http_client_builder;
         pub use #runtime::jwt;
+        pub use #runtime::credentials;
 
         /// Paginated results as streams of pages and of items.
         pub mod paginate {
@@ -56,7 +57,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
 
         /// The primitive types of the wire, shared with the runtime.
         pub mod primitives {
-            pub use #runtime::{Blob, DateTime, Document, UnknownValue};
+            pub use #runtime::{Blob, DateTime, DateTimeFormat, Document, UnknownValue};
         }
 
         /// Facts about the service from its model, as the transport needs them.

@@ -15,6 +15,7 @@ pub use cognito_idp_runtime::{
 };
 pub use cognito_idp_runtime::transport::http_client_builder;
 pub use cognito_idp_runtime::jwt;
+pub use cognito_idp_runtime::credentials;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {
     pub use cognito_idp_runtime::paginate::{
@@ -23,7 +24,9 @@ pub mod paginate {
 }
 /// The primitive types of the wire, shared with the runtime.
 pub mod primitives {
-    pub use cognito_idp_runtime::{Blob, DateTime, Document, UnknownValue};
+    pub use cognito_idp_runtime::{
+        Blob, DateTime, DateTimeFormat, Document, UnknownValue,
+    };
 }
 /// Facts about the service from its model, as the transport needs them.
 pub mod meta {
