@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 /// The parameters the AWS rule sets take from client configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EndpointParams {
     pub region: Option<String>,
     pub use_fips: bool,

@@ -160,6 +160,7 @@ impl std::error::Error for VerifyError {}
 
 /// The kind of token a verifier accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenUse {
     Id,
     Access,
@@ -176,6 +177,7 @@ impl TokenUse {
 
 /// What a token must satisfy, besides its signature.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Checks {
     pub issuer: String,
     /// Accepted kinds; empty accepts both.

@@ -198,6 +198,7 @@ impl fmt::Debug for SignInConfig {
 
 /// What to do next.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Step {
     /// Send this request and feed its reply to [`SignIn::receive`].
     Send(Request),
