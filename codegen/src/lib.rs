@@ -10,6 +10,7 @@
 //!
 //! Nothing here knows about Cognito: service names, prefixes and ids come from the model.
 
+pub mod diff;
 pub mod docs;
 pub mod emit;
 pub mod format;

@@ -3,7 +3,9 @@
 //! - `cargo xtask codegen [--check]`: regenerate `generated/src` from `model/`; with `--check`,
 //!   write nothing and fail listing the stale files.
 //! - `cargo xtask model pull [--version X]`: fetch the `botocore` package with pip and refresh
-//!   `model/` from it.
+//!   `model/` from it, printing what changed.
+//! - `cargo xtask model diff OLD NEW [--json]`: what changed between two model folders (API
+//!   version folders holding `service-2.json`), breaking or not, as Markdown or JSON.
 //! - `cargo xtask test [ARGS]`: installs and starts the local Cognito server (moto), runs every
 //!   test of the workspace against it, stops it, and prints one line totalling the tests.
 
@@ -30,8 +32,14 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen(true),
         ["model", "pull"] => pull::pull(&root(), SERVICE, None),
         ["model", "pull", "--version", version] => pull::pull(&root(), SERVICE, Some(version)),
+        ["model", "diff", old, new] => model_diff(old, new, false),
+        ["model", "diff", old, new, "--json"] => model_diff(old, new, true),
         ["test", rest @ ..] => test(rest),
-        _ => Err("usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X] | cargo xtask test [ARGS]".into()),
+        _ => Err(
+            "usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X] | \
+                  cargo xtask model diff OLD NEW [--json] | cargo xtask test [ARGS]"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,6 +64,19 @@ fn codegen(check: bool) -> Result<(), String> {
     std::env::set_current_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     let model_dir = model_dir(Path::new("."))?;
     let model_dir = model_dir.strip_prefix(".").unwrap_or(&model_dir);
+    if !model_dir
+        .join(cognito_idp_codegen::PAGINATORS_FILE)
+        .exists()
+    {
+        eprintln!(
+            "warning: {} has no {}: no operation is paginated",
+            model_dir.display(),
+            cognito_idp_codegen::PAGINATORS_FILE
+        );
+    }
+    if check {
+        verify_model_hashes(Path::new("model"))?;
+    }
     let files = cognito_idp_codegen::load_extras(Path::new(EXTRAS))
         .and_then(|extras| {
             cognito_idp_codegen::generate(model_dir, Path::new(PARTITIONS), &extras, CRATE_NAME)
@@ -78,6 +99,69 @@ fn codegen(check: bool) -> Result<(), String> {
     }
     let changed = cognito_idp_codegen::write(&files, out).map_err(|e| e.to_string())?;
     println!("{} of {} files changed", changed.len(), files.len());
+    Ok(())
+}
+
+/// Fails when a model file's bytes are not those `model/SOURCE.toml` recorded when it was
+/// pulled: `model/` is input data, never edited by hand.
+fn verify_model_hashes(model: &Path) -> Result<(), String> {
+    use sha2::{Digest, Sha256};
+    let source = model.join("SOURCE.toml");
+    let text =
+        std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+    let mut in_files = false;
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_files = line == "[files]";
+            continue;
+        }
+        let Some((file, hash)) = line.split_once(" = ").filter(|_| in_files) else {
+            continue;
+        };
+        let (file, hash) = (file.trim_matches('"'), hash.trim_matches('"'));
+        let path = model.join(file);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let actual: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                if actual != hash {
+                    problems.push(format!(
+                        "  {}: sha256 {actual}, recorded {hash}",
+                        path.display()
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("  {}: {e}", path.display())),
+        }
+        checked += 1;
+    }
+    if checked == 0 {
+        problems.push(format!("  {}: no [files] recorded", source.display()));
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "model/ differs from what `cargo xtask model pull` recorded (model files are never \
+             edited by hand; pull again):\n{}",
+            problems.join("\n")
+        )),
+    }
+}
+
+fn model_diff(old: &str, new: &str, json: bool) -> Result<(), String> {
+    let diff = cognito_idp_codegen::diff::diff(Path::new(old), Path::new(new))
+        .map_err(|e| e.to_string())?;
+    match json {
+        true => println!("{}", diff.to_json()),
+        false => println!(
+            "{}",
+            diff.to_markdown(&format!("Model changes: {old} -> {new}"))
+        ),
+    }
     Ok(())
 }
 

@@ -74,6 +74,18 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     );
     fs::write(work.join("SOURCE.toml"), source).map_err(|e| format!("SOURCE.toml: {e}"))?;
 
+    // What changes, for the maintainer's review (and a pull request's description).
+    let previous = root.join("model").join(service).join(&api_version);
+    if previous.exists() {
+        match cognito_idp_codegen::diff::diff(&previous, &staging) {
+            Ok(diff) => println!(
+                "{}",
+                diff.to_markdown(&format!("Model changes: botocore {package_version}"))
+            ),
+            Err(e) => eprintln!("warning: no model diff: {e}"),
+        }
+    }
+
     // Everything is ready: swap it in.
     let model = root.join("model");
     fs::create_dir_all(&model).map_err(|e| format!("{}: {e}", model.display()))?;
