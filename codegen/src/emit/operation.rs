@@ -298,16 +298,15 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     let signed = op.signed;
     let label = name.to_string();
     imports.std("std::fmt");
-    let doc = format!(
-        " Sends `{op_name}`: set the input, then [`send`](Self::send). Made by \
-         [`Client::{}`](crate::Client::{}).",
-        op.module.trim_start_matches("r#"),
-        op.module.trim_start_matches("r#"),
-    );
+    let method = op.module.trim_start_matches("r#");
+    let doc = docs(&[
+        format!("Sends `{op_name}`: set the input, then [`send`](Self::send)."),
+        format!("Made by [`Client::{method}`](crate::Client::{method})."),
+    ]);
     quote! {
         const OPERATION: Operation = Operation { name: #op_name, signed: #signed };
 
-        #[doc = #doc]
+        #doc
         #[derive(Clone)]
         pub struct #name {
             handle: Handle,

@@ -147,16 +147,12 @@ impl<'a> Values<'a> {
 pub fn example(service: &Service, op: &Operation, crate_name: &str) -> Vec<String> {
     let input = &service.structures[op.input];
     let mut values = Values::new(service, crate_name);
-    let mut body = vec![
-        "let output = client".to_owned(),
-        format!("    .{}()", op.module),
-    ];
+    let mut chain = format!("client.{}()", op.module);
     for m in &input.members {
         let args = values.setter_args(&m.ty, &m.wire, Fill::Label, 0);
-        body.push(format!("    .{}({args})", m.field));
+        chain.push_str(&format!(".{}({args})", m.field));
     }
-    body.push("    .send()".to_owned());
-    body.push("    .await?;".to_owned());
+    let body = formatted(&format!("let output = {chain}.send().await?;"));
     let mut lines = vec![
         "# Example".to_owned(),
         String::new(),
@@ -175,6 +171,19 @@ pub fn example(service: &Service, op: &Operation, crate_name: &str) -> Vec<Strin
     lines.push("# }".to_owned());
     lines.push("```".to_owned());
     lines
+}
+
+/// Statements laid out as `prettyplease` lays out the rest of the code, so that a long builder
+/// chain wraps instead of running past the width of the docs.
+fn formatted(statements: &str) -> Vec<String> {
+    let wrapped = format!("fn example() {{ {statements} }}");
+    let file = syn::parse_file(&wrapped).expect("examples are valid Rust");
+    prettyplease::unparse(&file)
+        .lines()
+        .skip(1)
+        .take_while(|line| *line != "}")
+        .map(|line| line.strip_prefix("    ").unwrap_or(line).to_owned())
+        .collect()
 }
 
 /// A JSON document with every member named as on the wire, for round-trip tests.

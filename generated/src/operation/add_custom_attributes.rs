@@ -44,7 +44,21 @@ use crate::types::SchemaAttributeType;
 /// let output = client
 ///     .add_custom_attributes()
 ///     .user_pool_id("UserPoolId")
-///     .custom_attributes(SchemaAttributeType::builder().name("Name").attribute_data_type(AttributeDataType::StringValue).developer_only_attribute(true).mutable(true).required(true).number_attribute_constraints(NumberAttributeConstraintsType::builder().build()).string_attribute_constraints(StringAttributeConstraintsType::builder().build()).build())
+///     .custom_attributes(
+///         SchemaAttributeType::builder()
+///             .name("Name")
+///             .attribute_data_type(AttributeDataType::StringValue)
+///             .developer_only_attribute(true)
+///             .mutable(true)
+///             .required(true)
+///             .number_attribute_constraints(
+///                 NumberAttributeConstraintsType::builder().build(),
+///             )
+///             .string_attribute_constraints(
+///                 StringAttributeConstraintsType::builder().build(),
+///             )
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -383,7 +397,8 @@ const OPERATION: Operation = Operation {
     name: "AddCustomAttributes",
     signed: true,
 };
-/// Sends `AddCustomAttributes`: set the input, then [`send`](Self::send). Made by [`Client::add_custom_attributes`](crate::Client::add_custom_attributes).
+/// Sends `AddCustomAttributes`: set the input, then [`send`](Self::send).
+/// Made by [`Client::add_custom_attributes`](crate::Client::add_custom_attributes).
 #[derive(Clone)]
 pub struct AddCustomAttributesFluentBuilder {
     handle: Handle,

@@ -403,7 +403,8 @@ const OPERATION: Operation = Operation {
     name: "AddUserPoolClientSecret",
     signed: true,
 };
-/// Sends `AddUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::add_user_pool_client_secret`](crate::Client::add_user_pool_client_secret).
+/// Sends `AddUserPoolClientSecret`: set the input, then [`send`](Self::send).
+/// Made by [`Client::add_user_pool_client_secret`](crate::Client::add_user_pool_client_secret).
 #[derive(Clone)]
 pub struct AddUserPoolClientSecretFluentBuilder {
     handle: Handle,

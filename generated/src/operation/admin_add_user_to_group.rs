@@ -399,7 +399,8 @@ const OPERATION: Operation = Operation {
     name: "AdminAddUserToGroup",
     signed: true,
 };
-/// Sends `AdminAddUserToGroup`: set the input, then [`send`](Self::send). Made by [`Client::admin_add_user_to_group`](crate::Client::admin_add_user_to_group).
+/// Sends `AdminAddUserToGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_add_user_to_group`](crate::Client::admin_add_user_to_group).
 #[derive(Clone)]
 pub struct AdminAddUserToGroupFluentBuilder {
     handle: Handle,

@@ -512,7 +512,8 @@ const OPERATION: Operation = Operation {
     name: "AdminConfirmSignUp",
     signed: true,
 };
-/// Sends `AdminConfirmSignUp`: set the input, then [`send`](Self::send). Made by [`Client::admin_confirm_sign_up`](crate::Client::admin_confirm_sign_up).
+/// Sends `AdminConfirmSignUp`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_confirm_sign_up`](crate::Client::admin_confirm_sign_up).
 #[derive(Clone)]
 pub struct AdminConfirmSignUpFluentBuilder {
     handle: Handle,

@@ -835,7 +835,8 @@ const OPERATION: Operation = Operation {
     name: "AdminCreateUser",
     signed: true,
 };
-/// Sends `AdminCreateUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_create_user`](crate::Client::admin_create_user).
+/// Sends `AdminCreateUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_create_user`](crate::Client::admin_create_user).
 #[derive(Clone)]
 pub struct AdminCreateUserFluentBuilder {
     handle: Handle,

@@ -389,7 +389,8 @@ const OPERATION: Operation = Operation {
     name: "AdminDeleteSoftwareToken",
     signed: true,
 };
-/// Sends `AdminDeleteSoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_software_token`](crate::Client::admin_delete_software_token).
+/// Sends `AdminDeleteSoftwareToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_delete_software_token`](crate::Client::admin_delete_software_token).
 #[derive(Clone)]
 pub struct AdminDeleteSoftwareTokenFluentBuilder {
     handle: Handle,

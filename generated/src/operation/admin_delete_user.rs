@@ -369,7 +369,8 @@ const OPERATION: Operation = Operation {
     name: "AdminDeleteUser",
     signed: true,
 };
-/// Sends `AdminDeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_user`](crate::Client::admin_delete_user).
+/// Sends `AdminDeleteUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_delete_user`](crate::Client::admin_delete_user).
 #[derive(Clone)]
 pub struct AdminDeleteUserFluentBuilder {
     handle: Handle,

@@ -402,7 +402,8 @@ const OPERATION: Operation = Operation {
     name: "AdminDeleteUserAttributes",
     signed: true,
 };
-/// Sends `AdminDeleteUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::admin_delete_user_attributes`](crate::Client::admin_delete_user_attributes).
+/// Sends `AdminDeleteUserAttributes`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_delete_user_attributes`](crate::Client::admin_delete_user_attributes).
 #[derive(Clone)]
 pub struct AdminDeleteUserAttributesFluentBuilder {
     handle: Handle,

@@ -61,7 +61,13 @@ use crate::types::ProviderUserIdentifierType;
 /// let output = client
 ///     .admin_disable_provider_for_user()
 ///     .user_pool_id("UserPoolId")
-///     .user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
+///     .user(
+///         ProviderUserIdentifierType::builder()
+///             .provider_name("ProviderName")
+///             .provider_attribute_name("ProviderAttributeName")
+///             .provider_attribute_value("ProviderAttributeValue")
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -391,7 +397,8 @@ const OPERATION: Operation = Operation {
     name: "AdminDisableProviderForUser",
     signed: true,
 };
-/// Sends `AdminDisableProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_disable_provider_for_user`](crate::Client::admin_disable_provider_for_user).
+/// Sends `AdminDisableProviderForUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_disable_provider_for_user`](crate::Client::admin_disable_provider_for_user).
 #[derive(Clone)]
 pub struct AdminDisableProviderForUserFluentBuilder {
     handle: Handle,

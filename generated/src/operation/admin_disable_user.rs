@@ -370,7 +370,8 @@ const OPERATION: Operation = Operation {
     name: "AdminDisableUser",
     signed: true,
 };
-/// Sends `AdminDisableUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_disable_user`](crate::Client::admin_disable_user).
+/// Sends `AdminDisableUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_disable_user`](crate::Client::admin_disable_user).
 #[derive(Clone)]
 pub struct AdminDisableUserFluentBuilder {
     handle: Handle,

@@ -370,7 +370,8 @@ const OPERATION: Operation = Operation {
     name: "AdminEnableUser",
     signed: true,
 };
-/// Sends `AdminEnableUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_enable_user`](crate::Client::admin_enable_user).
+/// Sends `AdminEnableUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_enable_user`](crate::Client::admin_enable_user).
 #[derive(Clone)]
 pub struct AdminEnableUserFluentBuilder {
     handle: Handle,

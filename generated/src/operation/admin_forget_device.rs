@@ -417,7 +417,8 @@ const OPERATION: Operation = Operation {
     name: "AdminForgetDevice",
     signed: true,
 };
-/// Sends `AdminForgetDevice`: set the input, then [`send`](Self::send). Made by [`Client::admin_forget_device`](crate::Client::admin_forget_device).
+/// Sends `AdminForgetDevice`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_forget_device`](crate::Client::admin_forget_device).
 #[derive(Clone)]
 pub struct AdminForgetDeviceFluentBuilder {
     handle: Handle,

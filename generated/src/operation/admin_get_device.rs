@@ -434,7 +434,8 @@ const OPERATION: Operation = Operation {
     name: "AdminGetDevice",
     signed: true,
 };
-/// Sends `AdminGetDevice`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_device`](crate::Client::admin_get_device).
+/// Sends `AdminGetDevice`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_get_device`](crate::Client::admin_get_device).
 #[derive(Clone)]
 pub struct AdminGetDeviceFluentBuilder {
     handle: Handle,

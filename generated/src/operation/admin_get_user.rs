@@ -619,7 +619,8 @@ const OPERATION: Operation = Operation {
     name: "AdminGetUser",
     signed: true,
 };
-/// Sends `AdminGetUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_user`](crate::Client::admin_get_user).
+/// Sends `AdminGetUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_get_user`](crate::Client::admin_get_user).
 #[derive(Clone)]
 pub struct AdminGetUserFluentBuilder {
     handle: Handle,

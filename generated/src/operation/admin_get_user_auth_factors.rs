@@ -503,7 +503,8 @@ const OPERATION: Operation = Operation {
     name: "AdminGetUserAuthFactors",
     signed: true,
 };
-/// Sends `AdminGetUserAuthFactors`: set the input, then [`send`](Self::send). Made by [`Client::admin_get_user_auth_factors`](crate::Client::admin_get_user_auth_factors).
+/// Sends `AdminGetUserAuthFactors`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_get_user_auth_factors`](crate::Client::admin_get_user_auth_factors).
 #[derive(Clone)]
 pub struct AdminGetUserAuthFactorsFluentBuilder {
     handle: Handle,

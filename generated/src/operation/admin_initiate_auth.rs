@@ -77,8 +77,20 @@ use crate::types::{
 ///     .auth_flow(AuthFlowType::UserSrpAuth)
 ///     .auth_parameters("AuthParametersKey", "AuthParameters")
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .context_data(ContextDataType::builder().ip_address("IpAddress").server_name("ServerName").server_path("ServerPath").http_headers(HttpHeader::builder().build()).encoded_data("EncodedData").build()?)
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .context_data(
+///         ContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .server_name("ServerName")
+///             .server_path("ServerPath")
+///             .http_headers(HttpHeader::builder().build())
+///             .encoded_data("EncodedData")
+///             .build()?,
+///     )
 ///     .session("Session")
 ///     .send()
 ///     .await?;
@@ -1097,7 +1109,8 @@ const OPERATION: Operation = Operation {
     name: "AdminInitiateAuth",
     signed: true,
 };
-/// Sends `AdminInitiateAuth`: set the input, then [`send`](Self::send). Made by [`Client::admin_initiate_auth`](crate::Client::admin_initiate_auth).
+/// Sends `AdminInitiateAuth`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_initiate_auth`](crate::Client::admin_initiate_auth).
 #[derive(Clone)]
 pub struct AdminInitiateAuthFluentBuilder {
     handle: Handle,

@@ -54,8 +54,20 @@ use crate::types::ProviderUserIdentifierType;
 /// let output = client
 ///     .admin_link_provider_for_user()
 ///     .user_pool_id("UserPoolId")
-///     .destination_user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
-///     .source_user(ProviderUserIdentifierType::builder().provider_name("ProviderName").provider_attribute_name("ProviderAttributeName").provider_attribute_value("ProviderAttributeValue").build())
+///     .destination_user(
+///         ProviderUserIdentifierType::builder()
+///             .provider_name("ProviderName")
+///             .provider_attribute_name("ProviderAttributeName")
+///             .provider_attribute_value("ProviderAttributeValue")
+///             .build(),
+///     )
+///     .source_user(
+///         ProviderUserIdentifierType::builder()
+///             .provider_name("ProviderName")
+///             .provider_attribute_name("ProviderAttributeName")
+///             .provider_attribute_value("ProviderAttributeValue")
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -459,7 +471,8 @@ const OPERATION: Operation = Operation {
     name: "AdminLinkProviderForUser",
     signed: true,
 };
-/// Sends `AdminLinkProviderForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_link_provider_for_user`](crate::Client::admin_link_provider_for_user).
+/// Sends `AdminLinkProviderForUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_link_provider_for_user`](crate::Client::admin_link_provider_for_user).
 #[derive(Clone)]
 pub struct AdminLinkProviderForUserFluentBuilder {
     handle: Handle,

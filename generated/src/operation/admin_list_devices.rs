@@ -464,7 +464,8 @@ const OPERATION: Operation = Operation {
     name: "AdminListDevices",
     signed: true,
 };
-/// Sends `AdminListDevices`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_devices`](crate::Client::admin_list_devices).
+/// Sends `AdminListDevices`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_list_devices`](crate::Client::admin_list_devices).
 #[derive(Clone)]
 pub struct AdminListDevicesFluentBuilder {
     handle: Handle,

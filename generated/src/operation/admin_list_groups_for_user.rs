@@ -461,7 +461,8 @@ const OPERATION: Operation = Operation {
     name: "AdminListGroupsForUser",
     signed: true,
 };
-/// Sends `AdminListGroupsForUser`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_groups_for_user`](crate::Client::admin_list_groups_for_user).
+/// Sends `AdminListGroupsForUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_list_groups_for_user`](crate::Client::admin_list_groups_for_user).
 #[derive(Clone)]
 pub struct AdminListGroupsForUserFluentBuilder {
     handle: Handle,

@@ -477,7 +477,8 @@ const OPERATION: Operation = Operation {
     name: "AdminListUserAuthEvents",
     signed: true,
 };
-/// Sends `AdminListUserAuthEvents`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_user_auth_events`](crate::Client::admin_list_user_auth_events).
+/// Sends `AdminListUserAuthEvents`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_list_user_auth_events`](crate::Client::admin_list_user_auth_events).
 #[derive(Clone)]
 pub struct AdminListUserAuthEventsFluentBuilder {
     handle: Handle,

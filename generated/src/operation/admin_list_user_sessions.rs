@@ -424,7 +424,8 @@ const OPERATION: Operation = Operation {
     name: "AdminListUserSessions",
     signed: true,
 };
-/// Sends `AdminListUserSessions`: set the input, then [`send`](Self::send). Made by [`Client::admin_list_user_sessions`](crate::Client::admin_list_user_sessions).
+/// Sends `AdminListUserSessions`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_list_user_sessions`](crate::Client::admin_list_user_sessions).
 #[derive(Clone)]
 pub struct AdminListUserSessionsFluentBuilder {
     handle: Handle,

@@ -402,7 +402,8 @@ const OPERATION: Operation = Operation {
     name: "AdminRemoveUserFromGroup",
     signed: true,
 };
-/// Sends `AdminRemoveUserFromGroup`: set the input, then [`send`](Self::send). Made by [`Client::admin_remove_user_from_group`](crate::Client::admin_remove_user_from_group).
+/// Sends `AdminRemoveUserFromGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_remove_user_from_group`](crate::Client::admin_remove_user_from_group).
 #[derive(Clone)]
 pub struct AdminRemoveUserFromGroupFluentBuilder {
     handle: Handle,

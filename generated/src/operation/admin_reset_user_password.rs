@@ -561,7 +561,8 @@ const OPERATION: Operation = Operation {
     name: "AdminResetUserPassword",
     signed: true,
 };
-/// Sends `AdminResetUserPassword`: set the input, then [`send`](Self::send). Made by [`Client::admin_reset_user_password`](crate::Client::admin_reset_user_password).
+/// Sends `AdminResetUserPassword`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_reset_user_password`](crate::Client::admin_reset_user_password).
 #[derive(Clone)]
 pub struct AdminResetUserPasswordFluentBuilder {
     handle: Handle,

@@ -82,8 +82,20 @@ use crate::types::{
 ///     .challenge_name(ChallengeNameType::SmsMfa)
 ///     .challenge_responses("ChallengeResponsesKey", "ChallengeResponses")
 ///     .session("Session")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .context_data(ContextDataType::builder().ip_address("IpAddress").server_name("ServerName").server_path("ServerPath").http_headers(HttpHeader::builder().build()).encoded_data("EncodedData").build()?)
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .context_data(
+///         ContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .server_name("ServerName")
+///             .server_path("ServerPath")
+///             .http_headers(HttpHeader::builder().build())
+///             .encoded_data("EncodedData")
+///             .build()?,
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -1188,7 +1200,8 @@ const OPERATION: Operation = Operation {
     name: "AdminRespondToAuthChallenge",
     signed: true,
 };
-/// Sends `AdminRespondToAuthChallenge`: set the input, then [`send`](Self::send). Made by [`Client::admin_respond_to_auth_challenge`](crate::Client::admin_respond_to_auth_challenge).
+/// Sends `AdminRespondToAuthChallenge`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_respond_to_auth_challenge`](crate::Client::admin_respond_to_auth_challenge).
 #[derive(Clone)]
 pub struct AdminRespondToAuthChallengeFluentBuilder {
     handle: Handle,

@@ -426,7 +426,8 @@ const OPERATION: Operation = Operation {
     name: "AdminRevokeUserSession",
     signed: true,
 };
-/// Sends `AdminRevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::admin_revoke_user_session`](crate::Client::admin_revoke_user_session).
+/// Sends `AdminRevokeUserSession`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_revoke_user_session`](crate::Client::admin_revoke_user_session).
 #[derive(Clone)]
 pub struct AdminRevokeUserSessionFluentBuilder {
     handle: Handle,

@@ -48,9 +48,18 @@ use crate::types::{
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .admin_set_user_mfa_preference()
-///     .sms_mfa_settings(SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
-///     .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
-///     .email_mfa_settings(EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+///     .sms_mfa_settings(
+///         SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+///     )
+///     .software_token_mfa_settings(
+///         SoftwareTokenMfaSettingsType::builder()
+///             .enabled(true)
+///             .preferred_mfa(true)
+///             .build(),
+///     )
+///     .email_mfa_settings(
+///         EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+///     )
 ///     .web_authn_mfa_settings(WebAuthnMfaSettingsType::builder().enabled(true).build())
 ///     .username("Username")
 ///     .user_pool_id("UserPoolId")
@@ -509,7 +518,8 @@ const OPERATION: Operation = Operation {
     name: "AdminSetUserMFAPreference",
     signed: true,
 };
-/// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
+/// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
 #[derive(Clone)]
 pub struct AdminSetUserMfaPreferenceFluentBuilder {
     handle: Handle,

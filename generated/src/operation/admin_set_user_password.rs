@@ -476,7 +476,8 @@ const OPERATION: Operation = Operation {
     name: "AdminSetUserPassword",
     signed: true,
 };
-/// Sends `AdminSetUserPassword`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_password`](crate::Client::admin_set_user_password).
+/// Sends `AdminSetUserPassword`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_set_user_password`](crate::Client::admin_set_user_password).
 #[derive(Clone)]
 pub struct AdminSetUserPasswordFluentBuilder {
     handle: Handle,

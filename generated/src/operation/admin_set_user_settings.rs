@@ -41,7 +41,12 @@ use crate::types::MfaOptionType;
 ///     .admin_set_user_settings()
 ///     .user_pool_id("UserPoolId")
 ///     .username("Username")
-///     .mfa_options(MfaOptionType::builder().delivery_medium(DeliveryMediumType::Sms).attribute_name("AttributeName").build())
+///     .mfa_options(
+///         MfaOptionType::builder()
+///             .delivery_medium(DeliveryMediumType::Sms)
+///             .attribute_name("AttributeName")
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -390,7 +395,8 @@ const OPERATION: Operation = Operation {
     name: "AdminSetUserSettings",
     signed: true,
 };
-/// Sends `AdminSetUserSettings`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_settings`](crate::Client::admin_set_user_settings).
+/// Sends `AdminSetUserSettings`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_set_user_settings`](crate::Client::admin_set_user_settings).
 #[derive(Clone)]
 pub struct AdminSetUserSettingsFluentBuilder {
     handle: Handle,

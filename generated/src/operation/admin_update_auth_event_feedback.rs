@@ -457,7 +457,8 @@ const OPERATION: Operation = Operation {
     name: "AdminUpdateAuthEventFeedback",
     signed: true,
 };
-/// Sends `AdminUpdateAuthEventFeedback`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_auth_event_feedback`](crate::Client::admin_update_auth_event_feedback).
+/// Sends `AdminUpdateAuthEventFeedback`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_update_auth_event_feedback`](crate::Client::admin_update_auth_event_feedback).
 #[derive(Clone)]
 pub struct AdminUpdateAuthEventFeedbackFluentBuilder {
     handle: Handle,

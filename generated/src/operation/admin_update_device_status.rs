@@ -452,7 +452,8 @@ const OPERATION: Operation = Operation {
     name: "AdminUpdateDeviceStatus",
     signed: true,
 };
-/// Sends `AdminUpdateDeviceStatus`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_device_status`](crate::Client::admin_update_device_status).
+/// Sends `AdminUpdateDeviceStatus`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_update_device_status`](crate::Client::admin_update_device_status).
 #[derive(Clone)]
 pub struct AdminUpdateDeviceStatusFluentBuilder {
     handle: Handle,

@@ -604,7 +604,8 @@ const OPERATION: Operation = Operation {
     name: "AdminUpdateUserAttributes",
     signed: true,
 };
-/// Sends `AdminUpdateUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::admin_update_user_attributes`](crate::Client::admin_update_user_attributes).
+/// Sends `AdminUpdateUserAttributes`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_update_user_attributes`](crate::Client::admin_update_user_attributes).
 #[derive(Clone)]
 pub struct AdminUpdateUserAttributesFluentBuilder {
     handle: Handle,

@@ -396,7 +396,8 @@ const OPERATION: Operation = Operation {
     name: "AdminUserGlobalSignOut",
     signed: true,
 };
-/// Sends `AdminUserGlobalSignOut`: set the input, then [`send`](Self::send). Made by [`Client::admin_user_global_sign_out`](crate::Client::admin_user_global_sign_out).
+/// Sends `AdminUserGlobalSignOut`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_user_global_sign_out`](crate::Client::admin_user_global_sign_out).
 #[derive(Clone)]
 pub struct AdminUserGlobalSignOutFluentBuilder {
     handle: Handle,

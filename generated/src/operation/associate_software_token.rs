@@ -446,7 +446,8 @@ const OPERATION: Operation = Operation {
     name: "AssociateSoftwareToken",
     signed: false,
 };
-/// Sends `AssociateSoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::associate_software_token`](crate::Client::associate_software_token).
+/// Sends `AssociateSoftwareToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::associate_software_token`](crate::Client::associate_software_token).
 #[derive(Clone)]
 pub struct AssociateSoftwareTokenFluentBuilder {
     handle: Handle,

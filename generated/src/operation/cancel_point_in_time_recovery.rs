@@ -402,7 +402,8 @@ const OPERATION: Operation = Operation {
     name: "CancelPointInTimeRecovery",
     signed: true,
 };
-/// Sends `CancelPointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::cancel_point_in_time_recovery`](crate::Client::cancel_point_in_time_recovery).
+/// Sends `CancelPointInTimeRecovery`: set the input, then [`send`](Self::send).
+/// Made by [`Client::cancel_point_in_time_recovery`](crate::Client::cancel_point_in_time_recovery).
 #[derive(Clone)]
 pub struct CancelPointInTimeRecoveryFluentBuilder {
     handle: Handle,

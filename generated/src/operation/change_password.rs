@@ -482,7 +482,8 @@ const OPERATION: Operation = Operation {
     name: "ChangePassword",
     signed: false,
 };
-/// Sends `ChangePassword`: set the input, then [`send`](Self::send). Made by [`Client::change_password`](crate::Client::change_password).
+/// Sends `ChangePassword`: set the input, then [`send`](Self::send).
+/// Made by [`Client::change_password`](crate::Client::change_password).
 #[derive(Clone)]
 pub struct ChangePasswordFluentBuilder {
     handle: Handle,

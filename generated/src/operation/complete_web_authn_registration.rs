@@ -477,7 +477,8 @@ const OPERATION: Operation = Operation {
     name: "CompleteWebAuthnRegistration",
     signed: false,
 };
-/// Sends `CompleteWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::complete_web_authn_registration`](crate::Client::complete_web_authn_registration).
+/// Sends `CompleteWebAuthnRegistration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::complete_web_authn_registration`](crate::Client::complete_web_authn_registration).
 #[derive(Clone)]
 pub struct CompleteWebAuthnRegistrationFluentBuilder {
     handle: Handle,

@@ -46,7 +46,12 @@ use crate::types::DeviceSecretVerifierConfigType;
 ///     .confirm_device()
 ///     .access_token("AccessToken")
 ///     .device_key("DeviceKey")
-///     .device_secret_verifier_config(DeviceSecretVerifierConfigType::builder().password_verifier("PasswordVerifier").salt("Salt").build())
+///     .device_secret_verifier_config(
+///         DeviceSecretVerifierConfigType::builder()
+///             .password_verifier("PasswordVerifier")
+///             .salt("Salt")
+///             .build(),
+///     )
 ///     .device_name("DeviceName")
 ///     .send()
 ///     .await?;
@@ -568,7 +573,8 @@ const OPERATION: Operation = Operation {
     name: "ConfirmDevice",
     signed: false,
 };
-/// Sends `ConfirmDevice`: set the input, then [`send`](Self::send). Made by [`Client::confirm_device`](crate::Client::confirm_device).
+/// Sends `ConfirmDevice`: set the input, then [`send`](Self::send).
+/// Made by [`Client::confirm_device`](crate::Client::confirm_device).
 #[derive(Clone)]
 pub struct ConfirmDeviceFluentBuilder {
     handle: Handle,

@@ -46,8 +46,17 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 ///     .username("Username")
 ///     .confirmation_code("ConfirmationCode")
 ///     .password("Password")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -728,7 +737,8 @@ const OPERATION: Operation = Operation {
     name: "ConfirmForgotPassword",
     signed: false,
 };
-/// Sends `ConfirmForgotPassword`: set the input, then [`send`](Self::send). Made by [`Client::confirm_forgot_password`](crate::Client::confirm_forgot_password).
+/// Sends `ConfirmForgotPassword`: set the input, then [`send`](Self::send).
+/// Made by [`Client::confirm_forgot_password`](crate::Client::confirm_forgot_password).
 #[derive(Clone)]
 pub struct ConfirmForgotPasswordFluentBuilder {
     handle: Handle,

@@ -52,8 +52,17 @@ use crate::types::{AnalyticsMetadataType, UserContextDataType};
 ///     .username("Username")
 ///     .confirmation_code("ConfirmationCode")
 ///     .force_alias_creation(true)
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .session("Session")
 ///     .send()
@@ -764,7 +773,8 @@ const OPERATION: Operation = Operation {
     name: "ConfirmSignUp",
     signed: false,
 };
-/// Sends `ConfirmSignUp`: set the input, then [`send`](Self::send). Made by [`Client::confirm_sign_up`](crate::Client::confirm_sign_up).
+/// Sends `ConfirmSignUp`: set the input, then [`send`](Self::send).
+/// Made by [`Client::confirm_sign_up`](crate::Client::confirm_sign_up).
 #[derive(Clone)]
 pub struct ConfirmSignUpFluentBuilder {
     handle: Handle,

@@ -518,7 +518,8 @@ const OPERATION: Operation = Operation {
     name: "CreateCIMDPolicy",
     signed: true,
 };
-/// Sends `CreateCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::create_cimd_policy`](crate::Client::create_cimd_policy).
+/// Sends `CreateCIMDPolicy`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_cimd_policy`](crate::Client::create_cimd_policy).
 #[derive(Clone)]
 pub struct CreateCimdPolicyFluentBuilder {
     handle: Handle,

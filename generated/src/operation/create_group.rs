@@ -456,7 +456,8 @@ const OPERATION: Operation = Operation {
     name: "CreateGroup",
     signed: true,
 };
-/// Sends `CreateGroup`: set the input, then [`send`](Self::send). Made by [`Client::create_group`](crate::Client::create_group).
+/// Sends `CreateGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_group`](crate::Client::create_group).
 #[derive(Clone)]
 pub struct CreateGroupFluentBuilder {
     handle: Handle,

@@ -631,7 +631,8 @@ const OPERATION: Operation = Operation {
     name: "CreateIdentityProvider",
     signed: true,
 };
-/// Sends `CreateIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::create_identity_provider`](crate::Client::create_identity_provider).
+/// Sends `CreateIdentityProvider`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_identity_provider`](crate::Client::create_identity_provider).
 #[derive(Clone)]
 pub struct CreateIdentityProviderFluentBuilder {
     handle: Handle,

@@ -61,7 +61,15 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 ///     .client_id("ClientId")
 ///     .use_cognito_provided_values(true)
 ///     .settings(Document::Null)
-///     .assets(AssetType::builder().category(AssetCategoryType::FaviconIco).color_mode(ColorSchemeModeType::Light).extension(AssetExtensionType::Ico).bytes(Blob::new("Bytes")).resource_id("ResourceId").build()?)
+///     .assets(
+///         AssetType::builder()
+///             .category(AssetCategoryType::FaviconIco)
+///             .color_mode(ColorSchemeModeType::Light)
+///             .extension(AssetExtensionType::Ico)
+///             .bytes(Blob::new("Bytes"))
+///             .resource_id("ResourceId")
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -529,7 +537,8 @@ const OPERATION: Operation = Operation {
     name: "CreateManagedLoginBranding",
     signed: true,
 };
-/// Sends `CreateManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::create_managed_login_branding`](crate::Client::create_managed_login_branding).
+/// Sends `CreateManagedLoginBranding`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_managed_login_branding`](crate::Client::create_managed_login_branding).
 #[derive(Clone)]
 pub struct CreateManagedLoginBrandingFluentBuilder {
     handle: Handle,

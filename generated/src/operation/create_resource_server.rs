@@ -44,7 +44,12 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 ///     .user_pool_id("UserPoolId")
 ///     .identifier("Identifier")
 ///     .name("Name")
-///     .scopes(ResourceServerScopeType::builder().scope_name("ScopeName").scope_description("ScopeDescription").build()?)
+///     .scopes(
+///         ResourceServerScopeType::builder()
+///             .scope_name("ScopeName")
+///             .scope_description("ScopeDescription")
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -446,7 +451,8 @@ const OPERATION: Operation = Operation {
     name: "CreateResourceServer",
     signed: true,
 };
-/// Sends `CreateResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::create_resource_server`](crate::Client::create_resource_server).
+/// Sends `CreateResourceServer`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_resource_server`](crate::Client::create_resource_server).
 #[derive(Clone)]
 pub struct CreateResourceServerFluentBuilder {
     handle: Handle,

@@ -535,7 +535,8 @@ const OPERATION: Operation = Operation {
     name: "CreateTerms",
     signed: true,
 };
-/// Sends `CreateTerms`: set the input, then [`send`](Self::send). Made by [`Client::create_terms`](crate::Client::create_terms).
+/// Sends `CreateTerms`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_terms`](crate::Client::create_terms).
 #[derive(Clone)]
 pub struct CreateTermsFluentBuilder {
     handle: Handle,

@@ -451,7 +451,8 @@ const OPERATION: Operation = Operation {
     name: "CreateUserImportJob",
     signed: true,
 };
-/// Sends `CreateUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::create_user_import_job`](crate::Client::create_user_import_job).
+/// Sends `CreateUserImportJob`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_user_import_job`](crate::Client::create_user_import_job).
 #[derive(Clone)]
 pub struct CreateUserImportJobFluentBuilder {
     handle: Handle,

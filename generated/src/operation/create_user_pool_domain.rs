@@ -56,8 +56,22 @@ use crate::types::{CustomDomainConfigType, RoutingType};
 ///     .domain("Domain")
 ///     .user_pool_id("UserPoolId")
 ///     .managed_login_version(1)
-///     .custom_domain_config(CustomDomainConfigType::builder().certificate_arn("CertificateArn").security_policy(SecurityPolicyType::TlsV1).build()?)
-///     .routing(RoutingType::builder().failover(FailoverType::builder().secondary_region("SecondaryRegion").primary_route53_health_check_id("PrimaryRoute53HealthCheckId").build()?).build())
+///     .custom_domain_config(
+///         CustomDomainConfigType::builder()
+///             .certificate_arn("CertificateArn")
+///             .security_policy(SecurityPolicyType::TlsV1)
+///             .build()?,
+///     )
+///     .routing(
+///         RoutingType::builder()
+///             .failover(
+///                 FailoverType::builder()
+///                     .secondary_region("SecondaryRegion")
+///                     .primary_route53_health_check_id("PrimaryRoute53HealthCheckId")
+///                     .build()?,
+///             )
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -537,7 +551,8 @@ const OPERATION: Operation = Operation {
     name: "CreateUserPoolDomain",
     signed: true,
 };
-/// Sends `CreateUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_domain`](crate::Client::create_user_pool_domain).
+/// Sends `CreateUserPoolDomain`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_user_pool_domain`](crate::Client::create_user_pool_domain).
 #[derive(Clone)]
 pub struct CreateUserPoolDomainFluentBuilder {
     handle: Handle,

@@ -439,7 +439,8 @@ const OPERATION: Operation = Operation {
     name: "CreateUserPoolReplica",
     signed: true,
 };
-/// Sends `CreateUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::create_user_pool_replica`](crate::Client::create_user_pool_replica).
+/// Sends `CreateUserPoolReplica`: set the input, then [`send`](Self::send).
+/// Made by [`Client::create_user_pool_replica`](crate::Client::create_user_pool_replica).
 #[derive(Clone)]
 pub struct CreateUserPoolReplicaFluentBuilder {
     handle: Handle,

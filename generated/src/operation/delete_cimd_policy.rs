@@ -356,7 +356,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteCIMDPolicy",
     signed: true,
 };
-/// Sends `DeleteCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::delete_cimd_policy`](crate::Client::delete_cimd_policy).
+/// Sends `DeleteCIMDPolicy`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_cimd_policy`](crate::Client::delete_cimd_policy).
 #[derive(Clone)]
 pub struct DeleteCimdPolicyFluentBuilder {
     handle: Handle,

@@ -337,7 +337,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteGroup",
     signed: true,
 };
-/// Sends `DeleteGroup`: set the input, then [`send`](Self::send). Made by [`Client::delete_group`](crate::Client::delete_group).
+/// Sends `DeleteGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_group`](crate::Client::delete_group).
 #[derive(Clone)]
 pub struct DeleteGroupFluentBuilder {
     handle: Handle,

@@ -359,7 +359,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteIdentityProvider",
     signed: true,
 };
-/// Sends `DeleteIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::delete_identity_provider`](crate::Client::delete_identity_provider).
+/// Sends `DeleteIdentityProvider`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_identity_provider`](crate::Client::delete_identity_provider).
 #[derive(Clone)]
 pub struct DeleteIdentityProviderFluentBuilder {
     handle: Handle,

@@ -362,7 +362,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteManagedLoginBranding",
     signed: true,
 };
-/// Sends `DeleteManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::delete_managed_login_branding`](crate::Client::delete_managed_login_branding).
+/// Sends `DeleteManagedLoginBranding`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_managed_login_branding`](crate::Client::delete_managed_login_branding).
 #[derive(Clone)]
 pub struct DeleteManagedLoginBrandingFluentBuilder {
     handle: Handle,

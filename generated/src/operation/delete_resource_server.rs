@@ -344,7 +344,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteResourceServer",
     signed: true,
 };
-/// Sends `DeleteResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::delete_resource_server`](crate::Client::delete_resource_server).
+/// Sends `DeleteResourceServer`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_resource_server`](crate::Client::delete_resource_server).
 #[derive(Clone)]
 pub struct DeleteResourceServerFluentBuilder {
     handle: Handle,

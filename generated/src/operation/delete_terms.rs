@@ -349,7 +349,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteTerms",
     signed: true,
 };
-/// Sends `DeleteTerms`: set the input, then [`send`](Self::send). Made by [`Client::delete_terms`](crate::Client::delete_terms).
+/// Sends `DeleteTerms`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_terms`](crate::Client::delete_terms).
 #[derive(Clone)]
 pub struct DeleteTermsFluentBuilder {
     handle: Handle,

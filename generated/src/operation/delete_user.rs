@@ -34,11 +34,7 @@ use crate::error::{
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .delete_user()
-///     .access_token("AccessToken")
-///     .send()
-///     .await?;
+/// let output = client.delete_user().access_token("AccessToken").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -380,7 +376,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUser",
     signed: false,
 };
-/// Sends `DeleteUser`: set the input, then [`send`](Self::send). Made by [`Client::delete_user`](crate::Client::delete_user).
+/// Sends `DeleteUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user`](crate::Client::delete_user).
 #[derive(Clone)]
 pub struct DeleteUserFluentBuilder {
     handle: Handle,

@@ -415,7 +415,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserAttributes",
     signed: false,
 };
-/// Sends `DeleteUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_attributes`](crate::Client::delete_user_attributes).
+/// Sends `DeleteUserAttributes`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_attributes`](crate::Client::delete_user_attributes).
 #[derive(Clone)]
 pub struct DeleteUserAttributesFluentBuilder {
     handle: Handle,

@@ -33,11 +33,7 @@ use crate::error::{
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .delete_user_pool()
-///     .user_pool_id("UserPoolId")
-///     .send()
-///     .await?;
+/// let output = client.delete_user_pool().user_pool_id("UserPoolId").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -332,7 +328,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserPool",
     signed: true,
 };
-/// Sends `DeleteUserPool`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool`](crate::Client::delete_user_pool).
+/// Sends `DeleteUserPool`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_pool`](crate::Client::delete_user_pool).
 #[derive(Clone)]
 pub struct DeleteUserPoolFluentBuilder {
     handle: Handle,

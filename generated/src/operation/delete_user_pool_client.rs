@@ -361,7 +361,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserPoolClient",
     signed: true,
 };
-/// Sends `DeleteUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_client`](crate::Client::delete_user_pool_client).
+/// Sends `DeleteUserPoolClient`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_pool_client`](crate::Client::delete_user_pool_client).
 #[derive(Clone)]
 pub struct DeleteUserPoolClientFluentBuilder {
     handle: Handle,

@@ -359,7 +359,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserPoolClientSecret",
     signed: true,
 };
-/// Sends `DeleteUserPoolClientSecret`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_client_secret`](crate::Client::delete_user_pool_client_secret).
+/// Sends `DeleteUserPoolClientSecret`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_pool_client_secret`](crate::Client::delete_user_pool_client_secret).
 #[derive(Clone)]
 pub struct DeleteUserPoolClientSecretFluentBuilder {
     handle: Handle,

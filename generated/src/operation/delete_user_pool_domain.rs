@@ -333,7 +333,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserPoolDomain",
     signed: true,
 };
-/// Sends `DeleteUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_domain`](crate::Client::delete_user_pool_domain).
+/// Sends `DeleteUserPoolDomain`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_pool_domain`](crate::Client::delete_user_pool_domain).
 #[derive(Clone)]
 pub struct DeleteUserPoolDomainFluentBuilder {
     handle: Handle,

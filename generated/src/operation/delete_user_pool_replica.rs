@@ -364,7 +364,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteUserPoolReplica",
     signed: true,
 };
-/// Sends `DeleteUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::delete_user_pool_replica`](crate::Client::delete_user_pool_replica).
+/// Sends `DeleteUserPoolReplica`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_user_pool_replica`](crate::Client::delete_user_pool_replica).
 #[derive(Clone)]
 pub struct DeleteUserPoolReplicaFluentBuilder {
     handle: Handle,

@@ -397,7 +397,8 @@ const OPERATION: Operation = Operation {
     name: "DeleteWebAuthnCredential",
     signed: false,
 };
-/// Sends `DeleteWebAuthnCredential`: set the input, then [`send`](Self::send). Made by [`Client::delete_web_authn_credential`](crate::Client::delete_web_authn_credential).
+/// Sends `DeleteWebAuthnCredential`: set the input, then [`send`](Self::send).
+/// Made by [`Client::delete_web_authn_credential`](crate::Client::delete_web_authn_credential).
 #[derive(Clone)]
 pub struct DeleteWebAuthnCredentialFluentBuilder {
     handle: Handle,

@@ -364,7 +364,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeCIMDPolicy",
     signed: true,
 };
-/// Sends `DescribeCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::describe_cimd_policy`](crate::Client::describe_cimd_policy).
+/// Sends `DescribeCIMDPolicy`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_cimd_policy`](crate::Client::describe_cimd_policy).
 #[derive(Clone)]
 pub struct DescribeCimdPolicyFluentBuilder {
     handle: Handle,

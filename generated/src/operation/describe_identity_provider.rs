@@ -351,7 +351,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeIdentityProvider",
     signed: true,
 };
-/// Sends `DescribeIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::describe_identity_provider`](crate::Client::describe_identity_provider).
+/// Sends `DescribeIdentityProvider`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_identity_provider`](crate::Client::describe_identity_provider).
 #[derive(Clone)]
 pub struct DescribeIdentityProviderFluentBuilder {
     handle: Handle,

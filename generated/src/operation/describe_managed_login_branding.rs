@@ -383,7 +383,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeManagedLoginBranding",
     signed: true,
 };
-/// Sends `DescribeManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding`](crate::Client::describe_managed_login_branding).
+/// Sends `DescribeManagedLoginBranding`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_managed_login_branding`](crate::Client::describe_managed_login_branding).
 #[derive(Clone)]
 pub struct DescribeManagedLoginBrandingFluentBuilder {
     handle: Handle,

@@ -401,7 +401,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeManagedLoginBrandingByClient",
     signed: true,
 };
-/// Sends `DescribeManagedLoginBrandingByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_managed_login_branding_by_client`](crate::Client::describe_managed_login_branding_by_client).
+/// Sends `DescribeManagedLoginBrandingByClient`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_managed_login_branding_by_client`](crate::Client::describe_managed_login_branding_by_client).
 #[derive(Clone)]
 pub struct DescribeManagedLoginBrandingByClientFluentBuilder {
     handle: Handle,

@@ -386,7 +386,8 @@ const OPERATION: Operation = Operation {
     name: "DescribePointInTimeRecovery",
     signed: true,
 };
-/// Sends `DescribePointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::describe_point_in_time_recovery`](crate::Client::describe_point_in_time_recovery).
+/// Sends `DescribePointInTimeRecovery`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_point_in_time_recovery`](crate::Client::describe_point_in_time_recovery).
 #[derive(Clone)]
 pub struct DescribePointInTimeRecoveryFluentBuilder {
     handle: Handle,

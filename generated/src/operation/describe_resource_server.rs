@@ -373,7 +373,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeResourceServer",
     signed: true,
 };
-/// Sends `DescribeResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::describe_resource_server`](crate::Client::describe_resource_server).
+/// Sends `DescribeResourceServer`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_resource_server`](crate::Client::describe_resource_server).
 #[derive(Clone)]
 pub struct DescribeResourceServerFluentBuilder {
     handle: Handle,

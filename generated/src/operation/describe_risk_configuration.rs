@@ -409,7 +409,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeRiskConfiguration",
     signed: true,
 };
-/// Sends `DescribeRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::describe_risk_configuration`](crate::Client::describe_risk_configuration).
+/// Sends `DescribeRiskConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_risk_configuration`](crate::Client::describe_risk_configuration).
 #[derive(Clone)]
 pub struct DescribeRiskConfigurationFluentBuilder {
     handle: Handle,

@@ -362,7 +362,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeTerms",
     signed: true,
 };
-/// Sends `DescribeTerms`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms`](crate::Client::describe_terms).
+/// Sends `DescribeTerms`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_terms`](crate::Client::describe_terms).
 #[derive(Clone)]
 pub struct DescribeTermsFluentBuilder {
     handle: Handle,

@@ -412,7 +412,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeTermsByClient",
     signed: true,
 };
-/// Sends `DescribeTermsByClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_terms_by_client`](crate::Client::describe_terms_by_client).
+/// Sends `DescribeTermsByClient`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_terms_by_client`](crate::Client::describe_terms_by_client).
 #[derive(Clone)]
 pub struct DescribeTermsByClientFluentBuilder {
     handle: Handle,

@@ -355,7 +355,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeUserImportJob",
     signed: true,
 };
-/// Sends `DescribeUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_import_job`](crate::Client::describe_user_import_job).
+/// Sends `DescribeUserImportJob`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_user_import_job`](crate::Client::describe_user_import_job).
 #[derive(Clone)]
 pub struct DescribeUserImportJobFluentBuilder {
     handle: Handle,

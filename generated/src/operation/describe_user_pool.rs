@@ -36,11 +36,7 @@ use crate::types::UserPoolType;
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .describe_user_pool()
-///     .user_pool_id("UserPoolId")
-///     .send()
-///     .await?;
+/// let output = client.describe_user_pool().user_pool_id("UserPoolId").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -355,7 +351,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeUserPool",
     signed: true,
 };
-/// Sends `DescribeUserPool`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool`](crate::Client::describe_user_pool).
+/// Sends `DescribeUserPool`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_user_pool`](crate::Client::describe_user_pool).
 #[derive(Clone)]
 pub struct DescribeUserPoolFluentBuilder {
     handle: Handle,

@@ -382,7 +382,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeUserPoolClient",
     signed: true,
 };
-/// Sends `DescribeUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_client`](crate::Client::describe_user_pool_client).
+/// Sends `DescribeUserPoolClient`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_user_pool_client`](crate::Client::describe_user_pool_client).
 #[derive(Clone)]
 pub struct DescribeUserPoolClientFluentBuilder {
     handle: Handle,

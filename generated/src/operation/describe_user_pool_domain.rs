@@ -38,11 +38,7 @@ use crate::types::DomainDescriptionType;
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .describe_user_pool_domain()
-///     .domain("Domain")
-///     .send()
-///     .await?;
+/// let output = client.describe_user_pool_domain().domain("Domain").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -339,7 +335,8 @@ const OPERATION: Operation = Operation {
     name: "DescribeUserPoolDomain",
     signed: true,
 };
-/// Sends `DescribeUserPoolDomain`: set the input, then [`send`](Self::send). Made by [`Client::describe_user_pool_domain`](crate::Client::describe_user_pool_domain).
+/// Sends `DescribeUserPoolDomain`: set the input, then [`send`](Self::send).
+/// Made by [`Client::describe_user_pool_domain`](crate::Client::describe_user_pool_domain).
 #[derive(Clone)]
 pub struct DescribeUserPoolDomainFluentBuilder {
     handle: Handle,

@@ -421,7 +421,8 @@ const OPERATION: Operation = Operation {
     name: "ForgetDevice",
     signed: false,
 };
-/// Sends `ForgetDevice`: set the input, then [`send`](Self::send). Made by [`Client::forget_device`](crate::Client::forget_device).
+/// Sends `ForgetDevice`: set the input, then [`send`](Self::send).
+/// Made by [`Client::forget_device`](crate::Client::forget_device).
 #[derive(Clone)]
 pub struct ForgetDeviceFluentBuilder {
     handle: Handle,

@@ -69,9 +69,18 @@ use crate::types::{AnalyticsMetadataType, CodeDeliveryDetailsType, UserContextDa
 ///     .forgot_password()
 ///     .client_id("ClientId")
 ///     .secret_hash("SecretHash")
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .username("Username")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -699,7 +708,8 @@ const OPERATION: Operation = Operation {
     name: "ForgotPassword",
     signed: false,
 };
-/// Sends `ForgotPassword`: set the input, then [`send`](Self::send). Made by [`Client::forgot_password`](crate::Client::forgot_password).
+/// Sends `ForgotPassword`: set the input, then [`send`](Self::send).
+/// Made by [`Client::forgot_password`](crate::Client::forgot_password).
 #[derive(Clone)]
 pub struct ForgotPasswordFluentBuilder {
     handle: Handle,

@@ -478,7 +478,8 @@ const OPERATION: Operation = Operation {
     name: "GetClientToken",
     signed: true,
 };
-/// Sends `GetClientToken`: set the input, then [`send`](Self::send). Made by [`Client::get_client_token`](crate::Client::get_client_token).
+/// Sends `GetClientToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_client_token`](crate::Client::get_client_token).
 #[derive(Clone)]
 pub struct GetClientTokenFluentBuilder {
     handle: Handle,

@@ -37,11 +37,7 @@ use crate::error::{
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .get_csv_header()
-///     .user_pool_id("UserPoolId")
-///     .send()
-///     .await?;
+/// let output = client.get_csv_header().user_pool_id("UserPoolId").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -361,7 +357,8 @@ const OPERATION: Operation = Operation {
     name: "GetCSVHeader",
     signed: true,
 };
-/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send). Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
+/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
 #[derive(Clone)]
 pub struct GetCsvHeaderFluentBuilder {
     handle: Handle,

@@ -861,7 +861,8 @@ const OPERATION: Operation = Operation {
     name: "GetDerivedToken",
     signed: true,
 };
-/// Sends `GetDerivedToken`: set the input, then [`send`](Self::send). Made by [`Client::get_derived_token`](crate::Client::get_derived_token).
+/// Sends `GetDerivedToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_derived_token`](crate::Client::get_derived_token).
 #[derive(Clone)]
 pub struct GetDerivedTokenFluentBuilder {
     handle: Handle,

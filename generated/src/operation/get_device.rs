@@ -456,7 +456,8 @@ const OPERATION: Operation = Operation {
     name: "GetDevice",
     signed: false,
 };
-/// Sends `GetDevice`: set the input, then [`send`](Self::send). Made by [`Client::get_device`](crate::Client::get_device).
+/// Sends `GetDevice`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_device`](crate::Client::get_device).
 #[derive(Clone)]
 pub struct GetDeviceFluentBuilder {
     handle: Handle,

@@ -360,7 +360,8 @@ const OPERATION: Operation = Operation {
     name: "GetGroup",
     signed: true,
 };
-/// Sends `GetGroup`: set the input, then [`send`](Self::send). Made by [`Client::get_group`](crate::Client::get_group).
+/// Sends `GetGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_group`](crate::Client::get_group).
 #[derive(Clone)]
 pub struct GetGroupFluentBuilder {
     handle: Handle,

@@ -357,7 +357,8 @@ const OPERATION: Operation = Operation {
     name: "GetIdentityProviderByIdentifier",
     signed: true,
 };
-/// Sends `GetIdentityProviderByIdentifier`: set the input, then [`send`](Self::send). Made by [`Client::get_identity_provider_by_identifier`](crate::Client::get_identity_provider_by_identifier).
+/// Sends `GetIdentityProviderByIdentifier`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_identity_provider_by_identifier`](crate::Client::get_identity_provider_by_identifier).
 #[derive(Clone)]
 pub struct GetIdentityProviderByIdentifierFluentBuilder {
     handle: Handle,

@@ -337,7 +337,8 @@ const OPERATION: Operation = Operation {
     name: "GetLogDeliveryConfiguration",
     signed: true,
 };
-/// Sends `GetLogDeliveryConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_log_delivery_configuration`](crate::Client::get_log_delivery_configuration).
+/// Sends `GetLogDeliveryConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_log_delivery_configuration`](crate::Client::get_log_delivery_configuration).
 #[derive(Clone)]
 pub struct GetLogDeliveryConfigurationFluentBuilder {
     handle: Handle,

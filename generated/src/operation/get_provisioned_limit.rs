@@ -38,7 +38,12 @@ use crate::types::{LimitDefinitionType, LimitType};
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .get_provisioned_limit()
-///     .limit_definition(LimitDefinitionType::builder().limit_class(LimitClass::ApiCategory).attributes("AttributesKey", "Attributes").build()?)
+///     .limit_definition(
+///         LimitDefinitionType::builder()
+///             .limit_class(LimitClass::ApiCategory)
+///             .attributes("AttributesKey", "Attributes")
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -341,7 +346,8 @@ const OPERATION: Operation = Operation {
     name: "GetProvisionedLimit",
     signed: true,
 };
-/// Sends `GetProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::get_provisioned_limit`](crate::Client::get_provisioned_limit).
+/// Sends `GetProvisionedLimit`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_provisioned_limit`](crate::Client::get_provisioned_limit).
 #[derive(Clone)]
 pub struct GetProvisionedLimitFluentBuilder {
     handle: Handle,

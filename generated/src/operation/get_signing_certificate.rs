@@ -319,7 +319,8 @@ const OPERATION: Operation = Operation {
     name: "GetSigningCertificate",
     signed: true,
 };
-/// Sends `GetSigningCertificate`: set the input, then [`send`](Self::send). Made by [`Client::get_signing_certificate`](crate::Client::get_signing_certificate).
+/// Sends `GetSigningCertificate`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_signing_certificate`](crate::Client::get_signing_certificate).
 #[derive(Clone)]
 pub struct GetSigningCertificateFluentBuilder {
     handle: Handle,

@@ -571,7 +571,8 @@ const OPERATION: Operation = Operation {
     name: "GetTokensFromRefreshToken",
     signed: false,
 };
-/// Sends `GetTokensFromRefreshToken`: set the input, then [`send`](Self::send). Made by [`Client::get_tokens_from_refresh_token`](crate::Client::get_tokens_from_refresh_token).
+/// Sends `GetTokensFromRefreshToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_tokens_from_refresh_token`](crate::Client::get_tokens_from_refresh_token).
 #[derive(Clone)]
 pub struct GetTokensFromRefreshTokenFluentBuilder {
     handle: Handle,

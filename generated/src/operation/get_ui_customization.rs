@@ -384,7 +384,8 @@ const OPERATION: Operation = Operation {
     name: "GetUICustomization",
     signed: true,
 };
-/// Sends `GetUICustomization`: set the input, then [`send`](Self::send). Made by [`Client::get_ui_customization`](crate::Client::get_ui_customization).
+/// Sends `GetUICustomization`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_ui_customization`](crate::Client::get_ui_customization).
 #[derive(Clone)]
 pub struct GetUiCustomizationFluentBuilder {
     handle: Handle,

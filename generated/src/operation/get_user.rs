@@ -34,11 +34,7 @@ use crate::types::{AttributeType, MfaOptionType};
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .get_user()
-///     .access_token("AccessToken")
-///     .send()
-///     .await?;
+/// let output = client.get_user().access_token("AccessToken").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -523,7 +519,8 @@ const OPERATION: Operation = Operation {
     name: "GetUser",
     signed: false,
 };
-/// Sends `GetUser`: set the input, then [`send`](Self::send). Made by [`Client::get_user`](crate::Client::get_user).
+/// Sends `GetUser`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user`](crate::Client::get_user).
 #[derive(Clone)]
 pub struct GetUserFluentBuilder {
     handle: Handle,

@@ -637,7 +637,8 @@ const OPERATION: Operation = Operation {
     name: "GetUserAttributeVerificationCode",
     signed: false,
 };
-/// Sends `GetUserAttributeVerificationCode`: set the input, then [`send`](Self::send). Made by [`Client::get_user_attribute_verification_code`](crate::Client::get_user_attribute_verification_code).
+/// Sends `GetUserAttributeVerificationCode`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user_attribute_verification_code`](crate::Client::get_user_attribute_verification_code).
 #[derive(Clone)]
 pub struct GetUserAttributeVerificationCodeFluentBuilder {
     handle: Handle,

@@ -514,7 +514,8 @@ const OPERATION: Operation = Operation {
     name: "GetUserAuthFactors",
     signed: false,
 };
-/// Sends `GetUserAuthFactors`: set the input, then [`send`](Self::send). Made by [`Client::get_user_auth_factors`](crate::Client::get_user_auth_factors).
+/// Sends `GetUserAuthFactors`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user_auth_factors`](crate::Client::get_user_auth_factors).
 #[derive(Clone)]
 pub struct GetUserAuthFactorsFluentBuilder {
     handle: Handle,

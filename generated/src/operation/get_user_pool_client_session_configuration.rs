@@ -429,7 +429,8 @@ const OPERATION: Operation = Operation {
     name: "GetUserPoolClientSessionConfiguration",
     signed: true,
 };
-/// Sends `GetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_client_session_configuration`](crate::Client::get_user_pool_client_session_configuration).
+/// Sends `GetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user_pool_client_session_configuration`](crate::Client::get_user_pool_client_session_configuration).
 #[derive(Clone)]
 pub struct GetUserPoolClientSessionConfigurationFluentBuilder {
     handle: Handle,

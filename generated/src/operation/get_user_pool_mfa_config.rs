@@ -437,7 +437,8 @@ const OPERATION: Operation = Operation {
     name: "GetUserPoolMfaConfig",
     signed: true,
 };
-/// Sends `GetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_mfa_config`](crate::Client::get_user_pool_mfa_config).
+/// Sends `GetUserPoolMfaConfig`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user_pool_mfa_config`](crate::Client::get_user_pool_mfa_config).
 #[derive(Clone)]
 pub struct GetUserPoolMfaConfigFluentBuilder {
     handle: Handle,

@@ -376,7 +376,8 @@ const OPERATION: Operation = Operation {
     name: "GetUserPoolSessionConfiguration",
     signed: true,
 };
-/// Sends `GetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::get_user_pool_session_configuration`](crate::Client::get_user_pool_session_configuration).
+/// Sends `GetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_user_pool_session_configuration`](crate::Client::get_user_pool_session_configuration).
 #[derive(Clone)]
 pub struct GetUserPoolSessionConfigurationFluentBuilder {
     handle: Handle,

@@ -56,11 +56,7 @@ use crate::error::{
 ///
 /// ```no_run
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .global_sign_out()
-///     .access_token("AccessToken")
-///     .send()
-///     .await?;
+/// let output = client.global_sign_out().access_token("AccessToken").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -392,7 +388,8 @@ const OPERATION: Operation = Operation {
     name: "GlobalSignOut",
     signed: false,
 };
-/// Sends `GlobalSignOut`: set the input, then [`send`](Self::send). Made by [`Client::global_sign_out`](crate::Client::global_sign_out).
+/// Sends `GlobalSignOut`: set the input, then [`send`](Self::send).
+/// Made by [`Client::global_sign_out`](crate::Client::global_sign_out).
 #[derive(Clone)]
 pub struct GlobalSignOutFluentBuilder {
     handle: Handle,

@@ -71,8 +71,17 @@ use crate::types::{
 ///     .auth_parameters("AuthParametersKey", "AuthParameters")
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .client_id("ClientId")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .session("Session")
 ///     .send()
 ///     .await?;
@@ -1062,7 +1071,8 @@ const OPERATION: Operation = Operation {
     name: "InitiateAuth",
     signed: false,
 };
-/// Sends `InitiateAuth`: set the input, then [`send`](Self::send). Made by [`Client::initiate_auth`](crate::Client::initiate_auth).
+/// Sends `InitiateAuth`: set the input, then [`send`](Self::send).
+/// Made by [`Client::initiate_auth`](crate::Client::initiate_auth).
 #[derive(Clone)]
 pub struct InitiateAuthFluentBuilder {
     handle: Handle,

@@ -488,7 +488,8 @@ const OPERATION: Operation = Operation {
     name: "InitiatePointInTimeRecovery",
     signed: true,
 };
-/// Sends `InitiatePointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::initiate_point_in_time_recovery`](crate::Client::initiate_point_in_time_recovery).
+/// Sends `InitiatePointInTimeRecovery`: set the input, then [`send`](Self::send).
+/// Made by [`Client::initiate_point_in_time_recovery`](crate::Client::initiate_point_in_time_recovery).
 #[derive(Clone)]
 pub struct InitiatePointInTimeRecoveryFluentBuilder {
     handle: Handle,

@@ -401,7 +401,8 @@ const OPERATION: Operation = Operation {
     name: "ListCIMDPolicies",
     signed: true,
 };
-/// Sends `ListCIMDPolicies`: set the input, then [`send`](Self::send). Made by [`Client::list_cimd_policies`](crate::Client::list_cimd_policies).
+/// Sends `ListCIMDPolicies`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_cimd_policies`](crate::Client::list_cimd_policies).
 #[derive(Clone)]
 pub struct ListCimdPoliciesFluentBuilder {
     handle: Handle,

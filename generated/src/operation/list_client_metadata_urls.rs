@@ -430,7 +430,8 @@ const OPERATION: Operation = Operation {
     name: "ListClientMetadataURLs",
     signed: true,
 };
-/// Sends `ListClientMetadataURLs`: set the input, then [`send`](Self::send). Made by [`Client::list_client_metadata_urls`](crate::Client::list_client_metadata_urls).
+/// Sends `ListClientMetadataURLs`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_client_metadata_urls`](crate::Client::list_client_metadata_urls).
 #[derive(Clone)]
 pub struct ListClientMetadataUrlsFluentBuilder {
     handle: Handle,

@@ -485,7 +485,8 @@ const OPERATION: Operation = Operation {
     name: "ListDevices",
     signed: false,
 };
-/// Sends `ListDevices`: set the input, then [`send`](Self::send). Made by [`Client::list_devices`](crate::Client::list_devices).
+/// Sends `ListDevices`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_devices`](crate::Client::list_devices).
 #[derive(Clone)]
 pub struct ListDevicesFluentBuilder {
     handle: Handle,

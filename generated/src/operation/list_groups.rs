@@ -395,7 +395,8 @@ const OPERATION: Operation = Operation {
     name: "ListGroups",
     signed: true,
 };
-/// Sends `ListGroups`: set the input, then [`send`](Self::send). Made by [`Client::list_groups`](crate::Client::list_groups).
+/// Sends `ListGroups`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_groups`](crate::Client::list_groups).
 #[derive(Clone)]
 pub struct ListGroupsFluentBuilder {
     handle: Handle,

@@ -400,7 +400,8 @@ const OPERATION: Operation = Operation {
     name: "ListIdentityProviders",
     signed: true,
 };
-/// Sends `ListIdentityProviders`: set the input, then [`send`](Self::send). Made by [`Client::list_identity_providers`](crate::Client::list_identity_providers).
+/// Sends `ListIdentityProviders`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_identity_providers`](crate::Client::list_identity_providers).
 #[derive(Clone)]
 pub struct ListIdentityProvidersFluentBuilder {
     handle: Handle,

@@ -420,7 +420,8 @@ const OPERATION: Operation = Operation {
     name: "ListPointInTimeRecoveries",
     signed: true,
 };
-/// Sends `ListPointInTimeRecoveries`: set the input, then [`send`](Self::send). Made by [`Client::list_point_in_time_recoveries`](crate::Client::list_point_in_time_recoveries).
+/// Sends `ListPointInTimeRecoveries`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_point_in_time_recoveries`](crate::Client::list_point_in_time_recoveries).
 #[derive(Clone)]
 pub struct ListPointInTimeRecoveriesFluentBuilder {
     handle: Handle,

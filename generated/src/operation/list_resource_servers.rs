@@ -418,7 +418,8 @@ const OPERATION: Operation = Operation {
     name: "ListResourceServers",
     signed: true,
 };
-/// Sends `ListResourceServers`: set the input, then [`send`](Self::send). Made by [`Client::list_resource_servers`](crate::Client::list_resource_servers).
+/// Sends `ListResourceServers`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_resource_servers`](crate::Client::list_resource_servers).
 #[derive(Clone)]
 pub struct ListResourceServersFluentBuilder {
     handle: Handle,

@@ -333,7 +333,8 @@ const OPERATION: Operation = Operation {
     name: "ListTagsForResource",
     signed: true,
 };
-/// Sends `ListTagsForResource`: set the input, then [`send`](Self::send). Made by [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource).
+/// Sends `ListTagsForResource`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource).
 #[derive(Clone)]
 pub struct ListTagsForResourceFluentBuilder {
     handle: Handle,

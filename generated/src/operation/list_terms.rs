@@ -408,7 +408,8 @@ const OPERATION: Operation = Operation {
     name: "ListTerms",
     signed: true,
 };
-/// Sends `ListTerms`: set the input, then [`send`](Self::send). Made by [`Client::list_terms`](crate::Client::list_terms).
+/// Sends `ListTerms`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_terms`](crate::Client::list_terms).
 #[derive(Clone)]
 pub struct ListTermsFluentBuilder {
     handle: Handle,

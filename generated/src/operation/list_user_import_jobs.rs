@@ -409,7 +409,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserImportJobs",
     signed: true,
 };
-/// Sends `ListUserImportJobs`: set the input, then [`send`](Self::send). Made by [`Client::list_user_import_jobs`](crate::Client::list_user_import_jobs).
+/// Sends `ListUserImportJobs`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_import_jobs`](crate::Client::list_user_import_jobs).
 #[derive(Clone)]
 pub struct ListUserImportJobsFluentBuilder {
     handle: Handle,

@@ -409,7 +409,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserPoolClientSecrets",
     signed: true,
 };
-/// Sends `ListUserPoolClientSecrets`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_client_secrets`](crate::Client::list_user_pool_client_secrets).
+/// Sends `ListUserPoolClientSecrets`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_pool_client_secrets`](crate::Client::list_user_pool_client_secrets).
 #[derive(Clone)]
 pub struct ListUserPoolClientSecretsFluentBuilder {
     handle: Handle,

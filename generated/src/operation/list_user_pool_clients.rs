@@ -435,7 +435,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserPoolClients",
     signed: true,
 };
-/// Sends `ListUserPoolClients`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_clients`](crate::Client::list_user_pool_clients).
+/// Sends `ListUserPoolClients`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_pool_clients`](crate::Client::list_user_pool_clients).
 #[derive(Clone)]
 pub struct ListUserPoolClientsFluentBuilder {
     handle: Handle,

@@ -379,7 +379,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserPoolReplicas",
     signed: true,
 };
-/// Sends `ListUserPoolReplicas`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pool_replicas`](crate::Client::list_user_pool_replicas).
+/// Sends `ListUserPoolReplicas`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_pool_replicas`](crate::Client::list_user_pool_replicas).
 #[derive(Clone)]
 pub struct ListUserPoolReplicasFluentBuilder {
     handle: Handle,

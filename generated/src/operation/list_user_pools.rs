@@ -352,7 +352,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserPools",
     signed: true,
 };
-/// Sends `ListUserPools`: set the input, then [`send`](Self::send). Made by [`Client::list_user_pools`](crate::Client::list_user_pools).
+/// Sends `ListUserPools`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_pools`](crate::Client::list_user_pools).
 #[derive(Clone)]
 pub struct ListUserPoolsFluentBuilder {
     handle: Handle,

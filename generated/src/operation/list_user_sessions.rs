@@ -441,7 +441,8 @@ const OPERATION: Operation = Operation {
     name: "ListUserSessions",
     signed: false,
 };
-/// Sends `ListUserSessions`: set the input, then [`send`](Self::send). Made by [`Client::list_user_sessions`](crate::Client::list_user_sessions).
+/// Sends `ListUserSessions`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_user_sessions`](crate::Client::list_user_sessions).
 #[derive(Clone)]
 pub struct ListUserSessionsFluentBuilder {
     handle: Handle,

@@ -492,7 +492,8 @@ const OPERATION: Operation = Operation {
     name: "ListUsers",
     signed: true,
 };
-/// Sends `ListUsers`: set the input, then [`send`](Self::send). Made by [`Client::list_users`](crate::Client::list_users).
+/// Sends `ListUsers`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_users`](crate::Client::list_users).
 #[derive(Clone)]
 pub struct ListUsersFluentBuilder {
     handle: Handle,

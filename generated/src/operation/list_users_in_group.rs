@@ -426,7 +426,8 @@ const OPERATION: Operation = Operation {
     name: "ListUsersInGroup",
     signed: true,
 };
-/// Sends `ListUsersInGroup`: set the input, then [`send`](Self::send). Made by [`Client::list_users_in_group`](crate::Client::list_users_in_group).
+/// Sends `ListUsersInGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_users_in_group`](crate::Client::list_users_in_group).
 #[derive(Clone)]
 pub struct ListUsersInGroupFluentBuilder {
     handle: Handle,

@@ -464,7 +464,8 @@ const OPERATION: Operation = Operation {
     name: "ListWebAuthnCredentials",
     signed: false,
 };
-/// Sends `ListWebAuthnCredentials`: set the input, then [`send`](Self::send). Made by [`Client::list_web_authn_credentials`](crate::Client::list_web_authn_credentials).
+/// Sends `ListWebAuthnCredentials`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_web_authn_credentials`](crate::Client::list_web_authn_credentials).
 #[derive(Clone)]
 pub struct ListWebAuthnCredentialsFluentBuilder {
     handle: Handle,

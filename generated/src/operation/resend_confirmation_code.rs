@@ -64,9 +64,18 @@ use crate::types::{AnalyticsMetadataType, CodeDeliveryDetailsType, UserContextDa
 ///     .resend_confirmation_code()
 ///     .client_id("ClientId")
 ///     .secret_hash("SecretHash")
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .username("Username")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -701,7 +710,8 @@ const OPERATION: Operation = Operation {
     name: "ResendConfirmationCode",
     signed: false,
 };
-/// Sends `ResendConfirmationCode`: set the input, then [`send`](Self::send). Made by [`Client::resend_confirmation_code`](crate::Client::resend_confirmation_code).
+/// Sends `ResendConfirmationCode`: set the input, then [`send`](Self::send).
+/// Made by [`Client::resend_confirmation_code`](crate::Client::resend_confirmation_code).
 #[derive(Clone)]
 pub struct ResendConfirmationCodeFluentBuilder {
     handle: Handle,

@@ -77,8 +77,17 @@ use crate::types::{
 ///     .challenge_name(ChallengeNameType::SmsMfa)
 ///     .session("Session")
 ///     .challenge_responses("ChallengeResponsesKey", "ChallengeResponses")
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -1179,7 +1188,8 @@ const OPERATION: Operation = Operation {
     name: "RespondToAuthChallenge",
     signed: false,
 };
-/// Sends `RespondToAuthChallenge`: set the input, then [`send`](Self::send). Made by [`Client::respond_to_auth_challenge`](crate::Client::respond_to_auth_challenge).
+/// Sends `RespondToAuthChallenge`: set the input, then [`send`](Self::send).
+/// Made by [`Client::respond_to_auth_challenge`](crate::Client::respond_to_auth_challenge).
 #[derive(Clone)]
 pub struct RespondToAuthChallengeFluentBuilder {
     handle: Handle,

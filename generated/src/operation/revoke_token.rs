@@ -436,7 +436,8 @@ const OPERATION: Operation = Operation {
     name: "RevokeToken",
     signed: false,
 };
-/// Sends `RevokeToken`: set the input, then [`send`](Self::send). Made by [`Client::revoke_token`](crate::Client::revoke_token).
+/// Sends `RevokeToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::revoke_token`](crate::Client::revoke_token).
 #[derive(Clone)]
 pub struct RevokeTokenFluentBuilder {
     handle: Handle,

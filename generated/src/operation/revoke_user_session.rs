@@ -442,7 +442,8 @@ const OPERATION: Operation = Operation {
     name: "RevokeUserSession",
     signed: false,
 };
-/// Sends `RevokeUserSession`: set the input, then [`send`](Self::send). Made by [`Client::revoke_user_session`](crate::Client::revoke_user_session).
+/// Sends `RevokeUserSession`: set the input, then [`send`](Self::send).
+/// Made by [`Client::revoke_user_session`](crate::Client::revoke_user_session).
 #[derive(Clone)]
 pub struct RevokeUserSessionFluentBuilder {
     handle: Handle,

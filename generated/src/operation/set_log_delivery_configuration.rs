@@ -35,7 +35,17 @@ use crate::types::{LogConfigurationType, LogDeliveryConfigurationType};
 /// let output = client
 ///     .set_log_delivery_configuration()
 ///     .user_pool_id("UserPoolId")
-///     .log_configurations(LogConfigurationType::builder().log_level(LogLevel::Error).event_source(EventSourceName::UserNotification).cloud_watch_logs_configuration(CloudWatchLogsConfigurationType::builder().build()).s3_configuration(S3ConfigurationType::builder().build()).firehose_configuration(FirehoseConfigurationType::builder().build()).build()?)
+///     .log_configurations(
+///         LogConfigurationType::builder()
+///             .log_level(LogLevel::Error)
+///             .event_source(EventSourceName::UserNotification)
+///             .cloud_watch_logs_configuration(
+///                 CloudWatchLogsConfigurationType::builder().build(),
+///             )
+///             .s3_configuration(S3ConfigurationType::builder().build())
+///             .firehose_configuration(FirehoseConfigurationType::builder().build())
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -375,7 +385,8 @@ const OPERATION: Operation = Operation {
     name: "SetLogDeliveryConfiguration",
     signed: true,
 };
-/// Sends `SetLogDeliveryConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_log_delivery_configuration`](crate::Client::set_log_delivery_configuration).
+/// Sends `SetLogDeliveryConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_log_delivery_configuration`](crate::Client::set_log_delivery_configuration).
 #[derive(Clone)]
 pub struct SetLogDeliveryConfigurationFluentBuilder {
     handle: Handle,

@@ -58,9 +58,30 @@ use crate::types::{
 ///     .set_risk_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
-///     .compromised_credentials_risk_configuration(CompromisedCredentialsRiskConfigurationType::builder().event_filter(EventFilterType::SignIn).actions(CompromisedCredentialsActionsType::builder().event_action(CompromisedCredentialsEventActionType::Block).build()?).build()?)
-///     .account_takeover_risk_configuration(AccountTakeoverRiskConfigurationType::builder().notify_configuration(NotifyConfigurationType::builder().source_arn("SourceArn").build()?).actions(AccountTakeoverActionsType::builder().build()).build()?)
-///     .risk_exception_configuration(RiskExceptionConfigurationType::builder().blocked_ip_range_list("BlockedIPRangeList").skipped_ip_range_list("SkippedIPRangeList").build())
+///     .compromised_credentials_risk_configuration(
+///         CompromisedCredentialsRiskConfigurationType::builder()
+///             .event_filter(EventFilterType::SignIn)
+///             .actions(
+///                 CompromisedCredentialsActionsType::builder()
+///                     .event_action(CompromisedCredentialsEventActionType::Block)
+///                     .build()?,
+///             )
+///             .build()?,
+///     )
+///     .account_takeover_risk_configuration(
+///         AccountTakeoverRiskConfigurationType::builder()
+///             .notify_configuration(
+///                 NotifyConfigurationType::builder().source_arn("SourceArn").build()?,
+///             )
+///             .actions(AccountTakeoverActionsType::builder().build())
+///             .build()?,
+///     )
+///     .risk_exception_configuration(
+///         RiskExceptionConfigurationType::builder()
+///             .blocked_ip_range_list("BlockedIPRangeList")
+///             .skipped_ip_range_list("SkippedIPRangeList")
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -576,7 +597,8 @@ const OPERATION: Operation = Operation {
     name: "SetRiskConfiguration",
     signed: true,
 };
-/// Sends `SetRiskConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_risk_configuration`](crate::Client::set_risk_configuration).
+/// Sends `SetRiskConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_risk_configuration`](crate::Client::set_risk_configuration).
 #[derive(Clone)]
 pub struct SetRiskConfigurationFluentBuilder {
     handle: Handle,

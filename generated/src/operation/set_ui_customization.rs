@@ -447,7 +447,8 @@ const OPERATION: Operation = Operation {
     name: "SetUICustomization",
     signed: true,
 };
-/// Sends `SetUICustomization`: set the input, then [`send`](Self::send). Made by [`Client::set_ui_customization`](crate::Client::set_ui_customization).
+/// Sends `SetUICustomization`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_ui_customization`](crate::Client::set_ui_customization).
 #[derive(Clone)]
 pub struct SetUiCustomizationFluentBuilder {
     handle: Handle,

@@ -51,9 +51,18 @@ use crate::types::{
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .set_user_mfa_preference()
-///     .sms_mfa_settings(SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
-///     .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
-///     .email_mfa_settings(EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+///     .sms_mfa_settings(
+///         SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+///     )
+///     .software_token_mfa_settings(
+///         SoftwareTokenMfaSettingsType::builder()
+///             .enabled(true)
+///             .preferred_mfa(true)
+///             .build(),
+///     )
+///     .email_mfa_settings(
+///         EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+///     )
 ///     .web_authn_mfa_settings(WebAuthnMfaSettingsType::builder().enabled(true).build())
 ///     .access_token("AccessToken")
 ///     .send()
@@ -497,7 +506,8 @@ const OPERATION: Operation = Operation {
     name: "SetUserMFAPreference",
     signed: false,
 };
-/// Sends `SetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::set_user_mfa_preference`](crate::Client::set_user_mfa_preference).
+/// Sends `SetUserMFAPreference`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_user_mfa_preference`](crate::Client::set_user_mfa_preference).
 #[derive(Clone)]
 pub struct SetUserMfaPreferenceFluentBuilder {
     handle: Handle,

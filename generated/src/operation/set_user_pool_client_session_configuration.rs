@@ -34,7 +34,9 @@ use crate::types::ClientSsoSessionConfigType;
 ///     .set_user_pool_client_session_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .client_id("ClientId")
-///     .sso_session(ClientSsoSessionConfigType::builder().max_validity_minutes(1).build()?)
+///     .sso_session(
+///         ClientSsoSessionConfigType::builder().max_validity_minutes(1).build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -493,7 +495,8 @@ const OPERATION: Operation = Operation {
     name: "SetUserPoolClientSessionConfiguration",
     signed: true,
 };
-/// Sends `SetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_client_session_configuration`](crate::Client::set_user_pool_client_session_configuration).
+/// Sends `SetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_user_pool_client_session_configuration`](crate::Client::set_user_pool_client_session_configuration).
 #[derive(Clone)]
 pub struct SetUserPoolClientSessionConfigurationFluentBuilder {
     handle: Handle,

@@ -62,11 +62,26 @@ use crate::types::{
 /// let output = client
 ///     .set_user_pool_mfa_config()
 ///     .user_pool_id("UserPoolId")
-///     .sms_mfa_configuration(SmsMfaConfigType::builder().sms_authentication_message("SmsAuthenticationMessage").sms_configuration(SmsConfigurationType::builder().build()).build())
-///     .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
-///     .email_mfa_configuration(EmailMfaConfigType::builder().message("Message").subject("Subject").build())
+///     .sms_mfa_configuration(
+///         SmsMfaConfigType::builder()
+///             .sms_authentication_message("SmsAuthenticationMessage")
+///             .sms_configuration(SmsConfigurationType::builder().build())
+///             .build(),
+///     )
+///     .software_token_mfa_configuration(
+///         SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+///     )
+///     .email_mfa_configuration(
+///         EmailMfaConfigType::builder().message("Message").subject("Subject").build(),
+///     )
 ///     .mfa_configuration(UserPoolMfaType::Off)
-///     .web_authn_configuration(WebAuthnConfigurationType::builder().relying_party_id("RelyingPartyId").user_verification(UserVerificationType::Required).factor_configuration(WebAuthnFactorConfigurationType::SingleFactor).build())
+///     .web_authn_configuration(
+///         WebAuthnConfigurationType::builder()
+///             .relying_party_id("RelyingPartyId")
+///             .user_verification(UserVerificationType::Required)
+///             .factor_configuration(WebAuthnFactorConfigurationType::SingleFactor)
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -660,7 +675,8 @@ const OPERATION: Operation = Operation {
     name: "SetUserPoolMfaConfig",
     signed: true,
 };
-/// Sends `SetUserPoolMfaConfig`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_mfa_config`](crate::Client::set_user_pool_mfa_config).
+/// Sends `SetUserPoolMfaConfig`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_user_pool_mfa_config`](crate::Client::set_user_pool_mfa_config).
 #[derive(Clone)]
 pub struct SetUserPoolMfaConfigFluentBuilder {
     handle: Handle,

@@ -34,7 +34,9 @@ use crate::types::{UserPoolTokenSessionConfigType, UserSessionTrackingType};
 ///     .set_user_pool_session_configuration()
 ///     .user_pool_id("UserPoolId")
 ///     .user_session_tracking(UserSessionTrackingType::Enabled)
-///     .token_session(UserPoolTokenSessionConfigType::builder().max_per_user(1).build()?)
+///     .token_session(
+///         UserPoolTokenSessionConfigType::builder().max_per_user(1).build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -475,7 +477,8 @@ const OPERATION: Operation = Operation {
     name: "SetUserPoolSessionConfiguration",
     signed: true,
 };
-/// Sends `SetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send). Made by [`Client::set_user_pool_session_configuration`](crate::Client::set_user_pool_session_configuration).
+/// Sends `SetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_user_pool_session_configuration`](crate::Client::set_user_pool_session_configuration).
 #[derive(Clone)]
 pub struct SetUserPoolSessionConfigurationFluentBuilder {
     handle: Handle,

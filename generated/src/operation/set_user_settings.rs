@@ -40,7 +40,12 @@ use crate::types::MfaOptionType;
 /// let output = client
 ///     .set_user_settings()
 ///     .access_token("AccessToken")
-///     .mfa_options(MfaOptionType::builder().delivery_medium(DeliveryMediumType::Sms).attribute_name("AttributeName").build())
+///     .mfa_options(
+///         MfaOptionType::builder()
+///             .delivery_medium(DeliveryMediumType::Sms)
+///             .attribute_name("AttributeName")
+///             .build(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -402,7 +407,8 @@ const OPERATION: Operation = Operation {
     name: "SetUserSettings",
     signed: false,
 };
-/// Sends `SetUserSettings`: set the input, then [`send`](Self::send). Made by [`Client::set_user_settings`](crate::Client::set_user_settings).
+/// Sends `SetUserSettings`: set the input, then [`send`](Self::send).
+/// Made by [`Client::set_user_settings`](crate::Client::set_user_settings).
 #[derive(Clone)]
 pub struct SetUserSettingsFluentBuilder {
     handle: Handle,

@@ -73,8 +73,17 @@ use crate::types::{
 ///     .password("Password")
 ///     .user_attributes(AttributeType::builder().name("Name").value("Value").build()?)
 ///     .validation_data(AttributeType::builder().name("Name").value("Value").build()?)
-///     .analytics_metadata(AnalyticsMetadataType::builder().analytics_endpoint_id("AnalyticsEndpointId").build())
-///     .user_context_data(UserContextDataType::builder().ip_address("IpAddress").encoded_data("EncodedData").build())
+///     .analytics_metadata(
+///         AnalyticsMetadataType::builder()
+///             .analytics_endpoint_id("AnalyticsEndpointId")
+///             .build(),
+///     )
+///     .user_context_data(
+///         UserContextDataType::builder()
+///             .ip_address("IpAddress")
+///             .encoded_data("EncodedData")
+///             .build(),
+///     )
 ///     .client_metadata("ClientMetadataKey", "ClientMetadata")
 ///     .send()
 ///     .await?;
@@ -888,7 +897,8 @@ const OPERATION: Operation = Operation {
     name: "SignUp",
     signed: false,
 };
-/// Sends `SignUp`: set the input, then [`send`](Self::send). Made by [`Client::sign_up`](crate::Client::sign_up).
+/// Sends `SignUp`: set the input, then [`send`](Self::send).
+/// Made by [`Client::sign_up`](crate::Client::sign_up).
 #[derive(Clone)]
 pub struct SignUpFluentBuilder {
     handle: Handle,

@@ -406,7 +406,8 @@ const OPERATION: Operation = Operation {
     name: "StartPointInTimeRecovery",
     signed: true,
 };
-/// Sends `StartPointInTimeRecovery`: set the input, then [`send`](Self::send). Made by [`Client::start_point_in_time_recovery`](crate::Client::start_point_in_time_recovery).
+/// Sends `StartPointInTimeRecovery`: set the input, then [`send`](Self::send).
+/// Made by [`Client::start_point_in_time_recovery`](crate::Client::start_point_in_time_recovery).
 #[derive(Clone)]
 pub struct StartPointInTimeRecoveryFluentBuilder {
     handle: Handle,

@@ -367,7 +367,8 @@ const OPERATION: Operation = Operation {
     name: "StartUserImportJob",
     signed: true,
 };
-/// Sends `StartUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::start_user_import_job`](crate::Client::start_user_import_job).
+/// Sends `StartUserImportJob`: set the input, then [`send`](Self::send).
+/// Made by [`Client::start_user_import_job`](crate::Client::start_user_import_job).
 #[derive(Clone)]
 pub struct StartUserImportJobFluentBuilder {
     handle: Handle,

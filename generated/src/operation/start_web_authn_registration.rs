@@ -423,7 +423,8 @@ const OPERATION: Operation = Operation {
     name: "StartWebAuthnRegistration",
     signed: false,
 };
-/// Sends `StartWebAuthnRegistration`: set the input, then [`send`](Self::send). Made by [`Client::start_web_authn_registration`](crate::Client::start_web_authn_registration).
+/// Sends `StartWebAuthnRegistration`: set the input, then [`send`](Self::send).
+/// Made by [`Client::start_web_authn_registration`](crate::Client::start_web_authn_registration).
 #[derive(Clone)]
 pub struct StartWebAuthnRegistrationFluentBuilder {
     handle: Handle,

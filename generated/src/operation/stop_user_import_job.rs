@@ -367,7 +367,8 @@ const OPERATION: Operation = Operation {
     name: "StopUserImportJob",
     signed: true,
 };
-/// Sends `StopUserImportJob`: set the input, then [`send`](Self::send). Made by [`Client::stop_user_import_job`](crate::Client::stop_user_import_job).
+/// Sends `StopUserImportJob`: set the input, then [`send`](Self::send).
+/// Made by [`Client::stop_user_import_job`](crate::Client::stop_user_import_job).
 #[derive(Clone)]
 pub struct StopUserImportJobFluentBuilder {
     handle: Handle,

@@ -343,7 +343,8 @@ const OPERATION: Operation = Operation {
     name: "TagResource",
     signed: true,
 };
-/// Sends `TagResource`: set the input, then [`send`](Self::send). Made by [`Client::tag_resource`](crate::Client::tag_resource).
+/// Sends `TagResource`: set the input, then [`send`](Self::send).
+/// Made by [`Client::tag_resource`](crate::Client::tag_resource).
 #[derive(Clone)]
 pub struct TagResourceFluentBuilder {
     handle: Handle,

@@ -325,7 +325,8 @@ const OPERATION: Operation = Operation {
     name: "UntagResource",
     signed: true,
 };
-/// Sends `UntagResource`: set the input, then [`send`](Self::send). Made by [`Client::untag_resource`](crate::Client::untag_resource).
+/// Sends `UntagResource`: set the input, then [`send`](Self::send).
+/// Made by [`Client::untag_resource`](crate::Client::untag_resource).
 #[derive(Clone)]
 pub struct UntagResourceFluentBuilder {
     handle: Handle,

@@ -481,7 +481,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateAuthEventFeedback",
     signed: false,
 };
-/// Sends `UpdateAuthEventFeedback`: set the input, then [`send`](Self::send). Made by [`Client::update_auth_event_feedback`](crate::Client::update_auth_event_feedback).
+/// Sends `UpdateAuthEventFeedback`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_auth_event_feedback`](crate::Client::update_auth_event_feedback).
 #[derive(Clone)]
 pub struct UpdateAuthEventFeedbackFluentBuilder {
     handle: Handle,

@@ -536,7 +536,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateCIMDPolicy",
     signed: true,
 };
-/// Sends `UpdateCIMDPolicy`: set the input, then [`send`](Self::send). Made by [`Client::update_cimd_policy`](crate::Client::update_cimd_policy).
+/// Sends `UpdateCIMDPolicy`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_cimd_policy`](crate::Client::update_cimd_policy).
 #[derive(Clone)]
 pub struct UpdateCimdPolicyFluentBuilder {
     handle: Handle,

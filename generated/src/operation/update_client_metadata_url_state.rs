@@ -429,7 +429,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateClientMetadataURLState",
     signed: true,
 };
-/// Sends `UpdateClientMetadataURLState`: set the input, then [`send`](Self::send). Made by [`Client::update_client_metadata_url_state`](crate::Client::update_client_metadata_url_state).
+/// Sends `UpdateClientMetadataURLState`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_client_metadata_url_state`](crate::Client::update_client_metadata_url_state).
 #[derive(Clone)]
 pub struct UpdateClientMetadataUrlStateFluentBuilder {
     handle: Handle,

@@ -465,7 +465,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateDeviceStatus",
     signed: false,
 };
-/// Sends `UpdateDeviceStatus`: set the input, then [`send`](Self::send). Made by [`Client::update_device_status`](crate::Client::update_device_status).
+/// Sends `UpdateDeviceStatus`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_device_status`](crate::Client::update_device_status).
 #[derive(Clone)]
 pub struct UpdateDeviceStatusFluentBuilder {
     handle: Handle,

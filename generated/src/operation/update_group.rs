@@ -427,7 +427,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateGroup",
     signed: true,
 };
-/// Sends `UpdateGroup`: set the input, then [`send`](Self::send). Made by [`Client::update_group`](crate::Client::update_group).
+/// Sends `UpdateGroup`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_group`](crate::Client::update_group).
 #[derive(Clone)]
 pub struct UpdateGroupFluentBuilder {
     handle: Handle,

@@ -599,7 +599,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateIdentityProvider",
     signed: true,
 };
-/// Sends `UpdateIdentityProvider`: set the input, then [`send`](Self::send). Made by [`Client::update_identity_provider`](crate::Client::update_identity_provider).
+/// Sends `UpdateIdentityProvider`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_identity_provider`](crate::Client::update_identity_provider).
 #[derive(Clone)]
 pub struct UpdateIdentityProviderFluentBuilder {
     handle: Handle,

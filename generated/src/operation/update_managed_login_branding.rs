@@ -56,7 +56,15 @@ use crate::types::{AssetType, ManagedLoginBrandingType};
 ///     .managed_login_branding_id("ManagedLoginBrandingId")
 ///     .use_cognito_provided_values(true)
 ///     .settings(Document::Null)
-///     .assets(AssetType::builder().category(AssetCategoryType::FaviconIco).color_mode(ColorSchemeModeType::Light).extension(AssetExtensionType::Ico).bytes(Blob::new("Bytes")).resource_id("ResourceId").build()?)
+///     .assets(
+///         AssetType::builder()
+///             .category(AssetCategoryType::FaviconIco)
+///             .color_mode(ColorSchemeModeType::Light)
+///             .extension(AssetExtensionType::Ico)
+///             .bytes(Blob::new("Bytes"))
+///             .resource_id("ResourceId")
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -463,7 +471,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateManagedLoginBranding",
     signed: true,
 };
-/// Sends `UpdateManagedLoginBranding`: set the input, then [`send`](Self::send). Made by [`Client::update_managed_login_branding`](crate::Client::update_managed_login_branding).
+/// Sends `UpdateManagedLoginBranding`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_managed_login_branding`](crate::Client::update_managed_login_branding).
 #[derive(Clone)]
 pub struct UpdateManagedLoginBrandingFluentBuilder {
     handle: Handle,

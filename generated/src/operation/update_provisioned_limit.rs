@@ -43,7 +43,12 @@ use crate::types::{LimitDefinitionType, LimitType};
 /// # async fn example(client: cognito_idp::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .update_provisioned_limit()
-///     .limit_definition(LimitDefinitionType::builder().limit_class(LimitClass::ApiCategory).attributes("AttributesKey", "Attributes").build()?)
+///     .limit_definition(
+///         LimitDefinitionType::builder()
+///             .limit_class(LimitClass::ApiCategory)
+///             .attributes("AttributesKey", "Attributes")
+///             .build()?,
+///     )
 ///     .requested_limit_value(1)
 ///     .send()
 ///     .await?;
@@ -384,7 +389,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateProvisionedLimit",
     signed: true,
 };
-/// Sends `UpdateProvisionedLimit`: set the input, then [`send`](Self::send). Made by [`Client::update_provisioned_limit`](crate::Client::update_provisioned_limit).
+/// Sends `UpdateProvisionedLimit`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_provisioned_limit`](crate::Client::update_provisioned_limit).
 #[derive(Clone)]
 pub struct UpdateProvisionedLimitFluentBuilder {
     handle: Handle,

@@ -45,7 +45,12 @@ use crate::types::{ResourceServerScopeType, ResourceServerType};
 ///     .user_pool_id("UserPoolId")
 ///     .identifier("Identifier")
 ///     .name("Name")
-///     .scopes(ResourceServerScopeType::builder().scope_name("ScopeName").scope_description("ScopeDescription").build()?)
+///     .scopes(
+///         ResourceServerScopeType::builder()
+///             .scope_name("ScopeName")
+///             .scope_description("ScopeDescription")
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -432,7 +437,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateResourceServer",
     signed: true,
 };
-/// Sends `UpdateResourceServer`: set the input, then [`send`](Self::send). Made by [`Client::update_resource_server`](crate::Client::update_resource_server).
+/// Sends `UpdateResourceServer`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_resource_server`](crate::Client::update_resource_server).
 #[derive(Clone)]
 pub struct UpdateResourceServerFluentBuilder {
     handle: Handle,

@@ -484,7 +484,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateTerms",
     signed: true,
 };
-/// Sends `UpdateTerms`: set the input, then [`send`](Self::send). Made by [`Client::update_terms`](crate::Client::update_terms).
+/// Sends `UpdateTerms`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_terms`](crate::Client::update_terms).
 #[derive(Clone)]
 pub struct UpdateTermsFluentBuilder {
     handle: Handle,

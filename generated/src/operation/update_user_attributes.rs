@@ -680,7 +680,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateUserAttributes",
     signed: false,
 };
-/// Sends `UpdateUserAttributes`: set the input, then [`send`](Self::send). Made by [`Client::update_user_attributes`](crate::Client::update_user_attributes).
+/// Sends `UpdateUserAttributes`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_user_attributes`](crate::Client::update_user_attributes).
 #[derive(Clone)]
 pub struct UpdateUserAttributesFluentBuilder {
     handle: Handle,

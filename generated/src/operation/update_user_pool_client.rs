@@ -66,7 +66,13 @@ use crate::types::{
 ///     .refresh_token_validity(1)
 ///     .access_token_validity(1)
 ///     .id_token_validity(1)
-///     .token_validity_units(TokenValidityUnitsType::builder().access_token(TimeUnitsType::Seconds).id_token(TimeUnitsType::Seconds).refresh_token(TimeUnitsType::Seconds).build())
+///     .token_validity_units(
+///         TokenValidityUnitsType::builder()
+///             .access_token(TimeUnitsType::Seconds)
+///             .id_token(TimeUnitsType::Seconds)
+///             .refresh_token(TimeUnitsType::Seconds)
+///             .build(),
+///     )
 ///     .read_attributes("ReadAttributes")
 ///     .write_attributes("WriteAttributes")
 ///     .explicit_auth_flows(ExplicitAuthFlowsType::AdminNoSrpAuth)
@@ -77,12 +83,25 @@ use crate::types::{
 ///     .allowed_o_auth_flows(OAuthFlowType::Code)
 ///     .allowed_o_auth_scopes("AllowedOAuthScopes")
 ///     .allowed_o_auth_flows_user_pool_client(true)
-///     .analytics_configuration(AnalyticsConfigurationType::builder().application_id("ApplicationId").application_arn("ApplicationArn").role_arn("RoleArn").external_id("ExternalId").user_data_shared(true).build())
+///     .analytics_configuration(
+///         AnalyticsConfigurationType::builder()
+///             .application_id("ApplicationId")
+///             .application_arn("ApplicationArn")
+///             .role_arn("RoleArn")
+///             .external_id("ExternalId")
+///             .user_data_shared(true)
+///             .build(),
+///     )
 ///     .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Legacy)
 ///     .enable_token_revocation(true)
 ///     .enable_propagate_additional_user_context_data(true)
 ///     .auth_session_validity(1)
-///     .refresh_token_rotation(RefreshTokenRotationType::builder().feature(FeatureType::Enabled).retry_grace_period_seconds(1).build()?)
+///     .refresh_token_rotation(
+///         RefreshTokenRotationType::builder()
+///             .feature(FeatureType::Enabled)
+///             .retry_grace_period_seconds(1)
+///             .build()?,
+///     )
 ///     .publish_secrets_in_aws_secrets_manager(true)
 ///     .send()
 ///     .await?;
@@ -1196,7 +1215,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateUserPoolClient",
     signed: true,
 };
-/// Sends `UpdateUserPoolClient`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_client`](crate::Client::update_user_pool_client).
+/// Sends `UpdateUserPoolClient`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_user_pool_client`](crate::Client::update_user_pool_client).
 #[derive(Clone)]
 pub struct UpdateUserPoolClientFluentBuilder {
     handle: Handle,

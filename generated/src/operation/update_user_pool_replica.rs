@@ -391,7 +391,8 @@ const OPERATION: Operation = Operation {
     name: "UpdateUserPoolReplica",
     signed: true,
 };
-/// Sends `UpdateUserPoolReplica`: set the input, then [`send`](Self::send). Made by [`Client::update_user_pool_replica`](crate::Client::update_user_pool_replica).
+/// Sends `UpdateUserPoolReplica`: set the input, then [`send`](Self::send).
+/// Made by [`Client::update_user_pool_replica`](crate::Client::update_user_pool_replica).
 #[derive(Clone)]
 pub struct UpdateUserPoolReplicaFluentBuilder {
     handle: Handle,

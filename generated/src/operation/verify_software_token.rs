@@ -571,7 +571,8 @@ const OPERATION: Operation = Operation {
     name: "VerifySoftwareToken",
     signed: false,
 };
-/// Sends `VerifySoftwareToken`: set the input, then [`send`](Self::send). Made by [`Client::verify_software_token`](crate::Client::verify_software_token).
+/// Sends `VerifySoftwareToken`: set the input, then [`send`](Self::send).
+/// Made by [`Client::verify_software_token`](crate::Client::verify_software_token).
 #[derive(Clone)]
 pub struct VerifySoftwareTokenFluentBuilder {
     handle: Handle,

@@ -491,7 +491,8 @@ const OPERATION: Operation = Operation {
     name: "VerifyUserAttribute",
     signed: false,
 };
-/// Sends `VerifyUserAttribute`: set the input, then [`send`](Self::send). Made by [`Client::verify_user_attribute`](crate::Client::verify_user_attribute).
+/// Sends `VerifyUserAttribute`: set the input, then [`send`](Self::send).
+/// Made by [`Client::verify_user_attribute`](crate::Client::verify_user_attribute).
 #[derive(Clone)]
 pub struct VerifyUserAttributeFluentBuilder {
     handle: Handle,

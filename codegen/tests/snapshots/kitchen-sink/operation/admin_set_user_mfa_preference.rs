@@ -36,7 +36,13 @@ use crate::types::{ContextType, KindType, TreeNode};
 ///     .secret_keys("SecretKeysKey", "SecretKeys")
 ///     .secret_values(KindType::SmsMfa, "SecretValues")
 ///     .context(ContextType::builder().ip_address("IpAddress").build())
-///     .tree(TreeNode::builder().name("Name").parent(TreeNode::builder().name("Name").build()?).children(TreeNode::builder().name("Name").build()?).build()?)
+///     .tree(
+///         TreeNode::builder()
+///             .name("Name")
+///             .parent(TreeNode::builder().name("Name").build()?)
+///             .children(TreeNode::builder().name("Name").build()?)
+///             .build()?,
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -586,7 +592,8 @@ const OPERATION: Operation = Operation {
     name: "AdminSetUserMFAPreference",
     signed: true,
 };
-/// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send). Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
+/// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send).
+/// Made by [`Client::admin_set_user_mfa_preference`](crate::Client::admin_set_user_mfa_preference).
 #[derive(Clone)]
 pub struct AdminSetUserMfaPreferenceFluentBuilder {
     handle: Handle,

@@ -23,11 +23,7 @@ use serde::Serialize;
 ///
 /// ```no_run
 /// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let output = client
-///     .get_csv_header()
-///     .user_pool_id("UserPoolId")
-///     .send()
-///     .await?;
+/// let output = client.get_csv_header().user_pool_id("UserPoolId").send().await?;
 /// # let _ = output;
 /// # Ok(())
 /// # }
@@ -219,7 +215,8 @@ const OPERATION: Operation = Operation {
     name: "GetCSVHeader",
     signed: false,
 };
-/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send). Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
+/// Sends `GetCSVHeader`: set the input, then [`send`](Self::send).
+/// Made by [`Client::get_csv_header`](crate::Client::get_csv_header).
 #[derive(Clone)]
 pub struct GetCsvHeaderFluentBuilder {
     handle: Handle,

@@ -267,7 +267,8 @@ const OPERATION: Operation = Operation {
     name: "ListThings",
     signed: true,
 };
-/// Sends `ListThings`: set the input, then [`send`](Self::send). Made by [`Client::list_things`](crate::Client::list_things).
+/// Sends `ListThings`: set the input, then [`send`](Self::send).
+/// Made by [`Client::list_things`](crate::Client::list_things).
 #[derive(Clone)]
 pub struct ListThingsFluentBuilder {
     handle: Handle,
