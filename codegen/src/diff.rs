@@ -95,6 +95,24 @@ impl Differ<'_> {
         });
     }
 
+    /// Records the entries only one side has (a removal breaking or not); the names both have.
+    fn added_or_removed<'m>(
+        &mut self,
+        kind: &str,
+        old: Option<&'m Map<String, Value>>,
+        new: Option<&'m Map<String, Value>>,
+        removal_breaks: bool,
+    ) -> Vec<&'m str> {
+        let (before, after) = (keys(old), keys(new));
+        for name in before.difference(&after) {
+            self.change(format!("{kind} {name}"), "removed", removal_breaks);
+        }
+        for name in after.difference(&before) {
+            self.change(format!("{kind} {name}"), "added", false);
+        }
+        before.intersection(&after).copied().collect()
+    }
+
     fn documentation(&mut self, old: &Value, new: &Value) {
         if old.get("documentation") != new.get("documentation") {
             self.out.documentation_changes += 1;
@@ -106,15 +124,8 @@ impl Differ<'_> {
             object(&self.old.service, "operations"),
             object(&self.new.service, "operations"),
         );
-        let (before, after) = (keys(old), keys(new));
-        for name in before.difference(&after) {
-            self.change(format!("operation {name}"), "removed", true);
-        }
-        for name in after.difference(&before) {
-            self.change(format!("operation {name}"), "added", false);
-        }
-        for name in before.intersection(&after) {
-            let (o, n) = (&old.unwrap()[*name], &new.unwrap()[*name]);
+        for name in self.added_or_removed("operation", old, new, true) {
+            let (o, n) = (&old.unwrap()[name], &new.unwrap()[name]);
             self.documentation(o, n);
             let subject = format!("operation {name}");
             for part in ["input", "output"] {
@@ -160,15 +171,8 @@ impl Differ<'_> {
             object(&self.old.service, "shapes"),
             object(&self.new.service, "shapes"),
         );
-        let (before, after) = (keys(old), keys(new));
-        for name in before.difference(&after) {
-            self.change(format!("shape {name}"), "removed", true);
-        }
-        for name in after.difference(&before) {
-            self.change(format!("shape {name}"), "added", false);
-        }
-        for name in before.intersection(&after) {
-            self.shape(name, &old.unwrap()[*name], &new.unwrap()[*name]);
+        for name in self.added_or_removed("shape", old, new, true) {
+            self.shape(name, &old.unwrap()[name], &new.unwrap()[name]);
         }
     }
 
@@ -321,15 +325,8 @@ impl Differ<'_> {
             object(&self.old.paginators, "pagination"),
             object(&self.new.paginators, "pagination"),
         );
-        let (before, after) = (keys(old), keys(new));
-        for name in before.difference(&after) {
-            self.change(format!("paginator {name}"), "removed", true);
-        }
-        for name in after.difference(&before) {
-            self.change(format!("paginator {name}"), "added", false);
-        }
-        for name in before.intersection(&after) {
-            let (o, n) = (&old.unwrap()[*name], &new.unwrap()[*name]);
+        for name in self.added_or_removed("paginator", old, new, true) {
+            let (o, n) = (&old.unwrap()[name], &new.unwrap()[name]);
             let subject = format!("paginator {name}");
             for key in ["input_token", "output_token", "result_key"] {
                 if o.get(key) != n.get(key) {
@@ -354,15 +351,8 @@ impl Differ<'_> {
             object(&self.old.rules, "parameters"),
             object(&self.new.rules, "parameters"),
         );
-        let (before, after) = (keys(old), keys(new));
-        for name in before.difference(&after) {
-            self.change(format!("endpoint parameter {name}"), "removed", false);
-        }
-        for name in after.difference(&before) {
-            self.change(format!("endpoint parameter {name}"), "added", false);
-        }
-        for name in before.intersection(&after) {
-            let (o, n) = (&old.unwrap()[*name], &new.unwrap()[*name]);
+        for name in self.added_or_removed("endpoint parameter", old, new, false) {
+            let (o, n) = (&old.unwrap()[name], &new.unwrap()[name]);
             for field in ["type", "required", "default", "builtIn"] {
                 if o.get(field) != n.get(field) {
                     let what = format!("{field}: {} -> {}", show(o.get(field)), show(n.get(field)));

@@ -253,11 +253,7 @@ fn lenient_finish(s: &Structure) -> TokenStream {
         } else {
             quote!(builder.#field)
         };
-        let value = match (m.boxed, m.required) {
-            (true, true) => quote!(Box::new(#value)),
-            (true, false) => quote!(#value.map(Box::new)),
-            (false, _) => value,
-        };
+        let value = boxed(m, value);
         quote!(#field: #value,)
     });
     let meta = meta_default(s);
@@ -408,11 +404,7 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
         } else {
             quote!(self.#field)
         };
-        let value = match (m.boxed, m.required) {
-            (true, true) => quote!(Box::new(#value)),
-            (true, false) => quote!(#value.map(Box::new)),
-            (false, _) => value,
-        };
+        let value = boxed(m, value);
         assigns.push(quote!(#field: #value,));
     }
     let meta = meta_default(s);
@@ -511,6 +503,15 @@ fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -
             self.#field = value;
             self
         }
+    }
+}
+
+/// A member's builder value as its field holds it: boxed where it closes a cycle.
+fn boxed(m: &Member, value: TokenStream) -> TokenStream {
+    match (m.boxed, m.required) {
+        (true, true) => quote!(Box::new(#value)),
+        (true, false) => quote!(#value.map(Box::new)),
+        (false, _) => value,
     }
 }
 
