@@ -504,7 +504,7 @@ fn escape_word(word: &str, out: &mut String) {
 
 /// Wraps a paragraph at `WRAP` columns, never starting a line with something Markdown would take
 /// for a list, quote or heading marker.
-fn wrap(text: &str) -> String {
+pub(crate) fn wrap(text: &str) -> String {
     let mut out = String::new();
     let mut line_len = 0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {

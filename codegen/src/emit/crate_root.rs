@@ -6,6 +6,114 @@ use quote::quote;
 use super::{RUNTIME, docs, ident};
 use crate::ir::Service;
 
+/// Verbs an operation's name starts with; what follows names what it acts on.
+const VERBS: &[&str] = &[
+    "abort",
+    "add",
+    "admin",
+    "associate",
+    "attach",
+    "batch",
+    "cancel",
+    "change",
+    "complete",
+    "confirm",
+    "create",
+    "delete",
+    "describe",
+    "detach",
+    "disable",
+    "disassociate",
+    "enable",
+    "forget",
+    "forgot",
+    "get",
+    "global",
+    "import",
+    "initiate",
+    "link",
+    "list",
+    "put",
+    "remove",
+    "resend",
+    "reset",
+    "respond",
+    "revoke",
+    "set",
+    "start",
+    "stop",
+    "tag",
+    "unlink",
+    "untag",
+    "update",
+    "verify",
+];
+
+/// Words that start a qualifier of the subject (`ListUsersInGroup`: users, in a group).
+const QUALIFIERS: &[&str] = &["by", "for", "from", "of", "to", "with"];
+
+/// What an operation acts on, from its name: `AdminListGroupsForUser` -> `Group`.
+fn subject(operation: &str) -> String {
+    let words = crate::names::words(operation);
+    let mut rest = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| VERBS.contains(w))
+        .skip_while(|w| QUALIFIERS.contains(w))
+        .take_while(|w| !QUALIFIERS.contains(w))
+        .collect::<Vec<_>>();
+    if rest.is_empty() {
+        rest = words.iter().map(String::as_str).collect();
+    }
+    let mut subject = rest.join(" ");
+    // One heading for the singular and the plural.
+    if let Some(stem) = subject.strip_suffix("ies") {
+        subject = format!("{stem}y");
+    } else if subject.ends_with('s') && !subject.ends_with("ss") && !subject.ends_with("us") {
+        subject.pop();
+    }
+    let mut chars = subject.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => subject,
+    }
+}
+
+/// A list item wrapped like the rest of the docs, its continuation lines indented.
+fn wrap_item(item: &str) -> Vec<String> {
+    crate::docs::wrap(item)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("- {line}"),
+            _ => format!("  {line}"),
+        })
+        .collect()
+}
+
+/// The operations grouped by what they act on, each with the first sentence of its docs: a map
+/// of the API on the crate's front page.
+fn operation_map(service: &Service) -> Vec<String> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&crate::ir::Operation>> =
+        std::collections::BTreeMap::new();
+    for op in &service.operations {
+        groups.entry(subject(&op.name)).or_default().push(op);
+    }
+    let mut lines = vec![String::new(), "# Operations by subject".to_owned()];
+    for (subject, operations) in groups {
+        lines.push(String::new());
+        lines.push(format!("**{subject}**"));
+        lines.push(String::new());
+        for op in operations {
+            let method = op.module.trim_start_matches("r#");
+            let summary = crate::docs::summary(&op.docs).join(" ");
+            let entry = format!("[`{}`](Client::{method}): {summary}", op.name);
+            lines.extend(wrap_item(&entry));
+        }
+    }
+    lines
+}
+
 /// `extras` are the hand-written modules included beside the generated ones.
 pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
     let title = format!(" # {}", service.title);
@@ -18,6 +126,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
          [`types`], errors in [`error`].",
         service.api_version
     ));
+    lines.extend(operation_map(service));
     let crate_docs: TokenStream = docs(&lines)
         .into_iter()
         .map(|token| match token {

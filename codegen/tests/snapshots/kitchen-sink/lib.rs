@@ -5,6 +5,21 @@
 //! A service that uses **every** shape kind.
 //!
 //! Generated from the service's API model (version 2024-01-01): a [`Client`] with one method per operation, each operation's input, output and error in [`operation`], shared types in [`types`], errors in [`error`].
+//!
+//! # Operations by subject
+//!
+//! **Csv header**
+//!
+//! - [`GetCSVHeader`](Client::get_csv_header): Lists:
+//!
+//! **Thing**
+//!
+//! - [`ListThings`](Client::list_things): Pages through \[things\] with_underscores \* stars
+//!   <https://example.com/bare>.
+//!
+//! **User mfa preference**
+//!
+//! - [`AdminSetUserMFAPreference`](Client::admin_set_user_mfa_preference): Sets a preference.
 mod client;
 pub mod error;
 pub mod operation;
