@@ -116,6 +116,19 @@ impl Structure {
     pub fn has_required(&self) -> bool {
         self.members.iter().any(|m| m.required)
     }
+
+    /// An error's human-readable message member (`message` or `Message`, a plain string).
+    pub fn message_member(&self) -> Option<&Member> {
+        self.members.iter().find(|m| {
+            m.wire.eq_ignore_ascii_case("message") && m.ty == Type::String && !m.sensitive
+        })
+    }
+
+    /// An error that is its message and nothing else: made from the message the transport
+    /// already read, without reading the body again.
+    pub fn is_message_only(&self) -> bool {
+        self.members.len() == 1 && self.message_member().is_some_and(|m| !m.required)
+    }
 }
 
 #[derive(Debug)]

@@ -99,7 +99,7 @@ async fn service_errors_say_each_thing_once_and_give_their_details() {
 async fn every_other_kind_of_error_says_each_thing_once() {
     let stub = RawStub::start(|n| match n {
         // A modelled code whose body cannot be read as that error.
-        0 => json(400, r#"{"__type":"NotAuthorizedException","message":7}"#),
+        0 => json(400, r#"{"__type":"InvalidParameterException","reasonCode":7}"#),
         1 => response(
             502,
             &[("Content-Type", "text/html")],
@@ -116,7 +116,7 @@ async fn every_other_kind_of_error_says_each_thing_once() {
         unhandled.as_service_error(),
         Some(InitiateAuthError::Unhandled(_))
     ));
-    assert_eq!(unhandled.code(), Some("NotAuthorizedException"));
+    assert_eq!(unhandled.code(), Some("InvalidParameterException"));
     kinds.push(assert_each_said_once(&unhandled));
     let page = client
         .list_user_pools()

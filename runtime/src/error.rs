@@ -129,9 +129,16 @@ impl std::error::Error for Snippet {}
 pub struct ErrorBody<'a> {
     pub(crate) bytes: &'a [u8],
     pub(crate) scrub: crate::untrusted::Scrub<'a>,
+    /// The message the transport already read from it (scrubbed, printable).
+    pub(crate) message: Option<&'a str>,
 }
 
-impl ErrorBody<'_> {
+impl<'a> ErrorBody<'a> {
+    /// The body's `message` (or `Message`), as already read: an error with no other member is
+    /// made from it without reading the body again.
+    pub fn message(&self) -> Option<&'a str> {
+        self.message
+    }
     /// Reads the body as `T`, within its memory budget, with the request's secrets scrubbed
     /// from every string and control characters escaped.
     pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, DecodeError> {

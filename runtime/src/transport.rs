@@ -712,7 +712,15 @@ where
     let error = match &meta.code {
         Some(code) => {
             let bytes: &[u8] = if json { &body } else { b"{}" };
-            match E::modelled(code, &ErrorBody { bytes, scrub }) {
+            let message = meta.message.as_deref();
+            match E::modelled(
+                code,
+                &ErrorBody {
+                    bytes,
+                    scrub,
+                    message,
+                },
+            ) {
                 Some(Ok(mut error)) => {
                     error.set_meta(meta.clone());
                     error

@@ -563,11 +563,7 @@ fn debug_impl(
 fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream {
     imports.std("std::fmt");
     let name = ident(&s.name);
-    let message = s
-        .members
-        .iter()
-        .find(|m| m.wire.eq_ignore_ascii_case("message") && m.ty == Type::String && !m.sensitive);
-    let body = match message {
+    let body = match s.message_member() {
         Some(m) if m.required => {
             let field = ident(&m.field);
             quote!(write!(f, "{}: {}", Self::CODE, self.#field))

@@ -403,48 +403,130 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
     }
 }
 impl OperationError for CompleteWebAuthnRegistrationError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
-                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
+                ForbiddenException::CODE => {
+                    Ok(
+                        Self::ForbiddenException(
+                            ForbiddenException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
+                }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidParameterException::CODE => {
                     body.read().map(Self::InvalidParameterException)
                 }
                 LimitExceededException::CODE => {
-                    body.read().map(Self::LimitExceededException)
+                    Ok(
+                        Self::LimitExceededException(
+                            LimitExceededException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnNotEnabledException::CODE => {
-                    body.read().map(Self::WebAuthnNotEnabledException)
+                    Ok(
+                        Self::WebAuthnNotEnabledException(
+                            WebAuthnNotEnabledException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnChallengeNotFoundException::CODE => {
-                    body.read().map(Self::WebAuthnChallengeNotFoundException)
+                    Ok(
+                        Self::WebAuthnChallengeNotFoundException(
+                            WebAuthnChallengeNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnRelyingPartyMismatchException::CODE => {
-                    body.read().map(Self::WebAuthnRelyingPartyMismatchException)
+                    Ok(
+                        Self::WebAuthnRelyingPartyMismatchException(
+                            WebAuthnRelyingPartyMismatchException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnClientMismatchException::CODE => {
-                    body.read().map(Self::WebAuthnClientMismatchException)
+                    Ok(
+                        Self::WebAuthnClientMismatchException(
+                            WebAuthnClientMismatchException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnOriginNotAllowedException::CODE => {
-                    body.read().map(Self::WebAuthnOriginNotAllowedException)
+                    Ok(
+                        Self::WebAuthnOriginNotAllowedException(
+                            WebAuthnOriginNotAllowedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 PasswordResetRequiredException::CODE => {
-                    body.read().map(Self::PasswordResetRequiredException)
+                    Ok(
+                        Self::PasswordResetRequiredException(
+                            PasswordResetRequiredException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 WebAuthnCredentialNotSupportedException::CODE => {
-                    body.read().map(Self::WebAuthnCredentialNotSupportedException)
+                    Ok(
+                        Self::WebAuthnCredentialNotSupportedException(
+                            WebAuthnCredentialNotSupportedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 OperationNotEnabledException::CODE => {
-                    body.read().map(Self::OperationNotEnabledException)
+                    Ok(
+                        Self::OperationNotEnabledException(
+                            OperationNotEnabledException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

@@ -583,6 +583,8 @@ impl std::error::Error for CreateIdentityProviderError {
     }
 }
 impl OperationError for CreateIdentityProviderError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -590,22 +592,58 @@ impl OperationError for CreateIdentityProviderError {
                     body.read().map(Self::InvalidParameterException)
                 }
                 DuplicateProviderException::CODE => {
-                    body.read().map(Self::DuplicateProviderException)
+                    Ok(
+                        Self::DuplicateProviderException(
+                            DuplicateProviderException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 ResourceNotFoundException::CODE => {
-                    body.read().map(Self::ResourceNotFoundException)
+                    Ok(
+                        Self::ResourceNotFoundException(
+                            ResourceNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 LimitExceededException::CODE => {
-                    body.read().map(Self::LimitExceededException)
+                    Ok(
+                        Self::LimitExceededException(
+                            LimitExceededException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

@@ -1282,6 +1282,8 @@ impl std::error::Error for CreateUserPoolError {
     }
 }
 impl OperationError for CreateUserPoolError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1289,34 +1291,94 @@ impl OperationError for CreateUserPoolError {
                     body.read().map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 LimitExceededException::CODE => {
-                    body.read().map(Self::LimitExceededException)
+                    Ok(
+                        Self::LimitExceededException(
+                            LimitExceededException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidSmsRoleAccessPolicyException(
+                            InvalidSmsRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
+                    Ok(
+                        Self::InvalidSmsRoleTrustRelationshipException(
+                            InvalidSmsRoleTrustRelationshipException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidEmailRoleAccessPolicyException(
+                            InvalidEmailRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserPoolTaggingException::CODE => {
-                    body.read().map(Self::UserPoolTaggingException)
+                    Ok(
+                        Self::UserPoolTaggingException(
+                            UserPoolTaggingException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TierChangeNotAllowedException::CODE => {
-                    body.read().map(Self::TierChangeNotAllowedException)
+                    Ok(
+                        Self::TierChangeNotAllowedException(
+                            TierChangeNotAllowedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    body.read().map(Self::FeatureUnavailableInTierException)
+                    Ok(
+                        Self::FeatureUnavailableInTierException(
+                            FeatureUnavailableInTierException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

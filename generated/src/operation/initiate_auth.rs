@@ -977,64 +977,176 @@ impl std::error::Error for InitiateAuthError {
     }
 }
 impl OperationError for InitiateAuthError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 UnsupportedOperationException::CODE => {
-                    body.read().map(Self::UnsupportedOperationException)
+                    Ok(
+                        Self::UnsupportedOperationException(
+                            UnsupportedOperationException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 ResourceNotFoundException::CODE => {
-                    body.read().map(Self::ResourceNotFoundException)
+                    Ok(
+                        Self::ResourceNotFoundException(
+                            ResourceNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidParameterException::CODE => {
                     body.read().map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UnexpectedLambdaException::CODE => {
-                    body.read().map(Self::UnexpectedLambdaException)
+                    Ok(
+                        Self::UnexpectedLambdaException(
+                            UnexpectedLambdaException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    body.read().map(Self::InvalidUserPoolConfigurationException)
+                    Ok(
+                        Self::InvalidUserPoolConfigurationException(
+                            InvalidUserPoolConfigurationException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserLambdaValidationException::CODE => {
-                    body.read().map(Self::UserLambdaValidationException)
+                    Ok(
+                        Self::UserLambdaValidationException(
+                            UserLambdaValidationException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidLambdaResponseException::CODE => {
-                    body.read().map(Self::InvalidLambdaResponseException)
+                    Ok(
+                        Self::InvalidLambdaResponseException(
+                            InvalidLambdaResponseException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 PasswordResetRequiredException::CODE => {
-                    body.read().map(Self::PasswordResetRequiredException)
+                    Ok(
+                        Self::PasswordResetRequiredException(
+                            PasswordResetRequiredException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserNotFoundException::CODE => {
-                    body.read().map(Self::UserNotFoundException)
+                    Ok(
+                        Self::UserNotFoundException(
+                            UserNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserNotConfirmedException::CODE => {
-                    body.read().map(Self::UserNotConfirmedException)
+                    Ok(
+                        Self::UserNotConfirmedException(
+                            UserNotConfirmedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidSmsRoleAccessPolicyException(
+                            InvalidSmsRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidEmailRoleAccessPolicyException(
+                            InvalidEmailRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
+                    Ok(
+                        Self::InvalidSmsRoleTrustRelationshipException(
+                            InvalidSmsRoleTrustRelationshipException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 OperationNotEnabledException::CODE => {
-                    body.read().map(Self::OperationNotEnabledException)
+                    Ok(
+                        Self::OperationNotEnabledException(
+                            OperationNotEnabledException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    body.read().map(Self::FeatureUnavailableInTierException)
+                    Ok(
+                        Self::FeatureUnavailableInTierException(
+                            FeatureUnavailableInTierException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
-                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
+                ForbiddenException::CODE => {
+                    Ok(
+                        Self::ForbiddenException(
+                            ForbiddenException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
+                }
                 _ => return None,
             },
         )

@@ -369,6 +369,8 @@ impl std::error::Error for ListUserPoolClientSecretsError {
     }
 }
 impl OperationError for ListUserPoolClientSecretsError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -376,16 +378,40 @@ impl OperationError for ListUserPoolClientSecretsError {
                     body.read().map(Self::InvalidParameterException)
                 }
                 InternalServerException::CODE => {
-                    body.read().map(Self::InternalServerException)
+                    Ok(
+                        Self::InternalServerException(
+                            InternalServerException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 LimitExceededException::CODE => {
-                    body.read().map(Self::LimitExceededException)
+                    Ok(
+                        Self::LimitExceededException(
+                            LimitExceededException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 ResourceNotFoundException::CODE => {
-                    body.read().map(Self::ResourceNotFoundException)
+                    Ok(
+                        Self::ResourceNotFoundException(
+                            ResourceNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

@@ -386,30 +386,76 @@ impl std::error::Error for RevokeTokenError {
     }
 }
 impl OperationError for RevokeTokenError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UnauthorizedException::CODE => {
-                    body.read().map(Self::UnauthorizedException)
+                    Ok(
+                        Self::UnauthorizedException(
+                            UnauthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidParameterException::CODE => {
                     body.read().map(Self::InvalidParameterException)
                 }
                 UnsupportedOperationException::CODE => {
-                    body.read().map(Self::UnsupportedOperationException)
+                    Ok(
+                        Self::UnsupportedOperationException(
+                            UnsupportedOperationException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UnsupportedTokenTypeException::CODE => {
-                    body.read().map(Self::UnsupportedTokenTypeException)
+                    Ok(
+                        Self::UnsupportedTokenTypeException(
+                            UnsupportedTokenTypeException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
-                ForbiddenException::CODE => body.read().map(Self::ForbiddenException),
+                ForbiddenException::CODE => {
+                    Ok(
+                        Self::ForbiddenException(
+                            ForbiddenException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
+                }
                 OperationNotEnabledException::CODE => {
-                    body.read().map(Self::OperationNotEnabledException)
+                    Ok(
+                        Self::OperationNotEnabledException(
+                            OperationNotEnabledException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

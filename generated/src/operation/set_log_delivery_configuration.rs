@@ -341,6 +341,8 @@ impl std::error::Error for SetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for SetLogDeliveryConfigurationError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -348,19 +350,49 @@ impl OperationError for SetLogDeliveryConfigurationError {
                     body.read().map(Self::InvalidParameterException)
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 ResourceNotFoundException::CODE => {
-                    body.read().map(Self::ResourceNotFoundException)
+                    Ok(
+                        Self::ResourceNotFoundException(
+                            ResourceNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    body.read().map(Self::FeatureUnavailableInTierException)
+                    Ok(
+                        Self::FeatureUnavailableInTierException(
+                            FeatureUnavailableInTierException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

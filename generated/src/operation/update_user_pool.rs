@@ -1179,50 +1179,130 @@ impl std::error::Error for UpdateUserPoolError {
     }
 }
 impl OperationError for UpdateUserPoolError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    body.read().map(Self::ResourceNotFoundException)
+                    Ok(
+                        Self::ResourceNotFoundException(
+                            ResourceNotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidParameterException::CODE => {
                     body.read().map(Self::InvalidParameterException)
                 }
                 ConcurrentModificationException::CODE => {
-                    body.read().map(Self::ConcurrentModificationException)
+                    Ok(
+                        Self::ConcurrentModificationException(
+                            ConcurrentModificationException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TooManyRequestsException::CODE => {
-                    body.read().map(Self::TooManyRequestsException)
+                    Ok(
+                        Self::TooManyRequestsException(
+                            TooManyRequestsException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 NotAuthorizedException::CODE => {
-                    body.read().map(Self::NotAuthorizedException)
+                    Ok(
+                        Self::NotAuthorizedException(
+                            NotAuthorizedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserImportInProgressException::CODE => {
-                    body.read().map(Self::UserImportInProgressException)
+                    Ok(
+                        Self::UserImportInProgressException(
+                            UserImportInProgressException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InternalErrorException::CODE => {
-                    body.read().map(Self::InternalErrorException)
+                    Ok(
+                        Self::InternalErrorException(
+                            InternalErrorException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidSmsRoleAccessPolicyException(
+                            InvalidSmsRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    body.read().map(Self::InvalidSmsRoleTrustRelationshipException)
+                    Ok(
+                        Self::InvalidSmsRoleTrustRelationshipException(
+                            InvalidSmsRoleTrustRelationshipException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 UserPoolTaggingException::CODE => {
-                    body.read().map(Self::UserPoolTaggingException)
+                    Ok(
+                        Self::UserPoolTaggingException(
+                            UserPoolTaggingException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    body.read().map(Self::InvalidEmailRoleAccessPolicyException)
+                    Ok(
+                        Self::InvalidEmailRoleAccessPolicyException(
+                            InvalidEmailRoleAccessPolicyException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 OperationNotEnabledException::CODE => {
-                    body.read().map(Self::OperationNotEnabledException)
+                    Ok(
+                        Self::OperationNotEnabledException(
+                            OperationNotEnabledException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 TierChangeNotAllowedException::CODE => {
-                    body.read().map(Self::TierChangeNotAllowedException)
+                    Ok(
+                        Self::TierChangeNotAllowedException(
+                            TierChangeNotAllowedException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    body.read().map(Self::FeatureUnavailableInTierException)
+                    Ok(
+                        Self::FeatureUnavailableInTierException(
+                            FeatureUnavailableInTierException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
                 }
                 _ => return None,
             },

@@ -568,10 +568,20 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
+    /// Errors that are only a message are made from the one already read; the others
+    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
-                NotFoundException::CODE => body.read().map(Self::NotFoundException),
+                NotFoundException::CODE => {
+                    Ok(
+                        Self::NotFoundException(
+                            NotFoundException::builder()
+                                .set_message(body.message().map(str::to_owned))
+                                .build(),
+                        ),
+                    )
+                }
                 InternalFault::CODE => body.read().map(Self::InternalFault),
                 _ => return None,
             },
