@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::error::{ResponseErrorKind, SdkError};
+use crate::error::{DecodeError, ResponseErrorKind, SdkError};
 use crate::transport::Handle;
 use crate::{Config, Credentials, RetryConfig};
 
@@ -66,18 +66,18 @@ where
         SdkError::Timeout(_) => "timeout".to_owned(),
         SdkError::Dispatch(_) => "dispatch".to_owned(),
         SdkError::Pagination(_) => "pagination".to_owned(),
-        SdkError::Response(e) => match &e.kind {
-            ResponseErrorKind::Undecodable(decode) => {
-                let debug = format!("{decode:?}");
-                let name = debug.split([' ', '{']).next().unwrap_or_default();
-                format!("response: undecodable ({name})")
+        SdkError::Response(e) => format!(
+            "response: {}",
+            match &e.kind {
+                ResponseErrorKind::TooLarge { .. } => "too large",
+                ResponseErrorKind::Redirect { .. } => "redirect",
+                ResponseErrorKind::Redirected { .. } => "redirected",
+                ResponseErrorKind::Encoded { .. } => "encoded",
+                ResponseErrorKind::Undecodable(DecodeError::Syntax { .. }) => "not JSON",
+                ResponseErrorKind::Undecodable(DecodeError::Shape { .. }) => "not the output",
+                ResponseErrorKind::Undecodable(DecodeError::OverBudget { .. }) => "over budget",
             }
-            other => {
-                let debug = format!("{other:?}");
-                let name = debug.split([' ', '{', '(']).next().unwrap_or_default();
-                format!("response: {name}")
-            }
-        },
+        ),
         SdkError::Service(e) => {
             let debug = format!("{:?}", e.error);
             match debug.starts_with("Unhandled(") {
