@@ -90,16 +90,44 @@ impl EndpointResolver {
     /// The endpoint URL for `params`.
     pub fn resolve(&self, params: &EndpointParams) -> Result<String, EndpointError> {
         let mut scope = HashMap::new();
-        let mut bind = |name: &str, value: Value| {
-            scope.insert(name.to_owned(), value);
+        // Each parameter from the configuration its `builtIn` names (or, for rule sets that
+        // name none, its usual name), else its default; a required one must end up set.
+        let declared = self.rules["parameters"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let given = |name: &str, built_in: Option<&str>| -> Value {
+            match built_in.unwrap_or(name) {
+                "AWS::Region" | "Region" => params.region.clone().map_or(Value::Null, Value::from),
+                "AWS::UseFIPS" | "UseFIPS" => Value::Bool(params.use_fips),
+                "AWS::UseDualStack" | "UseDualStack" => Value::Bool(params.use_dual_stack),
+                "SDK::Endpoint" | "Endpoint" => {
+                    params.endpoint.clone().map_or(Value::Null, Value::from)
+                }
+                _ => Value::Null,
+            }
         };
-        if let Some(region) = &params.region {
-            bind("Region", Value::from(region.as_str()));
+        for (name, spec) in &declared {
+            let mut value = given(name, spec["builtIn"].as_str());
+            if value.is_null() {
+                value = spec.get("default").cloned().unwrap_or(Value::Null);
+            }
+            if value.is_null() && spec["required"] == Value::Bool(true) {
+                return Err(EndpointError::Rule(format!(
+                    "the {name} parameter is required"
+                )));
+            }
+            if !value.is_null() {
+                scope.insert(name.clone(), value);
+            }
         }
-        bind("UseFIPS", Value::Bool(params.use_fips));
-        bind("UseDualStack", Value::Bool(params.use_dual_stack));
-        if let Some(endpoint) = &params.endpoint {
-            bind("Endpoint", Value::from(endpoint.as_str()));
+        if declared.is_empty() {
+            for name in ["Region", "UseFIPS", "UseDualStack", "Endpoint"] {
+                let value = given(name, None);
+                if !value.is_null() {
+                    scope.insert(name.to_owned(), value);
+                }
+            }
         }
         match self.rules_of(&self.rules, &mut scope)? {
             Some(url) => Ok(url),
@@ -213,6 +241,20 @@ impl EndpointResolver {
                 Some(region) => self.partition(region),
                 None => Value::Null,
             },
+            "parseURL" => arg(0).as_str().map_or(Value::Null, parse_url),
+            "substring" => match (arg(0).as_str(), arg(1).as_u64(), arg(2).as_u64()) {
+                (Some(input), Some(start), Some(stop)) => substring(
+                    input,
+                    start as usize,
+                    stop as usize,
+                    arg(3) == &Value::Bool(true),
+                ),
+                _ => Value::Null,
+            },
+            "uriEncode" => arg(0)
+                .as_str()
+                .map_or(Value::Null, |s| Value::from(uri_encode(s))),
+            "aws.parseArn" => arg(0).as_str().map_or(Value::Null, parse_arn),
             other => {
                 return Err(EndpointError::Invalid(format!(
                     "unsupported function `{other}`"
@@ -292,6 +334,98 @@ impl EndpointResolver {
     }
 }
 
+/// `parseURL`: the parts of an `http(s)` URL without a query, else `Null`.
+fn parse_url(text: &str) -> Value {
+    let Ok(url) = reqwest::Url::parse(text) else {
+        return Value::Null;
+    };
+    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.cannot_be_a_base()
+    {
+        return Value::Null;
+    }
+    let Some(host) = url.host_str() else {
+        return Value::Null;
+    };
+    // The authority as written: the default port is kept when the URL states it.
+    let after_scheme = &text[url.scheme().len() + 3..];
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or(host)
+        .to_owned();
+    let path = match url.path() {
+        "/" if !after_scheme.contains('/') => "",
+        path => path,
+    };
+    let normalized = if path.ends_with('/') {
+        path.to_owned()
+    } else {
+        format!("{path}/")
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    serde_json::json!({
+        "scheme": url.scheme(),
+        "authority": authority,
+        "path": path,
+        "normalizedPath": normalized,
+        "isIp": bare.parse::<std::net::IpAddr>().is_ok(),
+    })
+}
+
+/// `substring`: `input[start..stop]` (counted from the end when `reverse`), for ASCII input and
+/// a range inside it; else `Null`.
+fn substring(input: &str, start: usize, stop: usize, reverse: bool) -> Value {
+    if !input.is_ascii() || start >= stop || stop > input.len() {
+        return Value::Null;
+    }
+    let (start, stop) = match reverse {
+        true => (input.len() - stop, input.len() - start),
+        false => (start, stop),
+    };
+    Value::from(&input[start..stop])
+}
+
+/// `uriEncode`: percent-encoding of everything but RFC 3986's unreserved characters.
+fn uri_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// `aws.parseArn`: `arn:partition:service:region:account:resource`, the resource split on `:`
+/// and `/`; `Null` when it is no ARN.
+fn parse_arn(text: &str) -> Value {
+    let mut parts = text.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Value::Null;
+    };
+    if partition.is_empty() || service.is_empty() || resource.is_empty() {
+        return Value::Null;
+    }
+    let resource_id: Vec<&str> = resource.split([':', '/']).collect();
+    serde_json::json!({
+        "partition": partition,
+        "service": service,
+        "region": region,
+        "accountId": account,
+        "resourceId": resource_id,
+    })
+}
+
 /// `a.b[2]`-style paths into an object.
 fn get_attr(value: &Value, path: &str) -> Value {
     let mut current = value;
@@ -328,6 +462,63 @@ fn valid_host_label(label: &str, allow_dots: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_library_functions() {
+        let url = parse_url("https://example.com:8443/a/b");
+        assert_eq!(url["authority"], "example.com:8443");
+        assert_eq!(url["path"], "/a/b");
+        assert_eq!(url["normalizedPath"], "/a/b/");
+        assert_eq!(url["isIp"], false);
+        let bare = parse_url("http://127.0.0.1");
+        assert_eq!(
+            (bare["path"].as_str(), bare["isIp"].as_bool()),
+            (Some(""), Some(true))
+        );
+        assert_eq!(bare["normalizedPath"], "/");
+        assert!(parse_url("https://example.com/?q=1").is_null());
+        assert!(parse_url("ftp://example.com").is_null());
+        assert!(parse_url("not a url").is_null());
+
+        assert_eq!(substring("abcdefg", 0, 4, false), "abcd");
+        assert_eq!(substring("abcdefg", 0, 4, true), "defg");
+        assert!(substring("abc", 1, 5, false).is_null());
+        assert!(substring("abc", 2, 2, false).is_null());
+        assert!(substring("ab\u{e9}", 0, 1, false).is_null());
+
+        assert_eq!(uri_encode("a b/c~d"), "a%20b%2Fc~d");
+
+        let arn = parse_arn("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_X");
+        assert_eq!(arn["service"], "cognito-idp");
+        assert_eq!(arn["accountId"], "123456789012");
+        assert_eq!(
+            arn["resourceId"],
+            serde_json::json!(["userpool", "eu-west-1_X"])
+        );
+        assert!(parse_arn("arn::s3:::bucket").is_null());
+        assert!(parse_arn("urn:aws:s3:::bucket").is_null());
+    }
+
+    #[test]
+    fn parameters_take_their_defaults_and_required_ones_are_checked() {
+        let rules = r#"{"version":"1.0","parameters":{
+            "Region":{"type":"String","builtIn":"AWS::Region","required":true},
+            "Stage":{"type":"String","default":"prod"}},
+            "rules":[{"conditions":[],"type":"endpoint",
+                "endpoint":{"url":"https://{Stage}.{Region}.example.com"}}]}"#;
+        let partitions = r#"{"partitions":[]}"#;
+        let resolver = EndpointResolver::new(rules, partitions).unwrap();
+        let params = EndpointParams {
+            region: Some("eu-west-1".into()),
+            ..EndpointParams::default()
+        };
+        assert_eq!(
+            resolver.resolve(&params).unwrap(),
+            "https://prod.eu-west-1.example.com"
+        );
+        let missing = resolver.resolve(&EndpointParams::default()).unwrap_err();
+        assert!(missing.to_string().contains("Region"), "{missing}");
+    }
 
     const RULES: &str = include_str!("../../model/cognito-idp/2016-04-18/endpoint-rule-set-1.json");
     const PARTITIONS: &str = include_str!("../../model/partitions.json");
