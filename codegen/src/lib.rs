@@ -88,8 +88,14 @@ pub fn generate(
     } else {
         model::PaginatorsModel::default()
     };
+    let rules_path = model_dir.join(ENDPOINT_RULES_FILE);
+    let rules = match rules_path.exists() {
+        true => compact(&rules_path)?,
+        // Models from before rule sets: the classic `{prefix}.{region}.{dnsSuffix}`.
+        false => classic_rules(&service.metadata.endpoint_prefix),
+    };
     let endpoints = ir::Endpoints {
-        rules: compact(&model_dir.join(ENDPOINT_RULES_FILE))?,
+        rules,
         partitions: compact(partitions_file)?,
     };
     generate_from(
@@ -99,6 +105,63 @@ pub fn generate(
         extras,
         &model_dir.display().to_string(),
         crate_name,
+    )
+}
+
+/// The endpoint rules of a model that has none, as the AWS SDKs resolve such services:
+/// `https://{prefix}.{region}.{dnsSuffix}` of the region's partition, with `-fips` and the
+/// dual-stack suffix where asked; a given endpoint as it is (neither FIPS nor dual-stack).
+pub fn classic_rules(endpoint_prefix: &str) -> String {
+    // Written out (not built as a `serde_json::Value`) so its key order, and so the generated
+    // file, is the same whatever serde_json's features.
+    let url = |fips: &str, suffix: &str| {
+        format!(
+            r#"{{"conditions":[],"type":"endpoint","endpoint":{{"url":"https://{endpoint_prefix}{fips}.{{Region}}.{{PartitionResult#{suffix}}}","properties":{{}},"headers":{{}}}}}}"#
+        )
+    };
+    let flag = |name: &str| format!(r#"{{"fn":"booleanEquals","argv":[{{"ref":"{name}"}},true]}}"#);
+    let when = |conditions: &[String], rule: &str| {
+        format!(
+            r#"{{"conditions":[{}],"type":"tree","rules":[{rule}]}}"#,
+            conditions.join(",")
+        )
+    };
+    let error =
+        |message: &str| format!(r#"{{"conditions":[],"type":"error","error":"{message}"}}"#);
+    let given = format!(
+        r#"{{"conditions":[],"type":"tree","rules":[{},{},{}]}}"#,
+        when(
+            &[flag("UseFIPS")],
+            &error("Invalid Configuration: FIPS and custom endpoint are not supported")
+        ),
+        when(
+            &[flag("UseDualStack")],
+            &error("Invalid Configuration: Dualstack and custom endpoint are not supported")
+        ),
+        r#"{"conditions":[],"type":"endpoint","endpoint":{"url":{"ref":"Endpoint"},"properties":{},"headers":{}}}"#,
+    );
+    let regional = format!(
+        r#"{{"conditions":[],"type":"tree","rules":[{},{},{},{}]}}"#,
+        when(
+            &[flag("UseFIPS"), flag("UseDualStack")],
+            &url("-fips", "dualStackDnsSuffix")
+        ),
+        when(&[flag("UseFIPS")], &url("-fips", "dnsSuffix")),
+        when(&[flag("UseDualStack")], &url("", "dualStackDnsSuffix")),
+        url("", "dnsSuffix"),
+    );
+    let region_set = [
+        r#"{"fn":"isSet","argv":[{"ref":"Region"}]}"#.to_owned(),
+        r#"{"fn":"aws.partition","argv":[{"ref":"Region"}],"assign":"PartitionResult"}"#.to_owned(),
+    ];
+    format!(
+        r#"{{"version":"1.0","parameters":{{"Region":{{"builtIn":"AWS::Region","required":false,"type":"string"}},"UseDualStack":{{"builtIn":"AWS::UseDualStack","required":true,"default":false,"type":"boolean"}},"UseFIPS":{{"builtIn":"AWS::UseFIPS","required":true,"default":false,"type":"boolean"}},"Endpoint":{{"builtIn":"SDK::Endpoint","required":false,"type":"string"}}}},"rules":[{},{},{}]}}"#,
+        when(
+            &[r#"{"fn":"isSet","argv":[{"ref":"Endpoint"}]}"#.to_owned()],
+            &given
+        ),
+        when(&region_set, &regional),
+        error("Invalid Configuration: Missing Region"),
     )
 }
 
