@@ -475,15 +475,32 @@ fn operation(
         output,
         errors,
     } = placed;
-    let paginator = paginators
-        .pagination
-        .get(name)
+    let model_paginator = paginators.pagination.get(name);
+    // Keys that are lists or expressions need a paginator this generator does not write: the
+    // operation is generated unpaginated, and its docs say why.
+    let simple = model_paginator.filter(|p| {
+        p.input_token.member().is_some()
+            && p.output_token.member().is_some()
+            && p.result_key.member().is_some()
+    });
+    let paginator = simple
         .map(|p| paginator(name, p, &structures[input], &structures[output]))
         .transpose()?;
+    let mut docs = doc_lines(op.documentation.as_deref());
+    if let Some(p) = model_paginator.filter(|_| simple.is_none()) {
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        docs.push(format!(
+            "Not paginated here: the model pages it by {} into {}, keys beyond this \
+             generator's simple paginators; follow the tokens by hand.",
+            p.output_token, p.result_key
+        ));
+    }
     Ok(ir::Operation {
         name: name.to_owned(),
         module,
-        docs: doc_lines(op.documentation.as_deref()),
+        docs,
         input,
         output,
         errors,
@@ -511,25 +528,31 @@ fn paginator(
                 )
             })
     };
-    let items = output.members.iter().find(|m| m.wire == p.result_key);
+    // Checked by the caller: every key is one plain member name.
+    let (input_token, output_token, result_key) = (
+        p.input_token.member().unwrap_or_default(),
+        p.output_token.member().unwrap_or_default(),
+        p.result_key.member().unwrap_or_default(),
+    );
+    let items = output.members.iter().find(|m| m.wire == result_key);
     let item_type = match items.map(|m| &m.ty) {
         Some(Type::List(item)) => (**item).clone(),
         _ => {
             return Err(Error::model(
                 format!("paginators.{op}.result_key"),
-                format!("{:?} is not a list member of {}", p.result_key, output.name),
+                format!("{result_key:?} is not a list member of {}", output.name),
             ));
         }
     };
     Ok(ir::Paginator {
-        input_token: field(input, "input_token", &p.input_token)?,
-        output_token: field(output, "output_token", &p.output_token)?,
+        input_token: field(input, "input_token", input_token)?,
+        output_token: field(output, "output_token", output_token)?,
         limit: p
             .limit_key
             .as_deref()
             .map(|k| field(input, "limit_key", k))
             .transpose()?,
-        items: field(output, "result_key", &p.result_key)?,
+        items: field(output, "result_key", result_key)?,
         item_type,
     })
 }

@@ -122,9 +122,41 @@ pub struct PaginatorsModel {
 
 #[derive(Debug, Deserialize)]
 pub struct Paginator {
-    pub input_token: String,
-    pub output_token: String,
+    pub input_token: Keys,
+    pub output_token: Keys,
     #[serde(default)]
     pub limit_key: Option<String>,
-    pub result_key: String,
+    pub result_key: Keys,
+}
+
+/// A paginator key: one member name, or several (tokens that travel together, results in
+/// several members); either may be a JMESPath-like expression (`Result.Items`, `A || B`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Keys {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Keys {
+    /// The single plain member name this stands for, if it is one.
+    pub fn member(&self) -> Option<&str> {
+        let name = match self {
+            Keys::One(name) => name.as_str(),
+            Keys::Many(names) if names.len() == 1 => names[0].as_str(),
+            Keys::Many(_) => return None,
+        };
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            .then_some(name)
+    }
+}
+
+impl std::fmt::Display for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Keys::One(name) => write!(f, "{name:?}"),
+            Keys::Many(names) => write!(f, "{names:?}"),
+        }
+    }
 }

@@ -191,3 +191,38 @@ fn paginator_naming_a_missing_member() {
         error_after(|_, p| p["pagination"]["Nope"] = p["pagination"]["ListThings"].clone());
     assert_eq!(message, "paginators.Nope: no operation of that name");
 }
+
+/// Paginator keys that are lists or expressions are not an error: the operation is generated
+/// unpaginated, and its docs say so.
+#[test]
+fn paginators_beyond_simple_keys_are_skipped_and_documented() {
+    for result_key in [
+        json!(["Items", "More"]),
+        json!("Result.Items"),
+        json!("Items || Other"),
+    ] {
+        let service: ServiceModel = cognito_idp_codegen::parse(FIXTURE).unwrap();
+        let mut paginators: Value = serde_json::from_str(PAGINATORS).unwrap();
+        paginators["pagination"]["ListThings"]["result_key"] = result_key.clone();
+        let paginators: PaginatorsModel =
+            cognito_idp_codegen::parse(&paginators.to_string()).unwrap();
+        let files = cognito_idp_codegen::generate_from(
+            &service,
+            &paginators,
+            Endpoints::default(),
+            &[],
+            "fixture",
+            "sink",
+        )
+        .unwrap_or_else(|e| panic!("{result_key}: {e}"));
+        let module = files
+            .iter()
+            .find(|f| f.path.ends_with("list_things.rs"))
+            .expect("the operation's module");
+        assert!(!module.contents.contains("into_paginator"), "{result_key}");
+        assert!(
+            module.contents.contains("Not paginated here"),
+            "{result_key}"
+        );
+    }
+}
