@@ -16,7 +16,8 @@ pub fn lower(
     endpoints: ir::Endpoints,
 ) -> Result<Service, Error> {
     let meta = &model.metadata;
-    if meta.protocol != "json" {
+    // A service that also speaks JSON (listed after its preferred protocol) is served in JSON.
+    if meta.protocol != "json" && !meta.protocols.iter().any(|p| p == "json") {
         return Err(Error::model(
             "metadata.protocol",
             format!(

@@ -25,6 +25,9 @@ pub struct Metadata {
     #[serde(default)]
     pub json_version: Option<String>,
     pub protocol: String,
+    /// Every protocol the service speaks, in its order of preference (newer models).
+    #[serde(default)]
+    pub protocols: Vec<String>,
     pub service_full_name: String,
     #[serde(default)]
     pub service_id: Option<String>,

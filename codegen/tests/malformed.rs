@@ -113,6 +113,27 @@ fn operation_input_unknown_or_not_a_structure() {
 }
 
 #[test]
+fn a_service_that_also_speaks_json_is_served_in_json() {
+    let service: Value = {
+        let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
+        service["metadata"]["protocol"] = json!("query");
+        service["metadata"]["protocols"] = json!(["query", "json"]);
+        service
+    };
+    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
+    cognito_idp_codegen::generate_from(
+        &service,
+        &paginators,
+        Endpoints::default(),
+        &[],
+        "fixture",
+        "sink",
+    )
+    .expect("JSON is among its protocols");
+}
+
+#[test]
 fn unsupported_protocol_and_missing_target_prefix() {
     let protocol = error_after(|s, _| s["metadata"]["protocol"] = json!("rest-json"));
     assert_starts(
