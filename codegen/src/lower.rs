@@ -50,7 +50,7 @@ pub fn lower(
             ));
         }
     }
-    check_unique_names(&structures, &enums)?;
+    reserve_invented_names(&mut structures, &mut enums, &operations);
     mark_wire_directions(&mut structures, &operations);
     mark_fills_missing(&mut structures, &mut enums);
 
@@ -659,19 +659,49 @@ fn box_cycles(structures: &mut [Structure]) {
 }
 
 /// Every emitted type name is unique across the crate, so any module can import any type.
-fn check_unique_names(structures: &[Structure], enums: &[ir::Enum]) -> Result<(), Error> {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    let named = structures
+/// Makes every type name unique, keeping the names the generator invents free: each
+/// operation's `{Op}Error` and `{Op}FluentBuilder`, its input and output (`{Op}Input`,
+/// `{Op}Output`), every structure's `{Name}Builder`. A model shape that would take a name
+/// already taken (glue's `CreateJobError` shape; `TREENode` after `TreeNode`) gets `Value`
+/// appended, in model order, as reserved names do; references are by index, so only the name
+/// changes.
+fn reserve_invented_names(
+    structures: &mut [Structure],
+    enums: &mut [ir::Enum],
+    operations: &[ir::Operation],
+) {
+    let placed: BTreeSet<usize> = operations
         .iter()
-        .map(|s| (s.name.as_str(), s.shape.as_deref().unwrap_or(&s.name)))
-        .chain(enums.iter().map(|e| (e.name.as_str(), e.shape.as_str())));
-    for (name, shape) in named {
-        if let Some(other) = seen.insert(name, shape) {
-            return Err(Error::model(
-                format!("shapes.{shape}"),
-                format!("its Rust name {name} is also that of {other:?}"),
-            ));
+        .flat_map(|op| [op.input, op.output])
+        .collect();
+    let mut taken: BTreeSet<String> = operations
+        .iter()
+        .flat_map(|op| {
+            let name = pascal_case(&op.name);
+            [format!("{name}Error"), format!("{name}FluentBuilder")]
+        })
+        .collect();
+    for &index in &placed {
+        let name = &structures[index].name;
+        taken.extend([name.clone(), format!("{name}Builder")]);
+    }
+    let mut claim = |name: &mut String, builder: bool| {
+        while taken.contains(name.as_str())
+            || (builder && taken.contains(&format!("{name}Builder")))
+        {
+            name.push_str("Value");
+        }
+        taken.insert(name.clone());
+        if builder {
+            taken.insert(format!("{name}Builder"));
+        }
+    };
+    for (index, s) in structures.iter_mut().enumerate() {
+        if !placed.contains(&index) {
+            claim(&mut s.name, true);
         }
     }
-    Ok(())
+    for e in enums.iter_mut() {
+        claim(&mut e.name, false);
+    }
 }

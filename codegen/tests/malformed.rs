@@ -182,12 +182,23 @@ fn members_that_would_share_a_field() {
 
 #[test]
 fn shapes_that_would_share_a_type_name() {
-    let message =
-        error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
-    assert_starts(message, "shapes.");
-    let message =
-        error_after(|s, _| s["shapes"]["TREENode"] = json!({"type": "structure", "members": {}}));
-    assert!(message.contains("TreeNode"), "{message}");
+    // Not an error: the later shape is renamed, deterministically.
+    let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
+    service["shapes"]["TREENode"] = json!({"type": "structure", "members": {}});
+    service["shapes"]["ListThingsResponse"]["members"]["Twin"] = json!({"shape": "TREENode"});
+    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
+    let files = cognito_idp_codegen::generate_from(
+        &service,
+        &paginators,
+        Endpoints::default(),
+        &[],
+        "fixture",
+        "sink",
+    )
+    .expect("renamed, not refused");
+    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+    assert!(all.contains("pub struct TreeNode {") && all.contains("pub struct TreeNodeValue {"));
 }
 
 #[test]
@@ -245,5 +256,51 @@ fn paginators_beyond_simple_keys_are_skipped_and_documented() {
             module.contents.contains("Not paginated here"),
             "{result_key}"
         );
+    }
+}
+
+/// Shapes named like what the generator invents (an operation's `{Op}Error`, a name the
+/// generated code imports) are renamed, not clashes.
+#[test]
+fn shapes_named_like_invented_or_imported_names_are_renamed() {
+    let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
+    let shapes = service["shapes"].as_object_mut().unwrap();
+    shapes.insert(
+        "ListThingsError".into(),
+        json!({"type": "structure", "members": {"Reason": {"shape": "StringType"}}}),
+    );
+    shapes.insert(
+        "Operation".into(),
+        json!({"type": "structure", "members": {"Name": {"shape": "StringType"}}}),
+    );
+    shapes.insert(
+        "Paginator".into(),
+        json!({"type": "string", "enum": ["A", "B"]}),
+    );
+    let members = service["shapes"]["ListThingsResponse"]["members"]
+        .as_object_mut()
+        .unwrap();
+    members.insert("Error".into(), json!({"shape": "ListThingsError"}));
+    members.insert("Op".into(), json!({"shape": "Operation"}));
+    members.insert("Pages".into(), json!({"shape": "Paginator"}));
+    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
+    let files = cognito_idp_codegen::generate_from(
+        &service,
+        &paginators,
+        Endpoints::default(),
+        &[],
+        "fixture",
+        "sink",
+    )
+    .expect("no clash");
+    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+    for renamed in [
+        "pub struct ListThingsErrorValue",
+        "pub struct OperationValue",
+        "pub enum PaginatorValue",
+        "pub enum ListThingsError {",
+    ] {
+        assert!(all.contains(renamed), "{renamed}");
     }
 }
