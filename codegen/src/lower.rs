@@ -479,10 +479,18 @@ fn operation(
     let model_paginator = paginators.pagination.get(name);
     // Keys that are lists or expressions need a paginator this generator does not write: the
     // operation is generated unpaginated, and its docs say why.
+    let pages_a_list = |key: &str| {
+        structures[output]
+            .members
+            .iter()
+            .find(|m| m.wire == key)
+            // A key naming no member is the model's mistake, reported as such below.
+            .is_none_or(|m| matches!(m.ty, Type::List(_)))
+    };
     let simple = model_paginator.filter(|p| {
         p.input_token.member().is_some()
             && p.output_token.member().is_some()
-            && p.result_key.member().is_some()
+            && p.result_key.member().is_some_and(pages_a_list)
     });
     let paginator = simple
         .map(|p| paginator(name, p, &structures[input], &structures[output]))
@@ -493,8 +501,8 @@ fn operation(
             docs.push(String::new());
         }
         docs.push(format!(
-            "Not paginated here: the model pages it by {} into {}, keys beyond this \
-             generator's simple paginators; follow the tokens by hand.",
+            "Not paginated here: the model pages it by {} into {}, beyond this generator's \
+             paginators (member names of lists); follow the tokens by hand.",
             p.output_token, p.result_key
         ));
     }

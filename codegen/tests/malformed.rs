@@ -228,10 +228,12 @@ fn paginator_naming_a_missing_member() {
 /// unpaginated, and its docs say so.
 #[test]
 fn paginators_beyond_simple_keys_are_skipped_and_documented() {
+    // Lists of keys, paths, expressions, and a member that is no list (budgets, devicefarm).
     for result_key in [
         json!(["Items", "More"]),
         json!("Result.Items"),
         json!("Items || Other"),
+        json!("NextToken"),
     ] {
         let service: ServiceModel = cognito_idp_codegen::parse(FIXTURE).unwrap();
         let mut paginators: Value = serde_json::from_str(PAGINATORS).unwrap();
