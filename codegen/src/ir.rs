@@ -152,6 +152,9 @@ pub struct Member {
     pub boxed: bool,
     pub docs: Vec<String>,
     pub deprecated: Option<String>,
+    /// A request that leaves it unset gets a fresh random token (retries of one call then
+    /// share it, separate calls do not).
+    pub idempotency_token: bool,
 }
 
 #[derive(Debug)]

@@ -406,6 +406,7 @@ impl<'m> Lowering<'m> {
             boxed: false,
             docs: doc_lines(docs),
             deprecated,
+            idempotency_token: member.idempotency_token,
         })
     }
 

@@ -115,6 +115,8 @@ pub struct Member {
     pub deprecated: bool,
     #[serde(default)]
     pub deprecated_message: Option<String>,
+    #[serde(default)]
+    pub idempotency_token: bool,
 }
 
 /// `paginators-1.json`.

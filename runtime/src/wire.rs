@@ -306,6 +306,30 @@ where
     }
 }
 
+/// A fresh idempotency token: a random (version 4) UUID, as the AWS SDKs make them.
+pub fn idempotency_token() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the token would repeat across calls; the clock is the fallback.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        bytes = nanos.to_le_bytes();
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// A string, or `None` for any other JSON value (which is skipped unread).
 pub(crate) struct TextOrOther(pub Option<String>);
 
@@ -431,6 +455,16 @@ mod tests {
         assert_eq!(write(&data), r#""aGk=""#);
         let many: Vec<HashMap<String, DateTime>> = read(r#"[{"k":12}]"#).unwrap();
         assert_eq!(write(&many), r#"[{"k":12}]"#);
+    }
+
+    #[test]
+    fn idempotency_tokens_are_fresh_version_4_uuids() {
+        let (a, b) = (idempotency_token(), idempotency_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        assert_eq!(a.matches('-').count(), 4);
     }
 
     #[test]

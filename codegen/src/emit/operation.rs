@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use super::placeholder::example;
 use super::types::{member_docs, setter_params, structure};
 use super::{Imports, docs, ident};
-use crate::ir::{Home, Operation, Service, Structure};
+use crate::ir::{Home, Operation, Service, Structure, Type};
 
 /// `operation.rs`: one module per operation.
 pub fn index(service: &Service) -> TokenStream {
@@ -313,6 +313,28 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     let op_name = &op.name;
     let signed = op.signed;
     let label = name.to_string();
+    let runtime = ident(super::RUNTIME);
+    // Idempotency tokens the caller left unset: a fresh one per call, the same for its retries.
+    let fill_tokens: Vec<TokenStream> = service.structures[op.input]
+        .members
+        .iter()
+        .filter(|m| m.idempotency_token && !m.required && m.ty == Type::String)
+        .map(|m| {
+            let field = ident(&m.field);
+            quote! {
+                if input.#field.is_none() {
+                    input.#field = Some(#runtime::wire::idempotency_token());
+                }
+            }
+        })
+        .collect();
+    let input_binding = match fill_tokens.is_empty() {
+        true => quote!(let input = #build;),
+        false => quote! {
+            let mut input = #build;
+            #(#fill_tokens)*
+        },
+    };
     imports.std("std::fmt");
     let method = op.module.trim_start_matches("r#");
     let doc = docs(&[
@@ -348,7 +370,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
 
             /// Sends the request, retrying as configured: the output, or the operation's error.
             pub async fn send(self) -> Result<#output_alias, SdkError<#error>> {
-                let input = #build;
+                #input_binding
                 self.handle.invoke(&OPERATION, &input).await
             }
 

@@ -70,7 +70,9 @@ fn every_structure_round_trips_through_its_wire_form() {
         r#"{"Count":7,"Total":7,"Ratio":1.5,"Score":1.5,"Enabled":true,"Data":"aGk=","When":1700000000,"Extra":{"any":["json",1]},"Old":"text"}"#,
     );
     round_trip::<GetCsvHeaderInput>(r#"{"UserPoolId":"text"}"#);
-    round_trip::<ListThingsInput>(r#"{"NextToken":"text","MaxResults":7}"#);
+    round_trip::<
+        ListThingsInput,
+    >(r#"{"NextToken":"text","MaxResults":7,"ClientToken":"text"}"#);
     round_trip::<
         ListThingsOutput,
     >(
@@ -121,7 +123,7 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ListThings", input :
-        r#"{"MaxResults":7,"NextToken":"text"}"#, output :
+        r#"{"ClientToken":"text","MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"Things":[{"Name":"text","Parent":{"Name":"text"},"Children":[{"Name":"text"}]}],"NextToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::list_things::ListThingsInput = serde_json::from_str(input)

@@ -22,6 +22,7 @@ use crate::types::TreeNode;
 ///     .list_things()
 ///     .next_token("NextToken")
 ///     .max_results(1)
+///     .client_token("ClientToken")
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -37,6 +38,9 @@ pub struct ListThingsInput {
     pub next_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// Makes a retried request count once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
 }
 impl ListThingsInput {
     /// Members redacted in `Debug`, in model order.
@@ -51,6 +55,7 @@ impl ListThingsInput {
 pub struct ListThingsInputBuilder {
     next_token: Option<String>,
     max_results: Option<i32>,
+    client_token: Option<String>,
 }
 impl ListThingsInputBuilder {
     /// Sets [`ListThingsInput::next_token`].
@@ -73,11 +78,22 @@ impl ListThingsInputBuilder {
         self.max_results = value;
         self
     }
+    /// Sets [`ListThingsInput::client_token`].
+    pub fn client_token(mut self, value: impl Into<String>) -> Self {
+        self.client_token = Some(value.into());
+        self
+    }
+    /// Sets or clears [`ListThingsInput::client_token`].
+    pub fn set_client_token(mut self, value: Option<String>) -> Self {
+        self.client_token = value;
+        self
+    }
     /// Builds the value.
     pub fn build(self) -> ListThingsInput {
         ListThingsInput {
             next_token: self.next_token,
             max_results: self.max_results,
+            client_token: self.client_token,
         }
     }
 }
@@ -102,6 +118,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
         match key {
             "NextToken" => builder.next_token = map.next_value()?,
             "MaxResults" => builder.max_results = map.next_value()?,
+            "ClientToken" => builder.client_token = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -117,6 +134,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
 impl Secrets for ListThingsInput {
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.next_token.secrets(all, found);
+        self.client_token.secrets(all, found);
     }
 }
 /// The output of `ListThings`.
@@ -295,7 +313,10 @@ impl ListThingsFluentBuilder {
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
     pub async fn send(self) -> Result<ListThingsOutput, SdkError<ListThingsError>> {
-        let input = self.input.build();
+        let mut input = self.input.build();
+        if input.client_token.is_none() {
+            input.client_token = Some(cognito_idp_runtime::wire::idempotency_token());
+        }
         self.handle.invoke(&OPERATION, &input).await
     }
     /// The pages of `ListThings` ([`send`](Paginator::send)), or the `things` on them
@@ -337,6 +358,16 @@ impl ListThingsFluentBuilder {
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
+        self
+    }
+    /// Makes a retried request count once.
+    pub fn client_token(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.client_token(value);
+        self
+    }
+    /// Sets or clears `client_token`; see [`client_token`](Self::client_token).
+    pub fn set_client_token(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_client_token(value);
         self
     }
 }
