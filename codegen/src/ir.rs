@@ -190,6 +190,9 @@ pub struct Operation {
     pub signed: bool,
     pub deprecated: bool,
     pub paginator: Option<Paginator>,
+    /// Why this client cannot carry the operation (an event stream, a host prefix): it is
+    /// generated, but `send` refuses with this reason instead of misbehaving.
+    pub unsupported: Option<&'static str>,
 }
 
 /// Token-based pagination of an operation, as fields of its input and output.

@@ -40,7 +40,7 @@ pub fn lower(
         .operations
         .iter()
         .zip(placed)
-        .map(|((name, op), placed)| operation(name, op, placed, paginators, &structures))
+        .map(|(op, placed)| operation(model, op, placed, paginators, &structures))
         .collect::<Result<Vec<_>, _>>()?;
     for name in paginators.pagination.keys() {
         if !model.operations.contains_key(name) {
@@ -465,8 +465,8 @@ impl<'m> Lowering<'m> {
 }
 
 fn operation(
-    name: &str,
-    op: &model::Operation,
+    model: &ServiceModel,
+    (name, op): (&String, &model::Operation),
     placed: Placed,
     paginators: &PaginatorsModel,
     structures: &[Structure],
@@ -507,6 +507,35 @@ fn operation(
             p.output_token, p.result_key
         ));
     }
+    let streams = |shape: Option<&model::ShapeRef>| {
+        shape
+            .and_then(|r| model.shapes.get(&r.shape))
+            .and_then(|s| s.members.as_ref())
+            .is_some_and(|members| {
+                members
+                    .values()
+                    .any(|m| model.shapes.get(&m.shape).is_some_and(|t| t.eventstream))
+            })
+    };
+    let unsupported = if streams(op.input.as_ref()) || streams(op.output.as_ref()) {
+        Some("it streams events, which this client does not carry")
+    } else if op
+        .endpoint
+        .as_ref()
+        .is_some_and(|e| e.get("hostPrefix").is_some())
+    {
+        Some("its requests go to a prefixed host (hostPrefix), which this client does not add")
+    } else {
+        None
+    };
+    if let Some(reason) = unsupported {
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        docs.push(format!(
+            "**Not supported by this client:** {reason}; `send` refuses it."
+        ));
+    }
     Ok(ir::Operation {
         name: name.to_owned(),
         module,
@@ -517,6 +546,7 @@ fn operation(
         signed: op.authtype.as_deref() != Some("none"),
         deprecated: op.deprecated,
         paginator,
+        unsupported,
     })
 }
 

@@ -56,6 +56,9 @@ pub struct Operation {
     pub authtype: Option<String>,
     #[serde(default)]
     pub deprecated: bool,
+    /// `{"hostPrefix": "data."}`: requests go to a prefixed host.
+    #[serde(default)]
+    pub endpoint: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +95,9 @@ pub struct Shape {
     pub fault: bool,
     #[serde(default)]
     pub document: bool,
+    /// A stream of events (a union sent or received over one connection).
+    #[serde(default)]
+    pub eventstream: bool,
     #[serde(default)]
     pub error: Option<ErrorTrait>,
 }

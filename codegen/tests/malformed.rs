@@ -306,3 +306,63 @@ fn shapes_named_like_invented_or_imported_names_are_renamed() {
         assert!(all.contains(renamed), "{renamed}");
     }
 }
+
+/// Operations this client cannot carry (event streams, host prefixes) are generated with a
+/// `send` that refuses them, and say so in their docs.
+#[test]
+fn event_streams_and_host_prefixes_are_refused_clearly() {
+    let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
+    service["operations"]["StreamThings"] = json!({
+        "name": "StreamThings",
+        "input": {"shape": "ListThingsRequest"},
+        "output": {"shape": "StreamThingsResponse"}
+    });
+    service["operations"]["PrefixedThing"] = json!({
+        "name": "PrefixedThing",
+        "input": {"shape": "ListThingsRequest"},
+        "endpoint": {"hostPrefix": "data."}
+    });
+    service["shapes"]["StreamThingsResponse"] = json!({
+        "type": "structure",
+        "members": {"Events": {"shape": "ThingEvents"}}
+    });
+    service["shapes"]["ThingEvents"] = json!({
+        "type": "structure",
+        "eventstream": true,
+        "members": {"Thing": {"shape": "StringType"}}
+    });
+    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
+    let files = cognito_idp_codegen::generate_from(
+        &service,
+        &paginators,
+        Endpoints::default(),
+        &[],
+        "fixture",
+        "sink",
+    )
+    .expect("generated, with the two refused");
+    for (module, reason) in [
+        ("stream_things.rs", "streams events"),
+        ("prefixed_thing.rs", "hostPrefix"),
+    ] {
+        let text = &files
+            .iter()
+            .find(|f| f.path.ends_with(module))
+            .unwrap_or_else(|| panic!("{module}"))
+            .contents;
+        assert!(text.contains("RequestError::unsupported"), "{module}");
+        let refusal = text
+            .lines()
+            .find(|l| l.contains("is not supported:"))
+            .unwrap_or_default();
+        assert!(refusal.contains(reason), "{module}: {refusal}");
+        assert!(
+            !text.contains("self.handle.invoke"),
+            "{module}: nothing is sent"
+        );
+    }
+    // The operations' docs say so (on the client's methods, their inputs being shared).
+    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+    assert!(all.matches("**Not supported by this client:**").count() >= 2);
+}

@@ -323,6 +323,12 @@ impl RequestError {
         RequestError { what, source: None }
     }
 
+    /// An operation this client cannot carry, refused before anything is sent.
+    #[doc(hidden)]
+    pub fn unsupported(what: &'static str) -> Self {
+        RequestError::new(what)
+    }
+
     pub(crate) fn caused_by(
         what: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,

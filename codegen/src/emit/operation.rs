@@ -335,6 +335,21 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
             #(#fill_tokens)*
         },
     };
+    let send_body = match op.unsupported {
+        Some(reason) => {
+            imports.runtime("error::ConstructionError");
+            let message = format!("{op_name} is not supported: {reason}");
+            quote! {
+                Err(SdkError::Construction(ConstructionError::Request(
+                    #runtime::error::RequestError::unsupported(#message),
+                )))
+            }
+        }
+        None => quote! {
+            #input_binding
+            self.handle.invoke(&OPERATION, &input).await
+        },
+    };
     imports.std("std::fmt");
     let method = op.module.trim_start_matches("r#");
     let doc = docs(&[
@@ -370,8 +385,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
 
             /// Sends the request, retrying as configured: the output, or the operation's error.
             pub async fn send(self) -> Result<#output_alias, SdkError<#error>> {
-                #input_binding
-                self.handle.invoke(&OPERATION, &input).await
+                #send_body
             }
 
             #paginate
