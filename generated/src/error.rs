@@ -38,6 +38,13 @@ impl AccessDeniedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for AccessDeniedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -72,6 +79,7 @@ impl AccessDeniedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AccessDeniedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -79,6 +87,7 @@ impl<'de> serde::Deserialize<'de> for AccessDeniedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
     type Builder = AccessDeniedExceptionBuilder;
@@ -137,6 +146,13 @@ impl AliasExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for AliasExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,6 +187,7 @@ impl AliasExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AliasExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -178,6 +195,7 @@ impl<'de> serde::Deserialize<'de> for AliasExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
     type Builder = AliasExistsExceptionBuilder;
@@ -232,6 +250,13 @@ impl CachedCimdurlDoesNotExistException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for CachedCimdurlDoesNotExistException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -266,6 +291,7 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -273,6 +299,7 @@ impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
     type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
@@ -327,6 +354,13 @@ impl CodeDeliveryFailureException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for CodeDeliveryFailureException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -361,6 +395,7 @@ impl CodeDeliveryFailureExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -368,6 +403,7 @@ impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
     type Builder = CodeDeliveryFailureExceptionBuilder;
@@ -422,6 +458,13 @@ impl CodeMismatchException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for CodeMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -456,6 +499,7 @@ impl CodeMismatchExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CodeMismatchException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -463,6 +507,7 @@ impl<'de> serde::Deserialize<'de> for CodeMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
     type Builder = CodeMismatchExceptionBuilder;
@@ -517,6 +562,13 @@ impl ConcurrentModificationException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ConcurrentModificationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -551,6 +603,7 @@ impl ConcurrentModificationExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -558,6 +611,7 @@ impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
     type Builder = ConcurrentModificationExceptionBuilder;
@@ -612,6 +666,13 @@ impl DeviceKeyExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for DeviceKeyExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -646,6 +707,7 @@ impl DeviceKeyExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -653,6 +715,7 @@ impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
     type Builder = DeviceKeyExistsExceptionBuilder;
@@ -706,6 +769,13 @@ impl DuplicateProviderException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for DuplicateProviderException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -740,6 +810,7 @@ impl DuplicateProviderExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -747,6 +818,7 @@ impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
     type Builder = DuplicateProviderExceptionBuilder;
@@ -801,6 +873,13 @@ impl EnableSoftwareTokenMfaException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for EnableSoftwareTokenMfaException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -835,6 +914,7 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -842,6 +922,7 @@ impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
     type Builder = EnableSoftwareTokenMfaExceptionBuilder;
@@ -896,6 +977,13 @@ impl ExpiredCodeException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ExpiredCodeException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -930,6 +1018,7 @@ impl ExpiredCodeExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -937,6 +1026,7 @@ impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
     type Builder = ExpiredCodeExceptionBuilder;
@@ -996,6 +1086,13 @@ impl FeatureUnavailableInTierException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for FeatureUnavailableInTierException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1030,6 +1127,7 @@ impl FeatureUnavailableInTierExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1037,6 +1135,7 @@ impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
     type Builder = FeatureUnavailableInTierExceptionBuilder;
@@ -1093,6 +1192,13 @@ impl ForbiddenException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ForbiddenException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1127,6 +1233,7 @@ impl ForbiddenExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ForbiddenException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1134,6 +1241,7 @@ impl<'de> serde::Deserialize<'de> for ForbiddenException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
     type Builder = ForbiddenExceptionBuilder;
@@ -1188,6 +1296,13 @@ impl GroupExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for GroupExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1222,6 +1337,7 @@ impl GroupExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GroupExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1229,6 +1345,7 @@ impl<'de> serde::Deserialize<'de> for GroupExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
     type Builder = GroupExistsExceptionBuilder;
@@ -1283,6 +1400,13 @@ impl InternalErrorException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InternalErrorException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1317,6 +1441,7 @@ impl InternalErrorExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InternalErrorException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1324,6 +1449,7 @@ impl<'de> serde::Deserialize<'de> for InternalErrorException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
     type Builder = InternalErrorExceptionBuilder;
@@ -1377,6 +1503,13 @@ impl InternalServerException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InternalServerException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1411,6 +1544,7 @@ impl InternalServerExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InternalServerException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1418,6 +1552,7 @@ impl<'de> serde::Deserialize<'de> for InternalServerException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
     type Builder = InternalServerExceptionBuilder;
@@ -1474,6 +1609,13 @@ impl InvalidEmailRoleAccessPolicyException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidEmailRoleAccessPolicyException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1508,6 +1650,7 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1515,6 +1658,7 @@ impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyException {
     type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
@@ -1569,6 +1713,13 @@ impl InvalidLambdaResponseException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidLambdaResponseException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1603,6 +1754,7 @@ impl InvalidLambdaResponseExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1610,6 +1762,7 @@ impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
     type Builder = InvalidLambdaResponseExceptionBuilder;
@@ -1663,6 +1816,13 @@ impl InvalidOAuthFlowException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidOAuthFlowException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1697,6 +1857,7 @@ impl InvalidOAuthFlowExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1704,6 +1865,7 @@ impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
     type Builder = InvalidOAuthFlowExceptionBuilder;
@@ -1763,6 +1925,13 @@ impl InvalidParameterException {
     #[doc(hidden)]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
+    }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        body.read()
     }
 }
 impl fmt::Display for InvalidParameterException {
@@ -1872,6 +2041,13 @@ impl InvalidPasswordException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidPasswordException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1906,6 +2082,7 @@ impl InvalidPasswordExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1913,6 +2090,7 @@ impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
     type Builder = InvalidPasswordExceptionBuilder;
@@ -1968,6 +2146,13 @@ impl InvalidSmsRoleAccessPolicyException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidSmsRoleAccessPolicyException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2002,6 +2187,7 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2009,6 +2195,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
     type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
@@ -2066,6 +2253,13 @@ impl InvalidSmsRoleTrustRelationshipException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidSmsRoleTrustRelationshipException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2100,6 +2294,7 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2107,6 +2302,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipException {
     type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
@@ -2161,6 +2357,13 @@ impl InvalidUserPoolConfigurationException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for InvalidUserPoolConfigurationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2195,6 +2398,7 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2202,6 +2406,7 @@ impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationException {
     type Builder = InvalidUserPoolConfigurationExceptionBuilder;
@@ -2257,6 +2462,13 @@ impl LimitExceededException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for LimitExceededException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2291,6 +2503,7 @@ impl LimitExceededExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for LimitExceededException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2298,6 +2511,7 @@ impl<'de> serde::Deserialize<'de> for LimitExceededException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
     type Builder = LimitExceededExceptionBuilder;
@@ -2353,6 +2567,13 @@ impl MfaMethodNotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for MfaMethodNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2387,6 +2608,7 @@ impl MfaMethodNotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2394,6 +2616,7 @@ impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
     type Builder = MfaMethodNotFoundExceptionBuilder;
@@ -2448,6 +2671,13 @@ impl ManagedLoginBrandingExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ManagedLoginBrandingExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2482,6 +2712,7 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2489,6 +2720,7 @@ impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
     type Builder = ManagedLoginBrandingExistsExceptionBuilder;
@@ -2543,6 +2775,13 @@ impl NotAuthorizedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for NotAuthorizedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2577,6 +2816,7 @@ impl NotAuthorizedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2584,6 +2824,7 @@ impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
     type Builder = NotAuthorizedExceptionBuilder;
@@ -2639,6 +2880,13 @@ impl OperationNotEnabledException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for OperationNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2673,6 +2921,7 @@ impl OperationNotEnabledExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2680,6 +2929,7 @@ impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
     type Builder = OperationNotEnabledExceptionBuilder;
@@ -2734,6 +2984,13 @@ impl PasswordHistoryPolicyViolationException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for PasswordHistoryPolicyViolationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2768,6 +3025,7 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2775,6 +3033,7 @@ impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationException {
     type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
@@ -2829,6 +3088,13 @@ impl PasswordResetRequiredException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for PasswordResetRequiredException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2863,6 +3129,7 @@ impl PasswordResetRequiredExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2870,6 +3137,7 @@ impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
     type Builder = PasswordResetRequiredExceptionBuilder;
@@ -2924,6 +3192,13 @@ impl PreconditionNotMetException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for PreconditionNotMetException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2958,6 +3233,7 @@ impl PreconditionNotMetExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2965,6 +3241,7 @@ impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
     type Builder = PreconditionNotMetExceptionBuilder;
@@ -3019,6 +3296,13 @@ impl RefreshTokenReuseException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for RefreshTokenReuseException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3053,6 +3337,7 @@ impl RefreshTokenReuseExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3060,6 +3345,7 @@ impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
     type Builder = RefreshTokenReuseExceptionBuilder;
@@ -3114,6 +3400,13 @@ impl ResourceNotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ResourceNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3148,6 +3441,7 @@ impl ResourceNotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3155,6 +3449,7 @@ impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
     type Builder = ResourceNotFoundExceptionBuilder;
@@ -3208,6 +3503,13 @@ impl ScopeDoesNotExistException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ScopeDoesNotExistException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3242,6 +3544,7 @@ impl ScopeDoesNotExistExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3249,6 +3552,7 @@ impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
     type Builder = ScopeDoesNotExistExceptionBuilder;
@@ -3303,6 +3607,13 @@ impl ServiceQuotaExceededException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for ServiceQuotaExceededException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3337,6 +3648,7 @@ impl ServiceQuotaExceededExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3344,6 +3656,7 @@ impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
     type Builder = ServiceQuotaExceededExceptionBuilder;
@@ -3398,6 +3711,13 @@ impl SoftwareTokenMfaNotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for SoftwareTokenMfaNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3432,6 +3752,7 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3439,6 +3760,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
     type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
@@ -3493,6 +3815,13 @@ impl TermsExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for TermsExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3527,6 +3856,7 @@ impl TermsExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TermsExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3534,6 +3864,7 @@ impl<'de> serde::Deserialize<'de> for TermsExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
     type Builder = TermsExistsExceptionBuilder;
@@ -3588,6 +3919,13 @@ impl TierChangeNotAllowedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for TierChangeNotAllowedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3622,6 +3960,7 @@ impl TierChangeNotAllowedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3629,6 +3968,7 @@ impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
     type Builder = TierChangeNotAllowedExceptionBuilder;
@@ -3684,6 +4024,13 @@ impl TooManyFailedAttemptsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for TooManyFailedAttemptsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3718,6 +4065,7 @@ impl TooManyFailedAttemptsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3725,6 +4073,7 @@ impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
     type Builder = TooManyFailedAttemptsExceptionBuilder;
@@ -3779,6 +4128,13 @@ impl TooManyRequestsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for TooManyRequestsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3813,6 +4169,7 @@ impl TooManyRequestsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3820,6 +4177,7 @@ impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
     type Builder = TooManyRequestsExceptionBuilder;
@@ -3874,6 +4232,13 @@ impl UnauthorizedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnauthorizedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -3908,6 +4273,7 @@ impl UnauthorizedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnauthorizedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3915,6 +4281,7 @@ impl<'de> serde::Deserialize<'de> for UnauthorizedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
     type Builder = UnauthorizedExceptionBuilder;
@@ -3969,6 +4336,13 @@ impl UnexpectedLambdaException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnexpectedLambdaException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4003,6 +4377,7 @@ impl UnexpectedLambdaExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4010,6 +4385,7 @@ impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
     type Builder = UnexpectedLambdaExceptionBuilder;
@@ -4063,6 +4439,13 @@ impl UnsupportedIdentityProviderException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnsupportedIdentityProviderException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4097,6 +4480,7 @@ impl UnsupportedIdentityProviderExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4104,6 +4488,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
     type Builder = UnsupportedIdentityProviderExceptionBuilder;
@@ -4158,6 +4543,13 @@ impl UnsupportedOperationException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnsupportedOperationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4192,6 +4584,7 @@ impl UnsupportedOperationExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4199,6 +4592,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
     type Builder = UnsupportedOperationExceptionBuilder;
@@ -4252,6 +4646,13 @@ impl UnsupportedTokenTypeException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnsupportedTokenTypeException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4286,6 +4687,7 @@ impl UnsupportedTokenTypeExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4293,6 +4695,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
     type Builder = UnsupportedTokenTypeExceptionBuilder;
@@ -4347,6 +4750,13 @@ impl UnsupportedUserStateException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UnsupportedUserStateException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4381,6 +4791,7 @@ impl UnsupportedUserStateExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4388,6 +4799,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
     type Builder = UnsupportedUserStateExceptionBuilder;
@@ -4443,6 +4855,13 @@ impl UserImportInProgressException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserImportInProgressException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4477,6 +4896,7 @@ impl UserImportInProgressExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4484,6 +4904,7 @@ impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
     type Builder = UserImportInProgressExceptionBuilder;
@@ -4540,6 +4961,13 @@ impl UserLambdaValidationException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserLambdaValidationException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4574,6 +5002,7 @@ impl UserLambdaValidationExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4581,6 +5010,7 @@ impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
     type Builder = UserLambdaValidationExceptionBuilder;
@@ -4635,6 +5065,13 @@ impl UserNotConfirmedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserNotConfirmedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4669,6 +5106,7 @@ impl UserNotConfirmedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4676,6 +5114,7 @@ impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
     type Builder = UserNotConfirmedExceptionBuilder;
@@ -4730,6 +5169,13 @@ impl UserNotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4764,6 +5210,7 @@ impl UserNotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4771,6 +5218,7 @@ impl<'de> serde::Deserialize<'de> for UserNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
     type Builder = UserNotFoundExceptionBuilder;
@@ -4824,6 +5272,13 @@ impl UserPoolAddOnNotEnabledException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserPoolAddOnNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4858,6 +5313,7 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4865,6 +5321,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
     type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
@@ -4918,6 +5375,13 @@ impl UserPoolTaggingException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UserPoolTaggingException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -4952,6 +5416,7 @@ impl UserPoolTaggingExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4959,6 +5424,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
     type Builder = UserPoolTaggingExceptionBuilder;
@@ -5014,6 +5480,13 @@ impl UsernameExistsException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for UsernameExistsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5048,6 +5521,7 @@ impl UsernameExistsExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UsernameExistsException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5055,6 +5529,7 @@ impl<'de> serde::Deserialize<'de> for UsernameExistsException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
     type Builder = UsernameExistsExceptionBuilder;
@@ -5108,6 +5583,13 @@ impl WebAuthnChallengeNotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnChallengeNotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5142,6 +5624,7 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5149,6 +5632,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
     type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
@@ -5203,6 +5687,13 @@ impl WebAuthnClientMismatchException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnClientMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5237,6 +5728,7 @@ impl WebAuthnClientMismatchExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5244,6 +5736,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
     type Builder = WebAuthnClientMismatchExceptionBuilder;
@@ -5298,6 +5791,13 @@ impl WebAuthnConfigurationMissingException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnConfigurationMissingException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5332,6 +5832,7 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5339,6 +5840,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingException {
     type Builder = WebAuthnConfigurationMissingExceptionBuilder;
@@ -5393,6 +5895,13 @@ impl WebAuthnCredentialNotSupportedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnCredentialNotSupportedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5427,6 +5936,7 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5434,6 +5944,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedException {
     type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
@@ -5487,6 +5998,13 @@ impl WebAuthnNotEnabledException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnNotEnabledException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5521,6 +6039,7 @@ impl WebAuthnNotEnabledExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5528,6 +6047,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
     type Builder = WebAuthnNotEnabledExceptionBuilder;
@@ -5582,6 +6102,13 @@ impl WebAuthnOriginNotAllowedException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnOriginNotAllowedException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5616,6 +6143,7 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5623,6 +6151,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
     type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
@@ -5677,6 +6206,13 @@ impl WebAuthnRelyingPartyMismatchException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for WebAuthnRelyingPartyMismatchException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -5711,6 +6247,7 @@ impl WebAuthnRelyingPartyMismatchExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5718,6 +6255,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchException {
     type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;

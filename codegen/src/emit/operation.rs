@@ -155,26 +155,10 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
             }
         }
     } else {
-        let reads = errors.iter().map(|e| {
-            let variant = ident(&e.name);
-            match e.message_member().filter(|_| e.is_message_only()) {
-                Some(m) => {
-                    let set = format_ident!("set_{}", m.field.trim_start_matches("r#"));
-                    quote! {
-                        #variant::CODE => Ok(Self::#variant(
-                            #variant::builder().#set(body.message().map(str::to_owned)).build(),
-                        )),
-                    }
-                }
-                None => quote!(#variant::CODE => body.read().map(Self::#variant),),
-            }
-        });
         quote! {
-            /// Errors that are only a message are made from the one already read; the others
-            /// read the body for their other members.
             fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
                 Some(match code {
-                    #(#reads)*
+                    #(#variants::CODE => #variants::from_body(body).map(Self::#variants),)*
                     _ => return None,
                 })
             }

@@ -227,7 +227,9 @@ fn serialized(s: &Structure) -> bool {
 
 /// Whether the structure is received, so reads itself in every build (else only in tests).
 fn deserialized(s: &Structure) -> bool {
-    s.wire.received || !s.wire.sent
+    // An error that is only a message is made from it, never read (see `error_impls`).
+    let made_from_message = s.error.is_some() && s.is_message_only();
+    (s.wire.received || !s.wire.sent) && !made_from_message
 }
 
 /// A serde attribute, applied in every build or only under `cfg(test)`.
@@ -563,6 +565,16 @@ fn debug_impl(
 fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream {
     imports.std("std::fmt");
     let name = ident(&s.name);
+    let runtime = ident(super::RUNTIME);
+    // An error that is only a message is made from the one the transport already read; the
+    // others read the body for their other members.
+    let from_body = match s.message_member().filter(|_| s.is_message_only()) {
+        Some(m) => {
+            let set = format_ident!("set_{}", m.field.trim_start_matches("r#"));
+            quote!(Ok(Self::builder().#set(body.message().map(str::to_owned)).build()))
+        }
+        None => quote!(body.read()),
+    };
     let body = match s.message_member() {
         Some(m) if m.required => {
             let field = ident(&m.field);
@@ -592,6 +604,14 @@ fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream 
             #[doc(hidden)]
             pub fn set_meta(&mut self, meta: ErrorMetadata) {
                 self.meta = meta;
+            }
+
+            /// This error, from the body of the response that carried it.
+            #[doc(hidden)]
+            pub fn from_body(
+                body: &#runtime::error::ErrorBody<'_>,
+            ) -> Result<Self, #runtime::error::DecodeError> {
+                #from_body
             }
         }
 

@@ -747,157 +747,76 @@ impl std::error::Error for AdminCreateUserError {
     }
 }
 impl OperationError for AdminCreateUserError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 UserNotFoundException::CODE => {
-                    Ok(
-                        Self::UserNotFoundException(
-                            UserNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotFoundException::from_body(body)
+                        .map(Self::UserNotFoundException)
                 }
                 UsernameExistsException::CODE => {
-                    Ok(
-                        Self::UsernameExistsException(
-                            UsernameExistsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UsernameExistsException::from_body(body)
+                        .map(Self::UsernameExistsException)
                 }
                 InvalidPasswordException::CODE => {
-                    Ok(
-                        Self::InvalidPasswordException(
-                            InvalidPasswordException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidPasswordException::from_body(body)
+                        .map(Self::InvalidPasswordException)
                 }
                 CodeDeliveryFailureException::CODE => {
-                    Ok(
-                        Self::CodeDeliveryFailureException(
-                            CodeDeliveryFailureException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    CodeDeliveryFailureException::from_body(body)
+                        .map(Self::CodeDeliveryFailureException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    Ok(
-                        Self::UnexpectedLambdaException(
-                            UnexpectedLambdaException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnexpectedLambdaException::from_body(body)
+                        .map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    Ok(
-                        Self::UserLambdaValidationException(
-                            UserLambdaValidationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserLambdaValidationException::from_body(body)
+                        .map(Self::UserLambdaValidationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    Ok(
-                        Self::InvalidLambdaResponseException(
-                            InvalidLambdaResponseException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidLambdaResponseException::from_body(body)
+                        .map(Self::InvalidLambdaResponseException)
                 }
                 PreconditionNotMetException::CODE => {
-                    Ok(
-                        Self::PreconditionNotMetException(
-                            PreconditionNotMetException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PreconditionNotMetException::from_body(body)
+                        .map(Self::PreconditionNotMetException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleAccessPolicyException(
-                            InvalidSmsRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleTrustRelationshipException(
-                            InvalidSmsRoleTrustRelationshipException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleTrustRelationshipException::from_body(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 UnsupportedUserStateException::CODE => {
-                    Ok(
-                        Self::UnsupportedUserStateException(
-                            UnsupportedUserStateException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnsupportedUserStateException::from_body(body)
+                        .map(Self::UnsupportedUserStateException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 _ => return None,
             },

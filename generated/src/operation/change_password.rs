@@ -412,121 +412,59 @@ impl std::error::Error for ChangePasswordError {
     }
 }
 impl OperationError for ChangePasswordError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 InvalidPasswordException::CODE => {
-                    Ok(
-                        Self::InvalidPasswordException(
-                            InvalidPasswordException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidPasswordException::from_body(body)
+                        .map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    Ok(
-                        Self::PasswordHistoryPolicyViolationException(
-                            PasswordHistoryPolicyViolationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PasswordHistoryPolicyViolationException::from_body(body)
+                        .map(Self::PasswordHistoryPolicyViolationException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    Ok(
-                        Self::PasswordResetRequiredException(
-                            PasswordResetRequiredException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PasswordResetRequiredException::from_body(body)
+                        .map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    Ok(
-                        Self::UserNotFoundException(
-                            UserNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotFoundException::from_body(body)
+                        .map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    Ok(
-                        Self::UserNotConfirmedException(
-                            UserNotConfirmedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotConfirmedException::from_body(body)
+                        .map(Self::UserNotConfirmedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 ForbiddenException::CODE => {
-                    Ok(
-                        Self::ForbiddenException(
-                            ForbiddenException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
                 }
                 _ => return None,
             },

@@ -403,130 +403,63 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
     }
 }
 impl OperationError for CompleteWebAuthnRegistrationError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ForbiddenException::CODE => {
-                    Ok(
-                        Self::ForbiddenException(
-                            ForbiddenException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 WebAuthnNotEnabledException::CODE => {
-                    Ok(
-                        Self::WebAuthnNotEnabledException(
-                            WebAuthnNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnNotEnabledException::from_body(body)
+                        .map(Self::WebAuthnNotEnabledException)
                 }
                 WebAuthnChallengeNotFoundException::CODE => {
-                    Ok(
-                        Self::WebAuthnChallengeNotFoundException(
-                            WebAuthnChallengeNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnChallengeNotFoundException::from_body(body)
+                        .map(Self::WebAuthnChallengeNotFoundException)
                 }
                 WebAuthnRelyingPartyMismatchException::CODE => {
-                    Ok(
-                        Self::WebAuthnRelyingPartyMismatchException(
-                            WebAuthnRelyingPartyMismatchException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnRelyingPartyMismatchException::from_body(body)
+                        .map(Self::WebAuthnRelyingPartyMismatchException)
                 }
                 WebAuthnClientMismatchException::CODE => {
-                    Ok(
-                        Self::WebAuthnClientMismatchException(
-                            WebAuthnClientMismatchException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnClientMismatchException::from_body(body)
+                        .map(Self::WebAuthnClientMismatchException)
                 }
                 WebAuthnOriginNotAllowedException::CODE => {
-                    Ok(
-                        Self::WebAuthnOriginNotAllowedException(
-                            WebAuthnOriginNotAllowedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnOriginNotAllowedException::from_body(body)
+                        .map(Self::WebAuthnOriginNotAllowedException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    Ok(
-                        Self::PasswordResetRequiredException(
-                            PasswordResetRequiredException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PasswordResetRequiredException::from_body(body)
+                        .map(Self::PasswordResetRequiredException)
                 }
                 WebAuthnCredentialNotSupportedException::CODE => {
-                    Ok(
-                        Self::WebAuthnCredentialNotSupportedException(
-                            WebAuthnCredentialNotSupportedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    WebAuthnCredentialNotSupportedException::from_body(body)
+                        .map(Self::WebAuthnCredentialNotSupportedException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

@@ -1282,103 +1282,52 @@ impl std::error::Error for CreateUserPoolError {
     }
 }
 impl OperationError for CreateUserPoolError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleAccessPolicyException(
-                            InvalidSmsRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleTrustRelationshipException(
-                            InvalidSmsRoleTrustRelationshipException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleTrustRelationshipException::from_body(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidEmailRoleAccessPolicyException(
-                            InvalidEmailRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidEmailRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 UserPoolTaggingException::CODE => {
-                    Ok(
-                        Self::UserPoolTaggingException(
-                            UserPoolTaggingException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserPoolTaggingException::from_body(body)
+                        .map(Self::UserPoolTaggingException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 TierChangeNotAllowedException::CODE => {
-                    Ok(
-                        Self::TierChangeNotAllowedException(
-                            TierChangeNotAllowedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TierChangeNotAllowedException::from_body(body)
+                        .map(Self::TierChangeNotAllowedException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    Ok(
-                        Self::FeatureUnavailableInTierException(
-                            FeatureUnavailableInTierException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    FeatureUnavailableInTierException::from_body(body)
+                        .map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

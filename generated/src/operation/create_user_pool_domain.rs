@@ -499,76 +499,40 @@ impl std::error::Error for CreateUserPoolDomainError {
     }
 }
 impl OperationError for CreateUserPoolDomainError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 ConcurrentModificationException::CODE => {
-                    Ok(
-                        Self::ConcurrentModificationException(
-                            ConcurrentModificationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ConcurrentModificationException::from_body(body)
+                        .map(Self::ConcurrentModificationException)
                 }
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    Ok(
-                        Self::FeatureUnavailableInTierException(
-                            FeatureUnavailableInTierException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    FeatureUnavailableInTierException::from_body(body)
+                        .map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

@@ -319,49 +319,28 @@ impl std::error::Error for DeleteUserPoolClientSecretError {
     }
 }
 impl OperationError for DeleteUserPoolClientSecretError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 InternalServerException::CODE => {
-                    Ok(
-                        Self::InternalServerException(
-                            InternalServerException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalServerException::from_body(body)
+                        .map(Self::InternalServerException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 _ => return None,
             },

@@ -626,148 +626,71 @@ impl std::error::Error for ForgotPasswordError {
     }
 }
 impl OperationError for ForgotPasswordError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    Ok(
-                        Self::UnexpectedLambdaException(
-                            UnexpectedLambdaException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnexpectedLambdaException::from_body(body)
+                        .map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    Ok(
-                        Self::UserLambdaValidationException(
-                            UserLambdaValidationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserLambdaValidationException::from_body(body)
+                        .map(Self::UserLambdaValidationException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    Ok(
-                        Self::InvalidLambdaResponseException(
-                            InvalidLambdaResponseException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidLambdaResponseException::from_body(body)
+                        .map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 LimitExceededException::CODE => {
-                    Ok(
-                        Self::LimitExceededException(
-                            LimitExceededException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    LimitExceededException::from_body(body)
+                        .map(Self::LimitExceededException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleAccessPolicyException(
-                            InvalidSmsRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleTrustRelationshipException(
-                            InvalidSmsRoleTrustRelationshipException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleTrustRelationshipException::from_body(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidEmailRoleAccessPolicyException(
-                            InvalidEmailRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidEmailRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 CodeDeliveryFailureException::CODE => {
-                    Ok(
-                        Self::CodeDeliveryFailureException(
-                            CodeDeliveryFailureException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    CodeDeliveryFailureException::from_body(body)
+                        .map(Self::CodeDeliveryFailureException)
                 }
                 UserNotFoundException::CODE => {
-                    Ok(
-                        Self::UserNotFoundException(
-                            UserNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotFoundException::from_body(body)
+                        .map(Self::UserNotFoundException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 ForbiddenException::CODE => {
-                    Ok(
-                        Self::ForbiddenException(
-                            ForbiddenException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
                 }
                 _ => return None,
             },

@@ -1078,220 +1078,101 @@ impl std::error::Error for RespondToAuthChallengeError {
     }
 }
 impl OperationError for RespondToAuthChallengeError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 CodeMismatchException::CODE => {
-                    Ok(
-                        Self::CodeMismatchException(
-                            CodeMismatchException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    CodeMismatchException::from_body(body)
+                        .map(Self::CodeMismatchException)
                 }
                 ExpiredCodeException::CODE => {
-                    Ok(
-                        Self::ExpiredCodeException(
-                            ExpiredCodeException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ExpiredCodeException::from_body(body).map(Self::ExpiredCodeException)
                 }
                 UnexpectedLambdaException::CODE => {
-                    Ok(
-                        Self::UnexpectedLambdaException(
-                            UnexpectedLambdaException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnexpectedLambdaException::from_body(body)
+                        .map(Self::UnexpectedLambdaException)
                 }
                 UserLambdaValidationException::CODE => {
-                    Ok(
-                        Self::UserLambdaValidationException(
-                            UserLambdaValidationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserLambdaValidationException::from_body(body)
+                        .map(Self::UserLambdaValidationException)
                 }
                 InvalidPasswordException::CODE => {
-                    Ok(
-                        Self::InvalidPasswordException(
-                            InvalidPasswordException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidPasswordException::from_body(body)
+                        .map(Self::InvalidPasswordException)
                 }
                 PasswordHistoryPolicyViolationException::CODE => {
-                    Ok(
-                        Self::PasswordHistoryPolicyViolationException(
-                            PasswordHistoryPolicyViolationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PasswordHistoryPolicyViolationException::from_body(body)
+                        .map(Self::PasswordHistoryPolicyViolationException)
                 }
                 InvalidLambdaResponseException::CODE => {
-                    Ok(
-                        Self::InvalidLambdaResponseException(
-                            InvalidLambdaResponseException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidLambdaResponseException::from_body(body)
+                        .map(Self::InvalidLambdaResponseException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 InvalidUserPoolConfigurationException::CODE => {
-                    Ok(
-                        Self::InvalidUserPoolConfigurationException(
-                            InvalidUserPoolConfigurationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidUserPoolConfigurationException::from_body(body)
+                        .map(Self::InvalidUserPoolConfigurationException)
                 }
                 MfaMethodNotFoundException::CODE => {
-                    Ok(
-                        Self::MfaMethodNotFoundException(
-                            MfaMethodNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    MfaMethodNotFoundException::from_body(body)
+                        .map(Self::MfaMethodNotFoundException)
                 }
                 PasswordResetRequiredException::CODE => {
-                    Ok(
-                        Self::PasswordResetRequiredException(
-                            PasswordResetRequiredException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    PasswordResetRequiredException::from_body(body)
+                        .map(Self::PasswordResetRequiredException)
                 }
                 UserNotFoundException::CODE => {
-                    Ok(
-                        Self::UserNotFoundException(
-                            UserNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotFoundException::from_body(body)
+                        .map(Self::UserNotFoundException)
                 }
                 UserNotConfirmedException::CODE => {
-                    Ok(
-                        Self::UserNotConfirmedException(
-                            UserNotConfirmedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserNotConfirmedException::from_body(body)
+                        .map(Self::UserNotConfirmedException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleAccessPolicyException(
-                            InvalidSmsRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleTrustRelationshipException(
-                            InvalidSmsRoleTrustRelationshipException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleTrustRelationshipException::from_body(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidEmailRoleAccessPolicyException(
-                            InvalidEmailRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidEmailRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 AliasExistsException::CODE => {
-                    Ok(
-                        Self::AliasExistsException(
-                            AliasExistsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    AliasExistsException::from_body(body).map(Self::AliasExistsException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 SoftwareTokenMfaNotFoundException::CODE => {
-                    Ok(
-                        Self::SoftwareTokenMfaNotFoundException(
-                            SoftwareTokenMfaNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    SoftwareTokenMfaNotFoundException::from_body(body)
+                        .map(Self::SoftwareTokenMfaNotFoundException)
                 }
                 ForbiddenException::CODE => {
-                    Ok(
-                        Self::ForbiddenException(
-                            ForbiddenException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

@@ -386,76 +386,39 @@ impl std::error::Error for RevokeTokenError {
     }
 }
 impl OperationError for RevokeTokenError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 UnauthorizedException::CODE => {
-                    Ok(
-                        Self::UnauthorizedException(
-                            UnauthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnauthorizedException::from_body(body)
+                        .map(Self::UnauthorizedException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 UnsupportedOperationException::CODE => {
-                    Ok(
-                        Self::UnsupportedOperationException(
-                            UnsupportedOperationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnsupportedOperationException::from_body(body)
+                        .map(Self::UnsupportedOperationException)
                 }
                 UnsupportedTokenTypeException::CODE => {
-                    Ok(
-                        Self::UnsupportedTokenTypeException(
-                            UnsupportedTokenTypeException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UnsupportedTokenTypeException::from_body(body)
+                        .map(Self::UnsupportedTokenTypeException)
                 }
                 ForbiddenException::CODE => {
-                    Ok(
-                        Self::ForbiddenException(
-                            ForbiddenException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 _ => return None,
             },

@@ -1179,130 +1179,64 @@ impl std::error::Error for UpdateUserPoolError {
     }
 }
 impl OperationError for UpdateUserPoolError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 ResourceNotFoundException::CODE => {
-                    Ok(
-                        Self::ResourceNotFoundException(
-                            ResourceNotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ResourceNotFoundException::from_body(body)
+                        .map(Self::ResourceNotFoundException)
                 }
                 InvalidParameterException::CODE => {
-                    body.read().map(Self::InvalidParameterException)
+                    InvalidParameterException::from_body(body)
+                        .map(Self::InvalidParameterException)
                 }
                 ConcurrentModificationException::CODE => {
-                    Ok(
-                        Self::ConcurrentModificationException(
-                            ConcurrentModificationException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    ConcurrentModificationException::from_body(body)
+                        .map(Self::ConcurrentModificationException)
                 }
                 TooManyRequestsException::CODE => {
-                    Ok(
-                        Self::TooManyRequestsException(
-                            TooManyRequestsException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TooManyRequestsException::from_body(body)
+                        .map(Self::TooManyRequestsException)
                 }
                 NotAuthorizedException::CODE => {
-                    Ok(
-                        Self::NotAuthorizedException(
-                            NotAuthorizedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotAuthorizedException::from_body(body)
+                        .map(Self::NotAuthorizedException)
                 }
                 UserImportInProgressException::CODE => {
-                    Ok(
-                        Self::UserImportInProgressException(
-                            UserImportInProgressException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserImportInProgressException::from_body(body)
+                        .map(Self::UserImportInProgressException)
                 }
                 InternalErrorException::CODE => {
-                    Ok(
-                        Self::InternalErrorException(
-                            InternalErrorException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InternalErrorException::from_body(body)
+                        .map(Self::InternalErrorException)
                 }
                 InvalidSmsRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleAccessPolicyException(
-                            InvalidSmsRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidSmsRoleAccessPolicyException)
                 }
                 InvalidSmsRoleTrustRelationshipException::CODE => {
-                    Ok(
-                        Self::InvalidSmsRoleTrustRelationshipException(
-                            InvalidSmsRoleTrustRelationshipException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidSmsRoleTrustRelationshipException::from_body(body)
+                        .map(Self::InvalidSmsRoleTrustRelationshipException)
                 }
                 UserPoolTaggingException::CODE => {
-                    Ok(
-                        Self::UserPoolTaggingException(
-                            UserPoolTaggingException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    UserPoolTaggingException::from_body(body)
+                        .map(Self::UserPoolTaggingException)
                 }
                 InvalidEmailRoleAccessPolicyException::CODE => {
-                    Ok(
-                        Self::InvalidEmailRoleAccessPolicyException(
-                            InvalidEmailRoleAccessPolicyException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    InvalidEmailRoleAccessPolicyException::from_body(body)
+                        .map(Self::InvalidEmailRoleAccessPolicyException)
                 }
                 OperationNotEnabledException::CODE => {
-                    Ok(
-                        Self::OperationNotEnabledException(
-                            OperationNotEnabledException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    OperationNotEnabledException::from_body(body)
+                        .map(Self::OperationNotEnabledException)
                 }
                 TierChangeNotAllowedException::CODE => {
-                    Ok(
-                        Self::TierChangeNotAllowedException(
-                            TierChangeNotAllowedException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    TierChangeNotAllowedException::from_body(body)
+                        .map(Self::TierChangeNotAllowedException)
                 }
                 FeatureUnavailableInTierException::CODE => {
-                    Ok(
-                        Self::FeatureUnavailableInTierException(
-                            FeatureUnavailableInTierException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    FeatureUnavailableInTierException::from_body(body)
+                        .map(Self::FeatureUnavailableInTierException)
                 }
                 _ => return None,
             },

@@ -37,6 +37,13 @@ impl NotFoundException {
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        Ok(Self::builder().set_message(body.message().map(str::to_owned)).build())
+    }
 }
 impl fmt::Display for NotFoundException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,6 +78,7 @@ impl NotFoundExceptionBuilder {
         }
     }
 }
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for NotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -78,6 +86,7 @@ impl<'de> serde::Deserialize<'de> for NotFoundException {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
+#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
     type Builder = NotFoundExceptionBuilder;
@@ -127,6 +136,13 @@ impl InternalFault {
     #[doc(hidden)]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
+    }
+    /// This error, from the body of the response that carried it.
+    #[doc(hidden)]
+    pub fn from_body(
+        body: &cognito_idp_runtime::error::ErrorBody<'_>,
+    ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
+        body.read()
     }
 }
 impl fmt::Display for InternalFault {

@@ -568,21 +568,15 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
-    /// Errors that are only a message are made from the one already read; the others
-    /// read the body for their other members.
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
                 NotFoundException::CODE => {
-                    Ok(
-                        Self::NotFoundException(
-                            NotFoundException::builder()
-                                .set_message(body.message().map(str::to_owned))
-                                .build(),
-                        ),
-                    )
+                    NotFoundException::from_body(body).map(Self::NotFoundException)
                 }
-                InternalFault::CODE => body.read().map(Self::InternalFault),
+                InternalFault::CODE => {
+                    InternalFault::from_body(body).map(Self::InternalFault)
+                }
                 _ => return None,
             },
         )
