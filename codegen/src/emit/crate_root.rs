@@ -65,7 +65,22 @@ fn subject(operation: &str) -> String {
     if rest.is_empty() {
         rest = words.iter().map(String::as_str).collect();
     }
-    let mut subject = rest.join(" ");
+    // Acronyms as the name spells them (`UI`, `MFA`), not lowercased.
+    let spelled: Vec<String> = rest
+        .iter()
+        .map(|w| {
+            let upper = w.to_ascii_uppercase();
+            let plural = w
+                .strip_suffix('s')
+                .map(|stem| format!("{}s", stem.to_ascii_uppercase()));
+            match plural {
+                _ if w.len() > 1 && operation.contains(upper.as_str()) => upper,
+                Some(plural) if w.len() > 2 && operation.contains(plural.as_str()) => plural,
+                _ => (*w).to_owned(),
+            }
+        })
+        .collect();
+    let mut subject = spelled.join(" ");
     // One heading for the singular and the plural.
     if let Some(stem) = subject.strip_suffix("ies") {
         subject = format!("{stem}y");

@@ -8,7 +8,7 @@
 //!
 //! # Operations by subject
 //!
-//! **Csv header**
+//! **CSV header**
 //!
 //! - [`GetCSVHeader`](Client::get_csv_header): Lists:
 //!
@@ -17,7 +17,7 @@
 //! - [`ListThings`](Client::list_things): Pages through \[things\] with_underscores \* stars
 //!   <https://example.com/bare>.
 //!
-//! **User mfa preference**
+//! **User MFA preference**
 //!
 //! - [`AdminSetUserMFAPreference`](Client::admin_set_user_mfa_preference): Sets a preference.
 mod client;
