@@ -54,7 +54,7 @@ pub enum Type {
     F32,
     F64,
     Blob,
-    Timestamp,
+    Timestamp(TimeFormat),
     Document,
     /// An index into [`Service::enums`].
     Enum(usize),
@@ -64,7 +64,25 @@ pub enum Type {
     Map(Box<Type>, Box<Type>),
 }
 
+/// How a timestamp is written on the wire (the model's `timestampFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    EpochSeconds,
+    Iso8601,
+    HttpDate,
+}
+
 impl Type {
+    /// How the timestamps in a value are written (the runtime's wire helpers take one format
+    /// per member; a model has one timestamp shape per member).
+    pub fn time_format(&self) -> TimeFormat {
+        match self {
+            Type::Timestamp(format) => *format,
+            Type::List(item) | Type::Map(_, item) => item.time_format(),
+            _ => TimeFormat::EpochSeconds,
+        }
+    }
+
     /// Whether a value of the type can hold text (a secret, in a request).
     pub fn holds_text(&self) -> bool {
         match self {
@@ -78,7 +96,7 @@ impl Type {
     /// Whether the value needs the runtime's wire helpers (no serde impl of its own).
     pub fn needs_wire_helper(&self) -> bool {
         match self {
-            Type::Blob | Type::Timestamp => true,
+            Type::Blob | Type::Timestamp(_) => true,
             Type::List(item) => item.needs_wire_helper(),
             Type::Map(key, value) => key.needs_wire_helper() || value.needs_wire_helper(),
             _ => false,

@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 
 use crate::Error;
 use crate::docs::markdown;
-use crate::ir::{self, ErrorInfo, Home, Service, Structure, Type, Variant};
-use crate::model::{self, PaginatorsModel, ServiceModel};
+use crate::ir::{self, ErrorInfo, Home, Service, Structure, TimeFormat, Type, Variant};
+use crate::model::{self, PaginatorsModel, ServiceModel, ShapeKind};
 use crate::names::{field_ident, pascal_case, type_ident};
 
 pub fn lower(
@@ -114,30 +114,19 @@ struct StructSource<'m> {
     docs: Vec<String>,
 }
 
-const SCALARS: &[&str] = &[
-    "string",
-    "boolean",
-    "integer",
-    "long",
-    "float",
-    "double",
-    "blob",
-    "timestamp",
-];
-
 impl<'m> Lowering<'m> {
     fn new(model: &'m ServiceModel) -> Result<Self, Error> {
         let mut slots = IndexMap::new();
         let mut structs = Vec::new();
         let mut enum_shapes = Vec::new();
         for (name, shape) in &model.shapes {
-            let slot = match shape.kind.as_str() {
-                "string" if shape.enum_values.is_some() => {
+            let slot = match &shape.kind {
+                ShapeKind::String if shape.enum_values.is_some() => {
                     enum_shapes.push(name.as_str());
                     Slot::Enum(enum_shapes.len() - 1)
                 }
-                "structure" if shape.document => Slot::Scalar,
-                "structure" => {
+                ShapeKind::Structure if shape.document => Slot::Scalar,
+                ShapeKind::Structure => {
                     if shape.members.is_none() {
                         return Err(Error::model(format!("shapes.{name}.members"), "missing"));
                     }
@@ -154,14 +143,14 @@ impl<'m> Lowering<'m> {
                     });
                     Slot::Struct(structs.len() - 1)
                 }
-                "list" | "map" => Slot::Collection,
-                kind if SCALARS.contains(&kind) => Slot::Scalar,
-                kind => {
+                ShapeKind::List | ShapeKind::Map => Slot::Collection,
+                ShapeKind::Other(kind) => {
                     return Err(Error::model(
                         format!("shapes.{name}.type"),
                         format!("unknown type {kind:?}"),
                     ));
                 }
+                _ => Slot::Scalar,
             };
             slots.insert(name.as_str(), slot);
         }
@@ -385,7 +374,13 @@ impl<'m> Lowering<'m> {
         field: String,
         path: &str,
     ) -> Result<ir::Member, Error> {
-        let ty = self.resolve(&member.shape, &format!("{path}.shape"), 0)?;
+        let mut ty = self.resolve(&member.shape, &format!("{path}.shape"), 0)?;
+        if let (Type::Timestamp(_), Some(format)) = (&ty, member.timestamp_format.as_deref()) {
+            ty = Type::Timestamp(time_format(
+                Some(format),
+                &format!("{path}.timestampFormat"),
+            )?);
+        }
         let target = &self.model.shapes[member.shape.as_str()];
         let docs = member
             .documentation
@@ -431,22 +426,25 @@ impl<'m> Lowering<'m> {
         Ok(match slot {
             Slot::Enum(index) => Type::Enum(index),
             Slot::Struct(index) => Type::Struct(index),
-            Slot::Collection if shape.kind == "list" => {
+            Slot::Collection if shape.kind == ShapeKind::List => {
                 Type::List(Box::new(element(&shape.member, "member")?))
             }
             Slot::Collection => Type::Map(
                 Box::new(element(&shape.key, "key")?),
                 Box::new(element(&shape.value, "value")?),
             ),
-            Slot::Scalar => match shape.kind.as_str() {
-                "string" => Type::String,
-                "boolean" => Type::Bool,
-                "integer" => Type::I32,
-                "long" => Type::I64,
-                "float" => Type::F32,
-                "double" => Type::F64,
-                "blob" => Type::Blob,
-                "timestamp" => Type::Timestamp,
+            Slot::Scalar => match shape.kind {
+                ShapeKind::String => Type::String,
+                ShapeKind::Boolean => Type::Bool,
+                ShapeKind::Integer => Type::I32,
+                ShapeKind::Long => Type::I64,
+                ShapeKind::Float => Type::F32,
+                ShapeKind::Double => Type::F64,
+                ShapeKind::Blob => Type::Blob,
+                ShapeKind::Timestamp => Type::Timestamp(time_format(
+                    shape.timestamp_format.as_deref(),
+                    &format!("{shape_path}.timestampFormat"),
+                )?),
                 _ => Type::Document,
             },
         })
@@ -742,5 +740,18 @@ fn reserve_invented_names(
     }
     for e in enums.iter_mut() {
         claim(&mut e.name, false);
+    }
+}
+
+/// A `timestampFormat`; JSON protocols write epoch seconds when a model names none.
+fn time_format(name: Option<&str>, path: &str) -> Result<TimeFormat, Error> {
+    match name {
+        None | Some("unixTimestamp") => Ok(TimeFormat::EpochSeconds),
+        Some("iso8601") => Ok(TimeFormat::Iso8601),
+        Some("rfc822") => Ok(TimeFormat::HttpDate),
+        Some(other) => Err(Error::model(
+            path,
+            format!("unknown timestamp format {other:?}"),
+        )),
     }
 }

@@ -66,13 +66,74 @@ pub struct ShapeRef {
     pub shape: String,
 }
 
+/// A shape's `type`. One the generator does not know is kept by name, so `lower` can say
+/// which it is and where.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum ShapeKind {
+    String,
+    Boolean,
+    Integer,
+    Long,
+    Float,
+    Double,
+    Blob,
+    Timestamp,
+    Structure,
+    List,
+    Map,
+    Other(String),
+}
+
+impl From<String> for ShapeKind {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "string" => ShapeKind::String,
+            "boolean" => ShapeKind::Boolean,
+            "integer" => ShapeKind::Integer,
+            "long" => ShapeKind::Long,
+            "float" => ShapeKind::Float,
+            "double" => ShapeKind::Double,
+            "blob" => ShapeKind::Blob,
+            "timestamp" => ShapeKind::Timestamp,
+            "structure" => ShapeKind::Structure,
+            "list" => ShapeKind::List,
+            "map" => ShapeKind::Map,
+            _ => ShapeKind::Other(name),
+        }
+    }
+}
+
+impl std::fmt::Display for ShapeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            ShapeKind::String => "string",
+            ShapeKind::Boolean => "boolean",
+            ShapeKind::Integer => "integer",
+            ShapeKind::Long => "long",
+            ShapeKind::Float => "float",
+            ShapeKind::Double => "double",
+            ShapeKind::Blob => "blob",
+            ShapeKind::Timestamp => "timestamp",
+            ShapeKind::Structure => "structure",
+            ShapeKind::List => "list",
+            ShapeKind::Map => "map",
+            ShapeKind::Other(name) => name,
+        };
+        f.write_str(name)
+    }
+}
+
 /// One entry of `shapes`. The fields that only some types use are optional here; `lower`
 /// checks that each type has what it needs.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Shape {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ShapeKind,
+    /// How a timestamp shape is written on the wire: `iso8601`, `rfc822`, `unixTimestamp`.
+    #[serde(default)]
+    pub timestamp_format: Option<String>,
     #[serde(default)]
     pub documentation: Option<String>,
     #[serde(default)]
@@ -123,6 +184,9 @@ pub struct Member {
     pub deprecated_message: Option<String>,
     #[serde(default)]
     pub idempotency_token: bool,
+    /// Overrides the target timestamp shape's format for this member.
+    #[serde(default)]
+    pub timestamp_format: Option<String>,
 }
 
 /// `paginators-1.json`.

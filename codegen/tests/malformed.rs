@@ -351,7 +351,7 @@ fn event_streams_and_host_prefixes_are_refused_clearly() {
             .find(|f| f.path.ends_with(module))
             .unwrap_or_else(|| panic!("{module}"))
             .contents;
-        assert!(text.contains("RequestError::unsupported"), "{module}");
+        assert!(text.contains(".refuse("), "{module}");
         let refusal = text
             .lines()
             .find(|l| l.contains("is not supported:"))

@@ -48,42 +48,126 @@ fn generated_crate_is_up_to_date_and_deterministic() {
     );
 }
 
+/// The IR of the real model: one structure per model structure, one operation per model
+/// operation with its module and types, every name unique where it is declared, and none taken
+/// from what the generator invents.
 #[test]
-fn every_structure_and_operation_has_its_type() {
-    let service: cognito_idp_codegen::model::ServiceModel =
-        cognito_idp_codegen::load(&workspace().join(model_dir()).join("service-2.json"))
-            .expect("the model loads");
-    let files = generate();
-    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
-    for name in service.operations.keys() {
-        let module = cognito_idp_codegen::names::field_ident(name);
-        let path = format!("operation/{}.rs", module.trim_start_matches("r#"));
-        assert!(
-            files.iter().any(|f| f.path == Path::new(&path)),
-            "no module for {name}"
-        );
-        let pascal = cognito_idp_codegen::names::pascal_case(name);
-        assert!(
-            all.contains(&format!("pub enum {pascal}Error")),
-            "no error enum for {name}"
-        );
-    }
-    let structures = service
+fn the_ir_has_every_shape_once_and_every_name_free() {
+    use cognito_idp_codegen::ir::{Endpoints, Home};
+    use cognito_idp_codegen::model::{PaginatorsModel, ServiceModel, ShapeKind};
+    use std::collections::BTreeSet;
+
+    let dir = workspace().join(model_dir());
+    let model: ServiceModel =
+        cognito_idp_codegen::load(&dir.join("service-2.json")).expect("the model loads");
+    let paginators: PaginatorsModel =
+        cognito_idp_codegen::load(&dir.join("paginators-1.json")).expect("the paginators load");
+    let ir = cognito_idp_codegen::lower::lower(&model, &paginators, Endpoints::default())
+        .expect("the model lowers");
+
+    // Every structure of the model, once.
+    let model_structures: BTreeSet<&str> = model
         .shapes
         .iter()
-        .filter(|(_, s)| s.kind == "structure" && !s.document);
-    let declared = all.matches("pub struct ").count();
-    // Every structure, its builder, and the inputs and outputs the model leaves out.
-    assert!(
-        declared >= 2 * structures.clone().count(),
-        "{declared} structs declared"
+        .filter(|(_, s)| s.kind == ShapeKind::Structure && !s.document)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let ir_structures: Vec<&str> = ir
+        .structures
+        .iter()
+        .filter_map(|s| s.shape.as_deref())
+        .collect();
+    assert_eq!(
+        ir_structures.iter().copied().collect::<BTreeSet<_>>(),
+        model_structures
     );
-    for (name, _) in structures {
-        let rust = cognito_idp_codegen::names::type_ident(name);
-        let renamed = name.ends_with("Request") || name.ends_with("Response");
+    assert_eq!(ir_structures.len(), model_structures.len(), "a shape twice");
+
+    // Every operation, in model order, with a module of its own and its input and output.
+    let names: Vec<&str> = ir.operations.iter().map(|op| op.name.as_str()).collect();
+    let model_names: Vec<&str> = model.operations.keys().map(String::as_str).collect();
+    assert_eq!(names, model_names);
+    assert_eq!(ir.operations.len(), 153);
+    let modules: BTreeSet<&str> = ir.operations.iter().map(|op| op.module.as_str()).collect();
+    assert_eq!(
+        modules.len(),
+        ir.operations.len(),
+        "two operations share a module"
+    );
+    for op in &ir.operations {
+        for index in [op.input, op.output] {
+            let home = &ir.structures[index].home;
+            assert!(
+                *home == Home::Operation(op.module.clone()) || *home == Home::Types,
+                "{}: its input or output lives in {home:?}",
+                op.name
+            );
+        }
+        assert!(op.errors.iter().all(|&e| ir.structures[e].error.is_some()));
+        assert!(op.unsupported.is_none(), "{} is refused", op.name);
+    }
+
+    // Every paginator of the model is followed (Cognito's are all plain member names).
+    let paginated: BTreeSet<&str> = ir
+        .operations
+        .iter()
+        .filter(|op| op.paginator.is_some())
+        .map(|op| op.name.as_str())
+        .collect();
+    let listed: BTreeSet<&str> = paginators.pagination.keys().map(String::as_str).collect();
+    assert_eq!(paginated, listed);
+
+    // Type names are unique where they are declared, and none is a name the generator makes
+    // up for an operation (its error enum, fluent builder, input or output alias).
+    let mut declared = BTreeSet::new();
+    for (home, name) in ir
+        .structures
+        .iter()
+        .map(|s| (format!("{:?}", s.home), s.name.as_str()))
+        .chain(
+            ir.enums
+                .iter()
+                .map(|e| ("Types".to_owned(), e.name.as_str())),
+        )
+    {
         assert!(
-            renamed || all.contains(&format!("pub struct {rust} ")),
-            "no struct for {name}"
+            declared.insert((home.clone(), name)),
+            "{name} twice in {home}"
+        );
+    }
+    for op in &ir.operations {
+        let pascal = cognito_idp_codegen::names::pascal_case(&op.name);
+        for invented in ["Error", "FluentBuilder"].map(|suffix| format!("{pascal}{suffix}")) {
+            assert!(
+                !declared.iter().any(|(_, name)| *name == invented),
+                "{invented} is declared by the model and invented for {}",
+                op.name
+            );
+        }
+    }
+
+    // Sensitivity is decided once, in the IR: a member is sensitive exactly when its shape is.
+    for s in &ir.structures {
+        let Some(shape) = s.shape.as_deref() else {
+            continue;
+        };
+        let members = model.shapes[shape].members.as_ref().expect("a structure");
+        for m in &s.members {
+            let target = &members[m.wire.as_str()].shape;
+            if model.shapes[target].sensitive {
+                assert!(m.sensitive, "{shape}.{} is not marked sensitive", m.wire);
+            }
+        }
+    }
+
+    // And the files: one module per operation.
+    let files = generate();
+    for op in &ir.operations {
+        let path = format!("operation/{}.rs", op.module.trim_start_matches("r#"));
+        assert!(
+            files.iter().any(|f| f.path == Path::new(&path)),
+            "no module for {}",
+            op.name
         );
     }
 }

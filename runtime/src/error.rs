@@ -166,8 +166,9 @@ pub trait OperationError: Sized {
     /// Wraps an error the model does not list.
     fn unhandled(error: Unhandled) -> Self;
 
-    /// Gives a modelled error the metadata of the response it came in.
-    fn set_meta(&mut self, meta: ErrorMetadata);
+    /// Gives a modelled error the metadata of the response it came in (an unhandled error
+    /// already has it, so an operation that models no error has nothing to do).
+    fn set_meta(&mut self, _meta: ErrorMetadata) {}
 }
 
 /// Everything that can go wrong with a call. `E` is the operation's own error enum.

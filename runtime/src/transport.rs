@@ -196,6 +196,18 @@ impl Handle {
         &self.inner.config
     }
 
+    /// Refuses an operation this client cannot carry (`reason` says why), sending nothing.
+    pub fn refuse<O, E>(
+        &self,
+        operation: &Operation,
+        reason: &'static str,
+    ) -> Result<O, SdkError<E>> {
+        tracing::debug!(operation = operation.name, reason, "operation refused");
+        Err(SdkError::Construction(ConstructionError::Request(
+            RequestError::unsupported(reason),
+        )))
+    }
+
     /// Calls `operation` with `input`: the output, or why not.
     ///
     /// Only serialising and reading back are generic; the exchange itself (signing, retries,

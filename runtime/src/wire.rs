@@ -7,32 +7,70 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
+use std::marker::PhantomData;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use aws_smithy_types::date_time::Format;
+
 use crate::{Blob, DateTime};
 
-/// A value with a protocol-defined JSON form.
-pub trait WireValue: Sized {
+/// A value with a protocol-defined JSON form; `F` is how its timestamps are written.
+pub trait WireValue<F: TimeFormat = EpochSeconds>: Sized {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 }
 
-/// Serializes a [`WireValue`]; the `serialize` half of `#[serde(with = "wire")]`.
+/// How a model writes a timestamp (its `timestampFormat`), as a type: one generic
+/// [`WireValue`] impl then serves every nesting of every format.
+pub trait TimeFormat {
+    fn write<S: Serializer>(at: &DateTime, serializer: S) -> Result<S::Ok, S::Error>;
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error>;
+}
+
+/// Seconds since the epoch, a float when there is a fraction: the JSON protocols' default.
+#[derive(Debug)]
+pub enum EpochSeconds {}
+
+/// RFC 3339 text (`iso8601` in models): `2023-11-14T22:13:20Z`.
+#[derive(Debug)]
+pub enum Iso8601 {}
+
+/// RFC 7231 text (`rfc822` in models): `Tue, 14 Nov 2023 22:13:20 GMT`.
+#[derive(Debug)]
+pub enum HttpDate {}
+
+/// Serializes a [`WireValue`] with epoch-second timestamps: `#[serde(serialize_with = ..)]`.
 pub fn serialize<T: WireValue, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    value.serialize_wire(serializer)
+}
+
+/// [`serialize`] for a member whose timestamps are [`Iso8601`].
+pub fn serialize_iso8601<T: WireValue<Iso8601>, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    value.serialize_wire(serializer)
+}
+
+/// [`serialize`] for a member whose timestamps are [`HttpDate`].
+pub fn serialize_http_date<T: WireValue<HttpDate>, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     value.serialize_wire(serializer)
 }
 
 /// Reads a [`WireValue`] where a `Deserialize` type is expected: `map.next_value::<Wire<T>>()`.
 #[derive(Debug)]
-pub struct Wire<T>(pub T);
+pub struct Wire<T, F = EpochSeconds>(pub T, PhantomData<F>);
 
-impl<'de, T: WireValue> Deserialize<'de> for Wire<T> {
+impl<'de, T: WireValue<F>, F: TimeFormat> Deserialize<'de> for Wire<T, F> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize_wire(deserializer).map(Wire)
+        T::deserialize_wire(deserializer).map(|value| Wire(value, PhantomData))
     }
 }
 
@@ -184,18 +222,28 @@ where
     deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
 }
 
-impl WireValue for DateTime {
+impl<F: TimeFormat> WireValue<F> for DateTime {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.subsec_nanos() == 0 {
-            serializer.serialize_i64(self.secs())
-        } else {
-            serializer.serialize_f64(self.as_secs_f64())
-        }
+        F::write(self, serializer)
     }
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EpochSeconds;
-        impl Visitor<'_> for EpochSeconds {
+        F::read(deserializer)
+    }
+}
+
+impl TimeFormat for EpochSeconds {
+    fn write<S: Serializer>(at: &DateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        if at.subsec_nanos() == 0 {
+            serializer.serialize_i64(at.secs())
+        } else {
+            serializer.serialize_f64(at.as_secs_f64())
+        }
+    }
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        struct Seconds;
+        impl Visitor<'_> for Seconds {
             type Value = DateTime;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a timestamp in epoch seconds")
@@ -217,11 +265,61 @@ impl WireValue for DateTime {
                 }
             }
         }
-        deserializer.deserialize_any(EpochSeconds)
+        deserializer.deserialize_any(Seconds)
     }
 }
 
-impl WireValue for Blob {
+/// Writes and reads a timestamp as text in `format`.
+fn write_text<S: Serializer>(
+    at: &DateTime,
+    format: Format,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let text = at
+        .fmt(format)
+        .map_err(|_| serde::ser::Error::custom("timestamp out of range"))?;
+    serializer.serialize_str(&text)
+}
+
+fn read_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    format: Format,
+) -> Result<DateTime, D::Error> {
+    struct Text(Format);
+    impl Visitor<'_> for Text {
+        type Value = DateTime;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a timestamp as text")
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<DateTime, E> {
+            // The parser's message may quote the input: say only what was wrong.
+            DateTime::from_str(value, self.0).map_err(|_| E::custom("invalid timestamp"))
+        }
+    }
+    deserializer.deserialize_str(Text(format))
+}
+
+impl TimeFormat for Iso8601 {
+    fn write<S: Serializer>(at: &DateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        write_text(at, Format::DateTime, serializer)
+    }
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        read_text(deserializer, Format::DateTime)
+    }
+}
+
+impl TimeFormat for HttpDate {
+    fn write<S: Serializer>(at: &DateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        write_text(at, Format::HttpDate, serializer)
+    }
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        read_text(deserializer, Format::HttpDate)
+    }
+}
+
+impl<F: TimeFormat> WireValue<F> for Blob {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&STANDARD.encode(self.as_ref()))
     }
@@ -245,63 +343,68 @@ impl WireValue for Blob {
 }
 
 /// Serializes a borrowed [`WireValue`] with plain serde.
-struct Ser<'a, T>(&'a T);
+struct Ser<'a, T, F>(&'a T, PhantomData<F>);
 
-impl<T: WireValue> Serialize for Ser<'_, T> {
+impl<T: WireValue<F>, F: TimeFormat> Serialize for Ser<'_, T, F> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_wire(serializer)
     }
 }
 
-/// Deserializes a [`WireValue`] with plain serde.
-struct De<T>(T);
+fn ser<T, F>(value: &T) -> Ser<'_, T, F> {
+    Ser(value, PhantomData)
+}
 
-impl<'de, T: WireValue> Deserialize<'de> for De<T> {
+/// Deserializes a [`WireValue`] with plain serde.
+struct De<T, F>(T, PhantomData<F>);
+
+impl<'de, T: WireValue<F>, F: TimeFormat> Deserialize<'de> for De<T, F> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize_wire(deserializer).map(De)
+        T::deserialize_wire(deserializer).map(|value| De(value, PhantomData))
     }
 }
 
-impl<T: WireValue> WireValue for Option<T> {
+impl<T: WireValue<F>, F: TimeFormat> WireValue<F> for Option<T> {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Some(value) => serializer.serialize_some(&Ser(value)),
+            Some(value) => serializer.serialize_some(&ser::<T, F>(value)),
             None => serializer.serialize_none(),
         }
     }
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Option::<De<T>>::deserialize(deserializer)?.map(|De(value)| value))
+        Ok(Option::<De<T, F>>::deserialize(deserializer)?.map(|De(value, _)| value))
     }
 }
 
-impl<T: WireValue> WireValue for Vec<T> {
+impl<T: WireValue<F>, F: TimeFormat> WireValue<F> for Vec<T> {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(Ser))
+        serializer.collect_seq(self.iter().map(ser::<T, F>))
     }
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<De<T>>::deserialize(deserializer)?
+        Ok(Vec::<De<T, F>>::deserialize(deserializer)?
             .into_iter()
-            .map(|De(value)| value)
+            .map(|De(value, _)| value)
             .collect())
     }
 }
 
-impl<K, V> WireValue for HashMap<K, V>
+impl<K, V, F> WireValue<F> for HashMap<K, V>
 where
     K: Serialize + for<'de> Deserialize<'de> + Eq + Hash,
-    V: WireValue,
+    V: WireValue<F>,
+    F: TimeFormat,
 {
     fn serialize_wire<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter().map(|(key, value)| (key, Ser(value))))
+        serializer.collect_map(self.iter().map(|(key, value)| (key, ser::<V, F>(value))))
     }
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = HashMap::<K, De<V>>::deserialize(deserializer)?;
+        let map = HashMap::<K, De<V, F>>::deserialize(deserializer)?;
         Ok(map
             .into_iter()
-            .map(|(key, De(value))| (key, value))
+            .map(|(key, De(value, _))| (key, value))
             .collect())
     }
 }
@@ -455,6 +558,30 @@ mod tests {
         assert_eq!(write(&data), r#""aGk=""#);
         let many: Vec<HashMap<String, DateTime>> = read(r#"[{"k":12}]"#).unwrap();
         assert_eq!(write(&many), r#"[{"k":12}]"#);
+    }
+
+    #[test]
+    fn timestamps_as_text_where_the_model_says() {
+        let text = r#"[{"k":"2023-11-14T22:13:20.5Z"}]"#;
+        let many: Vec<HashMap<String, DateTime>> =
+            serde_json::from_str::<Wire<_, Iso8601>>(text).unwrap().0;
+        assert_eq!(many[0]["k"], DateTime::from_secs_f64(1_700_000_000.5));
+        let written = serialize_iso8601(&many, serde_json::value::Serializer).unwrap();
+        assert_eq!(written.to_string(), text);
+
+        let http = r#""Tue, 14 Nov 2023 22:13:20 GMT""#;
+        let at = serde_json::from_str::<Wire<DateTime, HttpDate>>(http)
+            .unwrap()
+            .0;
+        assert_eq!(at, DateTime::from_secs(1_700_000_000));
+        let written = serialize_http_date(&Some(at), serde_json::value::Serializer).unwrap();
+        assert_eq!(written.to_string(), http);
+
+        // Epoch seconds where text is expected, and text that is no date, are refused without
+        // quoting what was sent.
+        assert!(serde_json::from_str::<Wire<DateTime, Iso8601>>("1700000000").is_err());
+        let bad = serde_json::from_str::<Wire<DateTime, Iso8601>>(r#""secret-ish""#).unwrap_err();
+        assert!(!bad.to_string().contains("secret-ish"), "{bad}");
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //!   `model/` from it, printing what changed.
 //! - `cargo xtask model diff OLD NEW [--json]`: what changed between two model folders (API
 //!   version folders holding `service-2.json`), breaking or not, as Markdown or JSON.
+//! - `cargo xtask corpus [--version X] [--history V,..|--no-history] [--only S,..] [--no-build]`:
+//!   every botocore service that speaks JSON, and cognito-idp as historical botocore releases
+//!   shipped it, generated, built, documented and doctested in `target/corpus/`; prints a table.
 //! - `cargo xtask test [ARGS]`: installs and starts the local Cognito server (moto), runs every
 //!   test of the workspace against it, stops it, and prints one line totalling the tests.
 
+mod corpus;
 mod moto;
 mod pull;
 
@@ -34,10 +38,12 @@ fn main() -> ExitCode {
         ["model", "pull", "--version", version] => pull::pull(&root(), SERVICE, Some(version)),
         ["model", "diff", old, new] => model_diff(old, new, false),
         ["model", "diff", old, new, "--json"] => model_diff(old, new, true),
+        ["corpus", rest @ ..] => corpus::corpus(&root(), rest),
         ["test", rest @ ..] => test(rest),
         _ => Err(
             "usage: cargo xtask codegen [--check] | cargo xtask model pull [--version X] | \
-                  cargo xtask model diff OLD NEW [--json] | cargo xtask test [ARGS]"
+                  cargo xtask model diff OLD NEW [--json] | cargo xtask corpus [--version X] \
+                  [--history V,..|--no-history] [--only S,..] [--no-build] | cargo xtask test [ARGS]"
                 .into(),
         ),
     };

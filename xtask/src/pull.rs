@@ -102,7 +102,7 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
 }
 
 /// One JSON file of the wheel, gunzipped when its name ends in `.gz`, pretty-printed.
-fn extract(
+pub(crate) fn extract(
     archive: &mut zip::ZipArchive<std::io::Cursor<&Vec<u8>>>,
     name: &str,
 ) -> Result<String, String> {
@@ -127,7 +127,7 @@ fn extract(
 }
 
 /// Runs `pip download` for botocore (the newest, or `version`) and returns the wheel's path.
-fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
+pub(crate) fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
     let requirement = match version {
         Some(v) => format!("botocore=={v}"),
         None => "botocore".to_owned(),
@@ -171,7 +171,7 @@ fn download(dir: &Path, version: Option<&str>) -> Result<PathBuf, String> {
 }
 
 /// `botocore-1.2.3-py3-none-any.whl` -> `1.2.3`.
-fn wheel_version(wheel: &Path) -> Result<String, String> {
+pub(crate) fn wheel_version(wheel: &Path) -> Result<String, String> {
     let name = wheel
         .file_name()
         .and_then(|n| n.to_str())

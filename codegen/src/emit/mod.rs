@@ -128,7 +128,7 @@ pub fn rust_type(service: &Service, ty: &Type, home: &Home, imports: &mut Import
             imports.runtime("Blob");
             quote!(Blob)
         }
-        Type::Timestamp => {
+        Type::Timestamp(_) => {
             imports.runtime("DateTime");
             quote!(DateTime)
         }

@@ -31,37 +31,35 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
     let input = &service.structures[op.input];
     let output = &service.structures[op.output];
 
-    let structures: TokenStream = [
-        (input, input_docs(service, op, input, crate_name)),
-        (output, output_docs(op, output)),
-    ]
-    .into_iter()
-    .map(|(s, doc_lines)| {
-        if s.home == home {
-            structure(service, s, doc_lines, &mut imports)
-        } else {
-            // Shared with other places: imported under its own name and aliased below.
+    let roles = [
+        ("Input", input, input_docs(service, op, input, crate_name)),
+        ("Output", output, output_docs(op, output)),
+    ];
+    let structures: TokenStream = roles
+        .iter()
+        .filter(|(_, s, _)| s.home == home)
+        .map(|(_, s, doc_lines)| structure(service, s, doc_lines.clone(), &mut imports))
+        .collect();
+    // Shared with other operations: imported under its own name and aliased here, the alias
+    // carrying the operation's docs.
+    let aliases: Vec<TokenStream> = roles
+        .iter()
+        .filter(|(_, s, _)| s.home != home)
+        .map(|(role, s, doc_lines)| {
             imports.local(&format!(
                 "crate::{}::{}",
                 super::module_path(&s.home),
                 s.name
             ));
-            TokenStream::new()
-        }
-    })
-    .collect();
-    let aliases = [("Input", input), ("Output", output)]
-        .into_iter()
-        .filter(|(_, s)| s.home != home)
-        .map(|(role, s)| {
             let alias = format_ident!("{}{role}", crate::names::pascal_case(&op.name));
             let name = ident(&s.name);
-            let doc = format!(" The {} of `{}`.", role.to_lowercase(), op.name);
+            let doc = docs(doc_lines);
             quote! {
-                #[doc = #doc]
+                #doc
                 pub type #alias = #name;
             }
-        });
+        })
+        .collect();
     let error = error_enum(service, op, &mut imports);
     let fluent = fluent_builder(service, op, &mut imports);
     let imports = imports.tokens();
@@ -162,6 +160,13 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
                     _ => return None,
                 })
             }
+
+            fn set_meta(&mut self, meta: ErrorMetadata) {
+                match self {
+                    #(Self::#variants(error) => error.set_meta(meta),)*
+                    Self::Unhandled(_) => {}
+                }
+            }
         }
     };
     let doc = format!(" An error of `{}`.", op.name);
@@ -226,18 +231,11 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
         }
 
         impl OperationError for #name {
-            #modelled
-
             fn unhandled(error: Unhandled) -> Self {
                 Self::Unhandled(error)
             }
 
-            fn set_meta(&mut self, meta: ErrorMetadata) {
-                match self {
-                    #(Self::#variants(error) => error.set_meta(meta),)*
-                    Self::Unhandled(_) => {}
-                }
-            }
+            #modelled
         }
     }
 }
@@ -255,6 +253,15 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     let output_alias = format_ident!("{pascal}Output");
     let error = format_ident!("{pascal}Error");
     let input_builder = format_ident!("{}Builder", input.name);
+    // The fluent builder lives in the operation's module; an input shared with other operations
+    // lives in `types`, its builder and members' types imported from there.
+    let home = Home::Operation(op.module.clone());
+    if input.home != home {
+        imports.local(&format!(
+            "crate::{}::{input_builder}",
+            super::module_path(&input.home)
+        ));
+    }
     let setters: Vec<TokenStream> = input
         .members
         .iter()
@@ -262,8 +269,8 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
             let field = ident(&m.field);
             let plain = m.field.trim_start_matches("r#");
             let set = format_ident!("set_{plain}");
-            let ty = super::rust_type(service, &m.ty, &input.home, imports);
-            let (params, args) = setter_params(service, input, m, imports);
+            let ty = super::rust_type(service, &m.ty, &home, imports);
+            let (params, args) = setter_params(service, &home, m, imports);
             let doc_attrs = docs(&member_docs(m));
             let set_doc = format!(" Sets or clears `{plain}`; see [`{plain}`](Self::{plain}).");
             quote! {
@@ -321,13 +328,8 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     };
     let send_body = match op.unsupported {
         Some(reason) => {
-            imports.runtime("error::ConstructionError");
             let message = format!("{op_name} is not supported: {reason}");
-            quote! {
-                Err(SdkError::Construction(ConstructionError::Request(
-                    #runtime::error::RequestError::unsupported(#message),
-                )))
-            }
+            quote!(self.handle.refuse(&OPERATION, #message))
         }
         None => quote! {
             #input_binding

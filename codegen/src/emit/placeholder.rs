@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::module_path;
-use crate::ir::{Operation, Service, Structure, Type};
+use crate::ir::{Operation, Service, Structure, TimeFormat, Type};
 
 /// How deep nested structures get all their members; below this only the required ones.
 const FULL_DEPTH: usize = 2;
@@ -97,7 +97,7 @@ impl<'a> Values<'a> {
                 };
                 format!("Blob::new({text:?})")
             }
-            Type::Timestamp => {
+            Type::Timestamp(_) => {
                 self.uses
                     .insert(format!("{}::primitives::DateTime", self.root));
                 "DateTime::from_secs(1_700_000_000)".into()
@@ -121,16 +121,25 @@ impl<'a> Values<'a> {
                 let s = &self.service.structures[*index];
                 self.structure(s, fill, depth)
             }
-            Type::List(item) => format!("vec![{}]", self.value(item, label, fill, depth + 1)),
+            Type::List(item) => format!("vec![{}]", self.owned(item, label, fill, depth + 1)),
             Type::Map(key, value) => {
                 self.uses.insert("std::collections::HashMap".into());
                 let key_label = format!("{label}Key");
-                let key = self.value(key, &key_label, fill, depth + 1);
+                let key = self.owned(key, &key_label, fill, depth + 1);
                 format!(
                     "HashMap::from([({key}, {})])",
-                    self.value(value, label, fill, depth + 1)
+                    self.owned(value, label, fill, depth + 1)
                 )
             }
+        }
+    }
+
+    /// A value inside a collection, where no setter's `impl Into<String>` turns a literal into
+    /// a `String`.
+    fn owned(&mut self, ty: &Type, label: &str, fill: Fill<'_>, depth: usize) -> String {
+        match ty {
+            Type::String => format!("{}.to_owned()", self.value(ty, label, fill, depth)),
+            _ => self.value(ty, label, fill, depth),
         }
     }
 
@@ -194,7 +203,9 @@ pub fn json(service: &Service, ty: &Type, depth: usize) -> String {
         Type::I32 | Type::I64 => "7".into(),
         Type::F32 | Type::F64 => "1.5".into(),
         Type::Blob => "\"aGk=\"".into(),
-        Type::Timestamp => "1700000000".into(),
+        Type::Timestamp(TimeFormat::EpochSeconds) => "1700000000".into(),
+        Type::Timestamp(TimeFormat::Iso8601) => "\"2023-11-14T22:13:20Z\"".into(),
+        Type::Timestamp(TimeFormat::HttpDate) => "\"Tue, 14 Nov 2023 22:13:20 GMT\"".into(),
         Type::Document => r#"{"any":["json",1]}"#.into(),
         Type::Enum(index) => {
             let value = service.enums[*index]

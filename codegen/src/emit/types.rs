@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Imports, docs, ident, rust_type};
-use crate::ir::{Enum, Home, Member, Service, Structure, Type};
+use crate::ir::{Enum, Home, Member, Service, Structure, TimeFormat, Type};
 
 /// `types.rs`: the structures and enums shared by operations.
 pub fn types_file(service: &Service) -> TokenStream {
@@ -277,7 +277,12 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
             let field = ident(&m.field);
             let read = if m.ty.needs_wire_helper() {
                 let ty = rust_type(service, &m.ty, &s.home, imports);
-                quote!(map.next_value::<Option<#runtime::wire::Wire<#ty>>>()?.map(|value| value.0))
+                let format = match m.ty.time_format() {
+                    TimeFormat::EpochSeconds => quote!(),
+                    TimeFormat::Iso8601 => quote!(, #runtime::wire::Iso8601),
+                    TimeFormat::HttpDate => quote!(, #runtime::wire::HttpDate),
+                };
+                quote!(map.next_value::<Option<#runtime::wire::Wire<#ty #format>>>()?.map(|value| value.0))
             } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
                 quote!(map.next_value::<Option<#runtime::wire::StringMap>>()?.map(|map| map.0))
             } else {
@@ -359,7 +364,12 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         serde.push(quote!(rename = #wire));
     }
     if m.ty.needs_wire_helper() {
-        let with = format!("{}::wire::serialize", super::RUNTIME);
+        let with = match m.ty.time_format() {
+            TimeFormat::EpochSeconds => "serialize",
+            TimeFormat::Iso8601 => "serialize_iso8601",
+            TimeFormat::HttpDate => "serialize_http_date",
+        };
+        let with = format!("{}::wire::{with}", super::RUNTIME);
         serde.push(quote!(serialize_with = #with));
     }
     if !m.required {
@@ -446,25 +456,25 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
 /// a value for a map, the value otherwise.
 pub fn setter_params(
     service: &Service,
-    s: &Structure,
+    home: &Home,
     m: &Member,
     imports: &mut Imports,
 ) -> (TokenStream, TokenStream) {
     match &m.ty {
         Type::List(item) => {
-            let item = rust_type(service, item, &s.home, imports);
+            let item = rust_type(service, item, home, imports);
             (quote!(item: impl Into<#item>), quote!(item))
         }
         Type::Map(key, value) => {
-            let key = rust_type(service, key, &s.home, imports);
-            let value = rust_type(service, value, &s.home, imports);
+            let key = rust_type(service, key, home, imports);
+            let value = rust_type(service, value, home, imports);
             (
                 quote!(key: impl Into<#key>, value: impl Into<#value>),
                 quote!(key, value),
             )
         }
         other => {
-            let ty = rust_type(service, other, &s.home, imports);
+            let ty = rust_type(service, other, home, imports);
             (quote!(value: impl Into<#ty>), quote!(value))
         }
     }
@@ -478,7 +488,7 @@ fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -
     let set = format_ident!("set_{}", plain);
     let ty = rust_type(service, &m.ty, &s.home, imports);
     let target = format!("[`{}::{}`]", s.name, plain);
-    let (params, _) = setter_params(service, s, m, imports);
+    let (params, _) = setter_params(service, &s.home, m, imports);
     let (doc, store) = match &m.ty {
         Type::List(_) => (
             format!(" Appends an item to {target}."),

@@ -349,6 +349,9 @@ impl std::error::Error for AddCustomAttributesError {
     }
 }
 impl OperationError for AddCustomAttributesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -383,9 +386,6 @@ impl OperationError for AddCustomAttributesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -359,6 +359,9 @@ impl std::error::Error for AddUserPoolClientSecretError {
     }
 }
 impl OperationError for AddUserPoolClientSecretError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -389,9 +392,6 @@ impl OperationError for AddUserPoolClientSecretError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -351,6 +351,9 @@ impl std::error::Error for AdminAddUserToGroupError {
     }
 }
 impl OperationError for AdminAddUserToGroupError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -385,9 +388,6 @@ impl OperationError for AdminAddUserToGroupError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

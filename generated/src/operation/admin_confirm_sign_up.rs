@@ -444,6 +444,9 @@ impl std::error::Error for AdminConfirmSignUpError {
     }
 }
 impl OperationError for AdminConfirmSignUpError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -498,9 +501,6 @@ impl OperationError for AdminConfirmSignUpError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

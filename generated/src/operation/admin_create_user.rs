@@ -747,6 +747,9 @@ impl std::error::Error for AdminCreateUserError {
     }
 }
 impl OperationError for AdminCreateUserError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -821,9 +824,6 @@ impl OperationError for AdminCreateUserError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

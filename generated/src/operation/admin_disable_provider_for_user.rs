@@ -347,6 +347,9 @@ impl std::error::Error for AdminDisableProviderForUserError {
     }
 }
 impl OperationError for AdminDisableProviderForUserError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -384,9 +387,6 @@ impl OperationError for AdminDisableProviderForUserError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -322,6 +322,9 @@ impl std::error::Error for AdminDisableUserError {
     }
 }
 impl OperationError for AdminDisableUserError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -356,9 +359,6 @@ impl OperationError for AdminDisableUserError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

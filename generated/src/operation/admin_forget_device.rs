@@ -365,6 +365,9 @@ impl std::error::Error for AdminForgetDeviceError {
     }
 }
 impl OperationError for AdminForgetDeviceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -403,9 +406,6 @@ impl OperationError for AdminForgetDeviceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

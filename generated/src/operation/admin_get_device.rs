@@ -386,6 +386,9 @@ impl std::error::Error for AdminGetDeviceError {
     }
 }
 impl OperationError for AdminGetDeviceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -420,9 +423,6 @@ impl OperationError for AdminGetDeviceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -455,6 +455,9 @@ impl std::error::Error for AdminGetUserAuthFactorsError {
     }
 }
 impl OperationError for AdminGetUserAuthFactorsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -489,9 +492,6 @@ impl OperationError for AdminGetUserAuthFactorsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

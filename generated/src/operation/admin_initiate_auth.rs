@@ -1013,6 +1013,9 @@ impl std::error::Error for AdminInitiateAuthError {
     }
 }
 impl OperationError for AdminInitiateAuthError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1095,9 +1098,6 @@ impl OperationError for AdminInitiateAuthError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

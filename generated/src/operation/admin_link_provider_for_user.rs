@@ -417,6 +417,9 @@ impl std::error::Error for AdminLinkProviderForUserError {
     }
 }
 impl OperationError for AdminLinkProviderForUserError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -458,9 +461,6 @@ impl OperationError for AdminLinkProviderForUserError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -416,6 +416,9 @@ impl std::error::Error for AdminListDevicesError {
     }
 }
 impl OperationError for AdminListDevicesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -450,9 +453,6 @@ impl OperationError for AdminListDevicesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -413,6 +413,9 @@ impl std::error::Error for AdminListGroupsForUserError {
     }
 }
 impl OperationError for AdminListGroupsForUserError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -447,9 +450,6 @@ impl OperationError for AdminListGroupsForUserError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

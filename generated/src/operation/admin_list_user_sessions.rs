@@ -376,6 +376,9 @@ impl std::error::Error for AdminListUserSessionsError {
     }
 }
 impl OperationError for AdminListUserSessionsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -410,9 +413,6 @@ impl OperationError for AdminListUserSessionsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -354,6 +354,9 @@ impl std::error::Error for AdminRemoveUserFromGroupError {
     }
 }
 impl OperationError for AdminRemoveUserFromGroupError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -388,9 +391,6 @@ impl OperationError for AdminRemoveUserFromGroupError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

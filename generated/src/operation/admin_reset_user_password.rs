@@ -485,6 +485,9 @@ impl std::error::Error for AdminResetUserPasswordError {
     }
 }
 impl OperationError for AdminResetUserPasswordError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -547,9 +550,6 @@ impl OperationError for AdminResetUserPasswordError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

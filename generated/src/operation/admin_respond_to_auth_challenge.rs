@@ -1092,6 +1092,9 @@ impl std::error::Error for AdminRespondToAuthChallengeError {
     }
 }
 impl OperationError for AdminRespondToAuthChallengeError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1188,9 +1191,6 @@ impl OperationError for AdminRespondToAuthChallengeError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

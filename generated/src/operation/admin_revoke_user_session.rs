@@ -378,6 +378,9 @@ impl std::error::Error for AdminRevokeUserSessionError {
     }
 }
 impl OperationError for AdminRevokeUserSessionError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -412,9 +415,6 @@ impl OperationError for AdminRevokeUserSessionError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

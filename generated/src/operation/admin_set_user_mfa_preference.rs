@@ -466,6 +466,9 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -504,9 +507,6 @@ impl OperationError for AdminSetUserMfaPreferenceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -420,6 +420,9 @@ impl std::error::Error for AdminSetUserPasswordError {
     }
 }
 impl OperationError for AdminSetUserPasswordError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -462,9 +465,6 @@ impl OperationError for AdminSetUserPasswordError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

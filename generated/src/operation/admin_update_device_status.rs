@@ -400,6 +400,9 @@ impl std::error::Error for AdminUpdateDeviceStatusError {
     }
 }
 impl OperationError for AdminUpdateDeviceStatusError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -438,9 +441,6 @@ impl OperationError for AdminUpdateDeviceStatusError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

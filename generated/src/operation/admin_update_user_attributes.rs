@@ -530,6 +530,9 @@ impl std::error::Error for AdminUpdateUserAttributesError {
     }
 }
 impl OperationError for AdminUpdateUserAttributesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -591,9 +594,6 @@ impl OperationError for AdminUpdateUserAttributesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

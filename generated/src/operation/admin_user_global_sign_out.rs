@@ -348,6 +348,9 @@ impl std::error::Error for AdminUserGlobalSignOutError {
     }
 }
 impl OperationError for AdminUserGlobalSignOutError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -382,9 +385,6 @@ impl OperationError for AdminUserGlobalSignOutError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -396,6 +396,9 @@ impl std::error::Error for AssociateSoftwareTokenError {
     }
 }
 impl OperationError for AssociateSoftwareTokenError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -433,9 +436,6 @@ impl OperationError for AssociateSoftwareTokenError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

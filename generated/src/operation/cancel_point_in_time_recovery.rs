@@ -350,6 +350,9 @@ impl std::error::Error for CancelPointInTimeRecoveryError {
     }
 }
 impl OperationError for CancelPointInTimeRecoveryError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -388,9 +391,6 @@ impl OperationError for CancelPointInTimeRecoveryError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -403,6 +403,9 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
     }
 }
 impl OperationError for CompleteWebAuthnRegistrationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -464,9 +467,6 @@ impl OperationError for CompleteWebAuthnRegistrationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

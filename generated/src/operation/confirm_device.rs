@@ -495,6 +495,9 @@ impl std::error::Error for ConfirmDeviceError {
     }
 }
 impl OperationError for ConfirmDeviceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -560,9 +563,6 @@ impl OperationError for ConfirmDeviceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -649,6 +649,9 @@ impl std::error::Error for ConfirmForgotPasswordError {
     }
 }
 impl OperationError for ConfirmForgotPasswordError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -725,9 +728,6 @@ impl OperationError for ConfirmForgotPasswordError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

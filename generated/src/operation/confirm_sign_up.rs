@@ -695,6 +695,9 @@ impl std::error::Error for ConfirmSignUpError {
     }
 }
 impl OperationError for ConfirmSignUpError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -762,9 +765,6 @@ impl OperationError for ConfirmSignUpError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

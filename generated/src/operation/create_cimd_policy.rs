@@ -462,6 +462,9 @@ impl std::error::Error for CreateCimdPolicyError {
     }
 }
 impl OperationError for CreateCimdPolicyError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -504,9 +507,6 @@ impl OperationError for CreateCimdPolicyError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

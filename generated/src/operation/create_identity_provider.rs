@@ -583,6 +583,9 @@ impl std::error::Error for CreateIdentityProviderError {
     }
 }
 impl OperationError for CreateIdentityProviderError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -617,9 +620,6 @@ impl OperationError for CreateIdentityProviderError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

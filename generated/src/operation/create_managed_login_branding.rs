@@ -481,6 +481,9 @@ impl std::error::Error for CreateManagedLoginBrandingError {
     }
 }
 impl OperationError for CreateManagedLoginBrandingError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -523,9 +526,6 @@ impl OperationError for CreateManagedLoginBrandingError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -399,6 +399,9 @@ impl std::error::Error for CreateUserImportJobError {
     }
 }
 impl OperationError for CreateUserImportJobError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -437,9 +440,6 @@ impl OperationError for CreateUserImportJobError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

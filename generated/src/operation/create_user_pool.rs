@@ -1282,6 +1282,9 @@ impl std::error::Error for CreateUserPoolError {
     }
 }
 impl OperationError for CreateUserPoolError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1332,9 +1335,6 @@ impl OperationError for CreateUserPoolError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -1175,6 +1175,9 @@ impl std::error::Error for CreateUserPoolClientError {
     }
 }
 impl OperationError for CreateUserPoolClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1221,9 +1224,6 @@ impl OperationError for CreateUserPoolClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

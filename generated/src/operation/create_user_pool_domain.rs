@@ -499,6 +499,9 @@ impl std::error::Error for CreateUserPoolDomainError {
     }
 }
 impl OperationError for CreateUserPoolDomainError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -537,9 +540,6 @@ impl OperationError for CreateUserPoolDomainError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -383,6 +383,9 @@ impl std::error::Error for CreateUserPoolReplicaError {
     }
 }
 impl OperationError for CreateUserPoolReplicaError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -425,9 +428,6 @@ impl OperationError for CreateUserPoolReplicaError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -308,6 +308,9 @@ impl std::error::Error for DeleteCimdPolicyError {
     }
 }
 impl OperationError for DeleteCimdPolicyError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -342,9 +345,6 @@ impl OperationError for DeleteCimdPolicyError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

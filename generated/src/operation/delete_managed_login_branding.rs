@@ -314,6 +314,9 @@ impl std::error::Error for DeleteManagedLoginBrandingError {
     }
 }
 impl OperationError for DeleteManagedLoginBrandingError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -348,9 +351,6 @@ impl OperationError for DeleteManagedLoginBrandingError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -300,6 +300,9 @@ impl std::error::Error for DeleteResourceServerError {
     }
 }
 impl OperationError for DeleteResourceServerError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -330,9 +333,6 @@ impl OperationError for DeleteResourceServerError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -357,6 +357,9 @@ impl std::error::Error for DeleteUserAttributesError {
     }
 }
 impl OperationError for DeleteUserAttributesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -402,9 +405,6 @@ impl OperationError for DeleteUserAttributesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

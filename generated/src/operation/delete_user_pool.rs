@@ -280,6 +280,9 @@ impl std::error::Error for DeleteUserPoolError {
     }
 }
 impl OperationError for DeleteUserPoolError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -314,9 +317,6 @@ impl OperationError for DeleteUserPoolError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -313,6 +313,9 @@ impl std::error::Error for DeleteUserPoolClientError {
     }
 }
 impl OperationError for DeleteUserPoolClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -347,9 +350,6 @@ impl OperationError for DeleteUserPoolClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

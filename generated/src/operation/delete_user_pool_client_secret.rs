@@ -319,6 +319,9 @@ impl std::error::Error for DeleteUserPoolClientSecretError {
     }
 }
 impl OperationError for DeleteUserPoolClientSecretError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -345,9 +348,6 @@ impl OperationError for DeleteUserPoolClientSecretError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -289,6 +289,9 @@ impl std::error::Error for DeleteUserPoolDomainError {
     }
 }
 impl OperationError for DeleteUserPoolDomainError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -319,9 +322,6 @@ impl OperationError for DeleteUserPoolDomainError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

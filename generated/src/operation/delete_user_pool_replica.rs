@@ -320,6 +320,9 @@ impl std::error::Error for DeleteUserPoolReplicaError {
     }
 }
 impl OperationError for DeleteUserPoolReplicaError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -350,9 +353,6 @@ impl OperationError for DeleteUserPoolReplicaError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -324,6 +324,9 @@ impl std::error::Error for DescribeCimdPolicyError {
     }
 }
 impl OperationError for DescribeCimdPolicyError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -350,9 +353,6 @@ impl OperationError for DescribeCimdPolicyError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -311,6 +311,9 @@ impl std::error::Error for DescribeIdentityProviderError {
     }
 }
 impl OperationError for DescribeIdentityProviderError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -337,9 +340,6 @@ impl OperationError for DescribeIdentityProviderError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

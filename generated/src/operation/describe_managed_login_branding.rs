@@ -339,6 +339,9 @@ impl std::error::Error for DescribeManagedLoginBrandingError {
     }
 }
 impl OperationError for DescribeManagedLoginBrandingError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -369,9 +372,6 @@ impl OperationError for DescribeManagedLoginBrandingError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -357,6 +357,9 @@ impl std::error::Error for DescribeManagedLoginBrandingByClientError {
     }
 }
 impl OperationError for DescribeManagedLoginBrandingByClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -387,9 +390,6 @@ impl OperationError for DescribeManagedLoginBrandingByClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -338,6 +338,9 @@ impl std::error::Error for DescribePointInTimeRecoveryError {
     }
 }
 impl OperationError for DescribePointInTimeRecoveryError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -372,9 +375,6 @@ impl OperationError for DescribePointInTimeRecoveryError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

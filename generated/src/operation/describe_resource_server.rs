@@ -329,6 +329,9 @@ impl std::error::Error for DescribeResourceServerError {
     }
 }
 impl OperationError for DescribeResourceServerError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -359,9 +362,6 @@ impl OperationError for DescribeResourceServerError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -361,6 +361,9 @@ impl std::error::Error for DescribeRiskConfigurationError {
     }
 }
 impl OperationError for DescribeRiskConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -395,9 +398,6 @@ impl OperationError for DescribeRiskConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

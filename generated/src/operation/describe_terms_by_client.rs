@@ -368,6 +368,9 @@ impl std::error::Error for DescribeTermsByClientError {
     }
 }
 impl OperationError for DescribeTermsByClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -398,9 +401,6 @@ impl OperationError for DescribeTermsByClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

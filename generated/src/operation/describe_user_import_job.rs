@@ -311,6 +311,9 @@ impl std::error::Error for DescribeUserImportJobError {
     }
 }
 impl OperationError for DescribeUserImportJobError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -341,9 +344,6 @@ impl OperationError for DescribeUserImportJobError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

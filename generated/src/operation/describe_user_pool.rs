@@ -303,6 +303,9 @@ impl std::error::Error for DescribeUserPoolError {
     }
 }
 impl OperationError for DescribeUserPoolError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -337,9 +340,6 @@ impl OperationError for DescribeUserPoolError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -338,6 +338,9 @@ impl std::error::Error for DescribeUserPoolClientError {
     }
 }
 impl OperationError for DescribeUserPoolClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -368,9 +371,6 @@ impl OperationError for DescribeUserPoolClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -295,6 +295,9 @@ impl std::error::Error for DescribeUserPoolDomainError {
     }
 }
 impl OperationError for DescribeUserPoolDomainError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -321,9 +324,6 @@ impl OperationError for DescribeUserPoolDomainError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

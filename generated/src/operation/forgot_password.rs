@@ -626,6 +626,9 @@ impl std::error::Error for ForgotPasswordError {
     }
 }
 impl OperationError for ForgotPasswordError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -695,9 +698,6 @@ impl OperationError for ForgotPasswordError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

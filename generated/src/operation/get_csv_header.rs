@@ -313,6 +313,9 @@ impl std::error::Error for GetCsvHeaderError {
     }
 }
 impl OperationError for GetCsvHeaderError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -343,9 +346,6 @@ impl OperationError for GetCsvHeaderError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -799,6 +799,9 @@ impl std::error::Error for GetDerivedTokenError {
     }
 }
 impl OperationError for GetDerivedTokenError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -848,9 +851,6 @@ impl OperationError for GetDerivedTokenError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

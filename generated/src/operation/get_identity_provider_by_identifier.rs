@@ -317,6 +317,9 @@ impl std::error::Error for GetIdentityProviderByIdentifierError {
     }
 }
 impl OperationError for GetIdentityProviderByIdentifierError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -343,9 +346,6 @@ impl OperationError for GetIdentityProviderByIdentifierError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -297,6 +297,9 @@ impl std::error::Error for GetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for GetLogDeliveryConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -323,9 +326,6 @@ impl OperationError for GetLogDeliveryConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -306,6 +306,9 @@ impl std::error::Error for GetProvisionedLimitError {
     }
 }
 impl OperationError for GetProvisionedLimitError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -332,9 +335,6 @@ impl OperationError for GetProvisionedLimitError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -283,6 +283,9 @@ impl std::error::Error for GetSigningCertificateError {
     }
 }
 impl OperationError for GetSigningCertificateError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -305,9 +308,6 @@ impl OperationError for GetSigningCertificateError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

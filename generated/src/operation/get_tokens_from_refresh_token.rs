@@ -505,6 +505,9 @@ impl std::error::Error for GetTokensFromRefreshTokenError {
     }
 }
 impl OperationError for GetTokensFromRefreshTokenError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -558,9 +561,6 @@ impl OperationError for GetTokensFromRefreshTokenError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

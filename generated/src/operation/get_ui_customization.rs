@@ -340,6 +340,9 @@ impl std::error::Error for GetUiCustomizationError {
     }
 }
 impl OperationError for GetUiCustomizationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -370,9 +373,6 @@ impl OperationError for GetUiCustomizationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

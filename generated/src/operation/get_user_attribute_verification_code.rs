@@ -547,6 +547,9 @@ impl std::error::Error for GetUserAttributeVerificationCodeError {
     }
 }
 impl OperationError for GetUserAttributeVerificationCodeError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -624,9 +627,6 @@ impl OperationError for GetUserAttributeVerificationCodeError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

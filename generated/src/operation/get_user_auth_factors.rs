@@ -456,6 +456,9 @@ impl std::error::Error for GetUserAuthFactorsError {
     }
 }
 impl OperationError for GetUserAuthFactorsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -501,9 +504,6 @@ impl OperationError for GetUserAuthFactorsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

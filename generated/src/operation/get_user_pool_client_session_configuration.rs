@@ -385,6 +385,9 @@ impl std::error::Error for GetUserPoolClientSessionConfigurationError {
     }
 }
 impl OperationError for GetUserPoolClientSessionConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -415,9 +418,6 @@ impl OperationError for GetUserPoolClientSessionConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

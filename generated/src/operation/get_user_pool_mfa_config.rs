@@ -397,6 +397,9 @@ impl std::error::Error for GetUserPoolMfaConfigError {
     }
 }
 impl OperationError for GetUserPoolMfaConfigError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -423,9 +426,6 @@ impl OperationError for GetUserPoolMfaConfigError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -332,6 +332,9 @@ impl std::error::Error for GetUserPoolSessionConfigurationError {
     }
 }
 impl OperationError for GetUserPoolSessionConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -362,9 +365,6 @@ impl OperationError for GetUserPoolSessionConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

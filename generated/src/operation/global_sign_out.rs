@@ -334,6 +334,9 @@ impl std::error::Error for GlobalSignOutError {
     }
 }
 impl OperationError for GlobalSignOutError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -375,9 +378,6 @@ impl OperationError for GlobalSignOutError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

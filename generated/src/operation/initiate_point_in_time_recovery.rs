@@ -432,6 +432,9 @@ impl std::error::Error for InitiatePointInTimeRecoveryError {
     }
 }
 impl OperationError for InitiatePointInTimeRecoveryError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -474,9 +477,6 @@ impl OperationError for InitiatePointInTimeRecoveryError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -390,6 +390,9 @@ impl std::error::Error for ListClientMetadataUrlsError {
     }
 }
 impl OperationError for ListClientMetadataUrlsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -416,9 +419,6 @@ impl OperationError for ListClientMetadataUrlsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

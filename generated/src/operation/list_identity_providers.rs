@@ -360,6 +360,9 @@ impl std::error::Error for ListIdentityProvidersError {
     }
 }
 impl OperationError for ListIdentityProvidersError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -386,9 +389,6 @@ impl OperationError for ListIdentityProvidersError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

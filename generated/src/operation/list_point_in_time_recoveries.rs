@@ -372,6 +372,9 @@ impl std::error::Error for ListPointInTimeRecoveriesError {
     }
 }
 impl OperationError for ListPointInTimeRecoveriesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -406,9 +409,6 @@ impl OperationError for ListPointInTimeRecoveriesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -369,6 +369,9 @@ impl std::error::Error for ListUserPoolClientSecretsError {
     }
 }
 impl OperationError for ListUserPoolClientSecretsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -395,9 +398,6 @@ impl OperationError for ListUserPoolClientSecretsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -391,6 +391,9 @@ impl std::error::Error for ListUserPoolClientsError {
     }
 }
 impl OperationError for ListUserPoolClientsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -421,9 +424,6 @@ impl OperationError for ListUserPoolClientsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -335,6 +335,9 @@ impl std::error::Error for ListUserPoolReplicasError {
     }
 }
 impl OperationError for ListUserPoolReplicasError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -365,9 +368,6 @@ impl OperationError for ListUserPoolReplicasError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -316,6 +316,9 @@ impl std::error::Error for ListUserPoolsError {
     }
 }
 impl OperationError for ListUserPoolsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -338,9 +341,6 @@ impl OperationError for ListUserPoolsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -382,6 +382,9 @@ impl std::error::Error for ListUsersInGroupError {
     }
 }
 impl OperationError for ListUsersInGroupError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -412,9 +415,6 @@ impl OperationError for ListUsersInGroupError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

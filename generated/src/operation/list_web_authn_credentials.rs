@@ -414,6 +414,9 @@ impl std::error::Error for ListWebAuthnCredentialsError {
     }
 }
 impl OperationError for ListWebAuthnCredentialsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -451,9 +454,6 @@ impl OperationError for ListWebAuthnCredentialsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

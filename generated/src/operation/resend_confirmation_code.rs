@@ -628,6 +628,9 @@ impl std::error::Error for ResendConfirmationCodeError {
     }
 }
 impl OperationError for ResendConfirmationCodeError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -697,9 +700,6 @@ impl OperationError for ResendConfirmationCodeError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -1078,6 +1078,9 @@ impl std::error::Error for RespondToAuthChallengeError {
     }
 }
 impl OperationError for RespondToAuthChallengeError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1177,9 +1180,6 @@ impl OperationError for RespondToAuthChallengeError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

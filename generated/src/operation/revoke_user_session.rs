@@ -384,6 +384,9 @@ impl std::error::Error for RevokeUserSessionError {
     }
 }
 impl OperationError for RevokeUserSessionError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -429,9 +432,6 @@ impl OperationError for RevokeUserSessionError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -341,6 +341,9 @@ impl std::error::Error for SetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for SetLogDeliveryConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -371,9 +374,6 @@ impl OperationError for SetLogDeliveryConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

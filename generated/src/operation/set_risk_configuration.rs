@@ -541,6 +541,9 @@ impl std::error::Error for SetRiskConfigurationError {
     }
 }
 impl OperationError for SetRiskConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -583,9 +586,6 @@ impl OperationError for SetRiskConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -403,6 +403,9 @@ impl std::error::Error for SetUiCustomizationError {
     }
 }
 impl OperationError for SetUiCustomizationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -433,9 +436,6 @@ impl OperationError for SetUiCustomizationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

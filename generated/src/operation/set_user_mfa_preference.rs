@@ -452,6 +452,9 @@ impl std::error::Error for SetUserMfaPreferenceError {
     }
 }
 impl OperationError for SetUserMfaPreferenceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -493,9 +496,6 @@ impl OperationError for SetUserMfaPreferenceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

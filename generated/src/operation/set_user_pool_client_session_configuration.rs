@@ -443,6 +443,9 @@ impl std::error::Error for SetUserPoolClientSessionConfigurationError {
     }
 }
 impl OperationError for SetUserPoolClientSessionConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -481,9 +484,6 @@ impl OperationError for SetUserPoolClientSessionConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

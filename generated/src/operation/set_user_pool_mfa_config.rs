@@ -615,6 +615,9 @@ impl std::error::Error for SetUserPoolMfaConfigError {
     }
 }
 impl OperationError for SetUserPoolMfaConfigError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -661,9 +664,6 @@ impl OperationError for SetUserPoolMfaConfigError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

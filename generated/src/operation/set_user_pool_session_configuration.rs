@@ -425,6 +425,9 @@ impl std::error::Error for SetUserPoolSessionConfigurationError {
     }
 }
 impl OperationError for SetUserPoolSessionConfigurationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -463,9 +466,6 @@ impl OperationError for SetUserPoolSessionConfigurationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -353,6 +353,9 @@ impl std::error::Error for SetUserSettingsError {
     }
 }
 impl OperationError for SetUserSettingsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -394,9 +397,6 @@ impl OperationError for SetUserSettingsError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -354,6 +354,9 @@ impl std::error::Error for StartPointInTimeRecoveryError {
     }
 }
 impl OperationError for StartPointInTimeRecoveryError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -392,9 +395,6 @@ impl OperationError for StartPointInTimeRecoveryError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -319,6 +319,9 @@ impl std::error::Error for StartUserImportJobError {
     }
 }
 impl OperationError for StartUserImportJobError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -353,9 +356,6 @@ impl OperationError for StartUserImportJobError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

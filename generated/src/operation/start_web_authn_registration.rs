@@ -365,6 +365,9 @@ impl std::error::Error for StartWebAuthnRegistrationError {
     }
 }
 impl OperationError for StartWebAuthnRegistrationError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -410,9 +413,6 @@ impl OperationError for StartWebAuthnRegistrationError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -319,6 +319,9 @@ impl std::error::Error for StopUserImportJobError {
     }
 }
 impl OperationError for StopUserImportJobError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -353,9 +356,6 @@ impl OperationError for StopUserImportJobError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

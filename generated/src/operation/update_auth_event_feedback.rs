@@ -429,6 +429,9 @@ impl std::error::Error for UpdateAuthEventFeedbackError {
     }
 }
 impl OperationError for UpdateAuthEventFeedbackError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -467,9 +470,6 @@ impl OperationError for UpdateAuthEventFeedbackError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -480,6 +480,9 @@ impl std::error::Error for UpdateCimdPolicyError {
     }
 }
 impl OperationError for UpdateCimdPolicyError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -522,9 +525,6 @@ impl OperationError for UpdateCimdPolicyError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -377,6 +377,9 @@ impl std::error::Error for UpdateClientMetadataUrlStateError {
     }
 }
 impl OperationError for UpdateClientMetadataUrlStateError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -415,9 +418,6 @@ impl OperationError for UpdateClientMetadataUrlStateError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -403,6 +403,9 @@ impl std::error::Error for UpdateDeviceStatusError {
     }
 }
 impl OperationError for UpdateDeviceStatusError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -452,9 +455,6 @@ impl OperationError for UpdateDeviceStatusError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -551,6 +551,9 @@ impl std::error::Error for UpdateIdentityProviderError {
     }
 }
 impl OperationError for UpdateIdentityProviderError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -585,9 +588,6 @@ impl OperationError for UpdateIdentityProviderError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

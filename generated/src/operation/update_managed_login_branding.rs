@@ -423,6 +423,9 @@ impl std::error::Error for UpdateManagedLoginBrandingError {
     }
 }
 impl OperationError for UpdateManagedLoginBrandingError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -457,9 +460,6 @@ impl OperationError for UpdateManagedLoginBrandingError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

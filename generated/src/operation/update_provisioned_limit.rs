@@ -345,6 +345,9 @@ impl std::error::Error for UpdateProvisionedLimitError {
     }
 }
 impl OperationError for UpdateProvisionedLimitError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -375,9 +378,6 @@ impl OperationError for UpdateProvisionedLimitError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -586,6 +586,9 @@ impl std::error::Error for UpdateUserAttributesError {
     }
 }
 impl OperationError for UpdateUserAttributesError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -669,9 +672,6 @@ impl OperationError for UpdateUserAttributesError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

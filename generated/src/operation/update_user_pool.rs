@@ -1179,6 +1179,9 @@ impl std::error::Error for UpdateUserPoolError {
     }
 }
 impl OperationError for UpdateUserPoolError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1241,9 +1244,6 @@ impl OperationError for UpdateUserPoolError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

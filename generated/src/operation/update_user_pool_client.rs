@@ -1155,6 +1155,9 @@ impl std::error::Error for UpdateUserPoolClientError {
     }
 }
 impl OperationError for UpdateUserPoolClientError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1201,9 +1204,6 @@ impl OperationError for UpdateUserPoolClientError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

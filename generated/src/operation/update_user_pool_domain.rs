@@ -495,6 +495,9 @@ impl std::error::Error for UpdateUserPoolDomainError {
     }
 }
 impl OperationError for UpdateUserPoolDomainError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -533,9 +536,6 @@ impl OperationError for UpdateUserPoolDomainError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -347,6 +347,9 @@ impl std::error::Error for UpdateUserPoolReplicaError {
     }
 }
 impl OperationError for UpdateUserPoolReplicaError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -377,9 +380,6 @@ impl OperationError for UpdateUserPoolReplicaError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -497,6 +497,9 @@ impl std::error::Error for VerifySoftwareTokenError {
     }
 }
 impl OperationError for VerifySoftwareTokenError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -558,9 +561,6 @@ impl OperationError for VerifySoftwareTokenError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -421,6 +421,9 @@ impl std::error::Error for VerifyUserAttributeError {
     }
 }
 impl OperationError for VerifyUserAttributeError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -480,9 +483,6 @@ impl OperationError for VerifyUserAttributeError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

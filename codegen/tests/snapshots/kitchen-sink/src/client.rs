@@ -21,7 +21,7 @@ static SERVICE: Service = Service {
 /// Cheap to clone, and `Send + Sync`: clones share the configuration and the connection pool.
 ///
 /// ```no_run
-/// use sink::{Client, Config};
+/// use kitchen_sink::{Client, Config};
 ///
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::new(Config::builder().region("eu-west-1").build());

@@ -23,11 +23,11 @@ use crate::types::{ContextType, KindType, TreeNode};
 /// # Example
 ///
 /// ```no_run
-/// use sink::types::ContextType;
-/// use sink::types::KindType;
-/// use sink::types::TreeNode;
+/// use kitchen_sink::types::ContextType;
+/// use kitchen_sink::types::KindType;
+/// use kitchen_sink::types::TreeNode;
 ///
-/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn example(client: kitchen_sink::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .admin_set_user_mfa_preference()
 ///     .username("Username")
@@ -568,6 +568,9 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -580,9 +583,6 @@ impl OperationError for AdminSetUserMfaPreferenceError {
                 _ => return None,
             },
         )
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
     }
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {

@@ -22,7 +22,7 @@ use serde::Serialize;
 /// # Example
 ///
 /// ```no_run
-/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn example(client: kitchen_sink::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client.get_csv_header().user_pool_id("UserPoolId").send().await?;
 /// # let _ = output;
 /// # Ok(())
@@ -196,19 +196,14 @@ impl std::error::Error for GetCsvHeaderError {
     }
 }
 impl OperationError for GetCsvHeaderError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
     ) -> Option<Result<Self, DecodeError>> {
         None
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::Unhandled(_) => {}
-        }
     }
 }
 const OPERATION: Operation = Operation {

@@ -17,7 +17,7 @@ use crate::types::TreeNode;
 /// # Example
 ///
 /// ```no_run
-/// # async fn example(client: sink::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn example(client: kitchen_sink::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let output = client
 ///     .list_things()
 ///     .next_token("NextToken")
@@ -266,19 +266,14 @@ impl std::error::Error for ListThingsError {
     }
 }
 impl OperationError for ListThingsError {
+    fn unhandled(error: Unhandled) -> Self {
+        Self::Unhandled(error)
+    }
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
     ) -> Option<Result<Self, DecodeError>> {
         None
-    }
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::Unhandled(_) => {}
-        }
     }
 }
 const OPERATION: Operation = Operation {
