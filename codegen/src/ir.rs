@@ -211,6 +211,29 @@ pub struct Operation {
     /// Why this client cannot carry the operation (an event stream, a host prefix): it is
     /// generated, but `send` refuses with this reason instead of misbehaving.
     pub unsupported: Option<&'static str>,
+    /// Endpoint rule parameters this operation sets (its `staticContextParams`, and input
+    /// members marked `contextParam`), resolved per call.
+    pub endpoint_params: Vec<EndpointParam>,
+}
+
+/// One endpoint rule parameter an operation sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointParam {
+    /// The rule set's parameter name.
+    pub name: String,
+    pub value: ParamValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamValue {
+    Bool(bool),
+    Str(String),
+    /// The value of an input member (a string or a boolean), by field name.
+    Member {
+        field: String,
+        ty: Type,
+        required: bool,
+    },
 }
 
 /// Token-based pagination of an operation, as fields of its input and output.

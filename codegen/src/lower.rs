@@ -534,6 +534,22 @@ fn operation(
             "**Not supported by this client:** {reason}; `send` refuses it."
         ));
     }
+    let endpoint_params = endpoint_params(model, name, op, &structures[input])?;
+    if !op.operation_context_params.is_empty() {
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        let names: Vec<&str> = op
+            .operation_context_params
+            .keys()
+            .map(String::as_str)
+            .collect();
+        docs.push(format!(
+            "Endpoint parameters the model computes from the input by expression ({}) are not \
+             passed: the endpoint is chosen without them.",
+            names.join(", ")
+        ));
+    }
     Ok(ir::Operation {
         name: name.to_owned(),
         module,
@@ -545,7 +561,67 @@ fn operation(
         deprecated: op.deprecated,
         paginator,
         unsupported,
+        endpoint_params,
     })
+}
+
+/// The endpoint rule parameters an operation sets: its static ones, then its input members
+/// marked `contextParam` (strings and booleans, as rule parameters are).
+fn endpoint_params(
+    model: &ServiceModel,
+    name: &str,
+    op: &model::Operation,
+    input: &Structure,
+) -> Result<Vec<ir::EndpointParam>, Error> {
+    let mut params = Vec::new();
+    for (param, fixed) in &op.static_context_params {
+        let value = match &fixed.value {
+            serde_json::Value::Bool(b) => ir::ParamValue::Bool(*b),
+            serde_json::Value::String(s) => ir::ParamValue::Str(s.clone()),
+            _ => {
+                return Err(Error::model(
+                    format!("operations.{name}.staticContextParams.{param}.value"),
+                    "neither a string nor a boolean",
+                ));
+            }
+        };
+        params.push(ir::EndpointParam {
+            name: param.clone(),
+            value,
+        });
+    }
+    let shape_name = input.shape.as_deref().unwrap_or_default();
+    let members = model
+        .shapes
+        .get(shape_name)
+        .and_then(|s| s.members.as_ref());
+    for (wire, member) in members.into_iter().flatten() {
+        let Some(context) = &member.context_param else {
+            continue;
+        };
+        let Some(m) = input
+            .members
+            .iter()
+            .find(|m| m.wire == *wire || member.location_name.as_deref() == Some(m.wire.as_str()))
+        else {
+            continue;
+        };
+        if !matches!(m.ty, Type::String | Type::Bool) {
+            return Err(Error::model(
+                format!("shapes.{shape_name}.members.{wire}.contextParam"),
+                "only strings and booleans can be endpoint parameters",
+            ));
+        }
+        params.push(ir::EndpointParam {
+            name: context.name.clone(),
+            value: ir::ParamValue::Member {
+                field: m.field.clone(),
+                ty: m.ty.clone(),
+                required: m.required,
+            },
+        });
+    }
+    Ok(params)
 }
 
 fn paginator(

@@ -59,6 +59,23 @@ pub struct Operation {
     /// `{"hostPrefix": "data."}`: requests go to a prefixed host.
     #[serde(default)]
     pub endpoint: Option<serde_json::Value>,
+    /// Endpoint rule parameters fixed for this operation: `{"OperationType": {"value": "control"}}`.
+    #[serde(default, rename = "staticContextParams")]
+    pub static_context_params: IndexMap<String, StaticContextParam>,
+    /// Endpoint rule parameters computed from the input by JMESPath expressions.
+    #[serde(default, rename = "operationContextParams")]
+    pub operation_context_params: IndexMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaticContextParam {
+    pub value: serde_json::Value,
+}
+
+/// `{"name": "StreamARN"}`: the member's value is this endpoint rule parameter.
+#[derive(Debug, Deserialize)]
+pub struct ContextParam {
+    pub name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +204,8 @@ pub struct Member {
     /// Overrides the target timestamp shape's format for this member.
     #[serde(default)]
     pub timestamp_format: Option<String>,
+    #[serde(default)]
+    pub context_param: Option<ContextParam>,
 }
 
 /// `paginators-1.json`.

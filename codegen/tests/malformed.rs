@@ -366,3 +366,32 @@ fn event_streams_and_host_prefixes_are_refused_clearly() {
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     assert!(all.matches("**Not supported by this client:**").count() >= 2);
 }
+
+#[test]
+fn endpoint_parameters_that_are_no_string_or_boolean() {
+    let message = error_after(|s, _| {
+        s["operations"]["ListThings"]["staticContextParams"]["Stage"]["value"] = json!(3)
+    });
+    assert_eq!(
+        message,
+        "operations.ListThings.staticContextParams.Stage.value: neither a string nor a boolean"
+    );
+    let message = error_after(|s, _| {
+        s["shapes"]["ListThingsRequest"]["members"]["MaxResults"]["contextParam"] =
+            json!({"name": "Limit"})
+    });
+    assert_eq!(
+        message,
+        "shapes.ListThingsRequest.members.MaxResults.contextParam: only strings and booleans \
+         can be endpoint parameters"
+    );
+}
+
+#[test]
+fn unknown_timestamp_formats() {
+    let message = error_after(|s, _| s["shapes"]["DateType"]["timestampFormat"] = json!("julian"));
+    assert_eq!(
+        message,
+        r#"shapes.DateType.timestampFormat: unknown timestamp format "julian""#
+    );
+}

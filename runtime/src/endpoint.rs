@@ -17,6 +17,9 @@ pub struct EndpointParams {
     pub use_dual_stack: bool,
     /// An endpoint given explicitly; the rules still check it against the other flags.
     pub endpoint: Option<String>,
+    /// Parameters an operation sets (the model's static and input context parameters), by
+    /// the rule set's names; they take precedence over the configuration.
+    pub context: Vec<(&'static str, Value)>,
 }
 
 /// Why no endpoint could be chosen.
@@ -97,6 +100,9 @@ impl EndpointResolver {
             .cloned()
             .unwrap_or_default();
         let given = |name: &str, built_in: Option<&str>| -> Value {
+            if let Some((_, value)) = params.context.iter().find(|(n, _)| *n == name) {
+                return value.clone();
+            }
             match built_in.unwrap_or(name) {
                 "AWS::Region" | "Region" => params.region.clone().map_or(Value::Null, Value::from),
                 "AWS::UseFIPS" | "UseFIPS" => Value::Bool(params.use_fips),
@@ -520,6 +526,44 @@ mod tests {
         assert!(missing.to_string().contains("Region"), "{missing}");
     }
 
+    #[test]
+    fn context_parameters_take_precedence() {
+        // As kinesis's rules use them: a static OperationType, a StreamARN from the input.
+        let rules = r#"{"version":"1.0","parameters":{
+            "Region":{"type":"String","builtIn":"AWS::Region","required":true},
+            "OperationType":{"type":"String"},
+            "StreamARN":{"type":"String"}},
+            "rules":[
+              {"conditions":[{"fn":"isSet","argv":[{"ref":"StreamARN"}]},
+                             {"fn":"aws.parseArn","argv":[{"ref":"StreamARN"}],"assign":"arn"}],
+               "type":"endpoint",
+               "endpoint":{"url":"https://{arn#accountId}.{OperationType}-kinesis.{Region}.example.com"}},
+              {"conditions":[],"type":"endpoint",
+               "endpoint":{"url":"https://kinesis.{Region}.example.com"}}]}"#;
+        let resolver = EndpointResolver::new(rules, r#"{"partitions":[]}"#).unwrap();
+        let mut params = EndpointParams {
+            region: Some("eu-west-1".into()),
+            ..EndpointParams::default()
+        };
+        assert_eq!(
+            resolver.resolve(&params).unwrap(),
+            "https://kinesis.eu-west-1.example.com"
+        );
+        params.context = vec![
+            ("OperationType", Value::from("control")),
+            (
+                "StreamARN",
+                Value::from("arn:aws:kinesis:eu-west-1:123456789012:stream/s"),
+            ),
+            // A context parameter overrides what the configuration says.
+            ("Region", Value::from("us-east-2")),
+        ];
+        assert_eq!(
+            resolver.resolve(&params).unwrap(),
+            "https://123456789012.control-kinesis.us-east-2.example.com"
+        );
+    }
+
     const RULES: &str = include_str!("../../model/cognito-idp/2016-04-18/endpoint-rule-set-1.json");
     const PARTITIONS: &str = include_str!("../../model/partitions.json");
 
@@ -535,6 +579,7 @@ mod tests {
             use_fips: fips,
             use_dual_stack: dual,
             endpoint: endpoint.map(str::to_owned),
+            context: Vec::new(),
         })
     }
 

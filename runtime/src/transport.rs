@@ -84,6 +84,8 @@ struct Inner {
     config: Config,
     http: Result<reqwest::Client, RequestError>,
     endpoint: Result<reqwest::Url, ConstructionError>,
+    /// For operations that set endpoint parameters of their own, resolved per call.
+    resolver: Result<EndpointResolver, ConstructionError>,
     credentials: CredentialsCache,
     user_agent: HeaderValue,
     /// The retry quota's tokens left; `None` without a quota.
@@ -157,7 +159,12 @@ impl Handle {
     /// Resolves the endpoint and prepares the HTTP client. Problems with either are reported by
     /// the first call, so that making a client never fails.
     pub fn new(service: &'static Service, config: Config) -> Self {
-        let endpoint = resolve_endpoint(service, &config);
+        let resolver = EndpointResolver::new(service.endpoint_rules, service.partitions)
+            .map_err(ConstructionError::Endpoint);
+        let endpoint = resolver
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|resolver| resolve_endpoint(resolver, &config, Vec::new()));
         let http = match &config.http_client {
             Some(client) => Ok(client.clone()),
             None => http_client(&config),
@@ -185,6 +192,7 @@ impl Handle {
                 config,
                 http,
                 endpoint,
+                resolver,
                 credentials,
                 user_agent,
                 quota,
@@ -221,6 +229,33 @@ impl Handle {
         O: DeserializeOwned,
         E: OperationError,
     {
+        self.invoke_at(operation, input, Vec::new()).await
+    }
+
+    /// [`invoke`](Self::invoke) for an operation that sets endpoint rule parameters (`context`,
+    /// by the rule set's names): its endpoint is resolved for this call.
+    pub async fn invoke_at<I, O, E>(
+        &self,
+        operation: &Operation,
+        input: &I,
+        context: Vec<(&'static str, serde_json::Value)>,
+    ) -> Result<O, SdkError<E>>
+    where
+        I: Serialize + Secrets,
+        O: DeserializeOwned,
+        E: OperationError,
+    {
+        let endpoint = match context.is_empty() {
+            true => None,
+            false => Some(
+                self.inner
+                    .resolver
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|resolver| resolve_endpoint(resolver, &self.inner.config, context))
+                    .map_err(SdkError::Construction)?,
+            ),
+        };
         let mut secrets = Vec::new();
         input.secrets(false, &mut secrets);
         let scrub = Scrub::error_text(&secrets);
@@ -230,7 +265,10 @@ impl Handle {
                 e,
             )))
         })?;
-        match self.exchange(operation, body, scrub).await {
+        match self
+            .exchange(operation, endpoint.as_ref(), body, scrub)
+            .await
+        {
             Ok(response) => finish(response, scrub),
             Err(failure) => Err(widen(failure)),
         }
@@ -240,13 +278,14 @@ impl Handle {
     async fn exchange(
         &self,
         operation: &Operation,
+        endpoint: Option<&reqwest::Url>,
         body: Vec<u8>,
         scrub: Scrub<'_>,
     ) -> Result<Response, Failure> {
         let attempts = AtomicU32::new(0);
         let span = tracing::debug_span!("cognito_idp", operation = operation.name);
         let call = self
-            .call(operation, body, scrub, &attempts)
+            .call(operation, endpoint, body, scrub, &attempts)
             .instrument(span);
         match self.inner.config.timeouts.operation() {
             Some(limit) => match tokio::time::timeout(limit, call).await {
@@ -268,16 +307,20 @@ impl Handle {
     async fn call(
         &self,
         operation: &Operation,
+        endpoint: Option<&reqwest::Url>,
         body: Vec<u8>,
         scrub: Scrub<'_>,
         attempts: &AtomicU32,
     ) -> Result<Response, Failure> {
         let inner = &*self.inner;
         let construction = |e| SdkError::Construction(e);
-        let endpoint = inner
-            .endpoint
-            .as_ref()
-            .map_err(|e| construction(e.clone()))?;
+        let endpoint = match endpoint {
+            Some(url) => url,
+            None => inner
+                .endpoint
+                .as_ref()
+                .map_err(|e| construction(e.clone()))?,
+        };
         let http = inner
             .http
             .as_ref()
@@ -520,15 +563,19 @@ impl Signer<'_> {
     }
 }
 
-fn resolve_endpoint(service: &Service, config: &Config) -> Result<reqwest::Url, ConstructionError> {
-    let resolver = EndpointResolver::new(service.endpoint_rules, service.partitions)
-        .map_err(ConstructionError::Endpoint)?;
+/// The endpoint the rules choose for the configuration and an operation's own parameters.
+fn resolve_endpoint(
+    resolver: &EndpointResolver,
+    config: &Config,
+    context: Vec<(&'static str, serde_json::Value)>,
+) -> Result<reqwest::Url, ConstructionError> {
     let url = resolver
         .resolve(&EndpointParams {
             region: config.region.clone(),
             use_fips: config.use_fips,
             use_dual_stack: config.use_dual_stack,
             endpoint: config.endpoint_url.clone(),
+            context,
         })
         .map_err(ConstructionError::Endpoint)?;
     let parsed = reqwest::Url::parse(&url).map_err(|e| {

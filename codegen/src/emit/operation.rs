@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use super::placeholder::example;
 use super::types::{member_docs, setter_params, structure};
 use super::{Imports, docs, ident};
-use crate::ir::{Home, Operation, Service, Structure, Type};
+use crate::ir::{EndpointParam, Home, Operation, ParamValue, Service, Structure, Type};
 
 /// `operation.rs`: one module per operation.
 pub fn index(service: &Service) -> TokenStream {
@@ -331,10 +331,19 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
             let message = format!("{op_name} is not supported: {reason}");
             quote!(self.handle.refuse(&OPERATION, #message))
         }
-        None => quote! {
+        None if op.endpoint_params.is_empty() => quote! {
             #input_binding
             self.handle.invoke(&OPERATION, &input).await
         },
+        None => {
+            let pushes = op.endpoint_params.iter().map(endpoint_param);
+            quote! {
+                #input_binding
+                let mut context = Vec::new();
+                #(#pushes)*
+                self.handle.invoke_at(&OPERATION, &input, context).await
+            }
+        }
     };
     imports.std("std::fmt");
     let method = op.module.trim_start_matches("r#");
@@ -377,6 +386,43 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
             #paginate
 
             #(#setters)*
+        }
+    }
+}
+
+/// Adds one endpoint rule parameter to `context`: a fixed value, or an input member's when set.
+fn endpoint_param(param: &EndpointParam) -> TokenStream {
+    let name = &param.name;
+    let push = |value: TokenStream| {
+        quote! {
+            context.push((#name, serde_json::Value::from(#value)));
+        }
+    };
+    match &param.value {
+        ParamValue::Bool(b) => push(quote!(#b)),
+        ParamValue::Str(s) => push(quote!(#s)),
+        ParamValue::Member {
+            field,
+            ty,
+            required,
+        } => {
+            let field = ident(field);
+            let value = match ty {
+                Type::Bool => quote!(*value),
+                _ => quote!(value.as_str()),
+            };
+            let pushed = push(value);
+            match required {
+                true => quote! {
+                    let value = &input.#field;
+                    #pushed
+                },
+                false => quote! {
+                    if let Some(value) = &input.#field {
+                        #pushed
+                    }
+                },
+            }
         }
     }
 }

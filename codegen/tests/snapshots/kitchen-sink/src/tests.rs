@@ -72,7 +72,7 @@ fn every_structure_round_trips_through_its_wire_form() {
     round_trip::<GetCsvHeaderInput>(r#"{"UserPoolId":"text"}"#);
     round_trip::<
         ListThingsInput,
-    >(r#"{"NextToken":"text","MaxResults":7,"ClientToken":"text"}"#);
+    >(r#"{"NextToken":"text","MaxResults":7,"ClientToken":"text","Shelf":"text"}"#);
     round_trip::<
         ListThingsOutput,
     >(
@@ -123,7 +123,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ListThings", input :
-        r#"{"ClientToken":"text","MaxResults":7,"NextToken":"text"}"#, output :
+        r#"{"ClientToken":"text","MaxResults":7,"NextToken":"text","Shelf":"text"}"#,
+        output :
         r#"{"Things":[{"Name":"text","Parent":{"Name":"text"},"Children":[{"Name":"text"}]}],"NextToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::list_things::ListThingsInput = serde_json::from_str(input)

@@ -23,6 +23,7 @@ use crate::types::TreeNode;
 ///     .next_token("NextToken")
 ///     .max_results(1)
 ///     .client_token("ClientToken")
+///     .shelf("Shelf")
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -41,6 +42,9 @@ pub struct ListThingsInput {
     /// Makes a retried request count once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
+    /// Chooses the endpoint: an endpoint rule parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shelf: Option<String>,
 }
 impl ListThingsInput {
     /// Members redacted in `Debug`, in model order.
@@ -56,6 +60,7 @@ pub struct ListThingsInputBuilder {
     next_token: Option<String>,
     max_results: Option<i32>,
     client_token: Option<String>,
+    shelf: Option<String>,
 }
 impl ListThingsInputBuilder {
     /// Sets [`ListThingsInput::next_token`].
@@ -88,12 +93,23 @@ impl ListThingsInputBuilder {
         self.client_token = value;
         self
     }
+    /// Sets [`ListThingsInput::shelf`].
+    pub fn shelf(mut self, value: impl Into<String>) -> Self {
+        self.shelf = Some(value.into());
+        self
+    }
+    /// Sets or clears [`ListThingsInput::shelf`].
+    pub fn set_shelf(mut self, value: Option<String>) -> Self {
+        self.shelf = value;
+        self
+    }
     /// Builds the value.
     pub fn build(self) -> ListThingsInput {
         ListThingsInput {
             next_token: self.next_token,
             max_results: self.max_results,
             client_token: self.client_token,
+            shelf: self.shelf,
         }
     }
 }
@@ -119,6 +135,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
             "NextToken" => builder.next_token = map.next_value()?,
             "MaxResults" => builder.max_results = map.next_value()?,
             "ClientToken" => builder.client_token = map.next_value()?,
+            "Shelf" => builder.shelf = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -135,6 +152,7 @@ impl Secrets for ListThingsInput {
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.next_token.secrets(all, found);
         self.client_token.secrets(all, found);
+        self.shelf.secrets(all, found);
     }
 }
 /// The output of `ListThings`.
@@ -312,7 +330,12 @@ impl ListThingsFluentBuilder {
         if input.client_token.is_none() {
             input.client_token = Some(cognito_idp_runtime::wire::idempotency_token());
         }
-        self.handle.invoke(&OPERATION, &input).await
+        let mut context = Vec::new();
+        context.push(("Stage", serde_json::Value::from("things")));
+        if let Some(value) = &input.shelf {
+            context.push(("Shelf", serde_json::Value::from(value.as_str())));
+        }
+        self.handle.invoke_at(&OPERATION, &input, context).await
     }
     /// The pages of `ListThings` ([`send`](Paginator::send)), or the `things` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
@@ -363,6 +386,16 @@ impl ListThingsFluentBuilder {
     /// Sets or clears `client_token`; see [`client_token`](Self::client_token).
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_token(value);
+        self
+    }
+    /// Chooses the endpoint: an endpoint rule parameter.
+    pub fn shelf(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.shelf(value);
+        self
+    }
+    /// Sets or clears `shelf`; see [`shelf`](Self::shelf).
+    pub fn set_shelf(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_shelf(value);
         self
     }
 }
