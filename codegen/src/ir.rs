@@ -3,6 +3,10 @@
 //! Emitters read only these types. Every shape reference is resolved, every name is a Rust
 //! identifier, every documentation string is Markdown, and sensitivity is decided per member.
 
+use std::ops::{Index, IndexMut};
+
+pub use crate::names::Identifier;
+
 /// A service, ready to emit.
 #[derive(Debug)]
 pub struct Service {
@@ -33,6 +37,45 @@ pub struct Endpoints {
     pub partitions: String,
 }
 
+/// A structure of [`Service::structures`]: `service.structures[id]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StructId(pub usize);
+
+/// An enum of [`Service::enums`]: `service.enums[id]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EnumId(pub usize);
+
+/// `items[id]` for a typed id, on the `Vec` the IR holds and on slices of it.
+macro_rules! index_by {
+    ($id:ty => $item:ty) => {
+        impl Index<$id> for [$item] {
+            type Output = $item;
+            fn index(&self, id: $id) -> &$item {
+                &self[id.0]
+            }
+        }
+        impl IndexMut<$id> for [$item] {
+            fn index_mut(&mut self, id: $id) -> &mut $item {
+                &mut self[id.0]
+            }
+        }
+        impl Index<$id> for Vec<$item> {
+            type Output = $item;
+            fn index(&self, id: $id) -> &$item {
+                &self[id.0]
+            }
+        }
+        impl IndexMut<$id> for Vec<$item> {
+            fn index_mut(&mut self, id: $id) -> &mut $item {
+                &mut self[id.0]
+            }
+        }
+    };
+}
+
+index_by!(StructId => Structure);
+index_by!(EnumId => Enum);
+
 /// Where a structure is emitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Home {
@@ -41,7 +84,7 @@ pub enum Home {
     /// `error`: error shapes.
     Error,
     /// `operation::<module>`: an input or output that only one operation uses.
-    Operation(String),
+    Operation(Identifier),
 }
 
 /// The Rust type of a member.
@@ -56,10 +99,8 @@ pub enum Type {
     Blob,
     Timestamp(TimeFormat),
     Document,
-    /// An index into [`Service::enums`].
-    Enum(usize),
-    /// An index into [`Service::structures`].
-    Struct(usize),
+    Enum(EnumId),
+    Struct(StructId),
     List(Box<Type>),
     Map(Box<Type>, Box<Type>),
 }
@@ -131,6 +172,16 @@ pub struct Wire {
 }
 
 impl Structure {
+    /// The name of its builder.
+    pub fn builder(&self) -> String {
+        builder_name(&self.name)
+    }
+
+    /// Whether `Debug` hides something: the whole structure, or some members.
+    pub fn redacts(&self) -> bool {
+        self.sensitive || self.members.iter().any(|m| m.sensitive)
+    }
+
     pub fn has_required(&self) -> bool {
         self.members.iter().any(|m| m.required)
     }
@@ -162,7 +213,7 @@ pub struct Member {
     /// The JSON name on the wire.
     pub wire: String,
     /// The Rust field (and builder method) name.
-    pub field: String,
+    pub field: Identifier,
     pub ty: Type,
     pub required: bool,
     pub sensitive: bool,
@@ -197,13 +248,14 @@ pub struct Operation {
     /// The operation's model name, as sent in `X-Amz-Target`.
     pub name: String,
     /// Its module and client method name.
-    pub module: String,
+    pub module: Identifier,
+    /// The names of the types the generator makes for it.
+    pub names: OperationNames,
     pub docs: Vec<String>,
-    /// An index into [`Service::structures`].
-    pub input: usize,
-    pub output: usize,
-    /// Indexes into [`Service::structures`] of the modelled errors.
-    pub errors: Vec<usize>,
+    pub input: StructId,
+    pub output: StructId,
+    /// The modelled errors.
+    pub errors: Vec<StructId>,
     /// Whether requests are signed with SigV4 (`authtype: none` operations are not).
     pub signed: bool,
     pub deprecated: bool,
@@ -214,6 +266,36 @@ pub struct Operation {
     /// Endpoint rule parameters this operation sets (its `staticContextParams`, and input
     /// members marked `contextParam`), resolved per call.
     pub endpoint_params: Vec<EndpointParam>,
+}
+
+/// The builder of the structure named `name`.
+pub fn builder_name(name: &str) -> String {
+    format!("{name}Builder")
+}
+
+/// The types the generator invents for an operation, named once: lowering keeps the model's
+/// own names clear of them, emitters only read them.
+#[derive(Debug, Clone)]
+pub struct OperationNames {
+    /// `{Op}Error`: the operation's error enum.
+    pub error: String,
+    /// `{Op}FluentBuilder`: what the client method returns.
+    pub fluent_builder: String,
+    /// `{Op}Input` and `{Op}Output`: the input and output, or aliases of shared ones.
+    pub input: String,
+    pub output: String,
+}
+
+impl OperationNames {
+    pub fn new(operation: &str) -> Self {
+        let pascal = crate::names::pascal_case(operation);
+        OperationNames {
+            error: format!("{pascal}Error"),
+            fluent_builder: format!("{pascal}FluentBuilder"),
+            input: format!("{pascal}Input"),
+            output: format!("{pascal}Output"),
+        }
+    }
 }
 
 /// One endpoint rule parameter an operation sets.
@@ -230,7 +312,7 @@ pub enum ParamValue {
     Str(String),
     /// The value of an input member (a string or a boolean), by field name.
     Member {
-        field: String,
+        field: Identifier,
         ty: Type,
         required: bool,
     },
@@ -239,10 +321,21 @@ pub enum ParamValue {
 /// Token-based pagination of an operation, as fields of its input and output.
 #[derive(Debug)]
 pub struct Paginator {
-    pub input_token: String,
-    pub output_token: String,
-    pub limit: Option<String>,
+    /// The input member that carries the token.
+    pub input_token: Identifier,
+    /// The output member with the next page's token.
+    pub output_token: PageMember,
+    /// The input member that sets the page size.
+    pub limit: Option<Identifier>,
     /// The output member holding the page's items, and its item type.
-    pub items: String,
+    pub items: PageMember,
     pub item_type: Type,
+}
+
+/// An output member a paginator reads.
+#[derive(Debug)]
+pub struct PageMember {
+    pub field: Identifier,
+    /// Required members are plain values, the others `Option`s.
+    pub required: bool,
 }

@@ -6,9 +6,11 @@ use indexmap::IndexMap;
 
 use crate::Error;
 use crate::docs::markdown;
-use crate::ir::{self, ErrorInfo, Home, Service, Structure, TimeFormat, Type, Variant};
+use crate::ir::{
+    self, EnumId, ErrorInfo, Home, Service, StructId, Structure, TimeFormat, Type, Variant,
+};
 use crate::model::{self, PaginatorsModel, ServiceModel, ShapeKind};
-use crate::names::{field_ident, pascal_case, type_ident};
+use crate::names::{field_ident, type_ident};
 
 pub fn lower(
     model: &ServiceModel,
@@ -84,8 +86,8 @@ pub fn lower(
 #[derive(Clone, Copy)]
 enum Slot {
     Scalar,
-    Enum(usize),
-    Struct(usize),
+    Enum(EnumId),
+    Struct(StructId),
     Collection,
 }
 
@@ -101,10 +103,11 @@ struct Lowering<'m> {
 /// Where `place_operation_shapes` put an operation's module, input, output and errors (indexes
 /// into the structures).
 struct Placed {
-    module: String,
-    input: usize,
-    output: usize,
-    errors: Vec<usize>,
+    module: ir::Identifier,
+    names: ir::OperationNames,
+    input: StructId,
+    output: StructId,
+    errors: Vec<StructId>,
 }
 
 struct StructSource<'m> {
@@ -123,7 +126,7 @@ impl<'m> Lowering<'m> {
             let slot = match &shape.kind {
                 ShapeKind::String if shape.enum_values.is_some() => {
                     enum_shapes.push(name.as_str());
-                    Slot::Enum(enum_shapes.len() - 1)
+                    Slot::Enum(EnumId(enum_shapes.len() - 1))
                 }
                 ShapeKind::Structure if shape.document => Slot::Scalar,
                 ShapeKind::Structure => {
@@ -141,7 +144,7 @@ impl<'m> Lowering<'m> {
                         home,
                         docs: doc_lines(shape.documentation.as_deref()),
                     });
-                    Slot::Struct(structs.len() - 1)
+                    Slot::Struct(StructId(structs.len() - 1))
                 }
                 ShapeKind::List | ShapeKind::Map => Slot::Collection,
                 ShapeKind::Other(kind) => {
@@ -190,12 +193,12 @@ impl<'m> Lowering<'m> {
         let mut placed = Vec::with_capacity(self.model.operations.len());
         for (op_name, op) in &self.model.operations {
             let module = field_ident(op_name);
-            let mut roles = [0; 2];
-            for (slot, (role, shape_ref, suffix)) in roles.iter_mut().zip([
-                ("input", &op.input, "Input"),
-                ("output", &op.output, "Output"),
+            let names = ir::OperationNames::new(op_name);
+            let mut roles = [StructId(0); 2];
+            for (slot, (role, shape_ref, name)) in roles.iter_mut().zip([
+                ("input", &op.input, names.input.clone()),
+                ("output", &op.output, names.output.clone()),
             ]) {
-                let name = format!("{}{suffix}", pascal_case(op_name));
                 let Some(shape_ref) = shape_ref else {
                     self.structs.push(StructSource {
                         shape: None,
@@ -203,12 +206,12 @@ impl<'m> Lowering<'m> {
                         home: Home::Operation(module.clone()),
                         docs: Vec::new(),
                     });
-                    *slot = self.structs.len() - 1;
+                    *slot = StructId(self.structs.len() - 1);
                     continue;
                 };
                 let path = format!("operations.{op_name}.{role}.shape");
                 *slot = self.struct_index(&shape_ref.shape, &path)?;
-                let source = &mut self.structs[*slot];
+                let source = &mut self.structs[slot.0];
                 if uses.get(shape_ref.shape.as_str()) == Some(&1) && source.home == Home::Types {
                     source.name = name;
                     source.home = Home::Operation(module.clone());
@@ -228,6 +231,7 @@ impl<'m> Lowering<'m> {
             let [input, output] = roles;
             placed.push(Placed {
                 module,
+                names,
                 input,
                 output,
                 errors,
@@ -236,7 +240,7 @@ impl<'m> Lowering<'m> {
         Ok(placed)
     }
 
-    fn struct_index(&self, shape: &str, path: &str) -> Result<usize, Error> {
+    fn struct_index(&self, shape: &str, path: &str) -> Result<StructId, Error> {
         match self.slot(shape, path)? {
             Slot::Struct(index) => Ok(index),
             _ => Err(Error::model(
@@ -320,7 +324,7 @@ impl<'m> Lowering<'m> {
                         ));
                     }
                 }
-                let mut fields: BTreeMap<String, &str> = BTreeMap::new();
+                let mut fields: BTreeMap<ir::Identifier, &str> = BTreeMap::new();
                 let members = members
                     .iter()
                     .map(|(member_name, member)| {
@@ -371,7 +375,7 @@ impl<'m> Lowering<'m> {
         wire: &str,
         member: &model::Member,
         required: bool,
-        field: String,
+        field: ir::Identifier,
         path: &str,
     ) -> Result<ir::Member, Error> {
         let mut ty = self.resolve(&member.shape, &format!("{path}.shape"), 0)?;
@@ -471,6 +475,7 @@ fn operation(
 ) -> Result<ir::Operation, Error> {
     let Placed {
         module,
+        names,
         input,
         output,
         errors,
@@ -553,6 +558,7 @@ fn operation(
     Ok(ir::Operation {
         name: name.to_owned(),
         module,
+        names,
         docs,
         input,
         output,
@@ -630,11 +636,14 @@ fn paginator(
     input: &Structure,
     output: &Structure,
 ) -> Result<ir::Paginator, Error> {
-    let field = |s: &Structure, key: &str, wire: &str| -> Result<String, Error> {
+    let member = |s: &Structure, key: &str, wire: &str| -> Result<ir::PageMember, Error> {
         s.members
             .iter()
             .find(|m| m.wire == wire)
-            .map(|m| m.field.clone())
+            .map(|m| ir::PageMember {
+                field: m.field.clone(),
+                required: m.required,
+            })
             .ok_or_else(|| {
                 Error::model(
                     format!("paginators.{op}.{key}"),
@@ -659,14 +668,14 @@ fn paginator(
         }
     };
     Ok(ir::Paginator {
-        input_token: field(input, "input_token", input_token)?,
-        output_token: field(output, "output_token", output_token)?,
+        input_token: member(input, "input_token", input_token)?.field,
+        output_token: member(output, "output_token", output_token)?,
         limit: p
             .limit_key
             .as_deref()
-            .map(|k| field(input, "limit_key", k))
+            .map(|k| member(input, "limit_key", k).map(|m| m.field))
             .transpose()?,
-        items: field(output, "result_key", result_key)?,
+        items: member(output, "result_key", result_key)?,
         item_type,
     })
 }
@@ -677,7 +686,7 @@ fn doc_lines(html: Option<&str>) -> Vec<String> {
 
 /// Marks what inputs reach as sent, and what outputs and errors reach as received.
 fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operation]) {
-    fn visit(structures: &mut [Structure], index: usize, received: bool) {
+    fn visit(structures: &mut [Structure], index: StructId, received: bool) {
         let wire = &mut structures[index].wire;
         let seen = if received {
             &mut wire.received
@@ -695,7 +704,7 @@ fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operatio
             visit(structures, next, received);
         }
     }
-    fn collect_structs(ty: &Type, out: &mut Vec<usize>) {
+    fn collect_structs(ty: &Type, out: &mut Vec<StructId>) {
         match ty {
             Type::Struct(index) => out.push(*index),
             Type::List(item) => collect_structs(item, out),
@@ -743,7 +752,7 @@ fn box_cycles(structures: &mut [Structure]) {
                 .iter()
                 .filter_map(|m| {
                     if let Type::Struct(t) = m.ty {
-                        Some(t)
+                        Some(t.0)
                     } else {
                         None
                     }
@@ -766,7 +775,7 @@ fn box_cycles(structures: &mut [Structure]) {
     };
     for (index, structure) in structures.iter_mut().enumerate() {
         for member in &mut structure.members {
-            member.boxed = matches!(member.ty, Type::Struct(t) if reaches(t, index));
+            member.boxed = matches!(member.ty, Type::Struct(t) if reaches(t.0, index));
         }
     }
 }
@@ -783,34 +792,30 @@ fn reserve_invented_names(
     enums: &mut [ir::Enum],
     operations: &[ir::Operation],
 ) {
-    let placed: BTreeSet<usize> = operations
+    let placed: BTreeSet<StructId> = operations
         .iter()
         .flat_map(|op| [op.input, op.output])
         .collect();
     let mut taken: BTreeSet<String> = operations
         .iter()
-        .flat_map(|op| {
-            let name = pascal_case(&op.name);
-            [format!("{name}Error"), format!("{name}FluentBuilder")]
-        })
+        .flat_map(|op| [op.names.error.clone(), op.names.fluent_builder.clone()])
         .collect();
     for &index in &placed {
-        let name = &structures[index].name;
-        taken.extend([name.clone(), format!("{name}Builder")]);
+        let s = &structures[index];
+        taken.extend([s.name.clone(), s.builder()]);
     }
     let mut claim = |name: &mut String, builder: bool| {
-        while taken.contains(name.as_str())
-            || (builder && taken.contains(&format!("{name}Builder")))
+        while taken.contains(name.as_str()) || (builder && taken.contains(&ir::builder_name(name)))
         {
             name.push_str("Value");
         }
         taken.insert(name.clone());
         if builder {
-            taken.insert(format!("{name}Builder"));
+            taken.insert(ir::builder_name(name));
         }
     };
     for (index, s) in structures.iter_mut().enumerate() {
-        if !placed.contains(&index) {
+        if !placed.contains(&StructId(index)) {
             claim(&mut s.name, true);
         }
     }

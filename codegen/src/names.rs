@@ -55,8 +55,41 @@ pub fn pascal_case(name: &str) -> String {
         .collect()
 }
 
+/// A field, method or module name as code writes it (`r#type` for a keyword), which knows its
+/// plain form (`type`): what names derived from it (`set_type`) and docs use.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Identifier(String);
+
+impl Identifier {
+    /// As code writes it.
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+
+    /// Without the `r#` of a raw identifier.
+    pub fn plain(&self) -> &str {
+        self.0.strip_prefix("r#").unwrap_or(&self.0)
+    }
+}
+
+impl AsRef<str> for Identifier {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Identifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A field, method or module name; keywords become raw identifiers (`type` -> `r#type`).
-pub fn field_ident(name: &str) -> String {
+pub fn field_ident(name: &str) -> Identifier {
+    Identifier(field_code(name))
+}
+
+fn field_code(name: &str) -> String {
     let snake = snake_case(name);
     let snake = if snake.is_empty() {
         "value".to_owned()
@@ -180,9 +213,9 @@ fn is_keyword(word: &str) -> bool {
 }
 
 /// The name serde's `rename_all = "PascalCase"` gives a snake_case field.
-pub fn serde_pascal(field: &str) -> String {
+pub fn serde_pascal(field: &Identifier) -> String {
     field
-        .trim_start_matches("r#")
+        .plain()
         .split('_')
         .map(|part| {
             let mut chars = part.chars();
@@ -232,15 +265,17 @@ mod tests {
 
     #[test]
     fn keywords_become_raw_identifiers() {
-        assert_eq!(field_ident("Type"), "r#type");
-        assert_eq!(field_ident("Self"), "self_value");
-        assert_eq!(field_ident("Name"), "name");
+        let raw = field_ident("Type");
+        assert_eq!((raw.code(), raw.plain()), ("r#type", "type"));
+        assert_eq!(field_ident("Self").code(), "self_value");
+        assert_eq!(field_ident("Name").code(), "name");
     }
 
     #[test]
     fn serde_pascal_matches_serde() {
-        assert_eq!(serde_pascal("user_pool_id"), "UserPoolId");
-        assert_eq!(serde_pascal("r#type"), "Type");
-        assert_ne!(serde_pascal("mfa_options"), "MFAOptions");
+        let pascal = |name: &str| serde_pascal(&field_ident(name));
+        assert_eq!(pascal("UserPoolId"), "UserPoolId");
+        assert_eq!(pascal("Type"), "Type");
+        assert_ne!(pascal("MFAOptions"), "MFAOptions");
     }
 }

@@ -88,7 +88,7 @@ fn the_ir_has_every_shape_once_and_every_name_free() {
     let model_names: Vec<&str> = model.operations.keys().map(String::as_str).collect();
     assert_eq!(names, model_names);
     assert_eq!(ir.operations.len(), 153);
-    let modules: BTreeSet<&str> = ir.operations.iter().map(|op| op.module.as_str()).collect();
+    let modules: BTreeSet<&str> = ir.operations.iter().map(|op| op.module.code()).collect();
     assert_eq!(
         modules.len(),
         ir.operations.len(),
@@ -136,10 +136,9 @@ fn the_ir_has_every_shape_once_and_every_name_free() {
         );
     }
     for op in &ir.operations {
-        let pascal = cognito_idp_codegen::names::pascal_case(&op.name);
-        for invented in ["Error", "FluentBuilder"].map(|suffix| format!("{pascal}{suffix}")) {
+        for invented in [&op.names.error, &op.names.fluent_builder] {
             assert!(
-                !declared.iter().any(|(_, name)| *name == invented),
+                !declared.iter().any(|(_, name)| name == invented),
                 "{invented} is declared by the model and invented for {}",
                 op.name
             );
@@ -163,7 +162,7 @@ fn the_ir_has_every_shape_once_and_every_name_free() {
     // And the files: one module per operation.
     let files = generate();
     for op in &ir.operations {
-        let path = format!("operation/{}.rs", op.module.trim_start_matches("r#"));
+        let path = format!("operation/{}.rs", op.module.plain());
         assert!(
             files.iter().any(|f| f.path == Path::new(&path)),
             "no module for {}",

@@ -2,7 +2,7 @@
 //! know about the service.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{RUNTIME, docs, ident};
 use crate::ir::Service;
@@ -14,8 +14,8 @@ pub fn file(service: &Service, crate_name: &str) -> TokenStream {
     let methods = service.operations.iter().map(|op| {
         let method = ident(&op.module);
         let module = ident(&op.module);
-        let builder = format_ident!("{}FluentBuilder", crate::names::pascal_case(&op.name));
-        let input = format_ident!("{}Input", crate::names::pascal_case(&op.name));
+        let builder = ident(&op.names.fluent_builder);
+        let input = &op.names.input;
         let mut lines = crate::docs::summary(&op.docs);
         if lines.is_empty() {
             lines.push(format!("Calls `{}`.", op.name));
@@ -24,7 +24,7 @@ pub fn file(service: &Service, crate_name: &str) -> TokenStream {
         lines.push("Set the input on the returned builder, then `send()` it. The whole documentation is on".to_owned());
         lines.push(format!(
             "[`{input}`](crate::operation::{}::{input}).",
-            op.module.trim_start_matches("r#")
+            op.module.plain()
         ));
         let doc_attrs = docs(&lines);
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));

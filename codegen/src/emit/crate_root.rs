@@ -120,7 +120,7 @@ fn operation_map(service: &Service) -> Vec<String> {
         lines.push(format!("**{subject}**"));
         lines.push(String::new());
         for op in operations {
-            let method = op.module.trim_start_matches("r#");
+            let method = op.module.plain();
             let summary = crate::docs::summary(&op.docs).join(" ");
             let entry = format!("[`{}`](Client::{method}): {summary}", op.name);
             lines.extend(wrap_item(&entry));
@@ -151,7 +151,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
         })
         .collect();
     let runtime = ident(RUNTIME);
-    let extras = extras.iter().map(|name| ident(name));
+    let extras = extras.iter().map(ident);
     let target_prefix = &service.target_prefix;
     let json_version = &service.json_version;
     let signing_name = &service.signing_name;

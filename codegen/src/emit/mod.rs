@@ -36,10 +36,7 @@ pub fn files(service: &Service, crate_name: &str, extras: &[&str]) -> Vec<(PathB
     ];
     for op in &service.operations {
         files.push((
-            PathBuf::from(format!(
-                "operation/{}.rs",
-                op.module.trim_start_matches("r#")
-            )),
+            PathBuf::from(format!("operation/{}.rs", op.module.plain())),
             operation::file(service, op, crate_name),
         ));
     }
@@ -47,7 +44,8 @@ pub fn files(service: &Service, crate_name: &str, extras: &[&str]) -> Vec<(PathB
 }
 
 /// An identifier from a generated name; `r#type` becomes a raw identifier.
-pub fn ident(name: &str) -> Ident {
+pub fn ident(name: impl AsRef<str>) -> Ident {
+    let name = name.as_ref();
     match name.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(name, Span::call_site()),

@@ -51,7 +51,10 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
                 super::module_path(&s.home),
                 s.name
             ));
-            let alias = format_ident!("{}{role}", crate::names::pascal_case(&op.name));
+            let alias = ident(match *role {
+                "Input" => &op.names.input,
+                _ => &op.names.output,
+            });
             let name = ident(&s.name);
             let doc = docs(doc_lines);
             quote! {
@@ -118,7 +121,7 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
     imports.std("std::fmt");
     imports.runtime("error::Unhandled");
     imports.runtime("error::OperationError");
-    let name = format_ident!("{}Error", crate::names::pascal_case(&op.name));
+    let name = ident(&op.names.error);
     let errors: Vec<_> = op.errors.iter().map(|&i| &service.structures[i]).collect();
     for e in &errors {
         imports.local(&format!("crate::error::{}", e.name));
@@ -247,12 +250,11 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
     imports.runtime("transport::Operation");
     imports.runtime("error::SdkError");
     let input = &service.structures[op.input];
-    let pascal = crate::names::pascal_case(&op.name);
-    let name = format_ident!("{pascal}FluentBuilder");
-    let input_alias = format_ident!("{pascal}Input");
-    let output_alias = format_ident!("{pascal}Output");
-    let error = format_ident!("{pascal}Error");
-    let input_builder = format_ident!("{}Builder", input.name);
+    let name = ident(&op.names.fluent_builder);
+    let input_alias = ident(&op.names.input);
+    let output_alias = ident(&op.names.output);
+    let error = ident(&op.names.error);
+    let input_builder = ident(input.builder());
     // The fluent builder lives in the operation's module; an input shared with other operations
     // lives in `types`, its builder and members' types imported from there.
     let home = Home::Operation(op.module.clone());
@@ -267,7 +269,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         .iter()
         .map(|m| {
             let field = ident(&m.field);
-            let plain = m.field.trim_start_matches("r#");
+            let plain = m.field.plain();
             let set = format_ident!("set_{plain}");
             let ty = super::rust_type(service, &m.ty, &home, imports);
             let (params, args) = setter_params(service, &home, m, imports);
@@ -346,7 +348,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         }
     };
     imports.std("std::fmt");
-    let method = op.module.trim_start_matches("r#");
+    let method = op.module.plain();
     let doc = docs(&[
         format!("Sends `{op_name}`: set the input, then [`send`](Self::send)."),
         format!("Made by [`Client::{method}`](crate::Client::{method})."),
@@ -437,26 +439,17 @@ fn paginate(
 ) -> TokenStream {
     imports.runtime("paginate::Paginator");
     imports.runtime("paginate::Pagination");
-    let output = &service.structures[op.output];
-    let member = |field: &str| {
-        output
-            .members
-            .iter()
-            .find(|m| m.field == *field)
-            .expect("lowering checked")
-    };
-    let pascal = crate::names::pascal_case(&op.name);
-    let output_alias = format_ident!("{pascal}Output");
-    let error = format_ident!("{pascal}Error");
-    let set_token = format_ident!("set_{}", p.input_token.trim_start_matches("r#"));
-    let token = ident(&p.output_token);
-    let read_token = if member(&p.output_token).required {
+    let output_alias = ident(&op.names.output);
+    let error = ident(&op.names.error);
+    let set_token = format_ident!("set_{}", p.input_token.plain());
+    let token = ident(&p.output_token.field);
+    let read_token = if p.output_token.required {
         quote!(Some(page.#token.as_str()))
     } else {
         quote!(page.#token.as_deref())
     };
-    let items = ident(&p.items);
-    let take_items = if member(&p.items).required {
+    let items = ident(&p.items.field);
+    let take_items = if p.items.required {
         quote!(page.#items)
     } else {
         quote!(page.#items.unwrap_or_default())
@@ -478,16 +471,16 @@ fn paginate(
         format!(
             "The pages of `{}` ([`send`](Paginator::send)), or the `{}` on them",
             op.name,
-            p.items.trim_start_matches("r#"),
+            p.items.field.plain(),
         ),
         format!(
             "([`items`](Paginator::items)), each request carrying the `{}` of the page before.",
-            p.input_token.trim_start_matches("r#")
+            p.input_token.plain()
         ),
         match &p.limit {
             Some(limit) => format!(
                 "[`page_size`](Paginator::page_size) sets `{}`.",
-                limit.trim_start_matches("r#")
+                limit.plain()
             ),
             None => "The operation has no page size to set.".to_owned(),
         },

@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 
 use super::placeholder::{Fill, Values, json};
-use crate::ir::{Operation, Service, Structure, Type};
+use crate::ir::{Operation, Service, StructId, Structure, Type};
 
 const SECRET: &str = "SECRET-MARKER";
 
@@ -28,7 +28,7 @@ pub fn file(service: &Service) -> TokenStream {
             super::module_path(&s.home),
             s.name
         ));
-        let document = json(service, &Type::Struct(index), 0);
+        let document = json(service, &Type::Struct(StructId(index)), 0);
         round_trips.push(format!(
             "    round_trip::<{}>({});",
             s.name,
@@ -132,7 +132,7 @@ fn redaction_test(values: &mut Values<'_>, s: &Structure) -> String {
 
 /// A fuzzer case: the samples, and a call of the operation with the input sample.
 fn fuzz_case(service: &Service, op: &Operation) -> String {
-    let path = |index: usize| {
+    let path = |index: StructId| {
         let s = &service.structures[index];
         format!("crate::{}::{}", super::module_path(&s.home), s.name)
     };
@@ -155,11 +155,7 @@ fn fuzz_case(service: &Service, op: &Operation) -> String {
             format!("({code:?}, {})", raw_string(&sample))
         })
         .collect();
-    let error_enum = format!(
-        "crate::operation::{}::{}Error",
-        op.module,
-        crate::names::pascal_case(&op.name)
-    );
+    let error_enum = format!("crate::operation::{}::{}", op.module, op.names.error);
     format!(
         "cognito_idp_runtime::fuzz::Case {{\n\
              operation: {name:?},\n\

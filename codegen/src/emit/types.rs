@@ -62,8 +62,7 @@ pub fn structure(
 ) -> TokenStream {
     let name = ident(&s.name);
     let doc_attrs = docs(&doc_lines);
-    let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
-    let derive_debug = (!redacts).then(|| quote!(Debug,));
+    let derive_debug = (!s.redacts()).then(|| quote!(Debug,));
     // A structure with nothing required has an obvious empty value.
     let derive_default = (!s.has_required()).then(|| quote!(Default,));
     let fields: Vec<_> = s
@@ -75,9 +74,9 @@ pub fn structure(
         .members
         .iter()
         .filter(|m| m.sensitive)
-        .map(|m| m.field.trim_start_matches("r#"));
+        .map(|m| m.field.plain());
     let builder = builder(service, s, imports);
-    let debug = if redacts {
+    let debug = if s.redacts() {
         debug_impl(&name, s, false, imports)
     } else {
         TokenStream::new()
@@ -86,7 +85,7 @@ pub fn structure(
         Some(e) => error_impls(s, &e.code, imports),
         None => TokenStream::new(),
     };
-    let builder_name = format_ident!("{}Builder", s.name);
+    let builder_name = ident(s.builder());
     let serialize = if serialized(s) {
         imports.external("serde::Serialize");
         quote!(#[derive(Serialize)])
@@ -266,7 +265,7 @@ fn lenient_finish(s: &Structure) -> TokenStream {
 /// into the builder, far less code than the derive.
 fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
     let name = ident(&s.name);
-    let builder = format_ident!("{}Builder", s.name);
+    let builder = ident(s.builder());
     let label = &s.name;
     let runtime = ident(super::RUNTIME);
     let arms: Vec<TokenStream> = s
@@ -392,10 +391,9 @@ fn member_type(service: &Service, s: &Structure, m: &Member, imports: &mut Impor
 
 fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
     let name = ident(&s.name);
-    let builder = format_ident!("{}Builder", s.name);
-    let redacts = s.sensitive || s.members.iter().any(|m| m.sensitive);
-    let derive_debug = (!redacts).then(|| quote!(Debug,));
-    let debug = if redacts {
+    let builder = ident(s.builder());
+    let derive_debug = (!s.redacts()).then(|| quote!(Debug,));
+    let debug = if s.redacts() {
         debug_impl(&builder, s, true, imports)
     } else {
         TokenStream::new()
@@ -408,7 +406,7 @@ fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStre
         let ty = rust_type(service, &m.ty, &s.home, imports);
         fields.push(quote!(#field: Option<#ty>,));
         setters.push(setter(service, s, m, imports));
-        let plain = m.field.trim_start_matches("r#");
+        let plain = m.field.plain();
         let value = if m.required {
             imports.runtime("BuildError");
             let shape = &s.name;
@@ -484,7 +482,7 @@ pub fn setter_params(
 /// item and a map's inserts one entry, so calls chain naturally.
 fn setter(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) -> TokenStream {
     let field = ident(&m.field);
-    let plain = m.field.trim_start_matches("r#");
+    let plain = m.field.plain();
     let set = format_ident!("set_{}", plain);
     let ty = rust_type(service, &m.ty, &s.home, imports);
     let target = format!("[`{}::{}`]", s.name, plain);
@@ -549,7 +547,7 @@ fn debug_impl(
     } else {
         let fields = s.members.iter().map(|m| {
             let field = ident(&m.field);
-            let plain = m.field.trim_start_matches("r#");
+            let plain = m.field.plain();
             if !m.sensitive {
                 quote!(.field(#plain, &self.#field))
             } else if optional || !m.required {
@@ -580,7 +578,7 @@ fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream 
     // others read the body for their other members.
     let from_body = match s.message_member().filter(|_| s.is_message_only()) {
         Some(m) => {
-            let set = format_ident!("set_{}", m.field.trim_start_matches("r#"));
+            let set = format_ident!("set_{}", m.field.plain());
             quote!(Ok(Self::builder().#set(body.message().map(str::to_owned)).build()))
         }
         None => quote!(body.read()),
