@@ -24,6 +24,18 @@ fn pipeline(c: &mut Criterion) {
                 .expect("the model generates")
         })
     });
+    // Another model beside it, laid out as `cargo xtask corpus` unpacks them (partitions two
+    // folders up): `CODEGEN_BENCH_MODEL=target/corpus/models/<botocore>/<service>/<api>`.
+    if let Some(other) = std::env::var_os("CODEGEN_BENCH_MODEL") {
+        let other = PathBuf::from(other);
+        let partitions = other.join("../../partitions.json");
+        c.bench_function(&format!("generate {}", other.display()), |b| {
+            b.iter(|| {
+                cognito_idp_codegen::generate(black_box(&other), &partitions, &[], "other")
+                    .expect("the model generates")
+            })
+        });
+    }
 }
 
 criterion_group!(benches, pipeline);

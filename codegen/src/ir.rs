@@ -169,6 +169,9 @@ pub struct Structure {
 pub struct Wire {
     pub sent: bool,
     pub received: bool,
+    /// Received inside another structure (an error shape can also be a member), so read
+    /// with serde even when, raised, it is made from its message.
+    pub received_within: bool,
 }
 
 impl Structure {

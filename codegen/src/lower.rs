@@ -701,6 +701,9 @@ fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operatio
             collect_structs(&m.ty, &mut nested);
         }
         for next in nested {
+            if received {
+                structures[next].wire.received_within = true;
+            }
             visit(structures, next, received);
         }
     }

@@ -84,6 +84,17 @@ impl std::fmt::Display for Identifier {
     }
 }
 
+/// Methods generated code defines beside the member setters (a builder's `build`, a fluent
+/// builder's `send`...): a member of that name (codebuild's `Build`) takes `_value`.
+const GENERATED_METHODS: &[&str] = &[
+    "build",
+    "builder",
+    "send",
+    "as_input",
+    "into_paginator",
+    "new",
+];
+
 /// A field, method or module name; keywords become raw identifiers (`type` -> `r#type`).
 pub fn field_ident(name: &str) -> Identifier {
     Identifier(field_code(name))
@@ -98,7 +109,9 @@ fn field_code(name: &str) -> String {
     };
     if snake.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{snake}")
-    } else if matches!(snake.as_str(), "self" | "super" | "crate") {
+    } else if matches!(snake.as_str(), "self" | "super" | "crate")
+        || GENERATED_METHODS.contains(&snake.as_str())
+    {
         format!("{snake}_value")
     } else if is_keyword(&snake) {
         format!("r#{snake}")

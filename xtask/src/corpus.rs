@@ -47,6 +47,8 @@ struct Entry {
     /// How the model says it speaks JSON: `protocol` or a `protocols` list.
     via: &'static str,
     operations: usize,
+    /// How long generating its files took (a debug build of xtask is several times slower).
+    generate_ms: f64,
     /// `Err` holds why generation failed.
     generated: Option<Result<(), String>>,
     build: Stage,
@@ -299,7 +301,10 @@ fn generate(model: &Unpacked, label: String, package: String, crates: &Path) -> 
         operations: model.operations,
         ..Entry::default()
     };
-    let result = cognito_idp_codegen::generate(&model.dir, &model.partitions, &[], &lib)
+    let started = Instant::now();
+    let generated = cognito_idp_codegen::generate(&model.dir, &model.partitions, &[], &lib);
+    entry.generate_ms = started.elapsed().as_secs_f64() * 1e3;
+    let result = generated
         .map_err(|e| first_line(&e.to_string()))
         .and_then(|files| {
             let dir = crates.join(&package);
@@ -538,7 +543,7 @@ fn report(options: &Options, entries: &[Entry], seconds: f64) -> String {
         }
         let _ = writeln!(
             out,
-            "\n| model | via | operations | generate | build | doc | doctests |\n|---|---|---|---|---|---|---|"
+            "\n| model | via | operations | generate | ms | build | doc | doctests |\n|---|---|---|---|---|---|---|---|"
         );
         for entry in group.iter() {
             let generated = match &entry.generated {
@@ -548,11 +553,12 @@ fn report(options: &Options, entries: &[Entry], seconds: f64) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {} | {} | {} |",
                 entry.label,
                 entry.via,
                 entry.operations,
                 generated,
+                entry.generate_ms,
                 entry.build.cell(),
                 entry.doc.cell(),
                 entry.doctests.cell()

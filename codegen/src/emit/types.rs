@@ -94,8 +94,9 @@ pub fn structure(
     };
     let rename_all = serde_attr(serialized(s), quote!(rename_all = "PascalCase"));
     let meta_field = s.error.is_some().then(|| {
+        let skip = serde_attr(serialized(s), quote!(skip));
         quote! {
-            #[cfg_attr(test, serde(skip))]
+            #skip
             meta: ErrorMetadata,
         }
     });
@@ -227,7 +228,7 @@ fn serialized(s: &Structure) -> bool {
 /// Whether the structure is received, so reads itself in every build (else only in tests).
 fn deserialized(s: &Structure) -> bool {
     // An error that is only a message is made from it, never read (see `error_impls`).
-    let made_from_message = s.error.is_some() && s.is_message_only();
+    let made_from_message = s.error.is_some() && s.is_message_only() && !s.wire.received_within;
     (s.wire.received || !s.wire.sent) && !made_from_message
 }
 

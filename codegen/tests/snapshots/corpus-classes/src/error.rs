@@ -2,19 +2,21 @@
 
 //! The errors the service can return, and the error of an incomplete builder.
 use std::fmt;
+use cognito_idp_runtime::Secrets;
+use serde::Serialize;
 pub use cognito_idp_runtime::error::{
     ConstructionError, DecodeError, DispatchError, ErrorMetadata, PaginationError,
     ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind,
     Unhandled,
 };
 #[derive(Clone, Debug, Default, PartialEq)]
-#[cfg_attr(test, derive(serde::Serialize))]
-#[cfg_attr(test, serde(rename_all = "PascalCase"))]
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ThingNotFound {
-    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[cfg_attr(test, serde(skip))]
+    #[serde(skip)]
     meta: ErrorMetadata,
 }
 impl ThingNotFound {
@@ -77,7 +79,6 @@ impl ThingNotFoundBuilder {
         }
     }
 }
-#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ThingNotFound {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -85,7 +86,6 @@ impl<'de> serde::Deserialize<'de> for ThingNotFound {
         cognito_idp_runtime::wire::deserialize_struct(deserializer)
     }
 }
-#[cfg(test)]
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
     type Builder = ThingNotFoundBuilder;
@@ -107,5 +107,10 @@ impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
         builder: ThingNotFoundBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(builder.build())
+    }
+}
+impl Secrets for ThingNotFound {
+    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+        self.message.secrets(all, found);
     }
 }

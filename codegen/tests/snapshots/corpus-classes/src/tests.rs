@@ -57,12 +57,12 @@ fn every_structure_round_trips_through_its_wire_form() {
     round_trip::<
         GetThingInput,
     >(
-        r#"{"ThingId":"text","Filter":{"Prefix":"text"},"Operation":{"Kind":"text"},"Paginator":{"Depth":7},"Matrix":[["text"]],"Groups":{"key":["text"]},"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000}"#,
+        r#"{"ThingId":"text","Filter":{"Prefix":"text"},"Operation":{"Kind":"text"},"Paginator":{"Depth":7},"Matrix":[["text"]],"Groups":{"key":["text"]},"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Build":"text","Send":"text","Report":{"Message":"text"}}"#,
     );
     round_trip::<
         GetThingOutput,
     >(
-        r#"{"Errors":[{"Code":"text","At":"2023-11-14T22:13:20Z"}],"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Matrix":[["text"]]}"#,
+        r#"{"Errors":[{"Code":"text","At":"2023-11-14T22:13:20Z"}],"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Matrix":[["text"]],"LastError":{"Message":"text"}}"#,
     );
     round_trip::<GetThingInputValue>(r#"{"Prefix":"text"}"#);
     round_trip::<GetThingErrorValue>(r#"{"Code":"text","At":"2023-11-14T22:13:20Z"}"#);
@@ -102,9 +102,9 @@ fn responses_to_every_operation_are_fuzzed() {
 fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
     vec![
         cognito_idp_runtime::fuzz::Case { operation : "GetThing", input :
-        r#"{"Epoch":1700000000,"Filter":{"Prefix":"text"},"Groups":{"key":["text"]},"Matrix":[["text"]],"Operation":{"Kind":"text"},"Paginator":{"Depth":7},"Seen":["2023-11-14T22:13:20Z"],"Since":"2023-11-14T22:13:20Z","ThingId":"text"}"#,
+        r#"{"Build":"text","Epoch":1700000000,"Filter":{"Prefix":"text"},"Groups":{"key":["text"]},"Matrix":[["text"]],"Operation":{"Kind":"text"},"Paginator":{"Depth":7},"Report":{"Message":"text"},"Seen":["2023-11-14T22:13:20Z"],"Send":"text","Since":"2023-11-14T22:13:20Z","ThingId":"text"}"#,
         output :
-        r#"{"Errors":[{"Code":"text","At":"2023-11-14T22:13:20Z"}],"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Matrix":[["text"]]}"#,
+        r#"{"Errors":[{"Code":"text","At":"2023-11-14T22:13:20Z"}],"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Matrix":[["text"]],"LastError":{"Message":"text"}}"#,
         errors : & [("ThingNotFound", r#"{"Message":"text"}"#)], call : | handle, input |
         Box::pin(async move { let input : crate ::operation::get_thing::GetThingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =

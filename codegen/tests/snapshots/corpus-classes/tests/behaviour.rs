@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use corpus_classes::error::{ConstructionError, SdkError};
+use corpus_classes::error::{ConstructionError, SdkError, ThingNotFound};
 use corpus_classes::primitives::DateTime;
 use corpus_classes::types::{OperationValue, Provider};
 use corpus_classes::{Client, Config, Credentials, RetryConfig};
@@ -141,4 +141,27 @@ async fn operations_this_client_cannot_carry_send_nothing() {
         seen.lock().unwrap().is_empty(),
         "a refused operation sent a request"
     );
+}
+
+#[tokio::test]
+async fn members_named_as_generated_methods_or_errors_keep_their_wire_names() {
+    let (client, seen) = stub(r#"{"LastError":{"Message":"gone"}}"#).await;
+    let output = client
+        .get_thing()
+        .thing_id("t-1")
+        .build_value("b")
+        .send_value("s")
+        .report(ThingNotFound::builder().message("lost").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        output.last_error.and_then(|e| e.message),
+        Some("gone".to_owned())
+    );
+    let sent: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0]).unwrap();
+    assert_eq!(sent["Build"], "b");
+    assert_eq!(sent["Send"], "s");
+    // An error shape sent as a member is its members, without the response metadata.
+    assert_eq!(sent["Report"], serde_json::json!({"Message": "lost"}));
 }

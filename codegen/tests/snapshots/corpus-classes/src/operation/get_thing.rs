@@ -21,6 +21,7 @@ use crate::types::{
 /// # Example
 ///
 /// ```no_run
+/// use corpus_classes::error::ThingNotFound;
 /// use corpus_classes::primitives::DateTime;
 /// use corpus_classes::types::GetThingInputValue;
 /// use corpus_classes::types::OperationValue;
@@ -38,6 +39,9 @@ use crate::types::{
 ///     .since(DateTime::from_secs(1_700_000_000))
 ///     .seen(DateTime::from_secs(1_700_000_000))
 ///     .epoch(DateTime::from_secs(1_700_000_000))
+///     .build_value("Build")
+///     .send_value("Send")
+///     .report(ThingNotFound::builder().message("Message").build())
 ///     .send()
 ///     .await?;
 /// # let _ = output;
@@ -80,6 +84,15 @@ pub struct GetThingInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub epoch: Option<DateTime>,
+    /// A member named as the builder's `build`.
+    #[serde(rename = "Build", skip_serializing_if = "Option::is_none")]
+    pub build_value: Option<String>,
+    /// A member named as the fluent builder's `send`.
+    #[serde(rename = "Send", skip_serializing_if = "Option::is_none")]
+    pub send_value: Option<String>,
+    /// An error shape sent as a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ThingNotFound>,
 }
 impl GetThingInput {
     /// Members redacted in `Debug`, in model order.
@@ -101,6 +114,9 @@ pub struct GetThingInputBuilder {
     since: Option<DateTime>,
     seen: Option<Vec<DateTime>>,
     epoch: Option<DateTime>,
+    build_value: Option<String>,
+    send_value: Option<String>,
+    report: Option<ThingNotFound>,
 }
 impl GetThingInputBuilder {
     /// Sets [`GetThingInput::thing_id`].
@@ -197,6 +213,36 @@ impl GetThingInputBuilder {
         self.epoch = value;
         self
     }
+    /// Sets [`GetThingInput::build_value`].
+    pub fn build_value(mut self, value: impl Into<String>) -> Self {
+        self.build_value = Some(value.into());
+        self
+    }
+    /// Sets or clears [`GetThingInput::build_value`].
+    pub fn set_build_value(mut self, value: Option<String>) -> Self {
+        self.build_value = value;
+        self
+    }
+    /// Sets [`GetThingInput::send_value`].
+    pub fn send_value(mut self, value: impl Into<String>) -> Self {
+        self.send_value = Some(value.into());
+        self
+    }
+    /// Sets or clears [`GetThingInput::send_value`].
+    pub fn set_send_value(mut self, value: Option<String>) -> Self {
+        self.send_value = value;
+        self
+    }
+    /// Sets [`GetThingInput::report`].
+    pub fn report(mut self, value: impl Into<ThingNotFound>) -> Self {
+        self.report = Some(value.into());
+        self
+    }
+    /// Sets or clears [`GetThingInput::report`].
+    pub fn set_report(mut self, value: Option<ThingNotFound>) -> Self {
+        self.report = value;
+        self
+    }
     /// Builds the value, or names the first required member that is not set.
     pub fn build(self) -> Result<GetThingInput, BuildError> {
         Ok(GetThingInput {
@@ -211,6 +257,9 @@ impl GetThingInputBuilder {
             since: self.since,
             seen: self.seen,
             epoch: self.epoch,
+            build_value: self.build_value,
+            send_value: self.send_value,
+            report: self.report,
         })
     }
 }
@@ -268,6 +317,9 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
                     .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
                     .map(|value| value.0);
             }
+            "Build" => builder.build_value = map.next_value()?,
+            "Send" => builder.send_value = map.next_value()?,
+            "Report" => builder.report = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -288,6 +340,9 @@ impl Secrets for GetThingInput {
         self.paginator.secrets(all, found);
         self.matrix.secrets(all, found);
         self.groups.secrets(all, found);
+        self.build_value.secrets(all, found);
+        self.send_value.secrets(all, found);
+        self.report.secrets(all, found);
     }
 }
 /// The output of `GetThing`.
@@ -324,6 +379,9 @@ pub struct GetThingOutput {
     pub epoch: Option<DateTime>,
     #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub matrix: Option<Vec<Vec<String>>>,
+    /// An error shape received as a member.
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
+    pub last_error: Option<ThingNotFound>,
 }
 impl GetThingOutput {
     /// Members redacted in `Debug`, in model order.
@@ -341,6 +399,7 @@ pub struct GetThingOutputBuilder {
     seen: Option<Vec<DateTime>>,
     epoch: Option<DateTime>,
     matrix: Option<Vec<Vec<String>>>,
+    last_error: Option<ThingNotFound>,
 }
 impl GetThingOutputBuilder {
     /// Appends an item to [`GetThingOutput::errors`].
@@ -393,6 +452,16 @@ impl GetThingOutputBuilder {
         self.matrix = value;
         self
     }
+    /// Sets [`GetThingOutput::last_error`].
+    pub fn last_error(mut self, value: impl Into<ThingNotFound>) -> Self {
+        self.last_error = Some(value.into());
+        self
+    }
+    /// Sets or clears [`GetThingOutput::last_error`].
+    pub fn set_last_error(mut self, value: Option<ThingNotFound>) -> Self {
+        self.last_error = value;
+        self
+    }
     /// Builds the value.
     pub fn build(self) -> GetThingOutput {
         GetThingOutput {
@@ -401,6 +470,7 @@ impl GetThingOutputBuilder {
             seen: self.seen,
             epoch: self.epoch,
             matrix: self.matrix,
+            last_error: self.last_error,
         }
     }
 }
@@ -452,6 +522,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingOutput {
                     .map(|value| value.0);
             }
             "Matrix" => builder.matrix = map.next_value()?,
+            "LastError" => builder.last_error = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -663,6 +734,36 @@ impl GetThingFluentBuilder {
     /// Sets or clears `epoch`; see [`epoch`](Self::epoch).
     pub fn set_epoch(mut self, value: Option<DateTime>) -> Self {
         self.input = self.input.set_epoch(value);
+        self
+    }
+    /// A member named as the builder's `build`.
+    pub fn build_value(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.build_value(value);
+        self
+    }
+    /// Sets or clears `build_value`; see [`build_value`](Self::build_value).
+    pub fn set_build_value(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_build_value(value);
+        self
+    }
+    /// A member named as the fluent builder's `send`.
+    pub fn send_value(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.send_value(value);
+        self
+    }
+    /// Sets or clears `send_value`; see [`send_value`](Self::send_value).
+    pub fn set_send_value(mut self, value: Option<String>) -> Self {
+        self.input = self.input.set_send_value(value);
+        self
+    }
+    /// An error shape sent as a member.
+    pub fn report(mut self, value: impl Into<ThingNotFound>) -> Self {
+        self.input = self.input.report(value);
+        self
+    }
+    /// Sets or clears `report`; see [`report`](Self::report).
+    pub fn set_report(mut self, value: Option<ThingNotFound>) -> Self {
+        self.input = self.input.set_report(value);
         self
     }
 }
