@@ -20,6 +20,7 @@ pub mod paginate;
 pub mod profile;
 mod redact;
 pub mod signin;
+mod sigv4;
 pub mod srp;
 pub mod transport;
 mod unknown;

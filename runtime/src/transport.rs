@@ -24,6 +24,7 @@ use crate::error::{
     printable,
 };
 use crate::redact::Secrets;
+use crate::sigv4;
 use crate::untrusted::{self, Scrub};
 
 /// What the transport needs to know about a service, from its model. Plumbing of the
@@ -87,6 +88,8 @@ struct Inner {
     /// For operations that set endpoint parameters of their own, resolved per call.
     resolver: Result<EndpointResolver, ConstructionError>,
     credentials: CredentialsCache,
+    /// The SigV4 signing key of the day, derived once and reused.
+    signing_keys: sigv4::KeyCache,
     user_agent: HeaderValue,
     /// The retry quota's tokens left; `None` without a quota.
     quota: Option<RetryQuota>,
@@ -194,6 +197,7 @@ impl Handle {
                 endpoint,
                 resolver,
                 credentials,
+                signing_keys: sigv4::KeyCache::default(),
                 user_agent,
                 quota,
             }),
@@ -508,15 +512,18 @@ impl Handle {
             credentials,
             region,
             name: inner.service.signing_name,
+            keys: &inner.signing_keys,
         })
     }
 }
 
-/// SigV4 for one call.
+/// SigV4 for one call: the credentials and scope it signs with, and the client's cache of
+/// signing keys.
 struct Signer<'a> {
     credentials: aws_credential_types::Credentials,
     region: &'a str,
     name: &'a str,
+    keys: &'a sigv4::KeyCache,
 }
 
 impl Signer<'_> {
@@ -524,41 +531,39 @@ impl Signer<'_> {
         let failed = |e: &dyn std::fmt::Display| {
             RequestError::caused_by("the request cannot be signed", e.to_string())
         };
-        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-        use aws_sigv4::sign::v4::SigningParams;
-
-        let identity = self.credentials.clone().into();
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region(self.region)
-            .name(self.name)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| failed(&e))?
-            .into();
-        let headers: Vec<(&str, &str)> = request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
-            .collect();
-        let signable = SignableRequest::new(
-            "POST",
-            request.url().as_str(),
-            headers.into_iter(),
-            SignableBody::Bytes(body),
-        )
-        .map_err(|e| failed(&e))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| failed(&e))?
-            .into_parts();
-        let (headers, _params) = instructions.into_parts();
-        for header in headers {
-            let name = HeaderName::from_bytes(header.name().as_bytes()).map_err(|e| failed(&e))?;
-            let mut value = HeaderValue::from_str(header.value()).map_err(|e| failed(&e))?;
-            value.set_sensitive(header.sensitive());
-            request.headers_mut().insert(name, value);
+        let signed = {
+            let headers: Vec<(&str, &str)> = request
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+                .collect();
+            let scope = sigv4::Scope {
+                access_key_id: self.credentials.access_key_id(),
+                secret_access_key: self.credentials.secret_access_key(),
+                session_token: self.credentials.session_token(),
+                region: self.region,
+                service: self.name,
+            };
+            let unsigned = sigv4::Request {
+                method: request.method().as_str(),
+                url: request.url(),
+                headers: &headers,
+                body,
+            };
+            sigv4::sign(&unsigned, &scope, SystemTime::now(), self.keys)
+        };
+        let headers = request.headers_mut();
+        let date = HeaderValue::from_str(&signed.amz_date).map_err(|e| failed(&e))?;
+        headers.insert(HeaderName::from_static("x-amz-date"), date);
+        if let Some(token) = &signed.security_token {
+            let mut token = HeaderValue::from_str(token).map_err(|e| failed(&e))?;
+            token.set_sensitive(true);
+            headers.insert(HeaderName::from_static("x-amz-security-token"), token);
         }
+        let mut authorization =
+            HeaderValue::from_str(&signed.authorization).map_err(|e| failed(&e))?;
+        authorization.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, authorization);
         Ok(())
     }
 }
