@@ -20,9 +20,8 @@ fn a_bytes() -> Vec<u8> {
         .collect()
 }
 
-fn login(c: &mut Criterion) {
-    let a = a_bytes();
-    let parameters: HashMap<String, String> = [
+fn parameters() -> HashMap<String, String> {
+    [
         ("SRP_B", B_HEX),
         ("SALT", "a9b35bd34f385b03628bcb9d235d9018"),
         (
@@ -33,7 +32,12 @@ fn login(c: &mut Criterion) {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    .collect()
+}
+
+fn login(c: &mut Criterion) {
+    let a = a_bytes();
+    let parameters = parameters();
     c.bench_function("srp login, client side", |b| {
         b.iter(|| {
             let session = SrpSession::with_private_ephemeral(black_box(&a)).unwrap();
@@ -46,5 +50,39 @@ fn login(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, login);
+/// Dudect-style: the same login with private ephemerals of very different Hamming weight and
+/// length, and passwords (so `x`) of different values. The exponentiations take the same steps
+/// for all of them, so the medians should differ by noise only; compare their spread with the
+/// spread of repeated runs of one class.
+fn timing_spread(c: &mut Criterion) {
+    let parameters = parameters();
+    let mut top_bit = vec![0u8; 128];
+    top_bit[0] = 0x80;
+    let classes: [(&str, Vec<u8>, &str); 5] = [
+        ("random a", a_bytes(), "password"),
+        ("a of all ones", vec![0xff; 128], "password"),
+        ("a of one top bit", top_bit, "password"),
+        ("a = 1", vec![1], "password"),
+        (
+            "random a, another password",
+            a_bytes(),
+            "correct horse battery staple",
+        ),
+    ];
+    let mut group = c.benchmark_group("srp login by secret");
+    for (name, a, password) in &classes {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let session = SrpSession::with_private_ephemeral(black_box(a)).unwrap();
+                let claim = session
+                    .password_verifier_at("us-west-2_rAlrqNlND", &parameters, password, UNIX_EPOCH)
+                    .unwrap();
+                (session.srp_a(), claim)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, login, timing_spread);
 criterion_main!(benches);

@@ -13,6 +13,8 @@ use num_bigint::BigUint;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::montgomery::{self, Exponent};
+
 /// The 3072-bit MODP prime of RFC 5054 appendix A (RFC 3526 group 15).
 const N_HEX: &str = "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf0598da48361c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3be39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa051015728e5a8aaac42dad33170d04507a33a85521abdf1cba64ecfb850458dbef0a8aea71575d060c7db3970f85a6e1e4c7abf5ae8cdb0933d71e8c94e04a25619dcee3d2261ad2ee6bf12ffa06d98a0864d87602733ec86a64521f2b18177b200cbbe117577a615d6c770988c0bad946e208e24fa074e5ab3143db5bfce0fd108e4b82d120a93ad2caffffffffffffffff";
 
@@ -33,43 +35,19 @@ pub static GROUP: LazyLock<Group> = LazyLock::new(|| {
     Group { n, g, k }
 });
 
-/// Exponents up to this many bits take [`pow_g`]'s table; longer ones the generic path.
-const TABLE_BITS: u64 = 1024;
+/// Limbs of a SHA-256 output used as an exponent (`x`, `u`).
+pub const HASH_LIMBS: usize = 4;
 
-/// `g^(d·16^i) mod N` for every 4-bit digit `d` and position `i` below [`TABLE_BITS`]: about
-/// 1.5 MiB, built once on first use, so that `g^e` needs one multiplication per non-zero digit
-/// of `e` instead of a square per bit.
-static G_POWERS: LazyLock<Vec<[BigUint; 16]>> = LazyLock::new(|| {
-    let n = &GROUP.n;
-    let mut rows = Vec::with_capacity((TABLE_BITS / 4) as usize);
-    let mut base = GROUP.g.clone();
-    for _ in 0..TABLE_BITS / 4 {
-        let mut row: [BigUint; 16] = Default::default();
-        row[0] = BigUint::from(1u32);
-        for digit in 1..16 {
-            row[digit] = (&row[digit - 1] * &base) % n;
-        }
-        base = (&row[15] * &base) % n;
-        rows.push(row);
-    }
-    rows
-});
+/// Limbs of the private ephemeral `a`: 128 bytes' worth whatever its value, so that every
+/// exponentiation by it walks the same windows (only a longer test vector takes more).
+pub fn ephemeral_limbs(a: &BigUint) -> usize {
+    16.max(a.bits().div_ceil(64) as usize)
+}
 
-/// `g^e mod N`, through the fixed-base table when `e` fits it.
-pub fn pow_g(e: &BigUint) -> BigUint {
-    if e.bits() > TABLE_BITS {
-        return GROUP.g.modpow(e, &GROUP.n);
-    }
-    let digits = Zeroizing::new(e.to_bytes_le());
-    let mut power = BigUint::from(1u32);
-    for (i, byte) in digits.iter().enumerate() {
-        for (half, digit) in [byte & 0x0f, byte >> 4].into_iter().enumerate() {
-            if digit != 0 {
-                power = (power * &G_POWERS[2 * i + half][usize::from(digit)]) % &GROUP.n;
-            }
-        }
-    }
-    power
+/// `g^e mod N` over `limbs` limbs of `e`, in constant time for every `e` that fits them.
+pub fn pow_g(e: &BigUint, limbs: usize) -> BigUint {
+    let exponent = Exponent::new(e, limbs).expect("callers size exponents by their kind");
+    montgomery::pow_g(&exponent)
 }
 
 /// `padHex` as bytes: the minimal big-endian bytes, with a leading zero when the top bit is set.
@@ -116,12 +94,16 @@ pub fn identity_hash(realm: &str, user: &str, password: &str) -> [u8; 32] {
 
 /// The premaster secret `S = (B - k·g^x)^(a + u·x) mod N`, with `B - k·g^x` reduced into
 /// `[0, N)` first and the exponent left unreduced.
+///
+/// Every step that touches `a` or `x` runs in constant time ([`montgomery`]).
 pub fn premaster_secret(big_b: &BigUint, a: &BigUint, u: &BigUint, x: &BigUint) -> Secret {
-    let group = &*GROUP;
-    let kgx = Secret((&group.k * pow_g(x)) % &group.n);
-    let base = Secret(((big_b % &group.n) + &group.n - &*kgx) % &group.n);
-    let exponent = Secret(a + u * x);
-    Secret(base.modpow(&exponent, &group.n))
+    let a = Exponent::new(a, ephemeral_limbs(a)).expect("sized by its own length");
+    let (u, x) = (
+        Exponent::new(u, HASH_LIMBS).expect("a hash"),
+        Exponent::new(x, HASH_LIMBS).expect("a hash"),
+    );
+    let e = Exponent::a_plus_ux(&a, &u, &x);
+    Secret(montgomery::premaster(big_b, &x, &e))
 }
 
 /// The 16-byte session key: HKDF-SHA256 with `pad(S)` as input and `pad(u)` as salt.
@@ -212,7 +194,11 @@ mod tests {
             &"1".repeat(300),
         ] {
             let e = BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
-            assert_eq!(pow_g(&e), GROUP.g.modpow(&e, &GROUP.n), "{hex}");
+            let expected = GROUP.g.modpow(&e, &GROUP.n);
+            assert_eq!(pow_g(&e, ephemeral_limbs(&e)), expected, "{hex}");
+            if e.bits() <= 256 {
+                assert_eq!(pow_g(&e, HASH_LIMBS), expected, "{hex}");
+            }
         }
     }
 

@@ -12,6 +12,7 @@
 mod device;
 mod error;
 pub(crate) mod math;
+mod montgomery;
 mod timestamp;
 
 use std::collections::HashMap;
@@ -59,7 +60,7 @@ impl SrpSession {
         if *a == BigUint::ZERO {
             return Err(SrpError::ZeroPrivateEphemeral);
         }
-        let big_a = math::pow_g(&a);
+        let big_a = math::pow_g(&a, math::ephemeral_limbs(&a));
         if big_a == BigUint::ZERO {
             return Err(SrpError::ZeroPublicEphemeral);
         }

@@ -1,0 +1,373 @@
+//! Constant-time exponentiation modulo the 3072-bit SRP prime.
+//!
+//! The exponents of SRP are secrets (`a`, the password-equivalent `x`, and `a + u·x`), so every
+//! operation here runs in time, and touches memory, independent of their values: Montgomery
+//! multiplication over a fixed 48 limbs with a masked final subtraction, exponents walked in
+//! fixed 4-bit windows over a bit length that depends only on their type, and every table
+//! lookup reading every entry and keeping one by mask. Only public values (`N`, `g`, `B`, the
+//! result) pass through `num-bigint`.
+
+use std::hint::black_box;
+use std::sync::LazyLock;
+
+use num_bigint::BigUint;
+use zeroize::Zeroizing;
+
+use super::math::GROUP;
+
+/// 64-bit limbs of a residue modulo `N` (3072 bits).
+const LIMBS: usize = 48;
+
+type Limbs = [u64; LIMBS];
+
+/// Bits of an exponent the fixed-base table of `g` covers.
+const TABLE_BITS: usize = 1024;
+
+/// `N` and the constants Montgomery arithmetic needs, all public.
+struct Field {
+    n: Limbs,
+    /// `-N^-1 mod 2^64`.
+    n0: u64,
+    /// `R^2 mod N`, with `R = 2^3072`: turns a number into Montgomery form.
+    r2: Limbs,
+    /// `1` in Montgomery form (`R mod N`).
+    one: Limbs,
+}
+
+static FIELD: LazyLock<Field> = LazyLock::new(|| {
+    let n_big = &GROUP.n;
+    let n = limbs(n_big);
+    // Newton's iteration doubles the correct low bits of N^-1 mod 2^64 each round.
+    let mut inverse: u64 = 1;
+    for _ in 0..6 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(n[0].wrapping_mul(inverse)));
+    }
+    let r = BigUint::from(1u32) << (64 * LIMBS);
+    Field {
+        n,
+        n0: inverse.wrapping_neg(),
+        r2: limbs(&((&r * &r) % n_big)),
+        one: limbs(&(r % n_big)),
+    }
+});
+
+/// `g^(d·16^i)` in Montgomery form for every digit `d` and window `i` below [`TABLE_BITS`]
+/// (1.5 MiB, built on first use): `g^e` is then one multiplication per window.
+static G_TABLE: LazyLock<Vec<[Limbs; 16]>> = LazyLock::new(|| {
+    let field = &*FIELD;
+    let mut rows = Vec::with_capacity(TABLE_BITS / 4);
+    let mut base = field.to_montgomery(&limbs(&GROUP.g));
+    for _ in 0..TABLE_BITS / 4 {
+        let mut row = [field.one; 16];
+        for digit in 1..16 {
+            row[digit] = field.mul(&row[digit - 1], &base);
+        }
+        base = field.mul(&row[15], &base);
+        rows.push(row);
+    }
+    rows
+});
+
+/// A secret exponent as little-endian limbs, its length fixed by its kind (not its value),
+/// wiped when dropped.
+pub struct Exponent(Zeroizing<Vec<u64>>);
+
+impl Exponent {
+    /// `e` in exactly `limb_count` limbs; `None` when it does not fit.
+    pub fn new(e: &BigUint, limb_count: usize) -> Option<Self> {
+        let digits = Zeroizing::new(e.to_u64_digits());
+        if digits.len() > limb_count {
+            return None;
+        }
+        let mut out = Zeroizing::new(vec![0u64; limb_count]);
+        out[..digits.len()].copy_from_slice(&digits);
+        Some(Exponent(out))
+    }
+
+    /// `a + u·x`, with `u` and `x` of at most four limbs, in `a`'s limbs plus five: the
+    /// schoolbook product and the sum run the same steps for every value.
+    pub fn a_plus_ux(a: &Exponent, u: &Exponent, x: &Exponent) -> Exponent {
+        let width = a.0.len().max(8) + 1;
+        let mut out = Zeroizing::new(vec![0u64; width]);
+        out[..a.0.len()].copy_from_slice(&a.0);
+        for (i, &ui) in u.0.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &xj) in x.0.iter().enumerate() {
+                let sum =
+                    u128::from(out[i + j]) + u128::from(ui) * u128::from(xj) + u128::from(carry);
+                out[i + j] = sum as u64;
+                carry = (sum >> 64) as u64;
+            }
+            // Carry the rest through every higher limb, whatever its value.
+            for limb in out.iter_mut().skip(i + x.0.len()) {
+                let sum = u128::from(*limb) + u128::from(carry);
+                *limb = sum as u64;
+                carry = (sum >> 64) as u64;
+            }
+        }
+        Exponent(out)
+    }
+
+    /// The 4-bit window `i` (from the least significant).
+    fn window(&self, i: usize) -> usize {
+        ((self.0[i / 16] >> (4 * (i % 16))) & 0xf) as usize
+    }
+
+    fn windows(&self) -> usize {
+        self.0.len() * 16
+    }
+}
+
+/// `g^e mod N`.
+pub fn pow_g(e: &Exponent) -> BigUint {
+    let field = &*FIELD;
+    let result = if e.windows() <= TABLE_BITS / 4 {
+        let table = &*G_TABLE;
+        let mut acc = field.one;
+        for (i, row) in table.iter().enumerate().take(e.windows()) {
+            let entry = Zeroizing::new(select(row, e.window(i)));
+            acc = field.mul(&acc, &entry);
+        }
+        acc
+    } else {
+        field.pow(&field.to_montgomery(&limbs(&GROUP.g)), e)
+    };
+    from_limbs(&field.out_of_montgomery(&result))
+}
+
+/// The premaster secret `(B - k·g^x)^e mod N` with `e = a + u·x`; `B` and `k` are public. The
+/// caller wipes the result.
+pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> BigUint {
+    let field = &*FIELD;
+    let gx = Zeroizing::new(field.to_montgomery(&limbs(&pow_g(x))));
+    let k = field.to_montgomery(&limbs(&(&GROUP.k % &GROUP.n)));
+    let kgx = Zeroizing::new(field.mul(&k, &gx));
+    let b = field.to_montgomery(&limbs(&(big_b % &GROUP.n)));
+    let base = Zeroizing::new(field.sub(&b, &kgx));
+    let s = Zeroizing::new(field.out_of_montgomery(&field.pow(&base, e)));
+    from_limbs(&s)
+}
+
+impl Field {
+    fn to_montgomery(&self, a: &Limbs) -> Limbs {
+        self.mul(a, &self.r2)
+    }
+
+    fn out_of_montgomery(&self, a: &Limbs) -> Limbs {
+        let mut one = [0u64; LIMBS];
+        one[0] = 1;
+        self.mul(a, &one)
+    }
+
+    /// `a·b·R^-1 mod N` (CIOS), for `a, b < N`: the same steps for every value.
+    fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
+        let n = &self.n;
+        let mut t = [0u64; LIMBS + 2];
+        for &ai in a {
+            let mut carry = 0u64;
+            for j in 0..LIMBS {
+                let sum = u128::from(t[j]) + u128::from(ai) * u128::from(b[j]) + u128::from(carry);
+                t[j] = sum as u64;
+                carry = (sum >> 64) as u64;
+            }
+            let sum = u128::from(t[LIMBS]) + u128::from(carry);
+            t[LIMBS] = sum as u64;
+            t[LIMBS + 1] = (sum >> 64) as u64;
+
+            let m = t[0].wrapping_mul(self.n0);
+            let sum = u128::from(t[0]) + u128::from(m) * u128::from(n[0]);
+            let mut carry = (sum >> 64) as u64;
+            for j in 1..LIMBS {
+                let sum = u128::from(t[j]) + u128::from(m) * u128::from(n[j]) + u128::from(carry);
+                t[j - 1] = sum as u64;
+                carry = (sum >> 64) as u64;
+            }
+            let sum = u128::from(t[LIMBS]) + u128::from(carry);
+            t[LIMBS - 1] = sum as u64;
+            t[LIMBS] = t[LIMBS + 1] + (sum >> 64) as u64;
+        }
+        // t < 2N: subtract N, and keep the difference unless it went below zero.
+        let mut diff = [0u64; LIMBS];
+        let mut borrow = 0u64;
+        for j in 0..LIMBS {
+            let (d, b1) = t[j].overflowing_sub(n[j]);
+            let (d, b2) = d.overflowing_sub(borrow);
+            diff[j] = d;
+            borrow = u64::from(b1 | b2);
+        }
+        let (_, below) = t[LIMBS].overflowing_sub(borrow);
+        let keep_t = mask(below);
+        let mut out = [0u64; LIMBS];
+        for j in 0..LIMBS {
+            out[j] = (t[j] & keep_t) | (diff[j] & !keep_t);
+        }
+        t.fill(0);
+        out
+    }
+
+    /// `a - b mod N`, for `a, b < N`.
+    fn sub(&self, a: &Limbs, b: &Limbs) -> Limbs {
+        let mut out = [0u64; LIMBS];
+        let mut borrow = 0u64;
+        for j in 0..LIMBS {
+            let (d, b1) = a[j].overflowing_sub(b[j]);
+            let (d, b2) = d.overflowing_sub(borrow);
+            out[j] = d;
+            borrow = u64::from(b1 | b2);
+        }
+        // Add N back when it went below zero.
+        let add = mask(borrow == 1);
+        let mut carry = 0u64;
+        for (limb, n) in out.iter_mut().zip(&self.n) {
+            let sum = u128::from(*limb) + u128::from(n & add) + u128::from(carry);
+            *limb = sum as u64;
+            carry = (sum >> 64) as u64;
+        }
+        out
+    }
+
+    /// `base^e` in Montgomery form, 4-bit fixed windows from the top: four squarings and one
+    /// multiplication by a masked table entry per window, the zero digit included.
+    fn pow(&self, base: &Limbs, e: &Exponent) -> Limbs {
+        let mut table = Zeroizing::new([self.one; 16]);
+        for digit in 1..16 {
+            table[digit] = self.mul(&table[digit - 1], base);
+        }
+        let mut acc = self.one;
+        for i in (0..e.windows()).rev() {
+            for _ in 0..4 {
+                acc = self.mul(&acc, &acc);
+            }
+            let entry = Zeroizing::new(select(&table, e.window(i)));
+            acc = self.mul(&acc, &entry);
+        }
+        acc
+    }
+}
+
+/// All ones when `bit`, else zero, without a branch the compiler can see through.
+fn mask(bit: bool) -> u64 {
+    black_box(u64::from(bit)).wrapping_neg()
+}
+
+/// `table[index]`, reading every entry.
+fn select(table: &[Limbs; 16], index: usize) -> Limbs {
+    let mut out = [0u64; LIMBS];
+    for (i, entry) in table.iter().enumerate() {
+        let diff = (i ^ index) as u64;
+        // Zero only when equal: then the top bit of `diff | -diff` is clear.
+        let equal = mask((diff | diff.wrapping_neg()) >> 63 == 0);
+        for (o, e) in out.iter_mut().zip(entry) {
+            *o |= e & equal;
+        }
+    }
+    out
+}
+
+fn limbs(n: &BigUint) -> Limbs {
+    let mut out = [0u64; LIMBS];
+    for (o, d) in out.iter_mut().zip(n.to_u64_digits()) {
+        *o = d;
+    }
+    out
+}
+
+fn from_limbs(limbs: &Limbs) -> BigUint {
+    let digits: Vec<u32> = limbs
+        .iter()
+        .flat_map(|l| [*l as u32, (l >> 32) as u32])
+        .collect();
+    BigUint::from_slice(&digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(seed: u64, bits: u64) -> BigUint {
+        // A deterministic spread of values: x_{i+1} = x_i * 6364136223846793005 + 1 per limb.
+        let mut state = seed;
+        let digits: Vec<u64> = (0..bits.div_ceil(64))
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                state
+            })
+            .collect();
+        let n = BigUint::from_slice(
+            &digits
+                .iter()
+                .flat_map(|l| [*l as u32, (l >> 32) as u32])
+                .collect::<Vec<_>>(),
+        );
+        n % (BigUint::from(1u32) << bits)
+    }
+
+    #[test]
+    fn agrees_with_num_bigint() {
+        let n = &GROUP.n;
+        for seed in 0..8u64 {
+            for (bits, limbs) in [(1024, 16), (256, 4), (1030, 17), (2000, 32)] {
+                let e = number(seed, bits);
+                let exponent = Exponent::new(&e, limbs).unwrap();
+                assert_eq!(pow_g(&exponent), GROUP.g.modpow(&e, n), "g^e, {bits} bits");
+            }
+            let base = number(seed + 100, 3072) % n;
+            let e = number(seed + 200, 1030);
+            let field = &*FIELD;
+            let got = field.out_of_montgomery(&field.pow(
+                &field.to_montgomery(&limbs(&base)),
+                &Exponent::new(&e, 17).unwrap(),
+            ));
+            assert_eq!(from_limbs(&got), base.modpow(&e, n), "base^e");
+        }
+        // The edges: zero exponents, and exponents of all ones.
+        let zero = Exponent::new(&BigUint::ZERO, 16).unwrap();
+        assert_eq!(pow_g(&zero), BigUint::from(1u32));
+        let ones = (BigUint::from(1u32) << 1024) - 1u32;
+        assert_eq!(
+            pow_g(&Exponent::new(&ones, 16).unwrap()),
+            GROUP.g.modpow(&ones, n)
+        );
+    }
+
+    #[test]
+    fn a_plus_ux_is_exact() {
+        for seed in 0..16u64 {
+            let (a, u, x) = (
+                number(seed, 1024),
+                number(seed + 1, 256),
+                number(seed + 2, 256),
+            );
+            let sum = Exponent::a_plus_ux(
+                &Exponent::new(&a, 16).unwrap(),
+                &Exponent::new(&u, 4).unwrap(),
+                &Exponent::new(&x, 4).unwrap(),
+            );
+            let expected = &a + &u * &x;
+            assert_eq!(
+                BigUint::from_slice(
+                    &sum.0
+                        .iter()
+                        .flat_map(|l| [*l as u32, (l >> 32) as u32])
+                        .collect::<Vec<_>>()
+                ),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn subtraction_wraps_modulo_n() {
+        let field = &*FIELD;
+        let (a, b) = (BigUint::from(5u32), BigUint::from(9u32));
+        let got = from_limbs(&field.sub(&limbs(&a), &limbs(&b)));
+        assert_eq!(got, &GROUP.n - 4u32);
+    }
+
+    #[test]
+    fn exponents_that_do_not_fit_are_refused() {
+        assert!(Exponent::new(&(BigUint::from(1u32) << 256), 4).is_none());
+    }
+}
