@@ -60,7 +60,9 @@ struct DerivedKey {
     service: String,
     access_key_id: String,
     secret: Zeroizing<String>,
-    key: Zeroizing<[u8; 32]>,
+    /// HMAC keyed with the signing key, its inner and outer pads already hashed: each
+    /// signature clones it.
+    mac: HmacSha256,
 }
 
 /// Only what tells keys apart.
@@ -90,13 +92,15 @@ impl KeyCache {
         }) {
             return key.clone();
         }
+        let key = signing_key(scope.secret_access_key, date, scope.region, scope.service);
+        let mac = <HmacSha256 as KeyInit>::new_from_slice(&key[..]).expect("any key length");
         let key = Arc::new(DerivedKey {
             date: date.to_owned(),
             region: scope.region.to_owned(),
             service: scope.service.to_owned(),
             access_key_id: scope.access_key_id.to_owned(),
             secret: Zeroizing::new(scope.secret_access_key.to_owned()),
-            key: signing_key(scope.secret_access_key, date, scope.region, scope.service),
+            mac,
         });
         *last = Some(key.clone());
         key
@@ -162,33 +166,54 @@ pub(crate) fn sign(
         .collect::<Vec<_>>()
         .join(";");
 
-    let mut canonical = String::with_capacity(256);
-    canonical.push_str(request.method);
-    canonical.push('\n');
-    canonical.push_str(&canonical_path(request.url.path()));
-    canonical.push('\n');
-    canonical.push_str(&canonical_query(request.url.query().unwrap_or("")));
-    canonical.push('\n');
-    for (name, value) in &merged {
-        let _ = writeln!(canonical, "{name}:{value}");
+    // Built with pushes, not `format!`: this runs on every signed call.
+    let mut canonical = String::with_capacity(512);
+    for part in [
+        request.method,
+        "\n",
+        &canonical_path(request.url.path()),
+        "\n",
+        &canonical_query(request.url.query().unwrap_or("")),
+        "\n",
+    ] {
+        canonical.push_str(part);
     }
-    canonical.push('\n');
-    canonical.push_str(&signed_headers);
-    canonical.push('\n');
-    canonical.push_str(&hex(&Sha256::digest(request.body)));
+    for (name, value) in &merged {
+        for part in [*name, ":", value, "\n"] {
+            canonical.push_str(part);
+        }
+    }
+    for part in ["\n", &signed_headers, "\n"] {
+        canonical.push_str(part);
+    }
+    push_hex(&mut canonical, &Sha256::digest(request.body));
 
-    let credential_scope = format!("{date}/{}/{}/aws4_request", scope.region, scope.service);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{credential_scope}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
+    let mut credential_scope = String::with_capacity(64);
+    for part in [date, "/", scope.region, "/", scope.service, "/aws4_request"] {
+        credential_scope.push_str(part);
+    }
+    let mut string_to_sign = String::with_capacity(160);
+    for part in [ALGORITHM, "\n", &amz_date, "\n", &credential_scope, "\n"] {
+        string_to_sign.push_str(part);
+    }
+    push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
     let key = cache.key(scope, date);
-    let signature = hex(&hmac(&key.key[..], string_to_sign.as_bytes()));
-    let authorization = Zeroizing::new(format!(
-        "{ALGORITHM} Credential={}/{credential_scope}, SignedHeaders={signed_headers}, \
-         Signature={signature}",
-        scope.access_key_id
-    ));
+    let mut mac = key.mac.clone();
+    mac.update(string_to_sign.as_bytes());
+    let mut authorization = Zeroizing::new(String::with_capacity(256));
+    for part in [
+        ALGORITHM,
+        " Credential=",
+        scope.access_key_id,
+        "/",
+        &credential_scope,
+        ", SignedHeaders=",
+        &signed_headers,
+        ", Signature=",
+    ] {
+        authorization.push_str(part);
+    }
+    push_hex(&mut authorization, &mac.finalize().into_bytes());
     Signed {
         amz_date,
         security_token,
@@ -306,12 +331,14 @@ fn decode(text: &str) -> Vec<u8> {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
+/// Appends lowercase hex, by table: `write!` per byte costs more than the hashing.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(out, "{b:02x}");
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
-    out
 }
 
 #[cfg(test)]
@@ -455,7 +482,10 @@ mod tests {
             ..scope("eu-west-1")
         };
         let other = cache.key(&rotated, "20150830");
-        assert_ne!(*other.key, *cache.key(&scope("eu-west-1"), "20150830").key);
+        assert!(!Arc::ptr_eq(
+            &other,
+            &cache.key(&scope("eu-west-1"), "20150830")
+        ));
         assert!(!format!("{cache:?}").contains(SECRET));
     }
 

@@ -2,7 +2,8 @@
 //! historical cognito-idp models, each generated crate built with `-D warnings`, documented with
 //! `-D warnings` and its doctests run, in a scratch workspace under `target/corpus/`.
 //!
-//! Nothing here is part of CI (building a hundred crates takes about an hour on two cores); the
+//! Nothing here is part of CI (building two hundred crates takes about an hour on two cores, and
+//! some 15 GB of disk without debug info or incremental state); the
 //! failure classes it found are kept as small fixture models that the codegen tests compile.
 
 use std::collections::BTreeMap;
@@ -340,7 +341,7 @@ fn build_all(root: &Path, work: &Path, entries: &mut [Entry]) -> Result<(), Stri
         manifest,
         "]\n\n[workspace.dependencies]\ncognito-idp-runtime = {{ path = \"{}\" }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
-         [profile.dev]\ndebug = 0\n",
+         [profile.dev]\ndebug = 0\nincremental = false\n",
         root.join("runtime").display()
     );
     fs::write(work.join("Cargo.toml"), manifest).map_err(|e| format!("corpus manifest: {e}"))?;
