@@ -289,7 +289,8 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
             }
         })
         .collect();
-    let build = if input.has_required() {
+    // A refused operation never builds its input (nor needs `ConstructionError` for that).
+    let build = if input.has_required() && op.unsupported.is_none() {
         imports.runtime("error::ConstructionError");
         quote!(
             self.input

@@ -675,13 +675,13 @@ impl Secrets for ListJobsRequest {
         self.marker.secrets(all, found);
     }
 }
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WatchThingsRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thing_id: Option<String>,
+    /// Required.
+    pub thing_id: String,
 }
 impl WatchThingsRequest {
     /// Members redacted in `Debug`, in model order.
@@ -707,11 +707,13 @@ impl WatchThingsRequestBuilder {
         self.thing_id = value;
         self
     }
-    /// Builds the value.
-    pub fn build(self) -> WatchThingsRequest {
-        WatchThingsRequest {
-            thing_id: self.thing_id,
-        }
+    /// Builds the value, or names the first required member that is not set.
+    pub fn build(self) -> Result<WatchThingsRequest, BuildError> {
+        Ok(WatchThingsRequest {
+            thing_id: self
+                .thing_id
+                .ok_or_else(|| BuildError::missing("WatchThingsRequest", "thing_id"))?,
+        })
     }
 }
 #[cfg(test)]
@@ -743,7 +745,7 @@ impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
     fn finish(
         builder: WatchThingsRequestBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
+        builder.build()
     }
 }
 impl Secrets for WatchThingsRequest {

@@ -163,6 +163,7 @@ impl PutRecordFluentBuilder {
                 "PutRecord is not supported: its requests go to a prefixed host (hostPrefix), which this client does not add",
             )
     }
+    /// Required.
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.thing_id(value);
         self

@@ -185,6 +185,7 @@ impl WatchThingsFluentBuilder {
                 "WatchThings is not supported: it streams events, which this client does not carry",
             )
     }
+    /// Required.
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.thing_id(value);
         self
