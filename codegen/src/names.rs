@@ -84,11 +84,13 @@ impl std::fmt::Display for Identifier {
     }
 }
 
-/// Methods generated code defines beside the member setters (a builder's `build`, a fluent
-/// builder's `send`...): a member of that name (codebuild's `Build`) takes `_value`.
+/// Methods generated code defines or calls beside the member setters (a builder's `build` and
+/// `default`, a fluent builder's `send`...): a member of that name (codebuild's `Build`,
+/// verifiedpermissions' `default`) takes `_value`.
 const GENERATED_METHODS: &[&str] = &[
     "build",
     "builder",
+    "default",
     "send",
     "as_input",
     "into_paginator",

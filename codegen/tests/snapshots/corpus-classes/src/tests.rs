@@ -73,9 +73,11 @@ fn every_structure_round_trips_through_its_wire_form() {
     round_trip::<
         Pool,
     >(
-        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text"}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
+        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
     );
-    round_trip::<Provider>(r#"{"ProviderName":"text","ClientSecret":"text"}"#);
+    round_trip::<
+        Provider,
+    >(r#"{"ProviderName":"text","ClientSecret":"text","Default":true}"#);
     round_trip::<
         ListJobsRequest,
     >(r#"{"NextToken":"text","Marker":"text","MaxResults":7}"#);
@@ -114,7 +116,7 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_thing::GetThingError > (& operation, & input). await) }), },
         cognito_idp_runtime::fuzz::Case { operation : "DescribePool", input :
         r#"{"PoolId":"text"}"#, output :
-        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text"}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
+        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::describe_pool::DescribePoolInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
@@ -122,9 +124,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool,
         crate ::operation::describe_pool::DescribePoolError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdatePool", input :
-        r#"{"ClientToken":"text","PoolId":"text","Providers":[{"ClientSecret":"SECRET-MARKER","ProviderName":"text"}],"Tags":{"key":"text"}}"#,
+        r#"{"ClientToken":"text","PoolId":"text","Providers":[{"ClientSecret":"SECRET-MARKER","Default":true,"ProviderName":"text"}],"Tags":{"key":"text"}}"#,
         output :
-        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text"}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
+        r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::types::Pool = serde_json::from_str(input).expect("the input sample reads"); let
         operation = cognito_idp_runtime::transport::Operation { name : "UpdatePool",

@@ -471,6 +471,9 @@ pub struct Provider {
     /// Sensitive: redacted in `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    /// A member named as `Default::default`, which builders call.
+    #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<bool>,
 }
 impl Provider {
     /// Members redacted in `Debug`, in model order.
@@ -485,6 +488,7 @@ impl fmt::Debug for Provider {
         f.debug_struct("Provider")
             .field("provider_name", &self.provider_name)
             .field("client_secret", &Redacted::option(&self.client_secret))
+            .field("default_value", &self.default_value)
             .finish()
     }
 }
@@ -493,12 +497,14 @@ impl fmt::Debug for Provider {
 pub struct ProviderBuilder {
     provider_name: Option<String>,
     client_secret: Option<String>,
+    default_value: Option<bool>,
 }
 impl fmt::Debug for ProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderBuilder")
             .field("provider_name", &self.provider_name)
             .field("client_secret", &Redacted::option(&self.client_secret))
+            .field("default_value", &self.default_value)
             .finish()
     }
 }
@@ -523,11 +529,22 @@ impl ProviderBuilder {
         self.client_secret = value;
         self
     }
+    /// Sets [`Provider::default_value`].
+    pub fn default_value(mut self, value: impl Into<bool>) -> Self {
+        self.default_value = Some(value.into());
+        self
+    }
+    /// Sets or clears [`Provider::default_value`].
+    pub fn set_default_value(mut self, value: Option<bool>) -> Self {
+        self.default_value = value;
+        self
+    }
     /// Builds the value.
     pub fn build(self) -> Provider {
         Provider {
             provider_name: self.provider_name,
             client_secret: self.client_secret,
+            default_value: self.default_value,
         }
     }
 }
@@ -550,6 +567,7 @@ impl cognito_idp_runtime::wire::ReadFields for Provider {
         match key {
             "ProviderName" => builder.provider_name = map.next_value()?,
             "ClientSecret" => builder.client_secret = map.next_value()?,
+            "Default" => builder.default_value = map.next_value()?,
             _ => {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }

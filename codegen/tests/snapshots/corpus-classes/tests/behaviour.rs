@@ -105,6 +105,7 @@ async fn a_shared_input_is_sent_whole_with_its_idempotency_token() {
             Provider::builder()
                 .provider_name("idp")
                 .client_secret("s3cr3t")
+                .default_value(true)
                 .build(),
         )
         .tags("team", "auth")
@@ -114,6 +115,7 @@ async fn a_shared_input_is_sent_whole_with_its_idempotency_token() {
     assert_eq!(output.pool_id, "p-1");
     let sent: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0]).unwrap();
     assert_eq!(sent["Providers"][0]["ClientSecret"], "s3cr3t");
+    assert_eq!(sent["Providers"][0]["Default"], true);
     assert_eq!(sent["Tags"]["team"], "auth");
     assert_eq!(
         sent["ClientToken"].as_str().map(str::len),

@@ -26,6 +26,7 @@ use crate::types::{Pool, PoolBuilder, Provider};
 ///         Provider::builder()
 ///             .provider_name("ProviderName")
 ///             .client_secret("ClientSecret")
+///             .default_value(true)
 ///             .build(),
 ///     )
 ///     .tags("TagsKey", "Tags")
