@@ -473,14 +473,27 @@ fn escape(text: &str) -> String {
 }
 
 fn escape_word(word: &str, out: &mut String) {
-    if word.starts_with("http://") || word.starts_with("https://") {
-        let url = word.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
+    // A URL may follow a quote or a parenthesis (snowball's `"https://..."`): rustdoc wants it
+    // an autolink wherever it starts.
+    let start = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| word.find(scheme))
+        .min();
+    if let Some(start) = start {
+        escape_plain(&word[..start], out);
+        let rest = &word[start..];
+        let url = rest.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
         out.push('<');
         out.push_str(url);
         out.push('>');
-        out.push_str(&word[url.len()..]);
+        escape_plain(&rest[url.len()..], out);
         return;
     }
+    escape_plain(word, out);
+}
+
+/// Escapes Markdown syntax in a word that holds no URL.
+fn escape_plain(word: &str, out: &mut String) {
     let chars: Vec<char> = word.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let escape = match c {
@@ -554,6 +567,10 @@ mod tests {
         assert_eq!(
             md("<p>a [b] *c* &lt;d&gt; snake_case _x https://e.test/f.</p>"),
             "a \\[b\\] \\*c\\* \\<d\\> snake_case \\_x <https://e.test/f>."
+        );
+        assert_eq!(
+            md("<p>See \"https://e.test/g\" (https://e.test/h).</p>"),
+            "See \"<https://e.test/g>\" (<https://e.test/h>)."
         );
     }
 

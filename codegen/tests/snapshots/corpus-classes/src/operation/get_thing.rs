@@ -69,6 +69,8 @@ pub struct GetThingInput {
     /// A map of lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<HashMap<String, Vec<String>>>,
+    /// As "<https://example.com/quoted>" (<https://example.com/parenthesized>) says: a URL after a
+    /// quote is still a link.
     #[serde(
         serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
         skip_serializing_if = "Option::is_none"
@@ -709,6 +711,8 @@ impl GetThingFluentBuilder {
         self.input = self.input.set_groups(value);
         self
     }
+    /// As "<https://example.com/quoted>" (<https://example.com/parenthesized>) says: a URL after a
+    /// quote is still a link.
     pub fn since(mut self, value: impl Into<DateTime>) -> Self {
         self.input = self.input.since(value);
         self
