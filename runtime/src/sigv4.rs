@@ -13,6 +13,8 @@ use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::srp::math::hmac;
+
 type HmacSha256 = hmac::Hmac<Sha256>;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -110,17 +112,11 @@ impl KeyCache {
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Zeroizing<[u8; 32]> {
     let seed = Zeroizing::new(format!("AWS4{secret}"));
-    let mut key = Zeroizing::new(hmac(seed.as_bytes(), date.as_bytes()));
+    let mut key = Zeroizing::new(hmac(seed.as_bytes(), &[date.as_bytes()]));
     for part in [region, service, "aws4_request"] {
-        key = Zeroizing::new(hmac(&key[..], part.as_bytes()));
+        key = Zeroizing::new(hmac(&key[..], &[part.as_bytes()]));
     }
     key
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
 }
 
 /// Signs `request` at `time`, reusing the cached signing key when it still applies.

@@ -48,16 +48,9 @@ pub fn serialize<T: WireValue, S: Serializer>(value: &T, serializer: S) -> Resul
     value.serialize_wire(serializer)
 }
 
-/// [`serialize`] for a member whose timestamps are [`Iso8601`].
-pub fn serialize_iso8601<T: WireValue<Iso8601>, S: Serializer>(
-    value: &T,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    value.serialize_wire(serializer)
-}
-
-/// [`serialize`] for a member whose timestamps are [`HttpDate`].
-pub fn serialize_http_date<T: WireValue<HttpDate>, S: Serializer>(
+/// [`serialize`] for a member whose timestamps are written another way:
+/// `serialize_with = "wire::serialize_as::<wire::Iso8601, _, _>"`.
+pub fn serialize_as<F: TimeFormat, T: WireValue<F>, S: Serializer>(
     value: &T,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
@@ -566,7 +559,7 @@ mod tests {
         let many: Vec<HashMap<String, DateTime>> =
             serde_json::from_str::<Wire<_, Iso8601>>(text).unwrap().0;
         assert_eq!(many[0]["k"], DateTime::from_secs_f64(1_700_000_000.5));
-        let written = serialize_iso8601(&many, serde_json::value::Serializer).unwrap();
+        let written = serialize_as::<Iso8601, _, _>(&many, serde_json::value::Serializer).unwrap();
         assert_eq!(written.to_string(), text);
 
         let http = r#""Tue, 14 Nov 2023 22:13:20 GMT""#;
@@ -574,7 +567,8 @@ mod tests {
             .unwrap()
             .0;
         assert_eq!(at, DateTime::from_secs(1_700_000_000));
-        let written = serialize_http_date(&Some(at), serde_json::value::Serializer).unwrap();
+        let written =
+            serialize_as::<HttpDate, _, _>(&Some(at), serde_json::value::Serializer).unwrap();
         assert_eq!(written.to_string(), http);
 
         // Epoch seconds where text is expected, and text that is no date, are refused without

@@ -405,13 +405,10 @@ impl Diagnostics {
 /// Runs cargo with `-D warnings` in `flags_var` and JSON messages, tallying diagnostics per
 /// package (by the package name in each message's package id).
 fn cargo_json(work: &Path, args: &[&str], flags_var: &str) -> Result<Diagnostics, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut child = Command::new(cargo)
+    let mut child = scratch_cargo(work)
         .args(args)
         .arg("--message-format=json")
-        .current_dir(work)
         .env(flags_var, "-D warnings")
-        .env("CARGO_TARGET_DIR", work.join("target"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -449,6 +446,15 @@ fn cargo_json(work: &Path, args: &[&str], flags_var: &str) -> Result<Diagnostics
     Ok(diagnostics)
 }
 
+/// Cargo in the scratch workspace, with its own target folder.
+fn scratch_cargo(work: &Path) -> Command {
+    let mut cargo = crate::cargo();
+    cargo
+        .current_dir(work)
+        .env("CARGO_TARGET_DIR", work.join("target"));
+    cargo
+}
+
 /// `path+file:///x/crates/corpus-foo#0.0.0` or `corpus-foo 0.0.0 (path+...)` -> `corpus-foo`.
 fn package_name(id: &str) -> String {
     if let Some((_, rest)) = id.split_once('#') {
@@ -460,13 +466,10 @@ fn package_name(id: &str) -> String {
 
 /// `cargo test --doc` for one package: how many passed, or what failed.
 fn doctests(work: &Path, package: &str) -> Stage {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
+    let output = scratch_cargo(work)
         .args(["test", "--doc", "-p", package])
-        .current_dir(work)
         .env("RUSTFLAGS", "-D warnings")
         .env("RUSTDOCFLAGS", "-D warnings")
-        .env("CARGO_TARGET_DIR", work.join("target"))
         .output();
     let output = match output {
         Ok(output) => output,

@@ -56,6 +56,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// The cargo that runs xtask (`CARGO`), for the cargo commands xtask runs in turn.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
 /// The workspace root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -200,8 +205,7 @@ fn test(args: &[&str]) -> Result<(), String> {
         moto.url, signing.url
     );
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut child = std::process::Command::new(cargo)
+    let mut child = cargo()
         .args(["test", "--workspace"])
         .args(args)
         .current_dir(&root)

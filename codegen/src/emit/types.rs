@@ -364,12 +364,16 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
         serde.push(quote!(rename = #wire));
     }
     if m.ty.needs_wire_helper() {
+        let runtime = super::RUNTIME;
         let with = match m.ty.time_format() {
-            TimeFormat::EpochSeconds => "serialize",
-            TimeFormat::Iso8601 => "serialize_iso8601",
-            TimeFormat::HttpDate => "serialize_http_date",
+            TimeFormat::EpochSeconds => format!("{runtime}::wire::serialize"),
+            TimeFormat::Iso8601 => {
+                format!("{runtime}::wire::serialize_as::<{runtime}::wire::Iso8601, _, _>")
+            }
+            TimeFormat::HttpDate => {
+                format!("{runtime}::wire::serialize_as::<{runtime}::wire::HttpDate, _, _>")
+            }
         };
-        let with = format!("{}::wire::{with}", super::RUNTIME);
         serde.push(quote!(serialize_with = #with));
     }
     if !m.required {

@@ -145,7 +145,7 @@ pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> BigUint {
     let b = field.to_montgomery(&limbs(&(big_b % &GROUP.n)));
     let base = Zeroizing::new(field.sub(&b, &kgx));
     let s = Zeroizing::new(field.out_of_montgomery(&field.pow(&base, e)));
-    from_limbs(&s)
+    from_limbs(&s[..])
 }
 
 impl Field {
@@ -272,7 +272,7 @@ fn limbs(n: &BigUint) -> Limbs {
     out
 }
 
-fn from_limbs(limbs: &Limbs) -> BigUint {
+fn from_limbs(limbs: &[u64]) -> BigUint {
     let digits: Vec<u32> = limbs
         .iter()
         .flat_map(|l| [*l as u32, (l >> 32) as u32])
@@ -285,7 +285,7 @@ mod tests {
     use super::*;
 
     fn number(seed: u64, bits: u64) -> BigUint {
-        // A deterministic spread of values: x_{i+1} = x_i * 6364136223846793005 + 1 per limb.
+        // A deterministic spread of values: one step of a 64-bit LCG per limb.
         let mut state = seed;
         let digits: Vec<u64> = (0..bits.div_ceil(64))
             .map(|_| {
@@ -295,12 +295,7 @@ mod tests {
                 state
             })
             .collect();
-        let n = BigUint::from_slice(
-            &digits
-                .iter()
-                .flat_map(|l| [*l as u32, (l >> 32) as u32])
-                .collect::<Vec<_>>(),
-        );
+        let n = from_limbs(&digits);
         n % (BigUint::from(1u32) << bits)
     }
 
@@ -346,15 +341,7 @@ mod tests {
                 &Exponent::new(&x, 4).unwrap(),
             );
             let expected = &a + &u * &x;
-            assert_eq!(
-                BigUint::from_slice(
-                    &sum.0
-                        .iter()
-                        .flat_map(|l| [*l as u32, (l >> 32) as u32])
-                        .collect::<Vec<_>>()
-                ),
-                expected
-            );
+            assert_eq!(from_limbs(&sum.0), expected);
         }
     }
 

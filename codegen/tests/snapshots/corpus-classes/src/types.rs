@@ -91,7 +91,7 @@ pub struct GetThingErrorValue {
     #[cfg_attr(
         test,
         serde(
-            serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
+            serialize_with = "cognito_idp_runtime::wire::serialize_as::<cognito_idp_runtime::wire::Iso8601, _, _>",
             skip_serializing_if = "Option::is_none"
         )
     )]

@@ -72,12 +72,12 @@ pub struct GetThingInput {
     /// As "<https://example.com/quoted>" (<https://example.com/parenthesized>) says: a URL after a
     /// quote is still a link.
     #[serde(
-        serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
+        serialize_with = "cognito_idp_runtime::wire::serialize_as::<cognito_idp_runtime::wire::Iso8601, _, _>",
         skip_serializing_if = "Option::is_none"
     )]
     pub since: Option<DateTime>,
     #[serde(
-        serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
+        serialize_with = "cognito_idp_runtime::wire::serialize_as::<cognito_idp_runtime::wire::Iso8601, _, _>",
         skip_serializing_if = "Option::is_none"
     )]
     pub seen: Option<Vec<DateTime>>,
@@ -358,7 +358,7 @@ pub struct GetThingOutput {
     #[cfg_attr(
         test,
         serde(
-            serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
+            serialize_with = "cognito_idp_runtime::wire::serialize_as::<cognito_idp_runtime::wire::Iso8601, _, _>",
             skip_serializing_if = "Option::is_none"
         )
     )]
@@ -366,7 +366,7 @@ pub struct GetThingOutput {
     #[cfg_attr(
         test,
         serde(
-            serialize_with = "cognito_idp_runtime::wire::serialize_iso8601",
+            serialize_with = "cognito_idp_runtime::wire::serialize_as::<cognito_idp_runtime::wire::Iso8601, _, _>",
             skip_serializing_if = "Option::is_none"
         )
     )]
