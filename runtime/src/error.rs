@@ -142,7 +142,7 @@ impl<'a> ErrorBody<'a> {
     /// Reads the body as `T`, within its memory budget, with the request's secrets scrubbed
     /// from every string and control characters escaped.
     pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        crate::untrusted::from_slice(self.bytes, self.scrub)
+        crate::untrusted::decode_error_text(self.bytes, self.scrub)
     }
 }
 

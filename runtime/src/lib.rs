@@ -34,6 +34,7 @@ pub use credentials::Credentials;
 pub use error::SdkError;
 pub use redact::{Redacted, RedactedOption, Secrets};
 pub use unknown::UnknownValue;
+pub use untrusted::decode;
 
 /// Re-exported so generated code and its users name one version of these types.
 pub use aws_smithy_types::{Blob, DateTime, date_time::Format as DateTimeFormat};

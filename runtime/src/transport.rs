@@ -761,8 +761,7 @@ where
         } else {
             &body
         };
-        return untrusted::from_slice(body, Scrub::default())
-            .map_err(|e| refuse(ResponseErrorKind::Undecodable(e)));
+        return untrusted::decode(body).map_err(|e| refuse(ResponseErrorKind::Undecodable(e)));
     }
     let ErrorReply { meta, json } =
         error.unwrap_or_else(|| error_reply(status, &headers, &body, scrub));
@@ -808,7 +807,7 @@ where
 /// (unless blank) or the body, the message, the request id, all printable and bounded.
 fn error_reply(status: u16, headers: &HeaderMap, body: &[u8], scrub: Scrub<'_>) -> ErrorReply {
     let fields = match json_content_type(headers) {
-        true => untrusted::from_slice::<ErrorFields>(body, scrub).ok(),
+        true => untrusted::decode_error_text::<ErrorFields>(body, scrub).ok(),
         false => None,
     };
     let header_code = headers

@@ -109,9 +109,24 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decodes `body` as a `T` within its memory budget, scrubbing decoded strings when `scrub`
-/// holds secrets.
-pub(crate) fn from_slice<T: DeserializeOwned>(
+/// Decodes a successful response's body as the client does: JSON into `T`, within the memory
+/// budget of a body its length. For bodies that came another way (recordings, replays).
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    read::<T, false>(body, Scrub::default())
+}
+
+/// Decodes an error body as a `T` within its memory budget, every string it holds treated by
+/// `scrub`.
+pub(crate) fn decode_error_text<T: DeserializeOwned>(
+    body: &[u8],
+    scrub: Scrub<'_>,
+) -> Result<T, DecodeError> {
+    read::<T, true>(body, scrub)
+}
+
+/// Decodes `body` as a `T` within its memory budget; `SCRUB` says whether strings go through
+/// `scrub` (a type parameter, so successful bodies pay nothing for it).
+fn read<T: DeserializeOwned, const SCRUB: bool>(
     body: &[u8],
     scrub: Scrub<'_>,
 ) -> Result<T, DecodeError> {
@@ -121,8 +136,11 @@ pub(crate) fn from_slice<T: DeserializeOwned>(
         exhausted: Cell::new(false),
         scrub,
     };
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let value = T::deserialize(Guard {
+    // Checked once here rather than string by string as `Deserializer::from_slice` would: most of a body is
+    // strings, and one pass over the whole is a fraction of the cost.
+    let text = std::str::from_utf8(body).map_err(|e| not_utf8(body, e.valid_up_to()))?;
+    let mut json = serde_json::Deserializer::from_str(text);
+    let value = T::deserialize(Guard::<_, SCRUB> {
         inner: &mut json,
         limits: &limits,
     })
@@ -137,6 +155,14 @@ pub(crate) fn from_slice<T: DeserializeOwned>(
             _ => DecodeError::Syntax { line, column },
         }
     })
+}
+
+/// Where the first byte that is not UTF-8 is, as `serde_json` would say it.
+fn not_utf8(body: &[u8], at: usize) -> DecodeError {
+    let before = &body[..at];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+    DecodeError::Syntax { line, column }
 }
 
 struct Limits<'s> {
@@ -161,20 +187,16 @@ impl Limits<'_> {
             }
         }
     }
-
-    fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        self.scrub.text(text)
-    }
 }
 
 /// A deserializer whose every nested sequence and map is charged to `limits`.
-struct Guard<'l, 's, D> {
+struct Guard<'l, 's, D, const SCRUB: bool> {
     inner: D,
     limits: &'l Limits<'s>,
 }
 
 /// A visitor that wraps what it is handed in the guard again.
-struct Guarded<'l, 's, V> {
+struct Guarded<'l, 's, V, const SCRUB: bool> {
     inner: V,
     limits: &'l Limits<'s>,
     /// The visitor reads a structure, whose members live inline: their entries cost nothing
@@ -182,7 +204,16 @@ struct Guarded<'l, 's, V> {
     structure: bool,
 }
 
-impl<'l, 's, V> Guarded<'l, 's, V> {
+impl<'l, 's, V, const SCRUB: bool> Guarded<'l, 's, V, SCRUB> {
+    /// `text` as the body's kind wants it: a successful body's strings pass untouched, and
+    /// the check costs nothing there.
+    fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        match SCRUB {
+            true => self.limits.scrub.text(text),
+            false => Cow::Borrowed(text),
+        }
+    }
+
     fn new(inner: V, limits: &'l Limits<'s>) -> Self {
         Guarded {
             inner,
@@ -196,13 +227,13 @@ macro_rules! forward_deserialize {
     ($($method:ident),* $(,)?) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-                self.inner.$method(Guarded::new(visitor, self.limits))
+                self.inner.$method(Guarded::<_, SCRUB>::new(visitor, self.limits))
             }
         )*
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
+impl<'de, D: Deserializer<'de>, const SCRUB: bool> Deserializer<'de> for Guard<'_, '_, D, SCRUB> {
     type Error = D::Error;
 
     forward_deserialize!(
@@ -239,7 +270,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.inner
-            .deserialize_unit_struct(name, Guarded::new(visitor, self.limits))
+            .deserialize_unit_struct(name, Guarded::<_, SCRUB>::new(visitor, self.limits))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -248,7 +279,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.inner
-            .deserialize_newtype_struct(name, Guarded::new(visitor, self.limits))
+            .deserialize_newtype_struct(name, Guarded::<_, SCRUB>::new(visitor, self.limits))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -257,7 +288,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.inner
-            .deserialize_tuple(len, Guarded::new(visitor, self.limits))
+            .deserialize_tuple(len, Guarded::<_, SCRUB>::new(visitor, self.limits))
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -266,8 +297,11 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.inner
-            .deserialize_tuple_struct(name, len, Guarded::new(visitor, self.limits))
+        self.inner.deserialize_tuple_struct(
+            name,
+            len,
+            Guarded::<_, SCRUB>::new(visitor, self.limits),
+        )
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -278,7 +312,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
     ) -> Result<V::Value, D::Error> {
         let visitor = Guarded {
             structure: true,
-            ..Guarded::new(visitor, self.limits)
+            ..Guarded::<_, SCRUB>::new(visitor, self.limits)
         };
         self.inner.deserialize_struct(name, fields, visitor)
     }
@@ -289,8 +323,11 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guard<'_, '_, D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.inner
-            .deserialize_enum(name, variants, Guarded::new(visitor, self.limits))
+        self.inner.deserialize_enum(
+            name,
+            variants,
+            Guarded::<_, SCRUB>::new(visitor, self.limits),
+        )
     }
 
     fn is_human_readable(&self) -> bool {
@@ -308,7 +345,7 @@ macro_rules! forward_visit {
     };
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, '_, V> {
+impl<'de, V: Visitor<'de>, const SCRUB: bool> Visitor<'de> for Guarded<'_, '_, V, SCRUB> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -336,21 +373,21 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, '_, V> {
     );
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        match self.limits.scrub(value) {
+        match self.scrub(value) {
             Cow::Borrowed(value) => self.inner.visit_str(value),
             Cow::Owned(value) => self.inner.visit_string(value),
         }
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        match self.limits.scrub(value) {
+        match self.scrub(value) {
             Cow::Borrowed(value) => self.inner.visit_borrowed_str(value),
             Cow::Owned(value) => self.inner.visit_string(value),
         }
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        match self.limits.scrub(&value) {
+        match self.scrub(&value) {
             Cow::Borrowed(_) => self.inner.visit_string(value),
             Cow::Owned(scrubbed) => self.inner.visit_string(scrubbed),
         }
@@ -365,28 +402,28 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, '_, V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
-        self.inner.visit_some(Guard {
+        self.inner.visit_some(Guard::<_, SCRUB> {
             inner,
             limits: self.limits,
         })
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
-        self.inner.visit_newtype_struct(Guard {
+        self.inner.visit_newtype_struct(Guard::<_, SCRUB> {
             inner,
             limits: self.limits,
         })
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        self.inner.visit_seq(GuardedSeq {
+        self.inner.visit_seq(GuardedSeq::<_, SCRUB> {
             inner: seq,
             limits: self.limits,
         })
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.inner.visit_map(GuardedMap {
+        self.inner.visit_map(GuardedMap::<_, SCRUB> {
             inner: map,
             limits: self.limits,
             charged: !self.structure,
@@ -401,28 +438,32 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, '_, V> {
 }
 
 /// A seed whose deserializer is guarded.
-struct GuardedSeed<'l, 's, S> {
+struct GuardedSeed<'l, 's, S, const SCRUB: bool> {
     inner: S,
     limits: &'l Limits<'s>,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, '_, S> {
+impl<'de, S: DeserializeSeed<'de>, const SCRUB: bool> DeserializeSeed<'de>
+    for GuardedSeed<'_, '_, S, SCRUB>
+{
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
-        self.inner.deserialize(Guard {
+        self.inner.deserialize(Guard::<_, SCRUB> {
             inner,
             limits: self.limits,
         })
     }
 }
 
-struct GuardedSeq<'l, 's, A> {
+struct GuardedSeq<'l, 's, A, const SCRUB: bool> {
     inner: A,
     limits: &'l Limits<'s>,
 }
 
-impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for GuardedSeq<'_, '_, A> {
+impl<'de, A: de::SeqAccess<'de>, const SCRUB: bool> de::SeqAccess<'de>
+    for GuardedSeq<'_, '_, A, SCRUB>
+{
     type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -430,7 +471,7 @@ impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for GuardedSeq<'_, '_, A> {
         seed: T,
     ) -> Result<Option<T::Value>, A::Error> {
         self.limits.charge::<T::Value, A::Error>()?;
-        self.inner.next_element_seed(GuardedSeed {
+        self.inner.next_element_seed(GuardedSeed::<_, SCRUB> {
             inner: seed,
             limits: self.limits,
         })
@@ -441,14 +482,16 @@ impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for GuardedSeq<'_, '_, A> {
     }
 }
 
-struct GuardedMap<'l, 's, A> {
+struct GuardedMap<'l, 's, A, const SCRUB: bool> {
     inner: A,
     limits: &'l Limits<'s>,
     /// Whether entries are charged: yes for maps, no for a structure's members.
     charged: bool,
 }
 
-impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for GuardedMap<'_, '_, A> {
+impl<'de, A: de::MapAccess<'de>, const SCRUB: bool> de::MapAccess<'de>
+    for GuardedMap<'_, '_, A, SCRUB>
+{
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -458,7 +501,7 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for GuardedMap<'_, '_, A> {
         if self.charged {
             self.limits.charge::<K::Value, A::Error>()?;
         }
-        self.inner.next_key_seed(GuardedSeed {
+        self.inner.next_key_seed(GuardedSeed::<_, SCRUB> {
             inner: seed,
             limits: self.limits,
         })
@@ -468,7 +511,7 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for GuardedMap<'_, '_, A> {
         if self.charged {
             self.limits.charge::<V::Value, A::Error>()?;
         }
-        self.inner.next_value_seed(GuardedSeed {
+        self.inner.next_value_seed(GuardedSeed::<_, SCRUB> {
             inner: seed,
             limits: self.limits,
         })
@@ -486,7 +529,7 @@ mod tests {
     use super::*;
 
     fn read<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-        from_slice(body.as_bytes(), Scrub::default())
+        decode(body.as_bytes())
     }
 
     #[test]
@@ -498,16 +541,35 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_are_a_syntax_error_where_they_stand() {
+        let body = b"{\n  \"a\": \"caf\xe9\"}";
+        let error = decode::<serde_json::Value>(body).unwrap_err();
+        assert_eq!(
+            error,
+            DecodeError::Syntax {
+                line: 2,
+                column: 12
+            }
+        );
+        // Valid UTF-8 that is not JSON still says where, as serde_json does.
+        let error = read::<serde_json::Value>("{\n  \"a\": nope}").unwrap_err();
+        assert!(
+            matches!(error, DecodeError::Syntax { line: 2, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
     fn amplifying_bodies_run_out_of_budget() {
         // Every element costs size_of::<[u64; 64]>() = 512 bytes from 2 bytes of JSON.
         let body = format!("[{}0]", "0,".repeat(1 << 20));
-        let expanded = from_slice::<Vec<Big>>(body.as_bytes(), Scrub::default());
+        let expanded = decode::<Vec<Big>>(body.as_bytes());
         assert!(
             matches!(expanded, Err(DecodeError::OverBudget { .. })),
             "{expanded:?}"
         );
         // The same count of bytes fits: 1 byte each from 2.
-        let small = from_slice::<Vec<u8>>(body.as_bytes(), Scrub::default()).unwrap();
+        let small = decode::<Vec<u8>>(body.as_bytes()).unwrap();
         assert_eq!(small.len(), (1 << 20) + 1);
     }
 
@@ -545,13 +607,13 @@ mod tests {
         let secrets = ["hunter2-long", "ab"];
         let scrub = Scrub::error_text(&secrets);
         let body = r#"{"message":"bad password hunter2-long","other":"x\u0068unter2-long"}"#;
-        let read: HashMap<String, String> = from_slice(body.as_bytes(), scrub).unwrap();
+        let read: HashMap<String, String> = decode_error_text(body.as_bytes(), scrub).unwrap();
         assert_eq!(read["message"], "bad password ***");
         assert_eq!(read["other"], "x***");
         let short: HashMap<String, String> =
-            from_slice(br#"{"m":"user ab unknown"}"#, scrub).unwrap();
+            decode_error_text(br#"{"m":"user ab unknown"}"#, scrub).unwrap();
         assert!(!short["m"].contains("ab"), "{}", short["m"]);
-        let noisy: Vec<String> = from_slice(
+        let noisy: Vec<String> = decode_error_text(
             format!(r#"["\u001b[31mred\r\n{}"]"#, "x".repeat(5000)).as_bytes(),
             scrub,
         )
