@@ -8,6 +8,7 @@ use crate::config::{RETRY_COST, RETRY_TIMEOUT_COST};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -146,10 +147,51 @@ enum Attempt {
 struct Received {
     status: u16,
     headers: HeaderMap,
-    body: Vec<u8>,
+    body: Bytes,
     /// For an error status, what the body says about the error: read once, for both the retry
     /// decision and the error.
     error: Option<ErrorReply>,
+}
+
+/// A body read chunk by chunk: a body that arrives in one chunk (most do) is kept as it came,
+/// others are joined in a buffer sized from the stated length (already checked against the
+/// limit) and grown past it only as far as the limit.
+struct Collected {
+    first: Option<Bytes>,
+    joined: Vec<u8>,
+    stated: usize,
+    len: usize,
+}
+
+impl Collected {
+    fn new(stated: Option<u64>) -> Self {
+        Collected {
+            first: None,
+            joined: Vec::new(),
+            stated: stated.map_or(0, |n| n as usize),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        self.len += chunk.len();
+        if self.len == chunk.len() {
+            self.first = Some(chunk);
+            return;
+        }
+        if let Some(first) = self.first.take() {
+            self.joined.reserve(self.stated.max(self.len));
+            self.joined.extend_from_slice(&first);
+        }
+        self.joined.extend_from_slice(&chunk);
+    }
+
+    fn finish(self) -> Bytes {
+        match self.first {
+            Some(first) => first,
+            None => Bytes::from(self.joined),
+        }
+    }
 }
 
 /// The metadata of an error response, and whether its body is a JSON object.
@@ -443,20 +485,19 @@ impl Handle {
                     limit,
                 };
             }
-            // Sized from the stated length (already checked against the limit), grown past it
-            // only as far as the limit.
-            let mut body = Vec::with_capacity(length.unwrap_or(0) as usize);
+            let mut body = Collected::new(length);
             loop {
                 match response.chunk().await {
-                    Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
+                    Ok(Some(chunk)) if body.len + chunk.len() > limit => {
                         return Attempt::TooLarge {
                             status,
                             headers,
                             limit,
                         };
                     }
-                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(Some(chunk)) => body.push(chunk),
                     Ok(None) => {
+                        let body = body.finish();
                         let error =
                             (status >= 300).then(|| error_reply(status, &headers, &body, scrub));
                         return Attempt::Response(Received {
@@ -965,6 +1006,22 @@ mod tests {
     }
 
     #[test]
+    fn bodies_in_one_chunk_are_kept_and_others_joined_in_order() {
+        let whole = Bytes::from_static(b"{\"a\":1}");
+        let mut one = Collected::new(Some(7));
+        one.push(whole.clone());
+        let kept = one.finish();
+        assert_eq!(kept.as_ptr(), whole.as_ptr(), "not copied");
+        let mut parts = Collected::new(None);
+        for part in ["", "{\"a\"", "", ":1", "}"] {
+            parts.push(Bytes::from_static(part.as_bytes()));
+        }
+        assert_eq!(parts.len, 7);
+        assert_eq!(&parts.finish()[..], b"{\"a\":1}");
+        assert!(Collected::new(Some(0)).finish().is_empty());
+    }
+
+    #[test]
     fn error_codes_from_header_or_body() {
         let json = headers(&[
             ("content-type", "application/x-amz-json-1.1"),
@@ -1070,7 +1127,7 @@ mod tests {
             Attempt::Response(Received {
                 status,
                 headers: json.clone(),
-                body: body.as_bytes().to_vec(),
+                body: Bytes::copy_from_slice(body.as_bytes()),
                 error: (status >= 300)
                     .then(|| error_reply(status, &json, body.as_bytes(), Scrub::default())),
             })
