@@ -36,6 +36,7 @@ pub struct Client {
 impl Client {
     /// A client with this configuration. Never fails: a configuration that cannot work
     /// (no region, no endpoint) fails each call with a construction error instead.
+    #[inline]
     pub fn new(config: Config) -> Self {
         Client {
             handle: Handle::new(&SERVICE, config),
@@ -43,15 +44,18 @@ impl Client {
     }
     /// A client configured from the environment and the shared AWS files, as
     /// [`Config::from_env`] reads them.
+    #[inline]
     pub fn from_env() -> Self {
         Client::new(Config::from_env().build())
     }
     /// The configuration this client was made with.
+    #[inline]
     pub fn config(&self) -> &Config {
         self.handle.config()
     }
     /// The transport, for the crate's tests to call operations with any input.
     #[cfg(test)]
+    #[inline]
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -59,6 +63,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AddCustomAttributesInput`](crate::operation::add_custom_attributes::AddCustomAttributesInput).
+    #[inline]
     pub fn add_custom_attributes(
         &self,
     ) -> crate::operation::add_custom_attributes::AddCustomAttributesFluentBuilder {
@@ -70,6 +75,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AddUserPoolClientSecretInput`](crate::operation::add_user_pool_client_secret::AddUserPoolClientSecretInput).
+    #[inline]
     pub fn add_user_pool_client_secret(
         &self,
     ) -> crate::operation::add_user_pool_client_secret::AddUserPoolClientSecretFluentBuilder {
@@ -81,6 +87,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminAddUserToGroupInput`](crate::operation::admin_add_user_to_group::AdminAddUserToGroupInput).
+    #[inline]
     pub fn admin_add_user_to_group(
         &self,
     ) -> crate::operation::admin_add_user_to_group::AdminAddUserToGroupFluentBuilder {
@@ -92,6 +99,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminConfirmSignUpInput`](crate::operation::admin_confirm_sign_up::AdminConfirmSignUpInput).
+    #[inline]
     pub fn admin_confirm_sign_up(
         &self,
     ) -> crate::operation::admin_confirm_sign_up::AdminConfirmSignUpFluentBuilder {
@@ -103,6 +111,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminCreateUserInput`](crate::operation::admin_create_user::AdminCreateUserInput).
+    #[inline]
     pub fn admin_create_user(
         &self,
     ) -> crate::operation::admin_create_user::AdminCreateUserFluentBuilder {
@@ -115,6 +124,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminDeleteSoftwareTokenInput`](crate::operation::admin_delete_software_token::AdminDeleteSoftwareTokenInput).
+    #[inline]
     pub fn admin_delete_software_token(
         &self,
     ) -> crate::operation::admin_delete_software_token::AdminDeleteSoftwareTokenFluentBuilder {
@@ -126,6 +136,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminDeleteUserInput`](crate::operation::admin_delete_user::AdminDeleteUserInput).
+    #[inline]
     pub fn admin_delete_user(
         &self,
     ) -> crate::operation::admin_delete_user::AdminDeleteUserFluentBuilder {
@@ -137,6 +148,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminDeleteUserAttributesInput`](crate::operation::admin_delete_user_attributes::AdminDeleteUserAttributesInput).
+    #[inline]
     pub fn admin_delete_user_attributes(
         &self,
     ) -> crate::operation::admin_delete_user_attributes::AdminDeleteUserAttributesFluentBuilder {
@@ -149,6 +161,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminDisableProviderForUserInput`](crate::operation::admin_disable_provider_for_user::AdminDisableProviderForUserInput).
+    #[inline]
     pub fn admin_disable_provider_for_user(
         &self,
     ) -> crate::operation::admin_disable_provider_for_user::AdminDisableProviderForUserFluentBuilder {
@@ -160,6 +173,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminDisableUserInput`](crate::operation::admin_disable_user::AdminDisableUserInput).
+    #[inline]
     pub fn admin_disable_user(
         &self,
     ) -> crate::operation::admin_disable_user::AdminDisableUserFluentBuilder {
@@ -171,6 +185,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminEnableUserInput`](crate::operation::admin_enable_user::AdminEnableUserInput).
+    #[inline]
     pub fn admin_enable_user(
         &self,
     ) -> crate::operation::admin_enable_user::AdminEnableUserFluentBuilder {
@@ -182,6 +197,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminForgetDeviceInput`](crate::operation::admin_forget_device::AdminForgetDeviceInput).
+    #[inline]
     pub fn admin_forget_device(
         &self,
     ) -> crate::operation::admin_forget_device::AdminForgetDeviceFluentBuilder {
@@ -193,6 +209,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminGetDeviceInput`](crate::operation::admin_get_device::AdminGetDeviceInput).
+    #[inline]
     pub fn admin_get_device(
         &self,
     ) -> crate::operation::admin_get_device::AdminGetDeviceFluentBuilder {
@@ -204,6 +221,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminGetUserInput`](crate::operation::admin_get_user::AdminGetUserInput).
+    #[inline]
     pub fn admin_get_user(
         &self,
     ) -> crate::operation::admin_get_user::AdminGetUserFluentBuilder {
@@ -215,6 +233,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminGetUserAuthFactorsInput`](crate::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsInput).
+    #[inline]
     pub fn admin_get_user_auth_factors(
         &self,
     ) -> crate::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsFluentBuilder {
@@ -227,6 +246,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminInitiateAuthInput`](crate::operation::admin_initiate_auth::AdminInitiateAuthInput).
+    #[inline]
     pub fn admin_initiate_auth(
         &self,
     ) -> crate::operation::admin_initiate_auth::AdminInitiateAuthFluentBuilder {
@@ -240,6 +260,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminLinkProviderForUserInput`](crate::operation::admin_link_provider_for_user::AdminLinkProviderForUserInput).
+    #[inline]
     pub fn admin_link_provider_for_user(
         &self,
     ) -> crate::operation::admin_link_provider_for_user::AdminLinkProviderForUserFluentBuilder {
@@ -251,6 +272,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminListDevicesInput`](crate::operation::admin_list_devices::AdminListDevicesInput).
+    #[inline]
     pub fn admin_list_devices(
         &self,
     ) -> crate::operation::admin_list_devices::AdminListDevicesFluentBuilder {
@@ -262,6 +284,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminListGroupsForUserInput`](crate::operation::admin_list_groups_for_user::AdminListGroupsForUserInput).
+    #[inline]
     pub fn admin_list_groups_for_user(
         &self,
     ) -> crate::operation::admin_list_groups_for_user::AdminListGroupsForUserFluentBuilder {
@@ -274,6 +297,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminListUserAuthEventsInput`](crate::operation::admin_list_user_auth_events::AdminListUserAuthEventsInput).
+    #[inline]
     pub fn admin_list_user_auth_events(
         &self,
     ) -> crate::operation::admin_list_user_auth_events::AdminListUserAuthEventsFluentBuilder {
@@ -285,6 +309,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminListUserSessionsInput`](crate::operation::admin_list_user_sessions::AdminListUserSessionsInput).
+    #[inline]
     pub fn admin_list_user_sessions(
         &self,
     ) -> crate::operation::admin_list_user_sessions::AdminListUserSessionsFluentBuilder {
@@ -296,6 +321,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminRemoveUserFromGroupInput`](crate::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupInput).
+    #[inline]
     pub fn admin_remove_user_from_group(
         &self,
     ) -> crate::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupFluentBuilder {
@@ -307,6 +333,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminResetUserPasswordInput`](crate::operation::admin_reset_user_password::AdminResetUserPasswordInput).
+    #[inline]
     pub fn admin_reset_user_password(
         &self,
     ) -> crate::operation::admin_reset_user_password::AdminResetUserPasswordFluentBuilder {
@@ -319,6 +346,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminRespondToAuthChallengeInput`](crate::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeInput).
+    #[inline]
     pub fn admin_respond_to_auth_challenge(
         &self,
     ) -> crate::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeFluentBuilder {
@@ -330,6 +358,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminRevokeUserSessionInput`](crate::operation::admin_revoke_user_session::AdminRevokeUserSessionInput).
+    #[inline]
     pub fn admin_revoke_user_session(
         &self,
     ) -> crate::operation::admin_revoke_user_session::AdminRevokeUserSessionFluentBuilder {
@@ -342,6 +371,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
+    #[inline]
     pub fn admin_set_user_mfa_preference(
         &self,
     ) -> crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceFluentBuilder {
@@ -353,6 +383,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminSetUserPasswordInput`](crate::operation::admin_set_user_password::AdminSetUserPasswordInput).
+    #[inline]
     pub fn admin_set_user_password(
         &self,
     ) -> crate::operation::admin_set_user_password::AdminSetUserPasswordFluentBuilder {
@@ -364,6 +395,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminSetUserSettingsInput`](crate::operation::admin_set_user_settings::AdminSetUserSettingsInput).
+    #[inline]
     pub fn admin_set_user_settings(
         &self,
     ) -> crate::operation::admin_set_user_settings::AdminSetUserSettingsFluentBuilder {
@@ -375,6 +407,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminUpdateAuthEventFeedbackInput`](crate::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackInput).
+    #[inline]
     pub fn admin_update_auth_event_feedback(
         &self,
     ) -> crate::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackFluentBuilder {
@@ -387,6 +420,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminUpdateDeviceStatusInput`](crate::operation::admin_update_device_status::AdminUpdateDeviceStatusInput).
+    #[inline]
     pub fn admin_update_device_status(
         &self,
     ) -> crate::operation::admin_update_device_status::AdminUpdateDeviceStatusFluentBuilder {
@@ -398,6 +432,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminUpdateUserAttributesInput`](crate::operation::admin_update_user_attributes::AdminUpdateUserAttributesInput).
+    #[inline]
     pub fn admin_update_user_attributes(
         &self,
     ) -> crate::operation::admin_update_user_attributes::AdminUpdateUserAttributesFluentBuilder {
@@ -409,6 +444,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminUserGlobalSignOutInput`](crate::operation::admin_user_global_sign_out::AdminUserGlobalSignOutInput).
+    #[inline]
     pub fn admin_user_global_sign_out(
         &self,
     ) -> crate::operation::admin_user_global_sign_out::AdminUserGlobalSignOutFluentBuilder {
@@ -422,6 +458,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AssociateSoftwareTokenInput`](crate::operation::associate_software_token::AssociateSoftwareTokenInput).
+    #[inline]
     pub fn associate_software_token(
         &self,
     ) -> crate::operation::associate_software_token::AssociateSoftwareTokenFluentBuilder {
@@ -433,6 +470,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CancelPointInTimeRecoveryInput`](crate::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryInput).
+    #[inline]
     pub fn cancel_point_in_time_recovery(
         &self,
     ) -> crate::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryFluentBuilder {
@@ -444,6 +482,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ChangePasswordInput`](crate::operation::change_password::ChangePasswordInput).
+    #[inline]
     pub fn change_password(
         &self,
     ) -> crate::operation::change_password::ChangePasswordFluentBuilder {
@@ -455,6 +494,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CompleteWebAuthnRegistrationInput`](crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationInput).
+    #[inline]
     pub fn complete_web_authn_registration(
         &self,
     ) -> crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationFluentBuilder {
@@ -466,6 +506,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ConfirmDeviceInput`](crate::operation::confirm_device::ConfirmDeviceInput).
+    #[inline]
     pub fn confirm_device(
         &self,
     ) -> crate::operation::confirm_device::ConfirmDeviceFluentBuilder {
@@ -478,6 +519,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ConfirmForgotPasswordInput`](crate::operation::confirm_forgot_password::ConfirmForgotPasswordInput).
+    #[inline]
     pub fn confirm_forgot_password(
         &self,
     ) -> crate::operation::confirm_forgot_password::ConfirmForgotPasswordFluentBuilder {
@@ -489,6 +531,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ConfirmSignUpInput`](crate::operation::confirm_sign_up::ConfirmSignUpInput).
+    #[inline]
     pub fn confirm_sign_up(
         &self,
     ) -> crate::operation::confirm_sign_up::ConfirmSignUpFluentBuilder {
@@ -500,6 +543,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateCimdPolicyInput`](crate::operation::create_cimd_policy::CreateCimdPolicyInput).
+    #[inline]
     pub fn create_cimd_policy(
         &self,
     ) -> crate::operation::create_cimd_policy::CreateCimdPolicyFluentBuilder {
@@ -511,6 +555,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateGroupInput`](crate::operation::create_group::CreateGroupInput).
+    #[inline]
     pub fn create_group(
         &self,
     ) -> crate::operation::create_group::CreateGroupFluentBuilder {
@@ -523,6 +568,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateIdentityProviderInput`](crate::operation::create_identity_provider::CreateIdentityProviderInput).
+    #[inline]
     pub fn create_identity_provider(
         &self,
     ) -> crate::operation::create_identity_provider::CreateIdentityProviderFluentBuilder {
@@ -535,6 +581,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateManagedLoginBrandingInput`](crate::operation::create_managed_login_branding::CreateManagedLoginBrandingInput).
+    #[inline]
     pub fn create_managed_login_branding(
         &self,
     ) -> crate::operation::create_managed_login_branding::CreateManagedLoginBrandingFluentBuilder {
@@ -546,6 +593,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateResourceServerInput`](crate::operation::create_resource_server::CreateResourceServerInput).
+    #[inline]
     pub fn create_resource_server(
         &self,
     ) -> crate::operation::create_resource_server::CreateResourceServerFluentBuilder {
@@ -557,6 +605,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateTermsInput`](crate::operation::create_terms::CreateTermsInput).
+    #[inline]
     pub fn create_terms(
         &self,
     ) -> crate::operation::create_terms::CreateTermsFluentBuilder {
@@ -568,6 +617,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateUserImportJobInput`](crate::operation::create_user_import_job::CreateUserImportJobInput).
+    #[inline]
     pub fn create_user_import_job(
         &self,
     ) -> crate::operation::create_user_import_job::CreateUserImportJobFluentBuilder {
@@ -579,6 +629,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateUserPoolInput`](crate::operation::create_user_pool::CreateUserPoolInput).
+    #[inline]
     pub fn create_user_pool(
         &self,
     ) -> crate::operation::create_user_pool::CreateUserPoolFluentBuilder {
@@ -590,6 +641,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateUserPoolClientInput`](crate::operation::create_user_pool_client::CreateUserPoolClientInput).
+    #[inline]
     pub fn create_user_pool_client(
         &self,
     ) -> crate::operation::create_user_pool_client::CreateUserPoolClientFluentBuilder {
@@ -602,6 +654,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateUserPoolDomainInput`](crate::operation::create_user_pool_domain::CreateUserPoolDomainInput).
+    #[inline]
     pub fn create_user_pool_domain(
         &self,
     ) -> crate::operation::create_user_pool_domain::CreateUserPoolDomainFluentBuilder {
@@ -613,6 +666,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`CreateUserPoolReplicaInput`](crate::operation::create_user_pool_replica::CreateUserPoolReplicaInput).
+    #[inline]
     pub fn create_user_pool_replica(
         &self,
     ) -> crate::operation::create_user_pool_replica::CreateUserPoolReplicaFluentBuilder {
@@ -624,6 +678,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteCimdPolicyInput`](crate::operation::delete_cimd_policy::DeleteCimdPolicyInput).
+    #[inline]
     pub fn delete_cimd_policy(
         &self,
     ) -> crate::operation::delete_cimd_policy::DeleteCimdPolicyFluentBuilder {
@@ -635,6 +690,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteGroupInput`](crate::operation::delete_group::DeleteGroupInput).
+    #[inline]
     pub fn delete_group(
         &self,
     ) -> crate::operation::delete_group::DeleteGroupFluentBuilder {
@@ -646,6 +702,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteIdentityProviderInput`](crate::operation::delete_identity_provider::DeleteIdentityProviderInput).
+    #[inline]
     pub fn delete_identity_provider(
         &self,
     ) -> crate::operation::delete_identity_provider::DeleteIdentityProviderFluentBuilder {
@@ -657,6 +714,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteManagedLoginBrandingInput`](crate::operation::delete_managed_login_branding::DeleteManagedLoginBrandingInput).
+    #[inline]
     pub fn delete_managed_login_branding(
         &self,
     ) -> crate::operation::delete_managed_login_branding::DeleteManagedLoginBrandingFluentBuilder {
@@ -668,6 +726,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteResourceServerInput`](crate::operation::delete_resource_server::DeleteResourceServerInput).
+    #[inline]
     pub fn delete_resource_server(
         &self,
     ) -> crate::operation::delete_resource_server::DeleteResourceServerFluentBuilder {
@@ -679,6 +738,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteTermsInput`](crate::operation::delete_terms::DeleteTermsInput).
+    #[inline]
     pub fn delete_terms(
         &self,
     ) -> crate::operation::delete_terms::DeleteTermsFluentBuilder {
@@ -690,6 +750,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserInput`](crate::operation::delete_user::DeleteUserInput).
+    #[inline]
     pub fn delete_user(&self) -> crate::operation::delete_user::DeleteUserFluentBuilder {
         crate::operation::delete_user::DeleteUserFluentBuilder::new(self.handle.clone())
     }
@@ -697,6 +758,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserAttributesInput`](crate::operation::delete_user_attributes::DeleteUserAttributesInput).
+    #[inline]
     pub fn delete_user_attributes(
         &self,
     ) -> crate::operation::delete_user_attributes::DeleteUserAttributesFluentBuilder {
@@ -708,6 +770,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserPoolInput`](crate::operation::delete_user_pool::DeleteUserPoolInput).
+    #[inline]
     pub fn delete_user_pool(
         &self,
     ) -> crate::operation::delete_user_pool::DeleteUserPoolFluentBuilder {
@@ -719,6 +782,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserPoolClientInput`](crate::operation::delete_user_pool_client::DeleteUserPoolClientInput).
+    #[inline]
     pub fn delete_user_pool_client(
         &self,
     ) -> crate::operation::delete_user_pool_client::DeleteUserPoolClientFluentBuilder {
@@ -730,6 +794,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserPoolClientSecretInput`](crate::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretInput).
+    #[inline]
     pub fn delete_user_pool_client_secret(
         &self,
     ) -> crate::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretFluentBuilder {
@@ -741,6 +806,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserPoolDomainInput`](crate::operation::delete_user_pool_domain::DeleteUserPoolDomainInput).
+    #[inline]
     pub fn delete_user_pool_domain(
         &self,
     ) -> crate::operation::delete_user_pool_domain::DeleteUserPoolDomainFluentBuilder {
@@ -752,6 +818,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteUserPoolReplicaInput`](crate::operation::delete_user_pool_replica::DeleteUserPoolReplicaInput).
+    #[inline]
     pub fn delete_user_pool_replica(
         &self,
     ) -> crate::operation::delete_user_pool_replica::DeleteUserPoolReplicaFluentBuilder {
@@ -763,6 +830,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DeleteWebAuthnCredentialInput`](crate::operation::delete_web_authn_credential::DeleteWebAuthnCredentialInput).
+    #[inline]
     pub fn delete_web_authn_credential(
         &self,
     ) -> crate::operation::delete_web_authn_credential::DeleteWebAuthnCredentialFluentBuilder {
@@ -774,6 +842,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeCimdPolicyInput`](crate::operation::describe_cimd_policy::DescribeCimdPolicyInput).
+    #[inline]
     pub fn describe_cimd_policy(
         &self,
     ) -> crate::operation::describe_cimd_policy::DescribeCimdPolicyFluentBuilder {
@@ -785,6 +854,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeIdentityProviderInput`](crate::operation::describe_identity_provider::DescribeIdentityProviderInput).
+    #[inline]
     pub fn describe_identity_provider(
         &self,
     ) -> crate::operation::describe_identity_provider::DescribeIdentityProviderFluentBuilder {
@@ -797,6 +867,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeManagedLoginBrandingInput`](crate::operation::describe_managed_login_branding::DescribeManagedLoginBrandingInput).
+    #[inline]
     pub fn describe_managed_login_branding(
         &self,
     ) -> crate::operation::describe_managed_login_branding::DescribeManagedLoginBrandingFluentBuilder {
@@ -809,6 +880,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeManagedLoginBrandingByClientInput`](crate::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientInput).
+    #[inline]
     pub fn describe_managed_login_branding_by_client(
         &self,
     ) -> crate::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientFluentBuilder {
@@ -821,6 +893,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribePointInTimeRecoveryInput`](crate::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryInput).
+    #[inline]
     pub fn describe_point_in_time_recovery(
         &self,
     ) -> crate::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryFluentBuilder {
@@ -832,6 +905,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeResourceServerInput`](crate::operation::describe_resource_server::DescribeResourceServerInput).
+    #[inline]
     pub fn describe_resource_server(
         &self,
     ) -> crate::operation::describe_resource_server::DescribeResourceServerFluentBuilder {
@@ -844,6 +918,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeRiskConfigurationInput`](crate::operation::describe_risk_configuration::DescribeRiskConfigurationInput).
+    #[inline]
     pub fn describe_risk_configuration(
         &self,
     ) -> crate::operation::describe_risk_configuration::DescribeRiskConfigurationFluentBuilder {
@@ -855,6 +930,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeTermsInput`](crate::operation::describe_terms::DescribeTermsInput).
+    #[inline]
     pub fn describe_terms(
         &self,
     ) -> crate::operation::describe_terms::DescribeTermsFluentBuilder {
@@ -867,6 +943,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeTermsByClientInput`](crate::operation::describe_terms_by_client::DescribeTermsByClientInput).
+    #[inline]
     pub fn describe_terms_by_client(
         &self,
     ) -> crate::operation::describe_terms_by_client::DescribeTermsByClientFluentBuilder {
@@ -878,6 +955,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeUserImportJobInput`](crate::operation::describe_user_import_job::DescribeUserImportJobInput).
+    #[inline]
     pub fn describe_user_import_job(
         &self,
     ) -> crate::operation::describe_user_import_job::DescribeUserImportJobFluentBuilder {
@@ -889,6 +967,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeUserPoolInput`](crate::operation::describe_user_pool::DescribeUserPoolInput).
+    #[inline]
     pub fn describe_user_pool(
         &self,
     ) -> crate::operation::describe_user_pool::DescribeUserPoolFluentBuilder {
@@ -900,6 +979,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeUserPoolClientInput`](crate::operation::describe_user_pool_client::DescribeUserPoolClientInput).
+    #[inline]
     pub fn describe_user_pool_client(
         &self,
     ) -> crate::operation::describe_user_pool_client::DescribeUserPoolClientFluentBuilder {
@@ -911,6 +991,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribeUserPoolDomainInput`](crate::operation::describe_user_pool_domain::DescribeUserPoolDomainInput).
+    #[inline]
     pub fn describe_user_pool_domain(
         &self,
     ) -> crate::operation::describe_user_pool_domain::DescribeUserPoolDomainFluentBuilder {
@@ -922,6 +1003,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ForgetDeviceInput`](crate::operation::forget_device::ForgetDeviceInput).
+    #[inline]
     pub fn forget_device(
         &self,
     ) -> crate::operation::forget_device::ForgetDeviceFluentBuilder {
@@ -934,6 +1016,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ForgotPasswordInput`](crate::operation::forgot_password::ForgotPasswordInput).
+    #[inline]
     pub fn forgot_password(
         &self,
     ) -> crate::operation::forgot_password::ForgotPasswordFluentBuilder {
@@ -946,6 +1029,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
+    #[inline]
     pub fn get_csv_header(
         &self,
     ) -> crate::operation::get_csv_header::GetCsvHeaderFluentBuilder {
@@ -957,6 +1041,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetClientTokenInput`](crate::operation::get_client_token::GetClientTokenInput).
+    #[inline]
     pub fn get_client_token(
         &self,
     ) -> crate::operation::get_client_token::GetClientTokenFluentBuilder {
@@ -969,6 +1054,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetDerivedTokenInput`](crate::operation::get_derived_token::GetDerivedTokenInput).
+    #[inline]
     pub fn get_derived_token(
         &self,
     ) -> crate::operation::get_derived_token::GetDerivedTokenFluentBuilder {
@@ -980,6 +1066,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetDeviceInput`](crate::operation::get_device::GetDeviceInput).
+    #[inline]
     pub fn get_device(&self) -> crate::operation::get_device::GetDeviceFluentBuilder {
         crate::operation::get_device::GetDeviceFluentBuilder::new(self.handle.clone())
     }
@@ -987,6 +1074,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetGroupInput`](crate::operation::get_group::GetGroupInput).
+    #[inline]
     pub fn get_group(&self) -> crate::operation::get_group::GetGroupFluentBuilder {
         crate::operation::get_group::GetGroupFluentBuilder::new(self.handle.clone())
     }
@@ -995,6 +1083,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetIdentityProviderByIdentifierInput`](crate::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierInput).
+    #[inline]
     pub fn get_identity_provider_by_identifier(
         &self,
     ) -> crate::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierFluentBuilder {
@@ -1006,6 +1095,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetLogDeliveryConfigurationInput`](crate::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationInput).
+    #[inline]
     pub fn get_log_delivery_configuration(
         &self,
     ) -> crate::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationFluentBuilder {
@@ -1017,6 +1107,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetProvisionedLimitInput`](crate::operation::get_provisioned_limit::GetProvisionedLimitInput).
+    #[inline]
     pub fn get_provisioned_limit(
         &self,
     ) -> crate::operation::get_provisioned_limit::GetProvisionedLimitFluentBuilder {
@@ -1028,6 +1119,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetSigningCertificateInput`](crate::operation::get_signing_certificate::GetSigningCertificateInput).
+    #[inline]
     pub fn get_signing_certificate(
         &self,
     ) -> crate::operation::get_signing_certificate::GetSigningCertificateFluentBuilder {
@@ -1040,6 +1132,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetTokensFromRefreshTokenInput`](crate::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenInput).
+    #[inline]
     pub fn get_tokens_from_refresh_token(
         &self,
     ) -> crate::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenFluentBuilder {
@@ -1052,6 +1145,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUiCustomizationInput`](crate::operation::get_ui_customization::GetUiCustomizationInput).
+    #[inline]
     pub fn get_ui_customization(
         &self,
     ) -> crate::operation::get_ui_customization::GetUiCustomizationFluentBuilder {
@@ -1063,6 +1157,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserInput`](crate::operation::get_user::GetUserInput).
+    #[inline]
     pub fn get_user(&self) -> crate::operation::get_user::GetUserFluentBuilder {
         crate::operation::get_user::GetUserFluentBuilder::new(self.handle.clone())
     }
@@ -1071,6 +1166,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserAttributeVerificationCodeInput`](crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeInput).
+    #[inline]
     pub fn get_user_attribute_verification_code(
         &self,
     ) -> crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeFluentBuilder {
@@ -1082,6 +1178,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserAuthFactorsInput`](crate::operation::get_user_auth_factors::GetUserAuthFactorsInput).
+    #[inline]
     pub fn get_user_auth_factors(
         &self,
     ) -> crate::operation::get_user_auth_factors::GetUserAuthFactorsFluentBuilder {
@@ -1093,6 +1190,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserPoolClientSessionConfigurationInput`](crate::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationInput).
+    #[inline]
     pub fn get_user_pool_client_session_configuration(
         &self,
     ) -> crate::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationFluentBuilder {
@@ -1105,6 +1203,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserPoolMfaConfigInput`](crate::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigInput).
+    #[inline]
     pub fn get_user_pool_mfa_config(
         &self,
     ) -> crate::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigFluentBuilder {
@@ -1117,6 +1216,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetUserPoolSessionConfigurationInput`](crate::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationInput).
+    #[inline]
     pub fn get_user_pool_session_configuration(
         &self,
     ) -> crate::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationFluentBuilder {
@@ -1128,6 +1228,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GlobalSignOutInput`](crate::operation::global_sign_out::GlobalSignOutInput).
+    #[inline]
     pub fn global_sign_out(
         &self,
     ) -> crate::operation::global_sign_out::GlobalSignOutFluentBuilder {
@@ -1140,6 +1241,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`InitiateAuthInput`](crate::operation::initiate_auth::InitiateAuthInput).
+    #[inline]
     pub fn initiate_auth(
         &self,
     ) -> crate::operation::initiate_auth::InitiateAuthFluentBuilder {
@@ -1151,6 +1253,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`InitiatePointInTimeRecoveryInput`](crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryInput).
+    #[inline]
     pub fn initiate_point_in_time_recovery(
         &self,
     ) -> crate::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryFluentBuilder {
@@ -1162,6 +1265,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListCimdPoliciesInput`](crate::operation::list_cimd_policies::ListCimdPoliciesInput).
+    #[inline]
     pub fn list_cimd_policies(
         &self,
     ) -> crate::operation::list_cimd_policies::ListCimdPoliciesFluentBuilder {
@@ -1174,6 +1278,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListClientMetadataUrlsInput`](crate::operation::list_client_metadata_urls::ListClientMetadataUrlsInput).
+    #[inline]
     pub fn list_client_metadata_urls(
         &self,
     ) -> crate::operation::list_client_metadata_urls::ListClientMetadataUrlsFluentBuilder {
@@ -1185,6 +1290,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListDevicesInput`](crate::operation::list_devices::ListDevicesInput).
+    #[inline]
     pub fn list_devices(
         &self,
     ) -> crate::operation::list_devices::ListDevicesFluentBuilder {
@@ -1196,6 +1302,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListGroupsInput`](crate::operation::list_groups::ListGroupsInput).
+    #[inline]
     pub fn list_groups(&self) -> crate::operation::list_groups::ListGroupsFluentBuilder {
         crate::operation::list_groups::ListGroupsFluentBuilder::new(self.handle.clone())
     }
@@ -1203,6 +1310,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListIdentityProvidersInput`](crate::operation::list_identity_providers::ListIdentityProvidersInput).
+    #[inline]
     pub fn list_identity_providers(
         &self,
     ) -> crate::operation::list_identity_providers::ListIdentityProvidersFluentBuilder {
@@ -1215,6 +1323,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListPointInTimeRecoveriesInput`](crate::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesInput).
+    #[inline]
     pub fn list_point_in_time_recoveries(
         &self,
     ) -> crate::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesFluentBuilder {
@@ -1226,6 +1335,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListResourceServersInput`](crate::operation::list_resource_servers::ListResourceServersInput).
+    #[inline]
     pub fn list_resource_servers(
         &self,
     ) -> crate::operation::list_resource_servers::ListResourceServersFluentBuilder {
@@ -1237,6 +1347,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListTagsForResourceInput`](crate::operation::list_tags_for_resource::ListTagsForResourceInput).
+    #[inline]
     pub fn list_tags_for_resource(
         &self,
     ) -> crate::operation::list_tags_for_resource::ListTagsForResourceFluentBuilder {
@@ -1248,6 +1359,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListTermsInput`](crate::operation::list_terms::ListTermsInput).
+    #[inline]
     pub fn list_terms(&self) -> crate::operation::list_terms::ListTermsFluentBuilder {
         crate::operation::list_terms::ListTermsFluentBuilder::new(self.handle.clone())
     }
@@ -1255,6 +1367,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserImportJobsInput`](crate::operation::list_user_import_jobs::ListUserImportJobsInput).
+    #[inline]
     pub fn list_user_import_jobs(
         &self,
     ) -> crate::operation::list_user_import_jobs::ListUserImportJobsFluentBuilder {
@@ -1266,6 +1379,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserPoolClientSecretsInput`](crate::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsInput).
+    #[inline]
     pub fn list_user_pool_client_secrets(
         &self,
     ) -> crate::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsFluentBuilder {
@@ -1277,6 +1391,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserPoolClientsInput`](crate::operation::list_user_pool_clients::ListUserPoolClientsInput).
+    #[inline]
     pub fn list_user_pool_clients(
         &self,
     ) -> crate::operation::list_user_pool_clients::ListUserPoolClientsFluentBuilder {
@@ -1288,6 +1403,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserPoolReplicasInput`](crate::operation::list_user_pool_replicas::ListUserPoolReplicasInput).
+    #[inline]
     pub fn list_user_pool_replicas(
         &self,
     ) -> crate::operation::list_user_pool_replicas::ListUserPoolReplicasFluentBuilder {
@@ -1299,6 +1415,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserPoolsInput`](crate::operation::list_user_pools::ListUserPoolsInput).
+    #[inline]
     pub fn list_user_pools(
         &self,
     ) -> crate::operation::list_user_pools::ListUserPoolsFluentBuilder {
@@ -1310,6 +1427,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUserSessionsInput`](crate::operation::list_user_sessions::ListUserSessionsInput).
+    #[inline]
     pub fn list_user_sessions(
         &self,
     ) -> crate::operation::list_user_sessions::ListUserSessionsFluentBuilder {
@@ -1321,6 +1439,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUsersInput`](crate::operation::list_users::ListUsersInput).
+    #[inline]
     pub fn list_users(&self) -> crate::operation::list_users::ListUsersFluentBuilder {
         crate::operation::list_users::ListUsersFluentBuilder::new(self.handle.clone())
     }
@@ -1328,6 +1447,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListUsersInGroupInput`](crate::operation::list_users_in_group::ListUsersInGroupInput).
+    #[inline]
     pub fn list_users_in_group(
         &self,
     ) -> crate::operation::list_users_in_group::ListUsersInGroupFluentBuilder {
@@ -1340,6 +1460,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListWebAuthnCredentialsInput`](crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsInput).
+    #[inline]
     pub fn list_web_authn_credentials(
         &self,
     ) -> crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsFluentBuilder {
@@ -1351,6 +1472,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ResendConfirmationCodeInput`](crate::operation::resend_confirmation_code::ResendConfirmationCodeInput).
+    #[inline]
     pub fn resend_confirmation_code(
         &self,
     ) -> crate::operation::resend_confirmation_code::ResendConfirmationCodeFluentBuilder {
@@ -1363,6 +1485,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`RespondToAuthChallengeInput`](crate::operation::respond_to_auth_challenge::RespondToAuthChallengeInput).
+    #[inline]
     pub fn respond_to_auth_challenge(
         &self,
     ) -> crate::operation::respond_to_auth_challenge::RespondToAuthChallengeFluentBuilder {
@@ -1375,6 +1498,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`RevokeTokenInput`](crate::operation::revoke_token::RevokeTokenInput).
+    #[inline]
     pub fn revoke_token(
         &self,
     ) -> crate::operation::revoke_token::RevokeTokenFluentBuilder {
@@ -1386,6 +1510,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`RevokeUserSessionInput`](crate::operation::revoke_user_session::RevokeUserSessionInput).
+    #[inline]
     pub fn revoke_user_session(
         &self,
     ) -> crate::operation::revoke_user_session::RevokeUserSessionFluentBuilder {
@@ -1397,6 +1522,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetLogDeliveryConfigurationInput`](crate::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationInput).
+    #[inline]
     pub fn set_log_delivery_configuration(
         &self,
     ) -> crate::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationFluentBuilder {
@@ -1408,6 +1534,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetRiskConfigurationInput`](crate::operation::set_risk_configuration::SetRiskConfigurationInput).
+    #[inline]
     pub fn set_risk_configuration(
         &self,
     ) -> crate::operation::set_risk_configuration::SetRiskConfigurationFluentBuilder {
@@ -1419,6 +1546,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUiCustomizationInput`](crate::operation::set_ui_customization::SetUiCustomizationInput).
+    #[inline]
     pub fn set_ui_customization(
         &self,
     ) -> crate::operation::set_ui_customization::SetUiCustomizationFluentBuilder {
@@ -1431,6 +1559,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUserMfaPreferenceInput`](crate::operation::set_user_mfa_preference::SetUserMfaPreferenceInput).
+    #[inline]
     pub fn set_user_mfa_preference(
         &self,
     ) -> crate::operation::set_user_mfa_preference::SetUserMfaPreferenceFluentBuilder {
@@ -1442,6 +1571,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUserPoolClientSessionConfigurationInput`](crate::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationInput).
+    #[inline]
     pub fn set_user_pool_client_session_configuration(
         &self,
     ) -> crate::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationFluentBuilder {
@@ -1453,6 +1583,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUserPoolMfaConfigInput`](crate::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigInput).
+    #[inline]
     pub fn set_user_pool_mfa_config(
         &self,
     ) -> crate::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigFluentBuilder {
@@ -1465,6 +1596,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUserPoolSessionConfigurationInput`](crate::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationInput).
+    #[inline]
     pub fn set_user_pool_session_configuration(
         &self,
     ) -> crate::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationFluentBuilder {
@@ -1476,6 +1608,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SetUserSettingsInput`](crate::operation::set_user_settings::SetUserSettingsInput).
+    #[inline]
     pub fn set_user_settings(
         &self,
     ) -> crate::operation::set_user_settings::SetUserSettingsFluentBuilder {
@@ -1488,6 +1621,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`SignUpInput`](crate::operation::sign_up::SignUpInput).
+    #[inline]
     pub fn sign_up(&self) -> crate::operation::sign_up::SignUpFluentBuilder {
         crate::operation::sign_up::SignUpFluentBuilder::new(self.handle.clone())
     }
@@ -1495,6 +1629,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`StartPointInTimeRecoveryInput`](crate::operation::start_point_in_time_recovery::StartPointInTimeRecoveryInput).
+    #[inline]
     pub fn start_point_in_time_recovery(
         &self,
     ) -> crate::operation::start_point_in_time_recovery::StartPointInTimeRecoveryFluentBuilder {
@@ -1507,6 +1642,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`StartUserImportJobInput`](crate::operation::start_user_import_job::StartUserImportJobInput).
+    #[inline]
     pub fn start_user_import_job(
         &self,
     ) -> crate::operation::start_user_import_job::StartUserImportJobFluentBuilder {
@@ -1518,6 +1654,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`StartWebAuthnRegistrationInput`](crate::operation::start_web_authn_registration::StartWebAuthnRegistrationInput).
+    #[inline]
     pub fn start_web_authn_registration(
         &self,
     ) -> crate::operation::start_web_authn_registration::StartWebAuthnRegistrationFluentBuilder {
@@ -1530,6 +1667,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`StopUserImportJobInput`](crate::operation::stop_user_import_job::StopUserImportJobInput).
+    #[inline]
     pub fn stop_user_import_job(
         &self,
     ) -> crate::operation::stop_user_import_job::StopUserImportJobFluentBuilder {
@@ -1541,6 +1679,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`TagResourceInput`](crate::operation::tag_resource::TagResourceInput).
+    #[inline]
     pub fn tag_resource(
         &self,
     ) -> crate::operation::tag_resource::TagResourceFluentBuilder {
@@ -1552,6 +1691,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UntagResourceInput`](crate::operation::untag_resource::UntagResourceInput).
+    #[inline]
     pub fn untag_resource(
         &self,
     ) -> crate::operation::untag_resource::UntagResourceFluentBuilder {
@@ -1563,6 +1703,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateAuthEventFeedbackInput`](crate::operation::update_auth_event_feedback::UpdateAuthEventFeedbackInput).
+    #[inline]
     pub fn update_auth_event_feedback(
         &self,
     ) -> crate::operation::update_auth_event_feedback::UpdateAuthEventFeedbackFluentBuilder {
@@ -1574,6 +1715,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateCimdPolicyInput`](crate::operation::update_cimd_policy::UpdateCimdPolicyInput).
+    #[inline]
     pub fn update_cimd_policy(
         &self,
     ) -> crate::operation::update_cimd_policy::UpdateCimdPolicyFluentBuilder {
@@ -1586,6 +1728,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateClientMetadataUrlStateInput`](crate::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateInput).
+    #[inline]
     pub fn update_client_metadata_url_state(
         &self,
     ) -> crate::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateFluentBuilder {
@@ -1598,6 +1741,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateDeviceStatusInput`](crate::operation::update_device_status::UpdateDeviceStatusInput).
+    #[inline]
     pub fn update_device_status(
         &self,
     ) -> crate::operation::update_device_status::UpdateDeviceStatusFluentBuilder {
@@ -1610,6 +1754,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateGroupInput`](crate::operation::update_group::UpdateGroupInput).
+    #[inline]
     pub fn update_group(
         &self,
     ) -> crate::operation::update_group::UpdateGroupFluentBuilder {
@@ -1622,6 +1767,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateIdentityProviderInput`](crate::operation::update_identity_provider::UpdateIdentityProviderInput).
+    #[inline]
     pub fn update_identity_provider(
         &self,
     ) -> crate::operation::update_identity_provider::UpdateIdentityProviderFluentBuilder {
@@ -1633,6 +1779,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateManagedLoginBrandingInput`](crate::operation::update_managed_login_branding::UpdateManagedLoginBrandingInput).
+    #[inline]
     pub fn update_managed_login_branding(
         &self,
     ) -> crate::operation::update_managed_login_branding::UpdateManagedLoginBrandingFluentBuilder {
@@ -1644,6 +1791,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateProvisionedLimitInput`](crate::operation::update_provisioned_limit::UpdateProvisionedLimitInput).
+    #[inline]
     pub fn update_provisioned_limit(
         &self,
     ) -> crate::operation::update_provisioned_limit::UpdateProvisionedLimitFluentBuilder {
@@ -1655,6 +1803,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateResourceServerInput`](crate::operation::update_resource_server::UpdateResourceServerInput).
+    #[inline]
     pub fn update_resource_server(
         &self,
     ) -> crate::operation::update_resource_server::UpdateResourceServerFluentBuilder {
@@ -1666,6 +1815,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateTermsInput`](crate::operation::update_terms::UpdateTermsInput).
+    #[inline]
     pub fn update_terms(
         &self,
     ) -> crate::operation::update_terms::UpdateTermsFluentBuilder {
@@ -1677,6 +1827,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateUserAttributesInput`](crate::operation::update_user_attributes::UpdateUserAttributesInput).
+    #[inline]
     pub fn update_user_attributes(
         &self,
     ) -> crate::operation::update_user_attributes::UpdateUserAttributesFluentBuilder {
@@ -1688,6 +1839,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateUserPoolInput`](crate::operation::update_user_pool::UpdateUserPoolInput).
+    #[inline]
     pub fn update_user_pool(
         &self,
     ) -> crate::operation::update_user_pool::UpdateUserPoolFluentBuilder {
@@ -1699,6 +1851,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateUserPoolClientInput`](crate::operation::update_user_pool_client::UpdateUserPoolClientInput).
+    #[inline]
     pub fn update_user_pool_client(
         &self,
     ) -> crate::operation::update_user_pool_client::UpdateUserPoolClientFluentBuilder {
@@ -1711,6 +1864,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateUserPoolDomainInput`](crate::operation::update_user_pool_domain::UpdateUserPoolDomainInput).
+    #[inline]
     pub fn update_user_pool_domain(
         &self,
     ) -> crate::operation::update_user_pool_domain::UpdateUserPoolDomainFluentBuilder {
@@ -1722,6 +1876,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdateUserPoolReplicaInput`](crate::operation::update_user_pool_replica::UpdateUserPoolReplicaInput).
+    #[inline]
     pub fn update_user_pool_replica(
         &self,
     ) -> crate::operation::update_user_pool_replica::UpdateUserPoolReplicaFluentBuilder {
@@ -1734,6 +1889,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`VerifySoftwareTokenInput`](crate::operation::verify_software_token::VerifySoftwareTokenInput).
+    #[inline]
     pub fn verify_software_token(
         &self,
     ) -> crate::operation::verify_software_token::VerifySoftwareTokenFluentBuilder {
@@ -1746,6 +1902,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`VerifyUserAttributeInput`](crate::operation::verify_user_attribute::VerifyUserAttributeInput).
+    #[inline]
     pub fn verify_user_attribute(
         &self,
     ) -> crate::operation::verify_user_attribute::VerifyUserAttributeFluentBuilder {

@@ -23,6 +23,7 @@ impl AccessDeniedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AccessDeniedExceptionBuilder {
         AccessDeniedExceptionBuilder::default()
     }
@@ -31,15 +32,18 @@ impl AccessDeniedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "AccessDeniedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -47,6 +51,7 @@ impl AccessDeniedException {
     }
 }
 impl fmt::Display for AccessDeniedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -62,16 +67,19 @@ pub struct AccessDeniedExceptionBuilder {
 }
 impl AccessDeniedExceptionBuilder {
     /// Sets [`AccessDeniedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`AccessDeniedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AccessDeniedException {
         AccessDeniedException {
             message: self.message,
@@ -81,6 +89,7 @@ impl AccessDeniedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AccessDeniedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -92,6 +101,7 @@ impl<'de> serde::Deserialize<'de> for AccessDeniedException {
 impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
     type Builder = AccessDeniedExceptionBuilder;
     const NAME: &'static str = "AccessDeniedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AccessDeniedExceptionBuilder,
         key: &str,
@@ -105,6 +115,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AccessDeniedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -131,6 +142,7 @@ impl AliasExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AliasExistsExceptionBuilder {
         AliasExistsExceptionBuilder::default()
     }
@@ -139,15 +151,18 @@ impl AliasExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "AliasExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -155,6 +170,7 @@ impl AliasExistsException {
     }
 }
 impl fmt::Display for AliasExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -170,16 +186,19 @@ pub struct AliasExistsExceptionBuilder {
 }
 impl AliasExistsExceptionBuilder {
     /// Sets [`AliasExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`AliasExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AliasExistsException {
         AliasExistsException {
             message: self.message,
@@ -189,6 +208,7 @@ impl AliasExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AliasExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -200,6 +220,7 @@ impl<'de> serde::Deserialize<'de> for AliasExistsException {
 impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
     type Builder = AliasExistsExceptionBuilder;
     const NAME: &'static str = "AliasExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AliasExistsExceptionBuilder,
         key: &str,
@@ -213,6 +234,7 @@ impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AliasExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -235,6 +257,7 @@ impl CachedCimdurlDoesNotExistException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CachedCimdurlDoesNotExistExceptionBuilder {
         CachedCimdurlDoesNotExistExceptionBuilder::default()
     }
@@ -243,15 +266,18 @@ impl CachedCimdurlDoesNotExistException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CachedCIMDURLDoesNotExistException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -259,6 +285,7 @@ impl CachedCimdurlDoesNotExistException {
     }
 }
 impl fmt::Display for CachedCimdurlDoesNotExistException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -274,16 +301,19 @@ pub struct CachedCimdurlDoesNotExistExceptionBuilder {
 }
 impl CachedCimdurlDoesNotExistExceptionBuilder {
     /// Sets [`CachedCimdurlDoesNotExistException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`CachedCimdurlDoesNotExistException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CachedCimdurlDoesNotExistException {
         CachedCimdurlDoesNotExistException {
             message: self.message,
@@ -293,6 +323,7 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -304,6 +335,7 @@ impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
 impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
     type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
     const NAME: &'static str = "CachedCimdurlDoesNotExistException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CachedCimdurlDoesNotExistExceptionBuilder,
         key: &str,
@@ -317,6 +349,7 @@ impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistExceptio
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CachedCimdurlDoesNotExistExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -339,6 +372,7 @@ impl CodeDeliveryFailureException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CodeDeliveryFailureExceptionBuilder {
         CodeDeliveryFailureExceptionBuilder::default()
     }
@@ -347,15 +381,18 @@ impl CodeDeliveryFailureException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CodeDeliveryFailureException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -363,6 +400,7 @@ impl CodeDeliveryFailureException {
     }
 }
 impl fmt::Display for CodeDeliveryFailureException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -378,16 +416,19 @@ pub struct CodeDeliveryFailureExceptionBuilder {
 }
 impl CodeDeliveryFailureExceptionBuilder {
     /// Sets [`CodeDeliveryFailureException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`CodeDeliveryFailureException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CodeDeliveryFailureException {
         CodeDeliveryFailureException {
             message: self.message,
@@ -397,6 +438,7 @@ impl CodeDeliveryFailureExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -408,6 +450,7 @@ impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
 impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
     type Builder = CodeDeliveryFailureExceptionBuilder;
     const NAME: &'static str = "CodeDeliveryFailureException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CodeDeliveryFailureExceptionBuilder,
         key: &str,
@@ -421,6 +464,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CodeDeliveryFailureExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -443,6 +487,7 @@ impl CodeMismatchException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CodeMismatchExceptionBuilder {
         CodeMismatchExceptionBuilder::default()
     }
@@ -451,15 +496,18 @@ impl CodeMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "CodeMismatchException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -467,6 +515,7 @@ impl CodeMismatchException {
     }
 }
 impl fmt::Display for CodeMismatchException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -482,16 +531,19 @@ pub struct CodeMismatchExceptionBuilder {
 }
 impl CodeMismatchExceptionBuilder {
     /// Sets [`CodeMismatchException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`CodeMismatchException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CodeMismatchException {
         CodeMismatchException {
             message: self.message,
@@ -501,6 +553,7 @@ impl CodeMismatchExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CodeMismatchException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -512,6 +565,7 @@ impl<'de> serde::Deserialize<'de> for CodeMismatchException {
 impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
     type Builder = CodeMismatchExceptionBuilder;
     const NAME: &'static str = "CodeMismatchException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CodeMismatchExceptionBuilder,
         key: &str,
@@ -525,6 +579,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CodeMismatchExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -547,6 +602,7 @@ impl ConcurrentModificationException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConcurrentModificationExceptionBuilder {
         ConcurrentModificationExceptionBuilder::default()
     }
@@ -555,15 +611,18 @@ impl ConcurrentModificationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ConcurrentModificationException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -571,6 +630,7 @@ impl ConcurrentModificationException {
     }
 }
 impl fmt::Display for ConcurrentModificationException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -586,16 +646,19 @@ pub struct ConcurrentModificationExceptionBuilder {
 }
 impl ConcurrentModificationExceptionBuilder {
     /// Sets [`ConcurrentModificationException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ConcurrentModificationException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ConcurrentModificationException {
         ConcurrentModificationException {
             message: self.message,
@@ -605,6 +668,7 @@ impl ConcurrentModificationExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -616,6 +680,7 @@ impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
 impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
     type Builder = ConcurrentModificationExceptionBuilder;
     const NAME: &'static str = "ConcurrentModificationException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConcurrentModificationExceptionBuilder,
         key: &str,
@@ -629,6 +694,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConcurrentModificationExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -651,6 +717,7 @@ impl DeviceKeyExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeviceKeyExistsExceptionBuilder {
         DeviceKeyExistsExceptionBuilder::default()
     }
@@ -659,15 +726,18 @@ impl DeviceKeyExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "DeviceKeyExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -675,6 +745,7 @@ impl DeviceKeyExistsException {
     }
 }
 impl fmt::Display for DeviceKeyExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -690,16 +761,19 @@ pub struct DeviceKeyExistsExceptionBuilder {
 }
 impl DeviceKeyExistsExceptionBuilder {
     /// Sets [`DeviceKeyExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceKeyExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeviceKeyExistsException {
         DeviceKeyExistsException {
             message: self.message,
@@ -709,6 +783,7 @@ impl DeviceKeyExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -720,6 +795,7 @@ impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
 impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
     type Builder = DeviceKeyExistsExceptionBuilder;
     const NAME: &'static str = "DeviceKeyExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeviceKeyExistsExceptionBuilder,
         key: &str,
@@ -733,6 +809,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeviceKeyExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -754,6 +831,7 @@ impl DuplicateProviderException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DuplicateProviderExceptionBuilder {
         DuplicateProviderExceptionBuilder::default()
     }
@@ -762,15 +840,18 @@ impl DuplicateProviderException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "DuplicateProviderException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -778,6 +859,7 @@ impl DuplicateProviderException {
     }
 }
 impl fmt::Display for DuplicateProviderException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -793,16 +875,19 @@ pub struct DuplicateProviderExceptionBuilder {
 }
 impl DuplicateProviderExceptionBuilder {
     /// Sets [`DuplicateProviderException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`DuplicateProviderException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DuplicateProviderException {
         DuplicateProviderException {
             message: self.message,
@@ -812,6 +897,7 @@ impl DuplicateProviderExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -823,6 +909,7 @@ impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
 impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
     type Builder = DuplicateProviderExceptionBuilder;
     const NAME: &'static str = "DuplicateProviderException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DuplicateProviderExceptionBuilder,
         key: &str,
@@ -836,6 +923,7 @@ impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DuplicateProviderExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -858,6 +946,7 @@ impl EnableSoftwareTokenMfaException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EnableSoftwareTokenMfaExceptionBuilder {
         EnableSoftwareTokenMfaExceptionBuilder::default()
     }
@@ -866,15 +955,18 @@ impl EnableSoftwareTokenMfaException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "EnableSoftwareTokenMFAException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -882,6 +974,7 @@ impl EnableSoftwareTokenMfaException {
     }
 }
 impl fmt::Display for EnableSoftwareTokenMfaException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -897,16 +990,19 @@ pub struct EnableSoftwareTokenMfaExceptionBuilder {
 }
 impl EnableSoftwareTokenMfaExceptionBuilder {
     /// Sets [`EnableSoftwareTokenMfaException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`EnableSoftwareTokenMfaException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EnableSoftwareTokenMfaException {
         EnableSoftwareTokenMfaException {
             message: self.message,
@@ -916,6 +1012,7 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -927,6 +1024,7 @@ impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
 impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
     type Builder = EnableSoftwareTokenMfaExceptionBuilder;
     const NAME: &'static str = "EnableSoftwareTokenMfaException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EnableSoftwareTokenMfaExceptionBuilder,
         key: &str,
@@ -940,6 +1038,7 @@ impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EnableSoftwareTokenMfaExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -962,6 +1061,7 @@ impl ExpiredCodeException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ExpiredCodeExceptionBuilder {
         ExpiredCodeExceptionBuilder::default()
     }
@@ -970,15 +1070,18 @@ impl ExpiredCodeException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ExpiredCodeException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -986,6 +1089,7 @@ impl ExpiredCodeException {
     }
 }
 impl fmt::Display for ExpiredCodeException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1001,16 +1105,19 @@ pub struct ExpiredCodeExceptionBuilder {
 }
 impl ExpiredCodeExceptionBuilder {
     /// Sets [`ExpiredCodeException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ExpiredCodeException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ExpiredCodeException {
         ExpiredCodeException {
             message: self.message,
@@ -1020,6 +1127,7 @@ impl ExpiredCodeExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1031,6 +1139,7 @@ impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
 impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
     type Builder = ExpiredCodeExceptionBuilder;
     const NAME: &'static str = "ExpiredCodeException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ExpiredCodeExceptionBuilder,
         key: &str,
@@ -1044,6 +1153,7 @@ impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ExpiredCodeExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1071,6 +1181,7 @@ impl FeatureUnavailableInTierException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> FeatureUnavailableInTierExceptionBuilder {
         FeatureUnavailableInTierExceptionBuilder::default()
     }
@@ -1079,15 +1190,18 @@ impl FeatureUnavailableInTierException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "FeatureUnavailableInTierException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1095,6 +1209,7 @@ impl FeatureUnavailableInTierException {
     }
 }
 impl fmt::Display for FeatureUnavailableInTierException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1110,16 +1225,19 @@ pub struct FeatureUnavailableInTierExceptionBuilder {
 }
 impl FeatureUnavailableInTierExceptionBuilder {
     /// Sets [`FeatureUnavailableInTierException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`FeatureUnavailableInTierException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> FeatureUnavailableInTierException {
         FeatureUnavailableInTierException {
             message: self.message,
@@ -1129,6 +1247,7 @@ impl FeatureUnavailableInTierExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1140,6 +1259,7 @@ impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
 impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
     type Builder = FeatureUnavailableInTierExceptionBuilder;
     const NAME: &'static str = "FeatureUnavailableInTierException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut FeatureUnavailableInTierExceptionBuilder,
         key: &str,
@@ -1153,6 +1273,7 @@ impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: FeatureUnavailableInTierExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1177,6 +1298,7 @@ impl ForbiddenException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ForbiddenExceptionBuilder {
         ForbiddenExceptionBuilder::default()
     }
@@ -1185,15 +1307,18 @@ impl ForbiddenException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ForbiddenException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1201,6 +1326,7 @@ impl ForbiddenException {
     }
 }
 impl fmt::Display for ForbiddenException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1216,16 +1342,19 @@ pub struct ForbiddenExceptionBuilder {
 }
 impl ForbiddenExceptionBuilder {
     /// Sets [`ForbiddenException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ForbiddenException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ForbiddenException {
         ForbiddenException {
             message: self.message,
@@ -1235,6 +1364,7 @@ impl ForbiddenExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ForbiddenException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1246,6 +1376,7 @@ impl<'de> serde::Deserialize<'de> for ForbiddenException {
 impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
     type Builder = ForbiddenExceptionBuilder;
     const NAME: &'static str = "ForbiddenException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ForbiddenExceptionBuilder,
         key: &str,
@@ -1259,6 +1390,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ForbiddenExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1281,6 +1413,7 @@ impl GroupExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GroupExistsExceptionBuilder {
         GroupExistsExceptionBuilder::default()
     }
@@ -1289,15 +1422,18 @@ impl GroupExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "GroupExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1305,6 +1441,7 @@ impl GroupExistsException {
     }
 }
 impl fmt::Display for GroupExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1320,16 +1457,19 @@ pub struct GroupExistsExceptionBuilder {
 }
 impl GroupExistsExceptionBuilder {
     /// Sets [`GroupExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`GroupExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GroupExistsException {
         GroupExistsException {
             message: self.message,
@@ -1339,6 +1479,7 @@ impl GroupExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GroupExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1350,6 +1491,7 @@ impl<'de> serde::Deserialize<'de> for GroupExistsException {
 impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
     type Builder = GroupExistsExceptionBuilder;
     const NAME: &'static str = "GroupExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GroupExistsExceptionBuilder,
         key: &str,
@@ -1363,6 +1505,7 @@ impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GroupExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1385,6 +1528,7 @@ impl InternalErrorException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InternalErrorExceptionBuilder {
         InternalErrorExceptionBuilder::default()
     }
@@ -1393,15 +1537,18 @@ impl InternalErrorException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalErrorException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1409,6 +1556,7 @@ impl InternalErrorException {
     }
 }
 impl fmt::Display for InternalErrorException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1424,16 +1572,19 @@ pub struct InternalErrorExceptionBuilder {
 }
 impl InternalErrorExceptionBuilder {
     /// Sets [`InternalErrorException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InternalErrorException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InternalErrorException {
         InternalErrorException {
             message: self.message,
@@ -1443,6 +1594,7 @@ impl InternalErrorExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InternalErrorException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1454,6 +1606,7 @@ impl<'de> serde::Deserialize<'de> for InternalErrorException {
 impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
     type Builder = InternalErrorExceptionBuilder;
     const NAME: &'static str = "InternalErrorException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InternalErrorExceptionBuilder,
         key: &str,
@@ -1467,6 +1620,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InternalErrorExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1488,6 +1642,7 @@ impl InternalServerException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InternalServerExceptionBuilder {
         InternalServerExceptionBuilder::default()
     }
@@ -1496,15 +1651,18 @@ impl InternalServerException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalServerException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1512,6 +1670,7 @@ impl InternalServerException {
     }
 }
 impl fmt::Display for InternalServerException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1527,16 +1686,19 @@ pub struct InternalServerExceptionBuilder {
 }
 impl InternalServerExceptionBuilder {
     /// Sets [`InternalServerException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InternalServerException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InternalServerException {
         InternalServerException {
             message: self.message,
@@ -1546,6 +1708,7 @@ impl InternalServerExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InternalServerException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1557,6 +1720,7 @@ impl<'de> serde::Deserialize<'de> for InternalServerException {
 impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
     type Builder = InternalServerExceptionBuilder;
     const NAME: &'static str = "InternalServerException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InternalServerExceptionBuilder,
         key: &str,
@@ -1570,6 +1734,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InternalServerExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1594,6 +1759,7 @@ impl InvalidEmailRoleAccessPolicyException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidEmailRoleAccessPolicyExceptionBuilder {
         InvalidEmailRoleAccessPolicyExceptionBuilder::default()
     }
@@ -1602,15 +1768,18 @@ impl InvalidEmailRoleAccessPolicyException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidEmailRoleAccessPolicyException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1618,6 +1787,7 @@ impl InvalidEmailRoleAccessPolicyException {
     }
 }
 impl fmt::Display for InvalidEmailRoleAccessPolicyException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1633,16 +1803,19 @@ pub struct InvalidEmailRoleAccessPolicyExceptionBuilder {
 }
 impl InvalidEmailRoleAccessPolicyExceptionBuilder {
     /// Sets [`InvalidEmailRoleAccessPolicyException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidEmailRoleAccessPolicyException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidEmailRoleAccessPolicyException {
         InvalidEmailRoleAccessPolicyException {
             message: self.message,
@@ -1652,6 +1825,7 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1663,6 +1837,7 @@ impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyException {
     type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
     const NAME: &'static str = "InvalidEmailRoleAccessPolicyException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidEmailRoleAccessPolicyExceptionBuilder,
         key: &str,
@@ -1676,6 +1851,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyExcep
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidEmailRoleAccessPolicyExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1698,6 +1874,7 @@ impl InvalidLambdaResponseException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidLambdaResponseExceptionBuilder {
         InvalidLambdaResponseExceptionBuilder::default()
     }
@@ -1706,15 +1883,18 @@ impl InvalidLambdaResponseException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidLambdaResponseException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1722,6 +1902,7 @@ impl InvalidLambdaResponseException {
     }
 }
 impl fmt::Display for InvalidLambdaResponseException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1737,16 +1918,19 @@ pub struct InvalidLambdaResponseExceptionBuilder {
 }
 impl InvalidLambdaResponseExceptionBuilder {
     /// Sets [`InvalidLambdaResponseException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidLambdaResponseException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidLambdaResponseException {
         InvalidLambdaResponseException {
             message: self.message,
@@ -1756,6 +1940,7 @@ impl InvalidLambdaResponseExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1767,6 +1952,7 @@ impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
     type Builder = InvalidLambdaResponseExceptionBuilder;
     const NAME: &'static str = "InvalidLambdaResponseException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidLambdaResponseExceptionBuilder,
         key: &str,
@@ -1780,6 +1966,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidLambdaResponseExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1801,6 +1988,7 @@ impl InvalidOAuthFlowException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidOAuthFlowExceptionBuilder {
         InvalidOAuthFlowExceptionBuilder::default()
     }
@@ -1809,15 +1997,18 @@ impl InvalidOAuthFlowException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidOAuthFlowException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1825,6 +2016,7 @@ impl InvalidOAuthFlowException {
     }
 }
 impl fmt::Display for InvalidOAuthFlowException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1840,16 +2032,19 @@ pub struct InvalidOAuthFlowExceptionBuilder {
 }
 impl InvalidOAuthFlowExceptionBuilder {
     /// Sets [`InvalidOAuthFlowException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidOAuthFlowException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidOAuthFlowException {
         InvalidOAuthFlowException {
             message: self.message,
@@ -1859,6 +2054,7 @@ impl InvalidOAuthFlowExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1870,6 +2066,7 @@ impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
     type Builder = InvalidOAuthFlowExceptionBuilder;
     const NAME: &'static str = "InvalidOAuthFlowException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidOAuthFlowExceptionBuilder,
         key: &str,
@@ -1883,6 +2080,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidOAuthFlowExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1911,6 +2109,7 @@ impl InvalidParameterException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidParameterExceptionBuilder {
         InvalidParameterExceptionBuilder::default()
     }
@@ -1919,15 +2118,18 @@ impl InvalidParameterException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidParameterException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -1935,6 +2137,7 @@ impl InvalidParameterException {
     }
 }
 impl fmt::Display for InvalidParameterException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -1951,26 +2154,31 @@ pub struct InvalidParameterExceptionBuilder {
 }
 impl InvalidParameterExceptionBuilder {
     /// Sets [`InvalidParameterException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidParameterException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Sets [`InvalidParameterException::reason_code`].
+    #[inline]
     pub fn reason_code(mut self, value: impl Into<String>) -> Self {
         self.reason_code = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidParameterException::reason_code`].
+    #[inline]
     pub fn set_reason_code(mut self, value: Option<String>) -> Self {
         self.reason_code = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidParameterException {
         InvalidParameterException {
             message: self.message,
@@ -1980,6 +2188,7 @@ impl InvalidParameterExceptionBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for InvalidParameterException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1990,6 +2199,7 @@ impl<'de> serde::Deserialize<'de> for InvalidParameterException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
     type Builder = InvalidParameterExceptionBuilder;
     const NAME: &'static str = "InvalidParameterException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidParameterExceptionBuilder,
         key: &str,
@@ -2004,6 +2214,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidParameterExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2026,6 +2237,7 @@ impl InvalidPasswordException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidPasswordExceptionBuilder {
         InvalidPasswordExceptionBuilder::default()
     }
@@ -2034,15 +2246,18 @@ impl InvalidPasswordException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidPasswordException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2050,6 +2265,7 @@ impl InvalidPasswordException {
     }
 }
 impl fmt::Display for InvalidPasswordException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2065,16 +2281,19 @@ pub struct InvalidPasswordExceptionBuilder {
 }
 impl InvalidPasswordExceptionBuilder {
     /// Sets [`InvalidPasswordException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidPasswordException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidPasswordException {
         InvalidPasswordException {
             message: self.message,
@@ -2084,6 +2303,7 @@ impl InvalidPasswordExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2095,6 +2315,7 @@ impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
     type Builder = InvalidPasswordExceptionBuilder;
     const NAME: &'static str = "InvalidPasswordException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidPasswordExceptionBuilder,
         key: &str,
@@ -2108,6 +2329,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidPasswordExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2131,6 +2353,7 @@ impl InvalidSmsRoleAccessPolicyException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidSmsRoleAccessPolicyExceptionBuilder {
         InvalidSmsRoleAccessPolicyExceptionBuilder::default()
     }
@@ -2139,15 +2362,18 @@ impl InvalidSmsRoleAccessPolicyException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidSmsRoleAccessPolicyException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2155,6 +2381,7 @@ impl InvalidSmsRoleAccessPolicyException {
     }
 }
 impl fmt::Display for InvalidSmsRoleAccessPolicyException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2170,16 +2397,19 @@ pub struct InvalidSmsRoleAccessPolicyExceptionBuilder {
 }
 impl InvalidSmsRoleAccessPolicyExceptionBuilder {
     /// Sets [`InvalidSmsRoleAccessPolicyException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidSmsRoleAccessPolicyException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidSmsRoleAccessPolicyException {
         InvalidSmsRoleAccessPolicyException {
             message: self.message,
@@ -2189,6 +2419,7 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2200,6 +2431,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
     type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
     const NAME: &'static str = "InvalidSmsRoleAccessPolicyException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidSmsRoleAccessPolicyExceptionBuilder,
         key: &str,
@@ -2213,6 +2445,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyExcepti
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidSmsRoleAccessPolicyExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2238,6 +2471,7 @@ impl InvalidSmsRoleTrustRelationshipException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidSmsRoleTrustRelationshipExceptionBuilder {
         InvalidSmsRoleTrustRelationshipExceptionBuilder::default()
     }
@@ -2246,15 +2480,18 @@ impl InvalidSmsRoleTrustRelationshipException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidSmsRoleTrustRelationshipException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2262,6 +2499,7 @@ impl InvalidSmsRoleTrustRelationshipException {
     }
 }
 impl fmt::Display for InvalidSmsRoleTrustRelationshipException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2277,16 +2515,19 @@ pub struct InvalidSmsRoleTrustRelationshipExceptionBuilder {
 }
 impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
     /// Sets [`InvalidSmsRoleTrustRelationshipException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidSmsRoleTrustRelationshipException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidSmsRoleTrustRelationshipException {
         InvalidSmsRoleTrustRelationshipException {
             message: self.message,
@@ -2296,6 +2537,7 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2307,6 +2549,7 @@ impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipException {
     type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
     const NAME: &'static str = "InvalidSmsRoleTrustRelationshipException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidSmsRoleTrustRelationshipExceptionBuilder,
         key: &str,
@@ -2320,6 +2563,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipEx
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidSmsRoleTrustRelationshipExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2342,6 +2586,7 @@ impl InvalidUserPoolConfigurationException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InvalidUserPoolConfigurationExceptionBuilder {
         InvalidUserPoolConfigurationExceptionBuilder::default()
     }
@@ -2350,15 +2595,18 @@ impl InvalidUserPoolConfigurationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InvalidUserPoolConfigurationException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2366,6 +2614,7 @@ impl InvalidUserPoolConfigurationException {
     }
 }
 impl fmt::Display for InvalidUserPoolConfigurationException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2381,16 +2630,19 @@ pub struct InvalidUserPoolConfigurationExceptionBuilder {
 }
 impl InvalidUserPoolConfigurationExceptionBuilder {
     /// Sets [`InvalidUserPoolConfigurationException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`InvalidUserPoolConfigurationException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InvalidUserPoolConfigurationException {
         InvalidUserPoolConfigurationException {
             message: self.message,
@@ -2400,6 +2652,7 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2411,6 +2664,7 @@ impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
 impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationException {
     type Builder = InvalidUserPoolConfigurationExceptionBuilder;
     const NAME: &'static str = "InvalidUserPoolConfigurationException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InvalidUserPoolConfigurationExceptionBuilder,
         key: &str,
@@ -2424,6 +2678,7 @@ impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationExcep
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InvalidUserPoolConfigurationExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2447,6 +2702,7 @@ impl LimitExceededException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LimitExceededExceptionBuilder {
         LimitExceededExceptionBuilder::default()
     }
@@ -2455,15 +2711,18 @@ impl LimitExceededException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "LimitExceededException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2471,6 +2730,7 @@ impl LimitExceededException {
     }
 }
 impl fmt::Display for LimitExceededException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2486,16 +2746,19 @@ pub struct LimitExceededExceptionBuilder {
 }
 impl LimitExceededExceptionBuilder {
     /// Sets [`LimitExceededException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`LimitExceededException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> LimitExceededException {
         LimitExceededException {
             message: self.message,
@@ -2505,6 +2768,7 @@ impl LimitExceededExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for LimitExceededException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2516,6 +2780,7 @@ impl<'de> serde::Deserialize<'de> for LimitExceededException {
 impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
     type Builder = LimitExceededExceptionBuilder;
     const NAME: &'static str = "LimitExceededException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LimitExceededExceptionBuilder,
         key: &str,
@@ -2529,6 +2794,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LimitExceededExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2552,6 +2818,7 @@ impl MfaMethodNotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> MfaMethodNotFoundExceptionBuilder {
         MfaMethodNotFoundExceptionBuilder::default()
     }
@@ -2560,15 +2827,18 @@ impl MfaMethodNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "MFAMethodNotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2576,6 +2846,7 @@ impl MfaMethodNotFoundException {
     }
 }
 impl fmt::Display for MfaMethodNotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2591,16 +2862,19 @@ pub struct MfaMethodNotFoundExceptionBuilder {
 }
 impl MfaMethodNotFoundExceptionBuilder {
     /// Sets [`MfaMethodNotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`MfaMethodNotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> MfaMethodNotFoundException {
         MfaMethodNotFoundException {
             message: self.message,
@@ -2610,6 +2884,7 @@ impl MfaMethodNotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2621,6 +2896,7 @@ impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
     type Builder = MfaMethodNotFoundExceptionBuilder;
     const NAME: &'static str = "MfaMethodNotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut MfaMethodNotFoundExceptionBuilder,
         key: &str,
@@ -2634,6 +2910,7 @@ impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: MfaMethodNotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2656,6 +2933,7 @@ impl ManagedLoginBrandingExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ManagedLoginBrandingExistsExceptionBuilder {
         ManagedLoginBrandingExistsExceptionBuilder::default()
     }
@@ -2664,15 +2942,18 @@ impl ManagedLoginBrandingExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ManagedLoginBrandingExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2680,6 +2961,7 @@ impl ManagedLoginBrandingExistsException {
     }
 }
 impl fmt::Display for ManagedLoginBrandingExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2695,16 +2977,19 @@ pub struct ManagedLoginBrandingExistsExceptionBuilder {
 }
 impl ManagedLoginBrandingExistsExceptionBuilder {
     /// Sets [`ManagedLoginBrandingExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ManagedLoginBrandingExistsException {
         ManagedLoginBrandingExistsException {
             message: self.message,
@@ -2714,6 +2999,7 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2725,6 +3011,7 @@ impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
 impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
     type Builder = ManagedLoginBrandingExistsExceptionBuilder;
     const NAME: &'static str = "ManagedLoginBrandingExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ManagedLoginBrandingExistsExceptionBuilder,
         key: &str,
@@ -2738,6 +3025,7 @@ impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsExcepti
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ManagedLoginBrandingExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2760,6 +3048,7 @@ impl NotAuthorizedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NotAuthorizedExceptionBuilder {
         NotAuthorizedExceptionBuilder::default()
     }
@@ -2768,15 +3057,18 @@ impl NotAuthorizedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "NotAuthorizedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2784,6 +3076,7 @@ impl NotAuthorizedException {
     }
 }
 impl fmt::Display for NotAuthorizedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2799,16 +3092,19 @@ pub struct NotAuthorizedExceptionBuilder {
 }
 impl NotAuthorizedExceptionBuilder {
     /// Sets [`NotAuthorizedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`NotAuthorizedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> NotAuthorizedException {
         NotAuthorizedException {
             message: self.message,
@@ -2818,6 +3114,7 @@ impl NotAuthorizedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2829,6 +3126,7 @@ impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
 impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
     type Builder = NotAuthorizedExceptionBuilder;
     const NAME: &'static str = "NotAuthorizedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NotAuthorizedExceptionBuilder,
         key: &str,
@@ -2842,6 +3140,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NotAuthorizedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2865,6 +3164,7 @@ impl OperationNotEnabledException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> OperationNotEnabledExceptionBuilder {
         OperationNotEnabledExceptionBuilder::default()
     }
@@ -2873,15 +3173,18 @@ impl OperationNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "OperationNotEnabledException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2889,6 +3192,7 @@ impl OperationNotEnabledException {
     }
 }
 impl fmt::Display for OperationNotEnabledException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -2904,16 +3208,19 @@ pub struct OperationNotEnabledExceptionBuilder {
 }
 impl OperationNotEnabledExceptionBuilder {
     /// Sets [`OperationNotEnabledException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`OperationNotEnabledException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> OperationNotEnabledException {
         OperationNotEnabledException {
             message: self.message,
@@ -2923,6 +3230,7 @@ impl OperationNotEnabledExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2934,6 +3242,7 @@ impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
 impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
     type Builder = OperationNotEnabledExceptionBuilder;
     const NAME: &'static str = "OperationNotEnabledException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut OperationNotEnabledExceptionBuilder,
         key: &str,
@@ -2947,6 +3256,7 @@ impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: OperationNotEnabledExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2969,6 +3279,7 @@ impl PasswordHistoryPolicyViolationException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PasswordHistoryPolicyViolationExceptionBuilder {
         PasswordHistoryPolicyViolationExceptionBuilder::default()
     }
@@ -2977,15 +3288,18 @@ impl PasswordHistoryPolicyViolationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PasswordHistoryPolicyViolationException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -2993,6 +3307,7 @@ impl PasswordHistoryPolicyViolationException {
     }
 }
 impl fmt::Display for PasswordHistoryPolicyViolationException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3008,16 +3323,19 @@ pub struct PasswordHistoryPolicyViolationExceptionBuilder {
 }
 impl PasswordHistoryPolicyViolationExceptionBuilder {
     /// Sets [`PasswordHistoryPolicyViolationException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordHistoryPolicyViolationException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PasswordHistoryPolicyViolationException {
         PasswordHistoryPolicyViolationException {
             message: self.message,
@@ -3027,6 +3345,7 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3038,6 +3357,7 @@ impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
 impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationException {
     type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
     const NAME: &'static str = "PasswordHistoryPolicyViolationException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PasswordHistoryPolicyViolationExceptionBuilder,
         key: &str,
@@ -3051,6 +3371,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationExc
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PasswordHistoryPolicyViolationExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3073,6 +3394,7 @@ impl PasswordResetRequiredException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PasswordResetRequiredExceptionBuilder {
         PasswordResetRequiredExceptionBuilder::default()
     }
@@ -3081,15 +3403,18 @@ impl PasswordResetRequiredException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PasswordResetRequiredException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3097,6 +3422,7 @@ impl PasswordResetRequiredException {
     }
 }
 impl fmt::Display for PasswordResetRequiredException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3112,16 +3438,19 @@ pub struct PasswordResetRequiredExceptionBuilder {
 }
 impl PasswordResetRequiredExceptionBuilder {
     /// Sets [`PasswordResetRequiredException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordResetRequiredException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PasswordResetRequiredException {
         PasswordResetRequiredException {
             message: self.message,
@@ -3131,6 +3460,7 @@ impl PasswordResetRequiredExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3142,6 +3472,7 @@ impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
 impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
     type Builder = PasswordResetRequiredExceptionBuilder;
     const NAME: &'static str = "PasswordResetRequiredException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PasswordResetRequiredExceptionBuilder,
         key: &str,
@@ -3155,6 +3486,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PasswordResetRequiredExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3177,6 +3509,7 @@ impl PreconditionNotMetException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PreconditionNotMetExceptionBuilder {
         PreconditionNotMetExceptionBuilder::default()
     }
@@ -3185,15 +3518,18 @@ impl PreconditionNotMetException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "PreconditionNotMetException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3201,6 +3537,7 @@ impl PreconditionNotMetException {
     }
 }
 impl fmt::Display for PreconditionNotMetException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3216,16 +3553,19 @@ pub struct PreconditionNotMetExceptionBuilder {
 }
 impl PreconditionNotMetExceptionBuilder {
     /// Sets [`PreconditionNotMetException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`PreconditionNotMetException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PreconditionNotMetException {
         PreconditionNotMetException {
             message: self.message,
@@ -3235,6 +3575,7 @@ impl PreconditionNotMetExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3246,6 +3587,7 @@ impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
 impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
     type Builder = PreconditionNotMetExceptionBuilder;
     const NAME: &'static str = "PreconditionNotMetException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PreconditionNotMetExceptionBuilder,
         key: &str,
@@ -3259,6 +3601,7 @@ impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PreconditionNotMetExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3281,6 +3624,7 @@ impl RefreshTokenReuseException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RefreshTokenReuseExceptionBuilder {
         RefreshTokenReuseExceptionBuilder::default()
     }
@@ -3289,15 +3633,18 @@ impl RefreshTokenReuseException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "RefreshTokenReuseException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3305,6 +3652,7 @@ impl RefreshTokenReuseException {
     }
 }
 impl fmt::Display for RefreshTokenReuseException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3320,16 +3668,19 @@ pub struct RefreshTokenReuseExceptionBuilder {
 }
 impl RefreshTokenReuseExceptionBuilder {
     /// Sets [`RefreshTokenReuseException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`RefreshTokenReuseException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RefreshTokenReuseException {
         RefreshTokenReuseException {
             message: self.message,
@@ -3339,6 +3690,7 @@ impl RefreshTokenReuseExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3350,6 +3702,7 @@ impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
 impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
     type Builder = RefreshTokenReuseExceptionBuilder;
     const NAME: &'static str = "RefreshTokenReuseException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RefreshTokenReuseExceptionBuilder,
         key: &str,
@@ -3363,6 +3716,7 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RefreshTokenReuseExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3385,6 +3739,7 @@ impl ResourceNotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ResourceNotFoundExceptionBuilder {
         ResourceNotFoundExceptionBuilder::default()
     }
@@ -3393,15 +3748,18 @@ impl ResourceNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ResourceNotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3409,6 +3767,7 @@ impl ResourceNotFoundException {
     }
 }
 impl fmt::Display for ResourceNotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3424,16 +3783,19 @@ pub struct ResourceNotFoundExceptionBuilder {
 }
 impl ResourceNotFoundExceptionBuilder {
     /// Sets [`ResourceNotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceNotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ResourceNotFoundException {
         ResourceNotFoundException {
             message: self.message,
@@ -3443,6 +3805,7 @@ impl ResourceNotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3454,6 +3817,7 @@ impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
     type Builder = ResourceNotFoundExceptionBuilder;
     const NAME: &'static str = "ResourceNotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ResourceNotFoundExceptionBuilder,
         key: &str,
@@ -3467,6 +3831,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ResourceNotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3488,6 +3853,7 @@ impl ScopeDoesNotExistException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ScopeDoesNotExistExceptionBuilder {
         ScopeDoesNotExistExceptionBuilder::default()
     }
@@ -3496,15 +3862,18 @@ impl ScopeDoesNotExistException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ScopeDoesNotExistException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3512,6 +3881,7 @@ impl ScopeDoesNotExistException {
     }
 }
 impl fmt::Display for ScopeDoesNotExistException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3527,16 +3897,19 @@ pub struct ScopeDoesNotExistExceptionBuilder {
 }
 impl ScopeDoesNotExistExceptionBuilder {
     /// Sets [`ScopeDoesNotExistException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ScopeDoesNotExistException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ScopeDoesNotExistException {
         ScopeDoesNotExistException {
             message: self.message,
@@ -3546,6 +3919,7 @@ impl ScopeDoesNotExistExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3557,6 +3931,7 @@ impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
 impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
     type Builder = ScopeDoesNotExistExceptionBuilder;
     const NAME: &'static str = "ScopeDoesNotExistException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ScopeDoesNotExistExceptionBuilder,
         key: &str,
@@ -3570,6 +3945,7 @@ impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ScopeDoesNotExistExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3592,6 +3968,7 @@ impl ServiceQuotaExceededException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ServiceQuotaExceededExceptionBuilder {
         ServiceQuotaExceededExceptionBuilder::default()
     }
@@ -3600,15 +3977,18 @@ impl ServiceQuotaExceededException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ServiceQuotaExceededException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3616,6 +3996,7 @@ impl ServiceQuotaExceededException {
     }
 }
 impl fmt::Display for ServiceQuotaExceededException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3631,16 +4012,19 @@ pub struct ServiceQuotaExceededExceptionBuilder {
 }
 impl ServiceQuotaExceededExceptionBuilder {
     /// Sets [`ServiceQuotaExceededException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ServiceQuotaExceededException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ServiceQuotaExceededException {
         ServiceQuotaExceededException {
             message: self.message,
@@ -3650,6 +4034,7 @@ impl ServiceQuotaExceededExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3661,6 +4046,7 @@ impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
 impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
     type Builder = ServiceQuotaExceededExceptionBuilder;
     const NAME: &'static str = "ServiceQuotaExceededException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ServiceQuotaExceededExceptionBuilder,
         key: &str,
@@ -3674,6 +4060,7 @@ impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ServiceQuotaExceededExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3696,6 +4083,7 @@ impl SoftwareTokenMfaNotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SoftwareTokenMfaNotFoundExceptionBuilder {
         SoftwareTokenMfaNotFoundExceptionBuilder::default()
     }
@@ -3704,15 +4092,18 @@ impl SoftwareTokenMfaNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "SoftwareTokenMFANotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3720,6 +4111,7 @@ impl SoftwareTokenMfaNotFoundException {
     }
 }
 impl fmt::Display for SoftwareTokenMfaNotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3735,16 +4127,19 @@ pub struct SoftwareTokenMfaNotFoundExceptionBuilder {
 }
 impl SoftwareTokenMfaNotFoundExceptionBuilder {
     /// Sets [`SoftwareTokenMfaNotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`SoftwareTokenMfaNotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SoftwareTokenMfaNotFoundException {
         SoftwareTokenMfaNotFoundException {
             message: self.message,
@@ -3754,6 +4149,7 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3765,6 +4161,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
     type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
     const NAME: &'static str = "SoftwareTokenMfaNotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SoftwareTokenMfaNotFoundExceptionBuilder,
         key: &str,
@@ -3778,6 +4175,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SoftwareTokenMfaNotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3800,6 +4198,7 @@ impl TermsExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TermsExistsExceptionBuilder {
         TermsExistsExceptionBuilder::default()
     }
@@ -3808,15 +4207,18 @@ impl TermsExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TermsExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3824,6 +4226,7 @@ impl TermsExistsException {
     }
 }
 impl fmt::Display for TermsExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3839,16 +4242,19 @@ pub struct TermsExistsExceptionBuilder {
 }
 impl TermsExistsExceptionBuilder {
     /// Sets [`TermsExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`TermsExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TermsExistsException {
         TermsExistsException {
             message: self.message,
@@ -3858,6 +4264,7 @@ impl TermsExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TermsExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3869,6 +4276,7 @@ impl<'de> serde::Deserialize<'de> for TermsExistsException {
 impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
     type Builder = TermsExistsExceptionBuilder;
     const NAME: &'static str = "TermsExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TermsExistsExceptionBuilder,
         key: &str,
@@ -3882,6 +4290,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TermsExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3904,6 +4313,7 @@ impl TierChangeNotAllowedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TierChangeNotAllowedExceptionBuilder {
         TierChangeNotAllowedExceptionBuilder::default()
     }
@@ -3912,15 +4322,18 @@ impl TierChangeNotAllowedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TierChangeNotAllowedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -3928,6 +4341,7 @@ impl TierChangeNotAllowedException {
     }
 }
 impl fmt::Display for TierChangeNotAllowedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -3943,16 +4357,19 @@ pub struct TierChangeNotAllowedExceptionBuilder {
 }
 impl TierChangeNotAllowedExceptionBuilder {
     /// Sets [`TierChangeNotAllowedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`TierChangeNotAllowedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TierChangeNotAllowedException {
         TierChangeNotAllowedException {
             message: self.message,
@@ -3962,6 +4379,7 @@ impl TierChangeNotAllowedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3973,6 +4391,7 @@ impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
 impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
     type Builder = TierChangeNotAllowedExceptionBuilder;
     const NAME: &'static str = "TierChangeNotAllowedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TierChangeNotAllowedExceptionBuilder,
         key: &str,
@@ -3986,6 +4405,7 @@ impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TierChangeNotAllowedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4009,6 +4429,7 @@ impl TooManyFailedAttemptsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TooManyFailedAttemptsExceptionBuilder {
         TooManyFailedAttemptsExceptionBuilder::default()
     }
@@ -4017,15 +4438,18 @@ impl TooManyFailedAttemptsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TooManyFailedAttemptsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4033,6 +4457,7 @@ impl TooManyFailedAttemptsException {
     }
 }
 impl fmt::Display for TooManyFailedAttemptsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4048,16 +4473,19 @@ pub struct TooManyFailedAttemptsExceptionBuilder {
 }
 impl TooManyFailedAttemptsExceptionBuilder {
     /// Sets [`TooManyFailedAttemptsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`TooManyFailedAttemptsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TooManyFailedAttemptsException {
         TooManyFailedAttemptsException {
             message: self.message,
@@ -4067,6 +4495,7 @@ impl TooManyFailedAttemptsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4078,6 +4507,7 @@ impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
 impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
     type Builder = TooManyFailedAttemptsExceptionBuilder;
     const NAME: &'static str = "TooManyFailedAttemptsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TooManyFailedAttemptsExceptionBuilder,
         key: &str,
@@ -4091,6 +4521,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TooManyFailedAttemptsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4113,6 +4544,7 @@ impl TooManyRequestsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TooManyRequestsExceptionBuilder {
         TooManyRequestsExceptionBuilder::default()
     }
@@ -4121,15 +4553,18 @@ impl TooManyRequestsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "TooManyRequestsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4137,6 +4572,7 @@ impl TooManyRequestsException {
     }
 }
 impl fmt::Display for TooManyRequestsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4152,16 +4588,19 @@ pub struct TooManyRequestsExceptionBuilder {
 }
 impl TooManyRequestsExceptionBuilder {
     /// Sets [`TooManyRequestsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`TooManyRequestsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TooManyRequestsException {
         TooManyRequestsException {
             message: self.message,
@@ -4171,6 +4610,7 @@ impl TooManyRequestsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4182,6 +4622,7 @@ impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
 impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
     type Builder = TooManyRequestsExceptionBuilder;
     const NAME: &'static str = "TooManyRequestsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TooManyRequestsExceptionBuilder,
         key: &str,
@@ -4195,6 +4636,7 @@ impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TooManyRequestsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4217,6 +4659,7 @@ impl UnauthorizedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnauthorizedExceptionBuilder {
         UnauthorizedExceptionBuilder::default()
     }
@@ -4225,15 +4668,18 @@ impl UnauthorizedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnauthorizedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4241,6 +4687,7 @@ impl UnauthorizedException {
     }
 }
 impl fmt::Display for UnauthorizedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4256,16 +4703,19 @@ pub struct UnauthorizedExceptionBuilder {
 }
 impl UnauthorizedExceptionBuilder {
     /// Sets [`UnauthorizedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnauthorizedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnauthorizedException {
         UnauthorizedException {
             message: self.message,
@@ -4275,6 +4725,7 @@ impl UnauthorizedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnauthorizedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4286,6 +4737,7 @@ impl<'de> serde::Deserialize<'de> for UnauthorizedException {
 impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
     type Builder = UnauthorizedExceptionBuilder;
     const NAME: &'static str = "UnauthorizedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnauthorizedExceptionBuilder,
         key: &str,
@@ -4299,6 +4751,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnauthorizedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4321,6 +4774,7 @@ impl UnexpectedLambdaException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnexpectedLambdaExceptionBuilder {
         UnexpectedLambdaExceptionBuilder::default()
     }
@@ -4329,15 +4783,18 @@ impl UnexpectedLambdaException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnexpectedLambdaException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4345,6 +4802,7 @@ impl UnexpectedLambdaException {
     }
 }
 impl fmt::Display for UnexpectedLambdaException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4360,16 +4818,19 @@ pub struct UnexpectedLambdaExceptionBuilder {
 }
 impl UnexpectedLambdaExceptionBuilder {
     /// Sets [`UnexpectedLambdaException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnexpectedLambdaException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnexpectedLambdaException {
         UnexpectedLambdaException {
             message: self.message,
@@ -4379,6 +4840,7 @@ impl UnexpectedLambdaExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4390,6 +4852,7 @@ impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
 impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
     type Builder = UnexpectedLambdaExceptionBuilder;
     const NAME: &'static str = "UnexpectedLambdaException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnexpectedLambdaExceptionBuilder,
         key: &str,
@@ -4403,6 +4866,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnexpectedLambdaExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4424,6 +4888,7 @@ impl UnsupportedIdentityProviderException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnsupportedIdentityProviderExceptionBuilder {
         UnsupportedIdentityProviderExceptionBuilder::default()
     }
@@ -4432,15 +4897,18 @@ impl UnsupportedIdentityProviderException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedIdentityProviderException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4448,6 +4916,7 @@ impl UnsupportedIdentityProviderException {
     }
 }
 impl fmt::Display for UnsupportedIdentityProviderException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4463,16 +4932,19 @@ pub struct UnsupportedIdentityProviderExceptionBuilder {
 }
 impl UnsupportedIdentityProviderExceptionBuilder {
     /// Sets [`UnsupportedIdentityProviderException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnsupportedIdentityProviderException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnsupportedIdentityProviderException {
         UnsupportedIdentityProviderException {
             message: self.message,
@@ -4482,6 +4954,7 @@ impl UnsupportedIdentityProviderExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4493,6 +4966,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
     type Builder = UnsupportedIdentityProviderExceptionBuilder;
     const NAME: &'static str = "UnsupportedIdentityProviderException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnsupportedIdentityProviderExceptionBuilder,
         key: &str,
@@ -4506,6 +4980,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderExcept
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnsupportedIdentityProviderExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4528,6 +5003,7 @@ impl UnsupportedOperationException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnsupportedOperationExceptionBuilder {
         UnsupportedOperationExceptionBuilder::default()
     }
@@ -4536,15 +5012,18 @@ impl UnsupportedOperationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedOperationException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4552,6 +5031,7 @@ impl UnsupportedOperationException {
     }
 }
 impl fmt::Display for UnsupportedOperationException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4567,16 +5047,19 @@ pub struct UnsupportedOperationExceptionBuilder {
 }
 impl UnsupportedOperationExceptionBuilder {
     /// Sets [`UnsupportedOperationException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnsupportedOperationException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnsupportedOperationException {
         UnsupportedOperationException {
             message: self.message,
@@ -4586,6 +5069,7 @@ impl UnsupportedOperationExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4597,6 +5081,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
     type Builder = UnsupportedOperationExceptionBuilder;
     const NAME: &'static str = "UnsupportedOperationException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnsupportedOperationExceptionBuilder,
         key: &str,
@@ -4610,6 +5095,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnsupportedOperationExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4631,6 +5117,7 @@ impl UnsupportedTokenTypeException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnsupportedTokenTypeExceptionBuilder {
         UnsupportedTokenTypeExceptionBuilder::default()
     }
@@ -4639,15 +5126,18 @@ impl UnsupportedTokenTypeException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedTokenTypeException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4655,6 +5145,7 @@ impl UnsupportedTokenTypeException {
     }
 }
 impl fmt::Display for UnsupportedTokenTypeException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4670,16 +5161,19 @@ pub struct UnsupportedTokenTypeExceptionBuilder {
 }
 impl UnsupportedTokenTypeExceptionBuilder {
     /// Sets [`UnsupportedTokenTypeException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnsupportedTokenTypeException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnsupportedTokenTypeException {
         UnsupportedTokenTypeException {
             message: self.message,
@@ -4689,6 +5183,7 @@ impl UnsupportedTokenTypeExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4700,6 +5195,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
     type Builder = UnsupportedTokenTypeExceptionBuilder;
     const NAME: &'static str = "UnsupportedTokenTypeException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnsupportedTokenTypeExceptionBuilder,
         key: &str,
@@ -4713,6 +5209,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnsupportedTokenTypeExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4735,6 +5232,7 @@ impl UnsupportedUserStateException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UnsupportedUserStateExceptionBuilder {
         UnsupportedUserStateExceptionBuilder::default()
     }
@@ -4743,15 +5241,18 @@ impl UnsupportedUserStateException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UnsupportedUserStateException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4759,6 +5260,7 @@ impl UnsupportedUserStateException {
     }
 }
 impl fmt::Display for UnsupportedUserStateException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4774,16 +5276,19 @@ pub struct UnsupportedUserStateExceptionBuilder {
 }
 impl UnsupportedUserStateExceptionBuilder {
     /// Sets [`UnsupportedUserStateException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UnsupportedUserStateException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UnsupportedUserStateException {
         UnsupportedUserStateException {
             message: self.message,
@@ -4793,6 +5298,7 @@ impl UnsupportedUserStateExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4804,6 +5310,7 @@ impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
 impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
     type Builder = UnsupportedUserStateExceptionBuilder;
     const NAME: &'static str = "UnsupportedUserStateException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UnsupportedUserStateExceptionBuilder,
         key: &str,
@@ -4817,6 +5324,7 @@ impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UnsupportedUserStateExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4840,6 +5348,7 @@ impl UserImportInProgressException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserImportInProgressExceptionBuilder {
         UserImportInProgressExceptionBuilder::default()
     }
@@ -4848,15 +5357,18 @@ impl UserImportInProgressException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserImportInProgressException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4864,6 +5376,7 @@ impl UserImportInProgressException {
     }
 }
 impl fmt::Display for UserImportInProgressException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4879,16 +5392,19 @@ pub struct UserImportInProgressExceptionBuilder {
 }
 impl UserImportInProgressExceptionBuilder {
     /// Sets [`UserImportInProgressException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportInProgressException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserImportInProgressException {
         UserImportInProgressException {
             message: self.message,
@@ -4898,6 +5414,7 @@ impl UserImportInProgressExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4909,6 +5426,7 @@ impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
 impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
     type Builder = UserImportInProgressExceptionBuilder;
     const NAME: &'static str = "UserImportInProgressException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserImportInProgressExceptionBuilder,
         key: &str,
@@ -4922,6 +5440,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserImportInProgressExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4946,6 +5465,7 @@ impl UserLambdaValidationException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserLambdaValidationExceptionBuilder {
         UserLambdaValidationExceptionBuilder::default()
     }
@@ -4954,15 +5474,18 @@ impl UserLambdaValidationException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserLambdaValidationException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -4970,6 +5493,7 @@ impl UserLambdaValidationException {
     }
 }
 impl fmt::Display for UserLambdaValidationException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -4985,16 +5509,19 @@ pub struct UserLambdaValidationExceptionBuilder {
 }
 impl UserLambdaValidationExceptionBuilder {
     /// Sets [`UserLambdaValidationException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserLambdaValidationException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserLambdaValidationException {
         UserLambdaValidationException {
             message: self.message,
@@ -5004,6 +5531,7 @@ impl UserLambdaValidationExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5015,6 +5543,7 @@ impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
 impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
     type Builder = UserLambdaValidationExceptionBuilder;
     const NAME: &'static str = "UserLambdaValidationException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserLambdaValidationExceptionBuilder,
         key: &str,
@@ -5028,6 +5557,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserLambdaValidationExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5050,6 +5580,7 @@ impl UserNotConfirmedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserNotConfirmedExceptionBuilder {
         UserNotConfirmedExceptionBuilder::default()
     }
@@ -5058,15 +5589,18 @@ impl UserNotConfirmedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserNotConfirmedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5074,6 +5608,7 @@ impl UserNotConfirmedException {
     }
 }
 impl fmt::Display for UserNotConfirmedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5089,16 +5624,19 @@ pub struct UserNotConfirmedExceptionBuilder {
 }
 impl UserNotConfirmedExceptionBuilder {
     /// Sets [`UserNotConfirmedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserNotConfirmedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserNotConfirmedException {
         UserNotConfirmedException {
             message: self.message,
@@ -5108,6 +5646,7 @@ impl UserNotConfirmedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5119,6 +5658,7 @@ impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
 impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
     type Builder = UserNotConfirmedExceptionBuilder;
     const NAME: &'static str = "UserNotConfirmedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserNotConfirmedExceptionBuilder,
         key: &str,
@@ -5132,6 +5672,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserNotConfirmedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5154,6 +5695,7 @@ impl UserNotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserNotFoundExceptionBuilder {
         UserNotFoundExceptionBuilder::default()
     }
@@ -5162,15 +5704,18 @@ impl UserNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserNotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5178,6 +5723,7 @@ impl UserNotFoundException {
     }
 }
 impl fmt::Display for UserNotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5193,16 +5739,19 @@ pub struct UserNotFoundExceptionBuilder {
 }
 impl UserNotFoundExceptionBuilder {
     /// Sets [`UserNotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserNotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserNotFoundException {
         UserNotFoundException {
             message: self.message,
@@ -5212,6 +5761,7 @@ impl UserNotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserNotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5223,6 +5773,7 @@ impl<'de> serde::Deserialize<'de> for UserNotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
     type Builder = UserNotFoundExceptionBuilder;
     const NAME: &'static str = "UserNotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserNotFoundExceptionBuilder,
         key: &str,
@@ -5236,6 +5787,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserNotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5257,6 +5809,7 @@ impl UserPoolAddOnNotEnabledException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolAddOnNotEnabledExceptionBuilder {
         UserPoolAddOnNotEnabledExceptionBuilder::default()
     }
@@ -5265,15 +5818,18 @@ impl UserPoolAddOnNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserPoolAddOnNotEnabledException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5281,6 +5837,7 @@ impl UserPoolAddOnNotEnabledException {
     }
 }
 impl fmt::Display for UserPoolAddOnNotEnabledException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5296,16 +5853,19 @@ pub struct UserPoolAddOnNotEnabledExceptionBuilder {
 }
 impl UserPoolAddOnNotEnabledExceptionBuilder {
     /// Sets [`UserPoolAddOnNotEnabledException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolAddOnNotEnabledException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolAddOnNotEnabledException {
         UserPoolAddOnNotEnabledException {
             message: self.message,
@@ -5315,6 +5875,7 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5326,6 +5887,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
     type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
     const NAME: &'static str = "UserPoolAddOnNotEnabledException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolAddOnNotEnabledExceptionBuilder,
         key: &str,
@@ -5339,6 +5901,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolAddOnNotEnabledExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5360,6 +5923,7 @@ impl UserPoolTaggingException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolTaggingExceptionBuilder {
         UserPoolTaggingExceptionBuilder::default()
     }
@@ -5368,15 +5932,18 @@ impl UserPoolTaggingException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UserPoolTaggingException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5384,6 +5951,7 @@ impl UserPoolTaggingException {
     }
 }
 impl fmt::Display for UserPoolTaggingException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5399,16 +5967,19 @@ pub struct UserPoolTaggingExceptionBuilder {
 }
 impl UserPoolTaggingExceptionBuilder {
     /// Sets [`UserPoolTaggingException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolTaggingException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolTaggingException {
         UserPoolTaggingException {
             message: self.message,
@@ -5418,6 +5989,7 @@ impl UserPoolTaggingExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5429,6 +6001,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
     type Builder = UserPoolTaggingExceptionBuilder;
     const NAME: &'static str = "UserPoolTaggingException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolTaggingExceptionBuilder,
         key: &str,
@@ -5442,6 +6015,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolTaggingExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5465,6 +6039,7 @@ impl UsernameExistsException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UsernameExistsExceptionBuilder {
         UsernameExistsExceptionBuilder::default()
     }
@@ -5473,15 +6048,18 @@ impl UsernameExistsException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "UsernameExistsException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5489,6 +6067,7 @@ impl UsernameExistsException {
     }
 }
 impl fmt::Display for UsernameExistsException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5504,16 +6083,19 @@ pub struct UsernameExistsExceptionBuilder {
 }
 impl UsernameExistsExceptionBuilder {
     /// Sets [`UsernameExistsException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`UsernameExistsException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UsernameExistsException {
         UsernameExistsException {
             message: self.message,
@@ -5523,6 +6105,7 @@ impl UsernameExistsExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UsernameExistsException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5534,6 +6117,7 @@ impl<'de> serde::Deserialize<'de> for UsernameExistsException {
 impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
     type Builder = UsernameExistsExceptionBuilder;
     const NAME: &'static str = "UsernameExistsException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UsernameExistsExceptionBuilder,
         key: &str,
@@ -5547,6 +6131,7 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UsernameExistsExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5568,6 +6153,7 @@ impl WebAuthnChallengeNotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnChallengeNotFoundExceptionBuilder {
         WebAuthnChallengeNotFoundExceptionBuilder::default()
     }
@@ -5576,15 +6162,18 @@ impl WebAuthnChallengeNotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnChallengeNotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5592,6 +6181,7 @@ impl WebAuthnChallengeNotFoundException {
     }
 }
 impl fmt::Display for WebAuthnChallengeNotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5607,16 +6197,19 @@ pub struct WebAuthnChallengeNotFoundExceptionBuilder {
 }
 impl WebAuthnChallengeNotFoundExceptionBuilder {
     /// Sets [`WebAuthnChallengeNotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnChallengeNotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnChallengeNotFoundException {
         WebAuthnChallengeNotFoundException {
             message: self.message,
@@ -5626,6 +6219,7 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5637,6 +6231,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
     type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
     const NAME: &'static str = "WebAuthnChallengeNotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnChallengeNotFoundExceptionBuilder,
         key: &str,
@@ -5650,6 +6245,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundExceptio
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnChallengeNotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5672,6 +6268,7 @@ impl WebAuthnClientMismatchException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnClientMismatchExceptionBuilder {
         WebAuthnClientMismatchExceptionBuilder::default()
     }
@@ -5680,15 +6277,18 @@ impl WebAuthnClientMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnClientMismatchException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5696,6 +6296,7 @@ impl WebAuthnClientMismatchException {
     }
 }
 impl fmt::Display for WebAuthnClientMismatchException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5711,16 +6312,19 @@ pub struct WebAuthnClientMismatchExceptionBuilder {
 }
 impl WebAuthnClientMismatchExceptionBuilder {
     /// Sets [`WebAuthnClientMismatchException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnClientMismatchException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnClientMismatchException {
         WebAuthnClientMismatchException {
             message: self.message,
@@ -5730,6 +6334,7 @@ impl WebAuthnClientMismatchExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5741,6 +6346,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
     type Builder = WebAuthnClientMismatchExceptionBuilder;
     const NAME: &'static str = "WebAuthnClientMismatchException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnClientMismatchExceptionBuilder,
         key: &str,
@@ -5754,6 +6360,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnClientMismatchExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5776,6 +6383,7 @@ impl WebAuthnConfigurationMissingException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnConfigurationMissingExceptionBuilder {
         WebAuthnConfigurationMissingExceptionBuilder::default()
     }
@@ -5784,15 +6392,18 @@ impl WebAuthnConfigurationMissingException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnConfigurationMissingException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5800,6 +6411,7 @@ impl WebAuthnConfigurationMissingException {
     }
 }
 impl fmt::Display for WebAuthnConfigurationMissingException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5815,16 +6427,19 @@ pub struct WebAuthnConfigurationMissingExceptionBuilder {
 }
 impl WebAuthnConfigurationMissingExceptionBuilder {
     /// Sets [`WebAuthnConfigurationMissingException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnConfigurationMissingException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnConfigurationMissingException {
         WebAuthnConfigurationMissingException {
             message: self.message,
@@ -5834,6 +6449,7 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5845,6 +6461,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingException {
     type Builder = WebAuthnConfigurationMissingExceptionBuilder;
     const NAME: &'static str = "WebAuthnConfigurationMissingException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnConfigurationMissingExceptionBuilder,
         key: &str,
@@ -5858,6 +6475,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingExcep
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnConfigurationMissingExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5880,6 +6498,7 @@ impl WebAuthnCredentialNotSupportedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnCredentialNotSupportedExceptionBuilder {
         WebAuthnCredentialNotSupportedExceptionBuilder::default()
     }
@@ -5888,15 +6507,18 @@ impl WebAuthnCredentialNotSupportedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnCredentialNotSupportedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -5904,6 +6526,7 @@ impl WebAuthnCredentialNotSupportedException {
     }
 }
 impl fmt::Display for WebAuthnCredentialNotSupportedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -5919,16 +6542,19 @@ pub struct WebAuthnCredentialNotSupportedExceptionBuilder {
 }
 impl WebAuthnCredentialNotSupportedExceptionBuilder {
     /// Sets [`WebAuthnCredentialNotSupportedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialNotSupportedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnCredentialNotSupportedException {
         WebAuthnCredentialNotSupportedException {
             message: self.message,
@@ -5938,6 +6564,7 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5949,6 +6576,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedException {
     type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
     const NAME: &'static str = "WebAuthnCredentialNotSupportedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnCredentialNotSupportedExceptionBuilder,
         key: &str,
@@ -5962,6 +6590,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedExc
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnCredentialNotSupportedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5983,6 +6612,7 @@ impl WebAuthnNotEnabledException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnNotEnabledExceptionBuilder {
         WebAuthnNotEnabledExceptionBuilder::default()
     }
@@ -5991,15 +6621,18 @@ impl WebAuthnNotEnabledException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnNotEnabledException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -6007,6 +6640,7 @@ impl WebAuthnNotEnabledException {
     }
 }
 impl fmt::Display for WebAuthnNotEnabledException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -6022,16 +6656,19 @@ pub struct WebAuthnNotEnabledExceptionBuilder {
 }
 impl WebAuthnNotEnabledExceptionBuilder {
     /// Sets [`WebAuthnNotEnabledException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnNotEnabledException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnNotEnabledException {
         WebAuthnNotEnabledException {
             message: self.message,
@@ -6041,6 +6678,7 @@ impl WebAuthnNotEnabledExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6052,6 +6690,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
     type Builder = WebAuthnNotEnabledExceptionBuilder;
     const NAME: &'static str = "WebAuthnNotEnabledException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnNotEnabledExceptionBuilder,
         key: &str,
@@ -6065,6 +6704,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnNotEnabledExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6087,6 +6727,7 @@ impl WebAuthnOriginNotAllowedException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnOriginNotAllowedExceptionBuilder {
         WebAuthnOriginNotAllowedExceptionBuilder::default()
     }
@@ -6095,15 +6736,18 @@ impl WebAuthnOriginNotAllowedException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnOriginNotAllowedException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -6111,6 +6755,7 @@ impl WebAuthnOriginNotAllowedException {
     }
 }
 impl fmt::Display for WebAuthnOriginNotAllowedException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -6126,16 +6771,19 @@ pub struct WebAuthnOriginNotAllowedExceptionBuilder {
 }
 impl WebAuthnOriginNotAllowedExceptionBuilder {
     /// Sets [`WebAuthnOriginNotAllowedException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnOriginNotAllowedException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnOriginNotAllowedException {
         WebAuthnOriginNotAllowedException {
             message: self.message,
@@ -6145,6 +6793,7 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6156,6 +6805,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
     type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
     const NAME: &'static str = "WebAuthnOriginNotAllowedException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnOriginNotAllowedExceptionBuilder,
         key: &str,
@@ -6169,6 +6819,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnOriginNotAllowedExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6191,6 +6842,7 @@ impl WebAuthnRelyingPartyMismatchException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnRelyingPartyMismatchExceptionBuilder {
         WebAuthnRelyingPartyMismatchExceptionBuilder::default()
     }
@@ -6199,15 +6851,18 @@ impl WebAuthnRelyingPartyMismatchException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "WebAuthnRelyingPartyMismatchException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -6215,6 +6870,7 @@ impl WebAuthnRelyingPartyMismatchException {
     }
 }
 impl fmt::Display for WebAuthnRelyingPartyMismatchException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -6230,16 +6886,19 @@ pub struct WebAuthnRelyingPartyMismatchExceptionBuilder {
 }
 impl WebAuthnRelyingPartyMismatchExceptionBuilder {
     /// Sets [`WebAuthnRelyingPartyMismatchException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnRelyingPartyMismatchException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnRelyingPartyMismatchException {
         WebAuthnRelyingPartyMismatchException {
             message: self.message,
@@ -6249,6 +6908,7 @@ impl WebAuthnRelyingPartyMismatchExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6260,6 +6920,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchException {
     type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;
     const NAME: &'static str = "WebAuthnRelyingPartyMismatchException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnRelyingPartyMismatchExceptionBuilder,
         key: &str,
@@ -6273,6 +6934,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchExcep
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnRelyingPartyMismatchExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {

@@ -27,6 +27,7 @@ impl AccountRecoverySettingType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AccountRecoverySettingTypeBuilder {
         AccountRecoverySettingTypeBuilder::default()
     }
@@ -38,11 +39,13 @@ pub struct AccountRecoverySettingTypeBuilder {
 }
 impl AccountRecoverySettingTypeBuilder {
     /// Appends an item to [`AccountRecoverySettingType::recovery_mechanisms`].
+    #[inline]
     pub fn recovery_mechanisms(mut self, item: impl Into<RecoveryOptionType>) -> Self {
         self.recovery_mechanisms.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AccountRecoverySettingType::recovery_mechanisms`].
+    #[inline]
     pub fn set_recovery_mechanisms(
         mut self,
         value: Option<Vec<RecoveryOptionType>>,
@@ -51,6 +54,7 @@ impl AccountRecoverySettingTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AccountRecoverySettingType {
         AccountRecoverySettingType {
             recovery_mechanisms: self.recovery_mechanisms,
@@ -58,6 +62,7 @@ impl AccountRecoverySettingTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -68,6 +73,7 @@ impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
 impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
     type Builder = AccountRecoverySettingTypeBuilder;
     const NAME: &'static str = "AccountRecoverySettingType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AccountRecoverySettingTypeBuilder,
         key: &str,
@@ -81,6 +87,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AccountRecoverySettingTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -88,6 +95,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
     }
 }
 impl Secrets for AccountRecoverySettingType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.recovery_mechanisms.secrets(all, found);
     }
@@ -125,6 +133,7 @@ impl AccountTakeoverActionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AccountTakeoverActionTypeBuilder {
         AccountTakeoverActionTypeBuilder::default()
     }
@@ -137,16 +146,19 @@ pub struct AccountTakeoverActionTypeBuilder {
 }
 impl AccountTakeoverActionTypeBuilder {
     /// Sets [`AccountTakeoverActionType::notify`].
+    #[inline]
     pub fn notify(mut self, value: impl Into<bool>) -> Self {
         self.notify = Some(value.into());
         self
     }
     /// Sets or clears [`AccountTakeoverActionType::notify`].
+    #[inline]
     pub fn set_notify(mut self, value: Option<bool>) -> Self {
         self.notify = value;
         self
     }
     /// Sets [`AccountTakeoverActionType::event_action`].
+    #[inline]
     pub fn event_action(
         mut self,
         value: impl Into<AccountTakeoverEventActionType>,
@@ -155,6 +167,7 @@ impl AccountTakeoverActionTypeBuilder {
         self
     }
     /// Sets or clears [`AccountTakeoverActionType::event_action`].
+    #[inline]
     pub fn set_event_action(
         mut self,
         value: Option<AccountTakeoverEventActionType>,
@@ -163,6 +176,7 @@ impl AccountTakeoverActionTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AccountTakeoverActionType, BuildError> {
         Ok(AccountTakeoverActionType {
             notify: self
@@ -181,6 +195,7 @@ impl AccountTakeoverActionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -191,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
     type Builder = AccountTakeoverActionTypeBuilder;
     const NAME: &'static str = "AccountTakeoverActionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AccountTakeoverActionTypeBuilder,
         key: &str,
@@ -205,6 +221,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AccountTakeoverActionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -225,6 +242,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
     }
 }
 impl Secrets for AccountTakeoverActionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.event_action.secrets(all, found);
     }
@@ -250,6 +268,7 @@ impl AccountTakeoverActionsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AccountTakeoverActionsTypeBuilder {
         AccountTakeoverActionsTypeBuilder::default()
     }
@@ -263,21 +282,25 @@ pub struct AccountTakeoverActionsTypeBuilder {
 }
 impl AccountTakeoverActionsTypeBuilder {
     /// Sets [`AccountTakeoverActionsType::low_action`].
+    #[inline]
     pub fn low_action(mut self, value: impl Into<AccountTakeoverActionType>) -> Self {
         self.low_action = Some(value.into());
         self
     }
     /// Sets or clears [`AccountTakeoverActionsType::low_action`].
+    #[inline]
     pub fn set_low_action(mut self, value: Option<AccountTakeoverActionType>) -> Self {
         self.low_action = value;
         self
     }
     /// Sets [`AccountTakeoverActionsType::medium_action`].
+    #[inline]
     pub fn medium_action(mut self, value: impl Into<AccountTakeoverActionType>) -> Self {
         self.medium_action = Some(value.into());
         self
     }
     /// Sets or clears [`AccountTakeoverActionsType::medium_action`].
+    #[inline]
     pub fn set_medium_action(
         mut self,
         value: Option<AccountTakeoverActionType>,
@@ -286,16 +309,19 @@ impl AccountTakeoverActionsTypeBuilder {
         self
     }
     /// Sets [`AccountTakeoverActionsType::high_action`].
+    #[inline]
     pub fn high_action(mut self, value: impl Into<AccountTakeoverActionType>) -> Self {
         self.high_action = Some(value.into());
         self
     }
     /// Sets or clears [`AccountTakeoverActionsType::high_action`].
+    #[inline]
     pub fn set_high_action(mut self, value: Option<AccountTakeoverActionType>) -> Self {
         self.high_action = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AccountTakeoverActionsType {
         AccountTakeoverActionsType {
             low_action: self.low_action,
@@ -305,6 +331,7 @@ impl AccountTakeoverActionsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -315,6 +342,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
     type Builder = AccountTakeoverActionsTypeBuilder;
     const NAME: &'static str = "AccountTakeoverActionsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AccountTakeoverActionsTypeBuilder,
         key: &str,
@@ -330,6 +358,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AccountTakeoverActionsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -337,6 +366,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
     }
 }
 impl Secrets for AccountTakeoverActionsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.low_action.secrets(all, found);
         self.medium_action.secrets(all, found);
@@ -345,6 +375,7 @@ impl Secrets for AccountTakeoverActionsType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for AccountTakeoverActionsType {
+    #[inline]
     fn empty() -> Self {
         AccountTakeoverActionsType {
             low_action: None,
@@ -376,6 +407,7 @@ impl AccountTakeoverRiskConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AccountTakeoverRiskConfigurationTypeBuilder {
         AccountTakeoverRiskConfigurationTypeBuilder::default()
     }
@@ -388,6 +420,7 @@ pub struct AccountTakeoverRiskConfigurationTypeBuilder {
 }
 impl AccountTakeoverRiskConfigurationTypeBuilder {
     /// Sets [`AccountTakeoverRiskConfigurationType::notify_configuration`].
+    #[inline]
     pub fn notify_configuration(
         mut self,
         value: impl Into<NotifyConfigurationType>,
@@ -396,6 +429,7 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`AccountTakeoverRiskConfigurationType::notify_configuration`].
+    #[inline]
     pub fn set_notify_configuration(
         mut self,
         value: Option<NotifyConfigurationType>,
@@ -404,16 +438,19 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
         self
     }
     /// Sets [`AccountTakeoverRiskConfigurationType::actions`].
+    #[inline]
     pub fn actions(mut self, value: impl Into<AccountTakeoverActionsType>) -> Self {
         self.actions = Some(value.into());
         self
     }
     /// Sets or clears [`AccountTakeoverRiskConfigurationType::actions`].
+    #[inline]
     pub fn set_actions(mut self, value: Option<AccountTakeoverActionsType>) -> Self {
         self.actions = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AccountTakeoverRiskConfigurationType, BuildError> {
         Ok(AccountTakeoverRiskConfigurationType {
             notify_configuration: self.notify_configuration,
@@ -427,6 +464,7 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -437,6 +475,7 @@ impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationType {
     type Builder = AccountTakeoverRiskConfigurationTypeBuilder;
     const NAME: &'static str = "AccountTakeoverRiskConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AccountTakeoverRiskConfigurationTypeBuilder,
         key: &str,
@@ -451,6 +490,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationT
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AccountTakeoverRiskConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -466,6 +506,7 @@ impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationT
     }
 }
 impl Secrets for AccountTakeoverRiskConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.notify_configuration.secrets(all, found);
         self.actions.secrets(all, found);
@@ -491,6 +532,7 @@ impl AcrLevelConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AcrLevelConfigTypeBuilder {
         AcrLevelConfigTypeBuilder::default()
     }
@@ -502,16 +544,19 @@ pub struct AcrLevelConfigTypeBuilder {
 }
 impl AcrLevelConfigTypeBuilder {
     /// Sets [`AcrLevelConfigType::acr_value`].
+    #[inline]
     pub fn acr_value(mut self, value: impl Into<String>) -> Self {
         self.acr_value = Some(value.into());
         self
     }
     /// Sets or clears [`AcrLevelConfigType::acr_value`].
+    #[inline]
     pub fn set_acr_value(mut self, value: Option<String>) -> Self {
         self.acr_value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AcrLevelConfigType, BuildError> {
         Ok(AcrLevelConfigType {
             acr_value: self
@@ -521,6 +566,7 @@ impl AcrLevelConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -531,6 +577,7 @@ impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
 impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
     type Builder = AcrLevelConfigTypeBuilder;
     const NAME: &'static str = "AcrLevelConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AcrLevelConfigTypeBuilder,
         key: &str,
@@ -544,6 +591,7 @@ impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AcrLevelConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -558,6 +606,7 @@ impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
     }
 }
 impl Secrets for AcrLevelConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.acr_value.secrets(all, found);
     }
@@ -598,6 +647,7 @@ impl AdminCreateUserConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminCreateUserConfigTypeBuilder {
         AdminCreateUserConfigTypeBuilder::default()
     }
@@ -611,26 +661,31 @@ pub struct AdminCreateUserConfigTypeBuilder {
 }
 impl AdminCreateUserConfigTypeBuilder {
     /// Sets [`AdminCreateUserConfigType::allow_admin_create_user_only`].
+    #[inline]
     pub fn allow_admin_create_user_only(mut self, value: impl Into<bool>) -> Self {
         self.allow_admin_create_user_only = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserConfigType::allow_admin_create_user_only`].
+    #[inline]
     pub fn set_allow_admin_create_user_only(mut self, value: Option<bool>) -> Self {
         self.allow_admin_create_user_only = value;
         self
     }
     /// Sets [`AdminCreateUserConfigType::unused_account_validity_days`].
+    #[inline]
     pub fn unused_account_validity_days(mut self, value: impl Into<i32>) -> Self {
         self.unused_account_validity_days = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserConfigType::unused_account_validity_days`].
+    #[inline]
     pub fn set_unused_account_validity_days(mut self, value: Option<i32>) -> Self {
         self.unused_account_validity_days = value;
         self
     }
     /// Sets [`AdminCreateUserConfigType::invite_message_template`].
+    #[inline]
     pub fn invite_message_template(
         mut self,
         value: impl Into<MessageTemplateType>,
@@ -639,6 +694,7 @@ impl AdminCreateUserConfigTypeBuilder {
         self
     }
     /// Sets or clears [`AdminCreateUserConfigType::invite_message_template`].
+    #[inline]
     pub fn set_invite_message_template(
         mut self,
         value: Option<MessageTemplateType>,
@@ -647,6 +703,7 @@ impl AdminCreateUserConfigTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminCreateUserConfigType {
         AdminCreateUserConfigType {
             allow_admin_create_user_only: self.allow_admin_create_user_only,
@@ -656,6 +713,7 @@ impl AdminCreateUserConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -666,6 +724,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
     type Builder = AdminCreateUserConfigTypeBuilder;
     const NAME: &'static str = "AdminCreateUserConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminCreateUserConfigTypeBuilder,
         key: &str,
@@ -687,6 +746,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminCreateUserConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -694,6 +754,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
     }
 }
 impl Secrets for AdminCreateUserConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.invite_message_template.secrets(all, found);
     }
@@ -715,6 +776,7 @@ impl AdvancedSecurityAdditionalFlowsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdvancedSecurityAdditionalFlowsTypeBuilder {
         AdvancedSecurityAdditionalFlowsTypeBuilder::default()
     }
@@ -726,6 +788,7 @@ pub struct AdvancedSecurityAdditionalFlowsTypeBuilder {
 }
 impl AdvancedSecurityAdditionalFlowsTypeBuilder {
     /// Sets [`AdvancedSecurityAdditionalFlowsType::custom_auth_mode`].
+    #[inline]
     pub fn custom_auth_mode(
         mut self,
         value: impl Into<AdvancedSecurityEnabledModeType>,
@@ -734,6 +797,7 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
         self
     }
     /// Sets or clears [`AdvancedSecurityAdditionalFlowsType::custom_auth_mode`].
+    #[inline]
     pub fn set_custom_auth_mode(
         mut self,
         value: Option<AdvancedSecurityEnabledModeType>,
@@ -742,6 +806,7 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdvancedSecurityAdditionalFlowsType {
         AdvancedSecurityAdditionalFlowsType {
             custom_auth_mode: self.custom_auth_mode,
@@ -749,6 +814,7 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -759,6 +825,7 @@ impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
 impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsType {
     type Builder = AdvancedSecurityAdditionalFlowsTypeBuilder;
     const NAME: &'static str = "AdvancedSecurityAdditionalFlowsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdvancedSecurityAdditionalFlowsTypeBuilder,
         key: &str,
@@ -772,6 +839,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsTy
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdvancedSecurityAdditionalFlowsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -779,6 +847,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsTy
     }
 }
 impl Secrets for AdvancedSecurityAdditionalFlowsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.custom_auth_mode.secrets(all, found);
     }
@@ -823,6 +892,7 @@ impl AnalyticsConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AnalyticsConfigurationTypeBuilder {
         AnalyticsConfigurationTypeBuilder::default()
     }
@@ -838,56 +908,67 @@ pub struct AnalyticsConfigurationTypeBuilder {
 }
 impl AnalyticsConfigurationTypeBuilder {
     /// Sets [`AnalyticsConfigurationType::application_id`].
+    #[inline]
     pub fn application_id(mut self, value: impl Into<String>) -> Self {
         self.application_id = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsConfigurationType::application_id`].
+    #[inline]
     pub fn set_application_id(mut self, value: Option<String>) -> Self {
         self.application_id = value;
         self
     }
     /// Sets [`AnalyticsConfigurationType::application_arn`].
+    #[inline]
     pub fn application_arn(mut self, value: impl Into<String>) -> Self {
         self.application_arn = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsConfigurationType::application_arn`].
+    #[inline]
     pub fn set_application_arn(mut self, value: Option<String>) -> Self {
         self.application_arn = value;
         self
     }
     /// Sets [`AnalyticsConfigurationType::role_arn`].
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsConfigurationType::role_arn`].
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.role_arn = value;
         self
     }
     /// Sets [`AnalyticsConfigurationType::external_id`].
+    #[inline]
     pub fn external_id(mut self, value: impl Into<String>) -> Self {
         self.external_id = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsConfigurationType::external_id`].
+    #[inline]
     pub fn set_external_id(mut self, value: Option<String>) -> Self {
         self.external_id = value;
         self
     }
     /// Sets [`AnalyticsConfigurationType::user_data_shared`].
+    #[inline]
     pub fn user_data_shared(mut self, value: impl Into<bool>) -> Self {
         self.user_data_shared = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsConfigurationType::user_data_shared`].
+    #[inline]
     pub fn set_user_data_shared(mut self, value: Option<bool>) -> Self {
         self.user_data_shared = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AnalyticsConfigurationType {
         AnalyticsConfigurationType {
             application_id: self.application_id,
@@ -899,6 +980,7 @@ impl AnalyticsConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -909,6 +991,7 @@ impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
     type Builder = AnalyticsConfigurationTypeBuilder;
     const NAME: &'static str = "AnalyticsConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AnalyticsConfigurationTypeBuilder,
         key: &str,
@@ -926,6 +1009,7 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AnalyticsConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -933,6 +1017,7 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
     }
 }
 impl Secrets for AnalyticsConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.application_id.secrets(all, found);
         self.application_arn.secrets(all, found);
@@ -962,6 +1047,7 @@ impl AnalyticsMetadataType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AnalyticsMetadataTypeBuilder {
         AnalyticsMetadataTypeBuilder::default()
     }
@@ -973,16 +1059,19 @@ pub struct AnalyticsMetadataTypeBuilder {
 }
 impl AnalyticsMetadataTypeBuilder {
     /// Sets [`AnalyticsMetadataType::analytics_endpoint_id`].
+    #[inline]
     pub fn analytics_endpoint_id(mut self, value: impl Into<String>) -> Self {
         self.analytics_endpoint_id = Some(value.into());
         self
     }
     /// Sets or clears [`AnalyticsMetadataType::analytics_endpoint_id`].
+    #[inline]
     pub fn set_analytics_endpoint_id(mut self, value: Option<String>) -> Self {
         self.analytics_endpoint_id = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AnalyticsMetadataType {
         AnalyticsMetadataType {
             analytics_endpoint_id: self.analytics_endpoint_id,
@@ -991,6 +1080,7 @@ impl AnalyticsMetadataTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1002,6 +1092,7 @@ impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
 impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
     type Builder = AnalyticsMetadataTypeBuilder;
     const NAME: &'static str = "AnalyticsMetadataType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AnalyticsMetadataTypeBuilder,
         key: &str,
@@ -1015,6 +1106,7 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AnalyticsMetadataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1022,6 +1114,7 @@ impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
     }
 }
 impl Secrets for AnalyticsMetadataType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.analytics_endpoint_id.secrets(all, found);
     }
@@ -1061,6 +1154,7 @@ impl AssetType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AssetTypeBuilder {
         AssetTypeBuilder::default()
     }
@@ -1076,56 +1170,67 @@ pub struct AssetTypeBuilder {
 }
 impl AssetTypeBuilder {
     /// Sets [`AssetType::category`].
+    #[inline]
     pub fn category(mut self, value: impl Into<AssetCategoryType>) -> Self {
         self.category = Some(value.into());
         self
     }
     /// Sets or clears [`AssetType::category`].
+    #[inline]
     pub fn set_category(mut self, value: Option<AssetCategoryType>) -> Self {
         self.category = value;
         self
     }
     /// Sets [`AssetType::color_mode`].
+    #[inline]
     pub fn color_mode(mut self, value: impl Into<ColorSchemeModeType>) -> Self {
         self.color_mode = Some(value.into());
         self
     }
     /// Sets or clears [`AssetType::color_mode`].
+    #[inline]
     pub fn set_color_mode(mut self, value: Option<ColorSchemeModeType>) -> Self {
         self.color_mode = value;
         self
     }
     /// Sets [`AssetType::extension`].
+    #[inline]
     pub fn extension(mut self, value: impl Into<AssetExtensionType>) -> Self {
         self.extension = Some(value.into());
         self
     }
     /// Sets or clears [`AssetType::extension`].
+    #[inline]
     pub fn set_extension(mut self, value: Option<AssetExtensionType>) -> Self {
         self.extension = value;
         self
     }
     /// Sets [`AssetType::bytes`].
+    #[inline]
     pub fn bytes(mut self, value: impl Into<Blob>) -> Self {
         self.bytes = Some(value.into());
         self
     }
     /// Sets or clears [`AssetType::bytes`].
+    #[inline]
     pub fn set_bytes(mut self, value: Option<Blob>) -> Self {
         self.bytes = value;
         self
     }
     /// Sets [`AssetType::resource_id`].
+    #[inline]
     pub fn resource_id(mut self, value: impl Into<String>) -> Self {
         self.resource_id = Some(value.into());
         self
     }
     /// Sets or clears [`AssetType::resource_id`].
+    #[inline]
     pub fn set_resource_id(mut self, value: Option<String>) -> Self {
         self.resource_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AssetType, BuildError> {
         Ok(AssetType {
             category: self
@@ -1143,6 +1248,7 @@ impl AssetTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AssetType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1153,6 +1259,7 @@ impl<'de> serde::Deserialize<'de> for AssetType {
 impl cognito_idp_runtime::wire::ReadFields for AssetType {
     type Builder = AssetTypeBuilder;
     const NAME: &'static str = "AssetType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AssetTypeBuilder,
         key: &str,
@@ -1174,6 +1281,7 @@ impl cognito_idp_runtime::wire::ReadFields for AssetType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AssetTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1202,6 +1310,7 @@ impl cognito_idp_runtime::wire::ReadFields for AssetType {
     }
 }
 impl Secrets for AssetType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.category.secrets(all, found);
         self.color_mode.secrets(all, found);
@@ -1237,11 +1346,13 @@ impl AttributeType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["value"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AttributeTypeBuilder {
         AttributeTypeBuilder::default()
     }
 }
 impl fmt::Debug for AttributeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AttributeType")
             .field("name", &self.name)
@@ -1256,6 +1367,7 @@ pub struct AttributeTypeBuilder {
     value: Option<String>,
 }
 impl fmt::Debug for AttributeTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AttributeTypeBuilder")
             .field("name", &self.name)
@@ -1265,26 +1377,31 @@ impl fmt::Debug for AttributeTypeBuilder {
 }
 impl AttributeTypeBuilder {
     /// Sets [`AttributeType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`AttributeType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Sets [`AttributeType::value`].
+    #[inline]
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
     }
     /// Sets or clears [`AttributeType::value`].
+    #[inline]
     pub fn set_value(mut self, value: Option<String>) -> Self {
         self.value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AttributeType, BuildError> {
         Ok(AttributeType {
             name: self.name.ok_or_else(|| BuildError::missing("AttributeType", "name"))?,
@@ -1293,6 +1410,7 @@ impl AttributeTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AttributeType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1303,6 +1421,7 @@ impl<'de> serde::Deserialize<'de> for AttributeType {
 impl cognito_idp_runtime::wire::ReadFields for AttributeType {
     type Builder = AttributeTypeBuilder;
     const NAME: &'static str = "AttributeType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AttributeTypeBuilder,
         key: &str,
@@ -1317,6 +1436,7 @@ impl cognito_idp_runtime::wire::ReadFields for AttributeType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AttributeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1332,6 +1452,7 @@ impl cognito_idp_runtime::wire::ReadFields for AttributeType {
     }
 }
 impl Secrets for AttributeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.name.secrets(all, found);
         self.value.secrets(true, found);
@@ -1389,6 +1510,7 @@ impl AuthEventType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AuthEventTypeBuilder {
         AuthEventTypeBuilder::default()
     }
@@ -1407,56 +1529,67 @@ pub struct AuthEventTypeBuilder {
 }
 impl AuthEventTypeBuilder {
     /// Sets [`AuthEventType::event_id`].
+    #[inline]
     pub fn event_id(mut self, value: impl Into<String>) -> Self {
         self.event_id = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_id`].
+    #[inline]
     pub fn set_event_id(mut self, value: Option<String>) -> Self {
         self.event_id = value;
         self
     }
     /// Sets [`AuthEventType::event_type`].
+    #[inline]
     pub fn event_type(mut self, value: impl Into<EventType>) -> Self {
         self.event_type = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_type`].
+    #[inline]
     pub fn set_event_type(mut self, value: Option<EventType>) -> Self {
         self.event_type = value;
         self
     }
     /// Sets [`AuthEventType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`AuthEventType::event_response`].
+    #[inline]
     pub fn event_response(mut self, value: impl Into<EventResponseType>) -> Self {
         self.event_response = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_response`].
+    #[inline]
     pub fn set_event_response(mut self, value: Option<EventResponseType>) -> Self {
         self.event_response = value;
         self
     }
     /// Sets [`AuthEventType::event_risk`].
+    #[inline]
     pub fn event_risk(mut self, value: impl Into<EventRiskType>) -> Self {
         self.event_risk = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_risk`].
+    #[inline]
     pub fn set_event_risk(mut self, value: Option<EventRiskType>) -> Self {
         self.event_risk = value;
         self
     }
     /// Appends an item to [`AuthEventType::challenge_responses`].
+    #[inline]
     pub fn challenge_responses(
         mut self,
         item: impl Into<ChallengeResponseType>,
@@ -1465,6 +1598,7 @@ impl AuthEventTypeBuilder {
         self
     }
     /// Sets or clears [`AuthEventType::challenge_responses`].
+    #[inline]
     pub fn set_challenge_responses(
         mut self,
         value: Option<Vec<ChallengeResponseType>>,
@@ -1473,11 +1607,13 @@ impl AuthEventTypeBuilder {
         self
     }
     /// Sets [`AuthEventType::event_context_data`].
+    #[inline]
     pub fn event_context_data(mut self, value: impl Into<EventContextDataType>) -> Self {
         self.event_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_context_data`].
+    #[inline]
     pub fn set_event_context_data(
         mut self,
         value: Option<EventContextDataType>,
@@ -1486,16 +1622,19 @@ impl AuthEventTypeBuilder {
         self
     }
     /// Sets [`AuthEventType::event_feedback`].
+    #[inline]
     pub fn event_feedback(mut self, value: impl Into<EventFeedbackType>) -> Self {
         self.event_feedback = Some(value.into());
         self
     }
     /// Sets or clears [`AuthEventType::event_feedback`].
+    #[inline]
     pub fn set_event_feedback(mut self, value: Option<EventFeedbackType>) -> Self {
         self.event_feedback = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AuthEventType {
         AuthEventType {
             event_id: self.event_id,
@@ -1510,6 +1649,7 @@ impl AuthEventTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AuthEventType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1520,6 +1660,7 @@ impl<'de> serde::Deserialize<'de> for AuthEventType {
 impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
     type Builder = AuthEventTypeBuilder;
     const NAME: &'static str = "AuthEventType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AuthEventTypeBuilder,
         key: &str,
@@ -1544,6 +1685,7 @@ impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AuthEventTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1586,11 +1728,13 @@ impl AuthenticationResultType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token", "refresh_token", "id_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AuthenticationResultTypeBuilder {
         AuthenticationResultTypeBuilder::default()
     }
 }
 impl fmt::Debug for AuthenticationResultType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthenticationResultType")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -1613,6 +1757,7 @@ pub struct AuthenticationResultTypeBuilder {
     new_device_metadata: Option<NewDeviceMetadataType>,
 }
 impl fmt::Debug for AuthenticationResultTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthenticationResultTypeBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -1626,56 +1771,67 @@ impl fmt::Debug for AuthenticationResultTypeBuilder {
 }
 impl AuthenticationResultTypeBuilder {
     /// Sets [`AuthenticationResultType::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`AuthenticationResultType::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`AuthenticationResultType::expires_in`].
+    #[inline]
     pub fn expires_in(mut self, value: impl Into<i32>) -> Self {
         self.expires_in = Some(value.into());
         self
     }
     /// Sets or clears [`AuthenticationResultType::expires_in`].
+    #[inline]
     pub fn set_expires_in(mut self, value: Option<i32>) -> Self {
         self.expires_in = value;
         self
     }
     /// Sets [`AuthenticationResultType::token_type`].
+    #[inline]
     pub fn token_type(mut self, value: impl Into<String>) -> Self {
         self.token_type = Some(value.into());
         self
     }
     /// Sets or clears [`AuthenticationResultType::token_type`].
+    #[inline]
     pub fn set_token_type(mut self, value: Option<String>) -> Self {
         self.token_type = value;
         self
     }
     /// Sets [`AuthenticationResultType::refresh_token`].
+    #[inline]
     pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
         self.refresh_token = Some(value.into());
         self
     }
     /// Sets or clears [`AuthenticationResultType::refresh_token`].
+    #[inline]
     pub fn set_refresh_token(mut self, value: Option<String>) -> Self {
         self.refresh_token = value;
         self
     }
     /// Sets [`AuthenticationResultType::id_token`].
+    #[inline]
     pub fn id_token(mut self, value: impl Into<String>) -> Self {
         self.id_token = Some(value.into());
         self
     }
     /// Sets or clears [`AuthenticationResultType::id_token`].
+    #[inline]
     pub fn set_id_token(mut self, value: Option<String>) -> Self {
         self.id_token = value;
         self
     }
     /// Sets [`AuthenticationResultType::new_device_metadata`].
+    #[inline]
     pub fn new_device_metadata(
         mut self,
         value: impl Into<NewDeviceMetadataType>,
@@ -1684,6 +1840,7 @@ impl AuthenticationResultTypeBuilder {
         self
     }
     /// Sets or clears [`AuthenticationResultType::new_device_metadata`].
+    #[inline]
     pub fn set_new_device_metadata(
         mut self,
         value: Option<NewDeviceMetadataType>,
@@ -1692,6 +1849,7 @@ impl AuthenticationResultTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AuthenticationResultType {
         AuthenticationResultType {
             access_token: self.access_token,
@@ -1704,6 +1862,7 @@ impl AuthenticationResultTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1714,6 +1873,7 @@ impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
 impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
     type Builder = AuthenticationResultTypeBuilder;
     const NAME: &'static str = "AuthenticationResultType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AuthenticationResultTypeBuilder,
         key: &str,
@@ -1732,6 +1892,7 @@ impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AuthenticationResultTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1786,11 +1947,13 @@ impl CimdPolicySummaryType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CimdPolicySummaryTypeBuilder {
         CimdPolicySummaryTypeBuilder::default()
     }
 }
 impl fmt::Debug for CimdPolicySummaryType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CimdPolicySummaryType")
             .field("cimd_policy_id", &self.cimd_policy_id)
@@ -1813,6 +1976,7 @@ pub struct CimdPolicySummaryTypeBuilder {
     last_modified_date: Option<DateTime>,
 }
 impl fmt::Debug for CimdPolicySummaryTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CimdPolicySummaryTypeBuilder")
             .field("cimd_policy_id", &self.cimd_policy_id)
@@ -1826,66 +1990,79 @@ impl fmt::Debug for CimdPolicySummaryTypeBuilder {
 }
 impl CimdPolicySummaryTypeBuilder {
     /// Sets [`CimdPolicySummaryType::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Sets [`CimdPolicySummaryType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`CimdPolicySummaryType::policy_name`].
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.policy_name = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::policy_name`].
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.policy_name = value;
         self
     }
     /// Sets [`CimdPolicySummaryType::cache_duration`].
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.cache_duration = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::cache_duration`].
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.cache_duration = value;
         self
     }
     /// Sets [`CimdPolicySummaryType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`CimdPolicySummaryType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicySummaryType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CimdPolicySummaryType, BuildError> {
         Ok(CimdPolicySummaryType {
             cimd_policy_id: self
@@ -1908,6 +2085,7 @@ impl CimdPolicySummaryTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1918,6 +2096,7 @@ impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
 impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
     type Builder = CimdPolicySummaryTypeBuilder;
     const NAME: &'static str = "CimdPolicySummaryType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CimdPolicySummaryTypeBuilder,
         key: &str,
@@ -1944,6 +2123,7 @@ impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CimdPolicySummaryTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2025,11 +2205,13 @@ impl CimdPolicyType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CimdPolicyTypeBuilder {
         CimdPolicyTypeBuilder::default()
     }
 }
 impl fmt::Debug for CimdPolicyType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CimdPolicyType")
             .field("user_pool_id", &self.user_pool_id)
@@ -2056,6 +2238,7 @@ pub struct CimdPolicyTypeBuilder {
     last_modified_date: Option<DateTime>,
 }
 impl fmt::Debug for CimdPolicyTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CimdPolicyTypeBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -2071,86 +2254,103 @@ impl fmt::Debug for CimdPolicyTypeBuilder {
 }
 impl CimdPolicyTypeBuilder {
     /// Sets [`CimdPolicyType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CimdPolicyType::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Sets [`CimdPolicyType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`CimdPolicyType::policy_name`].
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.policy_name = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::policy_name`].
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.policy_name = value;
         self
     }
     /// Sets [`CimdPolicyType::cache_duration`].
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.cache_duration = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::cache_duration`].
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.cache_duration = value;
         self
     }
     /// Appends an item to [`CimdPolicyType::url_patterns`].
+    #[inline]
     pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
         self.url_patterns.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::url_patterns`].
+    #[inline]
     pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
         self.url_patterns = value;
         self
     }
     /// Sets [`CimdPolicyType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`CimdPolicyType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`CimdPolicyType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CimdPolicyType, BuildError> {
         Ok(CimdPolicyType {
             user_pool_id: self
@@ -2171,6 +2371,7 @@ impl CimdPolicyTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CimdPolicyType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2181,6 +2382,7 @@ impl<'de> serde::Deserialize<'de> for CimdPolicyType {
 impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
     type Builder = CimdPolicyTypeBuilder;
     const NAME: &'static str = "CimdPolicyType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CimdPolicyTypeBuilder,
         key: &str,
@@ -2209,6 +2411,7 @@ impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CimdPolicyTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2241,6 +2444,7 @@ impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for CimdPolicyType {
+    #[inline]
     fn empty() -> Self {
         CimdPolicyType {
             user_pool_id: cognito_idp_runtime::wire::Empty::empty(),
@@ -2357,6 +2561,7 @@ impl ChallengeResponseType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ChallengeResponseTypeBuilder {
         ChallengeResponseTypeBuilder::default()
     }
@@ -2369,26 +2574,31 @@ pub struct ChallengeResponseTypeBuilder {
 }
 impl ChallengeResponseTypeBuilder {
     /// Sets [`ChallengeResponseType::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeName>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`ChallengeResponseType::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeName>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`ChallengeResponseType::challenge_response`].
+    #[inline]
     pub fn challenge_response(mut self, value: impl Into<ChallengeResponse>) -> Self {
         self.challenge_response = Some(value.into());
         self
     }
     /// Sets or clears [`ChallengeResponseType::challenge_response`].
+    #[inline]
     pub fn set_challenge_response(mut self, value: Option<ChallengeResponse>) -> Self {
         self.challenge_response = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ChallengeResponseType {
         ChallengeResponseType {
             challenge_name: self.challenge_name,
@@ -2397,6 +2607,7 @@ impl ChallengeResponseTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2407,6 +2618,7 @@ impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
 impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
     type Builder = ChallengeResponseTypeBuilder;
     const NAME: &'static str = "ChallengeResponseType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ChallengeResponseTypeBuilder,
         key: &str,
@@ -2421,6 +2633,7 @@ impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ChallengeResponseTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2450,11 +2663,13 @@ impl ClientAuthenticationResultType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ClientAuthenticationResultTypeBuilder {
         ClientAuthenticationResultTypeBuilder::default()
     }
 }
 impl fmt::Debug for ClientAuthenticationResultType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientAuthenticationResultType")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -2471,6 +2686,7 @@ pub struct ClientAuthenticationResultTypeBuilder {
     token_type: Option<String>,
 }
 impl fmt::Debug for ClientAuthenticationResultTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientAuthenticationResultTypeBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -2481,36 +2697,43 @@ impl fmt::Debug for ClientAuthenticationResultTypeBuilder {
 }
 impl ClientAuthenticationResultTypeBuilder {
     /// Sets [`ClientAuthenticationResultType::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ClientAuthenticationResultType::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ClientAuthenticationResultType::expires_in`].
+    #[inline]
     pub fn expires_in(mut self, value: impl Into<i32>) -> Self {
         self.expires_in = Some(value.into());
         self
     }
     /// Sets or clears [`ClientAuthenticationResultType::expires_in`].
+    #[inline]
     pub fn set_expires_in(mut self, value: Option<i32>) -> Self {
         self.expires_in = value;
         self
     }
     /// Sets [`ClientAuthenticationResultType::token_type`].
+    #[inline]
     pub fn token_type(mut self, value: impl Into<String>) -> Self {
         self.token_type = Some(value.into());
         self
     }
     /// Sets or clears [`ClientAuthenticationResultType::token_type`].
+    #[inline]
     pub fn set_token_type(mut self, value: Option<String>) -> Self {
         self.token_type = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ClientAuthenticationResultType {
         ClientAuthenticationResultType {
             access_token: self.access_token,
@@ -2520,6 +2743,7 @@ impl ClientAuthenticationResultTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2530,6 +2754,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
 impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
     type Builder = ClientAuthenticationResultTypeBuilder;
     const NAME: &'static str = "ClientAuthenticationResultType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ClientAuthenticationResultTypeBuilder,
         key: &str,
@@ -2545,6 +2770,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ClientAuthenticationResultTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2586,6 +2812,7 @@ impl ClientMetadataUrlType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ClientMetadataUrlTypeBuilder {
         ClientMetadataUrlTypeBuilder::default()
     }
@@ -2599,36 +2826,43 @@ pub struct ClientMetadataUrlTypeBuilder {
 }
 impl ClientMetadataUrlTypeBuilder {
     /// Sets [`ClientMetadataUrlType::url`].
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         self.url = Some(value.into());
         self
     }
     /// Sets or clears [`ClientMetadataUrlType::url`].
+    #[inline]
     pub fn set_url(mut self, value: Option<String>) -> Self {
         self.url = value;
         self
     }
     /// Sets [`ClientMetadataUrlType::cached_date`].
+    #[inline]
     pub fn cached_date(mut self, value: impl Into<DateTime>) -> Self {
         self.cached_date = Some(value.into());
         self
     }
     /// Sets or clears [`ClientMetadataUrlType::cached_date`].
+    #[inline]
     pub fn set_cached_date(mut self, value: Option<DateTime>) -> Self {
         self.cached_date = value;
         self
     }
     /// Sets [`ClientMetadataUrlType::expiration_date`].
+    #[inline]
     pub fn expiration_date(mut self, value: impl Into<DateTime>) -> Self {
         self.expiration_date = Some(value.into());
         self
     }
     /// Sets or clears [`ClientMetadataUrlType::expiration_date`].
+    #[inline]
     pub fn set_expiration_date(mut self, value: Option<DateTime>) -> Self {
         self.expiration_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ClientMetadataUrlType, BuildError> {
         Ok(ClientMetadataUrlType {
             url: self
@@ -2640,6 +2874,7 @@ impl ClientMetadataUrlTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2650,6 +2885,7 @@ impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
 impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
     type Builder = ClientMetadataUrlTypeBuilder;
     const NAME: &'static str = "ClientMetadataUrlType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ClientMetadataUrlTypeBuilder,
         key: &str,
@@ -2673,6 +2909,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ClientMetadataUrlTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2709,6 +2946,7 @@ impl ClientSsoSessionConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ClientSsoSessionConfigTypeBuilder {
         ClientSsoSessionConfigTypeBuilder::default()
     }
@@ -2720,16 +2958,19 @@ pub struct ClientSsoSessionConfigTypeBuilder {
 }
 impl ClientSsoSessionConfigTypeBuilder {
     /// Sets [`ClientSsoSessionConfigType::max_validity_minutes`].
+    #[inline]
     pub fn max_validity_minutes(mut self, value: impl Into<i32>) -> Self {
         self.max_validity_minutes = Some(value.into());
         self
     }
     /// Sets or clears [`ClientSsoSessionConfigType::max_validity_minutes`].
+    #[inline]
     pub fn set_max_validity_minutes(mut self, value: Option<i32>) -> Self {
         self.max_validity_minutes = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ClientSsoSessionConfigType, BuildError> {
         Ok(ClientSsoSessionConfigType {
             max_validity_minutes: self
@@ -2742,6 +2983,7 @@ impl ClientSsoSessionConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2752,6 +2994,7 @@ impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
 impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
     type Builder = ClientSsoSessionConfigTypeBuilder;
     const NAME: &'static str = "ClientSsoSessionConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ClientSsoSessionConfigTypeBuilder,
         key: &str,
@@ -2765,6 +3008,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ClientSsoSessionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2779,6 +3023,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
     }
 }
 impl Secrets for ClientSsoSessionConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// Contains information about a client secret, including its unique identifier, value, and
@@ -2813,11 +3058,13 @@ impl ClientSecretDescriptorType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_secret_value"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ClientSecretDescriptorTypeBuilder {
         ClientSecretDescriptorTypeBuilder::default()
     }
 }
 impl fmt::Debug for ClientSecretDescriptorType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientSecretDescriptorType")
             .field("client_secret_id", &self.client_secret_id)
@@ -2834,6 +3081,7 @@ pub struct ClientSecretDescriptorTypeBuilder {
     client_secret_create_date: Option<DateTime>,
 }
 impl fmt::Debug for ClientSecretDescriptorTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientSecretDescriptorTypeBuilder")
             .field("client_secret_id", &self.client_secret_id)
@@ -2844,36 +3092,43 @@ impl fmt::Debug for ClientSecretDescriptorTypeBuilder {
 }
 impl ClientSecretDescriptorTypeBuilder {
     /// Sets [`ClientSecretDescriptorType::client_secret_id`].
+    #[inline]
     pub fn client_secret_id(mut self, value: impl Into<String>) -> Self {
         self.client_secret_id = Some(value.into());
         self
     }
     /// Sets or clears [`ClientSecretDescriptorType::client_secret_id`].
+    #[inline]
     pub fn set_client_secret_id(mut self, value: Option<String>) -> Self {
         self.client_secret_id = value;
         self
     }
     /// Sets [`ClientSecretDescriptorType::client_secret_value`].
+    #[inline]
     pub fn client_secret_value(mut self, value: impl Into<String>) -> Self {
         self.client_secret_value = Some(value.into());
         self
     }
     /// Sets or clears [`ClientSecretDescriptorType::client_secret_value`].
+    #[inline]
     pub fn set_client_secret_value(mut self, value: Option<String>) -> Self {
         self.client_secret_value = value;
         self
     }
     /// Sets [`ClientSecretDescriptorType::client_secret_create_date`].
+    #[inline]
     pub fn client_secret_create_date(mut self, value: impl Into<DateTime>) -> Self {
         self.client_secret_create_date = Some(value.into());
         self
     }
     /// Sets or clears [`ClientSecretDescriptorType::client_secret_create_date`].
+    #[inline]
     pub fn set_client_secret_create_date(mut self, value: Option<DateTime>) -> Self {
         self.client_secret_create_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ClientSecretDescriptorType {
         ClientSecretDescriptorType {
             client_secret_id: self.client_secret_id,
@@ -2883,6 +3138,7 @@ impl ClientSecretDescriptorTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2893,6 +3149,7 @@ impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
 impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
     type Builder = ClientSecretDescriptorTypeBuilder;
     const NAME: &'static str = "ClientSecretDescriptorType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ClientSecretDescriptorTypeBuilder,
         key: &str,
@@ -2912,6 +3169,7 @@ impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ClientSecretDescriptorTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2940,6 +3198,7 @@ impl CloudWatchLogsConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CloudWatchLogsConfigurationTypeBuilder {
         CloudWatchLogsConfigurationTypeBuilder::default()
     }
@@ -2951,16 +3210,19 @@ pub struct CloudWatchLogsConfigurationTypeBuilder {
 }
 impl CloudWatchLogsConfigurationTypeBuilder {
     /// Sets [`CloudWatchLogsConfigurationType::log_group_arn`].
+    #[inline]
     pub fn log_group_arn(mut self, value: impl Into<String>) -> Self {
         self.log_group_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CloudWatchLogsConfigurationType::log_group_arn`].
+    #[inline]
     pub fn set_log_group_arn(mut self, value: Option<String>) -> Self {
         self.log_group_arn = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CloudWatchLogsConfigurationType {
         CloudWatchLogsConfigurationType {
             log_group_arn: self.log_group_arn,
@@ -2968,6 +3230,7 @@ impl CloudWatchLogsConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2978,6 +3241,7 @@ impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
     type Builder = CloudWatchLogsConfigurationTypeBuilder;
     const NAME: &'static str = "CloudWatchLogsConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CloudWatchLogsConfigurationTypeBuilder,
         key: &str,
@@ -2991,6 +3255,7 @@ impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CloudWatchLogsConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -2998,6 +3263,7 @@ impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
     }
 }
 impl Secrets for CloudWatchLogsConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.log_group_arn.secrets(all, found);
     }
@@ -3023,6 +3289,7 @@ impl CodeDeliveryDetailsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CodeDeliveryDetailsTypeBuilder {
         CodeDeliveryDetailsTypeBuilder::default()
     }
@@ -3036,36 +3303,43 @@ pub struct CodeDeliveryDetailsTypeBuilder {
 }
 impl CodeDeliveryDetailsTypeBuilder {
     /// Sets [`CodeDeliveryDetailsType::destination`].
+    #[inline]
     pub fn destination(mut self, value: impl Into<String>) -> Self {
         self.destination = Some(value.into());
         self
     }
     /// Sets or clears [`CodeDeliveryDetailsType::destination`].
+    #[inline]
     pub fn set_destination(mut self, value: Option<String>) -> Self {
         self.destination = value;
         self
     }
     /// Sets [`CodeDeliveryDetailsType::delivery_medium`].
+    #[inline]
     pub fn delivery_medium(mut self, value: impl Into<DeliveryMediumType>) -> Self {
         self.delivery_medium = Some(value.into());
         self
     }
     /// Sets or clears [`CodeDeliveryDetailsType::delivery_medium`].
+    #[inline]
     pub fn set_delivery_medium(mut self, value: Option<DeliveryMediumType>) -> Self {
         self.delivery_medium = value;
         self
     }
     /// Sets [`CodeDeliveryDetailsType::attribute_name`].
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.attribute_name = Some(value.into());
         self
     }
     /// Sets or clears [`CodeDeliveryDetailsType::attribute_name`].
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.attribute_name = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CodeDeliveryDetailsType {
         CodeDeliveryDetailsType {
             destination: self.destination,
@@ -3075,6 +3349,7 @@ impl CodeDeliveryDetailsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3085,6 +3360,7 @@ impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
 impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
     type Builder = CodeDeliveryDetailsTypeBuilder;
     const NAME: &'static str = "CodeDeliveryDetailsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CodeDeliveryDetailsTypeBuilder,
         key: &str,
@@ -3100,6 +3376,7 @@ impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CodeDeliveryDetailsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3122,6 +3399,7 @@ impl CompromisedCredentialsActionsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CompromisedCredentialsActionsTypeBuilder {
         CompromisedCredentialsActionsTypeBuilder::default()
     }
@@ -3133,6 +3411,7 @@ pub struct CompromisedCredentialsActionsTypeBuilder {
 }
 impl CompromisedCredentialsActionsTypeBuilder {
     /// Sets [`CompromisedCredentialsActionsType::event_action`].
+    #[inline]
     pub fn event_action(
         mut self,
         value: impl Into<CompromisedCredentialsEventActionType>,
@@ -3141,6 +3420,7 @@ impl CompromisedCredentialsActionsTypeBuilder {
         self
     }
     /// Sets or clears [`CompromisedCredentialsActionsType::event_action`].
+    #[inline]
     pub fn set_event_action(
         mut self,
         value: Option<CompromisedCredentialsEventActionType>,
@@ -3149,6 +3429,7 @@ impl CompromisedCredentialsActionsTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CompromisedCredentialsActionsType, BuildError> {
         Ok(CompromisedCredentialsActionsType {
             event_action: self
@@ -3161,6 +3442,7 @@ impl CompromisedCredentialsActionsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3171,6 +3453,7 @@ impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
 impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType {
     type Builder = CompromisedCredentialsActionsTypeBuilder;
     const NAME: &'static str = "CompromisedCredentialsActionsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CompromisedCredentialsActionsTypeBuilder,
         key: &str,
@@ -3184,6 +3467,7 @@ impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CompromisedCredentialsActionsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3198,12 +3482,14 @@ impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType
     }
 }
 impl Secrets for CompromisedCredentialsActionsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.event_action.secrets(all, found);
     }
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for CompromisedCredentialsActionsType {
+    #[inline]
     fn empty() -> Self {
         CompromisedCredentialsActionsType {
             event_action: cognito_idp_runtime::wire::Empty::empty(),
@@ -3231,6 +3517,7 @@ impl CompromisedCredentialsRiskConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CompromisedCredentialsRiskConfigurationTypeBuilder {
         CompromisedCredentialsRiskConfigurationTypeBuilder::default()
     }
@@ -3243,16 +3530,19 @@ pub struct CompromisedCredentialsRiskConfigurationTypeBuilder {
 }
 impl CompromisedCredentialsRiskConfigurationTypeBuilder {
     /// Appends an item to [`CompromisedCredentialsRiskConfigurationType::event_filter`].
+    #[inline]
     pub fn event_filter(mut self, item: impl Into<EventFilterType>) -> Self {
         self.event_filter.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CompromisedCredentialsRiskConfigurationType::event_filter`].
+    #[inline]
     pub fn set_event_filter(mut self, value: Option<Vec<EventFilterType>>) -> Self {
         self.event_filter = value;
         self
     }
     /// Sets [`CompromisedCredentialsRiskConfigurationType::actions`].
+    #[inline]
     pub fn actions(
         mut self,
         value: impl Into<CompromisedCredentialsActionsType>,
@@ -3261,6 +3551,7 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`CompromisedCredentialsRiskConfigurationType::actions`].
+    #[inline]
     pub fn set_actions(
         mut self,
         value: Option<CompromisedCredentialsActionsType>,
@@ -3269,6 +3560,7 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(
         self,
     ) -> Result<CompromisedCredentialsRiskConfigurationType, BuildError> {
@@ -3284,6 +3576,7 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CompromisedCredentialsRiskConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3295,6 +3588,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for CompromisedCredentialsRiskConfigurationType {
     type Builder = CompromisedCredentialsRiskConfigurationTypeBuilder;
     const NAME: &'static str = "CompromisedCredentialsRiskConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CompromisedCredentialsRiskConfigurationTypeBuilder,
         key: &str,
@@ -3309,6 +3603,7 @@ for CompromisedCredentialsRiskConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CompromisedCredentialsRiskConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3324,6 +3619,7 @@ for CompromisedCredentialsRiskConfigurationType {
     }
 }
 impl Secrets for CompromisedCredentialsRiskConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.event_filter.secrets(all, found);
         self.actions.secrets(all, found);
@@ -3363,6 +3659,7 @@ impl ContextDataType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ContextDataTypeBuilder {
         ContextDataTypeBuilder::default()
     }
@@ -3378,56 +3675,67 @@ pub struct ContextDataTypeBuilder {
 }
 impl ContextDataTypeBuilder {
     /// Sets [`ContextDataType::ip_address`].
+    #[inline]
     pub fn ip_address(mut self, value: impl Into<String>) -> Self {
         self.ip_address = Some(value.into());
         self
     }
     /// Sets or clears [`ContextDataType::ip_address`].
+    #[inline]
     pub fn set_ip_address(mut self, value: Option<String>) -> Self {
         self.ip_address = value;
         self
     }
     /// Sets [`ContextDataType::server_name`].
+    #[inline]
     pub fn server_name(mut self, value: impl Into<String>) -> Self {
         self.server_name = Some(value.into());
         self
     }
     /// Sets or clears [`ContextDataType::server_name`].
+    #[inline]
     pub fn set_server_name(mut self, value: Option<String>) -> Self {
         self.server_name = value;
         self
     }
     /// Sets [`ContextDataType::server_path`].
+    #[inline]
     pub fn server_path(mut self, value: impl Into<String>) -> Self {
         self.server_path = Some(value.into());
         self
     }
     /// Sets or clears [`ContextDataType::server_path`].
+    #[inline]
     pub fn set_server_path(mut self, value: Option<String>) -> Self {
         self.server_path = value;
         self
     }
     /// Appends an item to [`ContextDataType::http_headers`].
+    #[inline]
     pub fn http_headers(mut self, item: impl Into<HttpHeader>) -> Self {
         self.http_headers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ContextDataType::http_headers`].
+    #[inline]
     pub fn set_http_headers(mut self, value: Option<Vec<HttpHeader>>) -> Self {
         self.http_headers = value;
         self
     }
     /// Sets [`ContextDataType::encoded_data`].
+    #[inline]
     pub fn encoded_data(mut self, value: impl Into<String>) -> Self {
         self.encoded_data = Some(value.into());
         self
     }
     /// Sets or clears [`ContextDataType::encoded_data`].
+    #[inline]
     pub fn set_encoded_data(mut self, value: Option<String>) -> Self {
         self.encoded_data = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ContextDataType, BuildError> {
         Ok(ContextDataType {
             ip_address: self
@@ -3448,6 +3756,7 @@ impl ContextDataTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ContextDataType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3459,6 +3768,7 @@ impl<'de> serde::Deserialize<'de> for ContextDataType {
 impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
     type Builder = ContextDataTypeBuilder;
     const NAME: &'static str = "ContextDataType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ContextDataTypeBuilder,
         key: &str,
@@ -3476,6 +3786,7 @@ impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ContextDataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3483,6 +3794,7 @@ impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
     }
 }
 impl Secrets for ContextDataType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.ip_address.secrets(all, found);
         self.server_name.secrets(all, found);
@@ -3529,6 +3841,7 @@ impl CustomDomainConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CustomDomainConfigTypeBuilder {
         CustomDomainConfigTypeBuilder::default()
     }
@@ -3541,26 +3854,31 @@ pub struct CustomDomainConfigTypeBuilder {
 }
 impl CustomDomainConfigTypeBuilder {
     /// Sets [`CustomDomainConfigType::certificate_arn`].
+    #[inline]
     pub fn certificate_arn(mut self, value: impl Into<String>) -> Self {
         self.certificate_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CustomDomainConfigType::certificate_arn`].
+    #[inline]
     pub fn set_certificate_arn(mut self, value: Option<String>) -> Self {
         self.certificate_arn = value;
         self
     }
     /// Sets [`CustomDomainConfigType::security_policy`].
+    #[inline]
     pub fn security_policy(mut self, value: impl Into<SecurityPolicyType>) -> Self {
         self.security_policy = Some(value.into());
         self
     }
     /// Sets or clears [`CustomDomainConfigType::security_policy`].
+    #[inline]
     pub fn set_security_policy(mut self, value: Option<SecurityPolicyType>) -> Self {
         self.security_policy = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CustomDomainConfigType, BuildError> {
         Ok(CustomDomainConfigType {
             certificate_arn: self
@@ -3574,6 +3892,7 @@ impl CustomDomainConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3584,6 +3903,7 @@ impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
 impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
     type Builder = CustomDomainConfigTypeBuilder;
     const NAME: &'static str = "CustomDomainConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CustomDomainConfigTypeBuilder,
         key: &str,
@@ -3598,6 +3918,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CustomDomainConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3613,6 +3934,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
     }
 }
 impl Secrets for CustomDomainConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.certificate_arn.secrets(all, found);
         self.security_policy.secrets(all, found);
@@ -3641,6 +3963,7 @@ impl CustomEmailLambdaVersionConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CustomEmailLambdaVersionConfigTypeBuilder {
         CustomEmailLambdaVersionConfigTypeBuilder::default()
     }
@@ -3653,6 +3976,7 @@ pub struct CustomEmailLambdaVersionConfigTypeBuilder {
 }
 impl CustomEmailLambdaVersionConfigTypeBuilder {
     /// Sets [`CustomEmailLambdaVersionConfigType::lambda_version`].
+    #[inline]
     pub fn lambda_version(
         mut self,
         value: impl Into<CustomEmailSenderLambdaVersionType>,
@@ -3661,6 +3985,7 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
         self
     }
     /// Sets or clears [`CustomEmailLambdaVersionConfigType::lambda_version`].
+    #[inline]
     pub fn set_lambda_version(
         mut self,
         value: Option<CustomEmailSenderLambdaVersionType>,
@@ -3669,16 +3994,19 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
         self
     }
     /// Sets [`CustomEmailLambdaVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn lambda_arn(mut self, value: impl Into<String>) -> Self {
         self.lambda_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CustomEmailLambdaVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn set_lambda_arn(mut self, value: Option<String>) -> Self {
         self.lambda_arn = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CustomEmailLambdaVersionConfigType, BuildError> {
         Ok(CustomEmailLambdaVersionConfigType {
             lambda_version: self
@@ -3697,6 +4025,7 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3707,6 +4036,7 @@ impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
 impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigType {
     type Builder = CustomEmailLambdaVersionConfigTypeBuilder;
     const NAME: &'static str = "CustomEmailLambdaVersionConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CustomEmailLambdaVersionConfigTypeBuilder,
         key: &str,
@@ -3721,6 +4051,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigTyp
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CustomEmailLambdaVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3741,6 +4072,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigTyp
     }
 }
 impl Secrets for CustomEmailLambdaVersionConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.lambda_version.secrets(all, found);
         self.lambda_arn.secrets(all, found);
@@ -3769,6 +4101,7 @@ impl CustomSmsLambdaVersionConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CustomSmsLambdaVersionConfigTypeBuilder {
         CustomSmsLambdaVersionConfigTypeBuilder::default()
     }
@@ -3781,6 +4114,7 @@ pub struct CustomSmsLambdaVersionConfigTypeBuilder {
 }
 impl CustomSmsLambdaVersionConfigTypeBuilder {
     /// Sets [`CustomSmsLambdaVersionConfigType::lambda_version`].
+    #[inline]
     pub fn lambda_version(
         mut self,
         value: impl Into<CustomSmsSenderLambdaVersionType>,
@@ -3789,6 +4123,7 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
         self
     }
     /// Sets or clears [`CustomSmsLambdaVersionConfigType::lambda_version`].
+    #[inline]
     pub fn set_lambda_version(
         mut self,
         value: Option<CustomSmsSenderLambdaVersionType>,
@@ -3797,16 +4132,19 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
         self
     }
     /// Sets [`CustomSmsLambdaVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn lambda_arn(mut self, value: impl Into<String>) -> Self {
         self.lambda_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CustomSmsLambdaVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn set_lambda_arn(mut self, value: Option<String>) -> Self {
         self.lambda_arn = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CustomSmsLambdaVersionConfigType, BuildError> {
         Ok(CustomSmsLambdaVersionConfigType {
             lambda_version: self
@@ -3825,6 +4163,7 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3835,6 +4174,7 @@ impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
 impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType {
     type Builder = CustomSmsLambdaVersionConfigTypeBuilder;
     const NAME: &'static str = "CustomSmsLambdaVersionConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CustomSmsLambdaVersionConfigTypeBuilder,
         key: &str,
@@ -3849,6 +4189,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CustomSmsLambdaVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -3869,6 +4210,7 @@ impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType 
     }
 }
 impl Secrets for CustomSmsLambdaVersionConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.lambda_version.secrets(all, found);
         self.lambda_arn.secrets(all, found);
@@ -3942,6 +4284,7 @@ impl DcrConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DcrConfigurationTypeBuilder {
         DcrConfigurationTypeBuilder::default()
     }
@@ -3957,31 +4300,37 @@ pub struct DcrConfigurationTypeBuilder {
 }
 impl DcrConfigurationTypeBuilder {
     /// Sets [`DcrConfigurationType::enable_status`].
+    #[inline]
     pub fn enable_status(mut self, value: impl Into<StatusType>) -> Self {
         self.enable_status = Some(value.into());
         self
     }
     /// Sets or clears [`DcrConfigurationType::enable_status`].
+    #[inline]
     pub fn set_enable_status(mut self, value: Option<StatusType>) -> Self {
         self.enable_status = value;
         self
     }
     /// Sets [`DcrConfigurationType::open_dcr_enabled`].
+    #[inline]
     pub fn open_dcr_enabled(mut self, value: impl Into<bool>) -> Self {
         self.open_dcr_enabled = Some(value.into());
         self
     }
     /// Sets or clears [`DcrConfigurationType::open_dcr_enabled`].
+    #[inline]
     pub fn set_open_dcr_enabled(mut self, value: Option<bool>) -> Self {
         self.open_dcr_enabled = value;
         self
     }
     /// Appends an item to [`DcrConfigurationType::authenticated_grant_types`].
+    #[inline]
     pub fn authenticated_grant_types(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.authenticated_grant_types.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`DcrConfigurationType::authenticated_grant_types`].
+    #[inline]
     pub fn set_authenticated_grant_types(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -3990,11 +4339,13 @@ impl DcrConfigurationTypeBuilder {
         self
     }
     /// Appends an item to [`DcrConfigurationType::open_dcr_grant_types`].
+    #[inline]
     pub fn open_dcr_grant_types(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.open_dcr_grant_types.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`DcrConfigurationType::open_dcr_grant_types`].
+    #[inline]
     pub fn set_open_dcr_grant_types(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -4003,16 +4354,19 @@ impl DcrConfigurationTypeBuilder {
         self
     }
     /// Appends an item to [`DcrConfigurationType::allowed_scopes`].
+    #[inline]
     pub fn allowed_scopes(mut self, item: impl Into<String>) -> Self {
         self.allowed_scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`DcrConfigurationType::allowed_scopes`].
+    #[inline]
     pub fn set_allowed_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_scopes = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DcrConfigurationType {
         DcrConfigurationType {
             enable_status: self.enable_status,
@@ -4024,6 +4378,7 @@ impl DcrConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4034,6 +4389,7 @@ impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
     type Builder = DcrConfigurationTypeBuilder;
     const NAME: &'static str = "DcrConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DcrConfigurationTypeBuilder,
         key: &str,
@@ -4053,6 +4409,7 @@ impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DcrConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4060,6 +4417,7 @@ impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
     }
 }
 impl Secrets for DcrConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.enable_status.secrets(all, found);
         self.authenticated_grant_types.secrets(all, found);
@@ -4098,6 +4456,7 @@ impl DeviceConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeviceConfigurationTypeBuilder {
         DeviceConfigurationTypeBuilder::default()
     }
@@ -4110,16 +4469,19 @@ pub struct DeviceConfigurationTypeBuilder {
 }
 impl DeviceConfigurationTypeBuilder {
     /// Sets [`DeviceConfigurationType::challenge_required_on_new_device`].
+    #[inline]
     pub fn challenge_required_on_new_device(mut self, value: impl Into<bool>) -> Self {
         self.challenge_required_on_new_device = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceConfigurationType::challenge_required_on_new_device`].
+    #[inline]
     pub fn set_challenge_required_on_new_device(mut self, value: Option<bool>) -> Self {
         self.challenge_required_on_new_device = value;
         self
     }
     /// Sets [`DeviceConfigurationType::device_only_remembered_on_user_prompt`].
+    #[inline]
     pub fn device_only_remembered_on_user_prompt(
         mut self,
         value: impl Into<bool>,
@@ -4128,6 +4490,7 @@ impl DeviceConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`DeviceConfigurationType::device_only_remembered_on_user_prompt`].
+    #[inline]
     pub fn set_device_only_remembered_on_user_prompt(
         mut self,
         value: Option<bool>,
@@ -4136,6 +4499,7 @@ impl DeviceConfigurationTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeviceConfigurationType {
         DeviceConfigurationType {
             challenge_required_on_new_device: self.challenge_required_on_new_device,
@@ -4145,6 +4509,7 @@ impl DeviceConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4155,6 +4520,7 @@ impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
     type Builder = DeviceConfigurationTypeBuilder;
     const NAME: &'static str = "DeviceConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeviceConfigurationTypeBuilder,
         key: &str,
@@ -4173,6 +4539,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeviceConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4180,6 +4547,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
     }
 }
 impl Secrets for DeviceConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A Secure Remote Password (SRP) value that your application generates when you register a
@@ -4201,6 +4569,7 @@ impl DeviceSecretVerifierConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeviceSecretVerifierConfigTypeBuilder {
         DeviceSecretVerifierConfigTypeBuilder::default()
     }
@@ -4213,26 +4582,31 @@ pub struct DeviceSecretVerifierConfigTypeBuilder {
 }
 impl DeviceSecretVerifierConfigTypeBuilder {
     /// Sets [`DeviceSecretVerifierConfigType::password_verifier`].
+    #[inline]
     pub fn password_verifier(mut self, value: impl Into<String>) -> Self {
         self.password_verifier = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceSecretVerifierConfigType::password_verifier`].
+    #[inline]
     pub fn set_password_verifier(mut self, value: Option<String>) -> Self {
         self.password_verifier = value;
         self
     }
     /// Sets [`DeviceSecretVerifierConfigType::salt`].
+    #[inline]
     pub fn salt(mut self, value: impl Into<String>) -> Self {
         self.salt = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceSecretVerifierConfigType::salt`].
+    #[inline]
     pub fn set_salt(mut self, value: Option<String>) -> Self {
         self.salt = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeviceSecretVerifierConfigType {
         DeviceSecretVerifierConfigType {
             password_verifier: self.password_verifier,
@@ -4242,6 +4616,7 @@ impl DeviceSecretVerifierConfigTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4253,6 +4628,7 @@ impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
 impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
     type Builder = DeviceSecretVerifierConfigTypeBuilder;
     const NAME: &'static str = "DeviceSecretVerifierConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeviceSecretVerifierConfigTypeBuilder,
         key: &str,
@@ -4267,6 +4643,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeviceSecretVerifierConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4274,6 +4651,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
     }
 }
 impl Secrets for DeviceSecretVerifierConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.password_verifier.secrets(all, found);
         self.salt.secrets(all, found);
@@ -4329,6 +4707,7 @@ impl DeviceType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeviceTypeBuilder {
         DeviceTypeBuilder::default()
     }
@@ -4344,51 +4723,61 @@ pub struct DeviceTypeBuilder {
 }
 impl DeviceTypeBuilder {
     /// Sets [`DeviceType::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceType::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Appends an item to [`DeviceType::device_attributes`].
+    #[inline]
     pub fn device_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.device_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`DeviceType::device_attributes`].
+    #[inline]
     pub fn set_device_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.device_attributes = value;
         self
     }
     /// Sets [`DeviceType::device_create_date`].
+    #[inline]
     pub fn device_create_date(mut self, value: impl Into<DateTime>) -> Self {
         self.device_create_date = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceType::device_create_date`].
+    #[inline]
     pub fn set_device_create_date(mut self, value: Option<DateTime>) -> Self {
         self.device_create_date = value;
         self
     }
     /// Sets [`DeviceType::device_last_modified_date`].
+    #[inline]
     pub fn device_last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.device_last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceType::device_last_modified_date`].
+    #[inline]
     pub fn set_device_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.device_last_modified_date = value;
         self
     }
     /// Sets [`DeviceType::device_last_authenticated_date`].
+    #[inline]
     pub fn device_last_authenticated_date(mut self, value: impl Into<DateTime>) -> Self {
         self.device_last_authenticated_date = Some(value.into());
         self
     }
     /// Sets or clears [`DeviceType::device_last_authenticated_date`].
+    #[inline]
     pub fn set_device_last_authenticated_date(
         mut self,
         value: Option<DateTime>,
@@ -4397,6 +4786,7 @@ impl DeviceTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeviceType {
         DeviceType {
             device_key: self.device_key,
@@ -4408,6 +4798,7 @@ impl DeviceTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DeviceType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4418,6 +4809,7 @@ impl<'de> serde::Deserialize<'de> for DeviceType {
 impl cognito_idp_runtime::wire::ReadFields for DeviceType {
     type Builder = DeviceTypeBuilder;
     const NAME: &'static str = "DeviceType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeviceTypeBuilder,
         key: &str,
@@ -4447,6 +4839,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeviceTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4455,6 +4848,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeviceType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for DeviceType {
+    #[inline]
     fn empty() -> Self {
         DeviceType {
             device_key: None,
@@ -4520,6 +4914,7 @@ impl DomainDescriptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DomainDescriptionTypeBuilder {
         DomainDescriptionTypeBuilder::default()
     }
@@ -4540,76 +4935,91 @@ pub struct DomainDescriptionTypeBuilder {
 }
 impl DomainDescriptionTypeBuilder {
     /// Sets [`DomainDescriptionType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DomainDescriptionType::aws_account_id`].
+    #[inline]
     pub fn aws_account_id(mut self, value: impl Into<String>) -> Self {
         self.aws_account_id = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::aws_account_id`].
+    #[inline]
     pub fn set_aws_account_id(mut self, value: Option<String>) -> Self {
         self.aws_account_id = value;
         self
     }
     /// Sets [`DomainDescriptionType::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Sets [`DomainDescriptionType::s3_bucket`].
+    #[inline]
     pub fn s3_bucket(mut self, value: impl Into<String>) -> Self {
         self.s3_bucket = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::s3_bucket`].
+    #[inline]
     pub fn set_s3_bucket(mut self, value: Option<String>) -> Self {
         self.s3_bucket = value;
         self
     }
     /// Sets [`DomainDescriptionType::cloud_front_distribution`].
+    #[inline]
     pub fn cloud_front_distribution(mut self, value: impl Into<String>) -> Self {
         self.cloud_front_distribution = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::cloud_front_distribution`].
+    #[inline]
     pub fn set_cloud_front_distribution(mut self, value: Option<String>) -> Self {
         self.cloud_front_distribution = value;
         self
     }
     /// Sets [`DomainDescriptionType::version`].
+    #[inline]
     pub fn version(mut self, value: impl Into<String>) -> Self {
         self.version = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::version`].
+    #[inline]
     pub fn set_version(mut self, value: Option<String>) -> Self {
         self.version = value;
         self
     }
     /// Sets [`DomainDescriptionType::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<DomainStatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<DomainStatusType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`DomainDescriptionType::custom_domain_config`].
+    #[inline]
     pub fn custom_domain_config(
         mut self,
         value: impl Into<CustomDomainConfigType>,
@@ -4618,6 +5028,7 @@ impl DomainDescriptionTypeBuilder {
         self
     }
     /// Sets or clears [`DomainDescriptionType::custom_domain_config`].
+    #[inline]
     pub fn set_custom_domain_config(
         mut self,
         value: Option<CustomDomainConfigType>,
@@ -4626,26 +5037,31 @@ impl DomainDescriptionTypeBuilder {
         self
     }
     /// Sets [`DomainDescriptionType::managed_login_version`].
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.managed_login_version = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::managed_login_version`].
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.managed_login_version = value;
         self
     }
     /// Sets [`DomainDescriptionType::routing`].
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.routing = Some(value.into());
         self
     }
     /// Sets or clears [`DomainDescriptionType::routing`].
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.routing = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DomainDescriptionType {
         DomainDescriptionType {
             user_pool_id: self.user_pool_id,
@@ -4662,6 +5078,7 @@ impl DomainDescriptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4672,6 +5089,7 @@ impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
 impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
     type Builder = DomainDescriptionTypeBuilder;
     const NAME: &'static str = "DomainDescriptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DomainDescriptionTypeBuilder,
         key: &str,
@@ -4696,6 +5114,7 @@ impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DomainDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4797,6 +5216,7 @@ impl EmailConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EmailConfigurationTypeBuilder {
         EmailConfigurationTypeBuilder::default()
     }
@@ -4812,26 +5232,31 @@ pub struct EmailConfigurationTypeBuilder {
 }
 impl EmailConfigurationTypeBuilder {
     /// Sets [`EmailConfigurationType::source_arn`].
+    #[inline]
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
         self.source_arn = Some(value.into());
         self
     }
     /// Sets or clears [`EmailConfigurationType::source_arn`].
+    #[inline]
     pub fn set_source_arn(mut self, value: Option<String>) -> Self {
         self.source_arn = value;
         self
     }
     /// Sets [`EmailConfigurationType::reply_to_email_address`].
+    #[inline]
     pub fn reply_to_email_address(mut self, value: impl Into<String>) -> Self {
         self.reply_to_email_address = Some(value.into());
         self
     }
     /// Sets or clears [`EmailConfigurationType::reply_to_email_address`].
+    #[inline]
     pub fn set_reply_to_email_address(mut self, value: Option<String>) -> Self {
         self.reply_to_email_address = value;
         self
     }
     /// Sets [`EmailConfigurationType::email_sending_account`].
+    #[inline]
     pub fn email_sending_account(
         mut self,
         value: impl Into<EmailSendingAccountType>,
@@ -4840,6 +5265,7 @@ impl EmailConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`EmailConfigurationType::email_sending_account`].
+    #[inline]
     pub fn set_email_sending_account(
         mut self,
         value: Option<EmailSendingAccountType>,
@@ -4848,26 +5274,31 @@ impl EmailConfigurationTypeBuilder {
         self
     }
     /// Sets [`EmailConfigurationType::from`].
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets or clears [`EmailConfigurationType::from`].
+    #[inline]
     pub fn set_from(mut self, value: Option<String>) -> Self {
         self.from = value;
         self
     }
     /// Sets [`EmailConfigurationType::configuration_set`].
+    #[inline]
     pub fn configuration_set(mut self, value: impl Into<String>) -> Self {
         self.configuration_set = Some(value.into());
         self
     }
     /// Sets or clears [`EmailConfigurationType::configuration_set`].
+    #[inline]
     pub fn set_configuration_set(mut self, value: Option<String>) -> Self {
         self.configuration_set = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EmailConfigurationType {
         EmailConfigurationType {
             source_arn: self.source_arn,
@@ -4879,6 +5310,7 @@ impl EmailConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4889,6 +5321,7 @@ impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
     type Builder = EmailConfigurationTypeBuilder;
     const NAME: &'static str = "EmailConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EmailConfigurationTypeBuilder,
         key: &str,
@@ -4906,6 +5339,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EmailConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -4913,6 +5347,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
     }
 }
 impl Secrets for EmailConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.source_arn.secrets(all, found);
         self.reply_to_email_address.secrets(all, found);
@@ -4946,6 +5381,7 @@ impl EmailMfaConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EmailMfaConfigTypeBuilder {
         EmailMfaConfigTypeBuilder::default()
     }
@@ -4958,26 +5394,31 @@ pub struct EmailMfaConfigTypeBuilder {
 }
 impl EmailMfaConfigTypeBuilder {
     /// Sets [`EmailMfaConfigType::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`EmailMfaConfigType::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Sets [`EmailMfaConfigType::subject`].
+    #[inline]
     pub fn subject(mut self, value: impl Into<String>) -> Self {
         self.subject = Some(value.into());
         self
     }
     /// Sets or clears [`EmailMfaConfigType::subject`].
+    #[inline]
     pub fn set_subject(mut self, value: Option<String>) -> Self {
         self.subject = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EmailMfaConfigType {
         EmailMfaConfigType {
             message: self.message,
@@ -4986,6 +5427,7 @@ impl EmailMfaConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4996,6 +5438,7 @@ impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
 impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
     type Builder = EmailMfaConfigTypeBuilder;
     const NAME: &'static str = "EmailMfaConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EmailMfaConfigTypeBuilder,
         key: &str,
@@ -5010,6 +5453,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EmailMfaConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5017,6 +5461,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
     }
 }
 impl Secrets for EmailMfaConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.message.secrets(all, found);
         self.subject.secrets(all, found);
@@ -5045,6 +5490,7 @@ impl EmailMfaSettingsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EmailMfaSettingsTypeBuilder {
         EmailMfaSettingsTypeBuilder::default()
     }
@@ -5057,26 +5503,31 @@ pub struct EmailMfaSettingsTypeBuilder {
 }
 impl EmailMfaSettingsTypeBuilder {
     /// Sets [`EmailMfaSettingsType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`EmailMfaSettingsType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`EmailMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn preferred_mfa(mut self, value: impl Into<bool>) -> Self {
         self.preferred_mfa = Some(value.into());
         self
     }
     /// Sets or clears [`EmailMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn set_preferred_mfa(mut self, value: Option<bool>) -> Self {
         self.preferred_mfa = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EmailMfaSettingsType {
         EmailMfaSettingsType {
             enabled: self.enabled,
@@ -5086,6 +5537,7 @@ impl EmailMfaSettingsTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5097,6 +5549,7 @@ impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
 impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
     type Builder = EmailMfaSettingsTypeBuilder;
     const NAME: &'static str = "EmailMfaSettingsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EmailMfaSettingsTypeBuilder,
         key: &str,
@@ -5111,6 +5564,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EmailMfaSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5118,6 +5572,7 @@ impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
     }
 }
 impl Secrets for EmailMfaSettingsType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration that Amazon Cognito uses to send SMS messages through Amazon Web Services
@@ -5187,6 +5642,7 @@ impl EumsSmsConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EumsSmsConfigurationTypeBuilder {
         EumsSmsConfigurationTypeBuilder::default()
     }
@@ -5204,76 +5660,91 @@ pub struct EumsSmsConfigurationTypeBuilder {
 }
 impl EumsSmsConfigurationTypeBuilder {
     /// Sets [`EumsSmsConfigurationType::caller_arn`].
+    #[inline]
     pub fn caller_arn(mut self, value: impl Into<String>) -> Self {
         self.caller_arn = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::caller_arn`].
+    #[inline]
     pub fn set_caller_arn(mut self, value: Option<String>) -> Self {
         self.caller_arn = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::external_id`].
+    #[inline]
     pub fn external_id(mut self, value: impl Into<String>) -> Self {
         self.external_id = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::external_id`].
+    #[inline]
     pub fn set_external_id(mut self, value: Option<String>) -> Self {
         self.external_id = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::origination_identity`].
+    #[inline]
     pub fn origination_identity(mut self, value: impl Into<String>) -> Self {
         self.origination_identity = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::origination_identity`].
+    #[inline]
     pub fn set_origination_identity(mut self, value: Option<String>) -> Self {
         self.origination_identity = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::configuration_set_name`].
+    #[inline]
     pub fn configuration_set_name(mut self, value: impl Into<String>) -> Self {
         self.configuration_set_name = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::configuration_set_name`].
+    #[inline]
     pub fn set_configuration_set_name(mut self, value: Option<String>) -> Self {
         self.configuration_set_name = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::in_entity_id`].
+    #[inline]
     pub fn in_entity_id(mut self, value: impl Into<String>) -> Self {
         self.in_entity_id = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::in_entity_id`].
+    #[inline]
     pub fn set_in_entity_id(mut self, value: Option<String>) -> Self {
         self.in_entity_id = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::in_template_id`].
+    #[inline]
     pub fn in_template_id(mut self, value: impl Into<String>) -> Self {
         self.in_template_id = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::in_template_id`].
+    #[inline]
     pub fn set_in_template_id(mut self, value: Option<String>) -> Self {
         self.in_template_id = value;
         self
     }
     /// Sets [`EumsSmsConfigurationType::region`].
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.region = Some(value.into());
         self
     }
     /// Sets or clears [`EumsSmsConfigurationType::region`].
+    #[inline]
     pub fn set_region(mut self, value: Option<String>) -> Self {
         self.region = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<EumsSmsConfigurationType, BuildError> {
         Ok(EumsSmsConfigurationType {
             caller_arn: self
@@ -5292,6 +5763,7 @@ impl EumsSmsConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5302,6 +5774,7 @@ impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
     type Builder = EumsSmsConfigurationTypeBuilder;
     const NAME: &'static str = "EumsSmsConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EumsSmsConfigurationTypeBuilder,
         key: &str,
@@ -5321,6 +5794,7 @@ impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EumsSmsConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5341,6 +5815,7 @@ impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
     }
 }
 impl Secrets for EumsSmsConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.caller_arn.secrets(all, found);
         self.external_id.secrets(all, found);
@@ -5378,6 +5853,7 @@ impl EventContextDataType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EventContextDataTypeBuilder {
         EventContextDataTypeBuilder::default()
     }
@@ -5393,56 +5869,67 @@ pub struct EventContextDataTypeBuilder {
 }
 impl EventContextDataTypeBuilder {
     /// Sets [`EventContextDataType::ip_address`].
+    #[inline]
     pub fn ip_address(mut self, value: impl Into<String>) -> Self {
         self.ip_address = Some(value.into());
         self
     }
     /// Sets or clears [`EventContextDataType::ip_address`].
+    #[inline]
     pub fn set_ip_address(mut self, value: Option<String>) -> Self {
         self.ip_address = value;
         self
     }
     /// Sets [`EventContextDataType::device_name`].
+    #[inline]
     pub fn device_name(mut self, value: impl Into<String>) -> Self {
         self.device_name = Some(value.into());
         self
     }
     /// Sets or clears [`EventContextDataType::device_name`].
+    #[inline]
     pub fn set_device_name(mut self, value: Option<String>) -> Self {
         self.device_name = value;
         self
     }
     /// Sets [`EventContextDataType::timezone`].
+    #[inline]
     pub fn timezone(mut self, value: impl Into<String>) -> Self {
         self.timezone = Some(value.into());
         self
     }
     /// Sets or clears [`EventContextDataType::timezone`].
+    #[inline]
     pub fn set_timezone(mut self, value: Option<String>) -> Self {
         self.timezone = value;
         self
     }
     /// Sets [`EventContextDataType::city`].
+    #[inline]
     pub fn city(mut self, value: impl Into<String>) -> Self {
         self.city = Some(value.into());
         self
     }
     /// Sets or clears [`EventContextDataType::city`].
+    #[inline]
     pub fn set_city(mut self, value: Option<String>) -> Self {
         self.city = value;
         self
     }
     /// Sets [`EventContextDataType::country`].
+    #[inline]
     pub fn country(mut self, value: impl Into<String>) -> Self {
         self.country = Some(value.into());
         self
     }
     /// Sets or clears [`EventContextDataType::country`].
+    #[inline]
     pub fn set_country(mut self, value: Option<String>) -> Self {
         self.country = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EventContextDataType {
         EventContextDataType {
             ip_address: self.ip_address,
@@ -5454,6 +5941,7 @@ impl EventContextDataTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EventContextDataType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5464,6 +5952,7 @@ impl<'de> serde::Deserialize<'de> for EventContextDataType {
 impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
     type Builder = EventContextDataTypeBuilder;
     const NAME: &'static str = "EventContextDataType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EventContextDataTypeBuilder,
         key: &str,
@@ -5481,6 +5970,7 @@ impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EventContextDataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5521,6 +6011,7 @@ impl EventFeedbackType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EventFeedbackTypeBuilder {
         EventFeedbackTypeBuilder::default()
     }
@@ -5534,36 +6025,43 @@ pub struct EventFeedbackTypeBuilder {
 }
 impl EventFeedbackTypeBuilder {
     /// Sets [`EventFeedbackType::feedback_value`].
+    #[inline]
     pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
         self.feedback_value = Some(value.into());
         self
     }
     /// Sets or clears [`EventFeedbackType::feedback_value`].
+    #[inline]
     pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
         self.feedback_value = value;
         self
     }
     /// Sets [`EventFeedbackType::provider`].
+    #[inline]
     pub fn provider(mut self, value: impl Into<String>) -> Self {
         self.provider = Some(value.into());
         self
     }
     /// Sets or clears [`EventFeedbackType::provider`].
+    #[inline]
     pub fn set_provider(mut self, value: Option<String>) -> Self {
         self.provider = value;
         self
     }
     /// Sets [`EventFeedbackType::feedback_date`].
+    #[inline]
     pub fn feedback_date(mut self, value: impl Into<DateTime>) -> Self {
         self.feedback_date = Some(value.into());
         self
     }
     /// Sets or clears [`EventFeedbackType::feedback_date`].
+    #[inline]
     pub fn set_feedback_date(mut self, value: Option<DateTime>) -> Self {
         self.feedback_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<EventFeedbackType, BuildError> {
         Ok(EventFeedbackType {
             feedback_value: self
@@ -5580,6 +6078,7 @@ impl EventFeedbackTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EventFeedbackType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5590,6 +6089,7 @@ impl<'de> serde::Deserialize<'de> for EventFeedbackType {
 impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
     type Builder = EventFeedbackTypeBuilder;
     const NAME: &'static str = "EventFeedbackType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EventFeedbackTypeBuilder,
         key: &str,
@@ -5609,6 +6109,7 @@ impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EventFeedbackTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5653,6 +6154,7 @@ impl EventRiskType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> EventRiskTypeBuilder {
         EventRiskTypeBuilder::default()
     }
@@ -5666,36 +6168,43 @@ pub struct EventRiskTypeBuilder {
 }
 impl EventRiskTypeBuilder {
     /// Sets [`EventRiskType::risk_decision`].
+    #[inline]
     pub fn risk_decision(mut self, value: impl Into<RiskDecisionType>) -> Self {
         self.risk_decision = Some(value.into());
         self
     }
     /// Sets or clears [`EventRiskType::risk_decision`].
+    #[inline]
     pub fn set_risk_decision(mut self, value: Option<RiskDecisionType>) -> Self {
         self.risk_decision = value;
         self
     }
     /// Sets [`EventRiskType::risk_level`].
+    #[inline]
     pub fn risk_level(mut self, value: impl Into<RiskLevelType>) -> Self {
         self.risk_level = Some(value.into());
         self
     }
     /// Sets or clears [`EventRiskType::risk_level`].
+    #[inline]
     pub fn set_risk_level(mut self, value: Option<RiskLevelType>) -> Self {
         self.risk_level = value;
         self
     }
     /// Sets [`EventRiskType::compromised_credentials_detected`].
+    #[inline]
     pub fn compromised_credentials_detected(mut self, value: impl Into<bool>) -> Self {
         self.compromised_credentials_detected = Some(value.into());
         self
     }
     /// Sets or clears [`EventRiskType::compromised_credentials_detected`].
+    #[inline]
     pub fn set_compromised_credentials_detected(mut self, value: Option<bool>) -> Self {
         self.compromised_credentials_detected = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> EventRiskType {
         EventRiskType {
             risk_decision: self.risk_decision,
@@ -5705,6 +6214,7 @@ impl EventRiskTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for EventRiskType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5715,6 +6225,7 @@ impl<'de> serde::Deserialize<'de> for EventRiskType {
 impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
     type Builder = EventRiskTypeBuilder;
     const NAME: &'static str = "EventRiskType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut EventRiskTypeBuilder,
         key: &str,
@@ -5732,6 +6243,7 @@ impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: EventRiskTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5761,6 +6273,7 @@ impl FailoverType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> FailoverTypeBuilder {
         FailoverTypeBuilder::default()
     }
@@ -5773,26 +6286,31 @@ pub struct FailoverTypeBuilder {
 }
 impl FailoverTypeBuilder {
     /// Sets [`FailoverType::secondary_region`].
+    #[inline]
     pub fn secondary_region(mut self, value: impl Into<String>) -> Self {
         self.secondary_region = Some(value.into());
         self
     }
     /// Sets or clears [`FailoverType::secondary_region`].
+    #[inline]
     pub fn set_secondary_region(mut self, value: Option<String>) -> Self {
         self.secondary_region = value;
         self
     }
     /// Sets [`FailoverType::primary_route53_health_check_id`].
+    #[inline]
     pub fn primary_route53_health_check_id(mut self, value: impl Into<String>) -> Self {
         self.primary_route53_health_check_id = Some(value.into());
         self
     }
     /// Sets or clears [`FailoverType::primary_route53_health_check_id`].
+    #[inline]
     pub fn set_primary_route53_health_check_id(mut self, value: Option<String>) -> Self {
         self.primary_route53_health_check_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<FailoverType, BuildError> {
         Ok(FailoverType {
             secondary_region: self
@@ -5808,6 +6326,7 @@ impl FailoverTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for FailoverType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5818,6 +6337,7 @@ impl<'de> serde::Deserialize<'de> for FailoverType {
 impl cognito_idp_runtime::wire::ReadFields for FailoverType {
     type Builder = FailoverTypeBuilder;
     const NAME: &'static str = "FailoverType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut FailoverTypeBuilder,
         key: &str,
@@ -5834,6 +6354,7 @@ impl cognito_idp_runtime::wire::ReadFields for FailoverType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: FailoverTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5854,6 +6375,7 @@ impl cognito_idp_runtime::wire::ReadFields for FailoverType {
     }
 }
 impl Secrets for FailoverType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.secondary_region.secrets(all, found);
         self.primary_route53_health_check_id.secrets(all, found);
@@ -5875,6 +6397,7 @@ impl FirehoseConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> FirehoseConfigurationTypeBuilder {
         FirehoseConfigurationTypeBuilder::default()
     }
@@ -5886,16 +6409,19 @@ pub struct FirehoseConfigurationTypeBuilder {
 }
 impl FirehoseConfigurationTypeBuilder {
     /// Sets [`FirehoseConfigurationType::stream_arn`].
+    #[inline]
     pub fn stream_arn(mut self, value: impl Into<String>) -> Self {
         self.stream_arn = Some(value.into());
         self
     }
     /// Sets or clears [`FirehoseConfigurationType::stream_arn`].
+    #[inline]
     pub fn set_stream_arn(mut self, value: Option<String>) -> Self {
         self.stream_arn = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> FirehoseConfigurationType {
         FirehoseConfigurationType {
             stream_arn: self.stream_arn,
@@ -5903,6 +6429,7 @@ impl FirehoseConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5913,6 +6440,7 @@ impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
     type Builder = FirehoseConfigurationTypeBuilder;
     const NAME: &'static str = "FirehoseConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut FirehoseConfigurationTypeBuilder,
         key: &str,
@@ -5926,6 +6454,7 @@ impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: FirehoseConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -5933,6 +6462,7 @@ impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
     }
 }
 impl Secrets for FirehoseConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.stream_arn.secrets(all, found);
     }
@@ -6003,6 +6533,7 @@ impl GroupType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GroupTypeBuilder {
         GroupTypeBuilder::default()
     }
@@ -6020,76 +6551,91 @@ pub struct GroupTypeBuilder {
 }
 impl GroupTypeBuilder {
     /// Sets [`GroupType::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`GroupType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GroupType::description`].
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::description`].
+    #[inline]
     pub fn set_description(mut self, value: Option<String>) -> Self {
         self.description = value;
         self
     }
     /// Sets [`GroupType::role_arn`].
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::role_arn`].
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.role_arn = value;
         self
     }
     /// Sets [`GroupType::precedence`].
+    #[inline]
     pub fn precedence(mut self, value: impl Into<i32>) -> Self {
         self.precedence = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::precedence`].
+    #[inline]
     pub fn set_precedence(mut self, value: Option<i32>) -> Self {
         self.precedence = value;
         self
     }
     /// Sets [`GroupType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`GroupType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`GroupType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GroupType {
         GroupType {
             group_name: self.group_name,
@@ -6103,6 +6649,7 @@ impl GroupTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GroupType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6113,6 +6660,7 @@ impl<'de> serde::Deserialize<'de> for GroupType {
 impl cognito_idp_runtime::wire::ReadFields for GroupType {
     type Builder = GroupTypeBuilder;
     const NAME: &'static str = "GroupType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GroupTypeBuilder,
         key: &str,
@@ -6140,6 +6688,7 @@ impl cognito_idp_runtime::wire::ReadFields for GroupType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GroupTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6163,6 +6712,7 @@ impl HttpHeader {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> HttpHeaderBuilder {
         HttpHeaderBuilder::default()
     }
@@ -6175,26 +6725,31 @@ pub struct HttpHeaderBuilder {
 }
 impl HttpHeaderBuilder {
     /// Sets [`HttpHeader::header_name`].
+    #[inline]
     pub fn header_name(mut self, value: impl Into<String>) -> Self {
         self.header_name = Some(value.into());
         self
     }
     /// Sets or clears [`HttpHeader::header_name`].
+    #[inline]
     pub fn set_header_name(mut self, value: Option<String>) -> Self {
         self.header_name = value;
         self
     }
     /// Sets [`HttpHeader::header_value`].
+    #[inline]
     pub fn header_value(mut self, value: impl Into<String>) -> Self {
         self.header_value = Some(value.into());
         self
     }
     /// Sets or clears [`HttpHeader::header_value`].
+    #[inline]
     pub fn set_header_value(mut self, value: Option<String>) -> Self {
         self.header_value = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> HttpHeader {
         HttpHeader {
             header_name: self.header_name,
@@ -6204,6 +6759,7 @@ impl HttpHeaderBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for HttpHeader {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6215,6 +6771,7 @@ impl<'de> serde::Deserialize<'de> for HttpHeader {
 impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
     type Builder = HttpHeaderBuilder;
     const NAME: &'static str = "HttpHeader";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut HttpHeaderBuilder,
         key: &str,
@@ -6229,6 +6786,7 @@ impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: HttpHeaderBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6236,6 +6794,7 @@ impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
     }
 }
 impl Secrets for HttpHeader {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.header_name.secrets(all, found);
         self.header_value.secrets(all, found);
@@ -6381,6 +6940,7 @@ impl IdentityProviderType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> IdentityProviderTypeBuilder {
         IdentityProviderTypeBuilder::default()
     }
@@ -6400,36 +6960,43 @@ pub struct IdentityProviderTypeBuilder {
 }
 impl IdentityProviderTypeBuilder {
     /// Sets [`IdentityProviderType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`IdentityProviderType::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Sets [`IdentityProviderType::provider_type`].
+    #[inline]
     pub fn provider_type(mut self, value: impl Into<IdentityProviderTypeType>) -> Self {
         self.provider_type = Some(value.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::provider_type`].
+    #[inline]
     pub fn set_provider_type(mut self, value: Option<IdentityProviderTypeType>) -> Self {
         self.provider_type = value;
         self
     }
     /// Inserts an entry into [`IdentityProviderType::provider_details`].
+    #[inline]
     pub fn provider_details(
         mut self,
         key: impl Into<String>,
@@ -6441,6 +7008,7 @@ impl IdentityProviderTypeBuilder {
         self
     }
     /// Sets or clears [`IdentityProviderType::provider_details`].
+    #[inline]
     pub fn set_provider_details(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -6449,6 +7017,7 @@ impl IdentityProviderTypeBuilder {
         self
     }
     /// Inserts an entry into [`IdentityProviderType::attribute_mapping`].
+    #[inline]
     pub fn attribute_mapping(
         mut self,
         key: impl Into<String>,
@@ -6460,6 +7029,7 @@ impl IdentityProviderTypeBuilder {
         self
     }
     /// Sets or clears [`IdentityProviderType::attribute_mapping`].
+    #[inline]
     pub fn set_attribute_mapping(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -6468,16 +7038,19 @@ impl IdentityProviderTypeBuilder {
         self
     }
     /// Appends an item to [`IdentityProviderType::idp_identifiers`].
+    #[inline]
     pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
         self.idp_identifiers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::idp_identifiers`].
+    #[inline]
     pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
         self.idp_identifiers = value;
         self
     }
     /// Inserts an entry into [`IdentityProviderType::acr_mapping`].
+    #[inline]
     pub fn acr_mapping(
         mut self,
         key: impl Into<String>,
@@ -6489,31 +7062,37 @@ impl IdentityProviderTypeBuilder {
         self
     }
     /// Sets or clears [`IdentityProviderType::acr_mapping`].
+    #[inline]
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.acr_mapping = value;
         self
     }
     /// Sets [`IdentityProviderType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`IdentityProviderType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`IdentityProviderType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> IdentityProviderType {
         IdentityProviderType {
             user_pool_id: self.user_pool_id,
@@ -6529,6 +7108,7 @@ impl IdentityProviderTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for IdentityProviderType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6539,6 +7119,7 @@ impl<'de> serde::Deserialize<'de> for IdentityProviderType {
 impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
     type Builder = IdentityProviderTypeBuilder;
     const NAME: &'static str = "IdentityProviderType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut IdentityProviderTypeBuilder,
         key: &str,
@@ -6580,6 +7161,7 @@ impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: IdentityProviderTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6588,6 +7170,7 @@ impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for IdentityProviderType {
+    #[inline]
     fn empty() -> Self {
         IdentityProviderType {
             user_pool_id: None,
@@ -6625,6 +7208,7 @@ impl InboundFederationLambdaType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InboundFederationLambdaTypeBuilder {
         InboundFederationLambdaTypeBuilder::default()
     }
@@ -6637,6 +7221,7 @@ pub struct InboundFederationLambdaTypeBuilder {
 }
 impl InboundFederationLambdaTypeBuilder {
     /// Sets [`InboundFederationLambdaType::lambda_version`].
+    #[inline]
     pub fn lambda_version(
         mut self,
         value: impl Into<InboundFederationLambdaVersionType>,
@@ -6645,6 +7230,7 @@ impl InboundFederationLambdaTypeBuilder {
         self
     }
     /// Sets or clears [`InboundFederationLambdaType::lambda_version`].
+    #[inline]
     pub fn set_lambda_version(
         mut self,
         value: Option<InboundFederationLambdaVersionType>,
@@ -6653,16 +7239,19 @@ impl InboundFederationLambdaTypeBuilder {
         self
     }
     /// Sets [`InboundFederationLambdaType::lambda_arn`].
+    #[inline]
     pub fn lambda_arn(mut self, value: impl Into<String>) -> Self {
         self.lambda_arn = Some(value.into());
         self
     }
     /// Sets or clears [`InboundFederationLambdaType::lambda_arn`].
+    #[inline]
     pub fn set_lambda_arn(mut self, value: Option<String>) -> Self {
         self.lambda_arn = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<InboundFederationLambdaType, BuildError> {
         Ok(InboundFederationLambdaType {
             lambda_version: self
@@ -6681,6 +7270,7 @@ impl InboundFederationLambdaTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6691,6 +7281,7 @@ impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
 impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
     type Builder = InboundFederationLambdaTypeBuilder;
     const NAME: &'static str = "InboundFederationLambdaType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InboundFederationLambdaTypeBuilder,
         key: &str,
@@ -6705,6 +7296,7 @@ impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InboundFederationLambdaTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6725,6 +7317,7 @@ impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
     }
 }
 impl Secrets for InboundFederationLambdaType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.lambda_version.secrets(all, found);
         self.lambda_arn.secrets(all, found);
@@ -6758,6 +7351,7 @@ impl IssuerConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> IssuerConfigurationTypeBuilder {
         IssuerConfigurationTypeBuilder::default()
     }
@@ -6769,16 +7363,19 @@ pub struct IssuerConfigurationTypeBuilder {
 }
 impl IssuerConfigurationTypeBuilder {
     /// Sets [`IssuerConfigurationType::type`].
+    #[inline]
     pub fn r#type(mut self, value: impl Into<IssuerType>) -> Self {
         self.r#type = Some(value.into());
         self
     }
     /// Sets or clears [`IssuerConfigurationType::type`].
+    #[inline]
     pub fn set_type(mut self, value: Option<IssuerType>) -> Self {
         self.r#type = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> IssuerConfigurationType {
         IssuerConfigurationType {
             r#type: self.r#type,
@@ -6786,6 +7383,7 @@ impl IssuerConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6796,6 +7394,7 @@ impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
     type Builder = IssuerConfigurationTypeBuilder;
     const NAME: &'static str = "IssuerConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut IssuerConfigurationTypeBuilder,
         key: &str,
@@ -6809,6 +7408,7 @@ impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: IssuerConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6816,6 +7416,7 @@ impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
     }
 }
 impl Secrets for IssuerConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.r#type.secrets(all, found);
     }
@@ -6843,6 +7444,7 @@ impl KeyConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> KeyConfigurationTypeBuilder {
         KeyConfigurationTypeBuilder::default()
     }
@@ -6855,26 +7457,31 @@ pub struct KeyConfigurationTypeBuilder {
 }
 impl KeyConfigurationTypeBuilder {
     /// Sets [`KeyConfigurationType::key_type`].
+    #[inline]
     pub fn key_type(mut self, value: impl Into<EncryptionKeyType>) -> Self {
         self.key_type = Some(value.into());
         self
     }
     /// Sets or clears [`KeyConfigurationType::key_type`].
+    #[inline]
     pub fn set_key_type(mut self, value: Option<EncryptionKeyType>) -> Self {
         self.key_type = value;
         self
     }
     /// Sets [`KeyConfigurationType::kms_key_arn`].
+    #[inline]
     pub fn kms_key_arn(mut self, value: impl Into<String>) -> Self {
         self.kms_key_arn = Some(value.into());
         self
     }
     /// Sets or clears [`KeyConfigurationType::kms_key_arn`].
+    #[inline]
     pub fn set_kms_key_arn(mut self, value: Option<String>) -> Self {
         self.kms_key_arn = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> KeyConfigurationType {
         KeyConfigurationType {
             key_type: self.key_type,
@@ -6883,6 +7490,7 @@ impl KeyConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6893,6 +7501,7 @@ impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
     type Builder = KeyConfigurationTypeBuilder;
     const NAME: &'static str = "KeyConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut KeyConfigurationTypeBuilder,
         key: &str,
@@ -6907,6 +7516,7 @@ impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: KeyConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -6914,6 +7524,7 @@ impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
     }
 }
 impl Secrets for KeyConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.key_type.secrets(all, found);
         self.kms_key_arn.secrets(all, found);
@@ -7019,6 +7630,7 @@ impl LambdaConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LambdaConfigTypeBuilder {
         LambdaConfigTypeBuilder::default()
     }
@@ -7044,106 +7656,127 @@ pub struct LambdaConfigTypeBuilder {
 }
 impl LambdaConfigTypeBuilder {
     /// Sets [`LambdaConfigType::pre_sign_up`].
+    #[inline]
     pub fn pre_sign_up(mut self, value: impl Into<String>) -> Self {
         self.pre_sign_up = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::pre_sign_up`].
+    #[inline]
     pub fn set_pre_sign_up(mut self, value: Option<String>) -> Self {
         self.pre_sign_up = value;
         self
     }
     /// Sets [`LambdaConfigType::custom_message`].
+    #[inline]
     pub fn custom_message(mut self, value: impl Into<String>) -> Self {
         self.custom_message = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::custom_message`].
+    #[inline]
     pub fn set_custom_message(mut self, value: Option<String>) -> Self {
         self.custom_message = value;
         self
     }
     /// Sets [`LambdaConfigType::post_confirmation`].
+    #[inline]
     pub fn post_confirmation(mut self, value: impl Into<String>) -> Self {
         self.post_confirmation = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::post_confirmation`].
+    #[inline]
     pub fn set_post_confirmation(mut self, value: Option<String>) -> Self {
         self.post_confirmation = value;
         self
     }
     /// Sets [`LambdaConfigType::pre_authentication`].
+    #[inline]
     pub fn pre_authentication(mut self, value: impl Into<String>) -> Self {
         self.pre_authentication = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::pre_authentication`].
+    #[inline]
     pub fn set_pre_authentication(mut self, value: Option<String>) -> Self {
         self.pre_authentication = value;
         self
     }
     /// Sets [`LambdaConfigType::post_authentication`].
+    #[inline]
     pub fn post_authentication(mut self, value: impl Into<String>) -> Self {
         self.post_authentication = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::post_authentication`].
+    #[inline]
     pub fn set_post_authentication(mut self, value: Option<String>) -> Self {
         self.post_authentication = value;
         self
     }
     /// Sets [`LambdaConfigType::define_auth_challenge`].
+    #[inline]
     pub fn define_auth_challenge(mut self, value: impl Into<String>) -> Self {
         self.define_auth_challenge = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::define_auth_challenge`].
+    #[inline]
     pub fn set_define_auth_challenge(mut self, value: Option<String>) -> Self {
         self.define_auth_challenge = value;
         self
     }
     /// Sets [`LambdaConfigType::create_auth_challenge`].
+    #[inline]
     pub fn create_auth_challenge(mut self, value: impl Into<String>) -> Self {
         self.create_auth_challenge = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::create_auth_challenge`].
+    #[inline]
     pub fn set_create_auth_challenge(mut self, value: Option<String>) -> Self {
         self.create_auth_challenge = value;
         self
     }
     /// Sets [`LambdaConfigType::verify_auth_challenge_response`].
+    #[inline]
     pub fn verify_auth_challenge_response(mut self, value: impl Into<String>) -> Self {
         self.verify_auth_challenge_response = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::verify_auth_challenge_response`].
+    #[inline]
     pub fn set_verify_auth_challenge_response(mut self, value: Option<String>) -> Self {
         self.verify_auth_challenge_response = value;
         self
     }
     /// Sets [`LambdaConfigType::pre_token_generation`].
+    #[inline]
     pub fn pre_token_generation(mut self, value: impl Into<String>) -> Self {
         self.pre_token_generation = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::pre_token_generation`].
+    #[inline]
     pub fn set_pre_token_generation(mut self, value: Option<String>) -> Self {
         self.pre_token_generation = value;
         self
     }
     /// Sets [`LambdaConfigType::user_migration`].
+    #[inline]
     pub fn user_migration(mut self, value: impl Into<String>) -> Self {
         self.user_migration = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::user_migration`].
+    #[inline]
     pub fn set_user_migration(mut self, value: Option<String>) -> Self {
         self.user_migration = value;
         self
     }
     /// Sets [`LambdaConfigType::pre_token_generation_config`].
+    #[inline]
     pub fn pre_token_generation_config(
         mut self,
         value: impl Into<PreTokenGenerationVersionConfigType>,
@@ -7152,6 +7785,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets or clears [`LambdaConfigType::pre_token_generation_config`].
+    #[inline]
     pub fn set_pre_token_generation_config(
         mut self,
         value: Option<PreTokenGenerationVersionConfigType>,
@@ -7160,6 +7794,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets [`LambdaConfigType::custom_sms_sender`].
+    #[inline]
     pub fn custom_sms_sender(
         mut self,
         value: impl Into<CustomSmsLambdaVersionConfigType>,
@@ -7168,6 +7803,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets or clears [`LambdaConfigType::custom_sms_sender`].
+    #[inline]
     pub fn set_custom_sms_sender(
         mut self,
         value: Option<CustomSmsLambdaVersionConfigType>,
@@ -7176,6 +7812,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets [`LambdaConfigType::custom_email_sender`].
+    #[inline]
     pub fn custom_email_sender(
         mut self,
         value: impl Into<CustomEmailLambdaVersionConfigType>,
@@ -7184,6 +7821,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets or clears [`LambdaConfigType::custom_email_sender`].
+    #[inline]
     pub fn set_custom_email_sender(
         mut self,
         value: Option<CustomEmailLambdaVersionConfigType>,
@@ -7192,16 +7830,19 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets [`LambdaConfigType::kms_key_id`].
+    #[inline]
     pub fn kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.kms_key_id = Some(value.into());
         self
     }
     /// Sets or clears [`LambdaConfigType::kms_key_id`].
+    #[inline]
     pub fn set_kms_key_id(mut self, value: Option<String>) -> Self {
         self.kms_key_id = value;
         self
     }
     /// Sets [`LambdaConfigType::inbound_federation`].
+    #[inline]
     pub fn inbound_federation(
         mut self,
         value: impl Into<InboundFederationLambdaType>,
@@ -7210,6 +7851,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Sets or clears [`LambdaConfigType::inbound_federation`].
+    #[inline]
     pub fn set_inbound_federation(
         mut self,
         value: Option<InboundFederationLambdaType>,
@@ -7218,6 +7860,7 @@ impl LambdaConfigTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> LambdaConfigType {
         LambdaConfigType {
             pre_sign_up: self.pre_sign_up,
@@ -7239,6 +7882,7 @@ impl LambdaConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for LambdaConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7249,6 +7893,7 @@ impl<'de> serde::Deserialize<'de> for LambdaConfigType {
 impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
     type Builder = LambdaConfigTypeBuilder;
     const NAME: &'static str = "LambdaConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LambdaConfigTypeBuilder,
         key: &str,
@@ -7280,6 +7925,7 @@ impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LambdaConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7287,6 +7933,7 @@ impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
     }
 }
 impl Secrets for LambdaConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.pre_sign_up.secrets(all, found);
         self.custom_message.secrets(all, found);
@@ -7325,6 +7972,7 @@ impl LimitDefinitionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LimitDefinitionTypeBuilder {
         LimitDefinitionTypeBuilder::default()
     }
@@ -7337,16 +7985,19 @@ pub struct LimitDefinitionTypeBuilder {
 }
 impl LimitDefinitionTypeBuilder {
     /// Sets [`LimitDefinitionType::limit_class`].
+    #[inline]
     pub fn limit_class(mut self, value: impl Into<LimitClass>) -> Self {
         self.limit_class = Some(value.into());
         self
     }
     /// Sets or clears [`LimitDefinitionType::limit_class`].
+    #[inline]
     pub fn set_limit_class(mut self, value: Option<LimitClass>) -> Self {
         self.limit_class = value;
         self
     }
     /// Inserts an entry into [`LimitDefinitionType::attributes`].
+    #[inline]
     pub fn attributes(
         mut self,
         key: impl Into<String>,
@@ -7358,11 +8009,13 @@ impl LimitDefinitionTypeBuilder {
         self
     }
     /// Sets or clears [`LimitDefinitionType::attributes`].
+    #[inline]
     pub fn set_attributes(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.attributes = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<LimitDefinitionType, BuildError> {
         Ok(LimitDefinitionType {
             limit_class: self
@@ -7378,6 +8031,7 @@ impl LimitDefinitionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7388,6 +8042,7 @@ impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
 impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
     type Builder = LimitDefinitionTypeBuilder;
     const NAME: &'static str = "LimitDefinitionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LimitDefinitionTypeBuilder,
         key: &str,
@@ -7406,6 +8061,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LimitDefinitionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7426,6 +8082,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
     }
 }
 impl Secrets for LimitDefinitionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.limit_class.secrets(all, found);
         self.attributes.secrets(all, found);
@@ -7433,6 +8090,7 @@ impl Secrets for LimitDefinitionType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for LimitDefinitionType {
+    #[inline]
     fn empty() -> Self {
         LimitDefinitionType {
             limit_class: cognito_idp_runtime::wire::Empty::empty(),
@@ -7465,6 +8123,7 @@ impl LimitType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LimitTypeBuilder {
         LimitTypeBuilder::default()
     }
@@ -7478,36 +8137,43 @@ pub struct LimitTypeBuilder {
 }
 impl LimitTypeBuilder {
     /// Sets [`LimitType::limit_definition`].
+    #[inline]
     pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
         self.limit_definition = Some(value.into());
         self
     }
     /// Sets or clears [`LimitType::limit_definition`].
+    #[inline]
     pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
         self.limit_definition = value;
         self
     }
     /// Sets [`LimitType::provisioned_limit_value`].
+    #[inline]
     pub fn provisioned_limit_value(mut self, value: impl Into<i32>) -> Self {
         self.provisioned_limit_value = Some(value.into());
         self
     }
     /// Sets or clears [`LimitType::provisioned_limit_value`].
+    #[inline]
     pub fn set_provisioned_limit_value(mut self, value: Option<i32>) -> Self {
         self.provisioned_limit_value = value;
         self
     }
     /// Sets [`LimitType::free_limit_value`].
+    #[inline]
     pub fn free_limit_value(mut self, value: impl Into<i32>) -> Self {
         self.free_limit_value = Some(value.into());
         self
     }
     /// Sets or clears [`LimitType::free_limit_value`].
+    #[inline]
     pub fn set_free_limit_value(mut self, value: Option<i32>) -> Self {
         self.free_limit_value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<LimitType, BuildError> {
         Ok(LimitType {
             limit_definition: self
@@ -7526,6 +8192,7 @@ impl LimitTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for LimitType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7536,6 +8203,7 @@ impl<'de> serde::Deserialize<'de> for LimitType {
 impl cognito_idp_runtime::wire::ReadFields for LimitType {
     type Builder = LimitTypeBuilder;
     const NAME: &'static str = "LimitType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LimitTypeBuilder,
         key: &str,
@@ -7553,6 +8221,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LimitTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7580,6 +8249,7 @@ impl cognito_idp_runtime::wire::ReadFields for LimitType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for LimitType {
+    #[inline]
     fn empty() -> Self {
         LimitType {
             limit_definition: cognito_idp_runtime::wire::Empty::empty(),
@@ -7630,6 +8300,7 @@ impl LogConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LogConfigurationTypeBuilder {
         LogConfigurationTypeBuilder::default()
     }
@@ -7645,26 +8316,31 @@ pub struct LogConfigurationTypeBuilder {
 }
 impl LogConfigurationTypeBuilder {
     /// Sets [`LogConfigurationType::log_level`].
+    #[inline]
     pub fn log_level(mut self, value: impl Into<LogLevel>) -> Self {
         self.log_level = Some(value.into());
         self
     }
     /// Sets or clears [`LogConfigurationType::log_level`].
+    #[inline]
     pub fn set_log_level(mut self, value: Option<LogLevel>) -> Self {
         self.log_level = value;
         self
     }
     /// Sets [`LogConfigurationType::event_source`].
+    #[inline]
     pub fn event_source(mut self, value: impl Into<EventSourceName>) -> Self {
         self.event_source = Some(value.into());
         self
     }
     /// Sets or clears [`LogConfigurationType::event_source`].
+    #[inline]
     pub fn set_event_source(mut self, value: Option<EventSourceName>) -> Self {
         self.event_source = value;
         self
     }
     /// Sets [`LogConfigurationType::cloud_watch_logs_configuration`].
+    #[inline]
     pub fn cloud_watch_logs_configuration(
         mut self,
         value: impl Into<CloudWatchLogsConfigurationType>,
@@ -7673,6 +8349,7 @@ impl LogConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`LogConfigurationType::cloud_watch_logs_configuration`].
+    #[inline]
     pub fn set_cloud_watch_logs_configuration(
         mut self,
         value: Option<CloudWatchLogsConfigurationType>,
@@ -7681,16 +8358,19 @@ impl LogConfigurationTypeBuilder {
         self
     }
     /// Sets [`LogConfigurationType::s3_configuration`].
+    #[inline]
     pub fn s3_configuration(mut self, value: impl Into<S3ConfigurationType>) -> Self {
         self.s3_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`LogConfigurationType::s3_configuration`].
+    #[inline]
     pub fn set_s3_configuration(mut self, value: Option<S3ConfigurationType>) -> Self {
         self.s3_configuration = value;
         self
     }
     /// Sets [`LogConfigurationType::firehose_configuration`].
+    #[inline]
     pub fn firehose_configuration(
         mut self,
         value: impl Into<FirehoseConfigurationType>,
@@ -7699,6 +8379,7 @@ impl LogConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`LogConfigurationType::firehose_configuration`].
+    #[inline]
     pub fn set_firehose_configuration(
         mut self,
         value: Option<FirehoseConfigurationType>,
@@ -7707,6 +8388,7 @@ impl LogConfigurationTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<LogConfigurationType, BuildError> {
         Ok(LogConfigurationType {
             log_level: self
@@ -7728,6 +8410,7 @@ impl LogConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for LogConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7738,6 +8421,7 @@ impl<'de> serde::Deserialize<'de> for LogConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
     type Builder = LogConfigurationTypeBuilder;
     const NAME: &'static str = "LogConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LogConfigurationTypeBuilder,
         key: &str,
@@ -7757,6 +8441,7 @@ impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LogConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7780,6 +8465,7 @@ impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
     }
 }
 impl Secrets for LogConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.log_level.secrets(all, found);
         self.event_source.secrets(all, found);
@@ -7809,6 +8495,7 @@ impl LogDeliveryConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> LogDeliveryConfigurationTypeBuilder {
         LogDeliveryConfigurationTypeBuilder::default()
     }
@@ -7821,21 +8508,25 @@ pub struct LogDeliveryConfigurationTypeBuilder {
 }
 impl LogDeliveryConfigurationTypeBuilder {
     /// Sets [`LogDeliveryConfigurationType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`LogDeliveryConfigurationType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Appends an item to [`LogDeliveryConfigurationType::log_configurations`].
+    #[inline]
     pub fn log_configurations(mut self, item: impl Into<LogConfigurationType>) -> Self {
         self.log_configurations.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`LogDeliveryConfigurationType::log_configurations`].
+    #[inline]
     pub fn set_log_configurations(
         mut self,
         value: Option<Vec<LogConfigurationType>>,
@@ -7844,6 +8535,7 @@ impl LogDeliveryConfigurationTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<LogDeliveryConfigurationType, BuildError> {
         Ok(LogDeliveryConfigurationType {
             user_pool_id: self
@@ -7862,6 +8554,7 @@ impl LogDeliveryConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7872,6 +8565,7 @@ impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
     type Builder = LogDeliveryConfigurationTypeBuilder;
     const NAME: &'static str = "LogDeliveryConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut LogDeliveryConfigurationTypeBuilder,
         key: &str,
@@ -7886,6 +8580,7 @@ impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: LogDeliveryConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7925,6 +8620,7 @@ impl MfaOptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> MfaOptionTypeBuilder {
         MfaOptionTypeBuilder::default()
     }
@@ -7937,26 +8633,31 @@ pub struct MfaOptionTypeBuilder {
 }
 impl MfaOptionTypeBuilder {
     /// Sets [`MfaOptionType::delivery_medium`].
+    #[inline]
     pub fn delivery_medium(mut self, value: impl Into<DeliveryMediumType>) -> Self {
         self.delivery_medium = Some(value.into());
         self
     }
     /// Sets or clears [`MfaOptionType::delivery_medium`].
+    #[inline]
     pub fn set_delivery_medium(mut self, value: Option<DeliveryMediumType>) -> Self {
         self.delivery_medium = value;
         self
     }
     /// Sets [`MfaOptionType::attribute_name`].
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.attribute_name = Some(value.into());
         self
     }
     /// Sets or clears [`MfaOptionType::attribute_name`].
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.attribute_name = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> MfaOptionType {
         MfaOptionType {
             delivery_medium: self.delivery_medium,
@@ -7965,6 +8666,7 @@ impl MfaOptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for MfaOptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7975,6 +8677,7 @@ impl<'de> serde::Deserialize<'de> for MfaOptionType {
 impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
     type Builder = MfaOptionTypeBuilder;
     const NAME: &'static str = "MfaOptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut MfaOptionTypeBuilder,
         key: &str,
@@ -7989,6 +8692,7 @@ impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: MfaOptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -7996,6 +8700,7 @@ impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
     }
 }
 impl Secrets for MfaOptionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.delivery_medium.secrets(all, found);
         self.attribute_name.secrets(all, found);
@@ -8065,6 +8770,7 @@ impl ManagedLoginBrandingType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ManagedLoginBrandingTypeBuilder {
         ManagedLoginBrandingTypeBuilder::default()
     }
@@ -8082,76 +8788,91 @@ pub struct ManagedLoginBrandingTypeBuilder {
 }
 impl ManagedLoginBrandingTypeBuilder {
     /// Sets [`ManagedLoginBrandingType::managed_login_branding_id`].
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.managed_login_branding_id = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::managed_login_branding_id`].
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.managed_login_branding_id = value;
         self
     }
     /// Sets [`ManagedLoginBrandingType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ManagedLoginBrandingType::use_cognito_provided_values`].
+    #[inline]
     pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
         self.use_cognito_provided_values = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::use_cognito_provided_values`].
+    #[inline]
     pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
         self.use_cognito_provided_values = value;
         self
     }
     /// Sets [`ManagedLoginBrandingType::settings`].
+    #[inline]
     pub fn settings(mut self, value: impl Into<Document>) -> Self {
         self.settings = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::settings`].
+    #[inline]
     pub fn set_settings(mut self, value: Option<Document>) -> Self {
         self.settings = value;
         self
     }
     /// Appends an item to [`ManagedLoginBrandingType::assets`].
+    #[inline]
     pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
         self.assets.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::assets`].
+    #[inline]
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.assets = value;
         self
     }
     /// Sets [`ManagedLoginBrandingType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`ManagedLoginBrandingType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`ManagedLoginBrandingType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ManagedLoginBrandingType {
         ManagedLoginBrandingType {
             managed_login_branding_id: self.managed_login_branding_id,
@@ -8165,6 +8886,7 @@ impl ManagedLoginBrandingTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8175,6 +8897,7 @@ impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
 impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
     type Builder = ManagedLoginBrandingTypeBuilder;
     const NAME: &'static str = "ManagedLoginBrandingType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ManagedLoginBrandingTypeBuilder,
         key: &str,
@@ -8206,6 +8929,7 @@ impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ManagedLoginBrandingTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8236,6 +8960,7 @@ impl MessageTemplateType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> MessageTemplateTypeBuilder {
         MessageTemplateTypeBuilder::default()
     }
@@ -8249,36 +8974,43 @@ pub struct MessageTemplateTypeBuilder {
 }
 impl MessageTemplateTypeBuilder {
     /// Sets [`MessageTemplateType::sms_message`].
+    #[inline]
     pub fn sms_message(mut self, value: impl Into<String>) -> Self {
         self.sms_message = Some(value.into());
         self
     }
     /// Sets or clears [`MessageTemplateType::sms_message`].
+    #[inline]
     pub fn set_sms_message(mut self, value: Option<String>) -> Self {
         self.sms_message = value;
         self
     }
     /// Sets [`MessageTemplateType::email_message`].
+    #[inline]
     pub fn email_message(mut self, value: impl Into<String>) -> Self {
         self.email_message = Some(value.into());
         self
     }
     /// Sets or clears [`MessageTemplateType::email_message`].
+    #[inline]
     pub fn set_email_message(mut self, value: Option<String>) -> Self {
         self.email_message = value;
         self
     }
     /// Sets [`MessageTemplateType::email_subject`].
+    #[inline]
     pub fn email_subject(mut self, value: impl Into<String>) -> Self {
         self.email_subject = Some(value.into());
         self
     }
     /// Sets or clears [`MessageTemplateType::email_subject`].
+    #[inline]
     pub fn set_email_subject(mut self, value: Option<String>) -> Self {
         self.email_subject = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> MessageTemplateType {
         MessageTemplateType {
             sms_message: self.sms_message,
@@ -8288,6 +9020,7 @@ impl MessageTemplateTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for MessageTemplateType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8298,6 +9031,7 @@ impl<'de> serde::Deserialize<'de> for MessageTemplateType {
 impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
     type Builder = MessageTemplateTypeBuilder;
     const NAME: &'static str = "MessageTemplateType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut MessageTemplateTypeBuilder,
         key: &str,
@@ -8313,6 +9047,7 @@ impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: MessageTemplateTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8320,6 +9055,7 @@ impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
     }
 }
 impl Secrets for MessageTemplateType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sms_message.secrets(all, found);
         self.email_message.secrets(all, found);
@@ -8349,6 +9085,7 @@ impl NewDeviceMetadataType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NewDeviceMetadataTypeBuilder {
         NewDeviceMetadataTypeBuilder::default()
     }
@@ -8361,26 +9098,31 @@ pub struct NewDeviceMetadataTypeBuilder {
 }
 impl NewDeviceMetadataTypeBuilder {
     /// Sets [`NewDeviceMetadataType::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`NewDeviceMetadataType::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`NewDeviceMetadataType::device_group_key`].
+    #[inline]
     pub fn device_group_key(mut self, value: impl Into<String>) -> Self {
         self.device_group_key = Some(value.into());
         self
     }
     /// Sets or clears [`NewDeviceMetadataType::device_group_key`].
+    #[inline]
     pub fn set_device_group_key(mut self, value: Option<String>) -> Self {
         self.device_group_key = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> NewDeviceMetadataType {
         NewDeviceMetadataType {
             device_key: self.device_key,
@@ -8389,6 +9131,7 @@ impl NewDeviceMetadataTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8399,6 +9142,7 @@ impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
 impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
     type Builder = NewDeviceMetadataTypeBuilder;
     const NAME: &'static str = "NewDeviceMetadataType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NewDeviceMetadataTypeBuilder,
         key: &str,
@@ -8413,6 +9157,7 @@ impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NewDeviceMetadataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8458,6 +9203,7 @@ impl NotifyConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NotifyConfigurationTypeBuilder {
         NotifyConfigurationTypeBuilder::default()
     }
@@ -8474,66 +9220,79 @@ pub struct NotifyConfigurationTypeBuilder {
 }
 impl NotifyConfigurationTypeBuilder {
     /// Sets [`NotifyConfigurationType::from`].
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::from`].
+    #[inline]
     pub fn set_from(mut self, value: Option<String>) -> Self {
         self.from = value;
         self
     }
     /// Sets [`NotifyConfigurationType::reply_to`].
+    #[inline]
     pub fn reply_to(mut self, value: impl Into<String>) -> Self {
         self.reply_to = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::reply_to`].
+    #[inline]
     pub fn set_reply_to(mut self, value: Option<String>) -> Self {
         self.reply_to = value;
         self
     }
     /// Sets [`NotifyConfigurationType::source_arn`].
+    #[inline]
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
         self.source_arn = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::source_arn`].
+    #[inline]
     pub fn set_source_arn(mut self, value: Option<String>) -> Self {
         self.source_arn = value;
         self
     }
     /// Sets [`NotifyConfigurationType::block_email`].
+    #[inline]
     pub fn block_email(mut self, value: impl Into<NotifyEmailType>) -> Self {
         self.block_email = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::block_email`].
+    #[inline]
     pub fn set_block_email(mut self, value: Option<NotifyEmailType>) -> Self {
         self.block_email = value;
         self
     }
     /// Sets [`NotifyConfigurationType::no_action_email`].
+    #[inline]
     pub fn no_action_email(mut self, value: impl Into<NotifyEmailType>) -> Self {
         self.no_action_email = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::no_action_email`].
+    #[inline]
     pub fn set_no_action_email(mut self, value: Option<NotifyEmailType>) -> Self {
         self.no_action_email = value;
         self
     }
     /// Sets [`NotifyConfigurationType::mfa_email`].
+    #[inline]
     pub fn mfa_email(mut self, value: impl Into<NotifyEmailType>) -> Self {
         self.mfa_email = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyConfigurationType::mfa_email`].
+    #[inline]
     pub fn set_mfa_email(mut self, value: Option<NotifyEmailType>) -> Self {
         self.mfa_email = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<NotifyConfigurationType, BuildError> {
         Ok(NotifyConfigurationType {
             from: self.from,
@@ -8551,6 +9310,7 @@ impl NotifyConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8561,6 +9321,7 @@ impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
     type Builder = NotifyConfigurationTypeBuilder;
     const NAME: &'static str = "NotifyConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NotifyConfigurationTypeBuilder,
         key: &str,
@@ -8579,6 +9340,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NotifyConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8598,6 +9360,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
     }
 }
 impl Secrets for NotifyConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.from.secrets(all, found);
         self.reply_to.secrets(all, found);
@@ -8631,6 +9394,7 @@ impl NotifyEmailType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NotifyEmailTypeBuilder {
         NotifyEmailTypeBuilder::default()
     }
@@ -8644,36 +9408,43 @@ pub struct NotifyEmailTypeBuilder {
 }
 impl NotifyEmailTypeBuilder {
     /// Sets [`NotifyEmailType::subject`].
+    #[inline]
     pub fn subject(mut self, value: impl Into<String>) -> Self {
         self.subject = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyEmailType::subject`].
+    #[inline]
     pub fn set_subject(mut self, value: Option<String>) -> Self {
         self.subject = value;
         self
     }
     /// Sets [`NotifyEmailType::html_body`].
+    #[inline]
     pub fn html_body(mut self, value: impl Into<String>) -> Self {
         self.html_body = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyEmailType::html_body`].
+    #[inline]
     pub fn set_html_body(mut self, value: Option<String>) -> Self {
         self.html_body = value;
         self
     }
     /// Sets [`NotifyEmailType::text_body`].
+    #[inline]
     pub fn text_body(mut self, value: impl Into<String>) -> Self {
         self.text_body = Some(value.into());
         self
     }
     /// Sets or clears [`NotifyEmailType::text_body`].
+    #[inline]
     pub fn set_text_body(mut self, value: Option<String>) -> Self {
         self.text_body = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<NotifyEmailType, BuildError> {
         Ok(NotifyEmailType {
             subject: self
@@ -8685,6 +9456,7 @@ impl NotifyEmailTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for NotifyEmailType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8695,6 +9467,7 @@ impl<'de> serde::Deserialize<'de> for NotifyEmailType {
 impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
     type Builder = NotifyEmailTypeBuilder;
     const NAME: &'static str = "NotifyEmailType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NotifyEmailTypeBuilder,
         key: &str,
@@ -8710,6 +9483,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NotifyEmailTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8726,6 +9500,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
     }
 }
 impl Secrets for NotifyEmailType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.subject.secrets(all, found);
         self.html_body.secrets(all, found);
@@ -8751,6 +9526,7 @@ impl NumberAttributeConstraintsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NumberAttributeConstraintsTypeBuilder {
         NumberAttributeConstraintsTypeBuilder::default()
     }
@@ -8763,26 +9539,31 @@ pub struct NumberAttributeConstraintsTypeBuilder {
 }
 impl NumberAttributeConstraintsTypeBuilder {
     /// Sets [`NumberAttributeConstraintsType::min_value`].
+    #[inline]
     pub fn min_value(mut self, value: impl Into<String>) -> Self {
         self.min_value = Some(value.into());
         self
     }
     /// Sets or clears [`NumberAttributeConstraintsType::min_value`].
+    #[inline]
     pub fn set_min_value(mut self, value: Option<String>) -> Self {
         self.min_value = value;
         self
     }
     /// Sets [`NumberAttributeConstraintsType::max_value`].
+    #[inline]
     pub fn max_value(mut self, value: impl Into<String>) -> Self {
         self.max_value = Some(value.into());
         self
     }
     /// Sets or clears [`NumberAttributeConstraintsType::max_value`].
+    #[inline]
     pub fn set_max_value(mut self, value: Option<String>) -> Self {
         self.max_value = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> NumberAttributeConstraintsType {
         NumberAttributeConstraintsType {
             min_value: self.min_value,
@@ -8791,6 +9572,7 @@ impl NumberAttributeConstraintsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8801,6 +9583,7 @@ impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
 impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
     type Builder = NumberAttributeConstraintsTypeBuilder;
     const NAME: &'static str = "NumberAttributeConstraintsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NumberAttributeConstraintsTypeBuilder,
         key: &str,
@@ -8815,6 +9598,7 @@ impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NumberAttributeConstraintsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -8822,6 +9606,7 @@ impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
     }
 }
 impl Secrets for NumberAttributeConstraintsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.min_value.secrets(all, found);
         self.max_value.secrets(all, found);
@@ -8873,6 +9658,7 @@ impl PasswordPolicyType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PasswordPolicyTypeBuilder {
         PasswordPolicyTypeBuilder::default()
     }
@@ -8890,76 +9676,91 @@ pub struct PasswordPolicyTypeBuilder {
 }
 impl PasswordPolicyTypeBuilder {
     /// Sets [`PasswordPolicyType::minimum_length`].
+    #[inline]
     pub fn minimum_length(mut self, value: impl Into<i32>) -> Self {
         self.minimum_length = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::minimum_length`].
+    #[inline]
     pub fn set_minimum_length(mut self, value: Option<i32>) -> Self {
         self.minimum_length = value;
         self
     }
     /// Sets [`PasswordPolicyType::require_uppercase`].
+    #[inline]
     pub fn require_uppercase(mut self, value: impl Into<bool>) -> Self {
         self.require_uppercase = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::require_uppercase`].
+    #[inline]
     pub fn set_require_uppercase(mut self, value: Option<bool>) -> Self {
         self.require_uppercase = value;
         self
     }
     /// Sets [`PasswordPolicyType::require_lowercase`].
+    #[inline]
     pub fn require_lowercase(mut self, value: impl Into<bool>) -> Self {
         self.require_lowercase = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::require_lowercase`].
+    #[inline]
     pub fn set_require_lowercase(mut self, value: Option<bool>) -> Self {
         self.require_lowercase = value;
         self
     }
     /// Sets [`PasswordPolicyType::require_numbers`].
+    #[inline]
     pub fn require_numbers(mut self, value: impl Into<bool>) -> Self {
         self.require_numbers = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::require_numbers`].
+    #[inline]
     pub fn set_require_numbers(mut self, value: Option<bool>) -> Self {
         self.require_numbers = value;
         self
     }
     /// Sets [`PasswordPolicyType::require_symbols`].
+    #[inline]
     pub fn require_symbols(mut self, value: impl Into<bool>) -> Self {
         self.require_symbols = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::require_symbols`].
+    #[inline]
     pub fn set_require_symbols(mut self, value: Option<bool>) -> Self {
         self.require_symbols = value;
         self
     }
     /// Sets [`PasswordPolicyType::password_history_size`].
+    #[inline]
     pub fn password_history_size(mut self, value: impl Into<i32>) -> Self {
         self.password_history_size = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::password_history_size`].
+    #[inline]
     pub fn set_password_history_size(mut self, value: Option<i32>) -> Self {
         self.password_history_size = value;
         self
     }
     /// Sets [`PasswordPolicyType::temporary_password_validity_days`].
+    #[inline]
     pub fn temporary_password_validity_days(mut self, value: impl Into<i32>) -> Self {
         self.temporary_password_validity_days = Some(value.into());
         self
     }
     /// Sets or clears [`PasswordPolicyType::temporary_password_validity_days`].
+    #[inline]
     pub fn set_temporary_password_validity_days(mut self, value: Option<i32>) -> Self {
         self.temporary_password_validity_days = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PasswordPolicyType {
         PasswordPolicyType {
             minimum_length: self.minimum_length,
@@ -8973,6 +9774,7 @@ impl PasswordPolicyTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8983,6 +9785,7 @@ impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
 impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
     type Builder = PasswordPolicyTypeBuilder;
     const NAME: &'static str = "PasswordPolicyType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PasswordPolicyTypeBuilder,
         key: &str,
@@ -9004,6 +9807,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PasswordPolicyTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9011,6 +9815,7 @@ impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
     }
 }
 impl Secrets for PasswordPolicyType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The properties of a pre token generation Lambda trigger.
@@ -9037,6 +9842,7 @@ impl PreTokenGenerationVersionConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PreTokenGenerationVersionConfigTypeBuilder {
         PreTokenGenerationVersionConfigTypeBuilder::default()
     }
@@ -9049,6 +9855,7 @@ pub struct PreTokenGenerationVersionConfigTypeBuilder {
 }
 impl PreTokenGenerationVersionConfigTypeBuilder {
     /// Sets [`PreTokenGenerationVersionConfigType::lambda_version`].
+    #[inline]
     pub fn lambda_version(
         mut self,
         value: impl Into<PreTokenGenerationLambdaVersionType>,
@@ -9057,6 +9864,7 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
         self
     }
     /// Sets or clears [`PreTokenGenerationVersionConfigType::lambda_version`].
+    #[inline]
     pub fn set_lambda_version(
         mut self,
         value: Option<PreTokenGenerationLambdaVersionType>,
@@ -9065,16 +9873,19 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
         self
     }
     /// Sets [`PreTokenGenerationVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn lambda_arn(mut self, value: impl Into<String>) -> Self {
         self.lambda_arn = Some(value.into());
         self
     }
     /// Sets or clears [`PreTokenGenerationVersionConfigType::lambda_arn`].
+    #[inline]
     pub fn set_lambda_arn(mut self, value: Option<String>) -> Self {
         self.lambda_arn = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<PreTokenGenerationVersionConfigType, BuildError> {
         Ok(PreTokenGenerationVersionConfigType {
             lambda_version: self
@@ -9093,6 +9904,7 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9103,6 +9915,7 @@ impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
 impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigType {
     type Builder = PreTokenGenerationVersionConfigTypeBuilder;
     const NAME: &'static str = "PreTokenGenerationVersionConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PreTokenGenerationVersionConfigTypeBuilder,
         key: &str,
@@ -9117,6 +9930,7 @@ impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigTy
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PreTokenGenerationVersionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9137,6 +9951,7 @@ impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigTy
     }
 }
 impl Secrets for PreTokenGenerationVersionConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.lambda_version.secrets(all, found);
         self.lambda_arn.secrets(all, found);
@@ -9183,6 +9998,7 @@ impl ProviderDescription {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ProviderDescriptionBuilder {
         ProviderDescriptionBuilder::default()
     }
@@ -9197,46 +10013,55 @@ pub struct ProviderDescriptionBuilder {
 }
 impl ProviderDescriptionBuilder {
     /// Sets [`ProviderDescription::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderDescription::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Sets [`ProviderDescription::provider_type`].
+    #[inline]
     pub fn provider_type(mut self, value: impl Into<IdentityProviderTypeType>) -> Self {
         self.provider_type = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderDescription::provider_type`].
+    #[inline]
     pub fn set_provider_type(mut self, value: Option<IdentityProviderTypeType>) -> Self {
         self.provider_type = value;
         self
     }
     /// Sets [`ProviderDescription::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderDescription::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`ProviderDescription::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderDescription::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ProviderDescription {
         ProviderDescription {
             provider_name: self.provider_name,
@@ -9247,6 +10072,7 @@ impl ProviderDescriptionBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ProviderDescription {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9257,6 +10083,7 @@ impl<'de> serde::Deserialize<'de> for ProviderDescription {
 impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
     type Builder = ProviderDescriptionBuilder;
     const NAME: &'static str = "ProviderDescription";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ProviderDescriptionBuilder,
         key: &str,
@@ -9281,6 +10108,7 @@ impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ProviderDescriptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9308,6 +10136,7 @@ impl ProviderUserIdentifierType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ProviderUserIdentifierTypeBuilder {
         ProviderUserIdentifierTypeBuilder::default()
     }
@@ -9321,36 +10150,43 @@ pub struct ProviderUserIdentifierTypeBuilder {
 }
 impl ProviderUserIdentifierTypeBuilder {
     /// Sets [`ProviderUserIdentifierType::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderUserIdentifierType::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Sets [`ProviderUserIdentifierType::provider_attribute_name`].
+    #[inline]
     pub fn provider_attribute_name(mut self, value: impl Into<String>) -> Self {
         self.provider_attribute_name = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderUserIdentifierType::provider_attribute_name`].
+    #[inline]
     pub fn set_provider_attribute_name(mut self, value: Option<String>) -> Self {
         self.provider_attribute_name = value;
         self
     }
     /// Sets [`ProviderUserIdentifierType::provider_attribute_value`].
+    #[inline]
     pub fn provider_attribute_value(mut self, value: impl Into<String>) -> Self {
         self.provider_attribute_value = Some(value.into());
         self
     }
     /// Sets or clears [`ProviderUserIdentifierType::provider_attribute_value`].
+    #[inline]
     pub fn set_provider_attribute_value(mut self, value: Option<String>) -> Self {
         self.provider_attribute_value = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ProviderUserIdentifierType {
         ProviderUserIdentifierType {
             provider_name: self.provider_name,
@@ -9361,6 +10197,7 @@ impl ProviderUserIdentifierTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9372,6 +10209,7 @@ impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
 impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
     type Builder = ProviderUserIdentifierTypeBuilder;
     const NAME: &'static str = "ProviderUserIdentifierType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ProviderUserIdentifierTypeBuilder,
         key: &str,
@@ -9391,6 +10229,7 @@ impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ProviderUserIdentifierTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9398,6 +10237,7 @@ impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
     }
 }
 impl Secrets for ProviderUserIdentifierType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.provider_name.secrets(all, found);
         self.provider_attribute_name.secrets(all, found);
@@ -9431,6 +10271,7 @@ impl RecoveryOptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RecoveryOptionTypeBuilder {
         RecoveryOptionTypeBuilder::default()
     }
@@ -9443,26 +10284,31 @@ pub struct RecoveryOptionTypeBuilder {
 }
 impl RecoveryOptionTypeBuilder {
     /// Sets [`RecoveryOptionType::priority`].
+    #[inline]
     pub fn priority(mut self, value: impl Into<i32>) -> Self {
         self.priority = Some(value.into());
         self
     }
     /// Sets or clears [`RecoveryOptionType::priority`].
+    #[inline]
     pub fn set_priority(mut self, value: Option<i32>) -> Self {
         self.priority = value;
         self
     }
     /// Sets [`RecoveryOptionType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<RecoveryOptionNameType>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`RecoveryOptionType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<RecoveryOptionNameType>) -> Self {
         self.name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<RecoveryOptionType, BuildError> {
         Ok(RecoveryOptionType {
             priority: self
@@ -9475,6 +10321,7 @@ impl RecoveryOptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9485,6 +10332,7 @@ impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
 impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
     type Builder = RecoveryOptionTypeBuilder;
     const NAME: &'static str = "RecoveryOptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RecoveryOptionTypeBuilder,
         key: &str,
@@ -9499,6 +10347,7 @@ impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RecoveryOptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9519,6 +10368,7 @@ impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
     }
 }
 impl Secrets for RecoveryOptionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.name.secrets(all, found);
     }
@@ -9546,6 +10396,7 @@ impl RefreshTokenRotationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RefreshTokenRotationTypeBuilder {
         RefreshTokenRotationTypeBuilder::default()
     }
@@ -9558,26 +10409,31 @@ pub struct RefreshTokenRotationTypeBuilder {
 }
 impl RefreshTokenRotationTypeBuilder {
     /// Sets [`RefreshTokenRotationType::feature`].
+    #[inline]
     pub fn feature(mut self, value: impl Into<FeatureType>) -> Self {
         self.feature = Some(value.into());
         self
     }
     /// Sets or clears [`RefreshTokenRotationType::feature`].
+    #[inline]
     pub fn set_feature(mut self, value: Option<FeatureType>) -> Self {
         self.feature = value;
         self
     }
     /// Sets [`RefreshTokenRotationType::retry_grace_period_seconds`].
+    #[inline]
     pub fn retry_grace_period_seconds(mut self, value: impl Into<i32>) -> Self {
         self.retry_grace_period_seconds = Some(value.into());
         self
     }
     /// Sets or clears [`RefreshTokenRotationType::retry_grace_period_seconds`].
+    #[inline]
     pub fn set_retry_grace_period_seconds(mut self, value: Option<i32>) -> Self {
         self.retry_grace_period_seconds = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<RefreshTokenRotationType, BuildError> {
         Ok(RefreshTokenRotationType {
             feature: self
@@ -9591,6 +10447,7 @@ impl RefreshTokenRotationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9601,6 +10458,7 @@ impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
 impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
     type Builder = RefreshTokenRotationTypeBuilder;
     const NAME: &'static str = "RefreshTokenRotationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RefreshTokenRotationTypeBuilder,
         key: &str,
@@ -9617,6 +10475,7 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RefreshTokenRotationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9632,6 +10491,7 @@ impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
     }
 }
 impl Secrets for RefreshTokenRotationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.feature.secrets(all, found);
     }
@@ -9661,6 +10521,7 @@ impl ResourceServerScopeType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ResourceServerScopeTypeBuilder {
         ResourceServerScopeTypeBuilder::default()
     }
@@ -9673,26 +10534,31 @@ pub struct ResourceServerScopeTypeBuilder {
 }
 impl ResourceServerScopeTypeBuilder {
     /// Sets [`ResourceServerScopeType::scope_name`].
+    #[inline]
     pub fn scope_name(mut self, value: impl Into<String>) -> Self {
         self.scope_name = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerScopeType::scope_name`].
+    #[inline]
     pub fn set_scope_name(mut self, value: Option<String>) -> Self {
         self.scope_name = value;
         self
     }
     /// Sets [`ResourceServerScopeType::scope_description`].
+    #[inline]
     pub fn scope_description(mut self, value: impl Into<String>) -> Self {
         self.scope_description = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerScopeType::scope_description`].
+    #[inline]
     pub fn set_scope_description(mut self, value: Option<String>) -> Self {
         self.scope_description = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ResourceServerScopeType, BuildError> {
         Ok(ResourceServerScopeType {
             scope_name: self
@@ -9711,6 +10577,7 @@ impl ResourceServerScopeTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9721,6 +10588,7 @@ impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
 impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
     type Builder = ResourceServerScopeTypeBuilder;
     const NAME: &'static str = "ResourceServerScopeType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ResourceServerScopeTypeBuilder,
         key: &str,
@@ -9735,6 +10603,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ResourceServerScopeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9755,6 +10624,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
     }
 }
 impl Secrets for ResourceServerScopeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.scope_name.secrets(all, found);
         self.scope_description.secrets(all, found);
@@ -9793,6 +10663,7 @@ impl ResourceServerType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ResourceServerTypeBuilder {
         ResourceServerTypeBuilder::default()
     }
@@ -9808,56 +10679,67 @@ pub struct ResourceServerTypeBuilder {
 }
 impl ResourceServerTypeBuilder {
     /// Sets [`ResourceServerType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ResourceServerType::identifier`].
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerType::identifier`].
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.identifier = value;
         self
     }
     /// Sets [`ResourceServerType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Appends an item to [`ResourceServerType::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ResourceServerType::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
         self.scopes = value;
         self
     }
     /// Sets [`ResourceServerType::managed_by`].
+    #[inline]
     pub fn managed_by(mut self, value: impl Into<ResourceServerManagedByType>) -> Self {
         self.managed_by = Some(value.into());
         self
     }
     /// Sets or clears [`ResourceServerType::managed_by`].
+    #[inline]
     pub fn set_managed_by(mut self, value: Option<ResourceServerManagedByType>) -> Self {
         self.managed_by = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ResourceServerType {
         ResourceServerType {
             user_pool_id: self.user_pool_id,
@@ -9869,6 +10751,7 @@ impl ResourceServerTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ResourceServerType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9879,6 +10762,7 @@ impl<'de> serde::Deserialize<'de> for ResourceServerType {
 impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
     type Builder = ResourceServerTypeBuilder;
     const NAME: &'static str = "ResourceServerType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ResourceServerTypeBuilder,
         key: &str,
@@ -9896,6 +10780,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ResourceServerTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -9904,6 +10789,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for ResourceServerType {
+    #[inline]
     fn empty() -> Self {
         ResourceServerType {
             user_pool_id: None,
@@ -9941,6 +10827,7 @@ impl RestorationDescriptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RestorationDescriptionTypeBuilder {
         RestorationDescriptionTypeBuilder::default()
     }
@@ -9954,36 +10841,43 @@ pub struct RestorationDescriptionTypeBuilder {
 }
 impl RestorationDescriptionTypeBuilder {
     /// Sets [`RestorationDescriptionType::restore_id`].
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.restore_id = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationDescriptionType::restore_id`].
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.restore_id = value;
         self
     }
     /// Sets [`RestorationDescriptionType::restore_status`].
+    #[inline]
     pub fn restore_status(mut self, value: impl Into<RestoreStatusType>) -> Self {
         self.restore_status = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationDescriptionType::restore_status`].
+    #[inline]
     pub fn set_restore_status(mut self, value: Option<RestoreStatusType>) -> Self {
         self.restore_status = value;
         self
     }
     /// Sets [`RestorationDescriptionType::restore_timestamp`].
+    #[inline]
     pub fn restore_timestamp(mut self, value: impl Into<DateTime>) -> Self {
         self.restore_timestamp = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationDescriptionType::restore_timestamp`].
+    #[inline]
     pub fn set_restore_timestamp(mut self, value: Option<DateTime>) -> Self {
         self.restore_timestamp = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RestorationDescriptionType {
         RestorationDescriptionType {
             restore_id: self.restore_id,
@@ -9993,6 +10887,7 @@ impl RestorationDescriptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10003,6 +10898,7 @@ impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
 impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
     type Builder = RestorationDescriptionTypeBuilder;
     const NAME: &'static str = "RestorationDescriptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RestorationDescriptionTypeBuilder,
         key: &str,
@@ -10022,6 +10918,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RestorationDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10093,6 +10990,7 @@ impl RestorationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RestorationTypeBuilder {
         RestorationTypeBuilder::default()
     }
@@ -10108,51 +11006,61 @@ pub struct RestorationTypeBuilder {
 }
 impl RestorationTypeBuilder {
     /// Sets [`RestorationType::restore_id`].
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.restore_id = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationType::restore_id`].
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.restore_id = value;
         self
     }
     /// Sets [`RestorationType::restore_status`].
+    #[inline]
     pub fn restore_status(mut self, value: impl Into<RestoreStatusType>) -> Self {
         self.restore_status = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationType::restore_status`].
+    #[inline]
     pub fn set_restore_status(mut self, value: Option<RestoreStatusType>) -> Self {
         self.restore_status = value;
         self
     }
     /// Sets [`RestorationType::restore_timestamp`].
+    #[inline]
     pub fn restore_timestamp(mut self, value: impl Into<DateTime>) -> Self {
         self.restore_timestamp = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationType::restore_timestamp`].
+    #[inline]
     pub fn set_restore_timestamp(mut self, value: Option<DateTime>) -> Self {
         self.restore_timestamp = value;
         self
     }
     /// Sets [`RestorationType::trigger_timestamp`].
+    #[inline]
     pub fn trigger_timestamp(mut self, value: impl Into<DateTime>) -> Self {
         self.trigger_timestamp = Some(value.into());
         self
     }
     /// Sets or clears [`RestorationType::trigger_timestamp`].
+    #[inline]
     pub fn set_trigger_timestamp(mut self, value: Option<DateTime>) -> Self {
         self.trigger_timestamp = value;
         self
     }
     /// Appends an item to [`RestorationType::restore_preview`].
+    #[inline]
     pub fn restore_preview(mut self, item: impl Into<RestorePreviewType>) -> Self {
         self.restore_preview.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`RestorationType::restore_preview`].
+    #[inline]
     pub fn set_restore_preview(
         mut self,
         value: Option<Vec<RestorePreviewType>>,
@@ -10161,6 +11069,7 @@ impl RestorationTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RestorationType {
         RestorationType {
             restore_id: self.restore_id,
@@ -10172,6 +11081,7 @@ impl RestorationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RestorationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10182,6 +11092,7 @@ impl<'de> serde::Deserialize<'de> for RestorationType {
 impl cognito_idp_runtime::wire::ReadFields for RestorationType {
     type Builder = RestorationTypeBuilder;
     const NAME: &'static str = "RestorationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RestorationTypeBuilder,
         key: &str,
@@ -10207,6 +11118,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RestorationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10245,6 +11157,7 @@ impl RestorePreviewType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RestorePreviewTypeBuilder {
         RestorePreviewTypeBuilder::default()
     }
@@ -10259,46 +11172,55 @@ pub struct RestorePreviewTypeBuilder {
 }
 impl RestorePreviewTypeBuilder {
     /// Sets [`RestorePreviewType::entity`].
+    #[inline]
     pub fn entity(mut self, value: impl Into<String>) -> Self {
         self.entity = Some(value.into());
         self
     }
     /// Sets or clears [`RestorePreviewType::entity`].
+    #[inline]
     pub fn set_entity(mut self, value: Option<String>) -> Self {
         self.entity = value;
         self
     }
     /// Sets [`RestorePreviewType::create_count`].
+    #[inline]
     pub fn create_count(mut self, value: impl Into<i64>) -> Self {
         self.create_count = Some(value.into());
         self
     }
     /// Sets or clears [`RestorePreviewType::create_count`].
+    #[inline]
     pub fn set_create_count(mut self, value: Option<i64>) -> Self {
         self.create_count = value;
         self
     }
     /// Sets [`RestorePreviewType::update_count`].
+    #[inline]
     pub fn update_count(mut self, value: impl Into<i64>) -> Self {
         self.update_count = Some(value.into());
         self
     }
     /// Sets or clears [`RestorePreviewType::update_count`].
+    #[inline]
     pub fn set_update_count(mut self, value: Option<i64>) -> Self {
         self.update_count = value;
         self
     }
     /// Sets [`RestorePreviewType::delete_count`].
+    #[inline]
     pub fn delete_count(mut self, value: impl Into<i64>) -> Self {
         self.delete_count = Some(value.into());
         self
     }
     /// Sets or clears [`RestorePreviewType::delete_count`].
+    #[inline]
     pub fn set_delete_count(mut self, value: Option<i64>) -> Self {
         self.delete_count = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RestorePreviewType {
         RestorePreviewType {
             entity: self.entity,
@@ -10309,6 +11231,7 @@ impl RestorePreviewTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RestorePreviewType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10319,6 +11242,7 @@ impl<'de> serde::Deserialize<'de> for RestorePreviewType {
 impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
     type Builder = RestorePreviewTypeBuilder;
     const NAME: &'static str = "RestorePreviewType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RestorePreviewTypeBuilder,
         key: &str,
@@ -10335,6 +11259,7 @@ impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RestorePreviewTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10390,11 +11315,13 @@ impl RiskConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RiskConfigurationTypeBuilder {
         RiskConfigurationTypeBuilder::default()
     }
 }
 impl fmt::Debug for RiskConfigurationType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RiskConfigurationType")
             .field("user_pool_id", &self.user_pool_id)
@@ -10425,6 +11352,7 @@ pub struct RiskConfigurationTypeBuilder {
     last_modified_date: Option<DateTime>,
 }
 impl fmt::Debug for RiskConfigurationTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RiskConfigurationTypeBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -10444,26 +11372,31 @@ impl fmt::Debug for RiskConfigurationTypeBuilder {
 }
 impl RiskConfigurationTypeBuilder {
     /// Sets [`RiskConfigurationType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`RiskConfigurationType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`RiskConfigurationType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`RiskConfigurationType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`RiskConfigurationType::compromised_credentials_risk_configuration`].
+    #[inline]
     pub fn compromised_credentials_risk_configuration(
         mut self,
         value: impl Into<CompromisedCredentialsRiskConfigurationType>,
@@ -10472,6 +11405,7 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`RiskConfigurationType::compromised_credentials_risk_configuration`].
+    #[inline]
     pub fn set_compromised_credentials_risk_configuration(
         mut self,
         value: Option<CompromisedCredentialsRiskConfigurationType>,
@@ -10480,6 +11414,7 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets [`RiskConfigurationType::account_takeover_risk_configuration`].
+    #[inline]
     pub fn account_takeover_risk_configuration(
         mut self,
         value: impl Into<AccountTakeoverRiskConfigurationType>,
@@ -10488,6 +11423,7 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`RiskConfigurationType::account_takeover_risk_configuration`].
+    #[inline]
     pub fn set_account_takeover_risk_configuration(
         mut self,
         value: Option<AccountTakeoverRiskConfigurationType>,
@@ -10496,6 +11432,7 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets [`RiskConfigurationType::risk_exception_configuration`].
+    #[inline]
     pub fn risk_exception_configuration(
         mut self,
         value: impl Into<RiskExceptionConfigurationType>,
@@ -10504,6 +11441,7 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`RiskConfigurationType::risk_exception_configuration`].
+    #[inline]
     pub fn set_risk_exception_configuration(
         mut self,
         value: Option<RiskExceptionConfigurationType>,
@@ -10512,16 +11450,19 @@ impl RiskConfigurationTypeBuilder {
         self
     }
     /// Sets [`RiskConfigurationType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`RiskConfigurationType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RiskConfigurationType {
         RiskConfigurationType {
             user_pool_id: self.user_pool_id,
@@ -10536,6 +11477,7 @@ impl RiskConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10546,6 +11488,7 @@ impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
     type Builder = RiskConfigurationTypeBuilder;
     const NAME: &'static str = "RiskConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RiskConfigurationTypeBuilder,
         key: &str,
@@ -10574,6 +11517,7 @@ impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RiskConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10582,6 +11526,7 @@ impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for RiskConfigurationType {
+    #[inline]
     fn empty() -> Self {
         RiskConfigurationType {
             user_pool_id: None,
@@ -10613,6 +11558,7 @@ impl RiskExceptionConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RiskExceptionConfigurationTypeBuilder {
         RiskExceptionConfigurationTypeBuilder::default()
     }
@@ -10625,26 +11571,31 @@ pub struct RiskExceptionConfigurationTypeBuilder {
 }
 impl RiskExceptionConfigurationTypeBuilder {
     /// Appends an item to [`RiskExceptionConfigurationType::blocked_ip_range_list`].
+    #[inline]
     pub fn blocked_ip_range_list(mut self, item: impl Into<String>) -> Self {
         self.blocked_ip_range_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`RiskExceptionConfigurationType::blocked_ip_range_list`].
+    #[inline]
     pub fn set_blocked_ip_range_list(mut self, value: Option<Vec<String>>) -> Self {
         self.blocked_ip_range_list = value;
         self
     }
     /// Appends an item to [`RiskExceptionConfigurationType::skipped_ip_range_list`].
+    #[inline]
     pub fn skipped_ip_range_list(mut self, item: impl Into<String>) -> Self {
         self.skipped_ip_range_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`RiskExceptionConfigurationType::skipped_ip_range_list`].
+    #[inline]
     pub fn set_skipped_ip_range_list(mut self, value: Option<Vec<String>>) -> Self {
         self.skipped_ip_range_list = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RiskExceptionConfigurationType {
         RiskExceptionConfigurationType {
             blocked_ip_range_list: self.blocked_ip_range_list,
@@ -10653,6 +11604,7 @@ impl RiskExceptionConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10663,6 +11615,7 @@ impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
     type Builder = RiskExceptionConfigurationTypeBuilder;
     const NAME: &'static str = "RiskExceptionConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RiskExceptionConfigurationTypeBuilder,
         key: &str,
@@ -10677,6 +11630,7 @@ impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RiskExceptionConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10684,6 +11638,7 @@ impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
     }
 }
 impl Secrets for RiskExceptionConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.blocked_ip_range_list.secrets(all, found);
         self.skipped_ip_range_list.secrets(all, found);
@@ -10704,6 +11659,7 @@ impl RoutingType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RoutingTypeBuilder {
         RoutingTypeBuilder::default()
     }
@@ -10715,16 +11671,19 @@ pub struct RoutingTypeBuilder {
 }
 impl RoutingTypeBuilder {
     /// Sets [`RoutingType::failover`].
+    #[inline]
     pub fn failover(mut self, value: impl Into<FailoverType>) -> Self {
         self.failover = Some(value.into());
         self
     }
     /// Sets or clears [`RoutingType::failover`].
+    #[inline]
     pub fn set_failover(mut self, value: Option<FailoverType>) -> Self {
         self.failover = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RoutingType {
         RoutingType {
             failover: self.failover,
@@ -10732,6 +11691,7 @@ impl RoutingTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RoutingType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10742,6 +11702,7 @@ impl<'de> serde::Deserialize<'de> for RoutingType {
 impl cognito_idp_runtime::wire::ReadFields for RoutingType {
     type Builder = RoutingTypeBuilder;
     const NAME: &'static str = "RoutingType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RoutingTypeBuilder,
         key: &str,
@@ -10755,6 +11716,7 @@ impl cognito_idp_runtime::wire::ReadFields for RoutingType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RoutingTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10762,6 +11724,7 @@ impl cognito_idp_runtime::wire::ReadFields for RoutingType {
     }
 }
 impl Secrets for RoutingType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.failover.secrets(all, found);
     }
@@ -10781,6 +11744,7 @@ impl S3ConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> S3ConfigurationTypeBuilder {
         S3ConfigurationTypeBuilder::default()
     }
@@ -10792,16 +11756,19 @@ pub struct S3ConfigurationTypeBuilder {
 }
 impl S3ConfigurationTypeBuilder {
     /// Sets [`S3ConfigurationType::bucket_arn`].
+    #[inline]
     pub fn bucket_arn(mut self, value: impl Into<String>) -> Self {
         self.bucket_arn = Some(value.into());
         self
     }
     /// Sets or clears [`S3ConfigurationType::bucket_arn`].
+    #[inline]
     pub fn set_bucket_arn(mut self, value: Option<String>) -> Self {
         self.bucket_arn = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> S3ConfigurationType {
         S3ConfigurationType {
             bucket_arn: self.bucket_arn,
@@ -10809,6 +11776,7 @@ impl S3ConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10819,6 +11787,7 @@ impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
     type Builder = S3ConfigurationTypeBuilder;
     const NAME: &'static str = "S3ConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut S3ConfigurationTypeBuilder,
         key: &str,
@@ -10832,6 +11801,7 @@ impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: S3ConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10839,6 +11809,7 @@ impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
     }
 }
 impl Secrets for S3ConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.bucket_arn.secrets(all, found);
     }
@@ -10866,6 +11837,7 @@ impl SmsMfaSettingsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SmsMfaSettingsTypeBuilder {
         SmsMfaSettingsTypeBuilder::default()
     }
@@ -10878,26 +11850,31 @@ pub struct SmsMfaSettingsTypeBuilder {
 }
 impl SmsMfaSettingsTypeBuilder {
     /// Sets [`SmsMfaSettingsType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`SmsMfaSettingsType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`SmsMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn preferred_mfa(mut self, value: impl Into<bool>) -> Self {
         self.preferred_mfa = Some(value.into());
         self
     }
     /// Sets or clears [`SmsMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn set_preferred_mfa(mut self, value: Option<bool>) -> Self {
         self.preferred_mfa = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SmsMfaSettingsType {
         SmsMfaSettingsType {
             enabled: self.enabled,
@@ -10907,6 +11884,7 @@ impl SmsMfaSettingsTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10918,6 +11896,7 @@ impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
 impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
     type Builder = SmsMfaSettingsTypeBuilder;
     const NAME: &'static str = "SmsMfaSettingsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SmsMfaSettingsTypeBuilder,
         key: &str,
@@ -10932,6 +11911,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SmsMfaSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -10939,6 +11919,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
     }
 }
 impl Secrets for SmsMfaSettingsType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A list of the user attributes and their properties in your user pool. The attribute schema
@@ -11005,6 +11986,7 @@ impl SchemaAttributeType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SchemaAttributeTypeBuilder {
         SchemaAttributeTypeBuilder::default()
     }
@@ -11022,56 +12004,67 @@ pub struct SchemaAttributeTypeBuilder {
 }
 impl SchemaAttributeTypeBuilder {
     /// Sets [`SchemaAttributeType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`SchemaAttributeType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Sets [`SchemaAttributeType::attribute_data_type`].
+    #[inline]
     pub fn attribute_data_type(mut self, value: impl Into<AttributeDataType>) -> Self {
         self.attribute_data_type = Some(value.into());
         self
     }
     /// Sets or clears [`SchemaAttributeType::attribute_data_type`].
+    #[inline]
     pub fn set_attribute_data_type(mut self, value: Option<AttributeDataType>) -> Self {
         self.attribute_data_type = value;
         self
     }
     /// Sets [`SchemaAttributeType::developer_only_attribute`].
+    #[inline]
     pub fn developer_only_attribute(mut self, value: impl Into<bool>) -> Self {
         self.developer_only_attribute = Some(value.into());
         self
     }
     /// Sets or clears [`SchemaAttributeType::developer_only_attribute`].
+    #[inline]
     pub fn set_developer_only_attribute(mut self, value: Option<bool>) -> Self {
         self.developer_only_attribute = value;
         self
     }
     /// Sets [`SchemaAttributeType::mutable`].
+    #[inline]
     pub fn mutable(mut self, value: impl Into<bool>) -> Self {
         self.mutable = Some(value.into());
         self
     }
     /// Sets or clears [`SchemaAttributeType::mutable`].
+    #[inline]
     pub fn set_mutable(mut self, value: Option<bool>) -> Self {
         self.mutable = value;
         self
     }
     /// Sets [`SchemaAttributeType::required`].
+    #[inline]
     pub fn required(mut self, value: impl Into<bool>) -> Self {
         self.required = Some(value.into());
         self
     }
     /// Sets or clears [`SchemaAttributeType::required`].
+    #[inline]
     pub fn set_required(mut self, value: Option<bool>) -> Self {
         self.required = value;
         self
     }
     /// Sets [`SchemaAttributeType::number_attribute_constraints`].
+    #[inline]
     pub fn number_attribute_constraints(
         mut self,
         value: impl Into<NumberAttributeConstraintsType>,
@@ -11080,6 +12073,7 @@ impl SchemaAttributeTypeBuilder {
         self
     }
     /// Sets or clears [`SchemaAttributeType::number_attribute_constraints`].
+    #[inline]
     pub fn set_number_attribute_constraints(
         mut self,
         value: Option<NumberAttributeConstraintsType>,
@@ -11088,6 +12082,7 @@ impl SchemaAttributeTypeBuilder {
         self
     }
     /// Sets [`SchemaAttributeType::string_attribute_constraints`].
+    #[inline]
     pub fn string_attribute_constraints(
         mut self,
         value: impl Into<StringAttributeConstraintsType>,
@@ -11096,6 +12091,7 @@ impl SchemaAttributeTypeBuilder {
         self
     }
     /// Sets or clears [`SchemaAttributeType::string_attribute_constraints`].
+    #[inline]
     pub fn set_string_attribute_constraints(
         mut self,
         value: Option<StringAttributeConstraintsType>,
@@ -11104,6 +12100,7 @@ impl SchemaAttributeTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SchemaAttributeType {
         SchemaAttributeType {
             name: self.name,
@@ -11117,6 +12114,7 @@ impl SchemaAttributeTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11127,6 +12125,7 @@ impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
 impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
     type Builder = SchemaAttributeTypeBuilder;
     const NAME: &'static str = "SchemaAttributeType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SchemaAttributeTypeBuilder,
         key: &str,
@@ -11152,6 +12151,7 @@ impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SchemaAttributeTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11159,6 +12159,7 @@ impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
     }
 }
 impl Secrets for SchemaAttributeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.name.secrets(all, found);
         self.attribute_data_type.secrets(all, found);
@@ -11240,11 +12241,13 @@ impl SessionDescriptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "last_ip_address"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SessionDescriptionTypeBuilder {
         SessionDescriptionTypeBuilder::default()
     }
 }
 impl fmt::Debug for SessionDescriptionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionDescriptionType")
             .field("session_id", &self.session_id)
@@ -11275,6 +12278,7 @@ pub struct SessionDescriptionTypeBuilder {
     is_current_session: Option<bool>,
 }
 impl fmt::Debug for SessionDescriptionTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionDescriptionTypeBuilder")
             .field("session_id", &self.session_id)
@@ -11292,106 +12296,127 @@ impl fmt::Debug for SessionDescriptionTypeBuilder {
 }
 impl SessionDescriptionTypeBuilder {
     /// Sets [`SessionDescriptionType::session_id`].
+    #[inline]
     pub fn session_id(mut self, value: impl Into<String>) -> Self {
         self.session_id = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::session_id`].
+    #[inline]
     pub fn set_session_id(mut self, value: Option<String>) -> Self {
         self.session_id = value;
         self
     }
     /// Sets [`SessionDescriptionType::session_type`].
+    #[inline]
     pub fn session_type(mut self, value: impl Into<SessionTypeType>) -> Self {
         self.session_type = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::session_type`].
+    #[inline]
     pub fn set_session_type(mut self, value: Option<SessionTypeType>) -> Self {
         self.session_type = value;
         self
     }
     /// Sets [`SessionDescriptionType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SessionDescriptionType::create_date`].
+    #[inline]
     pub fn create_date(mut self, value: impl Into<DateTime>) -> Self {
         self.create_date = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::create_date`].
+    #[inline]
     pub fn set_create_date(mut self, value: Option<DateTime>) -> Self {
         self.create_date = value;
         self
     }
     /// Sets [`SessionDescriptionType::last_active_date`].
+    #[inline]
     pub fn last_active_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_active_date = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::last_active_date`].
+    #[inline]
     pub fn set_last_active_date(mut self, value: Option<DateTime>) -> Self {
         self.last_active_date = value;
         self
     }
     /// Sets [`SessionDescriptionType::device_type`].
+    #[inline]
     pub fn device_type(mut self, value: impl Into<String>) -> Self {
         self.device_type = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::device_type`].
+    #[inline]
     pub fn set_device_type(mut self, value: Option<String>) -> Self {
         self.device_type = value;
         self
     }
     /// Sets [`SessionDescriptionType::last_ip_address`].
+    #[inline]
     pub fn last_ip_address(mut self, value: impl Into<String>) -> Self {
         self.last_ip_address = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::last_ip_address`].
+    #[inline]
     pub fn set_last_ip_address(mut self, value: Option<String>) -> Self {
         self.last_ip_address = value;
         self
     }
     /// Sets [`SessionDescriptionType::last_location`].
+    #[inline]
     pub fn last_location(mut self, value: impl Into<SessionLocationType>) -> Self {
         self.last_location = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::last_location`].
+    #[inline]
     pub fn set_last_location(mut self, value: Option<SessionLocationType>) -> Self {
         self.last_location = value;
         self
     }
     /// Sets [`SessionDescriptionType::origin_session_id`].
+    #[inline]
     pub fn origin_session_id(mut self, value: impl Into<String>) -> Self {
         self.origin_session_id = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::origin_session_id`].
+    #[inline]
     pub fn set_origin_session_id(mut self, value: Option<String>) -> Self {
         self.origin_session_id = value;
         self
     }
     /// Sets [`SessionDescriptionType::is_current_session`].
+    #[inline]
     pub fn is_current_session(mut self, value: impl Into<bool>) -> Self {
         self.is_current_session = Some(value.into());
         self
     }
     /// Sets or clears [`SessionDescriptionType::is_current_session`].
+    #[inline]
     pub fn set_is_current_session(mut self, value: Option<bool>) -> Self {
         self.is_current_session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SessionDescriptionType {
         SessionDescriptionType {
             session_id: self.session_id,
@@ -11408,6 +12433,7 @@ impl SessionDescriptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11418,6 +12444,7 @@ impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
 impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
     type Builder = SessionDescriptionTypeBuilder;
     const NAME: &'static str = "SessionDescriptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SessionDescriptionTypeBuilder,
         key: &str,
@@ -11448,6 +12475,7 @@ impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SessionDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11476,6 +12504,7 @@ impl SessionLocationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SessionLocationTypeBuilder {
         SessionLocationTypeBuilder::default()
     }
@@ -11488,26 +12517,31 @@ pub struct SessionLocationTypeBuilder {
 }
 impl SessionLocationTypeBuilder {
     /// Sets [`SessionLocationType::city`].
+    #[inline]
     pub fn city(mut self, value: impl Into<String>) -> Self {
         self.city = Some(value.into());
         self
     }
     /// Sets or clears [`SessionLocationType::city`].
+    #[inline]
     pub fn set_city(mut self, value: Option<String>) -> Self {
         self.city = value;
         self
     }
     /// Sets [`SessionLocationType::country`].
+    #[inline]
     pub fn country(mut self, value: impl Into<String>) -> Self {
         self.country = Some(value.into());
         self
     }
     /// Sets or clears [`SessionLocationType::country`].
+    #[inline]
     pub fn set_country(mut self, value: Option<String>) -> Self {
         self.country = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SessionLocationType {
         SessionLocationType {
             city: self.city,
@@ -11516,6 +12550,7 @@ impl SessionLocationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SessionLocationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11526,6 +12561,7 @@ impl<'de> serde::Deserialize<'de> for SessionLocationType {
 impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
     type Builder = SessionLocationTypeBuilder;
     const NAME: &'static str = "SessionLocationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SessionLocationTypeBuilder,
         key: &str,
@@ -11540,6 +12576,7 @@ impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SessionLocationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11568,6 +12605,7 @@ impl SignInPolicyType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SignInPolicyTypeBuilder {
         SignInPolicyTypeBuilder::default()
     }
@@ -11579,6 +12617,7 @@ pub struct SignInPolicyTypeBuilder {
 }
 impl SignInPolicyTypeBuilder {
     /// Appends an item to [`SignInPolicyType::allowed_first_auth_factors`].
+    #[inline]
     pub fn allowed_first_auth_factors(
         mut self,
         item: impl Into<AuthFactorType>,
@@ -11587,6 +12626,7 @@ impl SignInPolicyTypeBuilder {
         self
     }
     /// Sets or clears [`SignInPolicyType::allowed_first_auth_factors`].
+    #[inline]
     pub fn set_allowed_first_auth_factors(
         mut self,
         value: Option<Vec<AuthFactorType>>,
@@ -11595,6 +12635,7 @@ impl SignInPolicyTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SignInPolicyType {
         SignInPolicyType {
             allowed_first_auth_factors: self.allowed_first_auth_factors,
@@ -11602,6 +12643,7 @@ impl SignInPolicyTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SignInPolicyType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11612,6 +12654,7 @@ impl<'de> serde::Deserialize<'de> for SignInPolicyType {
 impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
     type Builder = SignInPolicyTypeBuilder;
     const NAME: &'static str = "SignInPolicyType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SignInPolicyTypeBuilder,
         key: &str,
@@ -11627,6 +12670,7 @@ impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SignInPolicyTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11634,6 +12678,7 @@ impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
     }
 }
 impl Secrets for SignInPolicyType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.allowed_first_auth_factors.secrets(all, found);
     }
@@ -11687,6 +12732,7 @@ impl SmsConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SmsConfigurationTypeBuilder {
         SmsConfigurationTypeBuilder::default()
     }
@@ -11701,46 +12747,55 @@ pub struct SmsConfigurationTypeBuilder {
 }
 impl SmsConfigurationTypeBuilder {
     /// Sets [`SmsConfigurationType::sns_caller_arn`].
+    #[inline]
     pub fn sns_caller_arn(mut self, value: impl Into<String>) -> Self {
         self.sns_caller_arn = Some(value.into());
         self
     }
     /// Sets or clears [`SmsConfigurationType::sns_caller_arn`].
+    #[inline]
     pub fn set_sns_caller_arn(mut self, value: Option<String>) -> Self {
         self.sns_caller_arn = value;
         self
     }
     /// Sets [`SmsConfigurationType::external_id`].
+    #[inline]
     pub fn external_id(mut self, value: impl Into<String>) -> Self {
         self.external_id = Some(value.into());
         self
     }
     /// Sets or clears [`SmsConfigurationType::external_id`].
+    #[inline]
     pub fn set_external_id(mut self, value: Option<String>) -> Self {
         self.external_id = value;
         self
     }
     /// Sets [`SmsConfigurationType::sns_region`].
+    #[inline]
     pub fn sns_region(mut self, value: impl Into<String>) -> Self {
         self.sns_region = Some(value.into());
         self
     }
     /// Sets or clears [`SmsConfigurationType::sns_region`].
+    #[inline]
     pub fn set_sns_region(mut self, value: Option<String>) -> Self {
         self.sns_region = value;
         self
     }
     /// Sets [`SmsConfigurationType::eums_sms`].
+    #[inline]
     pub fn eums_sms(mut self, value: impl Into<EumsSmsConfigurationType>) -> Self {
         self.eums_sms = Some(value.into());
         self
     }
     /// Sets or clears [`SmsConfigurationType::eums_sms`].
+    #[inline]
     pub fn set_eums_sms(mut self, value: Option<EumsSmsConfigurationType>) -> Self {
         self.eums_sms = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SmsConfigurationType {
         SmsConfigurationType {
             sns_caller_arn: self.sns_caller_arn,
@@ -11751,6 +12806,7 @@ impl SmsConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11761,6 +12817,7 @@ impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
     type Builder = SmsConfigurationTypeBuilder;
     const NAME: &'static str = "SmsConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SmsConfigurationTypeBuilder,
         key: &str,
@@ -11777,6 +12834,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SmsConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11784,6 +12842,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
     }
 }
 impl Secrets for SmsConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sns_caller_arn.secrets(all, found);
         self.external_id.secrets(all, found);
@@ -11817,6 +12876,7 @@ impl SmsMfaConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SmsMfaConfigTypeBuilder {
         SmsMfaConfigTypeBuilder::default()
     }
@@ -11829,26 +12889,31 @@ pub struct SmsMfaConfigTypeBuilder {
 }
 impl SmsMfaConfigTypeBuilder {
     /// Sets [`SmsMfaConfigType::sms_authentication_message`].
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.sms_authentication_message = Some(value.into());
         self
     }
     /// Sets or clears [`SmsMfaConfigType::sms_authentication_message`].
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.sms_authentication_message = value;
         self
     }
     /// Sets [`SmsMfaConfigType::sms_configuration`].
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.sms_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`SmsMfaConfigType::sms_configuration`].
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.sms_configuration = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SmsMfaConfigType {
         SmsMfaConfigType {
             sms_authentication_message: self.sms_authentication_message,
@@ -11857,6 +12922,7 @@ impl SmsMfaConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11867,6 +12933,7 @@ impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
 impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
     type Builder = SmsMfaConfigTypeBuilder;
     const NAME: &'static str = "SmsMfaConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SmsMfaConfigTypeBuilder,
         key: &str,
@@ -11883,6 +12950,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SmsMfaConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11890,6 +12958,7 @@ impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
     }
 }
 impl Secrets for SmsMfaConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sms_authentication_message.secrets(all, found);
         self.sms_configuration.secrets(all, found);
@@ -11910,6 +12979,7 @@ impl SoftwareTokenMfaConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SoftwareTokenMfaConfigTypeBuilder {
         SoftwareTokenMfaConfigTypeBuilder::default()
     }
@@ -11921,16 +12991,19 @@ pub struct SoftwareTokenMfaConfigTypeBuilder {
 }
 impl SoftwareTokenMfaConfigTypeBuilder {
     /// Sets [`SoftwareTokenMfaConfigType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`SoftwareTokenMfaConfigType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SoftwareTokenMfaConfigType {
         SoftwareTokenMfaConfigType {
             enabled: self.enabled,
@@ -11938,6 +13011,7 @@ impl SoftwareTokenMfaConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11948,6 +13022,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
     type Builder = SoftwareTokenMfaConfigTypeBuilder;
     const NAME: &'static str = "SoftwareTokenMfaConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SoftwareTokenMfaConfigTypeBuilder,
         key: &str,
@@ -11961,6 +13036,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SoftwareTokenMfaConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -11968,6 +13044,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
     }
 }
 impl Secrets for SoftwareTokenMfaConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A user's preference for using time-based one-time password (TOTP) multi-factor
@@ -11992,6 +13069,7 @@ impl SoftwareTokenMfaSettingsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SoftwareTokenMfaSettingsTypeBuilder {
         SoftwareTokenMfaSettingsTypeBuilder::default()
     }
@@ -12004,26 +13082,31 @@ pub struct SoftwareTokenMfaSettingsTypeBuilder {
 }
 impl SoftwareTokenMfaSettingsTypeBuilder {
     /// Sets [`SoftwareTokenMfaSettingsType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`SoftwareTokenMfaSettingsType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`SoftwareTokenMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn preferred_mfa(mut self, value: impl Into<bool>) -> Self {
         self.preferred_mfa = Some(value.into());
         self
     }
     /// Sets or clears [`SoftwareTokenMfaSettingsType::preferred_mfa`].
+    #[inline]
     pub fn set_preferred_mfa(mut self, value: Option<bool>) -> Self {
         self.preferred_mfa = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SoftwareTokenMfaSettingsType {
         SoftwareTokenMfaSettingsType {
             enabled: self.enabled,
@@ -12033,6 +13116,7 @@ impl SoftwareTokenMfaSettingsTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12044,6 +13128,7 @@ impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
 impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
     type Builder = SoftwareTokenMfaSettingsTypeBuilder;
     const NAME: &'static str = "SoftwareTokenMfaSettingsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SoftwareTokenMfaSettingsTypeBuilder,
         key: &str,
@@ -12058,6 +13143,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SoftwareTokenMfaSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -12065,6 +13151,7 @@ impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
     }
 }
 impl Secrets for SoftwareTokenMfaSettingsType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The minimum and maximum length values of an attribute that is of the string type, for
@@ -12086,6 +13173,7 @@ impl StringAttributeConstraintsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StringAttributeConstraintsTypeBuilder {
         StringAttributeConstraintsTypeBuilder::default()
     }
@@ -12098,26 +13186,31 @@ pub struct StringAttributeConstraintsTypeBuilder {
 }
 impl StringAttributeConstraintsTypeBuilder {
     /// Sets [`StringAttributeConstraintsType::min_length`].
+    #[inline]
     pub fn min_length(mut self, value: impl Into<String>) -> Self {
         self.min_length = Some(value.into());
         self
     }
     /// Sets or clears [`StringAttributeConstraintsType::min_length`].
+    #[inline]
     pub fn set_min_length(mut self, value: Option<String>) -> Self {
         self.min_length = value;
         self
     }
     /// Sets [`StringAttributeConstraintsType::max_length`].
+    #[inline]
     pub fn max_length(mut self, value: impl Into<String>) -> Self {
         self.max_length = Some(value.into());
         self
     }
     /// Sets or clears [`StringAttributeConstraintsType::max_length`].
+    #[inline]
     pub fn set_max_length(mut self, value: Option<String>) -> Self {
         self.max_length = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> StringAttributeConstraintsType {
         StringAttributeConstraintsType {
             min_length: self.min_length,
@@ -12126,6 +13219,7 @@ impl StringAttributeConstraintsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12136,6 +13230,7 @@ impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
 impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
     type Builder = StringAttributeConstraintsTypeBuilder;
     const NAME: &'static str = "StringAttributeConstraintsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StringAttributeConstraintsTypeBuilder,
         key: &str,
@@ -12150,6 +13245,7 @@ impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StringAttributeConstraintsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -12157,6 +13253,7 @@ impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
     }
 }
 impl Secrets for StringAttributeConstraintsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.min_length.secrets(all, found);
         self.max_length.secrets(all, found);
@@ -12200,6 +13297,7 @@ impl TermsDescriptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TermsDescriptionTypeBuilder {
         TermsDescriptionTypeBuilder::default()
     }
@@ -12215,56 +13313,67 @@ pub struct TermsDescriptionTypeBuilder {
 }
 impl TermsDescriptionTypeBuilder {
     /// Sets [`TermsDescriptionType::terms_id`].
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.terms_id = Some(value.into());
         self
     }
     /// Sets or clears [`TermsDescriptionType::terms_id`].
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.terms_id = value;
         self
     }
     /// Sets [`TermsDescriptionType::terms_name`].
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.terms_name = Some(value.into());
         self
     }
     /// Sets or clears [`TermsDescriptionType::terms_name`].
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.terms_name = value;
         self
     }
     /// Sets [`TermsDescriptionType::enforcement`].
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.enforcement = Some(value.into());
         self
     }
     /// Sets or clears [`TermsDescriptionType::enforcement`].
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.enforcement = value;
         self
     }
     /// Sets [`TermsDescriptionType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`TermsDescriptionType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`TermsDescriptionType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`TermsDescriptionType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<TermsDescriptionType, BuildError> {
         Ok(TermsDescriptionType {
             terms_id: self
@@ -12298,6 +13407,7 @@ impl TermsDescriptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12308,6 +13418,7 @@ impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
 impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
     type Builder = TermsDescriptionTypeBuilder;
     const NAME: &'static str = "TermsDescriptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TermsDescriptionTypeBuilder,
         key: &str,
@@ -12333,6 +13444,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TermsDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -12429,11 +13541,13 @@ impl TermsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TermsTypeBuilder {
         TermsTypeBuilder::default()
     }
 }
 impl fmt::Debug for TermsType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TermsType")
             .field("terms_id", &self.terms_id)
@@ -12462,6 +13576,7 @@ pub struct TermsTypeBuilder {
     last_modified_date: Option<DateTime>,
 }
 impl fmt::Debug for TermsTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TermsTypeBuilder")
             .field("terms_id", &self.terms_id)
@@ -12478,96 +13593,115 @@ impl fmt::Debug for TermsTypeBuilder {
 }
 impl TermsTypeBuilder {
     /// Sets [`TermsType::terms_id`].
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.terms_id = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::terms_id`].
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.terms_id = value;
         self
     }
     /// Sets [`TermsType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`TermsType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`TermsType::terms_name`].
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.terms_name = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::terms_name`].
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.terms_name = value;
         self
     }
     /// Sets [`TermsType::terms_source`].
+    #[inline]
     pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
         self.terms_source = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::terms_source`].
+    #[inline]
     pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
         self.terms_source = value;
         self
     }
     /// Sets [`TermsType::enforcement`].
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.enforcement = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::enforcement`].
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.enforcement = value;
         self
     }
     /// Inserts an entry into [`TermsType::links`].
+    #[inline]
     pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.links.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`TermsType::links`].
+    #[inline]
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.links = value;
         self
     }
     /// Sets [`TermsType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`TermsType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`TermsType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<TermsType, BuildError> {
         Ok(TermsType {
             terms_id: self
@@ -12599,6 +13733,7 @@ impl TermsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for TermsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12609,6 +13744,7 @@ impl<'de> serde::Deserialize<'de> for TermsType {
 impl cognito_idp_runtime::wire::ReadFields for TermsType {
     type Builder = TermsTypeBuilder;
     const NAME: &'static str = "TermsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TermsTypeBuilder,
         key: &str,
@@ -12642,6 +13778,7 @@ impl cognito_idp_runtime::wire::ReadFields for TermsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TermsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -12731,6 +13868,7 @@ impl TokenValidityUnitsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TokenValidityUnitsTypeBuilder {
         TokenValidityUnitsTypeBuilder::default()
     }
@@ -12744,36 +13882,43 @@ pub struct TokenValidityUnitsTypeBuilder {
 }
 impl TokenValidityUnitsTypeBuilder {
     /// Sets [`TokenValidityUnitsType::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<TimeUnitsType>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`TokenValidityUnitsType::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<TimeUnitsType>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`TokenValidityUnitsType::id_token`].
+    #[inline]
     pub fn id_token(mut self, value: impl Into<TimeUnitsType>) -> Self {
         self.id_token = Some(value.into());
         self
     }
     /// Sets or clears [`TokenValidityUnitsType::id_token`].
+    #[inline]
     pub fn set_id_token(mut self, value: Option<TimeUnitsType>) -> Self {
         self.id_token = value;
         self
     }
     /// Sets [`TokenValidityUnitsType::refresh_token`].
+    #[inline]
     pub fn refresh_token(mut self, value: impl Into<TimeUnitsType>) -> Self {
         self.refresh_token = Some(value.into());
         self
     }
     /// Sets or clears [`TokenValidityUnitsType::refresh_token`].
+    #[inline]
     pub fn set_refresh_token(mut self, value: Option<TimeUnitsType>) -> Self {
         self.refresh_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TokenValidityUnitsType {
         TokenValidityUnitsType {
             access_token: self.access_token,
@@ -12783,6 +13928,7 @@ impl TokenValidityUnitsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12793,6 +13939,7 @@ impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
 impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
     type Builder = TokenValidityUnitsTypeBuilder;
     const NAME: &'static str = "TokenValidityUnitsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TokenValidityUnitsTypeBuilder,
         key: &str,
@@ -12808,6 +13955,7 @@ impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TokenValidityUnitsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -12815,6 +13963,7 @@ impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
     }
 }
 impl Secrets for TokenValidityUnitsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(all, found);
         self.id_token.secrets(all, found);
@@ -12875,11 +14024,13 @@ impl UiCustomizationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UiCustomizationTypeBuilder {
         UiCustomizationTypeBuilder::default()
     }
 }
 impl fmt::Debug for UiCustomizationType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UiCustomizationType")
             .field("user_pool_id", &self.user_pool_id)
@@ -12904,6 +14055,7 @@ pub struct UiCustomizationTypeBuilder {
     creation_date: Option<DateTime>,
 }
 impl fmt::Debug for UiCustomizationTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UiCustomizationTypeBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -12918,76 +14070,91 @@ impl fmt::Debug for UiCustomizationTypeBuilder {
 }
 impl UiCustomizationTypeBuilder {
     /// Sets [`UiCustomizationType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UiCustomizationType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`UiCustomizationType::image_url`].
+    #[inline]
     pub fn image_url(mut self, value: impl Into<String>) -> Self {
         self.image_url = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::image_url`].
+    #[inline]
     pub fn set_image_url(mut self, value: Option<String>) -> Self {
         self.image_url = value;
         self
     }
     /// Sets [`UiCustomizationType::css`].
+    #[inline]
     pub fn css(mut self, value: impl Into<String>) -> Self {
         self.css = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::css`].
+    #[inline]
     pub fn set_css(mut self, value: Option<String>) -> Self {
         self.css = value;
         self
     }
     /// Sets [`UiCustomizationType::css_version`].
+    #[inline]
     pub fn css_version(mut self, value: impl Into<String>) -> Self {
         self.css_version = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::css_version`].
+    #[inline]
     pub fn set_css_version(mut self, value: Option<String>) -> Self {
         self.css_version = value;
         self
     }
     /// Sets [`UiCustomizationType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`UiCustomizationType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`UiCustomizationType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UiCustomizationType {
         UiCustomizationType {
             user_pool_id: self.user_pool_id,
@@ -13001,6 +14168,7 @@ impl UiCustomizationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UiCustomizationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13011,6 +14179,7 @@ impl<'de> serde::Deserialize<'de> for UiCustomizationType {
 impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
     type Builder = UiCustomizationTypeBuilder;
     const NAME: &'static str = "UiCustomizationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UiCustomizationTypeBuilder,
         key: &str,
@@ -13038,6 +14207,7 @@ impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UiCustomizationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -13046,6 +14216,7 @@ impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
 }
 #[doc(hidden)]
 impl cognito_idp_runtime::wire::Empty for UiCustomizationType {
+    #[inline]
     fn empty() -> Self {
         UiCustomizationType {
             user_pool_id: None,
@@ -13087,6 +14258,7 @@ impl UserAttributeUpdateSettingsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserAttributeUpdateSettingsTypeBuilder {
         UserAttributeUpdateSettingsTypeBuilder::default()
     }
@@ -13098,6 +14270,7 @@ pub struct UserAttributeUpdateSettingsTypeBuilder {
 }
 impl UserAttributeUpdateSettingsTypeBuilder {
     /// Appends an item to [`UserAttributeUpdateSettingsType::attributes_require_verification_before_update`].
+    #[inline]
     pub fn attributes_require_verification_before_update(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -13108,6 +14281,7 @@ impl UserAttributeUpdateSettingsTypeBuilder {
         self
     }
     /// Sets or clears [`UserAttributeUpdateSettingsType::attributes_require_verification_before_update`].
+    #[inline]
     pub fn set_attributes_require_verification_before_update(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -13116,6 +14290,7 @@ impl UserAttributeUpdateSettingsTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserAttributeUpdateSettingsType {
         UserAttributeUpdateSettingsType {
             attributes_require_verification_before_update: self
@@ -13124,6 +14299,7 @@ impl UserAttributeUpdateSettingsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13134,6 +14310,7 @@ impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
 impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
     type Builder = UserAttributeUpdateSettingsTypeBuilder;
     const NAME: &'static str = "UserAttributeUpdateSettingsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserAttributeUpdateSettingsTypeBuilder,
         key: &str,
@@ -13149,6 +14326,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserAttributeUpdateSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -13156,6 +14334,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
     }
 }
 impl Secrets for UserAttributeUpdateSettingsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.attributes_require_verification_before_update.secrets(all, found);
     }
@@ -13181,11 +14360,13 @@ impl UserContextDataType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserContextDataTypeBuilder {
         UserContextDataTypeBuilder::default()
     }
 }
 impl fmt::Debug for UserContextDataType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserContextDataType").finish_non_exhaustive()
     }
@@ -13197,32 +14378,38 @@ pub struct UserContextDataTypeBuilder {
     encoded_data: Option<String>,
 }
 impl fmt::Debug for UserContextDataTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserContextDataTypeBuilder").finish_non_exhaustive()
     }
 }
 impl UserContextDataTypeBuilder {
     /// Sets [`UserContextDataType::ip_address`].
+    #[inline]
     pub fn ip_address(mut self, value: impl Into<String>) -> Self {
         self.ip_address = Some(value.into());
         self
     }
     /// Sets or clears [`UserContextDataType::ip_address`].
+    #[inline]
     pub fn set_ip_address(mut self, value: Option<String>) -> Self {
         self.ip_address = value;
         self
     }
     /// Sets [`UserContextDataType::encoded_data`].
+    #[inline]
     pub fn encoded_data(mut self, value: impl Into<String>) -> Self {
         self.encoded_data = Some(value.into());
         self
     }
     /// Sets or clears [`UserContextDataType::encoded_data`].
+    #[inline]
     pub fn set_encoded_data(mut self, value: Option<String>) -> Self {
         self.encoded_data = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserContextDataType {
         UserContextDataType {
             ip_address: self.ip_address,
@@ -13232,6 +14419,7 @@ impl UserContextDataTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UserContextDataType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13243,6 +14431,7 @@ impl<'de> serde::Deserialize<'de> for UserContextDataType {
 impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
     type Builder = UserContextDataTypeBuilder;
     const NAME: &'static str = "UserContextDataType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserContextDataTypeBuilder,
         key: &str,
@@ -13257,6 +14446,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserContextDataTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -13264,6 +14454,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
     }
 }
 impl Secrets for UserContextDataType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.ip_address.secrets(true, found);
         self.encoded_data.secrets(true, found);
@@ -13360,6 +14551,7 @@ impl UserImportJobType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserImportJobTypeBuilder {
         UserImportJobTypeBuilder::default()
     }
@@ -13384,136 +14576,163 @@ pub struct UserImportJobTypeBuilder {
 }
 impl UserImportJobTypeBuilder {
     /// Sets [`UserImportJobType::job_name`].
+    #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
         self.job_name = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::job_name`].
+    #[inline]
     pub fn set_job_name(mut self, value: Option<String>) -> Self {
         self.job_name = value;
         self
     }
     /// Sets [`UserImportJobType::job_id`].
+    #[inline]
     pub fn job_id(mut self, value: impl Into<String>) -> Self {
         self.job_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::job_id`].
+    #[inline]
     pub fn set_job_id(mut self, value: Option<String>) -> Self {
         self.job_id = value;
         self
     }
     /// Sets [`UserImportJobType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UserImportJobType::pre_signed_url`].
+    #[inline]
     pub fn pre_signed_url(mut self, value: impl Into<String>) -> Self {
         self.pre_signed_url = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::pre_signed_url`].
+    #[inline]
     pub fn set_pre_signed_url(mut self, value: Option<String>) -> Self {
         self.pre_signed_url = value;
         self
     }
     /// Sets [`UserImportJobType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`UserImportJobType::start_date`].
+    #[inline]
     pub fn start_date(mut self, value: impl Into<DateTime>) -> Self {
         self.start_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::start_date`].
+    #[inline]
     pub fn set_start_date(mut self, value: Option<DateTime>) -> Self {
         self.start_date = value;
         self
     }
     /// Sets [`UserImportJobType::completion_date`].
+    #[inline]
     pub fn completion_date(mut self, value: impl Into<DateTime>) -> Self {
         self.completion_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::completion_date`].
+    #[inline]
     pub fn set_completion_date(mut self, value: Option<DateTime>) -> Self {
         self.completion_date = value;
         self
     }
     /// Sets [`UserImportJobType::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<UserImportJobStatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<UserImportJobStatusType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`UserImportJobType::cloud_watch_logs_role_arn`].
+    #[inline]
     pub fn cloud_watch_logs_role_arn(mut self, value: impl Into<String>) -> Self {
         self.cloud_watch_logs_role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::cloud_watch_logs_role_arn`].
+    #[inline]
     pub fn set_cloud_watch_logs_role_arn(mut self, value: Option<String>) -> Self {
         self.cloud_watch_logs_role_arn = value;
         self
     }
     /// Sets [`UserImportJobType::imported_users`].
+    #[inline]
     pub fn imported_users(mut self, value: impl Into<i64>) -> Self {
         self.imported_users = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::imported_users`].
+    #[inline]
     pub fn set_imported_users(mut self, value: Option<i64>) -> Self {
         self.imported_users = value;
         self
     }
     /// Sets [`UserImportJobType::skipped_users`].
+    #[inline]
     pub fn skipped_users(mut self, value: impl Into<i64>) -> Self {
         self.skipped_users = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::skipped_users`].
+    #[inline]
     pub fn set_skipped_users(mut self, value: Option<i64>) -> Self {
         self.skipped_users = value;
         self
     }
     /// Sets [`UserImportJobType::failed_users`].
+    #[inline]
     pub fn failed_users(mut self, value: impl Into<i64>) -> Self {
         self.failed_users = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::failed_users`].
+    #[inline]
     pub fn set_failed_users(mut self, value: Option<i64>) -> Self {
         self.failed_users = value;
         self
     }
     /// Sets [`UserImportJobType::completion_message`].
+    #[inline]
     pub fn completion_message(mut self, value: impl Into<String>) -> Self {
         self.completion_message = Some(value.into());
         self
     }
     /// Sets or clears [`UserImportJobType::completion_message`].
+    #[inline]
     pub fn set_completion_message(mut self, value: Option<String>) -> Self {
         self.completion_message = value;
         self
     }
     /// Sets [`UserImportJobType::password_hashing_algorithm`].
+    #[inline]
     pub fn password_hashing_algorithm(
         mut self,
         value: impl Into<PasswordHashingAlgorithmType>,
@@ -13522,6 +14741,7 @@ impl UserImportJobTypeBuilder {
         self
     }
     /// Sets or clears [`UserImportJobType::password_hashing_algorithm`].
+    #[inline]
     pub fn set_password_hashing_algorithm(
         mut self,
         value: Option<PasswordHashingAlgorithmType>,
@@ -13530,6 +14750,7 @@ impl UserImportJobTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserImportJobType {
         UserImportJobType {
             job_name: self.job_name,
@@ -13550,6 +14771,7 @@ impl UserImportJobTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserImportJobType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13560,6 +14782,7 @@ impl<'de> serde::Deserialize<'de> for UserImportJobType {
 impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
     type Builder = UserImportJobTypeBuilder;
     const NAME: &'static str = "UserImportJobType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserImportJobTypeBuilder,
         key: &str,
@@ -13602,6 +14825,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserImportJobTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -13636,6 +14860,7 @@ impl UserPoolAddOnsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolAddOnsTypeBuilder {
         UserPoolAddOnsTypeBuilder::default()
     }
@@ -13648,6 +14873,7 @@ pub struct UserPoolAddOnsTypeBuilder {
 }
 impl UserPoolAddOnsTypeBuilder {
     /// Sets [`UserPoolAddOnsType::advanced_security_mode`].
+    #[inline]
     pub fn advanced_security_mode(
         mut self,
         value: impl Into<AdvancedSecurityModeType>,
@@ -13656,6 +14882,7 @@ impl UserPoolAddOnsTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolAddOnsType::advanced_security_mode`].
+    #[inline]
     pub fn set_advanced_security_mode(
         mut self,
         value: Option<AdvancedSecurityModeType>,
@@ -13664,6 +14891,7 @@ impl UserPoolAddOnsTypeBuilder {
         self
     }
     /// Sets [`UserPoolAddOnsType::advanced_security_additional_flows`].
+    #[inline]
     pub fn advanced_security_additional_flows(
         mut self,
         value: impl Into<AdvancedSecurityAdditionalFlowsType>,
@@ -13672,6 +14900,7 @@ impl UserPoolAddOnsTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolAddOnsType::advanced_security_additional_flows`].
+    #[inline]
     pub fn set_advanced_security_additional_flows(
         mut self,
         value: Option<AdvancedSecurityAdditionalFlowsType>,
@@ -13680,6 +14909,7 @@ impl UserPoolAddOnsTypeBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UserPoolAddOnsType, BuildError> {
         Ok(UserPoolAddOnsType {
             advanced_security_mode: self
@@ -13693,6 +14923,7 @@ impl UserPoolAddOnsTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13703,6 +14934,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
     type Builder = UserPoolAddOnsTypeBuilder;
     const NAME: &'static str = "UserPoolAddOnsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolAddOnsTypeBuilder,
         key: &str,
@@ -13719,6 +14951,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolAddOnsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -13735,6 +14968,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
     }
 }
 impl Secrets for UserPoolAddOnsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.advanced_security_mode.secrets(all, found);
         self.advanced_security_additional_flows.secrets(all, found);
@@ -13762,11 +14996,13 @@ impl UserPoolClientDescription {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolClientDescriptionBuilder {
         UserPoolClientDescriptionBuilder::default()
     }
 }
 impl fmt::Debug for UserPoolClientDescription {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserPoolClientDescription")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -13783,6 +15019,7 @@ pub struct UserPoolClientDescriptionBuilder {
     client_name: Option<String>,
 }
 impl fmt::Debug for UserPoolClientDescriptionBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserPoolClientDescriptionBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -13793,36 +15030,43 @@ impl fmt::Debug for UserPoolClientDescriptionBuilder {
 }
 impl UserPoolClientDescriptionBuilder {
     /// Sets [`UserPoolClientDescription::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientDescription::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`UserPoolClientDescription::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientDescription::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UserPoolClientDescription::client_name`].
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.client_name = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientDescription::client_name`].
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.client_name = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolClientDescription {
         UserPoolClientDescription {
             client_id: self.client_id,
@@ -13832,6 +15076,7 @@ impl UserPoolClientDescriptionBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13842,6 +15087,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
     type Builder = UserPoolClientDescriptionBuilder;
     const NAME: &'static str = "UserPoolClientDescription";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolClientDescriptionBuilder,
         key: &str,
@@ -13857,6 +15103,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolClientDescriptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -14202,11 +15449,13 @@ impl UserPoolClientType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolClientTypeBuilder {
         UserPoolClientTypeBuilder::default()
     }
 }
 impl fmt::Debug for UserPoolClientType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserPoolClientType")
             .field("user_pool_id", &self.user_pool_id)
@@ -14279,6 +15528,7 @@ pub struct UserPoolClientTypeBuilder {
     client_type: Option<ClientTypeType>,
 }
 impl fmt::Debug for UserPoolClientTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserPoolClientTypeBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -14320,106 +15570,127 @@ impl fmt::Debug for UserPoolClientTypeBuilder {
 }
 impl UserPoolClientTypeBuilder {
     /// Sets [`UserPoolClientType::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UserPoolClientType::client_name`].
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.client_name = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::client_name`].
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.client_name = value;
         self
     }
     /// Sets [`UserPoolClientType::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`UserPoolClientType::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`UserPoolClientType::client_secret_arn`].
+    #[inline]
     pub fn client_secret_arn(mut self, value: impl Into<String>) -> Self {
         self.client_secret_arn = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::client_secret_arn`].
+    #[inline]
     pub fn set_client_secret_arn(mut self, value: Option<String>) -> Self {
         self.client_secret_arn = value;
         self
     }
     /// Sets [`UserPoolClientType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`UserPoolClientType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Sets [`UserPoolClientType::refresh_token_validity`].
+    #[inline]
     pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.refresh_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::refresh_token_validity`].
+    #[inline]
     pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
         self.refresh_token_validity = value;
         self
     }
     /// Sets [`UserPoolClientType::access_token_validity`].
+    #[inline]
     pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.access_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::access_token_validity`].
+    #[inline]
     pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
         self.access_token_validity = value;
         self
     }
     /// Sets [`UserPoolClientType::id_token_validity`].
+    #[inline]
     pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.id_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::id_token_validity`].
+    #[inline]
     pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
         self.id_token_validity = value;
         self
     }
     /// Sets [`UserPoolClientType::token_validity_units`].
+    #[inline]
     pub fn token_validity_units(
         mut self,
         value: impl Into<TokenValidityUnitsType>,
@@ -14428,6 +15699,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::token_validity_units`].
+    #[inline]
     pub fn set_token_validity_units(
         mut self,
         value: Option<TokenValidityUnitsType>,
@@ -14436,26 +15708,31 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolClientType::read_attributes`].
+    #[inline]
     pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
         self.read_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::read_attributes`].
+    #[inline]
     pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.read_attributes = value;
         self
     }
     /// Appends an item to [`UserPoolClientType::write_attributes`].
+    #[inline]
     pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
         self.write_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::write_attributes`].
+    #[inline]
     pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.write_attributes = value;
         self
     }
     /// Appends an item to [`UserPoolClientType::explicit_auth_flows`].
+    #[inline]
     pub fn explicit_auth_flows(
         mut self,
         item: impl Into<ExplicitAuthFlowsType>,
@@ -14464,6 +15741,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::explicit_auth_flows`].
+    #[inline]
     pub fn set_explicit_auth_flows(
         mut self,
         value: Option<Vec<ExplicitAuthFlowsType>>,
@@ -14472,11 +15750,13 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolClientType::supported_identity_providers`].
+    #[inline]
     pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
         self.supported_identity_providers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::supported_identity_providers`].
+    #[inline]
     pub fn set_supported_identity_providers(
         mut self,
         value: Option<Vec<String>>,
@@ -14485,41 +15765,49 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolClientType::callback_urls`].
+    #[inline]
     pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
         self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::callback_urls`].
+    #[inline]
     pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.callback_urls = value;
         self
     }
     /// Appends an item to [`UserPoolClientType::logout_urls`].
+    #[inline]
     pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
         self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::logout_urls`].
+    #[inline]
     pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.logout_urls = value;
         self
     }
     /// Sets [`UserPoolClientType::default_redirect_uri`].
+    #[inline]
     pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
         self.default_redirect_uri = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::default_redirect_uri`].
+    #[inline]
     pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
         self.default_redirect_uri = value;
         self
     }
     /// Appends an item to [`UserPoolClientType::allowed_o_auth_flows`].
+    #[inline]
     pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.allowed_o_auth_flows.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::allowed_o_auth_flows`].
+    #[inline]
     pub fn set_allowed_o_auth_flows(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -14528,16 +15816,19 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolClientType::allowed_o_auth_scopes`].
+    #[inline]
     pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
         self.allowed_o_auth_scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::allowed_o_auth_scopes`].
+    #[inline]
     pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_o_auth_scopes = value;
         self
     }
     /// Sets [`UserPoolClientType::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn allowed_o_auth_flows_user_pool_client(
         mut self,
         value: impl Into<bool>,
@@ -14546,6 +15837,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn set_allowed_o_auth_flows_user_pool_client(
         mut self,
         value: Option<bool>,
@@ -14554,6 +15846,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets [`UserPoolClientType::analytics_configuration`].
+    #[inline]
     pub fn analytics_configuration(
         mut self,
         value: impl Into<AnalyticsConfigurationType>,
@@ -14562,6 +15855,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::analytics_configuration`].
+    #[inline]
     pub fn set_analytics_configuration(
         mut self,
         value: Option<AnalyticsConfigurationType>,
@@ -14570,6 +15864,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets [`UserPoolClientType::prevent_user_existence_errors`].
+    #[inline]
     pub fn prevent_user_existence_errors(
         mut self,
         value: impl Into<PreventUserExistenceErrorTypes>,
@@ -14578,6 +15873,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::prevent_user_existence_errors`].
+    #[inline]
     pub fn set_prevent_user_existence_errors(
         mut self,
         value: Option<PreventUserExistenceErrorTypes>,
@@ -14586,16 +15882,19 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets [`UserPoolClientType::enable_token_revocation`].
+    #[inline]
     pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
         self.enable_token_revocation = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::enable_token_revocation`].
+    #[inline]
     pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
         self.enable_token_revocation = value;
         self
     }
     /// Sets [`UserPoolClientType::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn enable_propagate_additional_user_context_data(
         mut self,
         value: impl Into<bool>,
@@ -14604,6 +15903,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn set_enable_propagate_additional_user_context_data(
         mut self,
         value: Option<bool>,
@@ -14612,16 +15912,19 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets [`UserPoolClientType::auth_session_validity`].
+    #[inline]
     pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
         self.auth_session_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::auth_session_validity`].
+    #[inline]
     pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
         self.auth_session_validity = value;
         self
     }
     /// Sets [`UserPoolClientType::refresh_token_rotation`].
+    #[inline]
     pub fn refresh_token_rotation(
         mut self,
         value: impl Into<RefreshTokenRotationType>,
@@ -14630,6 +15933,7 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolClientType::refresh_token_rotation`].
+    #[inline]
     pub fn set_refresh_token_rotation(
         mut self,
         value: Option<RefreshTokenRotationType>,
@@ -14638,16 +15942,19 @@ impl UserPoolClientTypeBuilder {
         self
     }
     /// Sets [`UserPoolClientType::client_type`].
+    #[inline]
     pub fn client_type(mut self, value: impl Into<ClientTypeType>) -> Self {
         self.client_type = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolClientType::client_type`].
+    #[inline]
     pub fn set_client_type(mut self, value: Option<ClientTypeType>) -> Self {
         self.client_type = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolClientType {
         UserPoolClientType {
             user_pool_id: self.user_pool_id,
@@ -14684,6 +15991,7 @@ impl UserPoolClientTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolClientType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14694,6 +16002,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolClientType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
     type Builder = UserPoolClientTypeBuilder;
     const NAME: &'static str = "UserPoolClientType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolClientTypeBuilder,
         key: &str,
@@ -14754,6 +16063,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolClientTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -14812,6 +16122,7 @@ impl UserPoolDescriptionType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolDescriptionTypeBuilder {
         UserPoolDescriptionTypeBuilder::default()
     }
@@ -14829,76 +16140,91 @@ pub struct UserPoolDescriptionTypeBuilder {
 }
 impl UserPoolDescriptionTypeBuilder {
     /// Sets [`UserPoolDescriptionType::id`].
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::id`].
+    #[inline]
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
     /// Sets [`UserPoolDescriptionType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Sets [`UserPoolDescriptionType::lambda_config`].
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.lambda_config = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::lambda_config`].
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.lambda_config = value;
         self
     }
     /// Sets [`UserPoolDescriptionType::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<StatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<StatusType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`UserPoolDescriptionType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`UserPoolDescriptionType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Appends an item to [`UserPoolDescriptionType::replica_regions`].
+    #[inline]
     pub fn replica_regions(mut self, item: impl Into<String>) -> Self {
         self.replica_regions.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolDescriptionType::replica_regions`].
+    #[inline]
     pub fn set_replica_regions(mut self, value: Option<Vec<String>>) -> Self {
         self.replica_regions = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolDescriptionType {
         UserPoolDescriptionType {
             id: self.id,
@@ -14912,6 +16238,7 @@ impl UserPoolDescriptionTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14922,6 +16249,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
     type Builder = UserPoolDescriptionTypeBuilder;
     const NAME: &'static str = "UserPoolDescriptionType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolDescriptionTypeBuilder,
         key: &str,
@@ -14949,6 +16277,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolDescriptionTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -14974,6 +16303,7 @@ impl UserPoolPolicyType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolPolicyTypeBuilder {
         UserPoolPolicyTypeBuilder::default()
     }
@@ -14986,26 +16316,31 @@ pub struct UserPoolPolicyTypeBuilder {
 }
 impl UserPoolPolicyTypeBuilder {
     /// Sets [`UserPoolPolicyType::password_policy`].
+    #[inline]
     pub fn password_policy(mut self, value: impl Into<PasswordPolicyType>) -> Self {
         self.password_policy = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolPolicyType::password_policy`].
+    #[inline]
     pub fn set_password_policy(mut self, value: Option<PasswordPolicyType>) -> Self {
         self.password_policy = value;
         self
     }
     /// Sets [`UserPoolPolicyType::sign_in_policy`].
+    #[inline]
     pub fn sign_in_policy(mut self, value: impl Into<SignInPolicyType>) -> Self {
         self.sign_in_policy = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolPolicyType::sign_in_policy`].
+    #[inline]
     pub fn set_sign_in_policy(mut self, value: Option<SignInPolicyType>) -> Self {
         self.sign_in_policy = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolPolicyType {
         UserPoolPolicyType {
             password_policy: self.password_policy,
@@ -15014,6 +16349,7 @@ impl UserPoolPolicyTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15024,6 +16360,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
     type Builder = UserPoolPolicyTypeBuilder;
     const NAME: &'static str = "UserPoolPolicyType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolPolicyTypeBuilder,
         key: &str,
@@ -15038,6 +16375,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolPolicyTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -15045,6 +16383,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
     }
 }
 impl Secrets for UserPoolPolicyType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.password_policy.secrets(all, found);
         self.sign_in_policy.secrets(all, found);
@@ -15085,6 +16424,7 @@ impl UserPoolReplicaType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolReplicaTypeBuilder {
         UserPoolReplicaTypeBuilder::default()
     }
@@ -15099,46 +16439,55 @@ pub struct UserPoolReplicaTypeBuilder {
 }
 impl UserPoolReplicaTypeBuilder {
     /// Sets [`UserPoolReplicaType::region_name`].
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.region_name = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolReplicaType::region_name`].
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.region_name = value;
         self
     }
     /// Sets [`UserPoolReplicaType::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<ReplicaStatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolReplicaType::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<ReplicaStatusType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`UserPoolReplicaType::role`].
+    #[inline]
     pub fn role(mut self, value: impl Into<ReplicaRoleType>) -> Self {
         self.role = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolReplicaType::role`].
+    #[inline]
     pub fn set_role(mut self, value: Option<ReplicaRoleType>) -> Self {
         self.role = value;
         self
     }
     /// Sets [`UserPoolReplicaType::user_pool_arn`].
+    #[inline]
     pub fn user_pool_arn(mut self, value: impl Into<String>) -> Self {
         self.user_pool_arn = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolReplicaType::user_pool_arn`].
+    #[inline]
     pub fn set_user_pool_arn(mut self, value: Option<String>) -> Self {
         self.user_pool_arn = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolReplicaType {
         UserPoolReplicaType {
             region_name: self.region_name,
@@ -15149,6 +16498,7 @@ impl UserPoolReplicaTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15159,6 +16509,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
     type Builder = UserPoolReplicaTypeBuilder;
     const NAME: &'static str = "UserPoolReplicaType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolReplicaTypeBuilder,
         key: &str,
@@ -15175,6 +16526,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolReplicaTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -15201,6 +16553,7 @@ impl UserPoolTokenSessionConfigType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolTokenSessionConfigTypeBuilder {
         UserPoolTokenSessionConfigTypeBuilder::default()
     }
@@ -15212,16 +16565,19 @@ pub struct UserPoolTokenSessionConfigTypeBuilder {
 }
 impl UserPoolTokenSessionConfigTypeBuilder {
     /// Sets [`UserPoolTokenSessionConfigType::max_per_user`].
+    #[inline]
     pub fn max_per_user(mut self, value: impl Into<i32>) -> Self {
         self.max_per_user = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolTokenSessionConfigType::max_per_user`].
+    #[inline]
     pub fn set_max_per_user(mut self, value: Option<i32>) -> Self {
         self.max_per_user = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UserPoolTokenSessionConfigType, BuildError> {
         Ok(UserPoolTokenSessionConfigType {
             max_per_user: self
@@ -15234,6 +16590,7 @@ impl UserPoolTokenSessionConfigTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15244,6 +16601,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
     type Builder = UserPoolTokenSessionConfigTypeBuilder;
     const NAME: &'static str = "UserPoolTokenSessionConfigType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolTokenSessionConfigTypeBuilder,
         key: &str,
@@ -15257,6 +16615,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolTokenSessionConfigTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -15271,6 +16630,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
     }
 }
 impl Secrets for UserPoolTokenSessionConfigType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration of a user pool.
@@ -15510,6 +16870,7 @@ impl UserPoolType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserPoolTypeBuilder {
         UserPoolTypeBuilder::default()
     }
@@ -15558,36 +16919,43 @@ pub struct UserPoolTypeBuilder {
 }
 impl UserPoolTypeBuilder {
     /// Sets [`UserPoolType::id`].
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::id`].
+    #[inline]
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
     /// Sets [`UserPoolType::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Sets [`UserPoolType::policies`].
+    #[inline]
     pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
         self.policies = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::policies`].
+    #[inline]
     pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
         self.policies = value;
         self
     }
     /// Sets [`UserPoolType::deletion_protection`].
+    #[inline]
     pub fn deletion_protection(
         mut self,
         value: impl Into<DeletionProtectionType>,
@@ -15596,6 +16964,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::deletion_protection`].
+    #[inline]
     pub fn set_deletion_protection(
         mut self,
         value: Option<DeletionProtectionType>,
@@ -15604,51 +16973,61 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::lambda_config`].
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.lambda_config = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::lambda_config`].
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.lambda_config = value;
         self
     }
     /// Sets [`UserPoolType::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<StatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<StatusType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`UserPoolType::last_modified_date`].
+    #[inline]
     pub fn last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::last_modified_date`].
+    #[inline]
     pub fn set_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.last_modified_date = value;
         self
     }
     /// Sets [`UserPoolType::creation_date`].
+    #[inline]
     pub fn creation_date(mut self, value: impl Into<DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::creation_date`].
+    #[inline]
     pub fn set_creation_date(mut self, value: Option<DateTime>) -> Self {
         self.creation_date = value;
         self
     }
     /// Appends an item to [`UserPoolType::schema_attributes`].
+    #[inline]
     pub fn schema_attributes(mut self, item: impl Into<SchemaAttributeType>) -> Self {
         self.schema_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolType::schema_attributes`].
+    #[inline]
     pub fn set_schema_attributes(
         mut self,
         value: Option<Vec<SchemaAttributeType>>,
@@ -15657,6 +17036,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolType::auto_verified_attributes`].
+    #[inline]
     pub fn auto_verified_attributes(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -15665,6 +17045,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::auto_verified_attributes`].
+    #[inline]
     pub fn set_auto_verified_attributes(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -15673,11 +17054,13 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolType::alias_attributes`].
+    #[inline]
     pub fn alias_attributes(mut self, item: impl Into<AliasAttributeType>) -> Self {
         self.alias_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserPoolType::alias_attributes`].
+    #[inline]
     pub fn set_alias_attributes(
         mut self,
         value: Option<Vec<AliasAttributeType>>,
@@ -15686,6 +17069,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Appends an item to [`UserPoolType::username_attributes`].
+    #[inline]
     pub fn username_attributes(
         mut self,
         item: impl Into<UsernameAttributeType>,
@@ -15694,6 +17078,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::username_attributes`].
+    #[inline]
     pub fn set_username_attributes(
         mut self,
         value: Option<Vec<UsernameAttributeType>>,
@@ -15702,36 +17087,43 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::sms_verification_message`].
+    #[inline]
     pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
         self.sms_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::sms_verification_message`].
+    #[inline]
     pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
         self.sms_verification_message = value;
         self
     }
     /// Sets [`UserPoolType::email_verification_message`].
+    #[inline]
     pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
         self.email_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::email_verification_message`].
+    #[inline]
     pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
         self.email_verification_message = value;
         self
     }
     /// Sets [`UserPoolType::email_verification_subject`].
+    #[inline]
     pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
         self.email_verification_subject = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::email_verification_subject`].
+    #[inline]
     pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
         self.email_verification_subject = value;
         self
     }
     /// Sets [`UserPoolType::verification_message_template`].
+    #[inline]
     pub fn verification_message_template(
         mut self,
         value: impl Into<VerificationMessageTemplateType>,
@@ -15740,6 +17132,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::verification_message_template`].
+    #[inline]
     pub fn set_verification_message_template(
         mut self,
         value: Option<VerificationMessageTemplateType>,
@@ -15748,16 +17141,19 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::sms_authentication_message`].
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.sms_authentication_message = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::sms_authentication_message`].
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.sms_authentication_message = value;
         self
     }
     /// Sets [`UserPoolType::user_attribute_update_settings`].
+    #[inline]
     pub fn user_attribute_update_settings(
         mut self,
         value: impl Into<UserAttributeUpdateSettingsType>,
@@ -15766,6 +17162,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::user_attribute_update_settings`].
+    #[inline]
     pub fn set_user_attribute_update_settings(
         mut self,
         value: Option<UserAttributeUpdateSettingsType>,
@@ -15774,16 +17171,19 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`UserPoolType::device_configuration`].
+    #[inline]
     pub fn device_configuration(
         mut self,
         value: impl Into<DeviceConfigurationType>,
@@ -15792,6 +17192,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::device_configuration`].
+    #[inline]
     pub fn set_device_configuration(
         mut self,
         value: Option<DeviceConfigurationType>,
@@ -15800,16 +17201,19 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::estimated_number_of_users`].
+    #[inline]
     pub fn estimated_number_of_users(mut self, value: impl Into<i32>) -> Self {
         self.estimated_number_of_users = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::estimated_number_of_users`].
+    #[inline]
     pub fn set_estimated_number_of_users(mut self, value: Option<i32>) -> Self {
         self.estimated_number_of_users = value;
         self
     }
     /// Sets [`UserPoolType::email_configuration`].
+    #[inline]
     pub fn email_configuration(
         mut self,
         value: impl Into<EmailConfigurationType>,
@@ -15818,6 +17222,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::email_configuration`].
+    #[inline]
     pub fn set_email_configuration(
         mut self,
         value: Option<EmailConfigurationType>,
@@ -15826,16 +17231,19 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::sms_configuration`].
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.sms_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::sms_configuration`].
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.sms_configuration = value;
         self
     }
     /// Inserts an entry into [`UserPoolType::user_pool_tags`].
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -15847,51 +17255,61 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::user_pool_tags`].
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.user_pool_tags = value;
         self
     }
     /// Sets [`UserPoolType::sms_configuration_failure`].
+    #[inline]
     pub fn sms_configuration_failure(mut self, value: impl Into<String>) -> Self {
         self.sms_configuration_failure = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::sms_configuration_failure`].
+    #[inline]
     pub fn set_sms_configuration_failure(mut self, value: Option<String>) -> Self {
         self.sms_configuration_failure = value;
         self
     }
     /// Sets [`UserPoolType::email_configuration_failure`].
+    #[inline]
     pub fn email_configuration_failure(mut self, value: impl Into<String>) -> Self {
         self.email_configuration_failure = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::email_configuration_failure`].
+    #[inline]
     pub fn set_email_configuration_failure(mut self, value: Option<String>) -> Self {
         self.email_configuration_failure = value;
         self
     }
     /// Sets [`UserPoolType::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Sets [`UserPoolType::custom_domain`].
+    #[inline]
     pub fn custom_domain(mut self, value: impl Into<String>) -> Self {
         self.custom_domain = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::custom_domain`].
+    #[inline]
     pub fn set_custom_domain(mut self, value: Option<String>) -> Self {
         self.custom_domain = value;
         self
     }
     /// Sets [`UserPoolType::admin_create_user_config`].
+    #[inline]
     pub fn admin_create_user_config(
         mut self,
         value: impl Into<AdminCreateUserConfigType>,
@@ -15900,6 +17318,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::admin_create_user_config`].
+    #[inline]
     pub fn set_admin_create_user_config(
         mut self,
         value: Option<AdminCreateUserConfigType>,
@@ -15908,26 +17327,31 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::user_pool_add_ons`].
+    #[inline]
     pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::user_pool_add_ons`].
+    #[inline]
     pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = value;
         self
     }
     /// Sets [`UserPoolType::dcr_configuration`].
+    #[inline]
     pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
         self.dcr_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::dcr_configuration`].
+    #[inline]
     pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
         self.dcr_configuration = value;
         self
     }
     /// Sets [`UserPoolType::username_configuration`].
+    #[inline]
     pub fn username_configuration(
         mut self,
         value: impl Into<UsernameConfigurationType>,
@@ -15936,6 +17360,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::username_configuration`].
+    #[inline]
     pub fn set_username_configuration(
         mut self,
         value: Option<UsernameConfigurationType>,
@@ -15944,16 +17369,19 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::arn`].
+    #[inline]
     pub fn arn(mut self, value: impl Into<String>) -> Self {
         self.arn = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::arn`].
+    #[inline]
     pub fn set_arn(mut self, value: Option<String>) -> Self {
         self.arn = value;
         self
     }
     /// Sets [`UserPoolType::account_recovery_setting`].
+    #[inline]
     pub fn account_recovery_setting(
         mut self,
         value: impl Into<AccountRecoverySettingType>,
@@ -15962,6 +17390,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::account_recovery_setting`].
+    #[inline]
     pub fn set_account_recovery_setting(
         mut self,
         value: Option<AccountRecoverySettingType>,
@@ -15970,26 +17399,31 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets [`UserPoolType::user_pool_tier`].
+    #[inline]
     pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
         self.user_pool_tier = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::user_pool_tier`].
+    #[inline]
     pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
         self.user_pool_tier = value;
         self
     }
     /// Sets [`UserPoolType::key_configuration`].
+    #[inline]
     pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
         self.key_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UserPoolType::key_configuration`].
+    #[inline]
     pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
         self.key_configuration = value;
         self
     }
     /// Sets [`UserPoolType::issuer_configuration`].
+    #[inline]
     pub fn issuer_configuration(
         mut self,
         value: impl Into<IssuerConfigurationType>,
@@ -15998,6 +17432,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::issuer_configuration`].
+    #[inline]
     pub fn set_issuer_configuration(
         mut self,
         value: Option<IssuerConfigurationType>,
@@ -16006,6 +17441,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Inserts an entry into [`UserPoolType::acr_configuration`].
+    #[inline]
     pub fn acr_configuration(
         mut self,
         key: impl Into<String>,
@@ -16017,6 +17453,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Sets or clears [`UserPoolType::acr_configuration`].
+    #[inline]
     pub fn set_acr_configuration(
         mut self,
         value: Option<HashMap<String, AcrLevelConfigType>>,
@@ -16025,6 +17462,7 @@ impl UserPoolTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserPoolType {
         UserPoolType {
             id: self.id,
@@ -16069,6 +17507,7 @@ impl UserPoolTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserPoolType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16079,6 +17518,7 @@ impl<'de> serde::Deserialize<'de> for UserPoolType {
 impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
     type Builder = UserPoolTypeBuilder;
     const NAME: &'static str = "UserPoolType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserPoolTypeBuilder,
         key: &str,
@@ -16165,6 +17605,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserPoolTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -16235,11 +17676,13 @@ impl UserType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UserTypeBuilder {
         UserTypeBuilder::default()
     }
 }
 impl fmt::Debug for UserType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserType")
             .field("username", &Redacted::option(&self.username))
@@ -16264,6 +17707,7 @@ pub struct UserTypeBuilder {
     mfa_options: Option<Vec<MfaOptionType>>,
 }
 impl fmt::Debug for UserTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserTypeBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -16278,76 +17722,91 @@ impl fmt::Debug for UserTypeBuilder {
 }
 impl UserTypeBuilder {
     /// Sets [`UserType::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`UserType::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`UserType::attributes`].
+    #[inline]
     pub fn attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserType::attributes`].
+    #[inline]
     pub fn set_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.attributes = value;
         self
     }
     /// Sets [`UserType::user_create_date`].
+    #[inline]
     pub fn user_create_date(mut self, value: impl Into<DateTime>) -> Self {
         self.user_create_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserType::user_create_date`].
+    #[inline]
     pub fn set_user_create_date(mut self, value: Option<DateTime>) -> Self {
         self.user_create_date = value;
         self
     }
     /// Sets [`UserType::user_last_modified_date`].
+    #[inline]
     pub fn user_last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.user_last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`UserType::user_last_modified_date`].
+    #[inline]
     pub fn set_user_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.user_last_modified_date = value;
         self
     }
     /// Sets [`UserType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`UserType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`UserType::user_status`].
+    #[inline]
     pub fn user_status(mut self, value: impl Into<UserStatusType>) -> Self {
         self.user_status = Some(value.into());
         self
     }
     /// Sets or clears [`UserType::user_status`].
+    #[inline]
     pub fn set_user_status(mut self, value: Option<UserStatusType>) -> Self {
         self.user_status = value;
         self
     }
     /// Appends an item to [`UserType::mfa_options`].
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.mfa_options.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UserType::mfa_options`].
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.mfa_options = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UserType {
         UserType {
             username: self.username,
@@ -16361,6 +17820,7 @@ impl UserTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UserType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16371,6 +17831,7 @@ impl<'de> serde::Deserialize<'de> for UserType {
 impl cognito_idp_runtime::wire::ReadFields for UserType {
     type Builder = UserTypeBuilder;
     const NAME: &'static str = "UserType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UserTypeBuilder,
         key: &str,
@@ -16398,6 +17859,7 @@ impl cognito_idp_runtime::wire::ReadFields for UserType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UserTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -16433,6 +17895,7 @@ impl UsernameConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UsernameConfigurationTypeBuilder {
         UsernameConfigurationTypeBuilder::default()
     }
@@ -16444,16 +17907,19 @@ pub struct UsernameConfigurationTypeBuilder {
 }
 impl UsernameConfigurationTypeBuilder {
     /// Sets [`UsernameConfigurationType::case_sensitive`].
+    #[inline]
     pub fn case_sensitive(mut self, value: impl Into<bool>) -> Self {
         self.case_sensitive = Some(value.into());
         self
     }
     /// Sets or clears [`UsernameConfigurationType::case_sensitive`].
+    #[inline]
     pub fn set_case_sensitive(mut self, value: Option<bool>) -> Self {
         self.case_sensitive = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UsernameConfigurationType, BuildError> {
         Ok(UsernameConfigurationType {
             case_sensitive: self
@@ -16466,6 +17932,7 @@ impl UsernameConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16476,6 +17943,7 @@ impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
     type Builder = UsernameConfigurationTypeBuilder;
     const NAME: &'static str = "UsernameConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UsernameConfigurationTypeBuilder,
         key: &str,
@@ -16489,6 +17957,7 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UsernameConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -16503,6 +17972,7 @@ impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
     }
 }
 impl Secrets for UsernameConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The template for the verification message that your user pool delivers to users who set an
@@ -16559,6 +18029,7 @@ impl VerificationMessageTemplateType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> VerificationMessageTemplateTypeBuilder {
         VerificationMessageTemplateTypeBuilder::default()
     }
@@ -16575,56 +18046,67 @@ pub struct VerificationMessageTemplateTypeBuilder {
 }
 impl VerificationMessageTemplateTypeBuilder {
     /// Sets [`VerificationMessageTemplateType::sms_message`].
+    #[inline]
     pub fn sms_message(mut self, value: impl Into<String>) -> Self {
         self.sms_message = Some(value.into());
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::sms_message`].
+    #[inline]
     pub fn set_sms_message(mut self, value: Option<String>) -> Self {
         self.sms_message = value;
         self
     }
     /// Sets [`VerificationMessageTemplateType::email_message`].
+    #[inline]
     pub fn email_message(mut self, value: impl Into<String>) -> Self {
         self.email_message = Some(value.into());
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::email_message`].
+    #[inline]
     pub fn set_email_message(mut self, value: Option<String>) -> Self {
         self.email_message = value;
         self
     }
     /// Sets [`VerificationMessageTemplateType::email_subject`].
+    #[inline]
     pub fn email_subject(mut self, value: impl Into<String>) -> Self {
         self.email_subject = Some(value.into());
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::email_subject`].
+    #[inline]
     pub fn set_email_subject(mut self, value: Option<String>) -> Self {
         self.email_subject = value;
         self
     }
     /// Sets [`VerificationMessageTemplateType::email_message_by_link`].
+    #[inline]
     pub fn email_message_by_link(mut self, value: impl Into<String>) -> Self {
         self.email_message_by_link = Some(value.into());
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::email_message_by_link`].
+    #[inline]
     pub fn set_email_message_by_link(mut self, value: Option<String>) -> Self {
         self.email_message_by_link = value;
         self
     }
     /// Sets [`VerificationMessageTemplateType::email_subject_by_link`].
+    #[inline]
     pub fn email_subject_by_link(mut self, value: impl Into<String>) -> Self {
         self.email_subject_by_link = Some(value.into());
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::email_subject_by_link`].
+    #[inline]
     pub fn set_email_subject_by_link(mut self, value: Option<String>) -> Self {
         self.email_subject_by_link = value;
         self
     }
     /// Sets [`VerificationMessageTemplateType::default_email_option`].
+    #[inline]
     pub fn default_email_option(
         mut self,
         value: impl Into<DefaultEmailOptionType>,
@@ -16633,6 +18115,7 @@ impl VerificationMessageTemplateTypeBuilder {
         self
     }
     /// Sets or clears [`VerificationMessageTemplateType::default_email_option`].
+    #[inline]
     pub fn set_default_email_option(
         mut self,
         value: Option<DefaultEmailOptionType>,
@@ -16641,6 +18124,7 @@ impl VerificationMessageTemplateTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> VerificationMessageTemplateType {
         VerificationMessageTemplateType {
             sms_message: self.sms_message,
@@ -16653,6 +18137,7 @@ impl VerificationMessageTemplateTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16663,6 +18148,7 @@ impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
 impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
     type Builder = VerificationMessageTemplateTypeBuilder;
     const NAME: &'static str = "VerificationMessageTemplateType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut VerificationMessageTemplateTypeBuilder,
         key: &str,
@@ -16681,6 +18167,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: VerificationMessageTemplateTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -16688,6 +18175,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
     }
 }
 impl Secrets for VerificationMessageTemplateType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sms_message.secrets(all, found);
         self.email_message.secrets(all, found);
@@ -16739,6 +18227,7 @@ impl WebAuthnConfigurationType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnConfigurationTypeBuilder {
         WebAuthnConfigurationTypeBuilder::default()
     }
@@ -16752,26 +18241,31 @@ pub struct WebAuthnConfigurationTypeBuilder {
 }
 impl WebAuthnConfigurationTypeBuilder {
     /// Sets [`WebAuthnConfigurationType::relying_party_id`].
+    #[inline]
     pub fn relying_party_id(mut self, value: impl Into<String>) -> Self {
         self.relying_party_id = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnConfigurationType::relying_party_id`].
+    #[inline]
     pub fn set_relying_party_id(mut self, value: Option<String>) -> Self {
         self.relying_party_id = value;
         self
     }
     /// Sets [`WebAuthnConfigurationType::user_verification`].
+    #[inline]
     pub fn user_verification(mut self, value: impl Into<UserVerificationType>) -> Self {
         self.user_verification = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnConfigurationType::user_verification`].
+    #[inline]
     pub fn set_user_verification(mut self, value: Option<UserVerificationType>) -> Self {
         self.user_verification = value;
         self
     }
     /// Sets [`WebAuthnConfigurationType::factor_configuration`].
+    #[inline]
     pub fn factor_configuration(
         mut self,
         value: impl Into<WebAuthnFactorConfigurationType>,
@@ -16780,6 +18274,7 @@ impl WebAuthnConfigurationTypeBuilder {
         self
     }
     /// Sets or clears [`WebAuthnConfigurationType::factor_configuration`].
+    #[inline]
     pub fn set_factor_configuration(
         mut self,
         value: Option<WebAuthnFactorConfigurationType>,
@@ -16788,6 +18283,7 @@ impl WebAuthnConfigurationTypeBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnConfigurationType {
         WebAuthnConfigurationType {
             relying_party_id: self.relying_party_id,
@@ -16797,6 +18293,7 @@ impl WebAuthnConfigurationTypeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16807,6 +18304,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
     type Builder = WebAuthnConfigurationTypeBuilder;
     const NAME: &'static str = "WebAuthnConfigurationType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnConfigurationTypeBuilder,
         key: &str,
@@ -16822,6 +18320,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnConfigurationTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -16829,6 +18328,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
     }
 }
 impl Secrets for WebAuthnConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.relying_party_id.secrets(all, found);
         self.user_verification.secrets(all, found);
@@ -16876,6 +18376,7 @@ impl WebAuthnCredentialDescription {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnCredentialDescriptionBuilder {
         WebAuthnCredentialDescriptionBuilder::default()
     }
@@ -16892,66 +18393,79 @@ pub struct WebAuthnCredentialDescriptionBuilder {
 }
 impl WebAuthnCredentialDescriptionBuilder {
     /// Sets [`WebAuthnCredentialDescription::credential_id`].
+    #[inline]
     pub fn credential_id(mut self, value: impl Into<String>) -> Self {
         self.credential_id = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::credential_id`].
+    #[inline]
     pub fn set_credential_id(mut self, value: Option<String>) -> Self {
         self.credential_id = value;
         self
     }
     /// Sets [`WebAuthnCredentialDescription::friendly_credential_name`].
+    #[inline]
     pub fn friendly_credential_name(mut self, value: impl Into<String>) -> Self {
         self.friendly_credential_name = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::friendly_credential_name`].
+    #[inline]
     pub fn set_friendly_credential_name(mut self, value: Option<String>) -> Self {
         self.friendly_credential_name = value;
         self
     }
     /// Sets [`WebAuthnCredentialDescription::relying_party_id`].
+    #[inline]
     pub fn relying_party_id(mut self, value: impl Into<String>) -> Self {
         self.relying_party_id = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::relying_party_id`].
+    #[inline]
     pub fn set_relying_party_id(mut self, value: Option<String>) -> Self {
         self.relying_party_id = value;
         self
     }
     /// Sets [`WebAuthnCredentialDescription::authenticator_attachment`].
+    #[inline]
     pub fn authenticator_attachment(mut self, value: impl Into<String>) -> Self {
         self.authenticator_attachment = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::authenticator_attachment`].
+    #[inline]
     pub fn set_authenticator_attachment(mut self, value: Option<String>) -> Self {
         self.authenticator_attachment = value;
         self
     }
     /// Appends an item to [`WebAuthnCredentialDescription::authenticator_transports`].
+    #[inline]
     pub fn authenticator_transports(mut self, item: impl Into<String>) -> Self {
         self.authenticator_transports.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::authenticator_transports`].
+    #[inline]
     pub fn set_authenticator_transports(mut self, value: Option<Vec<String>>) -> Self {
         self.authenticator_transports = value;
         self
     }
     /// Sets [`WebAuthnCredentialDescription::created_at`].
+    #[inline]
     pub fn created_at(mut self, value: impl Into<DateTime>) -> Self {
         self.created_at = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnCredentialDescription::created_at`].
+    #[inline]
     pub fn set_created_at(mut self, value: Option<DateTime>) -> Self {
         self.created_at = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<WebAuthnCredentialDescription, BuildError> {
         Ok(WebAuthnCredentialDescription {
             credential_id: self
@@ -16989,6 +18503,7 @@ impl WebAuthnCredentialDescriptionBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16999,6 +18514,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
     type Builder = WebAuthnCredentialDescriptionBuilder;
     const NAME: &'static str = "WebAuthnCredentialDescription";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnCredentialDescriptionBuilder,
         key: &str,
@@ -17027,6 +18543,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnCredentialDescriptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -17085,6 +18602,7 @@ impl WebAuthnMfaSettingsType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WebAuthnMfaSettingsTypeBuilder {
         WebAuthnMfaSettingsTypeBuilder::default()
     }
@@ -17096,16 +18614,19 @@ pub struct WebAuthnMfaSettingsTypeBuilder {
 }
 impl WebAuthnMfaSettingsTypeBuilder {
     /// Sets [`WebAuthnMfaSettingsType::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`WebAuthnMfaSettingsType::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WebAuthnMfaSettingsType {
         WebAuthnMfaSettingsType {
             enabled: self.enabled,
@@ -17114,6 +18635,7 @@ impl WebAuthnMfaSettingsTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17125,6 +18647,7 @@ impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
 impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
     type Builder = WebAuthnMfaSettingsTypeBuilder;
     const NAME: &'static str = "WebAuthnMfaSettingsType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WebAuthnMfaSettingsTypeBuilder,
         key: &str,
@@ -17138,6 +18661,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WebAuthnMfaSettingsTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -17145,6 +18669,7 @@ impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
     }
 }
 impl Secrets for WebAuthnMfaSettingsType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -17163,6 +18688,7 @@ pub enum AccountTakeoverEventActionType {
 }
 impl AccountTakeoverEventActionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Block => "BLOCK",
@@ -17173,11 +18699,13 @@ impl AccountTakeoverEventActionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["BLOCK", "MFA_IF_CONFIGURED", "MFA_REQUIRED", "NO_ACTION"]
     }
 }
 impl From<&str> for AccountTakeoverEventActionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "BLOCK" => Self::Block,
@@ -17190,26 +18718,31 @@ impl From<&str> for AccountTakeoverEventActionType {
 }
 impl FromStr for AccountTakeoverEventActionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AccountTakeoverEventActionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AccountTakeoverEventActionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AccountTakeoverEventActionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AccountTakeoverEventActionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17218,6 +18751,7 @@ impl Secrets for AccountTakeoverEventActionType {
 }
 #[doc(hidden)]
 impl wire::Empty for AccountTakeoverEventActionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -17234,6 +18768,7 @@ pub enum AdvancedSecurityEnabledModeType {
 }
 impl AdvancedSecurityEnabledModeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Audit => "AUDIT",
@@ -17242,11 +18777,13 @@ impl AdvancedSecurityEnabledModeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["AUDIT", "ENFORCED"]
     }
 }
 impl From<&str> for AdvancedSecurityEnabledModeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "AUDIT" => Self::Audit,
@@ -17257,26 +18794,31 @@ impl From<&str> for AdvancedSecurityEnabledModeType {
 }
 impl FromStr for AdvancedSecurityEnabledModeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AdvancedSecurityEnabledModeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AdvancedSecurityEnabledModeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AdvancedSecurityEnabledModeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AdvancedSecurityEnabledModeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17297,6 +18839,7 @@ pub enum AdvancedSecurityModeType {
 }
 impl AdvancedSecurityModeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "OFF",
@@ -17306,11 +18849,13 @@ impl AdvancedSecurityModeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["OFF", "AUDIT", "ENFORCED"]
     }
 }
 impl From<&str> for AdvancedSecurityModeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "OFF" => Self::Off,
@@ -17322,26 +18867,31 @@ impl From<&str> for AdvancedSecurityModeType {
 }
 impl FromStr for AdvancedSecurityModeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AdvancedSecurityModeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AdvancedSecurityModeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AdvancedSecurityModeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AdvancedSecurityModeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17350,6 +18900,7 @@ impl Secrets for AdvancedSecurityModeType {
 }
 #[doc(hidden)]
 impl wire::Empty for AdvancedSecurityModeType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -17368,6 +18919,7 @@ pub enum AliasAttributeType {
 }
 impl AliasAttributeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PhoneNumber => "phone_number",
@@ -17377,11 +18929,13 @@ impl AliasAttributeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["phone_number", "email", "preferred_username"]
     }
 }
 impl From<&str> for AliasAttributeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "phone_number" => Self::PhoneNumber,
@@ -17393,26 +18947,31 @@ impl From<&str> for AliasAttributeType {
 }
 impl FromStr for AliasAttributeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AliasAttributeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AliasAttributeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AliasAttributeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AliasAttributeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17457,6 +19016,7 @@ pub enum AssetCategoryType {
 }
 impl AssetCategoryType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FaviconIco => "FAVICON_ICO",
@@ -17478,6 +19038,7 @@ impl AssetCategoryType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "FAVICON_ICO",
@@ -17499,6 +19060,7 @@ impl AssetCategoryType {
     }
 }
 impl From<&str> for AssetCategoryType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "FAVICON_ICO" => Self::FaviconIco,
@@ -17522,26 +19084,31 @@ impl From<&str> for AssetCategoryType {
 }
 impl FromStr for AssetCategoryType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AssetCategoryType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AssetCategoryType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AssetCategoryType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AssetCategoryType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17550,6 +19117,7 @@ impl Secrets for AssetCategoryType {
 }
 #[doc(hidden)]
 impl wire::Empty for AssetCategoryType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -17572,6 +19140,7 @@ pub enum AssetExtensionType {
 }
 impl AssetExtensionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ico => "ICO",
@@ -17583,11 +19152,13 @@ impl AssetExtensionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ICO", "JPEG", "PNG", "SVG", "WEBP"]
     }
 }
 impl From<&str> for AssetExtensionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ICO" => Self::Ico,
@@ -17601,26 +19172,31 @@ impl From<&str> for AssetExtensionType {
 }
 impl FromStr for AssetExtensionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AssetExtensionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AssetExtensionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AssetExtensionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AssetExtensionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17629,6 +19205,7 @@ impl Secrets for AssetExtensionType {
 }
 #[doc(hidden)]
 impl wire::Empty for AssetExtensionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -17649,6 +19226,7 @@ pub enum AttributeDataType {
 }
 impl AttributeDataType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::StringValue => "String",
@@ -17659,11 +19237,13 @@ impl AttributeDataType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["String", "Number", "DateTime", "Boolean"]
     }
 }
 impl From<&str> for AttributeDataType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "String" => Self::StringValue,
@@ -17676,26 +19256,31 @@ impl From<&str> for AttributeDataType {
 }
 impl FromStr for AttributeDataType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AttributeDataType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AttributeDataType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AttributeDataType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AttributeDataType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17720,6 +19305,7 @@ pub enum AuthFactorType {
 }
 impl AuthFactorType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "PASSWORD",
@@ -17731,11 +19317,13 @@ impl AuthFactorType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "SOFTWARE_TOKEN"]
     }
 }
 impl From<&str> for AuthFactorType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "PASSWORD" => Self::Password,
@@ -17749,26 +19337,31 @@ impl From<&str> for AuthFactorType {
 }
 impl FromStr for AuthFactorType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AuthFactorType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AuthFactorType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AuthFactorType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AuthFactorType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17799,6 +19392,7 @@ pub enum AuthFlowType {
 }
 impl AuthFlowType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UserSrpAuth => "USER_SRP_AUTH",
@@ -17813,6 +19407,7 @@ impl AuthFlowType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "USER_SRP_AUTH",
@@ -17827,6 +19422,7 @@ impl AuthFlowType {
     }
 }
 impl From<&str> for AuthFlowType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "USER_SRP_AUTH" => Self::UserSrpAuth,
@@ -17843,26 +19439,31 @@ impl From<&str> for AuthFlowType {
 }
 impl FromStr for AuthFlowType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for AuthFlowType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for AuthFlowType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for AuthFlowType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for AuthFlowType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17881,6 +19482,7 @@ pub enum CimdCacheActionType {
 }
 impl CimdCacheActionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Refresh => "REFRESH",
@@ -17889,11 +19491,13 @@ impl CimdCacheActionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["REFRESH", "INVALIDATE"]
     }
 }
 impl From<&str> for CimdCacheActionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "REFRESH" => Self::Refresh,
@@ -17904,26 +19508,31 @@ impl From<&str> for CimdCacheActionType {
 }
 impl FromStr for CimdCacheActionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for CimdCacheActionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for CimdCacheActionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CimdCacheActionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for CimdCacheActionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -17942,6 +19551,7 @@ pub enum ChallengeName {
 }
 impl ChallengeName {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "Password",
@@ -17950,11 +19560,13 @@ impl ChallengeName {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Password", "Mfa"]
     }
 }
 impl From<&str> for ChallengeName {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Password" => Self::Password,
@@ -17965,26 +19577,31 @@ impl From<&str> for ChallengeName {
 }
 impl FromStr for ChallengeName {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ChallengeName {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ChallengeName {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ChallengeName {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ChallengeName {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18031,6 +19648,7 @@ pub enum ChallengeNameType {
 }
 impl ChallengeNameType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SmsMfa => "SMS_MFA",
@@ -18053,6 +19671,7 @@ impl ChallengeNameType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "SMS_MFA",
@@ -18075,6 +19694,7 @@ impl ChallengeNameType {
     }
 }
 impl From<&str> for ChallengeNameType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SMS_MFA" => Self::SmsMfa,
@@ -18099,26 +19719,31 @@ impl From<&str> for ChallengeNameType {
 }
 impl FromStr for ChallengeNameType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ChallengeNameType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ChallengeNameType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ChallengeNameType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ChallengeNameType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18137,6 +19762,7 @@ pub enum ChallengeResponse {
 }
 impl ChallengeResponse {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "Success",
@@ -18145,11 +19771,13 @@ impl ChallengeResponse {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Success", "Failure"]
     }
 }
 impl From<&str> for ChallengeResponse {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Success" => Self::Success,
@@ -18160,26 +19788,31 @@ impl From<&str> for ChallengeResponse {
 }
 impl FromStr for ChallengeResponse {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ChallengeResponse {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ChallengeResponse {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ChallengeResponse {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ChallengeResponse {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18198,6 +19831,7 @@ pub enum ClientTypeType {
 }
 impl ClientTypeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Regular => "REGULAR",
@@ -18206,11 +19840,13 @@ impl ClientTypeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["REGULAR", "DCR"]
     }
 }
 impl From<&str> for ClientTypeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "REGULAR" => Self::Regular,
@@ -18221,26 +19857,31 @@ impl From<&str> for ClientTypeType {
 }
 impl FromStr for ClientTypeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ClientTypeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ClientTypeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ClientTypeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ClientTypeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18261,6 +19902,7 @@ pub enum ColorSchemeModeType {
 }
 impl ColorSchemeModeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Light => "LIGHT",
@@ -18270,11 +19912,13 @@ impl ColorSchemeModeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["LIGHT", "DARK", "DYNAMIC"]
     }
 }
 impl From<&str> for ColorSchemeModeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "LIGHT" => Self::Light,
@@ -18286,26 +19930,31 @@ impl From<&str> for ColorSchemeModeType {
 }
 impl FromStr for ColorSchemeModeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ColorSchemeModeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ColorSchemeModeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ColorSchemeModeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ColorSchemeModeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18314,6 +19963,7 @@ impl Secrets for ColorSchemeModeType {
 }
 #[doc(hidden)]
 impl wire::Empty for ColorSchemeModeType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -18330,6 +19980,7 @@ pub enum CompromisedCredentialsEventActionType {
 }
 impl CompromisedCredentialsEventActionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Block => "BLOCK",
@@ -18338,11 +19989,13 @@ impl CompromisedCredentialsEventActionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["BLOCK", "NO_ACTION"]
     }
 }
 impl From<&str> for CompromisedCredentialsEventActionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "BLOCK" => Self::Block,
@@ -18353,26 +20006,31 @@ impl From<&str> for CompromisedCredentialsEventActionType {
 }
 impl FromStr for CompromisedCredentialsEventActionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for CompromisedCredentialsEventActionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for CompromisedCredentialsEventActionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CompromisedCredentialsEventActionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for CompromisedCredentialsEventActionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18381,6 +20039,7 @@ impl Secrets for CompromisedCredentialsEventActionType {
 }
 #[doc(hidden)]
 impl wire::Empty for CompromisedCredentialsEventActionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -18395,6 +20054,7 @@ pub enum CustomEmailSenderLambdaVersionType {
 }
 impl CustomEmailSenderLambdaVersionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V10 => "V1_0",
@@ -18402,11 +20062,13 @@ impl CustomEmailSenderLambdaVersionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["V1_0"]
     }
 }
 impl From<&str> for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "V1_0" => Self::V10,
@@ -18416,26 +20078,31 @@ impl From<&str> for CustomEmailSenderLambdaVersionType {
 }
 impl FromStr for CustomEmailSenderLambdaVersionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18444,6 +20111,7 @@ impl Secrets for CustomEmailSenderLambdaVersionType {
 }
 #[doc(hidden)]
 impl wire::Empty for CustomEmailSenderLambdaVersionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -18458,6 +20126,7 @@ pub enum CustomSmsSenderLambdaVersionType {
 }
 impl CustomSmsSenderLambdaVersionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V10 => "V1_0",
@@ -18465,11 +20134,13 @@ impl CustomSmsSenderLambdaVersionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["V1_0"]
     }
 }
 impl From<&str> for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "V1_0" => Self::V10,
@@ -18479,26 +20150,31 @@ impl From<&str> for CustomSmsSenderLambdaVersionType {
 }
 impl FromStr for CustomSmsSenderLambdaVersionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18507,6 +20183,7 @@ impl Secrets for CustomSmsSenderLambdaVersionType {
 }
 #[doc(hidden)]
 impl wire::Empty for CustomSmsSenderLambdaVersionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -18523,6 +20200,7 @@ pub enum DefaultEmailOptionType {
 }
 impl DefaultEmailOptionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ConfirmWithLink => "CONFIRM_WITH_LINK",
@@ -18531,11 +20209,13 @@ impl DefaultEmailOptionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"]
     }
 }
 impl From<&str> for DefaultEmailOptionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "CONFIRM_WITH_LINK" => Self::ConfirmWithLink,
@@ -18546,26 +20226,31 @@ impl From<&str> for DefaultEmailOptionType {
 }
 impl FromStr for DefaultEmailOptionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for DefaultEmailOptionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for DefaultEmailOptionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DefaultEmailOptionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for DefaultEmailOptionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18584,6 +20269,7 @@ pub enum DeletionProtectionType {
 }
 impl DeletionProtectionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -18592,11 +20278,13 @@ impl DeletionProtectionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ACTIVE", "INACTIVE"]
     }
 }
 impl From<&str> for DeletionProtectionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ACTIVE" => Self::Active,
@@ -18607,26 +20295,31 @@ impl From<&str> for DeletionProtectionType {
 }
 impl FromStr for DeletionProtectionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for DeletionProtectionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for DeletionProtectionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionProtectionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for DeletionProtectionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18645,6 +20338,7 @@ pub enum DeliveryMediumType {
 }
 impl DeliveryMediumType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sms => "SMS",
@@ -18653,11 +20347,13 @@ impl DeliveryMediumType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SMS", "EMAIL"]
     }
 }
 impl From<&str> for DeliveryMediumType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SMS" => Self::Sms,
@@ -18668,26 +20364,31 @@ impl From<&str> for DeliveryMediumType {
 }
 impl FromStr for DeliveryMediumType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for DeliveryMediumType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for DeliveryMediumType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeliveryMediumType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for DeliveryMediumType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18706,6 +20407,7 @@ pub enum DeviceRememberedStatusType {
 }
 impl DeviceRememberedStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Remembered => "remembered",
@@ -18714,11 +20416,13 @@ impl DeviceRememberedStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["remembered", "not_remembered"]
     }
 }
 impl From<&str> for DeviceRememberedStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "remembered" => Self::Remembered,
@@ -18729,26 +20433,31 @@ impl From<&str> for DeviceRememberedStatusType {
 }
 impl FromStr for DeviceRememberedStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for DeviceRememberedStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for DeviceRememberedStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeviceRememberedStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for DeviceRememberedStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18773,6 +20482,7 @@ pub enum DomainStatusType {
 }
 impl DomainStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "CREATING",
@@ -18784,11 +20494,13 @@ impl DomainStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["CREATING", "DELETING", "UPDATING", "ACTIVE", "FAILED"]
     }
 }
 impl From<&str> for DomainStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "CREATING" => Self::Creating,
@@ -18802,26 +20514,31 @@ impl From<&str> for DomainStatusType {
 }
 impl FromStr for DomainStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for DomainStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for DomainStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DomainStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for DomainStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18840,6 +20557,7 @@ pub enum EmailSendingAccountType {
 }
 impl EmailSendingAccountType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CognitoDefault => "COGNITO_DEFAULT",
@@ -18848,11 +20566,13 @@ impl EmailSendingAccountType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["COGNITO_DEFAULT", "DEVELOPER"]
     }
 }
 impl From<&str> for EmailSendingAccountType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "COGNITO_DEFAULT" => Self::CognitoDefault,
@@ -18863,26 +20583,31 @@ impl From<&str> for EmailSendingAccountType {
 }
 impl FromStr for EmailSendingAccountType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EmailSendingAccountType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EmailSendingAccountType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EmailSendingAccountType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EmailSendingAccountType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18901,6 +20626,7 @@ pub enum EncryptionKeyType {
 }
 impl EncryptionKeyType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AwsOwnedKey => "AWS_OWNED_KEY",
@@ -18909,11 +20635,13 @@ impl EncryptionKeyType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
     }
 }
 impl From<&str> for EncryptionKeyType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "AWS_OWNED_KEY" => Self::AwsOwnedKey,
@@ -18924,26 +20652,31 @@ impl From<&str> for EncryptionKeyType {
 }
 impl FromStr for EncryptionKeyType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EncryptionKeyType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EncryptionKeyType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EncryptionKeyType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EncryptionKeyType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -18964,6 +20697,7 @@ pub enum EventFilterType {
 }
 impl EventFilterType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SignIn => "SIGN_IN",
@@ -18973,11 +20707,13 @@ impl EventFilterType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"]
     }
 }
 impl From<&str> for EventFilterType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SIGN_IN" => Self::SignIn,
@@ -18989,26 +20725,31 @@ impl From<&str> for EventFilterType {
 }
 impl FromStr for EventFilterType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EventFilterType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EventFilterType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EventFilterType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EventFilterType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19029,6 +20770,7 @@ pub enum EventResponseType {
 }
 impl EventResponseType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pass => "Pass",
@@ -19038,11 +20780,13 @@ impl EventResponseType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Pass", "Fail", "InProgress"]
     }
 }
 impl From<&str> for EventResponseType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Pass" => Self::Pass,
@@ -19054,26 +20798,31 @@ impl From<&str> for EventResponseType {
 }
 impl FromStr for EventResponseType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EventResponseType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EventResponseType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EventResponseType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EventResponseType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19092,6 +20841,7 @@ pub enum EventSourceName {
 }
 impl EventSourceName {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UserNotification => "userNotification",
@@ -19100,11 +20850,13 @@ impl EventSourceName {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["userNotification", "userAuthEvents"]
     }
 }
 impl From<&str> for EventSourceName {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "userNotification" => Self::UserNotification,
@@ -19115,26 +20867,31 @@ impl From<&str> for EventSourceName {
 }
 impl FromStr for EventSourceName {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EventSourceName {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EventSourceName {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EventSourceName {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EventSourceName {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19143,6 +20900,7 @@ impl Secrets for EventSourceName {
 }
 #[doc(hidden)]
 impl wire::Empty for EventSourceName {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19165,6 +20923,7 @@ pub enum EventType {
 }
 impl EventType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SignIn => "SignIn",
@@ -19176,11 +20935,13 @@ impl EventType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SignIn", "SignUp", "ForgotPassword", "PasswordChange", "ResendCode"]
     }
 }
 impl From<&str> for EventType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SignIn" => Self::SignIn,
@@ -19194,26 +20955,31 @@ impl From<&str> for EventType {
 }
 impl FromStr for EventType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for EventType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for EventType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for EventType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for EventType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19250,6 +21016,7 @@ pub enum ExplicitAuthFlowsType {
 }
 impl ExplicitAuthFlowsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AdminNoSrpAuth => "ADMIN_NO_SRP_AUTH",
@@ -19267,6 +21034,7 @@ impl ExplicitAuthFlowsType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "ADMIN_NO_SRP_AUTH",
@@ -19284,6 +21052,7 @@ impl ExplicitAuthFlowsType {
     }
 }
 impl From<&str> for ExplicitAuthFlowsType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ADMIN_NO_SRP_AUTH" => Self::AdminNoSrpAuth,
@@ -19303,26 +21072,31 @@ impl From<&str> for ExplicitAuthFlowsType {
 }
 impl FromStr for ExplicitAuthFlowsType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ExplicitAuthFlowsType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ExplicitAuthFlowsType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ExplicitAuthFlowsType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ExplicitAuthFlowsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19341,6 +21115,7 @@ pub enum FeatureType {
 }
 impl FeatureType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enabled => "ENABLED",
@@ -19349,11 +21124,13 @@ impl FeatureType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ENABLED", "DISABLED"]
     }
 }
 impl From<&str> for FeatureType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ENABLED" => Self::Enabled,
@@ -19364,26 +21141,31 @@ impl From<&str> for FeatureType {
 }
 impl FromStr for FeatureType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for FeatureType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for FeatureType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for FeatureType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for FeatureType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19392,6 +21174,7 @@ impl Secrets for FeatureType {
 }
 #[doc(hidden)]
 impl wire::Empty for FeatureType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19408,6 +21191,7 @@ pub enum FeedbackValueType {
 }
 impl FeedbackValueType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Valid => "Valid",
@@ -19416,11 +21200,13 @@ impl FeedbackValueType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Valid", "Invalid"]
     }
 }
 impl From<&str> for FeedbackValueType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Valid" => Self::Valid,
@@ -19431,26 +21217,31 @@ impl From<&str> for FeedbackValueType {
 }
 impl FromStr for FeedbackValueType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for FeedbackValueType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for FeedbackValueType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for FeedbackValueType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for FeedbackValueType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19459,6 +21250,7 @@ impl Secrets for FeedbackValueType {
 }
 #[doc(hidden)]
 impl wire::Empty for FeedbackValueType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19483,6 +21275,7 @@ pub enum IdentityProviderTypeType {
 }
 impl IdentityProviderTypeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Saml => "SAML",
@@ -19495,11 +21288,13 @@ impl IdentityProviderTypeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"]
     }
 }
 impl From<&str> for IdentityProviderTypeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SAML" => Self::Saml,
@@ -19514,26 +21309,31 @@ impl From<&str> for IdentityProviderTypeType {
 }
 impl FromStr for IdentityProviderTypeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for IdentityProviderTypeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for IdentityProviderTypeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for IdentityProviderTypeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for IdentityProviderTypeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19550,6 +21350,7 @@ pub enum InboundFederationLambdaVersionType {
 }
 impl InboundFederationLambdaVersionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V10 => "V1_0",
@@ -19557,11 +21358,13 @@ impl InboundFederationLambdaVersionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["V1_0"]
     }
 }
 impl From<&str> for InboundFederationLambdaVersionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "V1_0" => Self::V10,
@@ -19571,26 +21374,31 @@ impl From<&str> for InboundFederationLambdaVersionType {
 }
 impl FromStr for InboundFederationLambdaVersionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for InboundFederationLambdaVersionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for InboundFederationLambdaVersionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for InboundFederationLambdaVersionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for InboundFederationLambdaVersionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19599,6 +21407,7 @@ impl Secrets for InboundFederationLambdaVersionType {
 }
 #[doc(hidden)]
 impl wire::Empty for InboundFederationLambdaVersionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19615,6 +21424,7 @@ pub enum IssuedTokenTypeIdentifierType {
 }
 impl IssuedTokenTypeIdentifierType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessToken => "ACCESS_TOKEN",
@@ -19623,11 +21433,13 @@ impl IssuedTokenTypeIdentifierType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ACCESS_TOKEN", "ID_TOKEN"]
     }
 }
 impl From<&str> for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ACCESS_TOKEN" => Self::AccessToken,
@@ -19638,26 +21450,31 @@ impl From<&str> for IssuedTokenTypeIdentifierType {
 }
 impl FromStr for IssuedTokenTypeIdentifierType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19666,6 +21483,7 @@ impl Secrets for IssuedTokenTypeIdentifierType {
 }
 #[doc(hidden)]
 impl wire::Empty for IssuedTokenTypeIdentifierType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19682,6 +21500,7 @@ pub enum IssuerType {
 }
 impl IssuerType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Original => "ORIGINAL",
@@ -19690,11 +21509,13 @@ impl IssuerType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ORIGINAL", "UPDATED"]
     }
 }
 impl From<&str> for IssuerType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ORIGINAL" => Self::Original,
@@ -19705,26 +21526,31 @@ impl From<&str> for IssuerType {
 }
 impl FromStr for IssuerType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for IssuerType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for IssuerType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for IssuerType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for IssuerType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19741,6 +21567,7 @@ pub enum LimitClass {
 }
 impl LimitClass {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ApiCategory => "API_CATEGORY",
@@ -19748,11 +21575,13 @@ impl LimitClass {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["API_CATEGORY"]
     }
 }
 impl From<&str> for LimitClass {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "API_CATEGORY" => Self::ApiCategory,
@@ -19762,26 +21591,31 @@ impl From<&str> for LimitClass {
 }
 impl FromStr for LimitClass {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for LimitClass {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for LimitClass {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for LimitClass {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for LimitClass {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19790,6 +21624,7 @@ impl Secrets for LimitClass {
 }
 #[doc(hidden)]
 impl wire::Empty for LimitClass {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19806,6 +21641,7 @@ pub enum LogLevel {
 }
 impl LogLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Error => "ERROR",
@@ -19814,11 +21650,13 @@ impl LogLevel {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ERROR", "INFO"]
     }
 }
 impl From<&str> for LogLevel {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ERROR" => Self::Error,
@@ -19829,26 +21667,31 @@ impl From<&str> for LogLevel {
 }
 impl FromStr for LogLevel {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for LogLevel {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for LogLevel {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for LogLevel {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for LogLevel {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19857,6 +21700,7 @@ impl Secrets for LogLevel {
 }
 #[doc(hidden)]
 impl wire::Empty for LogLevel {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -19873,6 +21717,7 @@ pub enum MessageActionType {
 }
 impl MessageActionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resend => "RESEND",
@@ -19881,11 +21726,13 @@ impl MessageActionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["RESEND", "SUPPRESS"]
     }
 }
 impl From<&str> for MessageActionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "RESEND" => Self::Resend,
@@ -19896,26 +21743,31 @@ impl From<&str> for MessageActionType {
 }
 impl FromStr for MessageActionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for MessageActionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for MessageActionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for MessageActionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for MessageActionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19936,6 +21788,7 @@ pub enum OAuthFlowType {
 }
 impl OAuthFlowType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Code => "code",
@@ -19945,11 +21798,13 @@ impl OAuthFlowType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["code", "implicit", "client_credentials"]
     }
 }
 impl From<&str> for OAuthFlowType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "code" => Self::Code,
@@ -19961,26 +21816,31 @@ impl From<&str> for OAuthFlowType {
 }
 impl FromStr for OAuthFlowType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for OAuthFlowType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for OAuthFlowType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for OAuthFlowType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for OAuthFlowType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -19999,6 +21859,7 @@ pub enum OAuthTokenTypeType {
 }
 impl OAuthTokenTypeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bearer => "Bearer",
@@ -20007,11 +21868,13 @@ impl OAuthTokenTypeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Bearer", "N_A"]
     }
 }
 impl From<&str> for OAuthTokenTypeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Bearer" => Self::Bearer,
@@ -20022,26 +21885,31 @@ impl From<&str> for OAuthTokenTypeType {
 }
 impl FromStr for OAuthTokenTypeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for OAuthTokenTypeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for OAuthTokenTypeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for OAuthTokenTypeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for OAuthTokenTypeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20050,6 +21918,7 @@ impl Secrets for OAuthTokenTypeType {
 }
 #[doc(hidden)]
 impl wire::Empty for OAuthTokenTypeType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -20070,6 +21939,7 @@ pub enum PasswordHashingAlgorithmType {
 }
 impl PasswordHashingAlgorithmType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bcrypt => "BCRYPT",
@@ -20080,11 +21950,13 @@ impl PasswordHashingAlgorithmType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["BCRYPT", "SCRYPT", "ARGON2ID", "PBKDF2_SHA256"]
     }
 }
 impl From<&str> for PasswordHashingAlgorithmType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "BCRYPT" => Self::Bcrypt,
@@ -20097,26 +21969,31 @@ impl From<&str> for PasswordHashingAlgorithmType {
 }
 impl FromStr for PasswordHashingAlgorithmType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for PasswordHashingAlgorithmType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for PasswordHashingAlgorithmType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PasswordHashingAlgorithmType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for PasswordHashingAlgorithmType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20137,6 +22014,7 @@ pub enum PreTokenGenerationLambdaVersionType {
 }
 impl PreTokenGenerationLambdaVersionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V10 => "V1_0",
@@ -20146,11 +22024,13 @@ impl PreTokenGenerationLambdaVersionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["V1_0", "V2_0", "V3_0"]
     }
 }
 impl From<&str> for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "V1_0" => Self::V10,
@@ -20162,26 +22042,31 @@ impl From<&str> for PreTokenGenerationLambdaVersionType {
 }
 impl FromStr for PreTokenGenerationLambdaVersionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20190,6 +22075,7 @@ impl Secrets for PreTokenGenerationLambdaVersionType {
 }
 #[doc(hidden)]
 impl wire::Empty for PreTokenGenerationLambdaVersionType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -20206,6 +22092,7 @@ pub enum PreventUserExistenceErrorTypes {
 }
 impl PreventUserExistenceErrorTypes {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Legacy => "LEGACY",
@@ -20214,11 +22101,13 @@ impl PreventUserExistenceErrorTypes {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["LEGACY", "ENABLED"]
     }
 }
 impl From<&str> for PreventUserExistenceErrorTypes {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "LEGACY" => Self::Legacy,
@@ -20229,26 +22118,31 @@ impl From<&str> for PreventUserExistenceErrorTypes {
 }
 impl FromStr for PreventUserExistenceErrorTypes {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for PreventUserExistenceErrorTypes {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for PreventUserExistenceErrorTypes {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PreventUserExistenceErrorTypes {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for PreventUserExistenceErrorTypes {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20269,6 +22163,7 @@ pub enum RecoveryOptionNameType {
 }
 impl RecoveryOptionNameType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::VerifiedEmail => "verified_email",
@@ -20278,11 +22173,13 @@ impl RecoveryOptionNameType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["verified_email", "verified_phone_number", "admin_only"]
     }
 }
 impl From<&str> for RecoveryOptionNameType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "verified_email" => Self::VerifiedEmail,
@@ -20294,26 +22191,31 @@ impl From<&str> for RecoveryOptionNameType {
 }
 impl FromStr for RecoveryOptionNameType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for RecoveryOptionNameType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for RecoveryOptionNameType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RecoveryOptionNameType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for RecoveryOptionNameType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20322,6 +22224,7 @@ impl Secrets for RecoveryOptionNameType {
 }
 #[doc(hidden)]
 impl wire::Empty for RecoveryOptionNameType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -20338,6 +22241,7 @@ pub enum ReplicaRoleType {
 }
 impl ReplicaRoleType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Primary => "PRIMARY",
@@ -20346,11 +22250,13 @@ impl ReplicaRoleType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["PRIMARY", "SECONDARY"]
     }
 }
 impl From<&str> for ReplicaRoleType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "PRIMARY" => Self::Primary,
@@ -20361,26 +22267,31 @@ impl From<&str> for ReplicaRoleType {
 }
 impl FromStr for ReplicaRoleType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ReplicaRoleType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ReplicaRoleType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ReplicaRoleType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ReplicaRoleType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20403,6 +22314,7 @@ pub enum ReplicaStatusType {
 }
 impl ReplicaStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "CREATING",
@@ -20413,11 +22325,13 @@ impl ReplicaStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["CREATING", "ACTIVE", "INACTIVE", "DELETING"]
     }
 }
 impl From<&str> for ReplicaStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "CREATING" => Self::Creating,
@@ -20430,26 +22344,31 @@ impl From<&str> for ReplicaStatusType {
 }
 impl FromStr for ReplicaStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ReplicaStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ReplicaStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ReplicaStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ReplicaStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20466,6 +22385,7 @@ pub enum ResourceServerManagedByType {
 }
 impl ResourceServerManagedByType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cognito => "COGNITO",
@@ -20473,11 +22393,13 @@ impl ResourceServerManagedByType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["COGNITO"]
     }
 }
 impl From<&str> for ResourceServerManagedByType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "COGNITO" => Self::Cognito,
@@ -20487,26 +22409,31 @@ impl From<&str> for ResourceServerManagedByType {
 }
 impl FromStr for ResourceServerManagedByType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for ResourceServerManagedByType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for ResourceServerManagedByType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ResourceServerManagedByType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for ResourceServerManagedByType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20539,6 +22466,7 @@ pub enum RestoreStatusType {
 }
 impl RestoreStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PreviewGenerating => "PREVIEW_GENERATING",
@@ -20556,6 +22484,7 @@ impl RestoreStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "PREVIEW_GENERATING",
@@ -20571,6 +22500,7 @@ impl RestoreStatusType {
     }
 }
 impl From<&str> for RestoreStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "PREVIEW_GENERATING" => Self::PreviewGenerating,
@@ -20590,26 +22520,31 @@ impl From<&str> for RestoreStatusType {
 }
 impl FromStr for RestoreStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for RestoreStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for RestoreStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RestoreStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for RestoreStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20634,6 +22569,7 @@ pub enum RevokeAssociatedSessionsType {
 }
 impl RevokeAssociatedSessionsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -20642,11 +22578,13 @@ impl RevokeAssociatedSessionsType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["NONE", "LINKED"]
     }
 }
 impl From<&str> for RevokeAssociatedSessionsType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "NONE" => Self::None,
@@ -20657,26 +22595,31 @@ impl From<&str> for RevokeAssociatedSessionsType {
 }
 impl FromStr for RevokeAssociatedSessionsType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for RevokeAssociatedSessionsType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for RevokeAssociatedSessionsType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RevokeAssociatedSessionsType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for RevokeAssociatedSessionsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20697,6 +22640,7 @@ pub enum RiskDecisionType {
 }
 impl RiskDecisionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoRisk => "NoRisk",
@@ -20706,11 +22650,13 @@ impl RiskDecisionType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["NoRisk", "AccountTakeover", "Block"]
     }
 }
 impl From<&str> for RiskDecisionType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "NoRisk" => Self::NoRisk,
@@ -20722,26 +22668,31 @@ impl From<&str> for RiskDecisionType {
 }
 impl FromStr for RiskDecisionType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for RiskDecisionType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for RiskDecisionType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RiskDecisionType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for RiskDecisionType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20762,6 +22713,7 @@ pub enum RiskLevelType {
 }
 impl RiskLevelType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Low => "Low",
@@ -20771,11 +22723,13 @@ impl RiskLevelType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Low", "Medium", "High"]
     }
 }
 impl From<&str> for RiskLevelType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Low" => Self::Low,
@@ -20787,26 +22741,31 @@ impl From<&str> for RiskLevelType {
 }
 impl FromStr for RiskLevelType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for RiskLevelType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for RiskLevelType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RiskLevelType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for RiskLevelType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20827,6 +22786,7 @@ pub enum SecurityPolicyType {
 }
 impl SecurityPolicyType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::TlsV1 => "TLS_V1",
@@ -20836,11 +22796,13 @@ impl SecurityPolicyType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"]
     }
 }
 impl From<&str> for SecurityPolicyType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "TLS_V1" => Self::TlsV1,
@@ -20852,26 +22814,31 @@ impl From<&str> for SecurityPolicyType {
 }
 impl FromStr for SecurityPolicyType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for SecurityPolicyType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for SecurityPolicyType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SecurityPolicyType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for SecurityPolicyType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20894,6 +22861,7 @@ pub enum SessionTypeType {
 }
 impl SessionTypeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Token => "TOKEN",
@@ -20902,11 +22870,13 @@ impl SessionTypeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["TOKEN", "SSO"]
     }
 }
 impl From<&str> for SessionTypeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "TOKEN" => Self::Token,
@@ -20917,26 +22887,31 @@ impl From<&str> for SessionTypeType {
 }
 impl FromStr for SessionTypeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for SessionTypeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for SessionTypeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SessionTypeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for SessionTypeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -20955,6 +22930,7 @@ pub enum StatusType {
 }
 impl StatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enabled => "Enabled",
@@ -20963,11 +22939,13 @@ impl StatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["Enabled", "Disabled"]
     }
 }
 impl From<&str> for StatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Enabled" => Self::Enabled,
@@ -20978,26 +22956,31 @@ impl From<&str> for StatusType {
 }
 impl FromStr for StatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for StatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for StatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for StatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for StatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21014,6 +22997,7 @@ pub enum TermsEnforcementType {
 }
 impl TermsEnforcementType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -21021,11 +23005,13 @@ impl TermsEnforcementType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["NONE"]
     }
 }
 impl From<&str> for TermsEnforcementType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "NONE" => Self::None,
@@ -21035,26 +23021,31 @@ impl From<&str> for TermsEnforcementType {
 }
 impl FromStr for TermsEnforcementType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for TermsEnforcementType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for TermsEnforcementType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for TermsEnforcementType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for TermsEnforcementType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21063,6 +23054,7 @@ impl Secrets for TermsEnforcementType {
 }
 #[doc(hidden)]
 impl wire::Empty for TermsEnforcementType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -21077,6 +23069,7 @@ pub enum TermsSourceType {
 }
 impl TermsSourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Link => "LINK",
@@ -21084,11 +23077,13 @@ impl TermsSourceType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["LINK"]
     }
 }
 impl From<&str> for TermsSourceType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "LINK" => Self::Link,
@@ -21098,26 +23093,31 @@ impl From<&str> for TermsSourceType {
 }
 impl FromStr for TermsSourceType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for TermsSourceType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for TermsSourceType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for TermsSourceType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for TermsSourceType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21126,6 +23126,7 @@ impl Secrets for TermsSourceType {
 }
 #[doc(hidden)]
 impl wire::Empty for TermsSourceType {
+    #[inline]
     fn empty() -> Self {
         Self::from("")
     }
@@ -21146,6 +23147,7 @@ pub enum TimeUnitsType {
 }
 impl TimeUnitsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Seconds => "seconds",
@@ -21156,11 +23158,13 @@ impl TimeUnitsType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["seconds", "minutes", "hours", "days"]
     }
 }
 impl From<&str> for TimeUnitsType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "seconds" => Self::Seconds,
@@ -21173,26 +23177,31 @@ impl From<&str> for TimeUnitsType {
 }
 impl FromStr for TimeUnitsType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for TimeUnitsType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for TimeUnitsType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for TimeUnitsType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for TimeUnitsType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21213,6 +23222,7 @@ pub enum TokenTypeIdentifierType {
 }
 impl TokenTypeIdentifierType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessToken => "ACCESS_TOKEN",
@@ -21222,11 +23232,13 @@ impl TokenTypeIdentifierType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"]
     }
 }
 impl From<&str> for TokenTypeIdentifierType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ACCESS_TOKEN" => Self::AccessToken,
@@ -21238,26 +23250,31 @@ impl From<&str> for TokenTypeIdentifierType {
 }
 impl FromStr for TokenTypeIdentifierType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for TokenTypeIdentifierType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for TokenTypeIdentifierType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for TokenTypeIdentifierType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for TokenTypeIdentifierType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21276,6 +23293,7 @@ pub enum UpdateReplicaStatusType {
 }
 impl UpdateReplicaStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -21284,11 +23302,13 @@ impl UpdateReplicaStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ACTIVE", "INACTIVE"]
     }
 }
 impl From<&str> for UpdateReplicaStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ACTIVE" => Self::Active,
@@ -21299,26 +23319,31 @@ impl From<&str> for UpdateReplicaStatusType {
 }
 impl FromStr for UpdateReplicaStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UpdateReplicaStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UpdateReplicaStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UpdateReplicaStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UpdateReplicaStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21349,6 +23374,7 @@ pub enum UserImportJobStatusType {
 }
 impl UserImportJobStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Created => "Created",
@@ -21363,6 +23389,7 @@ impl UserImportJobStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "Created",
@@ -21377,6 +23404,7 @@ impl UserImportJobStatusType {
     }
 }
 impl From<&str> for UserImportJobStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "Created" => Self::Created,
@@ -21393,26 +23421,31 @@ impl From<&str> for UserImportJobStatusType {
 }
 impl FromStr for UserImportJobStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserImportJobStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserImportJobStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserImportJobStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserImportJobStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21433,6 +23466,7 @@ pub enum UserPoolMfaType {
 }
 impl UserPoolMfaType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "OFF",
@@ -21442,11 +23476,13 @@ impl UserPoolMfaType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["OFF", "ON", "OPTIONAL"]
     }
 }
 impl From<&str> for UserPoolMfaType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "OFF" => Self::Off,
@@ -21458,26 +23494,31 @@ impl From<&str> for UserPoolMfaType {
 }
 impl FromStr for UserPoolMfaType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserPoolMfaType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserPoolMfaType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserPoolMfaType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserPoolMfaType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21498,6 +23539,7 @@ pub enum UserPoolTierType {
 }
 impl UserPoolTierType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lite => "LITE",
@@ -21507,11 +23549,13 @@ impl UserPoolTierType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["LITE", "ESSENTIALS", "PLUS"]
     }
 }
 impl From<&str> for UserPoolTierType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "LITE" => Self::Lite,
@@ -21523,26 +23567,31 @@ impl From<&str> for UserPoolTierType {
 }
 impl FromStr for UserPoolTierType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserPoolTierType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserPoolTierType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserPoolTierType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserPoolTierType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21561,6 +23610,7 @@ pub enum UserSessionTrackingType {
 }
 impl UserSessionTrackingType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enabled => "ENABLED",
@@ -21569,11 +23619,13 @@ impl UserSessionTrackingType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["ENABLED", "DISABLED"]
     }
 }
 impl From<&str> for UserSessionTrackingType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ENABLED" => Self::Enabled,
@@ -21584,26 +23636,31 @@ impl From<&str> for UserSessionTrackingType {
 }
 impl FromStr for UserSessionTrackingType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserSessionTrackingType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserSessionTrackingType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserSessionTrackingType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserSessionTrackingType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21634,6 +23691,7 @@ pub enum UserStatusType {
 }
 impl UserStatusType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unconfirmed => "UNCONFIRMED",
@@ -21648,6 +23706,7 @@ impl UserStatusType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &[
             "UNCONFIRMED",
@@ -21662,6 +23721,7 @@ impl UserStatusType {
     }
 }
 impl From<&str> for UserStatusType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "UNCONFIRMED" => Self::Unconfirmed,
@@ -21678,26 +23738,31 @@ impl From<&str> for UserStatusType {
 }
 impl FromStr for UserStatusType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserStatusType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserStatusType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserStatusType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserStatusType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21716,6 +23781,7 @@ pub enum UserVerificationType {
 }
 impl UserVerificationType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Required => "required",
@@ -21724,11 +23790,13 @@ impl UserVerificationType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["required", "preferred"]
     }
 }
 impl From<&str> for UserVerificationType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "required" => Self::Required,
@@ -21739,26 +23807,31 @@ impl From<&str> for UserVerificationType {
 }
 impl FromStr for UserVerificationType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UserVerificationType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UserVerificationType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UserVerificationType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UserVerificationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21777,6 +23850,7 @@ pub enum UsernameAttributeType {
 }
 impl UsernameAttributeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PhoneNumber => "phone_number",
@@ -21785,11 +23859,13 @@ impl UsernameAttributeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["phone_number", "email"]
     }
 }
 impl From<&str> for UsernameAttributeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "phone_number" => Self::PhoneNumber,
@@ -21800,26 +23876,31 @@ impl From<&str> for UsernameAttributeType {
 }
 impl FromStr for UsernameAttributeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for UsernameAttributeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for UsernameAttributeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for UsernameAttributeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for UsernameAttributeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21838,6 +23919,7 @@ pub enum VerifiedAttributeType {
 }
 impl VerifiedAttributeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PhoneNumber => "phone_number",
@@ -21846,11 +23928,13 @@ impl VerifiedAttributeType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["phone_number", "email"]
     }
 }
 impl From<&str> for VerifiedAttributeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "phone_number" => Self::PhoneNumber,
@@ -21861,26 +23945,31 @@ impl From<&str> for VerifiedAttributeType {
 }
 impl FromStr for VerifiedAttributeType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for VerifiedAttributeType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for VerifiedAttributeType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for VerifiedAttributeType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for VerifiedAttributeType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21899,6 +23988,7 @@ pub enum VerifySoftwareTokenResponseType {
 }
 impl VerifySoftwareTokenResponseType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "SUCCESS",
@@ -21907,11 +23997,13 @@ impl VerifySoftwareTokenResponseType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SUCCESS", "ERROR"]
     }
 }
 impl From<&str> for VerifySoftwareTokenResponseType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SUCCESS" => Self::Success,
@@ -21922,26 +24014,31 @@ impl From<&str> for VerifySoftwareTokenResponseType {
 }
 impl FromStr for VerifySoftwareTokenResponseType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for VerifySoftwareTokenResponseType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for VerifySoftwareTokenResponseType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for VerifySoftwareTokenResponseType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for VerifySoftwareTokenResponseType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());
@@ -21966,6 +24063,7 @@ pub enum WebAuthnFactorConfigurationType {
 }
 impl WebAuthnFactorConfigurationType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SingleFactor => "SINGLE_FACTOR",
@@ -21976,11 +24074,13 @@ impl WebAuthnFactorConfigurationType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"]
     }
 }
 impl From<&str> for WebAuthnFactorConfigurationType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SINGLE_FACTOR" => Self::SingleFactor,
@@ -21993,26 +24093,31 @@ impl From<&str> for WebAuthnFactorConfigurationType {
 }
 impl FromStr for WebAuthnFactorConfigurationType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for WebAuthnFactorConfigurationType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for WebAuthnFactorConfigurationType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for WebAuthnFactorConfigurationType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for WebAuthnFactorConfigurationType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());

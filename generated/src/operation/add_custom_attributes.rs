@@ -99,6 +99,7 @@ impl AddCustomAttributesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AddCustomAttributesInputBuilder {
         AddCustomAttributesInputBuilder::default()
     }
@@ -111,21 +112,25 @@ pub struct AddCustomAttributesInputBuilder {
 }
 impl AddCustomAttributesInputBuilder {
     /// Sets [`AddCustomAttributesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AddCustomAttributesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Appends an item to [`AddCustomAttributesInput::custom_attributes`].
+    #[inline]
     pub fn custom_attributes(mut self, item: impl Into<SchemaAttributeType>) -> Self {
         self.custom_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AddCustomAttributesInput::custom_attributes`].
+    #[inline]
     pub fn set_custom_attributes(
         mut self,
         value: Option<Vec<SchemaAttributeType>>,
@@ -134,6 +139,7 @@ impl AddCustomAttributesInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AddCustomAttributesInput, BuildError> {
         Ok(AddCustomAttributesInput {
             user_pool_id: self
@@ -153,6 +159,7 @@ impl AddCustomAttributesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AddCustomAttributesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -164,6 +171,7 @@ impl<'de> serde::Deserialize<'de> for AddCustomAttributesInput {
 impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesInput {
     type Builder = AddCustomAttributesInputBuilder;
     const NAME: &'static str = "AddCustomAttributesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AddCustomAttributesInputBuilder,
         key: &str,
@@ -178,6 +186,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AddCustomAttributesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -185,6 +194,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesInput {
     }
 }
 impl Secrets for AddCustomAttributesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.custom_attributes.secrets(all, found);
@@ -200,6 +210,7 @@ impl AddCustomAttributesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AddCustomAttributesOutputBuilder {
         AddCustomAttributesOutputBuilder::default()
     }
@@ -209,11 +220,13 @@ impl AddCustomAttributesOutput {
 pub struct AddCustomAttributesOutputBuilder {}
 impl AddCustomAttributesOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AddCustomAttributesOutput {
         AddCustomAttributesOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AddCustomAttributesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -224,6 +237,7 @@ impl<'de> serde::Deserialize<'de> for AddCustomAttributesOutput {
 impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesOutput {
     type Builder = AddCustomAttributesOutputBuilder;
     const NAME: &'static str = "AddCustomAttributesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AddCustomAttributesOutputBuilder,
         _key: &str,
@@ -232,6 +246,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddCustomAttributesOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AddCustomAttributesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -264,6 +279,7 @@ pub enum AddCustomAttributesError {
 }
 impl AddCustomAttributesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -277,48 +293,59 @@ impl AddCustomAttributesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AddCustomAttributesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AddCustomAttributesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AddCustomAttributesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AddCustomAttributesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AddCustomAttributesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AddCustomAttributesError::UserImportInProgressException`].
+    #[inline]
     pub fn is_user_import_in_progress_exception(&self) -> bool {
         matches!(self, Self::UserImportInProgressException(_))
     }
     /// Whether this is [`AddCustomAttributesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AddCustomAttributesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -333,6 +360,7 @@ impl fmt::Display for AddCustomAttributesError {
     }
 }
 impl std::error::Error for AddCustomAttributesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -349,9 +377,11 @@ impl std::error::Error for AddCustomAttributesError {
     }
 }
 impl OperationError for AddCustomAttributesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -387,6 +417,7 @@ impl OperationError for AddCustomAttributesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -413,6 +444,7 @@ pub struct AddCustomAttributesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AddCustomAttributesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AddCustomAttributesFluentBuilder")
             .field("input", &self.input)
@@ -420,6 +452,7 @@ impl fmt::Debug for AddCustomAttributesFluentBuilder {
     }
 }
 impl AddCustomAttributesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AddCustomAttributesFluentBuilder {
             handle,
@@ -427,10 +460,12 @@ impl AddCustomAttributesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AddCustomAttributesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AddCustomAttributesOutput, SdkError<AddCustomAttributesError>> {
@@ -443,11 +478,13 @@ impl AddCustomAttributesFluentBuilder {
     /// The ID of the user pool where you want to add custom attributes.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -471,11 +508,13 @@ impl AddCustomAttributesFluentBuilder {
     ///   credentials.
     ///
     /// Required.
+    #[inline]
     pub fn custom_attributes(mut self, item: impl Into<SchemaAttributeType>) -> Self {
         self.input = self.input.custom_attributes(item);
         self
     }
     /// Sets or clears `custom_attributes`; see [`custom_attributes`](Self::custom_attributes).
+    #[inline]
     pub fn set_custom_attributes(
         mut self,
         value: Option<Vec<SchemaAttributeType>>,

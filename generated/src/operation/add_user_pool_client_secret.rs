@@ -58,11 +58,13 @@ impl AddUserPoolClientSecretInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AddUserPoolClientSecretInputBuilder {
         AddUserPoolClientSecretInputBuilder::default()
     }
 }
 impl fmt::Debug for AddUserPoolClientSecretInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AddUserPoolClientSecretInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -79,6 +81,7 @@ pub struct AddUserPoolClientSecretInputBuilder {
     client_secret: Option<String>,
 }
 impl fmt::Debug for AddUserPoolClientSecretInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AddUserPoolClientSecretInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -89,36 +92,43 @@ impl fmt::Debug for AddUserPoolClientSecretInputBuilder {
 }
 impl AddUserPoolClientSecretInputBuilder {
     /// Sets [`AddUserPoolClientSecretInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AddUserPoolClientSecretInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AddUserPoolClientSecretInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`AddUserPoolClientSecretInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`AddUserPoolClientSecretInput::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`AddUserPoolClientSecretInput::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AddUserPoolClientSecretInput, BuildError> {
         Ok(AddUserPoolClientSecretInput {
             user_pool_id: self
@@ -139,6 +149,7 @@ impl AddUserPoolClientSecretInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -150,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretInput {
 impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
     type Builder = AddUserPoolClientSecretInputBuilder;
     const NAME: &'static str = "AddUserPoolClientSecretInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AddUserPoolClientSecretInputBuilder,
         key: &str,
@@ -165,6 +177,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AddUserPoolClientSecretInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -172,6 +185,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretInput {
     }
 }
 impl Secrets for AddUserPoolClientSecretInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -194,6 +208,7 @@ impl AddUserPoolClientSecretOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AddUserPoolClientSecretOutputBuilder {
         AddUserPoolClientSecretOutputBuilder::default()
     }
@@ -205,6 +220,7 @@ pub struct AddUserPoolClientSecretOutputBuilder {
 }
 impl AddUserPoolClientSecretOutputBuilder {
     /// Sets [`AddUserPoolClientSecretOutput::client_secret_descriptor`].
+    #[inline]
     pub fn client_secret_descriptor(
         mut self,
         value: impl Into<ClientSecretDescriptorType>,
@@ -213,6 +229,7 @@ impl AddUserPoolClientSecretOutputBuilder {
         self
     }
     /// Sets or clears [`AddUserPoolClientSecretOutput::client_secret_descriptor`].
+    #[inline]
     pub fn set_client_secret_descriptor(
         mut self,
         value: Option<ClientSecretDescriptorType>,
@@ -221,6 +238,7 @@ impl AddUserPoolClientSecretOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AddUserPoolClientSecretOutput {
         AddUserPoolClientSecretOutput {
             client_secret_descriptor: self.client_secret_descriptor,
@@ -228,6 +246,7 @@ impl AddUserPoolClientSecretOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -238,6 +257,7 @@ impl<'de> serde::Deserialize<'de> for AddUserPoolClientSecretOutput {
 impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretOutput {
     type Builder = AddUserPoolClientSecretOutputBuilder;
     const NAME: &'static str = "AddUserPoolClientSecretOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AddUserPoolClientSecretOutputBuilder,
         key: &str,
@@ -253,6 +273,7 @@ impl cognito_idp_runtime::wire::ReadFields for AddUserPoolClientSecretOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AddUserPoolClientSecretOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -283,6 +304,7 @@ pub enum AddUserPoolClientSecretError {
 }
 impl AddUserPoolClientSecretError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -295,44 +317,54 @@ impl AddUserPoolClientSecretError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AddUserPoolClientSecretError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AddUserPoolClientSecretError::InternalServerException`].
+    #[inline]
     pub fn is_internal_server_exception(&self) -> bool {
         matches!(self, Self::InternalServerException(_))
     }
     /// Whether this is [`AddUserPoolClientSecretError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AddUserPoolClientSecretError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`AddUserPoolClientSecretError::AccessDeniedException`].
+    #[inline]
     pub fn is_access_denied_exception(&self) -> bool {
         matches!(self, Self::AccessDeniedException(_))
     }
     /// Whether this is [`AddUserPoolClientSecretError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AddUserPoolClientSecretError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -346,6 +378,7 @@ impl fmt::Display for AddUserPoolClientSecretError {
     }
 }
 impl std::error::Error for AddUserPoolClientSecretError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -359,9 +392,11 @@ impl std::error::Error for AddUserPoolClientSecretError {
     }
 }
 impl OperationError for AddUserPoolClientSecretError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -393,6 +428,7 @@ impl OperationError for AddUserPoolClientSecretError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -418,6 +454,7 @@ pub struct AddUserPoolClientSecretFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AddUserPoolClientSecretFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AddUserPoolClientSecretFluentBuilder")
             .field("input", &self.input)
@@ -425,6 +462,7 @@ impl fmt::Debug for AddUserPoolClientSecretFluentBuilder {
     }
 }
 impl AddUserPoolClientSecretFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AddUserPoolClientSecretFluentBuilder {
             handle,
@@ -432,10 +470,12 @@ impl AddUserPoolClientSecretFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AddUserPoolClientSecretInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AddUserPoolClientSecretOutput, SdkError<AddUserPoolClientSecretError>> {
@@ -448,11 +488,13 @@ impl AddUserPoolClientSecretFluentBuilder {
     /// The ID of the user pool that contains the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -460,11 +502,13 @@ impl AddUserPoolClientSecretFluentBuilder {
     /// The ID of the app client for which you want to create a new secret.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -473,11 +517,13 @@ impl AddUserPoolClientSecretFluentBuilder {
     /// generates a secure secret for you.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret(value);
         self
     }
     /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret(value);
         self

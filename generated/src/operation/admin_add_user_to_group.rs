@@ -70,11 +70,13 @@ impl AdminAddUserToGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminAddUserToGroupInputBuilder {
         AdminAddUserToGroupInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminAddUserToGroupInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminAddUserToGroupInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -91,6 +93,7 @@ pub struct AdminAddUserToGroupInputBuilder {
     group_name: Option<String>,
 }
 impl fmt::Debug for AdminAddUserToGroupInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminAddUserToGroupInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -101,36 +104,43 @@ impl fmt::Debug for AdminAddUserToGroupInputBuilder {
 }
 impl AdminAddUserToGroupInputBuilder {
     /// Sets [`AdminAddUserToGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminAddUserToGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminAddUserToGroupInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminAddUserToGroupInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminAddUserToGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`AdminAddUserToGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminAddUserToGroupInput, BuildError> {
         Ok(AdminAddUserToGroupInput {
             user_pool_id: self
@@ -156,6 +166,7 @@ impl AdminAddUserToGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -167,6 +178,7 @@ impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupInput {
     type Builder = AdminAddUserToGroupInputBuilder;
     const NAME: &'static str = "AdminAddUserToGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminAddUserToGroupInputBuilder,
         key: &str,
@@ -182,6 +194,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminAddUserToGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -189,6 +202,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupInput {
     }
 }
 impl Secrets for AdminAddUserToGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -205,6 +219,7 @@ impl AdminAddUserToGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminAddUserToGroupOutputBuilder {
         AdminAddUserToGroupOutputBuilder::default()
     }
@@ -214,11 +229,13 @@ impl AdminAddUserToGroupOutput {
 pub struct AdminAddUserToGroupOutputBuilder {}
 impl AdminAddUserToGroupOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminAddUserToGroupOutput {
         AdminAddUserToGroupOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -229,6 +246,7 @@ impl<'de> serde::Deserialize<'de> for AdminAddUserToGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupOutput {
     type Builder = AdminAddUserToGroupOutputBuilder;
     const NAME: &'static str = "AdminAddUserToGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminAddUserToGroupOutputBuilder,
         _key: &str,
@@ -237,6 +255,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminAddUserToGroupOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminAddUserToGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -268,6 +287,7 @@ pub enum AdminAddUserToGroupError {
 }
 impl AdminAddUserToGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -281,48 +301,59 @@ impl AdminAddUserToGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminAddUserToGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminAddUserToGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminAddUserToGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -337,6 +368,7 @@ impl fmt::Display for AdminAddUserToGroupError {
     }
 }
 impl std::error::Error for AdminAddUserToGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -351,9 +383,11 @@ impl std::error::Error for AdminAddUserToGroupError {
     }
 }
 impl OperationError for AdminAddUserToGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -389,6 +423,7 @@ impl OperationError for AdminAddUserToGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -415,6 +450,7 @@ pub struct AdminAddUserToGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminAddUserToGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminAddUserToGroupFluentBuilder")
             .field("input", &self.input)
@@ -422,6 +458,7 @@ impl fmt::Debug for AdminAddUserToGroupFluentBuilder {
     }
 }
 impl AdminAddUserToGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminAddUserToGroupFluentBuilder {
             handle,
@@ -429,10 +466,12 @@ impl AdminAddUserToGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminAddUserToGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminAddUserToGroupOutput, SdkError<AdminAddUserToGroupError>> {
@@ -445,11 +484,13 @@ impl AdminAddUserToGroupFluentBuilder {
     /// The ID of the user pool that contains the group that you want to add the user to.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -460,11 +501,13 @@ impl AdminAddUserToGroupFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -472,11 +515,13 @@ impl AdminAddUserToGroupFluentBuilder {
     /// The name of the group that you want to add your user to.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self

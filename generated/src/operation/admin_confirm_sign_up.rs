@@ -101,11 +101,13 @@ impl AdminConfirmSignUpInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminConfirmSignUpInputBuilder {
         AdminConfirmSignUpInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminConfirmSignUpInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminConfirmSignUpInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -122,6 +124,7 @@ pub struct AdminConfirmSignUpInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for AdminConfirmSignUpInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminConfirmSignUpInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -132,26 +135,31 @@ impl fmt::Debug for AdminConfirmSignUpInputBuilder {
 }
 impl AdminConfirmSignUpInputBuilder {
     /// Sets [`AdminConfirmSignUpInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminConfirmSignUpInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminConfirmSignUpInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminConfirmSignUpInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Inserts an entry into [`AdminConfirmSignUpInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -163,6 +171,7 @@ impl AdminConfirmSignUpInputBuilder {
         self
     }
     /// Sets or clears [`AdminConfirmSignUpInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -171,6 +180,7 @@ impl AdminConfirmSignUpInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminConfirmSignUpInput, BuildError> {
         Ok(AdminConfirmSignUpInput {
             user_pool_id: self
@@ -191,6 +201,7 @@ impl AdminConfirmSignUpInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -202,6 +213,7 @@ impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
     type Builder = AdminConfirmSignUpInputBuilder;
     const NAME: &'static str = "AdminConfirmSignUpInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminConfirmSignUpInputBuilder,
         key: &str,
@@ -221,6 +233,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminConfirmSignUpInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -228,6 +241,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpInput {
     }
 }
 impl Secrets for AdminConfirmSignUpInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -244,6 +258,7 @@ impl AdminConfirmSignUpOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminConfirmSignUpOutputBuilder {
         AdminConfirmSignUpOutputBuilder::default()
     }
@@ -253,11 +268,13 @@ impl AdminConfirmSignUpOutput {
 pub struct AdminConfirmSignUpOutputBuilder {}
 impl AdminConfirmSignUpOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminConfirmSignUpOutput {
         AdminConfirmSignUpOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -268,6 +285,7 @@ impl<'de> serde::Deserialize<'de> for AdminConfirmSignUpOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpOutput {
     type Builder = AdminConfirmSignUpOutputBuilder;
     const NAME: &'static str = "AdminConfirmSignUpOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminConfirmSignUpOutputBuilder,
         _key: &str,
@@ -276,6 +294,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminConfirmSignUpOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminConfirmSignUpOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -320,6 +339,7 @@ pub enum AdminConfirmSignUpError {
 }
 impl AdminConfirmSignUpError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -338,68 +358,84 @@ impl AdminConfirmSignUpError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminConfirmSignUpError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::TooManyFailedAttemptsException`].
+    #[inline]
     pub fn is_too_many_failed_attempts_exception(&self) -> bool {
         matches!(self, Self::TooManyFailedAttemptsException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminConfirmSignUpError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminConfirmSignUpError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -419,6 +455,7 @@ impl fmt::Display for AdminConfirmSignUpError {
     }
 }
 impl std::error::Error for AdminConfirmSignUpError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -444,9 +481,11 @@ impl std::error::Error for AdminConfirmSignUpError {
     }
 }
 impl OperationError for AdminConfirmSignUpError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -502,6 +541,7 @@ impl OperationError for AdminConfirmSignUpError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -533,6 +573,7 @@ pub struct AdminConfirmSignUpFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminConfirmSignUpFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminConfirmSignUpFluentBuilder")
             .field("input", &self.input)
@@ -540,6 +581,7 @@ impl fmt::Debug for AdminConfirmSignUpFluentBuilder {
     }
 }
 impl AdminConfirmSignUpFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminConfirmSignUpFluentBuilder {
             handle,
@@ -547,10 +589,12 @@ impl AdminConfirmSignUpFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminConfirmSignUpInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminConfirmSignUpOutput, SdkError<AdminConfirmSignUpError>> {
@@ -563,11 +607,13 @@ impl AdminConfirmSignUpFluentBuilder {
     /// The ID of the user pool where you want to confirm a user's sign-up request.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -578,11 +624,13 @@ impl AdminConfirmSignUpFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -610,6 +658,7 @@ impl AdminConfirmSignUpFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -619,6 +668,7 @@ impl AdminConfirmSignUpFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -231,11 +231,13 @@ impl AdminCreateUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username", "temporary_password"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminCreateUserInputBuilder {
         AdminCreateUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminCreateUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminCreateUserInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -264,6 +266,7 @@ pub struct AdminCreateUserInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for AdminCreateUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminCreateUserInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -280,76 +283,91 @@ impl fmt::Debug for AdminCreateUserInputBuilder {
 }
 impl AdminCreateUserInputBuilder {
     /// Sets [`AdminCreateUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminCreateUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`AdminCreateUserInput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Appends an item to [`AdminCreateUserInput::validation_data`].
+    #[inline]
     pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
         self.validation_data.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::validation_data`].
+    #[inline]
     pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.validation_data = value;
         self
     }
     /// Sets [`AdminCreateUserInput::temporary_password`].
+    #[inline]
     pub fn temporary_password(mut self, value: impl Into<String>) -> Self {
         self.temporary_password = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::temporary_password`].
+    #[inline]
     pub fn set_temporary_password(mut self, value: Option<String>) -> Self {
         self.temporary_password = value;
         self
     }
     /// Sets [`AdminCreateUserInput::force_alias_creation`].
+    #[inline]
     pub fn force_alias_creation(mut self, value: impl Into<bool>) -> Self {
         self.force_alias_creation = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::force_alias_creation`].
+    #[inline]
     pub fn set_force_alias_creation(mut self, value: Option<bool>) -> Self {
         self.force_alias_creation = value;
         self
     }
     /// Sets [`AdminCreateUserInput::message_action`].
+    #[inline]
     pub fn message_action(mut self, value: impl Into<MessageActionType>) -> Self {
         self.message_action = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserInput::message_action`].
+    #[inline]
     pub fn set_message_action(mut self, value: Option<MessageActionType>) -> Self {
         self.message_action = value;
         self
     }
     /// Appends an item to [`AdminCreateUserInput::desired_delivery_mediums`].
+    #[inline]
     pub fn desired_delivery_mediums(
         mut self,
         item: impl Into<DeliveryMediumType>,
@@ -358,6 +376,7 @@ impl AdminCreateUserInputBuilder {
         self
     }
     /// Sets or clears [`AdminCreateUserInput::desired_delivery_mediums`].
+    #[inline]
     pub fn set_desired_delivery_mediums(
         mut self,
         value: Option<Vec<DeliveryMediumType>>,
@@ -366,6 +385,7 @@ impl AdminCreateUserInputBuilder {
         self
     }
     /// Inserts an entry into [`AdminCreateUserInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -377,6 +397,7 @@ impl AdminCreateUserInputBuilder {
         self
     }
     /// Sets or clears [`AdminCreateUserInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -385,6 +406,7 @@ impl AdminCreateUserInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminCreateUserInput, BuildError> {
         Ok(AdminCreateUserInput {
             user_pool_id: self
@@ -408,6 +430,7 @@ impl AdminCreateUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminCreateUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -419,6 +442,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
     type Builder = AdminCreateUserInputBuilder;
     const NAME: &'static str = "AdminCreateUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminCreateUserInputBuilder,
         key: &str,
@@ -446,6 +470,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminCreateUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -453,6 +478,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserInput {
     }
 }
 impl Secrets for AdminCreateUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -478,6 +504,7 @@ impl AdminCreateUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminCreateUserOutputBuilder {
         AdminCreateUserOutputBuilder::default()
     }
@@ -489,16 +516,19 @@ pub struct AdminCreateUserOutputBuilder {
 }
 impl AdminCreateUserOutputBuilder {
     /// Sets [`AdminCreateUserOutput::user`].
+    #[inline]
     pub fn user(mut self, value: impl Into<UserType>) -> Self {
         self.user = Some(value.into());
         self
     }
     /// Sets or clears [`AdminCreateUserOutput::user`].
+    #[inline]
     pub fn set_user(mut self, value: Option<UserType>) -> Self {
         self.user = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminCreateUserOutput {
         AdminCreateUserOutput {
             user: self.user,
@@ -506,6 +536,7 @@ impl AdminCreateUserOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminCreateUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -516,6 +547,7 @@ impl<'de> serde::Deserialize<'de> for AdminCreateUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserOutput {
     type Builder = AdminCreateUserOutputBuilder;
     const NAME: &'static str = "AdminCreateUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminCreateUserOutputBuilder,
         key: &str,
@@ -529,6 +561,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminCreateUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -584,6 +617,7 @@ pub enum AdminCreateUserError {
 }
 impl AdminCreateUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -607,88 +641,109 @@ impl AdminCreateUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminCreateUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminCreateUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminCreateUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminCreateUserError::UsernameExistsException`].
+    #[inline]
     pub fn is_username_exists_exception(&self) -> bool {
         matches!(self, Self::UsernameExistsException(_))
     }
     /// Whether this is [`AdminCreateUserError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`AdminCreateUserError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`AdminCreateUserError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminCreateUserError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminCreateUserError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminCreateUserError::PreconditionNotMetException`].
+    #[inline]
     pub fn is_precondition_not_met_exception(&self) -> bool {
         matches!(self, Self::PreconditionNotMetException(_))
     }
     /// Whether this is [`AdminCreateUserError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminCreateUserError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`AdminCreateUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminCreateUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminCreateUserError::UnsupportedUserStateException`].
+    #[inline]
     pub fn is_unsupported_user_state_exception(&self) -> bool {
         matches!(self, Self::UnsupportedUserStateException(_))
     }
     /// Whether this is [`AdminCreateUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminCreateUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminCreateUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -713,6 +768,7 @@ impl fmt::Display for AdminCreateUserError {
     }
 }
 impl std::error::Error for AdminCreateUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -747,9 +803,11 @@ impl std::error::Error for AdminCreateUserError {
     }
 }
 impl OperationError for AdminCreateUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -825,6 +883,7 @@ impl OperationError for AdminCreateUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -861,6 +920,7 @@ pub struct AdminCreateUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminCreateUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminCreateUserFluentBuilder")
             .field("input", &self.input)
@@ -868,6 +928,7 @@ impl fmt::Debug for AdminCreateUserFluentBuilder {
     }
 }
 impl AdminCreateUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminCreateUserFluentBuilder {
             handle,
@@ -875,10 +936,12 @@ impl AdminCreateUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminCreateUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminCreateUserOutput, SdkError<AdminCreateUserError>> {
@@ -891,11 +954,13 @@ impl AdminCreateUserFluentBuilder {
     /// The ID of the user pool where you want to create a user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -912,11 +977,13 @@ impl AdminCreateUserFluentBuilder {
     ///   attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-aliases).
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -948,11 +1015,13 @@ impl AdminCreateUserFluentBuilder {
     ///   code and username. You must provide a value for `phone_number` when you want to set
     ///   `phone_number_verified` to `true`, or if you set `SMS` in the `DesiredDeliveryMediums`
     ///   parameter.
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.user_attributes(item);
         self
     }
     /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_user_attributes(value);
         self
@@ -967,11 +1036,13 @@ impl AdminCreateUserFluentBuilder {
     ///
     /// For more information about the pre sign-up Lambda trigger, see [Pre sign-up Lambda
     /// trigger](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html).
+    #[inline]
     pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.validation_data(item);
         self
     }
     /// Sets or clears `validation_data`; see [`validation_data`](Self::validation_data).
+    #[inline]
     pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_validation_data(value);
         self
@@ -996,11 +1067,13 @@ impl AdminCreateUserFluentBuilder {
     /// `AdminCreateUser` again and specify `RESEND` for the `MessageAction` parameter.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn temporary_password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.temporary_password(value);
         self
     }
     /// Sets or clears `temporary_password`; see [`temporary_password`](Self::temporary_password).
+    #[inline]
     pub fn set_temporary_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_temporary_password(value);
         self
@@ -1015,11 +1088,13 @@ impl AdminCreateUserFluentBuilder {
     ///
     /// If this parameter is set to `False`, the API throws an `AliasExistsException` error if the
     /// alias already exists. The default value is `False`.
+    #[inline]
     pub fn force_alias_creation(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.force_alias_creation(value);
         self
     }
     /// Sets or clears `force_alias_creation`; see [`force_alias_creation`](Self::force_alias_creation).
+    #[inline]
     pub fn set_force_alias_creation(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_force_alias_creation(value);
         self
@@ -1027,17 +1102,20 @@ impl AdminCreateUserFluentBuilder {
     /// Set to `RESEND` to resend the invitation message to a user that already exists, and to reset
     /// the temporary-password duration with a new temporary password. Set to `SUPPRESS` to suppress
     /// sending the message. You can specify only one value.
+    #[inline]
     pub fn message_action(mut self, value: impl Into<MessageActionType>) -> Self {
         self.input = self.input.message_action(value);
         self
     }
     /// Sets or clears `message_action`; see [`message_action`](Self::message_action).
+    #[inline]
     pub fn set_message_action(mut self, value: Option<MessageActionType>) -> Self {
         self.input = self.input.set_message_action(value);
         self
     }
     /// Specify `EMAIL` if email will be used to send the welcome message. Specify `SMS` if the
     /// phone number will be used. The default value is `SMS`. You can specify more than one value.
+    #[inline]
     pub fn desired_delivery_mediums(
         mut self,
         item: impl Into<DeliveryMediumType>,
@@ -1046,6 +1124,7 @@ impl AdminCreateUserFluentBuilder {
         self
     }
     /// Sets or clears `desired_delivery_mediums`; see [`desired_delivery_mediums`](Self::desired_delivery_mediums).
+    #[inline]
     pub fn set_desired_delivery_mediums(
         mut self,
         value: Option<Vec<DeliveryMediumType>>,
@@ -1076,6 +1155,7 @@ impl AdminCreateUserFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1085,6 +1165,7 @@ impl AdminCreateUserFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

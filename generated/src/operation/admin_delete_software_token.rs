@@ -68,11 +68,13 @@ impl AdminDeleteSoftwareTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteSoftwareTokenInputBuilder {
         AdminDeleteSoftwareTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminDeleteSoftwareTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteSoftwareTokenInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -87,6 +89,7 @@ pub struct AdminDeleteSoftwareTokenInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminDeleteSoftwareTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteSoftwareTokenInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -96,26 +99,31 @@ impl fmt::Debug for AdminDeleteSoftwareTokenInputBuilder {
 }
 impl AdminDeleteSoftwareTokenInputBuilder {
     /// Sets [`AdminDeleteSoftwareTokenInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteSoftwareTokenInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminDeleteSoftwareTokenInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteSoftwareTokenInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminDeleteSoftwareTokenInput, BuildError> {
         Ok(AdminDeleteSoftwareTokenInput {
             user_pool_id: self
@@ -135,6 +143,7 @@ impl AdminDeleteSoftwareTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -146,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenInput {
     type Builder = AdminDeleteSoftwareTokenInputBuilder;
     const NAME: &'static str = "AdminDeleteSoftwareTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminDeleteSoftwareTokenInputBuilder,
         key: &str,
@@ -160,6 +170,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteSoftwareTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -167,6 +178,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenInput {
     }
 }
 impl Secrets for AdminDeleteSoftwareTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -182,6 +194,7 @@ impl AdminDeleteSoftwareTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteSoftwareTokenOutputBuilder {
         AdminDeleteSoftwareTokenOutputBuilder::default()
     }
@@ -191,11 +204,13 @@ impl AdminDeleteSoftwareTokenOutput {
 pub struct AdminDeleteSoftwareTokenOutputBuilder {}
 impl AdminDeleteSoftwareTokenOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminDeleteSoftwareTokenOutput {
         AdminDeleteSoftwareTokenOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -206,6 +221,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteSoftwareTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenOutput {
     type Builder = AdminDeleteSoftwareTokenOutputBuilder;
     const NAME: &'static str = "AdminDeleteSoftwareTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminDeleteSoftwareTokenOutputBuilder,
         _key: &str,
@@ -214,6 +230,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteSoftwareTokenOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteSoftwareTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -247,6 +264,7 @@ pub enum AdminDeleteSoftwareTokenError {
 }
 impl AdminDeleteSoftwareTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -261,52 +279,64 @@ impl AdminDeleteSoftwareTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminDeleteSoftwareTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminDeleteSoftwareTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -322,6 +352,7 @@ impl fmt::Display for AdminDeleteSoftwareTokenError {
     }
 }
 impl std::error::Error for AdminDeleteSoftwareTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -337,9 +368,11 @@ impl std::error::Error for AdminDeleteSoftwareTokenError {
     }
 }
 impl OperationError for AdminDeleteSoftwareTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -379,6 +412,7 @@ impl OperationError for AdminDeleteSoftwareTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -406,6 +440,7 @@ pub struct AdminDeleteSoftwareTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminDeleteSoftwareTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteSoftwareTokenFluentBuilder")
             .field("input", &self.input)
@@ -413,6 +448,7 @@ impl fmt::Debug for AdminDeleteSoftwareTokenFluentBuilder {
     }
 }
 impl AdminDeleteSoftwareTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminDeleteSoftwareTokenFluentBuilder {
             handle,
@@ -420,10 +456,12 @@ impl AdminDeleteSoftwareTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminDeleteSoftwareTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -439,11 +477,13 @@ impl AdminDeleteSoftwareTokenFluentBuilder {
     /// The ID of the user pool where you want to delete the user's software token.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -454,11 +494,13 @@ impl AdminDeleteSoftwareTokenFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -64,11 +64,13 @@ impl AdminDeleteUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteUserInputBuilder {
         AdminDeleteUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminDeleteUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -83,6 +85,7 @@ pub struct AdminDeleteUserInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminDeleteUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -92,26 +95,31 @@ impl fmt::Debug for AdminDeleteUserInputBuilder {
 }
 impl AdminDeleteUserInputBuilder {
     /// Sets [`AdminDeleteUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminDeleteUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminDeleteUserInput, BuildError> {
         Ok(AdminDeleteUserInput {
             user_pool_id: self
@@ -128,6 +136,7 @@ impl AdminDeleteUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminDeleteUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -139,6 +148,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserInput {
     type Builder = AdminDeleteUserInputBuilder;
     const NAME: &'static str = "AdminDeleteUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminDeleteUserInputBuilder,
         key: &str,
@@ -153,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -160,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserInput {
     }
 }
 impl Secrets for AdminDeleteUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -175,6 +187,7 @@ impl AdminDeleteUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteUserOutputBuilder {
         AdminDeleteUserOutputBuilder::default()
     }
@@ -184,11 +197,13 @@ impl AdminDeleteUserOutput {
 pub struct AdminDeleteUserOutputBuilder {}
 impl AdminDeleteUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminDeleteUserOutput {
         AdminDeleteUserOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminDeleteUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -199,6 +214,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserOutput {
     type Builder = AdminDeleteUserOutputBuilder;
     const NAME: &'static str = "AdminDeleteUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminDeleteUserOutputBuilder,
         _key: &str,
@@ -207,6 +223,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -238,6 +255,7 @@ pub enum AdminDeleteUserError {
 }
 impl AdminDeleteUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -251,48 +269,59 @@ impl AdminDeleteUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminDeleteUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminDeleteUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminDeleteUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminDeleteUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminDeleteUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminDeleteUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -307,6 +336,7 @@ impl fmt::Display for AdminDeleteUserError {
     }
 }
 impl std::error::Error for AdminDeleteUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -321,9 +351,11 @@ impl std::error::Error for AdminDeleteUserError {
     }
 }
 impl OperationError for AdminDeleteUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -359,6 +391,7 @@ impl OperationError for AdminDeleteUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -385,6 +418,7 @@ pub struct AdminDeleteUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminDeleteUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserFluentBuilder")
             .field("input", &self.input)
@@ -392,6 +426,7 @@ impl fmt::Debug for AdminDeleteUserFluentBuilder {
     }
 }
 impl AdminDeleteUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminDeleteUserFluentBuilder {
             handle,
@@ -399,10 +434,12 @@ impl AdminDeleteUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminDeleteUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminDeleteUserOutput, SdkError<AdminDeleteUserError>> {
@@ -415,11 +452,13 @@ impl AdminDeleteUserFluentBuilder {
     /// The ID of the user pool where you want to delete the user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -430,11 +469,13 @@ impl AdminDeleteUserFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -73,11 +73,13 @@ impl AdminDeleteUserAttributesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteUserAttributesInputBuilder {
         AdminDeleteUserAttributesInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminDeleteUserAttributesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserAttributesInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -94,6 +96,7 @@ pub struct AdminDeleteUserAttributesInputBuilder {
     user_attribute_names: Option<Vec<String>>,
 }
 impl fmt::Debug for AdminDeleteUserAttributesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserAttributesInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -104,36 +107,43 @@ impl fmt::Debug for AdminDeleteUserAttributesInputBuilder {
 }
 impl AdminDeleteUserAttributesInputBuilder {
     /// Sets [`AdminDeleteUserAttributesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteUserAttributesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminDeleteUserAttributesInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDeleteUserAttributesInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`AdminDeleteUserAttributesInput::user_attribute_names`].
+    #[inline]
     pub fn user_attribute_names(mut self, item: impl Into<String>) -> Self {
         self.user_attribute_names.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminDeleteUserAttributesInput::user_attribute_names`].
+    #[inline]
     pub fn set_user_attribute_names(mut self, value: Option<Vec<String>>) -> Self {
         self.user_attribute_names = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminDeleteUserAttributesInput, BuildError> {
         Ok(AdminDeleteUserAttributesInput {
             user_pool_id: self
@@ -159,6 +169,7 @@ impl AdminDeleteUserAttributesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -170,6 +181,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesInput {
     type Builder = AdminDeleteUserAttributesInputBuilder;
     const NAME: &'static str = "AdminDeleteUserAttributesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminDeleteUserAttributesInputBuilder,
         key: &str,
@@ -185,6 +197,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteUserAttributesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -192,6 +205,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesInput {
     }
 }
 impl Secrets for AdminDeleteUserAttributesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -208,6 +222,7 @@ impl AdminDeleteUserAttributesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDeleteUserAttributesOutputBuilder {
         AdminDeleteUserAttributesOutputBuilder::default()
     }
@@ -217,11 +232,13 @@ impl AdminDeleteUserAttributesOutput {
 pub struct AdminDeleteUserAttributesOutputBuilder {}
 impl AdminDeleteUserAttributesOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminDeleteUserAttributesOutput {
         AdminDeleteUserAttributesOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for AdminDeleteUserAttributesOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesOutput {
     type Builder = AdminDeleteUserAttributesOutputBuilder;
     const NAME: &'static str = "AdminDeleteUserAttributesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminDeleteUserAttributesOutputBuilder,
         _key: &str,
@@ -240,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDeleteUserAttributesOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDeleteUserAttributesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -271,6 +290,7 @@ pub enum AdminDeleteUserAttributesError {
 }
 impl AdminDeleteUserAttributesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -284,48 +304,59 @@ impl AdminDeleteUserAttributesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminDeleteUserAttributesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminDeleteUserAttributesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminDeleteUserAttributesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -340,6 +371,7 @@ impl fmt::Display for AdminDeleteUserAttributesError {
     }
 }
 impl std::error::Error for AdminDeleteUserAttributesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -354,9 +386,11 @@ impl std::error::Error for AdminDeleteUserAttributesError {
     }
 }
 impl OperationError for AdminDeleteUserAttributesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -392,6 +426,7 @@ impl OperationError for AdminDeleteUserAttributesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -418,6 +453,7 @@ pub struct AdminDeleteUserAttributesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminDeleteUserAttributesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDeleteUserAttributesFluentBuilder")
             .field("input", &self.input)
@@ -425,6 +461,7 @@ impl fmt::Debug for AdminDeleteUserAttributesFluentBuilder {
     }
 }
 impl AdminDeleteUserAttributesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminDeleteUserAttributesFluentBuilder {
             handle,
@@ -432,10 +469,12 @@ impl AdminDeleteUserAttributesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminDeleteUserAttributesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -451,11 +490,13 @@ impl AdminDeleteUserAttributesFluentBuilder {
     /// The ID of the user pool where you want to delete user attributes.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -466,11 +507,13 @@ impl AdminDeleteUserAttributesFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -480,11 +523,13 @@ impl AdminDeleteUserAttributesFluentBuilder {
     /// For custom attributes, you must prepend the `custom:` prefix to the attribute name.
     ///
     /// Required.
+    #[inline]
     pub fn user_attribute_names(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.user_attribute_names(item);
         self
     }
     /// Sets or clears `user_attribute_names`; see [`user_attribute_names`](Self::user_attribute_names).
+    #[inline]
     pub fn set_user_attribute_names(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_user_attribute_names(value);
         self

@@ -92,6 +92,7 @@ impl AdminDisableProviderForUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDisableProviderForUserInputBuilder {
         AdminDisableProviderForUserInputBuilder::default()
     }
@@ -104,26 +105,31 @@ pub struct AdminDisableProviderForUserInputBuilder {
 }
 impl AdminDisableProviderForUserInputBuilder {
     /// Sets [`AdminDisableProviderForUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDisableProviderForUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminDisableProviderForUserInput::user`].
+    #[inline]
     pub fn user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
         self.user = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDisableProviderForUserInput::user`].
+    #[inline]
     pub fn set_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
         self.user = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminDisableProviderForUserInput, BuildError> {
         Ok(AdminDisableProviderForUserInput {
             user_pool_id: self
@@ -143,6 +149,7 @@ impl AdminDisableProviderForUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -154,6 +161,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserInput {
     type Builder = AdminDisableProviderForUserInputBuilder;
     const NAME: &'static str = "AdminDisableProviderForUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminDisableProviderForUserInputBuilder,
         key: &str,
@@ -168,6 +176,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDisableProviderForUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -175,6 +184,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserInput 
     }
 }
 impl Secrets for AdminDisableProviderForUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.user.secrets(all, found);
@@ -190,6 +200,7 @@ impl AdminDisableProviderForUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDisableProviderForUserOutputBuilder {
         AdminDisableProviderForUserOutputBuilder::default()
     }
@@ -199,12 +210,14 @@ impl AdminDisableProviderForUserOutput {
 pub struct AdminDisableProviderForUserOutputBuilder {}
 impl AdminDisableProviderForUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminDisableProviderForUserOutput {
         AdminDisableProviderForUserOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -215,6 +228,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableProviderForUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserOutput {
     type Builder = AdminDisableProviderForUserOutputBuilder;
     const NAME: &'static str = "AdminDisableProviderForUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminDisableProviderForUserOutputBuilder,
         _key: &str,
@@ -223,6 +237,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableProviderForUserOutput
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDisableProviderForUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -257,6 +272,7 @@ pub enum AdminDisableProviderForUserError {
 }
 impl AdminDisableProviderForUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -271,52 +287,64 @@ impl AdminDisableProviderForUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminDisableProviderForUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminDisableProviderForUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminDisableProviderForUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -332,6 +360,7 @@ impl fmt::Display for AdminDisableProviderForUserError {
     }
 }
 impl std::error::Error for AdminDisableProviderForUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -347,9 +376,11 @@ impl std::error::Error for AdminDisableProviderForUserError {
     }
 }
 impl OperationError for AdminDisableProviderForUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -388,6 +419,7 @@ impl OperationError for AdminDisableProviderForUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -415,6 +447,7 @@ pub struct AdminDisableProviderForUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminDisableProviderForUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDisableProviderForUserFluentBuilder")
             .field("input", &self.input)
@@ -422,6 +455,7 @@ impl fmt::Debug for AdminDisableProviderForUserFluentBuilder {
     }
 }
 impl AdminDisableProviderForUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminDisableProviderForUserFluentBuilder {
             handle,
@@ -429,10 +463,12 @@ impl AdminDisableProviderForUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminDisableProviderForUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -448,11 +484,13 @@ impl AdminDisableProviderForUserFluentBuilder {
     /// The ID of the user pool where you want to delete the user's linked identities.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -460,11 +498,13 @@ impl AdminDisableProviderForUserFluentBuilder {
     /// The user profile that you want to delete a linked identity from.
     ///
     /// Required.
+    #[inline]
     pub fn user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
         self.input = self.input.user(value);
         self
     }
     /// Sets or clears `user`; see [`user`](Self::user).
+    #[inline]
     pub fn set_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
         self.input = self.input.set_user(value);
         self

@@ -65,11 +65,13 @@ impl AdminDisableUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDisableUserInputBuilder {
         AdminDisableUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminDisableUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDisableUserInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -84,6 +86,7 @@ pub struct AdminDisableUserInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminDisableUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDisableUserInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -93,26 +96,31 @@ impl fmt::Debug for AdminDisableUserInputBuilder {
 }
 impl AdminDisableUserInputBuilder {
     /// Sets [`AdminDisableUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDisableUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminDisableUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminDisableUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminDisableUserInput, BuildError> {
         Ok(AdminDisableUserInput {
             user_pool_id: self
@@ -129,6 +137,7 @@ impl AdminDisableUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminDisableUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -140,6 +149,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserInput {
     type Builder = AdminDisableUserInputBuilder;
     const NAME: &'static str = "AdminDisableUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminDisableUserInputBuilder,
         key: &str,
@@ -154,6 +164,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDisableUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -161,6 +172,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserInput {
     }
 }
 impl Secrets for AdminDisableUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -176,6 +188,7 @@ impl AdminDisableUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminDisableUserOutputBuilder {
         AdminDisableUserOutputBuilder::default()
     }
@@ -185,11 +198,13 @@ impl AdminDisableUserOutput {
 pub struct AdminDisableUserOutputBuilder {}
 impl AdminDisableUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminDisableUserOutput {
         AdminDisableUserOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminDisableUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -200,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for AdminDisableUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserOutput {
     type Builder = AdminDisableUserOutputBuilder;
     const NAME: &'static str = "AdminDisableUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminDisableUserOutputBuilder,
         _key: &str,
@@ -208,6 +224,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminDisableUserOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminDisableUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -239,6 +256,7 @@ pub enum AdminDisableUserError {
 }
 impl AdminDisableUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -252,48 +270,59 @@ impl AdminDisableUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminDisableUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminDisableUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminDisableUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminDisableUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminDisableUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminDisableUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminDisableUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminDisableUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -308,6 +337,7 @@ impl fmt::Display for AdminDisableUserError {
     }
 }
 impl std::error::Error for AdminDisableUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -322,9 +352,11 @@ impl std::error::Error for AdminDisableUserError {
     }
 }
 impl OperationError for AdminDisableUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -360,6 +392,7 @@ impl OperationError for AdminDisableUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -386,6 +419,7 @@ pub struct AdminDisableUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminDisableUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminDisableUserFluentBuilder")
             .field("input", &self.input)
@@ -393,6 +427,7 @@ impl fmt::Debug for AdminDisableUserFluentBuilder {
     }
 }
 impl AdminDisableUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminDisableUserFluentBuilder {
             handle,
@@ -400,10 +435,12 @@ impl AdminDisableUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminDisableUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminDisableUserOutput, SdkError<AdminDisableUserError>> {
@@ -416,11 +453,13 @@ impl AdminDisableUserFluentBuilder {
     /// The ID of the user pool where you want to disable the user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -431,11 +470,13 @@ impl AdminDisableUserFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -64,11 +64,13 @@ impl AdminEnableUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminEnableUserInputBuilder {
         AdminEnableUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminEnableUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminEnableUserInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -83,6 +85,7 @@ pub struct AdminEnableUserInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminEnableUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminEnableUserInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -92,26 +95,31 @@ impl fmt::Debug for AdminEnableUserInputBuilder {
 }
 impl AdminEnableUserInputBuilder {
     /// Sets [`AdminEnableUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminEnableUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminEnableUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminEnableUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminEnableUserInput, BuildError> {
         Ok(AdminEnableUserInput {
             user_pool_id: self
@@ -128,6 +136,7 @@ impl AdminEnableUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminEnableUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -139,6 +148,7 @@ impl<'de> serde::Deserialize<'de> for AdminEnableUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserInput {
     type Builder = AdminEnableUserInputBuilder;
     const NAME: &'static str = "AdminEnableUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminEnableUserInputBuilder,
         key: &str,
@@ -153,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminEnableUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -160,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserInput {
     }
 }
 impl Secrets for AdminEnableUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -176,6 +188,7 @@ impl AdminEnableUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminEnableUserOutputBuilder {
         AdminEnableUserOutputBuilder::default()
     }
@@ -185,11 +198,13 @@ impl AdminEnableUserOutput {
 pub struct AdminEnableUserOutputBuilder {}
 impl AdminEnableUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminEnableUserOutput {
         AdminEnableUserOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminEnableUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -200,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for AdminEnableUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserOutput {
     type Builder = AdminEnableUserOutputBuilder;
     const NAME: &'static str = "AdminEnableUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminEnableUserOutputBuilder,
         _key: &str,
@@ -208,6 +224,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminEnableUserOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminEnableUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -239,6 +256,7 @@ pub enum AdminEnableUserError {
 }
 impl AdminEnableUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -252,48 +270,59 @@ impl AdminEnableUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminEnableUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminEnableUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminEnableUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminEnableUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminEnableUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminEnableUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminEnableUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminEnableUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -308,6 +337,7 @@ impl fmt::Display for AdminEnableUserError {
     }
 }
 impl std::error::Error for AdminEnableUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -322,9 +352,11 @@ impl std::error::Error for AdminEnableUserError {
     }
 }
 impl OperationError for AdminEnableUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -360,6 +392,7 @@ impl OperationError for AdminEnableUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -386,6 +419,7 @@ pub struct AdminEnableUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminEnableUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminEnableUserFluentBuilder")
             .field("input", &self.input)
@@ -393,6 +427,7 @@ impl fmt::Debug for AdminEnableUserFluentBuilder {
     }
 }
 impl AdminEnableUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminEnableUserFluentBuilder {
             handle,
@@ -400,10 +435,12 @@ impl AdminEnableUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminEnableUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminEnableUserOutput, SdkError<AdminEnableUserError>> {
@@ -416,11 +453,13 @@ impl AdminEnableUserFluentBuilder {
     /// The ID of the user pool where you want to activate sign-in for the user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -431,11 +470,13 @@ impl AdminEnableUserFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -73,11 +73,13 @@ impl AdminForgetDeviceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminForgetDeviceInputBuilder {
         AdminForgetDeviceInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminForgetDeviceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminForgetDeviceInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -94,6 +96,7 @@ pub struct AdminForgetDeviceInputBuilder {
     device_key: Option<String>,
 }
 impl fmt::Debug for AdminForgetDeviceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminForgetDeviceInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -104,36 +107,43 @@ impl fmt::Debug for AdminForgetDeviceInputBuilder {
 }
 impl AdminForgetDeviceInputBuilder {
     /// Sets [`AdminForgetDeviceInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminForgetDeviceInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminForgetDeviceInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminForgetDeviceInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminForgetDeviceInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`AdminForgetDeviceInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminForgetDeviceInput, BuildError> {
         Ok(AdminForgetDeviceInput {
             user_pool_id: self
@@ -159,6 +169,7 @@ impl AdminForgetDeviceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminForgetDeviceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -170,6 +181,7 @@ impl<'de> serde::Deserialize<'de> for AdminForgetDeviceInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceInput {
     type Builder = AdminForgetDeviceInputBuilder;
     const NAME: &'static str = "AdminForgetDeviceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminForgetDeviceInputBuilder,
         key: &str,
@@ -185,6 +197,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminForgetDeviceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -192,6 +205,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceInput {
     }
 }
 impl Secrets for AdminForgetDeviceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -208,6 +222,7 @@ impl AdminForgetDeviceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminForgetDeviceOutputBuilder {
         AdminForgetDeviceOutputBuilder::default()
     }
@@ -217,11 +232,13 @@ impl AdminForgetDeviceOutput {
 pub struct AdminForgetDeviceOutputBuilder {}
 impl AdminForgetDeviceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminForgetDeviceOutput {
         AdminForgetDeviceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminForgetDeviceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for AdminForgetDeviceOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceOutput {
     type Builder = AdminForgetDeviceOutputBuilder;
     const NAME: &'static str = "AdminForgetDeviceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminForgetDeviceOutputBuilder,
         _key: &str,
@@ -240,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminForgetDeviceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminForgetDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -273,6 +292,7 @@ pub enum AdminForgetDeviceError {
 }
 impl AdminForgetDeviceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -287,52 +307,64 @@ impl AdminForgetDeviceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminForgetDeviceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminForgetDeviceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminForgetDeviceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -348,6 +380,7 @@ impl fmt::Display for AdminForgetDeviceError {
     }
 }
 impl std::error::Error for AdminForgetDeviceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -365,9 +398,11 @@ impl std::error::Error for AdminForgetDeviceError {
     }
 }
 impl OperationError for AdminForgetDeviceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -407,6 +442,7 @@ impl OperationError for AdminForgetDeviceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -434,6 +470,7 @@ pub struct AdminForgetDeviceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminForgetDeviceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminForgetDeviceFluentBuilder")
             .field("input", &self.input)
@@ -441,6 +478,7 @@ impl fmt::Debug for AdminForgetDeviceFluentBuilder {
     }
 }
 impl AdminForgetDeviceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminForgetDeviceFluentBuilder {
             handle,
@@ -448,10 +486,12 @@ impl AdminForgetDeviceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminForgetDeviceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminForgetDeviceOutput, SdkError<AdminForgetDeviceError>> {
@@ -464,11 +504,13 @@ impl AdminForgetDeviceFluentBuilder {
     /// The ID of the user pool where the device owner is a user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -479,11 +521,13 @@ impl AdminForgetDeviceFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -491,11 +535,13 @@ impl AdminForgetDeviceFluentBuilder {
     /// The key ID of the device that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self

@@ -72,11 +72,13 @@ impl AdminGetDeviceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetDeviceInputBuilder {
         AdminGetDeviceInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminGetDeviceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetDeviceInput")
             .field("device_key", &self.device_key)
@@ -93,6 +95,7 @@ pub struct AdminGetDeviceInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminGetDeviceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetDeviceInputBuilder")
             .field("device_key", &self.device_key)
@@ -103,36 +106,43 @@ impl fmt::Debug for AdminGetDeviceInputBuilder {
 }
 impl AdminGetDeviceInputBuilder {
     /// Sets [`AdminGetDeviceInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetDeviceInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`AdminGetDeviceInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetDeviceInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminGetDeviceInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetDeviceInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetDeviceInput, BuildError> {
         Ok(AdminGetDeviceInput {
             device_key: self
@@ -155,6 +165,7 @@ impl AdminGetDeviceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminGetDeviceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -166,6 +177,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetDeviceInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceInput {
     type Builder = AdminGetDeviceInputBuilder;
     const NAME: &'static str = "AdminGetDeviceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetDeviceInputBuilder,
         key: &str,
@@ -181,6 +193,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetDeviceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -188,6 +201,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceInput {
     }
 }
 impl Secrets for AdminGetDeviceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.device_key.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -210,6 +224,7 @@ impl AdminGetDeviceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetDeviceOutputBuilder {
         AdminGetDeviceOutputBuilder::default()
     }
@@ -221,16 +236,19 @@ pub struct AdminGetDeviceOutputBuilder {
 }
 impl AdminGetDeviceOutputBuilder {
     /// Sets [`AdminGetDeviceOutput::device`].
+    #[inline]
     pub fn device(mut self, value: impl Into<DeviceType>) -> Self {
         self.device = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetDeviceOutput::device`].
+    #[inline]
     pub fn set_device(mut self, value: Option<DeviceType>) -> Self {
         self.device = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetDeviceOutput, BuildError> {
         Ok(AdminGetDeviceOutput {
             device: self
@@ -240,6 +258,7 @@ impl AdminGetDeviceOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminGetDeviceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -250,6 +269,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetDeviceOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceOutput {
     type Builder = AdminGetDeviceOutputBuilder;
     const NAME: &'static str = "AdminGetDeviceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetDeviceOutputBuilder,
         key: &str,
@@ -263,6 +283,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetDeviceOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -301,6 +322,7 @@ pub enum AdminGetDeviceError {
 }
 impl AdminGetDeviceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -314,48 +336,59 @@ impl AdminGetDeviceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminGetDeviceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminGetDeviceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminGetDeviceError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminGetDeviceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminGetDeviceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminGetDeviceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminGetDeviceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminGetDeviceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -370,6 +403,7 @@ impl fmt::Display for AdminGetDeviceError {
     }
 }
 impl std::error::Error for AdminGetDeviceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -386,9 +420,11 @@ impl std::error::Error for AdminGetDeviceError {
     }
 }
 impl OperationError for AdminGetDeviceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -424,6 +460,7 @@ impl OperationError for AdminGetDeviceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -450,6 +487,7 @@ pub struct AdminGetDeviceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminGetDeviceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetDeviceFluentBuilder")
             .field("input", &self.input)
@@ -457,6 +495,7 @@ impl fmt::Debug for AdminGetDeviceFluentBuilder {
     }
 }
 impl AdminGetDeviceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminGetDeviceFluentBuilder {
             handle,
@@ -464,10 +503,12 @@ impl AdminGetDeviceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminGetDeviceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminGetDeviceOutput, SdkError<AdminGetDeviceError>> {
@@ -480,11 +521,13 @@ impl AdminGetDeviceFluentBuilder {
     /// The key of the device that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
@@ -492,11 +535,13 @@ impl AdminGetDeviceFluentBuilder {
     /// The ID of the user pool where the device owner is a user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -507,11 +552,13 @@ impl AdminGetDeviceFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

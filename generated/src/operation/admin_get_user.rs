@@ -69,11 +69,13 @@ impl AdminGetUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetUserInputBuilder {
         AdminGetUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminGetUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -88,6 +90,7 @@ pub struct AdminGetUserInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminGetUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -97,26 +100,31 @@ impl fmt::Debug for AdminGetUserInputBuilder {
 }
 impl AdminGetUserInputBuilder {
     /// Sets [`AdminGetUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminGetUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetUserInput, BuildError> {
         Ok(AdminGetUserInput {
             user_pool_id: self
@@ -133,6 +141,7 @@ impl AdminGetUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -144,6 +153,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
     type Builder = AdminGetUserInputBuilder;
     const NAME: &'static str = "AdminGetUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetUserInputBuilder,
         key: &str,
@@ -158,6 +168,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -165,6 +176,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
     }
 }
 impl Secrets for AdminGetUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -247,11 +259,13 @@ impl AdminGetUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetUserOutputBuilder {
         AdminGetUserOutputBuilder::default()
     }
 }
 impl fmt::Debug for AdminGetUserOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserOutput")
             .field("username", &Redacted)
@@ -280,6 +294,7 @@ pub struct AdminGetUserOutputBuilder {
     user_mfa_setting_list: Option<Vec<String>>,
 }
 impl fmt::Debug for AdminGetUserOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserOutputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -296,96 +311,115 @@ impl fmt::Debug for AdminGetUserOutputBuilder {
 }
 impl AdminGetUserOutputBuilder {
     /// Sets [`AdminGetUserOutput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`AdminGetUserOutput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Sets [`AdminGetUserOutput::user_create_date`].
+    #[inline]
     pub fn user_create_date(mut self, value: impl Into<DateTime>) -> Self {
         self.user_create_date = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::user_create_date`].
+    #[inline]
     pub fn set_user_create_date(mut self, value: Option<DateTime>) -> Self {
         self.user_create_date = value;
         self
     }
     /// Sets [`AdminGetUserOutput::user_last_modified_date`].
+    #[inline]
     pub fn user_last_modified_date(mut self, value: impl Into<DateTime>) -> Self {
         self.user_last_modified_date = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::user_last_modified_date`].
+    #[inline]
     pub fn set_user_last_modified_date(mut self, value: Option<DateTime>) -> Self {
         self.user_last_modified_date = value;
         self
     }
     /// Sets [`AdminGetUserOutput::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`AdminGetUserOutput::user_status`].
+    #[inline]
     pub fn user_status(mut self, value: impl Into<UserStatusType>) -> Self {
         self.user_status = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::user_status`].
+    #[inline]
     pub fn set_user_status(mut self, value: Option<UserStatusType>) -> Self {
         self.user_status = value;
         self
     }
     /// Appends an item to [`AdminGetUserOutput::mfa_options`].
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.mfa_options.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::mfa_options`].
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.mfa_options = value;
         self
     }
     /// Sets [`AdminGetUserOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn preferred_mfa_setting(mut self, value: impl Into<String>) -> Self {
         self.preferred_mfa_setting = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn set_preferred_mfa_setting(mut self, value: Option<String>) -> Self {
         self.preferred_mfa_setting = value;
         self
     }
     /// Appends an item to [`AdminGetUserOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn user_mfa_setting_list(mut self, item: impl Into<String>) -> Self {
         self.user_mfa_setting_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminGetUserOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn set_user_mfa_setting_list(mut self, value: Option<Vec<String>>) -> Self {
         self.user_mfa_setting_list = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetUserOutput, BuildError> {
         Ok(AdminGetUserOutput {
             username: self
@@ -403,6 +437,7 @@ impl AdminGetUserOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -413,6 +448,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
     type Builder = AdminGetUserOutputBuilder;
     const NAME: &'static str = "AdminGetUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetUserOutputBuilder,
         key: &str,
@@ -442,6 +478,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -488,6 +525,7 @@ pub enum AdminGetUserError {
 }
 impl AdminGetUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -501,48 +539,59 @@ impl AdminGetUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminGetUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminGetUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminGetUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminGetUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminGetUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminGetUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminGetUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminGetUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -557,6 +606,7 @@ impl fmt::Display for AdminGetUserError {
     }
 }
 impl std::error::Error for AdminGetUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -571,9 +621,11 @@ impl std::error::Error for AdminGetUserError {
     }
 }
 impl OperationError for AdminGetUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -609,6 +661,7 @@ impl OperationError for AdminGetUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -635,6 +688,7 @@ pub struct AdminGetUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminGetUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserFluentBuilder")
             .field("input", &self.input)
@@ -642,6 +696,7 @@ impl fmt::Debug for AdminGetUserFluentBuilder {
     }
 }
 impl AdminGetUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminGetUserFluentBuilder {
             handle,
@@ -649,10 +704,12 @@ impl AdminGetUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminGetUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<AdminGetUserOutput, SdkError<AdminGetUserError>> {
         let input = self
             .input
@@ -663,11 +720,13 @@ impl AdminGetUserFluentBuilder {
     /// The ID of the user pool where you want to get information about the user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -678,11 +737,13 @@ impl AdminGetUserFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

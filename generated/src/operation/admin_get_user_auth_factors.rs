@@ -69,11 +69,13 @@ impl AdminGetUserAuthFactorsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetUserAuthFactorsInputBuilder {
         AdminGetUserAuthFactorsInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminGetUserAuthFactorsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserAuthFactorsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -88,6 +90,7 @@ pub struct AdminGetUserAuthFactorsInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminGetUserAuthFactorsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserAuthFactorsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -97,26 +100,31 @@ impl fmt::Debug for AdminGetUserAuthFactorsInputBuilder {
 }
 impl AdminGetUserAuthFactorsInputBuilder {
     /// Sets [`AdminGetUserAuthFactorsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminGetUserAuthFactorsInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetUserAuthFactorsInput, BuildError> {
         Ok(AdminGetUserAuthFactorsInput {
             user_pool_id: self
@@ -136,6 +144,7 @@ impl AdminGetUserAuthFactorsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -147,6 +156,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
     type Builder = AdminGetUserAuthFactorsInputBuilder;
     const NAME: &'static str = "AdminGetUserAuthFactorsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetUserAuthFactorsInputBuilder,
         key: &str,
@@ -161,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetUserAuthFactorsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -168,6 +179,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsInput {
     }
 }
 impl Secrets for AdminGetUserAuthFactorsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -208,11 +220,13 @@ impl AdminGetUserAuthFactorsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminGetUserAuthFactorsOutputBuilder {
         AdminGetUserAuthFactorsOutputBuilder::default()
     }
 }
 impl fmt::Debug for AdminGetUserAuthFactorsOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserAuthFactorsOutput")
             .field("username", &Redacted)
@@ -231,6 +245,7 @@ pub struct AdminGetUserAuthFactorsOutputBuilder {
     configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 impl fmt::Debug for AdminGetUserAuthFactorsOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserAuthFactorsOutputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -242,36 +257,43 @@ impl fmt::Debug for AdminGetUserAuthFactorsOutputBuilder {
 }
 impl AdminGetUserAuthFactorsOutputBuilder {
     /// Sets [`AdminGetUserAuthFactorsOutput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsOutput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminGetUserAuthFactorsOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn preferred_mfa_setting(mut self, value: impl Into<String>) -> Self {
         self.preferred_mfa_setting = Some(value.into());
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn set_preferred_mfa_setting(mut self, value: Option<String>) -> Self {
         self.preferred_mfa_setting = value;
         self
     }
     /// Appends an item to [`AdminGetUserAuthFactorsOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn user_mfa_setting_list(mut self, item: impl Into<String>) -> Self {
         self.user_mfa_setting_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn set_user_mfa_setting_list(mut self, value: Option<Vec<String>>) -> Self {
         self.user_mfa_setting_list = value;
         self
     }
     /// Appends an item to [`AdminGetUserAuthFactorsOutput::configured_user_auth_factors`].
+    #[inline]
     pub fn configured_user_auth_factors(
         mut self,
         item: impl Into<AuthFactorType>,
@@ -280,6 +302,7 @@ impl AdminGetUserAuthFactorsOutputBuilder {
         self
     }
     /// Sets or clears [`AdminGetUserAuthFactorsOutput::configured_user_auth_factors`].
+    #[inline]
     pub fn set_configured_user_auth_factors(
         mut self,
         value: Option<Vec<AuthFactorType>>,
@@ -288,6 +311,7 @@ impl AdminGetUserAuthFactorsOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminGetUserAuthFactorsOutput, BuildError> {
         Ok(AdminGetUserAuthFactorsOutput {
             username: self
@@ -303,6 +327,7 @@ impl AdminGetUserAuthFactorsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -313,6 +338,7 @@ impl<'de> serde::Deserialize<'de> for AdminGetUserAuthFactorsOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsOutput {
     type Builder = AdminGetUserAuthFactorsOutputBuilder;
     const NAME: &'static str = "AdminGetUserAuthFactorsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminGetUserAuthFactorsOutputBuilder,
         key: &str,
@@ -331,6 +357,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminGetUserAuthFactorsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminGetUserAuthFactorsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -372,6 +399,7 @@ pub enum AdminGetUserAuthFactorsError {
 }
 impl AdminGetUserAuthFactorsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -385,48 +413,59 @@ impl AdminGetUserAuthFactorsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminGetUserAuthFactorsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminGetUserAuthFactorsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -441,6 +480,7 @@ impl fmt::Display for AdminGetUserAuthFactorsError {
     }
 }
 impl std::error::Error for AdminGetUserAuthFactorsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -455,9 +495,11 @@ impl std::error::Error for AdminGetUserAuthFactorsError {
     }
 }
 impl OperationError for AdminGetUserAuthFactorsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -493,6 +535,7 @@ impl OperationError for AdminGetUserAuthFactorsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -519,6 +562,7 @@ pub struct AdminGetUserAuthFactorsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminGetUserAuthFactorsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminGetUserAuthFactorsFluentBuilder")
             .field("input", &self.input)
@@ -526,6 +570,7 @@ impl fmt::Debug for AdminGetUserAuthFactorsFluentBuilder {
     }
 }
 impl AdminGetUserAuthFactorsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminGetUserAuthFactorsFluentBuilder {
             handle,
@@ -533,10 +578,12 @@ impl AdminGetUserAuthFactorsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminGetUserAuthFactorsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminGetUserAuthFactorsOutput, SdkError<AdminGetUserAuthFactorsError>> {
@@ -550,11 +597,13 @@ impl AdminGetUserAuthFactorsFluentBuilder {
     /// factors.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -565,11 +614,13 @@ impl AdminGetUserAuthFactorsFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -271,11 +271,13 @@ impl AdminInitiateAuthInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "auth_parameters", "session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminInitiateAuthInputBuilder {
         AdminInitiateAuthInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminInitiateAuthInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminInitiateAuthInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -302,6 +304,7 @@ pub struct AdminInitiateAuthInputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for AdminInitiateAuthInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminInitiateAuthInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -317,36 +320,43 @@ impl fmt::Debug for AdminInitiateAuthInputBuilder {
 }
 impl AdminInitiateAuthInputBuilder {
     /// Sets [`AdminInitiateAuthInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminInitiateAuthInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`AdminInitiateAuthInput::auth_flow`].
+    #[inline]
     pub fn auth_flow(mut self, value: impl Into<AuthFlowType>) -> Self {
         self.auth_flow = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::auth_flow`].
+    #[inline]
     pub fn set_auth_flow(mut self, value: Option<AuthFlowType>) -> Self {
         self.auth_flow = value;
         self
     }
     /// Inserts an entry into [`AdminInitiateAuthInput::auth_parameters`].
+    #[inline]
     pub fn auth_parameters(
         mut self,
         key: impl Into<String>,
@@ -358,6 +368,7 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::auth_parameters`].
+    #[inline]
     pub fn set_auth_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -366,6 +377,7 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Inserts an entry into [`AdminInitiateAuthInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -377,6 +389,7 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -385,6 +398,7 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Sets [`AdminInitiateAuthInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -393,6 +407,7 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -401,26 +416,31 @@ impl AdminInitiateAuthInputBuilder {
         self
     }
     /// Sets [`AdminInitiateAuthInput::context_data`].
+    #[inline]
     pub fn context_data(mut self, value: impl Into<ContextDataType>) -> Self {
         self.context_data = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::context_data`].
+    #[inline]
     pub fn set_context_data(mut self, value: Option<ContextDataType>) -> Self {
         self.context_data = value;
         self
     }
     /// Sets [`AdminInitiateAuthInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminInitiateAuthInput, BuildError> {
         Ok(AdminInitiateAuthInput {
             user_pool_id: self
@@ -451,6 +471,7 @@ impl AdminInitiateAuthInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminInitiateAuthInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -462,6 +483,7 @@ impl<'de> serde::Deserialize<'de> for AdminInitiateAuthInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
     type Builder = AdminInitiateAuthInputBuilder;
     const NAME: &'static str = "AdminInitiateAuthInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminInitiateAuthInputBuilder,
         key: &str,
@@ -490,6 +512,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminInitiateAuthInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -497,6 +520,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthInput {
     }
 }
 impl Secrets for AdminInitiateAuthInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -620,11 +644,13 @@ impl AdminInitiateAuthOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminInitiateAuthOutputBuilder {
         AdminInitiateAuthOutputBuilder::default()
     }
 }
 impl fmt::Debug for AdminInitiateAuthOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminInitiateAuthOutput")
             .field("challenge_name", &self.challenge_name)
@@ -645,6 +671,7 @@ pub struct AdminInitiateAuthOutputBuilder {
     available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl fmt::Debug for AdminInitiateAuthOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminInitiateAuthOutputBuilder")
             .field("challenge_name", &self.challenge_name)
@@ -657,26 +684,31 @@ impl fmt::Debug for AdminInitiateAuthOutputBuilder {
 }
 impl AdminInitiateAuthOutputBuilder {
     /// Sets [`AdminInitiateAuthOutput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthOutput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`AdminInitiateAuthOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Inserts an entry into [`AdminInitiateAuthOutput::challenge_parameters`].
+    #[inline]
     pub fn challenge_parameters(
         mut self,
         key: impl Into<String>,
@@ -688,6 +720,7 @@ impl AdminInitiateAuthOutputBuilder {
         self
     }
     /// Sets or clears [`AdminInitiateAuthOutput::challenge_parameters`].
+    #[inline]
     pub fn set_challenge_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -696,6 +729,7 @@ impl AdminInitiateAuthOutputBuilder {
         self
     }
     /// Sets [`AdminInitiateAuthOutput::authentication_result`].
+    #[inline]
     pub fn authentication_result(
         mut self,
         value: impl Into<AuthenticationResultType>,
@@ -704,6 +738,7 @@ impl AdminInitiateAuthOutputBuilder {
         self
     }
     /// Sets or clears [`AdminInitiateAuthOutput::authentication_result`].
+    #[inline]
     pub fn set_authentication_result(
         mut self,
         value: Option<AuthenticationResultType>,
@@ -712,11 +747,13 @@ impl AdminInitiateAuthOutputBuilder {
         self
     }
     /// Appends an item to [`AdminInitiateAuthOutput::available_challenges`].
+    #[inline]
     pub fn available_challenges(mut self, item: impl Into<ChallengeNameType>) -> Self {
         self.available_challenges.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminInitiateAuthOutput::available_challenges`].
+    #[inline]
     pub fn set_available_challenges(
         mut self,
         value: Option<Vec<ChallengeNameType>>,
@@ -725,6 +762,7 @@ impl AdminInitiateAuthOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminInitiateAuthOutput {
         AdminInitiateAuthOutput {
             challenge_name: self.challenge_name,
@@ -736,6 +774,7 @@ impl AdminInitiateAuthOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminInitiateAuthOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -746,6 +785,7 @@ impl<'de> serde::Deserialize<'de> for AdminInitiateAuthOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthOutput {
     type Builder = AdminInitiateAuthOutputBuilder;
     const NAME: &'static str = "AdminInitiateAuthOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminInitiateAuthOutputBuilder,
         key: &str,
@@ -767,6 +807,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminInitiateAuthOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminInitiateAuthOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -828,6 +869,7 @@ pub enum AdminInitiateAuthError {
 }
 impl AdminInitiateAuthError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -853,96 +895,119 @@ impl AdminInitiateAuthError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminInitiateAuthError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::UnsupportedOperationException`].
+    #[inline]
     pub fn is_unsupported_operation_exception(&self) -> bool {
         matches!(self, Self::UnsupportedOperationException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::MfaMethodNotFoundException`].
+    #[inline]
     pub fn is_mfa_method_not_found_exception(&self) -> bool {
         matches!(self, Self::MfaMethodNotFoundException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminInitiateAuthError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminInitiateAuthError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -969,6 +1034,7 @@ impl fmt::Display for AdminInitiateAuthError {
     }
 }
 impl std::error::Error for AdminInitiateAuthError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -1013,9 +1079,11 @@ impl std::error::Error for AdminInitiateAuthError {
     }
 }
 impl OperationError for AdminInitiateAuthError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1099,6 +1167,7 @@ impl OperationError for AdminInitiateAuthError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -1137,6 +1206,7 @@ pub struct AdminInitiateAuthFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminInitiateAuthFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminInitiateAuthFluentBuilder")
             .field("input", &self.input)
@@ -1144,6 +1214,7 @@ impl fmt::Debug for AdminInitiateAuthFluentBuilder {
     }
 }
 impl AdminInitiateAuthFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminInitiateAuthFluentBuilder {
             handle,
@@ -1151,10 +1222,12 @@ impl AdminInitiateAuthFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminInitiateAuthInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminInitiateAuthOutput, SdkError<AdminInitiateAuthError>> {
@@ -1167,11 +1240,13 @@ impl AdminInitiateAuthFluentBuilder {
     /// The ID of the user pool where the user wants to sign in.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -1179,11 +1254,13 @@ impl AdminInitiateAuthFluentBuilder {
     /// The ID of the app client where the user wants to sign in.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -1216,11 +1293,13 @@ impl AdminInitiateAuthFluentBuilder {
     ///   models](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-public-server-side.html).
     ///
     /// Required.
+    #[inline]
     pub fn auth_flow(mut self, value: impl Into<AuthFlowType>) -> Self {
         self.input = self.input.auth_flow(value);
         self
     }
     /// Sets or clears `auth_flow`; see [`auth_flow`](Self::auth_flow).
+    #[inline]
     pub fn set_auth_flow(mut self, value: Option<AuthFlowType>) -> Self {
         self.input = self.input.set_auth_flow(value);
         self
@@ -1284,6 +1363,7 @@ impl AdminInitiateAuthFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn auth_parameters(
         mut self,
         key: impl Into<String>,
@@ -1293,6 +1373,7 @@ impl AdminInitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `auth_parameters`; see [`auth_parameters`](Self::auth_parameters).
+    #[inline]
     pub fn set_auth_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1341,6 +1422,7 @@ impl AdminInitiateAuthFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1350,6 +1432,7 @@ impl AdminInitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1360,6 +1443,7 @@ impl AdminInitiateAuthFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -1368,6 +1452,7 @@ impl AdminInitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -1382,11 +1467,13 @@ impl AdminInitiateAuthFluentBuilder {
     ///
     /// For more information, see [Collecting data for threat protection in
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
+    #[inline]
     pub fn context_data(mut self, value: impl Into<ContextDataType>) -> Self {
         self.input = self.input.context_data(value);
         self
     }
     /// Sets or clears `context_data`; see [`context_data`](Self::context_data).
+    #[inline]
     pub fn set_context_data(mut self, value: Option<ContextDataType>) -> Self {
         self.input = self.input.set_context_data(value);
         self
@@ -1397,11 +1484,13 @@ impl AdminInitiateAuthFluentBuilder {
     /// message.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self

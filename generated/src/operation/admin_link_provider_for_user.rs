@@ -128,6 +128,7 @@ impl AdminLinkProviderForUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminLinkProviderForUserInputBuilder {
         AdminLinkProviderForUserInputBuilder::default()
     }
@@ -141,16 +142,19 @@ pub struct AdminLinkProviderForUserInputBuilder {
 }
 impl AdminLinkProviderForUserInputBuilder {
     /// Sets [`AdminLinkProviderForUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminLinkProviderForUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminLinkProviderForUserInput::destination_user`].
+    #[inline]
     pub fn destination_user(
         mut self,
         value: impl Into<ProviderUserIdentifierType>,
@@ -159,6 +163,7 @@ impl AdminLinkProviderForUserInputBuilder {
         self
     }
     /// Sets or clears [`AdminLinkProviderForUserInput::destination_user`].
+    #[inline]
     pub fn set_destination_user(
         mut self,
         value: Option<ProviderUserIdentifierType>,
@@ -167,16 +172,19 @@ impl AdminLinkProviderForUserInputBuilder {
         self
     }
     /// Sets [`AdminLinkProviderForUserInput::source_user`].
+    #[inline]
     pub fn source_user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
         self.source_user = Some(value.into());
         self
     }
     /// Sets or clears [`AdminLinkProviderForUserInput::source_user`].
+    #[inline]
     pub fn set_source_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
         self.source_user = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminLinkProviderForUserInput, BuildError> {
         Ok(AdminLinkProviderForUserInput {
             user_pool_id: self
@@ -202,6 +210,7 @@ impl AdminLinkProviderForUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -213,6 +222,7 @@ impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
     type Builder = AdminLinkProviderForUserInputBuilder;
     const NAME: &'static str = "AdminLinkProviderForUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminLinkProviderForUserInputBuilder,
         key: &str,
@@ -228,6 +238,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminLinkProviderForUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -235,6 +246,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
     }
 }
 impl Secrets for AdminLinkProviderForUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.destination_user.secrets(all, found);
@@ -251,6 +263,7 @@ impl AdminLinkProviderForUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminLinkProviderForUserOutputBuilder {
         AdminLinkProviderForUserOutputBuilder::default()
     }
@@ -260,11 +273,13 @@ impl AdminLinkProviderForUserOutput {
 pub struct AdminLinkProviderForUserOutputBuilder {}
 impl AdminLinkProviderForUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminLinkProviderForUserOutput {
         AdminLinkProviderForUserOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -275,6 +290,7 @@ impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
     type Builder = AdminLinkProviderForUserOutputBuilder;
     const NAME: &'static str = "AdminLinkProviderForUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminLinkProviderForUserOutputBuilder,
         _key: &str,
@@ -283,6 +299,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminLinkProviderForUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -320,6 +337,7 @@ pub enum AdminLinkProviderForUserError {
 }
 impl AdminLinkProviderForUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -335,56 +353,69 @@ impl AdminLinkProviderForUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminLinkProviderForUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminLinkProviderForUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminLinkProviderForUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -401,6 +432,7 @@ impl fmt::Display for AdminLinkProviderForUserError {
     }
 }
 impl std::error::Error for AdminLinkProviderForUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -417,9 +449,11 @@ impl std::error::Error for AdminLinkProviderForUserError {
     }
 }
 impl OperationError for AdminLinkProviderForUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -462,6 +496,7 @@ impl OperationError for AdminLinkProviderForUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -490,6 +525,7 @@ pub struct AdminLinkProviderForUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminLinkProviderForUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminLinkProviderForUserFluentBuilder")
             .field("input", &self.input)
@@ -497,6 +533,7 @@ impl fmt::Debug for AdminLinkProviderForUserFluentBuilder {
     }
 }
 impl AdminLinkProviderForUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminLinkProviderForUserFluentBuilder {
             handle,
@@ -504,10 +541,12 @@ impl AdminLinkProviderForUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminLinkProviderForUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -523,11 +562,13 @@ impl AdminLinkProviderForUserFluentBuilder {
     /// The ID of the user pool where you want to link a federated identity.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -547,6 +588,7 @@ impl AdminLinkProviderForUserFluentBuilder {
     /// The `ProviderName` should be set to `Cognito` for users in Cognito user pools.
     ///
     /// Required.
+    #[inline]
     pub fn destination_user(
         mut self,
         value: impl Into<ProviderUserIdentifierType>,
@@ -555,6 +597,7 @@ impl AdminLinkProviderForUserFluentBuilder {
         self
     }
     /// Sets or clears `destination_user`; see [`destination_user`](Self::destination_user).
+    #[inline]
     pub fn set_destination_user(
         mut self,
         value: Option<ProviderUserIdentifierType>,
@@ -585,11 +628,13 @@ impl AdminLinkProviderForUserFluentBuilder {
     ///   parse the default unique identifier found in the subject from the IdP token.
     ///
     /// Required.
+    #[inline]
     pub fn source_user(mut self, value: impl Into<ProviderUserIdentifierType>) -> Self {
         self.input = self.input.source_user(value);
         self
     }
     /// Sets or clears `source_user`; see [`source_user`](Self::source_user).
+    #[inline]
     pub fn set_source_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
         self.input = self.input.set_source_user(value);
         self

@@ -81,11 +81,13 @@ impl AdminListDevicesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListDevicesInputBuilder {
         AdminListDevicesInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminListDevicesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListDevicesInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -104,6 +106,7 @@ pub struct AdminListDevicesInputBuilder {
     pagination_token: Option<String>,
 }
 impl fmt::Debug for AdminListDevicesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListDevicesInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -115,46 +118,55 @@ impl fmt::Debug for AdminListDevicesInputBuilder {
 }
 impl AdminListDevicesInputBuilder {
     /// Sets [`AdminListDevicesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListDevicesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminListDevicesInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListDevicesInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminListDevicesInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListDevicesInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`AdminListDevicesInput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListDevicesInput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminListDevicesInput, BuildError> {
         Ok(AdminListDevicesInput {
             user_pool_id: self
@@ -176,6 +188,7 @@ impl AdminListDevicesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminListDevicesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for AdminListDevicesInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesInput {
     type Builder = AdminListDevicesInputBuilder;
     const NAME: &'static str = "AdminListDevicesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListDevicesInputBuilder,
         key: &str,
@@ -203,6 +217,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListDevicesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -210,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesInput {
     }
 }
 impl Secrets for AdminListDevicesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -236,6 +252,7 @@ impl AdminListDevicesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListDevicesOutputBuilder {
         AdminListDevicesOutputBuilder::default()
     }
@@ -248,26 +265,31 @@ pub struct AdminListDevicesOutputBuilder {
 }
 impl AdminListDevicesOutputBuilder {
     /// Appends an item to [`AdminListDevicesOutput::devices`].
+    #[inline]
     pub fn devices(mut self, item: impl Into<DeviceType>) -> Self {
         self.devices.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminListDevicesOutput::devices`].
+    #[inline]
     pub fn set_devices(mut self, value: Option<Vec<DeviceType>>) -> Self {
         self.devices = value;
         self
     }
     /// Sets [`AdminListDevicesOutput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListDevicesOutput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminListDevicesOutput {
         AdminListDevicesOutput {
             devices: self.devices,
@@ -276,6 +298,7 @@ impl AdminListDevicesOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminListDevicesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -286,6 +309,7 @@ impl<'de> serde::Deserialize<'de> for AdminListDevicesOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesOutput {
     type Builder = AdminListDevicesOutputBuilder;
     const NAME: &'static str = "AdminListDevicesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListDevicesOutputBuilder,
         key: &str,
@@ -300,6 +324,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListDevicesOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListDevicesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -331,6 +356,7 @@ pub enum AdminListDevicesError {
 }
 impl AdminListDevicesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -344,48 +370,59 @@ impl AdminListDevicesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminListDevicesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminListDevicesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminListDevicesError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminListDevicesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminListDevicesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminListDevicesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminListDevicesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminListDevicesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -400,6 +437,7 @@ impl fmt::Display for AdminListDevicesError {
     }
 }
 impl std::error::Error for AdminListDevicesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -416,9 +454,11 @@ impl std::error::Error for AdminListDevicesError {
     }
 }
 impl OperationError for AdminListDevicesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -454,6 +494,7 @@ impl OperationError for AdminListDevicesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -480,6 +521,7 @@ pub struct AdminListDevicesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminListDevicesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListDevicesFluentBuilder")
             .field("input", &self.input)
@@ -487,6 +529,7 @@ impl fmt::Debug for AdminListDevicesFluentBuilder {
     }
 }
 impl AdminListDevicesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminListDevicesFluentBuilder {
             handle,
@@ -494,10 +537,12 @@ impl AdminListDevicesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminListDevicesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminListDevicesOutput, SdkError<AdminListDevicesError>> {
@@ -510,11 +555,13 @@ impl AdminListDevicesFluentBuilder {
     /// The ID of the user pool where the device owner is a user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -525,21 +572,25 @@ impl AdminListDevicesFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
     }
     /// The maximum number of devices that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -549,11 +600,13 @@ impl AdminListDevicesFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pagination_token(value);
         self
     }
     /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pagination_token(value);
         self

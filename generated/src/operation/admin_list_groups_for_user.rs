@@ -81,11 +81,13 @@ impl AdminListGroupsForUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListGroupsForUserInputBuilder {
         AdminListGroupsForUserInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminListGroupsForUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListGroupsForUserInput")
             .field("username", &Redacted)
@@ -104,6 +106,7 @@ pub struct AdminListGroupsForUserInputBuilder {
     next_token: Option<String>,
 }
 impl fmt::Debug for AdminListGroupsForUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListGroupsForUserInputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -115,46 +118,55 @@ impl fmt::Debug for AdminListGroupsForUserInputBuilder {
 }
 impl AdminListGroupsForUserInputBuilder {
     /// Sets [`AdminListGroupsForUserInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminListGroupsForUserInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminListGroupsForUserInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`AdminListGroupsForUserInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminListGroupsForUserInput, BuildError> {
         Ok(AdminListGroupsForUserInput {
             username: self
@@ -176,6 +188,7 @@ impl AdminListGroupsForUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserInput {
     type Builder = AdminListGroupsForUserInputBuilder;
     const NAME: &'static str = "AdminListGroupsForUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListGroupsForUserInputBuilder,
         key: &str,
@@ -203,6 +217,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListGroupsForUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -210,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserInput {
     }
 }
 impl Secrets for AdminListGroupsForUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.username.secrets(true, found);
         self.user_pool_id.secrets(all, found);
@@ -235,6 +251,7 @@ impl AdminListGroupsForUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListGroupsForUserOutputBuilder {
         AdminListGroupsForUserOutputBuilder::default()
     }
@@ -247,26 +264,31 @@ pub struct AdminListGroupsForUserOutputBuilder {
 }
 impl AdminListGroupsForUserOutputBuilder {
     /// Appends an item to [`AdminListGroupsForUserOutput::groups`].
+    #[inline]
     pub fn groups(mut self, item: impl Into<GroupType>) -> Self {
         self.groups.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserOutput::groups`].
+    #[inline]
     pub fn set_groups(mut self, value: Option<Vec<GroupType>>) -> Self {
         self.groups = value;
         self
     }
     /// Sets [`AdminListGroupsForUserOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListGroupsForUserOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminListGroupsForUserOutput {
         AdminListGroupsForUserOutput {
             groups: self.groups,
@@ -275,6 +297,7 @@ impl AdminListGroupsForUserOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -285,6 +308,7 @@ impl<'de> serde::Deserialize<'de> for AdminListGroupsForUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserOutput {
     type Builder = AdminListGroupsForUserOutputBuilder;
     const NAME: &'static str = "AdminListGroupsForUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListGroupsForUserOutputBuilder,
         key: &str,
@@ -299,6 +323,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListGroupsForUserOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListGroupsForUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -330,6 +355,7 @@ pub enum AdminListGroupsForUserError {
 }
 impl AdminListGroupsForUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -343,48 +369,59 @@ impl AdminListGroupsForUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminListGroupsForUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminListGroupsForUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminListGroupsForUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -399,6 +436,7 @@ impl fmt::Display for AdminListGroupsForUserError {
     }
 }
 impl std::error::Error for AdminListGroupsForUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -413,9 +451,11 @@ impl std::error::Error for AdminListGroupsForUserError {
     }
 }
 impl OperationError for AdminListGroupsForUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -451,6 +491,7 @@ impl OperationError for AdminListGroupsForUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -477,6 +518,7 @@ pub struct AdminListGroupsForUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminListGroupsForUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListGroupsForUserFluentBuilder")
             .field("input", &self.input)
@@ -484,6 +526,7 @@ impl fmt::Debug for AdminListGroupsForUserFluentBuilder {
     }
 }
 impl AdminListGroupsForUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminListGroupsForUserFluentBuilder {
             handle,
@@ -491,10 +534,12 @@ impl AdminListGroupsForUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminListGroupsForUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminListGroupsForUserOutput, SdkError<AdminListGroupsForUserError>> {
@@ -507,6 +552,7 @@ impl AdminListGroupsForUserFluentBuilder {
     /// The pages of `AdminListGroupsForUser` ([`send`](Paginator::send)), or the `groups` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `limit`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -538,11 +584,13 @@ impl AdminListGroupsForUserFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -550,21 +598,25 @@ impl AdminListGroupsForUserFluentBuilder {
     /// The ID of the user pool where you want to view a user's groups.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of groups that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -574,11 +626,13 @@ impl AdminListGroupsForUserFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

@@ -81,11 +81,13 @@ impl AdminListUserAuthEventsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListUserAuthEventsInputBuilder {
         AdminListUserAuthEventsInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminListUserAuthEventsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserAuthEventsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -104,6 +106,7 @@ pub struct AdminListUserAuthEventsInputBuilder {
     next_token: Option<String>,
 }
 impl fmt::Debug for AdminListUserAuthEventsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserAuthEventsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -115,46 +118,55 @@ impl fmt::Debug for AdminListUserAuthEventsInputBuilder {
 }
 impl AdminListUserAuthEventsInputBuilder {
     /// Sets [`AdminListUserAuthEventsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminListUserAuthEventsInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminListUserAuthEventsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`AdminListUserAuthEventsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminListUserAuthEventsInput, BuildError> {
         Ok(AdminListUserAuthEventsInput {
             user_pool_id: self
@@ -176,6 +188,7 @@ impl AdminListUserAuthEventsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsInput {
     type Builder = AdminListUserAuthEventsInputBuilder;
     const NAME: &'static str = "AdminListUserAuthEventsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListUserAuthEventsInputBuilder,
         key: &str,
@@ -203,6 +217,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListUserAuthEventsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -210,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsInput {
     }
 }
 impl Secrets for AdminListUserAuthEventsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -236,6 +252,7 @@ impl AdminListUserAuthEventsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListUserAuthEventsOutputBuilder {
         AdminListUserAuthEventsOutputBuilder::default()
     }
@@ -248,26 +265,31 @@ pub struct AdminListUserAuthEventsOutputBuilder {
 }
 impl AdminListUserAuthEventsOutputBuilder {
     /// Appends an item to [`AdminListUserAuthEventsOutput::auth_events`].
+    #[inline]
     pub fn auth_events(mut self, item: impl Into<AuthEventType>) -> Self {
         self.auth_events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsOutput::auth_events`].
+    #[inline]
     pub fn set_auth_events(mut self, value: Option<Vec<AuthEventType>>) -> Self {
         self.auth_events = value;
         self
     }
     /// Sets [`AdminListUserAuthEventsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserAuthEventsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminListUserAuthEventsOutput {
         AdminListUserAuthEventsOutput {
             auth_events: self.auth_events,
@@ -276,6 +298,7 @@ impl AdminListUserAuthEventsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -286,6 +309,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserAuthEventsOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsOutput {
     type Builder = AdminListUserAuthEventsOutputBuilder;
     const NAME: &'static str = "AdminListUserAuthEventsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListUserAuthEventsOutputBuilder,
         key: &str,
@@ -300,6 +324,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserAuthEventsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListUserAuthEventsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -333,6 +358,7 @@ pub enum AdminListUserAuthEventsError {
 }
 impl AdminListUserAuthEventsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -347,52 +373,64 @@ impl AdminListUserAuthEventsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminListUserAuthEventsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::UserPoolAddOnNotEnabledException`].
+    #[inline]
     pub fn is_user_pool_add_on_not_enabled_exception(&self) -> bool {
         matches!(self, Self::UserPoolAddOnNotEnabledException(_))
     }
     /// Whether this is [`AdminListUserAuthEventsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminListUserAuthEventsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -408,6 +446,7 @@ impl fmt::Display for AdminListUserAuthEventsError {
     }
 }
 impl std::error::Error for AdminListUserAuthEventsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -425,9 +464,11 @@ impl std::error::Error for AdminListUserAuthEventsError {
     }
 }
 impl OperationError for AdminListUserAuthEventsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -467,6 +508,7 @@ impl OperationError for AdminListUserAuthEventsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -494,6 +536,7 @@ pub struct AdminListUserAuthEventsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminListUserAuthEventsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserAuthEventsFluentBuilder")
             .field("input", &self.input)
@@ -501,6 +544,7 @@ impl fmt::Debug for AdminListUserAuthEventsFluentBuilder {
     }
 }
 impl AdminListUserAuthEventsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminListUserAuthEventsFluentBuilder {
             handle,
@@ -508,10 +552,12 @@ impl AdminListUserAuthEventsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminListUserAuthEventsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminListUserAuthEventsOutput, SdkError<AdminListUserAuthEventsError>> {
@@ -524,6 +570,7 @@ impl AdminListUserAuthEventsFluentBuilder {
     /// The pages of `AdminListUserAuthEvents` ([`send`](Paginator::send)), or the `auth_events` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -552,11 +599,13 @@ impl AdminListUserAuthEventsFluentBuilder {
     /// The Id of the user pool that contains the user profile with the logged events.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -567,22 +616,26 @@ impl AdminListUserAuthEventsFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
     }
     /// The maximum number of authentication events to return. Returns 60 events if you set
     /// `MaxResults` to 0, or if you don't include a `MaxResults` parameter.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -592,11 +645,13 @@ impl AdminListUserAuthEventsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

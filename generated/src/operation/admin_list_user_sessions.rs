@@ -60,11 +60,13 @@ impl AdminListUserSessionsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListUserSessionsInputBuilder {
         AdminListUserSessionsInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminListUserSessionsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserSessionsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -81,6 +83,7 @@ pub struct AdminListUserSessionsInputBuilder {
     next_token: Option<String>,
 }
 impl fmt::Debug for AdminListUserSessionsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserSessionsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -91,36 +94,43 @@ impl fmt::Debug for AdminListUserSessionsInputBuilder {
 }
 impl AdminListUserSessionsInputBuilder {
     /// Sets [`AdminListUserSessionsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserSessionsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminListUserSessionsInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserSessionsInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminListUserSessionsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserSessionsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminListUserSessionsInput, BuildError> {
         Ok(AdminListUserSessionsInput {
             user_pool_id: self
@@ -141,6 +151,7 @@ impl AdminListUserSessionsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminListUserSessionsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -152,6 +163,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserSessionsInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsInput {
     type Builder = AdminListUserSessionsInputBuilder;
     const NAME: &'static str = "AdminListUserSessionsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListUserSessionsInputBuilder,
         key: &str,
@@ -167,6 +179,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListUserSessionsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -174,6 +187,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsInput {
     }
 }
 impl Secrets for AdminListUserSessionsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -198,6 +212,7 @@ impl AdminListUserSessionsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminListUserSessionsOutputBuilder {
         AdminListUserSessionsOutputBuilder::default()
     }
@@ -210,26 +225,31 @@ pub struct AdminListUserSessionsOutputBuilder {
 }
 impl AdminListUserSessionsOutputBuilder {
     /// Appends an item to [`AdminListUserSessionsOutput::sessions`].
+    #[inline]
     pub fn sessions(mut self, item: impl Into<SessionDescriptionType>) -> Self {
         self.sessions.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminListUserSessionsOutput::sessions`].
+    #[inline]
     pub fn set_sessions(mut self, value: Option<Vec<SessionDescriptionType>>) -> Self {
         self.sessions = value;
         self
     }
     /// Sets [`AdminListUserSessionsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`AdminListUserSessionsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminListUserSessionsOutput {
         AdminListUserSessionsOutput {
             sessions: self.sessions,
@@ -238,6 +258,7 @@ impl AdminListUserSessionsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminListUserSessionsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -248,6 +269,7 @@ impl<'de> serde::Deserialize<'de> for AdminListUserSessionsOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsOutput {
     type Builder = AdminListUserSessionsOutputBuilder;
     const NAME: &'static str = "AdminListUserSessionsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminListUserSessionsOutputBuilder,
         key: &str,
@@ -262,6 +284,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminListUserSessionsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminListUserSessionsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -293,6 +316,7 @@ pub enum AdminListUserSessionsError {
 }
 impl AdminListUserSessionsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -306,48 +330,59 @@ impl AdminListUserSessionsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminListUserSessionsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminListUserSessionsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminListUserSessionsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -362,6 +397,7 @@ impl fmt::Display for AdminListUserSessionsError {
     }
 }
 impl std::error::Error for AdminListUserSessionsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -376,9 +412,11 @@ impl std::error::Error for AdminListUserSessionsError {
     }
 }
 impl OperationError for AdminListUserSessionsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -414,6 +452,7 @@ impl OperationError for AdminListUserSessionsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -440,6 +479,7 @@ pub struct AdminListUserSessionsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminListUserSessionsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminListUserSessionsFluentBuilder")
             .field("input", &self.input)
@@ -447,6 +487,7 @@ impl fmt::Debug for AdminListUserSessionsFluentBuilder {
     }
 }
 impl AdminListUserSessionsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminListUserSessionsFluentBuilder {
             handle,
@@ -454,10 +495,12 @@ impl AdminListUserSessionsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminListUserSessionsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminListUserSessionsOutput, SdkError<AdminListUserSessionsError>> {
@@ -470,11 +513,13 @@ impl AdminListUserSessionsFluentBuilder {
     /// The ID of the user pool that contains the user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -482,22 +527,26 @@ impl AdminListUserSessionsFluentBuilder {
     /// The username of the user whose sessions you want to list.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
     }
     /// A pagination token that Amazon Cognito returned in a previous response. Use this value to
     /// retrieve the next page of results if a `NextToken` was included in a prior response.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

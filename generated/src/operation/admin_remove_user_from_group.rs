@@ -73,11 +73,13 @@ impl AdminRemoveUserFromGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRemoveUserFromGroupInputBuilder {
         AdminRemoveUserFromGroupInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminRemoveUserFromGroupInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRemoveUserFromGroupInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -94,6 +96,7 @@ pub struct AdminRemoveUserFromGroupInputBuilder {
     group_name: Option<String>,
 }
 impl fmt::Debug for AdminRemoveUserFromGroupInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRemoveUserFromGroupInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -104,36 +107,43 @@ impl fmt::Debug for AdminRemoveUserFromGroupInputBuilder {
 }
 impl AdminRemoveUserFromGroupInputBuilder {
     /// Sets [`AdminRemoveUserFromGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRemoveUserFromGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminRemoveUserFromGroupInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRemoveUserFromGroupInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminRemoveUserFromGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRemoveUserFromGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminRemoveUserFromGroupInput, BuildError> {
         Ok(AdminRemoveUserFromGroupInput {
             user_pool_id: self
@@ -159,6 +169,7 @@ impl AdminRemoveUserFromGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -170,6 +181,7 @@ impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupInput {
     type Builder = AdminRemoveUserFromGroupInputBuilder;
     const NAME: &'static str = "AdminRemoveUserFromGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminRemoveUserFromGroupInputBuilder,
         key: &str,
@@ -185,6 +197,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRemoveUserFromGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -192,6 +205,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupInput {
     }
 }
 impl Secrets for AdminRemoveUserFromGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -208,6 +222,7 @@ impl AdminRemoveUserFromGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRemoveUserFromGroupOutputBuilder {
         AdminRemoveUserFromGroupOutputBuilder::default()
     }
@@ -217,11 +232,13 @@ impl AdminRemoveUserFromGroupOutput {
 pub struct AdminRemoveUserFromGroupOutputBuilder {}
 impl AdminRemoveUserFromGroupOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminRemoveUserFromGroupOutput {
         AdminRemoveUserFromGroupOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for AdminRemoveUserFromGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupOutput {
     type Builder = AdminRemoveUserFromGroupOutputBuilder;
     const NAME: &'static str = "AdminRemoveUserFromGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminRemoveUserFromGroupOutputBuilder,
         _key: &str,
@@ -240,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRemoveUserFromGroupOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRemoveUserFromGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -271,6 +290,7 @@ pub enum AdminRemoveUserFromGroupError {
 }
 impl AdminRemoveUserFromGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -284,48 +304,59 @@ impl AdminRemoveUserFromGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminRemoveUserFromGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminRemoveUserFromGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -340,6 +371,7 @@ impl fmt::Display for AdminRemoveUserFromGroupError {
     }
 }
 impl std::error::Error for AdminRemoveUserFromGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -354,9 +386,11 @@ impl std::error::Error for AdminRemoveUserFromGroupError {
     }
 }
 impl OperationError for AdminRemoveUserFromGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -392,6 +426,7 @@ impl OperationError for AdminRemoveUserFromGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -418,6 +453,7 @@ pub struct AdminRemoveUserFromGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminRemoveUserFromGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRemoveUserFromGroupFluentBuilder")
             .field("input", &self.input)
@@ -425,6 +461,7 @@ impl fmt::Debug for AdminRemoveUserFromGroupFluentBuilder {
     }
 }
 impl AdminRemoveUserFromGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminRemoveUserFromGroupFluentBuilder {
             handle,
@@ -432,10 +469,12 @@ impl AdminRemoveUserFromGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminRemoveUserFromGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -451,11 +490,13 @@ impl AdminRemoveUserFromGroupFluentBuilder {
     /// The ID of the user pool that contains the group and the user that you want to remove.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -466,11 +507,13 @@ impl AdminRemoveUserFromGroupFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -478,11 +521,13 @@ impl AdminRemoveUserFromGroupFluentBuilder {
     /// The name of the group that you want to remove the user from, for example `MyTestGroup`.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self

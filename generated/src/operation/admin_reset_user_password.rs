@@ -119,11 +119,13 @@ impl AdminResetUserPasswordInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminResetUserPasswordInputBuilder {
         AdminResetUserPasswordInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminResetUserPasswordInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminResetUserPasswordInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -140,6 +142,7 @@ pub struct AdminResetUserPasswordInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for AdminResetUserPasswordInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminResetUserPasswordInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -150,26 +153,31 @@ impl fmt::Debug for AdminResetUserPasswordInputBuilder {
 }
 impl AdminResetUserPasswordInputBuilder {
     /// Sets [`AdminResetUserPasswordInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminResetUserPasswordInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminResetUserPasswordInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminResetUserPasswordInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Inserts an entry into [`AdminResetUserPasswordInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -181,6 +189,7 @@ impl AdminResetUserPasswordInputBuilder {
         self
     }
     /// Sets or clears [`AdminResetUserPasswordInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -189,6 +198,7 @@ impl AdminResetUserPasswordInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminResetUserPasswordInput, BuildError> {
         Ok(AdminResetUserPasswordInput {
             user_pool_id: self
@@ -209,6 +219,7 @@ impl AdminResetUserPasswordInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -220,6 +231,7 @@ impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordInput {
     type Builder = AdminResetUserPasswordInputBuilder;
     const NAME: &'static str = "AdminResetUserPasswordInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminResetUserPasswordInputBuilder,
         key: &str,
@@ -239,6 +251,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminResetUserPasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -246,6 +259,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordInput {
     }
 }
 impl Secrets for AdminResetUserPasswordInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -262,6 +276,7 @@ impl AdminResetUserPasswordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminResetUserPasswordOutputBuilder {
         AdminResetUserPasswordOutputBuilder::default()
     }
@@ -271,11 +286,13 @@ impl AdminResetUserPasswordOutput {
 pub struct AdminResetUserPasswordOutputBuilder {}
 impl AdminResetUserPasswordOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminResetUserPasswordOutput {
         AdminResetUserPasswordOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -286,6 +303,7 @@ impl<'de> serde::Deserialize<'de> for AdminResetUserPasswordOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordOutput {
     type Builder = AdminResetUserPasswordOutputBuilder;
     const NAME: &'static str = "AdminResetUserPasswordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminResetUserPasswordOutputBuilder,
         _key: &str,
@@ -294,6 +312,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminResetUserPasswordOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminResetUserPasswordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -343,6 +362,7 @@ pub enum AdminResetUserPasswordError {
 }
 impl AdminResetUserPasswordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -363,76 +383,94 @@ impl AdminResetUserPasswordError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminResetUserPasswordError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminResetUserPasswordError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminResetUserPasswordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -454,6 +492,7 @@ impl fmt::Display for AdminResetUserPasswordError {
     }
 }
 impl std::error::Error for AdminResetUserPasswordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -485,9 +524,11 @@ impl std::error::Error for AdminResetUserPasswordError {
     }
 }
 impl OperationError for AdminResetUserPasswordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -551,6 +592,7 @@ impl OperationError for AdminResetUserPasswordError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -584,6 +626,7 @@ pub struct AdminResetUserPasswordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminResetUserPasswordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminResetUserPasswordFluentBuilder")
             .field("input", &self.input)
@@ -591,6 +634,7 @@ impl fmt::Debug for AdminResetUserPasswordFluentBuilder {
     }
 }
 impl AdminResetUserPasswordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminResetUserPasswordFluentBuilder {
             handle,
@@ -598,10 +642,12 @@ impl AdminResetUserPasswordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminResetUserPasswordInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminResetUserPasswordOutput, SdkError<AdminResetUserPasswordError>> {
@@ -614,11 +660,13 @@ impl AdminResetUserPasswordFluentBuilder {
     /// The ID of the user pool where you want to reset the user's password.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -629,11 +677,13 @@ impl AdminResetUserPasswordFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -661,6 +711,7 @@ impl AdminResetUserPasswordFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -670,6 +721,7 @@ impl AdminResetUserPasswordFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -325,11 +325,13 @@ impl AdminRespondToAuthChallengeInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "challenge_responses", "session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRespondToAuthChallengeInputBuilder {
         AdminRespondToAuthChallengeInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminRespondToAuthChallengeInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRespondToAuthChallengeInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -356,6 +358,7 @@ pub struct AdminRespondToAuthChallengeInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for AdminRespondToAuthChallengeInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRespondToAuthChallengeInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -371,36 +374,43 @@ impl fmt::Debug for AdminRespondToAuthChallengeInputBuilder {
 }
 impl AdminRespondToAuthChallengeInputBuilder {
     /// Sets [`AdminRespondToAuthChallengeInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminRespondToAuthChallengeInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`AdminRespondToAuthChallengeInput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Inserts an entry into [`AdminRespondToAuthChallengeInput::challenge_responses`].
+    #[inline]
     pub fn challenge_responses(
         mut self,
         key: impl Into<String>,
@@ -412,6 +422,7 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::challenge_responses`].
+    #[inline]
     pub fn set_challenge_responses(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -420,16 +431,19 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets [`AdminRespondToAuthChallengeInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Sets [`AdminRespondToAuthChallengeInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -438,6 +452,7 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -446,16 +461,19 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets [`AdminRespondToAuthChallengeInput::context_data`].
+    #[inline]
     pub fn context_data(mut self, value: impl Into<ContextDataType>) -> Self {
         self.context_data = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::context_data`].
+    #[inline]
     pub fn set_context_data(mut self, value: Option<ContextDataType>) -> Self {
         self.context_data = value;
         self
     }
     /// Inserts an entry into [`AdminRespondToAuthChallengeInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -467,6 +485,7 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -475,6 +494,7 @@ impl AdminRespondToAuthChallengeInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminRespondToAuthChallengeInput, BuildError> {
         Ok(AdminRespondToAuthChallengeInput {
             user_pool_id: self
@@ -505,6 +525,7 @@ impl AdminRespondToAuthChallengeInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -516,6 +537,7 @@ impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput {
     type Builder = AdminRespondToAuthChallengeInputBuilder;
     const NAME: &'static str = "AdminRespondToAuthChallengeInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminRespondToAuthChallengeInputBuilder,
         key: &str,
@@ -544,6 +566,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRespondToAuthChallengeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -551,6 +574,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeInput 
     }
 }
 impl Secrets for AdminRespondToAuthChallengeInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -662,11 +686,13 @@ impl AdminRespondToAuthChallengeOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRespondToAuthChallengeOutputBuilder {
         AdminRespondToAuthChallengeOutputBuilder::default()
     }
 }
 impl fmt::Debug for AdminRespondToAuthChallengeOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRespondToAuthChallengeOutput")
             .field("challenge_name", &self.challenge_name)
@@ -687,6 +713,7 @@ pub struct AdminRespondToAuthChallengeOutputBuilder {
     available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl fmt::Debug for AdminRespondToAuthChallengeOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRespondToAuthChallengeOutputBuilder")
             .field("challenge_name", &self.challenge_name)
@@ -699,26 +726,31 @@ impl fmt::Debug for AdminRespondToAuthChallengeOutputBuilder {
 }
 impl AdminRespondToAuthChallengeOutputBuilder {
     /// Sets [`AdminRespondToAuthChallengeOutput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeOutput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`AdminRespondToAuthChallengeOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Inserts an entry into [`AdminRespondToAuthChallengeOutput::challenge_parameters`].
+    #[inline]
     pub fn challenge_parameters(
         mut self,
         key: impl Into<String>,
@@ -730,6 +762,7 @@ impl AdminRespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeOutput::challenge_parameters`].
+    #[inline]
     pub fn set_challenge_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -738,6 +771,7 @@ impl AdminRespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets [`AdminRespondToAuthChallengeOutput::authentication_result`].
+    #[inline]
     pub fn authentication_result(
         mut self,
         value: impl Into<AuthenticationResultType>,
@@ -746,6 +780,7 @@ impl AdminRespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeOutput::authentication_result`].
+    #[inline]
     pub fn set_authentication_result(
         mut self,
         value: Option<AuthenticationResultType>,
@@ -754,11 +789,13 @@ impl AdminRespondToAuthChallengeOutputBuilder {
         self
     }
     /// Appends an item to [`AdminRespondToAuthChallengeOutput::available_challenges`].
+    #[inline]
     pub fn available_challenges(mut self, item: impl Into<ChallengeNameType>) -> Self {
         self.available_challenges.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminRespondToAuthChallengeOutput::available_challenges`].
+    #[inline]
     pub fn set_available_challenges(
         mut self,
         value: Option<Vec<ChallengeNameType>>,
@@ -767,6 +804,7 @@ impl AdminRespondToAuthChallengeOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminRespondToAuthChallengeOutput {
         AdminRespondToAuthChallengeOutput {
             challenge_name: self.challenge_name,
@@ -778,6 +816,7 @@ impl AdminRespondToAuthChallengeOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -788,6 +827,7 @@ impl<'de> serde::Deserialize<'de> for AdminRespondToAuthChallengeOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeOutput {
     type Builder = AdminRespondToAuthChallengeOutputBuilder;
     const NAME: &'static str = "AdminRespondToAuthChallengeOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminRespondToAuthChallengeOutputBuilder,
         key: &str,
@@ -809,6 +849,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRespondToAuthChallengeOutput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRespondToAuthChallengeOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -879,6 +920,7 @@ pub enum AdminRespondToAuthChallengeError {
 }
 impl AdminRespondToAuthChallengeError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -908,112 +950,139 @@ impl AdminRespondToAuthChallengeError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::PasswordHistoryPolicyViolationException`].
+    #[inline]
     pub fn is_password_history_policy_violation_exception(&self) -> bool {
         matches!(self, Self::PasswordHistoryPolicyViolationException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::MfaMethodNotFoundException`].
+    #[inline]
     pub fn is_mfa_method_not_found_exception(&self) -> bool {
         matches!(self, Self::MfaMethodNotFoundException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::SoftwareTokenMfaNotFoundException`].
+    #[inline]
     pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
         matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
     }
     /// Whether this is [`AdminRespondToAuthChallengeError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminRespondToAuthChallengeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -1044,6 +1113,7 @@ impl fmt::Display for AdminRespondToAuthChallengeError {
     }
 }
 impl std::error::Error for AdminRespondToAuthChallengeError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -1092,9 +1162,11 @@ impl std::error::Error for AdminRespondToAuthChallengeError {
     }
 }
 impl OperationError for AdminRespondToAuthChallengeError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1192,6 +1264,7 @@ impl OperationError for AdminRespondToAuthChallengeError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -1234,6 +1307,7 @@ pub struct AdminRespondToAuthChallengeFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminRespondToAuthChallengeFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRespondToAuthChallengeFluentBuilder")
             .field("input", &self.input)
@@ -1241,6 +1315,7 @@ impl fmt::Debug for AdminRespondToAuthChallengeFluentBuilder {
     }
 }
 impl AdminRespondToAuthChallengeFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminRespondToAuthChallengeFluentBuilder {
             handle,
@@ -1248,10 +1323,12 @@ impl AdminRespondToAuthChallengeFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminRespondToAuthChallengeInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -1267,11 +1344,13 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// The ID of the user pool where you want to respond to an authentication challenge.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -1279,11 +1358,13 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// The ID of the app client where you initiated sign-in.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -1353,11 +1434,13 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
     ///
     /// Required.
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.input = self.input.challenge_name(value);
         self
     }
     /// Sets or clears `challenge_name`; see [`challenge_name`](Self::challenge_name).
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.input = self.input.set_challenge_name(value);
         self
@@ -1450,6 +1533,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn challenge_responses(
         mut self,
         key: impl Into<String>,
@@ -1459,6 +1543,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `challenge_responses`; see [`challenge_responses`](Self::challenge_responses).
+    #[inline]
     pub fn set_challenge_responses(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1473,11 +1558,13 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// next `AdminRespondToAuthChallenge` request.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self
@@ -1485,6 +1572,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -1493,6 +1581,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -1507,11 +1596,13 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     ///
     /// For more information, see [Collecting data for threat protection in
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
+    #[inline]
     pub fn context_data(mut self, value: impl Into<ContextDataType>) -> Self {
         self.input = self.input.context_data(value);
         self
     }
     /// Sets or clears `context_data`; see [`context_data`](Self::context_data).
+    #[inline]
     pub fn set_context_data(mut self, value: Option<ContextDataType>) -> Self {
         self.input = self.input.set_context_data(value);
         self
@@ -1539,6 +1630,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1548,6 +1640,7 @@ impl AdminRespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

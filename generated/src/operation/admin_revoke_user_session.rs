@@ -73,11 +73,13 @@ impl AdminRevokeUserSessionInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRevokeUserSessionInputBuilder {
         AdminRevokeUserSessionInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminRevokeUserSessionInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRevokeUserSessionInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -96,6 +98,7 @@ pub struct AdminRevokeUserSessionInputBuilder {
     revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 impl fmt::Debug for AdminRevokeUserSessionInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRevokeUserSessionInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -107,36 +110,43 @@ impl fmt::Debug for AdminRevokeUserSessionInputBuilder {
 }
 impl AdminRevokeUserSessionInputBuilder {
     /// Sets [`AdminRevokeUserSessionInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRevokeUserSessionInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminRevokeUserSessionInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRevokeUserSessionInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminRevokeUserSessionInput::session_id`].
+    #[inline]
     pub fn session_id(mut self, value: impl Into<String>) -> Self {
         self.session_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminRevokeUserSessionInput::session_id`].
+    #[inline]
     pub fn set_session_id(mut self, value: Option<String>) -> Self {
         self.session_id = value;
         self
     }
     /// Sets [`AdminRevokeUserSessionInput::revoke_associated_sessions`].
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -145,6 +155,7 @@ impl AdminRevokeUserSessionInputBuilder {
         self
     }
     /// Sets or clears [`AdminRevokeUserSessionInput::revoke_associated_sessions`].
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,
@@ -153,6 +164,7 @@ impl AdminRevokeUserSessionInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminRevokeUserSessionInput, BuildError> {
         Ok(AdminRevokeUserSessionInput {
             user_pool_id: self
@@ -179,6 +191,7 @@ impl AdminRevokeUserSessionInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -190,6 +203,7 @@ impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionInput {
     type Builder = AdminRevokeUserSessionInputBuilder;
     const NAME: &'static str = "AdminRevokeUserSessionInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminRevokeUserSessionInputBuilder,
         key: &str,
@@ -208,6 +222,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRevokeUserSessionInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -215,6 +230,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionInput {
     }
 }
 impl Secrets for AdminRevokeUserSessionInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -232,6 +248,7 @@ impl AdminRevokeUserSessionOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminRevokeUserSessionOutputBuilder {
         AdminRevokeUserSessionOutputBuilder::default()
     }
@@ -241,11 +258,13 @@ impl AdminRevokeUserSessionOutput {
 pub struct AdminRevokeUserSessionOutputBuilder {}
 impl AdminRevokeUserSessionOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminRevokeUserSessionOutput {
         AdminRevokeUserSessionOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -256,6 +275,7 @@ impl<'de> serde::Deserialize<'de> for AdminRevokeUserSessionOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionOutput {
     type Builder = AdminRevokeUserSessionOutputBuilder;
     const NAME: &'static str = "AdminRevokeUserSessionOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminRevokeUserSessionOutputBuilder,
         _key: &str,
@@ -264,6 +284,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminRevokeUserSessionOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminRevokeUserSessionOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -295,6 +316,7 @@ pub enum AdminRevokeUserSessionError {
 }
 impl AdminRevokeUserSessionError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -308,48 +330,59 @@ impl AdminRevokeUserSessionError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminRevokeUserSessionError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminRevokeUserSessionError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminRevokeUserSessionError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -364,6 +397,7 @@ impl fmt::Display for AdminRevokeUserSessionError {
     }
 }
 impl std::error::Error for AdminRevokeUserSessionError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -378,9 +412,11 @@ impl std::error::Error for AdminRevokeUserSessionError {
     }
 }
 impl OperationError for AdminRevokeUserSessionError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -416,6 +452,7 @@ impl OperationError for AdminRevokeUserSessionError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -442,6 +479,7 @@ pub struct AdminRevokeUserSessionFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminRevokeUserSessionFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminRevokeUserSessionFluentBuilder")
             .field("input", &self.input)
@@ -449,6 +487,7 @@ impl fmt::Debug for AdminRevokeUserSessionFluentBuilder {
     }
 }
 impl AdminRevokeUserSessionFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminRevokeUserSessionFluentBuilder {
             handle,
@@ -456,10 +495,12 @@ impl AdminRevokeUserSessionFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminRevokeUserSessionInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminRevokeUserSessionOutput, SdkError<AdminRevokeUserSessionError>> {
@@ -472,11 +513,13 @@ impl AdminRevokeUserSessionFluentBuilder {
     /// The ID of the user pool that contains the session.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -485,11 +528,13 @@ impl AdminRevokeUserSessionFluentBuilder {
     /// with the `SessionId`, to confirm they are the intended target user.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -498,11 +543,13 @@ impl AdminRevokeUserSessionFluentBuilder {
     /// digits, prefixed with `tkn` for a token session or `sso` for an SSO session.
     ///
     /// Required.
+    #[inline]
     pub fn session_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session_id(value);
         self
     }
     /// Sets or clears `session_id`; see [`session_id`](Self::session_id).
+    #[inline]
     pub fn set_session_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session_id(value);
         self
@@ -514,6 +561,7 @@ impl AdminRevokeUserSessionFluentBuilder {
     /// an SSO session also revokes the token sessions that came through it. The set of linked
     /// sessions is eventually consistent, so associated sessions are typically revoked within a few
     /// seconds.
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -522,6 +570,7 @@ impl AdminRevokeUserSessionFluentBuilder {
         self
     }
     /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,

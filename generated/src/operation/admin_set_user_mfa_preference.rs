@@ -114,11 +114,13 @@ impl AdminSetUserMfaPreferenceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserMfaPreferenceInputBuilder {
         AdminSetUserMfaPreferenceInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceInput")
             .field("sms_mfa_settings", &self.sms_mfa_settings)
@@ -141,6 +143,7 @@ pub struct AdminSetUserMfaPreferenceInputBuilder {
     user_pool_id: Option<String>,
 }
 impl fmt::Debug for AdminSetUserMfaPreferenceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceInputBuilder")
             .field("sms_mfa_settings", &self.sms_mfa_settings)
@@ -154,16 +157,19 @@ impl fmt::Debug for AdminSetUserMfaPreferenceInputBuilder {
 }
 impl AdminSetUserMfaPreferenceInputBuilder {
     /// Sets [`AdminSetUserMfaPreferenceInput::sms_mfa_settings`].
+    #[inline]
     pub fn sms_mfa_settings(mut self, value: impl Into<SmsMfaSettingsType>) -> Self {
         self.sms_mfa_settings = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::sms_mfa_settings`].
+    #[inline]
     pub fn set_sms_mfa_settings(mut self, value: Option<SmsMfaSettingsType>) -> Self {
         self.sms_mfa_settings = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::software_token_mfa_settings`].
+    #[inline]
     pub fn software_token_mfa_settings(
         mut self,
         value: impl Into<SoftwareTokenMfaSettingsType>,
@@ -172,6 +178,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::software_token_mfa_settings`].
+    #[inline]
     pub fn set_software_token_mfa_settings(
         mut self,
         value: Option<SoftwareTokenMfaSettingsType>,
@@ -180,11 +187,13 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::email_mfa_settings`].
+    #[inline]
     pub fn email_mfa_settings(mut self, value: impl Into<EmailMfaSettingsType>) -> Self {
         self.email_mfa_settings = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::email_mfa_settings`].
+    #[inline]
     pub fn set_email_mfa_settings(
         mut self,
         value: Option<EmailMfaSettingsType>,
@@ -193,6 +202,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::web_authn_mfa_settings`].
+    #[inline]
     pub fn web_authn_mfa_settings(
         mut self,
         value: impl Into<WebAuthnMfaSettingsType>,
@@ -201,6 +211,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::web_authn_mfa_settings`].
+    #[inline]
     pub fn set_web_authn_mfa_settings(
         mut self,
         value: Option<WebAuthnMfaSettingsType>,
@@ -209,26 +220,31 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminSetUserMfaPreferenceInput, BuildError> {
         Ok(AdminSetUserMfaPreferenceInput {
             sms_mfa_settings: self.sms_mfa_settings,
@@ -252,6 +268,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -263,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
     type Builder = AdminSetUserMfaPreferenceInputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminSetUserMfaPreferenceInputBuilder,
         key: &str,
@@ -283,6 +301,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserMfaPreferenceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -290,6 +309,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
     }
 }
 impl Secrets for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sms_mfa_settings.secrets(all, found);
         self.software_token_mfa_settings.secrets(all, found);
@@ -309,6 +329,7 @@ impl AdminSetUserMfaPreferenceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserMfaPreferenceOutputBuilder {
         AdminSetUserMfaPreferenceOutputBuilder::default()
     }
@@ -318,11 +339,13 @@ impl AdminSetUserMfaPreferenceOutput {
 pub struct AdminSetUserMfaPreferenceOutputBuilder {}
 impl AdminSetUserMfaPreferenceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminSetUserMfaPreferenceOutput {
         AdminSetUserMfaPreferenceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -333,6 +356,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
     type Builder = AdminSetUserMfaPreferenceOutputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
         _key: &str,
@@ -341,6 +365,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserMfaPreferenceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -374,6 +399,7 @@ pub enum AdminSetUserMfaPreferenceError {
 }
 impl AdminSetUserMfaPreferenceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -388,52 +414,64 @@ impl AdminSetUserMfaPreferenceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -449,6 +487,7 @@ impl fmt::Display for AdminSetUserMfaPreferenceError {
     }
 }
 impl std::error::Error for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -466,9 +505,11 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -508,6 +549,7 @@ impl OperationError for AdminSetUserMfaPreferenceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -535,6 +577,7 @@ pub struct AdminSetUserMfaPreferenceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminSetUserMfaPreferenceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceFluentBuilder")
             .field("input", &self.input)
@@ -542,6 +585,7 @@ impl fmt::Debug for AdminSetUserMfaPreferenceFluentBuilder {
     }
 }
 impl AdminSetUserMfaPreferenceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminSetUserMfaPreferenceFluentBuilder {
             handle,
@@ -549,10 +593,12 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminSetUserMfaPreferenceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -567,17 +613,20 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     }
     /// User preferences for SMS message MFA. Activates or deactivates SMS MFA and sets it as the
     /// preferred MFA method when multiple methods are available.
+    #[inline]
     pub fn sms_mfa_settings(mut self, value: impl Into<SmsMfaSettingsType>) -> Self {
         self.input = self.input.sms_mfa_settings(value);
         self
     }
     /// Sets or clears `sms_mfa_settings`; see [`sms_mfa_settings`](Self::sms_mfa_settings).
+    #[inline]
     pub fn set_sms_mfa_settings(mut self, value: Option<SmsMfaSettingsType>) -> Self {
         self.input = self.input.set_sms_mfa_settings(value);
         self
     }
     /// User preferences for time-based one-time password (TOTP) MFA. Activates or deactivates TOTP
     /// MFA and sets it as the preferred MFA method when multiple methods are available.
+    #[inline]
     pub fn software_token_mfa_settings(
         mut self,
         value: impl Into<SoftwareTokenMfaSettingsType>,
@@ -586,6 +635,7 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `software_token_mfa_settings`; see [`software_token_mfa_settings`](Self::software_token_mfa_settings).
+    #[inline]
     pub fn set_software_token_mfa_settings(
         mut self,
         value: Option<SoftwareTokenMfaSettingsType>,
@@ -598,11 +648,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn email_mfa_settings(mut self, value: impl Into<EmailMfaSettingsType>) -> Self {
         self.input = self.input.email_mfa_settings(value);
         self
     }
     /// Sets or clears `email_mfa_settings`; see [`email_mfa_settings`](Self::email_mfa_settings).
+    #[inline]
     pub fn set_email_mfa_settings(
         mut self,
         value: Option<EmailMfaSettingsType>,
@@ -617,6 +669,7 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn web_authn_mfa_settings(
         mut self,
         value: impl Into<WebAuthnMfaSettingsType>,
@@ -625,6 +678,7 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `web_authn_mfa_settings`; see [`web_authn_mfa_settings`](Self::web_authn_mfa_settings).
+    #[inline]
     pub fn set_web_authn_mfa_settings(
         mut self,
         value: Option<WebAuthnMfaSettingsType>,
@@ -638,11 +692,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -650,11 +706,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// The ID of the user pool where you want to set a user's MFA preferences.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

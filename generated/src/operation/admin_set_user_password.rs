@@ -103,11 +103,13 @@ impl AdminSetUserPasswordInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username", "password"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserPasswordInputBuilder {
         AdminSetUserPasswordInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminSetUserPasswordInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserPasswordInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -126,6 +128,7 @@ pub struct AdminSetUserPasswordInputBuilder {
     permanent: Option<bool>,
 }
 impl fmt::Debug for AdminSetUserPasswordInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserPasswordInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -137,46 +140,55 @@ impl fmt::Debug for AdminSetUserPasswordInputBuilder {
 }
 impl AdminSetUserPasswordInputBuilder {
     /// Sets [`AdminSetUserPasswordInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserPasswordInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminSetUserPasswordInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserPasswordInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminSetUserPasswordInput::password`].
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.password = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserPasswordInput::password`].
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.password = value;
         self
     }
     /// Sets [`AdminSetUserPasswordInput::permanent`].
+    #[inline]
     pub fn permanent(mut self, value: impl Into<bool>) -> Self {
         self.permanent = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserPasswordInput::permanent`].
+    #[inline]
     pub fn set_permanent(mut self, value: Option<bool>) -> Self {
         self.permanent = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminSetUserPasswordInput, BuildError> {
         Ok(AdminSetUserPasswordInput {
             user_pool_id: self
@@ -203,6 +215,7 @@ impl AdminSetUserPasswordInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -214,6 +227,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordInput {
     type Builder = AdminSetUserPasswordInputBuilder;
     const NAME: &'static str = "AdminSetUserPasswordInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminSetUserPasswordInputBuilder,
         key: &str,
@@ -230,6 +244,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserPasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -237,6 +252,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordInput {
     }
 }
 impl Secrets for AdminSetUserPasswordInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -253,6 +269,7 @@ impl AdminSetUserPasswordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserPasswordOutputBuilder {
         AdminSetUserPasswordOutputBuilder::default()
     }
@@ -262,11 +279,13 @@ impl AdminSetUserPasswordOutput {
 pub struct AdminSetUserPasswordOutputBuilder {}
 impl AdminSetUserPasswordOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminSetUserPasswordOutput {
         AdminSetUserPasswordOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -277,6 +296,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserPasswordOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordOutput {
     type Builder = AdminSetUserPasswordOutputBuilder;
     const NAME: &'static str = "AdminSetUserPasswordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminSetUserPasswordOutputBuilder,
         _key: &str,
@@ -285,6 +305,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserPasswordOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserPasswordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -321,6 +342,7 @@ pub enum AdminSetUserPasswordError {
 }
 impl AdminSetUserPasswordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -336,56 +358,69 @@ impl AdminSetUserPasswordError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminSetUserPasswordError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::PasswordHistoryPolicyViolationException`].
+    #[inline]
     pub fn is_password_history_policy_violation_exception(&self) -> bool {
         matches!(self, Self::PasswordHistoryPolicyViolationException(_))
     }
     /// Whether this is [`AdminSetUserPasswordError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminSetUserPasswordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -402,6 +437,7 @@ impl fmt::Display for AdminSetUserPasswordError {
     }
 }
 impl std::error::Error for AdminSetUserPasswordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -420,9 +456,11 @@ impl std::error::Error for AdminSetUserPasswordError {
     }
 }
 impl OperationError for AdminSetUserPasswordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -466,6 +504,7 @@ impl OperationError for AdminSetUserPasswordError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -494,6 +533,7 @@ pub struct AdminSetUserPasswordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminSetUserPasswordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserPasswordFluentBuilder")
             .field("input", &self.input)
@@ -501,6 +541,7 @@ impl fmt::Debug for AdminSetUserPasswordFluentBuilder {
     }
 }
 impl AdminSetUserPasswordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminSetUserPasswordFluentBuilder {
             handle,
@@ -508,10 +549,12 @@ impl AdminSetUserPasswordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminSetUserPasswordInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminSetUserPasswordOutput, SdkError<AdminSetUserPasswordError>> {
@@ -524,11 +567,13 @@ impl AdminSetUserPasswordFluentBuilder {
     /// The ID of the user pool where you want to set the user's password.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -539,11 +584,13 @@ impl AdminSetUserPasswordFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -553,22 +600,26 @@ impl AdminSetUserPasswordFluentBuilder {
     /// passwordless methods. In this scenario, you must create a new user without a password.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.password(value);
         self
     }
     /// Sets or clears `password`; see [`password`](Self::password).
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_password(value);
         self
     }
     /// Set to `true` to set a password that the user can immediately sign in with. Set to `false`
     /// to set a temporary password that the user must change on their next sign-in.
+    #[inline]
     pub fn permanent(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.permanent(value);
         self
     }
     /// Sets or clears `permanent`; see [`permanent`](Self::permanent).
+    #[inline]
     pub fn set_permanent(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_permanent(value);
         self

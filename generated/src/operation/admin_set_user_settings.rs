@@ -79,11 +79,13 @@ impl AdminSetUserSettingsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserSettingsInputBuilder {
         AdminSetUserSettingsInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminSetUserSettingsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserSettingsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -100,6 +102,7 @@ pub struct AdminSetUserSettingsInputBuilder {
     mfa_options: Option<Vec<MfaOptionType>>,
 }
 impl fmt::Debug for AdminSetUserSettingsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserSettingsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -110,36 +113,43 @@ impl fmt::Debug for AdminSetUserSettingsInputBuilder {
 }
 impl AdminSetUserSettingsInputBuilder {
     /// Sets [`AdminSetUserSettingsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserSettingsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminSetUserSettingsInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserSettingsInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`AdminSetUserSettingsInput::mfa_options`].
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.mfa_options.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminSetUserSettingsInput::mfa_options`].
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.mfa_options = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminSetUserSettingsInput, BuildError> {
         Ok(AdminSetUserSettingsInput {
             user_pool_id: self
@@ -165,6 +175,7 @@ impl AdminSetUserSettingsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -176,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsInput {
     type Builder = AdminSetUserSettingsInputBuilder;
     const NAME: &'static str = "AdminSetUserSettingsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminSetUserSettingsInputBuilder,
         key: &str,
@@ -191,6 +203,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserSettingsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -198,6 +211,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsInput {
     }
 }
 impl Secrets for AdminSetUserSettingsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -214,6 +228,7 @@ impl AdminSetUserSettingsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserSettingsOutputBuilder {
         AdminSetUserSettingsOutputBuilder::default()
     }
@@ -223,11 +238,13 @@ impl AdminSetUserSettingsOutput {
 pub struct AdminSetUserSettingsOutputBuilder {}
 impl AdminSetUserSettingsOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminSetUserSettingsOutput {
         AdminSetUserSettingsOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -238,6 +255,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserSettingsOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsOutput {
     type Builder = AdminSetUserSettingsOutputBuilder;
     const NAME: &'static str = "AdminSetUserSettingsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminSetUserSettingsOutputBuilder,
         _key: &str,
@@ -246,6 +264,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserSettingsOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserSettingsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -275,6 +294,7 @@ pub enum AdminSetUserSettingsError {
 }
 impl AdminSetUserSettingsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -287,44 +307,54 @@ impl AdminSetUserSettingsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminSetUserSettingsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserSettingsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminSetUserSettingsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminSetUserSettingsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminSetUserSettingsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminSetUserSettingsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminSetUserSettingsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -338,6 +368,7 @@ impl fmt::Display for AdminSetUserSettingsError {
     }
 }
 impl std::error::Error for AdminSetUserSettingsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -351,9 +382,11 @@ impl std::error::Error for AdminSetUserSettingsError {
     }
 }
 impl OperationError for AdminSetUserSettingsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -385,6 +418,7 @@ impl OperationError for AdminSetUserSettingsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -410,6 +444,7 @@ pub struct AdminSetUserSettingsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminSetUserSettingsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserSettingsFluentBuilder")
             .field("input", &self.input)
@@ -417,6 +452,7 @@ impl fmt::Debug for AdminSetUserSettingsFluentBuilder {
     }
 }
 impl AdminSetUserSettingsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminSetUserSettingsFluentBuilder {
             handle,
@@ -424,10 +460,12 @@ impl AdminSetUserSettingsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminSetUserSettingsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminSetUserSettingsOutput, SdkError<AdminSetUserSettingsError>> {
@@ -440,11 +478,13 @@ impl AdminSetUserSettingsFluentBuilder {
     /// The ID of the user pool that contains the user whose options you're setting.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -455,11 +495,13 @@ impl AdminSetUserSettingsFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -467,11 +509,13 @@ impl AdminSetUserSettingsFluentBuilder {
     /// You can use this parameter only to set an SMS configuration that uses SMS for delivery.
     ///
     /// Required.
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.input = self.input.mfa_options(item);
         self
     }
     /// Sets or clears `mfa_options`; see [`mfa_options`](Self::mfa_options).
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.input = self.input.set_mfa_options(value);
         self

@@ -91,11 +91,13 @@ impl AdminUpdateAuthEventFeedbackInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateAuthEventFeedbackInputBuilder {
         AdminUpdateAuthEventFeedbackInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminUpdateAuthEventFeedbackInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateAuthEventFeedbackInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -114,6 +116,7 @@ pub struct AdminUpdateAuthEventFeedbackInputBuilder {
     feedback_value: Option<FeedbackValueType>,
 }
 impl fmt::Debug for AdminUpdateAuthEventFeedbackInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateAuthEventFeedbackInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -125,46 +128,55 @@ impl fmt::Debug for AdminUpdateAuthEventFeedbackInputBuilder {
 }
 impl AdminUpdateAuthEventFeedbackInputBuilder {
     /// Sets [`AdminUpdateAuthEventFeedbackInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateAuthEventFeedbackInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminUpdateAuthEventFeedbackInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateAuthEventFeedbackInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminUpdateAuthEventFeedbackInput::event_id`].
+    #[inline]
     pub fn event_id(mut self, value: impl Into<String>) -> Self {
         self.event_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateAuthEventFeedbackInput::event_id`].
+    #[inline]
     pub fn set_event_id(mut self, value: Option<String>) -> Self {
         self.event_id = value;
         self
     }
     /// Sets [`AdminUpdateAuthEventFeedbackInput::feedback_value`].
+    #[inline]
     pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
         self.feedback_value = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateAuthEventFeedbackInput::feedback_value`].
+    #[inline]
     pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
         self.feedback_value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminUpdateAuthEventFeedbackInput, BuildError> {
         Ok(AdminUpdateAuthEventFeedbackInput {
             user_pool_id: self
@@ -196,6 +208,7 @@ impl AdminUpdateAuthEventFeedbackInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -207,6 +220,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackInput {
     type Builder = AdminUpdateAuthEventFeedbackInputBuilder;
     const NAME: &'static str = "AdminUpdateAuthEventFeedbackInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminUpdateAuthEventFeedbackInputBuilder,
         key: &str,
@@ -223,6 +237,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackInput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateAuthEventFeedbackInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -230,6 +245,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackInput
     }
 }
 impl Secrets for AdminUpdateAuthEventFeedbackInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -247,6 +263,7 @@ impl AdminUpdateAuthEventFeedbackOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateAuthEventFeedbackOutputBuilder {
         AdminUpdateAuthEventFeedbackOutputBuilder::default()
     }
@@ -256,12 +273,14 @@ impl AdminUpdateAuthEventFeedbackOutput {
 pub struct AdminUpdateAuthEventFeedbackOutputBuilder {}
 impl AdminUpdateAuthEventFeedbackOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminUpdateAuthEventFeedbackOutput {
         AdminUpdateAuthEventFeedbackOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -272,6 +291,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateAuthEventFeedbackOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackOutput {
     type Builder = AdminUpdateAuthEventFeedbackOutputBuilder;
     const NAME: &'static str = "AdminUpdateAuthEventFeedbackOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminUpdateAuthEventFeedbackOutputBuilder,
         _key: &str,
@@ -280,6 +300,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateAuthEventFeedbackOutpu
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateAuthEventFeedbackOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -313,6 +334,7 @@ pub enum AdminUpdateAuthEventFeedbackError {
 }
 impl AdminUpdateAuthEventFeedbackError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -327,52 +349,64 @@ impl AdminUpdateAuthEventFeedbackError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::UserPoolAddOnNotEnabledException`].
+    #[inline]
     pub fn is_user_pool_add_on_not_enabled_exception(&self) -> bool {
         matches!(self, Self::UserPoolAddOnNotEnabledException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminUpdateAuthEventFeedbackError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminUpdateAuthEventFeedbackError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -388,6 +422,7 @@ impl fmt::Display for AdminUpdateAuthEventFeedbackError {
     }
 }
 impl std::error::Error for AdminUpdateAuthEventFeedbackError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -405,9 +440,11 @@ impl std::error::Error for AdminUpdateAuthEventFeedbackError {
     }
 }
 impl OperationError for AdminUpdateAuthEventFeedbackError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -447,6 +484,7 @@ impl OperationError for AdminUpdateAuthEventFeedbackError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -474,6 +512,7 @@ pub struct AdminUpdateAuthEventFeedbackFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminUpdateAuthEventFeedbackFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateAuthEventFeedbackFluentBuilder")
             .field("input", &self.input)
@@ -481,6 +520,7 @@ impl fmt::Debug for AdminUpdateAuthEventFeedbackFluentBuilder {
     }
 }
 impl AdminUpdateAuthEventFeedbackFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminUpdateAuthEventFeedbackFluentBuilder {
             handle,
@@ -488,10 +528,12 @@ impl AdminUpdateAuthEventFeedbackFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminUpdateAuthEventFeedbackInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -507,11 +549,13 @@ impl AdminUpdateAuthEventFeedbackFluentBuilder {
     /// The ID of the user pool where you want to submit authentication-event feedback.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -522,11 +566,13 @@ impl AdminUpdateAuthEventFeedbackFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -534,11 +580,13 @@ impl AdminUpdateAuthEventFeedbackFluentBuilder {
     /// The ID of the threat protection authentication event that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn event_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.event_id(value);
         self
     }
     /// Sets or clears `event_id`; see [`event_id`](Self::event_id).
+    #[inline]
     pub fn set_event_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_event_id(value);
         self
@@ -550,11 +598,13 @@ impl AdminUpdateAuthEventFeedbackFluentBuilder {
     /// Cognito evaluated a high-enough risk level.
     ///
     /// Required.
+    #[inline]
     pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
         self.input = self.input.feedback_value(value);
         self
     }
     /// Sets or clears `feedback_value`; see [`feedback_value`](Self::feedback_value).
+    #[inline]
     pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
         self.input = self.input.set_feedback_value(value);
         self

@@ -84,11 +84,13 @@ impl AdminUpdateDeviceStatusInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateDeviceStatusInputBuilder {
         AdminUpdateDeviceStatusInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminUpdateDeviceStatusInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateDeviceStatusInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -107,6 +109,7 @@ pub struct AdminUpdateDeviceStatusInputBuilder {
     device_remembered_status: Option<DeviceRememberedStatusType>,
 }
 impl fmt::Debug for AdminUpdateDeviceStatusInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateDeviceStatusInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -118,36 +121,43 @@ impl fmt::Debug for AdminUpdateDeviceStatusInputBuilder {
 }
 impl AdminUpdateDeviceStatusInputBuilder {
     /// Sets [`AdminUpdateDeviceStatusInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateDeviceStatusInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminUpdateDeviceStatusInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateDeviceStatusInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminUpdateDeviceStatusInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateDeviceStatusInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`AdminUpdateDeviceStatusInput::device_remembered_status`].
+    #[inline]
     pub fn device_remembered_status(
         mut self,
         value: impl Into<DeviceRememberedStatusType>,
@@ -156,6 +166,7 @@ impl AdminUpdateDeviceStatusInputBuilder {
         self
     }
     /// Sets or clears [`AdminUpdateDeviceStatusInput::device_remembered_status`].
+    #[inline]
     pub fn set_device_remembered_status(
         mut self,
         value: Option<DeviceRememberedStatusType>,
@@ -164,6 +175,7 @@ impl AdminUpdateDeviceStatusInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminUpdateDeviceStatusInput, BuildError> {
         Ok(AdminUpdateDeviceStatusInput {
             user_pool_id: self
@@ -190,6 +202,7 @@ impl AdminUpdateDeviceStatusInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -201,6 +214,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusInput {
     type Builder = AdminUpdateDeviceStatusInputBuilder;
     const NAME: &'static str = "AdminUpdateDeviceStatusInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminUpdateDeviceStatusInputBuilder,
         key: &str,
@@ -219,6 +233,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateDeviceStatusInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -226,6 +241,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusInput {
     }
 }
 impl Secrets for AdminUpdateDeviceStatusInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -243,6 +259,7 @@ impl AdminUpdateDeviceStatusOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateDeviceStatusOutputBuilder {
         AdminUpdateDeviceStatusOutputBuilder::default()
     }
@@ -252,11 +269,13 @@ impl AdminUpdateDeviceStatusOutput {
 pub struct AdminUpdateDeviceStatusOutputBuilder {}
 impl AdminUpdateDeviceStatusOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminUpdateDeviceStatusOutput {
         AdminUpdateDeviceStatusOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -267,6 +286,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateDeviceStatusOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusOutput {
     type Builder = AdminUpdateDeviceStatusOutputBuilder;
     const NAME: &'static str = "AdminUpdateDeviceStatusOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminUpdateDeviceStatusOutputBuilder,
         _key: &str,
@@ -275,6 +295,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateDeviceStatusOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateDeviceStatusOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -308,6 +329,7 @@ pub enum AdminUpdateDeviceStatusError {
 }
 impl AdminUpdateDeviceStatusError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -322,52 +344,64 @@ impl AdminUpdateDeviceStatusError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateDeviceStatusError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminUpdateDeviceStatusError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -383,6 +417,7 @@ impl fmt::Display for AdminUpdateDeviceStatusError {
     }
 }
 impl std::error::Error for AdminUpdateDeviceStatusError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -400,9 +435,11 @@ impl std::error::Error for AdminUpdateDeviceStatusError {
     }
 }
 impl OperationError for AdminUpdateDeviceStatusError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -442,6 +479,7 @@ impl OperationError for AdminUpdateDeviceStatusError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -469,6 +507,7 @@ pub struct AdminUpdateDeviceStatusFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminUpdateDeviceStatusFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateDeviceStatusFluentBuilder")
             .field("input", &self.input)
@@ -476,6 +515,7 @@ impl fmt::Debug for AdminUpdateDeviceStatusFluentBuilder {
     }
 }
 impl AdminUpdateDeviceStatusFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminUpdateDeviceStatusFluentBuilder {
             handle,
@@ -483,10 +523,12 @@ impl AdminUpdateDeviceStatusFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminUpdateDeviceStatusInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminUpdateDeviceStatusOutput, SdkError<AdminUpdateDeviceStatusError>> {
@@ -499,11 +541,13 @@ impl AdminUpdateDeviceStatusFluentBuilder {
     /// The ID of the user pool where you want to change a user's device status.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -514,11 +558,13 @@ impl AdminUpdateDeviceStatusFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -526,17 +572,20 @@ impl AdminUpdateDeviceStatusFluentBuilder {
     /// The unique identifier, or device key, of the device that you want to update the status for.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
     }
     /// To enable device authentication with the specified device, set to `remembered`.To disable,
     /// set to `not_remembered`.
+    #[inline]
     pub fn device_remembered_status(
         mut self,
         value: impl Into<DeviceRememberedStatusType>,
@@ -545,6 +594,7 @@ impl AdminUpdateDeviceStatusFluentBuilder {
         self
     }
     /// Sets or clears `device_remembered_status`; see [`device_remembered_status`](Self::device_remembered_status).
+    #[inline]
     pub fn set_device_remembered_status(
         mut self,
         value: Option<DeviceRememberedStatusType>,

@@ -142,11 +142,13 @@ impl AdminUpdateUserAttributesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateUserAttributesInputBuilder {
         AdminUpdateUserAttributesInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminUpdateUserAttributesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateUserAttributesInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -165,6 +167,7 @@ pub struct AdminUpdateUserAttributesInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for AdminUpdateUserAttributesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateUserAttributesInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -176,36 +179,43 @@ impl fmt::Debug for AdminUpdateUserAttributesInputBuilder {
 }
 impl AdminUpdateUserAttributesInputBuilder {
     /// Sets [`AdminUpdateUserAttributesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateUserAttributesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminUpdateUserAttributesInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUpdateUserAttributesInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`AdminUpdateUserAttributesInput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminUpdateUserAttributesInput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Inserts an entry into [`AdminUpdateUserAttributesInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -217,6 +227,7 @@ impl AdminUpdateUserAttributesInputBuilder {
         self
     }
     /// Sets or clears [`AdminUpdateUserAttributesInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -225,6 +236,7 @@ impl AdminUpdateUserAttributesInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminUpdateUserAttributesInput, BuildError> {
         Ok(AdminUpdateUserAttributesInput {
             user_pool_id: self
@@ -251,6 +263,7 @@ impl AdminUpdateUserAttributesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -262,6 +275,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
     type Builder = AdminUpdateUserAttributesInputBuilder;
     const NAME: &'static str = "AdminUpdateUserAttributesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminUpdateUserAttributesInputBuilder,
         key: &str,
@@ -282,6 +296,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateUserAttributesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -289,6 +304,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
     }
 }
 impl Secrets for AdminUpdateUserAttributesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -307,6 +323,7 @@ impl AdminUpdateUserAttributesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUpdateUserAttributesOutputBuilder {
         AdminUpdateUserAttributesOutputBuilder::default()
     }
@@ -316,11 +333,13 @@ impl AdminUpdateUserAttributesOutput {
 pub struct AdminUpdateUserAttributesOutputBuilder {}
 impl AdminUpdateUserAttributesOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminUpdateUserAttributesOutput {
         AdminUpdateUserAttributesOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -331,6 +350,7 @@ impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
     type Builder = AdminUpdateUserAttributesOutputBuilder;
     const NAME: &'static str = "AdminUpdateUserAttributesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminUpdateUserAttributesOutputBuilder,
         _key: &str,
@@ -339,6 +359,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUpdateUserAttributesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -388,6 +409,7 @@ pub enum AdminUpdateUserAttributesError {
 }
 impl AdminUpdateUserAttributesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -408,76 +430,94 @@ impl AdminUpdateUserAttributesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminUpdateUserAttributesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`AdminUpdateUserAttributesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminUpdateUserAttributesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -499,6 +539,7 @@ impl fmt::Display for AdminUpdateUserAttributesError {
     }
 }
 impl std::error::Error for AdminUpdateUserAttributesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -530,9 +571,11 @@ impl std::error::Error for AdminUpdateUserAttributesError {
     }
 }
 impl OperationError for AdminUpdateUserAttributesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -595,6 +638,7 @@ impl OperationError for AdminUpdateUserAttributesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -628,6 +672,7 @@ pub struct AdminUpdateUserAttributesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminUpdateUserAttributesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUpdateUserAttributesFluentBuilder")
             .field("input", &self.input)
@@ -635,6 +680,7 @@ impl fmt::Debug for AdminUpdateUserAttributesFluentBuilder {
     }
 }
 impl AdminUpdateUserAttributesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminUpdateUserAttributesFluentBuilder {
             handle,
@@ -642,10 +688,12 @@ impl AdminUpdateUserAttributesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminUpdateUserAttributesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -661,11 +709,13 @@ impl AdminUpdateUserAttributesFluentBuilder {
     /// The ID of the user pool where you want to update user attributes.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -676,11 +726,13 @@ impl AdminUpdateUserAttributesFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -702,11 +754,13 @@ impl AdminUpdateUserAttributesFluentBuilder {
     /// verification to `true`, Amazon Cognito doesn’t send a verification message to your user.
     ///
     /// Required.
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.user_attributes(item);
         self
     }
     /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_user_attributes(value);
         self
@@ -734,6 +788,7 @@ impl AdminUpdateUserAttributesFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -743,6 +798,7 @@ impl AdminUpdateUserAttributesFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

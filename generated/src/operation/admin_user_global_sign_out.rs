@@ -88,11 +88,13 @@ impl AdminUserGlobalSignOutInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUserGlobalSignOutInputBuilder {
         AdminUserGlobalSignOutInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminUserGlobalSignOutInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUserGlobalSignOutInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -107,6 +109,7 @@ pub struct AdminUserGlobalSignOutInputBuilder {
     username: Option<String>,
 }
 impl fmt::Debug for AdminUserGlobalSignOutInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUserGlobalSignOutInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -116,26 +119,31 @@ impl fmt::Debug for AdminUserGlobalSignOutInputBuilder {
 }
 impl AdminUserGlobalSignOutInputBuilder {
     /// Sets [`AdminUserGlobalSignOutInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUserGlobalSignOutInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`AdminUserGlobalSignOutInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminUserGlobalSignOutInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminUserGlobalSignOutInput, BuildError> {
         Ok(AdminUserGlobalSignOutInput {
             user_pool_id: self
@@ -155,6 +163,7 @@ impl AdminUserGlobalSignOutInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -166,6 +175,7 @@ impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutInput {
     type Builder = AdminUserGlobalSignOutInputBuilder;
     const NAME: &'static str = "AdminUserGlobalSignOutInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminUserGlobalSignOutInputBuilder,
         key: &str,
@@ -180,6 +190,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUserGlobalSignOutInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -187,6 +198,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutInput {
     }
 }
 impl Secrets for AdminUserGlobalSignOutInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -202,6 +214,7 @@ impl AdminUserGlobalSignOutOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminUserGlobalSignOutOutputBuilder {
         AdminUserGlobalSignOutOutputBuilder::default()
     }
@@ -211,11 +224,13 @@ impl AdminUserGlobalSignOutOutput {
 pub struct AdminUserGlobalSignOutOutputBuilder {}
 impl AdminUserGlobalSignOutOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminUserGlobalSignOutOutput {
         AdminUserGlobalSignOutOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -226,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for AdminUserGlobalSignOutOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutOutput {
     type Builder = AdminUserGlobalSignOutOutputBuilder;
     const NAME: &'static str = "AdminUserGlobalSignOutOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut AdminUserGlobalSignOutOutputBuilder,
         _key: &str,
@@ -234,6 +250,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminUserGlobalSignOutOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminUserGlobalSignOutOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -265,6 +282,7 @@ pub enum AdminUserGlobalSignOutError {
 }
 impl AdminUserGlobalSignOutError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -278,48 +296,59 @@ impl AdminUserGlobalSignOutError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminUserGlobalSignOutError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`AdminUserGlobalSignOutError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminUserGlobalSignOutError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -334,6 +363,7 @@ impl fmt::Display for AdminUserGlobalSignOutError {
     }
 }
 impl std::error::Error for AdminUserGlobalSignOutError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -348,9 +378,11 @@ impl std::error::Error for AdminUserGlobalSignOutError {
     }
 }
 impl OperationError for AdminUserGlobalSignOutError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -386,6 +418,7 @@ impl OperationError for AdminUserGlobalSignOutError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -412,6 +445,7 @@ pub struct AdminUserGlobalSignOutFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminUserGlobalSignOutFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminUserGlobalSignOutFluentBuilder")
             .field("input", &self.input)
@@ -419,6 +453,7 @@ impl fmt::Debug for AdminUserGlobalSignOutFluentBuilder {
     }
 }
 impl AdminUserGlobalSignOutFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminUserGlobalSignOutFluentBuilder {
             handle,
@@ -426,10 +461,12 @@ impl AdminUserGlobalSignOutFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminUserGlobalSignOutInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AdminUserGlobalSignOutOutput, SdkError<AdminUserGlobalSignOutError>> {
@@ -442,11 +479,13 @@ impl AdminUserGlobalSignOutFluentBuilder {
     /// The ID of the user pool where you want to sign out a user.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -457,11 +496,13 @@ impl AdminUserGlobalSignOutFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self

@@ -70,11 +70,13 @@ impl AssociateSoftwareTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token", "session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AssociateSoftwareTokenInputBuilder {
         AssociateSoftwareTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for AssociateSoftwareTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssociateSoftwareTokenInput")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -89,6 +91,7 @@ pub struct AssociateSoftwareTokenInputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for AssociateSoftwareTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssociateSoftwareTokenInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -98,26 +101,31 @@ impl fmt::Debug for AssociateSoftwareTokenInputBuilder {
 }
 impl AssociateSoftwareTokenInputBuilder {
     /// Sets [`AssociateSoftwareTokenInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`AssociateSoftwareTokenInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`AssociateSoftwareTokenInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AssociateSoftwareTokenInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AssociateSoftwareTokenInput {
         AssociateSoftwareTokenInput {
             access_token: self.access_token,
@@ -127,6 +135,7 @@ impl AssociateSoftwareTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -138,6 +147,7 @@ impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
     type Builder = AssociateSoftwareTokenInputBuilder;
     const NAME: &'static str = "AssociateSoftwareTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AssociateSoftwareTokenInputBuilder,
         key: &str,
@@ -152,6 +162,7 @@ impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AssociateSoftwareTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -159,6 +170,7 @@ impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenInput {
     }
 }
 impl Secrets for AssociateSoftwareTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.session.secrets(true, found);
@@ -187,11 +199,13 @@ impl AssociateSoftwareTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["secret_code", "session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AssociateSoftwareTokenOutputBuilder {
         AssociateSoftwareTokenOutputBuilder::default()
     }
 }
 impl fmt::Debug for AssociateSoftwareTokenOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssociateSoftwareTokenOutput")
             .field("secret_code", &Redacted::option(&self.secret_code))
@@ -206,6 +220,7 @@ pub struct AssociateSoftwareTokenOutputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for AssociateSoftwareTokenOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssociateSoftwareTokenOutputBuilder")
             .field("secret_code", &Redacted::option(&self.secret_code))
@@ -215,26 +230,31 @@ impl fmt::Debug for AssociateSoftwareTokenOutputBuilder {
 }
 impl AssociateSoftwareTokenOutputBuilder {
     /// Sets [`AssociateSoftwareTokenOutput::secret_code`].
+    #[inline]
     pub fn secret_code(mut self, value: impl Into<String>) -> Self {
         self.secret_code = Some(value.into());
         self
     }
     /// Sets or clears [`AssociateSoftwareTokenOutput::secret_code`].
+    #[inline]
     pub fn set_secret_code(mut self, value: Option<String>) -> Self {
         self.secret_code = value;
         self
     }
     /// Sets [`AssociateSoftwareTokenOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`AssociateSoftwareTokenOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AssociateSoftwareTokenOutput {
         AssociateSoftwareTokenOutput {
             secret_code: self.secret_code,
@@ -243,6 +263,7 @@ impl AssociateSoftwareTokenOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -253,6 +274,7 @@ impl<'de> serde::Deserialize<'de> for AssociateSoftwareTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenOutput {
     type Builder = AssociateSoftwareTokenOutputBuilder;
     const NAME: &'static str = "AssociateSoftwareTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AssociateSoftwareTokenOutputBuilder,
         key: &str,
@@ -267,6 +289,7 @@ impl cognito_idp_runtime::wire::ReadFields for AssociateSoftwareTokenOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AssociateSoftwareTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -302,6 +325,7 @@ pub enum AssociateSoftwareTokenError {
 }
 impl AssociateSoftwareTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ConcurrentModificationException(error) => error.meta(),
@@ -316,52 +340,64 @@ impl AssociateSoftwareTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AssociateSoftwareTokenError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::SoftwareTokenMfaNotFoundException`].
+    #[inline]
     pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
         matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`AssociateSoftwareTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AssociateSoftwareTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ConcurrentModificationException(error) => error.fmt(f),
@@ -377,6 +413,7 @@ impl fmt::Display for AssociateSoftwareTokenError {
     }
 }
 impl std::error::Error for AssociateSoftwareTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ConcurrentModificationException(error) => {
@@ -396,9 +433,11 @@ impl std::error::Error for AssociateSoftwareTokenError {
     }
 }
 impl OperationError for AssociateSoftwareTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -437,6 +476,7 @@ impl OperationError for AssociateSoftwareTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ConcurrentModificationException(error) => error.set_meta(meta),
@@ -464,6 +504,7 @@ pub struct AssociateSoftwareTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AssociateSoftwareTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssociateSoftwareTokenFluentBuilder")
             .field("input", &self.input)
@@ -471,6 +512,7 @@ impl fmt::Debug for AssociateSoftwareTokenFluentBuilder {
     }
 }
 impl AssociateSoftwareTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AssociateSoftwareTokenFluentBuilder {
             handle,
@@ -478,10 +520,12 @@ impl AssociateSoftwareTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AssociateSoftwareTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<AssociateSoftwareTokenOutput, SdkError<AssociateSoftwareTokenError>> {
@@ -494,11 +538,13 @@ impl AssociateSoftwareTokenFluentBuilder {
     /// You can provide either an access token or a session ID in the request.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -508,11 +554,13 @@ impl AssociateSoftwareTokenFluentBuilder {
     /// You can provide either an access token or a session ID in the request.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self

@@ -69,6 +69,7 @@ impl CancelPointInTimeRecoveryInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CancelPointInTimeRecoveryInputBuilder {
         CancelPointInTimeRecoveryInputBuilder::default()
     }
@@ -81,26 +82,31 @@ pub struct CancelPointInTimeRecoveryInputBuilder {
 }
 impl CancelPointInTimeRecoveryInputBuilder {
     /// Sets [`CancelPointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CancelPointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CancelPointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.restore_id = Some(value.into());
         self
     }
     /// Sets or clears [`CancelPointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.restore_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CancelPointInTimeRecoveryInput, BuildError> {
         Ok(CancelPointInTimeRecoveryInput {
             user_pool_id: self
@@ -120,6 +126,7 @@ impl CancelPointInTimeRecoveryInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -131,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryInput {
 impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryInput {
     type Builder = CancelPointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "CancelPointInTimeRecoveryInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CancelPointInTimeRecoveryInputBuilder,
         key: &str,
@@ -145,6 +153,7 @@ impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CancelPointInTimeRecoveryInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -152,6 +161,7 @@ impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryInput {
     }
 }
 impl Secrets for CancelPointInTimeRecoveryInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.restore_id.secrets(all, found);
@@ -171,6 +181,7 @@ impl CancelPointInTimeRecoveryOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CancelPointInTimeRecoveryOutputBuilder {
         CancelPointInTimeRecoveryOutputBuilder::default()
     }
@@ -182,16 +193,19 @@ pub struct CancelPointInTimeRecoveryOutputBuilder {
 }
 impl CancelPointInTimeRecoveryOutputBuilder {
     /// Sets [`CancelPointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn restoration(mut self, value: impl Into<RestorationType>) -> Self {
         self.restoration = Some(value.into());
         self
     }
     /// Sets or clears [`CancelPointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn set_restoration(mut self, value: Option<RestorationType>) -> Self {
         self.restoration = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CancelPointInTimeRecoveryOutput {
         CancelPointInTimeRecoveryOutput {
             restoration: self.restoration,
@@ -199,6 +213,7 @@ impl CancelPointInTimeRecoveryOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -209,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for CancelPointInTimeRecoveryOutput {
 impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryOutput {
     type Builder = CancelPointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "CancelPointInTimeRecoveryOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CancelPointInTimeRecoveryOutputBuilder,
         key: &str,
@@ -222,6 +238,7 @@ impl cognito_idp_runtime::wire::ReadFields for CancelPointInTimeRecoveryOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CancelPointInTimeRecoveryOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -256,6 +273,7 @@ pub enum CancelPointInTimeRecoveryError {
 }
 impl CancelPointInTimeRecoveryError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -270,52 +288,64 @@ impl CancelPointInTimeRecoveryError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CancelPointInTimeRecoveryError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CancelPointInTimeRecoveryError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -331,6 +361,7 @@ impl fmt::Display for CancelPointInTimeRecoveryError {
     }
 }
 impl std::error::Error for CancelPointInTimeRecoveryError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -350,9 +381,11 @@ impl std::error::Error for CancelPointInTimeRecoveryError {
     }
 }
 impl OperationError for CancelPointInTimeRecoveryError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -392,6 +425,7 @@ impl OperationError for CancelPointInTimeRecoveryError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -419,6 +453,7 @@ pub struct CancelPointInTimeRecoveryFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CancelPointInTimeRecoveryFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CancelPointInTimeRecoveryFluentBuilder")
             .field("input", &self.input)
@@ -426,6 +461,7 @@ impl fmt::Debug for CancelPointInTimeRecoveryFluentBuilder {
     }
 }
 impl CancelPointInTimeRecoveryFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CancelPointInTimeRecoveryFluentBuilder {
             handle,
@@ -433,10 +469,12 @@ impl CancelPointInTimeRecoveryFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CancelPointInTimeRecoveryInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -452,11 +490,13 @@ impl CancelPointInTimeRecoveryFluentBuilder {
     /// The ID of the user pool that contains the recovery that you want to cancel.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -465,11 +505,13 @@ impl CancelPointInTimeRecoveryFluentBuilder {
     /// response to an `InitiatePointInTimeRecovery` request.
     ///
     /// Required.
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.restore_id(value);
         self
     }
     /// Sets or clears `restore_id`; see [`restore_id`](Self::restore_id).
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_restore_id(value);
         self

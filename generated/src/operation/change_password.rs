@@ -75,11 +75,13 @@ impl ChangePasswordInput {
         "access_token",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ChangePasswordInputBuilder {
         ChangePasswordInputBuilder::default()
     }
 }
 impl fmt::Debug for ChangePasswordInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChangePasswordInput")
             .field("previous_password", &Redacted::option(&self.previous_password))
@@ -96,6 +98,7 @@ pub struct ChangePasswordInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for ChangePasswordInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChangePasswordInputBuilder")
             .field("previous_password", &Redacted::option(&self.previous_password))
@@ -106,36 +109,43 @@ impl fmt::Debug for ChangePasswordInputBuilder {
 }
 impl ChangePasswordInputBuilder {
     /// Sets [`ChangePasswordInput::previous_password`].
+    #[inline]
     pub fn previous_password(mut self, value: impl Into<String>) -> Self {
         self.previous_password = Some(value.into());
         self
     }
     /// Sets or clears [`ChangePasswordInput::previous_password`].
+    #[inline]
     pub fn set_previous_password(mut self, value: Option<String>) -> Self {
         self.previous_password = value;
         self
     }
     /// Sets [`ChangePasswordInput::proposed_password`].
+    #[inline]
     pub fn proposed_password(mut self, value: impl Into<String>) -> Self {
         self.proposed_password = Some(value.into());
         self
     }
     /// Sets or clears [`ChangePasswordInput::proposed_password`].
+    #[inline]
     pub fn set_proposed_password(mut self, value: Option<String>) -> Self {
         self.proposed_password = value;
         self
     }
     /// Sets [`ChangePasswordInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ChangePasswordInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ChangePasswordInput, BuildError> {
         Ok(ChangePasswordInput {
             previous_password: self.previous_password,
@@ -156,6 +166,7 @@ impl ChangePasswordInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ChangePasswordInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -167,6 +178,7 @@ impl<'de> serde::Deserialize<'de> for ChangePasswordInput {
 impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
     type Builder = ChangePasswordInputBuilder;
     const NAME: &'static str = "ChangePasswordInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ChangePasswordInputBuilder,
         key: &str,
@@ -182,6 +194,7 @@ impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ChangePasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -189,6 +202,7 @@ impl cognito_idp_runtime::wire::ReadFields for ChangePasswordInput {
     }
 }
 impl Secrets for ChangePasswordInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.previous_password.secrets(true, found);
         self.proposed_password.secrets(true, found);
@@ -205,6 +219,7 @@ impl ChangePasswordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ChangePasswordOutputBuilder {
         ChangePasswordOutputBuilder::default()
     }
@@ -214,11 +229,13 @@ impl ChangePasswordOutput {
 pub struct ChangePasswordOutputBuilder {}
 impl ChangePasswordOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ChangePasswordOutput {
         ChangePasswordOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for ChangePasswordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -229,6 +246,7 @@ impl<'de> serde::Deserialize<'de> for ChangePasswordOutput {
 impl cognito_idp_runtime::wire::ReadFields for ChangePasswordOutput {
     type Builder = ChangePasswordOutputBuilder;
     const NAME: &'static str = "ChangePasswordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut ChangePasswordOutputBuilder,
         _key: &str,
@@ -237,6 +255,7 @@ impl cognito_idp_runtime::wire::ReadFields for ChangePasswordOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ChangePasswordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -283,6 +302,7 @@ pub enum ChangePasswordError {
 }
 impl ChangePasswordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -302,72 +322,89 @@ impl ChangePasswordError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ChangePasswordError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ChangePasswordError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ChangePasswordError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`ChangePasswordError::PasswordHistoryPolicyViolationException`].
+    #[inline]
     pub fn is_password_history_policy_violation_exception(&self) -> bool {
         matches!(self, Self::PasswordHistoryPolicyViolationException(_))
     }
     /// Whether this is [`ChangePasswordError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ChangePasswordError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ChangePasswordError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ChangePasswordError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ChangePasswordError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ChangePasswordError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ChangePasswordError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ChangePasswordError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ChangePasswordError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ChangePasswordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -388,6 +425,7 @@ impl fmt::Display for ChangePasswordError {
     }
 }
 impl std::error::Error for ChangePasswordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -412,9 +450,11 @@ impl std::error::Error for ChangePasswordError {
     }
 }
 impl OperationError for ChangePasswordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -473,6 +513,7 @@ impl OperationError for ChangePasswordError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -505,6 +546,7 @@ pub struct ChangePasswordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ChangePasswordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChangePasswordFluentBuilder")
             .field("input", &self.input)
@@ -512,6 +554,7 @@ impl fmt::Debug for ChangePasswordFluentBuilder {
     }
 }
 impl ChangePasswordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ChangePasswordFluentBuilder {
             handle,
@@ -519,10 +562,12 @@ impl ChangePasswordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ChangePasswordInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ChangePasswordOutput, SdkError<ChangePasswordError>> {
@@ -537,11 +582,13 @@ impl ChangePasswordFluentBuilder {
     /// parameter.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn previous_password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.previous_password(value);
         self
     }
     /// Sets or clears `previous_password`; see [`previous_password`](Self::previous_password).
+    #[inline]
     pub fn set_previous_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_previous_password(value);
         self
@@ -549,11 +596,13 @@ impl ChangePasswordFluentBuilder {
     /// A new password that you prompted the user to enter in your application.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn proposed_password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.proposed_password(value);
         self
     }
     /// Sets or clears `proposed_password`; see [`proposed_password`](Self::proposed_password).
+    #[inline]
     pub fn set_proposed_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_proposed_password(value);
         self
@@ -562,11 +611,13 @@ impl ChangePasswordFluentBuilder {
     /// change.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

@@ -61,11 +61,13 @@ impl CompleteWebAuthnRegistrationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CompleteWebAuthnRegistrationInputBuilder {
         CompleteWebAuthnRegistrationInputBuilder::default()
     }
 }
 impl fmt::Debug for CompleteWebAuthnRegistrationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CompleteWebAuthnRegistrationInput")
             .field("access_token", &Redacted)
@@ -80,6 +82,7 @@ pub struct CompleteWebAuthnRegistrationInputBuilder {
     credential: Option<Document>,
 }
 impl fmt::Debug for CompleteWebAuthnRegistrationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CompleteWebAuthnRegistrationInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -89,26 +92,31 @@ impl fmt::Debug for CompleteWebAuthnRegistrationInputBuilder {
 }
 impl CompleteWebAuthnRegistrationInputBuilder {
     /// Sets [`CompleteWebAuthnRegistrationInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`CompleteWebAuthnRegistrationInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`CompleteWebAuthnRegistrationInput::credential`].
+    #[inline]
     pub fn credential(mut self, value: impl Into<Document>) -> Self {
         self.credential = Some(value.into());
         self
     }
     /// Sets or clears [`CompleteWebAuthnRegistrationInput::credential`].
+    #[inline]
     pub fn set_credential(mut self, value: Option<Document>) -> Self {
         self.credential = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CompleteWebAuthnRegistrationInput, BuildError> {
         Ok(CompleteWebAuthnRegistrationInput {
             access_token: self
@@ -128,6 +136,7 @@ impl CompleteWebAuthnRegistrationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -139,6 +148,7 @@ impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
 impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput {
     type Builder = CompleteWebAuthnRegistrationInputBuilder;
     const NAME: &'static str = "CompleteWebAuthnRegistrationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CompleteWebAuthnRegistrationInputBuilder,
         key: &str,
@@ -153,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CompleteWebAuthnRegistrationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -160,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput
     }
 }
 impl Secrets for CompleteWebAuthnRegistrationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.credential.secrets(all, found);
@@ -175,6 +187,7 @@ impl CompleteWebAuthnRegistrationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CompleteWebAuthnRegistrationOutputBuilder {
         CompleteWebAuthnRegistrationOutputBuilder::default()
     }
@@ -184,12 +197,14 @@ impl CompleteWebAuthnRegistrationOutput {
 pub struct CompleteWebAuthnRegistrationOutputBuilder {}
 impl CompleteWebAuthnRegistrationOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CompleteWebAuthnRegistrationOutput {
         CompleteWebAuthnRegistrationOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -200,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
 impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutput {
     type Builder = CompleteWebAuthnRegistrationOutputBuilder;
     const NAME: &'static str = "CompleteWebAuthnRegistrationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut CompleteWebAuthnRegistrationOutputBuilder,
         _key: &str,
@@ -208,6 +224,7 @@ impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutpu
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CompleteWebAuthnRegistrationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -259,6 +276,7 @@ pub enum CompleteWebAuthnRegistrationError {
 }
 impl CompleteWebAuthnRegistrationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ForbiddenException(error) => error.meta(),
@@ -279,76 +297,94 @@ impl CompleteWebAuthnRegistrationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnNotEnabledException`].
+    #[inline]
     pub fn is_web_authn_not_enabled_exception(&self) -> bool {
         matches!(self, Self::WebAuthnNotEnabledException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnChallengeNotFoundException`].
+    #[inline]
     pub fn is_web_authn_challenge_not_found_exception(&self) -> bool {
         matches!(self, Self::WebAuthnChallengeNotFoundException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnRelyingPartyMismatchException`].
+    #[inline]
     pub fn is_web_authn_relying_party_mismatch_exception(&self) -> bool {
         matches!(self, Self::WebAuthnRelyingPartyMismatchException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnClientMismatchException`].
+    #[inline]
     pub fn is_web_authn_client_mismatch_exception(&self) -> bool {
         matches!(self, Self::WebAuthnClientMismatchException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnOriginNotAllowedException`].
+    #[inline]
     pub fn is_web_authn_origin_not_allowed_exception(&self) -> bool {
         matches!(self, Self::WebAuthnOriginNotAllowedException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::WebAuthnCredentialNotSupportedException`].
+    #[inline]
     pub fn is_web_authn_credential_not_supported_exception(&self) -> bool {
         matches!(self, Self::WebAuthnCredentialNotSupportedException(_))
     }
     /// Whether this is [`CompleteWebAuthnRegistrationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CompleteWebAuthnRegistrationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ForbiddenException(error) => error.fmt(f),
@@ -370,6 +406,7 @@ impl fmt::Display for CompleteWebAuthnRegistrationError {
     }
 }
 impl std::error::Error for CompleteWebAuthnRegistrationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ForbiddenException(error) => std::error::Error::source(error),
@@ -403,9 +440,11 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
     }
 }
 impl OperationError for CompleteWebAuthnRegistrationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -468,6 +507,7 @@ impl OperationError for CompleteWebAuthnRegistrationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ForbiddenException(error) => error.set_meta(meta),
@@ -501,6 +541,7 @@ pub struct CompleteWebAuthnRegistrationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CompleteWebAuthnRegistrationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CompleteWebAuthnRegistrationFluentBuilder")
             .field("input", &self.input)
@@ -508,6 +549,7 @@ impl fmt::Debug for CompleteWebAuthnRegistrationFluentBuilder {
     }
 }
 impl CompleteWebAuthnRegistrationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CompleteWebAuthnRegistrationFluentBuilder {
             handle,
@@ -515,10 +557,12 @@ impl CompleteWebAuthnRegistrationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CompleteWebAuthnRegistrationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -535,11 +579,13 @@ impl CompleteWebAuthnRegistrationFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -549,11 +595,13 @@ impl CompleteWebAuthnRegistrationFluentBuilder {
     /// public-key credential response from the user's passkey provider.
     ///
     /// Required.
+    #[inline]
     pub fn credential(mut self, value: impl Into<Document>) -> Self {
         self.input = self.input.credential(value);
         self
     }
     /// Sets or clears `credential`; see [`credential`](Self::credential).
+    #[inline]
     pub fn set_credential(mut self, value: Option<Document>) -> Self {
         self.input = self.input.set_credential(value);
         self

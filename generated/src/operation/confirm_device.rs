@@ -84,11 +84,13 @@ impl ConfirmDeviceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmDeviceInputBuilder {
         ConfirmDeviceInputBuilder::default()
     }
 }
 impl fmt::Debug for ConfirmDeviceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmDeviceInput")
             .field("access_token", &Redacted)
@@ -107,6 +109,7 @@ pub struct ConfirmDeviceInputBuilder {
     device_name: Option<String>,
 }
 impl fmt::Debug for ConfirmDeviceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmDeviceInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -118,26 +121,31 @@ impl fmt::Debug for ConfirmDeviceInputBuilder {
 }
 impl ConfirmDeviceInputBuilder {
     /// Sets [`ConfirmDeviceInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmDeviceInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ConfirmDeviceInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmDeviceInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`ConfirmDeviceInput::device_secret_verifier_config`].
+    #[inline]
     pub fn device_secret_verifier_config(
         mut self,
         value: impl Into<DeviceSecretVerifierConfigType>,
@@ -146,6 +154,7 @@ impl ConfirmDeviceInputBuilder {
         self
     }
     /// Sets or clears [`ConfirmDeviceInput::device_secret_verifier_config`].
+    #[inline]
     pub fn set_device_secret_verifier_config(
         mut self,
         value: Option<DeviceSecretVerifierConfigType>,
@@ -154,16 +163,19 @@ impl ConfirmDeviceInputBuilder {
         self
     }
     /// Sets [`ConfirmDeviceInput::device_name`].
+    #[inline]
     pub fn device_name(mut self, value: impl Into<String>) -> Self {
         self.device_name = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmDeviceInput::device_name`].
+    #[inline]
     pub fn set_device_name(mut self, value: Option<String>) -> Self {
         self.device_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ConfirmDeviceInput, BuildError> {
         Ok(ConfirmDeviceInput {
             access_token: self
@@ -182,6 +194,7 @@ impl ConfirmDeviceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ConfirmDeviceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -193,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmDeviceInput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceInput {
     type Builder = ConfirmDeviceInputBuilder;
     const NAME: &'static str = "ConfirmDeviceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConfirmDeviceInputBuilder,
         key: &str,
@@ -211,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmDeviceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -218,6 +233,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceInput {
     }
 }
 impl Secrets for ConfirmDeviceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.device_key.secrets(all, found);
@@ -247,6 +263,7 @@ impl ConfirmDeviceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmDeviceOutputBuilder {
         ConfirmDeviceOutputBuilder::default()
     }
@@ -258,16 +275,19 @@ pub struct ConfirmDeviceOutputBuilder {
 }
 impl ConfirmDeviceOutputBuilder {
     /// Sets [`ConfirmDeviceOutput::user_confirmation_necessary`].
+    #[inline]
     pub fn user_confirmation_necessary(mut self, value: impl Into<bool>) -> Self {
         self.user_confirmation_necessary = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmDeviceOutput::user_confirmation_necessary`].
+    #[inline]
     pub fn set_user_confirmation_necessary(mut self, value: Option<bool>) -> Self {
         self.user_confirmation_necessary = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ConfirmDeviceOutput {
         ConfirmDeviceOutput {
             user_confirmation_necessary: self.user_confirmation_necessary,
@@ -275,6 +295,7 @@ impl ConfirmDeviceOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ConfirmDeviceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -285,6 +306,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmDeviceOutput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceOutput {
     type Builder = ConfirmDeviceOutputBuilder;
     const NAME: &'static str = "ConfirmDeviceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConfirmDeviceOutputBuilder,
         key: &str,
@@ -300,6 +322,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmDeviceOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -350,6 +373,7 @@ pub enum ConfirmDeviceError {
 }
 impl ConfirmDeviceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -371,80 +395,99 @@ impl ConfirmDeviceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ConfirmDeviceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ConfirmDeviceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ConfirmDeviceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ConfirmDeviceError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`ConfirmDeviceError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`ConfirmDeviceError::UsernameExistsException`].
+    #[inline]
     pub fn is_username_exists_exception(&self) -> bool {
         matches!(self, Self::UsernameExistsException(_))
     }
     /// Whether this is [`ConfirmDeviceError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`ConfirmDeviceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ConfirmDeviceError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ConfirmDeviceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ConfirmDeviceError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ConfirmDeviceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ConfirmDeviceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ConfirmDeviceError::DeviceKeyExistsException`].
+    #[inline]
     pub fn is_device_key_exists_exception(&self) -> bool {
         matches!(self, Self::DeviceKeyExistsException(_))
     }
     /// Whether this is [`ConfirmDeviceError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ConfirmDeviceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -467,6 +510,7 @@ impl fmt::Display for ConfirmDeviceError {
     }
 }
 impl std::error::Error for ConfirmDeviceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -495,9 +539,11 @@ impl std::error::Error for ConfirmDeviceError {
     }
 }
 impl OperationError for ConfirmDeviceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -564,6 +610,7 @@ impl OperationError for ConfirmDeviceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -598,6 +645,7 @@ pub struct ConfirmDeviceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ConfirmDeviceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmDeviceFluentBuilder")
             .field("input", &self.input)
@@ -605,6 +653,7 @@ impl fmt::Debug for ConfirmDeviceFluentBuilder {
     }
 }
 impl ConfirmDeviceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ConfirmDeviceFluentBuilder {
             handle,
@@ -612,10 +661,12 @@ impl ConfirmDeviceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ConfirmDeviceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ConfirmDeviceOutput, SdkError<ConfirmDeviceError>> {
@@ -629,11 +680,13 @@ impl ConfirmDeviceFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -641,16 +694,19 @@ impl ConfirmDeviceFluentBuilder {
     /// The unique identifier, or device key, of the device that you want to update the status for.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
     }
     /// The configuration of the device secret verifier.
+    #[inline]
     pub fn device_secret_verifier_config(
         mut self,
         value: impl Into<DeviceSecretVerifierConfigType>,
@@ -659,6 +715,7 @@ impl ConfirmDeviceFluentBuilder {
         self
     }
     /// Sets or clears `device_secret_verifier_config`; see [`device_secret_verifier_config`](Self::device_secret_verifier_config).
+    #[inline]
     pub fn set_device_secret_verifier_config(
         mut self,
         value: Option<DeviceSecretVerifierConfigType>,
@@ -667,11 +724,13 @@ impl ConfirmDeviceFluentBuilder {
         self
     }
     /// A friendly name for the device, for example `MyMobilePhone`.
+    #[inline]
     pub fn device_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_name(value);
         self
     }
     /// Sets or clears `device_name`; see [`device_name`](Self::device_name).
+    #[inline]
     pub fn set_device_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_name(value);
         self

@@ -151,11 +151,13 @@ impl ConfirmForgotPasswordInput {
         "user_context_data",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmForgotPasswordInputBuilder {
         ConfirmForgotPasswordInputBuilder::default()
     }
 }
 impl fmt::Debug for ConfirmForgotPasswordInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmForgotPasswordInput")
             .field("client_id", &Redacted)
@@ -182,6 +184,7 @@ pub struct ConfirmForgotPasswordInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for ConfirmForgotPasswordInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmForgotPasswordInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -197,56 +200,67 @@ impl fmt::Debug for ConfirmForgotPasswordInputBuilder {
 }
 impl ConfirmForgotPasswordInputBuilder {
     /// Sets [`ConfirmForgotPasswordInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::secret_hash`].
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.secret_hash = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::secret_hash`].
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.secret_hash = value;
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::confirmation_code`].
+    #[inline]
     pub fn confirmation_code(mut self, value: impl Into<String>) -> Self {
         self.confirmation_code = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::confirmation_code`].
+    #[inline]
     pub fn set_confirmation_code(mut self, value: Option<String>) -> Self {
         self.confirmation_code = value;
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::password`].
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.password = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::password`].
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.password = value;
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -255,6 +269,7 @@ impl ConfirmForgotPasswordInputBuilder {
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -263,16 +278,19 @@ impl ConfirmForgotPasswordInputBuilder {
         self
     }
     /// Sets [`ConfirmForgotPasswordInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Inserts an entry into [`ConfirmForgotPasswordInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -284,6 +302,7 @@ impl ConfirmForgotPasswordInputBuilder {
         self
     }
     /// Sets or clears [`ConfirmForgotPasswordInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -292,6 +311,7 @@ impl ConfirmForgotPasswordInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ConfirmForgotPasswordInput, BuildError> {
         Ok(ConfirmForgotPasswordInput {
             client_id: self
@@ -327,6 +347,7 @@ impl ConfirmForgotPasswordInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -338,6 +359,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
     type Builder = ConfirmForgotPasswordInputBuilder;
     const NAME: &'static str = "ConfirmForgotPasswordInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConfirmForgotPasswordInputBuilder,
         key: &str,
@@ -362,6 +384,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmForgotPasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -369,6 +392,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
     }
 }
 impl Secrets for ConfirmForgotPasswordInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret_hash.secrets(true, found);
@@ -391,6 +415,7 @@ impl ConfirmForgotPasswordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmForgotPasswordOutputBuilder {
         ConfirmForgotPasswordOutputBuilder::default()
     }
@@ -400,11 +425,13 @@ impl ConfirmForgotPasswordOutput {
 pub struct ConfirmForgotPasswordOutputBuilder {}
 impl ConfirmForgotPasswordOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ConfirmForgotPasswordOutput {
         ConfirmForgotPasswordOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -415,6 +442,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
     type Builder = ConfirmForgotPasswordOutputBuilder;
     const NAME: &'static str = "ConfirmForgotPasswordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut ConfirmForgotPasswordOutputBuilder,
         _key: &str,
@@ -423,6 +451,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmForgotPasswordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -481,6 +510,7 @@ pub enum ConfirmForgotPasswordError {
 }
 impl ConfirmForgotPasswordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -505,92 +535,114 @@ impl ConfirmForgotPasswordError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ConfirmForgotPasswordError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::PasswordHistoryPolicyViolationException`].
+    #[inline]
     pub fn is_password_history_policy_violation_exception(&self) -> bool {
         matches!(self, Self::PasswordHistoryPolicyViolationException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::TooManyFailedAttemptsException`].
+    #[inline]
     pub fn is_too_many_failed_attempts_exception(&self) -> bool {
         matches!(self, Self::TooManyFailedAttemptsException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ConfirmForgotPasswordError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ConfirmForgotPasswordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -616,6 +668,7 @@ impl fmt::Display for ConfirmForgotPasswordError {
     }
 }
 impl std::error::Error for ConfirmForgotPasswordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -649,9 +702,11 @@ impl std::error::Error for ConfirmForgotPasswordError {
     }
 }
 impl OperationError for ConfirmForgotPasswordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -729,6 +784,7 @@ impl OperationError for ConfirmForgotPasswordError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -766,6 +822,7 @@ pub struct ConfirmForgotPasswordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ConfirmForgotPasswordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmForgotPasswordFluentBuilder")
             .field("input", &self.input)
@@ -773,6 +830,7 @@ impl fmt::Debug for ConfirmForgotPasswordFluentBuilder {
     }
 }
 impl ConfirmForgotPasswordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ConfirmForgotPasswordFluentBuilder {
             handle,
@@ -780,10 +838,12 @@ impl ConfirmForgotPasswordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ConfirmForgotPasswordInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ConfirmForgotPasswordOutput, SdkError<ConfirmForgotPasswordError>> {
@@ -798,11 +858,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// operation resets users' irrespective of the app clients they sign in to.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -813,11 +875,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret_hash(value);
         self
     }
     /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret_hash(value);
         self
@@ -828,11 +892,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -841,11 +907,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// password.
     ///
     /// Required.
+    #[inline]
     pub fn confirmation_code(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.confirmation_code(value);
         self
     }
     /// Sets or clears `confirmation_code`; see [`confirmation_code`](Self::confirmation_code).
+    #[inline]
     pub fn set_confirmation_code(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_confirmation_code(value);
         self
@@ -853,11 +921,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// The new password that your user wants to set.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.password(value);
         self
     }
     /// Sets or clears `password`; see [`password`](Self::password).
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_password(value);
         self
@@ -865,6 +935,7 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -873,6 +944,7 @@ impl ConfirmForgotPasswordFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -889,11 +961,13 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -921,6 +995,7 @@ impl ConfirmForgotPasswordFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -930,6 +1005,7 @@ impl ConfirmForgotPasswordFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -173,11 +173,13 @@ impl ConfirmSignUpInput {
         "session",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmSignUpInputBuilder {
         ConfirmSignUpInputBuilder::default()
     }
 }
 impl fmt::Debug for ConfirmSignUpInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmSignUpInput")
             .field("client_id", &Redacted)
@@ -206,6 +208,7 @@ pub struct ConfirmSignUpInputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for ConfirmSignUpInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmSignUpInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -222,56 +225,67 @@ impl fmt::Debug for ConfirmSignUpInputBuilder {
 }
 impl ConfirmSignUpInputBuilder {
     /// Sets [`ConfirmSignUpInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`ConfirmSignUpInput::secret_hash`].
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.secret_hash = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::secret_hash`].
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.secret_hash = value;
         self
     }
     /// Sets [`ConfirmSignUpInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`ConfirmSignUpInput::confirmation_code`].
+    #[inline]
     pub fn confirmation_code(mut self, value: impl Into<String>) -> Self {
         self.confirmation_code = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::confirmation_code`].
+    #[inline]
     pub fn set_confirmation_code(mut self, value: Option<String>) -> Self {
         self.confirmation_code = value;
         self
     }
     /// Sets [`ConfirmSignUpInput::force_alias_creation`].
+    #[inline]
     pub fn force_alias_creation(mut self, value: impl Into<bool>) -> Self {
         self.force_alias_creation = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::force_alias_creation`].
+    #[inline]
     pub fn set_force_alias_creation(mut self, value: Option<bool>) -> Self {
         self.force_alias_creation = value;
         self
     }
     /// Sets [`ConfirmSignUpInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -280,6 +294,7 @@ impl ConfirmSignUpInputBuilder {
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -288,16 +303,19 @@ impl ConfirmSignUpInputBuilder {
         self
     }
     /// Sets [`ConfirmSignUpInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Inserts an entry into [`ConfirmSignUpInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -309,6 +327,7 @@ impl ConfirmSignUpInputBuilder {
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -317,16 +336,19 @@ impl ConfirmSignUpInputBuilder {
         self
     }
     /// Sets [`ConfirmSignUpInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ConfirmSignUpInput, BuildError> {
         Ok(ConfirmSignUpInput {
             client_id: self
@@ -352,6 +374,7 @@ impl ConfirmSignUpInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ConfirmSignUpInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -363,6 +386,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmSignUpInput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpInput {
     type Builder = ConfirmSignUpInputBuilder;
     const NAME: &'static str = "ConfirmSignUpInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConfirmSignUpInputBuilder,
         key: &str,
@@ -388,6 +412,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmSignUpInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -395,6 +420,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpInput {
     }
 }
 impl Secrets for ConfirmSignUpInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret_hash.secrets(true, found);
@@ -424,11 +450,13 @@ impl ConfirmSignUpOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ConfirmSignUpOutputBuilder {
         ConfirmSignUpOutputBuilder::default()
     }
 }
 impl fmt::Debug for ConfirmSignUpOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmSignUpOutput")
             .field("session", &Redacted::option(&self.session))
@@ -441,6 +469,7 @@ pub struct ConfirmSignUpOutputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for ConfirmSignUpOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmSignUpOutputBuilder")
             .field("session", &Redacted::option(&self.session))
@@ -449,16 +478,19 @@ impl fmt::Debug for ConfirmSignUpOutputBuilder {
 }
 impl ConfirmSignUpOutputBuilder {
     /// Sets [`ConfirmSignUpOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`ConfirmSignUpOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ConfirmSignUpOutput {
         ConfirmSignUpOutput {
             session: self.session,
@@ -466,6 +498,7 @@ impl ConfirmSignUpOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ConfirmSignUpOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -476,6 +509,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmSignUpOutput {
 impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpOutput {
     type Builder = ConfirmSignUpOutputBuilder;
     const NAME: &'static str = "ConfirmSignUpOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ConfirmSignUpOutputBuilder,
         key: &str,
@@ -489,6 +523,7 @@ impl cognito_idp_runtime::wire::ReadFields for ConfirmSignUpOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ConfirmSignUpOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -543,6 +578,7 @@ pub enum ConfirmSignUpError {
 }
 impl ConfirmSignUpError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -565,84 +601,104 @@ impl ConfirmSignUpError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ConfirmSignUpError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ConfirmSignUpError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ConfirmSignUpError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`ConfirmSignUpError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`ConfirmSignUpError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ConfirmSignUpError::TooManyFailedAttemptsException`].
+    #[inline]
     pub fn is_too_many_failed_attempts_exception(&self) -> bool {
         matches!(self, Self::TooManyFailedAttemptsException(_))
     }
     /// Whether this is [`ConfirmSignUpError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`ConfirmSignUpError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`ConfirmSignUpError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`ConfirmSignUpError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`ConfirmSignUpError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ConfirmSignUpError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ConfirmSignUpError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ConfirmSignUpError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ConfirmSignUpError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ConfirmSignUpError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ConfirmSignUpError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -666,6 +722,7 @@ impl fmt::Display for ConfirmSignUpError {
     }
 }
 impl std::error::Error for ConfirmSignUpError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -695,9 +752,11 @@ impl std::error::Error for ConfirmSignUpError {
     }
 }
 impl OperationError for ConfirmSignUpError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -766,6 +825,7 @@ impl OperationError for ConfirmSignUpError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -801,6 +861,7 @@ pub struct ConfirmSignUpFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ConfirmSignUpFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfirmSignUpFluentBuilder")
             .field("input", &self.input)
@@ -808,6 +869,7 @@ impl fmt::Debug for ConfirmSignUpFluentBuilder {
     }
 }
 impl ConfirmSignUpFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ConfirmSignUpFluentBuilder {
             handle,
@@ -815,10 +877,12 @@ impl ConfirmSignUpFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ConfirmSignUpInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ConfirmSignUpOutput, SdkError<ConfirmSignUpError>> {
@@ -831,11 +895,13 @@ impl ConfirmSignUpFluentBuilder {
     /// The ID of the app client associated with the user pool.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -846,11 +912,13 @@ impl ConfirmSignUpFluentBuilder {
     /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret_hash(value);
         self
     }
     /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret_hash(value);
         self
@@ -861,11 +929,13 @@ impl ConfirmSignUpFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -873,11 +943,13 @@ impl ConfirmSignUpFluentBuilder {
     /// The confirmation code that your user pool sent in response to the `SignUp` request.
     ///
     /// Required.
+    #[inline]
     pub fn confirmation_code(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.confirmation_code(value);
         self
     }
     /// Sets or clears `confirmation_code`; see [`confirmation_code`](Self::confirmation_code).
+    #[inline]
     pub fn set_confirmation_code(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_confirmation_code(value);
         self
@@ -896,11 +968,13 @@ impl ConfirmSignUpFluentBuilder {
     ///
     /// For more information about sign-in aliases, see [Customizing sign-in
     /// attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-aliases).
+    #[inline]
     pub fn force_alias_creation(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.force_alias_creation(value);
         self
     }
     /// Sets or clears `force_alias_creation`; see [`force_alias_creation`](Self::force_alias_creation).
+    #[inline]
     pub fn set_force_alias_creation(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_force_alias_creation(value);
         self
@@ -908,6 +982,7 @@ impl ConfirmSignUpFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -916,6 +991,7 @@ impl ConfirmSignUpFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -932,11 +1008,13 @@ impl ConfirmSignUpFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -964,6 +1042,7 @@ impl ConfirmSignUpFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -973,6 +1052,7 @@ impl ConfirmSignUpFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -984,11 +1064,13 @@ impl ConfirmSignUpFluentBuilder {
     /// the sign-up process with the `USER_AUTH` authentication flow.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self

@@ -84,11 +84,13 @@ impl CreateCimdPolicyInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateCimdPolicyInputBuilder {
         CreateCimdPolicyInputBuilder::default()
     }
 }
 impl fmt::Debug for CreateCimdPolicyInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateCimdPolicyInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -109,6 +111,7 @@ pub struct CreateCimdPolicyInputBuilder {
     url_patterns: Option<Vec<String>>,
 }
 impl fmt::Debug for CreateCimdPolicyInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateCimdPolicyInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -121,56 +124,67 @@ impl fmt::Debug for CreateCimdPolicyInputBuilder {
 }
 impl CreateCimdPolicyInputBuilder {
     /// Sets [`CreateCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateCimdPolicyInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`CreateCimdPolicyInput::policy_name`].
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.policy_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyInput::policy_name`].
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.policy_name = value;
         self
     }
     /// Sets [`CreateCimdPolicyInput::cache_duration`].
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.cache_duration = Some(value.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyInput::cache_duration`].
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.cache_duration = value;
         self
     }
     /// Appends an item to [`CreateCimdPolicyInput::url_patterns`].
+    #[inline]
     pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
         self.url_patterns.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyInput::url_patterns`].
+    #[inline]
     pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
         self.url_patterns = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateCimdPolicyInput, BuildError> {
         Ok(CreateCimdPolicyInput {
             user_pool_id: self
@@ -203,6 +217,7 @@ impl CreateCimdPolicyInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateCimdPolicyInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -214,6 +229,7 @@ impl<'de> serde::Deserialize<'de> for CreateCimdPolicyInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
     type Builder = CreateCimdPolicyInputBuilder;
     const NAME: &'static str = "CreateCimdPolicyInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateCimdPolicyInputBuilder,
         key: &str,
@@ -231,6 +247,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateCimdPolicyInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -238,6 +255,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyInput {
     }
 }
 impl Secrets for CreateCimdPolicyInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -261,6 +279,7 @@ impl CreateCimdPolicyOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateCimdPolicyOutputBuilder {
         CreateCimdPolicyOutputBuilder::default()
     }
@@ -272,16 +291,19 @@ pub struct CreateCimdPolicyOutputBuilder {
 }
 impl CreateCimdPolicyOutputBuilder {
     /// Sets [`CreateCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn cimd_policy(mut self, value: impl Into<CimdPolicyType>) -> Self {
         self.cimd_policy = Some(value.into());
         self
     }
     /// Sets or clears [`CreateCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn set_cimd_policy(mut self, value: Option<CimdPolicyType>) -> Self {
         self.cimd_policy = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateCimdPolicyOutput, BuildError> {
         Ok(CreateCimdPolicyOutput {
             cimd_policy: self
@@ -294,6 +316,7 @@ impl CreateCimdPolicyOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateCimdPolicyOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -304,6 +327,7 @@ impl<'de> serde::Deserialize<'de> for CreateCimdPolicyOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyOutput {
     type Builder = CreateCimdPolicyOutputBuilder;
     const NAME: &'static str = "CreateCimdPolicyOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateCimdPolicyOutputBuilder,
         key: &str,
@@ -317,6 +341,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateCimdPolicyOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateCimdPolicyOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -361,6 +386,7 @@ pub enum CreateCimdPolicyError {
 }
 impl CreateCimdPolicyError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -376,56 +402,69 @@ impl CreateCimdPolicyError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateCimdPolicyError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CreateCimdPolicyError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateCimdPolicyError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -442,6 +481,7 @@ impl fmt::Display for CreateCimdPolicyError {
     }
 }
 impl std::error::Error for CreateCimdPolicyError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -462,9 +502,11 @@ impl std::error::Error for CreateCimdPolicyError {
     }
 }
 impl OperationError for CreateCimdPolicyError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -508,6 +550,7 @@ impl OperationError for CreateCimdPolicyError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -536,6 +579,7 @@ pub struct CreateCimdPolicyFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateCimdPolicyFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateCimdPolicyFluentBuilder")
             .field("input", &self.input)
@@ -543,6 +587,7 @@ impl fmt::Debug for CreateCimdPolicyFluentBuilder {
     }
 }
 impl CreateCimdPolicyFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateCimdPolicyFluentBuilder {
             handle,
@@ -550,10 +595,12 @@ impl CreateCimdPolicyFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateCimdPolicyInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateCimdPolicyOutput, SdkError<CreateCimdPolicyError>> {
@@ -566,11 +613,13 @@ impl CreateCimdPolicyFluentBuilder {
     /// The ID of the user pool where you want to create the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -578,11 +627,13 @@ impl CreateCimdPolicyFluentBuilder {
     /// The ID of the app client that you want to associate with the CIMD policy.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -590,11 +641,13 @@ impl CreateCimdPolicyFluentBuilder {
     /// A friendly name for the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.policy_name(value);
         self
     }
     /// Sets or clears `policy_name`; see [`policy_name`](Self::policy_name).
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_policy_name(value);
         self
@@ -602,11 +655,13 @@ impl CreateCimdPolicyFluentBuilder {
     /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
     /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
     /// (one day) and 31,556,952 seconds (one year).
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.cache_duration(value);
         self
     }
     /// Sets or clears `cache_duration`; see [`cache_duration`](Self::cache_duration).
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_cache_duration(value);
         self
@@ -615,11 +670,13 @@ impl CreateCimdPolicyFluentBuilder {
     /// only when it matches one of these patterns. Patterns can contain the `*` wildcard character.
     ///
     /// Required.
+    #[inline]
     pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.url_patterns(item);
         self
     }
     /// Sets or clears `url_patterns`; see [`url_patterns`](Self::url_patterns).
+    #[inline]
     pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_url_patterns(value);
         self

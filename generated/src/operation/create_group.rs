@@ -93,6 +93,7 @@ impl CreateGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateGroupInputBuilder {
         CreateGroupInputBuilder::default()
     }
@@ -108,56 +109,67 @@ pub struct CreateGroupInputBuilder {
 }
 impl CreateGroupInputBuilder {
     /// Sets [`CreateGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`CreateGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateGroupInput::description`].
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupInput::description`].
+    #[inline]
     pub fn set_description(mut self, value: Option<String>) -> Self {
         self.description = value;
         self
     }
     /// Sets [`CreateGroupInput::role_arn`].
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupInput::role_arn`].
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.role_arn = value;
         self
     }
     /// Sets [`CreateGroupInput::precedence`].
+    #[inline]
     pub fn precedence(mut self, value: impl Into<i32>) -> Self {
         self.precedence = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupInput::precedence`].
+    #[inline]
     pub fn set_precedence(mut self, value: Option<i32>) -> Self {
         self.precedence = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateGroupInput, BuildError> {
         Ok(CreateGroupInput {
             group_name: self
@@ -174,6 +186,7 @@ impl CreateGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -185,6 +198,7 @@ impl<'de> serde::Deserialize<'de> for CreateGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateGroupInput {
     type Builder = CreateGroupInputBuilder;
     const NAME: &'static str = "CreateGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateGroupInputBuilder,
         key: &str,
@@ -202,6 +216,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -209,6 +224,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateGroupInput {
     }
 }
 impl Secrets for CreateGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.group_name.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -230,6 +246,7 @@ impl CreateGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateGroupOutputBuilder {
         CreateGroupOutputBuilder::default()
     }
@@ -241,16 +258,19 @@ pub struct CreateGroupOutputBuilder {
 }
 impl CreateGroupOutputBuilder {
     /// Sets [`CreateGroupOutput::group`].
+    #[inline]
     pub fn group(mut self, value: impl Into<GroupType>) -> Self {
         self.group = Some(value.into());
         self
     }
     /// Sets or clears [`CreateGroupOutput::group`].
+    #[inline]
     pub fn set_group(mut self, value: Option<GroupType>) -> Self {
         self.group = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateGroupOutput {
         CreateGroupOutput {
             group: self.group,
@@ -258,6 +278,7 @@ impl CreateGroupOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -268,6 +289,7 @@ impl<'de> serde::Deserialize<'de> for CreateGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateGroupOutput {
     type Builder = CreateGroupOutputBuilder;
     const NAME: &'static str = "CreateGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateGroupOutputBuilder,
         key: &str,
@@ -281,6 +303,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateGroupOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -316,6 +339,7 @@ pub enum CreateGroupError {
 }
 impl CreateGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -330,52 +354,64 @@ impl CreateGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateGroupError::GroupExistsException`].
+    #[inline]
     pub fn is_group_exists_exception(&self) -> bool {
         matches!(self, Self::GroupExistsException(_))
     }
     /// Whether this is [`CreateGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateGroupError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -391,6 +427,7 @@ impl fmt::Display for CreateGroupError {
     }
 }
 impl std::error::Error for CreateGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -406,9 +443,11 @@ impl std::error::Error for CreateGroupError {
     }
 }
 impl OperationError for CreateGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -447,6 +486,7 @@ impl OperationError for CreateGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -474,6 +514,7 @@ pub struct CreateGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateGroupFluentBuilder")
             .field("input", &self.input)
@@ -481,6 +522,7 @@ impl fmt::Debug for CreateGroupFluentBuilder {
     }
 }
 impl CreateGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateGroupFluentBuilder {
             handle,
@@ -488,10 +530,12 @@ impl CreateGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<CreateGroupOutput, SdkError<CreateGroupError>> {
         let input = self
             .input
@@ -502,11 +546,13 @@ impl CreateGroupFluentBuilder {
     /// A name for the group. This name must be unique in your user pool.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self
@@ -514,21 +560,25 @@ impl CreateGroupFluentBuilder {
     /// The ID of the user pool where you want to create a user group.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// A description of the group that you're creating.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.description(value);
         self
     }
     /// Sets or clears `description`; see [`description`](Self::description).
+    #[inline]
     pub fn set_description(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_description(value);
         self
@@ -538,11 +588,13 @@ impl CreateGroupFluentBuilder {
     /// identity pool. Amazon Cognito ID tokens have a `cognito:preferred_role` claim that presents
     /// the highest-precedence group that a user belongs to. Both ID and access tokens also contain
     /// a `cognito:groups` claim that list all the groups that a user is a member of.
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.role_arn(value);
         self
     }
     /// Sets or clears `role_arn`; see [`role_arn`](Self::role_arn).
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_role_arn(value);
         self
@@ -561,11 +613,13 @@ impl CreateGroupFluentBuilder {
     /// users' tokens.
     ///
     /// The default `Precedence` value is null. The maximum `Precedence` value is `2^31-1`.
+    #[inline]
     pub fn precedence(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.precedence(value);
         self
     }
     /// Sets or clears `precedence`; see [`precedence`](Self::precedence).
+    #[inline]
     pub fn set_precedence(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_precedence(value);
         self

@@ -187,6 +187,7 @@ impl CreateIdentityProviderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateIdentityProviderInputBuilder {
         CreateIdentityProviderInputBuilder::default()
     }
@@ -204,36 +205,43 @@ pub struct CreateIdentityProviderInputBuilder {
 }
 impl CreateIdentityProviderInputBuilder {
     /// Sets [`CreateIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Sets [`CreateIdentityProviderInput::provider_type`].
+    #[inline]
     pub fn provider_type(mut self, value: impl Into<IdentityProviderTypeType>) -> Self {
         self.provider_type = Some(value.into());
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::provider_type`].
+    #[inline]
     pub fn set_provider_type(mut self, value: Option<IdentityProviderTypeType>) -> Self {
         self.provider_type = value;
         self
     }
     /// Inserts an entry into [`CreateIdentityProviderInput::provider_details`].
+    #[inline]
     pub fn provider_details(
         mut self,
         key: impl Into<String>,
@@ -245,6 +253,7 @@ impl CreateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::provider_details`].
+    #[inline]
     pub fn set_provider_details(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -253,6 +262,7 @@ impl CreateIdentityProviderInputBuilder {
         self
     }
     /// Inserts an entry into [`CreateIdentityProviderInput::attribute_mapping`].
+    #[inline]
     pub fn attribute_mapping(
         mut self,
         key: impl Into<String>,
@@ -264,6 +274,7 @@ impl CreateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::attribute_mapping`].
+    #[inline]
     pub fn set_attribute_mapping(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -272,16 +283,19 @@ impl CreateIdentityProviderInputBuilder {
         self
     }
     /// Appends an item to [`CreateIdentityProviderInput::idp_identifiers`].
+    #[inline]
     pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
         self.idp_identifiers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::idp_identifiers`].
+    #[inline]
     pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
         self.idp_identifiers = value;
         self
     }
     /// Inserts an entry into [`CreateIdentityProviderInput::acr_mapping`].
+    #[inline]
     pub fn acr_mapping(
         mut self,
         key: impl Into<String>,
@@ -293,11 +307,13 @@ impl CreateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`CreateIdentityProviderInput::acr_mapping`].
+    #[inline]
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.acr_mapping = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateIdentityProviderInput, BuildError> {
         Ok(CreateIdentityProviderInput {
             user_pool_id: self
@@ -332,6 +348,7 @@ impl CreateIdentityProviderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateIdentityProviderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -343,6 +360,7 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityProviderInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderInput {
     type Builder = CreateIdentityProviderInputBuilder;
     const NAME: &'static str = "CreateIdentityProviderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateIdentityProviderInputBuilder,
         key: &str,
@@ -374,6 +392,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateIdentityProviderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -381,6 +400,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderInput {
     }
 }
 impl Secrets for CreateIdentityProviderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.provider_name.secrets(all, found);
@@ -406,6 +426,7 @@ impl CreateIdentityProviderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateIdentityProviderOutputBuilder {
         CreateIdentityProviderOutputBuilder::default()
     }
@@ -417,16 +438,19 @@ pub struct CreateIdentityProviderOutputBuilder {
 }
 impl CreateIdentityProviderOutputBuilder {
     /// Sets [`CreateIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn identity_provider(mut self, value: impl Into<IdentityProviderType>) -> Self {
         self.identity_provider = Some(value.into());
         self
     }
     /// Sets or clears [`CreateIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn set_identity_provider(mut self, value: Option<IdentityProviderType>) -> Self {
         self.identity_provider = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateIdentityProviderOutput, BuildError> {
         Ok(CreateIdentityProviderOutput {
             identity_provider: self
@@ -439,6 +463,7 @@ impl CreateIdentityProviderOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateIdentityProviderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -449,6 +474,7 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityProviderOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderOutput {
     type Builder = CreateIdentityProviderOutputBuilder;
     const NAME: &'static str = "CreateIdentityProviderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateIdentityProviderOutputBuilder,
         key: &str,
@@ -462,6 +488,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateIdentityProviderOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateIdentityProviderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -500,6 +527,7 @@ pub enum CreateIdentityProviderError {
 }
 impl CreateIdentityProviderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -513,48 +541,59 @@ impl CreateIdentityProviderError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateIdentityProviderError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::DuplicateProviderException`].
+    #[inline]
     pub fn is_duplicate_provider_exception(&self) -> bool {
         matches!(self, Self::DuplicateProviderException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateIdentityProviderError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateIdentityProviderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -569,6 +608,7 @@ impl fmt::Display for CreateIdentityProviderError {
     }
 }
 impl std::error::Error for CreateIdentityProviderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -583,9 +623,11 @@ impl std::error::Error for CreateIdentityProviderError {
     }
 }
 impl OperationError for CreateIdentityProviderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -621,6 +663,7 @@ impl OperationError for CreateIdentityProviderError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -647,6 +690,7 @@ pub struct CreateIdentityProviderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateIdentityProviderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateIdentityProviderFluentBuilder")
             .field("input", &self.input)
@@ -654,6 +698,7 @@ impl fmt::Debug for CreateIdentityProviderFluentBuilder {
     }
 }
 impl CreateIdentityProviderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateIdentityProviderFluentBuilder {
             handle,
@@ -661,10 +706,12 @@ impl CreateIdentityProviderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateIdentityProviderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateIdentityProviderOutput, SdkError<CreateIdentityProviderError>> {
@@ -677,11 +724,13 @@ impl CreateIdentityProviderFluentBuilder {
     /// The Id of the user pool where you want to create an IdP.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -692,11 +741,13 @@ impl CreateIdentityProviderFluentBuilder {
     /// to silently redirect to sign-in with the associated IdP.
     ///
     /// Required.
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.provider_name(value);
         self
     }
     /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_provider_name(value);
         self
@@ -705,11 +756,13 @@ impl CreateIdentityProviderFluentBuilder {
     /// Amazon, Sign In With Apple, Google, and Facebook IdPs.
     ///
     /// Required.
+    #[inline]
     pub fn provider_type(mut self, value: impl Into<IdentityProviderTypeType>) -> Self {
         self.input = self.input.provider_type(value);
         self
     }
     /// Sets or clears `provider_type`; see [`provider_type`](Self::provider_type).
+    #[inline]
     pub fn set_provider_type(mut self, value: Option<IdentityProviderTypeType>) -> Self {
         self.input = self.input.set_provider_type(value);
         self
@@ -794,6 +847,7 @@ impl CreateIdentityProviderFluentBuilder {
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
     ///
     /// Required.
+    #[inline]
     pub fn provider_details(
         mut self,
         key: impl Into<String>,
@@ -803,6 +857,7 @@ impl CreateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `provider_details`; see [`provider_details`](Self::provider_details).
+    #[inline]
     pub fn set_provider_details(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -812,6 +867,7 @@ impl CreateIdentityProviderFluentBuilder {
     }
     /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
     /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
+    #[inline]
     pub fn attribute_mapping(
         mut self,
         key: impl Into<String>,
@@ -821,6 +877,7 @@ impl CreateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `attribute_mapping`; see [`attribute_mapping`](Self::attribute_mapping).
+    #[inline]
     pub fn set_attribute_mapping(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -835,11 +892,13 @@ impl CreateIdentityProviderFluentBuilder {
     /// to silently redirect to sign-in with the associated IdP. Identifiers in a domain format also
     /// enable the use of [email-address matching with SAML
     /// providers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managing-saml-idp-naming.html).
+    #[inline]
     pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.idp_identifiers(item);
         self
     }
     /// Sets or clears `idp_identifiers`; see [`idp_identifiers`](Self::idp_identifiers).
+    #[inline]
     pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_idp_identifiers(value);
         self
@@ -854,6 +913,7 @@ impl CreateIdentityProviderFluentBuilder {
     ///
     /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
     /// Essentials or Plus feature plan.
+    #[inline]
     pub fn acr_mapping(
         mut self,
         key: impl Into<String>,
@@ -863,6 +923,7 @@ impl CreateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `acr_mapping`; see [`acr_mapping`](Self::acr_mapping).
+    #[inline]
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_acr_mapping(value);
         self

@@ -119,11 +119,13 @@ impl CreateManagedLoginBrandingInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateManagedLoginBrandingInputBuilder {
         CreateManagedLoginBrandingInputBuilder::default()
     }
 }
 impl fmt::Debug for CreateManagedLoginBrandingInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateManagedLoginBrandingInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -144,6 +146,7 @@ pub struct CreateManagedLoginBrandingInputBuilder {
     assets: Option<Vec<AssetType>>,
 }
 impl fmt::Debug for CreateManagedLoginBrandingInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateManagedLoginBrandingInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -156,56 +159,67 @@ impl fmt::Debug for CreateManagedLoginBrandingInputBuilder {
 }
 impl CreateManagedLoginBrandingInputBuilder {
     /// Sets [`CreateManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateManagedLoginBrandingInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`CreateManagedLoginBrandingInput::use_cognito_provided_values`].
+    #[inline]
     pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
         self.use_cognito_provided_values = Some(value.into());
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingInput::use_cognito_provided_values`].
+    #[inline]
     pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
         self.use_cognito_provided_values = value;
         self
     }
     /// Sets [`CreateManagedLoginBrandingInput::settings`].
+    #[inline]
     pub fn settings(mut self, value: impl Into<Document>) -> Self {
         self.settings = Some(value.into());
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingInput::settings`].
+    #[inline]
     pub fn set_settings(mut self, value: Option<Document>) -> Self {
         self.settings = value;
         self
     }
     /// Appends an item to [`CreateManagedLoginBrandingInput::assets`].
+    #[inline]
     pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
         self.assets.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingInput::assets`].
+    #[inline]
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.assets = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateManagedLoginBrandingInput, BuildError> {
         Ok(CreateManagedLoginBrandingInput {
             user_pool_id: self
@@ -228,6 +242,7 @@ impl CreateManagedLoginBrandingInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -239,6 +254,7 @@ impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
     type Builder = CreateManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "CreateManagedLoginBrandingInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateManagedLoginBrandingInputBuilder,
         key: &str,
@@ -258,6 +274,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateManagedLoginBrandingInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -265,6 +282,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
     }
 }
 impl Secrets for CreateManagedLoginBrandingInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -286,6 +304,7 @@ impl CreateManagedLoginBrandingOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateManagedLoginBrandingOutputBuilder {
         CreateManagedLoginBrandingOutputBuilder::default()
     }
@@ -297,6 +316,7 @@ pub struct CreateManagedLoginBrandingOutputBuilder {
 }
 impl CreateManagedLoginBrandingOutputBuilder {
     /// Sets [`CreateManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn managed_login_branding(
         mut self,
         value: impl Into<ManagedLoginBrandingType>,
@@ -305,6 +325,7 @@ impl CreateManagedLoginBrandingOutputBuilder {
         self
     }
     /// Sets or clears [`CreateManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn set_managed_login_branding(
         mut self,
         value: Option<ManagedLoginBrandingType>,
@@ -313,6 +334,7 @@ impl CreateManagedLoginBrandingOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateManagedLoginBrandingOutput {
         CreateManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
@@ -320,6 +342,7 @@ impl CreateManagedLoginBrandingOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -330,6 +353,7 @@ impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput {
     type Builder = CreateManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "CreateManagedLoginBrandingOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateManagedLoginBrandingOutputBuilder,
         key: &str,
@@ -343,6 +367,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateManagedLoginBrandingOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -380,6 +405,7 @@ pub enum CreateManagedLoginBrandingError {
 }
 impl CreateManagedLoginBrandingError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -395,56 +421,69 @@ impl CreateManagedLoginBrandingError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateManagedLoginBrandingError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::ManagedLoginBrandingExistsException`].
+    #[inline]
     pub fn is_managed_login_branding_exists_exception(&self) -> bool {
         matches!(self, Self::ManagedLoginBrandingExistsException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateManagedLoginBrandingError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateManagedLoginBrandingError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -461,6 +500,7 @@ impl fmt::Display for CreateManagedLoginBrandingError {
     }
 }
 impl std::error::Error for CreateManagedLoginBrandingError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -481,9 +521,11 @@ impl std::error::Error for CreateManagedLoginBrandingError {
     }
 }
 impl OperationError for CreateManagedLoginBrandingError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -527,6 +569,7 @@ impl OperationError for CreateManagedLoginBrandingError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -555,6 +598,7 @@ pub struct CreateManagedLoginBrandingFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateManagedLoginBrandingFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateManagedLoginBrandingFluentBuilder")
             .field("input", &self.input)
@@ -562,6 +606,7 @@ impl fmt::Debug for CreateManagedLoginBrandingFluentBuilder {
     }
 }
 impl CreateManagedLoginBrandingFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateManagedLoginBrandingFluentBuilder {
             handle,
@@ -569,10 +614,12 @@ impl CreateManagedLoginBrandingFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateManagedLoginBrandingInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -588,11 +635,13 @@ impl CreateManagedLoginBrandingFluentBuilder {
     /// The ID of the user pool where you want to create a new branding style.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -601,11 +650,13 @@ impl CreateManagedLoginBrandingFluentBuilder {
     /// app client until you delete it.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -615,11 +666,13 @@ impl CreateManagedLoginBrandingFluentBuilder {
     ///
     /// When you specify `true` for this option, you must also omit values for `Settings` and
     /// `Assets` in the request.
+    #[inline]
     pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.use_cognito_provided_values(value);
         self
     }
     /// Sets or clears `use_cognito_provided_values`; see [`use_cognito_provided_values`](Self::use_cognito_provided_values).
+    #[inline]
     pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_use_cognito_provided_values(value);
         self
@@ -634,11 +687,13 @@ impl CreateManagedLoginBrandingFluentBuilder {
     /// - `sessionTimerDisplay`
     /// - `languageSelector` (for localization, see [Managed login
     ///   localization)](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-localization)
+    #[inline]
     pub fn settings(mut self, value: impl Into<Document>) -> Self {
         self.input = self.input.settings(value);
         self
     }
     /// Sets or clears `settings`; see [`settings`](Self::settings).
+    #[inline]
     pub fn set_settings(mut self, value: Option<Document>) -> Self {
         self.input = self.input.set_settings(value);
         self
@@ -646,11 +701,13 @@ impl CreateManagedLoginBrandingFluentBuilder {
     /// An array of image files that you want to apply to functions like backgrounds, logos, and
     /// icons. Each object must also indicate whether it is for dark mode, light mode, or
     /// browser-adaptive mode.
+    #[inline]
     pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
         self.input = self.input.assets(item);
         self
     }
     /// Sets or clears `assets`; see [`assets`](Self::assets).
+    #[inline]
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.input = self.input.set_assets(value);
         self

@@ -89,6 +89,7 @@ impl CreateResourceServerInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateResourceServerInputBuilder {
         CreateResourceServerInputBuilder::default()
     }
@@ -103,46 +104,55 @@ pub struct CreateResourceServerInputBuilder {
 }
 impl CreateResourceServerInputBuilder {
     /// Sets [`CreateResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateResourceServerInput::identifier`].
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sets or clears [`CreateResourceServerInput::identifier`].
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.identifier = value;
         self
     }
     /// Sets [`CreateResourceServerInput::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateResourceServerInput::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Appends an item to [`CreateResourceServerInput::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateResourceServerInput::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
         self.scopes = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateResourceServerInput, BuildError> {
         Ok(CreateResourceServerInput {
             user_pool_id: self
@@ -169,6 +179,7 @@ impl CreateResourceServerInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateResourceServerInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -180,6 +191,7 @@ impl<'de> serde::Deserialize<'de> for CreateResourceServerInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerInput {
     type Builder = CreateResourceServerInputBuilder;
     const NAME: &'static str = "CreateResourceServerInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateResourceServerInputBuilder,
         key: &str,
@@ -196,6 +208,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateResourceServerInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -203,6 +216,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerInput {
     }
 }
 impl Secrets for CreateResourceServerInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.identifier.secrets(all, found);
@@ -225,6 +239,7 @@ impl CreateResourceServerOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateResourceServerOutputBuilder {
         CreateResourceServerOutputBuilder::default()
     }
@@ -236,16 +251,19 @@ pub struct CreateResourceServerOutputBuilder {
 }
 impl CreateResourceServerOutputBuilder {
     /// Sets [`CreateResourceServerOutput::resource_server`].
+    #[inline]
     pub fn resource_server(mut self, value: impl Into<ResourceServerType>) -> Self {
         self.resource_server = Some(value.into());
         self
     }
     /// Sets or clears [`CreateResourceServerOutput::resource_server`].
+    #[inline]
     pub fn set_resource_server(mut self, value: Option<ResourceServerType>) -> Self {
         self.resource_server = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateResourceServerOutput, BuildError> {
         Ok(CreateResourceServerOutput {
             resource_server: self
@@ -258,6 +276,7 @@ impl CreateResourceServerOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateResourceServerOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -268,6 +287,7 @@ impl<'de> serde::Deserialize<'de> for CreateResourceServerOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerOutput {
     type Builder = CreateResourceServerOutputBuilder;
     const NAME: &'static str = "CreateResourceServerOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateResourceServerOutputBuilder,
         key: &str,
@@ -281,6 +301,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateResourceServerOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -320,6 +341,7 @@ pub enum CreateResourceServerError {
 }
 impl CreateResourceServerError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -333,48 +355,59 @@ impl CreateResourceServerError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateResourceServerError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateResourceServerError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateResourceServerError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateResourceServerError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateResourceServerError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateResourceServerError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateResourceServerError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateResourceServerError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -389,6 +422,7 @@ impl fmt::Display for CreateResourceServerError {
     }
 }
 impl std::error::Error for CreateResourceServerError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -403,9 +437,11 @@ impl std::error::Error for CreateResourceServerError {
     }
 }
 impl OperationError for CreateResourceServerError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -441,6 +477,7 @@ impl OperationError for CreateResourceServerError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -467,6 +504,7 @@ pub struct CreateResourceServerFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateResourceServerFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateResourceServerFluentBuilder")
             .field("input", &self.input)
@@ -474,6 +512,7 @@ impl fmt::Debug for CreateResourceServerFluentBuilder {
     }
 }
 impl CreateResourceServerFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateResourceServerFluentBuilder {
             handle,
@@ -481,10 +520,12 @@ impl CreateResourceServerFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateResourceServerInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateResourceServerOutput, SdkError<CreateResourceServerError>> {
@@ -497,11 +538,13 @@ impl CreateResourceServerFluentBuilder {
     /// The ID of the user pool where you want to create a resource server.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -515,11 +558,13 @@ impl CreateResourceServerFluentBuilder {
     /// your access tokens.
     ///
     /// Required.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.identifier(value);
         self
     }
     /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_identifier(value);
         self
@@ -527,11 +572,13 @@ impl CreateResourceServerFluentBuilder {
     /// A friendly name for the resource server.
     ///
     /// Required.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.name(value);
         self
     }
     /// Sets or clears `name`; see [`name`](Self::name).
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_name(value);
         self
@@ -539,11 +586,13 @@ impl CreateResourceServerFluentBuilder {
     /// A list of custom scopes. Each scope is a key-value map with the keys `ScopeName` and
     /// `ScopeDescription`. The name of a custom scope is a combination of `ScopeName` and the
     /// resource server `Name` in this request, for example `MyResourceServerName/MyScopeName`.
+    #[inline]
     pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
         self.input = self.input.scopes(item);
         self
     }
     /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
         self.input = self.input.set_scopes(value);
         self

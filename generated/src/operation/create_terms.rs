@@ -108,11 +108,13 @@ impl CreateTermsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateTermsInputBuilder {
         CreateTermsInputBuilder::default()
     }
 }
 impl fmt::Debug for CreateTermsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateTermsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -135,6 +137,7 @@ pub struct CreateTermsInputBuilder {
     links: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for CreateTermsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateTermsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -148,66 +151,79 @@ impl fmt::Debug for CreateTermsInputBuilder {
 }
 impl CreateTermsInputBuilder {
     /// Sets [`CreateTermsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateTermsInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`CreateTermsInput::terms_name`].
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.terms_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::terms_name`].
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.terms_name = value;
         self
     }
     /// Sets [`CreateTermsInput::terms_source`].
+    #[inline]
     pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
         self.terms_source = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::terms_source`].
+    #[inline]
     pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
         self.terms_source = value;
         self
     }
     /// Sets [`CreateTermsInput::enforcement`].
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.enforcement = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::enforcement`].
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.enforcement = value;
         self
     }
     /// Inserts an entry into [`CreateTermsInput::links`].
+    #[inline]
     pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.links.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`CreateTermsInput::links`].
+    #[inline]
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.links = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateTermsInput, BuildError> {
         Ok(CreateTermsInput {
             user_pool_id: self
@@ -231,6 +247,7 @@ impl CreateTermsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateTermsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -242,6 +259,7 @@ impl<'de> serde::Deserialize<'de> for CreateTermsInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
     type Builder = CreateTermsInputBuilder;
     const NAME: &'static str = "CreateTermsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateTermsInputBuilder,
         key: &str,
@@ -264,6 +282,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -271,6 +290,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
     }
 }
 impl Secrets for CreateTermsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -295,6 +315,7 @@ impl CreateTermsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateTermsOutputBuilder {
         CreateTermsOutputBuilder::default()
     }
@@ -306,16 +327,19 @@ pub struct CreateTermsOutputBuilder {
 }
 impl CreateTermsOutputBuilder {
     /// Sets [`CreateTermsOutput::terms`].
+    #[inline]
     pub fn terms(mut self, value: impl Into<TermsType>) -> Self {
         self.terms = Some(value.into());
         self
     }
     /// Sets or clears [`CreateTermsOutput::terms`].
+    #[inline]
     pub fn set_terms(mut self, value: Option<TermsType>) -> Self {
         self.terms = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateTermsOutput {
         CreateTermsOutput {
             terms: self.terms,
@@ -323,6 +347,7 @@ impl CreateTermsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateTermsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -333,6 +358,7 @@ impl<'de> serde::Deserialize<'de> for CreateTermsOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateTermsOutput {
     type Builder = CreateTermsOutputBuilder;
     const NAME: &'static str = "CreateTermsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateTermsOutputBuilder,
         key: &str,
@@ -346,6 +372,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateTermsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateTermsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -382,6 +409,7 @@ pub enum CreateTermsError {
 }
 impl CreateTermsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -397,56 +425,69 @@ impl CreateTermsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateTermsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateTermsError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`CreateTermsError::TermsExistsException`].
+    #[inline]
     pub fn is_terms_exists_exception(&self) -> bool {
         matches!(self, Self::TermsExistsException(_))
     }
     /// Whether this is [`CreateTermsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateTermsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateTermsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateTermsError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateTermsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateTermsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateTermsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -463,6 +504,7 @@ impl fmt::Display for CreateTermsError {
     }
 }
 impl std::error::Error for CreateTermsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -481,9 +523,11 @@ impl std::error::Error for CreateTermsError {
     }
 }
 impl OperationError for CreateTermsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -526,6 +570,7 @@ impl OperationError for CreateTermsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -554,6 +599,7 @@ pub struct CreateTermsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateTermsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateTermsFluentBuilder")
             .field("input", &self.input)
@@ -561,6 +607,7 @@ impl fmt::Debug for CreateTermsFluentBuilder {
     }
 }
 impl CreateTermsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateTermsFluentBuilder {
             handle,
@@ -568,10 +615,12 @@ impl CreateTermsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateTermsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<CreateTermsOutput, SdkError<CreateTermsError>> {
         let input = self
             .input
@@ -582,11 +631,13 @@ impl CreateTermsFluentBuilder {
     /// The ID of the user pool where you want to create terms documents.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -595,11 +646,13 @@ impl CreateTermsFluentBuilder {
     /// the requested user pool.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -609,11 +662,13 @@ impl CreateTermsFluentBuilder {
     /// for both `terms-of-use` and `privacy-policy` in separate requests.
     ///
     /// Required.
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_name(value);
         self
     }
     /// Sets or clears `terms_name`; see [`terms_name`](Self::terms_name).
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_name(value);
         self
@@ -621,11 +676,13 @@ impl CreateTermsFluentBuilder {
     /// This parameter is reserved for future use and currently accepts only one value.
     ///
     /// Required.
+    #[inline]
     pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
         self.input = self.input.terms_source(value);
         self
     }
     /// Sets or clears `terms_source`; see [`terms_source`](Self::terms_source).
+    #[inline]
     pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
         self.input = self.input.set_terms_source(value);
         self
@@ -633,11 +690,13 @@ impl CreateTermsFluentBuilder {
     /// This parameter is reserved for future use and currently accepts only one value.
     ///
     /// Required.
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.input = self.input.enforcement(value);
         self
     }
     /// Sets or clears `enforcement`; see [`enforcement`](Self::enforcement).
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.input = self.input.set_enforcement(value);
         self
@@ -648,11 +707,13 @@ impl CreateTermsFluentBuilder {
     ///
     /// For example, `"cognito:default": "https://terms.example.com", "cognito:spanish":
     /// "https://terms.example.com/es"`.
+    #[inline]
     pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.input = self.input.links(key, value);
         self
     }
     /// Sets or clears `links`; see [`links`](Self::links).
+    #[inline]
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_links(value);
         self

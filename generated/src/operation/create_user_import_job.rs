@@ -78,6 +78,7 @@ impl CreateUserImportJobInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserImportJobInputBuilder {
         CreateUserImportJobInputBuilder::default()
     }
@@ -92,36 +93,43 @@ pub struct CreateUserImportJobInputBuilder {
 }
 impl CreateUserImportJobInputBuilder {
     /// Sets [`CreateUserImportJobInput::job_name`].
+    #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
         self.job_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserImportJobInput::job_name`].
+    #[inline]
     pub fn set_job_name(mut self, value: Option<String>) -> Self {
         self.job_name = value;
         self
     }
     /// Sets [`CreateUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateUserImportJobInput::cloud_watch_logs_role_arn`].
+    #[inline]
     pub fn cloud_watch_logs_role_arn(mut self, value: impl Into<String>) -> Self {
         self.cloud_watch_logs_role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserImportJobInput::cloud_watch_logs_role_arn`].
+    #[inline]
     pub fn set_cloud_watch_logs_role_arn(mut self, value: Option<String>) -> Self {
         self.cloud_watch_logs_role_arn = value;
         self
     }
     /// Sets [`CreateUserImportJobInput::password_hashing_algorithm`].
+    #[inline]
     pub fn password_hashing_algorithm(
         mut self,
         value: impl Into<PasswordHashingAlgorithmType>,
@@ -130,6 +138,7 @@ impl CreateUserImportJobInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserImportJobInput::password_hashing_algorithm`].
+    #[inline]
     pub fn set_password_hashing_algorithm(
         mut self,
         value: Option<PasswordHashingAlgorithmType>,
@@ -138,6 +147,7 @@ impl CreateUserImportJobInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateUserImportJobInput, BuildError> {
         Ok(CreateUserImportJobInput {
             job_name: self
@@ -164,6 +174,7 @@ impl CreateUserImportJobInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateUserImportJobInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -175,6 +186,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserImportJobInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobInput {
     type Builder = CreateUserImportJobInputBuilder;
     const NAME: &'static str = "CreateUserImportJobInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserImportJobInputBuilder,
         key: &str,
@@ -195,6 +207,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserImportJobInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -202,6 +215,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobInput {
     }
 }
 impl Secrets for CreateUserImportJobInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.job_name.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -224,6 +238,7 @@ impl CreateUserImportJobOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserImportJobOutputBuilder {
         CreateUserImportJobOutputBuilder::default()
     }
@@ -235,16 +250,19 @@ pub struct CreateUserImportJobOutputBuilder {
 }
 impl CreateUserImportJobOutputBuilder {
     /// Sets [`CreateUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn user_import_job(mut self, value: impl Into<UserImportJobType>) -> Self {
         self.user_import_job = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn set_user_import_job(mut self, value: Option<UserImportJobType>) -> Self {
         self.user_import_job = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateUserImportJobOutput {
         CreateUserImportJobOutput {
             user_import_job: self.user_import_job,
@@ -252,6 +270,7 @@ impl CreateUserImportJobOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateUserImportJobOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -262,6 +281,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserImportJobOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobOutput {
     type Builder = CreateUserImportJobOutputBuilder;
     const NAME: &'static str = "CreateUserImportJobOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserImportJobOutputBuilder,
         key: &str,
@@ -275,6 +295,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserImportJobOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserImportJobOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -309,6 +330,7 @@ pub enum CreateUserImportJobError {
 }
 impl CreateUserImportJobError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -323,52 +345,64 @@ impl CreateUserImportJobError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateUserImportJobError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateUserImportJobError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateUserImportJobError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateUserImportJobError::PreconditionNotMetException`].
+    #[inline]
     pub fn is_precondition_not_met_exception(&self) -> bool {
         matches!(self, Self::PreconditionNotMetException(_))
     }
     /// Whether this is [`CreateUserImportJobError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateUserImportJobError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateUserImportJobError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateUserImportJobError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserImportJobError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -384,6 +418,7 @@ impl fmt::Display for CreateUserImportJobError {
     }
 }
 impl std::error::Error for CreateUserImportJobError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -399,9 +434,11 @@ impl std::error::Error for CreateUserImportJobError {
     }
 }
 impl OperationError for CreateUserImportJobError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -441,6 +478,7 @@ impl OperationError for CreateUserImportJobError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -468,6 +506,7 @@ pub struct CreateUserImportJobFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateUserImportJobFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserImportJobFluentBuilder")
             .field("input", &self.input)
@@ -475,6 +514,7 @@ impl fmt::Debug for CreateUserImportJobFluentBuilder {
     }
 }
 impl CreateUserImportJobFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateUserImportJobFluentBuilder {
             handle,
@@ -482,10 +522,12 @@ impl CreateUserImportJobFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateUserImportJobInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateUserImportJobOutput, SdkError<CreateUserImportJobError>> {
@@ -498,11 +540,13 @@ impl CreateUserImportJobFluentBuilder {
     /// A friendly name for the user import job.
     ///
     /// Required.
+    #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.job_name(value);
         self
     }
     /// Sets or clears `job_name`; see [`job_name`](Self::job_name).
+    #[inline]
     pub fn set_job_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_job_name(value);
         self
@@ -510,11 +554,13 @@ impl CreateUserImportJobFluentBuilder {
     /// The ID of the user pool that you want to import users into.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -523,11 +569,13 @@ impl CreateUserImportJobFluentBuilder {
     /// CloudWatch Logs. This parameter is the ARN of that role.
     ///
     /// Required.
+    #[inline]
     pub fn cloud_watch_logs_role_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cloud_watch_logs_role_arn(value);
         self
     }
     /// Sets or clears `cloud_watch_logs_role_arn`; see [`cloud_watch_logs_role_arn`](Self::cloud_watch_logs_role_arn).
+    #[inline]
     pub fn set_cloud_watch_logs_role_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cloud_watch_logs_role_arn(value);
         self
@@ -536,6 +584,7 @@ impl CreateUserImportJobFluentBuilder {
     /// job.
     ///
     /// Valid values: `BCRYPT` \| `SCRYPT` \| `ARGON2ID` \| `PBKDF2_SHA256`
+    #[inline]
     pub fn password_hashing_algorithm(
         mut self,
         value: impl Into<PasswordHashingAlgorithmType>,
@@ -544,6 +593,7 @@ impl CreateUserImportJobFluentBuilder {
         self
     }
     /// Sets or clears `password_hashing_algorithm`; see [`password_hashing_algorithm`](Self::password_hashing_algorithm).
+    #[inline]
     pub fn set_password_hashing_algorithm(
         mut self,
         value: Option<PasswordHashingAlgorithmType>,

@@ -503,6 +503,7 @@ impl CreateUserPoolInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolInputBuilder {
         CreateUserPoolInputBuilder::default()
     }
@@ -541,26 +542,31 @@ pub struct CreateUserPoolInputBuilder {
 }
 impl CreateUserPoolInputBuilder {
     /// Sets [`CreateUserPoolInput::pool_name`].
+    #[inline]
     pub fn pool_name(mut self, value: impl Into<String>) -> Self {
         self.pool_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::pool_name`].
+    #[inline]
     pub fn set_pool_name(mut self, value: Option<String>) -> Self {
         self.pool_name = value;
         self
     }
     /// Sets [`CreateUserPoolInput::policies`].
+    #[inline]
     pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
         self.policies = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::policies`].
+    #[inline]
     pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
         self.policies = value;
         self
     }
     /// Sets [`CreateUserPoolInput::deletion_protection`].
+    #[inline]
     pub fn deletion_protection(
         mut self,
         value: impl Into<DeletionProtectionType>,
@@ -569,6 +575,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::deletion_protection`].
+    #[inline]
     pub fn set_deletion_protection(
         mut self,
         value: Option<DeletionProtectionType>,
@@ -577,16 +584,19 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::lambda_config`].
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.lambda_config = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::lambda_config`].
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.lambda_config = value;
         self
     }
     /// Appends an item to [`CreateUserPoolInput::auto_verified_attributes`].
+    #[inline]
     pub fn auto_verified_attributes(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -595,6 +605,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::auto_verified_attributes`].
+    #[inline]
     pub fn set_auto_verified_attributes(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -603,11 +614,13 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolInput::alias_attributes`].
+    #[inline]
     pub fn alias_attributes(mut self, item: impl Into<AliasAttributeType>) -> Self {
         self.alias_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::alias_attributes`].
+    #[inline]
     pub fn set_alias_attributes(
         mut self,
         value: Option<Vec<AliasAttributeType>>,
@@ -616,6 +629,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolInput::username_attributes`].
+    #[inline]
     pub fn username_attributes(
         mut self,
         item: impl Into<UsernameAttributeType>,
@@ -624,6 +638,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::username_attributes`].
+    #[inline]
     pub fn set_username_attributes(
         mut self,
         value: Option<Vec<UsernameAttributeType>>,
@@ -632,36 +647,43 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::sms_verification_message`].
+    #[inline]
     pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
         self.sms_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::sms_verification_message`].
+    #[inline]
     pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
         self.sms_verification_message = value;
         self
     }
     /// Sets [`CreateUserPoolInput::email_verification_message`].
+    #[inline]
     pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
         self.email_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::email_verification_message`].
+    #[inline]
     pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
         self.email_verification_message = value;
         self
     }
     /// Sets [`CreateUserPoolInput::email_verification_subject`].
+    #[inline]
     pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
         self.email_verification_subject = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::email_verification_subject`].
+    #[inline]
     pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
         self.email_verification_subject = value;
         self
     }
     /// Sets [`CreateUserPoolInput::verification_message_template`].
+    #[inline]
     pub fn verification_message_template(
         mut self,
         value: impl Into<VerificationMessageTemplateType>,
@@ -670,6 +692,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::verification_message_template`].
+    #[inline]
     pub fn set_verification_message_template(
         mut self,
         value: Option<VerificationMessageTemplateType>,
@@ -678,26 +701,31 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::sms_authentication_message`].
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.sms_authentication_message = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::sms_authentication_message`].
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.sms_authentication_message = value;
         self
     }
     /// Sets [`CreateUserPoolInput::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`CreateUserPoolInput::user_attribute_update_settings`].
+    #[inline]
     pub fn user_attribute_update_settings(
         mut self,
         value: impl Into<UserAttributeUpdateSettingsType>,
@@ -706,6 +734,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::user_attribute_update_settings`].
+    #[inline]
     pub fn set_user_attribute_update_settings(
         mut self,
         value: Option<UserAttributeUpdateSettingsType>,
@@ -714,6 +743,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::device_configuration`].
+    #[inline]
     pub fn device_configuration(
         mut self,
         value: impl Into<DeviceConfigurationType>,
@@ -722,6 +752,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::device_configuration`].
+    #[inline]
     pub fn set_device_configuration(
         mut self,
         value: Option<DeviceConfigurationType>,
@@ -730,6 +761,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::email_configuration`].
+    #[inline]
     pub fn email_configuration(
         mut self,
         value: impl Into<EmailConfigurationType>,
@@ -738,6 +770,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::email_configuration`].
+    #[inline]
     pub fn set_email_configuration(
         mut self,
         value: Option<EmailConfigurationType>,
@@ -746,16 +779,19 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::sms_configuration`].
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.sms_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::sms_configuration`].
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.sms_configuration = value;
         self
     }
     /// Inserts an entry into [`CreateUserPoolInput::user_pool_tags`].
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -767,11 +803,13 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::user_pool_tags`].
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.user_pool_tags = value;
         self
     }
     /// Sets [`CreateUserPoolInput::admin_create_user_config`].
+    #[inline]
     pub fn admin_create_user_config(
         mut self,
         value: impl Into<AdminCreateUserConfigType>,
@@ -780,6 +818,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::admin_create_user_config`].
+    #[inline]
     pub fn set_admin_create_user_config(
         mut self,
         value: Option<AdminCreateUserConfigType>,
@@ -788,36 +827,43 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolInput::schema`].
+    #[inline]
     pub fn schema(mut self, item: impl Into<SchemaAttributeType>) -> Self {
         self.schema.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::schema`].
+    #[inline]
     pub fn set_schema(mut self, value: Option<Vec<SchemaAttributeType>>) -> Self {
         self.schema = value;
         self
     }
     /// Sets [`CreateUserPoolInput::user_pool_add_ons`].
+    #[inline]
     pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::user_pool_add_ons`].
+    #[inline]
     pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = value;
         self
     }
     /// Sets [`CreateUserPoolInput::dcr_configuration`].
+    #[inline]
     pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
         self.dcr_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::dcr_configuration`].
+    #[inline]
     pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
         self.dcr_configuration = value;
         self
     }
     /// Sets [`CreateUserPoolInput::username_configuration`].
+    #[inline]
     pub fn username_configuration(
         mut self,
         value: impl Into<UsernameConfigurationType>,
@@ -826,6 +872,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::username_configuration`].
+    #[inline]
     pub fn set_username_configuration(
         mut self,
         value: Option<UsernameConfigurationType>,
@@ -834,6 +881,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::account_recovery_setting`].
+    #[inline]
     pub fn account_recovery_setting(
         mut self,
         value: impl Into<AccountRecoverySettingType>,
@@ -842,6 +890,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::account_recovery_setting`].
+    #[inline]
     pub fn set_account_recovery_setting(
         mut self,
         value: Option<AccountRecoverySettingType>,
@@ -850,26 +899,31 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolInput::user_pool_tier`].
+    #[inline]
     pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
         self.user_pool_tier = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::user_pool_tier`].
+    #[inline]
     pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
         self.user_pool_tier = value;
         self
     }
     /// Sets [`CreateUserPoolInput::key_configuration`].
+    #[inline]
     pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
         self.key_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolInput::key_configuration`].
+    #[inline]
     pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
         self.key_configuration = value;
         self
     }
     /// Sets [`CreateUserPoolInput::issuer_configuration`].
+    #[inline]
     pub fn issuer_configuration(
         mut self,
         value: impl Into<IssuerConfigurationType>,
@@ -878,6 +932,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::issuer_configuration`].
+    #[inline]
     pub fn set_issuer_configuration(
         mut self,
         value: Option<IssuerConfigurationType>,
@@ -886,6 +941,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Inserts an entry into [`CreateUserPoolInput::acr_configuration`].
+    #[inline]
     pub fn acr_configuration(
         mut self,
         key: impl Into<String>,
@@ -897,6 +953,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolInput::acr_configuration`].
+    #[inline]
     pub fn set_acr_configuration(
         mut self,
         value: Option<HashMap<String, AcrLevelConfigType>>,
@@ -905,6 +962,7 @@ impl CreateUserPoolInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateUserPoolInput, BuildError> {
         Ok(CreateUserPoolInput {
             pool_name: self
@@ -942,6 +1000,7 @@ impl CreateUserPoolInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -953,6 +1012,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
     type Builder = CreateUserPoolInputBuilder;
     const NAME: &'static str = "CreateUserPoolInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolInputBuilder,
         key: &str,
@@ -1015,6 +1075,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1022,6 +1083,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
     }
 }
 impl Secrets for CreateUserPoolInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.pool_name.secrets(all, found);
         self.policies.secrets(all, found);
@@ -1067,6 +1129,7 @@ impl CreateUserPoolOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolOutputBuilder {
         CreateUserPoolOutputBuilder::default()
     }
@@ -1078,16 +1141,19 @@ pub struct CreateUserPoolOutputBuilder {
 }
 impl CreateUserPoolOutputBuilder {
     /// Sets [`CreateUserPoolOutput::user_pool`].
+    #[inline]
     pub fn user_pool(mut self, value: impl Into<UserPoolType>) -> Self {
         self.user_pool = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolOutput::user_pool`].
+    #[inline]
     pub fn set_user_pool(mut self, value: Option<UserPoolType>) -> Self {
         self.user_pool = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateUserPoolOutput {
         CreateUserPoolOutput {
             user_pool: self.user_pool,
@@ -1095,6 +1161,7 @@ impl CreateUserPoolOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1105,6 +1172,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
     type Builder = CreateUserPoolOutputBuilder;
     const NAME: &'static str = "CreateUserPoolOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolOutputBuilder,
         key: &str,
@@ -1118,6 +1186,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1161,6 +1230,7 @@ pub enum CreateUserPoolError {
 }
 impl CreateUserPoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -1178,64 +1248,79 @@ impl CreateUserPoolError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateUserPoolError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateUserPoolError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateUserPoolError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateUserPoolError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`CreateUserPoolError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`CreateUserPoolError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`CreateUserPoolError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateUserPoolError::UserPoolTaggingException`].
+    #[inline]
     pub fn is_user_pool_tagging_exception(&self) -> bool {
         matches!(self, Self::UserPoolTaggingException(_))
     }
     /// Whether this is [`CreateUserPoolError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CreateUserPoolError::TierChangeNotAllowedException`].
+    #[inline]
     pub fn is_tier_change_not_allowed_exception(&self) -> bool {
         matches!(self, Self::TierChangeNotAllowedException(_))
     }
     /// Whether this is [`CreateUserPoolError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -1254,6 +1339,7 @@ impl fmt::Display for CreateUserPoolError {
     }
 }
 impl std::error::Error for CreateUserPoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -1282,9 +1368,11 @@ impl std::error::Error for CreateUserPoolError {
     }
 }
 impl OperationError for CreateUserPoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1336,6 +1424,7 @@ impl OperationError for CreateUserPoolError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -1366,6 +1455,7 @@ pub struct CreateUserPoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateUserPoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolFluentBuilder")
             .field("input", &self.input)
@@ -1373,6 +1463,7 @@ impl fmt::Debug for CreateUserPoolFluentBuilder {
     }
 }
 impl CreateUserPoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateUserPoolFluentBuilder {
             handle,
@@ -1380,10 +1471,12 @@ impl CreateUserPoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateUserPoolInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateUserPoolOutput, SdkError<CreateUserPoolError>> {
@@ -1396,11 +1489,13 @@ impl CreateUserPoolFluentBuilder {
     /// A friendly name for your user pool.
     ///
     /// Required.
+    #[inline]
     pub fn pool_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pool_name(value);
         self
     }
     /// Sets or clears `pool_name`; see [`pool_name`](Self::pool_name).
+    #[inline]
     pub fn set_pool_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pool_name(value);
         self
@@ -1409,11 +1504,13 @@ impl CreateUserPoolFluentBuilder {
     /// like password complexity requirements and password history. The sign-in policy sets the
     /// options available to applications in [choice-based
     /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
+    #[inline]
     pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
         self.input = self.input.policies(value);
         self
     }
     /// Sets or clears `policies`; see [`policies`](Self::policies).
+    #[inline]
     pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
         self.input = self.input.set_policies(value);
         self
@@ -1426,6 +1523,7 @@ impl CreateUserPoolFluentBuilder {
     /// Cognito returns an `InvalidParameterException` error. To delete a protected user pool, send
     /// a new `DeleteUserPool` request after you deactivate deletion protection in an
     /// `UpdateUserPool` API request.
+    #[inline]
     pub fn deletion_protection(
         mut self,
         value: impl Into<DeletionProtectionType>,
@@ -1434,6 +1532,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `deletion_protection`; see [`deletion_protection`](Self::deletion_protection).
+    #[inline]
     pub fn set_deletion_protection(
         mut self,
         value: Option<DeletionProtectionType>,
@@ -1444,11 +1543,13 @@ impl CreateUserPoolFluentBuilder {
     /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
     /// possible stages of authentication operations. Triggers can modify the outcome of the
     /// operations that invoked them.
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.input = self.input.lambda_config(value);
         self
     }
     /// Sets or clears `lambda_config`; see [`lambda_config`](Self::lambda_config).
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.input = self.input.set_lambda_config(value);
         self
@@ -1456,6 +1557,7 @@ impl CreateUserPoolFluentBuilder {
     /// The attributes that you want your user pool to automatically verify. For more information,
     /// see [Verifying contact information at
     /// sign-up](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#allowing-users-to-sign-up-and-confirm-themselves).
+    #[inline]
     pub fn auto_verified_attributes(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -1464,6 +1566,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `auto_verified_attributes`; see [`auto_verified_attributes`](Self::auto_verified_attributes).
+    #[inline]
     pub fn set_auto_verified_attributes(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -1474,11 +1577,13 @@ impl CreateUserPoolFluentBuilder {
     /// Attributes supported as an alias for this user pool. For more information about alias
     /// attributes, see [Customizing sign-in
     /// attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-aliases).
+    #[inline]
     pub fn alias_attributes(mut self, item: impl Into<AliasAttributeType>) -> Self {
         self.input = self.input.alias_attributes(item);
         self
     }
     /// Sets or clears `alias_attributes`; see [`alias_attributes`](Self::alias_attributes).
+    #[inline]
     pub fn set_alias_attributes(
         mut self,
         value: Option<Vec<AliasAttributeType>>,
@@ -1489,6 +1594,7 @@ impl CreateUserPoolFluentBuilder {
     /// Specifies whether a user can use an email address or phone number as a username when they
     /// sign up. For more information, see [Customizing sign-in
     /// attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-aliases).
+    #[inline]
     pub fn username_attributes(
         mut self,
         item: impl Into<UsernameAttributeType>,
@@ -1497,6 +1603,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `username_attributes`; see [`username_attributes`](Self::username_attributes).
+    #[inline]
     pub fn set_username_attributes(
         mut self,
         value: Option<Vec<UsernameAttributeType>>,
@@ -1505,31 +1612,37 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sms_verification_message(value);
         self
     }
     /// Sets or clears `sms_verification_message`; see [`sms_verification_message`](Self::sms_verification_message).
+    #[inline]
     pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sms_verification_message(value);
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.email_verification_message(value);
         self
     }
     /// Sets or clears `email_verification_message`; see [`email_verification_message`](Self::email_verification_message).
+    #[inline]
     pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_email_verification_message(value);
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.email_verification_subject(value);
         self
     }
     /// Sets or clears `email_verification_subject`; see [`email_verification_subject`](Self::email_verification_subject).
+    #[inline]
     pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_email_verification_subject(value);
         self
@@ -1541,6 +1654,7 @@ impl CreateUserPoolFluentBuilder {
     /// `CONFIRM_WITH_LINK`, specify an `EmailMessageByLink` and leave `EmailMessage` blank. For
     /// `CONFIRM_WITH_CODE`, specify an `EmailMessage` and leave `EmailMessageByLink` blank. When
     /// you supply both parameters with either choice, Amazon Cognito returns an error.
+    #[inline]
     pub fn verification_message_template(
         mut self,
         value: impl Into<VerificationMessageTemplateType>,
@@ -1549,6 +1663,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `verification_message_template`; see [`verification_message_template`](Self::verification_message_template).
+    #[inline]
     pub fn set_verification_message_template(
         mut self,
         value: Option<VerificationMessageTemplateType>,
@@ -1558,11 +1673,13 @@ impl CreateUserPoolFluentBuilder {
     }
     /// The contents of the SMS message that your user pool sends to users in SMS OTP and MFA
     /// authentication.
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sms_authentication_message(value);
         self
     }
     /// Sets or clears `sms_authentication_message`; see [`sms_authentication_message`](Self::sms_authentication_message).
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sms_authentication_message(value);
         self
@@ -1587,11 +1704,13 @@ impl CreateUserPoolFluentBuilder {
     /// configure TOTP or email MFA, use the
     /// [SetUserPoolMfaConfig](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SetUserPoolMfaConfig.html)
     /// operation. You can also use `SetUserPoolMfaConfig` to add MFA factors later.
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.input = self.input.mfa_configuration(value);
         self
     }
     /// Sets or clears `mfa_configuration`; see [`mfa_configuration`](Self::mfa_configuration).
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.input = self.input.set_mfa_configuration(value);
         self
@@ -1601,6 +1720,7 @@ impl CreateUserPoolFluentBuilder {
     /// how to handle changes to the value of your users' email address and phone number attributes.
     /// For more information, see [Verifying updates to email addresses and phone
     /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
+    #[inline]
     pub fn user_attribute_update_settings(
         mut self,
         value: impl Into<UserAttributeUpdateSettingsType>,
@@ -1609,6 +1729,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `user_attribute_update_settings`; see [`user_attribute_update_settings`](Self::user_attribute_update_settings).
+    #[inline]
     pub fn set_user_attribute_update_settings(
         mut self,
         value: Option<UserAttributeUpdateSettingsType>,
@@ -1626,6 +1747,7 @@ impl CreateUserPoolFluentBuilder {
     /// > **Note:** When you provide a value for any `DeviceConfiguration` field, you activate the
     /// > Amazon Cognito device-remembering feature. For more information, see [Working with
     /// > devices](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    #[inline]
     pub fn device_configuration(
         mut self,
         value: impl Into<DeviceConfigurationType>,
@@ -1634,6 +1756,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `device_configuration`; see [`device_configuration`](Self::device_configuration).
+    #[inline]
     pub fn set_device_configuration(
         mut self,
         value: Option<DeviceConfigurationType>,
@@ -1643,6 +1766,7 @@ impl CreateUserPoolFluentBuilder {
     }
     /// The email configuration of your user pool. The email configuration type sets your preferred
     /// sending method, Amazon Web Services Region, and sender for messages from your user pool.
+    #[inline]
     pub fn email_configuration(
         mut self,
         value: impl Into<EmailConfigurationType>,
@@ -1651,6 +1775,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `email_configuration`; see [`email_configuration`](Self::email_configuration).
+    #[inline]
     pub fn set_email_configuration(
         mut self,
         value: Option<EmailConfigurationType>,
@@ -1663,11 +1788,13 @@ impl CreateUserPoolFluentBuilder {
     /// that you want, the Amazon Cognito user pool uses an Identity and Access Management (IAM)
     /// role in your Amazon Web Services account. For more information see [SMS message
     /// settings](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-sms-settings.html).
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.input = self.input.sms_configuration(value);
         self
     }
     /// Sets or clears `sms_configuration`; see [`sms_configuration`](Self::sms_configuration).
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.input = self.input.set_sms_configuration(value);
         self
@@ -1675,6 +1802,7 @@ impl CreateUserPoolFluentBuilder {
     /// The tag keys and values to assign to the user pool. A tag is a label that you can use to
     /// categorize and manage user pools in different ways, such as by purpose, owner, environment,
     /// or other criteria.
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -1684,6 +1812,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `user_pool_tags`; see [`user_pool_tags`](Self::user_pool_tags).
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_user_pool_tags(value);
         self
@@ -1691,6 +1820,7 @@ impl CreateUserPoolFluentBuilder {
     /// The configuration for administrative creation of users. Includes the template for the
     /// invitation message for new users, the duration of temporary passwords, and permitting
     /// self-service sign-up.
+    #[inline]
     pub fn admin_create_user_config(
         mut self,
         value: impl Into<AdminCreateUserConfigType>,
@@ -1699,6 +1829,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `admin_create_user_config`; see [`admin_create_user_config`](Self::admin_create_user_config).
+    #[inline]
     pub fn set_admin_create_user_config(
         mut self,
         value: Option<AdminCreateUserConfigType>,
@@ -1710,11 +1841,13 @@ impl CreateUserPoolFluentBuilder {
     /// properties of default attributes. The specifications in this parameter set the required
     /// attributes in your user pool. For more information, see [Working with user
     /// attributes](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html).
+    #[inline]
     pub fn schema(mut self, item: impl Into<SchemaAttributeType>) -> Self {
         self.input = self.input.schema(item);
         self
     }
     /// Sets or clears `schema`; see [`schema`](Self::schema).
+    #[inline]
     pub fn set_schema(mut self, value: Option<Vec<SchemaAttributeType>>) -> Self {
         self.input = self.input.set_schema(value);
         self
@@ -1728,11 +1861,13 @@ impl CreateUserPoolFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
     /// To activate this setting, your user pool must be on the [Plus
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
+    #[inline]
     pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
         self.input = self.input.user_pool_add_ons(value);
         self
     }
     /// Sets or clears `user_pool_add_ons`; see [`user_pool_add_ons`](Self::user_pool_add_ons).
+    #[inline]
     pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
         self.input = self.input.set_user_pool_add_ons(value);
         self
@@ -1743,11 +1878,13 @@ impl CreateUserPoolFluentBuilder {
     /// must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
         self.input = self.input.dcr_configuration(value);
         self
     }
     /// Sets or clears `dcr_configuration`; see [`dcr_configuration`](Self::dcr_configuration).
+    #[inline]
     pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
         self.input = self.input.set_dcr_configuration(value);
         self
@@ -1764,6 +1901,7 @@ impl CreateUserPoolFluentBuilder {
     /// `UserName` as distinct users.
     ///
     /// This configuration is immutable after you set it.
+    #[inline]
     pub fn username_configuration(
         mut self,
         value: impl Into<UsernameConfigurationType>,
@@ -1772,6 +1910,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `username_configuration`; see [`username_configuration`](Self::username_configuration).
+    #[inline]
     pub fn set_username_configuration(
         mut self,
         value: Option<UsernameConfigurationType>,
@@ -1789,6 +1928,7 @@ impl CreateUserPoolFluentBuilder {
     ///
     /// As a best practice, configure both `verified_email` and `verified_phone_number`, with one
     /// having a higher priority than the other.
+    #[inline]
     pub fn account_recovery_setting(
         mut self,
         value: impl Into<AccountRecoverySettingType>,
@@ -1797,6 +1937,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `account_recovery_setting`; see [`account_recovery_setting`](Self::account_recovery_setting).
+    #[inline]
     pub fn set_account_recovery_setting(
         mut self,
         value: Option<AccountRecoverySettingType>,
@@ -1808,27 +1949,32 @@ impl CreateUserPoolFluentBuilder {
     /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html),
     /// or tier. This parameter determines the eligibility of the user pool for features like
     /// managed login, access-token customization, and threat protection. Defaults to `ESSENTIALS`.
+    #[inline]
     pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
         self.input = self.input.user_pool_tier(value);
         self
     }
     /// Sets or clears `user_pool_tier`; see [`user_pool_tier`](Self::user_pool_tier).
+    #[inline]
     pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
         self.input = self.input.set_user_pool_tier(value);
         self
     }
     /// The key configuration for the user pool. Specifies the key type and KMS key ARN for
     /// encryption.
+    #[inline]
     pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
         self.input = self.input.key_configuration(value);
         self
     }
     /// Sets or clears `key_configuration`; see [`key_configuration`](Self::key_configuration).
+    #[inline]
     pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
         self.input = self.input.set_key_configuration(value);
         self
     }
     /// The issuer configuration for the user pool. Specifies the issuer type for token generation.
+    #[inline]
     pub fn issuer_configuration(
         mut self,
         value: impl Into<IssuerConfigurationType>,
@@ -1837,6 +1983,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `issuer_configuration`; see [`issuer_configuration`](Self::issuer_configuration).
+    #[inline]
     pub fn set_issuer_configuration(
         mut self,
         value: Option<IssuerConfigurationType>,
@@ -1860,6 +2007,7 @@ impl CreateUserPoolFluentBuilder {
     /// this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn acr_configuration(
         mut self,
         key: impl Into<String>,
@@ -1869,6 +2017,7 @@ impl CreateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `acr_configuration`; see [`acr_configuration`](Self::acr_configuration).
+    #[inline]
     pub fn set_acr_configuration(
         mut self,
         value: Option<HashMap<String, AcrLevelConfigType>>,

@@ -413,11 +413,13 @@ impl CreateUserPoolClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolClientInputBuilder {
         CreateUserPoolClientInputBuilder::default()
     }
 }
 impl fmt::Debug for CreateUserPoolClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolClientInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -487,6 +489,7 @@ pub struct CreateUserPoolClientInputBuilder {
     publish_secrets_in_aws_secrets_manager: Option<bool>,
 }
 impl fmt::Debug for CreateUserPoolClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolClientInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -528,76 +531,91 @@ impl fmt::Debug for CreateUserPoolClientInputBuilder {
 }
 impl CreateUserPoolClientInputBuilder {
     /// Sets [`CreateUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::client_name`].
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.client_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::client_name`].
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.client_name = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::generate_secret`].
+    #[inline]
     pub fn generate_secret(mut self, value: impl Into<bool>) -> Self {
         self.generate_secret = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::generate_secret`].
+    #[inline]
     pub fn set_generate_secret(mut self, value: Option<bool>) -> Self {
         self.generate_secret = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::refresh_token_validity`].
+    #[inline]
     pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.refresh_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::refresh_token_validity`].
+    #[inline]
     pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
         self.refresh_token_validity = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::access_token_validity`].
+    #[inline]
     pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.access_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::access_token_validity`].
+    #[inline]
     pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
         self.access_token_validity = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::id_token_validity`].
+    #[inline]
     pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.id_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::id_token_validity`].
+    #[inline]
     pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
         self.id_token_validity = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::token_validity_units`].
+    #[inline]
     pub fn token_validity_units(
         mut self,
         value: impl Into<TokenValidityUnitsType>,
@@ -606,6 +624,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::token_validity_units`].
+    #[inline]
     pub fn set_token_validity_units(
         mut self,
         value: Option<TokenValidityUnitsType>,
@@ -614,26 +633,31 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::read_attributes`].
+    #[inline]
     pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
         self.read_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::read_attributes`].
+    #[inline]
     pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.read_attributes = value;
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::write_attributes`].
+    #[inline]
     pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
         self.write_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::write_attributes`].
+    #[inline]
     pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.write_attributes = value;
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::explicit_auth_flows`].
+    #[inline]
     pub fn explicit_auth_flows(
         mut self,
         item: impl Into<ExplicitAuthFlowsType>,
@@ -642,6 +666,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::explicit_auth_flows`].
+    #[inline]
     pub fn set_explicit_auth_flows(
         mut self,
         value: Option<Vec<ExplicitAuthFlowsType>>,
@@ -650,11 +675,13 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::supported_identity_providers`].
+    #[inline]
     pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
         self.supported_identity_providers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::supported_identity_providers`].
+    #[inline]
     pub fn set_supported_identity_providers(
         mut self,
         value: Option<Vec<String>>,
@@ -663,41 +690,49 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::callback_urls`].
+    #[inline]
     pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
         self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::callback_urls`].
+    #[inline]
     pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.callback_urls = value;
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::logout_urls`].
+    #[inline]
     pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
         self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::logout_urls`].
+    #[inline]
     pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.logout_urls = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::default_redirect_uri`].
+    #[inline]
     pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
         self.default_redirect_uri = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::default_redirect_uri`].
+    #[inline]
     pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
         self.default_redirect_uri = value;
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::allowed_o_auth_flows`].
+    #[inline]
     pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.allowed_o_auth_flows.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::allowed_o_auth_flows`].
+    #[inline]
     pub fn set_allowed_o_auth_flows(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -706,16 +741,19 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`CreateUserPoolClientInput::allowed_o_auth_scopes`].
+    #[inline]
     pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
         self.allowed_o_auth_scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::allowed_o_auth_scopes`].
+    #[inline]
     pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_o_auth_scopes = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn allowed_o_auth_flows_user_pool_client(
         mut self,
         value: impl Into<bool>,
@@ -724,6 +762,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn set_allowed_o_auth_flows_user_pool_client(
         mut self,
         value: Option<bool>,
@@ -732,6 +771,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolClientInput::analytics_configuration`].
+    #[inline]
     pub fn analytics_configuration(
         mut self,
         value: impl Into<AnalyticsConfigurationType>,
@@ -740,6 +780,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::analytics_configuration`].
+    #[inline]
     pub fn set_analytics_configuration(
         mut self,
         value: Option<AnalyticsConfigurationType>,
@@ -748,6 +789,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolClientInput::prevent_user_existence_errors`].
+    #[inline]
     pub fn prevent_user_existence_errors(
         mut self,
         value: impl Into<PreventUserExistenceErrorTypes>,
@@ -756,6 +798,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::prevent_user_existence_errors`].
+    #[inline]
     pub fn set_prevent_user_existence_errors(
         mut self,
         value: Option<PreventUserExistenceErrorTypes>,
@@ -764,16 +807,19 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolClientInput::enable_token_revocation`].
+    #[inline]
     pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
         self.enable_token_revocation = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::enable_token_revocation`].
+    #[inline]
     pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
         self.enable_token_revocation = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn enable_propagate_additional_user_context_data(
         mut self,
         value: impl Into<bool>,
@@ -782,6 +828,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn set_enable_propagate_additional_user_context_data(
         mut self,
         value: Option<bool>,
@@ -790,16 +837,19 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolClientInput::auth_session_validity`].
+    #[inline]
     pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
         self.auth_session_validity = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::auth_session_validity`].
+    #[inline]
     pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
         self.auth_session_validity = value;
         self
     }
     /// Sets [`CreateUserPoolClientInput::refresh_token_rotation`].
+    #[inline]
     pub fn refresh_token_rotation(
         mut self,
         value: impl Into<RefreshTokenRotationType>,
@@ -808,6 +858,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::refresh_token_rotation`].
+    #[inline]
     pub fn set_refresh_token_rotation(
         mut self,
         value: Option<RefreshTokenRotationType>,
@@ -816,6 +867,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolClientInput::publish_secrets_in_aws_secrets_manager`].
+    #[inline]
     pub fn publish_secrets_in_aws_secrets_manager(
         mut self,
         value: impl Into<bool>,
@@ -824,6 +876,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolClientInput::publish_secrets_in_aws_secrets_manager`].
+    #[inline]
     pub fn set_publish_secrets_in_aws_secrets_manager(
         mut self,
         value: Option<bool>,
@@ -832,6 +885,7 @@ impl CreateUserPoolClientInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateUserPoolClientInput, BuildError> {
         Ok(CreateUserPoolClientInput {
             user_pool_id: self
@@ -877,6 +931,7 @@ impl CreateUserPoolClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateUserPoolClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -888,6 +943,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolClientInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
     type Builder = CreateUserPoolClientInputBuilder;
     const NAME: &'static str = "CreateUserPoolClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolClientInputBuilder,
         key: &str,
@@ -939,6 +995,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -946,6 +1003,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientInput {
     }
 }
 impl Secrets for CreateUserPoolClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_name.secrets(all, found);
@@ -979,6 +1037,7 @@ impl CreateUserPoolClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolClientOutputBuilder {
         CreateUserPoolClientOutputBuilder::default()
     }
@@ -990,16 +1049,19 @@ pub struct CreateUserPoolClientOutputBuilder {
 }
 impl CreateUserPoolClientOutputBuilder {
     /// Sets [`CreateUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn user_pool_client(mut self, value: impl Into<UserPoolClientType>) -> Self {
         self.user_pool_client = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn set_user_pool_client(mut self, value: Option<UserPoolClientType>) -> Self {
         self.user_pool_client = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateUserPoolClientOutput {
         CreateUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
@@ -1007,6 +1069,7 @@ impl CreateUserPoolClientOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateUserPoolClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1017,6 +1080,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolClientOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientOutput {
     type Builder = CreateUserPoolClientOutputBuilder;
     const NAME: &'static str = "CreateUserPoolClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolClientOutputBuilder,
         key: &str,
@@ -1030,6 +1094,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolClientOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1069,6 +1134,7 @@ pub enum CreateUserPoolClientError {
 }
 impl CreateUserPoolClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -1085,60 +1151,74 @@ impl CreateUserPoolClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateUserPoolClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::ScopeDoesNotExistException`].
+    #[inline]
     pub fn is_scope_does_not_exist_exception(&self) -> bool {
         matches!(self, Self::ScopeDoesNotExistException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::InvalidOAuthFlowException`].
+    #[inline]
     pub fn is_invalid_o_auth_flow_exception(&self) -> bool {
         matches!(self, Self::InvalidOAuthFlowException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CreateUserPoolClientError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -1156,6 +1236,7 @@ impl fmt::Display for CreateUserPoolClientError {
     }
 }
 impl std::error::Error for CreateUserPoolClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -1175,9 +1256,11 @@ impl std::error::Error for CreateUserPoolClientError {
     }
 }
 impl OperationError for CreateUserPoolClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1225,6 +1308,7 @@ impl OperationError for CreateUserPoolClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -1254,6 +1338,7 @@ pub struct CreateUserPoolClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateUserPoolClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolClientFluentBuilder")
             .field("input", &self.input)
@@ -1261,6 +1346,7 @@ impl fmt::Debug for CreateUserPoolClientFluentBuilder {
     }
 }
 impl CreateUserPoolClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateUserPoolClientFluentBuilder {
             handle,
@@ -1268,10 +1354,12 @@ impl CreateUserPoolClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateUserPoolClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateUserPoolClientOutput, SdkError<CreateUserPoolClientError>> {
@@ -1284,11 +1372,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// The ID of the user pool where you want to create an app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -1296,11 +1386,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// A friendly name for the app client that you want to create.
     ///
     /// Required.
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_name(value);
         self
     }
     /// Sets or clears `client_name`; see [`client_name`](Self::client_name).
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_name(value);
         self
@@ -1309,11 +1401,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// server-side and machine-to-machine applications. Client secrets are automatically generated;
     /// you can't specify a secret value. For more information, see [App client
     /// types](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-client-apps.html#user-pool-settings-client-app-client-types).
+    #[inline]
     pub fn generate_secret(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.generate_secret(value);
         self
     }
     /// Sets or clears `generate_secret`; see [`generate_secret`](Self::generate_secret).
+    #[inline]
     pub fn set_generate_secret(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_generate_secret(value);
         self
@@ -1322,11 +1416,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// GenerateSecret as true and provide a ClientSecret value.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret(value);
         self
     }
     /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret(value);
         self
@@ -1344,11 +1440,13 @@ impl CreateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your refresh tokens
     /// are valid for 30 days.
+    #[inline]
     pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.refresh_token_validity(value);
         self
     }
     /// Sets or clears `refresh_token_validity`; see [`refresh_token_validity`](Self::refresh_token_validity).
+    #[inline]
     pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_refresh_token_validity(value);
         self
@@ -1365,11 +1463,13 @@ impl CreateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your access tokens
     /// are valid for one hour.
+    #[inline]
     pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.access_token_validity(value);
         self
     }
     /// Sets or clears `access_token_validity`; see [`access_token_validity`](Self::access_token_validity).
+    #[inline]
     pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_access_token_validity(value);
         self
@@ -1386,17 +1486,20 @@ impl CreateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your ID tokens are
     /// valid for one hour.
+    #[inline]
     pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.id_token_validity(value);
         self
     }
     /// Sets or clears `id_token_validity`; see [`id_token_validity`](Self::id_token_validity).
+    #[inline]
     pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_id_token_validity(value);
         self
     }
     /// The units that validity times are represented in. The default unit for refresh tokens is
     /// days, and the default for ID and access tokens are hours.
+    #[inline]
     pub fn token_validity_units(
         mut self,
         value: impl Into<TokenValidityUnitsType>,
@@ -1405,6 +1508,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `token_validity_units`; see [`token_validity_units`](Self::token_validity_units).
+    #[inline]
     pub fn set_token_validity_units(
         mut self,
         value: Option<TokenValidityUnitsType>,
@@ -1422,11 +1526,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// `ReadAttributes` doesn't return any information. Amazon Cognito only populates
     /// `ReadAttributes` in the API response if you have specified your own custom set of read
     /// attributes.
+    #[inline]
     pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.read_attributes(item);
         self
     }
     /// Sets or clears `read_attributes`; see [`read_attributes`](Self::read_attributes).
+    #[inline]
     pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_read_attributes(value);
         self
@@ -1447,11 +1553,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// write access to a mapped attribute, Amazon Cognito throws an error when it tries to update
     /// the attribute. For more information, see [Specifying IdP Attribute Mappings for Your user
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html).
+    #[inline]
     pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.write_attributes(item);
         self
     }
     /// Sets or clears `write_attributes`; see [`write_attributes`](Self::write_attributes).
+    #[inline]
     pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_write_attributes(value);
         self
@@ -1499,6 +1607,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// or `USER_PASSWORD_AUTH`. You can't assign these legacy `ExplicitAuthFlows` values to user
     /// pool clients at the same time as values that begin with `ALLOW_`, like
     /// `ALLOW_USER_SRP_AUTH`.
+    #[inline]
     pub fn explicit_auth_flows(
         mut self,
         item: impl Into<ExplicitAuthFlowsType>,
@@ -1507,6 +1616,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `explicit_auth_flows`; see [`explicit_auth_flows`](Self::explicit_auth_flows).
+    #[inline]
     pub fn set_explicit_auth_flows(
         mut self,
         value: Option<Vec<ExplicitAuthFlowsType>>,
@@ -1526,11 +1636,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// Amazon Web Services SDK. The only way to prevent SDK-based authentication is to block access
     /// with a [WAF
     /// rule](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-waf.html).
+    #[inline]
     pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.supported_identity_providers(item);
         self
     }
     /// Sets or clears `supported_identity_providers`; see [`supported_identity_providers`](Self::supported_identity_providers).
+    #[inline]
     pub fn set_supported_identity_providers(
         mut self,
         value: Option<Vec<String>>,
@@ -1558,11 +1670,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// You can specify custom TCP ports for your callback URLs.
     ///
     /// App callback URLs such as `myapp://example` are also supported.
+    #[inline]
     pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.callback_urls(item);
         self
     }
     /// Sets or clears `callback_urls`; see [`callback_urls`](Self::callback_urls).
+    #[inline]
     pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_callback_urls(value);
         self
@@ -1573,22 +1687,26 @@ impl CreateUserPoolClientFluentBuilder {
     /// targets of `logout_uri`. A typical use of these URLs is when a user selects "Sign out" and
     /// you redirect them to your public homepage. For more information, see [Logout
     /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html).
+    #[inline]
     pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.logout_urls(item);
         self
     }
     /// Sets or clears `logout_urls`; see [`logout_urls`](Self::logout_urls).
+    #[inline]
     pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_logout_urls(value);
         self
     }
     /// The default redirect URI. In app clients with one assigned IdP, replaces `redirect_uri` in
     /// authentication requests. Must be in the `CallbackURLs` list.
+    #[inline]
     pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.default_redirect_uri(value);
         self
     }
     /// Sets or clears `default_redirect_uri`; see [`default_redirect_uri`](Self::default_redirect_uri).
+    #[inline]
     pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_default_redirect_uri(value);
         self
@@ -1603,11 +1721,13 @@ impl CreateUserPoolClientFluentBuilder {
     ///   `profile` are requested, directly to your user.
     /// - **client_credentials**: Issue the access token from the `/oauth2/token` endpoint directly to
     ///   a non-person user, authorized by a combination of the client ID and client secret.
+    #[inline]
     pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.input = self.input.allowed_o_auth_flows(item);
         self
     }
     /// Sets or clears `allowed_o_auth_flows`; see [`allowed_o_auth_flows`](Self::allowed_o_auth_flows).
+    #[inline]
     pub fn set_allowed_o_auth_flows(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -1621,11 +1741,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// include `phone`, `email`, `openid`, and `profile`. The `aws.cognito.signin.user.admin` scope
     /// authorizes user self-service operations. Custom scopes with resource servers authorize
     /// access to external APIs.
+    #[inline]
     pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.allowed_o_auth_scopes(item);
         self
     }
     /// Sets or clears `allowed_o_auth_scopes`; see [`allowed_o_auth_scopes`](Self::allowed_o_auth_scopes).
+    #[inline]
     pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_allowed_o_auth_scopes(value);
         self
@@ -1646,6 +1768,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// `UpdateUserPoolClient` API request. If you don't set a value for
     /// `AllowedOAuthFlowsUserPoolClient` in a request with the CLI or SDKs, it defaults to `false`.
     /// When `false`, only SDK-based API sign-in is permitted.
+    #[inline]
     pub fn allowed_o_auth_flows_user_pool_client(
         mut self,
         value: impl Into<bool>,
@@ -1654,6 +1777,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `allowed_o_auth_flows_user_pool_client`; see [`allowed_o_auth_flows_user_pool_client`](Self::allowed_o_auth_flows_user_pool_client).
+    #[inline]
     pub fn set_allowed_o_auth_flows_user_pool_client(
         mut self,
         value: Option<bool>,
@@ -1668,6 +1792,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// have access to analytics or might be configurable with campaigns in the US East (N.
     /// Virginia) Region. For more information, see [Using Amazon Pinpoint
     /// analytics](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
+    #[inline]
     pub fn analytics_configuration(
         mut self,
         value: impl Into<AnalyticsConfigurationType>,
@@ -1676,6 +1801,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `analytics_configuration`; see [`analytics_configuration`](Self::analytics_configuration).
+    #[inline]
     pub fn set_analytics_configuration(
         mut self,
         value: Option<AnalyticsConfigurationType>,
@@ -1693,6 +1819,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// `UserNotFoundException` exception if the user doesn't exist in the user pool.
     ///
     /// Defaults to `LEGACY`.
+    #[inline]
     pub fn prevent_user_existence_errors(
         mut self,
         value: impl Into<PreventUserExistenceErrorTypes>,
@@ -1701,6 +1828,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `prevent_user_existence_errors`; see [`prevent_user_existence_errors`](Self::prevent_user_existence_errors).
+    #[inline]
     pub fn set_prevent_user_existence_errors(
         mut self,
         value: Option<PreventUserExistenceErrorTypes>,
@@ -1714,11 +1842,13 @@ impl CreateUserPoolClientFluentBuilder {
     ///
     /// If you don't include this parameter, token revocation is automatically activated for the new
     /// user pool client.
+    #[inline]
     pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.enable_token_revocation(value);
         self
     }
     /// Sets or clears `enable_token_revocation`; see [`enable_token_revocation`](Self::enable_token_revocation).
+    #[inline]
     pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_enable_token_revocation(value);
         self
@@ -1731,6 +1861,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// If you don’t include this parameter, you can't send the source IP address to Amazon Cognito
     /// threat protection features. You can only activate `EnablePropagateAdditionalUserContextData`
     /// in an app client that has a client secret.
+    #[inline]
     pub fn enable_propagate_additional_user_context_data(
         mut self,
         value: impl Into<bool>,
@@ -1739,6 +1870,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `enable_propagate_additional_user_context_data`; see [`enable_propagate_additional_user_context_data`](Self::enable_propagate_additional_user_context_data).
+    #[inline]
     pub fn set_enable_propagate_additional_user_context_data(
         mut self,
         value: Option<bool>,
@@ -1749,11 +1881,13 @@ impl CreateUserPoolClientFluentBuilder {
     /// Amazon Cognito creates a session token for each API request in an authentication flow.
     /// `AuthSessionValidity` is the duration, in minutes, of that session token. Your user pool
     /// native user must respond to each authentication challenge before the session expires.
+    #[inline]
     pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.auth_session_validity(value);
         self
     }
     /// Sets or clears `auth_session_validity`; see [`auth_session_validity`](Self::auth_session_validity).
+    #[inline]
     pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_auth_session_validity(value);
         self
@@ -1761,6 +1895,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// The configuration of your app client for refresh token rotation. When enabled, your app
     /// client issues new ID, access, and refresh tokens when users renew their sessions with
     /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
+    #[inline]
     pub fn refresh_token_rotation(
         mut self,
         value: impl Into<RefreshTokenRotationType>,
@@ -1769,6 +1904,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `refresh_token_rotation`; see [`refresh_token_rotation`](Self::refresh_token_rotation).
+    #[inline]
     pub fn set_refresh_token_rotation(
         mut self,
         value: Option<RefreshTokenRotationType>,
@@ -1788,6 +1924,7 @@ impl CreateUserPoolClientFluentBuilder {
     /// secret in Secrets Manager and returns the plaintext `ClientSecret` value. The Amazon Cognito
     /// console turns on this option by default when it creates an app client with a generated
     /// client secret.
+    #[inline]
     pub fn publish_secrets_in_aws_secrets_manager(
         mut self,
         value: impl Into<bool>,
@@ -1796,6 +1933,7 @@ impl CreateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `publish_secrets_in_aws_secrets_manager`; see [`publish_secrets_in_aws_secrets_manager`](Self::publish_secrets_in_aws_secrets_manager).
+    #[inline]
     pub fn set_publish_secrets_in_aws_secrets_manager(
         mut self,
         value: Option<bool>,

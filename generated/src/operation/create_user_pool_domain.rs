@@ -133,6 +133,7 @@ impl CreateUserPoolDomainInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolDomainInputBuilder {
         CreateUserPoolDomainInputBuilder::default()
     }
@@ -148,36 +149,43 @@ pub struct CreateUserPoolDomainInputBuilder {
 }
 impl CreateUserPoolDomainInputBuilder {
     /// Sets [`CreateUserPoolDomainInput::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainInput::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Sets [`CreateUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateUserPoolDomainInput::managed_login_version`].
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.managed_login_version = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainInput::managed_login_version`].
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.managed_login_version = value;
         self
     }
     /// Sets [`CreateUserPoolDomainInput::custom_domain_config`].
+    #[inline]
     pub fn custom_domain_config(
         mut self,
         value: impl Into<CustomDomainConfigType>,
@@ -186,6 +194,7 @@ impl CreateUserPoolDomainInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolDomainInput::custom_domain_config`].
+    #[inline]
     pub fn set_custom_domain_config(
         mut self,
         value: Option<CustomDomainConfigType>,
@@ -194,16 +203,19 @@ impl CreateUserPoolDomainInputBuilder {
         self
     }
     /// Sets [`CreateUserPoolDomainInput::routing`].
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.routing = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainInput::routing`].
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.routing = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateUserPoolDomainInput, BuildError> {
         Ok(CreateUserPoolDomainInput {
             domain: self
@@ -226,6 +238,7 @@ impl CreateUserPoolDomainInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -237,6 +250,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainInput {
     type Builder = CreateUserPoolDomainInputBuilder;
     const NAME: &'static str = "CreateUserPoolDomainInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolDomainInputBuilder,
         key: &str,
@@ -254,6 +268,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolDomainInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -261,6 +276,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainInput {
     }
 }
 impl Secrets for CreateUserPoolDomainInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.domain.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -293,6 +309,7 @@ impl CreateUserPoolDomainOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolDomainOutputBuilder {
         CreateUserPoolDomainOutputBuilder::default()
     }
@@ -306,36 +323,43 @@ pub struct CreateUserPoolDomainOutputBuilder {
 }
 impl CreateUserPoolDomainOutputBuilder {
     /// Sets [`CreateUserPoolDomainOutput::managed_login_version`].
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.managed_login_version = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainOutput::managed_login_version`].
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.managed_login_version = value;
         self
     }
     /// Sets [`CreateUserPoolDomainOutput::cloud_front_domain`].
+    #[inline]
     pub fn cloud_front_domain(mut self, value: impl Into<String>) -> Self {
         self.cloud_front_domain = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainOutput::cloud_front_domain`].
+    #[inline]
     pub fn set_cloud_front_domain(mut self, value: Option<String>) -> Self {
         self.cloud_front_domain = value;
         self
     }
     /// Sets [`CreateUserPoolDomainOutput::routing`].
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.routing = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolDomainOutput::routing`].
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.routing = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateUserPoolDomainOutput {
         CreateUserPoolDomainOutput {
             managed_login_version: self.managed_login_version,
@@ -345,6 +369,7 @@ impl CreateUserPoolDomainOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -355,6 +380,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolDomainOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainOutput {
     type Builder = CreateUserPoolDomainOutputBuilder;
     const NAME: &'static str = "CreateUserPoolDomainOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolDomainOutputBuilder,
         key: &str,
@@ -370,6 +396,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolDomainOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolDomainOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -405,6 +432,7 @@ pub enum CreateUserPoolDomainError {
 }
 impl CreateUserPoolDomainError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -419,52 +447,64 @@ impl CreateUserPoolDomainError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateUserPoolDomainError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateUserPoolDomainError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolDomainError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -480,6 +520,7 @@ impl fmt::Display for CreateUserPoolDomainError {
     }
 }
 impl std::error::Error for CreateUserPoolDomainError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -499,9 +540,11 @@ impl std::error::Error for CreateUserPoolDomainError {
     }
 }
 impl OperationError for CreateUserPoolDomainError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -541,6 +584,7 @@ impl OperationError for CreateUserPoolDomainError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -568,6 +612,7 @@ pub struct CreateUserPoolDomainFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateUserPoolDomainFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolDomainFluentBuilder")
             .field("input", &self.input)
@@ -575,6 +620,7 @@ impl fmt::Debug for CreateUserPoolDomainFluentBuilder {
     }
 }
 impl CreateUserPoolDomainFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateUserPoolDomainFluentBuilder {
             handle,
@@ -582,10 +628,12 @@ impl CreateUserPoolDomainFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateUserPoolDomainInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateUserPoolDomainOutput, SdkError<CreateUserPoolDomainError>> {
@@ -601,11 +649,13 @@ impl CreateUserPoolDomainFluentBuilder {
     /// `myprefix.auth.us-east-1.amazoncognito.com`.
     ///
     /// Required.
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.domain(value);
         self
     }
     /// Sets or clears `domain`; see [`domain`](Self::domain).
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_domain(value);
         self
@@ -613,11 +663,13 @@ impl CreateUserPoolDomainFluentBuilder {
     /// The ID of the user pool where you want to add a domain.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -635,11 +687,13 @@ impl CreateUserPoolDomainFluentBuilder {
     /// [CreateManagedLoginBranding](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateManagedLoginBranding.html)
     /// operation. When you use the console, Amazon Cognito assigns a default branding style
     /// automatically. When you use the API or an SDK, you must create a branding style yourself.
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.managed_login_version(value);
         self
     }
     /// Sets or clears `managed_login_version`; see [`managed_login_version`](Self::managed_login_version).
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_managed_login_version(value);
         self
@@ -657,6 +711,7 @@ impl CreateUserPoolDomainFluentBuilder {
     /// a prefix domain active, this will cause passkey integration for your prefix domain to stop
     /// working due to a mismatch in RP ID. To keep the prefix domain passkey integration working,
     /// you can explicitly set RP ID to the prefix domain.
+    #[inline]
     pub fn custom_domain_config(
         mut self,
         value: impl Into<CustomDomainConfigType>,
@@ -665,6 +720,7 @@ impl CreateUserPoolDomainFluentBuilder {
         self
     }
     /// Sets or clears `custom_domain_config`; see [`custom_domain_config`](Self::custom_domain_config).
+    #[inline]
     pub fn set_custom_domain_config(
         mut self,
         value: Option<CustomDomainConfigType>,
@@ -674,11 +730,13 @@ impl CreateUserPoolDomainFluentBuilder {
     }
     /// The configuration of routing for requests to the domain for replicas of a replicated user
     /// pool. The routing configuration is currently only supported for custom domains.
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.input = self.input.routing(value);
         self
     }
     /// Sets or clears `routing`; see [`routing`](Self::routing).
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.input = self.input.set_routing(value);
         self

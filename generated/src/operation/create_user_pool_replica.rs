@@ -70,6 +70,7 @@ impl CreateUserPoolReplicaInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolReplicaInputBuilder {
         CreateUserPoolReplicaInputBuilder::default()
     }
@@ -83,26 +84,31 @@ pub struct CreateUserPoolReplicaInputBuilder {
 }
 impl CreateUserPoolReplicaInputBuilder {
     /// Sets [`CreateUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`CreateUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.region_name = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.region_name = value;
         self
     }
     /// Inserts an entry into [`CreateUserPoolReplicaInput::user_pool_tags`].
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -114,11 +120,13 @@ impl CreateUserPoolReplicaInputBuilder {
         self
     }
     /// Sets or clears [`CreateUserPoolReplicaInput::user_pool_tags`].
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.user_pool_tags = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<CreateUserPoolReplicaInput, BuildError> {
         Ok(CreateUserPoolReplicaInput {
             user_pool_id: self
@@ -139,6 +147,7 @@ impl CreateUserPoolReplicaInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -150,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaInput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaInput {
     type Builder = CreateUserPoolReplicaInputBuilder;
     const NAME: &'static str = "CreateUserPoolReplicaInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolReplicaInputBuilder,
         key: &str,
@@ -169,6 +179,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolReplicaInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -176,6 +187,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaInput {
     }
 }
 impl Secrets for CreateUserPoolReplicaInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.region_name.secrets(all, found);
@@ -196,6 +208,7 @@ impl CreateUserPoolReplicaOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> CreateUserPoolReplicaOutputBuilder {
         CreateUserPoolReplicaOutputBuilder::default()
     }
@@ -207,16 +220,19 @@ pub struct CreateUserPoolReplicaOutputBuilder {
 }
 impl CreateUserPoolReplicaOutputBuilder {
     /// Sets [`CreateUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn user_pool_replica(mut self, value: impl Into<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = Some(value.into());
         self
     }
     /// Sets or clears [`CreateUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn set_user_pool_replica(mut self, value: Option<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> CreateUserPoolReplicaOutput {
         CreateUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
@@ -224,6 +240,7 @@ impl CreateUserPoolReplicaOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -234,6 +251,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserPoolReplicaOutput {
 impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaOutput {
     type Builder = CreateUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "CreateUserPoolReplicaOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut CreateUserPoolReplicaOutputBuilder,
         key: &str,
@@ -247,6 +265,7 @@ impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolReplicaOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: CreateUserPoolReplicaOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -284,6 +303,7 @@ pub enum CreateUserPoolReplicaError {
 }
 impl CreateUserPoolReplicaError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -299,56 +319,69 @@ impl CreateUserPoolReplicaError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`CreateUserPoolReplicaError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::UserPoolTaggingException`].
+    #[inline]
     pub fn is_user_pool_tagging_exception(&self) -> bool {
         matches!(self, Self::UserPoolTaggingException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`CreateUserPoolReplicaError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for CreateUserPoolReplicaError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -365,6 +398,7 @@ impl fmt::Display for CreateUserPoolReplicaError {
     }
 }
 impl std::error::Error for CreateUserPoolReplicaError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -383,9 +417,11 @@ impl std::error::Error for CreateUserPoolReplicaError {
     }
 }
 impl OperationError for CreateUserPoolReplicaError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -429,6 +465,7 @@ impl OperationError for CreateUserPoolReplicaError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -457,6 +494,7 @@ pub struct CreateUserPoolReplicaFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for CreateUserPoolReplicaFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateUserPoolReplicaFluentBuilder")
             .field("input", &self.input)
@@ -464,6 +502,7 @@ impl fmt::Debug for CreateUserPoolReplicaFluentBuilder {
     }
 }
 impl CreateUserPoolReplicaFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         CreateUserPoolReplicaFluentBuilder {
             handle,
@@ -471,10 +510,12 @@ impl CreateUserPoolReplicaFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &CreateUserPoolReplicaInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<CreateUserPoolReplicaOutput, SdkError<CreateUserPoolReplicaError>> {
@@ -487,11 +528,13 @@ impl CreateUserPoolReplicaFluentBuilder {
     /// The ID of the user pool to replicate.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -499,17 +542,20 @@ impl CreateUserPoolReplicaFluentBuilder {
     /// The Amazon Web Services Region where you want to create the replica user pool.
     ///
     /// Required.
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.region_name(value);
         self
     }
     /// Sets or clears `region_name`; see [`region_name`](Self::region_name).
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_region_name(value);
         self
     }
     /// A map of tags to assign to the replica user pool. Each tag consists of a key and an optional
     /// value, both of which you define. You can maintain tags independently on replica user pools.
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -519,6 +565,7 @@ impl CreateUserPoolReplicaFluentBuilder {
         self
     }
     /// Sets or clears `user_pool_tags`; see [`user_pool_tags`](Self::user_pool_tags).
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_user_pool_tags(value);
         self

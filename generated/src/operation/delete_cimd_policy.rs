@@ -62,6 +62,7 @@ impl DeleteCimdPolicyInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteCimdPolicyInputBuilder {
         DeleteCimdPolicyInputBuilder::default()
     }
@@ -74,26 +75,31 @@ pub struct DeleteCimdPolicyInputBuilder {
 }
 impl DeleteCimdPolicyInputBuilder {
     /// Sets [`DeleteCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteCimdPolicyInput, BuildError> {
         Ok(DeleteCimdPolicyInput {
             user_pool_id: self
@@ -113,6 +119,7 @@ impl DeleteCimdPolicyInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -124,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyInput {
     type Builder = DeleteCimdPolicyInputBuilder;
     const NAME: &'static str = "DeleteCimdPolicyInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteCimdPolicyInputBuilder,
         key: &str,
@@ -138,6 +146,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteCimdPolicyInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -145,6 +154,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyInput {
     }
 }
 impl Secrets for DeleteCimdPolicyInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.cimd_policy_id.secrets(all, found);
@@ -160,6 +170,7 @@ impl DeleteCimdPolicyOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteCimdPolicyOutputBuilder {
         DeleteCimdPolicyOutputBuilder::default()
     }
@@ -169,11 +180,13 @@ impl DeleteCimdPolicyOutput {
 pub struct DeleteCimdPolicyOutputBuilder {}
 impl DeleteCimdPolicyOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteCimdPolicyOutput {
         DeleteCimdPolicyOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -184,6 +197,7 @@ impl<'de> serde::Deserialize<'de> for DeleteCimdPolicyOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyOutput {
     type Builder = DeleteCimdPolicyOutputBuilder;
     const NAME: &'static str = "DeleteCimdPolicyOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteCimdPolicyOutputBuilder,
         _key: &str,
@@ -192,6 +206,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteCimdPolicyOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteCimdPolicyOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -223,6 +238,7 @@ pub enum DeleteCimdPolicyError {
 }
 impl DeleteCimdPolicyError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -236,48 +252,59 @@ impl DeleteCimdPolicyError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteCimdPolicyError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteCimdPolicyError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteCimdPolicyError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -292,6 +319,7 @@ impl fmt::Display for DeleteCimdPolicyError {
     }
 }
 impl std::error::Error for DeleteCimdPolicyError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -308,9 +336,11 @@ impl std::error::Error for DeleteCimdPolicyError {
     }
 }
 impl OperationError for DeleteCimdPolicyError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -346,6 +376,7 @@ impl OperationError for DeleteCimdPolicyError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -372,6 +403,7 @@ pub struct DeleteCimdPolicyFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteCimdPolicyFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteCimdPolicyFluentBuilder")
             .field("input", &self.input)
@@ -379,6 +411,7 @@ impl fmt::Debug for DeleteCimdPolicyFluentBuilder {
     }
 }
 impl DeleteCimdPolicyFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteCimdPolicyFluentBuilder {
             handle,
@@ -386,10 +419,12 @@ impl DeleteCimdPolicyFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteCimdPolicyInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteCimdPolicyOutput, SdkError<DeleteCimdPolicyError>> {
@@ -402,11 +437,13 @@ impl DeleteCimdPolicyFluentBuilder {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -414,11 +451,13 @@ impl DeleteCimdPolicyFluentBuilder {
     /// The ID of the CIMD policy that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cimd_policy_id(value);
         self
     }
     /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cimd_policy_id(value);
         self

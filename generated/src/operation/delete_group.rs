@@ -64,6 +64,7 @@ impl DeleteGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteGroupInputBuilder {
         DeleteGroupInputBuilder::default()
     }
@@ -76,26 +77,31 @@ pub struct DeleteGroupInputBuilder {
 }
 impl DeleteGroupInputBuilder {
     /// Sets [`DeleteGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`DeleteGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteGroupInput, BuildError> {
         Ok(DeleteGroupInput {
             group_name: self
@@ -109,6 +115,7 @@ impl DeleteGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -120,6 +127,7 @@ impl<'de> serde::Deserialize<'de> for DeleteGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteGroupInput {
     type Builder = DeleteGroupInputBuilder;
     const NAME: &'static str = "DeleteGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteGroupInputBuilder,
         key: &str,
@@ -134,6 +142,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -141,6 +150,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteGroupInput {
     }
 }
 impl Secrets for DeleteGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.group_name.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -156,6 +166,7 @@ impl DeleteGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteGroupOutputBuilder {
         DeleteGroupOutputBuilder::default()
     }
@@ -165,11 +176,13 @@ impl DeleteGroupOutput {
 pub struct DeleteGroupOutputBuilder {}
 impl DeleteGroupOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteGroupOutput {
         DeleteGroupOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -180,6 +193,7 @@ impl<'de> serde::Deserialize<'de> for DeleteGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteGroupOutput {
     type Builder = DeleteGroupOutputBuilder;
     const NAME: &'static str = "DeleteGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteGroupOutputBuilder,
         _key: &str,
@@ -188,6 +202,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteGroupOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -217,6 +232,7 @@ pub enum DeleteGroupError {
 }
 impl DeleteGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -229,44 +245,54 @@ impl DeleteGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -280,6 +306,7 @@ impl fmt::Display for DeleteGroupError {
     }
 }
 impl std::error::Error for DeleteGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -293,9 +320,11 @@ impl std::error::Error for DeleteGroupError {
     }
 }
 impl OperationError for DeleteGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -327,6 +356,7 @@ impl OperationError for DeleteGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -352,6 +382,7 @@ pub struct DeleteGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteGroupFluentBuilder")
             .field("input", &self.input)
@@ -359,6 +390,7 @@ impl fmt::Debug for DeleteGroupFluentBuilder {
     }
 }
 impl DeleteGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteGroupFluentBuilder {
             handle,
@@ -366,10 +398,12 @@ impl DeleteGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<DeleteGroupOutput, SdkError<DeleteGroupError>> {
         let input = self
             .input
@@ -380,11 +414,13 @@ impl DeleteGroupFluentBuilder {
     /// The name of the group that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self
@@ -392,11 +428,13 @@ impl DeleteGroupFluentBuilder {
     /// The ID of the user pool where you want to delete the group.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -64,6 +64,7 @@ impl DeleteIdentityProviderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteIdentityProviderInputBuilder {
         DeleteIdentityProviderInputBuilder::default()
     }
@@ -76,26 +77,31 @@ pub struct DeleteIdentityProviderInputBuilder {
 }
 impl DeleteIdentityProviderInputBuilder {
     /// Sets [`DeleteIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteIdentityProviderInput, BuildError> {
         Ok(DeleteIdentityProviderInput {
             user_pool_id: self
@@ -115,6 +121,7 @@ impl DeleteIdentityProviderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -126,6 +133,7 @@ impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderInput {
     type Builder = DeleteIdentityProviderInputBuilder;
     const NAME: &'static str = "DeleteIdentityProviderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteIdentityProviderInputBuilder,
         key: &str,
@@ -140,6 +148,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteIdentityProviderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -147,6 +156,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderInput {
     }
 }
 impl Secrets for DeleteIdentityProviderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.provider_name.secrets(all, found);
@@ -162,6 +172,7 @@ impl DeleteIdentityProviderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteIdentityProviderOutputBuilder {
         DeleteIdentityProviderOutputBuilder::default()
     }
@@ -171,11 +182,13 @@ impl DeleteIdentityProviderOutput {
 pub struct DeleteIdentityProviderOutputBuilder {}
 impl DeleteIdentityProviderOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteIdentityProviderOutput {
         DeleteIdentityProviderOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -186,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for DeleteIdentityProviderOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderOutput {
     type Builder = DeleteIdentityProviderOutputBuilder;
     const NAME: &'static str = "DeleteIdentityProviderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteIdentityProviderOutputBuilder,
         _key: &str,
@@ -194,6 +208,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteIdentityProviderOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteIdentityProviderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -224,6 +239,7 @@ pub enum DeleteIdentityProviderError {
 }
 impl DeleteIdentityProviderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -237,48 +253,59 @@ impl DeleteIdentityProviderError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteIdentityProviderError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::UnsupportedIdentityProviderException`].
+    #[inline]
     pub fn is_unsupported_identity_provider_exception(&self) -> bool {
         matches!(self, Self::UnsupportedIdentityProviderException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteIdentityProviderError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteIdentityProviderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -293,6 +320,7 @@ impl fmt::Display for DeleteIdentityProviderError {
     }
 }
 impl std::error::Error for DeleteIdentityProviderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -311,9 +339,11 @@ impl std::error::Error for DeleteIdentityProviderError {
     }
 }
 impl OperationError for DeleteIdentityProviderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -349,6 +379,7 @@ impl OperationError for DeleteIdentityProviderError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -375,6 +406,7 @@ pub struct DeleteIdentityProviderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteIdentityProviderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteIdentityProviderFluentBuilder")
             .field("input", &self.input)
@@ -382,6 +414,7 @@ impl fmt::Debug for DeleteIdentityProviderFluentBuilder {
     }
 }
 impl DeleteIdentityProviderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteIdentityProviderFluentBuilder {
             handle,
@@ -389,10 +422,12 @@ impl DeleteIdentityProviderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteIdentityProviderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteIdentityProviderOutput, SdkError<DeleteIdentityProviderError>> {
@@ -405,11 +440,13 @@ impl DeleteIdentityProviderFluentBuilder {
     /// The ID of the user pool where you want to delete the identity provider.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -417,11 +454,13 @@ impl DeleteIdentityProviderFluentBuilder {
     /// The name of the IdP that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.provider_name(value);
         self
     }
     /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_provider_name(value);
         self

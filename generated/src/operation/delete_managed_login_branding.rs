@@ -65,6 +65,7 @@ impl DeleteManagedLoginBrandingInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteManagedLoginBrandingInputBuilder {
         DeleteManagedLoginBrandingInputBuilder::default()
     }
@@ -77,26 +78,31 @@ pub struct DeleteManagedLoginBrandingInputBuilder {
 }
 impl DeleteManagedLoginBrandingInputBuilder {
     /// Sets [`DeleteManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.managed_login_branding_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.managed_login_branding_id = value;
         self
     }
     /// Sets [`DeleteManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteManagedLoginBrandingInput, BuildError> {
         Ok(DeleteManagedLoginBrandingInput {
             managed_login_branding_id: self
@@ -116,6 +122,7 @@ impl DeleteManagedLoginBrandingInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -127,6 +134,7 @@ impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingInput {
     type Builder = DeleteManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "DeleteManagedLoginBrandingInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteManagedLoginBrandingInputBuilder,
         key: &str,
@@ -143,6 +151,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteManagedLoginBrandingInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -150,6 +159,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingInput {
     }
 }
 impl Secrets for DeleteManagedLoginBrandingInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.managed_login_branding_id.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -165,6 +175,7 @@ impl DeleteManagedLoginBrandingOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteManagedLoginBrandingOutputBuilder {
         DeleteManagedLoginBrandingOutputBuilder::default()
     }
@@ -174,12 +185,14 @@ impl DeleteManagedLoginBrandingOutput {
 pub struct DeleteManagedLoginBrandingOutputBuilder {}
 impl DeleteManagedLoginBrandingOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteManagedLoginBrandingOutput {
         DeleteManagedLoginBrandingOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -190,6 +203,7 @@ impl<'de> serde::Deserialize<'de> for DeleteManagedLoginBrandingOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingOutput {
     type Builder = DeleteManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "DeleteManagedLoginBrandingOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteManagedLoginBrandingOutputBuilder,
         _key: &str,
@@ -198,6 +212,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteManagedLoginBrandingOutput 
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteManagedLoginBrandingOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -229,6 +244,7 @@ pub enum DeleteManagedLoginBrandingError {
 }
 impl DeleteManagedLoginBrandingError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -242,48 +258,59 @@ impl DeleteManagedLoginBrandingError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteManagedLoginBrandingError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteManagedLoginBrandingError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -298,6 +325,7 @@ impl fmt::Display for DeleteManagedLoginBrandingError {
     }
 }
 impl std::error::Error for DeleteManagedLoginBrandingError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -314,9 +342,11 @@ impl std::error::Error for DeleteManagedLoginBrandingError {
     }
 }
 impl OperationError for DeleteManagedLoginBrandingError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -352,6 +382,7 @@ impl OperationError for DeleteManagedLoginBrandingError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -378,6 +409,7 @@ pub struct DeleteManagedLoginBrandingFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteManagedLoginBrandingFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteManagedLoginBrandingFluentBuilder")
             .field("input", &self.input)
@@ -385,6 +417,7 @@ impl fmt::Debug for DeleteManagedLoginBrandingFluentBuilder {
     }
 }
 impl DeleteManagedLoginBrandingFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteManagedLoginBrandingFluentBuilder {
             handle,
@@ -392,10 +425,12 @@ impl DeleteManagedLoginBrandingFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteManagedLoginBrandingInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -411,11 +446,13 @@ impl DeleteManagedLoginBrandingFluentBuilder {
     /// The ID of the managed login branding style that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.managed_login_branding_id(value);
         self
     }
     /// Sets or clears `managed_login_branding_id`; see [`managed_login_branding_id`](Self::managed_login_branding_id).
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_managed_login_branding_id(value);
         self
@@ -424,11 +461,13 @@ impl DeleteManagedLoginBrandingFluentBuilder {
     /// delete.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -65,6 +65,7 @@ impl DeleteResourceServerInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteResourceServerInputBuilder {
         DeleteResourceServerInputBuilder::default()
     }
@@ -77,26 +78,31 @@ pub struct DeleteResourceServerInputBuilder {
 }
 impl DeleteResourceServerInputBuilder {
     /// Sets [`DeleteResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteResourceServerInput::identifier`].
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteResourceServerInput::identifier`].
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.identifier = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteResourceServerInput, BuildError> {
         Ok(DeleteResourceServerInput {
             user_pool_id: self
@@ -116,6 +122,7 @@ impl DeleteResourceServerInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteResourceServerInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -127,6 +134,7 @@ impl<'de> serde::Deserialize<'de> for DeleteResourceServerInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerInput {
     type Builder = DeleteResourceServerInputBuilder;
     const NAME: &'static str = "DeleteResourceServerInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteResourceServerInputBuilder,
         key: &str,
@@ -141,6 +149,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteResourceServerInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -148,6 +157,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerInput {
     }
 }
 impl Secrets for DeleteResourceServerInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.identifier.secrets(all, found);
@@ -163,6 +173,7 @@ impl DeleteResourceServerOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteResourceServerOutputBuilder {
         DeleteResourceServerOutputBuilder::default()
     }
@@ -172,11 +183,13 @@ impl DeleteResourceServerOutput {
 pub struct DeleteResourceServerOutputBuilder {}
 impl DeleteResourceServerOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteResourceServerOutput {
         DeleteResourceServerOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteResourceServerOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for DeleteResourceServerOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerOutput {
     type Builder = DeleteResourceServerOutputBuilder;
     const NAME: &'static str = "DeleteResourceServerOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteResourceServerOutputBuilder,
         _key: &str,
@@ -195,6 +209,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteResourceServerOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -224,6 +239,7 @@ pub enum DeleteResourceServerError {
 }
 impl DeleteResourceServerError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -236,44 +252,54 @@ impl DeleteResourceServerError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteResourceServerError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteResourceServerError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteResourceServerError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteResourceServerError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteResourceServerError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteResourceServerError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteResourceServerError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -287,6 +313,7 @@ impl fmt::Display for DeleteResourceServerError {
     }
 }
 impl std::error::Error for DeleteResourceServerError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -300,9 +327,11 @@ impl std::error::Error for DeleteResourceServerError {
     }
 }
 impl OperationError for DeleteResourceServerError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -334,6 +363,7 @@ impl OperationError for DeleteResourceServerError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -359,6 +389,7 @@ pub struct DeleteResourceServerFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteResourceServerFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteResourceServerFluentBuilder")
             .field("input", &self.input)
@@ -366,6 +397,7 @@ impl fmt::Debug for DeleteResourceServerFluentBuilder {
     }
 }
 impl DeleteResourceServerFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteResourceServerFluentBuilder {
             handle,
@@ -373,10 +405,12 @@ impl DeleteResourceServerFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteResourceServerInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteResourceServerOutput, SdkError<DeleteResourceServerError>> {
@@ -389,11 +423,13 @@ impl DeleteResourceServerFluentBuilder {
     /// The ID of the user pool where you want to delete the resource server.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -401,11 +437,13 @@ impl DeleteResourceServerFluentBuilder {
     /// The identifier of the resource server that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.identifier(value);
         self
     }
     /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_identifier(value);
         self

@@ -61,6 +61,7 @@ impl DeleteTermsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteTermsInputBuilder {
         DeleteTermsInputBuilder::default()
     }
@@ -73,26 +74,31 @@ pub struct DeleteTermsInputBuilder {
 }
 impl DeleteTermsInputBuilder {
     /// Sets [`DeleteTermsInput::terms_id`].
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.terms_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteTermsInput::terms_id`].
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.terms_id = value;
         self
     }
     /// Sets [`DeleteTermsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteTermsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteTermsInput, BuildError> {
         Ok(DeleteTermsInput {
             terms_id: self
@@ -106,6 +112,7 @@ impl DeleteTermsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteTermsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -117,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTermsInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteTermsInput {
     type Builder = DeleteTermsInputBuilder;
     const NAME: &'static str = "DeleteTermsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteTermsInputBuilder,
         key: &str,
@@ -131,6 +139,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteTermsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -138,6 +147,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteTermsInput {
     }
 }
 impl Secrets for DeleteTermsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.terms_id.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -153,6 +163,7 @@ impl DeleteTermsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteTermsOutputBuilder {
         DeleteTermsOutputBuilder::default()
     }
@@ -162,11 +173,13 @@ impl DeleteTermsOutput {
 pub struct DeleteTermsOutputBuilder {}
 impl DeleteTermsOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteTermsOutput {
         DeleteTermsOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteTermsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -177,6 +190,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTermsOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteTermsOutput {
     type Builder = DeleteTermsOutputBuilder;
     const NAME: &'static str = "DeleteTermsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteTermsOutputBuilder,
         _key: &str,
@@ -185,6 +199,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteTermsOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteTermsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -216,6 +231,7 @@ pub enum DeleteTermsError {
 }
 impl DeleteTermsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -229,48 +245,59 @@ impl DeleteTermsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteTermsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteTermsError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteTermsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteTermsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteTermsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteTermsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteTermsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteTermsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -285,6 +312,7 @@ impl fmt::Display for DeleteTermsError {
     }
 }
 impl std::error::Error for DeleteTermsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -301,9 +329,11 @@ impl std::error::Error for DeleteTermsError {
     }
 }
 impl OperationError for DeleteTermsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -339,6 +369,7 @@ impl OperationError for DeleteTermsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -365,6 +396,7 @@ pub struct DeleteTermsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteTermsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteTermsFluentBuilder")
             .field("input", &self.input)
@@ -372,6 +404,7 @@ impl fmt::Debug for DeleteTermsFluentBuilder {
     }
 }
 impl DeleteTermsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteTermsFluentBuilder {
             handle,
@@ -379,10 +412,12 @@ impl DeleteTermsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteTermsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<DeleteTermsOutput, SdkError<DeleteTermsError>> {
         let input = self
             .input
@@ -393,11 +428,13 @@ impl DeleteTermsFluentBuilder {
     /// The ID of the terms documents that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_id(value);
         self
     }
     /// Sets or clears `terms_id`; see [`terms_id`](Self::terms_id).
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_id(value);
         self
@@ -405,11 +442,13 @@ impl DeleteTermsFluentBuilder {
     /// The ID of the user pool that contains the terms documents that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -54,11 +54,13 @@ impl DeleteUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserInputBuilder {
         DeleteUserInputBuilder::default()
     }
 }
 impl fmt::Debug for DeleteUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserInput").field("access_token", &Redacted).finish()
     }
@@ -69,6 +71,7 @@ pub struct DeleteUserInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for DeleteUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -77,16 +80,19 @@ impl fmt::Debug for DeleteUserInputBuilder {
 }
 impl DeleteUserInputBuilder {
     /// Sets [`DeleteUserInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserInput, BuildError> {
         Ok(DeleteUserInput {
             access_token: self
@@ -97,6 +103,7 @@ impl DeleteUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -108,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserInput {
     type Builder = DeleteUserInputBuilder;
     const NAME: &'static str = "DeleteUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserInputBuilder,
         key: &str,
@@ -121,6 +129,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -128,6 +137,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserInput {
     }
 }
 impl Secrets for DeleteUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
     }
@@ -142,6 +152,7 @@ impl DeleteUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserOutputBuilder {
         DeleteUserOutputBuilder::default()
     }
@@ -151,11 +162,13 @@ impl DeleteUserOutput {
 pub struct DeleteUserOutputBuilder {}
 impl DeleteUserOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserOutput {
         DeleteUserOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -166,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserOutput {
     type Builder = DeleteUserOutputBuilder;
     const NAME: &'static str = "DeleteUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserOutputBuilder,
         _key: &str,
@@ -174,6 +188,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -212,6 +227,7 @@ pub enum DeleteUserError {
 }
 impl DeleteUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -228,60 +244,74 @@ impl DeleteUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`DeleteUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`DeleteUserError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`DeleteUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`DeleteUserError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -299,6 +329,7 @@ impl fmt::Display for DeleteUserError {
     }
 }
 impl std::error::Error for DeleteUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -318,9 +349,11 @@ impl std::error::Error for DeleteUserError {
     }
 }
 impl OperationError for DeleteUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -367,6 +400,7 @@ impl OperationError for DeleteUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -396,6 +430,7 @@ pub struct DeleteUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserFluentBuilder")
             .field("input", &self.input)
@@ -403,6 +438,7 @@ impl fmt::Debug for DeleteUserFluentBuilder {
     }
 }
 impl DeleteUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserFluentBuilder {
             handle,
@@ -410,10 +446,12 @@ impl DeleteUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<DeleteUserOutput, SdkError<DeleteUserError>> {
         let input = self
             .input
@@ -425,11 +463,13 @@ impl DeleteUserFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

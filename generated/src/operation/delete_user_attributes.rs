@@ -67,11 +67,13 @@ impl DeleteUserAttributesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserAttributesInputBuilder {
         DeleteUserAttributesInputBuilder::default()
     }
 }
 impl fmt::Debug for DeleteUserAttributesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserAttributesInput")
             .field("user_attribute_names", &self.user_attribute_names)
@@ -86,6 +88,7 @@ pub struct DeleteUserAttributesInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for DeleteUserAttributesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserAttributesInputBuilder")
             .field("user_attribute_names", &self.user_attribute_names)
@@ -95,26 +98,31 @@ impl fmt::Debug for DeleteUserAttributesInputBuilder {
 }
 impl DeleteUserAttributesInputBuilder {
     /// Appends an item to [`DeleteUserAttributesInput::user_attribute_names`].
+    #[inline]
     pub fn user_attribute_names(mut self, item: impl Into<String>) -> Self {
         self.user_attribute_names.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`DeleteUserAttributesInput::user_attribute_names`].
+    #[inline]
     pub fn set_user_attribute_names(mut self, value: Option<Vec<String>>) -> Self {
         self.user_attribute_names = value;
         self
     }
     /// Sets [`DeleteUserAttributesInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserAttributesInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserAttributesInput, BuildError> {
         Ok(DeleteUserAttributesInput {
             user_attribute_names: self
@@ -134,6 +142,7 @@ impl DeleteUserAttributesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserAttributesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -145,6 +154,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserAttributesInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesInput {
     type Builder = DeleteUserAttributesInputBuilder;
     const NAME: &'static str = "DeleteUserAttributesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserAttributesInputBuilder,
         key: &str,
@@ -159,6 +169,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserAttributesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -166,6 +177,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesInput {
     }
 }
 impl Secrets for DeleteUserAttributesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_attribute_names.secrets(all, found);
         self.access_token.secrets(true, found);
@@ -181,6 +193,7 @@ impl DeleteUserAttributesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserAttributesOutputBuilder {
         DeleteUserAttributesOutputBuilder::default()
     }
@@ -190,11 +203,13 @@ impl DeleteUserAttributesOutput {
 pub struct DeleteUserAttributesOutputBuilder {}
 impl DeleteUserAttributesOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserAttributesOutput {
         DeleteUserAttributesOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserAttributesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -205,6 +220,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserAttributesOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesOutput {
     type Builder = DeleteUserAttributesOutputBuilder;
     const NAME: &'static str = "DeleteUserAttributesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserAttributesOutputBuilder,
         _key: &str,
@@ -213,6 +229,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserAttributesOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserAttributesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -251,6 +268,7 @@ pub enum DeleteUserAttributesError {
 }
 impl DeleteUserAttributesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -267,60 +285,74 @@ impl DeleteUserAttributesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserAttributesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`DeleteUserAttributesError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserAttributesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -338,6 +370,7 @@ impl fmt::Display for DeleteUserAttributesError {
     }
 }
 impl std::error::Error for DeleteUserAttributesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -357,9 +390,11 @@ impl std::error::Error for DeleteUserAttributesError {
     }
 }
 impl OperationError for DeleteUserAttributesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -406,6 +441,7 @@ impl OperationError for DeleteUserAttributesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -435,6 +471,7 @@ pub struct DeleteUserAttributesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserAttributesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserAttributesFluentBuilder")
             .field("input", &self.input)
@@ -442,6 +479,7 @@ impl fmt::Debug for DeleteUserAttributesFluentBuilder {
     }
 }
 impl DeleteUserAttributesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserAttributesFluentBuilder {
             handle,
@@ -449,10 +487,12 @@ impl DeleteUserAttributesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserAttributesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteUserAttributesOutput, SdkError<DeleteUserAttributesError>> {
@@ -468,11 +508,13 @@ impl DeleteUserAttributesFluentBuilder {
     /// example `custom:department`.
     ///
     /// Required.
+    #[inline]
     pub fn user_attribute_names(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.user_attribute_names(item);
         self
     }
     /// Sets or clears `user_attribute_names`; see [`user_attribute_names`](Self::user_attribute_names).
+    #[inline]
     pub fn set_user_attribute_names(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_user_attribute_names(value);
         self
@@ -481,11 +523,13 @@ impl DeleteUserAttributesFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

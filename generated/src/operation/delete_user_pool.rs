@@ -52,6 +52,7 @@ impl DeleteUserPoolInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolInputBuilder {
         DeleteUserPoolInputBuilder::default()
     }
@@ -63,16 +64,19 @@ pub struct DeleteUserPoolInputBuilder {
 }
 impl DeleteUserPoolInputBuilder {
     /// Sets [`DeleteUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserPoolInput, BuildError> {
         Ok(DeleteUserPoolInput {
             user_pool_id: self
@@ -86,6 +90,7 @@ impl DeleteUserPoolInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -97,6 +102,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
     type Builder = DeleteUserPoolInputBuilder;
     const NAME: &'static str = "DeleteUserPoolInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolInputBuilder,
         key: &str,
@@ -110,6 +116,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -117,6 +124,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
     }
 }
 impl Secrets for DeleteUserPoolInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -131,6 +139,7 @@ impl DeleteUserPoolOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolOutputBuilder {
         DeleteUserPoolOutputBuilder::default()
     }
@@ -140,11 +149,13 @@ impl DeleteUserPoolOutput {
 pub struct DeleteUserPoolOutputBuilder {}
 impl DeleteUserPoolOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserPoolOutput {
         DeleteUserPoolOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -155,6 +166,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolOutput {
     type Builder = DeleteUserPoolOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserPoolOutputBuilder,
         _key: &str,
@@ -163,6 +175,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -195,6 +208,7 @@ pub enum DeleteUserPoolError {
 }
 impl DeleteUserPoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -208,48 +222,59 @@ impl DeleteUserPoolError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserPoolError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteUserPoolError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserPoolError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserPoolError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserPoolError::UserImportInProgressException`].
+    #[inline]
     pub fn is_user_import_in_progress_exception(&self) -> bool {
         matches!(self, Self::UserImportInProgressException(_))
     }
     /// Whether this is [`DeleteUserPoolError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserPoolError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserPoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -264,6 +289,7 @@ impl fmt::Display for DeleteUserPoolError {
     }
 }
 impl std::error::Error for DeleteUserPoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -280,9 +306,11 @@ impl std::error::Error for DeleteUserPoolError {
     }
 }
 impl OperationError for DeleteUserPoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -318,6 +346,7 @@ impl OperationError for DeleteUserPoolError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -344,6 +373,7 @@ pub struct DeleteUserPoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserPoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolFluentBuilder")
             .field("input", &self.input)
@@ -351,6 +381,7 @@ impl fmt::Debug for DeleteUserPoolFluentBuilder {
     }
 }
 impl DeleteUserPoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserPoolFluentBuilder {
             handle,
@@ -358,10 +389,12 @@ impl DeleteUserPoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserPoolInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteUserPoolOutput, SdkError<DeleteUserPoolError>> {
@@ -374,11 +407,13 @@ impl DeleteUserPoolFluentBuilder {
     /// The ID of the user pool that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -51,11 +51,13 @@ impl DeleteUserPoolClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolClientInputBuilder {
         DeleteUserPoolClientInputBuilder::default()
     }
 }
 impl fmt::Debug for DeleteUserPoolClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -70,6 +72,7 @@ pub struct DeleteUserPoolClientInputBuilder {
     client_id: Option<String>,
 }
 impl fmt::Debug for DeleteUserPoolClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -79,26 +82,31 @@ impl fmt::Debug for DeleteUserPoolClientInputBuilder {
 }
 impl DeleteUserPoolClientInputBuilder {
     /// Sets [`DeleteUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteUserPoolClientInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolClientInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserPoolClientInput, BuildError> {
         Ok(DeleteUserPoolClientInput {
             user_pool_id: self
@@ -118,6 +126,7 @@ impl DeleteUserPoolClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -129,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientInput {
     type Builder = DeleteUserPoolClientInputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolClientInputBuilder,
         key: &str,
@@ -143,6 +153,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -150,6 +161,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientInput {
     }
 }
 impl Secrets for DeleteUserPoolClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -165,6 +177,7 @@ impl DeleteUserPoolClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolClientOutputBuilder {
         DeleteUserPoolClientOutputBuilder::default()
     }
@@ -174,11 +187,13 @@ impl DeleteUserPoolClientOutput {
 pub struct DeleteUserPoolClientOutputBuilder {}
 impl DeleteUserPoolClientOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserPoolClientOutput {
         DeleteUserPoolClientOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -189,6 +204,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientOutput {
     type Builder = DeleteUserPoolClientOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserPoolClientOutputBuilder,
         _key: &str,
@@ -197,6 +213,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -228,6 +245,7 @@ pub enum DeleteUserPoolClientError {
 }
 impl DeleteUserPoolClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -241,48 +259,59 @@ impl DeleteUserPoolClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserPoolClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserPoolClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserPoolClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -297,6 +326,7 @@ impl fmt::Display for DeleteUserPoolClientError {
     }
 }
 impl std::error::Error for DeleteUserPoolClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -313,9 +343,11 @@ impl std::error::Error for DeleteUserPoolClientError {
     }
 }
 impl OperationError for DeleteUserPoolClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -351,6 +383,7 @@ impl OperationError for DeleteUserPoolClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -377,6 +410,7 @@ pub struct DeleteUserPoolClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserPoolClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientFluentBuilder")
             .field("input", &self.input)
@@ -384,6 +418,7 @@ impl fmt::Debug for DeleteUserPoolClientFluentBuilder {
     }
 }
 impl DeleteUserPoolClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserPoolClientFluentBuilder {
             handle,
@@ -391,10 +426,12 @@ impl DeleteUserPoolClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserPoolClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteUserPoolClientOutput, SdkError<DeleteUserPoolClientError>> {
@@ -407,11 +444,13 @@ impl DeleteUserPoolClientFluentBuilder {
     /// The ID of the user pool where you want to delete the client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -419,11 +458,13 @@ impl DeleteUserPoolClientFluentBuilder {
     /// The ID of the user pool app client that you want to delete.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self

@@ -55,11 +55,13 @@ impl DeleteUserPoolClientSecretInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolClientSecretInputBuilder {
         DeleteUserPoolClientSecretInputBuilder::default()
     }
 }
 impl fmt::Debug for DeleteUserPoolClientSecretInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientSecretInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -76,6 +78,7 @@ pub struct DeleteUserPoolClientSecretInputBuilder {
     client_secret_id: Option<String>,
 }
 impl fmt::Debug for DeleteUserPoolClientSecretInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientSecretInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -86,36 +89,43 @@ impl fmt::Debug for DeleteUserPoolClientSecretInputBuilder {
 }
 impl DeleteUserPoolClientSecretInputBuilder {
     /// Sets [`DeleteUserPoolClientSecretInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolClientSecretInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteUserPoolClientSecretInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolClientSecretInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`DeleteUserPoolClientSecretInput::client_secret_id`].
+    #[inline]
     pub fn client_secret_id(mut self, value: impl Into<String>) -> Self {
         self.client_secret_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolClientSecretInput::client_secret_id`].
+    #[inline]
     pub fn set_client_secret_id(mut self, value: Option<String>) -> Self {
         self.client_secret_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserPoolClientSecretInput, BuildError> {
         Ok(DeleteUserPoolClientSecretInput {
             user_pool_id: self
@@ -141,6 +151,7 @@ impl DeleteUserPoolClientSecretInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -152,6 +163,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretInput {
     type Builder = DeleteUserPoolClientSecretInputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientSecretInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolClientSecretInputBuilder,
         key: &str,
@@ -167,6 +179,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolClientSecretInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -174,6 +187,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretInput {
     }
 }
 impl Secrets for DeleteUserPoolClientSecretInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -190,6 +204,7 @@ impl DeleteUserPoolClientSecretOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolClientSecretOutputBuilder {
         DeleteUserPoolClientSecretOutputBuilder::default()
     }
@@ -199,12 +214,14 @@ impl DeleteUserPoolClientSecretOutput {
 pub struct DeleteUserPoolClientSecretOutputBuilder {}
 impl DeleteUserPoolClientSecretOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserPoolClientSecretOutput {
         DeleteUserPoolClientSecretOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -215,6 +232,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolClientSecretOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretOutput {
     type Builder = DeleteUserPoolClientSecretOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolClientSecretOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserPoolClientSecretOutputBuilder,
         _key: &str,
@@ -223,6 +241,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolClientSecretOutput 
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolClientSecretOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -250,6 +269,7 @@ pub enum DeleteUserPoolClientSecretError {
 }
 impl DeleteUserPoolClientSecretError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -261,40 +281,49 @@ impl DeleteUserPoolClientSecretError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserPoolClientSecretError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserPoolClientSecretError::InternalServerException`].
+    #[inline]
     pub fn is_internal_server_exception(&self) -> bool {
         matches!(self, Self::InternalServerException(_))
     }
     /// Whether this is [`DeleteUserPoolClientSecretError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserPoolClientSecretError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`DeleteUserPoolClientSecretError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserPoolClientSecretError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -307,6 +336,7 @@ impl fmt::Display for DeleteUserPoolClientSecretError {
     }
 }
 impl std::error::Error for DeleteUserPoolClientSecretError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -319,9 +349,11 @@ impl std::error::Error for DeleteUserPoolClientSecretError {
     }
 }
 impl OperationError for DeleteUserPoolClientSecretError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -349,6 +381,7 @@ impl OperationError for DeleteUserPoolClientSecretError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -373,6 +406,7 @@ pub struct DeleteUserPoolClientSecretFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserPoolClientSecretFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolClientSecretFluentBuilder")
             .field("input", &self.input)
@@ -380,6 +414,7 @@ impl fmt::Debug for DeleteUserPoolClientSecretFluentBuilder {
     }
 }
 impl DeleteUserPoolClientSecretFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserPoolClientSecretFluentBuilder {
             handle,
@@ -387,10 +422,12 @@ impl DeleteUserPoolClientSecretFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserPoolClientSecretInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -406,11 +443,13 @@ impl DeleteUserPoolClientSecretFluentBuilder {
     /// The ID of the user pool that contains the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -418,11 +457,13 @@ impl DeleteUserPoolClientSecretFluentBuilder {
     /// The ID of the app client from which you want to delete the secret.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -430,11 +471,13 @@ impl DeleteUserPoolClientSecretFluentBuilder {
     /// The unique identifier of the client secret you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn client_secret_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret_id(value);
         self
     }
     /// Sets or clears `client_secret_id`; see [`client_secret_id`](Self::client_secret_id).
+    #[inline]
     pub fn set_client_secret_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret_id(value);
         self

@@ -52,6 +52,7 @@ impl DeleteUserPoolDomainInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolDomainInputBuilder {
         DeleteUserPoolDomainInputBuilder::default()
     }
@@ -64,26 +65,31 @@ pub struct DeleteUserPoolDomainInputBuilder {
 }
 impl DeleteUserPoolDomainInputBuilder {
     /// Sets [`DeleteUserPoolDomainInput::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolDomainInput::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Sets [`DeleteUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserPoolDomainInput, BuildError> {
         Ok(DeleteUserPoolDomainInput {
             domain: self
@@ -103,6 +109,7 @@ impl DeleteUserPoolDomainInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -114,6 +121,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainInput {
     type Builder = DeleteUserPoolDomainInputBuilder;
     const NAME: &'static str = "DeleteUserPoolDomainInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolDomainInputBuilder,
         key: &str,
@@ -128,6 +136,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolDomainInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -135,6 +144,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainInput {
     }
 }
 impl Secrets for DeleteUserPoolDomainInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.domain.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -150,6 +160,7 @@ impl DeleteUserPoolDomainOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolDomainOutputBuilder {
         DeleteUserPoolDomainOutputBuilder::default()
     }
@@ -159,11 +170,13 @@ impl DeleteUserPoolDomainOutput {
 pub struct DeleteUserPoolDomainOutputBuilder {}
 impl DeleteUserPoolDomainOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserPoolDomainOutput {
         DeleteUserPoolDomainOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -174,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolDomainOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainOutput {
     type Builder = DeleteUserPoolDomainOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolDomainOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteUserPoolDomainOutputBuilder,
         _key: &str,
@@ -182,6 +196,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolDomainOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolDomainOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -211,6 +226,7 @@ pub enum DeleteUserPoolDomainError {
 }
 impl DeleteUserPoolDomainError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::NotAuthorizedException(error) => error.meta(),
@@ -223,44 +239,54 @@ impl DeleteUserPoolDomainError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserPoolDomainError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserPoolDomainError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserPoolDomainError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`DeleteUserPoolDomainError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteUserPoolDomainError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserPoolDomainError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserPoolDomainError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotAuthorizedException(error) => error.fmt(f),
@@ -274,6 +300,7 @@ impl fmt::Display for DeleteUserPoolDomainError {
     }
 }
 impl std::error::Error for DeleteUserPoolDomainError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::NotAuthorizedException(error) => std::error::Error::source(error),
@@ -289,9 +316,11 @@ impl std::error::Error for DeleteUserPoolDomainError {
     }
 }
 impl OperationError for DeleteUserPoolDomainError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -323,6 +352,7 @@ impl OperationError for DeleteUserPoolDomainError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::NotAuthorizedException(error) => error.set_meta(meta),
@@ -348,6 +378,7 @@ pub struct DeleteUserPoolDomainFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserPoolDomainFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolDomainFluentBuilder")
             .field("input", &self.input)
@@ -355,6 +386,7 @@ impl fmt::Debug for DeleteUserPoolDomainFluentBuilder {
     }
 }
 impl DeleteUserPoolDomainFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserPoolDomainFluentBuilder {
             handle,
@@ -362,10 +394,12 @@ impl DeleteUserPoolDomainFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserPoolDomainInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteUserPoolDomainOutput, SdkError<DeleteUserPoolDomainError>> {
@@ -380,11 +414,13 @@ impl DeleteUserPoolDomainFluentBuilder {
     /// like `myprefix`.
     ///
     /// Required.
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.domain(value);
         self
     }
     /// Sets or clears `domain`; see [`domain`](Self::domain).
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_domain(value);
         self
@@ -392,11 +428,13 @@ impl DeleteUserPoolDomainFluentBuilder {
     /// The ID of the user pool where you want to delete the domain.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

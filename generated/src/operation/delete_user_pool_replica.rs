@@ -62,6 +62,7 @@ impl DeleteUserPoolReplicaInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolReplicaInputBuilder {
         DeleteUserPoolReplicaInputBuilder::default()
     }
@@ -74,26 +75,31 @@ pub struct DeleteUserPoolReplicaInputBuilder {
 }
 impl DeleteUserPoolReplicaInputBuilder {
     /// Sets [`DeleteUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DeleteUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.region_name = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.region_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteUserPoolReplicaInput, BuildError> {
         Ok(DeleteUserPoolReplicaInput {
             user_pool_id: self
@@ -113,6 +119,7 @@ impl DeleteUserPoolReplicaInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -124,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaInput {
     type Builder = DeleteUserPoolReplicaInputBuilder;
     const NAME: &'static str = "DeleteUserPoolReplicaInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolReplicaInputBuilder,
         key: &str,
@@ -138,6 +146,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolReplicaInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -145,6 +154,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaInput {
     }
 }
 impl Secrets for DeleteUserPoolReplicaInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.region_name.secrets(all, found);
@@ -164,6 +174,7 @@ impl DeleteUserPoolReplicaOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteUserPoolReplicaOutputBuilder {
         DeleteUserPoolReplicaOutputBuilder::default()
     }
@@ -175,16 +186,19 @@ pub struct DeleteUserPoolReplicaOutputBuilder {
 }
 impl DeleteUserPoolReplicaOutputBuilder {
     /// Sets [`DeleteUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn user_pool_replica(mut self, value: impl Into<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn set_user_pool_replica(mut self, value: Option<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteUserPoolReplicaOutput {
         DeleteUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
@@ -192,6 +206,7 @@ impl DeleteUserPoolReplicaOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -202,6 +217,7 @@ impl<'de> serde::Deserialize<'de> for DeleteUserPoolReplicaOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaOutput {
     type Builder = DeleteUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "DeleteUserPoolReplicaOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteUserPoolReplicaOutputBuilder,
         key: &str,
@@ -215,6 +231,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolReplicaOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteUserPoolReplicaOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -244,6 +261,7 @@ pub enum DeleteUserPoolReplicaError {
 }
 impl DeleteUserPoolReplicaError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -256,44 +274,54 @@ impl DeleteUserPoolReplicaError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteUserPoolReplicaError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteUserPoolReplicaError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteUserPoolReplicaError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteUserPoolReplicaError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DeleteUserPoolReplicaError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`DeleteUserPoolReplicaError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteUserPoolReplicaError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -307,6 +335,7 @@ impl fmt::Display for DeleteUserPoolReplicaError {
     }
 }
 impl std::error::Error for DeleteUserPoolReplicaError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -320,9 +349,11 @@ impl std::error::Error for DeleteUserPoolReplicaError {
     }
 }
 impl OperationError for DeleteUserPoolReplicaError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -354,6 +385,7 @@ impl OperationError for DeleteUserPoolReplicaError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -379,6 +411,7 @@ pub struct DeleteUserPoolReplicaFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteUserPoolReplicaFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteUserPoolReplicaFluentBuilder")
             .field("input", &self.input)
@@ -386,6 +419,7 @@ impl fmt::Debug for DeleteUserPoolReplicaFluentBuilder {
     }
 }
 impl DeleteUserPoolReplicaFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteUserPoolReplicaFluentBuilder {
             handle,
@@ -393,10 +427,12 @@ impl DeleteUserPoolReplicaFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteUserPoolReplicaInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DeleteUserPoolReplicaOutput, SdkError<DeleteUserPoolReplicaError>> {
@@ -409,11 +445,13 @@ impl DeleteUserPoolReplicaFluentBuilder {
     /// The ID of the user pool that contains the replica to delete.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -421,11 +459,13 @@ impl DeleteUserPoolReplicaFluentBuilder {
     /// The Amazon Web Services Region of the replica to delete.
     ///
     /// Required.
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.region_name(value);
         self
     }
     /// Sets or clears `region_name`; see [`region_name`](Self::region_name).
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_region_name(value);
         self

@@ -61,11 +61,13 @@ impl DeleteWebAuthnCredentialInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteWebAuthnCredentialInputBuilder {
         DeleteWebAuthnCredentialInputBuilder::default()
     }
 }
 impl fmt::Debug for DeleteWebAuthnCredentialInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteWebAuthnCredentialInput")
             .field("access_token", &Redacted)
@@ -80,6 +82,7 @@ pub struct DeleteWebAuthnCredentialInputBuilder {
     credential_id: Option<String>,
 }
 impl fmt::Debug for DeleteWebAuthnCredentialInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteWebAuthnCredentialInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -89,26 +92,31 @@ impl fmt::Debug for DeleteWebAuthnCredentialInputBuilder {
 }
 impl DeleteWebAuthnCredentialInputBuilder {
     /// Sets [`DeleteWebAuthnCredentialInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteWebAuthnCredentialInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`DeleteWebAuthnCredentialInput::credential_id`].
+    #[inline]
     pub fn credential_id(mut self, value: impl Into<String>) -> Self {
         self.credential_id = Some(value.into());
         self
     }
     /// Sets or clears [`DeleteWebAuthnCredentialInput::credential_id`].
+    #[inline]
     pub fn set_credential_id(mut self, value: Option<String>) -> Self {
         self.credential_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DeleteWebAuthnCredentialInput, BuildError> {
         Ok(DeleteWebAuthnCredentialInput {
             access_token: self
@@ -128,6 +136,7 @@ impl DeleteWebAuthnCredentialInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -139,6 +148,7 @@ impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialInput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialInput {
     type Builder = DeleteWebAuthnCredentialInputBuilder;
     const NAME: &'static str = "DeleteWebAuthnCredentialInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DeleteWebAuthnCredentialInputBuilder,
         key: &str,
@@ -153,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteWebAuthnCredentialInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -160,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialInput {
     }
 }
 impl Secrets for DeleteWebAuthnCredentialInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.credential_id.secrets(all, found);
@@ -175,6 +187,7 @@ impl DeleteWebAuthnCredentialOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DeleteWebAuthnCredentialOutputBuilder {
         DeleteWebAuthnCredentialOutputBuilder::default()
     }
@@ -184,11 +197,13 @@ impl DeleteWebAuthnCredentialOutput {
 pub struct DeleteWebAuthnCredentialOutputBuilder {}
 impl DeleteWebAuthnCredentialOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DeleteWebAuthnCredentialOutput {
         DeleteWebAuthnCredentialOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -199,6 +214,7 @@ impl<'de> serde::Deserialize<'de> for DeleteWebAuthnCredentialOutput {
 impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialOutput {
     type Builder = DeleteWebAuthnCredentialOutputBuilder;
     const NAME: &'static str = "DeleteWebAuthnCredentialOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut DeleteWebAuthnCredentialOutputBuilder,
         _key: &str,
@@ -207,6 +223,7 @@ impl cognito_idp_runtime::wire::ReadFields for DeleteWebAuthnCredentialOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DeleteWebAuthnCredentialOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -244,6 +261,7 @@ pub enum DeleteWebAuthnCredentialError {
 }
 impl DeleteWebAuthnCredentialError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ForbiddenException(error) => error.meta(),
@@ -259,56 +277,69 @@ impl DeleteWebAuthnCredentialError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DeleteWebAuthnCredentialError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DeleteWebAuthnCredentialError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ForbiddenException(error) => error.fmt(f),
@@ -325,6 +356,7 @@ impl fmt::Display for DeleteWebAuthnCredentialError {
     }
 }
 impl std::error::Error for DeleteWebAuthnCredentialError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ForbiddenException(error) => std::error::Error::source(error),
@@ -343,9 +375,11 @@ impl std::error::Error for DeleteWebAuthnCredentialError {
     }
 }
 impl OperationError for DeleteWebAuthnCredentialError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -388,6 +422,7 @@ impl OperationError for DeleteWebAuthnCredentialError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ForbiddenException(error) => error.set_meta(meta),
@@ -416,6 +451,7 @@ pub struct DeleteWebAuthnCredentialFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DeleteWebAuthnCredentialFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeleteWebAuthnCredentialFluentBuilder")
             .field("input", &self.input)
@@ -423,6 +459,7 @@ impl fmt::Debug for DeleteWebAuthnCredentialFluentBuilder {
     }
 }
 impl DeleteWebAuthnCredentialFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DeleteWebAuthnCredentialFluentBuilder {
             handle,
@@ -430,10 +467,12 @@ impl DeleteWebAuthnCredentialFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DeleteWebAuthnCredentialInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -450,11 +489,13 @@ impl DeleteWebAuthnCredentialFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -462,11 +503,13 @@ impl DeleteWebAuthnCredentialFluentBuilder {
     /// The unique identifier of the passkey that you want to delete.
     ///
     /// Required.
+    #[inline]
     pub fn credential_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.credential_id(value);
         self
     }
     /// Sets or clears `credential_id`; see [`credential_id`](Self::credential_id).
+    #[inline]
     pub fn set_credential_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_credential_id(value);
         self

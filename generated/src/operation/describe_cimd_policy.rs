@@ -62,6 +62,7 @@ impl DescribeCimdPolicyInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeCimdPolicyInputBuilder {
         DescribeCimdPolicyInputBuilder::default()
     }
@@ -74,26 +75,31 @@ pub struct DescribeCimdPolicyInputBuilder {
 }
 impl DescribeCimdPolicyInputBuilder {
     /// Sets [`DescribeCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeCimdPolicyInput, BuildError> {
         Ok(DescribeCimdPolicyInput {
             user_pool_id: self
@@ -113,6 +119,7 @@ impl DescribeCimdPolicyInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -124,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyInput {
     type Builder = DescribeCimdPolicyInputBuilder;
     const NAME: &'static str = "DescribeCimdPolicyInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeCimdPolicyInputBuilder,
         key: &str,
@@ -138,6 +146,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeCimdPolicyInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -145,6 +154,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyInput {
     }
 }
 impl Secrets for DescribeCimdPolicyInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.cimd_policy_id.secrets(all, found);
@@ -166,6 +176,7 @@ impl DescribeCimdPolicyOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeCimdPolicyOutputBuilder {
         DescribeCimdPolicyOutputBuilder::default()
     }
@@ -177,16 +188,19 @@ pub struct DescribeCimdPolicyOutputBuilder {
 }
 impl DescribeCimdPolicyOutputBuilder {
     /// Sets [`DescribeCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn cimd_policy(mut self, value: impl Into<CimdPolicyType>) -> Self {
         self.cimd_policy = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn set_cimd_policy(mut self, value: Option<CimdPolicyType>) -> Self {
         self.cimd_policy = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeCimdPolicyOutput, BuildError> {
         Ok(DescribeCimdPolicyOutput {
             cimd_policy: self
@@ -199,6 +213,7 @@ impl DescribeCimdPolicyOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -209,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for DescribeCimdPolicyOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyOutput {
     type Builder = DescribeCimdPolicyOutputBuilder;
     const NAME: &'static str = "DescribeCimdPolicyOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeCimdPolicyOutputBuilder,
         key: &str,
@@ -222,6 +238,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeCimdPolicyOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeCimdPolicyOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -255,6 +272,7 @@ pub enum DescribeCimdPolicyError {
 }
 impl DescribeCimdPolicyError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -266,40 +284,49 @@ impl DescribeCimdPolicyError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeCimdPolicyError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeCimdPolicyError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeCimdPolicyError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeCimdPolicyError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeCimdPolicyError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeCimdPolicyError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -312,6 +339,7 @@ impl fmt::Display for DescribeCimdPolicyError {
     }
 }
 impl std::error::Error for DescribeCimdPolicyError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -324,9 +352,11 @@ impl std::error::Error for DescribeCimdPolicyError {
     }
 }
 impl OperationError for DescribeCimdPolicyError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -354,6 +384,7 @@ impl OperationError for DescribeCimdPolicyError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -378,6 +409,7 @@ pub struct DescribeCimdPolicyFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeCimdPolicyFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeCimdPolicyFluentBuilder")
             .field("input", &self.input)
@@ -385,6 +417,7 @@ impl fmt::Debug for DescribeCimdPolicyFluentBuilder {
     }
 }
 impl DescribeCimdPolicyFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeCimdPolicyFluentBuilder {
             handle,
@@ -392,10 +425,12 @@ impl DescribeCimdPolicyFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeCimdPolicyInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeCimdPolicyOutput, SdkError<DescribeCimdPolicyError>> {
@@ -408,11 +443,13 @@ impl DescribeCimdPolicyFluentBuilder {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -420,11 +457,13 @@ impl DescribeCimdPolicyFluentBuilder {
     /// The ID of the CIMD policy that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cimd_policy_id(value);
         self
     }
     /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cimd_policy_id(value);
         self

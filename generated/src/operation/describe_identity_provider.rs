@@ -50,6 +50,7 @@ impl DescribeIdentityProviderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeIdentityProviderInputBuilder {
         DescribeIdentityProviderInputBuilder::default()
     }
@@ -62,26 +63,31 @@ pub struct DescribeIdentityProviderInputBuilder {
 }
 impl DescribeIdentityProviderInputBuilder {
     /// Sets [`DescribeIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeIdentityProviderInput, BuildError> {
         Ok(DescribeIdentityProviderInput {
             user_pool_id: self
@@ -101,6 +107,7 @@ impl DescribeIdentityProviderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -112,6 +119,7 @@ impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderInput {
     type Builder = DescribeIdentityProviderInputBuilder;
     const NAME: &'static str = "DescribeIdentityProviderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeIdentityProviderInputBuilder,
         key: &str,
@@ -126,6 +134,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeIdentityProviderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -133,6 +142,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderInput {
     }
 }
 impl Secrets for DescribeIdentityProviderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.provider_name.secrets(all, found);
@@ -153,6 +163,7 @@ impl DescribeIdentityProviderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeIdentityProviderOutputBuilder {
         DescribeIdentityProviderOutputBuilder::default()
     }
@@ -164,16 +175,19 @@ pub struct DescribeIdentityProviderOutputBuilder {
 }
 impl DescribeIdentityProviderOutputBuilder {
     /// Sets [`DescribeIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn identity_provider(mut self, value: impl Into<IdentityProviderType>) -> Self {
         self.identity_provider = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn set_identity_provider(mut self, value: Option<IdentityProviderType>) -> Self {
         self.identity_provider = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeIdentityProviderOutput, BuildError> {
         Ok(DescribeIdentityProviderOutput {
             identity_provider: self
@@ -186,6 +200,7 @@ impl DescribeIdentityProviderOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -196,6 +211,7 @@ impl<'de> serde::Deserialize<'de> for DescribeIdentityProviderOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderOutput {
     type Builder = DescribeIdentityProviderOutputBuilder;
     const NAME: &'static str = "DescribeIdentityProviderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeIdentityProviderOutputBuilder,
         key: &str,
@@ -209,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeIdentityProviderOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeIdentityProviderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -242,6 +259,7 @@ pub enum DescribeIdentityProviderError {
 }
 impl DescribeIdentityProviderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -253,40 +271,49 @@ impl DescribeIdentityProviderError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeIdentityProviderError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeIdentityProviderError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeIdentityProviderError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeIdentityProviderError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeIdentityProviderError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeIdentityProviderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -299,6 +326,7 @@ impl fmt::Display for DescribeIdentityProviderError {
     }
 }
 impl std::error::Error for DescribeIdentityProviderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -311,9 +339,11 @@ impl std::error::Error for DescribeIdentityProviderError {
     }
 }
 impl OperationError for DescribeIdentityProviderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -341,6 +371,7 @@ impl OperationError for DescribeIdentityProviderError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -365,6 +396,7 @@ pub struct DescribeIdentityProviderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeIdentityProviderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeIdentityProviderFluentBuilder")
             .field("input", &self.input)
@@ -372,6 +404,7 @@ impl fmt::Debug for DescribeIdentityProviderFluentBuilder {
     }
 }
 impl DescribeIdentityProviderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeIdentityProviderFluentBuilder {
             handle,
@@ -379,10 +412,12 @@ impl DescribeIdentityProviderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeIdentityProviderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -398,11 +433,13 @@ impl DescribeIdentityProviderFluentBuilder {
     /// The ID of the user pool that has the IdP that you want to describe..
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -410,11 +447,13 @@ impl DescribeIdentityProviderFluentBuilder {
     /// The name of the IdP that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.provider_name(value);
         self
     }
     /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_provider_name(value);
         self

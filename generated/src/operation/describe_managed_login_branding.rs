@@ -58,6 +58,7 @@ impl DescribeManagedLoginBrandingInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeManagedLoginBrandingInputBuilder {
         DescribeManagedLoginBrandingInputBuilder::default()
     }
@@ -71,36 +72,43 @@ pub struct DescribeManagedLoginBrandingInputBuilder {
 }
 impl DescribeManagedLoginBrandingInputBuilder {
     /// Sets [`DescribeManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.managed_login_branding_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.managed_login_branding_id = value;
         self
     }
     /// Sets [`DescribeManagedLoginBrandingInput::return_merged_resources`].
+    #[inline]
     pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
         self.return_merged_resources = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingInput::return_merged_resources`].
+    #[inline]
     pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
         self.return_merged_resources = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeManagedLoginBrandingInput, BuildError> {
         Ok(DescribeManagedLoginBrandingInput {
             user_pool_id: self
@@ -121,6 +129,7 @@ impl DescribeManagedLoginBrandingInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -132,6 +141,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingInput {
     type Builder = DescribeManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeManagedLoginBrandingInputBuilder,
         key: &str,
@@ -151,6 +161,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingInput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeManagedLoginBrandingInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -158,6 +169,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingInput
     }
 }
 impl Secrets for DescribeManagedLoginBrandingInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.managed_login_branding_id.secrets(all, found);
@@ -177,6 +189,7 @@ impl DescribeManagedLoginBrandingOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeManagedLoginBrandingOutputBuilder {
         DescribeManagedLoginBrandingOutputBuilder::default()
     }
@@ -188,6 +201,7 @@ pub struct DescribeManagedLoginBrandingOutputBuilder {
 }
 impl DescribeManagedLoginBrandingOutputBuilder {
     /// Sets [`DescribeManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn managed_login_branding(
         mut self,
         value: impl Into<ManagedLoginBrandingType>,
@@ -196,6 +210,7 @@ impl DescribeManagedLoginBrandingOutputBuilder {
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn set_managed_login_branding(
         mut self,
         value: Option<ManagedLoginBrandingType>,
@@ -204,6 +219,7 @@ impl DescribeManagedLoginBrandingOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeManagedLoginBrandingOutput {
         DescribeManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
@@ -211,6 +227,7 @@ impl DescribeManagedLoginBrandingOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -221,6 +238,7 @@ impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingOutput {
     type Builder = DescribeManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeManagedLoginBrandingOutputBuilder,
         key: &str,
@@ -234,6 +252,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeManagedLoginBrandingOutpu
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeManagedLoginBrandingOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -263,6 +282,7 @@ pub enum DescribeManagedLoginBrandingError {
 }
 impl DescribeManagedLoginBrandingError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -275,44 +295,54 @@ impl DescribeManagedLoginBrandingError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeManagedLoginBrandingError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -326,6 +356,7 @@ impl fmt::Display for DescribeManagedLoginBrandingError {
     }
 }
 impl std::error::Error for DescribeManagedLoginBrandingError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -339,9 +370,11 @@ impl std::error::Error for DescribeManagedLoginBrandingError {
     }
 }
 impl OperationError for DescribeManagedLoginBrandingError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -373,6 +406,7 @@ impl OperationError for DescribeManagedLoginBrandingError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -398,6 +432,7 @@ pub struct DescribeManagedLoginBrandingFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeManagedLoginBrandingFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeManagedLoginBrandingFluentBuilder")
             .field("input", &self.input)
@@ -405,6 +440,7 @@ impl fmt::Debug for DescribeManagedLoginBrandingFluentBuilder {
     }
 }
 impl DescribeManagedLoginBrandingFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeManagedLoginBrandingFluentBuilder {
             handle,
@@ -412,10 +448,12 @@ impl DescribeManagedLoginBrandingFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeManagedLoginBrandingInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -432,11 +470,13 @@ impl DescribeManagedLoginBrandingFluentBuilder {
     /// information about.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -444,11 +484,13 @@ impl DescribeManagedLoginBrandingFluentBuilder {
     /// The ID of the managed login branding style that you want to get more information about.
     ///
     /// Required.
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.managed_login_branding_id(value);
         self
     }
     /// Sets or clears `managed_login_branding_id`; see [`managed_login_branding_id`](Self::managed_login_branding_id).
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_managed_login_branding_id(value);
         self
@@ -456,11 +498,13 @@ impl DescribeManagedLoginBrandingFluentBuilder {
     /// When `true`, returns values for branding options that are unchanged from Amazon Cognito
     /// defaults. When `false` or when you omit this parameter, returns only values that you
     /// customized in your branding style.
+    #[inline]
     pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.return_merged_resources(value);
         self
     }
     /// Sets or clears `return_merged_resources`; see [`return_merged_resources`](Self::return_merged_resources).
+    #[inline]
     pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_return_merged_resources(value);
         self

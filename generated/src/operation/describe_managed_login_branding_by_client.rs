@@ -58,11 +58,13 @@ impl DescribeManagedLoginBrandingByClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeManagedLoginBrandingByClientInputBuilder {
         DescribeManagedLoginBrandingByClientInputBuilder::default()
     }
 }
 impl fmt::Debug for DescribeManagedLoginBrandingByClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeManagedLoginBrandingByClientInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -79,6 +81,7 @@ pub struct DescribeManagedLoginBrandingByClientInputBuilder {
     return_merged_resources: Option<bool>,
 }
 impl fmt::Debug for DescribeManagedLoginBrandingByClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeManagedLoginBrandingByClientInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -89,36 +92,43 @@ impl fmt::Debug for DescribeManagedLoginBrandingByClientInputBuilder {
 }
 impl DescribeManagedLoginBrandingByClientInputBuilder {
     /// Sets [`DescribeManagedLoginBrandingByClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingByClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeManagedLoginBrandingByClientInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingByClientInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`DescribeManagedLoginBrandingByClientInput::return_merged_resources`].
+    #[inline]
     pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
         self.return_merged_resources = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingByClientInput::return_merged_resources`].
+    #[inline]
     pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
         self.return_merged_resources = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeManagedLoginBrandingByClientInput, BuildError> {
         Ok(DescribeManagedLoginBrandingByClientInput {
             user_pool_id: self
@@ -139,6 +149,7 @@ impl DescribeManagedLoginBrandingByClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -151,6 +162,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for DescribeManagedLoginBrandingByClientInput {
     type Builder = DescribeManagedLoginBrandingByClientInputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingByClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeManagedLoginBrandingByClientInputBuilder,
         key: &str,
@@ -168,6 +180,7 @@ for DescribeManagedLoginBrandingByClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeManagedLoginBrandingByClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -175,6 +188,7 @@ for DescribeManagedLoginBrandingByClientInput {
     }
 }
 impl Secrets for DescribeManagedLoginBrandingByClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -194,6 +208,7 @@ impl DescribeManagedLoginBrandingByClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeManagedLoginBrandingByClientOutputBuilder {
         DescribeManagedLoginBrandingByClientOutputBuilder::default()
     }
@@ -205,6 +220,7 @@ pub struct DescribeManagedLoginBrandingByClientOutputBuilder {
 }
 impl DescribeManagedLoginBrandingByClientOutputBuilder {
     /// Sets [`DescribeManagedLoginBrandingByClientOutput::managed_login_branding`].
+    #[inline]
     pub fn managed_login_branding(
         mut self,
         value: impl Into<ManagedLoginBrandingType>,
@@ -213,6 +229,7 @@ impl DescribeManagedLoginBrandingByClientOutputBuilder {
         self
     }
     /// Sets or clears [`DescribeManagedLoginBrandingByClientOutput::managed_login_branding`].
+    #[inline]
     pub fn set_managed_login_branding(
         mut self,
         value: Option<ManagedLoginBrandingType>,
@@ -221,6 +238,7 @@ impl DescribeManagedLoginBrandingByClientOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeManagedLoginBrandingByClientOutput {
         DescribeManagedLoginBrandingByClientOutput {
             managed_login_branding: self.managed_login_branding,
@@ -228,6 +246,7 @@ impl DescribeManagedLoginBrandingByClientOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeManagedLoginBrandingByClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -239,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for DescribeManagedLoginBrandingByClientOutput {
     type Builder = DescribeManagedLoginBrandingByClientOutputBuilder;
     const NAME: &'static str = "DescribeManagedLoginBrandingByClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeManagedLoginBrandingByClientOutputBuilder,
         key: &str,
@@ -252,6 +272,7 @@ for DescribeManagedLoginBrandingByClientOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeManagedLoginBrandingByClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -281,6 +302,7 @@ pub enum DescribeManagedLoginBrandingByClientError {
 }
 impl DescribeManagedLoginBrandingByClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -293,44 +315,54 @@ impl DescribeManagedLoginBrandingByClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeManagedLoginBrandingByClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeManagedLoginBrandingByClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -344,6 +376,7 @@ impl fmt::Display for DescribeManagedLoginBrandingByClientError {
     }
 }
 impl std::error::Error for DescribeManagedLoginBrandingByClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -357,9 +390,11 @@ impl std::error::Error for DescribeManagedLoginBrandingByClientError {
     }
 }
 impl OperationError for DescribeManagedLoginBrandingByClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -391,6 +426,7 @@ impl OperationError for DescribeManagedLoginBrandingByClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -416,6 +452,7 @@ pub struct DescribeManagedLoginBrandingByClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeManagedLoginBrandingByClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeManagedLoginBrandingByClientFluentBuilder")
             .field("input", &self.input)
@@ -423,6 +460,7 @@ impl fmt::Debug for DescribeManagedLoginBrandingByClientFluentBuilder {
     }
 }
 impl DescribeManagedLoginBrandingByClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeManagedLoginBrandingByClientFluentBuilder {
             handle,
@@ -430,10 +468,12 @@ impl DescribeManagedLoginBrandingByClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeManagedLoginBrandingByClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -450,11 +490,13 @@ impl DescribeManagedLoginBrandingByClientFluentBuilder {
     /// the managed login branding style.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -462,11 +504,13 @@ impl DescribeManagedLoginBrandingByClientFluentBuilder {
     /// The app client that's assigned to the branding style that you want more information about.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -474,11 +518,13 @@ impl DescribeManagedLoginBrandingByClientFluentBuilder {
     /// When `true`, returns values for branding options that are unchanged from Amazon Cognito
     /// defaults. When `false` or when you omit this parameter, returns only values that you
     /// customized in your branding style.
+    #[inline]
     pub fn return_merged_resources(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.return_merged_resources(value);
         self
     }
     /// Sets or clears `return_merged_resources`; see [`return_merged_resources`](Self::return_merged_resources).
+    #[inline]
     pub fn set_return_merged_resources(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_return_merged_resources(value);
         self

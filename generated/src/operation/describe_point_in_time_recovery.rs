@@ -67,6 +67,7 @@ impl DescribePointInTimeRecoveryInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribePointInTimeRecoveryInputBuilder {
         DescribePointInTimeRecoveryInputBuilder::default()
     }
@@ -79,26 +80,31 @@ pub struct DescribePointInTimeRecoveryInputBuilder {
 }
 impl DescribePointInTimeRecoveryInputBuilder {
     /// Sets [`DescribePointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribePointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribePointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.restore_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribePointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.restore_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribePointInTimeRecoveryInput, BuildError> {
         Ok(DescribePointInTimeRecoveryInput {
             user_pool_id: self
@@ -118,6 +124,7 @@ impl DescribePointInTimeRecoveryInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -129,6 +136,7 @@ impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryInput {
     type Builder = DescribePointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "DescribePointInTimeRecoveryInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribePointInTimeRecoveryInputBuilder,
         key: &str,
@@ -143,6 +151,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribePointInTimeRecoveryInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -150,6 +159,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryInput 
     }
 }
 impl Secrets for DescribePointInTimeRecoveryInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.restore_id.secrets(all, found);
@@ -170,6 +180,7 @@ impl DescribePointInTimeRecoveryOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribePointInTimeRecoveryOutputBuilder {
         DescribePointInTimeRecoveryOutputBuilder::default()
     }
@@ -181,16 +192,19 @@ pub struct DescribePointInTimeRecoveryOutputBuilder {
 }
 impl DescribePointInTimeRecoveryOutputBuilder {
     /// Sets [`DescribePointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn restoration(mut self, value: impl Into<RestorationType>) -> Self {
         self.restoration = Some(value.into());
         self
     }
     /// Sets or clears [`DescribePointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn set_restoration(mut self, value: Option<RestorationType>) -> Self {
         self.restoration = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribePointInTimeRecoveryOutput {
         DescribePointInTimeRecoveryOutput {
             restoration: self.restoration,
@@ -198,6 +212,7 @@ impl DescribePointInTimeRecoveryOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -208,6 +223,7 @@ impl<'de> serde::Deserialize<'de> for DescribePointInTimeRecoveryOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryOutput {
     type Builder = DescribePointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "DescribePointInTimeRecoveryOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribePointInTimeRecoveryOutputBuilder,
         key: &str,
@@ -221,6 +237,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribePointInTimeRecoveryOutput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribePointInTimeRecoveryOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -253,6 +270,7 @@ pub enum DescribePointInTimeRecoveryError {
 }
 impl DescribePointInTimeRecoveryError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -266,48 +284,59 @@ impl DescribePointInTimeRecoveryError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribePointInTimeRecoveryError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribePointInTimeRecoveryError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -322,6 +351,7 @@ impl fmt::Display for DescribePointInTimeRecoveryError {
     }
 }
 impl std::error::Error for DescribePointInTimeRecoveryError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -338,9 +368,11 @@ impl std::error::Error for DescribePointInTimeRecoveryError {
     }
 }
 impl OperationError for DescribePointInTimeRecoveryError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -376,6 +408,7 @@ impl OperationError for DescribePointInTimeRecoveryError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -402,6 +435,7 @@ pub struct DescribePointInTimeRecoveryFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribePointInTimeRecoveryFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribePointInTimeRecoveryFluentBuilder")
             .field("input", &self.input)
@@ -409,6 +443,7 @@ impl fmt::Debug for DescribePointInTimeRecoveryFluentBuilder {
     }
 }
 impl DescribePointInTimeRecoveryFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribePointInTimeRecoveryFluentBuilder {
             handle,
@@ -416,10 +451,12 @@ impl DescribePointInTimeRecoveryFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribePointInTimeRecoveryInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -435,11 +472,13 @@ impl DescribePointInTimeRecoveryFluentBuilder {
     /// The ID of the user pool that contains the recovery that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -448,11 +487,13 @@ impl DescribePointInTimeRecoveryFluentBuilder {
     /// response to an `InitiatePointInTimeRecovery` request.
     ///
     /// Required.
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.restore_id(value);
         self
     }
     /// Sets or clears `restore_id`; see [`restore_id`](Self::restore_id).
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_restore_id(value);
         self

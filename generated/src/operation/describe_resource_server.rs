@@ -58,6 +58,7 @@ impl DescribeResourceServerInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeResourceServerInputBuilder {
         DescribeResourceServerInputBuilder::default()
     }
@@ -70,26 +71,31 @@ pub struct DescribeResourceServerInputBuilder {
 }
 impl DescribeResourceServerInputBuilder {
     /// Sets [`DescribeResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeResourceServerInput::identifier`].
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeResourceServerInput::identifier`].
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.identifier = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeResourceServerInput, BuildError> {
         Ok(DescribeResourceServerInput {
             user_pool_id: self
@@ -109,6 +115,7 @@ impl DescribeResourceServerInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeResourceServerInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -120,6 +127,7 @@ impl<'de> serde::Deserialize<'de> for DescribeResourceServerInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerInput {
     type Builder = DescribeResourceServerInputBuilder;
     const NAME: &'static str = "DescribeResourceServerInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeResourceServerInputBuilder,
         key: &str,
@@ -134,6 +142,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeResourceServerInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -141,6 +150,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerInput {
     }
 }
 impl Secrets for DescribeResourceServerInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.identifier.secrets(all, found);
@@ -161,6 +171,7 @@ impl DescribeResourceServerOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeResourceServerOutputBuilder {
         DescribeResourceServerOutputBuilder::default()
     }
@@ -172,16 +183,19 @@ pub struct DescribeResourceServerOutputBuilder {
 }
 impl DescribeResourceServerOutputBuilder {
     /// Sets [`DescribeResourceServerOutput::resource_server`].
+    #[inline]
     pub fn resource_server(mut self, value: impl Into<ResourceServerType>) -> Self {
         self.resource_server = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeResourceServerOutput::resource_server`].
+    #[inline]
     pub fn set_resource_server(mut self, value: Option<ResourceServerType>) -> Self {
         self.resource_server = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeResourceServerOutput, BuildError> {
         Ok(DescribeResourceServerOutput {
             resource_server: self
@@ -194,6 +208,7 @@ impl DescribeResourceServerOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeResourceServerOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -204,6 +219,7 @@ impl<'de> serde::Deserialize<'de> for DescribeResourceServerOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerOutput {
     type Builder = DescribeResourceServerOutputBuilder;
     const NAME: &'static str = "DescribeResourceServerOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeResourceServerOutputBuilder,
         key: &str,
@@ -217,6 +233,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeResourceServerOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -253,6 +270,7 @@ pub enum DescribeResourceServerError {
 }
 impl DescribeResourceServerError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -265,44 +283,54 @@ impl DescribeResourceServerError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeResourceServerError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeResourceServerError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeResourceServerError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeResourceServerError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeResourceServerError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeResourceServerError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeResourceServerError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -316,6 +344,7 @@ impl fmt::Display for DescribeResourceServerError {
     }
 }
 impl std::error::Error for DescribeResourceServerError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -329,9 +358,11 @@ impl std::error::Error for DescribeResourceServerError {
     }
 }
 impl OperationError for DescribeResourceServerError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -363,6 +394,7 @@ impl OperationError for DescribeResourceServerError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -388,6 +420,7 @@ pub struct DescribeResourceServerFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeResourceServerFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeResourceServerFluentBuilder")
             .field("input", &self.input)
@@ -395,6 +428,7 @@ impl fmt::Debug for DescribeResourceServerFluentBuilder {
     }
 }
 impl DescribeResourceServerFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeResourceServerFluentBuilder {
             handle,
@@ -402,10 +436,12 @@ impl DescribeResourceServerFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeResourceServerInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeResourceServerOutput, SdkError<DescribeResourceServerError>> {
@@ -418,11 +454,13 @@ impl DescribeResourceServerFluentBuilder {
     /// The ID of the user pool that hosts the resource server.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -436,11 +474,13 @@ impl DescribeResourceServerFluentBuilder {
     /// your access tokens.
     ///
     /// Required.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.identifier(value);
         self
     }
     /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_identifier(value);
         self

@@ -62,11 +62,13 @@ impl DescribeRiskConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeRiskConfigurationInputBuilder {
         DescribeRiskConfigurationInputBuilder::default()
     }
 }
 impl fmt::Debug for DescribeRiskConfigurationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeRiskConfigurationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -81,6 +83,7 @@ pub struct DescribeRiskConfigurationInputBuilder {
     client_id: Option<String>,
 }
 impl fmt::Debug for DescribeRiskConfigurationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeRiskConfigurationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -90,26 +93,31 @@ impl fmt::Debug for DescribeRiskConfigurationInputBuilder {
 }
 impl DescribeRiskConfigurationInputBuilder {
     /// Sets [`DescribeRiskConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeRiskConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeRiskConfigurationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeRiskConfigurationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeRiskConfigurationInput, BuildError> {
         Ok(DescribeRiskConfigurationInput {
             user_pool_id: self
@@ -124,6 +132,7 @@ impl DescribeRiskConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -135,6 +144,7 @@ impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
     type Builder = DescribeRiskConfigurationInputBuilder;
     const NAME: &'static str = "DescribeRiskConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeRiskConfigurationInputBuilder,
         key: &str,
@@ -149,6 +159,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeRiskConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -156,6 +167,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationInput {
     }
 }
 impl Secrets for DescribeRiskConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -176,6 +188,7 @@ impl DescribeRiskConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeRiskConfigurationOutputBuilder {
         DescribeRiskConfigurationOutputBuilder::default()
     }
@@ -187,6 +200,7 @@ pub struct DescribeRiskConfigurationOutputBuilder {
 }
 impl DescribeRiskConfigurationOutputBuilder {
     /// Sets [`DescribeRiskConfigurationOutput::risk_configuration`].
+    #[inline]
     pub fn risk_configuration(
         mut self,
         value: impl Into<RiskConfigurationType>,
@@ -195,6 +209,7 @@ impl DescribeRiskConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`DescribeRiskConfigurationOutput::risk_configuration`].
+    #[inline]
     pub fn set_risk_configuration(
         mut self,
         value: Option<RiskConfigurationType>,
@@ -203,6 +218,7 @@ impl DescribeRiskConfigurationOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeRiskConfigurationOutput, BuildError> {
         Ok(DescribeRiskConfigurationOutput {
             risk_configuration: self
@@ -215,6 +231,7 @@ impl DescribeRiskConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -225,6 +242,7 @@ impl<'de> serde::Deserialize<'de> for DescribeRiskConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationOutput {
     type Builder = DescribeRiskConfigurationOutputBuilder;
     const NAME: &'static str = "DescribeRiskConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeRiskConfigurationOutputBuilder,
         key: &str,
@@ -238,6 +256,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeRiskConfigurationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeRiskConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -276,6 +295,7 @@ pub enum DescribeRiskConfigurationError {
 }
 impl DescribeRiskConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -289,48 +309,59 @@ impl DescribeRiskConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeRiskConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::UserPoolAddOnNotEnabledException`].
+    #[inline]
     pub fn is_user_pool_add_on_not_enabled_exception(&self) -> bool {
         matches!(self, Self::UserPoolAddOnNotEnabledException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeRiskConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeRiskConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -345,6 +376,7 @@ impl fmt::Display for DescribeRiskConfigurationError {
     }
 }
 impl std::error::Error for DescribeRiskConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -361,9 +393,11 @@ impl std::error::Error for DescribeRiskConfigurationError {
     }
 }
 impl OperationError for DescribeRiskConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -399,6 +433,7 @@ impl OperationError for DescribeRiskConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -425,6 +460,7 @@ pub struct DescribeRiskConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeRiskConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeRiskConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -432,6 +468,7 @@ impl fmt::Debug for DescribeRiskConfigurationFluentBuilder {
     }
 }
 impl DescribeRiskConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeRiskConfigurationFluentBuilder {
             handle,
@@ -439,10 +476,12 @@ impl DescribeRiskConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeRiskConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -461,11 +500,13 @@ impl DescribeRiskConfigurationFluentBuilder {
     /// or `UserPoolId` to inspect pool-level configuration.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -476,11 +517,13 @@ impl DescribeRiskConfigurationFluentBuilder {
     /// or `UserPoolId` to inspect pool-level configuration.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self

@@ -62,6 +62,7 @@ impl DescribeTermsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeTermsInputBuilder {
         DescribeTermsInputBuilder::default()
     }
@@ -74,26 +75,31 @@ pub struct DescribeTermsInputBuilder {
 }
 impl DescribeTermsInputBuilder {
     /// Sets [`DescribeTermsInput::terms_id`].
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.terms_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsInput::terms_id`].
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.terms_id = value;
         self
     }
     /// Sets [`DescribeTermsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeTermsInput, BuildError> {
         Ok(DescribeTermsInput {
             terms_id: self
@@ -110,6 +116,7 @@ impl DescribeTermsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeTermsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -121,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsInput {
     type Builder = DescribeTermsInputBuilder;
     const NAME: &'static str = "DescribeTermsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeTermsInputBuilder,
         key: &str,
@@ -135,6 +143,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -142,6 +151,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsInput {
     }
 }
 impl Secrets for DescribeTermsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.terms_id.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -162,6 +172,7 @@ impl DescribeTermsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeTermsOutputBuilder {
         DescribeTermsOutputBuilder::default()
     }
@@ -173,16 +184,19 @@ pub struct DescribeTermsOutputBuilder {
 }
 impl DescribeTermsOutputBuilder {
     /// Sets [`DescribeTermsOutput::terms`].
+    #[inline]
     pub fn terms(mut self, value: impl Into<TermsType>) -> Self {
         self.terms = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsOutput::terms`].
+    #[inline]
     pub fn set_terms(mut self, value: Option<TermsType>) -> Self {
         self.terms = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeTermsOutput {
         DescribeTermsOutput {
             terms: self.terms,
@@ -190,6 +204,7 @@ impl DescribeTermsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeTermsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -200,6 +215,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsOutput {
     type Builder = DescribeTermsOutputBuilder;
     const NAME: &'static str = "DescribeTermsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeTermsOutputBuilder,
         key: &str,
@@ -213,6 +229,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeTermsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -242,6 +259,7 @@ pub enum DescribeTermsError {
 }
 impl DescribeTermsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -254,44 +272,54 @@ impl DescribeTermsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeTermsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeTermsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeTermsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeTermsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeTermsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeTermsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeTermsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -305,6 +333,7 @@ impl fmt::Display for DescribeTermsError {
     }
 }
 impl std::error::Error for DescribeTermsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -318,9 +347,11 @@ impl std::error::Error for DescribeTermsError {
     }
 }
 impl OperationError for DescribeTermsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -352,6 +383,7 @@ impl OperationError for DescribeTermsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -377,6 +409,7 @@ pub struct DescribeTermsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeTermsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeTermsFluentBuilder")
             .field("input", &self.input)
@@ -384,6 +417,7 @@ impl fmt::Debug for DescribeTermsFluentBuilder {
     }
 }
 impl DescribeTermsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeTermsFluentBuilder {
             handle,
@@ -391,10 +425,12 @@ impl DescribeTermsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeTermsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeTermsOutput, SdkError<DescribeTermsError>> {
@@ -407,11 +443,13 @@ impl DescribeTermsFluentBuilder {
     /// The ID of the terms documents that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_id(value);
         self
     }
     /// Sets or clears `terms_id`; see [`terms_id`](Self::terms_id).
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_id(value);
         self
@@ -419,11 +457,13 @@ impl DescribeTermsFluentBuilder {
     /// The ID of the user pool that contains the terms documents that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -72,11 +72,13 @@ impl DescribeTermsByClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeTermsByClientInputBuilder {
         DescribeTermsByClientInputBuilder::default()
     }
 }
 impl fmt::Debug for DescribeTermsByClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeTermsByClientInput")
             .field("client_id", &Redacted)
@@ -93,6 +95,7 @@ pub struct DescribeTermsByClientInputBuilder {
     terms_name: Option<String>,
 }
 impl fmt::Debug for DescribeTermsByClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeTermsByClientInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -103,36 +106,43 @@ impl fmt::Debug for DescribeTermsByClientInputBuilder {
 }
 impl DescribeTermsByClientInputBuilder {
     /// Sets [`DescribeTermsByClientInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsByClientInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`DescribeTermsByClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsByClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeTermsByClientInput::terms_name`].
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.terms_name = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsByClientInput::terms_name`].
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.terms_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeTermsByClientInput, BuildError> {
         Ok(DescribeTermsByClientInput {
             client_id: self
@@ -158,6 +168,7 @@ impl DescribeTermsByClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeTermsByClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -169,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsByClientInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientInput {
     type Builder = DescribeTermsByClientInputBuilder;
     const NAME: &'static str = "DescribeTermsByClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeTermsByClientInputBuilder,
         key: &str,
@@ -184,6 +196,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeTermsByClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -191,6 +204,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientInput {
     }
 }
 impl Secrets for DescribeTermsByClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.user_pool_id.secrets(all, found);
@@ -212,6 +226,7 @@ impl DescribeTermsByClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeTermsByClientOutputBuilder {
         DescribeTermsByClientOutputBuilder::default()
     }
@@ -223,16 +238,19 @@ pub struct DescribeTermsByClientOutputBuilder {
 }
 impl DescribeTermsByClientOutputBuilder {
     /// Sets [`DescribeTermsByClientOutput::terms`].
+    #[inline]
     pub fn terms(mut self, value: impl Into<TermsType>) -> Self {
         self.terms = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeTermsByClientOutput::terms`].
+    #[inline]
     pub fn set_terms(mut self, value: Option<TermsType>) -> Self {
         self.terms = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeTermsByClientOutput {
         DescribeTermsByClientOutput {
             terms: self.terms,
@@ -240,6 +258,7 @@ impl DescribeTermsByClientOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeTermsByClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -250,6 +269,7 @@ impl<'de> serde::Deserialize<'de> for DescribeTermsByClientOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientOutput {
     type Builder = DescribeTermsByClientOutputBuilder;
     const NAME: &'static str = "DescribeTermsByClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeTermsByClientOutputBuilder,
         key: &str,
@@ -263,6 +283,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeTermsByClientOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeTermsByClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -292,6 +313,7 @@ pub enum DescribeTermsByClientError {
 }
 impl DescribeTermsByClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -304,44 +326,54 @@ impl DescribeTermsByClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeTermsByClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeTermsByClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeTermsByClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeTermsByClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeTermsByClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeTermsByClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeTermsByClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -355,6 +387,7 @@ impl fmt::Display for DescribeTermsByClientError {
     }
 }
 impl std::error::Error for DescribeTermsByClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -368,9 +401,11 @@ impl std::error::Error for DescribeTermsByClientError {
     }
 }
 impl OperationError for DescribeTermsByClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -402,6 +437,7 @@ impl OperationError for DescribeTermsByClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -427,6 +463,7 @@ pub struct DescribeTermsByClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeTermsByClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeTermsByClientFluentBuilder")
             .field("input", &self.input)
@@ -434,6 +471,7 @@ impl fmt::Debug for DescribeTermsByClientFluentBuilder {
     }
 }
 impl DescribeTermsByClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeTermsByClientFluentBuilder {
             handle,
@@ -441,10 +479,12 @@ impl DescribeTermsByClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeTermsByClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeTermsByClientOutput, SdkError<DescribeTermsByClientError>> {
@@ -457,11 +497,13 @@ impl DescribeTermsByClientFluentBuilder {
     /// The ID of the app client that the terms documents are associated with.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -469,11 +511,13 @@ impl DescribeTermsByClientFluentBuilder {
     /// The ID of the user pool that contains the terms documents that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -481,11 +525,13 @@ impl DescribeTermsByClientFluentBuilder {
     /// The name of the terms documents that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_name(value);
         self
     }
     /// Sets or clears `terms_name`; see [`terms_name`](Self::terms_name).
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_name(value);
         self

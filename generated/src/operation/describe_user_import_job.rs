@@ -52,6 +52,7 @@ impl DescribeUserImportJobInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserImportJobInputBuilder {
         DescribeUserImportJobInputBuilder::default()
     }
@@ -64,26 +65,31 @@ pub struct DescribeUserImportJobInputBuilder {
 }
 impl DescribeUserImportJobInputBuilder {
     /// Sets [`DescribeUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeUserImportJobInput::job_id`].
+    #[inline]
     pub fn job_id(mut self, value: impl Into<String>) -> Self {
         self.job_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserImportJobInput::job_id`].
+    #[inline]
     pub fn set_job_id(mut self, value: Option<String>) -> Self {
         self.job_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeUserImportJobInput, BuildError> {
         Ok(DescribeUserImportJobInput {
             user_pool_id: self
@@ -103,6 +109,7 @@ impl DescribeUserImportJobInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeUserImportJobInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -114,6 +121,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserImportJobInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobInput {
     type Builder = DescribeUserImportJobInputBuilder;
     const NAME: &'static str = "DescribeUserImportJobInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserImportJobInputBuilder,
         key: &str,
@@ -128,6 +136,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserImportJobInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -135,6 +144,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobInput {
     }
 }
 impl Secrets for DescribeUserImportJobInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.job_id.secrets(all, found);
@@ -155,6 +165,7 @@ impl DescribeUserImportJobOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserImportJobOutputBuilder {
         DescribeUserImportJobOutputBuilder::default()
     }
@@ -166,16 +177,19 @@ pub struct DescribeUserImportJobOutputBuilder {
 }
 impl DescribeUserImportJobOutputBuilder {
     /// Sets [`DescribeUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn user_import_job(mut self, value: impl Into<UserImportJobType>) -> Self {
         self.user_import_job = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn set_user_import_job(mut self, value: Option<UserImportJobType>) -> Self {
         self.user_import_job = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeUserImportJobOutput {
         DescribeUserImportJobOutput {
             user_import_job: self.user_import_job,
@@ -183,6 +197,7 @@ impl DescribeUserImportJobOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeUserImportJobOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -193,6 +208,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserImportJobOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobOutput {
     type Builder = DescribeUserImportJobOutputBuilder;
     const NAME: &'static str = "DescribeUserImportJobOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserImportJobOutputBuilder,
         key: &str,
@@ -206,6 +222,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserImportJobOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserImportJobOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -235,6 +252,7 @@ pub enum DescribeUserImportJobError {
 }
 impl DescribeUserImportJobError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -247,44 +265,54 @@ impl DescribeUserImportJobError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeUserImportJobError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeUserImportJobError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeUserImportJobError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeUserImportJobError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeUserImportJobError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeUserImportJobError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeUserImportJobError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -298,6 +326,7 @@ impl fmt::Display for DescribeUserImportJobError {
     }
 }
 impl std::error::Error for DescribeUserImportJobError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -311,9 +340,11 @@ impl std::error::Error for DescribeUserImportJobError {
     }
 }
 impl OperationError for DescribeUserImportJobError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -345,6 +376,7 @@ impl OperationError for DescribeUserImportJobError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -370,6 +402,7 @@ pub struct DescribeUserImportJobFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeUserImportJobFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserImportJobFluentBuilder")
             .field("input", &self.input)
@@ -377,6 +410,7 @@ impl fmt::Debug for DescribeUserImportJobFluentBuilder {
     }
 }
 impl DescribeUserImportJobFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeUserImportJobFluentBuilder {
             handle,
@@ -384,10 +418,12 @@ impl DescribeUserImportJobFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeUserImportJobInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeUserImportJobOutput, SdkError<DescribeUserImportJobError>> {
@@ -400,11 +436,13 @@ impl DescribeUserImportJobFluentBuilder {
     /// The ID of the user pool that's associated with the import job.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -412,11 +450,13 @@ impl DescribeUserImportJobFluentBuilder {
     /// The Id of the user import job that you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn job_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.job_id(value);
         self
     }
     /// Sets or clears `job_id`; see [`job_id`](Self::job_id).
+    #[inline]
     pub fn set_job_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_job_id(value);
         self

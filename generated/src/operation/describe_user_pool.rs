@@ -55,6 +55,7 @@ impl DescribeUserPoolInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolInputBuilder {
         DescribeUserPoolInputBuilder::default()
     }
@@ -66,16 +67,19 @@ pub struct DescribeUserPoolInputBuilder {
 }
 impl DescribeUserPoolInputBuilder {
     /// Sets [`DescribeUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeUserPoolInput, BuildError> {
         Ok(DescribeUserPoolInput {
             user_pool_id: self
@@ -89,6 +93,7 @@ impl DescribeUserPoolInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -100,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolInput {
     type Builder = DescribeUserPoolInputBuilder;
     const NAME: &'static str = "DescribeUserPoolInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolInputBuilder,
         key: &str,
@@ -113,6 +119,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -120,6 +127,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolInput {
     }
 }
 impl Secrets for DescribeUserPoolInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -138,6 +146,7 @@ impl DescribeUserPoolOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolOutputBuilder {
         DescribeUserPoolOutputBuilder::default()
     }
@@ -149,16 +158,19 @@ pub struct DescribeUserPoolOutputBuilder {
 }
 impl DescribeUserPoolOutputBuilder {
     /// Sets [`DescribeUserPoolOutput::user_pool`].
+    #[inline]
     pub fn user_pool(mut self, value: impl Into<UserPoolType>) -> Self {
         self.user_pool = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolOutput::user_pool`].
+    #[inline]
     pub fn set_user_pool(mut self, value: Option<UserPoolType>) -> Self {
         self.user_pool = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeUserPoolOutput {
         DescribeUserPoolOutput {
             user_pool: self.user_pool,
@@ -166,6 +178,7 @@ impl DescribeUserPoolOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -176,6 +189,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolOutput {
     type Builder = DescribeUserPoolOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolOutputBuilder,
         key: &str,
@@ -189,6 +203,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -220,6 +235,7 @@ pub enum DescribeUserPoolError {
 }
 impl DescribeUserPoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -233,48 +249,59 @@ impl DescribeUserPoolError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeUserPoolError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeUserPoolError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeUserPoolError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeUserPoolError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeUserPoolError::UserPoolTaggingException`].
+    #[inline]
     pub fn is_user_pool_tagging_exception(&self) -> bool {
         matches!(self, Self::UserPoolTaggingException(_))
     }
     /// Whether this is [`DescribeUserPoolError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeUserPoolError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeUserPoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -289,6 +316,7 @@ impl fmt::Display for DescribeUserPoolError {
     }
 }
 impl std::error::Error for DescribeUserPoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -303,9 +331,11 @@ impl std::error::Error for DescribeUserPoolError {
     }
 }
 impl OperationError for DescribeUserPoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -341,6 +371,7 @@ impl OperationError for DescribeUserPoolError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -367,6 +398,7 @@ pub struct DescribeUserPoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeUserPoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserPoolFluentBuilder")
             .field("input", &self.input)
@@ -374,6 +406,7 @@ impl fmt::Debug for DescribeUserPoolFluentBuilder {
     }
 }
 impl DescribeUserPoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeUserPoolFluentBuilder {
             handle,
@@ -381,10 +414,12 @@ impl DescribeUserPoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeUserPoolInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeUserPoolOutput, SdkError<DescribeUserPoolError>> {
@@ -397,11 +432,13 @@ impl DescribeUserPoolFluentBuilder {
     /// The ID of the user pool you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -64,11 +64,13 @@ impl DescribeUserPoolClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolClientInputBuilder {
         DescribeUserPoolClientInputBuilder::default()
     }
 }
 impl fmt::Debug for DescribeUserPoolClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserPoolClientInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -83,6 +85,7 @@ pub struct DescribeUserPoolClientInputBuilder {
     client_id: Option<String>,
 }
 impl fmt::Debug for DescribeUserPoolClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserPoolClientInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -92,26 +95,31 @@ impl fmt::Debug for DescribeUserPoolClientInputBuilder {
 }
 impl DescribeUserPoolClientInputBuilder {
     /// Sets [`DescribeUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`DescribeUserPoolClientInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolClientInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeUserPoolClientInput, BuildError> {
         Ok(DescribeUserPoolClientInput {
             user_pool_id: self
@@ -131,6 +139,7 @@ impl DescribeUserPoolClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -142,6 +151,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
     type Builder = DescribeUserPoolClientInputBuilder;
     const NAME: &'static str = "DescribeUserPoolClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolClientInputBuilder,
         key: &str,
@@ -156,6 +166,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -163,6 +174,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
     }
 }
 impl Secrets for DescribeUserPoolClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -182,6 +194,7 @@ impl DescribeUserPoolClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolClientOutputBuilder {
         DescribeUserPoolClientOutputBuilder::default()
     }
@@ -193,16 +206,19 @@ pub struct DescribeUserPoolClientOutputBuilder {
 }
 impl DescribeUserPoolClientOutputBuilder {
     /// Sets [`DescribeUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn user_pool_client(mut self, value: impl Into<UserPoolClientType>) -> Self {
         self.user_pool_client = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn set_user_pool_client(mut self, value: Option<UserPoolClientType>) -> Self {
         self.user_pool_client = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeUserPoolClientOutput {
         DescribeUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
@@ -210,6 +226,7 @@ impl DescribeUserPoolClientOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -220,6 +237,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientOutput {
     type Builder = DescribeUserPoolClientOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolClientOutputBuilder,
         key: &str,
@@ -233,6 +251,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -262,6 +281,7 @@ pub enum DescribeUserPoolClientError {
 }
 impl DescribeUserPoolClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -274,44 +294,54 @@ impl DescribeUserPoolClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeUserPoolClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeUserPoolClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeUserPoolClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`DescribeUserPoolClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeUserPoolClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeUserPoolClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeUserPoolClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -325,6 +355,7 @@ impl fmt::Display for DescribeUserPoolClientError {
     }
 }
 impl std::error::Error for DescribeUserPoolClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -338,9 +369,11 @@ impl std::error::Error for DescribeUserPoolClientError {
     }
 }
 impl OperationError for DescribeUserPoolClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -372,6 +405,7 @@ impl OperationError for DescribeUserPoolClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -397,6 +431,7 @@ pub struct DescribeUserPoolClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeUserPoolClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserPoolClientFluentBuilder")
             .field("input", &self.input)
@@ -404,6 +439,7 @@ impl fmt::Debug for DescribeUserPoolClientFluentBuilder {
     }
 }
 impl DescribeUserPoolClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeUserPoolClientFluentBuilder {
             handle,
@@ -411,10 +447,12 @@ impl DescribeUserPoolClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeUserPoolClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeUserPoolClientOutput, SdkError<DescribeUserPoolClientError>> {
@@ -427,11 +465,13 @@ impl DescribeUserPoolClientFluentBuilder {
     /// The ID of the user pool that contains the app client you want to describe.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -439,11 +479,13 @@ impl DescribeUserPoolClientFluentBuilder {
     /// The ID of the app client that you want to describe.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self

@@ -59,6 +59,7 @@ impl DescribeUserPoolDomainInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolDomainInputBuilder {
         DescribeUserPoolDomainInputBuilder::default()
     }
@@ -70,16 +71,19 @@ pub struct DescribeUserPoolDomainInputBuilder {
 }
 impl DescribeUserPoolDomainInputBuilder {
     /// Sets [`DescribeUserPoolDomainInput::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`DescribeUserPoolDomainInput::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribeUserPoolDomainInput, BuildError> {
         Ok(DescribeUserPoolDomainInput {
             domain: self
@@ -93,6 +97,7 @@ impl DescribeUserPoolDomainInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -104,6 +109,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainInput {
     type Builder = DescribeUserPoolDomainInputBuilder;
     const NAME: &'static str = "DescribeUserPoolDomainInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolDomainInputBuilder,
         key: &str,
@@ -117,6 +123,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolDomainInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -124,6 +131,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainInput {
     }
 }
 impl Secrets for DescribeUserPoolDomainInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.domain.secrets(all, found);
     }
@@ -142,6 +150,7 @@ impl DescribeUserPoolDomainOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribeUserPoolDomainOutputBuilder {
         DescribeUserPoolDomainOutputBuilder::default()
     }
@@ -153,6 +162,7 @@ pub struct DescribeUserPoolDomainOutputBuilder {
 }
 impl DescribeUserPoolDomainOutputBuilder {
     /// Sets [`DescribeUserPoolDomainOutput::domain_description`].
+    #[inline]
     pub fn domain_description(
         mut self,
         value: impl Into<DomainDescriptionType>,
@@ -161,6 +171,7 @@ impl DescribeUserPoolDomainOutputBuilder {
         self
     }
     /// Sets or clears [`DescribeUserPoolDomainOutput::domain_description`].
+    #[inline]
     pub fn set_domain_description(
         mut self,
         value: Option<DomainDescriptionType>,
@@ -169,6 +180,7 @@ impl DescribeUserPoolDomainOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> DescribeUserPoolDomainOutput {
         DescribeUserPoolDomainOutput {
             domain_description: self.domain_description,
@@ -176,6 +188,7 @@ impl DescribeUserPoolDomainOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -186,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for DescribeUserPoolDomainOutput {
 impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainOutput {
     type Builder = DescribeUserPoolDomainOutputBuilder;
     const NAME: &'static str = "DescribeUserPoolDomainOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribeUserPoolDomainOutputBuilder,
         key: &str,
@@ -199,6 +213,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolDomainOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribeUserPoolDomainOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -226,6 +241,7 @@ pub enum DescribeUserPoolDomainError {
 }
 impl DescribeUserPoolDomainError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::NotAuthorizedException(error) => error.meta(),
@@ -237,40 +253,49 @@ impl DescribeUserPoolDomainError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`DescribeUserPoolDomainError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`DescribeUserPoolDomainError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`DescribeUserPoolDomainError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`DescribeUserPoolDomainError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`DescribeUserPoolDomainError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribeUserPoolDomainError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotAuthorizedException(error) => error.fmt(f),
@@ -283,6 +308,7 @@ impl fmt::Display for DescribeUserPoolDomainError {
     }
 }
 impl std::error::Error for DescribeUserPoolDomainError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::NotAuthorizedException(error) => std::error::Error::source(error),
@@ -295,9 +321,11 @@ impl std::error::Error for DescribeUserPoolDomainError {
     }
 }
 impl OperationError for DescribeUserPoolDomainError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -325,6 +353,7 @@ impl OperationError for DescribeUserPoolDomainError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::NotAuthorizedException(error) => error.set_meta(meta),
@@ -349,6 +378,7 @@ pub struct DescribeUserPoolDomainFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribeUserPoolDomainFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribeUserPoolDomainFluentBuilder")
             .field("input", &self.input)
@@ -356,6 +386,7 @@ impl fmt::Debug for DescribeUserPoolDomainFluentBuilder {
     }
 }
 impl DescribeUserPoolDomainFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribeUserPoolDomainFluentBuilder {
             handle,
@@ -363,10 +394,12 @@ impl DescribeUserPoolDomainFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribeUserPoolDomainInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<DescribeUserPoolDomainOutput, SdkError<DescribeUserPoolDomainError>> {
@@ -381,11 +414,13 @@ impl DescribeUserPoolDomainFluentBuilder {
     /// alone, such as `auth`.
     ///
     /// Required.
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.domain(value);
         self
     }
     /// Sets or clears `domain`; see [`domain`](Self::domain).
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_domain(value);
         self

@@ -66,11 +66,13 @@ impl ForgetDeviceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ForgetDeviceInputBuilder {
         ForgetDeviceInputBuilder::default()
     }
 }
 impl fmt::Debug for ForgetDeviceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgetDeviceInput")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -85,6 +87,7 @@ pub struct ForgetDeviceInputBuilder {
     device_key: Option<String>,
 }
 impl fmt::Debug for ForgetDeviceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgetDeviceInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -94,26 +97,31 @@ impl fmt::Debug for ForgetDeviceInputBuilder {
 }
 impl ForgetDeviceInputBuilder {
     /// Sets [`ForgetDeviceInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ForgetDeviceInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ForgetDeviceInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`ForgetDeviceInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ForgetDeviceInput, BuildError> {
         Ok(ForgetDeviceInput {
             access_token: self.access_token,
@@ -125,6 +133,7 @@ impl ForgetDeviceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ForgetDeviceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -136,6 +145,7 @@ impl<'de> serde::Deserialize<'de> for ForgetDeviceInput {
 impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
     type Builder = ForgetDeviceInputBuilder;
     const NAME: &'static str = "ForgetDeviceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ForgetDeviceInputBuilder,
         key: &str,
@@ -150,6 +160,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ForgetDeviceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -157,6 +168,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
     }
 }
 impl Secrets for ForgetDeviceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.device_key.secrets(all, found);
@@ -172,6 +184,7 @@ impl ForgetDeviceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ForgetDeviceOutputBuilder {
         ForgetDeviceOutputBuilder::default()
     }
@@ -181,11 +194,13 @@ impl ForgetDeviceOutput {
 pub struct ForgetDeviceOutputBuilder {}
 impl ForgetDeviceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ForgetDeviceOutput {
         ForgetDeviceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for ForgetDeviceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -196,6 +211,7 @@ impl<'de> serde::Deserialize<'de> for ForgetDeviceOutput {
 impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceOutput {
     type Builder = ForgetDeviceOutputBuilder;
     const NAME: &'static str = "ForgetDeviceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut ForgetDeviceOutputBuilder,
         _key: &str,
@@ -204,6 +220,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ForgetDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -244,6 +261,7 @@ pub enum ForgetDeviceError {
 }
 impl ForgetDeviceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -261,64 +279,79 @@ impl ForgetDeviceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ForgetDeviceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ForgetDeviceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ForgetDeviceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ForgetDeviceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ForgetDeviceError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`ForgetDeviceError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ForgetDeviceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ForgetDeviceError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ForgetDeviceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ForgetDeviceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ForgetDeviceError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ForgetDeviceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -337,6 +370,7 @@ impl fmt::Display for ForgetDeviceError {
     }
 }
 impl std::error::Error for ForgetDeviceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -359,9 +393,11 @@ impl std::error::Error for ForgetDeviceError {
     }
 }
 impl OperationError for ForgetDeviceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -412,6 +448,7 @@ impl OperationError for ForgetDeviceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -442,6 +479,7 @@ pub struct ForgetDeviceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ForgetDeviceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgetDeviceFluentBuilder")
             .field("input", &self.input)
@@ -449,6 +487,7 @@ impl fmt::Debug for ForgetDeviceFluentBuilder {
     }
 }
 impl ForgetDeviceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ForgetDeviceFluentBuilder {
             handle,
@@ -456,10 +495,12 @@ impl ForgetDeviceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ForgetDeviceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ForgetDeviceOutput, SdkError<ForgetDeviceError>> {
         let input = self
             .input
@@ -471,11 +512,13 @@ impl ForgetDeviceFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -483,11 +526,13 @@ impl ForgetDeviceFluentBuilder {
     /// The unique identifier, or device key, of the device that the user wants to forget.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self

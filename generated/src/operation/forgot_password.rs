@@ -163,11 +163,13 @@ impl ForgotPasswordInput {
         "username",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ForgotPasswordInputBuilder {
         ForgotPasswordInputBuilder::default()
     }
 }
 impl fmt::Debug for ForgotPasswordInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgotPasswordInput")
             .field("client_id", &Redacted)
@@ -190,6 +192,7 @@ pub struct ForgotPasswordInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for ForgotPasswordInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgotPasswordInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -203,46 +206,55 @@ impl fmt::Debug for ForgotPasswordInputBuilder {
 }
 impl ForgotPasswordInputBuilder {
     /// Sets [`ForgotPasswordInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`ForgotPasswordInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`ForgotPasswordInput::secret_hash`].
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.secret_hash = Some(value.into());
         self
     }
     /// Sets or clears [`ForgotPasswordInput::secret_hash`].
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.secret_hash = value;
         self
     }
     /// Sets [`ForgotPasswordInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`ForgotPasswordInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Sets [`ForgotPasswordInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`ForgotPasswordInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`ForgotPasswordInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -251,6 +263,7 @@ impl ForgotPasswordInputBuilder {
         self
     }
     /// Sets or clears [`ForgotPasswordInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -259,6 +272,7 @@ impl ForgotPasswordInputBuilder {
         self
     }
     /// Inserts an entry into [`ForgotPasswordInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -270,6 +284,7 @@ impl ForgotPasswordInputBuilder {
         self
     }
     /// Sets or clears [`ForgotPasswordInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -278,6 +293,7 @@ impl ForgotPasswordInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ForgotPasswordInput, BuildError> {
         Ok(ForgotPasswordInput {
             client_id: self
@@ -295,6 +311,7 @@ impl ForgotPasswordInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ForgotPasswordInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -306,6 +323,7 @@ impl<'de> serde::Deserialize<'de> for ForgotPasswordInput {
 impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordInput {
     type Builder = ForgotPasswordInputBuilder;
     const NAME: &'static str = "ForgotPasswordInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ForgotPasswordInputBuilder,
         key: &str,
@@ -328,6 +346,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ForgotPasswordInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -335,6 +354,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordInput {
     }
 }
 impl Secrets for ForgotPasswordInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret_hash.secrets(true, found);
@@ -359,6 +379,7 @@ impl ForgotPasswordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ForgotPasswordOutputBuilder {
         ForgotPasswordOutputBuilder::default()
     }
@@ -370,6 +391,7 @@ pub struct ForgotPasswordOutputBuilder {
 }
 impl ForgotPasswordOutputBuilder {
     /// Sets [`ForgotPasswordOutput::code_delivery_details`].
+    #[inline]
     pub fn code_delivery_details(
         mut self,
         value: impl Into<CodeDeliveryDetailsType>,
@@ -378,6 +400,7 @@ impl ForgotPasswordOutputBuilder {
         self
     }
     /// Sets or clears [`ForgotPasswordOutput::code_delivery_details`].
+    #[inline]
     pub fn set_code_delivery_details(
         mut self,
         value: Option<CodeDeliveryDetailsType>,
@@ -386,6 +409,7 @@ impl ForgotPasswordOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ForgotPasswordOutput {
         ForgotPasswordOutput {
             code_delivery_details: self.code_delivery_details,
@@ -393,6 +417,7 @@ impl ForgotPasswordOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ForgotPasswordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -403,6 +428,7 @@ impl<'de> serde::Deserialize<'de> for ForgotPasswordOutput {
 impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordOutput {
     type Builder = ForgotPasswordOutputBuilder;
     const NAME: &'static str = "ForgotPasswordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ForgotPasswordOutputBuilder,
         key: &str,
@@ -416,6 +442,7 @@ impl cognito_idp_runtime::wire::ReadFields for ForgotPasswordOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ForgotPasswordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -470,6 +497,7 @@ pub enum ForgotPasswordError {
 }
 impl ForgotPasswordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -492,84 +520,104 @@ impl ForgotPasswordError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ForgotPasswordError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ForgotPasswordError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ForgotPasswordError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`ForgotPasswordError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`ForgotPasswordError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ForgotPasswordError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`ForgotPasswordError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ForgotPasswordError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ForgotPasswordError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`ForgotPasswordError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`ForgotPasswordError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`ForgotPasswordError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`ForgotPasswordError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ForgotPasswordError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ForgotPasswordError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ForgotPasswordError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ForgotPasswordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -593,6 +641,7 @@ impl fmt::Display for ForgotPasswordError {
     }
 }
 impl std::error::Error for ForgotPasswordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -626,9 +675,11 @@ impl std::error::Error for ForgotPasswordError {
     }
 }
 impl OperationError for ForgotPasswordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -699,6 +750,7 @@ impl OperationError for ForgotPasswordError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -734,6 +786,7 @@ pub struct ForgotPasswordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ForgotPasswordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForgotPasswordFluentBuilder")
             .field("input", &self.input)
@@ -741,6 +794,7 @@ impl fmt::Debug for ForgotPasswordFluentBuilder {
     }
 }
 impl ForgotPasswordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ForgotPasswordFluentBuilder {
             handle,
@@ -748,10 +802,12 @@ impl ForgotPasswordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ForgotPasswordInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ForgotPasswordOutput, SdkError<ForgotPasswordError>> {
@@ -764,11 +820,13 @@ impl ForgotPasswordFluentBuilder {
     /// The ID of the user pool app client associated with the current signed-in user.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -779,11 +837,13 @@ impl ForgotPasswordFluentBuilder {
     /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret_hash(value);
         self
     }
     /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret_hash(value);
         self
@@ -797,11 +857,13 @@ impl ForgotPasswordFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -812,11 +874,13 @@ impl ForgotPasswordFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -824,6 +888,7 @@ impl ForgotPasswordFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -832,6 +897,7 @@ impl ForgotPasswordFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -862,6 +928,7 @@ impl ForgotPasswordFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -871,6 +938,7 @@ impl ForgotPasswordFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -101,11 +101,13 @@ impl GetClientTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id", "secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetClientTokenInputBuilder {
         GetClientTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for GetClientTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetClientTokenInput")
             .field("client_id", &Redacted)
@@ -124,6 +126,7 @@ pub struct GetClientTokenInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for GetClientTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetClientTokenInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -135,36 +138,43 @@ impl fmt::Debug for GetClientTokenInputBuilder {
 }
 impl GetClientTokenInputBuilder {
     /// Sets [`GetClientTokenInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetClientTokenInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`GetClientTokenInput::secret`].
+    #[inline]
     pub fn secret(mut self, value: impl Into<String>) -> Self {
         self.secret = Some(value.into());
         self
     }
     /// Sets or clears [`GetClientTokenInput::secret`].
+    #[inline]
     pub fn set_secret(mut self, value: Option<String>) -> Self {
         self.secret = value;
         self
     }
     /// Appends an item to [`GetClientTokenInput::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<String>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetClientTokenInput::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.scopes = value;
         self
     }
     /// Inserts an entry into [`GetClientTokenInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -176,6 +186,7 @@ impl GetClientTokenInputBuilder {
         self
     }
     /// Sets or clears [`GetClientTokenInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -184,6 +195,7 @@ impl GetClientTokenInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetClientTokenInput, BuildError> {
         Ok(GetClientTokenInput {
             client_id: self
@@ -199,6 +211,7 @@ impl GetClientTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetClientTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -210,6 +223,7 @@ impl<'de> serde::Deserialize<'de> for GetClientTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
     type Builder = GetClientTokenInputBuilder;
     const NAME: &'static str = "GetClientTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetClientTokenInputBuilder,
         key: &str,
@@ -230,6 +244,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetClientTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -237,6 +252,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetClientTokenInput {
     }
 }
 impl Secrets for GetClientTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret.secrets(true, found);
@@ -258,6 +274,7 @@ impl GetClientTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetClientTokenOutputBuilder {
         GetClientTokenOutputBuilder::default()
     }
@@ -269,6 +286,7 @@ pub struct GetClientTokenOutputBuilder {
 }
 impl GetClientTokenOutputBuilder {
     /// Sets [`GetClientTokenOutput::client_authentication_result`].
+    #[inline]
     pub fn client_authentication_result(
         mut self,
         value: impl Into<ClientAuthenticationResultType>,
@@ -277,6 +295,7 @@ impl GetClientTokenOutputBuilder {
         self
     }
     /// Sets or clears [`GetClientTokenOutput::client_authentication_result`].
+    #[inline]
     pub fn set_client_authentication_result(
         mut self,
         value: Option<ClientAuthenticationResultType>,
@@ -285,6 +304,7 @@ impl GetClientTokenOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetClientTokenOutput {
         GetClientTokenOutput {
             client_authentication_result: self.client_authentication_result,
@@ -292,6 +312,7 @@ impl GetClientTokenOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetClientTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -302,6 +323,7 @@ impl<'de> serde::Deserialize<'de> for GetClientTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetClientTokenOutput {
     type Builder = GetClientTokenOutputBuilder;
     const NAME: &'static str = "GetClientTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetClientTokenOutputBuilder,
         key: &str,
@@ -317,6 +339,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetClientTokenOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetClientTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -349,6 +372,7 @@ pub enum GetClientTokenError {
 }
 impl GetClientTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -362,48 +386,59 @@ impl GetClientTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetClientTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetClientTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetClientTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetClientTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetClientTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetClientTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetClientTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetClientTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -418,6 +453,7 @@ impl fmt::Display for GetClientTokenError {
     }
 }
 impl std::error::Error for GetClientTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -432,9 +468,11 @@ impl std::error::Error for GetClientTokenError {
     }
 }
 impl OperationError for GetClientTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -469,6 +507,7 @@ impl OperationError for GetClientTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -495,6 +534,7 @@ pub struct GetClientTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetClientTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetClientTokenFluentBuilder")
             .field("input", &self.input)
@@ -502,6 +542,7 @@ impl fmt::Debug for GetClientTokenFluentBuilder {
     }
 }
 impl GetClientTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetClientTokenFluentBuilder {
             handle,
@@ -509,10 +550,12 @@ impl GetClientTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetClientTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetClientTokenOutput, SdkError<GetClientTokenError>> {
@@ -526,11 +569,13 @@ impl GetClientTokenFluentBuilder {
     /// secret and the `ALLOW_CLIENT_TOKEN_AUTH` authentication flow.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -538,11 +583,13 @@ impl GetClientTokenFluentBuilder {
     /// An active secret for the app client.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret(value);
         self
     }
     /// Sets or clears `secret`; see [`secret`](Self::secret).
+    #[inline]
     pub fn set_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret(value);
         self
@@ -551,11 +598,13 @@ impl GetClientTokenFluentBuilder {
     /// `resource-server-identifier/scope-name`. Each scope must belong to a resource server in your
     /// user pool. If you don't specify any scopes, Amazon Cognito authorizes the scopes that are
     /// configured for the app client.
+    #[inline]
     pub fn scopes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.scopes(item);
         self
     }
     /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_scopes(value);
         self
@@ -583,6 +632,7 @@ impl GetClientTokenFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -592,6 +642,7 @@ impl GetClientTokenFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

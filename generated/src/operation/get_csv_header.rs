@@ -56,6 +56,7 @@ impl GetCsvHeaderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetCsvHeaderInputBuilder {
         GetCsvHeaderInputBuilder::default()
     }
@@ -67,16 +68,19 @@ pub struct GetCsvHeaderInputBuilder {
 }
 impl GetCsvHeaderInputBuilder {
     /// Sets [`GetCsvHeaderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetCsvHeaderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetCsvHeaderInput, BuildError> {
         Ok(GetCsvHeaderInput {
             user_pool_id: self
@@ -87,6 +91,7 @@ impl GetCsvHeaderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -98,6 +103,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
     type Builder = GetCsvHeaderInputBuilder;
     const NAME: &'static str = "GetCsvHeaderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetCsvHeaderInputBuilder,
         key: &str,
@@ -111,6 +117,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetCsvHeaderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -118,6 +125,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
     }
 }
 impl Secrets for GetCsvHeaderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -144,6 +152,7 @@ impl GetCsvHeaderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetCsvHeaderOutputBuilder {
         GetCsvHeaderOutputBuilder::default()
     }
@@ -156,26 +165,31 @@ pub struct GetCsvHeaderOutputBuilder {
 }
 impl GetCsvHeaderOutputBuilder {
     /// Sets [`GetCsvHeaderOutput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetCsvHeaderOutput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Appends an item to [`GetCsvHeaderOutput::csv_header`].
+    #[inline]
     pub fn csv_header(mut self, item: impl Into<String>) -> Self {
         self.csv_header.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetCsvHeaderOutput::csv_header`].
+    #[inline]
     pub fn set_csv_header(mut self, value: Option<Vec<String>>) -> Self {
         self.csv_header = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetCsvHeaderOutput {
         GetCsvHeaderOutput {
             user_pool_id: self.user_pool_id,
@@ -184,6 +198,7 @@ impl GetCsvHeaderOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -194,6 +209,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
     type Builder = GetCsvHeaderOutputBuilder;
     const NAME: &'static str = "GetCsvHeaderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetCsvHeaderOutputBuilder,
         key: &str,
@@ -208,6 +224,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetCsvHeaderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -237,6 +254,7 @@ pub enum GetCsvHeaderError {
 }
 impl GetCsvHeaderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -249,44 +267,54 @@ impl GetCsvHeaderError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetCsvHeaderError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetCsvHeaderError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetCsvHeaderError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetCsvHeaderError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetCsvHeaderError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetCsvHeaderError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetCsvHeaderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -300,6 +328,7 @@ impl fmt::Display for GetCsvHeaderError {
     }
 }
 impl std::error::Error for GetCsvHeaderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -313,9 +342,11 @@ impl std::error::Error for GetCsvHeaderError {
     }
 }
 impl OperationError for GetCsvHeaderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -347,6 +378,7 @@ impl OperationError for GetCsvHeaderError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -372,6 +404,7 @@ pub struct GetCsvHeaderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetCsvHeaderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetCsvHeaderFluentBuilder")
             .field("input", &self.input)
@@ -379,6 +412,7 @@ impl fmt::Debug for GetCsvHeaderFluentBuilder {
     }
 }
 impl GetCsvHeaderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetCsvHeaderFluentBuilder {
             handle,
@@ -386,10 +420,12 @@ impl GetCsvHeaderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetCsvHeaderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetCsvHeaderOutput, SdkError<GetCsvHeaderError>> {
         let input = self
             .input
@@ -400,11 +436,13 @@ impl GetCsvHeaderFluentBuilder {
     /// The ID of the user pool that you want to import users into.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

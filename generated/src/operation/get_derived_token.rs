@@ -153,11 +153,13 @@ impl GetDerivedTokenInput {
         "actor_token",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetDerivedTokenInputBuilder {
         GetDerivedTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for GetDerivedTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDerivedTokenInput")
             .field("client_id", &Redacted)
@@ -192,6 +194,7 @@ pub struct GetDerivedTokenInputBuilder {
     requested_token_type: Option<IssuedTokenTypeIdentifierType>,
 }
 impl fmt::Debug for GetDerivedTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDerivedTokenInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -211,36 +214,43 @@ impl fmt::Debug for GetDerivedTokenInputBuilder {
 }
 impl GetDerivedTokenInputBuilder {
     /// Sets [`GetDerivedTokenInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::subject_token`].
+    #[inline]
     pub fn subject_token(mut self, value: impl Into<String>) -> Self {
         self.subject_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::subject_token`].
+    #[inline]
     pub fn set_subject_token(mut self, value: Option<String>) -> Self {
         self.subject_token = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::subject_token_type`].
+    #[inline]
     pub fn subject_token_type(
         mut self,
         value: impl Into<TokenTypeIdentifierType>,
@@ -249,6 +259,7 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::subject_token_type`].
+    #[inline]
     pub fn set_subject_token_type(
         mut self,
         value: Option<TokenTypeIdentifierType>,
@@ -257,26 +268,31 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Sets [`GetDerivedTokenInput::subject_token_provider_name`].
+    #[inline]
     pub fn subject_token_provider_name(mut self, value: impl Into<String>) -> Self {
         self.subject_token_provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::subject_token_provider_name`].
+    #[inline]
     pub fn set_subject_token_provider_name(mut self, value: Option<String>) -> Self {
         self.subject_token_provider_name = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::actor_token`].
+    #[inline]
     pub fn actor_token(mut self, value: impl Into<String>) -> Self {
         self.actor_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::actor_token`].
+    #[inline]
     pub fn set_actor_token(mut self, value: Option<String>) -> Self {
         self.actor_token = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::actor_token_type`].
+    #[inline]
     pub fn actor_token_type(
         mut self,
         value: impl Into<TokenTypeIdentifierType>,
@@ -285,6 +301,7 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::actor_token_type`].
+    #[inline]
     pub fn set_actor_token_type(
         mut self,
         value: Option<TokenTypeIdentifierType>,
@@ -293,46 +310,55 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Sets [`GetDerivedTokenInput::actor_token_provider_name`].
+    #[inline]
     pub fn actor_token_provider_name(mut self, value: impl Into<String>) -> Self {
         self.actor_token_provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::actor_token_provider_name`].
+    #[inline]
     pub fn set_actor_token_provider_name(mut self, value: Option<String>) -> Self {
         self.actor_token_provider_name = value;
         self
     }
     /// Appends an item to [`GetDerivedTokenInput::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<String>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.scopes = value;
         self
     }
     /// Appends an item to [`GetDerivedTokenInput::audiences`].
+    #[inline]
     pub fn audiences(mut self, item: impl Into<String>) -> Self {
         self.audiences.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::audiences`].
+    #[inline]
     pub fn set_audiences(mut self, value: Option<Vec<String>>) -> Self {
         self.audiences = value;
         self
     }
     /// Appends an item to [`GetDerivedTokenInput::resources`].
+    #[inline]
     pub fn resources(mut self, item: impl Into<String>) -> Self {
         self.resources.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::resources`].
+    #[inline]
     pub fn set_resources(mut self, value: Option<Vec<String>>) -> Self {
         self.resources = value;
         self
     }
     /// Sets [`GetDerivedTokenInput::requested_token_type`].
+    #[inline]
     pub fn requested_token_type(
         mut self,
         value: impl Into<IssuedTokenTypeIdentifierType>,
@@ -341,6 +367,7 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Sets or clears [`GetDerivedTokenInput::requested_token_type`].
+    #[inline]
     pub fn set_requested_token_type(
         mut self,
         value: Option<IssuedTokenTypeIdentifierType>,
@@ -349,6 +376,7 @@ impl GetDerivedTokenInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetDerivedTokenInput, BuildError> {
         Ok(GetDerivedTokenInput {
             client_id: self
@@ -383,6 +411,7 @@ impl GetDerivedTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -394,6 +423,7 @@ impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
     type Builder = GetDerivedTokenInputBuilder;
     const NAME: &'static str = "GetDerivedTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetDerivedTokenInputBuilder,
         key: &str,
@@ -422,6 +452,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetDerivedTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -429,6 +460,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
     }
 }
 impl Secrets for GetDerivedTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.client_secret.secrets(true, found);
@@ -476,11 +508,13 @@ impl GetDerivedTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["issued_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetDerivedTokenOutputBuilder {
         GetDerivedTokenOutputBuilder::default()
     }
 }
 impl fmt::Debug for GetDerivedTokenOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDerivedTokenOutput")
             .field("issued_token", &Redacted)
@@ -501,6 +535,7 @@ pub struct GetDerivedTokenOutputBuilder {
     scopes: Option<Vec<String>>,
 }
 impl fmt::Debug for GetDerivedTokenOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDerivedTokenOutputBuilder")
             .field("issued_token", &Redacted::option(&self.issued_token))
@@ -513,16 +548,19 @@ impl fmt::Debug for GetDerivedTokenOutputBuilder {
 }
 impl GetDerivedTokenOutputBuilder {
     /// Sets [`GetDerivedTokenOutput::issued_token`].
+    #[inline]
     pub fn issued_token(mut self, value: impl Into<String>) -> Self {
         self.issued_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenOutput::issued_token`].
+    #[inline]
     pub fn set_issued_token(mut self, value: Option<String>) -> Self {
         self.issued_token = value;
         self
     }
     /// Sets [`GetDerivedTokenOutput::issued_token_type`].
+    #[inline]
     pub fn issued_token_type(
         mut self,
         value: impl Into<IssuedTokenTypeIdentifierType>,
@@ -531,6 +569,7 @@ impl GetDerivedTokenOutputBuilder {
         self
     }
     /// Sets or clears [`GetDerivedTokenOutput::issued_token_type`].
+    #[inline]
     pub fn set_issued_token_type(
         mut self,
         value: Option<IssuedTokenTypeIdentifierType>,
@@ -539,36 +578,43 @@ impl GetDerivedTokenOutputBuilder {
         self
     }
     /// Sets [`GetDerivedTokenOutput::token_type`].
+    #[inline]
     pub fn token_type(mut self, value: impl Into<OAuthTokenTypeType>) -> Self {
         self.token_type = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenOutput::token_type`].
+    #[inline]
     pub fn set_token_type(mut self, value: Option<OAuthTokenTypeType>) -> Self {
         self.token_type = value;
         self
     }
     /// Sets [`GetDerivedTokenOutput::expires_in`].
+    #[inline]
     pub fn expires_in(mut self, value: impl Into<i32>) -> Self {
         self.expires_in = Some(value.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenOutput::expires_in`].
+    #[inline]
     pub fn set_expires_in(mut self, value: Option<i32>) -> Self {
         self.expires_in = value;
         self
     }
     /// Appends an item to [`GetDerivedTokenOutput::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<String>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetDerivedTokenOutput::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.scopes = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetDerivedTokenOutput, BuildError> {
         Ok(GetDerivedTokenOutput {
             issued_token: self
@@ -595,6 +641,7 @@ impl GetDerivedTokenOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -605,6 +652,7 @@ impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
     type Builder = GetDerivedTokenOutputBuilder;
     const NAME: &'static str = "GetDerivedTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetDerivedTokenOutputBuilder,
         key: &str,
@@ -622,6 +670,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetDerivedTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -684,6 +733,7 @@ pub enum GetDerivedTokenError {
 }
 impl GetDerivedTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -701,64 +751,79 @@ impl GetDerivedTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetDerivedTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetDerivedTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetDerivedTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetDerivedTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetDerivedTokenError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetDerivedTokenError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`GetDerivedTokenError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`GetDerivedTokenError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`GetDerivedTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetDerivedTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetDerivedTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetDerivedTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -777,6 +842,7 @@ impl fmt::Display for GetDerivedTokenError {
     }
 }
 impl std::error::Error for GetDerivedTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -799,9 +865,11 @@ impl std::error::Error for GetDerivedTokenError {
     }
 }
 impl OperationError for GetDerivedTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -852,6 +920,7 @@ impl OperationError for GetDerivedTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -882,6 +951,7 @@ pub struct GetDerivedTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetDerivedTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDerivedTokenFluentBuilder")
             .field("input", &self.input)
@@ -889,6 +959,7 @@ impl fmt::Debug for GetDerivedTokenFluentBuilder {
     }
 }
 impl GetDerivedTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetDerivedTokenFluentBuilder {
             handle,
@@ -896,10 +967,12 @@ impl GetDerivedTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetDerivedTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetDerivedTokenOutput, SdkError<GetDerivedTokenError>> {
@@ -912,11 +985,13 @@ impl GetDerivedTokenFluentBuilder {
     /// The ID of the app client that requests the token exchange.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -924,11 +999,13 @@ impl GetDerivedTokenFluentBuilder {
     /// The client secret of the requested app client, if the client has a secret.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret(value);
         self
     }
     /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret(value);
         self
@@ -937,11 +1014,13 @@ impl GetDerivedTokenFluentBuilder {
     /// the identity of the party on behalf of whom the request is being made.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn subject_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.subject_token(value);
         self
     }
     /// Sets or clears `subject_token`; see [`subject_token`](Self::subject_token).
+    #[inline]
     pub fn set_subject_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_subject_token(value);
         self
@@ -953,6 +1032,7 @@ impl GetDerivedTokenFluentBuilder {
     /// - `SAML2` – The subject token is a SAML 2.0 assertion.
     ///
     /// Required.
+    #[inline]
     pub fn subject_token_type(
         mut self,
         value: impl Into<TokenTypeIdentifierType>,
@@ -961,6 +1041,7 @@ impl GetDerivedTokenFluentBuilder {
         self
     }
     /// Sets or clears `subject_token_type`; see [`subject_token_type`](Self::subject_token_type).
+    #[inline]
     pub fn set_subject_token_type(
         mut self,
         value: Option<TokenTypeIdentifierType>,
@@ -973,11 +1054,13 @@ impl GetDerivedTokenFluentBuilder {
     /// SAML or OIDC provider that you registered with your user pool, so that Amazon Cognito can
     /// validate it against that provider's configuration. Omit this parameter for a Amazon Cognito
     /// ID or access token.
+    #[inline]
     pub fn subject_token_provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.subject_token_provider_name(value);
         self
     }
     /// Sets or clears `subject_token_provider_name`; see [`subject_token_provider_name`](Self::subject_token_provider_name).
+    #[inline]
     pub fn set_subject_token_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_subject_token_provider_name(value);
         self
@@ -988,11 +1071,13 @@ impl GetDerivedTokenFluentBuilder {
     /// user acting directly from an intermediary acting on the user's behalf.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn actor_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.actor_token(value);
         self
     }
     /// Sets or clears `actor_token`; see [`actor_token`](Self::actor_token).
+    #[inline]
     pub fn set_actor_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_actor_token(value);
         self
@@ -1003,6 +1088,7 @@ impl GetDerivedTokenFluentBuilder {
     /// - `ACCESS_TOKEN` – The actor token is an access token.
     /// - `ID_TOKEN` – The actor token is an ID token.
     /// - `SAML2` – The actor token is a SAML 2.0 assertion.
+    #[inline]
     pub fn actor_token_type(
         mut self,
         value: impl Into<TokenTypeIdentifierType>,
@@ -1011,6 +1097,7 @@ impl GetDerivedTokenFluentBuilder {
         self
     }
     /// Sets or clears `actor_token_type`; see [`actor_token_type`](Self::actor_token_type).
+    #[inline]
     pub fn set_actor_token_type(
         mut self,
         value: Option<TokenTypeIdentifierType>,
@@ -1020,11 +1107,13 @@ impl GetDerivedTokenFluentBuilder {
     }
     /// The name of the third-party identity provider that issued the `ActorToken`, if the actor
     /// token isn't a Amazon Cognito token.
+    #[inline]
     pub fn actor_token_provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.actor_token_provider_name(value);
         self
     }
     /// Sets or clears `actor_token_provider_name`; see [`actor_token_provider_name`](Self::actor_token_provider_name).
+    #[inline]
     pub fn set_actor_token_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_actor_token_provider_name(value);
         self
@@ -1033,33 +1122,39 @@ impl GetDerivedTokenFluentBuilder {
     /// intersection of these requested scopes, the scopes of your `SubjectToken`, and the scopes
     /// that are allowed for the requesting app client. If you don't specify any scopes, Amazon
     /// Cognito issues a token with the same scopes as your `SubjectToken`.
+    #[inline]
     pub fn scopes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.scopes(item);
         self
     }
     /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_scopes(value);
         self
     }
     /// The logical name of the target service where you intend to use the issued token. You can't
     /// request both `Audiences` and `Resources` in the same request.
+    #[inline]
     pub fn audiences(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.audiences(item);
         self
     }
     /// Sets or clears `audiences`; see [`audiences`](Self::audiences).
+    #[inline]
     pub fn set_audiences(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_audiences(value);
         self
     }
     /// The identifier of a resource server in your user pool where you intend to use the issued
     /// token. You can't request both `Resources` and `Audiences` in the same request.
+    #[inline]
     pub fn resources(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.resources(item);
         self
     }
     /// Sets or clears `resources`; see [`resources`](Self::resources).
+    #[inline]
     pub fn set_resources(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_resources(value);
         self
@@ -1071,6 +1166,7 @@ impl GetDerivedTokenFluentBuilder {
     ///
     /// Amazon Cognito can't issue a SAML assertion, so `SAML2` isn't a valid value for this
     /// parameter.
+    #[inline]
     pub fn requested_token_type(
         mut self,
         value: impl Into<IssuedTokenTypeIdentifierType>,
@@ -1079,6 +1175,7 @@ impl GetDerivedTokenFluentBuilder {
         self
     }
     /// Sets or clears `requested_token_type`; see [`requested_token_type`](Self::requested_token_type).
+    #[inline]
     pub fn set_requested_token_type(
         mut self,
         value: Option<IssuedTokenTypeIdentifierType>,

@@ -67,11 +67,13 @@ impl GetDeviceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetDeviceInputBuilder {
         GetDeviceInputBuilder::default()
     }
 }
 impl fmt::Debug for GetDeviceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDeviceInput")
             .field("device_key", &self.device_key)
@@ -86,6 +88,7 @@ pub struct GetDeviceInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for GetDeviceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDeviceInputBuilder")
             .field("device_key", &self.device_key)
@@ -95,26 +98,31 @@ impl fmt::Debug for GetDeviceInputBuilder {
 }
 impl GetDeviceInputBuilder {
     /// Sets [`GetDeviceInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`GetDeviceInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`GetDeviceInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetDeviceInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetDeviceInput, BuildError> {
         Ok(GetDeviceInput {
             device_key: self
@@ -126,6 +134,7 @@ impl GetDeviceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetDeviceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -137,6 +146,7 @@ impl<'de> serde::Deserialize<'de> for GetDeviceInput {
 impl cognito_idp_runtime::wire::ReadFields for GetDeviceInput {
     type Builder = GetDeviceInputBuilder;
     const NAME: &'static str = "GetDeviceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetDeviceInputBuilder,
         key: &str,
@@ -151,6 +161,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDeviceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetDeviceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -158,6 +169,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDeviceInput {
     }
 }
 impl Secrets for GetDeviceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.device_key.secrets(all, found);
         self.access_token.secrets(true, found);
@@ -179,6 +191,7 @@ impl GetDeviceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetDeviceOutputBuilder {
         GetDeviceOutputBuilder::default()
     }
@@ -190,16 +203,19 @@ pub struct GetDeviceOutputBuilder {
 }
 impl GetDeviceOutputBuilder {
     /// Sets [`GetDeviceOutput::device`].
+    #[inline]
     pub fn device(mut self, value: impl Into<DeviceType>) -> Self {
         self.device = Some(value.into());
         self
     }
     /// Sets or clears [`GetDeviceOutput::device`].
+    #[inline]
     pub fn set_device(mut self, value: Option<DeviceType>) -> Self {
         self.device = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetDeviceOutput, BuildError> {
         Ok(GetDeviceOutput {
             device: self
@@ -209,6 +225,7 @@ impl GetDeviceOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetDeviceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -219,6 +236,7 @@ impl<'de> serde::Deserialize<'de> for GetDeviceOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetDeviceOutput {
     type Builder = GetDeviceOutputBuilder;
     const NAME: &'static str = "GetDeviceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetDeviceOutputBuilder,
         key: &str,
@@ -232,6 +250,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetDeviceOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetDeviceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -279,6 +298,7 @@ pub enum GetDeviceError {
 }
 impl GetDeviceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -296,64 +316,79 @@ impl GetDeviceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetDeviceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetDeviceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetDeviceError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`GetDeviceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetDeviceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetDeviceError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`GetDeviceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetDeviceError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`GetDeviceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetDeviceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetDeviceError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetDeviceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -372,6 +407,7 @@ impl fmt::Display for GetDeviceError {
     }
 }
 impl std::error::Error for GetDeviceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -394,9 +430,11 @@ impl std::error::Error for GetDeviceError {
     }
 }
 impl OperationError for GetDeviceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -447,6 +485,7 @@ impl OperationError for GetDeviceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -477,6 +516,7 @@ pub struct GetDeviceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetDeviceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetDeviceFluentBuilder")
             .field("input", &self.input)
@@ -484,6 +524,7 @@ impl fmt::Debug for GetDeviceFluentBuilder {
     }
 }
 impl GetDeviceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetDeviceFluentBuilder {
             handle,
@@ -491,10 +532,12 @@ impl GetDeviceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetDeviceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetDeviceOutput, SdkError<GetDeviceError>> {
         let input = self
             .input
@@ -505,11 +548,13 @@ impl GetDeviceFluentBuilder {
     /// The key of the device that you want to get information about.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
@@ -518,11 +563,13 @@ impl GetDeviceFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

@@ -64,6 +64,7 @@ impl GetGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetGroupInputBuilder {
         GetGroupInputBuilder::default()
     }
@@ -76,26 +77,31 @@ pub struct GetGroupInputBuilder {
 }
 impl GetGroupInputBuilder {
     /// Sets [`GetGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`GetGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`GetGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetGroupInput, BuildError> {
         Ok(GetGroupInput {
             group_name: self
@@ -109,6 +115,7 @@ impl GetGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -120,6 +127,7 @@ impl<'de> serde::Deserialize<'de> for GetGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for GetGroupInput {
     type Builder = GetGroupInputBuilder;
     const NAME: &'static str = "GetGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetGroupInputBuilder,
         key: &str,
@@ -134,6 +142,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -141,6 +150,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetGroupInput {
     }
 }
 impl Secrets for GetGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.group_name.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -160,6 +170,7 @@ impl GetGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetGroupOutputBuilder {
         GetGroupOutputBuilder::default()
     }
@@ -171,16 +182,19 @@ pub struct GetGroupOutputBuilder {
 }
 impl GetGroupOutputBuilder {
     /// Sets [`GetGroupOutput::group`].
+    #[inline]
     pub fn group(mut self, value: impl Into<GroupType>) -> Self {
         self.group = Some(value.into());
         self
     }
     /// Sets or clears [`GetGroupOutput::group`].
+    #[inline]
     pub fn set_group(mut self, value: Option<GroupType>) -> Self {
         self.group = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetGroupOutput {
         GetGroupOutput {
             group: self.group,
@@ -188,6 +202,7 @@ impl GetGroupOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -198,6 +213,7 @@ impl<'de> serde::Deserialize<'de> for GetGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetGroupOutput {
     type Builder = GetGroupOutputBuilder;
     const NAME: &'static str = "GetGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetGroupOutputBuilder,
         key: &str,
@@ -211,6 +227,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetGroupOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -240,6 +257,7 @@ pub enum GetGroupError {
 }
 impl GetGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -252,44 +270,54 @@ impl GetGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -303,6 +331,7 @@ impl fmt::Display for GetGroupError {
     }
 }
 impl std::error::Error for GetGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -316,9 +345,11 @@ impl std::error::Error for GetGroupError {
     }
 }
 impl OperationError for GetGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -350,6 +381,7 @@ impl OperationError for GetGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -375,6 +407,7 @@ pub struct GetGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetGroupFluentBuilder")
             .field("input", &self.input)
@@ -382,6 +415,7 @@ impl fmt::Debug for GetGroupFluentBuilder {
     }
 }
 impl GetGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetGroupFluentBuilder {
             handle,
@@ -389,10 +423,12 @@ impl GetGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetGroupOutput, SdkError<GetGroupError>> {
         let input = self
             .input
@@ -403,11 +439,13 @@ impl GetGroupFluentBuilder {
     /// The name of the group that you want to get information about.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self
@@ -415,11 +453,13 @@ impl GetGroupFluentBuilder {
     /// The ID of the user pool that contains the group that you want to query.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -55,6 +55,7 @@ impl GetIdentityProviderByIdentifierInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetIdentityProviderByIdentifierInputBuilder {
         GetIdentityProviderByIdentifierInputBuilder::default()
     }
@@ -67,26 +68,31 @@ pub struct GetIdentityProviderByIdentifierInputBuilder {
 }
 impl GetIdentityProviderByIdentifierInputBuilder {
     /// Sets [`GetIdentityProviderByIdentifierInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetIdentityProviderByIdentifierInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GetIdentityProviderByIdentifierInput::idp_identifier`].
+    #[inline]
     pub fn idp_identifier(mut self, value: impl Into<String>) -> Self {
         self.idp_identifier = Some(value.into());
         self
     }
     /// Sets or clears [`GetIdentityProviderByIdentifierInput::idp_identifier`].
+    #[inline]
     pub fn set_idp_identifier(mut self, value: Option<String>) -> Self {
         self.idp_identifier = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetIdentityProviderByIdentifierInput, BuildError> {
         Ok(GetIdentityProviderByIdentifierInput {
             user_pool_id: self
@@ -106,6 +112,7 @@ impl GetIdentityProviderByIdentifierInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -117,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierInput {
 impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierInput {
     type Builder = GetIdentityProviderByIdentifierInputBuilder;
     const NAME: &'static str = "GetIdentityProviderByIdentifierInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetIdentityProviderByIdentifierInputBuilder,
         key: &str,
@@ -131,6 +139,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierIn
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetIdentityProviderByIdentifierInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -138,6 +147,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierIn
     }
 }
 impl Secrets for GetIdentityProviderByIdentifierInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.idp_identifier.secrets(all, found);
@@ -159,6 +169,7 @@ impl GetIdentityProviderByIdentifierOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetIdentityProviderByIdentifierOutputBuilder {
         GetIdentityProviderByIdentifierOutputBuilder::default()
     }
@@ -170,16 +181,19 @@ pub struct GetIdentityProviderByIdentifierOutputBuilder {
 }
 impl GetIdentityProviderByIdentifierOutputBuilder {
     /// Sets [`GetIdentityProviderByIdentifierOutput::identity_provider`].
+    #[inline]
     pub fn identity_provider(mut self, value: impl Into<IdentityProviderType>) -> Self {
         self.identity_provider = Some(value.into());
         self
     }
     /// Sets or clears [`GetIdentityProviderByIdentifierOutput::identity_provider`].
+    #[inline]
     pub fn set_identity_provider(mut self, value: Option<IdentityProviderType>) -> Self {
         self.identity_provider = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetIdentityProviderByIdentifierOutput, BuildError> {
         Ok(GetIdentityProviderByIdentifierOutput {
             identity_provider: self
@@ -192,6 +206,7 @@ impl GetIdentityProviderByIdentifierOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -202,6 +217,7 @@ impl<'de> serde::Deserialize<'de> for GetIdentityProviderByIdentifierOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierOutput {
     type Builder = GetIdentityProviderByIdentifierOutputBuilder;
     const NAME: &'static str = "GetIdentityProviderByIdentifierOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetIdentityProviderByIdentifierOutputBuilder,
         key: &str,
@@ -215,6 +231,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetIdentityProviderByIdentifierOu
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetIdentityProviderByIdentifierOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -248,6 +265,7 @@ pub enum GetIdentityProviderByIdentifierError {
 }
 impl GetIdentityProviderByIdentifierError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -259,40 +277,49 @@ impl GetIdentityProviderByIdentifierError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetIdentityProviderByIdentifierError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetIdentityProviderByIdentifierError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetIdentityProviderByIdentifierError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetIdentityProviderByIdentifierError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetIdentityProviderByIdentifierError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetIdentityProviderByIdentifierError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -305,6 +332,7 @@ impl fmt::Display for GetIdentityProviderByIdentifierError {
     }
 }
 impl std::error::Error for GetIdentityProviderByIdentifierError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -317,9 +345,11 @@ impl std::error::Error for GetIdentityProviderByIdentifierError {
     }
 }
 impl OperationError for GetIdentityProviderByIdentifierError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -347,6 +377,7 @@ impl OperationError for GetIdentityProviderByIdentifierError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -371,6 +402,7 @@ pub struct GetIdentityProviderByIdentifierFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetIdentityProviderByIdentifierFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetIdentityProviderByIdentifierFluentBuilder")
             .field("input", &self.input)
@@ -378,6 +410,7 @@ impl fmt::Debug for GetIdentityProviderByIdentifierFluentBuilder {
     }
 }
 impl GetIdentityProviderByIdentifierFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetIdentityProviderByIdentifierFluentBuilder {
             handle,
@@ -385,10 +418,12 @@ impl GetIdentityProviderByIdentifierFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetIdentityProviderByIdentifierInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -404,11 +439,13 @@ impl GetIdentityProviderByIdentifierFluentBuilder {
     /// The ID of the user pool where you want to get information about the IdP.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -418,11 +455,13 @@ impl GetIdentityProviderByIdentifierFluentBuilder {
     /// might have an identifier of the email domain `example.com`.
     ///
     /// Required.
+    #[inline]
     pub fn idp_identifier(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.idp_identifier(value);
         self
     }
     /// Sets or clears `idp_identifier`; see [`idp_identifier`](Self::idp_identifier).
+    #[inline]
     pub fn set_idp_identifier(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_idp_identifier(value);
         self

@@ -59,6 +59,7 @@ impl GetLogDeliveryConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetLogDeliveryConfigurationInputBuilder {
         GetLogDeliveryConfigurationInputBuilder::default()
     }
@@ -70,16 +71,19 @@ pub struct GetLogDeliveryConfigurationInputBuilder {
 }
 impl GetLogDeliveryConfigurationInputBuilder {
     /// Sets [`GetLogDeliveryConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetLogDeliveryConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetLogDeliveryConfigurationInput, BuildError> {
         Ok(GetLogDeliveryConfigurationInput {
             user_pool_id: self
@@ -93,6 +97,7 @@ impl GetLogDeliveryConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -104,6 +109,7 @@ impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationInput {
     type Builder = GetLogDeliveryConfigurationInputBuilder;
     const NAME: &'static str = "GetLogDeliveryConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetLogDeliveryConfigurationInputBuilder,
         key: &str,
@@ -117,6 +123,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetLogDeliveryConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -124,6 +131,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationInput 
     }
 }
 impl Secrets for GetLogDeliveryConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -143,6 +151,7 @@ impl GetLogDeliveryConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetLogDeliveryConfigurationOutputBuilder {
         GetLogDeliveryConfigurationOutputBuilder::default()
     }
@@ -154,6 +163,7 @@ pub struct GetLogDeliveryConfigurationOutputBuilder {
 }
 impl GetLogDeliveryConfigurationOutputBuilder {
     /// Sets [`GetLogDeliveryConfigurationOutput::log_delivery_configuration`].
+    #[inline]
     pub fn log_delivery_configuration(
         mut self,
         value: impl Into<LogDeliveryConfigurationType>,
@@ -162,6 +172,7 @@ impl GetLogDeliveryConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`GetLogDeliveryConfigurationOutput::log_delivery_configuration`].
+    #[inline]
     pub fn set_log_delivery_configuration(
         mut self,
         value: Option<LogDeliveryConfigurationType>,
@@ -170,6 +181,7 @@ impl GetLogDeliveryConfigurationOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetLogDeliveryConfigurationOutput {
         GetLogDeliveryConfigurationOutput {
             log_delivery_configuration: self.log_delivery_configuration,
@@ -177,6 +189,7 @@ impl GetLogDeliveryConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for GetLogDeliveryConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationOutput {
     type Builder = GetLogDeliveryConfigurationOutputBuilder;
     const NAME: &'static str = "GetLogDeliveryConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetLogDeliveryConfigurationOutputBuilder,
         key: &str,
@@ -202,6 +216,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetLogDeliveryConfigurationOutput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetLogDeliveryConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -228,6 +243,7 @@ pub enum GetLogDeliveryConfigurationError {
 }
 impl GetLogDeliveryConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -239,40 +255,49 @@ impl GetLogDeliveryConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetLogDeliveryConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetLogDeliveryConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetLogDeliveryConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetLogDeliveryConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetLogDeliveryConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetLogDeliveryConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -285,6 +310,7 @@ impl fmt::Display for GetLogDeliveryConfigurationError {
     }
 }
 impl std::error::Error for GetLogDeliveryConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -297,9 +323,11 @@ impl std::error::Error for GetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for GetLogDeliveryConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -327,6 +355,7 @@ impl OperationError for GetLogDeliveryConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -351,6 +380,7 @@ pub struct GetLogDeliveryConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetLogDeliveryConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetLogDeliveryConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -358,6 +388,7 @@ impl fmt::Debug for GetLogDeliveryConfigurationFluentBuilder {
     }
 }
 impl GetLogDeliveryConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetLogDeliveryConfigurationFluentBuilder {
             handle,
@@ -365,10 +396,12 @@ impl GetLogDeliveryConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetLogDeliveryConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -384,11 +417,13 @@ impl GetLogDeliveryConfigurationFluentBuilder {
     /// The ID of the user pool that has the logging configuration that you want to view.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

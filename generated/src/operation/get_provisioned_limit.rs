@@ -64,6 +64,7 @@ impl GetProvisionedLimitInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetProvisionedLimitInputBuilder {
         GetProvisionedLimitInputBuilder::default()
     }
@@ -75,16 +76,19 @@ pub struct GetProvisionedLimitInputBuilder {
 }
 impl GetProvisionedLimitInputBuilder {
     /// Sets [`GetProvisionedLimitInput::limit_definition`].
+    #[inline]
     pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
         self.limit_definition = Some(value.into());
         self
     }
     /// Sets or clears [`GetProvisionedLimitInput::limit_definition`].
+    #[inline]
     pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
         self.limit_definition = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetProvisionedLimitInput, BuildError> {
         Ok(GetProvisionedLimitInput {
             limit_definition: self
@@ -98,6 +102,7 @@ impl GetProvisionedLimitInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetProvisionedLimitInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -109,6 +114,7 @@ impl<'de> serde::Deserialize<'de> for GetProvisionedLimitInput {
 impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitInput {
     type Builder = GetProvisionedLimitInputBuilder;
     const NAME: &'static str = "GetProvisionedLimitInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetProvisionedLimitInputBuilder,
         key: &str,
@@ -122,6 +128,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetProvisionedLimitInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -129,6 +136,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitInput {
     }
 }
 impl Secrets for GetProvisionedLimitInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.limit_definition.secrets(all, found);
     }
@@ -148,6 +156,7 @@ impl GetProvisionedLimitOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetProvisionedLimitOutputBuilder {
         GetProvisionedLimitOutputBuilder::default()
     }
@@ -159,16 +168,19 @@ pub struct GetProvisionedLimitOutputBuilder {
 }
 impl GetProvisionedLimitOutputBuilder {
     /// Sets [`GetProvisionedLimitOutput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<LimitType>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`GetProvisionedLimitOutput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<LimitType>) -> Self {
         self.limit = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetProvisionedLimitOutput, BuildError> {
         Ok(GetProvisionedLimitOutput {
             limit: self
@@ -181,6 +193,7 @@ impl GetProvisionedLimitOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetProvisionedLimitOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -191,6 +204,7 @@ impl<'de> serde::Deserialize<'de> for GetProvisionedLimitOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitOutput {
     type Builder = GetProvisionedLimitOutputBuilder;
     const NAME: &'static str = "GetProvisionedLimitOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetProvisionedLimitOutputBuilder,
         key: &str,
@@ -204,6 +218,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetProvisionedLimitOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetProvisionedLimitOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -237,6 +252,7 @@ pub enum GetProvisionedLimitError {
 }
 impl GetProvisionedLimitError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -248,40 +264,49 @@ impl GetProvisionedLimitError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetProvisionedLimitError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetProvisionedLimitError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetProvisionedLimitError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetProvisionedLimitError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetProvisionedLimitError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetProvisionedLimitError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -294,6 +319,7 @@ impl fmt::Display for GetProvisionedLimitError {
     }
 }
 impl std::error::Error for GetProvisionedLimitError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -306,9 +332,11 @@ impl std::error::Error for GetProvisionedLimitError {
     }
 }
 impl OperationError for GetProvisionedLimitError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -336,6 +364,7 @@ impl OperationError for GetProvisionedLimitError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -360,6 +389,7 @@ pub struct GetProvisionedLimitFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetProvisionedLimitFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetProvisionedLimitFluentBuilder")
             .field("input", &self.input)
@@ -367,6 +397,7 @@ impl fmt::Debug for GetProvisionedLimitFluentBuilder {
     }
 }
 impl GetProvisionedLimitFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetProvisionedLimitFluentBuilder {
             handle,
@@ -374,10 +405,12 @@ impl GetProvisionedLimitFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetProvisionedLimitInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetProvisionedLimitOutput, SdkError<GetProvisionedLimitError>> {
@@ -390,11 +423,13 @@ impl GetProvisionedLimitFluentBuilder {
     /// The limit to retrieve. Specify the limit class and the attributes that identify the limit.
     ///
     /// Required.
+    #[inline]
     pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
         self.input = self.input.limit_definition(value);
         self
     }
     /// Sets or clears `limit_definition`; see [`limit_definition`](Self::limit_definition).
+    #[inline]
     pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
         self.input = self.input.set_limit_definition(value);
         self

@@ -62,6 +62,7 @@ impl GetSigningCertificateInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetSigningCertificateInputBuilder {
         GetSigningCertificateInputBuilder::default()
     }
@@ -73,16 +74,19 @@ pub struct GetSigningCertificateInputBuilder {
 }
 impl GetSigningCertificateInputBuilder {
     /// Sets [`GetSigningCertificateInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetSigningCertificateInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetSigningCertificateInput, BuildError> {
         Ok(GetSigningCertificateInput {
             user_pool_id: self
@@ -96,6 +100,7 @@ impl GetSigningCertificateInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetSigningCertificateInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -107,6 +112,7 @@ impl<'de> serde::Deserialize<'de> for GetSigningCertificateInput {
 impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
     type Builder = GetSigningCertificateInputBuilder;
     const NAME: &'static str = "GetSigningCertificateInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetSigningCertificateInputBuilder,
         key: &str,
@@ -120,6 +126,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetSigningCertificateInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -127,6 +134,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateInput {
     }
 }
 impl Secrets for GetSigningCertificateInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -145,6 +153,7 @@ impl GetSigningCertificateOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetSigningCertificateOutputBuilder {
         GetSigningCertificateOutputBuilder::default()
     }
@@ -156,16 +165,19 @@ pub struct GetSigningCertificateOutputBuilder {
 }
 impl GetSigningCertificateOutputBuilder {
     /// Sets [`GetSigningCertificateOutput::certificate`].
+    #[inline]
     pub fn certificate(mut self, value: impl Into<String>) -> Self {
         self.certificate = Some(value.into());
         self
     }
     /// Sets or clears [`GetSigningCertificateOutput::certificate`].
+    #[inline]
     pub fn set_certificate(mut self, value: Option<String>) -> Self {
         self.certificate = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetSigningCertificateOutput {
         GetSigningCertificateOutput {
             certificate: self.certificate,
@@ -173,6 +185,7 @@ impl GetSigningCertificateOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetSigningCertificateOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -183,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for GetSigningCertificateOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateOutput {
     type Builder = GetSigningCertificateOutputBuilder;
     const NAME: &'static str = "GetSigningCertificateOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetSigningCertificateOutputBuilder,
         key: &str,
@@ -196,6 +210,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetSigningCertificateOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetSigningCertificateOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -221,6 +236,7 @@ pub enum GetSigningCertificateError {
 }
 impl GetSigningCertificateError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InternalErrorException(error) => error.meta(),
@@ -231,36 +247,44 @@ impl GetSigningCertificateError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetSigningCertificateError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetSigningCertificateError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetSigningCertificateError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetSigningCertificateError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetSigningCertificateError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InternalErrorException(error) => error.fmt(f),
@@ -272,6 +296,7 @@ impl fmt::Display for GetSigningCertificateError {
     }
 }
 impl std::error::Error for GetSigningCertificateError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InternalErrorException(error) => std::error::Error::source(error),
@@ -283,9 +308,11 @@ impl std::error::Error for GetSigningCertificateError {
     }
 }
 impl OperationError for GetSigningCertificateError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -309,6 +336,7 @@ impl OperationError for GetSigningCertificateError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InternalErrorException(error) => error.set_meta(meta),
@@ -332,6 +360,7 @@ pub struct GetSigningCertificateFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetSigningCertificateFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetSigningCertificateFluentBuilder")
             .field("input", &self.input)
@@ -339,6 +368,7 @@ impl fmt::Debug for GetSigningCertificateFluentBuilder {
     }
 }
 impl GetSigningCertificateFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetSigningCertificateFluentBuilder {
             handle,
@@ -346,10 +376,12 @@ impl GetSigningCertificateFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetSigningCertificateInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetSigningCertificateOutput, SdkError<GetSigningCertificateError>> {
@@ -362,11 +394,13 @@ impl GetSigningCertificateFluentBuilder {
     /// The ID of the user pool where you want to view the signing certificate.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -102,11 +102,13 @@ impl GetTokensFromRefreshTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["refresh_token", "client_id", "client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetTokensFromRefreshTokenInputBuilder {
         GetTokensFromRefreshTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for GetTokensFromRefreshTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetTokensFromRefreshTokenInput")
             .field("refresh_token", &Redacted)
@@ -127,6 +129,7 @@ pub struct GetTokensFromRefreshTokenInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for GetTokensFromRefreshTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetTokensFromRefreshTokenInputBuilder")
             .field("refresh_token", &Redacted::option(&self.refresh_token))
@@ -139,46 +142,55 @@ impl fmt::Debug for GetTokensFromRefreshTokenInputBuilder {
 }
 impl GetTokensFromRefreshTokenInputBuilder {
     /// Sets [`GetTokensFromRefreshTokenInput::refresh_token`].
+    #[inline]
     pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
         self.refresh_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenInput::refresh_token`].
+    #[inline]
     pub fn set_refresh_token(mut self, value: Option<String>) -> Self {
         self.refresh_token = value;
         self
     }
     /// Sets [`GetTokensFromRefreshTokenInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`GetTokensFromRefreshTokenInput::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenInput::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`GetTokensFromRefreshTokenInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Inserts an entry into [`GetTokensFromRefreshTokenInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -190,6 +202,7 @@ impl GetTokensFromRefreshTokenInputBuilder {
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -198,6 +211,7 @@ impl GetTokensFromRefreshTokenInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetTokensFromRefreshTokenInput, BuildError> {
         Ok(GetTokensFromRefreshTokenInput {
             refresh_token: self
@@ -220,6 +234,7 @@ impl GetTokensFromRefreshTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -231,6 +246,7 @@ impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenInput {
     type Builder = GetTokensFromRefreshTokenInputBuilder;
     const NAME: &'static str = "GetTokensFromRefreshTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetTokensFromRefreshTokenInputBuilder,
         key: &str,
@@ -252,6 +268,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetTokensFromRefreshTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -259,6 +276,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenInput {
     }
 }
 impl Secrets for GetTokensFromRefreshTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.refresh_token.secrets(true, found);
         self.client_id.secrets(true, found);
@@ -282,6 +300,7 @@ impl GetTokensFromRefreshTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetTokensFromRefreshTokenOutputBuilder {
         GetTokensFromRefreshTokenOutputBuilder::default()
     }
@@ -293,6 +312,7 @@ pub struct GetTokensFromRefreshTokenOutputBuilder {
 }
 impl GetTokensFromRefreshTokenOutputBuilder {
     /// Sets [`GetTokensFromRefreshTokenOutput::authentication_result`].
+    #[inline]
     pub fn authentication_result(
         mut self,
         value: impl Into<AuthenticationResultType>,
@@ -301,6 +321,7 @@ impl GetTokensFromRefreshTokenOutputBuilder {
         self
     }
     /// Sets or clears [`GetTokensFromRefreshTokenOutput::authentication_result`].
+    #[inline]
     pub fn set_authentication_result(
         mut self,
         value: Option<AuthenticationResultType>,
@@ -309,6 +330,7 @@ impl GetTokensFromRefreshTokenOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetTokensFromRefreshTokenOutput {
         GetTokensFromRefreshTokenOutput {
             authentication_result: self.authentication_result,
@@ -316,6 +338,7 @@ impl GetTokensFromRefreshTokenOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -326,6 +349,7 @@ impl<'de> serde::Deserialize<'de> for GetTokensFromRefreshTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenOutput {
     type Builder = GetTokensFromRefreshTokenOutputBuilder;
     const NAME: &'static str = "GetTokensFromRefreshTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetTokensFromRefreshTokenOutputBuilder,
         key: &str,
@@ -339,6 +363,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetTokensFromRefreshTokenOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetTokensFromRefreshTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -383,6 +408,7 @@ pub enum GetTokensFromRefreshTokenError {
 }
 impl GetTokensFromRefreshTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -401,68 +427,84 @@ impl GetTokensFromRefreshTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::RefreshTokenReuseException`].
+    #[inline]
     pub fn is_refresh_token_reuse_exception(&self) -> bool {
         matches!(self, Self::RefreshTokenReuseException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetTokensFromRefreshTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetTokensFromRefreshTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -482,6 +524,7 @@ impl fmt::Display for GetTokensFromRefreshTokenError {
     }
 }
 impl std::error::Error for GetTokensFromRefreshTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -505,9 +548,11 @@ impl std::error::Error for GetTokensFromRefreshTokenError {
     }
 }
 impl OperationError for GetTokensFromRefreshTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -562,6 +607,7 @@ impl OperationError for GetTokensFromRefreshTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -593,6 +639,7 @@ pub struct GetTokensFromRefreshTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetTokensFromRefreshTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetTokensFromRefreshTokenFluentBuilder")
             .field("input", &self.input)
@@ -600,6 +647,7 @@ impl fmt::Debug for GetTokensFromRefreshTokenFluentBuilder {
     }
 }
 impl GetTokensFromRefreshTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetTokensFromRefreshTokenFluentBuilder {
             handle,
@@ -607,10 +655,12 @@ impl GetTokensFromRefreshTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetTokensFromRefreshTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -628,11 +678,13 @@ impl GetTokensFromRefreshTokenFluentBuilder {
     /// is complete and after an optional grace period.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.refresh_token(value);
         self
     }
     /// Sets or clears `refresh_token`; see [`refresh_token`](Self::refresh_token).
+    #[inline]
     pub fn set_refresh_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_refresh_token(value);
         self
@@ -640,11 +692,13 @@ impl GetTokensFromRefreshTokenFluentBuilder {
     /// The app client that issued the refresh token to the user who wants to request new tokens.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -652,11 +706,13 @@ impl GetTokensFromRefreshTokenFluentBuilder {
     /// The client secret of the requested app client, if the client has a secret.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret(value);
         self
     }
     /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret(value);
         self
@@ -670,11 +726,13 @@ impl GetTokensFromRefreshTokenFluentBuilder {
     ///
     /// For more information about device remembering, see [Working with
     /// devices](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
@@ -702,6 +760,7 @@ impl GetTokensFromRefreshTokenFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -711,6 +770,7 @@ impl GetTokensFromRefreshTokenFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

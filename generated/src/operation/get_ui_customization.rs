@@ -56,11 +56,13 @@ impl GetUiCustomizationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUiCustomizationInputBuilder {
         GetUiCustomizationInputBuilder::default()
     }
 }
 impl fmt::Debug for GetUiCustomizationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUiCustomizationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -75,6 +77,7 @@ pub struct GetUiCustomizationInputBuilder {
     client_id: Option<String>,
 }
 impl fmt::Debug for GetUiCustomizationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUiCustomizationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -84,26 +87,31 @@ impl fmt::Debug for GetUiCustomizationInputBuilder {
 }
 impl GetUiCustomizationInputBuilder {
     /// Sets [`GetUiCustomizationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUiCustomizationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GetUiCustomizationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUiCustomizationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUiCustomizationInput, BuildError> {
         Ok(GetUiCustomizationInput {
             user_pool_id: self
@@ -118,6 +126,7 @@ impl GetUiCustomizationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUiCustomizationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -129,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for GetUiCustomizationInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationInput {
     type Builder = GetUiCustomizationInputBuilder;
     const NAME: &'static str = "GetUiCustomizationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUiCustomizationInputBuilder,
         key: &str,
@@ -143,6 +153,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUiCustomizationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -150,6 +161,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationInput {
     }
 }
 impl Secrets for GetUiCustomizationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -172,6 +184,7 @@ impl GetUiCustomizationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUiCustomizationOutputBuilder {
         GetUiCustomizationOutputBuilder::default()
     }
@@ -183,16 +196,19 @@ pub struct GetUiCustomizationOutputBuilder {
 }
 impl GetUiCustomizationOutputBuilder {
     /// Sets [`GetUiCustomizationOutput::ui_customization`].
+    #[inline]
     pub fn ui_customization(mut self, value: impl Into<UiCustomizationType>) -> Self {
         self.ui_customization = Some(value.into());
         self
     }
     /// Sets or clears [`GetUiCustomizationOutput::ui_customization`].
+    #[inline]
     pub fn set_ui_customization(mut self, value: Option<UiCustomizationType>) -> Self {
         self.ui_customization = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUiCustomizationOutput, BuildError> {
         Ok(GetUiCustomizationOutput {
             ui_customization: self
@@ -205,6 +221,7 @@ impl GetUiCustomizationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUiCustomizationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -215,6 +232,7 @@ impl<'de> serde::Deserialize<'de> for GetUiCustomizationOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationOutput {
     type Builder = GetUiCustomizationOutputBuilder;
     const NAME: &'static str = "GetUiCustomizationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUiCustomizationOutputBuilder,
         key: &str,
@@ -228,6 +246,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUiCustomizationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUiCustomizationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -264,6 +283,7 @@ pub enum GetUiCustomizationError {
 }
 impl GetUiCustomizationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -276,44 +296,54 @@ impl GetUiCustomizationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUiCustomizationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUiCustomizationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUiCustomizationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUiCustomizationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetUiCustomizationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUiCustomizationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUiCustomizationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -327,6 +357,7 @@ impl fmt::Display for GetUiCustomizationError {
     }
 }
 impl std::error::Error for GetUiCustomizationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -340,9 +371,11 @@ impl std::error::Error for GetUiCustomizationError {
     }
 }
 impl OperationError for GetUiCustomizationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -374,6 +407,7 @@ impl OperationError for GetUiCustomizationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -399,6 +433,7 @@ pub struct GetUiCustomizationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUiCustomizationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUiCustomizationFluentBuilder")
             .field("input", &self.input)
@@ -406,6 +441,7 @@ impl fmt::Debug for GetUiCustomizationFluentBuilder {
     }
 }
 impl GetUiCustomizationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUiCustomizationFluentBuilder {
             handle,
@@ -413,10 +449,12 @@ impl GetUiCustomizationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUiCustomizationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetUiCustomizationOutput, SdkError<GetUiCustomizationError>> {
@@ -429,11 +467,13 @@ impl GetUiCustomizationFluentBuilder {
     /// The ID of the user pool that you want to query for branding settings.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -441,11 +481,13 @@ impl GetUiCustomizationFluentBuilder {
     /// The ID of the app client that you want to query for branding settings.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self

@@ -54,11 +54,13 @@ impl GetUserInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserInputBuilder {
         GetUserInputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserInput").field("access_token", &Redacted).finish()
     }
@@ -69,6 +71,7 @@ pub struct GetUserInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for GetUserInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -77,16 +80,19 @@ impl fmt::Debug for GetUserInputBuilder {
 }
 impl GetUserInputBuilder {
     /// Sets [`GetUserInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserInput, BuildError> {
         Ok(GetUserInput {
             access_token: self
@@ -97,6 +103,7 @@ impl GetUserInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -108,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for GetUserInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserInput {
     type Builder = GetUserInputBuilder;
     const NAME: &'static str = "GetUserInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserInputBuilder,
         key: &str,
@@ -121,6 +129,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -128,6 +137,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserInput {
     }
 }
 impl Secrets for GetUserInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
     }
@@ -172,11 +182,13 @@ impl GetUserOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserOutputBuilder {
         GetUserOutputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserOutput")
             .field("username", &Redacted)
@@ -197,6 +209,7 @@ pub struct GetUserOutputBuilder {
     user_mfa_setting_list: Option<Vec<String>>,
 }
 impl fmt::Debug for GetUserOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserOutputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -209,56 +222,67 @@ impl fmt::Debug for GetUserOutputBuilder {
 }
 impl GetUserOutputBuilder {
     /// Sets [`GetUserOutput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserOutput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Appends an item to [`GetUserOutput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetUserOutput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Appends an item to [`GetUserOutput::mfa_options`].
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.mfa_options.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetUserOutput::mfa_options`].
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.mfa_options = value;
         self
     }
     /// Sets [`GetUserOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn preferred_mfa_setting(mut self, value: impl Into<String>) -> Self {
         self.preferred_mfa_setting = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn set_preferred_mfa_setting(mut self, value: Option<String>) -> Self {
         self.preferred_mfa_setting = value;
         self
     }
     /// Appends an item to [`GetUserOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn user_mfa_setting_list(mut self, item: impl Into<String>) -> Self {
         self.user_mfa_setting_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetUserOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn set_user_mfa_setting_list(mut self, value: Option<Vec<String>>) -> Self {
         self.user_mfa_setting_list = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserOutput, BuildError> {
         Ok(GetUserOutput {
             username: self
@@ -274,6 +298,7 @@ impl GetUserOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -284,6 +309,7 @@ impl<'de> serde::Deserialize<'de> for GetUserOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserOutput {
     type Builder = GetUserOutputBuilder;
     const NAME: &'static str = "GetUserOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserOutputBuilder,
         key: &str,
@@ -301,6 +327,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -355,6 +382,7 @@ pub enum GetUserError {
 }
 impl GetUserError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -371,60 +399,74 @@ impl GetUserError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`GetUserError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetUserError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`GetUserError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetUserError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetUserError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -442,6 +484,7 @@ impl fmt::Display for GetUserError {
     }
 }
 impl std::error::Error for GetUserError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -461,9 +504,11 @@ impl std::error::Error for GetUserError {
     }
 }
 impl OperationError for GetUserError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -510,6 +555,7 @@ impl OperationError for GetUserError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -539,6 +585,7 @@ pub struct GetUserFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserFluentBuilder")
             .field("input", &self.input)
@@ -546,6 +593,7 @@ impl fmt::Debug for GetUserFluentBuilder {
     }
 }
 impl GetUserFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserFluentBuilder {
             handle,
@@ -553,10 +601,12 @@ impl GetUserFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetUserOutput, SdkError<GetUserError>> {
         let input = self
             .input
@@ -568,11 +618,13 @@ impl GetUserFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

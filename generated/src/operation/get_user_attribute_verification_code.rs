@@ -112,11 +112,13 @@ impl GetUserAttributeVerificationCodeInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserAttributeVerificationCodeInputBuilder {
         GetUserAttributeVerificationCodeInputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserAttributeVerificationCodeInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAttributeVerificationCodeInput")
             .field("access_token", &Redacted)
@@ -133,6 +135,7 @@ pub struct GetUserAttributeVerificationCodeInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for GetUserAttributeVerificationCodeInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAttributeVerificationCodeInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -143,26 +146,31 @@ impl fmt::Debug for GetUserAttributeVerificationCodeInputBuilder {
 }
 impl GetUserAttributeVerificationCodeInputBuilder {
     /// Sets [`GetUserAttributeVerificationCodeInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserAttributeVerificationCodeInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`GetUserAttributeVerificationCodeInput::attribute_name`].
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.attribute_name = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserAttributeVerificationCodeInput::attribute_name`].
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.attribute_name = value;
         self
     }
     /// Inserts an entry into [`GetUserAttributeVerificationCodeInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -174,6 +182,7 @@ impl GetUserAttributeVerificationCodeInputBuilder {
         self
     }
     /// Sets or clears [`GetUserAttributeVerificationCodeInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -182,6 +191,7 @@ impl GetUserAttributeVerificationCodeInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserAttributeVerificationCodeInput, BuildError> {
         Ok(GetUserAttributeVerificationCodeInput {
             access_token: self
@@ -202,6 +212,7 @@ impl GetUserAttributeVerificationCodeInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -213,6 +224,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeInput {
     type Builder = GetUserAttributeVerificationCodeInputBuilder;
     const NAME: &'static str = "GetUserAttributeVerificationCodeInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserAttributeVerificationCodeInputBuilder,
         key: &str,
@@ -232,6 +244,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeI
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserAttributeVerificationCodeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -239,6 +252,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeI
     }
 }
 impl Secrets for GetUserAttributeVerificationCodeInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.attribute_name.secrets(all, found);
@@ -260,6 +274,7 @@ impl GetUserAttributeVerificationCodeOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserAttributeVerificationCodeOutputBuilder {
         GetUserAttributeVerificationCodeOutputBuilder::default()
     }
@@ -271,6 +286,7 @@ pub struct GetUserAttributeVerificationCodeOutputBuilder {
 }
 impl GetUserAttributeVerificationCodeOutputBuilder {
     /// Sets [`GetUserAttributeVerificationCodeOutput::code_delivery_details`].
+    #[inline]
     pub fn code_delivery_details(
         mut self,
         value: impl Into<CodeDeliveryDetailsType>,
@@ -279,6 +295,7 @@ impl GetUserAttributeVerificationCodeOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserAttributeVerificationCodeOutput::code_delivery_details`].
+    #[inline]
     pub fn set_code_delivery_details(
         mut self,
         value: Option<CodeDeliveryDetailsType>,
@@ -287,6 +304,7 @@ impl GetUserAttributeVerificationCodeOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetUserAttributeVerificationCodeOutput {
         GetUserAttributeVerificationCodeOutput {
             code_delivery_details: self.code_delivery_details,
@@ -294,6 +312,7 @@ impl GetUserAttributeVerificationCodeOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -304,6 +323,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAttributeVerificationCodeOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeOutput {
     type Builder = GetUserAttributeVerificationCodeOutputBuilder;
     const NAME: &'static str = "GetUserAttributeVerificationCodeOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserAttributeVerificationCodeOutputBuilder,
         key: &str,
@@ -317,6 +337,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAttributeVerificationCodeO
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserAttributeVerificationCodeOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -375,6 +396,7 @@ pub enum GetUserAttributeVerificationCodeError {
 }
 impl GetUserAttributeVerificationCodeError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -399,92 +421,114 @@ impl GetUserAttributeVerificationCodeError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetUserAttributeVerificationCodeError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserAttributeVerificationCodeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -510,6 +554,7 @@ impl fmt::Display for GetUserAttributeVerificationCodeError {
     }
 }
 impl std::error::Error for GetUserAttributeVerificationCodeError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -547,9 +592,11 @@ impl std::error::Error for GetUserAttributeVerificationCodeError {
     }
 }
 impl OperationError for GetUserAttributeVerificationCodeError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -628,6 +675,7 @@ impl OperationError for GetUserAttributeVerificationCodeError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -665,6 +713,7 @@ pub struct GetUserAttributeVerificationCodeFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserAttributeVerificationCodeFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAttributeVerificationCodeFluentBuilder")
             .field("input", &self.input)
@@ -672,6 +721,7 @@ impl fmt::Debug for GetUserAttributeVerificationCodeFluentBuilder {
     }
 }
 impl GetUserAttributeVerificationCodeFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserAttributeVerificationCodeFluentBuilder {
             handle,
@@ -679,10 +729,12 @@ impl GetUserAttributeVerificationCodeFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserAttributeVerificationCodeInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -699,11 +751,13 @@ impl GetUserAttributeVerificationCodeFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -711,11 +765,13 @@ impl GetUserAttributeVerificationCodeFluentBuilder {
     /// The name of the attribute that the user wants to verify, for example `email`.
     ///
     /// Required.
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.attribute_name(value);
         self
     }
     /// Sets or clears `attribute_name`; see [`attribute_name`](Self::attribute_name).
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_attribute_name(value);
         self
@@ -743,6 +799,7 @@ impl GetUserAttributeVerificationCodeFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -752,6 +809,7 @@ impl GetUserAttributeVerificationCodeFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -61,11 +61,13 @@ impl GetUserAuthFactorsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserAuthFactorsInputBuilder {
         GetUserAuthFactorsInputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserAuthFactorsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAuthFactorsInput")
             .field("access_token", &Redacted)
@@ -78,6 +80,7 @@ pub struct GetUserAuthFactorsInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for GetUserAuthFactorsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAuthFactorsInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -86,16 +89,19 @@ impl fmt::Debug for GetUserAuthFactorsInputBuilder {
 }
 impl GetUserAuthFactorsInputBuilder {
     /// Sets [`GetUserAuthFactorsInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserAuthFactorsInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserAuthFactorsInput, BuildError> {
         Ok(GetUserAuthFactorsInput {
             access_token: self
@@ -109,6 +115,7 @@ impl GetUserAuthFactorsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -120,6 +127,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
     type Builder = GetUserAuthFactorsInputBuilder;
     const NAME: &'static str = "GetUserAuthFactorsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserAuthFactorsInputBuilder,
         key: &str,
@@ -133,6 +141,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserAuthFactorsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -140,6 +149,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
     }
 }
 impl Secrets for GetUserAuthFactorsInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
     }
@@ -179,11 +189,13 @@ impl GetUserAuthFactorsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserAuthFactorsOutputBuilder {
         GetUserAuthFactorsOutputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserAuthFactorsOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAuthFactorsOutput")
             .field("username", &Redacted)
@@ -202,6 +214,7 @@ pub struct GetUserAuthFactorsOutputBuilder {
     configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 impl fmt::Debug for GetUserAuthFactorsOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAuthFactorsOutputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -213,36 +226,43 @@ impl fmt::Debug for GetUserAuthFactorsOutputBuilder {
 }
 impl GetUserAuthFactorsOutputBuilder {
     /// Sets [`GetUserAuthFactorsOutput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserAuthFactorsOutput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`GetUserAuthFactorsOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn preferred_mfa_setting(mut self, value: impl Into<String>) -> Self {
         self.preferred_mfa_setting = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserAuthFactorsOutput::preferred_mfa_setting`].
+    #[inline]
     pub fn set_preferred_mfa_setting(mut self, value: Option<String>) -> Self {
         self.preferred_mfa_setting = value;
         self
     }
     /// Appends an item to [`GetUserAuthFactorsOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn user_mfa_setting_list(mut self, item: impl Into<String>) -> Self {
         self.user_mfa_setting_list.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetUserAuthFactorsOutput::user_mfa_setting_list`].
+    #[inline]
     pub fn set_user_mfa_setting_list(mut self, value: Option<Vec<String>>) -> Self {
         self.user_mfa_setting_list = value;
         self
     }
     /// Appends an item to [`GetUserAuthFactorsOutput::configured_user_auth_factors`].
+    #[inline]
     pub fn configured_user_auth_factors(
         mut self,
         item: impl Into<AuthFactorType>,
@@ -251,6 +271,7 @@ impl GetUserAuthFactorsOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserAuthFactorsOutput::configured_user_auth_factors`].
+    #[inline]
     pub fn set_configured_user_auth_factors(
         mut self,
         value: Option<Vec<AuthFactorType>>,
@@ -259,6 +280,7 @@ impl GetUserAuthFactorsOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserAuthFactorsOutput, BuildError> {
         Ok(GetUserAuthFactorsOutput {
             username: self
@@ -274,6 +296,7 @@ impl GetUserAuthFactorsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -284,6 +307,7 @@ impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
     type Builder = GetUserAuthFactorsOutputBuilder;
     const NAME: &'static str = "GetUserAuthFactorsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserAuthFactorsOutputBuilder,
         key: &str,
@@ -302,6 +326,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserAuthFactorsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -350,6 +375,7 @@ pub enum GetUserAuthFactorsError {
 }
 impl GetUserAuthFactorsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -366,60 +392,74 @@ impl GetUserAuthFactorsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserAuthFactorsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetUserAuthFactorsError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserAuthFactorsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -437,6 +477,7 @@ impl fmt::Display for GetUserAuthFactorsError {
     }
 }
 impl std::error::Error for GetUserAuthFactorsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -456,9 +497,11 @@ impl std::error::Error for GetUserAuthFactorsError {
     }
 }
 impl OperationError for GetUserAuthFactorsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -505,6 +548,7 @@ impl OperationError for GetUserAuthFactorsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -534,6 +578,7 @@ pub struct GetUserAuthFactorsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserAuthFactorsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserAuthFactorsFluentBuilder")
             .field("input", &self.input)
@@ -541,6 +586,7 @@ impl fmt::Debug for GetUserAuthFactorsFluentBuilder {
     }
 }
 impl GetUserAuthFactorsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserAuthFactorsFluentBuilder {
             handle,
@@ -548,10 +594,12 @@ impl GetUserAuthFactorsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserAuthFactorsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetUserAuthFactorsOutput, SdkError<GetUserAuthFactorsError>> {
@@ -565,11 +613,13 @@ impl GetUserAuthFactorsFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

@@ -52,11 +52,13 @@ impl GetUserPoolClientSessionConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolClientSessionConfigurationInputBuilder {
         GetUserPoolClientSessionConfigurationInputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolClientSessionConfigurationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -71,6 +73,7 @@ pub struct GetUserPoolClientSessionConfigurationInputBuilder {
     client_id: Option<String>,
 }
 impl fmt::Debug for GetUserPoolClientSessionConfigurationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolClientSessionConfigurationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -80,26 +83,31 @@ impl fmt::Debug for GetUserPoolClientSessionConfigurationInputBuilder {
 }
 impl GetUserPoolClientSessionConfigurationInputBuilder {
     /// Sets [`GetUserPoolClientSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolClientSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GetUserPoolClientSessionConfigurationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolClientSessionConfigurationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(
         self,
     ) -> Result<GetUserPoolClientSessionConfigurationInput, BuildError> {
@@ -121,6 +129,7 @@ impl GetUserPoolClientSessionConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -133,6 +142,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for GetUserPoolClientSessionConfigurationInput {
     type Builder = GetUserPoolClientSessionConfigurationInputBuilder;
     const NAME: &'static str = "GetUserPoolClientSessionConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolClientSessionConfigurationInputBuilder,
         key: &str,
@@ -147,6 +157,7 @@ for GetUserPoolClientSessionConfigurationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolClientSessionConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -154,6 +165,7 @@ for GetUserPoolClientSessionConfigurationInput {
     }
 }
 impl Secrets for GetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -184,11 +196,13 @@ impl GetUserPoolClientSessionConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolClientSessionConfigurationOutputBuilder {
         GetUserPoolClientSessionConfigurationOutputBuilder::default()
     }
 }
 impl fmt::Debug for GetUserPoolClientSessionConfigurationOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolClientSessionConfigurationOutput")
             .field("user_pool_id", &self.user_pool_id)
@@ -205,6 +219,7 @@ pub struct GetUserPoolClientSessionConfigurationOutputBuilder {
     sso_session: Option<ClientSsoSessionConfigType>,
 }
 impl fmt::Debug for GetUserPoolClientSessionConfigurationOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolClientSessionConfigurationOutputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -215,36 +230,43 @@ impl fmt::Debug for GetUserPoolClientSessionConfigurationOutputBuilder {
 }
 impl GetUserPoolClientSessionConfigurationOutputBuilder {
     /// Sets [`GetUserPoolClientSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolClientSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GetUserPoolClientSessionConfigurationOutput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolClientSessionConfigurationOutput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`GetUserPoolClientSessionConfigurationOutput::sso_session`].
+    #[inline]
     pub fn sso_session(mut self, value: impl Into<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolClientSessionConfigurationOutput::sso_session`].
+    #[inline]
     pub fn set_sso_session(mut self, value: Option<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetUserPoolClientSessionConfigurationOutput {
         GetUserPoolClientSessionConfigurationOutput {
             user_pool_id: self.user_pool_id,
@@ -254,6 +276,7 @@ impl GetUserPoolClientSessionConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserPoolClientSessionConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -265,6 +288,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for GetUserPoolClientSessionConfigurationOutput {
     type Builder = GetUserPoolClientSessionConfigurationOutputBuilder;
     const NAME: &'static str = "GetUserPoolClientSessionConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolClientSessionConfigurationOutputBuilder,
         key: &str,
@@ -280,6 +304,7 @@ for GetUserPoolClientSessionConfigurationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolClientSessionConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -309,6 +334,7 @@ pub enum GetUserPoolClientSessionConfigurationError {
 }
 impl GetUserPoolClientSessionConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -321,44 +347,54 @@ impl GetUserPoolClientSessionConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetUserPoolClientSessionConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -372,6 +408,7 @@ impl fmt::Display for GetUserPoolClientSessionConfigurationError {
     }
 }
 impl std::error::Error for GetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -385,9 +422,11 @@ impl std::error::Error for GetUserPoolClientSessionConfigurationError {
     }
 }
 impl OperationError for GetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -419,6 +458,7 @@ impl OperationError for GetUserPoolClientSessionConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -444,6 +484,7 @@ pub struct GetUserPoolClientSessionConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserPoolClientSessionConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolClientSessionConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -451,6 +492,7 @@ impl fmt::Debug for GetUserPoolClientSessionConfigurationFluentBuilder {
     }
 }
 impl GetUserPoolClientSessionConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserPoolClientSessionConfigurationFluentBuilder {
             handle,
@@ -458,10 +500,12 @@ impl GetUserPoolClientSessionConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserPoolClientSessionConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -477,11 +521,13 @@ impl GetUserPoolClientSessionConfigurationFluentBuilder {
     /// The ID of the user pool that contains the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -489,11 +535,13 @@ impl GetUserPoolClientSessionConfigurationFluentBuilder {
     /// The ID of the app client where you want to retrieve the session configuration.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self

@@ -65,6 +65,7 @@ impl GetUserPoolMfaConfigInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolMfaConfigInputBuilder {
         GetUserPoolMfaConfigInputBuilder::default()
     }
@@ -76,16 +77,19 @@ pub struct GetUserPoolMfaConfigInputBuilder {
 }
 impl GetUserPoolMfaConfigInputBuilder {
     /// Sets [`GetUserPoolMfaConfigInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserPoolMfaConfigInput, BuildError> {
         Ok(GetUserPoolMfaConfigInput {
             user_pool_id: self
@@ -99,6 +103,7 @@ impl GetUserPoolMfaConfigInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -110,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigInput {
     type Builder = GetUserPoolMfaConfigInputBuilder;
     const NAME: &'static str = "GetUserPoolMfaConfigInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolMfaConfigInputBuilder,
         key: &str,
@@ -123,6 +129,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolMfaConfigInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -130,6 +137,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigInput {
     }
 }
 impl Secrets for GetUserPoolMfaConfigInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -175,6 +183,7 @@ impl GetUserPoolMfaConfigOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolMfaConfigOutputBuilder {
         GetUserPoolMfaConfigOutputBuilder::default()
     }
@@ -190,16 +199,19 @@ pub struct GetUserPoolMfaConfigOutputBuilder {
 }
 impl GetUserPoolMfaConfigOutputBuilder {
     /// Sets [`GetUserPoolMfaConfigOutput::sms_mfa_configuration`].
+    #[inline]
     pub fn sms_mfa_configuration(mut self, value: impl Into<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigOutput::sms_mfa_configuration`].
+    #[inline]
     pub fn set_sms_mfa_configuration(mut self, value: Option<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = value;
         self
     }
     /// Sets [`GetUserPoolMfaConfigOutput::software_token_mfa_configuration`].
+    #[inline]
     pub fn software_token_mfa_configuration(
         mut self,
         value: impl Into<SoftwareTokenMfaConfigType>,
@@ -208,6 +220,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigOutput::software_token_mfa_configuration`].
+    #[inline]
     pub fn set_software_token_mfa_configuration(
         mut self,
         value: Option<SoftwareTokenMfaConfigType>,
@@ -216,6 +229,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets [`GetUserPoolMfaConfigOutput::email_mfa_configuration`].
+    #[inline]
     pub fn email_mfa_configuration(
         mut self,
         value: impl Into<EmailMfaConfigType>,
@@ -224,6 +238,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigOutput::email_mfa_configuration`].
+    #[inline]
     pub fn set_email_mfa_configuration(
         mut self,
         value: Option<EmailMfaConfigType>,
@@ -232,16 +247,19 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets [`GetUserPoolMfaConfigOutput::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigOutput::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`GetUserPoolMfaConfigOutput::web_authn_configuration`].
+    #[inline]
     pub fn web_authn_configuration(
         mut self,
         value: impl Into<WebAuthnConfigurationType>,
@@ -250,6 +268,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserPoolMfaConfigOutput::web_authn_configuration`].
+    #[inline]
     pub fn set_web_authn_configuration(
         mut self,
         value: Option<WebAuthnConfigurationType>,
@@ -258,6 +277,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetUserPoolMfaConfigOutput {
         GetUserPoolMfaConfigOutput {
             sms_mfa_configuration: self.sms_mfa_configuration,
@@ -269,6 +289,7 @@ impl GetUserPoolMfaConfigOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -279,6 +300,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolMfaConfigOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigOutput {
     type Builder = GetUserPoolMfaConfigOutputBuilder;
     const NAME: &'static str = "GetUserPoolMfaConfigOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolMfaConfigOutputBuilder,
         key: &str,
@@ -302,6 +324,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolMfaConfigOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolMfaConfigOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -328,6 +351,7 @@ pub enum GetUserPoolMfaConfigError {
 }
 impl GetUserPoolMfaConfigError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -339,40 +363,49 @@ impl GetUserPoolMfaConfigError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserPoolMfaConfigError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserPoolMfaConfigError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserPoolMfaConfigError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserPoolMfaConfigError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserPoolMfaConfigError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserPoolMfaConfigError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -385,6 +418,7 @@ impl fmt::Display for GetUserPoolMfaConfigError {
     }
 }
 impl std::error::Error for GetUserPoolMfaConfigError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -397,9 +431,11 @@ impl std::error::Error for GetUserPoolMfaConfigError {
     }
 }
 impl OperationError for GetUserPoolMfaConfigError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -427,6 +463,7 @@ impl OperationError for GetUserPoolMfaConfigError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -451,6 +488,7 @@ pub struct GetUserPoolMfaConfigFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserPoolMfaConfigFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolMfaConfigFluentBuilder")
             .field("input", &self.input)
@@ -458,6 +496,7 @@ impl fmt::Debug for GetUserPoolMfaConfigFluentBuilder {
     }
 }
 impl GetUserPoolMfaConfigFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserPoolMfaConfigFluentBuilder {
             handle,
@@ -465,10 +504,12 @@ impl GetUserPoolMfaConfigFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserPoolMfaConfigInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GetUserPoolMfaConfigOutput, SdkError<GetUserPoolMfaConfigError>> {
@@ -481,11 +522,13 @@ impl GetUserPoolMfaConfigFluentBuilder {
     /// The ID of the user pool where you want to query WebAuthn and MFA configuration.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -49,6 +49,7 @@ impl GetUserPoolSessionConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolSessionConfigurationInputBuilder {
         GetUserPoolSessionConfigurationInputBuilder::default()
     }
@@ -60,16 +61,19 @@ pub struct GetUserPoolSessionConfigurationInputBuilder {
 }
 impl GetUserPoolSessionConfigurationInputBuilder {
     /// Sets [`GetUserPoolSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetUserPoolSessionConfigurationInput, BuildError> {
         Ok(GetUserPoolSessionConfigurationInput {
             user_pool_id: self
@@ -83,6 +87,7 @@ impl GetUserPoolSessionConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -94,6 +99,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationInput {
     type Builder = GetUserPoolSessionConfigurationInputBuilder;
     const NAME: &'static str = "GetUserPoolSessionConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolSessionConfigurationInputBuilder,
         key: &str,
@@ -107,6 +113,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationIn
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolSessionConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -114,6 +121,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationIn
     }
 }
 impl Secrets for GetUserPoolSessionConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -138,6 +146,7 @@ impl GetUserPoolSessionConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetUserPoolSessionConfigurationOutputBuilder {
         GetUserPoolSessionConfigurationOutputBuilder::default()
     }
@@ -151,16 +160,19 @@ pub struct GetUserPoolSessionConfigurationOutputBuilder {
 }
 impl GetUserPoolSessionConfigurationOutputBuilder {
     /// Sets [`GetUserPoolSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetUserPoolSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`GetUserPoolSessionConfigurationOutput::user_session_tracking`].
+    #[inline]
     pub fn user_session_tracking(
         mut self,
         value: impl Into<UserSessionTrackingType>,
@@ -169,6 +181,7 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserPoolSessionConfigurationOutput::user_session_tracking`].
+    #[inline]
     pub fn set_user_session_tracking(
         mut self,
         value: Option<UserSessionTrackingType>,
@@ -177,6 +190,7 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets [`GetUserPoolSessionConfigurationOutput::token_session`].
+    #[inline]
     pub fn token_session(
         mut self,
         value: impl Into<UserPoolTokenSessionConfigType>,
@@ -185,6 +199,7 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`GetUserPoolSessionConfigurationOutput::token_session`].
+    #[inline]
     pub fn set_token_session(
         mut self,
         value: Option<UserPoolTokenSessionConfigType>,
@@ -193,6 +208,7 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetUserPoolSessionConfigurationOutput {
         GetUserPoolSessionConfigurationOutput {
             user_pool_id: self.user_pool_id,
@@ -202,6 +218,7 @@ impl GetUserPoolSessionConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -212,6 +229,7 @@ impl<'de> serde::Deserialize<'de> for GetUserPoolSessionConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationOutput {
     type Builder = GetUserPoolSessionConfigurationOutputBuilder;
     const NAME: &'static str = "GetUserPoolSessionConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetUserPoolSessionConfigurationOutputBuilder,
         key: &str,
@@ -227,6 +245,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetUserPoolSessionConfigurationOu
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetUserPoolSessionConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -256,6 +275,7 @@ pub enum GetUserPoolSessionConfigurationError {
 }
 impl GetUserPoolSessionConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -268,44 +288,54 @@ impl GetUserPoolSessionConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GetUserPoolSessionConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetUserPoolSessionConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -319,6 +349,7 @@ impl fmt::Display for GetUserPoolSessionConfigurationError {
     }
 }
 impl std::error::Error for GetUserPoolSessionConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -332,9 +363,11 @@ impl std::error::Error for GetUserPoolSessionConfigurationError {
     }
 }
 impl OperationError for GetUserPoolSessionConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -366,6 +399,7 @@ impl OperationError for GetUserPoolSessionConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -391,6 +425,7 @@ pub struct GetUserPoolSessionConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetUserPoolSessionConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetUserPoolSessionConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -398,6 +433,7 @@ impl fmt::Debug for GetUserPoolSessionConfigurationFluentBuilder {
     }
 }
 impl GetUserPoolSessionConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetUserPoolSessionConfigurationFluentBuilder {
             handle,
@@ -405,10 +441,12 @@ impl GetUserPoolSessionConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetUserPoolSessionConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -424,11 +462,13 @@ impl GetUserPoolSessionConfigurationFluentBuilder {
     /// The ID of the user pool where you want to retrieve the session configuration.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -76,11 +76,13 @@ impl GlobalSignOutInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GlobalSignOutInputBuilder {
         GlobalSignOutInputBuilder::default()
     }
 }
 impl fmt::Debug for GlobalSignOutInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GlobalSignOutInput").field("access_token", &Redacted).finish()
     }
@@ -91,6 +93,7 @@ pub struct GlobalSignOutInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for GlobalSignOutInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GlobalSignOutInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -99,16 +102,19 @@ impl fmt::Debug for GlobalSignOutInputBuilder {
 }
 impl GlobalSignOutInputBuilder {
     /// Sets [`GlobalSignOutInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`GlobalSignOutInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GlobalSignOutInput, BuildError> {
         Ok(GlobalSignOutInput {
             access_token: self
@@ -122,6 +128,7 @@ impl GlobalSignOutInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GlobalSignOutInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -133,6 +140,7 @@ impl<'de> serde::Deserialize<'de> for GlobalSignOutInput {
 impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutInput {
     type Builder = GlobalSignOutInputBuilder;
     const NAME: &'static str = "GlobalSignOutInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GlobalSignOutInputBuilder,
         key: &str,
@@ -146,6 +154,7 @@ impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GlobalSignOutInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -153,6 +162,7 @@ impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutInput {
     }
 }
 impl Secrets for GlobalSignOutInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
     }
@@ -167,6 +177,7 @@ impl GlobalSignOutOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GlobalSignOutOutputBuilder {
         GlobalSignOutOutputBuilder::default()
     }
@@ -176,11 +187,13 @@ impl GlobalSignOutOutput {
 pub struct GlobalSignOutOutputBuilder {}
 impl GlobalSignOutOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GlobalSignOutOutput {
         GlobalSignOutOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for GlobalSignOutOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -191,6 +204,7 @@ impl<'de> serde::Deserialize<'de> for GlobalSignOutOutput {
 impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutOutput {
     type Builder = GlobalSignOutOutputBuilder;
     const NAME: &'static str = "GlobalSignOutOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut GlobalSignOutOutputBuilder,
         _key: &str,
@@ -199,6 +213,7 @@ impl cognito_idp_runtime::wire::ReadFields for GlobalSignOutOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GlobalSignOutOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -235,6 +250,7 @@ pub enum GlobalSignOutError {
 }
 impl GlobalSignOutError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -250,56 +266,69 @@ impl GlobalSignOutError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GlobalSignOutError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`GlobalSignOutError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`GlobalSignOutError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`GlobalSignOutError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`GlobalSignOutError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`GlobalSignOutError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`GlobalSignOutError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`GlobalSignOutError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`GlobalSignOutError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GlobalSignOutError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -316,6 +345,7 @@ impl fmt::Display for GlobalSignOutError {
     }
 }
 impl std::error::Error for GlobalSignOutError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -334,9 +364,11 @@ impl std::error::Error for GlobalSignOutError {
     }
 }
 impl OperationError for GlobalSignOutError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -379,6 +411,7 @@ impl OperationError for GlobalSignOutError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -407,6 +440,7 @@ pub struct GlobalSignOutFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GlobalSignOutFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GlobalSignOutFluentBuilder")
             .field("input", &self.input)
@@ -414,6 +448,7 @@ impl fmt::Debug for GlobalSignOutFluentBuilder {
     }
 }
 impl GlobalSignOutFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GlobalSignOutFluentBuilder {
             handle,
@@ -421,10 +456,12 @@ impl GlobalSignOutFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GlobalSignOutInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<GlobalSignOutOutput, SdkError<GlobalSignOutError>> {
@@ -438,11 +475,13 @@ impl GlobalSignOutFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

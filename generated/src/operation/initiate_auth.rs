@@ -272,11 +272,13 @@ impl InitiateAuthInput {
         "session",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InitiateAuthInputBuilder {
         InitiateAuthInputBuilder::default()
     }
 }
 impl fmt::Debug for InitiateAuthInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiateAuthInput")
             .field("auth_flow", &self.auth_flow)
@@ -301,6 +303,7 @@ pub struct InitiateAuthInputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for InitiateAuthInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiateAuthInputBuilder")
             .field("auth_flow", &self.auth_flow)
@@ -315,16 +318,19 @@ impl fmt::Debug for InitiateAuthInputBuilder {
 }
 impl InitiateAuthInputBuilder {
     /// Sets [`InitiateAuthInput::auth_flow`].
+    #[inline]
     pub fn auth_flow(mut self, value: impl Into<AuthFlowType>) -> Self {
         self.auth_flow = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthInput::auth_flow`].
+    #[inline]
     pub fn set_auth_flow(mut self, value: Option<AuthFlowType>) -> Self {
         self.auth_flow = value;
         self
     }
     /// Inserts an entry into [`InitiateAuthInput::auth_parameters`].
+    #[inline]
     pub fn auth_parameters(
         mut self,
         key: impl Into<String>,
@@ -336,6 +342,7 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`InitiateAuthInput::auth_parameters`].
+    #[inline]
     pub fn set_auth_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -344,6 +351,7 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Inserts an entry into [`InitiateAuthInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -355,6 +363,7 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`InitiateAuthInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -363,16 +372,19 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Sets [`InitiateAuthInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`InitiateAuthInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -381,6 +393,7 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Sets or clears [`InitiateAuthInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -389,26 +402,31 @@ impl InitiateAuthInputBuilder {
         self
     }
     /// Sets [`InitiateAuthInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Sets [`InitiateAuthInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<InitiateAuthInput, BuildError> {
         Ok(InitiateAuthInput {
             auth_flow: self
@@ -427,6 +445,7 @@ impl InitiateAuthInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -438,6 +457,7 @@ impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
 impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
     type Builder = InitiateAuthInputBuilder;
     const NAME: &'static str = "InitiateAuthInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InitiateAuthInputBuilder,
         key: &str,
@@ -465,6 +485,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InitiateAuthInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -472,6 +493,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
     }
 }
 impl Secrets for InitiateAuthInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.auth_flow.secrets(all, found);
         self.auth_parameters.secrets(true, found);
@@ -584,11 +606,13 @@ impl InitiateAuthOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InitiateAuthOutputBuilder {
         InitiateAuthOutputBuilder::default()
     }
 }
 impl fmt::Debug for InitiateAuthOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiateAuthOutput")
             .field("challenge_name", &self.challenge_name)
@@ -609,6 +633,7 @@ pub struct InitiateAuthOutputBuilder {
     available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl fmt::Debug for InitiateAuthOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiateAuthOutputBuilder")
             .field("challenge_name", &self.challenge_name)
@@ -621,26 +646,31 @@ impl fmt::Debug for InitiateAuthOutputBuilder {
 }
 impl InitiateAuthOutputBuilder {
     /// Sets [`InitiateAuthOutput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthOutput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`InitiateAuthOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`InitiateAuthOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Inserts an entry into [`InitiateAuthOutput::challenge_parameters`].
+    #[inline]
     pub fn challenge_parameters(
         mut self,
         key: impl Into<String>,
@@ -652,6 +682,7 @@ impl InitiateAuthOutputBuilder {
         self
     }
     /// Sets or clears [`InitiateAuthOutput::challenge_parameters`].
+    #[inline]
     pub fn set_challenge_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -660,6 +691,7 @@ impl InitiateAuthOutputBuilder {
         self
     }
     /// Sets [`InitiateAuthOutput::authentication_result`].
+    #[inline]
     pub fn authentication_result(
         mut self,
         value: impl Into<AuthenticationResultType>,
@@ -668,6 +700,7 @@ impl InitiateAuthOutputBuilder {
         self
     }
     /// Sets or clears [`InitiateAuthOutput::authentication_result`].
+    #[inline]
     pub fn set_authentication_result(
         mut self,
         value: Option<AuthenticationResultType>,
@@ -676,11 +709,13 @@ impl InitiateAuthOutputBuilder {
         self
     }
     /// Appends an item to [`InitiateAuthOutput::available_challenges`].
+    #[inline]
     pub fn available_challenges(mut self, item: impl Into<ChallengeNameType>) -> Self {
         self.available_challenges.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`InitiateAuthOutput::available_challenges`].
+    #[inline]
     pub fn set_available_challenges(
         mut self,
         value: Option<Vec<ChallengeNameType>>,
@@ -689,6 +724,7 @@ impl InitiateAuthOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InitiateAuthOutput {
         InitiateAuthOutput {
             challenge_name: self.challenge_name,
@@ -700,6 +736,7 @@ impl InitiateAuthOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -710,6 +747,7 @@ impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
 impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
     type Builder = InitiateAuthOutputBuilder;
     const NAME: &'static str = "InitiateAuthOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InitiateAuthOutputBuilder,
         key: &str,
@@ -731,6 +769,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InitiateAuthOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -792,6 +831,7 @@ pub enum InitiateAuthError {
 }
 impl InitiateAuthError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::UnsupportedOperationException(error) => error.meta(),
@@ -817,96 +857,119 @@ impl InitiateAuthError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`InitiateAuthError::UnsupportedOperationException`].
+    #[inline]
     pub fn is_unsupported_operation_exception(&self) -> bool {
         matches!(self, Self::UnsupportedOperationException(_))
     }
     /// Whether this is [`InitiateAuthError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`InitiateAuthError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`InitiateAuthError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`InitiateAuthError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`InitiateAuthError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`InitiateAuthError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`InitiateAuthError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`InitiateAuthError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`InitiateAuthError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`InitiateAuthError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`InitiateAuthError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`InitiateAuthError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`InitiateAuthError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for InitiateAuthError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnsupportedOperationException(error) => error.fmt(f),
@@ -933,6 +996,7 @@ impl fmt::Display for InitiateAuthError {
     }
 }
 impl std::error::Error for InitiateAuthError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::UnsupportedOperationException(error) => {
@@ -977,9 +1041,11 @@ impl std::error::Error for InitiateAuthError {
     }
 }
 impl OperationError for InitiateAuthError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1062,6 +1128,7 @@ impl OperationError for InitiateAuthError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::UnsupportedOperationException(error) => error.set_meta(meta),
@@ -1100,6 +1167,7 @@ pub struct InitiateAuthFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for InitiateAuthFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiateAuthFluentBuilder")
             .field("input", &self.input)
@@ -1107,6 +1175,7 @@ impl fmt::Debug for InitiateAuthFluentBuilder {
     }
 }
 impl InitiateAuthFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         InitiateAuthFluentBuilder {
             handle,
@@ -1114,10 +1183,12 @@ impl InitiateAuthFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &InitiateAuthInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<InitiateAuthOutput, SdkError<InitiateAuthError>> {
         let input = self
             .input
@@ -1157,11 +1228,13 @@ impl InitiateAuthFluentBuilder {
     /// valid for InitiateAuth.
     ///
     /// Required.
+    #[inline]
     pub fn auth_flow(mut self, value: impl Into<AuthFlowType>) -> Self {
         self.input = self.input.auth_flow(value);
         self
     }
     /// Sets or clears `auth_flow`; see [`auth_flow`](Self::auth_flow).
+    #[inline]
     pub fn set_auth_flow(mut self, value: Option<AuthFlowType>) -> Self {
         self.input = self.input.set_auth_flow(value);
         self
@@ -1225,6 +1298,7 @@ impl InitiateAuthFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn auth_parameters(
         mut self,
         key: impl Into<String>,
@@ -1234,6 +1308,7 @@ impl InitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `auth_parameters`; see [`auth_parameters`](Self::auth_parameters).
+    #[inline]
     pub fn set_auth_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1282,6 +1357,7 @@ impl InitiateAuthFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1291,6 +1367,7 @@ impl InitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1301,11 +1378,13 @@ impl InitiateAuthFluentBuilder {
     /// The ID of the app client that your user wants to sign in to.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -1313,6 +1392,7 @@ impl InitiateAuthFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -1321,6 +1401,7 @@ impl InitiateAuthFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -1337,11 +1418,13 @@ impl InitiateAuthFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -1355,11 +1438,13 @@ impl InitiateAuthFluentBuilder {
     /// duration of the session ID.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self

@@ -137,6 +137,7 @@ impl InitiatePointInTimeRecoveryInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InitiatePointInTimeRecoveryInputBuilder {
         InitiatePointInTimeRecoveryInputBuilder::default()
     }
@@ -149,26 +150,31 @@ pub struct InitiatePointInTimeRecoveryInputBuilder {
 }
 impl InitiatePointInTimeRecoveryInputBuilder {
     /// Sets [`InitiatePointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`InitiatePointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`InitiatePointInTimeRecoveryInput::restore_timestamp`].
+    #[inline]
     pub fn restore_timestamp(mut self, value: impl Into<DateTime>) -> Self {
         self.restore_timestamp = Some(value.into());
         self
     }
     /// Sets or clears [`InitiatePointInTimeRecoveryInput::restore_timestamp`].
+    #[inline]
     pub fn set_restore_timestamp(mut self, value: Option<DateTime>) -> Self {
         self.restore_timestamp = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<InitiatePointInTimeRecoveryInput, BuildError> {
         Ok(InitiatePointInTimeRecoveryInput {
             user_pool_id: self
@@ -188,6 +194,7 @@ impl InitiatePointInTimeRecoveryInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -199,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryInput {
 impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryInput {
     type Builder = InitiatePointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "InitiatePointInTimeRecoveryInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InitiatePointInTimeRecoveryInputBuilder,
         key: &str,
@@ -217,6 +225,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InitiatePointInTimeRecoveryInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -224,6 +233,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryInput 
     }
 }
 impl Secrets for InitiatePointInTimeRecoveryInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -243,6 +253,7 @@ impl InitiatePointInTimeRecoveryOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InitiatePointInTimeRecoveryOutputBuilder {
         InitiatePointInTimeRecoveryOutputBuilder::default()
     }
@@ -254,16 +265,19 @@ pub struct InitiatePointInTimeRecoveryOutputBuilder {
 }
 impl InitiatePointInTimeRecoveryOutputBuilder {
     /// Sets [`InitiatePointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn restoration(mut self, value: impl Into<RestorationType>) -> Self {
         self.restoration = Some(value.into());
         self
     }
     /// Sets or clears [`InitiatePointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn set_restoration(mut self, value: Option<RestorationType>) -> Self {
         self.restoration = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InitiatePointInTimeRecoveryOutput {
         InitiatePointInTimeRecoveryOutput {
             restoration: self.restoration,
@@ -271,6 +285,7 @@ impl InitiatePointInTimeRecoveryOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -281,6 +296,7 @@ impl<'de> serde::Deserialize<'de> for InitiatePointInTimeRecoveryOutput {
 impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryOutput {
     type Builder = InitiatePointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "InitiatePointInTimeRecoveryOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut InitiatePointInTimeRecoveryOutputBuilder,
         key: &str,
@@ -294,6 +310,7 @@ impl cognito_idp_runtime::wire::ReadFields for InitiatePointInTimeRecoveryOutput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InitiatePointInTimeRecoveryOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -331,6 +348,7 @@ pub enum InitiatePointInTimeRecoveryError {
 }
 impl InitiatePointInTimeRecoveryError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -346,56 +364,69 @@ impl InitiatePointInTimeRecoveryError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`InitiatePointInTimeRecoveryError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for InitiatePointInTimeRecoveryError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -412,6 +443,7 @@ impl fmt::Display for InitiatePointInTimeRecoveryError {
     }
 }
 impl std::error::Error for InitiatePointInTimeRecoveryError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -432,9 +464,11 @@ impl std::error::Error for InitiatePointInTimeRecoveryError {
     }
 }
 impl OperationError for InitiatePointInTimeRecoveryError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -478,6 +512,7 @@ impl OperationError for InitiatePointInTimeRecoveryError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -506,6 +541,7 @@ pub struct InitiatePointInTimeRecoveryFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for InitiatePointInTimeRecoveryFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InitiatePointInTimeRecoveryFluentBuilder")
             .field("input", &self.input)
@@ -513,6 +549,7 @@ impl fmt::Debug for InitiatePointInTimeRecoveryFluentBuilder {
     }
 }
 impl InitiatePointInTimeRecoveryFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         InitiatePointInTimeRecoveryFluentBuilder {
             handle,
@@ -520,10 +557,12 @@ impl InitiatePointInTimeRecoveryFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &InitiatePointInTimeRecoveryInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -539,11 +578,13 @@ impl InitiatePointInTimeRecoveryFluentBuilder {
     /// The ID of the user pool that you want to recover.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -555,11 +596,13 @@ impl InitiatePointInTimeRecoveryFluentBuilder {
     /// feature plan.
     ///
     /// Required.
+    #[inline]
     pub fn restore_timestamp(mut self, value: impl Into<DateTime>) -> Self {
         self.input = self.input.restore_timestamp(value);
         self
     }
     /// Sets or clears `restore_timestamp`; see [`restore_timestamp`](Self::restore_timestamp).
+    #[inline]
     pub fn set_restore_timestamp(mut self, value: Option<DateTime>) -> Self {
         self.input = self.input.set_restore_timestamp(value);
         self

@@ -69,6 +69,7 @@ impl ListCimdPoliciesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListCimdPoliciesInputBuilder {
         ListCimdPoliciesInputBuilder::default()
     }
@@ -82,36 +83,43 @@ pub struct ListCimdPoliciesInputBuilder {
 }
 impl ListCimdPoliciesInputBuilder {
     /// Sets [`ListCimdPoliciesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListCimdPoliciesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListCimdPoliciesInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListCimdPoliciesInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListCimdPoliciesInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListCimdPoliciesInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListCimdPoliciesInput, BuildError> {
         Ok(ListCimdPoliciesInput {
             user_pool_id: self
@@ -127,6 +135,7 @@ impl ListCimdPoliciesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListCimdPoliciesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -138,6 +147,7 @@ impl<'de> serde::Deserialize<'de> for ListCimdPoliciesInput {
 impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
     type Builder = ListCimdPoliciesInputBuilder;
     const NAME: &'static str = "ListCimdPoliciesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListCimdPoliciesInputBuilder,
         key: &str,
@@ -153,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListCimdPoliciesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -160,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesInput {
     }
 }
 impl Secrets for ListCimdPoliciesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -186,6 +198,7 @@ impl ListCimdPoliciesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListCimdPoliciesOutputBuilder {
         ListCimdPoliciesOutputBuilder::default()
     }
@@ -198,21 +211,25 @@ pub struct ListCimdPoliciesOutputBuilder {
 }
 impl ListCimdPoliciesOutputBuilder {
     /// Sets [`ListCimdPoliciesOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListCimdPoliciesOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Appends an item to [`ListCimdPoliciesOutput::cimd_policies`].
+    #[inline]
     pub fn cimd_policies(mut self, item: impl Into<CimdPolicySummaryType>) -> Self {
         self.cimd_policies.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListCimdPoliciesOutput::cimd_policies`].
+    #[inline]
     pub fn set_cimd_policies(
         mut self,
         value: Option<Vec<CimdPolicySummaryType>>,
@@ -221,6 +238,7 @@ impl ListCimdPoliciesOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListCimdPoliciesOutput, BuildError> {
         Ok(ListCimdPoliciesOutput {
             next_token: self.next_token,
@@ -234,6 +252,7 @@ impl ListCimdPoliciesOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListCimdPoliciesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -244,6 +263,7 @@ impl<'de> serde::Deserialize<'de> for ListCimdPoliciesOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesOutput {
     type Builder = ListCimdPoliciesOutputBuilder;
     const NAME: &'static str = "ListCimdPoliciesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListCimdPoliciesOutputBuilder,
         key: &str,
@@ -258,6 +278,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListCimdPoliciesOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListCimdPoliciesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -292,6 +313,7 @@ pub enum ListCimdPoliciesError {
 }
 impl ListCimdPoliciesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -303,40 +325,49 @@ impl ListCimdPoliciesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListCimdPoliciesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListCimdPoliciesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListCimdPoliciesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListCimdPoliciesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListCimdPoliciesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListCimdPoliciesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -349,6 +380,7 @@ impl fmt::Display for ListCimdPoliciesError {
     }
 }
 impl std::error::Error for ListCimdPoliciesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -361,9 +393,11 @@ impl std::error::Error for ListCimdPoliciesError {
     }
 }
 impl OperationError for ListCimdPoliciesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -391,6 +425,7 @@ impl OperationError for ListCimdPoliciesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -415,6 +450,7 @@ pub struct ListCimdPoliciesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListCimdPoliciesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListCimdPoliciesFluentBuilder")
             .field("input", &self.input)
@@ -422,6 +458,7 @@ impl fmt::Debug for ListCimdPoliciesFluentBuilder {
     }
 }
 impl ListCimdPoliciesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListCimdPoliciesFluentBuilder {
             handle,
@@ -429,10 +466,12 @@ impl ListCimdPoliciesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListCimdPoliciesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListCimdPoliciesOutput, SdkError<ListCimdPoliciesError>> {
@@ -445,6 +484,7 @@ impl ListCimdPoliciesFluentBuilder {
     /// The pages of `ListCIMDPolicies` ([`send`](Paginator::send)), or the `cimd_policies` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -473,11 +513,13 @@ impl ListCimdPoliciesFluentBuilder {
     /// The ID of the user pool whose CIMD policies you want to list.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -487,21 +529,25 @@ impl ListCimdPoliciesFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
     /// The maximum number of CIMD policies that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

@@ -76,6 +76,7 @@ impl ListClientMetadataUrlsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListClientMetadataUrlsInputBuilder {
         ListClientMetadataUrlsInputBuilder::default()
     }
@@ -90,46 +91,55 @@ pub struct ListClientMetadataUrlsInputBuilder {
 }
 impl ListClientMetadataUrlsInputBuilder {
     /// Sets [`ListClientMetadataUrlsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListClientMetadataUrlsInput::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsInput::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Sets [`ListClientMetadataUrlsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListClientMetadataUrlsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListClientMetadataUrlsInput, BuildError> {
         Ok(ListClientMetadataUrlsInput {
             user_pool_id: self
@@ -151,6 +161,7 @@ impl ListClientMetadataUrlsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -162,6 +173,7 @@ impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsInput {
     type Builder = ListClientMetadataUrlsInputBuilder;
     const NAME: &'static str = "ListClientMetadataUrlsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListClientMetadataUrlsInputBuilder,
         key: &str,
@@ -178,6 +190,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListClientMetadataUrlsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -185,6 +198,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsInput {
     }
 }
 impl Secrets for ListClientMetadataUrlsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.cimd_policy_id.secrets(all, found);
@@ -212,6 +226,7 @@ impl ListClientMetadataUrlsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListClientMetadataUrlsOutputBuilder {
         ListClientMetadataUrlsOutputBuilder::default()
     }
@@ -224,16 +239,19 @@ pub struct ListClientMetadataUrlsOutputBuilder {
 }
 impl ListClientMetadataUrlsOutputBuilder {
     /// Sets [`ListClientMetadataUrlsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Appends an item to [`ListClientMetadataUrlsOutput::client_metadata_urls`].
+    #[inline]
     pub fn client_metadata_urls(
         mut self,
         item: impl Into<ClientMetadataUrlType>,
@@ -242,6 +260,7 @@ impl ListClientMetadataUrlsOutputBuilder {
         self
     }
     /// Sets or clears [`ListClientMetadataUrlsOutput::client_metadata_urls`].
+    #[inline]
     pub fn set_client_metadata_urls(
         mut self,
         value: Option<Vec<ClientMetadataUrlType>>,
@@ -250,6 +269,7 @@ impl ListClientMetadataUrlsOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListClientMetadataUrlsOutput, BuildError> {
         Ok(ListClientMetadataUrlsOutput {
             next_token: self.next_token,
@@ -263,6 +283,7 @@ impl ListClientMetadataUrlsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -273,6 +294,7 @@ impl<'de> serde::Deserialize<'de> for ListClientMetadataUrlsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsOutput {
     type Builder = ListClientMetadataUrlsOutputBuilder;
     const NAME: &'static str = "ListClientMetadataUrlsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListClientMetadataUrlsOutputBuilder,
         key: &str,
@@ -287,6 +309,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListClientMetadataUrlsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListClientMetadataUrlsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -321,6 +344,7 @@ pub enum ListClientMetadataUrlsError {
 }
 impl ListClientMetadataUrlsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -332,40 +356,49 @@ impl ListClientMetadataUrlsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListClientMetadataUrlsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListClientMetadataUrlsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListClientMetadataUrlsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListClientMetadataUrlsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListClientMetadataUrlsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListClientMetadataUrlsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -378,6 +411,7 @@ impl fmt::Display for ListClientMetadataUrlsError {
     }
 }
 impl std::error::Error for ListClientMetadataUrlsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -390,9 +424,11 @@ impl std::error::Error for ListClientMetadataUrlsError {
     }
 }
 impl OperationError for ListClientMetadataUrlsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -420,6 +456,7 @@ impl OperationError for ListClientMetadataUrlsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -444,6 +481,7 @@ pub struct ListClientMetadataUrlsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListClientMetadataUrlsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListClientMetadataUrlsFluentBuilder")
             .field("input", &self.input)
@@ -451,6 +489,7 @@ impl fmt::Debug for ListClientMetadataUrlsFluentBuilder {
     }
 }
 impl ListClientMetadataUrlsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListClientMetadataUrlsFluentBuilder {
             handle,
@@ -458,10 +497,12 @@ impl ListClientMetadataUrlsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListClientMetadataUrlsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListClientMetadataUrlsOutput, SdkError<ListClientMetadataUrlsError>> {
@@ -474,6 +515,7 @@ impl ListClientMetadataUrlsFluentBuilder {
     /// The pages of `ListClientMetadataURLs` ([`send`](Paginator::send)), or the `client_metadata_urls` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -502,11 +544,13 @@ impl ListClientMetadataUrlsFluentBuilder {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -514,11 +558,13 @@ impl ListClientMetadataUrlsFluentBuilder {
     /// The ID of the CIMD policy whose client metadata document URLs you want to list.
     ///
     /// Required.
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cimd_policy_id(value);
         self
     }
     /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cimd_policy_id(value);
         self
@@ -528,21 +574,25 @@ impl ListClientMetadataUrlsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
     /// The maximum number of URLs that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

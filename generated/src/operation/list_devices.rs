@@ -73,11 +73,13 @@ impl ListDevicesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListDevicesInputBuilder {
         ListDevicesInputBuilder::default()
     }
 }
 impl fmt::Debug for ListDevicesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListDevicesInput")
             .field("access_token", &Redacted)
@@ -94,6 +96,7 @@ pub struct ListDevicesInputBuilder {
     pagination_token: Option<String>,
 }
 impl fmt::Debug for ListDevicesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListDevicesInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -104,36 +107,43 @@ impl fmt::Debug for ListDevicesInputBuilder {
 }
 impl ListDevicesInputBuilder {
     /// Sets [`ListDevicesInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListDevicesInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ListDevicesInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`ListDevicesInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`ListDevicesInput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListDevicesInput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListDevicesInput, BuildError> {
         Ok(ListDevicesInput {
             access_token: self
@@ -146,6 +156,7 @@ impl ListDevicesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListDevicesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -157,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for ListDevicesInput {
 impl cognito_idp_runtime::wire::ReadFields for ListDevicesInput {
     type Builder = ListDevicesInputBuilder;
     const NAME: &'static str = "ListDevicesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListDevicesInputBuilder,
         key: &str,
@@ -172,6 +184,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListDevicesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListDevicesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -179,6 +192,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListDevicesInput {
     }
 }
 impl Secrets for ListDevicesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.pagination_token.secrets(all, found);
@@ -204,6 +218,7 @@ impl ListDevicesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListDevicesOutputBuilder {
         ListDevicesOutputBuilder::default()
     }
@@ -216,26 +231,31 @@ pub struct ListDevicesOutputBuilder {
 }
 impl ListDevicesOutputBuilder {
     /// Appends an item to [`ListDevicesOutput::devices`].
+    #[inline]
     pub fn devices(mut self, item: impl Into<DeviceType>) -> Self {
         self.devices.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListDevicesOutput::devices`].
+    #[inline]
     pub fn set_devices(mut self, value: Option<Vec<DeviceType>>) -> Self {
         self.devices = value;
         self
     }
     /// Sets [`ListDevicesOutput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListDevicesOutput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListDevicesOutput {
         ListDevicesOutput {
             devices: self.devices,
@@ -244,6 +264,7 @@ impl ListDevicesOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListDevicesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -254,6 +275,7 @@ impl<'de> serde::Deserialize<'de> for ListDevicesOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListDevicesOutput {
     type Builder = ListDevicesOutputBuilder;
     const NAME: &'static str = "ListDevicesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListDevicesOutputBuilder,
         key: &str,
@@ -268,6 +290,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListDevicesOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListDevicesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -308,6 +331,7 @@ pub enum ListDevicesError {
 }
 impl ListDevicesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -325,64 +349,79 @@ impl ListDevicesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListDevicesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListDevicesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListDevicesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListDevicesError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`ListDevicesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListDevicesError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ListDevicesError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ListDevicesError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ListDevicesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListDevicesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ListDevicesError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListDevicesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -401,6 +440,7 @@ impl fmt::Display for ListDevicesError {
     }
 }
 impl std::error::Error for ListDevicesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -423,9 +463,11 @@ impl std::error::Error for ListDevicesError {
     }
 }
 impl OperationError for ListDevicesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -476,6 +518,7 @@ impl OperationError for ListDevicesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -506,6 +549,7 @@ pub struct ListDevicesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListDevicesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListDevicesFluentBuilder")
             .field("input", &self.input)
@@ -513,6 +557,7 @@ impl fmt::Debug for ListDevicesFluentBuilder {
     }
 }
 impl ListDevicesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListDevicesFluentBuilder {
             handle,
@@ -520,10 +565,12 @@ impl ListDevicesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListDevicesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListDevicesOutput, SdkError<ListDevicesError>> {
         let input = self
             .input
@@ -535,21 +582,25 @@ impl ListDevicesFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
     }
     /// The maximum number of devices that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -559,11 +610,13 @@ impl ListDevicesFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pagination_token(value);
         self
     }
     /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pagination_token(value);
         self

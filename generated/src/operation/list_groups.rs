@@ -69,6 +69,7 @@ impl ListGroupsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListGroupsInputBuilder {
         ListGroupsInputBuilder::default()
     }
@@ -82,36 +83,43 @@ pub struct ListGroupsInputBuilder {
 }
 impl ListGroupsInputBuilder {
     /// Sets [`ListGroupsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListGroupsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListGroupsInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`ListGroupsInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`ListGroupsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListGroupsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListGroupsInput, BuildError> {
         Ok(ListGroupsInput {
             user_pool_id: self
@@ -124,6 +132,7 @@ impl ListGroupsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListGroupsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -135,6 +144,7 @@ impl<'de> serde::Deserialize<'de> for ListGroupsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListGroupsInput {
     type Builder = ListGroupsInputBuilder;
     const NAME: &'static str = "ListGroupsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListGroupsInputBuilder,
         key: &str,
@@ -150,6 +160,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListGroupsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListGroupsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -157,6 +168,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListGroupsInput {
     }
 }
 impl Secrets for ListGroupsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -182,6 +194,7 @@ impl ListGroupsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListGroupsOutputBuilder {
         ListGroupsOutputBuilder::default()
     }
@@ -194,26 +207,31 @@ pub struct ListGroupsOutputBuilder {
 }
 impl ListGroupsOutputBuilder {
     /// Appends an item to [`ListGroupsOutput::groups`].
+    #[inline]
     pub fn groups(mut self, item: impl Into<GroupType>) -> Self {
         self.groups.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListGroupsOutput::groups`].
+    #[inline]
     pub fn set_groups(mut self, value: Option<Vec<GroupType>>) -> Self {
         self.groups = value;
         self
     }
     /// Sets [`ListGroupsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListGroupsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListGroupsOutput {
         ListGroupsOutput {
             groups: self.groups,
@@ -222,6 +240,7 @@ impl ListGroupsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListGroupsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +251,7 @@ impl<'de> serde::Deserialize<'de> for ListGroupsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListGroupsOutput {
     type Builder = ListGroupsOutputBuilder;
     const NAME: &'static str = "ListGroupsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListGroupsOutputBuilder,
         key: &str,
@@ -246,6 +266,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListGroupsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListGroupsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -275,6 +296,7 @@ pub enum ListGroupsError {
 }
 impl ListGroupsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -287,44 +309,54 @@ impl ListGroupsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListGroupsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListGroupsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListGroupsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListGroupsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListGroupsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListGroupsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListGroupsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -338,6 +370,7 @@ impl fmt::Display for ListGroupsError {
     }
 }
 impl std::error::Error for ListGroupsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -351,9 +384,11 @@ impl std::error::Error for ListGroupsError {
     }
 }
 impl OperationError for ListGroupsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -385,6 +420,7 @@ impl OperationError for ListGroupsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -410,6 +446,7 @@ pub struct ListGroupsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListGroupsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListGroupsFluentBuilder")
             .field("input", &self.input)
@@ -417,6 +454,7 @@ impl fmt::Debug for ListGroupsFluentBuilder {
     }
 }
 impl ListGroupsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListGroupsFluentBuilder {
             handle,
@@ -424,10 +462,12 @@ impl ListGroupsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListGroupsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListGroupsOutput, SdkError<ListGroupsError>> {
         let input = self
             .input
@@ -438,6 +478,7 @@ impl ListGroupsFluentBuilder {
     /// The pages of `ListGroups` ([`send`](Paginator::send)), or the `groups` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `limit`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<Self, ListGroupsOutput, ListGroupsError, GroupType> {
@@ -461,21 +502,25 @@ impl ListGroupsFluentBuilder {
     /// The ID of the user pool where you want to list user groups.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of groups that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -485,11 +530,13 @@ impl ListGroupsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

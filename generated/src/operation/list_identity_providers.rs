@@ -71,6 +71,7 @@ impl ListIdentityProvidersInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListIdentityProvidersInputBuilder {
         ListIdentityProvidersInputBuilder::default()
     }
@@ -84,36 +85,43 @@ pub struct ListIdentityProvidersInputBuilder {
 }
 impl ListIdentityProvidersInputBuilder {
     /// Sets [`ListIdentityProvidersInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListIdentityProvidersInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListIdentityProvidersInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListIdentityProvidersInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListIdentityProvidersInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListIdentityProvidersInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListIdentityProvidersInput, BuildError> {
         Ok(ListIdentityProvidersInput {
             user_pool_id: self
@@ -129,6 +137,7 @@ impl ListIdentityProvidersInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListIdentityProvidersInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -140,6 +149,7 @@ impl<'de> serde::Deserialize<'de> for ListIdentityProvidersInput {
 impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersInput {
     type Builder = ListIdentityProvidersInputBuilder;
     const NAME: &'static str = "ListIdentityProvidersInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListIdentityProvidersInputBuilder,
         key: &str,
@@ -155,6 +165,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListIdentityProvidersInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -162,6 +173,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersInput {
     }
 }
 impl Secrets for ListIdentityProvidersInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -188,6 +200,7 @@ impl ListIdentityProvidersOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListIdentityProvidersOutputBuilder {
         ListIdentityProvidersOutputBuilder::default()
     }
@@ -200,26 +213,31 @@ pub struct ListIdentityProvidersOutputBuilder {
 }
 impl ListIdentityProvidersOutputBuilder {
     /// Appends an item to [`ListIdentityProvidersOutput::providers`].
+    #[inline]
     pub fn providers(mut self, item: impl Into<ProviderDescription>) -> Self {
         self.providers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListIdentityProvidersOutput::providers`].
+    #[inline]
     pub fn set_providers(mut self, value: Option<Vec<ProviderDescription>>) -> Self {
         self.providers = value;
         self
     }
     /// Sets [`ListIdentityProvidersOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListIdentityProvidersOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListIdentityProvidersOutput, BuildError> {
         Ok(ListIdentityProvidersOutput {
             providers: self
@@ -233,6 +251,7 @@ impl ListIdentityProvidersOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListIdentityProvidersOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -243,6 +262,7 @@ impl<'de> serde::Deserialize<'de> for ListIdentityProvidersOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersOutput {
     type Builder = ListIdentityProvidersOutputBuilder;
     const NAME: &'static str = "ListIdentityProvidersOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListIdentityProvidersOutputBuilder,
         key: &str,
@@ -257,6 +277,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListIdentityProvidersOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListIdentityProvidersOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -291,6 +312,7 @@ pub enum ListIdentityProvidersError {
 }
 impl ListIdentityProvidersError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -302,40 +324,49 @@ impl ListIdentityProvidersError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListIdentityProvidersError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListIdentityProvidersError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListIdentityProvidersError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListIdentityProvidersError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListIdentityProvidersError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListIdentityProvidersError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -348,6 +379,7 @@ impl fmt::Display for ListIdentityProvidersError {
     }
 }
 impl std::error::Error for ListIdentityProvidersError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -360,9 +392,11 @@ impl std::error::Error for ListIdentityProvidersError {
     }
 }
 impl OperationError for ListIdentityProvidersError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -390,6 +424,7 @@ impl OperationError for ListIdentityProvidersError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -414,6 +449,7 @@ pub struct ListIdentityProvidersFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListIdentityProvidersFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListIdentityProvidersFluentBuilder")
             .field("input", &self.input)
@@ -421,6 +457,7 @@ impl fmt::Debug for ListIdentityProvidersFluentBuilder {
     }
 }
 impl ListIdentityProvidersFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListIdentityProvidersFluentBuilder {
             handle,
@@ -428,10 +465,12 @@ impl ListIdentityProvidersFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListIdentityProvidersInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListIdentityProvidersOutput, SdkError<ListIdentityProvidersError>> {
@@ -444,6 +483,7 @@ impl ListIdentityProvidersFluentBuilder {
     /// The pages of `ListIdentityProviders` ([`send`](Paginator::send)), or the `providers` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -472,21 +512,25 @@ impl ListIdentityProvidersFluentBuilder {
     /// The ID of the user pool where you want to list IdPs.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of IdPs that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -496,11 +540,13 @@ impl ListIdentityProvidersFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

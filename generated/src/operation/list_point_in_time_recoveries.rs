@@ -72,6 +72,7 @@ impl ListPointInTimeRecoveriesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListPointInTimeRecoveriesInputBuilder {
         ListPointInTimeRecoveriesInputBuilder::default()
     }
@@ -85,36 +86,43 @@ pub struct ListPointInTimeRecoveriesInputBuilder {
 }
 impl ListPointInTimeRecoveriesInputBuilder {
     /// Sets [`ListPointInTimeRecoveriesInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListPointInTimeRecoveriesInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListPointInTimeRecoveriesInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListPointInTimeRecoveriesInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListPointInTimeRecoveriesInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListPointInTimeRecoveriesInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListPointInTimeRecoveriesInput, BuildError> {
         Ok(ListPointInTimeRecoveriesInput {
             user_pool_id: self
@@ -130,6 +138,7 @@ impl ListPointInTimeRecoveriesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -141,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesInput {
 impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesInput {
     type Builder = ListPointInTimeRecoveriesInputBuilder;
     const NAME: &'static str = "ListPointInTimeRecoveriesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListPointInTimeRecoveriesInputBuilder,
         key: &str,
@@ -156,6 +166,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListPointInTimeRecoveriesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -163,6 +174,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesInput {
     }
 }
 impl Secrets for ListPointInTimeRecoveriesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -188,6 +200,7 @@ impl ListPointInTimeRecoveriesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListPointInTimeRecoveriesOutputBuilder {
         ListPointInTimeRecoveriesOutputBuilder::default()
     }
@@ -200,11 +213,13 @@ pub struct ListPointInTimeRecoveriesOutputBuilder {
 }
 impl ListPointInTimeRecoveriesOutputBuilder {
     /// Appends an item to [`ListPointInTimeRecoveriesOutput::restorations`].
+    #[inline]
     pub fn restorations(mut self, item: impl Into<RestorationDescriptionType>) -> Self {
         self.restorations.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListPointInTimeRecoveriesOutput::restorations`].
+    #[inline]
     pub fn set_restorations(
         mut self,
         value: Option<Vec<RestorationDescriptionType>>,
@@ -213,16 +228,19 @@ impl ListPointInTimeRecoveriesOutputBuilder {
         self
     }
     /// Sets [`ListPointInTimeRecoveriesOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListPointInTimeRecoveriesOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListPointInTimeRecoveriesOutput {
         ListPointInTimeRecoveriesOutput {
             restorations: self.restorations,
@@ -231,6 +249,7 @@ impl ListPointInTimeRecoveriesOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -241,6 +260,7 @@ impl<'de> serde::Deserialize<'de> for ListPointInTimeRecoveriesOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesOutput {
     type Builder = ListPointInTimeRecoveriesOutputBuilder;
     const NAME: &'static str = "ListPointInTimeRecoveriesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListPointInTimeRecoveriesOutputBuilder,
         key: &str,
@@ -255,6 +275,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListPointInTimeRecoveriesOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListPointInTimeRecoveriesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -287,6 +308,7 @@ pub enum ListPointInTimeRecoveriesError {
 }
 impl ListPointInTimeRecoveriesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -300,48 +322,59 @@ impl ListPointInTimeRecoveriesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListPointInTimeRecoveriesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListPointInTimeRecoveriesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -356,6 +389,7 @@ impl fmt::Display for ListPointInTimeRecoveriesError {
     }
 }
 impl std::error::Error for ListPointInTimeRecoveriesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -372,9 +406,11 @@ impl std::error::Error for ListPointInTimeRecoveriesError {
     }
 }
 impl OperationError for ListPointInTimeRecoveriesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -410,6 +446,7 @@ impl OperationError for ListPointInTimeRecoveriesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -436,6 +473,7 @@ pub struct ListPointInTimeRecoveriesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListPointInTimeRecoveriesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListPointInTimeRecoveriesFluentBuilder")
             .field("input", &self.input)
@@ -443,6 +481,7 @@ impl fmt::Debug for ListPointInTimeRecoveriesFluentBuilder {
     }
 }
 impl ListPointInTimeRecoveriesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListPointInTimeRecoveriesFluentBuilder {
             handle,
@@ -450,10 +489,12 @@ impl ListPointInTimeRecoveriesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListPointInTimeRecoveriesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -469,11 +510,13 @@ impl ListPointInTimeRecoveriesFluentBuilder {
     /// The ID of the user pool where you want to list point-in-time recoveries.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -483,22 +526,26 @@ impl ListPointInTimeRecoveriesFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
     /// The maximum number of recoveries that you want Amazon Cognito to return in the response.
     /// Valid values are 1 through 60. The default value is 60.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

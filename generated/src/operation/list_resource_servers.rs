@@ -72,6 +72,7 @@ impl ListResourceServersInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListResourceServersInputBuilder {
         ListResourceServersInputBuilder::default()
     }
@@ -85,36 +86,43 @@ pub struct ListResourceServersInputBuilder {
 }
 impl ListResourceServersInputBuilder {
     /// Sets [`ListResourceServersInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListResourceServersInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListResourceServersInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListResourceServersInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListResourceServersInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListResourceServersInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListResourceServersInput, BuildError> {
         Ok(ListResourceServersInput {
             user_pool_id: self
@@ -130,6 +138,7 @@ impl ListResourceServersInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListResourceServersInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -141,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for ListResourceServersInput {
 impl cognito_idp_runtime::wire::ReadFields for ListResourceServersInput {
     type Builder = ListResourceServersInputBuilder;
     const NAME: &'static str = "ListResourceServersInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListResourceServersInputBuilder,
         key: &str,
@@ -156,6 +166,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListResourceServersInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListResourceServersInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -163,6 +174,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListResourceServersInput {
     }
 }
 impl Secrets for ListResourceServersInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -189,6 +201,7 @@ impl ListResourceServersOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListResourceServersOutputBuilder {
         ListResourceServersOutputBuilder::default()
     }
@@ -201,11 +214,13 @@ pub struct ListResourceServersOutputBuilder {
 }
 impl ListResourceServersOutputBuilder {
     /// Appends an item to [`ListResourceServersOutput::resource_servers`].
+    #[inline]
     pub fn resource_servers(mut self, item: impl Into<ResourceServerType>) -> Self {
         self.resource_servers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListResourceServersOutput::resource_servers`].
+    #[inline]
     pub fn set_resource_servers(
         mut self,
         value: Option<Vec<ResourceServerType>>,
@@ -214,16 +229,19 @@ impl ListResourceServersOutputBuilder {
         self
     }
     /// Sets [`ListResourceServersOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListResourceServersOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListResourceServersOutput, BuildError> {
         Ok(ListResourceServersOutput {
             resource_servers: self
@@ -237,6 +255,7 @@ impl ListResourceServersOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListResourceServersOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -247,6 +266,7 @@ impl<'de> serde::Deserialize<'de> for ListResourceServersOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListResourceServersOutput {
     type Builder = ListResourceServersOutputBuilder;
     const NAME: &'static str = "ListResourceServersOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListResourceServersOutputBuilder,
         key: &str,
@@ -261,6 +281,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListResourceServersOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListResourceServersOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -298,6 +319,7 @@ pub enum ListResourceServersError {
 }
 impl ListResourceServersError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -310,44 +332,54 @@ impl ListResourceServersError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListResourceServersError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListResourceServersError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListResourceServersError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListResourceServersError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListResourceServersError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListResourceServersError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListResourceServersError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -361,6 +393,7 @@ impl fmt::Display for ListResourceServersError {
     }
 }
 impl std::error::Error for ListResourceServersError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -374,9 +407,11 @@ impl std::error::Error for ListResourceServersError {
     }
 }
 impl OperationError for ListResourceServersError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -408,6 +443,7 @@ impl OperationError for ListResourceServersError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -433,6 +469,7 @@ pub struct ListResourceServersFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListResourceServersFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListResourceServersFluentBuilder")
             .field("input", &self.input)
@@ -440,6 +477,7 @@ impl fmt::Debug for ListResourceServersFluentBuilder {
     }
 }
 impl ListResourceServersFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListResourceServersFluentBuilder {
             handle,
@@ -447,10 +485,12 @@ impl ListResourceServersFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListResourceServersInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListResourceServersOutput, SdkError<ListResourceServersError>> {
@@ -463,6 +503,7 @@ impl ListResourceServersFluentBuilder {
     /// The pages of `ListResourceServers` ([`send`](Paginator::send)), or the `resource_servers` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -491,22 +532,26 @@ impl ListResourceServersFluentBuilder {
     /// The ID of the user pool where you want to list resource servers.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of resource servers that you want Amazon Cognito to return in the
     /// response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -516,11 +561,13 @@ impl ListResourceServersFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

@@ -46,6 +46,7 @@ impl ListTagsForResourceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListTagsForResourceInputBuilder {
         ListTagsForResourceInputBuilder::default()
     }
@@ -57,16 +58,19 @@ pub struct ListTagsForResourceInputBuilder {
 }
 impl ListTagsForResourceInputBuilder {
     /// Sets [`ListTagsForResourceInput::resource_arn`].
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.resource_arn = Some(value.into());
         self
     }
     /// Sets or clears [`ListTagsForResourceInput::resource_arn`].
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.resource_arn = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListTagsForResourceInput, BuildError> {
         Ok(ListTagsForResourceInput {
             resource_arn: self
@@ -80,6 +84,7 @@ impl ListTagsForResourceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListTagsForResourceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -91,6 +96,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsForResourceInput {
 impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceInput {
     type Builder = ListTagsForResourceInputBuilder;
     const NAME: &'static str = "ListTagsForResourceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListTagsForResourceInputBuilder,
         key: &str,
@@ -104,6 +110,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListTagsForResourceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -111,6 +118,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceInput {
     }
 }
 impl Secrets for ListTagsForResourceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.resource_arn.secrets(all, found);
     }
@@ -129,6 +137,7 @@ impl ListTagsForResourceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListTagsForResourceOutputBuilder {
         ListTagsForResourceOutputBuilder::default()
     }
@@ -140,16 +149,19 @@ pub struct ListTagsForResourceOutputBuilder {
 }
 impl ListTagsForResourceOutputBuilder {
     /// Inserts an entry into [`ListTagsForResourceOutput::tags`].
+    #[inline]
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`ListTagsForResourceOutput::tags`].
+    #[inline]
     pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.tags = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListTagsForResourceOutput {
         ListTagsForResourceOutput {
             tags: self.tags,
@@ -157,6 +169,7 @@ impl ListTagsForResourceOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListTagsForResourceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -167,6 +180,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsForResourceOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceOutput {
     type Builder = ListTagsForResourceOutputBuilder;
     const NAME: &'static str = "ListTagsForResourceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListTagsForResourceOutputBuilder,
         key: &str,
@@ -184,6 +198,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTagsForResourceOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListTagsForResourceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -213,6 +228,7 @@ pub enum ListTagsForResourceError {
 }
 impl ListTagsForResourceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -225,44 +241,54 @@ impl ListTagsForResourceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListTagsForResourceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListTagsForResourceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListTagsForResourceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListTagsForResourceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListTagsForResourceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListTagsForResourceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListTagsForResourceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -276,6 +302,7 @@ impl fmt::Display for ListTagsForResourceError {
     }
 }
 impl std::error::Error for ListTagsForResourceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -289,9 +316,11 @@ impl std::error::Error for ListTagsForResourceError {
     }
 }
 impl OperationError for ListTagsForResourceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -323,6 +352,7 @@ impl OperationError for ListTagsForResourceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -348,6 +378,7 @@ pub struct ListTagsForResourceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListTagsForResourceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListTagsForResourceFluentBuilder")
             .field("input", &self.input)
@@ -355,6 +386,7 @@ impl fmt::Debug for ListTagsForResourceFluentBuilder {
     }
 }
 impl ListTagsForResourceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListTagsForResourceFluentBuilder {
             handle,
@@ -362,10 +394,12 @@ impl ListTagsForResourceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListTagsForResourceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListTagsForResourceOutput, SdkError<ListTagsForResourceError>> {
@@ -378,11 +412,13 @@ impl ListTagsForResourceFluentBuilder {
     /// The Amazon Resource Name (ARN) of the user pool that the tags are assigned to.
     ///
     /// Required.
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.resource_arn(value);
         self
     }
     /// Sets or clears `resource_arn`; see [`resource_arn`](Self::resource_arn).
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_resource_arn(value);
         self

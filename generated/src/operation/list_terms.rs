@@ -69,6 +69,7 @@ impl ListTermsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListTermsInputBuilder {
         ListTermsInputBuilder::default()
     }
@@ -82,36 +83,43 @@ pub struct ListTermsInputBuilder {
 }
 impl ListTermsInputBuilder {
     /// Sets [`ListTermsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListTermsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListTermsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListTermsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListTermsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListTermsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListTermsInput, BuildError> {
         Ok(ListTermsInput {
             user_pool_id: self
@@ -124,6 +132,7 @@ impl ListTermsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListTermsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -135,6 +144,7 @@ impl<'de> serde::Deserialize<'de> for ListTermsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListTermsInput {
     type Builder = ListTermsInputBuilder;
     const NAME: &'static str = "ListTermsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListTermsInputBuilder,
         key: &str,
@@ -150,6 +160,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTermsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -157,6 +168,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTermsInput {
     }
 }
 impl Secrets for ListTermsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -185,6 +197,7 @@ impl ListTermsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListTermsOutputBuilder {
         ListTermsOutputBuilder::default()
     }
@@ -197,26 +210,31 @@ pub struct ListTermsOutputBuilder {
 }
 impl ListTermsOutputBuilder {
     /// Appends an item to [`ListTermsOutput::terms`].
+    #[inline]
     pub fn terms(mut self, item: impl Into<TermsDescriptionType>) -> Self {
         self.terms.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListTermsOutput::terms`].
+    #[inline]
     pub fn set_terms(mut self, value: Option<Vec<TermsDescriptionType>>) -> Self {
         self.terms = value;
         self
     }
     /// Sets [`ListTermsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListTermsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListTermsOutput, BuildError> {
         Ok(ListTermsOutput {
             terms: self
@@ -227,6 +245,7 @@ impl ListTermsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListTermsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -237,6 +256,7 @@ impl<'de> serde::Deserialize<'de> for ListTermsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListTermsOutput {
     type Builder = ListTermsOutputBuilder;
     const NAME: &'static str = "ListTermsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListTermsOutputBuilder,
         key: &str,
@@ -251,6 +271,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListTermsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListTermsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -288,6 +309,7 @@ pub enum ListTermsError {
 }
 impl ListTermsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -300,44 +322,54 @@ impl ListTermsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListTermsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListTermsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListTermsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListTermsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListTermsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListTermsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListTermsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -351,6 +383,7 @@ impl fmt::Display for ListTermsError {
     }
 }
 impl std::error::Error for ListTermsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -364,9 +397,11 @@ impl std::error::Error for ListTermsError {
     }
 }
 impl OperationError for ListTermsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -398,6 +433,7 @@ impl OperationError for ListTermsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -423,6 +459,7 @@ pub struct ListTermsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListTermsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListTermsFluentBuilder")
             .field("input", &self.input)
@@ -430,6 +467,7 @@ impl fmt::Debug for ListTermsFluentBuilder {
     }
 }
 impl ListTermsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListTermsFluentBuilder {
             handle,
@@ -437,10 +475,12 @@ impl ListTermsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListTermsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListTermsOutput, SdkError<ListTermsError>> {
         let input = self
             .input
@@ -451,22 +491,26 @@ impl ListTermsFluentBuilder {
     /// The ID of the user pool where you want to list terms documents.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of terms documents that you want Amazon Cognito to return in the
     /// response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -476,11 +520,13 @@ impl ListTermsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

@@ -72,6 +72,7 @@ impl ListUserImportJobsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserImportJobsInputBuilder {
         ListUserImportJobsInputBuilder::default()
     }
@@ -85,36 +86,43 @@ pub struct ListUserImportJobsInputBuilder {
 }
 impl ListUserImportJobsInputBuilder {
     /// Sets [`ListUserImportJobsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserImportJobsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListUserImportJobsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserImportJobsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListUserImportJobsInput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserImportJobsInput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserImportJobsInput, BuildError> {
         Ok(ListUserImportJobsInput {
             user_pool_id: self
@@ -135,6 +143,7 @@ impl ListUserImportJobsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserImportJobsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -146,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for ListUserImportJobsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsInput {
     type Builder = ListUserImportJobsInputBuilder;
     const NAME: &'static str = "ListUserImportJobsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserImportJobsInputBuilder,
         key: &str,
@@ -161,6 +171,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserImportJobsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -168,6 +179,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsInput {
     }
 }
 impl Secrets for ListUserImportJobsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.pagination_token.secrets(all, found);
@@ -193,6 +205,7 @@ impl ListUserImportJobsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserImportJobsOutputBuilder {
         ListUserImportJobsOutputBuilder::default()
     }
@@ -205,11 +218,13 @@ pub struct ListUserImportJobsOutputBuilder {
 }
 impl ListUserImportJobsOutputBuilder {
     /// Appends an item to [`ListUserImportJobsOutput::user_import_jobs`].
+    #[inline]
     pub fn user_import_jobs(mut self, item: impl Into<UserImportJobType>) -> Self {
         self.user_import_jobs.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUserImportJobsOutput::user_import_jobs`].
+    #[inline]
     pub fn set_user_import_jobs(
         mut self,
         value: Option<Vec<UserImportJobType>>,
@@ -218,16 +233,19 @@ impl ListUserImportJobsOutputBuilder {
         self
     }
     /// Sets [`ListUserImportJobsOutput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserImportJobsOutput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserImportJobsOutput {
         ListUserImportJobsOutput {
             user_import_jobs: self.user_import_jobs,
@@ -236,6 +254,7 @@ impl ListUserImportJobsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserImportJobsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -246,6 +265,7 @@ impl<'de> serde::Deserialize<'de> for ListUserImportJobsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsOutput {
     type Builder = ListUserImportJobsOutputBuilder;
     const NAME: &'static str = "ListUserImportJobsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserImportJobsOutputBuilder,
         key: &str,
@@ -260,6 +280,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserImportJobsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserImportJobsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -289,6 +310,7 @@ pub enum ListUserImportJobsError {
 }
 impl ListUserImportJobsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -301,44 +323,54 @@ impl ListUserImportJobsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserImportJobsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListUserImportJobsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserImportJobsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserImportJobsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUserImportJobsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUserImportJobsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserImportJobsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -352,6 +384,7 @@ impl fmt::Display for ListUserImportJobsError {
     }
 }
 impl std::error::Error for ListUserImportJobsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -365,9 +398,11 @@ impl std::error::Error for ListUserImportJobsError {
     }
 }
 impl OperationError for ListUserImportJobsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -399,6 +434,7 @@ impl OperationError for ListUserImportJobsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -424,6 +460,7 @@ pub struct ListUserImportJobsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserImportJobsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserImportJobsFluentBuilder")
             .field("input", &self.input)
@@ -431,6 +468,7 @@ impl fmt::Debug for ListUserImportJobsFluentBuilder {
     }
 }
 impl ListUserImportJobsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserImportJobsFluentBuilder {
             handle,
@@ -438,10 +476,12 @@ impl ListUserImportJobsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserImportJobsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUserImportJobsOutput, SdkError<ListUserImportJobsError>> {
@@ -454,11 +494,13 @@ impl ListUserImportJobsFluentBuilder {
     /// The ID of the user pool where you want to list import jobs.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -466,11 +508,13 @@ impl ListUserImportJobsFluentBuilder {
     /// The maximum number of import jobs that you want Amazon Cognito to return in the response.
     ///
     /// Required.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -480,11 +524,13 @@ impl ListUserImportJobsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pagination_token(value);
         self
     }
     /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pagination_token(value);
         self

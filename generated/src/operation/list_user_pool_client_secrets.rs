@@ -61,11 +61,13 @@ impl ListUserPoolClientSecretsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolClientSecretsInputBuilder {
         ListUserPoolClientSecretsInputBuilder::default()
     }
 }
 impl fmt::Debug for ListUserPoolClientSecretsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolClientSecretsInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -82,6 +84,7 @@ pub struct ListUserPoolClientSecretsInputBuilder {
     next_token: Option<String>,
 }
 impl fmt::Debug for ListUserPoolClientSecretsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolClientSecretsInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -92,36 +95,43 @@ impl fmt::Debug for ListUserPoolClientSecretsInputBuilder {
 }
 impl ListUserPoolClientSecretsInputBuilder {
     /// Sets [`ListUserPoolClientSecretsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientSecretsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListUserPoolClientSecretsInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientSecretsInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`ListUserPoolClientSecretsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientSecretsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserPoolClientSecretsInput, BuildError> {
         Ok(ListUserPoolClientSecretsInput {
             user_pool_id: self
@@ -142,6 +152,7 @@ impl ListUserPoolClientSecretsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -153,6 +164,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
     type Builder = ListUserPoolClientSecretsInputBuilder;
     const NAME: &'static str = "ListUserPoolClientSecretsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolClientSecretsInputBuilder,
         key: &str,
@@ -168,6 +180,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolClientSecretsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -175,6 +188,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsInput {
     }
 }
 impl Secrets for ListUserPoolClientSecretsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -203,6 +217,7 @@ impl ListUserPoolClientSecretsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolClientSecretsOutputBuilder {
         ListUserPoolClientSecretsOutputBuilder::default()
     }
@@ -215,6 +230,7 @@ pub struct ListUserPoolClientSecretsOutputBuilder {
 }
 impl ListUserPoolClientSecretsOutputBuilder {
     /// Appends an item to [`ListUserPoolClientSecretsOutput::client_secrets`].
+    #[inline]
     pub fn client_secrets(
         mut self,
         item: impl Into<ClientSecretDescriptorType>,
@@ -223,6 +239,7 @@ impl ListUserPoolClientSecretsOutputBuilder {
         self
     }
     /// Sets or clears [`ListUserPoolClientSecretsOutput::client_secrets`].
+    #[inline]
     pub fn set_client_secrets(
         mut self,
         value: Option<Vec<ClientSecretDescriptorType>>,
@@ -231,16 +248,19 @@ impl ListUserPoolClientSecretsOutputBuilder {
         self
     }
     /// Sets [`ListUserPoolClientSecretsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientSecretsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserPoolClientSecretsOutput {
         ListUserPoolClientSecretsOutput {
             client_secrets: self.client_secrets,
@@ -249,6 +269,7 @@ impl ListUserPoolClientSecretsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -259,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientSecretsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsOutput {
     type Builder = ListUserPoolClientSecretsOutputBuilder;
     const NAME: &'static str = "ListUserPoolClientSecretsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolClientSecretsOutputBuilder,
         key: &str,
@@ -273,6 +295,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientSecretsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolClientSecretsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -300,6 +323,7 @@ pub enum ListUserPoolClientSecretsError {
 }
 impl ListUserPoolClientSecretsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -311,40 +335,49 @@ impl ListUserPoolClientSecretsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserPoolClientSecretsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserPoolClientSecretsError::InternalServerException`].
+    #[inline]
     pub fn is_internal_server_exception(&self) -> bool {
         matches!(self, Self::InternalServerException(_))
     }
     /// Whether this is [`ListUserPoolClientSecretsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserPoolClientSecretsError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ListUserPoolClientSecretsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserPoolClientSecretsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -357,6 +390,7 @@ impl fmt::Display for ListUserPoolClientSecretsError {
     }
 }
 impl std::error::Error for ListUserPoolClientSecretsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -369,9 +403,11 @@ impl std::error::Error for ListUserPoolClientSecretsError {
     }
 }
 impl OperationError for ListUserPoolClientSecretsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -399,6 +435,7 @@ impl OperationError for ListUserPoolClientSecretsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -423,6 +460,7 @@ pub struct ListUserPoolClientSecretsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserPoolClientSecretsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolClientSecretsFluentBuilder")
             .field("input", &self.input)
@@ -430,6 +468,7 @@ impl fmt::Debug for ListUserPoolClientSecretsFluentBuilder {
     }
 }
 impl ListUserPoolClientSecretsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserPoolClientSecretsFluentBuilder {
             handle,
@@ -437,10 +476,12 @@ impl ListUserPoolClientSecretsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserPoolClientSecretsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -456,11 +497,13 @@ impl ListUserPoolClientSecretsFluentBuilder {
     /// The ID of the user pool that contains the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -468,11 +511,13 @@ impl ListUserPoolClientSecretsFluentBuilder {
     /// The ID of the app client whose secrets you want to list.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -482,11 +527,13 @@ impl ListUserPoolClientSecretsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

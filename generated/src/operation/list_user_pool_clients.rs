@@ -87,6 +87,7 @@ impl ListUserPoolClientsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolClientsInputBuilder {
         ListUserPoolClientsInputBuilder::default()
     }
@@ -101,46 +102,55 @@ pub struct ListUserPoolClientsInputBuilder {
 }
 impl ListUserPoolClientsInputBuilder {
     /// Sets [`ListUserPoolClientsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListUserPoolClientsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListUserPoolClientsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListUserPoolClientsInput::client_type`].
+    #[inline]
     pub fn client_type(mut self, value: impl Into<ClientTypeType>) -> Self {
         self.client_type = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientsInput::client_type`].
+    #[inline]
     pub fn set_client_type(mut self, value: Option<ClientTypeType>) -> Self {
         self.client_type = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserPoolClientsInput, BuildError> {
         Ok(ListUserPoolClientsInput {
             user_pool_id: self
@@ -157,6 +167,7 @@ impl ListUserPoolClientsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserPoolClientsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -168,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsInput {
     type Builder = ListUserPoolClientsInputBuilder;
     const NAME: &'static str = "ListUserPoolClientsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolClientsInputBuilder,
         key: &str,
@@ -184,6 +196,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolClientsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -191,6 +204,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsInput {
     }
 }
 impl Secrets for ListUserPoolClientsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -216,6 +230,7 @@ impl ListUserPoolClientsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolClientsOutputBuilder {
         ListUserPoolClientsOutputBuilder::default()
     }
@@ -228,6 +243,7 @@ pub struct ListUserPoolClientsOutputBuilder {
 }
 impl ListUserPoolClientsOutputBuilder {
     /// Appends an item to [`ListUserPoolClientsOutput::user_pool_clients`].
+    #[inline]
     pub fn user_pool_clients(
         mut self,
         item: impl Into<UserPoolClientDescription>,
@@ -236,6 +252,7 @@ impl ListUserPoolClientsOutputBuilder {
         self
     }
     /// Sets or clears [`ListUserPoolClientsOutput::user_pool_clients`].
+    #[inline]
     pub fn set_user_pool_clients(
         mut self,
         value: Option<Vec<UserPoolClientDescription>>,
@@ -244,16 +261,19 @@ impl ListUserPoolClientsOutputBuilder {
         self
     }
     /// Sets [`ListUserPoolClientsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolClientsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserPoolClientsOutput {
         ListUserPoolClientsOutput {
             user_pool_clients: self.user_pool_clients,
@@ -262,6 +282,7 @@ impl ListUserPoolClientsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserPoolClientsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -272,6 +293,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolClientsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsOutput {
     type Builder = ListUserPoolClientsOutputBuilder;
     const NAME: &'static str = "ListUserPoolClientsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolClientsOutputBuilder,
         key: &str,
@@ -286,6 +308,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolClientsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolClientsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -315,6 +338,7 @@ pub enum ListUserPoolClientsError {
 }
 impl ListUserPoolClientsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -327,44 +351,54 @@ impl ListUserPoolClientsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserPoolClientsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserPoolClientsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListUserPoolClientsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserPoolClientsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUserPoolClientsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUserPoolClientsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserPoolClientsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -378,6 +412,7 @@ impl fmt::Display for ListUserPoolClientsError {
     }
 }
 impl std::error::Error for ListUserPoolClientsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -391,9 +426,11 @@ impl std::error::Error for ListUserPoolClientsError {
     }
 }
 impl OperationError for ListUserPoolClientsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -425,6 +462,7 @@ impl OperationError for ListUserPoolClientsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -450,6 +488,7 @@ pub struct ListUserPoolClientsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserPoolClientsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolClientsFluentBuilder")
             .field("input", &self.input)
@@ -457,6 +496,7 @@ impl fmt::Debug for ListUserPoolClientsFluentBuilder {
     }
 }
 impl ListUserPoolClientsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserPoolClientsFluentBuilder {
             handle,
@@ -464,10 +504,12 @@ impl ListUserPoolClientsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserPoolClientsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUserPoolClientsOutput, SdkError<ListUserPoolClientsError>> {
@@ -480,6 +522,7 @@ impl ListUserPoolClientsFluentBuilder {
     /// The pages of `ListUserPoolClients` ([`send`](Paginator::send)), or the `user_pool_clients` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -508,21 +551,25 @@ impl ListUserPoolClientsFluentBuilder {
     /// The ID of the user pool where you want to list user pool clients.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The maximum number of app clients that you want Amazon Cognito to return in the response.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
@@ -532,11 +579,13 @@ impl ListUserPoolClientsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -552,11 +601,13 @@ impl ListUserPoolClientsFluentBuilder {
     /// the response still includes a `NextToken`. Continue to request pages until the response has
     /// no `NextToken`. The app clients in the response don't include their type. To get the type of
     /// an app client, call `DescribeUserPoolClient`.
+    #[inline]
     pub fn client_type(mut self, value: impl Into<ClientTypeType>) -> Self {
         self.input = self.input.client_type(value);
         self
     }
     /// Sets or clears `client_type`; see [`client_type`](Self::client_type).
+    #[inline]
     pub fn set_client_type(mut self, value: Option<ClientTypeType>) -> Self {
         self.input = self.input.set_client_type(value);
         self

@@ -62,6 +62,7 @@ impl ListUserPoolReplicasInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolReplicasInputBuilder {
         ListUserPoolReplicasInputBuilder::default()
     }
@@ -74,26 +75,31 @@ pub struct ListUserPoolReplicasInputBuilder {
 }
 impl ListUserPoolReplicasInputBuilder {
     /// Sets [`ListUserPoolReplicasInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolReplicasInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListUserPoolReplicasInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolReplicasInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserPoolReplicasInput, BuildError> {
         Ok(ListUserPoolReplicasInput {
             user_pool_id: self
@@ -108,6 +114,7 @@ impl ListUserPoolReplicasInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -119,6 +126,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasInput {
     type Builder = ListUserPoolReplicasInputBuilder;
     const NAME: &'static str = "ListUserPoolReplicasInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolReplicasInputBuilder,
         key: &str,
@@ -133,6 +141,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolReplicasInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -140,6 +149,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasInput {
     }
 }
 impl Secrets for ListUserPoolReplicasInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.next_token.secrets(all, found);
@@ -163,6 +173,7 @@ impl ListUserPoolReplicasOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolReplicasOutputBuilder {
         ListUserPoolReplicasOutputBuilder::default()
     }
@@ -175,11 +186,13 @@ pub struct ListUserPoolReplicasOutputBuilder {
 }
 impl ListUserPoolReplicasOutputBuilder {
     /// Appends an item to [`ListUserPoolReplicasOutput::user_pool_replicas`].
+    #[inline]
     pub fn user_pool_replicas(mut self, item: impl Into<UserPoolReplicaType>) -> Self {
         self.user_pool_replicas.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUserPoolReplicasOutput::user_pool_replicas`].
+    #[inline]
     pub fn set_user_pool_replicas(
         mut self,
         value: Option<Vec<UserPoolReplicaType>>,
@@ -188,16 +201,19 @@ impl ListUserPoolReplicasOutputBuilder {
         self
     }
     /// Sets [`ListUserPoolReplicasOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolReplicasOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserPoolReplicasOutput {
         ListUserPoolReplicasOutput {
             user_pool_replicas: self.user_pool_replicas,
@@ -206,6 +222,7 @@ impl ListUserPoolReplicasOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -216,6 +233,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolReplicasOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasOutput {
     type Builder = ListUserPoolReplicasOutputBuilder;
     const NAME: &'static str = "ListUserPoolReplicasOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolReplicasOutputBuilder,
         key: &str,
@@ -230,6 +248,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolReplicasOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolReplicasOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -259,6 +278,7 @@ pub enum ListUserPoolReplicasError {
 }
 impl ListUserPoolReplicasError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -271,44 +291,54 @@ impl ListUserPoolReplicasError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserPoolReplicasError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserPoolReplicasError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserPoolReplicasError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUserPoolReplicasError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUserPoolReplicasError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ListUserPoolReplicasError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserPoolReplicasError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -322,6 +352,7 @@ impl fmt::Display for ListUserPoolReplicasError {
     }
 }
 impl std::error::Error for ListUserPoolReplicasError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -335,9 +366,11 @@ impl std::error::Error for ListUserPoolReplicasError {
     }
 }
 impl OperationError for ListUserPoolReplicasError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -369,6 +402,7 @@ impl OperationError for ListUserPoolReplicasError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -394,6 +428,7 @@ pub struct ListUserPoolReplicasFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserPoolReplicasFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolReplicasFluentBuilder")
             .field("input", &self.input)
@@ -401,6 +436,7 @@ impl fmt::Debug for ListUserPoolReplicasFluentBuilder {
     }
 }
 impl ListUserPoolReplicasFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserPoolReplicasFluentBuilder {
             handle,
@@ -408,10 +444,12 @@ impl ListUserPoolReplicasFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserPoolReplicasInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUserPoolReplicasOutput, SdkError<ListUserPoolReplicasError>> {
@@ -424,22 +462,26 @@ impl ListUserPoolReplicasFluentBuilder {
     /// The ID of the user pool for which to list replicas.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// A pagination token for retrieving the next page of results. If this parameter is omitted,
     /// the operation returns the first page of results.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

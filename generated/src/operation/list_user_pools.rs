@@ -65,6 +65,7 @@ impl ListUserPoolsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolsInputBuilder {
         ListUserPoolsInputBuilder::default()
     }
@@ -77,26 +78,31 @@ pub struct ListUserPoolsInputBuilder {
 }
 impl ListUserPoolsInputBuilder {
     /// Sets [`ListUserPoolsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListUserPoolsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserPoolsInput, BuildError> {
         Ok(ListUserPoolsInput {
             next_token: self.next_token,
@@ -108,6 +114,7 @@ impl ListUserPoolsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserPoolsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -119,6 +126,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsInput {
     type Builder = ListUserPoolsInputBuilder;
     const NAME: &'static str = "ListUserPoolsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolsInputBuilder,
         key: &str,
@@ -133,6 +141,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -140,6 +149,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsInput {
     }
 }
 impl Secrets for ListUserPoolsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.next_token.secrets(all, found);
     }
@@ -163,6 +173,7 @@ impl ListUserPoolsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserPoolsOutputBuilder {
         ListUserPoolsOutputBuilder::default()
     }
@@ -175,11 +186,13 @@ pub struct ListUserPoolsOutputBuilder {
 }
 impl ListUserPoolsOutputBuilder {
     /// Appends an item to [`ListUserPoolsOutput::user_pools`].
+    #[inline]
     pub fn user_pools(mut self, item: impl Into<UserPoolDescriptionType>) -> Self {
         self.user_pools.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUserPoolsOutput::user_pools`].
+    #[inline]
     pub fn set_user_pools(
         mut self,
         value: Option<Vec<UserPoolDescriptionType>>,
@@ -188,16 +201,19 @@ impl ListUserPoolsOutputBuilder {
         self
     }
     /// Sets [`ListUserPoolsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserPoolsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserPoolsOutput {
         ListUserPoolsOutput {
             user_pools: self.user_pools,
@@ -206,6 +222,7 @@ impl ListUserPoolsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserPoolsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -216,6 +233,7 @@ impl<'de> serde::Deserialize<'de> for ListUserPoolsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsOutput {
     type Builder = ListUserPoolsOutputBuilder;
     const NAME: &'static str = "ListUserPoolsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserPoolsOutputBuilder,
         key: &str,
@@ -230,6 +248,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserPoolsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserPoolsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -254,6 +273,7 @@ pub enum ListUserPoolsError {
 }
 impl ListUserPoolsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -264,36 +284,44 @@ impl ListUserPoolsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserPoolsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserPoolsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserPoolsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUserPoolsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserPoolsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -305,6 +333,7 @@ impl fmt::Display for ListUserPoolsError {
     }
 }
 impl std::error::Error for ListUserPoolsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -316,9 +345,11 @@ impl std::error::Error for ListUserPoolsError {
     }
 }
 impl OperationError for ListUserPoolsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -342,6 +373,7 @@ impl OperationError for ListUserPoolsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -365,6 +397,7 @@ pub struct ListUserPoolsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserPoolsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserPoolsFluentBuilder")
             .field("input", &self.input)
@@ -372,6 +405,7 @@ impl fmt::Debug for ListUserPoolsFluentBuilder {
     }
 }
 impl ListUserPoolsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserPoolsFluentBuilder {
             handle,
@@ -379,10 +413,12 @@ impl ListUserPoolsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserPoolsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUserPoolsOutput, SdkError<ListUserPoolsError>> {
@@ -395,6 +431,7 @@ impl ListUserPoolsFluentBuilder {
     /// The pages of `ListUserPools` ([`send`](Paginator::send)), or the `user_pools` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<
@@ -425,11 +462,13 @@ impl ListUserPoolsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -437,11 +476,13 @@ impl ListUserPoolsFluentBuilder {
     /// The maximum number of user pools that you want Amazon Cognito to return in the response.
     ///
     /// Required.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

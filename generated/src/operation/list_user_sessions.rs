@@ -58,11 +58,13 @@ impl ListUserSessionsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserSessionsInputBuilder {
         ListUserSessionsInputBuilder::default()
     }
 }
 impl fmt::Debug for ListUserSessionsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserSessionsInput")
             .field("access_token", &Redacted)
@@ -77,6 +79,7 @@ pub struct ListUserSessionsInputBuilder {
     next_token: Option<String>,
 }
 impl fmt::Debug for ListUserSessionsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserSessionsInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -86,26 +89,31 @@ impl fmt::Debug for ListUserSessionsInputBuilder {
 }
 impl ListUserSessionsInputBuilder {
     /// Sets [`ListUserSessionsInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserSessionsInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ListUserSessionsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserSessionsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUserSessionsInput, BuildError> {
         Ok(ListUserSessionsInput {
             access_token: self
@@ -120,6 +128,7 @@ impl ListUserSessionsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUserSessionsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -131,6 +140,7 @@ impl<'de> serde::Deserialize<'de> for ListUserSessionsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsInput {
     type Builder = ListUserSessionsInputBuilder;
     const NAME: &'static str = "ListUserSessionsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserSessionsInputBuilder,
         key: &str,
@@ -145,6 +155,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserSessionsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -152,6 +163,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsInput {
     }
 }
 impl Secrets for ListUserSessionsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.next_token.secrets(all, found);
@@ -175,6 +187,7 @@ impl ListUserSessionsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUserSessionsOutputBuilder {
         ListUserSessionsOutputBuilder::default()
     }
@@ -187,26 +200,31 @@ pub struct ListUserSessionsOutputBuilder {
 }
 impl ListUserSessionsOutputBuilder {
     /// Appends an item to [`ListUserSessionsOutput::sessions`].
+    #[inline]
     pub fn sessions(mut self, item: impl Into<SessionDescriptionType>) -> Self {
         self.sessions.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUserSessionsOutput::sessions`].
+    #[inline]
     pub fn set_sessions(mut self, value: Option<Vec<SessionDescriptionType>>) -> Self {
         self.sessions = value;
         self
     }
     /// Sets [`ListUserSessionsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUserSessionsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUserSessionsOutput {
         ListUserSessionsOutput {
             sessions: self.sessions,
@@ -215,6 +233,7 @@ impl ListUserSessionsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUserSessionsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -225,6 +244,7 @@ impl<'de> serde::Deserialize<'de> for ListUserSessionsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsOutput {
     type Builder = ListUserSessionsOutputBuilder;
     const NAME: &'static str = "ListUserSessionsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUserSessionsOutputBuilder,
         key: &str,
@@ -239,6 +259,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUserSessionsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUserSessionsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -277,6 +298,7 @@ pub enum ListUserSessionsError {
 }
 impl ListUserSessionsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -293,60 +315,74 @@ impl ListUserSessionsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUserSessionsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUserSessionsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListUserSessionsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUserSessionsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUserSessionsError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ListUserSessionsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ListUserSessionsError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`ListUserSessionsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUserSessionsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ListUserSessionsError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUserSessionsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -364,6 +400,7 @@ impl fmt::Display for ListUserSessionsError {
     }
 }
 impl std::error::Error for ListUserSessionsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -383,9 +420,11 @@ impl std::error::Error for ListUserSessionsError {
     }
 }
 impl OperationError for ListUserSessionsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -432,6 +471,7 @@ impl OperationError for ListUserSessionsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -461,6 +501,7 @@ pub struct ListUserSessionsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUserSessionsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUserSessionsFluentBuilder")
             .field("input", &self.input)
@@ -468,6 +509,7 @@ impl fmt::Debug for ListUserSessionsFluentBuilder {
     }
 }
 impl ListUserSessionsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUserSessionsFluentBuilder {
             handle,
@@ -475,10 +517,12 @@ impl ListUserSessionsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUserSessionsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUserSessionsOutput, SdkError<ListUserSessionsError>> {
@@ -492,22 +536,26 @@ impl ListUserSessionsFluentBuilder {
     /// Amazon Cognito derives the user pool and username from this token.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
     }
     /// A pagination token that Amazon Cognito returned in a previous response. Use this value to
     /// retrieve the next page of results if a `NextToken` was included in a prior response.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

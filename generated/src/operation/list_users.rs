@@ -136,6 +136,7 @@ impl ListUsersInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUsersInputBuilder {
         ListUsersInputBuilder::default()
     }
@@ -151,56 +152,67 @@ pub struct ListUsersInputBuilder {
 }
 impl ListUsersInputBuilder {
     /// Sets [`ListUsersInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Appends an item to [`ListUsersInput::attributes_to_get`].
+    #[inline]
     pub fn attributes_to_get(mut self, item: impl Into<String>) -> Self {
         self.attributes_to_get.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUsersInput::attributes_to_get`].
+    #[inline]
     pub fn set_attributes_to_get(mut self, value: Option<Vec<String>>) -> Self {
         self.attributes_to_get = value;
         self
     }
     /// Sets [`ListUsersInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`ListUsersInput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Sets [`ListUsersInput::filter`].
+    #[inline]
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInput::filter`].
+    #[inline]
     pub fn set_filter(mut self, value: Option<String>) -> Self {
         self.filter = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUsersInput, BuildError> {
         Ok(ListUsersInput {
             user_pool_id: self
@@ -215,6 +227,7 @@ impl ListUsersInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUsersInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -226,6 +239,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInput {
     type Builder = ListUsersInputBuilder;
     const NAME: &'static str = "ListUsersInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUsersInputBuilder,
         key: &str,
@@ -243,6 +257,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUsersInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -250,6 +265,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersInput {
     }
 }
 impl Secrets for ListUsersInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.attributes_to_get.secrets(all, found);
@@ -279,6 +295,7 @@ impl ListUsersOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUsersOutputBuilder {
         ListUsersOutputBuilder::default()
     }
@@ -291,26 +308,31 @@ pub struct ListUsersOutputBuilder {
 }
 impl ListUsersOutputBuilder {
     /// Appends an item to [`ListUsersOutput::users`].
+    #[inline]
     pub fn users(mut self, item: impl Into<UserType>) -> Self {
         self.users.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUsersOutput::users`].
+    #[inline]
     pub fn set_users(mut self, value: Option<Vec<UserType>>) -> Self {
         self.users = value;
         self
     }
     /// Sets [`ListUsersOutput::pagination_token`].
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.pagination_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersOutput::pagination_token`].
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.pagination_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUsersOutput {
         ListUsersOutput {
             users: self.users,
@@ -319,6 +341,7 @@ impl ListUsersOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUsersOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -329,6 +352,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUsersOutput {
     type Builder = ListUsersOutputBuilder;
     const NAME: &'static str = "ListUsersOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUsersOutputBuilder,
         key: &str,
@@ -343,6 +367,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUsersOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -372,6 +397,7 @@ pub enum ListUsersError {
 }
 impl ListUsersError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -384,44 +410,54 @@ impl ListUsersError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUsersError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUsersError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListUsersError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUsersError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUsersError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUsersError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUsersError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -435,6 +471,7 @@ impl fmt::Display for ListUsersError {
     }
 }
 impl std::error::Error for ListUsersError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -448,9 +485,11 @@ impl std::error::Error for ListUsersError {
     }
 }
 impl OperationError for ListUsersError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -482,6 +521,7 @@ impl OperationError for ListUsersError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -507,6 +547,7 @@ pub struct ListUsersFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUsersFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUsersFluentBuilder")
             .field("input", &self.input)
@@ -514,6 +555,7 @@ impl fmt::Debug for ListUsersFluentBuilder {
     }
 }
 impl ListUsersFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUsersFluentBuilder {
             handle,
@@ -521,10 +563,12 @@ impl ListUsersFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUsersInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListUsersOutput, SdkError<ListUsersError>> {
         let input = self
             .input
@@ -535,6 +579,7 @@ impl ListUsersFluentBuilder {
     /// The pages of `ListUsers` ([`send`](Paginator::send)), or the `users` on them
     /// ([`items`](Paginator::items)), each request carrying the `pagination_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `limit`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<Self, ListUsersOutput, ListUsersError, UserType> {
@@ -558,11 +603,13 @@ impl ListUsersFluentBuilder {
     /// The ID of the user pool where you want to display or search for users.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -576,11 +623,13 @@ impl ListUsersFluentBuilder {
     /// for the attribute you request. Attributes that you can't filter on, including custom
     /// attributes, must have a value set in every user profile before an `AttributesToGet`
     /// parameter returns results.
+    #[inline]
     pub fn attributes_to_get(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.attributes_to_get(item);
         self
     }
     /// Sets or clears `attributes_to_get`; see [`attributes_to_get`](Self::attributes_to_get).
+    #[inline]
     pub fn set_attributes_to_get(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_attributes_to_get(value);
         self
@@ -589,11 +638,13 @@ impl ListUsersFluentBuilder {
     /// SDK contexts, this operation might return fewer items than you specify in the `Limit`
     /// parameter without having reached the end of the full list. If the response contains a
     /// `PaginationToken`, then there are more results.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -603,11 +654,13 @@ impl ListUsersFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn pagination_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pagination_token(value);
         self
     }
     /// Sets or clears `pagination_token`; see [`pagination_token`](Self::pagination_token).
+    #[inline]
     pub fn set_pagination_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pagination_token(value);
         self
@@ -657,11 +710,13 @@ impl ListUsersFluentBuilder {
     /// and [Examples of Using the ListUsers
     /// API](https://docs.aws.amazon.com/cognito/latest/developerguide/how-to-manage-user-accounts.html#cognito-user-pools-searching-for-users-listusers-api-examples)
     /// in the *Amazon Cognito Developer Guide*.
+    #[inline]
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.filter(value);
         self
     }
     /// Sets or clears `filter`; see [`filter`](Self::filter).
+    #[inline]
     pub fn set_filter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_filter(value);
         self

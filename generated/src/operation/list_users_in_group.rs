@@ -79,6 +79,7 @@ impl ListUsersInGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUsersInGroupInputBuilder {
         ListUsersInGroupInputBuilder::default()
     }
@@ -93,46 +94,55 @@ pub struct ListUsersInGroupInputBuilder {
 }
 impl ListUsersInGroupInputBuilder {
     /// Sets [`ListUsersInGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`ListUsersInGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`ListUsersInGroupInput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupInput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.limit = value;
         self
     }
     /// Sets [`ListUsersInGroupInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListUsersInGroupInput, BuildError> {
         Ok(ListUsersInGroupInput {
             user_pool_id: self
@@ -154,6 +164,7 @@ impl ListUsersInGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListUsersInGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -165,6 +176,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupInput {
     type Builder = ListUsersInGroupInputBuilder;
     const NAME: &'static str = "ListUsersInGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUsersInGroupInputBuilder,
         key: &str,
@@ -181,6 +193,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUsersInGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -188,6 +201,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupInput {
     }
 }
 impl Secrets for ListUsersInGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.group_name.secrets(all, found);
@@ -213,6 +227,7 @@ impl ListUsersInGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListUsersInGroupOutputBuilder {
         ListUsersInGroupOutputBuilder::default()
     }
@@ -225,26 +240,31 @@ pub struct ListUsersInGroupOutputBuilder {
 }
 impl ListUsersInGroupOutputBuilder {
     /// Appends an item to [`ListUsersInGroupOutput::users`].
+    #[inline]
     pub fn users(mut self, item: impl Into<UserType>) -> Self {
         self.users.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupOutput::users`].
+    #[inline]
     pub fn set_users(mut self, value: Option<Vec<UserType>>) -> Self {
         self.users = value;
         self
     }
     /// Sets [`ListUsersInGroupOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListUsersInGroupOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListUsersInGroupOutput {
         ListUsersInGroupOutput {
             users: self.users,
@@ -253,6 +273,7 @@ impl ListUsersInGroupOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListUsersInGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -263,6 +284,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersInGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupOutput {
     type Builder = ListUsersInGroupOutputBuilder;
     const NAME: &'static str = "ListUsersInGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListUsersInGroupOutputBuilder,
         key: &str,
@@ -277,6 +299,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListUsersInGroupOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListUsersInGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -306,6 +329,7 @@ pub enum ListUsersInGroupError {
 }
 impl ListUsersInGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -318,44 +342,54 @@ impl ListUsersInGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListUsersInGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListUsersInGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ListUsersInGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListUsersInGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListUsersInGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ListUsersInGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListUsersInGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -369,6 +403,7 @@ impl fmt::Display for ListUsersInGroupError {
     }
 }
 impl std::error::Error for ListUsersInGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -382,9 +417,11 @@ impl std::error::Error for ListUsersInGroupError {
     }
 }
 impl OperationError for ListUsersInGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -416,6 +453,7 @@ impl OperationError for ListUsersInGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -441,6 +479,7 @@ pub struct ListUsersInGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListUsersInGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListUsersInGroupFluentBuilder")
             .field("input", &self.input)
@@ -448,6 +487,7 @@ impl fmt::Debug for ListUsersInGroupFluentBuilder {
     }
 }
 impl ListUsersInGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListUsersInGroupFluentBuilder {
             handle,
@@ -455,10 +495,12 @@ impl ListUsersInGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListUsersInGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListUsersInGroupOutput, SdkError<ListUsersInGroupError>> {
@@ -471,6 +513,7 @@ impl ListUsersInGroupFluentBuilder {
     /// The pages of `ListUsersInGroup` ([`send`](Paginator::send)), or the `users` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `limit`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<Self, ListUsersInGroupOutput, ListUsersInGroupError, UserType> {
@@ -494,11 +537,13 @@ impl ListUsersInGroupFluentBuilder {
     /// The ID of the user pool where you want to view the membership of the requested group.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -506,11 +551,13 @@ impl ListUsersInGroupFluentBuilder {
     /// The name of the group that you want to query for user membership.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self
@@ -519,11 +566,13 @@ impl ListUsersInGroupFluentBuilder {
     /// SDK contexts, this operation might return fewer items than you specify in the `Limit`
     /// parameter without having reached the end of the full list. If the response contains a
     /// `PaginationToken`, then there are more results.
+    #[inline]
     pub fn limit(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.limit(value);
         self
     }
     /// Sets or clears `limit`; see [`limit`](Self::limit).
+    #[inline]
     pub fn set_limit(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_limit(value);
         self
@@ -533,11 +582,13 @@ impl ListUsersInGroupFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self

@@ -70,11 +70,13 @@ impl ListWebAuthnCredentialsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListWebAuthnCredentialsInputBuilder {
         ListWebAuthnCredentialsInputBuilder::default()
     }
 }
 impl fmt::Debug for ListWebAuthnCredentialsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListWebAuthnCredentialsInput")
             .field("access_token", &Redacted)
@@ -91,6 +93,7 @@ pub struct ListWebAuthnCredentialsInputBuilder {
     max_results: Option<i32>,
 }
 impl fmt::Debug for ListWebAuthnCredentialsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListWebAuthnCredentialsInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -101,36 +104,43 @@ impl fmt::Debug for ListWebAuthnCredentialsInputBuilder {
 }
 impl ListWebAuthnCredentialsInputBuilder {
     /// Sets [`ListWebAuthnCredentialsInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListWebAuthnCredentialsInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`ListWebAuthnCredentialsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListWebAuthnCredentialsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListWebAuthnCredentialsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListWebAuthnCredentialsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListWebAuthnCredentialsInput, BuildError> {
         Ok(ListWebAuthnCredentialsInput {
             access_token: self
@@ -146,6 +156,7 @@ impl ListWebAuthnCredentialsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -157,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
     type Builder = ListWebAuthnCredentialsInputBuilder;
     const NAME: &'static str = "ListWebAuthnCredentialsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListWebAuthnCredentialsInputBuilder,
         key: &str,
@@ -172,6 +184,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListWebAuthnCredentialsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -179,6 +192,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
     }
 }
 impl Secrets for ListWebAuthnCredentialsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.next_token.secrets(all, found);
@@ -204,6 +218,7 @@ impl ListWebAuthnCredentialsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListWebAuthnCredentialsOutputBuilder {
         ListWebAuthnCredentialsOutputBuilder::default()
     }
@@ -216,6 +231,7 @@ pub struct ListWebAuthnCredentialsOutputBuilder {
 }
 impl ListWebAuthnCredentialsOutputBuilder {
     /// Appends an item to [`ListWebAuthnCredentialsOutput::credentials`].
+    #[inline]
     pub fn credentials(
         mut self,
         item: impl Into<WebAuthnCredentialDescription>,
@@ -224,6 +240,7 @@ impl ListWebAuthnCredentialsOutputBuilder {
         self
     }
     /// Sets or clears [`ListWebAuthnCredentialsOutput::credentials`].
+    #[inline]
     pub fn set_credentials(
         mut self,
         value: Option<Vec<WebAuthnCredentialDescription>>,
@@ -232,16 +249,19 @@ impl ListWebAuthnCredentialsOutputBuilder {
         self
     }
     /// Sets [`ListWebAuthnCredentialsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListWebAuthnCredentialsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ListWebAuthnCredentialsOutput, BuildError> {
         Ok(ListWebAuthnCredentialsOutput {
             credentials: self
@@ -255,6 +275,7 @@ impl ListWebAuthnCredentialsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -265,6 +286,7 @@ impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsOutput {
     type Builder = ListWebAuthnCredentialsOutputBuilder;
     const NAME: &'static str = "ListWebAuthnCredentialsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListWebAuthnCredentialsOutputBuilder,
         key: &str,
@@ -279,6 +301,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListWebAuthnCredentialsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -322,6 +345,7 @@ pub enum ListWebAuthnCredentialsError {
 }
 impl ListWebAuthnCredentialsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ForbiddenException(error) => error.meta(),
@@ -336,52 +360,64 @@ impl ListWebAuthnCredentialsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ListWebAuthnCredentialsError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ListWebAuthnCredentialsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListWebAuthnCredentialsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ForbiddenException(error) => error.fmt(f),
@@ -397,6 +433,7 @@ impl fmt::Display for ListWebAuthnCredentialsError {
     }
 }
 impl std::error::Error for ListWebAuthnCredentialsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ForbiddenException(error) => std::error::Error::source(error),
@@ -414,9 +451,11 @@ impl std::error::Error for ListWebAuthnCredentialsError {
     }
 }
 impl OperationError for ListWebAuthnCredentialsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -455,6 +494,7 @@ impl OperationError for ListWebAuthnCredentialsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ForbiddenException(error) => error.set_meta(meta),
@@ -482,6 +522,7 @@ pub struct ListWebAuthnCredentialsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListWebAuthnCredentialsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListWebAuthnCredentialsFluentBuilder")
             .field("input", &self.input)
@@ -489,6 +530,7 @@ impl fmt::Debug for ListWebAuthnCredentialsFluentBuilder {
     }
 }
 impl ListWebAuthnCredentialsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListWebAuthnCredentialsFluentBuilder {
             handle,
@@ -496,10 +538,12 @@ impl ListWebAuthnCredentialsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListWebAuthnCredentialsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ListWebAuthnCredentialsOutput, SdkError<ListWebAuthnCredentialsError>> {
@@ -513,11 +557,13 @@ impl ListWebAuthnCredentialsFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -527,21 +573,25 @@ impl ListWebAuthnCredentialsFluentBuilder {
     /// you include the pagination token, Amazon Cognito returns the next set of items after the
     /// current list. Subsequent requests return a new pagination token. By use of this token, you
     /// can paginate through the full list of items.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
     /// The maximum number of the user's passkey credentials that you want to return.
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

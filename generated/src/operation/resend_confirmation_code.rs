@@ -158,11 +158,13 @@ impl ResendConfirmationCodeInput {
         "username",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ResendConfirmationCodeInputBuilder {
         ResendConfirmationCodeInputBuilder::default()
     }
 }
 impl fmt::Debug for ResendConfirmationCodeInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResendConfirmationCodeInput")
             .field("client_id", &Redacted)
@@ -185,6 +187,7 @@ pub struct ResendConfirmationCodeInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for ResendConfirmationCodeInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResendConfirmationCodeInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -198,46 +201,55 @@ impl fmt::Debug for ResendConfirmationCodeInputBuilder {
 }
 impl ResendConfirmationCodeInputBuilder {
     /// Sets [`ResendConfirmationCodeInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`ResendConfirmationCodeInput::secret_hash`].
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.secret_hash = Some(value.into());
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::secret_hash`].
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.secret_hash = value;
         self
     }
     /// Sets [`ResendConfirmationCodeInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Sets [`ResendConfirmationCodeInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`ResendConfirmationCodeInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -246,6 +258,7 @@ impl ResendConfirmationCodeInputBuilder {
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -254,6 +267,7 @@ impl ResendConfirmationCodeInputBuilder {
         self
     }
     /// Inserts an entry into [`ResendConfirmationCodeInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -265,6 +279,7 @@ impl ResendConfirmationCodeInputBuilder {
         self
     }
     /// Sets or clears [`ResendConfirmationCodeInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -273,6 +288,7 @@ impl ResendConfirmationCodeInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<ResendConfirmationCodeInput, BuildError> {
         Ok(ResendConfirmationCodeInput {
             client_id: self
@@ -296,6 +312,7 @@ impl ResendConfirmationCodeInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -307,6 +324,7 @@ impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
 impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
     type Builder = ResendConfirmationCodeInputBuilder;
     const NAME: &'static str = "ResendConfirmationCodeInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ResendConfirmationCodeInputBuilder,
         key: &str,
@@ -329,6 +347,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ResendConfirmationCodeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -336,6 +355,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
     }
 }
 impl Secrets for ResendConfirmationCodeInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret_hash.secrets(true, found);
@@ -361,6 +381,7 @@ impl ResendConfirmationCodeOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ResendConfirmationCodeOutputBuilder {
         ResendConfirmationCodeOutputBuilder::default()
     }
@@ -372,6 +393,7 @@ pub struct ResendConfirmationCodeOutputBuilder {
 }
 impl ResendConfirmationCodeOutputBuilder {
     /// Sets [`ResendConfirmationCodeOutput::code_delivery_details`].
+    #[inline]
     pub fn code_delivery_details(
         mut self,
         value: impl Into<CodeDeliveryDetailsType>,
@@ -380,6 +402,7 @@ impl ResendConfirmationCodeOutputBuilder {
         self
     }
     /// Sets or clears [`ResendConfirmationCodeOutput::code_delivery_details`].
+    #[inline]
     pub fn set_code_delivery_details(
         mut self,
         value: Option<CodeDeliveryDetailsType>,
@@ -388,6 +411,7 @@ impl ResendConfirmationCodeOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ResendConfirmationCodeOutput {
         ResendConfirmationCodeOutput {
             code_delivery_details: self.code_delivery_details,
@@ -395,6 +419,7 @@ impl ResendConfirmationCodeOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -405,6 +430,7 @@ impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
 impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
     type Builder = ResendConfirmationCodeOutputBuilder;
     const NAME: &'static str = "ResendConfirmationCodeOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ResendConfirmationCodeOutputBuilder,
         key: &str,
@@ -418,6 +444,7 @@ impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ResendConfirmationCodeOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -472,6 +499,7 @@ pub enum ResendConfirmationCodeError {
 }
 impl ResendConfirmationCodeError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -494,84 +522,104 @@ impl ResendConfirmationCodeError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`ResendConfirmationCodeError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`ResendConfirmationCodeError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ResendConfirmationCodeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -595,6 +643,7 @@ impl fmt::Display for ResendConfirmationCodeError {
     }
 }
 impl std::error::Error for ResendConfirmationCodeError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -628,9 +677,11 @@ impl std::error::Error for ResendConfirmationCodeError {
     }
 }
 impl OperationError for ResendConfirmationCodeError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -701,6 +752,7 @@ impl OperationError for ResendConfirmationCodeError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -736,6 +788,7 @@ pub struct ResendConfirmationCodeFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ResendConfirmationCodeFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResendConfirmationCodeFluentBuilder")
             .field("input", &self.input)
@@ -743,6 +796,7 @@ impl fmt::Debug for ResendConfirmationCodeFluentBuilder {
     }
 }
 impl ResendConfirmationCodeFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ResendConfirmationCodeFluentBuilder {
             handle,
@@ -750,10 +804,12 @@ impl ResendConfirmationCodeFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ResendConfirmationCodeInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<ResendConfirmationCodeOutput, SdkError<ResendConfirmationCodeError>> {
@@ -766,11 +822,13 @@ impl ResendConfirmationCodeFluentBuilder {
     /// The ID of the user pool app client where the user signed up.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -781,11 +839,13 @@ impl ResendConfirmationCodeFluentBuilder {
     /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret_hash(value);
         self
     }
     /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret_hash(value);
         self
@@ -799,11 +859,13 @@ impl ResendConfirmationCodeFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -814,11 +876,13 @@ impl ResendConfirmationCodeFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -826,6 +890,7 @@ impl ResendConfirmationCodeFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -834,6 +899,7 @@ impl ResendConfirmationCodeFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -864,6 +930,7 @@ impl ResendConfirmationCodeFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -873,6 +940,7 @@ impl ResendConfirmationCodeFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

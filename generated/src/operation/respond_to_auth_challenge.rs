@@ -322,11 +322,13 @@ impl RespondToAuthChallengeInput {
         "user_context_data",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RespondToAuthChallengeInputBuilder {
         RespondToAuthChallengeInputBuilder::default()
     }
 }
 impl fmt::Debug for RespondToAuthChallengeInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RespondToAuthChallengeInput")
             .field("client_id", &Redacted)
@@ -351,6 +353,7 @@ pub struct RespondToAuthChallengeInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for RespondToAuthChallengeInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RespondToAuthChallengeInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -365,36 +368,43 @@ impl fmt::Debug for RespondToAuthChallengeInputBuilder {
 }
 impl RespondToAuthChallengeInputBuilder {
     /// Sets [`RespondToAuthChallengeInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`RespondToAuthChallengeInput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`RespondToAuthChallengeInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Inserts an entry into [`RespondToAuthChallengeInput::challenge_responses`].
+    #[inline]
     pub fn challenge_responses(
         mut self,
         key: impl Into<String>,
@@ -406,6 +416,7 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::challenge_responses`].
+    #[inline]
     pub fn set_challenge_responses(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -414,6 +425,7 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets [`RespondToAuthChallengeInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -422,6 +434,7 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -430,16 +443,19 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets [`RespondToAuthChallengeInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Inserts an entry into [`RespondToAuthChallengeInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -451,6 +467,7 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Sets or clears [`RespondToAuthChallengeInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -459,6 +476,7 @@ impl RespondToAuthChallengeInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<RespondToAuthChallengeInput, BuildError> {
         Ok(RespondToAuthChallengeInput {
             client_id: self
@@ -483,6 +501,7 @@ impl RespondToAuthChallengeInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -494,6 +513,7 @@ impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeInput {
 impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
     type Builder = RespondToAuthChallengeInputBuilder;
     const NAME: &'static str = "RespondToAuthChallengeInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RespondToAuthChallengeInputBuilder,
         key: &str,
@@ -521,6 +541,7 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RespondToAuthChallengeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -528,6 +549,7 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeInput {
     }
 }
 impl Secrets for RespondToAuthChallengeInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.challenge_name.secrets(all, found);
@@ -638,11 +660,13 @@ impl RespondToAuthChallengeOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RespondToAuthChallengeOutputBuilder {
         RespondToAuthChallengeOutputBuilder::default()
     }
 }
 impl fmt::Debug for RespondToAuthChallengeOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RespondToAuthChallengeOutput")
             .field("challenge_name", &self.challenge_name)
@@ -663,6 +687,7 @@ pub struct RespondToAuthChallengeOutputBuilder {
     available_challenges: Option<Vec<ChallengeNameType>>,
 }
 impl fmt::Debug for RespondToAuthChallengeOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RespondToAuthChallengeOutputBuilder")
             .field("challenge_name", &self.challenge_name)
@@ -675,26 +700,31 @@ impl fmt::Debug for RespondToAuthChallengeOutputBuilder {
 }
 impl RespondToAuthChallengeOutputBuilder {
     /// Sets [`RespondToAuthChallengeOutput::challenge_name`].
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.challenge_name = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeOutput::challenge_name`].
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.challenge_name = value;
         self
     }
     /// Sets [`RespondToAuthChallengeOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Inserts an entry into [`RespondToAuthChallengeOutput::challenge_parameters`].
+    #[inline]
     pub fn challenge_parameters(
         mut self,
         key: impl Into<String>,
@@ -706,6 +736,7 @@ impl RespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets or clears [`RespondToAuthChallengeOutput::challenge_parameters`].
+    #[inline]
     pub fn set_challenge_parameters(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -714,6 +745,7 @@ impl RespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets [`RespondToAuthChallengeOutput::authentication_result`].
+    #[inline]
     pub fn authentication_result(
         mut self,
         value: impl Into<AuthenticationResultType>,
@@ -722,6 +754,7 @@ impl RespondToAuthChallengeOutputBuilder {
         self
     }
     /// Sets or clears [`RespondToAuthChallengeOutput::authentication_result`].
+    #[inline]
     pub fn set_authentication_result(
         mut self,
         value: Option<AuthenticationResultType>,
@@ -730,11 +763,13 @@ impl RespondToAuthChallengeOutputBuilder {
         self
     }
     /// Appends an item to [`RespondToAuthChallengeOutput::available_challenges`].
+    #[inline]
     pub fn available_challenges(mut self, item: impl Into<ChallengeNameType>) -> Self {
         self.available_challenges.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`RespondToAuthChallengeOutput::available_challenges`].
+    #[inline]
     pub fn set_available_challenges(
         mut self,
         value: Option<Vec<ChallengeNameType>>,
@@ -743,6 +778,7 @@ impl RespondToAuthChallengeOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RespondToAuthChallengeOutput {
         RespondToAuthChallengeOutput {
             challenge_name: self.challenge_name,
@@ -754,6 +790,7 @@ impl RespondToAuthChallengeOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -764,6 +801,7 @@ impl<'de> serde::Deserialize<'de> for RespondToAuthChallengeOutput {
 impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeOutput {
     type Builder = RespondToAuthChallengeOutputBuilder;
     const NAME: &'static str = "RespondToAuthChallengeOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RespondToAuthChallengeOutputBuilder,
         key: &str,
@@ -785,6 +823,7 @@ impl cognito_idp_runtime::wire::ReadFields for RespondToAuthChallengeOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RespondToAuthChallengeOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -858,6 +897,7 @@ pub enum RespondToAuthChallengeError {
 }
 impl RespondToAuthChallengeError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -888,116 +928,144 @@ impl RespondToAuthChallengeError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`RespondToAuthChallengeError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::PasswordHistoryPolicyViolationException`].
+    #[inline]
     pub fn is_password_history_policy_violation_exception(&self) -> bool {
         matches!(self, Self::PasswordHistoryPolicyViolationException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::MfaMethodNotFoundException`].
+    #[inline]
     pub fn is_mfa_method_not_found_exception(&self) -> bool {
         matches!(self, Self::MfaMethodNotFoundException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::SoftwareTokenMfaNotFoundException`].
+    #[inline]
     pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
         matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`RespondToAuthChallengeError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for RespondToAuthChallengeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -1029,6 +1097,7 @@ impl fmt::Display for RespondToAuthChallengeError {
     }
 }
 impl std::error::Error for RespondToAuthChallengeError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -1078,9 +1147,11 @@ impl std::error::Error for RespondToAuthChallengeError {
     }
 }
 impl OperationError for RespondToAuthChallengeError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1181,6 +1252,7 @@ impl OperationError for RespondToAuthChallengeError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -1224,6 +1296,7 @@ pub struct RespondToAuthChallengeFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for RespondToAuthChallengeFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RespondToAuthChallengeFluentBuilder")
             .field("input", &self.input)
@@ -1231,6 +1304,7 @@ impl fmt::Debug for RespondToAuthChallengeFluentBuilder {
     }
 }
 impl RespondToAuthChallengeFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         RespondToAuthChallengeFluentBuilder {
             handle,
@@ -1238,10 +1312,12 @@ impl RespondToAuthChallengeFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &RespondToAuthChallengeInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<RespondToAuthChallengeOutput, SdkError<RespondToAuthChallengeError>> {
@@ -1254,11 +1330,13 @@ impl RespondToAuthChallengeFluentBuilder {
     /// The ID of the app client where the user is signing in.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -1330,11 +1408,13 @@ impl RespondToAuthChallengeFluentBuilder {
     ///   restart the authentication flow with an `InitiateAuth` or `AdminInitiateAuth` request.
     ///
     /// Required.
+    #[inline]
     pub fn challenge_name(mut self, value: impl Into<ChallengeNameType>) -> Self {
         self.input = self.input.challenge_name(value);
         self
     }
     /// Sets or clears `challenge_name`; see [`challenge_name`](Self::challenge_name).
+    #[inline]
     pub fn set_challenge_name(mut self, value: Option<ChallengeNameType>) -> Self {
         self.input = self.input.set_challenge_name(value);
         self
@@ -1346,11 +1426,13 @@ impl RespondToAuthChallengeFluentBuilder {
     /// next `AdminRespondToAuthChallenge` request.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self
@@ -1443,6 +1525,7 @@ impl RespondToAuthChallengeFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn challenge_responses(
         mut self,
         key: impl Into<String>,
@@ -1452,6 +1535,7 @@ impl RespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `challenge_responses`; see [`challenge_responses`](Self::challenge_responses).
+    #[inline]
     pub fn set_challenge_responses(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -1462,6 +1546,7 @@ impl RespondToAuthChallengeFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -1470,6 +1555,7 @@ impl RespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -1486,11 +1572,13 @@ impl RespondToAuthChallengeFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -1518,6 +1606,7 @@ impl RespondToAuthChallengeFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1527,6 +1616,7 @@ impl RespondToAuthChallengeFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

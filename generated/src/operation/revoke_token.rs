@@ -77,11 +77,13 @@ impl RevokeTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["token", "client_id", "client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RevokeTokenInputBuilder {
         RevokeTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for RevokeTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeTokenInput")
             .field("token", &Redacted)
@@ -100,6 +102,7 @@ pub struct RevokeTokenInputBuilder {
     revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 impl fmt::Debug for RevokeTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeTokenInputBuilder")
             .field("token", &Redacted::option(&self.token))
@@ -111,36 +114,43 @@ impl fmt::Debug for RevokeTokenInputBuilder {
 }
 impl RevokeTokenInputBuilder {
     /// Sets [`RevokeTokenInput::token`].
+    #[inline]
     pub fn token(mut self, value: impl Into<String>) -> Self {
         self.token = Some(value.into());
         self
     }
     /// Sets or clears [`RevokeTokenInput::token`].
+    #[inline]
     pub fn set_token(mut self, value: Option<String>) -> Self {
         self.token = value;
         self
     }
     /// Sets [`RevokeTokenInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`RevokeTokenInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`RevokeTokenInput::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`RevokeTokenInput::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`RevokeTokenInput::revoke_associated_sessions`].
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -149,6 +159,7 @@ impl RevokeTokenInputBuilder {
         self
     }
     /// Sets or clears [`RevokeTokenInput::revoke_associated_sessions`].
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,
@@ -157,6 +168,7 @@ impl RevokeTokenInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<RevokeTokenInput, BuildError> {
         Ok(RevokeTokenInput {
             token: self
@@ -172,6 +184,7 @@ impl RevokeTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for RevokeTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -183,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for RevokeTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
     type Builder = RevokeTokenInputBuilder;
     const NAME: &'static str = "RevokeTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RevokeTokenInputBuilder,
         key: &str,
@@ -201,6 +215,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RevokeTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -208,6 +223,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeTokenInput {
     }
 }
 impl Secrets for RevokeTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.token.secrets(true, found);
         self.client_id.secrets(true, found);
@@ -225,6 +241,7 @@ impl RevokeTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RevokeTokenOutputBuilder {
         RevokeTokenOutputBuilder::default()
     }
@@ -234,11 +251,13 @@ impl RevokeTokenOutput {
 pub struct RevokeTokenOutputBuilder {}
 impl RevokeTokenOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RevokeTokenOutput {
         RevokeTokenOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for RevokeTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -249,6 +268,7 @@ impl<'de> serde::Deserialize<'de> for RevokeTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for RevokeTokenOutput {
     type Builder = RevokeTokenOutputBuilder;
     const NAME: &'static str = "RevokeTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut RevokeTokenOutputBuilder,
         _key: &str,
@@ -257,6 +277,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeTokenOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RevokeTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -292,6 +313,7 @@ pub enum RevokeTokenError {
 }
 impl RevokeTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::TooManyRequestsException(error) => error.meta(),
@@ -306,52 +328,64 @@ impl RevokeTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`RevokeTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`RevokeTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`RevokeTokenError::UnauthorizedException`].
+    #[inline]
     pub fn is_unauthorized_exception(&self) -> bool {
         matches!(self, Self::UnauthorizedException(_))
     }
     /// Whether this is [`RevokeTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`RevokeTokenError::UnsupportedOperationException`].
+    #[inline]
     pub fn is_unsupported_operation_exception(&self) -> bool {
         matches!(self, Self::UnsupportedOperationException(_))
     }
     /// Whether this is [`RevokeTokenError::UnsupportedTokenTypeException`].
+    #[inline]
     pub fn is_unsupported_token_type_exception(&self) -> bool {
         matches!(self, Self::UnsupportedTokenTypeException(_))
     }
     /// Whether this is [`RevokeTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`RevokeTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for RevokeTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooManyRequestsException(error) => error.fmt(f),
@@ -367,6 +401,7 @@ impl fmt::Display for RevokeTokenError {
     }
 }
 impl std::error::Error for RevokeTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::TooManyRequestsException(error) => std::error::Error::source(error),
@@ -386,9 +421,11 @@ impl std::error::Error for RevokeTokenError {
     }
 }
 impl OperationError for RevokeTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -427,6 +464,7 @@ impl OperationError for RevokeTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::TooManyRequestsException(error) => error.set_meta(meta),
@@ -454,6 +492,7 @@ pub struct RevokeTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for RevokeTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeTokenFluentBuilder")
             .field("input", &self.input)
@@ -461,6 +500,7 @@ impl fmt::Debug for RevokeTokenFluentBuilder {
     }
 }
 impl RevokeTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         RevokeTokenFluentBuilder {
             handle,
@@ -468,10 +508,12 @@ impl RevokeTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &RevokeTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<RevokeTokenOutput, SdkError<RevokeTokenError>> {
         let input = self
             .input
@@ -482,11 +524,13 @@ impl RevokeTokenFluentBuilder {
     /// The refresh token that you want to revoke.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.token(value);
         self
     }
     /// Sets or clears `token`; see [`token`](Self::token).
+    #[inline]
     pub fn set_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_token(value);
         self
@@ -494,11 +538,13 @@ impl RevokeTokenFluentBuilder {
     /// The ID of the app client where the token that you want to revoke was issued.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -506,11 +552,13 @@ impl RevokeTokenFluentBuilder {
     /// The client secret of the requested app client, if the client has a secret.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_secret(value);
         self
     }
     /// Sets or clears `client_secret`; see [`client_secret`](Self::client_secret).
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_secret(value);
         self
@@ -521,6 +569,7 @@ impl RevokeTokenFluentBuilder {
     /// through; the other token sessions that came through that SSO session aren't revoked.
     /// `LINKED` has no effect when session tracking is disabled or when the token session has no
     /// parent SSO session.
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -529,6 +578,7 @@ impl RevokeTokenFluentBuilder {
         self
     }
     /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,

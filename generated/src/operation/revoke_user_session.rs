@@ -70,11 +70,13 @@ impl RevokeUserSessionInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RevokeUserSessionInputBuilder {
         RevokeUserSessionInputBuilder::default()
     }
 }
 impl fmt::Debug for RevokeUserSessionInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeUserSessionInput")
             .field("access_token", &Redacted)
@@ -91,6 +93,7 @@ pub struct RevokeUserSessionInputBuilder {
     revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 impl fmt::Debug for RevokeUserSessionInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeUserSessionInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -101,26 +104,31 @@ impl fmt::Debug for RevokeUserSessionInputBuilder {
 }
 impl RevokeUserSessionInputBuilder {
     /// Sets [`RevokeUserSessionInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`RevokeUserSessionInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`RevokeUserSessionInput::session_id`].
+    #[inline]
     pub fn session_id(mut self, value: impl Into<String>) -> Self {
         self.session_id = Some(value.into());
         self
     }
     /// Sets or clears [`RevokeUserSessionInput::session_id`].
+    #[inline]
     pub fn set_session_id(mut self, value: Option<String>) -> Self {
         self.session_id = value;
         self
     }
     /// Sets [`RevokeUserSessionInput::revoke_associated_sessions`].
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -129,6 +137,7 @@ impl RevokeUserSessionInputBuilder {
         self
     }
     /// Sets or clears [`RevokeUserSessionInput::revoke_associated_sessions`].
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,
@@ -137,6 +146,7 @@ impl RevokeUserSessionInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<RevokeUserSessionInput, BuildError> {
         Ok(RevokeUserSessionInput {
             access_token: self
@@ -157,6 +167,7 @@ impl RevokeUserSessionInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for RevokeUserSessionInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -168,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for RevokeUserSessionInput {
 impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionInput {
     type Builder = RevokeUserSessionInputBuilder;
     const NAME: &'static str = "RevokeUserSessionInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut RevokeUserSessionInputBuilder,
         key: &str,
@@ -185,6 +197,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RevokeUserSessionInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -192,6 +205,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionInput {
     }
 }
 impl Secrets for RevokeUserSessionInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.session_id.secrets(all, found);
@@ -208,6 +222,7 @@ impl RevokeUserSessionOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> RevokeUserSessionOutputBuilder {
         RevokeUserSessionOutputBuilder::default()
     }
@@ -217,11 +232,13 @@ impl RevokeUserSessionOutput {
 pub struct RevokeUserSessionOutputBuilder {}
 impl RevokeUserSessionOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> RevokeUserSessionOutput {
         RevokeUserSessionOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for RevokeUserSessionOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for RevokeUserSessionOutput {
 impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionOutput {
     type Builder = RevokeUserSessionOutputBuilder;
     const NAME: &'static str = "RevokeUserSessionOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut RevokeUserSessionOutputBuilder,
         _key: &str,
@@ -240,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields for RevokeUserSessionOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: RevokeUserSessionOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -278,6 +297,7 @@ pub enum RevokeUserSessionError {
 }
 impl RevokeUserSessionError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -294,60 +314,74 @@ impl RevokeUserSessionError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`RevokeUserSessionError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`RevokeUserSessionError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`RevokeUserSessionError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`RevokeUserSessionError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`RevokeUserSessionError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`RevokeUserSessionError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`RevokeUserSessionError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`RevokeUserSessionError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`RevokeUserSessionError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`RevokeUserSessionError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for RevokeUserSessionError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -365,6 +399,7 @@ impl fmt::Display for RevokeUserSessionError {
     }
 }
 impl std::error::Error for RevokeUserSessionError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -384,9 +419,11 @@ impl std::error::Error for RevokeUserSessionError {
     }
 }
 impl OperationError for RevokeUserSessionError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -433,6 +470,7 @@ impl OperationError for RevokeUserSessionError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -462,6 +500,7 @@ pub struct RevokeUserSessionFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for RevokeUserSessionFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevokeUserSessionFluentBuilder")
             .field("input", &self.input)
@@ -469,6 +508,7 @@ impl fmt::Debug for RevokeUserSessionFluentBuilder {
     }
 }
 impl RevokeUserSessionFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         RevokeUserSessionFluentBuilder {
             handle,
@@ -476,10 +516,12 @@ impl RevokeUserSessionFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &RevokeUserSessionInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<RevokeUserSessionOutput, SdkError<RevokeUserSessionError>> {
@@ -493,11 +535,13 @@ impl RevokeUserSessionFluentBuilder {
     /// to authorize the request and to identify the user.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -507,11 +551,13 @@ impl RevokeUserSessionFluentBuilder {
     /// can't identify the caller's own current session.
     ///
     /// Required.
+    #[inline]
     pub fn session_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session_id(value);
         self
     }
     /// Sets or clears `session_id`; see [`session_id`](Self::session_id).
+    #[inline]
     pub fn set_session_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session_id(value);
         self
@@ -523,6 +569,7 @@ impl RevokeUserSessionFluentBuilder {
     /// an SSO session also revokes the token sessions that came through it. The set of linked
     /// sessions is eventually consistent, so associated sessions are typically revoked within a few
     /// seconds.
+    #[inline]
     pub fn revoke_associated_sessions(
         mut self,
         value: impl Into<RevokeAssociatedSessionsType>,
@@ -531,6 +578,7 @@ impl RevokeUserSessionFluentBuilder {
         self
     }
     /// Sets or clears `revoke_associated_sessions`; see [`revoke_associated_sessions`](Self::revoke_associated_sessions).
+    #[inline]
     pub fn set_revoke_associated_sessions(
         mut self,
         value: Option<RevokeAssociatedSessionsType>,

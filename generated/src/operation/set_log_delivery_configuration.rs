@@ -70,6 +70,7 @@ impl SetLogDeliveryConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetLogDeliveryConfigurationInputBuilder {
         SetLogDeliveryConfigurationInputBuilder::default()
     }
@@ -82,21 +83,25 @@ pub struct SetLogDeliveryConfigurationInputBuilder {
 }
 impl SetLogDeliveryConfigurationInputBuilder {
     /// Sets [`SetLogDeliveryConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetLogDeliveryConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Appends an item to [`SetLogDeliveryConfigurationInput::log_configurations`].
+    #[inline]
     pub fn log_configurations(mut self, item: impl Into<LogConfigurationType>) -> Self {
         self.log_configurations.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`SetLogDeliveryConfigurationInput::log_configurations`].
+    #[inline]
     pub fn set_log_configurations(
         mut self,
         value: Option<Vec<LogConfigurationType>>,
@@ -105,6 +110,7 @@ impl SetLogDeliveryConfigurationInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetLogDeliveryConfigurationInput, BuildError> {
         Ok(SetLogDeliveryConfigurationInput {
             user_pool_id: self
@@ -124,6 +130,7 @@ impl SetLogDeliveryConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -135,6 +142,7 @@ impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationInput {
     type Builder = SetLogDeliveryConfigurationInputBuilder;
     const NAME: &'static str = "SetLogDeliveryConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetLogDeliveryConfigurationInputBuilder,
         key: &str,
@@ -149,6 +157,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationInput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetLogDeliveryConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -156,6 +165,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationInput 
     }
 }
 impl Secrets for SetLogDeliveryConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.log_configurations.secrets(all, found);
@@ -175,6 +185,7 @@ impl SetLogDeliveryConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetLogDeliveryConfigurationOutputBuilder {
         SetLogDeliveryConfigurationOutputBuilder::default()
     }
@@ -186,6 +197,7 @@ pub struct SetLogDeliveryConfigurationOutputBuilder {
 }
 impl SetLogDeliveryConfigurationOutputBuilder {
     /// Sets [`SetLogDeliveryConfigurationOutput::log_delivery_configuration`].
+    #[inline]
     pub fn log_delivery_configuration(
         mut self,
         value: impl Into<LogDeliveryConfigurationType>,
@@ -194,6 +206,7 @@ impl SetLogDeliveryConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`SetLogDeliveryConfigurationOutput::log_delivery_configuration`].
+    #[inline]
     pub fn set_log_delivery_configuration(
         mut self,
         value: Option<LogDeliveryConfigurationType>,
@@ -202,6 +215,7 @@ impl SetLogDeliveryConfigurationOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetLogDeliveryConfigurationOutput {
         SetLogDeliveryConfigurationOutput {
             log_delivery_configuration: self.log_delivery_configuration,
@@ -209,6 +223,7 @@ impl SetLogDeliveryConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -219,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for SetLogDeliveryConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationOutput {
     type Builder = SetLogDeliveryConfigurationOutputBuilder;
     const NAME: &'static str = "SetLogDeliveryConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetLogDeliveryConfigurationOutputBuilder,
         key: &str,
@@ -234,6 +250,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetLogDeliveryConfigurationOutput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetLogDeliveryConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -263,6 +280,7 @@ pub enum SetLogDeliveryConfigurationError {
 }
 impl SetLogDeliveryConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -275,44 +293,54 @@ impl SetLogDeliveryConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetLogDeliveryConfigurationError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetLogDeliveryConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -326,6 +354,7 @@ impl fmt::Display for SetLogDeliveryConfigurationError {
     }
 }
 impl std::error::Error for SetLogDeliveryConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -341,9 +370,11 @@ impl std::error::Error for SetLogDeliveryConfigurationError {
     }
 }
 impl OperationError for SetLogDeliveryConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -375,6 +406,7 @@ impl OperationError for SetLogDeliveryConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -400,6 +432,7 @@ pub struct SetLogDeliveryConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetLogDeliveryConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetLogDeliveryConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -407,6 +440,7 @@ impl fmt::Debug for SetLogDeliveryConfigurationFluentBuilder {
     }
 }
 impl SetLogDeliveryConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetLogDeliveryConfigurationFluentBuilder {
             handle,
@@ -414,10 +448,12 @@ impl SetLogDeliveryConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetLogDeliveryConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -433,11 +469,13 @@ impl SetLogDeliveryConfigurationFluentBuilder {
     /// The ID of the user pool where you want to configure logging.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -445,11 +483,13 @@ impl SetLogDeliveryConfigurationFluentBuilder {
     /// A collection of the logging configurations for a user pool.
     ///
     /// Required.
+    #[inline]
     pub fn log_configurations(mut self, item: impl Into<LogConfigurationType>) -> Self {
         self.input = self.input.log_configurations(item);
         self
     }
     /// Sets or clears `log_configurations`; see [`log_configurations`](Self::log_configurations).
+    #[inline]
     pub fn set_log_configurations(
         mut self,
         value: Option<Vec<LogConfigurationType>>,

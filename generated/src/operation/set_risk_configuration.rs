@@ -133,11 +133,13 @@ impl SetRiskConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetRiskConfigurationInputBuilder {
         SetRiskConfigurationInputBuilder::default()
     }
 }
 impl fmt::Debug for SetRiskConfigurationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetRiskConfigurationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -166,6 +168,7 @@ pub struct SetRiskConfigurationInputBuilder {
     risk_exception_configuration: Option<RiskExceptionConfigurationType>,
 }
 impl fmt::Debug for SetRiskConfigurationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetRiskConfigurationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -184,26 +187,31 @@ impl fmt::Debug for SetRiskConfigurationInputBuilder {
 }
 impl SetRiskConfigurationInputBuilder {
     /// Sets [`SetRiskConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetRiskConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetRiskConfigurationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetRiskConfigurationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SetRiskConfigurationInput::compromised_credentials_risk_configuration`].
+    #[inline]
     pub fn compromised_credentials_risk_configuration(
         mut self,
         value: impl Into<CompromisedCredentialsRiskConfigurationType>,
@@ -212,6 +220,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Sets or clears [`SetRiskConfigurationInput::compromised_credentials_risk_configuration`].
+    #[inline]
     pub fn set_compromised_credentials_risk_configuration(
         mut self,
         value: Option<CompromisedCredentialsRiskConfigurationType>,
@@ -220,6 +229,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Sets [`SetRiskConfigurationInput::account_takeover_risk_configuration`].
+    #[inline]
     pub fn account_takeover_risk_configuration(
         mut self,
         value: impl Into<AccountTakeoverRiskConfigurationType>,
@@ -228,6 +238,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Sets or clears [`SetRiskConfigurationInput::account_takeover_risk_configuration`].
+    #[inline]
     pub fn set_account_takeover_risk_configuration(
         mut self,
         value: Option<AccountTakeoverRiskConfigurationType>,
@@ -236,6 +247,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Sets [`SetRiskConfigurationInput::risk_exception_configuration`].
+    #[inline]
     pub fn risk_exception_configuration(
         mut self,
         value: impl Into<RiskExceptionConfigurationType>,
@@ -244,6 +256,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Sets or clears [`SetRiskConfigurationInput::risk_exception_configuration`].
+    #[inline]
     pub fn set_risk_exception_configuration(
         mut self,
         value: Option<RiskExceptionConfigurationType>,
@@ -252,6 +265,7 @@ impl SetRiskConfigurationInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetRiskConfigurationInput, BuildError> {
         Ok(SetRiskConfigurationInput {
             user_pool_id: self
@@ -271,6 +285,7 @@ impl SetRiskConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -282,6 +297,7 @@ impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
     type Builder = SetRiskConfigurationInputBuilder;
     const NAME: &'static str = "SetRiskConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetRiskConfigurationInputBuilder,
         key: &str,
@@ -305,6 +321,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetRiskConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -312,6 +329,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
     }
 }
 impl Secrets for SetRiskConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -336,6 +354,7 @@ impl SetRiskConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetRiskConfigurationOutputBuilder {
         SetRiskConfigurationOutputBuilder::default()
     }
@@ -347,6 +366,7 @@ pub struct SetRiskConfigurationOutputBuilder {
 }
 impl SetRiskConfigurationOutputBuilder {
     /// Sets [`SetRiskConfigurationOutput::risk_configuration`].
+    #[inline]
     pub fn risk_configuration(
         mut self,
         value: impl Into<RiskConfigurationType>,
@@ -355,6 +375,7 @@ impl SetRiskConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`SetRiskConfigurationOutput::risk_configuration`].
+    #[inline]
     pub fn set_risk_configuration(
         mut self,
         value: Option<RiskConfigurationType>,
@@ -363,6 +384,7 @@ impl SetRiskConfigurationOutputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetRiskConfigurationOutput, BuildError> {
         Ok(SetRiskConfigurationOutput {
             risk_configuration: self
@@ -375,6 +397,7 @@ impl SetRiskConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -385,6 +408,7 @@ impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
     type Builder = SetRiskConfigurationOutputBuilder;
     const NAME: &'static str = "SetRiskConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetRiskConfigurationOutputBuilder,
         key: &str,
@@ -398,6 +422,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetRiskConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -440,6 +465,7 @@ pub enum SetRiskConfigurationError {
 }
 impl SetRiskConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -455,56 +481,69 @@ impl SetRiskConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetRiskConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::UserPoolAddOnNotEnabledException`].
+    #[inline]
     pub fn is_user_pool_add_on_not_enabled_exception(&self) -> bool {
         matches!(self, Self::UserPoolAddOnNotEnabledException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SetRiskConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetRiskConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -521,6 +560,7 @@ impl fmt::Display for SetRiskConfigurationError {
     }
 }
 impl std::error::Error for SetRiskConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -541,9 +581,11 @@ impl std::error::Error for SetRiskConfigurationError {
     }
 }
 impl OperationError for SetRiskConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -587,6 +629,7 @@ impl OperationError for SetRiskConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -615,6 +658,7 @@ pub struct SetRiskConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetRiskConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetRiskConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -622,6 +666,7 @@ impl fmt::Debug for SetRiskConfigurationFluentBuilder {
     }
 }
 impl SetRiskConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetRiskConfigurationFluentBuilder {
             handle,
@@ -629,10 +674,12 @@ impl SetRiskConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetRiskConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<SetRiskConfigurationOutput, SdkError<SetRiskConfigurationError>> {
@@ -648,11 +695,13 @@ impl SetRiskConfigurationFluentBuilder {
     /// `ClientId` and `UserPoolId`, Amazon Cognito maps the configuration to the app client only.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -666,11 +715,13 @@ impl SetRiskConfigurationFluentBuilder {
     /// configuration to the app client only.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -678,6 +729,7 @@ impl SetRiskConfigurationFluentBuilder {
     /// The configuration of automated reactions to detected compromised credentials. Includes
     /// settings for blocking future sign-in requests and for the types of password-submission
     /// events you want to monitor.
+    #[inline]
     pub fn compromised_credentials_risk_configuration(
         mut self,
         value: impl Into<CompromisedCredentialsRiskConfigurationType>,
@@ -686,6 +738,7 @@ impl SetRiskConfigurationFluentBuilder {
         self
     }
     /// Sets or clears `compromised_credentials_risk_configuration`; see [`compromised_credentials_risk_configuration`](Self::compromised_credentials_risk_configuration).
+    #[inline]
     pub fn set_compromised_credentials_risk_configuration(
         mut self,
         value: Option<CompromisedCredentialsRiskConfigurationType>,
@@ -695,6 +748,7 @@ impl SetRiskConfigurationFluentBuilder {
     }
     /// The settings for automated responses and notification templates for adaptive authentication
     /// with threat protection.
+    #[inline]
     pub fn account_takeover_risk_configuration(
         mut self,
         value: impl Into<AccountTakeoverRiskConfigurationType>,
@@ -703,6 +757,7 @@ impl SetRiskConfigurationFluentBuilder {
         self
     }
     /// Sets or clears `account_takeover_risk_configuration`; see [`account_takeover_risk_configuration`](Self::account_takeover_risk_configuration).
+    #[inline]
     pub fn set_account_takeover_risk_configuration(
         mut self,
         value: Option<AccountTakeoverRiskConfigurationType>,
@@ -712,6 +767,7 @@ impl SetRiskConfigurationFluentBuilder {
     }
     /// A set of IP-address overrides to threat protection. You can set up IP-address always-block
     /// and always-allow lists.
+    #[inline]
     pub fn risk_exception_configuration(
         mut self,
         value: impl Into<RiskExceptionConfigurationType>,
@@ -720,6 +776,7 @@ impl SetRiskConfigurationFluentBuilder {
         self
     }
     /// Sets or clears `risk_exception_configuration`; see [`risk_exception_configuration`](Self::risk_exception_configuration).
+    #[inline]
     pub fn set_risk_exception_configuration(
         mut self,
         value: Option<RiskExceptionConfigurationType>,

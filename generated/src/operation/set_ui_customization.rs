@@ -85,11 +85,13 @@ impl SetUiCustomizationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUiCustomizationInputBuilder {
         SetUiCustomizationInputBuilder::default()
     }
 }
 impl fmt::Debug for SetUiCustomizationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUiCustomizationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -108,6 +110,7 @@ pub struct SetUiCustomizationInputBuilder {
     image_file: Option<Blob>,
 }
 impl fmt::Debug for SetUiCustomizationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUiCustomizationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -119,46 +122,55 @@ impl fmt::Debug for SetUiCustomizationInputBuilder {
 }
 impl SetUiCustomizationInputBuilder {
     /// Sets [`SetUiCustomizationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUiCustomizationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUiCustomizationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUiCustomizationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SetUiCustomizationInput::css`].
+    #[inline]
     pub fn css(mut self, value: impl Into<String>) -> Self {
         self.css = Some(value.into());
         self
     }
     /// Sets or clears [`SetUiCustomizationInput::css`].
+    #[inline]
     pub fn set_css(mut self, value: Option<String>) -> Self {
         self.css = value;
         self
     }
     /// Sets [`SetUiCustomizationInput::image_file`].
+    #[inline]
     pub fn image_file(mut self, value: impl Into<Blob>) -> Self {
         self.image_file = Some(value.into());
         self
     }
     /// Sets or clears [`SetUiCustomizationInput::image_file`].
+    #[inline]
     pub fn set_image_file(mut self, value: Option<Blob>) -> Self {
         self.image_file = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUiCustomizationInput, BuildError> {
         Ok(SetUiCustomizationInput {
             user_pool_id: self
@@ -175,6 +187,7 @@ impl SetUiCustomizationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUiCustomizationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -186,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for SetUiCustomizationInput {
 impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
     type Builder = SetUiCustomizationInputBuilder;
     const NAME: &'static str = "SetUiCustomizationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUiCustomizationInputBuilder,
         key: &str,
@@ -206,6 +220,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUiCustomizationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -213,6 +228,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationInput {
     }
 }
 impl Secrets for SetUiCustomizationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -235,6 +251,7 @@ impl SetUiCustomizationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUiCustomizationOutputBuilder {
         SetUiCustomizationOutputBuilder::default()
     }
@@ -246,16 +263,19 @@ pub struct SetUiCustomizationOutputBuilder {
 }
 impl SetUiCustomizationOutputBuilder {
     /// Sets [`SetUiCustomizationOutput::ui_customization`].
+    #[inline]
     pub fn ui_customization(mut self, value: impl Into<UiCustomizationType>) -> Self {
         self.ui_customization = Some(value.into());
         self
     }
     /// Sets or clears [`SetUiCustomizationOutput::ui_customization`].
+    #[inline]
     pub fn set_ui_customization(mut self, value: Option<UiCustomizationType>) -> Self {
         self.ui_customization = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUiCustomizationOutput, BuildError> {
         Ok(SetUiCustomizationOutput {
             ui_customization: self
@@ -268,6 +288,7 @@ impl SetUiCustomizationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUiCustomizationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -278,6 +299,7 @@ impl<'de> serde::Deserialize<'de> for SetUiCustomizationOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationOutput {
     type Builder = SetUiCustomizationOutputBuilder;
     const NAME: &'static str = "SetUiCustomizationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUiCustomizationOutputBuilder,
         key: &str,
@@ -291,6 +313,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUiCustomizationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUiCustomizationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -327,6 +350,7 @@ pub enum SetUiCustomizationError {
 }
 impl SetUiCustomizationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -339,44 +363,54 @@ impl SetUiCustomizationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUiCustomizationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUiCustomizationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUiCustomizationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUiCustomizationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetUiCustomizationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SetUiCustomizationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUiCustomizationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -390,6 +424,7 @@ impl fmt::Display for SetUiCustomizationError {
     }
 }
 impl std::error::Error for SetUiCustomizationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -403,9 +438,11 @@ impl std::error::Error for SetUiCustomizationError {
     }
 }
 impl OperationError for SetUiCustomizationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -437,6 +474,7 @@ impl OperationError for SetUiCustomizationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -462,6 +500,7 @@ pub struct SetUiCustomizationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUiCustomizationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUiCustomizationFluentBuilder")
             .field("input", &self.input)
@@ -469,6 +508,7 @@ impl fmt::Debug for SetUiCustomizationFluentBuilder {
     }
 }
 impl SetUiCustomizationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUiCustomizationFluentBuilder {
             handle,
@@ -476,10 +516,12 @@ impl SetUiCustomizationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUiCustomizationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<SetUiCustomizationOutput, SdkError<SetUiCustomizationError>> {
@@ -492,11 +534,13 @@ impl SetUiCustomizationFluentBuilder {
     /// The ID of the user pool where you want to apply branding to the classic hosted UI.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -505,11 +549,13 @@ impl SetUiCustomizationFluentBuilder {
     /// clients not configured with client-level branding, set this parameter value to `ALL`.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -518,22 +564,26 @@ impl SetUiCustomizationFluentBuilder {
     /// pool or app client. To download a template, go to the Amazon Cognito console. Navigate to
     /// your user pool *App clients* tab, select *Login pages*, edit *Hosted UI (classic) style*,
     /// and select the link to `CSS template.css`.
+    #[inline]
     pub fn css(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.css(value);
         self
     }
     /// Sets or clears `css`; see [`css`](Self::css).
+    #[inline]
     pub fn set_css(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_css(value);
         self
     }
     /// The image that you want to set as your login in the classic hosted UI, as a Base64-formatted
     /// binary object.
+    #[inline]
     pub fn image_file(mut self, value: impl Into<Blob>) -> Self {
         self.input = self.input.image_file(value);
         self
     }
     /// Sets or clears `image_file`; see [`image_file`](Self::image_file).
+    #[inline]
     pub fn set_image_file(mut self, value: Option<Blob>) -> Self {
         self.input = self.input.set_image_file(value);
         self

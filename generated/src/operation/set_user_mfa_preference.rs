@@ -111,11 +111,13 @@ impl SetUserMfaPreferenceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserMfaPreferenceInputBuilder {
         SetUserMfaPreferenceInputBuilder::default()
     }
 }
 impl fmt::Debug for SetUserMfaPreferenceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserMfaPreferenceInput")
             .field("sms_mfa_settings", &self.sms_mfa_settings)
@@ -136,6 +138,7 @@ pub struct SetUserMfaPreferenceInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for SetUserMfaPreferenceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserMfaPreferenceInputBuilder")
             .field("sms_mfa_settings", &self.sms_mfa_settings)
@@ -148,16 +151,19 @@ impl fmt::Debug for SetUserMfaPreferenceInputBuilder {
 }
 impl SetUserMfaPreferenceInputBuilder {
     /// Sets [`SetUserMfaPreferenceInput::sms_mfa_settings`].
+    #[inline]
     pub fn sms_mfa_settings(mut self, value: impl Into<SmsMfaSettingsType>) -> Self {
         self.sms_mfa_settings = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserMfaPreferenceInput::sms_mfa_settings`].
+    #[inline]
     pub fn set_sms_mfa_settings(mut self, value: Option<SmsMfaSettingsType>) -> Self {
         self.sms_mfa_settings = value;
         self
     }
     /// Sets [`SetUserMfaPreferenceInput::software_token_mfa_settings`].
+    #[inline]
     pub fn software_token_mfa_settings(
         mut self,
         value: impl Into<SoftwareTokenMfaSettingsType>,
@@ -166,6 +172,7 @@ impl SetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`SetUserMfaPreferenceInput::software_token_mfa_settings`].
+    #[inline]
     pub fn set_software_token_mfa_settings(
         mut self,
         value: Option<SoftwareTokenMfaSettingsType>,
@@ -174,11 +181,13 @@ impl SetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`SetUserMfaPreferenceInput::email_mfa_settings`].
+    #[inline]
     pub fn email_mfa_settings(mut self, value: impl Into<EmailMfaSettingsType>) -> Self {
         self.email_mfa_settings = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserMfaPreferenceInput::email_mfa_settings`].
+    #[inline]
     pub fn set_email_mfa_settings(
         mut self,
         value: Option<EmailMfaSettingsType>,
@@ -187,6 +196,7 @@ impl SetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`SetUserMfaPreferenceInput::web_authn_mfa_settings`].
+    #[inline]
     pub fn web_authn_mfa_settings(
         mut self,
         value: impl Into<WebAuthnMfaSettingsType>,
@@ -195,6 +205,7 @@ impl SetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`SetUserMfaPreferenceInput::web_authn_mfa_settings`].
+    #[inline]
     pub fn set_web_authn_mfa_settings(
         mut self,
         value: Option<WebAuthnMfaSettingsType>,
@@ -203,16 +214,19 @@ impl SetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`SetUserMfaPreferenceInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserMfaPreferenceInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUserMfaPreferenceInput, BuildError> {
         Ok(SetUserMfaPreferenceInput {
             sms_mfa_settings: self.sms_mfa_settings,
@@ -230,6 +244,7 @@ impl SetUserMfaPreferenceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -241,6 +256,7 @@ impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceInput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceInput {
     type Builder = SetUserMfaPreferenceInputBuilder;
     const NAME: &'static str = "SetUserMfaPreferenceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserMfaPreferenceInputBuilder,
         key: &str,
@@ -260,6 +276,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserMfaPreferenceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -267,6 +284,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceInput {
     }
 }
 impl Secrets for SetUserMfaPreferenceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.sms_mfa_settings.secrets(all, found);
         self.software_token_mfa_settings.secrets(all, found);
@@ -285,6 +303,7 @@ impl SetUserMfaPreferenceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserMfaPreferenceOutputBuilder {
         SetUserMfaPreferenceOutputBuilder::default()
     }
@@ -294,11 +313,13 @@ impl SetUserMfaPreferenceOutput {
 pub struct SetUserMfaPreferenceOutputBuilder {}
 impl SetUserMfaPreferenceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetUserMfaPreferenceOutput {
         SetUserMfaPreferenceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -309,6 +330,7 @@ impl<'de> serde::Deserialize<'de> for SetUserMfaPreferenceOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceOutput {
     type Builder = SetUserMfaPreferenceOutputBuilder;
     const NAME: &'static str = "SetUserMfaPreferenceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut SetUserMfaPreferenceOutputBuilder,
         _key: &str,
@@ -317,6 +339,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserMfaPreferenceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserMfaPreferenceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -353,6 +376,7 @@ pub enum SetUserMfaPreferenceError {
 }
 impl SetUserMfaPreferenceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -368,56 +392,69 @@ impl SetUserMfaPreferenceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUserMfaPreferenceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetUserMfaPreferenceError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUserMfaPreferenceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -434,6 +471,7 @@ impl fmt::Display for SetUserMfaPreferenceError {
     }
 }
 impl std::error::Error for SetUserMfaPreferenceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -452,9 +490,11 @@ impl std::error::Error for SetUserMfaPreferenceError {
     }
 }
 impl OperationError for SetUserMfaPreferenceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -497,6 +537,7 @@ impl OperationError for SetUserMfaPreferenceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -525,6 +566,7 @@ pub struct SetUserMfaPreferenceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUserMfaPreferenceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserMfaPreferenceFluentBuilder")
             .field("input", &self.input)
@@ -532,6 +574,7 @@ impl fmt::Debug for SetUserMfaPreferenceFluentBuilder {
     }
 }
 impl SetUserMfaPreferenceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUserMfaPreferenceFluentBuilder {
             handle,
@@ -539,10 +582,12 @@ impl SetUserMfaPreferenceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUserMfaPreferenceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<SetUserMfaPreferenceOutput, SdkError<SetUserMfaPreferenceError>> {
@@ -554,11 +599,13 @@ impl SetUserMfaPreferenceFluentBuilder {
     }
     /// User preferences for SMS message MFA. Activates or deactivates SMS MFA and sets it as the
     /// preferred MFA method when multiple methods are available.
+    #[inline]
     pub fn sms_mfa_settings(mut self, value: impl Into<SmsMfaSettingsType>) -> Self {
         self.input = self.input.sms_mfa_settings(value);
         self
     }
     /// Sets or clears `sms_mfa_settings`; see [`sms_mfa_settings`](Self::sms_mfa_settings).
+    #[inline]
     pub fn set_sms_mfa_settings(mut self, value: Option<SmsMfaSettingsType>) -> Self {
         self.input = self.input.set_sms_mfa_settings(value);
         self
@@ -566,6 +613,7 @@ impl SetUserMfaPreferenceFluentBuilder {
     /// User preferences for time-based one-time password (TOTP) MFA. Activates or deactivates TOTP
     /// MFA and sets it as the preferred MFA method when multiple methods are available. Users must
     /// register a TOTP authenticator before they set this as their preferred MFA method.
+    #[inline]
     pub fn software_token_mfa_settings(
         mut self,
         value: impl Into<SoftwareTokenMfaSettingsType>,
@@ -574,6 +622,7 @@ impl SetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `software_token_mfa_settings`; see [`software_token_mfa_settings`](Self::software_token_mfa_settings).
+    #[inline]
     pub fn set_software_token_mfa_settings(
         mut self,
         value: Option<SoftwareTokenMfaSettingsType>,
@@ -586,11 +635,13 @@ impl SetUserMfaPreferenceFluentBuilder {
     /// user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn email_mfa_settings(mut self, value: impl Into<EmailMfaSettingsType>) -> Self {
         self.input = self.input.email_mfa_settings(value);
         self
     }
     /// Sets or clears `email_mfa_settings`; see [`email_mfa_settings`](Self::email_mfa_settings).
+    #[inline]
     pub fn set_email_mfa_settings(
         mut self,
         value: Option<EmailMfaSettingsType>,
@@ -605,6 +656,7 @@ impl SetUserMfaPreferenceFluentBuilder {
     /// this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn web_authn_mfa_settings(
         mut self,
         value: impl Into<WebAuthnMfaSettingsType>,
@@ -613,6 +665,7 @@ impl SetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `web_authn_mfa_settings`; see [`web_authn_mfa_settings`](Self::web_authn_mfa_settings).
+    #[inline]
     pub fn set_web_authn_mfa_settings(
         mut self,
         value: Option<WebAuthnMfaSettingsType>,
@@ -624,11 +677,13 @@ impl SetUserMfaPreferenceFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

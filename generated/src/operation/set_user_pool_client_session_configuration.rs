@@ -66,11 +66,13 @@ impl SetUserPoolClientSessionConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolClientSessionConfigurationInputBuilder {
         SetUserPoolClientSessionConfigurationInputBuilder::default()
     }
 }
 impl fmt::Debug for SetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolClientSessionConfigurationInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -87,6 +89,7 @@ pub struct SetUserPoolClientSessionConfigurationInputBuilder {
     sso_session: Option<ClientSsoSessionConfigType>,
 }
 impl fmt::Debug for SetUserPoolClientSessionConfigurationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolClientSessionConfigurationInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -97,36 +100,43 @@ impl fmt::Debug for SetUserPoolClientSessionConfigurationInputBuilder {
 }
 impl SetUserPoolClientSessionConfigurationInputBuilder {
     /// Sets [`SetUserPoolClientSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUserPoolClientSessionConfigurationInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SetUserPoolClientSessionConfigurationInput::sso_session`].
+    #[inline]
     pub fn sso_session(mut self, value: impl Into<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationInput::sso_session`].
+    #[inline]
     pub fn set_sso_session(mut self, value: Option<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(
         self,
     ) -> Result<SetUserPoolClientSessionConfigurationInput, BuildError> {
@@ -154,6 +164,7 @@ impl SetUserPoolClientSessionConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -166,6 +177,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for SetUserPoolClientSessionConfigurationInput {
     type Builder = SetUserPoolClientSessionConfigurationInputBuilder;
     const NAME: &'static str = "SetUserPoolClientSessionConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolClientSessionConfigurationInputBuilder,
         key: &str,
@@ -181,6 +193,7 @@ for SetUserPoolClientSessionConfigurationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolClientSessionConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -188,6 +201,7 @@ for SetUserPoolClientSessionConfigurationInput {
     }
 }
 impl Secrets for SetUserPoolClientSessionConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -219,11 +233,13 @@ impl SetUserPoolClientSessionConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolClientSessionConfigurationOutputBuilder {
         SetUserPoolClientSessionConfigurationOutputBuilder::default()
     }
 }
 impl fmt::Debug for SetUserPoolClientSessionConfigurationOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolClientSessionConfigurationOutput")
             .field("user_pool_id", &self.user_pool_id)
@@ -240,6 +256,7 @@ pub struct SetUserPoolClientSessionConfigurationOutputBuilder {
     sso_session: Option<ClientSsoSessionConfigType>,
 }
 impl fmt::Debug for SetUserPoolClientSessionConfigurationOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolClientSessionConfigurationOutputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -250,36 +267,43 @@ impl fmt::Debug for SetUserPoolClientSessionConfigurationOutputBuilder {
 }
 impl SetUserPoolClientSessionConfigurationOutputBuilder {
     /// Sets [`SetUserPoolClientSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUserPoolClientSessionConfigurationOutput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationOutput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SetUserPoolClientSessionConfigurationOutput::sso_session`].
+    #[inline]
     pub fn sso_session(mut self, value: impl Into<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolClientSessionConfigurationOutput::sso_session`].
+    #[inline]
     pub fn set_sso_session(mut self, value: Option<ClientSsoSessionConfigType>) -> Self {
         self.sso_session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetUserPoolClientSessionConfigurationOutput {
         SetUserPoolClientSessionConfigurationOutput {
             user_pool_id: self.user_pool_id,
@@ -289,6 +313,7 @@ impl SetUserPoolClientSessionConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUserPoolClientSessionConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -300,6 +325,7 @@ impl cognito_idp_runtime::wire::ReadFields
 for SetUserPoolClientSessionConfigurationOutput {
     type Builder = SetUserPoolClientSessionConfigurationOutputBuilder;
     const NAME: &'static str = "SetUserPoolClientSessionConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolClientSessionConfigurationOutputBuilder,
         key: &str,
@@ -315,6 +341,7 @@ for SetUserPoolClientSessionConfigurationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolClientSessionConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -349,6 +376,7 @@ pub enum SetUserPoolClientSessionConfigurationError {
 }
 impl SetUserPoolClientSessionConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -363,52 +391,64 @@ impl SetUserPoolClientSessionConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`SetUserPoolClientSessionConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -424,6 +464,7 @@ impl fmt::Display for SetUserPoolClientSessionConfigurationError {
     }
 }
 impl std::error::Error for SetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -443,9 +484,11 @@ impl std::error::Error for SetUserPoolClientSessionConfigurationError {
     }
 }
 impl OperationError for SetUserPoolClientSessionConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -485,6 +528,7 @@ impl OperationError for SetUserPoolClientSessionConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -512,6 +556,7 @@ pub struct SetUserPoolClientSessionConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUserPoolClientSessionConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolClientSessionConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -519,6 +564,7 @@ impl fmt::Debug for SetUserPoolClientSessionConfigurationFluentBuilder {
     }
 }
 impl SetUserPoolClientSessionConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUserPoolClientSessionConfigurationFluentBuilder {
             handle,
@@ -526,10 +572,12 @@ impl SetUserPoolClientSessionConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUserPoolClientSessionConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -545,11 +593,13 @@ impl SetUserPoolClientSessionConfigurationFluentBuilder {
     /// The ID of the user pool that contains the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -557,11 +607,13 @@ impl SetUserPoolClientSessionConfigurationFluentBuilder {
     /// The ID of the app client that you want to configure.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -569,11 +621,13 @@ impl SetUserPoolClientSessionConfigurationFluentBuilder {
     /// The SSO session settings for the app client.
     ///
     /// Required.
+    #[inline]
     pub fn sso_session(mut self, value: impl Into<ClientSsoSessionConfigType>) -> Self {
         self.input = self.input.sso_session(value);
         self
     }
     /// Sets or clears `sso_session`; see [`sso_session`](Self::sso_session).
+    #[inline]
     pub fn set_sso_session(mut self, value: Option<ClientSsoSessionConfigType>) -> Self {
         self.input = self.input.set_sso_session(value);
         self

@@ -132,6 +132,7 @@ impl SetUserPoolMfaConfigInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolMfaConfigInputBuilder {
         SetUserPoolMfaConfigInputBuilder::default()
     }
@@ -148,26 +149,31 @@ pub struct SetUserPoolMfaConfigInputBuilder {
 }
 impl SetUserPoolMfaConfigInputBuilder {
     /// Sets [`SetUserPoolMfaConfigInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUserPoolMfaConfigInput::sms_mfa_configuration`].
+    #[inline]
     pub fn sms_mfa_configuration(mut self, value: impl Into<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::sms_mfa_configuration`].
+    #[inline]
     pub fn set_sms_mfa_configuration(mut self, value: Option<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = value;
         self
     }
     /// Sets [`SetUserPoolMfaConfigInput::software_token_mfa_configuration`].
+    #[inline]
     pub fn software_token_mfa_configuration(
         mut self,
         value: impl Into<SoftwareTokenMfaConfigType>,
@@ -176,6 +182,7 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::software_token_mfa_configuration`].
+    #[inline]
     pub fn set_software_token_mfa_configuration(
         mut self,
         value: Option<SoftwareTokenMfaConfigType>,
@@ -184,6 +191,7 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Sets [`SetUserPoolMfaConfigInput::email_mfa_configuration`].
+    #[inline]
     pub fn email_mfa_configuration(
         mut self,
         value: impl Into<EmailMfaConfigType>,
@@ -192,6 +200,7 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::email_mfa_configuration`].
+    #[inline]
     pub fn set_email_mfa_configuration(
         mut self,
         value: Option<EmailMfaConfigType>,
@@ -200,16 +209,19 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Sets [`SetUserPoolMfaConfigInput::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`SetUserPoolMfaConfigInput::web_authn_configuration`].
+    #[inline]
     pub fn web_authn_configuration(
         mut self,
         value: impl Into<WebAuthnConfigurationType>,
@@ -218,6 +230,7 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigInput::web_authn_configuration`].
+    #[inline]
     pub fn set_web_authn_configuration(
         mut self,
         value: Option<WebAuthnConfigurationType>,
@@ -226,6 +239,7 @@ impl SetUserPoolMfaConfigInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUserPoolMfaConfigInput, BuildError> {
         Ok(SetUserPoolMfaConfigInput {
             user_pool_id: self
@@ -244,6 +258,7 @@ impl SetUserPoolMfaConfigInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -255,6 +270,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigInput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
     type Builder = SetUserPoolMfaConfigInputBuilder;
     const NAME: &'static str = "SetUserPoolMfaConfigInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolMfaConfigInputBuilder,
         key: &str,
@@ -279,6 +295,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolMfaConfigInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -286,6 +303,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
     }
 }
 impl Secrets for SetUserPoolMfaConfigInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.sms_mfa_configuration.secrets(all, found);
@@ -336,6 +354,7 @@ impl SetUserPoolMfaConfigOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolMfaConfigOutputBuilder {
         SetUserPoolMfaConfigOutputBuilder::default()
     }
@@ -351,16 +370,19 @@ pub struct SetUserPoolMfaConfigOutputBuilder {
 }
 impl SetUserPoolMfaConfigOutputBuilder {
     /// Sets [`SetUserPoolMfaConfigOutput::sms_mfa_configuration`].
+    #[inline]
     pub fn sms_mfa_configuration(mut self, value: impl Into<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigOutput::sms_mfa_configuration`].
+    #[inline]
     pub fn set_sms_mfa_configuration(mut self, value: Option<SmsMfaConfigType>) -> Self {
         self.sms_mfa_configuration = value;
         self
     }
     /// Sets [`SetUserPoolMfaConfigOutput::software_token_mfa_configuration`].
+    #[inline]
     pub fn software_token_mfa_configuration(
         mut self,
         value: impl Into<SoftwareTokenMfaConfigType>,
@@ -369,6 +391,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigOutput::software_token_mfa_configuration`].
+    #[inline]
     pub fn set_software_token_mfa_configuration(
         mut self,
         value: Option<SoftwareTokenMfaConfigType>,
@@ -377,6 +400,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets [`SetUserPoolMfaConfigOutput::email_mfa_configuration`].
+    #[inline]
     pub fn email_mfa_configuration(
         mut self,
         value: impl Into<EmailMfaConfigType>,
@@ -385,6 +409,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigOutput::email_mfa_configuration`].
+    #[inline]
     pub fn set_email_mfa_configuration(
         mut self,
         value: Option<EmailMfaConfigType>,
@@ -393,16 +418,19 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets [`SetUserPoolMfaConfigOutput::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigOutput::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`SetUserPoolMfaConfigOutput::web_authn_configuration`].
+    #[inline]
     pub fn web_authn_configuration(
         mut self,
         value: impl Into<WebAuthnConfigurationType>,
@@ -411,6 +439,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolMfaConfigOutput::web_authn_configuration`].
+    #[inline]
     pub fn set_web_authn_configuration(
         mut self,
         value: Option<WebAuthnConfigurationType>,
@@ -419,6 +448,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetUserPoolMfaConfigOutput {
         SetUserPoolMfaConfigOutput {
             sms_mfa_configuration: self.sms_mfa_configuration,
@@ -430,6 +460,7 @@ impl SetUserPoolMfaConfigOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -440,6 +471,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigOutput {
     type Builder = SetUserPoolMfaConfigOutputBuilder;
     const NAME: &'static str = "SetUserPoolMfaConfigOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolMfaConfigOutputBuilder,
         key: &str,
@@ -463,6 +495,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolMfaConfigOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -503,6 +536,7 @@ pub enum SetUserPoolMfaConfigError {
 }
 impl SetUserPoolMfaConfigError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -519,60 +553,74 @@ impl SetUserPoolMfaConfigError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUserPoolMfaConfigError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetUserPoolMfaConfigError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUserPoolMfaConfigError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -590,6 +638,7 @@ impl fmt::Display for SetUserPoolMfaConfigError {
     }
 }
 impl std::error::Error for SetUserPoolMfaConfigError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -615,9 +664,11 @@ impl std::error::Error for SetUserPoolMfaConfigError {
     }
 }
 impl OperationError for SetUserPoolMfaConfigError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -665,6 +716,7 @@ impl OperationError for SetUserPoolMfaConfigError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -694,6 +746,7 @@ pub struct SetUserPoolMfaConfigFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUserPoolMfaConfigFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolMfaConfigFluentBuilder")
             .field("input", &self.input)
@@ -701,6 +754,7 @@ impl fmt::Debug for SetUserPoolMfaConfigFluentBuilder {
     }
 }
 impl SetUserPoolMfaConfigFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUserPoolMfaConfigFluentBuilder {
             handle,
@@ -708,10 +762,12 @@ impl SetUserPoolMfaConfigFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUserPoolMfaConfigInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<SetUserPoolMfaConfigOutput, SdkError<SetUserPoolMfaConfigError>> {
@@ -724,28 +780,33 @@ impl SetUserPoolMfaConfigFluentBuilder {
     /// The user pool ID.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// Configures user pool SMS messages for MFA. Sets the message template and the SMS message
     /// sending configuration for Amazon SNS.
+    #[inline]
     pub fn sms_mfa_configuration(mut self, value: impl Into<SmsMfaConfigType>) -> Self {
         self.input = self.input.sms_mfa_configuration(value);
         self
     }
     /// Sets or clears `sms_mfa_configuration`; see [`sms_mfa_configuration`](Self::sms_mfa_configuration).
+    #[inline]
     pub fn set_sms_mfa_configuration(mut self, value: Option<SmsMfaConfigType>) -> Self {
         self.input = self.input.set_sms_mfa_configuration(value);
         self
     }
     /// Configures a user pool for time-based one-time password (TOTP) MFA. Enables or disables
     /// TOTP.
+    #[inline]
     pub fn software_token_mfa_configuration(
         mut self,
         value: impl Into<SoftwareTokenMfaConfigType>,
@@ -754,6 +815,7 @@ impl SetUserPoolMfaConfigFluentBuilder {
         self
     }
     /// Sets or clears `software_token_mfa_configuration`; see [`software_token_mfa_configuration`](Self::software_token_mfa_configuration).
+    #[inline]
     pub fn set_software_token_mfa_configuration(
         mut self,
         value: Option<SoftwareTokenMfaConfigType>,
@@ -766,6 +828,7 @@ impl SetUserPoolMfaConfigFluentBuilder {
     /// messages. To activate this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn email_mfa_configuration(
         mut self,
         value: impl Into<EmailMfaConfigType>,
@@ -774,6 +837,7 @@ impl SetUserPoolMfaConfigFluentBuilder {
         self
     }
     /// Sets or clears `email_mfa_configuration`; see [`email_mfa_configuration`](Self::email_mfa_configuration).
+    #[inline]
     pub fn set_email_mfa_configuration(
         mut self,
         value: Option<EmailMfaConfigType>,
@@ -789,11 +853,13 @@ impl SetUserPoolMfaConfigFluentBuilder {
     /// When `MfaConfiguration` is `OPTIONAL`, managed login doesn't automatically prompt users to
     /// set up MFA. Amazon Cognito generates MFA prompts in API responses and in managed login for
     /// users who have chosen and configured a preferred MFA factor.
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.input = self.input.mfa_configuration(value);
         self
     }
     /// Sets or clears `mfa_configuration`; see [`mfa_configuration`](Self::mfa_configuration).
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.input = self.input.set_mfa_configuration(value);
         self
@@ -801,6 +867,7 @@ impl SetUserPoolMfaConfigFluentBuilder {
     /// The configuration of your user pool for passkey, or WebAuthn, authentication and
     /// registration. Includes relying-party configuration, user-verification requirements, and
     /// whether passkeys can satisfy MFA requirements.
+    #[inline]
     pub fn web_authn_configuration(
         mut self,
         value: impl Into<WebAuthnConfigurationType>,
@@ -809,6 +876,7 @@ impl SetUserPoolMfaConfigFluentBuilder {
         self
     }
     /// Sets or clears `web_authn_configuration`; see [`web_authn_configuration`](Self::web_authn_configuration).
+    #[inline]
     pub fn set_web_authn_configuration(
         mut self,
         value: Option<WebAuthnConfigurationType>,

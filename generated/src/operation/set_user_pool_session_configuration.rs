@@ -69,6 +69,7 @@ impl SetUserPoolSessionConfigurationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolSessionConfigurationInputBuilder {
         SetUserPoolSessionConfigurationInputBuilder::default()
     }
@@ -82,16 +83,19 @@ pub struct SetUserPoolSessionConfigurationInputBuilder {
 }
 impl SetUserPoolSessionConfigurationInputBuilder {
     /// Sets [`SetUserPoolSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUserPoolSessionConfigurationInput::user_session_tracking`].
+    #[inline]
     pub fn user_session_tracking(
         mut self,
         value: impl Into<UserSessionTrackingType>,
@@ -100,6 +104,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationInput::user_session_tracking`].
+    #[inline]
     pub fn set_user_session_tracking(
         mut self,
         value: Option<UserSessionTrackingType>,
@@ -108,6 +113,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
         self
     }
     /// Sets [`SetUserPoolSessionConfigurationInput::token_session`].
+    #[inline]
     pub fn token_session(
         mut self,
         value: impl Into<UserPoolTokenSessionConfigType>,
@@ -116,6 +122,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationInput::token_session`].
+    #[inline]
     pub fn set_token_session(
         mut self,
         value: Option<UserPoolTokenSessionConfigType>,
@@ -124,6 +131,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUserPoolSessionConfigurationInput, BuildError> {
         Ok(SetUserPoolSessionConfigurationInput {
             user_pool_id: self
@@ -149,6 +157,7 @@ impl SetUserPoolSessionConfigurationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -160,6 +169,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationInput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationInput {
     type Builder = SetUserPoolSessionConfigurationInputBuilder;
     const NAME: &'static str = "SetUserPoolSessionConfigurationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolSessionConfigurationInputBuilder,
         key: &str,
@@ -175,6 +185,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationIn
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolSessionConfigurationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -182,6 +193,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationIn
     }
 }
 impl Secrets for SetUserPoolSessionConfigurationInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.user_session_tracking.secrets(all, found);
@@ -208,6 +220,7 @@ impl SetUserPoolSessionConfigurationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserPoolSessionConfigurationOutputBuilder {
         SetUserPoolSessionConfigurationOutputBuilder::default()
     }
@@ -221,16 +234,19 @@ pub struct SetUserPoolSessionConfigurationOutputBuilder {
 }
 impl SetUserPoolSessionConfigurationOutputBuilder {
     /// Sets [`SetUserPoolSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationOutput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`SetUserPoolSessionConfigurationOutput::user_session_tracking`].
+    #[inline]
     pub fn user_session_tracking(
         mut self,
         value: impl Into<UserSessionTrackingType>,
@@ -239,6 +255,7 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationOutput::user_session_tracking`].
+    #[inline]
     pub fn set_user_session_tracking(
         mut self,
         value: Option<UserSessionTrackingType>,
@@ -247,6 +264,7 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets [`SetUserPoolSessionConfigurationOutput::token_session`].
+    #[inline]
     pub fn token_session(
         mut self,
         value: impl Into<UserPoolTokenSessionConfigType>,
@@ -255,6 +273,7 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Sets or clears [`SetUserPoolSessionConfigurationOutput::token_session`].
+    #[inline]
     pub fn set_token_session(
         mut self,
         value: Option<UserPoolTokenSessionConfigType>,
@@ -263,6 +282,7 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetUserPoolSessionConfigurationOutput {
         SetUserPoolSessionConfigurationOutput {
             user_pool_id: self.user_pool_id,
@@ -272,6 +292,7 @@ impl SetUserPoolSessionConfigurationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -282,6 +303,7 @@ impl<'de> serde::Deserialize<'de> for SetUserPoolSessionConfigurationOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationOutput {
     type Builder = SetUserPoolSessionConfigurationOutputBuilder;
     const NAME: &'static str = "SetUserPoolSessionConfigurationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserPoolSessionConfigurationOutputBuilder,
         key: &str,
@@ -297,6 +319,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserPoolSessionConfigurationOu
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserPoolSessionConfigurationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -331,6 +354,7 @@ pub enum SetUserPoolSessionConfigurationError {
 }
 impl SetUserPoolSessionConfigurationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -345,52 +369,64 @@ impl SetUserPoolSessionConfigurationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`SetUserPoolSessionConfigurationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUserPoolSessionConfigurationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -406,6 +442,7 @@ impl fmt::Display for SetUserPoolSessionConfigurationError {
     }
 }
 impl std::error::Error for SetUserPoolSessionConfigurationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -425,9 +462,11 @@ impl std::error::Error for SetUserPoolSessionConfigurationError {
     }
 }
 impl OperationError for SetUserPoolSessionConfigurationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -467,6 +506,7 @@ impl OperationError for SetUserPoolSessionConfigurationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -494,6 +534,7 @@ pub struct SetUserPoolSessionConfigurationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUserPoolSessionConfigurationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserPoolSessionConfigurationFluentBuilder")
             .field("input", &self.input)
@@ -501,6 +542,7 @@ impl fmt::Debug for SetUserPoolSessionConfigurationFluentBuilder {
     }
 }
 impl SetUserPoolSessionConfigurationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUserPoolSessionConfigurationFluentBuilder {
             handle,
@@ -508,10 +550,12 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUserPoolSessionConfigurationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -527,11 +571,13 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
     /// The ID of the user pool where you want to configure session tracking.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -543,6 +589,7 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
     /// tracking again.
     ///
     /// Required.
+    #[inline]
     pub fn user_session_tracking(
         mut self,
         value: impl Into<UserSessionTrackingType>,
@@ -551,6 +598,7 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
         self
     }
     /// Sets or clears `user_session_tracking`; see [`user_session_tracking`](Self::user_session_tracking).
+    #[inline]
     pub fn set_user_session_tracking(
         mut self,
         value: Option<UserSessionTrackingType>,
@@ -561,6 +609,7 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
     /// The pool-wide token session settings to apply.
     ///
     /// Required.
+    #[inline]
     pub fn token_session(
         mut self,
         value: impl Into<UserPoolTokenSessionConfigType>,
@@ -569,6 +618,7 @@ impl SetUserPoolSessionConfigurationFluentBuilder {
         self
     }
     /// Sets or clears `token_session`; see [`token_session`](Self::token_session).
+    #[inline]
     pub fn set_token_session(
         mut self,
         value: Option<UserPoolTokenSessionConfigType>,

@@ -72,11 +72,13 @@ impl SetUserSettingsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserSettingsInputBuilder {
         SetUserSettingsInputBuilder::default()
     }
 }
 impl fmt::Debug for SetUserSettingsInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserSettingsInput")
             .field("access_token", &Redacted)
@@ -91,6 +93,7 @@ pub struct SetUserSettingsInputBuilder {
     mfa_options: Option<Vec<MfaOptionType>>,
 }
 impl fmt::Debug for SetUserSettingsInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserSettingsInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -100,26 +103,31 @@ impl fmt::Debug for SetUserSettingsInputBuilder {
 }
 impl SetUserSettingsInputBuilder {
     /// Sets [`SetUserSettingsInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`SetUserSettingsInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Appends an item to [`SetUserSettingsInput::mfa_options`].
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.mfa_options.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`SetUserSettingsInput::mfa_options`].
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.mfa_options = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SetUserSettingsInput, BuildError> {
         Ok(SetUserSettingsInput {
             access_token: self
@@ -139,6 +147,7 @@ impl SetUserSettingsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SetUserSettingsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -150,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for SetUserSettingsInput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsInput {
     type Builder = SetUserSettingsInputBuilder;
     const NAME: &'static str = "SetUserSettingsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SetUserSettingsInputBuilder,
         key: &str,
@@ -164,6 +174,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserSettingsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -171,6 +182,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsInput {
     }
 }
 impl Secrets for SetUserSettingsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.mfa_options.secrets(all, found);
@@ -186,6 +198,7 @@ impl SetUserSettingsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SetUserSettingsOutputBuilder {
         SetUserSettingsOutputBuilder::default()
     }
@@ -195,11 +208,13 @@ impl SetUserSettingsOutput {
 pub struct SetUserSettingsOutputBuilder {}
 impl SetUserSettingsOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> SetUserSettingsOutput {
         SetUserSettingsOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for SetUserSettingsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -210,6 +225,7 @@ impl<'de> serde::Deserialize<'de> for SetUserSettingsOutput {
 impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsOutput {
     type Builder = SetUserSettingsOutputBuilder;
     const NAME: &'static str = "SetUserSettingsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut SetUserSettingsOutputBuilder,
         _key: &str,
@@ -218,6 +234,7 @@ impl cognito_idp_runtime::wire::ReadFields for SetUserSettingsOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SetUserSettingsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -254,6 +271,7 @@ pub enum SetUserSettingsError {
 }
 impl SetUserSettingsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -269,56 +287,69 @@ impl SetUserSettingsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SetUserSettingsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SetUserSettingsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SetUserSettingsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SetUserSettingsError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`SetUserSettingsError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`SetUserSettingsError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`SetUserSettingsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SetUserSettingsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SetUserSettingsError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SetUserSettingsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -335,6 +366,7 @@ impl fmt::Display for SetUserSettingsError {
     }
 }
 impl std::error::Error for SetUserSettingsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -353,9 +385,11 @@ impl std::error::Error for SetUserSettingsError {
     }
 }
 impl OperationError for SetUserSettingsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -398,6 +432,7 @@ impl OperationError for SetUserSettingsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -426,6 +461,7 @@ pub struct SetUserSettingsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SetUserSettingsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetUserSettingsFluentBuilder")
             .field("input", &self.input)
@@ -433,6 +469,7 @@ impl fmt::Debug for SetUserSettingsFluentBuilder {
     }
 }
 impl SetUserSettingsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SetUserSettingsFluentBuilder {
             handle,
@@ -440,10 +477,12 @@ impl SetUserSettingsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SetUserSettingsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<SetUserSettingsOutput, SdkError<SetUserSettingsError>> {
@@ -457,11 +496,13 @@ impl SetUserSettingsFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -469,11 +510,13 @@ impl SetUserSettingsFluentBuilder {
     /// You can use this parameter only to set an SMS configuration that uses SMS for delivery.
     ///
     /// Required.
+    #[inline]
     pub fn mfa_options(mut self, item: impl Into<MfaOptionType>) -> Self {
         self.input = self.input.mfa_options(item);
         self
     }
     /// Sets or clears `mfa_options`; see [`mfa_options`](Self::mfa_options).
+    #[inline]
     pub fn set_mfa_options(mut self, value: Option<Vec<MfaOptionType>>) -> Self {
         self.input = self.input.set_mfa_options(value);
         self

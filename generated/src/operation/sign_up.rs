@@ -194,11 +194,13 @@ impl SignUpInput {
         "user_context_data",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SignUpInputBuilder {
         SignUpInputBuilder::default()
     }
 }
 impl fmt::Debug for SignUpInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignUpInput")
             .field("client_id", &Redacted)
@@ -227,6 +229,7 @@ pub struct SignUpInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for SignUpInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignUpInputBuilder")
             .field("client_id", &Redacted::option(&self.client_id))
@@ -243,66 +246,79 @@ impl fmt::Debug for SignUpInputBuilder {
 }
 impl SignUpInputBuilder {
     /// Sets [`SignUpInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`SignUpInput::secret_hash`].
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.secret_hash = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpInput::secret_hash`].
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.secret_hash = value;
         self
     }
     /// Sets [`SignUpInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`SignUpInput::password`].
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.password = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpInput::password`].
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.password = value;
         self
     }
     /// Appends an item to [`SignUpInput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`SignUpInput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Appends an item to [`SignUpInput::validation_data`].
+    #[inline]
     pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
         self.validation_data.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`SignUpInput::validation_data`].
+    #[inline]
     pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.validation_data = value;
         self
     }
     /// Sets [`SignUpInput::analytics_metadata`].
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -311,6 +327,7 @@ impl SignUpInputBuilder {
         self
     }
     /// Sets or clears [`SignUpInput::analytics_metadata`].
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -319,16 +336,19 @@ impl SignUpInputBuilder {
         self
     }
     /// Sets [`SignUpInput::user_context_data`].
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.user_context_data = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpInput::user_context_data`].
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.user_context_data = value;
         self
     }
     /// Inserts an entry into [`SignUpInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -340,6 +360,7 @@ impl SignUpInputBuilder {
         self
     }
     /// Sets or clears [`SignUpInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -348,6 +369,7 @@ impl SignUpInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SignUpInput, BuildError> {
         Ok(SignUpInput {
             client_id: self
@@ -368,6 +390,7 @@ impl SignUpInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for SignUpInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -379,6 +402,7 @@ impl<'de> serde::Deserialize<'de> for SignUpInput {
 impl cognito_idp_runtime::wire::ReadFields for SignUpInput {
     type Builder = SignUpInputBuilder;
     const NAME: &'static str = "SignUpInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SignUpInputBuilder,
         key: &str,
@@ -404,6 +428,7 @@ impl cognito_idp_runtime::wire::ReadFields for SignUpInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SignUpInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -411,6 +436,7 @@ impl cognito_idp_runtime::wire::ReadFields for SignUpInput {
     }
 }
 impl Secrets for SignUpInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.client_id.secrets(true, found);
         self.secret_hash.secrets(true, found);
@@ -456,11 +482,13 @@ impl SignUpOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> SignUpOutputBuilder {
         SignUpOutputBuilder::default()
     }
 }
 impl fmt::Debug for SignUpOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignUpOutput")
             .field("user_confirmed", &self.user_confirmed)
@@ -479,6 +507,7 @@ pub struct SignUpOutputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for SignUpOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignUpOutputBuilder")
             .field("user_confirmed", &self.user_confirmed)
@@ -490,16 +519,19 @@ impl fmt::Debug for SignUpOutputBuilder {
 }
 impl SignUpOutputBuilder {
     /// Sets [`SignUpOutput::user_confirmed`].
+    #[inline]
     pub fn user_confirmed(mut self, value: impl Into<bool>) -> Self {
         self.user_confirmed = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpOutput::user_confirmed`].
+    #[inline]
     pub fn set_user_confirmed(mut self, value: Option<bool>) -> Self {
         self.user_confirmed = value;
         self
     }
     /// Sets [`SignUpOutput::code_delivery_details`].
+    #[inline]
     pub fn code_delivery_details(
         mut self,
         value: impl Into<CodeDeliveryDetailsType>,
@@ -508,6 +540,7 @@ impl SignUpOutputBuilder {
         self
     }
     /// Sets or clears [`SignUpOutput::code_delivery_details`].
+    #[inline]
     pub fn set_code_delivery_details(
         mut self,
         value: Option<CodeDeliveryDetailsType>,
@@ -516,26 +549,31 @@ impl SignUpOutputBuilder {
         self
     }
     /// Sets [`SignUpOutput::user_sub`].
+    #[inline]
     pub fn user_sub(mut self, value: impl Into<String>) -> Self {
         self.user_sub = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpOutput::user_sub`].
+    #[inline]
     pub fn set_user_sub(mut self, value: Option<String>) -> Self {
         self.user_sub = value;
         self
     }
     /// Sets [`SignUpOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`SignUpOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<SignUpOutput, BuildError> {
         Ok(SignUpOutput {
             user_confirmed: self
@@ -550,6 +588,7 @@ impl SignUpOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for SignUpOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -560,6 +599,7 @@ impl<'de> serde::Deserialize<'de> for SignUpOutput {
 impl cognito_idp_runtime::wire::ReadFields for SignUpOutput {
     type Builder = SignUpOutputBuilder;
     const NAME: &'static str = "SignUpOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut SignUpOutputBuilder,
         key: &str,
@@ -576,6 +616,7 @@ impl cognito_idp_runtime::wire::ReadFields for SignUpOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: SignUpOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -648,6 +689,7 @@ pub enum SignUpError {
 }
 impl SignUpError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -671,88 +713,109 @@ impl SignUpError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`SignUpError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`SignUpError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`SignUpError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`SignUpError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`SignUpError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`SignUpError::InvalidPasswordException`].
+    #[inline]
     pub fn is_invalid_password_exception(&self) -> bool {
         matches!(self, Self::InvalidPasswordException(_))
     }
     /// Whether this is [`SignUpError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`SignUpError::UsernameExistsException`].
+    #[inline]
     pub fn is_username_exists_exception(&self) -> bool {
         matches!(self, Self::UsernameExistsException(_))
     }
     /// Whether this is [`SignUpError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`SignUpError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`SignUpError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`SignUpError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`SignUpError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`SignUpError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`SignUpError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`SignUpError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`SignUpError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for SignUpError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -777,6 +840,7 @@ impl fmt::Display for SignUpError {
     }
 }
 impl std::error::Error for SignUpError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -811,9 +875,11 @@ impl std::error::Error for SignUpError {
     }
 }
 impl OperationError for SignUpError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -888,6 +954,7 @@ impl OperationError for SignUpError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -924,6 +991,7 @@ pub struct SignUpFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for SignUpFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignUpFluentBuilder")
             .field("input", &self.input)
@@ -931,6 +999,7 @@ impl fmt::Debug for SignUpFluentBuilder {
     }
 }
 impl SignUpFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         SignUpFluentBuilder {
             handle,
@@ -938,10 +1007,12 @@ impl SignUpFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &SignUpInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<SignUpOutput, SdkError<SignUpError>> {
         let input = self
             .input
@@ -952,11 +1023,13 @@ impl SignUpFluentBuilder {
     /// The ID of the app client where the user wants to sign up.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
@@ -967,11 +1040,13 @@ impl SignUpFluentBuilder {
     /// values](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_hash(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.secret_hash(value);
         self
     }
     /// Sets or clears `secret_hash`; see [`secret_hash`](Self::secret_hash).
+    #[inline]
     pub fn set_secret_hash(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_secret_hash(value);
         self
@@ -980,11 +1055,13 @@ impl SignUpFluentBuilder {
     /// a username, but can be any alias attribute in your user pool.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -998,11 +1075,13 @@ impl SignUpFluentBuilder {
     /// value. You can only create a passwordless user when passwordless sign-in is available.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn password(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.password(value);
         self
     }
     /// Sets or clears `password`; see [`password`](Self::password).
+    #[inline]
     pub fn set_password(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_password(value);
         self
@@ -1011,11 +1090,13 @@ impl SignUpFluentBuilder {
     ///
     /// For custom attributes, include a `custom:` prefix in the attribute name, for example
     /// `custom:department`.
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.user_attributes(item);
         self
     }
     /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_user_attributes(value);
         self
@@ -1030,11 +1111,13 @@ impl SignUpFluentBuilder {
     ///
     /// For more information about the pre sign-up Lambda trigger, see [Pre sign-up Lambda
     /// trigger](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html).
+    #[inline]
     pub fn validation_data(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.validation_data(item);
         self
     }
     /// Sets or clears `validation_data`; see [`validation_data`](Self::validation_data).
+    #[inline]
     pub fn set_validation_data(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_validation_data(value);
         self
@@ -1042,6 +1125,7 @@ impl SignUpFluentBuilder {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
     /// example a device identifier, email address, or phone number.
+    #[inline]
     pub fn analytics_metadata(
         mut self,
         value: impl Into<AnalyticsMetadataType>,
@@ -1050,6 +1134,7 @@ impl SignUpFluentBuilder {
         self
     }
     /// Sets or clears `analytics_metadata`; see [`analytics_metadata`](Self::analytics_metadata).
+    #[inline]
     pub fn set_analytics_metadata(
         mut self,
         value: Option<AnalyticsMetadataType>,
@@ -1066,11 +1151,13 @@ impl SignUpFluentBuilder {
     /// applications](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-viewing-threat-protection-app.html).
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_context_data(mut self, value: impl Into<UserContextDataType>) -> Self {
         self.input = self.input.user_context_data(value);
         self
     }
     /// Sets or clears `user_context_data`; see [`user_context_data`](Self::user_context_data).
+    #[inline]
     pub fn set_user_context_data(mut self, value: Option<UserContextDataType>) -> Self {
         self.input = self.input.set_user_context_data(value);
         self
@@ -1098,6 +1185,7 @@ impl SignUpFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -1107,6 +1195,7 @@ impl SignUpFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

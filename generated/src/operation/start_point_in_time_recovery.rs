@@ -73,6 +73,7 @@ impl StartPointInTimeRecoveryInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StartPointInTimeRecoveryInputBuilder {
         StartPointInTimeRecoveryInputBuilder::default()
     }
@@ -85,26 +86,31 @@ pub struct StartPointInTimeRecoveryInputBuilder {
 }
 impl StartPointInTimeRecoveryInputBuilder {
     /// Sets [`StartPointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`StartPointInTimeRecoveryInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`StartPointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.restore_id = Some(value.into());
         self
     }
     /// Sets or clears [`StartPointInTimeRecoveryInput::restore_id`].
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.restore_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<StartPointInTimeRecoveryInput, BuildError> {
         Ok(StartPointInTimeRecoveryInput {
             user_pool_id: self
@@ -124,6 +130,7 @@ impl StartPointInTimeRecoveryInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -135,6 +142,7 @@ impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryInput {
 impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryInput {
     type Builder = StartPointInTimeRecoveryInputBuilder;
     const NAME: &'static str = "StartPointInTimeRecoveryInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StartPointInTimeRecoveryInputBuilder,
         key: &str,
@@ -149,6 +157,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StartPointInTimeRecoveryInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -156,6 +165,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryInput {
     }
 }
 impl Secrets for StartPointInTimeRecoveryInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.restore_id.secrets(all, found);
@@ -175,6 +185,7 @@ impl StartPointInTimeRecoveryOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StartPointInTimeRecoveryOutputBuilder {
         StartPointInTimeRecoveryOutputBuilder::default()
     }
@@ -186,16 +197,19 @@ pub struct StartPointInTimeRecoveryOutputBuilder {
 }
 impl StartPointInTimeRecoveryOutputBuilder {
     /// Sets [`StartPointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn restoration(mut self, value: impl Into<RestorationType>) -> Self {
         self.restoration = Some(value.into());
         self
     }
     /// Sets or clears [`StartPointInTimeRecoveryOutput::restoration`].
+    #[inline]
     pub fn set_restoration(mut self, value: Option<RestorationType>) -> Self {
         self.restoration = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> StartPointInTimeRecoveryOutput {
         StartPointInTimeRecoveryOutput {
             restoration: self.restoration,
@@ -203,6 +217,7 @@ impl StartPointInTimeRecoveryOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -213,6 +228,7 @@ impl<'de> serde::Deserialize<'de> for StartPointInTimeRecoveryOutput {
 impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryOutput {
     type Builder = StartPointInTimeRecoveryOutputBuilder;
     const NAME: &'static str = "StartPointInTimeRecoveryOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StartPointInTimeRecoveryOutputBuilder,
         key: &str,
@@ -226,6 +242,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartPointInTimeRecoveryOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StartPointInTimeRecoveryOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -260,6 +277,7 @@ pub enum StartPointInTimeRecoveryError {
 }
 impl StartPointInTimeRecoveryError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -274,52 +292,64 @@ impl StartPointInTimeRecoveryError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`StartPointInTimeRecoveryError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`StartPointInTimeRecoveryError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for StartPointInTimeRecoveryError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -335,6 +365,7 @@ impl fmt::Display for StartPointInTimeRecoveryError {
     }
 }
 impl std::error::Error for StartPointInTimeRecoveryError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -354,9 +385,11 @@ impl std::error::Error for StartPointInTimeRecoveryError {
     }
 }
 impl OperationError for StartPointInTimeRecoveryError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -396,6 +429,7 @@ impl OperationError for StartPointInTimeRecoveryError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -423,6 +457,7 @@ pub struct StartPointInTimeRecoveryFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for StartPointInTimeRecoveryFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StartPointInTimeRecoveryFluentBuilder")
             .field("input", &self.input)
@@ -430,6 +465,7 @@ impl fmt::Debug for StartPointInTimeRecoveryFluentBuilder {
     }
 }
 impl StartPointInTimeRecoveryFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         StartPointInTimeRecoveryFluentBuilder {
             handle,
@@ -437,10 +473,12 @@ impl StartPointInTimeRecoveryFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &StartPointInTimeRecoveryInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -456,11 +494,13 @@ impl StartPointInTimeRecoveryFluentBuilder {
     /// The ID of the user pool that contains the recovery that you want to start.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -469,11 +509,13 @@ impl StartPointInTimeRecoveryFluentBuilder {
     /// response to an `InitiatePointInTimeRecovery` request.
     ///
     /// Required.
+    #[inline]
     pub fn restore_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.restore_id(value);
         self
     }
     /// Sets or clears `restore_id`; see [`restore_id`](Self::restore_id).
+    #[inline]
     pub fn set_restore_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_restore_id(value);
         self

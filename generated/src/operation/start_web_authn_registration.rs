@@ -53,11 +53,13 @@ impl StartWebAuthnRegistrationInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StartWebAuthnRegistrationInputBuilder {
         StartWebAuthnRegistrationInputBuilder::default()
     }
 }
 impl fmt::Debug for StartWebAuthnRegistrationInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StartWebAuthnRegistrationInput")
             .field("access_token", &Redacted)
@@ -70,6 +72,7 @@ pub struct StartWebAuthnRegistrationInputBuilder {
     access_token: Option<String>,
 }
 impl fmt::Debug for StartWebAuthnRegistrationInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StartWebAuthnRegistrationInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -78,16 +81,19 @@ impl fmt::Debug for StartWebAuthnRegistrationInputBuilder {
 }
 impl StartWebAuthnRegistrationInputBuilder {
     /// Sets [`StartWebAuthnRegistrationInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`StartWebAuthnRegistrationInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<StartWebAuthnRegistrationInput, BuildError> {
         Ok(StartWebAuthnRegistrationInput {
             access_token: self
@@ -101,6 +107,7 @@ impl StartWebAuthnRegistrationInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -112,6 +119,7 @@ impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationInput {
 impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
     type Builder = StartWebAuthnRegistrationInputBuilder;
     const NAME: &'static str = "StartWebAuthnRegistrationInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StartWebAuthnRegistrationInputBuilder,
         key: &str,
@@ -125,6 +133,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StartWebAuthnRegistrationInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -132,6 +141,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationInput {
     }
 }
 impl Secrets for StartWebAuthnRegistrationInput {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
     }
@@ -152,6 +162,7 @@ impl StartWebAuthnRegistrationOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StartWebAuthnRegistrationOutputBuilder {
         StartWebAuthnRegistrationOutputBuilder::default()
     }
@@ -163,16 +174,19 @@ pub struct StartWebAuthnRegistrationOutputBuilder {
 }
 impl StartWebAuthnRegistrationOutputBuilder {
     /// Sets [`StartWebAuthnRegistrationOutput::credential_creation_options`].
+    #[inline]
     pub fn credential_creation_options(mut self, value: impl Into<Document>) -> Self {
         self.credential_creation_options = Some(value.into());
         self
     }
     /// Sets or clears [`StartWebAuthnRegistrationOutput::credential_creation_options`].
+    #[inline]
     pub fn set_credential_creation_options(mut self, value: Option<Document>) -> Self {
         self.credential_creation_options = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<StartWebAuthnRegistrationOutput, BuildError> {
         Ok(StartWebAuthnRegistrationOutput {
             credential_creation_options: self
@@ -185,6 +199,7 @@ impl StartWebAuthnRegistrationOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -195,6 +210,7 @@ impl<'de> serde::Deserialize<'de> for StartWebAuthnRegistrationOutput {
 impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationOutput {
     type Builder = StartWebAuthnRegistrationOutputBuilder;
     const NAME: &'static str = "StartWebAuthnRegistrationOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StartWebAuthnRegistrationOutputBuilder,
         key: &str,
@@ -210,6 +226,7 @@ impl cognito_idp_runtime::wire::ReadFields for StartWebAuthnRegistrationOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StartWebAuthnRegistrationOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -257,6 +274,7 @@ pub enum StartWebAuthnRegistrationError {
 }
 impl StartWebAuthnRegistrationError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ForbiddenException(error) => error.meta(),
@@ -273,60 +291,74 @@ impl StartWebAuthnRegistrationError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`StartWebAuthnRegistrationError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::WebAuthnNotEnabledException`].
+    #[inline]
     pub fn is_web_authn_not_enabled_exception(&self) -> bool {
         matches!(self, Self::WebAuthnNotEnabledException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::WebAuthnConfigurationMissingException`].
+    #[inline]
     pub fn is_web_authn_configuration_missing_exception(&self) -> bool {
         matches!(self, Self::WebAuthnConfigurationMissingException(_))
     }
     /// Whether this is [`StartWebAuthnRegistrationError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for StartWebAuthnRegistrationError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ForbiddenException(error) => error.fmt(f),
@@ -344,6 +376,7 @@ impl fmt::Display for StartWebAuthnRegistrationError {
     }
 }
 impl std::error::Error for StartWebAuthnRegistrationError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ForbiddenException(error) => std::error::Error::source(error),
@@ -365,9 +398,11 @@ impl std::error::Error for StartWebAuthnRegistrationError {
     }
 }
 impl OperationError for StartWebAuthnRegistrationError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -414,6 +449,7 @@ impl OperationError for StartWebAuthnRegistrationError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ForbiddenException(error) => error.set_meta(meta),
@@ -443,6 +479,7 @@ pub struct StartWebAuthnRegistrationFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for StartWebAuthnRegistrationFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StartWebAuthnRegistrationFluentBuilder")
             .field("input", &self.input)
@@ -450,6 +487,7 @@ impl fmt::Debug for StartWebAuthnRegistrationFluentBuilder {
     }
 }
 impl StartWebAuthnRegistrationFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         StartWebAuthnRegistrationFluentBuilder {
             handle,
@@ -457,10 +495,12 @@ impl StartWebAuthnRegistrationFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &StartWebAuthnRegistrationInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -477,11 +517,13 @@ impl StartWebAuthnRegistrationFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self

@@ -54,6 +54,7 @@ impl StopUserImportJobInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StopUserImportJobInputBuilder {
         StopUserImportJobInputBuilder::default()
     }
@@ -66,26 +67,31 @@ pub struct StopUserImportJobInputBuilder {
 }
 impl StopUserImportJobInputBuilder {
     /// Sets [`StopUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`StopUserImportJobInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`StopUserImportJobInput::job_id`].
+    #[inline]
     pub fn job_id(mut self, value: impl Into<String>) -> Self {
         self.job_id = Some(value.into());
         self
     }
     /// Sets or clears [`StopUserImportJobInput::job_id`].
+    #[inline]
     pub fn set_job_id(mut self, value: Option<String>) -> Self {
         self.job_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<StopUserImportJobInput, BuildError> {
         Ok(StopUserImportJobInput {
             user_pool_id: self
@@ -102,6 +108,7 @@ impl StopUserImportJobInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for StopUserImportJobInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -113,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for StopUserImportJobInput {
 impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobInput {
     type Builder = StopUserImportJobInputBuilder;
     const NAME: &'static str = "StopUserImportJobInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StopUserImportJobInputBuilder,
         key: &str,
@@ -127,6 +135,7 @@ impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StopUserImportJobInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -134,6 +143,7 @@ impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobInput {
     }
 }
 impl Secrets for StopUserImportJobInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.job_id.secrets(all, found);
@@ -154,6 +164,7 @@ impl StopUserImportJobOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> StopUserImportJobOutputBuilder {
         StopUserImportJobOutputBuilder::default()
     }
@@ -165,16 +176,19 @@ pub struct StopUserImportJobOutputBuilder {
 }
 impl StopUserImportJobOutputBuilder {
     /// Sets [`StopUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn user_import_job(mut self, value: impl Into<UserImportJobType>) -> Self {
         self.user_import_job = Some(value.into());
         self
     }
     /// Sets or clears [`StopUserImportJobOutput::user_import_job`].
+    #[inline]
     pub fn set_user_import_job(mut self, value: Option<UserImportJobType>) -> Self {
         self.user_import_job = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> StopUserImportJobOutput {
         StopUserImportJobOutput {
             user_import_job: self.user_import_job,
@@ -182,6 +196,7 @@ impl StopUserImportJobOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for StopUserImportJobOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -192,6 +207,7 @@ impl<'de> serde::Deserialize<'de> for StopUserImportJobOutput {
 impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobOutput {
     type Builder = StopUserImportJobOutputBuilder;
     const NAME: &'static str = "StopUserImportJobOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut StopUserImportJobOutputBuilder,
         key: &str,
@@ -205,6 +221,7 @@ impl cognito_idp_runtime::wire::ReadFields for StopUserImportJobOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: StopUserImportJobOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -236,6 +253,7 @@ pub enum StopUserImportJobError {
 }
 impl StopUserImportJobError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -249,48 +267,59 @@ impl StopUserImportJobError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`StopUserImportJobError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`StopUserImportJobError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`StopUserImportJobError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`StopUserImportJobError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`StopUserImportJobError::PreconditionNotMetException`].
+    #[inline]
     pub fn is_precondition_not_met_exception(&self) -> bool {
         matches!(self, Self::PreconditionNotMetException(_))
     }
     /// Whether this is [`StopUserImportJobError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`StopUserImportJobError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for StopUserImportJobError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -305,6 +334,7 @@ impl fmt::Display for StopUserImportJobError {
     }
 }
 impl std::error::Error for StopUserImportJobError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -319,9 +349,11 @@ impl std::error::Error for StopUserImportJobError {
     }
 }
 impl OperationError for StopUserImportJobError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -357,6 +389,7 @@ impl OperationError for StopUserImportJobError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -383,6 +416,7 @@ pub struct StopUserImportJobFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for StopUserImportJobFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StopUserImportJobFluentBuilder")
             .field("input", &self.input)
@@ -390,6 +424,7 @@ impl fmt::Debug for StopUserImportJobFluentBuilder {
     }
 }
 impl StopUserImportJobFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         StopUserImportJobFluentBuilder {
             handle,
@@ -397,10 +432,12 @@ impl StopUserImportJobFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &StopUserImportJobInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<StopUserImportJobOutput, SdkError<StopUserImportJobError>> {
@@ -413,11 +450,13 @@ impl StopUserImportJobFluentBuilder {
     /// The ID of the user pool that you want to stop.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -425,11 +464,13 @@ impl StopUserImportJobFluentBuilder {
     /// The ID of a running user import job.
     ///
     /// Required.
+    #[inline]
     pub fn job_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.job_id(value);
         self
     }
     /// Sets or clears `job_id`; see [`job_id`](Self::job_id).
+    #[inline]
     pub fn set_job_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_job_id(value);
         self

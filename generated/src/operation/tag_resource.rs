@@ -66,6 +66,7 @@ impl TagResourceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TagResourceInputBuilder {
         TagResourceInputBuilder::default()
     }
@@ -78,26 +79,31 @@ pub struct TagResourceInputBuilder {
 }
 impl TagResourceInputBuilder {
     /// Sets [`TagResourceInput::resource_arn`].
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.resource_arn = Some(value.into());
         self
     }
     /// Sets or clears [`TagResourceInput::resource_arn`].
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.resource_arn = value;
         self
     }
     /// Inserts an entry into [`TagResourceInput::tags`].
+    #[inline]
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`TagResourceInput::tags`].
+    #[inline]
     pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.tags = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<TagResourceInput, BuildError> {
         Ok(TagResourceInput {
             resource_arn: self
@@ -111,6 +117,7 @@ impl TagResourceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TagResourceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -122,6 +129,7 @@ impl<'de> serde::Deserialize<'de> for TagResourceInput {
 impl cognito_idp_runtime::wire::ReadFields for TagResourceInput {
     type Builder = TagResourceInputBuilder;
     const NAME: &'static str = "TagResourceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TagResourceInputBuilder,
         key: &str,
@@ -140,6 +148,7 @@ impl cognito_idp_runtime::wire::ReadFields for TagResourceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TagResourceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -147,6 +156,7 @@ impl cognito_idp_runtime::wire::ReadFields for TagResourceInput {
     }
 }
 impl Secrets for TagResourceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.resource_arn.secrets(all, found);
         self.tags.secrets(all, found);
@@ -162,6 +172,7 @@ impl TagResourceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TagResourceOutputBuilder {
         TagResourceOutputBuilder::default()
     }
@@ -171,11 +182,13 @@ impl TagResourceOutput {
 pub struct TagResourceOutputBuilder {}
 impl TagResourceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> TagResourceOutput {
         TagResourceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for TagResourceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -186,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for TagResourceOutput {
 impl cognito_idp_runtime::wire::ReadFields for TagResourceOutput {
     type Builder = TagResourceOutputBuilder;
     const NAME: &'static str = "TagResourceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut TagResourceOutputBuilder,
         _key: &str,
@@ -194,6 +208,7 @@ impl cognito_idp_runtime::wire::ReadFields for TagResourceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TagResourceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -223,6 +238,7 @@ pub enum TagResourceError {
 }
 impl TagResourceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -235,44 +251,54 @@ impl TagResourceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`TagResourceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`TagResourceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`TagResourceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`TagResourceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`TagResourceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`TagResourceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for TagResourceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -286,6 +312,7 @@ impl fmt::Display for TagResourceError {
     }
 }
 impl std::error::Error for TagResourceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -299,9 +326,11 @@ impl std::error::Error for TagResourceError {
     }
 }
 impl OperationError for TagResourceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -333,6 +362,7 @@ impl OperationError for TagResourceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -358,6 +388,7 @@ pub struct TagResourceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for TagResourceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TagResourceFluentBuilder")
             .field("input", &self.input)
@@ -365,6 +396,7 @@ impl fmt::Debug for TagResourceFluentBuilder {
     }
 }
 impl TagResourceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         TagResourceFluentBuilder {
             handle,
@@ -372,10 +404,12 @@ impl TagResourceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &TagResourceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<TagResourceOutput, SdkError<TagResourceError>> {
         let input = self
             .input
@@ -386,11 +420,13 @@ impl TagResourceFluentBuilder {
     /// The Amazon Resource Name (ARN) of the user pool to assign the tags to.
     ///
     /// Required.
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.resource_arn(value);
         self
     }
     /// Sets or clears `resource_arn`; see [`resource_arn`](Self::resource_arn).
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_resource_arn(value);
         self
@@ -398,11 +434,13 @@ impl TagResourceFluentBuilder {
     /// An array of tag keys and values that you want to assign to the user pool.
     ///
     /// Required.
+    #[inline]
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.input = self.input.tags(key, value);
         self
     }
     /// Sets or clears `tags`; see [`tags`](Self::tags).
+    #[inline]
     pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_tags(value);
         self

@@ -49,6 +49,7 @@ impl UntagResourceInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UntagResourceInputBuilder {
         UntagResourceInputBuilder::default()
     }
@@ -61,26 +62,31 @@ pub struct UntagResourceInputBuilder {
 }
 impl UntagResourceInputBuilder {
     /// Sets [`UntagResourceInput::resource_arn`].
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.resource_arn = Some(value.into());
         self
     }
     /// Sets or clears [`UntagResourceInput::resource_arn`].
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.resource_arn = value;
         self
     }
     /// Appends an item to [`UntagResourceInput::tag_keys`].
+    #[inline]
     pub fn tag_keys(mut self, item: impl Into<String>) -> Self {
         self.tag_keys.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UntagResourceInput::tag_keys`].
+    #[inline]
     pub fn set_tag_keys(mut self, value: Option<Vec<String>>) -> Self {
         self.tag_keys = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UntagResourceInput, BuildError> {
         Ok(UntagResourceInput {
             resource_arn: self
@@ -97,6 +103,7 @@ impl UntagResourceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UntagResourceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -108,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for UntagResourceInput {
 impl cognito_idp_runtime::wire::ReadFields for UntagResourceInput {
     type Builder = UntagResourceInputBuilder;
     const NAME: &'static str = "UntagResourceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UntagResourceInputBuilder,
         key: &str,
@@ -122,6 +130,7 @@ impl cognito_idp_runtime::wire::ReadFields for UntagResourceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UntagResourceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -129,6 +138,7 @@ impl cognito_idp_runtime::wire::ReadFields for UntagResourceInput {
     }
 }
 impl Secrets for UntagResourceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.resource_arn.secrets(all, found);
         self.tag_keys.secrets(all, found);
@@ -144,6 +154,7 @@ impl UntagResourceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UntagResourceOutputBuilder {
         UntagResourceOutputBuilder::default()
     }
@@ -153,11 +164,13 @@ impl UntagResourceOutput {
 pub struct UntagResourceOutputBuilder {}
 impl UntagResourceOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UntagResourceOutput {
         UntagResourceOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for UntagResourceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -168,6 +181,7 @@ impl<'de> serde::Deserialize<'de> for UntagResourceOutput {
 impl cognito_idp_runtime::wire::ReadFields for UntagResourceOutput {
     type Builder = UntagResourceOutputBuilder;
     const NAME: &'static str = "UntagResourceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut UntagResourceOutputBuilder,
         _key: &str,
@@ -176,6 +190,7 @@ impl cognito_idp_runtime::wire::ReadFields for UntagResourceOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UntagResourceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -205,6 +220,7 @@ pub enum UntagResourceError {
 }
 impl UntagResourceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -217,44 +233,54 @@ impl UntagResourceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UntagResourceError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UntagResourceError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UntagResourceError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UntagResourceError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UntagResourceError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UntagResourceError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UntagResourceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -268,6 +294,7 @@ impl fmt::Display for UntagResourceError {
     }
 }
 impl std::error::Error for UntagResourceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -281,9 +308,11 @@ impl std::error::Error for UntagResourceError {
     }
 }
 impl OperationError for UntagResourceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -315,6 +344,7 @@ impl OperationError for UntagResourceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -340,6 +370,7 @@ pub struct UntagResourceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UntagResourceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UntagResourceFluentBuilder")
             .field("input", &self.input)
@@ -347,6 +378,7 @@ impl fmt::Debug for UntagResourceFluentBuilder {
     }
 }
 impl UntagResourceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UntagResourceFluentBuilder {
             handle,
@@ -354,10 +386,12 @@ impl UntagResourceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UntagResourceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UntagResourceOutput, SdkError<UntagResourceError>> {
@@ -370,11 +404,13 @@ impl UntagResourceFluentBuilder {
     /// The Amazon Resource Name (ARN) of the user pool that the tags are assigned to.
     ///
     /// Required.
+    #[inline]
     pub fn resource_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.resource_arn(value);
         self
     }
     /// Sets or clears `resource_arn`; see [`resource_arn`](Self::resource_arn).
+    #[inline]
     pub fn set_resource_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_resource_arn(value);
         self
@@ -382,11 +418,13 @@ impl UntagResourceFluentBuilder {
     /// An array of tag keys that you want to remove from the user pool.
     ///
     /// Required.
+    #[inline]
     pub fn tag_keys(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.tag_keys(item);
         self
     }
     /// Sets or clears `tag_keys`; see [`tag_keys`](Self::tag_keys).
+    #[inline]
     pub fn set_tag_keys(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_tag_keys(value);
         self

@@ -95,11 +95,13 @@ impl UpdateAuthEventFeedbackInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["username", "feedback_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateAuthEventFeedbackInputBuilder {
         UpdateAuthEventFeedbackInputBuilder::default()
     }
 }
 impl fmt::Debug for UpdateAuthEventFeedbackInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateAuthEventFeedbackInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -120,6 +122,7 @@ pub struct UpdateAuthEventFeedbackInputBuilder {
     feedback_value: Option<FeedbackValueType>,
 }
 impl fmt::Debug for UpdateAuthEventFeedbackInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateAuthEventFeedbackInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -132,56 +135,67 @@ impl fmt::Debug for UpdateAuthEventFeedbackInputBuilder {
 }
 impl UpdateAuthEventFeedbackInputBuilder {
     /// Sets [`UpdateAuthEventFeedbackInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateAuthEventFeedbackInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateAuthEventFeedbackInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateAuthEventFeedbackInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`UpdateAuthEventFeedbackInput::event_id`].
+    #[inline]
     pub fn event_id(mut self, value: impl Into<String>) -> Self {
         self.event_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateAuthEventFeedbackInput::event_id`].
+    #[inline]
     pub fn set_event_id(mut self, value: Option<String>) -> Self {
         self.event_id = value;
         self
     }
     /// Sets [`UpdateAuthEventFeedbackInput::feedback_token`].
+    #[inline]
     pub fn feedback_token(mut self, value: impl Into<String>) -> Self {
         self.feedback_token = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateAuthEventFeedbackInput::feedback_token`].
+    #[inline]
     pub fn set_feedback_token(mut self, value: Option<String>) -> Self {
         self.feedback_token = value;
         self
     }
     /// Sets [`UpdateAuthEventFeedbackInput::feedback_value`].
+    #[inline]
     pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
         self.feedback_value = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateAuthEventFeedbackInput::feedback_value`].
+    #[inline]
     pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
         self.feedback_value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateAuthEventFeedbackInput, BuildError> {
         Ok(UpdateAuthEventFeedbackInput {
             user_pool_id: self
@@ -219,6 +233,7 @@ impl UpdateAuthEventFeedbackInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -230,6 +245,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackInput {
     type Builder = UpdateAuthEventFeedbackInputBuilder;
     const NAME: &'static str = "UpdateAuthEventFeedbackInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateAuthEventFeedbackInputBuilder,
         key: &str,
@@ -247,6 +263,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateAuthEventFeedbackInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -254,6 +271,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackInput {
     }
 }
 impl Secrets for UpdateAuthEventFeedbackInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.username.secrets(true, found);
@@ -272,6 +290,7 @@ impl UpdateAuthEventFeedbackOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateAuthEventFeedbackOutputBuilder {
         UpdateAuthEventFeedbackOutputBuilder::default()
     }
@@ -281,11 +300,13 @@ impl UpdateAuthEventFeedbackOutput {
 pub struct UpdateAuthEventFeedbackOutputBuilder {}
 impl UpdateAuthEventFeedbackOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateAuthEventFeedbackOutput {
         UpdateAuthEventFeedbackOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -296,6 +317,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAuthEventFeedbackOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackOutput {
     type Builder = UpdateAuthEventFeedbackOutputBuilder;
     const NAME: &'static str = "UpdateAuthEventFeedbackOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut UpdateAuthEventFeedbackOutputBuilder,
         _key: &str,
@@ -304,6 +326,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateAuthEventFeedbackOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateAuthEventFeedbackOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -337,6 +360,7 @@ pub enum UpdateAuthEventFeedbackError {
 }
 impl UpdateAuthEventFeedbackError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -351,52 +375,64 @@ impl UpdateAuthEventFeedbackError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::UserPoolAddOnNotEnabledException`].
+    #[inline]
     pub fn is_user_pool_add_on_not_enabled_exception(&self) -> bool {
         matches!(self, Self::UserPoolAddOnNotEnabledException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateAuthEventFeedbackError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateAuthEventFeedbackError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -412,6 +448,7 @@ impl fmt::Display for UpdateAuthEventFeedbackError {
     }
 }
 impl std::error::Error for UpdateAuthEventFeedbackError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -429,9 +466,11 @@ impl std::error::Error for UpdateAuthEventFeedbackError {
     }
 }
 impl OperationError for UpdateAuthEventFeedbackError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -471,6 +510,7 @@ impl OperationError for UpdateAuthEventFeedbackError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -498,6 +538,7 @@ pub struct UpdateAuthEventFeedbackFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateAuthEventFeedbackFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateAuthEventFeedbackFluentBuilder")
             .field("input", &self.input)
@@ -505,6 +546,7 @@ impl fmt::Debug for UpdateAuthEventFeedbackFluentBuilder {
     }
 }
 impl UpdateAuthEventFeedbackFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateAuthEventFeedbackFluentBuilder {
             handle,
@@ -512,10 +554,12 @@ impl UpdateAuthEventFeedbackFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateAuthEventFeedbackInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateAuthEventFeedbackOutput, SdkError<UpdateAuthEventFeedbackError>> {
@@ -528,11 +572,13 @@ impl UpdateAuthEventFeedbackFluentBuilder {
     /// The ID of the user pool where you want to update auth event feedback.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -543,11 +589,13 @@ impl UpdateAuthEventFeedbackFluentBuilder {
     /// the username of a user from a third-party IdP.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -555,11 +603,13 @@ impl UpdateAuthEventFeedbackFluentBuilder {
     /// The ID of the authentication event that you want to submit feedback for.
     ///
     /// Required.
+    #[inline]
     pub fn event_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.event_id(value);
         self
     }
     /// Sets or clears `event_id`; see [`event_id`](Self::event_id).
+    #[inline]
     pub fn set_event_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_event_id(value);
         self
@@ -568,11 +618,13 @@ impl UpdateAuthEventFeedbackFluentBuilder {
     /// in the notification email message from the event.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn feedback_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.feedback_token(value);
         self
     }
     /// Sets or clears `feedback_token`; see [`feedback_token`](Self::feedback_token).
+    #[inline]
     pub fn set_feedback_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_feedback_token(value);
         self
@@ -584,11 +636,13 @@ impl UpdateAuthEventFeedbackFluentBuilder {
     /// Cognito evaluated a high-enough risk level.
     ///
     /// Required.
+    #[inline]
     pub fn feedback_value(mut self, value: impl Into<FeedbackValueType>) -> Self {
         self.input = self.input.feedback_value(value);
         self
     }
     /// Sets or clears `feedback_value`; see [`feedback_value`](Self::feedback_value).
+    #[inline]
     pub fn set_feedback_value(mut self, value: Option<FeedbackValueType>) -> Self {
         self.input = self.input.set_feedback_value(value);
         self

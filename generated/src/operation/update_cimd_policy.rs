@@ -86,11 +86,13 @@ impl UpdateCimdPolicyInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateCimdPolicyInputBuilder {
         UpdateCimdPolicyInputBuilder::default()
     }
 }
 impl fmt::Debug for UpdateCimdPolicyInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateCimdPolicyInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -113,6 +115,7 @@ pub struct UpdateCimdPolicyInputBuilder {
     url_patterns: Option<Vec<String>>,
 }
 impl fmt::Debug for UpdateCimdPolicyInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateCimdPolicyInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -126,66 +129,79 @@ impl fmt::Debug for UpdateCimdPolicyInputBuilder {
 }
 impl UpdateCimdPolicyInputBuilder {
     /// Sets [`UpdateCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Sets [`UpdateCimdPolicyInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`UpdateCimdPolicyInput::policy_name`].
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.policy_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::policy_name`].
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.policy_name = value;
         self
     }
     /// Sets [`UpdateCimdPolicyInput::cache_duration`].
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.cache_duration = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::cache_duration`].
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.cache_duration = value;
         self
     }
     /// Appends an item to [`UpdateCimdPolicyInput::url_patterns`].
+    #[inline]
     pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
         self.url_patterns.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyInput::url_patterns`].
+    #[inline]
     pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
         self.url_patterns = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateCimdPolicyInput, BuildError> {
         Ok(UpdateCimdPolicyInput {
             user_pool_id: self
@@ -219,6 +235,7 @@ impl UpdateCimdPolicyInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -230,6 +247,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyInput {
     type Builder = UpdateCimdPolicyInputBuilder;
     const NAME: &'static str = "UpdateCimdPolicyInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateCimdPolicyInputBuilder,
         key: &str,
@@ -248,6 +266,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateCimdPolicyInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -255,6 +274,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyInput {
     }
 }
 impl Secrets for UpdateCimdPolicyInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.cimd_policy_id.secrets(all, found);
@@ -279,6 +299,7 @@ impl UpdateCimdPolicyOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateCimdPolicyOutputBuilder {
         UpdateCimdPolicyOutputBuilder::default()
     }
@@ -290,16 +311,19 @@ pub struct UpdateCimdPolicyOutputBuilder {
 }
 impl UpdateCimdPolicyOutputBuilder {
     /// Sets [`UpdateCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn cimd_policy(mut self, value: impl Into<CimdPolicyType>) -> Self {
         self.cimd_policy = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateCimdPolicyOutput::cimd_policy`].
+    #[inline]
     pub fn set_cimd_policy(mut self, value: Option<CimdPolicyType>) -> Self {
         self.cimd_policy = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateCimdPolicyOutput, BuildError> {
         Ok(UpdateCimdPolicyOutput {
             cimd_policy: self
@@ -312,6 +336,7 @@ impl UpdateCimdPolicyOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -322,6 +347,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCimdPolicyOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyOutput {
     type Builder = UpdateCimdPolicyOutputBuilder;
     const NAME: &'static str = "UpdateCimdPolicyOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateCimdPolicyOutputBuilder,
         key: &str,
@@ -335,6 +361,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateCimdPolicyOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateCimdPolicyOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -379,6 +406,7 @@ pub enum UpdateCimdPolicyError {
 }
 impl UpdateCimdPolicyError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -394,56 +422,69 @@ impl UpdateCimdPolicyError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateCimdPolicyError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateCimdPolicyError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateCimdPolicyError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -460,6 +501,7 @@ impl fmt::Display for UpdateCimdPolicyError {
     }
 }
 impl std::error::Error for UpdateCimdPolicyError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -480,9 +522,11 @@ impl std::error::Error for UpdateCimdPolicyError {
     }
 }
 impl OperationError for UpdateCimdPolicyError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -526,6 +570,7 @@ impl OperationError for UpdateCimdPolicyError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -554,6 +599,7 @@ pub struct UpdateCimdPolicyFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateCimdPolicyFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateCimdPolicyFluentBuilder")
             .field("input", &self.input)
@@ -561,6 +607,7 @@ impl fmt::Debug for UpdateCimdPolicyFluentBuilder {
     }
 }
 impl UpdateCimdPolicyFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateCimdPolicyFluentBuilder {
             handle,
@@ -568,10 +615,12 @@ impl UpdateCimdPolicyFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateCimdPolicyInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateCimdPolicyOutput, SdkError<UpdateCimdPolicyError>> {
@@ -584,11 +633,13 @@ impl UpdateCimdPolicyFluentBuilder {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -596,11 +647,13 @@ impl UpdateCimdPolicyFluentBuilder {
     /// The ID of the CIMD policy that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cimd_policy_id(value);
         self
     }
     /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cimd_policy_id(value);
         self
@@ -608,21 +661,25 @@ impl UpdateCimdPolicyFluentBuilder {
     /// The ID of the app client that you want to associate with the CIMD policy.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
     }
     /// A friendly name for the CIMD policy.
+    #[inline]
     pub fn policy_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.policy_name(value);
         self
     }
     /// Sets or clears `policy_name`; see [`policy_name`](Self::policy_name).
+    #[inline]
     pub fn set_policy_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_policy_name(value);
         self
@@ -630,11 +687,13 @@ impl UpdateCimdPolicyFluentBuilder {
     /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
     /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
     /// (one day) and 31,556,952 seconds (one year).
+    #[inline]
     pub fn cache_duration(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.cache_duration(value);
         self
     }
     /// Sets or clears `cache_duration`; see [`cache_duration`](Self::cache_duration).
+    #[inline]
     pub fn set_cache_duration(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_cache_duration(value);
         self
@@ -643,11 +702,13 @@ impl UpdateCimdPolicyFluentBuilder {
     /// only when it matches one of these patterns. Patterns can contain the `*` wildcard character.
     ///
     /// Required.
+    #[inline]
     pub fn url_patterns(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.url_patterns(item);
         self
     }
     /// Sets or clears `url_patterns`; see [`url_patterns`](Self::url_patterns).
+    #[inline]
     pub fn set_url_patterns(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_url_patterns(value);
         self

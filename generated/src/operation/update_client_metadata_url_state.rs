@@ -79,6 +79,7 @@ impl UpdateClientMetadataUrlStateInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateClientMetadataUrlStateInputBuilder {
         UpdateClientMetadataUrlStateInputBuilder::default()
     }
@@ -93,46 +94,55 @@ pub struct UpdateClientMetadataUrlStateInputBuilder {
 }
 impl UpdateClientMetadataUrlStateInputBuilder {
     /// Sets [`UpdateClientMetadataUrlStateInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateClientMetadataUrlStateInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateClientMetadataUrlStateInput::cimd_policy_id`].
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.cimd_policy_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateClientMetadataUrlStateInput::cimd_policy_id`].
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.cimd_policy_id = value;
         self
     }
     /// Sets [`UpdateClientMetadataUrlStateInput::url`].
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         self.url = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateClientMetadataUrlStateInput::url`].
+    #[inline]
     pub fn set_url(mut self, value: Option<String>) -> Self {
         self.url = value;
         self
     }
     /// Sets [`UpdateClientMetadataUrlStateInput::action`].
+    #[inline]
     pub fn action(mut self, value: impl Into<CimdCacheActionType>) -> Self {
         self.action = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateClientMetadataUrlStateInput::action`].
+    #[inline]
     pub fn set_action(mut self, value: Option<CimdCacheActionType>) -> Self {
         self.action = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateClientMetadataUrlStateInput, BuildError> {
         Ok(UpdateClientMetadataUrlStateInput {
             user_pool_id: self
@@ -164,6 +174,7 @@ impl UpdateClientMetadataUrlStateInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -175,6 +186,7 @@ impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateInput {
     type Builder = UpdateClientMetadataUrlStateInputBuilder;
     const NAME: &'static str = "UpdateClientMetadataUrlStateInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateClientMetadataUrlStateInputBuilder,
         key: &str,
@@ -191,6 +203,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateInput
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateClientMetadataUrlStateInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -198,6 +211,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateInput
     }
 }
 impl Secrets for UpdateClientMetadataUrlStateInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.cimd_policy_id.secrets(all, found);
@@ -215,6 +229,7 @@ impl UpdateClientMetadataUrlStateOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateClientMetadataUrlStateOutputBuilder {
         UpdateClientMetadataUrlStateOutputBuilder::default()
     }
@@ -224,12 +239,14 @@ impl UpdateClientMetadataUrlStateOutput {
 pub struct UpdateClientMetadataUrlStateOutputBuilder {}
 impl UpdateClientMetadataUrlStateOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateClientMetadataUrlStateOutput {
         UpdateClientMetadataUrlStateOutput {
         }
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -240,6 +257,7 @@ impl<'de> serde::Deserialize<'de> for UpdateClientMetadataUrlStateOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateOutput {
     type Builder = UpdateClientMetadataUrlStateOutputBuilder;
     const NAME: &'static str = "UpdateClientMetadataUrlStateOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut UpdateClientMetadataUrlStateOutputBuilder,
         _key: &str,
@@ -248,6 +266,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateClientMetadataUrlStateOutpu
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateClientMetadataUrlStateOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -283,6 +302,7 @@ pub enum UpdateClientMetadataUrlStateError {
 }
 impl UpdateClientMetadataUrlStateError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -297,52 +317,64 @@ impl UpdateClientMetadataUrlStateError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::CachedCimdurlDoesNotExistException`].
+    #[inline]
     pub fn is_cached_cimdurl_does_not_exist_exception(&self) -> bool {
         matches!(self, Self::CachedCimdurlDoesNotExistException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateClientMetadataUrlStateError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateClientMetadataUrlStateError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -358,6 +390,7 @@ impl fmt::Display for UpdateClientMetadataUrlStateError {
     }
 }
 impl std::error::Error for UpdateClientMetadataUrlStateError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -377,9 +410,11 @@ impl std::error::Error for UpdateClientMetadataUrlStateError {
     }
 }
 impl OperationError for UpdateClientMetadataUrlStateError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -419,6 +454,7 @@ impl OperationError for UpdateClientMetadataUrlStateError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -446,6 +482,7 @@ pub struct UpdateClientMetadataUrlStateFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateClientMetadataUrlStateFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateClientMetadataUrlStateFluentBuilder")
             .field("input", &self.input)
@@ -453,6 +490,7 @@ impl fmt::Debug for UpdateClientMetadataUrlStateFluentBuilder {
     }
 }
 impl UpdateClientMetadataUrlStateFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateClientMetadataUrlStateFluentBuilder {
             handle,
@@ -460,10 +498,12 @@ impl UpdateClientMetadataUrlStateFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateClientMetadataUrlStateInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -479,11 +519,13 @@ impl UpdateClientMetadataUrlStateFluentBuilder {
     /// The ID of the user pool that contains the CIMD policy.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -491,11 +533,13 @@ impl UpdateClientMetadataUrlStateFluentBuilder {
     /// The ID of the CIMD policy that the URL belongs to.
     ///
     /// Required.
+    #[inline]
     pub fn cimd_policy_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cimd_policy_id(value);
         self
     }
     /// Sets or clears `cimd_policy_id`; see [`cimd_policy_id`](Self::cimd_policy_id).
+    #[inline]
     pub fn set_cimd_policy_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cimd_policy_id(value);
         self
@@ -503,11 +547,13 @@ impl UpdateClientMetadataUrlStateFluentBuilder {
     /// The client metadata document URL whose cache state you want to change.
     ///
     /// Required.
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.url(value);
         self
     }
     /// Sets or clears `url`; see [`url`](Self::url).
+    #[inline]
     pub fn set_url(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_url(value);
         self
@@ -516,11 +562,13 @@ impl UpdateClientMetadataUrlStateFluentBuilder {
     /// from the URL again. `INVALIDATE` removes the cached document.
     ///
     /// Required.
+    #[inline]
     pub fn action(mut self, value: impl Into<CimdCacheActionType>) -> Self {
         self.input = self.input.action(value);
         self
     }
     /// Sets or clears `action`; see [`action`](Self::action).
+    #[inline]
     pub fn set_action(mut self, value: Option<CimdCacheActionType>) -> Self {
         self.input = self.input.set_action(value);
         self

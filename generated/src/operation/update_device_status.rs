@@ -78,11 +78,13 @@ impl UpdateDeviceStatusInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateDeviceStatusInputBuilder {
         UpdateDeviceStatusInputBuilder::default()
     }
 }
 impl fmt::Debug for UpdateDeviceStatusInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateDeviceStatusInput")
             .field("access_token", &Redacted)
@@ -99,6 +101,7 @@ pub struct UpdateDeviceStatusInputBuilder {
     device_remembered_status: Option<DeviceRememberedStatusType>,
 }
 impl fmt::Debug for UpdateDeviceStatusInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateDeviceStatusInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -109,26 +112,31 @@ impl fmt::Debug for UpdateDeviceStatusInputBuilder {
 }
 impl UpdateDeviceStatusInputBuilder {
     /// Sets [`UpdateDeviceStatusInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateDeviceStatusInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`UpdateDeviceStatusInput::device_key`].
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.device_key = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateDeviceStatusInput::device_key`].
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.device_key = value;
         self
     }
     /// Sets [`UpdateDeviceStatusInput::device_remembered_status`].
+    #[inline]
     pub fn device_remembered_status(
         mut self,
         value: impl Into<DeviceRememberedStatusType>,
@@ -137,6 +145,7 @@ impl UpdateDeviceStatusInputBuilder {
         self
     }
     /// Sets or clears [`UpdateDeviceStatusInput::device_remembered_status`].
+    #[inline]
     pub fn set_device_remembered_status(
         mut self,
         value: Option<DeviceRememberedStatusType>,
@@ -145,6 +154,7 @@ impl UpdateDeviceStatusInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateDeviceStatusInput, BuildError> {
         Ok(UpdateDeviceStatusInput {
             access_token: self
@@ -165,6 +175,7 @@ impl UpdateDeviceStatusInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -176,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusInput {
     type Builder = UpdateDeviceStatusInputBuilder;
     const NAME: &'static str = "UpdateDeviceStatusInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateDeviceStatusInputBuilder,
         key: &str,
@@ -193,6 +205,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateDeviceStatusInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -200,6 +213,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusInput {
     }
 }
 impl Secrets for UpdateDeviceStatusInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.device_key.secrets(all, found);
@@ -216,6 +230,7 @@ impl UpdateDeviceStatusOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateDeviceStatusOutputBuilder {
         UpdateDeviceStatusOutputBuilder::default()
     }
@@ -225,11 +240,13 @@ impl UpdateDeviceStatusOutput {
 pub struct UpdateDeviceStatusOutputBuilder {}
 impl UpdateDeviceStatusOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateDeviceStatusOutput {
         UpdateDeviceStatusOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -240,6 +257,7 @@ impl<'de> serde::Deserialize<'de> for UpdateDeviceStatusOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusOutput {
     type Builder = UpdateDeviceStatusOutputBuilder;
     const NAME: &'static str = "UpdateDeviceStatusOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut UpdateDeviceStatusOutputBuilder,
         _key: &str,
@@ -248,6 +266,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateDeviceStatusOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateDeviceStatusOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -288,6 +307,7 @@ pub enum UpdateDeviceStatusError {
 }
 impl UpdateDeviceStatusError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -305,64 +325,79 @@ impl UpdateDeviceStatusError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateDeviceStatusError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateDeviceStatusError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateDeviceStatusError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -381,6 +416,7 @@ impl fmt::Display for UpdateDeviceStatusError {
     }
 }
 impl std::error::Error for UpdateDeviceStatusError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -403,9 +439,11 @@ impl std::error::Error for UpdateDeviceStatusError {
     }
 }
 impl OperationError for UpdateDeviceStatusError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -456,6 +494,7 @@ impl OperationError for UpdateDeviceStatusError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -486,6 +525,7 @@ pub struct UpdateDeviceStatusFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateDeviceStatusFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateDeviceStatusFluentBuilder")
             .field("input", &self.input)
@@ -493,6 +533,7 @@ impl fmt::Debug for UpdateDeviceStatusFluentBuilder {
     }
 }
 impl UpdateDeviceStatusFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateDeviceStatusFluentBuilder {
             handle,
@@ -500,10 +541,12 @@ impl UpdateDeviceStatusFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateDeviceStatusInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateDeviceStatusOutput, SdkError<UpdateDeviceStatusError>> {
@@ -517,11 +560,13 @@ impl UpdateDeviceStatusFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -530,17 +575,20 @@ impl UpdateDeviceStatusFluentBuilder {
     /// `us-west-2_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`.
     ///
     /// Required.
+    #[inline]
     pub fn device_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.device_key(value);
         self
     }
     /// Sets or clears `device_key`; see [`device_key`](Self::device_key).
+    #[inline]
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
     }
     /// To enable device authentication with the specified device, set to `remembered`.To disable,
     /// set to `not_remembered`.
+    #[inline]
     pub fn device_remembered_status(
         mut self,
         value: impl Into<DeviceRememberedStatusType>,
@@ -549,6 +597,7 @@ impl UpdateDeviceStatusFluentBuilder {
         self
     }
     /// Sets or clears `device_remembered_status`; see [`device_remembered_status`](Self::device_remembered_status).
+    #[inline]
     pub fn set_device_remembered_status(
         mut self,
         value: Option<DeviceRememberedStatusType>,

@@ -90,6 +90,7 @@ impl UpdateGroupInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateGroupInputBuilder {
         UpdateGroupInputBuilder::default()
     }
@@ -105,56 +106,67 @@ pub struct UpdateGroupInputBuilder {
 }
 impl UpdateGroupInputBuilder {
     /// Sets [`UpdateGroupInput::group_name`].
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.group_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupInput::group_name`].
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.group_name = value;
         self
     }
     /// Sets [`UpdateGroupInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateGroupInput::description`].
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupInput::description`].
+    #[inline]
     pub fn set_description(mut self, value: Option<String>) -> Self {
         self.description = value;
         self
     }
     /// Sets [`UpdateGroupInput::role_arn`].
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.role_arn = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupInput::role_arn`].
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.role_arn = value;
         self
     }
     /// Sets [`UpdateGroupInput::precedence`].
+    #[inline]
     pub fn precedence(mut self, value: impl Into<i32>) -> Self {
         self.precedence = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupInput::precedence`].
+    #[inline]
     pub fn set_precedence(mut self, value: Option<i32>) -> Self {
         self.precedence = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateGroupInput, BuildError> {
         Ok(UpdateGroupInput {
             group_name: self
@@ -171,6 +183,7 @@ impl UpdateGroupInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateGroupInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -182,6 +195,7 @@ impl<'de> serde::Deserialize<'de> for UpdateGroupInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateGroupInput {
     type Builder = UpdateGroupInputBuilder;
     const NAME: &'static str = "UpdateGroupInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateGroupInputBuilder,
         key: &str,
@@ -199,6 +213,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateGroupInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateGroupInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -206,6 +221,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateGroupInput {
     }
 }
 impl Secrets for UpdateGroupInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.group_name.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -227,6 +243,7 @@ impl UpdateGroupOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateGroupOutputBuilder {
         UpdateGroupOutputBuilder::default()
     }
@@ -238,16 +255,19 @@ pub struct UpdateGroupOutputBuilder {
 }
 impl UpdateGroupOutputBuilder {
     /// Sets [`UpdateGroupOutput::group`].
+    #[inline]
     pub fn group(mut self, value: impl Into<GroupType>) -> Self {
         self.group = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateGroupOutput::group`].
+    #[inline]
     pub fn set_group(mut self, value: Option<GroupType>) -> Self {
         self.group = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateGroupOutput {
         UpdateGroupOutput {
             group: self.group,
@@ -255,6 +275,7 @@ impl UpdateGroupOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateGroupOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -265,6 +286,7 @@ impl<'de> serde::Deserialize<'de> for UpdateGroupOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateGroupOutput {
     type Builder = UpdateGroupOutputBuilder;
     const NAME: &'static str = "UpdateGroupOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateGroupOutputBuilder,
         key: &str,
@@ -278,6 +300,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateGroupOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateGroupOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -307,6 +330,7 @@ pub enum UpdateGroupError {
 }
 impl UpdateGroupError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -319,44 +343,54 @@ impl UpdateGroupError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateGroupError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateGroupError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateGroupError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateGroupError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateGroupError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateGroupError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateGroupError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -370,6 +404,7 @@ impl fmt::Display for UpdateGroupError {
     }
 }
 impl std::error::Error for UpdateGroupError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -383,9 +418,11 @@ impl std::error::Error for UpdateGroupError {
     }
 }
 impl OperationError for UpdateGroupError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -417,6 +454,7 @@ impl OperationError for UpdateGroupError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -442,6 +480,7 @@ pub struct UpdateGroupFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateGroupFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateGroupFluentBuilder")
             .field("input", &self.input)
@@ -449,6 +488,7 @@ impl fmt::Debug for UpdateGroupFluentBuilder {
     }
 }
 impl UpdateGroupFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateGroupFluentBuilder {
             handle,
@@ -456,10 +496,12 @@ impl UpdateGroupFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateGroupInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<UpdateGroupOutput, SdkError<UpdateGroupError>> {
         let input = self
             .input
@@ -470,11 +512,13 @@ impl UpdateGroupFluentBuilder {
     /// The name of the group that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn group_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.group_name(value);
         self
     }
     /// Sets or clears `group_name`; see [`group_name`](Self::group_name).
+    #[inline]
     pub fn set_group_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_group_name(value);
         self
@@ -482,21 +526,25 @@ impl UpdateGroupFluentBuilder {
     /// The ID of the user pool that contains the group you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// A new description of the existing group.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.description(value);
         self
     }
     /// Sets or clears `description`; see [`description`](Self::description).
+    #[inline]
     pub fn set_description(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_description(value);
         self
@@ -504,11 +552,13 @@ impl UpdateGroupFluentBuilder {
     /// The Amazon Resource Name (ARN) of an IAM role that you want to associate with the group. The
     /// role assignment contributes to the `cognito:roles` and `cognito:preferred_role` claims in
     /// group members' tokens.
+    #[inline]
     pub fn role_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.role_arn(value);
         self
     }
     /// Sets or clears `role_arn`; see [`role_arn`](Self::role_arn).
+    #[inline]
     pub fn set_role_arn(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_role_arn(value);
         self
@@ -527,11 +577,13 @@ impl UpdateGroupFluentBuilder {
     /// users' tokens.
     ///
     /// The default `Precedence` value is null. The maximum `Precedence` value is `2^31-1`.
+    #[inline]
     pub fn precedence(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.precedence(value);
         self
     }
     /// Sets or clears `precedence`; see [`precedence`](Self::precedence).
+    #[inline]
     pub fn set_precedence(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_precedence(value);
         self

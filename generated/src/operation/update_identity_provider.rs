@@ -176,6 +176,7 @@ impl UpdateIdentityProviderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateIdentityProviderInputBuilder {
         UpdateIdentityProviderInputBuilder::default()
     }
@@ -192,26 +193,31 @@ pub struct UpdateIdentityProviderInputBuilder {
 }
 impl UpdateIdentityProviderInputBuilder {
     /// Sets [`UpdateIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Inserts an entry into [`UpdateIdentityProviderInput::provider_details`].
+    #[inline]
     pub fn provider_details(
         mut self,
         key: impl Into<String>,
@@ -223,6 +229,7 @@ impl UpdateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::provider_details`].
+    #[inline]
     pub fn set_provider_details(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -231,6 +238,7 @@ impl UpdateIdentityProviderInputBuilder {
         self
     }
     /// Inserts an entry into [`UpdateIdentityProviderInput::attribute_mapping`].
+    #[inline]
     pub fn attribute_mapping(
         mut self,
         key: impl Into<String>,
@@ -242,6 +250,7 @@ impl UpdateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::attribute_mapping`].
+    #[inline]
     pub fn set_attribute_mapping(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -250,16 +259,19 @@ impl UpdateIdentityProviderInputBuilder {
         self
     }
     /// Appends an item to [`UpdateIdentityProviderInput::idp_identifiers`].
+    #[inline]
     pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
         self.idp_identifiers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::idp_identifiers`].
+    #[inline]
     pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
         self.idp_identifiers = value;
         self
     }
     /// Inserts an entry into [`UpdateIdentityProviderInput::acr_mapping`].
+    #[inline]
     pub fn acr_mapping(
         mut self,
         key: impl Into<String>,
@@ -271,11 +283,13 @@ impl UpdateIdentityProviderInputBuilder {
         self
     }
     /// Sets or clears [`UpdateIdentityProviderInput::acr_mapping`].
+    #[inline]
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.acr_mapping = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateIdentityProviderInput, BuildError> {
         Ok(UpdateIdentityProviderInput {
             user_pool_id: self
@@ -299,6 +313,7 @@ impl UpdateIdentityProviderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -310,6 +325,7 @@ impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
     type Builder = UpdateIdentityProviderInputBuilder;
     const NAME: &'static str = "UpdateIdentityProviderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateIdentityProviderInputBuilder,
         key: &str,
@@ -340,6 +356,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateIdentityProviderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -347,6 +364,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
     }
 }
 impl Secrets for UpdateIdentityProviderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.provider_name.secrets(all, found);
@@ -371,6 +389,7 @@ impl UpdateIdentityProviderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateIdentityProviderOutputBuilder {
         UpdateIdentityProviderOutputBuilder::default()
     }
@@ -382,16 +401,19 @@ pub struct UpdateIdentityProviderOutputBuilder {
 }
 impl UpdateIdentityProviderOutputBuilder {
     /// Sets [`UpdateIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn identity_provider(mut self, value: impl Into<IdentityProviderType>) -> Self {
         self.identity_provider = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateIdentityProviderOutput::identity_provider`].
+    #[inline]
     pub fn set_identity_provider(mut self, value: Option<IdentityProviderType>) -> Self {
         self.identity_provider = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateIdentityProviderOutput, BuildError> {
         Ok(UpdateIdentityProviderOutput {
             identity_provider: self
@@ -404,6 +426,7 @@ impl UpdateIdentityProviderOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -414,6 +437,7 @@ impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
     type Builder = UpdateIdentityProviderOutputBuilder;
     const NAME: &'static str = "UpdateIdentityProviderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateIdentityProviderOutputBuilder,
         key: &str,
@@ -427,6 +451,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateIdentityProviderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -464,6 +489,7 @@ pub enum UpdateIdentityProviderError {
 }
 impl UpdateIdentityProviderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -477,48 +503,59 @@ impl UpdateIdentityProviderError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateIdentityProviderError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::UnsupportedIdentityProviderException`].
+    #[inline]
     pub fn is_unsupported_identity_provider_exception(&self) -> bool {
         matches!(self, Self::UnsupportedIdentityProviderException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateIdentityProviderError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateIdentityProviderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -533,6 +570,7 @@ impl fmt::Display for UpdateIdentityProviderError {
     }
 }
 impl std::error::Error for UpdateIdentityProviderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -551,9 +589,11 @@ impl std::error::Error for UpdateIdentityProviderError {
     }
 }
 impl OperationError for UpdateIdentityProviderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -589,6 +629,7 @@ impl OperationError for UpdateIdentityProviderError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -615,6 +656,7 @@ pub struct UpdateIdentityProviderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateIdentityProviderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateIdentityProviderFluentBuilder")
             .field("input", &self.input)
@@ -622,6 +664,7 @@ impl fmt::Debug for UpdateIdentityProviderFluentBuilder {
     }
 }
 impl UpdateIdentityProviderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateIdentityProviderFluentBuilder {
             handle,
@@ -629,10 +672,12 @@ impl UpdateIdentityProviderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateIdentityProviderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateIdentityProviderOutput, SdkError<UpdateIdentityProviderError>> {
@@ -645,11 +690,13 @@ impl UpdateIdentityProviderFluentBuilder {
     /// The Id of the user pool where you want to update your IdP.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -660,11 +707,13 @@ impl UpdateIdentityProviderFluentBuilder {
     /// to silently redirect to sign-in with the associated IdP.
     ///
     /// Required.
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.provider_name(value);
         self
     }
     /// Sets or clears `provider_name`; see [`provider_name`](Self::provider_name).
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_provider_name(value);
         self
@@ -747,6 +796,7 @@ impl UpdateIdentityProviderFluentBuilder {
     ///   "https://www.facebook.com/v17.0/dialog/oauth", "client_id": "1example23456789",
     ///   "client_secret": "provider-app-client-secret", "token_request_method": "GET", "token_url":
     ///   "https://graph.facebook.com/v17.0/oauth/access_token" }`
+    #[inline]
     pub fn provider_details(
         mut self,
         key: impl Into<String>,
@@ -756,6 +806,7 @@ impl UpdateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `provider_details`; see [`provider_details`](Self::provider_details).
+    #[inline]
     pub fn set_provider_details(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -765,6 +816,7 @@ impl UpdateIdentityProviderFluentBuilder {
     }
     /// A mapping of IdP attributes to standard and custom user pool attributes. Specify a user pool
     /// attribute as the key of the key-value pair, and the IdP attribute claim name as the value.
+    #[inline]
     pub fn attribute_mapping(
         mut self,
         key: impl Into<String>,
@@ -774,6 +826,7 @@ impl UpdateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `attribute_mapping`; see [`attribute_mapping`](Self::attribute_mapping).
+    #[inline]
     pub fn set_attribute_mapping(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -788,11 +841,13 @@ impl UpdateIdentityProviderFluentBuilder {
     /// to silently redirect to sign-in with the associated IdP. Identifiers in a domain format also
     /// enable the use of [email-address matching with SAML
     /// providers](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managing-saml-idp-naming.html).
+    #[inline]
     pub fn idp_identifiers(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.idp_identifiers(item);
         self
     }
     /// Sets or clears `idp_identifiers`; see [`idp_identifiers`](Self::idp_identifiers).
+    #[inline]
     pub fn set_idp_identifiers(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_idp_identifiers(value);
         self
@@ -804,6 +859,7 @@ impl UpdateIdentityProviderFluentBuilder {
     ///
     /// Setting `AcrMapping` is available in all feature plans. It isn't restricted to the
     /// Essentials or Plus feature plan.
+    #[inline]
     pub fn acr_mapping(
         mut self,
         key: impl Into<String>,
@@ -813,6 +869,7 @@ impl UpdateIdentityProviderFluentBuilder {
         self
     }
     /// Sets or clears `acr_mapping`; see [`acr_mapping`](Self::acr_mapping).
+    #[inline]
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_acr_mapping(value);
         self

@@ -113,6 +113,7 @@ impl UpdateManagedLoginBrandingInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateManagedLoginBrandingInputBuilder {
         UpdateManagedLoginBrandingInputBuilder::default()
     }
@@ -128,56 +129,67 @@ pub struct UpdateManagedLoginBrandingInputBuilder {
 }
 impl UpdateManagedLoginBrandingInputBuilder {
     /// Sets [`UpdateManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.managed_login_branding_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingInput::managed_login_branding_id`].
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.managed_login_branding_id = value;
         self
     }
     /// Sets [`UpdateManagedLoginBrandingInput::use_cognito_provided_values`].
+    #[inline]
     pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
         self.use_cognito_provided_values = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingInput::use_cognito_provided_values`].
+    #[inline]
     pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
         self.use_cognito_provided_values = value;
         self
     }
     /// Sets [`UpdateManagedLoginBrandingInput::settings`].
+    #[inline]
     pub fn settings(mut self, value: impl Into<Document>) -> Self {
         self.settings = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingInput::settings`].
+    #[inline]
     pub fn set_settings(mut self, value: Option<Document>) -> Self {
         self.settings = value;
         self
     }
     /// Appends an item to [`UpdateManagedLoginBrandingInput::assets`].
+    #[inline]
     pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
         self.assets.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingInput::assets`].
+    #[inline]
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.assets = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateManagedLoginBrandingInput {
         UpdateManagedLoginBrandingInput {
             user_pool_id: self.user_pool_id,
@@ -190,6 +202,7 @@ impl UpdateManagedLoginBrandingInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -201,6 +214,7 @@ impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
     type Builder = UpdateManagedLoginBrandingInputBuilder;
     const NAME: &'static str = "UpdateManagedLoginBrandingInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateManagedLoginBrandingInputBuilder,
         key: &str,
@@ -222,6 +236,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateManagedLoginBrandingInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -229,6 +244,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingInput {
     }
 }
 impl Secrets for UpdateManagedLoginBrandingInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.managed_login_branding_id.secrets(all, found);
@@ -250,6 +266,7 @@ impl UpdateManagedLoginBrandingOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateManagedLoginBrandingOutputBuilder {
         UpdateManagedLoginBrandingOutputBuilder::default()
     }
@@ -261,6 +278,7 @@ pub struct UpdateManagedLoginBrandingOutputBuilder {
 }
 impl UpdateManagedLoginBrandingOutputBuilder {
     /// Sets [`UpdateManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn managed_login_branding(
         mut self,
         value: impl Into<ManagedLoginBrandingType>,
@@ -269,6 +287,7 @@ impl UpdateManagedLoginBrandingOutputBuilder {
         self
     }
     /// Sets or clears [`UpdateManagedLoginBrandingOutput::managed_login_branding`].
+    #[inline]
     pub fn set_managed_login_branding(
         mut self,
         value: Option<ManagedLoginBrandingType>,
@@ -277,6 +296,7 @@ impl UpdateManagedLoginBrandingOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateManagedLoginBrandingOutput {
         UpdateManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
@@ -284,6 +304,7 @@ impl UpdateManagedLoginBrandingOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -294,6 +315,7 @@ impl<'de> serde::Deserialize<'de> for UpdateManagedLoginBrandingOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingOutput {
     type Builder = UpdateManagedLoginBrandingOutputBuilder;
     const NAME: &'static str = "UpdateManagedLoginBrandingOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateManagedLoginBrandingOutputBuilder,
         key: &str,
@@ -307,6 +329,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateManagedLoginBrandingOutput 
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateManagedLoginBrandingOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -338,6 +361,7 @@ pub enum UpdateManagedLoginBrandingError {
 }
 impl UpdateManagedLoginBrandingError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -351,48 +375,59 @@ impl UpdateManagedLoginBrandingError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateManagedLoginBrandingError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateManagedLoginBrandingError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -407,6 +442,7 @@ impl fmt::Display for UpdateManagedLoginBrandingError {
     }
 }
 impl std::error::Error for UpdateManagedLoginBrandingError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -423,9 +459,11 @@ impl std::error::Error for UpdateManagedLoginBrandingError {
     }
 }
 impl OperationError for UpdateManagedLoginBrandingError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -461,6 +499,7 @@ impl OperationError for UpdateManagedLoginBrandingError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -487,6 +526,7 @@ pub struct UpdateManagedLoginBrandingFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateManagedLoginBrandingFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateManagedLoginBrandingFluentBuilder")
             .field("input", &self.input)
@@ -494,6 +534,7 @@ impl fmt::Debug for UpdateManagedLoginBrandingFluentBuilder {
     }
 }
 impl UpdateManagedLoginBrandingFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateManagedLoginBrandingFluentBuilder {
             handle,
@@ -501,10 +542,12 @@ impl UpdateManagedLoginBrandingFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateManagedLoginBrandingInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -516,21 +559,25 @@ impl UpdateManagedLoginBrandingFluentBuilder {
     }
     /// The ID of the user pool that contains the managed login branding style that you want to
     /// update.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The ID of the managed login branding style that you want to update.
+    #[inline]
     pub fn managed_login_branding_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.managed_login_branding_id(value);
         self
     }
     /// Sets or clears `managed_login_branding_id`; see [`managed_login_branding_id`](Self::managed_login_branding_id).
+    #[inline]
     pub fn set_managed_login_branding_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_managed_login_branding_id(value);
         self
@@ -541,11 +588,13 @@ impl UpdateManagedLoginBrandingFluentBuilder {
     ///
     /// When you specify `true` for this option, you must also omit values for `Settings` and
     /// `Assets` in the request.
+    #[inline]
     pub fn use_cognito_provided_values(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.use_cognito_provided_values(value);
         self
     }
     /// Sets or clears `use_cognito_provided_values`; see [`use_cognito_provided_values`](Self::use_cognito_provided_values).
+    #[inline]
     pub fn set_use_cognito_provided_values(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_use_cognito_provided_values(value);
         self
@@ -560,11 +609,13 @@ impl UpdateManagedLoginBrandingFluentBuilder {
     /// - `sessionTimerDisplay`
     /// - `languageSelector` (for localization, see [Managed login
     ///   localization)](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html#managed-login-localization)
+    #[inline]
     pub fn settings(mut self, value: impl Into<Document>) -> Self {
         self.input = self.input.settings(value);
         self
     }
     /// Sets or clears `settings`; see [`settings`](Self::settings).
+    #[inline]
     pub fn set_settings(mut self, value: Option<Document>) -> Self {
         self.input = self.input.set_settings(value);
         self
@@ -572,11 +623,13 @@ impl UpdateManagedLoginBrandingFluentBuilder {
     /// An array of image files that you want to apply to roles like backgrounds, logos, and icons.
     /// Each object must also indicate whether it is for dark mode, light mode, or browser-adaptive
     /// mode.
+    #[inline]
     pub fn assets(mut self, item: impl Into<AssetType>) -> Self {
         self.input = self.input.assets(item);
         self
     }
     /// Sets or clears `assets`; see [`assets`](Self::assets).
+    #[inline]
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.input = self.input.set_assets(value);
         self

@@ -74,6 +74,7 @@ impl UpdateProvisionedLimitInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateProvisionedLimitInputBuilder {
         UpdateProvisionedLimitInputBuilder::default()
     }
@@ -86,26 +87,31 @@ pub struct UpdateProvisionedLimitInputBuilder {
 }
 impl UpdateProvisionedLimitInputBuilder {
     /// Sets [`UpdateProvisionedLimitInput::limit_definition`].
+    #[inline]
     pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
         self.limit_definition = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateProvisionedLimitInput::limit_definition`].
+    #[inline]
     pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
         self.limit_definition = value;
         self
     }
     /// Sets [`UpdateProvisionedLimitInput::requested_limit_value`].
+    #[inline]
     pub fn requested_limit_value(mut self, value: impl Into<i32>) -> Self {
         self.requested_limit_value = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateProvisionedLimitInput::requested_limit_value`].
+    #[inline]
     pub fn set_requested_limit_value(mut self, value: Option<i32>) -> Self {
         self.requested_limit_value = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateProvisionedLimitInput, BuildError> {
         Ok(UpdateProvisionedLimitInput {
             limit_definition: self
@@ -125,6 +131,7 @@ impl UpdateProvisionedLimitInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -136,6 +143,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitInput {
     type Builder = UpdateProvisionedLimitInputBuilder;
     const NAME: &'static str = "UpdateProvisionedLimitInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateProvisionedLimitInputBuilder,
         key: &str,
@@ -150,6 +158,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateProvisionedLimitInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -157,6 +166,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitInput {
     }
 }
 impl Secrets for UpdateProvisionedLimitInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.limit_definition.secrets(all, found);
     }
@@ -176,6 +186,7 @@ impl UpdateProvisionedLimitOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateProvisionedLimitOutputBuilder {
         UpdateProvisionedLimitOutputBuilder::default()
     }
@@ -187,16 +198,19 @@ pub struct UpdateProvisionedLimitOutputBuilder {
 }
 impl UpdateProvisionedLimitOutputBuilder {
     /// Sets [`UpdateProvisionedLimitOutput::limit`].
+    #[inline]
     pub fn limit(mut self, value: impl Into<LimitType>) -> Self {
         self.limit = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateProvisionedLimitOutput::limit`].
+    #[inline]
     pub fn set_limit(mut self, value: Option<LimitType>) -> Self {
         self.limit = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateProvisionedLimitOutput, BuildError> {
         Ok(UpdateProvisionedLimitOutput {
             limit: self
@@ -209,6 +223,7 @@ impl UpdateProvisionedLimitOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -219,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProvisionedLimitOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitOutput {
     type Builder = UpdateProvisionedLimitOutputBuilder;
     const NAME: &'static str = "UpdateProvisionedLimitOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateProvisionedLimitOutputBuilder,
         key: &str,
@@ -232,6 +248,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateProvisionedLimitOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateProvisionedLimitOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -267,6 +284,7 @@ pub enum UpdateProvisionedLimitError {
 }
 impl UpdateProvisionedLimitError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -279,44 +297,54 @@ impl UpdateProvisionedLimitError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateProvisionedLimitError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateProvisionedLimitError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateProvisionedLimitError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateProvisionedLimitError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateProvisionedLimitError::ServiceQuotaExceededException`].
+    #[inline]
     pub fn is_service_quota_exceeded_exception(&self) -> bool {
         matches!(self, Self::ServiceQuotaExceededException(_))
     }
     /// Whether this is [`UpdateProvisionedLimitError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateProvisionedLimitError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -330,6 +358,7 @@ impl fmt::Display for UpdateProvisionedLimitError {
     }
 }
 impl std::error::Error for UpdateProvisionedLimitError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -345,9 +374,11 @@ impl std::error::Error for UpdateProvisionedLimitError {
     }
 }
 impl OperationError for UpdateProvisionedLimitError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -379,6 +410,7 @@ impl OperationError for UpdateProvisionedLimitError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -404,6 +436,7 @@ pub struct UpdateProvisionedLimitFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateProvisionedLimitFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateProvisionedLimitFluentBuilder")
             .field("input", &self.input)
@@ -411,6 +444,7 @@ impl fmt::Debug for UpdateProvisionedLimitFluentBuilder {
     }
 }
 impl UpdateProvisionedLimitFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateProvisionedLimitFluentBuilder {
             handle,
@@ -418,10 +452,12 @@ impl UpdateProvisionedLimitFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateProvisionedLimitInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateProvisionedLimitOutput, SdkError<UpdateProvisionedLimitError>> {
@@ -434,11 +470,13 @@ impl UpdateProvisionedLimitFluentBuilder {
     /// The limit to update. Specify the limit class and the attributes that identify the limit.
     ///
     /// Required.
+    #[inline]
     pub fn limit_definition(mut self, value: impl Into<LimitDefinitionType>) -> Self {
         self.input = self.input.limit_definition(value);
         self
     }
     /// Sets or clears `limit_definition`; see [`limit_definition`](Self::limit_definition).
+    #[inline]
     pub fn set_limit_definition(mut self, value: Option<LimitDefinitionType>) -> Self {
         self.input = self.input.set_limit_definition(value);
         self
@@ -446,11 +484,13 @@ impl UpdateProvisionedLimitFluentBuilder {
     /// The provisioned rate to set, in requests per second (RPS).
     ///
     /// Required.
+    #[inline]
     pub fn requested_limit_value(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.requested_limit_value(value);
         self
     }
     /// Sets or clears `requested_limit_value`; see [`requested_limit_value`](Self::requested_limit_value).
+    #[inline]
     pub fn set_requested_limit_value(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_requested_limit_value(value);
         self

@@ -89,6 +89,7 @@ impl UpdateResourceServerInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateResourceServerInputBuilder {
         UpdateResourceServerInputBuilder::default()
     }
@@ -103,46 +104,55 @@ pub struct UpdateResourceServerInputBuilder {
 }
 impl UpdateResourceServerInputBuilder {
     /// Sets [`UpdateResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateResourceServerInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateResourceServerInput::identifier`].
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateResourceServerInput::identifier`].
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.identifier = value;
         self
     }
     /// Sets [`UpdateResourceServerInput::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateResourceServerInput::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Appends an item to [`UpdateResourceServerInput::scopes`].
+    #[inline]
     pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
         self.scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateResourceServerInput::scopes`].
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
         self.scopes = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateResourceServerInput, BuildError> {
         Ok(UpdateResourceServerInput {
             user_pool_id: self
@@ -169,6 +179,7 @@ impl UpdateResourceServerInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateResourceServerInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -180,6 +191,7 @@ impl<'de> serde::Deserialize<'de> for UpdateResourceServerInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
     type Builder = UpdateResourceServerInputBuilder;
     const NAME: &'static str = "UpdateResourceServerInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateResourceServerInputBuilder,
         key: &str,
@@ -196,6 +208,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateResourceServerInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -203,6 +216,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerInput {
     }
 }
 impl Secrets for UpdateResourceServerInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.identifier.secrets(all, found);
@@ -225,6 +239,7 @@ impl UpdateResourceServerOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateResourceServerOutputBuilder {
         UpdateResourceServerOutputBuilder::default()
     }
@@ -236,16 +251,19 @@ pub struct UpdateResourceServerOutputBuilder {
 }
 impl UpdateResourceServerOutputBuilder {
     /// Sets [`UpdateResourceServerOutput::resource_server`].
+    #[inline]
     pub fn resource_server(mut self, value: impl Into<ResourceServerType>) -> Self {
         self.resource_server = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateResourceServerOutput::resource_server`].
+    #[inline]
     pub fn set_resource_server(mut self, value: Option<ResourceServerType>) -> Self {
         self.resource_server = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateResourceServerOutput, BuildError> {
         Ok(UpdateResourceServerOutput {
             resource_server: self
@@ -258,6 +276,7 @@ impl UpdateResourceServerOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateResourceServerOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -268,6 +287,7 @@ impl<'de> serde::Deserialize<'de> for UpdateResourceServerOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerOutput {
     type Builder = UpdateResourceServerOutputBuilder;
     const NAME: &'static str = "UpdateResourceServerOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateResourceServerOutputBuilder,
         key: &str,
@@ -281,6 +301,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateResourceServerOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateResourceServerOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -317,6 +338,7 @@ pub enum UpdateResourceServerError {
 }
 impl UpdateResourceServerError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -329,44 +351,54 @@ impl UpdateResourceServerError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateResourceServerError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateResourceServerError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateResourceServerError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateResourceServerError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateResourceServerError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateResourceServerError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateResourceServerError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -380,6 +412,7 @@ impl fmt::Display for UpdateResourceServerError {
     }
 }
 impl std::error::Error for UpdateResourceServerError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -393,9 +426,11 @@ impl std::error::Error for UpdateResourceServerError {
     }
 }
 impl OperationError for UpdateResourceServerError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -427,6 +462,7 @@ impl OperationError for UpdateResourceServerError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -452,6 +488,7 @@ pub struct UpdateResourceServerFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateResourceServerFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateResourceServerFluentBuilder")
             .field("input", &self.input)
@@ -459,6 +496,7 @@ impl fmt::Debug for UpdateResourceServerFluentBuilder {
     }
 }
 impl UpdateResourceServerFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateResourceServerFluentBuilder {
             handle,
@@ -466,10 +504,12 @@ impl UpdateResourceServerFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateResourceServerInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateResourceServerOutput, SdkError<UpdateResourceServerError>> {
@@ -482,11 +522,13 @@ impl UpdateResourceServerFluentBuilder {
     /// The ID of the user pool that contains the resource server that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -500,11 +542,13 @@ impl UpdateResourceServerFluentBuilder {
     /// your access tokens.
     ///
     /// Required.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.identifier(value);
         self
     }
     /// Sets or clears `identifier`; see [`identifier`](Self::identifier).
+    #[inline]
     pub fn set_identifier(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_identifier(value);
         self
@@ -512,22 +556,26 @@ impl UpdateResourceServerFluentBuilder {
     /// The updated name of the resource server.
     ///
     /// Required.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.name(value);
         self
     }
     /// Sets or clears `name`; see [`name`](Self::name).
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_name(value);
         self
     }
     /// An array of updated custom scope names and descriptions that you want to associate with your
     /// resource server.
+    #[inline]
     pub fn scopes(mut self, item: impl Into<ResourceServerScopeType>) -> Self {
         self.input = self.input.scopes(item);
         self
     }
     /// Sets or clears `scopes`; see [`scopes`](Self::scopes).
+    #[inline]
     pub fn set_scopes(mut self, value: Option<Vec<ResourceServerScopeType>>) -> Self {
         self.input = self.input.set_scopes(value);
         self

@@ -102,6 +102,7 @@ impl UpdateTermsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateTermsInputBuilder {
         UpdateTermsInputBuilder::default()
     }
@@ -118,66 +119,79 @@ pub struct UpdateTermsInputBuilder {
 }
 impl UpdateTermsInputBuilder {
     /// Sets [`UpdateTermsInput::terms_id`].
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.terms_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::terms_id`].
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.terms_id = value;
         self
     }
     /// Sets [`UpdateTermsInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateTermsInput::terms_name`].
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.terms_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::terms_name`].
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.terms_name = value;
         self
     }
     /// Sets [`UpdateTermsInput::terms_source`].
+    #[inline]
     pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
         self.terms_source = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::terms_source`].
+    #[inline]
     pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
         self.terms_source = value;
         self
     }
     /// Sets [`UpdateTermsInput::enforcement`].
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.enforcement = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::enforcement`].
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.enforcement = value;
         self
     }
     /// Inserts an entry into [`UpdateTermsInput::links`].
+    #[inline]
     pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.links.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`UpdateTermsInput::links`].
+    #[inline]
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.links = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateTermsInput, BuildError> {
         Ok(UpdateTermsInput {
             terms_id: self
@@ -195,6 +209,7 @@ impl UpdateTermsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateTermsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -206,6 +221,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTermsInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
     type Builder = UpdateTermsInputBuilder;
     const NAME: &'static str = "UpdateTermsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateTermsInputBuilder,
         key: &str,
@@ -228,6 +244,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateTermsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -235,6 +252,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateTermsInput {
     }
 }
 impl Secrets for UpdateTermsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.terms_id.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -258,6 +276,7 @@ impl UpdateTermsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateTermsOutputBuilder {
         UpdateTermsOutputBuilder::default()
     }
@@ -269,16 +288,19 @@ pub struct UpdateTermsOutputBuilder {
 }
 impl UpdateTermsOutputBuilder {
     /// Sets [`UpdateTermsOutput::terms`].
+    #[inline]
     pub fn terms(mut self, value: impl Into<TermsType>) -> Self {
         self.terms = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateTermsOutput::terms`].
+    #[inline]
     pub fn set_terms(mut self, value: Option<TermsType>) -> Self {
         self.terms = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateTermsOutput {
         UpdateTermsOutput {
             terms: self.terms,
@@ -286,6 +308,7 @@ impl UpdateTermsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateTermsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -296,6 +319,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTermsOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateTermsOutput {
     type Builder = UpdateTermsOutputBuilder;
     const NAME: &'static str = "UpdateTermsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateTermsOutputBuilder,
         key: &str,
@@ -309,6 +333,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateTermsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateTermsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -342,6 +367,7 @@ pub enum UpdateTermsError {
 }
 impl UpdateTermsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -356,52 +382,64 @@ impl UpdateTermsError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateTermsError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateTermsError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateTermsError::TermsExistsException`].
+    #[inline]
     pub fn is_terms_exists_exception(&self) -> bool {
         matches!(self, Self::TermsExistsException(_))
     }
     /// Whether this is [`UpdateTermsError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateTermsError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateTermsError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateTermsError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateTermsError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateTermsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -417,6 +455,7 @@ impl fmt::Display for UpdateTermsError {
     }
 }
 impl std::error::Error for UpdateTermsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -434,9 +473,11 @@ impl std::error::Error for UpdateTermsError {
     }
 }
 impl OperationError for UpdateTermsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -475,6 +516,7 @@ impl OperationError for UpdateTermsError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -502,6 +544,7 @@ pub struct UpdateTermsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateTermsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateTermsFluentBuilder")
             .field("input", &self.input)
@@ -509,6 +552,7 @@ impl fmt::Debug for UpdateTermsFluentBuilder {
     }
 }
 impl UpdateTermsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateTermsFluentBuilder {
             handle,
@@ -516,10 +560,12 @@ impl UpdateTermsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateTermsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<UpdateTermsOutput, SdkError<UpdateTermsError>> {
         let input = self
             .input
@@ -530,11 +576,13 @@ impl UpdateTermsFluentBuilder {
     /// The ID of the terms document that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn terms_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_id(value);
         self
     }
     /// Sets or clears `terms_id`; see [`terms_id`](Self::terms_id).
+    #[inline]
     pub fn set_terms_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_id(value);
         self
@@ -542,41 +590,49 @@ impl UpdateTermsFluentBuilder {
     /// The ID of the user pool that contains the terms that you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
     }
     /// The new name that you want to apply to the requested terms documents.
+    #[inline]
     pub fn terms_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.terms_name(value);
         self
     }
     /// Sets or clears `terms_name`; see [`terms_name`](Self::terms_name).
+    #[inline]
     pub fn set_terms_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_terms_name(value);
         self
     }
     /// This parameter is reserved for future use and currently accepts only one value.
+    #[inline]
     pub fn terms_source(mut self, value: impl Into<TermsSourceType>) -> Self {
         self.input = self.input.terms_source(value);
         self
     }
     /// Sets or clears `terms_source`; see [`terms_source`](Self::terms_source).
+    #[inline]
     pub fn set_terms_source(mut self, value: Option<TermsSourceType>) -> Self {
         self.input = self.input.set_terms_source(value);
         self
     }
     /// This parameter is reserved for future use and currently accepts only one value.
+    #[inline]
     pub fn enforcement(mut self, value: impl Into<TermsEnforcementType>) -> Self {
         self.input = self.input.enforcement(value);
         self
     }
     /// Sets or clears `enforcement`; see [`enforcement`](Self::enforcement).
+    #[inline]
     pub fn set_enforcement(mut self, value: Option<TermsEnforcementType>) -> Self {
         self.input = self.input.set_enforcement(value);
         self
@@ -587,11 +643,13 @@ impl UpdateTermsFluentBuilder {
     ///
     /// For example, `"cognito:default": "https://terms.example.com", "cognito:spanish":
     /// "https://terms.example.com/es"`.
+    #[inline]
     pub fn links(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.input = self.input.links(key, value);
         self
     }
     /// Sets or clears `links`; see [`links`](Self::links).
+    #[inline]
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_links(value);
         self

@@ -126,11 +126,13 @@ impl UpdateUserAttributesInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserAttributesInputBuilder {
         UpdateUserAttributesInputBuilder::default()
     }
 }
 impl fmt::Debug for UpdateUserAttributesInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserAttributesInput")
             .field("user_attributes", &self.user_attributes)
@@ -147,6 +149,7 @@ pub struct UpdateUserAttributesInputBuilder {
     client_metadata: Option<HashMap<String, String>>,
 }
 impl fmt::Debug for UpdateUserAttributesInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserAttributesInputBuilder")
             .field("user_attributes", &self.user_attributes)
@@ -157,26 +160,31 @@ impl fmt::Debug for UpdateUserAttributesInputBuilder {
 }
 impl UpdateUserAttributesInputBuilder {
     /// Appends an item to [`UpdateUserAttributesInput::user_attributes`].
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.user_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserAttributesInput::user_attributes`].
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.user_attributes = value;
         self
     }
     /// Sets [`UpdateUserAttributesInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserAttributesInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Inserts an entry into [`UpdateUserAttributesInput::client_metadata`].
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -188,6 +196,7 @@ impl UpdateUserAttributesInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserAttributesInput::client_metadata`].
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,
@@ -196,6 +205,7 @@ impl UpdateUserAttributesInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateUserAttributesInput, BuildError> {
         Ok(UpdateUserAttributesInput {
             user_attributes: self
@@ -216,6 +226,7 @@ impl UpdateUserAttributesInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateUserAttributesInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -227,6 +238,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserAttributesInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesInput {
     type Builder = UpdateUserAttributesInputBuilder;
     const NAME: &'static str = "UpdateUserAttributesInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserAttributesInputBuilder,
         key: &str,
@@ -246,6 +258,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserAttributesInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -253,6 +266,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesInput {
     }
 }
 impl Secrets for UpdateUserAttributesInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_attributes.secrets(all, found);
         self.access_token.secrets(true, found);
@@ -279,6 +293,7 @@ impl UpdateUserAttributesOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserAttributesOutputBuilder {
         UpdateUserAttributesOutputBuilder::default()
     }
@@ -290,6 +305,7 @@ pub struct UpdateUserAttributesOutputBuilder {
 }
 impl UpdateUserAttributesOutputBuilder {
     /// Appends an item to [`UpdateUserAttributesOutput::code_delivery_details_list`].
+    #[inline]
     pub fn code_delivery_details_list(
         mut self,
         item: impl Into<CodeDeliveryDetailsType>,
@@ -298,6 +314,7 @@ impl UpdateUserAttributesOutputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserAttributesOutput::code_delivery_details_list`].
+    #[inline]
     pub fn set_code_delivery_details_list(
         mut self,
         value: Option<Vec<CodeDeliveryDetailsType>>,
@@ -306,6 +323,7 @@ impl UpdateUserAttributesOutputBuilder {
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateUserAttributesOutput {
         UpdateUserAttributesOutput {
             code_delivery_details_list: self.code_delivery_details_list,
@@ -313,6 +331,7 @@ impl UpdateUserAttributesOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateUserAttributesOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -323,6 +342,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserAttributesOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesOutput {
     type Builder = UpdateUserAttributesOutputBuilder;
     const NAME: &'static str = "UpdateUserAttributesOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserAttributesOutputBuilder,
         key: &str,
@@ -338,6 +358,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserAttributesOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserAttributesOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -400,6 +421,7 @@ pub enum UpdateUserAttributesError {
 }
 impl UpdateUserAttributesError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -426,100 +448,124 @@ impl UpdateUserAttributesError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateUserAttributesError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::UnexpectedLambdaException`].
+    #[inline]
     pub fn is_unexpected_lambda_exception(&self) -> bool {
         matches!(self, Self::UnexpectedLambdaException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::UserLambdaValidationException`].
+    #[inline]
     pub fn is_user_lambda_validation_exception(&self) -> bool {
         matches!(self, Self::UserLambdaValidationException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InvalidLambdaResponseException`].
+    #[inline]
     pub fn is_invalid_lambda_response_exception(&self) -> bool {
         matches!(self, Self::InvalidLambdaResponseException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::CodeDeliveryFailureException`].
+    #[inline]
     pub fn is_code_delivery_failure_exception(&self) -> bool {
         matches!(self, Self::CodeDeliveryFailureException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateUserAttributesError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserAttributesError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -547,6 +593,7 @@ impl fmt::Display for UpdateUserAttributesError {
     }
 }
 impl std::error::Error for UpdateUserAttributesError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -586,9 +633,11 @@ impl std::error::Error for UpdateUserAttributesError {
     }
 }
 impl OperationError for UpdateUserAttributesError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -673,6 +722,7 @@ impl OperationError for UpdateUserAttributesError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -712,6 +762,7 @@ pub struct UpdateUserAttributesFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateUserAttributesFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserAttributesFluentBuilder")
             .field("input", &self.input)
@@ -719,6 +770,7 @@ impl fmt::Debug for UpdateUserAttributesFluentBuilder {
     }
 }
 impl UpdateUserAttributesFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateUserAttributesFluentBuilder {
             handle,
@@ -726,10 +778,12 @@ impl UpdateUserAttributesFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateUserAttributesInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateUserAttributesOutput, SdkError<UpdateUserAttributesError>> {
@@ -750,11 +804,13 @@ impl UpdateUserAttributesFluentBuilder {
     /// attribute value until they verify the new value.
     ///
     /// Required.
+    #[inline]
     pub fn user_attributes(mut self, item: impl Into<AttributeType>) -> Self {
         self.input = self.input.user_attributes(item);
         self
     }
     /// Sets or clears `user_attributes`; see [`user_attributes`](Self::user_attributes).
+    #[inline]
     pub fn set_user_attributes(mut self, value: Option<Vec<AttributeType>>) -> Self {
         self.input = self.input.set_user_attributes(value);
         self
@@ -763,11 +819,13 @@ impl UpdateUserAttributesFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -795,6 +853,7 @@ impl UpdateUserAttributesFluentBuilder {
     /// >   include triggers, the `ClientMetadata` parameter serves no purpose.
     /// > - Validate the `ClientMetadata` value.
     /// > - Encrypt the `ClientMetadata` value. Don't send sensitive information in this parameter.
+    #[inline]
     pub fn client_metadata(
         mut self,
         key: impl Into<String>,
@@ -804,6 +863,7 @@ impl UpdateUserAttributesFluentBuilder {
         self
     }
     /// Sets or clears `client_metadata`; see [`client_metadata`](Self::client_metadata).
+    #[inline]
     pub fn set_client_metadata(
         mut self,
         value: Option<HashMap<String, String>>,

@@ -445,6 +445,7 @@ impl UpdateUserPoolInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolInputBuilder {
         UpdateUserPoolInputBuilder::default()
     }
@@ -480,26 +481,31 @@ pub struct UpdateUserPoolInputBuilder {
 }
 impl UpdateUserPoolInputBuilder {
     /// Sets [`UpdateUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::policies`].
+    #[inline]
     pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
         self.policies = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::policies`].
+    #[inline]
     pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
         self.policies = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::deletion_protection`].
+    #[inline]
     pub fn deletion_protection(
         mut self,
         value: impl Into<DeletionProtectionType>,
@@ -508,6 +514,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::deletion_protection`].
+    #[inline]
     pub fn set_deletion_protection(
         mut self,
         value: Option<DeletionProtectionType>,
@@ -516,16 +523,19 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::lambda_config`].
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.lambda_config = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::lambda_config`].
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.lambda_config = value;
         self
     }
     /// Appends an item to [`UpdateUserPoolInput::auto_verified_attributes`].
+    #[inline]
     pub fn auto_verified_attributes(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -534,6 +544,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::auto_verified_attributes`].
+    #[inline]
     pub fn set_auto_verified_attributes(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -542,36 +553,43 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::sms_verification_message`].
+    #[inline]
     pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
         self.sms_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::sms_verification_message`].
+    #[inline]
     pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
         self.sms_verification_message = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::email_verification_message`].
+    #[inline]
     pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
         self.email_verification_message = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::email_verification_message`].
+    #[inline]
     pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
         self.email_verification_message = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::email_verification_subject`].
+    #[inline]
     pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
         self.email_verification_subject = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::email_verification_subject`].
+    #[inline]
     pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
         self.email_verification_subject = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::verification_message_template`].
+    #[inline]
     pub fn verification_message_template(
         mut self,
         value: impl Into<VerificationMessageTemplateType>,
@@ -580,6 +598,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::verification_message_template`].
+    #[inline]
     pub fn set_verification_message_template(
         mut self,
         value: Option<VerificationMessageTemplateType>,
@@ -588,16 +607,19 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::sms_authentication_message`].
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.sms_authentication_message = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::sms_authentication_message`].
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.sms_authentication_message = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::user_attribute_update_settings`].
+    #[inline]
     pub fn user_attribute_update_settings(
         mut self,
         value: impl Into<UserAttributeUpdateSettingsType>,
@@ -606,6 +628,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::user_attribute_update_settings`].
+    #[inline]
     pub fn set_user_attribute_update_settings(
         mut self,
         value: Option<UserAttributeUpdateSettingsType>,
@@ -614,16 +637,19 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::mfa_configuration`].
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.mfa_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::mfa_configuration`].
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.mfa_configuration = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::device_configuration`].
+    #[inline]
     pub fn device_configuration(
         mut self,
         value: impl Into<DeviceConfigurationType>,
@@ -632,6 +658,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::device_configuration`].
+    #[inline]
     pub fn set_device_configuration(
         mut self,
         value: Option<DeviceConfigurationType>,
@@ -640,6 +667,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::email_configuration`].
+    #[inline]
     pub fn email_configuration(
         mut self,
         value: impl Into<EmailConfigurationType>,
@@ -648,6 +676,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::email_configuration`].
+    #[inline]
     pub fn set_email_configuration(
         mut self,
         value: Option<EmailConfigurationType>,
@@ -656,16 +685,19 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::sms_configuration`].
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.sms_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::sms_configuration`].
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.sms_configuration = value;
         self
     }
     /// Inserts an entry into [`UpdateUserPoolInput::user_pool_tags`].
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -677,11 +709,13 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::user_pool_tags`].
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.user_pool_tags = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::admin_create_user_config`].
+    #[inline]
     pub fn admin_create_user_config(
         mut self,
         value: impl Into<AdminCreateUserConfigType>,
@@ -690,6 +724,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::admin_create_user_config`].
+    #[inline]
     pub fn set_admin_create_user_config(
         mut self,
         value: Option<AdminCreateUserConfigType>,
@@ -698,26 +733,31 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::user_pool_add_ons`].
+    #[inline]
     pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::user_pool_add_ons`].
+    #[inline]
     pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
         self.user_pool_add_ons = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::dcr_configuration`].
+    #[inline]
     pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
         self.dcr_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::dcr_configuration`].
+    #[inline]
     pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
         self.dcr_configuration = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::account_recovery_setting`].
+    #[inline]
     pub fn account_recovery_setting(
         mut self,
         value: impl Into<AccountRecoverySettingType>,
@@ -726,6 +766,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::account_recovery_setting`].
+    #[inline]
     pub fn set_account_recovery_setting(
         mut self,
         value: Option<AccountRecoverySettingType>,
@@ -734,36 +775,43 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolInput::pool_name`].
+    #[inline]
     pub fn pool_name(mut self, value: impl Into<String>) -> Self {
         self.pool_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::pool_name`].
+    #[inline]
     pub fn set_pool_name(mut self, value: Option<String>) -> Self {
         self.pool_name = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::user_pool_tier`].
+    #[inline]
     pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
         self.user_pool_tier = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::user_pool_tier`].
+    #[inline]
     pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
         self.user_pool_tier = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::key_configuration`].
+    #[inline]
     pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
         self.key_configuration = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::key_configuration`].
+    #[inline]
     pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
         self.key_configuration = value;
         self
     }
     /// Sets [`UpdateUserPoolInput::issuer_configuration`].
+    #[inline]
     pub fn issuer_configuration(
         mut self,
         value: impl Into<IssuerConfigurationType>,
@@ -772,6 +820,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::issuer_configuration`].
+    #[inline]
     pub fn set_issuer_configuration(
         mut self,
         value: Option<IssuerConfigurationType>,
@@ -780,6 +829,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Inserts an entry into [`UpdateUserPoolInput::acr_configuration`].
+    #[inline]
     pub fn acr_configuration(
         mut self,
         key: impl Into<String>,
@@ -791,6 +841,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolInput::acr_configuration`].
+    #[inline]
     pub fn set_acr_configuration(
         mut self,
         value: Option<HashMap<String, AcrLevelConfigType>>,
@@ -799,6 +850,7 @@ impl UpdateUserPoolInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateUserPoolInput, BuildError> {
         Ok(UpdateUserPoolInput {
             user_pool_id: self
@@ -836,6 +888,7 @@ impl UpdateUserPoolInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -847,6 +900,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
     type Builder = UpdateUserPoolInputBuilder;
     const NAME: &'static str = "UpdateUserPoolInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolInputBuilder,
         key: &str,
@@ -906,6 +960,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -913,6 +968,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
     }
 }
 impl Secrets for UpdateUserPoolInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.policies.secrets(all, found);
@@ -951,6 +1007,7 @@ impl UpdateUserPoolOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolOutputBuilder {
         UpdateUserPoolOutputBuilder::default()
     }
@@ -960,11 +1017,13 @@ impl UpdateUserPoolOutput {
 pub struct UpdateUserPoolOutputBuilder {}
 impl UpdateUserPoolOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateUserPoolOutput {
         UpdateUserPoolOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -975,6 +1034,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolOutput {
     type Builder = UpdateUserPoolOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut UpdateUserPoolOutputBuilder,
         _key: &str,
@@ -983,6 +1043,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1033,6 +1094,7 @@ pub enum UpdateUserPoolError {
 }
 impl UpdateUserPoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -1053,76 +1115,94 @@ impl UpdateUserPoolError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateUserPoolError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateUserPoolError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateUserPoolError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateUserPoolError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateUserPoolError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateUserPoolError::UserImportInProgressException`].
+    #[inline]
     pub fn is_user_import_in_progress_exception(&self) -> bool {
         matches!(self, Self::UserImportInProgressException(_))
     }
     /// Whether this is [`UpdateUserPoolError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateUserPoolError::InvalidSmsRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_sms_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleAccessPolicyException(_))
     }
     /// Whether this is [`UpdateUserPoolError::InvalidSmsRoleTrustRelationshipException`].
+    #[inline]
     pub fn is_invalid_sms_role_trust_relationship_exception(&self) -> bool {
         matches!(self, Self::InvalidSmsRoleTrustRelationshipException(_))
     }
     /// Whether this is [`UpdateUserPoolError::UserPoolTaggingException`].
+    #[inline]
     pub fn is_user_pool_tagging_exception(&self) -> bool {
         matches!(self, Self::UserPoolTaggingException(_))
     }
     /// Whether this is [`UpdateUserPoolError::InvalidEmailRoleAccessPolicyException`].
+    #[inline]
     pub fn is_invalid_email_role_access_policy_exception(&self) -> bool {
         matches!(self, Self::InvalidEmailRoleAccessPolicyException(_))
     }
     /// Whether this is [`UpdateUserPoolError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateUserPoolError::TierChangeNotAllowedException`].
+    #[inline]
     pub fn is_tier_change_not_allowed_exception(&self) -> bool {
         matches!(self, Self::TierChangeNotAllowedException(_))
     }
     /// Whether this is [`UpdateUserPoolError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserPoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -1144,6 +1224,7 @@ impl fmt::Display for UpdateUserPoolError {
     }
 }
 impl std::error::Error for UpdateUserPoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -1179,9 +1260,11 @@ impl std::error::Error for UpdateUserPoolError {
     }
 }
 impl OperationError for UpdateUserPoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1245,6 +1328,7 @@ impl OperationError for UpdateUserPoolError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -1278,6 +1362,7 @@ pub struct UpdateUserPoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateUserPoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolFluentBuilder")
             .field("input", &self.input)
@@ -1285,6 +1370,7 @@ impl fmt::Debug for UpdateUserPoolFluentBuilder {
     }
 }
 impl UpdateUserPoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateUserPoolFluentBuilder {
             handle,
@@ -1292,10 +1378,12 @@ impl UpdateUserPoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateUserPoolInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateUserPoolOutput, SdkError<UpdateUserPoolError>> {
@@ -1308,11 +1396,13 @@ impl UpdateUserPoolFluentBuilder {
     /// The ID of the user pool you want to update.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -1321,11 +1411,13 @@ impl UpdateUserPoolFluentBuilder {
     /// like password complexity requirements and password history. The sign-in policy sets the
     /// options available to applications in [choice-based
     /// authentication](https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html#authentication-flows-selection-choice).
+    #[inline]
     pub fn policies(mut self, value: impl Into<UserPoolPolicyType>) -> Self {
         self.input = self.input.policies(value);
         self
     }
     /// Sets or clears `policies`; see [`policies`](Self::policies).
+    #[inline]
     pub fn set_policies(mut self, value: Option<UserPoolPolicyType>) -> Self {
         self.input = self.input.set_policies(value);
         self
@@ -1338,6 +1430,7 @@ impl UpdateUserPoolFluentBuilder {
     /// Cognito returns an `InvalidParameterException` error. To delete a protected user pool, send
     /// a new `DeleteUserPool` request after you deactivate deletion protection in an
     /// `UpdateUserPool` API request.
+    #[inline]
     pub fn deletion_protection(
         mut self,
         value: impl Into<DeletionProtectionType>,
@@ -1346,6 +1439,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `deletion_protection`; see [`deletion_protection`](Self::deletion_protection).
+    #[inline]
     pub fn set_deletion_protection(
         mut self,
         value: Option<DeletionProtectionType>,
@@ -1356,11 +1450,13 @@ impl UpdateUserPoolFluentBuilder {
     /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
     /// possible stages of authentication operations. Triggers can modify the outcome of the
     /// operations that invoked them.
+    #[inline]
     pub fn lambda_config(mut self, value: impl Into<LambdaConfigType>) -> Self {
         self.input = self.input.lambda_config(value);
         self
     }
     /// Sets or clears `lambda_config`; see [`lambda_config`](Self::lambda_config).
+    #[inline]
     pub fn set_lambda_config(mut self, value: Option<LambdaConfigType>) -> Self {
         self.input = self.input.set_lambda_config(value);
         self
@@ -1368,6 +1464,7 @@ impl UpdateUserPoolFluentBuilder {
     /// The attributes that you want your user pool to automatically verify. Possible values:
     /// **email**, **phone_number**. For more information see [Verifying contact information at
     /// sign-up](https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#allowing-users-to-sign-up-and-confirm-themselves).
+    #[inline]
     pub fn auto_verified_attributes(
         mut self,
         item: impl Into<VerifiedAttributeType>,
@@ -1376,6 +1473,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `auto_verified_attributes`; see [`auto_verified_attributes`](Self::auto_verified_attributes).
+    #[inline]
     pub fn set_auto_verified_attributes(
         mut self,
         value: Option<Vec<VerifiedAttributeType>>,
@@ -1384,31 +1482,37 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn sms_verification_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sms_verification_message(value);
         self
     }
     /// Sets or clears `sms_verification_message`; see [`sms_verification_message`](Self::sms_verification_message).
+    #[inline]
     pub fn set_sms_verification_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sms_verification_message(value);
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn email_verification_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.email_verification_message(value);
         self
     }
     /// Sets or clears `email_verification_message`; see [`email_verification_message`](Self::email_verification_message).
+    #[inline]
     pub fn set_email_verification_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_email_verification_message(value);
         self
     }
     /// This parameter is no longer used.
+    #[inline]
     pub fn email_verification_subject(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.email_verification_subject(value);
         self
     }
     /// Sets or clears `email_verification_subject`; see [`email_verification_subject`](Self::email_verification_subject).
+    #[inline]
     pub fn set_email_verification_subject(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_email_verification_subject(value);
         self
@@ -1420,6 +1524,7 @@ impl UpdateUserPoolFluentBuilder {
     /// `CONFIRM_WITH_LINK`, specify an `EmailMessageByLink` and leave `EmailMessage` blank. For
     /// `CONFIRM_WITH_CODE`, specify an `EmailMessage` and leave `EmailMessageByLink` blank. When
     /// you supply both parameters with either choice, Amazon Cognito returns an error.
+    #[inline]
     pub fn verification_message_template(
         mut self,
         value: impl Into<VerificationMessageTemplateType>,
@@ -1428,6 +1533,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `verification_message_template`; see [`verification_message_template`](Self::verification_message_template).
+    #[inline]
     pub fn set_verification_message_template(
         mut self,
         value: Option<VerificationMessageTemplateType>,
@@ -1436,11 +1542,13 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// The contents of the SMS message that your user pool sends to users in SMS authentication.
+    #[inline]
     pub fn sms_authentication_message(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sms_authentication_message(value);
         self
     }
     /// Sets or clears `sms_authentication_message`; see [`sms_authentication_message`](Self::sms_authentication_message).
+    #[inline]
     pub fn set_sms_authentication_message(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sms_authentication_message(value);
         self
@@ -1450,6 +1558,7 @@ impl UpdateUserPoolFluentBuilder {
     /// how to handle changes to the value of your users' email address and phone number attributes.
     /// For more information, see [Verifying updates to email addresses and phone
     /// numbers](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html#user-pool-settings-verifications-verify-attribute-updates).
+    #[inline]
     pub fn user_attribute_update_settings(
         mut self,
         value: impl Into<UserAttributeUpdateSettingsType>,
@@ -1458,6 +1567,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `user_attribute_update_settings`; see [`user_attribute_update_settings`](Self::user_attribute_update_settings).
+    #[inline]
     pub fn set_user_attribute_update_settings(
         mut self,
         value: Option<UserAttributeUpdateSettingsType>,
@@ -1473,11 +1583,13 @@ impl UpdateUserPoolFluentBuilder {
     /// When `MfaConfiguration` is `OPTIONAL`, managed login doesn't automatically prompt users to
     /// set up MFA. Amazon Cognito generates MFA prompts in API responses and in managed login for
     /// users who have chosen and configured a preferred MFA factor.
+    #[inline]
     pub fn mfa_configuration(mut self, value: impl Into<UserPoolMfaType>) -> Self {
         self.input = self.input.mfa_configuration(value);
         self
     }
     /// Sets or clears `mfa_configuration`; see [`mfa_configuration`](Self::mfa_configuration).
+    #[inline]
     pub fn set_mfa_configuration(mut self, value: Option<UserPoolMfaType>) -> Self {
         self.input = self.input.set_mfa_configuration(value);
         self
@@ -1492,6 +1604,7 @@ impl UpdateUserPoolFluentBuilder {
     /// > **Note:** When you provide a value for any `DeviceConfiguration` field, you activate the
     /// > Amazon Cognito device-remembering feature. For more information, see [Working with
     /// > devices](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html).
+    #[inline]
     pub fn device_configuration(
         mut self,
         value: impl Into<DeviceConfigurationType>,
@@ -1500,6 +1613,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `device_configuration`; see [`device_configuration`](Self::device_configuration).
+    #[inline]
     pub fn set_device_configuration(
         mut self,
         value: Option<DeviceConfigurationType>,
@@ -1510,6 +1624,7 @@ impl UpdateUserPoolFluentBuilder {
     /// The email configuration of your user pool. The email configuration type sets your preferred
     /// sending method, Amazon Web Services Region, and sender for email invitation and verification
     /// messages from your user pool.
+    #[inline]
     pub fn email_configuration(
         mut self,
         value: impl Into<EmailConfigurationType>,
@@ -1518,6 +1633,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `email_configuration`; see [`email_configuration`](Self::email_configuration).
+    #[inline]
     pub fn set_email_configuration(
         mut self,
         value: Option<EmailConfigurationType>,
@@ -1531,11 +1647,13 @@ impl UpdateUserPoolFluentBuilder {
     /// Access Management (IAM) role in your Amazon Web Services account. For more information see
     /// [SMS message
     /// settings](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-sms-settings.html).
+    #[inline]
     pub fn sms_configuration(mut self, value: impl Into<SmsConfigurationType>) -> Self {
         self.input = self.input.sms_configuration(value);
         self
     }
     /// Sets or clears `sms_configuration`; see [`sms_configuration`](Self::sms_configuration).
+    #[inline]
     pub fn set_sms_configuration(mut self, value: Option<SmsConfigurationType>) -> Self {
         self.input = self.input.set_sms_configuration(value);
         self
@@ -1543,6 +1661,7 @@ impl UpdateUserPoolFluentBuilder {
     /// The tag keys and values to assign to the user pool. A tag is a label that you can use to
     /// categorize and manage user pools in different ways, such as by purpose, owner, environment,
     /// or other criteria.
+    #[inline]
     pub fn user_pool_tags(
         mut self,
         key: impl Into<String>,
@@ -1552,6 +1671,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `user_pool_tags`; see [`user_pool_tags`](Self::user_pool_tags).
+    #[inline]
     pub fn set_user_pool_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_user_pool_tags(value);
         self
@@ -1559,6 +1679,7 @@ impl UpdateUserPoolFluentBuilder {
     /// The configuration for administrative creation of users. Includes the template for the
     /// invitation message for new users, the duration of temporary passwords, and permitting
     /// self-service sign-up.
+    #[inline]
     pub fn admin_create_user_config(
         mut self,
         value: impl Into<AdminCreateUserConfigType>,
@@ -1567,6 +1688,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `admin_create_user_config`; see [`admin_create_user_config`](Self::admin_create_user_config).
+    #[inline]
     pub fn set_admin_create_user_config(
         mut self,
         value: Option<AdminCreateUserConfigType>,
@@ -1583,11 +1705,13 @@ impl UpdateUserPoolFluentBuilder {
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security.html).
     /// To activate this setting, your user pool must be on the [Plus
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-plus.html).
+    #[inline]
     pub fn user_pool_add_ons(mut self, value: impl Into<UserPoolAddOnsType>) -> Self {
         self.input = self.input.user_pool_add_ons(value);
         self
     }
     /// Sets or clears `user_pool_add_ons`; see [`user_pool_add_ons`](Self::user_pool_add_ons).
+    #[inline]
     pub fn set_user_pool_add_ons(mut self, value: Option<UserPoolAddOnsType>) -> Self {
         self.input = self.input.set_user_pool_add_ons(value);
         self
@@ -1606,11 +1730,13 @@ impl UpdateUserPoolFluentBuilder {
     ///
     /// To change the feature plan of the user pool to Lite, you must also set `EnableStatus` to
     /// `Disabled`.
+    #[inline]
     pub fn dcr_configuration(mut self, value: impl Into<DcrConfigurationType>) -> Self {
         self.input = self.input.dcr_configuration(value);
         self
     }
     /// Sets or clears `dcr_configuration`; see [`dcr_configuration`](Self::dcr_configuration).
+    #[inline]
     pub fn set_dcr_configuration(mut self, value: Option<DcrConfigurationType>) -> Self {
         self.input = self.input.set_dcr_configuration(value);
         self
@@ -1621,6 +1747,7 @@ impl UpdateUserPoolFluentBuilder {
     /// recovery mechanism if the user also has SMS multi-factor authentication (MFA) activated. In
     /// the absence of this setting, Amazon Cognito uses the legacy behavior to determine the
     /// recovery method where SMS is preferred through email.
+    #[inline]
     pub fn account_recovery_setting(
         mut self,
         value: impl Into<AccountRecoverySettingType>,
@@ -1629,6 +1756,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `account_recovery_setting`; see [`account_recovery_setting`](Self::account_recovery_setting).
+    #[inline]
     pub fn set_account_recovery_setting(
         mut self,
         value: Option<AccountRecoverySettingType>,
@@ -1637,11 +1765,13 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// The updated name of your user pool.
+    #[inline]
     pub fn pool_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pool_name(value);
         self
     }
     /// Sets or clears `pool_name`; see [`pool_name`](Self::pool_name).
+    #[inline]
     pub fn set_pool_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pool_name(value);
         self
@@ -1650,28 +1780,33 @@ impl UpdateUserPoolFluentBuilder {
     /// plan](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html),
     /// or tier. This parameter determines the eligibility of the user pool for features like
     /// managed login, access-token customization, and threat protection. Defaults to `ESSENTIALS`.
+    #[inline]
     pub fn user_pool_tier(mut self, value: impl Into<UserPoolTierType>) -> Self {
         self.input = self.input.user_pool_tier(value);
         self
     }
     /// Sets or clears `user_pool_tier`; see [`user_pool_tier`](Self::user_pool_tier).
+    #[inline]
     pub fn set_user_pool_tier(mut self, value: Option<UserPoolTierType>) -> Self {
         self.input = self.input.set_user_pool_tier(value);
         self
     }
     /// The key configuration for the user pool. In secondary regions, this parameter must match the
     /// existing configuration and cannot be modified.
+    #[inline]
     pub fn key_configuration(mut self, value: impl Into<KeyConfigurationType>) -> Self {
         self.input = self.input.key_configuration(value);
         self
     }
     /// Sets or clears `key_configuration`; see [`key_configuration`](Self::key_configuration).
+    #[inline]
     pub fn set_key_configuration(mut self, value: Option<KeyConfigurationType>) -> Self {
         self.input = self.input.set_key_configuration(value);
         self
     }
     /// The issuer configuration for the user pool. In secondary regions, this parameter must match
     /// the existing configuration and cannot be modified.
+    #[inline]
     pub fn issuer_configuration(
         mut self,
         value: impl Into<IssuerConfigurationType>,
@@ -1680,6 +1815,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `issuer_configuration`; see [`issuer_configuration`](Self::issuer_configuration).
+    #[inline]
     pub fn set_issuer_configuration(
         mut self,
         value: Option<IssuerConfigurationType>,
@@ -1697,6 +1833,7 @@ impl UpdateUserPoolFluentBuilder {
     /// this setting, your user pool must be in the [Essentials
     /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
     /// or higher.
+    #[inline]
     pub fn acr_configuration(
         mut self,
         key: impl Into<String>,
@@ -1706,6 +1843,7 @@ impl UpdateUserPoolFluentBuilder {
         self
     }
     /// Sets or clears `acr_configuration`; see [`acr_configuration`](Self::acr_configuration).
+    #[inline]
     pub fn set_acr_configuration(
         mut self,
         value: Option<HashMap<String, AcrLevelConfigType>>,

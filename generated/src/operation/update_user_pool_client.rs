@@ -407,11 +407,13 @@ impl UpdateUserPoolClientInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_id"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolClientInputBuilder {
         UpdateUserPoolClientInputBuilder::default()
     }
 }
 impl fmt::Debug for UpdateUserPoolClientInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolClientInput")
             .field("user_pool_id", &self.user_pool_id)
@@ -479,6 +481,7 @@ pub struct UpdateUserPoolClientInputBuilder {
     publish_secrets_in_aws_secrets_manager: Option<bool>,
 }
 impl fmt::Debug for UpdateUserPoolClientInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolClientInputBuilder")
             .field("user_pool_id", &self.user_pool_id)
@@ -519,66 +522,79 @@ impl fmt::Debug for UpdateUserPoolClientInputBuilder {
 }
 impl UpdateUserPoolClientInputBuilder {
     /// Sets [`UpdateUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::client_id`].
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::client_id`].
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.client_id = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::client_name`].
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.client_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::client_name`].
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.client_name = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::refresh_token_validity`].
+    #[inline]
     pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.refresh_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::refresh_token_validity`].
+    #[inline]
     pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
         self.refresh_token_validity = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::access_token_validity`].
+    #[inline]
     pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.access_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::access_token_validity`].
+    #[inline]
     pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
         self.access_token_validity = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::id_token_validity`].
+    #[inline]
     pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.id_token_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::id_token_validity`].
+    #[inline]
     pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
         self.id_token_validity = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::token_validity_units`].
+    #[inline]
     pub fn token_validity_units(
         mut self,
         value: impl Into<TokenValidityUnitsType>,
@@ -587,6 +603,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::token_validity_units`].
+    #[inline]
     pub fn set_token_validity_units(
         mut self,
         value: Option<TokenValidityUnitsType>,
@@ -595,26 +612,31 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::read_attributes`].
+    #[inline]
     pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
         self.read_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::read_attributes`].
+    #[inline]
     pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.read_attributes = value;
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::write_attributes`].
+    #[inline]
     pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
         self.write_attributes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::write_attributes`].
+    #[inline]
     pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.write_attributes = value;
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::explicit_auth_flows`].
+    #[inline]
     pub fn explicit_auth_flows(
         mut self,
         item: impl Into<ExplicitAuthFlowsType>,
@@ -623,6 +645,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::explicit_auth_flows`].
+    #[inline]
     pub fn set_explicit_auth_flows(
         mut self,
         value: Option<Vec<ExplicitAuthFlowsType>>,
@@ -631,11 +654,13 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::supported_identity_providers`].
+    #[inline]
     pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
         self.supported_identity_providers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::supported_identity_providers`].
+    #[inline]
     pub fn set_supported_identity_providers(
         mut self,
         value: Option<Vec<String>>,
@@ -644,41 +669,49 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::callback_urls`].
+    #[inline]
     pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
         self.callback_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::callback_urls`].
+    #[inline]
     pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.callback_urls = value;
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::logout_urls`].
+    #[inline]
     pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
         self.logout_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::logout_urls`].
+    #[inline]
     pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.logout_urls = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::default_redirect_uri`].
+    #[inline]
     pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
         self.default_redirect_uri = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::default_redirect_uri`].
+    #[inline]
     pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
         self.default_redirect_uri = value;
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::allowed_o_auth_flows`].
+    #[inline]
     pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.allowed_o_auth_flows.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::allowed_o_auth_flows`].
+    #[inline]
     pub fn set_allowed_o_auth_flows(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -687,16 +720,19 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Appends an item to [`UpdateUserPoolClientInput::allowed_o_auth_scopes`].
+    #[inline]
     pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
         self.allowed_o_auth_scopes.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::allowed_o_auth_scopes`].
+    #[inline]
     pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_o_auth_scopes = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn allowed_o_auth_flows_user_pool_client(
         mut self,
         value: impl Into<bool>,
@@ -705,6 +741,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::allowed_o_auth_flows_user_pool_client`].
+    #[inline]
     pub fn set_allowed_o_auth_flows_user_pool_client(
         mut self,
         value: Option<bool>,
@@ -713,6 +750,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolClientInput::analytics_configuration`].
+    #[inline]
     pub fn analytics_configuration(
         mut self,
         value: impl Into<AnalyticsConfigurationType>,
@@ -721,6 +759,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::analytics_configuration`].
+    #[inline]
     pub fn set_analytics_configuration(
         mut self,
         value: Option<AnalyticsConfigurationType>,
@@ -729,6 +768,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolClientInput::prevent_user_existence_errors`].
+    #[inline]
     pub fn prevent_user_existence_errors(
         mut self,
         value: impl Into<PreventUserExistenceErrorTypes>,
@@ -737,6 +777,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::prevent_user_existence_errors`].
+    #[inline]
     pub fn set_prevent_user_existence_errors(
         mut self,
         value: Option<PreventUserExistenceErrorTypes>,
@@ -745,16 +786,19 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolClientInput::enable_token_revocation`].
+    #[inline]
     pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
         self.enable_token_revocation = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::enable_token_revocation`].
+    #[inline]
     pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
         self.enable_token_revocation = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn enable_propagate_additional_user_context_data(
         mut self,
         value: impl Into<bool>,
@@ -763,6 +807,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::enable_propagate_additional_user_context_data`].
+    #[inline]
     pub fn set_enable_propagate_additional_user_context_data(
         mut self,
         value: Option<bool>,
@@ -771,16 +816,19 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolClientInput::auth_session_validity`].
+    #[inline]
     pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
         self.auth_session_validity = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::auth_session_validity`].
+    #[inline]
     pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
         self.auth_session_validity = value;
         self
     }
     /// Sets [`UpdateUserPoolClientInput::refresh_token_rotation`].
+    #[inline]
     pub fn refresh_token_rotation(
         mut self,
         value: impl Into<RefreshTokenRotationType>,
@@ -789,6 +837,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::refresh_token_rotation`].
+    #[inline]
     pub fn set_refresh_token_rotation(
         mut self,
         value: Option<RefreshTokenRotationType>,
@@ -797,6 +846,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolClientInput::publish_secrets_in_aws_secrets_manager`].
+    #[inline]
     pub fn publish_secrets_in_aws_secrets_manager(
         mut self,
         value: impl Into<bool>,
@@ -805,6 +855,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolClientInput::publish_secrets_in_aws_secrets_manager`].
+    #[inline]
     pub fn set_publish_secrets_in_aws_secrets_manager(
         mut self,
         value: Option<bool>,
@@ -813,6 +864,7 @@ impl UpdateUserPoolClientInputBuilder {
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateUserPoolClientInput, BuildError> {
         Ok(UpdateUserPoolClientInput {
             user_pool_id: self
@@ -857,6 +909,7 @@ impl UpdateUserPoolClientInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -868,6 +921,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
     type Builder = UpdateUserPoolClientInputBuilder;
     const NAME: &'static str = "UpdateUserPoolClientInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolClientInputBuilder,
         key: &str,
@@ -918,6 +972,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolClientInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -925,6 +980,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
     }
 }
 impl Secrets for UpdateUserPoolClientInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.client_id.secrets(true, found);
@@ -958,6 +1014,7 @@ impl UpdateUserPoolClientOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolClientOutputBuilder {
         UpdateUserPoolClientOutputBuilder::default()
     }
@@ -969,16 +1026,19 @@ pub struct UpdateUserPoolClientOutputBuilder {
 }
 impl UpdateUserPoolClientOutputBuilder {
     /// Sets [`UpdateUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn user_pool_client(mut self, value: impl Into<UserPoolClientType>) -> Self {
         self.user_pool_client = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolClientOutput::user_pool_client`].
+    #[inline]
     pub fn set_user_pool_client(mut self, value: Option<UserPoolClientType>) -> Self {
         self.user_pool_client = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateUserPoolClientOutput {
         UpdateUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
@@ -986,6 +1046,7 @@ impl UpdateUserPoolClientOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -996,6 +1057,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientOutput {
     type Builder = UpdateUserPoolClientOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolClientOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolClientOutputBuilder,
         key: &str,
@@ -1009,6 +1071,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolClientOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -1047,6 +1110,7 @@ pub enum UpdateUserPoolClientError {
 }
 impl UpdateUserPoolClientError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -1063,60 +1127,74 @@ impl UpdateUserPoolClientError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateUserPoolClientError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::ScopeDoesNotExistException`].
+    #[inline]
     pub fn is_scope_does_not_exist_exception(&self) -> bool {
         matches!(self, Self::ScopeDoesNotExistException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::InvalidOAuthFlowException`].
+    #[inline]
     pub fn is_invalid_o_auth_flow_exception(&self) -> bool {
         matches!(self, Self::InvalidOAuthFlowException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateUserPoolClientError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserPoolClientError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -1134,6 +1212,7 @@ impl fmt::Display for UpdateUserPoolClientError {
     }
 }
 impl std::error::Error for UpdateUserPoolClientError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -1155,9 +1234,11 @@ impl std::error::Error for UpdateUserPoolClientError {
     }
 }
 impl OperationError for UpdateUserPoolClientError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -1205,6 +1286,7 @@ impl OperationError for UpdateUserPoolClientError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -1234,6 +1316,7 @@ pub struct UpdateUserPoolClientFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateUserPoolClientFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolClientFluentBuilder")
             .field("input", &self.input)
@@ -1241,6 +1324,7 @@ impl fmt::Debug for UpdateUserPoolClientFluentBuilder {
     }
 }
 impl UpdateUserPoolClientFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateUserPoolClientFluentBuilder {
             handle,
@@ -1248,10 +1332,12 @@ impl UpdateUserPoolClientFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateUserPoolClientInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateUserPoolClientOutput, SdkError<UpdateUserPoolClientError>> {
@@ -1264,11 +1350,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// The ID of the user pool where you want to update the app client.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -1276,21 +1364,25 @@ impl UpdateUserPoolClientFluentBuilder {
     /// The ID of the app client that you want to update.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_id(value);
         self
     }
     /// Sets or clears `client_id`; see [`client_id`](Self::client_id).
+    #[inline]
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
     }
     /// A friendly name for the app client.
+    #[inline]
     pub fn client_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_name(value);
         self
     }
     /// Sets or clears `client_name`; see [`client_name`](Self::client_name).
+    #[inline]
     pub fn set_client_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_name(value);
         self
@@ -1308,11 +1400,13 @@ impl UpdateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your refresh tokens
     /// are valid for 30 days.
+    #[inline]
     pub fn refresh_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.refresh_token_validity(value);
         self
     }
     /// Sets or clears `refresh_token_validity`; see [`refresh_token_validity`](Self::refresh_token_validity).
+    #[inline]
     pub fn set_refresh_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_refresh_token_validity(value);
         self
@@ -1329,11 +1423,13 @@ impl UpdateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your access tokens
     /// are valid for one hour.
+    #[inline]
     pub fn access_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.access_token_validity(value);
         self
     }
     /// Sets or clears `access_token_validity`; see [`access_token_validity`](Self::access_token_validity).
+    #[inline]
     pub fn set_access_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_access_token_validity(value);
         self
@@ -1350,17 +1446,20 @@ impl UpdateUserPoolClientFluentBuilder {
     ///
     /// If you don't specify otherwise in the configuration of your app client, your ID tokens are
     /// valid for one hour.
+    #[inline]
     pub fn id_token_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.id_token_validity(value);
         self
     }
     /// Sets or clears `id_token_validity`; see [`id_token_validity`](Self::id_token_validity).
+    #[inline]
     pub fn set_id_token_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_id_token_validity(value);
         self
     }
     /// The units that validity times are represented in. The default unit for refresh tokens is
     /// days, and the default for ID and access tokens are hours.
+    #[inline]
     pub fn token_validity_units(
         mut self,
         value: impl Into<TokenValidityUnitsType>,
@@ -1369,6 +1468,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `token_validity_units`; see [`token_validity_units`](Self::token_validity_units).
+    #[inline]
     pub fn set_token_validity_units(
         mut self,
         value: Option<TokenValidityUnitsType>,
@@ -1386,11 +1486,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// `ReadAttributes` doesn't return any information. Amazon Cognito only populates
     /// `ReadAttributes` in the API response if you have specified your own custom set of read
     /// attributes.
+    #[inline]
     pub fn read_attributes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.read_attributes(item);
         self
     }
     /// Sets or clears `read_attributes`; see [`read_attributes`](Self::read_attributes).
+    #[inline]
     pub fn set_read_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_read_attributes(value);
         self
@@ -1411,11 +1513,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// write access to a mapped attribute, Amazon Cognito throws an error when it tries to update
     /// the attribute. For more information, see [Specifying IdP Attribute Mappings for Your user
     /// pool](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html).
+    #[inline]
     pub fn write_attributes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.write_attributes(item);
         self
     }
     /// Sets or clears `write_attributes`; see [`write_attributes`](Self::write_attributes).
+    #[inline]
     pub fn set_write_attributes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_write_attributes(value);
         self
@@ -1463,6 +1567,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// or `USER_PASSWORD_AUTH`. You can't assign these legacy `ExplicitAuthFlows` values to user
     /// pool clients at the same time as values that begin with `ALLOW_`, like
     /// `ALLOW_USER_SRP_AUTH`.
+    #[inline]
     pub fn explicit_auth_flows(
         mut self,
         item: impl Into<ExplicitAuthFlowsType>,
@@ -1471,6 +1576,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `explicit_auth_flows`; see [`explicit_auth_flows`](Self::explicit_auth_flows).
+    #[inline]
     pub fn set_explicit_auth_flows(
         mut self,
         value: Option<Vec<ExplicitAuthFlowsType>>,
@@ -1490,11 +1596,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// Amazon Web Services SDK. The only way to prevent SDK-based authentication is to block access
     /// with a [WAF
     /// rule](https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-waf.html).
+    #[inline]
     pub fn supported_identity_providers(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.supported_identity_providers(item);
         self
     }
     /// Sets or clears `supported_identity_providers`; see [`supported_identity_providers`](Self::supported_identity_providers).
+    #[inline]
     pub fn set_supported_identity_providers(
         mut self,
         value: Option<Vec<String>>,
@@ -1521,11 +1629,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// only.
     ///
     /// App callback URLs such as `myapp://example` are also supported.
+    #[inline]
     pub fn callback_urls(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.callback_urls(item);
         self
     }
     /// Sets or clears `callback_urls`; see [`callback_urls`](Self::callback_urls).
+    #[inline]
     pub fn set_callback_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_callback_urls(value);
         self
@@ -1536,22 +1646,26 @@ impl UpdateUserPoolClientFluentBuilder {
     /// targets of `logout_uri`. A typical use of these URLs is when a user selects "Sign out" and
     /// you redirect them to your public homepage. For more information, see [Logout
     /// endpoint](https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html).
+    #[inline]
     pub fn logout_urls(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.logout_urls(item);
         self
     }
     /// Sets or clears `logout_urls`; see [`logout_urls`](Self::logout_urls).
+    #[inline]
     pub fn set_logout_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_logout_urls(value);
         self
     }
     /// The default redirect URI. In app clients with one assigned IdP, replaces `redirect_uri` in
     /// authentication requests. Must be in the `CallbackURLs` list.
+    #[inline]
     pub fn default_redirect_uri(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.default_redirect_uri(value);
         self
     }
     /// Sets or clears `default_redirect_uri`; see [`default_redirect_uri`](Self::default_redirect_uri).
+    #[inline]
     pub fn set_default_redirect_uri(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_default_redirect_uri(value);
         self
@@ -1566,11 +1680,13 @@ impl UpdateUserPoolClientFluentBuilder {
     ///   to your user.
     /// - **client_credentials**: Issue the access token from the `/oauth2/token` endpoint directly to
     ///   a non-person user using a combination of the client ID and client secret.
+    #[inline]
     pub fn allowed_o_auth_flows(mut self, item: impl Into<OAuthFlowType>) -> Self {
         self.input = self.input.allowed_o_auth_flows(item);
         self
     }
     /// Sets or clears `allowed_o_auth_flows`; see [`allowed_o_auth_flows`](Self::allowed_o_auth_flows).
+    #[inline]
     pub fn set_allowed_o_auth_flows(
         mut self,
         value: Option<Vec<OAuthFlowType>>,
@@ -1584,11 +1700,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// include `phone`, `email`, `openid`, and `profile`. The `aws.cognito.signin.user.admin` scope
     /// authorizes user self-service operations. Custom scopes with resource servers authorize
     /// access to external APIs.
+    #[inline]
     pub fn allowed_o_auth_scopes(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.allowed_o_auth_scopes(item);
         self
     }
     /// Sets or clears `allowed_o_auth_scopes`; see [`allowed_o_auth_scopes`](Self::allowed_o_auth_scopes).
+    #[inline]
     pub fn set_allowed_o_auth_scopes(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_allowed_o_auth_scopes(value);
         self
@@ -1609,6 +1727,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// `UpdateUserPoolClient` API request. If you don't set a value for
     /// `AllowedOAuthFlowsUserPoolClient` in a request with the CLI or SDKs, it defaults to `false`.
     /// When `false`, only SDK-based API sign-in is permitted.
+    #[inline]
     pub fn allowed_o_auth_flows_user_pool_client(
         mut self,
         value: impl Into<bool>,
@@ -1617,6 +1736,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `allowed_o_auth_flows_user_pool_client`; see [`allowed_o_auth_flows_user_pool_client`](Self::allowed_o_auth_flows_user_pool_client).
+    #[inline]
     pub fn set_allowed_o_auth_flows_user_pool_client(
         mut self,
         value: Option<bool>,
@@ -1631,6 +1751,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// have access to analytics or might be configurable with campaigns in the US East (N.
     /// Virginia) Region. For more information, see [Using Amazon Pinpoint
     /// analytics](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-pinpoint-integration.html).
+    #[inline]
     pub fn analytics_configuration(
         mut self,
         value: impl Into<AnalyticsConfigurationType>,
@@ -1639,6 +1760,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `analytics_configuration`; see [`analytics_configuration`](Self::analytics_configuration).
+    #[inline]
     pub fn set_analytics_configuration(
         mut self,
         value: Option<AnalyticsConfigurationType>,
@@ -1656,6 +1778,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// `UserNotFoundException` exception if the user doesn't exist in the user pool.
     ///
     /// Defaults to `LEGACY`.
+    #[inline]
     pub fn prevent_user_existence_errors(
         mut self,
         value: impl Into<PreventUserExistenceErrorTypes>,
@@ -1664,6 +1787,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `prevent_user_existence_errors`; see [`prevent_user_existence_errors`](Self::prevent_user_existence_errors).
+    #[inline]
     pub fn set_prevent_user_existence_errors(
         mut self,
         value: Option<PreventUserExistenceErrorTypes>,
@@ -1674,11 +1798,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// Activates or deactivates [token
     /// revocation](https://docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html)
     /// in the target app client.
+    #[inline]
     pub fn enable_token_revocation(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.enable_token_revocation(value);
         self
     }
     /// Sets or clears `enable_token_revocation`; see [`enable_token_revocation`](Self::enable_token_revocation).
+    #[inline]
     pub fn set_enable_token_revocation(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_enable_token_revocation(value);
         self
@@ -1691,6 +1817,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// If you don’t include this parameter, you can't send the source IP address to Amazon Cognito
     /// threat protection features. You can only activate `EnablePropagateAdditionalUserContextData`
     /// in an app client that has a client secret.
+    #[inline]
     pub fn enable_propagate_additional_user_context_data(
         mut self,
         value: impl Into<bool>,
@@ -1699,6 +1826,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `enable_propagate_additional_user_context_data`; see [`enable_propagate_additional_user_context_data`](Self::enable_propagate_additional_user_context_data).
+    #[inline]
     pub fn set_enable_propagate_additional_user_context_data(
         mut self,
         value: Option<bool>,
@@ -1709,11 +1837,13 @@ impl UpdateUserPoolClientFluentBuilder {
     /// Amazon Cognito creates a session token for each API request in an authentication flow.
     /// `AuthSessionValidity` is the duration, in minutes, of that session token. Your user pool
     /// native user must respond to each authentication challenge before the session expires.
+    #[inline]
     pub fn auth_session_validity(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.auth_session_validity(value);
         self
     }
     /// Sets or clears `auth_session_validity`; see [`auth_session_validity`](Self::auth_session_validity).
+    #[inline]
     pub fn set_auth_session_validity(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_auth_session_validity(value);
         self
@@ -1721,6 +1851,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// The configuration of your app client for refresh token rotation. When enabled, your app
     /// client issues new ID, access, and refresh tokens when users renew their sessions with
     /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
+    #[inline]
     pub fn refresh_token_rotation(
         mut self,
         value: impl Into<RefreshTokenRotationType>,
@@ -1729,6 +1860,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `refresh_token_rotation`; see [`refresh_token_rotation`](Self::refresh_token_rotation).
+    #[inline]
     pub fn set_refresh_token_rotation(
         mut self,
         value: Option<RefreshTokenRotationType>,
@@ -1755,6 +1887,7 @@ impl UpdateUserPoolClientFluentBuilder {
     /// > **Important:** When you set this parameter to `false`, Amazon Cognito immediately and
     /// > permanently deletes the Secrets Manager secret. There's no recovery window. Applications
     /// > that read the secret from Secrets Manager can no longer get it.
+    #[inline]
     pub fn publish_secrets_in_aws_secrets_manager(
         mut self,
         value: impl Into<bool>,
@@ -1763,6 +1896,7 @@ impl UpdateUserPoolClientFluentBuilder {
         self
     }
     /// Sets or clears `publish_secrets_in_aws_secrets_manager`; see [`publish_secrets_in_aws_secrets_manager`](Self::publish_secrets_in_aws_secrets_manager).
+    #[inline]
     pub fn set_publish_secrets_in_aws_secrets_manager(
         mut self,
         value: Option<bool>,

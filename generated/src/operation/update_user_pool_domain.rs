@@ -128,6 +128,7 @@ impl UpdateUserPoolDomainInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolDomainInputBuilder {
         UpdateUserPoolDomainInputBuilder::default()
     }
@@ -143,36 +144,43 @@ pub struct UpdateUserPoolDomainInputBuilder {
 }
 impl UpdateUserPoolDomainInputBuilder {
     /// Sets [`UpdateUserPoolDomainInput::domain`].
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.domain = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainInput::domain`].
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.domain = value;
         self
     }
     /// Sets [`UpdateUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateUserPoolDomainInput::managed_login_version`].
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.managed_login_version = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainInput::managed_login_version`].
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.managed_login_version = value;
         self
     }
     /// Sets [`UpdateUserPoolDomainInput::custom_domain_config`].
+    #[inline]
     pub fn custom_domain_config(
         mut self,
         value: impl Into<CustomDomainConfigType>,
@@ -181,6 +189,7 @@ impl UpdateUserPoolDomainInputBuilder {
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainInput::custom_domain_config`].
+    #[inline]
     pub fn set_custom_domain_config(
         mut self,
         value: Option<CustomDomainConfigType>,
@@ -189,16 +198,19 @@ impl UpdateUserPoolDomainInputBuilder {
         self
     }
     /// Sets [`UpdateUserPoolDomainInput::routing`].
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.routing = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainInput::routing`].
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.routing = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateUserPoolDomainInput, BuildError> {
         Ok(UpdateUserPoolDomainInput {
             domain: self
@@ -221,6 +233,7 @@ impl UpdateUserPoolDomainInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +245,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainInput {
     type Builder = UpdateUserPoolDomainInputBuilder;
     const NAME: &'static str = "UpdateUserPoolDomainInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolDomainInputBuilder,
         key: &str,
@@ -249,6 +263,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolDomainInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -256,6 +271,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainInput {
     }
 }
 impl Secrets for UpdateUserPoolDomainInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.domain.secrets(all, found);
         self.user_pool_id.secrets(all, found);
@@ -290,6 +306,7 @@ impl UpdateUserPoolDomainOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolDomainOutputBuilder {
         UpdateUserPoolDomainOutputBuilder::default()
     }
@@ -303,36 +320,43 @@ pub struct UpdateUserPoolDomainOutputBuilder {
 }
 impl UpdateUserPoolDomainOutputBuilder {
     /// Sets [`UpdateUserPoolDomainOutput::managed_login_version`].
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.managed_login_version = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainOutput::managed_login_version`].
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.managed_login_version = value;
         self
     }
     /// Sets [`UpdateUserPoolDomainOutput::cloud_front_domain`].
+    #[inline]
     pub fn cloud_front_domain(mut self, value: impl Into<String>) -> Self {
         self.cloud_front_domain = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainOutput::cloud_front_domain`].
+    #[inline]
     pub fn set_cloud_front_domain(mut self, value: Option<String>) -> Self {
         self.cloud_front_domain = value;
         self
     }
     /// Sets [`UpdateUserPoolDomainOutput::routing`].
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.routing = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolDomainOutput::routing`].
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.routing = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateUserPoolDomainOutput {
         UpdateUserPoolDomainOutput {
             managed_login_version: self.managed_login_version,
@@ -342,6 +366,7 @@ impl UpdateUserPoolDomainOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -352,6 +377,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolDomainOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainOutput {
     type Builder = UpdateUserPoolDomainOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolDomainOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolDomainOutputBuilder,
         key: &str,
@@ -367,6 +393,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolDomainOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolDomainOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -401,6 +428,7 @@ pub enum UpdateUserPoolDomainError {
 }
 impl UpdateUserPoolDomainError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -415,52 +443,64 @@ impl UpdateUserPoolDomainError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateUserPoolDomainError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::ConcurrentModificationException`].
+    #[inline]
     pub fn is_concurrent_modification_exception(&self) -> bool {
         matches!(self, Self::ConcurrentModificationException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateUserPoolDomainError::FeatureUnavailableInTierException`].
+    #[inline]
     pub fn is_feature_unavailable_in_tier_exception(&self) -> bool {
         matches!(self, Self::FeatureUnavailableInTierException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserPoolDomainError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -476,6 +516,7 @@ impl fmt::Display for UpdateUserPoolDomainError {
     }
 }
 impl std::error::Error for UpdateUserPoolDomainError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -495,9 +536,11 @@ impl std::error::Error for UpdateUserPoolDomainError {
     }
 }
 impl OperationError for UpdateUserPoolDomainError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -537,6 +580,7 @@ impl OperationError for UpdateUserPoolDomainError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -564,6 +608,7 @@ pub struct UpdateUserPoolDomainFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateUserPoolDomainFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolDomainFluentBuilder")
             .field("input", &self.input)
@@ -571,6 +616,7 @@ impl fmt::Debug for UpdateUserPoolDomainFluentBuilder {
     }
 }
 impl UpdateUserPoolDomainFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateUserPoolDomainFluentBuilder {
             handle,
@@ -578,10 +624,12 @@ impl UpdateUserPoolDomainFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateUserPoolDomainInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateUserPoolDomainOutput, SdkError<UpdateUserPoolDomainError>> {
@@ -596,11 +644,13 @@ impl UpdateUserPoolDomainFluentBuilder {
     /// prefix alone, such as `myprefix`.
     ///
     /// Required.
+    #[inline]
     pub fn domain(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.domain(value);
         self
     }
     /// Sets or clears `domain`; see [`domain`](Self::domain).
+    #[inline]
     pub fn set_domain(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_domain(value);
         self
@@ -608,11 +658,13 @@ impl UpdateUserPoolDomainFluentBuilder {
     /// The ID of the user pool that is associated with the domain you're updating.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -621,11 +673,13 @@ impl UpdateUserPoolDomainFluentBuilder {
     /// hosted UI (classic). Version `2` is the newer managed login with the branding editor. For
     /// more information, see [Managed
     /// login](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html).
+    #[inline]
     pub fn managed_login_version(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.managed_login_version(value);
         self
     }
     /// Sets or clears `managed_login_version`; see [`managed_login_version`](Self::managed_login_version).
+    #[inline]
     pub fn set_managed_login_version(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_managed_login_version(value);
         self
@@ -638,6 +692,7 @@ impl UpdateUserPoolDomainFluentBuilder {
     /// a prefix domain active, this will cause passkey integration for your prefix domain to stop
     /// working due to a mismatch in RP ID. To keep the prefix domain passkey integration working,
     /// you can explicitly set RP ID to the prefix domain.
+    #[inline]
     pub fn custom_domain_config(
         mut self,
         value: impl Into<CustomDomainConfigType>,
@@ -646,6 +701,7 @@ impl UpdateUserPoolDomainFluentBuilder {
         self
     }
     /// Sets or clears `custom_domain_config`; see [`custom_domain_config`](Self::custom_domain_config).
+    #[inline]
     pub fn set_custom_domain_config(
         mut self,
         value: Option<CustomDomainConfigType>,
@@ -655,11 +711,13 @@ impl UpdateUserPoolDomainFluentBuilder {
     }
     /// The routing configuration for the user pool domain. Specifies failover settings for
     /// multi-region deployments.
+    #[inline]
     pub fn routing(mut self, value: impl Into<RoutingType>) -> Self {
         self.input = self.input.routing(value);
         self
     }
     /// Sets or clears `routing`; see [`routing`](Self::routing).
+    #[inline]
     pub fn set_routing(mut self, value: Option<RoutingType>) -> Self {
         self.input = self.input.set_routing(value);
         self

@@ -70,6 +70,7 @@ impl UpdateUserPoolReplicaInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolReplicaInputBuilder {
         UpdateUserPoolReplicaInputBuilder::default()
     }
@@ -83,36 +84,43 @@ pub struct UpdateUserPoolReplicaInputBuilder {
 }
 impl UpdateUserPoolReplicaInputBuilder {
     /// Sets [`UpdateUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolReplicaInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Sets [`UpdateUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.region_name = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolReplicaInput::region_name`].
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.region_name = value;
         self
     }
     /// Sets [`UpdateUserPoolReplicaInput::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<UpdateReplicaStatusType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolReplicaInput::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<UpdateReplicaStatusType>) -> Self {
         self.status = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<UpdateUserPoolReplicaInput, BuildError> {
         Ok(UpdateUserPoolReplicaInput {
             user_pool_id: self
@@ -138,6 +146,7 @@ impl UpdateUserPoolReplicaInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -149,6 +158,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaInput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaInput {
     type Builder = UpdateUserPoolReplicaInputBuilder;
     const NAME: &'static str = "UpdateUserPoolReplicaInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolReplicaInputBuilder,
         key: &str,
@@ -164,6 +174,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolReplicaInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -171,6 +182,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaInput {
     }
 }
 impl Secrets for UpdateUserPoolReplicaInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
         self.region_name.secrets(all, found);
@@ -191,6 +203,7 @@ impl UpdateUserPoolReplicaOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> UpdateUserPoolReplicaOutputBuilder {
         UpdateUserPoolReplicaOutputBuilder::default()
     }
@@ -202,16 +215,19 @@ pub struct UpdateUserPoolReplicaOutputBuilder {
 }
 impl UpdateUserPoolReplicaOutputBuilder {
     /// Sets [`UpdateUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn user_pool_replica(mut self, value: impl Into<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = Some(value.into());
         self
     }
     /// Sets or clears [`UpdateUserPoolReplicaOutput::user_pool_replica`].
+    #[inline]
     pub fn set_user_pool_replica(mut self, value: Option<UserPoolReplicaType>) -> Self {
         self.user_pool_replica = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> UpdateUserPoolReplicaOutput {
         UpdateUserPoolReplicaOutput {
             user_pool_replica: self.user_pool_replica,
@@ -219,6 +235,7 @@ impl UpdateUserPoolReplicaOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -229,6 +246,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserPoolReplicaOutput {
 impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaOutput {
     type Builder = UpdateUserPoolReplicaOutputBuilder;
     const NAME: &'static str = "UpdateUserPoolReplicaOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut UpdateUserPoolReplicaOutputBuilder,
         key: &str,
@@ -242,6 +260,7 @@ impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolReplicaOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: UpdateUserPoolReplicaOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -271,6 +290,7 @@ pub enum UpdateUserPoolReplicaError {
 }
 impl UpdateUserPoolReplicaError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -283,44 +303,54 @@ impl UpdateUserPoolReplicaError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`UpdateUserPoolReplicaError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`UpdateUserPoolReplicaError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`UpdateUserPoolReplicaError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`UpdateUserPoolReplicaError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`UpdateUserPoolReplicaError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`UpdateUserPoolReplicaError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdateUserPoolReplicaError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -334,6 +364,7 @@ impl fmt::Display for UpdateUserPoolReplicaError {
     }
 }
 impl std::error::Error for UpdateUserPoolReplicaError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -347,9 +378,11 @@ impl std::error::Error for UpdateUserPoolReplicaError {
     }
 }
 impl OperationError for UpdateUserPoolReplicaError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -381,6 +414,7 @@ impl OperationError for UpdateUserPoolReplicaError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -406,6 +440,7 @@ pub struct UpdateUserPoolReplicaFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdateUserPoolReplicaFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateUserPoolReplicaFluentBuilder")
             .field("input", &self.input)
@@ -413,6 +448,7 @@ impl fmt::Debug for UpdateUserPoolReplicaFluentBuilder {
     }
 }
 impl UpdateUserPoolReplicaFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdateUserPoolReplicaFluentBuilder {
             handle,
@@ -420,10 +456,12 @@ impl UpdateUserPoolReplicaFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &UpdateUserPoolReplicaInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<UpdateUserPoolReplicaOutput, SdkError<UpdateUserPoolReplicaError>> {
@@ -436,11 +474,13 @@ impl UpdateUserPoolReplicaFluentBuilder {
     /// The ID of the user pool that contains the replica to update.
     ///
     /// Required.
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
@@ -448,11 +488,13 @@ impl UpdateUserPoolReplicaFluentBuilder {
     /// The Amazon Web Services Region of the replica to update.
     ///
     /// Required.
+    #[inline]
     pub fn region_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.region_name(value);
         self
     }
     /// Sets or clears `region_name`; see [`region_name`](Self::region_name).
+    #[inline]
     pub fn set_region_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_region_name(value);
         self
@@ -460,11 +502,13 @@ impl UpdateUserPoolReplicaFluentBuilder {
     /// The status to set for the replica. Valid values are ACTIVE and INACTIVE.
     ///
     /// Required.
+    #[inline]
     pub fn status(mut self, value: impl Into<UpdateReplicaStatusType>) -> Self {
         self.input = self.input.status(value);
         self
     }
     /// Sets or clears `status`; see [`status`](Self::status).
+    #[inline]
     pub fn set_status(mut self, value: Option<UpdateReplicaStatusType>) -> Self {
         self.input = self.input.set_status(value);
         self

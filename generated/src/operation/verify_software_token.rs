@@ -76,11 +76,13 @@ impl VerifySoftwareTokenInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token", "session", "user_code"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> VerifySoftwareTokenInputBuilder {
         VerifySoftwareTokenInputBuilder::default()
     }
 }
 impl fmt::Debug for VerifySoftwareTokenInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifySoftwareTokenInput")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -99,6 +101,7 @@ pub struct VerifySoftwareTokenInputBuilder {
     friendly_device_name: Option<String>,
 }
 impl fmt::Debug for VerifySoftwareTokenInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifySoftwareTokenInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -110,46 +113,55 @@ impl fmt::Debug for VerifySoftwareTokenInputBuilder {
 }
 impl VerifySoftwareTokenInputBuilder {
     /// Sets [`VerifySoftwareTokenInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`VerifySoftwareTokenInput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenInput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Sets [`VerifySoftwareTokenInput::user_code`].
+    #[inline]
     pub fn user_code(mut self, value: impl Into<String>) -> Self {
         self.user_code = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenInput::user_code`].
+    #[inline]
     pub fn set_user_code(mut self, value: Option<String>) -> Self {
         self.user_code = value;
         self
     }
     /// Sets [`VerifySoftwareTokenInput::friendly_device_name`].
+    #[inline]
     pub fn friendly_device_name(mut self, value: impl Into<String>) -> Self {
         self.friendly_device_name = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenInput::friendly_device_name`].
+    #[inline]
     pub fn set_friendly_device_name(mut self, value: Option<String>) -> Self {
         self.friendly_device_name = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<VerifySoftwareTokenInput, BuildError> {
         Ok(VerifySoftwareTokenInput {
             access_token: self.access_token,
@@ -166,6 +178,7 @@ impl VerifySoftwareTokenInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -177,6 +190,7 @@ impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenInput {
 impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenInput {
     type Builder = VerifySoftwareTokenInputBuilder;
     const NAME: &'static str = "VerifySoftwareTokenInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut VerifySoftwareTokenInputBuilder,
         key: &str,
@@ -193,6 +207,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: VerifySoftwareTokenInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -200,6 +215,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenInput {
     }
 }
 impl Secrets for VerifySoftwareTokenInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.session.secrets(true, found);
@@ -229,11 +245,13 @@ impl VerifySoftwareTokenOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["session"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> VerifySoftwareTokenOutputBuilder {
         VerifySoftwareTokenOutputBuilder::default()
     }
 }
 impl fmt::Debug for VerifySoftwareTokenOutput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifySoftwareTokenOutput")
             .field("status", &self.status)
@@ -248,6 +266,7 @@ pub struct VerifySoftwareTokenOutputBuilder {
     session: Option<String>,
 }
 impl fmt::Debug for VerifySoftwareTokenOutputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifySoftwareTokenOutputBuilder")
             .field("status", &self.status)
@@ -257,26 +276,31 @@ impl fmt::Debug for VerifySoftwareTokenOutputBuilder {
 }
 impl VerifySoftwareTokenOutputBuilder {
     /// Sets [`VerifySoftwareTokenOutput::status`].
+    #[inline]
     pub fn status(mut self, value: impl Into<VerifySoftwareTokenResponseType>) -> Self {
         self.status = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenOutput::status`].
+    #[inline]
     pub fn set_status(mut self, value: Option<VerifySoftwareTokenResponseType>) -> Self {
         self.status = value;
         self
     }
     /// Sets [`VerifySoftwareTokenOutput::session`].
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.session = Some(value.into());
         self
     }
     /// Sets or clears [`VerifySoftwareTokenOutput::session`].
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.session = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> VerifySoftwareTokenOutput {
         VerifySoftwareTokenOutput {
             status: self.status,
@@ -285,6 +309,7 @@ impl VerifySoftwareTokenOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -295,6 +320,7 @@ impl<'de> serde::Deserialize<'de> for VerifySoftwareTokenOutput {
 impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenOutput {
     type Builder = VerifySoftwareTokenOutputBuilder;
     const NAME: &'static str = "VerifySoftwareTokenOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut VerifySoftwareTokenOutputBuilder,
         key: &str,
@@ -309,6 +335,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifySoftwareTokenOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: VerifySoftwareTokenOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -357,6 +384,7 @@ pub enum VerifySoftwareTokenError {
 }
 impl VerifySoftwareTokenError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::InvalidParameterException(error) => error.meta(),
@@ -377,76 +405,94 @@ impl VerifySoftwareTokenError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`VerifySoftwareTokenError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::InvalidUserPoolConfigurationException`].
+    #[inline]
     pub fn is_invalid_user_pool_configuration_exception(&self) -> bool {
         matches!(self, Self::InvalidUserPoolConfigurationException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::EnableSoftwareTokenMfaException`].
+    #[inline]
     pub fn is_enable_software_token_mfa_exception(&self) -> bool {
         matches!(self, Self::EnableSoftwareTokenMfaException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::SoftwareTokenMfaNotFoundException`].
+    #[inline]
     pub fn is_software_token_mfa_not_found_exception(&self) -> bool {
         matches!(self, Self::SoftwareTokenMfaNotFoundException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
     /// Whether this is [`VerifySoftwareTokenError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for VerifySoftwareTokenError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidParameterException(error) => error.fmt(f),
@@ -468,6 +514,7 @@ impl fmt::Display for VerifySoftwareTokenError {
     }
 }
 impl std::error::Error for VerifySoftwareTokenError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidParameterException(error) => std::error::Error::source(error),
@@ -497,9 +544,11 @@ impl std::error::Error for VerifySoftwareTokenError {
     }
 }
 impl OperationError for VerifySoftwareTokenError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -562,6 +611,7 @@ impl OperationError for VerifySoftwareTokenError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::InvalidParameterException(error) => error.set_meta(meta),
@@ -595,6 +645,7 @@ pub struct VerifySoftwareTokenFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for VerifySoftwareTokenFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifySoftwareTokenFluentBuilder")
             .field("input", &self.input)
@@ -602,6 +653,7 @@ impl fmt::Debug for VerifySoftwareTokenFluentBuilder {
     }
 }
 impl VerifySoftwareTokenFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         VerifySoftwareTokenFluentBuilder {
             handle,
@@ -609,10 +661,12 @@ impl VerifySoftwareTokenFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &VerifySoftwareTokenInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<VerifySoftwareTokenOutput, SdkError<VerifySoftwareTokenError>> {
@@ -626,11 +680,13 @@ impl VerifySoftwareTokenFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -638,11 +694,13 @@ impl VerifySoftwareTokenFluentBuilder {
     /// The session ID from an `AssociateSoftwareToken` request.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn session(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.session(value);
         self
     }
     /// Sets or clears `session`; see [`session`](Self::session).
+    #[inline]
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self
@@ -650,21 +708,25 @@ impl VerifySoftwareTokenFluentBuilder {
     /// A TOTP that the user generated in their configured authenticator app.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn user_code(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_code(value);
         self
     }
     /// Sets or clears `user_code`; see [`user_code`](Self::user_code).
+    #[inline]
     pub fn set_user_code(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_code(value);
         self
     }
     /// A friendly name for the device that's running the TOTP authenticator.
+    #[inline]
     pub fn friendly_device_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.friendly_device_name(value);
         self
     }
     /// Sets or clears `friendly_device_name`; see [`friendly_device_name`](Self::friendly_device_name).
+    #[inline]
     pub fn set_friendly_device_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_friendly_device_name(value);
         self

@@ -74,11 +74,13 @@ impl VerifyUserAttributeInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["access_token"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> VerifyUserAttributeInputBuilder {
         VerifyUserAttributeInputBuilder::default()
     }
 }
 impl fmt::Debug for VerifyUserAttributeInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyUserAttributeInput")
             .field("access_token", &Redacted)
@@ -95,6 +97,7 @@ pub struct VerifyUserAttributeInputBuilder {
     code: Option<String>,
 }
 impl fmt::Debug for VerifyUserAttributeInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyUserAttributeInputBuilder")
             .field("access_token", &Redacted::option(&self.access_token))
@@ -105,36 +108,43 @@ impl fmt::Debug for VerifyUserAttributeInputBuilder {
 }
 impl VerifyUserAttributeInputBuilder {
     /// Sets [`VerifyUserAttributeInput::access_token`].
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.access_token = Some(value.into());
         self
     }
     /// Sets or clears [`VerifyUserAttributeInput::access_token`].
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.access_token = value;
         self
     }
     /// Sets [`VerifyUserAttributeInput::attribute_name`].
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.attribute_name = Some(value.into());
         self
     }
     /// Sets or clears [`VerifyUserAttributeInput::attribute_name`].
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.attribute_name = value;
         self
     }
     /// Sets [`VerifyUserAttributeInput::code`].
+    #[inline]
     pub fn code(mut self, value: impl Into<String>) -> Self {
         self.code = Some(value.into());
         self
     }
     /// Sets or clears [`VerifyUserAttributeInput::code`].
+    #[inline]
     pub fn set_code(mut self, value: Option<String>) -> Self {
         self.code = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<VerifyUserAttributeInput, BuildError> {
         Ok(VerifyUserAttributeInput {
             access_token: self
@@ -157,6 +167,7 @@ impl VerifyUserAttributeInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for VerifyUserAttributeInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -168,6 +179,7 @@ impl<'de> serde::Deserialize<'de> for VerifyUserAttributeInput {
 impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeInput {
     type Builder = VerifyUserAttributeInputBuilder;
     const NAME: &'static str = "VerifyUserAttributeInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut VerifyUserAttributeInputBuilder,
         key: &str,
@@ -183,6 +195,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: VerifyUserAttributeInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -190,6 +203,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeInput {
     }
 }
 impl Secrets for VerifyUserAttributeInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.access_token.secrets(true, found);
         self.attribute_name.secrets(all, found);
@@ -207,6 +221,7 @@ impl VerifyUserAttributeOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> VerifyUserAttributeOutputBuilder {
         VerifyUserAttributeOutputBuilder::default()
     }
@@ -216,11 +231,13 @@ impl VerifyUserAttributeOutput {
 pub struct VerifyUserAttributeOutputBuilder {}
 impl VerifyUserAttributeOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> VerifyUserAttributeOutput {
         VerifyUserAttributeOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for VerifyUserAttributeOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -231,6 +248,7 @@ impl<'de> serde::Deserialize<'de> for VerifyUserAttributeOutput {
 impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeOutput {
     type Builder = VerifyUserAttributeOutputBuilder;
     const NAME: &'static str = "VerifyUserAttributeOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut VerifyUserAttributeOutputBuilder,
         _key: &str,
@@ -239,6 +257,7 @@ impl cognito_idp_runtime::wire::ReadFields for VerifyUserAttributeOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: VerifyUserAttributeOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -287,6 +306,7 @@ pub enum VerifyUserAttributeError {
 }
 impl VerifyUserAttributeError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ResourceNotFoundException(error) => error.meta(),
@@ -307,76 +327,94 @@ impl VerifyUserAttributeError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`VerifyUserAttributeError::ResourceNotFoundException`].
+    #[inline]
     pub fn is_resource_not_found_exception(&self) -> bool {
         matches!(self, Self::ResourceNotFoundException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::InvalidParameterException`].
+    #[inline]
     pub fn is_invalid_parameter_exception(&self) -> bool {
         matches!(self, Self::InvalidParameterException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::CodeMismatchException`].
+    #[inline]
     pub fn is_code_mismatch_exception(&self) -> bool {
         matches!(self, Self::CodeMismatchException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::ExpiredCodeException`].
+    #[inline]
     pub fn is_expired_code_exception(&self) -> bool {
         matches!(self, Self::ExpiredCodeException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::NotAuthorizedException`].
+    #[inline]
     pub fn is_not_authorized_exception(&self) -> bool {
         matches!(self, Self::NotAuthorizedException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::TooManyRequestsException`].
+    #[inline]
     pub fn is_too_many_requests_exception(&self) -> bool {
         matches!(self, Self::TooManyRequestsException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::LimitExceededException`].
+    #[inline]
     pub fn is_limit_exceeded_exception(&self) -> bool {
         matches!(self, Self::LimitExceededException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::PasswordResetRequiredException`].
+    #[inline]
     pub fn is_password_reset_required_exception(&self) -> bool {
         matches!(self, Self::PasswordResetRequiredException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::UserNotFoundException`].
+    #[inline]
     pub fn is_user_not_found_exception(&self) -> bool {
         matches!(self, Self::UserNotFoundException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::UserNotConfirmedException`].
+    #[inline]
     pub fn is_user_not_confirmed_exception(&self) -> bool {
         matches!(self, Self::UserNotConfirmedException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::OperationNotEnabledException`].
+    #[inline]
     pub fn is_operation_not_enabled_exception(&self) -> bool {
         matches!(self, Self::OperationNotEnabledException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::InternalErrorException`].
+    #[inline]
     pub fn is_internal_error_exception(&self) -> bool {
         matches!(self, Self::InternalErrorException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::AliasExistsException`].
+    #[inline]
     pub fn is_alias_exists_exception(&self) -> bool {
         matches!(self, Self::AliasExistsException(_))
     }
     /// Whether this is [`VerifyUserAttributeError::ForbiddenException`].
+    #[inline]
     pub fn is_forbidden_exception(&self) -> bool {
         matches!(self, Self::ForbiddenException(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for VerifyUserAttributeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ResourceNotFoundException(error) => error.fmt(f),
@@ -398,6 +436,7 @@ impl fmt::Display for VerifyUserAttributeError {
     }
 }
 impl std::error::Error for VerifyUserAttributeError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ResourceNotFoundException(error) => std::error::Error::source(error),
@@ -421,9 +460,11 @@ impl std::error::Error for VerifyUserAttributeError {
     }
 }
 impl OperationError for VerifyUserAttributeError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -484,6 +525,7 @@ impl OperationError for VerifyUserAttributeError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ResourceNotFoundException(error) => error.set_meta(meta),
@@ -517,6 +559,7 @@ pub struct VerifyUserAttributeFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for VerifyUserAttributeFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyUserAttributeFluentBuilder")
             .field("input", &self.input)
@@ -524,6 +567,7 @@ impl fmt::Debug for VerifyUserAttributeFluentBuilder {
     }
 }
 impl VerifyUserAttributeFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         VerifyUserAttributeFluentBuilder {
             handle,
@@ -531,10 +575,12 @@ impl VerifyUserAttributeFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &VerifyUserAttributeInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<VerifyUserAttributeOutput, SdkError<VerifyUserAttributeError>> {
@@ -548,11 +594,13 @@ impl VerifyUserAttributeFluentBuilder {
     /// include a scope claim for `aws.cognito.signin.user.admin`.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn access_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.access_token(value);
         self
     }
     /// Sets or clears `access_token`; see [`access_token`](Self::access_token).
+    #[inline]
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
@@ -560,11 +608,13 @@ impl VerifyUserAttributeFluentBuilder {
     /// The name of the attribute that you want to verify.
     ///
     /// Required.
+    #[inline]
     pub fn attribute_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.attribute_name(value);
         self
     }
     /// Sets or clears `attribute_name`; see [`attribute_name`](Self::attribute_name).
+    #[inline]
     pub fn set_attribute_name(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_attribute_name(value);
         self
@@ -573,11 +623,13 @@ impl VerifyUserAttributeFluentBuilder {
     /// example the user's email address.
     ///
     /// Required.
+    #[inline]
     pub fn code(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.code(value);
         self
     }
     /// Sets or clears `code`; see [`code`](Self::code).
+    #[inline]
     pub fn set_code(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_code(value);
         self

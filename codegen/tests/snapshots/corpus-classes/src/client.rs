@@ -36,6 +36,7 @@ pub struct Client {
 impl Client {
     /// A client with this configuration. Never fails: a configuration that cannot work
     /// (no region, no endpoint) fails each call with a construction error instead.
+    #[inline]
     pub fn new(config: Config) -> Self {
         Client {
             handle: Handle::new(&SERVICE, config),
@@ -43,15 +44,18 @@ impl Client {
     }
     /// A client configured from the environment and the shared AWS files, as
     /// [`Config::from_env`] reads them.
+    #[inline]
     pub fn from_env() -> Self {
         Client::new(Config::from_env().build())
     }
     /// The configuration this client was made with.
+    #[inline]
     pub fn config(&self) -> &Config {
         self.handle.config()
     }
     /// The transport, for the crate's tests to call operations with any input.
     #[cfg(test)]
+    #[inline]
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -59,6 +63,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetThingInput`](crate::operation::get_thing::GetThingInput).
+    #[inline]
     pub fn get_thing(&self) -> crate::operation::get_thing::GetThingFluentBuilder {
         crate::operation::get_thing::GetThingFluentBuilder::new(self.handle.clone())
     }
@@ -66,6 +71,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`DescribePoolInput`](crate::operation::describe_pool::DescribePoolInput).
+    #[inline]
     pub fn describe_pool(
         &self,
     ) -> crate::operation::describe_pool::DescribePoolFluentBuilder {
@@ -77,6 +83,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`UpdatePoolInput`](crate::operation::update_pool::UpdatePoolInput).
+    #[inline]
     pub fn update_pool(&self) -> crate::operation::update_pool::UpdatePoolFluentBuilder {
         crate::operation::update_pool::UpdatePoolFluentBuilder::new(self.handle.clone())
     }
@@ -84,6 +91,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListJobsInput`](crate::operation::list_jobs::ListJobsInput).
+    #[inline]
     pub fn list_jobs(&self) -> crate::operation::list_jobs::ListJobsFluentBuilder {
         crate::operation::list_jobs::ListJobsFluentBuilder::new(self.handle.clone())
     }
@@ -91,6 +99,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`QueryJobsInput`](crate::operation::query_jobs::QueryJobsInput).
+    #[inline]
     pub fn query_jobs(&self) -> crate::operation::query_jobs::QueryJobsFluentBuilder {
         crate::operation::query_jobs::QueryJobsFluentBuilder::new(self.handle.clone())
     }
@@ -98,6 +107,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`WatchThingsInput`](crate::operation::watch_things::WatchThingsInput).
+    #[inline]
     pub fn watch_things(
         &self,
     ) -> crate::operation::watch_things::WatchThingsFluentBuilder {
@@ -109,6 +119,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`PutRecordInput`](crate::operation::put_record::PutRecordInput).
+    #[inline]
     pub fn put_record(&self) -> crate::operation::put_record::PutRecordFluentBuilder {
         crate::operation::put_record::PutRecordFluentBuilder::new(self.handle.clone())
     }

@@ -23,6 +23,7 @@ impl ThingNotFound {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ThingNotFoundBuilder {
         ThingNotFoundBuilder::default()
     }
@@ -31,15 +32,18 @@ impl ThingNotFound {
     /// The error code the service sends for this error.
     pub const CODE: &str = "ThingNotFound";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -47,6 +51,7 @@ impl ThingNotFound {
     }
 }
 impl fmt::Display for ThingNotFound {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -62,16 +67,19 @@ pub struct ThingNotFoundBuilder {
 }
 impl ThingNotFoundBuilder {
     /// Sets [`ThingNotFound::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`ThingNotFound::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ThingNotFound {
         ThingNotFound {
             message: self.message,
@@ -80,6 +88,7 @@ impl ThingNotFoundBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ThingNotFound {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -90,6 +99,7 @@ impl<'de> serde::Deserialize<'de> for ThingNotFound {
 impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
     type Builder = ThingNotFoundBuilder;
     const NAME: &'static str = "ThingNotFound";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ThingNotFoundBuilder,
         key: &str,
@@ -103,6 +113,7 @@ impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ThingNotFoundBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -110,6 +121,7 @@ impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
     }
 }
 impl Secrets for ThingNotFound {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.message.secrets(all, found);
     }

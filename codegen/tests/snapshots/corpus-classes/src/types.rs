@@ -17,6 +17,7 @@ impl GetThingInputValue {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetThingInputValueBuilder {
         GetThingInputValueBuilder::default()
     }
@@ -28,16 +29,19 @@ pub struct GetThingInputValueBuilder {
 }
 impl GetThingInputValueBuilder {
     /// Sets [`GetThingInputValue::prefix`].
+    #[inline]
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInputValue::prefix`].
+    #[inline]
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetThingInputValue {
         GetThingInputValue {
             prefix: self.prefix,
@@ -46,6 +50,7 @@ impl GetThingInputValueBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetThingInputValue {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -57,6 +62,7 @@ impl<'de> serde::Deserialize<'de> for GetThingInputValue {
 impl cognito_idp_runtime::wire::ReadFields for GetThingInputValue {
     type Builder = GetThingInputValueBuilder;
     const NAME: &'static str = "GetThingInputValue";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetThingInputValueBuilder,
         key: &str,
@@ -70,6 +76,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingInputValue {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetThingInputValueBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -77,6 +84,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingInputValue {
     }
 }
 impl Secrets for GetThingInputValue {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.prefix.secrets(all, found);
     }
@@ -101,6 +109,7 @@ impl GetThingErrorValue {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetThingErrorValueBuilder {
         GetThingErrorValueBuilder::default()
     }
@@ -113,26 +122,31 @@ pub struct GetThingErrorValueBuilder {
 }
 impl GetThingErrorValueBuilder {
     /// Sets [`GetThingErrorValue::code`].
+    #[inline]
     pub fn code(mut self, value: impl Into<String>) -> Self {
         self.code = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingErrorValue::code`].
+    #[inline]
     pub fn set_code(mut self, value: Option<String>) -> Self {
         self.code = value;
         self
     }
     /// Sets [`GetThingErrorValue::at`].
+    #[inline]
     pub fn at(mut self, value: impl Into<DateTime>) -> Self {
         self.at = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingErrorValue::at`].
+    #[inline]
     pub fn set_at(mut self, value: Option<DateTime>) -> Self {
         self.at = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetThingErrorValue {
         GetThingErrorValue {
             code: self.code,
@@ -141,6 +155,7 @@ impl GetThingErrorValueBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetThingErrorValue {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -151,6 +166,7 @@ impl<'de> serde::Deserialize<'de> for GetThingErrorValue {
 impl cognito_idp_runtime::wire::ReadFields for GetThingErrorValue {
     type Builder = GetThingErrorValueBuilder;
     const NAME: &'static str = "GetThingErrorValue";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetThingErrorValueBuilder,
         key: &str,
@@ -176,6 +192,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingErrorValue {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetThingErrorValueBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -194,6 +211,7 @@ impl OperationValue {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> OperationValueBuilder {
         OperationValueBuilder::default()
     }
@@ -205,22 +223,26 @@ pub struct OperationValueBuilder {
 }
 impl OperationValueBuilder {
     /// Sets [`OperationValue::kind`].
+    #[inline]
     pub fn kind(mut self, value: impl Into<String>) -> Self {
         self.kind = Some(value.into());
         self
     }
     /// Sets or clears [`OperationValue::kind`].
+    #[inline]
     pub fn set_kind(mut self, value: Option<String>) -> Self {
         self.kind = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> OperationValue {
         OperationValue { kind: self.kind }
     }
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for OperationValue {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -232,6 +254,7 @@ impl<'de> serde::Deserialize<'de> for OperationValue {
 impl cognito_idp_runtime::wire::ReadFields for OperationValue {
     type Builder = OperationValueBuilder;
     const NAME: &'static str = "OperationValue";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut OperationValueBuilder,
         key: &str,
@@ -245,6 +268,7 @@ impl cognito_idp_runtime::wire::ReadFields for OperationValue {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: OperationValueBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -252,6 +276,7 @@ impl cognito_idp_runtime::wire::ReadFields for OperationValue {
     }
 }
 impl Secrets for OperationValue {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.kind.secrets(all, found);
     }
@@ -268,6 +293,7 @@ impl PaginatorValue {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PaginatorValueBuilder {
         PaginatorValueBuilder::default()
     }
@@ -279,16 +305,19 @@ pub struct PaginatorValueBuilder {
 }
 impl PaginatorValueBuilder {
     /// Sets [`PaginatorValue::depth`].
+    #[inline]
     pub fn depth(mut self, value: impl Into<i32>) -> Self {
         self.depth = Some(value.into());
         self
     }
     /// Sets or clears [`PaginatorValue::depth`].
+    #[inline]
     pub fn set_depth(mut self, value: Option<i32>) -> Self {
         self.depth = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PaginatorValue {
         PaginatorValue {
             depth: self.depth,
@@ -297,6 +326,7 @@ impl PaginatorValueBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for PaginatorValue {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -308,6 +338,7 @@ impl<'de> serde::Deserialize<'de> for PaginatorValue {
 impl cognito_idp_runtime::wire::ReadFields for PaginatorValue {
     type Builder = PaginatorValueBuilder;
     const NAME: &'static str = "PaginatorValue";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PaginatorValueBuilder,
         key: &str,
@@ -321,6 +352,7 @@ impl cognito_idp_runtime::wire::ReadFields for PaginatorValue {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PaginatorValueBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -328,6 +360,7 @@ impl cognito_idp_runtime::wire::ReadFields for PaginatorValue {
     }
 }
 impl Secrets for PaginatorValue {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -348,6 +381,7 @@ impl Pool {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PoolBuilder {
         PoolBuilder::default()
     }
@@ -362,46 +396,55 @@ pub struct PoolBuilder {
 }
 impl PoolBuilder {
     /// Sets [`Pool::pool_id`].
+    #[inline]
     pub fn pool_id(mut self, value: impl Into<String>) -> Self {
         self.pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`Pool::pool_id`].
+    #[inline]
     pub fn set_pool_id(mut self, value: Option<String>) -> Self {
         self.pool_id = value;
         self
     }
     /// Appends an item to [`Pool::providers`].
+    #[inline]
     pub fn providers(mut self, item: impl Into<Provider>) -> Self {
         self.providers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`Pool::providers`].
+    #[inline]
     pub fn set_providers(mut self, value: Option<Vec<Provider>>) -> Self {
         self.providers = value;
         self
     }
     /// Inserts an entry into [`Pool::tags`].
+    #[inline]
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags.get_or_insert_with(HashMap::new).insert(key.into(), value.into());
         self
     }
     /// Sets or clears [`Pool::tags`].
+    #[inline]
     pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.tags = value;
         self
     }
     /// Sets [`Pool::client_token`].
+    #[inline]
     pub fn client_token(mut self, value: impl Into<String>) -> Self {
         self.client_token = Some(value.into());
         self
     }
     /// Sets or clears [`Pool::client_token`].
+    #[inline]
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.client_token = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<Pool, BuildError> {
         Ok(Pool {
             pool_id: self.pool_id.ok_or_else(|| BuildError::missing("Pool", "pool_id"))?,
@@ -412,6 +455,7 @@ impl PoolBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for Pool {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -422,6 +466,7 @@ impl<'de> serde::Deserialize<'de> for Pool {
 impl cognito_idp_runtime::wire::ReadFields for Pool {
     type Builder = PoolBuilder;
     const NAME: &'static str = "Pool";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut PoolBuilder,
         key: &str,
@@ -442,6 +487,7 @@ impl cognito_idp_runtime::wire::ReadFields for Pool {
         }
         Ok(())
     }
+    #[inline]
     fn finish(builder: PoolBuilder) -> Result<Self, cognito_idp_runtime::BuildError> {
         Ok(Pool {
             pool_id: builder
@@ -454,6 +500,7 @@ impl cognito_idp_runtime::wire::ReadFields for Pool {
     }
 }
 impl Secrets for Pool {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.pool_id.secrets(all, found);
         self.providers.secrets(all, found);
@@ -479,11 +526,13 @@ impl Provider {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &["client_secret"];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ProviderBuilder {
         ProviderBuilder::default()
     }
 }
 impl fmt::Debug for Provider {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Provider")
             .field("provider_name", &self.provider_name)
@@ -500,6 +549,7 @@ pub struct ProviderBuilder {
     default_value: Option<bool>,
 }
 impl fmt::Debug for ProviderBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderBuilder")
             .field("provider_name", &self.provider_name)
@@ -510,36 +560,43 @@ impl fmt::Debug for ProviderBuilder {
 }
 impl ProviderBuilder {
     /// Sets [`Provider::provider_name`].
+    #[inline]
     pub fn provider_name(mut self, value: impl Into<String>) -> Self {
         self.provider_name = Some(value.into());
         self
     }
     /// Sets or clears [`Provider::provider_name`].
+    #[inline]
     pub fn set_provider_name(mut self, value: Option<String>) -> Self {
         self.provider_name = value;
         self
     }
     /// Sets [`Provider::client_secret`].
+    #[inline]
     pub fn client_secret(mut self, value: impl Into<String>) -> Self {
         self.client_secret = Some(value.into());
         self
     }
     /// Sets or clears [`Provider::client_secret`].
+    #[inline]
     pub fn set_client_secret(mut self, value: Option<String>) -> Self {
         self.client_secret = value;
         self
     }
     /// Sets [`Provider::default_value`].
+    #[inline]
     pub fn default_value(mut self, value: impl Into<bool>) -> Self {
         self.default_value = Some(value.into());
         self
     }
     /// Sets or clears [`Provider::default_value`].
+    #[inline]
     pub fn set_default_value(mut self, value: Option<bool>) -> Self {
         self.default_value = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> Provider {
         Provider {
             provider_name: self.provider_name,
@@ -549,6 +606,7 @@ impl ProviderBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for Provider {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -559,6 +617,7 @@ impl<'de> serde::Deserialize<'de> for Provider {
 impl cognito_idp_runtime::wire::ReadFields for Provider {
     type Builder = ProviderBuilder;
     const NAME: &'static str = "Provider";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ProviderBuilder,
         key: &str,
@@ -574,6 +633,7 @@ impl cognito_idp_runtime::wire::ReadFields for Provider {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ProviderBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -581,6 +641,7 @@ impl cognito_idp_runtime::wire::ReadFields for Provider {
     }
 }
 impl Secrets for Provider {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.provider_name.secrets(all, found);
         self.client_secret.secrets(true, found);
@@ -602,6 +663,7 @@ impl ListJobsRequest {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListJobsRequestBuilder {
         ListJobsRequestBuilder::default()
     }
@@ -615,36 +677,43 @@ pub struct ListJobsRequestBuilder {
 }
 impl ListJobsRequestBuilder {
     /// Sets [`ListJobsRequest::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListJobsRequest::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListJobsRequest::marker`].
+    #[inline]
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.marker = Some(value.into());
         self
     }
     /// Sets or clears [`ListJobsRequest::marker`].
+    #[inline]
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.marker = value;
         self
     }
     /// Sets [`ListJobsRequest::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListJobsRequest::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListJobsRequest {
         ListJobsRequest {
             next_token: self.next_token,
@@ -655,6 +724,7 @@ impl ListJobsRequestBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListJobsRequest {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -666,6 +736,7 @@ impl<'de> serde::Deserialize<'de> for ListJobsRequest {
 impl cognito_idp_runtime::wire::ReadFields for ListJobsRequest {
     type Builder = ListJobsRequestBuilder;
     const NAME: &'static str = "ListJobsRequest";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListJobsRequestBuilder,
         key: &str,
@@ -681,6 +752,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListJobsRequest {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListJobsRequestBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -688,6 +760,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListJobsRequest {
     }
 }
 impl Secrets for ListJobsRequest {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.next_token.secrets(all, found);
         self.marker.secrets(all, found);
@@ -705,6 +778,7 @@ impl WatchThingsRequest {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WatchThingsRequestBuilder {
         WatchThingsRequestBuilder::default()
     }
@@ -716,16 +790,19 @@ pub struct WatchThingsRequestBuilder {
 }
 impl WatchThingsRequestBuilder {
     /// Sets [`WatchThingsRequest::thing_id`].
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.thing_id = Some(value.into());
         self
     }
     /// Sets or clears [`WatchThingsRequest::thing_id`].
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.thing_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<WatchThingsRequest, BuildError> {
         Ok(WatchThingsRequest {
             thing_id: self
@@ -736,6 +813,7 @@ impl WatchThingsRequestBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for WatchThingsRequest {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -747,6 +825,7 @@ impl<'de> serde::Deserialize<'de> for WatchThingsRequest {
 impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
     type Builder = WatchThingsRequestBuilder;
     const NAME: &'static str = "WatchThingsRequest";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WatchThingsRequestBuilder,
         key: &str,
@@ -760,6 +839,7 @@ impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WatchThingsRequestBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -767,6 +847,7 @@ impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
     }
 }
 impl Secrets for WatchThingsRequest {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.thing_id.secrets(all, found);
     }
@@ -783,6 +864,7 @@ impl ThingEvents {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ThingEventsBuilder {
         ThingEventsBuilder::default()
     }
@@ -794,16 +876,19 @@ pub struct ThingEventsBuilder {
 }
 impl ThingEventsBuilder {
     /// Sets [`ThingEvents::changed`].
+    #[inline]
     pub fn changed(mut self, value: impl Into<ThingChanged>) -> Self {
         self.changed = Some(value.into());
         self
     }
     /// Sets or clears [`ThingEvents::changed`].
+    #[inline]
     pub fn set_changed(mut self, value: Option<ThingChanged>) -> Self {
         self.changed = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ThingEvents {
         ThingEvents {
             changed: self.changed,
@@ -811,6 +896,7 @@ impl ThingEventsBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ThingEvents {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -821,6 +907,7 @@ impl<'de> serde::Deserialize<'de> for ThingEvents {
 impl cognito_idp_runtime::wire::ReadFields for ThingEvents {
     type Builder = ThingEventsBuilder;
     const NAME: &'static str = "ThingEvents";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ThingEventsBuilder,
         key: &str,
@@ -834,6 +921,7 @@ impl cognito_idp_runtime::wire::ReadFields for ThingEvents {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ThingEventsBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -852,6 +940,7 @@ impl ThingChanged {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ThingChangedBuilder {
         ThingChangedBuilder::default()
     }
@@ -863,16 +952,19 @@ pub struct ThingChangedBuilder {
 }
 impl ThingChangedBuilder {
     /// Sets [`ThingChanged::thing_id`].
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.thing_id = Some(value.into());
         self
     }
     /// Sets or clears [`ThingChanged::thing_id`].
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.thing_id = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ThingChanged {
         ThingChanged {
             thing_id: self.thing_id,
@@ -880,6 +972,7 @@ impl ThingChangedBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ThingChanged {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -890,6 +983,7 @@ impl<'de> serde::Deserialize<'de> for ThingChanged {
 impl cognito_idp_runtime::wire::ReadFields for ThingChanged {
     type Builder = ThingChangedBuilder;
     const NAME: &'static str = "ThingChanged";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ThingChangedBuilder,
         key: &str,
@@ -903,6 +997,7 @@ impl cognito_idp_runtime::wire::ReadFields for ThingChanged {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ThingChangedBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {

@@ -36,6 +36,7 @@ pub struct Client {
 impl Client {
     /// A client with this configuration. Never fails: a configuration that cannot work
     /// (no region, no endpoint) fails each call with a construction error instead.
+    #[inline]
     pub fn new(config: Config) -> Self {
         Client {
             handle: Handle::new(&SERVICE, config),
@@ -43,15 +44,18 @@ impl Client {
     }
     /// A client configured from the environment and the shared AWS files, as
     /// [`Config::from_env`] reads them.
+    #[inline]
     pub fn from_env() -> Self {
         Client::new(Config::from_env().build())
     }
     /// The configuration this client was made with.
+    #[inline]
     pub fn config(&self) -> &Config {
         self.handle.config()
     }
     /// The transport, for the crate's tests to call operations with any input.
     #[cfg(test)]
+    #[inline]
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -59,6 +63,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`AdminSetUserMfaPreferenceInput`](crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput).
+    #[inline]
     pub fn admin_set_user_mfa_preference(
         &self,
     ) -> crate::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceFluentBuilder {
@@ -70,6 +75,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`GetCsvHeaderInput`](crate::operation::get_csv_header::GetCsvHeaderInput).
+    #[inline]
     pub fn get_csv_header(
         &self,
     ) -> crate::operation::get_csv_header::GetCsvHeaderFluentBuilder {
@@ -81,6 +87,7 @@ impl Client {
     ///
     /// Set the input on the returned builder, then `send()` it. The whole documentation is on
     /// [`ListThingsInput`](crate::operation::list_things::ListThingsInput).
+    #[inline]
     pub fn list_things(&self) -> crate::operation::list_things::ListThingsFluentBuilder {
         crate::operation::list_things::ListThingsFluentBuilder::new(self.handle.clone())
     }

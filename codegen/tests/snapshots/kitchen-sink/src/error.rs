@@ -22,6 +22,7 @@ impl NotFoundException {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> NotFoundExceptionBuilder {
         NotFoundExceptionBuilder::default()
     }
@@ -30,15 +31,18 @@ impl NotFoundException {
     /// The error code the service sends for this error.
     pub const CODE: &str = "NotFoundException";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -46,6 +50,7 @@ impl NotFoundException {
     }
 }
 impl fmt::Display for NotFoundException {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.message {
             Some(message) => write!(f, "{}: {}", Self::CODE, message),
@@ -61,16 +66,19 @@ pub struct NotFoundExceptionBuilder {
 }
 impl NotFoundExceptionBuilder {
     /// Sets [`NotFoundException::message`].
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
     /// Sets or clears [`NotFoundException::message`].
+    #[inline]
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> NotFoundException {
         NotFoundException {
             message: self.message,
@@ -80,6 +88,7 @@ impl NotFoundExceptionBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for NotFoundException {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -91,6 +100,7 @@ impl<'de> serde::Deserialize<'de> for NotFoundException {
 impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
     type Builder = NotFoundExceptionBuilder;
     const NAME: &'static str = "NotFoundException";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut NotFoundExceptionBuilder,
         key: &str,
@@ -104,6 +114,7 @@ impl cognito_idp_runtime::wire::ReadFields for NotFoundException {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: NotFoundExceptionBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -122,6 +133,7 @@ impl InternalFault {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> InternalFaultBuilder {
         InternalFaultBuilder::default()
     }
@@ -130,15 +142,18 @@ impl InternalFault {
     /// The error code the service sends for this error.
     pub const CODE: &str = "InternalFault";
     /// What the response carrying this error said: code, message, request id, status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         &self.meta
     }
     #[doc(hidden)]
+    #[inline]
     pub fn set_meta(&mut self, meta: ErrorMetadata) {
         self.meta = meta;
     }
     /// This error, from the body of the response that carried it.
     #[doc(hidden)]
+    #[inline]
     pub fn from_body(
         body: &cognito_idp_runtime::error::ErrorBody<'_>,
     ) -> Result<Self, cognito_idp_runtime::error::DecodeError> {
@@ -146,6 +161,7 @@ impl InternalFault {
     }
 }
 impl fmt::Display for InternalFault {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(Self::CODE)
     }
@@ -156,6 +172,7 @@ impl std::error::Error for InternalFault {}
 pub struct InternalFaultBuilder {}
 impl InternalFaultBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> InternalFault {
         InternalFault {
             meta: ErrorMetadata::default(),
@@ -163,6 +180,7 @@ impl InternalFaultBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for InternalFault {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -173,6 +191,7 @@ impl<'de> serde::Deserialize<'de> for InternalFault {
 impl cognito_idp_runtime::wire::ReadFields for InternalFault {
     type Builder = InternalFaultBuilder;
     const NAME: &'static str = "InternalFault";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut InternalFaultBuilder,
         _key: &str,
@@ -181,6 +200,7 @@ impl cognito_idp_runtime::wire::ReadFields for InternalFault {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: InternalFaultBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {

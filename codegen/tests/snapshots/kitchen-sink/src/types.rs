@@ -25,6 +25,7 @@ impl TreeNode {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> TreeNodeBuilder {
         TreeNodeBuilder::default()
     }
@@ -38,36 +39,43 @@ pub struct TreeNodeBuilder {
 }
 impl TreeNodeBuilder {
     /// Sets [`TreeNode::name`].
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets or clears [`TreeNode::name`].
+    #[inline]
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
     /// Sets [`TreeNode::parent`].
+    #[inline]
     pub fn parent(mut self, value: impl Into<TreeNode>) -> Self {
         self.parent = Some(value.into());
         self
     }
     /// Sets or clears [`TreeNode::parent`].
+    #[inline]
     pub fn set_parent(mut self, value: Option<TreeNode>) -> Self {
         self.parent = value;
         self
     }
     /// Appends an item to [`TreeNode::children`].
+    #[inline]
     pub fn children(mut self, item: impl Into<TreeNode>) -> Self {
         self.children.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`TreeNode::children`].
+    #[inline]
     pub fn set_children(mut self, value: Option<Vec<TreeNode>>) -> Self {
         self.children = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<TreeNode, BuildError> {
         Ok(TreeNode {
             name: self.name.ok_or_else(|| BuildError::missing("TreeNode", "name"))?,
@@ -77,6 +85,7 @@ impl TreeNodeBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for TreeNode {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -87,6 +96,7 @@ impl<'de> serde::Deserialize<'de> for TreeNode {
 impl cognito_idp_runtime::wire::ReadFields for TreeNode {
     type Builder = TreeNodeBuilder;
     const NAME: &'static str = "TreeNode";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut TreeNodeBuilder,
         key: &str,
@@ -102,6 +112,7 @@ impl cognito_idp_runtime::wire::ReadFields for TreeNode {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: TreeNodeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -118,6 +129,7 @@ impl cognito_idp_runtime::wire::ReadFields for TreeNode {
     }
 }
 impl Secrets for TreeNode {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.name.secrets(all, found);
         self.parent.secrets(all, found);
@@ -137,11 +149,13 @@ impl ContextType {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ContextTypeBuilder {
         ContextTypeBuilder::default()
     }
 }
 impl fmt::Debug for ContextType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ContextType").finish_non_exhaustive()
     }
@@ -152,22 +166,26 @@ pub struct ContextTypeBuilder {
     ip_address: Option<String>,
 }
 impl fmt::Debug for ContextTypeBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ContextTypeBuilder").finish_non_exhaustive()
     }
 }
 impl ContextTypeBuilder {
     /// Sets [`ContextType::ip_address`].
+    #[inline]
     pub fn ip_address(mut self, value: impl Into<String>) -> Self {
         self.ip_address = Some(value.into());
         self
     }
     /// Sets or clears [`ContextType::ip_address`].
+    #[inline]
     pub fn set_ip_address(mut self, value: Option<String>) -> Self {
         self.ip_address = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ContextType {
         ContextType {
             ip_address: self.ip_address,
@@ -176,6 +194,7 @@ impl ContextTypeBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ContextType {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -187,6 +206,7 @@ impl<'de> serde::Deserialize<'de> for ContextType {
 impl cognito_idp_runtime::wire::ReadFields for ContextType {
     type Builder = ContextTypeBuilder;
     const NAME: &'static str = "ContextType";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ContextTypeBuilder,
         key: &str,
@@ -200,6 +220,7 @@ impl cognito_idp_runtime::wire::ReadFields for ContextType {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ContextTypeBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -207,6 +228,7 @@ impl cognito_idp_runtime::wire::ReadFields for ContextType {
     }
 }
 impl Secrets for ContextType {
+    #[inline]
     fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
         self.ip_address.secrets(true, found);
     }
@@ -226,6 +248,7 @@ pub enum KindType {
 }
 impl KindType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SmsMfa => "SMS_MFA",
@@ -235,11 +258,13 @@ impl KindType {
         }
     }
     /// Every value the model lists, in model order.
+    #[inline]
     pub fn values() -> &'static [&'static str] {
         &["SMS_MFA", "aws.cognito.signin.user.admin", "UNKNOWN"]
     }
 }
 impl From<&str> for KindType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "SMS_MFA" => Self::SmsMfa,
@@ -251,26 +276,31 @@ impl From<&str> for KindType {
 }
 impl FromStr for KindType {
     type Err = Infallible;
+    #[inline]
     fn from_str(value: &str) -> Result<Self, Infallible> {
         Ok(value.into())
     }
 }
 impl fmt::Display for KindType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 impl Serialize for KindType {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for KindType {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         wire::deserialize_enum(deserializer)
     }
 }
 impl Secrets for KindType {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         if all {
             found.push(self.as_str());

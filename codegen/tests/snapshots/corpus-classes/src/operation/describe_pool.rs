@@ -37,6 +37,7 @@ impl DescribePoolInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> DescribePoolInputBuilder {
         DescribePoolInputBuilder::default()
     }
@@ -48,16 +49,19 @@ pub struct DescribePoolInputBuilder {
 }
 impl DescribePoolInputBuilder {
     /// Sets [`DescribePoolInput::pool_id`].
+    #[inline]
     pub fn pool_id(mut self, value: impl Into<String>) -> Self {
         self.pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`DescribePoolInput::pool_id`].
+    #[inline]
     pub fn set_pool_id(mut self, value: Option<String>) -> Self {
         self.pool_id = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<DescribePoolInput, BuildError> {
         Ok(DescribePoolInput {
             pool_id: self
@@ -68,6 +72,7 @@ impl DescribePoolInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for DescribePoolInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -79,6 +84,7 @@ impl<'de> serde::Deserialize<'de> for DescribePoolInput {
 impl cognito_idp_runtime::wire::ReadFields for DescribePoolInput {
     type Builder = DescribePoolInputBuilder;
     const NAME: &'static str = "DescribePoolInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut DescribePoolInputBuilder,
         key: &str,
@@ -92,6 +98,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribePoolInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: DescribePoolInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -99,6 +106,7 @@ impl cognito_idp_runtime::wire::ReadFields for DescribePoolInput {
     }
 }
 impl Secrets for DescribePoolInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.pool_id.secrets(all, found);
     }
@@ -113,26 +121,31 @@ pub enum DescribePoolError {
 }
 impl DescribePoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for DescribePoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -140,6 +153,7 @@ impl fmt::Display for DescribePoolError {
     }
 }
 impl std::error::Error for DescribePoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -147,9 +161,11 @@ impl std::error::Error for DescribePoolError {
     }
 }
 impl OperationError for DescribePoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -170,6 +186,7 @@ pub struct DescribePoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for DescribePoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DescribePoolFluentBuilder")
             .field("input", &self.input)
@@ -177,6 +194,7 @@ impl fmt::Debug for DescribePoolFluentBuilder {
     }
 }
 impl DescribePoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         DescribePoolFluentBuilder {
             handle,
@@ -184,10 +202,12 @@ impl DescribePoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &DescribePoolInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<DescribePoolOutput, SdkError<DescribePoolError>> {
         let input = self
             .input
@@ -196,11 +216,13 @@ impl DescribePoolFluentBuilder {
         self.handle.invoke(&OPERATION, &input).await
     }
     /// Required.
+    #[inline]
     pub fn pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pool_id(value);
         self
     }
     /// Sets or clears `pool_id`; see [`pool_id`](Self::pool_id).
+    #[inline]
     pub fn set_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pool_id(value);
         self

@@ -100,6 +100,7 @@ impl GetThingInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetThingInputBuilder {
         GetThingInputBuilder::default()
     }
@@ -122,56 +123,67 @@ pub struct GetThingInputBuilder {
 }
 impl GetThingInputBuilder {
     /// Sets [`GetThingInput::thing_id`].
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.thing_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::thing_id`].
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.thing_id = value;
         self
     }
     /// Sets [`GetThingInput::filter`].
+    #[inline]
     pub fn filter(mut self, value: impl Into<GetThingInputValue>) -> Self {
         self.filter = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::filter`].
+    #[inline]
     pub fn set_filter(mut self, value: Option<GetThingInputValue>) -> Self {
         self.filter = value;
         self
     }
     /// Sets [`GetThingInput::operation`].
+    #[inline]
     pub fn operation(mut self, value: impl Into<OperationValue>) -> Self {
         self.operation = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::operation`].
+    #[inline]
     pub fn set_operation(mut self, value: Option<OperationValue>) -> Self {
         self.operation = value;
         self
     }
     /// Sets [`GetThingInput::paginator`].
+    #[inline]
     pub fn paginator(mut self, value: impl Into<PaginatorValue>) -> Self {
         self.paginator = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::paginator`].
+    #[inline]
     pub fn set_paginator(mut self, value: Option<PaginatorValue>) -> Self {
         self.paginator = value;
         self
     }
     /// Appends an item to [`GetThingInput::matrix`].
+    #[inline]
     pub fn matrix(mut self, item: impl Into<Vec<String>>) -> Self {
         self.matrix.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetThingInput::matrix`].
+    #[inline]
     pub fn set_matrix(mut self, value: Option<Vec<Vec<String>>>) -> Self {
         self.matrix = value;
         self
     }
     /// Inserts an entry into [`GetThingInput::groups`].
+    #[inline]
     pub fn groups(
         mut self,
         key: impl Into<String>,
@@ -181,71 +193,85 @@ impl GetThingInputBuilder {
         self
     }
     /// Sets or clears [`GetThingInput::groups`].
+    #[inline]
     pub fn set_groups(mut self, value: Option<HashMap<String, Vec<String>>>) -> Self {
         self.groups = value;
         self
     }
     /// Sets [`GetThingInput::since`].
+    #[inline]
     pub fn since(mut self, value: impl Into<DateTime>) -> Self {
         self.since = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::since`].
+    #[inline]
     pub fn set_since(mut self, value: Option<DateTime>) -> Self {
         self.since = value;
         self
     }
     /// Appends an item to [`GetThingInput::seen`].
+    #[inline]
     pub fn seen(mut self, item: impl Into<DateTime>) -> Self {
         self.seen.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetThingInput::seen`].
+    #[inline]
     pub fn set_seen(mut self, value: Option<Vec<DateTime>>) -> Self {
         self.seen = value;
         self
     }
     /// Sets [`GetThingInput::epoch`].
+    #[inline]
     pub fn epoch(mut self, value: impl Into<DateTime>) -> Self {
         self.epoch = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::epoch`].
+    #[inline]
     pub fn set_epoch(mut self, value: Option<DateTime>) -> Self {
         self.epoch = value;
         self
     }
     /// Sets [`GetThingInput::build_value`].
+    #[inline]
     pub fn build_value(mut self, value: impl Into<String>) -> Self {
         self.build_value = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::build_value`].
+    #[inline]
     pub fn set_build_value(mut self, value: Option<String>) -> Self {
         self.build_value = value;
         self
     }
     /// Sets [`GetThingInput::send_value`].
+    #[inline]
     pub fn send_value(mut self, value: impl Into<String>) -> Self {
         self.send_value = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::send_value`].
+    #[inline]
     pub fn set_send_value(mut self, value: Option<String>) -> Self {
         self.send_value = value;
         self
     }
     /// Sets [`GetThingInput::report`].
+    #[inline]
     pub fn report(mut self, value: impl Into<ThingNotFound>) -> Self {
         self.report = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingInput::report`].
+    #[inline]
     pub fn set_report(mut self, value: Option<ThingNotFound>) -> Self {
         self.report = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<GetThingInput, BuildError> {
         Ok(GetThingInput {
             thing_id: self
@@ -267,6 +293,7 @@ impl GetThingInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetThingInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -278,6 +305,7 @@ impl<'de> serde::Deserialize<'de> for GetThingInput {
 impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
     type Builder = GetThingInputBuilder;
     const NAME: &'static str = "GetThingInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetThingInputBuilder,
         key: &str,
@@ -328,6 +356,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetThingInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -335,6 +364,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
     }
 }
 impl Secrets for GetThingInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.thing_id.secrets(all, found);
         self.filter.secrets(all, found);
@@ -389,6 +419,7 @@ impl GetThingOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetThingOutputBuilder {
         GetThingOutputBuilder::default()
     }
@@ -405,66 +436,79 @@ pub struct GetThingOutputBuilder {
 }
 impl GetThingOutputBuilder {
     /// Appends an item to [`GetThingOutput::errors`].
+    #[inline]
     pub fn errors(mut self, item: impl Into<GetThingErrorValue>) -> Self {
         self.errors.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetThingOutput::errors`].
+    #[inline]
     pub fn set_errors(mut self, value: Option<Vec<GetThingErrorValue>>) -> Self {
         self.errors = value;
         self
     }
     /// Sets [`GetThingOutput::since`].
+    #[inline]
     pub fn since(mut self, value: impl Into<DateTime>) -> Self {
         self.since = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingOutput::since`].
+    #[inline]
     pub fn set_since(mut self, value: Option<DateTime>) -> Self {
         self.since = value;
         self
     }
     /// Appends an item to [`GetThingOutput::seen`].
+    #[inline]
     pub fn seen(mut self, item: impl Into<DateTime>) -> Self {
         self.seen.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetThingOutput::seen`].
+    #[inline]
     pub fn set_seen(mut self, value: Option<Vec<DateTime>>) -> Self {
         self.seen = value;
         self
     }
     /// Sets [`GetThingOutput::epoch`].
+    #[inline]
     pub fn epoch(mut self, value: impl Into<DateTime>) -> Self {
         self.epoch = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingOutput::epoch`].
+    #[inline]
     pub fn set_epoch(mut self, value: Option<DateTime>) -> Self {
         self.epoch = value;
         self
     }
     /// Appends an item to [`GetThingOutput::matrix`].
+    #[inline]
     pub fn matrix(mut self, item: impl Into<Vec<String>>) -> Self {
         self.matrix.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`GetThingOutput::matrix`].
+    #[inline]
     pub fn set_matrix(mut self, value: Option<Vec<Vec<String>>>) -> Self {
         self.matrix = value;
         self
     }
     /// Sets [`GetThingOutput::last_error`].
+    #[inline]
     pub fn last_error(mut self, value: impl Into<ThingNotFound>) -> Self {
         self.last_error = Some(value.into());
         self
     }
     /// Sets or clears [`GetThingOutput::last_error`].
+    #[inline]
     pub fn set_last_error(mut self, value: Option<ThingNotFound>) -> Self {
         self.last_error = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetThingOutput {
         GetThingOutput {
             errors: self.errors,
@@ -477,6 +521,7 @@ impl GetThingOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for GetThingOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -487,6 +532,7 @@ impl<'de> serde::Deserialize<'de> for GetThingOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetThingOutput {
     type Builder = GetThingOutputBuilder;
     const NAME: &'static str = "GetThingOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetThingOutputBuilder,
         key: &str,
@@ -531,6 +577,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetThingOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetThingOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -549,6 +596,7 @@ pub enum GetThingError {
 }
 impl GetThingError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::ThingNotFound(error) => error.meta(),
@@ -556,24 +604,29 @@ impl GetThingError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`GetThingError::ThingNotFound`].
+    #[inline]
     pub fn is_thing_not_found(&self) -> bool {
         matches!(self, Self::ThingNotFound(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetThingError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ThingNotFound(error) => error.fmt(f),
@@ -582,6 +635,7 @@ impl fmt::Display for GetThingError {
     }
 }
 impl std::error::Error for GetThingError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::ThingNotFound(error) => std::error::Error::source(error),
@@ -590,9 +644,11 @@ impl std::error::Error for GetThingError {
     }
 }
 impl OperationError for GetThingError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -603,6 +659,7 @@ impl OperationError for GetThingError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::ThingNotFound(error) => error.set_meta(meta),
@@ -623,6 +680,7 @@ pub struct GetThingFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetThingFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetThingFluentBuilder")
             .field("input", &self.input)
@@ -630,6 +688,7 @@ impl fmt::Debug for GetThingFluentBuilder {
     }
 }
 impl GetThingFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetThingFluentBuilder {
             handle,
@@ -637,10 +696,12 @@ impl GetThingFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetThingInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetThingOutput, SdkError<GetThingError>> {
         let input = self
             .input
@@ -649,55 +710,66 @@ impl GetThingFluentBuilder {
         self.handle.invoke(&OPERATION, &input).await
     }
     /// Required.
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.thing_id(value);
         self
     }
     /// Sets or clears `thing_id`; see [`thing_id`](Self::thing_id).
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_thing_id(value);
         self
     }
     /// A structure named as the operation's input.
+    #[inline]
     pub fn filter(mut self, value: impl Into<GetThingInputValue>) -> Self {
         self.input = self.input.filter(value);
         self
     }
     /// Sets or clears `filter`; see [`filter`](Self::filter).
+    #[inline]
     pub fn set_filter(mut self, value: Option<GetThingInputValue>) -> Self {
         self.input = self.input.set_filter(value);
         self
     }
     /// A structure named as a runtime type.
+    #[inline]
     pub fn operation(mut self, value: impl Into<OperationValue>) -> Self {
         self.input = self.input.operation(value);
         self
     }
     /// Sets or clears `operation`; see [`operation`](Self::operation).
+    #[inline]
     pub fn set_operation(mut self, value: Option<OperationValue>) -> Self {
         self.input = self.input.set_operation(value);
         self
     }
+    #[inline]
     pub fn paginator(mut self, value: impl Into<PaginatorValue>) -> Self {
         self.input = self.input.paginator(value);
         self
     }
     /// Sets or clears `paginator`; see [`paginator`](Self::paginator).
+    #[inline]
     pub fn set_paginator(mut self, value: Option<PaginatorValue>) -> Self {
         self.input = self.input.set_paginator(value);
         self
     }
     /// A list of lists.
+    #[inline]
     pub fn matrix(mut self, item: impl Into<Vec<String>>) -> Self {
         self.input = self.input.matrix(item);
         self
     }
     /// Sets or clears `matrix`; see [`matrix`](Self::matrix).
+    #[inline]
     pub fn set_matrix(mut self, value: Option<Vec<Vec<String>>>) -> Self {
         self.input = self.input.set_matrix(value);
         self
     }
     /// A map of lists.
+    #[inline]
     pub fn groups(
         mut self,
         key: impl Into<String>,
@@ -707,65 +779,78 @@ impl GetThingFluentBuilder {
         self
     }
     /// Sets or clears `groups`; see [`groups`](Self::groups).
+    #[inline]
     pub fn set_groups(mut self, value: Option<HashMap<String, Vec<String>>>) -> Self {
         self.input = self.input.set_groups(value);
         self
     }
     /// As "<https://example.com/quoted>" (<https://example.com/parenthesized>) says: a URL after a
     /// quote is still a link.
+    #[inline]
     pub fn since(mut self, value: impl Into<DateTime>) -> Self {
         self.input = self.input.since(value);
         self
     }
     /// Sets or clears `since`; see [`since`](Self::since).
+    #[inline]
     pub fn set_since(mut self, value: Option<DateTime>) -> Self {
         self.input = self.input.set_since(value);
         self
     }
+    #[inline]
     pub fn seen(mut self, item: impl Into<DateTime>) -> Self {
         self.input = self.input.seen(item);
         self
     }
     /// Sets or clears `seen`; see [`seen`](Self::seen).
+    #[inline]
     pub fn set_seen(mut self, value: Option<Vec<DateTime>>) -> Self {
         self.input = self.input.set_seen(value);
         self
     }
+    #[inline]
     pub fn epoch(mut self, value: impl Into<DateTime>) -> Self {
         self.input = self.input.epoch(value);
         self
     }
     /// Sets or clears `epoch`; see [`epoch`](Self::epoch).
+    #[inline]
     pub fn set_epoch(mut self, value: Option<DateTime>) -> Self {
         self.input = self.input.set_epoch(value);
         self
     }
     /// A member named as the builder's `build`.
+    #[inline]
     pub fn build_value(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.build_value(value);
         self
     }
     /// Sets or clears `build_value`; see [`build_value`](Self::build_value).
+    #[inline]
     pub fn set_build_value(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_build_value(value);
         self
     }
     /// A member named as the fluent builder's `send`.
+    #[inline]
     pub fn send_value(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.send_value(value);
         self
     }
     /// Sets or clears `send_value`; see [`send_value`](Self::send_value).
+    #[inline]
     pub fn set_send_value(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_send_value(value);
         self
     }
     /// An error shape sent as a member.
+    #[inline]
     pub fn report(mut self, value: impl Into<ThingNotFound>) -> Self {
         self.input = self.input.report(value);
         self
     }
     /// Sets or clears `report`; see [`report`](Self::report).
+    #[inline]
     pub fn set_report(mut self, value: Option<ThingNotFound>) -> Self {
         self.input = self.input.set_report(value);
         self

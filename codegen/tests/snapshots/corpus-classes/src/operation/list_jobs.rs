@@ -43,6 +43,7 @@ impl ListJobsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListJobsOutputBuilder {
         ListJobsOutputBuilder::default()
     }
@@ -55,26 +56,31 @@ pub struct ListJobsOutputBuilder {
 }
 impl ListJobsOutputBuilder {
     /// Appends an item to [`ListJobsOutput::jobs`].
+    #[inline]
     pub fn jobs(mut self, item: impl Into<String>) -> Self {
         self.jobs.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListJobsOutput::jobs`].
+    #[inline]
     pub fn set_jobs(mut self, value: Option<Vec<String>>) -> Self {
         self.jobs = value;
         self
     }
     /// Sets [`ListJobsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListJobsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListJobsOutput {
         ListJobsOutput {
             jobs: self.jobs,
@@ -83,6 +89,7 @@ impl ListJobsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListJobsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -93,6 +100,7 @@ impl<'de> serde::Deserialize<'de> for ListJobsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListJobsOutput {
     type Builder = ListJobsOutputBuilder;
     const NAME: &'static str = "ListJobsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListJobsOutputBuilder,
         key: &str,
@@ -107,6 +115,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListJobsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListJobsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -123,26 +132,31 @@ pub enum ListJobsError {
 }
 impl ListJobsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListJobsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -150,6 +164,7 @@ impl fmt::Display for ListJobsError {
     }
 }
 impl std::error::Error for ListJobsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -157,9 +172,11 @@ impl std::error::Error for ListJobsError {
     }
 }
 impl OperationError for ListJobsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -180,6 +197,7 @@ pub struct ListJobsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListJobsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListJobsFluentBuilder")
             .field("input", &self.input)
@@ -187,6 +205,7 @@ impl fmt::Debug for ListJobsFluentBuilder {
     }
 }
 impl ListJobsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListJobsFluentBuilder {
             handle,
@@ -194,10 +213,12 @@ impl ListJobsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListJobsRequestBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListJobsOutput, SdkError<ListJobsError>> {
         let input = self.input.build();
         self.handle.invoke(&OPERATION, &input).await
@@ -205,6 +226,7 @@ impl ListJobsFluentBuilder {
     /// The pages of `ListJobs` ([`send`](Paginator::send)), or the `jobs` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<Self, ListJobsOutput, ListJobsError, String> {
@@ -225,29 +247,35 @@ impl ListJobsFluentBuilder {
             },
         )
     }
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
+    #[inline]
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
     /// Sets or clears `marker`; see [`marker`](Self::marker).
+    #[inline]
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
     }
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

@@ -33,6 +33,7 @@ impl PutRecordOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> PutRecordOutputBuilder {
         PutRecordOutputBuilder::default()
     }
@@ -42,11 +43,13 @@ impl PutRecordOutput {
 pub struct PutRecordOutputBuilder {}
 impl PutRecordOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> PutRecordOutput {
         PutRecordOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for PutRecordOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -57,6 +60,7 @@ impl<'de> serde::Deserialize<'de> for PutRecordOutput {
 impl cognito_idp_runtime::wire::ReadFields for PutRecordOutput {
     type Builder = PutRecordOutputBuilder;
     const NAME: &'static str = "PutRecordOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut PutRecordOutputBuilder,
         _key: &str,
@@ -65,6 +69,7 @@ impl cognito_idp_runtime::wire::ReadFields for PutRecordOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: PutRecordOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -81,26 +86,31 @@ pub enum PutRecordError {
 }
 impl PutRecordError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for PutRecordError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -108,6 +118,7 @@ impl fmt::Display for PutRecordError {
     }
 }
 impl std::error::Error for PutRecordError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -115,9 +126,11 @@ impl std::error::Error for PutRecordError {
     }
 }
 impl OperationError for PutRecordError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -138,6 +151,7 @@ pub struct PutRecordFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for PutRecordFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PutRecordFluentBuilder")
             .field("input", &self.input)
@@ -145,6 +159,7 @@ impl fmt::Debug for PutRecordFluentBuilder {
     }
 }
 impl PutRecordFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         PutRecordFluentBuilder {
             handle,
@@ -152,10 +167,12 @@ impl PutRecordFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &WatchThingsRequestBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<PutRecordOutput, SdkError<PutRecordError>> {
         self.handle
             .refuse(
@@ -164,11 +181,13 @@ impl PutRecordFluentBuilder {
             )
     }
     /// Required.
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.thing_id(value);
         self
     }
     /// Sets or clears `thing_id`; see [`thing_id`](Self::thing_id).
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_thing_id(value);
         self

@@ -46,6 +46,7 @@ impl QueryJobsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> QueryJobsOutputBuilder {
         QueryJobsOutputBuilder::default()
     }
@@ -59,36 +60,43 @@ pub struct QueryJobsOutputBuilder {
 }
 impl QueryJobsOutputBuilder {
     /// Appends an item to [`QueryJobsOutput::jobs`].
+    #[inline]
     pub fn jobs(mut self, item: impl Into<String>) -> Self {
         self.jobs.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`QueryJobsOutput::jobs`].
+    #[inline]
     pub fn set_jobs(mut self, value: Option<Vec<String>>) -> Self {
         self.jobs = value;
         self
     }
     /// Sets [`QueryJobsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`QueryJobsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`QueryJobsOutput::marker`].
+    #[inline]
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.marker = Some(value.into());
         self
     }
     /// Sets or clears [`QueryJobsOutput::marker`].
+    #[inline]
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.marker = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> QueryJobsOutput {
         QueryJobsOutput {
             jobs: self.jobs,
@@ -98,6 +106,7 @@ impl QueryJobsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for QueryJobsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -108,6 +117,7 @@ impl<'de> serde::Deserialize<'de> for QueryJobsOutput {
 impl cognito_idp_runtime::wire::ReadFields for QueryJobsOutput {
     type Builder = QueryJobsOutputBuilder;
     const NAME: &'static str = "QueryJobsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut QueryJobsOutputBuilder,
         key: &str,
@@ -123,6 +133,7 @@ impl cognito_idp_runtime::wire::ReadFields for QueryJobsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: QueryJobsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -139,26 +150,31 @@ pub enum QueryJobsError {
 }
 impl QueryJobsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for QueryJobsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -166,6 +182,7 @@ impl fmt::Display for QueryJobsError {
     }
 }
 impl std::error::Error for QueryJobsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -173,9 +190,11 @@ impl std::error::Error for QueryJobsError {
     }
 }
 impl OperationError for QueryJobsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -196,6 +215,7 @@ pub struct QueryJobsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for QueryJobsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("QueryJobsFluentBuilder")
             .field("input", &self.input)
@@ -203,6 +223,7 @@ impl fmt::Debug for QueryJobsFluentBuilder {
     }
 }
 impl QueryJobsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         QueryJobsFluentBuilder {
             handle,
@@ -210,37 +231,45 @@ impl QueryJobsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListJobsRequestBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<QueryJobsOutput, SdkError<QueryJobsError>> {
         let input = self.input.build();
         self.handle.invoke(&OPERATION, &input).await
     }
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
+    #[inline]
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
     /// Sets or clears `marker`; see [`marker`](Self::marker).
+    #[inline]
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
     }
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self

@@ -50,26 +50,31 @@ pub enum UpdatePoolError {
 }
 impl UpdatePoolError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for UpdatePoolError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -77,6 +82,7 @@ impl fmt::Display for UpdatePoolError {
     }
 }
 impl std::error::Error for UpdatePoolError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -84,9 +90,11 @@ impl std::error::Error for UpdatePoolError {
     }
 }
 impl OperationError for UpdatePoolError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -107,6 +115,7 @@ pub struct UpdatePoolFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for UpdatePoolFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdatePoolFluentBuilder")
             .field("input", &self.input)
@@ -114,6 +123,7 @@ impl fmt::Debug for UpdatePoolFluentBuilder {
     }
 }
 impl UpdatePoolFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         UpdatePoolFluentBuilder {
             handle,
@@ -121,10 +131,12 @@ impl UpdatePoolFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &PoolBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<UpdatePoolOutput, SdkError<UpdatePoolError>> {
         let mut input = self
             .input
@@ -136,38 +148,46 @@ impl UpdatePoolFluentBuilder {
         self.handle.invoke(&OPERATION, &input).await
     }
     /// Required.
+    #[inline]
     pub fn pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.pool_id(value);
         self
     }
     /// Sets or clears `pool_id`; see [`pool_id`](Self::pool_id).
+    #[inline]
     pub fn set_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pool_id(value);
         self
     }
+    #[inline]
     pub fn providers(mut self, item: impl Into<Provider>) -> Self {
         self.input = self.input.providers(item);
         self
     }
     /// Sets or clears `providers`; see [`providers`](Self::providers).
+    #[inline]
     pub fn set_providers(mut self, value: Option<Vec<Provider>>) -> Self {
         self.input = self.input.set_providers(value);
         self
     }
+    #[inline]
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.input = self.input.tags(key, value);
         self
     }
     /// Sets or clears `tags`; see [`tags`](Self::tags).
+    #[inline]
     pub fn set_tags(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_tags(value);
         self
     }
+    #[inline]
     pub fn client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_token(value);
         self
     }
     /// Sets or clears `client_token`; see [`client_token`](Self::client_token).
+    #[inline]
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self

@@ -36,6 +36,7 @@ impl WatchThingsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> WatchThingsOutputBuilder {
         WatchThingsOutputBuilder::default()
     }
@@ -47,16 +48,19 @@ pub struct WatchThingsOutputBuilder {
 }
 impl WatchThingsOutputBuilder {
     /// Sets [`WatchThingsOutput::events`].
+    #[inline]
     pub fn events(mut self, value: impl Into<ThingEvents>) -> Self {
         self.events = Some(value.into());
         self
     }
     /// Sets or clears [`WatchThingsOutput::events`].
+    #[inline]
     pub fn set_events(mut self, value: Option<ThingEvents>) -> Self {
         self.events = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> WatchThingsOutput {
         WatchThingsOutput {
             events: self.events,
@@ -64,6 +68,7 @@ impl WatchThingsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for WatchThingsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -74,6 +79,7 @@ impl<'de> serde::Deserialize<'de> for WatchThingsOutput {
 impl cognito_idp_runtime::wire::ReadFields for WatchThingsOutput {
     type Builder = WatchThingsOutputBuilder;
     const NAME: &'static str = "WatchThingsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut WatchThingsOutputBuilder,
         key: &str,
@@ -87,6 +93,7 @@ impl cognito_idp_runtime::wire::ReadFields for WatchThingsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: WatchThingsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -103,26 +110,31 @@ pub enum WatchThingsError {
 }
 impl WatchThingsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for WatchThingsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -130,6 +142,7 @@ impl fmt::Display for WatchThingsError {
     }
 }
 impl std::error::Error for WatchThingsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -137,9 +150,11 @@ impl std::error::Error for WatchThingsError {
     }
 }
 impl OperationError for WatchThingsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -160,6 +175,7 @@ pub struct WatchThingsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for WatchThingsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WatchThingsFluentBuilder")
             .field("input", &self.input)
@@ -167,6 +183,7 @@ impl fmt::Debug for WatchThingsFluentBuilder {
     }
 }
 impl WatchThingsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         WatchThingsFluentBuilder {
             handle,
@@ -174,10 +191,12 @@ impl WatchThingsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &WatchThingsRequestBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<WatchThingsOutput, SdkError<WatchThingsError>> {
         self.handle
             .refuse(
@@ -186,11 +205,13 @@ impl WatchThingsFluentBuilder {
             )
     }
     /// Required.
+    #[inline]
     pub fn thing_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.thing_id(value);
         self
     }
     /// Sets or clears `thing_id`; see [`thing_id`](Self::thing_id).
+    #[inline]
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_thing_id(value);
         self

@@ -92,11 +92,13 @@ impl AdminSetUserMfaPreferenceInput {
         "context",
     ];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserMfaPreferenceInputBuilder {
         AdminSetUserMfaPreferenceInputBuilder::default()
     }
 }
 impl fmt::Debug for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceInput")
             .field("username", &Redacted)
@@ -121,6 +123,7 @@ pub struct AdminSetUserMfaPreferenceInputBuilder {
     tree: Option<TreeNode>,
 }
 impl fmt::Debug for AdminSetUserMfaPreferenceInputBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceInputBuilder")
             .field("username", &Redacted::option(&self.username))
@@ -135,36 +138,43 @@ impl fmt::Debug for AdminSetUserMfaPreferenceInputBuilder {
 }
 impl AdminSetUserMfaPreferenceInputBuilder {
     /// Sets [`AdminSetUserMfaPreferenceInput::username`].
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.username = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::username`].
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.username = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::type`].
+    #[inline]
     pub fn r#type(mut self, value: impl Into<KindType>) -> Self {
         self.r#type = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::type`].
+    #[inline]
     pub fn set_type(mut self, value: Option<KindType>) -> Self {
         self.r#type = value;
         self
     }
     /// Appends an item to [`AdminSetUserMfaPreferenceInput::passwords`].
+    #[inline]
     pub fn passwords(mut self, item: impl Into<String>) -> Self {
         self.passwords.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::passwords`].
+    #[inline]
     pub fn set_passwords(mut self, value: Option<Vec<String>>) -> Self {
         self.passwords = value;
         self
     }
     /// Inserts an entry into [`AdminSetUserMfaPreferenceInput::secret_keys`].
+    #[inline]
     pub fn secret_keys(
         mut self,
         key: impl Into<String>,
@@ -176,11 +186,13 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::secret_keys`].
+    #[inline]
     pub fn set_secret_keys(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.secret_keys = value;
         self
     }
     /// Inserts an entry into [`AdminSetUserMfaPreferenceInput::secret_values`].
+    #[inline]
     pub fn secret_values(
         mut self,
         key: impl Into<KindType>,
@@ -192,6 +204,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::secret_values`].
+    #[inline]
     pub fn set_secret_values(
         mut self,
         value: Option<HashMap<KindType, String>>,
@@ -200,26 +213,31 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::context`].
+    #[inline]
     pub fn context(mut self, value: impl Into<ContextType>) -> Self {
         self.context = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::context`].
+    #[inline]
     pub fn set_context(mut self, value: Option<ContextType>) -> Self {
         self.context = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceInput::tree`].
+    #[inline]
     pub fn tree(mut self, value: impl Into<TreeNode>) -> Self {
         self.tree = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceInput::tree`].
+    #[inline]
     pub fn set_tree(mut self, value: Option<TreeNode>) -> Self {
         self.tree = value;
         self
     }
     /// Builds the value, or names the first required member that is not set.
+    #[inline]
     pub fn build(self) -> Result<AdminSetUserMfaPreferenceInput, BuildError> {
         Ok(AdminSetUserMfaPreferenceInput {
             username: self
@@ -244,6 +262,7 @@ impl AdminSetUserMfaPreferenceInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -255,6 +274,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
     type Builder = AdminSetUserMfaPreferenceInputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminSetUserMfaPreferenceInputBuilder,
         key: &str,
@@ -278,6 +298,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserMfaPreferenceInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -285,6 +306,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
     }
 }
 impl Secrets for AdminSetUserMfaPreferenceInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.username.secrets(true, found);
         self.r#type.secrets(all, found);
@@ -337,6 +359,7 @@ impl AdminSetUserMfaPreferenceOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> AdminSetUserMfaPreferenceOutputBuilder {
         AdminSetUserMfaPreferenceOutputBuilder::default()
     }
@@ -356,96 +379,115 @@ pub struct AdminSetUserMfaPreferenceOutputBuilder {
 }
 impl AdminSetUserMfaPreferenceOutputBuilder {
     /// Sets [`AdminSetUserMfaPreferenceOutput::count`].
+    #[inline]
     pub fn count(mut self, value: impl Into<i32>) -> Self {
         self.count = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::count`].
+    #[inline]
     pub fn set_count(mut self, value: Option<i32>) -> Self {
         self.count = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::total`].
+    #[inline]
     pub fn total(mut self, value: impl Into<i64>) -> Self {
         self.total = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::total`].
+    #[inline]
     pub fn set_total(mut self, value: Option<i64>) -> Self {
         self.total = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::ratio`].
+    #[inline]
     pub fn ratio(mut self, value: impl Into<f32>) -> Self {
         self.ratio = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::ratio`].
+    #[inline]
     pub fn set_ratio(mut self, value: Option<f32>) -> Self {
         self.ratio = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::score`].
+    #[inline]
     pub fn score(mut self, value: impl Into<f64>) -> Self {
         self.score = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::score`].
+    #[inline]
     pub fn set_score(mut self, value: Option<f64>) -> Self {
         self.score = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::enabled`].
+    #[inline]
     pub fn enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::enabled`].
+    #[inline]
     pub fn set_enabled(mut self, value: Option<bool>) -> Self {
         self.enabled = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::data`].
+    #[inline]
     pub fn data(mut self, value: impl Into<Blob>) -> Self {
         self.data = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::data`].
+    #[inline]
     pub fn set_data(mut self, value: Option<Blob>) -> Self {
         self.data = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::when`].
+    #[inline]
     pub fn when(mut self, value: impl Into<DateTime>) -> Self {
         self.when = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::when`].
+    #[inline]
     pub fn set_when(mut self, value: Option<DateTime>) -> Self {
         self.when = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::extra`].
+    #[inline]
     pub fn extra(mut self, value: impl Into<Document>) -> Self {
         self.extra = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::extra`].
+    #[inline]
     pub fn set_extra(mut self, value: Option<Document>) -> Self {
         self.extra = value;
         self
     }
     /// Sets [`AdminSetUserMfaPreferenceOutput::old`].
+    #[inline]
     pub fn old(mut self, value: impl Into<String>) -> Self {
         self.old = Some(value.into());
         self
     }
     /// Sets or clears [`AdminSetUserMfaPreferenceOutput::old`].
+    #[inline]
     pub fn set_old(mut self, value: Option<String>) -> Self {
         self.old = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> AdminSetUserMfaPreferenceOutput {
         AdminSetUserMfaPreferenceOutput {
             count: self.count,
@@ -461,6 +503,7 @@ impl AdminSetUserMfaPreferenceOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -471,6 +514,7 @@ impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
 impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
     type Builder = AdminSetUserMfaPreferenceOutputBuilder;
     const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
         key: &str,
@@ -500,6 +544,7 @@ impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: AdminSetUserMfaPreferenceOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -520,6 +565,7 @@ pub enum AdminSetUserMfaPreferenceError {
 }
 impl AdminSetUserMfaPreferenceError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::NotFoundException(error) => error.meta(),
@@ -528,28 +574,34 @@ impl AdminSetUserMfaPreferenceError {
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::NotFoundException`].
+    #[inline]
     pub fn is_not_found_exception(&self) -> bool {
         matches!(self, Self::NotFoundException(_))
     }
     /// Whether this is [`AdminSetUserMfaPreferenceError::InternalFault`].
+    #[inline]
     pub fn is_internal_fault(&self) -> bool {
         matches!(self, Self::InternalFault(_))
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFoundException(error) => error.fmt(f),
@@ -559,6 +611,7 @@ impl fmt::Display for AdminSetUserMfaPreferenceError {
     }
 }
 impl std::error::Error for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::NotFoundException(error) => std::error::Error::source(error),
@@ -568,9 +621,11 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
     }
 }
 impl OperationError for AdminSetUserMfaPreferenceError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
         Some(
             match code {
@@ -584,6 +639,7 @@ impl OperationError for AdminSetUserMfaPreferenceError {
             },
         )
     }
+    #[inline]
     fn set_meta(&mut self, meta: ErrorMetadata) {
         match self {
             Self::NotFoundException(error) => error.set_meta(meta),
@@ -605,6 +661,7 @@ pub struct AdminSetUserMfaPreferenceFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for AdminSetUserMfaPreferenceFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminSetUserMfaPreferenceFluentBuilder")
             .field("input", &self.input)
@@ -612,6 +669,7 @@ impl fmt::Debug for AdminSetUserMfaPreferenceFluentBuilder {
     }
 }
 impl AdminSetUserMfaPreferenceFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         AdminSetUserMfaPreferenceFluentBuilder {
             handle,
@@ -619,10 +677,12 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &AdminSetUserMfaPreferenceInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -638,11 +698,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// The user.
     ///
     /// Required. Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn username(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.username(value);
         self
     }
     /// Sets or clears `username`; see [`username`](Self::username).
+    #[inline]
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
@@ -650,11 +712,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// An enum.
     ///
     /// Required.
+    #[inline]
     pub fn r#type(mut self, value: impl Into<KindType>) -> Self {
         self.input = self.input.r#type(value);
         self
     }
     /// Sets or clears `type`; see [`type`](Self::type).
+    #[inline]
     pub fn set_type(mut self, value: Option<KindType>) -> Self {
         self.input = self.input.set_type(value);
         self
@@ -662,16 +726,19 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// A list of secrets.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn passwords(mut self, item: impl Into<String>) -> Self {
         self.input = self.input.passwords(item);
         self
     }
     /// Sets or clears `passwords`; see [`passwords`](Self::passwords).
+    #[inline]
     pub fn set_passwords(mut self, value: Option<Vec<String>>) -> Self {
         self.input = self.input.set_passwords(value);
         self
     }
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_keys(
         mut self,
         key: impl Into<String>,
@@ -681,11 +748,13 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `secret_keys`; see [`secret_keys`](Self::secret_keys).
+    #[inline]
     pub fn set_secret_keys(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_secret_keys(value);
         self
     }
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn secret_values(
         mut self,
         key: impl Into<KindType>,
@@ -695,6 +764,7 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
         self
     }
     /// Sets or clears `secret_values`; see [`secret_values`](Self::secret_values).
+    #[inline]
     pub fn set_secret_values(
         mut self,
         value: Option<HashMap<KindType, String>>,
@@ -705,21 +775,25 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     /// Wholly sensitive.
     ///
     /// Sensitive: redacted in `Debug`.
+    #[inline]
     pub fn context(mut self, value: impl Into<ContextType>) -> Self {
         self.input = self.input.context(value);
         self
     }
     /// Sets or clears `context`; see [`context`](Self::context).
+    #[inline]
     pub fn set_context(mut self, value: Option<ContextType>) -> Self {
         self.input = self.input.set_context(value);
         self
     }
     /// A recursive shape.
+    #[inline]
     pub fn tree(mut self, value: impl Into<TreeNode>) -> Self {
         self.input = self.input.tree(value);
         self
     }
     /// Sets or clears `tree`; see [`tree`](Self::tree).
+    #[inline]
     pub fn set_tree(mut self, value: Option<TreeNode>) -> Self {
         self.input = self.input.set_tree(value);
         self

@@ -40,6 +40,7 @@ impl GetCsvHeaderInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetCsvHeaderInputBuilder {
         GetCsvHeaderInputBuilder::default()
     }
@@ -51,16 +52,19 @@ pub struct GetCsvHeaderInputBuilder {
 }
 impl GetCsvHeaderInputBuilder {
     /// Sets [`GetCsvHeaderInput::user_pool_id`].
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.user_pool_id = Some(value.into());
         self
     }
     /// Sets or clears [`GetCsvHeaderInput::user_pool_id`].
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.user_pool_id = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetCsvHeaderInput {
         GetCsvHeaderInput {
             user_pool_id: self.user_pool_id,
@@ -69,6 +73,7 @@ impl GetCsvHeaderInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -80,6 +85,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderInput {
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
     type Builder = GetCsvHeaderInputBuilder;
     const NAME: &'static str = "GetCsvHeaderInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut GetCsvHeaderInputBuilder,
         key: &str,
@@ -93,6 +99,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetCsvHeaderInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -100,6 +107,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderInput {
     }
 }
 impl Secrets for GetCsvHeaderInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.user_pool_id.secrets(all, found);
     }
@@ -114,6 +122,7 @@ impl GetCsvHeaderOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> GetCsvHeaderOutputBuilder {
         GetCsvHeaderOutputBuilder::default()
     }
@@ -123,11 +132,13 @@ impl GetCsvHeaderOutput {
 pub struct GetCsvHeaderOutputBuilder {}
 impl GetCsvHeaderOutputBuilder {
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> GetCsvHeaderOutput {
         GetCsvHeaderOutput {}
     }
 }
 impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -138,6 +149,7 @@ impl<'de> serde::Deserialize<'de> for GetCsvHeaderOutput {
 impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
     type Builder = GetCsvHeaderOutputBuilder;
     const NAME: &'static str = "GetCsvHeaderOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         _builder: &mut GetCsvHeaderOutputBuilder,
         _key: &str,
@@ -146,6 +158,7 @@ impl cognito_idp_runtime::wire::ReadFields for GetCsvHeaderOutput {
         map.next_value::<serde::de::IgnoredAny>()?;
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: GetCsvHeaderOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -162,26 +175,31 @@ pub enum GetCsvHeaderError {
 }
 impl GetCsvHeaderError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for GetCsvHeaderError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -189,6 +207,7 @@ impl fmt::Display for GetCsvHeaderError {
     }
 }
 impl std::error::Error for GetCsvHeaderError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -196,9 +215,11 @@ impl std::error::Error for GetCsvHeaderError {
     }
 }
 impl OperationError for GetCsvHeaderError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -219,6 +240,7 @@ pub struct GetCsvHeaderFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for GetCsvHeaderFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetCsvHeaderFluentBuilder")
             .field("input", &self.input)
@@ -226,6 +248,7 @@ impl fmt::Debug for GetCsvHeaderFluentBuilder {
     }
 }
 impl GetCsvHeaderFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         GetCsvHeaderFluentBuilder {
             handle,
@@ -233,19 +256,23 @@ impl GetCsvHeaderFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &GetCsvHeaderInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<GetCsvHeaderOutput, SdkError<GetCsvHeaderError>> {
         let input = self.input.build();
         self.handle.invoke(&OPERATION, &input).await
     }
+    #[inline]
     pub fn user_pool_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.user_pool_id(value);
         self
     }
     /// Sets or clears `user_pool_id`; see [`user_pool_id`](Self::user_pool_id).
+    #[inline]
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self

@@ -50,6 +50,7 @@ impl ListThingsInput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListThingsInputBuilder {
         ListThingsInputBuilder::default()
     }
@@ -64,46 +65,55 @@ pub struct ListThingsInputBuilder {
 }
 impl ListThingsInputBuilder {
     /// Sets [`ListThingsInput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListThingsInput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Sets [`ListThingsInput::max_results`].
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
     /// Sets or clears [`ListThingsInput::max_results`].
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
     }
     /// Sets [`ListThingsInput::client_token`].
+    #[inline]
     pub fn client_token(mut self, value: impl Into<String>) -> Self {
         self.client_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListThingsInput::client_token`].
+    #[inline]
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.client_token = value;
         self
     }
     /// Sets [`ListThingsInput::shelf`].
+    #[inline]
     pub fn shelf(mut self, value: impl Into<String>) -> Self {
         self.shelf = Some(value.into());
         self
     }
     /// Sets or clears [`ListThingsInput::shelf`].
+    #[inline]
     pub fn set_shelf(mut self, value: Option<String>) -> Self {
         self.shelf = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListThingsInput {
         ListThingsInput {
             next_token: self.next_token,
@@ -115,6 +125,7 @@ impl ListThingsInputBuilder {
 }
 #[cfg(test)]
 impl<'de> serde::Deserialize<'de> for ListThingsInput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -126,6 +137,7 @@ impl<'de> serde::Deserialize<'de> for ListThingsInput {
 impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
     type Builder = ListThingsInputBuilder;
     const NAME: &'static str = "ListThingsInput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListThingsInputBuilder,
         key: &str,
@@ -142,6 +154,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListThingsInputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -149,6 +162,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
     }
 }
 impl Secrets for ListThingsInput {
+    #[inline]
     fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
         self.next_token.secrets(all, found);
         self.client_token.secrets(all, found);
@@ -170,6 +184,7 @@ impl ListThingsOutput {
     /// Members redacted in `Debug`, in model order.
     pub const SENSITIVE: &[&str] = &[];
     /// A builder, with every member unset.
+    #[inline]
     pub fn builder() -> ListThingsOutputBuilder {
         ListThingsOutputBuilder::default()
     }
@@ -182,26 +197,31 @@ pub struct ListThingsOutputBuilder {
 }
 impl ListThingsOutputBuilder {
     /// Appends an item to [`ListThingsOutput::things`].
+    #[inline]
     pub fn things(mut self, item: impl Into<TreeNode>) -> Self {
         self.things.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears [`ListThingsOutput::things`].
+    #[inline]
     pub fn set_things(mut self, value: Option<Vec<TreeNode>>) -> Self {
         self.things = value;
         self
     }
     /// Sets [`ListThingsOutput::next_token`].
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
     /// Sets or clears [`ListThingsOutput::next_token`].
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
     }
     /// Builds the value.
+    #[inline]
     pub fn build(self) -> ListThingsOutput {
         ListThingsOutput {
             things: self.things,
@@ -210,6 +230,7 @@ impl ListThingsOutputBuilder {
     }
 }
 impl<'de> serde::Deserialize<'de> for ListThingsOutput {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -220,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for ListThingsOutput {
 impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
     type Builder = ListThingsOutputBuilder;
     const NAME: &'static str = "ListThingsOutput";
+    #[inline]
     fn read_field<'de, A: serde::de::MapAccess<'de>>(
         builder: &mut ListThingsOutputBuilder,
         key: &str,
@@ -234,6 +256,7 @@ impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
         }
         Ok(())
     }
+    #[inline]
     fn finish(
         builder: ListThingsOutputBuilder,
     ) -> Result<Self, cognito_idp_runtime::BuildError> {
@@ -250,26 +273,31 @@ pub enum ListThingsError {
 }
 impl ListThingsError {
     /// What the error response said: code, message, request id, HTTP status.
+    #[inline]
     pub fn meta(&self) -> &ErrorMetadata {
         match self {
             Self::Unhandled(error) => error.meta(),
         }
     }
     /// The service's error code.
+    #[inline]
     pub fn code(&self) -> Option<&str> {
         self.meta().code()
     }
     /// The service's error message.
+    #[inline]
     pub fn message(&self) -> Option<&str> {
         self.meta().message()
     }
     /// The id the service gave the request, for AWS support.
+    #[inline]
     pub fn request_id(&self) -> Option<&str> {
         self.meta().request_id()
     }
 }
 /// Transparent: the error it holds describes itself, and its source is this one's.
 impl fmt::Display for ListThingsError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unhandled(error) => error.fmt(f),
@@ -277,6 +305,7 @@ impl fmt::Display for ListThingsError {
     }
 }
 impl std::error::Error for ListThingsError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
@@ -284,9 +313,11 @@ impl std::error::Error for ListThingsError {
     }
 }
 impl OperationError for ListThingsError {
+    #[inline]
     fn unhandled(error: Unhandled) -> Self {
         Self::Unhandled(error)
     }
+    #[inline]
     fn modelled(
         _code: &str,
         _body: &ErrorBody<'_>,
@@ -307,6 +338,7 @@ pub struct ListThingsFluentBuilder {
 }
 /// The input only: the client is the same for every request.
 impl fmt::Debug for ListThingsFluentBuilder {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListThingsFluentBuilder")
             .field("input", &self.input)
@@ -314,6 +346,7 @@ impl fmt::Debug for ListThingsFluentBuilder {
     }
 }
 impl ListThingsFluentBuilder {
+    #[inline]
     pub(crate) fn new(handle: Handle) -> Self {
         ListThingsFluentBuilder {
             handle,
@@ -321,10 +354,12 @@ impl ListThingsFluentBuilder {
         }
     }
     /// The input as set so far.
+    #[inline]
     pub fn as_input(&self) -> &ListThingsInputBuilder {
         &self.input
     }
     /// Sends the request, retrying as configured: the output, or the operation's error.
+    #[inline]
     pub async fn send(self) -> Result<ListThingsOutput, SdkError<ListThingsError>> {
         let mut input = self.input.build();
         if input.client_token.is_none() {
@@ -340,6 +375,7 @@ impl ListThingsFluentBuilder {
     /// The pages of `ListThings` ([`send`](Paginator::send)), or the `things` on them
     /// ([`items`](Paginator::items)), each request carrying the `next_token` of the page before.
     /// [`page_size`](Paginator::page_size) sets `max_results`.
+    #[inline]
     pub fn into_paginator(
         self,
     ) -> Paginator<Self, ListThingsOutput, ListThingsError, TreeNode> {
@@ -360,40 +396,48 @@ impl ListThingsFluentBuilder {
             },
         )
     }
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.next_token(value);
         self
     }
     /// Sets or clears `next_token`; see [`next_token`](Self::next_token).
+    #[inline]
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
+    #[inline]
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.max_results(value);
         self
     }
     /// Sets or clears `max_results`; see [`max_results`](Self::max_results).
+    #[inline]
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
     }
     /// Makes a retried request count once.
+    #[inline]
     pub fn client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.client_token(value);
         self
     }
     /// Sets or clears `client_token`; see [`client_token`](Self::client_token).
+    #[inline]
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
     /// Chooses the endpoint: an endpoint rule parameter.
+    #[inline]
     pub fn shelf(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.shelf(value);
         self
     }
     /// Sets or clears `shelf`; see [`shelf`](Self::shelf).
+    #[inline]
     pub fn set_shelf(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_shelf(value);
         self
