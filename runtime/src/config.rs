@@ -112,7 +112,7 @@ impl ConfigBuilder {
         self
     }
 
-    /// Signs with credentials from `provider` (any of `aws-config`'s, say) instead of the
+    /// Signs with credentials from `provider` instead of the
     /// [default chain](crate::credentials::DefaultChain). They are cached, and refreshed a few
     /// minutes before they expire.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
@@ -128,7 +128,19 @@ impl ConfigBuilder {
         let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
             .build()
             .await;
-        self.credentials_provider(chain)
+        self.sdk_credentials_provider(chain)
+    }
+
+    /// Signs with credentials from a provider of the AWS SDK for Rust (any of `aws-config`'s):
+    /// [`credentials_provider`](Self::credentials_provider) with an
+    /// [`SdkProvider`](crate::credentials::SdkProvider). Needs the `aws-credential-types`
+    /// feature.
+    #[cfg(feature = "aws-credential-types")]
+    pub fn sdk_credentials_provider(
+        self,
+        provider: impl aws_credential_types::provider::ProvideCredentials + 'static,
+    ) -> Self {
+        self.credentials_provider(crate::credentials::SdkProvider(provider))
     }
 
     pub fn retry(mut self, retry: RetryConfig) -> Self {

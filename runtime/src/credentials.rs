@@ -1,21 +1,21 @@
 //! AWS credentials for signed operations: given, or found as the AWS SDKs find them, and kept
 //! fresh.
 //!
-//! A credentials provider is `aws-credential-types`' [`ProvideCredentials`], so the providers of
-//! `aws-config` plug in unchanged (its web identity, assume-role and SSO providers, which need
-//! other AWS services, come with this crate's `aws-config` feature). Without one, [`DefaultChain`]
-//! looks, in the SDKs' order, at the environment, the shared profile (static keys or
-//! `credential_process`), the container credentials endpoint (ECS, EKS pod identity) and IMDSv2
-//! (EC2). A [`CredentialsCache`] in front refreshes temporary credentials a few minutes before
-//! they expire, one refresh at a time.
+//! A credentials provider is anything that implements [`ProvideCredentials`]. Without one,
+//! [`DefaultChain`] looks, in the SDKs' order, at the environment, the shared profile (static
+//! keys or `credential_process`), the container credentials endpoint (ECS, EKS pod identity) and
+//! IMDSv2 (EC2). With the `aws-credential-types` feature, [`SdkProvider`] takes any provider of
+//! the AWS SDK for Rust, so `aws-config`'s plug in unchanged (its web identity, assume-role and
+//! SSO providers, which need other AWS services, come with the `aws-config` feature). A
+//! [`CredentialsCache`] in front refreshes temporary credentials a few minutes before they
+//! expire, one refresh at a time.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::provider::error::CredentialsError as ProviderError;
-use aws_credential_types::provider::future::ProvideCredentials as ProvideFuture;
-pub use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -29,6 +29,7 @@ pub struct Credentials {
     access_key_id: String,
     secret_access_key: Zeroizing<String>,
     session_token: Option<Zeroizing<String>>,
+    expiry: Option<SystemTime>,
 }
 
 impl Credentials {
@@ -37,6 +38,7 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             secret_access_key: Zeroizing::new(secret_access_key.into()),
             session_token: None,
+            expiry: None,
         }
     }
 
@@ -46,18 +48,27 @@ impl Credentials {
         self
     }
 
+    /// Adds when temporary credentials stop working: a cache fetches new ones before then.
+    pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
+        self.expiry = Some(expiry);
+        self
+    }
+
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
 
-    fn to_sdk(&self, source: &'static str) -> aws_credential_types::Credentials {
-        aws_credential_types::Credentials::new(
-            self.access_key_id.as_str(),
-            self.secret_access_key.as_str(),
-            self.session_token.as_ref().map(|t| t.to_string()),
-            None,
-            source,
-        )
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref().map(String::as_str)
+    }
+
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.expiry
+    }
+
+    /// For the signer only: the secret never leaves the crate.
+    pub(crate) fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
     }
 }
 
@@ -67,17 +78,70 @@ impl fmt::Debug for Credentials {
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &Redacted)
             .field("session_token", &Redacted::option(&self.session_token))
+            .field("expiry", &self.expiry)
             .finish()
     }
 }
 
+/// Where signed calls get their credentials: [`Credentials`] given, the [`DefaultChain`], a
+/// program's own source, or (feature `aws-credential-types`) an [`SdkProvider`].
+pub trait ProvideCredentials: fmt::Debug + Send + Sync {
+    /// Fetches credentials. A client asks only when its cache holds none that are still fresh.
+    fn provide_credentials(&self) -> CredentialsFuture<'_>;
+}
+
+/// What [`ProvideCredentials::provide_credentials`] returns.
+pub type CredentialsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+
 /// Given credentials provide themselves.
 impl ProvideCredentials for Credentials {
-    fn provide_credentials<'a>(&'a self) -> ProvideFuture<'a>
-    where
-        Self: 'a,
-    {
-        ProvideFuture::ready(Ok(self.to_sdk("given")))
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        let given = self.clone();
+        Box::pin(async move { Ok(given) })
+    }
+}
+
+/// A provider shared by every client made from one configuration.
+#[derive(Clone, Debug)]
+pub struct SharedCredentialsProvider(Arc<dyn ProvideCredentials>);
+
+impl SharedCredentialsProvider {
+    pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
+        SharedCredentialsProvider(Arc::new(provider))
+    }
+}
+
+impl ProvideCredentials for SharedCredentialsProvider {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        self.0.provide_credentials()
+    }
+}
+
+/// A provider of the AWS SDK for Rust (any of `aws-config`'s, say) as one of this crate's.
+#[cfg(feature = "aws-credential-types")]
+#[derive(Debug)]
+pub struct SdkProvider<P>(pub P);
+
+#[cfg(feature = "aws-credential-types")]
+impl<P: aws_credential_types::provider::ProvideCredentials> ProvideCredentials for SdkProvider<P> {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(async move {
+            let found = self
+                .0
+                .provide_credentials()
+                .await
+                .map_err(|e| CredentialsError::Provider(Arc::new(e)))?;
+            let mut credentials =
+                Credentials::new(found.access_key_id(), found.secret_access_key());
+            if let Some(token) = found.session_token() {
+                credentials = credentials.with_session_token(token);
+            }
+            if let Some(expiry) = found.expiry() {
+                credentials = credentials.with_expiry(expiry);
+            }
+            Ok(credentials)
+        })
     }
 }
 
@@ -95,8 +159,8 @@ pub enum CredentialsError {
     Unreadable(Arc<std::io::Error>),
     /// A source that is configured failed: `source` names it (the command, the endpoint).
     Source { source_name: String, reason: String },
-    /// The configured provider failed.
-    Provider(Arc<ProviderError>),
+    /// A provider of the AWS SDK failed (see [`SdkProvider`]); the source says why.
+    Provider(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// Equal when of the same kind with the same details (an unreadable file: the same kind of I/O
@@ -161,14 +225,6 @@ impl std::error::Error for CredentialsError {
 }
 
 impl CredentialsError {
-    /// As a provider's error: "not loaded" lets a chain go on, the rest stop it.
-    fn into_provider_error(self) -> ProviderError {
-        match self {
-            CredentialsError::NotFound { .. } => ProviderError::not_loaded(self),
-            _ => ProviderError::provider_error(self),
-        }
-    }
-
     fn source_failed(source_name: impl Into<String>, reason: impl fmt::Display) -> Self {
         CredentialsError::Source {
             source_name: source_name.into(),
@@ -224,7 +280,7 @@ impl DefaultChain {
         }
     }
 
-    async fn load(&self) -> Result<aws_credential_types::Credentials, CredentialsError> {
+    async fn load(&self) -> Result<Credentials, CredentialsError> {
         let env = Environment::from_fn(&*self.vars);
         if let Some(found) = from_environment(env)? {
             return Ok(found);
@@ -245,21 +301,12 @@ impl DefaultChain {
 }
 
 impl ProvideCredentials for DefaultChain {
-    fn provide_credentials<'a>(&'a self) -> ProvideFuture<'a>
-    where
-        Self: 'a,
-    {
-        ProvideFuture::new(async move {
-            self.load()
-                .await
-                .map_err(CredentialsError::into_provider_error)
-        })
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(self.load())
     }
 }
 
-fn from_environment(
-    env: Environment<'_>,
-) -> Result<Option<aws_credential_types::Credentials>, CredentialsError> {
+fn from_environment(env: Environment<'_>) -> Result<Option<Credentials>, CredentialsError> {
     let Some(id) = env.var("AWS_ACCESS_KEY_ID") else {
         return Ok(None);
     };
@@ -270,12 +317,10 @@ fn from_environment(
     if let Some(token) = env.var("AWS_SESSION_TOKEN") {
         found = found.with_session_token(token);
     }
-    Ok(Some(found.to_sdk("environment")))
+    Ok(Some(found))
 }
 
-async fn from_profile(
-    env: Environment<'_>,
-) -> Result<Option<aws_credential_types::Credentials>, CredentialsError> {
+async fn from_profile(env: Environment<'_>) -> Result<Option<Credentials>, CredentialsError> {
     let name = env.profile_name();
     let mut profile = env
         .profile(&name)
@@ -288,7 +333,7 @@ async fn from_profile(
             if let Some(token) = profile.remove("aws_session_token") {
                 found = found.with_session_token(token);
             }
-            return Ok(Some(found.to_sdk("profile")));
+            return Ok(Some(found));
         }
         (Some(_), None) | (None, Some(_)) => {
             return Err(CredentialsError::IncompleteProfile { profile: name });
@@ -316,11 +361,7 @@ struct Document {
 }
 
 impl Document {
-    fn read(
-        bytes: &[u8],
-        source_name: &str,
-        provider: &'static str,
-    ) -> Result<aws_credential_types::Credentials, CredentialsError> {
+    fn read(bytes: &[u8], source_name: &str) -> Result<Credentials, CredentialsError> {
         let document: Document = serde_json::from_slice(bytes).map_err(|e| {
             CredentialsError::source_failed(
                 source_name,
@@ -339,13 +380,12 @@ impl Document {
             })?),
             None => None,
         };
-        Ok(aws_credential_types::Credentials::new(
-            document.access_key_id,
-            document.secret_access_key.as_str(),
-            document.session_token.map(|t| t.to_string()),
+        Ok(Credentials {
+            access_key_id: document.access_key_id,
+            secret_access_key: document.secret_access_key,
+            session_token: document.session_token,
             expiry,
-            provider,
-        ))
+        })
     }
 }
 
@@ -358,9 +398,7 @@ fn expiration(text: &str) -> Option<SystemTime> {
 }
 
 /// Runs the profile's `credential_process` through the shell, as the AWS tools do.
-async fn credential_process(
-    command: &str,
-) -> Result<aws_credential_types::Credentials, CredentialsError> {
+async fn credential_process(command: &str) -> Result<Credentials, CredentialsError> {
     let program = command.split_whitespace().next().unwrap_or_default();
     let source_name = format!("credential_process `{program}`");
     let owned = command.to_owned();
@@ -387,7 +425,7 @@ async fn credential_process(
             format!("it exited with {}", output.status),
         ));
     }
-    Document::read(&stdout, &source_name, "credential_process")
+    Document::read(&stdout, &source_name)
 }
 
 /// The HTTP client of the endpoints: no redirects, short timeouts.
@@ -434,9 +472,7 @@ fn allowed_container_host(url: &reqwest::Url) -> bool {
     }
 }
 
-async fn from_container(
-    env: Environment<'_>,
-) -> Result<Option<aws_credential_types::Credentials>, CredentialsError> {
+async fn from_container(env: Environment<'_>) -> Result<Option<Credentials>, CredentialsError> {
     let uri = match (
         env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
         env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
@@ -477,12 +513,12 @@ async fn from_container(
         return Err(failed(&format!("HTTP {}", response.status().as_u16())));
     }
     let body = bounded_body(response).await.map_err(|e| failed(&e))?;
-    Document::read(&body, &source_name, "container").map(Some)
+    Document::read(&body, &source_name).map(Some)
 }
 
 async fn from_instance_metadata(
     env: Environment<'_>,
-) -> Result<Option<aws_credential_types::Credentials>, CredentialsError> {
+) -> Result<Option<Credentials>, CredentialsError> {
     if env
         .var("AWS_EC2_METADATA_DISABLED")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -560,7 +596,7 @@ async fn from_instance_metadata(
         )));
     }
     let body = bounded_body(document).await.map_err(|e| failed(&e))?;
-    Document::read(&body, &source_name, "imds").map(Some)
+    Document::read(&body, &source_name).map(Some)
 }
 
 /// Credentials from a provider, kept until a few minutes before they expire and then fetched
@@ -568,7 +604,7 @@ async fn from_instance_metadata(
 pub struct CredentialsCache {
     provider: SharedCredentialsProvider,
     refresh_before: Duration,
-    held: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+    held: tokio::sync::Mutex<Option<Credentials>>,
     /// Fetches completed: a caller that waited while another fetched takes that fetch's result.
     fetches: std::sync::atomic::AtomicU64,
 }
@@ -601,7 +637,7 @@ impl CredentialsCache {
 
     /// Valid credentials: the held ones, or fresh ones when those are about to expire. A
     /// refresh that fails while the held ones are still valid leaves them in use.
-    pub async fn credentials(&self) -> Result<aws_credential_types::Credentials, ProviderError> {
+    pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         use std::sync::atomic::Ordering;
         let seen = self.fetches.load(Ordering::Acquire);
         // Held across the fetch: concurrent callers wait for it instead of fetching again.
@@ -654,7 +690,7 @@ mod tests {
         DefaultChain::from_vars(move |name| vars.get(name).cloned())
     }
 
-    fn load(chain: &DefaultChain) -> Result<aws_credential_types::Credentials, CredentialsError> {
+    fn load(chain: &DefaultChain) -> Result<Credentials, CredentialsError> {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
@@ -781,5 +817,59 @@ mod tests {
             !shown.contains("wJalrXUtnFEMI") && !shown.contains("FwoGZXIvYXdz"),
             "{shown}"
         );
+    }
+}
+
+#[cfg(all(test, feature = "aws-credential-types"))]
+mod sdk_tests {
+    use std::time::{Duration, SystemTime};
+
+    use aws_credential_types::provider::error::CredentialsError as SdkError;
+    use aws_credential_types::provider::future::ProvideCredentials as SdkFuture;
+
+    use super::*;
+
+    fn provide(provider: impl ProvideCredentials) -> Result<Credentials, CredentialsError> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(provider.provide_credentials())
+    }
+
+    #[test]
+    fn sdk_providers_give_their_keys_token_and_expiry() {
+        let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let sdk = aws_credential_types::Credentials::new(
+            "AKIDSDK",
+            "sdk-secret",
+            Some("sdk-token".to_owned()),
+            Some(expiry),
+            "test",
+        );
+        let found = provide(SdkProvider(sdk)).unwrap();
+        assert_eq!(found.access_key_id(), "AKIDSDK");
+        assert_eq!(found.secret_access_key(), "sdk-secret");
+        assert_eq!(found.session_token(), Some("sdk-token"));
+        assert_eq!(found.expiry(), Some(expiry));
+    }
+
+    #[derive(Debug)]
+    struct Failing;
+
+    impl aws_credential_types::provider::ProvideCredentials for Failing {
+        fn provide_credentials<'a>(&'a self) -> SdkFuture<'a>
+        where
+            Self: 'a,
+        {
+            SdkFuture::ready(Err(SdkError::not_loaded("no profile here")))
+        }
+    }
+
+    #[test]
+    fn sdk_provider_failures_keep_their_cause() {
+        let error = provide(SdkProvider(Failing)).unwrap_err();
+        assert!(matches!(error, CredentialsError::Provider(_)), "{error:?}");
+        let cause = std::error::Error::source(&error).unwrap();
+        assert!(cause.downcast_ref::<SdkError>().is_some(), "{cause}");
     }
 }

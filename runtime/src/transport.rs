@@ -15,9 +15,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::credentials::{
-    CredentialsCache, CredentialsError, DefaultChain, SharedCredentialsProvider,
-};
+use crate::credentials::{Credentials, CredentialsCache, DefaultChain, SharedCredentialsProvider};
 use crate::endpoint::{EndpointError, EndpointParams, EndpointResolver};
 use crate::error::{
     ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, RequestError,
@@ -540,15 +538,11 @@ impl Handle {
                 "signed operations need a region to sign for; set one in the config",
             ))
         })?;
-        let credentials = inner.credentials.credentials().await.map_err(|e| {
-            // This crate's own chain says exactly what is wrong; another provider, in its words.
-            let ours = std::error::Error::source(&e)
-                .and_then(|source| source.downcast_ref::<CredentialsError>())
-                .cloned();
-            ConstructionError::Credentials(
-                ours.unwrap_or_else(|| CredentialsError::Provider(Arc::new(e))),
-            )
-        })?;
+        let credentials = inner
+            .credentials
+            .credentials()
+            .await
+            .map_err(ConstructionError::Credentials)?;
         Ok(Signer {
             credentials,
             region,
@@ -561,7 +555,7 @@ impl Handle {
 /// SigV4 for one call: the credentials and scope it signs with, and the client's cache of
 /// signing keys.
 struct Signer<'a> {
-    credentials: aws_credential_types::Credentials,
+    credentials: Credentials,
     region: &'a str,
     name: &'a str,
     keys: &'a sigv4::KeyCache,
