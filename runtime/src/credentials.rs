@@ -4,7 +4,7 @@
 //! A credentials provider is anything that implements [`ProvideCredentials`]. Without one,
 //! [`DefaultChain`] looks, in the SDKs' order, at the environment, the shared profile (static
 //! keys or `credential_process`), the container credentials endpoint (ECS, EKS pod identity) and
-//! IMDSv2 (EC2). With the `aws-credential-types` feature, [`SdkProvider`] takes any provider of
+//! IMDSv2 (EC2). With the `aws-credential-types` feature, `SdkProvider` takes any provider of
 //! the AWS SDK for Rust, so `aws-config`'s plug in unchanged (its web identity, assume-role and
 //! SSO providers, which need other AWS services, come with the `aws-config` feature). A
 //! [`CredentialsCache`] in front refreshes temporary credentials a few minutes before they
@@ -84,7 +84,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Where signed calls get their credentials: [`Credentials`] given, the [`DefaultChain`], a
-/// program's own source, or (feature `aws-credential-types`) an [`SdkProvider`].
+/// program's own source, or (feature `aws-credential-types`) an `SdkProvider`.
 pub trait ProvideCredentials: fmt::Debug + Send + Sync {
     /// Fetches credentials. A client asks only when its cache holds none that are still fresh.
     fn provide_credentials(&self) -> CredentialsFuture<'_>;
@@ -159,7 +159,7 @@ pub enum CredentialsError {
     Unreadable(Arc<std::io::Error>),
     /// A source that is configured failed: `source` names it (the command, the endpoint).
     Source { source_name: String, reason: String },
-    /// A provider of the AWS SDK failed (see [`SdkProvider`]); the source says why.
+    /// A provider of the AWS SDK failed (see `SdkProvider`); the source says why.
     Provider(Arc<dyn std::error::Error + Send + Sync>),
 }
 
