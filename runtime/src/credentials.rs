@@ -604,7 +604,7 @@ async fn from_instance_metadata(
 pub struct CredentialsCache {
     provider: SharedCredentialsProvider,
     refresh_before: Duration,
-    held: tokio::sync::Mutex<Option<Credentials>>,
+    held: tokio::sync::Mutex<Option<Arc<Credentials>>>,
     /// Fetches completed: a caller that waited while another fetched takes that fetch's result.
     fetches: std::sync::atomic::AtomicU64,
 }
@@ -637,7 +637,7 @@ impl CredentialsCache {
 
     /// Valid credentials: the held ones, or fresh ones when those are about to expire. A
     /// refresh that fails while the held ones are still valid leaves them in use.
-    pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+    pub async fn credentials(&self) -> Result<Arc<Credentials>, CredentialsError> {
         use std::sync::atomic::Ordering;
         let seen = self.fetches.load(Ordering::Acquire);
         // Held across the fetch: concurrent callers wait for it instead of fetching again.
@@ -658,6 +658,7 @@ impl CredentialsCache {
         self.fetches.fetch_add(1, Ordering::AcqRel);
         match fetched {
             Ok(credentials) => {
+                let credentials = Arc::new(credentials);
                 *held = Some(credentials.clone());
                 Ok(credentials)
             }

@@ -5,6 +5,7 @@
 //! Sans-I/O: the time is an input. Checked against the AWS SigV4 test suite's vectors and, on
 //! random requests, against the `aws-sigv4` crate (`tests` below).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -133,23 +134,24 @@ pub(crate) fn sign(
     // Header names are lower case already; values are trimmed with inner runs of spaces
     // folded, as the canonical form asks.
     let host = host_header(request.url);
-    let mut headers: Vec<(&str, String)> = request
+    let mut headers: Vec<(&str, Cow<'_, str>)> = request
         .headers
         .iter()
         .filter(|(name, _)| !UNSIGNED.contains(name) && *name != "host")
         .map(|(name, value)| (*name, fold_spaces(value)))
         .collect();
-    headers.push(("host", host));
-    headers.push(("x-amz-date", amz_date.clone()));
+    headers.push(("host", Cow::Owned(host)));
+    headers.push(("x-amz-date", Cow::Borrowed(&amz_date)));
     if let Some(token) = &security_token {
-        headers.push(("x-amz-security-token", token.clone()));
+        headers.push(("x-amz-security-token", Cow::Borrowed(token)));
     }
     headers.sort_by(|a, b| a.0.cmp(b.0));
     // Repeated headers are one, their values joined by commas in the order sent.
-    let mut merged: Vec<(&str, String)> = Vec::with_capacity(headers.len());
+    let mut merged: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(headers.len());
     for (name, value) in headers {
         match merged.last_mut() {
             Some((last, joined)) if *last == name => {
+                let joined = joined.to_mut();
                 joined.push(',');
                 joined.push_str(&value);
             }
@@ -219,13 +221,19 @@ pub(crate) fn sign(
 
 /// `20150830T123600Z`.
 fn amz_date(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let text = aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned());
-    text.chars().filter(|c| *c != '-' && *c != ':').collect()
+    let at = time::OffsetDateTime::from(time.max(UNIX_EPOCH));
+    let mut text = String::with_capacity(16);
+    let _ = write!(
+        text,
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
+    text
 }
 
 /// The `Host` header the HTTP stack will send: the host, and the port when not the scheme's.
@@ -237,7 +245,11 @@ fn host_header(url: &reqwest::Url) -> String {
     }
 }
 
-fn fold_spaces(value: &str) -> String {
+/// Trimmed, with inner runs of spaces folded to one; borrowed when already so (the usual case).
+fn fold_spaces(value: &str) -> Cow<'_, str> {
+    if !value.starts_with(' ') && !value.ends_with(' ') && !value.contains("  ") {
+        return Cow::Borrowed(value);
+    }
     let mut out = String::with_capacity(value.len());
     for word in value.split(' ').filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -245,12 +257,15 @@ fn fold_spaces(value: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The path with empty and dot segments removed (as the AWS SDKs normalize it), each segment
 /// encoded again: services other than S3 sign the already-encoded path encoded once more.
-fn canonical_path(path: &str) -> String {
+fn canonical_path(path: &str) -> Cow<'_, str> {
+    if path == "/" {
+        return Cow::Borrowed(path);
+    }
     let mut kept: Vec<&str> = Vec::new();
     for segment in path.split('/') {
         match segment {
@@ -268,7 +283,7 @@ fn canonical_path(path: &str) -> String {
     if trailing && !out.ends_with('/') {
         out.push('/');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Query parameters decoded, encoded strictly, and sorted by name, then value.

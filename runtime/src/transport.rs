@@ -555,7 +555,7 @@ impl Handle {
 /// SigV4 for one call: the credentials and scope it signs with, and the client's cache of
 /// signing keys.
 struct Signer<'a> {
-    credentials: Credentials,
+    credentials: Arc<Credentials>,
     region: &'a str,
     name: &'a str,
     keys: &'a sigv4::KeyCache,
