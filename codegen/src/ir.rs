@@ -248,8 +248,10 @@ pub struct Variant {
 
 #[derive(Debug)]
 pub struct Operation {
-    /// The operation's model name, as sent in `X-Amz-Target`.
+    /// The operation's model name.
     pub name: String,
+    /// Its `X-Amz-Target`: `<targetPrefix>.<name>`, visible ASCII.
+    pub target: String,
     /// Its module and client method name.
     pub module: Identifier,
     /// The names of the types the generator makes for it.

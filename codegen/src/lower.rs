@@ -42,7 +42,7 @@ pub fn lower(
         .operations
         .iter()
         .zip(placed)
-        .map(|(op, placed)| operation(model, op, placed, paginators, &structures))
+        .map(|(op, placed)| operation(model, op, placed, paginators, &structures, &target_prefix))
         .collect::<Result<Vec<_>, _>>()?;
     for name in paginators.pagination.keys() {
         if !model.operations.contains_key(name) {
@@ -472,7 +472,16 @@ fn operation(
     placed: Placed,
     paginators: &PaginatorsModel,
     structures: &[Structure],
+    target_prefix: &str,
 ) -> Result<ir::Operation, Error> {
+    // Sent as a header value, made without checks at run time: checked here instead.
+    let target = format!("{target_prefix}.{name}");
+    if !target.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::model(
+            format!("operations.{name}"),
+            format!("{target:?} (targetPrefix.name) is not a header value"),
+        ));
+    }
     let Placed {
         module,
         names,
@@ -557,6 +566,7 @@ fn operation(
     }
     Ok(ir::Operation {
         name: name.to_owned(),
+        target,
         module,
         names,
         docs,

@@ -147,6 +147,12 @@ fn unsupported_protocol_and_missing_target_prefix() {
             .remove("targetPrefix");
     });
     assert_starts(prefix, "metadata.targetPrefix: missing");
+    // The prefix and an operation's name make a header value, sent unchecked at run time.
+    let spaced = error_after(|s, _| s["metadata"]["targetPrefix"] = json!("Kitchen Sink"));
+    assert!(
+        spaced.starts_with("operations.") && spaced.contains("is not a header value"),
+        "{spaced}"
+    );
 }
 
 #[test]

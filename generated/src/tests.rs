@@ -3415,8 +3415,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::add_custom_attributes::AddCustomAttributesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AddCustomAttributes", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AddCustomAttributes", target
+        : "AWSCognitoIdentityProviderService.AddCustomAttributes", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::add_custom_attributes::AddCustomAttributesOutput, crate
         ::operation::add_custom_attributes::AddCustomAttributesError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3434,7 +3435,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::add_user_pool_client_secret::AddUserPoolClientSecretInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AddUserPoolClientSecret",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AddUserPoolClientSecret", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::add_user_pool_client_secret::AddUserPoolClientSecretOutput, crate
         ::operation::add_user_pool_client_secret::AddUserPoolClientSecretError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3449,8 +3451,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::admin_add_user_to_group::AdminAddUserToGroupInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminAddUserToGroup", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminAddUserToGroup", target
+        : "AWSCognitoIdentityProviderService.AdminAddUserToGroup", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_add_user_to_group::AdminAddUserToGroupOutput, crate
         ::operation::admin_add_user_to_group::AdminAddUserToGroupError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3470,8 +3473,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_confirm_sign_up::AdminConfirmSignUpInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminConfirmSignUp", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminConfirmSignUp", target :
+        "AWSCognitoIdentityProviderService.AdminConfirmSignUp", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_confirm_sign_up::AdminConfirmSignUpOutput, crate
         ::operation::admin_confirm_sign_up::AdminConfirmSignUpError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3497,8 +3501,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::admin_create_user::AdminCreateUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminCreateUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminCreateUser", target :
+        "AWSCognitoIdentityProviderService.AdminCreateUser", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_create_user::AdminCreateUserOutput, crate
         ::operation::admin_create_user::AdminCreateUserError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3515,7 +3520,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_delete_software_token::AdminDeleteSoftwareTokenInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDeleteSoftwareToken",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminDeleteSoftwareToken", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_software_token::AdminDeleteSoftwareTokenOutput, crate
         ::operation::admin_delete_software_token::AdminDeleteSoftwareTokenError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3530,8 +3536,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_delete_user::AdminDeleteUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminDeleteUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminDeleteUser", target :
+        "AWSCognitoIdentityProviderService.AdminDeleteUser", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_user::AdminDeleteUserOutput, crate
         ::operation::admin_delete_user::AdminDeleteUserError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3548,7 +3555,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_delete_user_attributes::AdminDeleteUserAttributesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDeleteUserAttributes",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminDeleteUserAttributes", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_user_attributes::AdminDeleteUserAttributesOutput, crate
         ::operation::admin_delete_user_attributes::AdminDeleteUserAttributesError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3565,7 +3573,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_disable_provider_for_user::AdminDisableProviderForUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDisableProviderForUser",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminDisableProviderForUser", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_disable_provider_for_user::AdminDisableProviderForUserOutput,
         crate
         ::operation::admin_disable_provider_for_user::AdminDisableProviderForUserError >
@@ -3581,8 +3590,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_disable_user::AdminDisableUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminDisableUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminDisableUser", target :
+        "AWSCognitoIdentityProviderService.AdminDisableUser", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_disable_user::AdminDisableUserOutput, crate
         ::operation::admin_disable_user::AdminDisableUserError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminEnableUser",
@@ -3596,8 +3606,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_enable_user::AdminEnableUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminEnableUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminEnableUser", target :
+        "AWSCognitoIdentityProviderService.AdminEnableUser", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_enable_user::AdminEnableUserOutput, crate
         ::operation::admin_enable_user::AdminEnableUserError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminForgetDevice",
@@ -3613,8 +3624,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_forget_device::AdminForgetDeviceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminForgetDevice", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminForgetDevice", target :
+        "AWSCognitoIdentityProviderService.AdminForgetDevice", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_forget_device::AdminForgetDeviceOutput, crate
         ::operation::admin_forget_device::AdminForgetDeviceError > (& operation, & input)
         . await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetDevice",
@@ -3630,8 +3642,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::admin_get_device::AdminGetDeviceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminGetDevice", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminGetDevice", target :
+        "AWSCognitoIdentityProviderService.AdminGetDevice", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_device::AdminGetDeviceOutput, crate
         ::operation::admin_get_device::AdminGetDeviceError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetUser", input
@@ -3646,8 +3659,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_get_user::AdminGetUserInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminGetUser", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminGetUser", target :
+        "AWSCognitoIdentityProviderService.AdminGetUser", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_user::AdminGetUserOutput, crate
         ::operation::admin_get_user::AdminGetUserError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetUserAuthFactors",
@@ -3663,7 +3677,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminGetUserAuthFactors",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminGetUserAuthFactors", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsOutput, crate
         ::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3691,8 +3706,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::admin_initiate_auth::AdminInitiateAuthInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminInitiateAuth", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminInitiateAuth", target :
+        "AWSCognitoIdentityProviderService.AdminInitiateAuth", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_initiate_auth::AdminInitiateAuthOutput, crate
         ::operation::admin_initiate_auth::AdminInitiateAuthError > (& operation, & input)
         . await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3710,7 +3726,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_link_provider_for_user::AdminLinkProviderForUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminLinkProviderForUser",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminLinkProviderForUser", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_link_provider_for_user::AdminLinkProviderForUserOutput, crate
         ::operation::admin_link_provider_for_user::AdminLinkProviderForUserError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3727,8 +3744,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::admin_list_devices::AdminListDevicesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminListDevices", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminListDevices", target :
+        "AWSCognitoIdentityProviderService.AdminListDevices", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_devices::AdminListDevicesOutput, crate
         ::operation::admin_list_devices::AdminListDevicesError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3746,7 +3764,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_list_groups_for_user::AdminListGroupsForUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListGroupsForUser",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminListGroupsForUser", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_groups_for_user::AdminListGroupsForUserOutput, crate
         ::operation::admin_list_groups_for_user::AdminListGroupsForUserError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3765,7 +3784,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_list_user_auth_events::AdminListUserAuthEventsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListUserAuthEvents",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminListUserAuthEvents", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_user_auth_events::AdminListUserAuthEventsOutput, crate
         ::operation::admin_list_user_auth_events::AdminListUserAuthEventsError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3783,7 +3803,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_list_user_sessions::AdminListUserSessionsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListUserSessions",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminListUserSessions", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_user_sessions::AdminListUserSessionsOutput, crate
         ::operation::admin_list_user_sessions::AdminListUserSessionsError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3799,7 +3820,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRemoveUserFromGroup",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminRemoveUserFromGroup", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupOutput, crate
         ::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3822,7 +3844,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_reset_user_password::AdminResetUserPasswordInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminResetUserPassword",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminResetUserPassword", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_reset_user_password::AdminResetUserPasswordOutput, crate
         ::operation::admin_reset_user_password::AdminResetUserPasswordError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3856,7 +3879,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRespondToAuthChallenge",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminRespondToAuthChallenge", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeOutput,
         crate
         ::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeError >
@@ -3873,7 +3897,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_revoke_user_session::AdminRevokeUserSessionInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRevokeUserSession",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminRevokeUserSession", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_revoke_user_session::AdminRevokeUserSessionOutput, crate
         ::operation::admin_revoke_user_session::AdminRevokeUserSessionError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3891,7 +3916,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserMFAPreference",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminSetUserMFAPreference", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceOutput,
         crate ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -3908,8 +3934,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::admin_set_user_password::AdminSetUserPasswordInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminSetUserPassword", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminSetUserPassword", target
+        : "AWSCognitoIdentityProviderService.AdminSetUserPassword", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_password::AdminSetUserPasswordOutput, crate
         ::operation::admin_set_user_password::AdminSetUserPasswordError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3924,8 +3951,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::admin_set_user_settings::AdminSetUserSettingsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "AdminSetUserSettings", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "AdminSetUserSettings", target
+        : "AWSCognitoIdentityProviderService.AdminSetUserSettings", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_settings::AdminSetUserSettingsOutput, crate
         ::operation::admin_set_user_settings::AdminSetUserSettingsError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3942,8 +3970,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "AdminUpdateAuthEventFeedback", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "AdminUpdateAuthEventFeedback", target :
+        "AWSCognitoIdentityProviderService.AdminUpdateAuthEventFeedback", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackOutput,
         crate
         ::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackError
@@ -3962,7 +3991,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_update_device_status::AdminUpdateDeviceStatusInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUpdateDeviceStatus",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminUpdateDeviceStatus", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_device_status::AdminUpdateDeviceStatusOutput, crate
         ::operation::admin_update_device_status::AdminUpdateDeviceStatusError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -3985,7 +4015,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_update_user_attributes::AdminUpdateUserAttributesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUpdateUserAttributes",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminUpdateUserAttributes", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_user_attributes::AdminUpdateUserAttributesOutput, crate
         ::operation::admin_update_user_attributes::AdminUpdateUserAttributesError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4001,7 +4032,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_user_global_sign_out::AdminUserGlobalSignOutInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUserGlobalSignOut",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_user_global_sign_out::AdminUserGlobalSignOutOutput, crate
         ::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4019,7 +4051,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::associate_software_token::AssociateSoftwareTokenInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AssociateSoftwareToken",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.AssociateSoftwareToken", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::associate_software_token::AssociateSoftwareTokenOutput, crate
         ::operation::associate_software_token::AssociateSoftwareTokenError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4038,7 +4071,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CancelPointInTimeRecovery",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.CancelPointInTimeRecovery", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryOutput,
         crate ::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -4058,8 +4092,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::change_password::ChangePasswordInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ChangePassword", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ChangePassword", target :
+        "AWSCognitoIdentityProviderService.ChangePassword", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::change_password::ChangePasswordOutput, crate
         ::operation::change_password::ChangePasswordError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4082,8 +4117,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "CompleteWebAuthnRegistration", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "CompleteWebAuthnRegistration", target :
+        "AWSCognitoIdentityProviderService.CompleteWebAuthnRegistration", signed : false
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationOutput,
         crate
         ::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationError >
@@ -4106,8 +4142,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::confirm_device::ConfirmDeviceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ConfirmDevice", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ConfirmDevice", target :
+        "AWSCognitoIdentityProviderService.ConfirmDevice", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_device::ConfirmDeviceOutput, crate
         ::operation::confirm_device::ConfirmDeviceError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ConfirmForgotPassword",
@@ -4132,7 +4169,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::confirm_forgot_password::ConfirmForgotPasswordInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ConfirmForgotPassword",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ConfirmForgotPassword", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_forgot_password::ConfirmForgotPasswordOutput, crate
         ::operation::confirm_forgot_password::ConfirmForgotPasswordError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4154,8 +4192,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::confirm_sign_up::ConfirmSignUpInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ConfirmSignUp", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ConfirmSignUp", target :
+        "AWSCognitoIdentityProviderService.ConfirmSignUp", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_sign_up::ConfirmSignUpOutput, crate
         ::operation::confirm_sign_up::ConfirmSignUpError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "CreateCIMDPolicy", input :
@@ -4173,8 +4212,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::create_cimd_policy::CreateCimdPolicyInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateCIMDPolicy", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateCIMDPolicy", target :
+        "AWSCognitoIdentityProviderService.CreateCIMDPolicy", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_cimd_policy::CreateCimdPolicyOutput, crate
         ::operation::create_cimd_policy::CreateCimdPolicyError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "CreateGroup", input
@@ -4192,8 +4232,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::create_group::CreateGroupInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateGroup", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateGroup", target :
+        "AWSCognitoIdentityProviderService.CreateGroup", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_group::CreateGroupOutput, crate
         ::operation::create_group::CreateGroupError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "CreateIdentityProvider", input
@@ -4211,7 +4252,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::create_identity_provider::CreateIdentityProviderInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateIdentityProvider",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.CreateIdentityProvider", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_identity_provider::CreateIdentityProviderOutput, crate
         ::operation::create_identity_provider::CreateIdentityProviderError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4231,7 +4273,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::create_managed_login_branding::CreateManagedLoginBrandingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateManagedLoginBranding",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.CreateManagedLoginBranding", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_managed_login_branding::CreateManagedLoginBrandingOutput,
         crate ::operation::create_managed_login_branding::CreateManagedLoginBrandingError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -4248,8 +4291,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::create_resource_server::CreateResourceServerInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateResourceServer", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateResourceServer", target
+        : "AWSCognitoIdentityProviderService.CreateResourceServer", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_resource_server::CreateResourceServerOutput, crate
         ::operation::create_resource_server::CreateResourceServerError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4268,8 +4312,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::create_terms::CreateTermsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateTerms", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateTerms", target :
+        "AWSCognitoIdentityProviderService.CreateTerms", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_terms::CreateTermsOutput, crate
         ::operation::create_terms::CreateTermsError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "CreateUserImportJob", input :
@@ -4286,8 +4331,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::create_user_import_job::CreateUserImportJobInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateUserImportJob", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateUserImportJob", target
+        : "AWSCognitoIdentityProviderService.CreateUserImportJob", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_import_job::CreateUserImportJobOutput, crate
         ::operation::create_user_import_job::CreateUserImportJobError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4308,8 +4354,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::create_user_pool::CreateUserPoolInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateUserPool", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateUserPool", target :
+        "AWSCognitoIdentityProviderService.CreateUserPool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool::CreateUserPoolOutput, crate
         ::operation::create_user_pool::CreateUserPoolError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4329,8 +4376,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::create_user_pool_client::CreateUserPoolClientInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateUserPoolClient", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateUserPoolClient", target
+        : "AWSCognitoIdentityProviderService.CreateUserPoolClient", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_client::CreateUserPoolClientOutput, crate
         ::operation::create_user_pool_client::CreateUserPoolClientError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4348,8 +4396,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::create_user_pool_domain::CreateUserPoolDomainInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "CreateUserPoolDomain", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "CreateUserPoolDomain", target
+        : "AWSCognitoIdentityProviderService.CreateUserPoolDomain", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_domain::CreateUserPoolDomainOutput, crate
         ::operation::create_user_pool_domain::CreateUserPoolDomainError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4369,7 +4418,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::create_user_pool_replica::CreateUserPoolReplicaInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserPoolReplica",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.CreateUserPoolReplica", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_replica::CreateUserPoolReplicaOutput, crate
         ::operation::create_user_pool_replica::CreateUserPoolReplicaError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4384,8 +4434,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::delete_cimd_policy::DeleteCimdPolicyInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteCIMDPolicy", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteCIMDPolicy", target :
+        "AWSCognitoIdentityProviderService.DeleteCIMDPolicy", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_cimd_policy::DeleteCimdPolicyOutput, crate
         ::operation::delete_cimd_policy::DeleteCimdPolicyError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "DeleteGroup", input
@@ -4398,8 +4449,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::delete_group::DeleteGroupInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteGroup", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteGroup", target :
+        "AWSCognitoIdentityProviderService.DeleteGroup", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_group::DeleteGroupOutput, crate
         ::operation::delete_group::DeleteGroupError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "DeleteIdentityProvider", input
@@ -4414,7 +4466,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::delete_identity_provider::DeleteIdentityProviderInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteIdentityProvider",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DeleteIdentityProvider", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_identity_provider::DeleteIdentityProviderOutput, crate
         ::operation::delete_identity_provider::DeleteIdentityProviderError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4430,7 +4483,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::delete_managed_login_branding::DeleteManagedLoginBrandingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteManagedLoginBranding",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DeleteManagedLoginBranding", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_managed_login_branding::DeleteManagedLoginBrandingOutput,
         crate ::operation::delete_managed_login_branding::DeleteManagedLoginBrandingError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -4444,8 +4498,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::delete_resource_server::DeleteResourceServerInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteResourceServer", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteResourceServer", target
+        : "AWSCognitoIdentityProviderService.DeleteResourceServer", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_resource_server::DeleteResourceServerOutput, crate
         ::operation::delete_resource_server::DeleteResourceServerError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4459,8 +4514,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::delete_terms::DeleteTermsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteTerms", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteTerms", target :
+        "AWSCognitoIdentityProviderService.DeleteTerms", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_terms::DeleteTermsOutput, crate
         ::operation::delete_terms::DeleteTermsError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "DeleteUser", input :
@@ -4476,8 +4532,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::delete_user::DeleteUserInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteUser", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteUser", target :
+        "AWSCognitoIdentityProviderService.DeleteUser", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user::DeleteUserOutput, crate
         ::operation::delete_user::DeleteUserError > (& operation, & input). await) }), },
         cognito_idp_runtime::fuzz::Case { operation : "DeleteUserAttributes", input :
@@ -4493,8 +4550,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::delete_user_attributes::DeleteUserAttributesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteUserAttributes", signed
-        : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteUserAttributes", target
+        : "AWSCognitoIdentityProviderService.DeleteUserAttributes", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_attributes::DeleteUserAttributesOutput, crate
         ::operation::delete_user_attributes::DeleteUserAttributesError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4508,8 +4566,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::delete_user_pool::DeleteUserPoolInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteUserPool", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteUserPool", target :
+        "AWSCognitoIdentityProviderService.DeleteUserPool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool::DeleteUserPoolOutput, crate
         ::operation::delete_user_pool::DeleteUserPoolError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4524,8 +4583,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::delete_user_pool_client::DeleteUserPoolClientInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolClient", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolClient", target
+        : "AWSCognitoIdentityProviderService.DeleteUserPoolClient", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_client::DeleteUserPoolClientOutput, crate
         ::operation::delete_user_pool_client::DeleteUserPoolClientError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4540,7 +4600,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolClientSecret",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DeleteUserPoolClientSecret", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretOutput,
         crate
         ::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretError > (&
@@ -4555,8 +4616,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::delete_user_pool_domain::DeleteUserPoolDomainInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolDomain", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolDomain", target
+        : "AWSCognitoIdentityProviderService.DeleteUserPoolDomain", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_domain::DeleteUserPoolDomainOutput, crate
         ::operation::delete_user_pool_domain::DeleteUserPoolDomainError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4573,7 +4635,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::delete_user_pool_replica::DeleteUserPoolReplicaInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolReplica",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DeleteUserPoolReplica", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_replica::DeleteUserPoolReplicaOutput, crate
         ::operation::delete_user_pool_replica::DeleteUserPoolReplicaError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4591,7 +4654,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::delete_web_authn_credential::DeleteWebAuthnCredentialInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteWebAuthnCredential",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DeleteWebAuthnCredential", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_web_authn_credential::DeleteWebAuthnCredentialOutput, crate
         ::operation::delete_web_authn_credential::DeleteWebAuthnCredentialError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4605,8 +4669,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::describe_cimd_policy::DescribeCimdPolicyInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DescribeCIMDPolicy", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DescribeCIMDPolicy", target :
+        "AWSCognitoIdentityProviderService.DescribeCIMDPolicy", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_cimd_policy::DescribeCimdPolicyOutput, crate
         ::operation::describe_cimd_policy::DescribeCimdPolicyError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4622,7 +4687,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_identity_provider::DescribeIdentityProviderInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeIdentityProvider",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeIdentityProvider", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_identity_provider::DescribeIdentityProviderOutput, crate
         ::operation::describe_identity_provider::DescribeIdentityProviderError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4639,8 +4705,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_managed_login_branding::DescribeManagedLoginBrandingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "DescribeManagedLoginBranding", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "DescribeManagedLoginBranding", target :
+        "AWSCognitoIdentityProviderService.DescribeManagedLoginBranding", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_managed_login_branding::DescribeManagedLoginBrandingOutput,
         crate
         ::operation::describe_managed_login_branding::DescribeManagedLoginBrandingError >
@@ -4658,8 +4725,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "DescribeManagedLoginBrandingByClient", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "DescribeManagedLoginBrandingByClient", target :
+        "AWSCognitoIdentityProviderService.DescribeManagedLoginBrandingByClient", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientOutput,
         crate
         ::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientError
@@ -4678,7 +4746,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribePointInTimeRecovery",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribePointInTimeRecovery", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryOutput,
         crate
         ::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryError >
@@ -4696,7 +4765,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_resource_server::DescribeResourceServerInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeResourceServer",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeResourceServer", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_resource_server::DescribeResourceServerOutput, crate
         ::operation::describe_resource_server::DescribeResourceServerError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4713,7 +4783,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_risk_configuration::DescribeRiskConfigurationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeRiskConfiguration",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeRiskConfiguration", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_risk_configuration::DescribeRiskConfigurationOutput, crate
         ::operation::describe_risk_configuration::DescribeRiskConfigurationError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4727,8 +4798,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::describe_terms::DescribeTermsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DescribeTerms", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DescribeTerms", target :
+        "AWSCognitoIdentityProviderService.DescribeTerms", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_terms::DescribeTermsOutput, crate
         ::operation::describe_terms::DescribeTermsError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "DescribeTermsByClient",
@@ -4744,7 +4816,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_terms_by_client::DescribeTermsByClientInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeTermsByClient",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeTermsByClient", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_terms_by_client::DescribeTermsByClientOutput, crate
         ::operation::describe_terms_by_client::DescribeTermsByClientError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4760,7 +4833,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_user_import_job::DescribeUserImportJobInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserImportJob",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeUserImportJob", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_import_job::DescribeUserImportJobOutput, crate
         ::operation::describe_user_import_job::DescribeUserImportJobError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4775,8 +4849,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::describe_user_pool::DescribeUserPoolInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DescribeUserPool", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "DescribeUserPool", target :
+        "AWSCognitoIdentityProviderService.DescribeUserPool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool::DescribeUserPoolOutput, crate
         ::operation::describe_user_pool::DescribeUserPoolError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4792,7 +4867,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::describe_user_pool_client::DescribeUserPoolClientInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserPoolClient",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeUserPoolClient", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool_client::DescribeUserPoolClientOutput, crate
         ::operation::describe_user_pool_client::DescribeUserPoolClientError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4807,7 +4883,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::describe_user_pool_domain::DescribeUserPoolDomainInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserPoolDomain",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.DescribeUserPoolDomain", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool_domain::DescribeUserPoolDomainOutput, crate
         ::operation::describe_user_pool_domain::DescribeUserPoolDomainError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -4825,8 +4902,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::forget_device::ForgetDeviceInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ForgetDevice", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ForgetDevice", target :
+        "AWSCognitoIdentityProviderService.ForgetDevice", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::forget_device::ForgetDeviceOutput, crate
         ::operation::forget_device::ForgetDeviceError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ForgotPassword", input :
@@ -4850,8 +4928,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::forgot_password::ForgotPasswordInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ForgotPassword", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ForgotPassword", target :
+        "AWSCognitoIdentityProviderService.ForgotPassword", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::forgot_password::ForgotPasswordOutput, crate
         ::operation::forgot_password::ForgotPasswordError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetCSVHeader", input
@@ -4865,8 +4944,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::get_csv_header::GetCsvHeaderInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", target :
+        "AWSCognitoIdentityProviderService.GetCSVHeader", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "GetClientToken", input :
@@ -4882,8 +4962,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         : | handle, input | Box::pin(async move { let input : crate
         ::operation::get_client_token::GetClientTokenInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetClientToken", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetClientToken", target :
+        "AWSCognitoIdentityProviderService.GetClientToken", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_client_token::GetClientTokenOutput, crate
         ::operation::get_client_token::GetClientTokenError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetDerivedToken",
@@ -4903,8 +4984,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_derived_token::GetDerivedTokenInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetDerivedToken", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetDerivedToken", target :
+        "AWSCognitoIdentityProviderService.GetDerivedToken", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_derived_token::GetDerivedTokenOutput, crate
         ::operation::get_derived_token::GetDerivedTokenError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetDevice", input :
@@ -4922,7 +5004,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_device::GetDeviceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetDevice", signed : false };
+        cognito_idp_runtime::transport::Operation { name : "GetDevice", target :
+        "AWSCognitoIdentityProviderService.GetDevice", signed : false };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_device::GetDeviceOutput, crate
         ::operation::get_device::GetDeviceError > (& operation, & input). await) }), },
@@ -4937,7 +5020,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::get_group::GetGroupInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetGroup", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "GetGroup", target :
+        "AWSCognitoIdentityProviderService.GetGroup", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_group::GetGroupOutput, crate
         ::operation::get_group::GetGroupError > (& operation, & input). await) }), },
@@ -4953,8 +5037,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "GetIdentityProviderByIdentifier", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "GetIdentityProviderByIdentifier", target :
+        "AWSCognitoIdentityProviderService.GetIdentityProviderByIdentifier", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierOutput,
         crate
         ::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierError
@@ -4971,7 +5056,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetLogDeliveryConfiguration",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.GetLogDeliveryConfiguration", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationOutput,
         crate
         ::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationError >
@@ -4987,8 +5073,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_provisioned_limit::GetProvisionedLimitInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetProvisionedLimit", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetProvisionedLimit", target
+        : "AWSCognitoIdentityProviderService.GetProvisionedLimit", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_provisioned_limit::GetProvisionedLimitOutput, crate
         ::operation::get_provisioned_limit::GetProvisionedLimitError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5001,7 +5088,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::get_signing_certificate::GetSigningCertificateInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetSigningCertificate",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.GetSigningCertificate", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_signing_certificate::GetSigningCertificateOutput, crate
         ::operation::get_signing_certificate::GetSigningCertificateError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5023,7 +5111,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetTokensFromRefreshToken",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput,
         crate ::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -5038,8 +5127,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_ui_customization::GetUiCustomizationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetUICustomization", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetUICustomization", target :
+        "AWSCognitoIdentityProviderService.GetUICustomization", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_ui_customization::GetUiCustomizationOutput, crate
         ::operation::get_ui_customization::GetUiCustomizationError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetUser",
@@ -5056,7 +5146,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_user::GetUserInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetUser", signed : false };
+        cognito_idp_runtime::transport::Operation { name : "GetUser", target :
+        "AWSCognitoIdentityProviderService.GetUser", signed : false };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user::GetUserOutput, crate ::operation::get_user::GetUserError >
         (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
@@ -5084,8 +5175,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "GetUserAttributeVerificationCode", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "GetUserAttributeVerificationCode", target :
+        "AWSCognitoIdentityProviderService.GetUserAttributeVerificationCode", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeOutput,
         crate
         ::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeError
@@ -5104,8 +5196,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_user_auth_factors::GetUserAuthFactorsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetUserAuthFactors", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetUserAuthFactors", target :
+        "AWSCognitoIdentityProviderService.GetUserAuthFactors", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_auth_factors::GetUserAuthFactorsOutput, crate
         ::operation::get_user_auth_factors::GetUserAuthFactorsError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5122,8 +5215,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "GetUserPoolClientSessionConfiguration", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "GetUserPoolClientSessionConfiguration", target :
+        "AWSCognitoIdentityProviderService.GetUserPoolClientSessionConfiguration", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationOutput,
         crate
         ::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationError
@@ -5137,8 +5231,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetUserPoolMfaConfig", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetUserPoolMfaConfig", target
+        : "AWSCognitoIdentityProviderService.GetUserPoolMfaConfig", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigOutput, crate
         ::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5154,8 +5249,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "GetUserPoolSessionConfiguration", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "GetUserPoolSessionConfiguration", target :
+        "AWSCognitoIdentityProviderService.GetUserPoolSessionConfiguration", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationOutput,
         crate
         ::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationError
@@ -5171,8 +5267,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::global_sign_out::GlobalSignOutInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GlobalSignOut", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GlobalSignOut", target :
+        "AWSCognitoIdentityProviderService.GlobalSignOut", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::global_sign_out::GlobalSignOutOutput, crate
         ::operation::global_sign_out::GlobalSignOutError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "InitiateAuth", input :
@@ -5199,8 +5296,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::initiate_auth::InitiateAuthInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "InitiateAuth", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "InitiateAuth", target :
+        "AWSCognitoIdentityProviderService.InitiateAuth", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::initiate_auth::InitiateAuthOutput, crate
         ::operation::initiate_auth::InitiateAuthError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5219,7 +5317,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "InitiatePointInTimeRecovery",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.InitiatePointInTimeRecovery", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryOutput,
         crate
         ::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryError >
@@ -5234,8 +5333,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::list_cimd_policies::ListCimdPoliciesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListCIMDPolicies", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListCIMDPolicies", target :
+        "AWSCognitoIdentityProviderService.ListCIMDPolicies", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_cimd_policies::ListCimdPoliciesOutput, crate
         ::operation::list_cimd_policies::ListCimdPoliciesError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5251,7 +5351,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::list_client_metadata_urls::ListClientMetadataUrlsInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListClientMetadataURLs",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ListClientMetadataURLs", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_client_metadata_urls::ListClientMetadataUrlsOutput, crate
         ::operation::list_client_metadata_urls::ListClientMetadataUrlsError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5271,8 +5372,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_devices::ListDevicesInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListDevices", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListDevices", target :
+        "AWSCognitoIdentityProviderService.ListDevices", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_devices::ListDevicesOutput, crate
         ::operation::list_devices::ListDevicesError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "ListGroups", input :
@@ -5286,7 +5388,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ("InternalErrorException", r#"{"message":"text"}"#)], call : | handle, input |
         Box::pin(async move { let input : crate ::operation::list_groups::ListGroupsInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListGroups", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "ListGroups", target :
+        "AWSCognitoIdentityProviderService.ListGroups", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_groups::ListGroupsOutput, crate
         ::operation::list_groups::ListGroupsError > (& operation, & input). await) }), },
@@ -5301,7 +5404,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::list_identity_providers::ListIdentityProvidersInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListIdentityProviders",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ListIdentityProviders", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_identity_providers::ListIdentityProvidersOutput, crate
         ::operation::list_identity_providers::ListIdentityProvidersError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5319,7 +5423,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListPointInTimeRecoveries",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ListPointInTimeRecoveries", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesOutput,
         crate ::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -5335,8 +5440,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_resource_servers::ListResourceServersInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListResourceServers", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListResourceServers", target
+        : "AWSCognitoIdentityProviderService.ListResourceServers", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_resource_servers::ListResourceServersOutput, crate
         ::operation::list_resource_servers::ListResourceServersError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5350,8 +5456,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_tags_for_resource::ListTagsForResourceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListTagsForResource", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListTagsForResource", target
+        : "AWSCognitoIdentityProviderService.ListTagsForResource", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_tags_for_resource::ListTagsForResourceOutput, crate
         ::operation::list_tags_for_resource::ListTagsForResourceError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation : "ListTerms",
@@ -5365,7 +5472,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::list_terms::ListTermsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListTerms", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "ListTerms", target :
+        "AWSCognitoIdentityProviderService.ListTerms", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_terms::ListTermsOutput, crate
         ::operation::list_terms::ListTermsError > (& operation, & input). await) }), },
@@ -5380,8 +5488,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::list_user_import_jobs::ListUserImportJobsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUserImportJobs", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUserImportJobs", target :
+        "AWSCognitoIdentityProviderService.ListUserImportJobs", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_import_jobs::ListUserImportJobsOutput, crate
         ::operation::list_user_import_jobs::ListUserImportJobsError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5398,7 +5507,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserPoolClientSecrets",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ListUserPoolClientSecrets", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsOutput,
         crate ::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -5415,8 +5525,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_user_pool_clients::ListUserPoolClientsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUserPoolClients", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUserPoolClients", target
+        : "AWSCognitoIdentityProviderService.ListUserPoolClients", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_clients::ListUserPoolClientsOutput, crate
         ::operation::list_user_pool_clients::ListUserPoolClientsError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5432,8 +5543,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_user_pool_replicas::ListUserPoolReplicasInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUserPoolReplicas", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUserPoolReplicas", target
+        : "AWSCognitoIdentityProviderService.ListUserPoolReplicas", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_replicas::ListUserPoolReplicasOutput, crate
         ::operation::list_user_pool_replicas::ListUserPoolReplicasError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5446,8 +5558,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_user_pools::ListUserPoolsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUserPools", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUserPools", target :
+        "AWSCognitoIdentityProviderService.ListUserPools", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pools::ListUserPoolsOutput, crate
         ::operation::list_user_pools::ListUserPoolsError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ListUserSessions", input :
@@ -5465,8 +5578,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_user_sessions::ListUserSessionsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUserSessions", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUserSessions", target :
+        "AWSCognitoIdentityProviderService.ListUserSessions", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_sessions::ListUserSessionsOutput, crate
         ::operation::list_user_sessions::ListUserSessionsError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "ListUsers", input :
@@ -5481,7 +5595,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ("InternalErrorException", r#"{"message":"text"}"#)], call : | handle, input |
         Box::pin(async move { let input : crate ::operation::list_users::ListUsersInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUsers", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "ListUsers", target :
+        "AWSCognitoIdentityProviderService.ListUsers", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_users::ListUsersOutput, crate
         ::operation::list_users::ListUsersError > (& operation, & input). await) }), },
@@ -5498,8 +5613,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::list_users_in_group::ListUsersInGroupInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListUsersInGroup", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "ListUsersInGroup", target :
+        "AWSCognitoIdentityProviderService.ListUsersInGroup", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_users_in_group::ListUsersInGroupOutput, crate
         ::operation::list_users_in_group::ListUsersInGroupError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5517,7 +5633,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::list_web_authn_credentials::ListWebAuthnCredentialsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListWebAuthnCredentials",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ListWebAuthnCredentials", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_web_authn_credentials::ListWebAuthnCredentialsOutput, crate
         ::operation::list_web_authn_credentials::ListWebAuthnCredentialsError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5543,7 +5660,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::resend_confirmation_code::ResendConfirmationCodeInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ResendConfirmationCode",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.ResendConfirmationCode", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::resend_confirmation_code::ResendConfirmationCodeOutput, crate
         ::operation::resend_confirmation_code::ResendConfirmationCodeError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5576,7 +5694,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input : crate ::operation::respond_to_auth_challenge::RespondToAuthChallengeInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "RespondToAuthChallenge",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.RespondToAuthChallenge", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput, crate
         ::operation::respond_to_auth_challenge::RespondToAuthChallengeError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5592,8 +5711,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::revoke_token::RevokeTokenInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "RevokeToken", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "RevokeToken", target :
+        "AWSCognitoIdentityProviderService.RevokeToken", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::revoke_token::RevokeTokenOutput, crate
         ::operation::revoke_token::RevokeTokenError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "RevokeUserSession", input :
@@ -5610,8 +5730,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::revoke_user_session::RevokeUserSessionInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "RevokeUserSession", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "RevokeUserSession", target :
+        "AWSCognitoIdentityProviderService.RevokeUserSession", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::revoke_user_session::RevokeUserSessionOutput, crate
         ::operation::revoke_user_session::RevokeUserSessionError > (& operation, & input)
         . await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5629,7 +5750,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetLogDeliveryConfiguration",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.SetLogDeliveryConfiguration", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationOutput,
         crate
         ::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationError >
@@ -5649,8 +5771,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::set_risk_configuration::SetRiskConfigurationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SetRiskConfiguration", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "SetRiskConfiguration", target
+        : "AWSCognitoIdentityProviderService.SetRiskConfiguration", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_risk_configuration::SetRiskConfigurationOutput, crate
         ::operation::set_risk_configuration::SetRiskConfigurationError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5667,8 +5790,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::set_ui_customization::SetUiCustomizationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SetUICustomization", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "SetUICustomization", target :
+        "AWSCognitoIdentityProviderService.SetUICustomization", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_ui_customization::SetUiCustomizationOutput, crate
         ::operation::set_ui_customization::SetUiCustomizationError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5685,8 +5809,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::set_user_mfa_preference::SetUserMfaPreferenceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SetUserMFAPreference", signed
-        : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "SetUserMFAPreference", target
+        : "AWSCognitoIdentityProviderService.SetUserMFAPreference", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_mfa_preference::SetUserMfaPreferenceOutput, crate
         ::operation::set_user_mfa_preference::SetUserMfaPreferenceError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5706,8 +5831,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "SetUserPoolClientSessionConfiguration", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "SetUserPoolClientSessionConfiguration", target :
+        "AWSCognitoIdentityProviderService.SetUserPoolClientSessionConfiguration", signed
+        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationOutput,
         crate
         ::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationError
@@ -5729,8 +5855,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SetUserPoolMfaConfig", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "SetUserPoolMfaConfig", target
+        : "AWSCognitoIdentityProviderService.SetUserPoolMfaConfig", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigOutput, crate
         ::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5750,8 +5877,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "SetUserPoolSessionConfiguration", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "SetUserPoolSessionConfiguration", target :
+        "AWSCognitoIdentityProviderService.SetUserPoolSessionConfiguration", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationOutput,
         crate
         ::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationError
@@ -5769,8 +5897,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::set_user_settings::SetUserSettingsInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SetUserSettings", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "SetUserSettings", target :
+        "AWSCognitoIdentityProviderService.SetUserSettings", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_settings::SetUserSettingsOutput, crate
         ::operation::set_user_settings::SetUserSettingsError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation : "SignUp", input :
@@ -5794,7 +5923,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::sign_up::SignUpInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "SignUp", signed : false };
+        cognito_idp_runtime::transport::Operation { name : "SignUp", target :
+        "AWSCognitoIdentityProviderService.SignUp", signed : false };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::sign_up::SignUpOutput, crate ::operation::sign_up::SignUpError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5813,7 +5943,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::start_point_in_time_recovery::StartPointInTimeRecoveryInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StartPointInTimeRecovery",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.StartPointInTimeRecovery", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_point_in_time_recovery::StartPointInTimeRecoveryOutput, crate
         ::operation::start_point_in_time_recovery::StartPointInTimeRecoveryError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5828,8 +5959,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::start_user_import_job::StartUserImportJobInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "StartUserImportJob", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "StartUserImportJob", target :
+        "AWSCognitoIdentityProviderService.StartUserImportJob", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_user_import_job::StartUserImportJobOutput, crate
         ::operation::start_user_import_job::StartUserImportJobError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5848,7 +5980,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::start_web_authn_registration::StartWebAuthnRegistrationInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StartWebAuthnRegistration",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.StartWebAuthnRegistration", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_web_authn_registration::StartWebAuthnRegistrationOutput, crate
         ::operation::start_web_authn_registration::StartWebAuthnRegistrationError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5863,8 +5996,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::stop_user_import_job::StopUserImportJobInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "StopUserImportJob", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "StopUserImportJob", target :
+        "AWSCognitoIdentityProviderService.StopUserImportJob", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::stop_user_import_job::StopUserImportJobOutput, crate
         ::operation::stop_user_import_job::StopUserImportJobError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5877,8 +6011,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::tag_resource::TagResourceInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "TagResource", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "TagResource", target :
+        "AWSCognitoIdentityProviderService.TagResource", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::tag_resource::TagResourceOutput, crate
         ::operation::tag_resource::TagResourceError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "UntagResource", input :
@@ -5891,8 +6026,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::untag_resource::UntagResourceInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UntagResource", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UntagResource", target :
+        "AWSCognitoIdentityProviderService.UntagResource", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::untag_resource::UntagResourceOutput, crate
         ::operation::untag_resource::UntagResourceError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdateAuthEventFeedback",
@@ -5909,7 +6045,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_auth_event_feedback::UpdateAuthEventFeedbackInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateAuthEventFeedback",
-        signed : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.UpdateAuthEventFeedback", signed :
+        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_auth_event_feedback::UpdateAuthEventFeedbackOutput, crate
         ::operation::update_auth_event_feedback::UpdateAuthEventFeedbackError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5928,8 +6065,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::update_cimd_policy::UpdateCimdPolicyInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateCIMDPolicy", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateCIMDPolicy", target :
+        "AWSCognitoIdentityProviderService.UpdateCIMDPolicy", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_cimd_policy::UpdateCimdPolicyOutput, crate
         ::operation::update_cimd_policy::UpdateCimdPolicyError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5947,8 +6085,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateInput
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name :
-        "UpdateClientMetadataURLState", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        "UpdateClientMetadataURLState", target :
+        "AWSCognitoIdentityProviderService.UpdateClientMetadataURLState", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateOutput,
         crate
         ::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateError
@@ -5968,8 +6107,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::update_device_status::UpdateDeviceStatusInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateDeviceStatus", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateDeviceStatus", target :
+        "AWSCognitoIdentityProviderService.UpdateDeviceStatus", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_device_status::UpdateDeviceStatusOutput, crate
         ::operation::update_device_status::UpdateDeviceStatusError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -5985,8 +6125,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         call : | handle, input | Box::pin(async move { let input : crate
         ::operation::update_group::UpdateGroupInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateGroup", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateGroup", target :
+        "AWSCognitoIdentityProviderService.UpdateGroup", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_group::UpdateGroupOutput, crate
         ::operation::update_group::UpdateGroupError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "UpdateIdentityProvider", input
@@ -6005,7 +6146,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_identity_provider::UpdateIdentityProviderInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateIdentityProvider",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.UpdateIdentityProvider", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_identity_provider::UpdateIdentityProviderOutput, crate
         ::operation::update_identity_provider::UpdateIdentityProviderError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6023,7 +6165,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_managed_login_branding::UpdateManagedLoginBrandingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateManagedLoginBranding",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.UpdateManagedLoginBranding", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_managed_login_branding::UpdateManagedLoginBrandingOutput,
         crate ::operation::update_managed_login_branding::UpdateManagedLoginBrandingError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -6041,7 +6184,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_provisioned_limit::UpdateProvisionedLimitInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateProvisionedLimit",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.UpdateProvisionedLimit", signed :
+        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_provisioned_limit::UpdateProvisionedLimitOutput, crate
         ::operation::update_provisioned_limit::UpdateProvisionedLimitError > (&
         operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6058,8 +6202,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::update_resource_server::UpdateResourceServerInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateResourceServer", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateResourceServer", target
+        : "AWSCognitoIdentityProviderService.UpdateResourceServer", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_resource_server::UpdateResourceServerOutput, crate
         ::operation::update_resource_server::UpdateResourceServerError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6077,8 +6222,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         Box::pin(async move { let input : crate
         ::operation::update_terms::UpdateTermsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateTerms", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateTerms", target :
+        "AWSCognitoIdentityProviderService.UpdateTerms", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_terms::UpdateTermsOutput, crate
         ::operation::update_terms::UpdateTermsError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "UpdateUserAttributes", input :
@@ -6105,8 +6251,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::update_user_attributes::UpdateUserAttributesInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateUserAttributes", signed
-        : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateUserAttributes", target
+        : "AWSCognitoIdentityProviderService.UpdateUserAttributes", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_attributes::UpdateUserAttributesOutput, crate
         ::operation::update_user_attributes::UpdateUserAttributesError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6129,8 +6276,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::update_user_pool::UpdateUserPoolInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateUserPool", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateUserPool", target :
+        "AWSCognitoIdentityProviderService.UpdateUserPool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool::UpdateUserPoolOutput, crate
         ::operation::update_user_pool::UpdateUserPoolError > (& operation, & input).
         await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6150,8 +6298,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::update_user_pool_client::UpdateUserPoolClientInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolClient", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolClient", target
+        : "AWSCognitoIdentityProviderService.UpdateUserPoolClient", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_client::UpdateUserPoolClientOutput, crate
         ::operation::update_user_pool_client::UpdateUserPoolClientError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6170,8 +6319,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         input | Box::pin(async move { let input : crate
         ::operation::update_user_pool_domain::UpdateUserPoolDomainInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolDomain", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolDomain", target
+        : "AWSCognitoIdentityProviderService.UpdateUserPoolDomain", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_domain::UpdateUserPoolDomainOutput, crate
         ::operation::update_user_pool_domain::UpdateUserPoolDomainError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6188,7 +6338,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::update_user_pool_replica::UpdateUserPoolReplicaInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolReplica",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "AWSCognitoIdentityProviderService.UpdateUserPoolReplica", signed : true
+        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_replica::UpdateUserPoolReplicaOutput, crate
         ::operation::update_user_pool_replica::UpdateUserPoolReplicaError > (& operation,
         & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6210,8 +6361,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         r#"{"message":"text"}"#)], call : | handle, input | Box::pin(async move { let
         input : crate ::operation::verify_software_token::VerifySoftwareTokenInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "VerifySoftwareToken", signed
-        : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "VerifySoftwareToken", target
+        : "AWSCognitoIdentityProviderService.VerifySoftwareToken", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::verify_software_token::VerifySoftwareTokenOutput, crate
         ::operation::verify_software_token::VerifySoftwareTokenError > (& operation, &
         input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
@@ -6231,8 +6383,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         : | handle, input | Box::pin(async move { let input : crate
         ::operation::verify_user_attribute::VerifyUserAttributeInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "VerifyUserAttribute", signed
-        : false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "VerifyUserAttribute", target
+        : "AWSCognitoIdentityProviderService.VerifyUserAttribute", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::verify_user_attribute::VerifyUserAttributeOutput, crate
         ::operation::verify_user_attribute::VerifyUserAttributeError > (& operation, &
         input). await) }), }

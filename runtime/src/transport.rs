@@ -50,6 +50,8 @@ pub struct Service {
 #[derive(Debug)]
 pub struct Operation {
     pub name: &'static str,
+    /// Its `X-Amz-Target` (`<prefix>.<name>`): visible ASCII, as the generator checks.
+    pub target: &'static str,
     /// Whether requests need SigV4 signatures (the model's `authtype` is not `none`).
     pub signed: bool,
 }
@@ -373,16 +375,7 @@ impl Handle {
             true => Some(self.signer().await.map_err(construction)?),
             false => None,
         };
-        let target = HeaderValue::from_str(&format!(
-            "{}.{}",
-            inner.service.target_prefix, operation.name
-        ))
-        .map_err(|e| {
-            construction(ConstructionError::Request(RequestError::caused_by(
-                "the operation name is no header value",
-                e,
-            )))
-        })?;
+        let target = HeaderValue::from_static(operation.target);
         // Built once; each attempt signs a cheap clone (the body is shared, not copied).
         let mut prepared = reqwest::Request::new(reqwest::Method::POST, endpoint.clone());
         let headers = prepared.headers_mut();

@@ -305,6 +305,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         .as_ref()
         .map(|p| paginate(service, op, p, imports));
     let op_name = &op.name;
+    let target = &op.target;
     let signed = op.signed;
     let label = name.to_string();
     let runtime = ident(super::RUNTIME);
@@ -355,7 +356,7 @@ fn fluent_builder(service: &Service, op: &Operation, imports: &mut Imports) -> T
         format!("Made by [`Client::{method}`](crate::Client::{method})."),
     ]);
     quote! {
-        const OPERATION: Operation = Operation { name: #op_name, signed: #signed };
+        const OPERATION: Operation = Operation { name: #op_name, target: #target, signed: #signed };
 
         #doc
         #[derive(Clone)]

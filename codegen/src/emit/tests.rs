@@ -164,11 +164,12 @@ fn fuzz_case(service: &Service, op: &Operation) -> String {
              errors: &[{errors}],\n\
              call: |handle, input| Box::pin(async move {{\n\
                  let input: {input_type} = serde_json::from_str(input).expect(\"the input sample reads\");\n\
-                 let operation = cognito_idp_runtime::transport::Operation {{ name: {name:?}, signed: {signed} }};\n\
+                 let operation = cognito_idp_runtime::transport::Operation {{ name: {name:?}, target: {target:?}, signed: {signed} }};\n\
                  cognito_idp_runtime::fuzz::outcome(handle.invoke::<_, {output_type}, {error_enum}>(&operation, &input).await)\n\
              }}),\n\
          }}",
         name = op.name,
+        target = op.target,
         input = raw_string(&input.to_string()),
         output = raw_string(&json(service, &Type::Struct(op.output), 0)),
         errors = errors.join(", "),

@@ -433,6 +433,7 @@ impl OperationError for AddCustomAttributesError {
 }
 const OPERATION: Operation = Operation {
     name: "AddCustomAttributes",
+    target: "AWSCognitoIdentityProviderService.AddCustomAttributes",
     signed: true,
 };
 /// Sends `AddCustomAttributes`: set the input, then [`send`](Self::send).

@@ -443,6 +443,7 @@ impl OperationError for AddUserPoolClientSecretError {
 }
 const OPERATION: Operation = Operation {
     name: "AddUserPoolClientSecret",
+    target: "AWSCognitoIdentityProviderService.AddUserPoolClientSecret",
     signed: true,
 };
 /// Sends `AddUserPoolClientSecret`: set the input, then [`send`](Self::send).

@@ -439,6 +439,7 @@ impl OperationError for AdminAddUserToGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminAddUserToGroup",
+    target: "AWSCognitoIdentityProviderService.AdminAddUserToGroup",
     signed: true,
 };
 /// Sends `AdminAddUserToGroup`: set the input, then [`send`](Self::send).

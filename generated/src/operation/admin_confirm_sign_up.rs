@@ -562,6 +562,7 @@ impl OperationError for AdminConfirmSignUpError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminConfirmSignUp",
+    target: "AWSCognitoIdentityProviderService.AdminConfirmSignUp",
     signed: true,
 };
 /// Sends `AdminConfirmSignUp`: set the input, then [`send`](Self::send).

@@ -909,6 +909,7 @@ impl OperationError for AdminCreateUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminCreateUser",
+    target: "AWSCognitoIdentityProviderService.AdminCreateUser",
     signed: true,
 };
 /// Sends `AdminCreateUser`: set the input, then [`send`](Self::send).

@@ -429,6 +429,7 @@ impl OperationError for AdminDeleteSoftwareTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminDeleteSoftwareToken",
+    target: "AWSCognitoIdentityProviderService.AdminDeleteSoftwareToken",
     signed: true,
 };
 /// Sends `AdminDeleteSoftwareToken`: set the input, then [`send`](Self::send).

@@ -407,6 +407,7 @@ impl OperationError for AdminDeleteUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminDeleteUser",
+    target: "AWSCognitoIdentityProviderService.AdminDeleteUser",
     signed: true,
 };
 /// Sends `AdminDeleteUser`: set the input, then [`send`](Self::send).

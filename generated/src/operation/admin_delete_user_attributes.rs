@@ -442,6 +442,7 @@ impl OperationError for AdminDeleteUserAttributesError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminDeleteUserAttributes",
+    target: "AWSCognitoIdentityProviderService.AdminDeleteUserAttributes",
     signed: true,
 };
 /// Sends `AdminDeleteUserAttributes`: set the input, then [`send`](Self::send).

@@ -436,6 +436,7 @@ impl OperationError for AdminDisableProviderForUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminDisableProviderForUser",
+    target: "AWSCognitoIdentityProviderService.AdminDisableProviderForUser",
     signed: true,
 };
 /// Sends `AdminDisableProviderForUser`: set the input, then [`send`](Self::send).

@@ -408,6 +408,7 @@ impl OperationError for AdminDisableUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminDisableUser",
+    target: "AWSCognitoIdentityProviderService.AdminDisableUser",
     signed: true,
 };
 /// Sends `AdminDisableUser`: set the input, then [`send`](Self::send).

@@ -408,6 +408,7 @@ impl OperationError for AdminEnableUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminEnableUser",
+    target: "AWSCognitoIdentityProviderService.AdminEnableUser",
     signed: true,
 };
 /// Sends `AdminEnableUser`: set the input, then [`send`](Self::send).

@@ -459,6 +459,7 @@ impl OperationError for AdminForgetDeviceError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminForgetDevice",
+    target: "AWSCognitoIdentityProviderService.AdminForgetDevice",
     signed: true,
 };
 /// Sends `AdminForgetDevice`: set the input, then [`send`](Self::send).

@@ -476,6 +476,7 @@ impl OperationError for AdminGetDeviceError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminGetDevice",
+    target: "AWSCognitoIdentityProviderService.AdminGetDevice",
     signed: true,
 };
 /// Sends `AdminGetDevice`: set the input, then [`send`](Self::send).

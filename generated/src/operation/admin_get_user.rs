@@ -677,6 +677,7 @@ impl OperationError for AdminGetUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminGetUser",
+    target: "AWSCognitoIdentityProviderService.AdminGetUser",
     signed: true,
 };
 /// Sends `AdminGetUser`: set the input, then [`send`](Self::send).

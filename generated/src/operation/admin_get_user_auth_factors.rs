@@ -551,6 +551,7 @@ impl OperationError for AdminGetUserAuthFactorsError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminGetUserAuthFactors",
+    target: "AWSCognitoIdentityProviderService.AdminGetUserAuthFactors",
     signed: true,
 };
 /// Sends `AdminGetUserAuthFactors`: set the input, then [`send`](Self::send).

@@ -1195,6 +1195,7 @@ impl OperationError for AdminInitiateAuthError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminInitiateAuth",
+    target: "AWSCognitoIdentityProviderService.AdminInitiateAuth",
     signed: true,
 };
 /// Sends `AdminInitiateAuth`: set the input, then [`send`](Self::send).

@@ -514,6 +514,7 @@ impl OperationError for AdminLinkProviderForUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminLinkProviderForUser",
+    target: "AWSCognitoIdentityProviderService.AdminLinkProviderForUser",
     signed: true,
 };
 /// Sends `AdminLinkProviderForUser`: set the input, then [`send`](Self::send).

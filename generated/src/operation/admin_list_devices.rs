@@ -510,6 +510,7 @@ impl OperationError for AdminListDevicesError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminListDevices",
+    target: "AWSCognitoIdentityProviderService.AdminListDevices",
     signed: true,
 };
 /// Sends `AdminListDevices`: set the input, then [`send`](Self::send).

@@ -507,6 +507,7 @@ impl OperationError for AdminListGroupsForUserError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminListGroupsForUser",
+    target: "AWSCognitoIdentityProviderService.AdminListGroupsForUser",
     signed: true,
 };
 /// Sends `AdminListGroupsForUser`: set the input, then [`send`](Self::send).

@@ -525,6 +525,7 @@ impl OperationError for AdminListUserAuthEventsError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminListUserAuthEvents",
+    target: "AWSCognitoIdentityProviderService.AdminListUserAuthEvents",
     signed: true,
 };
 /// Sends `AdminListUserAuthEvents`: set the input, then [`send`](Self::send).

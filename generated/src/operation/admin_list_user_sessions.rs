@@ -468,6 +468,7 @@ impl OperationError for AdminListUserSessionsError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminListUserSessions",
+    target: "AWSCognitoIdentityProviderService.AdminListUserSessions",
     signed: true,
 };
 /// Sends `AdminListUserSessions`: set the input, then [`send`](Self::send).

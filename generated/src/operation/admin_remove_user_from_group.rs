@@ -442,6 +442,7 @@ impl OperationError for AdminRemoveUserFromGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminRemoveUserFromGroup",
+    target: "AWSCognitoIdentityProviderService.AdminRemoveUserFromGroup",
     signed: true,
 };
 /// Sends `AdminRemoveUserFromGroup`: set the input, then [`send`](Self::send).

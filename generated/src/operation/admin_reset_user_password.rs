@@ -615,6 +615,7 @@ impl OperationError for AdminResetUserPasswordError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminResetUserPassword",
+    target: "AWSCognitoIdentityProviderService.AdminResetUserPassword",
     signed: true,
 };
 /// Sends `AdminResetUserPassword`: set the input, then [`send`](Self::send).

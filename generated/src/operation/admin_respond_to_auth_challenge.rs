@@ -1296,6 +1296,7 @@ impl OperationError for AdminRespondToAuthChallengeError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminRespondToAuthChallenge",
+    target: "AWSCognitoIdentityProviderService.AdminRespondToAuthChallenge",
     signed: true,
 };
 /// Sends `AdminRespondToAuthChallenge`: set the input, then [`send`](Self::send).

@@ -468,6 +468,7 @@ impl OperationError for AdminRevokeUserSessionError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminRevokeUserSession",
+    target: "AWSCognitoIdentityProviderService.AdminRevokeUserSession",
     signed: true,
 };
 /// Sends `AdminRevokeUserSession`: set the input, then [`send`](Self::send).

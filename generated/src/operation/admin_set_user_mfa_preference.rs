@@ -566,6 +566,7 @@ impl OperationError for AdminSetUserMfaPreferenceError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminSetUserMFAPreference",
+    target: "AWSCognitoIdentityProviderService.AdminSetUserMFAPreference",
     signed: true,
 };
 /// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send).

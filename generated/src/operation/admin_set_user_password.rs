@@ -522,6 +522,7 @@ impl OperationError for AdminSetUserPasswordError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminSetUserPassword",
+    target: "AWSCognitoIdentityProviderService.AdminSetUserPassword",
     signed: true,
 };
 /// Sends `AdminSetUserPassword`: set the input, then [`send`](Self::send).

@@ -433,6 +433,7 @@ impl OperationError for AdminSetUserSettingsError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminSetUserSettings",
+    target: "AWSCognitoIdentityProviderService.AdminSetUserSettings",
     signed: true,
 };
 /// Sends `AdminSetUserSettings`: set the input, then [`send`](Self::send).

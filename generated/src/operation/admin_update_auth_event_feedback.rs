@@ -501,6 +501,7 @@ impl OperationError for AdminUpdateAuthEventFeedbackError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminUpdateAuthEventFeedback",
+    target: "AWSCognitoIdentityProviderService.AdminUpdateAuthEventFeedback",
     signed: true,
 };
 /// Sends `AdminUpdateAuthEventFeedback`: set the input, then [`send`](Self::send).

@@ -496,6 +496,7 @@ impl OperationError for AdminUpdateDeviceStatusError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminUpdateDeviceStatus",
+    target: "AWSCognitoIdentityProviderService.AdminUpdateDeviceStatus",
     signed: true,
 };
 /// Sends `AdminUpdateDeviceStatus`: set the input, then [`send`](Self::send).

@@ -661,6 +661,7 @@ impl OperationError for AdminUpdateUserAttributesError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminUpdateUserAttributes",
+    target: "AWSCognitoIdentityProviderService.AdminUpdateUserAttributes",
     signed: true,
 };
 /// Sends `AdminUpdateUserAttributes`: set the input, then [`send`](Self::send).

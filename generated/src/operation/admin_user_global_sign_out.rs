@@ -434,6 +434,7 @@ impl OperationError for AdminUserGlobalSignOutError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminUserGlobalSignOut",
+    target: "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut",
     signed: true,
 };
 /// Sends `AdminUserGlobalSignOut`: set the input, then [`send`](Self::send).

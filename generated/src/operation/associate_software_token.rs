@@ -493,6 +493,7 @@ impl OperationError for AssociateSoftwareTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "AssociateSoftwareToken",
+    target: "AWSCognitoIdentityProviderService.AssociateSoftwareToken",
     signed: false,
 };
 /// Sends `AssociateSoftwareToken`: set the input, then [`send`](Self::send).

@@ -442,6 +442,7 @@ impl OperationError for CancelPointInTimeRecoveryError {
 }
 const OPERATION: Operation = Operation {
     name: "CancelPointInTimeRecovery",
+    target: "AWSCognitoIdentityProviderService.CancelPointInTimeRecovery",
     signed: true,
 };
 /// Sends `CancelPointInTimeRecovery`: set the input, then [`send`](Self::send).

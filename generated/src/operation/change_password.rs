@@ -535,6 +535,7 @@ impl OperationError for ChangePasswordError {
 }
 const OPERATION: Operation = Operation {
     name: "ChangePassword",
+    target: "AWSCognitoIdentityProviderService.ChangePassword",
     signed: false,
 };
 /// Sends `ChangePassword`: set the input, then [`send`](Self::send).

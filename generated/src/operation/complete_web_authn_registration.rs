@@ -530,6 +530,7 @@ impl OperationError for CompleteWebAuthnRegistrationError {
 }
 const OPERATION: Operation = Operation {
     name: "CompleteWebAuthnRegistration",
+    target: "AWSCognitoIdentityProviderService.CompleteWebAuthnRegistration",
     signed: false,
 };
 /// Sends `CompleteWebAuthnRegistration`: set the input, then [`send`](Self::send).

@@ -634,6 +634,7 @@ impl OperationError for ConfirmDeviceError {
 }
 const OPERATION: Operation = Operation {
     name: "ConfirmDevice",
+    target: "AWSCognitoIdentityProviderService.ConfirmDevice",
     signed: false,
 };
 /// Sends `ConfirmDevice`: set the input, then [`send`](Self::send).

@@ -811,6 +811,7 @@ impl OperationError for ConfirmForgotPasswordError {
 }
 const OPERATION: Operation = Operation {
     name: "ConfirmForgotPassword",
+    target: "AWSCognitoIdentityProviderService.ConfirmForgotPassword",
     signed: false,
 };
 /// Sends `ConfirmForgotPassword`: set the input, then [`send`](Self::send).

@@ -850,6 +850,7 @@ impl OperationError for ConfirmSignUpError {
 }
 const OPERATION: Operation = Operation {
     name: "ConfirmSignUp",
+    target: "AWSCognitoIdentityProviderService.ConfirmSignUp",
     signed: false,
 };
 /// Sends `ConfirmSignUp`: set the input, then [`send`](Self::send).

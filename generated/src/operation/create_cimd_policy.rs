@@ -568,6 +568,7 @@ impl OperationError for CreateCimdPolicyError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateCIMDPolicy",
+    target: "AWSCognitoIdentityProviderService.CreateCIMDPolicy",
     signed: true,
 };
 /// Sends `CreateCIMDPolicy`: set the input, then [`send`](Self::send).

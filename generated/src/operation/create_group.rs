@@ -503,6 +503,7 @@ impl OperationError for CreateGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateGroup",
+    target: "AWSCognitoIdentityProviderService.CreateGroup",
     signed: true,
 };
 /// Sends `CreateGroup`: set the input, then [`send`](Self::send).

@@ -679,6 +679,7 @@ impl OperationError for CreateIdentityProviderError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateIdentityProvider",
+    target: "AWSCognitoIdentityProviderService.CreateIdentityProvider",
     signed: true,
 };
 /// Sends `CreateIdentityProvider`: set the input, then [`send`](Self::send).

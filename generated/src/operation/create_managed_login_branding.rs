@@ -587,6 +587,7 @@ impl OperationError for CreateManagedLoginBrandingError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateManagedLoginBranding",
+    target: "AWSCognitoIdentityProviderService.CreateManagedLoginBranding",
     signed: true,
 };
 /// Sends `CreateManagedLoginBranding`: set the input, then [`send`](Self::send).

@@ -493,6 +493,7 @@ impl OperationError for CreateResourceServerError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateResourceServer",
+    target: "AWSCognitoIdentityProviderService.CreateResourceServer",
     signed: true,
 };
 /// Sends `CreateResourceServer`: set the input, then [`send`](Self::send).

@@ -588,6 +588,7 @@ impl OperationError for CreateTermsError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateTerms",
+    target: "AWSCognitoIdentityProviderService.CreateTerms",
     signed: true,
 };
 /// Sends `CreateTerms`: set the input, then [`send`](Self::send).

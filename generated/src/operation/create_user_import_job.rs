@@ -495,6 +495,7 @@ impl OperationError for CreateUserImportJobError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateUserImportJob",
+    target: "AWSCognitoIdentityProviderService.CreateUserImportJob",
     signed: true,
 };
 /// Sends `CreateUserImportJob`: set the input, then [`send`](Self::send).

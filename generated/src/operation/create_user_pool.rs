@@ -1444,6 +1444,7 @@ impl OperationError for CreateUserPoolError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateUserPool",
+    target: "AWSCognitoIdentityProviderService.CreateUserPool",
     signed: true,
 };
 /// Sends `CreateUserPool`: set the input, then [`send`](Self::send).

@@ -1327,6 +1327,7 @@ impl OperationError for CreateUserPoolClientError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateUserPoolClient",
+    target: "AWSCognitoIdentityProviderService.CreateUserPoolClient",
     signed: true,
 };
 /// Sends `CreateUserPoolClient`: set the input, then [`send`](Self::send).

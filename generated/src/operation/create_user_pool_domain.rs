@@ -601,6 +601,7 @@ impl OperationError for CreateUserPoolDomainError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateUserPoolDomain",
+    target: "AWSCognitoIdentityProviderService.CreateUserPoolDomain",
     signed: true,
 };
 /// Sends `CreateUserPoolDomain`: set the input, then [`send`](Self::send).

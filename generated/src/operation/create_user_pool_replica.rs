@@ -483,6 +483,7 @@ impl OperationError for CreateUserPoolReplicaError {
 }
 const OPERATION: Operation = Operation {
     name: "CreateUserPoolReplica",
+    target: "AWSCognitoIdentityProviderService.CreateUserPoolReplica",
     signed: true,
 };
 /// Sends `CreateUserPoolReplica`: set the input, then [`send`](Self::send).

@@ -392,6 +392,7 @@ impl OperationError for DeleteCimdPolicyError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteCIMDPolicy",
+    target: "AWSCognitoIdentityProviderService.DeleteCIMDPolicy",
     signed: true,
 };
 /// Sends `DeleteCIMDPolicy`: set the input, then [`send`](Self::send).

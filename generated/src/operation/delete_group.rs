@@ -371,6 +371,7 @@ impl OperationError for DeleteGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteGroup",
+    target: "AWSCognitoIdentityProviderService.DeleteGroup",
     signed: true,
 };
 /// Sends `DeleteGroup`: set the input, then [`send`](Self::send).

@@ -395,6 +395,7 @@ impl OperationError for DeleteIdentityProviderError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteIdentityProvider",
+    target: "AWSCognitoIdentityProviderService.DeleteIdentityProvider",
     signed: true,
 };
 /// Sends `DeleteIdentityProvider`: set the input, then [`send`](Self::send).

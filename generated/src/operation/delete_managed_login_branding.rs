@@ -398,6 +398,7 @@ impl OperationError for DeleteManagedLoginBrandingError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteManagedLoginBranding",
+    target: "AWSCognitoIdentityProviderService.DeleteManagedLoginBranding",
     signed: true,
 };
 /// Sends `DeleteManagedLoginBranding`: set the input, then [`send`](Self::send).

@@ -378,6 +378,7 @@ impl OperationError for DeleteResourceServerError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteResourceServer",
+    target: "AWSCognitoIdentityProviderService.DeleteResourceServer",
     signed: true,
 };
 /// Sends `DeleteResourceServer`: set the input, then [`send`](Self::send).

@@ -385,6 +385,7 @@ impl OperationError for DeleteTermsError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteTerms",
+    target: "AWSCognitoIdentityProviderService.DeleteTerms",
     signed: true,
 };
 /// Sends `DeleteTerms`: set the input, then [`send`](Self::send).

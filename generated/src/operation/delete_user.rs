@@ -419,6 +419,7 @@ impl OperationError for DeleteUserError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUser",
+    target: "AWSCognitoIdentityProviderService.DeleteUser",
     signed: false,
 };
 /// Sends `DeleteUser`: set the input, then [`send`](Self::send).

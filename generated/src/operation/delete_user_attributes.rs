@@ -460,6 +460,7 @@ impl OperationError for DeleteUserAttributesError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserAttributes",
+    target: "AWSCognitoIdentityProviderService.DeleteUserAttributes",
     signed: false,
 };
 /// Sends `DeleteUserAttributes`: set the input, then [`send`](Self::send).

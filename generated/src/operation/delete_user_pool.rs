@@ -362,6 +362,7 @@ impl OperationError for DeleteUserPoolError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserPool",
+    target: "AWSCognitoIdentityProviderService.DeleteUserPool",
     signed: true,
 };
 /// Sends `DeleteUserPool`: set the input, then [`send`](Self::send).

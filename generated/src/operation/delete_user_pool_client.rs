@@ -399,6 +399,7 @@ impl OperationError for DeleteUserPoolClientError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserPoolClient",
+    target: "AWSCognitoIdentityProviderService.DeleteUserPoolClient",
     signed: true,
 };
 /// Sends `DeleteUserPoolClient`: set the input, then [`send`](Self::send).

@@ -395,6 +395,7 @@ impl OperationError for DeleteUserPoolClientSecretError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserPoolClientSecret",
+    target: "AWSCognitoIdentityProviderService.DeleteUserPoolClientSecret",
     signed: true,
 };
 /// Sends `DeleteUserPoolClientSecret`: set the input, then [`send`](Self::send).

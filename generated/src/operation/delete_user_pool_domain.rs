@@ -367,6 +367,7 @@ impl OperationError for DeleteUserPoolDomainError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserPoolDomain",
+    target: "AWSCognitoIdentityProviderService.DeleteUserPoolDomain",
     signed: true,
 };
 /// Sends `DeleteUserPoolDomain`: set the input, then [`send`](Self::send).

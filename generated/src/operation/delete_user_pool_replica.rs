@@ -400,6 +400,7 @@ impl OperationError for DeleteUserPoolReplicaError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteUserPoolReplica",
+    target: "AWSCognitoIdentityProviderService.DeleteUserPoolReplica",
     signed: true,
 };
 /// Sends `DeleteUserPoolReplica`: set the input, then [`send`](Self::send).

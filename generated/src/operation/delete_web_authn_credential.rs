@@ -440,6 +440,7 @@ impl OperationError for DeleteWebAuthnCredentialError {
 }
 const OPERATION: Operation = Operation {
     name: "DeleteWebAuthnCredential",
+    target: "AWSCognitoIdentityProviderService.DeleteWebAuthnCredential",
     signed: false,
 };
 /// Sends `DeleteWebAuthnCredential`: set the input, then [`send`](Self::send).

@@ -398,6 +398,7 @@ impl OperationError for DescribeCimdPolicyError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeCIMDPolicy",
+    target: "AWSCognitoIdentityProviderService.DescribeCIMDPolicy",
     signed: true,
 };
 /// Sends `DescribeCIMDPolicy`: set the input, then [`send`](Self::send).

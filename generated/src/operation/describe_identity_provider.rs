@@ -385,6 +385,7 @@ impl OperationError for DescribeIdentityProviderError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeIdentityProvider",
+    target: "AWSCognitoIdentityProviderService.DescribeIdentityProvider",
     signed: true,
 };
 /// Sends `DescribeIdentityProvider`: set the input, then [`send`](Self::send).

@@ -421,6 +421,7 @@ impl OperationError for DescribeManagedLoginBrandingError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeManagedLoginBranding",
+    target: "AWSCognitoIdentityProviderService.DescribeManagedLoginBranding",
     signed: true,
 };
 /// Sends `DescribeManagedLoginBranding`: set the input, then [`send`](Self::send).

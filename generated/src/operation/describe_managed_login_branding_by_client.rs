@@ -441,6 +441,7 @@ impl OperationError for DescribeManagedLoginBrandingByClientError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeManagedLoginBrandingByClient",
+    target: "AWSCognitoIdentityProviderService.DescribeManagedLoginBrandingByClient",
     signed: true,
 };
 /// Sends `DescribeManagedLoginBrandingByClient`: set the input, then [`send`](Self::send).

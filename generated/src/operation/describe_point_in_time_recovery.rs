@@ -424,6 +424,7 @@ impl OperationError for DescribePointInTimeRecoveryError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribePointInTimeRecovery",
+    target: "AWSCognitoIdentityProviderService.DescribePointInTimeRecovery",
     signed: true,
 };
 /// Sends `DescribePointInTimeRecovery`: set the input, then [`send`](Self::send).

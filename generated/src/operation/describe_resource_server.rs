@@ -409,6 +409,7 @@ impl OperationError for DescribeResourceServerError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeResourceServer",
+    target: "AWSCognitoIdentityProviderService.DescribeResourceServer",
     signed: true,
 };
 /// Sends `DescribeResourceServer`: set the input, then [`send`](Self::send).

@@ -449,6 +449,7 @@ impl OperationError for DescribeRiskConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeRiskConfiguration",
+    target: "AWSCognitoIdentityProviderService.DescribeRiskConfiguration",
     signed: true,
 };
 /// Sends `DescribeRiskConfiguration`: set the input, then [`send`](Self::send).

@@ -398,6 +398,7 @@ impl OperationError for DescribeTermsError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeTerms",
+    target: "AWSCognitoIdentityProviderService.DescribeTerms",
     signed: true,
 };
 /// Sends `DescribeTerms`: set the input, then [`send`](Self::send).

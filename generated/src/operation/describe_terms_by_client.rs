@@ -452,6 +452,7 @@ impl OperationError for DescribeTermsByClientError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeTermsByClient",
+    target: "AWSCognitoIdentityProviderService.DescribeTermsByClient",
     signed: true,
 };
 /// Sends `DescribeTermsByClient`: set the input, then [`send`](Self::send).

@@ -391,6 +391,7 @@ impl OperationError for DescribeUserImportJobError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeUserImportJob",
+    target: "AWSCognitoIdentityProviderService.DescribeUserImportJob",
     signed: true,
 };
 /// Sends `DescribeUserImportJob`: set the input, then [`send`](Self::send).

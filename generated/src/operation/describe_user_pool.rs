@@ -387,6 +387,7 @@ impl OperationError for DescribeUserPoolError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeUserPool",
+    target: "AWSCognitoIdentityProviderService.DescribeUserPool",
     signed: true,
 };
 /// Sends `DescribeUserPool`: set the input, then [`send`](Self::send).

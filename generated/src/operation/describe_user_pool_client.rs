@@ -420,6 +420,7 @@ impl OperationError for DescribeUserPoolClientError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeUserPoolClient",
+    target: "AWSCognitoIdentityProviderService.DescribeUserPoolClient",
     signed: true,
 };
 /// Sends `DescribeUserPoolClient`: set the input, then [`send`](Self::send).

@@ -367,6 +367,7 @@ impl OperationError for DescribeUserPoolDomainError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribeUserPoolDomain",
+    target: "AWSCognitoIdentityProviderService.DescribeUserPoolDomain",
     signed: true,
 };
 /// Sends `DescribeUserPoolDomain`: set the input, then [`send`](Self::send).

@@ -468,6 +468,7 @@ impl OperationError for ForgetDeviceError {
 }
 const OPERATION: Operation = Operation {
     name: "ForgetDevice",
+    target: "AWSCognitoIdentityProviderService.ForgetDevice",
     signed: false,
 };
 /// Sends `ForgetDevice`: set the input, then [`send`](Self::send).

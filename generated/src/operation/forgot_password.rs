@@ -775,6 +775,7 @@ impl OperationError for ForgotPasswordError {
 }
 const OPERATION: Operation = Operation {
     name: "ForgotPassword",
+    target: "AWSCognitoIdentityProviderService.ForgotPassword",
     signed: false,
 };
 /// Sends `ForgotPassword`: set the input, then [`send`](Self::send).

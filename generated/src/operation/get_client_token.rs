@@ -523,6 +523,7 @@ impl OperationError for GetClientTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "GetClientToken",
+    target: "AWSCognitoIdentityProviderService.GetClientToken",
     signed: true,
 };
 /// Sends `GetClientToken`: set the input, then [`send`](Self::send).

@@ -393,6 +393,7 @@ impl OperationError for GetCsvHeaderError {
 }
 const OPERATION: Operation = Operation {
     name: "GetCSVHeader",
+    target: "AWSCognitoIdentityProviderService.GetCSVHeader",
     signed: true,
 };
 /// Sends `GetCSVHeader`: set the input, then [`send`](Self::send).

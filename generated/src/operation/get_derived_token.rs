@@ -940,6 +940,7 @@ impl OperationError for GetDerivedTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "GetDerivedToken",
+    target: "AWSCognitoIdentityProviderService.GetDerivedToken",
     signed: true,
 };
 /// Sends `GetDerivedToken`: set the input, then [`send`](Self::send).

@@ -505,6 +505,7 @@ impl OperationError for GetDeviceError {
 }
 const OPERATION: Operation = Operation {
     name: "GetDevice",
+    target: "AWSCognitoIdentityProviderService.GetDevice",
     signed: false,
 };
 /// Sends `GetDevice`: set the input, then [`send`](Self::send).

@@ -396,6 +396,7 @@ impl OperationError for GetGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "GetGroup",
+    target: "AWSCognitoIdentityProviderService.GetGroup",
     signed: true,
 };
 /// Sends `GetGroup`: set the input, then [`send`](Self::send).

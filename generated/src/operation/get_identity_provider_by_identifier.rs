@@ -391,6 +391,7 @@ impl OperationError for GetIdentityProviderByIdentifierError {
 }
 const OPERATION: Operation = Operation {
     name: "GetIdentityProviderByIdentifier",
+    target: "AWSCognitoIdentityProviderService.GetIdentityProviderByIdentifier",
     signed: true,
 };
 /// Sends `GetIdentityProviderByIdentifier`: set the input, then [`send`](Self::send).

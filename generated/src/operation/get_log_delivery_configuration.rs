@@ -369,6 +369,7 @@ impl OperationError for GetLogDeliveryConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "GetLogDeliveryConfiguration",
+    target: "AWSCognitoIdentityProviderService.GetLogDeliveryConfiguration",
     signed: true,
 };
 /// Sends `GetLogDeliveryConfiguration`: set the input, then [`send`](Self::send).

@@ -378,6 +378,7 @@ impl OperationError for GetProvisionedLimitError {
 }
 const OPERATION: Operation = Operation {
     name: "GetProvisionedLimit",
+    target: "AWSCognitoIdentityProviderService.GetProvisionedLimit",
     signed: true,
 };
 /// Sends `GetProvisionedLimit`: set the input, then [`send`](Self::send).

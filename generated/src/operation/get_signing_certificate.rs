@@ -349,6 +349,7 @@ impl OperationError for GetSigningCertificateError {
 }
 const OPERATION: Operation = Operation {
     name: "GetSigningCertificate",
+    target: "AWSCognitoIdentityProviderService.GetSigningCertificate",
     signed: true,
 };
 /// Sends `GetSigningCertificate`: set the input, then [`send`](Self::send).

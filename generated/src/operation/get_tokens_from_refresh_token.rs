@@ -628,6 +628,7 @@ impl OperationError for GetTokensFromRefreshTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "GetTokensFromRefreshToken",
+    target: "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
     signed: false,
 };
 /// Sends `GetTokensFromRefreshToken`: set the input, then [`send`](Self::send).

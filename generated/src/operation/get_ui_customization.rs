@@ -422,6 +422,7 @@ impl OperationError for GetUiCustomizationError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUICustomization",
+    target: "AWSCognitoIdentityProviderService.GetUICustomization",
     signed: true,
 };
 /// Sends `GetUICustomization`: set the input, then [`send`](Self::send).

@@ -574,6 +574,7 @@ impl OperationError for GetUserError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUser",
+    target: "AWSCognitoIdentityProviderService.GetUser",
     signed: false,
 };
 /// Sends `GetUser`: set the input, then [`send`](Self::send).

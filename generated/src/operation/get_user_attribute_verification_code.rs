@@ -702,6 +702,7 @@ impl OperationError for GetUserAttributeVerificationCodeError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUserAttributeVerificationCode",
+    target: "AWSCognitoIdentityProviderService.GetUserAttributeVerificationCode",
     signed: false,
 };
 /// Sends `GetUserAttributeVerificationCode`: set the input, then [`send`](Self::send).

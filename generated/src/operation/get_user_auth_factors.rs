@@ -567,6 +567,7 @@ impl OperationError for GetUserAuthFactorsError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUserAuthFactors",
+    target: "AWSCognitoIdentityProviderService.GetUserAuthFactors",
     signed: false,
 };
 /// Sends `GetUserAuthFactors`: set the input, then [`send`](Self::send).

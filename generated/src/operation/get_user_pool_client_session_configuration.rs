@@ -473,6 +473,7 @@ impl OperationError for GetUserPoolClientSessionConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUserPoolClientSessionConfiguration",
+    target: "AWSCognitoIdentityProviderService.GetUserPoolClientSessionConfiguration",
     signed: true,
 };
 /// Sends `GetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send).

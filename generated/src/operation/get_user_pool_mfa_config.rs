@@ -477,6 +477,7 @@ impl OperationError for GetUserPoolMfaConfigError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUserPoolMfaConfig",
+    target: "AWSCognitoIdentityProviderService.GetUserPoolMfaConfig",
     signed: true,
 };
 /// Sends `GetUserPoolMfaConfig`: set the input, then [`send`](Self::send).

@@ -414,6 +414,7 @@ impl OperationError for GetUserPoolSessionConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "GetUserPoolSessionConfiguration",
+    target: "AWSCognitoIdentityProviderService.GetUserPoolSessionConfiguration",
     signed: true,
 };
 /// Sends `GetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send).

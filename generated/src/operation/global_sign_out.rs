@@ -429,6 +429,7 @@ impl OperationError for GlobalSignOutError {
 }
 const OPERATION: Operation = Operation {
     name: "GlobalSignOut",
+    target: "AWSCognitoIdentityProviderService.GlobalSignOut",
     signed: false,
 };
 /// Sends `GlobalSignOut`: set the input, then [`send`](Self::send).

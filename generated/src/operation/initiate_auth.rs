@@ -1156,6 +1156,7 @@ impl OperationError for InitiateAuthError {
 }
 const OPERATION: Operation = Operation {
     name: "InitiateAuth",
+    target: "AWSCognitoIdentityProviderService.InitiateAuth",
     signed: false,
 };
 /// Sends `InitiateAuth`: set the input, then [`send`](Self::send).

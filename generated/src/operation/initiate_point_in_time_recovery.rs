@@ -530,6 +530,7 @@ impl OperationError for InitiatePointInTimeRecoveryError {
 }
 const OPERATION: Operation = Operation {
     name: "InitiatePointInTimeRecovery",
+    target: "AWSCognitoIdentityProviderService.InitiatePointInTimeRecovery",
     signed: true,
 };
 /// Sends `InitiatePointInTimeRecovery`: set the input, then [`send`](Self::send).

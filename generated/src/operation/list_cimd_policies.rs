@@ -439,6 +439,7 @@ impl OperationError for ListCimdPoliciesError {
 }
 const OPERATION: Operation = Operation {
     name: "ListCIMDPolicies",
+    target: "AWSCognitoIdentityProviderService.ListCIMDPolicies",
     signed: true,
 };
 /// Sends `ListCIMDPolicies`: set the input, then [`send`](Self::send).

@@ -470,6 +470,7 @@ impl OperationError for ListClientMetadataUrlsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListClientMetadataURLs",
+    target: "AWSCognitoIdentityProviderService.ListClientMetadataURLs",
     signed: true,
 };
 /// Sends `ListClientMetadataURLs`: set the input, then [`send`](Self::send).

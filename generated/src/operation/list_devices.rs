@@ -538,6 +538,7 @@ impl OperationError for ListDevicesError {
 }
 const OPERATION: Operation = Operation {
     name: "ListDevices",
+    target: "AWSCognitoIdentityProviderService.ListDevices",
     signed: false,
 };
 /// Sends `ListDevices`: set the input, then [`send`](Self::send).

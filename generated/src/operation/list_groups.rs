@@ -435,6 +435,7 @@ impl OperationError for ListGroupsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListGroups",
+    target: "AWSCognitoIdentityProviderService.ListGroups",
     signed: true,
 };
 /// Sends `ListGroups`: set the input, then [`send`](Self::send).

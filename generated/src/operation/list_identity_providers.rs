@@ -438,6 +438,7 @@ impl OperationError for ListIdentityProvidersError {
 }
 const OPERATION: Operation = Operation {
     name: "ListIdentityProviders",
+    target: "AWSCognitoIdentityProviderService.ListIdentityProviders",
     signed: true,
 };
 /// Sends `ListIdentityProviders`: set the input, then [`send`](Self::send).

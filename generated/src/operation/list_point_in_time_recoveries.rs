@@ -462,6 +462,7 @@ impl OperationError for ListPointInTimeRecoveriesError {
 }
 const OPERATION: Operation = Operation {
     name: "ListPointInTimeRecoveries",
+    target: "AWSCognitoIdentityProviderService.ListPointInTimeRecoveries",
     signed: true,
 };
 /// Sends `ListPointInTimeRecoveries`: set the input, then [`send`](Self::send).

@@ -458,6 +458,7 @@ impl OperationError for ListResourceServersError {
 }
 const OPERATION: Operation = Operation {
     name: "ListResourceServers",
+    target: "AWSCognitoIdentityProviderService.ListResourceServers",
     signed: true,
 };
 /// Sends `ListResourceServers`: set the input, then [`send`](Self::send).

@@ -367,6 +367,7 @@ impl OperationError for ListTagsForResourceError {
 }
 const OPERATION: Operation = Operation {
     name: "ListTagsForResource",
+    target: "AWSCognitoIdentityProviderService.ListTagsForResource",
     signed: true,
 };
 /// Sends `ListTagsForResource`: set the input, then [`send`](Self::send).

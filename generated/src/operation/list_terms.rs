@@ -448,6 +448,7 @@ impl OperationError for ListTermsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListTerms",
+    target: "AWSCognitoIdentityProviderService.ListTerms",
     signed: true,
 };
 /// Sends `ListTerms`: set the input, then [`send`](Self::send).

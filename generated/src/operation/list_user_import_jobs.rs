@@ -449,6 +449,7 @@ impl OperationError for ListUserImportJobsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserImportJobs",
+    target: "AWSCognitoIdentityProviderService.ListUserImportJobs",
     signed: true,
 };
 /// Sends `ListUserImportJobs`: set the input, then [`send`](Self::send).

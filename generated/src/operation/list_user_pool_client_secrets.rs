@@ -449,6 +449,7 @@ impl OperationError for ListUserPoolClientSecretsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserPoolClientSecrets",
+    target: "AWSCognitoIdentityProviderService.ListUserPoolClientSecrets",
     signed: true,
 };
 /// Sends `ListUserPoolClientSecrets`: set the input, then [`send`](Self::send).

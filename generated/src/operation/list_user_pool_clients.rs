@@ -477,6 +477,7 @@ impl OperationError for ListUserPoolClientsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserPoolClients",
+    target: "AWSCognitoIdentityProviderService.ListUserPoolClients",
     signed: true,
 };
 /// Sends `ListUserPoolClients`: set the input, then [`send`](Self::send).

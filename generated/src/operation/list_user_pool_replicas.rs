@@ -417,6 +417,7 @@ impl OperationError for ListUserPoolReplicasError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserPoolReplicas",
+    target: "AWSCognitoIdentityProviderService.ListUserPoolReplicas",
     signed: true,
 };
 /// Sends `ListUserPoolReplicas`: set the input, then [`send`](Self::send).

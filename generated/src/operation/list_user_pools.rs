@@ -386,6 +386,7 @@ impl OperationError for ListUserPoolsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserPools",
+    target: "AWSCognitoIdentityProviderService.ListUserPools",
     signed: true,
 };
 /// Sends `ListUserPools`: set the input, then [`send`](Self::send).

@@ -490,6 +490,7 @@ impl OperationError for ListUserSessionsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUserSessions",
+    target: "AWSCognitoIdentityProviderService.ListUserSessions",
     signed: false,
 };
 /// Sends `ListUserSessions`: set the input, then [`send`](Self::send).

@@ -536,6 +536,7 @@ impl OperationError for ListUsersError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUsers",
+    target: "AWSCognitoIdentityProviderService.ListUsers",
     signed: true,
 };
 /// Sends `ListUsers`: set the input, then [`send`](Self::send).

@@ -468,6 +468,7 @@ impl OperationError for ListUsersInGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "ListUsersInGroup",
+    target: "AWSCognitoIdentityProviderService.ListUsersInGroup",
     signed: true,
 };
 /// Sends `ListUsersInGroup`: set the input, then [`send`](Self::send).

@@ -511,6 +511,7 @@ impl OperationError for ListWebAuthnCredentialsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListWebAuthnCredentials",
+    target: "AWSCognitoIdentityProviderService.ListWebAuthnCredentials",
     signed: false,
 };
 /// Sends `ListWebAuthnCredentials`: set the input, then [`send`](Self::send).

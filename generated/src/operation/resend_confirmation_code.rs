@@ -777,6 +777,7 @@ impl OperationError for ResendConfirmationCodeError {
 }
 const OPERATION: Operation = Operation {
     name: "ResendConfirmationCode",
+    target: "AWSCognitoIdentityProviderService.ResendConfirmationCode",
     signed: false,
 };
 /// Sends `ResendConfirmationCode`: set the input, then [`send`](Self::send).

@@ -1285,6 +1285,7 @@ impl OperationError for RespondToAuthChallengeError {
 }
 const OPERATION: Operation = Operation {
     name: "RespondToAuthChallenge",
+    target: "AWSCognitoIdentityProviderService.RespondToAuthChallenge",
     signed: false,
 };
 /// Sends `RespondToAuthChallenge`: set the input, then [`send`](Self::send).

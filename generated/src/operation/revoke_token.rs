@@ -481,6 +481,7 @@ impl OperationError for RevokeTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "RevokeToken",
+    target: "AWSCognitoIdentityProviderService.RevokeToken",
     signed: false,
 };
 /// Sends `RevokeToken`: set the input, then [`send`](Self::send).

@@ -489,6 +489,7 @@ impl OperationError for RevokeUserSessionError {
 }
 const OPERATION: Operation = Operation {
     name: "RevokeUserSession",
+    target: "AWSCognitoIdentityProviderService.RevokeUserSession",
     signed: false,
 };
 /// Sends `RevokeUserSession`: set the input, then [`send`](Self::send).

@@ -421,6 +421,7 @@ impl OperationError for SetLogDeliveryConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "SetLogDeliveryConfiguration",
+    target: "AWSCognitoIdentityProviderService.SetLogDeliveryConfiguration",
     signed: true,
 };
 /// Sends `SetLogDeliveryConfiguration`: set the input, then [`send`](Self::send).

@@ -647,6 +647,7 @@ impl OperationError for SetRiskConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "SetRiskConfiguration",
+    target: "AWSCognitoIdentityProviderService.SetRiskConfiguration",
     signed: true,
 };
 /// Sends `SetRiskConfiguration`: set the input, then [`send`](Self::send).

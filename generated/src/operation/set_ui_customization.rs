@@ -489,6 +489,7 @@ impl OperationError for SetUiCustomizationError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUICustomization",
+    target: "AWSCognitoIdentityProviderService.SetUICustomization",
     signed: true,
 };
 /// Sends `SetUICustomization`: set the input, then [`send`](Self::send).

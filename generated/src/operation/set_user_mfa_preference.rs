@@ -555,6 +555,7 @@ impl OperationError for SetUserMfaPreferenceError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUserMFAPreference",
+    target: "AWSCognitoIdentityProviderService.SetUserMFAPreference",
     signed: false,
 };
 /// Sends `SetUserMFAPreference`: set the input, then [`send`](Self::send).

@@ -545,6 +545,7 @@ impl OperationError for SetUserPoolClientSessionConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUserPoolClientSessionConfiguration",
+    target: "AWSCognitoIdentityProviderService.SetUserPoolClientSessionConfiguration",
     signed: true,
 };
 /// Sends `SetUserPoolClientSessionConfiguration`: set the input, then [`send`](Self::send).

@@ -735,6 +735,7 @@ impl OperationError for SetUserPoolMfaConfigError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUserPoolMfaConfig",
+    target: "AWSCognitoIdentityProviderService.SetUserPoolMfaConfig",
     signed: true,
 };
 /// Sends `SetUserPoolMfaConfig`: set the input, then [`send`](Self::send).

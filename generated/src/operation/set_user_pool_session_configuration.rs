@@ -523,6 +523,7 @@ impl OperationError for SetUserPoolSessionConfigurationError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUserPoolSessionConfiguration",
+    target: "AWSCognitoIdentityProviderService.SetUserPoolSessionConfiguration",
     signed: true,
 };
 /// Sends `SetUserPoolSessionConfiguration`: set the input, then [`send`](Self::send).

@@ -450,6 +450,7 @@ impl OperationError for SetUserSettingsError {
 }
 const OPERATION: Operation = Operation {
     name: "SetUserSettings",
+    target: "AWSCognitoIdentityProviderService.SetUserSettings",
     signed: false,
 };
 /// Sends `SetUserSettings`: set the input, then [`send`](Self::send).

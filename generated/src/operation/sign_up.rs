@@ -980,6 +980,7 @@ impl OperationError for SignUpError {
 }
 const OPERATION: Operation = Operation {
     name: "SignUp",
+    target: "AWSCognitoIdentityProviderService.SignUp",
     signed: false,
 };
 /// Sends `SignUp`: set the input, then [`send`](Self::send).

@@ -446,6 +446,7 @@ impl OperationError for StartPointInTimeRecoveryError {
 }
 const OPERATION: Operation = Operation {
     name: "StartPointInTimeRecovery",
+    target: "AWSCognitoIdentityProviderService.StartPointInTimeRecovery",
     signed: true,
 };
 /// Sends `StartPointInTimeRecovery`: set the input, then [`send`](Self::send).

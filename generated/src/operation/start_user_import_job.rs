@@ -405,6 +405,7 @@ impl OperationError for StartUserImportJobError {
 }
 const OPERATION: Operation = Operation {
     name: "StartUserImportJob",
+    target: "AWSCognitoIdentityProviderService.StartUserImportJob",
     signed: true,
 };
 /// Sends `StartUserImportJob`: set the input, then [`send`](Self::send).

@@ -468,6 +468,7 @@ impl OperationError for StartWebAuthnRegistrationError {
 }
 const OPERATION: Operation = Operation {
     name: "StartWebAuthnRegistration",
+    target: "AWSCognitoIdentityProviderService.StartWebAuthnRegistration",
     signed: false,
 };
 /// Sends `StartWebAuthnRegistration`: set the input, then [`send`](Self::send).

@@ -405,6 +405,7 @@ impl OperationError for StopUserImportJobError {
 }
 const OPERATION: Operation = Operation {
     name: "StopUserImportJob",
+    target: "AWSCognitoIdentityProviderService.StopUserImportJob",
     signed: true,
 };
 /// Sends `StopUserImportJob`: set the input, then [`send`](Self::send).

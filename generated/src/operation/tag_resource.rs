@@ -377,6 +377,7 @@ impl OperationError for TagResourceError {
 }
 const OPERATION: Operation = Operation {
     name: "TagResource",
+    target: "AWSCognitoIdentityProviderService.TagResource",
     signed: true,
 };
 /// Sends `TagResource`: set the input, then [`send`](Self::send).

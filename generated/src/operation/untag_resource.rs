@@ -359,6 +359,7 @@ impl OperationError for UntagResourceError {
 }
 const OPERATION: Operation = Operation {
     name: "UntagResource",
+    target: "AWSCognitoIdentityProviderService.UntagResource",
     signed: true,
 };
 /// Sends `UntagResource`: set the input, then [`send`](Self::send).

@@ -527,6 +527,7 @@ impl OperationError for UpdateAuthEventFeedbackError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateAuthEventFeedback",
+    target: "AWSCognitoIdentityProviderService.UpdateAuthEventFeedback",
     signed: false,
 };
 /// Sends `UpdateAuthEventFeedback`: set the input, then [`send`](Self::send).

@@ -588,6 +588,7 @@ impl OperationError for UpdateCimdPolicyError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateCIMDPolicy",
+    target: "AWSCognitoIdentityProviderService.UpdateCIMDPolicy",
     signed: true,
 };
 /// Sends `UpdateCIMDPolicy`: set the input, then [`send`](Self::send).

@@ -471,6 +471,7 @@ impl OperationError for UpdateClientMetadataUrlStateError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateClientMetadataURLState",
+    target: "AWSCognitoIdentityProviderService.UpdateClientMetadataURLState",
     signed: true,
 };
 /// Sends `UpdateClientMetadataURLState`: set the input, then [`send`](Self::send).

@@ -514,6 +514,7 @@ impl OperationError for UpdateDeviceStatusError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateDeviceStatus",
+    target: "AWSCognitoIdentityProviderService.UpdateDeviceStatus",
     signed: false,
 };
 /// Sends `UpdateDeviceStatus`: set the input, then [`send`](Self::send).

@@ -469,6 +469,7 @@ impl OperationError for UpdateGroupError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateGroup",
+    target: "AWSCognitoIdentityProviderService.UpdateGroup",
     signed: true,
 };
 /// Sends `UpdateGroup`: set the input, then [`send`](Self::send).

@@ -645,6 +645,7 @@ impl OperationError for UpdateIdentityProviderError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateIdentityProvider",
+    target: "AWSCognitoIdentityProviderService.UpdateIdentityProvider",
     signed: true,
 };
 /// Sends `UpdateIdentityProvider`: set the input, then [`send`](Self::send).

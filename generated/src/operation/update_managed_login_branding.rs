@@ -515,6 +515,7 @@ impl OperationError for UpdateManagedLoginBrandingError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateManagedLoginBranding",
+    target: "AWSCognitoIdentityProviderService.UpdateManagedLoginBranding",
     signed: true,
 };
 /// Sends `UpdateManagedLoginBranding`: set the input, then [`send`](Self::send).

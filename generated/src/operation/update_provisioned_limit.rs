@@ -425,6 +425,7 @@ impl OperationError for UpdateProvisionedLimitError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateProvisionedLimit",
+    target: "AWSCognitoIdentityProviderService.UpdateProvisionedLimit",
     signed: true,
 };
 /// Sends `UpdateProvisionedLimit`: set the input, then [`send`](Self::send).

@@ -477,6 +477,7 @@ impl OperationError for UpdateResourceServerError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateResourceServer",
+    target: "AWSCognitoIdentityProviderService.UpdateResourceServer",
     signed: true,
 };
 /// Sends `UpdateResourceServer`: set the input, then [`send`](Self::send).

@@ -533,6 +533,7 @@ impl OperationError for UpdateTermsError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateTerms",
+    target: "AWSCognitoIdentityProviderService.UpdateTerms",
     signed: true,
 };
 /// Sends `UpdateTerms`: set the input, then [`send`](Self::send).

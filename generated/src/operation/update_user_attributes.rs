@@ -751,6 +751,7 @@ impl OperationError for UpdateUserAttributesError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateUserAttributes",
+    target: "AWSCognitoIdentityProviderService.UpdateUserAttributes",
     signed: false,
 };
 /// Sends `UpdateUserAttributes`: set the input, then [`send`](Self::send).

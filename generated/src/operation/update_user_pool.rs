@@ -1351,6 +1351,7 @@ impl OperationError for UpdateUserPoolError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateUserPool",
+    target: "AWSCognitoIdentityProviderService.UpdateUserPool",
     signed: true,
 };
 /// Sends `UpdateUserPool`: set the input, then [`send`](Self::send).

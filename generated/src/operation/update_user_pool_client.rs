@@ -1305,6 +1305,7 @@ impl OperationError for UpdateUserPoolClientError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateUserPoolClient",
+    target: "AWSCognitoIdentityProviderService.UpdateUserPoolClient",
     signed: true,
 };
 /// Sends `UpdateUserPoolClient`: set the input, then [`send`](Self::send).

@@ -597,6 +597,7 @@ impl OperationError for UpdateUserPoolDomainError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateUserPoolDomain",
+    target: "AWSCognitoIdentityProviderService.UpdateUserPoolDomain",
     signed: true,
 };
 /// Sends `UpdateUserPoolDomain`: set the input, then [`send`](Self::send).

@@ -429,6 +429,7 @@ impl OperationError for UpdateUserPoolReplicaError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdateUserPoolReplica",
+    target: "AWSCognitoIdentityProviderService.UpdateUserPoolReplica",
     signed: true,
 };
 /// Sends `UpdateUserPoolReplica`: set the input, then [`send`](Self::send).

@@ -634,6 +634,7 @@ impl OperationError for VerifySoftwareTokenError {
 }
 const OPERATION: Operation = Operation {
     name: "VerifySoftwareToken",
+    target: "AWSCognitoIdentityProviderService.VerifySoftwareToken",
     signed: false,
 };
 /// Sends `VerifySoftwareToken`: set the input, then [`send`](Self::send).

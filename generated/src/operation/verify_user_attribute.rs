@@ -548,6 +548,7 @@ impl OperationError for VerifyUserAttributeError {
 }
 const OPERATION: Operation = Operation {
     name: "VerifyUserAttribute",
+    target: "AWSCognitoIdentityProviderService.VerifyUserAttribute",
     signed: false,
 };
 /// Sends `VerifyUserAttribute`: set the input, then [`send`](Self::send).

@@ -110,7 +110,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         errors : & [("ThingNotFound", r#"{"Message":"text"}"#)], call : | handle, input |
         Box::pin(async move { let input : crate ::operation::get_thing::GetThingInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetThing", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "GetThing", target :
+        "Classes_20240101.GetThing", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_thing::GetThingOutput, crate
         ::operation::get_thing::GetThingError > (& operation, & input). await) }), },
@@ -120,24 +121,27 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::describe_pool::DescribePoolInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "DescribePool", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool,
-        crate ::operation::describe_pool::DescribePoolError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdatePool", input :
+        cognito_idp_runtime::transport::Operation { name : "DescribePool", target :
+        "Classes_20240101.DescribePool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
+        ::operation::describe_pool::DescribePoolError > (& operation, & input). await)
+        }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdatePool", input :
         r#"{"ClientToken":"text","PoolId":"text","Providers":[{"ClientSecret":"SECRET-MARKER","Default":true,"ProviderName":"text"}],"Tags":{"key":"text"}}"#,
         output :
         r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::types::Pool = serde_json::from_str(input).expect("the input sample reads"); let
         operation = cognito_idp_runtime::transport::Operation { name : "UpdatePool",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
-        ::types::Pool, crate ::operation::update_pool::UpdatePoolError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation : "ListJobs",
-        input : r#"{"Marker":"text","MaxResults":7,"NextToken":"text"}"#, output :
+        target : "Classes_20240101.UpdatePool", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
+        ::operation::update_pool::UpdatePoolError > (& operation, & input). await) }), },
+        cognito_idp_runtime::fuzz::Case { operation : "ListJobs", input :
+        r#"{"Marker":"text","MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"Jobs":["text"],"NextToken":"text"}"#, errors : & [], call : | handle, input
         | Box::pin(async move { let input : crate ::types::ListJobsRequest =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListJobs", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "ListJobs", target :
+        "Classes_20240101.ListJobs", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_jobs::ListJobsOutput, crate
         ::operation::list_jobs::ListJobsError > (& operation, & input). await) }), },
@@ -147,7 +151,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         | handle, input | Box::pin(async move { let input : crate
         ::types::ListJobsRequest = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "QueryJobs", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "QueryJobs", target :
+        "Classes_20240101.QueryJobs", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::query_jobs::QueryJobsOutput, crate
         ::operation::query_jobs::QueryJobsError > (& operation, & input). await) }), },
@@ -156,15 +161,17 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::types::WatchThingsRequest = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "WatchThings", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "WatchThings", target :
+        "Classes_20240101.WatchThings", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::watch_things::WatchThingsOutput, crate
         ::operation::watch_things::WatchThingsError > (& operation, & input). await) }),
         }, cognito_idp_runtime::fuzz::Case { operation : "PutRecord", input :
         r#"{"ThingId":"text"}"#, output : r#"{}"#, errors : & [], call : | handle, input
         | Box::pin(async move { let input : crate ::types::WatchThingsRequest =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "PutRecord", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "PutRecord", target :
+        "Classes_20240101.PutRecord", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::put_record::PutRecordOutput, crate
         ::operation::put_record::PutRecordError > (& operation, & input). await) }), }

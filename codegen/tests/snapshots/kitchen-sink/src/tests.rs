@@ -110,7 +110,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceInput =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserMFAPreference",
-        signed : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        target : "KitchenSinkService.AdminSetUserMFAPreference", signed : true };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceOutput,
         crate ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceError
         > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
@@ -118,8 +119,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::get_csv_header::GetCsvHeaderInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", target :
+        "KitchenSinkService.GetCSVHeader", signed : false };
+        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
         }), }, cognito_idp_runtime::fuzz::Case { operation : "ListThings", input :
@@ -129,7 +131,8 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::list_things::ListThingsInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
-        cognito_idp_runtime::transport::Operation { name : "ListThings", signed : true };
+        cognito_idp_runtime::transport::Operation { name : "ListThings", target :
+        "KitchenSinkService.ListThings", signed : true };
         cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_things::ListThingsOutput, crate
         ::operation::list_things::ListThingsError > (& operation, & input). await) }), }

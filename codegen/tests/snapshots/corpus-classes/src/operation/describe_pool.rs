@@ -175,6 +175,7 @@ impl OperationError for DescribePoolError {
 }
 const OPERATION: Operation = Operation {
     name: "DescribePool",
+    target: "Classes_20240101.DescribePool",
     signed: true,
 };
 /// Sends `DescribePool`: set the input, then [`send`](Self::send).

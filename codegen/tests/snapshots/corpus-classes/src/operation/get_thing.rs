@@ -669,6 +669,7 @@ impl OperationError for GetThingError {
 }
 const OPERATION: Operation = Operation {
     name: "GetThing",
+    target: "Classes_20240101.GetThing",
     signed: true,
 };
 /// Sends `GetThing`: set the input, then [`send`](Self::send).

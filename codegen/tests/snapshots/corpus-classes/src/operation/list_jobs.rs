@@ -186,6 +186,7 @@ impl OperationError for ListJobsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListJobs",
+    target: "Classes_20240101.ListJobs",
     signed: true,
 };
 /// Sends `ListJobs`: set the input, then [`send`](Self::send).

@@ -140,6 +140,7 @@ impl OperationError for PutRecordError {
 }
 const OPERATION: Operation = Operation {
     name: "PutRecord",
+    target: "Classes_20240101.PutRecord",
     signed: true,
 };
 /// Sends `PutRecord`: set the input, then [`send`](Self::send).

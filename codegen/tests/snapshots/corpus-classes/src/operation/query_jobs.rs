@@ -204,6 +204,7 @@ impl OperationError for QueryJobsError {
 }
 const OPERATION: Operation = Operation {
     name: "QueryJobs",
+    target: "Classes_20240101.QueryJobs",
     signed: true,
 };
 /// Sends `QueryJobs`: set the input, then [`send`](Self::send).

@@ -104,6 +104,7 @@ impl OperationError for UpdatePoolError {
 }
 const OPERATION: Operation = Operation {
     name: "UpdatePool",
+    target: "Classes_20240101.UpdatePool",
     signed: true,
 };
 /// Sends `UpdatePool`: set the input, then [`send`](Self::send).

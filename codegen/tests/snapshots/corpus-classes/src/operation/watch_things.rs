@@ -164,6 +164,7 @@ impl OperationError for WatchThingsError {
 }
 const OPERATION: Operation = Operation {
     name: "WatchThings",
+    target: "Classes_20240101.WatchThings",
     signed: true,
 };
 /// Sends `WatchThings`: set the input, then [`send`](Self::send).

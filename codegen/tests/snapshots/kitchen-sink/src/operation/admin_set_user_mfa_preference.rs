@@ -650,6 +650,7 @@ impl OperationError for AdminSetUserMfaPreferenceError {
 }
 const OPERATION: Operation = Operation {
     name: "AdminSetUserMFAPreference",
+    target: "KitchenSinkService.AdminSetUserMFAPreference",
     signed: true,
 };
 /// Sends `AdminSetUserMFAPreference`: set the input, then [`send`](Self::send).

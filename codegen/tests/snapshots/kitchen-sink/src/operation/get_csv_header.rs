@@ -229,6 +229,7 @@ impl OperationError for GetCsvHeaderError {
 }
 const OPERATION: Operation = Operation {
     name: "GetCSVHeader",
+    target: "KitchenSinkService.GetCSVHeader",
     signed: false,
 };
 /// Sends `GetCSVHeader`: set the input, then [`send`](Self::send).

@@ -327,6 +327,7 @@ impl OperationError for ListThingsError {
 }
 const OPERATION: Operation = Operation {
     name: "ListThings",
+    target: "KitchenSinkService.ListThings",
     signed: true,
 };
 /// Sends `ListThings`: set the input, then [`send`](Self::send).
