@@ -39,7 +39,10 @@ fn json(status: u16, body: &str) -> Reply {
 }
 
 fn error(status: u16, code: &str) -> Reply {
-    json(status, &format!(r#"{{"__type":"{code}","message":"scripted {code}"}}"#))
+    json(
+        status,
+        &format!(r#"{{"__type":"{code}","message":"scripted {code}"}}"#),
+    )
 }
 
 const POOLS: &str = r#"{"UserPools":[{"Id":"us-east-1_stub","Name":"stub"}]}"#;
@@ -60,7 +63,9 @@ struct Stub {
 impl Stub {
     /// Serves `replies` in order, one per connection; later requests get a 500.
     async fn start(replies: Vec<Reply>) -> Stub {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
@@ -70,7 +75,9 @@ impl Stub {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
-                let reply = replies.next().unwrap_or_else(|| error(500, "StubExhausted"));
+                let reply = replies
+                    .next()
+                    .unwrap_or_else(|| error(500, "StubExhausted"));
                 let log = log.clone();
                 tokio::spawn(async move { serve(socket, reply, log).await });
             }
@@ -100,13 +107,18 @@ async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Seen>>>) 
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let (head, body_start) = loop {
-        let Ok(n) = socket.read(&mut chunk).await else { return };
+        let Ok(n) = socket.read(&mut chunk).await else {
+            return;
+        };
         if n == 0 {
             return;
         }
         buffer.extend_from_slice(&chunk[..n]);
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break (String::from_utf8_lossy(&buffer[..end]).into_owned(), end + 4);
+            break (
+                String::from_utf8_lossy(&buffer[..end]).into_owned(),
+                end + 4,
+            );
         }
     };
     let length: usize = head
@@ -118,7 +130,9 @@ async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Seen>>>) 
         })
         .unwrap_or(0);
     while buffer.len() < body_start + length {
-        let Ok(n) = socket.read(&mut chunk).await else { return };
+        let Ok(n) = socket.read(&mut chunk).await else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -216,7 +230,10 @@ async fn requests_are_aws_json_and_signed_only_when_the_model_says() {
         signed.contains("authorization: aws4-hmac-sha256 credential=akidstub/"),
         "{signed}"
     );
-    assert!(signed.contains("/us-east-1/cognito-idp/aws4_request"), "{signed}");
+    assert!(
+        signed.contains("/us-east-1/cognito-idp/aws4_request"),
+        "{signed}"
+    );
     assert!(signed.contains("x-amz-date: "));
     assert_eq!(seen[0].body, r#"{"MaxResults":10}"#);
 
@@ -285,7 +302,10 @@ async fn attempts_run_out_with_the_last_error() {
         ),
         "{failed:?}"
     );
-    assert_eq!(failed.meta().and_then(|m| m.request_id.as_deref()), Some("req-500"));
+    assert_eq!(
+        failed.meta().and_then(|m| m.request_id.as_deref()),
+        Some("req-500")
+    );
     assert_eq!(stub.seen().len(), 3);
 }
 
@@ -364,6 +384,58 @@ async fn slow_responses_time_out_per_attempt_and_per_operation() {
         other => panic!("expected an operation timeout, got {other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(2));
+
+    // Both limits: the first attempt times out on its own (200 ms), then the 100 ms backoff;
+    // the operation's time (which the attempt's timer also keeps) runs out in the second
+    // attempt, or already in the backoff.
+    for (operation, attempts) in [(400, 2), (250, 1)] {
+        let stub = Stub::start(vec![late(), late(), late()]).await;
+        let both = TimeoutConfig::default()
+            .with_attempt(Some(Duration::from_millis(200)))
+            .with_operation(Some(Duration::from_millis(operation)));
+        let client = stub.client(quick_retries().with_max_attempts(3), both);
+        let started = Instant::now();
+        match list_pools(&client).await.unwrap_err() {
+            SdkError::Timeout(t) => assert_eq!(
+                (t.kind, t.attempts, t.limit),
+                (
+                    TimeoutKind::Operation,
+                    attempts,
+                    Duration::from_millis(operation)
+                )
+            ),
+            other => panic!("expected an operation timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_millis(operation + 500));
+    }
+}
+
+/// A credentials source that never answers.
+#[derive(Debug)]
+struct Hanging;
+
+impl cognito_idp::credentials::ProvideCredentials for Hanging {
+    fn provide_credentials(&self) -> cognito_idp::credentials::CredentialsFuture<'_> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn the_operation_limit_bounds_fetching_credentials_too() {
+    let stub = Stub::start(vec![]).await;
+    let client = Client::new(
+        Config::builder()
+            .endpoint_url(&stub.url)
+            .region("us-east-1")
+            .credentials_provider(Hanging)
+            .timeouts(TimeoutConfig::default().with_operation(Some(Duration::from_millis(200))))
+            .build(),
+    );
+    match list_pools(&client).await.unwrap_err() {
+        SdkError::Timeout(t) => assert_eq!((t.kind, t.attempts), (TimeoutKind::Operation, 0)),
+        other => panic!("expected an operation timeout, got {other:?}"),
+    }
+    assert!(stub.seen().is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
@@ -476,7 +548,12 @@ async fn construction_errors_send_nothing() {
     ));
     // A required member missing.
     let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
-    let missing = client.initiate_auth().client_id("app").send().await.unwrap_err();
+    let missing = client
+        .initiate_auth()
+        .client_id("app")
+        .send()
+        .await
+        .unwrap_err();
     let cause = std::error::Error::source(&missing).expect("what is missing");
     assert!(cause.to_string().contains("auth_flow"), "{cause}");
     // No region and no endpoint.
@@ -495,7 +572,10 @@ struct Fields<'a>(&'a Mutex<String>);
 
 impl tracing::field::Visit for Fields<'_> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.lock().unwrap().push_str(&format!("{}={value:?} ", field.name()));
+        self.0
+            .lock()
+            .unwrap()
+            .push_str(&format!("{}={value:?} ", field.name()));
     }
 }
 
@@ -504,7 +584,10 @@ impl tracing::Subscriber for Capture {
         true
     }
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        self.0.lock().unwrap().push_str(&format!("[{}] ", span.metadata().name()));
+        self.0
+            .lock()
+            .unwrap()
+            .push_str(&format!("[{}] ", span.metadata().name()));
         span.record(&mut Fields(&self.0));
         tracing::span::Id::from_u64(1)
     }
@@ -522,7 +605,11 @@ impl tracing::Subscriber for Capture {
 #[tokio::test]
 async fn tracing_names_calls_but_never_secrets() {
     let tokens = r#"{"AuthenticationResult":{"AccessToken":"eyJ-secret-access","RefreshToken":"eyJ-secret-refresh"}}"#;
-    let stub = Stub::start(vec![error(400, "NotAuthorizedException"), json(200, tokens)]).await;
+    let stub = Stub::start(vec![
+        error(400, "NotAuthorizedException"),
+        json(200, tokens),
+    ])
+    .await;
     let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
     let log = Arc::new(Mutex::new(String::new()));
     let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(Capture(log.clone())));
@@ -538,7 +625,10 @@ async fn tracing_names_calls_but_never_secrets() {
     }
     let log = log.lock().unwrap().clone();
     assert!(log.contains("operation=\"InitiateAuth\""), "{log}");
-    assert!(log.contains("status=400") && log.contains("NotAuthorizedException"), "{log}");
+    assert!(
+        log.contains("status=400") && log.contains("NotAuthorizedException"),
+        "{log}"
+    );
     for secret in ["hunter2-tracing", "eyJ-secret", "stub-secret-key"] {
         assert!(!log.contains(secret), "{secret} shows in the trace: {log}");
     }
@@ -551,8 +641,16 @@ async fn a_required_member_filled_in_is_traced_by_name() {
     let client = stub.client(RetryConfig::disabled(), TimeoutConfig::default());
     let log = Arc::new(Mutex::new(String::new()));
     let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(Capture(log.clone())));
-    let users = client.list_users().user_pool_id("p").send().await.expect("a lenient read");
-    assert_eq!(users.users.unwrap()[0].attributes.as_ref().unwrap()[0].name, "");
+    let users = client
+        .list_users()
+        .user_pool_id("p")
+        .send()
+        .await
+        .expect("a lenient read");
+    assert_eq!(
+        users.users.unwrap()[0].attributes.as_ref().unwrap()[0].name,
+        ""
+    );
     let log = log.lock().unwrap().clone();
     assert!(log.contains(r#"structure="AttributeType""#), "{log}");
     assert!(log.contains(r#"member="Name""#), "{log}");

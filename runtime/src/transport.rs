@@ -141,6 +141,34 @@ enum Attempt {
     },
     Failed(reqwest::Error),
     TimedOut(Duration),
+    /// The operation's time ran out during this attempt (its limit).
+    OperationTimedOut(Duration),
+}
+
+/// When the whole operation must be over. Every wait of a call is bounded by it, the attempt's
+/// own timer included: one timer per attempt rather than two.
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    fn after(limit: Option<Duration>) -> Option<Deadline> {
+        limit.map(|limit| Deadline {
+            at: tokio::time::Instant::now() + limit,
+            limit,
+        })
+    }
+}
+
+fn operation_timed_out(limit: Duration, attempts: u32) -> Failure {
+    tracing::debug!(attempts, "operation timed out");
+    SdkError::Timeout(TimeoutError {
+        kind: TimeoutKind::Operation,
+        limit,
+        attempts,
+    })
 }
 
 /// A response read in full.
@@ -328,26 +356,11 @@ impl Handle {
         body: Vec<u8>,
         scrub: Scrub<'_>,
     ) -> Result<Response, Failure> {
-        let attempts = AtomicU32::new(0);
         let span = tracing::debug_span!("cognito_idp", operation = operation.name);
-        let call = self
-            .call(operation, endpoint, body, scrub, &attempts)
-            .instrument(span);
-        match self.inner.config.timeouts.operation() {
-            Some(limit) => match tokio::time::timeout(limit, call).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let attempts = attempts.load(Ordering::Relaxed);
-                    tracing::debug!(operation = operation.name, attempts, "operation timed out");
-                    Err(SdkError::Timeout(TimeoutError {
-                        kind: TimeoutKind::Operation,
-                        limit,
-                        attempts,
-                    }))
-                }
-            },
-            None => call.await,
-        }
+        let deadline = Deadline::after(self.inner.config.timeouts.operation());
+        self.call(operation, endpoint, body, scrub, deadline)
+            .instrument(span)
+            .await
     }
 
     async fn call(
@@ -356,7 +369,7 @@ impl Handle {
         endpoint: Option<&reqwest::Url>,
         body: Vec<u8>,
         scrub: Scrub<'_>,
-        attempts: &AtomicU32,
+        deadline: Option<Deadline>,
     ) -> Result<Response, Failure> {
         let inner = &*self.inner;
         let construction = |e| SdkError::Construction(e);
@@ -371,9 +384,15 @@ impl Handle {
             .http
             .as_ref()
             .map_err(|e| construction(ConstructionError::Request(e.clone())))?;
-        let signer = match operation.signed {
-            true => Some(self.signer().await.map_err(construction)?),
-            false => None,
+        let signer = match (operation.signed, deadline) {
+            (false, _) => None,
+            (true, None) => Some(self.signer().await.map_err(construction)?),
+            (true, Some(deadline)) => Some(
+                tokio::time::timeout_at(deadline.at, self.signer())
+                    .await
+                    .map_err(|_| operation_timed_out(deadline.limit, 0))?
+                    .map_err(construction)?,
+            ),
         };
         let target = HeaderValue::from_static(operation.target);
         // Built once; each attempt signs a cheap clone (the body is shared, not copied).
@@ -392,7 +411,6 @@ impl Handle {
         let mut spent = 0;
         loop {
             attempt += 1;
-            attempts.store(attempt, Ordering::Relaxed);
             let mut request = prepared.try_clone().ok_or_else(|| {
                 construction(ConstructionError::Request(RequestError::new(
                     "the request body cannot be resent",
@@ -409,7 +427,7 @@ impl Handle {
             }
 
             let outcome = self
-                .attempt(http, request, scrub)
+                .attempt(http, request, endpoint, scrub, deadline)
                 .instrument(tracing::debug_span!("attempt", attempt))
                 .await;
             if attempt < retry.max_attempts()
@@ -423,7 +441,14 @@ impl Handle {
                     spent += cost;
                     let delay = retry.backoff(attempt - 1, unit_random());
                     tracing::debug!(attempt, reason, ?delay, "retrying");
-                    tokio::time::sleep(delay).await;
+                    let wake = tokio::time::Instant::now() + delay;
+                    match deadline {
+                        Some(deadline) if deadline.at <= wake => {
+                            tokio::time::sleep_until(deadline.at).await;
+                            return Err(operation_timed_out(deadline.limit, attempt));
+                        }
+                        _ => tokio::time::sleep_until(wake).await,
+                    }
                     continue;
                 }
                 tracing::debug!(attempt, reason, "not retrying: the retry quota is spent");
@@ -441,15 +466,17 @@ impl Handle {
         }
     }
 
-    /// Sends one request and reads the response, within the attempt timeout and size limit.
+    /// Sends one request to `sent_to` and reads the response, within the attempt's timeout (or
+    /// what is left of the operation's, when that is sooner) and the size limit.
     async fn attempt(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
+        sent_to: &reqwest::Url,
         scrub: Scrub<'_>,
+        deadline: Option<Deadline>,
     ) -> Attempt {
         let limit = self.inner.config.max_response_bytes;
-        let sent_to = request.url().clone();
         let exchange = async {
             let mut response = match http.execute(request).await {
                 Ok(response) => response,
@@ -457,7 +484,7 @@ impl Handle {
             };
             let status = response.status().as_u16();
             let headers = std::mem::take(response.headers_mut());
-            if response.url() != &sent_to {
+            if response.url() != sent_to {
                 let host = response
                     .url()
                     .host_str()
@@ -502,11 +529,25 @@ impl Handle {
                 }
             }
         };
-        let outcome = match self.inner.config.timeouts.attempt() {
-            Some(limit) => tokio::time::timeout(limit, exchange)
+        let own = self
+            .inner
+            .config
+            .timeouts
+            .attempt()
+            .map(|limit| (tokio::time::Instant::now() + limit, limit));
+        let outcome = match (own, deadline) {
+            (Some((at, limit)), Some(deadline)) if at < deadline.at => {
+                tokio::time::timeout_at(at, exchange)
+                    .await
+                    .unwrap_or(Attempt::TimedOut(limit))
+            }
+            (_, Some(deadline)) => tokio::time::timeout_at(deadline.at, exchange)
+                .await
+                .unwrap_or(Attempt::OperationTimedOut(deadline.limit)),
+            (Some((at, limit)), None) => tokio::time::timeout_at(at, exchange)
                 .await
                 .unwrap_or(Attempt::TimedOut(limit)),
-            None => exchange.await,
+            (None, None) => exchange.await,
         };
         match &outcome {
             Attempt::Response(received) => tracing::debug!(status = received.status, "response"),
@@ -518,6 +559,7 @@ impl Handle {
             }
             Attempt::Failed(e) => tracing::debug!(connect = e.is_connect(), "request failed"),
             Attempt::TimedOut(limit) => tracing::debug!(?limit, "attempt timed out"),
+            Attempt::OperationTimedOut(_) => {}
         }
         outcome
     }
@@ -682,7 +724,9 @@ fn retryable(outcome: &Attempt) -> Option<&'static str> {
     match outcome {
         Attempt::Failed(_) => Some("connection failed"),
         Attempt::TimedOut(_) => Some("attempt timed out"),
-        Attempt::TooLarge { .. } | Attempt::Redirected { .. } => None,
+        Attempt::OperationTimedOut(_) | Attempt::TooLarge { .. } | Attempt::Redirected { .. } => {
+            None
+        }
         Attempt::Response(Received { status, error, .. }) => {
             // Successes are final, and redirects are refused, never repeated.
             let reply = error.as_ref().filter(|_| *status >= 400)?;
@@ -748,6 +792,7 @@ fn settle(outcome: Attempt, attempts: u32) -> Result<Response, Failure> {
             limit,
             attempts,
         })),
+        Attempt::OperationTimedOut(limit) => Err(operation_timed_out(limit, attempts)),
     }
 }
 
