@@ -44,9 +44,9 @@ pub(crate) struct Scope<'a> {
 /// The headers a signature adds: `x-amz-date`, `x-amz-security-token` with temporary
 /// credentials, and `authorization`.
 #[derive(Debug)]
-pub(crate) struct Signed {
+pub(crate) struct Signed<'a> {
     pub amz_date: String,
-    pub security_token: Option<String>,
+    pub security_token: Option<&'a str>,
     pub authorization: Zeroizing<String>,
 }
 
@@ -121,15 +121,15 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Zeroizi
 }
 
 /// Signs `request` at `time`, reusing the cached signing key when it still applies.
-pub(crate) fn sign(
+pub(crate) fn sign<'a>(
     request: &Request<'_>,
-    scope: &Scope<'_>,
+    scope: &Scope<'a>,
     time: SystemTime,
     cache: &KeyCache,
-) -> Signed {
+) -> Signed<'a> {
     let amz_date = amz_date(time);
     let date = &amz_date[..8];
-    let security_token = scope.session_token.map(str::to_owned);
+    let security_token = scope.session_token;
 
     // Header names are lower case already; values are trimmed with inner runs of spaces
     // folded, as the canonical form asks.
@@ -142,27 +142,28 @@ pub(crate) fn sign(
         .collect();
     headers.push(("host", Cow::Owned(host)));
     headers.push(("x-amz-date", Cow::Borrowed(&amz_date)));
-    if let Some(token) = &security_token {
+    if let Some(token) = security_token {
         headers.push(("x-amz-security-token", Cow::Borrowed(token)));
     }
+    // Stable: repeated headers keep the order sent, and become one, values joined by commas.
     headers.sort_by(|a, b| a.0.cmp(b.0));
-    // Repeated headers are one, their values joined by commas in the order sent.
-    let mut merged: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(headers.len());
-    for (name, value) in headers {
-        match merged.last_mut() {
-            Some((last, joined)) if *last == name => {
-                let joined = joined.to_mut();
-                joined.push(',');
-                joined.push_str(&value);
-            }
-            _ => merged.push((name, value)),
+    headers.dedup_by(|later, kept| {
+        let repeated = later.0 == kept.0;
+        if repeated {
+            let joined = kept.1.to_mut();
+            joined.push(',');
+            joined.push_str(&later.1);
         }
+        repeated
+    });
+    let merged = headers;
+    let mut signed_headers = String::with_capacity(64);
+    for (i, (name, _)) in merged.iter().enumerate() {
+        if i > 0 {
+            signed_headers.push(';');
+        }
+        signed_headers.push_str(name);
     }
-    let signed_headers = merged
-        .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(";");
 
     // Built with pushes, not `format!`: this runs on every signed call.
     let mut canonical = String::with_capacity(512);

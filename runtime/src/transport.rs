@@ -625,7 +625,7 @@ impl Signer<'_> {
         let headers = request.headers_mut();
         let date = HeaderValue::from_str(&signed.amz_date).map_err(|e| failed(&e))?;
         headers.insert(HeaderName::from_static("x-amz-date"), date);
-        if let Some(token) = &signed.security_token {
+        if let Some(token) = signed.security_token {
             let mut token = HeaderValue::from_str(token).map_err(|e| failed(&e))?;
             token.set_sensitive(true);
             headers.insert(HeaderName::from_static("x-amz-security-token"), token);
