@@ -691,11 +691,15 @@ mod tests {
         DefaultChain::from_vars(move |name| vars.get(name).cloned())
     }
 
-    fn load(chain: &DefaultChain) -> Result<Credentials, CredentialsError> {
+    pub(super) fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(chain.load())
+            .block_on(future)
+    }
+
+    fn load(chain: &DefaultChain) -> Result<Credentials, CredentialsError> {
+        block_on(chain.load())
     }
 
     #[test]
@@ -831,10 +835,7 @@ mod sdk_tests {
     use super::*;
 
     fn provide(provider: impl ProvideCredentials) -> Result<Credentials, CredentialsError> {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(provider.provide_credentials())
+        super::tests::block_on(provider.provide_credentials())
     }
 
     #[test]
