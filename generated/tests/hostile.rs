@@ -107,7 +107,11 @@ async fn pages_stop_on_a_repeated_token_or_the_page_cap() {
     // A, B, A, ...: only an immediately repeated token used to stop this.
     let alternating = RawStub::start(move |n| page(if n % 2 == 0 { "A" } else { "B" })).await;
     let client = alternating.client();
-    let mut pages = client.list_users().user_pool_id("p").into_paginator().send();
+    let mut pages = client
+        .list_users()
+        .user_pool_id("p")
+        .into_paginator()
+        .send();
     let mut seen = 0;
     let stop = loop {
         match pages
@@ -449,4 +453,43 @@ async fn valid_responses_are_accepted_whatever_their_label() {
         panic!("{error:?}")
     };
     assert_eq!(e.message.as_deref(), Some("capitalised"));
+}
+
+#[test]
+fn recorded_bodies_decode_as_the_client_reads_them() {
+    use cognito_idp::operation::list_users::ListUsersOutput;
+    use cognito_idp::types::UserStatusType;
+
+    let body =
+        br#"{"Users":[{"Username":"alice","UserStatus":"CONFIRMED","UserCreateDate":1.7E9}]}"#;
+    let users = cognito_idp::decode::<ListUsersOutput>(body)
+        .unwrap()
+        .users
+        .unwrap();
+    assert_eq!(users[0].username.as_deref(), Some("alice"));
+    assert_eq!(users[0].user_status, Some(UserStatusType::Confirmed));
+    assert_eq!(users[0].user_create_date.unwrap().secs(), 1_700_000_000);
+    // Cut short, not UTF-8, or out of proportion: each a typed error that quotes nothing.
+    let short = cognito_idp::decode::<ListUsersOutput>(br#"{"Users":[{"Username":"#);
+    assert!(
+        matches!(short, Err(DecodeError::Syntax { .. })),
+        "{short:?}"
+    );
+    let latin1 = cognito_idp::decode::<ListUsersOutput>(b"{\"PaginationToken\":\"caf\xe9\"}");
+    assert!(
+        matches!(
+            latin1,
+            Err(DecodeError::Syntax {
+                line: 1,
+                column: 24
+            })
+        ),
+        "{latin1:?}"
+    );
+    let amplified = format!(r#"{{"Users":[{}{{}}]}}"#, "{},".repeat(1 << 20));
+    let amplified = cognito_idp::decode::<ListUsersOutput>(amplified.as_bytes());
+    assert!(
+        matches!(amplified, Err(DecodeError::OverBudget { .. })),
+        "{amplified:?}"
+    );
 }

@@ -169,7 +169,7 @@ pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
         #(pub mod #extras;)*
 
         pub use client::Client;
-        pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig};
+        pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig, decode};
         pub use #runtime::transport::http_client_builder;
         pub use #runtime::jwt;
         pub use #runtime::credentials;

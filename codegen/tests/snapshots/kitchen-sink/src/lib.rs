@@ -26,7 +26,7 @@ pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use cognito_idp_runtime::{
-    BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig,
+    BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig, decode,
 };
 pub use cognito_idp_runtime::transport::http_client_builder;
 pub use cognito_idp_runtime::jwt;
