@@ -31,7 +31,8 @@ use crate::untrusted::{self, Scrub};
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Service {
-    /// `X-Amz-Target` is `<target_prefix>.<operation>`.
+    /// The prefix of its operations' `X-Amz-Target`s (each `Operation` carries its whole target):
+    /// how a client names the service in `Debug`.
     pub target_prefix: &'static str,
     /// e.g. `application/x-amz-json-1.1`.
     pub content_type: &'static str,
@@ -234,10 +235,7 @@ impl Handle {
     pub fn new(service: &'static Service, config: Config) -> Self {
         let resolver = EndpointResolver::new(service.endpoint_rules, service.partitions)
             .map_err(ConstructionError::Endpoint);
-        let endpoint = resolver
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|resolver| resolve_endpoint(resolver, &config, Vec::new()));
+        let endpoint = resolve_endpoint(&resolver, &config, Vec::new());
         let http = match &config.http_client {
             Some(client) => Ok(client.clone()),
             None => http_client(&config),
@@ -322,11 +320,7 @@ impl Handle {
         let endpoint = match context.is_empty() {
             true => None,
             false => Some(
-                self.inner
-                    .resolver
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|resolver| resolve_endpoint(resolver, &self.inner.config, context))
+                resolve_endpoint(&self.inner.resolver, &self.inner.config, context)
                     .map_err(SdkError::Construction)?,
             ),
         };
@@ -339,8 +333,11 @@ impl Handle {
                 e,
             )))
         })?;
+        let span = tracing::debug_span!("cognito_idp", operation = operation.name);
+        let deadline = Deadline::after(self.inner.config.timeouts.operation());
         match self
-            .exchange(operation, endpoint.as_ref(), body, scrub)
+            .exchange(operation, endpoint.as_ref(), body, scrub, deadline)
+            .instrument(span)
             .await
         {
             Ok(response) => finish(response, scrub),
@@ -348,22 +345,8 @@ impl Handle {
         }
     }
 
-    /// Sends `body` until a response worth reading arrives, or the call fails.
+    /// Sends `body` until a response worth reading arrives, the call fails, or `deadline` passes.
     async fn exchange(
-        &self,
-        operation: &Operation,
-        endpoint: Option<&reqwest::Url>,
-        body: Vec<u8>,
-        scrub: Scrub<'_>,
-    ) -> Result<Response, Failure> {
-        let span = tracing::debug_span!("cognito_idp", operation = operation.name);
-        let deadline = Deadline::after(self.inner.config.timeouts.operation());
-        self.call(operation, endpoint, body, scrub, deadline)
-            .instrument(span)
-            .await
-    }
-
-    async fn call(
         &self,
         operation: &Operation,
         endpoint: Option<&reqwest::Url>,
@@ -529,25 +512,23 @@ impl Handle {
                 }
             }
         };
-        let own = self
-            .inner
-            .config
-            .timeouts
-            .attempt()
-            .map(|limit| (tokio::time::Instant::now() + limit, limit));
-        let outcome = match (own, deadline) {
-            (Some((at, limit)), Some(deadline)) if at < deadline.at => {
-                tokio::time::timeout_at(at, exchange)
-                    .await
-                    .unwrap_or(Attempt::TimedOut(limit))
-            }
-            (_, Some(deadline)) => tokio::time::timeout_at(deadline.at, exchange)
+        // One timer: the sooner of the operation's deadline (first, so that it wins a tie) and
+        // the attempt's own limit, with what running into it means.
+        type Expired = fn(Duration) -> Attempt;
+        let operation = deadline.map(|d| (d.at, d.limit, Attempt::OperationTimedOut as Expired));
+        let own = self.inner.config.timeouts.attempt().map(|limit| {
+            let at = tokio::time::Instant::now() + limit;
+            (at, limit, Attempt::TimedOut as Expired)
+        });
+        let timer = [operation, own]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, ..)| *at);
+        let outcome = match timer {
+            Some((at, limit, expired)) => tokio::time::timeout_at(at, exchange)
                 .await
-                .unwrap_or(Attempt::OperationTimedOut(deadline.limit)),
-            (Some((at, limit)), None) => tokio::time::timeout_at(at, exchange)
-                .await
-                .unwrap_or(Attempt::TimedOut(limit)),
-            (None, None) => exchange.await,
+                .unwrap_or_else(|_| expired(limit)),
+            None => exchange.await,
         };
         match &outcome {
             Attempt::Response(received) => tracing::debug!(status = received.status, "response"),
@@ -638,13 +619,16 @@ impl Signer<'_> {
     }
 }
 
-/// The endpoint the rules choose for the configuration and an operation's own parameters.
+/// The endpoint the rules choose for the configuration and an operation's own parameters (or
+/// why the rules could not be read).
 fn resolve_endpoint(
-    resolver: &EndpointResolver,
+    resolver: &Result<EndpointResolver, ConstructionError>,
     config: &Config,
     context: Vec<(&'static str, serde_json::Value)>,
 ) -> Result<reqwest::Url, ConstructionError> {
     let url = resolver
+        .as_ref()
+        .map_err(Clone::clone)?
         .resolve(&EndpointParams {
             region: config.region.clone(),
             use_fips: config.use_fips,

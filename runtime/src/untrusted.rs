@@ -32,22 +32,18 @@ const SHORT_SECRET: usize = 4;
 /// is a line of text, not a document).
 const MAX_ERROR_TEXT: usize = 1024;
 
-/// How strings read from a body are treated. Successful bodies are read exactly (their tokens
-/// must stay intact); error bodies are text for people and logs, so they lose the request's
-/// secrets, their control characters and any excess length.
+/// How strings read from an error body are treated: they are text for people and logs, so they
+/// lose the request's secrets, their control characters and any excess length. (Successful
+/// bodies are read exactly: their tokens must stay intact.)
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Scrub<'s> {
     secrets: &'s [&'s str],
-    printable: bool,
 }
 
 impl<'s> Scrub<'s> {
     /// For error bodies of a request with these sensitive values.
     pub(crate) fn error_text(secrets: &'s [&'s str]) -> Self {
-        Scrub {
-            secrets,
-            printable: true,
-        }
+        Scrub { secrets }
     }
 
     /// Whether the request carried any secret a response could echo.
@@ -66,9 +62,6 @@ impl<'s> Scrub<'s> {
                 return Cow::Borrowed("(withheld: it may repeat a sensitive request member)");
             }
             out = Cow::Owned(out.replace(secret, SCRUBBED));
-        }
-        if !self.printable {
-            return out;
         }
         match crate::error::printable(&out, MAX_ERROR_TEXT) {
             Cow::Borrowed(_) => out,
@@ -136,8 +129,8 @@ fn read<T: DeserializeOwned, const SCRUB: bool>(
         exhausted: Cell::new(false),
         scrub,
     };
-    // Checked once here rather than string by string as `Deserializer::from_slice` would: most of a body is
-    // strings, and one pass over the whole is a fraction of the cost.
+    // Checked once here rather than string by string as `Deserializer::from_slice` would: most
+    // of a body is strings, and one pass over the whole is a fraction of the cost.
     let text = std::str::from_utf8(body).map_err(|e| not_utf8(body, e.valid_up_to()))?;
     let mut json = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(Guard::<_, SCRUB> {
