@@ -391,18 +391,17 @@ fn substring(input: &str, start: usize, stop: usize, reverse: bool) -> Value {
     Value::from(&input[start..stop])
 }
 
+/// Every byte but RFC 3986's unreserved characters (letters, digits, `-._~`): what `uriEncode`
+/// and SigV4's canonical forms percent-encode.
+pub(crate) const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `uriEncode`: percent-encoding of everything but RFC 3986's unreserved characters.
 fn uri_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, RESERVED).to_string()
 }
 
 /// `aws.parseArn`: `arn:partition:service:region:account:resource`, the resource split on `:`
