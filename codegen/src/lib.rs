@@ -179,7 +179,9 @@ pub fn generate_from(
     let mut files = emit::files(&service, crate_name, &modules)
         .into_iter()
         .map(|(path, tokens)| {
-            let contents = format::file(&path, tokens, source)?;
+            let mut syntax = format::parse(&path, tokens)?;
+            emit::compile_where_called(&mut syntax.items);
+            let contents = format::file(&syntax, source);
             Ok(GeneratedFile { path, contents })
         })
         .collect::<Result<Vec<_>, Error>>()?;

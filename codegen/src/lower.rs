@@ -510,14 +510,14 @@ fn operation(
         .transpose()?;
     let mut docs = doc_lines(op.documentation.as_deref());
     if let Some(p) = model_paginator.filter(|_| simple.is_none()) {
-        if !docs.is_empty() {
-            docs.push(String::new());
-        }
-        docs.push(format!(
-            "Not paginated here: the model pages it by {} into {}, beyond this generator's \
-             paginators (member names of lists); follow the tokens by hand.",
-            p.output_token, p.result_key
-        ));
+        add_paragraph(
+            &mut docs,
+            format!(
+                "Not paginated here: the model pages it by {} into {}, beyond this generator's \
+                 paginators (member names of lists); follow the tokens by hand.",
+                p.output_token, p.result_key
+            ),
+        );
     }
     let streams = |shape: Option<&model::ShapeRef>| {
         shape
@@ -541,28 +541,26 @@ fn operation(
         None
     };
     if let Some(reason) = unsupported {
-        if !docs.is_empty() {
-            docs.push(String::new());
-        }
-        docs.push(format!(
-            "**Not supported by this client:** {reason}; `send` refuses it."
-        ));
+        add_paragraph(
+            &mut docs,
+            format!("**Not supported by this client:** {reason}; `send` refuses it."),
+        );
     }
     let endpoint_params = endpoint_params(model, name, op, &structures[input])?;
     if !op.operation_context_params.is_empty() {
-        if !docs.is_empty() {
-            docs.push(String::new());
-        }
         let names: Vec<&str> = op
             .operation_context_params
             .keys()
             .map(String::as_str)
             .collect();
-        docs.push(format!(
-            "Endpoint parameters the model computes from the input by expression ({}) are not \
-             passed: the endpoint is chosen without them.",
-            names.join(", ")
-        ));
+        add_paragraph(
+            &mut docs,
+            format!(
+                "Endpoint parameters the model computes from the input by expression ({}) are not \
+                 passed: the endpoint is chosen without them.",
+                names.join(", ")
+            ),
+        );
     }
     Ok(ir::Operation {
         name: name.to_owned(),
@@ -579,6 +577,14 @@ fn operation(
         unsupported,
         endpoint_params,
     })
+}
+
+/// Appends a paragraph of the generator's own to documentation lines.
+fn add_paragraph(docs: &mut Vec<String>, text: String) {
+    if !docs.is_empty() {
+        docs.push(String::new());
+    }
+    docs.push(text);
 }
 
 /// The endpoint rule parameters an operation sets: its static ones, then its input members

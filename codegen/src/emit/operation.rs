@@ -31,9 +31,14 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
     let input = &service.structures[op.input];
     let output = &service.structures[op.output];
 
+    // Each with the name of its alias, should it live elsewhere.
     let roles = [
-        ("Input", input, input_docs(service, op, input, crate_name)),
-        ("Output", output, output_docs(op, output)),
+        (
+            &op.names.input,
+            input,
+            input_docs(service, op, input, crate_name),
+        ),
+        (&op.names.output, output, output_docs(op, output)),
     ];
     let structures: TokenStream = roles
         .iter()
@@ -45,16 +50,13 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
     let aliases: Vec<TokenStream> = roles
         .iter()
         .filter(|(_, s, _)| s.home != home)
-        .map(|(role, s, doc_lines)| {
+        .map(|(alias, s, doc_lines)| {
             imports.local(&format!(
                 "crate::{}::{}",
                 super::module_path(&s.home),
                 s.name
             ));
-            let alias = ident(match *role {
-                "Input" => &op.names.input,
-                _ => &op.names.output,
-            });
+            let alias = ident(alias);
             let name = ident(&s.name);
             let doc = docs(doc_lines);
             quote! {

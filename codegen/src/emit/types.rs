@@ -277,11 +277,10 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
             let field = ident(&m.field);
             let read = if m.ty.needs_wire_helper() {
                 let ty = rust_type(service, &m.ty, &s.home, imports);
-                let format = match m.ty.time_format() {
-                    TimeFormat::EpochSeconds => quote!(),
-                    TimeFormat::Iso8601 => quote!(, #runtime::wire::Iso8601),
-                    TimeFormat::HttpDate => quote!(, #runtime::wire::HttpDate),
-                };
+                let format = format_type(m.ty.time_format()).map(|format| {
+                    let format = ident(format);
+                    quote!(, #runtime::wire::#format)
+                });
                 quote!(map.next_value::<Option<#runtime::wire::Wire<#ty #format>>>()?.map(|value| value.0))
             } else if m.ty == Type::Map(Box::new(Type::String), Box::new(Type::String)) {
                 quote!(map.next_value::<Option<#runtime::wire::StringMap>>()?.map(|map| map.0))
@@ -365,13 +364,10 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
     }
     if m.ty.needs_wire_helper() {
         let runtime = super::RUNTIME;
-        let with = match m.ty.time_format() {
-            TimeFormat::EpochSeconds => format!("{runtime}::wire::serialize"),
-            TimeFormat::Iso8601 => {
-                format!("{runtime}::wire::serialize_as::<{runtime}::wire::Iso8601, _, _>")
-            }
-            TimeFormat::HttpDate => {
-                format!("{runtime}::wire::serialize_as::<{runtime}::wire::HttpDate, _, _>")
+        let with = match format_type(m.ty.time_format()) {
+            None => format!("{runtime}::wire::serialize"),
+            Some(format) => {
+                format!("{runtime}::wire::serialize_as::<{runtime}::wire::{format}, _, _>")
             }
         };
         serde.push(quote!(serialize_with = #with));
@@ -392,6 +388,15 @@ fn member_type(service: &Service, s: &Structure, m: &Member, imports: &mut Impor
     let ty = rust_type(service, &m.ty, &s.home, imports);
     let ty = if m.boxed { quote!(Box<#ty>) } else { ty };
     if m.required { ty } else { quote!(Option<#ty>) }
+}
+
+/// The runtime's `wire` type for a timestamp format, unless it is the default (epoch seconds).
+fn format_type(format: TimeFormat) -> Option<&'static str> {
+    match format {
+        TimeFormat::EpochSeconds => None,
+        TimeFormat::Iso8601 => Some("Iso8601"),
+        TimeFormat::HttpDate => Some("HttpDate"),
+    }
 }
 
 fn builder(service: &Service, s: &Structure, imports: &mut Imports) -> TokenStream {
