@@ -58,10 +58,12 @@ impl Credentials {
         &self.access_key_id
     }
 
+    /// The session token of temporary credentials.
     pub fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref().map(String::as_str)
     }
 
+    /// When they stop working, if they are temporary.
     pub fn expiry(&self) -> Option<SystemTime> {
         self.expiry
     }

@@ -103,7 +103,8 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Decodes a successful response's body as the client does: JSON into `T`, within the memory
-/// budget of a body its length. For bodies that came another way (recordings, replays).
+/// budget of a body of its length, with a [`DecodeError`] that says where, never what. For
+/// bodies that came another way (recordings, replays).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     read::<T, false>(body, Scrub::default())
 }
