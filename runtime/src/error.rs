@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::redact::printable;
+
 /// What a service error response says about itself: the code, message and request id, and the
 /// HTTP status. Messages are kept as sent, less any secret of the request they repeat.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,29 +86,6 @@ impl Unhandled {
         let text = String::from_utf8_lossy(&body[..body.len().min(4 * SNIPPET_CHARS)]);
         self.with_source(Snippet(printable(&text, SNIPPET_CHARS).into_owned()))
     }
-}
-
-/// `text` fit for an error message or a log line: control characters (terminal escapes, line
-/// breaks) escaped, and at most `max_chars` characters, cut with `…`.
-pub(crate) fn printable(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
-    let clean = text.chars().take(max_chars).all(|c| !c.is_control())
-        && text.chars().nth(max_chars).is_none();
-    if clean {
-        return text.into();
-    }
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
 }
 
 /// What an unreadable error response began with.

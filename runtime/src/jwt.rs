@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::error::printable;
+use crate::redact::printable;
 
 /// A token's claims, as its payload states them.
 #[derive(Clone, PartialEq)]
@@ -397,7 +397,7 @@ impl Verifier {
         let failed = |e: &dyn fmt::Display| VerifyError::Jwks(e.to_string());
         let http = match &self.http {
             Some(client) => client.clone(),
-            None => crate::transport::http_client_builder()
+            None => crate::http::http_client_builder()
                 .map_err(|e| failed(&e))?
                 .timeout(Duration::from_secs(10))
                 .build()

@@ -10,15 +10,18 @@
 mod build;
 pub mod config;
 pub mod credentials;
+mod digest;
 pub mod endpoint;
 pub mod error;
 #[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
+mod http;
 pub mod jwt;
 pub mod paginate;
 pub mod profile;
 mod redact;
+mod retry;
 pub mod signin;
 mod sigv4;
 pub mod srp;

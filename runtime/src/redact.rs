@@ -117,6 +117,29 @@ macro_rules! no_secrets {
 
 no_secrets!(bool, i32, i64, f32, f64, crate::Blob, crate::DateTime);
 
+/// `text` fit for an error message or a log line: control characters (terminal escapes, line
+/// breaks) escaped, and at most `max_chars` characters, cut with `…`.
+pub(crate) fn printable(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    let clean = text.chars().take(max_chars).all(|c| !c.is_control())
+        && text.chars().nth(max_chars).is_none();
+    if clean {
+        return text.into();
+    }
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::srp::math::hmac;
+use crate::digest::hmac_sha256;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -113,9 +113,9 @@ impl KeyCache {
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Zeroizing<[u8; 32]> {
     let seed = Zeroizing::new(format!("AWS4{secret}"));
-    let mut key = Zeroizing::new(hmac(seed.as_bytes(), &[date.as_bytes()]));
+    let mut key = Zeroizing::new(hmac_sha256(seed.as_bytes(), &[date.as_bytes()]));
     for part in [region, service, "aws4_request"] {
-        key = Zeroizing::new(hmac(&key[..], &[part.as_bytes()]));
+        key = Zeroizing::new(hmac_sha256(&key[..], &[part.as_bytes()]));
     }
     key
 }

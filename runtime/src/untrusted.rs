@@ -63,7 +63,7 @@ impl<'s> Scrub<'s> {
             }
             out = Cow::Owned(out.replace(secret, SCRUBBED));
         }
-        match crate::error::printable(&out, MAX_ERROR_TEXT) {
+        match crate::redact::printable(&out, MAX_ERROR_TEXT) {
             Cow::Borrowed(_) => out,
             Cow::Owned(clean) => Cow::Owned(clean),
         }

@@ -164,7 +164,7 @@ macro_rules! empty_by_default {
     };
 }
 
-empty_by_default!(String, bool, i32, i64, f32, f64, crate::Document);
+empty_by_default!(String, bool, i32, i64, f32, f64, serde_json::Value);
 
 impl<T> Empty for Vec<T> {
     fn empty() -> Self {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::printable;
+use crate::redact::printable;
 use crate::srp::SrpError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

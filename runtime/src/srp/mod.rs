@@ -11,6 +11,7 @@
 
 mod device;
 mod error;
+mod group;
 pub(crate) mod math;
 mod montgomery;
 mod timestamp;
@@ -29,6 +30,7 @@ pub use device::{DeviceSecrets, DeviceVerifier};
 pub use error::SrpError;
 pub use timestamp::format as format_timestamp;
 
+use crate::digest::hmac_sha256;
 use math::{GROUP, Secret};
 
 /// Bytes of the private ephemeral `a`, as the reference clients draw it.
@@ -154,7 +156,7 @@ impl SrpSession {
         timestamp: &str,
     ) -> Result<String, SrpError> {
         let key = self.session_key(challenge, realm, user, password)?;
-        let mac = math::hmac(
+        let mac = hmac_sha256(
             key.as_slice(),
             &[
                 realm.as_bytes(),
@@ -253,7 +255,7 @@ impl PasswordClaim {
 /// client_id))`. `username` must be the `USERNAME` of the same request: the typed name in
 /// `InitiateAuth`, the challenge's `USERNAME` in every later response.
 pub fn secret_hash(username: &str, client_id: &str, client_secret: &str) -> String {
-    STANDARD.encode(math::hmac(
+    STANDARD.encode(hmac_sha256(
         client_secret.as_bytes(),
         &[username.as_bytes(), client_id.as_bytes()],
     ))

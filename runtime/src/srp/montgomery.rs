@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use num_bigint::BigUint;
 use zeroize::Zeroizing;
 
-use super::math::GROUP;
+use super::group::GROUP;
 
 /// 64-bit limbs of a residue modulo `N` (3072 bits).
 const LIMBS: usize = 48;

@@ -1,14 +1,16 @@
 //! The AWS JSON 1.1 protocol over HTTP: one call is a `POST /` naming the operation in
 //! `X-Amz-Target`, signed with SigV4 unless the operation needs no credentials, retried on
 //! throttling and transient failures, and read back into the output or the operation's error.
+//!
+//! This module is the call path (a [`Handle`] invokes an operation: attempts, timers, signing);
+//! [`crate::retry`] decides whether and when to try again, and `response` reads what came
+//! back.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+mod response;
 
-use crate::config::{RETRY_COST, RETRY_TIMEOUT_COST};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,13 +20,17 @@ use crate::config::Config;
 use crate::credentials::{Credentials, CredentialsCache, DefaultChain, SharedCredentialsProvider};
 use crate::endpoint::{EndpointError, EndpointParams, EndpointResolver};
 use crate::error::{
-    ConstructionError, DispatchError, ErrorBody, ErrorMetadata, OperationError, RequestError,
-    ResponseError, ResponseErrorKind, SdkError, ServiceError, TimeoutError, TimeoutKind, Unhandled,
-    printable,
+    ConstructionError, DispatchError, OperationError, RequestError, ResponseError,
+    ResponseErrorKind, SdkError, TimeoutError, TimeoutKind,
 };
-use crate::redact::Secrets;
+use crate::http::Collected;
+use crate::redact::{Secrets, printable};
+use crate::retry::{self, RETRY_COST, RETRY_TIMEOUT_COST, RetryQuota};
 use crate::sigv4;
-use crate::untrusted::{self, Scrub};
+use crate::untrusted::Scrub;
+use response::{Received, Response, error_reply, finish, request_id};
+
+pub use crate::http::http_client_builder;
 
 /// What the transport needs to know about a service, from its model. Plumbing of the
 /// generated client.
@@ -97,33 +103,6 @@ struct Inner {
     quota: Option<RetryQuota>,
 }
 
-/// The standard retry mode's token bucket, shared by a client's clones.
-#[derive(Debug)]
-struct RetryQuota {
-    capacity: u32,
-    left: AtomicU32,
-}
-
-impl RetryQuota {
-    /// Takes `cost` tokens, if that many are left.
-    fn acquire(&self, cost: u32) -> bool {
-        self.left
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-                left.checked_sub(cost)
-            })
-            .is_ok()
-    }
-
-    /// Returns `tokens`, up to the capacity.
-    fn release(&self, tokens: u32) {
-        let _ = self
-            .left
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-                Some(left.saturating_add(tokens).min(self.capacity))
-            });
-    }
-}
-
 /// How one attempt ended.
 enum Attempt {
     /// A response was read in full.
@@ -172,63 +151,6 @@ fn operation_timed_out(limit: Duration, attempts: u32) -> Failure {
     })
 }
 
-/// A response read in full.
-struct Received {
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
-    /// For an error status, what the body says about the error: read once, for both the retry
-    /// decision and the error.
-    error: Option<ErrorReply>,
-}
-
-/// A body read chunk by chunk: a body that arrives in one chunk (most do) is kept as it came,
-/// others are joined in a buffer sized from the stated length (already checked against the
-/// limit) and grown past it only as far as the limit.
-struct Collected {
-    first: Option<Bytes>,
-    joined: Vec<u8>,
-    stated: usize,
-    len: usize,
-}
-
-impl Collected {
-    fn new(stated: Option<u64>) -> Self {
-        Collected {
-            first: None,
-            joined: Vec::new(),
-            stated: stated.map_or(0, |n| n as usize),
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, chunk: Bytes) {
-        self.len += chunk.len();
-        if self.len == chunk.len() {
-            self.first = Some(chunk);
-            return;
-        }
-        if let Some(first) = self.first.take() {
-            self.joined.reserve(self.stated.max(self.len));
-            self.joined.extend_from_slice(&first);
-        }
-        self.joined.extend_from_slice(&chunk);
-    }
-
-    fn finish(self) -> Bytes {
-        match self.first {
-            Some(first) => first,
-            None => Bytes::from(self.joined),
-        }
-    }
-}
-
-/// The metadata of an error response, and whether its body is a JSON object.
-struct ErrorReply {
-    meta: ErrorMetadata,
-    json: bool,
-}
-
 impl Handle {
     /// Resolves the endpoint and prepares the HTTP client. Problems with either are reported by
     /// the first call, so that making a client never fails.
@@ -253,10 +175,7 @@ impl Handle {
             .clone()
             .unwrap_or_else(|| SharedCredentialsProvider::new(DefaultChain::new()));
         let credentials = CredentialsCache::new(provider);
-        let quota = config.retry.quota().map(|capacity| RetryQuota {
-            capacity,
-            left: AtomicU32::new(capacity),
-        });
+        let quota = config.retry.quota().map(RetryQuota::new);
         Handle {
             inner: Arc::new(Inner {
                 service,
@@ -388,7 +307,7 @@ impl Handle {
         headers.insert(HeaderName::from_static("x-amz-target"), target);
         headers.insert(USER_AGENT, inner.user_agent.clone());
         *prepared.body_mut() = Some(body.into());
-        let retry = &inner.config.retry;
+        let policy = &inner.config.retry;
         let mut attempt = 0;
         // Tokens this call's retries took from the quota.
         let mut spent = 0;
@@ -413,7 +332,7 @@ impl Handle {
                 .attempt(http, request, endpoint, scrub, deadline)
                 .instrument(tracing::debug_span!("attempt", attempt))
                 .await;
-            if attempt < retry.max_attempts()
+            if attempt < policy.max_attempts()
                 && let Some(reason) = retryable(&outcome)
             {
                 let cost = match outcome {
@@ -422,7 +341,7 @@ impl Handle {
                 };
                 if inner.quota.as_ref().is_none_or(|quota| quota.acquire(cost)) {
                     spent += cost;
-                    let delay = retry.backoff(attempt - 1, unit_random());
+                    let delay = policy.backoff(attempt - 1, retry::unit_random());
                     tracing::debug!(attempt, reason, ?delay, "retrying");
                     let wake = tokio::time::Instant::now() + delay;
                     match deadline {
@@ -662,47 +581,6 @@ fn http_client(config: &Config) -> Result<reqwest::Client, RequestError> {
         .map_err(|e| RequestError::caused_by("the HTTP client cannot be made", e))
 }
 
-/// A `reqwest` client builder with this crate's TLS set up (rustls, `ring`, the platform's
-/// verifier) and redirects turned off, for programs that share one client through [`ConfigBuilder::http_client`]
-/// (a plain `reqwest::Client::new()` has no TLS provider in this build and panics).
-///
-/// [`ConfigBuilder::http_client`]: crate::ConfigBuilder::http_client
-pub fn http_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    // No redirects: following one would replay the request (its credentials, and the password
-    // of a sign-in) to wherever the response points. No AWS SDK follows them either.
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .redirect(reqwest::redirect::Policy::none()))
-}
-
-/// Error codes that mean "slow down" (the AWS SDKs' list).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-/// Error codes of transient failures.
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
-
 /// Why an attempt is worth repeating, if it is.
 fn retryable(outcome: &Attempt) -> Option<&'static str> {
     match outcome {
@@ -714,21 +592,9 @@ fn retryable(outcome: &Attempt) -> Option<&'static str> {
         Attempt::Response(Received { status, error, .. }) => {
             // Successes are final, and redirects are refused, never repeated.
             let reply = error.as_ref().filter(|_| *status >= 400)?;
-            match reply.meta.code.as_deref() {
-                Some(code) if THROTTLING_CODES.contains(&code) => Some("throttled"),
-                Some(code) if TRANSIENT_CODES.contains(&code) => Some("transient error"),
-                _ if *status == 429 => Some("throttled"),
-                _ if *status >= 500 => Some("server error"),
-                _ => None,
-            }
+            retry::retry_reason(*status, reply.meta.code.as_deref())
         }
     }
-}
-
-/// A response read in full, after `attempts` attempts.
-struct Response {
-    received: Received,
-    attempts: u32,
 }
 
 /// Everything that can go wrong before a response is read: the same for every operation.
@@ -780,361 +646,11 @@ fn settle(outcome: Attempt, attempts: u32) -> Result<Response, Failure> {
     }
 }
 
-/// Reads a response as the output or the operation's error.
-fn finish<O, E>(response: Response, scrub: Scrub<'_>) -> Result<O, SdkError<E>>
-where
-    O: DeserializeOwned,
-    E: OperationError,
-{
-    let Response {
-        received:
-            Received {
-                status,
-                headers,
-                body,
-                error,
-            },
-        attempts,
-    } = response;
-    let refuse = |kind| {
-        SdkError::Response(ResponseError {
-            status,
-            request_id: request_id(&headers),
-            attempts,
-            kind,
-        })
-    };
-    if let Some(encoding) = content_encoding(&headers) {
-        return Err(refuse(ResponseErrorKind::Encoded { encoding }));
-    }
-    if (300..400).contains(&status) {
-        let location_host = location_host(&headers);
-        return Err(refuse(ResponseErrorKind::Redirect { location_host }));
-    }
-    if (200..300).contains(&status) {
-        // The body decides, whatever its label: an empty one is an output with nothing set.
-        let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &body
-        };
-        return untrusted::decode(body).map_err(|e| refuse(ResponseErrorKind::Undecodable(e)));
-    }
-    let ErrorReply { meta, json } =
-        error.unwrap_or_else(|| error_reply(status, &headers, &body, scrub));
-    tracing::debug!(
-        status,
-        code = meta.code.as_deref(),
-        request_id = meta.request_id.as_deref(),
-        "service error"
-    );
-    let unhandled = || Unhandled::new(meta.clone());
-    let error = match &meta.code {
-        Some(code) => {
-            let bytes: &[u8] = if json { &body } else { b"{}" };
-            let message = meta.message.as_deref();
-            match E::modelled(
-                code,
-                &ErrorBody {
-                    bytes,
-                    scrub,
-                    message,
-                },
-            ) {
-                Some(Ok(mut error)) => {
-                    error.set_meta(meta.clone());
-                    error
-                }
-                Some(Err(e)) => E::unhandled(unhandled().with_source(e)),
-                None => E::unhandled(unhandled()),
-            }
-        }
-        // An error page may echo the request: quote it only when the request held no secret.
-        None if !json && !scrub.holds_secrets() => E::unhandled(unhandled().with_snippet(&body)),
-        None => E::unhandled(unhandled()),
-    };
-    Err(SdkError::Service(ServiceError {
-        error,
-        meta,
-        attempts,
-    }))
-}
-
-/// What an error response says about itself, read once: the code from `X-Amzn-ErrorType`
-/// (unless blank) or the body, the message, the request id, all printable and bounded.
-fn error_reply(status: u16, headers: &HeaderMap, body: &[u8], scrub: Scrub<'_>) -> ErrorReply {
-    let fields = match json_content_type(headers) {
-        true => untrusted::decode_error_text::<ErrorFields>(body, scrub).ok(),
-        false => None,
-    };
-    let header_code = headers
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(|code| scrub.text(sanitize_code(code)).into_owned());
-    let json = fields.is_some();
-    let fields = fields.unwrap_or_default();
-    let body_code = [fields.type_, fields.code, fields.code_upper]
-        .into_iter()
-        .flatten()
-        .map(|code| sanitize_code(&code).to_owned())
-        .find(|code| !code.is_empty());
-    let code = header_code
-        .filter(|code| !code.is_empty())
-        .or(body_code)
-        .map(|code| printable(&code, MAX_CODE_CHARS).into_owned());
-    let meta = ErrorMetadata {
-        code,
-        message: fields
-            .message
-            .or(fields.message_upper)
-            .or(fields.error_message),
-        request_id: request_id(headers),
-        status: Some(status),
-    };
-    ErrorReply { meta, json }
-}
-
-/// Error codes are identifiers; anything longer is cut.
-const MAX_CODE_CHARS: usize = 128;
-
-/// The members of a JSON error body that say what the error is. Other members are skipped
-/// unread; a member that is not a string counts as absent.
-#[derive(Default)]
-struct ErrorFields {
-    type_: Option<String>,
-    code: Option<String>,
-    code_upper: Option<String>,
-    message: Option<String>,
-    message_upper: Option<String>,
-    error_message: Option<String>,
-}
-
-impl<'de> serde::Deserialize<'de> for ErrorFields {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ErrorFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON error object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ErrorFields, A::Error> {
-                let mut fields = ErrorFields::default();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    let slot = match key.as_ref() {
-                        "__type" => &mut fields.type_,
-                        "code" => &mut fields.code,
-                        "Code" => &mut fields.code_upper,
-                        "message" => &mut fields.message,
-                        "Message" => &mut fields.message_upper,
-                        "errorMessage" => &mut fields.error_message,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    let value = map.next_value::<crate::wire::TextOrOther>()?.0;
-                    if slot.is_none() {
-                        *slot = value;
-                    }
-                }
-                Ok(fields)
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-/// `aws.protocoltests#FooError:http://internal` -> `FooError`.
-fn sanitize_code(code: &str) -> &str {
-    let code = code.split(':').next().unwrap_or(code);
-    code.rsplit('#').next().unwrap_or(code).trim()
-}
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-amzn-requestid", "x-amz-request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
-        .map(|id| printable(id, MAX_CODE_CHARS).into_owned())
-}
-
-/// JSON, or unstated (then the body decides): `application/json`, `application/x-amz-json-1.x`
-/// or any `+json` type, parameters aside.
-fn json_content_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE) else {
-        return true;
-    };
-    let Ok(value) = value.to_str() else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    let subtype = subtype.to_ascii_lowercase();
-    kind.eq_ignore_ascii_case("application")
-        && (subtype == "json" || subtype.starts_with("x-amz-json-") || subtype.ends_with("+json"))
-}
-
-/// A `Content-Encoding` other than `identity`: the body is not the bytes to read.
-fn content_encoding(headers: &HeaderMap) -> Option<String> {
-    let encodings: Vec<&str> = headers
-        .get_all(reqwest::header::CONTENT_ENCODING)
-        .iter()
-        .map(|value| value.to_str().unwrap_or("(not text)"))
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
-        .collect();
-    (!encodings.is_empty()).then(|| printable(&encodings.join(", "), MAX_CODE_CHARS).into_owned())
-}
-
-/// The host a redirect points to, when it names one.
-fn location_host(headers: &HeaderMap) -> Option<String> {
-    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
-    let url = reqwest::Url::parse(location).ok()?;
-    url.host_str()
-        .map(|host| printable(host, MAX_CODE_CHARS).into_owned())
-}
-
-/// Uniform in [0, 1) from the OS; without it the backoff is not shortened.
-fn unit_random() -> f64 {
-    getrandom::u64()
-        .map(|bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
-        .unwrap_or(1.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
-            .collect()
-    }
-
-    fn reply(headers: &HeaderMap, body: &str) -> ErrorReply {
-        error_reply(400, headers, body.as_bytes(), Scrub::error_text(&[]))
-    }
-
-    #[test]
-    fn bodies_in_one_chunk_are_kept_and_others_joined_in_order() {
-        let whole = Bytes::from_static(b"{\"a\":1}");
-        let mut one = Collected::new(Some(7));
-        one.push(whole.clone());
-        let kept = one.finish();
-        assert_eq!(kept.as_ptr(), whole.as_ptr(), "not copied");
-        let mut parts = Collected::new(None);
-        for part in ["", "{\"a\"", "", ":1", "}"] {
-            parts.push(Bytes::from_static(part.as_bytes()));
-        }
-        assert_eq!(parts.len, 7);
-        assert_eq!(&parts.finish()[..], b"{\"a\":1}");
-        assert!(Collected::new(Some(0)).finish().is_empty());
-    }
-
-    #[test]
-    fn error_codes_from_header_or_body() {
-        let json = headers(&[
-            ("content-type", "application/x-amz-json-1.1"),
-            ("x-amzn-requestid", "r-1"),
-        ]);
-        let ErrorReply {
-            meta,
-            json: readable,
-        } = reply(
-            &json,
-            r#"{"__type":"com.amazon#NotAuthorizedException","message":"no"}"#,
-        );
-        assert!(readable);
-        assert_eq!(meta.code.as_deref(), Some("NotAuthorizedException"));
-        assert_eq!(meta.message.as_deref(), Some("no"));
-        assert_eq!(meta.request_id.as_deref(), Some("r-1"));
-        let meta = reply(&json, r#"{"code":"Foo:http://x","Message":"m"}"#).meta;
-        assert_eq!(
-            (meta.code.as_deref(), meta.message.as_deref()),
-            (Some("Foo"), Some("m"))
-        );
-        let typed = headers(&[
-            ("x-amzn-errortype", "ns#Bar:extra"),
-            ("content-type", "text/html"),
-        ]);
-        let ErrorReply {
-            meta,
-            json: readable,
-        } = reply(&typed, "<html>");
-        assert_eq!(meta.code.as_deref(), Some("Bar"));
-        assert!(!readable);
-        let ErrorReply {
-            meta,
-            json: readable,
-        } = reply(&headers(&[]), "");
-        assert_eq!((meta.code, readable), (None, false));
-    }
-
-    #[test]
-    fn blank_error_type_headers_defer_to_the_body() {
-        for blank in ["", "#", "  ", "ns#:x"] {
-            let mut headers = headers(&[("content-type", "application/json")]);
-            headers.insert("x-amzn-errortype", HeaderValue::from_str(blank).unwrap());
-            let meta = reply(&headers, r#"{"__type":"UserNotFoundException"}"#).meta;
-            assert_eq!(
-                meta.code.as_deref(),
-                Some("UserNotFoundException"),
-                "{blank:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn error_text_is_printable_and_bounded() {
-        let json = headers(&[("content-type", "application/json")]);
-        let long = "E".repeat(10_000);
-        let meta = reply(
-            &json,
-            &format!(r#"{{"__type":"{long}","message":"a\u001b[2Jb\r\nc","x":[0,0,0]}}"#),
-        )
-        .meta;
-        assert_eq!(meta.code.unwrap().chars().count(), MAX_CODE_CHARS + 1);
-        assert_eq!(meta.message.as_deref(), Some(r"a\u{1b}[2Jb\r\nc"));
-        // A member that is not a string is no message.
-        let meta = reply(&json, r#"{"__type":"X","message":{"a":1},"Message":"m"}"#).meta;
-        assert_eq!(meta.message.as_deref(), Some("m"));
-    }
-
-    #[test]
-    fn media_types_are_parsed_not_searched() {
-        let is_json = |value: &'static str| json_content_type(&headers(&[("content-type", value)]));
-        assert!(is_json("application/json"));
-        assert!(is_json("application/x-amz-json-1.1; charset=utf-8"));
-        assert!(is_json("Application/Problem+JSON"));
-        assert!(!is_json("text/plain; x=json"));
-        assert!(!is_json("text/json-ish"));
-        assert!(!is_json("application/jsonp"));
-        assert!(json_content_type(&headers(&[])));
-    }
-
-    #[test]
-    fn encodings_and_redirect_hosts() {
-        assert_eq!(content_encoding(&headers(&[])), None);
-        assert_eq!(
-            content_encoding(&headers(&[("content-encoding", "identity")])),
-            None
-        );
-        assert_eq!(
-            content_encoding(&headers(&[("content-encoding", "gzip")])).as_deref(),
-            Some("gzip")
-        );
-        assert_eq!(
-            location_host(&headers(&[("location", "https://evil.example/x")])).as_deref(),
-            Some("evil.example")
-        );
-        assert_eq!(location_host(&headers(&[("location", "/relative")])), None);
-    }
+    use bytes::Bytes;
+    use response::tests::headers;
 
     #[test]
     fn retry_classification() {
@@ -1172,13 +688,5 @@ mod tests {
             retryable(&Attempt::TimedOut(Duration::from_secs(1))),
             Some("attempt timed out")
         );
-    }
-
-    #[test]
-    fn unit_random_is_in_range() {
-        for _ in 0..100 {
-            let r = unit_random();
-            assert!((0.0..1.0).contains(&r), "{r}");
-        }
     }
 }
