@@ -35,7 +35,7 @@ use std::collections::HashMap;
 
 use cognito_idp_runtime::signin::{AuthResult, AuthTransport, Context, Reply, Request, TransportFailure};
 pub use cognito_idp_runtime::signin::{
-    Answer, AuthError, Authenticator, Clock, EncodedDataProvider, Flow, MemoryStore, MfaKind, NewDevice,
+    Answer, AuthError, Authenticator, Challenge, Clock, EncodedDataProvider, Flow, MemoryStore, MfaKind, NewDevice,
     PromptError, Prompter, Question, Refresh, RememberDevice, Session, SessionError, SessionOptions, SignIn,
     SignInConfig, SignInError, SignOut, Step, StoreError, TokenStore, Tokens, Zeroizing,
 };
@@ -114,7 +114,7 @@ impl AuthTransport for Client {
                 let output = self
                     .respond_to_auth_challenge()
                     .client_id(client_id)
-                    .challenge_name(challenge_name.as_str())
+                    .challenge_name(ChallengeNameType::from(challenge_name.as_str()))
                     .set_challenge_responses(Some(responses))
                     .set_session(session)
                     .set_user_context_data(user_context(&mut context))
@@ -129,7 +129,7 @@ impl AuthTransport for Client {
                     .admin_respond_to_auth_challenge()
                     .user_pool_id(pool_id)
                     .client_id(client_id)
-                    .challenge_name(challenge_name.as_str())
+                    .challenge_name(ChallengeNameType::from(challenge_name.as_str()))
                     .set_challenge_responses(Some(responses))
                     .set_session(session)
                     .set_client_metadata(metadata(context.client_metadata))
@@ -224,10 +224,10 @@ fn auth_reply(
 ) -> Reply {
     match (challenge, result) {
         (Some(name), _) => Reply::Challenge {
-            name: name.as_str().to_owned(),
+            name: to_challenge(name),
             parameters: parameters.unwrap_or_default(),
             session,
-            available: available.unwrap_or_default().iter().map(|c| c.as_str().to_owned()).collect(),
+            available: available.unwrap_or_default().into_iter().map(to_challenge).collect(),
         },
         (None, result) => {
             let result = result.unwrap_or_else(|| AuthenticationResultType::builder().build());
@@ -254,4 +254,27 @@ fn failure<E: std::error::Error + Send + Sync + 'static>(operation: &'static str
 
 fn malformed(operation: &'static str, what: &str) -> TransportFailure {
     TransportFailure { operation, code: None, message: None, source: what.to_owned().into() }
+}
+
+/// The model's challenge names as the sign-in machine knows them: the one place the two meet.
+fn to_challenge(name: ChallengeNameType) -> Challenge {
+    match name {
+        ChallengeNameType::PasswordVerifier => Challenge::PasswordVerifier,
+        ChallengeNameType::DeviceSrpAuth => Challenge::DeviceSrpAuth,
+        ChallengeNameType::DevicePasswordVerifier => Challenge::DevicePasswordVerifier,
+        ChallengeNameType::NewPasswordRequired => Challenge::NewPasswordRequired,
+        ChallengeNameType::SmsMfa => Challenge::SmsMfa,
+        ChallengeNameType::SmsOtp => Challenge::SmsOtp,
+        ChallengeNameType::SoftwareTokenMfa => Challenge::SoftwareTokenMfa,
+        ChallengeNameType::EmailOtp => Challenge::EmailOtp,
+        ChallengeNameType::SelectMfaType => Challenge::SelectMfaType,
+        ChallengeNameType::MfaSetup => Challenge::MfaSetup,
+        ChallengeNameType::CustomChallenge => Challenge::CustomChallenge,
+        ChallengeNameType::SelectChallenge => Challenge::SelectChallenge,
+        ChallengeNameType::WebAuthn => Challenge::WebAuthn,
+        ChallengeNameType::Password => Challenge::Password,
+        ChallengeNameType::PasswordSrp => Challenge::PasswordSrp,
+        ChallengeNameType::AdminNoSrpAuth => Challenge::AdminNoSrpAuth,
+        ChallengeNameType::Unknown(other) => Challenge::Other(other.as_str().to_owned()),
+    }
 }

@@ -269,14 +269,23 @@ async fn sign_in(reply: &'static str) -> Result<cognito_idp::sign_in::Tokens, Au
 
 #[tokio::test]
 async fn values_that_cannot_be_right_fail_the_sign_in() {
-    for reply in [
-        r#"{"AuthenticationResult":{"AccessToken":"","ExpiresIn":3600}}"#,
-        r#"{"AuthenticationResult":{"AccessToken":"a.b.c","IdToken":" ","ExpiresIn":3600}}"#,
-        r#"{"AuthenticationResult":{"AccessToken":"a.b.c","ExpiresIn":-1}}"#,
+    for (reply, expected) in [
+        (
+            r#"{"AuthenticationResult":{"AccessToken":"","ExpiresIn":3600}}"#,
+            SignInError::EmptyToken,
+        ),
+        (
+            r#"{"AuthenticationResult":{"AccessToken":"a.b.c","IdToken":" ","ExpiresIn":3600}}"#,
+            SignInError::EmptyToken,
+        ),
+        (
+            r#"{"AuthenticationResult":{"AccessToken":"a.b.c","ExpiresIn":-1}}"#,
+            SignInError::NonPositiveLifetime(-1),
+        ),
     ] {
         let failed = sign_in(reply).await.unwrap_err();
         assert!(
-            matches!(failed, AuthError::SignIn(SignInError::UnexpectedReply(_))),
+            matches!(&failed, AuthError::SignIn(e) if *e == expected),
             "{reply}: {failed:?}"
         );
     }

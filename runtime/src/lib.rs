@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod paginate;
 pub mod profile;
 mod redact;
+mod refresh;
 mod retry;
 pub mod signin;
 mod sigv4;

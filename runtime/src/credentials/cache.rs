@@ -5,77 +5,68 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::{Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
 
 /// Credentials from a provider, kept until a few minutes before they expire and then fetched
-/// again, once, however many callers ask meanwhile.
+/// again, once, however many callers ask meanwhile. A fetch that fails while the held ones are
+/// still valid leaves them in use, and the next fetch waits out a backoff.
 pub struct CredentialsCache {
     provider: SharedCredentialsProvider,
-    refresh_before: Duration,
-    held: tokio::sync::Mutex<Option<Arc<Credentials>>>,
-    /// Fetches completed: a caller that waited while another fetched takes that fetch's result.
-    fetches: std::sync::atomic::AtomicU64,
+    held: Refreshing<Credentials, CredentialsError>,
 }
 
 impl fmt::Debug for CredentialsCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CredentialsCache")
             .field("provider", &self.provider)
-            .field("refresh_before", &self.refresh_before)
+            .field("refresh_before", &self.held.policy().margin)
             .finish_non_exhaustive()
+    }
+}
+
+impl Expiring for Credentials {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.expiry()
     }
 }
 
 impl CredentialsCache {
     /// A cache in front of `provider`, refreshing five minutes before expiry.
     pub fn new(provider: SharedCredentialsProvider) -> Self {
+        CredentialsCache::with_policy(provider, Policy::new(Duration::from_secs(300)))
+    }
+
+    fn with_policy(provider: SharedCredentialsProvider, policy: Policy) -> Self {
         CredentialsCache {
             provider,
-            refresh_before: Duration::from_secs(300),
-            held: tokio::sync::Mutex::new(None),
-            fetches: std::sync::atomic::AtomicU64::new(0),
+            held: Refreshing::new(policy, None),
         }
     }
 
     /// Refreshes this long before expiry instead.
-    pub fn with_refresh_before(mut self, margin: Duration) -> Self {
-        self.refresh_before = margin;
-        self
+    pub fn with_refresh_before(self, margin: Duration) -> Self {
+        let policy = Policy {
+            margin,
+            ..self.held.policy().clone()
+        };
+        CredentialsCache::with_policy(self.provider, policy)
     }
 
-    /// Valid credentials: the held ones, or fresh ones when those are about to expire. A
-    /// refresh that fails while the held ones are still valid leaves them in use.
+    /// Valid credentials: the held ones, or fresh ones when those are about to expire.
     pub async fn credentials(&self) -> Result<Arc<Credentials>, CredentialsError> {
-        use std::sync::atomic::Ordering;
-        let seen = self.fetches.load(Ordering::Acquire);
-        // Held across the fetch: concurrent callers wait for it instead of fetching again.
-        let mut held = self.held.lock().await;
-        let now = SystemTime::now();
-        if let Some(credentials) = &*held {
-            let expiry = credentials.expiry();
-            let fresh = expiry.is_none_or(|expiry| now + self.refresh_before < expiry);
-            // Fetched while this caller waited: as new as it gets.
-            let just_fetched = self.fetches.load(Ordering::Acquire) != seen
-                && expiry.is_none_or(|expiry| now < expiry);
-            if fresh || just_fetched {
-                return Ok(credentials.clone());
-            }
-        }
-        let fetched = self.provider.provide_credentials().await;
-        // Counted once done, so that whoever waited for this fetch takes its result.
-        self.fetches.fetch_add(1, Ordering::AcqRel);
-        match fetched {
-            Ok(credentials) => {
-                let credentials = Arc::new(credentials);
-                *held = Some(credentials.clone());
-                Ok(credentials)
-            }
-            Err(e) => match &*held {
-                Some(credentials) if credentials.expiry().is_none_or(|expiry| now < expiry) => {
-                    tracing::warn!("refreshing credentials failed; the held ones are still valid");
-                    Ok(credentials.clone())
-                }
-                _ => Err(e),
+        let provider = self.provider.clone();
+        let fetch = |_| async move {
+            provider
+                .provide_credentials()
+                .await
+                .map_err(Failure::Transient)
+        };
+        self.held.get(fetch).await.map_err(|missed| match missed {
+            Missed::Failed(e) => e,
+            Missed::Abandoned => CredentialsError::Source {
+                source_name: "the credentials provider".into(),
+                reason: "it stopped without an answer".into(),
             },
-        }
+        })
     }
 }

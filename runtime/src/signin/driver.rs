@@ -156,13 +156,10 @@ impl<T: AuthTransport> Authenticator<T> {
     /// `SECRET_HASH`) and its device (`DEVICE_KEY`). The result keeps the refresh token when the
     /// service issues none, and the device. `Refresh::Auto` is resolved to what was used.
     pub async fn refresh(&self, tokens: &Tokens, how: &mut Refresh) -> Result<Tokens, AuthError> {
-        let refresh_token =
-            tokens
-                .refresh_token
-                .clone()
-                .ok_or(AuthError::SignIn(SignInError::UnexpectedReply(
-                    "no refresh token to refresh with",
-                )))?;
+        let refresh_token = tokens
+            .refresh_token
+            .clone()
+            .ok_or(AuthError::SignIn(SignInError::NoRefreshToken))?;
         let mut config = self.config.clone();
         config.device = tokens.device.clone();
         let auth = Quiet {
@@ -219,9 +216,7 @@ impl<T: AuthTransport> Authenticator<T> {
                 refresh_token: tokens
                     .refresh_token
                     .as_ref()
-                    .ok_or(AuthError::SignIn(SignInError::UnexpectedReply(
-                        "no refresh token to revoke",
-                    )))?
+                    .ok_or(AuthError::SignIn(SignInError::NoRefreshToken))?
                     .to_string(),
                 client_secret: self.config.client_secret.as_ref().map(|s| s.to_string()),
             },
@@ -232,9 +227,9 @@ impl<T: AuthTransport> Authenticator<T> {
             .await
         {
             Ok(Reply::SignedOut) => Ok(()),
-            Ok(_) => Err(AuthError::SignIn(SignInError::UnexpectedReply(
-                "expected a sign-out",
-            ))),
+            Ok(_) => Err(AuthError::SignIn(SignInError::ReplyMismatch {
+                expected: "a sign-out",
+            })),
             Err(failure) => Err(AuthError::Transport(failure)),
         }
     }

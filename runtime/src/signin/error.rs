@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::challenge::Challenge;
 use crate::redact::printable;
 use crate::srp::SrpError;
 
@@ -25,8 +26,26 @@ pub enum SignInError {
     WrongAnswer { expected: &'static str },
     /// The new password's required attribute was not given.
     MissingAttribute(String),
-    /// Cognito's reply does not fit the request (e.g. tokens without an access token).
-    UnexpectedReply(&'static str),
+    /// The reply is not of the kind the request asks for.
+    ReplyMismatch { expected: &'static str },
+    /// A verifier challenge (`PASSWORD_VERIFIER`, `DEVICE_PASSWORD_VERIFIER`) though no SRP
+    /// handshake was started: the request before it sent no `SRP_A`.
+    NoHandshake(Challenge),
+    /// A verifier challenge again, after its handshake was answered.
+    RepeatedChallenge(Challenge),
+    /// A device challenge though no remembered device was named.
+    NoDevice(Challenge),
+    /// A challenge that needs the password, which was not given.
+    NoPassword(Challenge),
+    /// Tokens without an access token.
+    NoAccessToken,
+    /// A token that is empty.
+    EmptyToken,
+    /// Tokens whose stated lifetime (`ExpiresIn`) is not positive.
+    NonPositiveLifetime(i32),
+    /// A refresh or a revocation of tokens that have no refresh token (the caller's mistake:
+    /// tokens from a flow that issues none).
+    NoRefreshToken,
     /// The SRP computation refused the challenge.
     Srp(SrpError),
     /// `MFA_SETUP` offers only SMS, which needs a verified phone number on the user first
@@ -64,7 +83,33 @@ impl fmt::Display for SignInError {
             SignInError::MissingAttribute(name) => {
                 write!(f, "the required attribute `{name}` has no value")
             }
-            SignInError::UnexpectedReply(what) => write!(f, "unexpected reply: {what}"),
+            SignInError::ReplyMismatch { expected } => {
+                write!(f, "unexpected reply: expected {expected}")
+            }
+            SignInError::NoHandshake(challenge) => write!(
+                f,
+                "`{challenge}` came though no SRP handshake was started (expected SRP_A sent first)"
+            ),
+            SignInError::RepeatedChallenge(challenge) => write!(
+                f,
+                "`{challenge}` came again after it was answered (expected tokens or another challenge)"
+            ),
+            SignInError::NoDevice(challenge) => write!(
+                f,
+                "`{challenge}` came though no remembered device was named"
+            ),
+            SignInError::NoPassword(challenge) => {
+                write!(f, "`{challenge}` needs the password, which was not given")
+            }
+            SignInError::NoAccessToken => f.write_str("tokens came without an access token"),
+            SignInError::EmptyToken => f.write_str("a token came empty"),
+            SignInError::NonPositiveLifetime(seconds) => {
+                write!(
+                    f,
+                    "tokens came with a lifetime of {seconds} s (expected a positive one)"
+                )
+            }
+            SignInError::NoRefreshToken => f.write_str("the tokens have no refresh token"),
             SignInError::Srp(_) => f.write_str("the SRP computation refused the challenge"),
             SignInError::PhoneNumberRequired => f.write_str(
                 "MFA setup offers only SMS: the user needs a verified phone number first",

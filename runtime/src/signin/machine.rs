@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
+use super::challenge::Challenge;
 use super::error::SignInError;
 use super::message::{
     Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
@@ -43,22 +44,26 @@ pub enum Flow {
     CustomAuth { srp: bool },
     /// `USER_AUTH` (choice-based), optionally with a `PREFERRED_CHALLENGE` such as `PASSWORD`,
     /// `PASSWORD_SRP`, `EMAIL_OTP` or `SMS_OTP`.
-    UserAuth { preferred: Option<String> },
+    UserAuth { preferred: Option<Challenge> },
 }
 
 impl Flow {
-    /// The `AuthFlow` value, and whether the flow goes through the admin operations.
-    fn wire(&self) -> (&'static str, bool) {
-        match self {
-            Flow::UserSrp => ("USER_SRP_AUTH", false),
-            Flow::UserPassword => ("USER_PASSWORD_AUTH", false),
-            Flow::AdminUserPassword => ("ADMIN_USER_PASSWORD_AUTH", true),
-            Flow::RefreshToken { .. } => ("REFRESH_TOKEN_AUTH", false),
-            // Not an `AuthFlow`: an operation of its own.
-            Flow::GetTokensFromRefreshToken { .. } => ("GetTokensFromRefreshToken", false),
-            Flow::CustomAuth { .. } => ("CUSTOM_AUTH", false),
-            Flow::UserAuth { .. } => ("USER_AUTH", false),
-        }
+    /// The `AuthFlow` value; `None` for `GetTokensFromRefreshToken`, an operation of its own.
+    fn auth_flow(&self) -> Option<&'static str> {
+        Some(match self {
+            Flow::UserSrp => "USER_SRP_AUTH",
+            Flow::UserPassword => "USER_PASSWORD_AUTH",
+            Flow::AdminUserPassword => "ADMIN_USER_PASSWORD_AUTH",
+            Flow::RefreshToken { .. } => "REFRESH_TOKEN_AUTH",
+            Flow::GetTokensFromRefreshToken { .. } => return None,
+            Flow::CustomAuth { .. } => "CUSTOM_AUTH",
+            Flow::UserAuth { .. } => "USER_AUTH",
+        })
+    }
+
+    /// Whether the flow goes through the admin operations (which need AWS credentials).
+    fn admin(&self) -> bool {
+        matches!(self, Flow::AdminUserPassword)
     }
 
     /// Whether the first request needs the password.
@@ -69,7 +74,10 @@ impl Flow {
             | Flow::AdminUserPassword
             | Flow::CustomAuth { srp: true } => true,
             Flow::UserAuth { preferred } => {
-                matches!(preferred.as_deref(), Some("PASSWORD" | "PASSWORD_SRP"))
+                matches!(
+                    preferred,
+                    Some(Challenge::Password | Challenge::PasswordSrp)
+                )
             }
             Flow::RefreshToken { .. }
             | Flow::GetTokensFromRefreshToken { .. }
@@ -88,7 +96,7 @@ impl fmt::Debug for Flow {
                 .debug_struct("UserAuth")
                 .field("preferred", preferred)
                 .finish(),
-            other => f.write_str(other.wire().0),
+            other => f.write_str(other.auth_flow().unwrap_or("GetTokensFromRefreshToken")),
         }
     }
 }
@@ -221,6 +229,9 @@ pub struct SignIn {
     password: Option<Zeroizing<String>>,
     state: State,
     replies: usize,
+    /// Whether an SRP handshake (the user's, or the device's) was started: a verifier
+    /// challenge without one is either out of turn or repeated.
+    srp_started: bool,
     random: Random,
 }
 
@@ -229,10 +240,9 @@ enum State {
     Start,
     /// Waiting for the reply to a request of this kind.
     Waiting(Expect),
-    /// Waiting for the user, in the middle of `challenge`.
+    /// Waiting for the user; `session` goes with the response.
     Asking {
         pending: Pending,
-        challenge: String,
         session: Option<String>,
     },
     Ended,
@@ -255,14 +265,17 @@ enum Pending {
     /// The password, before the first request.
     PasswordToStart,
     /// The password, for a challenge chosen in `SELECT_CHALLENGE`.
-    PasswordForChoice(String),
+    PasswordForChoice(Challenge),
     NewPassword(Vec<String>),
-    /// A code, sent under this response key.
-    Code(&'static str),
+    /// A code for this challenge, sent under `key`.
+    Code {
+        challenge: Challenge,
+        key: &'static str,
+    },
     SelectMfa(Vec<String>),
     SoftwareTokenSetup,
     Custom,
-    SelectChallenge(Vec<String>),
+    SelectChallenge(Vec<Challenge>),
     /// Whether to remember the new device of these tokens.
     RememberDevice(Box<Tokens>),
     WebAuthn,
@@ -286,6 +299,7 @@ impl SignIn {
             password,
             state: State::Start,
             replies: 0,
+            srp_started: false,
             random: Arc::new(os_random),
         }
     }
@@ -312,12 +326,7 @@ impl SignIn {
             return Err(SignInError::Finished);
         }
         if self.flow.needs_password() && self.password.is_none() {
-            return Ok(self.ask(
-                Pending::PasswordToStart,
-                Question::Password,
-                String::new(),
-                None,
-            ));
+            return Ok(self.ask(Pending::PasswordToStart, Question::Password, None));
         }
         if let Flow::GetTokensFromRefreshToken { refresh_token } = &self.flow {
             let request = Request::GetTokensFromRefreshToken {
@@ -328,7 +337,8 @@ impl SignIn {
             };
             return Ok(self.send(Expect::Auth(None), request));
         }
-        let (auth_flow, admin) = self.flow.wire();
+        let auth_flow = self.flow.auth_flow().unwrap_or("GetTokensFromRefreshToken");
+        let admin = self.flow.admin();
         let mut parameters = HashMap::new();
         let mut srp = None;
         if !matches!(self.flow, Flow::RefreshToken { .. }) {
@@ -352,24 +362,23 @@ impl SignIn {
             Flow::CustomAuth { srp: false } => {}
             Flow::UserAuth { preferred } => {
                 if let Some(preferred) = preferred.clone() {
-                    match preferred.as_str() {
-                        "PASSWORD" => {
+                    match preferred {
+                        Challenge::Password => {
                             parameters
                                 .insert("PASSWORD".to_owned(), self.password_text().to_owned());
                         }
-                        "PASSWORD_SRP" => {
+                        Challenge::PasswordSrp => {
                             parameters.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
                         }
                         _ => {}
                     }
-                    parameters.insert("PREFERRED_CHALLENGE".to_owned(), preferred);
+                    parameters.insert(
+                        "PREFERRED_CHALLENGE".to_owned(),
+                        preferred.as_str().to_owned(),
+                    );
                 }
             }
         }
-        if let Some(device) = &self.config.device {
-            parameters.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
-        }
-        self.add_secret_hash(&mut parameters);
         let context = self.context(admin);
         Ok(self.send(
             Expect::Auth(srp),
@@ -418,17 +427,10 @@ impl SignIn {
                 let question = Question::SetUpSoftwareToken {
                     secret_code: Zeroizing::new(secret_code),
                 };
-                Ok(self.ask(
-                    Pending::SoftwareTokenSetup,
-                    question,
-                    "MFA_SETUP".to_owned(),
-                    session,
-                ))
+                Ok(self.ask(Pending::SoftwareTokenSetup, question, session))
             }
             (Expect::Verify, Reply::SoftwareTokenVerified { session }) => {
-                let mut responses = self.responses();
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond("MFA_SETUP".to_owned(), responses, session))
+                Ok(self.respond(Challenge::MfaSetup, self.responses(), session))
             }
             (
                 Expect::Confirm(mut tokens),
@@ -449,7 +451,6 @@ impl SignIn {
                     RememberDevice::Ask => Ok(self.ask(
                         Pending::RememberDevice(tokens),
                         Question::RememberDevice,
-                        String::new(),
                         None,
                     )),
                 }
@@ -458,23 +459,21 @@ impl SignIn {
                 tokens.new_device = Some(NewDevice::Remembered);
                 Ok(Step::Done(*tokens))
             }
-            (expect, _) => Err(SignInError::UnexpectedReply(match expect {
-                Expect::Auth(_) => "expected a challenge or tokens",
-                Expect::Associate => "expected AssociateSoftwareToken's secret",
-                Expect::Verify => "expected VerifySoftwareToken's result",
-                Expect::Confirm(_) => "expected ConfirmDevice's result",
-                Expect::Remember(_) => "expected UpdateDeviceStatus's result",
-            })),
+            (expect, _) => Err(SignInError::ReplyMismatch {
+                expected: match expect {
+                    Expect::Auth(_) => "a challenge or tokens",
+                    Expect::Associate => "AssociateSoftwareToken's secret",
+                    Expect::Verify => "VerifySoftwareToken's result",
+                    Expect::Confirm(_) => "ConfirmDevice's result",
+                    Expect::Remember(_) => "UpdateDeviceStatus's result",
+                },
+            }),
         }
     }
 
     /// Feeds the user's answer to the last [`Step::Ask`].
     pub fn answer(&mut self, answer: Answer) -> Result<Step, SignInError> {
-        let State::Asking {
-            pending,
-            challenge,
-            session,
-        } = std::mem::replace(&mut self.state, State::Ended)
+        let State::Asking { pending, session } = std::mem::replace(&mut self.state, State::Ended)
         else {
             return Err(SignInError::Finished);
         };
@@ -486,7 +485,7 @@ impl SignIn {
             }
             (Pending::PasswordForChoice(choice), Answer::Password(password)) => {
                 self.password = Some(password);
-                self.choose_challenge(choice, challenge, session)
+                self.choose_challenge(choice, session)
             }
             (
                 Pending::NewPassword(required),
@@ -504,17 +503,12 @@ impl SignIn {
                 for (name, value) in attributes {
                     responses.insert(format!("userAttributes.{name}"), value);
                 }
-                self.add_secret_hash(&mut responses);
                 self.password = Some(password);
-                Ok(self.respond(challenge, responses, session))
+                Ok(self.respond(Challenge::NewPasswordRequired, responses, session))
             }
-            (Pending::Code(key), Answer::Code(code)) => {
+            (Pending::Code { challenge, key }, Answer::Code(code)) => {
                 let mut responses = self.responses();
                 responses.insert(key.to_owned(), code.to_string());
-                if let Some(device) = &self.config.device {
-                    responses.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
-                }
-                self.add_secret_hash(&mut responses);
                 Ok(self.respond(challenge, responses, session))
             }
             (Pending::SelectMfa(options), Answer::Choice(choice)) => {
@@ -525,8 +519,7 @@ impl SignIn {
                 }
                 let mut responses = self.responses();
                 responses.insert("ANSWER".to_owned(), choice);
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(challenge, responses, session))
+                Ok(self.respond(Challenge::SelectMfaType, responses, session))
             }
             (
                 Pending::SoftwareTokenSetup,
@@ -545,16 +538,16 @@ impl SignIn {
             (Pending::Custom, Answer::Custom(answers)) => {
                 let mut responses = self.responses();
                 responses.extend(answers);
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(challenge, responses, session))
+                Ok(self.respond(Challenge::CustomChallenge, responses, session))
             }
             (Pending::SelectChallenge(available), Answer::Choice(choice)) => {
+                let choice = Challenge::from(choice);
                 if !available.contains(&choice) {
                     return Err(SignInError::WrongAnswer {
                         expected: "one of the available challenges",
                     });
                 }
-                self.choose_challenge(choice, challenge, session)
+                self.choose_challenge(choice, session)
             }
             (Pending::RememberDevice(tokens), Answer::RememberDevice(true)) => {
                 Ok(self.remember(tokens))
@@ -566,20 +559,18 @@ impl SignIn {
             (Pending::WebAuthn, Answer::WebAuthn { credential }) => {
                 let mut responses = self.responses();
                 responses.insert("CREDENTIAL".to_owned(), credential.to_string());
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(challenge, responses, session))
+                Ok(self.respond(Challenge::WebAuthn, responses, session))
             }
             (Pending::EmailForMfa, Answer::Email(address)) => {
                 let mut responses = self.responses();
                 responses.insert("EMAIL".to_owned(), address);
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(challenge, responses, session))
+                Ok(self.respond(Challenge::MfaSetup, responses, session))
             }
             (pending, _) => Err(SignInError::WrongAnswer {
                 expected: match pending {
                     Pending::PasswordToStart | Pending::PasswordForChoice(_) => "Answer::Password",
                     Pending::NewPassword(_) => "Answer::NewPassword",
-                    Pending::Code(_) => "Answer::Code",
+                    Pending::Code { .. } => "Answer::Code",
                     Pending::SelectMfa(_) | Pending::SelectChallenge(_) => "Answer::Choice",
                     Pending::SoftwareTokenSetup => "Answer::SoftwareToken",
                     Pending::Custom => "Answer::Custom",
@@ -639,15 +630,15 @@ impl SignIn {
     /// the last request started, for a verifier challenge.
     fn challenge(
         &mut self,
-        name: String,
+        challenge: Challenge,
         parameters: HashMap<String, String>,
         session: Option<String>,
-        available: Vec<String>,
+        available: Vec<Challenge>,
         srp: Option<SrpSession>,
         now: SystemTime,
     ) -> Result<Step, SignInError> {
         let bad = |parameter| SignInError::BadParameter {
-            challenge: name.clone(),
+            challenge: challenge.as_str().to_owned(),
             parameter,
         };
         for key in ["USERNAME", "USER_ID_FOR_SRP"] {
@@ -661,62 +652,41 @@ impl SignIn {
         if let Some(username) = parameters.get("USERNAME") {
             self.username = username.clone();
         }
-        match name.as_str() {
-            "PASSWORD_VERIFIER" => {
-                let srp = srp.ok_or(SignInError::UnexpectedReply(
-                    "PASSWORD_VERIFIER before SRP_A was sent",
-                ))?;
+        match &challenge {
+            Challenge::PasswordVerifier => {
+                let srp = self.handshake(srp, &challenge)?;
                 let password = self
                     .password
                     .as_deref()
-                    .ok_or(SignInError::UnexpectedReply(
-                        "PASSWORD_VERIFIER without a password",
-                    ))?;
+                    .ok_or_else(|| SignInError::NoPassword(challenge.clone()))?;
                 let claim =
                     srp.password_verifier_at(&self.config.pool_id, &parameters, password, now)?;
                 self.username = claim.username.clone();
-                let mut responses = claim.into_challenge_responses();
-                if let Some(device) = &self.config.device {
-                    responses.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
-                }
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(name, responses, session))
+                let responses = claim.into_challenge_responses();
+                Ok(self.respond(challenge, responses, session))
             }
-            "DEVICE_SRP_AUTH" => {
-                let device = self
-                    .config
-                    .device
-                    .as_ref()
-                    .ok_or(SignInError::UnexpectedReply(
-                        "DEVICE_SRP_AUTH without a device",
-                    ))?;
-                let device_key = device.device_key.clone();
+            Challenge::DeviceSrpAuth => {
+                if self.config.device.is_none() {
+                    return Err(SignInError::NoDevice(challenge));
+                }
                 let mut device_srp = None;
                 let srp_a = self.new_srp(&mut device_srp)?;
                 let mut responses = self.responses();
-                responses.insert("DEVICE_KEY".to_owned(), device_key);
                 responses.insert("SRP_A".to_owned(), srp_a);
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond_with(name, responses, session, device_srp))
+                Ok(self.respond_with(challenge, responses, session, device_srp))
             }
-            "DEVICE_PASSWORD_VERIFIER" => {
-                let device = self
-                    .config
-                    .device
-                    .as_ref()
-                    .ok_or(SignInError::UnexpectedReply(
-                        "DEVICE_PASSWORD_VERIFIER without a device",
-                    ))?;
-                let srp = srp.ok_or(SignInError::UnexpectedReply(
-                    "DEVICE_PASSWORD_VERIFIER before DEVICE_SRP_AUTH",
-                ))?;
+            Challenge::DevicePasswordVerifier => {
+                if self.config.device.is_none() {
+                    return Err(SignInError::NoDevice(challenge));
+                }
+                let srp = self.handshake(srp, &challenge)?;
+                let device = self.config.device.as_ref().expect("checked above");
                 let claim = srp.device_password_verifier_at(device, &parameters, now)?;
                 self.username = claim.username.clone();
-                let mut responses = claim.into_challenge_responses();
-                self.add_secret_hash(&mut responses);
-                Ok(self.respond(name, responses, session))
+                let responses = claim.into_challenge_responses();
+                Ok(self.respond(challenge, responses, session))
             }
-            "NEW_PASSWORD_REQUIRED" => {
+            Challenge::NewPasswordRequired => {
                 let required = match parameters.get("requiredAttributes") {
                     Some(text) => json_list(text).ok_or_else(|| bad("requiredAttributes"))?,
                     None => Vec::new(),
@@ -732,24 +702,26 @@ impl SignIn {
                 let question = Question::NewPassword {
                     required_attributes: required.clone(),
                 };
-                Ok(self.ask(Pending::NewPassword(required), question, name, session))
+                Ok(self.ask(Pending::NewPassword(required), question, session))
             }
-            "SMS_MFA" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" => {
-                let (kind, key) = match name.as_str() {
-                    "SMS_MFA" => (MfaKind::Sms, "SMS_MFA_CODE"),
-                    "SMS_OTP" => (MfaKind::Sms, "SMS_OTP_CODE"),
-                    "SOFTWARE_TOKEN_MFA" => (MfaKind::SoftwareToken, "SOFTWARE_TOKEN_MFA_CODE"),
-                    _ => (MfaKind::Email, "EMAIL_OTP_CODE"),
+            Challenge::SmsMfa
+            | Challenge::SmsOtp
+            | Challenge::SoftwareTokenMfa
+            | Challenge::EmailOtp => {
+                let kind = match challenge {
+                    Challenge::SoftwareTokenMfa => MfaKind::SoftwareToken,
+                    Challenge::EmailOtp => MfaKind::Email,
+                    _ => MfaKind::Sms,
                 };
+                let key = challenge.code_key().expect("a code challenge");
                 let destination = parameters.get("CODE_DELIVERY_DESTINATION").cloned();
                 Ok(self.ask(
-                    Pending::Code(key),
+                    Pending::Code { challenge, key },
                     Question::Code { kind, destination },
-                    name,
                     session,
                 ))
             }
-            "SELECT_MFA_TYPE" => {
+            Challenge::SelectMfaType => {
                 let options = parameters
                     .get("MFAS_CAN_CHOOSE")
                     .and_then(|t| json_list(t))
@@ -757,11 +729,10 @@ impl SignIn {
                 Ok(self.ask(
                     Pending::SelectMfa(options.clone()),
                     Question::SelectMfa { options },
-                    name,
                     session,
                 ))
             }
-            "MFA_SETUP" => {
+            Challenge::MfaSetup => {
                 let options = parameters
                     .get("MFAS_CAN_SETUP")
                     .and_then(|t| json_list(t))
@@ -773,7 +744,7 @@ impl SignIn {
                         Request::AssociateSoftwareToken { session },
                     ))
                 } else if offers("EMAIL_OTP") {
-                    Ok(self.ask(Pending::EmailForMfa, Question::EmailForMfa, name, session))
+                    Ok(self.ask(Pending::EmailForMfa, Question::EmailForMfa, session))
                 } else if offers("SMS_MFA") {
                     Err(SignInError::PhoneNumberRequired)
                 } else {
@@ -782,17 +753,17 @@ impl SignIn {
                     )))
                 }
             }
-            "CUSTOM_CHALLENGE" => {
+            Challenge::CustomChallenge => {
                 let question = Question::Custom { parameters };
-                Ok(self.ask(Pending::Custom, question, name, session))
+                Ok(self.ask(Pending::Custom, question, session))
             }
-            "SELECT_CHALLENGE" => {
+            Challenge::SelectChallenge => {
                 let question = Question::SelectChallenge {
-                    available: available.clone(),
+                    available: available.iter().map(|c| c.as_str().to_owned()).collect(),
                 };
-                Ok(self.ask(Pending::SelectChallenge(available), question, name, session))
+                Ok(self.ask(Pending::SelectChallenge(available), question, session))
             }
-            "WEB_AUTHN" => {
+            Challenge::WebAuthn => {
                 let options = parameters
                     .get("CREDENTIAL_REQUEST_OPTIONS")
                     .filter(|o| serde_json::from_str::<serde_json::Value>(o).is_ok())
@@ -800,42 +771,56 @@ impl SignIn {
                 let question = Question::WebAuthn {
                     credential_request_options: options.clone(),
                 };
-                Ok(self.ask(Pending::WebAuthn, question, name, session))
+                Ok(self.ask(Pending::WebAuthn, question, session))
             }
-            _ => Err(SignInError::UnknownChallenge(name)),
+            // Offered inside SELECT_CHALLENGE, or the admin flows' own: never asked for.
+            Challenge::Password | Challenge::PasswordSrp | Challenge::AdminNoSrpAuth => {
+                Err(SignInError::UnknownChallenge(challenge.as_str().to_owned()))
+            }
+            Challenge::Other(name) => Err(SignInError::UnknownChallenge(name.clone())),
         }
+    }
+
+    /// The SRP handshake a verifier `challenge` answers: the one the last request started, or
+    /// why there is none.
+    fn handshake(
+        &self,
+        srp: Option<SrpSession>,
+        challenge: &Challenge,
+    ) -> Result<SrpSession, SignInError> {
+        srp.ok_or_else(|| match self.srp_started {
+            true => SignInError::RepeatedChallenge(challenge.clone()),
+            false => SignInError::NoHandshake(challenge.clone()),
+        })
     }
 
     /// The answer to `SELECT_CHALLENGE`.
     fn choose_challenge(
         &mut self,
-        choice: String,
-        challenge: String,
+        choice: Challenge,
         session: Option<String>,
     ) -> Result<Step, SignInError> {
         let mut responses = self.responses();
         let mut srp = None;
-        match choice.as_str() {
-            "PASSWORD" | "PASSWORD_SRP" if self.password.is_none() => {
+        match choice {
+            Challenge::Password | Challenge::PasswordSrp if self.password.is_none() => {
                 return Ok(self.ask(
                     Pending::PasswordForChoice(choice),
                     Question::Password,
-                    challenge,
                     session,
                 ));
             }
-            "PASSWORD" => {
+            Challenge::Password => {
                 responses.insert("PASSWORD".to_owned(), self.password_text().to_owned());
             }
-            "PASSWORD_SRP" => {
+            Challenge::PasswordSrp => {
                 responses.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
             }
-            "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN" => {}
-            _ => return Err(SignInError::UnsupportedChallenge(choice)),
+            Challenge::EmailOtp | Challenge::SmsOtp | Challenge::WebAuthn => {}
+            other => return Err(SignInError::UnsupportedChallenge(other.as_str().to_owned())),
         }
-        responses.insert("ANSWER".to_owned(), choice);
-        self.add_secret_hash(&mut responses);
-        Ok(self.respond_with(challenge, responses, session, srp))
+        responses.insert("ANSWER".to_owned(), choice.as_str().to_owned());
+        Ok(self.respond_with(Challenge::SelectChallenge, responses, session, srp))
     }
 
     /// Tokens: done, unless Cognito issued a device to remember first.
@@ -847,9 +832,7 @@ impl SignIn {
         let access_token = result
             .access_token
             .take()
-            .ok_or(SignInError::UnexpectedReply(
-                "tokens without an access token",
-            ))?;
+            .ok_or(SignInError::NoAccessToken)?;
         let tokens = [
             Some(&access_token),
             result.id_token.as_ref(),
@@ -860,12 +843,10 @@ impl SignIn {
             .flatten()
             .any(|token| token.trim().is_empty())
         {
-            return Err(SignInError::UnexpectedReply("an empty token"));
+            return Err(SignInError::EmptyToken);
         }
-        if result.expires_in.is_some_and(|seconds| seconds <= 0) {
-            return Err(SignInError::UnexpectedReply(
-                "tokens whose lifetime is not positive",
-            ));
+        if let Some(seconds) = result.expires_in.filter(|seconds| *seconds <= 0) {
+            return Err(SignInError::NonPositiveLifetime(seconds));
         }
         let new_device = result.new_device.clone();
         let mut tokens = Tokens::from_result(access_token, result, self.username.clone(), now);
@@ -916,35 +897,59 @@ impl SignIn {
         }
     }
 
-    fn send(&mut self, expect: Expect, request: Request) -> Step {
+    /// Every request leaves through here, which adds what the configuration asks of each:
+    /// `SECRET_HASH` (an app client with a secret) on every sign-in request, over its
+    /// `USERNAME` (or the user's name, for a refresh), and `DEVICE_KEY` (a remembered device)
+    /// on the first request and on the responses that name the device.
+    fn send(&mut self, expect: Expect, mut request: Request) -> Step {
+        let (parameters, names_device) = match &mut request {
+            Request::InitiateAuth { parameters, .. } => (parameters, true),
+            Request::RespondToAuthChallenge {
+                challenge_name,
+                responses,
+                ..
+            } => (responses, challenge_name.names_device()),
+            _ => {
+                self.state = State::Waiting(expect);
+                return Step::Send(request);
+            }
+        };
+        if let Some(device) = self.config.device.as_ref().filter(|_| names_device) {
+            parameters.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+        }
+        if let Some(secret) = &self.config.client_secret {
+            let username = parameters.get("USERNAME").unwrap_or(&self.username);
+            let hash = secret_hash(username, &self.config.client_id, secret);
+            parameters.insert("SECRET_HASH".to_owned(), hash);
+        }
         self.state = State::Waiting(expect);
         Step::Send(request)
     }
 
     fn respond(
         &mut self,
-        challenge_name: String,
+        challenge: Challenge,
         responses: HashMap<String, String>,
         session: Option<String>,
     ) -> Step {
-        self.respond_with(challenge_name, responses, session, None)
+        self.respond_with(challenge, responses, session, None)
     }
 
     /// [`respond`](Self::respond), with the SRP handshake the responses start.
     fn respond_with(
         &mut self,
-        challenge_name: String,
+        challenge: Challenge,
         responses: HashMap<String, String>,
         session: Option<String>,
         srp: Option<SrpSession>,
     ) -> Step {
-        let (_, admin) = self.flow.wire();
+        let admin = self.flow.admin();
         let context = self.context(admin);
         self.send(
             Expect::Auth(srp),
             Request::RespondToAuthChallenge {
                 admin,
-                challenge_name,
+                challenge_name: challenge,
                 responses,
                 session,
                 context,
@@ -952,18 +957,8 @@ impl SignIn {
         )
     }
 
-    fn ask(
-        &mut self,
-        pending: Pending,
-        question: Question,
-        challenge: String,
-        session: Option<String>,
-    ) -> Step {
-        self.state = State::Asking {
-            pending,
-            challenge,
-            session,
-        };
+    fn ask(&mut self, pending: Pending, question: Question, session: Option<String>) -> Step {
+        self.state = State::Asking { pending, session };
         Step::Ask(question)
     }
 
@@ -972,22 +967,14 @@ impl SignIn {
         HashMap::from([("USERNAME".to_owned(), self.username.clone())])
     }
 
-    /// `SECRET_HASH` over the `USERNAME` of the same request (or the user's name for a refresh).
-    fn add_secret_hash(&self, parameters: &mut HashMap<String, String>) {
-        if let Some(secret) = &self.config.client_secret {
-            let username = parameters.get("USERNAME").unwrap_or(&self.username);
-            let hash = secret_hash(username, &self.config.client_id, secret);
-            parameters.insert("SECRET_HASH".to_owned(), hash);
-        }
-    }
-
     /// A new SRP handshake, into `slot`: its `SRP_A`.
-    fn new_srp(&self, slot: &mut Option<SrpSession>) -> Result<String, SignInError> {
+    fn new_srp(&mut self, slot: &mut Option<SrpSession>) -> Result<String, SignInError> {
         let mut a = Zeroizing::new([0u8; 128]);
         (self.random)(a.as_mut_slice())?;
         let srp = SrpSession::with_private_ephemeral(a.as_slice())?;
         let srp_a = srp.srp_a();
         *slot = Some(srp);
+        self.srp_started = true;
         Ok(srp_a)
     }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::challenge::Challenge;
 use crate::redact::Redacted;
 use crate::srp::{DeviceSecrets, DeviceVerifier};
 
@@ -45,7 +46,7 @@ pub enum Request {
     /// `RespondToAuthChallenge`, or `AdminRespondToAuthChallenge` when `admin`.
     RespondToAuthChallenge {
         admin: bool,
-        challenge_name: String,
+        challenge_name: Challenge,
         responses: HashMap<String, String>,
         session: Option<String>,
         context: Context,
@@ -171,11 +172,11 @@ impl fmt::Debug for Request {
 pub enum Reply {
     /// `InitiateAuth` or `RespondToAuthChallenge` asked for more.
     Challenge {
-        name: String,
+        name: Challenge,
         parameters: HashMap<String, String>,
         session: Option<String>,
         /// `AvailableChallenges` (choice-based sign-in).
-        available: Vec<String>,
+        available: Vec<Challenge>,
     },
     /// `InitiateAuth` or `RespondToAuthChallenge` returned tokens.
     Authenticated(AuthResult),

@@ -7,12 +7,14 @@
 //! [`AuthTransport`], such as the generated client, and refreshes and signs out too; a
 //! [`Session`] keeps the tokens valid and persisted.
 
+mod challenge;
 mod driver;
 mod error;
 mod machine;
 mod message;
 mod session;
 
+pub use challenge::Challenge;
 pub use driver::{
     AuthError, AuthTransport, Authenticator, PromptError, Prompter, Refresh, SignOut,
     TransportFailure,

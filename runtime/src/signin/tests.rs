@@ -77,14 +77,19 @@ fn respond(request: Request) -> (bool, String, HashMap<String, String>, Option<S
             responses,
             session,
             ..
-        } => (admin, challenge_name, responses, session),
+        } => (
+            admin,
+            challenge_name.as_str().to_owned(),
+            responses,
+            session,
+        ),
         other => panic!("expected RespondToAuthChallenge, got {other:?}"),
     }
 }
 
 fn challenge(name: &str, parameters: &[(&str, &str)], session: &str) -> Reply {
     Reply::Challenge {
-        name: name.to_owned(),
+        name: name.into(),
         parameters: map(parameters),
         session: Some(session.to_owned()),
         available: Vec::new(),
@@ -326,7 +331,7 @@ fn custom_auth_with_and_without_srp() {
 #[test]
 fn user_auth_with_a_preference_or_a_choice() {
     let preferred = |p: &str| Flow::UserAuth {
-        preferred: Some(p.to_owned()),
+        preferred: Some(p.into()),
     };
     let mut machine = SignIn::new(config(), preferred("PASSWORD"), "dan", password("pw"));
     let (_, flow, parameters) = initiate(sent(machine.start().unwrap()));
@@ -871,13 +876,32 @@ fn hostile_replies_are_typed_errors() {
         })
     ));
     let no_srp = start(Flow::UserPassword).receive(verifier_challenge("kim"));
-    assert!(matches!(no_srp, Err(SignInError::UnexpectedReply(_))));
+    assert_eq!(
+        no_srp.unwrap_err(),
+        SignInError::NoHandshake(Challenge::PasswordVerifier)
+    );
+    let mut twice = start(Flow::UserSrp);
+    twice.receive(verifier_challenge("kim")).unwrap();
+    let repeated = twice.receive(verifier_challenge("kim")).unwrap_err();
+    assert_eq!(
+        repeated,
+        SignInError::RepeatedChallenge(Challenge::PasswordVerifier)
+    );
+    assert!(repeated.to_string().contains("came again"), "{repeated}");
     let no_device = start(Flow::UserSrp).receive(challenge("DEVICE_SRP_AUTH", &[], "s"));
-    assert!(matches!(no_device, Err(SignInError::UnexpectedReply(_))));
+    assert_eq!(
+        no_device.unwrap_err(),
+        SignInError::NoDevice(Challenge::DeviceSrpAuth)
+    );
     let no_access = start(Flow::UserPassword).receive(Reply::Authenticated(AuthResult::default()));
-    assert!(matches!(no_access, Err(SignInError::UnexpectedReply(_))));
+    assert_eq!(no_access.unwrap_err(), SignInError::NoAccessToken);
     let wrong_reply = start(Flow::UserPassword).receive(Reply::DeviceRemembered);
-    assert!(matches!(wrong_reply, Err(SignInError::UnexpectedReply(_))));
+    assert_eq!(
+        wrong_reply.unwrap_err(),
+        SignInError::ReplyMismatch {
+            expected: "a challenge or tokens"
+        }
+    );
 
     // A server that never stops asking.
     let mut looping = start(Flow::CustomAuth { srp: false });
