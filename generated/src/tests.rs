@@ -3394,16 +3394,16 @@ fn every_structure_round_trips_through_its_wire_form() {
 /// Every operation's responses, fuzzed; in a process of its own, to measure memory.
 #[test]
 fn responses_to_every_operation_are_fuzzed() {
-    cognito_idp_runtime::fuzz::run_in_child(
+    cognito_idp_testkit::fuzz::run_in_child(
         "tests::responses_to_every_operation_are_fuzzed",
         fuzz_cases,
         |config| crate::Client::new(config).handle().clone(),
     );
 }
 /// Each operation with samples of its input, output and errors, and a call of it.
-fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
+fn fuzz_cases() -> Vec<cognito_idp_testkit::fuzz::Case> {
     vec![
-        cognito_idp_runtime::fuzz::Case { operation : "AddCustomAttributes", input :
+        cognito_idp_testkit::fuzz::Case { operation : "AddCustomAttributes", input :
         r#"{"CustomAttributes":[{"AttributeDataType":"String","DeveloperOnlyAttribute":true,"Mutable":true,"Name":"text","NumberAttributeConstraints":{},"Required":true,"StringAttributeConstraints":{}}],"UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -3417,10 +3417,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AddCustomAttributes", target
         : "AWSCognitoIdentityProviderService.AddCustomAttributes", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::add_custom_attributes::AddCustomAttributesOutput, crate
         ::operation::add_custom_attributes::AddCustomAttributesError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AddUserPoolClientSecret", input :
         r#"{"ClientId":"SECRET-MARKER","ClientSecret":"SECRET-MARKER","UserPoolId":"text"}"#,
         output :
@@ -3436,10 +3436,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AddUserPoolClientSecret",
         target : "AWSCognitoIdentityProviderService.AddUserPoolClientSecret", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::add_user_pool_client_secret::AddUserPoolClientSecretOutput, crate
         ::operation::add_user_pool_client_secret::AddUserPoolClientSecretError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminAddUserToGroup", input :
         r#"{"GroupName":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#, output
         : r#"{}"#, errors : & [("InvalidParameterException",
@@ -3453,10 +3453,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminAddUserToGroup", target
         : "AWSCognitoIdentityProviderService.AdminAddUserToGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_add_user_to_group::AdminAddUserToGroupOutput, crate
         ::operation::admin_add_user_to_group::AdminAddUserToGroupError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminConfirmSignUp", input :
         r#"{"ClientMetadata":{"key":"text"},"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3475,10 +3475,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminConfirmSignUp", target :
         "AWSCognitoIdentityProviderService.AdminConfirmSignUp", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_confirm_sign_up::AdminConfirmSignUpOutput, crate
         ::operation::admin_confirm_sign_up::AdminConfirmSignUpError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminCreateUser", input :
         r#"{"ClientMetadata":{"key":"text"},"DesiredDeliveryMediums":["SMS"],"ForceAliasCreation":true,"MessageAction":"RESEND","TemporaryPassword":"SECRET-MARKER","UserAttributes":[{"Name":"text","Value":"SECRET-MARKER"}],"UserPoolId":"text","Username":"SECRET-MARKER","ValidationData":[{"Name":"text","Value":"SECRET-MARKER"}]}"#,
         output :
@@ -3503,10 +3503,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminCreateUser", target :
         "AWSCognitoIdentityProviderService.AdminCreateUser", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_create_user::AdminCreateUserOutput, crate
         ::operation::admin_create_user::AdminCreateUserError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminDeleteSoftwareToken", input :
         r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output : r#"{}"#, errors :
         & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -3521,10 +3521,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDeleteSoftwareToken",
         target : "AWSCognitoIdentityProviderService.AdminDeleteSoftwareToken", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_software_token::AdminDeleteSoftwareTokenOutput, crate
         ::operation::admin_delete_software_token::AdminDeleteSoftwareTokenError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminDeleteUser", input : r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -3538,10 +3538,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDeleteUser", target :
         "AWSCognitoIdentityProviderService.AdminDeleteUser", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_user::AdminDeleteUserOutput, crate
         ::operation::admin_delete_user::AdminDeleteUserError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminDeleteUserAttributes", input :
         r#"{"UserAttributeNames":["text"],"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3556,10 +3556,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDeleteUserAttributes",
         target : "AWSCognitoIdentityProviderService.AdminDeleteUserAttributes", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_delete_user_attributes::AdminDeleteUserAttributesOutput, crate
         ::operation::admin_delete_user_attributes::AdminDeleteUserAttributesError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminDisableProviderForUser", input :
         r#"{"User":{"ProviderAttributeName":"text","ProviderAttributeValue":"text","ProviderName":"text"},"UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3574,11 +3574,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDisableProviderForUser",
         target : "AWSCognitoIdentityProviderService.AdminDisableProviderForUser", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_disable_provider_for_user::AdminDisableProviderForUserOutput,
         crate
         ::operation::admin_disable_provider_for_user::AdminDisableProviderForUserError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "AdminDisableUser", input :
         r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output : r#"{}"#, errors :
         & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -3592,10 +3592,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminDisableUser", target :
         "AWSCognitoIdentityProviderService.AdminDisableUser", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_disable_user::AdminDisableUserOutput, crate
         ::operation::admin_disable_user::AdminDisableUserError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminEnableUser",
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "AdminEnableUser",
         input : r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output : r#"{}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -3608,10 +3608,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminEnableUser", target :
         "AWSCognitoIdentityProviderService.AdminEnableUser", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_enable_user::AdminEnableUserOutput, crate
         ::operation::admin_enable_user::AdminEnableUserError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminForgetDevice",
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "AdminForgetDevice",
         input : r#"{"DeviceKey":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -3626,10 +3626,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminForgetDevice", target :
         "AWSCognitoIdentityProviderService.AdminForgetDevice", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_forget_device::AdminForgetDeviceOutput, crate
         ::operation::admin_forget_device::AdminForgetDeviceError > (& operation, & input)
-        . await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetDevice",
+        . await) }), }, cognito_idp_testkit::fuzz::Case { operation : "AdminGetDevice",
         input : r#"{"DeviceKey":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output :
         r#"{"Device":{"DeviceKey":"text","DeviceAttributes":[{"Name":"text"}],"DeviceCreateDate":1700000000,"DeviceLastModifiedDate":1700000000,"DeviceLastAuthenticatedDate":1700000000}}"#,
@@ -3644,10 +3644,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminGetDevice", target :
         "AWSCognitoIdentityProviderService.AdminGetDevice", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_device::AdminGetDeviceOutput, crate
         ::operation::admin_get_device::AdminGetDeviceError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetUser", input
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "AdminGetUser", input
         : r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output :
         r#"{"Username":"text","UserAttributes":[{"Name":"text","Value":"text"}],"UserCreateDate":1700000000,"UserLastModifiedDate":1700000000,"Enabled":true,"UserStatus":"UNCONFIRMED","MFAOptions":[{"DeliveryMedium":"SMS","AttributeName":"text"}],"PreferredMfaSetting":"text","UserMFASettingList":["text"]}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -3661,10 +3661,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminGetUser", target :
         "AWSCognitoIdentityProviderService.AdminGetUser", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_user::AdminGetUserOutput, crate
         ::operation::admin_get_user::AdminGetUserError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "AdminGetUserAuthFactors",
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "AdminGetUserAuthFactors",
         input : r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output :
         r#"{"Username":"text","PreferredMfaSetting":"text","UserMFASettingList":["text"],"ConfiguredUserAuthFactors":["PASSWORD"]}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -3678,10 +3678,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminGetUserAuthFactors",
         target : "AWSCognitoIdentityProviderService.AdminGetUserAuthFactors", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsOutput, crate
         ::operation::admin_get_user_auth_factors::AdminGetUserAuthFactorsError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminInitiateAuth", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"AuthFlow":"USER_SRP_AUTH","AuthParameters":{"key":"SECRET-MARKER"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"ContextData":{"EncodedData":"text","HttpHeaders":[{}],"IpAddress":"text","ServerName":"text","ServerPath":"text"},"Session":"SECRET-MARKER","UserPoolId":"text"}"#,
         output :
@@ -3708,10 +3708,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminInitiateAuth", target :
         "AWSCognitoIdentityProviderService.AdminInitiateAuth", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_initiate_auth::AdminInitiateAuthOutput, crate
         ::operation::admin_initiate_auth::AdminInitiateAuthError > (& operation, & input)
-        . await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        . await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminLinkProviderForUser", input :
         r#"{"DestinationUser":{"ProviderAttributeName":"text","ProviderAttributeValue":"text","ProviderName":"text"},"SourceUser":{"ProviderAttributeName":"text","ProviderAttributeValue":"text","ProviderName":"text"},"UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3727,10 +3727,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminLinkProviderForUser",
         target : "AWSCognitoIdentityProviderService.AdminLinkProviderForUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_link_provider_for_user::AdminLinkProviderForUserOutput, crate
         ::operation::admin_link_provider_for_user::AdminLinkProviderForUserError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminListDevices", input :
         r#"{"Limit":7,"PaginationToken":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output :
@@ -3746,10 +3746,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListDevices", target :
         "AWSCognitoIdentityProviderService.AdminListDevices", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_devices::AdminListDevicesOutput, crate
         ::operation::admin_list_devices::AdminListDevicesError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminListGroupsForUser", input :
         r#"{"Limit":7,"NextToken":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output :
@@ -3765,10 +3765,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListGroupsForUser",
         target : "AWSCognitoIdentityProviderService.AdminListGroupsForUser", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_groups_for_user::AdminListGroupsForUserOutput, crate
         ::operation::admin_list_groups_for_user::AdminListGroupsForUserError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminListUserAuthEvents", input :
         r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output :
@@ -3785,10 +3785,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListUserAuthEvents",
         target : "AWSCognitoIdentityProviderService.AdminListUserAuthEvents", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_user_auth_events::AdminListUserAuthEventsOutput, crate
         ::operation::admin_list_user_auth_events::AdminListUserAuthEventsError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminListUserSessions", input :
         r#"{"NextToken":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#, output
         :
@@ -3804,10 +3804,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminListUserSessions",
         target : "AWSCognitoIdentityProviderService.AdminListUserSessions", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_list_user_sessions::AdminListUserSessionsOutput, crate
         ::operation::admin_list_user_sessions::AdminListUserSessionsError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminRemoveUserFromGroup", input :
         r#"{"GroupName":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#, output
         : r#"{}"#, errors : & [("InvalidParameterException",
@@ -3821,10 +3821,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRemoveUserFromGroup",
         target : "AWSCognitoIdentityProviderService.AdminRemoveUserFromGroup", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupOutput, crate
         ::operation::admin_remove_user_from_group::AdminRemoveUserFromGroupError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminResetUserPassword", input :
         r#"{"ClientMetadata":{"key":"text"},"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3845,10 +3845,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminResetUserPassword",
         target : "AWSCognitoIdentityProviderService.AdminResetUserPassword", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_reset_user_password::AdminResetUserPasswordOutput, crate
         ::operation::admin_reset_user_password::AdminResetUserPasswordError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminRespondToAuthChallenge", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ChallengeName":"SMS_MFA","ChallengeResponses":{"key":"SECRET-MARKER"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"ContextData":{"EncodedData":"text","HttpHeaders":[{}],"IpAddress":"text","ServerName":"text","ServerPath":"text"},"Session":"SECRET-MARKER","UserPoolId":"text"}"#,
         output :
@@ -3880,11 +3880,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRespondToAuthChallenge",
         target : "AWSCognitoIdentityProviderService.AdminRespondToAuthChallenge", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeOutput,
         crate
         ::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "AdminRevokeUserSession", input :
         r#"{"RevokeAssociatedSessions":"NONE","SessionId":"text","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -3898,10 +3898,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminRevokeUserSession",
         target : "AWSCognitoIdentityProviderService.AdminRevokeUserSession", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_revoke_user_session::AdminRevokeUserSessionOutput, crate
         ::operation::admin_revoke_user_session::AdminRevokeUserSessionError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminSetUserMFAPreference", input :
         r#"{"EmailMfaSettings":{"Enabled":true,"PreferredMfa":true},"SMSMfaSettings":{"Enabled":true,"PreferredMfa":true},"SoftwareTokenMfaSettings":{"Enabled":true,"PreferredMfa":true},"UserPoolId":"text","Username":"SECRET-MARKER","WebAuthnMfaSettings":{"Enabled":true}}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3917,10 +3917,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserMFAPreference",
         target : "AWSCognitoIdentityProviderService.AdminSetUserMFAPreference", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceOutput,
         crate ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "AdminSetUserPassword", input :
         r#"{"Password":"SECRET-MARKER","Permanent":true,"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3936,10 +3936,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserPassword", target
         : "AWSCognitoIdentityProviderService.AdminSetUserPassword", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_password::AdminSetUserPasswordOutput, crate
         ::operation::admin_set_user_password::AdminSetUserPasswordError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminSetUserSettings", input :
         r#"{"MFAOptions":[{"AttributeName":"text","DeliveryMedium":"SMS"}],"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -3953,10 +3953,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserSettings", target
         : "AWSCognitoIdentityProviderService.AdminSetUserSettings", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_settings::AdminSetUserSettingsOutput, crate
         ::operation::admin_set_user_settings::AdminSetUserSettingsError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminUpdateAuthEventFeedback", input :
         r#"{"EventId":"text","FeedbackValue":"Valid","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -3972,11 +3972,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "AdminUpdateAuthEventFeedback", target :
         "AWSCognitoIdentityProviderService.AdminUpdateAuthEventFeedback", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackOutput,
         crate
         ::operation::admin_update_auth_event_feedback::AdminUpdateAuthEventFeedbackError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "AdminUpdateDeviceStatus", input :
         r#"{"DeviceKey":"text","DeviceRememberedStatus":"remembered","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -3992,10 +3992,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUpdateDeviceStatus",
         target : "AWSCognitoIdentityProviderService.AdminUpdateDeviceStatus", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_device_status::AdminUpdateDeviceStatusOutput, crate
         ::operation::admin_update_device_status::AdminUpdateDeviceStatusError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminUpdateUserAttributes", input :
         r#"{"ClientMetadata":{"key":"text"},"UserAttributes":[{"Name":"text","Value":"SECRET-MARKER"}],"UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -4016,10 +4016,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUpdateUserAttributes",
         target : "AWSCognitoIdentityProviderService.AdminUpdateUserAttributes", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_update_user_attributes::AdminUpdateUserAttributesOutput, crate
         ::operation::admin_update_user_attributes::AdminUpdateUserAttributesError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AdminUserGlobalSignOut", input :
         r#"{"UserPoolId":"text","Username":"SECRET-MARKER"}"#, output : r#"{}"#, errors :
         & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4033,10 +4033,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminUserGlobalSignOut",
         target : "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_user_global_sign_out::AdminUserGlobalSignOutOutput, crate
         ::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "AssociateSoftwareToken", input :
         r#"{"AccessToken":"SECRET-MARKER","Session":"SECRET-MARKER"}"#, output :
         r#"{"SecretCode":"text","Session":"text"}"#, errors : &
@@ -4052,10 +4052,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AssociateSoftwareToken",
         target : "AWSCognitoIdentityProviderService.AssociateSoftwareToken", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::associate_software_token::AssociateSoftwareTokenOutput, crate
         ::operation::associate_software_token::AssociateSoftwareTokenError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CancelPointInTimeRecovery", input :
         r#"{"RestoreId":"text","UserPoolId":"text"}"#, output :
         r#"{"Restoration":{"RestoreId":"text","RestoreStatus":"PREVIEW_GENERATING","RestoreTimestamp":1700000000,"TriggerTimestamp":1700000000,"RestorePreview":[{}]}}"#,
@@ -4072,10 +4072,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CancelPointInTimeRecovery",
         target : "AWSCognitoIdentityProviderService.CancelPointInTimeRecovery", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryOutput,
         crate ::operation::cancel_point_in_time_recovery::CancelPointInTimeRecoveryError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "ChangePassword", input :
         r#"{"AccessToken":"SECRET-MARKER","PreviousPassword":"SECRET-MARKER","ProposedPassword":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -4094,10 +4094,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ChangePassword", target :
         "AWSCognitoIdentityProviderService.ChangePassword", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::change_password::ChangePasswordOutput, crate
         ::operation::change_password::ChangePasswordError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CompleteWebAuthnRegistration", input :
         r#"{"AccessToken":"SECRET-MARKER","Credential":{"any":["json",1]}}"#, output :
         r#"{}"#, errors : & [("ForbiddenException", r#"{"message":"text"}"#),
@@ -4119,11 +4119,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "CompleteWebAuthnRegistration", target :
         "AWSCognitoIdentityProviderService.CompleteWebAuthnRegistration", signed : false
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationOutput,
         crate
         ::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "ConfirmDevice", input :
         r#"{"AccessToken":"SECRET-MARKER","DeviceKey":"text","DeviceName":"text","DeviceSecretVerifierConfig":{"PasswordVerifier":"text","Salt":"text"}}"#,
         output : r#"{"UserConfirmationNecessary":true}"#, errors : &
@@ -4144,10 +4144,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ConfirmDevice", target :
         "AWSCognitoIdentityProviderService.ConfirmDevice", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_device::ConfirmDeviceOutput, crate
         ::operation::confirm_device::ConfirmDeviceError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "ConfirmForgotPassword",
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "ConfirmForgotPassword",
         input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"ConfirmationCode":"text","Password":"SECRET-MARKER","SecretHash":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"},"Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -4170,10 +4170,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ConfirmForgotPassword",
         target : "AWSCognitoIdentityProviderService.ConfirmForgotPassword", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_forgot_password::ConfirmForgotPasswordOutput, crate
         ::operation::confirm_forgot_password::ConfirmForgotPasswordError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ConfirmSignUp", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"ConfirmationCode":"text","ForceAliasCreation":true,"SecretHash":"SECRET-MARKER","Session":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"},"Username":"SECRET-MARKER"}"#,
         output : r#"{"Session":"text"}"#, errors : & [("ResourceNotFoundException",
@@ -4194,10 +4194,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ConfirmSignUp", target :
         "AWSCognitoIdentityProviderService.ConfirmSignUp", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::confirm_sign_up::ConfirmSignUpOutput, crate
         ::operation::confirm_sign_up::ConfirmSignUpError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "CreateCIMDPolicy", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "CreateCIMDPolicy", input :
         r#"{"CacheDuration":7,"ClientId":"SECRET-MARKER","PolicyName":"text","URLPatterns":["text"],"UserPoolId":"text"}"#,
         output :
         r#"{"CIMDPolicy":{"UserPoolId":"text","CIMDPolicyId":"text","ClientId":"text","PolicyName":"text","CacheDuration":7,"URLPatterns":["text"],"CreationDate":1700000000,"LastModifiedDate":1700000000}}"#,
@@ -4214,10 +4214,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateCIMDPolicy", target :
         "AWSCognitoIdentityProviderService.CreateCIMDPolicy", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_cimd_policy::CreateCimdPolicyOutput, crate
         ::operation::create_cimd_policy::CreateCimdPolicyError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "CreateGroup", input
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "CreateGroup", input
         :
         r#"{"Description":"text","GroupName":"text","Precedence":7,"RoleArn":"text","UserPoolId":"text"}"#,
         output :
@@ -4234,10 +4234,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateGroup", target :
         "AWSCognitoIdentityProviderService.CreateGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_group::CreateGroupOutput, crate
         ::operation::create_group::CreateGroupError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "CreateIdentityProvider", input
+        }, cognito_idp_testkit::fuzz::Case { operation : "CreateIdentityProvider", input
         :
         r#"{"AcrMapping":{"key":"text"},"AttributeMapping":{"key":"text"},"IdpIdentifiers":["text"],"ProviderDetails":{"key":"text"},"ProviderName":"text","ProviderType":"SAML","UserPoolId":"text"}"#,
         output :
@@ -4253,10 +4253,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateIdentityProvider",
         target : "AWSCognitoIdentityProviderService.CreateIdentityProvider", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_identity_provider::CreateIdentityProviderOutput, crate
         ::operation::create_identity_provider::CreateIdentityProviderError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateManagedLoginBranding", input :
         r#"{"Assets":[{"Bytes":"aGk=","Category":"FAVICON_ICO","ColorMode":"LIGHT","Extension":"ICO","ResourceId":"text"}],"ClientId":"SECRET-MARKER","Settings":{"any":["json",1]},"UseCognitoProvidedValues":true,"UserPoolId":"text"}"#,
         output :
@@ -4274,10 +4274,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateManagedLoginBranding",
         target : "AWSCognitoIdentityProviderService.CreateManagedLoginBranding", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_managed_login_branding::CreateManagedLoginBrandingOutput,
         crate ::operation::create_managed_login_branding::CreateManagedLoginBrandingError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "CreateResourceServer", input :
         r#"{"Identifier":"text","Name":"text","Scopes":[{"ScopeDescription":"text","ScopeName":"text"}],"UserPoolId":"text"}"#,
         output :
@@ -4293,10 +4293,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateResourceServer", target
         : "AWSCognitoIdentityProviderService.CreateResourceServer", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_resource_server::CreateResourceServerOutput, crate
         ::operation::create_resource_server::CreateResourceServerError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateTerms", input :
         r#"{"ClientId":"SECRET-MARKER","Enforcement":"NONE","Links":{"key":"text"},"TermsName":"text","TermsSource":"LINK","UserPoolId":"text"}"#,
         output :
@@ -4314,10 +4314,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateTerms", target :
         "AWSCognitoIdentityProviderService.CreateTerms", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_terms::CreateTermsOutput, crate
         ::operation::create_terms::CreateTermsError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "CreateUserImportJob", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "CreateUserImportJob", input :
         r#"{"CloudWatchLogsRoleArn":"text","JobName":"text","PasswordHashingAlgorithm":"BCRYPT","UserPoolId":"text"}"#,
         output :
         r#"{"UserImportJob":{"JobName":"text","JobId":"text","UserPoolId":"text","PreSignedUrl":"text","CreationDate":1700000000,"StartDate":1700000000,"CompletionDate":1700000000,"Status":"Created","CloudWatchLogsRoleArn":"text","ImportedUsers":7,"SkippedUsers":7,"FailedUsers":7,"CompletionMessage":"text","PasswordHashingAlgorithm":"BCRYPT"}}"#,
@@ -4333,10 +4333,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserImportJob", target
         : "AWSCognitoIdentityProviderService.CreateUserImportJob", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_import_job::CreateUserImportJobOutput, crate
         ::operation::create_user_import_job::CreateUserImportJobError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateUserPool", input :
         r#"{"AccountRecoverySetting":{"RecoveryMechanisms":[{"Name":"verified_email","Priority":7}]},"AcrConfiguration":{"key":{"AcrValue":"text"}},"AdminCreateUserConfig":{"AllowAdminCreateUserOnly":true,"InviteMessageTemplate":{"EmailMessage":"text","EmailSubject":"text","SMSMessage":"text"},"UnusedAccountValidityDays":7},"AliasAttributes":["phone_number"],"AutoVerifiedAttributes":["phone_number"],"DcrConfiguration":{"AllowedScopes":["text"],"AuthenticatedGrantTypes":["code"],"EnableStatus":"Enabled","OpenDcrEnabled":true,"OpenDcrGrantTypes":["code"]},"DeletionProtection":"ACTIVE","DeviceConfiguration":{"ChallengeRequiredOnNewDevice":true,"DeviceOnlyRememberedOnUserPrompt":true},"EmailConfiguration":{"ConfigurationSet":"text","EmailSendingAccount":"COGNITO_DEFAULT","From":"text","ReplyToEmailAddress":"text","SourceArn":"text"},"EmailVerificationMessage":"text","EmailVerificationSubject":"text","IssuerConfiguration":{"Type":"ORIGINAL"},"KeyConfiguration":{"KeyType":"AWS_OWNED_KEY","KmsKeyArn":"text"},"LambdaConfig":{"CreateAuthChallenge":"text","CustomEmailSender":{"LambdaArn":"text","LambdaVersion":"V1_0"},"CustomMessage":"text","CustomSMSSender":{"LambdaArn":"text","LambdaVersion":"V1_0"},"DefineAuthChallenge":"text","InboundFederation":{"LambdaArn":"text","LambdaVersion":"V1_0"},"KMSKeyID":"text","PostAuthentication":"text","PostConfirmation":"text","PreAuthentication":"text","PreSignUp":"text","PreTokenGeneration":"text","PreTokenGenerationConfig":{"LambdaArn":"text","LambdaVersion":"V1_0"},"UserMigration":"text","VerifyAuthChallengeResponse":"text"},"MfaConfiguration":"OFF","Policies":{"PasswordPolicy":{"MinimumLength":7,"PasswordHistorySize":7,"RequireLowercase":true,"RequireNumbers":true,"RequireSymbols":true,"RequireUppercase":true,"TemporaryPasswordValidityDays":7},"SignInPolicy":{"AllowedFirstAuthFactors":["PASSWORD"]}},"PoolName":"text","Schema":[{"AttributeDataType":"String","DeveloperOnlyAttribute":true,"Mutable":true,"Name":"text","NumberAttributeConstraints":{},"Required":true,"StringAttributeConstraints":{}}],"SmsAuthenticationMessage":"text","SmsConfiguration":{"EumsSms":{"CallerArn":"text","ConfigurationSetName":"text","ExternalId":"text","InEntityId":"text","InTemplateId":"text","OriginationIdentity":"text","Region":"text"},"ExternalId":"text","SnsCallerArn":"text","SnsRegion":"text"},"SmsVerificationMessage":"text","UserAttributeUpdateSettings":{"AttributesRequireVerificationBeforeUpdate":["phone_number"]},"UserPoolAddOns":{"AdvancedSecurityAdditionalFlows":{"CustomAuthMode":"AUDIT"},"AdvancedSecurityMode":"OFF"},"UserPoolTags":{"key":"text"},"UserPoolTier":"LITE","UsernameAttributes":["phone_number"],"UsernameConfiguration":{"CaseSensitive":true},"VerificationMessageTemplate":{"DefaultEmailOption":"CONFIRM_WITH_LINK","EmailMessage":"text","EmailMessageByLink":"text","EmailSubject":"text","EmailSubjectByLink":"text","SmsMessage":"text"}}"#,
         output :
@@ -4356,10 +4356,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserPool", target :
         "AWSCognitoIdentityProviderService.CreateUserPool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool::CreateUserPoolOutput, crate
         ::operation::create_user_pool::CreateUserPoolError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateUserPoolClient", input :
         r#"{"AccessTokenValidity":7,"AllowedOAuthFlows":["code"],"AllowedOAuthFlowsUserPoolClient":true,"AllowedOAuthScopes":["text"],"AnalyticsConfiguration":{"ApplicationArn":"text","ApplicationId":"text","ExternalId":"text","RoleArn":"text","UserDataShared":true},"AuthSessionValidity":7,"CallbackURLs":["text"],"ClientName":"text","ClientSecret":"SECRET-MARKER","DefaultRedirectURI":"text","EnablePropagateAdditionalUserContextData":true,"EnableTokenRevocation":true,"ExplicitAuthFlows":["ADMIN_NO_SRP_AUTH"],"GenerateSecret":true,"IdTokenValidity":7,"LogoutURLs":["text"],"PreventUserExistenceErrors":"LEGACY","PublishSecretsInAWSSecretsManager":true,"ReadAttributes":["text"],"RefreshTokenRotation":{"Feature":"ENABLED","RetryGracePeriodSeconds":7},"RefreshTokenValidity":7,"SupportedIdentityProviders":["text"],"TokenValidityUnits":{"AccessToken":"seconds","IdToken":"seconds","RefreshToken":"seconds"},"UserPoolId":"text","WriteAttributes":["text"]}"#,
         output :
@@ -4378,10 +4378,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserPoolClient", target
         : "AWSCognitoIdentityProviderService.CreateUserPoolClient", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_client::CreateUserPoolClientOutput, crate
         ::operation::create_user_pool_client::CreateUserPoolClientError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateUserPoolDomain", input :
         r#"{"CustomDomainConfig":{"CertificateArn":"text","SecurityPolicy":"TLS_V1"},"Domain":"text","ManagedLoginVersion":7,"Routing":{"Failover":{"PrimaryRoute53HealthCheckId":"text","SecondaryRegion":"text"}},"UserPoolId":"text"}"#,
         output :
@@ -4398,10 +4398,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserPoolDomain", target
         : "AWSCognitoIdentityProviderService.CreateUserPoolDomain", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_domain::CreateUserPoolDomainOutput, crate
         ::operation::create_user_pool_domain::CreateUserPoolDomainError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "CreateUserPoolReplica", input :
         r#"{"RegionName":"text","UserPoolId":"text","UserPoolTags":{"key":"text"}}"#,
         output :
@@ -4419,10 +4419,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "CreateUserPoolReplica",
         target : "AWSCognitoIdentityProviderService.CreateUserPoolReplica", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::create_user_pool_replica::CreateUserPoolReplicaOutput, crate
         ::operation::create_user_pool_replica::CreateUserPoolReplicaError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteCIMDPolicy", input : r#"{"CIMDPolicyId":"text","UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
         r#"{"message":"text","reasonCode":"text"}"#), ("ResourceNotFoundException",
@@ -4436,10 +4436,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteCIMDPolicy", target :
         "AWSCognitoIdentityProviderService.DeleteCIMDPolicy", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_cimd_policy::DeleteCimdPolicyOutput, crate
         ::operation::delete_cimd_policy::DeleteCimdPolicyError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "DeleteGroup", input
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "DeleteGroup", input
         : r#"{"GroupName":"text","UserPoolId":"text"}"#, output : r#"{}"#, errors : &
         [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -4451,10 +4451,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteGroup", target :
         "AWSCognitoIdentityProviderService.DeleteGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_group::DeleteGroupOutput, crate
         ::operation::delete_group::DeleteGroupError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "DeleteIdentityProvider", input
+        }, cognito_idp_testkit::fuzz::Case { operation : "DeleteIdentityProvider", input
         : r#"{"ProviderName":"text","UserPoolId":"text"}"#, output : r#"{}"#, errors : &
         [("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
         ("UnsupportedIdentityProviderException", r#"{"message":"text"}"#),
@@ -4467,10 +4467,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteIdentityProvider",
         target : "AWSCognitoIdentityProviderService.DeleteIdentityProvider", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_identity_provider::DeleteIdentityProviderOutput, crate
         ::operation::delete_identity_provider::DeleteIdentityProviderError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteManagedLoginBranding", input :
         r#"{"ManagedLoginBrandingId":"text","UserPoolId":"text"}"#, output : r#"{}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4484,10 +4484,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteManagedLoginBranding",
         target : "AWSCognitoIdentityProviderService.DeleteManagedLoginBranding", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_managed_login_branding::DeleteManagedLoginBrandingOutput,
         crate ::operation::delete_managed_login_branding::DeleteManagedLoginBrandingError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "DeleteResourceServer", input :
         r#"{"Identifier":"text","UserPoolId":"text"}"#, output : r#"{}"#, errors : &
         [("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -4500,10 +4500,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteResourceServer", target
         : "AWSCognitoIdentityProviderService.DeleteResourceServer", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_resource_server::DeleteResourceServerOutput, crate
         ::operation::delete_resource_server::DeleteResourceServerError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteTerms", input : r#"{"TermsId":"text","UserPoolId":"text"}"#, output :
         r#"{}"#, errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("ConcurrentModificationException", r#"{"message":"text"}"#),
@@ -4516,10 +4516,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteTerms", target :
         "AWSCognitoIdentityProviderService.DeleteTerms", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_terms::DeleteTermsOutput, crate
         ::operation::delete_terms::DeleteTermsError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "DeleteUser", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "DeleteUser", input :
         r#"{"AccessToken":"SECRET-MARKER"}"#, output : r#"{}"#, errors : &
         [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -4534,10 +4534,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUser", target :
         "AWSCognitoIdentityProviderService.DeleteUser", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user::DeleteUserOutput, crate
         ::operation::delete_user::DeleteUserError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "DeleteUserAttributes", input :
+        cognito_idp_testkit::fuzz::Case { operation : "DeleteUserAttributes", input :
         r#"{"AccessToken":"SECRET-MARKER","UserAttributeNames":["text"]}"#, output :
         r#"{}"#, errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -4552,10 +4552,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserAttributes", target
         : "AWSCognitoIdentityProviderService.DeleteUserAttributes", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_attributes::DeleteUserAttributesOutput, crate
         ::operation::delete_user_attributes::DeleteUserAttributesError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteUserPool", input : r#"{"UserPoolId":"text"}"#, output : r#"{}"#, errors :
         & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -4568,10 +4568,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPool", target :
         "AWSCognitoIdentityProviderService.DeleteUserPool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool::DeleteUserPoolOutput, crate
         ::operation::delete_user_pool::DeleteUserPoolError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteUserPoolClient", input :
         r#"{"ClientId":"SECRET-MARKER","UserPoolId":"text"}"#, output : r#"{}"#, errors :
         & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4585,10 +4585,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolClient", target
         : "AWSCognitoIdentityProviderService.DeleteUserPoolClient", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_client::DeleteUserPoolClientOutput, crate
         ::operation::delete_user_pool_client::DeleteUserPoolClientError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteUserPoolClientSecret", input :
         r#"{"ClientId":"SECRET-MARKER","ClientSecretId":"text","UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -4601,11 +4601,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolClientSecret",
         target : "AWSCognitoIdentityProviderService.DeleteUserPoolClientSecret", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretOutput,
         crate
         ::operation::delete_user_pool_client_secret::DeleteUserPoolClientSecretError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteUserPoolDomain", input : r#"{"Domain":"text","UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("NotAuthorizedException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -4618,10 +4618,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolDomain", target
         : "AWSCognitoIdentityProviderService.DeleteUserPoolDomain", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_domain::DeleteUserPoolDomainOutput, crate
         ::operation::delete_user_pool_domain::DeleteUserPoolDomainError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteUserPoolReplica", input : r#"{"RegionName":"text","UserPoolId":"text"}"#,
         output :
         r#"{"UserPoolReplica":{"RegionName":"text","Status":"CREATING","Role":"PRIMARY","UserPoolArn":"text"}}"#,
@@ -4636,10 +4636,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteUserPoolReplica",
         target : "AWSCognitoIdentityProviderService.DeleteUserPoolReplica", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_user_pool_replica::DeleteUserPoolReplicaOutput, crate
         ::operation::delete_user_pool_replica::DeleteUserPoolReplicaError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DeleteWebAuthnCredential", input :
         r#"{"AccessToken":"SECRET-MARKER","CredentialId":"text"}"#, output : r#"{}"#,
         errors : & [("ForbiddenException", r#"{"message":"text"}"#),
@@ -4655,10 +4655,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DeleteWebAuthnCredential",
         target : "AWSCognitoIdentityProviderService.DeleteWebAuthnCredential", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::delete_web_authn_credential::DeleteWebAuthnCredentialOutput, crate
         ::operation::delete_web_authn_credential::DeleteWebAuthnCredentialError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeCIMDPolicy", input : r#"{"CIMDPolicyId":"text","UserPoolId":"text"}"#,
         output :
         r#"{"CIMDPolicy":{"UserPoolId":"text","CIMDPolicyId":"text","ClientId":"text","PolicyName":"text","CacheDuration":7,"URLPatterns":["text"],"CreationDate":1700000000,"LastModifiedDate":1700000000}}"#,
@@ -4671,10 +4671,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeCIMDPolicy", target :
         "AWSCognitoIdentityProviderService.DescribeCIMDPolicy", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_cimd_policy::DescribeCimdPolicyOutput, crate
         ::operation::describe_cimd_policy::DescribeCimdPolicyError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeIdentityProvider", input :
         r#"{"ProviderName":"text","UserPoolId":"text"}"#, output :
         r#"{"IdentityProvider":{"UserPoolId":"text","ProviderName":"text","ProviderType":"SAML","ProviderDetails":{"key":"text"},"AttributeMapping":{"key":"text"},"IdpIdentifiers":["text"],"AcrMapping":{"key":"text"},"LastModifiedDate":1700000000,"CreationDate":1700000000}}"#,
@@ -4688,10 +4688,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeIdentityProvider",
         target : "AWSCognitoIdentityProviderService.DescribeIdentityProvider", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_identity_provider::DescribeIdentityProviderOutput, crate
         ::operation::describe_identity_provider::DescribeIdentityProviderError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeManagedLoginBranding", input :
         r#"{"ManagedLoginBrandingId":"text","ReturnMergedResources":true,"UserPoolId":"text"}"#,
         output :
@@ -4707,11 +4707,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "DescribeManagedLoginBranding", target :
         "AWSCognitoIdentityProviderService.DescribeManagedLoginBranding", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_managed_login_branding::DescribeManagedLoginBrandingOutput,
         crate
         ::operation::describe_managed_login_branding::DescribeManagedLoginBrandingError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "DescribeManagedLoginBrandingByClient", input :
         r#"{"ClientId":"SECRET-MARKER","ReturnMergedResources":true,"UserPoolId":"text"}"#,
         output :
@@ -4727,11 +4727,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "DescribeManagedLoginBrandingByClient", target :
         "AWSCognitoIdentityProviderService.DescribeManagedLoginBrandingByClient", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientOutput,
         crate
         ::operation::describe_managed_login_branding_by_client::DescribeManagedLoginBrandingByClientError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "DescribePointInTimeRecovery", input :
         r#"{"RestoreId":"text","UserPoolId":"text"}"#, output :
         r#"{"Restoration":{"RestoreId":"text","RestoreStatus":"PREVIEW_GENERATING","RestoreTimestamp":1700000000,"TriggerTimestamp":1700000000,"RestorePreview":[{}]}}"#,
@@ -4747,11 +4747,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribePointInTimeRecovery",
         target : "AWSCognitoIdentityProviderService.DescribePointInTimeRecovery", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryOutput,
         crate
         ::operation::describe_point_in_time_recovery::DescribePointInTimeRecoveryError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "DescribeResourceServer", input :
         r#"{"Identifier":"text","UserPoolId":"text"}"#, output :
         r#"{"ResourceServer":{"UserPoolId":"text","Identifier":"text","Name":"text","Scopes":[{"ScopeName":"text","ScopeDescription":"text"}],"ManagedBy":"COGNITO"}}"#,
@@ -4766,10 +4766,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeResourceServer",
         target : "AWSCognitoIdentityProviderService.DescribeResourceServer", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_resource_server::DescribeResourceServerOutput, crate
         ::operation::describe_resource_server::DescribeResourceServerError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeRiskConfiguration", input :
         r#"{"ClientId":"SECRET-MARKER","UserPoolId":"text"}"#, output :
         r#"{"RiskConfiguration":{"UserPoolId":"text","ClientId":"text","CompromisedCredentialsRiskConfiguration":{"EventFilter":["SIGN_IN"],"Actions":{"EventAction":"BLOCK"}},"AccountTakeoverRiskConfiguration":{"NotifyConfiguration":{"SourceArn":"text"},"Actions":{}},"RiskExceptionConfiguration":{"BlockedIPRangeList":["text"],"SkippedIPRangeList":["text"]},"LastModifiedDate":1700000000}}"#,
@@ -4784,10 +4784,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeRiskConfiguration",
         target : "AWSCognitoIdentityProviderService.DescribeRiskConfiguration", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_risk_configuration::DescribeRiskConfigurationOutput, crate
         ::operation::describe_risk_configuration::DescribeRiskConfigurationError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeTerms", input : r#"{"TermsId":"text","UserPoolId":"text"}"#, output :
         r#"{"Terms":{"TermsId":"text","UserPoolId":"text","ClientId":"text","TermsName":"text","TermsSource":"LINK","Enforcement":"NONE","Links":{"key":"text"},"CreationDate":1700000000,"LastModifiedDate":1700000000}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4800,10 +4800,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeTerms", target :
         "AWSCognitoIdentityProviderService.DescribeTerms", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_terms::DescribeTermsOutput, crate
         ::operation::describe_terms::DescribeTermsError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "DescribeTermsByClient",
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "DescribeTermsByClient",
         input : r#"{"ClientId":"SECRET-MARKER","TermsName":"text","UserPoolId":"text"}"#,
         output :
         r#"{"Terms":{"TermsId":"text","UserPoolId":"text","ClientId":"text","TermsName":"text","TermsSource":"LINK","Enforcement":"NONE","Links":{"key":"text"},"CreationDate":1700000000,"LastModifiedDate":1700000000}}"#,
@@ -4817,10 +4817,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeTermsByClient",
         target : "AWSCognitoIdentityProviderService.DescribeTermsByClient", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_terms_by_client::DescribeTermsByClientOutput, crate
         ::operation::describe_terms_by_client::DescribeTermsByClientError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeUserImportJob", input : r#"{"JobId":"text","UserPoolId":"text"}"#,
         output :
         r#"{"UserImportJob":{"JobName":"text","JobId":"text","UserPoolId":"text","PreSignedUrl":"text","CreationDate":1700000000,"StartDate":1700000000,"CompletionDate":1700000000,"Status":"Created","CloudWatchLogsRoleArn":"text","ImportedUsers":7,"SkippedUsers":7,"FailedUsers":7,"CompletionMessage":"text","PasswordHashingAlgorithm":"BCRYPT"}}"#,
@@ -4834,10 +4834,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserImportJob",
         target : "AWSCognitoIdentityProviderService.DescribeUserImportJob", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_import_job::DescribeUserImportJobOutput, crate
         ::operation::describe_user_import_job::DescribeUserImportJobError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeUserPool", input : r#"{"UserPoolId":"text"}"#, output :
         r#"{"UserPool":{"Id":"text","Name":"text","Policies":{"PasswordPolicy":{},"SignInPolicy":{}},"DeletionProtection":"ACTIVE","LambdaConfig":{"PreSignUp":"text","CustomMessage":"text","PostConfirmation":"text","PreAuthentication":"text","PostAuthentication":"text","DefineAuthChallenge":"text","CreateAuthChallenge":"text","VerifyAuthChallengeResponse":"text","PreTokenGeneration":"text","UserMigration":"text","PreTokenGenerationConfig":{"LambdaVersion":"V1_0","LambdaArn":"text"},"CustomSMSSender":{"LambdaVersion":"V1_0","LambdaArn":"text"},"CustomEmailSender":{"LambdaVersion":"V1_0","LambdaArn":"text"},"KMSKeyID":"text","InboundFederation":{"LambdaVersion":"V1_0","LambdaArn":"text"}},"Status":"Enabled","LastModifiedDate":1700000000,"CreationDate":1700000000,"SchemaAttributes":[{}],"AutoVerifiedAttributes":["phone_number"],"AliasAttributes":["phone_number"],"UsernameAttributes":["phone_number"],"SmsVerificationMessage":"text","EmailVerificationMessage":"text","EmailVerificationSubject":"text","VerificationMessageTemplate":{"SmsMessage":"text","EmailMessage":"text","EmailSubject":"text","EmailMessageByLink":"text","EmailSubjectByLink":"text","DefaultEmailOption":"CONFIRM_WITH_LINK"},"SmsAuthenticationMessage":"text","UserAttributeUpdateSettings":{"AttributesRequireVerificationBeforeUpdate":["phone_number"]},"MfaConfiguration":"OFF","DeviceConfiguration":{"ChallengeRequiredOnNewDevice":true,"DeviceOnlyRememberedOnUserPrompt":true},"EstimatedNumberOfUsers":7,"EmailConfiguration":{"SourceArn":"text","ReplyToEmailAddress":"text","EmailSendingAccount":"COGNITO_DEFAULT","From":"text","ConfigurationSet":"text"},"SmsConfiguration":{"SnsCallerArn":"text","ExternalId":"text","SnsRegion":"text","EumsSms":{"CallerArn":"text"}},"UserPoolTags":{"key":"text"},"SmsConfigurationFailure":"text","EmailConfigurationFailure":"text","Domain":"text","CustomDomain":"text","AdminCreateUserConfig":{"AllowAdminCreateUserOnly":true,"UnusedAccountValidityDays":7,"InviteMessageTemplate":{}},"UserPoolAddOns":{"AdvancedSecurityMode":"OFF","AdvancedSecurityAdditionalFlows":{}},"DcrConfiguration":{"EnableStatus":"Enabled","OpenDcrEnabled":true,"AuthenticatedGrantTypes":["code"],"OpenDcrGrantTypes":["code"],"AllowedScopes":["text"]},"UsernameConfiguration":{"CaseSensitive":true},"Arn":"text","AccountRecoverySetting":{"RecoveryMechanisms":[{"Priority":7,"Name":"verified_email"}]},"UserPoolTier":"LITE","KeyConfiguration":{"KeyType":"AWS_OWNED_KEY","KmsKeyArn":"text"},"IssuerConfiguration":{"Type":"ORIGINAL"},"AcrConfiguration":{"key":{"AcrValue":"text"}}}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4851,10 +4851,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserPool", target :
         "AWSCognitoIdentityProviderService.DescribeUserPool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool::DescribeUserPoolOutput, crate
         ::operation::describe_user_pool::DescribeUserPoolError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeUserPoolClient", input :
         r#"{"ClientId":"SECRET-MARKER","UserPoolId":"text"}"#, output :
         r#"{"UserPoolClient":{"UserPoolId":"text","ClientName":"text","ClientId":"text","ClientSecret":"text","ClientSecretArn":"text","LastModifiedDate":1700000000,"CreationDate":1700000000,"RefreshTokenValidity":7,"AccessTokenValidity":7,"IdTokenValidity":7,"TokenValidityUnits":{"AccessToken":"seconds","IdToken":"seconds","RefreshToken":"seconds"},"ReadAttributes":["text"],"WriteAttributes":["text"],"ExplicitAuthFlows":["ADMIN_NO_SRP_AUTH"],"SupportedIdentityProviders":["text"],"CallbackURLs":["text"],"LogoutURLs":["text"],"DefaultRedirectURI":"text","AllowedOAuthFlows":["code"],"AllowedOAuthScopes":["text"],"AllowedOAuthFlowsUserPoolClient":true,"AnalyticsConfiguration":{"ApplicationId":"text","ApplicationArn":"text","RoleArn":"text","ExternalId":"text","UserDataShared":true},"PreventUserExistenceErrors":"LEGACY","EnableTokenRevocation":true,"EnablePropagateAdditionalUserContextData":true,"AuthSessionValidity":7,"RefreshTokenRotation":{"Feature":"ENABLED","RetryGracePeriodSeconds":7},"ClientType":"REGULAR"}}"#,
@@ -4868,10 +4868,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserPoolClient",
         target : "AWSCognitoIdentityProviderService.DescribeUserPoolClient", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool_client::DescribeUserPoolClientOutput, crate
         ::operation::describe_user_pool_client::DescribeUserPoolClientError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "DescribeUserPoolDomain", input : r#"{"Domain":"text"}"#, output :
         r#"{"DomainDescription":{"UserPoolId":"text","AWSAccountId":"text","Domain":"text","S3Bucket":"text","CloudFrontDistribution":"text","Version":"text","Status":"CREATING","CustomDomainConfig":{"CertificateArn":"text","SecurityPolicy":"TLS_V1"},"ManagedLoginVersion":7,"Routing":{"Failover":{"SecondaryRegion":"text","PrimaryRoute53HealthCheckId":"text"}}}}"#,
         errors : & [("NotAuthorizedException", r#"{"message":"text"}"#),
@@ -4884,10 +4884,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribeUserPoolDomain",
         target : "AWSCognitoIdentityProviderService.DescribeUserPoolDomain", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::describe_user_pool_domain::DescribeUserPoolDomainOutput, crate
         ::operation::describe_user_pool_domain::DescribeUserPoolDomainError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ForgetDevice", input : r#"{"AccessToken":"SECRET-MARKER","DeviceKey":"text"}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -4904,10 +4904,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ForgetDevice", target :
         "AWSCognitoIdentityProviderService.ForgetDevice", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::forget_device::ForgetDeviceOutput, crate
         ::operation::forget_device::ForgetDeviceError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "ForgotPassword", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "ForgotPassword", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"SecretHash":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"},"Username":"SECRET-MARKER"}"#,
         output :
         r#"{"CodeDeliveryDetails":{"Destination":"text","DeliveryMedium":"SMS","AttributeName":"text"}}"#,
@@ -4930,10 +4930,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ForgotPassword", target :
         "AWSCognitoIdentityProviderService.ForgotPassword", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::forgot_password::ForgotPasswordOutput, crate
         ::operation::forgot_password::ForgotPasswordError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetCSVHeader", input
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "GetCSVHeader", input
         : r#"{"UserPoolId":"text"}"#, output :
         r#"{"UserPoolId":"text","CSVHeader":["text"]}"#, errors : &
         [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -4946,10 +4946,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", target :
         "AWSCognitoIdentityProviderService.GetCSVHeader", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "GetClientToken", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "GetClientToken", input :
         r#"{"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"Scopes":["text"],"Secret":"SECRET-MARKER"}"#,
         output :
         r#"{"ClientAuthenticationResult":{"AccessToken":"text","ExpiresIn":7,"TokenType":"text"}}"#,
@@ -4964,10 +4964,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetClientToken", target :
         "AWSCognitoIdentityProviderService.GetClientToken", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_client_token::GetClientTokenOutput, crate
         ::operation::get_client_token::GetClientTokenError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetDerivedToken",
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "GetDerivedToken",
         input :
         r#"{"ActorToken":"SECRET-MARKER","ActorTokenProviderName":"text","ActorTokenType":"ACCESS_TOKEN","Audiences":["text"],"ClientId":"SECRET-MARKER","ClientSecret":"SECRET-MARKER","RequestedTokenType":"ACCESS_TOKEN","Resources":["text"],"Scopes":["text"],"SubjectToken":"SECRET-MARKER","SubjectTokenProviderName":"text","SubjectTokenType":"ACCESS_TOKEN"}"#,
         output :
@@ -4986,10 +4986,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetDerivedToken", target :
         "AWSCognitoIdentityProviderService.GetDerivedToken", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_derived_token::GetDerivedTokenOutput, crate
         ::operation::get_derived_token::GetDerivedTokenError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetDevice", input :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "GetDevice", input :
         r#"{"AccessToken":"SECRET-MARKER","DeviceKey":"text"}"#, output :
         r#"{"Device":{"DeviceKey":"text","DeviceAttributes":[{"Name":"text"}],"DeviceCreateDate":1700000000,"DeviceLastModifiedDate":1700000000,"DeviceLastAuthenticatedDate":1700000000}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5006,10 +5006,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetDevice", target :
         "AWSCognitoIdentityProviderService.GetDevice", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_device::GetDeviceOutput, crate
         ::operation::get_device::GetDeviceError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "GetGroup", input :
+        cognito_idp_testkit::fuzz::Case { operation : "GetGroup", input :
         r#"{"GroupName":"text","UserPoolId":"text"}"#, output :
         r#"{"Group":{"GroupName":"text","UserPoolId":"text","Description":"text","RoleArn":"text","Precedence":7,"LastModifiedDate":1700000000,"CreationDate":1700000000}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5022,10 +5022,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetGroup", target :
         "AWSCognitoIdentityProviderService.GetGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_group::GetGroupOutput, crate
         ::operation::get_group::GetGroupError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "GetIdentityProviderByIdentifier",
+        cognito_idp_testkit::fuzz::Case { operation : "GetIdentityProviderByIdentifier",
         input : r#"{"IdpIdentifier":"text","UserPoolId":"text"}"#, output :
         r#"{"IdentityProvider":{"UserPoolId":"text","ProviderName":"text","ProviderType":"SAML","ProviderDetails":{"key":"text"},"AttributeMapping":{"key":"text"},"IdpIdentifiers":["text"],"AcrMapping":{"key":"text"},"LastModifiedDate":1700000000,"CreationDate":1700000000}}"#,
         errors : & [("InvalidParameterException",
@@ -5039,11 +5039,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "GetIdentityProviderByIdentifier", target :
         "AWSCognitoIdentityProviderService.GetIdentityProviderByIdentifier", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierOutput,
         crate
         ::operation::get_identity_provider_by_identifier::GetIdentityProviderByIdentifierError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GetLogDeliveryConfiguration", input : r#"{"UserPoolId":"text"}"#,
         output :
         r#"{"LogDeliveryConfiguration":{"UserPoolId":"text","LogConfigurations":[{"LogLevel":"ERROR","EventSource":"userNotification"}]}}"#,
@@ -5057,11 +5057,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetLogDeliveryConfiguration",
         target : "AWSCognitoIdentityProviderService.GetLogDeliveryConfiguration", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationOutput,
         crate
         ::operation::get_log_delivery_configuration::GetLogDeliveryConfigurationError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "GetProvisionedLimit", input :
         r#"{"LimitDefinition":{"Attributes":{"key":"text"},"LimitClass":"API_CATEGORY"}}"#,
         output :
@@ -5075,10 +5075,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetProvisionedLimit", target
         : "AWSCognitoIdentityProviderService.GetProvisionedLimit", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_provisioned_limit::GetProvisionedLimitOutput, crate
         ::operation::get_provisioned_limit::GetProvisionedLimitError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "GetSigningCertificate", input : r#"{"UserPoolId":"text"}"#, output :
         r#"{"Certificate":"text"}"#, errors : & [("InternalErrorException",
         r#"{"message":"text"}"#), ("InvalidParameterException",
@@ -5089,10 +5089,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetSigningCertificate",
         target : "AWSCognitoIdentityProviderService.GetSigningCertificate", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_signing_certificate::GetSigningCertificateOutput, crate
         ::operation::get_signing_certificate::GetSigningCertificateError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "GetTokensFromRefreshToken", input :
         r#"{"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"ClientSecret":"SECRET-MARKER","DeviceKey":"text","RefreshToken":"SECRET-MARKER"}"#,
         output :
@@ -5112,10 +5112,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetTokensFromRefreshToken",
         target : "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput,
         crate ::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GetUICustomization", input :
         r#"{"ClientId":"SECRET-MARKER","UserPoolId":"text"}"#, output :
         r#"{"UICustomization":{"UserPoolId":"text","ClientId":"text","ImageUrl":"text","CSS":"text","CSSVersion":"text","LastModifiedDate":1700000000,"CreationDate":1700000000}}"#,
@@ -5129,10 +5129,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetUICustomization", target :
         "AWSCognitoIdentityProviderService.GetUICustomization", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_ui_customization::GetUiCustomizationOutput, crate
         ::operation::get_ui_customization::GetUiCustomizationError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation : "GetUser",
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation : "GetUser",
         input : r#"{"AccessToken":"SECRET-MARKER"}"#, output :
         r#"{"Username":"text","UserAttributes":[{"Name":"text","Value":"text"}],"MFAOptions":[{"DeliveryMedium":"SMS","AttributeName":"text"}],"PreferredMfaSetting":"text","UserMFASettingList":["text"]}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5148,9 +5148,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetUser", target :
         "AWSCognitoIdentityProviderService.GetUser", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user::GetUserOutput, crate ::operation::get_user::GetUserError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "GetUserAttributeVerificationCode", input :
         r#"{"AccessToken":"SECRET-MARKER","AttributeName":"text","ClientMetadata":{"key":"text"}}"#,
         output :
@@ -5177,11 +5177,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "GetUserAttributeVerificationCode", target :
         "AWSCognitoIdentityProviderService.GetUserAttributeVerificationCode", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeOutput,
         crate
         ::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GetUserAuthFactors", input : r#"{"AccessToken":"SECRET-MARKER"}"#,
         output :
         r#"{"Username":"text","PreferredMfaSetting":"text","UserMFASettingList":["text"],"ConfiguredUserAuthFactors":["PASSWORD"]}"#,
@@ -5198,10 +5198,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetUserAuthFactors", target :
         "AWSCognitoIdentityProviderService.GetUserAuthFactors", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_auth_factors::GetUserAuthFactorsOutput, crate
         ::operation::get_user_auth_factors::GetUserAuthFactorsError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "GetUserPoolClientSessionConfiguration", input :
         r#"{"ClientId":"SECRET-MARKER","UserPoolId":"text"}"#, output :
         r#"{"UserPoolId":"text","ClientId":"text","SSOSession":{"MaxValidityMinutes":7}}"#,
@@ -5217,11 +5217,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "GetUserPoolClientSessionConfiguration", target :
         "AWSCognitoIdentityProviderService.GetUserPoolClientSessionConfiguration", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationOutput,
         crate
         ::operation::get_user_pool_client_session_configuration::GetUserPoolClientSessionConfigurationError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GetUserPoolMfaConfig", input : r#"{"UserPoolId":"text"}"#, output :
         r#"{"SmsMfaConfiguration":{"SmsAuthenticationMessage":"text","SmsConfiguration":{"SnsCallerArn":"text","ExternalId":"text","SnsRegion":"text","EumsSms":{"CallerArn":"text"}}},"SoftwareTokenMfaConfiguration":{"Enabled":true},"EmailMfaConfiguration":{"Message":"text","Subject":"text"},"MfaConfiguration":"OFF","WebAuthnConfiguration":{"RelyingPartyId":"text","UserVerification":"required","FactorConfiguration":"SINGLE_FACTOR"}}"#,
         errors : & [("InvalidParameterException",
@@ -5233,10 +5233,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetUserPoolMfaConfig", target
         : "AWSCognitoIdentityProviderService.GetUserPoolMfaConfig", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigOutput, crate
         ::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "GetUserPoolSessionConfiguration", input : r#"{"UserPoolId":"text"}"#, output :
         r#"{"UserPoolId":"text","UserSessionTracking":"ENABLED","TokenSession":{"MaxPerUser":7}}"#,
         errors : & [("InvalidParameterException",
@@ -5251,11 +5251,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "GetUserPoolSessionConfiguration", target :
         "AWSCognitoIdentityProviderService.GetUserPoolSessionConfiguration", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationOutput,
         crate
         ::operation::get_user_pool_session_configuration::GetUserPoolSessionConfigurationError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GlobalSignOut", input : r#"{"AccessToken":"SECRET-MARKER"}"#, output
         : r#"{}"#, errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("InvalidParameterException", r#"{"message":"text","reasonCode":"text"}"#),
@@ -5269,10 +5269,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GlobalSignOut", target :
         "AWSCognitoIdentityProviderService.GlobalSignOut", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::global_sign_out::GlobalSignOutOutput, crate
         ::operation::global_sign_out::GlobalSignOutError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "InitiateAuth", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "InitiateAuth", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"AuthFlow":"USER_SRP_AUTH","AuthParameters":{"key":"SECRET-MARKER"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"Session":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"}}"#,
         output :
         r#"{"ChallengeName":"SMS_MFA","Session":"text","ChallengeParameters":{"key":"text"},"AuthenticationResult":{"AccessToken":"text","ExpiresIn":7,"TokenType":"text","RefreshToken":"text","IdToken":"text","NewDeviceMetadata":{"DeviceKey":"text","DeviceGroupKey":"text"}},"AvailableChallenges":["SMS_MFA"]}"#,
@@ -5298,10 +5298,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "InitiateAuth", target :
         "AWSCognitoIdentityProviderService.InitiateAuth", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::initiate_auth::InitiateAuthOutput, crate
         ::operation::initiate_auth::InitiateAuthError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation :
+        }), }, cognito_idp_testkit::fuzz::Case { operation :
         "InitiatePointInTimeRecovery", input :
         r#"{"RestoreTimestamp":1700000000,"UserPoolId":"text"}"#, output :
         r#"{"Restoration":{"RestoreId":"text","RestoreStatus":"PREVIEW_GENERATING","RestoreTimestamp":1700000000,"TriggerTimestamp":1700000000,"RestorePreview":[{}]}}"#,
@@ -5318,11 +5318,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "InitiatePointInTimeRecovery",
         target : "AWSCognitoIdentityProviderService.InitiatePointInTimeRecovery", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryOutput,
         crate
         ::operation::initiate_point_in_time_recovery::InitiatePointInTimeRecoveryError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "ListCIMDPolicies", input :
         r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"NextToken":"text","CIMDPolicies":[{"CIMDPolicyId":"text","ClientId":"text","PolicyName":"text","CacheDuration":7,"CreationDate":1700000000,"LastModifiedDate":1700000000}]}"#,
@@ -5335,10 +5335,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListCIMDPolicies", target :
         "AWSCognitoIdentityProviderService.ListCIMDPolicies", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_cimd_policies::ListCimdPoliciesOutput, crate
         ::operation::list_cimd_policies::ListCimdPoliciesError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListClientMetadataURLs", input :
         r#"{"CIMDPolicyId":"text","MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#,
         output :
@@ -5352,10 +5352,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListClientMetadataURLs",
         target : "AWSCognitoIdentityProviderService.ListClientMetadataURLs", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_client_metadata_urls::ListClientMetadataUrlsOutput, crate
         ::operation::list_client_metadata_urls::ListClientMetadataUrlsError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListDevices", input :
         r#"{"AccessToken":"SECRET-MARKER","Limit":7,"PaginationToken":"text"}"#, output :
         r#"{"Devices":[{"DeviceKey":"text","DeviceAttributes":[{"Name":"text"}],"DeviceCreateDate":1700000000,"DeviceLastModifiedDate":1700000000,"DeviceLastAuthenticatedDate":1700000000}],"PaginationToken":"text"}"#,
@@ -5374,10 +5374,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListDevices", target :
         "AWSCognitoIdentityProviderService.ListDevices", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_devices::ListDevicesOutput, crate
         ::operation::list_devices::ListDevicesError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "ListGroups", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "ListGroups", input :
         r#"{"Limit":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"Groups":[{"GroupName":"text","UserPoolId":"text","Description":"text","RoleArn":"text","Precedence":7,"LastModifiedDate":1700000000,"CreationDate":1700000000}],"NextToken":"text"}"#,
         errors : & [("InvalidParameterException",
@@ -5390,10 +5390,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListGroups", target :
         "AWSCognitoIdentityProviderService.ListGroups", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_groups::ListGroupsOutput, crate
         ::operation::list_groups::ListGroupsError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "ListIdentityProviders", input :
+        cognito_idp_testkit::fuzz::Case { operation : "ListIdentityProviders", input :
         r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"Providers":[{"ProviderName":"text","ProviderType":"SAML","LastModifiedDate":1700000000,"CreationDate":1700000000}],"NextToken":"text"}"#,
         errors : & [("InvalidParameterException",
@@ -5405,10 +5405,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListIdentityProviders",
         target : "AWSCognitoIdentityProviderService.ListIdentityProviders", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_identity_providers::ListIdentityProvidersOutput, crate
         ::operation::list_identity_providers::ListIdentityProvidersError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListPointInTimeRecoveries", input :
         r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"Restorations":[{"RestoreId":"text","RestoreStatus":"PREVIEW_GENERATING","RestoreTimestamp":1700000000}],"NextToken":"text"}"#,
@@ -5424,10 +5424,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListPointInTimeRecoveries",
         target : "AWSCognitoIdentityProviderService.ListPointInTimeRecoveries", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesOutput,
         crate ::operation::list_point_in_time_recoveries::ListPointInTimeRecoveriesError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "ListResourceServers", input :
         r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"ResourceServers":[{"UserPoolId":"text","Identifier":"text","Name":"text","Scopes":[{"ScopeName":"text","ScopeDescription":"text"}],"ManagedBy":"COGNITO"}],"NextToken":"text"}"#,
@@ -5442,10 +5442,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListResourceServers", target
         : "AWSCognitoIdentityProviderService.ListResourceServers", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_resource_servers::ListResourceServersOutput, crate
         ::operation::list_resource_servers::ListResourceServersError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListTagsForResource", input : r#"{"ResourceArn":"text"}"#, output :
         r#"{"Tags":{"key":"text"}}"#, errors : & [("ResourceNotFoundException",
         r#"{"message":"text"}"#), ("NotAuthorizedException", r#"{"message":"text"}"#),
@@ -5458,10 +5458,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListTagsForResource", target
         : "AWSCognitoIdentityProviderService.ListTagsForResource", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_tags_for_resource::ListTagsForResourceOutput, crate
         ::operation::list_tags_for_resource::ListTagsForResourceError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation : "ListTerms",
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation : "ListTerms",
         input : r#"{"MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#, output :
         r#"{"Terms":[{"TermsId":"text","TermsName":"text","Enforcement":"NONE","CreationDate":1700000000,"LastModifiedDate":1700000000}],"NextToken":"text"}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5474,10 +5474,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListTerms", target :
         "AWSCognitoIdentityProviderService.ListTerms", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_terms::ListTermsOutput, crate
         ::operation::list_terms::ListTermsError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "ListUserImportJobs", input :
+        cognito_idp_testkit::fuzz::Case { operation : "ListUserImportJobs", input :
         r#"{"MaxResults":7,"PaginationToken":"text","UserPoolId":"text"}"#, output :
         r#"{"UserImportJobs":[{"JobName":"text","JobId":"text","UserPoolId":"text","PreSignedUrl":"text","CreationDate":1700000000,"StartDate":1700000000,"CompletionDate":1700000000,"Status":"Created","CloudWatchLogsRoleArn":"text","ImportedUsers":7,"SkippedUsers":7,"FailedUsers":7,"CompletionMessage":"text","PasswordHashingAlgorithm":"BCRYPT"}],"PaginationToken":"text"}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5490,10 +5490,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserImportJobs", target :
         "AWSCognitoIdentityProviderService.ListUserImportJobs", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_import_jobs::ListUserImportJobsOutput, crate
         ::operation::list_user_import_jobs::ListUserImportJobsError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListUserPoolClientSecrets", input :
         r#"{"ClientId":"SECRET-MARKER","NextToken":"text","UserPoolId":"text"}"#, output
         :
@@ -5508,10 +5508,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserPoolClientSecrets",
         target : "AWSCognitoIdentityProviderService.ListUserPoolClientSecrets", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsOutput,
         crate ::operation::list_user_pool_client_secrets::ListUserPoolClientSecretsError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "ListUserPoolClients", input :
         r#"{"ClientType":"REGULAR","MaxResults":7,"NextToken":"text","UserPoolId":"text"}"#,
         output :
@@ -5527,10 +5527,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserPoolClients", target
         : "AWSCognitoIdentityProviderService.ListUserPoolClients", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_clients::ListUserPoolClientsOutput, crate
         ::operation::list_user_pool_clients::ListUserPoolClientsError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListUserPoolReplicas", input : r#"{"NextToken":"text","UserPoolId":"text"}"#,
         output :
         r#"{"UserPoolReplicas":[{"RegionName":"text","Status":"CREATING","Role":"PRIMARY","UserPoolArn":"text"}],"NextToken":"text"}"#,
@@ -5545,10 +5545,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserPoolReplicas", target
         : "AWSCognitoIdentityProviderService.ListUserPoolReplicas", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pool_replicas::ListUserPoolReplicasOutput, crate
         ::operation::list_user_pool_replicas::ListUserPoolReplicasError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListUserPools", input : r#"{"MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"UserPools":[{"Id":"text","Name":"text","LambdaConfig":{},"Status":"Enabled","LastModifiedDate":1700000000,"CreationDate":1700000000,"ReplicaRegions":["text"]}],"NextToken":"text"}"#,
         errors : & [("InvalidParameterException",
@@ -5560,10 +5560,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserPools", target :
         "AWSCognitoIdentityProviderService.ListUserPools", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_pools::ListUserPoolsOutput, crate
         ::operation::list_user_pools::ListUserPoolsError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "ListUserSessions", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "ListUserSessions", input :
         r#"{"AccessToken":"SECRET-MARKER","NextToken":"text"}"#, output :
         r#"{"Sessions":[{"SessionId":"text","SessionType":"TOKEN","ClientId":"text","CreateDate":1700000000,"LastActiveDate":1700000000,"DeviceType":"text","LastIPAddress":"text","LastLocation":{},"OriginSessionId":"text","IsCurrentSession":true}],"NextToken":"text"}"#,
         errors : & [("InvalidParameterException",
@@ -5580,10 +5580,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUserSessions", target :
         "AWSCognitoIdentityProviderService.ListUserSessions", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_user_sessions::ListUserSessionsOutput, crate
         ::operation::list_user_sessions::ListUserSessionsError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "ListUsers", input :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "ListUsers", input :
         r#"{"AttributesToGet":["text"],"Filter":"text","Limit":7,"PaginationToken":"text","UserPoolId":"text"}"#,
         output :
         r#"{"Users":[{"Username":"text","Attributes":[{"Name":"text"}],"UserCreateDate":1700000000,"UserLastModifiedDate":1700000000,"Enabled":true,"UserStatus":"UNCONFIRMED","MFAOptions":[{}]}],"PaginationToken":"text"}"#,
@@ -5597,10 +5597,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUsers", target :
         "AWSCognitoIdentityProviderService.ListUsers", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_users::ListUsersOutput, crate
         ::operation::list_users::ListUsersError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "ListUsersInGroup", input :
+        cognito_idp_testkit::fuzz::Case { operation : "ListUsersInGroup", input :
         r#"{"GroupName":"text","Limit":7,"NextToken":"text","UserPoolId":"text"}"#,
         output :
         r#"{"Users":[{"Username":"text","Attributes":[{"Name":"text"}],"UserCreateDate":1700000000,"UserLastModifiedDate":1700000000,"Enabled":true,"UserStatus":"UNCONFIRMED","MFAOptions":[{}]}],"NextToken":"text"}"#,
@@ -5615,10 +5615,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListUsersInGroup", target :
         "AWSCognitoIdentityProviderService.ListUsersInGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_users_in_group::ListUsersInGroupOutput, crate
         ::operation::list_users_in_group::ListUsersInGroupError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ListWebAuthnCredentials", input :
         r#"{"AccessToken":"SECRET-MARKER","MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"Credentials":[{"CredentialId":"text","FriendlyCredentialName":"text","RelyingPartyId":"text","AuthenticatorAttachment":"text","AuthenticatorTransports":["text"],"CreatedAt":1700000000}],"NextToken":"text"}"#,
@@ -5634,10 +5634,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListWebAuthnCredentials",
         target : "AWSCognitoIdentityProviderService.ListWebAuthnCredentials", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_web_authn_credentials::ListWebAuthnCredentialsOutput, crate
         ::operation::list_web_authn_credentials::ListWebAuthnCredentialsError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "ResendConfirmationCode", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"SecretHash":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"},"Username":"SECRET-MARKER"}"#,
         output :
@@ -5661,10 +5661,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ResendConfirmationCode",
         target : "AWSCognitoIdentityProviderService.ResendConfirmationCode", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::resend_confirmation_code::ResendConfirmationCodeOutput, crate
         ::operation::resend_confirmation_code::ResendConfirmationCodeError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "RespondToAuthChallenge", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ChallengeName":"SMS_MFA","ChallengeResponses":{"key":"SECRET-MARKER"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"Session":"SECRET-MARKER","UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"}}"#,
         output :
@@ -5695,10 +5695,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         = serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "RespondToAuthChallenge",
         target : "AWSCognitoIdentityProviderService.RespondToAuthChallenge", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput, crate
         ::operation::respond_to_auth_challenge::RespondToAuthChallengeError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "RevokeToken", input :
         r#"{"ClientId":"SECRET-MARKER","ClientSecret":"SECRET-MARKER","RevokeAssociatedSessions":"NONE","Token":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("TooManyRequestsException",
@@ -5713,10 +5713,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "RevokeToken", target :
         "AWSCognitoIdentityProviderService.RevokeToken", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::revoke_token::RevokeTokenOutput, crate
         ::operation::revoke_token::RevokeTokenError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "RevokeUserSession", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "RevokeUserSession", input :
         r#"{"AccessToken":"SECRET-MARKER","RevokeAssociatedSessions":"NONE","SessionId":"text"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
         r#"{"message":"text","reasonCode":"text"}"#), ("ResourceNotFoundException",
@@ -5732,10 +5732,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "RevokeUserSession", target :
         "AWSCognitoIdentityProviderService.RevokeUserSession", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::revoke_user_session::RevokeUserSessionOutput, crate
         ::operation::revoke_user_session::RevokeUserSessionError > (& operation, & input)
-        . await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        . await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "SetLogDeliveryConfiguration", input :
         r#"{"LogConfigurations":[{"CloudWatchLogsConfiguration":{},"EventSource":"userNotification","FirehoseConfiguration":{},"LogLevel":"ERROR","S3Configuration":{}}],"UserPoolId":"text"}"#,
         output :
@@ -5751,11 +5751,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetLogDeliveryConfiguration",
         target : "AWSCognitoIdentityProviderService.SetLogDeliveryConfiguration", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationOutput,
         crate
         ::operation::set_log_delivery_configuration::SetLogDeliveryConfigurationError >
-        (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation
+        (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation
         : "SetRiskConfiguration", input :
         r#"{"AccountTakeoverRiskConfiguration":{"Actions":{"HighAction":{"EventAction":"BLOCK","Notify":true},"LowAction":{"EventAction":"BLOCK","Notify":true},"MediumAction":{"EventAction":"BLOCK","Notify":true}},"NotifyConfiguration":{"BlockEmail":{"Subject":"text"},"From":"text","MfaEmail":{"Subject":"text"},"NoActionEmail":{"Subject":"text"},"ReplyTo":"text","SourceArn":"text"}},"ClientId":"SECRET-MARKER","CompromisedCredentialsRiskConfiguration":{"Actions":{"EventAction":"BLOCK"},"EventFilter":["SIGN_IN"]},"RiskExceptionConfiguration":{"BlockedIPRangeList":["text"],"SkippedIPRangeList":["text"]},"UserPoolId":"text"}"#,
         output :
@@ -5773,10 +5773,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetRiskConfiguration", target
         : "AWSCognitoIdentityProviderService.SetRiskConfiguration", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_risk_configuration::SetRiskConfigurationOutput, crate
         ::operation::set_risk_configuration::SetRiskConfigurationError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "SetUICustomization", input :
         r#"{"CSS":"text","ClientId":"SECRET-MARKER","ImageFile":"aGk=","UserPoolId":"text"}"#,
         output :
@@ -5792,10 +5792,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetUICustomization", target :
         "AWSCognitoIdentityProviderService.SetUICustomization", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_ui_customization::SetUiCustomizationOutput, crate
         ::operation::set_ui_customization::SetUiCustomizationError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "SetUserMFAPreference", input :
         r#"{"AccessToken":"SECRET-MARKER","EmailMfaSettings":{"Enabled":true,"PreferredMfa":true},"SMSMfaSettings":{"Enabled":true,"PreferredMfa":true},"SoftwareTokenMfaSettings":{"Enabled":true,"PreferredMfa":true},"WebAuthnMfaSettings":{"Enabled":true}}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -5811,10 +5811,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetUserMFAPreference", target
         : "AWSCognitoIdentityProviderService.SetUserMFAPreference", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_mfa_preference::SetUserMfaPreferenceOutput, crate
         ::operation::set_user_mfa_preference::SetUserMfaPreferenceError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "SetUserPoolClientSessionConfiguration", input :
         r#"{"ClientId":"SECRET-MARKER","SSOSession":{"MaxValidityMinutes":7},"UserPoolId":"text"}"#,
         output :
@@ -5833,11 +5833,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "SetUserPoolClientSessionConfiguration", target :
         "AWSCognitoIdentityProviderService.SetUserPoolClientSessionConfiguration", signed
-        : true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        : true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationOutput,
         crate
         ::operation::set_user_pool_client_session_configuration::SetUserPoolClientSessionConfigurationError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "SetUserPoolMfaConfig", input :
         r#"{"EmailMfaConfiguration":{"Message":"text","Subject":"text"},"MfaConfiguration":"OFF","SmsMfaConfiguration":{"SmsAuthenticationMessage":"text","SmsConfiguration":{"EumsSms":{"CallerArn":"text"},"ExternalId":"text","SnsCallerArn":"text","SnsRegion":"text"}},"SoftwareTokenMfaConfiguration":{"Enabled":true},"UserPoolId":"text","WebAuthnConfiguration":{"FactorConfiguration":"SINGLE_FACTOR","RelyingPartyId":"text","UserVerification":"required"}}"#,
         output :
@@ -5857,10 +5857,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetUserPoolMfaConfig", target
         : "AWSCognitoIdentityProviderService.SetUserPoolMfaConfig", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigOutput, crate
         ::operation::set_user_pool_mfa_config::SetUserPoolMfaConfigError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "SetUserPoolSessionConfiguration", input :
         r#"{"TokenSession":{"MaxPerUser":7},"UserPoolId":"text","UserSessionTracking":"ENABLED"}"#,
         output :
@@ -5879,11 +5879,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "SetUserPoolSessionConfiguration", target :
         "AWSCognitoIdentityProviderService.SetUserPoolSessionConfiguration", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationOutput,
         crate
         ::operation::set_user_pool_session_configuration::SetUserPoolSessionConfigurationError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "SetUserSettings", input :
         r#"{"AccessToken":"SECRET-MARKER","MFAOptions":[{"AttributeName":"text","DeliveryMedium":"SMS"}]}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -5899,10 +5899,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SetUserSettings", target :
         "AWSCognitoIdentityProviderService.SetUserSettings", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::set_user_settings::SetUserSettingsOutput, crate
         ::operation::set_user_settings::SetUserSettingsError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation : "SignUp", input :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation : "SignUp", input :
         r#"{"AnalyticsMetadata":{"AnalyticsEndpointId":"text"},"ClientId":"SECRET-MARKER","ClientMetadata":{"key":"text"},"Password":"SECRET-MARKER","SecretHash":"SECRET-MARKER","UserAttributes":[{"Name":"text","Value":"SECRET-MARKER"}],"UserContextData":{"EncodedData":"SECRET-MARKER","IpAddress":"SECRET-MARKER"},"Username":"SECRET-MARKER","ValidationData":[{"Name":"text","Value":"SECRET-MARKER"}]}"#,
         output :
         r#"{"UserConfirmed":true,"CodeDeliveryDetails":{"Destination":"text","DeliveryMedium":"SMS","AttributeName":"text"},"UserSub":"text","Session":"text"}"#,
@@ -5925,9 +5925,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "SignUp", target :
         "AWSCognitoIdentityProviderService.SignUp", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::sign_up::SignUpOutput, crate ::operation::sign_up::SignUpError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "StartPointInTimeRecovery", input :
         r#"{"RestoreId":"text","UserPoolId":"text"}"#, output :
         r#"{"Restoration":{"RestoreId":"text","RestoreStatus":"PREVIEW_GENERATING","RestoreTimestamp":1700000000,"TriggerTimestamp":1700000000,"RestorePreview":[{}]}}"#,
@@ -5944,10 +5944,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StartPointInTimeRecovery",
         target : "AWSCognitoIdentityProviderService.StartPointInTimeRecovery", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_point_in_time_recovery::StartPointInTimeRecoveryOutput, crate
         ::operation::start_point_in_time_recovery::StartPointInTimeRecoveryError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "StartUserImportJob", input : r#"{"JobId":"text","UserPoolId":"text"}"#, output :
         r#"{"UserImportJob":{"JobName":"text","JobId":"text","UserPoolId":"text","PreSignedUrl":"text","CreationDate":1700000000,"StartDate":1700000000,"CompletionDate":1700000000,"Status":"Created","CloudWatchLogsRoleArn":"text","ImportedUsers":7,"SkippedUsers":7,"FailedUsers":7,"CompletionMessage":"text","PasswordHashingAlgorithm":"BCRYPT"}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5961,10 +5961,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StartUserImportJob", target :
         "AWSCognitoIdentityProviderService.StartUserImportJob", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_user_import_job::StartUserImportJobOutput, crate
         ::operation::start_user_import_job::StartUserImportJobError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "StartWebAuthnRegistration", input : r#"{"AccessToken":"SECRET-MARKER"}"#, output
         : r#"{"CredentialCreationOptions":{"any":["json",1]}}"#, errors : &
         [("ForbiddenException", r#"{"message":"text"}"#), ("InternalErrorException",
@@ -5981,10 +5981,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StartWebAuthnRegistration",
         target : "AWSCognitoIdentityProviderService.StartWebAuthnRegistration", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::start_web_authn_registration::StartWebAuthnRegistrationOutput, crate
         ::operation::start_web_authn_registration::StartWebAuthnRegistrationError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "StopUserImportJob", input : r#"{"JobId":"text","UserPoolId":"text"}"#, output :
         r#"{"UserImportJob":{"JobName":"text","JobId":"text","UserPoolId":"text","PreSignedUrl":"text","CreationDate":1700000000,"StartDate":1700000000,"CompletionDate":1700000000,"Status":"Created","CloudWatchLogsRoleArn":"text","ImportedUsers":7,"SkippedUsers":7,"FailedUsers":7,"CompletionMessage":"text","PasswordHashingAlgorithm":"BCRYPT"}}"#,
         errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -5998,10 +5998,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "StopUserImportJob", target :
         "AWSCognitoIdentityProviderService.StopUserImportJob", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::stop_user_import_job::StopUserImportJobOutput, crate
         ::operation::stop_user_import_job::StopUserImportJobError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "TagResource", input : r#"{"ResourceArn":"text","Tags":{"key":"text"}}"#, output
         : r#"{}"#, errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("NotAuthorizedException", r#"{"message":"text"}"#), ("TooManyRequestsException",
@@ -6013,10 +6013,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "TagResource", target :
         "AWSCognitoIdentityProviderService.TagResource", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::tag_resource::TagResourceOutput, crate
         ::operation::tag_resource::TagResourceError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "UntagResource", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "UntagResource", input :
         r#"{"ResourceArn":"text","TagKeys":["text"]}"#, output : r#"{}"#, errors : &
         [("ResourceNotFoundException", r#"{"message":"text"}"#),
         ("NotAuthorizedException", r#"{"message":"text"}"#), ("TooManyRequestsException",
@@ -6028,10 +6028,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UntagResource", target :
         "AWSCognitoIdentityProviderService.UntagResource", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::untag_resource::UntagResourceOutput, crate
         ::operation::untag_resource::UntagResourceError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdateAuthEventFeedback",
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "UpdateAuthEventFeedback",
         input :
         r#"{"EventId":"text","FeedbackToken":"SECRET-MARKER","FeedbackValue":"Valid","UserPoolId":"text","Username":"SECRET-MARKER"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -6046,10 +6046,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateAuthEventFeedback",
         target : "AWSCognitoIdentityProviderService.UpdateAuthEventFeedback", signed :
-        false }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        false }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_auth_event_feedback::UpdateAuthEventFeedbackOutput, crate
         ::operation::update_auth_event_feedback::UpdateAuthEventFeedbackError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateCIMDPolicy", input :
         r#"{"CIMDPolicyId":"text","CacheDuration":7,"ClientId":"SECRET-MARKER","PolicyName":"text","URLPatterns":["text"],"UserPoolId":"text"}"#,
         output :
@@ -6067,10 +6067,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateCIMDPolicy", target :
         "AWSCognitoIdentityProviderService.UpdateCIMDPolicy", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_cimd_policy::UpdateCimdPolicyOutput, crate
         ::operation::update_cimd_policy::UpdateCimdPolicyError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateClientMetadataURLState", input :
         r#"{"Action":"REFRESH","CIMDPolicyId":"text","URL":"text","UserPoolId":"text"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -6087,11 +6087,11 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         cognito_idp_runtime::transport::Operation { name :
         "UpdateClientMetadataURLState", target :
         "AWSCognitoIdentityProviderService.UpdateClientMetadataURLState", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateOutput,
         crate
         ::operation::update_client_metadata_url_state::UpdateClientMetadataUrlStateError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "UpdateDeviceStatus", input :
         r#"{"AccessToken":"SECRET-MARKER","DeviceKey":"text","DeviceRememberedStatus":"remembered"}"#,
         output : r#"{}"#, errors : & [("InvalidParameterException",
@@ -6109,10 +6109,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateDeviceStatus", target :
         "AWSCognitoIdentityProviderService.UpdateDeviceStatus", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_device_status::UpdateDeviceStatusOutput, crate
         ::operation::update_device_status::UpdateDeviceStatusError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateGroup", input :
         r#"{"Description":"text","GroupName":"text","Precedence":7,"RoleArn":"text","UserPoolId":"text"}"#,
         output :
@@ -6127,10 +6127,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateGroup", target :
         "AWSCognitoIdentityProviderService.UpdateGroup", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_group::UpdateGroupOutput, crate
         ::operation::update_group::UpdateGroupError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "UpdateIdentityProvider", input
+        }, cognito_idp_testkit::fuzz::Case { operation : "UpdateIdentityProvider", input
         :
         r#"{"AcrMapping":{"key":"text"},"AttributeMapping":{"key":"text"},"IdpIdentifiers":["text"],"ProviderDetails":{"key":"text"},"ProviderName":"text","UserPoolId":"text"}"#,
         output :
@@ -6147,10 +6147,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateIdentityProvider",
         target : "AWSCognitoIdentityProviderService.UpdateIdentityProvider", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_identity_provider::UpdateIdentityProviderOutput, crate
         ::operation::update_identity_provider::UpdateIdentityProviderError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateManagedLoginBranding", input :
         r#"{"Assets":[{"Bytes":"aGk=","Category":"FAVICON_ICO","ColorMode":"LIGHT","Extension":"ICO","ResourceId":"text"}],"ManagedLoginBrandingId":"text","Settings":{"any":["json",1]},"UseCognitoProvidedValues":true,"UserPoolId":"text"}"#,
         output :
@@ -6166,10 +6166,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateManagedLoginBranding",
         target : "AWSCognitoIdentityProviderService.UpdateManagedLoginBranding", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_managed_login_branding::UpdateManagedLoginBrandingOutput,
         crate ::operation::update_managed_login_branding::UpdateManagedLoginBrandingError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "UpdateProvisionedLimit", input :
         r#"{"LimitDefinition":{"Attributes":{"key":"text"},"LimitClass":"API_CATEGORY"},"RequestedLimitValue":7}"#,
         output :
@@ -6185,10 +6185,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateProvisionedLimit",
         target : "AWSCognitoIdentityProviderService.UpdateProvisionedLimit", signed :
-        true }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        true }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_provisioned_limit::UpdateProvisionedLimitOutput, crate
         ::operation::update_provisioned_limit::UpdateProvisionedLimitError > (&
-        operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateResourceServer", input :
         r#"{"Identifier":"text","Name":"text","Scopes":[{"ScopeDescription":"text","ScopeName":"text"}],"UserPoolId":"text"}"#,
         output :
@@ -6204,10 +6204,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateResourceServer", target
         : "AWSCognitoIdentityProviderService.UpdateResourceServer", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_resource_server::UpdateResourceServerOutput, crate
         ::operation::update_resource_server::UpdateResourceServerError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateTerms", input :
         r#"{"Enforcement":"NONE","Links":{"key":"text"},"TermsId":"text","TermsName":"text","TermsSource":"LINK","UserPoolId":"text"}"#,
         output :
@@ -6224,10 +6224,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateTerms", target :
         "AWSCognitoIdentityProviderService.UpdateTerms", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_terms::UpdateTermsOutput, crate
         ::operation::update_terms::UpdateTermsError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "UpdateUserAttributes", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "UpdateUserAttributes", input :
         r#"{"AccessToken":"SECRET-MARKER","ClientMetadata":{"key":"text"},"UserAttributes":[{"Name":"text","Value":"SECRET-MARKER"}]}"#,
         output :
         r#"{"CodeDeliveryDetailsList":[{"Destination":"text","DeliveryMedium":"SMS","AttributeName":"text"}]}"#,
@@ -6253,10 +6253,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserAttributes", target
         : "AWSCognitoIdentityProviderService.UpdateUserAttributes", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_attributes::UpdateUserAttributesOutput, crate
         ::operation::update_user_attributes::UpdateUserAttributesError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateUserPool", input :
         r#"{"AccountRecoverySetting":{"RecoveryMechanisms":[{"Name":"verified_email","Priority":7}]},"AcrConfiguration":{"key":{"AcrValue":"text"}},"AdminCreateUserConfig":{"AllowAdminCreateUserOnly":true,"InviteMessageTemplate":{"EmailMessage":"text","EmailSubject":"text","SMSMessage":"text"},"UnusedAccountValidityDays":7},"AutoVerifiedAttributes":["phone_number"],"DcrConfiguration":{"AllowedScopes":["text"],"AuthenticatedGrantTypes":["code"],"EnableStatus":"Enabled","OpenDcrEnabled":true,"OpenDcrGrantTypes":["code"]},"DeletionProtection":"ACTIVE","DeviceConfiguration":{"ChallengeRequiredOnNewDevice":true,"DeviceOnlyRememberedOnUserPrompt":true},"EmailConfiguration":{"ConfigurationSet":"text","EmailSendingAccount":"COGNITO_DEFAULT","From":"text","ReplyToEmailAddress":"text","SourceArn":"text"},"EmailVerificationMessage":"text","EmailVerificationSubject":"text","IssuerConfiguration":{"Type":"ORIGINAL"},"KeyConfiguration":{"KeyType":"AWS_OWNED_KEY","KmsKeyArn":"text"},"LambdaConfig":{"CreateAuthChallenge":"text","CustomEmailSender":{"LambdaArn":"text","LambdaVersion":"V1_0"},"CustomMessage":"text","CustomSMSSender":{"LambdaArn":"text","LambdaVersion":"V1_0"},"DefineAuthChallenge":"text","InboundFederation":{"LambdaArn":"text","LambdaVersion":"V1_0"},"KMSKeyID":"text","PostAuthentication":"text","PostConfirmation":"text","PreAuthentication":"text","PreSignUp":"text","PreTokenGeneration":"text","PreTokenGenerationConfig":{"LambdaArn":"text","LambdaVersion":"V1_0"},"UserMigration":"text","VerifyAuthChallengeResponse":"text"},"MfaConfiguration":"OFF","Policies":{"PasswordPolicy":{"MinimumLength":7,"PasswordHistorySize":7,"RequireLowercase":true,"RequireNumbers":true,"RequireSymbols":true,"RequireUppercase":true,"TemporaryPasswordValidityDays":7},"SignInPolicy":{"AllowedFirstAuthFactors":["PASSWORD"]}},"PoolName":"text","SmsAuthenticationMessage":"text","SmsConfiguration":{"EumsSms":{"CallerArn":"text","ConfigurationSetName":"text","ExternalId":"text","InEntityId":"text","InTemplateId":"text","OriginationIdentity":"text","Region":"text"},"ExternalId":"text","SnsCallerArn":"text","SnsRegion":"text"},"SmsVerificationMessage":"text","UserAttributeUpdateSettings":{"AttributesRequireVerificationBeforeUpdate":["phone_number"]},"UserPoolAddOns":{"AdvancedSecurityAdditionalFlows":{"CustomAuthMode":"AUDIT"},"AdvancedSecurityMode":"OFF"},"UserPoolId":"text","UserPoolTags":{"key":"text"},"UserPoolTier":"LITE","VerificationMessageTemplate":{"DefaultEmailOption":"CONFIRM_WITH_LINK","EmailMessage":"text","EmailMessageByLink":"text","EmailSubject":"text","EmailSubjectByLink":"text","SmsMessage":"text"}}"#,
         output : r#"{}"#, errors : & [("ResourceNotFoundException",
@@ -6278,10 +6278,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserPool", target :
         "AWSCognitoIdentityProviderService.UpdateUserPool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool::UpdateUserPoolOutput, crate
         ::operation::update_user_pool::UpdateUserPoolError > (& operation, & input).
-        await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateUserPoolClient", input :
         r#"{"AccessTokenValidity":7,"AllowedOAuthFlows":["code"],"AllowedOAuthFlowsUserPoolClient":true,"AllowedOAuthScopes":["text"],"AnalyticsConfiguration":{"ApplicationArn":"text","ApplicationId":"text","ExternalId":"text","RoleArn":"text","UserDataShared":true},"AuthSessionValidity":7,"CallbackURLs":["text"],"ClientId":"SECRET-MARKER","ClientName":"text","DefaultRedirectURI":"text","EnablePropagateAdditionalUserContextData":true,"EnableTokenRevocation":true,"ExplicitAuthFlows":["ADMIN_NO_SRP_AUTH"],"IdTokenValidity":7,"LogoutURLs":["text"],"PreventUserExistenceErrors":"LEGACY","PublishSecretsInAWSSecretsManager":true,"ReadAttributes":["text"],"RefreshTokenRotation":{"Feature":"ENABLED","RetryGracePeriodSeconds":7},"RefreshTokenValidity":7,"SupportedIdentityProviders":["text"],"TokenValidityUnits":{"AccessToken":"seconds","IdToken":"seconds","RefreshToken":"seconds"},"UserPoolId":"text","WriteAttributes":["text"]}"#,
         output :
@@ -6300,10 +6300,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolClient", target
         : "AWSCognitoIdentityProviderService.UpdateUserPoolClient", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_client::UpdateUserPoolClientOutput, crate
         ::operation::update_user_pool_client::UpdateUserPoolClientError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateUserPoolDomain", input :
         r#"{"CustomDomainConfig":{"CertificateArn":"text","SecurityPolicy":"TLS_V1"},"Domain":"text","ManagedLoginVersion":7,"Routing":{"Failover":{"PrimaryRoute53HealthCheckId":"text","SecondaryRegion":"text"}},"UserPoolId":"text"}"#,
         output :
@@ -6321,10 +6321,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolDomain", target
         : "AWSCognitoIdentityProviderService.UpdateUserPoolDomain", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_domain::UpdateUserPoolDomainOutput, crate
         ::operation::update_user_pool_domain::UpdateUserPoolDomainError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "UpdateUserPoolReplica", input :
         r#"{"RegionName":"text","Status":"ACTIVE","UserPoolId":"text"}"#, output :
         r#"{"UserPoolReplica":{"RegionName":"text","Status":"CREATING","Role":"PRIMARY","UserPoolArn":"text"}}"#,
@@ -6339,10 +6339,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "UpdateUserPoolReplica",
         target : "AWSCognitoIdentityProviderService.UpdateUserPoolReplica", signed : true
-        }; cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        }; cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::update_user_pool_replica::UpdateUserPoolReplicaOutput, crate
         ::operation::update_user_pool_replica::UpdateUserPoolReplicaError > (& operation,
-        & input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        & input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "VerifySoftwareToken", input :
         r#"{"AccessToken":"SECRET-MARKER","FriendlyDeviceName":"text","Session":"SECRET-MARKER","UserCode":"SECRET-MARKER"}"#,
         output : r#"{"Status":"SUCCESS","Session":"text"}"#, errors : &
@@ -6363,10 +6363,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "VerifySoftwareToken", target
         : "AWSCognitoIdentityProviderService.VerifySoftwareToken", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::verify_software_token::VerifySoftwareTokenOutput, crate
         ::operation::verify_software_token::VerifySoftwareTokenError > (& operation, &
-        input). await) }), }, cognito_idp_runtime::fuzz::Case { operation :
+        input). await) }), }, cognito_idp_testkit::fuzz::Case { operation :
         "VerifyUserAttribute", input :
         r#"{"AccessToken":"SECRET-MARKER","AttributeName":"text","Code":"text"}"#, output
         : r#"{}"#, errors : & [("ResourceNotFoundException", r#"{"message":"text"}"#),
@@ -6385,7 +6385,7 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "VerifyUserAttribute", target
         : "AWSCognitoIdentityProviderService.VerifyUserAttribute", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::verify_user_attribute::VerifyUserAttributeOutput, crate
         ::operation::verify_user_attribute::VerifyUserAttributeError > (& operation, &
         input). await) }), }

@@ -4,11 +4,12 @@
 
 mod support;
 
+use cognito_idp_testkit::Script;
 use std::error::Error;
 
 use cognito_idp::error::SdkError;
 use cognito_idp::operation::initiate_auth::InitiateAuthError;
-use cognito_idp::sign_in::{Answer, Flow, PromptError, Prompter, Question, SignInConfig};
+use cognito_idp::sign_in::{Flow, SignInConfig};
 use cognito_idp::types::AuthFlowType;
 use cognito_idp::{Client, Config, Credentials, RetryConfig, TimeoutConfig};
 use support::{RawStub, json, response};
@@ -209,14 +210,6 @@ async fn every_other_kind_of_error_says_each_thing_once() {
     );
 }
 
-struct Silent;
-
-impl Prompter for Silent {
-    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
-        Err(PromptError(format!("not expected: {question:?}")))
-    }
-}
-
 #[tokio::test]
 async fn sign_in_errors_say_each_thing_once() {
     let body = format!(r#"{{"__type":"NotAuthorizedException","message":"{WRONG}"}}"#);
@@ -237,7 +230,7 @@ async fn sign_in_errors_say_each_thing_once() {
                 Flow::UserPassword,
                 "alice",
                 Some(Zeroizing::new("Pa55!word".into())),
-                &mut Silent,
+                &mut Script::none(),
             )
             .await
             .unwrap_err();

@@ -4,13 +4,14 @@
 
 mod support;
 
+use cognito_idp_testkit::Script;
 use cognito_idp::Client;
 use cognito_idp::error::{DecodeError, PaginationError, ResponseErrorKind, SdkError};
 use cognito_idp::operation::admin_get_user::AdminGetUserError;
 use cognito_idp::operation::initiate_auth::{InitiateAuthError, InitiateAuthOutput};
 use cognito_idp::operation::list_user_pools::ListUserPoolsError;
 use cognito_idp::sign_in::{
-    Answer, AuthError, Flow, PromptError, Prompter, Question, SignInConfig, SignInError,
+    AuthError, Flow, SignInConfig, SignInError,
 };
 use cognito_idp::types::AuthFlowType;
 use support::{RawStub, json, response};
@@ -245,15 +246,6 @@ async fn string_maps_neither_coerce_null_nor_accept_numbers() {
     );
 }
 
-/// Answers nothing: these sign-ins must fail before any question.
-struct Silent;
-
-impl Prompter for Silent {
-    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
-        Err(PromptError(format!("not expected: {question:?}")))
-    }
-}
-
 async fn sign_in(reply: &'static str) -> Result<cognito_idp::sign_in::Tokens, AuthError> {
     let stub = RawStub::start(move |_| json(200, reply)).await;
     stub.client()
@@ -262,7 +254,7 @@ async fn sign_in(reply: &'static str) -> Result<cognito_idp::sign_in::Tokens, Au
             Flow::UserPassword,
             "alice",
             Some(Zeroizing::new(PASSWORD.to_owned())),
-            &mut Silent,
+            &mut Script::none(),
         )
         .await
 }

@@ -3,13 +3,14 @@
 //! reason. (Rotation, `GetTokensFromRefreshToken`, `RevokeToken` and passkeys, which moto does
 //! not implement, are tested against the runtime's scripted peer.)
 
+use cognito_idp_testkit::Script;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_idp::jwt::{Checks, TokenUse, Verifier, VerifyError};
 use cognito_idp::sign_in::{
-    Answer, Flow, PromptError, Prompter, Question, Refresh, SignInConfig, Tokens, Zeroizing,
+    Flow, Refresh, SignInConfig, Tokens, Zeroizing,
 };
 use cognito_idp::types::{AttributeType, ExplicitAuthFlowsType, UsernameAttributeType};
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
@@ -85,14 +86,6 @@ async fn alias_pool(client: &Client) -> (SignInConfig, &'static str) {
     (SignInConfig::new(pool_id, client_id), email)
 }
 
-struct NoQuestions;
-
-impl Prompter for NoQuestions {
-    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
-        Err(PromptError(format!("unexpected {question:?}")))
-    }
-}
-
 async fn sign_in(client: &Client, config: &SignInConfig, flow: Flow, name: &str) -> Tokens {
     client
         .authenticator(config.clone())
@@ -100,7 +93,7 @@ async fn sign_in(client: &Client, config: &SignInConfig, flow: Flow, name: &str)
             flow,
             name,
             Some(Zeroizing::new(PASSWORD.into())),
-            &mut NoQuestions,
+            &mut Script::none(),
         )
         .await
         .expect("signed in")

@@ -3,15 +3,15 @@
 //! RFC 6238 codes, MFA setup, and refresh.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use cognito_idp::sign_in::{Answer, Flow, MfaKind, PromptError, Prompter, Question, SignInConfig};
+use cognito_idp::sign_in::{Answer, Flow, MfaKind, Question, SignInConfig};
 use cognito_idp::types::{
     ExplicitAuthFlowsType, MessageActionType, SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType,
 };
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
+use cognito_idp_testkit::Script;
+use cognito_idp_testkit::totp::{fresh_totp, totp};
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
@@ -95,92 +95,6 @@ async fn user(client: &Client, config: &SignInConfig, username: &str, permanent:
     }
 }
 
-/// RFC 6238 (SHA-1, 30 s, 6 digits) for a base32 secret, as authenticator apps compute it.
-fn totp(secret: &str, at: SystemTime) -> String {
-    let mut key = Vec::new();
-    let (mut bits, mut value) = (0u32, 0u64);
-    for c in secret.chars().filter(|c| *c != '=') {
-        let digit = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .find(c.to_ascii_uppercase())
-            .expect("base32") as u64;
-        value = (value << 5) | digit;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            key.push((value >> bits) as u8);
-            value &= (1 << bits) - 1;
-        }
-    }
-    let counter = at.duration_since(UNIX_EPOCH).unwrap().as_secs() / 30;
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).unwrap();
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = (hash[19] & 0x0f) as usize;
-    let code = u32::from_be_bytes([
-        hash[offset] & 0x7f,
-        hash[offset + 1],
-        hash[offset + 2],
-        hash[offset + 3],
-    ]);
-    format!("{:06}", code % 1_000_000)
-}
-
-/// A code for now, waiting out the last seconds of a step so the server checks the same step.
-async fn fresh_totp(secret: &str) -> String {
-    let into_step = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 30;
-    if into_step >= 27 {
-        tokio::time::sleep(Duration::from_secs(30 - into_step)).await;
-    }
-    totp(secret, SystemTime::now())
-}
-
-#[test]
-fn totp_matches_the_rfc_6238_vector() {
-    // RFC 6238 appendix B, SHA-1, T = 59 s: 94287082, of which an app shows the last 6 digits.
-    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // base32 of "12345678901234567890"
-    assert_eq!(totp(secret, UNIX_EPOCH + Duration::from_secs(59)), "287082");
-}
-
-/// Answers from a script, recording every question.
-#[derive(Default)]
-struct Script {
-    /// The TOTP secret to answer code questions with, once known.
-    totp_secret: Option<String>,
-    new_password: Option<(String, HashMap<String, String>)>,
-    asked: Vec<Question>,
-}
-
-impl Prompter for Script {
-    async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
-        self.asked.push(question.clone());
-        match question {
-            Question::NewPassword { .. } => {
-                let (password, attributes) = self.new_password.clone().ok_or(PromptError("no new password".into()))?;
-                Ok(Answer::NewPassword {
-                    password: Zeroizing::new(password),
-                    attributes,
-                })
-            }
-            Question::Code {
-                kind: MfaKind::SoftwareToken,
-                ..
-            } => {
-                let secret = self.totp_secret.clone().ok_or(PromptError("no TOTP secret".into()))?;
-                Ok(Answer::Code(Zeroizing::new(fresh_totp(&secret).await)))
-            }
-            Question::SetUpSoftwareToken { secret_code } => {
-                self.totp_secret = Some(secret_code.to_string());
-                let code = Zeroizing::new(fresh_totp(secret_code).await);
-                Ok(Answer::SoftwareToken {
-                    code,
-                    friendly_device_name: Some("test phone".into()),
-                })
-            }
-            other => Err(PromptError(format!("unexpected question {other:?}"))),
-        }
-    }
-}
-
 #[tokio::test]
 async fn srp_sign_in_without_and_with_a_client_secret() {
     let client = client();
@@ -189,7 +103,7 @@ async fn srp_sign_in_without_and_with_a_client_secret() {
         user(&client, &config, "alice", true).await;
         let auth = client.authenticator(config);
         let tokens = auth
-            .sign_in("alice", PASSWORD, &mut Script::default())
+            .sign_in("alice", PASSWORD, &mut Script::none())
             .await
             .expect("SRP sign-in");
         // moto's USER_ID_FOR_SRP is the user's sub, not the typed name: the proof used it.
@@ -212,13 +126,13 @@ async fn unknown_users_and_wrong_secrets_are_refused() {
     user(&client, &config, "bob", true).await;
     let unknown = client
         .authenticator(config.clone())
-        .sign_in("nobody", PASSWORD, &mut Script::default())
+        .sign_in("nobody", PASSWORD, &mut Script::none())
         .await;
     assert_eq!(unknown.unwrap_err().code(), Some("UserNotFoundException"));
     let wrong_secret = config.with_client_secret("not-the-secret");
     let refused = client
         .authenticator(wrong_secret)
-        .sign_in("bob", PASSWORD, &mut Script::default())
+        .sign_in("bob", PASSWORD, &mut Script::none())
         .await;
     let error = refused.unwrap_err();
     assert_eq!(error.code(), Some("NotAuthorizedException"), "{error:?}");
@@ -231,10 +145,7 @@ async fn an_invited_user_sets_a_new_password() {
     let config = pool(&client, false, None).await;
     user(&client, &config, "carol", false).await;
     let auth = client.authenticator(config);
-    let mut script = Script {
-        new_password: Some(("N3w-Passw0rd!".into(), HashMap::new())),
-        ..Script::default()
-    };
+    let mut script = Script::none().with_new_password("N3w-Passw0rd!", HashMap::new());
     let tokens = auth
         .sign_in("carol", "Temp0rary!pass", &mut script)
         .await
@@ -246,7 +157,7 @@ async fn an_invited_user_sets_a_new_password() {
     );
     assert!(!tokens.access_token.is_empty());
     // The new password is now the password.
-    auth.sign_in("carol", "N3w-Passw0rd!", &mut Script::default())
+    auth.sign_in("carol", "N3w-Passw0rd!", &mut Script::none())
         .await
         .expect("the new password works");
 }
@@ -258,7 +169,7 @@ async fn software_token_mfa_with_real_codes() {
     user(&client, &config, "dave", true).await;
     let auth = client.authenticator(config);
     let first = auth
-        .sign_in("dave", PASSWORD, &mut Script::default())
+        .sign_in("dave", PASSWORD, &mut Script::none())
         .await
         .expect("no MFA yet");
     let access = first.access_token.as_str();
@@ -295,10 +206,7 @@ async fn software_token_mfa_with_real_codes() {
         .await
         .expect("SetUserMFAPreference");
 
-    let mut script = Script {
-        totp_secret: Some(secret.clone()),
-        ..Script::default()
-    };
+    let mut script = Script::none().with_totp(&secret);
     let tokens = auth
         .sign_in("dave", PASSWORD, &mut script)
         .await
@@ -314,13 +222,8 @@ async fn software_token_mfa_with_real_codes() {
 
     // A wrong code is refused by the server (moto checks codes with TOTP switched on).
     let wrong = totp(&secret, SystemTime::now() - Duration::from_secs(3600));
-    struct Wrong(String);
-    impl Prompter for Wrong {
-        async fn answer(&mut self, _: &Question) -> Result<Answer, PromptError> {
-            Ok(Answer::Code(Zeroizing::new(self.0.clone())))
-        }
-    }
-    let refused = auth.sign_in("dave", PASSWORD, &mut Wrong(wrong)).await.unwrap_err();
+    let mut wrong = Script::new([("Code", Answer::Code(Zeroizing::new(wrong)))]);
+    let refused = auth.sign_in("dave", PASSWORD, &mut wrong).await.unwrap_err();
     assert_eq!(refused.code(), Some("CodeMismatchException"), "{refused:?}");
 }
 
@@ -330,7 +233,7 @@ async fn mfa_setup_on_first_sign_in() {
     let config = pool(&client, false, Some(UserPoolMfaType::On)).await;
     user(&client, &config, "erin", true).await;
     let auth = client.authenticator(config);
-    let mut script = Script::default();
+    let mut script = Script::none();
     let tokens = auth
         .sign_in("erin", PASSWORD, &mut script)
         .await
@@ -351,7 +254,7 @@ async fn admin_user_password_sign_in_goes_through_the_admin_operations() {
     let password = Some(Zeroizing::new(PASSWORD.to_owned()));
     let auth = client.authenticator(config);
     let tokens = auth
-        .run(Flow::AdminUserPassword, "hank", password, &mut Script::default())
+        .run(Flow::AdminUserPassword, "hank", password, &mut Script::none())
         .await
         .expect("signed in");
     let me = client
@@ -363,7 +266,7 @@ async fn admin_user_password_sign_in_goes_through_the_admin_operations() {
     assert_eq!(me.username, "hank");
     let wrong = Some(Zeroizing::new("Wr0ng-password!".to_owned()));
     let refused = auth
-        .run(Flow::AdminUserPassword, "hank", wrong, &mut Script::default())
+        .run(Flow::AdminUserPassword, "hank", wrong, &mut Script::none())
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Some("NotAuthorizedException"));
@@ -376,13 +279,13 @@ async fn refresh_token_sign_in() {
     user(&client, &config, "fay", true).await;
     let auth = client.authenticator(config);
     let first = auth
-        .sign_in("fay", PASSWORD, &mut Script::default())
+        .sign_in("fay", PASSWORD, &mut Script::none())
         .await
         .expect("signed in");
     let refresh_token = first.refresh_token.clone().expect("a refresh token");
     let flow = Flow::RefreshToken { refresh_token };
     let refreshed = auth
-        .run(flow, &first.username, None, &mut Script::default())
+        .run(flow, &first.username, None, &mut Script::none())
         .await
         .expect("refreshed");
     assert!(

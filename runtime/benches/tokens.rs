@@ -8,10 +8,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_idp_runtime::jwt::{Checks, Claims, Jwks, verify_at};
-use cognito_idp_runtime::signin::{
-    AuthResult, AuthTransport, Authenticator, Refresh, Reply, Request, SignInConfig,
-    TransportFailure,
-};
+use cognito_idp_runtime::signin::{Authenticator, Flow, Refresh, SignInConfig, Zeroizing};
+use cognito_idp_testkit::peer::{CLIENT_ID, POOL_ID};
+use cognito_idp_testkit::{Peer, Script};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::json;
@@ -73,69 +72,41 @@ fn verification(c: &mut Criterion) {
     group.finish();
 }
 
-/// Answers every refresh at once with the same fresh tokens.
-struct Instant(AuthResult);
-
-impl AuthTransport for Instant {
-    async fn send(&self, _: &str, _: &str, request: Request) -> Result<Reply, TransportFailure> {
-        assert!(matches!(request, Request::InitiateAuth { .. }));
-        Ok(Reply::Authenticated(self.0.clone()))
-    }
-}
-
+/// A refresh against the scripted peer, which answers at once: the client's work (the machine,
+/// the request with its `SECRET_HASH`, reading the reply) and the peer's (checking the hash,
+/// issuing unsigned tokens), no network.
 fn refresh(c: &mut Criterion) {
-    let key = key();
-    let reply = AuthResult {
-        access_token: Some(token(&key)),
-        id_token: Some(token(&key)),
-        expires_in: Some(3600),
-        token_type: Some("Bearer".into()),
-        ..AuthResult::default()
-    };
+    let peer = Peer::new()
+        .user("user@example.com", "sub-user", "Bench!pass1")
+        .client_secret("bench-secret");
     let auth = Authenticator::new(
-        Instant(reply.clone()),
-        SignInConfig::new(POOL, CLIENT).with_client_secret("bench-secret"),
+        &peer,
+        SignInConfig::new(POOL_ID, CLIENT_ID).with_client_secret("bench-secret"),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    // Tokens to refresh, from a first "sign-in" through the same transport.
-    let mut first = reply;
-    first.refresh_token = Some("a-refresh-token".into());
     let tokens = runtime
-        .block_on(
-            Authenticator::new(Instant(first), SignInConfig::new(POOL, CLIENT)).run(
-                cognito_idp_runtime::signin::Flow::RefreshToken {
-                    refresh_token: "x".to_owned().into(),
-                },
-                "user",
-                None,
-                &mut NoQuestions,
-            ),
-        )
+        .block_on(auth.run(
+            Flow::UserPassword,
+            "user@example.com",
+            Some(Zeroizing::new("Bench!pass1".into())),
+            &mut Script::none(),
+        ))
         .unwrap();
     c.bench_function(
-        "refresh (client side, REFRESH_TOKEN_AUTH with SECRET_HASH)",
+        "refresh (REFRESH_TOKEN_AUTH with SECRET_HASH, against the scripted peer)",
         |b| {
             b.iter(|| {
                 let mut how = Refresh::RefreshTokenAuth;
-                runtime
+                let fresh = runtime
                     .block_on(auth.refresh(black_box(&tokens), &mut how))
-                    .unwrap()
+                    .unwrap();
+                peer.log();
+                fresh
             })
         },
     );
-}
-
-struct NoQuestions;
-
-impl cognito_idp_runtime::signin::Prompter for NoQuestions {
-    async fn answer(
-        &mut self,
-        _: &cognito_idp_runtime::signin::Question,
-    ) -> Result<cognito_idp_runtime::signin::Answer, cognito_idp_runtime::signin::PromptError> {
-        Err(cognito_idp_runtime::signin::PromptError("none".into()))
-    }
 }
 
 criterion_group!(benches, verification, refresh);

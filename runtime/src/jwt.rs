@@ -9,6 +9,7 @@
 //! No error quotes the token.
 
 use std::fmt;
+use std::sync::PoisonError;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -16,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::redact::printable;
+use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
 
 /// A token's claims, as its payload states them.
 #[derive(Clone, PartialEq)]
@@ -294,19 +296,24 @@ impl<'t> Parts<'t> {
 /// [`Checks`]. The key set is fetched when first needed and again when a token names a key it
 /// does not hold, but at most once per refetch interval (a minute by default), so a flood of
 /// tokens with forged key ids costs one fetch, not one each. Cheap to share behind an `Arc`.
+///
+/// A verification whose key is held never waits: the fetch an unknown key id starts runs as a
+/// task of its own, and only the verifications that need it wait for it.
 pub struct Verifier {
     checks: Checks,
     jwks_url: reqwest::Url,
     http: Option<reqwest::Client>,
     refetch_interval: Duration,
-    cache: tokio::sync::Mutex<Cache>,
+    keys: Refreshing<Jwks, VerifyError>,
+    /// When the last fetch started.
+    fetched: std::sync::Mutex<Option<Instant>>,
 }
 
-#[derive(Default)]
-struct Cache {
-    keys: Jwks,
-    fetched: Option<Instant>,
-    fetches: u64,
+/// A key set is kept until a token names a key it lacks.
+impl Expiring for Jwks {
+    fn expires_at(&self) -> Option<SystemTime> {
+        None
+    }
 }
 
 /// The largest key set read: Cognito's holds two keys in about a kilobyte.
@@ -323,7 +330,8 @@ impl Verifier {
             jwks_url,
             http: None,
             refetch_interval: Duration::from_secs(60),
-            cache: tokio::sync::Mutex::new(Cache::default()),
+            keys: Refreshing::new(Policy::new(Duration::ZERO), None),
+            fetched: std::sync::Mutex::new(None),
         })
     }
 
@@ -353,7 +361,7 @@ impl Verifier {
 
     /// How many times the key set was fetched.
     pub async fn key_set_fetches(&self) -> u64 {
-        self.cache.lock().await.fetches
+        self.keys.fetches()
     }
 
     /// Verifies `token` now.
@@ -371,58 +379,64 @@ impl Verifier {
         check_claims(parts.claims()?, &self.checks, now)
     }
 
-    /// The key `kid`, from the cache or a fetch that is due.
+    /// The key `kid`: held, or from a fetch under way or due.
     async fn key(
         &self,
         kid: &str,
     ) -> Result<ring::signature::RsaPublicKeyComponents<Vec<u8>>, VerifyError> {
-        // Held across the fetch: concurrent callers wait for it rather than fetch again.
-        let mut cache = self.cache.lock().await;
-        if let Some(key) = cache.keys.key(kid) {
-            return Ok(key.clone());
+        if let Some(key) = self.keys.peek().and_then(|keys| keys.key(kid).cloned()) {
+            return Ok(key);
         }
-        let due = cache
-            .fetched
-            .is_none_or(|at| at.elapsed() >= self.refetch_interval);
-        if !due {
-            return Err(VerifyError::UnknownKey);
-        }
-        cache.fetched = Some(Instant::now());
-        cache.fetches += 1;
-        cache.keys = self.fetch().await?;
-        cache.keys.key(kid).cloned().ok_or(VerifyError::UnknownKey)
-    }
-
-    async fn fetch(&self) -> Result<Jwks, VerifyError> {
-        let failed = |e: &dyn fmt::Display| VerifyError::Jwks(e.to_string());
-        let http = match &self.http {
-            Some(client) => client.clone(),
-            None => crate::http::http_client_builder()
-                .map_err(|e| failed(&e))?
-                .timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|e| failed(&e))?,
-        };
-        let mut response = http
-            .get(self.jwks_url.clone())
-            .send()
-            .await
-            .map_err(|e| failed(&e))?;
-        if !response.status().is_success() {
-            return Err(VerifyError::Jwks(format!(
-                "HTTP {}",
-                response.status().as_u16()
-            )));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(VerifyError::Jwks("the key set is too large".into()));
+        let due = || {
+            let mut fetched = self.fetched.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = fetched.is_none_or(|at| at.elapsed() >= self.refetch_interval);
+            if due {
+                *fetched = Some(Instant::now());
             }
-            body.extend_from_slice(&chunk);
+            due
+        };
+        let fetch = {
+            let http = self.http.clone();
+            let url = self.jwks_url.clone();
+            move |_| async move { fetch(http, url).await.map_err(Failure::Transient) }
+        };
+        match self.keys.refresh_if(due, fetch).await {
+            None => Err(VerifyError::UnknownKey),
+            Some(Err(Missed::Failed(e))) => Err(e),
+            Some(Err(Missed::Abandoned)) => Err(VerifyError::Jwks(
+                "the fetch stopped without an answer".into(),
+            )),
+            Some(Ok(keys)) => keys.key(kid).cloned().ok_or(VerifyError::UnknownKey),
         }
-        Jwks::parse(&body)
     }
+}
+
+/// The key set at `url`, read within [`MAX_JWKS_BYTES`].
+async fn fetch(http: Option<reqwest::Client>, url: reqwest::Url) -> Result<Jwks, VerifyError> {
+    let failed = |e: &dyn fmt::Display| VerifyError::Jwks(e.to_string());
+    let http = match http {
+        Some(client) => client,
+        None => crate::http::http_client_builder()
+            .map_err(|e| failed(&e))?
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| failed(&e))?,
+    };
+    let mut response = http.get(url).send().await.map_err(|e| failed(&e))?;
+    if !response.status().is_success() {
+        return Err(VerifyError::Jwks(format!(
+            "HTTP {}",
+            response.status().as_u16()
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
+        if body.len() + chunk.len() > MAX_JWKS_BYTES {
+            return Err(VerifyError::Jwks("the key set is too large".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Jwks::parse(&body)
 }
 
 impl fmt::Debug for Verifier {

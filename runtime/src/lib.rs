@@ -13,9 +13,6 @@ pub mod credentials;
 mod digest;
 pub mod endpoint;
 pub mod error;
-#[cfg(feature = "fuzz")]
-#[doc(hidden)]
-pub mod fuzz;
 mod http;
 pub mod jwt;
 pub mod paginate;

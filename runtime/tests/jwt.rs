@@ -239,6 +239,16 @@ fn claims_decode_without_verifying_and_debug_names_only() {
 
 /// Serves `body` as the key set, counting fetches.
 async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
+    let (url, fetches, release) = stalling_jwks_server(body).await;
+    release.send(true).unwrap();
+    (url, fetches)
+}
+
+/// Serves `body` as the key set, counting fetches; every fetch after the first waits until the
+/// returned sender says `true`.
+async fn stalling_jwks_server(
+    body: String,
+) -> (String, Arc<AtomicUsize>, tokio::sync::watch::Sender<bool>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
@@ -247,19 +257,58 @@ async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
     );
     let fetches = Arc::new(AtomicUsize::new(0));
     let count = fetches.clone();
+    let (release, gate) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let mut buffer = [0u8; 4096];
-            let _ = socket.read(&mut buffer).await;
-            count.fetch_add(1, Ordering::SeqCst);
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(reply.as_bytes()).await;
+            let body = body.clone();
+            let count = count.clone();
+            let mut gate = gate.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                if count.fetch_add(1, Ordering::SeqCst) > 0 {
+                    let _ = gate.wait_for(|open| *open).await;
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
         }
     });
-    (url, fetches)
+    (url, fetches, release)
+}
+
+#[tokio::test]
+async fn a_forged_key_id_never_stalls_tokens_whose_key_is_known() {
+    let a = key("a");
+    let (url, fetches, release) = stalling_jwks_server(jwks(&[("a", &a)])).await;
+    let verifier = Arc::new(
+        Verifier::new(Checks::new(POOL, CLIENT))
+            .unwrap()
+            .with_jwks_url(&url)
+            .unwrap()
+            .with_refetch_interval(Duration::ZERO),
+    );
+    let good = sign(&header("a"), &access_claims(), &a);
+    verifier.verify_at(&good, at(NOW)).await.expect("verifies");
+    let forged = {
+        let verifier = verifier.clone();
+        let token = sign(&header("made-up"), &access_claims(), &a);
+        tokio::spawn(async move { verifier.verify_at(&token, at(NOW)).await })
+    };
+    while fetches.load(Ordering::SeqCst) < 2 {
+        tokio::task::yield_now().await;
+    }
+    // The refetch hangs; a token whose key is held does not wait for it.
+    let known = tokio::time::timeout(Duration::from_secs(2), verifier.verify_at(&good, at(NOW)))
+        .await
+        .expect("answered while the key set is being fetched");
+    assert!(known.is_ok());
+    release.send(true).unwrap();
+    assert_eq!(forged.await.unwrap(), Err(VerifyError::UnknownKey));
+    assert_eq!(verifier.key_set_fetches().await, 2);
 }
 
 #[tokio::test]

@@ -11,9 +11,7 @@ use cognito_idp_runtime::srp::{DeviceSecrets, SrpSession};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
-mod common;
-
-use common::{Server, number};
+use cognito_idp_testkit::srp_server::{Server, number};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]

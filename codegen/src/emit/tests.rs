@@ -63,14 +63,14 @@ pub fn file(service: &Service) -> TokenStream {
          /// Every operation's responses, fuzzed; in a process of its own, to measure memory.\n\
          #[test]\n\
          fn responses_to_every_operation_are_fuzzed() {{\n\
-             cognito_idp_runtime::fuzz::run_in_child(\n\
+             cognito_idp_testkit::fuzz::run_in_child(\n\
                  \"tests::responses_to_every_operation_are_fuzzed\",\n\
                  fuzz_cases,\n\
                  |config| crate::Client::new(config).handle().clone(),\n\
              );\n\
          }}\n\
          /// Each operation with samples of its input, output and errors, and a call of it.\n\
-         fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {{\n\
+         fn fuzz_cases() -> Vec<cognito_idp_testkit::fuzz::Case> {{\n\
              vec![{fuzz_cases}]\n\
          }}\n",
         uses = values.use_lines().join("\n"),
@@ -157,7 +157,7 @@ fn fuzz_case(service: &Service, op: &Operation) -> String {
         .collect();
     let error_enum = format!("crate::operation::{}::{}", op.module, op.names.error);
     format!(
-        "cognito_idp_runtime::fuzz::Case {{\n\
+        "cognito_idp_testkit::fuzz::Case {{\n\
              operation: {name:?},\n\
              input: {input},\n\
              output: {output},\n\
@@ -165,7 +165,7 @@ fn fuzz_case(service: &Service, op: &Operation) -> String {
              call: |handle, input| Box::pin(async move {{\n\
                  let input: {input_type} = serde_json::from_str(input).expect(\"the input sample reads\");\n\
                  let operation = cognito_idp_runtime::transport::Operation {{ name: {name:?}, target: {target:?}, signed: {signed} }};\n\
-                 cognito_idp_runtime::fuzz::outcome(handle.invoke::<_, {output_type}, {error_enum}>(&operation, &input).await)\n\
+                 cognito_idp_testkit::fuzz::outcome(handle.invoke::<_, {output_type}, {error_enum}>(&operation, &input).await)\n\
              }}),\n\
          }}",
         name = op.name,

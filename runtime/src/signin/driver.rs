@@ -119,11 +119,13 @@ pub struct Authenticator<T> {
 }
 
 /// How to refresh tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Refresh {
-    /// `REFRESH_TOKEN_AUTH`, switching to `GetTokensFromRefreshToken` for good when the app
-    /// client refuses it (as it does once refresh-token rotation is on).
+    /// `GetTokensFromRefreshToken`, which works whether the app client rotates refresh tokens
+    /// or not, switching to `REFRESH_TOKEN_AUTH` for good when that works where it did not (an
+    /// endpoint without the operation, a refresh token it refuses). What was learned is kept
+    /// with the tokens ([`Tokens::refresh`](super::Tokens::refresh)).
     #[default]
     Auto,
     /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: the refresh token stays the same.
@@ -166,34 +168,45 @@ impl<T: AuthTransport> Authenticator<T> {
             auth: self,
             config: &config,
         };
-        let rotate = |refresh_token| Flow::GetTokensFromRefreshToken { refresh_token };
-        let result = match *how {
-            Refresh::GetTokensFromRefreshToken => {
-                auth.run_quietly(rotate(refresh_token.clone()), &tokens.username)
-                    .await
-            }
-            Refresh::RefreshTokenAuth | Refresh::Auto => {
-                let flow = Flow::RefreshToken {
+        let get_tokens = || {
+            auth.run_quietly(
+                Flow::GetTokensFromRefreshToken {
                     refresh_token: refresh_token.clone(),
-                };
-                match auth.run_quietly(flow, &tokens.username).await {
-                    Err(e) if *how == Refresh::Auto && refuses_refresh_token_auth(&e) => {
-                        tracing::debug!(
-                            "REFRESH_TOKEN_AUTH refused; using GetTokensFromRefreshToken"
-                        );
-                        *how = Refresh::GetTokensFromRefreshToken;
-                        auth.run_quietly(rotate(refresh_token.clone()), &tokens.username)
-                            .await
-                    }
-                    Ok(fresh) => {
-                        if *how == Refresh::Auto {
-                            *how = Refresh::RefreshTokenAuth;
-                        }
-                        Ok(fresh)
-                    }
-                    other => other,
+                },
+                &tokens.username,
+            )
+        };
+        let refresh_token_auth = || {
+            auth.run_quietly(
+                Flow::RefreshToken {
+                    refresh_token: refresh_token.clone(),
+                },
+                &tokens.username,
+            )
+        };
+        let result = match *how {
+            Refresh::GetTokensFromRefreshToken => get_tokens().await,
+            Refresh::RefreshTokenAuth => refresh_token_auth().await,
+            Refresh::Auto => match get_tokens().await {
+                Ok(fresh) => {
+                    *how = Refresh::GetTokensFromRefreshToken;
+                    Ok(fresh)
                 }
-            }
+                Err(refused) if worth_refresh_token_auth(&refused) => {
+                    match refresh_token_auth().await {
+                        Ok(fresh) => {
+                            tracing::debug!(
+                                "GetTokensFromRefreshToken failed where REFRESH_TOKEN_AUTH works; using it"
+                            );
+                            *how = Refresh::RefreshTokenAuth;
+                            Ok(fresh)
+                        }
+                        // Not the way either: the first answer is the one that counts.
+                        Err(_) => Err(refused),
+                    }
+                }
+                Err(refused) => Err(refused),
+            },
         };
         let mut fresh = result?;
         if fresh.refresh_token.is_none() {
@@ -202,6 +215,7 @@ impl<T: AuthTransport> Authenticator<T> {
         if fresh.device.is_none() {
             fresh.device = tokens.device.clone();
         }
+        fresh.refresh = *how;
         Ok(fresh)
     }
 
@@ -325,24 +339,20 @@ impl<T: AuthTransport> Quiet<'_, T> {
     }
 }
 
-/// Whether a refresh failed because the app client does not allow `REFRESH_TOKEN_AUTH` (as
-/// when refresh-token rotation is on), rather than because the token is bad.
-fn refuses_refresh_token_auth(error: &AuthError) -> bool {
+/// Whether a failed `GetTokensFromRefreshToken` is worth one `REFRESH_TOKEN_AUTH`, by signals
+/// that do not depend on a message's wording: no answer from Cognito itself (an endpoint that
+/// does not know the operation, as emulators, answers without an error code; so does an
+/// unreachable one, where the second try costs one request), an unknown operation, or a
+/// refused token (refresh tokens of the admin flows have been seen refused by it and accepted
+/// by `REFRESH_TOKEN_AUTH`).
+fn worth_refresh_token_auth(error: &AuthError) -> bool {
     let AuthError::Transport(failure) = error else {
         return false;
     };
-    let message = failure
-        .message
-        .as_deref()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
     matches!(
         failure.code.as_deref(),
-        Some("InvalidParameterException" | "NotAuthorizedException")
-    ) && (message.contains("rotation")
-        || message.contains("gettokensfromrefreshtoken")
-        || message.contains("flow not enabled")
-        || message.contains("flow is not enabled"))
+        None | Some("UnknownOperationException" | "NotAuthorizedException")
+    )
 }
 
 /// The prompter of flows that must not ask anything.

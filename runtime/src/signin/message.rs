@@ -273,6 +273,9 @@ pub struct Tokens {
     /// When the access token expires: its `exp`, or the receipt time plus `ExpiresIn`.
     pub expires_at: SystemTime,
     pub device: Option<DeviceSecrets>,
+    /// Which way these tokens refresh, once a refresh has shown it (`Auto` until then).
+    #[serde(default)]
+    pub refresh: super::driver::Refresh,
     /// What became of a device Cognito issued during this sign-in.
     #[serde(skip)]
     pub new_device: Option<NewDevice>,
@@ -308,6 +311,7 @@ impl Tokens {
             expires_in: result.expires_in,
             token_type: result.token_type,
             device: None,
+            refresh: super::driver::Refresh::Auto,
             new_device: None,
         }
     }
@@ -325,6 +329,7 @@ impl fmt::Debug for Tokens {
             .field("sub", &self.sub)
             .field("expires_at", &self.expires_at)
             .field("device", &self.device)
+            .field("refresh", &self.refresh)
             .field("new_device", &self.new_device)
             .finish()
     }

@@ -3,7 +3,7 @@
 //! throttling and transient failures, and read back into the output or the operation's error.
 //!
 //! This module is the call path (a [`Handle`] invokes an operation: attempts, timers, signing);
-//! [`crate::retry`] decides whether and when to try again, and `response` reads what came
+//! `retry` (beside it) decides whether and when to try again, and `response` reads what came
 //! back.
 
 mod response;

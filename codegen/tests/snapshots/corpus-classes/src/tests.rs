@@ -94,16 +94,16 @@ fn every_structure_round_trips_through_its_wire_form() {
 /// Every operation's responses, fuzzed; in a process of its own, to measure memory.
 #[test]
 fn responses_to_every_operation_are_fuzzed() {
-    cognito_idp_runtime::fuzz::run_in_child(
+    cognito_idp_testkit::fuzz::run_in_child(
         "tests::responses_to_every_operation_are_fuzzed",
         fuzz_cases,
         |config| crate::Client::new(config).handle().clone(),
     );
 }
 /// Each operation with samples of its input, output and errors, and a call of it.
-fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
+fn fuzz_cases() -> Vec<cognito_idp_testkit::fuzz::Case> {
     vec![
-        cognito_idp_runtime::fuzz::Case { operation : "GetThing", input :
+        cognito_idp_testkit::fuzz::Case { operation : "GetThing", input :
         r#"{"Build":"text","Epoch":1700000000,"Filter":{"Prefix":"text"},"Groups":{"key":["text"]},"Matrix":[["text"]],"Operation":{"Kind":"text"},"Paginator":{"Depth":7},"Report":{"Message":"text"},"Seen":["2023-11-14T22:13:20Z"],"Send":"text","Since":"2023-11-14T22:13:20Z","ThingId":"text"}"#,
         output :
         r#"{"Errors":[{"Code":"text","At":"2023-11-14T22:13:20Z"}],"Since":"2023-11-14T22:13:20Z","Seen":["2023-11-14T22:13:20Z"],"Epoch":1700000000,"Matrix":[["text"]],"LastError":{"Message":"text"}}"#,
@@ -112,10 +112,10 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetThing", target :
         "Classes_20240101.GetThing", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_thing::GetThingOutput, crate
         ::operation::get_thing::GetThingError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "DescribePool", input :
+        cognito_idp_testkit::fuzz::Case { operation : "DescribePool", input :
         r#"{"PoolId":"text"}"#, output :
         r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
@@ -123,9 +123,9 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "DescribePool", target :
         "Classes_20240101.DescribePool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
         ::operation::describe_pool::DescribePoolError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "UpdatePool", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "UpdatePool", input :
         r#"{"ClientToken":"text","PoolId":"text","Providers":[{"ClientSecret":"SECRET-MARKER","Default":true,"ProviderName":"text"}],"Tags":{"key":"text"}}"#,
         output :
         r#"{"PoolId":"text","Providers":[{"ProviderName":"text","ClientSecret":"text","Default":true}],"Tags":{"key":"text"},"ClientToken":"text"}"#,
@@ -133,19 +133,19 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         ::types::Pool = serde_json::from_str(input).expect("the input sample reads"); let
         operation = cognito_idp_runtime::transport::Operation { name : "UpdatePool",
         target : "Classes_20240101.UpdatePool", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate ::types::Pool, crate
         ::operation::update_pool::UpdatePoolError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "ListJobs", input :
+        cognito_idp_testkit::fuzz::Case { operation : "ListJobs", input :
         r#"{"Marker":"text","MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"Jobs":["text"],"NextToken":"text"}"#, errors : & [], call : | handle, input
         | Box::pin(async move { let input : crate ::types::ListJobsRequest =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListJobs", target :
         "Classes_20240101.ListJobs", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_jobs::ListJobsOutput, crate
         ::operation::list_jobs::ListJobsError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "QueryJobs", input :
+        cognito_idp_testkit::fuzz::Case { operation : "QueryJobs", input :
         r#"{"Marker":"text","MaxResults":7,"NextToken":"text"}"#, output :
         r#"{"Jobs":["text"],"NextToken":"text","Marker":"text"}"#, errors : & [], call :
         | handle, input | Box::pin(async move { let input : crate
@@ -153,26 +153,26 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "QueryJobs", target :
         "Classes_20240101.QueryJobs", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::query_jobs::QueryJobsOutput, crate
         ::operation::query_jobs::QueryJobsError > (& operation, & input). await) }), },
-        cognito_idp_runtime::fuzz::Case { operation : "WatchThings", input :
+        cognito_idp_testkit::fuzz::Case { operation : "WatchThings", input :
         r#"{"ThingId":"text"}"#, output : r#"{"Events":{"Changed":{"ThingId":"text"}}}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::types::WatchThingsRequest = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "WatchThings", target :
         "Classes_20240101.WatchThings", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::watch_things::WatchThingsOutput, crate
         ::operation::watch_things::WatchThingsError > (& operation, & input). await) }),
-        }, cognito_idp_runtime::fuzz::Case { operation : "PutRecord", input :
+        }, cognito_idp_testkit::fuzz::Case { operation : "PutRecord", input :
         r#"{"ThingId":"text"}"#, output : r#"{}"#, errors : & [], call : | handle, input
         | Box::pin(async move { let input : crate ::types::WatchThingsRequest =
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "PutRecord", target :
         "Classes_20240101.PutRecord", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::put_record::PutRecordOutput, crate
         ::operation::put_record::PutRecordError > (& operation, & input). await) }), }
     ]

@@ -91,16 +91,16 @@ fn every_structure_round_trips_through_its_wire_form() {
 /// Every operation's responses, fuzzed; in a process of its own, to measure memory.
 #[test]
 fn responses_to_every_operation_are_fuzzed() {
-    cognito_idp_runtime::fuzz::run_in_child(
+    cognito_idp_testkit::fuzz::run_in_child(
         "tests::responses_to_every_operation_are_fuzzed",
         fuzz_cases,
         |config| crate::Client::new(config).handle().clone(),
     );
 }
 /// Each operation with samples of its input, output and errors, and a call of it.
-fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
+fn fuzz_cases() -> Vec<cognito_idp_testkit::fuzz::Case> {
     vec![
-        cognito_idp_runtime::fuzz::Case { operation : "AdminSetUserMFAPreference", input
+        cognito_idp_testkit::fuzz::Case { operation : "AdminSetUserMFAPreference", input
         :
         r#"{"Context":{"IpAddress":"SECRET-MARKER"},"Passwords":["SECRET-MARKER"],"SecretKeys":{"key":"SECRET-MARKER"},"SecretValues":{"SMS_MFA":"SECRET-MARKER"},"Tree":{"Children":[{"Name":"text"}],"Name":"text","Parent":{"Children":[{"Name":"text"}],"Name":"text","Parent":{"Name":"text"}}},"Type":"SMS_MFA","Username":"SECRET-MARKER"}"#,
         output :
@@ -111,20 +111,20 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         serde_json::from_str(input).expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "AdminSetUserMFAPreference",
         target : "KitchenSinkService.AdminSetUserMFAPreference", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceOutput,
         crate ::operation::admin_set_user_mfa_preference::AdminSetUserMfaPreferenceError
-        > (& operation, & input). await) }), }, cognito_idp_runtime::fuzz::Case {
+        > (& operation, & input). await) }), }, cognito_idp_testkit::fuzz::Case {
         operation : "GetCSVHeader", input : r#"{"UserPoolId":"text"}"#, output : r#"{}"#,
         errors : & [], call : | handle, input | Box::pin(async move { let input : crate
         ::operation::get_csv_header::GetCsvHeaderInput = serde_json::from_str(input)
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "GetCSVHeader", target :
         "KitchenSinkService.GetCSVHeader", signed : false };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::get_csv_header::GetCsvHeaderOutput, crate
         ::operation::get_csv_header::GetCsvHeaderError > (& operation, & input). await)
-        }), }, cognito_idp_runtime::fuzz::Case { operation : "ListThings", input :
+        }), }, cognito_idp_testkit::fuzz::Case { operation : "ListThings", input :
         r#"{"ClientToken":"text","MaxResults":7,"NextToken":"text","Shelf":"text"}"#,
         output :
         r#"{"Things":[{"Name":"text","Parent":{"Name":"text"},"Children":[{"Name":"text"}]}],"NextToken":"text"}"#,
@@ -133,7 +133,7 @@ fn fuzz_cases() -> Vec<cognito_idp_runtime::fuzz::Case> {
         .expect("the input sample reads"); let operation =
         cognito_idp_runtime::transport::Operation { name : "ListThings", target :
         "KitchenSinkService.ListThings", signed : true };
-        cognito_idp_runtime::fuzz::outcome(handle.invoke::< _, crate
+        cognito_idp_testkit::fuzz::outcome(handle.invoke::< _, crate
         ::operation::list_things::ListThingsOutput, crate
         ::operation::list_things::ListThingsError > (& operation, & input). await) }), }
     ]

@@ -1,4 +1,4 @@
-//! A seeded fuzzer of responses, for the generated crate's tests (the `fuzz` feature): not API.
+//! A seeded fuzzer of responses, for the generated crate's tests.
 //!
 //! Each operation comes with a sample of its input (sensitive members holding [`SECRET`]), of
 //! its output and of each of its errors, written from the model by the generator. Every round
@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::error::{DecodeError, ResponseErrorKind, SdkError};
-use crate::transport::Handle;
-use crate::{Config, Credentials, RetryConfig};
+use cognito_idp_runtime::error::{DecodeError, ResponseErrorKind, SdkError};
+use cognito_idp_runtime::transport::Handle;
+use cognito_idp_runtime::{Config, Credentials, RetryConfig};
 
 /// What the samples put in sensitive input members; no error may show it.
 pub const SECRET: &str = "SECRET-MARKER";
@@ -76,6 +76,7 @@ where
                 ResponseErrorKind::Undecodable(DecodeError::Syntax { .. }) => "not JSON",
                 ResponseErrorKind::Undecodable(DecodeError::Shape { .. }) => "not the output",
                 ResponseErrorKind::Undecodable(DecodeError::OverBudget { .. }) => "over budget",
+                _ => "another kind",
             }
         ),
         SdkError::Service(e) => {
@@ -85,6 +86,7 @@ where
                 false => "service: modelled".to_owned(),
             }
         }
+        _ => "another kind".to_owned(),
     };
     let mut shown = format!("{error} {error:?}");
     let mut source = std::error::Error::source(&error);
@@ -194,7 +196,7 @@ pub async fn run(
         .credentials(Credentials::new("AKIDFUZZ", "fuzz-secret-key"))
         .retry(RetryConfig::disabled())
         .timeouts(
-            crate::TimeoutConfig::default()
+            cognito_idp_runtime::TimeoutConfig::default()
                 .with_attempt(Some(Duration::from_secs(10)))
                 .with_operation(Some(Duration::from_secs(10))),
         )
