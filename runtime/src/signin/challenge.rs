@@ -98,6 +98,35 @@ impl fmt::Display for Challenge {
     }
 }
 
+/// A list of names in a challenge parameter: JSON as Cognito writes it (`["SMS_MFA"]`), or with
+/// single quotes as moto does (`['SMS_MFA']`). Anything else is unreadable.
+pub(super) fn json_list(text: &str) -> Option<Vec<String>> {
+    if let Ok(list) = serde_json::from_str(text) {
+        return Some(list);
+    }
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let name = item.strip_prefix('\'')?.strip_suffix('\'')?;
+            let plain = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c));
+            plain.then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// Whether a user name a challenge hands back can be one: not empty, no control characters, and
+/// not a list (the JSON text a string map keeps for a list an emulator sends).
+pub(super) fn plausible_name(name: &str) -> bool {
+    !name.trim().is_empty()
+        && !name.chars().any(char::is_control)
+        && serde_json::from_str::<Vec<serde_json::Value>>(name).is_err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,10 @@ use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
+use super::config::{Flow, SignInConfig};
 use super::error::SignInError;
-use super::machine::{Flow, SignIn, SignInConfig, Step};
-use super::message::{Answer, Question, Reply, Request, Tokens};
+use super::machine::{SignIn, Step};
+use super::message::{Answer, Question, Refresh, Reply, Request, Tokens};
 
 /// Sends the sign-in machine's requests: implemented by the generated client, and by test peers.
 pub trait AuthTransport {
@@ -116,23 +117,6 @@ impl From<SignInError> for AuthError {
 pub struct Authenticator<T> {
     transport: T,
     config: SignInConfig,
-}
-
-/// How to refresh tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub enum Refresh {
-    /// `GetTokensFromRefreshToken`, which works whether the app client rotates refresh tokens
-    /// or not, switching to `REFRESH_TOKEN_AUTH` for good when that works where it did not (an
-    /// endpoint without the operation, a refresh token it refuses). What was learned is kept
-    /// with the tokens ([`Tokens::refresh`](super::Tokens::refresh)).
-    #[default]
-    Auto,
-    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: the refresh token stays the same.
-    RefreshTokenAuth,
-    /// `GetTokensFromRefreshToken`: required with rotation, which replaces the refresh token
-    /// (and invalidates the old one) on every refresh.
-    GetTokensFromRefreshToken,
 }
 
 /// How to sign out.

@@ -11,6 +11,23 @@ use super::challenge::Challenge;
 use crate::redact::Redacted;
 use crate::srp::{DeviceSecrets, DeviceVerifier};
 
+/// How to refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum Refresh {
+    /// `GetTokensFromRefreshToken`, which works whether the app client rotates refresh tokens
+    /// or not, switching to `REFRESH_TOKEN_AUTH` for good when that works where it did not (an
+    /// endpoint without the operation, a refresh token it refuses). What was learned is kept
+    /// with the tokens ([`Tokens::refresh`]).
+    #[default]
+    Auto,
+    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: the refresh token stays the same.
+    RefreshTokenAuth,
+    /// `GetTokensFromRefreshToken`: required with rotation, which replaces the refresh token
+    /// (and invalidates the old one) on every refresh.
+    GetTokensFromRefreshToken,
+}
+
 /// What every sign-in request carries besides its parameters, when configured.
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -275,7 +292,7 @@ pub struct Tokens {
     pub device: Option<DeviceSecrets>,
     /// Which way these tokens refresh, once a refresh has shown it (`Auto` until then).
     #[serde(default)]
-    pub refresh: super::driver::Refresh,
+    pub refresh: Refresh,
     /// What became of a device Cognito issued during this sign-in.
     #[serde(skip)]
     pub new_device: Option<NewDevice>,
@@ -311,7 +328,7 @@ impl Tokens {
             expires_in: result.expires_in,
             token_type: result.token_type,
             device: None,
-            refresh: super::driver::Refresh::Auto,
+            refresh: Refresh::Auto,
             new_device: None,
         }
     }

@@ -8,6 +8,7 @@
 //! [`Session`] keeps the tokens valid and persisted.
 
 mod challenge;
+mod config;
 mod driver;
 mod error;
 mod machine;
@@ -15,14 +16,14 @@ mod message;
 mod session;
 
 pub use challenge::Challenge;
+pub use config::{EncodedDataProvider, Flow, RememberDevice, SignInConfig};
 pub use driver::{
-    AuthError, AuthTransport, Authenticator, PromptError, Prompter, Refresh, SignOut,
-    TransportFailure,
+    AuthError, AuthTransport, Authenticator, PromptError, Prompter, SignOut, TransportFailure,
 };
 pub use error::SignInError;
-pub use machine::{EncodedDataProvider, Flow, Random, RememberDevice, SignIn, SignInConfig, Step};
+pub use machine::{Random, SignIn, Step};
 pub use message::{
-    Answer, AuthResult, Context, MfaKind, NewDevice, Question, Reply, Request, Tokens,
+    Answer, AuthResult, Context, MfaKind, NewDevice, Question, Refresh, Reply, Request, Tokens,
 };
 pub use session::{
     Clock, MemoryStore, Session, SessionError, SessionOptions, StoreError, TokenStore,

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use zeroize::Zeroizing;
 
-use super::driver::{AuthError, AuthTransport, Authenticator, Refresh, SignOut};
+use super::driver::{AuthError, AuthTransport, Authenticator, SignOut};
 use super::error::SignInError;
-use super::message::Tokens;
+use super::message::{Refresh, Tokens};
 use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
 
 /// Where a session's tokens (and its remembered device) live between runs.
