@@ -494,3 +494,36 @@ fn recorded_bodies_decode_as_the_client_reads_them() {
         "{amplified:?}"
     );
 }
+
+#[tokio::test]
+async fn a_page_echoing_the_session_token_is_not_quoted() {
+    const TOKEN: &str = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
+    let page = format!("<html>Forbidden. Your request: X-Amz-Security-Token: {TOKEN}</html>");
+    let echo = format!(r#"{{"__type":"AccessDenied","message":"token {TOKEN} refused"}}"#);
+    let replies = [
+        response(403, &[("Content-Type", "text/html")], page.as_bytes()),
+        json(403, &echo),
+    ];
+    let stub = RawStub::start(move |n| replies[n].clone()).await;
+    let client = Client::new(
+        cognito_idp::Config::builder()
+            .endpoint_url(&stub.url)
+            .region("us-east-1")
+            .credentials(
+                cognito_idp::Credentials::new("ASIASTUB", "stub-secret-key").with_session_token(TOKEN),
+            )
+            .retry(cognito_idp::RetryConfig::disabled())
+            .build(),
+    );
+    for _ in 0..2 {
+        let error = client.list_user_pools().max_results(1).send().await.unwrap_err();
+        let mut shown = format!("{error} | {error:?}");
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            shown.push_str(&format!(" | {cause} | {cause:?}"));
+            source = cause.source();
+        }
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(!shown.contains("EXAMPLESESSION"), "{shown}");
+    }
+}

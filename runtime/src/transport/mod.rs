@@ -243,9 +243,6 @@ impl Handle {
                     .map_err(SdkError::Construction)?,
             ),
         };
-        let mut secrets = Vec::new();
-        input.secrets(false, &mut secrets);
-        let scrub = Scrub::error_text(&secrets);
         let body = serde_json::to_vec(input).map_err(|e| {
             SdkError::Construction(ConstructionError::Request(RequestError::caused_by(
                 "the input cannot be written as JSON",
@@ -254,25 +251,32 @@ impl Handle {
         })?;
         let span = tracing::debug_span!("cognito_idp", operation = operation.name);
         let deadline = Deadline::after(self.inner.config.timeouts.operation());
-        match self
-            .exchange(operation, endpoint.as_ref(), body, scrub, deadline)
-            .instrument(span)
-            .await
-        {
-            Ok(response) => finish(response, scrub),
-            Err(failure) => Err(widen(failure)),
+        async {
+            let route = self.route(endpoint.as_ref()).map_err(widen)?;
+            let signer = self.signer_within(operation, deadline).await.map_err(widen)?;
+            let mut secrets = Vec::new();
+            input.secrets(false, &mut secrets);
+            // The session token signs every attempt: a page that echoes the request's headers
+            // must not show it either.
+            secrets.extend(signer.as_ref().and_then(|s| s.credentials.session_token()));
+            let scrub = Scrub::error_text(&secrets);
+            match self
+                .exchange(operation, route, body, scrub, deadline, signer.as_ref())
+                .await
+            {
+                Ok(response) => finish(response, scrub),
+                Err(failure) => Err(widen(failure)),
+            }
         }
+        .instrument(span)
+        .await
     }
 
-    /// Sends `body` until a response worth reading arrives, the call fails, or `deadline` passes.
-    async fn exchange(
-        &self,
-        operation: &Operation,
-        endpoint: Option<&reqwest::Url>,
-        body: Vec<u8>,
-        scrub: Scrub<'_>,
-        deadline: Option<Deadline>,
-    ) -> Result<Response, Failure> {
+    /// Where a call goes, and the HTTP client that takes it there.
+    fn route<'a>(
+        &'a self,
+        endpoint: Option<&'a reqwest::Url>,
+    ) -> Result<(&'a reqwest::Url, &'a reqwest::Client), Failure> {
         let inner = &*self.inner;
         let construction = |e| SdkError::Construction(e);
         let endpoint = match endpoint {
@@ -286,7 +290,17 @@ impl Handle {
             .http
             .as_ref()
             .map_err(|e| construction(ConstructionError::Request(e.clone())))?;
-        let signer = match (operation.signed, deadline) {
+        Ok((endpoint, http))
+    }
+
+    /// The signer of a signed operation (none for the others), within the operation's time.
+    async fn signer_within(
+        &self,
+        operation: &Operation,
+        deadline: Option<Deadline>,
+    ) -> Result<Option<Signer<'_>>, Failure> {
+        let construction = |e| SdkError::Construction(e);
+        Ok(match (operation.signed, deadline) {
             (false, _) => None,
             (true, None) => Some(self.signer().await.map_err(construction)?),
             (true, Some(deadline)) => Some(
@@ -295,7 +309,21 @@ impl Handle {
                     .map_err(|_| operation_timed_out(deadline.limit, 0))?
                     .map_err(construction)?,
             ),
-        };
+        })
+    }
+
+    /// Sends `body` until a response worth reading arrives, the call fails, or `deadline` passes.
+    async fn exchange(
+        &self,
+        operation: &Operation,
+        (endpoint, http): (&reqwest::Url, &reqwest::Client),
+        body: Vec<u8>,
+        scrub: Scrub<'_>,
+        deadline: Option<Deadline>,
+        signer: Option<&Signer<'_>>,
+    ) -> Result<Response, Failure> {
+        let inner = &*self.inner;
+        let construction = |e| SdkError::Construction(e);
         let target = HeaderValue::from_static(operation.target);
         // Built once; each attempt signs a cheap clone (the body is shared, not copied).
         let mut prepared = reqwest::Request::new(reqwest::Method::POST, endpoint.clone());
@@ -318,7 +346,7 @@ impl Handle {
                     "the request body cannot be resent",
                 )))
             })?;
-            if let Some(signer) = &signer {
+            if let Some(signer) = signer {
                 let body = prepared
                     .body()
                     .and_then(|b| b.as_bytes())
