@@ -61,7 +61,7 @@ impl DeviceSecrets {
         };
         let salt = BigUint::from_bytes_be(salt_bytes);
         let x = math::private_key(&salt, device_group_key, device_key, secrets.password());
-        let verifier = math::pow_g(&x, math::HASH_LIMBS);
+        let verifier = math::pow_g(&x);
         let config = DeviceVerifier {
             password_verifier: STANDARD.encode(math::pad(&verifier)),
             salt: STANDARD.encode(math::pad(&salt)),

@@ -11,7 +11,8 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub use super::group::{GROUP, pad};
-use super::montgomery::{self, Exponent};
+use super::montgomery;
+pub use super::montgomery::Exponent;
 use crate::digest::sha256 as hash;
 
 /// The HKDF `info` of the session key.
@@ -20,16 +21,16 @@ const KEY_INFO: &[u8] = b"Caldera Derived Key";
 /// Limbs of a SHA-256 output used as an exponent (`x`, `u`).
 pub const HASH_LIMBS: usize = 4;
 
-/// Limbs of the private ephemeral `a`: 128 bytes' worth whatever its value, so that every
-/// exponentiation by it walks the same windows (only a longer test vector takes more).
-pub fn ephemeral_limbs(a: &BigUint) -> usize {
-    16.max(a.bits().div_ceil(64) as usize)
+/// The private ephemeral `a` from its big-endian bytes, in 128 bytes' worth of limbs whatever
+/// its value, so that every exponentiation by it walks the same windows (only a longer test
+/// vector takes more).
+pub fn ephemeral(a: &[u8]) -> Exponent {
+    Exponent::from_be_bytes(a, 16.max(a.len().div_ceil(8))).expect("sized by its own length")
 }
 
-/// `g^e mod N` over `limbs` limbs of `e`, in constant time for every `e` that fits them.
-pub fn pow_g(e: &BigUint, limbs: usize) -> BigUint {
-    let exponent = Exponent::new(e, limbs).expect("callers size exponents by their kind");
-    montgomery::pow_g(&exponent)
+/// `g^e mod N`, in constant time for every `e` of its length.
+pub fn pow_g(e: &Exponent) -> BigUint {
+    montgomery::pow_g(e)
 }
 
 /// The scrambler `u = H(pad(A) || pad(B))`.
@@ -39,12 +40,10 @@ pub fn scrambler(big_a: &BigUint, big_b: &BigUint) -> BigUint {
 
 /// The private key `x = H(pad(salt) || H(realm || user || ":" || password))`; `realm` is the pool
 /// name for users and the device group key for devices.
-pub fn private_key(salt: &BigUint, realm: &str, user: &str, password: &str) -> Secret {
+pub fn private_key(salt: &BigUint, realm: &str, user: &str, password: &str) -> Exponent {
     let identity = Zeroizing::new(identity_hash(realm, user, password));
-    Secret(BigUint::from_bytes_be(&hash(&[
-        &pad(salt),
-        identity.as_slice(),
-    ])))
+    let x = Zeroizing::new(hash(&[&pad(salt), identity.as_slice()]));
+    Exponent::from_be_bytes(x.as_slice(), HASH_LIMBS).expect("a hash")
 }
 
 /// `H(realm || user || ":" || password)`, all 32 bytes (leading zeros kept).
@@ -55,50 +54,26 @@ pub fn identity_hash(realm: &str, user: &str, password: &str) -> [u8; 32] {
 /// The premaster secret `S = (B - k·g^x)^(a + u·x) mod N`, with `B - k·g^x` reduced into
 /// `[0, N)` first and the exponent left unreduced.
 ///
-/// Every step that touches `a` or `x` runs in constant time ([`montgomery`]).
-pub fn premaster_secret(big_b: &BigUint, a: &BigUint, u: &BigUint, x: &BigUint) -> Secret {
-    let a = Exponent::new(a, ephemeral_limbs(a)).expect("sized by its own length");
-    let (u, x) = (
-        Exponent::new(u, HASH_LIMBS).expect("a hash"),
-        Exponent::new(x, HASH_LIMBS).expect("a hash"),
-    );
-    let e = Exponent::a_plus_ux(&a, &u, &x);
-    Secret(montgomery::premaster(big_b, &x, &e))
+/// Every step that touches `a` or `x` runs in constant time ([`montgomery`]), and `S` comes
+/// back as `pad(S)`, wiped when dropped.
+pub fn premaster_secret(
+    big_b: &BigUint,
+    a: &Exponent,
+    u: &BigUint,
+    x: &Exponent,
+) -> Zeroizing<Vec<u8>> {
+    let u = Exponent::new(u, HASH_LIMBS).expect("a hash");
+    let e = Exponent::a_plus_ux(a, &u, x);
+    montgomery::premaster(big_b, x, &e)
 }
 
 /// The 16-byte session key: HKDF-SHA256 with `pad(S)` as input and `pad(u)` as salt.
-pub fn session_key(s: &BigUint, u: &BigUint) -> Zeroizing<[u8; 16]> {
-    let ikm = Zeroizing::new(pad(s));
+pub fn session_key(padded_s: &[u8], u: &BigUint) -> Zeroizing<[u8; 16]> {
     let mut key = Zeroizing::new([0u8; 16]);
-    Hkdf::<Sha256>::new(Some(&pad(u)), &ikm)
+    Hkdf::<Sha256>::new(Some(&pad(u)), padded_s)
         .expand(KEY_INFO, key.as_mut_slice())
         .expect("16 bytes is a valid HKDF-SHA256 length");
     key
-}
-
-/// A secret number, wiped when dropped.
-pub struct Secret(pub BigUint);
-
-impl std::ops::Deref for Secret {
-    type Target = BigUint;
-
-    fn deref(&self) -> &BigUint {
-        &self.0
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        wipe(&mut self.0);
-    }
-}
-
-/// Overwrites a number's digits with zeros: `num-bigint` has no `Zeroize`, but assigning a
-/// slice of the same length writes over the same buffer. Temporaries inside `num-bigint`'s own
-/// arithmetic are out of reach.
-fn wipe(n: &mut BigUint) {
-    let digits = n.bits().div_ceil(32) as usize;
-    n.assign_from_slice(&vec![0u32; digits]);
 }
 
 /// Parses hex as the references do: any case, leading zeros allowed. `None` unless every
@@ -146,18 +121,26 @@ mod tests {
         ] {
             let e = BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
             let expected = GROUP.g.modpow(&e, &GROUP.n);
-            assert_eq!(pow_g(&e, ephemeral_limbs(&e)), expected, "{hex}");
+            let bytes = e.to_bytes_be();
+            assert_eq!(pow_g(&ephemeral(&bytes)), expected, "{hex}");
             if e.bits() <= 256 {
-                assert_eq!(pow_g(&e, HASH_LIMBS), expected, "{hex}");
+                let hash = Exponent::from_be_bytes(&bytes, HASH_LIMBS).unwrap();
+                assert_eq!(pow_g(&hash), expected, "{hex}");
             }
         }
     }
 
     #[test]
-    fn wipe_zeroes_the_value() {
-        let mut n = BigUint::parse_bytes(b"80000000123456789abcdef0123456789", 16).unwrap();
-        wipe(&mut n);
-        assert_eq!(n, BigUint::ZERO);
+    fn secrets_are_read_from_bytes_in_a_length_set_by_their_kind() {
+        let leading_zeros = [0, 0, 0, 1, 2];
+        let e = Exponent::from_be_bytes(&leading_zeros, 1).expect("fits once zeros are dropped");
+        assert_eq!(e.to_biguint(), BigUint::from(0x0102u32));
+        assert!(
+            Exponent::from_be_bytes(&[1; 9], 1).is_none(),
+            "nine bytes in one limb"
+        );
+        assert!(Exponent::from_be_bytes(&[0; 64], 1).unwrap().is_zero());
+        assert!(!ephemeral(&[0, 1]).is_zero());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use error::SrpError;
 pub use timestamp::format as format_timestamp;
 
 use crate::digest::hmac_sha256;
-use math::{GROUP, Secret};
+use math::{Exponent, GROUP};
 
 /// Bytes of the private ephemeral `a`, as the reference clients draw it.
 const EPHEMERAL_BYTES: usize = 128;
@@ -44,7 +44,7 @@ const MAX_SECRET_BLOCK: usize = 16 * 1024;
 ///
 /// Use a new session for every handshake, the device step included.
 pub struct SrpSession {
-    a: Secret,
+    a: Exponent,
     big_a: BigUint,
 }
 
@@ -58,11 +58,11 @@ impl SrpSession {
 
     /// A session with a given `a` (big-endian bytes), for tests and known-answer vectors.
     pub fn with_private_ephemeral(a: &[u8]) -> Result<Self, SrpError> {
-        let a = Secret(BigUint::from_bytes_be(a));
-        if *a == BigUint::ZERO {
+        let a = math::ephemeral(a);
+        if a.is_zero() {
             return Err(SrpError::ZeroPrivateEphemeral);
         }
-        let big_a = math::pow_g(&a, math::ephemeral_limbs(&a));
+        let big_a = math::pow_g(&a);
         if big_a == BigUint::ZERO {
             return Err(SrpError::ZeroPublicEphemeral);
         }

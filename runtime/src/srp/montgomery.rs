@@ -4,13 +4,14 @@
 //! operation here runs in time, and touches memory, independent of their values: Montgomery
 //! multiplication over a fixed 48 limbs with a masked final subtraction, exponents walked in
 //! fixed 4-bit windows over a bit length that depends only on their type, and every table
-//! lookup reading every entry and keeping one by mask. Only public values (`N`, `g`, `B`, the
-//! result) pass through `num-bigint`.
+//! lookup reading every entry and keeping one by [`subtle`]'s constant-time selection. Secrets
+//! arrive as bytes and leave as bytes; only public values (`N`, `g`, `B`, `u`, `A`) pass through
+//! `num-bigint`.
 
-use std::hint::black_box;
 use std::sync::LazyLock;
 
 use num_bigint::BigUint;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::group::GROUP;
@@ -73,7 +74,32 @@ static G_TABLE: LazyLock<Vec<[Limbs; 16]>> = LazyLock::new(|| {
 pub struct Exponent(Zeroizing<Vec<u64>>);
 
 impl Exponent {
-    /// `e` in exactly `limb_count` limbs; `None` when it does not fit.
+    /// A secret given as big-endian bytes, in exactly `limb_count` limbs; `None` when it does
+    /// not fit. Never held in a `BigUint`.
+    pub fn from_be_bytes(bytes: &[u8], limb_count: usize) -> Option<Self> {
+        let mut out = Zeroizing::new(vec![0u64; limb_count]);
+        for (i, byte) in bytes.iter().rev().enumerate() {
+            match out.get_mut(i / 8) {
+                Some(limb) => *limb |= u64::from(*byte) << (8 * (i % 8)),
+                None if *byte == 0 => {}
+                None => return None,
+            }
+        }
+        Some(Exponent(out))
+    }
+
+    /// The number, for tests that compare it with known answers.
+    #[cfg(test)]
+    pub fn to_biguint(&self) -> BigUint {
+        from_limbs(&self.0)
+    }
+
+    /// Whether it is zero, reading every limb.
+    pub fn is_zero(&self) -> bool {
+        self.0.iter().fold(0, |acc, limb| acc | limb) == 0
+    }
+
+    /// A public number (`u`) in exactly `limb_count` limbs; `None` when it does not fit.
     pub fn new(e: &BigUint, limb_count: usize) -> Option<Self> {
         let digits = Zeroizing::new(e.to_u64_digits());
         if digits.len() > limb_count {
@@ -135,9 +161,9 @@ pub fn pow_g(e: &Exponent) -> BigUint {
     from_limbs(&field.out_of_montgomery(&result))
 }
 
-/// The premaster secret `(B - k·g^x)^e mod N` with `e = a + u·x`; `B` and `k` are public. The
-/// caller wipes the result.
-pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> BigUint {
+/// The premaster secret `S = (B - k·g^x)^e mod N` with `e = a + u·x`, as `pad(S)`: its minimal
+/// big-endian bytes with a zero byte in front when the top bit is set. `B` and `k` are public.
+pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> Zeroizing<Vec<u8>> {
     let field = &*FIELD;
     let gx = Zeroizing::new(field.to_montgomery(&limbs(&pow_g(x))));
     let k = field.to_montgomery(&limbs(&(&GROUP.k % &GROUP.n)));
@@ -145,7 +171,28 @@ pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> BigUint {
     let b = field.to_montgomery(&limbs(&(big_b % &GROUP.n)));
     let base = Zeroizing::new(field.sub(&b, &kgx));
     let s = Zeroizing::new(field.out_of_montgomery(&field.pow(&base, e)));
-    from_limbs(&s[..])
+    padded(&s)
+}
+
+/// `pad` of a residue, straight from its limbs.
+fn padded(limbs: &Limbs) -> Zeroizing<Vec<u8>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(LIMBS * 8 + 1));
+    bytes.push(0);
+    for limb in limbs.iter().rev() {
+        bytes.extend_from_slice(&limb.to_be_bytes());
+    }
+    // Minimal bytes (one zero for zero), then the sign byte again when the top bit is set.
+    let first = bytes[1..]
+        .iter()
+        .position(|b| *b != 0)
+        .map_or(bytes.len() - 1, |i| i + 1);
+    let start = if bytes[first] & 0x80 != 0 {
+        first - 1
+    } else {
+        first
+    };
+    bytes.drain(..start);
+    bytes
 }
 
 impl Field {
@@ -196,10 +243,10 @@ impl Field {
             borrow = u64::from(b1 | b2);
         }
         let (_, below) = t[LIMBS].overflowing_sub(borrow);
-        let keep_t = mask(below);
+        let keep_t = Choice::from(u8::from(below));
         let mut out = [0u64; LIMBS];
         for j in 0..LIMBS {
-            out[j] = (t[j] & keep_t) | (diff[j] & !keep_t);
+            out[j] = u64::conditional_select(&diff[j], &t[j], keep_t);
         }
         t.fill(0);
         out
@@ -216,10 +263,11 @@ impl Field {
             borrow = u64::from(b1 | b2);
         }
         // Add N back when it went below zero.
-        let add = mask(borrow == 1);
+        let below = Choice::from(borrow as u8);
         let mut carry = 0u64;
         for (limb, n) in out.iter_mut().zip(&self.n) {
-            let sum = u128::from(*limb) + u128::from(n & add) + u128::from(carry);
+            let n = u64::conditional_select(&0, n, below);
+            let sum = u128::from(*limb) + u128::from(n) + u128::from(carry);
             *limb = sum as u64;
             carry = (sum >> 64) as u64;
         }
@@ -245,20 +293,13 @@ impl Field {
     }
 }
 
-/// All ones when `bit`, else zero, without a branch the compiler can see through.
-fn mask(bit: bool) -> u64 {
-    black_box(u64::from(bit)).wrapping_neg()
-}
-
 /// `table[index]`, reading every entry.
 fn select(table: &[Limbs; 16], index: usize) -> Limbs {
     let mut out = [0u64; LIMBS];
     for (i, entry) in table.iter().enumerate() {
-        let diff = (i ^ index) as u64;
-        // Zero only when equal: then the top bit of `diff | -diff` is clear.
-        let equal = mask((diff | diff.wrapping_neg()) >> 63 == 0);
+        let equal = (i as u64).ct_eq(&(index as u64));
         for (o, e) in out.iter_mut().zip(entry) {
-            *o |= e & equal;
+            o.conditional_assign(e, equal);
         }
     }
     out
@@ -356,5 +397,23 @@ mod tests {
     #[test]
     fn exponents_that_do_not_fit_are_refused() {
         assert!(Exponent::new(&(BigUint::from(1u32) << 256), 4).is_none());
+    }
+
+    #[test]
+    fn padded_residues_are_pads_of_their_value() {
+        for value in [
+            BigUint::ZERO,
+            BigUint::from(1u32),
+            BigUint::from(0x7fu32),
+            BigUint::from(0x80u32),
+            &GROUP.n - 1u32,
+            number(9, 3000),
+        ] {
+            assert_eq!(
+                *padded(&limbs(&value)),
+                super::super::group::pad(&value),
+                "{value:x}"
+            );
+        }
     }
 }

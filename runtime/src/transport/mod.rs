@@ -253,7 +253,10 @@ impl Handle {
         let deadline = Deadline::after(self.inner.config.timeouts.operation());
         async {
             let route = self.route(endpoint.as_ref()).map_err(widen)?;
-            let signer = self.signer_within(operation, deadline).await.map_err(widen)?;
+            let signer = self
+                .signer_within(operation, deadline)
+                .await
+                .map_err(widen)?;
             let mut secrets = Vec::new();
             input.secrets(false, &mut secrets);
             // The session token signs every attempt: a page that echoes the request's headers
