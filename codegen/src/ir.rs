@@ -157,7 +157,7 @@ pub struct Structure {
     pub sensitive: bool,
     pub error: Option<ErrorInfo>,
     /// Which ways it crosses the wire: sent in a request, read from a response.
-    pub wire: Wire,
+    pub directions: Directions,
     /// A required member of a received structure has this type, so it has an empty value for
     /// when a response leaves that member out.
     pub fills_missing: bool,
@@ -166,7 +166,7 @@ pub struct Structure {
 /// The directions a structure travels. Only the needed serde impls are compiled (the other
 /// one only for tests), which is most of the generated crate's build time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Wire {
+pub struct Directions {
     pub sent: bool,
     pub received: bool,
     /// Received inside another structure (an error shape can also be a member), so read
@@ -192,7 +192,7 @@ impl Structure {
     /// An error's human-readable message member (`message` or `Message`, a plain string).
     pub fn message_member(&self) -> Option<&Member> {
         self.members.iter().find(|m| {
-            m.wire.eq_ignore_ascii_case("message") && m.ty == Type::String && !m.sensitive
+            m.json_name.eq_ignore_ascii_case("message") && m.ty == Type::String && !m.sensitive
         })
     }
 
@@ -213,8 +213,8 @@ pub struct ErrorInfo {
 
 #[derive(Debug)]
 pub struct Member {
-    /// The JSON name on the wire.
-    pub wire: String,
+    /// Its name in the JSON on the wire.
+    pub json_name: String,
     /// The Rust field (and builder method) name.
     pub field: Identifier,
     pub ty: Type,

@@ -53,7 +53,7 @@ pub fn lower(
         }
     }
     reserve_invented_names(&mut structures, &mut enums, &operations);
-    mark_wire_directions(&mut structures, &operations);
+    mark_directions(&mut structures, &operations);
     mark_fills_missing(&mut structures, &mut enums);
 
     Ok(Service {
@@ -309,7 +309,7 @@ impl<'m> Lowering<'m> {
                         members: Vec::new(),
                         sensitive: false,
                         error: None,
-                        wire: ir::Wire::default(),
+                        directions: ir::Directions::default(),
                         fills_missing: false,
                     });
                 };
@@ -363,7 +363,7 @@ impl<'m> Lowering<'m> {
                     members,
                     sensitive: shape.sensitive,
                     error,
-                    wire: ir::Wire::default(),
+                    directions: ir::Directions::default(),
                     fills_missing: false,
                 })
             })
@@ -372,7 +372,7 @@ impl<'m> Lowering<'m> {
 
     fn member(
         &self,
-        wire: &str,
+        name: &str,
         member: &model::Member,
         required: bool,
         field: ir::Identifier,
@@ -394,10 +394,10 @@ impl<'m> Lowering<'m> {
             .deprecated
             .then(|| member.deprecated_message.clone().unwrap_or_default());
         Ok(ir::Member {
-            wire: member
+            json_name: member
                 .location_name
                 .clone()
-                .unwrap_or_else(|| wire.to_owned()),
+                .unwrap_or_else(|| name.to_owned()),
             field,
             ty,
             required,
@@ -496,7 +496,7 @@ fn operation(
         structures[output]
             .members
             .iter()
-            .find(|m| m.wire == key)
+            .find(|m| m.json_name == key)
             // A key naming no member is the model's mistake, reported as such below.
             .is_none_or(|m| matches!(m.ty, Type::List(_)))
     };
@@ -617,20 +617,18 @@ fn endpoint_params(
         .shapes
         .get(shape_name)
         .and_then(|s| s.members.as_ref());
-    for (wire, member) in members.into_iter().flatten() {
+    for (name, member) in members.into_iter().flatten() {
         let Some(context) = &member.context_param else {
             continue;
         };
-        let Some(m) = input
-            .members
-            .iter()
-            .find(|m| m.wire == *wire || member.location_name.as_deref() == Some(m.wire.as_str()))
-        else {
+        let Some(m) = input.members.iter().find(|m| {
+            m.json_name == *name || member.location_name.as_deref() == Some(m.json_name.as_str())
+        }) else {
             continue;
         };
         if !matches!(m.ty, Type::String | Type::Bool) {
             return Err(Error::model(
-                format!("shapes.{shape_name}.members.{wire}.contextParam"),
+                format!("shapes.{shape_name}.members.{name}.contextParam"),
                 "only strings and booleans can be endpoint parameters",
             ));
         }
@@ -652,10 +650,10 @@ fn paginator(
     input: &Structure,
     output: &Structure,
 ) -> Result<ir::Paginator, Error> {
-    let member = |s: &Structure, key: &str, wire: &str| -> Result<ir::PageMember, Error> {
+    let member = |s: &Structure, key: &str, json_name: &str| -> Result<ir::PageMember, Error> {
         s.members
             .iter()
-            .find(|m| m.wire == wire)
+            .find(|m| m.json_name == json_name)
             .map(|m| ir::PageMember {
                 field: m.field.clone(),
                 required: m.required,
@@ -663,7 +661,7 @@ fn paginator(
             .ok_or_else(|| {
                 Error::model(
                     format!("paginators.{op}.{key}"),
-                    format!("{wire:?} is not a member of {}", s.name),
+                    format!("{json_name:?} is not a member of {}", s.name),
                 )
             })
     };
@@ -673,7 +671,7 @@ fn paginator(
         p.output_token.member().unwrap_or_default(),
         p.result_key.member().unwrap_or_default(),
     );
-    let items = output.members.iter().find(|m| m.wire == result_key);
+    let items = output.members.iter().find(|m| m.json_name == result_key);
     let item_type = match items.map(|m| &m.ty) {
         Some(Type::List(item)) => (**item).clone(),
         _ => {
@@ -701,13 +699,13 @@ fn doc_lines(html: Option<&str>) -> Vec<String> {
 }
 
 /// Marks what inputs reach as sent, and what outputs and errors reach as received.
-fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operation]) {
+fn mark_directions(structures: &mut [Structure], operations: &[ir::Operation]) {
     fn visit(structures: &mut [Structure], index: StructId, received: bool) {
-        let wire = &mut structures[index].wire;
+        let directions = &mut structures[index].directions;
         let seen = if received {
-            &mut wire.received
+            &mut directions.received
         } else {
-            &mut wire.sent
+            &mut directions.sent
         };
         if std::mem::replace(seen, true) {
             return;
@@ -718,7 +716,7 @@ fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operatio
         }
         for next in nested {
             if received {
-                structures[next].wire.received_within = true;
+                structures[next].directions.received_within = true;
             }
             visit(structures, next, received);
         }
@@ -748,7 +746,7 @@ fn mark_wire_directions(structures: &mut [Structure], operations: &[ir::Operatio
 fn mark_fills_missing(structures: &mut [Structure], enums: &mut [ir::Enum]) {
     let targets: Vec<Type> = structures
         .iter()
-        .filter(|s| s.wire.received)
+        .filter(|s| s.directions.received)
         .flat_map(|s| s.members.iter().filter(|m| m.required))
         .map(|m| m.ty.clone())
         .collect();

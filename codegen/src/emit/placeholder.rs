@@ -53,7 +53,7 @@ impl<'a> Values<'a> {
                 format!(
                     ".{}({})",
                     m.field,
-                    self.setter_args(&m.ty, &m.wire, fill, depth)
+                    self.setter_args(&m.ty, &m.json_name, fill, depth)
                 )
             })
             .collect();
@@ -158,7 +158,7 @@ pub fn example(service: &Service, op: &Operation, crate_name: &str) -> Vec<Strin
     let mut values = Values::new(service, crate_name);
     let mut chain = format!("client.{}()", op.module);
     for m in &input.members {
-        let args = values.setter_args(&m.ty, &m.wire, Fill::Label, 0);
+        let args = values.setter_args(&m.ty, &m.json_name, Fill::Label, 0);
         chain.push_str(&format!(".{}({args})", m.field));
     }
     let body = formatted(&format!("let output = {chain}.send().await?;"));
@@ -228,7 +228,7 @@ pub fn json(service: &Service, ty: &Type, depth: usize) -> String {
                 .members
                 .iter()
                 .filter(|m| m.required || depth < FULL_DEPTH + 1)
-                .map(|m| format!("{:?}:{}", m.wire, json(service, &m.ty, depth + 1)))
+                .map(|m| format!("{:?}:{}", m.json_name, json(service, &m.ty, depth + 1)))
                 .collect();
             format!("{{{}}}", members.join(","))
         }

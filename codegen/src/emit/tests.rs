@@ -96,17 +96,17 @@ fn redaction_test(values: &mut Values<'_>, s: &Structure) -> String {
             calls.push_str(&format!(
                 "\n        .{}({})",
                 m.field,
-                values.setter_args(&m.ty, &m.wire, Fill::Marker(SECRET), 0)
+                values.setter_args(&m.ty, &m.json_name, Fill::Marker(SECRET), 0)
             ));
         } else if m.ty == Type::String {
-            let text = format!("visible-{}", m.wire);
+            let text = format!("visible-{}", m.json_name);
             calls.push_str(&format!("\n        .{}({text:?})", m.field));
             visible.push(format!("{text:?}"));
         } else if m.required {
             calls.push_str(&format!(
                 "\n        .{}({})",
                 m.field,
-                values.setter_args(&m.ty, &m.wire, Fill::Label, 0)
+                values.setter_args(&m.ty, &m.json_name, Fill::Label, 0)
             ));
         }
     }
@@ -200,7 +200,7 @@ fn mark_secrets(service: &Service, ty: &Type, value: &mut serde_json::Value, sen
         (Type::Struct(index), Value::Object(map)) => {
             let s = &service.structures[*index];
             for m in &s.members {
-                if let Some(v) = map.get_mut(&m.wire) {
+                if let Some(v) = map.get_mut(&m.json_name) {
                     mark_secrets(service, &m.ty, v, sensitive || s.sensitive || m.sensitive);
                 }
             }

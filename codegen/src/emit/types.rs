@@ -136,7 +136,7 @@ pub fn structure(
 /// `Secrets` for a structure sent in requests: sensitive members give all their text, the rest
 /// only what is sensitive inside them.
 fn secrets_impl(s: &Structure, imports: &mut Imports) -> TokenStream {
-    if !s.wire.sent {
+    if !s.directions.sent {
         return TokenStream::new();
     }
     imports.runtime("Secrets");
@@ -222,14 +222,15 @@ pub fn member_docs(m: &Member) -> Vec<String> {
 
 /// Whether the structure is sent, so derives `Serialize` in every build (else only in tests).
 fn serialized(s: &Structure) -> bool {
-    s.wire.sent || !s.wire.received
+    s.directions.sent || !s.directions.received
 }
 
 /// Whether the structure is received, so reads itself in every build (else only in tests).
 fn deserialized(s: &Structure) -> bool {
     // An error that is only a message is made from it, never read (see `error_impls`).
-    let made_from_message = s.error.is_some() && s.is_message_only() && !s.wire.received_within;
-    (s.wire.received || !s.wire.sent) && !made_from_message
+    let made_from_message =
+        s.error.is_some() && s.is_message_only() && !s.directions.received_within;
+    (s.directions.received || !s.directions.sent) && !made_from_message
 }
 
 /// A serde attribute, applied in every build or only under `cfg(test)`.
@@ -250,8 +251,8 @@ fn lenient_finish(s: &Structure) -> TokenStream {
     let fields = s.members.iter().map(|m| {
         let field = ident(&m.field);
         let value = if m.required {
-            let wire = &m.wire;
-            quote!(builder.#field.unwrap_or_else(|| #runtime::wire::missing(#label, #wire)))
+            let json_name = &m.json_name;
+            quote!(builder.#field.unwrap_or_else(|| #runtime::wire::missing(#label, #json_name)))
         } else {
             quote!(builder.#field)
         };
@@ -273,7 +274,7 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
         .members
         .iter()
         .map(|m| {
-            let wire = &m.wire;
+            let json_name = &m.json_name;
             let field = ident(&m.field);
             let read = if m.ty.needs_wire_helper() {
                 let ty = rust_type(service, &m.ty, &s.home, imports);
@@ -288,15 +289,15 @@ fn read_fields(service: &Service, s: &Structure, imports: &mut Imports) -> Token
                 quote!(map.next_value()?)
             };
             // Services and proxies spell an error's message either way.
-            let pattern = match (s.error.is_some(), wire.as_str()) {
+            let pattern = match (s.error.is_some(), json_name.as_str()) {
                 (true, "message") => quote!("message" | "Message"),
                 (true, "Message") => quote!("Message" | "message"),
-                _ => quote!(#wire),
+                _ => quote!(#json_name),
             };
             quote!(#pattern => builder.#field = #read,)
         })
         .collect();
-    let finish = if s.wire.received && s.has_required() {
+    let finish = if s.directions.received && s.has_required() {
         lenient_finish(s)
     } else if s.has_required() {
         quote!(builder.build())
@@ -358,9 +359,9 @@ fn field(service: &Service, s: &Structure, m: &Member, imports: &mut Imports) ->
     let name = ident(&m.field);
     let ty = member_type(service, s, m, imports);
     let mut serde = Vec::new();
-    if crate::names::serde_pascal(&m.field) != m.wire {
-        let wire = &m.wire;
-        serde.push(quote!(rename = #wire));
+    if crate::names::serde_pascal(&m.field) != m.json_name {
+        let json_name = &m.json_name;
+        serde.push(quote!(rename = #json_name));
     }
     if m.ty.needs_wire_helper() {
         let runtime = super::RUNTIME;
