@@ -17,7 +17,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::{ENDPOINT_RULES_FILE, Error, PAGINATORS_FILE, SERVICE_FILE};
+use crate::error::Error;
+use crate::model::{ENDPOINT_RULES_FILE, PAGINATORS_FILE, SERVICE_FILE};
 
 /// One change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

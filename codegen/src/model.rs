@@ -1,10 +1,47 @@
-//! A serde mirror of the botocore model files, and nothing more.
+//! The botocore model files: a serde mirror of them, and their loading ([`Model::load`]).
 //!
 //! Every map keeps the file's order, so the generated code follows the model's order and two runs
 //! over the same model give the same bytes. Meaning is given to these values only in `lower`.
 
+use std::path::Path;
+
 use indexmap::IndexMap;
 use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The model files of one service API version, as botocore ships them.
+pub const SERVICE_FILE: &str = "service-2.json";
+pub const PAGINATORS_FILE: &str = "paginators-1.json";
+pub const ENDPOINT_RULES_FILE: &str = "endpoint-rule-set-1.json";
+
+/// One service API version, as read: the service, its paginators (none when the model ships
+/// none), its endpoint rule set (when it has one) and botocore's partition table, the last two
+/// as minified JSON for the runtime to interpret.
+#[derive(Debug)]
+pub struct Model {
+    pub service: ServiceModel,
+    pub paginators: PaginatorsModel,
+    pub endpoint_rules: Option<String>,
+    pub partitions: String,
+}
+
+impl Model {
+    /// Reads the model in `dir` and the partition table in `partitions_file`.
+    pub fn load(dir: &Path, partitions_file: &Path) -> Result<Model, Error> {
+        let paginators = dir.join(PAGINATORS_FILE);
+        let rules = dir.join(ENDPOINT_RULES_FILE);
+        Ok(Model {
+            service: load(&dir.join(SERVICE_FILE))?,
+            paginators: match paginators.exists() {
+                true => load(&paginators)?,
+                false => PaginatorsModel::default(),
+            },
+            endpoint_rules: rules.exists().then(|| compact(&rules)).transpose()?,
+            partitions: compact(partitions_file)?,
+        })
+    }
+}
 
 /// `service-2.json`.
 #[derive(Debug, Deserialize)]
@@ -39,6 +76,14 @@ pub struct Metadata {
     pub target_prefix: Option<String>,
     #[serde(default)]
     pub uid: Option<String>,
+}
+
+impl Metadata {
+    /// Whether the service speaks JSON: as its protocol, or listed among its protocols after
+    /// the one it prefers (then it is served in JSON). The one place this is decided.
+    pub fn speaks_json(&self) -> bool {
+        self.protocol == "json" || self.protocols.iter().any(|p| p == "json")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,4 +298,55 @@ impl std::fmt::Display for Keys {
             Keys::Many(names) => write!(f, "{names:?}"),
         }
     }
+}
+
+/// A JSON file the runtime interprets (endpoint rules, partitions), checked and minified with
+/// its keys in file order (a `serde_json::Value` would reorder them depending on features).
+fn compact(path: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    let _: serde::de::IgnoredAny = parse(&text).map_err(|(json_path, source)| Error::Json {
+        file: path.to_owned(),
+        path: json_path,
+        source,
+    })?;
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !c.is_whitespace() {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and deserializes a JSON model file, naming the JSON path of any mismatch.
+pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    parse(&text).map_err(|(json_path, source)| Error::Json {
+        file: path.to_owned(),
+        path: json_path,
+        source,
+    })
+}
+
+/// Deserializes model JSON; on failure gives the JSON path where it went wrong.
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, serde_json::Error)> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
 }

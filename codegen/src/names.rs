@@ -139,15 +139,20 @@ pub fn type_ident(name: &str) -> String {
     }
 }
 
-/// Names the generated code uses unqualified, or that the language reserves.
-const RESERVED_TYPES: &[&str] = &[
+/// Names the generated code uses unqualified, or that the language reserves: what the emitters
+/// import (a test reads every `use` of the generated files and fails on one missing here) and
+/// the prelude's types.
+pub const RESERVED_TYPES: &[&str] = &[
     "Blob",
     "Box",
     "BuildError",
+    "Config",
     "ConstructionError",
     "DateTime",
+    "Debug",
     "DecodeError",
     "Deserialize",
+    "DeserializeOwned",
     "Deserializer",
     "Document",
     "ErrorBody",
@@ -168,6 +173,7 @@ const RESERVED_TYPES: &[&str] = &[
     "Self",
     "Serialize",
     "Serializer",
+    "Service",
     "String",
     "Unhandled",
     "UnknownValue",

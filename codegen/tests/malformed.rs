@@ -1,7 +1,7 @@
 //! A malformed or inconsistent model is an error naming the JSON path, never a panic.
 
-use cognito_idp_codegen::ir::Endpoints;
-use cognito_idp_codegen::model::{PaginatorsModel, ServiceModel};
+use cognito_idp_codegen::Model;
+use cognito_idp_codegen::model::{PaginatorsModel, ServiceModel, parse};
 use serde_json::{Value, json};
 
 const FIXTURE: &str = include_str!("fixtures/kitchen-sink/service-2.json");
@@ -12,24 +12,28 @@ fn error_after(change: impl FnOnce(&mut Value, &mut Value)) -> String {
     let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
     let mut paginators: Value = serde_json::from_str(PAGINATORS).unwrap();
     change(&mut service, &mut paginators);
-    let service: ServiceModel = match cognito_idp_codegen::parse(&service.to_string()) {
+    let service: ServiceModel = match parse(&service.to_string()) {
         Ok(model) => model,
         Err((path, e)) => return format!("{path}: {e}"),
     };
-    let paginators: PaginatorsModel = match cognito_idp_codegen::parse(&paginators.to_string()) {
+    let paginators: PaginatorsModel = match parse(&paginators.to_string()) {
         Ok(model) => model,
         Err((path, e)) => return format!("paginators: {path}: {e}"),
     };
-    match cognito_idp_codegen::generate_from(
-        &service,
-        &paginators,
-        Endpoints::default(),
-        &[],
-        "fixture",
-        "sink",
-    ) {
+    match cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
+    {
         Ok(_) => panic!("the changed model generated without error"),
         Err(e) => e.to_string(),
+    }
+}
+
+/// A loaded model of these files, without endpoint rules or partitions.
+fn fixture(service: ServiceModel, paginators: PaginatorsModel) -> Model {
+    Model {
+        service,
+        paginators,
+        endpoint_rules: None,
+        partitions: "{}".into(),
     }
 }
 
@@ -120,17 +124,10 @@ fn a_service_that_also_speaks_json_is_served_in_json() {
         service["metadata"]["protocols"] = json!(["query", "json"]);
         service
     };
-    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
-    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
-    cognito_idp_codegen::generate_from(
-        &service,
-        &paginators,
-        Endpoints::default(),
-        &[],
-        "fixture",
-        "sink",
-    )
-    .expect("JSON is among its protocols");
+    let service: ServiceModel = parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
+    cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
+        .expect("JSON is among its protocols");
 }
 
 #[test]
@@ -192,17 +189,11 @@ fn shapes_that_would_share_a_type_name() {
     let mut service: Value = serde_json::from_str(FIXTURE).unwrap();
     service["shapes"]["TREENode"] = json!({"type": "structure", "members": {}});
     service["shapes"]["ListThingsResponse"]["members"]["Twin"] = json!({"shape": "TREENode"});
-    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
-    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
-    let files = cognito_idp_codegen::generate_from(
-        &service,
-        &paginators,
-        Endpoints::default(),
-        &[],
-        "fixture",
-        "sink",
-    )
-    .expect("renamed, not refused");
+    let service: ServiceModel = parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
+    let files =
+        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
+            .expect("renamed, not refused");
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     assert!(all.contains("pub struct TreeNode {") && all.contains("pub struct TreeNodeValue {"));
 }
@@ -241,15 +232,12 @@ fn paginators_beyond_simple_keys_are_skipped_and_documented() {
         json!("Items || Other"),
         json!("NextToken"),
     ] {
-        let service: ServiceModel = cognito_idp_codegen::parse(FIXTURE).unwrap();
+        let service: ServiceModel = parse(FIXTURE).unwrap();
         let mut paginators: Value = serde_json::from_str(PAGINATORS).unwrap();
         paginators["pagination"]["ListThings"]["result_key"] = result_key.clone();
-        let paginators: PaginatorsModel =
-            cognito_idp_codegen::parse(&paginators.to_string()).unwrap();
+        let paginators: PaginatorsModel = parse(&paginators.to_string()).unwrap();
         let files = cognito_idp_codegen::generate_from(
-            &service,
-            &paginators,
-            Endpoints::default(),
+            &fixture(service, paginators),
             &[],
             "fixture",
             "sink",
@@ -291,17 +279,11 @@ fn shapes_named_like_invented_or_imported_names_are_renamed() {
     members.insert("Error".into(), json!({"shape": "ListThingsError"}));
     members.insert("Op".into(), json!({"shape": "Operation"}));
     members.insert("Pages".into(), json!({"shape": "Paginator"}));
-    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
-    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
-    let files = cognito_idp_codegen::generate_from(
-        &service,
-        &paginators,
-        Endpoints::default(),
-        &[],
-        "fixture",
-        "sink",
-    )
-    .expect("no clash");
+    let service: ServiceModel = parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
+    let files =
+        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
+            .expect("no clash");
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     for renamed in [
         "pub struct ListThingsErrorValue",
@@ -337,17 +319,11 @@ fn event_streams_and_host_prefixes_are_refused_clearly() {
         "eventstream": true,
         "members": {"Thing": {"shape": "StringType"}}
     });
-    let service: ServiceModel = cognito_idp_codegen::parse(&service.to_string()).unwrap();
-    let paginators: PaginatorsModel = cognito_idp_codegen::parse(PAGINATORS).unwrap();
-    let files = cognito_idp_codegen::generate_from(
-        &service,
-        &paginators,
-        Endpoints::default(),
-        &[],
-        "fixture",
-        "sink",
-    )
-    .expect("generated, with the two refused");
+    let service: ServiceModel = parse(&service.to_string()).unwrap();
+    let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
+    let files =
+        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
+            .expect("generated, with the two refused");
     for (module, reason) in [
         ("stream_things.rs", "streams events"),
         ("prefixed_thing.rs", "hostPrefix"),

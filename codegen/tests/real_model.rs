@@ -53,17 +53,15 @@ fn generated_crate_is_up_to_date_and_deterministic() {
 /// from what the generator invents.
 #[test]
 fn the_ir_has_every_shape_once_and_every_name_free() {
-    use cognito_idp_codegen::ir::{Endpoints, Home};
-    use cognito_idp_codegen::model::{PaginatorsModel, ServiceModel, ShapeKind};
+    use cognito_idp_codegen::ir::Home;
+    use cognito_idp_codegen::model::ShapeKind;
     use std::collections::BTreeSet;
 
     let dir = workspace().join(model_dir());
-    let model: ServiceModel =
-        cognito_idp_codegen::load(&dir.join("service-2.json")).expect("the model loads");
-    let paginators: PaginatorsModel =
-        cognito_idp_codegen::load(&dir.join("paginators-1.json")).expect("the paginators load");
-    let ir = cognito_idp_codegen::lower::lower(&model, &paginators, Endpoints::default())
-        .expect("the model lowers");
+    let loaded = cognito_idp_codegen::Model::load(&dir, &workspace().join("model/partitions.json"))
+        .expect("the model loads");
+    let ir = cognito_idp_codegen::lower::lower(&loaded).expect("the model lowers");
+    let model = &loaded.service;
 
     // Every structure of the model, once.
     let model_structures: BTreeSet<&str> = model
@@ -114,7 +112,12 @@ fn the_ir_has_every_shape_once_and_every_name_free() {
         .filter(|op| op.paginator.is_some())
         .map(|op| op.name.as_str())
         .collect();
-    let listed: BTreeSet<&str> = paginators.pagination.keys().map(String::as_str).collect();
+    let listed: BTreeSet<&str> = loaded
+        .paginators
+        .pagination
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(paginated, listed);
 
     // Type names are unique where they are declared, and none is a name the generator makes
@@ -152,9 +155,13 @@ fn the_ir_has_every_shape_once_and_every_name_free() {
         };
         let members = model.shapes[shape].members.as_ref().expect("a structure");
         for m in &s.members {
-            let target = &members[m.wire.as_str()].shape;
+            let target = &members[m.json_name.as_str()].shape;
             if model.shapes[target].sensitive {
-                assert!(m.sensitive, "{shape}.{} is not marked sensitive", m.wire);
+                assert!(
+                    m.sensitive,
+                    "{shape}.{} is not marked sensitive",
+                    m.json_name
+                );
             }
         }
     }

@@ -246,24 +246,24 @@ fn unpack(
             .ok_or_else(|| format!("{prefix}: no service-2.json"))?;
         let value: serde_json::Value =
             serde_json::from_str(&service_text).map_err(|e| format!("{prefix}: {e}"))?;
-        let metadata = &value["metadata"];
-        let via = if metadata["protocol"] == "json" {
-            "protocol"
-        } else if metadata["protocols"]
-            .as_array()
-            .is_some_and(|list| list.iter().any(|p| p == "json"))
-        {
-            "protocols"
-        } else {
-            continue;
+        let metadata: cognito_idp_codegen::model::Metadata =
+            serde_json::from_value(value["metadata"].clone())
+                .map_err(|e| format!("{prefix}: metadata: {e}"))?;
+        let via = match (metadata.protocol.as_str(), metadata.speaks_json()) {
+            (_, false) => continue,
+            ("json", true) => "protocol",
+            (_, true) => "protocols",
         };
         let dir = base.join(&svc).join(&api);
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        fs::write(dir.join(cognito_idp_codegen::SERVICE_FILE), &service_text)
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        fs::write(
+            dir.join(cognito_idp_codegen::model::SERVICE_FILE),
+            &service_text,
+        )
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
         for file in [
-            cognito_idp_codegen::PAGINATORS_FILE,
-            cognito_idp_codegen::ENDPOINT_RULES_FILE,
+            cognito_idp_codegen::model::PAGINATORS_FILE,
+            cognito_idp_codegen::model::ENDPOINT_RULES_FILE,
         ] {
             if let Some(text) = extract_any(&mut archive, &format!("{prefix}{file}"))? {
                 fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.display()))?;

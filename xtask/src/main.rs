@@ -15,6 +15,7 @@
 mod corpus;
 mod moto;
 mod pull;
+mod source;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,17 +77,17 @@ fn codegen(check: bool) -> Result<(), String> {
     let model_dir = model_dir(Path::new("."))?;
     let model_dir = model_dir.strip_prefix(".").unwrap_or(&model_dir);
     if !model_dir
-        .join(cognito_idp_codegen::PAGINATORS_FILE)
+        .join(cognito_idp_codegen::model::PAGINATORS_FILE)
         .exists()
     {
         eprintln!(
             "warning: {} has no {}: no operation is paginated",
             model_dir.display(),
-            cognito_idp_codegen::PAGINATORS_FILE
+            cognito_idp_codegen::model::PAGINATORS_FILE
         );
     }
     if check {
-        verify_model_hashes(Path::new("model"))?;
+        source::verify(Path::new("model"))?;
     }
     let files = cognito_idp_codegen::load_extras(Path::new(EXTRAS))
         .and_then(|extras| {
@@ -111,56 +112,6 @@ fn codegen(check: bool) -> Result<(), String> {
     let changed = cognito_idp_codegen::write(&files, out).map_err(|e| e.to_string())?;
     println!("{} of {} files changed", changed.len(), files.len());
     Ok(())
-}
-
-/// Fails when a model file's bytes are not those `model/SOURCE.toml` recorded when it was
-/// pulled: `model/` is input data, never edited by hand.
-fn verify_model_hashes(model: &Path) -> Result<(), String> {
-    use sha2::{Digest, Sha256};
-    let source = model.join("SOURCE.toml");
-    let text =
-        std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
-    let mut in_files = false;
-    let mut problems = Vec::new();
-    let mut checked = 0;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_files = line == "[files]";
-            continue;
-        }
-        let Some((file, hash)) = line.split_once(" = ").filter(|_| in_files) else {
-            continue;
-        };
-        let (file, hash) = (file.trim_matches('"'), hash.trim_matches('"'));
-        let path = model.join(file);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let actual: String = Sha256::digest(&bytes)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
-                if actual != hash {
-                    problems.push(format!(
-                        "  {}: sha256 {actual}, recorded {hash}",
-                        path.display()
-                    ));
-                }
-            }
-            Err(e) => problems.push(format!("  {}: {e}", path.display())),
-        }
-        checked += 1;
-    }
-    if checked == 0 {
-        problems.push(format!("  {}: no [files] recorded", source.display()));
-    }
-    match problems.is_empty() {
-        true => Ok(()),
-        false => Err(format!(
-            "model/ differs from what `cargo xtask model pull` recorded (model files are never \
-             edited by hand; pull again):\n{}",
-            problems.join("\n")
-        )),
-    }
 }
 
 fn model_diff(old: &str, new: &str, json: bool) -> Result<(), String> {

@@ -4,13 +4,12 @@
 //! of it, decompressed and pretty-printed, and `model/` is replaced in one rename at the end:
 //! any failure before that leaves `model/` as it was.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
+use crate::source::{self, Source, sha256_hex};
 
 /// The files taken from `botocore/data/<service>/<api-version>/`.
 const FILES: &[&str] = &[
@@ -56,23 +55,21 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
         fs::write(staging.join(out_name), &pretty).map_err(|e| format!("{out_name}: {e}"))?;
         hashes.push((
             format!("{service}/{api_version}/{out_name}"),
-            hex(&Sha256::digest(pretty.as_bytes())),
+            sha256_hex(pretty.as_bytes()),
         ));
     }
     // The endpoint rules name partitions (`aws.partition`); their data is shared by all services.
     let partitions = extract(&mut archive, "botocore/data/partitions.json")?;
     fs::write(work.join(PARTITIONS), &partitions).map_err(|e| format!("{PARTITIONS}: {e}"))?;
-    hashes.push((
-        PARTITIONS.to_owned(),
-        hex(&Sha256::digest(partitions.as_bytes())),
-    ));
+    hashes.push((PARTITIONS.to_owned(), sha256_hex(partitions.as_bytes())));
 
-    let source = source_toml(
-        &package_version,
-        &hex(&Sha256::digest(&wheel_bytes)),
-        &hashes,
-    );
-    fs::write(work.join("SOURCE.toml"), source).map_err(|e| format!("SOURCE.toml: {e}"))?;
+    let source = Source {
+        version: package_version.clone(),
+        wheel_sha256: sha256_hex(&wheel_bytes),
+        files: hashes,
+    };
+    fs::write(work.join(source::FILE), source.to_toml())
+        .map_err(|e| format!("{}: {e}", source::FILE))?;
 
     // What changes, for the maintainer's review (and a pull request's description).
     let previous = root.join("model").join(service).join(&api_version);
@@ -94,8 +91,8 @@ pub fn pull(root: &Path, service: &str, version: Option<&str>) -> Result<(), Str
     fs::rename(work.join(service), &target).map_err(|e| format!("{}: {e}", target.display()))?;
     fs::rename(work.join(PARTITIONS), model.join(PARTITIONS))
         .map_err(|e| format!("{PARTITIONS}: {e}"))?;
-    fs::rename(work.join("SOURCE.toml"), model.join("SOURCE.toml"))
-        .map_err(|e| format!("SOURCE.toml: {e}"))?;
+    fs::rename(work.join(source::FILE), model.join(source::FILE))
+        .map_err(|e| format!("{}: {e}", source::FILE))?;
     let _ = fs::remove_dir_all(&work);
     println!("model/{service}/{api_version} from botocore {package_version}");
     Ok(())
@@ -180,25 +177,4 @@ pub(crate) fn wheel_version(wheel: &Path) -> Result<String, String> {
         .nth(1)
         .map(str::to_owned)
         .ok_or_else(|| format!("unexpected wheel name {name}"))
-}
-
-fn source_toml(version: &str, wheel_sha256: &str, files: &[(String, String)]) -> String {
-    let mut out = String::from(
-        "# Written by `cargo xtask model pull`; do not edit.\n\
-         # The model files below are data from the botocore Python package, Apache-2.0 licensed,\n\
-         # copyright Amazon.com, Inc. or its affiliates; see that package's LICENSE.txt and NOTICE.\n\n",
-    );
-    let _ = writeln!(out, "package = \"botocore\"");
-    let _ = writeln!(out, "version = \"{version}\"");
-    let _ = writeln!(out, "license = \"Apache-2.0\"");
-    let _ = writeln!(out, "wheel-sha256 = \"{wheel_sha256}\"\n");
-    let _ = writeln!(out, "[files]");
-    for (path, sha) in files {
-        let _ = writeln!(out, "\"{path}\" = \"{sha}\"");
-    }
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

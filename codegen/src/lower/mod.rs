@@ -1,25 +1,24 @@
 //! Lowering: the serde mirror of the model becomes the IR, or an error naming the JSON path.
 
+pub mod endpoints;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
-use crate::Error;
 use crate::docs::markdown;
+use crate::error::Error;
 use crate::ir::{
     self, EnumId, ErrorInfo, Home, Service, StructId, Structure, TimeFormat, Type, Variant,
 };
-use crate::model::{self, PaginatorsModel, ServiceModel, ShapeKind};
+use crate::model::{self, Model, PaginatorsModel, ServiceModel, ShapeKind};
 use crate::names::{field_ident, type_ident};
 
-pub fn lower(
-    model: &ServiceModel,
-    paginators: &PaginatorsModel,
-    endpoints: ir::Endpoints,
-) -> Result<Service, Error> {
+/// The IR of a loaded model.
+pub fn lower(loaded: &Model) -> Result<Service, Error> {
+    let (model, paginators) = (&loaded.service, &loaded.paginators);
     let meta = &model.metadata;
-    // A service that also speaks JSON (listed after its preferred protocol) is served in JSON.
-    if meta.protocol != "json" && !meta.protocols.iter().any(|p| p == "json") {
+    if !meta.speaks_json() {
         return Err(Error::model(
             "metadata.protocol",
             format!(
@@ -78,7 +77,13 @@ pub fn lower(
         structures,
         enums,
         operations,
-        endpoints,
+        endpoints: ir::Endpoints {
+            rules: loaded
+                .endpoint_rules
+                .clone()
+                .unwrap_or_else(|| endpoints::classic_rules(&meta.endpoint_prefix)),
+            partitions: loaded.partitions.clone(),
+        },
     })
 }
 
@@ -546,7 +551,7 @@ fn operation(
             format!("**Not supported by this client:** {reason}; `send` refuses it."),
         );
     }
-    let endpoint_params = endpoint_params(model, name, op, &structures[input])?;
+    let endpoint_params = endpoints::params(model, name, op, &structures[input])?;
     if !op.operation_context_params.is_empty() {
         let names: Vec<&str> = op
             .operation_context_params
@@ -585,63 +590,6 @@ fn add_paragraph(docs: &mut Vec<String>, text: String) {
         docs.push(String::new());
     }
     docs.push(text);
-}
-
-/// The endpoint rule parameters an operation sets: its static ones, then its input members
-/// marked `contextParam` (strings and booleans, as rule parameters are).
-fn endpoint_params(
-    model: &ServiceModel,
-    name: &str,
-    op: &model::Operation,
-    input: &Structure,
-) -> Result<Vec<ir::EndpointParam>, Error> {
-    let mut params = Vec::new();
-    for (param, fixed) in &op.static_context_params {
-        let value = match &fixed.value {
-            serde_json::Value::Bool(b) => ir::ParamValue::Bool(*b),
-            serde_json::Value::String(s) => ir::ParamValue::Str(s.clone()),
-            _ => {
-                return Err(Error::model(
-                    format!("operations.{name}.staticContextParams.{param}.value"),
-                    "neither a string nor a boolean",
-                ));
-            }
-        };
-        params.push(ir::EndpointParam {
-            name: param.clone(),
-            value,
-        });
-    }
-    let shape_name = input.shape.as_deref().unwrap_or_default();
-    let members = model
-        .shapes
-        .get(shape_name)
-        .and_then(|s| s.members.as_ref());
-    for (name, member) in members.into_iter().flatten() {
-        let Some(context) = &member.context_param else {
-            continue;
-        };
-        let Some(m) = input.members.iter().find(|m| {
-            m.json_name == *name || member.location_name.as_deref() == Some(m.json_name.as_str())
-        }) else {
-            continue;
-        };
-        if !matches!(m.ty, Type::String | Type::Bool) {
-            return Err(Error::model(
-                format!("shapes.{shape_name}.members.{name}.contextParam"),
-                "only strings and booleans can be endpoint parameters",
-            ));
-        }
-        params.push(ir::EndpointParam {
-            name: context.name.clone(),
-            value: ir::ParamValue::Member {
-                field: m.field.clone(),
-                ty: m.ty.clone(),
-                required: m.required,
-            },
-        });
-    }
-    Ok(params)
 }
 
 fn paginator(

@@ -17,7 +17,7 @@ fn classic_rules_resolve_as_the_real_rule_set_does() {
     )
     .unwrap();
     let classic = EndpointResolver::new(
-        &cognito_idp_codegen::classic_rules("cognito-idp"),
+        &cognito_idp_codegen::lower::endpoints::classic_rules("cognito-idp"),
         &partitions,
     )
     .unwrap();
