@@ -87,41 +87,6 @@ impl AccessDeniedExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AccessDeniedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
-    type Builder = AccessDeniedExceptionBuilder;
-    const NAME: &'static str = "AccessDeniedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AccessDeniedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AccessDeniedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user tries to confirm the account with an email address or
 /// phone number that has already been supplied as an alias for a different user profile. This
 /// exception indicates that an account with this email address or phone already exists in a
@@ -206,41 +171,6 @@ impl AliasExistsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AliasExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
-    type Builder = AliasExistsExceptionBuilder;
-    const NAME: &'static str = "AliasExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AliasExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AliasExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
 /// for the URL in the request.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -319,41 +249,6 @@ impl CachedCimdurlDoesNotExistExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
-    type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
-    const NAME: &'static str = "CachedCimdurlDoesNotExistException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CachedCimdurlDoesNotExistExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CachedCimdurlDoesNotExistExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a verification code fails to deliver successfully.
@@ -436,41 +331,6 @@ impl CodeDeliveryFailureExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
-    type Builder = CodeDeliveryFailureExceptionBuilder;
-    const NAME: &'static str = "CodeDeliveryFailureException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CodeDeliveryFailureExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CodeDeliveryFailureExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown if the provided code doesn't match what the server was expecting.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -549,41 +409,6 @@ impl CodeMismatchExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CodeMismatchException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
-    type Builder = CodeMismatchExceptionBuilder;
-    const NAME: &'static str = "CodeMismatchException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CodeMismatchExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CodeMismatchExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown if two or more modifications are happening concurrently.
@@ -666,41 +491,6 @@ impl ConcurrentModificationExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
-    type Builder = ConcurrentModificationExceptionBuilder;
-    const NAME: &'static str = "ConcurrentModificationException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ConcurrentModificationExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ConcurrentModificationExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user attempts to confirm a device with a device key that
 /// already exists.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -781,41 +571,6 @@ impl DeviceKeyExistsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
-    type Builder = DeviceKeyExistsExceptionBuilder;
-    const NAME: &'static str = "DeviceKeyExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DeviceKeyExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeviceKeyExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the provider is already supported by the user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -893,41 +648,6 @@ impl DuplicateProviderExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
-    type Builder = DuplicateProviderExceptionBuilder;
-    const NAME: &'static str = "DuplicateProviderException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DuplicateProviderExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DuplicateProviderExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when there is a code mismatch and the service fails to configure
@@ -1010,41 +730,6 @@ impl EnableSoftwareTokenMfaExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
-    type Builder = EnableSoftwareTokenMfaExceptionBuilder;
-    const NAME: &'static str = "EnableSoftwareTokenMfaException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EnableSoftwareTokenMfaExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EnableSoftwareTokenMfaExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown if a code has expired.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1123,41 +808,6 @@ impl ExpiredCodeExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
-    type Builder = ExpiredCodeExceptionBuilder;
-    const NAME: &'static str = "ExpiredCodeException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ExpiredCodeExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ExpiredCodeExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a feature that you attempted to use or configure isn't
@@ -1245,41 +895,6 @@ impl FeatureUnavailableInTierExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
-    type Builder = FeatureUnavailableInTierExceptionBuilder;
-    const NAME: &'static str = "FeatureUnavailableInTierException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut FeatureUnavailableInTierExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: FeatureUnavailableInTierExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when WAF doesn't allow your request based on a web ACL that's
 /// associated with your user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1362,41 +977,6 @@ impl ForbiddenExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ForbiddenException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
-    type Builder = ForbiddenExceptionBuilder;
-    const NAME: &'static str = "ForbiddenException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ForbiddenExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ForbiddenExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito encounters a group that already exists in the
 /// user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1475,41 +1055,6 @@ impl GroupExistsExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for GroupExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
-    type Builder = GroupExistsExceptionBuilder;
-    const NAME: &'static str = "GroupExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GroupExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GroupExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when Amazon Cognito encounters an internal error.
@@ -1592,41 +1137,6 @@ impl InternalErrorExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InternalErrorException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
-    type Builder = InternalErrorExceptionBuilder;
-    const NAME: &'static str = "InternalErrorException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InternalErrorExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InternalErrorExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito encounters an internal server error.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1704,41 +1214,6 @@ impl InternalServerExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InternalServerException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
-    type Builder = InternalServerExceptionBuilder;
-    const NAME: &'static str = "InternalServerException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InternalServerExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InternalServerExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when Amazon Cognito isn't allowed to use your email identity. HTTP
@@ -1823,41 +1298,6 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidEmailRoleAccessPolicyException {
-    type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
-    const NAME: &'static str = "InvalidEmailRoleAccessPolicyException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidEmailRoleAccessPolicyExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidEmailRoleAccessPolicyExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito encounters an invalid Lambda response.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1938,41 +1378,6 @@ impl InvalidLambdaResponseExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
-    type Builder = InvalidLambdaResponseExceptionBuilder;
-    const NAME: &'static str = "InvalidLambdaResponseException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidLambdaResponseExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidLambdaResponseExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the specified OAuth flow is not valid.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -2050,41 +1455,6 @@ impl InvalidOAuthFlowExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
-    type Builder = InvalidOAuthFlowExceptionBuilder;
-    const NAME: &'static str = "InvalidOAuthFlowException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidOAuthFlowExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidOAuthFlowExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the Amazon Cognito service encounters an invalid parameter.
@@ -2187,40 +1557,6 @@ impl InvalidParameterExceptionBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for InvalidParameterException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
-    type Builder = InvalidParameterExceptionBuilder;
-    const NAME: &'static str = "InvalidParameterException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidParameterExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            "reasonCode" => builder.reason_code = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidParameterExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito encounters an invalid password.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -2299,41 +1635,6 @@ impl InvalidPasswordExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
-    type Builder = InvalidPasswordExceptionBuilder;
-    const NAME: &'static str = "InvalidPasswordException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidPasswordExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidPasswordExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is returned when the role provided for SMS configuration doesn't have
@@ -2415,41 +1716,6 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
-    type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
-    const NAME: &'static str = "InvalidSmsRoleAccessPolicyException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidSmsRoleAccessPolicyExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidSmsRoleAccessPolicyExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the trust relationship is not valid for the role provided for
@@ -2535,41 +1801,6 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleTrustRelationshipException {
-    type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
-    const NAME: &'static str = "InvalidSmsRoleTrustRelationshipException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidSmsRoleTrustRelationshipExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidSmsRoleTrustRelationshipExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the user pool configuration is not valid.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -2648,41 +1879,6 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InvalidUserPoolConfigurationException {
-    type Builder = InvalidUserPoolConfigurationExceptionBuilder;
-    const NAME: &'static str = "InvalidUserPoolConfigurationException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InvalidUserPoolConfigurationExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InvalidUserPoolConfigurationExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a user exceeds the limit for a requested Amazon Web Services
@@ -2766,41 +1962,6 @@ impl LimitExceededExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for LimitExceededException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
-    type Builder = LimitExceededExceptionBuilder;
-    const NAME: &'static str = "LimitExceededException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LimitExceededExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LimitExceededExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito can't find a multi-factor authentication (MFA)
 /// method.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2880,41 +2041,6 @@ impl MfaMethodNotFoundExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
-    type Builder = MfaMethodNotFoundExceptionBuilder;
-    const NAME: &'static str = "MfaMethodNotFoundException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut MfaMethodNotFoundExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: MfaMethodNotFoundExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when you attempt to apply a managed login branding style to an app
@@ -2997,41 +2123,6 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
-    type Builder = ManagedLoginBrandingExistsExceptionBuilder;
-    const NAME: &'static str = "ManagedLoginBrandingExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ManagedLoginBrandingExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ManagedLoginBrandingExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user isn't authorized.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -3110,41 +2201,6 @@ impl NotAuthorizedExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
-    type Builder = NotAuthorizedExceptionBuilder;
-    const NAME: &'static str = "NotAuthorizedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut NotAuthorizedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: NotAuthorizedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when an operation is not available in the current region or for the
@@ -3228,41 +2284,6 @@ impl OperationNotEnabledExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
-    type Builder = OperationNotEnabledExceptionBuilder;
-    const NAME: &'static str = "OperationNotEnabledException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut OperationNotEnabledExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: OperationNotEnabledExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The message returned when a user's new password matches a previous password and doesn't
 /// comply with the password-history policy.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -3341,41 +2362,6 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PasswordHistoryPolicyViolationException {
-    type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
-    const NAME: &'static str = "PasswordHistoryPolicyViolationException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PasswordHistoryPolicyViolationExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PasswordHistoryPolicyViolationExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a password reset is required.
@@ -3458,41 +2444,6 @@ impl PasswordResetRequiredExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
-    type Builder = PasswordResetRequiredExceptionBuilder;
-    const NAME: &'static str = "PasswordResetRequiredException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PasswordResetRequiredExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PasswordResetRequiredExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a precondition is not met.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -3571,41 +2522,6 @@ impl PreconditionNotMetExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
-    type Builder = PreconditionNotMetExceptionBuilder;
-    const NAME: &'static str = "PreconditionNotMetException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PreconditionNotMetExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PreconditionNotMetExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is throw when your application requests token refresh with a refresh token
@@ -3688,41 +2604,6 @@ impl RefreshTokenReuseExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
-    type Builder = RefreshTokenReuseExceptionBuilder;
-    const NAME: &'static str = "RefreshTokenReuseException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RefreshTokenReuseExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RefreshTokenReuseExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the Amazon Cognito service can't find the requested resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -3803,41 +2684,6 @@ impl ResourceNotFoundExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
-    type Builder = ResourceNotFoundExceptionBuilder;
-    const NAME: &'static str = "ResourceNotFoundException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ResourceNotFoundExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ResourceNotFoundExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the specified scope doesn't exist.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -3915,41 +2761,6 @@ impl ScopeDoesNotExistExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
-    type Builder = ScopeDoesNotExistExceptionBuilder;
-    const NAME: &'static str = "ScopeDoesNotExistException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ScopeDoesNotExistExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ScopeDoesNotExistExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The request exceeded your account's service quota. To increase your limit, use or submit a
@@ -4032,41 +2843,6 @@ impl ServiceQuotaExceededExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
-    type Builder = ServiceQuotaExceededExceptionBuilder;
-    const NAME: &'static str = "ServiceQuotaExceededException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ServiceQuotaExceededExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ServiceQuotaExceededExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the software token time-based one-time password (TOTP)
 /// multi-factor authentication (MFA) isn't activated for the user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4145,41 +2921,6 @@ impl SoftwareTokenMfaNotFoundExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
-    type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
-    const NAME: &'static str = "SoftwareTokenMfaNotFoundException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SoftwareTokenMfaNotFoundExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SoftwareTokenMfaNotFoundExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// Terms document names must be unique to the app client. This exception is thrown when you
@@ -4262,41 +3003,6 @@ impl TermsExistsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for TermsExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
-    type Builder = TermsExistsExceptionBuilder;
-    const NAME: &'static str = "TermsExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TermsExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TermsExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when you've attempted to change your feature plan but the operation
 /// isn't permitted.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4375,41 +3081,6 @@ impl TierChangeNotAllowedExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
-    type Builder = TierChangeNotAllowedExceptionBuilder;
-    const NAME: &'static str = "TierChangeNotAllowedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TierChangeNotAllowedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TierChangeNotAllowedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the user has made too many failed attempts for a given action,
@@ -4493,41 +3164,6 @@ impl TooManyFailedAttemptsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
-    type Builder = TooManyFailedAttemptsExceptionBuilder;
-    const NAME: &'static str = "TooManyFailedAttemptsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TooManyFailedAttemptsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TooManyFailedAttemptsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the user has made too many requests for a given operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -4606,41 +3242,6 @@ impl TooManyRequestsExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
-    type Builder = TooManyRequestsExceptionBuilder;
-    const NAME: &'static str = "TooManyRequestsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TooManyRequestsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TooManyRequestsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// Exception that is thrown when the request isn't authorized. This can happen due to an
@@ -4723,41 +3324,6 @@ impl UnauthorizedExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnauthorizedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
-    type Builder = UnauthorizedExceptionBuilder;
-    const NAME: &'static str = "UnauthorizedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnauthorizedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnauthorizedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when Amazon Cognito encounters an unexpected exception with Lambda.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -4838,41 +3404,6 @@ impl UnexpectedLambdaExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
-    type Builder = UnexpectedLambdaExceptionBuilder;
-    const NAME: &'static str = "UnexpectedLambdaException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnexpectedLambdaExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnexpectedLambdaExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the specified identifier isn't supported.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -4950,41 +3481,6 @@ impl UnsupportedIdentityProviderExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
-    type Builder = UnsupportedIdentityProviderExceptionBuilder;
-    const NAME: &'static str = "UnsupportedIdentityProviderException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnsupportedIdentityProviderExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnsupportedIdentityProviderExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// Exception that is thrown when you attempt to perform an operation that isn't enabled for the
@@ -5067,41 +3563,6 @@ impl UnsupportedOperationExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
-    type Builder = UnsupportedOperationExceptionBuilder;
-    const NAME: &'static str = "UnsupportedOperationException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnsupportedOperationExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnsupportedOperationExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// Exception that is thrown when an unsupported token is passed to an operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -5179,41 +3640,6 @@ impl UnsupportedTokenTypeExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
-    type Builder = UnsupportedTokenTypeExceptionBuilder;
-    const NAME: &'static str = "UnsupportedTokenTypeException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnsupportedTokenTypeExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnsupportedTokenTypeExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The request failed because the user is in an unsupported state.
@@ -5296,41 +3722,6 @@ impl UnsupportedUserStateExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
-    type Builder = UnsupportedUserStateExceptionBuilder;
-    const NAME: &'static str = "UnsupportedUserStateException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UnsupportedUserStateExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UnsupportedUserStateExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when you're trying to modify a user pool while a user import job is
 /// in progress for that pool.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5410,41 +3801,6 @@ impl UserImportInProgressExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
-    type Builder = UserImportInProgressExceptionBuilder;
-    const NAME: &'static str = "UserImportInProgressException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserImportInProgressExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserImportInProgressExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the Amazon Cognito service encounters a user validation
@@ -5529,41 +3885,6 @@ impl UserLambdaValidationExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
-    type Builder = UserLambdaValidationExceptionBuilder;
-    const NAME: &'static str = "UserLambdaValidationException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserLambdaValidationExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserLambdaValidationExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user isn't confirmed successfully.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -5642,41 +3963,6 @@ impl UserNotConfirmedExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
-    type Builder = UserNotConfirmedExceptionBuilder;
-    const NAME: &'static str = "UserNotConfirmedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserNotConfirmedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserNotConfirmedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a user isn't found.
@@ -5759,41 +4045,6 @@ impl UserNotFoundExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserNotFoundException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
-    type Builder = UserNotFoundExceptionBuilder;
-    const NAME: &'static str = "UserNotFoundException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserNotFoundExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserNotFoundExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when user pool add-ons aren't enabled.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -5873,41 +4124,6 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
-    type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
-    const NAME: &'static str = "UserPoolAddOnNotEnabledException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolAddOnNotEnabledExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolAddOnNotEnabledExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user pool tag can't be set or updated.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -5985,41 +4201,6 @@ impl UserPoolTaggingExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
-    type Builder = UserPoolTaggingExceptionBuilder;
-    const NAME: &'static str = "UserPoolTaggingException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolTaggingExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolTaggingExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when Amazon Cognito encounters a user name that already exists in
@@ -6103,41 +4284,6 @@ impl UsernameExistsExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UsernameExistsException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
-    type Builder = UsernameExistsExceptionBuilder;
-    const NAME: &'static str = "UsernameExistsException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UsernameExistsExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UsernameExistsExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the challenge from `StartWebAuthn` registration has expired.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -6215,41 +4361,6 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
-    type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
-    const NAME: &'static str = "WebAuthnChallengeNotFoundException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnChallengeNotFoundExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnChallengeNotFoundExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the access token is for a different client than the one in the
@@ -6332,41 +4443,6 @@ impl WebAuthnClientMismatchExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
-    type Builder = WebAuthnClientMismatchExceptionBuilder;
-    const NAME: &'static str = "WebAuthnClientMismatchException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnClientMismatchExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnClientMismatchExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when a user pool doesn't have a configured relying party id or a
 /// user pool domain.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6445,41 +4521,6 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationMissingException {
-    type Builder = WebAuthnConfigurationMissingExceptionBuilder;
-    const NAME: &'static str = "WebAuthnConfigurationMissingException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnConfigurationMissingExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnConfigurationMissingExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when a user presents passkey credentials from an unsupported device
@@ -6562,41 +4603,6 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialNotSupportedException {
-    type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
-    const NAME: &'static str = "WebAuthnCredentialNotSupportedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnCredentialNotSupportedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnCredentialNotSupportedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the passkey feature isn't enabled for the user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -6674,41 +4680,6 @@ impl WebAuthnNotEnabledExceptionBuilder {
             message: self.message,
             meta: ErrorMetadata::default(),
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
-    type Builder = WebAuthnNotEnabledExceptionBuilder;
-    const NAME: &'static str = "WebAuthnNotEnabledException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnNotEnabledExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnNotEnabledExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// This exception is thrown when the passkey credential's registration origin does not align
@@ -6791,41 +4762,6 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
-    type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
-    const NAME: &'static str = "WebAuthnOriginNotAllowedException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnOriginNotAllowedExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnOriginNotAllowedExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// This exception is thrown when the given passkey credential is associated with a different
 /// relying party ID than the user pool relying party ID.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6906,38 +4842,2113 @@ impl WebAuthnRelyingPartyMismatchExceptionBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnRelyingPartyMismatchException {
-    type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;
-    const NAME: &'static str = "WebAuthnRelyingPartyMismatchException";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnRelyingPartyMismatchExceptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "message" | "Message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AccessDeniedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
         }
-        Ok(())
     }
-    #[inline]
-    fn finish(
-        builder: WebAuthnRelyingPartyMismatchExceptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AccessDeniedException {
+        type Builder = AccessDeniedExceptionBuilder;
+        const NAME: &'static str = "AccessDeniedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AccessDeniedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AccessDeniedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AliasExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AliasExistsException {
+        type Builder = AliasExistsExceptionBuilder;
+        const NAME: &'static str = "AliasExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AliasExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AliasExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CachedCimdurlDoesNotExistException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CachedCimdurlDoesNotExistException {
+        type Builder = CachedCimdurlDoesNotExistExceptionBuilder;
+        const NAME: &'static str = "CachedCimdurlDoesNotExistException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CachedCimdurlDoesNotExistExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CachedCimdurlDoesNotExistExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CodeDeliveryFailureException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryFailureException {
+        type Builder = CodeDeliveryFailureExceptionBuilder;
+        const NAME: &'static str = "CodeDeliveryFailureException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CodeDeliveryFailureExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CodeDeliveryFailureExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CodeMismatchException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CodeMismatchException {
+        type Builder = CodeMismatchExceptionBuilder;
+        const NAME: &'static str = "CodeMismatchException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CodeMismatchExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CodeMismatchExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ConcurrentModificationException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ConcurrentModificationException {
+        type Builder = ConcurrentModificationExceptionBuilder;
+        const NAME: &'static str = "ConcurrentModificationException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ConcurrentModificationExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ConcurrentModificationExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DeviceKeyExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeviceKeyExistsException {
+        type Builder = DeviceKeyExistsExceptionBuilder;
+        const NAME: &'static str = "DeviceKeyExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DeviceKeyExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeviceKeyExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DuplicateProviderException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DuplicateProviderException {
+        type Builder = DuplicateProviderExceptionBuilder;
+        const NAME: &'static str = "DuplicateProviderException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DuplicateProviderExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DuplicateProviderExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for EnableSoftwareTokenMfaException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EnableSoftwareTokenMfaException {
+        type Builder = EnableSoftwareTokenMfaExceptionBuilder;
+        const NAME: &'static str = "EnableSoftwareTokenMfaException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EnableSoftwareTokenMfaExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EnableSoftwareTokenMfaExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ExpiredCodeException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ExpiredCodeException {
+        type Builder = ExpiredCodeExceptionBuilder;
+        const NAME: &'static str = "ExpiredCodeException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ExpiredCodeExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ExpiredCodeExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for FeatureUnavailableInTierException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for FeatureUnavailableInTierException {
+        type Builder = FeatureUnavailableInTierExceptionBuilder;
+        const NAME: &'static str = "FeatureUnavailableInTierException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut FeatureUnavailableInTierExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: FeatureUnavailableInTierExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ForbiddenException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ForbiddenException {
+        type Builder = ForbiddenExceptionBuilder;
+        const NAME: &'static str = "ForbiddenException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ForbiddenExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ForbiddenExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for GroupExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GroupExistsException {
+        type Builder = GroupExistsExceptionBuilder;
+        const NAME: &'static str = "GroupExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GroupExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GroupExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InternalErrorException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InternalErrorException {
+        type Builder = InternalErrorExceptionBuilder;
+        const NAME: &'static str = "InternalErrorException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InternalErrorExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InternalErrorExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InternalServerException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InternalServerException {
+        type Builder = InternalServerExceptionBuilder;
+        const NAME: &'static str = "InternalServerException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InternalServerExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InternalServerExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidEmailRoleAccessPolicyException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for InvalidEmailRoleAccessPolicyException {
+        type Builder = InvalidEmailRoleAccessPolicyExceptionBuilder;
+        const NAME: &'static str = "InvalidEmailRoleAccessPolicyException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidEmailRoleAccessPolicyExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidEmailRoleAccessPolicyExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidLambdaResponseException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InvalidLambdaResponseException {
+        type Builder = InvalidLambdaResponseExceptionBuilder;
+        const NAME: &'static str = "InvalidLambdaResponseException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidLambdaResponseExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidLambdaResponseExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidOAuthFlowException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InvalidOAuthFlowException {
+        type Builder = InvalidOAuthFlowExceptionBuilder;
+        const NAME: &'static str = "InvalidOAuthFlowException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidOAuthFlowExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidOAuthFlowExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for InvalidParameterException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InvalidParameterException {
+        type Builder = InvalidParameterExceptionBuilder;
+        const NAME: &'static str = "InvalidParameterException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidParameterExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                "reasonCode" => builder.reason_code = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidParameterExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidPasswordException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InvalidPasswordException {
+        type Builder = InvalidPasswordExceptionBuilder;
+        const NAME: &'static str = "InvalidPasswordException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidPasswordExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidPasswordExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidSmsRoleAccessPolicyException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InvalidSmsRoleAccessPolicyException {
+        type Builder = InvalidSmsRoleAccessPolicyExceptionBuilder;
+        const NAME: &'static str = "InvalidSmsRoleAccessPolicyException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidSmsRoleAccessPolicyExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidSmsRoleAccessPolicyExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidSmsRoleTrustRelationshipException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for InvalidSmsRoleTrustRelationshipException {
+        type Builder = InvalidSmsRoleTrustRelationshipExceptionBuilder;
+        const NAME: &'static str = "InvalidSmsRoleTrustRelationshipException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidSmsRoleTrustRelationshipExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidSmsRoleTrustRelationshipExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InvalidUserPoolConfigurationException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for InvalidUserPoolConfigurationException {
+        type Builder = InvalidUserPoolConfigurationExceptionBuilder;
+        const NAME: &'static str = "InvalidUserPoolConfigurationException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InvalidUserPoolConfigurationExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InvalidUserPoolConfigurationExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for LimitExceededException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LimitExceededException {
+        type Builder = LimitExceededExceptionBuilder;
+        const NAME: &'static str = "LimitExceededException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LimitExceededExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LimitExceededExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for MfaMethodNotFoundException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for MfaMethodNotFoundException {
+        type Builder = MfaMethodNotFoundExceptionBuilder;
+        const NAME: &'static str = "MfaMethodNotFoundException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut MfaMethodNotFoundExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: MfaMethodNotFoundExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingExistsException {
+        type Builder = ManagedLoginBrandingExistsExceptionBuilder;
+        const NAME: &'static str = "ManagedLoginBrandingExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ManagedLoginBrandingExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ManagedLoginBrandingExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for NotAuthorizedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for NotAuthorizedException {
+        type Builder = NotAuthorizedExceptionBuilder;
+        const NAME: &'static str = "NotAuthorizedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut NotAuthorizedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: NotAuthorizedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for OperationNotEnabledException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for OperationNotEnabledException {
+        type Builder = OperationNotEnabledExceptionBuilder;
+        const NAME: &'static str = "OperationNotEnabledException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut OperationNotEnabledExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: OperationNotEnabledExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for PasswordHistoryPolicyViolationException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for PasswordHistoryPolicyViolationException {
+        type Builder = PasswordHistoryPolicyViolationExceptionBuilder;
+        const NAME: &'static str = "PasswordHistoryPolicyViolationException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PasswordHistoryPolicyViolationExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PasswordHistoryPolicyViolationExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for PasswordResetRequiredException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PasswordResetRequiredException {
+        type Builder = PasswordResetRequiredExceptionBuilder;
+        const NAME: &'static str = "PasswordResetRequiredException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PasswordResetRequiredExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PasswordResetRequiredExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for PreconditionNotMetException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PreconditionNotMetException {
+        type Builder = PreconditionNotMetExceptionBuilder;
+        const NAME: &'static str = "PreconditionNotMetException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PreconditionNotMetExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PreconditionNotMetExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for RefreshTokenReuseException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RefreshTokenReuseException {
+        type Builder = RefreshTokenReuseExceptionBuilder;
+        const NAME: &'static str = "RefreshTokenReuseException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RefreshTokenReuseExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RefreshTokenReuseExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ResourceNotFoundException {
+        type Builder = ResourceNotFoundExceptionBuilder;
+        const NAME: &'static str = "ResourceNotFoundException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ResourceNotFoundExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ResourceNotFoundExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ScopeDoesNotExistException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ScopeDoesNotExistException {
+        type Builder = ScopeDoesNotExistExceptionBuilder;
+        const NAME: &'static str = "ScopeDoesNotExistException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ScopeDoesNotExistExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ScopeDoesNotExistExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ServiceQuotaExceededException {
+        type Builder = ServiceQuotaExceededExceptionBuilder;
+        const NAME: &'static str = "ServiceQuotaExceededException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ServiceQuotaExceededExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ServiceQuotaExceededExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaNotFoundException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaNotFoundException {
+        type Builder = SoftwareTokenMfaNotFoundExceptionBuilder;
+        const NAME: &'static str = "SoftwareTokenMfaNotFoundException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SoftwareTokenMfaNotFoundExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SoftwareTokenMfaNotFoundExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for TermsExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TermsExistsException {
+        type Builder = TermsExistsExceptionBuilder;
+        const NAME: &'static str = "TermsExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TermsExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TermsExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for TierChangeNotAllowedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TierChangeNotAllowedException {
+        type Builder = TierChangeNotAllowedExceptionBuilder;
+        const NAME: &'static str = "TierChangeNotAllowedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TierChangeNotAllowedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TierChangeNotAllowedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for TooManyFailedAttemptsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TooManyFailedAttemptsException {
+        type Builder = TooManyFailedAttemptsExceptionBuilder;
+        const NAME: &'static str = "TooManyFailedAttemptsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TooManyFailedAttemptsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TooManyFailedAttemptsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TooManyRequestsException {
+        type Builder = TooManyRequestsExceptionBuilder;
+        const NAME: &'static str = "TooManyRequestsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TooManyRequestsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TooManyRequestsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnauthorizedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnauthorizedException {
+        type Builder = UnauthorizedExceptionBuilder;
+        const NAME: &'static str = "UnauthorizedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnauthorizedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnauthorizedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnexpectedLambdaException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnexpectedLambdaException {
+        type Builder = UnexpectedLambdaExceptionBuilder;
+        const NAME: &'static str = "UnexpectedLambdaException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnexpectedLambdaExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnexpectedLambdaExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnsupportedIdentityProviderException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnsupportedIdentityProviderException {
+        type Builder = UnsupportedIdentityProviderExceptionBuilder;
+        const NAME: &'static str = "UnsupportedIdentityProviderException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnsupportedIdentityProviderExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnsupportedIdentityProviderExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnsupportedOperationException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnsupportedOperationException {
+        type Builder = UnsupportedOperationExceptionBuilder;
+        const NAME: &'static str = "UnsupportedOperationException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnsupportedOperationExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnsupportedOperationExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnsupportedTokenTypeException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnsupportedTokenTypeException {
+        type Builder = UnsupportedTokenTypeExceptionBuilder;
+        const NAME: &'static str = "UnsupportedTokenTypeException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnsupportedTokenTypeExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnsupportedTokenTypeExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UnsupportedUserStateException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UnsupportedUserStateException {
+        type Builder = UnsupportedUserStateExceptionBuilder;
+        const NAME: &'static str = "UnsupportedUserStateException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UnsupportedUserStateExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UnsupportedUserStateExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserImportInProgressException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserImportInProgressException {
+        type Builder = UserImportInProgressExceptionBuilder;
+        const NAME: &'static str = "UserImportInProgressException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserImportInProgressExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserImportInProgressExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserLambdaValidationException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserLambdaValidationException {
+        type Builder = UserLambdaValidationExceptionBuilder;
+        const NAME: &'static str = "UserLambdaValidationException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserLambdaValidationExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserLambdaValidationExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserNotConfirmedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserNotConfirmedException {
+        type Builder = UserNotConfirmedExceptionBuilder;
+        const NAME: &'static str = "UserNotConfirmedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserNotConfirmedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserNotConfirmedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserNotFoundException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserNotFoundException {
+        type Builder = UserNotFoundExceptionBuilder;
+        const NAME: &'static str = "UserNotFoundException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserNotFoundExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserNotFoundExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserPoolAddOnNotEnabledException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnNotEnabledException {
+        type Builder = UserPoolAddOnNotEnabledExceptionBuilder;
+        const NAME: &'static str = "UserPoolAddOnNotEnabledException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolAddOnNotEnabledExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolAddOnNotEnabledExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserPoolTaggingException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolTaggingException {
+        type Builder = UserPoolTaggingExceptionBuilder;
+        const NAME: &'static str = "UserPoolTaggingException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolTaggingExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolTaggingExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UsernameExistsException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UsernameExistsException {
+        type Builder = UsernameExistsExceptionBuilder;
+        const NAME: &'static str = "UsernameExistsException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UsernameExistsExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UsernameExistsExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnChallengeNotFoundException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnChallengeNotFoundException {
+        type Builder = WebAuthnChallengeNotFoundExceptionBuilder;
+        const NAME: &'static str = "WebAuthnChallengeNotFoundException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnChallengeNotFoundExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnChallengeNotFoundExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnClientMismatchException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnClientMismatchException {
+        type Builder = WebAuthnClientMismatchExceptionBuilder;
+        const NAME: &'static str = "WebAuthnClientMismatchException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnClientMismatchExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnClientMismatchExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationMissingException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for WebAuthnConfigurationMissingException {
+        type Builder = WebAuthnConfigurationMissingExceptionBuilder;
+        const NAME: &'static str = "WebAuthnConfigurationMissingException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnConfigurationMissingExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnConfigurationMissingExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnCredentialNotSupportedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for WebAuthnCredentialNotSupportedException {
+        type Builder = WebAuthnCredentialNotSupportedExceptionBuilder;
+        const NAME: &'static str = "WebAuthnCredentialNotSupportedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnCredentialNotSupportedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnCredentialNotSupportedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnNotEnabledException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnNotEnabledException {
+        type Builder = WebAuthnNotEnabledExceptionBuilder;
+        const NAME: &'static str = "WebAuthnNotEnabledException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnNotEnabledExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnNotEnabledExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnOriginNotAllowedException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnOriginNotAllowedException {
+        type Builder = WebAuthnOriginNotAllowedExceptionBuilder;
+        const NAME: &'static str = "WebAuthnOriginNotAllowedException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnOriginNotAllowedExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnOriginNotAllowedExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnRelyingPartyMismatchException {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for WebAuthnRelyingPartyMismatchException {
+        type Builder = WebAuthnRelyingPartyMismatchExceptionBuilder;
+        const NAME: &'static str = "WebAuthnRelyingPartyMismatchException";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnRelyingPartyMismatchExceptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "message" | "Message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnRelyingPartyMismatchExceptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
     }
 }

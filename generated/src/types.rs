@@ -61,45 +61,6 @@ impl AccountRecoverySettingTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
-    type Builder = AccountRecoverySettingTypeBuilder;
-    const NAME: &'static str = "AccountRecoverySettingType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AccountRecoverySettingTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RecoveryMechanisms" => builder.recovery_mechanisms = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AccountRecoverySettingTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AccountRecoverySettingType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.recovery_mechanisms.secrets(all, found);
-    }
-}
 /// The automated response to a risk level for adaptive authentication in full-function, or
 /// `ENFORCED`, mode. You can assign an action to each risk level that threat protection
 /// evaluates.
@@ -194,59 +155,6 @@ impl AccountTakeoverActionTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
-    type Builder = AccountTakeoverActionTypeBuilder;
-    const NAME: &'static str = "AccountTakeoverActionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AccountTakeoverActionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Notify" => builder.notify = map.next_value()?,
-            "EventAction" => builder.event_action = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AccountTakeoverActionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AccountTakeoverActionType {
-            notify: builder
-                .notify
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AccountTakeoverActionType",
-                    "Notify",
-                )),
-            event_action: builder
-                .event_action
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AccountTakeoverActionType",
-                    "EventAction",
-                )),
-        })
-    }
-}
-impl Secrets for AccountTakeoverActionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.event_action.secrets(all, found);
-    }
-}
 /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
 /// with threat protection features.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -330,60 +238,6 @@ impl AccountTakeoverActionsTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
-    type Builder = AccountTakeoverActionsTypeBuilder;
-    const NAME: &'static str = "AccountTakeoverActionsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AccountTakeoverActionsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LowAction" => builder.low_action = map.next_value()?,
-            "MediumAction" => builder.medium_action = map.next_value()?,
-            "HighAction" => builder.high_action = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AccountTakeoverActionsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AccountTakeoverActionsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.low_action.secrets(all, found);
-        self.medium_action.secrets(all, found);
-        self.high_action.secrets(all, found);
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for AccountTakeoverActionsType {
-    #[inline]
-    fn empty() -> Self {
-        AccountTakeoverActionsType {
-            low_action: None,
-            medium_action: None,
-            high_action: None,
-        }
-    }
-}
 /// The settings for automated responses and notification templates for adaptive authentication
 /// with threat protection features.
 #[derive(Clone, Debug, PartialEq)]
@@ -463,55 +317,6 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationType {
-    type Builder = AccountTakeoverRiskConfigurationTypeBuilder;
-    const NAME: &'static str = "AccountTakeoverRiskConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AccountTakeoverRiskConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "NotifyConfiguration" => builder.notify_configuration = map.next_value()?,
-            "Actions" => builder.actions = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AccountTakeoverRiskConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AccountTakeoverRiskConfigurationType {
-            notify_configuration: builder.notify_configuration,
-            actions: builder
-                .actions
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AccountTakeoverRiskConfigurationType",
-                    "Actions",
-                )),
-        })
-    }
-}
-impl Secrets for AccountTakeoverRiskConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.notify_configuration.secrets(all, found);
-        self.actions.secrets(all, found);
-    }
-}
 /// The configuration for a single authentication context class reference (ACR) level in a user
 /// pool. Each entry in an `AcrConfiguration` map associates a level (`Level1` through `Level4`)
 /// with this configuration, which provides the custom name that Amazon Cognito reports for that
@@ -563,52 +368,6 @@ impl AcrLevelConfigTypeBuilder {
                 .acr_value
                 .ok_or_else(|| BuildError::missing("AcrLevelConfigType", "acr_value"))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
-    type Builder = AcrLevelConfigTypeBuilder;
-    const NAME: &'static str = "AcrLevelConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AcrLevelConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AcrValue" => builder.acr_value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AcrLevelConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AcrLevelConfigType {
-            acr_value: builder
-                .acr_value
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AcrLevelConfigType",
-                    "AcrValue",
-                )),
-        })
-    }
-}
-impl Secrets for AcrLevelConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.acr_value.secrets(all, found);
     }
 }
 /// The settings for administrator creation of users in a user pool. Contains settings for
@@ -712,53 +471,6 @@ impl AdminCreateUserConfigTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
-    type Builder = AdminCreateUserConfigTypeBuilder;
-    const NAME: &'static str = "AdminCreateUserConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminCreateUserConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AllowAdminCreateUserOnly" => {
-                builder.allow_admin_create_user_only = map.next_value()?;
-            }
-            "UnusedAccountValidityDays" => {
-                builder.unused_account_validity_days = map.next_value()?;
-            }
-            "InviteMessageTemplate" => {
-                builder.invite_message_template = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminCreateUserConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AdminCreateUserConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.invite_message_template.secrets(all, found);
-    }
-}
 /// Threat protection configuration options for additional authentication types in your user
 /// pool, including custom authentication.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -811,45 +523,6 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
         AdvancedSecurityAdditionalFlowsType {
             custom_auth_mode: self.custom_auth_mode,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsType {
-    type Builder = AdvancedSecurityAdditionalFlowsTypeBuilder;
-    const NAME: &'static str = "AdvancedSecurityAdditionalFlowsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdvancedSecurityAdditionalFlowsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CustomAuthMode" => builder.custom_auth_mode = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdvancedSecurityAdditionalFlowsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AdvancedSecurityAdditionalFlowsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.custom_auth_mode.secrets(all, found);
     }
 }
 /// The settings for Amazon Pinpoint analytics configuration. With an analytics configuration,
@@ -979,52 +652,6 @@ impl AnalyticsConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
-    type Builder = AnalyticsConfigurationTypeBuilder;
-    const NAME: &'static str = "AnalyticsConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AnalyticsConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ApplicationId" => builder.application_id = map.next_value()?,
-            "ApplicationArn" => builder.application_arn = map.next_value()?,
-            "RoleArn" => builder.role_arn = map.next_value()?,
-            "ExternalId" => builder.external_id = map.next_value()?,
-            "UserDataShared" => builder.user_data_shared = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AnalyticsConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AnalyticsConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.application_id.secrets(all, found);
-        self.application_arn.secrets(all, found);
-        self.role_arn.secrets(all, found);
-        self.external_id.secrets(all, found);
-    }
-}
 /// Information that your application adds to authentication requests. Applies an endpoint ID to
 /// the analytics data that your user pool sends to Amazon Pinpoint.
 ///
@@ -1076,47 +703,6 @@ impl AnalyticsMetadataTypeBuilder {
         AnalyticsMetadataType {
             analytics_endpoint_id: self.analytics_endpoint_id,
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
-    type Builder = AnalyticsMetadataTypeBuilder;
-    const NAME: &'static str = "AnalyticsMetadataType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AnalyticsMetadataTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AnalyticsEndpointId" => builder.analytics_endpoint_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AnalyticsMetadataTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for AnalyticsMetadataType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.analytics_endpoint_id.secrets(all, found);
     }
 }
 /// An image file from a managed login branding style in a user pool.
@@ -1247,77 +833,6 @@ impl AssetTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for AssetType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AssetType {
-    type Builder = AssetTypeBuilder;
-    const NAME: &'static str = "AssetType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AssetTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Category" => builder.category = map.next_value()?,
-            "ColorMode" => builder.color_mode = map.next_value()?,
-            "Extension" => builder.extension = map.next_value()?,
-            "Bytes" => {
-                builder.bytes = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
-                    .map(|value| value.0);
-            }
-            "ResourceId" => builder.resource_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AssetTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AssetType {
-            category: builder
-                .category
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AssetType",
-                    "Category",
-                )),
-            color_mode: builder
-                .color_mode
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AssetType",
-                    "ColorMode",
-                )),
-            extension: builder
-                .extension
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AssetType",
-                    "Extension",
-                )),
-            bytes: builder.bytes,
-            resource_id: builder.resource_id,
-        })
-    }
-}
-impl Secrets for AssetType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.category.secrets(all, found);
-        self.color_mode.secrets(all, found);
-        self.extension.secrets(all, found);
-        self.resource_id.secrets(all, found);
-    }
-}
 /// The name and value of a user attribute.
 #[derive(Clone, PartialEq)]
 #[derive(Serialize)]
@@ -1407,55 +922,6 @@ impl AttributeTypeBuilder {
             name: self.name.ok_or_else(|| BuildError::missing("AttributeType", "name"))?,
             value: self.value,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for AttributeType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AttributeType {
-    type Builder = AttributeTypeBuilder;
-    const NAME: &'static str = "AttributeType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AttributeTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Name" => builder.name = map.next_value()?,
-            "Value" => builder.value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AttributeTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AttributeType {
-            name: builder
-                .name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AttributeType",
-                    "Name",
-                )),
-            value: builder.value,
-        })
-    }
-}
-impl Secrets for AttributeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.name.secrets(all, found);
-        self.value.secrets(true, found);
     }
 }
 /// One authentication event that Amazon Cognito logged in a user pool with threat protection
@@ -1648,50 +1114,6 @@ impl AuthEventTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AuthEventType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
-    type Builder = AuthEventTypeBuilder;
-    const NAME: &'static str = "AuthEventType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AuthEventTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "EventId" => builder.event_id = map.next_value()?,
-            "EventType" => builder.event_type = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "EventResponse" => builder.event_response = map.next_value()?,
-            "EventRisk" => builder.event_risk = map.next_value()?,
-            "ChallengeResponses" => builder.challenge_responses = map.next_value()?,
-            "EventContextData" => builder.event_context_data = map.next_value()?,
-            "EventFeedback" => builder.event_feedback = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AuthEventTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The object that your application receives after authentication. Contains tokens and
 /// information for device authentication.
 #[derive(Clone, Default, PartialEq)]
@@ -1859,44 +1281,6 @@ impl AuthenticationResultTypeBuilder {
             id_token: self.id_token,
             new_device_metadata: self.new_device_metadata,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
-    type Builder = AuthenticationResultTypeBuilder;
-    const NAME: &'static str = "AuthenticationResultType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AuthenticationResultTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "ExpiresIn" => builder.expires_in = map.next_value()?,
-            "TokenType" => builder.token_type = map.next_value()?,
-            "RefreshToken" => builder.refresh_token = map.next_value()?,
-            "IdToken" => builder.id_token = map.next_value()?,
-            "NewDeviceMetadata" => builder.new_device_metadata = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AuthenticationResultTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// A summary of a Client ID Metadata Document (CIMD) policy, returned by .
@@ -2081,69 +1465,6 @@ impl CimdPolicySummaryTypeBuilder {
             cache_duration: self.cache_duration,
             creation_date: self.creation_date,
             last_modified_date: self.last_modified_date,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
-    type Builder = CimdPolicySummaryTypeBuilder;
-    const NAME: &'static str = "CimdPolicySummaryType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CimdPolicySummaryTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "PolicyName" => builder.policy_name = map.next_value()?,
-            "CacheDuration" => builder.cache_duration = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CimdPolicySummaryTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CimdPolicySummaryType {
-            cimd_policy_id: builder
-                .cimd_policy_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CimdPolicySummaryType",
-                    "CIMDPolicyId",
-                )),
-            client_id: builder.client_id,
-            policy_name: builder
-                .policy_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CimdPolicySummaryType",
-                    "PolicyName",
-                )),
-            cache_duration: builder.cache_duration,
-            creation_date: builder.creation_date,
-            last_modified_date: builder.last_modified_date,
         })
     }
 }
@@ -2370,94 +1691,6 @@ impl CimdPolicyTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for CimdPolicyType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
-    type Builder = CimdPolicyTypeBuilder;
-    const NAME: &'static str = "CimdPolicyType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CimdPolicyTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "PolicyName" => builder.policy_name = map.next_value()?,
-            "CacheDuration" => builder.cache_duration = map.next_value()?,
-            "URLPatterns" => builder.url_patterns = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CimdPolicyTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CimdPolicyType {
-            user_pool_id: builder
-                .user_pool_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CimdPolicyType",
-                    "UserPoolId",
-                )),
-            cimd_policy_id: builder
-                .cimd_policy_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CimdPolicyType",
-                    "CIMDPolicyId",
-                )),
-            client_id: builder.client_id,
-            policy_name: builder
-                .policy_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CimdPolicyType",
-                    "PolicyName",
-                )),
-            cache_duration: builder.cache_duration,
-            url_patterns: builder.url_patterns,
-            creation_date: builder.creation_date,
-            last_modified_date: builder.last_modified_date,
-        })
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for CimdPolicyType {
-    #[inline]
-    fn empty() -> Self {
-        CimdPolicyType {
-            user_pool_id: cognito_idp_runtime::wire::Empty::empty(),
-            cimd_policy_id: cognito_idp_runtime::wire::Empty::empty(),
-            client_id: None,
-            policy_name: cognito_idp_runtime::wire::Empty::empty(),
-            cache_duration: None,
-            url_patterns: None,
-            creation_date: None,
-            last_modified_date: None,
-        }
-    }
-}
 /// The responses to the challenge that you received in the previous request. Each challenge has
 /// its own required response parameters. The following examples are partial JSON request bodies
 /// that highlight challenge-response parameters.
@@ -2606,40 +1839,6 @@ impl ChallengeResponseTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
-    type Builder = ChallengeResponseTypeBuilder;
-    const NAME: &'static str = "ChallengeResponseType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ChallengeResponseTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ChallengeName" => builder.challenge_name = map.next_value()?,
-            "ChallengeResponse" => builder.challenge_response = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ChallengeResponseTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The access token and its metadata from a machine-to-machine (M2M) client credentials grant.
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -2742,41 +1941,6 @@ impl ClientAuthenticationResultTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
-    type Builder = ClientAuthenticationResultTypeBuilder;
-    const NAME: &'static str = "ClientAuthenticationResultType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ClientAuthenticationResultTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "ExpiresIn" => builder.expires_in = map.next_value()?,
-            "TokenType" => builder.token_type = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ClientAuthenticationResultTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// A client metadata document URL that Amazon Cognito has received for a Client ID Metadata
 /// Document (CIMD) policy, with its cache state.
 #[derive(Clone, Debug, PartialEq)]
@@ -2873,58 +2037,6 @@ impl ClientMetadataUrlTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
-    type Builder = ClientMetadataUrlTypeBuilder;
-    const NAME: &'static str = "ClientMetadataUrlType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ClientMetadataUrlTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "URL" => builder.url = map.next_value()?,
-            "CachedDate" => {
-                builder.cached_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "ExpirationDate" => {
-                builder.expiration_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ClientMetadataUrlTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(ClientMetadataUrlType {
-            url: builder
-                .url
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "ClientMetadataUrlType",
-                    "URL",
-                )),
-            cached_date: builder.cached_date,
-            expiration_date: builder.expiration_date,
-        })
-    }
-}
 /// The SSO session settings for a user pool app client.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -2981,50 +2093,6 @@ impl ClientSsoSessionConfigTypeBuilder {
                 ))?,
         })
     }
-}
-impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
-    type Builder = ClientSsoSessionConfigTypeBuilder;
-    const NAME: &'static str = "ClientSsoSessionConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ClientSsoSessionConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "MaxValidityMinutes" => builder.max_validity_minutes = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ClientSsoSessionConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(ClientSsoSessionConfigType {
-            max_validity_minutes: builder
-                .max_validity_minutes
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "ClientSsoSessionConfigType",
-                    "MaxValidityMinutes",
-                )),
-        })
-    }
-}
-impl Secrets for ClientSsoSessionConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// Contains information about a client secret, including its unique identifier, value, and
 /// creation timestamp.
@@ -3137,45 +2205,6 @@ impl ClientSecretDescriptorTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
-    type Builder = ClientSecretDescriptorTypeBuilder;
-    const NAME: &'static str = "ClientSecretDescriptorType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ClientSecretDescriptorTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ClientSecretId" => builder.client_secret_id = map.next_value()?,
-            "ClientSecretValue" => builder.client_secret_value = map.next_value()?,
-            "ClientSecretCreateDate" => {
-                builder.client_secret_create_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ClientSecretDescriptorTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// Configuration for the CloudWatch log group destination of user pool detailed activity
 /// logging, or of user activity log export with threat protection.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -3227,45 +2256,6 @@ impl CloudWatchLogsConfigurationTypeBuilder {
         CloudWatchLogsConfigurationType {
             log_group_arn: self.log_group_arn,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
-    type Builder = CloudWatchLogsConfigurationTypeBuilder;
-    const NAME: &'static str = "CloudWatchLogsConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CloudWatchLogsConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LogGroupArn" => builder.log_group_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CloudWatchLogsConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for CloudWatchLogsConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.log_group_arn.secrets(all, found);
     }
 }
 /// The delivery details for an email or SMS message that Amazon Cognito sent for authentication
@@ -3348,41 +2338,6 @@ impl CodeDeliveryDetailsTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
-    type Builder = CodeDeliveryDetailsTypeBuilder;
-    const NAME: &'static str = "CodeDeliveryDetailsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CodeDeliveryDetailsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Destination" => builder.destination = map.next_value()?,
-            "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
-            "AttributeName" => builder.attribute_name = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CodeDeliveryDetailsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// Settings for user pool actions when Amazon Cognito detects compromised credentials with
 /// threat protection in full-function `ENFORCED` mode.
 #[derive(Clone, Debug, PartialEq)]
@@ -3439,61 +2394,6 @@ impl CompromisedCredentialsActionsTypeBuilder {
                     "event_action",
                 ))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType {
-    type Builder = CompromisedCredentialsActionsTypeBuilder;
-    const NAME: &'static str = "CompromisedCredentialsActionsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CompromisedCredentialsActionsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "EventAction" => builder.event_action = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CompromisedCredentialsActionsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CompromisedCredentialsActionsType {
-            event_action: builder
-                .event_action
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CompromisedCredentialsActionsType",
-                    "EventAction",
-                )),
-        })
-    }
-}
-impl Secrets for CompromisedCredentialsActionsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.event_action.secrets(all, found);
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for CompromisedCredentialsActionsType {
-    #[inline]
-    fn empty() -> Self {
-        CompromisedCredentialsActionsType {
-            event_action: cognito_idp_runtime::wire::Empty::empty(),
-        }
     }
 }
 /// Settings for compromised-credentials actions and authentication-event sources with threat
@@ -3573,56 +2473,6 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
                     "actions",
                 ))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompromisedCredentialsRiskConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields
-for CompromisedCredentialsRiskConfigurationType {
-    type Builder = CompromisedCredentialsRiskConfigurationTypeBuilder;
-    const NAME: &'static str = "CompromisedCredentialsRiskConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CompromisedCredentialsRiskConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "EventFilter" => builder.event_filter = map.next_value()?,
-            "Actions" => builder.actions = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CompromisedCredentialsRiskConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CompromisedCredentialsRiskConfigurationType {
-            event_filter: builder.event_filter,
-            actions: builder
-                .actions
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CompromisedCredentialsRiskConfigurationType",
-                    "Actions",
-                )),
-        })
-    }
-}
-impl Secrets for CompromisedCredentialsRiskConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.event_filter.secrets(all, found);
-        self.actions.secrets(all, found);
     }
 }
 /// Contextual user data used for evaluating the risk of an authentication event by user pool
@@ -3754,55 +2604,6 @@ impl ContextDataTypeBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ContextDataType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
-    type Builder = ContextDataTypeBuilder;
-    const NAME: &'static str = "ContextDataType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ContextDataTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IpAddress" => builder.ip_address = map.next_value()?,
-            "ServerName" => builder.server_name = map.next_value()?,
-            "ServerPath" => builder.server_path = map.next_value()?,
-            "HttpHeaders" => builder.http_headers = map.next_value()?,
-            "EncodedData" => builder.encoded_data = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ContextDataTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for ContextDataType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.ip_address.secrets(all, found);
-        self.server_name.secrets(all, found);
-        self.server_path.secrets(all, found);
-        self.http_headers.secrets(all, found);
-        self.encoded_data.secrets(all, found);
-    }
-}
 /// The configuration for a custom domain, including the SSL certificate and TLS security
 /// policy.
 #[derive(Clone, Debug, PartialEq)]
@@ -3891,55 +2692,6 @@ impl CustomDomainConfigTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
-    type Builder = CustomDomainConfigTypeBuilder;
-    const NAME: &'static str = "CustomDomainConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CustomDomainConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CertificateArn" => builder.certificate_arn = map.next_value()?,
-            "SecurityPolicy" => builder.security_policy = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CustomDomainConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CustomDomainConfigType {
-            certificate_arn: builder
-                .certificate_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CustomDomainConfigType",
-                    "CertificateArn",
-                )),
-            security_policy: builder.security_policy,
-        })
-    }
-}
-impl Secrets for CustomDomainConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.certificate_arn.secrets(all, found);
-        self.security_policy.secrets(all, found);
-    }
-}
 /// The properties of a custom email sender Lambda trigger.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -4024,60 +2776,6 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigType {
-    type Builder = CustomEmailLambdaVersionConfigTypeBuilder;
-    const NAME: &'static str = "CustomEmailLambdaVersionConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CustomEmailLambdaVersionConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LambdaVersion" => builder.lambda_version = map.next_value()?,
-            "LambdaArn" => builder.lambda_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CustomEmailLambdaVersionConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CustomEmailLambdaVersionConfigType {
-            lambda_version: builder
-                .lambda_version
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CustomEmailLambdaVersionConfigType",
-                    "LambdaVersion",
-                )),
-            lambda_arn: builder
-                .lambda_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CustomEmailLambdaVersionConfigType",
-                    "LambdaArn",
-                )),
-        })
-    }
-}
-impl Secrets for CustomEmailLambdaVersionConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.lambda_version.secrets(all, found);
-        self.lambda_arn.secrets(all, found);
-    }
-}
 /// The properties of a custom SMS sender Lambda trigger.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -4160,60 +2858,6 @@ impl CustomSmsLambdaVersionConfigTypeBuilder {
                     "lambda_arn",
                 ))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType {
-    type Builder = CustomSmsLambdaVersionConfigTypeBuilder;
-    const NAME: &'static str = "CustomSmsLambdaVersionConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CustomSmsLambdaVersionConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LambdaVersion" => builder.lambda_version = map.next_value()?,
-            "LambdaArn" => builder.lambda_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CustomSmsLambdaVersionConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(CustomSmsLambdaVersionConfigType {
-            lambda_version: builder
-                .lambda_version
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CustomSmsLambdaVersionConfigType",
-                    "LambdaVersion",
-                )),
-            lambda_arn: builder
-                .lambda_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "CustomSmsLambdaVersionConfigType",
-                    "LambdaArn",
-                )),
-        })
-    }
-}
-impl Secrets for CustomSmsLambdaVersionConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.lambda_version.secrets(all, found);
-        self.lambda_arn.secrets(all, found);
     }
 }
 /// The dynamic client registration configuration for a user pool. Dynamic client registration
@@ -4377,54 +3021,6 @@ impl DcrConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
-    type Builder = DcrConfigurationTypeBuilder;
-    const NAME: &'static str = "DcrConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DcrConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "EnableStatus" => builder.enable_status = map.next_value()?,
-            "OpenDcrEnabled" => builder.open_dcr_enabled = map.next_value()?,
-            "AuthenticatedGrantTypes" => {
-                builder.authenticated_grant_types = map.next_value()?;
-            }
-            "OpenDcrGrantTypes" => builder.open_dcr_grant_types = map.next_value()?,
-            "AllowedScopes" => builder.allowed_scopes = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DcrConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for DcrConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.enable_status.secrets(all, found);
-        self.authenticated_grant_types.secrets(all, found);
-        self.open_dcr_grant_types.secrets(all, found);
-        self.allowed_scopes.secrets(all, found);
-    }
-}
 /// The device-remembering configuration for a user pool.
 ///
 /// > **Note:** When you provide a value for any property of `DeviceConfiguration`, you activate
@@ -4508,48 +3104,6 @@ impl DeviceConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
-    type Builder = DeviceConfigurationTypeBuilder;
-    const NAME: &'static str = "DeviceConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DeviceConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ChallengeRequiredOnNewDevice" => {
-                builder.challenge_required_on_new_device = map.next_value()?;
-            }
-            "DeviceOnlyRememberedOnUserPrompt" => {
-                builder.device_only_remembered_on_user_prompt = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeviceConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for DeviceConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
-}
 /// A Secure Remote Password (SRP) value that your application generates when you register a
 /// user's device. For more information, see [Getting a device
 /// key](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-device-tracking.html#user-pools-remembered-devices-getting-a-device-key).
@@ -4612,49 +3166,6 @@ impl DeviceSecretVerifierConfigTypeBuilder {
             password_verifier: self.password_verifier,
             salt: self.salt,
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
-    type Builder = DeviceSecretVerifierConfigTypeBuilder;
-    const NAME: &'static str = "DeviceSecretVerifierConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DeviceSecretVerifierConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PasswordVerifier" => builder.password_verifier = map.next_value()?,
-            "Salt" => builder.salt = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeviceSecretVerifierConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for DeviceSecretVerifierConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.password_verifier.secrets(all, found);
-        self.salt.secrets(all, found);
     }
 }
 /// Information about a user's device that they've registered for device SRP authentication in
@@ -4794,68 +3305,6 @@ impl DeviceTypeBuilder {
             device_create_date: self.device_create_date,
             device_last_modified_date: self.device_last_modified_date,
             device_last_authenticated_date: self.device_last_authenticated_date,
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for DeviceType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeviceType {
-    type Builder = DeviceTypeBuilder;
-    const NAME: &'static str = "DeviceType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DeviceTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "DeviceKey" => builder.device_key = map.next_value()?,
-            "DeviceAttributes" => builder.device_attributes = map.next_value()?,
-            "DeviceCreateDate" => {
-                builder.device_create_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "DeviceLastModifiedDate" => {
-                builder.device_last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "DeviceLastAuthenticatedDate" => {
-                builder.device_last_authenticated_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeviceTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for DeviceType {
-    #[inline]
-    fn empty() -> Self {
-        DeviceType {
-            device_key: None,
-            device_attributes: None,
-            device_create_date: None,
-            device_last_modified_date: None,
-            device_last_authenticated_date: None,
         }
     }
 }
@@ -5077,50 +3526,6 @@ impl DomainDescriptionTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
-    type Builder = DomainDescriptionTypeBuilder;
-    const NAME: &'static str = "DomainDescriptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DomainDescriptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "AWSAccountId" => builder.aws_account_id = map.next_value()?,
-            "Domain" => builder.domain = map.next_value()?,
-            "S3Bucket" => builder.s3_bucket = map.next_value()?,
-            "CloudFrontDistribution" => {
-                builder.cloud_front_distribution = map.next_value()?;
-            }
-            "Version" => builder.version = map.next_value()?,
-            "Status" => builder.status = map.next_value()?,
-            "CustomDomainConfig" => builder.custom_domain_config = map.next_value()?,
-            "ManagedLoginVersion" => builder.managed_login_version = map.next_value()?,
-            "Routing" => builder.routing = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DomainDescriptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The email configuration of your user pool. The email configuration type sets your preferred
 /// sending method, Amazon Web Services Region, and sender for messages from your user pool.
 ///
@@ -5309,53 +3714,6 @@ impl EmailConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
-    type Builder = EmailConfigurationTypeBuilder;
-    const NAME: &'static str = "EmailConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EmailConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SourceArn" => builder.source_arn = map.next_value()?,
-            "ReplyToEmailAddress" => builder.reply_to_email_address = map.next_value()?,
-            "EmailSendingAccount" => builder.email_sending_account = map.next_value()?,
-            "From" => builder.from = map.next_value()?,
-            "ConfigurationSet" => builder.configuration_set = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EmailConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for EmailConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.source_arn.secrets(all, found);
-        self.reply_to_email_address.secrets(all, found);
-        self.email_sending_account.secrets(all, found);
-        self.from.secrets(all, found);
-        self.configuration_set.secrets(all, found);
-    }
-}
 /// Sets or shows configuration for user pool email message MFA and sign-in with one-time
 /// passwords (OTPs). Includes the subject and body of the email message template for sign-in
 /// and MFA messages. To activate this setting, your user pool must be in the [Essentials
@@ -5426,47 +3784,6 @@ impl EmailMfaConfigTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
-    type Builder = EmailMfaConfigTypeBuilder;
-    const NAME: &'static str = "EmailMfaConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EmailMfaConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Message" => builder.message = map.next_value()?,
-            "Subject" => builder.subject = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EmailMfaConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for EmailMfaConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.message.secrets(all, found);
-        self.subject.secrets(all, found);
-    }
-}
 /// User preferences for multi-factor authentication with email messages. Activates or
 /// deactivates email MFA and sets it as the preferred MFA method when multiple methods are
 /// available. To activate this setting, your user pool must be in the [Essentials
@@ -5534,46 +3851,6 @@ impl EmailMfaSettingsTypeBuilder {
             preferred_mfa: self.preferred_mfa,
         }
     }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
-    type Builder = EmailMfaSettingsTypeBuilder;
-    const NAME: &'static str = "EmailMfaSettingsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EmailMfaSettingsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Enabled" => builder.enabled = map.next_value()?,
-            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EmailMfaSettingsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for EmailMfaSettingsType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration that Amazon Cognito uses to send SMS messages through Amazon Web Services
 /// End User Messaging SMS. Provide this structure in the `EumsSms` member of
@@ -5762,70 +4039,6 @@ impl EumsSmsConfigurationTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
-    type Builder = EumsSmsConfigurationTypeBuilder;
-    const NAME: &'static str = "EumsSmsConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EumsSmsConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CallerArn" => builder.caller_arn = map.next_value()?,
-            "ExternalId" => builder.external_id = map.next_value()?,
-            "OriginationIdentity" => builder.origination_identity = map.next_value()?,
-            "ConfigurationSetName" => builder.configuration_set_name = map.next_value()?,
-            "InEntityId" => builder.in_entity_id = map.next_value()?,
-            "InTemplateId" => builder.in_template_id = map.next_value()?,
-            "Region" => builder.region = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EumsSmsConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(EumsSmsConfigurationType {
-            caller_arn: builder
-                .caller_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "EumsSmsConfigurationType",
-                    "CallerArn",
-                )),
-            external_id: builder.external_id,
-            origination_identity: builder.origination_identity,
-            configuration_set_name: builder.configuration_set_name,
-            in_entity_id: builder.in_entity_id,
-            in_template_id: builder.in_template_id,
-            region: builder.region,
-        })
-    }
-}
-impl Secrets for EumsSmsConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.caller_arn.secrets(all, found);
-        self.external_id.secrets(all, found);
-        self.origination_identity.secrets(all, found);
-        self.configuration_set_name.secrets(all, found);
-        self.in_entity_id.secrets(all, found);
-        self.in_template_id.secrets(all, found);
-        self.region.secrets(all, found);
-    }
-}
 /// The context data that your application submitted in an authentication request with threat
 /// protection, as displayed in an `AdminListUserAuthEvents` response.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5940,43 +4153,6 @@ impl EventContextDataTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventContextDataType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
-    type Builder = EventContextDataTypeBuilder;
-    const NAME: &'static str = "EventContextDataType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EventContextDataTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IpAddress" => builder.ip_address = map.next_value()?,
-            "DeviceName" => builder.device_name = map.next_value()?,
-            "Timezone" => builder.timezone = map.next_value()?,
-            "City" => builder.city = map.next_value()?,
-            "Country" => builder.country = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EventContextDataTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The feedback that your application submitted to a threat protection event log, as displayed
 /// in an `AdminListUserAuthEvents` response.
 #[derive(Clone, Debug, PartialEq)]
@@ -6077,59 +4253,6 @@ impl EventFeedbackTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for EventFeedbackType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
-    type Builder = EventFeedbackTypeBuilder;
-    const NAME: &'static str = "EventFeedbackType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EventFeedbackTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "FeedbackValue" => builder.feedback_value = map.next_value()?,
-            "Provider" => builder.provider = map.next_value()?,
-            "FeedbackDate" => {
-                builder.feedback_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EventFeedbackTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(EventFeedbackType {
-            feedback_value: builder
-                .feedback_value
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "EventFeedbackType",
-                    "FeedbackValue",
-                )),
-            provider: builder
-                .provider
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "EventFeedbackType",
-                    "Provider",
-                )),
-            feedback_date: builder.feedback_date,
-        })
-    }
-}
 /// The risk evaluation by adaptive authentication, as displayed in an `AdminListUserAuthEvents`
 /// response. Contains evaluations of compromised-credentials detection and assessed risk level
 /// and action taken by adaptive authentication.
@@ -6213,43 +4336,6 @@ impl EventRiskTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventRiskType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
-    type Builder = EventRiskTypeBuilder;
-    const NAME: &'static str = "EventRiskType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut EventRiskTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RiskDecision" => builder.risk_decision = map.next_value()?,
-            "RiskLevel" => builder.risk_level = map.next_value()?,
-            "CompromisedCredentialsDetected" => {
-                builder.compromised_credentials_detected = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: EventRiskTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// Specifies failover configuration for multi-region user pool domains. Contains settings for
 /// the secondary region and health check configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -6325,62 +4411,6 @@ impl FailoverTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for FailoverType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for FailoverType {
-    type Builder = FailoverTypeBuilder;
-    const NAME: &'static str = "FailoverType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut FailoverTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SecondaryRegion" => builder.secondary_region = map.next_value()?,
-            "PrimaryRoute53HealthCheckId" => {
-                builder.primary_route53_health_check_id = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: FailoverTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(FailoverType {
-            secondary_region: builder
-                .secondary_region
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "FailoverType",
-                    "SecondaryRegion",
-                )),
-            primary_route53_health_check_id: builder
-                .primary_route53_health_check_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "FailoverType",
-                    "PrimaryRoute53HealthCheckId",
-                )),
-        })
-    }
-}
-impl Secrets for FailoverType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.secondary_region.secrets(all, found);
-        self.primary_route53_health_check_id.secrets(all, found);
-    }
-}
 /// Configuration for the Amazon Data Firehose stream destination of user activity log export
 /// with threat protection.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6426,45 +4456,6 @@ impl FirehoseConfigurationTypeBuilder {
         FirehoseConfigurationType {
             stream_arn: self.stream_arn,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
-    type Builder = FirehoseConfigurationTypeBuilder;
-    const NAME: &'static str = "FirehoseConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut FirehoseConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "StreamArn" => builder.stream_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: FirehoseConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for FirehoseConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.stream_arn.secrets(all, found);
     }
 }
 /// A user pool group. Contains details about the group and the way that it contributes to IAM
@@ -6648,53 +4639,6 @@ impl GroupTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for GroupType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GroupType {
-    type Builder = GroupTypeBuilder;
-    const NAME: &'static str = "GroupType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GroupTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "GroupName" => builder.group_name = map.next_value()?,
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "Description" => builder.description = map.next_value()?,
-            "RoleArn" => builder.role_arn = map.next_value()?,
-            "Precedence" => builder.precedence = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GroupTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The HTTP header in the `ContextData` parameter.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
@@ -6755,49 +4699,6 @@ impl HttpHeaderBuilder {
             header_name: self.header_name,
             header_value: self.header_value,
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for HttpHeader {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
-    type Builder = HttpHeaderBuilder;
-    const NAME: &'static str = "HttpHeader";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut HttpHeaderBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "headerName" => builder.header_name = map.next_value()?,
-            "headerValue" => builder.header_value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: HttpHeaderBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for HttpHeader {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.header_name.secrets(all, found);
-        self.header_value.secrets(all, found);
     }
 }
 /// A user pool identity provider (IdP). Contains information about a third-party IdP to a user
@@ -7107,84 +5008,6 @@ impl IdentityProviderTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for IdentityProviderType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
-    type Builder = IdentityProviderTypeBuilder;
-    const NAME: &'static str = "IdentityProviderType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut IdentityProviderTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ProviderName" => builder.provider_name = map.next_value()?,
-            "ProviderType" => builder.provider_type = map.next_value()?,
-            "ProviderDetails" => {
-                builder.provider_details = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "AttributeMapping" => {
-                builder.attribute_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
-            "AcrMapping" => {
-                builder.acr_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: IdentityProviderTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for IdentityProviderType {
-    #[inline]
-    fn empty() -> Self {
-        IdentityProviderType {
-            user_pool_id: None,
-            provider_name: None,
-            provider_type: None,
-            provider_details: None,
-            attribute_mapping: None,
-            idp_identifiers: None,
-            acr_mapping: None,
-            last_modified_date: None,
-            creation_date: None,
-        }
-    }
-}
 /// The properties of an inbound federation Lambda trigger.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -7269,60 +5092,6 @@ impl InboundFederationLambdaTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
-    type Builder = InboundFederationLambdaTypeBuilder;
-    const NAME: &'static str = "InboundFederationLambdaType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InboundFederationLambdaTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LambdaVersion" => builder.lambda_version = map.next_value()?,
-            "LambdaArn" => builder.lambda_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InboundFederationLambdaTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(InboundFederationLambdaType {
-            lambda_version: builder
-                .lambda_version
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "InboundFederationLambdaType",
-                    "LambdaVersion",
-                )),
-            lambda_arn: builder
-                .lambda_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "InboundFederationLambdaType",
-                    "LambdaArn",
-                )),
-        })
-    }
-}
-impl Secrets for InboundFederationLambdaType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.lambda_version.secrets(all, found);
-        self.lambda_arn.secrets(all, found);
-    }
-}
 /// Specifies the issuer configuration for a user pool. Contains settings that determine how
 /// tokens are issued and validated.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -7380,45 +5149,6 @@ impl IssuerConfigurationTypeBuilder {
         IssuerConfigurationType {
             r#type: self.r#type,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
-    type Builder = IssuerConfigurationTypeBuilder;
-    const NAME: &'static str = "IssuerConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut IssuerConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Type" => builder.r#type = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: IssuerConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for IssuerConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.r#type.secrets(all, found);
     }
 }
 /// Specifies the key configuration for a user pool. Contains settings for encryption keys used
@@ -7487,47 +5217,6 @@ impl KeyConfigurationTypeBuilder {
             key_type: self.key_type,
             kms_key_arn: self.kms_key_arn,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
-    type Builder = KeyConfigurationTypeBuilder;
-    const NAME: &'static str = "KeyConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut KeyConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "KeyType" => builder.key_type = map.next_value()?,
-            "KmsKeyArn" => builder.kms_key_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: KeyConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for KeyConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.key_type.secrets(all, found);
-        self.kms_key_arn.secrets(all, found);
     }
 }
 /// A collection of user pool Lambda triggers. Amazon Cognito invokes triggers at several
@@ -7881,77 +5570,6 @@ impl LambdaConfigTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for LambdaConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
-    type Builder = LambdaConfigTypeBuilder;
-    const NAME: &'static str = "LambdaConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LambdaConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PreSignUp" => builder.pre_sign_up = map.next_value()?,
-            "CustomMessage" => builder.custom_message = map.next_value()?,
-            "PostConfirmation" => builder.post_confirmation = map.next_value()?,
-            "PreAuthentication" => builder.pre_authentication = map.next_value()?,
-            "PostAuthentication" => builder.post_authentication = map.next_value()?,
-            "DefineAuthChallenge" => builder.define_auth_challenge = map.next_value()?,
-            "CreateAuthChallenge" => builder.create_auth_challenge = map.next_value()?,
-            "VerifyAuthChallengeResponse" => {
-                builder.verify_auth_challenge_response = map.next_value()?;
-            }
-            "PreTokenGeneration" => builder.pre_token_generation = map.next_value()?,
-            "UserMigration" => builder.user_migration = map.next_value()?,
-            "PreTokenGenerationConfig" => {
-                builder.pre_token_generation_config = map.next_value()?;
-            }
-            "CustomSMSSender" => builder.custom_sms_sender = map.next_value()?,
-            "CustomEmailSender" => builder.custom_email_sender = map.next_value()?,
-            "KMSKeyID" => builder.kms_key_id = map.next_value()?,
-            "InboundFederation" => builder.inbound_federation = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LambdaConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for LambdaConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.pre_sign_up.secrets(all, found);
-        self.custom_message.secrets(all, found);
-        self.post_confirmation.secrets(all, found);
-        self.pre_authentication.secrets(all, found);
-        self.post_authentication.secrets(all, found);
-        self.define_auth_challenge.secrets(all, found);
-        self.create_auth_challenge.secrets(all, found);
-        self.verify_auth_challenge_response.secrets(all, found);
-        self.pre_token_generation.secrets(all, found);
-        self.user_migration.secrets(all, found);
-        self.pre_token_generation_config.secrets(all, found);
-        self.custom_sms_sender.secrets(all, found);
-        self.custom_email_sender.secrets(all, found);
-        self.kms_key_id.secrets(all, found);
-        self.inbound_federation.secrets(all, found);
-    }
-}
 /// The class and attributes that identify a specific limit at the account level.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -8028,74 +5646,6 @@ impl LimitDefinitionTypeBuilder {
                 .attributes
                 .ok_or_else(|| BuildError::missing("LimitDefinitionType", "attributes"))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
-    type Builder = LimitDefinitionTypeBuilder;
-    const NAME: &'static str = "LimitDefinitionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LimitDefinitionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LimitClass" => builder.limit_class = map.next_value()?,
-            "Attributes" => {
-                builder.attributes = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LimitDefinitionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(LimitDefinitionType {
-            limit_class: builder
-                .limit_class
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LimitDefinitionType",
-                    "LimitClass",
-                )),
-            attributes: builder
-                .attributes
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LimitDefinitionType",
-                    "Attributes",
-                )),
-        })
-    }
-}
-impl Secrets for LimitDefinitionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.limit_class.secrets(all, found);
-        self.attributes.secrets(all, found);
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for LimitDefinitionType {
-    #[inline]
-    fn empty() -> Self {
-        LimitDefinitionType {
-            limit_class: cognito_idp_runtime::wire::Empty::empty(),
-            attributes: cognito_idp_runtime::wire::Empty::empty(),
-        }
     }
 }
 /// The limit definition and current limit values for a provisioned limit.
@@ -8189,73 +5739,6 @@ impl LimitTypeBuilder {
                 .free_limit_value
                 .ok_or_else(|| BuildError::missing("LimitType", "free_limit_value"))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for LimitType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LimitType {
-    type Builder = LimitTypeBuilder;
-    const NAME: &'static str = "LimitType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LimitTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LimitDefinition" => builder.limit_definition = map.next_value()?,
-            "ProvisionedLimitValue" => {
-                builder.provisioned_limit_value = map.next_value()?;
-            }
-            "FreeLimitValue" => builder.free_limit_value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LimitTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(LimitType {
-            limit_definition: builder
-                .limit_definition
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LimitType",
-                    "LimitDefinition",
-                )),
-            provisioned_limit_value: builder
-                .provisioned_limit_value
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LimitType",
-                    "ProvisionedLimitValue",
-                )),
-            free_limit_value: builder
-                .free_limit_value
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LimitType",
-                    "FreeLimitValue",
-                )),
-        })
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for LimitType {
-    #[inline]
-    fn empty() -> Self {
-        LimitType {
-            limit_definition: cognito_idp_runtime::wire::Empty::empty(),
-            provisioned_limit_value: cognito_idp_runtime::wire::Empty::empty(),
-            free_limit_value: cognito_idp_runtime::wire::Empty::empty(),
-        }
     }
 }
 /// The configuration of user event logs to an external Amazon Web Services service like Amazon
@@ -8409,71 +5892,6 @@ impl LogConfigurationTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for LogConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
-    type Builder = LogConfigurationTypeBuilder;
-    const NAME: &'static str = "LogConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LogConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LogLevel" => builder.log_level = map.next_value()?,
-            "EventSource" => builder.event_source = map.next_value()?,
-            "CloudWatchLogsConfiguration" => {
-                builder.cloud_watch_logs_configuration = map.next_value()?;
-            }
-            "S3Configuration" => builder.s3_configuration = map.next_value()?,
-            "FirehoseConfiguration" => builder.firehose_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LogConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(LogConfigurationType {
-            log_level: builder
-                .log_level
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LogConfigurationType",
-                    "LogLevel",
-                )),
-            event_source: builder
-                .event_source
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LogConfigurationType",
-                    "EventSource",
-                )),
-            cloud_watch_logs_configuration: builder.cloud_watch_logs_configuration,
-            s3_configuration: builder.s3_configuration,
-            firehose_configuration: builder.firehose_configuration,
-        })
-    }
-}
-impl Secrets for LogConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.log_level.secrets(all, found);
-        self.event_source.secrets(all, found);
-        self.cloud_watch_logs_configuration.secrets(all, found);
-        self.s3_configuration.secrets(all, found);
-        self.firehose_configuration.secrets(all, found);
-    }
-}
 /// The logging parameters of a user pool, as returned in the response to a
 /// `GetLogDeliveryConfiguration` request.
 #[derive(Clone, Debug, PartialEq)]
@@ -8553,53 +5971,6 @@ impl LogDeliveryConfigurationTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
-    type Builder = LogDeliveryConfigurationTypeBuilder;
-    const NAME: &'static str = "LogDeliveryConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut LogDeliveryConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "LogConfigurations" => builder.log_configurations = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: LogDeliveryConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(LogDeliveryConfigurationType {
-            user_pool_id: builder
-                .user_pool_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LogDeliveryConfigurationType",
-                    "UserPoolId",
-                )),
-            log_configurations: builder
-                .log_configurations
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "LogDeliveryConfigurationType",
-                    "LogConfigurations",
-                )),
-        })
-    }
-}
 /// *This data type is no longer supported.* Applies only to SMS multi-factor authentication
 /// (MFA) configurations. Does not apply to time-based one-time password (TOTP) software token
 /// MFA configurations.
@@ -8663,47 +6034,6 @@ impl MfaOptionTypeBuilder {
             delivery_medium: self.delivery_medium,
             attribute_name: self.attribute_name,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MfaOptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
-    type Builder = MfaOptionTypeBuilder;
-    const NAME: &'static str = "MfaOptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut MfaOptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
-            "AttributeName" => builder.attribute_name = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: MfaOptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for MfaOptionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.delivery_medium.secrets(all, found);
-        self.attribute_name.secrets(all, found);
     }
 }
 /// A managed login branding style that's assigned to a user pool app client.
@@ -8885,57 +6215,6 @@ impl ManagedLoginBrandingTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
-    type Builder = ManagedLoginBrandingTypeBuilder;
-    const NAME: &'static str = "ManagedLoginBrandingType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ManagedLoginBrandingTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ManagedLoginBrandingId" => {
-                builder.managed_login_branding_id = map.next_value()?;
-            }
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "UseCognitoProvidedValues" => {
-                builder.use_cognito_provided_values = map.next_value()?;
-            }
-            "Settings" => builder.settings = map.next_value()?,
-            "Assets" => builder.assets = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ManagedLoginBrandingTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The message template structure.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
@@ -9019,49 +6298,6 @@ impl MessageTemplateTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for MessageTemplateType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
-    type Builder = MessageTemplateTypeBuilder;
-    const NAME: &'static str = "MessageTemplateType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut MessageTemplateTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SMSMessage" => builder.sms_message = map.next_value()?,
-            "EmailMessage" => builder.email_message = map.next_value()?,
-            "EmailSubject" => builder.email_subject = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: MessageTemplateTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for MessageTemplateType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.sms_message.secrets(all, found);
-        self.email_message.secrets(all, found);
-        self.email_subject.secrets(all, found);
-    }
-}
 /// Information that your user pool responds with in `AuthenticationResult`when you configure it
 /// to remember devices and a user signs in with an unrecognized device. Amazon Cognito presents
 /// a new device key that you can use to set up [device
@@ -9128,40 +6364,6 @@ impl NewDeviceMetadataTypeBuilder {
             device_key: self.device_key,
             device_group_key: self.device_group_key,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
-    type Builder = NewDeviceMetadataTypeBuilder;
-    const NAME: &'static str = "NewDeviceMetadataType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut NewDeviceMetadataTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "DeviceKey" => builder.device_key = map.next_value()?,
-            "DeviceGroupKey" => builder.device_group_key = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: NewDeviceMetadataTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The configuration for Amazon SES email messages that threat protection sends to a user when
@@ -9309,67 +6511,6 @@ impl NotifyConfigurationTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
-    type Builder = NotifyConfigurationTypeBuilder;
-    const NAME: &'static str = "NotifyConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut NotifyConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "From" => builder.from = map.next_value()?,
-            "ReplyTo" => builder.reply_to = map.next_value()?,
-            "SourceArn" => builder.source_arn = map.next_value()?,
-            "BlockEmail" => builder.block_email = map.next_value()?,
-            "NoActionEmail" => builder.no_action_email = map.next_value()?,
-            "MfaEmail" => builder.mfa_email = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: NotifyConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(NotifyConfigurationType {
-            from: builder.from,
-            reply_to: builder.reply_to,
-            source_arn: builder
-                .source_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "NotifyConfigurationType",
-                    "SourceArn",
-                )),
-            block_email: builder.block_email,
-            no_action_email: builder.no_action_email,
-            mfa_email: builder.mfa_email,
-        })
-    }
-}
-impl Secrets for NotifyConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.from.secrets(all, found);
-        self.reply_to.secrets(all, found);
-        self.source_arn.secrets(all, found);
-        self.block_email.secrets(all, found);
-        self.no_action_email.secrets(all, found);
-        self.mfa_email.secrets(all, found);
-    }
-}
 /// The template for email messages that threat protection sends to a user when your threat
 /// protection automated response has a *Notify* action.
 #[derive(Clone, Debug, PartialEq)]
@@ -9455,58 +6596,6 @@ impl NotifyEmailTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for NotifyEmailType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
-    type Builder = NotifyEmailTypeBuilder;
-    const NAME: &'static str = "NotifyEmailType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut NotifyEmailTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Subject" => builder.subject = map.next_value()?,
-            "HtmlBody" => builder.html_body = map.next_value()?,
-            "TextBody" => builder.text_body = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: NotifyEmailTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(NotifyEmailType {
-            subject: builder
-                .subject
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "NotifyEmailType",
-                    "Subject",
-                )),
-            html_body: builder.html_body,
-            text_body: builder.text_body,
-        })
-    }
-}
-impl Secrets for NotifyEmailType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.subject.secrets(all, found);
-        self.html_body.secrets(all, found);
-        self.text_body.secrets(all, found);
-    }
-}
 /// The minimum and maximum values of an attribute that is of the number type, for example
 /// `custom:age`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -9569,47 +6658,6 @@ impl NumberAttributeConstraintsTypeBuilder {
             min_value: self.min_value,
             max_value: self.max_value,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
-    type Builder = NumberAttributeConstraintsTypeBuilder;
-    const NAME: &'static str = "NumberAttributeConstraintsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut NumberAttributeConstraintsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "MinValue" => builder.min_value = map.next_value()?,
-            "MaxValue" => builder.max_value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: NumberAttributeConstraintsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for NumberAttributeConstraintsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.min_value.secrets(all, found);
-        self.max_value.secrets(all, found);
     }
 }
 /// The password policy settings for a user pool, including complexity, history, and length
@@ -9773,51 +6821,6 @@ impl PasswordPolicyTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
-    type Builder = PasswordPolicyTypeBuilder;
-    const NAME: &'static str = "PasswordPolicyType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PasswordPolicyTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "MinimumLength" => builder.minimum_length = map.next_value()?,
-            "RequireUppercase" => builder.require_uppercase = map.next_value()?,
-            "RequireLowercase" => builder.require_lowercase = map.next_value()?,
-            "RequireNumbers" => builder.require_numbers = map.next_value()?,
-            "RequireSymbols" => builder.require_symbols = map.next_value()?,
-            "PasswordHistorySize" => builder.password_history_size = map.next_value()?,
-            "TemporaryPasswordValidityDays" => {
-                builder.temporary_password_validity_days = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PasswordPolicyTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for PasswordPolicyType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
-}
 /// The properties of a pre token generation Lambda trigger.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -9901,60 +6904,6 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
                     "lambda_arn",
                 ))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigType {
-    type Builder = PreTokenGenerationVersionConfigTypeBuilder;
-    const NAME: &'static str = "PreTokenGenerationVersionConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PreTokenGenerationVersionConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "LambdaVersion" => builder.lambda_version = map.next_value()?,
-            "LambdaArn" => builder.lambda_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PreTokenGenerationVersionConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(PreTokenGenerationVersionConfigType {
-            lambda_version: builder
-                .lambda_version
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "PreTokenGenerationVersionConfigType",
-                    "LambdaVersion",
-                )),
-            lambda_arn: builder
-                .lambda_arn
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "PreTokenGenerationVersionConfigType",
-                    "LambdaArn",
-                )),
-        })
-    }
-}
-impl Secrets for PreTokenGenerationVersionConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.lambda_version.secrets(all, found);
-        self.lambda_arn.secrets(all, found);
     }
 }
 /// The details of a user pool identity provider (IdP), including name and type.
@@ -10071,50 +7020,6 @@ impl ProviderDescriptionBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ProviderDescription {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
-    type Builder = ProviderDescriptionBuilder;
-    const NAME: &'static str = "ProviderDescription";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ProviderDescriptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ProviderName" => builder.provider_name = map.next_value()?,
-            "ProviderType" => builder.provider_type = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ProviderDescriptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The characteristics of a source or destination user for linking a federated user profile to
 /// a local user profile.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10195,55 +7100,6 @@ impl ProviderUserIdentifierTypeBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
-    type Builder = ProviderUserIdentifierTypeBuilder;
-    const NAME: &'static str = "ProviderUserIdentifierType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ProviderUserIdentifierTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ProviderName" => builder.provider_name = map.next_value()?,
-            "ProviderAttributeName" => {
-                builder.provider_attribute_name = map.next_value()?;
-            }
-            "ProviderAttributeValue" => {
-                builder.provider_attribute_value = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ProviderUserIdentifierTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for ProviderUserIdentifierType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.provider_name.secrets(all, found);
-        self.provider_attribute_name.secrets(all, found);
-        self.provider_attribute_value.secrets(all, found);
-    }
-}
 /// A recovery option for a user. The `AccountRecoverySettingType` data type is an array of this
 /// object. Each `RecoveryOptionType` has a priority property that determines whether it is a
 /// primary or secondary option.
@@ -10320,59 +7176,6 @@ impl RecoveryOptionTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
-    type Builder = RecoveryOptionTypeBuilder;
-    const NAME: &'static str = "RecoveryOptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RecoveryOptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Priority" => builder.priority = map.next_value()?,
-            "Name" => builder.name = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RecoveryOptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(RecoveryOptionType {
-            priority: builder
-                .priority
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "RecoveryOptionType",
-                    "Priority",
-                )),
-            name: builder
-                .name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "RecoveryOptionType",
-                    "Name",
-                )),
-        })
-    }
-}
-impl Secrets for RecoveryOptionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.name.secrets(all, found);
-    }
-}
 /// The configuration of your app client for refresh token rotation. When enabled, your app
 /// client issues new ID, access, and refresh tokens when users renew their sessions with
 /// refresh tokens. When disabled, token refresh issues only ID and access tokens.
@@ -10444,56 +7247,6 @@ impl RefreshTokenRotationTypeBuilder {
                 ))?,
             retry_grace_period_seconds: self.retry_grace_period_seconds,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
-    type Builder = RefreshTokenRotationTypeBuilder;
-    const NAME: &'static str = "RefreshTokenRotationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RefreshTokenRotationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Feature" => builder.feature = map.next_value()?,
-            "RetryGracePeriodSeconds" => {
-                builder.retry_grace_period_seconds = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RefreshTokenRotationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(RefreshTokenRotationType {
-            feature: builder
-                .feature
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "RefreshTokenRotationType",
-                    "Feature",
-                )),
-            retry_grace_period_seconds: builder.retry_grace_period_seconds,
-        })
-    }
-}
-impl Secrets for RefreshTokenRotationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.feature.secrets(all, found);
     }
 }
 /// One custom scope associated with a user pool resource server. This data type is a member of
@@ -10574,60 +7327,6 @@ impl ResourceServerScopeTypeBuilder {
                     "scope_description",
                 ))?,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
-    type Builder = ResourceServerScopeTypeBuilder;
-    const NAME: &'static str = "ResourceServerScopeType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ResourceServerScopeTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ScopeName" => builder.scope_name = map.next_value()?,
-            "ScopeDescription" => builder.scope_description = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ResourceServerScopeTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(ResourceServerScopeType {
-            scope_name: builder
-                .scope_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "ResourceServerScopeType",
-                    "ScopeName",
-                )),
-            scope_description: builder
-                .scope_description
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "ResourceServerScopeType",
-                    "ScopeDescription",
-                )),
-        })
-    }
-}
-impl Secrets for ResourceServerScopeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.scope_name.secrets(all, found);
-        self.scope_description.secrets(all, found);
     }
 }
 /// The details of a resource server configuration and associated custom scopes in a user pool.
@@ -10750,56 +7449,6 @@ impl ResourceServerTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ResourceServerType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
-    type Builder = ResourceServerTypeBuilder;
-    const NAME: &'static str = "ResourceServerType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ResourceServerTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "Identifier" => builder.identifier = map.next_value()?,
-            "Name" => builder.name = map.next_value()?,
-            "Scopes" => builder.scopes = map.next_value()?,
-            "ManagedBy" => builder.managed_by = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ResourceServerTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for ResourceServerType {
-    #[inline]
-    fn empty() -> Self {
-        ResourceServerType {
-            user_pool_id: None,
-            identifier: None,
-            name: None,
-            scopes: None,
-            managed_by: None,
-        }
-    }
-}
 /// A summary of a point-in-time recovery of a user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -10884,45 +7533,6 @@ impl RestorationDescriptionTypeBuilder {
             restore_status: self.restore_status,
             restore_timestamp: self.restore_timestamp,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
-    type Builder = RestorationDescriptionTypeBuilder;
-    const NAME: &'static str = "RestorationDescriptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RestorationDescriptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RestoreId" => builder.restore_id = map.next_value()?,
-            "RestoreStatus" => builder.restore_status = map.next_value()?,
-            "RestoreTimestamp" => {
-                builder.restore_timestamp = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RestorationDescriptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The details of a point-in-time recovery of a user pool.
@@ -11080,51 +7690,6 @@ impl RestorationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for RestorationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RestorationType {
-    type Builder = RestorationTypeBuilder;
-    const NAME: &'static str = "RestorationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RestorationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RestoreId" => builder.restore_id = map.next_value()?,
-            "RestoreStatus" => builder.restore_status = map.next_value()?,
-            "RestoreTimestamp" => {
-                builder.restore_timestamp = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "TriggerTimestamp" => {
-                builder.trigger_timestamp = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "RestorePreview" => builder.restore_preview = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RestorationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The number of entities of one type that a point-in-time recovery creates, updates, and
 /// deletes.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11228,42 +7793,6 @@ impl RestorePreviewTypeBuilder {
             update_count: self.update_count,
             delete_count: self.delete_count,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for RestorePreviewType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
-    type Builder = RestorePreviewTypeBuilder;
-    const NAME: &'static str = "RestorePreviewType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RestorePreviewTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Entity" => builder.entity = map.next_value()?,
-            "CreateCount" => builder.create_count = map.next_value()?,
-            "UpdateCount" => builder.update_count = map.next_value()?,
-            "DeleteCount" => builder.delete_count = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RestorePreviewTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The settings of risk configuration for threat protection with threat protection in a user
@@ -11476,68 +8005,6 @@ impl RiskConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
-    type Builder = RiskConfigurationTypeBuilder;
-    const NAME: &'static str = "RiskConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RiskConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "CompromisedCredentialsRiskConfiguration" => {
-                builder.compromised_credentials_risk_configuration = map.next_value()?;
-            }
-            "AccountTakeoverRiskConfiguration" => {
-                builder.account_takeover_risk_configuration = map.next_value()?;
-            }
-            "RiskExceptionConfiguration" => {
-                builder.risk_exception_configuration = map.next_value()?;
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RiskConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for RiskConfigurationType {
-    #[inline]
-    fn empty() -> Self {
-        RiskConfigurationType {
-            user_pool_id: None,
-            client_id: None,
-            compromised_credentials_risk_configuration: None,
-            account_takeover_risk_configuration: None,
-            risk_exception_configuration: None,
-            last_modified_date: None,
-        }
-    }
-}
 /// Exceptions to the risk evaluation configuration, including always-allow and always-block IP
 /// address ranges.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11603,47 +8070,6 @@ impl RiskExceptionConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
-    type Builder = RiskExceptionConfigurationTypeBuilder;
-    const NAME: &'static str = "RiskExceptionConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RiskExceptionConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "BlockedIPRangeList" => builder.blocked_ip_range_list = map.next_value()?,
-            "SkippedIPRangeList" => builder.skipped_ip_range_list = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RiskExceptionConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for RiskExceptionConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.blocked_ip_range_list.secrets(all, found);
-        self.skipped_ip_range_list.secrets(all, found);
-    }
-}
 /// Specifies routing configuration for user pool domains. Contains failover settings for
 /// multi-region deployments.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11690,45 +8116,6 @@ impl RoutingTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for RoutingType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for RoutingType {
-    type Builder = RoutingTypeBuilder;
-    const NAME: &'static str = "RoutingType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut RoutingTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Failover" => builder.failover = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: RoutingTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for RoutingType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.failover.secrets(all, found);
-    }
-}
 /// Configuration for the Amazon S3 bucket destination of user activity log export with threat
 /// protection.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11773,45 +8160,6 @@ impl S3ConfigurationTypeBuilder {
         S3ConfigurationType {
             bucket_arn: self.bucket_arn,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
-    type Builder = S3ConfigurationTypeBuilder;
-    const NAME: &'static str = "S3ConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut S3ConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "BucketArn" => builder.bucket_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: S3ConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for S3ConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.bucket_arn.secrets(all, found);
     }
 }
 /// A user's preference for using SMS message multi-factor authentication (MFA). Turns SMS MFA
@@ -11881,46 +8229,6 @@ impl SmsMfaSettingsTypeBuilder {
             preferred_mfa: self.preferred_mfa,
         }
     }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
-    type Builder = SmsMfaSettingsTypeBuilder;
-    const NAME: &'static str = "SmsMfaSettingsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SmsMfaSettingsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Enabled" => builder.enabled = map.next_value()?,
-            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SmsMfaSettingsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SmsMfaSettingsType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A list of the user attributes and their properties in your user pool. The attribute schema
 /// contains standard attributes, custom attributes with a `custom:` prefix, and developer
@@ -12111,60 +8419,6 @@ impl SchemaAttributeTypeBuilder {
             number_attribute_constraints: self.number_attribute_constraints,
             string_attribute_constraints: self.string_attribute_constraints,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
-    type Builder = SchemaAttributeTypeBuilder;
-    const NAME: &'static str = "SchemaAttributeType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SchemaAttributeTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Name" => builder.name = map.next_value()?,
-            "AttributeDataType" => builder.attribute_data_type = map.next_value()?,
-            "DeveloperOnlyAttribute" => {
-                builder.developer_only_attribute = map.next_value()?;
-            }
-            "Mutable" => builder.mutable = map.next_value()?,
-            "Required" => builder.required = map.next_value()?,
-            "NumberAttributeConstraints" => {
-                builder.number_attribute_constraints = map.next_value()?;
-            }
-            "StringAttributeConstraints" => {
-                builder.string_attribute_constraints = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SchemaAttributeTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SchemaAttributeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.name.secrets(all, found);
-        self.attribute_data_type.secrets(all, found);
-        self.number_attribute_constraints.secrets(all, found);
-        self.string_attribute_constraints.secrets(all, found);
     }
 }
 /// Describes an active user session. Amazon Cognito returns this type in the responses of
@@ -12432,56 +8686,6 @@ impl SessionDescriptionTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
-    type Builder = SessionDescriptionTypeBuilder;
-    const NAME: &'static str = "SessionDescriptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SessionDescriptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SessionId" => builder.session_id = map.next_value()?,
-            "SessionType" => builder.session_type = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "CreateDate" => {
-                builder.create_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastActiveDate" => {
-                builder.last_active_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "DeviceType" => builder.device_type = map.next_value()?,
-            "LastIPAddress" => builder.last_ip_address = map.next_value()?,
-            "LastLocation" => builder.last_location = map.next_value()?,
-            "OriginSessionId" => builder.origin_session_id = map.next_value()?,
-            "IsCurrentSession" => builder.is_current_session = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SessionDescriptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The geographic location of the most recent activity on a session, derived from the IP
 /// address.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12549,40 +8753,6 @@ impl SessionLocationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for SessionLocationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
-    type Builder = SessionLocationTypeBuilder;
-    const NAME: &'static str = "SessionLocationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SessionLocationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "City" => builder.city = map.next_value()?,
-            "Country" => builder.country = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SessionLocationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The policy for allowed types of authentication in a user pool. To activate this setting,
 /// your user pool must be in the [Essentials
 /// tier](https://docs.aws.amazon.com/cognito/latest/developerguide/feature-plans-features-essentials.html)
@@ -12640,47 +8810,6 @@ impl SignInPolicyTypeBuilder {
         SignInPolicyType {
             allowed_first_auth_factors: self.allowed_first_auth_factors,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SignInPolicyType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
-    type Builder = SignInPolicyTypeBuilder;
-    const NAME: &'static str = "SignInPolicyType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SignInPolicyTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AllowedFirstAuthFactors" => {
-                builder.allowed_first_auth_factors = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SignInPolicyTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SignInPolicyType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.allowed_first_auth_factors.secrets(all, found);
     }
 }
 /// User pool configuration for delivery of SMS messages with Amazon Simple Notification
@@ -12805,51 +8934,6 @@ impl SmsConfigurationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
-    type Builder = SmsConfigurationTypeBuilder;
-    const NAME: &'static str = "SmsConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SmsConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SnsCallerArn" => builder.sns_caller_arn = map.next_value()?,
-            "ExternalId" => builder.external_id = map.next_value()?,
-            "SnsRegion" => builder.sns_region = map.next_value()?,
-            "EumsSms" => builder.eums_sms = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SmsConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SmsConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.sns_caller_arn.secrets(all, found);
-        self.external_id.secrets(all, found);
-        self.sns_region.secrets(all, found);
-        self.eums_sms.secrets(all, found);
-    }
-}
 /// The configuration of multi-factor authentication (MFA) with SMS messages in a user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
@@ -12921,49 +9005,6 @@ impl SmsMfaConfigTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
-    type Builder = SmsMfaConfigTypeBuilder;
-    const NAME: &'static str = "SmsMfaConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SmsMfaConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SmsAuthenticationMessage" => {
-                builder.sms_authentication_message = map.next_value()?;
-            }
-            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SmsMfaConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SmsMfaConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.sms_authentication_message.secrets(all, found);
-        self.sms_configuration.secrets(all, found);
-    }
-}
 /// Settings for time-based one-time password (TOTP) multi-factor authentication (MFA) in a user
 /// pool. Enables and disables availability of this feature.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13009,43 +9050,6 @@ impl SoftwareTokenMfaConfigTypeBuilder {
             enabled: self.enabled,
         }
     }
-}
-impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
-    type Builder = SoftwareTokenMfaConfigTypeBuilder;
-    const NAME: &'static str = "SoftwareTokenMfaConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SoftwareTokenMfaConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Enabled" => builder.enabled = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SoftwareTokenMfaConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SoftwareTokenMfaConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// A user's preference for using time-based one-time password (TOTP) multi-factor
 /// authentication (MFA). Turns TOTP MFA on and off, and can set TOTP as preferred when other
@@ -13114,46 +9118,6 @@ impl SoftwareTokenMfaSettingsTypeBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
-    type Builder = SoftwareTokenMfaSettingsTypeBuilder;
-    const NAME: &'static str = "SoftwareTokenMfaSettingsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SoftwareTokenMfaSettingsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Enabled" => builder.enabled = map.next_value()?,
-            "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SoftwareTokenMfaSettingsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for SoftwareTokenMfaSettingsType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
-}
 /// The minimum and maximum length values of an attribute that is of the string type, for
 /// example `custom:department`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13216,47 +9180,6 @@ impl StringAttributeConstraintsTypeBuilder {
             min_length: self.min_length,
             max_length: self.max_length,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
-    type Builder = StringAttributeConstraintsTypeBuilder;
-    const NAME: &'static str = "StringAttributeConstraintsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut StringAttributeConstraintsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "MinLength" => builder.min_length = map.next_value()?,
-            "MaxLength" => builder.max_length = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: StringAttributeConstraintsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for StringAttributeConstraintsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.min_length.secrets(all, found);
-        self.max_length.secrets(all, found);
     }
 }
 /// The details of a set of terms documents. For more information, see [Terms
@@ -13403,82 +9326,6 @@ impl TermsDescriptionTypeBuilder {
                     "TermsDescriptionType",
                     "last_modified_date",
                 ))?,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
-    type Builder = TermsDescriptionTypeBuilder;
-    const NAME: &'static str = "TermsDescriptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TermsDescriptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "TermsId" => builder.terms_id = map.next_value()?,
-            "TermsName" => builder.terms_name = map.next_value()?,
-            "Enforcement" => builder.enforcement = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TermsDescriptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(TermsDescriptionType {
-            terms_id: builder
-                .terms_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsDescriptionType",
-                    "TermsId",
-                )),
-            terms_name: builder
-                .terms_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsDescriptionType",
-                    "TermsName",
-                )),
-            enforcement: builder
-                .enforcement
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsDescriptionType",
-                    "Enforcement",
-                )),
-            creation_date: builder
-                .creation_date
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsDescriptionType",
-                    "CreationDate",
-                )),
-            last_modified_date: builder
-                .last_modified_date
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsDescriptionType",
-                    "LastModifiedDate",
-                )),
         })
     }
 }
@@ -13732,114 +9579,6 @@ impl TermsTypeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for TermsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TermsType {
-    type Builder = TermsTypeBuilder;
-    const NAME: &'static str = "TermsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TermsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "TermsId" => builder.terms_id = map.next_value()?,
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "TermsName" => builder.terms_name = map.next_value()?,
-            "TermsSource" => builder.terms_source = map.next_value()?,
-            "Enforcement" => builder.enforcement = map.next_value()?,
-            "Links" => {
-                builder.links = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TermsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(TermsType {
-            terms_id: builder
-                .terms_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "TermsId",
-                )),
-            user_pool_id: builder
-                .user_pool_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "UserPoolId",
-                )),
-            client_id: builder
-                .client_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "ClientId",
-                )),
-            terms_name: builder
-                .terms_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "TermsName",
-                )),
-            terms_source: builder
-                .terms_source
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "TermsSource",
-                )),
-            enforcement: builder
-                .enforcement
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "Enforcement",
-                )),
-            links: builder
-                .links
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "Links",
-                )),
-            creation_date: builder
-                .creation_date
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "CreationDate",
-                )),
-            last_modified_date: builder
-                .last_modified_date
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TermsType",
-                    "LastModifiedDate",
-                )),
-        })
-    }
-}
 /// The time units that, with `IdTokenValidity`, `AccessTokenValidity`, and
 /// `RefreshTokenValidity`, set and display the duration of ID, access, and refresh tokens for
 /// an app client. You can assign a separate token validity unit to each type of token.
@@ -13925,49 +9664,6 @@ impl TokenValidityUnitsTypeBuilder {
             id_token: self.id_token,
             refresh_token: self.refresh_token,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
-    type Builder = TokenValidityUnitsTypeBuilder;
-    const NAME: &'static str = "TokenValidityUnitsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TokenValidityUnitsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "IdToken" => builder.id_token = map.next_value()?,
-            "RefreshToken" => builder.refresh_token = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TokenValidityUnitsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for TokenValidityUnitsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.access_token.secrets(all, found);
-        self.id_token.secrets(all, found);
-        self.refresh_token.secrets(all, found);
     }
 }
 /// A container for the UI customization information for the hosted UI in a user pool.
@@ -14167,68 +9863,6 @@ impl UiCustomizationTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UiCustomizationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
-    type Builder = UiCustomizationTypeBuilder;
-    const NAME: &'static str = "UiCustomizationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UiCustomizationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "ImageUrl" => builder.image_url = map.next_value()?,
-            "CSS" => builder.css = map.next_value()?,
-            "CSSVersion" => builder.css_version = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UiCustomizationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::Empty for UiCustomizationType {
-    #[inline]
-    fn empty() -> Self {
-        UiCustomizationType {
-            user_pool_id: None,
-            client_id: None,
-            image_url: None,
-            css: None,
-            css_version: None,
-            last_modified_date: None,
-            creation_date: None,
-        }
-    }
-}
 /// The settings for updates to user attributes. These settings include the property
 /// `AttributesRequireVerificationBeforeUpdate`, a user-pool setting that tells Amazon Cognito
 /// how to handle changes to the value of your users' email address and phone number attributes.
@@ -14296,47 +9930,6 @@ impl UserAttributeUpdateSettingsTypeBuilder {
             attributes_require_verification_before_update: self
                 .attributes_require_verification_before_update,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
-    type Builder = UserAttributeUpdateSettingsTypeBuilder;
-    const NAME: &'static str = "UserAttributeUpdateSettingsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserAttributeUpdateSettingsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AttributesRequireVerificationBeforeUpdate" => {
-                builder.attributes_require_verification_before_update = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserAttributeUpdateSettingsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for UserAttributeUpdateSettingsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.attributes_require_verification_before_update.secrets(all, found);
     }
 }
 /// Contextual data, such as the user's device fingerprint, IP address, or location, used for
@@ -14415,49 +10008,6 @@ impl UserContextDataTypeBuilder {
             ip_address: self.ip_address,
             encoded_data: self.encoded_data,
         }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UserContextDataType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
-    type Builder = UserContextDataTypeBuilder;
-    const NAME: &'static str = "UserContextDataType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserContextDataTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IpAddress" => builder.ip_address = map.next_value()?,
-            "EncodedData" => builder.encoded_data = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserContextDataTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for UserContextDataType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
-        self.ip_address.secrets(true, found);
-        self.encoded_data.secrets(true, found);
     }
 }
 /// A user import job in a user pool. Describes the status of user import with a CSV file. For
@@ -14770,68 +10320,6 @@ impl UserImportJobTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserImportJobType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
-    type Builder = UserImportJobTypeBuilder;
-    const NAME: &'static str = "UserImportJobType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserImportJobTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "JobName" => builder.job_name = map.next_value()?,
-            "JobId" => builder.job_id = map.next_value()?,
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "PreSignedUrl" => builder.pre_signed_url = map.next_value()?,
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "StartDate" => {
-                builder.start_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CompletionDate" => {
-                builder.completion_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Status" => builder.status = map.next_value()?,
-            "CloudWatchLogsRoleArn" => {
-                builder.cloud_watch_logs_role_arn = map.next_value()?;
-            }
-            "ImportedUsers" => builder.imported_users = map.next_value()?,
-            "SkippedUsers" => builder.skipped_users = map.next_value()?,
-            "FailedUsers" => builder.failed_users = map.next_value()?,
-            "CompletionMessage" => builder.completion_message = map.next_value()?,
-            "PasswordHashingAlgorithm" => {
-                builder.password_hashing_algorithm = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserImportJobTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// Contains settings for activation of threat protection, including the operating mode and
 /// additional authentication types. To log user security information but take no action, set to
 /// `AUDIT`. To configure automatic security responses to potentially unwanted traffic to your
@@ -14920,58 +10408,6 @@ impl UserPoolAddOnsTypeBuilder {
                 ))?,
             advanced_security_additional_flows: self.advanced_security_additional_flows,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
-    type Builder = UserPoolAddOnsTypeBuilder;
-    const NAME: &'static str = "UserPoolAddOnsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolAddOnsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AdvancedSecurityMode" => builder.advanced_security_mode = map.next_value()?,
-            "AdvancedSecurityAdditionalFlows" => {
-                builder.advanced_security_additional_flows = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolAddOnsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(UserPoolAddOnsType {
-            advanced_security_mode: builder
-                .advanced_security_mode
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "UserPoolAddOnsType",
-                    "AdvancedSecurityMode",
-                )),
-            advanced_security_additional_flows: builder
-                .advanced_security_additional_flows,
-        })
-    }
-}
-impl Secrets for UserPoolAddOnsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.advanced_security_mode.secrets(all, found);
-        self.advanced_security_additional_flows.secrets(all, found);
     }
 }
 /// A short description of a user pool app client.
@@ -15073,41 +10509,6 @@ impl UserPoolClientDescriptionBuilder {
             user_pool_id: self.user_pool_id,
             client_name: self.client_name,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
-    type Builder = UserPoolClientDescriptionBuilder;
-    const NAME: &'static str = "UserPoolClientDescription";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolClientDescriptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ClientId" => builder.client_id = map.next_value()?,
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientName" => builder.client_name = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolClientDescriptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// The configuration of a user pool client.
@@ -15990,86 +11391,6 @@ impl UserPoolClientTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserPoolClientType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
-    type Builder = UserPoolClientTypeBuilder;
-    const NAME: &'static str = "UserPoolClientType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolClientTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientName" => builder.client_name = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "ClientSecret" => builder.client_secret = map.next_value()?,
-            "ClientSecretArn" => builder.client_secret_arn = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "RefreshTokenValidity" => builder.refresh_token_validity = map.next_value()?,
-            "AccessTokenValidity" => builder.access_token_validity = map.next_value()?,
-            "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
-            "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
-            "ReadAttributes" => builder.read_attributes = map.next_value()?,
-            "WriteAttributes" => builder.write_attributes = map.next_value()?,
-            "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
-            "SupportedIdentityProviders" => {
-                builder.supported_identity_providers = map.next_value()?;
-            }
-            "CallbackURLs" => builder.callback_urls = map.next_value()?,
-            "LogoutURLs" => builder.logout_urls = map.next_value()?,
-            "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
-            "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
-            "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
-            "AllowedOAuthFlowsUserPoolClient" => {
-                builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
-            }
-            "AnalyticsConfiguration" => {
-                builder.analytics_configuration = map.next_value()?;
-            }
-            "PreventUserExistenceErrors" => {
-                builder.prevent_user_existence_errors = map.next_value()?;
-            }
-            "EnableTokenRevocation" => {
-                builder.enable_token_revocation = map.next_value()?;
-            }
-            "EnablePropagateAdditionalUserContextData" => {
-                builder.enable_propagate_additional_user_context_data = map.next_value()?;
-            }
-            "AuthSessionValidity" => builder.auth_session_validity = map.next_value()?,
-            "RefreshTokenRotation" => builder.refresh_token_rotation = map.next_value()?,
-            "ClientType" => builder.client_type = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolClientTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// A short description of a user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -16237,53 +11558,6 @@ impl UserPoolDescriptionTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
-    type Builder = UserPoolDescriptionTypeBuilder;
-    const NAME: &'static str = "UserPoolDescriptionType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolDescriptionTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Id" => builder.id = map.next_value()?,
-            "Name" => builder.name = map.next_value()?,
-            "LambdaConfig" => builder.lambda_config = map.next_value()?,
-            "Status" => builder.status = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "ReplicaRegions" => builder.replica_regions = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolDescriptionTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// A list of user pool policies. Contains the policy that sets password-complexity
 /// requirements.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16346,47 +11620,6 @@ impl UserPoolPolicyTypeBuilder {
             password_policy: self.password_policy,
             sign_in_policy: self.sign_in_policy,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
-    type Builder = UserPoolPolicyTypeBuilder;
-    const NAME: &'static str = "UserPoolPolicyType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolPolicyTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PasswordPolicy" => builder.password_policy = map.next_value()?,
-            "SignInPolicy" => builder.sign_in_policy = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolPolicyTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for UserPoolPolicyType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.password_policy.secrets(all, found);
-        self.sign_in_policy.secrets(all, found);
     }
 }
 /// Contains information about a replica user pool, including Region, status, role, and ARN.
@@ -16497,42 +11730,6 @@ impl UserPoolReplicaTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
-    type Builder = UserPoolReplicaTypeBuilder;
-    const NAME: &'static str = "UserPoolReplicaType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolReplicaTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RegionName" => builder.region_name = map.next_value()?,
-            "Status" => builder.status = map.next_value()?,
-            "Role" => builder.role = map.next_value()?,
-            "UserPoolArn" => builder.user_pool_arn = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolReplicaTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The pool-wide token session settings for a user pool.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -16588,50 +11785,6 @@ impl UserPoolTokenSessionConfigTypeBuilder {
                 ))?,
         })
     }
-}
-impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
-    type Builder = UserPoolTokenSessionConfigTypeBuilder;
-    const NAME: &'static str = "UserPoolTokenSessionConfigType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolTokenSessionConfigTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "MaxPerUser" => builder.max_per_user = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolTokenSessionConfigTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(UserPoolTokenSessionConfigType {
-            max_per_user: builder
-                .max_per_user
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "UserPoolTokenSessionConfigType",
-                    "MaxPerUser",
-                )),
-        })
-    }
-}
-impl Secrets for UserPoolTokenSessionConfigType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The configuration of a user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -17506,112 +12659,6 @@ impl UserPoolTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserPoolType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
-    type Builder = UserPoolTypeBuilder;
-    const NAME: &'static str = "UserPoolType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserPoolTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Id" => builder.id = map.next_value()?,
-            "Name" => builder.name = map.next_value()?,
-            "Policies" => builder.policies = map.next_value()?,
-            "DeletionProtection" => builder.deletion_protection = map.next_value()?,
-            "LambdaConfig" => builder.lambda_config = map.next_value()?,
-            "Status" => builder.status = map.next_value()?,
-            "LastModifiedDate" => {
-                builder.last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "CreationDate" => {
-                builder.creation_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "SchemaAttributes" => builder.schema_attributes = map.next_value()?,
-            "AutoVerifiedAttributes" => {
-                builder.auto_verified_attributes = map.next_value()?;
-            }
-            "AliasAttributes" => builder.alias_attributes = map.next_value()?,
-            "UsernameAttributes" => builder.username_attributes = map.next_value()?,
-            "SmsVerificationMessage" => {
-                builder.sms_verification_message = map.next_value()?;
-            }
-            "EmailVerificationMessage" => {
-                builder.email_verification_message = map.next_value()?;
-            }
-            "EmailVerificationSubject" => {
-                builder.email_verification_subject = map.next_value()?;
-            }
-            "VerificationMessageTemplate" => {
-                builder.verification_message_template = map.next_value()?;
-            }
-            "SmsAuthenticationMessage" => {
-                builder.sms_authentication_message = map.next_value()?;
-            }
-            "UserAttributeUpdateSettings" => {
-                builder.user_attribute_update_settings = map.next_value()?;
-            }
-            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
-            "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
-            "EstimatedNumberOfUsers" => {
-                builder.estimated_number_of_users = map.next_value()?;
-            }
-            "EmailConfiguration" => builder.email_configuration = map.next_value()?,
-            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
-            "UserPoolTags" => {
-                builder.user_pool_tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "SmsConfigurationFailure" => {
-                builder.sms_configuration_failure = map.next_value()?;
-            }
-            "EmailConfigurationFailure" => {
-                builder.email_configuration_failure = map.next_value()?;
-            }
-            "Domain" => builder.domain = map.next_value()?,
-            "CustomDomain" => builder.custom_domain = map.next_value()?,
-            "AdminCreateUserConfig" => {
-                builder.admin_create_user_config = map.next_value()?;
-            }
-            "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
-            "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
-            "UsernameConfiguration" => builder.username_configuration = map.next_value()?,
-            "Arn" => builder.arn = map.next_value()?,
-            "AccountRecoverySetting" => {
-                builder.account_recovery_setting = map.next_value()?;
-            }
-            "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
-            "KeyConfiguration" => builder.key_configuration = map.next_value()?,
-            "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
-            "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserPoolTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// A user profile in a Amazon Cognito user pool.
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -17819,53 +12866,6 @@ impl UserTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for UserType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UserType {
-    type Builder = UserTypeBuilder;
-    const NAME: &'static str = "UserType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UserTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Username" => builder.username = map.next_value()?,
-            "Attributes" => builder.attributes = map.next_value()?,
-            "UserCreateDate" => {
-                builder.user_create_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "UserLastModifiedDate" => {
-                builder.user_last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Enabled" => builder.enabled = map.next_value()?,
-            "UserStatus" => builder.user_status = map.next_value()?,
-            "MFAOptions" => builder.mfa_options = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UserTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// The configuration of a user pool for username case sensitivity.
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -17930,50 +12930,6 @@ impl UsernameConfigurationTypeBuilder {
                 ))?,
         })
     }
-}
-impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
-    type Builder = UsernameConfigurationTypeBuilder;
-    const NAME: &'static str = "UsernameConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UsernameConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CaseSensitive" => builder.case_sensitive = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UsernameConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(UsernameConfigurationType {
-            case_sensitive: builder
-                .case_sensitive
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "UsernameConfigurationType",
-                    "CaseSensitive",
-                )),
-        })
-    }
-}
-impl Secrets for UsernameConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 /// The template for the verification message that your user pool delivers to users who set an
 /// email address or phone number attribute.
@@ -18136,55 +13092,6 @@ impl VerificationMessageTemplateTypeBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
-    type Builder = VerificationMessageTemplateTypeBuilder;
-    const NAME: &'static str = "VerificationMessageTemplateType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut VerificationMessageTemplateTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SmsMessage" => builder.sms_message = map.next_value()?,
-            "EmailMessage" => builder.email_message = map.next_value()?,
-            "EmailSubject" => builder.email_subject = map.next_value()?,
-            "EmailMessageByLink" => builder.email_message_by_link = map.next_value()?,
-            "EmailSubjectByLink" => builder.email_subject_by_link = map.next_value()?,
-            "DefaultEmailOption" => builder.default_email_option = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: VerificationMessageTemplateTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for VerificationMessageTemplateType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.sms_message.secrets(all, found);
-        self.email_message.secrets(all, found);
-        self.email_subject.secrets(all, found);
-        self.email_message_by_link.secrets(all, found);
-        self.email_subject_by_link.secrets(all, found);
-        self.default_email_option.secrets(all, found);
-    }
-}
 /// Settings for authentication (MFA) with passkey, or webauthN, biometric and security-key
 /// devices in a user pool. Configures the following:
 ///
@@ -18290,49 +13197,6 @@ impl WebAuthnConfigurationTypeBuilder {
             user_verification: self.user_verification,
             factor_configuration: self.factor_configuration,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
-    type Builder = WebAuthnConfigurationTypeBuilder;
-    const NAME: &'static str = "WebAuthnConfigurationType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnConfigurationTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
-            "UserVerification" => builder.user_verification = map.next_value()?,
-            "FactorConfiguration" => builder.factor_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnConfigurationTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for WebAuthnConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.relying_party_id.secrets(all, found);
-        self.user_verification.secrets(all, found);
-        self.factor_configuration.secrets(all, found);
     }
 }
 /// The details of a passkey, or webauthN, biometric or security-key authentication factor for a
@@ -18502,86 +13366,6 @@ impl WebAuthnCredentialDescriptionBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
-    type Builder = WebAuthnCredentialDescriptionBuilder;
-    const NAME: &'static str = "WebAuthnCredentialDescription";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnCredentialDescriptionBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CredentialId" => builder.credential_id = map.next_value()?,
-            "FriendlyCredentialName" => {
-                builder.friendly_credential_name = map.next_value()?;
-            }
-            "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
-            "AuthenticatorAttachment" => {
-                builder.authenticator_attachment = map.next_value()?;
-            }
-            "AuthenticatorTransports" => {
-                builder.authenticator_transports = map.next_value()?;
-            }
-            "CreatedAt" => {
-                builder.created_at = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnCredentialDescriptionBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(WebAuthnCredentialDescription {
-            credential_id: builder
-                .credential_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "WebAuthnCredentialDescription",
-                    "CredentialId",
-                )),
-            friendly_credential_name: builder
-                .friendly_credential_name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "WebAuthnCredentialDescription",
-                    "FriendlyCredentialName",
-                )),
-            relying_party_id: builder
-                .relying_party_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "WebAuthnCredentialDescription",
-                    "RelyingPartyId",
-                )),
-            authenticator_attachment: builder.authenticator_attachment,
-            authenticator_transports: builder
-                .authenticator_transports
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "WebAuthnCredentialDescription",
-                    "AuthenticatorTransports",
-                )),
-            created_at: builder
-                .created_at
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "WebAuthnCredentialDescription",
-                    "CreatedAt",
-                )),
-        })
-    }
-}
 /// A user's preference for using passkey, or WebAuthn, multi-factor authentication (MFA). Turns
 /// passkey MFA on and off for the user. Unlike other MFA settings types, this type doesn't
 /// include a `PreferredMfa` option because passkey MFA applies only when passkey is the first
@@ -18632,45 +13416,6 @@ impl WebAuthnMfaSettingsTypeBuilder {
             enabled: self.enabled,
         }
     }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
-    type Builder = WebAuthnMfaSettingsTypeBuilder;
-    const NAME: &'static str = "WebAuthnMfaSettingsType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WebAuthnMfaSettingsTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Enabled" => builder.enabled = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WebAuthnMfaSettingsTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for WebAuthnMfaSettingsType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
@@ -18729,33 +13474,6 @@ impl fmt::Display for AccountTakeoverEventActionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for AccountTakeoverEventActionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AccountTakeoverEventActionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AccountTakeoverEventActionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for AccountTakeoverEventActionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AdvancedSecurityEnabledModeType {
@@ -18803,26 +13521,6 @@ impl fmt::Display for AdvancedSecurityEnabledModeType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for AdvancedSecurityEnabledModeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AdvancedSecurityEnabledModeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AdvancedSecurityEnabledModeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -18878,33 +13576,6 @@ impl fmt::Display for AdvancedSecurityModeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for AdvancedSecurityModeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AdvancedSecurityModeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AdvancedSecurityModeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for AdvancedSecurityModeType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AliasAttributeType {
@@ -18956,26 +13627,6 @@ impl fmt::Display for AliasAttributeType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for AliasAttributeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AliasAttributeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AliasAttributeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19095,33 +13746,6 @@ impl fmt::Display for AssetCategoryType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for AssetCategoryType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AssetCategoryType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AssetCategoryType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for AssetCategoryType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AssetExtensionType {
@@ -19183,33 +13807,6 @@ impl fmt::Display for AssetExtensionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for AssetExtensionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AssetExtensionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AssetExtensionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for AssetExtensionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum AttributeDataType {
@@ -19265,26 +13862,6 @@ impl fmt::Display for AttributeDataType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for AttributeDataType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AttributeDataType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AttributeDataType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19346,26 +13923,6 @@ impl fmt::Display for AuthFactorType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for AuthFactorType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AuthFactorType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AuthFactorType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19450,26 +14007,6 @@ impl fmt::Display for AuthFlowType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for AuthFlowType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AuthFlowType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for AuthFlowType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CimdCacheActionType {
@@ -19519,26 +14056,6 @@ impl fmt::Display for CimdCacheActionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for CimdCacheActionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for CimdCacheActionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for CimdCacheActionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ChallengeName {
@@ -19586,26 +14103,6 @@ impl fmt::Display for ChallengeName {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for ChallengeName {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ChallengeName {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ChallengeName {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19730,26 +14227,6 @@ impl fmt::Display for ChallengeNameType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ChallengeNameType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ChallengeNameType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ChallengeNameType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ChallengeResponse {
@@ -19799,26 +14276,6 @@ impl fmt::Display for ChallengeResponse {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ChallengeResponse {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ChallengeResponse {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ChallengeResponse {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ClientTypeType {
@@ -19866,26 +14323,6 @@ impl fmt::Display for ClientTypeType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for ClientTypeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ClientTypeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ClientTypeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -19941,33 +14378,6 @@ impl fmt::Display for ColorSchemeModeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ColorSchemeModeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ColorSchemeModeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ColorSchemeModeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for ColorSchemeModeType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CompromisedCredentialsEventActionType {
@@ -20017,33 +14427,6 @@ impl fmt::Display for CompromisedCredentialsEventActionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for CompromisedCredentialsEventActionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for CompromisedCredentialsEventActionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for CompromisedCredentialsEventActionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for CompromisedCredentialsEventActionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CustomEmailSenderLambdaVersionType {
@@ -20089,33 +14472,6 @@ impl fmt::Display for CustomEmailSenderLambdaVersionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for CustomEmailSenderLambdaVersionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for CustomEmailSenderLambdaVersionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for CustomEmailSenderLambdaVersionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for CustomEmailSenderLambdaVersionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum CustomSmsSenderLambdaVersionType {
@@ -20159,33 +14515,6 @@ impl fmt::Display for CustomSmsSenderLambdaVersionType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for CustomSmsSenderLambdaVersionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for CustomSmsSenderLambdaVersionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for CustomSmsSenderLambdaVersionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for CustomSmsSenderLambdaVersionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20237,26 +14566,6 @@ impl fmt::Display for DefaultEmailOptionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for DefaultEmailOptionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DefaultEmailOptionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for DefaultEmailOptionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum DeletionProtectionType {
@@ -20304,26 +14613,6 @@ impl fmt::Display for DeletionProtectionType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for DeletionProtectionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DeletionProtectionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for DeletionProtectionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20375,26 +14664,6 @@ impl fmt::Display for DeliveryMediumType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for DeliveryMediumType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DeliveryMediumType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for DeliveryMediumType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum DeviceRememberedStatusType {
@@ -20442,26 +14711,6 @@ impl fmt::Display for DeviceRememberedStatusType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for DeviceRememberedStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DeviceRememberedStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for DeviceRememberedStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20525,26 +14774,6 @@ impl fmt::Display for DomainStatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for DomainStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DomainStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for DomainStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EmailSendingAccountType {
@@ -20594,26 +14823,6 @@ impl fmt::Display for EmailSendingAccountType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for EmailSendingAccountType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EmailSendingAccountType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EmailSendingAccountType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EncryptionKeyType {
@@ -20661,26 +14870,6 @@ impl fmt::Display for EncryptionKeyType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for EncryptionKeyType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EncryptionKeyType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EncryptionKeyType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20736,26 +14925,6 @@ impl fmt::Display for EventFilterType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for EventFilterType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EventFilterType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EventFilterType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EventResponseType {
@@ -20809,26 +14978,6 @@ impl fmt::Display for EventResponseType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for EventResponseType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EventResponseType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EventResponseType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum EventSourceName {
@@ -20876,33 +15025,6 @@ impl fmt::Display for EventSourceName {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for EventSourceName {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EventSourceName {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EventSourceName {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for EventSourceName {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -20964,26 +15086,6 @@ impl fmt::Display for EventType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for EventType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EventType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for EventType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21083,26 +15185,6 @@ impl fmt::Display for ExplicitAuthFlowsType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ExplicitAuthFlowsType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ExplicitAuthFlowsType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ExplicitAuthFlowsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum FeatureType {
@@ -21152,33 +15234,6 @@ impl fmt::Display for FeatureType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for FeatureType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for FeatureType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for FeatureType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for FeatureType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum FeedbackValueType {
@@ -21226,33 +15281,6 @@ impl fmt::Display for FeedbackValueType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for FeedbackValueType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for FeedbackValueType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for FeedbackValueType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for FeedbackValueType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21320,26 +15348,6 @@ impl fmt::Display for IdentityProviderTypeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for IdentityProviderTypeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for IdentityProviderTypeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for IdentityProviderTypeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum InboundFederationLambdaVersionType {
@@ -21383,33 +15391,6 @@ impl fmt::Display for InboundFederationLambdaVersionType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for InboundFederationLambdaVersionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for InboundFederationLambdaVersionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for InboundFederationLambdaVersionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for InboundFederationLambdaVersionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21461,33 +15442,6 @@ impl fmt::Display for IssuedTokenTypeIdentifierType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for IssuedTokenTypeIdentifierType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for IssuedTokenTypeIdentifierType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for IssuedTokenTypeIdentifierType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for IssuedTokenTypeIdentifierType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum IssuerType {
@@ -21537,26 +15491,6 @@ impl fmt::Display for IssuerType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for IssuerType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for IssuerType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for IssuerType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum LimitClass {
@@ -21600,33 +15534,6 @@ impl fmt::Display for LimitClass {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for LimitClass {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for LimitClass {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for LimitClass {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for LimitClass {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21678,33 +15585,6 @@ impl fmt::Display for LogLevel {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for LogLevel {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for LogLevel {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for LogLevel {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for LogLevel {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum MessageActionType {
@@ -21752,26 +15632,6 @@ impl fmt::Display for MessageActionType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for MessageActionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MessageActionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for MessageActionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21827,26 +15687,6 @@ impl fmt::Display for OAuthFlowType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for OAuthFlowType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for OAuthFlowType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for OAuthFlowType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum OAuthTokenTypeType {
@@ -21894,33 +15734,6 @@ impl fmt::Display for OAuthTokenTypeType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for OAuthTokenTypeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for OAuthTokenTypeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for OAuthTokenTypeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for OAuthTokenTypeType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -21980,26 +15793,6 @@ impl fmt::Display for PasswordHashingAlgorithmType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for PasswordHashingAlgorithmType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for PasswordHashingAlgorithmType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for PasswordHashingAlgorithmType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum PreTokenGenerationLambdaVersionType {
@@ -22053,33 +15846,6 @@ impl fmt::Display for PreTokenGenerationLambdaVersionType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for PreTokenGenerationLambdaVersionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for PreTokenGenerationLambdaVersionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for PreTokenGenerationLambdaVersionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for PreTokenGenerationLambdaVersionType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum PreventUserExistenceErrorTypes {
@@ -22127,26 +15893,6 @@ impl fmt::Display for PreventUserExistenceErrorTypes {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for PreventUserExistenceErrorTypes {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for PreventUserExistenceErrorTypes {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for PreventUserExistenceErrorTypes {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -22202,33 +15948,6 @@ impl fmt::Display for RecoveryOptionNameType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for RecoveryOptionNameType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RecoveryOptionNameType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for RecoveryOptionNameType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for RecoveryOptionNameType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ReplicaRoleType {
@@ -22276,26 +15995,6 @@ impl fmt::Display for ReplicaRoleType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for ReplicaRoleType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ReplicaRoleType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ReplicaRoleType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -22355,26 +16054,6 @@ impl fmt::Display for ReplicaStatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ReplicaStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ReplicaStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ReplicaStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum ResourceServerManagedByType {
@@ -22418,26 +16097,6 @@ impl fmt::Display for ResourceServerManagedByType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for ResourceServerManagedByType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ResourceServerManagedByType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for ResourceServerManagedByType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -22531,26 +16190,6 @@ impl fmt::Display for RestoreStatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for RestoreStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RestoreStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for RestoreStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 /// Controls whether revoking a session also revokes the sessions that are linked to it. `NONE`
 /// revokes only the targeted session. `LINKED` also revokes the directly linked session or
 /// sessions, interpreted relative to the type of the targeted session: revoking a token session
@@ -22606,26 +16245,6 @@ impl fmt::Display for RevokeAssociatedSessionsType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for RevokeAssociatedSessionsType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RevokeAssociatedSessionsType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for RevokeAssociatedSessionsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum RiskDecisionType {
@@ -22677,26 +16296,6 @@ impl fmt::Display for RiskDecisionType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for RiskDecisionType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RiskDecisionType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for RiskDecisionType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -22752,26 +16351,6 @@ impl fmt::Display for RiskLevelType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for RiskLevelType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RiskLevelType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for RiskLevelType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum SecurityPolicyType {
@@ -22823,26 +16402,6 @@ impl fmt::Display for SecurityPolicyType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for SecurityPolicyType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SecurityPolicyType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for SecurityPolicyType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 /// The type of a user session. `TOKEN` identifies a token session, which represents an app's
@@ -22898,26 +16457,6 @@ impl fmt::Display for SessionTypeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for SessionTypeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SessionTypeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for SessionTypeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum StatusType {
@@ -22967,26 +16506,6 @@ impl fmt::Display for StatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for StatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for StatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for StatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TermsEnforcementType {
@@ -23032,33 +16551,6 @@ impl fmt::Display for TermsEnforcementType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for TermsEnforcementType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TermsEnforcementType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for TermsEnforcementType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for TermsEnforcementType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TermsSourceType {
@@ -23102,33 +16594,6 @@ impl fmt::Display for TermsSourceType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for TermsSourceType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TermsSourceType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for TermsSourceType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
-#[doc(hidden)]
-impl wire::Empty for TermsSourceType {
-    #[inline]
-    fn empty() -> Self {
-        Self::from("")
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -23188,26 +16653,6 @@ impl fmt::Display for TimeUnitsType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for TimeUnitsType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TimeUnitsType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for TimeUnitsType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum TokenTypeIdentifierType {
@@ -23261,26 +16706,6 @@ impl fmt::Display for TokenTypeIdentifierType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for TokenTypeIdentifierType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TokenTypeIdentifierType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for TokenTypeIdentifierType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UpdateReplicaStatusType {
@@ -23328,26 +16753,6 @@ impl fmt::Display for UpdateReplicaStatusType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for UpdateReplicaStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UpdateReplicaStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UpdateReplicaStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -23432,26 +16837,6 @@ impl fmt::Display for UserImportJobStatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for UserImportJobStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserImportJobStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserImportJobStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserPoolMfaType {
@@ -23503,26 +16888,6 @@ impl fmt::Display for UserPoolMfaType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for UserPoolMfaType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserPoolMfaType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserPoolMfaType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -23578,26 +16943,6 @@ impl fmt::Display for UserPoolTierType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for UserPoolTierType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserPoolTierType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserPoolTierType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserSessionTrackingType {
@@ -23645,26 +16990,6 @@ impl fmt::Display for UserSessionTrackingType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for UserSessionTrackingType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserSessionTrackingType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserSessionTrackingType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -23749,26 +17074,6 @@ impl fmt::Display for UserStatusType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for UserStatusType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserStatusType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserStatusType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum UserVerificationType {
@@ -23816,26 +17121,6 @@ impl fmt::Display for UserVerificationType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for UserVerificationType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UserVerificationType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UserVerificationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -23887,26 +17172,6 @@ impl fmt::Display for UsernameAttributeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for UsernameAttributeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UsernameAttributeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for UsernameAttributeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum VerifiedAttributeType {
@@ -23956,26 +17221,6 @@ impl fmt::Display for VerifiedAttributeType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for VerifiedAttributeType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for VerifiedAttributeType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for VerifiedAttributeType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
-    }
-}
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum VerifySoftwareTokenResponseType {
@@ -24023,26 +17268,6 @@ impl fmt::Display for VerifySoftwareTokenResponseType {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for VerifySoftwareTokenResponseType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for VerifySoftwareTokenResponseType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
-    }
-}
-impl Secrets for VerifySoftwareTokenResponseType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
-        }
     }
 }
 /// The configuration of passkey authentication as a single factor or a multi-factor
@@ -24104,23 +17329,6923 @@ impl fmt::Display for WebAuthnFactorConfigurationType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for WebAuthnFactorConfigurationType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl<'de> serde::Deserialize<'de> for AccountRecoverySettingType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
     }
-}
-impl<'de> Deserialize<'de> for WebAuthnFactorConfigurationType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AccountRecoverySettingType {
+        type Builder = AccountRecoverySettingTypeBuilder;
+        const NAME: &'static str = "AccountRecoverySettingType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AccountRecoverySettingTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RecoveryMechanisms" => builder.recovery_mechanisms = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AccountRecoverySettingTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
     }
-}
-impl Secrets for WebAuthnFactorConfigurationType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
+    impl Secrets for AccountRecoverySettingType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.recovery_mechanisms.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AccountTakeoverActionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionType {
+        type Builder = AccountTakeoverActionTypeBuilder;
+        const NAME: &'static str = "AccountTakeoverActionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AccountTakeoverActionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Notify" => builder.notify = map.next_value()?,
+                "EventAction" => builder.event_action = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AccountTakeoverActionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AccountTakeoverActionType {
+                notify: builder
+                    .notify
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AccountTakeoverActionType",
+                        "Notify",
+                    )),
+                event_action: builder
+                    .event_action
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AccountTakeoverActionType",
+                        "EventAction",
+                    )),
+            })
+        }
+    }
+    impl Secrets for AccountTakeoverActionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.event_action.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AccountTakeoverActionsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverActionsType {
+        type Builder = AccountTakeoverActionsTypeBuilder;
+        const NAME: &'static str = "AccountTakeoverActionsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AccountTakeoverActionsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LowAction" => builder.low_action = map.next_value()?,
+                "MediumAction" => builder.medium_action = map.next_value()?,
+                "HighAction" => builder.high_action = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AccountTakeoverActionsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for AccountTakeoverActionsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.low_action.secrets(all, found);
+            self.medium_action.secrets(all, found);
+            self.high_action.secrets(all, found);
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for AccountTakeoverActionsType {
+        #[inline]
+        fn empty() -> Self {
+            AccountTakeoverActionsType {
+                low_action: None,
+                medium_action: None,
+                high_action: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AccountTakeoverRiskConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AccountTakeoverRiskConfigurationType {
+        type Builder = AccountTakeoverRiskConfigurationTypeBuilder;
+        const NAME: &'static str = "AccountTakeoverRiskConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AccountTakeoverRiskConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "NotifyConfiguration" => builder.notify_configuration = map.next_value()?,
+                "Actions" => builder.actions = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AccountTakeoverRiskConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AccountTakeoverRiskConfigurationType {
+                notify_configuration: builder.notify_configuration,
+                actions: builder
+                    .actions
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AccountTakeoverRiskConfigurationType",
+                        "Actions",
+                    )),
+            })
+        }
+    }
+    impl Secrets for AccountTakeoverRiskConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.notify_configuration.secrets(all, found);
+            self.actions.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AcrLevelConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AcrLevelConfigType {
+        type Builder = AcrLevelConfigTypeBuilder;
+        const NAME: &'static str = "AcrLevelConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AcrLevelConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AcrValue" => builder.acr_value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AcrLevelConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AcrLevelConfigType {
+                acr_value: builder
+                    .acr_value
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AcrLevelConfigType",
+                        "AcrValue",
+                    )),
+            })
+        }
+    }
+    impl Secrets for AcrLevelConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.acr_value.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdminCreateUserConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminCreateUserConfigType {
+        type Builder = AdminCreateUserConfigTypeBuilder;
+        const NAME: &'static str = "AdminCreateUserConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminCreateUserConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AllowAdminCreateUserOnly" => {
+                    builder.allow_admin_create_user_only = map.next_value()?;
+                }
+                "UnusedAccountValidityDays" => {
+                    builder.unused_account_validity_days = map.next_value()?;
+                }
+                "InviteMessageTemplate" => {
+                    builder.invite_message_template = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminCreateUserConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for AdminCreateUserConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.invite_message_template.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdvancedSecurityAdditionalFlowsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdvancedSecurityAdditionalFlowsType {
+        type Builder = AdvancedSecurityAdditionalFlowsTypeBuilder;
+        const NAME: &'static str = "AdvancedSecurityAdditionalFlowsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdvancedSecurityAdditionalFlowsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CustomAuthMode" => builder.custom_auth_mode = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdvancedSecurityAdditionalFlowsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for AdvancedSecurityAdditionalFlowsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.custom_auth_mode.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AnalyticsConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AnalyticsConfigurationType {
+        type Builder = AnalyticsConfigurationTypeBuilder;
+        const NAME: &'static str = "AnalyticsConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AnalyticsConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ApplicationId" => builder.application_id = map.next_value()?,
+                "ApplicationArn" => builder.application_arn = map.next_value()?,
+                "RoleArn" => builder.role_arn = map.next_value()?,
+                "ExternalId" => builder.external_id = map.next_value()?,
+                "UserDataShared" => builder.user_data_shared = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AnalyticsConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for AnalyticsConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.application_id.secrets(all, found);
+            self.application_arn.secrets(all, found);
+            self.role_arn.secrets(all, found);
+            self.external_id.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AnalyticsMetadataType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AnalyticsMetadataType {
+        type Builder = AnalyticsMetadataTypeBuilder;
+        const NAME: &'static str = "AnalyticsMetadataType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AnalyticsMetadataTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AnalyticsEndpointId" => {
+                    builder.analytics_endpoint_id = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AnalyticsMetadataTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for AnalyticsMetadataType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.analytics_endpoint_id.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AssetType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AssetType {
+        type Builder = AssetTypeBuilder;
+        const NAME: &'static str = "AssetType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AssetTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Category" => builder.category = map.next_value()?,
+                "ColorMode" => builder.color_mode = map.next_value()?,
+                "Extension" => builder.extension = map.next_value()?,
+                "Bytes" => {
+                    builder.bytes = map
+                        .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
+                        .map(|value| value.0);
+                }
+                "ResourceId" => builder.resource_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AssetTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AssetType {
+                category: builder
+                    .category
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AssetType",
+                        "Category",
+                    )),
+                color_mode: builder
+                    .color_mode
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AssetType",
+                        "ColorMode",
+                    )),
+                extension: builder
+                    .extension
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AssetType",
+                        "Extension",
+                    )),
+                bytes: builder.bytes,
+                resource_id: builder.resource_id,
+            })
+        }
+    }
+    impl Secrets for AssetType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.category.secrets(all, found);
+            self.color_mode.secrets(all, found);
+            self.extension.secrets(all, found);
+            self.resource_id.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AttributeType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AttributeType {
+        type Builder = AttributeTypeBuilder;
+        const NAME: &'static str = "AttributeType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AttributeTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Name" => builder.name = map.next_value()?,
+                "Value" => builder.value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AttributeTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AttributeType {
+                name: builder
+                    .name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AttributeType",
+                        "Name",
+                    )),
+                value: builder.value,
+            })
+        }
+    }
+    impl Secrets for AttributeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.name.secrets(all, found);
+            self.value.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AuthEventType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AuthEventType {
+        type Builder = AuthEventTypeBuilder;
+        const NAME: &'static str = "AuthEventType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AuthEventTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "EventId" => builder.event_id = map.next_value()?,
+                "EventType" => builder.event_type = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "EventResponse" => builder.event_response = map.next_value()?,
+                "EventRisk" => builder.event_risk = map.next_value()?,
+                "ChallengeResponses" => builder.challenge_responses = map.next_value()?,
+                "EventContextData" => builder.event_context_data = map.next_value()?,
+                "EventFeedback" => builder.event_feedback = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AuthEventTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AuthenticationResultType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AuthenticationResultType {
+        type Builder = AuthenticationResultTypeBuilder;
+        const NAME: &'static str = "AuthenticationResultType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AuthenticationResultTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "ExpiresIn" => builder.expires_in = map.next_value()?,
+                "TokenType" => builder.token_type = map.next_value()?,
+                "RefreshToken" => builder.refresh_token = map.next_value()?,
+                "IdToken" => builder.id_token = map.next_value()?,
+                "NewDeviceMetadata" => builder.new_device_metadata = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AuthenticationResultTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CimdPolicySummaryType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CimdPolicySummaryType {
+        type Builder = CimdPolicySummaryTypeBuilder;
+        const NAME: &'static str = "CimdPolicySummaryType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CimdPolicySummaryTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "PolicyName" => builder.policy_name = map.next_value()?,
+                "CacheDuration" => builder.cache_duration = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CimdPolicySummaryTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CimdPolicySummaryType {
+                cimd_policy_id: builder
+                    .cimd_policy_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CimdPolicySummaryType",
+                        "CIMDPolicyId",
+                    )),
+                client_id: builder.client_id,
+                policy_name: builder
+                    .policy_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CimdPolicySummaryType",
+                        "PolicyName",
+                    )),
+                cache_duration: builder.cache_duration,
+                creation_date: builder.creation_date,
+                last_modified_date: builder.last_modified_date,
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CimdPolicyType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CimdPolicyType {
+        type Builder = CimdPolicyTypeBuilder;
+        const NAME: &'static str = "CimdPolicyType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CimdPolicyTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "CIMDPolicyId" => builder.cimd_policy_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "PolicyName" => builder.policy_name = map.next_value()?,
+                "CacheDuration" => builder.cache_duration = map.next_value()?,
+                "URLPatterns" => builder.url_patterns = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CimdPolicyTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CimdPolicyType {
+                user_pool_id: builder
+                    .user_pool_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CimdPolicyType",
+                        "UserPoolId",
+                    )),
+                cimd_policy_id: builder
+                    .cimd_policy_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CimdPolicyType",
+                        "CIMDPolicyId",
+                    )),
+                client_id: builder.client_id,
+                policy_name: builder
+                    .policy_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CimdPolicyType",
+                        "PolicyName",
+                    )),
+                cache_duration: builder.cache_duration,
+                url_patterns: builder.url_patterns,
+                creation_date: builder.creation_date,
+                last_modified_date: builder.last_modified_date,
+            })
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for CimdPolicyType {
+        #[inline]
+        fn empty() -> Self {
+            CimdPolicyType {
+                user_pool_id: cognito_idp_runtime::wire::Empty::empty(),
+                cimd_policy_id: cognito_idp_runtime::wire::Empty::empty(),
+                client_id: None,
+                policy_name: cognito_idp_runtime::wire::Empty::empty(),
+                cache_duration: None,
+                url_patterns: None,
+                creation_date: None,
+                last_modified_date: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ChallengeResponseType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ChallengeResponseType {
+        type Builder = ChallengeResponseTypeBuilder;
+        const NAME: &'static str = "ChallengeResponseType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ChallengeResponseTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ChallengeName" => builder.challenge_name = map.next_value()?,
+                "ChallengeResponse" => builder.challenge_response = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ChallengeResponseTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ClientAuthenticationResultType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ClientAuthenticationResultType {
+        type Builder = ClientAuthenticationResultTypeBuilder;
+        const NAME: &'static str = "ClientAuthenticationResultType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ClientAuthenticationResultTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "ExpiresIn" => builder.expires_in = map.next_value()?,
+                "TokenType" => builder.token_type = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ClientAuthenticationResultTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ClientMetadataUrlType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ClientMetadataUrlType {
+        type Builder = ClientMetadataUrlTypeBuilder;
+        const NAME: &'static str = "ClientMetadataUrlType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ClientMetadataUrlTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "URL" => builder.url = map.next_value()?,
+                "CachedDate" => {
+                    builder.cached_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "ExpirationDate" => {
+                    builder.expiration_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ClientMetadataUrlTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(ClientMetadataUrlType {
+                url: builder
+                    .url
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "ClientMetadataUrlType",
+                        "URL",
+                    )),
+                cached_date: builder.cached_date,
+                expiration_date: builder.expiration_date,
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ClientSsoSessionConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ClientSsoSessionConfigType {
+        type Builder = ClientSsoSessionConfigTypeBuilder;
+        const NAME: &'static str = "ClientSsoSessionConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ClientSsoSessionConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "MaxValidityMinutes" => builder.max_validity_minutes = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ClientSsoSessionConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(ClientSsoSessionConfigType {
+                max_validity_minutes: builder
+                    .max_validity_minutes
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "ClientSsoSessionConfigType",
+                        "MaxValidityMinutes",
+                    )),
+            })
+        }
+    }
+    impl Secrets for ClientSsoSessionConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for ClientSecretDescriptorType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ClientSecretDescriptorType {
+        type Builder = ClientSecretDescriptorTypeBuilder;
+        const NAME: &'static str = "ClientSecretDescriptorType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ClientSecretDescriptorTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ClientSecretId" => builder.client_secret_id = map.next_value()?,
+                "ClientSecretValue" => builder.client_secret_value = map.next_value()?,
+                "ClientSecretCreateDate" => {
+                    builder.client_secret_create_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ClientSecretDescriptorTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CloudWatchLogsConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CloudWatchLogsConfigurationType {
+        type Builder = CloudWatchLogsConfigurationTypeBuilder;
+        const NAME: &'static str = "CloudWatchLogsConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CloudWatchLogsConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LogGroupArn" => builder.log_group_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CloudWatchLogsConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for CloudWatchLogsConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.log_group_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CodeDeliveryDetailsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CodeDeliveryDetailsType {
+        type Builder = CodeDeliveryDetailsTypeBuilder;
+        const NAME: &'static str = "CodeDeliveryDetailsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CodeDeliveryDetailsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Destination" => builder.destination = map.next_value()?,
+                "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
+                "AttributeName" => builder.attribute_name = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CodeDeliveryDetailsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CompromisedCredentialsActionsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CompromisedCredentialsActionsType {
+        type Builder = CompromisedCredentialsActionsTypeBuilder;
+        const NAME: &'static str = "CompromisedCredentialsActionsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CompromisedCredentialsActionsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "EventAction" => builder.event_action = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CompromisedCredentialsActionsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CompromisedCredentialsActionsType {
+                event_action: builder
+                    .event_action
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CompromisedCredentialsActionsType",
+                        "EventAction",
+                    )),
+            })
+        }
+    }
+    impl Secrets for CompromisedCredentialsActionsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.event_action.secrets(all, found);
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for CompromisedCredentialsActionsType {
+        #[inline]
+        fn empty() -> Self {
+            CompromisedCredentialsActionsType {
+                event_action: cognito_idp_runtime::wire::Empty::empty(),
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CompromisedCredentialsRiskConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields
+    for CompromisedCredentialsRiskConfigurationType {
+        type Builder = CompromisedCredentialsRiskConfigurationTypeBuilder;
+        const NAME: &'static str = "CompromisedCredentialsRiskConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CompromisedCredentialsRiskConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "EventFilter" => builder.event_filter = map.next_value()?,
+                "Actions" => builder.actions = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CompromisedCredentialsRiskConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CompromisedCredentialsRiskConfigurationType {
+                event_filter: builder.event_filter,
+                actions: builder
+                    .actions
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CompromisedCredentialsRiskConfigurationType",
+                        "Actions",
+                    )),
+            })
+        }
+    }
+    impl Secrets for CompromisedCredentialsRiskConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.event_filter.secrets(all, found);
+            self.actions.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ContextDataType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ContextDataType {
+        type Builder = ContextDataTypeBuilder;
+        const NAME: &'static str = "ContextDataType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ContextDataTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IpAddress" => builder.ip_address = map.next_value()?,
+                "ServerName" => builder.server_name = map.next_value()?,
+                "ServerPath" => builder.server_path = map.next_value()?,
+                "HttpHeaders" => builder.http_headers = map.next_value()?,
+                "EncodedData" => builder.encoded_data = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ContextDataTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for ContextDataType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.ip_address.secrets(all, found);
+            self.server_name.secrets(all, found);
+            self.server_path.secrets(all, found);
+            self.http_headers.secrets(all, found);
+            self.encoded_data.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CustomDomainConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CustomDomainConfigType {
+        type Builder = CustomDomainConfigTypeBuilder;
+        const NAME: &'static str = "CustomDomainConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CustomDomainConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CertificateArn" => builder.certificate_arn = map.next_value()?,
+                "SecurityPolicy" => builder.security_policy = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CustomDomainConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CustomDomainConfigType {
+                certificate_arn: builder
+                    .certificate_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CustomDomainConfigType",
+                        "CertificateArn",
+                    )),
+                security_policy: builder.security_policy,
+            })
+        }
+    }
+    impl Secrets for CustomDomainConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.certificate_arn.secrets(all, found);
+            self.security_policy.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CustomEmailLambdaVersionConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CustomEmailLambdaVersionConfigType {
+        type Builder = CustomEmailLambdaVersionConfigTypeBuilder;
+        const NAME: &'static str = "CustomEmailLambdaVersionConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CustomEmailLambdaVersionConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LambdaVersion" => builder.lambda_version = map.next_value()?,
+                "LambdaArn" => builder.lambda_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CustomEmailLambdaVersionConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CustomEmailLambdaVersionConfigType {
+                lambda_version: builder
+                    .lambda_version
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CustomEmailLambdaVersionConfigType",
+                        "LambdaVersion",
+                    )),
+                lambda_arn: builder
+                    .lambda_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CustomEmailLambdaVersionConfigType",
+                        "LambdaArn",
+                    )),
+            })
+        }
+    }
+    impl Secrets for CustomEmailLambdaVersionConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.lambda_version.secrets(all, found);
+            self.lambda_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CustomSmsLambdaVersionConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CustomSmsLambdaVersionConfigType {
+        type Builder = CustomSmsLambdaVersionConfigTypeBuilder;
+        const NAME: &'static str = "CustomSmsLambdaVersionConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CustomSmsLambdaVersionConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LambdaVersion" => builder.lambda_version = map.next_value()?,
+                "LambdaArn" => builder.lambda_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CustomSmsLambdaVersionConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(CustomSmsLambdaVersionConfigType {
+                lambda_version: builder
+                    .lambda_version
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CustomSmsLambdaVersionConfigType",
+                        "LambdaVersion",
+                    )),
+                lambda_arn: builder
+                    .lambda_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "CustomSmsLambdaVersionConfigType",
+                        "LambdaArn",
+                    )),
+            })
+        }
+    }
+    impl Secrets for CustomSmsLambdaVersionConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.lambda_version.secrets(all, found);
+            self.lambda_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DcrConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DcrConfigurationType {
+        type Builder = DcrConfigurationTypeBuilder;
+        const NAME: &'static str = "DcrConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DcrConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "EnableStatus" => builder.enable_status = map.next_value()?,
+                "OpenDcrEnabled" => builder.open_dcr_enabled = map.next_value()?,
+                "AuthenticatedGrantTypes" => {
+                    builder.authenticated_grant_types = map.next_value()?;
+                }
+                "OpenDcrGrantTypes" => builder.open_dcr_grant_types = map.next_value()?,
+                "AllowedScopes" => builder.allowed_scopes = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DcrConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for DcrConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.enable_status.secrets(all, found);
+            self.authenticated_grant_types.secrets(all, found);
+            self.open_dcr_grant_types.secrets(all, found);
+            self.allowed_scopes.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DeviceConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeviceConfigurationType {
+        type Builder = DeviceConfigurationTypeBuilder;
+        const NAME: &'static str = "DeviceConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DeviceConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ChallengeRequiredOnNewDevice" => {
+                    builder.challenge_required_on_new_device = map.next_value()?;
+                }
+                "DeviceOnlyRememberedOnUserPrompt" => {
+                    builder.device_only_remembered_on_user_prompt = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeviceConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for DeviceConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DeviceSecretVerifierConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeviceSecretVerifierConfigType {
+        type Builder = DeviceSecretVerifierConfigTypeBuilder;
+        const NAME: &'static str = "DeviceSecretVerifierConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DeviceSecretVerifierConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PasswordVerifier" => builder.password_verifier = map.next_value()?,
+                "Salt" => builder.salt = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeviceSecretVerifierConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for DeviceSecretVerifierConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.password_verifier.secrets(all, found);
+            self.salt.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DeviceType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeviceType {
+        type Builder = DeviceTypeBuilder;
+        const NAME: &'static str = "DeviceType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DeviceTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "DeviceKey" => builder.device_key = map.next_value()?,
+                "DeviceAttributes" => builder.device_attributes = map.next_value()?,
+                "DeviceCreateDate" => {
+                    builder.device_create_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "DeviceLastModifiedDate" => {
+                    builder.device_last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "DeviceLastAuthenticatedDate" => {
+                    builder.device_last_authenticated_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeviceTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for DeviceType {
+        #[inline]
+        fn empty() -> Self {
+            DeviceType {
+                device_key: None,
+                device_attributes: None,
+                device_create_date: None,
+                device_last_modified_date: None,
+                device_last_authenticated_date: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DomainDescriptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DomainDescriptionType {
+        type Builder = DomainDescriptionTypeBuilder;
+        const NAME: &'static str = "DomainDescriptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DomainDescriptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "AWSAccountId" => builder.aws_account_id = map.next_value()?,
+                "Domain" => builder.domain = map.next_value()?,
+                "S3Bucket" => builder.s3_bucket = map.next_value()?,
+                "CloudFrontDistribution" => {
+                    builder.cloud_front_distribution = map.next_value()?;
+                }
+                "Version" => builder.version = map.next_value()?,
+                "Status" => builder.status = map.next_value()?,
+                "CustomDomainConfig" => builder.custom_domain_config = map.next_value()?,
+                "ManagedLoginVersion" => {
+                    builder.managed_login_version = map.next_value()?;
+                }
+                "Routing" => builder.routing = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DomainDescriptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for EmailConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EmailConfigurationType {
+        type Builder = EmailConfigurationTypeBuilder;
+        const NAME: &'static str = "EmailConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EmailConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SourceArn" => builder.source_arn = map.next_value()?,
+                "ReplyToEmailAddress" => {
+                    builder.reply_to_email_address = map.next_value()?;
+                }
+                "EmailSendingAccount" => {
+                    builder.email_sending_account = map.next_value()?;
+                }
+                "From" => builder.from = map.next_value()?,
+                "ConfigurationSet" => builder.configuration_set = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EmailConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for EmailConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.source_arn.secrets(all, found);
+            self.reply_to_email_address.secrets(all, found);
+            self.email_sending_account.secrets(all, found);
+            self.from.secrets(all, found);
+            self.configuration_set.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for EmailMfaConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EmailMfaConfigType {
+        type Builder = EmailMfaConfigTypeBuilder;
+        const NAME: &'static str = "EmailMfaConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EmailMfaConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Message" => builder.message = map.next_value()?,
+                "Subject" => builder.subject = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EmailMfaConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for EmailMfaConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.message.secrets(all, found);
+            self.subject.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for EmailMfaSettingsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EmailMfaSettingsType {
+        type Builder = EmailMfaSettingsTypeBuilder;
+        const NAME: &'static str = "EmailMfaSettingsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EmailMfaSettingsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Enabled" => builder.enabled = map.next_value()?,
+                "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EmailMfaSettingsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for EmailMfaSettingsType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for EumsSmsConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EumsSmsConfigurationType {
+        type Builder = EumsSmsConfigurationTypeBuilder;
+        const NAME: &'static str = "EumsSmsConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EumsSmsConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CallerArn" => builder.caller_arn = map.next_value()?,
+                "ExternalId" => builder.external_id = map.next_value()?,
+                "OriginationIdentity" => builder.origination_identity = map.next_value()?,
+                "ConfigurationSetName" => {
+                    builder.configuration_set_name = map.next_value()?;
+                }
+                "InEntityId" => builder.in_entity_id = map.next_value()?,
+                "InTemplateId" => builder.in_template_id = map.next_value()?,
+                "Region" => builder.region = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EumsSmsConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(EumsSmsConfigurationType {
+                caller_arn: builder
+                    .caller_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "EumsSmsConfigurationType",
+                        "CallerArn",
+                    )),
+                external_id: builder.external_id,
+                origination_identity: builder.origination_identity,
+                configuration_set_name: builder.configuration_set_name,
+                in_entity_id: builder.in_entity_id,
+                in_template_id: builder.in_template_id,
+                region: builder.region,
+            })
+        }
+    }
+    impl Secrets for EumsSmsConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.caller_arn.secrets(all, found);
+            self.external_id.secrets(all, found);
+            self.origination_identity.secrets(all, found);
+            self.configuration_set_name.secrets(all, found);
+            self.in_entity_id.secrets(all, found);
+            self.in_template_id.secrets(all, found);
+            self.region.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for EventContextDataType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EventContextDataType {
+        type Builder = EventContextDataTypeBuilder;
+        const NAME: &'static str = "EventContextDataType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EventContextDataTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IpAddress" => builder.ip_address = map.next_value()?,
+                "DeviceName" => builder.device_name = map.next_value()?,
+                "Timezone" => builder.timezone = map.next_value()?,
+                "City" => builder.city = map.next_value()?,
+                "Country" => builder.country = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EventContextDataTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for EventFeedbackType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EventFeedbackType {
+        type Builder = EventFeedbackTypeBuilder;
+        const NAME: &'static str = "EventFeedbackType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EventFeedbackTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "FeedbackValue" => builder.feedback_value = map.next_value()?,
+                "Provider" => builder.provider = map.next_value()?,
+                "FeedbackDate" => {
+                    builder.feedback_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EventFeedbackTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(EventFeedbackType {
+                feedback_value: builder
+                    .feedback_value
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "EventFeedbackType",
+                        "FeedbackValue",
+                    )),
+                provider: builder
+                    .provider
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "EventFeedbackType",
+                        "Provider",
+                    )),
+                feedback_date: builder.feedback_date,
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for EventRiskType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for EventRiskType {
+        type Builder = EventRiskTypeBuilder;
+        const NAME: &'static str = "EventRiskType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut EventRiskTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RiskDecision" => builder.risk_decision = map.next_value()?,
+                "RiskLevel" => builder.risk_level = map.next_value()?,
+                "CompromisedCredentialsDetected" => {
+                    builder.compromised_credentials_detected = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: EventRiskTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for FailoverType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for FailoverType {
+        type Builder = FailoverTypeBuilder;
+        const NAME: &'static str = "FailoverType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut FailoverTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SecondaryRegion" => builder.secondary_region = map.next_value()?,
+                "PrimaryRoute53HealthCheckId" => {
+                    builder.primary_route53_health_check_id = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: FailoverTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(FailoverType {
+                secondary_region: builder
+                    .secondary_region
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "FailoverType",
+                        "SecondaryRegion",
+                    )),
+                primary_route53_health_check_id: builder
+                    .primary_route53_health_check_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "FailoverType",
+                        "PrimaryRoute53HealthCheckId",
+                    )),
+            })
+        }
+    }
+    impl Secrets for FailoverType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.secondary_region.secrets(all, found);
+            self.primary_route53_health_check_id.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for FirehoseConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for FirehoseConfigurationType {
+        type Builder = FirehoseConfigurationTypeBuilder;
+        const NAME: &'static str = "FirehoseConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut FirehoseConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "StreamArn" => builder.stream_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: FirehoseConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for FirehoseConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.stream_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for GroupType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GroupType {
+        type Builder = GroupTypeBuilder;
+        const NAME: &'static str = "GroupType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GroupTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "GroupName" => builder.group_name = map.next_value()?,
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "Description" => builder.description = map.next_value()?,
+                "RoleArn" => builder.role_arn = map.next_value()?,
+                "Precedence" => builder.precedence = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GroupTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for HttpHeader {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for HttpHeader {
+        type Builder = HttpHeaderBuilder;
+        const NAME: &'static str = "HttpHeader";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut HttpHeaderBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "headerName" => builder.header_name = map.next_value()?,
+                "headerValue" => builder.header_value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: HttpHeaderBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for HttpHeader {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.header_name.secrets(all, found);
+            self.header_value.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for IdentityProviderType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for IdentityProviderType {
+        type Builder = IdentityProviderTypeBuilder;
+        const NAME: &'static str = "IdentityProviderType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut IdentityProviderTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ProviderName" => builder.provider_name = map.next_value()?,
+                "ProviderType" => builder.provider_type = map.next_value()?,
+                "ProviderDetails" => {
+                    builder.provider_details = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "AttributeMapping" => {
+                    builder.attribute_mapping = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
+                "AcrMapping" => {
+                    builder.acr_mapping = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: IdentityProviderTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for IdentityProviderType {
+        #[inline]
+        fn empty() -> Self {
+            IdentityProviderType {
+                user_pool_id: None,
+                provider_name: None,
+                provider_type: None,
+                provider_details: None,
+                attribute_mapping: None,
+                idp_identifiers: None,
+                acr_mapping: None,
+                last_modified_date: None,
+                creation_date: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for InboundFederationLambdaType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InboundFederationLambdaType {
+        type Builder = InboundFederationLambdaTypeBuilder;
+        const NAME: &'static str = "InboundFederationLambdaType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InboundFederationLambdaTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LambdaVersion" => builder.lambda_version = map.next_value()?,
+                "LambdaArn" => builder.lambda_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InboundFederationLambdaTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(InboundFederationLambdaType {
+                lambda_version: builder
+                    .lambda_version
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "InboundFederationLambdaType",
+                        "LambdaVersion",
+                    )),
+                lambda_arn: builder
+                    .lambda_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "InboundFederationLambdaType",
+                        "LambdaArn",
+                    )),
+            })
+        }
+    }
+    impl Secrets for InboundFederationLambdaType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.lambda_version.secrets(all, found);
+            self.lambda_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for IssuerConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for IssuerConfigurationType {
+        type Builder = IssuerConfigurationTypeBuilder;
+        const NAME: &'static str = "IssuerConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut IssuerConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Type" => builder.r#type = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: IssuerConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for IssuerConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.r#type.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for KeyConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for KeyConfigurationType {
+        type Builder = KeyConfigurationTypeBuilder;
+        const NAME: &'static str = "KeyConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut KeyConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "KeyType" => builder.key_type = map.next_value()?,
+                "KmsKeyArn" => builder.kms_key_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: KeyConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for KeyConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.key_type.secrets(all, found);
+            self.kms_key_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for LambdaConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LambdaConfigType {
+        type Builder = LambdaConfigTypeBuilder;
+        const NAME: &'static str = "LambdaConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LambdaConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PreSignUp" => builder.pre_sign_up = map.next_value()?,
+                "CustomMessage" => builder.custom_message = map.next_value()?,
+                "PostConfirmation" => builder.post_confirmation = map.next_value()?,
+                "PreAuthentication" => builder.pre_authentication = map.next_value()?,
+                "PostAuthentication" => builder.post_authentication = map.next_value()?,
+                "DefineAuthChallenge" => {
+                    builder.define_auth_challenge = map.next_value()?;
+                }
+                "CreateAuthChallenge" => {
+                    builder.create_auth_challenge = map.next_value()?;
+                }
+                "VerifyAuthChallengeResponse" => {
+                    builder.verify_auth_challenge_response = map.next_value()?;
+                }
+                "PreTokenGeneration" => builder.pre_token_generation = map.next_value()?,
+                "UserMigration" => builder.user_migration = map.next_value()?,
+                "PreTokenGenerationConfig" => {
+                    builder.pre_token_generation_config = map.next_value()?;
+                }
+                "CustomSMSSender" => builder.custom_sms_sender = map.next_value()?,
+                "CustomEmailSender" => builder.custom_email_sender = map.next_value()?,
+                "KMSKeyID" => builder.kms_key_id = map.next_value()?,
+                "InboundFederation" => builder.inbound_federation = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LambdaConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for LambdaConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.pre_sign_up.secrets(all, found);
+            self.custom_message.secrets(all, found);
+            self.post_confirmation.secrets(all, found);
+            self.pre_authentication.secrets(all, found);
+            self.post_authentication.secrets(all, found);
+            self.define_auth_challenge.secrets(all, found);
+            self.create_auth_challenge.secrets(all, found);
+            self.verify_auth_challenge_response.secrets(all, found);
+            self.pre_token_generation.secrets(all, found);
+            self.user_migration.secrets(all, found);
+            self.pre_token_generation_config.secrets(all, found);
+            self.custom_sms_sender.secrets(all, found);
+            self.custom_email_sender.secrets(all, found);
+            self.kms_key_id.secrets(all, found);
+            self.inbound_federation.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for LimitDefinitionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LimitDefinitionType {
+        type Builder = LimitDefinitionTypeBuilder;
+        const NAME: &'static str = "LimitDefinitionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LimitDefinitionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LimitClass" => builder.limit_class = map.next_value()?,
+                "Attributes" => {
+                    builder.attributes = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LimitDefinitionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(LimitDefinitionType {
+                limit_class: builder
+                    .limit_class
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LimitDefinitionType",
+                        "LimitClass",
+                    )),
+                attributes: builder
+                    .attributes
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LimitDefinitionType",
+                        "Attributes",
+                    )),
+            })
+        }
+    }
+    impl Secrets for LimitDefinitionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.limit_class.secrets(all, found);
+            self.attributes.secrets(all, found);
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for LimitDefinitionType {
+        #[inline]
+        fn empty() -> Self {
+            LimitDefinitionType {
+                limit_class: cognito_idp_runtime::wire::Empty::empty(),
+                attributes: cognito_idp_runtime::wire::Empty::empty(),
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for LimitType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LimitType {
+        type Builder = LimitTypeBuilder;
+        const NAME: &'static str = "LimitType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LimitTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LimitDefinition" => builder.limit_definition = map.next_value()?,
+                "ProvisionedLimitValue" => {
+                    builder.provisioned_limit_value = map.next_value()?;
+                }
+                "FreeLimitValue" => builder.free_limit_value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LimitTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(LimitType {
+                limit_definition: builder
+                    .limit_definition
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LimitType",
+                        "LimitDefinition",
+                    )),
+                provisioned_limit_value: builder
+                    .provisioned_limit_value
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LimitType",
+                        "ProvisionedLimitValue",
+                    )),
+                free_limit_value: builder
+                    .free_limit_value
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LimitType",
+                        "FreeLimitValue",
+                    )),
+            })
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for LimitType {
+        #[inline]
+        fn empty() -> Self {
+            LimitType {
+                limit_definition: cognito_idp_runtime::wire::Empty::empty(),
+                provisioned_limit_value: cognito_idp_runtime::wire::Empty::empty(),
+                free_limit_value: cognito_idp_runtime::wire::Empty::empty(),
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for LogConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LogConfigurationType {
+        type Builder = LogConfigurationTypeBuilder;
+        const NAME: &'static str = "LogConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LogConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LogLevel" => builder.log_level = map.next_value()?,
+                "EventSource" => builder.event_source = map.next_value()?,
+                "CloudWatchLogsConfiguration" => {
+                    builder.cloud_watch_logs_configuration = map.next_value()?;
+                }
+                "S3Configuration" => builder.s3_configuration = map.next_value()?,
+                "FirehoseConfiguration" => {
+                    builder.firehose_configuration = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LogConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(LogConfigurationType {
+                log_level: builder
+                    .log_level
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LogConfigurationType",
+                        "LogLevel",
+                    )),
+                event_source: builder
+                    .event_source
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LogConfigurationType",
+                        "EventSource",
+                    )),
+                cloud_watch_logs_configuration: builder.cloud_watch_logs_configuration,
+                s3_configuration: builder.s3_configuration,
+                firehose_configuration: builder.firehose_configuration,
+            })
+        }
+    }
+    impl Secrets for LogConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.log_level.secrets(all, found);
+            self.event_source.secrets(all, found);
+            self.cloud_watch_logs_configuration.secrets(all, found);
+            self.s3_configuration.secrets(all, found);
+            self.firehose_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for LogDeliveryConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for LogDeliveryConfigurationType {
+        type Builder = LogDeliveryConfigurationTypeBuilder;
+        const NAME: &'static str = "LogDeliveryConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut LogDeliveryConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "LogConfigurations" => builder.log_configurations = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: LogDeliveryConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(LogDeliveryConfigurationType {
+                user_pool_id: builder
+                    .user_pool_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LogDeliveryConfigurationType",
+                        "UserPoolId",
+                    )),
+                log_configurations: builder
+                    .log_configurations
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "LogDeliveryConfigurationType",
+                        "LogConfigurations",
+                    )),
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for MfaOptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for MfaOptionType {
+        type Builder = MfaOptionTypeBuilder;
+        const NAME: &'static str = "MfaOptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut MfaOptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "DeliveryMedium" => builder.delivery_medium = map.next_value()?,
+                "AttributeName" => builder.attribute_name = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: MfaOptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for MfaOptionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.delivery_medium.secrets(all, found);
+            self.attribute_name.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ManagedLoginBrandingType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ManagedLoginBrandingType {
+        type Builder = ManagedLoginBrandingTypeBuilder;
+        const NAME: &'static str = "ManagedLoginBrandingType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ManagedLoginBrandingTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ManagedLoginBrandingId" => {
+                    builder.managed_login_branding_id = map.next_value()?;
+                }
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "UseCognitoProvidedValues" => {
+                    builder.use_cognito_provided_values = map.next_value()?;
+                }
+                "Settings" => builder.settings = map.next_value()?,
+                "Assets" => builder.assets = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ManagedLoginBrandingTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for MessageTemplateType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for MessageTemplateType {
+        type Builder = MessageTemplateTypeBuilder;
+        const NAME: &'static str = "MessageTemplateType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut MessageTemplateTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SMSMessage" => builder.sms_message = map.next_value()?,
+                "EmailMessage" => builder.email_message = map.next_value()?,
+                "EmailSubject" => builder.email_subject = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: MessageTemplateTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for MessageTemplateType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.sms_message.secrets(all, found);
+            self.email_message.secrets(all, found);
+            self.email_subject.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for NewDeviceMetadataType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for NewDeviceMetadataType {
+        type Builder = NewDeviceMetadataTypeBuilder;
+        const NAME: &'static str = "NewDeviceMetadataType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut NewDeviceMetadataTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "DeviceKey" => builder.device_key = map.next_value()?,
+                "DeviceGroupKey" => builder.device_group_key = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: NewDeviceMetadataTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for NotifyConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for NotifyConfigurationType {
+        type Builder = NotifyConfigurationTypeBuilder;
+        const NAME: &'static str = "NotifyConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut NotifyConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "From" => builder.from = map.next_value()?,
+                "ReplyTo" => builder.reply_to = map.next_value()?,
+                "SourceArn" => builder.source_arn = map.next_value()?,
+                "BlockEmail" => builder.block_email = map.next_value()?,
+                "NoActionEmail" => builder.no_action_email = map.next_value()?,
+                "MfaEmail" => builder.mfa_email = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: NotifyConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(NotifyConfigurationType {
+                from: builder.from,
+                reply_to: builder.reply_to,
+                source_arn: builder
+                    .source_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "NotifyConfigurationType",
+                        "SourceArn",
+                    )),
+                block_email: builder.block_email,
+                no_action_email: builder.no_action_email,
+                mfa_email: builder.mfa_email,
+            })
+        }
+    }
+    impl Secrets for NotifyConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.from.secrets(all, found);
+            self.reply_to.secrets(all, found);
+            self.source_arn.secrets(all, found);
+            self.block_email.secrets(all, found);
+            self.no_action_email.secrets(all, found);
+            self.mfa_email.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for NotifyEmailType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for NotifyEmailType {
+        type Builder = NotifyEmailTypeBuilder;
+        const NAME: &'static str = "NotifyEmailType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut NotifyEmailTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Subject" => builder.subject = map.next_value()?,
+                "HtmlBody" => builder.html_body = map.next_value()?,
+                "TextBody" => builder.text_body = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: NotifyEmailTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(NotifyEmailType {
+                subject: builder
+                    .subject
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "NotifyEmailType",
+                        "Subject",
+                    )),
+                html_body: builder.html_body,
+                text_body: builder.text_body,
+            })
+        }
+    }
+    impl Secrets for NotifyEmailType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.subject.secrets(all, found);
+            self.html_body.secrets(all, found);
+            self.text_body.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for NumberAttributeConstraintsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for NumberAttributeConstraintsType {
+        type Builder = NumberAttributeConstraintsTypeBuilder;
+        const NAME: &'static str = "NumberAttributeConstraintsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut NumberAttributeConstraintsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "MinValue" => builder.min_value = map.next_value()?,
+                "MaxValue" => builder.max_value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: NumberAttributeConstraintsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for NumberAttributeConstraintsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.min_value.secrets(all, found);
+            self.max_value.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for PasswordPolicyType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PasswordPolicyType {
+        type Builder = PasswordPolicyTypeBuilder;
+        const NAME: &'static str = "PasswordPolicyType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PasswordPolicyTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "MinimumLength" => builder.minimum_length = map.next_value()?,
+                "RequireUppercase" => builder.require_uppercase = map.next_value()?,
+                "RequireLowercase" => builder.require_lowercase = map.next_value()?,
+                "RequireNumbers" => builder.require_numbers = map.next_value()?,
+                "RequireSymbols" => builder.require_symbols = map.next_value()?,
+                "PasswordHistorySize" => {
+                    builder.password_history_size = map.next_value()?;
+                }
+                "TemporaryPasswordValidityDays" => {
+                    builder.temporary_password_validity_days = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PasswordPolicyTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for PasswordPolicyType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for PreTokenGenerationVersionConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PreTokenGenerationVersionConfigType {
+        type Builder = PreTokenGenerationVersionConfigTypeBuilder;
+        const NAME: &'static str = "PreTokenGenerationVersionConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PreTokenGenerationVersionConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "LambdaVersion" => builder.lambda_version = map.next_value()?,
+                "LambdaArn" => builder.lambda_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PreTokenGenerationVersionConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(PreTokenGenerationVersionConfigType {
+                lambda_version: builder
+                    .lambda_version
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "PreTokenGenerationVersionConfigType",
+                        "LambdaVersion",
+                    )),
+                lambda_arn: builder
+                    .lambda_arn
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "PreTokenGenerationVersionConfigType",
+                        "LambdaArn",
+                    )),
+            })
+        }
+    }
+    impl Secrets for PreTokenGenerationVersionConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.lambda_version.secrets(all, found);
+            self.lambda_arn.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ProviderDescription {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ProviderDescription {
+        type Builder = ProviderDescriptionBuilder;
+        const NAME: &'static str = "ProviderDescription";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ProviderDescriptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ProviderName" => builder.provider_name = map.next_value()?,
+                "ProviderType" => builder.provider_type = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ProviderDescriptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ProviderUserIdentifierType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ProviderUserIdentifierType {
+        type Builder = ProviderUserIdentifierTypeBuilder;
+        const NAME: &'static str = "ProviderUserIdentifierType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ProviderUserIdentifierTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ProviderName" => builder.provider_name = map.next_value()?,
+                "ProviderAttributeName" => {
+                    builder.provider_attribute_name = map.next_value()?;
+                }
+                "ProviderAttributeValue" => {
+                    builder.provider_attribute_value = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ProviderUserIdentifierTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for ProviderUserIdentifierType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.provider_name.secrets(all, found);
+            self.provider_attribute_name.secrets(all, found);
+            self.provider_attribute_value.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RecoveryOptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RecoveryOptionType {
+        type Builder = RecoveryOptionTypeBuilder;
+        const NAME: &'static str = "RecoveryOptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RecoveryOptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Priority" => builder.priority = map.next_value()?,
+                "Name" => builder.name = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RecoveryOptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(RecoveryOptionType {
+                priority: builder
+                    .priority
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "RecoveryOptionType",
+                        "Priority",
+                    )),
+                name: builder
+                    .name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "RecoveryOptionType",
+                        "Name",
+                    )),
+            })
+        }
+    }
+    impl Secrets for RecoveryOptionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.name.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RefreshTokenRotationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RefreshTokenRotationType {
+        type Builder = RefreshTokenRotationTypeBuilder;
+        const NAME: &'static str = "RefreshTokenRotationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RefreshTokenRotationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Feature" => builder.feature = map.next_value()?,
+                "RetryGracePeriodSeconds" => {
+                    builder.retry_grace_period_seconds = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RefreshTokenRotationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(RefreshTokenRotationType {
+                feature: builder
+                    .feature
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "RefreshTokenRotationType",
+                        "Feature",
+                    )),
+                retry_grace_period_seconds: builder.retry_grace_period_seconds,
+            })
+        }
+    }
+    impl Secrets for RefreshTokenRotationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.feature.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ResourceServerScopeType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ResourceServerScopeType {
+        type Builder = ResourceServerScopeTypeBuilder;
+        const NAME: &'static str = "ResourceServerScopeType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ResourceServerScopeTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ScopeName" => builder.scope_name = map.next_value()?,
+                "ScopeDescription" => builder.scope_description = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ResourceServerScopeTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(ResourceServerScopeType {
+                scope_name: builder
+                    .scope_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "ResourceServerScopeType",
+                        "ScopeName",
+                    )),
+                scope_description: builder
+                    .scope_description
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "ResourceServerScopeType",
+                        "ScopeDescription",
+                    )),
+            })
+        }
+    }
+    impl Secrets for ResourceServerScopeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.scope_name.secrets(all, found);
+            self.scope_description.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ResourceServerType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ResourceServerType {
+        type Builder = ResourceServerTypeBuilder;
+        const NAME: &'static str = "ResourceServerType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ResourceServerTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "Identifier" => builder.identifier = map.next_value()?,
+                "Name" => builder.name = map.next_value()?,
+                "Scopes" => builder.scopes = map.next_value()?,
+                "ManagedBy" => builder.managed_by = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ResourceServerTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for ResourceServerType {
+        #[inline]
+        fn empty() -> Self {
+            ResourceServerType {
+                user_pool_id: None,
+                identifier: None,
+                name: None,
+                scopes: None,
+                managed_by: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RestorationDescriptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RestorationDescriptionType {
+        type Builder = RestorationDescriptionTypeBuilder;
+        const NAME: &'static str = "RestorationDescriptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RestorationDescriptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RestoreId" => builder.restore_id = map.next_value()?,
+                "RestoreStatus" => builder.restore_status = map.next_value()?,
+                "RestoreTimestamp" => {
+                    builder.restore_timestamp = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RestorationDescriptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RestorationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RestorationType {
+        type Builder = RestorationTypeBuilder;
+        const NAME: &'static str = "RestorationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RestorationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RestoreId" => builder.restore_id = map.next_value()?,
+                "RestoreStatus" => builder.restore_status = map.next_value()?,
+                "RestoreTimestamp" => {
+                    builder.restore_timestamp = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "TriggerTimestamp" => {
+                    builder.trigger_timestamp = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "RestorePreview" => builder.restore_preview = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RestorationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RestorePreviewType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RestorePreviewType {
+        type Builder = RestorePreviewTypeBuilder;
+        const NAME: &'static str = "RestorePreviewType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RestorePreviewTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Entity" => builder.entity = map.next_value()?,
+                "CreateCount" => builder.create_count = map.next_value()?,
+                "UpdateCount" => builder.update_count = map.next_value()?,
+                "DeleteCount" => builder.delete_count = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RestorePreviewTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RiskConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RiskConfigurationType {
+        type Builder = RiskConfigurationTypeBuilder;
+        const NAME: &'static str = "RiskConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RiskConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "CompromisedCredentialsRiskConfiguration" => {
+                    builder.compromised_credentials_risk_configuration = map
+                        .next_value()?;
+                }
+                "AccountTakeoverRiskConfiguration" => {
+                    builder.account_takeover_risk_configuration = map.next_value()?;
+                }
+                "RiskExceptionConfiguration" => {
+                    builder.risk_exception_configuration = map.next_value()?;
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RiskConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for RiskConfigurationType {
+        #[inline]
+        fn empty() -> Self {
+            RiskConfigurationType {
+                user_pool_id: None,
+                client_id: None,
+                compromised_credentials_risk_configuration: None,
+                account_takeover_risk_configuration: None,
+                risk_exception_configuration: None,
+                last_modified_date: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RiskExceptionConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RiskExceptionConfigurationType {
+        type Builder = RiskExceptionConfigurationTypeBuilder;
+        const NAME: &'static str = "RiskExceptionConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RiskExceptionConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "BlockedIPRangeList" => builder.blocked_ip_range_list = map.next_value()?,
+                "SkippedIPRangeList" => builder.skipped_ip_range_list = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RiskExceptionConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for RiskExceptionConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.blocked_ip_range_list.secrets(all, found);
+            self.skipped_ip_range_list.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for RoutingType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for RoutingType {
+        type Builder = RoutingTypeBuilder;
+        const NAME: &'static str = "RoutingType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut RoutingTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Failover" => builder.failover = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: RoutingTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for RoutingType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.failover.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for S3ConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for S3ConfigurationType {
+        type Builder = S3ConfigurationTypeBuilder;
+        const NAME: &'static str = "S3ConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut S3ConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "BucketArn" => builder.bucket_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: S3ConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for S3ConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.bucket_arn.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for SmsMfaSettingsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SmsMfaSettingsType {
+        type Builder = SmsMfaSettingsTypeBuilder;
+        const NAME: &'static str = "SmsMfaSettingsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SmsMfaSettingsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Enabled" => builder.enabled = map.next_value()?,
+                "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SmsMfaSettingsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SmsMfaSettingsType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for SchemaAttributeType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SchemaAttributeType {
+        type Builder = SchemaAttributeTypeBuilder;
+        const NAME: &'static str = "SchemaAttributeType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SchemaAttributeTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Name" => builder.name = map.next_value()?,
+                "AttributeDataType" => builder.attribute_data_type = map.next_value()?,
+                "DeveloperOnlyAttribute" => {
+                    builder.developer_only_attribute = map.next_value()?;
+                }
+                "Mutable" => builder.mutable = map.next_value()?,
+                "Required" => builder.required = map.next_value()?,
+                "NumberAttributeConstraints" => {
+                    builder.number_attribute_constraints = map.next_value()?;
+                }
+                "StringAttributeConstraints" => {
+                    builder.string_attribute_constraints = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SchemaAttributeTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SchemaAttributeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.name.secrets(all, found);
+            self.attribute_data_type.secrets(all, found);
+            self.number_attribute_constraints.secrets(all, found);
+            self.string_attribute_constraints.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SessionDescriptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SessionDescriptionType {
+        type Builder = SessionDescriptionTypeBuilder;
+        const NAME: &'static str = "SessionDescriptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SessionDescriptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SessionId" => builder.session_id = map.next_value()?,
+                "SessionType" => builder.session_type = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "CreateDate" => {
+                    builder.create_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastActiveDate" => {
+                    builder.last_active_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "DeviceType" => builder.device_type = map.next_value()?,
+                "LastIPAddress" => builder.last_ip_address = map.next_value()?,
+                "LastLocation" => builder.last_location = map.next_value()?,
+                "OriginSessionId" => builder.origin_session_id = map.next_value()?,
+                "IsCurrentSession" => builder.is_current_session = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SessionDescriptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SessionLocationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SessionLocationType {
+        type Builder = SessionLocationTypeBuilder;
+        const NAME: &'static str = "SessionLocationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SessionLocationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "City" => builder.city = map.next_value()?,
+                "Country" => builder.country = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SessionLocationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SignInPolicyType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SignInPolicyType {
+        type Builder = SignInPolicyTypeBuilder;
+        const NAME: &'static str = "SignInPolicyType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SignInPolicyTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AllowedFirstAuthFactors" => {
+                    builder.allowed_first_auth_factors = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SignInPolicyTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SignInPolicyType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.allowed_first_auth_factors.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SmsConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SmsConfigurationType {
+        type Builder = SmsConfigurationTypeBuilder;
+        const NAME: &'static str = "SmsConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SmsConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SnsCallerArn" => builder.sns_caller_arn = map.next_value()?,
+                "ExternalId" => builder.external_id = map.next_value()?,
+                "SnsRegion" => builder.sns_region = map.next_value()?,
+                "EumsSms" => builder.eums_sms = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SmsConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SmsConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.sns_caller_arn.secrets(all, found);
+            self.external_id.secrets(all, found);
+            self.sns_region.secrets(all, found);
+            self.eums_sms.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SmsMfaConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SmsMfaConfigType {
+        type Builder = SmsMfaConfigTypeBuilder;
+        const NAME: &'static str = "SmsMfaConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SmsMfaConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SmsAuthenticationMessage" => {
+                    builder.sms_authentication_message = map.next_value()?;
+                }
+                "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SmsMfaConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SmsMfaConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.sms_authentication_message.secrets(all, found);
+            self.sms_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaConfigType {
+        type Builder = SoftwareTokenMfaConfigTypeBuilder;
+        const NAME: &'static str = "SoftwareTokenMfaConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SoftwareTokenMfaConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Enabled" => builder.enabled = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SoftwareTokenMfaConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SoftwareTokenMfaConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for SoftwareTokenMfaSettingsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SoftwareTokenMfaSettingsType {
+        type Builder = SoftwareTokenMfaSettingsTypeBuilder;
+        const NAME: &'static str = "SoftwareTokenMfaSettingsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SoftwareTokenMfaSettingsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Enabled" => builder.enabled = map.next_value()?,
+                "PreferredMfa" => builder.preferred_mfa = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SoftwareTokenMfaSettingsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for SoftwareTokenMfaSettingsType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for StringAttributeConstraintsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for StringAttributeConstraintsType {
+        type Builder = StringAttributeConstraintsTypeBuilder;
+        const NAME: &'static str = "StringAttributeConstraintsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut StringAttributeConstraintsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "MinLength" => builder.min_length = map.next_value()?,
+                "MaxLength" => builder.max_length = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: StringAttributeConstraintsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for StringAttributeConstraintsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.min_length.secrets(all, found);
+            self.max_length.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for TermsDescriptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TermsDescriptionType {
+        type Builder = TermsDescriptionTypeBuilder;
+        const NAME: &'static str = "TermsDescriptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TermsDescriptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "TermsId" => builder.terms_id = map.next_value()?,
+                "TermsName" => builder.terms_name = map.next_value()?,
+                "Enforcement" => builder.enforcement = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TermsDescriptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(TermsDescriptionType {
+                terms_id: builder
+                    .terms_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsDescriptionType",
+                        "TermsId",
+                    )),
+                terms_name: builder
+                    .terms_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsDescriptionType",
+                        "TermsName",
+                    )),
+                enforcement: builder
+                    .enforcement
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsDescriptionType",
+                        "Enforcement",
+                    )),
+                creation_date: builder
+                    .creation_date
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsDescriptionType",
+                        "CreationDate",
+                    )),
+                last_modified_date: builder
+                    .last_modified_date
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsDescriptionType",
+                        "LastModifiedDate",
+                    )),
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for TermsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TermsType {
+        type Builder = TermsTypeBuilder;
+        const NAME: &'static str = "TermsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TermsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "TermsId" => builder.terms_id = map.next_value()?,
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "TermsName" => builder.terms_name = map.next_value()?,
+                "TermsSource" => builder.terms_source = map.next_value()?,
+                "Enforcement" => builder.enforcement = map.next_value()?,
+                "Links" => {
+                    builder.links = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TermsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(TermsType {
+                terms_id: builder
+                    .terms_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "TermsId",
+                    )),
+                user_pool_id: builder
+                    .user_pool_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "UserPoolId",
+                    )),
+                client_id: builder
+                    .client_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "ClientId",
+                    )),
+                terms_name: builder
+                    .terms_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "TermsName",
+                    )),
+                terms_source: builder
+                    .terms_source
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "TermsSource",
+                    )),
+                enforcement: builder
+                    .enforcement
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "Enforcement",
+                    )),
+                links: builder
+                    .links
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "Links",
+                    )),
+                creation_date: builder
+                    .creation_date
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "CreationDate",
+                    )),
+                last_modified_date: builder
+                    .last_modified_date
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TermsType",
+                        "LastModifiedDate",
+                    )),
+            })
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for TokenValidityUnitsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TokenValidityUnitsType {
+        type Builder = TokenValidityUnitsTypeBuilder;
+        const NAME: &'static str = "TokenValidityUnitsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TokenValidityUnitsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "IdToken" => builder.id_token = map.next_value()?,
+                "RefreshToken" => builder.refresh_token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TokenValidityUnitsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for TokenValidityUnitsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.access_token.secrets(all, found);
+            self.id_token.secrets(all, found);
+            self.refresh_token.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UiCustomizationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UiCustomizationType {
+        type Builder = UiCustomizationTypeBuilder;
+        const NAME: &'static str = "UiCustomizationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UiCustomizationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "ImageUrl" => builder.image_url = map.next_value()?,
+                "CSS" => builder.css = map.next_value()?,
+                "CSSVersion" => builder.css_version = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UiCustomizationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::Empty for UiCustomizationType {
+        #[inline]
+        fn empty() -> Self {
+            UiCustomizationType {
+                user_pool_id: None,
+                client_id: None,
+                image_url: None,
+                css: None,
+                css_version: None,
+                last_modified_date: None,
+                creation_date: None,
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserAttributeUpdateSettingsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserAttributeUpdateSettingsType {
+        type Builder = UserAttributeUpdateSettingsTypeBuilder;
+        const NAME: &'static str = "UserAttributeUpdateSettingsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserAttributeUpdateSettingsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AttributesRequireVerificationBeforeUpdate" => {
+                    builder.attributes_require_verification_before_update = map
+                        .next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserAttributeUpdateSettingsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for UserAttributeUpdateSettingsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.attributes_require_verification_before_update.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UserContextDataType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserContextDataType {
+        type Builder = UserContextDataTypeBuilder;
+        const NAME: &'static str = "UserContextDataType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserContextDataTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IpAddress" => builder.ip_address = map.next_value()?,
+                "EncodedData" => builder.encoded_data = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserContextDataTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for UserContextDataType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+            self.ip_address.secrets(true, found);
+            self.encoded_data.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserImportJobType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserImportJobType {
+        type Builder = UserImportJobTypeBuilder;
+        const NAME: &'static str = "UserImportJobType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserImportJobTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "JobName" => builder.job_name = map.next_value()?,
+                "JobId" => builder.job_id = map.next_value()?,
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "PreSignedUrl" => builder.pre_signed_url = map.next_value()?,
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "StartDate" => {
+                    builder.start_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CompletionDate" => {
+                    builder.completion_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Status" => builder.status = map.next_value()?,
+                "CloudWatchLogsRoleArn" => {
+                    builder.cloud_watch_logs_role_arn = map.next_value()?;
+                }
+                "ImportedUsers" => builder.imported_users = map.next_value()?,
+                "SkippedUsers" => builder.skipped_users = map.next_value()?,
+                "FailedUsers" => builder.failed_users = map.next_value()?,
+                "CompletionMessage" => builder.completion_message = map.next_value()?,
+                "PasswordHashingAlgorithm" => {
+                    builder.password_hashing_algorithm = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserImportJobTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolAddOnsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolAddOnsType {
+        type Builder = UserPoolAddOnsTypeBuilder;
+        const NAME: &'static str = "UserPoolAddOnsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolAddOnsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AdvancedSecurityMode" => {
+                    builder.advanced_security_mode = map.next_value()?;
+                }
+                "AdvancedSecurityAdditionalFlows" => {
+                    builder.advanced_security_additional_flows = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolAddOnsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(UserPoolAddOnsType {
+                advanced_security_mode: builder
+                    .advanced_security_mode
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "UserPoolAddOnsType",
+                        "AdvancedSecurityMode",
+                    )),
+                advanced_security_additional_flows: builder
+                    .advanced_security_additional_flows,
+            })
+        }
+    }
+    impl Secrets for UserPoolAddOnsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.advanced_security_mode.secrets(all, found);
+            self.advanced_security_additional_flows.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolClientDescription {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolClientDescription {
+        type Builder = UserPoolClientDescriptionBuilder;
+        const NAME: &'static str = "UserPoolClientDescription";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolClientDescriptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ClientId" => builder.client_id = map.next_value()?,
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientName" => builder.client_name = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolClientDescriptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolClientType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolClientType {
+        type Builder = UserPoolClientTypeBuilder;
+        const NAME: &'static str = "UserPoolClientType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolClientTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientName" => builder.client_name = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "ClientSecret" => builder.client_secret = map.next_value()?,
+                "ClientSecretArn" => builder.client_secret_arn = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "RefreshTokenValidity" => {
+                    builder.refresh_token_validity = map.next_value()?;
+                }
+                "AccessTokenValidity" => {
+                    builder.access_token_validity = map.next_value()?;
+                }
+                "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
+                "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
+                "ReadAttributes" => builder.read_attributes = map.next_value()?,
+                "WriteAttributes" => builder.write_attributes = map.next_value()?,
+                "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
+                "SupportedIdentityProviders" => {
+                    builder.supported_identity_providers = map.next_value()?;
+                }
+                "CallbackURLs" => builder.callback_urls = map.next_value()?,
+                "LogoutURLs" => builder.logout_urls = map.next_value()?,
+                "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
+                "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
+                "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
+                "AllowedOAuthFlowsUserPoolClient" => {
+                    builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
+                }
+                "AnalyticsConfiguration" => {
+                    builder.analytics_configuration = map.next_value()?;
+                }
+                "PreventUserExistenceErrors" => {
+                    builder.prevent_user_existence_errors = map.next_value()?;
+                }
+                "EnableTokenRevocation" => {
+                    builder.enable_token_revocation = map.next_value()?;
+                }
+                "EnablePropagateAdditionalUserContextData" => {
+                    builder.enable_propagate_additional_user_context_data = map
+                        .next_value()?;
+                }
+                "AuthSessionValidity" => {
+                    builder.auth_session_validity = map.next_value()?;
+                }
+                "RefreshTokenRotation" => {
+                    builder.refresh_token_rotation = map.next_value()?;
+                }
+                "ClientType" => builder.client_type = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolClientTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolDescriptionType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolDescriptionType {
+        type Builder = UserPoolDescriptionTypeBuilder;
+        const NAME: &'static str = "UserPoolDescriptionType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolDescriptionTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Id" => builder.id = map.next_value()?,
+                "Name" => builder.name = map.next_value()?,
+                "LambdaConfig" => builder.lambda_config = map.next_value()?,
+                "Status" => builder.status = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "ReplicaRegions" => builder.replica_regions = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolDescriptionTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolPolicyType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolPolicyType {
+        type Builder = UserPoolPolicyTypeBuilder;
+        const NAME: &'static str = "UserPoolPolicyType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolPolicyTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PasswordPolicy" => builder.password_policy = map.next_value()?,
+                "SignInPolicy" => builder.sign_in_policy = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolPolicyTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for UserPoolPolicyType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.password_policy.secrets(all, found);
+            self.sign_in_policy.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolReplicaType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolReplicaType {
+        type Builder = UserPoolReplicaTypeBuilder;
+        const NAME: &'static str = "UserPoolReplicaType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolReplicaTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RegionName" => builder.region_name = map.next_value()?,
+                "Status" => builder.status = map.next_value()?,
+                "Role" => builder.role = map.next_value()?,
+                "UserPoolArn" => builder.user_pool_arn = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolReplicaTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolTokenSessionConfigType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolTokenSessionConfigType {
+        type Builder = UserPoolTokenSessionConfigTypeBuilder;
+        const NAME: &'static str = "UserPoolTokenSessionConfigType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolTokenSessionConfigTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "MaxPerUser" => builder.max_per_user = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolTokenSessionConfigTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(UserPoolTokenSessionConfigType {
+                max_per_user: builder
+                    .max_per_user
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "UserPoolTokenSessionConfigType",
+                        "MaxPerUser",
+                    )),
+            })
+        }
+    }
+    impl Secrets for UserPoolTokenSessionConfigType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for UserPoolType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserPoolType {
+        type Builder = UserPoolTypeBuilder;
+        const NAME: &'static str = "UserPoolType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserPoolTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Id" => builder.id = map.next_value()?,
+                "Name" => builder.name = map.next_value()?,
+                "Policies" => builder.policies = map.next_value()?,
+                "DeletionProtection" => builder.deletion_protection = map.next_value()?,
+                "LambdaConfig" => builder.lambda_config = map.next_value()?,
+                "Status" => builder.status = map.next_value()?,
+                "LastModifiedDate" => {
+                    builder.last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "CreationDate" => {
+                    builder.creation_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "SchemaAttributes" => builder.schema_attributes = map.next_value()?,
+                "AutoVerifiedAttributes" => {
+                    builder.auto_verified_attributes = map.next_value()?;
+                }
+                "AliasAttributes" => builder.alias_attributes = map.next_value()?,
+                "UsernameAttributes" => builder.username_attributes = map.next_value()?,
+                "SmsVerificationMessage" => {
+                    builder.sms_verification_message = map.next_value()?;
+                }
+                "EmailVerificationMessage" => {
+                    builder.email_verification_message = map.next_value()?;
+                }
+                "EmailVerificationSubject" => {
+                    builder.email_verification_subject = map.next_value()?;
+                }
+                "VerificationMessageTemplate" => {
+                    builder.verification_message_template = map.next_value()?;
+                }
+                "SmsAuthenticationMessage" => {
+                    builder.sms_authentication_message = map.next_value()?;
+                }
+                "UserAttributeUpdateSettings" => {
+                    builder.user_attribute_update_settings = map.next_value()?;
+                }
+                "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+                "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
+                "EstimatedNumberOfUsers" => {
+                    builder.estimated_number_of_users = map.next_value()?;
+                }
+                "EmailConfiguration" => builder.email_configuration = map.next_value()?,
+                "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+                "UserPoolTags" => {
+                    builder.user_pool_tags = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "SmsConfigurationFailure" => {
+                    builder.sms_configuration_failure = map.next_value()?;
+                }
+                "EmailConfigurationFailure" => {
+                    builder.email_configuration_failure = map.next_value()?;
+                }
+                "Domain" => builder.domain = map.next_value()?,
+                "CustomDomain" => builder.custom_domain = map.next_value()?,
+                "AdminCreateUserConfig" => {
+                    builder.admin_create_user_config = map.next_value()?;
+                }
+                "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
+                "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
+                "UsernameConfiguration" => {
+                    builder.username_configuration = map.next_value()?;
+                }
+                "Arn" => builder.arn = map.next_value()?,
+                "AccountRecoverySetting" => {
+                    builder.account_recovery_setting = map.next_value()?;
+                }
+                "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
+                "KeyConfiguration" => builder.key_configuration = map.next_value()?,
+                "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
+                "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserPoolTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UserType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UserType {
+        type Builder = UserTypeBuilder;
+        const NAME: &'static str = "UserType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UserTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Username" => builder.username = map.next_value()?,
+                "Attributes" => builder.attributes = map.next_value()?,
+                "UserCreateDate" => {
+                    builder.user_create_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "UserLastModifiedDate" => {
+                    builder.user_last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Enabled" => builder.enabled = map.next_value()?,
+                "UserStatus" => builder.user_status = map.next_value()?,
+                "MFAOptions" => builder.mfa_options = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UserTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UsernameConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UsernameConfigurationType {
+        type Builder = UsernameConfigurationTypeBuilder;
+        const NAME: &'static str = "UsernameConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UsernameConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CaseSensitive" => builder.case_sensitive = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UsernameConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(UsernameConfigurationType {
+                case_sensitive: builder
+                    .case_sensitive
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "UsernameConfigurationType",
+                        "CaseSensitive",
+                    )),
+            })
+        }
+    }
+    impl Secrets for UsernameConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for VerificationMessageTemplateType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for VerificationMessageTemplateType {
+        type Builder = VerificationMessageTemplateTypeBuilder;
+        const NAME: &'static str = "VerificationMessageTemplateType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut VerificationMessageTemplateTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SmsMessage" => builder.sms_message = map.next_value()?,
+                "EmailMessage" => builder.email_message = map.next_value()?,
+                "EmailSubject" => builder.email_subject = map.next_value()?,
+                "EmailMessageByLink" => builder.email_message_by_link = map.next_value()?,
+                "EmailSubjectByLink" => builder.email_subject_by_link = map.next_value()?,
+                "DefaultEmailOption" => builder.default_email_option = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: VerificationMessageTemplateTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for VerificationMessageTemplateType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.sms_message.secrets(all, found);
+            self.email_message.secrets(all, found);
+            self.email_subject.secrets(all, found);
+            self.email_message_by_link.secrets(all, found);
+            self.email_subject_by_link.secrets(all, found);
+            self.default_email_option.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for WebAuthnConfigurationType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnConfigurationType {
+        type Builder = WebAuthnConfigurationTypeBuilder;
+        const NAME: &'static str = "WebAuthnConfigurationType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnConfigurationTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
+                "UserVerification" => builder.user_verification = map.next_value()?,
+                "FactorConfiguration" => builder.factor_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnConfigurationTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for WebAuthnConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.relying_party_id.secrets(all, found);
+            self.user_verification.secrets(all, found);
+            self.factor_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for WebAuthnCredentialDescription {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnCredentialDescription {
+        type Builder = WebAuthnCredentialDescriptionBuilder;
+        const NAME: &'static str = "WebAuthnCredentialDescription";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnCredentialDescriptionBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CredentialId" => builder.credential_id = map.next_value()?,
+                "FriendlyCredentialName" => {
+                    builder.friendly_credential_name = map.next_value()?;
+                }
+                "RelyingPartyId" => builder.relying_party_id = map.next_value()?,
+                "AuthenticatorAttachment" => {
+                    builder.authenticator_attachment = map.next_value()?;
+                }
+                "AuthenticatorTransports" => {
+                    builder.authenticator_transports = map.next_value()?;
+                }
+                "CreatedAt" => {
+                    builder.created_at = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnCredentialDescriptionBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(WebAuthnCredentialDescription {
+                credential_id: builder
+                    .credential_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "WebAuthnCredentialDescription",
+                        "CredentialId",
+                    )),
+                friendly_credential_name: builder
+                    .friendly_credential_name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "WebAuthnCredentialDescription",
+                        "FriendlyCredentialName",
+                    )),
+                relying_party_id: builder
+                    .relying_party_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "WebAuthnCredentialDescription",
+                        "RelyingPartyId",
+                    )),
+                authenticator_attachment: builder.authenticator_attachment,
+                authenticator_transports: builder
+                    .authenticator_transports
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "WebAuthnCredentialDescription",
+                        "AuthenticatorTransports",
+                    )),
+                created_at: builder
+                    .created_at
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "WebAuthnCredentialDescription",
+                        "CreatedAt",
+                    )),
+            })
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WebAuthnMfaSettingsType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WebAuthnMfaSettingsType {
+        type Builder = WebAuthnMfaSettingsTypeBuilder;
+        const NAME: &'static str = "WebAuthnMfaSettingsType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WebAuthnMfaSettingsTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Enabled" => builder.enabled = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WebAuthnMfaSettingsTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for WebAuthnMfaSettingsType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl Serialize for AccountTakeoverEventActionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AccountTakeoverEventActionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AccountTakeoverEventActionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for AccountTakeoverEventActionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for AdvancedSecurityEnabledModeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AdvancedSecurityEnabledModeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AdvancedSecurityEnabledModeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for AdvancedSecurityModeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AdvancedSecurityModeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AdvancedSecurityModeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for AdvancedSecurityModeType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for AliasAttributeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AliasAttributeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AliasAttributeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for AssetCategoryType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AssetCategoryType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AssetCategoryType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for AssetCategoryType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for AssetExtensionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AssetExtensionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AssetExtensionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for AssetExtensionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for AttributeDataType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AttributeDataType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AttributeDataType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for AuthFactorType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AuthFactorType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AuthFactorType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for AuthFlowType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for AuthFlowType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for AuthFlowType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for CimdCacheActionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for CimdCacheActionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for CimdCacheActionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ChallengeName {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ChallengeName {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ChallengeName {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ChallengeNameType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ChallengeNameType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ChallengeNameType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ChallengeResponse {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ChallengeResponse {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ChallengeResponse {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ClientTypeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ClientTypeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ClientTypeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ColorSchemeModeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ColorSchemeModeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ColorSchemeModeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for ColorSchemeModeType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for CompromisedCredentialsEventActionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for CompromisedCredentialsEventActionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for CompromisedCredentialsEventActionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for CompromisedCredentialsEventActionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for CustomEmailSenderLambdaVersionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for CustomEmailSenderLambdaVersionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for CustomEmailSenderLambdaVersionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for CustomEmailSenderLambdaVersionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for CustomSmsSenderLambdaVersionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for CustomSmsSenderLambdaVersionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for CustomSmsSenderLambdaVersionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for CustomSmsSenderLambdaVersionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for DefaultEmailOptionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for DefaultEmailOptionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for DefaultEmailOptionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for DeletionProtectionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for DeletionProtectionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for DeletionProtectionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for DeliveryMediumType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for DeliveryMediumType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for DeliveryMediumType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for DeviceRememberedStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for DeviceRememberedStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for DeviceRememberedStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for DomainStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for DomainStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for DomainStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for EmailSendingAccountType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EmailSendingAccountType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EmailSendingAccountType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for EncryptionKeyType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EncryptionKeyType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EncryptionKeyType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for EventFilterType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EventFilterType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EventFilterType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for EventResponseType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EventResponseType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EventResponseType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for EventSourceName {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EventSourceName {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EventSourceName {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for EventSourceName {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for EventType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for EventType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for EventType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ExplicitAuthFlowsType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ExplicitAuthFlowsType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ExplicitAuthFlowsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for FeatureType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for FeatureType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for FeatureType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for FeatureType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for FeedbackValueType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for FeedbackValueType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for FeedbackValueType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for FeedbackValueType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for IdentityProviderTypeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for IdentityProviderTypeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for IdentityProviderTypeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for InboundFederationLambdaVersionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for InboundFederationLambdaVersionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for InboundFederationLambdaVersionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for InboundFederationLambdaVersionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for IssuedTokenTypeIdentifierType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for IssuedTokenTypeIdentifierType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for IssuedTokenTypeIdentifierType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for IssuedTokenTypeIdentifierType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for IssuerType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for IssuerType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for IssuerType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for LimitClass {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for LimitClass {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for LimitClass {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for LimitClass {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for LogLevel {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for LogLevel {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for LogLevel {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for LogLevel {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for MessageActionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for MessageActionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for MessageActionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for OAuthFlowType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for OAuthFlowType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for OAuthFlowType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for OAuthTokenTypeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for OAuthTokenTypeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for OAuthTokenTypeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for OAuthTokenTypeType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for PasswordHashingAlgorithmType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for PasswordHashingAlgorithmType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for PasswordHashingAlgorithmType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for PreTokenGenerationLambdaVersionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for PreTokenGenerationLambdaVersionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for PreTokenGenerationLambdaVersionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for PreTokenGenerationLambdaVersionType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for PreventUserExistenceErrorTypes {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for PreventUserExistenceErrorTypes {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for PreventUserExistenceErrorTypes {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for RecoveryOptionNameType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for RecoveryOptionNameType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for RecoveryOptionNameType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for RecoveryOptionNameType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for ReplicaRoleType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ReplicaRoleType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ReplicaRoleType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ReplicaStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ReplicaStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ReplicaStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for ResourceServerManagedByType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for ResourceServerManagedByType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for ResourceServerManagedByType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for RestoreStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for RestoreStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for RestoreStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for RevokeAssociatedSessionsType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for RevokeAssociatedSessionsType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for RevokeAssociatedSessionsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for RiskDecisionType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for RiskDecisionType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for RiskDecisionType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for RiskLevelType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for RiskLevelType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for RiskLevelType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for SecurityPolicyType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for SecurityPolicyType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for SecurityPolicyType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for SessionTypeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for SessionTypeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for SessionTypeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for StatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for StatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for StatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for TermsEnforcementType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for TermsEnforcementType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for TermsEnforcementType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for TermsEnforcementType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for TermsSourceType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for TermsSourceType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for TermsSourceType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    #[doc(hidden)]
+    impl wire::Empty for TermsSourceType {
+        #[inline]
+        fn empty() -> Self {
+            Self::from("")
+        }
+    }
+    impl Serialize for TimeUnitsType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for TimeUnitsType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for TimeUnitsType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for TokenTypeIdentifierType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for TokenTypeIdentifierType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for TokenTypeIdentifierType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UpdateReplicaStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UpdateReplicaStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UpdateReplicaStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserImportJobStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserImportJobStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserImportJobStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserPoolMfaType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserPoolMfaType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserPoolMfaType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserPoolTierType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserPoolTierType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserPoolTierType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserSessionTrackingType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserSessionTrackingType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserSessionTrackingType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserStatusType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserStatusType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserStatusType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UserVerificationType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UserVerificationType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UserVerificationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for UsernameAttributeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for UsernameAttributeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for UsernameAttributeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for VerifiedAttributeType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for VerifiedAttributeType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for VerifiedAttributeType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for VerifySoftwareTokenResponseType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for VerifySoftwareTokenResponseType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for VerifySoftwareTokenResponseType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
+        }
+    }
+    impl Serialize for WebAuthnFactorConfigurationType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for WebAuthnFactorConfigurationType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for WebAuthnFactorConfigurationType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
         }
     }
 }

@@ -41,6 +41,46 @@ pub fn compile_where_called(items: &mut [syn::Item]) {
     }
 }
 
+/// What an emitter writes for some types: their API, and their plumbing (how they are read and
+/// written, the secrets they carry, the transport's view of them), which goes after the API in
+/// a module of its own ([`Emitted::file_items`]) so that a reader of a file meets the API.
+#[derive(Debug, Default)]
+pub struct Emitted {
+    pub api: TokenStream,
+    pub protocol: TokenStream,
+}
+
+impl FromIterator<Emitted> for Emitted {
+    fn from_iter<I: IntoIterator<Item = Emitted>>(iter: I) -> Self {
+        let mut all = Emitted::default();
+        for emitted in iter {
+            all.api.extend(emitted.api);
+            all.protocol.extend(emitted.protocol);
+        }
+        all
+    }
+}
+
+impl Emitted {
+    /// The API, then the plumbing in `mod protocol`.
+    pub fn file_items(self) -> TokenStream {
+        let Emitted { api, protocol } = self;
+        if protocol.is_empty() {
+            return api;
+        }
+        quote! {
+            #api
+
+            /// How the types above cross the wire: plumbing of the client, not its API.
+            mod protocol {
+                use super::*;
+
+                #protocol
+            }
+        }
+    }
+}
+
 /// The crate the generated code calls at run time.
 pub const RUNTIME: &str = "cognito_idp_runtime";
 

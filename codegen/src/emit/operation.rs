@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::placeholder::example;
 use super::types::{member_docs, setter_params, structure};
-use super::{Imports, docs, ident};
+use super::{Emitted, Imports, docs, ident};
 use crate::ir::{EndpointParam, Home, Operation, ParamValue, Service, Structure, Type};
 
 /// `operation.rs`: one module per operation.
@@ -40,7 +40,7 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
         ),
         (&op.names.output, output, output_docs(op, output)),
     ];
-    let structures: TokenStream = roles
+    let structures: Emitted = roles
         .iter()
         .filter(|(_, s, _)| s.home == home)
         .map(|(_, s, doc_lines)| structure(service, s, doc_lines.clone(), &mut imports))
@@ -67,6 +67,17 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
         .collect();
     let error = error_enum(service, op, &mut imports);
     let fluent = fluent_builder(service, op, &mut imports);
+    let items = [
+        structures,
+        error,
+        Emitted {
+            api: fluent,
+            protocol: TokenStream::new(),
+        },
+    ]
+    .into_iter()
+    .collect::<Emitted>()
+    .file_items();
     let imports = imports.tokens();
     let summary = format!(
         " The `{}` operation: its input, output and errors.",
@@ -76,9 +87,7 @@ pub fn file(service: &Service, op: &Operation, crate_name: &str) -> TokenStream 
         #![doc = #summary]
         #imports
         #(#aliases)*
-        #structures
-        #error
-        #fluent
+        #items
     }
 }
 
@@ -119,7 +128,7 @@ fn output_docs(op: &Operation, output: &Structure) -> Vec<String> {
 }
 
 /// The operation's error: one variant per modelled error, and `Unhandled` for the rest.
-fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> TokenStream {
+fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Emitted {
     imports.std("std::fmt");
     imports.runtime("error::Unhandled");
     imports.runtime("error::OperationError");
@@ -175,7 +184,7 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
         }
     };
     let doc = format!(" An error of `{}`.", op.name);
-    quote! {
+    let api = quote! {
         #[doc = #doc]
         #[derive(Debug)]
         #[non_exhaustive]
@@ -234,7 +243,8 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
                 }
             }
         }
-
+    };
+    let protocol = quote! {
         impl OperationError for #name {
             fn unhandled(error: Unhandled) -> Self {
                 Self::Unhandled(error)
@@ -242,7 +252,8 @@ fn error_enum(service: &Service, op: &Operation, imports: &mut Imports) -> Token
 
             #modelled
         }
-    }
+    };
+    Emitted { api, protocol }
 }
 
 /// The builder `Client` hands out for the operation: the input's setters, `send`, and for

@@ -3,31 +3,34 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Imports, docs, ident, rust_type};
+use super::{Emitted, Imports, docs, ident, rust_type};
 use crate::ir::{Enum, Home, Member, Service, Structure, TimeFormat, Type};
 
 /// `types.rs`: the structures and enums shared by operations.
 pub fn types_file(service: &Service) -> TokenStream {
     let mut imports = Imports::default();
     let structures = structures_at(service, &Home::Types, &mut imports);
-    let enums: TokenStream = service
+    let enums: Emitted = service
         .enums
         .iter()
         .map(|e| enumeration(e, &mut imports))
         .collect();
+    let items = [structures, enums]
+        .into_iter()
+        .collect::<Emitted>()
+        .file_items();
     let imports = imports.tokens();
     quote! {
         //! Data types shared by the operations.
         #imports
-        #structures
-        #enums
+        #items
     }
 }
 
 /// `error.rs`: the service's error shapes, and the builder error.
 pub fn error_file(service: &Service) -> TokenStream {
     let mut imports = Imports::default();
-    let structures = structures_at(service, &Home::Error, &mut imports);
+    let structures = structures_at(service, &Home::Error, &mut imports).file_items();
     let imports = imports.tokens();
     let runtime = ident(super::RUNTIME);
     quote! {
@@ -43,7 +46,7 @@ pub fn error_file(service: &Service) -> TokenStream {
 }
 
 /// Every structure that lives in `home`, with its own documentation.
-fn structures_at(service: &Service, home: &Home, imports: &mut Imports) -> TokenStream {
+fn structures_at(service: &Service, home: &Home, imports: &mut Imports) -> Emitted {
     service
         .structures
         .iter()
@@ -59,7 +62,7 @@ pub fn structure(
     s: &Structure,
     doc_lines: Vec<String>,
     imports: &mut Imports,
-) -> TokenStream {
+) -> Emitted {
     let name = ident(&s.name);
     let doc_attrs = docs(&doc_lines);
     let derive_debug = (!s.redacts()).then(|| quote!(Debug,));
@@ -103,7 +106,7 @@ pub fn structure(
     let read_fields = read_fields(service, s, imports);
     let secrets = secrets_impl(s, imports);
     let empty = s.fills_missing.then(|| empty_impl(s));
-    quote! {
+    let api = quote! {
         #doc_attrs
         #[derive(Clone, #derive_debug #derive_default PartialEq)]
         #serialize
@@ -127,10 +130,13 @@ pub fn structure(
         #debug
         #error
         #builder
+    };
+    let protocol = quote! {
         #read_fields
         #secrets
         #empty
-    }
+    };
+    Emitted { api, protocol }
 }
 
 /// `Secrets` for a structure sent in requests: sensitive members give all their text, the rest
@@ -645,7 +651,7 @@ fn error_impls(s: &Structure, code: &str, imports: &mut Imports) -> TokenStream 
 }
 
 /// A string enum that keeps values it does not know.
-pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
+pub fn enumeration(e: &Enum, imports: &mut Imports) -> Emitted {
     imports.std("std::fmt");
     imports.std("std::str::FromStr");
     imports.std("std::convert::Infallible");
@@ -683,7 +689,7 @@ pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
             }
         }
     });
-    quote! {
+    let api = quote! {
         #doc_attrs
         #[derive(Clone, PartialEq, Eq, Hash, #derive_debug)]
         #[non_exhaustive]
@@ -734,6 +740,9 @@ pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
             }
         }
 
+        #debug
+    };
+    let protocol = quote! {
         impl Serialize for #name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -754,7 +763,7 @@ pub fn enumeration(e: &Enum, imports: &mut Imports) -> TokenStream {
             }
         }
 
-        #debug
         #empty
-    }
+    };
+    Emitted { api, protocol }
 }

@@ -139,49 +139,6 @@ impl AdminGetUserInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
-    type Builder = AdminGetUserInputBuilder;
-    const NAME: &'static str = "AdminGetUserInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminGetUserInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "Username" => builder.username = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminGetUserInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for AdminGetUserInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.username.secrets(true, found);
-    }
-}
 /// Represents the response from the server from the request to get the specified user as an
 /// administrator.
 #[derive(Clone, PartialEq)]
@@ -436,70 +393,6 @@ impl AdminGetUserOutputBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
-    type Builder = AdminGetUserOutputBuilder;
-    const NAME: &'static str = "AdminGetUserOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminGetUserOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Username" => builder.username = map.next_value()?,
-            "UserAttributes" => builder.user_attributes = map.next_value()?,
-            "UserCreateDate" => {
-                builder.user_create_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "UserLastModifiedDate" => {
-                builder.user_last_modified_date = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Enabled" => builder.enabled = map.next_value()?,
-            "UserStatus" => builder.user_status = map.next_value()?,
-            "MFAOptions" => builder.mfa_options = map.next_value()?,
-            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
-            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminGetUserOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(AdminGetUserOutput {
-            username: builder
-                .username
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "AdminGetUserOutput",
-                    "Username",
-                )),
-            user_attributes: builder.user_attributes,
-            user_create_date: builder.user_create_date,
-            user_last_modified_date: builder.user_last_modified_date,
-            enabled: builder.enabled,
-            user_status: builder.user_status,
-            mfa_options: builder.mfa_options,
-            preferred_mfa_setting: builder.preferred_mfa_setting,
-            user_mfa_setting_list: builder.user_mfa_setting_list,
-        })
-    }
-}
 /// An error of `AdminGetUser`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -620,61 +513,6 @@ impl std::error::Error for AdminGetUserError {
         }
     }
 }
-impl OperationError for AdminGetUserError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "AdminGetUser",
     target: "AWSCognitoIdentityProviderService.AdminGetUser",
@@ -748,5 +586,180 @@ impl AdminGetUserFluentBuilder {
     pub fn set_username(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_username(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AdminGetUserInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminGetUserInput {
+        type Builder = AdminGetUserInputBuilder;
+        const NAME: &'static str = "AdminGetUserInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminGetUserInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "Username" => builder.username = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminGetUserInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for AdminGetUserInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.username.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdminGetUserOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminGetUserOutput {
+        type Builder = AdminGetUserOutputBuilder;
+        const NAME: &'static str = "AdminGetUserOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminGetUserOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Username" => builder.username = map.next_value()?,
+                "UserAttributes" => builder.user_attributes = map.next_value()?,
+                "UserCreateDate" => {
+                    builder.user_create_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "UserLastModifiedDate" => {
+                    builder.user_last_modified_date = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Enabled" => builder.enabled = map.next_value()?,
+                "UserStatus" => builder.user_status = map.next_value()?,
+                "MFAOptions" => builder.mfa_options = map.next_value()?,
+                "PreferredMfaSetting" => {
+                    builder.preferred_mfa_setting = map.next_value()?;
+                }
+                "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminGetUserOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(AdminGetUserOutput {
+                username: builder
+                    .username
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "AdminGetUserOutput",
+                        "Username",
+                    )),
+                user_attributes: builder.user_attributes,
+                user_create_date: builder.user_create_date,
+                user_last_modified_date: builder.user_last_modified_date,
+                enabled: builder.enabled,
+                user_status: builder.user_status,
+                mfa_options: builder.mfa_options,
+                preferred_mfa_setting: builder.preferred_mfa_setting,
+                user_mfa_setting_list: builder.user_mfa_setting_list,
+            })
+        }
+    }
+    impl OperationError for AdminGetUserError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

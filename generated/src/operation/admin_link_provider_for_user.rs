@@ -208,51 +208,6 @@ impl AdminLinkProviderForUserInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
-    type Builder = AdminLinkProviderForUserInputBuilder;
-    const NAME: &'static str = "AdminLinkProviderForUserInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminLinkProviderForUserInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "DestinationUser" => builder.destination_user = map.next_value()?,
-            "SourceUser" => builder.source_user = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminLinkProviderForUserInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for AdminLinkProviderForUserInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.destination_user.secrets(all, found);
-        self.source_user.secrets(all, found);
-    }
-}
 /// The output of `AdminLinkProviderForUser`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -276,34 +231,6 @@ impl AdminLinkProviderForUserOutputBuilder {
     #[inline]
     pub fn build(self) -> AdminLinkProviderForUserOutput {
         AdminLinkProviderForUserOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
-    type Builder = AdminLinkProviderForUserOutputBuilder;
-    const NAME: &'static str = "AdminLinkProviderForUserOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut AdminLinkProviderForUserOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminLinkProviderForUserOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `AdminLinkProviderForUser`.
@@ -448,70 +375,6 @@ impl std::error::Error for AdminLinkProviderForUserError {
         }
     }
 }
-impl OperationError for AdminLinkProviderForUserError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                AliasExistsException::CODE => {
-                    AliasExistsException::from_body(body).map(Self::AliasExistsException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::AliasExistsException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "AdminLinkProviderForUser",
     target: "AWSCognitoIdentityProviderService.AdminLinkProviderForUser",
@@ -639,5 +502,150 @@ impl AdminLinkProviderForUserFluentBuilder {
     pub fn set_source_user(mut self, value: Option<ProviderUserIdentifierType>) -> Self {
         self.input = self.input.set_source_user(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserInput {
+        type Builder = AdminLinkProviderForUserInputBuilder;
+        const NAME: &'static str = "AdminLinkProviderForUserInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminLinkProviderForUserInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "DestinationUser" => builder.destination_user = map.next_value()?,
+                "SourceUser" => builder.source_user = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminLinkProviderForUserInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for AdminLinkProviderForUserInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.destination_user.secrets(all, found);
+            self.source_user.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdminLinkProviderForUserOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminLinkProviderForUserOutput {
+        type Builder = AdminLinkProviderForUserOutputBuilder;
+        const NAME: &'static str = "AdminLinkProviderForUserOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut AdminLinkProviderForUserOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminLinkProviderForUserOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for AdminLinkProviderForUserError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    AliasExistsException::CODE => {
+                        AliasExistsException::from_body(body)
+                            .map(Self::AliasExistsException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::AliasExistsException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

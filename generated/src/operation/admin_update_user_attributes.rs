@@ -261,57 +261,6 @@ impl AdminUpdateUserAttributesInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
-    type Builder = AdminUpdateUserAttributesInputBuilder;
-    const NAME: &'static str = "AdminUpdateUserAttributesInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminUpdateUserAttributesInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "Username" => builder.username = map.next_value()?,
-            "UserAttributes" => builder.user_attributes = map.next_value()?,
-            "ClientMetadata" => {
-                builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminUpdateUserAttributesInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for AdminUpdateUserAttributesInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.username.secrets(true, found);
-        self.user_attributes.secrets(all, found);
-        self.client_metadata.secrets(all, found);
-    }
-}
 /// Represents the response from the server for the request to update user attributes as an
 /// administrator.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -336,34 +285,6 @@ impl AdminUpdateUserAttributesOutputBuilder {
     #[inline]
     pub fn build(self) -> AdminUpdateUserAttributesOutput {
         AdminUpdateUserAttributesOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
-    type Builder = AdminUpdateUserAttributesOutputBuilder;
-    const NAME: &'static str = "AdminUpdateUserAttributesOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut AdminUpdateUserAttributesOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminUpdateUserAttributesOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `AdminUpdateUserAttributes`.
@@ -570,95 +491,6 @@ impl std::error::Error for AdminUpdateUserAttributesError {
         }
     }
 }
-impl OperationError for AdminUpdateUserAttributesError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                UnexpectedLambdaException::CODE => {
-                    UnexpectedLambdaException::from_body(body)
-                        .map(Self::UnexpectedLambdaException)
-                }
-                UserLambdaValidationException::CODE => {
-                    UserLambdaValidationException::from_body(body)
-                        .map(Self::UserLambdaValidationException)
-                }
-                InvalidLambdaResponseException::CODE => {
-                    InvalidLambdaResponseException::from_body(body)
-                        .map(Self::InvalidLambdaResponseException)
-                }
-                AliasExistsException::CODE => {
-                    AliasExistsException::from_body(body).map(Self::AliasExistsException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
-            Self::UserLambdaValidationException(error) => error.set_meta(meta),
-            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
-            Self::AliasExistsException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "AdminUpdateUserAttributes",
     target: "AWSCognitoIdentityProviderService.AdminUpdateUserAttributes",
@@ -806,5 +638,185 @@ impl AdminUpdateUserAttributesFluentBuilder {
     ) -> Self {
         self.input = self.input.set_client_metadata(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesInput {
+        type Builder = AdminUpdateUserAttributesInputBuilder;
+        const NAME: &'static str = "AdminUpdateUserAttributesInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminUpdateUserAttributesInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "Username" => builder.username = map.next_value()?,
+                "UserAttributes" => builder.user_attributes = map.next_value()?,
+                "ClientMetadata" => {
+                    builder.client_metadata = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminUpdateUserAttributesInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for AdminUpdateUserAttributesInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.username.secrets(true, found);
+            self.user_attributes.secrets(all, found);
+            self.client_metadata.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdminUpdateUserAttributesOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminUpdateUserAttributesOutput {
+        type Builder = AdminUpdateUserAttributesOutputBuilder;
+        const NAME: &'static str = "AdminUpdateUserAttributesOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut AdminUpdateUserAttributesOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminUpdateUserAttributesOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for AdminUpdateUserAttributesError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    UnexpectedLambdaException::CODE => {
+                        UnexpectedLambdaException::from_body(body)
+                            .map(Self::UnexpectedLambdaException)
+                    }
+                    UserLambdaValidationException::CODE => {
+                        UserLambdaValidationException::from_body(body)
+                            .map(Self::UserLambdaValidationException)
+                    }
+                    InvalidLambdaResponseException::CODE => {
+                        InvalidLambdaResponseException::from_body(body)
+                            .map(Self::InvalidLambdaResponseException)
+                    }
+                    AliasExistsException::CODE => {
+                        AliasExistsException::from_body(body)
+                            .map(Self::AliasExistsException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+                Self::UserLambdaValidationException(error) => error.set_meta(meta),
+                Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+                Self::AliasExistsException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -134,49 +134,6 @@ impl CompleteWebAuthnRegistrationInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput {
-    type Builder = CompleteWebAuthnRegistrationInputBuilder;
-    const NAME: &'static str = "CompleteWebAuthnRegistrationInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CompleteWebAuthnRegistrationInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "Credential" => builder.credential = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CompleteWebAuthnRegistrationInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for CompleteWebAuthnRegistrationInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.access_token.secrets(true, found);
-        self.credential.secrets(all, found);
-    }
-}
 /// The output of `CompleteWebAuthnRegistration`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -201,34 +158,6 @@ impl CompleteWebAuthnRegistrationOutputBuilder {
     pub fn build(self) -> CompleteWebAuthnRegistrationOutput {
         CompleteWebAuthnRegistrationOutput {
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutput {
-    type Builder = CompleteWebAuthnRegistrationOutputBuilder;
-    const NAME: &'static str = "CompleteWebAuthnRegistrationOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut CompleteWebAuthnRegistrationOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CompleteWebAuthnRegistrationOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `CompleteWebAuthnRegistration`.
@@ -439,95 +368,6 @@ impl std::error::Error for CompleteWebAuthnRegistrationError {
         }
     }
 }
-impl OperationError for CompleteWebAuthnRegistrationError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                WebAuthnNotEnabledException::CODE => {
-                    WebAuthnNotEnabledException::from_body(body)
-                        .map(Self::WebAuthnNotEnabledException)
-                }
-                WebAuthnChallengeNotFoundException::CODE => {
-                    WebAuthnChallengeNotFoundException::from_body(body)
-                        .map(Self::WebAuthnChallengeNotFoundException)
-                }
-                WebAuthnRelyingPartyMismatchException::CODE => {
-                    WebAuthnRelyingPartyMismatchException::from_body(body)
-                        .map(Self::WebAuthnRelyingPartyMismatchException)
-                }
-                WebAuthnClientMismatchException::CODE => {
-                    WebAuthnClientMismatchException::from_body(body)
-                        .map(Self::WebAuthnClientMismatchException)
-                }
-                WebAuthnOriginNotAllowedException::CODE => {
-                    WebAuthnOriginNotAllowedException::from_body(body)
-                        .map(Self::WebAuthnOriginNotAllowedException)
-                }
-                PasswordResetRequiredException::CODE => {
-                    PasswordResetRequiredException::from_body(body)
-                        .map(Self::PasswordResetRequiredException)
-                }
-                WebAuthnCredentialNotSupportedException::CODE => {
-                    WebAuthnCredentialNotSupportedException::from_body(body)
-                        .map(Self::WebAuthnCredentialNotSupportedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::WebAuthnNotEnabledException(error) => error.set_meta(meta),
-            Self::WebAuthnChallengeNotFoundException(error) => error.set_meta(meta),
-            Self::WebAuthnRelyingPartyMismatchException(error) => error.set_meta(meta),
-            Self::WebAuthnClientMismatchException(error) => error.set_meta(meta),
-            Self::WebAuthnOriginNotAllowedException(error) => error.set_meta(meta),
-            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
-            Self::WebAuthnCredentialNotSupportedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "CompleteWebAuthnRegistration",
     target: "AWSCognitoIdentityProviderService.CompleteWebAuthnRegistration",
@@ -606,5 +446,176 @@ impl CompleteWebAuthnRegistrationFluentBuilder {
     pub fn set_credential(mut self, value: Option<Document>) -> Self {
         self.input = self.input.set_credential(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationInput {
+        type Builder = CompleteWebAuthnRegistrationInputBuilder;
+        const NAME: &'static str = "CompleteWebAuthnRegistrationInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CompleteWebAuthnRegistrationInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "Credential" => builder.credential = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CompleteWebAuthnRegistrationInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for CompleteWebAuthnRegistrationInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.access_token.secrets(true, found);
+            self.credential.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CompleteWebAuthnRegistrationOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CompleteWebAuthnRegistrationOutput {
+        type Builder = CompleteWebAuthnRegistrationOutputBuilder;
+        const NAME: &'static str = "CompleteWebAuthnRegistrationOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut CompleteWebAuthnRegistrationOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CompleteWebAuthnRegistrationOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for CompleteWebAuthnRegistrationError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    WebAuthnNotEnabledException::CODE => {
+                        WebAuthnNotEnabledException::from_body(body)
+                            .map(Self::WebAuthnNotEnabledException)
+                    }
+                    WebAuthnChallengeNotFoundException::CODE => {
+                        WebAuthnChallengeNotFoundException::from_body(body)
+                            .map(Self::WebAuthnChallengeNotFoundException)
+                    }
+                    WebAuthnRelyingPartyMismatchException::CODE => {
+                        WebAuthnRelyingPartyMismatchException::from_body(body)
+                            .map(Self::WebAuthnRelyingPartyMismatchException)
+                    }
+                    WebAuthnClientMismatchException::CODE => {
+                        WebAuthnClientMismatchException::from_body(body)
+                            .map(Self::WebAuthnClientMismatchException)
+                    }
+                    WebAuthnOriginNotAllowedException::CODE => {
+                        WebAuthnOriginNotAllowedException::from_body(body)
+                            .map(Self::WebAuthnOriginNotAllowedException)
+                    }
+                    PasswordResetRequiredException::CODE => {
+                        PasswordResetRequiredException::from_body(body)
+                            .map(Self::PasswordResetRequiredException)
+                    }
+                    WebAuthnCredentialNotSupportedException::CODE => {
+                        WebAuthnCredentialNotSupportedException::from_body(body)
+                            .map(Self::WebAuthnCredentialNotSupportedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::WebAuthnNotEnabledException(error) => error.set_meta(meta),
+                Self::WebAuthnChallengeNotFoundException(error) => error.set_meta(meta),
+                Self::WebAuthnRelyingPartyMismatchException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::WebAuthnClientMismatchException(error) => error.set_meta(meta),
+                Self::WebAuthnOriginNotAllowedException(error) => error.set_meta(meta),
+                Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+                Self::WebAuthnCredentialNotSupportedException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -345,65 +345,6 @@ impl ConfirmForgotPasswordInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
-    type Builder = ConfirmForgotPasswordInputBuilder;
-    const NAME: &'static str = "ConfirmForgotPasswordInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ConfirmForgotPasswordInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ClientId" => builder.client_id = map.next_value()?,
-            "SecretHash" => builder.secret_hash = map.next_value()?,
-            "Username" => builder.username = map.next_value()?,
-            "ConfirmationCode" => builder.confirmation_code = map.next_value()?,
-            "Password" => builder.password = map.next_value()?,
-            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
-            "UserContextData" => builder.user_context_data = map.next_value()?,
-            "ClientMetadata" => {
-                builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ConfirmForgotPasswordInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for ConfirmForgotPasswordInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.client_id.secrets(true, found);
-        self.secret_hash.secrets(true, found);
-        self.username.secrets(true, found);
-        self.confirmation_code.secrets(all, found);
-        self.password.secrets(true, found);
-        self.analytics_metadata.secrets(all, found);
-        self.user_context_data.secrets(true, found);
-        self.client_metadata.secrets(all, found);
-    }
-}
 /// The response from the server that results from a user's request to retrieve a forgotten
 /// password.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -428,34 +369,6 @@ impl ConfirmForgotPasswordOutputBuilder {
     #[inline]
     pub fn build(self) -> ConfirmForgotPasswordOutput {
         ConfirmForgotPasswordOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
-    type Builder = ConfirmForgotPasswordOutputBuilder;
-    const NAME: &'static str = "ConfirmForgotPasswordOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut ConfirmForgotPasswordOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ConfirmForgotPasswordOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `ConfirmForgotPassword`.
@@ -701,114 +614,6 @@ impl std::error::Error for ConfirmForgotPasswordError {
         }
     }
 }
-impl OperationError for ConfirmForgotPasswordError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                UnexpectedLambdaException::CODE => {
-                    UnexpectedLambdaException::from_body(body)
-                        .map(Self::UnexpectedLambdaException)
-                }
-                UserLambdaValidationException::CODE => {
-                    UserLambdaValidationException::from_body(body)
-                        .map(Self::UserLambdaValidationException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                InvalidPasswordException::CODE => {
-                    InvalidPasswordException::from_body(body)
-                        .map(Self::InvalidPasswordException)
-                }
-                PasswordHistoryPolicyViolationException::CODE => {
-                    PasswordHistoryPolicyViolationException::from_body(body)
-                        .map(Self::PasswordHistoryPolicyViolationException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                CodeMismatchException::CODE => {
-                    CodeMismatchException::from_body(body)
-                        .map(Self::CodeMismatchException)
-                }
-                ExpiredCodeException::CODE => {
-                    ExpiredCodeException::from_body(body).map(Self::ExpiredCodeException)
-                }
-                TooManyFailedAttemptsException::CODE => {
-                    TooManyFailedAttemptsException::from_body(body)
-                        .map(Self::TooManyFailedAttemptsException)
-                }
-                InvalidLambdaResponseException::CODE => {
-                    InvalidLambdaResponseException::from_body(body)
-                        .map(Self::InvalidLambdaResponseException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                UserNotConfirmedException::CODE => {
-                    UserNotConfirmedException::from_body(body)
-                        .map(Self::UserNotConfirmedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
-            Self::UserLambdaValidationException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::InvalidPasswordException(error) => error.set_meta(meta),
-            Self::PasswordHistoryPolicyViolationException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::CodeMismatchException(error) => error.set_meta(meta),
-            Self::ExpiredCodeException(error) => error.set_meta(meta),
-            Self::TooManyFailedAttemptsException(error) => error.set_meta(meta),
-            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::UserNotConfirmedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "ConfirmForgotPassword",
     target: "AWSCognitoIdentityProviderService.ConfirmForgotPassword",
@@ -1013,5 +818,210 @@ impl ConfirmForgotPasswordFluentBuilder {
     ) -> Self {
         self.input = self.input.set_client_metadata(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordInput {
+        type Builder = ConfirmForgotPasswordInputBuilder;
+        const NAME: &'static str = "ConfirmForgotPasswordInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ConfirmForgotPasswordInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ClientId" => builder.client_id = map.next_value()?,
+                "SecretHash" => builder.secret_hash = map.next_value()?,
+                "Username" => builder.username = map.next_value()?,
+                "ConfirmationCode" => builder.confirmation_code = map.next_value()?,
+                "Password" => builder.password = map.next_value()?,
+                "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+                "UserContextData" => builder.user_context_data = map.next_value()?,
+                "ClientMetadata" => {
+                    builder.client_metadata = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ConfirmForgotPasswordInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for ConfirmForgotPasswordInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.client_id.secrets(true, found);
+            self.secret_hash.secrets(true, found);
+            self.username.secrets(true, found);
+            self.confirmation_code.secrets(all, found);
+            self.password.secrets(true, found);
+            self.analytics_metadata.secrets(all, found);
+            self.user_context_data.secrets(true, found);
+            self.client_metadata.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ConfirmForgotPasswordOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ConfirmForgotPasswordOutput {
+        type Builder = ConfirmForgotPasswordOutputBuilder;
+        const NAME: &'static str = "ConfirmForgotPasswordOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut ConfirmForgotPasswordOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ConfirmForgotPasswordOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for ConfirmForgotPasswordError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    UnexpectedLambdaException::CODE => {
+                        UnexpectedLambdaException::from_body(body)
+                            .map(Self::UnexpectedLambdaException)
+                    }
+                    UserLambdaValidationException::CODE => {
+                        UserLambdaValidationException::from_body(body)
+                            .map(Self::UserLambdaValidationException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    InvalidPasswordException::CODE => {
+                        InvalidPasswordException::from_body(body)
+                            .map(Self::InvalidPasswordException)
+                    }
+                    PasswordHistoryPolicyViolationException::CODE => {
+                        PasswordHistoryPolicyViolationException::from_body(body)
+                            .map(Self::PasswordHistoryPolicyViolationException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    CodeMismatchException::CODE => {
+                        CodeMismatchException::from_body(body)
+                            .map(Self::CodeMismatchException)
+                    }
+                    ExpiredCodeException::CODE => {
+                        ExpiredCodeException::from_body(body)
+                            .map(Self::ExpiredCodeException)
+                    }
+                    TooManyFailedAttemptsException::CODE => {
+                        TooManyFailedAttemptsException::from_body(body)
+                            .map(Self::TooManyFailedAttemptsException)
+                    }
+                    InvalidLambdaResponseException::CODE => {
+                        InvalidLambdaResponseException::from_body(body)
+                            .map(Self::InvalidLambdaResponseException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    UserNotConfirmedException::CODE => {
+                        UserNotConfirmedException::from_body(body)
+                            .map(Self::UserNotConfirmedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+                Self::UserLambdaValidationException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::InvalidPasswordException(error) => error.set_meta(meta),
+                Self::PasswordHistoryPolicyViolationException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::CodeMismatchException(error) => error.set_meta(meta),
+                Self::ExpiredCodeException(error) => error.set_meta(meta),
+                Self::TooManyFailedAttemptsException(error) => error.set_meta(meta),
+                Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::UserNotConfirmedException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

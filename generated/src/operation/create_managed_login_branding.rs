@@ -240,56 +240,6 @@ impl CreateManagedLoginBrandingInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
-    type Builder = CreateManagedLoginBrandingInputBuilder;
-    const NAME: &'static str = "CreateManagedLoginBrandingInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateManagedLoginBrandingInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "UseCognitoProvidedValues" => {
-                builder.use_cognito_provided_values = map.next_value()?;
-            }
-            "Settings" => builder.settings = map.next_value()?,
-            "Assets" => builder.assets = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateManagedLoginBrandingInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for CreateManagedLoginBrandingInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.client_id.secrets(true, found);
-        self.settings.secrets(all, found);
-        self.assets.secrets(all, found);
-    }
-}
 /// The output of `CreateManagedLoginBranding`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -339,39 +289,6 @@ impl CreateManagedLoginBrandingOutputBuilder {
         CreateManagedLoginBrandingOutput {
             managed_login_branding: self.managed_login_branding,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput {
-    type Builder = CreateManagedLoginBrandingOutputBuilder;
-    const NAME: &'static str = "CreateManagedLoginBrandingOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateManagedLoginBrandingOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ManagedLoginBranding" => builder.managed_login_branding = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateManagedLoginBrandingOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `CreateManagedLoginBranding`.
@@ -520,71 +437,6 @@ impl std::error::Error for CreateManagedLoginBrandingError {
         }
     }
 }
-impl OperationError for CreateManagedLoginBrandingError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                ManagedLoginBrandingExistsException::CODE => {
-                    ManagedLoginBrandingExistsException::from_body(body)
-                        .map(Self::ManagedLoginBrandingExistsException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::ManagedLoginBrandingExistsException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "CreateManagedLoginBranding",
     target: "AWSCognitoIdentityProviderService.CreateManagedLoginBranding",
@@ -712,5 +564,162 @@ impl CreateManagedLoginBrandingFluentBuilder {
     pub fn set_assets(mut self, value: Option<Vec<AssetType>>) -> Self {
         self.input = self.input.set_assets(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingInput {
+        type Builder = CreateManagedLoginBrandingInputBuilder;
+        const NAME: &'static str = "CreateManagedLoginBrandingInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateManagedLoginBrandingInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "UseCognitoProvidedValues" => {
+                    builder.use_cognito_provided_values = map.next_value()?;
+                }
+                "Settings" => builder.settings = map.next_value()?,
+                "Assets" => builder.assets = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateManagedLoginBrandingInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for CreateManagedLoginBrandingInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.client_id.secrets(true, found);
+            self.settings.secrets(all, found);
+            self.assets.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CreateManagedLoginBrandingOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateManagedLoginBrandingOutput {
+        type Builder = CreateManagedLoginBrandingOutputBuilder;
+        const NAME: &'static str = "CreateManagedLoginBrandingOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateManagedLoginBrandingOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ManagedLoginBranding" => {
+                    builder.managed_login_branding = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateManagedLoginBrandingOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for CreateManagedLoginBrandingError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    ManagedLoginBrandingExistsException::CODE => {
+                        ManagedLoginBrandingExistsException::from_body(body)
+                            .map(Self::ManagedLoginBrandingExistsException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::ManagedLoginBrandingExistsException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

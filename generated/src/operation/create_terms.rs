@@ -245,61 +245,6 @@ impl CreateTermsInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CreateTermsInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
-    type Builder = CreateTermsInputBuilder;
-    const NAME: &'static str = "CreateTermsInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateTermsInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "TermsName" => builder.terms_name = map.next_value()?,
-            "TermsSource" => builder.terms_source = map.next_value()?,
-            "Enforcement" => builder.enforcement = map.next_value()?,
-            "Links" => {
-                builder.links = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateTermsInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for CreateTermsInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.client_id.secrets(true, found);
-        self.terms_name.secrets(all, found);
-        self.terms_source.secrets(all, found);
-        self.enforcement.secrets(all, found);
-        self.links.secrets(all, found);
-    }
-}
 /// The output of `CreateTerms`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -344,39 +289,6 @@ impl CreateTermsOutputBuilder {
         CreateTermsOutput {
             terms: self.terms,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateTermsOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateTermsOutput {
-    type Builder = CreateTermsOutputBuilder;
-    const NAME: &'static str = "CreateTermsOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateTermsOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Terms" => builder.terms = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateTermsOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `CreateTerms`.
@@ -522,70 +434,6 @@ impl std::error::Error for CreateTermsError {
         }
     }
 }
-impl OperationError for CreateTermsError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                TermsExistsException::CODE => {
-                    TermsExistsException::from_body(body).map(Self::TermsExistsException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::TermsExistsException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "CreateTerms",
     target: "AWSCognitoIdentityProviderService.CreateTerms",
@@ -718,5 +566,165 @@ impl CreateTermsFluentBuilder {
     pub fn set_links(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_links(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CreateTermsInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateTermsInput {
+        type Builder = CreateTermsInputBuilder;
+        const NAME: &'static str = "CreateTermsInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateTermsInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "TermsName" => builder.terms_name = map.next_value()?,
+                "TermsSource" => builder.terms_source = map.next_value()?,
+                "Enforcement" => builder.enforcement = map.next_value()?,
+                "Links" => {
+                    builder.links = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateTermsInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for CreateTermsInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.client_id.secrets(true, found);
+            self.terms_name.secrets(all, found);
+            self.terms_source.secrets(all, found);
+            self.enforcement.secrets(all, found);
+            self.links.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CreateTermsOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateTermsOutput {
+        type Builder = CreateTermsOutputBuilder;
+        const NAME: &'static str = "CreateTermsOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateTermsOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Terms" => builder.terms = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateTermsOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for CreateTermsError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    TermsExistsException::CODE => {
+                        TermsExistsException::from_body(body)
+                            .map(Self::TermsExistsException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::TermsExistsException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

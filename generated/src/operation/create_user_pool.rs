@@ -998,123 +998,6 @@ impl CreateUserPoolInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
-    type Builder = CreateUserPoolInputBuilder;
-    const NAME: &'static str = "CreateUserPoolInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateUserPoolInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PoolName" => builder.pool_name = map.next_value()?,
-            "Policies" => builder.policies = map.next_value()?,
-            "DeletionProtection" => builder.deletion_protection = map.next_value()?,
-            "LambdaConfig" => builder.lambda_config = map.next_value()?,
-            "AutoVerifiedAttributes" => {
-                builder.auto_verified_attributes = map.next_value()?;
-            }
-            "AliasAttributes" => builder.alias_attributes = map.next_value()?,
-            "UsernameAttributes" => builder.username_attributes = map.next_value()?,
-            "SmsVerificationMessage" => {
-                builder.sms_verification_message = map.next_value()?;
-            }
-            "EmailVerificationMessage" => {
-                builder.email_verification_message = map.next_value()?;
-            }
-            "EmailVerificationSubject" => {
-                builder.email_verification_subject = map.next_value()?;
-            }
-            "VerificationMessageTemplate" => {
-                builder.verification_message_template = map.next_value()?;
-            }
-            "SmsAuthenticationMessage" => {
-                builder.sms_authentication_message = map.next_value()?;
-            }
-            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
-            "UserAttributeUpdateSettings" => {
-                builder.user_attribute_update_settings = map.next_value()?;
-            }
-            "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
-            "EmailConfiguration" => builder.email_configuration = map.next_value()?,
-            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
-            "UserPoolTags" => {
-                builder.user_pool_tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "AdminCreateUserConfig" => {
-                builder.admin_create_user_config = map.next_value()?;
-            }
-            "Schema" => builder.schema = map.next_value()?,
-            "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
-            "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
-            "UsernameConfiguration" => builder.username_configuration = map.next_value()?,
-            "AccountRecoverySetting" => {
-                builder.account_recovery_setting = map.next_value()?;
-            }
-            "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
-            "KeyConfiguration" => builder.key_configuration = map.next_value()?,
-            "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
-            "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateUserPoolInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for CreateUserPoolInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.pool_name.secrets(all, found);
-        self.policies.secrets(all, found);
-        self.deletion_protection.secrets(all, found);
-        self.lambda_config.secrets(all, found);
-        self.auto_verified_attributes.secrets(all, found);
-        self.alias_attributes.secrets(all, found);
-        self.username_attributes.secrets(all, found);
-        self.sms_verification_message.secrets(all, found);
-        self.email_verification_message.secrets(all, found);
-        self.email_verification_subject.secrets(all, found);
-        self.verification_message_template.secrets(all, found);
-        self.sms_authentication_message.secrets(all, found);
-        self.mfa_configuration.secrets(all, found);
-        self.user_attribute_update_settings.secrets(all, found);
-        self.device_configuration.secrets(all, found);
-        self.email_configuration.secrets(all, found);
-        self.sms_configuration.secrets(all, found);
-        self.user_pool_tags.secrets(all, found);
-        self.admin_create_user_config.secrets(all, found);
-        self.schema.secrets(all, found);
-        self.user_pool_add_ons.secrets(all, found);
-        self.dcr_configuration.secrets(all, found);
-        self.username_configuration.secrets(all, found);
-        self.account_recovery_setting.secrets(all, found);
-        self.user_pool_tier.secrets(all, found);
-        self.key_configuration.secrets(all, found);
-        self.issuer_configuration.secrets(all, found);
-        self.acr_configuration.secrets(all, found);
-    }
-}
 /// Represents the response from the server for the request to create a user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1158,39 +1041,6 @@ impl CreateUserPoolOutputBuilder {
         CreateUserPoolOutput {
             user_pool: self.user_pool,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
-    type Builder = CreateUserPoolOutputBuilder;
-    const NAME: &'static str = "CreateUserPoolOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut CreateUserPoolOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPool" => builder.user_pool = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: CreateUserPoolOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `CreateUserPool`.
@@ -1364,81 +1214,6 @@ impl std::error::Error for CreateUserPoolError {
                 std::error::Error::source(error)
             }
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for CreateUserPoolError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserPoolTaggingException::CODE => {
-                    UserPoolTaggingException::from_body(body)
-                        .map(Self::UserPoolTaggingException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                TierChangeNotAllowedException::CODE => {
-                    TierChangeNotAllowedException::from_body(body)
-                        .map(Self::TierChangeNotAllowedException)
-                }
-                FeatureUnavailableInTierException::CODE => {
-                    FeatureUnavailableInTierException::from_body(body)
-                        .map(Self::FeatureUnavailableInTierException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserPoolTaggingException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
-            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -2025,5 +1800,243 @@ impl CreateUserPoolFluentBuilder {
     ) -> Self {
         self.input = self.input.set_acr_configuration(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for CreateUserPoolInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolInput {
+        type Builder = CreateUserPoolInputBuilder;
+        const NAME: &'static str = "CreateUserPoolInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateUserPoolInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PoolName" => builder.pool_name = map.next_value()?,
+                "Policies" => builder.policies = map.next_value()?,
+                "DeletionProtection" => builder.deletion_protection = map.next_value()?,
+                "LambdaConfig" => builder.lambda_config = map.next_value()?,
+                "AutoVerifiedAttributes" => {
+                    builder.auto_verified_attributes = map.next_value()?;
+                }
+                "AliasAttributes" => builder.alias_attributes = map.next_value()?,
+                "UsernameAttributes" => builder.username_attributes = map.next_value()?,
+                "SmsVerificationMessage" => {
+                    builder.sms_verification_message = map.next_value()?;
+                }
+                "EmailVerificationMessage" => {
+                    builder.email_verification_message = map.next_value()?;
+                }
+                "EmailVerificationSubject" => {
+                    builder.email_verification_subject = map.next_value()?;
+                }
+                "VerificationMessageTemplate" => {
+                    builder.verification_message_template = map.next_value()?;
+                }
+                "SmsAuthenticationMessage" => {
+                    builder.sms_authentication_message = map.next_value()?;
+                }
+                "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+                "UserAttributeUpdateSettings" => {
+                    builder.user_attribute_update_settings = map.next_value()?;
+                }
+                "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
+                "EmailConfiguration" => builder.email_configuration = map.next_value()?,
+                "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+                "UserPoolTags" => {
+                    builder.user_pool_tags = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "AdminCreateUserConfig" => {
+                    builder.admin_create_user_config = map.next_value()?;
+                }
+                "Schema" => builder.schema = map.next_value()?,
+                "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
+                "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
+                "UsernameConfiguration" => {
+                    builder.username_configuration = map.next_value()?;
+                }
+                "AccountRecoverySetting" => {
+                    builder.account_recovery_setting = map.next_value()?;
+                }
+                "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
+                "KeyConfiguration" => builder.key_configuration = map.next_value()?,
+                "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
+                "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateUserPoolInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for CreateUserPoolInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.pool_name.secrets(all, found);
+            self.policies.secrets(all, found);
+            self.deletion_protection.secrets(all, found);
+            self.lambda_config.secrets(all, found);
+            self.auto_verified_attributes.secrets(all, found);
+            self.alias_attributes.secrets(all, found);
+            self.username_attributes.secrets(all, found);
+            self.sms_verification_message.secrets(all, found);
+            self.email_verification_message.secrets(all, found);
+            self.email_verification_subject.secrets(all, found);
+            self.verification_message_template.secrets(all, found);
+            self.sms_authentication_message.secrets(all, found);
+            self.mfa_configuration.secrets(all, found);
+            self.user_attribute_update_settings.secrets(all, found);
+            self.device_configuration.secrets(all, found);
+            self.email_configuration.secrets(all, found);
+            self.sms_configuration.secrets(all, found);
+            self.user_pool_tags.secrets(all, found);
+            self.admin_create_user_config.secrets(all, found);
+            self.schema.secrets(all, found);
+            self.user_pool_add_ons.secrets(all, found);
+            self.dcr_configuration.secrets(all, found);
+            self.username_configuration.secrets(all, found);
+            self.account_recovery_setting.secrets(all, found);
+            self.user_pool_tier.secrets(all, found);
+            self.key_configuration.secrets(all, found);
+            self.issuer_configuration.secrets(all, found);
+            self.acr_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CreateUserPoolOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for CreateUserPoolOutput {
+        type Builder = CreateUserPoolOutputBuilder;
+        const NAME: &'static str = "CreateUserPoolOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut CreateUserPoolOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPool" => builder.user_pool = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: CreateUserPoolOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for CreateUserPoolError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserPoolTaggingException::CODE => {
+                        UserPoolTaggingException::from_body(body)
+                            .map(Self::UserPoolTaggingException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    TierChangeNotAllowedException::CODE => {
+                        TierChangeNotAllowedException::from_body(body)
+                            .map(Self::TierChangeNotAllowedException)
+                    }
+                    FeatureUnavailableInTierException::CODE => {
+                        FeatureUnavailableInTierException::from_body(body)
+                            .map(Self::FeatureUnavailableInTierException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserPoolTaggingException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
+                Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

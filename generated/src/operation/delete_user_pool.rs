@@ -88,47 +88,6 @@ impl DeleteUserPoolInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DeleteUserPoolInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
-    type Builder = DeleteUserPoolInputBuilder;
-    const NAME: &'static str = "DeleteUserPoolInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DeleteUserPoolInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeleteUserPoolInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for DeleteUserPoolInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-    }
-}
 /// The output of `DeleteUserPool`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -152,34 +111,6 @@ impl DeleteUserPoolOutputBuilder {
     #[inline]
     pub fn build(self) -> DeleteUserPoolOutput {
         DeleteUserPoolOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for DeleteUserPoolOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolOutput {
-    type Builder = DeleteUserPoolOutputBuilder;
-    const NAME: &'static str = "DeleteUserPoolOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut DeleteUserPoolOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DeleteUserPoolOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `DeleteUserPool`.
@@ -305,61 +236,6 @@ impl std::error::Error for DeleteUserPoolError {
         }
     }
 }
-impl OperationError for DeleteUserPoolError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserImportInProgressException::CODE => {
-                    UserImportInProgressException::from_body(body)
-                        .map(Self::UserImportInProgressException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserImportInProgressException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "DeleteUserPool",
     target: "AWSCognitoIdentityProviderService.DeleteUserPool",
@@ -418,5 +294,136 @@ impl DeleteUserPoolFluentBuilder {
     pub fn set_user_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_user_pool_id(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DeleteUserPoolInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolInput {
+        type Builder = DeleteUserPoolInputBuilder;
+        const NAME: &'static str = "DeleteUserPoolInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DeleteUserPoolInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeleteUserPoolInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for DeleteUserPoolInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DeleteUserPoolOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DeleteUserPoolOutput {
+        type Builder = DeleteUserPoolOutputBuilder;
+        const NAME: &'static str = "DeleteUserPoolOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut DeleteUserPoolOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DeleteUserPoolOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for DeleteUserPoolError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserImportInProgressException::CODE => {
+                        UserImportInProgressException::from_body(body)
+                            .map(Self::UserImportInProgressException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserImportInProgressException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

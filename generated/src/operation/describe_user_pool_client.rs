@@ -137,49 +137,6 @@ impl DescribeUserPoolClientInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
-    type Builder = DescribeUserPoolClientInputBuilder;
-    const NAME: &'static str = "DescribeUserPoolClientInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DescribeUserPoolClientInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DescribeUserPoolClientInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for DescribeUserPoolClientInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.client_id.secrets(true, found);
-    }
-}
 /// Represents the response from the server from a request to describe the user pool client.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -223,39 +180,6 @@ impl DescribeUserPoolClientOutputBuilder {
         DescribeUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientOutput {
-    type Builder = DescribeUserPoolClientOutputBuilder;
-    const NAME: &'static str = "DescribeUserPoolClientOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DescribeUserPoolClientOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolClient" => builder.user_pool_client = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DescribeUserPoolClientOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `DescribeUserPoolClient`.
@@ -368,56 +292,6 @@ impl std::error::Error for DescribeUserPoolClientError {
         }
     }
 }
-impl OperationError for DescribeUserPoolClientError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "DescribeUserPoolClient",
     target: "AWSCognitoIdentityProviderService.DescribeUserPoolClient",
@@ -490,5 +364,138 @@ impl DescribeUserPoolClientFluentBuilder {
     pub fn set_client_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_id(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientInput {
+        type Builder = DescribeUserPoolClientInputBuilder;
+        const NAME: &'static str = "DescribeUserPoolClientInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DescribeUserPoolClientInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DescribeUserPoolClientInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for DescribeUserPoolClientInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.client_id.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for DescribeUserPoolClientOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DescribeUserPoolClientOutput {
+        type Builder = DescribeUserPoolClientOutputBuilder;
+        const NAME: &'static str = "DescribeUserPoolClientOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DescribeUserPoolClientOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolClient" => builder.user_pool_client = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DescribeUserPoolClientOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for DescribeUserPoolClientError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

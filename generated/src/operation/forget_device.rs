@@ -131,49 +131,6 @@ impl ForgetDeviceInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ForgetDeviceInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
-    type Builder = ForgetDeviceInputBuilder;
-    const NAME: &'static str = "ForgetDeviceInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ForgetDeviceInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "DeviceKey" => builder.device_key = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ForgetDeviceInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for ForgetDeviceInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.access_token.secrets(true, found);
-        self.device_key.secrets(all, found);
-    }
-}
 /// The output of `ForgetDevice`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -197,34 +154,6 @@ impl ForgetDeviceOutputBuilder {
     #[inline]
     pub fn build(self) -> ForgetDeviceOutput {
         ForgetDeviceOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for ForgetDeviceOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceOutput {
-    type Builder = ForgetDeviceOutputBuilder;
-    const NAME: &'static str = "ForgetDeviceOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut ForgetDeviceOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ForgetDeviceOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `ForgetDevice`.
@@ -392,80 +321,6 @@ impl std::error::Error for ForgetDeviceError {
         }
     }
 }
-impl OperationError for ForgetDeviceError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                InvalidUserPoolConfigurationException::CODE => {
-                    InvalidUserPoolConfigurationException::from_body(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
-                }
-                PasswordResetRequiredException::CODE => {
-                    PasswordResetRequiredException::from_body(body)
-                        .map(Self::PasswordResetRequiredException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                UserNotConfirmedException::CODE => {
-                    UserNotConfirmedException::from_body(body)
-                        .map(Self::UserNotConfirmedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::InvalidUserPoolConfigurationException(error) => error.set_meta(meta),
-            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::UserNotConfirmedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "ForgetDevice",
     target: "AWSCognitoIdentityProviderService.ForgetDevice",
@@ -537,5 +392,159 @@ impl ForgetDeviceFluentBuilder {
     pub fn set_device_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_device_key(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ForgetDeviceInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceInput {
+        type Builder = ForgetDeviceInputBuilder;
+        const NAME: &'static str = "ForgetDeviceInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ForgetDeviceInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "DeviceKey" => builder.device_key = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ForgetDeviceInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for ForgetDeviceInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.access_token.secrets(true, found);
+            self.device_key.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ForgetDeviceOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ForgetDeviceOutput {
+        type Builder = ForgetDeviceOutputBuilder;
+        const NAME: &'static str = "ForgetDeviceOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut ForgetDeviceOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ForgetDeviceOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for ForgetDeviceError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    InvalidUserPoolConfigurationException::CODE => {
+                        InvalidUserPoolConfigurationException::from_body(body)
+                            .map(Self::InvalidUserPoolConfigurationException)
+                    }
+                    PasswordResetRequiredException::CODE => {
+                        PasswordResetRequiredException::from_body(body)
+                            .map(Self::PasswordResetRequiredException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    UserNotConfirmedException::CODE => {
+                        UserNotConfirmedException::from_body(body)
+                            .map(Self::UserNotConfirmedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::InvalidUserPoolConfigurationException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::UserNotConfirmedException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

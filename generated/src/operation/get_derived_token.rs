@@ -409,73 +409,6 @@ impl GetDerivedTokenInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
-    type Builder = GetDerivedTokenInputBuilder;
-    const NAME: &'static str = "GetDerivedTokenInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetDerivedTokenInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ClientId" => builder.client_id = map.next_value()?,
-            "ClientSecret" => builder.client_secret = map.next_value()?,
-            "SubjectToken" => builder.subject_token = map.next_value()?,
-            "SubjectTokenType" => builder.subject_token_type = map.next_value()?,
-            "SubjectTokenProviderName" => {
-                builder.subject_token_provider_name = map.next_value()?;
-            }
-            "ActorToken" => builder.actor_token = map.next_value()?,
-            "ActorTokenType" => builder.actor_token_type = map.next_value()?,
-            "ActorTokenProviderName" => {
-                builder.actor_token_provider_name = map.next_value()?;
-            }
-            "Scopes" => builder.scopes = map.next_value()?,
-            "Audiences" => builder.audiences = map.next_value()?,
-            "Resources" => builder.resources = map.next_value()?,
-            "RequestedTokenType" => builder.requested_token_type = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetDerivedTokenInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for GetDerivedTokenInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.client_id.secrets(true, found);
-        self.client_secret.secrets(true, found);
-        self.subject_token.secrets(true, found);
-        self.subject_token_type.secrets(all, found);
-        self.subject_token_provider_name.secrets(all, found);
-        self.actor_token.secrets(true, found);
-        self.actor_token_type.secrets(all, found);
-        self.actor_token_provider_name.secrets(all, found);
-        self.scopes.secrets(all, found);
-        self.audiences.secrets(all, found);
-        self.resources.secrets(all, found);
-        self.requested_token_type.secrets(all, found);
-    }
-}
 /// Represents the response to a token exchange request.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -637,64 +570,6 @@ impl GetDerivedTokenOutputBuilder {
                 ))?,
             expires_in: self.expires_in,
             scopes: self.scopes,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
-    type Builder = GetDerivedTokenOutputBuilder;
-    const NAME: &'static str = "GetDerivedTokenOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetDerivedTokenOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IssuedToken" => builder.issued_token = map.next_value()?,
-            "IssuedTokenType" => builder.issued_token_type = map.next_value()?,
-            "TokenType" => builder.token_type = map.next_value()?,
-            "ExpiresIn" => builder.expires_in = map.next_value()?,
-            "Scopes" => builder.scopes = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetDerivedTokenOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(GetDerivedTokenOutput {
-            issued_token: builder
-                .issued_token
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "GetDerivedTokenOutput",
-                    "IssuedToken",
-                )),
-            issued_token_type: builder
-                .issued_token_type
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "GetDerivedTokenOutput",
-                    "IssuedTokenType",
-                )),
-            token_type: builder
-                .token_type
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "GetDerivedTokenOutput",
-                    "TokenType",
-                )),
-            expires_in: builder.expires_in,
-            scopes: builder.scopes,
         })
     }
 }
@@ -861,80 +736,6 @@ impl std::error::Error for GetDerivedTokenError {
             Self::OperationNotEnabledException(error) => std::error::Error::source(error),
             Self::ForbiddenException(error) => std::error::Error::source(error),
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for GetDerivedTokenError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                UnexpectedLambdaException::CODE => {
-                    UnexpectedLambdaException::from_body(body)
-                        .map(Self::UnexpectedLambdaException)
-                }
-                UserLambdaValidationException::CODE => {
-                    UserLambdaValidationException::from_body(body)
-                        .map(Self::UserLambdaValidationException)
-                }
-                InvalidLambdaResponseException::CODE => {
-                    InvalidLambdaResponseException::from_body(body)
-                        .map(Self::InvalidLambdaResponseException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
-            Self::UserLambdaValidationException(error) => error.set_meta(meta),
-            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -1183,5 +984,211 @@ impl GetDerivedTokenFluentBuilder {
     ) -> Self {
         self.input = self.input.set_requested_token_type(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for GetDerivedTokenInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenInput {
+        type Builder = GetDerivedTokenInputBuilder;
+        const NAME: &'static str = "GetDerivedTokenInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetDerivedTokenInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ClientId" => builder.client_id = map.next_value()?,
+                "ClientSecret" => builder.client_secret = map.next_value()?,
+                "SubjectToken" => builder.subject_token = map.next_value()?,
+                "SubjectTokenType" => builder.subject_token_type = map.next_value()?,
+                "SubjectTokenProviderName" => {
+                    builder.subject_token_provider_name = map.next_value()?;
+                }
+                "ActorToken" => builder.actor_token = map.next_value()?,
+                "ActorTokenType" => builder.actor_token_type = map.next_value()?,
+                "ActorTokenProviderName" => {
+                    builder.actor_token_provider_name = map.next_value()?;
+                }
+                "Scopes" => builder.scopes = map.next_value()?,
+                "Audiences" => builder.audiences = map.next_value()?,
+                "Resources" => builder.resources = map.next_value()?,
+                "RequestedTokenType" => builder.requested_token_type = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetDerivedTokenInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for GetDerivedTokenInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.client_id.secrets(true, found);
+            self.client_secret.secrets(true, found);
+            self.subject_token.secrets(true, found);
+            self.subject_token_type.secrets(all, found);
+            self.subject_token_provider_name.secrets(all, found);
+            self.actor_token.secrets(true, found);
+            self.actor_token_type.secrets(all, found);
+            self.actor_token_provider_name.secrets(all, found);
+            self.scopes.secrets(all, found);
+            self.audiences.secrets(all, found);
+            self.resources.secrets(all, found);
+            self.requested_token_type.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for GetDerivedTokenOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetDerivedTokenOutput {
+        type Builder = GetDerivedTokenOutputBuilder;
+        const NAME: &'static str = "GetDerivedTokenOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetDerivedTokenOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IssuedToken" => builder.issued_token = map.next_value()?,
+                "IssuedTokenType" => builder.issued_token_type = map.next_value()?,
+                "TokenType" => builder.token_type = map.next_value()?,
+                "ExpiresIn" => builder.expires_in = map.next_value()?,
+                "Scopes" => builder.scopes = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetDerivedTokenOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(GetDerivedTokenOutput {
+                issued_token: builder
+                    .issued_token
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "GetDerivedTokenOutput",
+                        "IssuedToken",
+                    )),
+                issued_token_type: builder
+                    .issued_token_type
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "GetDerivedTokenOutput",
+                        "IssuedTokenType",
+                    )),
+                token_type: builder
+                    .token_type
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "GetDerivedTokenOutput",
+                        "TokenType",
+                    )),
+                expires_in: builder.expires_in,
+                scopes: builder.scopes,
+            })
+        }
+    }
+    impl OperationError for GetDerivedTokenError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    UnexpectedLambdaException::CODE => {
+                        UnexpectedLambdaException::from_body(body)
+                            .map(Self::UnexpectedLambdaException)
+                    }
+                    UserLambdaValidationException::CODE => {
+                        UserLambdaValidationException::from_body(body)
+                            .map(Self::UserLambdaValidationException)
+                    }
+                    InvalidLambdaResponseException::CODE => {
+                        InvalidLambdaResponseException::from_body(body)
+                            .map(Self::InvalidLambdaResponseException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+                Self::UserLambdaValidationException(error) => error.set_meta(meta),
+                Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

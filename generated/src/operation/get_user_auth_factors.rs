@@ -113,47 +113,6 @@ impl GetUserAuthFactorsInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
-    type Builder = GetUserAuthFactorsInputBuilder;
-    const NAME: &'static str = "GetUserAuthFactorsInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetUserAuthFactorsInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetUserAuthFactorsInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for GetUserAuthFactorsInput {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
-        self.access_token.secrets(true, found);
-    }
-}
 /// The output of `GetUserAuthFactors`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -292,54 +251,6 @@ impl GetUserAuthFactorsOutputBuilder {
             preferred_mfa_setting: self.preferred_mfa_setting,
             user_mfa_setting_list: self.user_mfa_setting_list,
             configured_user_auth_factors: self.configured_user_auth_factors,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
-    type Builder = GetUserAuthFactorsOutputBuilder;
-    const NAME: &'static str = "GetUserAuthFactorsOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetUserAuthFactorsOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Username" => builder.username = map.next_value()?,
-            "PreferredMfaSetting" => builder.preferred_mfa_setting = map.next_value()?,
-            "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
-            "ConfiguredUserAuthFactors" => {
-                builder.configured_user_auth_factors = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetUserAuthFactorsOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(GetUserAuthFactorsOutput {
-            username: builder
-                .username
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "GetUserAuthFactorsOutput",
-                    "Username",
-                )),
-            preferred_mfa_setting: builder.preferred_mfa_setting,
-            user_mfa_setting_list: builder.user_mfa_setting_list,
-            configured_user_auth_factors: builder.configured_user_auth_factors,
         })
     }
 }
@@ -496,75 +407,6 @@ impl std::error::Error for GetUserAuthFactorsError {
         }
     }
 }
-impl OperationError for GetUserAuthFactorsError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                PasswordResetRequiredException::CODE => {
-                    PasswordResetRequiredException::from_body(body)
-                        .map(Self::PasswordResetRequiredException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                UserNotConfirmedException::CODE => {
-                    UserNotConfirmedException::from_body(body)
-                        .map(Self::UserNotConfirmedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::UserNotConfirmedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "GetUserAuthFactors",
     target: "AWSCognitoIdentityProviderService.GetUserAuthFactors",
@@ -624,5 +466,172 @@ impl GetUserAuthFactorsFluentBuilder {
     pub fn set_access_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_access_token(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsInput {
+        type Builder = GetUserAuthFactorsInputBuilder;
+        const NAME: &'static str = "GetUserAuthFactorsInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetUserAuthFactorsInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetUserAuthFactorsInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for GetUserAuthFactorsInput {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+            self.access_token.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for GetUserAuthFactorsOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetUserAuthFactorsOutput {
+        type Builder = GetUserAuthFactorsOutputBuilder;
+        const NAME: &'static str = "GetUserAuthFactorsOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetUserAuthFactorsOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Username" => builder.username = map.next_value()?,
+                "PreferredMfaSetting" => {
+                    builder.preferred_mfa_setting = map.next_value()?;
+                }
+                "UserMFASettingList" => builder.user_mfa_setting_list = map.next_value()?,
+                "ConfiguredUserAuthFactors" => {
+                    builder.configured_user_auth_factors = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetUserAuthFactorsOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(GetUserAuthFactorsOutput {
+                username: builder
+                    .username
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "GetUserAuthFactorsOutput",
+                        "Username",
+                    )),
+                preferred_mfa_setting: builder.preferred_mfa_setting,
+                user_mfa_setting_list: builder.user_mfa_setting_list,
+                configured_user_auth_factors: builder.configured_user_auth_factors,
+            })
+        }
+    }
+    impl OperationError for GetUserAuthFactorsError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    PasswordResetRequiredException::CODE => {
+                        PasswordResetRequiredException::from_body(body)
+                            .map(Self::PasswordResetRequiredException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    UserNotConfirmedException::CODE => {
+                        UserNotConfirmedException::from_body(body)
+                            .map(Self::UserNotConfirmedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::UserNotConfirmedException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

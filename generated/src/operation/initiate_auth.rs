@@ -443,67 +443,6 @@ impl InitiateAuthInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
-    type Builder = InitiateAuthInputBuilder;
-    const NAME: &'static str = "InitiateAuthInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InitiateAuthInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AuthFlow" => builder.auth_flow = map.next_value()?,
-            "AuthParameters" => {
-                builder.auth_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "ClientMetadata" => {
-                builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "ClientId" => builder.client_id = map.next_value()?,
-            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
-            "UserContextData" => builder.user_context_data = map.next_value()?,
-            "Session" => builder.session = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InitiateAuthInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for InitiateAuthInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.auth_flow.secrets(all, found);
-        self.auth_parameters.secrets(true, found);
-        self.client_metadata.secrets(all, found);
-        self.client_id.secrets(true, found);
-        self.analytics_metadata.secrets(all, found);
-        self.user_context_data.secrets(true, found);
-        self.session.secrets(true, found);
-    }
-}
 /// Initiates the authentication response.
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -733,47 +672,6 @@ impl InitiateAuthOutputBuilder {
             authentication_result: self.authentication_result,
             available_challenges: self.available_challenges,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
-    type Builder = InitiateAuthOutputBuilder;
-    const NAME: &'static str = "InitiateAuthOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut InitiateAuthOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ChallengeName" => builder.challenge_name = map.next_value()?,
-            "Session" => builder.session = map.next_value()?,
-            "ChallengeParameters" => {
-                builder.challenge_parameters = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "AuthenticationResult" => builder.authentication_result = map.next_value()?,
-            "AvailableChallenges" => builder.available_challenges = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: InitiateAuthOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `InitiateAuth`.
@@ -1037,120 +935,6 @@ impl std::error::Error for InitiateAuthError {
             }
             Self::ForbiddenException(error) => std::error::Error::source(error),
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for InitiateAuthError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                UnsupportedOperationException::CODE => {
-                    UnsupportedOperationException::from_body(body)
-                        .map(Self::UnsupportedOperationException)
-                }
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                UnexpectedLambdaException::CODE => {
-                    UnexpectedLambdaException::from_body(body)
-                        .map(Self::UnexpectedLambdaException)
-                }
-                InvalidUserPoolConfigurationException::CODE => {
-                    InvalidUserPoolConfigurationException::from_body(body)
-                        .map(Self::InvalidUserPoolConfigurationException)
-                }
-                UserLambdaValidationException::CODE => {
-                    UserLambdaValidationException::from_body(body)
-                        .map(Self::UserLambdaValidationException)
-                }
-                InvalidLambdaResponseException::CODE => {
-                    InvalidLambdaResponseException::from_body(body)
-                        .map(Self::InvalidLambdaResponseException)
-                }
-                PasswordResetRequiredException::CODE => {
-                    PasswordResetRequiredException::from_body(body)
-                        .map(Self::PasswordResetRequiredException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                UserNotConfirmedException::CODE => {
-                    UserNotConfirmedException::from_body(body)
-                        .map(Self::UserNotConfirmedException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                FeatureUnavailableInTierException::CODE => {
-                    FeatureUnavailableInTierException::from_body(body)
-                        .map(Self::FeatureUnavailableInTierException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::UnsupportedOperationException(error) => error.set_meta(meta),
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
-            Self::InvalidUserPoolConfigurationException(error) => error.set_meta(meta),
-            Self::UserLambdaValidationException(error) => error.set_meta(meta),
-            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
-            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::UserNotConfirmedException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -1449,5 +1233,236 @@ impl InitiateAuthFluentBuilder {
     pub fn set_session(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_session(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for InitiateAuthInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InitiateAuthInput {
+        type Builder = InitiateAuthInputBuilder;
+        const NAME: &'static str = "InitiateAuthInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InitiateAuthInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AuthFlow" => builder.auth_flow = map.next_value()?,
+                "AuthParameters" => {
+                    builder.auth_parameters = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "ClientMetadata" => {
+                    builder.client_metadata = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "ClientId" => builder.client_id = map.next_value()?,
+                "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+                "UserContextData" => builder.user_context_data = map.next_value()?,
+                "Session" => builder.session = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InitiateAuthInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for InitiateAuthInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.auth_flow.secrets(all, found);
+            self.auth_parameters.secrets(true, found);
+            self.client_metadata.secrets(all, found);
+            self.client_id.secrets(true, found);
+            self.analytics_metadata.secrets(all, found);
+            self.user_context_data.secrets(true, found);
+            self.session.secrets(true, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for InitiateAuthOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for InitiateAuthOutput {
+        type Builder = InitiateAuthOutputBuilder;
+        const NAME: &'static str = "InitiateAuthOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut InitiateAuthOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ChallengeName" => builder.challenge_name = map.next_value()?,
+                "Session" => builder.session = map.next_value()?,
+                "ChallengeParameters" => {
+                    builder.challenge_parameters = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "AuthenticationResult" => {
+                    builder.authentication_result = map.next_value()?;
+                }
+                "AvailableChallenges" => builder.available_challenges = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: InitiateAuthOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for InitiateAuthError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    UnsupportedOperationException::CODE => {
+                        UnsupportedOperationException::from_body(body)
+                            .map(Self::UnsupportedOperationException)
+                    }
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    UnexpectedLambdaException::CODE => {
+                        UnexpectedLambdaException::from_body(body)
+                            .map(Self::UnexpectedLambdaException)
+                    }
+                    InvalidUserPoolConfigurationException::CODE => {
+                        InvalidUserPoolConfigurationException::from_body(body)
+                            .map(Self::InvalidUserPoolConfigurationException)
+                    }
+                    UserLambdaValidationException::CODE => {
+                        UserLambdaValidationException::from_body(body)
+                            .map(Self::UserLambdaValidationException)
+                    }
+                    InvalidLambdaResponseException::CODE => {
+                        InvalidLambdaResponseException::from_body(body)
+                            .map(Self::InvalidLambdaResponseException)
+                    }
+                    PasswordResetRequiredException::CODE => {
+                        PasswordResetRequiredException::from_body(body)
+                            .map(Self::PasswordResetRequiredException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    UserNotConfirmedException::CODE => {
+                        UserNotConfirmedException::from_body(body)
+                            .map(Self::UserNotConfirmedException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    FeatureUnavailableInTierException::CODE => {
+                        FeatureUnavailableInTierException::from_body(body)
+                            .map(Self::FeatureUnavailableInTierException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::UnsupportedOperationException(error) => error.set_meta(meta),
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+                Self::InvalidUserPoolConfigurationException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::UserLambdaValidationException(error) => error.set_meta(meta),
+                Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+                Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::UserNotConfirmedException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -154,50 +154,6 @@ impl ListWebAuthnCredentialsInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
-    type Builder = ListWebAuthnCredentialsInputBuilder;
-    const NAME: &'static str = "ListWebAuthnCredentialsInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ListWebAuthnCredentialsInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "AccessToken" => builder.access_token = map.next_value()?,
-            "NextToken" => builder.next_token = map.next_value()?,
-            "MaxResults" => builder.max_results = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ListWebAuthnCredentialsInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for ListWebAuthnCredentialsInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.access_token.secrets(true, found);
-        self.next_token.secrets(all, found);
-    }
-}
 /// The output of `ListWebAuthnCredentials`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -271,48 +227,6 @@ impl ListWebAuthnCredentialsOutputBuilder {
                     "credentials",
                 ))?,
             next_token: self.next_token,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsOutput {
-    type Builder = ListWebAuthnCredentialsOutputBuilder;
-    const NAME: &'static str = "ListWebAuthnCredentialsOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ListWebAuthnCredentialsOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Credentials" => builder.credentials = map.next_value()?,
-            "NextToken" => builder.next_token = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ListWebAuthnCredentialsOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(ListWebAuthnCredentialsOutput {
-            credentials: builder
-                .credentials
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "ListWebAuthnCredentialsOutput",
-                    "Credentials",
-                )),
-            next_token: builder.next_token,
         })
     }
 }
@@ -450,65 +364,6 @@ impl std::error::Error for ListWebAuthnCredentialsError {
         }
     }
 }
-impl OperationError for ListWebAuthnCredentialsError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                PasswordResetRequiredException::CODE => {
-                    PasswordResetRequiredException::from_body(body)
-                        .map(Self::PasswordResetRequiredException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::PasswordResetRequiredException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "ListWebAuthnCredentials",
     target: "AWSCognitoIdentityProviderService.ListWebAuthnCredentials",
@@ -596,5 +451,157 @@ impl ListWebAuthnCredentialsFluentBuilder {
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsInput {
+        type Builder = ListWebAuthnCredentialsInputBuilder;
+        const NAME: &'static str = "ListWebAuthnCredentialsInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ListWebAuthnCredentialsInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "AccessToken" => builder.access_token = map.next_value()?,
+                "NextToken" => builder.next_token = map.next_value()?,
+                "MaxResults" => builder.max_results = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ListWebAuthnCredentialsInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for ListWebAuthnCredentialsInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.access_token.secrets(true, found);
+            self.next_token.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ListWebAuthnCredentialsOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ListWebAuthnCredentialsOutput {
+        type Builder = ListWebAuthnCredentialsOutputBuilder;
+        const NAME: &'static str = "ListWebAuthnCredentialsOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ListWebAuthnCredentialsOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Credentials" => builder.credentials = map.next_value()?,
+                "NextToken" => builder.next_token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ListWebAuthnCredentialsOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(ListWebAuthnCredentialsOutput {
+                credentials: builder
+                    .credentials
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "ListWebAuthnCredentialsOutput",
+                        "Credentials",
+                    )),
+                next_token: builder.next_token,
+            })
+        }
+    }
+    impl OperationError for ListWebAuthnCredentialsError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    PasswordResetRequiredException::CODE => {
+                        PasswordResetRequiredException::from_body(body)
+                            .map(Self::PasswordResetRequiredException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::PasswordResetRequiredException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

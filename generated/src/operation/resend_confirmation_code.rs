@@ -310,61 +310,6 @@ impl ResendConfirmationCodeInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
-    type Builder = ResendConfirmationCodeInputBuilder;
-    const NAME: &'static str = "ResendConfirmationCodeInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ResendConfirmationCodeInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ClientId" => builder.client_id = map.next_value()?,
-            "SecretHash" => builder.secret_hash = map.next_value()?,
-            "UserContextData" => builder.user_context_data = map.next_value()?,
-            "Username" => builder.username = map.next_value()?,
-            "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
-            "ClientMetadata" => {
-                builder.client_metadata = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ResendConfirmationCodeInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for ResendConfirmationCodeInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.client_id.secrets(true, found);
-        self.secret_hash.secrets(true, found);
-        self.user_context_data.secrets(true, found);
-        self.username.secrets(true, found);
-        self.analytics_metadata.secrets(all, found);
-        self.client_metadata.secrets(all, found);
-    }
-}
 /// The response from the server when Amazon Cognito makes the request to resend a confirmation
 /// code.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -416,39 +361,6 @@ impl ResendConfirmationCodeOutputBuilder {
         ResendConfirmationCodeOutput {
             code_delivery_details: self.code_delivery_details,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
-    type Builder = ResendConfirmationCodeOutputBuilder;
-    const NAME: &'static str = "ResendConfirmationCodeOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ResendConfirmationCodeOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "CodeDeliveryDetails" => builder.code_delivery_details = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ResendConfirmationCodeOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `ResendConfirmationCode`.
@@ -676,105 +588,6 @@ impl std::error::Error for ResendConfirmationCodeError {
         }
     }
 }
-impl OperationError for ResendConfirmationCodeError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                UnexpectedLambdaException::CODE => {
-                    UnexpectedLambdaException::from_body(body)
-                        .map(Self::UnexpectedLambdaException)
-                }
-                UserLambdaValidationException::CODE => {
-                    UserLambdaValidationException::from_body(body)
-                        .map(Self::UserLambdaValidationException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                InvalidLambdaResponseException::CODE => {
-                    InvalidLambdaResponseException::from_body(body)
-                        .map(Self::InvalidLambdaResponseException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                LimitExceededException::CODE => {
-                    LimitExceededException::from_body(body)
-                        .map(Self::LimitExceededException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                CodeDeliveryFailureException::CODE => {
-                    CodeDeliveryFailureException::from_body(body)
-                        .map(Self::CodeDeliveryFailureException)
-                }
-                UserNotFoundException::CODE => {
-                    UserNotFoundException::from_body(body)
-                        .map(Self::UserNotFoundException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                ForbiddenException::CODE => {
-                    ForbiddenException::from_body(body).map(Self::ForbiddenException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::UnexpectedLambdaException(error) => error.set_meta(meta),
-            Self::UserLambdaValidationException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::LimitExceededException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::CodeDeliveryFailureException(error) => error.set_meta(meta),
-            Self::UserNotFoundException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::ForbiddenException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "ResendConfirmationCode",
     target: "AWSCognitoIdentityProviderService.ResendConfirmationCode",
@@ -948,5 +761,205 @@ impl ResendConfirmationCodeFluentBuilder {
     ) -> Self {
         self.input = self.input.set_client_metadata(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeInput {
+        type Builder = ResendConfirmationCodeInputBuilder;
+        const NAME: &'static str = "ResendConfirmationCodeInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ResendConfirmationCodeInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ClientId" => builder.client_id = map.next_value()?,
+                "SecretHash" => builder.secret_hash = map.next_value()?,
+                "UserContextData" => builder.user_context_data = map.next_value()?,
+                "Username" => builder.username = map.next_value()?,
+                "AnalyticsMetadata" => builder.analytics_metadata = map.next_value()?,
+                "ClientMetadata" => {
+                    builder.client_metadata = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ResendConfirmationCodeInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for ResendConfirmationCodeInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.client_id.secrets(true, found);
+            self.secret_hash.secrets(true, found);
+            self.user_context_data.secrets(true, found);
+            self.username.secrets(true, found);
+            self.analytics_metadata.secrets(all, found);
+            self.client_metadata.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ResendConfirmationCodeOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ResendConfirmationCodeOutput {
+        type Builder = ResendConfirmationCodeOutputBuilder;
+        const NAME: &'static str = "ResendConfirmationCodeOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ResendConfirmationCodeOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "CodeDeliveryDetails" => {
+                    builder.code_delivery_details = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ResendConfirmationCodeOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for ResendConfirmationCodeError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    UnexpectedLambdaException::CODE => {
+                        UnexpectedLambdaException::from_body(body)
+                            .map(Self::UnexpectedLambdaException)
+                    }
+                    UserLambdaValidationException::CODE => {
+                        UserLambdaValidationException::from_body(body)
+                            .map(Self::UserLambdaValidationException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    InvalidLambdaResponseException::CODE => {
+                        InvalidLambdaResponseException::from_body(body)
+                            .map(Self::InvalidLambdaResponseException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    LimitExceededException::CODE => {
+                        LimitExceededException::from_body(body)
+                            .map(Self::LimitExceededException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    CodeDeliveryFailureException::CODE => {
+                        CodeDeliveryFailureException::from_body(body)
+                            .map(Self::CodeDeliveryFailureException)
+                    }
+                    UserNotFoundException::CODE => {
+                        UserNotFoundException::from_body(body)
+                            .map(Self::UserNotFoundException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    ForbiddenException::CODE => {
+                        ForbiddenException::from_body(body).map(Self::ForbiddenException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::UnexpectedLambdaException(error) => error.set_meta(meta),
+                Self::UserLambdaValidationException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::InvalidLambdaResponseException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::LimitExceededException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::CodeDeliveryFailureException(error) => error.set_meta(meta),
+                Self::UserNotFoundException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::ForbiddenException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -283,61 +283,6 @@ impl SetRiskConfigurationInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
-    type Builder = SetRiskConfigurationInputBuilder;
-    const NAME: &'static str = "SetRiskConfigurationInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SetRiskConfigurationInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "CompromisedCredentialsRiskConfiguration" => {
-                builder.compromised_credentials_risk_configuration = map.next_value()?;
-            }
-            "AccountTakeoverRiskConfiguration" => {
-                builder.account_takeover_risk_configuration = map.next_value()?;
-            }
-            "RiskExceptionConfiguration" => {
-                builder.risk_exception_configuration = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SetRiskConfigurationInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for SetRiskConfigurationInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.client_id.secrets(true, found);
-        self.compromised_credentials_risk_configuration.secrets(all, found);
-        self.account_takeover_risk_configuration.secrets(all, found);
-        self.risk_exception_configuration.secrets(all, found);
-    }
-}
 /// The output of `SetRiskConfiguration`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -393,46 +338,6 @@ impl SetRiskConfigurationOutputBuilder {
                     "SetRiskConfigurationOutput",
                     "risk_configuration",
                 ))?,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
-    type Builder = SetRiskConfigurationOutputBuilder;
-    const NAME: &'static str = "SetRiskConfigurationOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SetRiskConfigurationOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "RiskConfiguration" => builder.risk_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SetRiskConfigurationOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(SetRiskConfigurationOutput {
-            risk_configuration: builder
-                .risk_configuration
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "SetRiskConfigurationOutput",
-                    "RiskConfiguration",
-                )),
         })
     }
 }
@@ -580,71 +485,6 @@ impl std::error::Error for SetRiskConfigurationError {
         }
     }
 }
-impl OperationError for SetRiskConfigurationError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserPoolAddOnNotEnabledException::CODE => {
-                    UserPoolAddOnNotEnabledException::from_body(body)
-                        .map(Self::UserPoolAddOnNotEnabledException)
-                }
-                CodeDeliveryFailureException::CODE => {
-                    CodeDeliveryFailureException::from_body(body)
-                        .map(Self::CodeDeliveryFailureException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserPoolAddOnNotEnabledException(error) => error.set_meta(meta),
-            Self::CodeDeliveryFailureException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "SetRiskConfiguration",
     target: "AWSCognitoIdentityProviderService.SetRiskConfiguration",
@@ -784,5 +624,175 @@ impl SetRiskConfigurationFluentBuilder {
     ) -> Self {
         self.input = self.input.set_risk_exception_configuration(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for SetRiskConfigurationInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationInput {
+        type Builder = SetRiskConfigurationInputBuilder;
+        const NAME: &'static str = "SetRiskConfigurationInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SetRiskConfigurationInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "CompromisedCredentialsRiskConfiguration" => {
+                    builder.compromised_credentials_risk_configuration = map
+                        .next_value()?;
+                }
+                "AccountTakeoverRiskConfiguration" => {
+                    builder.account_takeover_risk_configuration = map.next_value()?;
+                }
+                "RiskExceptionConfiguration" => {
+                    builder.risk_exception_configuration = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SetRiskConfigurationInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for SetRiskConfigurationInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.client_id.secrets(true, found);
+            self.compromised_credentials_risk_configuration.secrets(all, found);
+            self.account_takeover_risk_configuration.secrets(all, found);
+            self.risk_exception_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SetRiskConfigurationOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SetRiskConfigurationOutput {
+        type Builder = SetRiskConfigurationOutputBuilder;
+        const NAME: &'static str = "SetRiskConfigurationOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SetRiskConfigurationOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "RiskConfiguration" => builder.risk_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SetRiskConfigurationOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(SetRiskConfigurationOutput {
+                risk_configuration: builder
+                    .risk_configuration
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "SetRiskConfigurationOutput",
+                        "RiskConfiguration",
+                    )),
+            })
+        }
+    }
+    impl OperationError for SetRiskConfigurationError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserPoolAddOnNotEnabledException::CODE => {
+                        UserPoolAddOnNotEnabledException::from_body(body)
+                            .map(Self::UserPoolAddOnNotEnabledException)
+                    }
+                    CodeDeliveryFailureException::CODE => {
+                        CodeDeliveryFailureException::from_body(body)
+                            .map(Self::CodeDeliveryFailureException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserPoolAddOnNotEnabledException(error) => error.set_meta(meta),
+                Self::CodeDeliveryFailureException(error) => error.set_meta(meta),
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

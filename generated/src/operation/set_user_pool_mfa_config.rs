@@ -256,63 +256,6 @@ impl SetUserPoolMfaConfigInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
-    type Builder = SetUserPoolMfaConfigInputBuilder;
-    const NAME: &'static str = "SetUserPoolMfaConfigInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SetUserPoolMfaConfigInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "SmsMfaConfiguration" => builder.sms_mfa_configuration = map.next_value()?,
-            "SoftwareTokenMfaConfiguration" => {
-                builder.software_token_mfa_configuration = map.next_value()?;
-            }
-            "EmailMfaConfiguration" => {
-                builder.email_mfa_configuration = map.next_value()?;
-            }
-            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
-            "WebAuthnConfiguration" => {
-                builder.web_authn_configuration = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SetUserPoolMfaConfigInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for SetUserPoolMfaConfigInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.sms_mfa_configuration.secrets(all, found);
-        self.software_token_mfa_configuration.secrets(all, found);
-        self.email_mfa_configuration.secrets(all, found);
-        self.mfa_configuration.secrets(all, found);
-        self.web_authn_configuration.secrets(all, found);
-    }
-}
 /// The output of `SetUserPoolMfaConfig`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -457,49 +400,6 @@ impl SetUserPoolMfaConfigOutputBuilder {
             mfa_configuration: self.mfa_configuration,
             web_authn_configuration: self.web_authn_configuration,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigOutput {
-    type Builder = SetUserPoolMfaConfigOutputBuilder;
-    const NAME: &'static str = "SetUserPoolMfaConfigOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut SetUserPoolMfaConfigOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "SmsMfaConfiguration" => builder.sms_mfa_configuration = map.next_value()?,
-            "SoftwareTokenMfaConfiguration" => {
-                builder.software_token_mfa_configuration = map.next_value()?;
-            }
-            "EmailMfaConfiguration" => {
-                builder.email_mfa_configuration = map.next_value()?;
-            }
-            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
-            "WebAuthnConfiguration" => {
-                builder.web_authn_configuration = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: SetUserPoolMfaConfigOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `SetUserPoolMfaConfig`.
@@ -663,76 +563,6 @@ impl std::error::Error for SetUserPoolMfaConfigError {
         }
     }
 }
-impl OperationError for SetUserPoolMfaConfigError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                FeatureUnavailableInTierException::CODE => {
-                    FeatureUnavailableInTierException::from_body(body)
-                        .map(Self::FeatureUnavailableInTierException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
-        }
-    }
-}
 const OPERATION: Operation = Operation {
     name: "SetUserPoolMfaConfig",
     target: "AWSCognitoIdentityProviderService.SetUserPoolMfaConfig",
@@ -884,5 +714,188 @@ impl SetUserPoolMfaConfigFluentBuilder {
     ) -> Self {
         self.input = self.input.set_web_authn_configuration(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigInput {
+        type Builder = SetUserPoolMfaConfigInputBuilder;
+        const NAME: &'static str = "SetUserPoolMfaConfigInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SetUserPoolMfaConfigInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "SmsMfaConfiguration" => {
+                    builder.sms_mfa_configuration = map.next_value()?;
+                }
+                "SoftwareTokenMfaConfiguration" => {
+                    builder.software_token_mfa_configuration = map.next_value()?;
+                }
+                "EmailMfaConfiguration" => {
+                    builder.email_mfa_configuration = map.next_value()?;
+                }
+                "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+                "WebAuthnConfiguration" => {
+                    builder.web_authn_configuration = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SetUserPoolMfaConfigInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for SetUserPoolMfaConfigInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.sms_mfa_configuration.secrets(all, found);
+            self.software_token_mfa_configuration.secrets(all, found);
+            self.email_mfa_configuration.secrets(all, found);
+            self.mfa_configuration.secrets(all, found);
+            self.web_authn_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for SetUserPoolMfaConfigOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for SetUserPoolMfaConfigOutput {
+        type Builder = SetUserPoolMfaConfigOutputBuilder;
+        const NAME: &'static str = "SetUserPoolMfaConfigOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut SetUserPoolMfaConfigOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "SmsMfaConfiguration" => {
+                    builder.sms_mfa_configuration = map.next_value()?;
+                }
+                "SoftwareTokenMfaConfiguration" => {
+                    builder.software_token_mfa_configuration = map.next_value()?;
+                }
+                "EmailMfaConfiguration" => {
+                    builder.email_mfa_configuration = map.next_value()?;
+                }
+                "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+                "WebAuthnConfiguration" => {
+                    builder.web_authn_configuration = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: SetUserPoolMfaConfigOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for SetUserPoolMfaConfigError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    FeatureUnavailableInTierException::CODE => {
+                        FeatureUnavailableInTierException::from_body(body)
+                            .map(Self::FeatureUnavailableInTierException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -311,69 +311,6 @@ impl UpdateIdentityProviderInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
-    type Builder = UpdateIdentityProviderInputBuilder;
-    const NAME: &'static str = "UpdateIdentityProviderInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UpdateIdentityProviderInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ProviderName" => builder.provider_name = map.next_value()?,
-            "ProviderDetails" => {
-                builder.provider_details = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "AttributeMapping" => {
-                builder.attribute_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
-            "AcrMapping" => {
-                builder.acr_mapping = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateIdentityProviderInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for UpdateIdentityProviderInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.provider_name.secrets(all, found);
-        self.provider_details.secrets(all, found);
-        self.attribute_mapping.secrets(all, found);
-        self.idp_identifiers.secrets(all, found);
-        self.acr_mapping.secrets(all, found);
-    }
-}
 /// The output of `UpdateIdentityProvider`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -422,46 +359,6 @@ impl UpdateIdentityProviderOutputBuilder {
                     "UpdateIdentityProviderOutput",
                     "identity_provider",
                 ))?,
-        })
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
-    type Builder = UpdateIdentityProviderOutputBuilder;
-    const NAME: &'static str = "UpdateIdentityProviderOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UpdateIdentityProviderOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IdentityProvider" => builder.identity_provider = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateIdentityProviderOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(UpdateIdentityProviderOutput {
-            identity_provider: builder
-                .identity_provider
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "UpdateIdentityProviderOutput",
-                    "IdentityProvider",
-                )),
         })
     }
 }
@@ -585,61 +482,6 @@ impl std::error::Error for UpdateIdentityProviderError {
             Self::TooManyRequestsException(error) => std::error::Error::source(error),
             Self::InternalErrorException(error) => std::error::Error::source(error),
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for UpdateIdentityProviderError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                UnsupportedIdentityProviderException::CODE => {
-                    UnsupportedIdentityProviderException::from_body(body)
-                        .map(Self::UnsupportedIdentityProviderException)
-                }
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::UnsupportedIdentityProviderException(error) => error.set_meta(meta),
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -874,5 +716,170 @@ impl UpdateIdentityProviderFluentBuilder {
     pub fn set_acr_mapping(mut self, value: Option<HashMap<String, String>>) -> Self {
         self.input = self.input.set_acr_mapping(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderInput {
+        type Builder = UpdateIdentityProviderInputBuilder;
+        const NAME: &'static str = "UpdateIdentityProviderInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UpdateIdentityProviderInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ProviderName" => builder.provider_name = map.next_value()?,
+                "ProviderDetails" => {
+                    builder.provider_details = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "AttributeMapping" => {
+                    builder.attribute_mapping = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "IdpIdentifiers" => builder.idp_identifiers = map.next_value()?,
+                "AcrMapping" => {
+                    builder.acr_mapping = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateIdentityProviderInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for UpdateIdentityProviderInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.provider_name.secrets(all, found);
+            self.provider_details.secrets(all, found);
+            self.attribute_mapping.secrets(all, found);
+            self.idp_identifiers.secrets(all, found);
+            self.acr_mapping.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UpdateIdentityProviderOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateIdentityProviderOutput {
+        type Builder = UpdateIdentityProviderOutputBuilder;
+        const NAME: &'static str = "UpdateIdentityProviderOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UpdateIdentityProviderOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IdentityProvider" => builder.identity_provider = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateIdentityProviderOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(UpdateIdentityProviderOutput {
+                identity_provider: builder
+                    .identity_provider
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "UpdateIdentityProviderOutput",
+                        "IdentityProvider",
+                    )),
+            })
+        }
+    }
+    impl OperationError for UpdateIdentityProviderError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    UnsupportedIdentityProviderException::CODE => {
+                        UnsupportedIdentityProviderException::from_body(body)
+                            .map(Self::UnsupportedIdentityProviderException)
+                    }
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::UnsupportedIdentityProviderException(error) => error.set_meta(meta),
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -886,117 +886,6 @@ impl UpdateUserPoolInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UpdateUserPoolInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
-    type Builder = UpdateUserPoolInputBuilder;
-    const NAME: &'static str = "UpdateUserPoolInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UpdateUserPoolInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "Policies" => builder.policies = map.next_value()?,
-            "DeletionProtection" => builder.deletion_protection = map.next_value()?,
-            "LambdaConfig" => builder.lambda_config = map.next_value()?,
-            "AutoVerifiedAttributes" => {
-                builder.auto_verified_attributes = map.next_value()?;
-            }
-            "SmsVerificationMessage" => {
-                builder.sms_verification_message = map.next_value()?;
-            }
-            "EmailVerificationMessage" => {
-                builder.email_verification_message = map.next_value()?;
-            }
-            "EmailVerificationSubject" => {
-                builder.email_verification_subject = map.next_value()?;
-            }
-            "VerificationMessageTemplate" => {
-                builder.verification_message_template = map.next_value()?;
-            }
-            "SmsAuthenticationMessage" => {
-                builder.sms_authentication_message = map.next_value()?;
-            }
-            "UserAttributeUpdateSettings" => {
-                builder.user_attribute_update_settings = map.next_value()?;
-            }
-            "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
-            "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
-            "EmailConfiguration" => builder.email_configuration = map.next_value()?,
-            "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
-            "UserPoolTags" => {
-                builder.user_pool_tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "AdminCreateUserConfig" => {
-                builder.admin_create_user_config = map.next_value()?;
-            }
-            "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
-            "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
-            "AccountRecoverySetting" => {
-                builder.account_recovery_setting = map.next_value()?;
-            }
-            "PoolName" => builder.pool_name = map.next_value()?,
-            "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
-            "KeyConfiguration" => builder.key_configuration = map.next_value()?,
-            "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
-            "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateUserPoolInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for UpdateUserPoolInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.policies.secrets(all, found);
-        self.deletion_protection.secrets(all, found);
-        self.lambda_config.secrets(all, found);
-        self.auto_verified_attributes.secrets(all, found);
-        self.sms_verification_message.secrets(all, found);
-        self.email_verification_message.secrets(all, found);
-        self.email_verification_subject.secrets(all, found);
-        self.verification_message_template.secrets(all, found);
-        self.sms_authentication_message.secrets(all, found);
-        self.user_attribute_update_settings.secrets(all, found);
-        self.mfa_configuration.secrets(all, found);
-        self.device_configuration.secrets(all, found);
-        self.email_configuration.secrets(all, found);
-        self.sms_configuration.secrets(all, found);
-        self.user_pool_tags.secrets(all, found);
-        self.admin_create_user_config.secrets(all, found);
-        self.user_pool_add_ons.secrets(all, found);
-        self.dcr_configuration.secrets(all, found);
-        self.account_recovery_setting.secrets(all, found);
-        self.pool_name.secrets(all, found);
-        self.user_pool_tier.secrets(all, found);
-        self.key_configuration.secrets(all, found);
-        self.issuer_configuration.secrets(all, found);
-        self.acr_configuration.secrets(all, found);
-    }
-}
 /// Represents the response from the server when you make a request to update the user pool.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1020,34 +909,6 @@ impl UpdateUserPoolOutputBuilder {
     #[inline]
     pub fn build(self) -> UpdateUserPoolOutput {
         UpdateUserPoolOutput {}
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateUserPoolOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolOutput {
-    type Builder = UpdateUserPoolOutputBuilder;
-    const NAME: &'static str = "UpdateUserPoolOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut UpdateUserPoolOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateUserPoolOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `UpdateUserPool`.
@@ -1256,96 +1117,6 @@ impl std::error::Error for UpdateUserPoolError {
                 std::error::Error::source(error)
             }
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for UpdateUserPoolError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                UserImportInProgressException::CODE => {
-                    UserImportInProgressException::from_body(body)
-                        .map(Self::UserImportInProgressException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                InvalidSmsRoleAccessPolicyException::CODE => {
-                    InvalidSmsRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidSmsRoleAccessPolicyException)
-                }
-                InvalidSmsRoleTrustRelationshipException::CODE => {
-                    InvalidSmsRoleTrustRelationshipException::from_body(body)
-                        .map(Self::InvalidSmsRoleTrustRelationshipException)
-                }
-                UserPoolTaggingException::CODE => {
-                    UserPoolTaggingException::from_body(body)
-                        .map(Self::UserPoolTaggingException)
-                }
-                InvalidEmailRoleAccessPolicyException::CODE => {
-                    InvalidEmailRoleAccessPolicyException::from_body(body)
-                        .map(Self::InvalidEmailRoleAccessPolicyException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                TierChangeNotAllowedException::CODE => {
-                    TierChangeNotAllowedException::from_body(body)
-                        .map(Self::TierChangeNotAllowedException)
-                }
-                FeatureUnavailableInTierException::CODE => {
-                    FeatureUnavailableInTierException::from_body(body)
-                        .map(Self::FeatureUnavailableInTierException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::UserImportInProgressException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::InvalidSmsRoleTrustRelationshipException(error) => error.set_meta(meta),
-            Self::UserPoolTaggingException(error) => error.set_meta(meta),
-            Self::InvalidEmailRoleAccessPolicyException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
-            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -1851,5 +1622,245 @@ impl UpdateUserPoolFluentBuilder {
     ) -> Self {
         self.input = self.input.set_acr_configuration(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UpdateUserPoolInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolInput {
+        type Builder = UpdateUserPoolInputBuilder;
+        const NAME: &'static str = "UpdateUserPoolInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UpdateUserPoolInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "Policies" => builder.policies = map.next_value()?,
+                "DeletionProtection" => builder.deletion_protection = map.next_value()?,
+                "LambdaConfig" => builder.lambda_config = map.next_value()?,
+                "AutoVerifiedAttributes" => {
+                    builder.auto_verified_attributes = map.next_value()?;
+                }
+                "SmsVerificationMessage" => {
+                    builder.sms_verification_message = map.next_value()?;
+                }
+                "EmailVerificationMessage" => {
+                    builder.email_verification_message = map.next_value()?;
+                }
+                "EmailVerificationSubject" => {
+                    builder.email_verification_subject = map.next_value()?;
+                }
+                "VerificationMessageTemplate" => {
+                    builder.verification_message_template = map.next_value()?;
+                }
+                "SmsAuthenticationMessage" => {
+                    builder.sms_authentication_message = map.next_value()?;
+                }
+                "UserAttributeUpdateSettings" => {
+                    builder.user_attribute_update_settings = map.next_value()?;
+                }
+                "MfaConfiguration" => builder.mfa_configuration = map.next_value()?,
+                "DeviceConfiguration" => builder.device_configuration = map.next_value()?,
+                "EmailConfiguration" => builder.email_configuration = map.next_value()?,
+                "SmsConfiguration" => builder.sms_configuration = map.next_value()?,
+                "UserPoolTags" => {
+                    builder.user_pool_tags = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "AdminCreateUserConfig" => {
+                    builder.admin_create_user_config = map.next_value()?;
+                }
+                "UserPoolAddOns" => builder.user_pool_add_ons = map.next_value()?,
+                "DcrConfiguration" => builder.dcr_configuration = map.next_value()?,
+                "AccountRecoverySetting" => {
+                    builder.account_recovery_setting = map.next_value()?;
+                }
+                "PoolName" => builder.pool_name = map.next_value()?,
+                "UserPoolTier" => builder.user_pool_tier = map.next_value()?,
+                "KeyConfiguration" => builder.key_configuration = map.next_value()?,
+                "IssuerConfiguration" => builder.issuer_configuration = map.next_value()?,
+                "AcrConfiguration" => builder.acr_configuration = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateUserPoolInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for UpdateUserPoolInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.policies.secrets(all, found);
+            self.deletion_protection.secrets(all, found);
+            self.lambda_config.secrets(all, found);
+            self.auto_verified_attributes.secrets(all, found);
+            self.sms_verification_message.secrets(all, found);
+            self.email_verification_message.secrets(all, found);
+            self.email_verification_subject.secrets(all, found);
+            self.verification_message_template.secrets(all, found);
+            self.sms_authentication_message.secrets(all, found);
+            self.user_attribute_update_settings.secrets(all, found);
+            self.mfa_configuration.secrets(all, found);
+            self.device_configuration.secrets(all, found);
+            self.email_configuration.secrets(all, found);
+            self.sms_configuration.secrets(all, found);
+            self.user_pool_tags.secrets(all, found);
+            self.admin_create_user_config.secrets(all, found);
+            self.user_pool_add_ons.secrets(all, found);
+            self.dcr_configuration.secrets(all, found);
+            self.account_recovery_setting.secrets(all, found);
+            self.pool_name.secrets(all, found);
+            self.user_pool_tier.secrets(all, found);
+            self.key_configuration.secrets(all, found);
+            self.issuer_configuration.secrets(all, found);
+            self.acr_configuration.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UpdateUserPoolOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolOutput {
+        type Builder = UpdateUserPoolOutputBuilder;
+        const NAME: &'static str = "UpdateUserPoolOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut UpdateUserPoolOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateUserPoolOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for UpdateUserPoolError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    UserImportInProgressException::CODE => {
+                        UserImportInProgressException::from_body(body)
+                            .map(Self::UserImportInProgressException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    InvalidSmsRoleAccessPolicyException::CODE => {
+                        InvalidSmsRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidSmsRoleAccessPolicyException)
+                    }
+                    InvalidSmsRoleTrustRelationshipException::CODE => {
+                        InvalidSmsRoleTrustRelationshipException::from_body(body)
+                            .map(Self::InvalidSmsRoleTrustRelationshipException)
+                    }
+                    UserPoolTaggingException::CODE => {
+                        UserPoolTaggingException::from_body(body)
+                            .map(Self::UserPoolTaggingException)
+                    }
+                    InvalidEmailRoleAccessPolicyException::CODE => {
+                        InvalidEmailRoleAccessPolicyException::from_body(body)
+                            .map(Self::InvalidEmailRoleAccessPolicyException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    TierChangeNotAllowedException::CODE => {
+                        TierChangeNotAllowedException::from_body(body)
+                            .map(Self::TierChangeNotAllowedException)
+                    }
+                    FeatureUnavailableInTierException::CODE => {
+                        FeatureUnavailableInTierException::from_body(body)
+                            .map(Self::FeatureUnavailableInTierException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::UserImportInProgressException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleAccessPolicyException(error) => error.set_meta(meta),
+                Self::InvalidSmsRoleTrustRelationshipException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::UserPoolTaggingException(error) => error.set_meta(meta),
+                Self::InvalidEmailRoleAccessPolicyException(error) => {
+                    error.set_meta(meta)
+                }
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::TierChangeNotAllowedException(error) => error.set_meta(meta),
+                Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

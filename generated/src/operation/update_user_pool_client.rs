@@ -907,99 +907,6 @@ impl UpdateUserPoolClientInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
-    type Builder = UpdateUserPoolClientInputBuilder;
-    const NAME: &'static str = "UpdateUserPoolClientInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UpdateUserPoolClientInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolId" => builder.user_pool_id = map.next_value()?,
-            "ClientId" => builder.client_id = map.next_value()?,
-            "ClientName" => builder.client_name = map.next_value()?,
-            "RefreshTokenValidity" => builder.refresh_token_validity = map.next_value()?,
-            "AccessTokenValidity" => builder.access_token_validity = map.next_value()?,
-            "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
-            "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
-            "ReadAttributes" => builder.read_attributes = map.next_value()?,
-            "WriteAttributes" => builder.write_attributes = map.next_value()?,
-            "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
-            "SupportedIdentityProviders" => {
-                builder.supported_identity_providers = map.next_value()?;
-            }
-            "CallbackURLs" => builder.callback_urls = map.next_value()?,
-            "LogoutURLs" => builder.logout_urls = map.next_value()?,
-            "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
-            "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
-            "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
-            "AllowedOAuthFlowsUserPoolClient" => {
-                builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
-            }
-            "AnalyticsConfiguration" => {
-                builder.analytics_configuration = map.next_value()?;
-            }
-            "PreventUserExistenceErrors" => {
-                builder.prevent_user_existence_errors = map.next_value()?;
-            }
-            "EnableTokenRevocation" => {
-                builder.enable_token_revocation = map.next_value()?;
-            }
-            "EnablePropagateAdditionalUserContextData" => {
-                builder.enable_propagate_additional_user_context_data = map.next_value()?;
-            }
-            "AuthSessionValidity" => builder.auth_session_validity = map.next_value()?,
-            "RefreshTokenRotation" => builder.refresh_token_rotation = map.next_value()?,
-            "PublishSecretsInAWSSecretsManager" => {
-                builder.publish_secrets_in_aws_secrets_manager = map.next_value()?;
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateUserPoolClientInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for UpdateUserPoolClientInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.user_pool_id.secrets(all, found);
-        self.client_id.secrets(true, found);
-        self.client_name.secrets(all, found);
-        self.token_validity_units.secrets(all, found);
-        self.read_attributes.secrets(all, found);
-        self.write_attributes.secrets(all, found);
-        self.explicit_auth_flows.secrets(all, found);
-        self.supported_identity_providers.secrets(all, found);
-        self.callback_urls.secrets(all, found);
-        self.logout_urls.secrets(all, found);
-        self.default_redirect_uri.secrets(all, found);
-        self.allowed_o_auth_flows.secrets(all, found);
-        self.allowed_o_auth_scopes.secrets(all, found);
-        self.analytics_configuration.secrets(all, found);
-        self.prevent_user_existence_errors.secrets(all, found);
-        self.refresh_token_rotation.secrets(all, found);
-    }
-}
 /// Represents the response from the server to the request to update the user pool client.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -1043,39 +950,6 @@ impl UpdateUserPoolClientOutputBuilder {
         UpdateUserPoolClientOutput {
             user_pool_client: self.user_pool_client,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientOutput {
-    type Builder = UpdateUserPoolClientOutputBuilder;
-    const NAME: &'static str = "UpdateUserPoolClientOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut UpdateUserPoolClientOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "UserPoolClient" => builder.user_pool_client = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: UpdateUserPoolClientOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 /// An error of `UpdateUserPoolClient`.
@@ -1230,76 +1104,6 @@ impl std::error::Error for UpdateUserPoolClientError {
                 std::error::Error::source(error)
             }
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for UpdateUserPoolClientError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ResourceNotFoundException::CODE => {
-                    ResourceNotFoundException::from_body(body)
-                        .map(Self::ResourceNotFoundException)
-                }
-                InvalidParameterException::CODE => {
-                    InvalidParameterException::from_body(body)
-                        .map(Self::InvalidParameterException)
-                }
-                ConcurrentModificationException::CODE => {
-                    ConcurrentModificationException::from_body(body)
-                        .map(Self::ConcurrentModificationException)
-                }
-                TooManyRequestsException::CODE => {
-                    TooManyRequestsException::from_body(body)
-                        .map(Self::TooManyRequestsException)
-                }
-                NotAuthorizedException::CODE => {
-                    NotAuthorizedException::from_body(body)
-                        .map(Self::NotAuthorizedException)
-                }
-                ScopeDoesNotExistException::CODE => {
-                    ScopeDoesNotExistException::from_body(body)
-                        .map(Self::ScopeDoesNotExistException)
-                }
-                InvalidOAuthFlowException::CODE => {
-                    InvalidOAuthFlowException::from_body(body)
-                        .map(Self::InvalidOAuthFlowException)
-                }
-                OperationNotEnabledException::CODE => {
-                    OperationNotEnabledException::from_body(body)
-                        .map(Self::OperationNotEnabledException)
-                }
-                InternalErrorException::CODE => {
-                    InternalErrorException::from_body(body)
-                        .map(Self::InternalErrorException)
-                }
-                FeatureUnavailableInTierException::CODE => {
-                    FeatureUnavailableInTierException::from_body(body)
-                        .map(Self::FeatureUnavailableInTierException)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ResourceNotFoundException(error) => error.set_meta(meta),
-            Self::InvalidParameterException(error) => error.set_meta(meta),
-            Self::ConcurrentModificationException(error) => error.set_meta(meta),
-            Self::TooManyRequestsException(error) => error.set_meta(meta),
-            Self::NotAuthorizedException(error) => error.set_meta(meta),
-            Self::ScopeDoesNotExistException(error) => error.set_meta(meta),
-            Self::InvalidOAuthFlowException(error) => error.set_meta(meta),
-            Self::OperationNotEnabledException(error) => error.set_meta(meta),
-            Self::InternalErrorException(error) => error.set_meta(meta),
-            Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -1904,5 +1708,217 @@ impl UpdateUserPoolClientFluentBuilder {
     ) -> Self {
         self.input = self.input.set_publish_secrets_in_aws_secrets_manager(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientInput {
+        type Builder = UpdateUserPoolClientInputBuilder;
+        const NAME: &'static str = "UpdateUserPoolClientInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UpdateUserPoolClientInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolId" => builder.user_pool_id = map.next_value()?,
+                "ClientId" => builder.client_id = map.next_value()?,
+                "ClientName" => builder.client_name = map.next_value()?,
+                "RefreshTokenValidity" => {
+                    builder.refresh_token_validity = map.next_value()?;
+                }
+                "AccessTokenValidity" => {
+                    builder.access_token_validity = map.next_value()?;
+                }
+                "IdTokenValidity" => builder.id_token_validity = map.next_value()?,
+                "TokenValidityUnits" => builder.token_validity_units = map.next_value()?,
+                "ReadAttributes" => builder.read_attributes = map.next_value()?,
+                "WriteAttributes" => builder.write_attributes = map.next_value()?,
+                "ExplicitAuthFlows" => builder.explicit_auth_flows = map.next_value()?,
+                "SupportedIdentityProviders" => {
+                    builder.supported_identity_providers = map.next_value()?;
+                }
+                "CallbackURLs" => builder.callback_urls = map.next_value()?,
+                "LogoutURLs" => builder.logout_urls = map.next_value()?,
+                "DefaultRedirectURI" => builder.default_redirect_uri = map.next_value()?,
+                "AllowedOAuthFlows" => builder.allowed_o_auth_flows = map.next_value()?,
+                "AllowedOAuthScopes" => builder.allowed_o_auth_scopes = map.next_value()?,
+                "AllowedOAuthFlowsUserPoolClient" => {
+                    builder.allowed_o_auth_flows_user_pool_client = map.next_value()?;
+                }
+                "AnalyticsConfiguration" => {
+                    builder.analytics_configuration = map.next_value()?;
+                }
+                "PreventUserExistenceErrors" => {
+                    builder.prevent_user_existence_errors = map.next_value()?;
+                }
+                "EnableTokenRevocation" => {
+                    builder.enable_token_revocation = map.next_value()?;
+                }
+                "EnablePropagateAdditionalUserContextData" => {
+                    builder.enable_propagate_additional_user_context_data = map
+                        .next_value()?;
+                }
+                "AuthSessionValidity" => {
+                    builder.auth_session_validity = map.next_value()?;
+                }
+                "RefreshTokenRotation" => {
+                    builder.refresh_token_rotation = map.next_value()?;
+                }
+                "PublishSecretsInAWSSecretsManager" => {
+                    builder.publish_secrets_in_aws_secrets_manager = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateUserPoolClientInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for UpdateUserPoolClientInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.user_pool_id.secrets(all, found);
+            self.client_id.secrets(true, found);
+            self.client_name.secrets(all, found);
+            self.token_validity_units.secrets(all, found);
+            self.read_attributes.secrets(all, found);
+            self.write_attributes.secrets(all, found);
+            self.explicit_auth_flows.secrets(all, found);
+            self.supported_identity_providers.secrets(all, found);
+            self.callback_urls.secrets(all, found);
+            self.logout_urls.secrets(all, found);
+            self.default_redirect_uri.secrets(all, found);
+            self.allowed_o_auth_flows.secrets(all, found);
+            self.allowed_o_auth_scopes.secrets(all, found);
+            self.analytics_configuration.secrets(all, found);
+            self.prevent_user_existence_errors.secrets(all, found);
+            self.refresh_token_rotation.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UpdateUserPoolClientOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for UpdateUserPoolClientOutput {
+        type Builder = UpdateUserPoolClientOutputBuilder;
+        const NAME: &'static str = "UpdateUserPoolClientOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut UpdateUserPoolClientOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "UserPoolClient" => builder.user_pool_client = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: UpdateUserPoolClientOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for UpdateUserPoolClientError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ResourceNotFoundException::CODE => {
+                        ResourceNotFoundException::from_body(body)
+                            .map(Self::ResourceNotFoundException)
+                    }
+                    InvalidParameterException::CODE => {
+                        InvalidParameterException::from_body(body)
+                            .map(Self::InvalidParameterException)
+                    }
+                    ConcurrentModificationException::CODE => {
+                        ConcurrentModificationException::from_body(body)
+                            .map(Self::ConcurrentModificationException)
+                    }
+                    TooManyRequestsException::CODE => {
+                        TooManyRequestsException::from_body(body)
+                            .map(Self::TooManyRequestsException)
+                    }
+                    NotAuthorizedException::CODE => {
+                        NotAuthorizedException::from_body(body)
+                            .map(Self::NotAuthorizedException)
+                    }
+                    ScopeDoesNotExistException::CODE => {
+                        ScopeDoesNotExistException::from_body(body)
+                            .map(Self::ScopeDoesNotExistException)
+                    }
+                    InvalidOAuthFlowException::CODE => {
+                        InvalidOAuthFlowException::from_body(body)
+                            .map(Self::InvalidOAuthFlowException)
+                    }
+                    OperationNotEnabledException::CODE => {
+                        OperationNotEnabledException::from_body(body)
+                            .map(Self::OperationNotEnabledException)
+                    }
+                    InternalErrorException::CODE => {
+                        InternalErrorException::from_body(body)
+                            .map(Self::InternalErrorException)
+                    }
+                    FeatureUnavailableInTierException::CODE => {
+                        FeatureUnavailableInTierException::from_body(body)
+                            .map(Self::FeatureUnavailableInTierException)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ResourceNotFoundException(error) => error.set_meta(meta),
+                Self::InvalidParameterException(error) => error.set_meta(meta),
+                Self::ConcurrentModificationException(error) => error.set_meta(meta),
+                Self::TooManyRequestsException(error) => error.set_meta(meta),
+                Self::NotAuthorizedException(error) => error.set_meta(meta),
+                Self::ScopeDoesNotExistException(error) => error.set_meta(meta),
+                Self::InvalidOAuthFlowException(error) => error.set_meta(meta),
+                Self::OperationNotEnabledException(error) => error.set_meta(meta),
+                Self::InternalErrorException(error) => error.set_meta(meta),
+                Self::FeatureUnavailableInTierException(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -87,42 +87,46 @@ impl ThingNotFoundBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ThingNotFound {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
-    type Builder = ThingNotFoundBuilder;
-    const NAME: &'static str = "ThingNotFound";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ThingNotFoundBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Message" | "message" => builder.message = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl<'de> serde::Deserialize<'de> for ThingNotFound {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
         }
-        Ok(())
     }
-    #[inline]
-    fn finish(
-        builder: ThingNotFoundBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ThingNotFound {
+        type Builder = ThingNotFoundBuilder;
+        const NAME: &'static str = "ThingNotFound";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ThingNotFoundBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Message" | "message" => builder.message = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ThingNotFoundBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
     }
-}
-impl Secrets for ThingNotFound {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.message.secrets(all, found);
+    impl Secrets for ThingNotFound {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.message.secrets(all, found);
+        }
     }
 }

@@ -48,47 +48,6 @@ impl GetThingInputValueBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for GetThingInputValue {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetThingInputValue {
-    type Builder = GetThingInputValueBuilder;
-    const NAME: &'static str = "GetThingInputValue";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetThingInputValueBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Prefix" => builder.prefix = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetThingInputValueBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for GetThingInputValue {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.prefix.secrets(all, found);
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
@@ -154,51 +113,6 @@ impl GetThingErrorValueBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for GetThingErrorValue {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetThingErrorValue {
-    type Builder = GetThingErrorValueBuilder;
-    const NAME: &'static str = "GetThingErrorValue";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetThingErrorValueBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Code" => builder.code = map.next_value()?,
-            "At" => {
-                builder.at = map
-                    .next_value::<
-                        Option<
-                            cognito_idp_runtime::wire::Wire<
-                                DateTime,
-                                cognito_idp_runtime::wire::Iso8601,
-                            >,
-                        >,
-                    >()?
-                    .map(|value| value.0);
-            }
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetThingErrorValueBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -238,47 +152,6 @@ impl OperationValueBuilder {
     #[inline]
     pub fn build(self) -> OperationValue {
         OperationValue { kind: self.kind }
-    }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for OperationValue {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for OperationValue {
-    type Builder = OperationValueBuilder;
-    const NAME: &'static str = "OperationValue";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut OperationValueBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Kind" => builder.kind = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: OperationValueBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for OperationValue {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.kind.secrets(all, found);
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -323,45 +196,6 @@ impl PaginatorValueBuilder {
             depth: self.depth,
         }
     }
-}
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for PaginatorValue {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PaginatorValue {
-    type Builder = PaginatorValueBuilder;
-    const NAME: &'static str = "PaginatorValue";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PaginatorValueBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Depth" => builder.depth = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PaginatorValueBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for PaginatorValue {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
 }
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
@@ -452,60 +286,6 @@ impl PoolBuilder {
             tags: self.tags,
             client_token: self.client_token,
         })
-    }
-}
-impl<'de> serde::Deserialize<'de> for Pool {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for Pool {
-    type Builder = PoolBuilder;
-    const NAME: &'static str = "Pool";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut PoolBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PoolId" => builder.pool_id = map.next_value()?,
-            "Providers" => builder.providers = map.next_value()?,
-            "Tags" => {
-                builder.tags = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "ClientToken" => builder.client_token = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(builder: PoolBuilder) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(Pool {
-            pool_id: builder
-                .pool_id
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing("Pool", "PoolId")),
-            providers: builder.providers,
-            tags: builder.tags,
-            client_token: builder.client_token,
-        })
-    }
-}
-impl Secrets for Pool {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.pool_id.secrets(all, found);
-        self.providers.secrets(all, found);
-        self.tags.secrets(all, found);
-        self.client_token.secrets(all, found);
     }
 }
 #[derive(Clone, Default, PartialEq)]
@@ -605,48 +385,6 @@ impl ProviderBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for Provider {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for Provider {
-    type Builder = ProviderBuilder;
-    const NAME: &'static str = "Provider";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ProviderBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ProviderName" => builder.provider_name = map.next_value()?,
-            "ClientSecret" => builder.client_secret = map.next_value()?,
-            "Default" => builder.default_value = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ProviderBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for Provider {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.provider_name.secrets(all, found);
-        self.client_secret.secrets(true, found);
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -722,50 +460,6 @@ impl ListJobsRequestBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ListJobsRequest {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ListJobsRequest {
-    type Builder = ListJobsRequestBuilder;
-    const NAME: &'static str = "ListJobsRequest";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ListJobsRequestBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "NextToken" => builder.next_token = map.next_value()?,
-            "Marker" => builder.marker = map.next_value()?,
-            "MaxResults" => builder.max_results = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ListJobsRequestBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for ListJobsRequest {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.next_token.secrets(all, found);
-        self.marker.secrets(all, found);
-    }
-}
 #[derive(Clone, Debug, PartialEq)]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -811,47 +505,6 @@ impl WatchThingsRequestBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for WatchThingsRequest {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
-    type Builder = WatchThingsRequestBuilder;
-    const NAME: &'static str = "WatchThingsRequest";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WatchThingsRequestBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ThingId" => builder.thing_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WatchThingsRequestBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for WatchThingsRequest {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.thing_id.secrets(all, found);
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[cfg_attr(test, serde(rename_all = "PascalCase"))]
@@ -893,39 +546,6 @@ impl ThingEventsBuilder {
         ThingEvents {
             changed: self.changed,
         }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThingEvents {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ThingEvents {
-    type Builder = ThingEventsBuilder;
-    const NAME: &'static str = "ThingEvents";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ThingEventsBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Changed" => builder.changed = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ThingEventsBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -971,36 +591,425 @@ impl ThingChangedBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ThingChanged {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ThingChanged {
-    type Builder = ThingChangedBuilder;
-    const NAME: &'static str = "ThingChanged";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ThingChangedBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ThingId" => builder.thing_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for GetThingInputValue {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
         }
-        Ok(())
     }
-    #[inline]
-    fn finish(
-        builder: ThingChangedBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetThingInputValue {
+        type Builder = GetThingInputValueBuilder;
+        const NAME: &'static str = "GetThingInputValue";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetThingInputValueBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Prefix" => builder.prefix = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetThingInputValueBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for GetThingInputValue {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.prefix.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for GetThingErrorValue {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetThingErrorValue {
+        type Builder = GetThingErrorValueBuilder;
+        const NAME: &'static str = "GetThingErrorValue";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetThingErrorValueBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Code" => builder.code = map.next_value()?,
+                "At" => {
+                    builder.at = map
+                        .next_value::<
+                            Option<
+                                cognito_idp_runtime::wire::Wire<
+                                    DateTime,
+                                    cognito_idp_runtime::wire::Iso8601,
+                                >,
+                            >,
+                        >()?
+                        .map(|value| value.0);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetThingErrorValueBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for OperationValue {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for OperationValue {
+        type Builder = OperationValueBuilder;
+        const NAME: &'static str = "OperationValue";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut OperationValueBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Kind" => builder.kind = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: OperationValueBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for OperationValue {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.kind.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for PaginatorValue {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PaginatorValue {
+        type Builder = PaginatorValueBuilder;
+        const NAME: &'static str = "PaginatorValue";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PaginatorValueBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Depth" => builder.depth = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PaginatorValueBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for PaginatorValue {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, _found: &mut Vec<&'a str>) {}
+    }
+    impl<'de> serde::Deserialize<'de> for Pool {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for Pool {
+        type Builder = PoolBuilder;
+        const NAME: &'static str = "Pool";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut PoolBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PoolId" => builder.pool_id = map.next_value()?,
+                "Providers" => builder.providers = map.next_value()?,
+                "Tags" => {
+                    builder.tags = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "ClientToken" => builder.client_token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PoolBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(Pool {
+                pool_id: builder
+                    .pool_id
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "Pool",
+                        "PoolId",
+                    )),
+                providers: builder.providers,
+                tags: builder.tags,
+                client_token: builder.client_token,
+            })
+        }
+    }
+    impl Secrets for Pool {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.pool_id.secrets(all, found);
+            self.providers.secrets(all, found);
+            self.tags.secrets(all, found);
+            self.client_token.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Provider {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for Provider {
+        type Builder = ProviderBuilder;
+        const NAME: &'static str = "Provider";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ProviderBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ProviderName" => builder.provider_name = map.next_value()?,
+                "ClientSecret" => builder.client_secret = map.next_value()?,
+                "Default" => builder.default_value = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ProviderBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for Provider {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.provider_name.secrets(all, found);
+            self.client_secret.secrets(true, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ListJobsRequest {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ListJobsRequest {
+        type Builder = ListJobsRequestBuilder;
+        const NAME: &'static str = "ListJobsRequest";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ListJobsRequestBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "NextToken" => builder.next_token = map.next_value()?,
+                "Marker" => builder.marker = map.next_value()?,
+                "MaxResults" => builder.max_results = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ListJobsRequestBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for ListJobsRequest {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.next_token.secrets(all, found);
+            self.marker.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for WatchThingsRequest {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WatchThingsRequest {
+        type Builder = WatchThingsRequestBuilder;
+        const NAME: &'static str = "WatchThingsRequest";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WatchThingsRequestBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ThingId" => builder.thing_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WatchThingsRequestBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for WatchThingsRequest {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.thing_id.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ThingEvents {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ThingEvents {
+        type Builder = ThingEventsBuilder;
+        const NAME: &'static str = "ThingEvents";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ThingEventsBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Changed" => builder.changed = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ThingEventsBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ThingChanged {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ThingChanged {
+        type Builder = ThingChangedBuilder;
+        const NAME: &'static str = "ThingChanged";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ThingChangedBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ThingId" => builder.thing_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ThingChangedBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
     }
 }

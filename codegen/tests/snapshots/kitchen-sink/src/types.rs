@@ -84,58 +84,6 @@ impl TreeNodeBuilder {
         })
     }
 }
-impl<'de> serde::Deserialize<'de> for TreeNode {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for TreeNode {
-    type Builder = TreeNodeBuilder;
-    const NAME: &'static str = "TreeNode";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut TreeNodeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Name" => builder.name = map.next_value()?,
-            "Parent" => builder.parent = map.next_value()?,
-            "Children" => builder.children = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: TreeNodeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(TreeNode {
-            name: builder
-                .name
-                .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
-                    "TreeNode",
-                    "Name",
-                )),
-            parent: builder.parent.map(Box::new),
-            children: builder.children,
-        })
-    }
-}
-impl Secrets for TreeNode {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.name.secrets(all, found);
-        self.parent.secrets(all, found);
-        self.children.secrets(all, found);
-    }
-}
 /// Wholly sensitive.
 #[derive(Clone, Default, PartialEq)]
 #[derive(Serialize)]
@@ -192,47 +140,6 @@ impl ContextTypeBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ContextType {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ContextType {
-    type Builder = ContextTypeBuilder;
-    const NAME: &'static str = "ContextType";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ContextTypeBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "IpAddress" => builder.ip_address = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ContextTypeBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for ContextType {
-    #[inline]
-    fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
-        self.ip_address.secrets(true, found);
-    }
-}
 /// An enum.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
@@ -287,23 +194,120 @@ impl fmt::Display for KindType {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for KindType {
-    #[inline]
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl<'de> serde::Deserialize<'de> for TreeNode {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
     }
-}
-impl<'de> Deserialize<'de> for KindType {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        wire::deserialize_enum(deserializer)
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for TreeNode {
+        type Builder = TreeNodeBuilder;
+        const NAME: &'static str = "TreeNode";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut TreeNodeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Name" => builder.name = map.next_value()?,
+                "Parent" => builder.parent = map.next_value()?,
+                "Children" => builder.children = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: TreeNodeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(TreeNode {
+                name: builder
+                    .name
+                    .unwrap_or_else(|| cognito_idp_runtime::wire::missing(
+                        "TreeNode",
+                        "Name",
+                    )),
+                parent: builder.parent.map(Box::new),
+                children: builder.children,
+            })
+        }
     }
-}
-impl Secrets for KindType {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        if all {
-            found.push(self.as_str());
+    impl Secrets for TreeNode {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.name.secrets(all, found);
+            self.parent.secrets(all, found);
+            self.children.secrets(all, found);
+        }
+    }
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ContextType {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ContextType {
+        type Builder = ContextTypeBuilder;
+        const NAME: &'static str = "ContextType";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ContextTypeBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "IpAddress" => builder.ip_address = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ContextTypeBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for ContextType {
+        #[inline]
+        fn secrets<'a>(&'a self, _all: bool, found: &mut Vec<&'a str>) {
+            self.ip_address.secrets(true, found);
+        }
+    }
+    impl Serialize for KindType {
+        #[inline]
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> Deserialize<'de> for KindType {
+        #[inline]
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            wire::deserialize_enum(deserializer)
+        }
+    }
+    impl Secrets for KindType {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            if all {
+                found.push(self.as_str());
+            }
         }
     }
 }

@@ -70,47 +70,6 @@ impl DescribePoolInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for DescribePoolInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for DescribePoolInput {
-    type Builder = DescribePoolInputBuilder;
-    const NAME: &'static str = "DescribePoolInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut DescribePoolInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "PoolId" => builder.pool_id = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: DescribePoolInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for DescribePoolInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.pool_id.secrets(all, found);
-    }
-}
 /// An error of `DescribePool`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -158,19 +117,6 @@ impl std::error::Error for DescribePoolError {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
         }
-    }
-}
-impl OperationError for DescribePoolError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(
-        _code: &str,
-        _body: &ErrorBody<'_>,
-    ) -> Option<Result<Self, DecodeError>> {
-        None
     }
 }
 const OPERATION: Operation = Operation {
@@ -227,5 +173,63 @@ impl DescribePoolFluentBuilder {
     pub fn set_pool_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_pool_id(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for DescribePoolInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for DescribePoolInput {
+        type Builder = DescribePoolInputBuilder;
+        const NAME: &'static str = "DescribePoolInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut DescribePoolInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "PoolId" => builder.pool_id = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: DescribePoolInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for DescribePoolInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.pool_id.secrets(all, found);
+        }
+    }
+    impl OperationError for DescribePoolError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            _code: &str,
+            _body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            None
+        }
     }
 }

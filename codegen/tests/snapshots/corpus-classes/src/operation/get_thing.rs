@@ -291,92 +291,6 @@ impl GetThingInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for GetThingInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
-    type Builder = GetThingInputBuilder;
-    const NAME: &'static str = "GetThingInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetThingInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "ThingId" => builder.thing_id = map.next_value()?,
-            "Filter" => builder.filter = map.next_value()?,
-            "Operation" => builder.operation = map.next_value()?,
-            "Paginator" => builder.paginator = map.next_value()?,
-            "Matrix" => builder.matrix = map.next_value()?,
-            "Groups" => builder.groups = map.next_value()?,
-            "Since" => {
-                builder.since = map
-                    .next_value::<
-                        Option<
-                            cognito_idp_runtime::wire::Wire<
-                                DateTime,
-                                cognito_idp_runtime::wire::Iso8601,
-                            >,
-                        >,
-                    >()?
-                    .map(|value| value.0);
-            }
-            "Seen" => {
-                builder.seen = map
-                    .next_value::<
-                        Option<
-                            cognito_idp_runtime::wire::Wire<
-                                Vec<DateTime>,
-                                cognito_idp_runtime::wire::Iso8601,
-                            >,
-                        >,
-                    >()?
-                    .map(|value| value.0);
-            }
-            "Epoch" => {
-                builder.epoch = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Build" => builder.build_value = map.next_value()?,
-            "Send" => builder.send_value = map.next_value()?,
-            "Report" => builder.report = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetThingInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for GetThingInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.thing_id.secrets(all, found);
-        self.filter.secrets(all, found);
-        self.operation.secrets(all, found);
-        self.paginator.secrets(all, found);
-        self.matrix.secrets(all, found);
-        self.groups.secrets(all, found);
-        self.build_value.secrets(all, found);
-        self.send_value.secrets(all, found);
-        self.report.secrets(all, found);
-    }
-}
 /// The output of `GetThing`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -520,70 +434,6 @@ impl GetThingOutputBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for GetThingOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for GetThingOutput {
-    type Builder = GetThingOutputBuilder;
-    const NAME: &'static str = "GetThingOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut GetThingOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Errors" => builder.errors = map.next_value()?,
-            "Since" => {
-                builder.since = map
-                    .next_value::<
-                        Option<
-                            cognito_idp_runtime::wire::Wire<
-                                DateTime,
-                                cognito_idp_runtime::wire::Iso8601,
-                            >,
-                        >,
-                    >()?
-                    .map(|value| value.0);
-            }
-            "Seen" => {
-                builder.seen = map
-                    .next_value::<
-                        Option<
-                            cognito_idp_runtime::wire::Wire<
-                                Vec<DateTime>,
-                                cognito_idp_runtime::wire::Iso8601,
-                            >,
-                        >,
-                    >()?
-                    .map(|value| value.0);
-            }
-            "Epoch" => {
-                builder.epoch = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Matrix" => builder.matrix = map.next_value()?,
-            "LastError" => builder.last_error = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: GetThingOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// An error of `GetThing`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -640,30 +490,6 @@ impl std::error::Error for GetThingError {
         match self {
             Self::ThingNotFound(error) => std::error::Error::source(error),
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for GetThingError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                ThingNotFound::CODE => {
-                    ThingNotFound::from_body(body).map(Self::ThingNotFound)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::ThingNotFound(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -855,5 +681,190 @@ impl GetThingFluentBuilder {
     pub fn set_report(mut self, value: Option<ThingNotFound>) -> Self {
         self.input = self.input.set_report(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for GetThingInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetThingInput {
+        type Builder = GetThingInputBuilder;
+        const NAME: &'static str = "GetThingInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetThingInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "ThingId" => builder.thing_id = map.next_value()?,
+                "Filter" => builder.filter = map.next_value()?,
+                "Operation" => builder.operation = map.next_value()?,
+                "Paginator" => builder.paginator = map.next_value()?,
+                "Matrix" => builder.matrix = map.next_value()?,
+                "Groups" => builder.groups = map.next_value()?,
+                "Since" => {
+                    builder.since = map
+                        .next_value::<
+                            Option<
+                                cognito_idp_runtime::wire::Wire<
+                                    DateTime,
+                                    cognito_idp_runtime::wire::Iso8601,
+                                >,
+                            >,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Seen" => {
+                    builder.seen = map
+                        .next_value::<
+                            Option<
+                                cognito_idp_runtime::wire::Wire<
+                                    Vec<DateTime>,
+                                    cognito_idp_runtime::wire::Iso8601,
+                                >,
+                            >,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Epoch" => {
+                    builder.epoch = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Build" => builder.build_value = map.next_value()?,
+                "Send" => builder.send_value = map.next_value()?,
+                "Report" => builder.report = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetThingInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for GetThingInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.thing_id.secrets(all, found);
+            self.filter.secrets(all, found);
+            self.operation.secrets(all, found);
+            self.paginator.secrets(all, found);
+            self.matrix.secrets(all, found);
+            self.groups.secrets(all, found);
+            self.build_value.secrets(all, found);
+            self.send_value.secrets(all, found);
+            self.report.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for GetThingOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for GetThingOutput {
+        type Builder = GetThingOutputBuilder;
+        const NAME: &'static str = "GetThingOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut GetThingOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Errors" => builder.errors = map.next_value()?,
+                "Since" => {
+                    builder.since = map
+                        .next_value::<
+                            Option<
+                                cognito_idp_runtime::wire::Wire<
+                                    DateTime,
+                                    cognito_idp_runtime::wire::Iso8601,
+                                >,
+                            >,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Seen" => {
+                    builder.seen = map
+                        .next_value::<
+                            Option<
+                                cognito_idp_runtime::wire::Wire<
+                                    Vec<DateTime>,
+                                    cognito_idp_runtime::wire::Iso8601,
+                                >,
+                            >,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Epoch" => {
+                    builder.epoch = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Matrix" => builder.matrix = map.next_value()?,
+                "LastError" => builder.last_error = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: GetThingOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for GetThingError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    ThingNotFound::CODE => {
+                        ThingNotFound::from_body(body).map(Self::ThingNotFound)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::ThingNotFound(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -48,34 +48,6 @@ impl PutRecordOutputBuilder {
         PutRecordOutput {}
     }
 }
-impl<'de> serde::Deserialize<'de> for PutRecordOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for PutRecordOutput {
-    type Builder = PutRecordOutputBuilder;
-    const NAME: &'static str = "PutRecordOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        _builder: &mut PutRecordOutputBuilder,
-        _key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        map.next_value::<serde::de::IgnoredAny>()?;
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: PutRecordOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// An error of `PutRecord`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -123,19 +95,6 @@ impl std::error::Error for PutRecordError {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
         }
-    }
-}
-impl OperationError for PutRecordError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(
-        _code: &str,
-        _body: &ErrorBody<'_>,
-    ) -> Option<Result<Self, DecodeError>> {
-        None
     }
 }
 const OPERATION: Operation = Operation {
@@ -192,5 +151,50 @@ impl PutRecordFluentBuilder {
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_thing_id(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl<'de> serde::Deserialize<'de> for PutRecordOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for PutRecordOutput {
+        type Builder = PutRecordOutputBuilder;
+        const NAME: &'static str = "PutRecordOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            _builder: &mut PutRecordOutputBuilder,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: PutRecordOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for PutRecordError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            _code: &str,
+            _body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            None
+        }
     }
 }

@@ -89,19 +89,6 @@ impl std::error::Error for UpdatePoolError {
         }
     }
 }
-impl OperationError for UpdatePoolError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(
-        _code: &str,
-        _body: &ErrorBody<'_>,
-    ) -> Option<Result<Self, DecodeError>> {
-        None
-    }
-}
 const OPERATION: Operation = Operation {
     name: "UpdatePool",
     target: "Classes_20240101.UpdatePool",
@@ -192,5 +179,22 @@ impl UpdatePoolFluentBuilder {
     pub fn set_client_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl OperationError for UpdatePoolError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            _code: &str,
+            _body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            None
+        }
     }
 }

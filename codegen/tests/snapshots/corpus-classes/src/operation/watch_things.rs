@@ -67,39 +67,6 @@ impl WatchThingsOutputBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for WatchThingsOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for WatchThingsOutput {
-    type Builder = WatchThingsOutputBuilder;
-    const NAME: &'static str = "WatchThingsOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut WatchThingsOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Events" => builder.events = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: WatchThingsOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// An error of `WatchThings`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -147,19 +114,6 @@ impl std::error::Error for WatchThingsError {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
         }
-    }
-}
-impl OperationError for WatchThingsError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(
-        _code: &str,
-        _body: &ErrorBody<'_>,
-    ) -> Option<Result<Self, DecodeError>> {
-        None
     }
 }
 const OPERATION: Operation = Operation {
@@ -216,5 +170,55 @@ impl WatchThingsFluentBuilder {
     pub fn set_thing_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_thing_id(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    impl<'de> serde::Deserialize<'de> for WatchThingsOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for WatchThingsOutput {
+        type Builder = WatchThingsOutputBuilder;
+        const NAME: &'static str = "WatchThingsOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut WatchThingsOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Events" => builder.events = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: WatchThingsOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for WatchThingsError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            _code: &str,
+            _body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            None
+        }
     }
 }

@@ -260,63 +260,6 @@ impl AdminSetUserMfaPreferenceInputBuilder {
         })
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
-    type Builder = AdminSetUserMfaPreferenceInputBuilder;
-    const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminSetUserMfaPreferenceInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Username" => builder.username = map.next_value()?,
-            "Type" => builder.r#type = map.next_value()?,
-            "Passwords" => builder.passwords = map.next_value()?,
-            "SecretKeys" => {
-                builder.secret_keys = map
-                    .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
-                    .map(|map| map.0);
-            }
-            "SecretValues" => builder.secret_values = map.next_value()?,
-            "Context" => builder.context = map.next_value()?,
-            "Tree" => builder.tree = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminSetUserMfaPreferenceInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        builder.build()
-    }
-}
-impl Secrets for AdminSetUserMfaPreferenceInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.username.secrets(true, found);
-        self.r#type.secrets(all, found);
-        self.passwords.secrets(true, found);
-        self.secret_keys.secrets(true, found);
-        self.secret_values.secrets(true, found);
-        self.context.secrets(true, found);
-        self.tree.secrets(all, found);
-    }
-}
 /// The output of `AdminSetUserMFAPreference`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -502,55 +445,6 @@ impl AdminSetUserMfaPreferenceOutputBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
-    type Builder = AdminSetUserMfaPreferenceOutputBuilder;
-    const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Count" => builder.count = map.next_value()?,
-            "Total" => builder.total = map.next_value()?,
-            "Ratio" => builder.ratio = map.next_value()?,
-            "Score" => builder.score = map.next_value()?,
-            "Enabled" => builder.enabled = map.next_value()?,
-            "Data" => {
-                builder.data = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
-                    .map(|value| value.0);
-            }
-            "When" => {
-                builder.when = map
-                    .next_value::<Option<cognito_idp_runtime::wire::Wire<DateTime>>>()?
-                    .map(|value| value.0);
-            }
-            "Extra" => builder.extra = map.next_value()?,
-            "Old" => builder.old = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: AdminSetUserMfaPreferenceOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// An error of `AdminSetUserMFAPreference`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -617,34 +511,6 @@ impl std::error::Error for AdminSetUserMfaPreferenceError {
             Self::NotFoundException(error) => std::error::Error::source(error),
             Self::InternalFault(error) => std::error::Error::source(error),
             Self::Unhandled(error) => std::error::Error::source(error),
-        }
-    }
-}
-impl OperationError for AdminSetUserMfaPreferenceError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(code: &str, body: &ErrorBody<'_>) -> Option<Result<Self, DecodeError>> {
-        Some(
-            match code {
-                NotFoundException::CODE => {
-                    NotFoundException::from_body(body).map(Self::NotFoundException)
-                }
-                InternalFault::CODE => {
-                    InternalFault::from_body(body).map(Self::InternalFault)
-                }
-                _ => return None,
-            },
-        )
-    }
-    #[inline]
-    fn set_meta(&mut self, meta: ErrorMetadata) {
-        match self {
-            Self::NotFoundException(error) => error.set_meta(meta),
-            Self::InternalFault(error) => error.set_meta(meta),
-            Self::Unhandled(_) => {}
         }
     }
 }
@@ -798,5 +664,148 @@ impl AdminSetUserMfaPreferenceFluentBuilder {
     pub fn set_tree(mut self, value: Option<TreeNode>) -> Self {
         self.input = self.input.set_tree(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceInput {
+        type Builder = AdminSetUserMfaPreferenceInputBuilder;
+        const NAME: &'static str = "AdminSetUserMfaPreferenceInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminSetUserMfaPreferenceInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Username" => builder.username = map.next_value()?,
+                "Type" => builder.r#type = map.next_value()?,
+                "Passwords" => builder.passwords = map.next_value()?,
+                "SecretKeys" => {
+                    builder.secret_keys = map
+                        .next_value::<Option<cognito_idp_runtime::wire::StringMap>>()?
+                        .map(|map| map.0);
+                }
+                "SecretValues" => builder.secret_values = map.next_value()?,
+                "Context" => builder.context = map.next_value()?,
+                "Tree" => builder.tree = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminSetUserMfaPreferenceInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            builder.build()
+        }
+    }
+    impl Secrets for AdminSetUserMfaPreferenceInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.username.secrets(true, found);
+            self.r#type.secrets(all, found);
+            self.passwords.secrets(true, found);
+            self.secret_keys.secrets(true, found);
+            self.secret_values.secrets(true, found);
+            self.context.secrets(true, found);
+            self.tree.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for AdminSetUserMfaPreferenceOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for AdminSetUserMfaPreferenceOutput {
+        type Builder = AdminSetUserMfaPreferenceOutputBuilder;
+        const NAME: &'static str = "AdminSetUserMfaPreferenceOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut AdminSetUserMfaPreferenceOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Count" => builder.count = map.next_value()?,
+                "Total" => builder.total = map.next_value()?,
+                "Ratio" => builder.ratio = map.next_value()?,
+                "Score" => builder.score = map.next_value()?,
+                "Enabled" => builder.enabled = map.next_value()?,
+                "Data" => {
+                    builder.data = map
+                        .next_value::<Option<cognito_idp_runtime::wire::Wire<Blob>>>()?
+                        .map(|value| value.0);
+                }
+                "When" => {
+                    builder.when = map
+                        .next_value::<
+                            Option<cognito_idp_runtime::wire::Wire<DateTime>>,
+                        >()?
+                        .map(|value| value.0);
+                }
+                "Extra" => builder.extra = map.next_value()?,
+                "Old" => builder.old = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: AdminSetUserMfaPreferenceOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for AdminSetUserMfaPreferenceError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            code: &str,
+            body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            Some(
+                match code {
+                    NotFoundException::CODE => {
+                        NotFoundException::from_body(body).map(Self::NotFoundException)
+                    }
+                    InternalFault::CODE => {
+                        InternalFault::from_body(body).map(Self::InternalFault)
+                    }
+                    _ => return None,
+                },
+            )
+        }
+        #[inline]
+        fn set_meta(&mut self, meta: ErrorMetadata) {
+            match self {
+                Self::NotFoundException(error) => error.set_meta(meta),
+                Self::InternalFault(error) => error.set_meta(meta),
+                Self::Unhandled(_) => {}
+            }
+        }
     }
 }

@@ -123,52 +123,6 @@ impl ListThingsInputBuilder {
         }
     }
 }
-#[cfg(test)]
-impl<'de> serde::Deserialize<'de> for ListThingsInput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[cfg(test)]
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
-    type Builder = ListThingsInputBuilder;
-    const NAME: &'static str = "ListThingsInput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ListThingsInputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "NextToken" => builder.next_token = map.next_value()?,
-            "MaxResults" => builder.max_results = map.next_value()?,
-            "ClientToken" => builder.client_token = map.next_value()?,
-            "Shelf" => builder.shelf = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ListThingsInputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
-impl Secrets for ListThingsInput {
-    #[inline]
-    fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
-        self.next_token.secrets(all, found);
-        self.client_token.secrets(all, found);
-        self.shelf.secrets(all, found);
-    }
-}
 /// The output of `ListThings`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -229,40 +183,6 @@ impl ListThingsOutputBuilder {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for ListThingsOutput {
-    #[inline]
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        cognito_idp_runtime::wire::deserialize_struct(deserializer)
-    }
-}
-#[doc(hidden)]
-impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
-    type Builder = ListThingsOutputBuilder;
-    const NAME: &'static str = "ListThingsOutput";
-    #[inline]
-    fn read_field<'de, A: serde::de::MapAccess<'de>>(
-        builder: &mut ListThingsOutputBuilder,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "Things" => builder.things = map.next_value()?,
-            "NextToken" => builder.next_token = map.next_value()?,
-            _ => {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-    #[inline]
-    fn finish(
-        builder: ListThingsOutputBuilder,
-    ) -> Result<Self, cognito_idp_runtime::BuildError> {
-        Ok(builder.build())
-    }
-}
 /// An error of `ListThings`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -310,19 +230,6 @@ impl std::error::Error for ListThingsError {
         match self {
             Self::Unhandled(error) => std::error::Error::source(error),
         }
-    }
-}
-impl OperationError for ListThingsError {
-    #[inline]
-    fn unhandled(error: Unhandled) -> Self {
-        Self::Unhandled(error)
-    }
-    #[inline]
-    fn modelled(
-        _code: &str,
-        _body: &ErrorBody<'_>,
-    ) -> Option<Result<Self, DecodeError>> {
-        None
     }
 }
 const OPERATION: Operation = Operation {
@@ -442,5 +349,102 @@ impl ListThingsFluentBuilder {
     pub fn set_shelf(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_shelf(value);
         self
+    }
+}
+/// How the types above cross the wire: plumbing of the client, not its API.
+mod protocol {
+    use super::*;
+    #[cfg(test)]
+    impl<'de> serde::Deserialize<'de> for ListThingsInput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[cfg(test)]
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ListThingsInput {
+        type Builder = ListThingsInputBuilder;
+        const NAME: &'static str = "ListThingsInput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ListThingsInputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "NextToken" => builder.next_token = map.next_value()?,
+                "MaxResults" => builder.max_results = map.next_value()?,
+                "ClientToken" => builder.client_token = map.next_value()?,
+                "Shelf" => builder.shelf = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ListThingsInputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl Secrets for ListThingsInput {
+        #[inline]
+        fn secrets<'a>(&'a self, all: bool, found: &mut Vec<&'a str>) {
+            self.next_token.secrets(all, found);
+            self.client_token.secrets(all, found);
+            self.shelf.secrets(all, found);
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for ListThingsOutput {
+        #[inline]
+        fn deserialize<D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            cognito_idp_runtime::wire::deserialize_struct(deserializer)
+        }
+    }
+    #[doc(hidden)]
+    impl cognito_idp_runtime::wire::ReadFields for ListThingsOutput {
+        type Builder = ListThingsOutputBuilder;
+        const NAME: &'static str = "ListThingsOutput";
+        #[inline]
+        fn read_field<'de, A: serde::de::MapAccess<'de>>(
+            builder: &mut ListThingsOutputBuilder,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "Things" => builder.things = map.next_value()?,
+                "NextToken" => builder.next_token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        #[inline]
+        fn finish(
+            builder: ListThingsOutputBuilder,
+        ) -> Result<Self, cognito_idp_runtime::BuildError> {
+            Ok(builder.build())
+        }
+    }
+    impl OperationError for ListThingsError {
+        #[inline]
+        fn unhandled(error: Unhandled) -> Self {
+            Self::Unhandled(error)
+        }
+        #[inline]
+        fn modelled(
+            _code: &str,
+            _body: &ErrorBody<'_>,
+        ) -> Option<Result<Self, DecodeError>> {
+            None
+        }
     }
 }
