@@ -40,6 +40,19 @@ async fn main() -> ExitCode {
     }
 }
 
+/// An error and its sources, each layer's `Display` once, as `anyhow`'s `{:#}` prints them:
+/// `a sign-in request failed: InitiateAuth failed: service error: NotAuthorizedException: ...`.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 async fn run() -> Result<(), String> {
     let args = Args::parse(std::env::args().skip(1))?;
     let region = args
@@ -59,20 +72,20 @@ async fn run() -> Result<(), String> {
         Some(path) => Arc::new(FileStore(path.clone())),
         None => Arc::new(MemoryStore::default()),
     };
-    let stored = store.load().map_err(|e| e.to_string())?;
+    let stored = store.load().map_err(|e| chain(&e))?;
 
     // A stored session is refreshed rather than signed in again.
     if let Some(tokens) = &stored {
         let auth = client.authenticator(sign_in.clone());
         let session = Session::new(auth, tokens.clone(), store.clone(), SessionOptions::default())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| chain(&e))?;
         match session.refresh().await {
             Ok(tokens) => {
                 println!("Refreshed the stored session of {}.", tokens.username);
                 report(&tokens);
                 return Ok(());
             }
-            Err(e) => eprintln!("The stored session cannot be refreshed ({e}); signing in."),
+            Err(e) => eprintln!("The stored session cannot be refreshed ({}); signing in.", chain(&e)),
         }
     }
     // Signing in, with the device a stored session remembered.
@@ -91,10 +104,10 @@ async fn run() -> Result<(), String> {
     let tokens = auth
         .run(flow, &args.username, Some(password), &mut terminal)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| chain(&e))?;
     println!("Signed in as {}.", tokens.username);
     report(&tokens);
-    Session::new(auth, tokens, store, SessionOptions::default()).map_err(|e| e.to_string())?;
+    Session::new(auth, tokens, store, SessionOptions::default()).map_err(|e| chain(&e))?;
     Ok(())
 }
 
@@ -115,6 +128,8 @@ struct FileStore(PathBuf);
 impl TokenStore for FileStore {
     fn load(&self) -> Result<Option<Tokens>, StoreError> {
         match std::fs::read(&self.0) {
+            // Made ahead of time (to choose its place and owner): no session yet.
+            Ok(bytes) if bytes.is_empty() => Ok(None),
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| StoreError(e.into())),
@@ -130,6 +145,13 @@ impl TokenStore for FileStore {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&self.0).map_err(|e| StoreError(e.into()))?;
+        // `mode` applies only when the file is created: an existing one is made owner-only too.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| StoreError(e.into()))?;
+        }
         file.write_all(&json).map_err(|e| StoreError(e.into()))
     }
 
@@ -194,7 +216,7 @@ impl Terminal {
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| chain(&e))?;
         if line.is_empty() {
             return Err("no answer: standard input ended".to_owned());
         }
@@ -206,7 +228,7 @@ impl Terminal {
         if std::io::stdin().is_terminal() {
             return rpassword::prompt_password(prompt)
                 .map(Zeroizing::new)
-                .map_err(|e| e.to_string());
+                .map_err(|e| chain(&e));
         }
         self.line(prompt).map(Zeroizing::new)
     }
@@ -247,6 +269,9 @@ impl Terminal {
                 Answer::Code(self.secret(&format!("Code {how}{to}: "))?)
             }
             Question::SelectMfa { options } => Answer::Choice(self.choose("a second factor", options)?),
+            Question::SelectMfaSetup { options } => {
+                Answer::Choice(self.choose("a second factor to set up", options)?)
+            }
             Question::SelectChallenge { available } => Answer::Choice(self.choose("how to sign in", available)?),
             Question::SetUpSoftwareToken { secret_code } => {
                 eprintln!("Add this key to your authenticator app: {}", secret_code.as_str());

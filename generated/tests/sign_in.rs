@@ -389,3 +389,35 @@ async fn the_example_keeps_its_session_in_a_store() {
     assert!(stderr.contains("cannot be refreshed") && stdout.contains("Signed in as hana."), "{stdout}{stderr}");
     std::fs::remove_file(&store).unwrap();
 }
+
+#[tokio::test]
+async fn the_example_says_why_a_sign_in_failed() {
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "ivan", true).await;
+    let (success, _, stderr) = run_example(&config, "ivan", &[], "Wr0ng-password!\n");
+    assert!(!success);
+    // Every layer, once: the sign-in, the request, the service's code and message.
+    assert!(stderr.contains("a sign-in request failed"), "{stderr}");
+    assert!(stderr.contains("NotAuthorizedException"), "{stderr}");
+    assert!(!stderr.contains("Wr0ng-password!"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_example_makes_an_existing_store_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let client = client();
+    let config = pool(&client, false, None).await;
+    user(&client, &config, "jade", true).await;
+    let store = std::env::temp_dir().join(format!("cognito-idp-example-open-{}.json", std::process::id()));
+    std::fs::write(&store, b"").unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store_arg = store.to_str().unwrap();
+    let (success, stdout, stderr) =
+        run_example(&config, "jade", &["--store", store_arg], &format!("{PASSWORD}\n"));
+    let mode = std::fs::metadata(&store).unwrap().permissions().mode();
+    let _ = std::fs::remove_file(&store);
+    assert!(success, "{stdout}{stderr}");
+    assert_eq!(mode & 0o777, 0o600, "an existing file is made readable by its owner only");
+}

@@ -95,6 +95,8 @@ enum Pending {
         key: &'static str,
     },
     SelectMfa(Vec<String>),
+    /// Which second factor to set up, of these.
+    SelectMfaSetup(Vec<String>),
     SoftwareTokenSetup,
     Custom,
     SelectChallenge(Vec<Challenge>),
@@ -343,6 +345,16 @@ impl SignIn {
                 responses.insert("ANSWER".to_owned(), choice);
                 Ok(self.respond(Challenge::SelectMfaType, responses, session))
             }
+            (Pending::SelectMfaSetup(options), Answer::Choice(choice)) => match choice.as_str() {
+                _ if !options.contains(&choice) => Err(SignInError::WrongAnswer {
+                    expected: "one of the offered MFA types",
+                }),
+                "SOFTWARE_TOKEN_MFA" => Ok(self.send(
+                    Expect::Associate,
+                    Request::AssociateSoftwareToken { session },
+                )),
+                _ => Ok(self.ask(Pending::EmailForMfa, Question::EmailForMfa, session)),
+            },
             (
                 Pending::SoftwareTokenSetup,
                 Answer::SoftwareToken {
@@ -393,7 +405,9 @@ impl SignIn {
                     Pending::PasswordToStart | Pending::PasswordForChoice(_) => "Answer::Password",
                     Pending::NewPassword(_) => "Answer::NewPassword",
                     Pending::Code { .. } => "Answer::Code",
-                    Pending::SelectMfa(_) | Pending::SelectChallenge(_) => "Answer::Choice",
+                    Pending::SelectMfa(_)
+                    | Pending::SelectMfaSetup(_)
+                    | Pending::SelectChallenge(_) => "Answer::Choice",
                     Pending::SoftwareTokenSetup => "Answer::SoftwareToken",
                     Pending::Custom => "Answer::Custom",
                     Pending::RememberDevice(_) => "Answer::RememberDevice",
@@ -560,7 +574,14 @@ impl SignIn {
                     .and_then(|t| json_list(t))
                     .ok_or_else(|| bad("MFAS_CAN_SETUP"))?;
                 let offers = |kind: &str| options.iter().any(|o| o == kind);
-                if offers("SOFTWARE_TOKEN_MFA") {
+                if offers("SOFTWARE_TOKEN_MFA") && offers("EMAIL_OTP") {
+                    let options = vec!["SOFTWARE_TOKEN_MFA".to_owned(), "EMAIL_OTP".to_owned()];
+                    Ok(self.ask(
+                        Pending::SelectMfaSetup(options.clone()),
+                        Question::SelectMfaSetup { options },
+                        session,
+                    ))
+                } else if offers("SOFTWARE_TOKEN_MFA") {
                     Ok(self.send(
                         Expect::Associate,
                         Request::AssociateSoftwareToken { session },

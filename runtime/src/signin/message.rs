@@ -396,6 +396,9 @@ pub enum Question {
     },
     /// `SELECT_MFA_TYPE`: which second factor to use now.
     SelectMfa { options: Vec<String> },
+    /// `MFA_SETUP` offering more than one kind: which second factor to set up
+    /// (`SOFTWARE_TOKEN_MFA`, an authenticator app, or `EMAIL_OTP`); answer [`Answer::Choice`].
+    SelectMfaSetup { options: Vec<String> },
     /// `MFA_SETUP`: add this TOTP secret to an authenticator app, then answer with a code from it.
     SetUpSoftwareToken { secret_code: Zeroizing<String> },
     /// `CUSTOM_CHALLENGE`: the Lambda-defined challenge's public parameters.
@@ -431,6 +434,10 @@ impl fmt::Debug for Question {
                 .finish(),
             Question::SelectMfa { options } => f
                 .debug_struct("SelectMfa")
+                .field("options", options)
+                .finish(),
+            Question::SelectMfaSetup { options } => f
+                .debug_struct("SelectMfaSetup")
                 .field("options", options)
                 .finish(),
             Question::SetUpSoftwareToken { .. } => f

@@ -256,6 +256,67 @@ fn mfa_setup_associates_and_verifies_a_software_token() {
 }
 
 #[test]
+fn mfa_setup_offering_an_app_and_email_asks_which() {
+    let offering = || {
+        let mut machine = SignIn::new(config(), Flow::UserPassword, "gus", password("pw"));
+        machine.start().unwrap();
+        let asked = asked(
+            machine
+                .receive(challenge(
+                    "MFA_SETUP",
+                    &[("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]"#)],
+                    "s1",
+                ))
+                .unwrap(),
+        );
+        assert_eq!(
+            asked,
+            Question::SelectMfaSetup {
+                options: vec!["SOFTWARE_TOKEN_MFA".into(), "EMAIL_OTP".into()]
+            }
+        );
+        machine
+    };
+    let mut email = offering();
+    let step = email.answer(Answer::Choice("EMAIL_OTP".into())).unwrap();
+    assert_eq!(asked(step), Question::EmailForMfa);
+    let step = email
+        .answer(Answer::Email("gus@example.com".into()))
+        .unwrap();
+    let Respond {
+        challenge,
+        responses,
+        session,
+        ..
+    } = respond(sent(step));
+    assert_eq!(
+        (challenge.as_str(), session.as_deref()),
+        ("MFA_SETUP", Some("s1"))
+    );
+    assert_eq!(responses["EMAIL"], "gus@example.com");
+
+    let mut app = offering();
+    let step = app
+        .answer(Answer::Choice("SOFTWARE_TOKEN_MFA".into()))
+        .unwrap();
+    assert_eq!(
+        sent(step),
+        Request::AssociateSoftwareToken {
+            session: Some("s1".into())
+        }
+    );
+    let mut neither = offering();
+    assert_eq!(
+        neither
+            .answer(Answer::Choice("SMS_MFA".into()))
+            .unwrap_err(),
+        SignInError::WrongAnswer {
+            expected: "one of the offered MFA types"
+        }
+    );
+}
+
+#[test]
 fn web_authn_is_asked_and_answered_with_the_credential() {
     let mut machine = SignIn::new(
         config(),
