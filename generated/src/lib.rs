@@ -524,6 +524,7 @@ mod client;
 pub mod error;
 pub mod operation;
 pub mod types;
+pub mod account;
 pub mod sign_in;
 pub use client::Client;
 pub use cognito_idp_runtime::{

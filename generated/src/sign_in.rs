@@ -84,12 +84,13 @@ impl AuthTransport for Client {
     async fn send(&self, pool_id: &str, client_id: &str, request: Request) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
         match request {
-            Request::InitiateAuth { admin: false, auth_flow, parameters, mut context } => {
+            Request::InitiateAuth { admin: false, auth_flow, parameters, mut context, session } => {
                 let output = self
                     .initiate_auth()
                     .auth_flow(auth_flow)
                     .client_id(client_id)
                     .set_auth_parameters(Some(parameters))
+                    .set_session(session)
                     .set_user_context_data(user_context(&mut context))
                     .set_client_metadata(metadata(context.client_metadata))
                     .send()
@@ -97,7 +98,7 @@ impl AuthTransport for Client {
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::InitiateAuth { admin: true, auth_flow, parameters, context } => {
+            Request::InitiateAuth { admin: true, auth_flow, parameters, context, .. } => {
                 let output = self
                     .admin_initiate_auth()
                     .user_pool_id(pool_id)

@@ -7,6 +7,7 @@
 //! AWS JSON 1.1 over HTTP with SigV4, retries and timeouts, configured by [`Config`]), paginated
 //! results as streams ([`paginate`]), and Cognito's SRP ([`srp`]).
 
+pub mod account;
 mod build;
 pub mod config;
 pub mod credentials;

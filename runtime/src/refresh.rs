@@ -164,6 +164,16 @@ where
         std::mem::replace(&mut slot.held, held).map(|h| h.value)
     }
 
+    /// Changes the held value in place (a fetch under way still stores its result).
+    pub(crate) fn modify(&self, change: impl FnOnce(&T) -> T) -> Option<Arc<T>> {
+        let mut slot = lock(&self.slot);
+        let held = slot.held.as_ref()?;
+        let changed = Held::new(change(&held.value), &self.policy);
+        let value = changed.value.clone();
+        slot.held = Some(changed);
+        Some(value)
+    }
+
     /// Fetches started so far.
     pub(crate) fn fetches(&self) -> u64 {
         lock(&self.slot).fetches

@@ -31,6 +31,9 @@ pub enum Flow {
     /// `USER_AUTH` (choice-based), optionally with a `PREFERRED_CHALLENGE` such as `PASSWORD`,
     /// `PASSWORD_SRP`, `EMAIL_OTP` or `SMS_OTP`.
     UserAuth { preferred: Option<Challenge> },
+    /// `USER_AUTH` with the `Session` `ConfirmSignUp` returned: a user who just confirmed signs
+    /// in without the password again.
+    AfterSignUp { session: Zeroizing<String> },
 }
 
 impl Flow {
@@ -43,7 +46,7 @@ impl Flow {
             Flow::RefreshToken { .. } => "REFRESH_TOKEN_AUTH",
             Flow::GetTokensFromRefreshToken { .. } => return None,
             Flow::CustomAuth { .. } => "CUSTOM_AUTH",
-            Flow::UserAuth { .. } => "USER_AUTH",
+            Flow::UserAuth { .. } | Flow::AfterSignUp { .. } => "USER_AUTH",
         })
     }
 
@@ -67,6 +70,7 @@ impl Flow {
             }
             Flow::RefreshToken { .. }
             | Flow::GetTokensFromRefreshToken { .. }
+            | Flow::AfterSignUp { .. }
             | Flow::CustomAuth { srp: false } => false,
         }
     }
@@ -77,6 +81,7 @@ impl fmt::Debug for Flow {
         match self {
             Flow::RefreshToken { .. } => f.write_str("RefreshToken"),
             Flow::GetTokensFromRefreshToken { .. } => f.write_str("GetTokensFromRefreshToken"),
+            Flow::AfterSignUp { .. } => f.write_str("AfterSignUp"),
             Flow::CustomAuth { srp } => f.debug_struct("CustomAuth").field("srp", srp).finish(),
             Flow::UserAuth { preferred } => f
                 .debug_struct("UserAuth")
@@ -96,7 +101,7 @@ pub type EncodedDataProvider = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RememberDevice {
-    /// Ask through the prompter ([`Question::RememberDevice`]).
+    /// Ask through the prompter ([`Question::RememberDevice`](super::Question::RememberDevice)).
     #[default]
     Ask,
     Always,

@@ -138,6 +138,11 @@ impl<T: AuthTransport> Authenticator<T> {
         &self.config
     }
 
+    /// What it sends requests through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// New tokens for `tokens`, by `how`: its refresh token, its user's name (for
     /// `SECRET_HASH`) and its device (`DEVICE_KEY`). The result keeps the refresh token when the
     /// service issues none, and the device. `Refresh::Auto` is resolved to what was used.

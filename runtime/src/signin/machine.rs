@@ -183,7 +183,7 @@ impl SignIn {
                 parameters.insert("CHALLENGE_NAME".to_owned(), "SRP_A".to_owned());
                 parameters.insert("SRP_A".to_owned(), self.new_srp(&mut srp)?);
             }
-            Flow::CustomAuth { srp: false } => {}
+            Flow::CustomAuth { srp: false } | Flow::AfterSignUp { .. } => {}
             Flow::UserAuth { preferred } => {
                 if let Some(preferred) = preferred.clone() {
                     match preferred {
@@ -204,6 +204,10 @@ impl SignIn {
             }
         }
         let context = self.context(admin);
+        let session = match &self.flow {
+            Flow::AfterSignUp { session } => Some(session.to_string()),
+            _ => None,
+        };
         Ok(self.send(
             Expect::Auth(srp),
             Request::InitiateAuth {
@@ -211,6 +215,7 @@ impl SignIn {
                 auth_flow,
                 parameters,
                 context,
+                session,
             },
         ))
     }

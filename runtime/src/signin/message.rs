@@ -59,6 +59,8 @@ pub enum Request {
         auth_flow: &'static str,
         parameters: HashMap<String, String>,
         context: Context,
+        /// `Session`: from `ConfirmSignUp`, to sign in without the password again.
+        session: Option<String>,
     },
     /// `RespondToAuthChallenge`, or `AdminRespondToAuthChallenge` when `admin`.
     RespondToAuthChallenge {
@@ -139,11 +141,13 @@ impl fmt::Debug for Request {
                 auth_flow,
                 parameters,
                 context,
+                session,
                 ..
             } => out
                 .field("auth_flow", auth_flow)
                 .field("parameters", &keys(parameters))
-                .field("context", context),
+                .field("context", context)
+                .field("session", &Redacted::option(session)),
             Request::RespondToAuthChallenge {
                 challenge_name,
                 responses,

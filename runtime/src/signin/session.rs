@@ -343,6 +343,35 @@ impl<T: AuthTransport + Send + Sync + 'static> Session<T> {
         cleared
     }
 
+    /// Ends the session here only (the user was deleted, say): the tokens are dropped and the
+    /// store cleared, nothing is sent.
+    pub fn end(&self) -> Result<(), SessionError> {
+        let shared = &self.shared;
+        shared.tokens.replace(None).ok_or(SessionError::SignedOut)?;
+        *lock(&shared.unsaved) = None;
+        shared.store.clear().map_err(SessionError::Store)
+    }
+
+    /// Drops the remembered device from the session and its store (it was forgotten), keeping
+    /// the tokens.
+    pub fn drop_device(&self) -> Result<(), SessionError> {
+        let shared = &self.shared;
+        let tokens = shared
+            .tokens
+            .modify(|held| {
+                let mut tokens = held.clone();
+                tokens.device = None;
+                tokens
+            })
+            .ok_or(SessionError::SignedOut)?;
+        shared.store.save(&tokens).map_err(SessionError::Store)
+    }
+
+    /// The authenticator the session refreshes through.
+    pub fn authenticator(&self) -> &Authenticator<T> {
+        &self.shared.auth
+    }
+
     /// The user's name as Cognito knows it, while signed in.
     pub async fn username(&self) -> Option<String> {
         self.shared.tokens.peek().map(|t| t.username.clone())

@@ -447,3 +447,36 @@ fn requests_carry_client_metadata_and_encoded_data() {
         (None, 1)
     );
 }
+
+#[test]
+fn sign_in_after_sign_up_sends_the_confirmation_session() {
+    let mut machine = SignIn::new(
+        config().with_client_secret(SECRET),
+        Flow::AfterSignUp {
+            session: Zeroizing::new("confirm-session".into()),
+        },
+        "kai@example.com",
+        None,
+    );
+    let request = sent(machine.start().unwrap());
+    let Request::InitiateAuth {
+        auth_flow,
+        parameters,
+        session,
+        ..
+    } = &request
+    else {
+        panic!("{request:?}")
+    };
+    assert_eq!(*auth_flow, "USER_AUTH");
+    assert_eq!(session.as_deref(), Some("confirm-session"));
+    assert_eq!(
+        *parameters,
+        map(&[
+            ("USERNAME", "kai@example.com"),
+            ("SECRET_HASH", &secret_hash("kai@example.com", CLIENT, SECRET))
+        ])
+    );
+    assert!(!format!("{request:?}").contains("confirm-session"));
+    assert!(!done(machine.receive(tokens()).unwrap()).access_token.is_empty());
+}
