@@ -74,6 +74,9 @@ pub enum ReplyError {
     NoCredentialOptions,
     /// A confirmation that should carry a sign-in session but does not.
     NoSession,
+    /// A code Cognito answered without accepting or refusing (`VerifySoftwareToken` not
+    /// `SUCCESS`).
+    CodeNotAccepted,
 }
 
 impl fmt::Display for ReplyError {
@@ -92,6 +95,7 @@ impl fmt::Display for ReplyError {
             ReplyError::NoSession => {
                 f.write_str("the confirmation carries no session to sign in with")
             }
+            ReplyError::CodeNotAccepted => f.write_str("the code was not accepted"),
         }
     }
 }

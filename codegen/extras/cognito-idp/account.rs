@@ -133,8 +133,7 @@ impl<E> From<ReplyError> for AccountError<E> {
     }
 }
 
-fn delivery(details: Option<CodeDeliveryDetailsType>) -> Result<CodeDelivery, ReplyError> {
-    let details = details.ok_or(ReplyError::NoDestination)?;
+fn delivery(details: CodeDeliveryDetailsType) -> Result<CodeDelivery, ReplyError> {
     CodeDelivery::read(
         details.destination,
         details.delivery_medium.as_ref().map(|m| m.as_str()),
@@ -244,10 +243,8 @@ impl Accounts {
             .set_client_metadata(self.metadata())
             .send()
             .await?;
-        let delivery = match (output.user_confirmed, output.code_delivery_details) {
-            (true, None) => None,
-            (_, details) => Some(delivery(details)?),
-        };
+        // No details: no code sent (an administrator confirms, or a trigger did).
+        let delivery = output.code_delivery_details.map(delivery).transpose()?;
         Ok(SignedUp {
             confirmed: output.user_confirmed,
             delivery,
@@ -297,7 +294,7 @@ impl Accounts {
             .set_client_metadata(self.metadata())
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details)?)
+        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
     }
 
     /// Signs in a user who just confirmed, with the session their confirmation returned
@@ -333,7 +330,7 @@ impl Accounts {
             .set_client_metadata(self.metadata())
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details)?)
+        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
     }
 
     /// Ends a password reset with the code and the new password.
@@ -502,7 +499,7 @@ impl Account {
             .code_delivery_details_list
             .unwrap_or_default()
             .into_iter()
-            .map(|d| delivery(Some(d)))
+            .map(delivery)
             .collect::<Result<Vec<_>, _>>()?;
         unique_attributes(deliveries.iter().filter_map(|d| d.attribute.as_deref()))?;
         Ok(deliveries)
@@ -521,7 +518,7 @@ impl Account {
             .set_client_metadata(self.metadata())
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details)?)
+        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
     }
 
     /// Verifies the attribute `name` with the code it was sent.
@@ -591,7 +588,7 @@ impl Account {
             .await?;
         match output.status {
             Some(VerifySoftwareTokenResponseType::Success) => Ok(()),
-            _ => Err(AccountError::Reply(ReplyError::NoSecretCode)),
+            _ => Err(AccountError::Reply(ReplyError::CodeNotAccepted)),
         }
     }
 
