@@ -20,8 +20,13 @@ fn pipeline(c: &mut Criterion) {
     let partitions = dir.join("../../partitions.json");
     c.bench_function("generate the full model", |b| {
         b.iter(|| {
-            cognito_idp_codegen::generate(black_box(&dir), &partitions, &[], "cognito_idp")
-                .expect("the model generates")
+            cognito_idp_codegen::generate(
+                black_box(&dir),
+                &partitions,
+                &Default::default(),
+                "cognito_idp",
+            )
+            .expect("the model generates")
         })
     });
     // Another model beside it, laid out as `cargo xtask corpus` unpacks them (partitions two
@@ -31,8 +36,13 @@ fn pipeline(c: &mut Criterion) {
         let partitions = other.join("../../partitions.json");
         c.bench_function(&format!("generate {}", other.display()), |b| {
             b.iter(|| {
-                cognito_idp_codegen::generate(black_box(&other), &partitions, &[], "other")
-                    .expect("the model generates")
+                cognito_idp_codegen::generate(
+                    black_box(&other),
+                    &partitions,
+                    &Default::default(),
+                    "other",
+                )
+                .expect("the model generates")
             })
         });
     }

@@ -1,4 +1,5 @@
-//! The hand-written modules the generated crate includes verbatim.
+//! What the generated crate takes hand-written: modules it includes verbatim (`*.rs`), and the
+//! guide its front page opens with (`guide.md`).
 
 use std::path::Path;
 
@@ -14,8 +15,34 @@ pub struct Extra {
     pub origin: String,
 }
 
-/// Every `*.rs` file of `dir`, by name; none when `dir` does not exist.
-pub fn load_extras(dir: &Path) -> Result<Vec<Extra>, Error> {
+/// The hand-written parts of one generated crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extras {
+    pub modules: Vec<Extra>,
+    /// Markdown the crate's front page opens with, before the model's own text: the layers a
+    /// model cannot describe.
+    pub guide: Option<String>,
+}
+
+/// Every `*.rs` file of `dir`, by name, and its `guide.md`; nothing when `dir` does not exist.
+pub fn load_extras(dir: &Path) -> Result<Extras, Error> {
+    let guide_path = dir.join("guide.md");
+    let guide = match guide_path.exists() {
+        true => Some(
+            std::fs::read_to_string(&guide_path).map_err(|source| Error::Read {
+                file: guide_path.clone(),
+                source,
+            })?,
+        ),
+        false => None,
+    };
+    Ok(Extras {
+        modules: load_modules(dir)?,
+        guide,
+    })
+}
+
+fn load_modules(dir: &Path) -> Result<Vec<Extra>, Error> {
     let read_error = |source| Error::Read {
         file: dir.to_owned(),
         source,

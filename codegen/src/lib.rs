@@ -26,7 +26,7 @@ pub mod output;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
-pub use extras::{Extra, load_extras};
+pub use extras::{Extra, Extras, load_extras};
 pub use model::Model;
 pub use output::{GeneratedFile, check, write};
 
@@ -36,7 +36,7 @@ pub use output::{GeneratedFile, check, write};
 pub fn generate(
     model_dir: &Path,
     partitions_file: &Path,
-    extras: &[Extra],
+    extras: &Extras,
     crate_name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let model = Model::load(model_dir, partitions_file)?;
@@ -46,13 +46,13 @@ pub fn generate(
 /// Generates from a model already loaded; `source` names it in the header.
 pub fn generate_from(
     model: &Model,
-    extras: &[Extra],
+    extras: &Extras,
     source: &str,
     crate_name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let service = lower::lower(model)?;
-    let modules: Vec<&str> = extras.iter().map(|e| e.name.as_str()).collect();
-    let mut files = emit::files(&service, crate_name, &modules)
+    let modules: Vec<&str> = extras.modules.iter().map(|e| e.name.as_str()).collect();
+    let mut files = emit::files(&service, crate_name, &modules, extras.guide.as_deref())
         .into_iter()
         .map(|(path, tokens)| {
             let mut syntax = format::parse(&path, tokens)?;
@@ -61,7 +61,7 @@ pub fn generate_from(
             Ok(GeneratedFile { path, contents })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    files.extend(extras.iter().map(|extra| GeneratedFile {
+    files.extend(extras.modules.iter().map(|extra| GeneratedFile {
         path: PathBuf::from(format!("{}.rs", extra.name)),
         contents: format::verbatim(extra),
     }));

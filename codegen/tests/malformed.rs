@@ -20,8 +20,12 @@ fn error_after(change: impl FnOnce(&mut Value, &mut Value)) -> String {
         Ok(model) => model,
         Err((path, e)) => return format!("paginators: {path}: {e}"),
     };
-    match cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
-    {
+    match cognito_idp_codegen::generate_from(
+        &fixture(service, paginators),
+        &Default::default(),
+        "fixture",
+        "sink",
+    ) {
         Ok(_) => panic!("the changed model generated without error"),
         Err(e) => e.to_string(),
     }
@@ -126,8 +130,13 @@ fn a_service_that_also_speaks_json_is_served_in_json() {
     };
     let service: ServiceModel = parse(&service.to_string()).unwrap();
     let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
-    cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
-        .expect("JSON is among its protocols");
+    cognito_idp_codegen::generate_from(
+        &fixture(service, paginators),
+        &Default::default(),
+        "fixture",
+        "sink",
+    )
+    .expect("JSON is among its protocols");
 }
 
 #[test]
@@ -191,9 +200,13 @@ fn shapes_that_would_share_a_type_name() {
     service["shapes"]["ListThingsResponse"]["members"]["Twin"] = json!({"shape": "TREENode"});
     let service: ServiceModel = parse(&service.to_string()).unwrap();
     let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
-    let files =
-        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
-            .expect("renamed, not refused");
+    let files = cognito_idp_codegen::generate_from(
+        &fixture(service, paginators),
+        &Default::default(),
+        "fixture",
+        "sink",
+    )
+    .expect("renamed, not refused");
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     assert!(all.contains("pub struct TreeNode {") && all.contains("pub struct TreeNodeValue {"));
 }
@@ -238,7 +251,7 @@ fn paginators_beyond_simple_keys_are_skipped_and_documented() {
         let paginators: PaginatorsModel = parse(&paginators.to_string()).unwrap();
         let files = cognito_idp_codegen::generate_from(
             &fixture(service, paginators),
-            &[],
+            &Default::default(),
             "fixture",
             "sink",
         )
@@ -281,9 +294,13 @@ fn shapes_named_like_invented_or_imported_names_are_renamed() {
     members.insert("Pages".into(), json!({"shape": "Paginator"}));
     let service: ServiceModel = parse(&service.to_string()).unwrap();
     let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
-    let files =
-        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
-            .expect("no clash");
+    let files = cognito_idp_codegen::generate_from(
+        &fixture(service, paginators),
+        &Default::default(),
+        "fixture",
+        "sink",
+    )
+    .expect("no clash");
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     for renamed in [
         "pub struct ListThingsErrorValue",
@@ -321,9 +338,13 @@ fn event_streams_and_host_prefixes_are_refused_clearly() {
     });
     let service: ServiceModel = parse(&service.to_string()).unwrap();
     let paginators: PaginatorsModel = parse(PAGINATORS).unwrap();
-    let files =
-        cognito_idp_codegen::generate_from(&fixture(service, paginators), &[], "fixture", "sink")
-            .expect("generated, with the two refused");
+    let files = cognito_idp_codegen::generate_from(
+        &fixture(service, paginators),
+        &Default::default(),
+        "fixture",
+        "sink",
+    )
+    .expect("generated, with the two refused");
     for (module, reason) in [
         ("stream_things.rs", "streams events"),
         ("prefixed_thing.rs", "hostPrefix"),

@@ -67,7 +67,7 @@ fn snapshot(fixture: &str) {
     let files = cognito_idp_codegen::generate(
         &model,
         &root.join("fixtures/partitions.json"),
-        &[],
+        &Default::default(),
         &crate_name,
     )
     .unwrap_or_else(|e| panic!("{fixture}: {e}"));

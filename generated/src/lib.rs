@@ -2,6 +2,69 @@
 
 //! # Amazon Cognito Identity Provider
 //!
+//! ## What the model cannot describe
+//!
+//! The operations below are the API as the model describes it. These layers are hand-written on top
+//! of them, for what every app assembles around sign-in.
+//!
+//! **Sign-in** ([`sign_in`]): one call from a username and password to tokens, through every
+//! challenge (SRP, MFA codes, new passwords, devices, passkeys); a [`Prompter`](sign_in::Prompter)
+//! answers what only the user knows.
+//!
+//! ```no_run
+//! # async fn example(client: cognito_idp::Client, prompter: &mut impl cognito_idp::sign_in::Prompter) -> Result<(), Box<dyn std::error::Error>> {
+//! use cognito_idp::sign_in::SignInConfig;
+//!
+//! let auth = client.authenticator(SignInConfig::new("eu-west-1_AbCdEf", "app-client-id"));
+//! let tokens = auth.sign_in("alice@example.com", "correct horse", prompter).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! **Sessions** ([`sign_in::Session`]): tokens kept valid, refreshed once however many tasks ask,
+//! through outages while they last, persisted in a [`TokenStore`](sign_in::TokenStore).
+//!
+//! ```no_run
+//! # async fn example(auth: cognito_idp::sign_in::Authenticator<cognito_idp::Client>, tokens: cognito_idp::sign_in::Tokens) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use cognito_idp::sign_in::{MemoryStore, Session, SessionOptions};
+//!
+//! let session = Session::new(auth, tokens, Arc::new(MemoryStore::default()), SessionOptions::default())?;
+//! let bearer = session.access_token().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! **Account journeys** ([`account`]): sign-up, confirmation and sign-in without the password again,
+//! password resets, and the signed-in user's own account (password, attributes, MFA, devices,
+//! passkeys, deletion), with `SECRET_HASH` and access tokens handled.
+//!
+//! ```no_run
+//! # async fn example(client: cognito_idp::Client, config: cognito_idp::sign_in::SignInConfig, prompter: &mut impl cognito_idp::sign_in::Prompter) -> Result<(), Box<dyn std::error::Error>> {
+//! let accounts = client.accounts(config);
+//! let signed_up = accounts.sign_up("alice", "correct horse", &[("email", "alice@example.com")], &[]).await?;
+//! let confirmed = accounts.confirm_sign_up("alice", "123456", false, signed_up.session.as_ref()).await?;
+//! let tokens = accounts.sign_in_confirmed("alice", &confirmed, prompter).await?;
+//! # let _ = tokens;
+//! # Ok(()) }
+//! ```
+//!
+//! **Verifying tokens** ([`jwt`]): a server checks a bearer token's signature against the pool's key
+//! set and its claims, as `aws-jwt-verify` does.
+//!
+//! ```no_run
+//! # async fn example(bearer: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use cognito_idp::jwt::{Checks, Verifier};
+//!
+//! let verifier = Verifier::new(Checks::new("eu-west-1_AbCdEf", "app-client-id"))?;
+//! let claims = verifier.verify(bearer).await?;
+//! # let _ = claims;
+//! # Ok(()) }
+//! ```
+//!
+//! **OAuth 2.0** (the user-pool domain: managed login with PKCE, machine-to-machine tokens) is not
+//! in this crate yet; `GetClientToken` is here as an operation.
+//!
+//! ## The service
+//!
 //! With the Amazon Cognito user pools API, you can configure user pools and authenticate users.
 //! To authenticate users from third-party identity providers (IdPs) in this API, you can [link
 //! IdP users to native user

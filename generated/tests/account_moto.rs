@@ -124,3 +124,41 @@ async fn a_password_is_reset_and_a_taken_name_is_a_typed_error() {
     let taken = accounts.sign_up("vic", PASSWORD, &[], &[]).await.unwrap_err();
     assert!(taken.as_service_error().is_some_and(|e| e.is_username_exists_exception()), "{taken:?}");
 }
+
+#[tokio::test]
+async fn the_account_example_walks_a_new_user_through() {
+    let client = client();
+    let config = pool(&client).await;
+    // moto's authenticator-app secret is always this one.
+    let code = fresh_totp("asdfasdfasdf").await;
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples/account");
+    assert!(example.exists(), "{} is not built: run the tests with `cargo xtask test`", example.display());
+    let secret = config.client_secret.as_ref().unwrap();
+    let mut child = std::process::Command::new(example)
+        .args(["--endpoint", &std::env::var("COGNITO_IDP_TEST_MOTO_URL").unwrap()])
+        .args(["--pool-id", &config.pool_id, "--client-id", &config.client_id])
+        .args(["--client-secret", secret.as_str(), "--username", "wes", "--email", "wes@example.com"])
+        .args(["--issuer", "Example Co"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    use std::io::Write as _;
+    write!(child.stdin.take().unwrap(), "{PASSWORD}\n123456\n{code}\nMoto!passw0rd9\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    for step in ["Signed up", "Confirmed.", "Signed in", "Authenticator app set up.", "Password changed.", "Signed out."] {
+        assert!(stdout.contains(step), "{step}: {stdout}");
+    }
+    assert!(stdout.contains("otpauth://totp/Example%20Co:wes%40example.com?secret="), "{stdout}");
+    let all = format!("{stdout}{stderr}");
+    assert!(!all.contains("eyJ") && !all.contains(PASSWORD) && !all.contains(secret.as_str()), "{all}");
+}

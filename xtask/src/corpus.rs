@@ -303,7 +303,8 @@ fn generate(model: &Unpacked, label: String, package: String, crates: &Path) -> 
         ..Entry::default()
     };
     let started = Instant::now();
-    let generated = cognito_idp_codegen::generate(&model.dir, &model.partitions, &[], &lib);
+    let generated =
+        cognito_idp_codegen::generate(&model.dir, &model.partitions, &Default::default(), &lib);
     entry.generate_ms = started.elapsed().as_secs_f64() * 1e3;
     let result = generated
         .map_err(|e| first_line(&e.to_string()))

@@ -130,9 +130,15 @@ fn operation_map(service: &Service) -> Vec<String> {
 }
 
 /// `extras` are the hand-written modules included beside the generated ones.
-pub fn lib(service: &Service, extras: &[&str]) -> TokenStream {
+pub fn lib(service: &Service, extras: &[&str], guide: Option<&str>) -> TokenStream {
     let title = format!(" # {}", service.title);
     let mut lines = vec![String::new()];
+    if let Some(guide) = guide {
+        lines.extend(guide.trim_end().lines().map(str::to_owned));
+        lines.push(String::new());
+        lines.push("## The service".to_owned());
+        lines.push(String::new());
+    }
     lines.extend(service.docs.iter().cloned());
     lines.push(String::new());
     lines.push(format!(

@@ -85,9 +85,19 @@ impl Emitted {
 pub const RUNTIME: &str = "cognito_idp_runtime";
 
 /// Every file of the generated `src/`, as (path relative to `src/`, tokens).
-pub fn files(service: &Service, crate_name: &str, extras: &[&str]) -> Vec<(PathBuf, TokenStream)> {
+/// `extras` name the hand-written modules; `guide` is the hand-written Markdown the crate's front
+/// page opens with.
+pub fn files(
+    service: &Service,
+    crate_name: &str,
+    extras: &[&str],
+    guide: Option<&str>,
+) -> Vec<(PathBuf, TokenStream)> {
     let mut files = vec![
-        (PathBuf::from("lib.rs"), crate_root::lib(service, extras)),
+        (
+            PathBuf::from("lib.rs"),
+            crate_root::lib(service, extras, guide),
+        ),
         (
             PathBuf::from("client.rs"),
             client::file(service, crate_name),
