@@ -10,15 +10,17 @@
 //! Questions go to standard error and answers come from the terminal (or standard input when
 //! piped). No token, password, code or secret is printed; errors print their whole chain.
 
+mod terminal;
+
+use terminal::{Terminal, chain};
+
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use cognito_idp::account::{Account, AccountError, ReplyError};
 use cognito_idp::sign_in::{
     Answer, Flow, MemoryStore, PromptError, Prompter, Question, Session, SessionOptions, SignInConfig, SignOut,
-    Zeroizing,
 };
 use cognito_idp::{Client, Config};
 
@@ -34,18 +36,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its sources, each layer's `Display` once.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 async fn run() -> Result<(), String> {
@@ -153,35 +143,6 @@ fn parse(args: impl Iterator<Item = String>) -> Result<HashMap<String, String>, 
         values.insert(name.to_owned(), value);
     }
     Ok(values)
-}
-
-/// Questions on standard error, answers from the terminal (or standard input when piped).
-struct Terminal;
-
-impl Terminal {
-    fn line(&mut self, prompt: &str) -> Result<String, String> {
-        eprint!("{prompt}");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| chain(&e))?;
-        if line.is_empty() {
-            return Err("no answer: standard input ended".to_owned());
-        }
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-    }
-
-    /// Without echo on a terminal.
-    fn secret(&mut self, prompt: &str) -> Result<Zeroizing<String>, String> {
-        if std::io::stdin().is_terminal() {
-            return rpassword::prompt_password(prompt)
-                .map(Zeroizing::new)
-                .map_err(|e| chain(&e));
-        }
-        self.line(prompt).map(Zeroizing::new)
-    }
 }
 
 /// What a sign-in after confirmation may still ask.

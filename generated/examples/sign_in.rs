@@ -11,8 +11,12 @@
 //! (readable by its owner only): a later run refreshes it instead of signing in, and when the
 //! refresh token is spent, signs in again with the device remembered there (no MFA asked).
 
+mod terminal;
+
+use terminal::{Terminal, chain};
+
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,19 +42,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its sources, each layer's `Display` once, as `anyhow`'s `{:#}` prints them:
-/// `a sign-in request failed: InitiateAuth failed: service error: NotAuthorizedException: ...`.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 async fn run() -> Result<(), String> {
@@ -205,34 +196,7 @@ impl Args {
     }
 }
 
-/// Questions on standard error, answers from the terminal (or standard input when piped).
-struct Terminal;
-
 impl Terminal {
-    fn line(&mut self, prompt: &str) -> Result<String, String> {
-        eprint!("{prompt}");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| chain(&e))?;
-        if line.is_empty() {
-            return Err("no answer: standard input ended".to_owned());
-        }
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-    }
-
-    /// Without echo on a terminal.
-    fn secret(&mut self, prompt: &str) -> Result<Zeroizing<String>, String> {
-        if std::io::stdin().is_terminal() {
-            return rpassword::prompt_password(prompt)
-                .map(Zeroizing::new)
-                .map_err(|e| chain(&e));
-        }
-        self.line(prompt).map(Zeroizing::new)
-    }
-
     fn choose(&mut self, what: &str, options: &[String]) -> Result<String, String> {
         eprintln!("Choose {what}:");
         for (i, option) in options.iter().enumerate() {

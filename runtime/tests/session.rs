@@ -587,3 +587,26 @@ mod property {
         }
     }
 }
+
+#[tokio::test]
+async fn a_forgotten_device_leaves_the_session_and_its_store() {
+    let clock = TestClock::at(1_700_000_000);
+    let peer = pool(&clock)
+        .issue_devices(cognito_idp_testkit::Confirm::Remembered)
+        .share();
+    let tokens = sign_in(&peer, None).await;
+    assert!(tokens.device.is_some(), "the sign-in remembered a device");
+    let store = Arc::new(MemoryStore::default());
+    let session = Session::new(auth(&peer, None), tokens, store.clone(), options(&clock)).unwrap();
+    session.drop_device().unwrap();
+    assert!(session.tokens().await.unwrap().device.is_none());
+    assert!(store.load().unwrap().unwrap().device.is_none());
+    // The refresh that follows names no device.
+    let options = options(&clock).with_refresh(Refresh::RefreshTokenAuth);
+    let restored = Session::restore(auth(&peer, None), store, options).unwrap().unwrap();
+    restored.refresh().await.unwrap();
+    assert_eq!(
+        peer.log(),
+        ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
+    );
+}
