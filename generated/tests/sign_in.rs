@@ -395,7 +395,8 @@ async fn the_example_says_why_a_sign_in_failed() {
     let client = client();
     let config = pool(&client, false, None).await;
     user(&client, &config, "ivan", true).await;
-    let (success, _, stderr) = run_example(&config, "ivan", &[], "Wr0ng-password!\n");
+    // moto does not check SRP proofs: the password flow is the one it refuses a wrong password in.
+    let (success, _, stderr) = run_example(&config, "ivan", &["--flow", "password"], "Wr0ng-password!\n");
     assert!(!success);
     // Every layer, once: the sign-in, the request, the service's code and message.
     assert!(stderr.contains("a sign-in request failed"), "{stderr}");
