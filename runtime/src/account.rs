@@ -82,10 +82,18 @@ pub enum ReplyError {
 impl fmt::Display for ReplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplyError::NoDestination => f.write_str("a code was sent, but Cognito names no destination"),
-            ReplyError::NoDeliveryMedium => f.write_str("a code was sent, but Cognito names no medium"),
+            ReplyError::NoDestination => {
+                f.write_str("a code was sent, but Cognito names no destination")
+            }
+            ReplyError::NoDeliveryMedium => {
+                f.write_str("a code was sent, but Cognito names no medium")
+            }
             ReplyError::DuplicateAttribute(name) => {
-                write!(f, "the attribute `{}` is listed twice", printable(name, 128))
+                write!(
+                    f,
+                    "the attribute `{}` is listed twice",
+                    printable(name, 128)
+                )
             }
             ReplyError::NoSub => f.write_str("the user has no `sub`"),
             ReplyError::NoSecretCode => f.write_str("the authenticator-app setup has no secret"),
@@ -181,8 +189,11 @@ mod tests {
 
     #[test]
     fn deliveries_and_attribute_lists_that_cannot_be_right_are_refused() {
-        let delivery =
-            CodeDelivery::read(Some("a***@e***".into()), Some("EMAIL"), Some("email".into()));
+        let delivery = CodeDelivery::read(
+            Some("a***@e***".into()),
+            Some("EMAIL"),
+            Some("email".into()),
+        );
         assert_eq!(delivery.unwrap().medium, DeliveryMedium::Email);
         assert_eq!(
             CodeDelivery::read(Some(" ".into()), Some("SMS"), None),

@@ -603,7 +603,9 @@ async fn a_forgotten_device_leaves_the_session_and_its_store() {
     assert!(store.load().unwrap().unwrap().device.is_none());
     // The refresh that follows names no device.
     let options = options(&clock).with_refresh(Refresh::RefreshTokenAuth);
-    let restored = Session::restore(auth(&peer, None), store, options).unwrap().unwrap();
+    let restored = Session::restore(auth(&peer, None), store, options)
+        .unwrap()
+        .unwrap();
     restored.refresh().await.unwrap();
     assert_eq!(
         peer.log(),

@@ -474,9 +474,16 @@ fn sign_in_after_sign_up_sends_the_confirmation_session() {
         *parameters,
         map(&[
             ("USERNAME", "kai@example.com"),
-            ("SECRET_HASH", &secret_hash("kai@example.com", CLIENT, SECRET))
+            (
+                "SECRET_HASH",
+                &secret_hash("kai@example.com", CLIENT, SECRET)
+            )
         ])
     );
     assert!(!format!("{request:?}").contains("confirm-session"));
-    assert!(!done(machine.receive(tokens()).unwrap()).access_token.is_empty());
+    assert!(
+        !done(machine.receive(tokens()).unwrap())
+            .access_token
+            .is_empty()
+    );
 }
