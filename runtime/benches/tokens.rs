@@ -109,5 +109,45 @@ fn refresh(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, verification, refresh);
+/// A machine-to-machine token from the cache, against a `HashMap` lookup of the same key: the
+/// cache's own cost (the endpoint is asked once, before measuring). Polled once with a no-op
+/// waker: a cached token is ready at once, so no executor is timed.
+fn m2m(c: &mut Criterion) {
+    use std::collections::HashMap;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use cognito_idp_runtime::oauth::{ClientCredentials, Domain};
+    use cognito_idp_testkit::oauth::{CLIENT_ID, CLIENT_SECRET, TokenEndpoint};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tokens, token) = runtime.block_on(async {
+        let endpoint = TokenEndpoint::start().await;
+        let domain = Domain::custom(&endpoint.url).unwrap();
+        let tokens = ClientCredentials::new(&domain, CLIENT_ID, CLIENT_SECRET).unwrap();
+        let token = tokens.token(&["orders/read"]).await.unwrap();
+        (tokens, token)
+    });
+    let map: HashMap<String, _> = [("orders/read".to_owned(), token)].into_iter().collect();
+    let mut group = c.benchmark_group("m2m token");
+    group.bench_function("HashMap lookup (baseline)", |b| {
+        b.iter(|| map.get(black_box("orders/read")).cloned().unwrap())
+    });
+    group.bench_function("ClientCredentials::token, cached", |b| {
+        let mut cx = Context::from_waker(Waker::noop());
+        b.iter(|| {
+            let mut future = std::pin::pin!(tokens.token(black_box(&["orders/read"])));
+            match future.as_mut().poll(&mut cx) {
+                Poll::Ready(token) => token.unwrap(),
+                Poll::Pending => panic!("a cached token is ready at once"),
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verification, refresh, m2m);
 criterion_main!(benches);

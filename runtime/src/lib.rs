@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod error;
 mod http;
 pub mod jwt;
+pub mod oauth;
 pub mod paginate;
 pub mod profile;
 mod redact;

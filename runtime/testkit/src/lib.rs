@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod fuzz;
 pub mod journeys;
+pub mod oauth;
 pub mod peer;
 pub mod prompter;
 pub mod srp_server;

@@ -1,0 +1,433 @@
+//! Cognito's OAuth 2.0 side, at the user-pool domain: machine-to-machine access tokens by the
+//! client-credentials grant ([`ClientCredentials`]).
+//!
+//! Every answer of the domain is untrusted as the service's are: no redirect is followed, bodies
+//! are read within a limit and decoded within the memory budget, and no secret (the client
+//! secret, a token) appears in any `Debug`, `Display` or error.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::redact::{Redacted, printable};
+use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
+
+/// The largest token answer read: Cognito's are a few kilobytes.
+const MAX_ANSWER: usize = 64 << 10;
+
+/// Scope sets whose tokens are kept at once; asking for more drops the one used least lately.
+const MAX_SCOPE_SETS: usize = 64;
+
+/// What `application/x-www-form-urlencoded` leaves as it is.
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A user-pool domain: where its OAuth 2.0 endpoints are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    base: reqwest::Url,
+}
+
+impl Domain {
+    /// The prefix domain `https://<prefix>.auth.<region>.amazoncognito.com`.
+    pub fn prefix(prefix: &str, region: &str) -> Result<Domain, OAuthError> {
+        let plain =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !plain(prefix) || !plain(region) {
+            return Err(OAuthError::Domain(
+                "a prefix and a region are letters, digits and dashes",
+            ));
+        }
+        Domain::custom(&format!("https://{prefix}.auth.{region}.amazoncognito.com"))
+    }
+
+    /// A custom domain (`https://auth.example.com`), or a local server's `http://127.0.0.1:..`.
+    pub fn custom(url: &str) -> Result<Domain, OAuthError> {
+        let base = reqwest::Url::parse(url).map_err(|_| OAuthError::Domain("not a URL"))?;
+        let local = base
+            .host_str()
+            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        match base.scheme() {
+            "https" => {}
+            "http" if local => {}
+            _ => {
+                return Err(OAuthError::Domain(
+                    "a domain is https (plain http only on loopback)",
+                ));
+            }
+        }
+        Ok(Domain { base })
+    }
+
+    /// `/oauth2/token`.
+    pub fn token_endpoint(&self) -> reqwest::Url {
+        self.base.join("/oauth2/token").expect("a fixed path")
+    }
+}
+
+/// An access token and what the endpoint said of it. `Debug` shows no token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AccessToken {
+    pub token: Zeroizing<String>,
+    pub expires_at: SystemTime,
+    /// The scopes granted, as the answer or (without one) the request named them.
+    pub scopes: Vec<String>,
+}
+
+impl AccessToken {
+    /// The value of an `Authorization` header carrying it.
+    pub fn authorization(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("Bearer {}", self.token.as_str()))
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &Redacted)
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+impl Expiring for AccessToken {
+    fn expires_at(&self) -> Option<SystemTime> {
+        Some(self.expires_at)
+    }
+}
+
+/// The token endpoint's `error` codes (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    /// A code RFC 6749 does not list.
+    Other(String),
+}
+
+impl ErrorCode {
+    fn read(code: &str) -> ErrorCode {
+        match code {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            other => ErrorCode::Other(printable(other, 64).into_owned()),
+        }
+    }
+}
+
+/// Why no token could be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// The domain cannot be one (what is wrong).
+    Domain(&'static str),
+    /// The endpoint refused: its `error` and `error_description`, and the HTTP status.
+    Refused {
+        code: ErrorCode,
+        description: Option<String>,
+        status: u16,
+    },
+    /// No answer: the connection failed or timed out (what happened, without the request).
+    Unreachable(String),
+    /// An answer that is not the endpoint's: a redirect, an odd status, a body too large or
+    /// not a token.
+    Unreadable(String),
+    /// The fetch stopped without an outcome.
+    Abandoned,
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OAuthError::Domain(why) => write!(f, "not a user-pool domain: {why}"),
+            OAuthError::Refused {
+                code,
+                description,
+                status,
+            } => {
+                write!(f, "the token endpoint refused (HTTP {status}, {code:?})")?;
+                match description {
+                    Some(text) => write!(f, ": {text}"),
+                    None => Ok(()),
+                }
+            }
+            OAuthError::Unreachable(why) => write!(f, "the token endpoint did not answer: {why}"),
+            OAuthError::Unreadable(why) => {
+                write!(f, "the token endpoint's answer is unreadable: {why}")
+            }
+            OAuthError::Abandoned => f.write_str("the token request stopped without an outcome"),
+        }
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+/// The token endpoint's answer.
+#[derive(Deserialize)]
+struct Answer {
+    access_token: Option<String>,
+    expires_in: Option<i64>,
+    scope: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Machine-to-machine access tokens for an app client with a secret: the client-credentials
+/// grant at the domain's `/oauth2/token`, authenticated with HTTP Basic. Tokens are kept per
+/// scope set and handed out while valid beyond a margin (a minute); however many tasks ask, one
+/// request per scope set is in flight, as its own task; a failed refresh leaves a still-valid
+/// token in use and backs off; at most 64 scope sets are kept. Cheap to share behind an `Arc`.
+pub struct ClientCredentials {
+    endpoint: reqwest::Url,
+    client_id: String,
+    /// `Basic base64(id:secret)`, made once.
+    basic: Arc<Zeroizing<String>>,
+    http: reqwest::Client,
+    policy: Policy,
+    /// Read on every use, written only to add a scope set.
+    cache: RwLock<Cache>,
+    uses: AtomicU64,
+}
+
+#[derive(Default)]
+struct Cache {
+    tokens: HashMap<String, Kept>,
+}
+
+struct Kept {
+    cell: Arc<Refreshing<AccessToken, OAuthError>>,
+    /// When it was last used, by `ClientCredentials::uses`: the smallest is the one used least
+    /// lately.
+    used: AtomicU64,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCredentials {
+    pub fn new(domain: &Domain, client_id: &str, client_secret: &str) -> Result<Self, OAuthError> {
+        let http = crate::http::http_client_builder()
+            .map_err(|e| OAuthError::Unreachable(e.to_string()))?
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+        let pair = Zeroizing::new(format!(
+            "{}:{}",
+            utf8_percent_encode(client_id, FORM),
+            utf8_percent_encode(client_secret, FORM)
+        ));
+        Ok(ClientCredentials {
+            endpoint: domain.token_endpoint(),
+            client_id: client_id.to_owned(),
+            basic: Arc::new(Zeroizing::new(format!(
+                "Basic {}",
+                STANDARD.encode(pair.as_bytes())
+            ))),
+            http,
+            policy: Policy::new(Duration::from_secs(60)),
+            cache: RwLock::default(),
+            uses: AtomicU64::new(0),
+        })
+    }
+
+    /// Uses this clock and randomness for expiry and backoff (tests replay with them).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.policy.clock = Arc::new(clock);
+        self
+    }
+
+    /// A valid token for `scopes` (`resource-server/scope`; none: all the client may have).
+    pub async fn token(&self, scopes: &[&str]) -> Result<Arc<AccessToken>, OAuthError> {
+        let key: Cow<'_, str> = match scopes {
+            [one] => Cow::Borrowed(one),
+            _ => {
+                let mut sorted: Vec<&str> = scopes.to_vec();
+                sorted.sort_unstable();
+                sorted.dedup();
+                Cow::Owned(sorted.join(" "))
+            }
+        };
+        let cell = self.cell(&key);
+        cell.get(|_| self.request(&key))
+            .await
+            .map_err(|missed| match missed {
+                Missed::Failed(e) => e,
+                Missed::Abandoned => OAuthError::Abandoned,
+            })
+    }
+
+    /// The `Authorization` header value for `scopes`: `Bearer <token>`.
+    pub async fn authorization(&self, scopes: &[&str]) -> Result<Zeroizing<String>, OAuthError> {
+        Ok(self.token(scopes).await?.authorization())
+    }
+
+    /// Scope sets with a token kept or coming.
+    pub fn scope_sets(&self) -> usize {
+        self.cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .tokens
+            .len()
+    }
+
+    /// The cache cell of a scope set, made (and the least lately used one dropped) as needed.
+    fn cell(&self, key: &str) -> Arc<Refreshing<AccessToken, OAuthError>> {
+        let now = self.uses.fetch_add(1, Ordering::Relaxed);
+        let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kept) = cache.tokens.get(key) {
+            kept.used.store(now, Ordering::Relaxed);
+            return kept.cell.clone();
+        }
+        drop(cache);
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kept) = cache.tokens.get(key) {
+            return kept.cell.clone();
+        }
+        if cache.tokens.len() >= MAX_SCOPE_SETS {
+            let oldest = cache
+                .tokens
+                .iter()
+                .min_by_key(|(_, kept)| kept.used.load(Ordering::Relaxed))
+                .map(|(key, _)| key.clone());
+            if let Some(oldest) = oldest {
+                cache.tokens.remove(&oldest);
+            }
+        }
+        let cell = Arc::new(Refreshing::new(self.policy.clone(), None));
+        let kept = Kept {
+            cell: cell.clone(),
+            used: AtomicU64::new(now),
+        };
+        cache.tokens.insert(key.to_owned(), kept);
+        cell
+    }
+
+    /// The token request for the scope set `key`, as a future of its own.
+    fn request(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<AccessToken, Failure<OAuthError>>> + Send + 'static {
+        let http = self.http.clone();
+        let endpoint = self.endpoint.clone();
+        let basic = self.basic.clone();
+        let clock = self.policy.clock.clone();
+        let mut body = String::from("grant_type=client_credentials");
+        if !key.is_empty() {
+            body.push_str("&scope=");
+            body.extend(utf8_percent_encode(key, FORM));
+        }
+        let requested: Vec<String> = key
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        async move {
+            let sent = http
+                .post(endpoint)
+                .header(reqwest::header::AUTHORIZATION, basic.as_str())
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body)
+                .send()
+                .await;
+            let mut response = sent.map_err(|e| {
+                Failure::Transient(OAuthError::Unreachable(match e.is_timeout() {
+                    true => "timed out".to_owned(),
+                    false => "the connection failed".to_owned(),
+                }))
+            })?;
+            let status = response.status().as_u16();
+            if (300..400).contains(&status) {
+                return Err(Failure::Transient(OAuthError::Unreadable(format!(
+                    "a redirect (HTTP {status}), not followed"
+                ))));
+            }
+            let mut bytes = Vec::new();
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
+                        return Err(Failure::Transient(OAuthError::Unreadable(
+                            "the answer is too large".into(),
+                        )));
+                    }
+                    Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(_) => {
+                        return Err(Failure::Transient(OAuthError::Unreachable(
+                            "the answer was cut short".into(),
+                        )));
+                    }
+                }
+            }
+            let answer: Answer = crate::decode(&bytes).map_err(|_| {
+                Failure::Transient(OAuthError::Unreadable(format!(
+                    "HTTP {status}, not a token answer"
+                )))
+            })?;
+            if let Some(code) = answer.error.as_deref() {
+                return Err(Failure::Transient(OAuthError::Refused {
+                    code: ErrorCode::read(code),
+                    description: answer
+                        .error_description
+                        .map(|d| printable(&d, 300).into_owned()),
+                    status,
+                }));
+            }
+            match (status, answer.access_token, answer.expires_in) {
+                (200, Some(token), Some(seconds)) if !token.is_empty() && seconds > 0 => {
+                    Ok(AccessToken {
+                        token: Zeroizing::new(token),
+                        expires_at: clock() + Duration::from_secs(seconds as u64),
+                        scopes: match answer.scope {
+                            Some(scope) => scope
+                                .split(' ')
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned)
+                                .collect(),
+                            None => requested,
+                        },
+                    })
+                }
+                (200, ..) => Err(Failure::Transient(OAuthError::Unreadable(
+                    "a token answer without a token or a positive lifetime".into(),
+                ))),
+                (status, ..) => Err(Failure::Transient(OAuthError::Unreadable(format!(
+                    "HTTP {status} without an error"
+                )))),
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! A scripted user-pool domain on 127.0.0.1: the token endpoint's client-credentials grant,
+//! checking what Cognito checks (HTTP Basic client authentication, the grant type, scopes the
+//! client may have), counting requests, and failing on demand.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// The domain's app client: its id, secret and allowed scopes.
+pub const CLIENT_ID: &str = "m2m-client";
+pub const CLIENT_SECRET: &str = "m2m secret/with+odd=chars";
+pub const SCOPES: [&str; 2] = ["orders/read", "orders/write"];
+
+/// What the next requests meet instead of a token: a status, and an `error` code or no body.
+type Faults = Arc<Mutex<Vec<(u16, Option<&'static str>)>>>;
+
+/// A scripted domain; its URL is `url`.
+#[derive(Debug, Clone)]
+pub struct TokenEndpoint {
+    pub url: String,
+    requests: Arc<AtomicU64>,
+    /// Statuses (with an `error` body, or none) the next requests meet.
+    faults: Faults,
+    /// How long each answer takes.
+    delay: Arc<Mutex<Duration>>,
+    lifetime: Arc<AtomicU64>,
+}
+
+impl TokenEndpoint {
+    pub async fn start() -> TokenEndpoint {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = TokenEndpoint {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            requests: Arc::default(),
+            faults: Arc::default(),
+            delay: Arc::default(),
+            lifetime: Arc::new(AtomicU64::new(3600)),
+        };
+        let serving = endpoint.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let endpoint = serving.clone();
+                tokio::spawn(async move {
+                    let Some((head, body)) = read(&mut socket).await else {
+                        return;
+                    };
+                    let delay = *endpoint.delay.lock().unwrap();
+                    tokio::time::sleep(delay).await;
+                    let (status, body) = endpoint.answer(&head, &body);
+                    let response = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        endpoint
+    }
+
+    /// Token requests received.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// The next requests meet these answers: a status and an `error` code (or no body).
+    pub fn fail_next(&self, faults: &[(u16, Option<&'static str>)]) {
+        self.faults.lock().unwrap().extend(faults.iter().rev());
+    }
+
+    pub fn delay(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
+    }
+
+    /// Tokens issued from now on live this long.
+    pub fn lifetime(&self, seconds: u64) {
+        self.lifetime.store(seconds, Ordering::SeqCst);
+    }
+
+    fn answer(&self, head: &str, body: &str) -> (u16, String) {
+        let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some((status, error)) = self.faults.lock().unwrap().pop() {
+            let body = error.map_or(String::new(), |e| format!(r#"{{"error":"{e}"}}"#));
+            return (status, body);
+        }
+        let form: HashMap<String, String> = body
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (decode(k), decode(v)))
+            .collect();
+        let expected = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", encode(CLIENT_ID), encode(CLIENT_SECRET)))
+        );
+        let authorization = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("authorization")
+                .then(|| value.trim())
+        });
+        if authorization != Some(expected.as_str()) {
+            return (401, r#"{"error":"invalid_client"}"#.into());
+        }
+        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+            return (400, r#"{"error":"unsupported_grant_type"}"#.into());
+        }
+        let scope = form
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| SCOPES.join(" "));
+        if scope.split(' ').any(|s| !SCOPES.contains(&s)) {
+            return (
+                400,
+                r#"{"error":"invalid_scope","error_description":"not allowed"}"#.into(),
+            );
+        }
+        let lifetime = self.lifetime.load(Ordering::SeqCst);
+        (
+            200,
+            format!(
+                r#"{{"access_token":"m2m-{n}","expires_in":{lifetime},"token_type":"Bearer","scope":"{scope}"}}"#
+            ),
+        )
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 3 <= bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One request: its head and its body.
+async fn read(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buffer.len() < head_end + length {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
+    Some((head, body))
+}

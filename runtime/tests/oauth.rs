@@ -1,0 +1,203 @@
+//! Machine-to-machine tokens against the scripted token endpoint, which checks the client's
+//! Basic authentication, the grant and the scopes as Cognito does.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cognito_idp_runtime::oauth::{ClientCredentials, Domain, ErrorCode, OAuthError};
+use cognito_idp_testkit::oauth::{CLIENT_ID, CLIENT_SECRET, TokenEndpoint};
+
+fn source(endpoint: &TokenEndpoint) -> ClientCredentials {
+    ClientCredentials::new(
+        &Domain::custom(&endpoint.url).unwrap(),
+        CLIENT_ID,
+        CLIENT_SECRET,
+    )
+    .unwrap()
+}
+
+/// A clock the test moves, in seconds.
+fn clock() -> (
+    Arc<AtomicU64>,
+    impl Fn() -> SystemTime + Send + Sync + 'static,
+) {
+    let seconds = Arc::new(AtomicU64::new(1_700_000_000));
+    let read = seconds.clone();
+    (seconds, move || {
+        UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst))
+    })
+}
+
+#[tokio::test]
+async fn one_request_per_scope_set_however_many_ask() {
+    let endpoint = TokenEndpoint::start().await;
+    endpoint.delay(Duration::from_millis(50));
+    let tokens = Arc::new(source(&endpoint));
+    let callers: Vec<_> = (0..32)
+        .map(|_| {
+            let tokens = tokens.clone();
+            tokio::spawn(async move {
+                tokens
+                    .token(&["orders/read"])
+                    .await
+                    .map(|t| t.token.to_string())
+            })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(caller.await.unwrap().unwrap(), "m2m-1");
+    }
+    assert_eq!(endpoint.requests(), 1, "one request for 32 callers");
+    let again = tokens.token(&["orders/read"]).await.unwrap();
+    assert_eq!(
+        (again.token.as_str(), endpoint.requests()),
+        ("m2m-1", 1),
+        "from the cache"
+    );
+    // Another scope set is another token; the order of scopes does not matter.
+    let both = tokens
+        .token(&["orders/write", "orders/read"])
+        .await
+        .unwrap();
+    assert_eq!(both.scopes, ["orders/read", "orders/write"]);
+    tokens
+        .token(&["orders/read", "orders/write", "orders/read"])
+        .await
+        .unwrap();
+    assert_eq!(endpoint.requests(), 2);
+    assert_eq!(
+        tokens
+            .authorization(&["orders/read"])
+            .await
+            .unwrap()
+            .as_str(),
+        "Bearer m2m-1"
+    );
+    let shown = format!("{tokens:?} {again:?}");
+    assert!(
+        !shown.contains("m2m-1") && !shown.contains(CLIENT_SECRET),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_within_the_margin_and_kept_through_a_failure() {
+    let endpoint = TokenEndpoint::start().await;
+    endpoint.lifetime(300);
+    let (now, clock) = clock();
+    let tokens = source(&endpoint).with_clock(clock);
+    assert_eq!(tokens.token(&[]).await.unwrap().token.as_str(), "m2m-1");
+    now.fetch_add(230, Ordering::SeqCst);
+    assert_eq!(
+        tokens.token(&[]).await.unwrap().token.as_str(),
+        "m2m-1",
+        "outside the margin"
+    );
+    now.fetch_add(20, Ordering::SeqCst);
+    // Within the minute's margin: refreshed, but the endpoint fails; the token is still valid.
+    endpoint.fail_next(&[(500, None)]);
+    assert_eq!(tokens.token(&[]).await.unwrap().token.as_str(), "m2m-1");
+    assert_eq!(tokens.token(&[]).await.unwrap().token.as_str(), "m2m-1");
+    assert_eq!(
+        endpoint.requests(),
+        2,
+        "backing off: not one request per caller"
+    );
+    now.fetch_add(30, Ordering::SeqCst);
+    assert_eq!(tokens.token(&[]).await.unwrap().token.as_str(), "m2m-3");
+}
+
+#[tokio::test]
+async fn the_endpoints_refusals_are_typed_and_keep_the_secret() {
+    let endpoint = TokenEndpoint::start().await;
+    let wrong =
+        ClientCredentials::new(&Domain::custom(&endpoint.url).unwrap(), CLIENT_ID, "not it")
+            .unwrap();
+    let refused = wrong.token(&["orders/read"]).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            OAuthError::Refused {
+                code: ErrorCode::InvalidClient,
+                status: 401,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let tokens = source(&endpoint);
+    let scope = tokens.token(&["orders/delete"]).await.unwrap_err();
+    assert_eq!(
+        scope,
+        OAuthError::Refused {
+            code: ErrorCode::InvalidScope,
+            description: Some("not allowed".into()),
+            status: 400
+        }
+    );
+    endpoint.fail_next(&[(400, Some("unauthorized_client"))]);
+    let unauthorized = tokens.token(&["orders/write"]).await.unwrap_err();
+    assert!(matches!(
+        unauthorized,
+        OAuthError::Refused {
+            code: ErrorCode::UnauthorizedClient,
+            ..
+        }
+    ));
+    endpoint.fail_next(&[(502, None)]);
+    let unreadable = tokens.token(&[]).await.unwrap_err();
+    assert!(
+        matches!(unreadable, OAuthError::Unreadable(_)),
+        "{unreadable:?}"
+    );
+    endpoint.fail_next(&[(302, None)]);
+    let redirected = tokens
+        .token(&["orders/read", "orders/write"])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(redirected, OAuthError::Unreadable(ref why) if why.contains("redirect")),
+        "{redirected:?}"
+    );
+    for error in [refused, scope, unauthorized, unreadable, redirected] {
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+    }
+    let unreachable = ClientCredentials::new(
+        &Domain::custom("http://127.0.0.1:9").unwrap(),
+        CLIENT_ID,
+        CLIENT_SECRET,
+    )
+    .unwrap()
+    .token(&[])
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(unreachable, OAuthError::Unreachable(_)),
+        "{unreachable:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_scope_sets_kept_are_bounded() {
+    let endpoint = TokenEndpoint::start().await;
+    let tokens = source(&endpoint);
+    for i in 0..100 {
+        let _ = tokens.token(&[&format!("unknown/{i}")]).await;
+    }
+    assert_eq!(tokens.scope_sets(), 64);
+}
+
+#[test]
+fn domains_are_https_or_loopback() {
+    let prefix = Domain::prefix("my-app", "eu-west-1").unwrap();
+    assert_eq!(
+        prefix.token_endpoint().as_str(),
+        "https://my-app.auth.eu-west-1.amazoncognito.com/oauth2/token"
+    );
+    assert!(Domain::prefix("my app", "eu-west-1").is_err());
+    assert!(Domain::custom("https://auth.example.com").is_ok());
+    assert!(Domain::custom("http://auth.example.com").is_err());
+    assert!(Domain::custom("http://127.0.0.1:8080").is_ok());
+}
