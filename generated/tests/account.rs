@@ -38,7 +38,7 @@ fn config(secret: Option<&str>) -> SignInConfig {
 async fn sign_up_confirm_and_signed_in_without_the_password_again() {
     let peer = JourneyPeer::start(Some(SECRET)).await;
     let client = client(&peer);
-    // The whole journey, as an app writes it: six lines.
+    // The whole journey, as an app writes it: four lines.
     let accounts = client.accounts(config(Some(SECRET)));
     let signed_up = accounts.sign_up("jo@example.com", PASSWORD, &[("email", "jo@example.com")], &[]).await.unwrap();
     let confirmed = accounts.confirm_sign_up("jo@example.com", CODE, false, signed_up.session.as_ref()).await.unwrap();

@@ -372,3 +372,28 @@ async fn an_unreachable_key_set_is_a_typed_error() {
         Err(VerifyError::Jwks(_))
     ));
 }
+
+#[test]
+fn machine_to_machine_access_tokens_verify_by_their_scopes() {
+    // As Cognito issues them for the client-credentials grant: no user, `sub` is the client.
+    let m2m = json!({
+        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+        "sub": CLIENT, "client_id": CLIENT, "token_use": "access",
+        "scope": "orders/read orders/write", "iat": NOW - 60, "exp": NOW + 3540,
+    });
+    let a = key("a");
+    let keys = Jwks::parse(jwks(&[("a", &a)]).as_bytes()).unwrap();
+    let token = sign(&header("a"), &m2m, &a);
+    let mut checks = Checks::new(POOL, CLIENT);
+    checks.token_use = vec![TokenUse::Access];
+    checks.scopes = vec!["orders/read".into()];
+    let claims = verify_at(&token, &keys, &checks, at(NOW)).expect("an M2M token verifies");
+    assert_eq!(claims.username(), None);
+    assert_eq!(claims.sub(), Some(CLIENT));
+    assert_eq!(claims.scopes(), ["orders/read", "orders/write"]);
+    checks.scopes = vec!["orders/delete".into()];
+    assert_eq!(
+        verify_at(&token, &keys, &checks, at(NOW)),
+        Err(VerifyError::Scope)
+    );
+}
