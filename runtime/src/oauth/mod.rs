@@ -1,9 +1,12 @@
 //! Cognito's OAuth 2.0 side, at the user-pool domain: machine-to-machine access tokens by the
-//! client-credentials grant ([`ClientCredentials`]).
+//! client-credentials grant ([`ClientCredentials`]), and managed login's authorize URL and
+//! redirect ([`login`]).
 //!
 //! Every answer of the domain is untrusted as the service's are: no redirect is followed, bodies
 //! are read within a limit and decoded within the memory budget, and no secret (the client
 //! secret, a token) appears in any `Debug`, `Display` or error.
+
+pub mod login;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -1,0 +1,353 @@
+//! Managed login's first half, without I/O: the `/oauth2/authorize` URL of an authorization-code
+//! request with PKCE (RFC 7636, S256), the request kept until the browser comes back, and the
+//! redirect read back (the `state` checked, an `error` typed). The code exchange is not here yet.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
+
+use super::{Domain, ErrorCode};
+use crate::digest::sha256;
+use crate::redact::{Redacted, printable};
+
+/// What to ask the authorize endpoint for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginRequest {
+    pub client_id: String,
+    /// Exactly one of the app client's callback URLs.
+    pub redirect_uri: String,
+    /// `openid`, `email`, `profile`, `aws.cognito.signin.user.admin`, custom scopes.
+    pub scopes: Vec<String>,
+    /// Straight to this provider (`Google`, a SAML or OIDC provider's name).
+    pub identity_provider: Option<String>,
+    /// Straight to the provider with this identifier (an e-mail domain, say).
+    pub idp_identifier: Option<String>,
+    /// `login`, `none`, `consent`, `select_account`.
+    pub prompt: Option<String>,
+    /// The managed login's language (`en`, `fr`, ...).
+    pub lang: Option<String>,
+}
+
+impl LoginRequest {
+    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> LoginRequest {
+        LoginRequest {
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            scopes: vec!["openid".into()],
+            identity_provider: None,
+            idp_identifier: None,
+            prompt: None,
+            lang: None,
+        }
+    }
+
+    pub fn scopes(mut self, scopes: &[&str]) -> LoginRequest {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    pub fn identity_provider(mut self, name: impl Into<String>) -> LoginRequest {
+        self.identity_provider = Some(name.into());
+        self
+    }
+}
+
+/// A login under way: what the redirect back must carry, and the PKCE verifier the code exchange
+/// will need (wiped on drop; `Debug` shows none of it).
+pub struct PendingLogin {
+    pub client_id: String,
+    pub redirect_uri: String,
+    state: String,
+    nonce: String,
+    verifier: Zeroizing<String>,
+}
+
+impl fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingLogin")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("verifier", &Redacted)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authorization code, to exchange once. `Debug` shows none of it.
+pub struct AuthorizationCode(pub Zeroizing<String>);
+
+impl fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AuthorizationCode").field(&Redacted).finish()
+    }
+}
+
+/// Why the redirect back is not a login's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// It is not the redirect URI the login named.
+    WrongRedirect,
+    /// Its `state` is not the login's: another request's answer, or a forgery.
+    StateMismatch,
+    /// The provider or the user refused: `error` and `error_description`.
+    Denied {
+        code: ErrorCode,
+        description: Option<String>,
+    },
+    /// Neither a code nor an error.
+    NoCode,
+    /// The randomness of `state`, `nonce` and the verifier could not be had.
+    Randomness,
+}
+
+impl fmt::Display for LoginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoginError::WrongRedirect => f.write_str("not the login's redirect URI"),
+            LoginError::StateMismatch => f.write_str("the redirect's state is not the login's"),
+            LoginError::Denied { code, description } => {
+                write!(f, "the login was refused ({code:?})")?;
+                match description {
+                    Some(text) => write!(f, ": {text}"),
+                    None => Ok(()),
+                }
+            }
+            LoginError::NoCode => f.write_str("the redirect carries neither a code nor an error"),
+            LoginError::Randomness => f.write_str("the operating system gave no randomness"),
+        }
+    }
+}
+
+impl std::error::Error for LoginError {}
+
+/// 32 random bytes, base64url: 43 characters, as RFC 7636 asks of a verifier.
+fn random_text() -> Result<String, LoginError> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    getrandom::fill(bytes.as_mut_slice()).map_err(|_| LoginError::Randomness)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes.as_slice()))
+}
+
+/// The S256 challenge of a verifier: `base64url(SHA-256(verifier))`.
+pub fn code_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(sha256(&[verifier.as_bytes()]))
+}
+
+impl Domain {
+    /// The URL to open in a browser, and the login it starts.
+    pub fn authorize(
+        &self,
+        request: &LoginRequest,
+    ) -> Result<(reqwest::Url, PendingLogin), LoginError> {
+        let pending = PendingLogin {
+            client_id: request.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            state: random_text()?,
+            nonce: random_text()?,
+            verifier: Zeroizing::new(random_text()?),
+        };
+        Ok((self.authorize_url(request, &pending), pending))
+    }
+
+    fn authorize_url(&self, request: &LoginRequest, pending: &PendingLogin) -> reqwest::Url {
+        let mut url = self.base.join("/oauth2/authorize").expect("a fixed path");
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &request.client_id)
+                .append_pair("redirect_uri", &request.redirect_uri)
+                .append_pair("scope", &request.scopes.join(" "))
+                .append_pair("state", &pending.state)
+                .append_pair("nonce", &pending.nonce)
+                .append_pair("code_challenge", &code_challenge(&pending.verifier))
+                .append_pair("code_challenge_method", "S256");
+            let optional = [
+                ("identity_provider", &request.identity_provider),
+                ("idp_identifier", &request.idp_identifier),
+                ("prompt", &request.prompt),
+                ("lang", &request.lang),
+            ];
+            for (name, value) in optional {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
+            }
+        }
+        url
+    }
+
+    /// `/logout`, back to `logout_uri` (one of the app client's sign-out URLs).
+    pub fn logout_url(&self, client_id: &str, logout_uri: &str) -> reqwest::Url {
+        let mut url = self.base.join("/logout").expect("a fixed path");
+        url.query_pairs_mut()
+            .append_pair("client_id", client_id)
+            .append_pair("logout_uri", logout_uri);
+        url
+    }
+}
+
+impl PendingLogin {
+    /// The `nonce` the ID token must carry.
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// The PKCE verifier, for the code exchange.
+    pub fn verifier(&self) -> &str {
+        &self.verifier
+    }
+
+    /// Reads the redirect back (the whole URL the browser was sent to): the code, or why not.
+    pub fn redirected(&self, url: &str) -> Result<AuthorizationCode, LoginError> {
+        let url = reqwest::Url::parse(url).map_err(|_| LoginError::WrongRedirect)?;
+        let expected =
+            reqwest::Url::parse(&self.redirect_uri).map_err(|_| LoginError::WrongRedirect)?;
+        let same = url.scheme() == expected.scheme()
+            && url.host_str() == expected.host_str()
+            && url.port_or_known_default() == expected.port_or_known_default()
+            && url.path() == expected.path();
+        if !same {
+            return Err(LoginError::WrongRedirect);
+        }
+        let (mut state, mut code, mut error, mut description) = (None, None, None, None);
+        for (name, value) in url.query_pairs() {
+            let slot = match name.as_ref() {
+                "state" => &mut state,
+                "code" => &mut code,
+                "error" => &mut error,
+                "error_description" => &mut description,
+                _ => continue,
+            };
+            // A parameter twice is not a login's answer.
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(LoginError::StateMismatch);
+            }
+        }
+        let matches = state.as_deref().is_some_and(|s| {
+            s.len() == self.state.len()
+                && s.bytes()
+                    .zip(self.state.bytes())
+                    .fold(0, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        });
+        if !matches {
+            return Err(LoginError::StateMismatch);
+        }
+        if let Some(error) = error {
+            return Err(LoginError::Denied {
+                code: ErrorCode::read(&error),
+                description: description.map(|d| printable(&d, 300).into_owned()),
+            });
+        }
+        code.filter(|c| !c.is_empty())
+            .map(|c| AuthorizationCode(Zeroizing::new(c)))
+            .ok_or(LoginError::NoCode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_challenge_is_rfc_7636s() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    fn login() -> (reqwest::Url, PendingLogin) {
+        let domain = Domain::prefix("my-app", "eu-west-1").unwrap();
+        let request = LoginRequest::new("client-1", "http://127.0.0.1:7777/callback")
+            .scopes(&["openid", "email"])
+            .identity_provider("Google");
+        domain.authorize(&request).unwrap()
+    }
+
+    #[test]
+    fn the_authorize_url_carries_every_parameter() {
+        let (url, pending) = login();
+        assert_eq!(
+            (url.host_str(), url.path()),
+            (
+                Some("my-app.auth.eu-west-1.amazoncognito.com"),
+                "/oauth2/authorize"
+            )
+        );
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["response_type"], "code");
+        assert_eq!(query["client_id"], "client-1");
+        assert_eq!(query["redirect_uri"], "http://127.0.0.1:7777/callback");
+        assert_eq!(query["scope"], "openid email");
+        assert_eq!(query["identity_provider"], "Google");
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["code_challenge"], code_challenge(pending.verifier()));
+        assert_eq!(query["nonce"], pending.nonce());
+        assert_eq!(pending.verifier().len(), 43);
+        assert!(
+            !url.as_str().contains(pending.verifier()),
+            "the verifier stays here"
+        );
+        assert!(!format!("{pending:?}").contains(pending.verifier()));
+        let (_, again) = login();
+        assert_ne!(again.state, pending.state, "fresh randomness every login");
+    }
+
+    #[test]
+    fn the_redirect_back_is_checked() {
+        let (_, pending) = login();
+        let back =
+            |query: &str| pending.redirected(&format!("http://127.0.0.1:7777/callback?{query}"));
+        let state = pending.state.clone();
+        let code = back(&format!("code=abc123&state={state}")).unwrap();
+        assert_eq!(code.0.as_str(), "abc123");
+        assert!(!format!("{code:?}").contains("abc123"));
+        assert_eq!(
+            back("code=abc123&state=forged").unwrap_err(),
+            LoginError::StateMismatch
+        );
+        assert_eq!(back("code=abc123").unwrap_err(), LoginError::StateMismatch);
+        assert_eq!(
+            back(&format!("state={state}&state={state}&code=x")).unwrap_err(),
+            LoginError::StateMismatch
+        );
+        assert_eq!(
+            back(&format!(
+                "error=access_denied&error_description=User%20cancelled&state={state}"
+            ))
+            .unwrap_err(),
+            LoginError::Denied {
+                code: ErrorCode::Other("access_denied".into()),
+                description: Some("User cancelled".into())
+            }
+        );
+        assert_eq!(
+            back(&format!("state={state}")).unwrap_err(),
+            LoginError::NoCode
+        );
+        assert_eq!(
+            pending
+                .redirected(&format!(
+                    "http://evil.example/callback?code=x&state={state}"
+                ))
+                .unwrap_err(),
+            LoginError::WrongRedirect
+        );
+    }
+
+    #[test]
+    fn logout_urls_name_the_client_and_where_to_go() {
+        let domain = Domain::custom("https://auth.example.com").unwrap();
+        assert_eq!(
+            domain
+                .logout_url("client-1", "https://app.example.com/bye")
+                .as_str(),
+            "https://auth.example.com/logout?client_id=client-1&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye"
+        );
+    }
+}
