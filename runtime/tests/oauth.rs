@@ -201,3 +201,85 @@ fn domains_are_https_or_loopback() {
     assert!(Domain::custom("http://auth.example.com").is_err());
     assert!(Domain::custom("http://127.0.0.1:8080").is_ok());
 }
+
+#[tokio::test]
+async fn a_managed_login_exchanges_its_code_once_with_its_verifier() {
+    use cognito_idp_runtime::oauth::login::{LoginClient, LoginError, LoginRequest};
+
+    let endpoint = TokenEndpoint::start().await;
+    let domain = Domain::custom(&endpoint.url).unwrap();
+    let request =
+        LoginRequest::new(CLIENT_ID, "http://127.0.0.1:7777/callback").scopes(&["openid", "email"]);
+    let (url, pending) = domain.authorize(&request).unwrap();
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    // The browser signs in; the domain sends it back with a code for this challenge.
+    let code = endpoint.issue_code(
+        &query["code_challenge"],
+        &query["redirect_uri"],
+        &query["nonce"],
+    );
+    let back = format!(
+        "http://127.0.0.1:7777/callback?code={code}&state={}",
+        query["state"]
+    );
+    let client = LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET)).unwrap();
+    let tokens = client
+        .exchange(&pending, pending.redirected(&back).unwrap())
+        .await
+        .expect("the code, the verifier and the redirect URI are the login's");
+    assert_eq!(tokens.access_token.as_str(), "at-1");
+    assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
+    assert!(!format!("{tokens:?}").contains("at-1"));
+
+    // One use per code.
+    let again = client
+        .exchange(&pending, pending.redirected(&back).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            again,
+            LoginError::Exchange(OAuthError::Refused {
+                code: ErrorCode::InvalidGrant,
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    // Another login's verifier does not fit this code; nor does another login's nonce.
+    let (_, other) = domain.authorize(&request).unwrap();
+    let code = endpoint.issue_code(
+        &query["code_challenge"],
+        &query["redirect_uri"],
+        &query["nonce"],
+    );
+    let stolen = format!(
+        "http://127.0.0.1:7777/callback?code={code}&state={}",
+        query["state"]
+    );
+    let refused = client
+        .exchange(&other, pending.redirected(&stolen).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        LoginError::Exchange(OAuthError::Refused {
+            code: ErrorCode::InvalidGrant,
+            ..
+        })
+    ));
+    let code = endpoint.issue_code(
+        &query["code_challenge"],
+        &query["redirect_uri"],
+        "another nonce",
+    );
+    let replayed = format!(
+        "http://127.0.0.1:7777/callback?code={code}&state={}",
+        query["state"]
+    );
+    let mismatch = client
+        .exchange(&pending, pending.redirected(&replayed).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(mismatch, LoginError::NonceMismatch);
+}

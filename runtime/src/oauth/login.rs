@@ -1,6 +1,7 @@
-//! Managed login's first half, without I/O: the `/oauth2/authorize` URL of an authorization-code
-//! request with PKCE (RFC 7636, S256), the request kept until the browser comes back, and the
-//! redirect read back (the `state` checked, an `error` typed). The code exchange is not here yet.
+//! Managed login: the `/oauth2/authorize` URL of an authorization-code request with PKCE
+//! (RFC 7636, S256), the request kept until the browser comes back, the redirect read back (the
+//! `state` checked, an `error` typed), and the code exchanged at `/oauth2/token` for tokens
+//! whose ID token carries the login's `nonce` ([`LoginClient`]).
 
 use std::fmt;
 
@@ -8,7 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
-use super::{Domain, ErrorCode};
+use std::time::{Duration, SystemTime};
+
+use super::{Domain, ErrorCode, FORM, OAuthError, post};
 use crate::digest::sha256;
 use crate::redact::{Redacted, printable};
 
@@ -101,6 +104,10 @@ pub enum LoginError {
     NoCode,
     /// The randomness of `state`, `nonce` and the verifier could not be had.
     Randomness,
+    /// The code exchange failed.
+    Exchange(OAuthError),
+    /// The ID token does not carry the login's `nonce`: it is not this login's.
+    NonceMismatch,
 }
 
 impl fmt::Display for LoginError {
@@ -117,11 +124,141 @@ impl fmt::Display for LoginError {
             }
             LoginError::NoCode => f.write_str("the redirect carries neither a code nor an error"),
             LoginError::Randomness => f.write_str("the operating system gave no randomness"),
+            LoginError::Exchange(_) => f.write_str("the code exchange failed"),
+            LoginError::NonceMismatch => f.write_str("the ID token is not this login's (nonce)"),
         }
     }
 }
 
-impl std::error::Error for LoginError {}
+impl std::error::Error for LoginError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoginError::Exchange(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The tokens of a login. `Debug` shows none of them.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct LoginTokens {
+    pub access_token: Zeroizing<String>,
+    pub id_token: Option<Zeroizing<String>>,
+    pub refresh_token: Option<Zeroizing<String>>,
+    pub expires_at: SystemTime,
+}
+
+impl fmt::Debug for LoginTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginTokens")
+            .field("access_token", &Redacted)
+            .field("id_token", &Redacted::option(&self.id_token))
+            .field("refresh_token", &Redacted::option(&self.refresh_token))
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Exchanges a login's code at the domain's token endpoint, with the client's secret when it has
+/// one (HTTP Basic).
+pub struct LoginClient {
+    endpoint: reqwest::Url,
+    basic: Option<Zeroizing<String>>,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for LoginClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginClient")
+            .field("endpoint", &self.endpoint.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoginClient {
+    pub fn new(
+        domain: &Domain,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> Result<LoginClient, OAuthError> {
+        let http = crate::http::http_client_builder()
+            .map_err(|e| OAuthError::Unreachable(e.to_string()))?
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+        Ok(LoginClient {
+            endpoint: domain.token_endpoint(),
+            basic: client_secret.map(|secret| super::basic(client_id, secret)),
+            http,
+        })
+    }
+
+    /// Exchanges `code` for tokens, with the login's verifier and redirect URI; the ID token
+    /// (received straight from the token endpoint over TLS, as OIDC's code flow allows) must
+    /// carry the login's `nonce`.
+    pub async fn exchange(
+        &self,
+        pending: &PendingLogin,
+        code: AuthorizationCode,
+    ) -> Result<LoginTokens, LoginError> {
+        let mut body = Zeroizing::new(String::from("grant_type=authorization_code"));
+        for (name, value) in [
+            ("code", code.0.as_str()),
+            ("redirect_uri", pending.redirect_uri.as_str()),
+            ("code_verifier", pending.verifier()),
+            ("client_id", pending.client_id.as_str()),
+        ] {
+            body.push('&');
+            body.push_str(name);
+            body.push('=');
+            body.extend(percent_encoding::utf8_percent_encode(value, FORM));
+        }
+        let sent_at = SystemTime::now();
+        let answer = post(
+            &self.http,
+            self.endpoint.clone(),
+            self.basic.as_deref().map(String::as_str),
+            body.to_string(),
+        )
+        .await
+        .map_err(LoginError::Exchange)?;
+        let unreadable = |why: &str| LoginError::Exchange(OAuthError::Unreadable(why.to_owned()));
+        let access_token = answer
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unreadable("no access token"))?;
+        let seconds = answer
+            .expires_in
+            .filter(|s| *s > 0)
+            .ok_or_else(|| unreadable("no positive lifetime"))?;
+        let id_token = answer.id_token.map(Zeroizing::new);
+        if let Some(id_token) = &id_token {
+            let claims = crate::jwt::Claims::decode(id_token)
+                .map_err(|_| unreadable("the ID token is not a JWT"))?;
+            let nonce = claims
+                .get("nonce")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default();
+            let matches = nonce.len() == pending.nonce().len()
+                && nonce
+                    .bytes()
+                    .zip(pending.nonce().bytes())
+                    .fold(0, |acc, (a, b)| acc | (a ^ b))
+                    == 0;
+            if !matches {
+                return Err(LoginError::NonceMismatch);
+            }
+        }
+        Ok(LoginTokens {
+            access_token: Zeroizing::new(access_token),
+            id_token,
+            refresh_token: answer.refresh_token.map(Zeroizing::new),
+            expires_at: sent_at + Duration::from_secs(seconds as u64),
+        })
+    }
+}
 
 /// 32 random bytes, base64url: 43 characters, as RFC 7636 asks of a verifier.
 fn random_text() -> Result<String, LoginError> {

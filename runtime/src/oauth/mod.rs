@@ -192,10 +192,95 @@ impl std::error::Error for OAuthError {}
 #[derive(Deserialize)]
 struct Answer {
     access_token: Option<String>,
+    id_token: Option<String>,
+    refresh_token: Option<String>,
     expires_in: Option<i64>,
     scope: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
+}
+
+/// `Basic base64(id:secret)`, each form-encoded first (RFC 6749 §2.3.1).
+fn basic(client_id: &str, client_secret: &str) -> Zeroizing<String> {
+    let pair = Zeroizing::new(format!(
+        "{}:{}",
+        utf8_percent_encode(client_id, FORM),
+        utf8_percent_encode(client_secret, FORM)
+    ));
+    Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
+}
+
+/// A token endpoint's answer that is no refusal, with its status.
+struct Answered {
+    status: u16,
+    access_token: Option<String>,
+    id_token: Option<String>,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+    scope: Option<String>,
+}
+
+/// POSTs a form to the token endpoint (with HTTP Basic client authentication when given) and
+/// reads its answer: no redirect followed, at most [`MAX_ANSWER`] bytes, decoded within the
+/// budget; an `error` is a typed refusal.
+async fn post(
+    http: &reqwest::Client,
+    endpoint: reqwest::Url,
+    basic: Option<&str>,
+    body: String,
+) -> Result<Answered, OAuthError> {
+    let mut request = http
+        .post(endpoint)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body);
+    if let Some(basic) = basic {
+        request = request.header(reqwest::header::AUTHORIZATION, basic);
+    }
+    let mut response = request.send().await.map_err(|e| {
+        OAuthError::Unreachable(match e.is_timeout() {
+            true => "timed out".to_owned(),
+            false => "the connection failed".to_owned(),
+        })
+    })?;
+    let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(OAuthError::Unreadable(format!(
+            "a redirect (HTTP {status}), not followed"
+        )));
+    }
+    let mut bytes = Zeroizing::new(Vec::new());
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
+                return Err(OAuthError::Unreadable("the answer is too large".into()));
+            }
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(_) => return Err(OAuthError::Unreachable("the answer was cut short".into())),
+        }
+    }
+    let answer: Answer = crate::decode(&bytes)
+        .map_err(|_| OAuthError::Unreadable(format!("HTTP {status}, not a token answer")))?;
+    if let Some(code) = answer.error.as_deref() {
+        return Err(OAuthError::Refused {
+            code: ErrorCode::read(code),
+            description: answer
+                .error_description
+                .map(|d| printable(&d, 300).into_owned()),
+            status,
+        });
+    }
+    Ok(Answered {
+        status,
+        access_token: answer.access_token,
+        id_token: answer.id_token,
+        refresh_token: answer.refresh_token,
+        expires_in: answer.expires_in,
+        scope: answer.scope,
+    })
 }
 
 /// Machine-to-machine access tokens for an app client with a secret: the client-credentials
@@ -245,18 +330,11 @@ impl ClientCredentials {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
-        let pair = Zeroizing::new(format!(
-            "{}:{}",
-            utf8_percent_encode(client_id, FORM),
-            utf8_percent_encode(client_secret, FORM)
-        ));
+
         Ok(ClientCredentials {
             endpoint: domain.token_endpoint(),
             client_id: client_id.to_owned(),
-            basic: Arc::new(Zeroizing::new(format!(
-                "Basic {}",
-                STANDARD.encode(pair.as_bytes())
-            ))),
+            basic: Arc::new(basic(client_id, client_secret)),
             http,
             policy: Policy::new(Duration::from_secs(60)),
             cache: RwLock::default(),
@@ -356,59 +434,10 @@ impl ClientCredentials {
             .map(str::to_owned)
             .collect();
         async move {
-            let sent = http
-                .post(endpoint)
-                .header(reqwest::header::AUTHORIZATION, basic.as_str())
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(body)
-                .send()
-                .await;
-            let mut response = sent.map_err(|e| {
-                Failure::Transient(OAuthError::Unreachable(match e.is_timeout() {
-                    true => "timed out".to_owned(),
-                    false => "the connection failed".to_owned(),
-                }))
-            })?;
-            let status = response.status().as_u16();
-            if (300..400).contains(&status) {
-                return Err(Failure::Transient(OAuthError::Unreadable(format!(
-                    "a redirect (HTTP {status}), not followed"
-                ))));
-            }
-            let mut bytes = Vec::new();
-            loop {
-                match response.chunk().await {
-                    Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
-                        return Err(Failure::Transient(OAuthError::Unreadable(
-                            "the answer is too large".into(),
-                        )));
-                    }
-                    Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-                    Ok(None) => break,
-                    Err(_) => {
-                        return Err(Failure::Transient(OAuthError::Unreachable(
-                            "the answer was cut short".into(),
-                        )));
-                    }
-                }
-            }
-            let answer: Answer = crate::decode(&bytes).map_err(|_| {
-                Failure::Transient(OAuthError::Unreadable(format!(
-                    "HTTP {status}, not a token answer"
-                )))
-            })?;
-            if let Some(code) = answer.error.as_deref() {
-                return Err(Failure::Transient(OAuthError::Refused {
-                    code: ErrorCode::read(code),
-                    description: answer
-                        .error_description
-                        .map(|d| printable(&d, 300).into_owned()),
-                    status,
-                }));
-            }
+            let answer = post(&http, endpoint, Some(basic.as_str()), body)
+                .await
+                .map_err(Failure::Transient)?;
+            let status = answer.status;
             match (status, answer.access_token, answer.expires_in) {
                 (200, Some(token), Some(seconds)) if !token.is_empty() && seconds > 0 => {
                     Ok(AccessToken {

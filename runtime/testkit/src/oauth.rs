@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as STANDARD_NO_PAD_URL};
+use sha2::Digest as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -20,6 +21,9 @@ pub const SCOPES: [&str; 2] = ["orders/read", "orders/write"];
 /// What the next requests meet instead of a token: a status, and an `error` code or no body.
 type Faults = Arc<Mutex<Vec<(u16, Option<&'static str>)>>>;
 
+/// Codes the authorize step issued: code -> (code challenge, redirect URI, nonce).
+type Codes = Arc<Mutex<HashMap<String, (String, String, String)>>>;
+
 /// A scripted domain; its URL is `url`.
 #[derive(Debug, Clone)]
 pub struct TokenEndpoint {
@@ -30,6 +34,7 @@ pub struct TokenEndpoint {
     /// How long each answer takes.
     delay: Arc<Mutex<Duration>>,
     lifetime: Arc<AtomicU64>,
+    codes: Codes,
 }
 
 impl TokenEndpoint {
@@ -41,6 +46,7 @@ impl TokenEndpoint {
             faults: Arc::default(),
             delay: Arc::default(),
             lifetime: Arc::new(AtomicU64::new(3600)),
+            codes: Arc::default(),
         };
         let serving = endpoint.clone();
         tokio::spawn(async move {
@@ -79,6 +85,18 @@ impl TokenEndpoint {
         *self.delay.lock().unwrap() = delay;
     }
 
+    /// What the authorize step does when the user signs in: a code for this challenge, redirect
+    /// URI and nonce (from the authorize URL's query).
+    pub fn issue_code(&self, challenge: &str, redirect_uri: &str, nonce: &str) -> String {
+        let mut codes = self.codes.lock().unwrap();
+        let code = format!("code-{}", codes.len() + 1);
+        codes.insert(
+            code.clone(),
+            (challenge.into(), redirect_uri.into(), nonce.into()),
+        );
+        code
+    }
+
     /// Tokens issued from now on live this long.
     pub fn lifetime(&self, seconds: u64) {
         self.lifetime.store(seconds, Ordering::SeqCst);
@@ -107,8 +125,10 @@ impl TokenEndpoint {
         if authorization != Some(expected.as_str()) {
             return (401, r#"{"error":"invalid_client"}"#.into());
         }
-        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-            return (400, r#"{"error":"unsupported_grant_type"}"#.into());
+        match form.get("grant_type").map(String::as_str) {
+            Some("client_credentials") => {}
+            Some("authorization_code") => return self.exchange(n, &form),
+            _ => return (400, r#"{"error":"unsupported_grant_type"}"#.into()),
         }
         let scope = form
             .get("scope")
@@ -125,6 +145,36 @@ impl TokenEndpoint {
             200,
             format!(
                 r#"{{"access_token":"m2m-{n}","expires_in":{lifetime},"token_type":"Bearer","scope":"{scope}"}}"#
+            ),
+        )
+    }
+}
+
+impl TokenEndpoint {
+    /// The authorization-code grant, checked as Cognito does: a code issued and not used yet, the
+    /// same redirect URI, the verifier whose S256 challenge the authorize step saw.
+    fn exchange(&self, n: u64, form: &HashMap<String, String>) -> (u16, String) {
+        let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+        let Some((challenge, redirect_uri, nonce)) =
+            self.codes.lock().unwrap().remove(field("code"))
+        else {
+            return (400, r#"{"error":"invalid_grant"}"#.into());
+        };
+        let verified =
+            STANDARD_NO_PAD_URL.encode(sha2::Sha256::digest(field("code_verifier").as_bytes()));
+        if field("redirect_uri") != redirect_uri
+            || verified != challenge
+            || field("client_id") != CLIENT_ID
+        {
+            return (400, r#"{"error":"invalid_grant"}"#.into());
+        }
+        let id_token = crate::peer::jwt(serde_json::json!({
+            "sub": "sub-user", "aud": CLIENT_ID, "token_use": "id", "nonce": nonce,
+        }));
+        (
+            200,
+            format!(
+                r#"{{"access_token":"at-{n}","id_token":"{id_token}","refresh_token":"rt-{n}","expires_in":3600,"token_type":"Bearer"}}"#
             ),
         )
     }
