@@ -283,3 +283,95 @@ async fn a_managed_login_exchanges_its_code_once_with_its_verifier() {
         .unwrap_err();
     assert_eq!(mismatch, LoginError::NonceMismatch);
 }
+
+mod loopback {
+    use std::time::Duration;
+
+    use cognito_idp_runtime::oauth::Domain;
+    use cognito_idp_runtime::oauth::login::{LoginError, LoginRequest, PendingLogin};
+    use cognito_idp_runtime::oauth::loopback::{Loopback, LoopbackError};
+
+    use super::*;
+
+    /// A login whose redirect URI is `loopback`'s, and its state.
+    fn login(loopback: &Loopback) -> (PendingLogin, String) {
+        let domain = Domain::prefix("my-app", "eu-west-1").unwrap();
+        let (url, pending) = domain
+            .authorize(&LoginRequest::new(CLIENT_ID, loopback.redirect_uri()))
+            .unwrap();
+        let state = url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        (pending, state)
+    }
+
+    /// A browser following the redirect: the page's status and text.
+    async fn browse(url: String) -> Result<(u16, String), String> {
+        let client = cognito_idp_runtime::transport::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap();
+        let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await.unwrap_or_default()))
+    }
+
+    #[tokio::test]
+    async fn exactly_one_redirect_with_the_state_is_taken() {
+        let loopback = Loopback::bind(0, "/callback").await.unwrap();
+        let redirect = loopback.redirect_uri();
+        let (pending, state) = login(&loopback);
+        let browser = tokio::spawn(async move {
+            let forged = browse(format!("{redirect}?code=evil&state=forged"))
+                .await
+                .unwrap();
+            let real = browse(format!("{redirect}?code=good&state={state}"))
+                .await
+                .unwrap();
+            let after = browse(format!("{redirect}?code=late&state={state}")).await;
+            (forged, real, after)
+        });
+        let code = loopback
+            .wait(&pending, Duration::from_secs(10))
+            .await
+            .expect("the redirect with the state");
+        assert_eq!(code.0.as_str(), "good");
+        let (forged, real, after) = browser.await.unwrap();
+        assert_eq!(forged.0, 400);
+        assert_eq!(real.0, 200);
+        assert!(real.1.contains("Signed in"), "{}", real.1);
+        assert!(
+            after.is_err(),
+            "the listener is closed after the one redirect"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_login_ends_the_wait_and_a_browser_that_never_comes_times_out() {
+        let loopback = Loopback::bind(0, "/callback").await.unwrap();
+        let redirect = loopback.redirect_uri();
+        let (pending, state) = login(&loopback);
+        tokio::spawn(async move {
+            browse(format!("{redirect}?error=access_denied&state={state}")).await
+        });
+        let refused = loopback
+            .wait(&pending, Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, LoopbackError::Login(LoginError::Denied { .. })),
+            "{refused:?}"
+        );
+
+        let loopback = Loopback::bind(0, "/callback").await.unwrap();
+        let (pending, _) = login(&loopback);
+        let waited = loopback
+            .wait(&pending, Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(matches!(waited, LoopbackError::TimedOut(_)), "{waited:?}");
+    }
+}

@@ -7,6 +7,7 @@
 //! secret, a token) appears in any `Debug`, `Display` or error.
 
 pub mod login;
+pub mod loopback;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
