@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_idp_runtime::oauth::{ClientCredentials, Domain, ErrorCode, OAuthError};
 use cognito_idp_testkit::oauth::{CLIENT_ID, CLIENT_SECRET, TokenEndpoint};
+use cognito_idp_testkit::peer::claims;
 
 fn source(endpoint: &TokenEndpoint) -> ClientCredentials {
     ClientCredentials::new(
@@ -227,9 +228,9 @@ async fn a_managed_login_exchanges_its_code_once_with_its_verifier() {
         .exchange(&pending, pending.redirected(&back).unwrap())
         .await
         .expect("the code, the verifier and the redirect URI are the login's");
-    assert_eq!(tokens.access_token.as_str(), "at-1");
+    assert_eq!(claims(&tokens.access_token)["token_use"], "access");
     assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
-    assert!(!format!("{tokens:?}").contains("at-1"));
+    assert!(!format!("{tokens:?}").contains(tokens.access_token.as_str()));
 
     // One use per code.
     let again = client
@@ -374,4 +375,104 @@ mod loopback {
             .unwrap_err();
         assert!(matches!(waited, LoopbackError::TimedOut(_)), "{waited:?}");
     }
+}
+
+#[tokio::test]
+async fn a_managed_login_becomes_a_session_that_refreshes_and_revokes_at_the_domain() {
+    use std::sync::atomic::Ordering as AtomicOrdering;
+
+    use cognito_idp_runtime::oauth::login::{DomainTransport, LoginClient, LoginRequest, discover};
+    use cognito_idp_runtime::signin::{
+        Authenticator, MemoryStore, Refresh, Session, SessionError, SessionOptions, SignInConfig,
+        SignOut, TokenStore,
+    };
+
+    let endpoint = TokenEndpoint::start().await;
+    endpoint.rotation.store(true, AtomicOrdering::SeqCst);
+    let domain = Domain::custom(&endpoint.url).unwrap();
+    let request = LoginRequest::new(CLIENT_ID, "http://127.0.0.1:7777/callback");
+    let (url, pending) = domain.authorize(&request).unwrap();
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    let code = endpoint.issue_code(
+        &query["code_challenge"],
+        &query["redirect_uri"],
+        &query["nonce"],
+    );
+    let back = format!(
+        "http://127.0.0.1:7777/callback?code={code}&state={}",
+        query["state"]
+    );
+    let client = Arc::new(LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET)).unwrap());
+    let login = client
+        .exchange(&pending, pending.redirected(&back).unwrap())
+        .await
+        .unwrap();
+
+    let info = client
+        .user_info(&login.access_token)
+        .await
+        .expect("userInfo");
+    assert_eq!(info["email"], "user@example.com");
+    let refused = client.user_info("not-a-token").await.unwrap_err();
+    assert!(
+        matches!(refused, OAuthError::Refused { status: 401, .. }),
+        "{refused:?}"
+    );
+
+    let tokens = login.into_tokens(SystemTime::now());
+    assert_eq!(tokens.username, "sub-user");
+    let first_refresh = tokens.refresh_token.clone().unwrap();
+    let auth = Authenticator::new(
+        DomainTransport(client.clone()),
+        SignInConfig::new("unused", CLIENT_ID),
+    );
+    let store = Arc::new(MemoryStore::default());
+    let options = SessionOptions::default().with_refresh(Refresh::GetTokensFromRefreshToken);
+    let session = Session::new(auth, tokens, store.clone(), options).unwrap();
+    let fresh = session
+        .refresh()
+        .await
+        .expect("refreshed at the token endpoint");
+    let rotated = fresh.refresh_token.clone().unwrap();
+    assert_ne!(rotated, first_refresh, "rotated");
+    assert_eq!(
+        store.load().unwrap().unwrap().refresh_token,
+        Some(rotated.clone())
+    );
+    let spent = client.refresh(&first_refresh).await.unwrap_err();
+    assert!(matches!(
+        spent,
+        OAuthError::Refused {
+            code: ErrorCode::InvalidGrant,
+            ..
+        }
+    ));
+
+    session
+        .sign_out(SignOut::Revoke)
+        .await
+        .expect("revoked at the domain");
+    let revoked = client.refresh(&rotated).await.unwrap_err();
+    assert!(matches!(
+        revoked,
+        OAuthError::Refused {
+            code: ErrorCode::InvalidGrant,
+            ..
+        }
+    ));
+    assert!(matches!(
+        session.access_token().await,
+        Err(SessionError::SignedOut)
+    ));
+
+    let configuration = discover(&format!(
+        "{}/.well-known/openid-configuration",
+        endpoint.url
+    ))
+    .await
+    .expect("discovery");
+    assert_eq!(
+        configuration.token_endpoint,
+        format!("{}/oauth2/token", endpoint.url)
+    );
 }

@@ -11,9 +11,10 @@ use zeroize::Zeroizing;
 
 use std::time::{Duration, SystemTime};
 
-use super::{Domain, ErrorCode, FORM, OAuthError, post};
+use super::{Domain, ErrorCode, FORM, OAuthError, get_json, post, post_no_answer};
 use crate::digest::sha256;
 use crate::redact::{Redacted, printable};
+use crate::signin::{AuthResult, AuthTransport, Reply, Request, Tokens, TransportFailure};
 
 /// What to ask the authorize endpoint for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +164,7 @@ impl fmt::Debug for LoginTokens {
 /// Exchanges a login's code at the domain's token endpoint, with the client's secret when it has
 /// one (HTTP Basic).
 pub struct LoginClient {
+    client_id: String,
     endpoint: reqwest::Url,
     basic: Option<Zeroizing<String>>,
     http: reqwest::Client,
@@ -189,6 +191,7 @@ impl LoginClient {
             .build()
             .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
         Ok(LoginClient {
+            client_id: client_id.to_owned(),
             endpoint: domain.token_endpoint(),
             basic: client_secret.map(|secret| super::basic(client_id, secret)),
             http,
@@ -382,6 +385,182 @@ impl PendingLogin {
         code.filter(|c| !c.is_empty())
             .map(|c| AuthorizationCode(Zeroizing::new(c)))
             .ok_or(LoginError::NoCode)
+    }
+}
+
+impl LoginTokens {
+    /// The tokens as a sign-in's, for a [`Session`](crate::signin::Session) that refreshes them
+    /// at the domain ([`DomainTransport`]); `now` dates the expiry the answer stated.
+    pub fn into_tokens(self, now: SystemTime) -> Tokens {
+        let expires_in = self
+            .expires_at
+            .duration_since(now)
+            .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
+        let result = AuthResult {
+            access_token: Some(self.access_token.to_string()),
+            id_token: self.id_token.map(|t| t.to_string()),
+            refresh_token: self.refresh_token.map(|t| t.to_string()),
+            expires_in: Some(expires_in),
+            token_type: Some("Bearer".into()),
+            new_device: None,
+        };
+        let access_token = result.access_token.clone().unwrap_or_default();
+        Tokens::from_result(access_token, result, String::new(), now)
+    }
+}
+
+impl LoginClient {
+    /// `/oauth2/revoke`: the refresh token, and the access tokens issued from it, stop working.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), OAuthError> {
+        let body = format!(
+            "token={}&client_id={}",
+            percent_encoding::utf8_percent_encode(refresh_token, FORM),
+            percent_encoding::utf8_percent_encode(&self.client_id, FORM)
+        );
+        let url = self.endpoint.join("/oauth2/revoke").expect("a fixed path");
+        post_no_answer(
+            &self.http,
+            url,
+            self.basic.as_deref().map(String::as_str),
+            body,
+        )
+        .await
+    }
+
+    /// New tokens for a refresh token (the refresh-token grant); with rotation, a new refresh
+    /// token too.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<LoginTokens, OAuthError> {
+        let body = Zeroizing::new(format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}",
+            percent_encoding::utf8_percent_encode(refresh_token, FORM),
+            percent_encoding::utf8_percent_encode(&self.client_id, FORM)
+        ));
+        let sent_at = SystemTime::now();
+        let answer = post(
+            &self.http,
+            self.endpoint.clone(),
+            self.basic.as_deref().map(String::as_str),
+            body.to_string(),
+        )
+        .await?;
+        let unreadable = |why: &str| OAuthError::Unreadable(why.to_owned());
+        let access_token = answer
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unreadable("no access token"))?;
+        let seconds = answer
+            .expires_in
+            .filter(|s| *s > 0)
+            .ok_or_else(|| unreadable("no positive lifetime"))?;
+        Ok(LoginTokens {
+            access_token: Zeroizing::new(access_token),
+            id_token: answer.id_token.map(Zeroizing::new),
+            refresh_token: answer.refresh_token.map(Zeroizing::new),
+            expires_at: sent_at + Duration::from_secs(seconds as u64),
+        })
+    }
+
+    /// `/oauth2/userInfo` with an access token holding the `openid` scope: the user's claims.
+    pub async fn user_info(
+        &self,
+        access_token: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+        let url = self
+            .endpoint
+            .join("/oauth2/userInfo")
+            .expect("a fixed path");
+        get_json(&self.http, url, Some(access_token)).await
+    }
+}
+
+/// A user-pool's OpenID configuration (`<issuer>/.well-known/openid-configuration`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpenIdConfiguration {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub scopes_supported: Vec<String>,
+}
+
+/// Reads the OpenID configuration at `url` (the issuer's `/.well-known/openid-configuration`).
+pub async fn discover(url: &str) -> Result<OpenIdConfiguration, OAuthError> {
+    let url = reqwest::Url::parse(url).map_err(|_| OAuthError::Domain("not a URL"))?;
+    let http = crate::http::http_client_builder()
+        .map_err(|e| OAuthError::Unreachable(e.to_string()))?
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+    let map = get_json(&http, url, None).await?;
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|_| OAuthError::Unreadable("not an OpenID configuration".into()))
+}
+
+/// Refreshes and revokes a managed login's tokens at the domain, as a sign-in transport: a
+/// [`Session`](crate::signin::Session) of them refreshes at the token endpoint (with
+/// `Refresh::GetTokensFromRefreshToken`, rotation included) and signs out by revoking.
+#[derive(Debug, Clone)]
+pub struct DomainTransport(pub std::sync::Arc<LoginClient>);
+
+impl AuthTransport for DomainTransport {
+    async fn send(
+        &self,
+        _pool_id: &str,
+        _client_id: &str,
+        request: Request,
+    ) -> Result<Reply, TransportFailure> {
+        let operation = request.operation();
+        let failed = |e: OAuthError| {
+            let code = match &e {
+                // What Cognito's API answers for a spent or revoked refresh token: final.
+                OAuthError::Refused {
+                    code:
+                        ErrorCode::InvalidGrant
+                        | ErrorCode::InvalidClient
+                        | ErrorCode::UnauthorizedClient,
+                    ..
+                } => Some("NotAuthorizedException".to_owned()),
+                OAuthError::Refused { code, .. } => Some(format!("{code:?}")),
+                _ => None,
+            };
+            TransportFailure {
+                operation,
+                code,
+                message: Some(e.to_string()),
+                source: Box::new(e),
+            }
+        };
+        match request {
+            Request::GetTokensFromRefreshToken { refresh_token, .. } => {
+                let tokens = self.0.refresh(&refresh_token).await.map_err(failed)?;
+                let expires_in = tokens
+                    .expires_at
+                    .duration_since(SystemTime::now())
+                    .map_or(1, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX).max(1));
+                Ok(Reply::Authenticated(AuthResult {
+                    access_token: Some(tokens.access_token.to_string()),
+                    id_token: tokens.id_token.map(|t| t.to_string()),
+                    refresh_token: tokens.refresh_token.map(|t| t.to_string()),
+                    expires_in: Some(expires_in),
+                    token_type: Some("Bearer".into()),
+                    new_device: None,
+                }))
+            }
+            Request::RevokeToken { refresh_token, .. } => {
+                self.0.revoke(&refresh_token).await.map_err(failed)?;
+                Ok(Reply::SignedOut)
+            }
+            _ => Err(TransportFailure {
+                operation,
+                code: Some("UnknownOperationException".into()),
+                message: Some("not an operation of the user-pool domain".into()),
+                source: "not an operation of the user-pool domain".into(),
+            }),
+        }
     }
 }
 

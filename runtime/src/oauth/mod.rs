@@ -240,29 +240,14 @@ async fn post(
     if let Some(basic) = basic {
         request = request.header(reqwest::header::AUTHORIZATION, basic);
     }
-    let mut response = request.send().await.map_err(|e| {
-        OAuthError::Unreachable(match e.is_timeout() {
-            true => "timed out".to_owned(),
-            false => "the connection failed".to_owned(),
-        })
-    })?;
+    let response = request.send().await.map_err(unreachable)?;
     let status = response.status().as_u16();
     if (300..400).contains(&status) {
         return Err(OAuthError::Unreadable(format!(
             "a redirect (HTTP {status}), not followed"
         )));
     }
-    let mut bytes = Zeroizing::new(Vec::new());
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
-                return Err(OAuthError::Unreadable("the answer is too large".into()));
-            }
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-            Ok(None) => break,
-            Err(_) => return Err(OAuthError::Unreachable("the answer was cut short".into())),
-        }
-    }
+    let bytes = bounded(response).await?;
     let answer: Answer = crate::decode(&bytes)
         .map_err(|_| OAuthError::Unreadable(format!("HTTP {status}, not a token answer")))?;
     if let Some(code) = answer.error.as_deref() {
@@ -282,6 +267,97 @@ async fn post(
         expires_in: answer.expires_in,
         scope: answer.scope,
     })
+}
+
+/// Reads a body within [`MAX_ANSWER`].
+async fn bounded(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, OAuthError> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
+                return Err(OAuthError::Unreadable("the answer is too large".into()));
+            }
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => return Ok(bytes),
+            Err(_) => return Err(OAuthError::Unreachable("the answer was cut short".into())),
+        }
+    }
+}
+
+fn unreachable(e: reqwest::Error) -> OAuthError {
+    OAuthError::Unreachable(match e.is_timeout() {
+        true => "timed out".to_owned(),
+        false => "the connection failed".to_owned(),
+    })
+}
+
+/// A refusal in a body (`{"error": ...}`), or the status.
+fn refusal(status: u16, bytes: &[u8]) -> OAuthError {
+    match crate::decode::<Answer>(bytes) {
+        Ok(Answer {
+            error: Some(code),
+            error_description,
+            ..
+        }) => OAuthError::Refused {
+            code: ErrorCode::read(&code),
+            description: error_description.map(|d| printable(&d, 300).into_owned()),
+            status,
+        },
+        _ => OAuthError::Unreadable(format!("HTTP {status}")),
+    }
+}
+
+/// POSTs a form to an endpoint that answers nothing on success (`/oauth2/revoke`).
+async fn post_no_answer(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+    basic: Option<&str>,
+    body: String,
+) -> Result<(), OAuthError> {
+    let mut request = http
+        .post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body);
+    if let Some(basic) = basic {
+        request = request.header(reqwest::header::AUTHORIZATION, basic);
+    }
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status().as_u16();
+    let bytes = bounded(response).await?;
+    match status {
+        200..=299 => Ok(()),
+        _ => Err(refusal(status, &bytes)),
+    }
+}
+
+/// GETs a JSON object (with a bearer token when given).
+async fn get_json(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+    bearer: Option<&str>,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    let mut request = http.get(url);
+    if let Some(token) = bearer {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| OAuthError::Unreadable("the token is not a header value".into()))?;
+        value.set_sensitive(true);
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(OAuthError::Unreadable(format!(
+            "a redirect (HTTP {status}), not followed"
+        )));
+    }
+    let bytes = bounded(response).await?;
+    if status != 200 {
+        return Err(refusal(status, &bytes));
+    }
+    crate::decode(&bytes).map_err(|_| OAuthError::Unreadable("not a JSON object".into()))
 }
 
 /// Machine-to-machine access tokens for an app client with a secret: the client-credentials

@@ -35,6 +35,11 @@ pub struct TokenEndpoint {
     delay: Arc<Mutex<Duration>>,
     lifetime: Arc<AtomicU64>,
     codes: Codes,
+    /// Refresh tokens that work now, and the access tokens issued.
+    refresh_tokens: Arc<Mutex<Vec<String>>>,
+    access_tokens: Arc<Mutex<Vec<String>>>,
+    /// Refresh tokens are replaced on every refresh (the old one stops working).
+    pub rotation: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl TokenEndpoint {
@@ -47,6 +52,9 @@ impl TokenEndpoint {
             delay: Arc::default(),
             lifetime: Arc::new(AtomicU64::new(3600)),
             codes: Arc::default(),
+            refresh_tokens: Arc::default(),
+            access_tokens: Arc::default(),
+            rotation: Arc::default(),
         };
         let serving = endpoint.clone();
         tokio::spawn(async move {
@@ -103,31 +111,69 @@ impl TokenEndpoint {
     }
 
     fn answer(&self, head: &str, body: &str) -> (u16, String) {
+        let line = head.lines().next().unwrap_or_default();
+        let path = line.split(' ').nth(1).unwrap_or_default();
+        let path = path.split('?').next().unwrap_or_default();
+        match path {
+            "/oauth2/token" => self.token(head, body),
+            "/oauth2/revoke" => self.revoke(head, body),
+            "/oauth2/userInfo" => self.user_info(head),
+            "/.well-known/openid-configuration" => (200, self.discovery()),
+            _ => (404, String::new()),
+        }
+    }
+
+    /// The client's Basic authentication, as sent.
+    fn authenticated(head: &str) -> bool {
+        let expected = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", encode(CLIENT_ID), encode(CLIENT_SECRET)))
+        );
+        header(head, "authorization") == Some(expected.as_str())
+    }
+
+    fn revoke(&self, head: &str, body: &str) -> (u16, String) {
+        if !TokenEndpoint::authenticated(head) {
+            return (401, r#"{"error":"invalid_client"}"#.into());
+        }
+        let form = form(body);
+        let token = form.get("token").cloned().unwrap_or_default();
+        self.refresh_tokens.lock().unwrap().retain(|t| *t != token);
+        (200, String::new())
+    }
+
+    fn user_info(&self, head: &str) -> (u16, String) {
+        let token = header(head, "authorization").and_then(|h| h.strip_prefix("Bearer "));
+        match token.filter(|t| self.access_tokens.lock().unwrap().iter().any(|a| a == t)) {
+            Some(_) => (
+                200,
+                r#"{"sub":"sub-user","email":"user@example.com","email_verified":"true"}"#.into(),
+            ),
+            None => (401, r#"{"error":"invalid_token"}"#.into()),
+        }
+    }
+
+    fn discovery(&self) -> String {
+        let base = &self.url;
+        format!(
+            r#"{{"issuer":"{base}","authorization_endpoint":"{base}/oauth2/authorize","token_endpoint":"{base}/oauth2/token","userinfo_endpoint":"{base}/oauth2/userInfo","revocation_endpoint":"{base}/oauth2/revoke","jwks_uri":"{base}/.well-known/jwks.json","scopes_supported":["openid","email"]}}"#
+        )
+    }
+
+    fn token(&self, head: &str, body: &str) -> (u16, String) {
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
         if let Some((status, error)) = self.faults.lock().unwrap().pop() {
             let body = error.map_or(String::new(), |e| format!(r#"{{"error":"{e}"}}"#));
             return (status, body);
         }
-        let form: HashMap<String, String> = body
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (decode(k), decode(v)))
-            .collect();
-        let expected = format!(
-            "Basic {}",
-            STANDARD.encode(format!("{}:{}", encode(CLIENT_ID), encode(CLIENT_SECRET)))
-        );
-        let authorization = head.lines().find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("authorization")
-                .then(|| value.trim())
-        });
-        if authorization != Some(expected.as_str()) {
+        let form = form(body);
+        if !TokenEndpoint::authenticated(head) {
             return (401, r#"{"error":"invalid_client"}"#.into());
         }
         match form.get("grant_type").map(String::as_str) {
             Some("client_credentials") => {}
             Some("authorization_code") => return self.exchange(n, &form),
+            Some("refresh_token") => return self.refresh(n, &form),
             _ => return (400, r#"{"error":"unsupported_grant_type"}"#.into()),
         }
         let scope = form
@@ -168,16 +214,66 @@ impl TokenEndpoint {
         {
             return (400, r#"{"error":"invalid_grant"}"#.into());
         }
-        let id_token = crate::peer::jwt(serde_json::json!({
-            "sub": "sub-user", "aud": CLIENT_ID, "token_use": "id", "nonce": nonce,
-        }));
-        (
-            200,
-            format!(
-                r#"{{"access_token":"at-{n}","id_token":"{id_token}","refresh_token":"rt-{n}","expires_in":3600,"token_type":"Bearer"}}"#
-            ),
-        )
+        self.issue(n, Some(&nonce), true)
     }
+
+    /// The refresh-token grant: a refresh token that works now; with rotation a new one, the
+    /// old one spent.
+    fn refresh(&self, n: u64, form: &HashMap<String, String>) -> (u16, String) {
+        let token = form.get("refresh_token").cloned().unwrap_or_default();
+        let mut valid = self.refresh_tokens.lock().unwrap();
+        if !valid.contains(&token) {
+            return (400, r#"{"error":"invalid_grant"}"#.into());
+        }
+        let rotate = self.rotation.load(Ordering::SeqCst);
+        if rotate {
+            valid.retain(|t| *t != token);
+        }
+        drop(valid);
+        self.issue(n, None, rotate)
+    }
+
+    /// Tokens: an access token, an ID token (with `nonce` when asked), and a refresh token when
+    /// `refresh`.
+    fn issue(&self, n: u64, nonce: Option<&str>, refresh: bool) -> (u16, String) {
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + self.lifetime.load(Ordering::SeqCst);
+        let claims = |token_use: &str| {
+            serde_json::json!({
+                "sub": "sub-user", "username": "sub-user", "aud": CLIENT_ID,
+                "client_id": CLIENT_ID, "token_use": token_use, "nonce": nonce, "exp": exp, "n": n,
+            })
+        };
+        let access = crate::peer::jwt(claims("access"));
+        self.access_tokens.lock().unwrap().push(access.clone());
+        let mut answer = serde_json::json!({
+            "access_token": access, "id_token": crate::peer::jwt(claims("id")),
+            "expires_in": self.lifetime.load(Ordering::SeqCst), "token_type": "Bearer",
+        });
+        if refresh {
+            let token = format!("rt-{n}");
+            self.refresh_tokens.lock().unwrap().push(token.clone());
+            answer["refresh_token"] = token.into();
+        }
+        (200, answer.to_string())
+    }
+}
+
+fn form(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
 }
 
 fn encode(text: &str) -> String {
