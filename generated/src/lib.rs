@@ -60,8 +60,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! **OAuth 2.0** (the user-pool domain: managed login with PKCE, machine-to-machine tokens) is not
-//! in this crate yet; `GetClientToken` is here as an operation.
+//! **OAuth 2.0** ([`oauth`]): the user-pool domain. Machine-to-machine tokens by the
+//! client-credentials grant, cached per scope set; managed login with PKCE (the authorize URL, a
+//! loopback redirect for native apps, the code exchange, a session refreshing at the domain);
+//! revocation, `userInfo`, discovery. Servers check bearer tokens with the runtime's `tower` layer
+//! (`cognito_idp_runtime::bearer`, feature `tower`).
+//!
+//! ```no_run
+//! # async fn example(client_secret: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use cognito_idp::oauth::{ClientCredentials, Domain};
+//!
+//! let tokens = ClientCredentials::new(&Domain::prefix("my-app", "eu-west-1")?, "client-id", client_secret)?;
+//! let header = tokens.authorization(&["orders/read"]).await?;
+//! # let _ = header;
+//! # Ok(()) }
+//! ```
 //!
 //! ## The service
 //!
@@ -595,6 +608,7 @@ pub use cognito_idp_runtime::{
 };
 pub use cognito_idp_runtime::transport::http_client_builder;
 pub use cognito_idp_runtime::jwt;
+pub use cognito_idp_runtime::oauth;
 pub use cognito_idp_runtime::credentials;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {

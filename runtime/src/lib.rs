@@ -8,6 +8,8 @@
 //! results as streams ([`paginate`]), and Cognito's SRP ([`srp`]).
 
 pub mod account;
+#[cfg(feature = "tower")]
+pub mod bearer;
 mod build;
 pub mod config;
 pub mod credentials;

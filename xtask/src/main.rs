@@ -157,7 +157,7 @@ fn test(args: &[&str]) -> Result<(), String> {
     );
 
     // The workspace, then what compiles only with a feature that is off by default.
-    let runs: [Vec<&str>; 2] = [
+    let runs: [Vec<&str>; 3] = [
         [&["test", "--workspace"][..], args].concat(),
         vec![
             "test",
@@ -168,6 +168,15 @@ fn test(args: &[&str]) -> Result<(), String> {
             "--lib",
             "--",
             "credentials::",
+        ],
+        vec![
+            "test",
+            "-p",
+            "cognito-idp-runtime",
+            "--features",
+            "tower",
+            "--test",
+            "bearer",
         ],
     ];
     let (mut passed, mut failed) = (0u64, 0u64);

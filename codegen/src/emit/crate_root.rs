@@ -178,6 +178,7 @@ pub fn lib(service: &Service, extras: &[&str], guide: Option<&str>) -> TokenStre
         pub use #runtime::{BuildError, Config, ConfigBuilder, Credentials, RetryConfig, TimeoutConfig, decode};
         pub use #runtime::transport::http_client_builder;
         pub use #runtime::jwt;
+        pub use #runtime::oauth;
         pub use #runtime::credentials;
 
         /// Paginated results as streams of pages and of items.

@@ -12,6 +12,7 @@ pub mod peer;
 pub mod prompter;
 pub mod srp_server;
 pub mod store;
+pub mod tokens;
 pub mod totp;
 
 pub use clock::TestClock;

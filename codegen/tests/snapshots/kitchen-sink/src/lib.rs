@@ -30,6 +30,7 @@ pub use cognito_idp_runtime::{
 };
 pub use cognito_idp_runtime::transport::http_client_builder;
 pub use cognito_idp_runtime::jwt;
+pub use cognito_idp_runtime::oauth;
 pub use cognito_idp_runtime::credentials;
 /// Paginated results as streams of pages and of items.
 pub mod paginate {
