@@ -54,24 +54,19 @@ fn bearer(c: &mut Criterion) {
     });
     group.finish();
 
-    // Memory: 10,000 distinct verified tokens kept.
-    let tokens: Vec<(String, _)> = (1..=10_000)
-        .map(|n| {
-            let token = token(n);
-            let claims = verify_at(&token, &keys, &checks, now).unwrap();
-            (token, claims)
-        })
-        .collect();
+    // Memory: 10,000 distinct verified tokens kept, the cache holding their only claims.
+    let tokens: Vec<String> = (1..=10_000).map(token).collect();
     let cache = VerifiedTokens::new(10_000);
     let before = resident();
-    for (token, claims) in &tokens {
-        cache.insert(token, claims, now);
+    for token in &tokens {
+        let claims = verify_at(token, &keys, &checks, now).unwrap();
+        cache.insert(token, &claims, now);
     }
     let held = resident().saturating_sub(before);
     println!(
         "10,000 verified tokens kept: {held} bytes ({} per token; each token is {} bytes)",
         held / 10_000,
-        tokens[0].0.len()
+        tokens[0].len()
     );
 }
 

@@ -19,9 +19,9 @@ use serde_json::{Map, Value};
 use crate::redact::printable;
 use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
 
-/// A token's claims, as its payload states them.
+/// A token's claims, as its payload states them. Cheap to clone (shared).
 #[derive(Clone, PartialEq)]
-pub struct Claims(Map<String, Value>);
+pub struct Claims(std::sync::Arc<Map<String, Value>>);
 
 impl Claims {
     /// Reads the payload of `token` without verifying it.
@@ -288,7 +288,8 @@ impl<'t> Parts<'t> {
     }
 
     fn claims(&self) -> Result<Claims, VerifyError> {
-        Self::json(self.payload, "the payload is not base64url JSON").map(Claims)
+        Self::json(self.payload, "the payload is not base64url JSON")
+            .map(|map| Claims(std::sync::Arc::new(map)))
     }
 }
 
