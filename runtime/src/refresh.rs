@@ -174,6 +174,14 @@ where
         Some(value)
     }
 
+    /// The held value while it is not due, without a future: the path of nearly every use.
+    pub(crate) fn fresh(&self) -> Option<Arc<T>> {
+        let now = (self.policy.clock)();
+        let slot = lock(&self.slot);
+        let held = slot.held.as_ref()?;
+        (!held.is_due(now)).then(|| held.value.clone())
+    }
+
     /// Fetches started so far.
     pub(crate) fn fetches(&self) -> u64 {
         lock(&self.slot).fetches

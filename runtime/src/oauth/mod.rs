@@ -436,6 +436,19 @@ impl ClientCredentials {
                 Cow::Owned(sorted.join(" "))
             }
         };
+        // Nearly every use: a token held and not due, under the read lock alone.
+        if let Some(kept) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .tokens
+            .get(&*key)
+            && let Some(token) = kept.cell.fresh()
+        {
+            kept.used
+                .store(self.uses.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+            return Ok(token);
+        }
         let cell = self.cell(&key);
         cell.get(|_| self.request(&key))
             .await
