@@ -5,6 +5,12 @@
 //! Every answer of the domain is untrusted as the service's are: no redirect is followed, bodies
 //! are read within a limit and decoded within the memory budget, and no secret (the client
 //! secret, a token) appears in any `Debug`, `Display` or error.
+//!
+//! Written here rather than over the `oauth2` crate: its grants would need an HTTP adapter of
+//! ours anyway to keep these limits (its own clients follow no size limit of ours), it brings
+//! dependencies the tree does not have, and what Cognito needs of the protocol (two grants, PKCE
+//! S256, revocation) is a few form posts over the client, key-set and decoding code the runtime
+//! already has.
 
 pub mod login;
 pub mod loopback;
