@@ -68,7 +68,7 @@ impl Policy {
             spread: 0.0,
             max_backoff: Duration::from_secs(30),
             clock: Arc::new(SystemTime::now),
-            random: Arc::new(unit_random),
+            random: Arc::new(crate::retry::unit_random),
         }
     }
 
@@ -82,13 +82,6 @@ impl Policy {
             .min(self.max_backoff);
         ceiling.mul_f64((self.random)().clamp(0.0, 1.0))
     }
-}
-
-/// Uniform in [0, 1) from the OS; 0.5 without it.
-fn unit_random() -> f64 {
-    getrandom::u64()
-        .map(|bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
-        .unwrap_or(0.5)
 }
 
 /// The value, or the fetch under way, of one cache. Cheap to share between tasks.
@@ -388,7 +381,7 @@ impl<T: Expiring> Held<T> {
 }
 
 /// The slot's lock, never held across an await; a panic elsewhere does not poison the cache.
-fn lock<S>(slot: &Mutex<S>) -> MutexGuard<'_, S> {
+pub(crate) fn lock<S>(slot: &Mutex<S>) -> MutexGuard<'_, S> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

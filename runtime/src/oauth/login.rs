@@ -11,7 +11,11 @@ use zeroize::Zeroizing;
 
 use std::time::{Duration, SystemTime};
 
-use super::{Domain, ErrorCode, FORM, OAuthError, get_json, post, post_no_answer};
+use subtle::ConstantTimeEq;
+
+use super::{
+    Answered, Domain, ErrorCode, FORM, OAuthError, get_json, http_client, post, post_no_answer,
+};
 use crate::digest::sha256;
 use crate::redact::{Redacted, printable};
 use crate::signin::{AuthResult, AuthTransport, Reply, Request, Tokens, TransportFailure};
@@ -184,12 +188,7 @@ impl LoginClient {
         client_id: &str,
         client_secret: Option<&str>,
     ) -> Result<LoginClient, OAuthError> {
-        let http = crate::http::http_client_builder()
-            .map_err(|e| OAuthError::Unreachable(e.to_string()))?
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+        let http = http_client()?;
         Ok(LoginClient {
             client_id: client_id.to_owned(),
             endpoint: domain.token_endpoint(),
@@ -227,40 +226,26 @@ impl LoginClient {
         )
         .await
         .map_err(LoginError::Exchange)?;
-        let unreadable = |why: &str| LoginError::Exchange(OAuthError::Unreadable(why.to_owned()));
-        let access_token = answer
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unreadable("no access token"))?;
-        let seconds = answer
-            .expires_in
-            .filter(|s| *s > 0)
-            .ok_or_else(|| unreadable("no positive lifetime"))?;
-        let id_token = answer.id_token.map(Zeroizing::new);
-        if let Some(id_token) = &id_token {
-            let claims = crate::jwt::Claims::decode(id_token)
-                .map_err(|_| unreadable("the ID token is not a JWT"))?;
+        let tokens = LoginTokens::read(answer, sent_at).map_err(LoginError::Exchange)?;
+        if let Some(id_token) = &tokens.id_token {
+            let claims = crate::jwt::Claims::decode(id_token).map_err(|_| {
+                LoginError::Exchange(OAuthError::Unreadable("the ID token is not a JWT".into()))
+            })?;
             let nonce = claims
                 .get("nonce")
                 .and_then(|n| n.as_str())
                 .unwrap_or_default();
-            let matches = nonce.len() == pending.nonce().len()
-                && nonce
-                    .bytes()
-                    .zip(pending.nonce().bytes())
-                    .fold(0, |acc, (a, b)| acc | (a ^ b))
-                    == 0;
-            if !matches {
+            if !same(nonce, pending.nonce()) {
                 return Err(LoginError::NonceMismatch);
             }
         }
-        Ok(LoginTokens {
-            access_token: Zeroizing::new(access_token),
-            id_token,
-            refresh_token: answer.refresh_token.map(Zeroizing::new),
-            expires_at: sent_at + Duration::from_secs(seconds as u64),
-        })
+        Ok(tokens)
     }
+}
+
+/// Whether two secrets are equal, in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// 32 random bytes, base64url: 43 characters, as RFC 7636 asks of a verifier.
@@ -345,11 +330,11 @@ impl PendingLogin {
         let url = reqwest::Url::parse(url).map_err(|_| LoginError::WrongRedirect)?;
         let expected =
             reqwest::Url::parse(&self.redirect_uri).map_err(|_| LoginError::WrongRedirect)?;
-        let same = url.scheme() == expected.scheme()
+        let same_place = url.scheme() == expected.scheme()
             && url.host_str() == expected.host_str()
             && url.port_or_known_default() == expected.port_or_known_default()
             && url.path() == expected.path();
-        if !same {
+        if !same_place {
             return Err(LoginError::WrongRedirect);
         }
         let (mut state, mut code, mut error, mut description) = (None, None, None, None);
@@ -366,14 +351,7 @@ impl PendingLogin {
                 return Err(LoginError::StateMismatch);
             }
         }
-        let matches = state.as_deref().is_some_and(|s| {
-            s.len() == self.state.len()
-                && s.bytes()
-                    .zip(self.state.bytes())
-                    .fold(0, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        });
-        if !matches {
+        if !state.as_deref().is_some_and(|s| same(s, &self.state)) {
             return Err(LoginError::StateMismatch);
         }
         if let Some(error) = error {
@@ -389,6 +367,25 @@ impl PendingLogin {
 }
 
 impl LoginTokens {
+    /// The tokens of a token endpoint's answer, sent at `sent_at`.
+    fn read(answer: Answered, sent_at: SystemTime) -> Result<LoginTokens, OAuthError> {
+        let unreadable = |why: &str| OAuthError::Unreadable(why.to_owned());
+        let access_token = answer
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unreadable("no access token"))?;
+        let seconds = answer
+            .expires_in
+            .filter(|s| *s > 0)
+            .ok_or_else(|| unreadable("no positive lifetime"))?;
+        Ok(LoginTokens {
+            access_token: Zeroizing::new(access_token),
+            id_token: answer.id_token.map(Zeroizing::new),
+            refresh_token: answer.refresh_token.map(Zeroizing::new),
+            expires_at: sent_at + Duration::from_secs(seconds as u64),
+        })
+    }
+
     /// The tokens as a sign-in's, for a [`Session`](crate::signin::Session) that refreshes them
     /// at the domain ([`DomainTransport`]); `now` dates the expiry the answer stated.
     pub fn into_tokens(self, now: SystemTime) -> Tokens {
@@ -443,21 +440,7 @@ impl LoginClient {
             body.to_string(),
         )
         .await?;
-        let unreadable = |why: &str| OAuthError::Unreadable(why.to_owned());
-        let access_token = answer
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unreadable("no access token"))?;
-        let seconds = answer
-            .expires_in
-            .filter(|s| *s > 0)
-            .ok_or_else(|| unreadable("no positive lifetime"))?;
-        Ok(LoginTokens {
-            access_token: Zeroizing::new(access_token),
-            id_token: answer.id_token.map(Zeroizing::new),
-            refresh_token: answer.refresh_token.map(Zeroizing::new),
-            expires_at: sent_at + Duration::from_secs(seconds as u64),
-        })
+        LoginTokens::read(answer, sent_at)
     }
 
     /// `/oauth2/userInfo` with an access token holding the `openid` scope: the user's claims.
@@ -490,12 +473,7 @@ pub struct OpenIdConfiguration {
 /// Reads the OpenID configuration at `url` (the issuer's `/.well-known/openid-configuration`).
 pub async fn discover(url: &str) -> Result<OpenIdConfiguration, OAuthError> {
     let url = reqwest::Url::parse(url).map_err(|_| OAuthError::Domain("not a URL"))?;
-    let http = crate::http::http_client_builder()
-        .map_err(|e| OAuthError::Unreachable(e.to_string()))?
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
-    let map = get_json(&http, url, None).await?;
+    let map = get_json(&http_client()?, url, None).await?;
     serde_json::from_value(serde_json::Value::Object(map))
         .map_err(|_| OAuthError::Unreadable("not an OpenID configuration".into()))
 }

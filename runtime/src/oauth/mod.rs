@@ -275,6 +275,16 @@ async fn post(
     })
 }
 
+/// The HTTP client of the domain's endpoints: no redirects, short timeouts.
+fn http_client() -> Result<reqwest::Client, OAuthError> {
+    crate::http::http_client_builder()
+        .map_err(|e| OAuthError::Unreachable(e.to_string()))?
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| OAuthError::Unreachable(e.to_string()))
+}
+
 /// Reads a body within [`MAX_ANSWER`].
 async fn bounded(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, OAuthError> {
     let mut bytes = Zeroizing::new(Vec::new());
@@ -407,12 +417,7 @@ impl fmt::Debug for ClientCredentials {
 
 impl ClientCredentials {
     pub fn new(domain: &Domain, client_id: &str, client_secret: &str) -> Result<Self, OAuthError> {
-        let http = crate::http::http_client_builder()
-            .map_err(|e| OAuthError::Unreachable(e.to_string()))?
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+        let http = http_client()?;
 
         Ok(ClientCredentials {
             endpoint: domain.token_endpoint(),

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::driver::{AuthError, AuthTransport, Authenticator, SignOut};
 use super::error::SignInError;
 use super::message::{Refresh, Tokens};
-use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
+use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing, lock};
 
 /// Where a session's tokens (and its remembered device) live between runs.
 pub trait TokenStore: Send + Sync {
@@ -467,12 +467,6 @@ fn missed(missed: Missed<Arc<AuthError>>) -> SessionError {
         Missed::Failed(e) => SessionError::Refresh(e),
         Missed::Abandoned => SessionError::RefreshAbandoned,
     }
-}
-
-fn lock<S>(mutex: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl<T> fmt::Debug for Session<T> {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use cognito_idp_runtime::error::{DecodeError, ResponseErrorKind, SdkError};
@@ -275,7 +275,7 @@ impl Stub {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let current = current.clone();
                 tokio::spawn(async move {
-                    if read_request(&mut socket).await.is_some() {
+                    if crate::http::read_request(&mut socket).await.is_some() {
                         let reply = current.lock().unwrap().clone();
                         let _ = socket.write_all(&reply).await;
                     }
@@ -284,36 +284,6 @@ impl Stub {
             }
         });
         Stub { url, reply }
-    }
-}
-
-/// Reads one request's head and body; `None` if the connection ends first.
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<()> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buffer.len() < end + 4 + length {
-            let n = socket.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            buffer.extend_from_slice(&chunk[..n]);
-        }
-        return Some(());
     }
 }
 

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cognito_idp_runtime::srp::secret_hash;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::peer::jwt;
@@ -86,7 +86,14 @@ impl JourneyPeer {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let peer = serving.clone();
                 tokio::spawn(async move {
-                    let Some((target, body)) = read_request(&mut socket).await else {
+                    let Some(request) = crate::http::read_request(&mut socket).await else {
+                        return;
+                    };
+                    let target = request
+                        .header("x-amz-target")
+                        .unwrap_or_default()
+                        .to_owned();
+                    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
                         return;
                     };
                     let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
@@ -473,39 +480,4 @@ fn user_of(token: &str) -> Result<String, (&'static str, String)> {
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .and_then(|claims| claims["username"].as_str().map(str::to_owned))
         .ok_or(("NotAuthorizedException", "Invalid Access Token".into()))
-}
-
-/// One request: its `X-Amz-Target` and JSON body.
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, Value)> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|line| {
-                line.split_once(':')
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let length: usize = header("content-length")?.parse().ok()?;
-    while buffer.len() < head_end + length {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    let body = serde_json::from_slice(&buffer[head_end..head_end + length]).ok()?;
-    Some((header("x-amz-target")?, body))
 }

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod fuzz;
+pub mod http;
 pub mod journeys;
 pub mod oauth;
 pub mod peer;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as STANDARD_NO_PAD_URL};
 use sha2::Digest as _;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// The domain's app client: its id, secret and allowed scopes.
@@ -61,9 +61,13 @@ impl TokenEndpoint {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let endpoint = serving.clone();
                 tokio::spawn(async move {
-                    let Some((head, body)) = read(&mut socket).await else {
+                    let Some(request) = crate::http::read_request(&mut socket).await else {
                         return;
                     };
+                    let (head, body) = (
+                        request.head,
+                        String::from_utf8_lossy(&request.body).into_owned(),
+                    );
                     let delay = *endpoint.delay.lock().unwrap();
                     tokio::time::sleep(delay).await;
                     let (status, body) = endpoint.answer(&head, &body);
@@ -309,38 +313,4 @@ fn decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// One request: its head and its body.
-async fn read(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buffer.len() < head_end + length {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
-    Some((head, body))
 }
