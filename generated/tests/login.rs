@@ -47,7 +47,9 @@ async fn the_login_example_signs_in_through_managed_login() {
     let page = browser.get(back).send().await.expect("the loopback answers");
     assert_eq!(page.status().as_u16(), 200);
     let output = child.wait_with_output().unwrap();
-    let rest: Vec<String> = printed.try_iter().collect();
+    // The reader thread ends at the example's end of output, closing the channel: wait for every
+    // line rather than taking what has arrived so far.
+    let rest: Vec<String> = printed.iter().collect();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{rest:?} {stderr}");
     let said = rest.join("\n");
