@@ -61,7 +61,8 @@
 //! ```
 //!
 //! **OAuth 2.0** ([`oauth`]): the user-pool domain. Machine-to-machine tokens by the
-//! client-credentials grant, cached per scope set; managed login with PKCE (the authorize URL, a
+//! client-credentials grant or, from the API, `GetClientToken` ([`Client::client_credentials`]),
+//! cached per scope set; managed login with PKCE (the authorize URL, a
 //! loopback redirect for native apps, the code exchange, a session refreshing at the domain);
 //! revocation, `userInfo`, discovery. Servers check bearer tokens with the runtime's `tower` layer
 //! (`cognito_idp_runtime::bearer`, feature `tower`).
@@ -601,6 +602,7 @@ pub mod error;
 pub mod operation;
 pub mod types;
 pub mod account;
+pub mod client_token;
 pub mod sign_in;
 pub use client::Client;
 pub use cognito_idp_runtime::{

@@ -18,6 +18,8 @@ pub mod loopback;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
@@ -165,6 +167,13 @@ pub enum OAuthError {
     /// An answer that is not the endpoint's: a redirect, an odd status, a body too large or
     /// not a token.
     Unreadable(String),
+    /// The Cognito API refused (`GetClientToken`): its error code (`NotAuthorizedException`,
+    /// `InvalidParameterException`, ...), message and HTTP status.
+    Service {
+        code: Option<String>,
+        message: Option<String>,
+        status: Option<u16>,
+    },
     /// The fetch stopped without an outcome.
     Abandoned,
 }
@@ -187,6 +196,21 @@ impl fmt::Display for OAuthError {
             OAuthError::Unreachable(why) => write!(f, "the token endpoint did not answer: {why}"),
             OAuthError::Unreadable(why) => {
                 write!(f, "the token endpoint's answer is unreadable: {why}")
+            }
+            OAuthError::Service {
+                code,
+                message,
+                status,
+            } => {
+                let code = code.as_deref().unwrap_or("an unnamed error");
+                write!(f, "the token request was refused: {code}")?;
+                if let Some(status) = status {
+                    write!(f, " (HTTP {status})")?;
+                }
+                match message {
+                    Some(text) => write!(f, ": {}", printable(text, 300)),
+                    None => Ok(()),
+                }
             }
             OAuthError::Abandoned => f.write_str("the token request stopped without an outcome"),
         }
@@ -376,17 +400,109 @@ async fn get_json(
     crate::decode(&bytes).map_err(|_| OAuthError::Unreadable("not a JSON object".into()))
 }
 
-/// Machine-to-machine access tokens for an app client with a secret: the client-credentials
-/// grant at the domain's `/oauth2/token`, authenticated with HTTP Basic. Tokens are kept per
-/// scope set and handed out while valid beyond a margin (a minute); however many tasks ask, one
-/// request per scope set is in flight, as its own task; a failed refresh leaves a still-valid
-/// token in use and backs off; at most 64 scope sets are kept. Cheap to share behind an `Arc`.
-pub struct ClientCredentials {
+/// Where machine-to-machine tokens come from: the domain's `/oauth2/token`
+/// ([`ClientCredentials::new`]), or the `GetClientToken` operation (the generated client's
+/// `Client::client_credentials`), or a source of the caller's own.
+pub trait TokenSource: Send + Sync + 'static {
+    /// Asks for a token for `scopes` (none: all the client may have). The future runs apart
+    /// from the caller that started it, so it owns what it needs.
+    fn request(&self, scopes: &[String]) -> Request;
+
+    /// Where tokens come from, for `Debug` (no secret).
+    fn describe(&self) -> String;
+}
+
+/// A token request under way.
+pub type Request = Pin<Box<dyn Future<Output = Result<Grant, OAuthError>> + Send + 'static>>;
+
+/// A token as a source gave it; [`ClientCredentials`] checks it and dates it.
+#[non_exhaustive]
+pub struct Grant {
+    pub token: Zeroizing<String>,
+    /// Its lifetime in seconds, as the source said.
+    pub expires_in: i64,
+    /// The scopes granted, when the source says (else those asked for are assumed).
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Grant {
+    pub fn new(token: String, expires_in: i64, scopes: Option<Vec<String>>) -> Grant {
+        Grant {
+            token: Zeroizing::new(token),
+            expires_in,
+            scopes,
+        }
+    }
+}
+
+impl fmt::Debug for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Grant")
+            .field("token", &Redacted)
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// The client-credentials grant at a domain's token endpoint, authenticated with HTTP Basic.
+struct TokenEndpoint {
     endpoint: reqwest::Url,
     client_id: String,
     /// `Basic base64(id:secret)`, made once.
     basic: Arc<Zeroizing<String>>,
     http: reqwest::Client,
+}
+
+impl TokenSource for TokenEndpoint {
+    fn request(&self, scopes: &[String]) -> Request {
+        let http = self.http.clone();
+        let endpoint = self.endpoint.clone();
+        let basic = self.basic.clone();
+        let mut body = String::from("grant_type=client_credentials");
+        if !scopes.is_empty() {
+            body.push_str("&scope=");
+            body.extend(utf8_percent_encode(&scopes.join(" "), FORM));
+        }
+        Box::pin(async move {
+            let answer = post(&http, endpoint, Some(basic.as_str()), body).await?;
+            match (answer.status, answer.access_token, answer.expires_in) {
+                (200, Some(token), Some(seconds)) => Ok(Grant::new(
+                    token,
+                    seconds,
+                    answer.scope.map(|scope| words(&scope)),
+                )),
+                (200, ..) => Err(OAuthError::Unreadable(
+                    "a token answer without a token or a lifetime".into(),
+                )),
+                (status, ..) => Err(OAuthError::Unreadable(format!(
+                    "HTTP {status} without an error"
+                ))),
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{} as {}", self.endpoint, self.client_id)
+    }
+}
+
+/// The space-separated words of a `scope`.
+fn words(scope: &str) -> Vec<String> {
+    scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Machine-to-machine access tokens for an app client with a secret, from a [`TokenSource`].
+/// Tokens are kept per scope set and handed out while valid beyond a margin (a minute); however
+/// many tasks ask, one request per scope set is in flight, as its own task; a failed refresh
+/// leaves a still-valid token in use and backs off; at most 64 scope sets are kept. Cheap to
+/// share behind an `Arc`.
+pub struct ClientCredentials {
+    source: Arc<dyn TokenSource>,
     policy: Policy,
     /// Read on every use, written only to add a scope set.
     cache: RwLock<Cache>,
@@ -408,26 +524,31 @@ struct Kept {
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCredentials")
-            .field("endpoint", &self.endpoint.as_str())
-            .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted)
+            .field("source", &self.source.describe())
+            .field("scope_sets", &self.scope_sets())
             .finish_non_exhaustive()
     }
 }
 
 impl ClientCredentials {
+    /// Tokens from the domain's `/oauth2/token`, by the client-credentials grant.
     pub fn new(domain: &Domain, client_id: &str, client_secret: &str) -> Result<Self, OAuthError> {
-        let http = http_client()?;
-
-        Ok(ClientCredentials {
+        Ok(ClientCredentials::from_source(TokenEndpoint {
             endpoint: domain.token_endpoint(),
             client_id: client_id.to_owned(),
             basic: Arc::new(basic(client_id, client_secret)),
-            http,
+            http: http_client()?,
+        }))
+    }
+
+    /// Tokens from `source`, kept by the same rules.
+    pub fn from_source(source: impl TokenSource) -> Self {
+        ClientCredentials {
+            source: Arc::new(source),
             policy: Policy::new(Duration::from_secs(60)),
             cache: RwLock::default(),
             uses: AtomicU64::new(0),
-        })
+        }
     }
 
     /// Uses this clock and randomness for expiry and backoff (tests replay with them).
@@ -515,52 +636,27 @@ impl ClientCredentials {
         cell
     }
 
-    /// The token request for the scope set `key`, as a future of its own.
+    /// The token request for the scope set `key`, as a future of its own: the source's
+    /// answer, checked and dated.
     fn request(
         &self,
         key: &str,
     ) -> impl Future<Output = Result<AccessToken, Failure<OAuthError>>> + Send + 'static {
-        let http = self.http.clone();
-        let endpoint = self.endpoint.clone();
-        let basic = self.basic.clone();
+        let requested = words(key);
+        let asked = self.source.request(&requested);
         let clock = self.policy.clock.clone();
-        let mut body = String::from("grant_type=client_credentials");
-        if !key.is_empty() {
-            body.push_str("&scope=");
-            body.extend(utf8_percent_encode(key, FORM));
-        }
-        let requested: Vec<String> = key
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
         async move {
-            let answer = post(&http, endpoint, Some(basic.as_str()), body)
-                .await
-                .map_err(Failure::Transient)?;
-            let status = answer.status;
-            match (status, answer.access_token, answer.expires_in) {
-                (200, Some(token), Some(seconds)) if !token.is_empty() && seconds > 0 => {
-                    Ok(AccessToken {
-                        token: Zeroizing::new(token),
-                        expires_at: clock() + Duration::from_secs(seconds as u64),
-                        scopes: match answer.scope {
-                            Some(scope) => scope
-                                .split(' ')
-                                .filter(|s| !s.is_empty())
-                                .map(str::to_owned)
-                                .collect(),
-                            None => requested,
-                        },
-                    })
-                }
-                (200, ..) => Err(Failure::Transient(OAuthError::Unreadable(
-                    "a token answer without a token or a positive lifetime".into(),
-                ))),
-                (status, ..) => Err(Failure::Transient(OAuthError::Unreadable(format!(
-                    "HTTP {status} without an error"
-                )))),
+            let grant = asked.await.map_err(Failure::Transient)?;
+            if grant.token.is_empty() || grant.expires_in <= 0 {
+                return Err(Failure::Transient(OAuthError::Unreadable(
+                    "a token without a value or a positive lifetime".into(),
+                )));
             }
+            Ok(AccessToken {
+                expires_at: clock() + Duration::from_secs(grant.expires_in as u64),
+                scopes: grant.scopes.unwrap_or(requested),
+                token: grant.token,
+            })
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A scripted user-pool domain on 127.0.0.1: the token endpoint's client-credentials grant,
 //! checking what Cognito checks (HTTP Basic client authentication, the grant type, scopes the
-//! client may have), counting requests, and failing on demand.
+//! client may have), counting requests, and failing on demand. It also answers the Cognito
+//! API's `GetClientToken` for the same client, as the other source of M2M tokens.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -123,6 +124,11 @@ impl TokenEndpoint {
             "/oauth2/revoke" => self.revoke(head, body),
             "/oauth2/userInfo" => self.user_info(head),
             "/.well-known/openid-configuration" => (200, self.discovery()),
+            "/" if header(head, "x-amz-target")
+                == Some("AWSCognitoIdentityProviderService.GetClientToken") =>
+            {
+                self.get_client_token(head, body)
+            }
             _ => (404, String::new()),
         }
     }
@@ -201,6 +207,47 @@ impl TokenEndpoint {
 }
 
 impl TokenEndpoint {
+    /// The Cognito API's `GetClientToken` (AWS JSON 1.1), for the same client: its id and secret,
+    /// and scopes it may have (none: all of them). Counted and failed on demand as the grant is
+    /// (a fault's code becomes the `__type`).
+    fn get_client_token(&self, head: &str, body: &str) -> (u16, String) {
+        let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let refuse = |status: u16, code: &str, message: &str| {
+            let body = serde_json::json!({"__type": code, "message": message});
+            (status, body.to_string())
+        };
+        if let Some((status, error)) = self.faults.lock().unwrap().pop() {
+            return refuse(status, error.unwrap_or("InternalErrorException"), "a fault");
+        }
+        if header(head, "content-type") != Some("application/x-amz-json-1.1") {
+            return refuse(400, "SerializationException", "not AWS JSON 1.1");
+        }
+        let Ok(input) = serde_json::from_str::<serde_json::Value>(body) else {
+            return refuse(400, "SerializationException", "not JSON");
+        };
+        if input["ClientId"] != CLIENT_ID {
+            return refuse(400, "ResourceNotFoundException", "no such client");
+        }
+        if input["Secret"] != CLIENT_SECRET {
+            return refuse(400, "NotAuthorizedException", "Incorrect client secret.");
+        }
+        let allowed = match &input["Scopes"] {
+            serde_json::Value::Null => true,
+            serde_json::Value::Array(scopes) => {
+                !scopes.is_empty() && scopes.iter().all(|s| SCOPES.iter().any(|a| s == a))
+            }
+            _ => false,
+        };
+        if !allowed {
+            return refuse(400, "InvalidParameterException", "Invalid scope requested.");
+        }
+        let lifetime = self.lifetime.load(Ordering::SeqCst);
+        let answer = serde_json::json!({"ClientAuthenticationResult": {
+            "AccessToken": format!("m2m-{n}"), "ExpiresIn": lifetime, "TokenType": "Bearer",
+        }});
+        (200, answer.to_string())
+    }
+
     /// The authorization-code grant, checked as Cognito does: a code issued and not used yet, the
     /// same redirect URI, the verifier whose S256 challenge the authorize step saw.
     fn exchange(&self, n: u64, form: &HashMap<String, String>) -> (u16, String) {
