@@ -110,7 +110,8 @@ fn refresh(c: &mut Criterion) {
 }
 
 /// A machine-to-machine token from the cache, against a `HashMap` lookup of the same key: the
-/// cache's own cost (the endpoint is asked once, before measuring). Polled once with a no-op
+/// cache's own cost (the endpoint is asked once, before measuring), by its scopes and through a
+/// scoped handle. Polled once with a no-op
 /// waker: a cached token is ready at once, so no executor is timed.
 fn m2m(c: &mut Criterion) {
     use std::collections::HashMap;
@@ -131,6 +132,7 @@ fn m2m(c: &mut Criterion) {
         let token = tokens.token(&["orders/read"]).await.unwrap();
         (tokens, token)
     });
+    let scoped = tokens.scoped(&["orders/read"]);
     let map: HashMap<String, _> = [("orders/read".to_owned(), token)].into_iter().collect();
     let mut group = c.benchmark_group("m2m token");
     group.bench_function("HashMap lookup (baseline)", |b| {
@@ -140,6 +142,16 @@ fn m2m(c: &mut Criterion) {
         let mut cx = Context::from_waker(Waker::noop());
         b.iter(|| {
             let mut future = std::pin::pin!(tokens.token(black_box(&["orders/read"])));
+            match future.as_mut().poll(&mut cx) {
+                Poll::Ready(token) => token.unwrap(),
+                Poll::Pending => panic!("a cached token is ready at once"),
+            }
+        })
+    });
+    group.bench_function("ScopedTokens::token, cached", |b| {
+        let mut cx = Context::from_waker(Waker::noop());
+        b.iter(|| {
+            let mut future = std::pin::pin!(black_box(&scoped).token());
             match future.as_mut().poll(&mut cx) {
                 Poll::Ready(token) => token.unwrap(),
                 Poll::Pending => panic!("a cached token is ready at once"),

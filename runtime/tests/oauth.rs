@@ -190,6 +190,43 @@ async fn the_scope_sets_kept_are_bounded() {
     assert_eq!(tokens.scope_sets(), 64);
 }
 
+#[tokio::test]
+async fn a_scoped_handle_shares_its_sets_cache_and_outlives_its_eviction() {
+    let endpoint = TokenEndpoint::start().await;
+    endpoint.delay(Duration::from_millis(50));
+    let tokens = Arc::new(source(&endpoint));
+    let scoped = tokens.scoped(&["orders/write", "orders/read"]);
+    assert!(format!("{scoped:?}").contains("orders/read orders/write"));
+    // Callers through the handle and through the map: one request between them.
+    let callers: Vec<_> = (0..16)
+        .map(|i| {
+            let (tokens, scoped) = (tokens.clone(), scoped.clone());
+            tokio::spawn(async move {
+                let token = match i % 2 {
+                    0 => scoped.token().await,
+                    _ => tokens.token(&["orders/read", "orders/write"]).await,
+                };
+                token.map(|t| t.token.to_string())
+            })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(caller.await.unwrap().unwrap(), "m2m-1");
+    }
+    assert_eq!(endpoint.requests(), 1);
+    assert_eq!(
+        scoped.authorization().await.unwrap().as_str(),
+        "Bearer m2m-1"
+    );
+    // The map drops the set for 64 others; the handle still holds its token.
+    for i in 0..64 {
+        let _ = tokens.token(&[&format!("unknown/{i}")]).await;
+    }
+    let requests = endpoint.requests();
+    assert_eq!(scoped.token().await.unwrap().token.as_str(), "m2m-1");
+    assert_eq!(endpoint.requests(), requests);
+}
+
 #[test]
 fn domains_are_https_or_loopback() {
     let prefix = Domain::prefix("my-app", "eu-west-1").unwrap();

@@ -515,7 +515,7 @@ struct Cache {
 }
 
 struct Kept {
-    cell: Arc<Refreshing<AccessToken, OAuthError>>,
+    tokens: ScopedTokens,
     /// When it was last used, by `ClientCredentials::uses`: the smallest is the one used least
     /// lately.
     used: AtomicU64,
@@ -559,15 +559,7 @@ impl ClientCredentials {
 
     /// A valid token for `scopes` (`resource-server/scope`; none: all the client may have).
     pub async fn token(&self, scopes: &[&str]) -> Result<Arc<AccessToken>, OAuthError> {
-        let key: Cow<'_, str> = match scopes {
-            [one] => Cow::Borrowed(one),
-            _ => {
-                let mut sorted: Vec<&str> = scopes.to_vec();
-                sorted.sort_unstable();
-                sorted.dedup();
-                Cow::Owned(sorted.join(" "))
-            }
-        };
+        let key = key(scopes);
         // Nearly every use: a token held and not due, under the read lock alone.
         if let Some(kept) = self
             .cache
@@ -575,19 +567,21 @@ impl ClientCredentials {
             .unwrap_or_else(PoisonError::into_inner)
             .tokens
             .get(&*key)
-            && let Some(token) = kept.cell.fresh()
+            && let Some(token) = kept.tokens.cell.fresh()
         {
             kept.used
                 .store(self.uses.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
             return Ok(token);
         }
-        let cell = self.cell(&key);
-        cell.get(|_| self.request(&key))
-            .await
-            .map_err(|missed| match missed {
-                Missed::Failed(e) => e,
-                Missed::Abandoned => OAuthError::Abandoned,
-            })
+        self.scoped_by(&key).token().await
+    }
+
+    /// The tokens of one scope set, held apart from the scope-set map: for a caller that
+    /// always asks for the same scopes, a cached token without the map's lock and lookup. It
+    /// shares the set's cache and its one request in flight with [`ClientCredentials::token`],
+    /// and keeps working (with a cache of its own) if the map drops the set.
+    pub fn scoped(&self, scopes: &[&str]) -> ScopedTokens {
+        self.scoped_by(&key(scopes))
     }
 
     /// The `Authorization` header value for `scopes`: `Bearer <token>`.
@@ -604,18 +598,18 @@ impl ClientCredentials {
             .len()
     }
 
-    /// The cache cell of a scope set, made (and the least lately used one dropped) as needed.
-    fn cell(&self, key: &str) -> Arc<Refreshing<AccessToken, OAuthError>> {
+    /// The tokens of a scope set, made (and the least lately used set dropped) as needed.
+    fn scoped_by(&self, key: &str) -> ScopedTokens {
         let now = self.uses.fetch_add(1, Ordering::Relaxed);
         let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(kept) = cache.tokens.get(key) {
             kept.used.store(now, Ordering::Relaxed);
-            return kept.cell.clone();
+            return kept.tokens.clone();
         }
         drop(cache);
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(kept) = cache.tokens.get(key) {
-            return kept.cell.clone();
+            return kept.tokens.clone();
         }
         if cache.tokens.len() >= MAX_SCOPE_SETS {
             let oldest = cache
@@ -627,24 +621,79 @@ impl ClientCredentials {
                 cache.tokens.remove(&oldest);
             }
         }
-        let cell = Arc::new(Refreshing::new(self.policy.clone(), None));
+        let tokens = ScopedTokens {
+            key: key.into(),
+            cell: Arc::new(Refreshing::new(self.policy.clone(), None)),
+            source: self.source.clone(),
+        };
         let kept = Kept {
-            cell: cell.clone(),
+            tokens: tokens.clone(),
             used: AtomicU64::new(now),
         };
         cache.tokens.insert(key.to_owned(), kept);
-        cell
+        tokens
+    }
+}
+
+/// A scope set as the map's key: its scopes sorted, once each, space-separated.
+fn key<'a>(scopes: &[&'a str]) -> Cow<'a, str> {
+    match scopes {
+        [one] => Cow::Borrowed(one),
+        _ => {
+            let mut sorted: Vec<&str> = scopes.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            Cow::Owned(sorted.join(" "))
+        }
+    }
+}
+
+/// The tokens of one scope set ([`ClientCredentials::scoped`]): cheap to clone, and clones
+/// share the cache.
+#[derive(Clone)]
+pub struct ScopedTokens {
+    /// The scope set, as the map keys it.
+    key: Arc<str>,
+    cell: Arc<Refreshing<AccessToken, OAuthError>>,
+    source: Arc<dyn TokenSource>,
+}
+
+impl fmt::Debug for ScopedTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopedTokens")
+            .field("scopes", &self.key)
+            .field("source", &self.source.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScopedTokens {
+    /// A valid token for the set.
+    pub async fn token(&self) -> Result<Arc<AccessToken>, OAuthError> {
+        if let Some(token) = self.cell.fresh() {
+            return Ok(token);
+        }
+        self.cell
+            .get(|_| self.request())
+            .await
+            .map_err(|missed| match missed {
+                Missed::Failed(e) => e,
+                Missed::Abandoned => OAuthError::Abandoned,
+            })
     }
 
-    /// The token request for the scope set `key`, as a future of its own: the source's
-    /// answer, checked and dated.
+    /// The `Authorization` header value: `Bearer <token>`.
+    pub async fn authorization(&self) -> Result<Zeroizing<String>, OAuthError> {
+        Ok(self.token().await?.authorization())
+    }
+
+    /// The token request, as a future of its own: the source's answer, checked and dated.
     fn request(
         &self,
-        key: &str,
     ) -> impl Future<Output = Result<AccessToken, Failure<OAuthError>>> + Send + 'static {
-        let requested = words(key);
+        let requested = words(&self.key);
         let asked = self.source.request(&requested);
-        let clock = self.policy.clock.clone();
+        let clock = self.cell.policy().clock.clone();
         async move {
             let grant = asked.await.map_err(Failure::Transient)?;
             if grant.token.is_empty() || grant.expires_in <= 0 {

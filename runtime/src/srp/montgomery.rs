@@ -460,7 +460,12 @@ mod tests {
     #[test]
     fn squares_are_products_of_equal_factors() {
         let field = &*FIELD;
-        let edges = [BigUint::ZERO, BigUint::from(1u32), &GROUP.n - 1u32, &GROUP.n - 2u32];
+        let edges = [
+            BigUint::ZERO,
+            BigUint::from(1u32),
+            &GROUP.n - 1u32,
+            &GROUP.n - 2u32,
+        ];
         let spread = (0..32u64).map(|seed| number(seed + 300, 3072) % &GROUP.n);
         for a in edges.into_iter().chain(spread) {
             let a = limbs(&a);
