@@ -159,25 +159,15 @@ impl Exponent {
 /// `g^e mod N`.
 pub fn pow_g(e: &Exponent) -> BigUint {
     let field = &*FIELD;
-    let result = if e.windows() <= TABLE_BITS / 4 {
-        let table = &*G_TABLE;
-        let mut acc = field.one;
-        for (i, row) in table.iter().enumerate().take(e.windows()) {
-            let entry = Zeroizing::new(select(row, e.window(i)));
-            acc = field.mul(&acc, &entry);
-        }
-        acc
-    } else {
-        field.pow(&field.to_montgomery(&limbs(&GROUP.g)), e)
-    };
-    from_limbs(&field.out_of_montgomery(&result))
+    from_limbs(&field.out_of_montgomery(&field.pow_g(e)))
 }
 
 /// The premaster secret `S = (B - k·g^x)^e mod N` with `e = a + u·x`, as `pad(S)`: its minimal
 /// big-endian bytes with a zero byte in front when the top bit is set. `B` and `k` are public.
 pub fn premaster(big_b: &BigUint, x: &Exponent, e: &Exponent) -> Zeroizing<Vec<u8>> {
     let field = &*FIELD;
-    let gx = Zeroizing::new(field.to_montgomery(&limbs(&pow_g(x))));
+    // g^x stays in limbs: a `BigUint` would strip its leading zeros, in time that shows them.
+    let gx = Zeroizing::new(field.pow_g(x));
     let k = field.to_montgomery(&limbs(&(&GROUP.k % &GROUP.n)));
     let kgx = Zeroizing::new(field.mul(&k, &gx));
     let b = field.to_montgomery(&limbs(&(big_b % &GROUP.n)));
@@ -208,6 +198,20 @@ fn padded(limbs: &Limbs) -> Zeroizing<Vec<u8>> {
 }
 
 impl Field {
+    /// `g^e` in Montgomery form: one multiplication per window from [`G_TABLE`] when `e` fits
+    /// it, else the general [`Field::pow`].
+    fn pow_g(&self, e: &Exponent) -> Limbs {
+        if e.windows() > TABLE_BITS / 4 {
+            return self.pow(&self.to_montgomery(&limbs(&GROUP.g)), e);
+        }
+        let mut acc = self.one;
+        for (i, row) in G_TABLE.iter().enumerate().take(e.windows()) {
+            let entry = Zeroizing::new(select(row, e.window(i)));
+            acc = self.mul(&acc, &entry);
+        }
+        acc
+    }
+
     fn to_montgomery(&self, a: &Limbs) -> Limbs {
         self.mul(a, &self.r2)
     }
