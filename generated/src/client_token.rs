@@ -4,7 +4,9 @@
 //! `/oauth2/token`: for app clients whose only flow is `ALLOW_CLIENT_TOKEN_AUTH`, or programs
 //! that reach the Cognito API but not the user-pool domain. The tokens are kept by the same
 //! rules as the domain's (per scope set, one request in flight, a still-valid token kept
-//! through failures).
+//! through failures). The model gives `GetClientToken` no `noAuth` (unlike `InitiateAuth`), so
+//! the request is signed and the client needs AWS credentials, as the official SDKs do; without
+//! them the error is [`OAuthError::NotSent`].
 //!
 //! ```no_run
 //! use cognito_idp::{Client, Config};
@@ -86,6 +88,7 @@ fn refused<E>(error: SdkError<E>) -> OAuthError {
         (SdkError::Service(_), Some(meta)) => {
             OAuthError::Service { code: meta.code.clone(), message: meta.message.clone(), status: meta.status }
         }
+        (SdkError::Construction(_), _) => OAuthError::NotSent(error.to_string()),
         (SdkError::Timeout(_), _) => OAuthError::Unreachable("timed out".into()),
         (SdkError::Dispatch(_), _) => OAuthError::Unreachable("the connection failed".into()),
         _ => OAuthError::Unreadable(error.to_string()),

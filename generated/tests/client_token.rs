@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use cognito_idp::credentials::{CredentialsError, CredentialsFuture, ProvideCredentials};
 use cognito_idp::oauth::{ClientCredentials, OAuthError};
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
 use cognito_idp_testkit::oauth::{CLIENT_ID, CLIENT_SECRET, TokenEndpoint};
@@ -92,4 +93,31 @@ async fn service_faults_and_unusable_answers_are_errors() {
     endpoint.lifetime(0);
     let error = tokens.token(&["orders/write"]).await.unwrap_err();
     assert!(matches!(error, OAuthError::Unreadable(_)), "{error:?}");
+}
+
+/// Credentials that are never there.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(async { Err(CredentialsError::NotFound { profile: "default".into() }) })
+    }
+}
+
+#[tokio::test]
+async fn without_aws_credentials_the_signed_operation_is_not_sent() {
+    let endpoint = TokenEndpoint::start().await;
+    let client = Client::new(
+        Config::builder()
+            .endpoint_url(&endpoint.url)
+            .region("eu-west-1")
+            .credentials_provider(NoCredentials)
+            .retry(RetryConfig::disabled())
+            .build(),
+    );
+    let error = client.client_credentials(CLIENT_ID, CLIENT_SECRET).token(&[]).await.unwrap_err();
+    assert!(matches!(error, OAuthError::NotSent(_)), "{error:?}");
+    assert!(!error.to_string().contains(CLIENT_SECRET), "{error}");
+    assert_eq!(endpoint.requests(), 0);
 }

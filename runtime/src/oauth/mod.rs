@@ -167,6 +167,9 @@ pub enum OAuthError {
     /// An answer that is not the endpoint's: a redirect, an odd status, a body too large or
     /// not a token.
     Unreadable(String),
+    /// The request was not made: what stopped it (no AWS credentials for `GetClientToken`,
+    /// which the model signs; an endpoint that cannot be one).
+    NotSent(String),
     /// The Cognito API refused (`GetClientToken`): its error code (`NotAuthorizedException`,
     /// `InvalidParameterException`, ...), message and HTTP status.
     Service {
@@ -197,6 +200,7 @@ impl fmt::Display for OAuthError {
             OAuthError::Unreadable(why) => {
                 write!(f, "the token endpoint's answer is unreadable: {why}")
             }
+            OAuthError::NotSent(why) => write!(f, "the token request was not sent: {why}"),
             OAuthError::Service {
                 code,
                 message,
