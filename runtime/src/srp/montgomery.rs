@@ -258,7 +258,6 @@ impl Field {
     /// added, then a Montgomery reduction (SOS). About three quarters of [`Field::mul`]'s work,
     /// and the same steps for every value.
     fn square(&self, a: &Limbs) -> Limbs {
-        let n = &self.n;
         let mut t = [0u64; 2 * LIMBS];
         for i in 0..LIMBS {
             let mut carry = 0u64;
@@ -286,6 +285,13 @@ impl Field {
             carry = (high >> 64) as u64;
         }
         // a² < N² < 2^6144: nothing is carried out of the top limb.
+        self.reduce(&mut t)
+    }
+
+    /// `t·R^-1 mod N` for a double-width `t < N·R` (SOS: a row of `m·N` added per limb, each
+    /// row's overflow carried into the next), wiping `t`.
+    fn reduce(&self, t: &mut [u64; 2 * LIMBS]) -> Limbs {
+        let n = &self.n;
         let mut top = 0u64;
         for i in 0..LIMBS {
             let m = t[i].wrapping_mul(self.n0);
