@@ -2,8 +2,9 @@
 //!
 //! The exponents of SRP are secrets (`a`, the password-equivalent `x`, and `a + u·x`), so every
 //! operation here runs in time, and touches memory, independent of their values: Montgomery
-//! multiplication over a fixed 48 limbs with a masked final subtraction, exponents walked in
-//! fixed 4-bit windows over a bit length that depends only on their type, and every table
+//! multiplication (and squaring) over a fixed 48 limbs with a masked final subtraction,
+//! exponents walked in fixed windows over a bit length that depends only on their kind, every
+//! window read whatever its digit, and every table
 //! lookup reading every entry and keeping one by [`subtle`]'s constant-time selection. Secrets
 //! arrive as bytes and leave as bytes; only public values (`N`, `g`, `B`, `u`, `A`) pass through
 //! `num-bigint`.
