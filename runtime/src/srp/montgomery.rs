@@ -235,94 +235,73 @@ impl Field {
         self.mul(a, &one)
     }
 
-    /// `a·b·R^-1 mod N` (CIOS), for `a, b < N`: the same steps for every value.
+    /// `a·b·R^-1 mod N`, for `a, b < N`, by product scanning with the reduction folded in
+    /// (FIPS): each result limb is one column of products `a_j·b_k` and `m_j·N_k` summed in a
+    /// three-limb accumulator held in registers. The same steps for every value.
     fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
         let n = &self.n;
-        let mut t = [0u64; LIMBS + 2];
-        for &ai in a {
-            let mut carry = 0u64;
-            for j in 0..LIMBS {
-                let sum = u128::from(t[j]) + u128::from(ai) * u128::from(b[j]) + u128::from(carry);
-                t[j] = sum as u64;
-                carry = (sum >> 64) as u64;
+        let mut m = [0u64; LIMBS];
+        let mut out = [0u64; LIMBS];
+        let mut acc = Accumulator::default();
+        for i in 0..LIMBS {
+            for j in 0..i {
+                acc.add(a[j], b[i - j]);
+                acc.add(m[j], n[i - j]);
             }
-            let sum = u128::from(t[LIMBS]) + u128::from(carry);
-            t[LIMBS] = sum as u64;
-            t[LIMBS + 1] = (sum >> 64) as u64;
-
-            let m = t[0].wrapping_mul(self.n0);
-            let sum = u128::from(t[0]) + u128::from(m) * u128::from(n[0]);
-            let mut carry = (sum >> 64) as u64;
-            for j in 1..LIMBS {
-                let sum = u128::from(t[j]) + u128::from(m) * u128::from(n[j]) + u128::from(carry);
-                t[j - 1] = sum as u64;
-                carry = (sum >> 64) as u64;
-            }
-            let sum = u128::from(t[LIMBS]) + u128::from(carry);
-            t[LIMBS - 1] = sum as u64;
-            t[LIMBS] = t[LIMBS + 1] + (sum >> 64) as u64;
+            acc.add(a[i], b[0]);
+            m[i] = acc.low().wrapping_mul(self.n0);
+            acc.add(m[i], n[0]);
+            acc.shift();
         }
-        let out = self.below_n(&t[..LIMBS], t[LIMBS]);
-        t.fill(0);
-        out
+        for i in LIMBS..2 * LIMBS {
+            for j in i - LIMBS + 1..LIMBS {
+                acc.add(a[j], b[i - j]);
+                acc.add(m[j], n[i - j]);
+            }
+            out[i - LIMBS] = acc.low();
+            acc.shift();
+        }
+        let reduced = self.below_n(&out, acc.low());
+        m.fill(0);
+        out.fill(0);
+        reduced
     }
 
-    /// `a²·R^-1 mod N`, for `a < N`: each cross product `a_i·a_j` once, doubled, the squares
-    /// added, then a Montgomery reduction (SOS). About three quarters of [`Field::mul`]'s work,
-    /// and the same steps for every value.
+    /// `a²·R^-1 mod N`, for `a < N`: [`Field::mul`]'s columns, with each cross product
+    /// `a_j·a_k` (`j < k`) summed once and doubled, and the squares added: about three quarters
+    /// of the work of a multiplication, and the same steps for every value.
     fn square(&self, a: &Limbs) -> Limbs {
-        let mut t = [0u64; 2 * LIMBS];
-        for i in 0..LIMBS {
-            let mut carry = 0u64;
-            for j in i + 1..LIMBS {
-                let sum =
-                    u128::from(t[i + j]) + u128::from(a[i]) * u128::from(a[j]) + u128::from(carry);
-                t[i + j] = sum as u64;
-                carry = (sum >> 64) as u64;
-            }
-            t[i + LIMBS] = carry;
-        }
-        let mut shifted_out = 0u64;
-        for limb in t.iter_mut() {
-            let top = *limb >> 63;
-            *limb = (*limb << 1) | shifted_out;
-            shifted_out = top;
-        }
-        let mut carry = 0u64;
-        for (i, &ai) in a.iter().enumerate() {
-            let square = u128::from(ai) * u128::from(ai);
-            let low = u128::from(t[2 * i]) + (square & u128::from(u64::MAX)) + u128::from(carry);
-            t[2 * i] = low as u64;
-            let high = u128::from(t[2 * i + 1]) + (square >> 64) + (low >> 64);
-            t[2 * i + 1] = high as u64;
-            carry = (high >> 64) as u64;
-        }
-        // a² < N² < 2^6144: nothing is carried out of the top limb.
-        self.reduce(&mut t)
-    }
-
-    /// `t·R^-1 mod N` for a double-width `t < N·R` (SOS: a row of `m·N` added per limb, each
-    /// row's overflow carried into the next), wiping `t`.
-    fn reduce(&self, t: &mut [u64; 2 * LIMBS]) -> Limbs {
         let n = &self.n;
-        let mut top = 0u64;
-        for i in 0..LIMBS {
-            let m = t[i].wrapping_mul(self.n0);
-            let mut carry = 0u64;
-            for j in 0..LIMBS {
-                let sum =
-                    u128::from(t[i + j]) + u128::from(m) * u128::from(n[j]) + u128::from(carry);
-                t[i + j] = sum as u64;
-                carry = (sum >> 64) as u64;
+        let mut m = [0u64; LIMBS];
+        let mut out = [0u64; LIMBS];
+        let mut acc = Accumulator::default();
+        for i in 0..2 * LIMBS {
+            let mut cross = Accumulator::default();
+            for j in (i + 1).saturating_sub(LIMBS)..i.div_ceil(2) {
+                cross.add(a[j], a[i - j]);
             }
-            // What overflows this limb belongs one limb up: the next row adds it there.
-            let sum = u128::from(t[i + LIMBS]) + u128::from(carry) + u128::from(top);
-            t[i + LIMBS] = sum as u64;
-            top = (sum >> 64) as u64;
+            acc.add_twice(&cross);
+            if i % 2 == 0 {
+                acc.add(a[i / 2], a[i / 2]);
+            }
+            if i < LIMBS {
+                for j in 0..i {
+                    acc.add(m[j], n[i - j]);
+                }
+                m[i] = acc.low().wrapping_mul(self.n0);
+                acc.add(m[i], n[0]);
+            } else {
+                for j in i - LIMBS + 1..LIMBS {
+                    acc.add(m[j], n[i - j]);
+                }
+                out[i - LIMBS] = acc.low();
+            }
+            acc.shift();
         }
-        let out = self.below_n(&t[LIMBS..], top);
-        t.fill(0);
-        out
+        let reduced = self.below_n(&out, acc.low());
+        m.fill(0);
+        out.fill(0);
+        reduced
     }
 
     /// `t` (its limbs and a top limb) brought below `N`, for `t < 2N`: `N` is subtracted, and
@@ -383,6 +362,42 @@ impl Field {
             acc = self.mul(&acc, &entry);
         }
         acc
+    }
+}
+
+/// A column sum of 64-bit products: up to 2·48 of them fit in its 192 bits.
+#[derive(Default)]
+struct Accumulator {
+    low: u128,
+    high: u64,
+}
+
+impl Accumulator {
+    #[inline(always)]
+    fn add(&mut self, x: u64, y: u64) {
+        let (sum, carried) = self.low.overflowing_add(u128::from(x) * u128::from(y));
+        self.low = sum;
+        self.high += u64::from(carried);
+    }
+
+    /// Adds `2·other`.
+    #[inline(always)]
+    fn add_twice(&mut self, other: &Accumulator) {
+        let doubled_high = (other.high << 1) | (other.low >> 127) as u64;
+        let (sum, carried) = self.low.overflowing_add(other.low << 1);
+        self.low = sum;
+        self.high += doubled_high + u64::from(carried);
+    }
+
+    fn low(&self) -> u64 {
+        self.low as u64
+    }
+
+    /// Drops the low limb (the column is done) and moves the rest down.
+    #[inline(always)]
+    fn shift(&mut self) {
+        self.low = (self.low >> 64) | (u128::from(self.high) << 64);
+        self.high = 0;
     }
 }
 
