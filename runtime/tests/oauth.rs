@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_idp_runtime::oauth::{ClientCredentials, Domain, ErrorCode, OAuthError};
+use cognito_idp_runtime::oauth::{
+    ClientCredentials, Domain, ErrorCode, Grant, OAuthError, Request, TokenSource,
+};
 use cognito_idp_testkit::oauth::{CLIENT_ID, CLIENT_SECRET, TokenEndpoint};
 use cognito_idp_testkit::peer::claims;
 
@@ -512,5 +514,60 @@ async fn a_managed_login_becomes_a_session_that_refreshes_and_revokes_at_the_dom
     assert_eq!(
         configuration.token_endpoint,
         format!("{}/oauth2/token", endpoint.url)
+    );
+}
+
+/// A source of the caller's own: it records what it was asked and answers from a script.
+struct Scripted {
+    asked: std::sync::Mutex<Vec<Vec<String>>>,
+    answers: std::sync::Mutex<Vec<Grant>>,
+}
+
+impl TokenSource for Scripted {
+    fn request(&self, scopes: &[String]) -> Request {
+        self.asked.lock().unwrap().push(scopes.to_vec());
+        let answer = self.answers.lock().unwrap().pop();
+        Box::pin(async move { answer.ok_or(OAuthError::Unreachable("no more answers".into())) })
+    }
+
+    fn describe(&self) -> String {
+        "a scripted source".into()
+    }
+}
+
+#[tokio::test]
+async fn a_source_of_the_callers_own_is_kept_by_the_same_rules() {
+    let source = Arc::new(Scripted {
+        asked: Default::default(),
+        // Popped from the end: an empty token, then a good one, then one with its own scopes.
+        answers: std::sync::Mutex::new(vec![
+            Grant::new("granted".into(), 600, Some(vec!["a/x".into()])),
+            Grant::new("fine".into(), 600, None),
+            Grant::new(String::new(), 600, None),
+        ]),
+    });
+    let tokens = ClientCredentials::from_source(source.clone());
+    assert!(format!("{tokens:?}").contains("a scripted source"));
+    let empty = tokens.token(&["b/y", "a/x", "b/y"]).await.unwrap_err();
+    assert!(matches!(empty, OAuthError::Unreadable(_)), "{empty:?}");
+    // The next ask waits out the backoff of the failed one; a fresh set asks at once.
+    let fine = tokens.token(&["c/z"]).await.unwrap();
+    assert_eq!(
+        (fine.token.as_str(), fine.scopes.clone()),
+        ("fine", vec!["c/z".to_owned()])
+    );
+    let granted = tokens.token(&[]).await.unwrap();
+    assert_eq!(
+        (granted.token.as_str(), granted.scopes.clone()),
+        ("granted", vec!["a/x".to_owned()])
+    );
+    assert_eq!(
+        *source.asked.lock().unwrap(),
+        [
+            vec!["a/x".to_owned(), "b/y".to_owned()],
+            vec!["c/z".to_owned()],
+            vec![]
+        ],
+        "scope sets sorted, once each"
     );
 }

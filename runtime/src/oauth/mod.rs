@@ -416,6 +416,17 @@ pub trait TokenSource: Send + Sync + 'static {
     fn describe(&self) -> String;
 }
 
+/// A source shared with the caller (to look at it later, or to give it to several caches).
+impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
+    fn request(&self, scopes: &[String]) -> Request {
+        (**self).request(scopes)
+    }
+
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
 /// A token request under way.
 pub type Request = Pin<Box<dyn Future<Output = Result<Grant, OAuthError>> + Send + 'static>>;
 
