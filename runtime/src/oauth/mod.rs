@@ -441,6 +441,7 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// A token, its lifetime in seconds and, if the source says, the scopes granted.
     pub fn new(token: String, expires_in: i64, scopes: Option<Vec<String>>) -> Grant {
         Grant {
             token: Zeroizing::new(token),
