@@ -14,6 +14,8 @@ use sha2::Digest as _;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
+use crate::http::Request;
+
 /// The domain's app client: its id, secret and allowed scopes.
 pub const CLIENT_ID: &str = "m2m-client";
 pub const CLIENT_SECRET: &str = "m2m secret/with+odd=chars";
@@ -65,13 +67,10 @@ impl TokenEndpoint {
                     let Some(request) = crate::http::read_request(&mut socket).await else {
                         return;
                     };
-                    let (head, body) = (
-                        request.head,
-                        String::from_utf8_lossy(&request.body).into_owned(),
-                    );
+                    let body = String::from_utf8_lossy(&request.body).into_owned();
                     let delay = *endpoint.delay.lock().unwrap();
                     tokio::time::sleep(delay).await;
-                    let (status, body) = endpoint.answer(&head, &body);
+                    let (status, body) = endpoint.answer(&request, &body);
                     let response = format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
                          Connection: close\r\n\r\n{body}",
@@ -115,35 +114,32 @@ impl TokenEndpoint {
         self.lifetime.store(seconds, Ordering::SeqCst);
     }
 
-    fn answer(&self, head: &str, body: &str) -> (u16, String) {
-        let line = head.lines().next().unwrap_or_default();
-        let path = line.split(' ').nth(1).unwrap_or_default();
-        let path = path.split('?').next().unwrap_or_default();
-        match path {
-            "/oauth2/token" => self.token(head, body),
-            "/oauth2/revoke" => self.revoke(head, body),
-            "/oauth2/userInfo" => self.user_info(head),
+    fn answer(&self, request: &Request, body: &str) -> (u16, String) {
+        match request.path() {
+            "/oauth2/token" => self.token(request, body),
+            "/oauth2/revoke" => self.revoke(request, body),
+            "/oauth2/userInfo" => self.user_info(request),
             "/.well-known/openid-configuration" => (200, self.discovery()),
-            "/" if header(head, "x-amz-target")
+            "/" if request.header("x-amz-target")
                 == Some("AWSCognitoIdentityProviderService.GetClientToken") =>
             {
-                self.get_client_token(head, body)
+                self.get_client_token(request, body)
             }
             _ => (404, String::new()),
         }
     }
 
     /// The client's Basic authentication, as sent.
-    fn authenticated(head: &str) -> bool {
+    fn authenticated(request: &Request) -> bool {
         let expected = format!(
             "Basic {}",
             STANDARD.encode(format!("{}:{}", encode(CLIENT_ID), encode(CLIENT_SECRET)))
         );
-        header(head, "authorization") == Some(expected.as_str())
+        request.header("authorization") == Some(expected.as_str())
     }
 
-    fn revoke(&self, head: &str, body: &str) -> (u16, String) {
-        if !TokenEndpoint::authenticated(head) {
+    fn revoke(&self, request: &Request, body: &str) -> (u16, String) {
+        if !TokenEndpoint::authenticated(request) {
             return (401, r#"{"error":"invalid_client"}"#.into());
         }
         let form = form(body);
@@ -152,8 +148,10 @@ impl TokenEndpoint {
         (200, String::new())
     }
 
-    fn user_info(&self, head: &str) -> (u16, String) {
-        let token = header(head, "authorization").and_then(|h| h.strip_prefix("Bearer "));
+    fn user_info(&self, request: &Request) -> (u16, String) {
+        let token = request
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "));
         match token.filter(|t| self.access_tokens.lock().unwrap().iter().any(|a| a == t)) {
             Some(_) => (
                 200,
@@ -170,14 +168,14 @@ impl TokenEndpoint {
         )
     }
 
-    fn token(&self, head: &str, body: &str) -> (u16, String) {
+    fn token(&self, request: &Request, body: &str) -> (u16, String) {
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
         if let Some((status, error)) = self.faults.lock().unwrap().pop() {
             let body = error.map_or(String::new(), |e| format!(r#"{{"error":"{e}"}}"#));
             return (status, body);
         }
         let form = form(body);
-        if !TokenEndpoint::authenticated(head) {
+        if !TokenEndpoint::authenticated(request) {
             return (401, r#"{"error":"invalid_client"}"#.into());
         }
         match form.get("grant_type").map(String::as_str) {
@@ -210,7 +208,7 @@ impl TokenEndpoint {
     /// The Cognito API's `GetClientToken` (AWS JSON 1.1), for the same client: its id and secret,
     /// and scopes it may have (none: all of them). Counted and failed on demand as the grant is
     /// (a fault's code becomes the `__type`).
-    fn get_client_token(&self, head: &str, body: &str) -> (u16, String) {
+    fn get_client_token(&self, request: &Request, body: &str) -> (u16, String) {
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let refuse = |status: u16, code: &str, message: &str| {
             let body = serde_json::json!({"__type": code, "message": message});
@@ -219,7 +217,7 @@ impl TokenEndpoint {
         if let Some((status, error)) = self.faults.lock().unwrap().pop() {
             return refuse(status, error.unwrap_or("InternalErrorException"), "a fault");
         }
-        if header(head, "content-type") != Some("application/x-amz-json-1.1") {
+        if request.header("content-type") != Some("application/x-amz-json-1.1") {
             return refuse(400, "SerializationException", "not AWS JSON 1.1");
         }
         let Ok(input) = serde_json::from_str::<serde_json::Value>(body) else {
@@ -318,13 +316,6 @@ fn form(body: &str) -> HashMap<String, String> {
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (decode(k), decode(v)))
         .collect()
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim())
-    })
 }
 
 fn encode(text: &str) -> String {
