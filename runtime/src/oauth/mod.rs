@@ -256,32 +256,14 @@ struct Answered {
 }
 
 /// POSTs a form to the token endpoint (with HTTP Basic client authentication when given) and
-/// reads its answer: no redirect followed, at most [`MAX_ANSWER`] bytes, decoded within the
-/// budget; an `error` is a typed refusal.
+/// reads its answer ([`send`]), decoded within the budget; an `error` is a typed refusal.
 async fn post(
     http: &reqwest::Client,
     endpoint: reqwest::Url,
     basic: Option<&str>,
     body: String,
 ) -> Result<Answered, OAuthError> {
-    let mut request = http
-        .post(endpoint)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .body(body);
-    if let Some(basic) = basic {
-        request = request.header(reqwest::header::AUTHORIZATION, basic);
-    }
-    let response = request.send().await.map_err(unreachable)?;
-    let status = response.status().as_u16();
-    if (300..400).contains(&status) {
-        return Err(OAuthError::Unreadable(format!(
-            "a redirect (HTTP {status}), not followed"
-        )));
-    }
-    let bytes = bounded(response).await?;
+    let (status, bytes) = send(form(http, endpoint, basic, body)?).await?;
     let answer: Answer = crate::decode(&bytes)
         .map_err(|_| OAuthError::Unreadable(format!("HTTP {status}, not a token answer")))?;
     if let Some(code) = answer.error.as_deref() {
@@ -311,6 +293,47 @@ fn http_client() -> Result<reqwest::Client, OAuthError> {
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| OAuthError::Unreachable(e.to_string()))
+}
+
+/// A form POST, with HTTP Basic client authentication when given.
+fn form(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+    basic: Option<&str>,
+    body: String,
+) -> Result<reqwest::RequestBuilder, OAuthError> {
+    let request = http
+        .post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body);
+    Ok(match basic {
+        Some(basic) => request.header(reqwest::header::AUTHORIZATION, secret_header(basic)?),
+        None => request,
+    })
+}
+
+/// A header value marked sensitive: kept out of `Debug` and of HTTP/2 header compression.
+fn secret_header(value: &str) -> Result<reqwest::header::HeaderValue, OAuthError> {
+    let mut value = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| OAuthError::Unreadable("a credential that is not a header value".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Sends a request and reads the answer: its status and body, no redirect followed, at most
+/// [`MAX_ANSWER`] bytes.
+async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Zeroizing<Vec<u8>>), OAuthError> {
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(OAuthError::Unreadable(format!(
+            "a redirect (HTTP {status}), not followed"
+        )));
+    }
+    Ok((status, bounded(response).await?))
 }
 
 /// Reads a body within [`MAX_ANSWER`].
@@ -358,22 +381,9 @@ async fn post_no_answer(
     basic: Option<&str>,
     body: String,
 ) -> Result<(), OAuthError> {
-    let mut request = http
-        .post(url)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .body(body);
-    if let Some(basic) = basic {
-        request = request.header(reqwest::header::AUTHORIZATION, basic);
-    }
-    let response = request.send().await.map_err(unreachable)?;
-    let status = response.status().as_u16();
-    let bytes = bounded(response).await?;
-    match status {
-        200..=299 => Ok(()),
-        _ => Err(refusal(status, &bytes)),
+    match send(form(http, url, basic, body)?).await? {
+        (200..=299, _) => Ok(()),
+        (status, bytes) => Err(refusal(status, &bytes)),
     }
 }
 
@@ -385,19 +395,12 @@ async fn get_json(
 ) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
     let mut request = http.get(url);
     if let Some(token) = bearer {
-        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| OAuthError::Unreadable("the token is not a header value".into()))?;
-        value.set_sensitive(true);
-        request = request.header(reqwest::header::AUTHORIZATION, value);
+        request = request.header(
+            reqwest::header::AUTHORIZATION,
+            secret_header(&Zeroizing::new(format!("Bearer {token}")))?,
+        );
     }
-    let response = request.send().await.map_err(unreachable)?;
-    let status = response.status().as_u16();
-    if (300..400).contains(&status) {
-        return Err(OAuthError::Unreadable(format!(
-            "a redirect (HTTP {status}), not followed"
-        )));
-    }
-    let bytes = bounded(response).await?;
+    let (status, bytes) = send(request).await?;
     if status != 200 {
         return Err(refusal(status, &bytes));
     }
