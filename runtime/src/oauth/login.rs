@@ -217,16 +217,7 @@ impl LoginClient {
             body.push('=');
             body.extend(percent_encoding::utf8_percent_encode(value, FORM));
         }
-        let sent_at = SystemTime::now();
-        let answer = post(
-            &self.http,
-            self.endpoint.clone(),
-            self.basic.as_deref().map(String::as_str),
-            body.to_string(),
-        )
-        .await
-        .map_err(LoginError::Exchange)?;
-        let tokens = LoginTokens::read(answer, sent_at).map_err(LoginError::Exchange)?;
+        let tokens = self.grant(&body).await.map_err(LoginError::Exchange)?;
         if let Some(id_token) = &tokens.id_token {
             let claims = crate::jwt::Claims::decode(id_token).map_err(|_| {
                 LoginError::Exchange(OAuthError::Unreadable("the ID token is not a JWT".into()))
@@ -432,14 +423,15 @@ impl LoginClient {
             percent_encoding::utf8_percent_encode(refresh_token, FORM),
             percent_encoding::utf8_percent_encode(&self.client_id, FORM)
         ));
+        self.grant(&body).await
+    }
+
+    /// Posts a grant's form to the token endpoint and reads the tokens, their lifetimes
+    /// counted from when it was sent.
+    async fn grant(&self, body: &str) -> Result<LoginTokens, OAuthError> {
         let sent_at = SystemTime::now();
-        let answer = post(
-            &self.http,
-            self.endpoint.clone(),
-            self.basic.as_deref().map(String::as_str),
-            body.to_string(),
-        )
-        .await?;
+        let basic = self.basic.as_deref().map(String::as_str);
+        let answer = post(&self.http, self.endpoint.clone(), basic, body.to_owned()).await?;
         LoginTokens::read(answer, sent_at)
     }
 
