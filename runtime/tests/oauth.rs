@@ -571,3 +571,43 @@ async fn a_source_of_the_callers_own_is_kept_by_the_same_rules() {
         "scope sets sorted, once each"
     );
 }
+
+#[tokio::test]
+async fn lifetimes_the_clock_cannot_hold_are_errors_not_panics() {
+    use cognito_idp_runtime::oauth::login::{LoginClient, LoginError, LoginRequest};
+
+    let endpoint = TokenEndpoint::start().await;
+    endpoint.lifetime(i64::MAX as u64);
+    let m2m = source(&endpoint).token(&["orders/read"]).await.unwrap_err();
+    assert!(
+        matches!(m2m, OAuthError::Unreadable(ref why) if why.contains("lifetime")),
+        "{m2m:?}"
+    );
+
+    let domain = Domain::custom(&endpoint.url).unwrap();
+    let (url, pending) = domain
+        .authorize(&LoginRequest::new(
+            CLIENT_ID,
+            "http://127.0.0.1:7777/callback",
+        ))
+        .unwrap();
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    let code = endpoint.issue_code(
+        &query["code_challenge"],
+        &query["redirect_uri"],
+        &query["nonce"],
+    );
+    let back = format!(
+        "http://127.0.0.1:7777/callback?code={code}&state={}",
+        query["state"]
+    );
+    let login = LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET))
+        .unwrap()
+        .exchange(&pending, pending.redirected(&back).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(login, LoginError::Exchange(OAuthError::Unreadable(_))),
+        "{login:?}"
+    );
+}

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use subtle::ConstantTimeEq;
 
@@ -365,15 +365,12 @@ impl LoginTokens {
             .access_token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unreadable("no access token"))?;
-        let seconds = answer
-            .expires_in
-            .filter(|s| *s > 0)
-            .ok_or_else(|| unreadable("no positive lifetime"))?;
+        let seconds = answer.expires_in.ok_or_else(|| unreadable("no lifetime"))?;
         Ok(LoginTokens {
             access_token: Zeroizing::new(access_token),
             id_token: answer.id_token.map(Zeroizing::new),
             refresh_token: answer.refresh_token.map(Zeroizing::new),
-            expires_at: sent_at + Duration::from_secs(seconds as u64),
+            expires_at: super::expiry(sent_at, seconds)?,
         })
     }
 

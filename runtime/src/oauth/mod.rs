@@ -506,6 +506,16 @@ impl TokenSource for TokenEndpoint {
     }
 }
 
+/// When a token given at `from` for `seconds` expires: a positive lifetime the clock can hold
+/// (a hostile answer's `expires_in` of `i64::MAX` is an error, not an overflow).
+fn expiry(from: SystemTime, seconds: i64) -> Result<SystemTime, OAuthError> {
+    u64::try_from(seconds)
+        .ok()
+        .filter(|s| *s > 0)
+        .and_then(|s| from.checked_add(Duration::from_secs(s)))
+        .ok_or_else(|| OAuthError::Unreadable(format!("a lifetime of {seconds} s")))
+}
+
 /// The space-separated words of a `scope`.
 fn words(scope: &str) -> Vec<String> {
     scope
@@ -715,13 +725,13 @@ impl ScopedTokens {
         let clock = self.cell.policy().clock.clone();
         async move {
             let grant = asked.await.map_err(Failure::Transient)?;
-            if grant.token.is_empty() || grant.expires_in <= 0 {
+            if grant.token.is_empty() {
                 return Err(Failure::Transient(OAuthError::Unreadable(
-                    "a token without a value or a positive lifetime".into(),
+                    "a token without a value".into(),
                 )));
             }
             Ok(AccessToken {
-                expires_at: clock() + Duration::from_secs(grant.expires_in as u64),
+                expires_at: expiry(clock(), grant.expires_in).map_err(Failure::Transient)?,
                 scopes: grant.scopes.unwrap_or(requested),
                 token: grant.token,
             })
