@@ -5,16 +5,15 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use zeroize::Zeroizing;
-
 use std::time::SystemTime;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use super::{
-    Answered, Domain, ErrorCode, FORM, OAuthError, get_json, http_client, post, post_no_answer,
+    Answer, Domain, ErrorCode, FORM, OAuthError, get_json, http_client, post, post_no_answer,
 };
 use crate::digest::sha256;
 use crate::redact::{Redacted, printable};
@@ -359,7 +358,7 @@ impl PendingLogin {
 
 impl LoginTokens {
     /// The tokens of a token endpoint's answer, sent at `sent_at`.
-    fn read(answer: Answered, sent_at: SystemTime) -> Result<LoginTokens, OAuthError> {
+    fn read(answer: Answer, sent_at: SystemTime) -> Result<LoginTokens, OAuthError> {
         let unreadable = |why: &str| OAuthError::Unreadable(why.to_owned());
         let access_token = answer
             .access_token
@@ -377,20 +376,25 @@ impl LoginTokens {
     /// The tokens as a sign-in's, for a [`Session`](crate::signin::Session) that refreshes them
     /// at the domain ([`DomainTransport`]); `now` dates the expiry the answer stated.
     pub fn into_tokens(self, now: SystemTime) -> Tokens {
+        let result = self.into_result(now);
+        let access_token = result.access_token.clone().unwrap_or_default();
+        Tokens::from_result(access_token, result, String::new(), now)
+    }
+
+    /// The tokens as the API's `AuthenticationResult`, their lifetime counted from `now`.
+    fn into_result(self, now: SystemTime) -> AuthResult {
         let expires_in = self
             .expires_at
             .duration_since(now)
             .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
-        let result = AuthResult {
+        AuthResult {
             access_token: Some(self.access_token.to_string()),
             id_token: self.id_token.map(|t| t.to_string()),
             refresh_token: self.refresh_token.map(|t| t.to_string()),
             expires_in: Some(expires_in),
             token_type: Some("Bearer".into()),
             new_device: None,
-        };
-        let access_token = result.access_token.clone().unwrap_or_default();
-        Tokens::from_result(access_token, result, String::new(), now)
+        }
     }
 }
 
@@ -428,7 +432,7 @@ impl LoginClient {
     async fn grant(&self, body: &str) -> Result<LoginTokens, OAuthError> {
         let sent_at = SystemTime::now();
         let basic = self.basic.as_deref().map(String::as_str);
-        let answer = post(&self.http, self.endpoint.clone(), basic, body.to_owned()).await?;
+        let (_, answer) = post(&self.http, self.endpoint.clone(), basic, body.to_owned()).await?;
         LoginTokens::read(answer, sent_at)
     }
 
@@ -504,18 +508,10 @@ impl AuthTransport for DomainTransport {
         match request {
             Request::GetTokensFromRefreshToken { refresh_token, .. } => {
                 let tokens = self.0.refresh(&refresh_token).await.map_err(failed)?;
-                let expires_in = tokens
-                    .expires_at
-                    .duration_since(SystemTime::now())
-                    .map_or(1, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX).max(1));
-                Ok(Reply::Authenticated(AuthResult {
-                    access_token: Some(tokens.access_token.to_string()),
-                    id_token: tokens.id_token.map(|t| t.to_string()),
-                    refresh_token: tokens.refresh_token.map(|t| t.to_string()),
-                    expires_in: Some(expires_in),
-                    token_type: Some("Bearer".into()),
-                    new_device: None,
-                }))
+                let mut result = tokens.into_result(SystemTime::now());
+                // At least a second: the sign-in refuses a lifetime that is not positive.
+                result.expires_in = result.expires_in.map(|s| s.max(1));
+                Ok(Reply::Authenticated(result))
             }
             Request::RevokeToken { refresh_token, .. } => {
                 self.0.revoke(&refresh_token).await.map_err(failed)?;

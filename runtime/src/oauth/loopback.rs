@@ -98,9 +98,9 @@ impl Loopback {
                     let _ = answer(&mut socket, 404, "Nothing here.").await;
                     continue;
                 }
-                // On the redirect URI's origin: the browser's `Host` is not needed.
-                let redirect =
-                    pending.redirected(&format!("{}{target}", origin(&pending.redirect_uri)));
+                // The target on the redirect URI's origin: the browser's `Host` is not needed.
+                let url = reqwest::Url::parse(&pending.redirect_uri).and_then(|u| u.join(&target));
+                let redirect = pending.redirected(url.as_ref().map_or("", |u| u.as_str()));
                 match redirect {
                     Ok(code) => {
                         let _ =
@@ -122,15 +122,6 @@ impl Loopback {
         tokio::time::timeout(timeout, wait)
             .await
             .unwrap_or(Err(LoopbackError::TimedOut(timeout)))
-    }
-}
-
-/// `scheme://host:port` of a URL.
-fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(path) => &url[..after_scheme + path],
-        None => url,
     }
 }
 

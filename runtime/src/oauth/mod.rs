@@ -245,44 +245,22 @@ fn basic(client_id: &str, client_secret: &str) -> Zeroizing<String> {
     Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
 }
 
-/// A token endpoint's answer that is no refusal, with its status.
-struct Answered {
-    status: u16,
-    access_token: Option<String>,
-    id_token: Option<String>,
-    refresh_token: Option<String>,
-    expires_in: Option<i64>,
-    scope: Option<String>,
-}
-
 /// POSTs a form to the token endpoint (with HTTP Basic client authentication when given) and
-/// reads its answer ([`send`]), decoded within the budget; an `error` is a typed refusal.
+/// reads its answer ([`send`]), decoded within the budget, with its status; an `error` is a
+/// typed refusal.
 async fn post(
     http: &reqwest::Client,
     endpoint: reqwest::Url,
     basic: Option<&str>,
     body: String,
-) -> Result<Answered, OAuthError> {
+) -> Result<(u16, Answer), OAuthError> {
     let (status, bytes) = send(form(http, endpoint, basic, body)?).await?;
     let answer: Answer = crate::decode(&bytes)
         .map_err(|_| OAuthError::Unreadable(format!("HTTP {status}, not a token answer")))?;
-    if let Some(code) = answer.error.as_deref() {
-        return Err(OAuthError::Refused {
-            code: ErrorCode::read(code),
-            description: answer
-                .error_description
-                .map(|d| printable(&d, 300).into_owned()),
-            status,
-        });
+    match answer.error {
+        Some(code) => Err(refused(status, &code, answer.error_description)),
+        None => Ok((status, answer)),
     }
-    Ok(Answered {
-        status,
-        access_token: answer.access_token,
-        id_token: answer.id_token,
-        refresh_token: answer.refresh_token,
-        expires_in: answer.expires_in,
-        scope: answer.scope,
-    })
 }
 
 /// The HTTP client of the domain's endpoints: no redirects, short timeouts.
@@ -365,12 +343,17 @@ fn refusal(status: u16, bytes: &[u8]) -> OAuthError {
             error: Some(code),
             error_description,
             ..
-        }) => OAuthError::Refused {
-            code: ErrorCode::read(&code),
-            description: error_description.map(|d| printable(&d, 300).into_owned()),
-            status,
-        },
+        }) => refused(status, &code, error_description),
         _ => OAuthError::Unreadable(format!("HTTP {status}")),
+    }
+}
+
+/// The endpoint's `error` and `error_description`, as a typed refusal.
+fn refused(status: u16, code: &str, description: Option<String>) -> OAuthError {
+    OAuthError::Refused {
+        code: ErrorCode::read(code),
+        description: description.map(|d| printable(&d, 300).into_owned()),
+        status,
     }
 }
 
@@ -484,8 +467,8 @@ impl TokenSource for TokenEndpoint {
             body.extend(utf8_percent_encode(&scopes.join(" "), FORM));
         }
         Box::pin(async move {
-            let answer = post(&http, endpoint, Some(basic.as_str()), body).await?;
-            match (answer.status, answer.access_token, answer.expires_in) {
+            let (status, answer) = post(&http, endpoint, Some(basic.as_str()), body).await?;
+            match (status, answer.access_token, answer.expires_in) {
                 (200, Some(token), Some(seconds)) => Ok(Grant::new(
                     token,
                     seconds,
@@ -533,14 +516,9 @@ fn words(scope: &str) -> Vec<String> {
 pub struct ClientCredentials {
     source: Arc<dyn TokenSource>,
     policy: Policy,
-    /// Read on every use, written only to add a scope set.
-    cache: RwLock<Cache>,
+    /// The scope sets' tokens, by [`key`]: read on every use, written only to add a set.
+    cache: RwLock<HashMap<String, Kept>>,
     uses: AtomicU64,
-}
-
-#[derive(Default)]
-struct Cache {
-    tokens: HashMap<String, Kept>,
 }
 
 struct Kept {
@@ -594,7 +572,6 @@ impl ClientCredentials {
             .cache
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .tokens
             .get(&*key)
             && let Some(token) = kept.tokens.cell.fresh()
         {
@@ -623,7 +600,6 @@ impl ClientCredentials {
         self.cache
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .tokens
             .len()
     }
 
@@ -631,23 +607,22 @@ impl ClientCredentials {
     fn scoped_by(&self, key: &str) -> ScopedTokens {
         let now = self.uses.fetch_add(1, Ordering::Relaxed);
         let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(kept) = cache.tokens.get(key) {
+        if let Some(kept) = cache.get(key) {
             kept.used.store(now, Ordering::Relaxed);
             return kept.tokens.clone();
         }
         drop(cache);
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(kept) = cache.tokens.get(key) {
+        if let Some(kept) = cache.get(key) {
             return kept.tokens.clone();
         }
-        if cache.tokens.len() >= MAX_SCOPE_SETS {
+        if cache.len() >= MAX_SCOPE_SETS {
             let oldest = cache
-                .tokens
                 .iter()
                 .min_by_key(|(_, kept)| kept.used.load(Ordering::Relaxed))
                 .map(|(key, _)| key.clone());
             if let Some(oldest) = oldest {
-                cache.tokens.remove(&oldest);
+                cache.remove(&oldest);
             }
         }
         let tokens = ScopedTokens {
@@ -659,7 +634,7 @@ impl ClientCredentials {
             tokens: tokens.clone(),
             used: AtomicU64::new(now),
         };
-        cache.tokens.insert(key.to_owned(), kept);
+        cache.insert(key.to_owned(), kept);
         tokens
     }
 }
