@@ -4,9 +4,9 @@
 //! `/oauth2/token`: for app clients whose only flow is `ALLOW_CLIENT_TOKEN_AUTH`, or programs
 //! that reach the Cognito API but not the user-pool domain. The tokens are kept by the same
 //! rules as the domain's (per scope set, one request in flight, a still-valid token kept
-//! through failures). The model gives `GetClientToken` no `noAuth` (unlike `InitiateAuth`), so
-//! the request is signed and the client needs AWS credentials, as the official SDKs do; without
-//! them the error is [`OAuthError::NotSent`].
+//! through failures). The API model marks `GetClientToken` as signed (unlike `InitiateAuth`), so
+//! the client needs AWS credentials, as the official SDKs do; without them the error is
+//! [`OAuthError::NotSent`].
 //!
 //! ```no_run
 //! use cognito_idp::{Client, Config};
@@ -19,8 +19,6 @@
 //! # Ok(())
 //! # }
 //! ```
-//!
-//! This file is hand-written: `cargo xtask codegen` copies it into the generated crate.
 
 use cognito_idp_runtime::oauth::{ClientCredentials, Grant, OAuthError, Request, TokenSource};
 use cognito_idp_runtime::Redacted;

@@ -27,9 +27,9 @@
 //! # Ok(())
 //! # }
 //! ```
-//!
-//! This file is hand-written: `cargo xtask codegen` copies it into the generated crate, because
-//! the mapping from the machine's requests to operations is knowledge a model does not hold.
+
+// Hand-written, and copied into the generated crate by `cargo xtask codegen`: the mapping from
+// the machine's requests to operations is knowledge a model does not hold.
 
 use std::collections::HashMap;
 
