@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use zeroize::Zeroizing;
 
+use crate::endpoint::RESERVED;
 use crate::redact::{Redacted, printable};
 
 /// Where Cognito sent a code (`CodeDeliveryDetails`).
@@ -126,13 +127,6 @@ pub fn unique_attributes<'a>(names: impl IntoIterator<Item = &'a str>) -> Result
 #[derive(Clone)]
 pub struct TotpSecret(Zeroizing<String>);
 
-/// What is percent-encoded in a key URI: everything but RFC 3986's unreserved characters.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 impl TotpSecret {
     pub fn new(secret: impl Into<String>) -> TotpSecret {
         TotpSecret(Zeroizing::new(secret.into()))
@@ -147,8 +141,8 @@ impl TotpSecret {
     /// `otpauth://totp/<issuer>:<account>?secret=<secret>&issuer=<issuer>`, each part
     /// percent-encoded.
     pub fn uri(&self, issuer: &str, account_name: &str) -> Zeroizing<String> {
-        let issuer = utf8_percent_encode(issuer, URI_COMPONENT);
-        let account = utf8_percent_encode(account_name, URI_COMPONENT);
+        let issuer = utf8_percent_encode(issuer, RESERVED);
+        let account = utf8_percent_encode(account_name, RESERVED);
         let secret: Zeroizing<String> = Zeroizing::new(
             self.0
                 .chars()

@@ -12,10 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{
-    Answer, Domain, ErrorCode, FORM, OAuthError, get_json, http_client, post, post_no_answer,
-};
+use super::{Answer, Domain, ErrorCode, OAuthError, get_json, http_client, post, post_no_answer};
 use crate::digest::sha256;
+use crate::endpoint::RESERVED;
 use crate::redact::{Redacted, printable};
 use crate::signin::{AuthResult, AuthTransport, Reply, Request, Tokens, TransportFailure};
 
@@ -214,7 +213,7 @@ impl LoginClient {
             body.push('&');
             body.push_str(name);
             body.push('=');
-            body.extend(percent_encoding::utf8_percent_encode(value, FORM));
+            body.extend(percent_encoding::utf8_percent_encode(value, RESERVED));
         }
         let tokens = self.grant(&body).await.map_err(LoginError::Exchange)?;
         if let Some(id_token) = &tokens.id_token {
@@ -403,8 +402,8 @@ impl LoginClient {
     pub async fn revoke(&self, refresh_token: &str) -> Result<(), OAuthError> {
         let body = format!(
             "token={}&client_id={}",
-            percent_encoding::utf8_percent_encode(refresh_token, FORM),
-            percent_encoding::utf8_percent_encode(&self.client_id, FORM)
+            percent_encoding::utf8_percent_encode(refresh_token, RESERVED),
+            percent_encoding::utf8_percent_encode(&self.client_id, RESERVED)
         );
         let url = self.endpoint.join("/oauth2/revoke").expect("a fixed path");
         post_no_answer(
@@ -421,8 +420,8 @@ impl LoginClient {
     pub async fn refresh(&self, refresh_token: &str) -> Result<LoginTokens, OAuthError> {
         let body = Zeroizing::new(format!(
             "grant_type=refresh_token&refresh_token={}&client_id={}",
-            percent_encoding::utf8_percent_encode(refresh_token, FORM),
-            percent_encoding::utf8_percent_encode(&self.client_id, FORM)
+            percent_encoding::utf8_percent_encode(refresh_token, RESERVED),
+            percent_encoding::utf8_percent_encode(&self.client_id, RESERVED)
         ));
         self.grant(&body).await
     }

@@ -26,10 +26,11 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use crate::endpoint::RESERVED;
 use crate::redact::{Redacted, printable};
 use crate::refresh::{Expiring, Failure, Missed, Policy, Refreshing};
 
@@ -38,13 +39,6 @@ const MAX_ANSWER: usize = 64 << 10;
 
 /// Scope sets whose tokens are kept at once; asking for more drops the one used least lately.
 const MAX_SCOPE_SETS: usize = 64;
-
-/// What `application/x-www-form-urlencoded` leaves as it is.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// A user-pool domain: where its OAuth 2.0 endpoints are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,8 +233,8 @@ struct Answer {
 fn basic(client_id: &str, client_secret: &str) -> Zeroizing<String> {
     let pair = Zeroizing::new(format!(
         "{}:{}",
-        utf8_percent_encode(client_id, FORM),
-        utf8_percent_encode(client_secret, FORM)
+        utf8_percent_encode(client_id, RESERVED),
+        utf8_percent_encode(client_secret, RESERVED)
     ));
     Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
 }
@@ -464,7 +458,7 @@ impl TokenSource for TokenEndpoint {
         let mut body = String::from("grant_type=client_credentials");
         if !scopes.is_empty() {
             body.push_str("&scope=");
-            body.extend(utf8_percent_encode(&scopes.join(" "), FORM));
+            body.extend(utf8_percent_encode(&scopes.join(" "), RESERVED));
         }
         Box::pin(async move {
             let (status, answer) = post(&http, endpoint, Some(basic.as_str()), body).await?;
