@@ -22,7 +22,15 @@ const DEFAULT_CAPACITY: usize = 10_000;
 /// Tokens verified before, by their SHA-256: never past their `exp`, at most `capacity`.
 pub struct VerifiedTokens {
     capacity: usize,
-    kept: Mutex<HashMap<[u8; 32], (Claims, SystemTime)>>,
+    kept: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    tokens: HashMap<[u8; 32], (Claims, SystemTime)>,
+    /// No kept token expires before this (it may be earlier than the first that does): until
+    /// then, a full cache has nothing expired to sweep, and a new token costs no scan of it.
+    soonest: Option<SystemTime>,
 }
 
 impl fmt::Debug for VerifiedTokens {
@@ -46,6 +54,7 @@ impl VerifiedTokens {
         self.kept
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .tokens
             .len()
     }
 
@@ -55,32 +64,43 @@ impl VerifiedTokens {
 
     /// The claims of `token` if it was verified before and has not expired by `now`.
     pub fn get(&self, token: &str, now: SystemTime) -> Option<Claims> {
-        let key = sha256(&[token.as_bytes()]);
-        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.get(&key)
-            .filter(|(_, expires_at)| now < *expires_at)
-            .map(|(claims, _)| claims.clone())
+        self.get_by(&sha256(&[token.as_bytes()]), now)
     }
 
     /// Keeps `claims` of a token just verified, until its `exp`. When full, expired tokens go
     /// first, then any one.
     pub fn insert(&self, token: &str, claims: &Claims, now: SystemTime) {
+        self.insert_by(sha256(&[token.as_bytes()]), claims, now);
+    }
+
+    fn get_by(&self, key: &[u8; 32], now: SystemTime) -> Option<Claims> {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.tokens
+            .get(key)
+            .filter(|(_, expires_at)| now < *expires_at)
+            .map(|(claims, _)| claims.clone())
+    }
+
+    fn insert_by(&self, key: [u8; 32], claims: &Claims, now: SystemTime) {
         let Some(expires_at) = claims.expires_at() else {
             return;
         };
-        let key = sha256(&[token.as_bytes()]);
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() >= self.capacity && !kept.contains_key(&key) {
-            kept.retain(|_, (_, until)| now < *until);
-            if kept.len() >= self.capacity {
-                let any = kept.keys().next().copied();
+        if kept.tokens.len() >= self.capacity && !kept.tokens.contains_key(&key) {
+            if kept.soonest.is_some_and(|soonest| soonest <= now) {
+                kept.tokens.retain(|_, (_, until)| now < *until);
+                kept.soonest = kept.tokens.values().map(|(_, until)| *until).min();
+            }
+            if kept.tokens.len() >= self.capacity {
+                let any = kept.tokens.keys().next().copied();
                 if let Some(any) = any {
-                    kept.remove(&any);
+                    kept.tokens.remove(&any);
                 }
             }
         }
         if self.capacity > 0 {
-            kept.insert(key, (claims.clone(), expires_at));
+            kept.tokens.insert(key, (claims.clone(), expires_at));
+            kept.soonest = Some(kept.soonest.map_or(expires_at, |s| s.min(expires_at)));
         }
     }
 
@@ -91,11 +111,12 @@ impl VerifiedTokens {
         token: &str,
     ) -> Result<Claims, crate::jwt::VerifyError> {
         let now = SystemTime::now();
-        if let Some(claims) = self.get(token, now) {
+        let key = sha256(&[token.as_bytes()]);
+        if let Some(claims) = self.get_by(&key, now) {
             return Ok(claims);
         }
         let claims = verifier.verify_at(token, now).await?;
-        self.insert(token, &claims, now);
+        self.insert_by(key, &claims, now);
         Ok(claims)
     }
 }

@@ -6,9 +6,9 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_idp_runtime::bearer::BearerLayer;
+use cognito_idp_runtime::bearer::{BearerLayer, VerifiedTokens};
 use cognito_idp_runtime::jwt::{Checks, Claims, TokenUse, Verifier};
 use cognito_idp_testkit::tokens::{POOL, jwks, jwks_server, key, sign};
 use serde_json::json;
@@ -124,4 +124,32 @@ async fn valid_tokens_pass_with_their_claims_and_the_rest_get_a_bare_401() {
         );
         assert!(response.body().is_empty());
     }
+}
+
+#[test]
+fn kept_tokens_are_bounded_and_never_outlive_their_exp() {
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let token = |n: u64, exp: u64| {
+        let token = cognito_idp_testkit::peer::jwt(json!({"n": n, "exp": exp}));
+        let claims = Claims::decode(&token).unwrap();
+        (token, claims)
+    };
+    let kept = VerifiedTokens::new(2);
+    let (soon, soon_claims) = token(1, 1_800_000_010);
+    let (late, late_claims) = token(2, 1_800_000_100);
+    kept.insert(&soon, &soon_claims, now);
+    kept.insert(&late, &late_claims, now);
+    assert!(kept.get(&soon, now).is_some());
+    // Past its exp a token is not handed out, and a full cache drops it first.
+    let later = now + Duration::from_secs(20);
+    assert!(kept.get(&soon, later).is_none());
+    let (third, third_claims) = token(3, 1_800_000_100);
+    kept.insert(&third, &third_claims, later);
+    assert_eq!(kept.len(), 2);
+    assert!(kept.get(&late, later).is_some() && kept.get(&third, later).is_some());
+    // Full with nothing expired: one goes, the new one stays.
+    let (fourth, fourth_claims) = token(4, 1_800_000_100);
+    kept.insert(&fourth, &fourth_claims, later);
+    assert_eq!(kept.len(), 2);
+    assert!(kept.get(&fourth, later).is_some());
 }
