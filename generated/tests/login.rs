@@ -39,10 +39,8 @@ async fn the_login_example_signs_in_through_managed_login() {
         }
     };
     assert_eq!(url.path(), "/oauth2/authorize");
-    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     // The hosted UI: the user signs in; the browser is sent back with a code.
-    let code = endpoint.issue_code(&query["code_challenge"], &query["redirect_uri"], &query["nonce"]);
-    let back = format!("{}?code={code}&state={}", query["redirect_uri"], query["state"]);
+    let back = endpoint.sign_in(url.as_str());
     let browser = cognito_idp::http_client_builder().unwrap().build().unwrap();
     let page = browser.get(back).send().await.expect("the loopback answers");
     assert_eq!(page.status().as_u16(), 200);

@@ -254,15 +254,7 @@ async fn a_managed_login_exchanges_its_code_once_with_its_verifier() {
     let (url, pending) = domain.authorize(&request).unwrap();
     let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     // The browser signs in; the domain sends it back with a code for this challenge.
-    let code = endpoint.issue_code(
-        &query["code_challenge"],
-        &query["redirect_uri"],
-        &query["nonce"],
-    );
-    let back = format!(
-        "http://127.0.0.1:7777/callback?code={code}&state={}",
-        query["state"]
-    );
+    let back = endpoint.sign_in(url.as_str());
     let client = LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET)).unwrap();
     let tokens = client
         .exchange(&pending, pending.redirected(&back).unwrap())
@@ -289,15 +281,7 @@ async fn a_managed_login_exchanges_its_code_once_with_its_verifier() {
     );
     // Another login's verifier does not fit this code; nor does another login's nonce.
     let (_, other) = domain.authorize(&request).unwrap();
-    let code = endpoint.issue_code(
-        &query["code_challenge"],
-        &query["redirect_uri"],
-        &query["nonce"],
-    );
-    let stolen = format!(
-        "http://127.0.0.1:7777/callback?code={code}&state={}",
-        query["state"]
-    );
+    let stolen = endpoint.sign_in(url.as_str());
     let refused = client
         .exchange(&other, pending.redirected(&stolen).unwrap())
         .await
@@ -432,16 +416,7 @@ async fn a_managed_login_becomes_a_session_that_refreshes_and_revokes_at_the_dom
     let domain = Domain::custom(&endpoint.url).unwrap();
     let request = LoginRequest::new(CLIENT_ID, "http://127.0.0.1:7777/callback");
     let (url, pending) = domain.authorize(&request).unwrap();
-    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
-    let code = endpoint.issue_code(
-        &query["code_challenge"],
-        &query["redirect_uri"],
-        &query["nonce"],
-    );
-    let back = format!(
-        "http://127.0.0.1:7777/callback?code={code}&state={}",
-        query["state"]
-    );
+    let back = endpoint.sign_in(url.as_str());
     let client = Arc::new(LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET)).unwrap());
     let login = client
         .exchange(&pending, pending.redirected(&back).unwrap())
@@ -591,16 +566,7 @@ async fn lifetimes_the_clock_cannot_hold_are_errors_not_panics() {
             "http://127.0.0.1:7777/callback",
         ))
         .unwrap();
-    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
-    let code = endpoint.issue_code(
-        &query["code_challenge"],
-        &query["redirect_uri"],
-        &query["nonce"],
-    );
-    let back = format!(
-        "http://127.0.0.1:7777/callback?code={code}&state={}",
-        query["state"]
-    );
+    let back = endpoint.sign_in(url.as_str());
     let login = LoginClient::new(&domain, CLIENT_ID, Some(CLIENT_SECRET))
         .unwrap()
         .exchange(&pending, pending.redirected(&back).unwrap())

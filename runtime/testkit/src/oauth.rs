@@ -109,6 +109,23 @@ impl TokenEndpoint {
         code
     }
 
+    /// The hosted UI when the user signs in: a code for the authorize URL's challenge, redirect
+    /// URI and nonce, and the URL the browser is sent back to (the code and the URL's `state`).
+    pub fn sign_in(&self, authorize_url: &str) -> String {
+        let query = form(authorize_url.split_once('?').map_or("", |(_, query)| query));
+        let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+        let code = self.issue_code(
+            field("code_challenge"),
+            field("redirect_uri"),
+            field("nonce"),
+        );
+        format!(
+            "{}?code={code}&state={}",
+            field("redirect_uri"),
+            encode(field("state"))
+        )
+    }
+
     /// Tokens issued from now on live this long.
     pub fn lifetime(&self, seconds: u64) {
         self.lifetime.store(seconds, Ordering::SeqCst);
