@@ -432,6 +432,24 @@ mod tests {
     type Fetch =
         std::pin::Pin<Box<dyn Future<Output = Result<Token, Failure<&'static str>>> + Send>>;
 
+    /// A fetch that gives token 1 (valid until 5000) once the sender is used or dropped.
+    fn held_fetch() -> (
+        tokio::sync::oneshot::Sender<()>,
+        impl FnOnce(Option<Arc<Token>>) -> Fetch,
+    ) {
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let fetch = move |_: Option<Arc<Token>>| -> Fetch {
+            Box::pin(async move {
+                let _ = wait.await;
+                Ok(Token {
+                    n: 1,
+                    expires_at: at(5000),
+                })
+            })
+        };
+        (release, fetch)
+    }
+
     /// Fetches that count themselves and give what `answer` says for the n-th.
     fn fetcher(
         count: &Arc<AtomicUsize>,
@@ -524,16 +542,7 @@ mod tests {
             }),
         ));
         now.store(50, Ordering::SeqCst);
-        let (release, wait) = tokio::sync::oneshot::channel::<()>();
-        let slow = move |_: Option<Arc<Token>>| -> Fetch {
-            Box::pin(async move {
-                let _ = wait.await;
-                Ok(Token {
-                    n: 1,
-                    expires_at: at(5000),
-                })
-            })
-        };
+        let (release, slow) = held_fetch();
         let caller = {
             let cell = cell.clone();
             tokio::spawn(async move { cell.get(slow).await.map(|t| t.n) })
@@ -598,16 +607,7 @@ mod tests {
         let (now, clock) = clock();
         let cell = Arc::new(Refreshing::new(policy(clock, 0.0), None::<Token>));
         now.store(10, Ordering::SeqCst);
-        let (release, wait) = tokio::sync::oneshot::channel::<()>();
-        let slow = move |_: Option<Arc<Token>>| -> Fetch {
-            Box::pin(async move {
-                let _ = wait.await;
-                Ok(Token {
-                    n: 1,
-                    expires_at: at(5000),
-                })
-            })
-        };
+        let (release, slow) = held_fetch();
         let caller = {
             let cell = cell.clone();
             tokio::spawn(async move { cell.get(slow).await.map(|t| t.n) })
