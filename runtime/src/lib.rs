@@ -5,7 +5,11 @@
 //! values the model does not know ([`UnknownValue`]), builder errors ([`BuildError`]), the wire
 //! form of timestamps and blobs ([`wire`]), errors ([`error`]), the transport ([`transport`]:
 //! AWS JSON 1.1 over HTTP with SigV4, retries and timeouts, configured by [`Config`]), paginated
-//! results as streams ([`paginate`]), and Cognito's SRP ([`srp`]).
+//! results as streams ([`paginate`]), and Cognito's SRP ([`srp`]). Above the transport, the
+//! layers a model cannot describe: sign-in and sessions ([`signin`]), verifying tokens
+//! ([`jwt`]), the pieces of the account journeys that need checking ([`account`]), and the
+//! user-pool domain's OAuth 2.0 ([`oauth`], with a `tower` layer for bearer tokens behind the
+//! `tower` feature).
 
 pub mod account;
 #[cfg(feature = "tower")]
