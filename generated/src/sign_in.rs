@@ -246,15 +246,15 @@ fn auth_reply(
 }
 
 fn failure<E: std::error::Error + Send + Sync + 'static>(operation: &'static str, error: SdkError<E>) -> TransportFailure {
-    let (code, message) = match error.meta() {
-        Some(meta) => (meta.code.clone(), meta.message.clone()),
-        None => (None, None),
+    let (status, code, message) = match error.meta() {
+        Some(meta) => (meta.status, meta.code.clone(), meta.message.clone()),
+        None => (None, None, None),
     };
-    TransportFailure { operation, code, message, source: Box::new(error) }
+    TransportFailure { operation, status, code, message, source: Box::new(error) }
 }
 
 fn malformed(operation: &'static str, what: &str) -> TransportFailure {
-    TransportFailure { operation, code: None, message: None, source: what.to_owned().into() }
+    TransportFailure { operation, status: None, code: None, message: None, source: what.to_owned().into() }
 }
 
 /// The model's challenge names as the sign-in machine knows them: the one place the two meet.

@@ -240,6 +240,51 @@ async fn auto_learns_refresh_token_auth_where_get_tokens_is_missing_and_keeps_it
 }
 
 #[tokio::test]
+async fn auto_learns_refresh_token_auth_where_get_tokens_refuses_the_token() {
+    let clock = TestClock::at(1_700_000_000);
+    let Signed {
+        peer,
+        session,
+        store,
+        ..
+    } = dana(pool(&clock).get_tokens_refuses()).await;
+    session
+        .refresh()
+        .await
+        .expect("refreshed by REFRESH_TOKEN_AUTH");
+    assert_eq!(
+        peer.log(),
+        [
+            "GetTokensFromRefreshToken",
+            "InitiateAuth REFRESH_TOKEN_AUTH",
+            "DEVICE_KEY=None"
+        ]
+    );
+    assert_eq!(
+        store.load().unwrap().unwrap().refresh,
+        Refresh::RefreshTokenAuth
+    );
+    session.refresh().await.unwrap();
+    assert_eq!(
+        peer.log(),
+        ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
+    );
+}
+
+#[tokio::test]
+async fn auto_tries_no_other_way_when_no_answer_came() {
+    let clock = TestClock::at(1_700_000_000);
+    let Signed { peer, session, .. } = dana(pool(&clock)).await;
+    peer.fail_refreshes(Fault::NoAnswer, 1);
+    // A connection that failed says nothing of the operation (the service may even have
+    // rotated the token before it broke): no REFRESH_TOKEN_AUTH in its place.
+    session.refresh().await.unwrap_err();
+    assert_eq!(peer.log(), ["GetTokensFromRefreshToken"]);
+    session.refresh().await.expect("the next try, answered");
+    assert_eq!(peer.log(), ["GetTokensFromRefreshToken"]);
+}
+
+#[tokio::test]
 async fn a_refresh_with_a_secret_hashes_the_internal_name() {
     for (peer, how) in [
         (Refresh::RefreshTokenAuth, false),

@@ -485,6 +485,11 @@ impl AuthTransport for DomainTransport {
     ) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
         let failed = |e: OAuthError| {
+            let status = match &e {
+                OAuthError::Refused { status, .. } => Some(*status),
+                OAuthError::Service { status, .. } => *status,
+                _ => None,
+            };
             let code = match &e {
                 // What Cognito's API answers for a spent or revoked refresh token: final.
                 OAuthError::Refused {
@@ -499,6 +504,7 @@ impl AuthTransport for DomainTransport {
             };
             TransportFailure {
                 operation,
+                status,
                 code,
                 message: Some(e.to_string()),
                 source: Box::new(e),
@@ -518,6 +524,7 @@ impl AuthTransport for DomainTransport {
             }
             _ => Err(TransportFailure {
                 operation,
+                status: None,
                 code: Some("UnknownOperationException".into()),
                 message: Some("not an operation of the user-pool domain".into()),
                 source: "not an operation of the user-pool domain".into(),

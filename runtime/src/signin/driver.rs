@@ -27,6 +27,9 @@ pub trait AuthTransport {
 #[derive(Debug)]
 pub struct TransportFailure {
     pub operation: &'static str,
+    /// The HTTP status of the service's error answer; `None` when no answer came (no
+    /// connection, a timeout) or the answer was a success that could not be read.
+    pub status: Option<u16>,
     pub code: Option<String>,
     pub message: Option<String>,
     pub source: Box<dyn std::error::Error + Send + Sync>,
@@ -329,19 +332,22 @@ impl<T: AuthTransport> Quiet<'_, T> {
 }
 
 /// Whether a failed `GetTokensFromRefreshToken` is worth one `REFRESH_TOKEN_AUTH`, by signals
-/// that do not depend on a message's wording: no answer from Cognito itself (an endpoint that
-/// does not know the operation, as emulators, answers without an error code; so does an
-/// unreachable one, where the second try costs one request), an unknown operation, or a
-/// refused token (refresh tokens of the admin flows have been seen refused by it and accepted
-/// by `REFRESH_TOKEN_AUTH`).
+/// that do not depend on a message's wording, each an answer of the endpoint: an error without
+/// a code (emulators that do not know the operation answer so, moto with an HTTP 500), an
+/// unknown operation, or a refused token (refresh tokens of the admin flows have been seen
+/// refused by it and accepted by `REFRESH_TOKEN_AUTH`).
 fn worth_refresh_token_auth(error: &AuthError) -> bool {
     let AuthError::Transport(failure) = error else {
         return false;
     };
-    matches!(
-        failure.code.as_deref(),
-        None | Some("UnknownOperationException" | "NotAuthorizedException")
-    )
+    // Only an answer says something of the operation: no connection or a timeout (after which
+    // the service may have rotated the token) says nothing, and trying again differently would
+    // only add a request to an outage.
+    failure.status.is_some()
+        && matches!(
+            failure.code.as_deref(),
+            None | Some("UnknownOperationException" | "NotAuthorizedException")
+        )
 }
 
 /// The prompter of flows that must not ask anything.

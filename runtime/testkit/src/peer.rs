@@ -76,6 +76,9 @@ pub struct Peer {
     rotation: bool,
     /// Answers `GetTokensFromRefreshToken` as emulators that lack it do: a 500 without a code.
     without_get_tokens: bool,
+    /// Refuses every refresh token at `GetTokensFromRefreshToken` that `REFRESH_TOKEN_AUTH`
+    /// takes, as has been reported for the tokens of admin sign-in flows.
+    get_tokens_refuses: bool,
     /// Sign-ins issue a device, confirmed as this says.
     issue_devices: Option<Confirm>,
     /// After the password, e-mail MFA must be set up at this address with this code.
@@ -111,6 +114,7 @@ struct State {
 fn refuse(operation: &'static str, code: &str, message: &str) -> TransportFailure {
     TransportFailure {
         operation,
+        status: Some(400),
         code: Some(code.into()),
         message: Some(message.into()),
         source: message.to_owned().into(),
@@ -155,6 +159,7 @@ impl Peer {
             client_secret: None,
             rotation: false,
             without_get_tokens: false,
+            get_tokens_refuses: false,
             issue_devices: None,
             email_setup: None,
             passkey: None,
@@ -191,6 +196,11 @@ impl Peer {
 
     pub fn without_get_tokens(mut self) -> Peer {
         self.without_get_tokens = true;
+        self
+    }
+
+    pub fn get_tokens_refuses(mut self) -> Peer {
+        self.get_tokens_refuses = true;
         self
     }
 
@@ -515,6 +525,7 @@ impl Peer {
                 if self.without_get_tokens {
                     return Err(TransportFailure {
                         operation: "GetTokensFromRefreshToken",
+                        status: Some(500),
                         code: None,
                         message: None,
                         source: "HTTP 500, not JSON".into(),
@@ -526,6 +537,13 @@ impl Peer {
                         "GetTokensFromRefreshToken",
                         "NotAuthorizedException",
                         "Unable to verify secret for client",
+                    ));
+                }
+                if self.get_tokens_refuses {
+                    return Err(refuse(
+                        "GetTokensFromRefreshToken",
+                        "NotAuthorizedException",
+                        "Invalid Refresh Token.",
                     ));
                 }
                 let user = state
@@ -733,13 +751,17 @@ impl Peer {
                 "TooManyRequestsException",
                 "Rate exceeded",
             )),
-            Some(Fault::ServerError) => Err(refuse(
-                operation,
-                "InternalErrorException",
-                "An internal error occurred",
-            )),
+            Some(Fault::ServerError) => Err(TransportFailure {
+                status: Some(500),
+                ..refuse(
+                    operation,
+                    "InternalErrorException",
+                    "An internal error occurred",
+                )
+            }),
             Some(Fault::NoAnswer) => Err(TransportFailure {
                 operation,
+                status: None,
                 code: None,
                 message: None,
                 source: "the connection was reset".into(),
