@@ -26,6 +26,7 @@ use cognito_idp_runtime::signin::{
     AuthError, Flow, Prompter, Session, SessionError, SignInConfig, Tokens, Zeroizing,
 };
 use cognito_idp_runtime::account::unique_attributes;
+use cognito_idp_runtime::paginate::PageStream;
 use cognito_idp_runtime::srp::secret_hash;
 
 use crate::Client;
@@ -42,8 +43,8 @@ use crate::operation::forgot_password::ForgotPasswordError;
 use crate::operation::get_user::GetUserError;
 use crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeError;
 use crate::operation::initiate_auth::InitiateAuthError;
-use crate::operation::list_devices::ListDevicesError;
-use crate::operation::list_web_authn_credentials::ListWebAuthnCredentialsError;
+use crate::operation::list_devices::{ListDevicesError, ListDevicesOutput};
+use crate::operation::list_web_authn_credentials::{ListWebAuthnCredentialsError, ListWebAuthnCredentialsOutput};
 use crate::operation::resend_confirmation_code::ResendConfirmationCodeError;
 use crate::operation::set_user_mfa_preference::SetUserMfaPreferenceError;
 use crate::operation::sign_up::SignUpError;
@@ -59,8 +60,10 @@ use crate::types::{
     WebAuthnCredentialDescription,
 };
 
-/// Pages read at most when listing devices or passkeys: a loop bounded whatever the service says.
-const MAX_PAGES: usize = 100;
+/// Pages read at most when listing devices or passkeys (a user has a few of each): past it, or
+/// at a continuation token already followed, the listing fails with `SdkError::Pagination`
+/// rather than hand back part of the list as all of it.
+const MAX_PAGES: u32 = 100;
 
 /// Why a journey failed.
 #[derive(Debug)]
@@ -630,23 +633,17 @@ impl Account {
 
     /// Every device of the user, all pages.
     pub async fn devices(&self) -> Result<Vec<DeviceType>, AccountError<ListDevicesError>> {
-        let token = self.token().await?;
+        let (client, token) = (self.client().clone(), self.token().await?);
+        let mut pages = PageStream::new(
+            move |page| {
+                Box::pin(client.list_devices().access_token(&token).limit(60).set_pagination_token(page).send())
+            },
+            |output: &ListDevicesOutput| output.pagination_token.as_deref(),
+        )
+        .max_pages(MAX_PAGES);
         let mut devices = Vec::new();
-        let mut page = None;
-        for _ in 0..MAX_PAGES {
-            let output = self
-                .client()
-                .list_devices()
-                .access_token(&token)
-                .limit(60)
-                .set_pagination_token(page)
-                .send()
-                .await?;
-            devices.extend(output.devices.unwrap_or_default());
-            match output.pagination_token.filter(|t| !t.is_empty()) {
-                Some(next) => page = Some(next),
-                None => return Ok(devices),
-            }
+        while let Some(page) = pages.next().await {
+            devices.extend(page?.devices.unwrap_or_default());
         }
         Ok(devices)
     }
@@ -728,22 +725,15 @@ impl Account {
     pub async fn passkeys(
         &self,
     ) -> Result<Vec<WebAuthnCredentialDescription>, AccountError<ListWebAuthnCredentialsError>> {
-        let token = self.token().await?;
+        let (client, token) = (self.client().clone(), self.token().await?);
+        let mut pages = PageStream::new(
+            move |page| Box::pin(client.list_web_authn_credentials().access_token(&token).set_next_token(page).send()),
+            |output: &ListWebAuthnCredentialsOutput| output.next_token.as_deref(),
+        )
+        .max_pages(MAX_PAGES);
         let mut passkeys = Vec::new();
-        let mut page = None;
-        for _ in 0..MAX_PAGES {
-            let output = self
-                .client()
-                .list_web_authn_credentials()
-                .access_token(&token)
-                .set_next_token(page)
-                .send()
-                .await?;
-            passkeys.extend(output.credentials);
-            match output.next_token.filter(|t| !t.is_empty()) {
-                Some(next) => page = Some(next),
-                None => return Ok(passkeys),
-            }
+        while let Some(page) = pages.next().await {
+            passkeys.extend(page?.credentials);
         }
         Ok(passkeys)
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use cognito_idp::account::{AccountError, Accounts, Account, DeliveryMedium, ReplyError};
 use cognito_idp::sign_in::{Flow, MemoryStore, Session, SessionError, SessionOptions, SignInConfig, TokenStore, Zeroizing};
+use cognito_idp::error::{PaginationError, SdkError};
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
 use cognito_idp_testkit::Script;
 use cognito_idp_testkit::journeys::{CLIENT_ID, CODE, JourneyPeer, Oddity, POOL_ID};
@@ -157,11 +158,22 @@ async fn a_signed_in_user_manages_their_own_account() {
     assert!(refused.as_service_error().is_some_and(|e| e.is_not_authorized_exception()));
     account.change_password(PASSWORD, "Other!pass3").await.unwrap();
 
+    // A new address needs verifying; a name does not.
+    let sent = account.update_user_attributes(&[("email", "pat@example.org"), ("name", "Pat")]).await.unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].attribute.as_deref(), &sent[0].medium), (Some("email"), &DeliveryMedium::Email));
+    let me = account.user_attributes().await.unwrap();
+    assert_eq!(me.email_verified, Some(false));
+    assert_eq!(me.attributes.get("name").map(String::as_str), Some("Pat"));
+    let twice = account.update_user_attributes(&[("name", "A"), ("name", "B")]).await.unwrap_err();
+    assert!(matches!(twice, AccountError::Reply(ReplyError::DuplicateAttribute(ref name)) if name == "name"));
+
     let sent = account.send_attribute_verification_code("email").await.unwrap();
     assert_eq!(sent.attribute.as_deref(), Some("email"));
     let wrong = account.confirm_attribute("email", "999999").await.unwrap_err();
     assert!(wrong.as_service_error().is_some_and(|e| e.is_code_mismatch_exception()));
     account.confirm_attribute("email", CODE).await.unwrap();
+    assert_eq!(account.user_attributes().await.unwrap().email_verified, Some(true));
     account.delete_user_attributes(&["email"]).await.unwrap();
     assert!(!account.user_attributes().await.unwrap().attributes.contains_key("email"));
 
@@ -213,6 +225,22 @@ async fn duplicate_attributes_in_an_answer_are_refused() {
     peer.oddity(Oddity::DuplicateAttribute);
     let twice = Account::new(session).user_attributes().await.unwrap_err();
     assert!(matches!(twice, AccountError::Reply(ReplyError::DuplicateAttribute(ref name)) if name == "email"));
+}
+
+#[tokio::test]
+async fn a_listing_that_would_not_end_is_an_error_not_part_of_the_list() {
+    let peer = JourneyPeer::start(None).await;
+    peer.add_user("sol", "sub-sol", PASSWORD, "sol@example.com");
+    let client = client(&peer);
+    let (session, _) = session(&client, "sol", SessionOptions::default()).await;
+    let account = Account::new(session);
+    peer.oddity(Oddity::RepeatedPageToken);
+    let devices = account.devices().await.unwrap_err();
+    assert!(matches!(devices, AccountError::Operation(SdkError::Pagination(PaginationError::RepeatedToken { .. }))), "{devices:?}");
+    let passkeys = account.passkeys().await.unwrap_err();
+    assert!(matches!(passkeys, AccountError::Operation(SdkError::Pagination(PaginationError::RepeatedToken { .. }))), "{passkeys:?}");
+    let log = peer.log();
+    assert_eq!(log.iter().filter(|op| *op == "ListDevices").count(), 2, "{log:?}");
 }
 
 #[test]

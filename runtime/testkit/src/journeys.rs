@@ -31,6 +31,8 @@ pub enum Oddity {
     DuplicateAttribute,
     /// `ConfirmSignUp` returns no session.
     NoSession,
+    /// Lists of devices and passkeys hand back the same continuation token on every page.
+    RepeatedPageToken,
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +327,25 @@ impl JourneyPeer {
                     ("GetUserAttributeVerificationCode", _) => {
                         json!({"CodeDeliveryDetails": delivery(&state, &text("AttributeName"))})
                     }
+                    ("UpdateUserAttributes", _) => {
+                        let sent: Vec<Value> = answer["Verify"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|name| delivery(&state, &text_of(name)))
+                            .collect();
+                        json!({"CodeDeliveryDetailsList": sent})
+                    }
+                    ("ListDevices", Some(Oddity::RepeatedPageToken)) => {
+                        let mut answer = answer;
+                        answer["PaginationToken"] = json!("1");
+                        answer
+                    }
+                    ("ListWebAuthnCredentials", Some(Oddity::RepeatedPageToken)) => {
+                        let mut answer = answer;
+                        answer["NextToken"] = json!("1");
+                        answer
+                    }
                     _ => answer,
                 };
                 Ok(answer)
@@ -373,6 +394,24 @@ fn self_service(operation: &str, body: &Value, user: &mut User) -> Answer {
                 .collect();
             user.attributes.retain(|(n, _)| !names.contains(n));
             Ok(json!({}))
+        }
+        "UpdateUserAttributes" => {
+            let mut verify = Vec::new();
+            for attribute in body["UserAttributes"].as_array().into_iter().flatten() {
+                let name = text_of(&attribute["Name"]);
+                let value = text_of(&attribute["Value"]);
+                user.attributes.retain(|(n, _)| *n != name);
+                user.attributes.push((name.clone(), value));
+                // A new address is unverified until its code comes back.
+                if name == "email" || name == "phone_number" {
+                    let flag = format!("{name}_verified");
+                    user.attributes.retain(|(n, _)| *n != flag);
+                    user.attributes.push((flag, "false".into()));
+                    user.codes.insert(name.clone(), CODE.into());
+                    verify.push(name);
+                }
+            }
+            Ok(json!({"Verify": verify}))
         }
         "DeleteUser" => Ok(json!({})),
         "ListDevices" => {
