@@ -1,6 +1,6 @@
 //! Credentials from a container endpoint and from IMDSv2, served by stubs on 127.0.0.1, and the
-//! cache in front of them: refreshed before expiry, once for many callers, and failing with an
-//! error that names the source.
+//! cache in front of them: refreshed before expiry, once for many callers, kept through a failing
+//! source while still valid, and failing with an error that names the source.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -229,6 +229,54 @@ async fn the_cache_refreshes_before_expiry_once_for_many_callers() {
         cache.credentials().await.unwrap();
     }
     assert_eq!(stub.requests(), 1);
+}
+
+/// Credentials four minutes from expiry (inside the cache's five-minute margin), then failures.
+#[derive(Debug, Default)]
+struct FailsAfterFirst {
+    calls: Arc<AtomicUsize>,
+}
+
+impl ProvideCredentials for FailsAfterFirst {
+    fn provide_credentials(&self) -> cognito_idp_runtime::credentials::CredentialsFuture<'_> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            match call {
+                0 => Ok(cognito_idp_runtime::Credentials::new("AKIDFIRST", "secret")
+                    .with_expiry(SystemTime::now() + Duration::from_secs(240))),
+                _ => Err(CredentialsError::Source {
+                    source_name: "the test's provider".into(),
+                    reason: "unreachable".into(),
+                }),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_cache_keeps_valid_credentials_through_a_failing_source_and_backs_off() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let provider = FailsAfterFirst {
+        calls: calls.clone(),
+    };
+    let cache = CredentialsCache::new(SharedCredentialsProvider::new(provider));
+    assert_eq!(
+        cache.credentials().await.unwrap().access_key_id(),
+        "AKIDFIRST"
+    );
+    // Due (inside the margin): the fetch fails, the held credentials are still good for
+    // minutes, so they are handed out, and the next callers do not ask the source again at once.
+    for _ in 0..10 {
+        assert_eq!(
+            cache.credentials().await.unwrap().access_key_id(),
+            "AKIDFIRST"
+        );
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one failed fetch, then a backoff"
+    );
 }
 
 #[tokio::test]
