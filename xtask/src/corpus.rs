@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::pull;
+use crate::{pull, source};
 
 /// Historical botocore releases whose cognito-idp model the corpus builds: the first that
 /// ships cognito-idp (1.4.12), then the newest of each minor series to today.
@@ -162,12 +162,13 @@ fn parse_options(root: &Path, args: &[&str]) -> Result<Options, String> {
 
 /// The botocore version `model/SOURCE.toml` records.
 fn pinned_version(root: &Path) -> Result<String, String> {
-    let source = root.join("model/SOURCE.toml");
-    let text = fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
-    text.lines()
-        .find_map(|line| line.strip_prefix("version = "))
-        .map(|v| v.trim_matches('"').to_owned())
-        .ok_or_else(|| format!("{}: no version", source.display()))
+    let path = root.join("model").join(source::FILE);
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let version = source::Source::parse(&text)?.version;
+    match version.is_empty() {
+        true => Err(format!("{}: no version", path.display())),
+        false => Ok(version),
+    }
 }
 
 /// The wheel for `requirement`, downloaded once into `target/corpus/wheels/<requirement>/`.
