@@ -209,6 +209,20 @@ impl fmt::Debug for Confirmed {
     }
 }
 
+/// Sets what every request of an app client before sign-in carries on an operation's builder:
+/// the client id, and, for the name the request sends, `SECRET_HASH` (with a secret), the
+/// context data and the client metadata. One place, so no journey can forget one.
+macro_rules! app_client {
+    ($accounts:expr, $builder:expr, $username:expr) => {
+        $builder
+            .client_id(&$accounts.config.client_id)
+            .username($username)
+            .set_secret_hash($accounts.secret_hash($username))
+            .set_user_context_data($accounts.context($username))
+            .set_client_metadata($accounts.metadata())
+    };
+}
+
 impl Accounts {
     fn secret_hash(&self, username: &str) -> Option<String> {
         let secret = self.config.client_secret.as_ref()?;
@@ -235,17 +249,10 @@ impl Accounts {
         validation_data: &[(&str, &str)],
     ) -> Result<SignedUp, AccountError<SignUpError>> {
         unique_attributes(attributes_.iter().map(|(name, _)| *name))?;
-        let output = self
-            .client
-            .sign_up()
-            .client_id(&self.config.client_id)
-            .set_secret_hash(self.secret_hash(username))
-            .username(username)
+        let output = app_client!(self, self.client.sign_up(), username)
             .password(password)
             .set_user_attributes(Some(attributes(attributes_.iter().copied())))
             .set_validation_data((!validation_data.is_empty()).then(|| attributes(validation_data.iter().copied())))
-            .set_user_context_data(self.context(username))
-            .set_client_metadata(self.metadata())
             .send()
             .await?;
         // No details: no code sent (an administrator confirms, or a trigger did).
@@ -268,17 +275,10 @@ impl Accounts {
         force_alias_creation: bool,
         session: Option<&Zeroizing<String>>,
     ) -> Result<Confirmed, AccountError<ConfirmSignUpError>> {
-        let output = self
-            .client
-            .confirm_sign_up()
-            .client_id(&self.config.client_id)
-            .set_secret_hash(self.secret_hash(username))
-            .username(username)
+        let output = app_client!(self, self.client.confirm_sign_up(), username)
             .confirmation_code(code)
             .force_alias_creation(force_alias_creation)
             .set_session(session.map(|s| s.to_string()))
-            .set_user_context_data(self.context(username))
-            .set_client_metadata(self.metadata())
             .send()
             .await?;
         Ok(Confirmed { session: output.session.map(Zeroizing::new) })
@@ -289,14 +289,7 @@ impl Accounts {
         &self,
         username: &str,
     ) -> Result<CodeDelivery, AccountError<ResendConfirmationCodeError>> {
-        let output = self
-            .client
-            .resend_confirmation_code()
-            .client_id(&self.config.client_id)
-            .set_secret_hash(self.secret_hash(username))
-            .username(username)
-            .set_user_context_data(self.context(username))
-            .set_client_metadata(self.metadata())
+        let output = app_client!(self, self.client.resend_confirmation_code(), username)
             .send()
             .await?;
         Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
@@ -325,14 +318,7 @@ impl Accounts {
         &self,
         username: &str,
     ) -> Result<CodeDelivery, AccountError<ForgotPasswordError>> {
-        let output = self
-            .client
-            .forgot_password()
-            .client_id(&self.config.client_id)
-            .set_secret_hash(self.secret_hash(username))
-            .username(username)
-            .set_user_context_data(self.context(username))
-            .set_client_metadata(self.metadata())
+        let output = app_client!(self, self.client.forgot_password(), username)
             .send()
             .await?;
         Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
@@ -345,15 +331,9 @@ impl Accounts {
         code: &str,
         new_password: &str,
     ) -> Result<(), AccountError<ConfirmForgotPasswordError>> {
-        self.client
-            .confirm_forgot_password()
-            .client_id(&self.config.client_id)
-            .set_secret_hash(self.secret_hash(username))
-            .username(username)
+        app_client!(self, self.client.confirm_forgot_password(), username)
             .confirmation_code(code)
             .password(new_password)
-            .set_user_context_data(self.context(username))
-            .set_client_metadata(self.metadata())
             .send()
             .await?;
         Ok(())
