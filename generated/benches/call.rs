@@ -34,7 +34,10 @@ async fn stub() -> String {
                     let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
                     let length: usize = head
                         .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                        .find_map(|l| {
+                            l.strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
                         .unwrap_or(0);
                     while buffer.len() < end + 4 + length {
                         match socket.read(&mut chunk).await {
@@ -42,7 +45,11 @@ async fn stub() -> String {
                             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                         }
                     }
-                    let body = if head.contains("initiateauth") { TOKENS } else { POOLS };
+                    let body = if head.contains("initiateauth") {
+                        TOKENS
+                    } else {
+                        POOLS
+                    };
                     buffer.drain(..end + 4 + length);
                     let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
@@ -72,7 +79,10 @@ fn call(c: &mut Criterion) {
             .retry(RetryConfig::disabled())
             .build(),
     );
-    let raw = cognito_idp_runtime::transport::http_client_builder().unwrap().build().unwrap();
+    let raw = cognito_idp_runtime::transport::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
 
     let mut group = c.benchmark_group("one call");
     group.bench_function("baseline: bare reqwest POST, same bytes", |b| {
@@ -81,7 +91,10 @@ fn call(c: &mut Criterion) {
                 let response = raw
                     .post(&url)
                     .header("content-type", "application/x-amz-json-1.1")
-                    .header("x-amz-target", "AWSCognitoIdentityProviderService.ListUserPools")
+                    .header(
+                        "x-amz-target",
+                        "AWSCognitoIdentityProviderService.ListUserPools",
+                    )
                     .body(r#"{"MaxResults":10}"#)
                     .send()
                     .await
@@ -91,24 +104,38 @@ fn call(c: &mut Criterion) {
         })
     });
     group.bench_function("ListUserPools: build, serialise, sign, send, parse", |b| {
-        b.iter(|| runtime.block_on(async { black_box(client.list_user_pools().max_results(10).send().await.unwrap()) }))
-    });
-    group.bench_function("InitiateAuth (unsigned): build, serialise, send, parse", |b| {
         b.iter(|| {
             runtime.block_on(async {
-                let output = client
-                    .initiate_auth()
-                    .auth_flow(AuthFlowType::UserPasswordAuth)
-                    .client_id("app")
-                    .auth_parameters("USERNAME", "alice")
-                    .auth_parameters("PASSWORD", "hunter2")
-                    .send()
-                    .await
-                    .unwrap();
-                black_box(output)
+                black_box(
+                    client
+                        .list_user_pools()
+                        .max_results(10)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
             })
         })
     });
+    group.bench_function(
+        "InitiateAuth (unsigned): build, serialise, send, parse",
+        |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let output = client
+                        .initiate_auth()
+                        .auth_flow(AuthFlowType::UserPasswordAuth)
+                        .client_id("app")
+                        .auth_parameters("USERNAME", "alice")
+                        .auth_parameters("PASSWORD", "hunter2")
+                        .send()
+                        .await
+                        .unwrap();
+                    black_box(output)
+                })
+            })
+        },
+    );
     group.finish();
 }
 

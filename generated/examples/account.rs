@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use cognito_idp::account::{Account, AccountError, ReplyError};
 use cognito_idp::sign_in::{
-    Answer, Flow, MemoryStore, PromptError, Prompter, Question, Session, SessionOptions, SignInConfig, SignOut,
+    Answer, Flow, MemoryStore, PromptError, Prompter, Question, Session, SessionOptions,
+    SignInConfig, SignOut,
 };
 use cognito_idp::{Client, Config};
 
@@ -40,13 +41,18 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let mut args = parse(std::env::args().skip(1))?;
-    let mut take = |name: &str| args.remove(name).ok_or_else(|| format!("missing --{name}\n{USAGE}"));
+    let mut take = |name: &str| {
+        args.remove(name)
+            .ok_or_else(|| format!("missing --{name}\n{USAGE}"))
+    };
     let (endpoint, pool_id, client_id) = (take("endpoint")?, take("pool-id")?, take("client-id")?);
     let (username, email) = (take("username")?, take("email")?);
     let region = args
         .remove("region")
         .or_else(|| pool_id.split_once('_').map(|(r, _)| r.to_owned()));
-    let issuer = args.remove("issuer").unwrap_or_else(|| "cognito-idp example".to_owned());
+    let issuer = args
+        .remove("issuer")
+        .unwrap_or_else(|| "cognito-idp example".to_owned());
     let mut config = Config::builder().endpoint_url(&endpoint);
     if let Some(region) = region {
         config = config.region(region);
@@ -69,7 +75,10 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| chain(&e))?;
     match &signed_up.delivery {
-        Some(delivery) => println!("Signed up; a code went to {} ({:?}).", delivery.destination, delivery.medium),
+        Some(delivery) => println!(
+            "Signed up; a code went to {} ({:?}).",
+            delivery.destination, delivery.medium
+        ),
         None => println!("Signed up; no code was sent."),
     }
     let mut confirmed = None;
@@ -87,7 +96,11 @@ async fn run() -> Result<(), String> {
     // Signed in without the password again where the pool offers it.
     let auth = client.authenticator(sign_in);
     let automatic = match &confirmed {
-        Some(confirmed) => accounts.sign_in_confirmed(&username, confirmed, &mut terminal).await,
+        Some(confirmed) => {
+            accounts
+                .sign_in_confirmed(&username, confirmed, &mut terminal)
+                .await
+        }
         None => Err(AccountError::Reply(ReplyError::NoSession)),
     };
     let tokens = match automatic {
@@ -96,17 +109,30 @@ async fn run() -> Result<(), String> {
             tokens
         }
         Err(e) => {
-            println!("No automatic sign-in ({}); signing in with the password.", chain(&e));
+            println!(
+                "No automatic sign-in ({}); signing in with the password.",
+                chain(&e)
+            );
             let tokens = auth
-                .run(Flow::UserPassword, &username, Some(password.clone()), &mut terminal)
+                .run(
+                    Flow::UserPassword,
+                    &username,
+                    Some(password.clone()),
+                    &mut terminal,
+                )
                 .await
                 .map_err(|e| chain(&e))?;
             println!("Signed in as {}.", tokens.username);
             tokens
         }
     };
-    let session = Session::new(auth, tokens, Arc::new(MemoryStore::default()), SessionOptions::default())
-        .map_err(|e| chain(&e))?;
+    let session = Session::new(
+        auth,
+        tokens,
+        Arc::new(MemoryStore::default()),
+        SessionOptions::default(),
+    )
+    .map_err(|e| chain(&e))?;
     let account = Account::new(session.clone());
 
     // An authenticator app, from its key URI.
@@ -127,7 +153,10 @@ async fn run() -> Result<(), String> {
         .map_err(|e| chain(&e))?;
     println!("Password changed.");
 
-    session.sign_out(SignOut::Global).await.map_err(|e| chain(&e))?;
+    session
+        .sign_out(SignOut::Global)
+        .await
+        .map_err(|e| chain(&e))?;
     println!("Signed out.");
     Ok(())
 }
@@ -139,7 +168,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<HashMap<String, String>, 
         let name = flag
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected `{flag}`\n{USAGE}"))?;
-        let value = args.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
+        let value = args
+            .next()
+            .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
         values.insert(name.to_owned(), value);
     }
     Ok(values)
@@ -150,7 +181,10 @@ impl Prompter for Terminal {
     async fn answer(&mut self, question: &Question) -> Result<Answer, PromptError> {
         let answer = match question {
             Question::Code { destination, .. } => {
-                let to = destination.as_deref().map(|d| format!(" (sent to {d})")).unwrap_or_default();
+                let to = destination
+                    .as_deref()
+                    .map(|d| format!(" (sent to {d})"))
+                    .unwrap_or_default();
                 self.secret(&format!("Code{to}: ")).map(Answer::Code)
             }
             Question::Password => self.secret("Password: ").map(Answer::Password),

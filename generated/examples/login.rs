@@ -43,24 +43,36 @@ async fn run() -> Result<(), String> {
     let mut args = HashMap::new();
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
-        let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected `{flag}`\n{USAGE}"))?;
-        let value = given.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
+        let name = flag
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected `{flag}`\n{USAGE}"))?;
+        let value = given
+            .next()
+            .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
         args.insert(name.to_owned(), value);
     }
     let mut take = |name: &str| args.remove(name);
     let domain = take("domain").ok_or_else(|| format!("missing --domain\n{USAGE}"))?;
     let client_id = take("client-id").ok_or_else(|| format!("missing --client-id\n{USAGE}"))?;
     let secret = take("client-secret");
-    let port: u16 = take("port").unwrap_or_else(|| "8400".into()).parse().map_err(|_| "--port is a number")?;
+    let port: u16 = take("port")
+        .unwrap_or_else(|| "8400".into())
+        .parse()
+        .map_err(|_| "--port is a number")?;
     let scopes = take("scopes").unwrap_or_else(|| "openid email".into());
     let provider = take("identity-provider");
-    let timeout: u64 = take("timeout-seconds").unwrap_or_else(|| "300".into()).parse().map_err(|_| "--timeout-seconds is a number")?;
+    let timeout: u64 = take("timeout-seconds")
+        .unwrap_or_else(|| "300".into())
+        .parse()
+        .map_err(|_| "--timeout-seconds is a number")?;
     if let Some(unknown) = args.keys().next() {
         return Err(format!("unknown option --{unknown}\n{USAGE}"));
     }
 
     let domain = Domain::custom(&domain).map_err(|e| chain(&e))?;
-    let loopback = Loopback::bind(port, "/callback").await.map_err(|e| chain(&e))?;
+    let loopback = Loopback::bind(port, "/callback")
+        .await
+        .map_err(|e| chain(&e))?;
     let scopes: Vec<&str> = scopes.split(' ').filter(|s| !s.is_empty()).collect();
     let mut request = LoginRequest::new(&client_id, loopback.redirect_uri()).scopes(&scopes);
     if let Some(provider) = provider {
@@ -74,8 +86,14 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| chain(&e))?;
     let client = LoginClient::new(&domain, &client_id, secret.as_deref()).map_err(|e| chain(&e))?;
-    let tokens = client.exchange(&pending, code).await.map_err(|e| chain(&e))?;
-    let claims = tokens.id_token.as_deref().and_then(|t| Claims::decode(t).ok());
+    let tokens = client
+        .exchange(&pending, code)
+        .await
+        .map_err(|e| chain(&e))?;
+    let claims = tokens
+        .id_token
+        .as_deref()
+        .and_then(|t| Claims::decode(t).ok());
     let who = claims
         .as_ref()
         .and_then(|c| c.username().or(c.sub()))
@@ -86,7 +104,11 @@ async fn run() -> Result<(), String> {
             .user_info(&tokens.access_token)
             .await
             .ok()
-            .and_then(|info| info.get("email").and_then(|e| e.as_str()).map(str::to_owned)),
+            .and_then(|info| {
+                info.get("email")
+                    .and_then(|e| e.as_str())
+                    .map(str::to_owned)
+            }),
         false => None,
     };
     match email {

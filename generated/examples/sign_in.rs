@@ -68,15 +68,23 @@ async fn run() -> Result<(), String> {
     // A stored session is refreshed rather than signed in again.
     if let Some(tokens) = &stored {
         let auth = client.authenticator(sign_in.clone());
-        let session = Session::new(auth, tokens.clone(), store.clone(), SessionOptions::default())
-            .map_err(|e| chain(&e))?;
+        let session = Session::new(
+            auth,
+            tokens.clone(),
+            store.clone(),
+            SessionOptions::default(),
+        )
+        .map_err(|e| chain(&e))?;
         match session.refresh().await {
             Ok(tokens) => {
                 println!("Refreshed the stored session of {}.", tokens.username);
                 report(&tokens);
                 return Ok(());
             }
-            Err(e) => eprintln!("The stored session cannot be refreshed ({}); signing in.", chain(&e)),
+            Err(e) => eprintln!(
+                "The stored session cannot be refreshed ({}); signing in.",
+                chain(&e)
+            ),
         }
     }
     // Signing in, with the device a stored session remembered.
@@ -104,7 +112,10 @@ async fn run() -> Result<(), String> {
 
 /// When the tokens expire, and the device they remember.
 fn report(tokens: &Tokens) {
-    println!("The tokens expire at {}.", format_timestamp(tokens.expires_at));
+    println!(
+        "The tokens expire at {}.",
+        format_timestamp(tokens.expires_at)
+    );
     if let Some(device) = &tokens.device {
         println!("This device is remembered as {}.", device.device_key);
     }
@@ -174,11 +185,14 @@ impl Args {
             let name = flag
                 .strip_prefix("--")
                 .ok_or_else(|| format!("unexpected `{flag}`\n{USAGE}"))?;
-            let value = args.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
+            let value = args
+                .next()
+                .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
             values.insert(name.to_owned(), value);
         }
         let mut take = |name: &str| values.remove(name);
-        let mut required = |name: &str| take(name).ok_or_else(|| format!("missing --{name}\n{USAGE}"));
+        let mut required =
+            |name: &str| take(name).ok_or_else(|| format!("missing --{name}\n{USAGE}"));
         let args = Args {
             endpoint: required("endpoint")?,
             pool_id: required("pool-id")?,
@@ -213,14 +227,19 @@ impl Terminal {
     fn ask(&mut self, question: &Question) -> Result<Answer, String> {
         Ok(match question {
             Question::Password => Answer::Password(self.secret("Password: ")?),
-            Question::NewPassword { required_attributes } => {
+            Question::NewPassword {
+                required_attributes,
+            } => {
                 eprintln!("A new password is required.");
                 let password = self.secret("New password: ")?;
                 let mut attributes = HashMap::new();
                 for name in required_attributes {
                     attributes.insert(name.clone(), self.line(&format!("{name}: "))?);
                 }
-                Answer::NewPassword { password, attributes }
+                Answer::NewPassword {
+                    password,
+                    attributes,
+                }
             }
             Question::Code { kind, destination } => {
                 let how = match kind {
@@ -229,16 +248,26 @@ impl Terminal {
                     MfaKind::SoftwareToken => "from your authenticator app",
                     _ => "",
                 };
-                let to = destination.as_deref().map(|d| format!(" to {d}")).unwrap_or_default();
+                let to = destination
+                    .as_deref()
+                    .map(|d| format!(" to {d}"))
+                    .unwrap_or_default();
                 Answer::Code(self.secret(&format!("Code {how}{to}: "))?)
             }
-            Question::SelectMfa { options } => Answer::Choice(self.choose("a second factor", options)?),
+            Question::SelectMfa { options } => {
+                Answer::Choice(self.choose("a second factor", options)?)
+            }
             Question::SelectMfaSetup { options } => {
                 Answer::Choice(self.choose("a second factor to set up", options)?)
             }
-            Question::SelectChallenge { available } => Answer::Choice(self.choose("how to sign in", available)?),
+            Question::SelectChallenge { available } => {
+                Answer::Choice(self.choose("how to sign in", available)?)
+            }
             Question::SetUpSoftwareToken { secret_code } => {
-                eprintln!("Add this key to your authenticator app: {}", secret_code.as_str());
+                eprintln!(
+                    "Add this key to your authenticator app: {}",
+                    secret_code.as_str()
+                );
                 let code = self.secret("Code from the app: ")?;
                 Answer::SoftwareToken {
                     code,
@@ -249,13 +278,19 @@ impl Terminal {
                 let mut names: Vec<&String> = parameters.keys().collect();
                 names.sort();
                 eprintln!("Custom challenge with parameters {names:?}.");
-                Answer::Custom(HashMap::from([("ANSWER".to_owned(), self.line("Answer: ")?)]))
+                Answer::Custom(HashMap::from([(
+                    "ANSWER".to_owned(),
+                    self.line("Answer: ")?,
+                )]))
             }
             Question::RememberDevice => {
-                let answer = self.line("Remember this device (skip MFA on it next time)? [y/n] ")?;
+                let answer =
+                    self.line("Remember this device (skip MFA on it next time)? [y/n] ")?;
                 Answer::RememberDevice(answer.trim().eq_ignore_ascii_case("y"))
             }
-            Question::EmailForMfa => Answer::Email(self.line("E-mail address for sign-in codes: ")?),
+            Question::EmailForMfa => {
+                Answer::Email(self.line("E-mail address for sign-in codes: ")?)
+            }
             other => return Err(format!("cannot answer {other:?} in a terminal")),
         })
     }

@@ -21,16 +21,17 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use cognito_idp_runtime::account::unique_attributes;
 pub use cognito_idp_runtime::account::{CodeDelivery, DeliveryMedium, ReplyError, TotpSecret};
+use cognito_idp_runtime::paginate::PageStream;
 use cognito_idp_runtime::signin::{
     AuthError, Flow, Prompter, Session, SessionError, SignInConfig, Tokens, Zeroizing,
 };
-use cognito_idp_runtime::account::unique_attributes;
-use cognito_idp_runtime::paginate::PageStream;
 use cognito_idp_runtime::srp::secret_hash;
 
 use crate::Client;
 use crate::error::SdkError;
+use crate::operation::associate_software_token::AssociateSoftwareTokenError;
 use crate::operation::change_password::ChangePasswordError;
 use crate::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationError;
 use crate::operation::confirm_forgot_password::ConfirmForgotPasswordError;
@@ -44,20 +45,21 @@ use crate::operation::get_user::GetUserError;
 use crate::operation::get_user_attribute_verification_code::GetUserAttributeVerificationCodeError;
 use crate::operation::initiate_auth::InitiateAuthError;
 use crate::operation::list_devices::{ListDevicesError, ListDevicesOutput};
-use crate::operation::list_web_authn_credentials::{ListWebAuthnCredentialsError, ListWebAuthnCredentialsOutput};
+use crate::operation::list_web_authn_credentials::{
+    ListWebAuthnCredentialsError, ListWebAuthnCredentialsOutput,
+};
 use crate::operation::resend_confirmation_code::ResendConfirmationCodeError;
 use crate::operation::set_user_mfa_preference::SetUserMfaPreferenceError;
 use crate::operation::sign_up::SignUpError;
 use crate::operation::start_web_authn_registration::StartWebAuthnRegistrationError;
 use crate::operation::update_device_status::UpdateDeviceStatusError;
 use crate::operation::update_user_attributes::UpdateUserAttributesError;
-use crate::operation::associate_software_token::AssociateSoftwareTokenError;
 use crate::operation::verify_software_token::VerifySoftwareTokenError;
 use crate::operation::verify_user_attribute::VerifyUserAttributeError;
 use crate::types::{
-    AttributeType, CodeDeliveryDetailsType, DeviceRememberedStatusType, DeviceType, EmailMfaSettingsType,
-    SmsMfaSettingsType, SoftwareTokenMfaSettingsType, UserContextDataType, VerifySoftwareTokenResponseType,
-    WebAuthnCredentialDescription,
+    AttributeType, CodeDeliveryDetailsType, DeviceRememberedStatusType, DeviceType,
+    EmailMfaSettingsType, SmsMfaSettingsType, SoftwareTokenMfaSettingsType, UserContextDataType,
+    VerifySoftwareTokenResponseType, WebAuthnCredentialDescription,
 };
 
 /// Pages read at most when listing devices or passkeys (a user has a few of each): past it, or
@@ -149,7 +151,10 @@ fn delivery(details: CodeDeliveryDetailsType) -> Result<CodeDelivery, ReplyError
 fn attributes<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<AttributeType> {
     pairs
         .into_iter()
-        .map(|(name, value)| AttributeType { name: name.to_owned(), value: Some(value.to_owned()) })
+        .map(|(name, value)| AttributeType {
+            name: name.to_owned(),
+            value: Some(value.to_owned()),
+        })
         .collect()
 }
 
@@ -157,7 +162,10 @@ impl Client {
     /// Account journeys before sign-in, for the app client `config` names (its secret, metadata
     /// and context data included).
     pub fn accounts(&self, config: SignInConfig) -> Accounts {
-        Accounts { client: self.clone(), config }
+        Accounts {
+            client: self.clone(),
+            config,
+        }
     }
 }
 
@@ -188,7 +196,10 @@ impl fmt::Debug for SignedUp {
             .field("confirmed", &self.confirmed)
             .field("delivery", &self.delivery)
             .field("sub", &self.sub)
-            .field("session", &self.session.as_ref().map(|_| cognito_idp_runtime::Redacted))
+            .field(
+                "session",
+                &self.session.as_ref().map(|_| cognito_idp_runtime::Redacted),
+            )
             .finish()
     }
 }
@@ -204,7 +215,10 @@ pub struct Confirmed {
 impl fmt::Debug for Confirmed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Confirmed")
-            .field("session", &self.session.as_ref().map(|_| cognito_idp_runtime::Redacted))
+            .field(
+                "session",
+                &self.session.as_ref().map(|_| cognito_idp_runtime::Redacted),
+            )
             .finish()
     }
 }
@@ -231,7 +245,10 @@ impl Accounts {
 
     fn context(&self, username: &str) -> Option<UserContextDataType> {
         let encoded = (self.config.encoded_data.as_ref()?)(username)?;
-        Some(UserContextDataType { ip_address: None, encoded_data: Some(encoded) })
+        Some(UserContextDataType {
+            ip_address: None,
+            encoded_data: Some(encoded),
+        })
     }
 
     fn metadata(&self) -> Option<HashMap<String, String>> {
@@ -252,7 +269,9 @@ impl Accounts {
         let output = app_client!(self, self.client.sign_up(), username)
             .password(password)
             .set_user_attributes(Some(attributes(attributes_.iter().copied())))
-            .set_validation_data((!validation_data.is_empty()).then(|| attributes(validation_data.iter().copied())))
+            .set_validation_data(
+                (!validation_data.is_empty()).then(|| attributes(validation_data.iter().copied())),
+            )
             .send()
             .await?;
         // No details: no code sent (an administrator confirms, or a trigger did).
@@ -281,7 +300,9 @@ impl Accounts {
             .set_session(session.map(|s| s.to_string()))
             .send()
             .await?;
-        Ok(Confirmed { session: output.session.map(Zeroizing::new) })
+        Ok(Confirmed {
+            session: output.session.map(Zeroizing::new),
+        })
     }
 
     /// Sends the confirmation code again.
@@ -292,7 +313,11 @@ impl Accounts {
         let output = app_client!(self, self.client.resend_confirmation_code(), username)
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
+        Ok(delivery(
+            output
+                .code_delivery_details
+                .ok_or(ReplyError::NoDestination)?,
+        )?)
     }
 
     /// Signs in a user who just confirmed, with the session their confirmation returned
@@ -321,7 +346,11 @@ impl Accounts {
         let output = app_client!(self, self.client.forgot_password(), username)
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
+        Ok(delivery(
+            output
+                .code_delivery_details
+                .ok_or(ReplyError::NoDestination)?,
+        )?)
     }
 
     /// Ends a password reset with the code and the new password.
@@ -450,7 +479,12 @@ impl Account {
 
     /// The user's attributes (`GetUser`).
     pub async fn user_attributes(&self) -> Result<UserAttributes, AccountError<GetUserError>> {
-        let output = self.client().get_user().access_token(self.token().await?).send().await?;
+        let output = self
+            .client()
+            .get_user()
+            .access_token(self.token().await?)
+            .send()
+            .await?;
         unique_attributes(output.user_attributes.iter().map(|a| a.name.as_str()))?;
         let attributes: HashMap<String, String> = output
             .user_attributes
@@ -503,7 +537,11 @@ impl Account {
             .set_client_metadata(self.metadata())
             .send()
             .await?;
-        Ok(delivery(output.code_delivery_details.ok_or(ReplyError::NoDestination)?)?)
+        Ok(delivery(
+            output
+                .code_delivery_details
+                .ok_or(ReplyError::NoDestination)?,
+        )?)
     }
 
     /// Verifies the attribute `name` with the code it was sent.
@@ -539,14 +577,20 @@ impl Account {
 
     /// Deletes the user, then ends the session and clears its store.
     pub async fn delete_user(&self) -> Result<(), AccountError<DeleteUserError>> {
-        self.client().delete_user().access_token(self.token().await?).send().await?;
+        self.client()
+            .delete_user()
+            .access_token(self.token().await?)
+            .send()
+            .await?;
         self.session.end()?;
         Ok(())
     }
 
     /// Starts setting up an authenticator app: the secret to show (as
     /// [`TotpSecret::uri`] in a QR code); [`verify_totp`](Self::verify_totp) ends it.
-    pub async fn set_up_totp(&self) -> Result<TotpSecret, AccountError<AssociateSoftwareTokenError>> {
+    pub async fn set_up_totp(
+        &self,
+    ) -> Result<TotpSecret, AccountError<AssociateSoftwareTokenError>> {
         let output = self
             .client()
             .associate_software_token()
@@ -579,7 +623,12 @@ impl Account {
 
     /// The user's second factors and the preferred one.
     pub async fn mfa_preference(&self) -> Result<MfaPreference, AccountError<GetUserError>> {
-        let output = self.client().get_user().access_token(self.token().await?).send().await?;
+        let output = self
+            .client()
+            .get_user()
+            .access_token(self.token().await?)
+            .send()
+            .await?;
         Ok(MfaPreference {
             enabled: output.user_mfa_setting_list.unwrap_or_default(),
             preferred: output.preferred_mfa_setting,
@@ -616,7 +665,14 @@ impl Account {
         let (client, token) = (self.client().clone(), self.token().await?);
         let mut pages = PageStream::new(
             move |page| {
-                Box::pin(client.list_devices().access_token(&token).limit(60).set_pagination_token(page).send())
+                Box::pin(
+                    client
+                        .list_devices()
+                        .access_token(&token)
+                        .limit(60)
+                        .set_pagination_token(page)
+                        .send(),
+                )
             },
             |output: &ListDevicesOutput| output.pagination_token.as_deref(),
         )
@@ -629,14 +685,22 @@ impl Account {
     }
 
     /// Forgets a device; forgetting the session's own also drops its secrets from the session.
-    pub async fn forget_device(&self, device_key: &str) -> Result<(), AccountError<ForgetDeviceError>> {
+    pub async fn forget_device(
+        &self,
+        device_key: &str,
+    ) -> Result<(), AccountError<ForgetDeviceError>> {
         self.client()
             .forget_device()
             .access_token(self.token().await?)
             .device_key(device_key)
             .send()
             .await?;
-        let current = self.session.tokens().await.ok().and_then(|t| t.device.map(|d| d.device_key));
+        let current = self
+            .session
+            .tokens()
+            .await
+            .ok()
+            .and_then(|t| t.device.map(|d| d.device_key));
         if current.as_deref() == Some(device_key) {
             self.session.drop_device()?;
         }
@@ -644,8 +708,12 @@ impl Account {
     }
 
     /// Remembers a device: sign-ins from it skip MFA where the pool allows.
-    pub async fn remember_device(&self, device_key: &str) -> Result<(), AccountError<UpdateDeviceStatusError>> {
-        self.device_status(device_key, DeviceRememberedStatusType::Remembered).await
+    pub async fn remember_device(
+        &self,
+        device_key: &str,
+    ) -> Result<(), AccountError<UpdateDeviceStatusError>> {
+        self.device_status(device_key, DeviceRememberedStatusType::Remembered)
+            .await
     }
 
     /// Keeps tracking a device without remembering it.
@@ -653,7 +721,8 @@ impl Account {
         &self,
         device_key: &str,
     ) -> Result<(), AccountError<UpdateDeviceStatusError>> {
-        self.device_status(device_key, DeviceRememberedStatusType::NotRemembered).await
+        self.device_status(device_key, DeviceRememberedStatusType::NotRemembered)
+            .await
     }
 
     async fn device_status(
@@ -684,7 +753,9 @@ impl Account {
         if output.credential_creation_options.is_null() {
             return Err(AccountError::Reply(ReplyError::NoCredentialOptions));
         }
-        Ok(PasskeyRegistration { options: output.credential_creation_options })
+        Ok(PasskeyRegistration {
+            options: output.credential_creation_options,
+        })
     }
 
     /// Ends a passkey registration with the credential the platform returned (JSON).
@@ -704,10 +775,19 @@ impl Account {
     /// Every passkey of the user, all pages.
     pub async fn passkeys(
         &self,
-    ) -> Result<Vec<WebAuthnCredentialDescription>, AccountError<ListWebAuthnCredentialsError>> {
+    ) -> Result<Vec<WebAuthnCredentialDescription>, AccountError<ListWebAuthnCredentialsError>>
+    {
         let (client, token) = (self.client().clone(), self.token().await?);
         let mut pages = PageStream::new(
-            move |page| Box::pin(client.list_web_authn_credentials().access_token(&token).set_next_token(page).send()),
+            move |page| {
+                Box::pin(
+                    client
+                        .list_web_authn_credentials()
+                        .access_token(&token)
+                        .set_next_token(page)
+                        .send(),
+                )
+            },
             |output: &ListWebAuthnCredentialsOutput| output.next_token.as_deref(),
         )
         .max_pages(MAX_PAGES);

@@ -11,13 +11,22 @@ fn debug_shows_the_region_endpoint_and_input_only() {
     let shown = format!("{client:?}");
     assert!(shown.len() < 400, "{} characters: {shown}", shown.len());
     assert!(shown.contains("eu-west-1"), "{shown}");
-    assert!(shown.contains("https://cognito-idp.eu-west-1.amazonaws.com"), "{shown}");
+    assert!(
+        shown.contains("https://cognito-idp.eu-west-1.amazonaws.com"),
+        "{shown}"
+    );
 
     let builder = client.list_users().user_pool_id("eu-west-1_Pool").limit(5);
     let shown = format!("{builder:?}");
     assert!(shown.len() < 400, "{} characters: {shown}", shown.len());
-    assert!(shown.contains("eu-west-1_Pool") && shown.contains("Some(5)"), "{shown}");
-    assert!(!shown.contains("partitions") && !shown.contains("endpoint"), "{shown}");
+    assert!(
+        shown.contains("eu-west-1_Pool") && shown.contains("Some(5)"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("partitions") && !shown.contains("endpoint"),
+        "{shown}"
+    );
 
     let sign_in = client
         .initiate_auth()

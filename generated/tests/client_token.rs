@@ -27,12 +27,21 @@ async fn tokens_come_from_get_client_token_and_are_kept_per_scope_set() {
     let read = tokens.token(&["orders/read"]).await.unwrap();
     assert_eq!(read.token.as_str(), "m2m-1");
     assert_eq!(read.scopes, ["orders/read"]);
-    let both = tokens.token(&["orders/write", "orders/read"]).await.unwrap();
+    let both = tokens
+        .token(&["orders/write", "orders/read"])
+        .await
+        .unwrap();
     assert_eq!(both.token.as_str(), "m2m-2");
     assert_eq!(both.scopes, ["orders/read", "orders/write"]);
     // The same sets again, in another order: from the cache.
-    assert_eq!(tokens.token(&["orders/read"]).await.unwrap().token.as_str(), "m2m-1");
-    let header = tokens.authorization(&["orders/read", "orders/write"]).await.unwrap();
+    assert_eq!(
+        tokens.token(&["orders/read"]).await.unwrap().token.as_str(),
+        "m2m-1"
+    );
+    let header = tokens
+        .authorization(&["orders/read", "orders/write"])
+        .await
+        .unwrap();
     assert_eq!(header.as_str(), "Bearer m2m-2");
     // No scopes: all the client may have, the operation's `Scopes` left out.
     assert_eq!(tokens.token(&[]).await.unwrap().token.as_str(), "m2m-3");
@@ -70,16 +79,30 @@ async fn refusals_are_typed_and_never_carry_the_secret() {
         }
         other => panic!("{other:?}"),
     }
-    for shown in [error.to_string(), format!("{error:?}"), format!("{tokens:?}")] {
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{tokens:?}"),
+    ] {
         assert!(!shown.contains(wrong), "{shown}");
     }
     assert!(format!("{tokens:?}").contains("GetClientToken as m2m-client"));
 
     let tokens = client(&endpoint).client_credentials(CLIENT_ID, CLIENT_SECRET);
     let error = tokens.token(&["billing/all"]).await.unwrap_err();
-    assert!(matches!(&error, OAuthError::Service { code: Some(c), .. } if c == "InvalidParameterException"), "{error:?}");
-    let error = client(&endpoint).client_credentials("another", CLIENT_SECRET).token(&[]).await.unwrap_err();
-    assert!(matches!(&error, OAuthError::Service { code: Some(c), .. } if c == "ResourceNotFoundException"), "{error:?}");
+    assert!(
+        matches!(&error, OAuthError::Service { code: Some(c), .. } if c == "InvalidParameterException"),
+        "{error:?}"
+    );
+    let error = client(&endpoint)
+        .client_credentials("another", CLIENT_SECRET)
+        .token(&[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, OAuthError::Service { code: Some(c), .. } if c == "ResourceNotFoundException"),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -88,7 +111,10 @@ async fn service_faults_and_unusable_answers_are_errors() {
     endpoint.fail_next(&[(500, Some("InternalErrorException"))]);
     let tokens = client(&endpoint).client_credentials(CLIENT_ID, CLIENT_SECRET);
     let error = tokens.token(&["orders/read"]).await.unwrap_err();
-    assert!(matches!(&error, OAuthError::Service { code: Some(c), status: Some(500), .. } if c == "InternalErrorException"), "{error:?}");
+    assert!(
+        matches!(&error, OAuthError::Service { code: Some(c), status: Some(500), .. } if c == "InternalErrorException"),
+        "{error:?}"
+    );
     // A lifetime the runtime refuses: no token is kept from it.
     endpoint.lifetime(0);
     let error = tokens.token(&["orders/write"]).await.unwrap_err();
@@ -101,7 +127,11 @@ struct NoCredentials;
 
 impl ProvideCredentials for NoCredentials {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
-        Box::pin(async { Err(CredentialsError::NotFound { profile: "default".into() }) })
+        Box::pin(async {
+            Err(CredentialsError::NotFound {
+                profile: "default".into(),
+            })
+        })
     }
 }
 
@@ -116,7 +146,11 @@ async fn without_aws_credentials_the_signed_operation_is_not_sent() {
             .retry(RetryConfig::disabled())
             .build(),
     );
-    let error = client.client_credentials(CLIENT_ID, CLIENT_SECRET).token(&[]).await.unwrap_err();
+    let error = client
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .token(&[])
+        .await
+        .unwrap_err();
     assert!(matches!(error, OAuthError::NotSent(_)), "{error:?}");
     assert!(!error.to_string().contains(CLIENT_SECRET), "{error}");
     assert_eq!(endpoint.requests(), 0);

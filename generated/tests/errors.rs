@@ -100,7 +100,10 @@ async fn service_errors_say_each_thing_once_and_give_their_details() {
 async fn every_other_kind_of_error_says_each_thing_once() {
     let stub = RawStub::start(|n| match n {
         // A modelled code whose body cannot be read as that error.
-        0 => json(400, r#"{"__type":"InvalidParameterException","reasonCode":7}"#),
+        0 => json(
+            400,
+            r#"{"__type":"InvalidParameterException","reasonCode":7}"#,
+        ),
         1 => response(
             502,
             &[("Content-Type", "text/html")],
@@ -133,7 +136,11 @@ async fn every_other_kind_of_error_says_each_thing_once() {
         .await
         .unwrap_err();
     kinds.push(assert_each_said_once(&garbage));
-    let mut pages = client.list_users().user_pool_id("p").into_paginator().send();
+    let mut pages = client
+        .list_users()
+        .user_pool_id("p")
+        .into_paginator()
+        .send();
     let stopped = loop {
         match pages.next().await.expect("a stop, not an end") {
             Ok(_) => continue,

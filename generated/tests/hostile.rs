@@ -4,16 +4,14 @@
 
 mod support;
 
-use cognito_idp_testkit::Script;
 use cognito_idp::Client;
 use cognito_idp::error::{DecodeError, PaginationError, ResponseErrorKind, SdkError};
 use cognito_idp::operation::admin_get_user::AdminGetUserError;
 use cognito_idp::operation::initiate_auth::{InitiateAuthError, InitiateAuthOutput};
 use cognito_idp::operation::list_user_pools::ListUserPoolsError;
-use cognito_idp::sign_in::{
-    AuthError, Flow, SignInConfig, SignInError,
-};
+use cognito_idp::sign_in::{AuthError, Flow, SignInConfig, SignInError};
 use cognito_idp::types::AuthFlowType;
+use cognito_idp_testkit::Script;
 use support::{RawStub, json, response};
 use zeroize::Zeroizing;
 
@@ -510,13 +508,19 @@ async fn a_page_echoing_the_session_token_is_not_quoted() {
             .endpoint_url(&stub.url)
             .region("us-east-1")
             .credentials(
-                cognito_idp::Credentials::new("ASIASTUB", "stub-secret-key").with_session_token(TOKEN),
+                cognito_idp::Credentials::new("ASIASTUB", "stub-secret-key")
+                    .with_session_token(TOKEN),
             )
             .retry(cognito_idp::RetryConfig::disabled())
             .build(),
     );
     for _ in 0..2 {
-        let error = client.list_user_pools().max_results(1).send().await.unwrap_err();
+        let error = client
+            .list_user_pools()
+            .max_results(1)
+            .send()
+            .await
+            .unwrap_err();
         let mut shown = format!("{error} | {error:?}");
         let mut source = std::error::Error::source(&error);
         while let Some(cause) = source {

@@ -17,9 +17,20 @@ async fn the_login_example_signs_in_through_managed_login() {
         .and_then(|deps| deps.parent())
         .unwrap()
         .join("examples/login");
-    assert!(example.exists(), "{} is not built: run the tests with `cargo xtask test`", example.display());
+    assert!(
+        example.exists(),
+        "{} is not built: run the tests with `cargo xtask test`",
+        example.display()
+    );
     let mut child = std::process::Command::new(example)
-        .args(["--domain", &endpoint.url, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET])
+        .args([
+            "--domain",
+            &endpoint.url,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ])
         .args(["--port", "0", "--timeout-seconds", "30"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -33,7 +44,9 @@ async fn the_login_example_signs_in_through_managed_login() {
         }
     });
     let url = loop {
-        let line = printed.recv_timeout(Duration::from_secs(30)).expect("the authorize URL");
+        let line = printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the authorize URL");
         if line.starts_with(&endpoint.url) {
             break reqwest::Url::parse(&line).unwrap();
         }
@@ -42,7 +55,11 @@ async fn the_login_example_signs_in_through_managed_login() {
     // The hosted UI: the user signs in; the browser is sent back with a code.
     let back = endpoint.sign_in(url.as_str());
     let browser = cognito_idp::http_client_builder().unwrap().build().unwrap();
-    let page = browser.get(back).send().await.expect("the loopback answers");
+    let page = browser
+        .get(back)
+        .send()
+        .await
+        .expect("the loopback answers");
     assert_eq!(page.status().as_u16(), 200);
     let output = child.wait_with_output().unwrap();
     // The reader thread ends at the example's end of output, closing the channel: wait for every
@@ -51,6 +68,12 @@ async fn the_login_example_signs_in_through_managed_login() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{rest:?} {stderr}");
     let said = rest.join("\n");
-    assert!(said.contains("Signed in as sub-user (user@example.com)."), "{said}");
-    assert!(!said.contains("eyJ") && !stderr.contains("eyJ"), "no token is printed: {said}");
+    assert!(
+        said.contains("Signed in as sub-user (user@example.com)."),
+        "{said}"
+    );
+    assert!(
+        !said.contains("eyJ") && !stderr.contains("eyJ"),
+        "no token is printed: {said}"
+    );
 }

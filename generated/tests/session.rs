@@ -9,9 +9,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_idp::jwt::{Checks, TokenUse, Verifier, VerifyError};
-use cognito_idp::sign_in::{
-    Flow, Refresh, SignInConfig, Tokens, Zeroizing,
-};
+use cognito_idp::sign_in::{Flow, Refresh, SignInConfig, Tokens, Zeroizing};
 use cognito_idp::types::{AttributeType, ExplicitAuthFlowsType, UsernameAttributeType};
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
 

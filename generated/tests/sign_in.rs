@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use cognito_idp::sign_in::{Answer, Flow, MfaKind, Question, SignInConfig};
 use cognito_idp::types::{
-    ExplicitAuthFlowsType, MessageActionType, SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType,
+    ExplicitAuthFlowsType, MessageActionType, SoftwareTokenMfaConfigType,
+    SoftwareTokenMfaSettingsType, UserPoolMfaType,
 };
 use cognito_idp::{Client, Config, Credentials, RetryConfig};
 use cognito_idp_testkit::Script;
@@ -43,7 +44,9 @@ async fn pool(client: &Client, with_secret: bool, mfa: Option<UserPoolMfaType>) 
         client
             .set_user_pool_mfa_config()
             .user_pool_id(&pool_id)
-            .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .software_token_mfa_configuration(
+                SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+            )
             .mfa_configuration(mfa)
             .send()
             .await
@@ -223,7 +226,10 @@ async fn software_token_mfa_with_real_codes() {
     // A wrong code is refused by the server (moto checks codes with TOTP switched on).
     let wrong = totp(&secret, SystemTime::now() - Duration::from_secs(3600));
     let mut wrong = Script::new([("Code", Answer::Code(Zeroizing::new(wrong)))]);
-    let refused = auth.sign_in("dave", PASSWORD, &mut wrong).await.unwrap_err();
+    let refused = auth
+        .sign_in("dave", PASSWORD, &mut wrong)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), Some("CodeMismatchException"), "{refused:?}");
 }
 
@@ -239,7 +245,10 @@ async fn mfa_setup_on_first_sign_in() {
         .await
         .expect("MFA set up, then signed in");
     assert!(
-        matches!(script.asked.as_slice(), [Question::SetUpSoftwareToken { .. }]),
+        matches!(
+            script.asked.as_slice(),
+            [Question::SetUpSoftwareToken { .. }]
+        ),
         "{:?}",
         script.asked
     );
@@ -254,7 +263,12 @@ async fn admin_user_password_sign_in_goes_through_the_admin_operations() {
     let password = Some(Zeroizing::new(PASSWORD.to_owned()));
     let auth = client.authenticator(config);
     let tokens = auth
-        .run(Flow::AdminUserPassword, "hank", password, &mut Script::none())
+        .run(
+            Flow::AdminUserPassword,
+            "hank",
+            password,
+            &mut Script::none(),
+        )
         .await
         .expect("signed in");
     let me = client
@@ -302,7 +316,12 @@ async fn refresh_token_sign_in() {
 }
 
 /// Runs the built example against moto with `args`, piping `input`: (success, stdout, stderr).
-fn run_example(config: &SignInConfig, username: &str, args: &[&str], input: &str) -> (bool, String, String) {
+fn run_example(
+    config: &SignInConfig,
+    username: &str,
+    args: &[&str],
+    input: &str,
+) -> (bool, String, String) {
     // `cargo test` builds the examples beside the test binaries: target/<profile>/examples.
     let test_binary = std::env::current_exe().unwrap();
     let example = test_binary
@@ -316,7 +335,10 @@ fn run_example(config: &SignInConfig, username: &str, args: &[&str], input: &str
         example.display()
     );
     let mut child = std::process::Command::new(example)
-        .args(["--endpoint", &std::env::var("COGNITO_IDP_TEST_MOTO_URL").unwrap()])
+        .args([
+            "--endpoint",
+            &std::env::var("COGNITO_IDP_TEST_MOTO_URL").unwrap(),
+        ])
         .args([
             "--pool-id",
             &config.pool_id,
@@ -349,7 +371,10 @@ async fn the_example_signs_in_without_showing_tokens() {
     assert!(stdout.contains("Signed in as gina."), "{stdout}");
     assert!(stdout.contains("The tokens expire at"), "{stdout}");
     // JWTs start with `eyJ`; none may be printed, nor the password.
-    assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains("eyJ") && !stderr.contains("eyJ"),
+        "{stdout}{stderr}"
+    );
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
 }
 
@@ -358,12 +383,20 @@ async fn the_example_keeps_its_session_in_a_store() {
     let client = client();
     let config = pool(&client, false, None).await;
     user(&client, &config, "hana", true).await;
-    let store = std::env::temp_dir().join(format!("cognito-idp-example-{}.json", std::process::id()));
+    let store =
+        std::env::temp_dir().join(format!("cognito-idp-example-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&store);
     let store_arg = store.to_str().unwrap();
-    let (success, stdout, stderr) =
-        run_example(&config, "hana", &["--store", store_arg], &format!("{PASSWORD}\n"));
-    assert!(success && stdout.contains("Signed in as hana."), "{stdout}{stderr}");
+    let (success, stdout, stderr) = run_example(
+        &config,
+        "hana",
+        &["--store", store_arg],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        success && stdout.contains("Signed in as hana."),
+        "{stdout}{stderr}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -373,20 +406,34 @@ async fn the_example_keeps_its_session_in_a_store() {
     // The second run asks nothing: it refreshes the stored session.
     let (success, stdout, stderr) = run_example(&config, "hana", &["--store", store_arg], "");
     assert!(success, "{stdout}{stderr}");
-    assert!(stdout.contains("Refreshed the stored session of hana."), "{stdout}{stderr}");
-    assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Refreshed the stored session of hana."),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        !stdout.contains("eyJ") && !stderr.contains("eyJ"),
+        "{stdout}{stderr}"
+    );
     // Once the refresh token is revoked, it signs in again.
-    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
     client
         .global_sign_out()
         .access_token(stored["access_token"].as_str().unwrap())
         .send()
         .await
         .expect("GlobalSignOut");
-    let (success, stdout, stderr) =
-        run_example(&config, "hana", &["--store", store_arg], &format!("{PASSWORD}\n"));
+    let (success, stdout, stderr) = run_example(
+        &config,
+        "hana",
+        &["--store", store_arg],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(success, "{stdout}{stderr}");
-    assert!(stderr.contains("cannot be refreshed") && stdout.contains("Signed in as hana."), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("cannot be refreshed") && stdout.contains("Signed in as hana."),
+        "{stdout}{stderr}"
+    );
     std::fs::remove_file(&store).unwrap();
 }
 
@@ -396,7 +443,12 @@ async fn the_example_says_why_a_sign_in_failed() {
     let config = pool(&client, false, None).await;
     user(&client, &config, "ivan", true).await;
     // moto does not check SRP proofs: the password flow is the one it refuses a wrong password in.
-    let (success, _, stderr) = run_example(&config, "ivan", &["--flow", "password"], "Wr0ng-password!\n");
+    let (success, _, stderr) = run_example(
+        &config,
+        "ivan",
+        &["--flow", "password"],
+        "Wr0ng-password!\n",
+    );
     assert!(!success);
     // Every layer, once: the sign-in, the request, the service's code and message.
     assert!(stderr.contains("a sign-in request failed"), "{stderr}");
@@ -411,14 +463,25 @@ async fn the_example_makes_an_existing_store_owner_only() {
     let client = client();
     let config = pool(&client, false, None).await;
     user(&client, &config, "jade", true).await;
-    let store = std::env::temp_dir().join(format!("cognito-idp-example-open-{}.json", std::process::id()));
+    let store = std::env::temp_dir().join(format!(
+        "cognito-idp-example-open-{}.json",
+        std::process::id()
+    ));
     std::fs::write(&store, b"").unwrap();
     std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
     let store_arg = store.to_str().unwrap();
-    let (success, stdout, stderr) =
-        run_example(&config, "jade", &["--store", store_arg], &format!("{PASSWORD}\n"));
+    let (success, stdout, stderr) = run_example(
+        &config,
+        "jade",
+        &["--store", store_arg],
+        &format!("{PASSWORD}\n"),
+    );
     let mode = std::fs::metadata(&store).unwrap().permissions().mode();
     let _ = std::fs::remove_file(&store);
     assert!(success, "{stdout}{stderr}");
-    assert_eq!(mode & 0o777, 0o600, "an existing file is made readable by its owner only");
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "an existing file is made readable by its owner only"
+    );
 }

@@ -18,8 +18,8 @@
 //! # }
 //! ```
 
-use cognito_idp_runtime::oauth::{ClientCredentials, Grant, OAuthError, Request, TokenSource};
 use cognito_idp_runtime::Redacted;
+use cognito_idp_runtime::oauth::{ClientCredentials, Grant, OAuthError, Request, TokenSource};
 use cognito_idp_runtime::signin::Zeroizing;
 
 use crate::Client;
@@ -62,12 +62,14 @@ impl TokenSource for GetClientToken {
             .set_scopes((!scopes.is_empty()).then(|| scopes.to_vec()));
         Box::pin(async move {
             let output = call.send().await.map_err(refused)?;
-            let result = output
-                .client_authentication_result
-                .ok_or_else(|| OAuthError::Unreadable("an answer without ClientAuthenticationResult".into()))?;
+            let result = output.client_authentication_result.ok_or_else(|| {
+                OAuthError::Unreadable("an answer without ClientAuthenticationResult".into())
+            })?;
             match (result.access_token, result.expires_in) {
                 (Some(token), Some(seconds)) => Ok(Grant::new(token, i64::from(seconds), None)),
-                _ => Err(OAuthError::Unreadable("an answer without a token or a lifetime".into())),
+                _ => Err(OAuthError::Unreadable(
+                    "an answer without a token or a lifetime".into(),
+                )),
             }
         })
     }
@@ -81,9 +83,11 @@ impl TokenSource for GetClientToken {
 /// what went wrong (never the request, which carries the secret).
 fn refused<E>(error: SdkError<E>) -> OAuthError {
     match (&error, error.meta()) {
-        (SdkError::Service(_), Some(meta)) => {
-            OAuthError::Service { code: meta.code.clone(), message: meta.message.clone(), status: meta.status }
-        }
+        (SdkError::Service(_), Some(meta)) => OAuthError::Service {
+            code: meta.code.clone(),
+            message: meta.message.clone(),
+            status: meta.status,
+        },
         (SdkError::Construction(_), _) => OAuthError::NotSent(error.to_string()),
         (SdkError::Timeout(_), _) => OAuthError::Unreachable("timed out".into()),
         (SdkError::Dispatch(_), _) => OAuthError::Unreachable("the connection failed".into()),

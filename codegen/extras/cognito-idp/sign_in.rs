@@ -31,19 +31,22 @@
 
 use std::collections::HashMap;
 
-use cognito_idp_runtime::signin::{AuthResult, AuthTransport, Context, Reply, Request, TransportFailure};
 pub use cognito_idp_runtime::signin::{
-    Answer, AuthError, Authenticator, Challenge, Clock, EncodedDataProvider, Flow, MemoryStore, MfaKind, NewDevice,
-    PromptError, Prompter, Question, Refresh, RememberDevice, Session, SessionError, SessionOptions, SignIn,
-    SignInConfig, SignInError, SignOut, Step, StoreError, TokenStore, Tokens, Zeroizing,
+    Answer, AuthError, Authenticator, Challenge, Clock, EncodedDataProvider, Flow, MemoryStore,
+    MfaKind, NewDevice, PromptError, Prompter, Question, Refresh, RememberDevice, Session,
+    SessionError, SessionOptions, SignIn, SignInConfig, SignInError, SignOut, Step, StoreError,
+    TokenStore, Tokens, Zeroizing,
+};
+use cognito_idp_runtime::signin::{
+    AuthResult, AuthTransport, Context, Reply, Request, TransportFailure,
 };
 pub use cognito_idp_runtime::srp::{DeviceSecrets, SrpError};
 
 use crate::Client;
 use crate::error::SdkError;
 use crate::types::{
-    AuthenticationResultType, ChallengeNameType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
-    UserContextDataType, VerifySoftwareTokenResponseType,
+    AuthenticationResultType, ChallengeNameType, DeviceRememberedStatusType,
+    DeviceSecretVerifierConfigType, UserContextDataType, VerifySoftwareTokenResponseType,
 };
 
 impl Client {
@@ -79,10 +82,21 @@ macro_rules! auth_reply {
 }
 
 impl AuthTransport for Client {
-    async fn send(&self, pool_id: &str, client_id: &str, request: Request) -> Result<Reply, TransportFailure> {
+    async fn send(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        request: Request,
+    ) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
         match request {
-            Request::InitiateAuth { admin: false, auth_flow, parameters, mut context, session } => {
+            Request::InitiateAuth {
+                admin: false,
+                auth_flow,
+                parameters,
+                mut context,
+                session,
+            } => {
                 let output = self
                     .initiate_auth()
                     .auth_flow(auth_flow)
@@ -96,7 +110,13 @@ impl AuthTransport for Client {
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::InitiateAuth { admin: true, auth_flow, parameters, context, .. } => {
+            Request::InitiateAuth {
+                admin: true,
+                auth_flow,
+                parameters,
+                context,
+                ..
+            } => {
                 let output = self
                     .admin_initiate_auth()
                     .user_pool_id(pool_id)
@@ -109,7 +129,13 @@ impl AuthTransport for Client {
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::RespondToAuthChallenge { admin: false, challenge_name, responses, session, mut context } => {
+            Request::RespondToAuthChallenge {
+                admin: false,
+                challenge_name,
+                responses,
+                session,
+                mut context,
+            } => {
                 let output = self
                     .respond_to_auth_challenge()
                     .client_id(client_id)
@@ -123,7 +149,13 @@ impl AuthTransport for Client {
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::RespondToAuthChallenge { admin: true, challenge_name, responses, session, context } => {
+            Request::RespondToAuthChallenge {
+                admin: true,
+                challenge_name,
+                responses,
+                session,
+                context,
+            } => {
                 let output = self
                     .admin_respond_to_auth_challenge()
                     .user_pool_id(pool_id)
@@ -137,7 +169,12 @@ impl AuthTransport for Client {
                     .map_err(|e| failure(operation, e))?;
                 Ok(auth_reply!(output))
             }
-            Request::GetTokensFromRefreshToken { refresh_token, client_secret, device_key, client_metadata } => {
+            Request::GetTokensFromRefreshToken {
+                refresh_token,
+                client_secret,
+                device_key,
+                client_metadata,
+            } => {
                 let output = self
                     .get_tokens_from_refresh_token()
                     .refresh_token(refresh_token)
@@ -148,13 +185,26 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(auth_reply(None, None, None, None, output.authentication_result))
+                Ok(auth_reply(
+                    None,
+                    None,
+                    None,
+                    None,
+                    output.authentication_result,
+                ))
             }
             Request::GlobalSignOut { access_token } => {
-                self.global_sign_out().access_token(access_token).send().await.map_err(|e| failure(operation, e))?;
+                self.global_sign_out()
+                    .access_token(access_token)
+                    .send()
+                    .await
+                    .map_err(|e| failure(operation, e))?;
                 Ok(Reply::SignedOut)
             }
-            Request::RevokeToken { refresh_token, client_secret } => {
+            Request::RevokeToken {
+                refresh_token,
+                client_secret,
+            } => {
                 self.revoke_token()
                     .token(refresh_token)
                     .client_id(client_id)
@@ -165,11 +215,25 @@ impl AuthTransport for Client {
                 Ok(Reply::SignedOut)
             }
             Request::AssociateSoftwareToken { session } => {
-                let output = self.associate_software_token().set_session(session).send().await.map_err(|e| failure(operation, e))?;
-                let secret_code = output.secret_code.ok_or_else(|| malformed(operation, "no SecretCode"))?;
-                Ok(Reply::SoftwareTokenAssociated { secret_code, session: output.session })
+                let output = self
+                    .associate_software_token()
+                    .set_session(session)
+                    .send()
+                    .await
+                    .map_err(|e| failure(operation, e))?;
+                let secret_code = output
+                    .secret_code
+                    .ok_or_else(|| malformed(operation, "no SecretCode"))?;
+                Ok(Reply::SoftwareTokenAssociated {
+                    secret_code,
+                    session: output.session,
+                })
             }
-            Request::VerifySoftwareToken { session, user_code, friendly_device_name } => {
+            Request::VerifySoftwareToken {
+                session,
+                user_code,
+                friendly_device_name,
+            } => {
                 let output = self
                     .verify_software_token()
                     .set_session(session)
@@ -181,9 +245,16 @@ impl AuthTransport for Client {
                 if output.status != Some(VerifySoftwareTokenResponseType::Success) {
                     return Err(malformed(operation, "the code was not accepted"));
                 }
-                Ok(Reply::SoftwareTokenVerified { session: output.session })
+                Ok(Reply::SoftwareTokenVerified {
+                    session: output.session,
+                })
             }
-            Request::ConfirmDevice { access_token, device_key, device_name, verifier } => {
+            Request::ConfirmDevice {
+                access_token,
+                device_key,
+                device_name,
+                verifier,
+            } => {
                 let config = DeviceSecretVerifierConfigType::builder()
                     .password_verifier(verifier.password_verifier)
                     .salt(verifier.salt)
@@ -197,9 +268,14 @@ impl AuthTransport for Client {
                     .send()
                     .await
                     .map_err(|e| failure(operation, e))?;
-                Ok(Reply::DeviceConfirmed { user_confirmation_necessary: output.user_confirmation_necessary == Some(true) })
+                Ok(Reply::DeviceConfirmed {
+                    user_confirmation_necessary: output.user_confirmation_necessary == Some(true),
+                })
             }
-            Request::RememberDevice { access_token, device_key } => {
+            Request::RememberDevice {
+                access_token,
+                device_key,
+            } => {
                 self.update_device_status()
                     .access_token(access_token)
                     .device_key(device_key)
@@ -226,11 +302,17 @@ fn auth_reply(
             name: to_challenge(name),
             parameters: parameters.unwrap_or_default(),
             session,
-            available: available.unwrap_or_default().into_iter().map(to_challenge).collect(),
+            available: available
+                .unwrap_or_default()
+                .into_iter()
+                .map(to_challenge)
+                .collect(),
         },
         (None, result) => {
             let result = result.unwrap_or_else(|| AuthenticationResultType::builder().build());
-            let new_device = result.new_device_metadata.and_then(|d| Some((d.device_key?, d.device_group_key?)));
+            let new_device = result
+                .new_device_metadata
+                .and_then(|d| Some((d.device_key?, d.device_group_key?)));
             Reply::Authenticated(AuthResult {
                 access_token: result.access_token,
                 id_token: result.id_token,
@@ -243,16 +325,31 @@ fn auth_reply(
     }
 }
 
-fn failure<E: std::error::Error + Send + Sync + 'static>(operation: &'static str, error: SdkError<E>) -> TransportFailure {
+fn failure<E: std::error::Error + Send + Sync + 'static>(
+    operation: &'static str,
+    error: SdkError<E>,
+) -> TransportFailure {
     let (status, code, message) = match error.meta() {
         Some(meta) => (meta.status, meta.code.clone(), meta.message.clone()),
         None => (None, None, None),
     };
-    TransportFailure { operation, status, code, message, source: Box::new(error) }
+    TransportFailure {
+        operation,
+        status,
+        code,
+        message,
+        source: Box::new(error),
+    }
 }
 
 fn malformed(operation: &'static str, what: &str) -> TransportFailure {
-    TransportFailure { operation, status: None, code: None, message: None, source: what.to_owned().into() }
+    TransportFailure {
+        operation,
+        status: None,
+        code: None,
+        message: None,
+        source: what.to_owned().into(),
+    }
 }
 
 /// The model's challenge names as the sign-in machine knows them: the one place the two meet.
