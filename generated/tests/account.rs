@@ -226,6 +226,66 @@ async fn a_password_is_reset_with_the_code_and_works() {
 }
 
 #[tokio::test]
+async fn a_reset_with_no_such_user_an_expired_or_overtried_code_is_typed() {
+    let peer = JourneyPeer::start(Some(SECRET)).await;
+    peer.add_user("oli", "sub-oli", PASSWORD, "oli@example.com");
+    let client = client(&peer);
+    let accounts = client.accounts(config(Some(SECRET)));
+    let nobody = accounts.reset_password("nobody").await.unwrap_err();
+    assert!(
+        nobody
+            .as_service_error()
+            .is_some_and(|e| e.is_user_not_found_exception())
+    );
+
+    accounts.reset_password("oli").await.unwrap();
+    for _ in 0..3 {
+        let wrong = accounts
+            .confirm_reset_password("oli", "000000", "New!pass2")
+            .await;
+        assert!(
+            wrong
+                .unwrap_err()
+                .as_service_error()
+                .is_some_and(|e| e.is_code_mismatch_exception())
+        );
+    }
+    let limited = accounts
+        .confirm_reset_password("oli", CODE, "New!pass2")
+        .await
+        .unwrap_err();
+    assert!(
+        limited
+            .as_service_error()
+            .is_some_and(|e| e.is_limit_exceeded_exception()),
+        "{limited:?}"
+    );
+    accounts.reset_password("oli").await.unwrap();
+    peer.expire_codes();
+    let expired = accounts
+        .confirm_reset_password("oli", CODE, "New!pass2")
+        .await
+        .unwrap_err();
+    assert!(
+        expired
+            .as_service_error()
+            .is_some_and(|e| e.is_expired_code_exception()),
+        "{expired:?}"
+    );
+    // The password is unchanged by any of it.
+    client
+        .authenticator(config(Some(SECRET)))
+        .run(
+            Flow::UserPassword,
+            "oli",
+            Some(Zeroizing::new(PASSWORD.into())),
+            &mut Script::none(),
+        )
+        .await
+        .expect("the old password still works");
+}
+
+#[tokio::test]
 async fn odd_answers_fail_the_journey_with_a_typed_error() {
     let peer = JourneyPeer::start(None).await;
     let client = client(&peer);

@@ -116,6 +116,17 @@ async fn sign_up_confirm_sign_in_and_manage_the_account() {
         "{}",
         uri.as_str()
     );
+    // moto checks TOTP codes (the test server is started so).
+    let wrong = account
+        .verify_totp("000000", Some("phone"))
+        .await
+        .unwrap_err();
+    assert!(
+        wrong
+            .as_service_error()
+            .is_some_and(|e| e.is_code_mismatch_exception()),
+        "{wrong:?}"
+    );
     account
         .verify_totp(&fresh_totp(secret.expose()).await, Some("phone"))
         .await
