@@ -375,6 +375,41 @@ mod loopback {
     }
 
     #[tokio::test]
+    async fn a_connection_that_trickles_does_not_keep_the_browser_out() {
+        use tokio::io::AsyncWriteExt as _;
+        let loopback = Loopback::bind(0, "/callback").await.unwrap();
+        let redirect = loopback.redirect_uri();
+        let address = redirect
+            .trim_start_matches("http://")
+            .trim_end_matches("/callback")
+            .to_owned();
+        let (pending, state) = login(&loopback);
+        // Taken first: a byte a second, never a whole request. Before the whole request had a
+        // deadline, each byte renewed a per-read one and this held the listener for hours.
+        let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let trickle = tokio::spawn(async move {
+            for byte in b"GET /callback?code=slow HTTP/1.1\r\n".iter().cycle() {
+                if slow.write_all(&[*byte]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let browser =
+            tokio::spawn(
+                async move { browse(format!("{redirect}?code=good&state={state}")).await },
+            );
+        let code = loopback
+            .wait(&pending, Duration::from_secs(30))
+            .await
+            .expect("the browser's redirect, after the trickle was dropped");
+        assert_eq!(code.0.as_str(), "good");
+        assert_eq!(browser.await.unwrap().unwrap().0, 200);
+        trickle.abort();
+    }
+
+    #[tokio::test]
     async fn a_refused_login_ends_the_wait_and_a_browser_that_never_comes_times_out() {
         let loopback = Loopback::bind(0, "/callback").await.unwrap();
         let redirect = loopback.redirect_uri();

@@ -13,6 +13,14 @@ use super::login::{AuthorizationCode, LoginError, PendingLogin};
 /// The longest request line and headers read from the browser.
 const MAX_REQUEST: usize = 16 << 10;
 
+/// How long a connection may take to send its request line and headers, all of it: one that
+/// trickles (or sends nothing) is dropped then, so the browser's redirect behind it gets in.
+const REQUEST_TIME: Duration = Duration::from_secs(5);
+
+/// The pause after a failed accept (no file descriptors left, say), instead of trying again
+/// at once in a loop that would spin until the timeout.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
 /// A listener for one login's redirect.
 pub struct Loopback {
     listener: TcpListener,
@@ -88,6 +96,7 @@ impl Loopback {
         let wait = async {
             loop {
                 let Ok((mut socket, _)) = self.listener.accept().await else {
+                    tokio::time::sleep(ACCEPT_PAUSE).await;
                     continue;
                 };
                 let Some(target) = read_target(&mut socket).await else {
@@ -125,20 +134,21 @@ impl Loopback {
     }
 }
 
-/// The request target of a `GET`, read within [`MAX_REQUEST`].
+/// The request target of a `GET`, read within [`MAX_REQUEST`] and [`REQUEST_TIME`].
 async fn read_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 2048];
-    while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 || buffer.len() + n > MAX_REQUEST {
-            return None;
+    let read_head = async {
+        while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut chunk).await.ok()?;
+            if n == 0 || buffer.len() + n > MAX_REQUEST {
+                return None;
+            }
+            buffer.extend_from_slice(&chunk[..n]);
         }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
+        Some(())
+    };
+    tokio::time::timeout(REQUEST_TIME, read_head).await.ok()??;
     let head = std::str::from_utf8(&buffer).ok()?;
     let mut line = head.lines().next()?.split(' ');
     match (line.next(), line.next()) {
