@@ -2,6 +2,7 @@
 //! `SECRET_HASH` over the `Username` of every request, and codes as Cognito does (wrong, expired,
 //! too many tries); moto plays the journeys it knows in `account_moto.rs`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -283,6 +284,63 @@ async fn a_reset_with_no_such_user_an_expired_or_overtried_code_is_typed() {
         )
         .await
         .expect("the old password still works");
+}
+
+#[tokio::test]
+async fn metadata_validation_and_context_data_reach_each_request() {
+    let peer = JourneyPeer::start(Some(SECRET)).await;
+    let client = client(&peer);
+    let metadata = HashMap::from([("app".to_owned(), "journeys".to_owned())]);
+    let config = config(Some(SECRET))
+        .with_client_metadata(metadata)
+        .with_encoded_data(|username| Some(format!("context-of-{username}")));
+    let accounts = client.accounts(config);
+    let validation = [("captcha", "ok")];
+    accounts
+        .sign_up(
+            "uma",
+            PASSWORD,
+            &[("email", "uma@example.com")],
+            &validation,
+        )
+        .await
+        .unwrap();
+    accounts.resend_sign_up_code("uma").await.unwrap();
+    accounts
+        .confirm_sign_up("uma", CODE, true, None)
+        .await
+        .unwrap();
+    accounts.reset_password("uma").await.unwrap();
+    accounts
+        .confirm_reset_password("uma", CODE, "New!pass2")
+        .await
+        .unwrap();
+    let sign_up = &peer.bodies("SignUp")[0];
+    assert_eq!(
+        sign_up["ValidationData"],
+        serde_json::json!([{"Name": "captcha", "Value": "ok"}])
+    );
+    assert_eq!(
+        sign_up["UserAttributes"],
+        serde_json::json!([{"Name": "email", "Value": "uma@example.com"}])
+    );
+    assert_eq!(peer.bodies("ConfirmSignUp")[0]["ForceAliasCreation"], true);
+    for operation in [
+        "SignUp",
+        "ResendConfirmationCode",
+        "ConfirmSignUp",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+    ] {
+        let body = &peer.bodies(operation)[0];
+        assert_eq!(body["ClientId"], CLIENT_ID, "{operation}");
+        assert_eq!(body["Username"], "uma", "{operation}");
+        assert_eq!(body["ClientMetadata"]["app"], "journeys", "{operation}");
+        assert_eq!(
+            body["UserContextData"]["EncodedData"], "context-of-uma",
+            "{operation}"
+        );
+    }
 }
 
 #[tokio::test]

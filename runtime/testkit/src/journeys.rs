@@ -54,6 +54,8 @@ struct State {
     /// The `Session` of a confirmation, and the user it may sign in.
     sessions: HashMap<String, String>,
     log: Vec<String>,
+    /// The body of each request, in order.
+    bodies: Vec<(String, Value)>,
     oddity: Option<Oddity>,
     /// Codes sent from now on are expired.
     expired: bool,
@@ -131,6 +133,17 @@ impl JourneyPeer {
         std::mem::take(&mut self.state.lock().unwrap().log)
     }
 
+    /// The bodies of the requests for `operation` seen so far, in order.
+    pub fn bodies(&self, operation: &str) -> Vec<Value> {
+        let state = self.state.lock().unwrap();
+        state
+            .bodies
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, body)| body.clone())
+            .collect()
+    }
+
     /// A confirmed user, ready to sign in.
     pub fn add_user(&self, typed: &str, id: &str, password: &str, email: &str) {
         self.state.lock().unwrap().users.insert(
@@ -175,6 +188,7 @@ impl JourneyPeer {
     fn answer(&self, operation: &str, body: &Value) -> Answer {
         let mut state = self.state.lock().unwrap();
         state.log.push(operation.to_owned());
+        state.bodies.push((operation.to_owned(), body.clone()));
         if body.get("ClientId").is_some_and(|c| c != CLIENT_ID) {
             return Err(("ResourceNotFoundException", "no such client".into()));
         }
