@@ -661,7 +661,7 @@ impl Account {
     /// Every device of the user, all pages.
     pub async fn devices(&self) -> Result<Vec<DeviceType>, AccountError<ListDevicesError>> {
         let (client, token) = (self.client().clone(), self.token().await?);
-        let mut pages = PageStream::new(
+        let devices = PageStream::new(
             move |page| {
                 Box::pin(
                     client
@@ -674,12 +674,9 @@ impl Account {
             },
             |output: &ListDevicesOutput| output.pagination_token.as_deref(),
         )
-        .max_pages(MAX_PAGES);
-        let mut devices = Vec::new();
-        while let Some(page) = pages.next().await {
-            devices.extend(page?.devices.unwrap_or_default());
-        }
-        Ok(devices)
+        .max_pages(MAX_PAGES)
+        .items(|output| output.devices.unwrap_or_default());
+        Ok(devices.collect().await?)
     }
 
     /// Forgets a device; forgetting the session's own also drops its secrets from the session.
@@ -776,7 +773,7 @@ impl Account {
     ) -> Result<Vec<WebAuthnCredentialDescription>, AccountError<ListWebAuthnCredentialsError>>
     {
         let (client, token) = (self.client().clone(), self.token().await?);
-        let mut pages = PageStream::new(
+        let passkeys = PageStream::new(
             move |page| {
                 Box::pin(
                     client
@@ -788,12 +785,9 @@ impl Account {
             },
             |output: &ListWebAuthnCredentialsOutput| output.next_token.as_deref(),
         )
-        .max_pages(MAX_PAGES);
-        let mut passkeys = Vec::new();
-        while let Some(page) = pages.next().await {
-            passkeys.extend(page?.credentials);
-        }
-        Ok(passkeys)
+        .max_pages(MAX_PAGES)
+        .items(|output| output.credentials);
+        Ok(passkeys.collect().await?)
     }
 
     /// Deletes a passkey by its credential id.
