@@ -485,22 +485,21 @@ impl AuthTransport for DomainTransport {
     ) -> Result<Reply, TransportFailure> {
         let operation = request.operation();
         let failed = |e: OAuthError| {
-            let status = match &e {
-                OAuthError::Refused { status, .. } => Some(*status),
-                OAuthError::Service { status, .. } => *status,
-                _ => None,
-            };
-            let code = match &e {
+            let (status, code) = match &e {
                 // What Cognito's API answers for a spent or revoked refresh token: final.
                 OAuthError::Refused {
                     code:
                         ErrorCode::InvalidGrant
                         | ErrorCode::InvalidClient
                         | ErrorCode::UnauthorizedClient,
+                    status,
                     ..
-                } => Some("NotAuthorizedException".to_owned()),
-                OAuthError::Refused { code, .. } => Some(format!("{code:?}")),
-                _ => None,
+                } => (Some(*status), Some("NotAuthorizedException".to_owned())),
+                OAuthError::Refused { code, status, .. } => {
+                    (Some(*status), Some(format!("{code:?}")))
+                }
+                OAuthError::Service { status, .. } => (*status, None),
+                _ => (None, None),
             };
             TransportFailure {
                 operation,
