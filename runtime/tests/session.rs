@@ -202,73 +202,52 @@ async fn with_rotation_the_first_refresh_rotates_and_the_old_token_is_spent() {
     assert_eq!(spent.code(), Some("NotAuthorizedException"));
 }
 
+/// Where `GetTokensFromRefreshToken` is missing (an emulator's HTTP 500 without a code) or
+/// refuses a token that `REFRESH_TOKEN_AUTH` takes, `Refresh::Auto` learns the other way once
+/// and keeps it, in the session and in the store.
 #[tokio::test]
-async fn auto_learns_refresh_token_auth_where_get_tokens_is_missing_and_keeps_it() {
-    let clock = TestClock::at(1_700_000_000);
-    let Signed {
-        peer,
-        clock,
-        session,
-        store,
-        ..
-    } = dana(pool(&clock).without_get_tokens()).await;
-    session
-        .refresh()
-        .await
-        .expect("refreshed by REFRESH_TOKEN_AUTH");
-    assert_eq!(
-        peer.log(),
-        [
-            "GetTokensFromRefreshToken",
-            "InitiateAuth REFRESH_TOKEN_AUTH",
-            "DEVICE_KEY=None"
-        ]
-    );
-    assert_eq!(
-        store.load().unwrap().unwrap().refresh,
-        Refresh::RefreshTokenAuth
-    );
-    // A new process restores what was learned: no refused request first.
-    let restored = Session::restore(auth(&peer, None), store, options(&clock))
-        .unwrap()
-        .unwrap();
-    restored.refresh().await.unwrap();
-    assert_eq!(
-        peer.log(),
-        ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
-    );
-}
-
-#[tokio::test]
-async fn auto_learns_refresh_token_auth_where_get_tokens_refuses_the_token() {
-    let clock = TestClock::at(1_700_000_000);
-    let Signed {
-        peer,
-        session,
-        store,
-        ..
-    } = dana(pool(&clock).get_tokens_refuses()).await;
-    session
-        .refresh()
-        .await
-        .expect("refreshed by REFRESH_TOKEN_AUTH");
-    assert_eq!(
-        peer.log(),
-        [
-            "GetTokensFromRefreshToken",
-            "InitiateAuth REFRESH_TOKEN_AUTH",
-            "DEVICE_KEY=None"
-        ]
-    );
-    assert_eq!(
-        store.load().unwrap().unwrap().refresh,
-        Refresh::RefreshTokenAuth
-    );
-    session.refresh().await.unwrap();
-    assert_eq!(
-        peer.log(),
-        ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
-    );
+async fn auto_learns_refresh_token_auth_where_get_tokens_fails_and_keeps_it() {
+    for peer in [Peer::without_get_tokens, Peer::get_tokens_refuses] {
+        let clock = TestClock::at(1_700_000_000);
+        let Signed {
+            peer,
+            clock,
+            session,
+            store,
+            ..
+        } = dana(peer(pool(&clock))).await;
+        session
+            .refresh()
+            .await
+            .expect("refreshed by REFRESH_TOKEN_AUTH");
+        assert_eq!(
+            peer.log(),
+            [
+                "GetTokensFromRefreshToken",
+                "InitiateAuth REFRESH_TOKEN_AUTH",
+                "DEVICE_KEY=None"
+            ]
+        );
+        assert_eq!(
+            store.load().unwrap().unwrap().refresh,
+            Refresh::RefreshTokenAuth
+        );
+        // The session goes straight to what it learned...
+        session.refresh().await.unwrap();
+        assert_eq!(
+            peer.log(),
+            ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
+        );
+        // ...and so does a new process restoring it: no refused request first.
+        let restored = Session::restore(auth(&peer, None), store, options(&clock))
+            .unwrap()
+            .unwrap();
+        restored.refresh().await.unwrap();
+        assert_eq!(
+            peer.log(),
+            ["InitiateAuth REFRESH_TOKEN_AUTH", "DEVICE_KEY=None"]
+        );
+    }
 }
 
 #[tokio::test]
