@@ -660,7 +660,8 @@ impl Account {
         Ok(())
     }
 
-    /// Every device of the user, all pages.
+    /// Every device of the user, all pages; a listing that would not end (a token handed back
+    /// twice, or past a hundred pages) is [`SdkError::Pagination`], never part of the list.
     pub async fn devices(&self) -> Result<Vec<DeviceType>, AccountError<ListDevicesError>> {
         let (client, token) = (self.client().clone(), self.token().await?);
         let devices = PageStream::new(
@@ -769,7 +770,8 @@ impl Account {
         Ok(())
     }
 
-    /// Every passkey of the user, all pages.
+    /// Every passkey of the user, all pages; a listing that would not end (a token handed back
+    /// twice, or past a hundred pages) is [`SdkError::Pagination`], never part of the list.
     pub async fn passkeys(
         &self,
     ) -> Result<Vec<WebAuthnCredentialDescription>, AccountError<ListWebAuthnCredentialsError>>
